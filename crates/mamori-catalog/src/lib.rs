@@ -1,0 +1,612 @@
+//! Loads the versioned rule files under `catalog/` and validates them, so that a malformed
+//! file stops mamori at start with a message naming the file, the item and the problem.
+
+use std::collections::{BTreeMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use mamori_domain::{
+    ChecklistItem, ChecklistVersion, Condition, FiscalYear, FormKind, Gate, InspectionRules,
+    Requirement, Scope, Section,
+};
+use serde::Deserialize;
+
+/// A problem in one catalog file.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}{}: {problem}", file.display(), item.as_ref().map(|i| format!(": item {i}")).unwrap_or_default())]
+pub struct CatalogError {
+    pub file: PathBuf,
+    pub item: Option<String>,
+    pub problem: String,
+}
+
+impl CatalogError {
+    fn new(file: &Path, item: Option<&str>, problem: impl Into<String>) -> Self {
+        Self {
+            file: file.to_path_buf(),
+            item: item.map(str::to_owned),
+            problem: problem.into(),
+        }
+    }
+}
+
+/// Every problem found while loading, so that one run reports them all.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the catalog has {} problem(s):\n{}", .0.len(), .0.iter().map(|e| format!("  - {e}")).collect::<Vec<_>>().join("\n"))]
+pub struct CatalogErrors(pub Vec<CatalogError>);
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawChecklist {
+    id: String,
+    version: String,
+    version_label_ja: String,
+    version_label_en: String,
+    form: FormKind,
+    title_ja: String,
+    title_en: String,
+    fiscal_years: Vec<i32>,
+    published_on: String,
+    sources: Vec<String>,
+    notes: String,
+    gate: Option<Gate>,
+    sections: Vec<Section>,
+    items: Vec<RawItem>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawItem {
+    key: String,
+    section: u8,
+    number: String,
+    scope: Scope,
+    text_ja: String,
+    text_en: String,
+    required_from: Option<i32>,
+    #[serde(default)]
+    reference_only: bool,
+    applies_when: Option<Condition>,
+    #[serde(default = "default_true")]
+    target_date: bool,
+    provenance: Option<String>,
+}
+
+fn default_true() -> bool {
+    true
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRules {
+    version: String,
+    title_ja: String,
+    title_en: String,
+    sources: Vec<String>,
+    notes: String,
+    inspect_reference_items: bool,
+    contact_chart_seen_on_site: bool,
+    target_date_for_no: bool,
+    target_date_within_fiscal_year: bool,
+    bcp_checked: bool,
+    vendor_forms_checked: bool,
+}
+
+/// The loaded, validated catalog.
+#[derive(Debug, Clone)]
+pub struct Catalog {
+    pub checklists: Vec<ChecklistVersion>,
+    pub inspection: BTreeMap<String, InspectionRules>,
+}
+
+impl Catalog {
+    /// Loads `dir/checklists/*.toml` and `dir/inspection/*.toml`.
+    pub fn load(dir: &Path) -> Result<Self, CatalogErrors> {
+        let mut errors = Vec::new();
+        let mut checklists = Vec::new();
+        for path in toml_files(&dir.join("checklists"), &mut errors) {
+            match read::<RawChecklist>(&path) {
+                Ok(raw) => match convert_checklist(&path, raw) {
+                    Ok(v) => checklists.push(v),
+                    Err(mut e) => errors.append(&mut e),
+                },
+                Err(e) => errors.push(e),
+            }
+        }
+        let mut inspection = BTreeMap::new();
+        for path in toml_files(&dir.join("inspection"), &mut errors) {
+            match read::<RawRules>(&path) {
+                Ok(raw) => {
+                    if inspection.contains_key(&raw.version) {
+                        errors.push(CatalogError::new(
+                            &path,
+                            None,
+                            format!("a second inspection guide for version '{}'", raw.version),
+                        ));
+                    }
+                    inspection.insert(raw.version.clone(), convert_rules(raw));
+                }
+                Err(e) => errors.push(e),
+            }
+        }
+        checklists
+            .sort_by(|a, b| (a.fiscal_years.first(), &a.id).cmp(&(b.fiscal_years.first(), &b.id)));
+        let catalog = Catalog {
+            checklists,
+            inspection,
+        };
+        catalog.cross_check(dir, &mut errors);
+        if errors.is_empty() {
+            Ok(catalog)
+        } else {
+            Err(CatalogErrors(errors))
+        }
+    }
+
+    fn cross_check(&self, dir: &Path, errors: &mut Vec<CatalogError>) {
+        let mut seen_ids = HashSet::new();
+        let mut in_force: HashSet<(FiscalYear, FormKind)> = HashSet::new();
+        for v in &self.checklists {
+            let file = dir.join("checklists").join(format!("{}.toml", v.id));
+            if !seen_ids.insert(v.id.clone()) {
+                errors.push(CatalogError::new(
+                    &file,
+                    None,
+                    format!("duplicate checklist id '{}'", v.id),
+                ));
+            }
+            for fy in &v.fiscal_years {
+                if !in_force.insert((*fy, v.form)) {
+                    errors.push(CatalogError::new(
+                        &file,
+                        None,
+                        format!(
+                            "two versions of the {} form are in force in fiscal year {fy}",
+                            v.form.as_str()
+                        ),
+                    ));
+                }
+            }
+            if !self.inspection.contains_key(&v.version) {
+                errors.push(CatalogError::new(
+                    &file,
+                    None,
+                    format!(
+                        "no inspection guide for version '{}' (expected inspection/{}.toml)",
+                        v.version, v.version
+                    ),
+                ));
+            }
+        }
+    }
+
+    /// The version of `form` in force in `fiscal_year`.
+    pub fn version_for(
+        &self,
+        fiscal_year: FiscalYear,
+        form: FormKind,
+    ) -> Option<&ChecklistVersion> {
+        self.checklists
+            .iter()
+            .find(|v| v.form == form && v.is_in_force(fiscal_year))
+    }
+
+    pub fn version_by_id(&self, id: &str) -> Option<&ChecklistVersion> {
+        self.checklists.iter().find(|v| v.id == id)
+    }
+
+    pub fn rules_for(&self, version: &str) -> Option<&InspectionRules> {
+        self.inspection.get(version)
+    }
+
+    /// Every fiscal year some version is in force, newest first.
+    pub fn fiscal_years(&self) -> Vec<FiscalYear> {
+        let mut years: Vec<FiscalYear> = self
+            .checklists
+            .iter()
+            .flat_map(|v| v.fiscal_years.iter().copied())
+            .collect();
+        years.sort();
+        years.dedup();
+        years.reverse();
+        years
+    }
+}
+
+fn toml_files(dir: &Path, errors: &mut Vec<CatalogError>) -> Vec<PathBuf> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) => {
+            errors.push(CatalogError::new(
+                dir,
+                None,
+                format!("cannot read the folder: {e}"),
+            ));
+            return Vec::new();
+        }
+    };
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    files.sort();
+    files
+}
+
+fn read<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, CatalogError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| CatalogError::new(path, None, format!("cannot read: {e}")))?;
+    toml::from_str(&text).map_err(|e| {
+        let item = item_at(&text, e.span().map(|s| s.start));
+        CatalogError::new(path, item.as_deref(), e.message().to_string())
+    })
+}
+
+/// The `key` of the `[[items]]` table a byte offset falls in, to name the item in a parse error.
+fn item_at(text: &str, offset: Option<usize>) -> Option<String> {
+    let offset = offset?;
+    let before = text.get(..offset)?;
+    let table_start = before.rfind("[[items]]")?;
+    text[table_start..]
+        .lines()
+        .skip(1)
+        .take_while(|l| !l.starts_with('['))
+        .find_map(|l| {
+            let l = l.trim();
+            l.strip_prefix("key")
+                .and_then(|rest| rest.trim_start().strip_prefix('='))
+                .map(|v| v.trim().trim_matches('"').to_string())
+        })
+}
+
+fn fiscal_year(path: &Path, item: Option<&str>, year: i32) -> Result<FiscalYear, CatalogError> {
+    FiscalYear::new(year).map_err(|e| CatalogError::new(path, item, e.message_en))
+}
+
+fn convert_checklist(
+    path: &Path,
+    raw: RawChecklist,
+) -> Result<ChecklistVersion, Vec<CatalogError>> {
+    let mut errors = Vec::new();
+    let expected_id = format!("{}-{}", raw.version, raw.form.as_str());
+    if raw.id != expected_id {
+        errors.push(CatalogError::new(
+            path,
+            None,
+            format!("id '{}' should be '{expected_id}' (version-form)", raw.id),
+        ));
+    }
+    if path.file_stem().and_then(|s| s.to_str()) != Some(raw.id.as_str()) {
+        errors.push(CatalogError::new(
+            path,
+            None,
+            format!("the file should be named {}.toml after its id", raw.id),
+        ));
+    }
+    if raw.fiscal_years.is_empty() {
+        errors.push(CatalogError::new(path, None, "fiscal_years is empty"));
+    }
+    let fiscal_years: Vec<FiscalYear> = raw
+        .fiscal_years
+        .iter()
+        .filter_map(|y| fiscal_year(path, None, *y).map_err(|e| errors.push(e)).ok())
+        .collect();
+    let published_on = chrono::NaiveDate::parse_from_str(&raw.published_on, "%Y-%m-%d")
+        .map_err(|_| {
+            errors.push(CatalogError::new(
+                path,
+                None,
+                format!("published_on '{}' is not YYYY-MM-DD", raw.published_on),
+            ))
+        })
+        .unwrap_or_default();
+    if raw.sources.is_empty() {
+        errors.push(CatalogError::new(
+            path,
+            None,
+            "sources is empty: every file cites where its text comes from",
+        ));
+    }
+    match (raw.form, &raw.gate) {
+        (FormKind::Vendor, Some(_)) => errors.push(CatalogError::new(
+            path,
+            None,
+            "the vendor form has no gate question",
+        )),
+        (FormKind::Institution | FormKind::Pharmacy, None) => errors.push(CatalogError::new(
+            path,
+            None,
+            "missing [gate] (医療情報システムの有無)",
+        )),
+        _ => {}
+    }
+    if raw.items.is_empty() {
+        errors.push(CatalogError::new(path, None, "no items"));
+    }
+    let mut keys = HashSet::new();
+    let mut items = Vec::with_capacity(raw.items.len());
+    for raw_item in raw.items {
+        match convert_item(path, raw_item, &raw.sections) {
+            Ok(item) => {
+                if !keys.insert(item.key.clone()) {
+                    errors.push(CatalogError::new(path, Some(&item.key), "duplicate key"));
+                }
+                items.push(item);
+            }
+            Err(mut e) => errors.append(&mut e),
+        }
+    }
+    if errors.is_empty() {
+        Ok(ChecklistVersion {
+            id: raw.id,
+            version: raw.version,
+            version_label_ja: raw.version_label_ja,
+            version_label_en: raw.version_label_en,
+            form: raw.form,
+            title_ja: raw.title_ja,
+            title_en: raw.title_en,
+            fiscal_years,
+            published_on,
+            sources: raw.sources,
+            notes: raw.notes,
+            gate: raw.gate,
+            sections: raw.sections,
+            items,
+        })
+    } else {
+        Err(errors)
+    }
+}
+
+fn convert_item(
+    path: &Path,
+    raw: RawItem,
+    sections: &[Section],
+) -> Result<ChecklistItem, Vec<CatalogError>> {
+    let key = raw.key.as_str();
+    let mut errors = Vec::new();
+    let mut problem = |p: String| errors.push(CatalogError::new(path, Some(key), p));
+    let parts: Vec<&str> = key.split('-').collect();
+    let expected_scope = match parts.as_slice() {
+        [section, n] if section.parse::<u8>().is_ok() && n.parse::<u8>().is_ok() => {
+            Some(Scope::None)
+        }
+        [section, n, scope] if section.parse::<u8>().is_ok() && n.parse::<u8>().is_ok() => {
+            match *scope {
+                "all" => Some(Scope::All),
+                "server" => Some(Scope::Server),
+                "pc" => Some(Scope::Pc),
+                "network" => Some(Scope::Network),
+                _ => None,
+            }
+        }
+        _ => None,
+    };
+    match expected_scope {
+        None => problem(
+            "key must be <section>-<number> or <section>-<number>-<all|server|pc|network>".into(),
+        ),
+        Some(s) if s != raw.scope => problem(format!(
+            "scope '{}' does not match the key (expected '{}')",
+            raw.scope.as_str(),
+            s.as_str()
+        )),
+        Some(_) => {}
+    }
+    if parts.first().and_then(|s| s.parse::<u8>().ok()) != Some(raw.section) {
+        problem(format!("section {} does not match the key", raw.section));
+    }
+    let control = parts.get(1).copied().unwrap_or_default();
+    if raw.number != format!("{}({control})", raw.section) {
+        problem(format!(
+            "number '{}' does not match the key (expected '{}({control})')",
+            raw.number, raw.section
+        ));
+    }
+    if !sections.iter().any(|s| s.number == raw.section) {
+        problem(format!(
+            "section {} is not listed in [[sections]]",
+            raw.section
+        ));
+    }
+    if raw.text_ja.trim().is_empty() || raw.text_en.trim().is_empty() {
+        problem("text_ja and text_en must not be empty".into());
+    }
+    let requirement = match (raw.required_from, raw.reference_only) {
+        (Some(year), false) => match FiscalYear::new(year) {
+            Ok(fy) => Requirement::RequiredFrom(fy),
+            Err(e) => {
+                problem(format!("required_from: {}", e.message_en));
+                Requirement::ReferenceOnly
+            }
+        },
+        (None, true) => Requirement::ReferenceOnly,
+        (Some(_), true) => {
+            problem("give either required_from or reference_only, not both".into());
+            Requirement::ReferenceOnly
+        }
+        (None, false) => {
+            problem("missing required_from (or reference_only = true)".into());
+            Requirement::ReferenceOnly
+        }
+    };
+    if errors.is_empty() {
+        Ok(ChecklistItem {
+            key: raw.key,
+            section: raw.section,
+            number: raw.number,
+            scope: raw.scope,
+            text_ja: raw.text_ja,
+            text_en: raw.text_en,
+            requirement,
+            applies_when: raw.applies_when,
+            has_target_date: raw.target_date,
+            provenance: raw.provenance,
+        })
+    } else {
+        Err(errors)
+    }
+}
+
+fn convert_rules(raw: RawRules) -> InspectionRules {
+    InspectionRules {
+        version: raw.version,
+        title_ja: raw.title_ja,
+        title_en: raw.title_en,
+        sources: raw.sources,
+        notes: raw.notes,
+        inspect_reference_items: raw.inspect_reference_items,
+        contact_chart_seen_on_site: raw.contact_chart_seen_on_site,
+        target_date_for_no: raw.target_date_for_no,
+        target_date_within_fiscal_year: raw.target_date_within_fiscal_year,
+        bcp_checked: raw.bcp_checked,
+        vendor_forms_checked: raw.vendor_forms_checked,
+    }
+}
+
+/// The catalog folder shipped in this repository, for tests and as the default.
+pub fn bundled_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../catalog")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scratch(name: &str) -> PathBuf {
+        let dir =
+            std::env::temp_dir().join(format!("mamori-catalog-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("checklists")).expect("create scratch");
+        std::fs::create_dir_all(dir.join("inspection")).expect("create scratch");
+        for entry in
+            std::fs::read_dir(bundled_dir().join("inspection")).expect("bundled inspection")
+        {
+            let p = entry.expect("entry").path();
+            std::fs::copy(
+                &p,
+                dir.join("inspection").join(p.file_name().expect("name")),
+            )
+            .expect("copy");
+        }
+        dir
+    }
+
+    const GOOD: &str = r#"
+id = "r5-institution"
+version = "r5"
+version_label_ja = "令和5年度版"
+version_label_en = "FY2023 edition"
+form = "institution"
+title_ja = "t"
+title_en = "t"
+fiscal_years = [2023]
+published_on = "2023-06-01"
+sources = ["seed"]
+notes = ""
+[gate]
+text_ja = "医療情報システムを導入、運用している。"
+text_en = "Has a medical information system."
+[[sections]]
+number = 2
+title_ja = "医療情報システムの管理・運用"
+title_en = "Management"
+[[items]]
+key = "2-7-server"
+section = 2
+number = "2(7)"
+scope = "server"
+text_ja = "セキュリティパッチを適用している。"
+text_en = "Security patches are applied."
+required_from = 2024
+"#;
+
+    #[test]
+    fn the_bundled_catalog_is_valid() {
+        let catalog = Catalog::load(&bundled_dir()).unwrap_or_else(|e| panic!("{e}"));
+        for year in [2023, 2024, 2025] {
+            let fy = FiscalYear::new(year).expect("valid");
+            for form in [FormKind::Institution, FormKind::Vendor, FormKind::Pharmacy] {
+                let v = catalog
+                    .version_for(fy, form)
+                    .unwrap_or_else(|| panic!("no {form:?} form for {year}"));
+                assert!(catalog.rules_for(&v.version).is_some());
+            }
+        }
+        let r6 = catalog
+            .version_for(FiscalYear::new(2024).expect("valid"), FormKind::Institution)
+            .expect("r6");
+        assert_eq!(r6.items.len(), 18, "令和6年度版 has 18 items");
+    }
+
+    #[test]
+    fn a_good_file_loads() {
+        let dir = scratch("good");
+        std::fs::write(dir.join("checklists/r5-institution.toml"), GOOD).expect("write");
+        let catalog = Catalog::load(&dir).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(catalog.checklists.len(), 1);
+    }
+
+    #[test]
+    fn errors_name_the_file_the_item_and_the_problem() {
+        let dir = scratch("bad-scope");
+        std::fs::write(
+            dir.join("checklists/r5-institution.toml"),
+            GOOD.replace("scope = \"server\"", "scope = \"pc\""),
+        )
+        .expect("write");
+        let err = Catalog::load(&dir).expect_err("must fail").to_string();
+        assert!(
+            err.contains("r5-institution.toml: item 2-7-server: scope 'pc' does not match"),
+            "{err}"
+        );
+
+        let dir = scratch("bad-field");
+        std::fs::write(
+            dir.join("checklists/r5-institution.toml"),
+            GOOD.replace("required_from = 2024", "required_form = 2024"),
+        )
+        .expect("write");
+        let err = Catalog::load(&dir).expect_err("must fail").to_string();
+        assert!(
+            err.contains("item 2-7-server") && err.contains("required_form"),
+            "{err}"
+        );
+
+        let dir = scratch("bad-year");
+        std::fs::write(
+            dir.join("checklists/r5-institution.toml"),
+            GOOD.replace("required_from = 2024", "required_from = 1924"),
+        )
+        .expect("write");
+        let err = Catalog::load(&dir).expect_err("must fail").to_string();
+        assert!(err.contains("item 2-7-server: required_from"), "{err}");
+    }
+
+    #[test]
+    fn overlapping_versions_are_refused() {
+        let dir = scratch("overlap");
+        std::fs::write(dir.join("checklists/r5-institution.toml"), GOOD).expect("write");
+        let second = GOOD
+            .replace("\"r5-institution\"", "\"r6-institution\"")
+            .replace("version = \"r5\"", "version = \"r6\"");
+        std::fs::write(dir.join("checklists/r6-institution.toml"), second).expect("write");
+        let err = Catalog::load(&dir).expect_err("must fail").to_string();
+        assert!(
+            err.contains("two versions of the institution form are in force in fiscal year 2023"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_version_without_an_inspection_guide_is_refused() {
+        let dir = scratch("no-guide");
+        std::fs::remove_file(dir.join("inspection/r5.toml")).expect("remove");
+        std::fs::write(dir.join("checklists/r5-institution.toml"), GOOD).expect("write");
+        let err = Catalog::load(&dir).expect_err("must fail").to_string();
+        assert!(
+            err.contains("no inspection guide for version 'r5'"),
+            "{err}"
+        );
+    }
+}

@@ -1,0 +1,199 @@
+//! Who may see and change what. Pure rules, used by every route.
+
+use serde::{Deserialize, Serialize};
+
+use crate::{ParseError, Prefecture};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// 厚生労働省: sees every institution, creates institutions and users.
+    NationalAdmin,
+    /// 立入検査担当者: sees the institutions of one prefecture, records observations.
+    Inspector,
+    /// An institution's administrator: fills its checklist, manages its users and profile.
+    InstitutionAdmin,
+    /// An institution's staff member: fills its checklist.
+    InstitutionStaff,
+}
+
+impl Role {
+    pub fn parse(text: &str) -> Result<Self, ParseError> {
+        match text {
+            "national_admin" => Ok(Self::NationalAdmin),
+            "inspector" => Ok(Self::Inspector),
+            "institution_admin" | "admin" => Ok(Self::InstitutionAdmin),
+            "institution_staff" | "staff" => Ok(Self::InstitutionStaff),
+            _ => Err(ParseError::new(
+                "role",
+                format!(
+                    "役割「{text}」は national_admin / inspector / admin / staff のいずれかです"
+                ),
+                format!("role '{text}' must be one of national_admin, inspector, admin, staff"),
+            )),
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::NationalAdmin => "national_admin",
+            Self::Inspector => "inspector",
+            Self::InstitutionAdmin => "institution_admin",
+            Self::InstitutionStaff => "institution_staff",
+        }
+    }
+
+    /// The short name used by the API for institution roles.
+    pub fn api_name(self) -> &'static str {
+        match self {
+            Self::InstitutionAdmin => "admin",
+            Self::InstitutionStaff => "staff",
+            other => other.as_str(),
+        }
+    }
+
+    pub fn label_ja(self) -> &'static str {
+        match self {
+            Self::NationalAdmin => "厚生労働省 管理者",
+            Self::Inspector => "立入検査担当者",
+            Self::InstitutionAdmin => "施設管理者",
+            Self::InstitutionStaff => "施設職員",
+        }
+    }
+
+    pub fn label_en(self) -> &'static str {
+        match self {
+            Self::NationalAdmin => "National administrator",
+            Self::Inspector => "Inspector",
+            Self::InstitutionAdmin => "Institution administrator",
+            Self::InstitutionStaff => "Institution staff",
+        }
+    }
+}
+
+/// The caller, as far as access rules care.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Principal {
+    pub user_id: i64,
+    pub role: Role,
+    pub institution_id: Option<i64>,
+    pub prefecture: Option<Prefecture>,
+}
+
+/// Which institutions a caller may list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InstitutionScope {
+    All,
+    Prefecture(Prefecture),
+    Only(i64),
+    None,
+}
+
+impl Principal {
+    pub fn institution_scope(&self) -> InstitutionScope {
+        match (self.role, self.prefecture, self.institution_id) {
+            (Role::NationalAdmin, _, _) => InstitutionScope::All,
+            (Role::Inspector, Some(p), _) => InstitutionScope::Prefecture(p),
+            (Role::InstitutionAdmin | Role::InstitutionStaff, _, Some(id)) => {
+                InstitutionScope::Only(id)
+            }
+            _ => InstitutionScope::None,
+        }
+    }
+
+    /// May read the institution's file (profile, checklist, verdict).
+    pub fn can_view(&self, institution_id: i64, institution_prefecture: Prefecture) -> bool {
+        match self.institution_scope() {
+            InstitutionScope::All => true,
+            InstitutionScope::Prefecture(p) => p == institution_prefecture,
+            InstitutionScope::Only(id) => id == institution_id,
+            InstitutionScope::None => false,
+        }
+    }
+
+    /// May fill the institution's checklist: its own users only.
+    pub fn can_answer(&self, institution_id: i64) -> bool {
+        matches!(self.role, Role::InstitutionAdmin | Role::InstitutionStaff)
+            && self.institution_id == Some(institution_id)
+    }
+
+    /// May change the institution's profile and users: the national admin, or its admin.
+    pub fn can_administer(&self, institution_id: i64) -> bool {
+        match self.role {
+            Role::NationalAdmin => true,
+            Role::InstitutionAdmin => self.institution_id == Some(institution_id),
+            _ => false,
+        }
+    }
+
+    /// May record what was seen on site: an inspector of the institution's prefecture.
+    pub fn can_record_observations(&self, institution_prefecture: Prefecture) -> bool {
+        self.role == Role::Inspector && self.prefecture == Some(institution_prefecture)
+    }
+
+    pub fn can_create_institutions(&self) -> bool {
+        self.role == Role::NationalAdmin
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(code: &str) -> Prefecture {
+        Prefecture::parse(code).expect("valid")
+    }
+
+    fn principal(role: Role, institution: Option<i64>, prefecture: Option<&str>) -> Principal {
+        Principal {
+            user_id: 1,
+            role,
+            institution_id: institution,
+            prefecture: prefecture.map(p),
+        }
+    }
+
+    #[test]
+    fn institutions_see_only_themselves() {
+        let staff = principal(Role::InstitutionStaff, Some(7), None);
+        assert!(staff.can_view(7, p("13")));
+        assert!(!staff.can_view(8, p("13")));
+        assert!(staff.can_answer(7));
+        assert!(!staff.can_answer(8));
+        assert!(!staff.can_administer(7));
+        let admin = principal(Role::InstitutionAdmin, Some(7), None);
+        assert!(admin.can_administer(7));
+        assert!(!admin.can_administer(8));
+        assert!(!admin.can_record_observations(p("13")));
+    }
+
+    #[test]
+    fn inspectors_see_only_their_prefecture_and_do_not_answer() {
+        let inspector = principal(Role::Inspector, None, Some("13"));
+        assert!(inspector.can_view(1, p("13")));
+        assert!(!inspector.can_view(1, p("46")));
+        assert!(!inspector.can_answer(1));
+        assert!(inspector.can_record_observations(p("13")));
+        assert!(!inspector.can_record_observations(p("46")));
+        let lost = principal(Role::Inspector, None, None);
+        assert_eq!(lost.institution_scope(), InstitutionScope::None);
+        assert!(!lost.can_view(1, p("13")));
+    }
+
+    #[test]
+    fn the_national_admin_sees_all_but_does_not_answer() {
+        let national = principal(Role::NationalAdmin, None, None);
+        assert!(national.can_view(1, p("46")));
+        assert!(!national.can_answer(1));
+        assert!(national.can_administer(1));
+        assert!(national.can_create_institutions());
+        assert!(!national.can_record_observations(p("13")));
+    }
+
+    #[test]
+    fn roles_parse() {
+        assert_eq!(Role::parse("admin"), Ok(Role::InstitutionAdmin));
+        assert_eq!(Role::parse("inspector"), Ok(Role::Inspector));
+        assert!(Role::parse("root").is_err());
+    }
+}

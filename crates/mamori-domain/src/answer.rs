@@ -1,0 +1,497 @@
+//! Answers to checklist items: はい / いいえ with the date checked, a target date (目標日)
+//! for いいえ, in a first round (1回目) and a later second round (2回目).
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use crate::{ChecklistItem, ItemStatus, NotApplicableReason, ParseError};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Answer {
+    /// はい
+    Yes,
+    /// いいえ
+    No,
+}
+
+impl Answer {
+    pub fn parse(text: &str) -> Result<Self, ParseError> {
+        match text {
+            "yes" | "はい" => Ok(Self::Yes),
+            "no" | "いいえ" => Ok(Self::No),
+            _ => Err(ParseError::new(
+                "answer",
+                format!("回答「{text}」は yes（はい）または no（いいえ）で指定してください"),
+                format!("answer '{text}' must be 'yes' or 'no'"),
+            )),
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Yes => "yes",
+            Self::No => "no",
+        }
+    }
+
+    pub fn label_ja(self) -> &'static str {
+        match self {
+            Self::Yes => "はい",
+            Self::No => "いいえ",
+        }
+    }
+
+    pub fn label_en(self) -> &'static str {
+        match self {
+            Self::Yes => "Yes",
+            Self::No => "No",
+        }
+    }
+}
+
+/// 1回目 or 2回目.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Round {
+    First,
+    Second,
+}
+
+impl Round {
+    pub fn from_number(n: i64) -> Result<Self, ParseError> {
+        match n {
+            1 => Ok(Self::First),
+            2 => Ok(Self::Second),
+            _ => Err(ParseError::new(
+                "round",
+                format!("確認の回 {n} は 1（1回目）または 2（2回目）です"),
+                format!("round {n} must be 1 (first check) or 2 (second check)"),
+            )),
+        }
+    }
+
+    pub fn number(self) -> i64 {
+        match self {
+            Self::First => 1,
+            Self::Second => 2,
+        }
+    }
+}
+
+/// Parses a `YYYY-MM-DD` date given by a user.
+pub fn parse_date(field: &'static str, text: &str) -> Result<NaiveDate, ParseError> {
+    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|_| {
+        ParseError::new(
+            field,
+            format!("日付「{text}」は YYYY-MM-DD 形式で指定してください（例: 2025-06-30）"),
+            format!("date '{text}' must be in YYYY-MM-DD form, e.g. 2025-06-30"),
+        )
+    })
+}
+
+/// One round's recorded answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ItemAnswer {
+    pub answer: Answer,
+    pub checked_on: NaiveDate,
+    pub target_date: Option<NaiveDate>,
+}
+
+/// Both rounds of one item.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ItemAnswers {
+    pub first: Option<ItemAnswer>,
+    pub second: Option<ItemAnswer>,
+}
+
+impl ItemAnswers {
+    pub fn round(&self, round: Round) -> Option<&ItemAnswer> {
+        match round {
+            Round::First => self.first.as_ref(),
+            Round::Second => self.second.as_ref(),
+        }
+    }
+
+    /// The latest answer: the second round's if any.
+    pub fn latest(&self) -> Option<&ItemAnswer> {
+        self.second.as_ref().or(self.first.as_ref())
+    }
+}
+
+/// An answer someone wants to record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AnswerInput {
+    pub round: Round,
+    pub answer: Answer,
+    pub checked_on: NaiveDate,
+    pub target_date: Option<NaiveDate>,
+}
+
+/// Why an answer is refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AnswerError {
+    #[error("the item does not apply: {}", .0.message_en())]
+    NotApplicable(NotApplicableReason),
+    #[error("a target date is only given for a 'no' answer")]
+    TargetDateOnYes,
+    #[error("the target date {target} is before the check date {checked}")]
+    TargetDateBeforeCheck {
+        target: NaiveDate,
+        checked: NaiveDate,
+    },
+    #[error("this item has no target date on the form")]
+    NoTargetDateColumn,
+    #[error("the check date {0} is in the future")]
+    CheckDateInFuture(NaiveDate),
+    #[error("the second check needs a first check")]
+    SecondWithoutFirst,
+    #[error("the second check ({second}) is dated before the first ({first})")]
+    SecondBeforeFirst { first: NaiveDate, second: NaiveDate },
+    #[error("the first check cannot be removed while a second check exists")]
+    FirstRemovedBeforeSecond,
+}
+
+impl AnswerError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::NotApplicable(_) => "item_not_applicable",
+            Self::TargetDateOnYes => "target_date_on_yes",
+            Self::TargetDateBeforeCheck { .. } => "target_date_before_check",
+            Self::NoTargetDateColumn => "no_target_date_column",
+            Self::CheckDateInFuture(_) => "check_date_in_future",
+            Self::SecondWithoutFirst => "second_without_first",
+            Self::SecondBeforeFirst { .. } => "second_before_first",
+            Self::FirstRemovedBeforeSecond => "first_removed_before_second",
+        }
+    }
+
+    pub fn message_ja(&self) -> String {
+        match self {
+            Self::NotApplicable(reason) => {
+                format!("この項目は回答できません: {}", reason.message_ja())
+            }
+            Self::TargetDateOnYes => "目標日は「いいえ」の場合にのみ記入します".into(),
+            Self::TargetDateBeforeCheck { target, checked } => {
+                format!("目標日（{target}）が確認日（{checked}）より前です")
+            }
+            Self::NoTargetDateColumn => "この項目には目標日の欄がありません".into(),
+            Self::CheckDateInFuture(d) => format!("確認日（{d}）が未来の日付です"),
+            Self::SecondWithoutFirst => {
+                "2回目の確認は、1回目の確認を記入してから記入してください".into()
+            }
+            Self::SecondBeforeFirst { first, second } => {
+                format!("2回目の確認日（{second}）が1回目の確認日（{first}）より前です")
+            }
+            Self::FirstRemovedBeforeSecond => {
+                "2回目の確認がある間は1回目の確認を削除できません".into()
+            }
+        }
+    }
+
+    pub fn message_en(&self) -> String {
+        self.to_string()
+    }
+}
+
+/// Checks an answer against the item, its status this year and what is already recorded.
+/// `today` is the server's date, so that a check cannot be dated in the future.
+pub fn validate_answer(
+    item: &ChecklistItem,
+    status: ItemStatus,
+    input: &AnswerInput,
+    existing: &ItemAnswers,
+    today: NaiveDate,
+) -> Result<(), AnswerError> {
+    if let ItemStatus::NotApplicable(reason) = status {
+        return Err(AnswerError::NotApplicable(reason));
+    }
+    if input.checked_on > today {
+        return Err(AnswerError::CheckDateInFuture(input.checked_on));
+    }
+    if let Some(target) = input.target_date {
+        if !item.has_target_date {
+            return Err(AnswerError::NoTargetDateColumn);
+        }
+        if input.answer == Answer::Yes {
+            return Err(AnswerError::TargetDateOnYes);
+        }
+        if target < input.checked_on {
+            return Err(AnswerError::TargetDateBeforeCheck {
+                target,
+                checked: input.checked_on,
+            });
+        }
+    }
+    match input.round {
+        Round::First => {
+            if let Some(second) = &existing.second {
+                if second.checked_on < input.checked_on {
+                    return Err(AnswerError::SecondBeforeFirst {
+                        first: input.checked_on,
+                        second: second.checked_on,
+                    });
+                }
+            }
+        }
+        Round::Second => {
+            let Some(first) = &existing.first else {
+                return Err(AnswerError::SecondWithoutFirst);
+            };
+            if input.checked_on < first.checked_on {
+                return Err(AnswerError::SecondBeforeFirst {
+                    first: first.checked_on,
+                    second: input.checked_on,
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Checks that a round's answer may be removed.
+pub fn validate_removal(round: Round, existing: &ItemAnswers) -> Result<(), AnswerError> {
+    if round == Round::First && existing.second.is_some() {
+        return Err(AnswerError::FirstRemovedBeforeSecond);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checklist::tests::{fy, item};
+    use crate::{Requirement, Scope};
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).expect("valid test date")
+    }
+
+    fn input(
+        round: Round,
+        answer: Answer,
+        checked: NaiveDate,
+        target: Option<NaiveDate>,
+    ) -> AnswerInput {
+        AnswerInput {
+            round,
+            answer,
+            checked_on: checked,
+            target_date: target,
+        }
+    }
+
+    fn patch() -> ChecklistItem {
+        item(
+            "2-7-server",
+            "2(7)",
+            Scope::Server,
+            Requirement::RequiredFrom(fy(2024)),
+        )
+    }
+
+    const TODAY: (i32, u32, u32) = (2025, 12, 1);
+
+    fn today() -> NaiveDate {
+        d(TODAY.0, TODAY.1, TODAY.2)
+    }
+
+    #[test]
+    fn a_no_with_a_target_date_is_accepted() {
+        let ok = input(
+            Round::First,
+            Answer::No,
+            d(2025, 6, 1),
+            Some(d(2025, 12, 31)),
+        );
+        assert_eq!(
+            validate_answer(
+                &patch(),
+                ItemStatus::Required,
+                &ok,
+                &ItemAnswers::default(),
+                today()
+            ),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn a_target_date_on_yes_is_refused() {
+        let bad = input(
+            Round::First,
+            Answer::Yes,
+            d(2025, 6, 1),
+            Some(d(2025, 12, 31)),
+        );
+        assert_eq!(
+            validate_answer(
+                &patch(),
+                ItemStatus::Required,
+                &bad,
+                &ItemAnswers::default(),
+                today()
+            ),
+            Err(AnswerError::TargetDateOnYes)
+        );
+    }
+
+    #[test]
+    fn a_target_date_before_the_check_is_refused() {
+        let bad = input(
+            Round::First,
+            Answer::No,
+            d(2025, 6, 1),
+            Some(d(2025, 5, 31)),
+        );
+        assert!(matches!(
+            validate_answer(
+                &patch(),
+                ItemStatus::Required,
+                &bad,
+                &ItemAnswers::default(),
+                today()
+            ),
+            Err(AnswerError::TargetDateBeforeCheck { .. })
+        ));
+    }
+
+    #[test]
+    fn an_item_that_does_not_apply_cannot_be_answered() {
+        let ok = input(Round::First, Answer::Yes, d(2025, 6, 1), None);
+        assert_eq!(
+            validate_answer(
+                &patch(),
+                ItemStatus::NotApplicable(NotApplicableReason::NoVendorContract),
+                &ok,
+                &ItemAnswers::default(),
+                today()
+            ),
+            Err(AnswerError::NotApplicable(
+                NotApplicableReason::NoVendorContract
+            ))
+        );
+    }
+
+    #[test]
+    fn reference_items_can_be_answered() {
+        let ok = input(Round::First, Answer::No, d(2023, 6, 1), Some(d(2024, 6, 1)));
+        assert_eq!(
+            validate_answer(
+                &patch(),
+                ItemStatus::Reference {
+                    required_from: Some(fy(2024))
+                },
+                &ok,
+                &ItemAnswers::default(),
+                today()
+            ),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn items_without_a_target_column_refuse_a_target_date() {
+        let mut chart = item(
+            "3-1",
+            "3(1)",
+            Scope::None,
+            Requirement::RequiredFrom(fy(2023)),
+        );
+        chart.has_target_date = false;
+        let bad = input(Round::First, Answer::No, d(2023, 6, 1), Some(d(2023, 9, 1)));
+        assert_eq!(
+            validate_answer(
+                &chart,
+                ItemStatus::Required,
+                &bad,
+                &ItemAnswers::default(),
+                today()
+            ),
+            Err(AnswerError::NoTargetDateColumn)
+        );
+    }
+
+    #[test]
+    fn a_check_in_the_future_is_refused() {
+        let bad = input(Round::First, Answer::Yes, d(2026, 1, 1), None);
+        assert!(matches!(
+            validate_answer(
+                &patch(),
+                ItemStatus::Required,
+                &bad,
+                &ItemAnswers::default(),
+                today()
+            ),
+            Err(AnswerError::CheckDateInFuture(_))
+        ));
+    }
+
+    #[test]
+    fn the_second_round_follows_the_first() {
+        let second = input(Round::Second, Answer::Yes, d(2025, 10, 1), None);
+        assert_eq!(
+            validate_answer(
+                &patch(),
+                ItemStatus::Required,
+                &second,
+                &ItemAnswers::default(),
+                today()
+            ),
+            Err(AnswerError::SecondWithoutFirst)
+        );
+        let existing = ItemAnswers {
+            first: Some(ItemAnswer {
+                answer: Answer::No,
+                checked_on: d(2025, 11, 1),
+                target_date: Some(d(2026, 1, 1)),
+            }),
+            second: None,
+        };
+        assert!(matches!(
+            validate_answer(&patch(), ItemStatus::Required, &second, &existing, today()),
+            Err(AnswerError::SecondBeforeFirst { .. })
+        ));
+        let later = input(Round::Second, Answer::Yes, d(2025, 11, 20), None);
+        assert_eq!(
+            validate_answer(&patch(), ItemStatus::Required, &later, &existing, today()),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn the_first_round_cannot_move_after_the_second() {
+        let existing = ItemAnswers {
+            first: Some(ItemAnswer {
+                answer: Answer::No,
+                checked_on: d(2025, 6, 1),
+                target_date: None,
+            }),
+            second: Some(ItemAnswer {
+                answer: Answer::Yes,
+                checked_on: d(2025, 8, 1),
+                target_date: None,
+            }),
+        };
+        let moved = input(Round::First, Answer::No, d(2025, 9, 1), None);
+        assert!(matches!(
+            validate_answer(&patch(), ItemStatus::Required, &moved, &existing, today()),
+            Err(AnswerError::SecondBeforeFirst { .. })
+        ));
+        assert_eq!(
+            validate_removal(Round::First, &existing),
+            Err(AnswerError::FirstRemovedBeforeSecond)
+        );
+        assert_eq!(validate_removal(Round::Second, &existing), Ok(()));
+    }
+
+    #[test]
+    fn answers_and_dates_parse() {
+        assert_eq!(Answer::parse("yes"), Ok(Answer::Yes));
+        assert_eq!(Answer::parse("いいえ"), Ok(Answer::No));
+        assert!(Answer::parse("maybe").is_err());
+        assert!(parse_date("checked_on", "2025-02-30").is_err());
+        assert!(parse_date("checked_on", "2025/02/03").is_err());
+        assert_eq!(parse_date("checked_on", "2025-02-03"), Ok(d(2025, 2, 3)));
+        assert!(Round::from_number(3).is_err());
+    }
+}

@@ -1,0 +1,190 @@
+//! Institutions (医療機関・薬局) and what decides which form they fill.
+
+use serde::{Deserialize, Serialize};
+
+use crate::{FormKind, ParseError};
+
+/// The kind of institution. It decides the form: a pharmacy fills 薬局確認用, every other
+/// kind 医療機関確認用.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InstitutionKind {
+    /// 病院 (20 beds or more)
+    Hospital,
+    /// 有床診療所
+    ClinicWithBeds,
+    /// 無床診療所
+    ClinicWithoutBeds,
+    /// 薬局
+    Pharmacy,
+}
+
+impl InstitutionKind {
+    pub const ALL: [InstitutionKind; 4] = [
+        Self::Hospital,
+        Self::ClinicWithBeds,
+        Self::ClinicWithoutBeds,
+        Self::Pharmacy,
+    ];
+
+    pub fn parse(text: &str) -> Result<Self, ParseError> {
+        match text {
+            "hospital" => Ok(Self::Hospital),
+            "clinic_with_beds" => Ok(Self::ClinicWithBeds),
+            "clinic_without_beds" => Ok(Self::ClinicWithoutBeds),
+            "pharmacy" => Ok(Self::Pharmacy),
+            _ => Err(ParseError::new(
+                "kind",
+                format!(
+                    "施設種別「{text}」は hospital / clinic_with_beds / clinic_without_beds / pharmacy のいずれかです"
+                ),
+                format!(
+                    "kind '{text}' must be one of hospital, clinic_with_beds, clinic_without_beds, pharmacy"
+                ),
+            )),
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Hospital => "hospital",
+            Self::ClinicWithBeds => "clinic_with_beds",
+            Self::ClinicWithoutBeds => "clinic_without_beds",
+            Self::Pharmacy => "pharmacy",
+        }
+    }
+
+    pub fn label_ja(self) -> &'static str {
+        match self {
+            Self::Hospital => "病院",
+            Self::ClinicWithBeds => "有床診療所",
+            Self::ClinicWithoutBeds => "無床診療所",
+            Self::Pharmacy => "薬局",
+        }
+    }
+
+    pub fn label_en(self) -> &'static str {
+        match self {
+            Self::Hospital => "Hospital",
+            Self::ClinicWithBeds => "Clinic with beds",
+            Self::ClinicWithoutBeds => "Clinic without beds",
+            Self::Pharmacy => "Pharmacy",
+        }
+    }
+
+    /// The checklist form (様式) this kind of institution fills in.
+    pub fn form(self) -> FormKind {
+        match self {
+            Self::Pharmacy => FormKind::Pharmacy,
+            _ => FormKind::Institution,
+        }
+    }
+
+    /// Checks the number of beds against the kind: a hospital has 20 or more (医療法第1条の5),
+    /// a clinic with beds 1–19, a clinic without beds and a pharmacy none.
+    pub fn check_beds(self, beds: i32) -> Result<(), ParseError> {
+        let ok = match self {
+            Self::Hospital => beds >= 20,
+            Self::ClinicWithBeds => (1..=19).contains(&beds),
+            Self::ClinicWithoutBeds | Self::Pharmacy => beds == 0,
+        };
+        if ok {
+            Ok(())
+        } else {
+            Err(ParseError::new(
+                "beds",
+                format!(
+                    "病床数 {beds} は{}として不正です（病院は20床以上、有床診療所は1〜19床、無床診療所・薬局は0床）",
+                    self.label_ja()
+                ),
+                format!(
+                    "{beds} beds is not valid for a {} (hospital: 20 or more; clinic with beds: 1–19; clinic without beds and pharmacy: 0)",
+                    self.label_en().to_lowercase()
+                ),
+            ))
+        }
+    }
+}
+
+/// 医療機関コード: ten digits (prefecture 2, point-table 1, institution 6, check digit 1).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct MedicalInstitutionCode(String);
+
+impl MedicalInstitutionCode {
+    pub fn parse(text: &str) -> Result<Self, ParseError> {
+        let t = text.trim();
+        if t.len() == 10 && t.bytes().all(|b| b.is_ascii_digit()) {
+            Ok(Self(t.to_owned()))
+        } else {
+            Err(ParseError::new(
+                "medical_institution_code",
+                format!("医療機関コード「{text}」は10桁の数字で指定してください"),
+                format!("medical institution code '{text}' must be ten digits"),
+            ))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for MedicalInstitutionCode {
+    type Error = ParseError;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Self::parse(&value)
+    }
+}
+
+impl From<MedicalInstitutionCode> for String {
+    fn from(value: MedicalInstitutionCode) -> Self {
+        value.0
+    }
+}
+
+/// What the checklist rules need to know of an institution.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InstitutionProfile {
+    pub kind: InstitutionKind,
+    /// 医療情報システムの有無: the first question of the form.
+    pub has_medical_information_system: bool,
+    /// Whether it has a contract with a vendor (事業者); 2(2) and 2(3) need no answer otherwise.
+    pub has_vendor_contracts: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kind_decides_form() {
+        assert_eq!(InstitutionKind::Pharmacy.form(), FormKind::Pharmacy);
+        assert_eq!(
+            InstitutionKind::ClinicWithoutBeds.form(),
+            FormKind::Institution
+        );
+        assert_eq!(InstitutionKind::Hospital.form(), FormKind::Institution);
+        for kind in InstitutionKind::ALL {
+            assert_eq!(InstitutionKind::parse(kind.as_str()), Ok(kind));
+        }
+        assert!(InstitutionKind::parse("dentist").is_err());
+    }
+
+    #[test]
+    fn beds_match_kind() {
+        assert!(InstitutionKind::Hospital.check_beds(20).is_ok());
+        assert!(InstitutionKind::Hospital.check_beds(19).is_err());
+        assert!(InstitutionKind::ClinicWithBeds.check_beds(19).is_ok());
+        assert!(InstitutionKind::ClinicWithBeds.check_beds(0).is_err());
+        assert!(InstitutionKind::ClinicWithoutBeds.check_beds(0).is_ok());
+        assert!(InstitutionKind::Pharmacy.check_beds(3).is_err());
+    }
+
+    #[test]
+    fn medical_institution_code_is_ten_digits() {
+        assert!(MedicalInstitutionCode::parse("1312345678").is_ok());
+        assert!(MedicalInstitutionCode::parse("131234567").is_err());
+        assert!(MedicalInstitutionCode::parse("13123456７8").is_err());
+    }
+}

@@ -1,0 +1,96 @@
+-- Institutions, users, sessions, checklist answers with their history, inspection
+-- observations and the audit log. Dates are TEXT 'YYYY-MM-DD', instants TEXT RFC 3339 UTC,
+-- the same on both engines so that one set of queries serves both.
+CREATE TABLE institutions (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    prefecture TEXT NOT NULL,
+    beds INTEGER NOT NULL,
+    has_medical_information_system BOOLEAN NOT NULL,
+    has_vendor_contracts BOOLEAN NOT NULL,
+    medical_institution_code TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE INDEX institutions_by_prefecture ON institutions (prefecture, id);
+
+CREATE TABLE users (
+    id INTEGER PRIMARY KEY,
+    login TEXT NOT NULL UNIQUE,
+    password_hash TEXT NOT NULL,
+    role TEXT NOT NULL,
+    institution_id INTEGER REFERENCES institutions (id),
+    prefecture TEXT,
+    is_demo BOOLEAN NOT NULL DEFAULT FALSE,
+    disabled BOOLEAN NOT NULL DEFAULT FALSE,
+    created_at TEXT NOT NULL,
+    last_login_at TEXT
+);
+CREATE INDEX users_by_institution ON users (institution_id);
+
+CREATE TABLE sessions (
+    token_hash TEXT PRIMARY KEY,
+    user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    kind TEXT NOT NULL,
+    csrf_token TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL
+);
+CREATE INDEX sessions_by_user ON sessions (user_id);
+
+CREATE TABLE login_failures (
+    login TEXT PRIMARY KEY,
+    failures INTEGER NOT NULL,
+    last_failure_at TEXT NOT NULL
+);
+
+CREATE TABLE answers (
+    institution_id INTEGER NOT NULL REFERENCES institutions (id),
+    fiscal_year INTEGER NOT NULL,
+    item_key TEXT NOT NULL,
+    round INTEGER NOT NULL,
+    answer TEXT NOT NULL,
+    checked_on TEXT NOT NULL,
+    target_date TEXT,
+    updated_by INTEGER NOT NULL REFERENCES users (id),
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (institution_id, fiscal_year, item_key, round)
+);
+
+CREATE TABLE answer_history (
+    id INTEGER PRIMARY KEY,
+    institution_id INTEGER NOT NULL REFERENCES institutions (id),
+    fiscal_year INTEGER NOT NULL,
+    item_key TEXT NOT NULL,
+    round INTEGER NOT NULL,
+    action TEXT NOT NULL,
+    answer TEXT,
+    checked_on TEXT,
+    target_date TEXT,
+    previous_answer TEXT,
+    previous_checked_on TEXT,
+    previous_target_date TEXT,
+    changed_by INTEGER NOT NULL REFERENCES users (id),
+    changed_at TEXT NOT NULL
+);
+CREATE INDEX answer_history_by_item ON answer_history (institution_id, fiscal_year, item_key, id);
+
+CREATE TABLE inspection_observations (
+    institution_id INTEGER NOT NULL REFERENCES institutions (id),
+    fiscal_year INTEGER NOT NULL,
+    contact_chart_seen BOOLEAN NOT NULL,
+    recorded_by INTEGER NOT NULL REFERENCES users (id),
+    recorded_at TEXT NOT NULL,
+    PRIMARY KEY (institution_id, fiscal_year)
+);
+
+CREATE TABLE audit_log (
+    id INTEGER PRIMARY KEY,
+    at TEXT NOT NULL,
+    user_id INTEGER,
+    action TEXT NOT NULL,
+    institution_id INTEGER,
+    detail TEXT NOT NULL
+);
+CREATE INDEX audit_log_by_institution ON audit_log (institution_id, id);

@@ -1,0 +1,868 @@
+//! mamori's store: one API over embedded SQLite (the default) and PostgreSQL (scale-out).
+//!
+//! Both engines run the same SQL text: `$1` placeholders, `RETURNING`, `ON CONFLICT`, dates as
+//! `TEXT`, instants as RFC 3339 `TEXT`. Each engine has its own migrations folder. Every method
+//! that reads or writes an institution's data takes that institution's id, and every change is
+//! written together with its history and its audit entry in one transaction.
+
+use std::collections::HashMap;
+use std::str::FromStr;
+use std::time::Duration;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use mamori_domain::{
+    Answer, FiscalYear, InstitutionKind, InstitutionProfile, InstitutionScope, ItemAnswer,
+    ItemAnswers, Prefecture, Principal, Role, Round,
+};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{PgPool, SqlitePool};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("not found")]
+    NotFound,
+    #[error("already exists: {0}")]
+    Conflict(String),
+    #[error("the database URL '{0}' is neither sqlite: nor postgres:")]
+    UnsupportedUrl(String),
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+    #[error(transparent)]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+#[derive(Clone, Debug)]
+enum Pool {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// Runs the same body against whichever engine the store holds.
+macro_rules! on_pool {
+    ($store:expr, $pool:ident => $body:expr) => {
+        match &$store.pool {
+            Pool::Sqlite($pool) => $body,
+            Pool::Postgres($pool) => $body,
+        }
+    };
+}
+
+#[derive(Clone, Debug)]
+pub struct Store {
+    pool: Pool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Institution {
+    pub id: i64,
+    pub name: String,
+    pub kind: InstitutionKind,
+    pub prefecture: Prefecture,
+    pub beds: i64,
+    pub has_medical_information_system: bool,
+    pub has_vendor_contracts: bool,
+    pub medical_institution_code: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+impl Institution {
+    pub fn profile(&self) -> InstitutionProfile {
+        InstitutionProfile {
+            kind: self.kind,
+            has_medical_information_system: self.has_medical_information_system,
+            has_vendor_contracts: self.has_vendor_contracts,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct NewInstitution {
+    pub name: String,
+    pub kind: InstitutionKind,
+    pub prefecture: Prefecture,
+    pub beds: i64,
+    pub has_medical_information_system: bool,
+    pub has_vendor_contracts: bool,
+    pub medical_institution_code: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct User {
+    pub id: i64,
+    pub login: String,
+    pub role: Role,
+    pub institution_id: Option<i64>,
+    pub prefecture: Option<Prefecture>,
+    pub is_demo: bool,
+    pub disabled: bool,
+    pub created_at: String,
+    pub last_login_at: Option<String>,
+}
+
+impl User {
+    pub fn principal(&self) -> Principal {
+        Principal {
+            user_id: self.id,
+            role: self.role,
+            institution_id: self.institution_id,
+            prefecture: self.prefecture,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub login: String,
+    pub password_hash: String,
+    pub role: Role,
+    pub institution_id: Option<i64>,
+    pub prefecture: Option<Prefecture>,
+    pub is_demo: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionKind {
+    Web,
+    Api,
+}
+
+impl SessionKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Web => "web",
+            Self::Api => "api",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub user: User,
+    pub csrf_token: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HistoryEntry {
+    pub round: Round,
+    /// `set` or `clear`.
+    pub action: String,
+    pub answer: Option<ItemAnswer>,
+    pub previous: Option<ItemAnswer>,
+    pub changed_by: String,
+    pub changed_at: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Observation {
+    pub contact_chart_seen: bool,
+    pub recorded_by: String,
+    pub recorded_at: String,
+}
+
+/// One institution's state for one fiscal year, as the list pages need it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InstitutionCounts {
+    pub first_answers: i64,
+    pub no_answers: i64,
+}
+
+fn now() -> String {
+    Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+fn parse_date(s: &str) -> Result<NaiveDate> {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| StoreError::Corrupt(format!("date '{s}'")))
+}
+
+fn parse_item_answer(answer: &str, checked_on: &str, target: Option<&str>) -> Result<ItemAnswer> {
+    Ok(ItemAnswer {
+        answer: Answer::parse(answer).map_err(|e| StoreError::Corrupt(e.message_en))?,
+        checked_on: parse_date(checked_on)?,
+        target_date: target.map(parse_date).transpose()?,
+    })
+}
+
+type InstitutionRow = (
+    i64,
+    String,
+    String,
+    String,
+    i64,
+    bool,
+    bool,
+    Option<String>,
+    String,
+    String,
+);
+
+const INSTITUTION_COLUMNS: &str = "id, name, kind, prefecture, beds, has_medical_information_system, has_vendor_contracts, medical_institution_code, created_at, updated_at";
+
+fn institution_from_row(row: InstitutionRow) -> Result<Institution> {
+    let (id, name, kind, prefecture, beds, mis, vendors, code, created_at, updated_at) = row;
+    Ok(Institution {
+        id,
+        name,
+        kind: InstitutionKind::parse(&kind).map_err(|e| StoreError::Corrupt(e.message_en))?,
+        prefecture: Prefecture::parse(&prefecture)
+            .map_err(|e| StoreError::Corrupt(e.message_en))?,
+        beds,
+        has_medical_information_system: mis,
+        has_vendor_contracts: vendors,
+        medical_institution_code: code,
+        created_at,
+        updated_at,
+    })
+}
+
+type UserRow = (
+    i64,
+    String,
+    String,
+    Option<i64>,
+    Option<String>,
+    bool,
+    bool,
+    String,
+    Option<String>,
+);
+
+fn user_from_row(row: UserRow) -> Result<User> {
+    let (id, login, role, institution_id, prefecture, is_demo, disabled, created_at, last_login_at) =
+        row;
+    Ok(User {
+        id,
+        login,
+        role: Role::parse(&role).map_err(|e| StoreError::Corrupt(e.message_en))?,
+        institution_id,
+        prefecture: prefecture
+            .map(|p| Prefecture::parse(&p))
+            .transpose()
+            .map_err(|e| StoreError::Corrupt(e.message_en))?,
+        is_demo,
+        disabled,
+        created_at,
+        last_login_at,
+    })
+}
+
+fn is_unique_violation(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(db) if db.is_unique_violation())
+}
+
+impl Store {
+    /// Connects to `sqlite:PATH` (created if missing) or `postgres://…`.
+    pub async fn connect(url: &str) -> Result<Self> {
+        if url.starts_with("sqlite:") {
+            let options = SqliteConnectOptions::from_str(url)?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(10));
+            let pool = SqlitePoolOptions::new()
+                .max_connections(8)
+                .connect_with(options)
+                .await?;
+            Ok(Self {
+                pool: Pool::Sqlite(pool),
+            })
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            let options = PgConnectOptions::from_str(url)?;
+            let pool = PgPoolOptions::new()
+                .max_connections(16)
+                .connect_with(options)
+                .await?;
+            Ok(Self {
+                pool: Pool::Postgres(pool),
+            })
+        } else {
+            Err(StoreError::UnsupportedUrl(url.to_owned()))
+        }
+    }
+
+    pub fn engine(&self) -> &'static str {
+        match self.pool {
+            Pool::Sqlite(_) => "sqlite",
+            Pool::Postgres(_) => "postgres",
+        }
+    }
+
+    pub async fn migrate(&self) -> Result<()> {
+        match &self.pool {
+            Pool::Sqlite(pool) => sqlx::migrate!("./migrations/sqlite").run(pool).await?,
+            Pool::Postgres(pool) => sqlx::migrate!("./migrations/postgres").run(pool).await?,
+        }
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        on_pool!(self, pool => pool.close().await)
+    }
+
+    pub async fn ping(&self) -> Result<()> {
+        on_pool!(self, pool => sqlx::query("SELECT 1").execute(pool).await.map(|_| ()))?;
+        Ok(())
+    }
+
+    // ----- institutions -------------------------------------------------------------------
+
+    pub async fn create_institution(
+        &self,
+        new: &NewInstitution,
+        actor: Option<i64>,
+    ) -> Result<i64> {
+        let at = now();
+        let detail = format!(
+            "name={} kind={} prefecture={}",
+            new.name,
+            new.kind.as_str(),
+            new.prefecture.code()
+        );
+        let id = on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let (id,): (i64,) = sqlx::query_as(
+                "INSERT INTO institutions (name, kind, prefecture, beds, has_medical_information_system, has_vendor_contracts, medical_institution_code, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id",
+            )
+            .bind(new.name.clone())
+            .bind(new.kind.as_str())
+            .bind(new.prefecture.code())
+            .bind(new.beds)
+            .bind(new.has_medical_information_system)
+            .bind(new.has_vendor_contracts)
+            .bind(new.medical_institution_code.clone())
+            .bind(at.clone())
+            .fetch_one(&mut *tx)
+            .await?;
+            sqlx::query("INSERT INTO audit_log (at, user_id, action, institution_id, detail) VALUES ($1, $2, $3, $4, $5)")
+                .bind(at.clone()).bind(actor).bind("institution.create").bind(id).bind(detail)
+                .execute(&mut *tx).await?;
+            tx.commit().await?;
+            id
+        });
+        Ok(id)
+    }
+
+    /// Replaces the institution's editable fields (the caller merges a partial update first).
+    pub async fn update_institution(
+        &self,
+        id: i64,
+        new: &NewInstitution,
+        actor: i64,
+    ) -> Result<()> {
+        let at = now();
+        let detail = format!(
+            "name={} kind={} prefecture={} beds={} has_medical_information_system={} has_vendor_contracts={} code={}",
+            new.name,
+            new.kind.as_str(),
+            new.prefecture.code(),
+            new.beds,
+            new.has_medical_information_system,
+            new.has_vendor_contracts,
+            new.medical_institution_code.as_deref().unwrap_or("-")
+        );
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let done = sqlx::query(
+                "UPDATE institutions SET name = $1, kind = $2, prefecture = $3, beds = $4, has_medical_information_system = $5, has_vendor_contracts = $6, medical_institution_code = $7, updated_at = $8 WHERE id = $9",
+            )
+            .bind(new.name.clone())
+            .bind(new.kind.as_str())
+            .bind(new.prefecture.code())
+            .bind(new.beds)
+            .bind(new.has_medical_information_system)
+            .bind(new.has_vendor_contracts)
+            .bind(new.medical_institution_code.clone())
+            .bind(at.clone())
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+            if done.rows_affected() == 0 {
+                return Err(StoreError::NotFound);
+            }
+            sqlx::query("INSERT INTO audit_log (at, user_id, action, institution_id, detail) VALUES ($1, $2, $3, $4, $5)")
+                .bind(at.clone()).bind(actor).bind("institution.update").bind(id).bind(detail)
+                .execute(&mut *tx).await?;
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    pub async fn institution(&self, id: i64) -> Result<Option<Institution>> {
+        let row: Option<InstitutionRow> = on_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT id, name, kind, prefecture, beds, has_medical_information_system, has_vendor_contracts, medical_institution_code, created_at, updated_at FROM institutions WHERE id = $1",
+            )
+            .bind(id)
+            .fetch_optional(pool)
+            .await?
+        });
+        row.map(institution_from_row).transpose()
+    }
+
+    /// The institutions a caller may list, by name, at most `limit` from `offset`.
+    pub async fn list_institutions(
+        &self,
+        scope: InstitutionScope,
+        limit: i64,
+        offset: i64,
+    ) -> Result<Vec<Institution>> {
+        debug_assert!(INSTITUTION_COLUMNS.contains("prefecture"));
+        let rows: Vec<InstitutionRow> = match scope {
+            InstitutionScope::None => Vec::new(),
+            InstitutionScope::All => on_pool!(self, pool => {
+                sqlx::query_as("SELECT id, name, kind, prefecture, beds, has_medical_information_system, has_vendor_contracts, medical_institution_code, created_at, updated_at FROM institutions ORDER BY prefecture, id LIMIT $1 OFFSET $2")
+                    .bind(limit).bind(offset).fetch_all(pool).await?
+            }),
+            InstitutionScope::Prefecture(p) => on_pool!(self, pool => {
+                sqlx::query_as("SELECT id, name, kind, prefecture, beds, has_medical_information_system, has_vendor_contracts, medical_institution_code, created_at, updated_at FROM institutions WHERE prefecture = $1 ORDER BY id LIMIT $2 OFFSET $3")
+                    .bind(p.code()).bind(limit).bind(offset).fetch_all(pool).await?
+            }),
+            InstitutionScope::Only(id) => on_pool!(self, pool => {
+                sqlx::query_as("SELECT id, name, kind, prefecture, beds, has_medical_information_system, has_vendor_contracts, medical_institution_code, created_at, updated_at FROM institutions WHERE id = $1")
+                    .bind(id).fetch_all(pool).await?
+            }),
+        };
+        rows.into_iter().map(institution_from_row).collect()
+    }
+
+    pub async fn count_institutions(&self, scope: InstitutionScope) -> Result<i64> {
+        let (n,): (i64,) = match scope {
+            InstitutionScope::None => (0,),
+            InstitutionScope::All => {
+                on_pool!(self, pool => sqlx::query_as("SELECT COUNT(*) FROM institutions").fetch_one(pool).await?)
+            }
+            InstitutionScope::Prefecture(p) => on_pool!(self, pool => {
+                sqlx::query_as("SELECT COUNT(*) FROM institutions WHERE prefecture = $1").bind(p.code()).fetch_one(pool).await?
+            }),
+            InstitutionScope::Only(id) => on_pool!(self, pool => {
+                sqlx::query_as("SELECT COUNT(*) FROM institutions WHERE id = $1").bind(id).fetch_one(pool).await?
+            }),
+        };
+        Ok(n)
+    }
+
+    /// Per institution of the list: how many first answers and how many いいえ in `fiscal_year`.
+    pub async fn answer_counts(
+        &self,
+        institution_ids: &[i64],
+        fiscal_year: FiscalYear,
+    ) -> Result<HashMap<i64, InstitutionCounts>> {
+        let mut out = HashMap::new();
+        // One query per institution keeps the SQL identical on both engines; lists are paged.
+        for id in institution_ids {
+            let (first, no): (i64, i64) = on_pool!(self, pool => {
+                sqlx::query_as("SELECT COUNT(*), COALESCE(SUM(CASE WHEN answer = 'no' THEN 1 ELSE 0 END), 0) FROM answers WHERE institution_id = $1 AND fiscal_year = $2 AND round = 1")
+                    .bind(*id).bind(i64::from(fiscal_year.start_year())).fetch_one(pool).await?
+            });
+            out.insert(
+                *id,
+                InstitutionCounts {
+                    first_answers: first,
+                    no_answers: no,
+                },
+            );
+        }
+        Ok(out)
+    }
+
+    // ----- users and sessions -------------------------------------------------------------
+
+    pub async fn create_user(&self, new: &NewUser, actor: Option<i64>) -> Result<i64> {
+        let at = now();
+        let detail = format!("login={} role={}", new.login, new.role.as_str());
+        let result: std::result::Result<i64, sqlx::Error> = on_pool!(self, pool => {
+            async {
+                let mut tx = pool.begin().await?;
+                let (id,): (i64,) = sqlx::query_as(
+                    "INSERT INTO users (login, password_hash, role, institution_id, prefecture, is_demo, disabled, created_at) VALUES ($1, $2, $3, $4, $5, $6, FALSE, $7) RETURNING id",
+                )
+                .bind(new.login.clone())
+                .bind(new.password_hash.clone())
+                .bind(new.role.as_str())
+                .bind(new.institution_id)
+                .bind(new.prefecture.map(|p| p.code()))
+                .bind(new.is_demo)
+                .bind(at.clone())
+                .fetch_one(&mut *tx)
+                .await?;
+                sqlx::query("INSERT INTO audit_log (at, user_id, action, institution_id, detail) VALUES ($1, $2, $3, $4, $5)")
+                    .bind(at.clone()).bind(actor).bind("user.create").bind(new.institution_id).bind(detail.clone())
+                    .execute(&mut *tx).await?;
+                tx.commit().await?;
+                Ok(id)
+            }.await
+        });
+        match result {
+            Ok(id) => Ok(id),
+            Err(e) if is_unique_violation(&e) => Err(StoreError::Conflict(new.login.clone())),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// The user and their password hash, by login.
+    pub async fn user_for_login(&self, login: &str) -> Result<Option<(User, String)>> {
+        let row: Option<(
+            i64,
+            String,
+            String,
+            Option<i64>,
+            Option<String>,
+            bool,
+            bool,
+            String,
+            Option<String>,
+            String,
+        )> = on_pool!(self, pool => {
+            sqlx::query_as("SELECT id, login, role, institution_id, prefecture, is_demo, disabled, created_at, last_login_at, password_hash FROM users WHERE login = $1")
+                .bind(login.to_owned()).fetch_optional(pool).await?
+        });
+        match row {
+            None => Ok(None),
+            Some((id, login, role, inst, pref, demo, disabled, created, last, hash)) => Ok(Some((
+                user_from_row((id, login, role, inst, pref, demo, disabled, created, last))?,
+                hash,
+            ))),
+        }
+    }
+
+    pub async fn users_of_institution(&self, institution_id: i64) -> Result<Vec<User>> {
+        let rows: Vec<UserRow> = on_pool!(self, pool => {
+            sqlx::query_as("SELECT id, login, role, institution_id, prefecture, is_demo, disabled, created_at, last_login_at FROM users WHERE institution_id = $1 ORDER BY login")
+                .bind(institution_id).fetch_all(pool).await?
+        });
+        rows.into_iter().map(user_from_row).collect()
+    }
+
+    pub async fn record_login(&self, user_id: i64, login: &str) -> Result<()> {
+        let at = now();
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            sqlx::query("UPDATE users SET last_login_at = $1 WHERE id = $2").bind(at.clone()).bind(user_id).execute(&mut *tx).await?;
+            sqlx::query("DELETE FROM login_failures WHERE login = $1").bind(login.to_owned()).execute(&mut *tx).await?;
+            sqlx::query("INSERT INTO audit_log (at, user_id, action, institution_id, detail) VALUES ($1, $2, $3, NULL, $4)")
+                .bind(at.clone()).bind(user_id).bind("login.success").bind(format!("login={login}"))
+                .execute(&mut *tx).await?;
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// Counts a failed login for `login` (known or not) and returns the count so far.
+    pub async fn record_login_failure(&self, login: &str) -> Result<i64> {
+        let at = now();
+        let (n,): (i64,) = on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let n = sqlx::query_as(
+                "INSERT INTO login_failures (login, failures, last_failure_at) VALUES ($1, 1, $2) ON CONFLICT (login) DO UPDATE SET failures = login_failures.failures + 1, last_failure_at = excluded.last_failure_at RETURNING failures",
+            )
+            .bind(login.to_owned()).bind(at.clone()).fetch_one(&mut *tx).await?;
+            sqlx::query("INSERT INTO audit_log (at, user_id, action, institution_id, detail) VALUES ($1, NULL, $2, NULL, $3)")
+                .bind(at.clone()).bind("login.failure").bind(format!("login={login}"))
+                .execute(&mut *tx).await?;
+            tx.commit().await?;
+            n
+        });
+        Ok(n)
+    }
+
+    /// Failed logins so far and when the last one was.
+    pub async fn login_failures(&self, login: &str) -> Result<Option<(i64, DateTime<Utc>)>> {
+        let row: Option<(i64, String)> = on_pool!(self, pool => {
+            sqlx::query_as("SELECT failures, last_failure_at FROM login_failures WHERE login = $1").bind(login.to_owned()).fetch_optional(pool).await?
+        });
+        row.map(|(n, at)| {
+            DateTime::parse_from_rfc3339(&at)
+                .map(|t| (n, t.with_timezone(&Utc)))
+                .map_err(|_| StoreError::Corrupt(format!("instant '{at}'")))
+        })
+        .transpose()
+    }
+
+    pub async fn create_session(
+        &self,
+        token_hash: &str,
+        user_id: i64,
+        kind: SessionKind,
+        csrf_token: &str,
+        expires_at: DateTime<Utc>,
+    ) -> Result<()> {
+        on_pool!(self, pool => {
+            sqlx::query("INSERT INTO sessions (token_hash, user_id, kind, csrf_token, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)")
+                .bind(token_hash.to_owned()).bind(user_id).bind(kind.as_str()).bind(csrf_token.to_owned()).bind(now())
+                .bind(expires_at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
+                .execute(pool).await?;
+        });
+        Ok(())
+    }
+
+    /// The live session of this kind for a token hash, with its user; expired sessions and
+    /// disabled users give `None`.
+    pub async fn session(&self, token_hash: &str, kind: SessionKind) -> Result<Option<Session>> {
+        let row: Option<(
+            String,
+            String,
+            i64,
+            String,
+            String,
+            Option<i64>,
+            Option<String>,
+            bool,
+            bool,
+            String,
+            Option<String>,
+        )> = on_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT s.csrf_token, s.expires_at, u.id, u.login, u.role, u.institution_id, u.prefecture, u.is_demo, u.disabled, u.created_at, u.last_login_at FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1 AND s.kind = $2",
+            )
+            .bind(token_hash.to_owned()).bind(kind.as_str()).fetch_optional(pool).await?
+        });
+        let Some((csrf, expires, id, login, role, inst, pref, demo, disabled, created, last)) = row
+        else {
+            return Ok(None);
+        };
+        let expires_at = DateTime::parse_from_rfc3339(&expires)
+            .map_err(|_| StoreError::Corrupt(format!("instant '{expires}'")))?
+            .with_timezone(&Utc);
+        let user = user_from_row((id, login, role, inst, pref, demo, disabled, created, last))?;
+        if expires_at <= Utc::now() || user.disabled {
+            return Ok(None);
+        }
+        Ok(Some(Session {
+            user,
+            csrf_token: csrf,
+            expires_at,
+        }))
+    }
+
+    pub async fn delete_session(&self, token_hash: &str) -> Result<()> {
+        on_pool!(self, pool => sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash.to_owned()).execute(pool).await?.rows_affected());
+        Ok(())
+    }
+
+    pub async fn delete_expired_sessions(&self) -> Result<u64> {
+        let cutoff = now();
+        let done = on_pool!(self, pool => sqlx::query("DELETE FROM sessions WHERE expires_at <= $1").bind(cutoff).execute(pool).await?.rows_affected());
+        Ok(done)
+    }
+
+    // ----- answers ----------------------------------------------------------------------
+
+    /// Every answer of one institution in one fiscal year, by item key.
+    pub async fn answers(
+        &self,
+        institution_id: i64,
+        fiscal_year: FiscalYear,
+    ) -> Result<HashMap<String, ItemAnswers>> {
+        let rows: Vec<(String, i64, String, String, Option<String>)> = on_pool!(self, pool => {
+            sqlx::query_as("SELECT item_key, round, answer, checked_on, target_date FROM answers WHERE institution_id = $1 AND fiscal_year = $2")
+                .bind(institution_id).bind(i64::from(fiscal_year.start_year())).fetch_all(pool).await?
+        });
+        let mut out: HashMap<String, ItemAnswers> = HashMap::with_capacity(rows.len());
+        for (key, round, answer, checked_on, target) in rows {
+            let a = parse_item_answer(&answer, &checked_on, target.as_deref())?;
+            let entry = out.entry(key).or_default();
+            match round {
+                1 => entry.first = Some(a),
+                2 => entry.second = Some(a),
+                other => return Err(StoreError::Corrupt(format!("round {other}"))),
+            }
+        }
+        Ok(out)
+    }
+
+    /// Records one round's answer, with its history and audit entry, in one transaction.
+    pub async fn set_answer(
+        &self,
+        institution_id: i64,
+        fiscal_year: FiscalYear,
+        item_key: &str,
+        round: Round,
+        answer: &ItemAnswer,
+        actor: i64,
+    ) -> Result<()> {
+        let at = now();
+        let fy = i64::from(fiscal_year.start_year());
+        let answer_text = answer.answer.as_str();
+        let checked = answer.checked_on.to_string();
+        let target = answer.target_date.map(|d| d.to_string());
+        let detail = format!(
+            "fiscal_year={fy} item={item_key} round={} answer={answer_text} checked_on={checked} target_date={}",
+            round.number(),
+            target.as_deref().unwrap_or("-")
+        );
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let previous: Option<(String, String, Option<String>)> = sqlx::query_as(
+                "SELECT answer, checked_on, target_date FROM answers WHERE institution_id = $1 AND fiscal_year = $2 AND item_key = $3 AND round = $4",
+            )
+            .bind(institution_id).bind(fy).bind(item_key.to_owned()).bind(round.number())
+            .fetch_optional(&mut *tx).await?;
+            sqlx::query(
+                "INSERT INTO answers (institution_id, fiscal_year, item_key, round, answer, checked_on, target_date, updated_by, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+                 ON CONFLICT (institution_id, fiscal_year, item_key, round) DO UPDATE SET answer = excluded.answer, checked_on = excluded.checked_on, target_date = excluded.target_date, updated_by = excluded.updated_by, updated_at = excluded.updated_at",
+            )
+            .bind(institution_id).bind(fy).bind(item_key.to_owned()).bind(round.number()).bind(answer_text)
+            .bind(checked.clone()).bind(target.clone()).bind(actor).bind(at.clone())
+            .execute(&mut *tx).await?;
+            let (pa, pc, pt) = match previous {
+                Some((a, c, t)) => (Some(a), Some(c), t),
+                None => (None, None, None),
+            };
+            sqlx::query(
+                "INSERT INTO answer_history (institution_id, fiscal_year, item_key, round, action, answer, checked_on, target_date, previous_answer, previous_checked_on, previous_target_date, changed_by, changed_at) VALUES ($1, $2, $3, $4, 'set', $5, $6, $7, $8, $9, $10, $11, $12)",
+            )
+            .bind(institution_id).bind(fy).bind(item_key.to_owned()).bind(round.number()).bind(answer_text)
+            .bind(checked.clone()).bind(target.clone()).bind(pa).bind(pc).bind(pt).bind(actor).bind(at.clone())
+            .execute(&mut *tx).await?;
+            sqlx::query("INSERT INTO audit_log (at, user_id, action, institution_id, detail) VALUES ($1, $2, $3, $4, $5)")
+                .bind(at.clone()).bind(actor).bind("answer.set").bind(institution_id).bind(detail)
+                .execute(&mut *tx).await?;
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// Removes one round's answer (kept in the history). Returns whether there was one.
+    pub async fn clear_answer(
+        &self,
+        institution_id: i64,
+        fiscal_year: FiscalYear,
+        item_key: &str,
+        round: Round,
+        actor: i64,
+    ) -> Result<bool> {
+        let at = now();
+        let fy = i64::from(fiscal_year.start_year());
+        let removed = on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let previous: Option<(String, String, Option<String>)> = sqlx::query_as(
+                "DELETE FROM answers WHERE institution_id = $1 AND fiscal_year = $2 AND item_key = $3 AND round = $4 RETURNING answer, checked_on, target_date",
+            )
+            .bind(institution_id).bind(fy).bind(item_key.to_owned()).bind(round.number())
+            .fetch_optional(&mut *tx).await?;
+            if let Some((a, c, t)) = previous {
+                sqlx::query(
+                    "INSERT INTO answer_history (institution_id, fiscal_year, item_key, round, action, previous_answer, previous_checked_on, previous_target_date, changed_by, changed_at) VALUES ($1, $2, $3, $4, 'clear', $5, $6, $7, $8, $9)",
+                )
+                .bind(institution_id).bind(fy).bind(item_key.to_owned()).bind(round.number()).bind(a).bind(c).bind(t).bind(actor).bind(at.clone())
+                .execute(&mut *tx).await?;
+                sqlx::query("INSERT INTO audit_log (at, user_id, action, institution_id, detail) VALUES ($1, $2, $3, $4, $5)")
+                    .bind(at.clone()).bind(actor).bind("answer.clear").bind(institution_id)
+                    .bind(format!("fiscal_year={fy} item={item_key} round={}", round.number()))
+                    .execute(&mut *tx).await?;
+                tx.commit().await?;
+                true
+            } else {
+                false
+            }
+        });
+        Ok(removed)
+    }
+
+    /// The history of one item, newest first.
+    pub async fn answer_history(
+        &self,
+        institution_id: i64,
+        fiscal_year: FiscalYear,
+        item_key: &str,
+    ) -> Result<Vec<HistoryEntry>> {
+        type Row = (
+            i64,
+            String,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            String,
+        );
+        let rows: Vec<Row> = on_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT h.round, h.action, h.answer, h.checked_on, h.target_date, h.previous_answer, h.previous_checked_on, h.previous_target_date, u.login, h.changed_at FROM answer_history h LEFT JOIN users u ON u.id = h.changed_by WHERE h.institution_id = $1 AND h.fiscal_year = $2 AND h.item_key = $3 ORDER BY h.id DESC",
+            )
+            .bind(institution_id).bind(i64::from(fiscal_year.start_year())).bind(item_key.to_owned()).fetch_all(pool).await?
+        });
+        rows.into_iter()
+            .map(|(round, action, a, c, t, pa, pc, pt, login, at)| {
+                let answer = match (a, c) {
+                    (Some(a), Some(c)) => Some(parse_item_answer(&a, &c, t.as_deref())?),
+                    _ => None,
+                };
+                let previous = match (pa, pc) {
+                    (Some(a), Some(c)) => Some(parse_item_answer(&a, &c, pt.as_deref())?),
+                    _ => None,
+                };
+                Ok(HistoryEntry {
+                    round: Round::from_number(round)
+                        .map_err(|e| StoreError::Corrupt(e.message_en))?,
+                    action,
+                    answer,
+                    previous,
+                    changed_by: login.unwrap_or_default(),
+                    changed_at: at,
+                })
+            })
+            .collect()
+    }
+
+    // ----- inspection -------------------------------------------------------------------
+
+    pub async fn observation(
+        &self,
+        institution_id: i64,
+        fiscal_year: FiscalYear,
+    ) -> Result<Option<Observation>> {
+        let row: Option<(bool, Option<String>, String)> = on_pool!(self, pool => {
+            sqlx::query_as("SELECT o.contact_chart_seen, u.login, o.recorded_at FROM inspection_observations o LEFT JOIN users u ON u.id = o.recorded_by WHERE o.institution_id = $1 AND o.fiscal_year = $2")
+                .bind(institution_id).bind(i64::from(fiscal_year.start_year())).fetch_optional(pool).await?
+        });
+        Ok(row.map(|(seen, by, at)| Observation {
+            contact_chart_seen: seen,
+            recorded_by: by.unwrap_or_default(),
+            recorded_at: at,
+        }))
+    }
+
+    pub async fn set_observation(
+        &self,
+        institution_id: i64,
+        fiscal_year: FiscalYear,
+        contact_chart_seen: bool,
+        actor: i64,
+    ) -> Result<()> {
+        let at = now();
+        let fy = i64::from(fiscal_year.start_year());
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            sqlx::query(
+                "INSERT INTO inspection_observations (institution_id, fiscal_year, contact_chart_seen, recorded_by, recorded_at) VALUES ($1, $2, $3, $4, $5) \
+                 ON CONFLICT (institution_id, fiscal_year) DO UPDATE SET contact_chart_seen = excluded.contact_chart_seen, recorded_by = excluded.recorded_by, recorded_at = excluded.recorded_at",
+            )
+            .bind(institution_id).bind(fy).bind(contact_chart_seen).bind(actor).bind(at.clone())
+            .execute(&mut *tx).await?;
+            sqlx::query("INSERT INTO audit_log (at, user_id, action, institution_id, detail) VALUES ($1, $2, $3, $4, $5)")
+                .bind(at.clone()).bind(actor).bind("inspection.observation").bind(institution_id)
+                .bind(format!("fiscal_year={fy} contact_chart_seen={contact_chart_seen}"))
+                .execute(&mut *tx).await?;
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// Number of audit entries for an institution (for tests and the admin page).
+    pub async fn audit_count(&self, institution_id: i64) -> Result<i64> {
+        let (n,): (i64,) = on_pool!(self, pool => {
+            sqlx::query_as("SELECT COUNT(*) FROM audit_log WHERE institution_id = $1").bind(institution_id).fetch_one(pool).await?
+        });
+        Ok(n)
+    }
+}

@@ -1,0 +1,315 @@
+//! Authentication: argon2id password hashes, session tokens (stored only as SHA-256 hashes),
+//! the login rule with its slow-down after repeated failures, and the extractors that tell
+//! every handler who is asking.
+
+use argon2::{Argon2, PasswordHasher, PasswordVerifier};
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{StatusCode, header};
+use chrono::Utc;
+use mamori_store::{Session, SessionKind, User};
+use sha2::{Digest, Sha256};
+
+use crate::AppState;
+use crate::error::{ApiError, AppError};
+
+pub const SESSION_COOKIE: &str = "mamori_session";
+/// The CSRF cookie for forms shown before login (double-submit).
+pub const LOGIN_CSRF_COOKIE: &str = "mamori_login_csrf";
+pub const MIN_PASSWORD_LENGTH: usize = 12;
+/// After this many failures in a row a login is refused for [`LOCKOUT_MINUTES`].
+pub const MAX_FAILURES: i64 = 5;
+pub const LOCKOUT_MINUTES: i64 = 15;
+
+/// A random token, 256 bits, hex.
+pub fn new_token() -> String {
+    let bytes: [u8; 32] = rand::random();
+    hex::encode(bytes)
+}
+
+pub fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// Constant-time comparison of two secrets.
+pub fn same_secret(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
+pub fn check_new_password(password: &str) -> Result<(), AppError> {
+    if password.chars().count() < MIN_PASSWORD_LENGTH {
+        return Err(AppError::rejected(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "password_too_short",
+            format!("パスワードは{MIN_PASSWORD_LENGTH}文字以上にしてください"),
+            format!("the password must be at least {MIN_PASSWORD_LENGTH} characters long"),
+        ));
+    }
+    Ok(())
+}
+
+/// Hashes a password with Argon2id on a blocking thread.
+pub async fn hash_password(password: String) -> Result<String, AppError> {
+    tokio::task::spawn_blocking(move || {
+        Argon2::default()
+            .hash_password(password.as_bytes())
+            .map(|h| h.to_string())
+            .map_err(|e| AppError::Internal(format!("password hashing failed: {e}")))
+    })
+    .await
+    .map_err(|e| AppError::Internal(format!("hashing task failed: {e}")))?
+}
+
+pub async fn verify_password(password: String, hash: String) -> bool {
+    tokio::task::spawn_blocking(move || {
+        Argon2::default()
+            .verify_password(password.as_bytes(), hash.as_str())
+            .is_ok()
+    })
+    .await
+    .unwrap_or(false)
+}
+
+/// A hash of nothing anyone knows, verified for unknown logins so that both answers take
+/// the same time.
+const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$0V2ZQkM8ZJ1Yd6kcmp3Xy8q0t0pXl9l3pVw3zq4o7nU";
+
+fn bad_credentials() -> AppError {
+    AppError::rejected(
+        StatusCode::UNAUTHORIZED,
+        "invalid_credentials",
+        "ログインIDまたはパスワードが正しくありません",
+        "The login or the password is wrong",
+    )
+}
+
+/// Checks a login and opens a session of `kind`. Returns the raw token (given to the client
+/// once), the CSRF token and the user.
+pub async fn login(
+    state: &AppState,
+    login: &str,
+    password: &str,
+    kind: SessionKind,
+) -> Result<(String, String, User), AppError> {
+    let login = login.trim();
+    if login.is_empty() || password.is_empty() {
+        return Err(AppError::rejected(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "missing_credentials",
+            "ログインIDとパスワードを入力してください",
+            "Enter your login and password",
+        ));
+    }
+    if let Some((failures, last)) = state.store.login_failures(login).await? {
+        if failures >= MAX_FAILURES
+            && Utc::now() - last < chrono::Duration::minutes(LOCKOUT_MINUTES)
+        {
+            return Err(AppError::rejected(
+                StatusCode::TOO_MANY_REQUESTS,
+                "too_many_attempts",
+                format!(
+                    "ログインの失敗が続いたため、{LOCKOUT_MINUTES}分間ログインできません。しばらくしてから再度お試しください"
+                ),
+                format!("Too many failed logins: try again in {LOCKOUT_MINUTES} minutes"),
+            ));
+        }
+    }
+    let found = state.store.user_for_login(login).await?;
+    let (user, hash) = match found {
+        Some((user, hash)) if !user.disabled => (Some(user), hash),
+        _ => (None, DUMMY_HASH.to_owned()),
+    };
+    let ok = verify_password(password.to_owned(), hash).await;
+    let Some(user) = user.filter(|_| ok) else {
+        state.store.record_login_failure(login).await?;
+        return Err(bad_credentials());
+    };
+    state.store.record_login(user.id, &user.login).await?;
+    let token = new_token();
+    let csrf = new_token();
+    let ttl = match kind {
+        SessionKind::Web => state.config.session_ttl,
+        SessionKind::Api => state.config.api_token_ttl,
+    };
+    state
+        .store
+        .create_session(&token_hash(&token), user.id, kind, &csrf, Utc::now() + ttl)
+        .await?;
+    Ok((token, csrf, user))
+}
+
+/// The caller of an API route, by `Authorization: Bearer <token>`.
+pub struct ApiUser {
+    pub user: User,
+    pub token_hash: String,
+}
+
+impl FromRequestParts<AppState> for ApiUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let token = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .ok_or(AppError::Unauthenticated)?;
+        let hash = token_hash(token);
+        let session = state
+            .store
+            .session(&hash, SessionKind::Api)
+            .await
+            .map_err(AppError::from)?;
+        let session = session.ok_or(AppError::Unauthenticated)?;
+        Ok(ApiUser {
+            user: session.user,
+            token_hash: hash,
+        })
+    }
+}
+
+/// The session cookie's value, if any.
+pub fn session_cookie(parts_headers: &axum::http::HeaderMap, name: &str) -> Option<String> {
+    parts_headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(n, _)| *n == name)
+        .map(|(_, v)| v.to_owned())
+}
+
+/// The signed-in user of a page, by session cookie. Pages that need one redirect to the
+/// login page when it is missing.
+pub struct WebUser {
+    pub session: Session,
+    pub token_hash: String,
+}
+
+impl WebUser {
+    pub fn user(&self) -> &User {
+        &self.session.user
+    }
+
+    /// Checks the CSRF token sent with a form.
+    pub fn check_csrf(&self, sent: &str) -> Result<(), AppError> {
+        if same_secret(sent, &self.session.csrf_token) {
+            Ok(())
+        } else {
+            Err(csrf_error())
+        }
+    }
+}
+
+pub fn csrf_error() -> AppError {
+    AppError::rejected(
+        StatusCode::FORBIDDEN,
+        "csrf_mismatch",
+        "フォームの有効期限が切れました。ページを再読み込みしてからもう一度送信してください",
+        "The form has expired; reload the page and submit it again",
+    )
+}
+
+/// Rejection of a page that needs a session: a redirect to the login page.
+pub struct LoginRedirect(String);
+
+impl axum::response::IntoResponse for LoginRedirect {
+    fn into_response(self) -> axum::response::Response {
+        let next = urlencode(&self.0);
+        axum::response::Redirect::to(&format!("/login?next={next}")).into_response()
+    }
+}
+
+pub fn urlencode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+impl FromRequestParts<AppState> for WebUser {
+    type Rejection = LoginRedirect;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let here = parts
+            .uri
+            .path_and_query()
+            .map(|p| p.as_str().to_owned())
+            .unwrap_or_else(|| "/".into());
+        let redirect = || LoginRedirect(here.clone());
+        let token = session_cookie(&parts.headers, SESSION_COOKIE).ok_or_else(redirect)?;
+        let hash = token_hash(&token);
+        match state.store.session(&hash, SessionKind::Web).await {
+            Ok(Some(session)) => Ok(WebUser {
+                session,
+                token_hash: hash,
+            }),
+            Ok(None) => Err(redirect()),
+            Err(e) => {
+                tracing::error!(error = %e, "session lookup failed");
+                Err(redirect())
+            }
+        }
+    }
+}
+
+/// The session of a page that works with or without one (the login page).
+pub struct MaybeWebUser(pub Option<WebUser>);
+
+impl FromRequestParts<AppState> for MaybeWebUser {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(MaybeWebUser(
+            WebUser::from_request_parts(parts, state).await.ok(),
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn passwords_hash_with_argon2id_and_verify() {
+        let hash = hash_password("correct horse battery".into())
+            .await
+            .expect("hash");
+        assert!(hash.starts_with("$argon2id$"), "{hash}");
+        assert!(verify_password("correct horse battery".into(), hash.clone()).await);
+        assert!(!verify_password("wrong horse battery".into(), hash).await);
+        assert!(!verify_password("anything".into(), DUMMY_HASH.into()).await);
+    }
+
+    #[test]
+    fn tokens_are_random_and_hashed() {
+        let a = new_token();
+        assert_eq!(a.len(), 64);
+        assert_ne!(a, new_token());
+        assert_ne!(token_hash(&a), a);
+        assert!(same_secret(&a, &a.clone()));
+        assert!(!same_secret(&a, &new_token()));
+        assert!(check_new_password("short").is_err());
+        assert!(check_new_password("long enough password").is_ok());
+    }
+}

@@ -1,0 +1,186 @@
+//! mamori's web tier: server-rendered pages (HTML + htmx), the JSON API with its OpenAPI
+//! document, authentication and the security headers. Handlers parse, authorize, call the
+//! domain and the store through [`service`], and render; they never build SQL.
+
+pub mod api;
+pub mod auth;
+pub mod demo;
+pub mod error;
+pub mod i18n;
+pub mod pages;
+pub mod service;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::Request;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use mamori_catalog::Catalog;
+use mamori_domain::{Prefecture, Role};
+use mamori_store::{NewUser, Store};
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::CompressionLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::error::AppError;
+
+/// Settings of the web tier.
+#[derive(Debug, Clone)]
+pub struct WebConfig {
+    /// Mark cookies `Secure` and send HSTS: set when mamori is served over TLS.
+    pub secure_cookies: bool,
+    pub session_ttl: chrono::Duration,
+    pub api_token_ttl: chrono::Duration,
+}
+
+impl Default for WebConfig {
+    fn default() -> Self {
+        Self {
+            secure_cookies: false,
+            session_ttl: chrono::Duration::hours(8),
+            api_token_ttl: chrono::Duration::hours(12),
+        }
+    }
+}
+
+/// What every handler can reach. Cheap to clone; holds no per-user state, so any number of
+/// servers can run behind a load balancer on one PostgreSQL database.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    /// Loaded and validated once at start and kept for the life of the process.
+    pub catalog: &'static Catalog,
+    pub config: Arc<WebConfig>,
+}
+
+impl AppState {
+    pub fn new(store: Store, catalog: Catalog, config: WebConfig) -> Self {
+        Self {
+            store,
+            catalog: Box::leak(Box::new(catalog)),
+            config: Arc::new(config),
+        }
+    }
+}
+
+/// Creates a user after checking the login and the password.
+pub async fn add_user(
+    state: &AppState,
+    actor: Option<i64>,
+    login: &str,
+    password: &str,
+    role: Role,
+    institution_id: Option<i64>,
+    prefecture: Option<Prefecture>,
+) -> Result<i64, AppError> {
+    let login = login.trim();
+    let valid_login = (3..=64).contains(&login.chars().count())
+        && login
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '@'));
+    if !valid_login {
+        return Err(AppError::rejected(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_login",
+            "ログインIDは3〜64文字の半角英数字と - _ . @ で指定してください",
+            "the login must be 3 to 64 characters: letters, digits, - _ . @",
+        ));
+    }
+    auth::check_new_password(password)?;
+    match role {
+        Role::InstitutionAdmin | Role::InstitutionStaff if institution_id.is_none() => {
+            return Err(AppError::rejected(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "institution_required",
+                "施設ユーザーには施設が必要です",
+                "an institution user needs an institution",
+            ));
+        }
+        Role::Inspector if prefecture.is_none() => {
+            return Err(AppError::rejected(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "prefecture_required",
+                "立入検査担当者には都道府県が必要です",
+                "an inspector needs a prefecture",
+            ));
+        }
+        _ => {}
+    }
+    let hash = auth::hash_password(password.to_owned()).await?;
+    let new = NewUser {
+        login: login.to_owned(),
+        password_hash: hash,
+        role,
+        institution_id: institution_id
+            .filter(|_| matches!(role, Role::InstitutionAdmin | Role::InstitutionStaff)),
+        prefecture: prefecture.filter(|_| role == Role::Inspector),
+        is_demo: false,
+    };
+    Ok(state.store.create_user(&new, actor).await?)
+}
+
+/// Security headers on every answer: no inline scripts, no framing, no sniffing.
+async fn security_headers(secure: bool, request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    let h = response.headers_mut();
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'"),
+    );
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
+    if secure {
+        h.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+        );
+    }
+    response
+}
+
+fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    tracing::error!("a handler panicked");
+    error::ApiError(AppError::Internal("panic".into())).into_response()
+}
+
+/// The whole application: API, OpenAPI document, pages and static files.
+pub fn router(state: AppState) -> Router {
+    let (api_router, openapi) = api::router().split_for_parts();
+    let openapi = Arc::new(openapi);
+    let secure = state.config.secure_cookies;
+    Router::new()
+        .merge(api_router)
+        .route(
+            "/api/openapi.json",
+            axum::routing::get(move || {
+                let doc = Arc::clone(&openapi);
+                async move { axum::Json(doc.as_ref().clone()) }
+            }),
+        )
+        .merge(pages::router())
+        .fallback(pages::not_found)
+        .with_state(state)
+        .layer(middleware::from_fn(move |req, next| {
+            security_headers(secure, req, next)
+        }))
+        .layer(CompressionLayer::new())
+        .layer(RequestBodyLimitLayer::new(2 * 1024 * 1024))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(30),
+        ))
+        .layer(CatchPanicLayer::custom(panic_response))
+        .layer(TraceLayer::new_for_http())
+}

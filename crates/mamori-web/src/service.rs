@@ -1,0 +1,312 @@
+//! What the API, the pages and the CLI share: finding an institution the caller may see,
+//! loading an assessment with its statuses, progress and verdict, and saving an answer.
+
+use std::collections::HashMap;
+
+use axum::http::StatusCode;
+use chrono::{NaiveDate, Utc};
+use mamori_domain::answer::{validate_answer, validate_removal};
+use mamori_domain::inspection::{self, Progress};
+use mamori_domain::{
+    AnswerInput, ChecklistItem, ChecklistVersion, FiscalYear, InspectionInput, InspectionRules,
+    ItemAnswer, ItemAnswers, ItemStatus, Principal, Round, Verdict,
+};
+use mamori_store::{Institution, NewInstitution, Observation};
+
+use crate::AppState;
+use crate::error::AppError;
+
+/// Today in Japan (JST, UTC+9, no daylight saving): the day that check dates are judged by.
+pub fn today_in_japan() -> NaiveDate {
+    (Utc::now() + chrono::Duration::hours(9)).date_naive()
+}
+
+/// The institution, if the caller may see it. Anything else is "not found", so that the
+/// existence of other institutions is not revealed.
+pub async fn visible_institution(
+    state: &AppState,
+    principal: &Principal,
+    id: i64,
+) -> Result<Institution, AppError> {
+    let institution = state
+        .store
+        .institution(id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if principal.can_view(institution.id, institution.prefecture) {
+        Ok(institution)
+    } else {
+        Err(AppError::NotFound)
+    }
+}
+
+pub fn parse_id(text: &str) -> Result<i64, AppError> {
+    text.parse::<i64>()
+        .ok()
+        .filter(|n| *n > 0)
+        .ok_or(AppError::NotFound)
+}
+
+pub fn parse_fiscal_year(state: &AppState, text: &str) -> Result<FiscalYear, AppError> {
+    let fy = FiscalYear::parse(text)?;
+    if state.catalog.fiscal_years().contains(&fy) {
+        Ok(fy)
+    } else {
+        Err(unknown_fiscal_year(state, fy))
+    }
+}
+
+fn unknown_fiscal_year(state: &AppState, fy: FiscalYear) -> AppError {
+    let known: Vec<String> = state
+        .catalog
+        .fiscal_years()
+        .iter()
+        .map(|y| y.to_string())
+        .collect();
+    AppError::rejected(
+        StatusCode::NOT_FOUND,
+        "unknown_fiscal_year",
+        format!(
+            "{}のチェックリストはありません（対応年度: {}）",
+            fy.label_ja(),
+            known.join(", ")
+        ),
+        format!(
+            "there is no checklist for {} (fiscal years: {})",
+            fy.label_en(),
+            known.join(", ")
+        ),
+    )
+}
+
+/// One item as shown: the item, how it stands this year, its answers.
+#[derive(Debug, Clone)]
+pub struct ItemState<'a> {
+    pub item: &'a ChecklistItem,
+    pub status: ItemStatus,
+    pub answers: ItemAnswers,
+}
+
+pub struct Assessment<'a> {
+    pub institution: Institution,
+    pub fiscal_year: FiscalYear,
+    pub version: &'a ChecklistVersion,
+    pub rules: &'a InspectionRules,
+    pub items: Vec<ItemState<'a>>,
+    pub progress: Progress,
+    pub verdict: Verdict,
+    pub observation: Option<Observation>,
+}
+
+pub fn version_and_rules(
+    state: &AppState,
+    institution: &Institution,
+    fiscal_year: FiscalYear,
+) -> Result<(&'static ChecklistVersion, &'static InspectionRules), AppError> {
+    let catalog: &'static mamori_catalog::Catalog = state.catalog;
+    let version = catalog
+        .version_for(fiscal_year, institution.kind.form())
+        .ok_or_else(|| unknown_fiscal_year(state, fiscal_year))?;
+    let rules = catalog.rules_for(&version.version).ok_or_else(|| {
+        AppError::Internal(format!("no inspection rules for {}", version.version))
+    })?;
+    Ok((version, rules))
+}
+
+pub async fn assessment(
+    state: &AppState,
+    institution: Institution,
+    fiscal_year: FiscalYear,
+) -> Result<Assessment<'static>, AppError> {
+    let (version, rules) = version_and_rules(state, &institution, fiscal_year)?;
+    let (answers, observation) = tokio::try_join!(
+        state.store.answers(institution.id, fiscal_year),
+        state.store.observation(institution.id, fiscal_year)
+    )?;
+    Ok(build_assessment(
+        institution,
+        fiscal_year,
+        version,
+        rules,
+        answers,
+        observation,
+    ))
+}
+
+pub fn build_assessment<'a>(
+    institution: Institution,
+    fiscal_year: FiscalYear,
+    version: &'a ChecklistVersion,
+    rules: &'a InspectionRules,
+    answers: HashMap<String, ItemAnswers>,
+    observation: Option<Observation>,
+) -> Assessment<'a> {
+    let profile = institution.profile();
+    let verdict = inspection::verdict(&InspectionInput {
+        fiscal_year,
+        version,
+        rules,
+        profile,
+        answers: &answers,
+        contact_chart_seen: observation.as_ref().map(|o| o.contact_chart_seen),
+        today: today_in_japan(),
+    });
+    let progress = inspection::progress(version, fiscal_year, &profile, &answers);
+    let items = version
+        .items
+        .iter()
+        .map(|item| ItemState {
+            item,
+            status: version.status_of(item, fiscal_year, &profile),
+            answers: answers.get(&item.key).cloned().unwrap_or_default(),
+        })
+        .collect();
+    Assessment {
+        institution,
+        fiscal_year,
+        version,
+        rules,
+        items,
+        progress,
+        verdict,
+        observation,
+    }
+}
+
+fn unknown_item(version: &ChecklistVersion, key: &str) -> AppError {
+    AppError::rejected(
+        StatusCode::NOT_FOUND,
+        "unknown_item",
+        format!(
+            "項目「{key}」は{}（{}）にありません",
+            version.version_label_ja,
+            version.form.label_ja()
+        ),
+        format!(
+            "item '{key}' is not on the {} ({})",
+            version.version_label_en,
+            version.form.label_en()
+        ),
+    )
+}
+
+/// Validates and records one round's answer to one item.
+pub async fn save_answer(
+    state: &AppState,
+    principal: &Principal,
+    institution: &Institution,
+    fiscal_year: FiscalYear,
+    key: &str,
+    input: AnswerInput,
+) -> Result<(), AppError> {
+    if !principal.can_answer(institution.id) {
+        return Err(AppError::Forbidden);
+    }
+    let (version, _) = version_and_rules(state, institution, fiscal_year)?;
+    let item = version
+        .item(key)
+        .ok_or_else(|| unknown_item(version, key))?;
+    let status = version.status_of(item, fiscal_year, &institution.profile());
+    let existing = state
+        .store
+        .answers(institution.id, fiscal_year)
+        .await?
+        .remove(key)
+        .unwrap_or_default();
+    validate_answer(item, status, &input, &existing, today_in_japan())?;
+    let answer = ItemAnswer {
+        answer: input.answer,
+        checked_on: input.checked_on,
+        target_date: input.target_date,
+    };
+    state
+        .store
+        .set_answer(
+            institution.id,
+            fiscal_year,
+            key,
+            input.round,
+            &answer,
+            principal.user_id,
+        )
+        .await?;
+    Ok(())
+}
+
+/// Removes one round's answer (the history keeps it).
+pub async fn clear_answer(
+    state: &AppState,
+    principal: &Principal,
+    institution: &Institution,
+    fiscal_year: FiscalYear,
+    key: &str,
+    round: Round,
+) -> Result<(), AppError> {
+    if !principal.can_answer(institution.id) {
+        return Err(AppError::Forbidden);
+    }
+    let (version, _) = version_and_rules(state, institution, fiscal_year)?;
+    version
+        .item(key)
+        .ok_or_else(|| unknown_item(version, key))?;
+    let existing = state
+        .store
+        .answers(institution.id, fiscal_year)
+        .await?
+        .remove(key)
+        .unwrap_or_default();
+    validate_removal(round, &existing)?;
+    state
+        .store
+        .clear_answer(institution.id, fiscal_year, key, round, principal.user_id)
+        .await?;
+    Ok(())
+}
+
+pub async fn record_observation(
+    state: &AppState,
+    principal: &Principal,
+    institution: &Institution,
+    fiscal_year: FiscalYear,
+    contact_chart_seen: bool,
+) -> Result<(), AppError> {
+    if !principal.can_record_observations(institution.prefecture) {
+        return Err(AppError::Forbidden);
+    }
+    version_and_rules(state, institution, fiscal_year)?;
+    state
+        .store
+        .set_observation(
+            institution.id,
+            fiscal_year,
+            contact_chart_seen,
+            principal.user_id,
+        )
+        .await?;
+    Ok(())
+}
+
+/// Checks a new or changed institution's fields together.
+pub fn check_institution(new: &NewInstitution) -> Result<(), AppError> {
+    if new.name.trim().is_empty() || new.name.chars().count() > 200 {
+        return Err(AppError::rejected(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_name",
+            "施設名は1〜200文字で入力してください",
+            "the name must be 1 to 200 characters",
+        ));
+    }
+    let beds = i32::try_from(new.beds).map_err(|_| {
+        AppError::rejected(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_beds",
+            "病床数が大きすぎます",
+            "too many beds",
+        )
+    })?;
+    new.kind.check_beds(beds)?;
+    if let Some(code) = &new.medical_institution_code {
+        mamori_domain::MedicalInstitutionCode::parse(code)?;
+    }
+    Ok(())
+}

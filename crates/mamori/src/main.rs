@@ -1,0 +1,376 @@
+//! The `mamori` command: runs the server and the operator's tasks.
+
+mod bench;
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, Parser, Subcommand};
+use mamori_catalog::Catalog;
+use mamori_domain::{Prefecture, Role, Severity};
+use mamori_store::Store;
+use mamori_web::{AppState, WebConfig, service};
+
+#[derive(Parser)]
+#[command(
+    name = "mamori",
+    version,
+    about = "mamori — 医療機関のサイバーセキュリティ対策チェックリストと立入検査 / the cybersecurity checklist of medical institutions and its inspection"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args, Clone)]
+struct StoreArgs {
+    /// `sqlite:PATH` (the default, a file in the working directory) or `postgres://…`.
+    #[arg(long, env = "MAMORI_DATABASE_URL", default_value = "sqlite:mamori.db")]
+    database_url: String,
+    /// The catalog folder (checklists/, inspection/). Default: ./catalog, else the one
+    /// shipped with the source.
+    #[arg(long, env = "MAMORI_CATALOG_DIR")]
+    catalog: Option<PathBuf>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Runs the web server (pages and API).
+    Serve {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// Address to listen on.
+        #[arg(long, env = "MAMORI_LISTEN", default_value = "127.0.0.1:8080")]
+        listen: String,
+        /// Loads the demo data (institutions and logins with the password `demo-password`).
+        #[arg(long)]
+        demo: bool,
+        /// Marks cookies Secure and sends HSTS: set when served over TLS (by a proxy).
+        #[arg(long, env = "MAMORI_SECURE_COOKIES")]
+        secure_cookies: bool,
+    },
+    /// Creates or upgrades the database schema.
+    Migrate {
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Loads the demo data into the database.
+    Demo {
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Manages users.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Works with the rule catalog.
+    Catalog {
+        #[command(subcommand)]
+        command: CatalogCommand,
+    },
+    /// Prints the inspection verdict of an institution for a fiscal year.
+    Inspect {
+        #[command(flatten)]
+        store: StoreArgs,
+        #[arg(long)]
+        institution: i64,
+        /// e.g. 2025 for 令和7年度.
+        #[arg(long)]
+        fiscal_year: String,
+        /// Prints JSON, as the API does.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Measures the server under load against baselines taken in the same run.
+    Bench(bench::BenchArgs),
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Adds a user. The password is read from standard input (or MAMORI_PASSWORD).
+    Add {
+        #[command(flatten)]
+        store: StoreArgs,
+        #[arg(long)]
+        login: String,
+        /// national_admin, inspector, admin or staff.
+        #[arg(long)]
+        role: String,
+        /// For admin and staff: the institution's id.
+        #[arg(long)]
+        institution: Option<i64>,
+        /// For inspectors: the prefecture's JIS X 0401 code, e.g. 13.
+        #[arg(long)]
+        prefecture: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum CatalogCommand {
+    /// Validates every catalog file without starting the server.
+    Check {
+        #[arg(long, env = "MAMORI_CATALOG_DIR")]
+        catalog: Option<PathBuf>,
+    },
+}
+
+fn catalog_dir(given: Option<&Path>) -> PathBuf {
+    match given {
+        Some(dir) => dir.to_path_buf(),
+        None if Path::new("catalog/checklists").is_dir() => PathBuf::from("catalog"),
+        None => mamori_catalog::bundled_dir(),
+    }
+}
+
+fn load_catalog(given: Option<&Path>) -> Result<Catalog> {
+    let dir = catalog_dir(given);
+    Catalog::load(&dir)
+        .map_err(|e| anyhow::anyhow!("{e}"))
+        .with_context(|| format!("the catalog in {} is not valid", dir.display()))
+}
+
+async fn open_store(url: &str) -> Result<Store> {
+    let store = Store::connect(url)
+        .await
+        .with_context(|| format!("cannot open the database {url}"))?;
+    store
+        .migrate()
+        .await
+        .context("cannot migrate the database")?;
+    Ok(store)
+}
+
+async fn state(args: &StoreArgs, config: WebConfig) -> Result<AppState> {
+    let catalog = load_catalog(args.catalog.as_deref())?;
+    let store = open_store(&args.database_url).await?;
+    Ok(AppState::new(store, catalog, config))
+}
+
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("MAMORI_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,tower_http=warn,sqlx=warn"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    init_tracing();
+    match run(Cli::parse()).await {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("mamori: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<ExitCode> {
+    match cli.command {
+        Command::Serve {
+            store,
+            listen,
+            demo,
+            secure_cookies,
+        } => {
+            let started = std::time::Instant::now();
+            let config = WebConfig {
+                secure_cookies,
+                ..WebConfig::default()
+            };
+            let state = state(&store, config).await?;
+            if demo
+                && mamori_web::demo::load(&state)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{e}"))?
+            {
+                tracing::info!("demo data loaded; log in as demo-hospital / demo-password");
+            }
+            let listener = tokio::net::TcpListener::bind(&listen)
+                .await
+                .with_context(|| format!("cannot listen on {listen}"))?;
+            let cleaner = state.store.clone();
+            tokio::spawn(async move {
+                let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
+                loop {
+                    tick.tick().await;
+                    if let Err(e) = cleaner.delete_expired_sessions().await {
+                        tracing::warn!(error = %e, "could not delete expired sessions");
+                    }
+                }
+            });
+            let engine = state.store.engine();
+            let app = mamori_web::router(state);
+            tracing::info!(
+                "mamori listens on http://{} ({engine}); ready in {} ms",
+                listener
+                    .local_addr()
+                    .map(|a| a.to_string())
+                    .unwrap_or(listen),
+                started.elapsed().as_millis()
+            );
+            axum::serve(listener, app)
+                .with_graceful_shutdown(async {
+                    let _ = tokio::signal::ctrl_c().await;
+                })
+                .await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Migrate { store } => {
+            open_store(&store.database_url).await?;
+            println!("the database {} is up to date", store.database_url);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Demo { store } => {
+            let state = state(&store, WebConfig::default()).await?;
+            let added = mamori_web::demo::load(&state)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!(
+                "{}",
+                if added {
+                    "demo data loaded"
+                } else {
+                    "demo data is already there"
+                }
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::User {
+            command:
+                UserCommand::Add {
+                    store,
+                    login,
+                    role,
+                    institution,
+                    prefecture,
+                },
+        } => {
+            let state = state(&store, WebConfig::default()).await?;
+            let role = Role::parse(&role).map_err(|e| anyhow::anyhow!(e.message_en))?;
+            let prefecture = prefecture
+                .map(|p| Prefecture::parse(&p))
+                .transpose()
+                .map_err(|e| anyhow::anyhow!(e.message_en))?;
+            if let Some(id) = institution {
+                if state.store.institution(id).await?.is_none() {
+                    bail!("there is no institution with id {id}");
+                }
+            }
+            let password = match std::env::var("MAMORI_PASSWORD") {
+                Ok(p) => p,
+                Err(_) => {
+                    let mut p = String::new();
+                    std::io::stdin()
+                        .read_to_string(&mut p)
+                        .context("cannot read the password from standard input")?;
+                    p.trim_end_matches(['\n', '\r']).to_owned()
+                }
+            };
+            let id = mamori_web::add_user(
+                &state,
+                None,
+                &login,
+                &password,
+                role,
+                institution,
+                prefecture,
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("{}", e.detail().message_en))?;
+            println!("user {login} added (id {id})");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Catalog {
+            command: CatalogCommand::Check { catalog },
+        } => {
+            let dir = catalog_dir(catalog.as_deref());
+            match Catalog::load(&dir) {
+                Ok(c) => {
+                    for v in &c.checklists {
+                        let years: Vec<String> =
+                            v.fiscal_years.iter().map(|y| y.to_string()).collect();
+                        println!(
+                            "ok  {:<18} {} {} — {} items, fiscal years {}",
+                            v.id,
+                            v.version_label_ja,
+                            v.form.label_ja(),
+                            v.items.len(),
+                            years.join(", ")
+                        );
+                    }
+                    for r in c.inspection.values() {
+                        println!("ok  inspection/{}.toml", r.version);
+                    }
+                    println!("the catalog in {} is valid", dir.display());
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(e) => {
+                    eprintln!("{e}");
+                    Ok(ExitCode::from(1))
+                }
+            }
+        }
+        Command::Inspect {
+            store,
+            institution,
+            fiscal_year,
+            json,
+        } => {
+            let state = state(&store, WebConfig::default()).await?;
+            let inst = state
+                .store
+                .institution(institution)
+                .await?
+                .with_context(|| format!("there is no institution with id {institution}"))?;
+            let fy = service::parse_fiscal_year(&state, &fiscal_year)
+                .map_err(|e| anyhow::anyhow!("{}", e.detail().message_en))?;
+            let a = service::assessment(&state, inst, fy)
+                .await
+                .map_err(|e| anyhow::anyhow!("{}", e.detail().message_en))?;
+            if json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&mamori_web::api::inspection_json(&a))?
+                );
+            } else {
+                println!(
+                    "{} (id {}) — {} {} {}",
+                    a.institution.name,
+                    a.institution.id,
+                    fy.label_ja(),
+                    a.version.form.label_ja(),
+                    a.version.version_label_ja
+                );
+                println!(
+                    "{}",
+                    if a.verdict.ready {
+                        "判定: 準備完了 / READY"
+                    } else {
+                        "判定: 不足あり / NOT READY"
+                    }
+                );
+                for f in &a.verdict.findings {
+                    let tag = match f.severity {
+                        Severity::Blocking => "要対応 BLOCKING",
+                        Severity::Advice => "指導 ADVICE",
+                        Severity::Info => "参考 INFO",
+                    };
+                    println!("[{tag}] {}", f.message_ja);
+                    println!("        {}", f.message_en);
+                }
+            }
+            Ok(if a.verdict.ready {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
+        }
+        Command::Bench(args) => bench::run(args).await.map(|()| ExitCode::SUCCESS),
+    }
+}
