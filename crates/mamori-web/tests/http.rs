@@ -1,0 +1,1437 @@
+//! HTTP integration tests: the whole router, in process, against a real database. Every
+//! test runs twice, on SQLite and on PostgreSQL (`MAMORI_TEST_POSTGRES_URL`, default
+//! `postgres://postgres@127.0.0.1:5432/postgres`; each test gets a fresh database).
+
+use axum::Router;
+use axum::body::{Body, to_bytes};
+use axum::http::{Request, StatusCode, header};
+use mamori_catalog::Catalog;
+use mamori_domain::FiscalYear;
+use mamori_store::Store;
+use mamori_web::{AppState, WebConfig, demo};
+use serde_json::{Value, json};
+use sqlx::Connection;
+use tower::ServiceExt;
+
+struct TestApp {
+    router: Router,
+    state: AppState,
+    pg_database: Option<String>,
+    _dir: Option<TempDir>,
+}
+
+struct TempDir(std::path::PathBuf);
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn postgres_admin_url() -> String {
+    std::env::var("MAMORI_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+fn unique(prefix: &str) -> String {
+    let n: u64 = rand_u64();
+    format!("{prefix}_{}_{n:x}", std::process::id())
+}
+
+fn rand_u64() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0),
+    );
+    h.finish()
+}
+
+impl TestApp {
+    async fn with_store(store: Store, pg_database: Option<String>, dir: Option<TempDir>) -> Self {
+        store.migrate().await.expect("migrate");
+        let catalog = Catalog::load(&mamori_catalog::bundled_dir()).expect("catalog");
+        let state = AppState::new(store, catalog, WebConfig::default());
+        demo::load(&state).await.expect("demo data");
+        TestApp {
+            router: mamori_web::router(state.clone()),
+            state,
+            pg_database,
+            _dir: dir,
+        }
+    }
+
+    async fn sqlite() -> Self {
+        let dir = std::env::temp_dir().join(unique("mamori_test"));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let url = format!("sqlite:{}", dir.join("test.db").display());
+        let store = Store::connect(&url).await.expect("sqlite");
+        Self::with_store(store, None, Some(TempDir(dir))).await
+    }
+
+    async fn postgres() -> Self {
+        let admin = postgres_admin_url();
+        let name = unique("mamori_test");
+        let mut conn = sqlx::PgConnection::connect(&admin)
+            .await
+            .expect("PostgreSQL must be running for the tests");
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .execute(&mut conn)
+            .await
+            .expect("create database");
+        conn.close().await.ok();
+        let base = admin
+            .rsplit_once('/')
+            .map(|(b, _)| b.to_owned())
+            .unwrap_or(admin.clone());
+        let store = Store::connect(&format!("{base}/{name}"))
+            .await
+            .expect("postgres");
+        Self::with_store(store, Some(name), None).await
+    }
+
+    async fn cleanup(self) {
+        self.state.store.close().await;
+        if let Some(name) = self.pg_database {
+            if let Ok(mut conn) = sqlx::PgConnection::connect(&postgres_admin_url()).await {
+                let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                )))
+                .execute(&mut conn)
+                .await;
+            }
+        }
+    }
+
+    fn year(&self) -> i32 {
+        demo::demo_fiscal_year(&self.state)
+            .map(FiscalYear::start_year)
+            .expect("a fiscal year")
+    }
+
+    async fn send(&self, request: Request<Body>) -> Response {
+        let response = self
+            .router
+            .clone()
+            .oneshot(request)
+            .await
+            .expect("infallible");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = to_bytes(response.into_body(), 16 * 1024 * 1024)
+            .await
+            .expect("body");
+        Response {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        }
+    }
+
+    async fn api(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Response {
+        let mut builder = Request::builder().method(method).uri(path);
+        if let Some(t) = token {
+            builder = builder.header(header::AUTHORIZATION, format!("Bearer {t}"));
+        }
+        let request = match body {
+            Some(b) => builder
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(b.to_string())),
+            None => builder.body(Body::empty()),
+        };
+        self.send(request.expect("request")).await
+    }
+
+    async fn raw(
+        &self,
+        method: &str,
+        path: &str,
+        token: &str,
+        content_type: &str,
+        body: &str,
+    ) -> Response {
+        let request = Request::builder()
+            .method(method)
+            .uri(path)
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .header(header::CONTENT_TYPE, content_type)
+            .body(Body::from(body.to_owned()))
+            .expect("request");
+        self.send(request).await
+    }
+
+    async fn token(&self, login: &str) -> String {
+        let r = self
+            .api(
+                "POST",
+                "/api/v1/login",
+                None,
+                Some(json!({"login": login, "password": demo::DEMO_PASSWORD})),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "login {login}: {}", r.body);
+        r.json()["token"].as_str().expect("token").to_owned()
+    }
+
+    /// Logs in through the login form; returns the session cookie and the page's CSRF token.
+    async fn web_login(&self, login: &str) -> WebSession {
+        let page = self
+            .send(Request::get("/login").body(Body::empty()).expect("request"))
+            .await;
+        assert_eq!(page.status, StatusCode::OK);
+        let csrf_cookie = page.cookie("mamori_login_csrf").expect("login csrf cookie");
+        let field = page.hidden("csrf").expect("csrf field");
+        assert_eq!(csrf_cookie, field);
+        let form = format!(
+            "login={login}&password={}&csrf={field}&next=%2F",
+            demo::DEMO_PASSWORD
+        );
+        let r = self
+            .send(
+                Request::post("/login")
+                    .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                    .header(header::COOKIE, format!("mamori_login_csrf={csrf_cookie}"))
+                    .body(Body::from(form))
+                    .expect("request"),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let session = r.cookie("mamori_session").expect("session cookie");
+        let cookie = format!("mamori_session={session}");
+        let home = self.get_page(&cookie, "/institutions").await;
+        let csrf = home.hidden("csrf").expect("csrf on pages");
+        WebSession { cookie, csrf }
+    }
+
+    async fn get_page(&self, cookie: &str, path: &str) -> Response {
+        let mut r = self
+            .send(
+                Request::get(path)
+                    .header(header::COOKIE, cookie)
+                    .body(Body::empty())
+                    .expect("request"),
+            )
+            .await;
+        // Follow one redirect, as a browser would.
+        if r.status == StatusCode::SEE_OTHER {
+            if let Some(to) = r
+                .headers
+                .get(header::LOCATION)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+            {
+                r = self
+                    .send(
+                        Request::get(to.as_str())
+                            .header(header::COOKIE, cookie)
+                            .body(Body::empty())
+                            .expect("request"),
+                    )
+                    .await;
+            }
+        }
+        r
+    }
+
+    async fn post_form(&self, cookie: &str, path: &str, form: &str, htmx: bool) -> Response {
+        let mut builder = Request::post(path)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::COOKIE, cookie);
+        if htmx {
+            builder = builder.header("HX-Request", "true");
+        }
+        self.send(builder.body(Body::from(form.to_owned())).expect("request"))
+            .await
+    }
+}
+
+struct WebSession {
+    cookie: String,
+    csrf: String,
+}
+
+struct Response {
+    status: StatusCode,
+    headers: axum::http::HeaderMap,
+    body: String,
+}
+
+impl Response {
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+
+    fn cookie(&self, name: &str) -> Option<String> {
+        self.headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .filter_map(|v| v.split(';').next())
+            .filter_map(|pair| pair.split_once('='))
+            .find(|(n, v)| *n == name && !v.is_empty())
+            .map(|(_, v)| v.to_owned())
+    }
+
+    fn hidden(&self, name: &str) -> Option<String> {
+        let marker = format!("name=\"{name}\" value=\"");
+        let start = self.body.find(&marker)? + marker.len();
+        let end = self.body[start..].find('"')?;
+        Some(self.body[start..start + end].to_owned())
+    }
+
+    fn error_code(&self) -> String {
+        self.json()["error"]["code"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    }
+
+    fn assert_bilingual_error(&self, status: StatusCode, code: &str) {
+        assert_eq!(self.status, status, "{}", self.body);
+        let e = &self.json()["error"];
+        assert_eq!(e["code"], code, "{}", self.body);
+        assert!(
+            !e["message_ja"].as_str().unwrap_or_default().is_empty(),
+            "Japanese message: {}",
+            self.body
+        );
+        assert!(
+            !e["message_en"].as_str().unwrap_or_default().is_empty(),
+            "English message: {}",
+            self.body
+        );
+    }
+}
+
+macro_rules! on_both_engines {
+    ($($name:ident),* $(,)?) => {
+        $(
+            mod $name {
+                #[tokio::test]
+                async fn sqlite() {
+                    let app = super::TestApp::sqlite().await;
+                    super::$name(&app).await;
+                    app.cleanup().await;
+                }
+
+                #[tokio::test]
+                async fn postgres() {
+                    let app = super::TestApp::postgres().await;
+                    super::$name(&app).await;
+                    app.cleanup().await;
+                }
+            }
+        )*
+    };
+}
+
+on_both_engines!(
+    health_and_openapi,
+    login_me_and_bad_credentials,
+    repeated_failed_logins_are_refused,
+    checklists_list_every_version_and_form,
+    institution_fills_its_checklist,
+    bad_answers_are_refused_and_change_nothing,
+    inspection_verdict_follows_answers_and_observation,
+    institutions_and_inspectors_are_scoped,
+    forms_follow_the_kind_of_institution,
+    no_medical_information_system_needs_no_answers,
+    national_admin_registers_institutions_and_users,
+    pages_login_fill_and_csrf,
+    pages_are_scoped_and_bilingual,
+);
+
+const HOSPITAL: i64 = 1;
+const CLINIC: i64 = 2;
+const PHARMACY: i64 = 3;
+const HOSPITAL_46: i64 = 4;
+
+async fn health_and_openapi(app: &TestApp) {
+    let r = app.api("GET", "/healthz", None, None).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.json()["status"], "ok");
+    let spec = app.api("GET", "/api/openapi.json", None, None).await.json();
+    let paths = spec["paths"].as_object().expect("paths");
+    for path in [
+        "/healthz",
+        "/api/v1/login",
+        "/api/v1/me",
+        "/api/v1/checklists",
+        "/api/v1/institutions",
+        "/api/v1/institutions/{id}",
+        "/api/v1/institutions/{id}/users",
+        "/api/v1/institutions/{id}/assessments/{fiscal_year}",
+        "/api/v1/institutions/{id}/assessments/{fiscal_year}/items/{key}",
+        "/api/v1/institutions/{id}/inspection/{fiscal_year}",
+        "/api/v1/institutions/{id}/inspection/{fiscal_year}/observations",
+    ] {
+        assert!(paths.contains_key(path), "OpenAPI lacks {path}");
+    }
+    assert!(paths["/api/v1/institutions/{id}"].get("patch").is_some());
+    assert!(
+        paths["/api/v1/institutions/{id}/assessments/{fiscal_year}/items/{key}"]
+            .get("put")
+            .is_some()
+    );
+    let unknown = app.api("GET", "/api/v1/nothing-here", None, None).await;
+    unknown.assert_bilingual_error(StatusCode::NOT_FOUND, "not_found");
+    let headers = app
+        .send(Request::get("/login").body(Body::empty()).expect("request"))
+        .await
+        .headers;
+    let csp = headers
+        .get(header::CONTENT_SECURITY_POLICY)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    assert!(
+        csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"),
+        "{csp}"
+    );
+    assert_eq!(
+        headers
+            .get(header::X_FRAME_OPTIONS)
+            .and_then(|v| v.to_str().ok()),
+        Some("DENY")
+    );
+}
+
+async fn login_me_and_bad_credentials(app: &TestApp) {
+    let token = app.token("demo-hospital").await;
+    let me = app
+        .api("GET", "/api/v1/me", Some(&token), None)
+        .await
+        .json();
+    assert_eq!(
+        me,
+        json!({"login": "demo-hospital", "role": "admin", "institution_id": HOSPITAL, "prefecture": null})
+    );
+    let inspector = app.token("demo-inspector-13").await;
+    let me = app
+        .api("GET", "/api/v1/me", Some(&inspector), None)
+        .await
+        .json();
+    assert_eq!(me["role"], "inspector");
+    assert_eq!(me["prefecture"], "13");
+
+    let wrong = app
+        .api(
+            "POST",
+            "/api/v1/login",
+            None,
+            Some(json!({"login": "demo-hospital", "password": "wrong-password"})),
+        )
+        .await;
+    wrong.assert_bilingual_error(StatusCode::UNAUTHORIZED, "invalid_credentials");
+    let unknown = app
+        .api(
+            "POST",
+            "/api/v1/login",
+            None,
+            Some(json!({"login": "nobody", "password": "wrong-password"})),
+        )
+        .await;
+    assert_eq!(
+        unknown.body, wrong.body,
+        "unknown users and wrong passwords get the same answer"
+    );
+    app.api(
+        "POST",
+        "/api/v1/login",
+        None,
+        Some(json!({"login": "demo-hospital"})),
+    )
+    .await
+    .assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_body");
+    app.raw(
+        "POST",
+        "/api/v1/login",
+        "",
+        "application/json",
+        "{\"login\": ",
+    )
+    .await
+    .assert_bilingual_error(StatusCode::BAD_REQUEST, "malformed_json");
+    app.api("GET", "/api/v1/me", None, None)
+        .await
+        .assert_bilingual_error(StatusCode::UNAUTHORIZED, "unauthenticated");
+    app.api("GET", "/api/v1/me", Some("not-a-token"), None)
+        .await
+        .assert_bilingual_error(StatusCode::UNAUTHORIZED, "unauthenticated");
+
+    let r = app.api("POST", "/api/v1/logout", Some(&token), None).await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT);
+    app.api("GET", "/api/v1/me", Some(&token), None)
+        .await
+        .assert_bilingual_error(StatusCode::UNAUTHORIZED, "unauthenticated");
+}
+
+async fn repeated_failed_logins_are_refused(app: &TestApp) {
+    for _ in 0..mamori_web::auth::MAX_FAILURES {
+        let r = app
+            .api(
+                "POST",
+                "/api/v1/login",
+                None,
+                Some(json!({"login": "demo-clinic", "password": "guess-guess-guess"})),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    }
+    let r = app
+        .api(
+            "POST",
+            "/api/v1/login",
+            None,
+            Some(json!({"login": "demo-clinic", "password": demo::DEMO_PASSWORD})),
+        )
+        .await;
+    r.assert_bilingual_error(StatusCode::TOO_MANY_REQUESTS, "too_many_attempts");
+    // Other accounts are not affected.
+    app.token("demo-pharmacy").await;
+}
+
+async fn checklists_list_every_version_and_form(app: &TestApp) {
+    let token = app.token("demo-national").await;
+    let list = app
+        .api("GET", "/api/v1/checklists", Some(&token), None)
+        .await
+        .json();
+    let ids: Vec<&str> = list
+        .as_array()
+        .expect("array")
+        .iter()
+        .filter_map(|c| c["id"].as_str())
+        .collect();
+    for version in ["r5", "r6", "r7"] {
+        for form in ["institution", "vendor", "pharmacy"] {
+            assert!(
+                ids.contains(&format!("{version}-{form}").as_str()),
+                "missing {version}-{form}"
+            );
+        }
+    }
+    let r5 = list
+        .as_array()
+        .expect("array")
+        .iter()
+        .find(|c| c["id"] == "r5-institution")
+        .expect("r5");
+    let patch_server = r5["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|i| i["key"] == "2-7-server")
+        .expect("2-7-server");
+    assert_eq!(patch_server["number"], "2(7)");
+    assert_eq!(patch_server["scope"], "server");
+    assert_eq!(
+        patch_server["required_from_fiscal_year"], 2024,
+        "a reference item of 令和5年度"
+    );
+    assert!(
+        patch_server["text_ja"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("セキュリティパッチ")
+    );
+    assert!(
+        !patch_server["text_en"]
+            .as_str()
+            .unwrap_or_default()
+            .is_empty()
+    );
+    let r6 = list
+        .as_array()
+        .expect("array")
+        .iter()
+        .find(|c| c["id"] == "r6-institution")
+        .expect("r6");
+    assert_eq!(r6["items"].as_array().expect("items").len(), 18);
+}
+
+async fn institution_fills_its_checklist(app: &TestApp) {
+    let year = app.year();
+    let token = app.token("demo-hospital").await;
+    let path = format!("/api/v1/institutions/{HOSPITAL}/assessments/{year}");
+    let before = app.api("GET", &path, Some(&token), None).await.json();
+    assert_eq!(before["form"], "institution");
+    let open: Vec<String> = before["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter(|i| i["required"] == true && i["first"].is_null())
+        .filter_map(|i| i["key"].as_str().map(str::to_owned))
+        .collect();
+    assert_eq!(open.len(), 3, "the demo leaves three items open: {open:?}");
+    let checked = format!("{year}-06-01");
+    let target = format!("{year}-12-01");
+    let r = app
+        .api(
+            "PUT",
+            &format!("{path}/items/{}", open[0]),
+            Some(&token),
+            Some(json!({"round": 1, "answer": "no", "checked_on": checked, "target_date": target})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json()["first"]["answer"], "no");
+    assert_eq!(r.json()["first"]["target_date"], target);
+    // The second check, after the target date.
+    let second = format!("{year}-12-15");
+    let today = mamori_web::service::today_in_japan().to_string();
+    let second = if second <= today { second } else { today };
+    let r = app
+        .api(
+            "PUT",
+            &format!("{path}/items/{}", open[0]),
+            Some(&token),
+            Some(json!({"round": 2, "answer": "yes", "checked_on": second})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json()["second"]["answer"], "yes");
+    // Changing an answer keeps the history: who, what, when.
+    let r = app
+        .api("PUT", &format!("{path}/items/{}", open[0]), Some(&token), Some(json!({"round": 1, "answer": "no", "checked_on": checked, "target_date": format!("{year}-11-30")})))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let history = app
+        .api(
+            "GET",
+            &format!("{path}/items/{}/history", open[0]),
+            Some(&token),
+            None,
+        )
+        .await
+        .json();
+    let history = history.as_array().expect("history");
+    assert_eq!(history.len(), 3);
+    assert_eq!(history[0]["changed_by"], "demo-hospital");
+    assert_eq!(history[0]["previous"]["target_date"], target);
+    assert_eq!(history[0]["answer"]["target_date"], format!("{year}-11-30"));
+    // Staff may answer too; withdrawing an answer is kept in the history.
+    let staff = app.token("demo-hospital-staff").await;
+    let r = app
+        .api(
+            "DELETE",
+            &format!("{path}/items/{}?round=2", open[0]),
+            Some(&staff),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.json()["second"].is_null());
+    let history = app
+        .api(
+            "GET",
+            &format!("{path}/items/{}/history", open[0]),
+            Some(&token),
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(history[0]["action"], "clear");
+    assert_eq!(history[0]["changed_by"], "demo-hospital-staff");
+    assert!(app.state.store.audit_count(HOSPITAL).await.expect("audit") > 3);
+}
+
+async fn bad_answers_are_refused_and_change_nothing(app: &TestApp) {
+    let year = app.year();
+    let token = app.token("demo-hospital").await;
+    let path = format!("/api/v1/institutions/{HOSPITAL}/assessments/{year}");
+    let before = app.api("GET", &path, Some(&token), None).await.body;
+    let item = format!("{path}/items/1-1");
+    let d = |m: &str| format!("{year}-{m}");
+    let cases: Vec<(String, Value, StatusCode, &str)> = vec![
+        (
+            format!("{path}/items/9-9"),
+            json!({"round": 1, "answer": "yes", "checked_on": d("06-01")}),
+            StatusCode::NOT_FOUND,
+            "unknown_item",
+        ),
+        (
+            format!("/api/v1/institutions/{HOSPITAL}/assessments/2019/items/1-1"),
+            json!({"round": 1, "answer": "yes", "checked_on": d("06-01")}),
+            StatusCode::NOT_FOUND,
+            "unknown_fiscal_year",
+        ),
+        (
+            format!("/api/v1/institutions/{HOSPITAL}/assessments/20x5/items/1-1"),
+            json!({"round": 1, "answer": "yes", "checked_on": d("06-01")}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_value",
+        ),
+        (
+            item.clone(),
+            json!({"round": 1, "answer": "yes", "checked_on": d("06-01"), "target_date": d("09-01")}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "target_date_on_yes",
+        ),
+        (
+            item.clone(),
+            json!({"round": 1, "answer": "no", "checked_on": d("06-01"), "target_date": d("05-01")}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "target_date_before_check",
+        ),
+        (
+            item.clone(),
+            json!({"round": 1, "answer": "yes", "checked_on": "01/06/2025"}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_value",
+        ),
+        (
+            item.clone(),
+            json!({"round": 1, "answer": "yes", "checked_on": d("02-30")}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_value",
+        ),
+        (
+            item.clone(),
+            json!({"round": 3, "answer": "yes", "checked_on": d("06-01")}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_value",
+        ),
+        (
+            item.clone(),
+            json!({"round": 1, "answer": "maybe", "checked_on": d("06-01")}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_value",
+        ),
+        (
+            item.clone(),
+            json!({"round": 1, "answer": "yes", "checked_on": "2999-01-01"}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "check_date_in_future",
+        ),
+        (
+            item.clone(),
+            json!({"round": 1, "answer": "yes"}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_body",
+        ),
+        (
+            item.clone(),
+            json!({"round": 1, "answer": "yes", "checked_on": d("06-01"), "colour": "red"}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_body",
+        ),
+    ];
+    for (path, body, status, code) in cases {
+        let r = app
+            .api("PUT", &path, Some(&token), Some(body.clone()))
+            .await;
+        assert_eq!(r.status, status, "{path} {body}: {}", r.body);
+        assert_eq!(r.error_code(), code, "{path} {body}: {}", r.body);
+        r.assert_bilingual_error(status, code);
+    }
+    app.raw("PUT", &item, &token, "application/json", "{not json")
+        .await
+        .assert_bilingual_error(StatusCode::BAD_REQUEST, "malformed_json");
+    app.raw("PUT", &item, &token, "text/plain", "{}")
+        .await
+        .assert_bilingual_error(StatusCode::UNSUPPORTED_MEDIA_TYPE, "json_required");
+    // The clinic has no vendor contract: 2(2) does not apply and cannot be answered.
+    let clinic = app.token("demo-clinic").await;
+    let r = app
+        .api(
+            "PUT",
+            &format!("/api/v1/institutions/{CLINIC}/assessments/{year}/items/2-2-all"),
+            Some(&clinic),
+            Some(json!({"round": 1, "answer": "yes", "checked_on": d("06-01")})),
+        )
+        .await;
+    r.assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "item_not_applicable");
+    let after = app.api("GET", &path, Some(&token), None).await.body;
+    assert_eq!(before, after, "refused answers change nothing");
+}
+
+async fn inspection_verdict_follows_answers_and_observation(app: &TestApp) {
+    let year = app.year();
+    let hospital = app.token("demo-hospital").await;
+    let inspector = app.token("demo-inspector-13").await;
+    let verdict_path = format!("/api/v1/institutions/{HOSPITAL}/inspection/{year}");
+    let v = app
+        .api("GET", &verdict_path, Some(&inspector), None)
+        .await
+        .json();
+    assert_eq!(v["ready"], false);
+    let blocking: Vec<&Value> = v["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["severity"] == "blocking")
+        .collect();
+    assert_eq!(
+        blocking.len(),
+        4,
+        "three open items and the contact chart: {v}"
+    );
+    assert!(
+        blocking
+            .iter()
+            .any(|f| f["code"] == "contact_chart_not_seen" && f["item"] == "3(1)")
+    );
+    assert!(
+        blocking
+            .iter()
+            .all(|f| !f["message_ja"].as_str().unwrap_or_default().is_empty())
+    );
+    // The institution fills the open items.
+    let assessment = app
+        .api(
+            "GET",
+            &format!("/api/v1/institutions/{HOSPITAL}/assessments/{year}"),
+            Some(&hospital),
+            None,
+        )
+        .await
+        .json();
+    for item in assessment["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter(|i| i["required"] == true && i["first"].is_null())
+    {
+        let key = item["key"].as_str().expect("key");
+        let r = app
+            .api(
+                "PUT",
+                &format!("/api/v1/institutions/{HOSPITAL}/assessments/{year}/items/{key}"),
+                Some(&hospital),
+                Some(json!({"round": 1, "answer": "yes", "checked_on": format!("{year}-07-01")})),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    }
+    let v = app
+        .api("GET", &verdict_path, Some(&inspector), None)
+        .await
+        .json();
+    assert_eq!(v["ready"], false);
+    let codes: Vec<&str> = v["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["severity"] == "blocking")
+        .filter_map(|f| f["code"].as_str())
+        .collect();
+    assert_eq!(codes, vec!["contact_chart_not_seen"]);
+    // Only an inspector of the prefecture records what was seen.
+    let obs = format!("{verdict_path}/observations");
+    app.api(
+        "PUT",
+        &obs,
+        Some(&hospital),
+        Some(json!({"contact_chart_seen": true})),
+    )
+    .await
+    .assert_bilingual_error(StatusCode::FORBIDDEN, "forbidden");
+    let national = app.token("demo-national").await;
+    app.api(
+        "PUT",
+        &obs,
+        Some(&national),
+        Some(json!({"contact_chart_seen": true})),
+    )
+    .await
+    .assert_bilingual_error(StatusCode::FORBIDDEN, "forbidden");
+    app.api(
+        "PUT",
+        &obs,
+        Some(&inspector),
+        Some(json!({"contact_chart_seen": "yes"})),
+    )
+    .await
+    .assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_body");
+    let r = app
+        .api(
+            "PUT",
+            &obs,
+            Some(&inspector),
+            Some(json!({"contact_chart_seen": false})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json()["ready"], false);
+    assert!(
+        r.json()["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .any(|f| f["code"] == "contact_chart_missing")
+    );
+    let r = app
+        .api(
+            "PUT",
+            &obs,
+            Some(&inspector),
+            Some(json!({"contact_chart_seen": true})),
+        )
+        .await;
+    assert_eq!(r.json()["ready"], true, "{}", r.body);
+    assert_eq!(r.json()["contact_chart_seen"], true);
+    // Inspectors read; they do not answer for the institution.
+    let r = app
+        .api(
+            "PUT",
+            &format!("/api/v1/institutions/{HOSPITAL}/assessments/{year}/items/1-1"),
+            Some(&inspector),
+            Some(json!({"round": 1, "answer": "yes", "checked_on": format!("{year}-07-01")})),
+        )
+        .await;
+    r.assert_bilingual_error(StatusCode::FORBIDDEN, "forbidden");
+    // The previous year was completed and inspected in the demo.
+    let previous = app
+        .api(
+            "GET",
+            &format!("/api/v1/institutions/{HOSPITAL}/inspection/{}", year - 1),
+            Some(&inspector),
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(previous["ready"], true, "{previous}");
+}
+
+async fn institutions_and_inspectors_are_scoped(app: &TestApp) {
+    let year = app.year();
+    let clinic = app.token("demo-clinic").await;
+    let inspector_46 = app.token("demo-inspector-46").await;
+    let inspector_13 = app.token("demo-inspector-13").await;
+    for (token, id) in [
+        (&clinic, HOSPITAL),
+        (&inspector_46, HOSPITAL),
+        (&inspector_13, HOSPITAL_46),
+    ] {
+        for path in [
+            format!("/api/v1/institutions/{id}"),
+            format!("/api/v1/institutions/{id}/assessments/{year}"),
+            format!("/api/v1/institutions/{id}/inspection/{year}"),
+            format!("/api/v1/institutions/{id}/assessments/{year}/items/1-1/history"),
+        ] {
+            app.api("GET", &path, Some(token), None)
+                .await
+                .assert_bilingual_error(StatusCode::NOT_FOUND, "not_found");
+        }
+        app.api(
+            "PUT",
+            &format!("/api/v1/institutions/{id}/assessments/{year}/items/1-1"),
+            Some(token),
+            Some(json!({"round": 1, "answer": "yes", "checked_on": format!("{year}-06-01")})),
+        )
+        .await
+        .assert_bilingual_error(StatusCode::NOT_FOUND, "not_found");
+        app.api(
+            "PATCH",
+            &format!("/api/v1/institutions/{id}"),
+            Some(token),
+            Some(json!({"name": "x"})),
+        )
+        .await
+        .assert_bilingual_error(StatusCode::NOT_FOUND, "not_found");
+        app.api(
+            "POST",
+            &format!("/api/v1/institutions/{id}/users"),
+            Some(token),
+            Some(json!({"login": "intruder", "password": "long enough password", "role": "admin"})),
+        )
+        .await
+        .assert_bilingual_error(StatusCode::NOT_FOUND, "not_found");
+        app.api(
+            "PUT",
+            &format!("/api/v1/institutions/{id}/inspection/{year}/observations"),
+            Some(token),
+            Some(json!({"contact_chart_seen": true})),
+        )
+        .await
+        .assert_bilingual_error(StatusCode::NOT_FOUND, "not_found");
+    }
+    // Lists are scoped the same way.
+    let list = app
+        .api("GET", "/api/v1/institutions", Some(&clinic), None)
+        .await
+        .json();
+    assert_eq!(list.as_array().map(Vec::len), Some(1));
+    let list = app
+        .api("GET", "/api/v1/institutions", Some(&inspector_46), None)
+        .await
+        .json();
+    assert!(
+        list.as_array()
+            .expect("list")
+            .iter()
+            .all(|i| i["prefecture"] == "46")
+    );
+    let list = app
+        .api("GET", "/api/v1/institutions", Some(&inspector_13), None)
+        .await
+        .json();
+    assert_eq!(list.as_array().map(Vec::len), Some(4));
+    // A missing id and a foreign id answer the same.
+    app.api("GET", "/api/v1/institutions/999999", Some(&clinic), None)
+        .await
+        .assert_bilingual_error(StatusCode::NOT_FOUND, "not_found");
+    app.api("GET", "/api/v1/institutions/abc", Some(&clinic), None)
+        .await
+        .assert_bilingual_error(StatusCode::NOT_FOUND, "not_found");
+}
+
+async fn forms_follow_the_kind_of_institution(app: &TestApp) {
+    let year = app.year();
+    let pharmacy = app.token("demo-pharmacy").await;
+    let a = app
+        .api(
+            "GET",
+            &format!("/api/v1/institutions/{PHARMACY}/assessments/{year}"),
+            Some(&pharmacy),
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(a["form"], "pharmacy");
+    assert!(
+        a["checklist_id"]
+            .as_str()
+            .unwrap_or_default()
+            .ends_with("-pharmacy")
+    );
+    let clinic = app.token("demo-clinic").await;
+    let a = app
+        .api(
+            "GET",
+            &format!("/api/v1/institutions/{CLINIC}/assessments/{year}"),
+            Some(&clinic),
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(a["form"], "institution");
+    let remote = a["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|i| i["key"] == "2-2-all")
+        .expect("2-2-all");
+    assert_eq!(remote["applicable"], false);
+    assert_eq!(remote["not_applicable_reason"], "no_vendor_contract");
+    // 令和5年度: the 参考項目 are marked as such, and 2-7-server is one of them.
+    let a = app
+        .api(
+            "GET",
+            &format!("/api/v1/institutions/{CLINIC}/assessments/2023"),
+            Some(&clinic),
+            None,
+        )
+        .await
+        .json();
+    let patch = a["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|i| i["key"] == "2-7-server")
+        .expect("2-7-server");
+    assert_eq!(patch["reference"], true);
+    assert_eq!(patch["required"], false);
+    assert_eq!(a["checklist_id"], "r5-institution");
+}
+
+async fn no_medical_information_system_needs_no_answers(app: &TestApp) {
+    let year = app.year();
+    let admin = app.token("demo-clinic").await;
+    let r = app
+        .api(
+            "PATCH",
+            &format!("/api/v1/institutions/{CLINIC}"),
+            Some(&admin),
+            Some(json!({"has_medical_information_system": false})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let a = app
+        .api(
+            "GET",
+            &format!("/api/v1/institutions/{CLINIC}/assessments/{year}"),
+            Some(&admin),
+            None,
+        )
+        .await
+        .json();
+    assert!(
+        a["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .all(|i| i["applicable"] == false
+                && i["not_applicable_reason"] == "no_medical_information_system")
+    );
+    let v = app
+        .api(
+            "GET",
+            &format!("/api/v1/institutions/{CLINIC}/inspection/{year}"),
+            Some(&admin),
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(v["ready"], true);
+    assert_eq!(v["findings"][0]["code"], "no_medical_information_system");
+    // An institution admin cannot move the institution to another prefecture.
+    app.api(
+        "PATCH",
+        &format!("/api/v1/institutions/{CLINIC}"),
+        Some(&admin),
+        Some(json!({"prefecture": "46"})),
+    )
+    .await
+    .assert_bilingual_error(StatusCode::FORBIDDEN, "forbidden");
+    app.api(
+        "PATCH",
+        &format!("/api/v1/institutions/{CLINIC}"),
+        Some(&admin),
+        Some(json!({"beds": "many"})),
+    )
+    .await
+    .assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_value");
+    app.api(
+        "PATCH",
+        &format!("/api/v1/institutions/{CLINIC}"),
+        Some(&admin),
+        Some(json!({"colour": "red"})),
+    )
+    .await
+    .assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_value");
+    app.api(
+        "PATCH",
+        &format!("/api/v1/institutions/{CLINIC}"),
+        Some(&admin),
+        Some(json!({"beds": 30})),
+    )
+    .await
+    .assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_value");
+    // Staff may not change the profile.
+    let staff = app.token("demo-hospital-staff").await;
+    app.api(
+        "PATCH",
+        &format!("/api/v1/institutions/{HOSPITAL}"),
+        Some(&staff),
+        Some(json!({"name": "x"})),
+    )
+    .await
+    .assert_bilingual_error(StatusCode::FORBIDDEN, "forbidden");
+}
+
+async fn national_admin_registers_institutions_and_users(app: &TestApp) {
+    let national = app.token("demo-national").await;
+    let body = json!({"name": "南海中央病院", "kind": "hospital", "prefecture": "47", "beds": 250, "has_medical_information_system": true, "has_vendor_contracts": true, "medical_institution_code": "4711234567"});
+    let r = app
+        .api(
+            "POST",
+            "/api/v1/institutions",
+            Some(&national),
+            Some(body.clone()),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let id = r.json()["id"].as_i64().expect("id");
+    let got = app
+        .api(
+            "GET",
+            &format!("/api/v1/institutions/{id}"),
+            Some(&national),
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(got["prefecture"], "47");
+    assert_eq!(got["form"], "institution");
+    let hospital = app.token("demo-hospital").await;
+    app.api(
+        "POST",
+        "/api/v1/institutions",
+        Some(&hospital),
+        Some(body.clone()),
+    )
+    .await
+    .assert_bilingual_error(StatusCode::FORBIDDEN, "forbidden");
+    for (field, value) in [
+        ("kind", json!("dentist")),
+        ("prefecture", json!("48")),
+        ("beds", json!(5)),
+        ("medical_institution_code", json!("123")),
+    ] {
+        let mut bad = body.clone();
+        bad[field] = value;
+        let r = app
+            .api("POST", "/api/v1/institutions", Some(&national), Some(bad))
+            .await;
+        r.assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_value");
+    }
+    let r = app
+        .api(
+            "POST",
+            &format!("/api/v1/institutions/{id}/users"),
+            Some(&national),
+            Some(
+                json!({"login": "nankai-admin", "password": "a long pass phrase", "role": "admin"}),
+            ),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let admin = {
+        let r = app
+            .api(
+                "POST",
+                "/api/v1/login",
+                None,
+                Some(json!({"login": "nankai-admin", "password": "a long pass phrase"})),
+            )
+            .await;
+        r.json()["token"].as_str().expect("token").to_owned()
+    };
+    let r = app.api("POST", &format!("/api/v1/institutions/{id}/users"), Some(&admin), Some(json!({"login": "nankai-staff", "password": "another long phrase", "role": "staff"}))).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    app.api(
+        "POST",
+        &format!("/api/v1/institutions/{id}/users"),
+        Some(&admin),
+        Some(json!({"login": "nankai-staff", "password": "another long phrase", "role": "staff"})),
+    )
+    .await
+    .assert_bilingual_error(StatusCode::CONFLICT, "conflict");
+    app.api(
+        "POST",
+        &format!("/api/v1/institutions/{id}/users"),
+        Some(&admin),
+        Some(json!({"login": "short-pw", "password": "short", "role": "staff"})),
+    )
+    .await
+    .assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "password_too_short");
+    app.api(
+        "POST",
+        &format!("/api/v1/institutions/{id}/users"),
+        Some(&admin),
+        Some(json!({"login": "boss", "password": "a long pass phrase", "role": "national_admin"})),
+    )
+    .await
+    .assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_value");
+    let staff = app.token_with("nankai-staff", "another long phrase").await;
+    app.api(
+        "POST",
+        &format!("/api/v1/institutions/{id}/users"),
+        Some(&staff),
+        Some(json!({"login": "nankai-2", "password": "another long phrase", "role": "staff"})),
+    )
+    .await
+    .assert_bilingual_error(StatusCode::FORBIDDEN, "forbidden");
+}
+
+impl TestApp {
+    async fn token_with(&self, login: &str, password: &str) -> String {
+        let r = self
+            .api(
+                "POST",
+                "/api/v1/login",
+                None,
+                Some(json!({"login": login, "password": password})),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        r.json()["token"].as_str().expect("token").to_owned()
+    }
+}
+
+async fn pages_login_fill_and_csrf(app: &TestApp) {
+    let year = app.year();
+    let s = app.web_login("demo-hospital").await;
+    let page = app
+        .get_page(
+            &s.cookie,
+            &format!("/institutions/{HOSPITAL}/checklist/{year}"),
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body.contains("みなと中央病院")
+            && page.body.contains("1(1)")
+            && page.body.contains("医療機関確認用")
+    );
+    let assessment = app
+        .api(
+            "GET",
+            &format!("/api/v1/institutions/{HOSPITAL}/assessments/{year}"),
+            Some(&app.token("demo-hospital").await),
+            None,
+        )
+        .await
+        .json();
+    let open = assessment["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|i| i["required"] == true && i["first"].is_null())
+        .expect("an open item");
+    let key = open["key"].as_str().expect("key");
+    let action = format!("/institutions/{HOSPITAL}/checklist/{year}/items/{key}");
+    let form = format!("round=1&answer=yes&checked_on={year}-06-10&target_date=&action=save");
+    // Without the CSRF token the form is refused.
+    let r = app.post_form(&s.cookie, &action, &form, false).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    // A plain form post saves and redirects back to the item.
+    let r = app
+        .post_form(
+            &s.cookie,
+            &action,
+            &format!("csrf={}&{form}", s.csrf),
+            false,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert!(
+        r.headers
+            .get(header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .ends_with(&format!("#item-{key}"))
+    );
+    // With htmx only the item's card comes back; a refused answer is shown in place.
+    let bad = format!(
+        "csrf={}&round=1&answer=yes&checked_on={year}-06-10&target_date={year}-09-01&action=save",
+        s.csrf
+    );
+    let r = app.post_form(&s.cookie, &action, &bad, true).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.body.starts_with("<article")
+            && r.body.contains("目標日は「いいえ」の場合にのみ記入します"),
+        "{}",
+        r.body
+    );
+    let r = app.post_form(&s.cookie, &action, &format!("csrf={}&round=1&answer=no&checked_on={year}-06-10&target_date={year}-09-01&action=save", s.csrf), true).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains("保存しました"));
+    assert_eq!(
+        r.headers.get("HX-Trigger").and_then(|v| v.to_str().ok()),
+        Some("answer-saved")
+    );
+    let history = app.get_page(&s.cookie, &format!("{action}/history")).await;
+    assert_eq!(history.status, StatusCode::OK);
+    assert!(history.body.contains("demo-hospital"));
+    let print = app
+        .get_page(
+            &s.cookie,
+            &format!("/institutions/{HOSPITAL}/checklist/{year}/print"),
+        )
+        .await;
+    assert_eq!(print.status, StatusCode::OK);
+    assert!(print.body.contains("確認結果"));
+    // Logging out ends the session.
+    let r = app
+        .post_form(&s.cookie, "/logout", &format!("csrf={}", s.csrf), false)
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let after = app
+        .send(
+            Request::get("/institutions")
+                .header(header::COOKIE, &s.cookie)
+                .body(Body::empty())
+                .expect("request"),
+        )
+        .await;
+    assert_eq!(after.status, StatusCode::SEE_OTHER);
+    assert!(
+        after
+            .headers
+            .get(header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .starts_with("/login")
+    );
+}
+
+async fn pages_are_scoped_and_bilingual(app: &TestApp) {
+    let year = app.year();
+    let clinic = app.web_login("demo-clinic").await;
+    for path in [
+        format!("/institutions/{HOSPITAL}"),
+        format!("/institutions/{HOSPITAL}/checklist/{year}"),
+        format!("/institutions/{HOSPITAL}/inspection/{year}"),
+        format!("/institutions/{HOSPITAL}/checklist/{year}/print"),
+        format!("/institutions/{HOSPITAL}/edit"),
+    ] {
+        let r = app.get_page(&clinic.cookie, &path).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{path}");
+        assert!(r.body.contains("見つかりません"));
+    }
+    let r = app
+        .post_form(
+            &clinic.cookie,
+            &format!("/institutions/{HOSPITAL}/checklist/{year}/items/1-1"),
+            &format!(
+                "csrf={}&round=1&answer=yes&checked_on={year}-06-01",
+                clinic.csrf
+            ),
+            false,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let inspector = app.web_login("demo-inspector-46").await;
+    let list = app.get_page(&inspector.cookie, "/institutions").await;
+    assert!(list.body.contains("桜島記念病院") && !list.body.contains("みなと中央病院"));
+    assert_eq!(
+        app.get_page(
+            &inspector.cookie,
+            &format!("/institutions/{HOSPITAL}/inspection/{year}")
+        )
+        .await
+        .status,
+        StatusCode::NOT_FOUND
+    );
+    let own = app
+        .get_page(
+            &inspector.cookie,
+            &format!("/institutions/{HOSPITAL_46}/inspection/{year}"),
+        )
+        .await;
+    assert_eq!(own.status, StatusCode::OK);
+    assert!(own.body.contains("data-verdict=\"not-ready\""));
+    // The English switch works on every page and is remembered.
+    let r = app
+        .send(
+            Request::get("/lang/en?next=/institutions")
+                .body(Body::empty())
+                .expect("request"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(r.cookie("mamori_lang").as_deref(), Some("en"));
+    let english = app
+        .get_page(
+            &format!("{}; mamori_lang=en", inspector.cookie),
+            &format!("/institutions/{HOSPITAL_46}/inspection/{year}"),
+        )
+        .await;
+    assert!(english.body.contains("Log out") && english.body.contains("lang=\"en\""));
+    // Redirects after login stay on this site.
+    let r = app
+        .send(
+            Request::get("/lang/en?next=//evil.example")
+                .body(Body::empty())
+                .expect("request"),
+        )
+        .await;
+    assert_eq!(
+        r.headers
+            .get(header::LOCATION)
+            .and_then(|v| v.to_str().ok()),
+        Some("/")
+    );
+}
