@@ -224,13 +224,15 @@ pub fn validate_answer(
     }
     match input.round {
         Round::First => {
-            if let Some(second) = &existing.second {
-                if second.checked_on < input.checked_on {
-                    return Err(AnswerError::SecondBeforeFirst {
-                        first: input.checked_on,
-                        second: second.checked_on,
-                    });
-                }
+            if let Some(second) = existing
+                .second
+                .as_ref()
+                .filter(|s| s.checked_on < input.checked_on)
+            {
+                return Err(AnswerError::SecondBeforeFirst {
+                    first: input.checked_on,
+                    second: second.checked_on,
+                });
             }
         }
         Round::Second => {

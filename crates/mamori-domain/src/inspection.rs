@@ -381,11 +381,9 @@ pub struct Progress {
 
 impl Progress {
     pub fn percent(&self) -> u32 {
-        if self.required == 0 {
-            100
-        } else {
-            u32::try_from(self.answered * 100 / self.required).unwrap_or(100)
-        }
+        (self.answered * 100)
+            .checked_div(self.required)
+            .map_or(100, |p| u32::try_from(p).unwrap_or(100))
     }
 }
 

@@ -233,6 +233,35 @@ type UserRow = (
     Option<String>,
 );
 
+/// A user row followed by the password hash.
+type UserWithHashRow = (
+    i64,
+    String,
+    String,
+    Option<i64>,
+    Option<String>,
+    bool,
+    bool,
+    String,
+    Option<String>,
+    String,
+);
+
+/// A session's CSRF token and expiry followed by its user's row.
+type SessionRow = (
+    String,
+    String,
+    i64,
+    String,
+    String,
+    Option<i64>,
+    Option<String>,
+    bool,
+    bool,
+    String,
+    Option<String>,
+);
+
 fn user_from_row(row: UserRow) -> Result<User> {
     let (id, login, role, institution_id, prefecture, is_demo, disabled, created_at, last_login_at) =
         row;
@@ -508,18 +537,7 @@ impl Store {
 
     /// The user and their password hash, by login.
     pub async fn user_for_login(&self, login: &str) -> Result<Option<(User, String)>> {
-        let row: Option<(
-            i64,
-            String,
-            String,
-            Option<i64>,
-            Option<String>,
-            bool,
-            bool,
-            String,
-            Option<String>,
-            String,
-        )> = on_pool!(self, pool => {
+        let row: Option<UserWithHashRow> = on_pool!(self, pool => {
             sqlx::query_as("SELECT id, login, role, institution_id, prefecture, is_demo, disabled, created_at, last_login_at, password_hash FROM users WHERE login = $1")
                 .bind(login.to_owned()).fetch_optional(pool).await?
         });
@@ -605,19 +623,7 @@ impl Store {
     /// The live session of this kind for a token hash, with its user; expired sessions and
     /// disabled users give `None`.
     pub async fn session(&self, token_hash: &str, kind: SessionKind) -> Result<Option<Session>> {
-        let row: Option<(
-            String,
-            String,
-            i64,
-            String,
-            String,
-            Option<i64>,
-            Option<String>,
-            bool,
-            bool,
-            String,
-            Option<String>,
-        )> = on_pool!(self, pool => {
+        let row: Option<SessionRow> = on_pool!(self, pool => {
             sqlx::query_as(
                 "SELECT s.csrf_token, s.expires_at, u.id, u.login, u.role, u.institution_id, u.prefecture, u.is_demo, u.disabled, u.created_at, u.last_login_at FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1 AND s.kind = $2",
             )

@@ -104,19 +104,23 @@ pub async fn login(
             "Enter your login and password",
         ));
     }
-    if let Some((failures, last)) = state.store.login_failures(login).await? {
-        if failures >= MAX_FAILURES
-            && Utc::now() - last < chrono::Duration::minutes(LOCKOUT_MINUTES)
-        {
-            return Err(AppError::rejected(
-                StatusCode::TOO_MANY_REQUESTS,
-                "too_many_attempts",
-                format!(
-                    "ログインの失敗が続いたため、{LOCKOUT_MINUTES}分間ログインできません。しばらくしてから再度お試しください"
-                ),
-                format!("Too many failed logins: try again in {LOCKOUT_MINUTES} minutes"),
-            ));
-        }
+    let locked = state
+        .store
+        .login_failures(login)
+        .await?
+        .is_some_and(|(failures, last)| {
+            failures >= MAX_FAILURES
+                && Utc::now() - last < chrono::Duration::minutes(LOCKOUT_MINUTES)
+        });
+    if locked {
+        return Err(AppError::rejected(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_attempts",
+            format!(
+                "ログインの失敗が続いたため、{LOCKOUT_MINUTES}分間ログインできません。しばらくしてから再度お試しください"
+            ),
+            format!("Too many failed logins: try again in {LOCKOUT_MINUTES} minutes"),
+        ));
     }
     let found = state.store.user_for_login(login).await?;
     let (user, hash) = match found {

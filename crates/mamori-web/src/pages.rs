@@ -832,6 +832,7 @@ impl InstitutionValues {
     }
 }
 
+#[allow(clippy::too_many_arguments)] // each argument is one part of the form page
 fn institution_form(
     ctx: &PageCtx,
     user: &WebUser,

@@ -95,14 +95,13 @@ impl TestApp {
 
     async fn cleanup(self) {
         self.state.store.close().await;
-        if let Some(name) = self.pg_database {
-            if let Ok(mut conn) = sqlx::PgConnection::connect(&postgres_admin_url()).await {
-                let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
-                    "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
-                )))
+        if let Some(name) = self.pg_database
+            && let Ok(mut conn) = sqlx::PgConnection::connect(&postgres_admin_url()).await
+        {
+            let drop = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+            let _ = sqlx::query(sqlx::AssertSqlSafe(drop))
                 .execute(&mut conn)
                 .await;
-            }
         }
     }
 
@@ -222,22 +221,18 @@ impl TestApp {
             )
             .await;
         // Follow one redirect, as a browser would.
-        if r.status == StatusCode::SEE_OTHER {
-            if let Some(to) = r
+        if r.status == StatusCode::SEE_OTHER
+            && let Some(to) = r
                 .headers
                 .get(header::LOCATION)
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_owned)
-            {
-                r = self
-                    .send(
-                        Request::get(to.as_str())
-                            .header(header::COOKIE, cookie)
-                            .body(Body::empty())
-                            .expect("request"),
-                    )
-                    .await;
-            }
+        {
+            let request = Request::get(to.as_str())
+                .header(header::COOKIE, cookie)
+                .body(Body::empty())
+                .expect("request");
+            r = self.send(request).await;
         }
         r
     }

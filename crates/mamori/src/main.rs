@@ -257,10 +257,10 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 .map(|p| Prefecture::parse(&p))
                 .transpose()
                 .map_err(|e| anyhow::anyhow!(e.message_en))?;
-            if let Some(id) = institution {
-                if state.store.institution(id).await?.is_none() {
-                    bail!("there is no institution with id {id}");
-                }
+            if let Some(id) = institution
+                && state.store.institution(id).await?.is_none()
+            {
+                bail!("there is no institution with id {id}");
             }
             let password = match std::env::var("MAMORI_PASSWORD") {
                 Ok(p) => p,

@@ -1,0 +1,71 @@
+// Starts mamori on a fresh SQLite database with the demo data, and Debian's Chromium.
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { chromium } from "playwright-core";
+
+const root = resolve(import.meta.dirname, "..", "..");
+
+function freePort() {
+  return new Promise((ok, fail) => {
+    const s = createServer();
+    s.on("error", fail);
+    s.listen(0, "127.0.0.1", () => {
+      const { port } = s.address();
+      s.close(() => ok(port));
+    });
+  });
+}
+
+export async function startMamori() {
+  const dir = mkdtempSync(join(tmpdir(), "mamori-e2e-"));
+  const port = await freePort();
+  const binary = process.env.MAMORI_BIN || join(root, "target", "debug", "mamori");
+  const child = spawn(binary, ["serve", "--demo", "--listen", `127.0.0.1:${port}`, "--database-url", `sqlite:${join(dir, "e2e.db")}`], {
+    cwd: root,
+    stdio: ["ignore", "inherit", "inherit"],
+  });
+  const base = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    try {
+      const r = await fetch(`${base}/healthz`);
+      if (r.ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error("mamori did not start within 60 s");
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return {
+    base,
+    async stop() {
+      child.kill("SIGTERM");
+      await new Promise((r) => child.once("exit", r));
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function launchBrowser() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+  });
+}
+
+export async function login(page, base, user) {
+  await page.goto(`${base}/login`);
+  await page.getByLabel("ログインID").fill(user);
+  await page.getByLabel("パスワード").fill("demo-password");
+  await Promise.all([page.waitForURL((url) => !url.pathname.startsWith("/login")), page.getByRole("button", { name: "ログイン" }).click()]);
+}
+
+/** Today in Japan, YYYY-MM-DD. */
+export function todayInJapan() {
+  return new Date(Date.now() + 9 * 3600 * 1000).toISOString().slice(0, 10);
+}
+
+export const docs = join(root, "docs");
