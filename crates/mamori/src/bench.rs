@@ -713,6 +713,7 @@ impl Server {
             .arg("--catalog")
             .arg(catalog_dir)
             .env("MAMORI_LOG", "info,tower_http=warn,sqlx=warn")
+            .env("NO_COLOR", "1")
             .env_remove("MAMORI_SECURE_COOKIES")
             .stdin(std::process::Stdio::null())
             .stdout(std::process::Stdio::null())
@@ -798,10 +799,14 @@ fn log_summary(path: &Path) -> Vec<(String, u64)> {
     let text = std::fs::read_to_string(path).unwrap_or_default();
     let mut counts: BTreeMap<String, u64> = BTreeMap::new();
     for line in text.lines() {
+        let line = strip_ansi(line);
+        let line = line.as_str();
         let found = [" ERROR ", " WARN "]
             .iter()
             .find_map(|level| line.find(level).map(|at| &line[at + 1..]));
         if let Some(message) = found {
+            // Per-request latencies would make every line distinct.
+            let message = message.split(" latency=").next().unwrap_or(message);
             let message: String = message.chars().take(300).collect();
             *counts.entry(message).or_insert(0) += 1;
         }
@@ -809,6 +814,24 @@ fn log_summary(path: &Path) -> Vec<(String, u64)> {
     let mut list: Vec<(String, u64)> = counts.into_iter().collect();
     list.sort_by(|a, b| b.1.cmp(&a.1));
     list
+}
+
+/// The line without its terminal colour codes (`ESC [ … m`).
+fn strip_ansi(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut chars = line.chars();
+    while let Some(ch) = chars.next() {
+        if ch == '\u{1b}' {
+            for c in chars.by_ref() {
+                if c.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            out.push(ch);
+        }
+    }
+    out
 }
 
 fn mib(kib: u64) -> f64 {
