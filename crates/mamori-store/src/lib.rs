@@ -52,6 +52,113 @@ macro_rules! on_pool {
     };
 }
 
+/// Appends one entry to the hash-chained audit log inside the transaction `$tx`. The head
+/// row is updated first, which takes its lock and so orders concurrent appends.
+macro_rules! append_audit {
+    ($tx:expr, $at:expr, $user:expr, $action:expr, $institution:expr, $detail:expr) => {{
+        let (seq, prev_hash): (i64, String) =
+            sqlx::query_as("UPDATE audit_chain_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, last_hash")
+                .fetch_one(&mut *$tx)
+                .await?;
+        let entry = AuditEntry {
+            seq,
+            at: $at,
+            user_id: $user.into(),
+            action: $action.to_string(),
+            institution_id: $institution.into(),
+            detail: $detail,
+        };
+        let hash = entry.chain_hash(&prev_hash);
+        sqlx::query("INSERT INTO audit_log (seq, at, user_id, action, institution_id, detail, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
+            .bind(entry.seq)
+            .bind(entry.at)
+            .bind(entry.user_id)
+            .bind(entry.action)
+            .bind(entry.institution_id)
+            .bind(entry.detail)
+            .bind(prev_hash)
+            .bind(hash.clone())
+            .execute(&mut *$tx)
+            .await?;
+        sqlx::query("UPDATE audit_chain_head SET last_hash = $1 WHERE id = 1").bind(hash).execute(&mut *$tx).await?;
+    }};
+}
+
+/// Opening a write transaction. SQLite takes the write lock at once (`BEGIN IMMEDIATE`), so
+/// that a transaction that reads before it writes never fails on a stale snapshot; waiting
+/// writers queue on the busy timeout instead.
+trait BeginWrite {
+    type Db: sqlx::Database;
+    async fn begin_write(
+        &self,
+    ) -> std::result::Result<sqlx::Transaction<'static, Self::Db>, sqlx::Error>;
+}
+
+impl BeginWrite for SqlitePool {
+    type Db = sqlx::Sqlite;
+    async fn begin_write(
+        &self,
+    ) -> std::result::Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
+        self.begin_with("BEGIN IMMEDIATE").await
+    }
+}
+
+impl BeginWrite for PgPool {
+    type Db = sqlx::Postgres;
+    async fn begin_write(
+        &self,
+    ) -> std::result::Result<sqlx::Transaction<'static, sqlx::Postgres>, sqlx::Error> {
+        self.begin().await
+    }
+}
+
+/// One entry of the audit log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEntry {
+    pub seq: i64,
+    pub at: String,
+    pub user_id: Option<i64>,
+    pub action: String,
+    pub institution_id: Option<i64>,
+    pub detail: String,
+}
+
+impl AuditEntry {
+    /// SHA-256 over the previous entry's hash and every field of this one, each field
+    /// length-prefixed so that no two different entries hash the same text.
+    pub fn chain_hash(&self, prev_hash: &str) -> String {
+        use sha2::{Digest, Sha256};
+        let mut h = Sha256::new();
+        let user = self.user_id.map(|u| u.to_string()).unwrap_or_default();
+        let institution = self
+            .institution_id
+            .map(|i| i.to_string())
+            .unwrap_or_default();
+        let seq = self.seq.to_string();
+        for field in [
+            prev_hash,
+            seq.as_str(),
+            self.at.as_str(),
+            user.as_str(),
+            self.action.as_str(),
+            institution.as_str(),
+            self.detail.as_str(),
+        ] {
+            h.update((field.len() as u64).to_be_bytes());
+            h.update(field.as_bytes());
+        }
+        hex::encode(h.finalize())
+    }
+}
+
+/// The result of checking the audit chain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditVerification {
+    pub entries: i64,
+    /// The first entry found broken, and how.
+    pub problem: Option<(i64, String)>,
+}
+
 #[derive(Clone, Debug)]
 pub struct Store {
     pool: Pool,
@@ -355,7 +462,7 @@ impl Store {
             new.prefecture.code()
         );
         let id = on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let (id,): (i64,) = sqlx::query_as(
                 "INSERT INTO institutions (name, kind, prefecture, beds, has_medical_information_system, has_vendor_contracts, medical_institution_code, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id",
             )
@@ -369,9 +476,7 @@ impl Store {
             .bind(at.clone())
             .fetch_one(&mut *tx)
             .await?;
-            sqlx::query("INSERT INTO audit_log (at, user_id, action, institution_id, detail) VALUES ($1, $2, $3, $4, $5)")
-                .bind(at.clone()).bind(actor).bind("institution.create").bind(id).bind(detail)
-                .execute(&mut *tx).await?;
+            append_audit!(tx, at.clone(), actor, "institution.create", id, detail);
             tx.commit().await?;
             id
         });
@@ -397,7 +502,7 @@ impl Store {
             new.medical_institution_code.as_deref().unwrap_or("-")
         );
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let done = sqlx::query(
                 "UPDATE institutions SET name = $1, kind = $2, prefecture = $3, beds = $4, has_medical_information_system = $5, has_vendor_contracts = $6, medical_institution_code = $7, updated_at = $8 WHERE id = $9",
             )
@@ -415,9 +520,7 @@ impl Store {
             if done.rows_affected() == 0 {
                 return Err(StoreError::NotFound);
             }
-            sqlx::query("INSERT INTO audit_log (at, user_id, action, institution_id, detail) VALUES ($1, $2, $3, $4, $5)")
-                .bind(at.clone()).bind(actor).bind("institution.update").bind(id).bind(detail)
-                .execute(&mut *tx).await?;
+            append_audit!(tx, at.clone(), actor, "institution.update", id, detail);
             tx.commit().await?;
         });
         Ok(())
@@ -508,7 +611,7 @@ impl Store {
         let detail = format!("login={} role={}", new.login, new.role.as_str());
         let result: std::result::Result<i64, sqlx::Error> = on_pool!(self, pool => {
             async {
-                let mut tx = pool.begin().await?;
+                let mut tx = pool.begin_write().await?;
                 let (id,): (i64,) = sqlx::query_as(
                     "INSERT INTO users (login, password_hash, role, institution_id, prefecture, is_demo, disabled, created_at) VALUES ($1, $2, $3, $4, $5, $6, FALSE, $7) RETURNING id",
                 )
@@ -521,9 +624,7 @@ impl Store {
                 .bind(at.clone())
                 .fetch_one(&mut *tx)
                 .await?;
-                sqlx::query("INSERT INTO audit_log (at, user_id, action, institution_id, detail) VALUES ($1, $2, $3, $4, $5)")
-                    .bind(at.clone()).bind(actor).bind("user.create").bind(new.institution_id).bind(detail.clone())
-                    .execute(&mut *tx).await?;
+                append_audit!(tx, at.clone(), actor, "user.create", new.institution_id, detail.clone());
                 tx.commit().await?;
                 Ok(id)
             }.await
@@ -561,12 +662,10 @@ impl Store {
     pub async fn record_login(&self, user_id: i64, login: &str) -> Result<()> {
         let at = now();
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             sqlx::query("UPDATE users SET last_login_at = $1 WHERE id = $2").bind(at.clone()).bind(user_id).execute(&mut *tx).await?;
             sqlx::query("DELETE FROM login_failures WHERE login = $1").bind(login.to_owned()).execute(&mut *tx).await?;
-            sqlx::query("INSERT INTO audit_log (at, user_id, action, institution_id, detail) VALUES ($1, $2, $3, NULL, $4)")
-                .bind(at.clone()).bind(user_id).bind("login.success").bind(format!("login={login}"))
-                .execute(&mut *tx).await?;
+            append_audit!(tx, at.clone(), user_id, "login.success", None::<i64>, format!("login={login}"));
             tx.commit().await?;
         });
         Ok(())
@@ -576,14 +675,12 @@ impl Store {
     pub async fn record_login_failure(&self, login: &str) -> Result<i64> {
         let at = now();
         let (n,): (i64,) = on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let n = sqlx::query_as(
                 "INSERT INTO login_failures (login, failures, last_failure_at) VALUES ($1, 1, $2) ON CONFLICT (login) DO UPDATE SET failures = login_failures.failures + 1, last_failure_at = excluded.last_failure_at RETURNING failures",
             )
             .bind(login.to_owned()).bind(at.clone()).fetch_one(&mut *tx).await?;
-            sqlx::query("INSERT INTO audit_log (at, user_id, action, institution_id, detail) VALUES ($1, NULL, $2, NULL, $3)")
-                .bind(at.clone()).bind("login.failure").bind(format!("login={login}"))
-                .execute(&mut *tx).await?;
+            append_audit!(tx, at.clone(), None::<i64>, "login.failure", None::<i64>, format!("login={login}"));
             tx.commit().await?;
             n
         });
@@ -704,7 +801,7 @@ impl Store {
             target.as_deref().unwrap_or("-")
         );
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let previous: Option<(String, String, Option<String>)> = sqlx::query_as(
                 "SELECT answer, checked_on, target_date FROM answers WHERE institution_id = $1 AND fiscal_year = $2 AND item_key = $3 AND round = $4",
             )
@@ -727,9 +824,7 @@ impl Store {
             .bind(institution_id).bind(fy).bind(item_key.to_owned()).bind(round.number()).bind(answer_text)
             .bind(checked.clone()).bind(target.clone()).bind(pa).bind(pc).bind(pt).bind(actor).bind(at.clone())
             .execute(&mut *tx).await?;
-            sqlx::query("INSERT INTO audit_log (at, user_id, action, institution_id, detail) VALUES ($1, $2, $3, $4, $5)")
-                .bind(at.clone()).bind(actor).bind("answer.set").bind(institution_id).bind(detail)
-                .execute(&mut *tx).await?;
+            append_audit!(tx, at.clone(), actor, "answer.set", institution_id, detail);
             tx.commit().await?;
         });
         Ok(())
@@ -747,7 +842,7 @@ impl Store {
         let at = now();
         let fy = i64::from(fiscal_year.start_year());
         let removed = on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let previous: Option<(String, String, Option<String>)> = sqlx::query_as(
                 "DELETE FROM answers WHERE institution_id = $1 AND fiscal_year = $2 AND item_key = $3 AND round = $4 RETURNING answer, checked_on, target_date",
             )
@@ -759,10 +854,7 @@ impl Store {
                 )
                 .bind(institution_id).bind(fy).bind(item_key.to_owned()).bind(round.number()).bind(a).bind(c).bind(t).bind(actor).bind(at.clone())
                 .execute(&mut *tx).await?;
-                sqlx::query("INSERT INTO audit_log (at, user_id, action, institution_id, detail) VALUES ($1, $2, $3, $4, $5)")
-                    .bind(at.clone()).bind(actor).bind("answer.clear").bind(institution_id)
-                    .bind(format!("fiscal_year={fy} item={item_key} round={}", round.number()))
-                    .execute(&mut *tx).await?;
+                append_audit!(tx, at.clone(), actor, "answer.clear", institution_id, format!("fiscal_year={fy} item={item_key} round={}", round.number()));
                 tx.commit().await?;
                 true
             } else {
@@ -848,20 +940,99 @@ impl Store {
         let at = now();
         let fy = i64::from(fiscal_year.start_year());
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             sqlx::query(
                 "INSERT INTO inspection_observations (institution_id, fiscal_year, contact_chart_seen, recorded_by, recorded_at) VALUES ($1, $2, $3, $4, $5) \
                  ON CONFLICT (institution_id, fiscal_year) DO UPDATE SET contact_chart_seen = excluded.contact_chart_seen, recorded_by = excluded.recorded_by, recorded_at = excluded.recorded_at",
             )
             .bind(institution_id).bind(fy).bind(contact_chart_seen).bind(actor).bind(at.clone())
             .execute(&mut *tx).await?;
-            sqlx::query("INSERT INTO audit_log (at, user_id, action, institution_id, detail) VALUES ($1, $2, $3, $4, $5)")
-                .bind(at.clone()).bind(actor).bind("inspection.observation").bind(institution_id)
-                .bind(format!("fiscal_year={fy} contact_chart_seen={contact_chart_seen}"))
-                .execute(&mut *tx).await?;
+            append_audit!(tx, at.clone(), actor, "inspection.observation", institution_id, format!("fiscal_year={fy} contact_chart_seen={contact_chart_seen}"));
             tx.commit().await?;
         });
         Ok(())
+    }
+
+    /// Recomputes the audit chain from the first entry and compares it with what is stored:
+    /// an edited, inserted or deleted entry breaks it.
+    pub async fn verify_audit_chain(&self) -> Result<AuditVerification> {
+        type Row = (
+            i64,
+            String,
+            Option<i64>,
+            String,
+            Option<i64>,
+            String,
+            String,
+            String,
+        );
+        const PAGE: i64 = 5000;
+        let mut expected_prev = "genesis".to_owned();
+        let mut expected_seq = 1;
+        let mut entries = 0;
+        loop {
+            let rows: Vec<Row> = on_pool!(self, pool => {
+                sqlx::query_as("SELECT seq, at, user_id, action, institution_id, detail, prev_hash, hash FROM audit_log WHERE seq >= $1 ORDER BY seq LIMIT $2")
+                    .bind(expected_seq).bind(PAGE).fetch_all(pool).await?
+            });
+            let last_page = (rows.len() as i64) < PAGE;
+            for (seq, at, user_id, action, institution_id, detail, prev_hash, hash) in rows {
+                if seq != expected_seq {
+                    return Ok(AuditVerification {
+                        entries,
+                        problem: Some((
+                            expected_seq,
+                            format!("entry {expected_seq} is missing (next is {seq})"),
+                        )),
+                    });
+                }
+                if prev_hash != expected_prev {
+                    return Ok(AuditVerification {
+                        entries,
+                        problem: Some((
+                            seq,
+                            format!("entry {seq} does not follow entry {}", seq - 1),
+                        )),
+                    });
+                }
+                let entry = AuditEntry {
+                    seq,
+                    at,
+                    user_id,
+                    action,
+                    institution_id,
+                    detail,
+                };
+                if entry.chain_hash(&prev_hash) != hash {
+                    return Ok(AuditVerification {
+                        entries,
+                        problem: Some((seq, format!("entry {seq} was altered"))),
+                    });
+                }
+                expected_prev = hash;
+                expected_seq += 1;
+                entries += 1;
+            }
+            if last_page {
+                break;
+            }
+        }
+        let (head_seq, head_hash): (i64, String) = on_pool!(self, pool => {
+            sqlx::query_as("SELECT seq, last_hash FROM audit_chain_head WHERE id = 1").fetch_one(pool).await?
+        });
+        if head_seq != entries || head_hash != expected_prev {
+            return Ok(AuditVerification {
+                entries,
+                problem: Some((
+                    entries + 1,
+                    format!("the log ends at entry {entries} but {head_seq} entries were written"),
+                )),
+            });
+        }
+        Ok(AuditVerification {
+            entries,
+            problem: None,
+        })
     }
 
     /// Number of audit entries for an institution (for tests and the admin page).

@@ -15,11 +15,16 @@ use crate::service::{today_in_japan, version_and_rules};
 pub const DEMO_PASSWORD: &str = "demo-password";
 
 /// The demo logins, for the README and the login page: (login, Japanese description, English).
-pub const DEMO_LOGINS: [(&str, &str, &str); 7] = [
+pub const DEMO_LOGINS: [(&str, &str, &str); 8] = [
     (
         "demo-hospital",
         "病院の管理者（東京都・250床・事業者契約あり）",
         "Hospital admin (Tokyo, 250 beds, vendor contracts)",
+    ),
+    (
+        "demo-hospital-staff",
+        "同じ病院の職員",
+        "Staff of the same hospital",
     ),
     (
         "demo-clinic",

@@ -640,7 +640,7 @@ async fn seed_institution(
             continue;
         }
         writable |= item.key == WRITE_ITEM;
-        let no = item.has_target_date && (n + k) % 11 == 0 && item.key != WRITE_ITEM;
+        let no = item.has_target_date && (n + k).is_multiple_of(11) && item.key != WRITE_ITEM;
         let first = ItemAnswer {
             answer: if no { Answer::No } else { Answer::Yes },
             checked_on: first_check,
@@ -740,10 +740,9 @@ impl Server {
                     log_tail(&log_path)
                 );
             }
-            if let Ok(r) = probe.get(format!("{}/healthz", server.base)).send().await {
-                if r.status() == reqwest::StatusCode::OK {
-                    break;
-                }
+            let answer = probe.get(format!("{}/healthz", server.base)).send().await;
+            if answer.is_ok_and(|r| r.status() == reqwest::StatusCode::OK) {
+                break;
             }
             if started.elapsed() > STARTUP_TIMEOUT {
                 bail!(
@@ -812,7 +811,7 @@ fn log_summary(path: &Path) -> Vec<(String, u64)> {
         }
     }
     let mut list: Vec<(String, u64)> = counts.into_iter().collect();
-    list.sort_by(|a, b| b.1.cmp(&a.1));
+    list.sort_by_key(|entry| std::cmp::Reverse(entry.1));
     list
 }
 

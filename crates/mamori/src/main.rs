@@ -84,6 +84,11 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Works with the hash-chained audit log.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
     /// Measures the server under load against baselines taken in the same run.
     Bench(bench::BenchArgs),
 }
@@ -105,6 +110,16 @@ enum UserCommand {
         /// For inspectors: the prefecture's JIS X 0401 code, e.g. 13.
         #[arg(long)]
         prefecture: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Recomputes the chain of the audit log: an edited, inserted or deleted entry is reported
+    /// and the exit code is 1.
+    Verify {
+        #[command(flatten)]
+        store: StoreArgs,
     },
 }
 
@@ -370,6 +385,25 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             } else {
                 ExitCode::from(1)
             })
+        }
+        Command::Audit {
+            command: AuditCommand::Verify { store },
+        } => {
+            let store = open_store(&store.database_url).await?;
+            let v = store.verify_audit_chain().await?;
+            match v.problem {
+                None => {
+                    println!("the audit log is intact: {} entries", v.entries);
+                    Ok(ExitCode::SUCCESS)
+                }
+                Some((seq, problem)) => {
+                    eprintln!(
+                        "the audit log is broken at entry {seq}: {problem} ({} entries verified before it)",
+                        v.entries
+                    );
+                    Ok(ExitCode::from(1))
+                }
+            }
         }
         Command::Bench(args) => bench::run(args).await.map(|()| ExitCode::SUCCESS),
     }

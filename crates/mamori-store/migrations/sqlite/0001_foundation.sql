@@ -85,12 +85,25 @@ CREATE TABLE inspection_observations (
     PRIMARY KEY (institution_id, fiscal_year)
 );
 
+-- The audit log is hash-chained: each entry's hash covers the previous entry's hash and its
+-- own fields, and the head row holds the last sequence number and hash, so that an edited,
+-- inserted or deleted entry is detected by `mamori audit verify`. Appending takes the head
+-- row's lock, which also orders the entries.
 CREATE TABLE audit_log (
-    id INTEGER PRIMARY KEY,
+    seq INTEGER PRIMARY KEY,
     at TEXT NOT NULL,
     user_id INTEGER,
     action TEXT NOT NULL,
     institution_id INTEGER,
-    detail TEXT NOT NULL
+    detail TEXT NOT NULL,
+    prev_hash TEXT NOT NULL,
+    hash TEXT NOT NULL
 );
-CREATE INDEX audit_log_by_institution ON audit_log (institution_id, id);
+CREATE INDEX audit_log_by_institution ON audit_log (institution_id, seq);
+
+CREATE TABLE audit_chain_head (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    seq INTEGER NOT NULL,
+    last_hash TEXT NOT NULL
+);
+INSERT INTO audit_chain_head (id, seq, last_hash) VALUES (1, 0, 'genesis');
