@@ -36,6 +36,8 @@ pub enum StoreError {
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
+pub mod backup;
+
 #[derive(Clone, Debug)]
 enum Pool {
     Sqlite(SqlitePool),
@@ -210,6 +212,8 @@ pub struct User {
     pub disabled: bool,
     pub created_at: String,
     pub last_login_at: Option<String>,
+    /// Two-factor authentication (TOTP) is set up.
+    pub totp_enabled: bool,
 }
 
 impl User {
@@ -237,13 +241,16 @@ pub struct NewUser {
 pub enum SessionKind {
     Web,
     Api,
+    /// Password checked, second factor still to give (web login only, minutes long).
+    Pending,
 }
 
 impl SessionKind {
-    fn as_str(self) -> &'static str {
+    pub fn as_str(self) -> &'static str {
         match self {
             Self::Web => "web",
             Self::Api => "api",
+            Self::Pending => "pending",
         }
     }
 }
@@ -253,6 +260,8 @@ pub struct Session {
     pub user: User,
     pub csrf_token: String,
     pub expires_at: DateTime<Utc>,
+    /// The user's institution requires two-factor authentication of all its users.
+    pub institution_requires_two_factor: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -280,7 +289,7 @@ pub struct InstitutionCounts {
     pub no_answers: i64,
 }
 
-fn now() -> String {
+pub(crate) fn now() -> String {
     Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
@@ -328,7 +337,7 @@ fn institution_from_row(row: InstitutionRow) -> Result<Institution> {
     })
 }
 
-type UserRow = (
+pub(crate) type UserRow = (
     i64,
     String,
     String,
@@ -338,6 +347,7 @@ type UserRow = (
     bool,
     String,
     Option<String>,
+    bool,
 );
 
 /// A user row followed by the password hash.
@@ -351,6 +361,7 @@ type UserWithHashRow = (
     bool,
     String,
     Option<String>,
+    bool,
     String,
 );
 
@@ -358,6 +369,7 @@ type UserWithHashRow = (
 type SessionRow = (
     String,
     String,
+    bool,
     i64,
     String,
     String,
@@ -367,11 +379,22 @@ type SessionRow = (
     bool,
     String,
     Option<String>,
+    bool,
 );
 
-fn user_from_row(row: UserRow) -> Result<User> {
-    let (id, login, role, institution_id, prefecture, is_demo, disabled, created_at, last_login_at) =
-        row;
+pub(crate) fn user_from_row(row: UserRow) -> Result<User> {
+    let (
+        id,
+        login,
+        role,
+        institution_id,
+        prefecture,
+        is_demo,
+        disabled,
+        created_at,
+        last_login_at,
+        totp_enabled,
+    ) = row;
     Ok(User {
         id,
         login,
@@ -385,6 +408,7 @@ fn user_from_row(row: UserRow) -> Result<User> {
         disabled,
         created_at,
         last_login_at,
+        totp_enabled,
     })
 }
 
@@ -639,21 +663,25 @@ impl Store {
     /// The user and their password hash, by login.
     pub async fn user_for_login(&self, login: &str) -> Result<Option<(User, String)>> {
         let row: Option<UserWithHashRow> = on_pool!(self, pool => {
-            sqlx::query_as("SELECT id, login, role, institution_id, prefecture, is_demo, disabled, created_at, last_login_at, password_hash FROM users WHERE login = $1")
+            sqlx::query_as("SELECT id, login, role, institution_id, prefecture, is_demo, disabled OR deleted_at IS NOT NULL, created_at, last_login_at, totp_secret IS NOT NULL, password_hash FROM users WHERE login = $1")
                 .bind(login.to_owned()).fetch_optional(pool).await?
         });
         match row {
             None => Ok(None),
-            Some((id, login, role, inst, pref, demo, disabled, created, last, hash)) => Ok(Some((
-                user_from_row((id, login, role, inst, pref, demo, disabled, created, last))?,
-                hash,
-            ))),
+            Some((id, login, role, inst, pref, demo, disabled, created, last, totp, hash)) => {
+                Ok(Some((
+                    user_from_row((
+                        id, login, role, inst, pref, demo, disabled, created, last, totp,
+                    ))?,
+                    hash,
+                )))
+            }
         }
     }
 
     pub async fn users_of_institution(&self, institution_id: i64) -> Result<Vec<User>> {
         let rows: Vec<UserRow> = on_pool!(self, pool => {
-            sqlx::query_as("SELECT id, login, role, institution_id, prefecture, is_demo, disabled, created_at, last_login_at FROM users WHERE institution_id = $1 ORDER BY login")
+            sqlx::query_as("SELECT id, login, role, institution_id, prefecture, is_demo, disabled, created_at, last_login_at, totp_secret IS NOT NULL FROM users WHERE institution_id = $1 AND deleted_at IS NULL ORDER BY login")
                 .bind(institution_id).fetch_all(pool).await?
         });
         rows.into_iter().map(user_from_row).collect()
@@ -700,6 +728,7 @@ impl Store {
         .transpose()
     }
 
+    #[allow(clippy::too_many_arguments)] // a session row has this many columns
     pub async fn create_session(
         &self,
         token_hash: &str,
@@ -707,11 +736,14 @@ impl Store {
         kind: SessionKind,
         csrf_token: &str,
         expires_at: DateTime<Utc>,
+        address: &str,
+        client: &str,
     ) -> Result<()> {
         on_pool!(self, pool => {
-            sqlx::query("INSERT INTO sessions (token_hash, user_id, kind, csrf_token, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)")
+            sqlx::query("INSERT INTO sessions (token_hash, user_id, kind, csrf_token, created_at, expires_at, address, client) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
                 .bind(token_hash.to_owned()).bind(user_id).bind(kind.as_str()).bind(csrf_token.to_owned()).bind(now())
                 .bind(expires_at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
+                .bind(address.chars().take(64).collect::<String>()).bind(client.chars().take(200).collect::<String>())
                 .execute(pool).await?;
         });
         Ok(())
@@ -722,18 +754,34 @@ impl Store {
     pub async fn session(&self, token_hash: &str, kind: SessionKind) -> Result<Option<Session>> {
         let row: Option<SessionRow> = on_pool!(self, pool => {
             sqlx::query_as(
-                "SELECT s.csrf_token, s.expires_at, u.id, u.login, u.role, u.institution_id, u.prefecture, u.is_demo, u.disabled, u.created_at, u.last_login_at FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1 AND s.kind = $2",
+                "SELECT s.csrf_token, s.expires_at, COALESCE(i.require_two_factor, FALSE), u.id, u.login, u.role, u.institution_id, u.prefecture, u.is_demo, u.disabled OR u.deleted_at IS NOT NULL, u.created_at, u.last_login_at, u.totp_secret IS NOT NULL FROM sessions s JOIN users u ON u.id = s.user_id LEFT JOIN institutions i ON i.id = u.institution_id WHERE s.token_hash = $1 AND s.kind = $2",
             )
             .bind(token_hash.to_owned()).bind(kind.as_str()).fetch_optional(pool).await?
         });
-        let Some((csrf, expires, id, login, role, inst, pref, demo, disabled, created, last)) = row
+        let Some((
+            csrf,
+            expires,
+            institution_requires_two_factor,
+            id,
+            login,
+            role,
+            inst,
+            pref,
+            demo,
+            disabled,
+            created,
+            last,
+            totp,
+        )) = row
         else {
             return Ok(None);
         };
         let expires_at = DateTime::parse_from_rfc3339(&expires)
             .map_err(|_| StoreError::Corrupt(format!("instant '{expires}'")))?
             .with_timezone(&Utc);
-        let user = user_from_row((id, login, role, inst, pref, demo, disabled, created, last))?;
+        let user = user_from_row((
+            id, login, role, inst, pref, demo, disabled, created, last, totp,
+        ))?;
         if expires_at <= Utc::now() || user.disabled {
             return Ok(None);
         }
@@ -741,6 +789,7 @@ impl Store {
             user,
             csrf_token: csrf,
             expires_at,
+            institution_requires_two_factor,
         }))
     }
 
@@ -1043,3 +1092,6 @@ impl Store {
         Ok(n)
     }
 }
+
+mod security;
+pub use security::{AccessEntry, AuditRow, LoginEvent, SessionInfo};

@@ -129,6 +129,10 @@ pub async fn healthz(State(state): State<AppState>) -> ApiResult<Json<Health>> {
 pub struct LoginRequest {
     login: String,
     password: String,
+    /// The second factor, for accounts with two-factor authentication: the 6-digit code of
+    /// the authenticator app, or a recovery code.
+    #[serde(default)]
+    totp: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -140,16 +144,30 @@ pub struct LoginResponse {
 
 /// Exchanges a login and password for a bearer token.
 #[utoipa::path(post, path = "/api/v1/login", tag = "session", request_body = LoginRequest,
-    responses((status = 200, body = LoginResponse), (status = 401, body = ErrorBody), (status = 429, body = ErrorBody)))]
+    responses((status = 200, body = LoginResponse), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
 pub async fn login(
     State(state): State<AppState>,
+    client: auth::ClientInfo,
     ApiJson(body): ApiJson<LoginRequest>,
 ) -> ApiResult<Json<LoginResponse>> {
-    let (token, _, _) = auth::login(&state, &body.login, &body.password, SessionKind::Api).await?;
-    Ok(Json(LoginResponse {
-        token,
-        expires_in_seconds: state.config.api_token_ttl.num_seconds(),
-    }))
+    match auth::login(
+        &state,
+        &body.login,
+        &body.password,
+        SessionKind::Api,
+        body.totp.as_deref(),
+        &client,
+    )
+    .await?
+    {
+        auth::LoginStep::Done { token, .. } => Ok(Json(LoginResponse {
+            token,
+            expires_in_seconds: state.config.api_token_ttl.num_seconds(),
+        })),
+        auth::LoginStep::SecondFactor { .. } => {
+            Err(AppError::Internal("an API login never stops at the second factor".into()).into())
+        }
+    }
 }
 
 /// Revokes the bearer token used for this request.
@@ -389,6 +407,7 @@ pub async fn get_institution(
     let institution =
         service::visible_institution(&state, &caller.user.principal(), service::parse_id(&id)?)
             .await?;
+    service::record_read(&state, &caller.user.principal(), institution.id, "profile").await?;
     Ok(Json(institution_json(&institution)))
 }
 
@@ -676,6 +695,13 @@ pub async fn get_assessment(
         service::visible_institution(&state, &caller.user.principal(), service::parse_id(&id)?)
             .await?;
     let fy = service::parse_fiscal_year(&state, &fiscal_year)?;
+    service::record_read(
+        &state,
+        &caller.user.principal(),
+        institution.id,
+        &format!("checklist:{fy}"),
+    )
+    .await?;
     let a = service::assessment(&state, institution, fy).await?;
     Ok(Json(assessment_json(&a)))
 }
@@ -795,6 +821,13 @@ pub async fn item_history(
         service::visible_institution(&state, &caller.user.principal(), service::parse_id(&id)?)
             .await?;
     let fy = service::parse_fiscal_year(&state, &fiscal_year)?;
+    service::record_read(
+        &state,
+        &caller.user.principal(),
+        institution.id,
+        &format!("history:{fy}"),
+    )
+    .await?;
     let history = state.store.answer_history(institution.id, fy, &key).await?;
     Ok(Json(
         history
@@ -847,6 +880,13 @@ pub async fn get_inspection(
         service::visible_institution(&state, &caller.user.principal(), service::parse_id(&id)?)
             .await?;
     let fy = service::parse_fiscal_year(&state, &fiscal_year)?;
+    service::record_read(
+        &state,
+        &caller.user.principal(),
+        institution.id,
+        &format!("inspection:{fy}"),
+    )
+    .await?;
     let a = service::assessment(&state, institution, fy).await?;
     Ok(Json(inspection_json(&a)))
 }

@@ -14,6 +14,8 @@ use crate::AppState;
 use crate::error::{ApiError, AppError};
 
 pub const SESSION_COOKIE: &str = "mamori_session";
+/// The cookie of a login waiting for its second factor.
+pub const PENDING_COOKIE: &str = "mamori_pending";
 /// The CSRF cookie for forms shown before login (double-submit).
 pub const LOGIN_CSRF_COOKIE: &str = "mamori_login_csrf";
 pub const MIN_PASSWORD_LENGTH: usize = 12;
@@ -38,18 +40,6 @@ pub fn same_secret(a: &str, b: &str) -> bool {
             .zip(b.bytes())
             .fold(0u8, |acc, (x, y)| acc | (x ^ y))
             == 0
-}
-
-pub fn check_new_password(password: &str) -> Result<(), AppError> {
-    if password.chars().count() < MIN_PASSWORD_LENGTH {
-        return Err(AppError::rejected(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "password_too_short",
-            format!("パスワードは{MIN_PASSWORD_LENGTH}文字以上にしてください"),
-            format!("the password must be at least {MIN_PASSWORD_LENGTH} characters long"),
-        ));
-    }
-    Ok(())
 }
 
 /// Hashes a password with Argon2id on a blocking thread.
@@ -87,14 +77,103 @@ fn bad_credentials() -> AppError {
     )
 }
 
-/// Checks a login and opens a session of `kind`. Returns the raw token (given to the client
-/// once), the CSRF token and the user.
+fn too_many_attempts() -> AppError {
+    AppError::rejected(
+        StatusCode::TOO_MANY_REQUESTS,
+        "too_many_attempts",
+        format!(
+            "ログインの失敗が続いたため、{LOCKOUT_MINUTES}分間ログインできません。しばらくしてから再度お試しください"
+        ),
+        format!("Too many failed logins: try again in {LOCKOUT_MINUTES} minutes"),
+    )
+}
+
+/// After this many failures from one address (any accounts) the address is refused too.
+pub const MAX_FAILURES_PER_ADDRESS: i64 = 20;
+
+/// Where a request comes from, for the session list and the per-address limit.
+#[derive(Debug, Clone, Default)]
+pub struct ClientInfo {
+    pub address: String,
+    pub user_agent: String,
+}
+
+impl ClientInfo {
+    pub fn from_parts(parts: &Parts) -> Self {
+        let address = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map(|c| c.0.ip().to_string())
+            .unwrap_or_default();
+        let user_agent = parts
+            .headers
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        ClientInfo {
+            address,
+            user_agent,
+        }
+    }
+
+    fn address_key(&self) -> Option<String> {
+        (!self.address.is_empty()).then(|| format!("address:{}", self.address))
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientInfo {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientInfo::from_parts(parts))
+    }
+}
+
+async fn is_locked(state: &AppState, key: &str, max: i64) -> Result<bool, AppError> {
+    Ok(state
+        .store
+        .login_failures(key)
+        .await?
+        .is_some_and(|(failures, last)| {
+            failures >= max && Utc::now() - last < chrono::Duration::minutes(LOCKOUT_MINUTES)
+        }))
+}
+
+async fn record_failure(
+    state: &AppState,
+    login: &str,
+    client: &ClientInfo,
+) -> Result<(), AppError> {
+    state.store.record_login_failure(login).await?;
+    if let Some(key) = client.address_key() {
+        state.store.record_login_failure(&key).await?;
+    }
+    Ok(())
+}
+
+/// Where a login stands after the password.
+pub enum LoginStep {
+    /// Signed in: the raw token (given to the client once), the CSRF token and the user.
+    Done {
+        token: String,
+        csrf: String,
+        user: User,
+    },
+    /// The password was right; the second factor is still to give on the next page.
+    SecondFactor { pending_token: String },
+}
+
+/// Checks a login and, for a web login of a user with two-factor authentication, stops at
+/// the second factor; an API login gives it in the same request (`totp`).
 pub async fn login(
     state: &AppState,
     login: &str,
     password: &str,
     kind: SessionKind,
-) -> Result<(String, String, User), AppError> {
+    second_factor: Option<&str>,
+    client: &ClientInfo,
+) -> Result<LoginStep, AppError> {
     let login = login.trim();
     if login.is_empty() || password.is_empty() {
         return Err(AppError::rejected(
@@ -104,23 +183,13 @@ pub async fn login(
             "Enter your login and password",
         ));
     }
-    let locked = state
-        .store
-        .login_failures(login)
-        .await?
-        .is_some_and(|(failures, last)| {
-            failures >= MAX_FAILURES
-                && Utc::now() - last < chrono::Duration::minutes(LOCKOUT_MINUTES)
-        });
-    if locked {
-        return Err(AppError::rejected(
-            StatusCode::TOO_MANY_REQUESTS,
-            "too_many_attempts",
-            format!(
-                "ログインの失敗が続いたため、{LOCKOUT_MINUTES}分間ログインできません。しばらくしてから再度お試しください"
-            ),
-            format!("Too many failed logins: try again in {LOCKOUT_MINUTES} minutes"),
-        ));
+    if is_locked(state, login, MAX_FAILURES).await? {
+        return Err(too_many_attempts());
+    }
+    if let Some(key) = client.address_key()
+        && is_locked(state, &key, MAX_FAILURES_PER_ADDRESS).await?
+    {
+        return Err(too_many_attempts());
     }
     let found = state.store.user_for_login(login).await?;
     let (user, hash) = match found {
@@ -129,21 +198,103 @@ pub async fn login(
     };
     let ok = verify_password(password.to_owned(), hash).await;
     let Some(user) = user.filter(|_| ok) else {
-        state.store.record_login_failure(login).await?;
+        record_failure(state, login, client).await?;
         return Err(bad_credentials());
     };
+    if user.totp_enabled {
+        match (second_factor, kind) {
+            (Some(code), _) => {
+                if !crate::two_factor::verify(state, &user, code).await? {
+                    record_failure(state, login, client).await?;
+                    return Err(invalid_second_factor());
+                }
+            }
+            (None, SessionKind::Web) => {
+                let pending = new_token();
+                let expires = Utc::now() + chrono::Duration::minutes(5);
+                state
+                    .store
+                    .create_session(
+                        &token_hash(&pending),
+                        user.id,
+                        SessionKind::Pending,
+                        &new_token(),
+                        expires,
+                        &client.address,
+                        &client.user_agent,
+                    )
+                    .await?;
+                return Ok(LoginStep::SecondFactor {
+                    pending_token: pending,
+                });
+            }
+            (None, _) => {
+                return Err(AppError::rejected(
+                    StatusCode::UNAUTHORIZED,
+                    "second_factor_required",
+                    "二要素認証のコード（認証アプリの6桁の数字、または回復コード）を totp に入れてください",
+                    "give the two-factor code (the 6 digits of your authenticator app, or a recovery code) in 'totp'",
+                ));
+            }
+        }
+    } else if kind == SessionKind::Api {
+        let institution_requires = match user.institution_id {
+            Some(id) => state.store.requires_two_factor(id).await?,
+            None => false,
+        };
+        if crate::two_factor::required(&user, institution_requires) {
+            return Err(enrolment_required());
+        }
+    }
+    let (token, csrf) = open_session(state, &user, kind, client).await?;
+    Ok(LoginStep::Done { token, csrf, user })
+}
+
+pub fn invalid_second_factor() -> AppError {
+    AppError::rejected(
+        StatusCode::UNAUTHORIZED,
+        "invalid_second_factor",
+        "二要素認証のコードが正しくないか、既に使われています",
+        "The two-factor code is wrong or was already used",
+    )
+}
+
+pub fn enrolment_required() -> AppError {
+    AppError::rejected(
+        StatusCode::FORBIDDEN,
+        "two_factor_enrolment_required",
+        "このアカウントは二要素認証の設定が必要です。Webでログインして設定してください",
+        "This account must set up two-factor authentication: log in on the web to set it up",
+    )
+}
+
+/// Opens a session of `kind` for a user whose credentials were checked.
+pub async fn open_session(
+    state: &AppState,
+    user: &User,
+    kind: SessionKind,
+    client: &ClientInfo,
+) -> Result<(String, String), AppError> {
     state.store.record_login(user.id, &user.login).await?;
     let token = new_token();
     let csrf = new_token();
     let ttl = match kind {
-        SessionKind::Web => state.config.session_ttl,
         SessionKind::Api => state.config.api_token_ttl,
+        _ => state.config.session_ttl,
     };
     state
         .store
-        .create_session(&token_hash(&token), user.id, kind, &csrf, Utc::now() + ttl)
+        .create_session(
+            &token_hash(&token),
+            user.id,
+            kind,
+            &csrf,
+            Utc::now() + ttl,
+            &client.address,
+            &client.user_agent,
+        )
         .await?;
-    Ok((token, csrf, user))
+    Ok((token, csrf))
 }
 
 /// The caller of an API route, by `Authorization: Bearer <token>`.
@@ -224,13 +375,28 @@ pub fn csrf_error() -> AppError {
     )
 }
 
-/// Rejection of a page that needs a session: a redirect to the login page.
-pub struct LoginRedirect(String);
+/// Rejection of a page that needs a session: a redirect to the login page (with the page
+/// to come back to), or to where the user must go first.
+pub enum LoginRedirect {
+    ToLogin(String),
+    Other(String),
+}
+
+impl LoginRedirect {
+    fn to_login(next: String) -> Self {
+        Self::ToLogin(next)
+    }
+}
 
 impl axum::response::IntoResponse for LoginRedirect {
     fn into_response(self) -> axum::response::Response {
-        let next = urlencode(&self.0);
-        axum::response::Redirect::to(&format!("/login?next={next}")).into_response()
+        match self {
+            Self::ToLogin(next) => {
+                axum::response::Redirect::to(&format!("/login?next={}", urlencode(&next)))
+                    .into_response()
+            }
+            Self::Other(to) => axum::response::Redirect::to(&to).into_response(),
+        }
     }
 }
 
@@ -245,6 +411,9 @@ pub fn urlencode(text: &str) -> String {
         .collect()
 }
 
+/// Pages a user who must set up two-factor authentication may still reach.
+const ENROLMENT_PATHS: [&str; 3] = ["/account/two-factor", "/logout", "/lang/"];
+
 impl FromRequestParts<AppState> for WebUser {
     type Rejection = LoginRedirect;
 
@@ -257,20 +426,31 @@ impl FromRequestParts<AppState> for WebUser {
             .path_and_query()
             .map(|p| p.as_str().to_owned())
             .unwrap_or_else(|| "/".into());
-        let redirect = || LoginRedirect(here.clone());
+        let redirect = || LoginRedirect::to_login(here.clone());
         let token = session_cookie(&parts.headers, SESSION_COOKIE).ok_or_else(redirect)?;
         let hash = token_hash(&token);
-        match state.store.session(&hash, SessionKind::Web).await {
-            Ok(Some(session)) => Ok(WebUser {
-                session,
-                token_hash: hash,
-            }),
-            Ok(None) => Err(redirect()),
+        let session = match state.store.session(&hash, SessionKind::Web).await {
+            Ok(Some(session)) => session,
+            Ok(None) => return Err(redirect()),
             Err(e) => {
                 tracing::error!(error = %e, "session lookup failed");
-                Err(redirect())
+                return Err(redirect());
             }
+        };
+        let must_enrol =
+            crate::two_factor::required(&session.user, session.institution_requires_two_factor)
+                && !session.user.totp_enabled;
+        if must_enrol
+            && !ENROLMENT_PATHS
+                .iter()
+                .any(|p| parts.uri.path().starts_with(p))
+        {
+            return Err(LoginRedirect::Other("/account/two-factor".into()));
         }
+        Ok(WebUser {
+            session,
+            token_hash: hash,
+        })
     }
 }
 
@@ -313,7 +493,5 @@ mod tests {
         assert_ne!(token_hash(&a), a);
         assert!(same_secret(&a, &a.clone()));
         assert!(!same_secret(&a, &new_token()));
-        assert!(check_new_password("short").is_err());
-        assert!(check_new_password("long enough password").is_ok());
     }
 }

@@ -2,6 +2,7 @@
 //! document, authentication and the security headers. Handlers parse, authorize, call the
 //! domain and the store through [`service`], and render; they never build SQL.
 
+pub mod account;
 pub mod api;
 pub mod auth;
 pub mod demo;
@@ -9,6 +10,7 @@ pub mod error;
 pub mod i18n;
 pub mod pages;
 pub mod service;
+pub mod two_factor;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -36,6 +38,8 @@ pub struct WebConfig {
     pub secure_cookies: bool,
     pub session_ttl: chrono::Duration,
     pub api_token_ttl: chrono::Duration,
+    /// Accounts not used for this many days are listed as unused (checklist item 2(5)).
+    pub unused_account_days: i64,
 }
 
 impl Default for WebConfig {
@@ -44,6 +48,7 @@ impl Default for WebConfig {
             secure_cookies: false,
             session_ttl: chrono::Duration::hours(8),
             api_token_ttl: chrono::Duration::hours(12),
+            unused_account_days: 90,
         }
     }
 }
@@ -91,7 +96,7 @@ pub async fn add_user(
             "the login must be 3 to 64 characters: letters, digits, - _ . @",
         ));
     }
-    auth::check_new_password(password)?;
+    two_factor::check_new_password(password, login)?;
     match role {
         Role::InstitutionAdmin | Role::InstitutionStaff if institution_id.is_none() => {
             return Err(AppError::rejected(
@@ -170,6 +175,7 @@ pub fn router(state: AppState) -> Router {
             }),
         )
         .merge(pages::router())
+        .merge(account::router())
         .fallback(pages::not_found)
         .with_state(state)
         .layer(middleware::from_fn(move |req, next| {

@@ -133,11 +133,12 @@ pub struct NavUser {
     pub role_label: String,
     pub institution_id: Option<i64>,
     pub sees_list: bool,
+    pub is_national: bool,
     pub is_demo: bool,
 }
 
 impl Chrome {
-    fn new(ctx: &PageCtx, user: Option<&WebUser>, title: String) -> Self {
+    pub fn new(ctx: &PageCtx, user: Option<&WebUser>, title: String) -> Self {
         let lang = ctx.lang;
         Chrome {
             lang,
@@ -155,6 +156,7 @@ impl Chrome {
                         .to_owned(),
                     institution_id: user.institution_id,
                     sees_list: matches!(user.role, Role::NationalAdmin | Role::Inspector),
+                    is_national: user.role == Role::NationalAdmin,
                     is_demo: user.is_demo,
                 }
             }),
@@ -185,7 +187,7 @@ impl Chrome {
     }
 }
 
-fn render<T: Template>(status: StatusCode, page: &T) -> Response {
+pub fn render<T: Template>(status: StatusCode, page: &T) -> Response {
     match page.render() {
         Ok(html) => (status, Html(html)).into_response(),
         Err(e) => {
@@ -244,11 +246,11 @@ impl IntoResponse for PageError {
     }
 }
 
-fn fail(lang: Lang) -> impl Fn(AppError) -> PageError {
+pub fn fail(lang: Lang) -> impl Fn(AppError) -> PageError {
     move |error| PageError { error, lang }
 }
 
-type PageResult = Result<Response, PageError>;
+pub type PageResult = Result<Response, PageError>;
 
 pub async fn not_found(ctx: PageCtx, uri: axum::http::Uri) -> Response {
     if uri.path().starts_with("/api/") {
@@ -262,19 +264,19 @@ pub async fn not_found(ctx: PageCtx, uri: axum::http::Uri) -> Response {
     }
 }
 
-fn redirect(to: &str) -> Response {
+pub fn redirect(to: &str) -> Response {
     Redirect::to(to).into_response()
 }
 
 /// Only local paths may be redirected to.
-fn safe_next(next: Option<&str>) -> String {
+pub fn safe_next(next: Option<&str>) -> String {
     match next {
         Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_owned(),
         _ => "/".to_owned(),
     }
 }
 
-fn cookie(name: &str, value: &str, max_age: i64, secure: bool) -> HeaderValue {
+pub fn cookie(name: &str, value: &str, max_age: i64, secure: bool) -> HeaderValue {
     let secure = if secure { "; Secure" } else { "" };
     HeaderValue::from_str(&format!(
         "{name}={value}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Lax{secure}"
@@ -379,6 +381,7 @@ async fn login_submit(
     State(state): State<AppState>,
     ctx: PageCtx,
     headers: HeaderMap,
+    client: auth::ClientInfo,
     Form(form): Form<LoginForm>,
 ) -> PageResult {
     let next = safe_next(form.next.as_deref());
@@ -399,18 +402,30 @@ async fn login_submit(
         )
         .await;
     }
-    match auth::login(&state, &form.login, &form.password, SessionKind::Web).await {
-        Ok((token, _, _)) => {
-            let mut response = redirect(&next);
-            let ttl = state.config.session_ttl.num_seconds();
-            let h = response.headers_mut();
-            h.append(
+    match auth::login(
+        &state,
+        &form.login,
+        &form.password,
+        SessionKind::Web,
+        None,
+        &client,
+    )
+    .await
+    {
+        Ok(auth::LoginStep::Done { token, .. }) => Ok(signed_in(&state, &token, &next)),
+        Ok(auth::LoginStep::SecondFactor { pending_token }) => {
+            let mut response = redirect(&format!(
+                "/login/two-factor?next={}",
+                auth::urlencode(&next)
+            ));
+            response.headers_mut().append(
                 header::SET_COOKIE,
-                cookie(SESSION_COOKIE, &token, ttl, state.config.secure_cookies),
-            );
-            h.append(
-                header::SET_COOKIE,
-                cookie(LOGIN_CSRF_COOKIE, "", 0, state.config.secure_cookies),
+                cookie(
+                    auth::PENDING_COOKIE,
+                    &pending_token,
+                    300,
+                    state.config.secure_cookies,
+                ),
             );
             Ok(response)
         }
@@ -421,6 +436,26 @@ async fn login_submit(
         }
         Err(e) => Err(fail(ctx.lang)(e)),
     }
+}
+
+/// The answer that sets the session cookie and goes on to `next`.
+pub fn signed_in(state: &AppState, token: &str, next: &str) -> Response {
+    let mut response = redirect(next);
+    let ttl = state.config.session_ttl.num_seconds();
+    let h = response.headers_mut();
+    h.append(
+        header::SET_COOKIE,
+        cookie(SESSION_COOKIE, token, ttl, state.config.secure_cookies),
+    );
+    h.append(
+        header::SET_COOKIE,
+        cookie(LOGIN_CSRF_COOKIE, "", 0, state.config.secure_cookies),
+    );
+    h.append(
+        header::SET_COOKIE,
+        cookie(auth::PENDING_COOKIE, "", 0, state.config.secure_cookies),
+    );
+    response
 }
 
 #[derive(Deserialize)]
@@ -630,9 +665,13 @@ pub struct YearRow {
 }
 
 pub struct UserRow {
+    pub id: i64,
     pub login: String,
     pub role: String,
     pub last_login: String,
+    pub disabled: bool,
+    pub two_factor: bool,
+    pub is_self: bool,
 }
 
 #[derive(Template)]
@@ -651,6 +690,9 @@ struct InstitutionPage {
     years: Vec<YearRow>,
     can_administer: bool,
     users: Vec<UserRow>,
+    unused: Vec<UserRow>,
+    unused_days: i64,
+    require_two_factor: bool,
     error: Option<String>,
     notice: Option<String>,
 }
@@ -703,25 +745,51 @@ async fn institution_view(
         });
     }
     let can_administer = principal.can_administer(institution.id);
-    let users = if can_administer {
-        state
-            .store
-            .users_of_institution(institution.id)
-            .await
-            .map_err(|e| fail(lang)(e.into()))?
-            .into_iter()
-            .map(|u| UserRow {
-                login: u.login,
-                role: lang.pick(u.role.label_ja(), u.role.label_en()).to_owned(),
-                last_login: u
-                    .last_login_at
-                    .map(|t| t.chars().take(16).collect::<String>().replace('T', " "))
-                    .unwrap_or_else(|| "—".into()),
-            })
-            .collect()
-    } else {
-        Vec::new()
+    let me = user.user().id;
+    let user_row = |u: mamori_store::User| UserRow {
+        id: u.id,
+        role: lang.pick(u.role.label_ja(), u.role.label_en()).to_owned(),
+        last_login: u
+            .last_login_at
+            .map(|t| t.chars().take(16).collect::<String>().replace('T', " "))
+            .unwrap_or_else(|| "—".into()),
+        disabled: u.disabled,
+        two_factor: u.totp_enabled,
+        is_self: u.id == me,
+        login: u.login,
     };
+    let (users, unused, require_two_factor) = if can_administer {
+        let store_err = |e: mamori_store::StoreError| fail(lang)(e.into());
+        let cutoff = chrono::Utc::now() - chrono::Duration::days(state.config.unused_account_days);
+        (
+            state
+                .store
+                .users_of_institution(institution.id)
+                .await
+                .map_err(store_err)?
+                .into_iter()
+                .map(user_row)
+                .collect(),
+            state
+                .store
+                .unused_users(Some(institution.id), cutoff)
+                .await
+                .map_err(store_err)?
+                .into_iter()
+                .map(user_row)
+                .collect(),
+            state
+                .store
+                .requires_two_factor(institution.id)
+                .await
+                .map_err(store_err)?,
+        )
+    } else {
+        (Vec::new(), Vec::new(), false)
+    };
+    service::record_read(state, &principal, institution.id, "profile")
+        .await
+        .map_err(fail(lang))?;
     let page = InstitutionPage {
         chrome: Chrome::new(ctx, Some(user), institution.name.clone()),
         id: institution.id,
@@ -744,6 +812,9 @@ async fn institution_view(
         years,
         can_administer,
         users,
+        unused,
+        unused_days: state.config.unused_account_days,
+        require_two_factor,
         error,
         notice,
     };
@@ -862,7 +933,7 @@ fn institution_form(
     render(status, &page)
 }
 
-fn message(lang: Lang, e: &AppError) -> String {
+pub fn message(lang: Lang, e: &AppError) -> String {
     let d = e.detail();
     lang.pick(&d.message_ja, &d.message_en).to_owned()
 }
@@ -1313,22 +1384,33 @@ struct ItemFragment {
     card: ItemCard,
 }
 
+/// Loads an assessment the caller may see, and records the read in the access log.
 async fn load(
     state: &AppState,
     ctx: &PageCtx,
     user: &WebUser,
     id: &str,
     fy: &str,
+    resource: &str,
 ) -> Result<Assessment<'static>, PageError> {
     let lang = ctx.lang;
+    let principal = user.user().principal();
     let institution = service::visible_institution(
         state,
-        &user.user().principal(),
+        &principal,
         service::parse_id(id).map_err(fail(lang))?,
     )
     .await
     .map_err(fail(lang))?;
     let fy = service::parse_fiscal_year(state, fy).map_err(fail(lang))?;
+    service::record_read(
+        state,
+        &principal,
+        institution.id,
+        &format!("{resource}:{fy}"),
+    )
+    .await
+    .map_err(fail(lang))?;
     service::assessment(state, institution, fy)
         .await
         .map_err(fail(lang))
@@ -1419,7 +1501,7 @@ async fn checklist(
     user: WebUser,
     Path((id, fy)): Path<(String, String)>,
 ) -> PageResult {
-    let a = load(&state, &ctx, &user, &id, &fy).await?;
+    let a = load(&state, &ctx, &user, &id, &fy, "checklist").await?;
     Ok(render(
         StatusCode::OK,
         &checklist_page(&state, &ctx, &user, &a, None),
@@ -1575,7 +1657,7 @@ async fn checklist_print(
     Path((id, fy)): Path<(String, String)>,
 ) -> PageResult {
     let lang = ctx.lang;
-    let a = load(&state, &ctx, &user, &id, &fy).await?;
+    let a = load(&state, &ctx, &user, &id, &fy, "print").await?;
     let page = PrintPage {
         chrome: Chrome::new(
             &ctx,
@@ -1652,7 +1734,7 @@ async fn item_history(
     Path((id, fy, key)): Path<(String, String, String)>,
 ) -> PageResult {
     let lang = ctx.lang;
-    let a = load(&state, &ctx, &user, &id, &fy).await?;
+    let a = load(&state, &ctx, &user, &id, &fy, "history").await?;
     let item = a
         .version
         .item(&key)
@@ -1731,7 +1813,7 @@ async fn inspection_page(
     Path((id, fy)): Path<(String, String)>,
 ) -> PageResult {
     let lang = ctx.lang;
-    let a = load(&state, &ctx, &user, &id, &fy).await?;
+    let a = load(&state, &ctx, &user, &id, &fy, "inspection").await?;
     let findings = findings_view(lang, &a);
     let page = InspectionPage {
         chrome: Chrome::new(

@@ -40,6 +40,20 @@ pub async fn visible_institution(
     }
 }
 
+/// Records in the access log that the caller read `resource` of the institution.
+pub async fn record_read(
+    state: &AppState,
+    principal: &Principal,
+    institution_id: i64,
+    resource: &str,
+) -> Result<(), AppError> {
+    state
+        .store
+        .record_access(principal.user_id, institution_id, resource)
+        .await?;
+    Ok(())
+}
+
 pub fn parse_id(text: &str) -> Result<i64, AppError> {
     text.parse::<i64>()
         .ok()
