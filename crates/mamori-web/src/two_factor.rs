@@ -129,7 +129,8 @@ pub fn check_new_password(password: &str, login: &str) -> Result<(), AppError> {
             "the password must be at most 200 characters long",
         ));
     }
-    let contains_login = login.chars().count() >= 3 && password.to_lowercase().contains(&login.to_lowercase());
+    let contains_login =
+        login.chars().count() >= 3 && password.to_lowercase().contains(&login.to_lowercase());
     let strength = zxcvbn::zxcvbn(password, &[login, "mamori"]);
     if contains_login || u8::from(strength.score()) < 3 {
         return Err(AppError::rejected(
