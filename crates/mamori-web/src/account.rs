@@ -7,7 +7,6 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
-use axum::routing::{get, post};
 use chrono::Utc;
 use mamori_domain::Role;
 use mamori_store::{SessionKind, User};
@@ -19,40 +18,37 @@ use crate::i18n::Lang;
 use crate::pages::{
     Chrome, PageCtx, PageResult, fail, message, redirect, render, safe_next, signed_in,
 };
-use crate::{AppState, service, two_factor};
+use crate::{AppState, Routes, service, two_factor};
 
-pub fn router() -> axum::Router<AppState> {
-    axum::Router::new()
-        .route(
-            "/login/two-factor",
-            get(second_factor_page).post(second_factor_submit),
-        )
-        .route("/account", get(account_page))
-        .route("/account/password", post(change_password))
-        .route("/account/sessions/revoke", post(revoke_session))
-        .route(
-            "/account/two-factor",
-            get(enrolment_page).post(enrolment_confirm),
-        )
-        .route("/account/two-factor/disable", post(disable_two_factor))
-        .route(
+/// The account and administration routes, each recorded with its method.
+pub fn routes() -> Routes {
+    Routes::default()
+        .get("/login/two-factor", second_factor_page)
+        .post("/login/two-factor", second_factor_submit)
+        .get("/account", account_page)
+        .post("/account/password", change_password)
+        .post("/account/sessions/revoke", revoke_session)
+        .get("/account/two-factor", enrolment_page)
+        .post("/account/two-factor", enrolment_confirm)
+        .post("/account/two-factor/disable", disable_two_factor)
+        .post(
             "/institutions/{id}/users/{user_id}/{action}",
-            post(institution_user_action),
+            institution_user_action,
         )
-        .route(
+        .post(
             "/institutions/{id}/unused-users/disable",
-            post(institution_disable_unused),
+            institution_disable_unused,
         )
-        .route(
+        .post(
             "/institutions/{id}/two-factor",
-            post(institution_require_two_factor),
+            institution_require_two_factor,
         )
-        .route("/institutions/{id}/access-log", get(access_log_page))
-        .route("/institutions/{id}/audit", get(institution_audit))
-        .route("/admin/users", get(admin_users))
-        .route("/admin/users/{user_id}/{action}", post(admin_user_action))
-        .route("/admin/unused-users/disable", post(admin_disable_unused))
-        .route("/admin/audit", get(admin_audit))
+        .get("/institutions/{id}/access-log", access_log_page)
+        .get("/institutions/{id}/audit", institution_audit)
+        .get("/admin/users", admin_users)
+        .post("/admin/users/{user_id}/{action}", admin_user_action)
+        .post("/admin/unused-users/disable", admin_disable_unused)
+        .get("/admin/audit", admin_audit)
 }
 
 fn local(at: &str) -> String {

@@ -160,6 +160,58 @@ fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
     error::ApiError(AppError::Internal("panic".into())).into_response()
 }
 
+/// Page routes recorded as they are added, so that a test can enumerate every one of them
+/// (the API's are in its OpenAPI document).
+#[derive(Default)]
+pub struct Routes {
+    router: Router<AppState>,
+    list: Vec<(axum::http::Method, &'static str)>,
+}
+
+impl Routes {
+    pub fn get<H, T>(self, path: &'static str, handler: H) -> Self
+    where
+        H: axum::handler::Handler<T, AppState>,
+        T: 'static,
+    {
+        self.add(axum::http::Method::GET, path, axum::routing::get(handler))
+    }
+
+    pub fn post<H, T>(self, path: &'static str, handler: H) -> Self
+    where
+        H: axum::handler::Handler<T, AppState>,
+        T: 'static,
+    {
+        self.add(axum::http::Method::POST, path, axum::routing::post(handler))
+    }
+
+    fn add(
+        mut self,
+        method: axum::http::Method,
+        path: &'static str,
+        route: axum::routing::MethodRouter<AppState>,
+    ) -> Self {
+        self.router = self.router.route(path, route);
+        self.list.push((method, path));
+        self
+    }
+
+    fn merge(mut self, other: Routes) -> Self {
+        self.router = self.router.merge(other.router);
+        self.list.extend(other.list);
+        self
+    }
+}
+
+fn all_page_routes() -> Routes {
+    pages::routes().merge(account::routes())
+}
+
+/// Every page route with its method.
+pub fn page_routes() -> Vec<(axum::http::Method, &'static str)> {
+    all_page_routes().list
+}
+
 /// The whole application: API, OpenAPI document, pages and static files.
 pub fn router(state: AppState) -> Router {
     let (api_router, openapi) = api::router().split_for_parts();
@@ -174,8 +226,7 @@ pub fn router(state: AppState) -> Router {
                 async move { axum::Json(doc.as_ref().clone()) }
             }),
         )
-        .merge(pages::router())
-        .merge(account::router())
+        .merge(all_page_routes().router)
         .fallback(pages::not_found)
         .with_state(state)
         .layer(middleware::from_fn(move |req, next| {

@@ -7,7 +7,6 @@ use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
 use mamori_domain::answer::parse_date;
 use mamori_domain::{
     Answer, AnswerInput, FiscalYear, InstitutionKind, ItemAnswer, ItemStatus, Prefecture, Role,
@@ -20,67 +19,53 @@ use crate::auth::{self, LOGIN_CSRF_COOKIE, MaybeWebUser, SESSION_COOKIE, WebUser
 use crate::error::AppError;
 use crate::i18n::{LANG_COOKIE, Lang};
 use crate::service::{self, Assessment};
-use crate::{AppState, demo};
+use crate::{AppState, Routes, demo};
 
-pub fn router() -> axum::Router<AppState> {
-    axum::Router::new()
-        .route("/", get(home))
-        .route("/login", get(login_page).post(login_submit))
-        .route("/logout", post(logout))
-        .route("/lang/{code}", get(switch_language))
-        .route("/institutions", get(institutions).post(create_institution))
-        .route("/institutions/new", get(new_institution))
-        .route("/institutions/{id}", get(institution_page))
-        .route(
-            "/institutions/{id}/edit",
-            get(edit_institution).post(update_institution),
-        )
-        .route("/institutions/{id}/users", post(add_institution_user))
-        .route("/institutions/{id}/checklist/{fy}", get(checklist))
-        .route(
-            "/institutions/{id}/checklist/{fy}/print",
-            get(checklist_print),
-        )
-        .route(
-            "/institutions/{id}/checklist/{fy}/items/{key}",
-            post(save_item),
-        )
-        .route(
+/// The page routes, each recorded with its method (see [`crate::Routes`]).
+pub fn routes() -> Routes {
+    Routes::default()
+        .get("/", home)
+        .get("/login", login_page)
+        .post("/login", login_submit)
+        .post("/logout", logout)
+        .get("/lang/{code}", switch_language)
+        .get("/institutions", institutions)
+        .post("/institutions", create_institution)
+        .get("/institutions/new", new_institution)
+        .get("/institutions/{id}", institution_page)
+        .get("/institutions/{id}/edit", edit_institution)
+        .post("/institutions/{id}/edit", update_institution)
+        .post("/institutions/{id}/users", add_institution_user)
+        .get("/institutions/{id}/checklist/{fy}", checklist)
+        .get("/institutions/{id}/checklist/{fy}/print", checklist_print)
+        .post("/institutions/{id}/checklist/{fy}/items/{key}", save_item)
+        .get(
             "/institutions/{id}/checklist/{fy}/items/{key}/history",
-            get(item_history),
+            item_history,
         )
-        .route("/institutions/{id}/inspection/{fy}", get(inspection_page))
-        .route(
+        .get("/institutions/{id}/inspection/{fy}", inspection_page)
+        .post(
             "/institutions/{id}/inspection/{fy}/observations",
-            post(save_observation),
+            save_observation,
         )
-        .route(
-            "/static/style.css",
-            get(|| async {
-                asset(
-                    "text/css; charset=utf-8",
-                    include_str!("../static/style.css"),
-                )
-            }),
-        )
-        .route(
-            "/static/htmx.min.js",
-            get(|| async {
-                asset(
-                    "text/javascript; charset=utf-8",
-                    include_str!("../static/htmx.min.js"),
-                )
-            }),
-        )
-        .route(
-            "/static/app.js",
-            get(|| async {
-                asset(
-                    "text/javascript; charset=utf-8",
-                    include_str!("../static/app.js"),
-                )
-            }),
-        )
+        .get("/static/style.css", || async {
+            asset(
+                "text/css; charset=utf-8",
+                include_str!("../static/style.css"),
+            )
+        })
+        .get("/static/htmx.min.js", || async {
+            asset(
+                "text/javascript; charset=utf-8",
+                include_str!("../static/htmx.min.js"),
+            )
+        })
+        .get("/static/app.js", || async {
+            asset(
+                "text/javascript; charset=utf-8",
+                include_str!("../static/app.js"),
+            )
+        })
 }
 
 fn asset(content_type: &'static str, body: &'static str) -> Response {

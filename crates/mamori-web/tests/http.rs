@@ -369,6 +369,7 @@ on_both_engines!(
     passwords_follow_the_rules,
     access_and_audit_logs_are_shown_to_admins,
     logins_are_limited_per_address,
+    authorization_matrix_covers_every_route,
 );
 
 const HOSPITAL: i64 = 1;
@@ -2009,4 +2010,300 @@ async fn logins_are_limited_per_address(app: &TestApp) {
         ))
         .await;
     assert_eq!(r.status, StatusCode::OK, "other addresses are not affected");
+}
+
+/// What a route allows, for the authorization matrix.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Rule {
+    /// Anyone, signed in or not.
+    Public,
+    /// Any signed-in user; it acts on the caller's own account.
+    SignedIn,
+    /// An institution's data: read by those who see it (its users, the inspectors of its
+    /// prefecture, the national office); 404 for everyone else.
+    Read,
+    /// Its checklist answers: its own users only.
+    Answer,
+    /// Its profile and users: its admin and the national office.
+    Administer,
+    /// What was seen on site: the inspectors of its prefecture.
+    Observe,
+    /// The national office only; others get `others`.
+    National(StatusCode),
+}
+
+/// Every route of the application and its rule. A route without an entry fails the test.
+fn rule_for(method: &str, path: &str) -> Option<Rule> {
+    use Rule::*;
+    Some(match (method, path) {
+        (
+            _,
+            "/healthz" | "/api/openapi.json" | "/api/v1/login" | "/login" | "/lang/{code}"
+            | "/login/two-factor",
+        ) => Public,
+        ("GET", "/static/style.css" | "/static/htmx.min.js" | "/static/app.js") => Public,
+        (_, "/" | "/logout" | "/api/v1/logout" | "/api/v1/me" | "/api/v1/checklists") => SignedIn,
+        ("GET", "/institutions" | "/api/v1/institutions") => SignedIn,
+        (_, p) if p.starts_with("/account") => SignedIn,
+        ("POST", "/institutions" | "/api/v1/institutions") => National(StatusCode::FORBIDDEN),
+        ("GET", "/institutions/new") => National(StatusCode::FORBIDDEN),
+        (_, p) if p.starts_with("/admin/") => National(StatusCode::NOT_FOUND),
+        ("GET", "/institutions/{id}" | "/api/v1/institutions/{id}") => Read,
+        ("GET", p)
+            if p.contains("/checklist/")
+                || p.contains("/assessments/")
+                || p.contains("/inspection/") =>
+        {
+            Read
+        }
+        ("POST", "/institutions/{id}/checklist/{fy}/items/{key}") => Answer,
+        ("PUT" | "DELETE", "/api/v1/institutions/{id}/assessments/{fiscal_year}/items/{key}") => {
+            Answer
+        }
+        ("POST", "/institutions/{id}/inspection/{fy}/observations") => Observe,
+        ("PUT", "/api/v1/institutions/{id}/inspection/{fiscal_year}/observations") => Observe,
+        ("GET" | "POST", "/institutions/{id}/edit") => Administer,
+        ("POST", "/institutions/{id}/users" | "/api/v1/institutions/{id}/users") => Administer,
+        ("PATCH", "/api/v1/institutions/{id}") => Administer,
+        (
+            "POST",
+            "/institutions/{id}/users/{user_id}/{action}"
+            | "/institutions/{id}/unused-users/disable"
+            | "/institutions/{id}/two-factor",
+        ) => Administer,
+        ("GET", "/institutions/{id}/access-log" | "/institutions/{id}/audit") => Administer,
+        _ => return None,
+    })
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Relation {
+    Anonymous,
+    /// Sees the hospital; may answer / administer / observe as given.
+    Inside {
+        answer: bool,
+        administer: bool,
+        observe: bool,
+        national: bool,
+    },
+    Outside,
+}
+
+async fn authorization_matrix_covers_every_route(app: &TestApp) {
+    let year = app.year();
+    let spec = app.api("GET", "/api/openapi.json", None, None).await.json();
+    let mut routes: Vec<(String, String, bool)> = Vec::new();
+    for (path, operations) in spec["paths"].as_object().expect("paths") {
+        for method in operations.as_object().expect("operations").keys() {
+            routes.push((method.to_uppercase(), path.clone(), true));
+        }
+    }
+    routes.push(("GET".into(), "/api/openapi.json".into(), true));
+    for (method, path) in mamori_web::page_routes() {
+        routes.push((method.to_string(), path.to_owned(), false));
+    }
+    // Routes that end the caller's session go last.
+    routes.sort_by_key(|(_, path, _)| path.ends_with("/logout"));
+    for (method, path, _) in &routes {
+        assert!(
+            rule_for(method, path).is_some(),
+            "{method} {path} has no rule in the authorization matrix: add one"
+        );
+    }
+
+    let staff_id = app
+        .state
+        .store
+        .users_of_institution(HOSPITAL)
+        .await
+        .expect("users")
+        .into_iter()
+        .find(|u| u.login == "demo-hospital-staff")
+        .expect("staff")
+        .id;
+    let inspector_46_id = app
+        .state
+        .store
+        .user_for_login("demo-inspector-46")
+        .await
+        .expect("user")
+        .expect("inspector")
+        .0
+        .id;
+    let fill = |path: &str| {
+        let user = if path.starts_with("/admin/") {
+            inspector_46_id
+        } else {
+            staff_id
+        };
+        path.replace("{id}", &HOSPITAL.to_string())
+            .replace("{fiscal_year}", &year.to_string())
+            .replace("{fy}", &year.to_string())
+            .replace("{key}", "1-1")
+            .replace("{user_id}", &user.to_string())
+            .replace("{action}", "enable")
+            .replace("{code}", "en")
+    };
+    let inside = |answer, administer, observe, national| Relation::Inside {
+        answer,
+        administer,
+        observe,
+        national,
+    };
+    let callers: Vec<(&str, Relation)> = vec![
+        ("demo-clinic", Relation::Outside),
+        ("demo-pharmacy", Relation::Outside),
+        ("demo-hospital-46", Relation::Outside),
+        ("demo-inspector-46", Relation::Outside),
+        ("", Relation::Anonymous),
+        ("demo-hospital", inside(true, true, false, false)),
+        ("demo-hospital-staff", inside(true, false, false, false)),
+        ("demo-inspector-13", inside(false, false, true, false)),
+        ("demo-national", inside(false, true, false, true)),
+    ];
+    // Changes are counted by the audit log (logins aside: the callers log in).
+    let changes = || async {
+        let entries = app
+            .state
+            .store
+            .audit_entries(None, 1_000_000)
+            .await
+            .expect("audit");
+        entries
+            .iter()
+            .filter(|e| !e.action.starts_with("login."))
+            .count()
+    };
+    let mut checked = 0;
+    let mut outsiders_done = false;
+    let changes_before_outsiders = changes().await;
+    for (login, relation) in callers {
+        if relation != Relation::Outside && !outsiders_done {
+            assert_eq!(
+                changes().await,
+                changes_before_outsiders,
+                "callers outside the hospital's scope changed nothing"
+            );
+            outsiders_done = true;
+        }
+        let (token, web) = if login.is_empty() {
+            (None, None)
+        } else {
+            (
+                Some(app.token(login).await),
+                Some(app.web_login(login).await),
+            )
+        };
+        for (method, path, is_api) in &routes {
+            let rule = rule_for(method, path).expect("rule");
+            let target = fill(path);
+            let response = if *is_api {
+                let body = match (method.as_str(), path.as_str()) {
+                    ("PUT", p) if p.ends_with("/items/{key}") => Some(
+                        json!({"round": 1, "answer": "yes", "checked_on": format!("{year}-06-01")}),
+                    ),
+                    ("PUT", _) => Some(json!({"contact_chart_seen": true})),
+                    ("PATCH", _) => Some(json!({"name": "みなと中央病院"})),
+                    ("POST", "/api/v1/institutions") => Some(
+                        json!({"name": "matrix", "kind": "pharmacy", "prefecture": "13", "has_medical_information_system": true, "has_vendor_contracts": false}),
+                    ),
+                    ("POST", p) if p.ends_with("/users") => Some(
+                        json!({"login": format!("m{checked}"), "password": "a quiet harbour at dawn", "role": "staff"}),
+                    ),
+                    ("POST", "/api/v1/login") => {
+                        Some(json!({"login": "nobody", "password": "nothing-at-all"}))
+                    }
+                    _ => None,
+                };
+                let target = if method == "DELETE" {
+                    format!("{target}?round=2")
+                } else {
+                    target.clone()
+                };
+                app.api(method, &target, token.as_deref(), body).await
+            } else {
+                let cookie = web.as_ref().map(|w| w.cookie.clone()).unwrap_or_default();
+                let csrf = web.as_ref().map(|w| w.csrf.clone()).unwrap_or_default();
+                if method == "GET" {
+                    app.send(
+                        Request::get(target.as_str())
+                            .header(header::COOKIE, cookie)
+                            .body(Body::empty())
+                            .expect("request"),
+                    )
+                    .await
+                } else {
+                    let form = format!(
+                        "csrf={csrf}&contact_chart_seen=yes&round=1&answer=yes&checked_on={year}-06-01"
+                    );
+                    app.post_form(&cookie, &target, &form, false).await
+                }
+            };
+            checked += 1;
+            let status = response.status;
+            let context = format!(
+                "{login:?} {method} {target}: {status} {}",
+                response.body.chars().take(200).collect::<String>()
+            );
+            assert!(status.as_u16() < 500, "{context}");
+            let signed_in_redirect = || {
+                if *is_api {
+                    status == StatusCode::UNAUTHORIZED
+                } else {
+                    status == StatusCode::SEE_OTHER
+                        && response
+                            .headers
+                            .get(header::LOCATION)
+                            .and_then(|v| v.to_str().ok())
+                            .unwrap_or_default()
+                            .starts_with("/login")
+                }
+            };
+            let allowed = |permitted: bool| {
+                if permitted {
+                    !matches!(
+                        status,
+                        StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN | StatusCode::NOT_FOUND
+                    )
+                } else {
+                    status == StatusCode::FORBIDDEN
+                }
+            };
+            match (rule, relation) {
+                (Rule::Public, _) => {}
+                (_, Relation::Anonymous) => assert!(
+                    signed_in_redirect(),
+                    "anonymous must be sent to log in: {context}"
+                ),
+                (Rule::SignedIn, _) => assert!(
+                    status != StatusCode::NOT_FOUND && status != StatusCode::FORBIDDEN,
+                    "{context}"
+                ),
+                (Rule::National(_), Relation::Inside { national: true, .. }) => {
+                    assert!(allowed(true), "{context}")
+                }
+                (Rule::National(others), _) => assert_eq!(status, others, "{context}"),
+                (_, Relation::Outside) => assert_eq!(
+                    status,
+                    StatusCode::NOT_FOUND,
+                    "outside the caller's scope: {context}"
+                ),
+                (Rule::Read, Relation::Inside { .. }) => assert!(allowed(true), "{context}"),
+                (Rule::Answer, Relation::Inside { answer, .. }) => {
+                    assert!(allowed(answer), "{context}")
+                }
+                (Rule::Administer, Relation::Inside { administer, .. }) => {
+                    assert!(allowed(administer), "{context}")
+                }
+                (Rule::Observe, Relation::Inside { observe, .. }) => {
+                    assert!(allowed(observe), "{context}")
+                }
+            }
+        }
+    }
+    println!(
+        "authorization matrix: {} routes × 9 callers = {checked} requests checked",
+        routes.len()
+    );
+    assert!(checked >= routes.len() * 9);
 }
