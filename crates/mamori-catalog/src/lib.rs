@@ -358,6 +358,14 @@ fn convert_checklist(
     }
 }
 
+/// A key part that is a number as written: ASCII digits, no sign, no leading zero.
+fn key_number(text: &str) -> Option<u8> {
+    let plain = !text.is_empty()
+        && text.bytes().all(|b| b.is_ascii_digit())
+        && !(text.len() > 1 && text.starts_with('0'));
+    plain.then(|| text.parse().ok()).flatten()
+}
+
 fn convert_item(
     path: &Path,
     raw: RawItem,
@@ -368,10 +376,10 @@ fn convert_item(
     let mut problem = |p: String| errors.push(CatalogError::new(path, Some(key), p));
     let parts: Vec<&str> = key.split('-').collect();
     let expected_scope = match parts.as_slice() {
-        [section, n] if section.parse::<u8>().is_ok() && n.parse::<u8>().is_ok() => {
+        [section, n] if key_number(section).is_some() && key_number(n).is_some() => {
             Some(Scope::None)
         }
-        [section, n, scope] if section.parse::<u8>().is_ok() && n.parse::<u8>().is_ok() => {
+        [section, n, scope] if key_number(section).is_some() && key_number(n).is_some() => {
             match *scope {
                 "all" => Some(Scope::All),
                 "server" => Some(Scope::Server),
@@ -393,7 +401,7 @@ fn convert_item(
         )),
         Some(_) => {}
     }
-    if parts.first().and_then(|s| s.parse::<u8>().ok()) != Some(raw.section) {
+    if parts.first().and_then(|s| key_number(s)) != Some(raw.section) {
         problem(format!("section {} does not match the key", raw.section));
     }
     let control = parts.get(1).copied().unwrap_or_default();

@@ -17,7 +17,7 @@ pub enum Answer {
 
 impl Answer {
     pub fn parse(text: &str) -> Result<Self, ParseError> {
-        match text {
+        match text.trim().to_ascii_lowercase().as_str() {
             "yes" | "はい" => Ok(Self::Yes),
             "no" | "いいえ" => Ok(Self::No),
             _ => Err(ParseError::new(
@@ -80,13 +80,30 @@ impl Round {
 
 /// Parses a `YYYY-MM-DD` date given by a user.
 pub fn parse_date(field: &'static str, text: &str) -> Result<NaiveDate, ParseError> {
-    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|_| {
-        ParseError::new(
-            field,
-            format!("日付「{text}」は YYYY-MM-DD 形式で指定してください（例: 2025-06-30）"),
-            format!("date '{text}' must be in YYYY-MM-DD form, e.g. 2025-06-30"),
-        )
-    })
+    let t = text.trim();
+    // Exactly YYYY-MM-DD: chrono alone would take signs, more digits and unpadded parts.
+    let shape_ok = t.len() == 10
+        && t.bytes().enumerate().all(|(i, b)| {
+            if i == 4 || i == 7 {
+                b == b'-'
+            } else {
+                b.is_ascii_digit()
+            }
+        });
+    let parsed = if shape_ok {
+        NaiveDate::parse_from_str(t, "%Y-%m-%d").ok()
+    } else {
+        None
+    };
+    parsed
+        .filter(|d| (1900..=2999).contains(&chrono::Datelike::year(d)))
+        .ok_or_else(|| {
+            ParseError::new(
+                field,
+                format!("日付「{text}」は YYYY-MM-DD 形式で指定してください（例: 2025-06-30）"),
+                format!("date '{text}' must be in YYYY-MM-DD form, e.g. 2025-06-30"),
+            )
+        })
 }
 
 /// One round's recorded answer.
@@ -493,6 +510,19 @@ mod tests {
         assert!(Answer::parse("maybe").is_err());
         assert!(parse_date("checked_on", "2025-02-30").is_err());
         assert!(parse_date("checked_on", "2025/02/03").is_err());
+        for loose in [
+            "-9999-01-01",
+            "+99999-12-31",
+            "+002025-06-01",
+            "2025-6-1",
+            "2025-06-1",
+            "1899-12-31",
+        ] {
+            assert!(
+                parse_date("checked_on", loose).is_err(),
+                "{loose} must be refused"
+            );
+        }
         assert_eq!(parse_date("checked_on", "2025-02-03"), Ok(d(2025, 2, 3)));
         assert!(Round::from_number(3).is_err());
     }

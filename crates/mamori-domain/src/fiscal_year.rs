@@ -41,7 +41,9 @@ impl FiscalYear {
     }
 
     pub fn parse(text: &str) -> Result<Self, ParseError> {
-        let year: i32 = text.trim().parse().map_err(|_| {
+        let t = text.trim();
+        let digits = t.len() == 4 && t.bytes().all(|b| b.is_ascii_digit());
+        let year: i32 = digits.then(|| t.parse().ok()).flatten().ok_or_else(|| {
             ParseError::new(
                 "fiscal_year",
                 format!("年度「{text}」は西暦4桁の数字で指定してください（例: 2025）"),
@@ -158,6 +160,8 @@ mod tests {
     fn bounds_and_parsing() {
         assert!(FiscalYear::new(1999).is_err());
         assert!(FiscalYear::parse("20x5").is_err());
+        assert!(FiscalYear::parse("+2025").is_err());
+        assert!(FiscalYear::parse("02025").is_err());
         assert_eq!(
             FiscalYear::parse(" 2024 ").expect("valid").start_year(),
             2024

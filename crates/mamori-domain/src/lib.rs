@@ -9,6 +9,7 @@ pub mod fiscal_year;
 pub mod inspection;
 pub mod institution;
 pub mod prefecture;
+pub mod wareki;
 
 pub use access::{InstitutionScope, Principal, Role};
 pub use answer::{Answer, AnswerError, AnswerInput, ItemAnswer, ItemAnswers, Round};

@@ -1,0 +1,1314 @@
+//! Dates and item numbers as people in Japanese hospitals write them in spreadsheets and on
+//! paper forms: Western dates in several spellings (`2025-06-01`, `2025/6/1`, `2025.6.1`,
+//! `2025年6月1日`), dates in the Japanese era (和暦: `令和7年6月1日`, `令和元年5月1日`,
+//! `R7.6.1`, `H31.4.30`, `昭和64年1月7日`), full-width digits (`２０２５／６／１`), and
+//! checklist item numbers as printed (`2(7)`, `２（７）`, `2-(7)`, `2⑦`, `2-7`).
+//!
+//! Every refusal is a [`ParseError`] whose Japanese and English messages say what was wrong.
+//! Excel serial day numbers are not read here.
+
+use chrono::{Datelike, NaiveDate};
+
+use crate::{ParseError, Scope};
+
+/// The eras (元号) mamori reads and writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Era {
+    /// 昭和, 1926-12-25 to 1989-01-07.
+    Showa,
+    /// 平成, 1989-01-08 to 2019-04-30.
+    Heisei,
+    /// 令和, from 2019-05-01.
+    Reiwa,
+}
+
+const fn ymd(year: i32, month: u32, day: u32) -> NaiveDate {
+    match NaiveDate::from_ymd_opt(year, month, day) {
+        Some(date) => date,
+        None => panic!("invalid constant date"),
+    }
+}
+
+const SHOWA_FIRST_DAY: NaiveDate = ymd(1926, 12, 25);
+const HEISEI_FIRST_DAY: NaiveDate = ymd(1989, 1, 8);
+const REIWA_FIRST_DAY: NaiveDate = ymd(2019, 5, 1);
+
+/// At most this many digits are read for a year of an era: enough for every four-digit
+/// Western year written in 令和, and no overflow.
+const MAX_ERA_YEAR_DIGITS: usize = 4;
+
+impl Era {
+    pub const ALL: [Era; 3] = [Era::Showa, Era::Heisei, Era::Reiwa];
+
+    pub fn name_ja(self) -> &'static str {
+        match self {
+            Self::Showa => "昭和",
+            Self::Heisei => "平成",
+            Self::Reiwa => "令和",
+        }
+    }
+
+    pub fn name_en(self) -> &'static str {
+        match self {
+            Self::Showa => "Showa",
+            Self::Heisei => "Heisei",
+            Self::Reiwa => "Reiwa",
+        }
+    }
+
+    /// The letter used in short forms such as `R7.6.1`.
+    pub fn letter(self) -> char {
+        match self {
+            Self::Showa => 'S',
+            Self::Heisei => 'H',
+            Self::Reiwa => 'R',
+        }
+    }
+
+    pub fn first_day(self) -> NaiveDate {
+        match self {
+            Self::Showa => SHOWA_FIRST_DAY,
+            Self::Heisei => HEISEI_FIRST_DAY,
+            Self::Reiwa => REIWA_FIRST_DAY,
+        }
+    }
+
+    /// The last day of the era; `None` for the current era.
+    pub fn last_day(self) -> Option<NaiveDate> {
+        match self {
+            Self::Showa => HEISEI_FIRST_DAY.pred_opt(),
+            Self::Heisei => REIWA_FIRST_DAY.pred_opt(),
+            Self::Reiwa => None,
+        }
+    }
+
+    /// The Western year of the era's first year (元年).
+    pub fn first_year(self) -> i32 {
+        self.first_day().year()
+    }
+
+    pub fn contains(self, date: NaiveDate) -> bool {
+        self.first_day() <= date && self.last_day().is_none_or(|last| date <= last)
+    }
+
+    /// The era a date falls in; `None` before 昭和 (1926-12-25).
+    pub fn of(date: NaiveDate) -> Option<Era> {
+        Self::ALL.into_iter().rev().find(|era| era.contains(date))
+    }
+
+    fn span_ja(self) -> String {
+        let first = self.first_day();
+        match self.last_day() {
+            Some(last) => format!(
+                "{}は{}年{}月{}日から{}年{}月{}日までです",
+                self.name_ja(),
+                first.year(),
+                first.month(),
+                first.day(),
+                last.year(),
+                last.month(),
+                last.day()
+            ),
+            None => format!(
+                "{}は{}年{}月{}日からです",
+                self.name_ja(),
+                first.year(),
+                first.month(),
+                first.day()
+            ),
+        }
+    }
+
+    fn span_en(self) -> String {
+        match self.last_day() {
+            Some(last) => format!(
+                "the {} era ran from {} to {}",
+                self.name_en(),
+                self.first_day(),
+                last
+            ),
+            None => format!("the {} era began on {}", self.name_en(), self.first_day()),
+        }
+    }
+}
+
+/// Writes a date in the Japanese era as on forms: `令和7年6月1日`, `令和元年5月1日`.
+/// Dates before 昭和 (1926-12-25) are written in the Western calendar: `1900年1月1日`.
+/// Every date [`parse_date`] accepts is written so that `parse_date` reads it back.
+pub fn format_wareki(date: NaiveDate) -> String {
+    match Era::of(date) {
+        Some(era) => {
+            let n = date.year() - era.first_year() + 1;
+            let year = if n == 1 {
+                "元".to_owned()
+            } else {
+                n.to_string()
+            };
+            format!(
+                "{}{year}年{}月{}日",
+                era.name_ja(),
+                date.month(),
+                date.day()
+            )
+        }
+        None => format!("{}年{}月{}日", date.year(), date.month(), date.day()),
+    }
+}
+
+/// Maps the full-width and look-alike characters people type to the ASCII ones the parsers
+/// read, and the one-character era signs (㋿ ㍻ ㍼) to their two kanji. Each character
+/// out comes with the index of the character of `text` it stands for.
+fn normalize(text: &str) -> Vec<(char, usize)> {
+    let mut out = Vec::with_capacity(text.len());
+    for (i, c) in text.chars().enumerate() {
+        let mut push = |c: char| out.push((c, i));
+        match c {
+            '０'..='９' | 'Ａ'..='Ｚ' | 'ａ'..='ｚ' => {
+                // The full-width forms sit at a fixed offset from ASCII.
+                push(char::from_u32(c as u32 - 0xFEE0).unwrap_or(c));
+            }
+            '／' => push('/'),
+            '．' => push('.'),
+            '（' => push('('),
+            '）' => push(')'),
+            // Hyphens, dashes and minus signs, and the katakana long-vowel mark that Japanese
+            // input methods often give for a hyphen.
+            '－' | '−' | '‐' | '‑' | '‒' | '–' | '—' | '―' | '﹣' | 'ー' | 'ｰ' => {
+                push('-')
+            }
+            '㋿' => "令和".chars().for_each(push),
+            '㍻' => "平成".chars().for_each(push),
+            '㍼' => "昭和".chars().for_each(push),
+            c if c.is_whitespace() => push(' '),
+            c => push(c),
+        }
+    }
+    out
+}
+
+/// A cursor over the normalized characters of a trimmed text; messages quote the text as
+/// it was written.
+struct Cursor {
+    chars: Vec<char>,
+    /// For each of `chars`, its index in `original`.
+    origin: Vec<usize>,
+    original: Vec<char>,
+    pos: usize,
+}
+
+impl Cursor {
+    fn new(text: &str) -> Self {
+        let mut normalized = normalize(text);
+        while normalized.last().is_some_and(|&(c, _)| c == ' ') {
+            normalized.pop();
+        }
+        let start = normalized.iter().take_while(|&&(c, _)| c == ' ').count();
+        normalized.drain(..start);
+        let (chars, origin) = normalized.into_iter().unzip();
+        Self {
+            chars,
+            origin,
+            original: text.chars().collect(),
+            pos: 0,
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.chars.is_empty()
+    }
+
+    fn at_end(&self) -> bool {
+        self.pos >= self.chars.len()
+    }
+
+    fn peek(&self) -> Option<char> {
+        self.chars.get(self.pos).copied()
+    }
+
+    fn eat(&mut self, c: char) -> bool {
+        if self.peek() == Some(c) {
+            self.pos += 1;
+            true
+        } else {
+            false
+        }
+    }
+
+    fn eat_str(&mut self, s: &str) -> bool {
+        let mut n = 0;
+        for c in s.chars() {
+            if self.chars.get(self.pos + n) != Some(&c) {
+                return false;
+            }
+            n += 1;
+        }
+        self.pos += n;
+        true
+    }
+
+    fn skip_spaces(&mut self) {
+        while self.eat(' ') {}
+    }
+
+    /// The run of ASCII digits at the cursor.
+    fn digits(&mut self) -> String {
+        let start = self.pos;
+        while self.peek().is_some_and(|c| c.is_ascii_digit()) {
+            self.pos += 1;
+        }
+        self.chars[start..self.pos].iter().collect()
+    }
+
+    /// The run of ASCII letters at the cursor.
+    fn letters(&mut self) -> String {
+        let start = self.pos;
+        while self.peek().is_some_and(|c| c.is_ascii_alphabetic()) {
+            self.pos += 1;
+        }
+        self.chars[start..self.pos].iter().collect()
+    }
+
+    /// What is left, as written, shortened for a message.
+    fn rest(&self) -> String {
+        match (self.origin.get(self.pos), self.origin.last()) {
+            (Some(&from), Some(&to)) => shorten(&self.original[from..=to]),
+            _ => String::new(),
+        }
+    }
+}
+
+/// At most this many characters of a user's text are repeated in a message.
+const SHOWN_CHARS: usize = 40;
+
+fn shorten(chars: &[char]) -> String {
+    if chars.len() > SHOWN_CHARS {
+        let mut s: String = chars[..SHOWN_CHARS].iter().collect();
+        s.push('…');
+        s
+    } else {
+        chars.iter().collect()
+    }
+}
+
+/// Why a date was refused, in both languages, before it is tied to the field and the text.
+struct Problem {
+    ja: String,
+    en: String,
+}
+
+fn problem(ja: impl Into<String>, en: impl Into<String>) -> Problem {
+    Problem {
+        ja: ja.into(),
+        en: en.into(),
+    }
+}
+
+const DATE_EXAMPLES_JA: &str = "2025-06-01、2025/6/1、2025年6月1日、令和7年6月1日、R7.6.1";
+const DATE_EXAMPLES_EN: &str = "2025-06-01, 2025/6/1, 2025年6月1日, 令和7年6月1日 or R7.6.1";
+
+fn not_a_date() -> Problem {
+    problem(
+        format!("日付として読み取れません。{DATE_EXAMPLES_JA} のように記入してください"),
+        format!("it is not a date; write it like {DATE_EXAMPLES_EN}"),
+    )
+}
+
+fn unsupported_era(name: &str) -> Problem {
+    problem(
+        format!("元号「{name}」には対応していません（令和・平成・昭和、または R・H・S）"),
+        format!(
+            "the era '{name}' is not supported (only 令和 R Reiwa, 平成 H Heisei, 昭和 S Showa)"
+        ),
+    )
+}
+
+/// How the year, month and day are separated.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Style {
+    /// 年 月 日
+    Kanji,
+    /// `-`, `/` or `.`, the same twice.
+    Separator(char),
+}
+
+/// Parses a date as written in Japan, Western or 和暦, in any of the forms listed in the
+/// module's documentation. `field` names the field in the error.
+pub fn parse_date(field: &'static str, text: &str) -> Result<NaiveDate, ParseError> {
+    parse_date_inner(text).map_err(|p| {
+        let shown = shorten(&text.chars().collect::<Vec<_>>());
+        ParseError::new(
+            field,
+            format!("日付「{shown}」: {}", p.ja),
+            format!("date '{shown}': {}", p.en),
+        )
+    })
+}
+
+fn parse_date_inner(text: &str) -> Result<NaiveDate, Problem> {
+    let mut cur = Cursor::new(text);
+    if cur.is_empty() {
+        return Err(problem("日付が空です", "the date is empty"));
+    }
+    let era = parse_era(&mut cur)?;
+    cur.skip_spaces();
+
+    // The year.
+    let year_digits = cur.digits();
+    let (year, first_year) = match era {
+        Some(era) => {
+            let n = if year_digits.is_empty() {
+                if cur.eat('元') {
+                    1
+                } else {
+                    return Err(problem(
+                        format!(
+                            "{}の後に年を記入してください（例: {}7年、{}元年、{}7）",
+                            era.name_ja(),
+                            era.name_ja(),
+                            era.name_ja(),
+                            era.letter()
+                        ),
+                        format!(
+                            "the year of the {} era is missing (e.g. {}7年, {}元年, {}7)",
+                            era.name_en(),
+                            era.name_ja(),
+                            era.name_ja(),
+                            era.letter()
+                        ),
+                    ));
+                }
+            } else if year_digits.len() > MAX_ERA_YEAR_DIGITS {
+                return Err(problem(
+                    format!("{}{year_digits}年という年はありません", era.name_ja()),
+                    format!(
+                        "there is no year {year_digits} of the {} era",
+                        era.name_en()
+                    ),
+                ));
+            } else {
+                parse_small(&year_digits)
+            };
+            if n == 0 {
+                return Err(problem(
+                    format!(
+                        "{}0年はありません（最初の年は{}元年、1年です）",
+                        era.name_ja(),
+                        era.name_ja()
+                    ),
+                    format!(
+                        "there is no year 0 of the {} era (its first year is 1, 元年)",
+                        era.name_en()
+                    ),
+                ));
+            }
+            (era.first_year() + n as i32 - 1, Some((era, n)))
+        }
+        None => {
+            if year_digits.is_empty() {
+                if cur.peek() == Some('元') {
+                    return Err(problem(
+                        "元年の前に元号を記入してください（例: 令和元年5月1日）",
+                        "元年 (first year) needs an era before it, e.g. 令和元年5月1日",
+                    ));
+                }
+                return Err(not_a_date());
+            }
+            if year_digits.len() != 4 || year_digits.starts_with('0') {
+                return Err(problem(
+                    format!(
+                        "西暦の年「{year_digits}」は4桁（1000〜9999）で記入してください（例: 2025）"
+                    ),
+                    format!(
+                        "the Western year '{year_digits}' must have four digits (1000–9999), e.g. 2025"
+                    ),
+                ));
+            }
+            (parse_small(&year_digits) as i32, None)
+        }
+    };
+
+    // The separator after the year decides the style.
+    cur.skip_spaces();
+    let style = match cur.peek() {
+        Some('年') => Style::Kanji,
+        Some(c @ ('-' | '/' | '.')) => Style::Separator(c),
+        Some(_) => {
+            return Err(problem(
+                format!(
+                    "年の後に「年」か区切り（- / .）が必要ですが「{}」があります。{DATE_EXAMPLES_JA} のように記入してください",
+                    cur.rest()
+                ),
+                format!(
+                    "after the year comes 年 or a separator (- / .), not '{}'; write it like {DATE_EXAMPLES_EN}",
+                    cur.rest()
+                ),
+            ));
+        }
+        None => {
+            return Err(problem(
+                "月と日がありません",
+                "the month and the day are missing",
+            ));
+        }
+    };
+    cur.pos += 1;
+
+    let month = parse_part(&mut cur, Part::Month)?;
+    expect_after(&mut cur, style, Part::Month)?;
+    let day = parse_part(&mut cur, Part::Day)?;
+    cur.skip_spaces();
+    if style == Style::Kanji && !cur.eat('日') {
+        return Err(if cur.at_end() {
+            problem("日の後に「日」がありません", "日 is missing after the day")
+        } else {
+            problem(
+                format!("日の後に「日」が必要ですが「{}」があります", cur.rest()),
+                format!("after the day comes 日, not '{}'", cur.rest()),
+            )
+        });
+    }
+    cur.skip_spaces();
+    if !cur.at_end() {
+        return Err(problem(
+            format!("日付の後に余分な文字「{}」があります", cur.rest()),
+            format!("unexpected text '{}' after the date", cur.rest()),
+        ));
+    }
+
+    if !(1..=12).contains(&month) {
+        return Err(problem(
+            format!("{month}月はありません（1〜12月）"),
+            format!("there is no month {month} (months are 1–12)"),
+        ));
+    }
+    let written_ja = match first_year {
+        Some((era, n)) => format!("{}{n}年{month}月", era.name_ja()),
+        None => format!("{year}年{month}月"),
+    };
+    let Some(date) = NaiveDate::from_ymd_opt(year, month, day) else {
+        return Err(problem(
+            format!("{written_ja}に{day}日はありません"),
+            format!("day {day} does not exist in {year}-{month:02}"),
+        ));
+    };
+    if let Some((era, n)) = first_year
+        && !era.contains(date)
+    {
+        let hint_ja = match Era::of(date) {
+            Some(_) => format!("（この日は{}です）", format_wareki(date)),
+            None => String::new(),
+        };
+        let hint_en = match Era::of(date) {
+            Some(_) => format!("; that day is {}", format_wareki(date)),
+            None => String::new(),
+        };
+        return Err(problem(
+            format!(
+                "{}{n}年{month}月{day}日（{date}）は{}の期間外です。{}{hint_ja}",
+                era.name_ja(),
+                era.name_ja(),
+                era.span_ja()
+            ),
+            format!(
+                "{} {n}, month {month}, day {day} ({date}) is outside its era: {}{hint_en}",
+                era.name_en(),
+                era.span_en()
+            ),
+        ));
+    }
+    Ok(date)
+}
+
+/// Reads an era at the start, if any: 令和 平成 昭和 (or ㋿ ㍻ ㍼), the letters R H S, or
+/// the names Reiwa, Heisei, Showa (any case).
+fn parse_era(cur: &mut Cursor) -> Result<Option<Era>, Problem> {
+    for era in Era::ALL {
+        if cur.eat_str(era.name_ja()) {
+            return Ok(Some(era));
+        }
+    }
+    for old in ["大正", "明治"] {
+        if cur.eat_str(old) {
+            return Err(unsupported_era(old));
+        }
+    }
+    if cur.peek().is_some_and(|c| c.is_ascii_alphabetic()) {
+        let letters = cur.letters();
+        return match letters.to_ascii_uppercase().as_str() {
+            "R" | "REIWA" => Ok(Some(Era::Reiwa)),
+            "H" | "HEISEI" => Ok(Some(Era::Heisei)),
+            "S" | "SHOWA" => Ok(Some(Era::Showa)),
+            // A single letter is an era's: T 大正, M 明治.
+            _ if letters.len() == 1 => Err(unsupported_era(&letters)),
+            _ => Err(not_a_date()),
+        };
+    }
+    Ok(None)
+}
+
+/// Reads a run of at most [`MAX_ERA_YEAR_DIGITS`] digits (checked by the caller).
+fn parse_small(digits: &str) -> u32 {
+    digits
+        .bytes()
+        .fold(0u32, |n, b| n * 10 + u32::from(b - b'0'))
+}
+
+#[derive(Clone, Copy)]
+enum Part {
+    Month,
+    Day,
+}
+
+impl Part {
+    fn ja(self) -> &'static str {
+        match self {
+            Self::Month => "月",
+            Self::Day => "日",
+        }
+    }
+
+    fn en(self) -> &'static str {
+        match self {
+            Self::Month => "month",
+            Self::Day => "day",
+        }
+    }
+}
+
+/// Reads a month or a day: one or two digits.
+fn parse_part(cur: &mut Cursor, part: Part) -> Result<u32, Problem> {
+    cur.skip_spaces();
+    let digits = cur.digits();
+    if digits.is_empty() {
+        return Err(if cur.at_end() {
+            problem(
+                format!("{}がありません", part.ja()),
+                format!("the {} is missing", part.en()),
+            )
+        } else {
+            problem(
+                format!(
+                    "{}は数字で記入してください（「{}」とあります）",
+                    part.ja(),
+                    cur.rest()
+                ),
+                format!("the {} must be a number, not '{}'", part.en(), cur.rest()),
+            )
+        });
+    }
+    if digits.len() > 2 {
+        return Err(problem(
+            format!("{}「{digits}」は1桁か2桁で記入してください", part.ja()),
+            format!("the {} '{digits}' must have one or two digits", part.en()),
+        ));
+    }
+    Ok(parse_small(&digits))
+}
+
+/// After the month: 月 in the kanji style, the same separator as after the year otherwise.
+fn expect_after(cur: &mut Cursor, style: Style, part: Part) -> Result<(), Problem> {
+    cur.skip_spaces();
+    let ok = match style {
+        Style::Kanji => cur.eat('月'),
+        Style::Separator(sep) => cur.eat(sep),
+    };
+    if ok {
+        return Ok(());
+    }
+    let found = cur.peek();
+    Err(match (style, found) {
+        (_, None) => problem(
+            format!("{}の後に日がありません", part.ja()),
+            format!("the day is missing after the {}", part.en()),
+        ),
+        (Style::Separator(sep), Some(other @ ('-' | '/' | '.'))) => problem(
+            format!("区切り文字がそろっていません（「{sep}」と「{other}」）"),
+            format!("the separators differ ('{sep}' and '{other}')"),
+        ),
+        (Style::Separator(sep), Some(_)) => problem(
+            format!(
+                "{}の後に区切り「{sep}」が必要ですが「{}」があります",
+                part.ja(),
+                cur.rest()
+            ),
+            format!(
+                "after the {} comes '{sep}', not '{}'",
+                part.en(),
+                cur.rest()
+            ),
+        ),
+        (Style::Kanji, Some(_)) => problem(
+            format!(
+                "{}の後に「月」が必要ですが「{}」があります",
+                part.ja(),
+                cur.rest()
+            ),
+            format!("after the {} comes 月, not '{}'", part.en(), cur.rest()),
+        ),
+    })
+}
+
+/// A checklist item's number as printed on the sheet: `2(7)` is section 2, number 7.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ItemNumber {
+    pub section: u8,
+    pub number: u8,
+}
+
+impl std::fmt::Display for ItemNumber {
+    /// As the catalog writes it: `2(7)`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}({})", self.section, self.number)
+    }
+}
+
+/// An item's key as the catalog and the API write it: `2-7-server`, `1-1`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ItemKey {
+    pub section: u8,
+    pub number: u8,
+    /// [`Scope::None`] for a key without a scope (`1-1`, `3-2`).
+    pub scope: Scope,
+}
+
+impl ItemKey {
+    pub fn item_number(self) -> ItemNumber {
+        ItemNumber {
+            section: self.section,
+            number: self.number,
+        }
+    }
+}
+
+impl std::fmt::Display for ItemKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.scope {
+            Scope::None => write!(f, "{}-{}", self.section, self.number),
+            scope => write!(f, "{}-{}-{}", self.section, self.number, scope.as_str()),
+        }
+    }
+}
+
+/// The value of a circled (①) or parenthesized (⑴) number.
+fn enclosed_number(c: char) -> Option<u8> {
+    let n = match c {
+        '①'..='⑳' => c as u32 - '①' as u32 + 1,
+        '⑴'..='⒇' => c as u32 - '⑴' as u32 + 1,
+        '㉑'..='㉟' => c as u32 - '㉑' as u32 + 21,
+        '㊱'..='㊿' => c as u32 - '㊱' as u32 + 36,
+        _ => return None,
+    };
+    u8::try_from(n).ok()
+}
+
+const ITEM_NUMBER_EXAMPLES: &str = "2(7), ２（７）, 2-(7), 2⑦, 2-7";
+
+fn item_number_error(text: &str, ja: String, en: String) -> ParseError {
+    let shown = shorten(&text.chars().collect::<Vec<_>>());
+    ParseError::new(
+        "item_number",
+        format!("項目番号「{shown}」: {ja}"),
+        format!("item number '{shown}': {en}"),
+    )
+}
+
+/// Reads a number of at most three digits into a non-zero `u8`.
+fn small_nonzero(digits: &str, what_ja: &str, what_en: &str) -> Result<u8, (String, String)> {
+    let value = if digits.len() <= 3 {
+        u8::try_from(parse_small(digits)).ok()
+    } else {
+        None
+    };
+    match value {
+        Some(0) => Err((
+            format!("{what_ja}に0はありません"),
+            format!("the {what_en} cannot be 0"),
+        )),
+        Some(n) => Ok(n),
+        None => Err((
+            format!("{what_ja}「{digits}」が大きすぎます（255まで）"),
+            format!("the {what_en} '{digits}' is too large (at most 255)"),
+        )),
+    }
+}
+
+/// Reads an item number as printed or typed: `2(7)`, `２（７）`, `2-(7)`, `2⑦`, `2⑺`, `2-7`.
+pub fn parse_item_number(text: &str) -> Result<ItemNumber, ParseError> {
+    parse_item_number_inner(text).map_err(|(ja, en)| item_number_error(text, ja, en))
+}
+
+fn parse_item_number_inner(text: &str) -> Result<ItemNumber, (String, String)> {
+    let mut cur = Cursor::new(text);
+    if cur.is_empty() {
+        return Err(("項目番号が空です".into(), "the item number is empty".into()));
+    }
+    let section_digits = cur.digits();
+    if section_digits.is_empty() {
+        return Err((
+            format!("章の番号で始めてください（例: {ITEM_NUMBER_EXAMPLES}）"),
+            format!("it must start with the section number, e.g. {ITEM_NUMBER_EXAMPLES}"),
+        ));
+    }
+    let section = small_nonzero(&section_digits, "章の番号", "section")?;
+    cur.skip_spaces();
+    let dash = cur.eat('-');
+    cur.skip_spaces();
+    let number = match cur.peek() {
+        Some('(') => {
+            cur.pos += 1;
+            cur.skip_spaces();
+            let digits = cur.digits();
+            if digits.is_empty() {
+                return Err((
+                    "括弧の中に項目の番号を記入してください（例: 2(7)）".into(),
+                    "the item's number goes inside the parentheses, e.g. 2(7)".into(),
+                ));
+            }
+            let n = small_nonzero(&digits, "項目の番号", "number")?;
+            cur.skip_spaces();
+            if !cur.eat(')') {
+                return Err((
+                    "閉じ括弧「)」がありません".into(),
+                    "the closing parenthesis ')' is missing".into(),
+                ));
+            }
+            n
+        }
+        Some(c) if enclosed_number(c).is_some() => {
+            cur.pos += 1;
+            enclosed_number(c).unwrap_or_default()
+        }
+        Some(c) if c.is_ascii_digit() && dash => {
+            let digits = cur.digits();
+            small_nonzero(&digits, "項目の番号", "number")?
+        }
+        _ => {
+            return Err((
+                format!("項目の番号が読み取れません（例: {ITEM_NUMBER_EXAMPLES}）"),
+                format!("the item's number cannot be read; write it like {ITEM_NUMBER_EXAMPLES}"),
+            ));
+        }
+    };
+    cur.skip_spaces();
+    if !cur.at_end() {
+        return Err((
+            format!("項目番号の後に余分な文字「{}」があります", cur.rest()),
+            format!("unexpected text '{}' after the item number", cur.rest()),
+        ));
+    }
+    Ok(ItemNumber { section, number })
+}
+
+/// Reads an item key exactly as the catalog and the API write it: `<section>-<number>` or
+/// `<section>-<number>-<all|server|pc|network>`, ASCII, no leading zeros, nothing around it.
+pub fn parse_item_key(text: &str) -> Result<ItemKey, ParseError> {
+    let fail = |ja: String, en: String| {
+        let shown = shorten(&text.chars().collect::<Vec<_>>());
+        ParseError::new(
+            "item_key",
+            format!(
+                "項目キー「{shown}」: {ja}。<章>-<番号> または <章>-<番号>-<all|server|pc|network> の形式です（例: 2-7-server、1-1）"
+            ),
+            format!(
+                "item key '{shown}': {en}; it must be <section>-<number> or <section>-<number>-<all|server|pc|network>, e.g. 2-7-server, 1-1"
+            ),
+        )
+    };
+    let parts: Vec<&str> = text.split('-').collect();
+    let (section, number, scope) = match parts.as_slice() {
+        [s, n] => (*s, *n, None),
+        [s, n, scope] => (*s, *n, Some(*scope)),
+        _ => {
+            return Err(fail(
+                "「-」で区切られた部分が2つか3つではありません".into(),
+                "it does not have two or three parts separated by '-'".into(),
+            ));
+        }
+    };
+    let number_part = |part: &str, ja: &str, en: &str| -> Result<u8, ParseError> {
+        let canonical =
+            !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit()) && !part.starts_with('0');
+        if !canonical {
+            return Err(fail(
+                format!("{ja}「{part}」は0で始まらない数字で記入してください"),
+                format!("the {en} '{part}' must be digits not starting with 0"),
+            ));
+        }
+        small_nonzero(part, ja, en).map_err(|(j, e)| fail(j, e))
+    };
+    let section = number_part(section, "章の番号", "section")?;
+    let number = number_part(number, "項目の番号", "number")?;
+    let scope = match scope {
+        None => Scope::None,
+        Some("all") => Scope::All,
+        Some("server") => Scope::Server,
+        Some("pc") => Scope::Pc,
+        Some("network") => Scope::Network,
+        Some(other) => {
+            return Err(fail(
+                format!("対象「{other}」は all・server・pc・network のいずれかです"),
+                format!("the scope '{other}' must be all, server, pc or network"),
+            ));
+        }
+    };
+    Ok(ItemKey {
+        section,
+        number,
+        scope,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).expect("valid test date")
+    }
+
+    fn parse(text: &str) -> Result<NaiveDate, ParseError> {
+        parse_date("checked_on", text)
+    }
+
+    #[track_caller]
+    fn ok(text: &str, expected: NaiveDate) {
+        assert_eq!(parse(text), Ok(expected), "parsing {text:?}");
+    }
+
+    /// The error, checked to carry both languages and the field.
+    #[track_caller]
+    fn err(text: &str) -> ParseError {
+        let e = parse(text).expect_err(text);
+        assert_eq!(e.field, "checked_on");
+        assert!(!e.message_ja.is_empty() && !e.message_en.is_empty());
+        e
+    }
+
+    #[test]
+    fn western_forms() {
+        let june_first = d(2025, 6, 1);
+        for text in [
+            "2025-06-01",
+            "2025-6-1",
+            "2025/6/1",
+            "2025/06/01",
+            "2025.6.1",
+            "2025.06.01",
+            "2025年6月1日",
+            "2025年06月01日",
+            "2025 年 6 月 1 日",
+            "  2025/6/1  ",
+            "\t2025-06-01\n",
+            "２０２５／６／１",
+            "２０２５－０６－０１",
+            "２０２５．６．１",
+            "２０２５年６月１日",
+            "　2025年6月1日　",
+            "2025−06−01",
+            "2025ー06ー01",
+        ] {
+            ok(text, june_first);
+        }
+    }
+
+    #[test]
+    fn era_forms() {
+        let june_first = d(2025, 6, 1);
+        for text in [
+            "令和7年6月1日",
+            "令和07年06月01日",
+            "令和 7年 6月 1日",
+            "令和　７年　６月　１日",
+            "㋿7年6月1日",
+            "R7.6.1",
+            "R07/06/01",
+            "R7-6-1",
+            "r7.6.1",
+            "Ｒ７．６．１",
+            "ｒ7.6.1",
+            "R 7.6.1",
+            "令和7.6.1",
+            "R7年6月1日",
+            "Reiwa 7.6.1",
+            "REIWA7/6/1",
+        ] {
+            ok(text, june_first);
+        }
+        ok("令和元年5月1日", d(2019, 5, 1));
+        ok("令和1年5月1日", d(2019, 5, 1));
+        ok("R元.5.1", d(2019, 5, 1));
+        ok("R1.5.1", d(2019, 5, 1));
+        ok("H31.4.30", d(2019, 4, 30));
+        ok("h31/4/30", d(2019, 4, 30));
+        ok("平成31年4月30日", d(2019, 4, 30));
+        ok("㍻31年4月30日", d(2019, 4, 30));
+        ok("平成30年12月1日", d(2018, 12, 1));
+        ok("平成元年1月8日", d(1989, 1, 8));
+        ok("H1.1.8", d(1989, 1, 8));
+        ok("昭和64年1月7日", d(1989, 1, 7));
+        ok("S64.1.7", d(1989, 1, 7));
+        ok("㍼64年1月7日", d(1989, 1, 7));
+        ok("昭和元年12月25日", d(1926, 12, 25));
+        ok("昭和50年4月1日", d(1975, 4, 1));
+    }
+
+    #[test]
+    fn era_boundaries() {
+        // 昭和 → 平成
+        ok("昭和64年1月7日", d(1989, 1, 7));
+        err("昭和64年1月8日");
+        err("平成元年1月7日");
+        ok("平成元年1月8日", d(1989, 1, 8));
+        // 平成 → 令和
+        ok("平成31年4月30日", d(2019, 4, 30));
+        err("平成31年5月1日");
+        err("令和1年4月30日");
+        err("令和元年4月30日");
+        ok("令和元年5月1日", d(2019, 5, 1));
+        // The start of 昭和, and years past the end of an era.
+        err("昭和元年12月24日");
+        err("昭和65年1月1日");
+        err("平成32年1月1日");
+        err("H32.1.1");
+        // 令和 has no end.
+        ok("令和99年12月31日", d(2117, 12, 31));
+    }
+
+    #[test]
+    fn era_refusals_say_which_era_and_which_day() {
+        let e = err("平成31年5月1日");
+        assert!(e.message_ja.contains("平成の期間外"), "{}", e.message_ja);
+        assert!(e.message_ja.contains("2019年4月30日"), "{}", e.message_ja);
+        assert!(e.message_ja.contains("令和元年5月1日"), "{}", e.message_ja);
+        assert!(e.message_en.contains("outside its era"), "{}", e.message_en);
+        assert!(e.message_en.contains("2019-05-01"), "{}", e.message_en);
+        let e = err("令和1年4月30日");
+        assert!(
+            e.message_ja.contains("令和は2019年5月1日から"),
+            "{}",
+            e.message_ja
+        );
+        assert!(e.message_ja.contains("平成31年4月30日"), "{}", e.message_ja);
+        let e = err("R0.5.1");
+        assert!(
+            e.message_ja.contains("令和0年はありません"),
+            "{}",
+            e.message_ja
+        );
+        assert!(e.message_en.contains("no year 0"), "{}", e.message_en);
+    }
+
+    #[test]
+    fn impossible_days_are_refused() {
+        let e = err("2025年2月30日");
+        assert!(
+            e.message_ja.contains("2月に30日はありません"),
+            "{}",
+            e.message_ja
+        );
+        assert!(
+            e.message_en.contains("day 30 does not exist"),
+            "{}",
+            e.message_en
+        );
+        err("2025-02-29");
+        ok("2024-02-29", d(2024, 2, 29));
+        err("令和7年2月29日");
+        ok("令和6年2月29日", d(2024, 2, 29));
+        err("2025-04-31");
+        err("2025-06-00");
+        let e = err("2025-13-01");
+        assert!(
+            e.message_ja.contains("13月はありません"),
+            "{}",
+            e.message_ja
+        );
+        err("2025-00-01");
+    }
+
+    #[test]
+    fn malformed_dates_are_refused() {
+        for text in [
+            "",
+            "   ",
+            "　",
+            "abc",
+            "2025",
+            "2025-",
+            "2025-06",
+            "2025-06-",
+            "2025/06-01",
+            "2025.6/1",
+            "25/6/1",
+            "20250601",
+            "02025-06-01",
+            "0999-01-01",
+            "2025-006-01",
+            "2025-06-001",
+            "2025年6月1",
+            "2025年6月",
+            "2025年6-1日",
+            "2025-06-01T00:00:00",
+            "2025-06-01 extra",
+            "2025-06-01日",
+            "元年5月1日",
+            "令和",
+            "令和年5月1日",
+            "R.6.1",
+            "R12345.1.1",
+            "大正15年1月1日",
+            "明治45年1月1日",
+            "T15.1.1",
+            "M45.1.1",
+            "Taisho 15.1.1",
+            "X7.6.1",
+            "-2025-06-01",
+            "+2025-06-01",
+            "2025--06-01",
+            "令和7年6月1日日",
+            "45807",
+        ] {
+            err(text);
+        }
+    }
+
+    #[test]
+    fn refusals_explain_the_problem() {
+        let e = err("");
+        assert!(e.message_ja.contains("空"), "{}", e.message_ja);
+        assert!(e.message_en.contains("empty"), "{}", e.message_en);
+        let e = err("25/6/1");
+        assert!(e.message_ja.contains("4桁"), "{}", e.message_ja);
+        assert!(e.message_en.contains("four digits"), "{}", e.message_en);
+        let e = err("2025/06-01");
+        assert!(
+            e.message_ja.contains("区切り文字がそろっていません"),
+            "{}",
+            e.message_ja
+        );
+        assert!(
+            e.message_en.contains("separators differ"),
+            "{}",
+            e.message_en
+        );
+        let e = err("大正15年1月1日");
+        assert!(e.message_ja.contains("元号「大正」"), "{}", e.message_ja);
+        assert!(e.message_en.contains("not supported"), "{}", e.message_en);
+        let e = err("2025-06-01 extra");
+        assert!(
+            e.message_ja.contains("余分な文字「extra」"),
+            "{}",
+            e.message_ja
+        );
+        let e = err("２０２５／６／１　おわり");
+        assert!(
+            e.message_ja.contains("余分な文字「おわり」"),
+            "{}",
+            e.message_ja
+        );
+        let e = err("2025年6月1日 サーバー");
+        assert!(e.message_ja.contains("「サーバー」"), "{}", e.message_ja);
+        let e = err("２０２５年６ー１日");
+        assert!(e.message_ja.contains("「ー１日」"), "{}", e.message_ja);
+        let e = err("元年5月1日");
+        assert!(e.message_ja.contains("元号"), "{}", e.message_ja);
+        // The text is repeated, shortened when it is long.
+        let long = "x".repeat(1000);
+        let e = err(&long);
+        assert!(e.message_ja.chars().count() < 200, "{}", e.message_ja);
+        assert!(e.message_en.contains('…'), "{}", e.message_en);
+    }
+
+    #[test]
+    fn format_wareki_writes_the_era() {
+        assert_eq!(format_wareki(d(2025, 6, 1)), "令和7年6月1日");
+        assert_eq!(format_wareki(d(2019, 5, 1)), "令和元年5月1日");
+        assert_eq!(format_wareki(d(2019, 4, 30)), "平成31年4月30日");
+        assert_eq!(format_wareki(d(1989, 1, 8)), "平成元年1月8日");
+        assert_eq!(format_wareki(d(1989, 1, 7)), "昭和64年1月7日");
+        assert_eq!(format_wareki(d(1926, 12, 25)), "昭和元年12月25日");
+        assert_eq!(format_wareki(d(1926, 12, 24)), "1926年12月24日");
+        assert_eq!(format_wareki(d(2020, 1, 1)), "令和2年1月1日");
+    }
+
+    #[test]
+    fn eras_know_their_days() {
+        assert_eq!(Era::of(d(2019, 5, 1)), Some(Era::Reiwa));
+        assert_eq!(Era::of(d(2019, 4, 30)), Some(Era::Heisei));
+        assert_eq!(Era::of(d(1989, 1, 8)), Some(Era::Heisei));
+        assert_eq!(Era::of(d(1989, 1, 7)), Some(Era::Showa));
+        assert_eq!(Era::of(d(1926, 12, 25)), Some(Era::Showa));
+        assert_eq!(Era::of(d(1926, 12, 24)), None);
+        assert_eq!(Era::Showa.last_day(), Some(d(1989, 1, 7)));
+        assert_eq!(Era::Heisei.last_day(), Some(d(2019, 4, 30)));
+        assert_eq!(Era::Reiwa.last_day(), None);
+        assert_eq!(Era::Reiwa.first_year(), 2019);
+    }
+
+    #[test]
+    fn round_trip_through_wareki_every_week_from_1989_to_2030() {
+        let mut date = d(1989, 1, 1);
+        let last = d(2030, 12, 31);
+        let mut count = 0;
+        while date <= last {
+            let written = format_wareki(date);
+            assert_eq!(parse(&written), Ok(date), "{written}");
+            date += chrono::Duration::days(7);
+            count += 1;
+        }
+        assert!(count > 2000);
+        // And every day around each change of era.
+        for (from, to) in [
+            ((1989, 1, 1), (1989, 1, 15)),
+            ((2019, 4, 20), (2019, 5, 10)),
+        ] {
+            let mut date = d(from.0, from.1, from.2);
+            while date <= d(to.0, to.1, to.2) {
+                let written = format_wareki(date);
+                assert_eq!(parse(&written), Ok(date), "{written}");
+                date += chrono::Duration::days(1);
+            }
+        }
+    }
+
+    #[test]
+    fn western_dates_before_showa_round_trip() {
+        for date in [d(1000, 1, 1), d(1900, 2, 28), d(1926, 12, 24)] {
+            assert_eq!(parse(&format_wareki(date)), Ok(date));
+        }
+        // The largest Western date reads back as a 令和 year of four digits.
+        let last = d(9999, 12, 31);
+        assert_eq!(parse("9999-12-31"), Ok(last));
+        assert_eq!(format_wareki(last), "令和7981年12月31日");
+        assert_eq!(parse(&format_wareki(last)), Ok(last));
+    }
+
+    fn number(section: u8, number: u8) -> ItemNumber {
+        ItemNumber { section, number }
+    }
+
+    #[test]
+    fn item_numbers_as_printed() {
+        for text in [
+            "2(7)",
+            "２（７）",
+            "2（7）",
+            "2-(7)",
+            "2－(7)",
+            "2⑦",
+            "2-⑦",
+            "2⑺",
+            "2-7",
+            "２－７",
+            " 2 ( 7 ) ",
+            "2 - 7",
+        ] {
+            assert_eq!(parse_item_number(text), Ok(number(2, 7)), "{text:?}");
+        }
+        assert_eq!(parse_item_number("1(1)"), Ok(number(1, 1)));
+        assert_eq!(parse_item_number("2(13)"), Ok(number(2, 13)));
+        assert_eq!(parse_item_number("2⑬"), Ok(number(2, 13)));
+        assert_eq!(parse_item_number("2⑳"), Ok(number(2, 20)));
+        assert_eq!(parse_item_number("2㉑"), Ok(number(2, 21)));
+        assert_eq!(parse_item_number("2㊿"), Ok(number(2, 50)));
+        assert_eq!(parse_item_number("3(4)"), Ok(number(3, 4)));
+        assert_eq!(number(2, 7).to_string(), "2(7)");
+    }
+
+    #[test]
+    fn item_number_refusals() {
+        for text in [
+            "",
+            " ",
+            "2",
+            "(7)",
+            "⑦",
+            "27",
+            "2 7",
+            "2(7",
+            "2()",
+            "2(x)",
+            "2(7))",
+            "2(7) サーバ",
+            "0(7)",
+            "2(0)",
+            "2(256)",
+            "256(1)",
+            "2(1000)",
+            "2-",
+            "2--7",
+            "a(7)",
+            "2(7)⑦",
+        ] {
+            let e = parse_item_number(text).expect_err(text);
+            assert_eq!(e.field, "item_number");
+            assert!(!e.message_ja.is_empty() && !e.message_en.is_empty());
+        }
+        let e = parse_item_number("2(7").expect_err("unclosed");
+        assert!(e.message_ja.contains("閉じ括弧"), "{}", e.message_ja);
+        let e = parse_item_number("2(0)").expect_err("zero");
+        assert!(e.message_en.contains("cannot be 0"), "{}", e.message_en);
+        let e = parse_item_number("2(7) サーバー").expect_err("scope after the number");
+        assert!(e.message_ja.contains("「サーバー」"), "{}", e.message_ja);
+        let e = parse_item_number("27").expect_err("no separator");
+        assert!(e.message_en.contains("cannot be read"), "{}", e.message_en);
+    }
+
+    #[test]
+    fn item_keys() {
+        let key = parse_item_key("2-7-server").expect("valid key");
+        assert_eq!(
+            key,
+            ItemKey {
+                section: 2,
+                number: 7,
+                scope: Scope::Server
+            }
+        );
+        assert_eq!(key.item_number(), number(2, 7));
+        assert_eq!(key.to_string(), "2-7-server");
+        for (text, scope) in [
+            ("2-1-all", Scope::All),
+            ("2-12-pc", Scope::Pc),
+            ("2-13-network", Scope::Network),
+            ("1-1", Scope::None),
+            ("3-4", Scope::None),
+        ] {
+            let key = parse_item_key(text).expect(text);
+            assert_eq!(key.scope, scope);
+            assert_eq!(key.to_string(), text);
+        }
+    }
+
+    #[test]
+    fn item_key_refusals() {
+        for text in [
+            "",
+            "2",
+            "2-",
+            "-7",
+            "2-7-",
+            "2-7-none",
+            "2-7-Server",
+            "2-7-servers",
+            "2-7-server-pc",
+            "02-7-server",
+            "2-07-server",
+            "+2-7",
+            "2-+7",
+            "2-0",
+            "0-1",
+            "2-256",
+            " 2-7-server",
+            "2-7-server ",
+            "２-７-server",
+            "2(7)",
+        ] {
+            let e = parse_item_key(text).expect_err(text);
+            assert_eq!(e.field, "item_key");
+            assert!(e.message_ja.contains("例: 2-7-server"), "{}", e.message_ja);
+        }
+        let e = parse_item_key("2-7-servers").expect_err("bad scope");
+        assert!(e.message_en.contains("scope 'servers'"), "{}", e.message_en);
+    }
+}
