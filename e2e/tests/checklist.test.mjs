@@ -22,7 +22,7 @@ test("filling three items and recording the contact chart makes the institution 
   const hospital = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   await login(hospital, server.base, "demo-hospital");
   assert.match(new URL(hospital.url()).pathname, /^\/institutions\/\d+$/);
-  await hospital.getByRole("link", { name: "チェックリスト" }).first().click();
+  await hospital.getByRole("link", { name: "チェックリスト", exact: true }).first().click();
   await hospital.waitForURL(/\/checklist\/\d{4}$/);
   const checklistUrl = hospital.url();
   const year = checklistUrl.match(/(\d{4})$/)[1];
@@ -65,7 +65,8 @@ test("filling three items and recording the contact chart makes the institution 
   const inspector = await inspectorContext.newPage();
   await login(inspector, server.base, "demo-inspector-13");
   await inspector.getByRole("link", { name: "みなと中央病院" }).click();
-  await inspector.getByRole("link", { name: "立入検査" }).first().click();
+  await inspector.waitForURL(/\/institutions\/\d+$/);
+  await inspector.getByRole("link", { name: "立入検査", exact: true }).first().click();
   await inspector.waitForURL(new RegExp(`/inspection/${year}$`));
   assert.equal(await inspector.locator("[data-verdict]").getAttribute("data-verdict"), "not-ready");
   await inspector.getByLabel("確認した").check();
