@@ -76,7 +76,8 @@ impl Engine {
 pub fn sqlite_file(url: &str) -> Result<Option<PathBuf>, StoreError> {
     let options = SqliteConnectOptions::from_str(url)?;
     let file = options.get_filename();
-    if file.as_os_str().is_empty() || file == Path::new(":memory:") {
+    let in_memory = url.contains(":memory:") || url.contains("mode=memory");
+    if in_memory || file.as_os_str().is_empty() {
         return Ok(None);
     }
     Ok(Some(file.to_path_buf()))

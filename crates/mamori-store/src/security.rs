@@ -286,6 +286,12 @@ impl Store {
             .collect())
     }
 
+    /// Ends every session (after a restore).
+    pub async fn delete_all_sessions(&self) -> Result<u64> {
+        let done = on_pool!(self, pool => sqlx::query("DELETE FROM sessions").execute(pool).await?.rows_affected());
+        Ok(done)
+    }
+
     /// Ends one of the user's sessions by the prefix shown on the account page.
     pub async fn revoke_session(&self, user_id: i64, id_prefix: &str) -> Result<bool> {
         if id_prefix.len() != 16 || !id_prefix.bytes().all(|b| b.is_ascii_hexdigit()) {

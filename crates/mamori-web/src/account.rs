@@ -388,9 +388,8 @@ async fn enrolment_view(
     let lang = ctx.lang;
     let u = user.user();
     let required = two_factor::required(u, user.session.institution_requires_two_factor);
-    let (secret, qr_svg) = if u.totp_enabled && codes.is_empty() {
-        (String::new(), String::new())
-    } else if !codes.is_empty() {
+    // Nothing to scan once it is on, or while the new recovery codes are shown.
+    let (secret, qr_svg) = if u.totp_enabled || !codes.is_empty() {
         (String::new(), String::new())
     } else {
         let secret = match state

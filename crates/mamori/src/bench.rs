@@ -35,7 +35,7 @@ use mamori_domain::{
 use mamori_store::{NewInstitution, NewUser, Store};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Connection, PgPool, SqlitePool};
+use sqlx::{ConnectOptions, Connection, PgPool, SqlitePool};
 use tokio::process::{Child, Command};
 use tokio::task::JoinSet;
 
@@ -238,7 +238,10 @@ impl Scratch {
 }
 
 async fn pg_admin(url: &str) -> Result<sqlx::PgConnection> {
-    let options = PgConnectOptions::from_str(url).context("the PostgreSQL URL is not valid")?;
+    // CREATE and DROP DATABASE can take a second: not worth a slow-statement warning.
+    let options = PgConnectOptions::from_str(url)
+        .context("the PostgreSQL URL is not valid")?
+        .disable_statement_logging();
     sqlx::PgConnection::connect_with(&options)
         .await
         .with_context(|| format!("cannot connect to {url}"))
@@ -302,8 +305,38 @@ async fn bench(args: &BenchArgs, scratch: &Scratch) -> Result<String> {
         .build()
         .context("cannot build the HTTP client")?;
 
-    let national_token = api_login(&client, &base, NATIONAL_LOGIN).await?;
-    let session_cookie = page_login(&client, &base, NATIONAL_LOGIN).await?;
+    let mut codes = seeded.national_codes.iter().map(String::as_str);
+    let national_token = api_login(&client, &base, NATIONAL_LOGIN, codes.next()).await?;
+    let session_cookie = page_login(&client, &base, NATIONAL_LOGIN, codes.next()).await?;
+    let first = seeded
+        .institutions
+        .first()
+        .context("no institution was seeded")?
+        .id;
+    check_ok(
+        client
+            .get(format!(
+                "{base}/institutions/{first}/checklist/{FISCAL_YEAR}"
+            ))
+            .header(
+                reqwest::header::COOKIE,
+                format!("mamori_session={session_cookie}"),
+            ),
+        "the checklist page with the national admin's session",
+    )
+    .await?;
+    check_ok(
+        client
+            .get(format!(
+                "{base}/api/v1/institutions/{first}/assessments/{FISCAL_YEAR}"
+            ))
+            .header(
+                reqwest::header::AUTHORIZATION,
+                format!("Bearer {national_token}"),
+            ),
+        "the assessment API with the national admin's token",
+    )
+    .await?;
     let writers = log_in_writers(&client, &base, &seeded).await?;
     let logged_in = server.memory()?;
     println!(
@@ -482,6 +515,8 @@ struct SeededInstitution {
 
 struct Seeded {
     institutions: Vec<SeededInstitution>,
+    /// The national admin's recovery codes.
+    national_codes: Vec<String>,
     answers: u64,
     seconds: f64,
 }
@@ -548,6 +583,18 @@ async fn seed(
         .create_user(&national, None)
         .await
         .context("cannot create the national admin")?;
+    // National administrators must use a second factor: enrol one, as the account page
+    // would, and log in with its recovery codes (each accepted once).
+    let secret = mamori_web::two_factor::new_secret();
+    let national_codes = mamori_web::two_factor::new_recovery_codes();
+    let hashes: Vec<String> = national_codes
+        .iter()
+        .map(|c| mamori_web::two_factor::hash_recovery_code(c))
+        .collect();
+    store
+        .enable_totp(national_id, &secret, 0, &hashes)
+        .await
+        .context("cannot enrol the national admin in two-factor authentication")?;
 
     // Institutions are seeded by a few workers in parallel (one on SQLite, whose writes are
     // serial anyway); each takes the next number until all are done.
@@ -589,6 +636,7 @@ async fn seed(
     store.close().await;
     Ok(Seeded {
         institutions,
+        national_codes,
         answers,
         seconds: started.elapsed().as_secs_f64(),
     })
@@ -839,10 +887,38 @@ fn mib(kib: u64) -> f64 {
 
 // ----- logging in ---------------------------------------------------------------------------
 
-async fn api_login(client: &reqwest::Client, base: &str, login: &str) -> Result<String> {
+/// Checks that a request is answered 2xx before it is used for load.
+async fn check_ok(request: reqwest::RequestBuilder, what: &str) -> Result<()> {
+    let response = request
+        .send()
+        .await
+        .with_context(|| format!("requesting {what}"))?;
+    let status = response.status();
+    if !status.is_success() {
+        let location = response
+            .headers()
+            .get(reqwest::header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .map(|l| format!(" (to {l})"))
+            .unwrap_or_default();
+        bail!("{what} answered {status}{location}");
+    }
+    Ok(())
+}
+
+async fn api_login(
+    client: &reqwest::Client,
+    base: &str,
+    login: &str,
+    second_factor: Option<&str>,
+) -> Result<String> {
+    let mut body = serde_json::json!({ "login": login, "password": PASSWORD });
+    if let (Some(code), Some(fields)) = (second_factor, body.as_object_mut()) {
+        fields.insert("totp".into(), code.into());
+    }
     let response = client
         .post(format!("{base}/api/v1/login"))
-        .json(&serde_json::json!({ "login": login, "password": PASSWORD }))
+        .json(&body)
         .send()
         .await
         .with_context(|| format!("POST /api/v1/login as {login}"))?;
@@ -893,8 +969,43 @@ fn form_encode(pairs: &[(&str, &str)]) -> String {
         .join("&")
 }
 
-/// Logs in through the login form, as a browser does; returns the session cookie's value.
-async fn page_login(client: &reqwest::Client, base: &str, login: &str) -> Result<String> {
+/// The value of the hidden `csrf` field: the one equal to `expected` if given, else the
+/// first that is not empty.
+fn hidden_csrf(html: &str, expected: Option<&str>) -> Option<String> {
+    let marker = "name=\"csrf\" value=\"";
+    html.match_indices(marker)
+        .filter_map(|(at, _)| html[at + marker.len()..].split_once('"').map(|(v, _)| v))
+        .find(|v| !v.is_empty() && expected.is_none_or(|e| e == *v))
+        .map(str::to_owned)
+}
+
+async fn post_form(
+    client: &reqwest::Client,
+    url: String,
+    cookie: String,
+    fields: &[(&str, &str)],
+) -> Result<reqwest::Response> {
+    client
+        .post(&url)
+        .header(
+            reqwest::header::CONTENT_TYPE,
+            "application/x-www-form-urlencoded",
+        )
+        .header(reqwest::header::COOKIE, cookie)
+        .body(form_encode(fields))
+        .send()
+        .await
+        .with_context(|| format!("POST {url}"))
+}
+
+/// Logs in through the login form, as a browser does, with the second step when the account
+/// has two-factor authentication; returns the session cookie's value.
+async fn page_login(
+    client: &reqwest::Client,
+    base: &str,
+    login: &str,
+    second_factor: Option<&str>,
+) -> Result<String> {
     let page = client
         .get(format!("{base}/login"))
         .send()
@@ -906,41 +1017,52 @@ async fn page_login(client: &reqwest::Client, base: &str, login: &str) -> Result
     let csrf_cookie =
         set_cookie(&page, "mamori_login_csrf").context("GET /login set no mamori_login_csrf")?;
     let html = page.text().await.context("reading the login page")?;
-    let marker = "name=\"csrf\" value=\"";
-    let csrf = html
-        .match_indices(marker)
-        .filter_map(|(at, _)| {
-            let rest = &html[at + marker.len()..];
-            rest.split_once('"').map(|(v, _)| v)
-        })
-        .find(|v| *v == csrf_cookie)
-        .context("the login page has no csrf field matching its cookie")?
-        .to_owned();
-    let response = client
-        .post(format!("{base}/login"))
-        .header(
-            reqwest::header::CONTENT_TYPE,
-            "application/x-www-form-urlencoded",
-        )
-        .header(
-            reqwest::header::COOKIE,
-            format!("mamori_login_csrf={csrf_cookie}"),
-        )
-        .body(form_encode(&[
+    let csrf = hidden_csrf(&html, Some(&csrf_cookie))
+        .context("the login page has no csrf field matching its cookie")?;
+    let response = post_form(
+        client,
+        format!("{base}/login"),
+        format!("mamori_login_csrf={csrf_cookie}"),
+        &[
             ("login", login),
             ("password", PASSWORD),
             ("csrf", &csrf),
             ("next", "/"),
-        ]))
+        ],
+    )
+    .await?;
+    let status = response.status();
+    if let Some(session) = set_cookie(&response, "mamori_session") {
+        return Ok(session);
+    }
+    let pending = set_cookie(&response, "mamori_pending").with_context(|| {
+        format!("POST /login as {login} answered {status} without a session cookie")
+    })?;
+    let code = second_factor
+        .with_context(|| format!("{login} needs a second factor and the bench has none"))?;
+    let cookie = format!("mamori_pending={pending}");
+    let step = client
+        .get(format!("{base}/login/two-factor?next=/"))
+        .header(reqwest::header::COOKIE, cookie.as_str())
         .send()
         .await
-        .context("POST /login")?;
-    let status = response.status();
-    let session = set_cookie(&response, "mamori_session");
-    match session {
-        Some(s) if status.is_redirection() => Ok(s),
-        _ => bail!("POST /login as {login} answered {status} without a session cookie"),
+        .context("GET /login/two-factor")?;
+    if !step.status().is_success() {
+        bail!("GET /login/two-factor answered {}", step.status());
     }
+    let html = step.text().await.context("reading the two-factor page")?;
+    let csrf = hidden_csrf(&html, None).context("the two-factor page has no csrf field")?;
+    let response = post_form(
+        client,
+        format!("{base}/login/two-factor"),
+        cookie,
+        &[("csrf", &csrf), ("code", code), ("next", "/")],
+    )
+    .await?;
+    let status = response.status();
+    set_cookie(&response, "mamori_session").with_context(|| {
+        format!("POST /login/two-factor as {login} answered {status} without a session cookie")
+    })
 }
 
 struct Writer {
@@ -976,7 +1098,7 @@ async fn log_in_writers(
             let client = client.clone();
             let base = base.to_owned();
             let login = inst.admin_login.clone();
-            logins.spawn(async move { (slot, api_login(&client, &base, &login).await) });
+            logins.spawn(async move { (slot, api_login(&client, &base, &login, None).await) });
         }
         let mut tokens: Vec<(usize, Result<String>)> = Vec::with_capacity(pair.len());
         while let Some(joined) = logins.join_next().await {

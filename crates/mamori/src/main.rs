@@ -1,5 +1,6 @@
 //! The `mamori` command: runs the server and the operator's tasks.
 
+mod backup;
 mod bench;
 
 use std::io::Read;
@@ -50,6 +51,8 @@ enum Command {
         /// Marks cookies Secure and sends HSTS: set when served over TLS (by a proxy).
         #[arg(long, env = "MAMORI_SECURE_COOKIES")]
         secure_cookies: bool,
+        #[command(flatten)]
+        backup: backup::ScheduleArgs,
     },
     /// Creates or upgrades the database schema.
     Migrate {
@@ -91,6 +94,10 @@ enum Command {
     },
     /// Measures the server under load against baselines taken in the same run.
     Bench(bench::BenchArgs),
+    /// Writes a consistent backup (one archive) while the server keeps running.
+    Backup(backup::BackupArgs),
+    /// Restores a backup into an empty database and verifies it.
+    Restore(backup::RestoreArgs),
 }
 
 #[derive(Subcommand)]
@@ -147,10 +154,12 @@ fn load_catalog(given: Option<&Path>) -> Result<Catalog> {
         .with_context(|| format!("the catalog in {} is not valid", dir.display()))
 }
 
+use backup::redacted;
+
 async fn open_store(url: &str) -> Result<Store> {
     let store = Store::connect(url)
         .await
-        .with_context(|| format!("cannot open the database {url}"))?;
+        .with_context(|| format!("cannot open the database {}", redacted(url)))?;
     store
         .migrate()
         .await
@@ -192,6 +201,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             listen,
             demo,
             secure_cookies,
+            backup,
         } => {
             let started = std::time::Instant::now();
             let config = WebConfig {
@@ -209,6 +219,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             let listener = tokio::net::TcpListener::bind(&listen)
                 .await
                 .with_context(|| format!("cannot listen on {listen}"))?;
+            backup::spawn_scheduled(&backup, state.store.clone(), store.database_url.clone())?;
             let cleaner = state.store.clone();
             tokio::spawn(async move {
                 let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
@@ -229,16 +240,22 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                     .unwrap_or(listen),
                 started.elapsed().as_millis()
             );
-            axum::serve(listener, app)
-                .with_graceful_shutdown(async {
-                    let _ = tokio::signal::ctrl_c().await;
-                })
-                .await?;
+            axum::serve(
+                listener,
+                app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+            )
+            .with_graceful_shutdown(async {
+                let _ = tokio::signal::ctrl_c().await;
+            })
+            .await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Migrate { store } => {
             open_store(&store.database_url).await?;
-            println!("the database {} is up to date", store.database_url);
+            println!(
+                "the database {} is up to date",
+                redacted(&store.database_url)
+            );
             Ok(ExitCode::SUCCESS)
         }
         Command::Demo { store } => {
@@ -389,7 +406,12 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Audit {
             command: AuditCommand::Verify { store },
         } => {
-            let store = open_store(&store.database_url).await?;
+            // An existing database only: a mistyped path must not pass as an empty, intact log.
+            let store = Store::open_existing(&store.database_url)
+                .await
+                .with_context(|| {
+                    format!("cannot open the database {}", redacted(&store.database_url))
+                })?;
             let v = store.verify_audit_chain().await?;
             match v.problem {
                 None => {
@@ -406,5 +428,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             }
         }
         Command::Bench(args) => bench::run(args).await.map(|()| ExitCode::SUCCESS),
+        Command::Backup(args) => backup::run_backup(args).await,
+        Command::Restore(args) => backup::run_restore(args).await,
     }
 }
