@@ -286,6 +286,18 @@ impl Store {
             .collect())
     }
 
+    /// Ends every session of one user ("sign out everywhere"), by an administrator.
+    pub async fn end_sessions_of(&self, user_id: i64, actor: i64) -> Result<()> {
+        let at = now();
+        on_pool!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
+            append_audit!(tx, at.clone(), actor, "user.sign_out", None::<i64>, format!("user={user_id}"));
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
     /// Ends every session (after a restore).
     pub async fn delete_all_sessions(&self) -> Result<u64> {
         let done = on_pool!(self, pool => sqlx::query("DELETE FROM sessions").execute(pool).await?.rows_affected());

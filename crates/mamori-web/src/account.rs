@@ -532,7 +532,7 @@ async fn apply_user_action(
     target: i64,
     action: &str,
 ) -> Result<(), AppError> {
-    if target == actor.id && action != "enable" {
+    if target == actor.id && matches!(action, "disable" | "delete") {
         return Err(AppError::rejected(
             StatusCode::UNPROCESSABLE_ENTITY,
             "own_account",
@@ -554,6 +554,7 @@ async fn apply_user_action(
                 .await?
         }
         "delete" => state.store.delete_user(target, actor.id).await?,
+        "sign-out" => state.store.end_sessions_of(target, actor.id).await?,
         _ => return Err(AppError::NotFound),
     }
     Ok(())

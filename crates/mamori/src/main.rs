@@ -51,6 +51,9 @@ enum Command {
         /// Marks cookies Secure and sends HSTS: set when served over TLS (by a proxy).
         #[arg(long, env = "MAMORI_SECURE_COOKIES")]
         secure_cookies: bool,
+        /// Accounts not used for this many days are listed as unused (checklist 2(5)).
+        #[arg(long, env = "MAMORI_UNUSED_ACCOUNT_DAYS", default_value_t = 90, value_parser = clap::value_parser!(i64).range(1..=3650))]
+        unused_account_days: i64,
         #[command(flatten)]
         backup: backup::ScheduleArgs,
     },
@@ -201,11 +204,13 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             listen,
             demo,
             secure_cookies,
+            unused_account_days,
             backup,
         } => {
             let started = std::time::Instant::now();
             let config = WebConfig {
                 secure_cookies,
+                unused_account_days,
                 ..WebConfig::default()
             };
             let state = state(&store, config).await?;

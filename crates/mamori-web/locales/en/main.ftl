@@ -170,3 +170,4 @@ unused-accounts = Unused accounts
 unused-none = No such accounts.
 unused-disable-all = Disable them all
 days = days or more unused
+user-sign-out = Sign out everywhere

@@ -170,3 +170,4 @@ unused-accounts = 使われていないアカウント
 unused-none = 該当するアカウントはありません。
 unused-disable-all = まとめて無効にする
 days = 日以上未使用
+user-sign-out = ログアウトさせる
