@@ -829,6 +829,29 @@ impl Store {
         Ok(out)
     }
 
+    /// Both rounds of one item.
+    pub async fn item_answers(
+        &self,
+        institution_id: i64,
+        fiscal_year: FiscalYear,
+        item_key: &str,
+    ) -> Result<ItemAnswers> {
+        let rows: Vec<(i64, String, String, Option<String>)> = on_pool!(self, pool => {
+            sqlx::query_as("SELECT round, answer, checked_on, target_date FROM answers WHERE institution_id = $1 AND fiscal_year = $2 AND item_key = $3")
+                .bind(institution_id).bind(i64::from(fiscal_year.start_year())).bind(item_key.to_owned()).fetch_all(pool).await?
+        });
+        let mut out = ItemAnswers::default();
+        for (round, answer, checked_on, target) in rows {
+            let a = parse_item_answer(&answer, &checked_on, target.as_deref())?;
+            match round {
+                1 => out.first = Some(a),
+                2 => out.second = Some(a),
+                other => return Err(StoreError::Corrupt(format!("round {other}"))),
+            }
+        }
+        Ok(out)
+    }
+
     /// Records one round's answer, with its history and audit entry, in one transaction.
     pub async fn set_answer(
         &self,
@@ -1094,4 +1117,4 @@ impl Store {
 }
 
 mod security;
-pub use security::{AccessEntry, AuditRow, LoginEvent, SessionInfo};
+pub use security::{AccessEntry, AuditRow, LoginEvent, SessionInfo, access_bucket};

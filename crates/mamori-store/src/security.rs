@@ -7,6 +7,14 @@ use crate::{
     AuditEntry, BeginWrite, Pool, Result, Store, StoreError, User, UserRow, now, user_from_row,
 };
 
+/// The ten-minute bucket of an instant in the access log: "2026-11-24T08:2".
+pub fn access_bucket(at: &DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+        .chars()
+        .take(15)
+        .collect()
+}
+
 /// One of a user's live sessions, as shown on their account page.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SessionInfo {

@@ -624,39 +624,37 @@ pub struct AssessmentJson {
     items: Vec<AssessmentItemJson>,
 }
 
-fn assessment_json(a: &service::Assessment<'_>) -> AssessmentJson {
-    let items = a
-        .items
-        .iter()
-        .map(|s| {
-            let (applicable, required, reference, reason) = match s.status {
-                ItemStatus::Required => (true, true, false, None),
-                ItemStatus::Reference { .. } => (true, false, true, None),
-                ItemStatus::NotApplicable(r) => (false, false, false, Some(r)),
-            };
-            AssessmentItemJson {
-                key: s.item.key.clone(),
-                number: s.item.number.clone(),
-                section: s.item.section,
-                scope: s.item.scope.as_str().into(),
-                text_ja: s.item.text_ja.clone(),
-                text_en: s.item.text_en.clone(),
-                required,
-                applicable,
-                reference,
-                not_applicable_reason: reason.map(|r| match r {
-                    NotApplicableReason::NoMedicalInformationSystem => {
-                        "no_medical_information_system".to_owned()
-                    }
-                    NotApplicableReason::NoVendorContract => "no_vendor_contract".to_owned(),
-                }),
-                not_applicable_reason_ja: reason.map(|r| r.message_ja().to_owned()),
-                has_target_date: s.item.has_target_date,
-                first: s.answers.first.as_ref().map(round_json),
-                second: s.answers.second.as_ref().map(round_json),
+fn item_state_json(s: &service::ItemState<'_>) -> AssessmentItemJson {
+    let (applicable, required, reference, reason) = match s.status {
+        ItemStatus::Required => (true, true, false, None),
+        ItemStatus::Reference { .. } => (true, false, true, None),
+        ItemStatus::NotApplicable(r) => (false, false, false, Some(r)),
+    };
+    AssessmentItemJson {
+        key: s.item.key.clone(),
+        number: s.item.number.clone(),
+        section: s.item.section,
+        scope: s.item.scope.as_str().into(),
+        text_ja: s.item.text_ja.clone(),
+        text_en: s.item.text_en.clone(),
+        required,
+        applicable,
+        reference,
+        not_applicable_reason: reason.map(|r| match r {
+            NotApplicableReason::NoMedicalInformationSystem => {
+                "no_medical_information_system".to_owned()
             }
-        })
-        .collect();
+            NotApplicableReason::NoVendorContract => "no_vendor_contract".to_owned(),
+        }),
+        not_applicable_reason_ja: reason.map(|r| r.message_ja().to_owned()),
+        has_target_date: s.item.has_target_date,
+        first: s.answers.first.as_ref().map(round_json),
+        second: s.answers.second.as_ref().map(round_json),
+    }
+}
+
+fn assessment_json(a: &service::Assessment<'_>) -> AssessmentJson {
+    let items = a.items.iter().map(item_state_json).collect();
     let p = a.progress;
     AssessmentJson {
         institution_id: a.institution.id,
@@ -746,8 +744,9 @@ pub async fn put_answer(
             .map(|t| parse_date("target_date", t))
             .transpose()?,
     };
-    service::save_answer(&state, &principal, &institution, fy, &key, input).await?;
-    item_response(&state, institution, fy, &key).await
+    // The item as saved, without reloading the whole assessment.
+    let saved = service::save_answer(&state, &principal, &institution, fy, &key, input).await?;
+    Ok(Json(item_state_json(&saved)))
 }
 
 async fn item_response(

@@ -58,6 +58,10 @@ impl Default for WebConfig {
 #[derive(Clone)]
 pub struct AppState {
     pub store: Store,
+    /// Reads already written to the access log in the current ten-minute bucket, so that a
+    /// page read again does not query the log each time. Per process: the database's
+    /// unique key keeps several servers from writing one read twice.
+    pub access_seen: Arc<std::sync::Mutex<AccessSeen>>,
     /// Loaded and validated once at start and kept for the life of the process.
     pub catalog: &'static Catalog,
     pub config: Arc<WebConfig>,
@@ -69,8 +73,16 @@ impl AppState {
             store,
             catalog: Box::leak(Box::new(catalog)),
             config: Arc::new(config),
+            access_seen: Arc::default(),
         }
     }
+}
+
+/// The access-log entries this process wrote in the current bucket.
+#[derive(Debug, Default)]
+pub struct AccessSeen {
+    pub bucket: String,
+    pub entries: std::collections::HashSet<(i64, i64, String)>,
 }
 
 /// Creates a user after checking the login and the password.
@@ -232,7 +244,7 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn(move |req, next| {
             security_headers(secure, req, next)
         }))
-        .layer(CompressionLayer::new())
+        .layer(CompressionLayer::new().quality(tower_http::compression::CompressionLevel::Fastest))
         .layer(RequestBodyLimitLayer::new(2 * 1024 * 1024))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,

@@ -1561,7 +1561,9 @@ async fn save_item(
     let fiscal_year = service::parse_fiscal_year(&state, &fy).map_err(fail(lang))?;
     let result = match form_input(&form) {
         Ok((_, Some(input))) => {
-            service::save_answer(&state, &principal, &institution, fiscal_year, &key, input).await
+            service::save_answer(&state, &principal, &institution, fiscal_year, &key, input)
+                .await
+                .map(|_| ())
         }
         Ok((round, None)) => {
             service::clear_answer(&state, &principal, &institution, fiscal_year, &key, round).await

@@ -212,7 +212,7 @@ pub async fn save_answer(
     fiscal_year: FiscalYear,
     key: &str,
     input: AnswerInput,
-) -> Result<(), AppError> {
+) -> Result<ItemState<'static>, AppError> {
     if !principal.can_answer(institution.id) {
         return Err(AppError::Forbidden);
     }
@@ -221,12 +221,10 @@ pub async fn save_answer(
         .item(key)
         .ok_or_else(|| unknown_item(version, key))?;
     let status = version.status_of(item, fiscal_year, &institution.profile());
-    let existing = state
+    let mut existing = state
         .store
-        .answers(institution.id, fiscal_year)
-        .await?
-        .remove(key)
-        .unwrap_or_default();
+        .item_answers(institution.id, fiscal_year, key)
+        .await?;
     validate_answer(item, status, &input, &existing, today_in_japan())?;
     let answer = ItemAnswer {
         answer: input.answer,
@@ -244,7 +242,15 @@ pub async fn save_answer(
             principal.user_id,
         )
         .await?;
-    Ok(())
+    match input.round {
+        Round::First => existing.first = Some(answer),
+        Round::Second => existing.second = Some(answer),
+    }
+    Ok(ItemState {
+        item,
+        status,
+        answers: existing,
+    })
 }
 
 /// Removes one round's answer (the history keeps it).
@@ -265,10 +271,8 @@ pub async fn clear_answer(
         .ok_or_else(|| unknown_item(version, key))?;
     let existing = state
         .store
-        .answers(institution.id, fiscal_year)
-        .await?
-        .remove(key)
-        .unwrap_or_default();
+        .item_answers(institution.id, fiscal_year, key)
+        .await?;
     validate_removal(round, &existing)?;
     state
         .store
