@@ -1,6 +1,7 @@
 //! The language of a request (Japanese by default, English as a full second language) and
 //! the page strings, from the Fluent files in `locales/`.
 
+use std::collections::HashMap;
 use std::sync::LazyLock;
 
 use axum::http::HeaderMap;
@@ -16,6 +17,29 @@ fluent_templates::static_loader! {
 
 static JA: LazyLock<LanguageIdentifier> = LazyLock::new(|| fluent_templates::langid!("ja"));
 static EN: LazyLock<LanguageIdentifier> = LazyLock::new(|| fluent_templates::langid!("en"));
+
+/// The keys of the page strings (they take no arguments), from the Japanese file.
+fn keys() -> impl Iterator<Item = &'static str> {
+    include_str!("../locales/ja/main.ftl")
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.starts_with(' ') && l.contains(" ="))
+        .filter_map(|l| l.split_once(" =").map(|(k, _)| k.trim()))
+}
+
+/// Every page string resolved once at start: a page asks for hundreds of them, and a Fluent
+/// lookup formats and allocates each time.
+fn resolved(lang: &'static LanguageIdentifier) -> HashMap<&'static str, &'static str> {
+    keys()
+        .filter_map(|key| {
+            LOCALES
+                .try_lookup(lang, key)
+                .map(|text| (key, &*Box::leak(text.into_boxed_str())))
+        })
+        .collect()
+}
+
+static JA_STRINGS: LazyLock<HashMap<&'static str, &'static str>> = LazyLock::new(|| resolved(&JA));
+static EN_STRINGS: LazyLock<HashMap<&'static str, &'static str>> = LazyLock::new(|| resolved(&EN));
 
 pub const LANG_COOKIE: &str = "mamori_lang";
 
@@ -71,18 +95,15 @@ impl Lang {
         }
     }
 
-    fn id(self) -> &'static LanguageIdentifier {
-        match self {
-            Self::Ja => &JA,
-            Self::En => &EN,
-        }
-    }
-
     /// The page string `key`; the key itself if it is missing (a test keeps both files complete).
     pub fn t(self, key: &str) -> String {
-        LOCALES
-            .try_lookup(self.id(), key)
-            .unwrap_or_else(|| key.to_owned())
+        let strings = match self {
+            Self::Ja => &*JA_STRINGS,
+            Self::En => &*EN_STRINGS,
+        };
+        strings
+            .get(key)
+            .map_or_else(|| key.to_owned(), |text| (*text).to_owned())
     }
 }
 
