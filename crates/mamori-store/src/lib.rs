@@ -829,6 +829,83 @@ impl Store {
         Ok(out)
     }
 
+    /// One institution's file for a fiscal year in one query: the institution, its answers
+    /// and what was seen on site. `None` if there is no such institution.
+    pub async fn institution_file(
+        &self,
+        institution_id: i64,
+        fiscal_year: FiscalYear,
+    ) -> Result<
+        Option<(
+            Institution,
+            HashMap<String, ItemAnswers>,
+            Option<Observation>,
+        )>,
+    > {
+        type Row = (
+            InstitutionRow,
+            Option<String>,
+            Option<i64>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<bool>,
+            Option<String>,
+            Option<String>,
+        );
+        let fy = i64::from(fiscal_year.start_year());
+        let rows: Vec<Row> = on_pool!(self, pool => {
+            use sqlx::Row as _;
+            let raw = sqlx::query(
+                "SELECT i.id, i.name, i.kind, i.prefecture, i.beds, i.has_medical_information_system, i.has_vendor_contracts, i.medical_institution_code, i.created_at, i.updated_at, \
+                 a.item_key, a.round, a.answer, a.checked_on, a.target_date, o.contact_chart_seen, u.login, o.recorded_at \
+                 FROM institutions i \
+                 LEFT JOIN answers a ON a.institution_id = i.id AND a.fiscal_year = $2 \
+                 LEFT JOIN inspection_observations o ON o.institution_id = i.id AND o.fiscal_year = $2 \
+                 LEFT JOIN users u ON u.id = o.recorded_by \
+                 WHERE i.id = $1",
+            )
+            .bind(institution_id).bind(fy).fetch_all(pool).await?;
+            raw.iter()
+                .map(|r| -> std::result::Result<Row, sqlx::Error> {
+                    Ok((
+                        (r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?, r.try_get(4)?, r.try_get(5)?, r.try_get(6)?, r.try_get(7)?, r.try_get(8)?, r.try_get(9)?),
+                        r.try_get(10)?, r.try_get(11)?, r.try_get(12)?, r.try_get(13)?, r.try_get(14)?, r.try_get(15)?, r.try_get(16)?, r.try_get(17)?,
+                    ))
+                })
+                .collect::<std::result::Result<Vec<Row>, sqlx::Error>>()?
+        });
+        let mut rows = rows.into_iter();
+        let Some(first) = rows.next() else {
+            return Ok(None);
+        };
+        let observation = match (first.6, &first.8) {
+            (Some(seen), Some(at)) => Some(Observation {
+                contact_chart_seen: seen,
+                recorded_by: first.7.clone().unwrap_or_default(),
+                recorded_at: at.clone(),
+            }),
+            _ => None,
+        };
+        let institution = institution_from_row(first.0.clone())?;
+        let mut answers: HashMap<String, ItemAnswers> = HashMap::new();
+        for row in std::iter::once(first).chain(rows) {
+            let (Some(key), Some(round), Some(answer), Some(checked_on)) =
+                (row.1, row.2, row.3, row.4)
+            else {
+                continue;
+            };
+            let a = parse_item_answer(&answer, &checked_on, row.5.as_deref())?;
+            let entry = answers.entry(key).or_default();
+            match round {
+                1 => entry.first = Some(a),
+                2 => entry.second = Some(a),
+                other => return Err(StoreError::Corrupt(format!("round {other}"))),
+            }
+        }
+        Ok(Some((institution, answers, observation)))
+    }
+
     /// Both rounds of one item.
     pub async fn item_answers(
         &self,

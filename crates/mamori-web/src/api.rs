@@ -689,18 +689,10 @@ pub async fn get_assessment(
     caller: ApiUser,
     Path((id, fiscal_year)): Path<(String, String)>,
 ) -> ApiResult<Json<AssessmentJson>> {
-    let institution =
-        service::visible_institution(&state, &caller.user.principal(), service::parse_id(&id)?)
-            .await?;
+    let id = service::parse_id(&id)?;
     let fy = service::parse_fiscal_year(&state, &fiscal_year)?;
-    service::record_read(
-        &state,
-        &caller.user.principal(),
-        institution.id,
-        &format!("checklist:{fy}"),
-    )
-    .await?;
-    let a = service::assessment(&state, institution, fy).await?;
+    let a =
+        service::visible_assessment(&state, &caller.user.principal(), id, fy, "checklist").await?;
     Ok(Json(assessment_json(&a)))
 }
 
@@ -875,18 +867,10 @@ pub async fn get_inspection(
     caller: ApiUser,
     Path((id, fiscal_year)): Path<(String, String)>,
 ) -> ApiResult<Json<InspectionJson>> {
-    let institution =
-        service::visible_institution(&state, &caller.user.principal(), service::parse_id(&id)?)
-            .await?;
+    let id = service::parse_id(&id)?;
     let fy = service::parse_fiscal_year(&state, &fiscal_year)?;
-    service::record_read(
-        &state,
-        &caller.user.principal(),
-        institution.id,
-        &format!("inspection:{fy}"),
-    )
-    .await?;
-    let a = service::assessment(&state, institution, fy).await?;
+    let a =
+        service::visible_assessment(&state, &caller.user.principal(), id, fy, "inspection").await?;
     Ok(Json(inspection_json(&a)))
 }
 

@@ -1380,23 +1380,9 @@ async fn load(
 ) -> Result<Assessment<'static>, PageError> {
     let lang = ctx.lang;
     let principal = user.user().principal();
-    let institution = service::visible_institution(
-        state,
-        &principal,
-        service::parse_id(id).map_err(fail(lang))?,
-    )
-    .await
-    .map_err(fail(lang))?;
+    let id = service::parse_id(id).map_err(fail(lang))?;
     let fy = service::parse_fiscal_year(state, fy).map_err(fail(lang))?;
-    service::record_read(
-        state,
-        &principal,
-        institution.id,
-        &format!("{resource}:{fy}"),
-    )
-    .await
-    .map_err(fail(lang))?;
-    service::assessment(state, institution, fy)
+    service::visible_assessment(state, &principal, id, fy, resource)
         .await
         .map_err(fail(lang))
 }

@@ -127,6 +127,41 @@ pub fn version_and_rules(
     Ok((version, rules))
 }
 
+/// The assessment of an institution the caller may see, loaded in one query; "not found"
+/// for anything outside the caller's scope, as [`visible_institution`].
+pub async fn visible_assessment(
+    state: &AppState,
+    principal: &Principal,
+    institution_id: i64,
+    fiscal_year: FiscalYear,
+    resource: &str,
+) -> Result<Assessment<'static>, AppError> {
+    let (institution, answers, observation) = state
+        .store
+        .institution_file(institution_id, fiscal_year)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if !principal.can_view(institution.id, institution.prefecture) {
+        return Err(AppError::NotFound);
+    }
+    let (version, rules) = version_and_rules(state, &institution, fiscal_year)?;
+    record_read(
+        state,
+        principal,
+        institution.id,
+        &format!("{resource}:{fiscal_year}"),
+    )
+    .await?;
+    Ok(build_assessment(
+        institution,
+        fiscal_year,
+        version,
+        rules,
+        answers,
+        observation,
+    ))
+}
+
 pub async fn assessment(
     state: &AppState,
     institution: Institution,
