@@ -170,6 +170,7 @@ impl Store {
                     .await?;
                 Ok(Self {
                     pool: Pool::Sqlite(pool),
+                    writer: Default::default(),
                 })
             }
             Engine::Postgres => {
@@ -180,6 +181,7 @@ impl Store {
                     .await?;
                 Ok(Self {
                     pool: Pool::Postgres(pool),
+                    writer: Default::default(),
                 })
             }
         }
@@ -200,6 +202,7 @@ impl Store {
             .await?;
         Ok(Self {
             pool: Pool::Sqlite(pool),
+            writer: Default::default(),
         })
     }
 

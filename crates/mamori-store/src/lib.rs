@@ -7,6 +7,7 @@
 
 use std::collections::HashMap;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -164,6 +165,9 @@ pub struct AuditVerification {
 #[derive(Clone, Debug)]
 pub struct Store {
     pool: Pool,
+    /// SQLite lets one connection write at a time: writers of this process queue here and
+    /// are woken when the previous one commits, instead of sleeping in SQLite's busy handler.
+    writer: Arc<tokio::sync::Mutex<()>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -417,6 +421,14 @@ fn is_unique_violation(e: &sqlx::Error) -> bool {
 }
 
 impl Store {
+    /// Waits for this process's turn to write (SQLite); PostgreSQL needs no turn.
+    async fn write_turn(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
+        match self.pool {
+            Pool::Sqlite(_) => Some(self.writer.lock().await),
+            Pool::Postgres(_) => None,
+        }
+    }
+
     /// Connects to `sqlite:PATH` (created if missing) or `postgres://…`.
     pub async fn connect(url: &str) -> Result<Self> {
         if url.starts_with("sqlite:") {
@@ -432,6 +444,7 @@ impl Store {
                 .await?;
             Ok(Self {
                 pool: Pool::Sqlite(pool),
+                writer: Default::default(),
             })
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let options = PgConnectOptions::from_str(url)?;
@@ -441,6 +454,7 @@ impl Store {
                 .await?;
             Ok(Self {
                 pool: Pool::Postgres(pool),
+                writer: Default::default(),
             })
         } else {
             Err(StoreError::UnsupportedUrl(url.to_owned()))
@@ -486,6 +500,7 @@ impl Store {
             new.prefecture.code()
         );
         let id = on_pool!(self, pool => {
+            let _turn = self.write_turn().await;
             let mut tx = pool.begin_write().await?;
             let (id,): (i64,) = sqlx::query_as(
                 "INSERT INTO institutions (name, kind, prefecture, beds, has_medical_information_system, has_vendor_contracts, medical_institution_code, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id",
@@ -526,6 +541,7 @@ impl Store {
             new.medical_institution_code.as_deref().unwrap_or("-")
         );
         on_pool!(self, pool => {
+            let _turn = self.write_turn().await;
             let mut tx = pool.begin_write().await?;
             let done = sqlx::query(
                 "UPDATE institutions SET name = $1, kind = $2, prefecture = $3, beds = $4, has_medical_information_system = $5, has_vendor_contracts = $6, medical_institution_code = $7, updated_at = $8 WHERE id = $9",
@@ -635,7 +651,8 @@ impl Store {
         let detail = format!("login={} role={}", new.login, new.role.as_str());
         let result: std::result::Result<i64, sqlx::Error> = on_pool!(self, pool => {
             async {
-                let mut tx = pool.begin_write().await?;
+                let _turn = self.write_turn().await;
+            let mut tx = pool.begin_write().await?;
                 let (id,): (i64,) = sqlx::query_as(
                     "INSERT INTO users (login, password_hash, role, institution_id, prefecture, is_demo, disabled, created_at) VALUES ($1, $2, $3, $4, $5, $6, FALSE, $7) RETURNING id",
                 )
@@ -690,6 +707,7 @@ impl Store {
     pub async fn record_login(&self, user_id: i64, login: &str) -> Result<()> {
         let at = now();
         on_pool!(self, pool => {
+            let _turn = self.write_turn().await;
             let mut tx = pool.begin_write().await?;
             sqlx::query("UPDATE users SET last_login_at = $1 WHERE id = $2").bind(at.clone()).bind(user_id).execute(&mut *tx).await?;
             sqlx::query("DELETE FROM login_failures WHERE login = $1").bind(login.to_owned()).execute(&mut *tx).await?;
@@ -703,6 +721,7 @@ impl Store {
     pub async fn record_login_failure(&self, login: &str) -> Result<i64> {
         let at = now();
         let (n,): (i64,) = on_pool!(self, pool => {
+            let _turn = self.write_turn().await;
             let mut tx = pool.begin_write().await?;
             let n = sqlx::query_as(
                 "INSERT INTO login_failures (login, failures, last_failure_at) VALUES ($1, 1, $2) ON CONFLICT (login) DO UPDATE SET failures = login_failures.failures + 1, last_failure_at = excluded.last_failure_at RETURNING failures",
@@ -950,6 +969,7 @@ impl Store {
             target.as_deref().unwrap_or("-")
         );
         on_pool!(self, pool => {
+            let _turn = self.write_turn().await;
             let mut tx = pool.begin_write().await?;
             let previous: Option<(String, String, Option<String>)> = sqlx::query_as(
                 "SELECT answer, checked_on, target_date FROM answers WHERE institution_id = $1 AND fiscal_year = $2 AND item_key = $3 AND round = $4",
@@ -991,6 +1011,7 @@ impl Store {
         let at = now();
         let fy = i64::from(fiscal_year.start_year());
         let removed = on_pool!(self, pool => {
+            let _turn = self.write_turn().await;
             let mut tx = pool.begin_write().await?;
             let previous: Option<(String, String, Option<String>)> = sqlx::query_as(
                 "DELETE FROM answers WHERE institution_id = $1 AND fiscal_year = $2 AND item_key = $3 AND round = $4 RETURNING answer, checked_on, target_date",
@@ -1089,6 +1110,7 @@ impl Store {
         let at = now();
         let fy = i64::from(fiscal_year.start_year());
         on_pool!(self, pool => {
+            let _turn = self.write_turn().await;
             let mut tx = pool.begin_write().await?;
             sqlx::query(
                 "INSERT INTO inspection_observations (institution_id, fiscal_year, contact_chart_seen, recorded_by, recorded_at) VALUES ($1, $2, $3, $4, $5) \

@@ -108,6 +108,7 @@ impl Store {
     ) -> Result<()> {
         let at = now();
         on_pool!(self, pool => {
+            let _turn = self.write_turn().await;
             let mut tx = pool.begin_write().await?;
             sqlx::query("UPDATE users SET password_hash = $1, password_changed_at = $2 WHERE id = $3")
                 .bind(hash.to_owned()).bind(at.clone()).bind(user_id).execute(&mut *tx).await?;
@@ -123,6 +124,7 @@ impl Store {
     pub async fn set_user_disabled(&self, user_id: i64, disabled: bool, actor: i64) -> Result<()> {
         let at = now();
         on_pool!(self, pool => {
+            let _turn = self.write_turn().await;
             let mut tx = pool.begin_write().await?;
             let done = sqlx::query("UPDATE users SET disabled = $1 WHERE id = $2 AND deleted_at IS NULL")
                 .bind(disabled).bind(user_id).execute(&mut *tx).await?;
@@ -144,6 +146,7 @@ impl Store {
     pub async fn delete_user(&self, user_id: i64, actor: i64) -> Result<()> {
         let at = now();
         on_pool!(self, pool => {
+            let _turn = self.write_turn().await;
             let mut tx = pool.begin_write().await?;
             let done = sqlx::query("UPDATE users SET deleted_at = $1, disabled = TRUE, totp_secret = NULL, password_hash = '!' WHERE id = $2 AND deleted_at IS NULL")
                 .bind(at.clone()).bind(user_id).execute(&mut *tx).await?;
@@ -200,6 +203,7 @@ impl Store {
     ) -> Result<()> {
         let at = now();
         on_pool!(self, pool => {
+            let _turn = self.write_turn().await;
             let mut tx = pool.begin_write().await?;
             sqlx::query("UPDATE users SET totp_secret = $1, totp_pending_secret = NULL, totp_last_step = $2 WHERE id = $3")
                 .bind(secret.to_owned()).bind(step).bind(user_id).execute(&mut *tx).await?;
@@ -216,6 +220,7 @@ impl Store {
     pub async fn disable_totp(&self, user_id: i64, actor: i64) -> Result<()> {
         let at = now();
         on_pool!(self, pool => {
+            let _turn = self.write_turn().await;
             let mut tx = pool.begin_write().await?;
             sqlx::query("UPDATE users SET totp_secret = NULL, totp_pending_secret = NULL WHERE id = $1").bind(user_id).execute(&mut *tx).await?;
             sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
@@ -229,6 +234,7 @@ impl Store {
     pub async fn use_recovery_code(&self, user_id: i64, code_hash: &str) -> Result<bool> {
         let at = now();
         let used = on_pool!(self, pool => {
+            let _turn = self.write_turn().await;
             let mut tx = pool.begin_write().await?;
             let done = sqlx::query("UPDATE recovery_codes SET used_at = $1 WHERE user_id = $2 AND code_hash = $3 AND used_at IS NULL")
                 .bind(at.clone()).bind(user_id).bind(code_hash.to_owned()).execute(&mut *tx).await?.rows_affected();
@@ -256,6 +262,7 @@ impl Store {
     ) -> Result<()> {
         let at = now();
         on_pool!(self, pool => {
+            let _turn = self.write_turn().await;
             let mut tx = pool.begin_write().await?;
             sqlx::query("UPDATE institutions SET require_two_factor = $1 WHERE id = $2").bind(required).bind(institution_id).execute(&mut *tx).await?;
             append_audit!(tx, at.clone(), actor, "institution.require_two_factor", institution_id, format!("required={required}"));
@@ -298,6 +305,7 @@ impl Store {
     pub async fn end_sessions_of(&self, user_id: i64, actor: i64) -> Result<()> {
         let at = now();
         on_pool!(self, pool => {
+            let _turn = self.write_turn().await;
             let mut tx = pool.begin_write().await?;
             sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
             append_audit!(tx, at.clone(), actor, "user.sign_out", None::<i64>, format!("user={user_id}"));
