@@ -570,16 +570,9 @@ async fn institution_user_action(
     let lang = ctx.lang;
     user.check_csrf(&form.csrf).map_err(fail(lang))?;
     let principal = user.user().principal();
-    let institution = service::visible_institution(
-        &state,
-        &principal,
-        service::parse_id(&id).map_err(fail(lang))?,
-    )
-    .await
-    .map_err(fail(lang))?;
-    if !principal.can_administer(institution.id) {
-        return Err(fail(lang)(AppError::Forbidden));
-    }
+    let institution = service::administered_institution(&state, &principal, &id)
+        .await
+        .map_err(fail(lang))?;
     let target_id = service::parse_id(&user_id).map_err(fail(lang))?;
     let target = state
         .store
@@ -605,16 +598,9 @@ async fn institution_disable_unused(
     let lang = ctx.lang;
     user.check_csrf(&form.csrf).map_err(fail(lang))?;
     let principal = user.user().principal();
-    let institution = service::visible_institution(
-        &state,
-        &principal,
-        service::parse_id(&id).map_err(fail(lang))?,
-    )
-    .await
-    .map_err(fail(lang))?;
-    if !principal.can_administer(institution.id) {
-        return Err(fail(lang)(AppError::Forbidden));
-    }
+    let institution = service::administered_institution(&state, &principal, &id)
+        .await
+        .map_err(fail(lang))?;
     let unused = state
         .store
         .unused_users(Some(institution.id), unused_cutoff(&state))
@@ -640,16 +626,9 @@ async fn institution_require_two_factor(
     let lang = ctx.lang;
     user.check_csrf(&form.csrf).map_err(fail(lang))?;
     let principal = user.user().principal();
-    let institution = service::visible_institution(
-        &state,
-        &principal,
-        service::parse_id(&id).map_err(fail(lang))?,
-    )
-    .await
-    .map_err(fail(lang))?;
-    if !principal.can_administer(institution.id) {
-        return Err(fail(lang)(AppError::Forbidden));
-    }
+    let institution = service::administered_institution(&state, &principal, &id)
+        .await
+        .map_err(fail(lang))?;
     let required = form.required.as_deref() == Some("on");
     state
         .store
@@ -683,16 +662,9 @@ async fn access_log_page(
 ) -> PageResult {
     let lang = ctx.lang;
     let principal = user.user().principal();
-    let institution = service::visible_institution(
-        &state,
-        &principal,
-        service::parse_id(&id).map_err(fail(lang))?,
-    )
-    .await
-    .map_err(fail(lang))?;
-    if !principal.can_administer(institution.id) {
-        return Err(fail(lang)(AppError::Forbidden));
-    }
+    let institution = service::administered_institution(&state, &principal, &id)
+        .await
+        .map_err(fail(lang))?;
     let rows = state
         .store
         .access_log(institution.id, 500)
@@ -855,16 +827,9 @@ async fn institution_audit(
 ) -> PageResult {
     let lang = ctx.lang;
     let principal = user.user().principal();
-    let institution = service::visible_institution(
-        &state,
-        &principal,
-        service::parse_id(&id).map_err(fail(lang))?,
-    )
-    .await
-    .map_err(fail(lang))?;
-    if !principal.can_administer(institution.id) {
-        return Err(fail(lang)(AppError::Forbidden));
-    }
+    let institution = service::administered_institution(&state, &principal, &id)
+        .await
+        .map_err(fail(lang))?;
     audit_response(
         &state,
         &ctx,

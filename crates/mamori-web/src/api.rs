@@ -430,11 +430,7 @@ pub async fn patch_institution(
     ApiJson(body): ApiJson<Map<String, Value>>,
 ) -> ApiResult<Json<InstitutionJson>> {
     let principal = caller.user.principal();
-    let institution =
-        service::visible_institution(&state, &principal, service::parse_id(&id)?).await?;
-    if !principal.can_administer(institution.id) {
-        return Err(AppError::Forbidden.into());
-    }
+    let institution = service::administered_institution(&state, &principal, &id).await?;
     let mut new = NewInstitution {
         name: institution.name.clone(),
         kind: institution.kind,
@@ -528,11 +524,7 @@ pub async fn create_user(
     ApiJson(body): ApiJson<CreateUser>,
 ) -> ApiResult<(StatusCode, Json<Created>)> {
     let principal = caller.user.principal();
-    let institution =
-        service::visible_institution(&state, &principal, service::parse_id(&id)?).await?;
-    if !principal.can_administer(institution.id) {
-        return Err(AppError::Forbidden.into());
-    }
+    let institution = service::administered_institution(&state, &principal, &id).await?;
     let role = match Role::parse(&body.role)? {
         r @ (Role::InstitutionAdmin | Role::InstitutionStaff) => r,
         _ => {

@@ -990,16 +990,9 @@ async fn edit_institution(
 ) -> PageResult {
     let lang = ctx.lang;
     let principal = user.user().principal();
-    let institution = service::visible_institution(
-        &state,
-        &principal,
-        service::parse_id(&id).map_err(fail(lang))?,
-    )
-    .await
-    .map_err(fail(lang))?;
-    if !principal.can_administer(institution.id) {
-        return Err(fail(lang)(AppError::Forbidden));
-    }
+    let institution = service::administered_institution(&state, &principal, &id)
+        .await
+        .map_err(fail(lang))?;
     let values = InstitutionValues::from_institution(&institution);
     Ok(institution_form(
         &ctx,
@@ -1023,16 +1016,9 @@ async fn update_institution(
     let lang = ctx.lang;
     user.check_csrf(&values.csrf).map_err(fail(lang))?;
     let principal = user.user().principal();
-    let institution = service::visible_institution(
-        &state,
-        &principal,
-        service::parse_id(&id).map_err(fail(lang))?,
-    )
-    .await
-    .map_err(fail(lang))?;
-    if !principal.can_administer(institution.id) {
-        return Err(fail(lang)(AppError::Forbidden));
-    }
+    let institution = service::administered_institution(&state, &principal, &id)
+        .await
+        .map_err(fail(lang))?;
     let can_move = principal.role == Role::NationalAdmin;
     if !can_move {
         values.prefecture = institution.prefecture.code();
@@ -1086,16 +1072,9 @@ async fn add_institution_user(
     let lang = ctx.lang;
     user.check_csrf(&form.csrf).map_err(fail(lang))?;
     let principal = user.user().principal();
-    let institution = service::visible_institution(
-        &state,
-        &principal,
-        service::parse_id(&id).map_err(fail(lang))?,
-    )
-    .await
-    .map_err(fail(lang))?;
-    if !principal.can_administer(institution.id) {
-        return Err(fail(lang)(AppError::Forbidden));
-    }
+    let institution = service::administered_institution(&state, &principal, &id)
+        .await
+        .map_err(fail(lang))?;
     let role = if form.role == "admin" {
         Role::InstitutionAdmin
     } else {

@@ -54,6 +54,21 @@ pub async fn record_read(
     Ok(())
 }
 
+/// The institution, if the caller may administer it (its admin, the national office):
+/// "not found" outside the caller's scope, "forbidden" inside it without the right.
+pub async fn administered_institution(
+    state: &AppState,
+    principal: &Principal,
+    id: &str,
+) -> Result<Institution, AppError> {
+    let institution = visible_institution(state, principal, parse_id(id)?).await?;
+    if principal.can_administer(institution.id) {
+        Ok(institution)
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
 pub fn parse_id(text: &str) -> Result<i64, AppError> {
     text.parse::<i64>()
         .ok()
