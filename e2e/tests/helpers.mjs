@@ -1,5 +1,6 @@
 // Starts mamori on a fresh SQLite database with the demo data, and Debian's Chromium.
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
+import { createHmac } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -28,6 +29,7 @@ export async function startMamori() {
     stdio: ["ignore", "inherit", "inherit"],
   });
   const base = `http://127.0.0.1:${port}`;
+  const databaseUrl = `sqlite:${join(dir, "e2e.db")}`;
   const deadline = Date.now() + 60_000;
   for (;;) {
     try {
@@ -41,6 +43,13 @@ export async function startMamori() {
   }
   return {
     base,
+    /** Adds a user with the CLI, as an operator would. */
+    addUser(args, password) {
+      execFileSync(binary, ["user", "add", ...args, "--database-url", databaseUrl], {
+        cwd: root,
+        env: { ...process.env, MAMORI_PASSWORD: password, MAMORI_LOG: "warn" },
+      });
+    },
     async stop() {
       child.kill("SIGTERM");
       await new Promise((r) => child.once("exit", r));
@@ -69,3 +78,19 @@ export function todayInJapan() {
 }
 
 export const docs = join(root, "docs");
+
+/** The current TOTP code (RFC 6238: SHA-1, 6 digits, 30 s) for a base32 secret. */
+export function totp(secretBase32, now = Date.now()) {
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+  let bits = "";
+  for (const c of secretBase32.replace(/=+$/, "").toUpperCase()) {
+    bits += alphabet.indexOf(c).toString(2).padStart(5, "0");
+  }
+  const key = Buffer.from(bits.match(/.{8}/g).map((b) => parseInt(b, 2)));
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(now / 1000 / 30)));
+  const mac = createHmac("sha1", key).update(counter).digest();
+  const offset = mac[mac.length - 1] & 0xf;
+  const code = (mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000;
+  return String(code).padStart(6, "0");
+}
