@@ -359,7 +359,21 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             fiscal_year,
             json,
         } => {
-            let state = state(&store, WebConfig::default()).await?;
+            // An existing database only: a mistyped path must not pass as an empty one.
+            let existing = Store::open_existing(&store.database_url)
+                .await
+                .with_context(|| {
+                    format!("cannot open the database {}", redacted(&store.database_url))
+                })?;
+            existing
+                .migrate()
+                .await
+                .context("cannot migrate the database")?;
+            let state = AppState::new(
+                existing,
+                load_catalog(store.catalog.as_deref())?,
+                WebConfig::default(),
+            );
             let inst = state
                 .store
                 .institution(institution)
