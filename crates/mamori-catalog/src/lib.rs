@@ -96,6 +96,8 @@ struct RawRules {
 pub struct Catalog {
     pub checklists: Vec<ChecklistVersion>,
     pub inspection: BTreeMap<String, InspectionRules>,
+    /// Every fiscal year some version is in force, newest first; derived once at load.
+    fiscal_years: Vec<FiscalYear>,
 }
 
 impl Catalog {
@@ -130,9 +132,17 @@ impl Catalog {
         }
         checklists
             .sort_by(|a, b| (a.fiscal_years.first(), &a.id).cmp(&(b.fiscal_years.first(), &b.id)));
+        let mut fiscal_years: Vec<FiscalYear> = checklists
+            .iter()
+            .flat_map(|v| v.fiscal_years.iter().copied())
+            .collect();
+        fiscal_years.sort();
+        fiscal_years.dedup();
+        fiscal_years.reverse();
         let catalog = Catalog {
             checklists,
             inspection,
+            fiscal_years,
         };
         catalog.cross_check(dir, &mut errors);
         if errors.is_empty() {
@@ -199,16 +209,8 @@ impl Catalog {
     }
 
     /// Every fiscal year some version is in force, newest first.
-    pub fn fiscal_years(&self) -> Vec<FiscalYear> {
-        let mut years: Vec<FiscalYear> = self
-            .checklists
-            .iter()
-            .flat_map(|v| v.fiscal_years.iter().copied())
-            .collect();
-        years.sort();
-        years.dedup();
-        years.reverse();
-        years
+    pub fn fiscal_years(&self) -> &[FiscalYear] {
+        &self.fiscal_years
     }
 }
 

@@ -1,6 +1,6 @@
 //! mamori's store: one API over embedded SQLite (the default) and PostgreSQL (scale-out).
 //!
-//! Both engines run the same SQL text: `$1` placeholders, `RETURNING`, `ON CONFLICT`, dates as
+//! Both engines run the same SQL text: `$1` bind parameters, `RETURNING`, `ON CONFLICT`, dates as
 //! `TEXT`, instants as RFC 3339 `TEXT`. Each engine has its own migrations folder. Every method
 //! that reads or writes an institution's data takes that institution's id, and every change is
 //! written together with its history and its audit entry in one transaction.

@@ -526,6 +526,23 @@ fn unused_cutoff(state: &AppState) -> chrono::DateTime<Utc> {
     Utc::now() - chrono::Duration::days(state.config.unused_account_days)
 }
 
+/// Disables, in one step, the accounts unused for the configured time (of one institution,
+/// or everywhere with `None`), except the administrator's own.
+async fn disable_unused(
+    state: &AppState,
+    institution_id: Option<i64>,
+    actor: i64,
+) -> Result<(), mamori_store::StoreError> {
+    let unused = state
+        .store
+        .unused_users(institution_id, unused_cutoff(state))
+        .await?;
+    for u in unused.iter().filter(|u| u.id != actor) {
+        state.store.set_user_disabled(u.id, true, actor).await?;
+    }
+    Ok(())
+}
+
 async fn apply_user_action(
     state: &AppState,
     actor: &User,
@@ -601,18 +618,9 @@ async fn institution_disable_unused(
     let institution = service::administered_institution(&state, &principal, &id)
         .await
         .map_err(fail(lang))?;
-    let unused = state
-        .store
-        .unused_users(Some(institution.id), unused_cutoff(&state))
+    disable_unused(&state, Some(institution.id), user.user().id)
         .await
         .map_err(|e| fail(lang)(e.into()))?;
-    for u in unused.iter().filter(|u| u.id != user.user().id) {
-        state
-            .store
-            .set_user_disabled(u.id, true, user.user().id)
-            .await
-            .map_err(|e| fail(lang)(e.into()))?;
-    }
     Ok(redirect(&format!("/institutions/{}#users", institution.id)))
 }
 
@@ -957,17 +965,8 @@ async fn admin_disable_unused(
     if user.user().role != Role::NationalAdmin {
         return Err(fail(lang)(AppError::NotFound));
     }
-    let unused = state
-        .store
-        .unused_users(None, unused_cutoff(&state))
+    disable_unused(&state, None, user.user().id)
         .await
         .map_err(|e| fail(lang)(e.into()))?;
-    for u in unused.iter().filter(|u| u.id != user.user().id) {
-        state
-            .store
-            .set_user_disabled(u.id, true, user.user().id)
-            .await
-            .map_err(|e| fail(lang)(e.into()))?;
-    }
     Ok(redirect("/admin/users"))
 }

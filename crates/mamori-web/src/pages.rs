@@ -707,7 +707,7 @@ async fn institution_view(
         .await
         .map_err(fail(lang))?;
     let mut years = Vec::new();
-    for fy in state.catalog.fiscal_years() {
+    for &fy in state.catalog.fiscal_years() {
         let a = service::assessment(state, institution.clone(), fy)
             .await
             .map_err(fail(lang))?;
@@ -1402,8 +1402,8 @@ fn checklist_page(
         years: state
             .catalog
             .fiscal_years()
-            .into_iter()
-            .map(|fy| YearLink {
+            .iter()
+            .map(|&fy| YearLink {
                 fiscal_year: fy.start_year(),
                 label: fy_label(lang, fy),
                 current: fy == a.fiscal_year,
@@ -1782,8 +1782,8 @@ async fn inspection_page(
         years: state
             .catalog
             .fiscal_years()
-            .into_iter()
-            .map(|fy| YearLink {
+            .iter()
+            .map(|&fy| YearLink {
                 fiscal_year: fy.start_year(),
                 label: fy_label(lang, fy),
                 current: fy == a.fiscal_year,
