@@ -1,6 +1,8 @@
 //! Loads the versioned rule files under `catalog/` and validates them, so that a malformed
 //! file stops mamori at start with a message naming the file, the item and the problem.
 
+pub mod datasets;
+
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 

@@ -4,11 +4,17 @@
 
 pub mod access;
 pub mod answer;
+pub mod assurance;
 pub mod checklist;
+pub mod contact_chart;
+pub mod continuity;
+pub mod device;
+pub mod device_risk;
 pub mod fiscal_year;
 pub mod inspection;
 pub mod institution;
 pub mod prefecture;
+pub mod vendor;
 pub mod wareki;
 
 pub use access::{InstitutionScope, Principal, Role};

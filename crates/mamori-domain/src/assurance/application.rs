@@ -1,0 +1,591 @@
+//! A hospital's answers to the prefecture's survey (seed 004 「調査内容」): whether it has an
+//! electronic medical record system, whether it wants the support (and which part), whether
+//! its answers to the G-MIS survey may be reused, plus what seed 001 asks the prefecture to
+//! check (beds, a system renewal in the year) and whom to contact.
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use crate::{InstitutionKind, MedicalInstitutionCode, ParseError, Prefecture};
+
+/// The id the store gives an application.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ApplicationId(pub i64);
+
+impl std::fmt::Display for ApplicationId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+/// 電子カルテシステムの導入状況.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EmrAdoption {
+    /// 全部導入
+    Full,
+    /// 一部導入: some departments only, or some notes still on paper. Seed 004 Q&A ①:
+    /// 「院内で一部でも導入している病院も対象としております。」
+    Partial,
+    /// 導入予定: not yet, but before the support starts (seed 004 Q&A ②).
+    Planned,
+    /// 未導入
+    None,
+}
+
+impl EmrAdoption {
+    pub const ALL: [EmrAdoption; 4] = [Self::Full, Self::Partial, Self::Planned, Self::None];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Full => "full",
+            Self::Partial => "partial",
+            Self::Planned => "planned",
+            Self::None => "none",
+        }
+    }
+
+    pub fn label_ja(self) -> &'static str {
+        match self {
+            Self::Full => "全部導入",
+            Self::Partial => "一部導入",
+            Self::Planned => "導入予定",
+            Self::None => "未導入",
+        }
+    }
+
+    pub fn label_en(self) -> &'static str {
+        match self {
+            Self::Full => "Adopted throughout",
+            Self::Partial => "Partly adopted",
+            Self::Planned => "To be adopted",
+            Self::None => "None",
+        }
+    }
+}
+
+/// 本事業の活用意向: which of the two supports the hospital wants —
+/// (1) 外部ネットワークとの接続の安全性の検証・検査, (2) オフライン・バックアップ体制の整備.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Participation {
+    Both,
+    NetworkOnly,
+    BackupOnly,
+    None,
+}
+
+impl Participation {
+    pub const ALL: [Participation; 4] =
+        [Self::Both, Self::NetworkOnly, Self::BackupOnly, Self::None];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Both => "both",
+            Self::NetworkOnly => "network_only",
+            Self::BackupOnly => "backup_only",
+            Self::None => "none",
+        }
+    }
+
+    /// (1) 外部ネットワークとの接続の安全性の検証・検査
+    pub fn wants_network_check(self) -> bool {
+        matches!(self, Self::Both | Self::NetworkOnly)
+    }
+
+    /// (2) オフライン・バックアップ体制の整備
+    pub fn wants_offline_backup(self) -> bool {
+        matches!(self, Self::Both | Self::BackupOnly)
+    }
+
+    pub fn label_ja(self) -> &'static str {
+        match self {
+            Self::Both => "(1)(2)とも希望",
+            Self::NetworkOnly => "(1)外部ネットワーク接続の検証・検査のみ",
+            Self::BackupOnly => "(2)オフライン・バックアップのみ",
+            Self::None => "希望しない",
+        }
+    }
+
+    pub fn label_en(self) -> &'static str {
+        match self {
+            Self::Both => "Both (1) and (2)",
+            Self::NetworkOnly => "(1) external-connection check only",
+            Self::BackupOnly => "(2) offline backup only",
+            Self::None => "Not wished",
+        }
+    }
+}
+
+/// A renewal (更改) of the hospital's systems within the program year. Seed 001:
+/// 「※令和 7 年度中にシステム更改を予定している場合、令和 8 年 1 月までに現地調査を完了できる
+/// 見込みがある病院を選定してください。」
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum SystemRenewal {
+    NotPlanned,
+    Planned {
+        /// Whether the on-site survey (現地調査) can be completed by the program's deadline
+        /// (January); `None` when the hospital does not know yet.
+        onsite_survey_by_deadline: Option<bool>,
+    },
+}
+
+/// Whom the prefecture and the contractor (受託事業者) call: 担当者名, 電話番号, メールアドレス.
+/// Built only through [`Contact::new`], so a value of this type is always valid.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "ContactInput", into = "ContactInput")]
+pub struct Contact {
+    name: String,
+    phone: String,
+    email: String,
+}
+
+/// The contact as typed, before validation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContactInput {
+    pub name: String,
+    pub phone: String,
+    pub email: String,
+}
+
+/// Every problem with a contact, one per field.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}", .0.iter().map(|e| e.message_en.as_str()).collect::<Vec<_>>().join("; "))]
+pub struct ContactError(pub Vec<ParseError>);
+
+const NAME_MAX_CHARS: usize = 100;
+const EMAIL_MAX_LEN: usize = 254;
+
+impl Contact {
+    pub fn new(name: &str, phone: &str, email: &str) -> Result<Self, ContactError> {
+        let mut errors = Vec::new();
+        let name = check_name(name).map_err(|e| errors.push(e)).ok();
+        let phone = check_phone(phone).map_err(|e| errors.push(e)).ok();
+        let email = check_email(email).map_err(|e| errors.push(e)).ok();
+        match (name, phone, email) {
+            (Some(name), Some(phone), Some(email)) if errors.is_empty() => {
+                Ok(Self { name, phone, email })
+            }
+            _ => Err(ContactError(errors)),
+        }
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// ASCII digits, as typed otherwise (hyphens, 内線).
+    pub fn phone(&self) -> &str {
+        &self.phone
+    }
+
+    pub fn email(&self) -> &str {
+        &self.email
+    }
+}
+
+impl TryFrom<ContactInput> for Contact {
+    type Error = ContactError;
+    fn try_from(value: ContactInput) -> Result<Self, Self::Error> {
+        Self::new(&value.name, &value.phone, &value.email)
+    }
+}
+
+impl From<Contact> for ContactInput {
+    fn from(value: Contact) -> Self {
+        Self {
+            name: value.name,
+            phone: value.phone,
+            email: value.email,
+        }
+    }
+}
+
+fn check_name(name: &str) -> Result<String, ParseError> {
+    let t = name.trim();
+    if t.is_empty() {
+        return Err(ParseError::new(
+            "contact_name",
+            "担当者名を入力してください",
+            "enter the contact person's name",
+        ));
+    }
+    if t.chars().count() > NAME_MAX_CHARS {
+        return Err(ParseError::new(
+            "contact_name",
+            format!("担当者名は{NAME_MAX_CHARS}文字以内で入力してください"),
+            format!("the contact name must be at most {NAME_MAX_CHARS} characters"),
+        ));
+    }
+    if t.chars().any(char::is_control) {
+        return Err(ParseError::new(
+            "contact_name",
+            "担当者名に改行や制御文字は使えません",
+            "the contact name must not contain line breaks or control characters",
+        ));
+    }
+    Ok(t.to_owned())
+}
+
+/// Full-width digits and dashes to ASCII, since Japanese forms often receive them.
+fn normalize_phone_chars(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '０'..='９' => {
+                char::from_u32(u32::from(c) - u32::from('０') + u32::from('0')).unwrap_or(c)
+            }
+            '－' | 'ー' | '‐' | '−' | '–' | '—' | '―' => '-',
+            '（' => '(',
+            '）' => ')',
+            '　' => ' ',
+            '＋' => '+',
+            '：' => ':',
+            _ => c,
+        })
+        .collect()
+}
+
+/// A Japanese number: 10 digits (landline) or 11 (mobile, 0120 …) starting with 0, or +81;
+/// hyphens, spaces and parentheses allowed; an extension after 内線 or ext.
+fn check_phone(phone: &str) -> Result<String, ParseError> {
+    let t = normalize_phone_chars(phone.trim());
+    let bad = || {
+        ParseError::new(
+            "contact_phone",
+            format!(
+                "電話番号「{phone}」は0から始まる10桁または11桁の番号で入力してください（例: 03-5253-1111、内線は「03-5253-1111 内線4392」）"
+            ),
+            format!(
+                "phone number '{phone}' must be a 10- or 11-digit Japanese number starting with 0 (e.g. 03-5253-1111; extension as '03-5253-1111 ext 4392')"
+            ),
+        )
+    };
+    if t.is_empty() {
+        return Err(ParseError::new(
+            "contact_phone",
+            "電話番号を入力してください",
+            "enter a phone number",
+        ));
+    }
+    let lower = t.to_ascii_lowercase();
+    let split_at = lower.find("内線").or_else(|| lower.find("ext"));
+    let (main, extension) = match split_at {
+        Some(i) => (&t[..i], Some(&t[i..])),
+        None => (t.as_str(), None),
+    };
+    if let Some(ext) = extension {
+        let digits: String = ext.chars().filter(char::is_ascii_digit).collect();
+        let rest_ok = ext
+            .trim_start_matches("内線")
+            .trim_start_matches(['e', 'E'])
+            .trim_start_matches(['x', 'X'])
+            .trim_start_matches(['t', 'T'])
+            .chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, ' ' | ':' | '.' | '(' | ')' | '-'));
+        if digits.is_empty() || digits.len() > 6 || !rest_ok {
+            return Err(bad());
+        }
+    }
+    let main = main.trim().trim_end_matches('(').trim();
+    if !main
+        .chars()
+        .all(|c| c.is_ascii_digit() || matches!(c, '-' | ' ' | '(' | ')' | '+'))
+    {
+        return Err(bad());
+    }
+    let mut digits: String = main.chars().filter(char::is_ascii_digit).collect();
+    if main.starts_with('+') {
+        match digits.strip_prefix("81") {
+            Some(national) => digits = format!("0{national}"),
+            None => return Err(bad()),
+        }
+    } else if main.contains('+') {
+        return Err(bad());
+    }
+    if !digits.starts_with('0') || !(10..=11).contains(&digits.len()) {
+        return Err(bad());
+    }
+    Ok(t)
+}
+
+fn check_email(email: &str) -> Result<String, ParseError> {
+    let t = email.trim();
+    let bad = |why_ja: &str, why_en: &str| {
+        ParseError::new(
+            "contact_email",
+            format!("メールアドレス「{email}」が正しくありません: {why_ja}"),
+            format!("e-mail address '{email}' is not valid: {why_en}"),
+        )
+    };
+    if t.is_empty() {
+        return Err(ParseError::new(
+            "contact_email",
+            "メールアドレスを入力してください",
+            "enter an e-mail address",
+        ));
+    }
+    if !t.is_ascii() {
+        return Err(bad(
+            "全角文字が含まれています（半角で入力してください）",
+            "it contains non-ASCII (full-width) characters",
+        ));
+    }
+    if t.len() > EMAIL_MAX_LEN {
+        return Err(bad("長すぎます", "too long"));
+    }
+    let Some((local, domain)) = t.split_once('@') else {
+        return Err(bad("「@」がありません", "there is no '@'"));
+    };
+    if domain.contains('@') {
+        return Err(bad("「@」が2つ以上あります", "there is more than one '@'"));
+    }
+    let local_ok = !local.is_empty()
+        && local.len() <= 64
+        && local
+            .chars()
+            .all(|c| c.is_ascii_graphic() && !"(),:;<>[\\]\"".contains(c));
+    if !local_ok {
+        return Err(bad(
+            "「@」の前の部分に使えない文字があるか空です",
+            "the part before '@' is empty or has characters not allowed",
+        ));
+    }
+    let labels: Vec<&str> = domain.split('.').collect();
+    let domain_ok = labels.len() >= 2
+        && labels.iter().all(|l| {
+            !l.is_empty()
+                && l.len() <= 63
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+                && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        });
+    if !domain_ok {
+        return Err(bad(
+            "「@」の後のドメイン名が正しくありません（例: pref.kagoshima.lg.jp）",
+            "the domain after '@' is not valid (e.g. pref.kagoshima.lg.jp)",
+        ));
+    }
+    Ok(t.to_owned())
+}
+
+/// One hospital's answers to the survey, one row of 別紙1.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Application {
+    pub id: ApplicationId,
+    /// The prefecture whose list it is on.
+    pub prefecture: Prefecture,
+    /// 医療機関コード
+    pub medical_institution_code: MedicalInstitutionCode,
+    /// 医療機関名
+    pub institution_name: String,
+    /// Only hospitals (病院) are eligible.
+    pub kind: InstitutionKind,
+    /// 病床数 (許可病床数)
+    pub beds: u32,
+    /// (1) 電子カルテシステムの導入有無
+    pub emr: EmrAdoption,
+    /// (2) 本事業の活用意向
+    pub participation: Participation,
+    /// (3) G-MIS 調査（令和6年1月31日）の回答結果の活用の可否
+    pub gmis_reuse_consent: bool,
+    /// システム更改の予定 in the program year.
+    pub renewal: SystemRenewal,
+    pub contact: Contact,
+    /// When the hospital answered; compared with the survey deadline if there is one.
+    #[serde(default)]
+    pub answered_on: Option<NaiveDate>,
+    /// その他（実施にあたっての特記事項）
+    #[serde(default)]
+    pub remarks: String,
+}
+
+const INSTITUTION_NAME_MAX_CHARS: usize = 200;
+const REMARKS_MAX_CHARS: usize = 2000;
+
+impl Application {
+    /// Checks the fields the types do not: a name, the prefecture against the first two digits
+    /// of the 医療機関コード (its 都道府県番号, the same 01–47 as JIS X 0401), lengths.
+    pub fn validate(&self) -> Result<(), Vec<ParseError>> {
+        let mut errors = Vec::new();
+        let name = self.institution_name.trim();
+        if name.is_empty() {
+            errors.push(ParseError::new(
+                "institution_name",
+                "医療機関名を入力してください",
+                "enter the institution's name",
+            ));
+        } else if name.chars().count() > INSTITUTION_NAME_MAX_CHARS {
+            errors.push(ParseError::new(
+                "institution_name",
+                format!("医療機関名は{INSTITUTION_NAME_MAX_CHARS}文字以内で入力してください"),
+                format!(
+                    "the institution name must be at most {INSTITUTION_NAME_MAX_CHARS} characters"
+                ),
+            ));
+        }
+        let code = self.medical_institution_code.as_str();
+        if code.get(..2) != Some(self.prefecture.code().as_str()) {
+            errors.push(ParseError::new(
+                "medical_institution_code",
+                format!(
+                    "医療機関コード {code} の都道府県番号（先頭2桁）が{}（{}）と一致しません",
+                    self.prefecture.name_ja(),
+                    self.prefecture.code()
+                ),
+                format!(
+                    "the prefecture number (first two digits) of institution code {code} does not match {} ({})",
+                    self.prefecture.name_en(),
+                    self.prefecture.code()
+                ),
+            ));
+        }
+        if self.remarks.chars().count() > REMARKS_MAX_CHARS {
+            errors.push(ParseError::new(
+                "remarks",
+                format!("特記事項は{REMARKS_MAX_CHARS}文字以内で入力してください"),
+                format!("remarks must be at most {REMARKS_MAX_CHARS} characters"),
+            ));
+        }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(errors)
+        }
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    pub(crate) fn contact() -> Contact {
+        Contact::new("古川 太郎", "099-286-2707", "imushika@pref.kagoshima.lg.jp").expect("valid")
+    }
+
+    pub(crate) fn application(id: i64, prefecture: &str, beds: u32) -> Application {
+        let prefecture = Prefecture::parse(prefecture).expect("valid prefecture");
+        let code = format!("{}1{:07}", prefecture.code(), id.rem_euclid(10_000_000));
+        Application {
+            id: ApplicationId(id),
+            prefecture,
+            medical_institution_code: MedicalInstitutionCode::parse(&code).expect("valid code"),
+            institution_name: format!("病院{id}"),
+            kind: InstitutionKind::Hospital,
+            beds,
+            emr: EmrAdoption::Full,
+            participation: Participation::Both,
+            gmis_reuse_consent: true,
+            renewal: SystemRenewal::NotPlanned,
+            contact: contact(),
+            answered_on: None,
+            remarks: String::new(),
+        }
+    }
+
+    #[test]
+    fn phones() {
+        for ok in [
+            "099-286-2707",
+            "0992862707",
+            "090-1234-5678",
+            "０９９－２８６－２７０７",
+            "03-5253-1111 (内線: 4392)",
+            "03-5253-1111（内線：4392）",
+            "03-5253-1111 ext 4392",
+            "+81-3-5253-1111",
+            "(099) 286-2707",
+        ] {
+            assert!(check_phone(ok).is_ok(), "{ok} should be accepted");
+        }
+        for bad in [
+            "",
+            "286-2707",
+            "99-286-2707",
+            "099-286-2707-12345",
+            "tel 099-286-2707",
+            "03-5253-1111 内線",
+            "+1-555-0100",
+            "099+286",
+        ] {
+            assert!(check_phone(bad).is_err(), "{bad} should be rejected");
+        }
+        assert_eq!(
+            check_phone("０９９－２８６－２７０７").as_deref(),
+            Ok("099-286-2707")
+        );
+    }
+
+    #[test]
+    fn emails() {
+        for ok in ["imushika@pref.kagoshima.lg.jp", "a.b+c@example.co.jp"] {
+            assert!(check_email(ok).is_ok(), "{ok}");
+        }
+        let full_width = check_email("imushika＠pref.kagoshima.lg.jp").expect_err("full width");
+        assert!(full_width.message_ja.contains("全角"));
+        let cases = [
+            ("", "入力してください"),
+            ("imushika", "「@」がありません"),
+            ("a@b@c.jp", "2つ以上"),
+            ("@pref.jp", "「@」の前"),
+            ("a@localhost", "ドメイン"),
+            ("a@-x.jp", "ドメイン"),
+            ("a b@x.jp", "「@」の前"),
+        ];
+        for (input, fragment) in cases {
+            let e = check_email(input).expect_err(input);
+            assert!(e.message_ja.contains(fragment), "{input}: {}", e.message_ja);
+            assert!(!e.message_en.is_empty());
+        }
+    }
+
+    #[test]
+    fn contact_collects_all_errors() {
+        let e = Contact::new(" ", "12", "x").expect_err("invalid");
+        let fields: Vec<_> = e.0.iter().map(|p| p.field).collect();
+        assert_eq!(
+            fields,
+            vec!["contact_name", "contact_phone", "contact_email"]
+        );
+        let c = contact();
+        assert_eq!(c.name(), "古川 太郎");
+        let json = serde_json_like(&c);
+        assert!(json.contains("imushika"));
+    }
+
+    /// Serialization goes through `ContactInput`; deserialization re-validates.
+    fn serde_json_like(c: &Contact) -> String {
+        let input: ContactInput = c.clone().into();
+        let back = Contact::try_from(input.clone()).expect("round trip");
+        assert_eq!(&back, c);
+        format!("{input:?}")
+    }
+
+    #[test]
+    fn application_checks_code_against_prefecture() {
+        let app = application(1, "46", 120);
+        assert_eq!(app.validate(), Ok(()));
+        let mut wrong = app.clone();
+        wrong.prefecture = Prefecture::parse("13").expect("valid");
+        wrong.institution_name = "  ".into();
+        let errors = wrong.validate().expect_err("invalid");
+        let fields: Vec<_> = errors.iter().map(|e| e.field).collect();
+        assert_eq!(fields, vec!["institution_name", "medical_institution_code"]);
+        assert!(errors[1].message_ja.contains("東京都"));
+    }
+
+    #[test]
+    fn participation_parts() {
+        assert!(Participation::Both.wants_network_check());
+        assert!(Participation::Both.wants_offline_backup());
+        assert!(!Participation::BackupOnly.wants_network_check());
+        assert!(!Participation::NetworkOnly.wants_offline_backup());
+        assert!(!Participation::None.wants_network_check());
+        assert_eq!(EmrAdoption::ALL.len(), 4);
+        assert_eq!(
+            Participation::ALL.map(Participation::as_str)[2],
+            "backup_only"
+        );
+    }
+}

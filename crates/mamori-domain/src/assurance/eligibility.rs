@@ -1,0 +1,568 @@
+//! Who may be supported (支援対象の医療機関), explained: every reason of ineligibility with a
+//! code and a ja/en message, and flags for matters the seeds leave to the prefecture.
+//!
+//! Seed 001, 1 支援対象の医療機関:
+//! 「電子カルテシステムを導入している病床数 20 床以上の病院」
+//! 「※令和 7 年度中にシステム更改を予定している場合、令和 8 年 1 月までに現地調査を完了できる
+//!   見込みがある病院を選定してください。」 → a flag: the prefecture selects, it is not a rule
+//!   about who may apply.
+//! 「※令和 6 年度に実施された…において調査が完了した施設は対象外とします。」
+//! 「※オフライン・バックアップ支援のみの参加希望は認めません。」
+
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::{Application, EmrAdoption, Participation, Program, SystemRenewal};
+use crate::{FiscalYear, InstitutionKind};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IneligibilityCode {
+    /// Not a 病院 (clinics, pharmacies).
+    NotHospital,
+    /// No electronic medical record system (電子カルテシステム未導入).
+    NoEmr,
+    /// EMR only planned, and the program does not accept that.
+    EmrNotYetAdopted,
+    /// Fewer beds than the smallest band (20 in seed 001).
+    BelowMinimumBeds,
+    /// More beds than a bounded last band takes.
+    NoBedBand,
+    /// Its survey was completed in an earlier year's project.
+    CompletedEarlier,
+    /// Only the offline backup was wished, which the program does not allow.
+    BackupOnlyNotAllowed,
+    /// It does not wish to take part (活用意向なし).
+    NoParticipation,
+    /// The prefecture decided against it on a flag (e.g. the renewal timing).
+    DeclinedByPrefecture,
+}
+
+impl IneligibilityCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::NotHospital => "not_hospital",
+            Self::NoEmr => "no_emr",
+            Self::EmrNotYetAdopted => "emr_not_yet_adopted",
+            Self::BelowMinimumBeds => "below_minimum_beds",
+            Self::NoBedBand => "no_bed_band",
+            Self::CompletedEarlier => "completed_earlier",
+            Self::BackupOnlyNotAllowed => "backup_only_not_allowed",
+            Self::NoParticipation => "no_participation",
+            Self::DeclinedByPrefecture => "declined_by_prefecture",
+        }
+    }
+}
+
+/// One reason an application cannot be supported.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Ineligibility {
+    pub code: IneligibilityCode,
+    pub message_ja: String,
+    pub message_en: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FlagCode {
+    /// A renewal is planned and the on-site survey cannot be completed by the deadline.
+    RenewalSurveyAfterDeadline,
+    /// A renewal is planned and the hospital does not know whether the survey can be completed.
+    RenewalSurveyTimingUnknown,
+    /// The EMR is only planned: it must be in place before the support (seed 004 Q&A ②).
+    EmrPlanned,
+    /// Only (1) is wished. Allowed, but seed 004 Q&A ④: 「可能な限り両方実施していただくのが
+    /// よいと考えております。」
+    NetworkOnly,
+    /// Answered after the prefecture's survey deadline. Seed 001 asks for every wishing
+    /// hospital (「希望する全ての病院に対して…記載をして下さい」) and there is no second round
+    /// (「二次選定などの追加募集を行う予定はございません」), so a late answer is the prefecture's
+    /// call, not a reason to drop it.
+    AnsweredAfterSurveyDeadline,
+}
+
+impl FlagCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::RenewalSurveyAfterDeadline => "renewal_survey_after_deadline",
+            Self::RenewalSurveyTimingUnknown => "renewal_survey_timing_unknown",
+            Self::EmrPlanned => "emr_planned",
+            Self::NetworkOnly => "network_only",
+            Self::AnsweredAfterSurveyDeadline => "answered_after_survey_deadline",
+        }
+    }
+
+    /// Whether the prefecture must decide to put the hospital forward or not
+    /// ([`FlagDecision`](super::FlagDecision)); the others are advice.
+    pub fn needs_decision(self) -> bool {
+        !matches!(self, Self::NetworkOnly)
+    }
+}
+
+/// Something the prefecture should look at; not a reason of ineligibility.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Flag {
+    pub code: FlagCode,
+    pub needs_decision: bool,
+    pub message_ja: String,
+    pub message_en: String,
+}
+
+/// The result of the rules for one application.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Eligibility {
+    /// The index of the bed band its beds fall in, whether eligible or not.
+    pub band: Option<usize>,
+    /// Empty when eligible; in a fixed order (kind, EMR, beds, exclusion, participation).
+    pub reasons: Vec<Ineligibility>,
+    pub flags: Vec<Flag>,
+}
+
+impl Eligibility {
+    pub fn is_eligible(&self) -> bool {
+        self.reasons.is_empty()
+    }
+
+    /// Whether some flag awaits the prefecture's decision.
+    pub fn needs_decision(&self) -> bool {
+        self.flags.iter().any(|f| f.needs_decision)
+    }
+
+    pub fn has_reason(&self, code: IneligibilityCode) -> bool {
+        self.reasons.iter().any(|r| r.code == code)
+    }
+
+    pub fn has_flag(&self, code: FlagCode) -> bool {
+        self.flags.iter().any(|f| f.code == code)
+    }
+}
+
+/// The program with its exclusions indexed, to assess many applications in O(1) each.
+pub struct Assessor<'a> {
+    program: &'a Program,
+    excluded: HashMap<&'a str, FiscalYear>,
+}
+
+impl<'a> Assessor<'a> {
+    pub fn new(program: &'a Program) -> Self {
+        let excluded = program
+            .excluded
+            .iter()
+            .map(|e| (e.medical_institution_code.as_str(), e.completed_in))
+            .collect();
+        Self { program, excluded }
+    }
+
+    pub fn assess(&self, app: &Application) -> Eligibility {
+        let program = self.program;
+        let mut reasons = Vec::new();
+        let mut flags = Vec::new();
+        let mut reason = |code, ja: String, en: String| {
+            reasons.push(Ineligibility {
+                code,
+                message_ja: ja,
+                message_en: en,
+            })
+        };
+
+        if app.kind != InstitutionKind::Hospital {
+            reason(
+                IneligibilityCode::NotHospital,
+                format!("支援対象は病院のみです（{}は対象外）", app.kind.label_ja()),
+                format!(
+                    "only hospitals are eligible (not a {})",
+                    app.kind.label_en().to_lowercase()
+                ),
+            );
+        }
+
+        match app.emr {
+            EmrAdoption::Full | EmrAdoption::Partial => {}
+            EmrAdoption::Planned if program.accept_planned_emr => {}
+            EmrAdoption::Planned => reason(
+                IneligibilityCode::EmrNotYetAdopted,
+                "電子カルテシステムが未導入です（本事業は導入済みの病院が対象）".into(),
+                "the electronic medical record system is not yet in place (this program supports hospitals that have one)".into(),
+            ),
+            EmrAdoption::None => reason(
+                IneligibilityCode::NoEmr,
+                "電子カルテシステムを導入していません（一部導入でも対象です）".into(),
+                "no electronic medical record system (partial adoption would qualify)".into(),
+            ),
+        }
+
+        let band = program.bands.band_of(app.beds);
+        let min = program.bands.min_beds();
+        if app.beds < min {
+            reason(
+                IneligibilityCode::BelowMinimumBeds,
+                format!("病床数が{min}床未満です（{}床）", app.beds),
+                format!("fewer than {min} beds ({} beds)", app.beds),
+            );
+        } else if band.is_none() {
+            // Only reachable with a bounded last band: contiguity is checked by BedBands.
+            let last = program
+                .bands
+                .as_slice()
+                .last()
+                .map_or((String::new(), String::new()), |b| {
+                    (b.label_ja(), b.label_en())
+                });
+            reason(
+                IneligibilityCode::NoBedBand,
+                format!(
+                    "病床数 {}床はどの病床規模区分にも入りません（最大の区分は {}）",
+                    app.beds, last.0
+                ),
+                format!(
+                    "{} beds fit no bed band (the largest is {})",
+                    app.beds, last.1
+                ),
+            );
+        }
+
+        if let Some(year) = self.excluded.get(app.medical_institution_code.as_str()) {
+            reason(
+                IneligibilityCode::CompletedEarlier,
+                format!(
+                    "{}の確保事業で調査が完了しています（完了した施設は対象外）",
+                    year.era_label_ja()
+                ),
+                format!(
+                    "its survey was completed in the {} project (completed institutions are excluded)",
+                    year.label_en()
+                ),
+            );
+        }
+
+        match app.participation {
+            Participation::None => reason(
+                IneligibilityCode::NoParticipation,
+                "本事業の活用を希望していません".into(),
+                "the hospital does not wish to take part".into(),
+            ),
+            Participation::BackupOnly if !program.allow_backup_only => reason(
+                IneligibilityCode::BackupOnlyNotAllowed,
+                "オフライン・バックアップ支援のみの参加希望は認められていません".into(),
+                "taking part for the offline backup alone is not allowed".into(),
+            ),
+            Participation::NetworkOnly => flags.push(Flag {
+                code: FlagCode::NetworkOnly,
+                needs_decision: FlagCode::NetworkOnly.needs_decision(),
+                message_ja:
+                    "外部ネットワーク接続の検証・検査のみ希望（可能な限り両方の実施が望ましい）"
+                        .into(),
+                message_en:
+                    "external-connection check only (both parts are recommended where possible)"
+                        .into(),
+            }),
+            Participation::Both | Participation::BackupOnly => {}
+        }
+
+        let deadline = program.onsite_survey_deadline;
+        let fy_ja = program.fiscal_year.era_label_ja();
+        let month_ja = month_label_ja(deadline);
+        match app.renewal {
+            SystemRenewal::NotPlanned
+            | SystemRenewal::Planned {
+                onsite_survey_by_deadline: Some(true),
+            } => {}
+            SystemRenewal::Planned {
+                onsite_survey_by_deadline: Some(false),
+            } => flags.push(flag(
+                FlagCode::RenewalSurveyAfterDeadline,
+                format!(
+                    "{fy_ja}中にシステム更改を予定しており、{month_ja}までに現地調査を完了できる見込みがありません"
+                ),
+                format!(
+                    "a system renewal is planned in {} and the on-site survey cannot be completed by {deadline}",
+                    program.fiscal_year.label_en()
+                ),
+            )),
+            SystemRenewal::Planned {
+                onsite_survey_by_deadline: None,
+            } => flags.push(flag(
+                FlagCode::RenewalSurveyTimingUnknown,
+                format!(
+                    "{fy_ja}中にシステム更改を予定しており、{month_ja}までに現地調査を完了できるか未定です"
+                ),
+                format!(
+                    "a system renewal is planned in {} and it is not known whether the on-site survey can be completed by {deadline}",
+                    program.fiscal_year.label_en()
+                ),
+            )),
+        }
+
+        if app.emr == EmrAdoption::Planned && program.accept_planned_emr {
+            flags.push(flag(
+                FlagCode::EmrPlanned,
+                "電子カルテシステムは導入予定です（本事業の支援までに導入済みであることが必要）"
+                    .into(),
+                "the electronic medical record system is only planned (it must be in place before the support)".into(),
+            ));
+        }
+
+        if let (Some(limit), Some(answered)) = (program.survey_deadline, app.answered_on)
+            && answered > limit
+        {
+            flags.push(flag(
+                FlagCode::AnsweredAfterSurveyDeadline,
+                format!("回答期限（{limit}）後の回答です（{answered}）"),
+                format!("answered on {answered}, after the survey deadline {limit}"),
+            ));
+        }
+
+        Eligibility {
+            band,
+            reasons,
+            flags,
+        }
+    }
+}
+
+fn flag(code: FlagCode, ja: String, en: String) -> Flag {
+    Flag {
+        code,
+        needs_decision: code.needs_decision(),
+        message_ja: ja,
+        message_en: en,
+    }
+}
+
+/// 令和8年1月
+fn month_label_ja(date: chrono::NaiveDate) -> String {
+    use chrono::Datelike;
+    let (era, _, n) = FiscalYear::new(date.year())
+        .map(FiscalYear::era)
+        .unwrap_or(("", "", date.year()));
+    let year = if n == 1 {
+        "元".to_owned()
+    } else {
+        n.to_string()
+    };
+    format!("{era}{year}年{}月", date.month())
+}
+
+/// Assesses one application. For many, build one [`Assessor`] and reuse it.
+pub fn assess(program: &Program, app: &Application) -> Eligibility {
+    Assessor::new(program).assess(app)
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use chrono::NaiveDate;
+
+    use super::super::application::tests::application;
+    use super::super::{BedBand, BedBands, ExcludedInstitution, QuotaTable};
+    use super::*;
+    use crate::MedicalInstitutionCode;
+
+    fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).expect("valid test date")
+    }
+
+    pub(crate) fn program() -> Program {
+        Program {
+            id: "r7".into(),
+            title_ja: "医療機関におけるサイバーセキュリティ確保事業（令和6年度補正予算）".into(),
+            title_en: "Cybersecurity assurance project for medical institutions (FY2024 supplementary budget)".into(),
+            fiscal_year: FiscalYear::new(2025).expect("valid"),
+            bands: BedBands::standard(),
+            quotas: QuotaTable::new(),
+            submission_deadline: date(2025, 3, 14),
+            survey_deadline: Some(date(2025, 3, 1)),
+            onsite_survey_deadline: date(2026, 1, 31),
+            excluded: vec![],
+            allow_backup_only: false,
+            accept_planned_emr: true,
+            sources: vec![],
+            notes: String::new(),
+        }
+    }
+
+    fn codes(e: &Eligibility) -> Vec<IneligibilityCode> {
+        e.reasons.iter().map(|r| r.code).collect()
+    }
+
+    #[test]
+    fn a_plain_hospital_is_eligible() {
+        let e = assess(&program(), &application(1, "13", 150));
+        assert!(e.is_eligible());
+        assert_eq!(e.band, Some(0));
+        assert!(e.flags.is_empty());
+        assert!(!e.needs_decision());
+    }
+
+    #[test]
+    fn only_hospitals() {
+        let mut app = application(1, "13", 19);
+        app.kind = InstitutionKind::ClinicWithBeds;
+        let e = assess(&program(), &app);
+        assert_eq!(
+            codes(&e),
+            vec![
+                IneligibilityCode::NotHospital,
+                IneligibilityCode::BelowMinimumBeds
+            ]
+        );
+        assert!(e.reasons[0].message_ja.contains("有床診療所"));
+        assert!(e.reasons[1].message_ja.contains("20床未満"));
+        app.kind = InstitutionKind::Pharmacy;
+        app.beds = 0;
+        assert!(assess(&program(), &app).has_reason(IneligibilityCode::NotHospital));
+    }
+
+    #[test]
+    fn emr_rules() {
+        let mut app = application(1, "13", 300);
+        app.emr = EmrAdoption::Partial;
+        assert!(
+            assess(&program(), &app).is_eligible(),
+            "partial counts (Q&A ①)"
+        );
+
+        app.emr = EmrAdoption::None;
+        let e = assess(&program(), &app);
+        assert_eq!(codes(&e), vec![IneligibilityCode::NoEmr]);
+        assert_eq!(e.band, Some(1), "the band is known even when ineligible");
+
+        app.emr = EmrAdoption::Planned;
+        let e = assess(&program(), &app);
+        assert!(e.is_eligible());
+        assert!(e.has_flag(FlagCode::EmrPlanned) && e.needs_decision());
+
+        let mut strict = program();
+        strict.accept_planned_emr = false;
+        let e = assess(&strict, &app);
+        assert_eq!(codes(&e), vec![IneligibilityCode::EmrNotYetAdopted]);
+        assert!(!e.has_flag(FlagCode::EmrPlanned));
+    }
+
+    #[test]
+    fn beds_and_bands() {
+        let p = program();
+        assert!(assess(&p, &application(1, "13", 20)).is_eligible());
+        let e = assess(&p, &application(1, "13", 19));
+        assert_eq!(codes(&e), vec![IneligibilityCode::BelowMinimumBeds]);
+        assert_eq!(e.band, None);
+
+        let mut bounded = program();
+        bounded.bands = BedBands::new(vec![BedBand {
+            min_beds: 20,
+            max_beds: Some(499),
+        }])
+        .expect("valid");
+        let e = assess(&bounded, &application(1, "13", 500));
+        assert_eq!(codes(&e), vec![IneligibilityCode::NoBedBand]);
+        assert!(e.reasons[0].message_ja.contains("20〜499床"));
+    }
+
+    #[test]
+    fn completed_earlier_is_excluded() {
+        let app = application(7, "13", 250);
+        let mut p = program();
+        p.excluded = vec![ExcludedInstitution {
+            medical_institution_code: app.medical_institution_code.clone(),
+            completed_in: FiscalYear::new(2024).expect("valid"),
+        }];
+        let e = assess(&p, &app);
+        assert_eq!(codes(&e), vec![IneligibilityCode::CompletedEarlier]);
+        assert!(e.reasons[0].message_ja.contains("令和6年度"));
+        let other = application(8, "13", 250);
+        assert!(assess(&p, &other).is_eligible());
+        assert_ne!(
+            other.medical_institution_code,
+            MedicalInstitutionCode::parse("1310000007").expect("valid")
+        );
+    }
+
+    #[test]
+    fn participation_rules() {
+        let mut app = application(1, "13", 250);
+        app.participation = Participation::BackupOnly;
+        let e = assess(&program(), &app);
+        assert_eq!(codes(&e), vec![IneligibilityCode::BackupOnlyNotAllowed]);
+        let mut lenient = program();
+        lenient.allow_backup_only = true;
+        assert!(assess(&lenient, &app).is_eligible());
+
+        app.participation = Participation::None;
+        assert_eq!(
+            codes(&assess(&program(), &app)),
+            vec![IneligibilityCode::NoParticipation]
+        );
+
+        app.participation = Participation::NetworkOnly;
+        let e = assess(&program(), &app);
+        assert!(e.is_eligible());
+        assert!(e.has_flag(FlagCode::NetworkOnly));
+        assert!(!e.needs_decision(), "advice only");
+    }
+
+    #[test]
+    fn renewal_is_a_flag_not_a_reason() {
+        let mut app = application(1, "13", 250);
+        app.renewal = SystemRenewal::Planned {
+            onsite_survey_by_deadline: Some(true),
+        };
+        let e = assess(&program(), &app);
+        assert!(e.is_eligible() && e.flags.is_empty());
+
+        app.renewal = SystemRenewal::Planned {
+            onsite_survey_by_deadline: Some(false),
+        };
+        let e = assess(&program(), &app);
+        assert!(e.is_eligible());
+        assert!(e.has_flag(FlagCode::RenewalSurveyAfterDeadline));
+        assert!(e.flags[0].message_ja.contains("令和7年度中"));
+        assert!(e.flags[0].message_ja.contains("令和8年1月"));
+        assert!(e.needs_decision());
+
+        app.renewal = SystemRenewal::Planned {
+            onsite_survey_by_deadline: None,
+        };
+        let e = assess(&program(), &app);
+        assert!(e.is_eligible() && e.has_flag(FlagCode::RenewalSurveyTimingUnknown));
+    }
+
+    #[test]
+    fn late_answer_is_flagged() {
+        let mut app = application(1, "13", 250);
+        app.answered_on = Some(date(2025, 3, 1));
+        assert!(
+            assess(&program(), &app).flags.is_empty(),
+            "on the day is in time"
+        );
+        app.answered_on = Some(date(2025, 3, 2));
+        let e = assess(&program(), &app);
+        assert!(e.is_eligible() && e.has_flag(FlagCode::AnsweredAfterSurveyDeadline));
+    }
+
+    #[test]
+    fn every_reason_at_once_in_a_fixed_order() {
+        let mut app = application(1, "13", 5);
+        app.kind = InstitutionKind::ClinicWithBeds;
+        app.emr = EmrAdoption::None;
+        app.participation = Participation::None;
+        let mut p = program();
+        p.excluded = vec![ExcludedInstitution {
+            medical_institution_code: app.medical_institution_code.clone(),
+            completed_in: FiscalYear::new(2024).expect("valid"),
+        }];
+        let e = assess(&p, &app);
+        assert_eq!(
+            codes(&e),
+            vec![
+                IneligibilityCode::NotHospital,
+                IneligibilityCode::NoEmr,
+                IneligibilityCode::BelowMinimumBeds,
+                IneligibilityCode::CompletedEarlier,
+                IneligibilityCode::NoParticipation,
+            ]
+        );
+        for r in &e.reasons {
+            assert!(!r.message_ja.is_empty() && !r.message_en.is_empty());
+        }
+    }
+}

@@ -1,0 +1,752 @@
+//! The rules of one year's 確保事業: bed bands (病床規模区分), quotas per prefecture and band
+//! (支援枠数, 別紙2「各都道府県対象数」), deadlines and the institutions already done.
+//!
+//! A [`Program`] is plain data (loaded from `catalog/assurance/<id>.toml` plus the imported
+//! 別紙2); [`Program::validate`] says everything that is wrong with it at once.
+
+use std::collections::{BTreeMap, HashSet};
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use crate::{FiscalYear, MedicalInstitutionCode, ParseError, Prefecture};
+
+/// One bed band (病床規模区分): `min_beds..=max_beds` beds, open-ended when `max_beds` is `None`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct BedBand {
+    pub min_beds: u32,
+    #[serde(default)]
+    pub max_beds: Option<u32>,
+}
+
+impl BedBand {
+    pub fn contains(self, beds: u32) -> bool {
+        beds >= self.min_beds && self.max_beds.is_none_or(|max| beds <= max)
+    }
+
+    /// 20〜199床, 400床以上
+    pub fn label_ja(self) -> String {
+        match self.max_beds {
+            Some(max) => format!("{}〜{}床", self.min_beds, max),
+            None => format!("{}床以上", self.min_beds),
+        }
+    }
+
+    /// 20–199 beds, 400+ beds
+    pub fn label_en(self) -> String {
+        match self.max_beds {
+            Some(max) => format!("{}–{} beds", self.min_beds, max),
+            None => format!("{}+ beds", self.min_beds),
+        }
+    }
+}
+
+/// The bed bands of a program, ascending and contiguous: no overlap (a hospital would count
+/// against two quotas) and no gap (seed 001 makes every hospital of 「病床数 20 床以上」
+/// eligible, so a gap would drop eligible hospitals silently). Only the last band may be
+/// open-ended; a bounded last band is allowed, and hospitals above it get the reason
+/// [`IneligibilityCode::NoBedBand`](super::IneligibilityCode::NoBedBand).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "Vec<BedBand>", into = "Vec<BedBand>")]
+pub struct BedBands(Vec<BedBand>);
+
+impl BedBands {
+    pub fn new(bands: Vec<BedBand>) -> Result<Self, ParseError> {
+        let err = |ja: String, en: String| Err(ParseError::new("bands", ja, en));
+        if bands.is_empty() {
+            return err(
+                "病床規模区分が1つもありません".into(),
+                "there must be at least one bed band".into(),
+            );
+        }
+        for (i, band) in bands.iter().enumerate() {
+            if let Some(max) = band.max_beds
+                && max < band.min_beds
+            {
+                return err(
+                    format!(
+                        "{}番目の病床規模区分の上限 {max}床が下限 {}床より小さくなっています",
+                        i + 1,
+                        band.min_beds
+                    ),
+                    format!(
+                        "bed band {}: max_beds {max} is below min_beds {}",
+                        i + 1,
+                        band.min_beds
+                    ),
+                );
+            }
+        }
+        for (i, pair) in bands.windows(2).enumerate() {
+            let (a, b) = (pair[0], pair[1]);
+            let Some(a_max) = a.max_beds else {
+                return err(
+                    format!(
+                        "上限のない病床規模区分（{}）は最後に置いてください（{}番目）",
+                        a.label_ja(),
+                        i + 1
+                    ),
+                    format!(
+                        "only the last bed band may be open-ended ({} is band {})",
+                        a.label_en(),
+                        i + 1
+                    ),
+                );
+            };
+            let expected = a_max.saturating_add(1);
+            if b.min_beds < expected {
+                return err(
+                    format!(
+                        "病床規模区分 {} と {} が重なっているか昇順ではありません",
+                        a.label_ja(),
+                        b.label_ja()
+                    ),
+                    format!(
+                        "bed bands {} and {} overlap or are not ascending",
+                        a.label_en(),
+                        b.label_en()
+                    ),
+                );
+            }
+            if b.min_beds > expected {
+                return err(
+                    format!(
+                        "病床規模区分 {} と {} の間に隙間があります（{}〜{}床がどの区分にも入りません）",
+                        a.label_ja(),
+                        b.label_ja(),
+                        expected,
+                        b.min_beds - 1
+                    ),
+                    format!(
+                        "gap between bed bands {} and {} ({}–{} beds fit no band)",
+                        a.label_en(),
+                        b.label_en(),
+                        expected,
+                        b.min_beds - 1
+                    ),
+                );
+            }
+        }
+        Ok(Self(bands))
+    }
+
+    /// 20–199, 200–399, 400+: the default. The seeds do not print the bands (別紙2 is
+    /// not reproduced); `catalog/assurance/*.toml` is where a year's bands are set.
+    pub fn standard() -> Self {
+        Self(vec![
+            BedBand {
+                min_beds: 20,
+                max_beds: Some(199),
+            },
+            BedBand {
+                min_beds: 200,
+                max_beds: Some(399),
+            },
+            BedBand {
+                min_beds: 400,
+                max_beds: None,
+            },
+        ])
+    }
+
+    pub fn as_slice(&self) -> &[BedBand] {
+        &self.0
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Always false: a valid set has at least one band.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn get(&self, index: usize) -> Option<BedBand> {
+        self.0.get(index).copied()
+    }
+
+    /// The smallest number of beds any band takes.
+    pub fn min_beds(&self) -> u32 {
+        self.0.first().map_or(0, |b| b.min_beds)
+    }
+
+    /// The index of the band `beds` falls in (binary search: bands are sorted).
+    pub fn band_of(&self, beds: u32) -> Option<usize> {
+        let i = self.0.partition_point(|b| b.min_beds <= beds);
+        let index = i.checked_sub(1)?;
+        self.0[index].contains(beds).then_some(index)
+    }
+}
+
+impl TryFrom<Vec<BedBand>> for BedBands {
+    type Error = ParseError;
+    fn try_from(value: Vec<BedBand>) -> Result<Self, Self::Error> {
+        Self::new(value)
+    }
+}
+
+impl From<BedBands> for Vec<BedBand> {
+    fn from(value: BedBands) -> Self {
+        value.0
+    }
+}
+
+/// A prefecture by its JIS X 0401 code (`13`, `1`) or its name (`東京都`, `東京`, `Tokyo`),
+/// as prefectures and the national office write them in spreadsheets.
+pub fn parse_prefecture(text: &str) -> Result<Prefecture, ParseError> {
+    let t = normalize_digits(text.trim());
+    if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) {
+        return Prefecture::parse(&t);
+    }
+    let found = Prefecture::all().find(|p| {
+        let ja = p.name_ja();
+        // Strip one suffix only: 京都府 → 京都 (not 京).
+        let short = if ja == "北海道" {
+            ja
+        } else {
+            ja.strip_suffix(['都', '府', '県']).unwrap_or(ja)
+        };
+        t == ja || t == short || t.eq_ignore_ascii_case(p.name_en())
+    });
+    found.ok_or_else(|| {
+        ParseError::new(
+            "prefecture",
+            format!("都道府県「{text}」が分かりません（01〜47 のコードか「東京都」のような名称で指定してください）"),
+            format!("unknown prefecture '{text}' (use a code 01–47 or a name such as 東京都 / Tokyo)"),
+        )
+    })
+}
+
+/// Full-width digits (０–９) to ASCII, as Japanese spreadsheets often carry them.
+pub(crate) fn normalize_digits(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '０'..='９' => {
+                char::from_u32(u32::from(c) - u32::from('０') + u32::from('0')).unwrap_or(c)
+            }
+            _ => c,
+        })
+        .collect()
+}
+
+/// 支援枠数: the number of hospitals to support, per prefecture and bed band (別紙2).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct QuotaTable(BTreeMap<Prefecture, Vec<u32>>);
+
+/// One row of a quota table as given (by a file or a form), before validation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QuotaRow {
+    /// Code or name, as [`parse_prefecture`] reads it.
+    pub prefecture: String,
+    /// One count per band, in band order; signed so that a negative entry gets a clear answer.
+    pub counts: Vec<i64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum QuotaProblemCode {
+    UnknownPrefecture,
+    DuplicatePrefecture,
+    WrongBandCount,
+    Negative,
+    TooLarge,
+}
+
+/// What is wrong with one row (and band) of a quota table; `row` and `band` are indexes into
+/// the input, so that a file importer can name its own row and column.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QuotaProblem {
+    pub row: usize,
+    pub band: Option<usize>,
+    pub code: QuotaProblemCode,
+    pub message_ja: String,
+    pub message_en: String,
+}
+
+impl QuotaTable {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Validates rows (unknown prefecture, duplicate prefecture, wrong number of bands,
+    /// negative or too large counts) and reports every problem found.
+    pub fn from_rows(bands: &BedBands, rows: &[QuotaRow]) -> Result<Self, Vec<QuotaProblem>> {
+        let mut problems = Vec::new();
+        let mut table = BTreeMap::new();
+        let mut first_row: BTreeMap<Prefecture, usize> = BTreeMap::new();
+        for (row, input) in rows.iter().enumerate() {
+            let prefecture = match parse_prefecture(&input.prefecture) {
+                Ok(p) => Some(p),
+                Err(e) => {
+                    problems.push(QuotaProblem {
+                        row,
+                        band: None,
+                        code: QuotaProblemCode::UnknownPrefecture,
+                        message_ja: e.message_ja,
+                        message_en: e.message_en,
+                    });
+                    None
+                }
+            };
+            if input.counts.len() != bands.len() {
+                problems.push(QuotaProblem {
+                    row,
+                    band: None,
+                    code: QuotaProblemCode::WrongBandCount,
+                    message_ja: format!(
+                        "支援枠数が{}区分分あります。病床規模区分は{}区分（{}）です",
+                        input.counts.len(),
+                        bands.len(),
+                        band_list_ja(bands)
+                    ),
+                    message_en: format!(
+                        "{} quota(s) given; the program has {} bed band(s) ({})",
+                        input.counts.len(),
+                        bands.len(),
+                        band_list_en(bands)
+                    ),
+                });
+            }
+            let mut counts = Vec::with_capacity(input.counts.len());
+            for (band, &n) in input.counts.iter().enumerate() {
+                let label = bands.get(band);
+                let (lja, len) = label.map_or((String::new(), String::new()), |b| {
+                    (
+                        format!("（{}）", b.label_ja()),
+                        format!(" ({})", b.label_en()),
+                    )
+                });
+                if n < 0 {
+                    problems.push(QuotaProblem {
+                        row,
+                        band: Some(band),
+                        code: QuotaProblemCode::Negative,
+                        message_ja: format!(
+                            "支援枠数{lja}が負の数 {n} です（0以上で指定してください）"
+                        ),
+                        message_en: format!("quota{len} is negative: {n} (must be 0 or more)"),
+                    });
+                } else if let Ok(v) = u32::try_from(n) {
+                    counts.push(v);
+                } else {
+                    problems.push(QuotaProblem {
+                        row,
+                        band: Some(band),
+                        code: QuotaProblemCode::TooLarge,
+                        message_ja: format!("支援枠数{lja} {n} が大きすぎます"),
+                        message_en: format!("quota{len} {n} is too large"),
+                    });
+                }
+            }
+            if let Some(p) = prefecture {
+                if let Some(&first) = first_row.get(&p) {
+                    problems.push(QuotaProblem {
+                        row,
+                        band: None,
+                        code: QuotaProblemCode::DuplicatePrefecture,
+                        message_ja: format!(
+                            "{}が2回あります（{}行目と同じ）",
+                            p.name_ja(),
+                            first + 1
+                        ),
+                        message_en: format!(
+                            "{} appears twice (also in row {})",
+                            p.name_en(),
+                            first + 1
+                        ),
+                    });
+                } else {
+                    first_row.insert(p, row);
+                    table.insert(p, counts);
+                }
+            }
+        }
+        if problems.is_empty() {
+            Ok(Self(table))
+        } else {
+            Err(problems)
+        }
+    }
+
+    /// Sets one prefecture's quotas; [`Program::validate`] checks the count against the bands.
+    pub fn insert(&mut self, prefecture: Prefecture, counts: Vec<u32>) {
+        self.0.insert(prefecture, counts);
+    }
+
+    pub fn get(&self, prefecture: Prefecture) -> Option<&[u32]> {
+        self.0.get(&prefecture).map(Vec::as_slice)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (Prefecture, &[u32])> {
+        self.0.iter().map(|(p, v)| (*p, v.as_slice()))
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The national total per band.
+    pub fn totals(&self, band_count: usize) -> Vec<u64> {
+        let mut totals = vec![0u64; band_count];
+        for counts in self.0.values() {
+            for (t, &c) in totals.iter_mut().zip(counts) {
+                *t += u64::from(c);
+            }
+        }
+        totals
+    }
+}
+
+fn band_list_ja(bands: &BedBands) -> String {
+    bands
+        .as_slice()
+        .iter()
+        .map(|b| b.label_ja())
+        .collect::<Vec<_>>()
+        .join("、")
+}
+
+fn band_list_en(bands: &BedBands) -> String {
+    bands
+        .as_slice()
+        .iter()
+        .map(|b| b.label_en())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// An institution whose survey was completed in an earlier year's project.
+///
+/// Seed 001: 「※令和 6 年度に実施された「医療機関におけるサイバーセキュリティ確保事業」において
+/// 調査が完了した施設は対象外とします。」 Only a completed survey excludes: a hospital that withdrew
+/// after the pre-survey is expressly welcome (see [`RankReason`](super::RankReason)).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExcludedInstitution {
+    pub medical_institution_code: MedicalInstitutionCode,
+    /// The fiscal year of the project in which its survey was completed.
+    pub completed_in: FiscalYear,
+}
+
+fn default_true() -> bool {
+    true
+}
+
+/// One year's 確保事業 (e.g. the 令和6年度補正予算 project carried out in 令和7年度).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Program {
+    /// Stable id, the catalog file name (`r7`).
+    pub id: String,
+    pub title_ja: String,
+    pub title_en: String,
+    /// The fiscal year in which hospitals are supported (令和7年度 for seed 001).
+    pub fiscal_year: FiscalYear,
+    pub bands: BedBands,
+    /// 支援枠数 (別紙2); usually imported from the national office's file.
+    #[serde(default)]
+    pub quotas: QuotaTable,
+    /// 提出期限: the prefecture's list (別紙1) is due to the national office
+    /// (seed 001: 「提出期限：令和7年3月14日（金）まで」).
+    pub submission_deadline: NaiveDate,
+    /// 回答期限 of the prefecture's own survey, if it set one (seed 004: 令和6年3月18日).
+    #[serde(default)]
+    pub survey_deadline: Option<NaiveDate>,
+    /// A hospital renewing its systems in the year must finish the on-site survey by this date
+    /// (seed 001: 「令和 8 年 1 月までに現地調査を完了できる見込み」 → 2026-01-31).
+    pub onsite_survey_deadline: NaiveDate,
+    /// Institutions done in an earlier year's project.
+    #[serde(default)]
+    pub excluded: Vec<ExcludedInstitution>,
+    /// Seed 001: 「※オフライン・バックアップ支援のみの参加希望は認めません。」
+    #[serde(default)]
+    pub allow_backup_only: bool,
+    /// Whether a hospital that has not yet adopted an EMR but will before the support starts
+    /// may apply (seed 004 Q&A ②: 「本事業の支援までに導入済みであれば差し支えありません」).
+    /// When true it is a flag for the prefecture, when false a reason of ineligibility.
+    #[serde(default = "default_true")]
+    pub accept_planned_emr: bool,
+    #[serde(default)]
+    pub sources: Vec<String>,
+    #[serde(default)]
+    pub notes: String,
+}
+
+impl Program {
+    /// Everything wrong with the program: quotas whose band count differs from the bands,
+    /// deadlines out of order, exclusions from this or a later year, duplicate exclusions.
+    pub fn validate(&self) -> Result<(), Vec<ParseError>> {
+        let mut problems = Vec::new();
+        for (p, counts) in self.quotas.iter() {
+            if counts.len() != self.bands.len() {
+                problems.push(ParseError::new(
+                    "quotas",
+                    format!(
+                        "{}の支援枠数が{}区分分あります。病床規模区分は{}区分（{}）です",
+                        p.name_ja(),
+                        counts.len(),
+                        self.bands.len(),
+                        band_list_ja(&self.bands)
+                    ),
+                    format!(
+                        "{}: {} quota(s) given; the program has {} bed band(s) ({})",
+                        p.name_en(),
+                        counts.len(),
+                        self.bands.len(),
+                        band_list_en(&self.bands)
+                    ),
+                ));
+            }
+        }
+        if let Some(survey) = self.survey_deadline
+            && survey > self.submission_deadline
+        {
+            problems.push(ParseError::new(
+                "survey_deadline",
+                format!(
+                    "調査の回答期限 {survey} が提出期限 {} より後になっています",
+                    self.submission_deadline
+                ),
+                format!(
+                    "survey deadline {survey} is after the submission deadline {}",
+                    self.submission_deadline
+                ),
+            ));
+        }
+        if !self.fiscal_year.contains(self.onsite_survey_deadline) {
+            problems.push(ParseError::new(
+                "onsite_survey_deadline",
+                format!(
+                    "現地調査の完了期限 {} が{}の中にありません",
+                    self.onsite_survey_deadline,
+                    self.fiscal_year.era_label_ja()
+                ),
+                format!(
+                    "on-site survey deadline {} is not within {}",
+                    self.onsite_survey_deadline,
+                    self.fiscal_year.label_en()
+                ),
+            ));
+        }
+        let mut seen = HashSet::new();
+        for e in &self.excluded {
+            let code = e.medical_institution_code.as_str();
+            if e.completed_in >= self.fiscal_year {
+                problems.push(ParseError::new(
+                    "excluded",
+                    format!(
+                        "医療機関コード {code} の調査完了年度 {} は本事業（{}）より前の年度である必要があります",
+                        e.completed_in.era_label_ja(),
+                        self.fiscal_year.era_label_ja()
+                    ),
+                    format!(
+                        "institution {code}: completed_in {} must be before the program year {}",
+                        e.completed_in.label_en(),
+                        self.fiscal_year.label_en()
+                    ),
+                ));
+            }
+            if !seen.insert(code) {
+                problems.push(ParseError::new(
+                    "excluded",
+                    format!("医療機関コード {code} が対象外リストに2回あります"),
+                    format!("institution {code} is listed twice among the excluded"),
+                ));
+            }
+        }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(problems)
+        }
+    }
+
+    pub fn quota_for(&self, prefecture: Prefecture) -> Option<&[u32]> {
+        self.quotas.get(prefecture)
+    }
+
+    /// Whether a prefecture can still submit (or change) its list on `date` (the caller
+    /// supplies the date: the domain reads no clock).
+    pub fn submission_open(&self, date: NaiveDate) -> bool {
+        date <= self.submission_deadline
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn band(min: u32, max: Option<u32>) -> BedBand {
+        BedBand {
+            min_beds: min,
+            max_beds: max,
+        }
+    }
+
+    #[test]
+    fn standard_bands_place_beds() {
+        let bands = BedBands::standard();
+        assert_eq!(bands.band_of(19), None);
+        assert_eq!(bands.band_of(20), Some(0));
+        assert_eq!(bands.band_of(199), Some(0));
+        assert_eq!(bands.band_of(200), Some(1));
+        assert_eq!(bands.band_of(399), Some(1));
+        assert_eq!(bands.band_of(400), Some(2));
+        assert_eq!(bands.band_of(u32::MAX), Some(2));
+        assert_eq!(bands.min_beds(), 20);
+        assert_eq!(
+            bands.get(2).map(BedBand::label_ja).as_deref(),
+            Some("400床以上")
+        );
+        assert_eq!(
+            bands.get(0).map(BedBand::label_en).as_deref(),
+            Some("20–199 beds")
+        );
+    }
+
+    #[test]
+    fn bounded_last_band_leaves_large_hospitals_outside() {
+        let bands = BedBands::new(vec![band(20, Some(99)), band(100, Some(499))]).expect("valid");
+        assert_eq!(bands.band_of(500), None);
+        assert_eq!(bands.band_of(100), Some(1));
+    }
+
+    #[test]
+    fn bands_reject_overlap_gap_and_order() {
+        let overlap =
+            BedBands::new(vec![band(20, Some(199)), band(150, None)]).expect_err("overlap");
+        assert!(overlap.message_en.contains("overlap"), "{overlap:?}");
+        let gap = BedBands::new(vec![band(20, Some(199)), band(300, None)]).expect_err("gap");
+        assert!(gap.message_ja.contains("200〜299床"), "{gap:?}");
+        let open_first = BedBands::new(vec![band(20, None), band(300, None)]).expect_err("open");
+        assert!(open_first.message_en.contains("open-ended"));
+        assert!(BedBands::new(vec![]).is_err());
+        assert!(BedBands::new(vec![band(200, Some(100))]).is_err());
+        let descending = BedBands::new(vec![band(200, Some(399)), band(20, Some(199))]);
+        assert!(descending.is_err());
+    }
+
+    #[test]
+    fn prefectures_by_code_or_name() {
+        let tokyo = Prefecture::parse("13").expect("valid");
+        for text in ["13", " 13 ", "１３", "東京都", "東京", "Tokyo", "tokyo"] {
+            assert_eq!(parse_prefecture(text), Ok(tokyo), "{text}");
+        }
+        assert_eq!(parse_prefecture("1").map(Prefecture::name_ja), Ok("北海道"));
+        assert_eq!(
+            parse_prefecture("京都").map(Prefecture::code),
+            Ok("26".to_owned())
+        );
+        assert_eq!(
+            parse_prefecture("北海道").map(Prefecture::code),
+            Ok("01".to_owned())
+        );
+        for bad in ["", "48", "東京府", "Edo"] {
+            assert!(parse_prefecture(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn quota_rows_are_validated() {
+        let bands = BedBands::standard();
+        let rows = vec![
+            QuotaRow {
+                prefecture: "東京都".into(),
+                counts: vec![30, 10, 5],
+            },
+            QuotaRow {
+                prefecture: "99".into(),
+                counts: vec![1, 1, 1],
+            },
+            QuotaRow {
+                prefecture: "46".into(),
+                counts: vec![1, -2],
+            },
+            QuotaRow {
+                prefecture: "13".into(),
+                counts: vec![1, 1, 1],
+            },
+        ];
+        let problems = QuotaTable::from_rows(&bands, &rows).expect_err("invalid");
+        let codes: Vec<_> = problems.iter().map(|p| (p.row, p.band, p.code)).collect();
+        assert_eq!(
+            codes,
+            vec![
+                (1, None, QuotaProblemCode::UnknownPrefecture),
+                (2, None, QuotaProblemCode::WrongBandCount),
+                (2, Some(1), QuotaProblemCode::Negative),
+                (3, None, QuotaProblemCode::DuplicatePrefecture),
+            ]
+        );
+        assert!(problems[2].message_ja.contains("200〜399床"));
+        assert!(problems[3].message_en.contains("row 1"));
+
+        let ok = QuotaTable::from_rows(&bands, &rows[..1]).expect("valid");
+        let tokyo = Prefecture::parse("13").expect("valid");
+        assert_eq!(ok.get(tokyo), Some(&[30, 10, 5][..]));
+        assert_eq!(ok.totals(3), vec![30, 10, 5]);
+    }
+
+    fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).expect("valid test date")
+    }
+
+    fn program() -> Program {
+        Program {
+            id: "r7".into(),
+            title_ja: "t".into(),
+            title_en: "t".into(),
+            fiscal_year: FiscalYear::new(2025).expect("valid"),
+            bands: BedBands::standard(),
+            quotas: QuotaTable::new(),
+            submission_deadline: date(2025, 3, 14),
+            survey_deadline: None,
+            onsite_survey_deadline: date(2026, 1, 31),
+            excluded: vec![],
+            allow_backup_only: false,
+            accept_planned_emr: true,
+            sources: vec![],
+            notes: String::new(),
+        }
+    }
+
+    #[test]
+    fn program_validation_reports_everything() {
+        let mut p = program();
+        assert_eq!(p.validate(), Ok(()));
+        assert!(p.submission_open(date(2025, 3, 14)));
+        assert!(!p.submission_open(date(2025, 3, 15)));
+        p.quotas
+            .insert(Prefecture::parse("13").expect("valid"), vec![1, 2]);
+        p.survey_deadline = Some(date(2025, 4, 1));
+        p.onsite_survey_deadline = date(2026, 4, 30);
+        let code = MedicalInstitutionCode::parse("1312345678").expect("valid");
+        p.excluded = vec![
+            ExcludedInstitution {
+                medical_institution_code: code.clone(),
+                completed_in: FiscalYear::new(2025).expect("valid"),
+            },
+            ExcludedInstitution {
+                medical_institution_code: code,
+                completed_in: FiscalYear::new(2024).expect("valid"),
+            },
+        ];
+        let problems = p.validate().expect_err("invalid");
+        let fields: Vec<_> = problems.iter().map(|e| e.field).collect();
+        assert_eq!(
+            fields,
+            vec![
+                "quotas",
+                "survey_deadline",
+                "onsite_survey_deadline",
+                "excluded",
+                "excluded"
+            ]
+        );
+        assert!(problems[0].message_ja.contains("東京都"));
+    }
+}

@@ -1,0 +1,544 @@
+//! 順位指定: the prefecture ranks every applicant, beyond the quota. Seed 001:
+//! 「希望する全ての病院に対して、別紙 1 …に記載をして下さい（各都道府県別病床規模別に示す数
+//! （支援枠数）を超える希望があった場合でもすべての病院を記載下さい）。その際、各都道府県で記載
+//! した病院について順位を指定してください。」 and 「順位指定は、原則、各都道府県の判断に委ねる」.
+//!
+//! A ranking is valid when its ranks are exactly 1..n (no gap, no tie) and it names each of the
+//! prefecture's applications exactly once and nothing else.
+
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::{Application, ApplicationId, Eligibility, Program};
+use crate::Prefecture;
+
+/// Why a hospital is ranked where it is (順位指定に当たっての考え方の例, seed 001).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum RankReason {
+    /// 「地域における救急等の主要な診療機能を担っており、サイバー攻撃の影響により診療停止等と
+    /// なった場合に地域医療に与える影響が大きいと思われる病院」
+    RegionalEmergencyRole,
+    /// 「立入検査等においてセキュリティ対策が不十分と思われる病院」
+    WeakSecurityAtInspection,
+    /// 「令和 6 年度事業に応募して事前調査資料を提出まで完了したが、現地調査の日程が調整つかずに
+    /// 辞退となった病院」 (the previous year's project)
+    WithdrewLastYearAfterPreSurvey,
+    /// Anything else, in the prefecture's words.
+    Other { text: String },
+}
+
+impl RankReason {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::RegionalEmergencyRole => "regional_emergency_role",
+            Self::WeakSecurityAtInspection => "weak_security_at_inspection",
+            Self::WithdrewLastYearAfterPreSurvey => "withdrew_last_year_after_pre_survey",
+            Self::Other { .. } => "other",
+        }
+    }
+
+    pub fn label_ja(&self) -> String {
+        match self {
+            Self::RegionalEmergencyRole => "地域の救急医療等の主要な役割".into(),
+            Self::WeakSecurityAtInspection => "立入検査等でセキュリティ対策が不十分".into(),
+            Self::WithdrewLastYearAfterPreSurvey => {
+                "前年度事業で事前調査資料を提出後、現地調査の日程が合わず辞退".into()
+            }
+            Self::Other { text } => format!("その他（{}）", text.trim()),
+        }
+    }
+
+    pub fn label_en(&self) -> String {
+        match self {
+            Self::RegionalEmergencyRole => "Main regional role (emergency care etc.)".into(),
+            Self::WeakSecurityAtInspection => "Weak security found at inspection".into(),
+            Self::WithdrewLastYearAfterPreSurvey => {
+                "Withdrew last year after the pre-survey (no on-site date)".into()
+            }
+            Self::Other { text } => format!("Other ({})", text.trim()),
+        }
+    }
+}
+
+/// The prefecture's decision on an application whose flags call for one (e.g. a renewal whose
+/// on-site survey cannot finish by January: 「…見込みがある病院を選定してください」).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FlagDecision {
+    /// Put forward despite the flags.
+    Accept,
+    /// Not put forward: listed as ineligible with the reason `declined_by_prefecture`.
+    Decline,
+}
+
+/// One line of the ranking.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RankEntry {
+    pub application_id: ApplicationId,
+    /// 1 is the first to be supported.
+    pub rank: u32,
+    #[serde(default)]
+    pub reasons: Vec<RankReason>,
+    /// Only for applications with a flag that needs a decision.
+    #[serde(default)]
+    pub decision: Option<FlagDecision>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RankingProblemCode {
+    /// The id is no application at all.
+    UnknownApplication,
+    /// The application belongs to another prefecture.
+    ForeignApplication,
+    /// Named more than once.
+    DuplicateApplication,
+    /// One of the prefecture's applications is not ranked.
+    MissingApplication,
+    /// Rank 0, or above the number of applications.
+    RankOutOfRange,
+    /// Two or more applications share a rank.
+    TiedRank,
+    /// No application has this rank.
+    MissingRank,
+    /// A reason `other` without text.
+    EmptyOtherReason,
+    /// A decision on an application with no flag that needs one.
+    DecisionWithoutFlag,
+}
+
+/// One problem of a ranking, naming the applications and ranks concerned (sorted).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RankingProblem {
+    pub code: RankingProblemCode,
+    pub application_ids: Vec<ApplicationId>,
+    pub ranks: Vec<u32>,
+    pub message_ja: String,
+    pub message_en: String,
+}
+
+/// Every problem of a ranking, in a fixed order.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
+#[error("the ranking of {} is not valid: {}", .prefecture.name_en(), .problems.iter().map(|p| p.message_en.as_str()).collect::<Vec<_>>().join("; "))]
+pub struct RankingError {
+    pub prefecture: Prefecture,
+    pub problems: Vec<RankingProblem>,
+}
+
+impl RankingError {
+    pub fn message_ja(&self) -> String {
+        format!(
+            "{}の順位指定に誤りがあります: {}",
+            self.prefecture.name_ja(),
+            self.problems
+                .iter()
+                .map(|p| p.message_ja.as_str())
+                .collect::<Vec<_>>()
+                .join("／")
+        )
+    }
+
+    pub fn codes(&self) -> Vec<RankingProblemCode> {
+        self.problems.iter().map(|p| p.code).collect()
+    }
+}
+
+/// How many ids or ranks a message lists before "and N more" (the fields keep them all).
+const LIST_IN_MESSAGE: usize = 20;
+
+fn list<T: std::fmt::Display>(items: &[T], more_ja: bool) -> String {
+    let shown: Vec<String> = items
+        .iter()
+        .take(LIST_IN_MESSAGE)
+        .map(ToString::to_string)
+        .collect();
+    let rest = items.len().saturating_sub(LIST_IN_MESSAGE);
+    let sep = if more_ja { "、" } else { ", " };
+    let mut text = shown.join(sep);
+    if rest > 0 {
+        if more_ja {
+            text.push_str(&format!(" ほか{rest}件"));
+        } else {
+            text.push_str(&format!(" and {rest} more"));
+        }
+    }
+    text
+}
+
+fn problem(
+    code: RankingProblemCode,
+    mut ids: Vec<ApplicationId>,
+    mut ranks: Vec<u32>,
+) -> RankingProblem {
+    ids.sort_unstable();
+    ids.dedup();
+    ranks.sort_unstable();
+    ranks.dedup();
+    let (ja, en) = {
+        let ids_ja = list(&ids, true);
+        let ids_en = list(&ids, false);
+        let ranks_ja = list(&ranks, true);
+        let ranks_en = list(&ranks, false);
+        match code {
+            RankingProblemCode::UnknownApplication => (
+                format!("存在しない申請が順位に含まれています（申請ID: {ids_ja}）"),
+                format!("the ranking names applications that do not exist (ids: {ids_en})"),
+            ),
+            RankingProblemCode::ForeignApplication => (
+                format!("他の都道府県の申請が順位に含まれています（申請ID: {ids_ja}）"),
+                format!("the ranking names applications of another prefecture (ids: {ids_en})"),
+            ),
+            RankingProblemCode::DuplicateApplication => (
+                format!("同じ申請が2回以上順位付けされています（申請ID: {ids_ja}）"),
+                format!("applications ranked more than once (ids: {ids_en})"),
+            ),
+            RankingProblemCode::MissingApplication => (
+                format!(
+                    "順位が付いていない申請があります（申請ID: {ids_ja}）。希望する全ての病院に順位を付けてください"
+                ),
+                format!(
+                    "applications without a rank (ids: {ids_en}); every applicant must be ranked"
+                ),
+            ),
+            RankingProblemCode::RankOutOfRange => (
+                format!("順位 {ranks_ja} は範囲外です（1〜申請数で指定してください）"),
+                format!("rank(s) {ranks_en} out of range (use 1 to the number of applications)"),
+            ),
+            RankingProblemCode::TiedRank => (
+                format!("順位 {ranks_ja} が重複しています（申請ID: {ids_ja}）"),
+                format!("rank {ranks_en} is shared by several applications (ids: {ids_en})"),
+            ),
+            RankingProblemCode::MissingRank => (
+                format!("順位 {ranks_ja} が抜けています（順位は1から連番で指定してください）"),
+                format!("rank(s) {ranks_en} are missing (ranks must run from 1 without gaps)"),
+            ),
+            RankingProblemCode::EmptyOtherReason => (
+                format!("順位指定の理由「その他」の内容が空です（申請ID: {ids_ja}）"),
+                format!("reason 'other' without text (ids: {ids_en})"),
+            ),
+            RankingProblemCode::DecisionWithoutFlag => (
+                format!(
+                    "判断を要する確認事項がない申請に都道府県の判断が指定されています（申請ID: {ids_ja}）"
+                ),
+                format!(
+                    "a decision was given for applications with no flag that needs one (ids: {ids_en})"
+                ),
+            ),
+        }
+    };
+    RankingProblem {
+        code,
+        application_ids: ids,
+        ranks,
+        message_ja: ja,
+        message_en: en,
+    }
+}
+
+/// The prefecture's applications and what the ranking check needs of them.
+pub(crate) struct Local<'a> {
+    pub apps: &'a [Application],
+    pub by_id: &'a HashMap<ApplicationId, usize>,
+    /// Indexes into `apps` of the prefecture's applications.
+    pub members: &'a [usize],
+    /// Index into `apps` → position in `members`.
+    pub position: &'a HashMap<usize, usize>,
+    /// Aligned with `members`.
+    pub eligibility: &'a [Eligibility],
+}
+
+/// Checks a ranking; on success returns, for each rank 1..=n in order, the index of its entry.
+pub(crate) fn check(
+    prefecture: Prefecture,
+    local: &Local<'_>,
+    entries: &[RankEntry],
+) -> Result<Vec<usize>, RankingError> {
+    let n = local.members.len();
+    let mut seen = vec![0u32; n];
+    let mut unknown = Vec::new();
+    let mut foreign = Vec::new();
+    let mut duplicate = Vec::new();
+    let mut empty_other = Vec::new();
+    let mut needless_decision = Vec::new();
+    let mut by_rank: Vec<Vec<usize>> = vec![Vec::new(); n];
+    let mut out_of_range = (Vec::new(), Vec::new());
+
+    for (i, entry) in entries.iter().enumerate() {
+        let id = entry.application_id;
+        match local.by_id.get(&id) {
+            None => unknown.push(id),
+            Some(&g) if local.apps[g].prefecture != prefecture => foreign.push(id),
+            Some(g) => {
+                if let Some(&pos) = local.position.get(g) {
+                    seen[pos] += 1;
+                    if seen[pos] == 2 {
+                        duplicate.push(id);
+                    }
+                    if seen[pos] == 1
+                        && entry.decision.is_some()
+                        && !local.eligibility[pos].needs_decision()
+                    {
+                        needless_decision.push(id);
+                    }
+                }
+            }
+        }
+        if entry
+            .reasons
+            .iter()
+            .any(|r| matches!(r, RankReason::Other { text } if text.trim().is_empty()))
+        {
+            empty_other.push(id);
+        }
+        match usize::try_from(entry.rank) {
+            Ok(r) if (1..=n).contains(&r) => by_rank[r - 1].push(i),
+            _ => {
+                out_of_range.0.push(id);
+                out_of_range.1.push(entry.rank);
+            }
+        }
+    }
+
+    let mut problems = Vec::new();
+    let mut push = |code, ids: Vec<ApplicationId>, ranks: Vec<u32>| {
+        if !ids.is_empty() || !ranks.is_empty() {
+            problems.push(problem(code, ids, ranks));
+        }
+    };
+    push(RankingProblemCode::UnknownApplication, unknown, vec![]);
+    push(RankingProblemCode::ForeignApplication, foreign, vec![]);
+    push(RankingProblemCode::DuplicateApplication, duplicate, vec![]);
+    let missing: Vec<ApplicationId> = seen
+        .iter()
+        .zip(local.members)
+        .filter(|(count, _)| **count == 0)
+        .map(|(_, &g)| local.apps[g].id)
+        .collect();
+    push(RankingProblemCode::MissingApplication, missing, vec![]);
+    push(
+        RankingProblemCode::RankOutOfRange,
+        out_of_range.0,
+        out_of_range.1,
+    );
+    // One problem per tied rank, so that each names its own applications.
+    for (r, holders) in by_rank.iter().enumerate() {
+        if holders.len() > 1 {
+            let ids = holders.iter().map(|&i| entries[i].application_id).collect();
+            push(RankingProblemCode::TiedRank, ids, vec![rank_of(r)]);
+        }
+    }
+    let gaps: Vec<u32> = by_rank
+        .iter()
+        .enumerate()
+        .filter(|(_, holders)| holders.is_empty())
+        .map(|(r, _)| rank_of(r))
+        .collect();
+    push(RankingProblemCode::MissingRank, vec![], gaps);
+    push(RankingProblemCode::EmptyOtherReason, empty_other, vec![]);
+    push(
+        RankingProblemCode::DecisionWithoutFlag,
+        needless_decision,
+        vec![],
+    );
+
+    if problems.is_empty() {
+        // Exactly one entry per rank, and n entries naming n distinct local applications.
+        Ok(by_rank
+            .into_iter()
+            .filter_map(|h| h.first().copied())
+            .collect())
+    } else {
+        Err(RankingError {
+            prefecture,
+            problems,
+        })
+    }
+}
+
+fn rank_of(index: usize) -> u32 {
+    u32::try_from(index + 1).unwrap_or(u32::MAX)
+}
+
+/// Checks a prefecture's ranking against its applications (the slice may hold every
+/// prefecture's: the others are used to tell a foreign id from an unknown one).
+pub fn validate_ranking(
+    program: &Program,
+    prefecture: Prefecture,
+    applications: &[Application],
+    entries: &[RankEntry],
+) -> Result<(), RankingError> {
+    let assessor = super::Assessor::new(program);
+    let mut by_id = HashMap::with_capacity(applications.len());
+    for (i, app) in applications.iter().enumerate() {
+        by_id.entry(app.id).or_insert(i);
+    }
+    let members: Vec<usize> = applications
+        .iter()
+        .enumerate()
+        .filter(|(i, a)| a.prefecture == prefecture && by_id.get(&a.id) == Some(i))
+        .map(|(i, _)| i)
+        .collect();
+    let position: HashMap<usize, usize> =
+        members.iter().enumerate().map(|(p, &g)| (g, p)).collect();
+    let eligibility: Vec<Eligibility> = members
+        .iter()
+        .map(|&g| assessor.assess(&applications[g]))
+        .collect();
+    let local = Local {
+        apps: applications,
+        by_id: &by_id,
+        members: &members,
+        position: &position,
+        eligibility: &eligibility,
+    };
+    check(prefecture, &local, entries).map(|_| ())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::SystemRenewal;
+    use super::super::application::tests::application;
+    use super::super::eligibility::tests::program;
+    use super::*;
+
+    fn entry(id: i64, rank: u32) -> RankEntry {
+        RankEntry {
+            application_id: ApplicationId(id),
+            rank,
+            reasons: vec![],
+            decision: None,
+        }
+    }
+
+    fn tokyo() -> Prefecture {
+        Prefecture::parse("13").expect("valid")
+    }
+
+    fn apps() -> Vec<Application> {
+        vec![
+            application(1, "13", 100),
+            application(2, "13", 250),
+            application(3, "13", 500),
+            application(4, "46", 100),
+        ]
+    }
+
+    #[test]
+    fn a_complete_ranking_is_valid() {
+        let entries = vec![entry(3, 1), entry(1, 2), entry(2, 3)];
+        assert_eq!(
+            validate_ranking(&program(), tokyo(), &apps(), &entries),
+            Ok(())
+        );
+        // An empty prefecture has an empty ranking.
+        let none = Prefecture::parse("01").expect("valid");
+        assert_eq!(validate_ranking(&program(), none, &apps(), &[]), Ok(()));
+    }
+
+    #[test]
+    fn missing_duplicate_foreign_unknown_are_named() {
+        let entries = vec![entry(1, 1), entry(1, 2), entry(4, 3), entry(99, 3)];
+        let e = validate_ranking(&program(), tokyo(), &apps(), &entries).expect_err("invalid");
+        assert_eq!(
+            e.codes(),
+            vec![
+                RankingProblemCode::UnknownApplication,
+                RankingProblemCode::ForeignApplication,
+                RankingProblemCode::DuplicateApplication,
+                RankingProblemCode::MissingApplication,
+                RankingProblemCode::TiedRank,
+            ]
+        );
+        let ids = |i: usize| e.problems[i].application_ids.clone();
+        assert_eq!(ids(0), vec![ApplicationId(99)]);
+        assert_eq!(ids(1), vec![ApplicationId(4)]);
+        assert_eq!(ids(2), vec![ApplicationId(1)]);
+        assert_eq!(ids(3), vec![ApplicationId(2), ApplicationId(3)]);
+        assert_eq!(ids(4), vec![ApplicationId(4), ApplicationId(99)]);
+        assert_eq!(e.problems[4].ranks, vec![3]);
+        assert!(e.problems[3].message_ja.contains("2、3"));
+        assert!(
+            e.message_ja()
+                .starts_with("東京都の順位指定に誤りがあります")
+        );
+        assert!(e.to_string().contains("Tokyo"));
+    }
+
+    #[test]
+    fn ranks_must_run_from_one_without_gaps_or_ties() {
+        let e = validate_ranking(
+            &program(),
+            tokyo(),
+            &apps(),
+            &[entry(1, 0), entry(2, 2), entry(3, 2)],
+        )
+        .expect_err("invalid");
+        assert_eq!(
+            e.codes(),
+            vec![
+                RankingProblemCode::RankOutOfRange,
+                RankingProblemCode::TiedRank,
+                RankingProblemCode::MissingRank,
+            ]
+        );
+        assert_eq!(e.problems[0].ranks, vec![0]);
+        assert_eq!(e.problems[2].ranks, vec![1, 3]);
+
+        let e = validate_ranking(
+            &program(),
+            tokyo(),
+            &apps(),
+            &[entry(1, 1), entry(2, 2), entry(3, 4)],
+        )
+        .expect_err("invalid");
+        assert_eq!(
+            e.codes(),
+            vec![
+                RankingProblemCode::RankOutOfRange,
+                RankingProblemCode::MissingRank
+            ]
+        );
+    }
+
+    #[test]
+    fn reasons_and_decisions_are_checked() {
+        let mut list = apps();
+        list[1].renewal = SystemRenewal::Planned {
+            onsite_survey_by_deadline: Some(false),
+        };
+        let mut entries = vec![entry(1, 1), entry(2, 2), entry(3, 3)];
+        entries[0].reasons = vec![
+            RankReason::RegionalEmergencyRole,
+            RankReason::Other { text: " ".into() },
+        ];
+        entries[1].decision = Some(FlagDecision::Decline);
+        entries[2].decision = Some(FlagDecision::Accept);
+        let e = validate_ranking(&program(), tokyo(), &list, &entries).expect_err("invalid");
+        assert_eq!(
+            e.codes(),
+            vec![
+                RankingProblemCode::EmptyOtherReason,
+                RankingProblemCode::DecisionWithoutFlag
+            ]
+        );
+        assert_eq!(e.problems[0].application_ids, vec![ApplicationId(1)]);
+        assert_eq!(e.problems[1].application_ids, vec![ApplicationId(3)]);
+    }
+
+    #[test]
+    fn reason_labels() {
+        assert_eq!(
+            RankReason::Other {
+                text: " 災害拠点病院 ".into()
+            }
+            .label_ja(),
+            "その他（災害拠点病院）"
+        );
+        assert_eq!(
+            RankReason::RegionalEmergencyRole.as_str(),
+            "regional_emergency_role"
+        );
+    }
+}

@@ -1,0 +1,957 @@
+//! Backups and the business continuity plan for cyber attacks: the records behind checklist
+//! items 3(2) 「インシデント発生時に診療を継続するために必要な情報を検討し、データやシステムの
+//! バックアップの実施と復旧手順を確認している。」 and 3(3) 「サイバー攻撃を想定した事業継続計画
+//! (BCP)を策定している。」 (令和5年度版: 「…を策定、又は令和6年度中に策定予定である。」).
+//!
+//! The 令和7年度 manual asks for important files to be kept 「複数の方式で世代管理」 so that
+//! malware cannot reach every copy, and names the BCP as one place for the recovery
+//! procedure; the safety guideline (第6.0版) draws 「複数世代保存」「追記不能な保存」 for cyber
+//! attacks. The warnings below follow these: a restore never tested or not within a year, no
+//! offline copy, a single generation, no BCP, no drill within a year.
+
+use chrono::{Months, NaiveDate};
+use serde::{Deserialize, Serialize};
+
+use crate::contact_chart::FieldProblem;
+use crate::inspection::Severity;
+use crate::vendor::SystemKind;
+use crate::wareki::parse_item_number;
+use crate::{ChecklistItem, ChecklistVersion, FiscalYear, Requirement};
+
+/// Where a backup copy is kept (保管方法).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BackupLocation {
+    /// オフライン: disconnected from the network (tape, removable disk kept apart).
+    Offline,
+    /// 遠隔地保管: another building or site.
+    Offsite,
+    /// クラウド
+    Cloud,
+    /// 院内 (on-site, on the network: a NAS or backup server).
+    Onsite,
+}
+
+impl BackupLocation {
+    pub fn label_ja(self) -> &'static str {
+        match self {
+            Self::Offline => "オフライン",
+            Self::Offsite => "遠隔地保管",
+            Self::Cloud => "クラウド",
+            Self::Onsite => "院内（ネットワーク上）",
+        }
+    }
+
+    pub fn label_en(self) -> &'static str {
+        match self {
+            Self::Offline => "offline",
+            Self::Offsite => "off-site",
+            Self::Cloud => "cloud",
+            Self::Onsite => "on-site (networked)",
+        }
+    }
+}
+
+/// How often a backup is taken (取得頻度).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BackupFrequency {
+    /// 随時（レプリケーション）
+    Continuous,
+    Daily,
+    Weekly,
+    Monthly,
+    Quarterly,
+    Yearly,
+    /// 不定期
+    Irregular,
+}
+
+impl BackupFrequency {
+    pub fn label_ja(self) -> &'static str {
+        match self {
+            Self::Continuous => "随時",
+            Self::Daily => "毎日",
+            Self::Weekly => "毎週",
+            Self::Monthly => "毎月",
+            Self::Quarterly => "四半期ごと",
+            Self::Yearly => "毎年",
+            Self::Irregular => "不定期",
+        }
+    }
+
+    pub fn label_en(self) -> &'static str {
+        match self {
+            Self::Continuous => "continuous",
+            Self::Daily => "daily",
+            Self::Weekly => "weekly",
+            Self::Monthly => "monthly",
+            Self::Quarterly => "quarterly",
+            Self::Yearly => "yearly",
+            Self::Irregular => "irregular",
+        }
+    }
+}
+
+/// A restore test (リストア訓練・復旧テスト).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RestoreTest {
+    pub on: NaiveDate,
+    /// How long the restore took.
+    pub duration_minutes: u32,
+    pub succeeded: bool,
+}
+
+/// One backup: what, how, how often, and the last restore test.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BackupRecord {
+    /// The systems backed up.
+    pub systems: Vec<SystemKind>,
+    /// What data, in words (電子カルテDB, 画像データ, システムイメージ …).
+    pub data: String,
+    pub locations: Vec<BackupLocation>,
+    /// 追記不能 (write-once / immutable) media or settings.
+    pub write_once: bool,
+    /// 世代数: how many past copies are kept.
+    pub generations: u16,
+    pub encrypted: bool,
+    pub frequency: BackupFrequency,
+    pub last_restore_test: Option<RestoreTest>,
+    pub notes: String,
+}
+
+impl BackupRecord {
+    pub fn has_offline_copy(&self) -> bool {
+        self.locations.contains(&BackupLocation::Offline)
+    }
+
+    /// `電子カルテ・PACS（画像データ）`
+    pub fn subject_ja(&self) -> String {
+        let systems: Vec<_> = self.systems.iter().map(|s| s.label_ja()).collect();
+        match (systems.is_empty(), self.data.trim().is_empty()) {
+            (true, true) => "バックアップ".into(),
+            (true, false) => self.data.trim().to_owned(),
+            (false, true) => systems.join("・"),
+            (false, false) => format!("{}（{}）", systems.join("・"), self.data.trim()),
+        }
+    }
+
+    pub fn subject_en(&self) -> String {
+        let systems: Vec<_> = self.systems.iter().map(|s| s.label_en()).collect();
+        match (systems.is_empty(), self.data.trim().is_empty()) {
+            (true, true) => "backup".into(),
+            (true, false) => self.data.trim().to_owned(),
+            (false, true) => systems.join(", "),
+            (false, false) => format!("{} ({})", systems.join(", "), self.data.trim()),
+        }
+    }
+
+    /// Every problem with the record's fields, paths relative to the record.
+    pub fn problems(&self, today: NaiveDate) -> Vec<FieldProblem> {
+        let mut problems = Vec::new();
+        if self.systems.is_empty() && self.data.trim().is_empty() {
+            problems.push(FieldProblem::new(
+                "systems",
+                "required",
+                "対象のシステムまたはデータを記入してください",
+                "name the systems or the data backed up",
+            ));
+        }
+        if self.locations.is_empty() {
+            problems.push(FieldProblem::new(
+                "locations",
+                "required",
+                "保管方法を1つ以上選んでください",
+                "choose at least one place where copies are kept",
+            ));
+        }
+        if self.generations == 0 {
+            problems.push(FieldProblem::new(
+                "generations",
+                "invalid",
+                "世代数は1以上です",
+                "generations must be at least 1",
+            ));
+        }
+        if let Some(test) = self.last_restore_test {
+            if test.on > today {
+                problems.push(FieldProblem::new(
+                    "last_restore_test.on",
+                    "in_future",
+                    format!("リストア訓練の日付（{}）が未来です", test.on),
+                    format!("the restore test date ({}) is in the future", test.on),
+                ));
+            }
+            // A week: anything longer is a typo (hours entered as minutes × 60 …).
+            if test.duration_minutes > 7 * 24 * 60 {
+                problems.push(FieldProblem::new(
+                    "last_restore_test.duration_minutes",
+                    "too_long",
+                    "所要時間（分）が1週間を超えています。分単位で記入してください",
+                    "the duration is over a week; give it in minutes",
+                ));
+            }
+        }
+        problems
+    }
+}
+
+/// Where the BCP for cyber attacks stands (サイバー攻撃を想定したBCP).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum BcpState {
+    /// 策定済
+    Established { on: NaiveDate },
+    /// 策定中
+    Drafting { target: NaiveDate },
+    /// 未策定
+    NotStarted,
+}
+
+/// The BCP record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BcpRecord {
+    #[serde(flatten)]
+    pub state: BcpState,
+    /// The last drill (訓練) of the plan.
+    pub last_drill: Option<NaiveDate>,
+    pub notes: String,
+}
+
+/// What a continuity warning is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ContinuityWarningCode {
+    NoBackup,
+    RestoreNeverTested,
+    RestoreTestOld,
+    RestoreTestFailed,
+    NoOfflineCopy,
+    SingleGeneration,
+    NotEncrypted,
+    NoBcp,
+    BcpTargetPassed,
+    DrillNever,
+    DrillOld,
+}
+
+impl ContinuityWarningCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::NoBackup => "no_backup",
+            Self::RestoreNeverTested => "restore_never_tested",
+            Self::RestoreTestOld => "restore_test_old",
+            Self::RestoreTestFailed => "restore_test_failed",
+            Self::NoOfflineCopy => "no_offline_copy",
+            Self::SingleGeneration => "single_generation",
+            Self::NotEncrypted => "not_encrypted",
+            Self::NoBcp => "no_bcp",
+            Self::BcpTargetPassed => "bcp_target_passed",
+            Self::DrillNever => "drill_never",
+            Self::DrillOld => "drill_old",
+        }
+    }
+}
+
+/// A warning about backups or the BCP.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContinuityWarning {
+    pub code: ContinuityWarningCode,
+    /// `backups[1]`, `bcp`, or `None` for the whole.
+    pub path: Option<String>,
+    pub severity: Severity,
+    pub message_ja: String,
+    pub message_en: String,
+}
+
+fn warning(
+    code: ContinuityWarningCode,
+    path: Option<String>,
+    severity: Severity,
+    ja: String,
+    en: String,
+) -> ContinuityWarning {
+    ContinuityWarning {
+        code,
+        path,
+        severity,
+        message_ja: ja,
+        message_en: en,
+    }
+}
+
+/// A year before `today` (29 February steps back to 28 February).
+fn a_year_before(today: NaiveDate) -> NaiveDate {
+    today
+        .checked_sub_months(Months::new(12))
+        .unwrap_or(NaiveDate::MIN)
+}
+
+/// Warnings on the backups, in record order.
+pub fn backup_warnings(backups: &[BackupRecord], today: NaiveDate) -> Vec<ContinuityWarning> {
+    use ContinuityWarningCode as C;
+    let mut out = Vec::new();
+    if backups.is_empty() {
+        out.push(warning(
+            C::NoBackup,
+            None,
+            Severity::Advice,
+            "バックアップの記録がありません".into(),
+            "No backup is recorded".into(),
+        ));
+        return out;
+    }
+    let year_ago = a_year_before(today);
+    for (i, b) in backups.iter().enumerate() {
+        let path = Some(format!("backups[{i}]"));
+        let (ja, en) = (b.subject_ja(), b.subject_en());
+        match b.last_restore_test {
+            None => out.push(warning(
+                C::RestoreNeverTested,
+                path.clone(),
+                Severity::Advice,
+                format!(
+                    "{ja}: 復旧（リストア）の訓練をしたことがありません。復旧手順を確認してください"
+                ),
+                format!("{en}: a restore has never been tested; check the recovery procedure"),
+            )),
+            Some(t) if !t.succeeded => out.push(warning(
+                C::RestoreTestFailed,
+                path.clone(),
+                Severity::Advice,
+                format!("{ja}: 最後のリストア訓練（{}）が失敗しています", t.on),
+                format!("{en}: the last restore test ({}) failed", t.on),
+            )),
+            Some(t) if t.on < year_ago => out.push(warning(
+                C::RestoreTestOld,
+                path.clone(),
+                Severity::Advice,
+                format!(
+                    "{ja}: 最後のリストア訓練（{}）から1年以上経っています",
+                    t.on
+                ),
+                format!(
+                    "{en}: the last restore test ({}) is more than a year old",
+                    t.on
+                ),
+            )),
+            Some(_) => {}
+        }
+        if !b.has_offline_copy() {
+            out.push(warning(
+                C::NoOfflineCopy,
+                path.clone(),
+                Severity::Advice,
+                format!("{ja}: オフラインのバックアップがありません（ランサムウェアはネットワーク上の複製も暗号化します）"),
+                format!("{en}: no offline copy (ransomware encrypts copies it can reach over the network)"),
+            ));
+        }
+        if b.generations <= 1 {
+            out.push(warning(
+                C::SingleGeneration,
+                path.clone(),
+                Severity::Advice,
+                format!("{ja}: 世代管理されていません（1世代のみ）。感染前の複製に戻れるよう複数世代を保管してください"),
+                format!("{en}: only one generation is kept; keep several so that a copy from before an infection remains"),
+            ));
+        }
+        let leaves_site = b
+            .locations
+            .iter()
+            .any(|l| matches!(l, BackupLocation::Offsite | BackupLocation::Cloud));
+        if leaves_site && !b.encrypted {
+            out.push(warning(
+                C::NotEncrypted,
+                path,
+                Severity::Info,
+                format!("{ja}: 院外に保管する複製が暗号化されていません"),
+                format!("{en}: copies kept off the premises are not encrypted"),
+            ));
+        }
+    }
+    out
+}
+
+/// Warnings on the BCP.
+pub fn bcp_warnings(bcp: Option<&BcpRecord>, today: NaiveDate) -> Vec<ContinuityWarning> {
+    use ContinuityWarningCode as C;
+    let path = Some("bcp".to_owned());
+    let no_bcp = || {
+        warning(
+            C::NoBcp,
+            path.clone(),
+            Severity::Advice,
+            "サイバー攻撃を想定した事業継続計画（BCP）がありません".into(),
+            "There is no business continuity plan (BCP) for cyber attacks".into(),
+        )
+    };
+    let Some(bcp) = bcp else {
+        return vec![no_bcp()];
+    };
+    match bcp.state {
+        BcpState::NotStarted => vec![no_bcp()],
+        BcpState::Drafting { target } if target < today => vec![warning(
+            C::BcpTargetPassed,
+            path,
+            Severity::Advice,
+            format!("BCPの策定目標日（{target}）を過ぎていますが、まだ策定中です"),
+            format!("The BCP's target date ({target}) has passed and it is still being drafted"),
+        )],
+        BcpState::Drafting { .. } => vec![],
+        BcpState::Established { .. } => match bcp.last_drill {
+            None => vec![warning(
+                C::DrillNever,
+                path,
+                Severity::Advice,
+                "BCPに基づく訓練をしたことがありません".into(),
+                "The BCP has never been drilled".into(),
+            )],
+            Some(d) if d < a_year_before(today) => vec![warning(
+                C::DrillOld,
+                path,
+                Severity::Advice,
+                format!("最後のBCP訓練（{d}）から1年以上経っています"),
+                format!("The last BCP drill ({d}) is more than a year old"),
+            )],
+            Some(_) => vec![],
+        },
+    }
+}
+
+/// All warnings: backups, then the BCP.
+pub fn continuity_warnings(
+    backups: &[BackupRecord],
+    bcp: Option<&BcpRecord>,
+    today: NaiveDate,
+) -> Vec<ContinuityWarning> {
+    let mut out = backup_warnings(backups, today);
+    out.extend(bcp_warnings(bcp, today));
+    out
+}
+
+/// Which checklist item a summary is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EvidenceTopic {
+    /// 3(2) バックアップと復旧手順
+    Backup,
+    /// 3(3) BCP
+    Bcp,
+}
+
+impl EvidenceTopic {
+    /// The printed number in every version so far.
+    fn number(self) -> (u8, u8) {
+        match self {
+            Self::Backup => (3, 2),
+            Self::Bcp => (3, 3),
+        }
+    }
+
+    /// A word the item's text carries, to check the number still means this item.
+    fn keyword(self) -> &'static str {
+        match self {
+            Self::Backup => "バックアップ",
+            Self::Bcp => "BCP",
+        }
+    }
+}
+
+/// What the records say for one checklist item.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ItemEvidence {
+    pub topic: EvidenceTopic,
+    pub item_key: String,
+    pub number: String,
+    pub text_ja: String,
+    pub text_en: String,
+    /// Whether the records support answering はい.
+    pub supports_yes: bool,
+    pub facts_ja: Vec<String>,
+    pub facts_en: Vec<String>,
+    pub warnings: Vec<ContinuityWarning>,
+}
+
+/// Finds the item by its number (3(2), 3(3)), checking that its text is about the topic;
+/// if a future version moves it, by the topic's word in section 3.
+fn find_item(version: &ChecklistVersion, topic: EvidenceTopic) -> Option<&ChecklistItem> {
+    let (section, number) = topic.number();
+    let about = |i: &&ChecklistItem| i.text_ja.contains(topic.keyword());
+    version
+        .items
+        .iter()
+        .find(|i| {
+            parse_item_number(&i.number).is_ok_and(|n| n.section == section && n.number == number)
+        })
+        .filter(about)
+        .or_else(|| {
+            version
+                .items
+                .iter()
+                .filter(|i| i.section == section)
+                .find(about)
+        })
+}
+
+fn join_dates_ja(date: Option<NaiveDate>) -> String {
+    date.map_or_else(|| "なし".into(), |d| d.to_string())
+}
+
+fn join_dates_en(date: Option<NaiveDate>) -> String {
+    date.map_or_else(|| "none".into(), |d| d.to_string())
+}
+
+/// Evidence summaries for items 3(2) and 3(3) of `version`, for the fiscal year: what the
+/// backup and BCP records show, whether they support はい, and the warnings. Items the
+/// version does not have (the 事業者確認用 has no section 3) are left out.
+pub fn evidence(
+    version: &ChecklistVersion,
+    fiscal_year: FiscalYear,
+    backups: &[BackupRecord],
+    bcp: Option<&BcpRecord>,
+    today: NaiveDate,
+) -> Vec<ItemEvidence> {
+    let mut out = Vec::new();
+    if let Some(item) = find_item(version, EvidenceTopic::Backup) {
+        out.push(backup_evidence(item, backups, today));
+    }
+    if let Some(item) = find_item(version, EvidenceTopic::Bcp) {
+        out.push(bcp_evidence(item, fiscal_year, bcp, today));
+    }
+    out
+}
+
+fn backup_evidence(
+    item: &ChecklistItem,
+    backups: &[BackupRecord],
+    today: NaiveDate,
+) -> ItemEvidence {
+    let mut facts_ja = Vec::new();
+    let mut facts_en = Vec::new();
+    for b in backups {
+        let places_ja: Vec<_> = b.locations.iter().map(|l| l.label_ja()).collect();
+        let places_en: Vec<_> = b.locations.iter().map(|l| l.label_en()).collect();
+        let test_ja = b.last_restore_test.map_or_else(
+            || "リストア訓練なし".to_owned(),
+            |t| {
+                format!(
+                    "最終リストア訓練 {}（{}分、{}）",
+                    t.on,
+                    t.duration_minutes,
+                    if t.succeeded { "成功" } else { "失敗" }
+                )
+            },
+        );
+        let test_en = b.last_restore_test.map_or_else(
+            || "no restore test".to_owned(),
+            |t| {
+                format!(
+                    "last restore test {} ({} min, {})",
+                    t.on,
+                    t.duration_minutes,
+                    if t.succeeded { "succeeded" } else { "failed" }
+                )
+            },
+        );
+        facts_ja.push(format!(
+            "{}: {}、{}、{}世代{}{}、{}",
+            b.subject_ja(),
+            b.frequency.label_ja(),
+            places_ja.join("・"),
+            b.generations,
+            if b.encrypted { "、暗号化" } else { "" },
+            if b.write_once { "、追記不能" } else { "" },
+            test_ja
+        ));
+        facts_en.push(format!(
+            "{}: {}, {}, {} generation(s){}{}, {}",
+            b.subject_en(),
+            b.frequency.label_en(),
+            places_en.join(" + "),
+            b.generations,
+            if b.encrypted { ", encrypted" } else { "" },
+            if b.write_once { ", write-once" } else { "" },
+            test_en
+        ));
+    }
+    // 「バックアップの実施と復旧手順を確認している」: backups exist and a restore has worked.
+    let supports_yes = !backups.is_empty()
+        && backups
+            .iter()
+            .any(|b| b.last_restore_test.is_some_and(|t| t.succeeded));
+    ItemEvidence {
+        topic: EvidenceTopic::Backup,
+        item_key: item.key.clone(),
+        number: item.number.clone(),
+        text_ja: item.text_ja.clone(),
+        text_en: item.text_en.clone(),
+        supports_yes,
+        facts_ja,
+        facts_en,
+        warnings: backup_warnings(backups, today),
+    }
+}
+
+fn bcp_evidence(
+    item: &ChecklistItem,
+    fiscal_year: FiscalYear,
+    bcp: Option<&BcpRecord>,
+    today: NaiveDate,
+) -> ItemEvidence {
+    // 令和5年度版 accepts a plan 「策定予定」 within the year the item becomes required
+    // (「令和6年度中に策定予定」, required_from 2024); later versions ask for 「策定している」.
+    let planned_counts = item.text_ja.contains("策定予定");
+    let planned_by = match item.requirement {
+        Requirement::RequiredFrom(from) => from.max(fiscal_year).last_day(),
+        Requirement::ReferenceOnly => fiscal_year.last_day(),
+    };
+    let state = bcp.map_or(BcpState::NotStarted, |b| b.state);
+    let supports_yes = match state {
+        BcpState::Established { on } => on <= today,
+        BcpState::Drafting { target } => planned_counts && target <= planned_by,
+        BcpState::NotStarted => false,
+    };
+    let (mut facts_ja, mut facts_en) = match state {
+        BcpState::Established { on } => (
+            vec![format!("BCP策定済（{on}）")],
+            vec![format!("BCP in place ({on})")],
+        ),
+        BcpState::Drafting { target } => (
+            vec![format!("BCP策定中（目標 {target}）")],
+            vec![format!("BCP being drafted (target {target})")],
+        ),
+        BcpState::NotStarted => (vec!["BCP未策定".into()], vec!["no BCP".into()]),
+    };
+    if let Some(b) = bcp
+        && matches!(b.state, BcpState::Established { .. })
+    {
+        facts_ja.push(format!("最終訓練: {}", join_dates_ja(b.last_drill)));
+        facts_en.push(format!("last drill: {}", join_dates_en(b.last_drill)));
+    }
+    ItemEvidence {
+        topic: EvidenceTopic::Bcp,
+        item_key: item.key.clone(),
+        number: item.number.clone(),
+        text_ja: item.text_ja.clone(),
+        text_en: item.text_en.clone(),
+        supports_yes,
+        facts_ja,
+        facts_en,
+        warnings: bcp_warnings(bcp, today),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checklist::tests::{fy, item};
+    use crate::{FormKind, Scope};
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).expect("valid test date")
+    }
+
+    const TODAY: (i32, u32, u32) = (2025, 9, 1);
+
+    fn today() -> NaiveDate {
+        d(TODAY.0, TODAY.1, TODAY.2)
+    }
+
+    fn emr_backup() -> BackupRecord {
+        BackupRecord {
+            systems: vec![SystemKind::Emr],
+            data: "データベース".into(),
+            locations: vec![BackupLocation::Onsite, BackupLocation::Offline],
+            write_once: true,
+            generations: 7,
+            encrypted: true,
+            frequency: BackupFrequency::Daily,
+            last_restore_test: Some(RestoreTest {
+                on: d(2025, 3, 10),
+                duration_minutes: 95,
+                succeeded: true,
+            }),
+            notes: String::new(),
+        }
+    }
+
+    fn codes(w: &[ContinuityWarning]) -> Vec<(Option<&str>, ContinuityWarningCode)> {
+        w.iter().map(|w| (w.path.as_deref(), w.code)).collect()
+    }
+
+    #[test]
+    fn a_good_backup_and_a_drilled_bcp_raise_nothing() {
+        let bcp = BcpRecord {
+            state: BcpState::Established { on: d(2024, 10, 1) },
+            last_drill: Some(d(2025, 2, 1)),
+            notes: String::new(),
+        };
+        assert!(continuity_warnings(&[emr_backup()], Some(&bcp), today()).is_empty());
+        assert!(emr_backup().problems(today()).is_empty());
+    }
+
+    #[test]
+    fn restore_tests_must_be_recent_and_successful() {
+        use ContinuityWarningCode as C;
+        let mut never = emr_backup();
+        never.last_restore_test = None;
+        let mut old = emr_backup();
+        old.last_restore_test = Some(RestoreTest {
+            on: d(2024, 8, 31),
+            duration_minutes: 60,
+            succeeded: true,
+        });
+        let mut exactly_a_year = emr_backup();
+        exactly_a_year.last_restore_test = Some(RestoreTest {
+            on: d(2024, 9, 1),
+            duration_minutes: 60,
+            succeeded: true,
+        });
+        let mut failed = emr_backup();
+        failed.last_restore_test = Some(RestoreTest {
+            on: d(2025, 8, 1),
+            duration_minutes: 60,
+            succeeded: false,
+        });
+        let w = backup_warnings(&[never, old, exactly_a_year, failed], today());
+        assert_eq!(
+            codes(&w),
+            vec![
+                (Some("backups[0]"), C::RestoreNeverTested),
+                (Some("backups[1]"), C::RestoreTestOld),
+                (Some("backups[3]"), C::RestoreTestFailed),
+            ]
+        );
+        assert!(w[0].message_ja.starts_with("電子カルテ（データベース）"));
+        assert!(w[1].message_en.contains("more than a year"));
+    }
+
+    #[test]
+    fn offline_copies_generations_and_encryption_are_checked() {
+        use ContinuityWarningCode as C;
+        let mut nas_only = emr_backup();
+        nas_only.locations = vec![BackupLocation::Onsite];
+        nas_only.generations = 1;
+        let mut cloud = emr_backup();
+        cloud.systems = vec![SystemKind::Pacs];
+        cloud.locations = vec![BackupLocation::Cloud, BackupLocation::Offline];
+        cloud.encrypted = false;
+        let w = backup_warnings(&[nas_only, cloud], today());
+        assert_eq!(
+            codes(&w),
+            vec![
+                (Some("backups[0]"), C::NoOfflineCopy),
+                (Some("backups[0]"), C::SingleGeneration),
+                (Some("backups[1]"), C::NotEncrypted),
+            ]
+        );
+        assert_eq!(w[2].severity, Severity::Info);
+        assert_eq!(
+            codes(&backup_warnings(&[], today())),
+            vec![(None, C::NoBackup)]
+        );
+    }
+
+    #[test]
+    fn bcp_states_and_drills_are_checked() {
+        use ContinuityWarningCode as C;
+        let rec = |state, drill| BcpRecord {
+            state,
+            last_drill: drill,
+            notes: String::new(),
+        };
+        assert_eq!(
+            codes(&bcp_warnings(None, today())),
+            vec![(Some("bcp"), C::NoBcp)]
+        );
+        assert_eq!(
+            codes(&bcp_warnings(
+                Some(&rec(BcpState::NotStarted, None)),
+                today()
+            )),
+            vec![(Some("bcp"), C::NoBcp)]
+        );
+        assert_eq!(
+            codes(&bcp_warnings(
+                Some(&rec(
+                    BcpState::Drafting {
+                        target: d(2025, 8, 31)
+                    },
+                    None
+                )),
+                today()
+            )),
+            vec![(Some("bcp"), C::BcpTargetPassed)]
+        );
+        assert!(
+            bcp_warnings(
+                Some(&rec(
+                    BcpState::Drafting {
+                        target: d(2026, 3, 31)
+                    },
+                    None
+                )),
+                today()
+            )
+            .is_empty()
+        );
+        let est = BcpState::Established { on: d(2024, 4, 1) };
+        assert_eq!(
+            codes(&bcp_warnings(Some(&rec(est, None)), today())),
+            vec![(Some("bcp"), C::DrillNever)]
+        );
+        assert_eq!(
+            codes(&bcp_warnings(Some(&rec(est, Some(d(2024, 6, 1)))), today())),
+            vec![(Some("bcp"), C::DrillOld)]
+        );
+    }
+
+    fn version(id: &str, items: Vec<ChecklistItem>) -> ChecklistVersion {
+        ChecklistVersion {
+            id: id.into(),
+            version: id.split('-').next().unwrap_or("r7").into(),
+            version_label_ja: String::new(),
+            version_label_en: String::new(),
+            form: FormKind::Institution,
+            title_ja: String::new(),
+            title_en: String::new(),
+            fiscal_years: vec![],
+            published_on: d(2023, 6, 1),
+            sources: vec![],
+            notes: String::new(),
+            gate: None,
+            sections: vec![],
+            items,
+        }
+    }
+
+    fn section3(required_from: i32, bcp_text: &str) -> ChecklistVersion {
+        let mut backup = item(
+            "3-2",
+            "3(2)",
+            Scope::None,
+            Requirement::RequiredFrom(fy(required_from)),
+        );
+        backup.text_ja = "インシデント発生時に診療を継続するために必要な情報を検討し、データやシステムのバックアップの実施と復旧手順を確認している。".into();
+        let mut plan = item(
+            "3-3",
+            "3(3)",
+            Scope::None,
+            Requirement::RequiredFrom(fy(required_from)),
+        );
+        plan.text_ja = bcp_text.into();
+        version(
+            &format!("r{}-institution", required_from - 2018),
+            vec![backup, plan],
+        )
+    }
+
+    #[test]
+    fn evidence_for_3_2_and_3_3_in_each_version() {
+        let r6 = section3(
+            2024,
+            "サイバー攻撃を想定した事業継続計画(BCP)を策定している。",
+        );
+        let drafting = BcpRecord {
+            state: BcpState::Drafting {
+                target: d(2025, 3, 1),
+            },
+            last_drill: None,
+            notes: String::new(),
+        };
+        let ev = evidence(
+            &r6,
+            fy(2024),
+            &[emr_backup()],
+            Some(&drafting),
+            d(2024, 12, 1),
+        );
+        assert_eq!(ev.len(), 2);
+        assert_eq!(ev[0].topic, EvidenceTopic::Backup);
+        assert_eq!(ev[0].item_key, "3-2");
+        assert!(ev[0].supports_yes);
+        assert!(
+            ev[0].facts_ja[0].contains("オフライン"),
+            "{:?}",
+            ev[0].facts_ja
+        );
+        assert!(ev[0].facts_ja[0].contains("95分"));
+        assert_eq!(ev[1].topic, EvidenceTopic::Bcp);
+        // 令和6年度版 asks for a plan in place: drafting does not support はい.
+        assert!(!ev[1].supports_yes);
+        // 令和5年度版 accepts 「令和6年度中に策定予定」 (required from 2024).
+        let mut r5 = section3(
+            2024,
+            "サイバー攻撃を想定した事業継続計画(BCP)を策定、又は令和6年度中に策定予定である。",
+        );
+        r5.id = "r5-institution".into();
+        let ev = evidence(&r5, fy(2023), &[], Some(&drafting), d(2023, 12, 1));
+        assert!(!ev[0].supports_yes, "no backup recorded");
+        assert!(ev[1].supports_yes);
+        let late = BcpRecord {
+            state: BcpState::Drafting {
+                target: d(2025, 6, 1),
+            },
+            ..drafting.clone()
+        };
+        assert!(!evidence(&r5, fy(2023), &[], Some(&late), d(2023, 12, 1))[1].supports_yes);
+        let done = BcpRecord {
+            state: BcpState::Established { on: d(2024, 5, 1) },
+            last_drill: Some(d(2024, 11, 1)),
+            notes: String::new(),
+        };
+        let ev = evidence(&r6, fy(2024), &[], Some(&done), d(2024, 12, 1));
+        assert!(ev[1].supports_yes);
+        assert_eq!(
+            ev[1].facts_ja,
+            vec!["BCP策定済（2024-05-01）", "最終訓練: 2024-11-01"]
+        );
+    }
+
+    #[test]
+    fn a_renumbered_item_is_found_by_its_topic_and_vendor_forms_have_none() {
+        let mut moved = section3(
+            2027,
+            "サイバー攻撃を想定した事業継続計画(BCP)を策定している。",
+        );
+        moved.items[1].number = "3(5)".into();
+        moved.items[1].key = "3-5".into();
+        let ev = evidence(&moved, fy(2027), &[], None, d(2027, 6, 1));
+        assert_eq!(ev[1].item_key, "3-5");
+        let vendor = version(
+            "r7-vendor",
+            vec![item(
+                "2-2-all",
+                "2(2)",
+                Scope::All,
+                Requirement::RequiredFrom(fy(2025)),
+            )],
+        );
+        assert!(evidence(&vendor, fy(2025), &[], None, d(2025, 6, 1)).is_empty());
+    }
+
+    #[test]
+    fn bad_backup_fields_are_reported() {
+        let mut b = emr_backup();
+        b.systems.clear();
+        b.data = " ".into();
+        b.locations.clear();
+        b.generations = 0;
+        b.last_restore_test = Some(RestoreTest {
+            on: d(2026, 1, 1),
+            duration_minutes: 100_000,
+            succeeded: true,
+        });
+        let paths: Vec<_> = b.problems(today()).into_iter().map(|p| p.path).collect();
+        assert_eq!(
+            paths,
+            vec![
+                "systems",
+                "locations",
+                "generations",
+                "last_restore_test.on",
+                "last_restore_test.duration_minutes"
+            ]
+        );
+    }
+}

@@ -1,0 +1,1815 @@
+//! Vendors (医療情報システム・サービス事業者, 「事業者」): the systems they provide, their
+//! contracts with an institution, and who answers which checklist item.
+//!
+//! Each contracted vendor fills a 事業者確認用 for the institution. The inspection guide
+//! (医療機関におけるサイバーセキュリティ確保に係る立入検査の手引き, 令和5年度版, ②「事業者確認用」
+//! チェックリストについて) says:
+//!
+//! > 「事業者確認用」は、医療機関と契約している事業者ごとに作成するため、複数事業者と契約して
+//! > いる場合は、すべてを確認してください。
+//! >
+//! > チェック項目について、1回目の確認結果（日付と「はい」または「いいえ」）が記入されている
+//! > ことを確認してください。
+//! >
+//! > 契約内容によっては、一部の項目の確認が不要になることもあります。その場合、同項目について
+//! > 「医療機関確認用」または別の事業者が作成する「事業者確認用」に記入があれば問題ありません。
+//! > (※) 例えば、サーバのみを提供している事業者の場合、ネットワークの状況は必ずしも把握できて
+//! > いない等のケースが想定されます。
+//!
+//! From this, [`coverage`] merges the institution's form and every vendor's form item by item,
+//! and [`vendor_verdict`] gives the vendor part of the inspection verdict.
+//!
+//! Rules derived (each cited above):
+//! - A vendor "cannot answer" an item when its contract leaves the item's scope out
+//!   ([`VendorContract::answers_for`]); it then leaves the item blank. The item is fine when the
+//!   same item has an entry (記入) on the institution's form or another vendor's form.
+//! - "Covered" means an entry exists: a first-round answer, はい or いいえ, with its date
+//!   (every stored answer has its date). The guide asks for 「記入があれば」, not for はい: a
+//!   いいえ with a target date is a proper entry; the いいえ itself is advice, not a gap.
+//! - An item inside a vendor's contract scope must be answered by that vendor itself.
+//! - One 事業者確認用 per contracted vendor: a contract without a form is a blocking finding.
+
+use std::collections::HashMap;
+use std::fmt;
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::contact_chart::{FieldProblem, fold_full_width};
+use crate::inspection::{self, Finding, FindingCode, InspectionRules, Severity};
+use crate::wareki::{ItemNumber, parse_item_number};
+use crate::{
+    Answer, ChecklistItem, ChecklistVersion, FiscalYear, FormKind, InstitutionProfile, ItemAnswers,
+    ItemStatus, ParseError, Scope,
+};
+
+/// The kind of system a vendor provides (システム種別).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SystemKind {
+    /// 電子カルテ
+    Emr,
+    /// レセコン（レセプトコンピュータ）
+    ReceiptComputer,
+    /// PACS（医用画像管理システム）
+    Pacs,
+    /// 部門システム
+    Departmental,
+    /// オーダリング
+    Ordering,
+    /// ネットワーク
+    Network,
+    /// サーバ基盤
+    ServerInfrastructure,
+    /// 端末
+    Terminals,
+    /// クラウドサービス
+    CloudService,
+    /// その他
+    Other,
+}
+
+impl SystemKind {
+    pub const ALL: [SystemKind; 10] = [
+        Self::Emr,
+        Self::ReceiptComputer,
+        Self::Pacs,
+        Self::Departmental,
+        Self::Ordering,
+        Self::Network,
+        Self::ServerInfrastructure,
+        Self::Terminals,
+        Self::CloudService,
+        Self::Other,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Emr => "emr",
+            Self::ReceiptComputer => "receipt_computer",
+            Self::Pacs => "pacs",
+            Self::Departmental => "departmental",
+            Self::Ordering => "ordering",
+            Self::Network => "network",
+            Self::ServerInfrastructure => "server_infrastructure",
+            Self::Terminals => "terminals",
+            Self::CloudService => "cloud_service",
+            Self::Other => "other",
+        }
+    }
+
+    pub fn label_ja(self) -> &'static str {
+        match self {
+            Self::Emr => "電子カルテ",
+            Self::ReceiptComputer => "レセコン",
+            Self::Pacs => "PACS",
+            Self::Departmental => "部門システム",
+            Self::Ordering => "オーダリング",
+            Self::Network => "ネットワーク",
+            Self::ServerInfrastructure => "サーバ基盤",
+            Self::Terminals => "端末",
+            Self::CloudService => "クラウドサービス",
+            Self::Other => "その他",
+        }
+    }
+
+    pub fn label_en(self) -> &'static str {
+        match self {
+            Self::Emr => "Electronic medical records (EMR)",
+            Self::ReceiptComputer => "Receipt computer (claims)",
+            Self::Pacs => "PACS (image archive)",
+            Self::Departmental => "Departmental system",
+            Self::Ordering => "Order entry",
+            Self::Network => "Network",
+            Self::ServerInfrastructure => "Server infrastructure",
+            Self::Terminals => "Terminals",
+            Self::CloudService => "Cloud service",
+            Self::Other => "Other",
+        }
+    }
+
+    /// A short English label for tight spaces (the drawing).
+    pub fn short_label_en(self) -> &'static str {
+        match self {
+            Self::Emr => "EMR",
+            Self::ReceiptComputer => "Receipt computer",
+            Self::Pacs => "PACS",
+            Self::Departmental => "Departmental",
+            Self::Ordering => "Order entry",
+            Self::Network => "Network",
+            Self::ServerInfrastructure => "Servers",
+            Self::Terminals => "Terminals",
+            Self::CloudService => "Cloud",
+            Self::Other => "Other",
+        }
+    }
+
+    /// Other spellings people write in spreadsheets.
+    fn aliases(self) -> &'static [&'static str] {
+        match self {
+            Self::Emr => &[
+                "emr",
+                "ehr",
+                "電子カルテ",
+                "電子カルテシステム",
+                "電カル",
+                "electronic medical records",
+            ],
+            Self::ReceiptComputer => &[
+                "receipt_computer",
+                "receipt computer",
+                "レセコン",
+                "レセプトコンピュータ",
+                "レセプトコンピューター",
+                "医事会計システム",
+            ],
+            Self::Pacs => &["pacs", "医用画像管理システム", "画像管理システム"],
+            Self::Departmental => &["departmental", "departmental system", "部門システム"],
+            Self::Ordering => &[
+                "ordering",
+                "order entry",
+                "オーダリング",
+                "オーダリングシステム",
+            ],
+            Self::Network => &["network", "ネットワーク", "ネットワーク機器"],
+            Self::ServerInfrastructure => &[
+                "server_infrastructure",
+                "server infrastructure",
+                "サーバ基盤",
+                "サーバー基盤",
+                "サーバ",
+                "サーバー",
+            ],
+            Self::Terminals => &["terminals", "terminal", "端末", "端末pc", "端末機"],
+            Self::CloudService => &[
+                "cloud_service",
+                "cloud service",
+                "cloud",
+                "クラウドサービス",
+                "クラウド",
+            ],
+            Self::Other => &["other", "その他"],
+        }
+    }
+
+    /// Reads a system kind from its code, its Japanese or English label, or a common alias;
+    /// full-width letters and surrounding spaces are accepted.
+    pub fn parse(text: &str) -> Result<Self, ParseError> {
+        let folded = fold_full_width(text).trim().to_lowercase();
+        Self::ALL
+            .into_iter()
+            .find(|kind| {
+                kind.as_str() == folded
+                    || kind.label_en().to_lowercase() == folded
+                    || kind.label_ja() == folded
+                    || kind.aliases().contains(&folded.as_str())
+            })
+            .ok_or_else(|| {
+                let ja: Vec<_> = Self::ALL.iter().map(|k| k.label_ja()).collect();
+                let en: Vec<_> = Self::ALL.iter().map(|k| k.as_str()).collect();
+                ParseError::new(
+                    "system",
+                    format!(
+                        "システム種別「{text}」は次のいずれかで指定してください: {}",
+                        ja.join("、")
+                    ),
+                    format!("system kind '{text}' must be one of: {}", en.join(", ")),
+                )
+            })
+    }
+
+    /// The checklist scopes a vendor of this system usually answers for: a suggestion when
+    /// the contract's scopes are first filled in, not a rule.
+    pub fn usual_scopes(self) -> &'static [Scope] {
+        match self {
+            // Application vendors usually install both the servers and the terminals.
+            Self::Emr
+            | Self::ReceiptComputer
+            | Self::Pacs
+            | Self::Departmental
+            | Self::Ordering => &[Scope::Server, Scope::Pc],
+            Self::Network => &[Scope::Network],
+            Self::ServerInfrastructure | Self::CloudService => &[Scope::Server],
+            Self::Terminals => &[Scope::Pc],
+            Self::Other => &[],
+        }
+    }
+}
+
+/// The id of a vendor contract, as the store numbers it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ContractId(pub i64);
+
+impl fmt::Display for ContractId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+/// A contract between the institution and a vendor (事業者との契約).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VendorContract {
+    pub id: ContractId,
+    /// 事業者名
+    pub vendor_name: String,
+    pub systems: Vec<SystemKind>,
+    /// Whether the vendor maintains devices remotely (リモートメンテナンス（保守）), the subject
+    /// of item 2(2).
+    pub remote_maintenance: bool,
+    /// The device scopes (サーバ / 端末PC / ネットワーク機器) this vendor answers for on its
+    /// 事業者確認用, by contract. [`Scope::All`] means every device scope.
+    pub scopes: Vec<Scope>,
+    /// Contract period; `None` means open-ended.
+    pub start_on: Option<NaiveDate>,
+    pub end_on: Option<NaiveDate>,
+}
+
+impl VendorContract {
+    /// Whether this vendor answers items of `scope` on its form.
+    ///
+    /// Section 1 (no scope: the vendor's own 管理責任者) and 医療情報システム全般 items
+    /// (2(2) remote maintenance, 2(3) MDS/SDS, and from 令和7年度 the patch and password
+    /// items) concern every vendor for what it provides. Device-scoped items concern a
+    /// vendor only when its contract covers that scope: the guide's example is a server-only
+    /// vendor, which need not answer for the network.
+    pub fn answers_for(&self, scope: Scope) -> bool {
+        match scope {
+            Scope::None | Scope::All => true,
+            Scope::Server | Scope::Pc | Scope::Network => {
+                self.scopes.iter().any(|s| *s == scope || *s == Scope::All)
+            }
+        }
+    }
+
+    /// Whether the contract runs on `date`.
+    pub fn is_active_on(&self, date: NaiveDate) -> bool {
+        self.start_on.is_none_or(|s| s <= date) && self.end_on.is_none_or(|e| date <= e)
+    }
+
+    /// Whether the contract runs on any day of the fiscal year.
+    pub fn is_active_in(&self, fiscal_year: FiscalYear) -> bool {
+        self.start_on.is_none_or(|s| s <= fiscal_year.last_day())
+            && self.end_on.is_none_or(|e| fiscal_year.first_day() <= e)
+    }
+
+    /// Every problem with the contract's fields, with their paths (e.g. `scopes[1]`).
+    pub fn problems(&self) -> Vec<FieldProblem> {
+        let mut problems = Vec::new();
+        let name = self.vendor_name.trim();
+        if name.is_empty() {
+            problems.push(FieldProblem::new(
+                "vendor_name",
+                "required",
+                "事業者名を記入してください",
+                "the vendor's name is required",
+            ));
+        } else if name.chars().count() > 200 {
+            problems.push(FieldProblem::new(
+                "vendor_name",
+                "too_long",
+                "事業者名は200文字以内で記入してください",
+                "the vendor's name must be at most 200 characters",
+            ));
+        }
+        if self.id.0 <= 0 {
+            problems.push(FieldProblem::new(
+                "id",
+                "invalid",
+                format!("契約ID {} は正の整数です", self.id),
+                format!("contract id {} must be a positive integer", self.id),
+            ));
+        }
+        for (i, scope) in self.scopes.iter().enumerate() {
+            if *scope == Scope::None {
+                problems.push(FieldProblem::new(
+                    format!("scopes[{i}]"),
+                    "invalid_scope",
+                    "対象範囲は all / server / pc / network のいずれかです",
+                    "a scope must be one of all, server, pc, network",
+                ));
+            }
+        }
+        if let (Some(start), Some(end)) = (self.start_on, self.end_on)
+            && end < start
+        {
+            problems.push(FieldProblem::new(
+                "end_on",
+                "end_before_start",
+                format!("契約終了日（{end}）が開始日（{start}）より前です"),
+                format!("the contract ends ({end}) before it starts ({start})"),
+            ));
+        }
+        problems
+    }
+}
+
+/// Who covers an item: the institution's own form, or the 事業者確認用 of one contract.
+/// In JSON: `"institution"` or the contract's id (a number).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Coverer {
+    Institution,
+    Contract(ContractId),
+}
+
+impl Serialize for Coverer {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::Institution => serializer.serialize_str("institution"),
+            Self::Contract(id) => serializer.serialize_i64(id.0),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Coverer {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = Coverer;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("\"institution\" or a contract id")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Coverer, E> {
+                if v == "institution" {
+                    Ok(Coverer::Institution)
+                } else {
+                    Err(E::invalid_value(serde::de::Unexpected::Str(v), &self))
+                }
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Coverer, E> {
+                Ok(Coverer::Contract(ContractId(v)))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Coverer, E> {
+                i64::try_from(v)
+                    .map(|v| Coverer::Contract(ContractId(v)))
+                    .map_err(|_| E::invalid_value(serde::de::Unexpected::Unsigned(v), &self))
+            }
+        }
+        deserializer.deserialize_any(Visitor)
+    }
+}
+
+/// How an item of the 事業者確認用 relates to the 医療機関確認用 of the same version.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Correspondence {
+    /// The same control on the same scope, seen from the vendor's side: it covers the
+    /// institution's item of this key.
+    SameAs { institution_key: String },
+    /// About the vendor itself; only that vendor can answer it.
+    VendorOwn,
+}
+
+/// One vendor-form item and its counterpart.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ItemLink {
+    pub vendor_key: String,
+    pub number: String,
+    pub scope: Scope,
+    pub correspondence: Correspondence,
+}
+
+/// Sections of the 事業者確認用 that are about the vendor's own organisation. On the
+/// 令和5年度 sheets 1(1) reads 「事業者内に、医療情報システム等の提供に係る管理責任者を設置
+/// している。」 on the vendor form and 「医療情報システム安全管理責任者を設置している。」 on the
+/// institution's: the same number, a different subject. The 令和7年度 manual marks 1① as
+/// 【医療機関等確認用・事業者確認用】, each answering for itself.
+const VENDOR_OWN_SECTIONS: [u8; 1] = [1];
+
+/// The correspondence between the two forms of one version. Section 2 controls are matched
+/// by (section, number, scope): the 事業者確認用 asks the same control of the same scope from
+/// the vendor's side (令和5年度: vendor 2(2) 「リモートメンテナンス（保守）している機器の有無を確認
+/// した」 ↔ institution 2(2) 「…を利用している機器の有無を事業者等に確認した」; vendor 2(3)
+/// 「医療機関に…MDS/SDSを提出した」 ↔ institution 2(3) 「事業者から…MDS/SDSを提出してもらう」;
+/// 2(4)–2(9) the same words). A vendor item with no counterpart is [`Correspondence::VendorOwn`].
+/// Numbers are compared as numbers (`2(12)` = `2⑫`), so a future form with renumbered items
+/// maps wherever the catalog gives both forms the same number.
+pub fn correspondence(
+    institution: &ChecklistVersion,
+    vendor: &ChecklistVersion,
+) -> Result<Vec<ItemLink>, CoverageError> {
+    check_versions(institution, vendor)?;
+    let institution_index: HashMap<(ItemNumber, Scope), &ChecklistItem> = institution
+        .items
+        .iter()
+        .filter_map(|i| item_number(i).map(|n| ((n, i.scope), i)))
+        .collect();
+    Ok(vendor
+        .items
+        .iter()
+        .map(|item| {
+            let counterpart = item_number(item)
+                .filter(|n| !VENDOR_OWN_SECTIONS.contains(&n.section))
+                .and_then(|n| institution_index.get(&(n, item.scope)));
+            ItemLink {
+                vendor_key: item.key.clone(),
+                number: item.number.clone(),
+                scope: item.scope,
+                correspondence: match counterpart {
+                    Some(i) => Correspondence::SameAs {
+                        institution_key: i.key.clone(),
+                    },
+                    None => Correspondence::VendorOwn,
+                },
+            }
+        })
+        .collect())
+}
+
+fn item_number(item: &ChecklistItem) -> Option<ItemNumber> {
+    parse_item_number(&item.number).ok().or_else(|| {
+        // Fall back on the key (`2-7-server`) when the printed number is unusual.
+        let mut parts = item.key.split('-');
+        let section = parts.next()?.parse().ok()?;
+        let number = parts.next()?.parse().ok()?;
+        Some(ItemNumber { section, number })
+    })
+}
+
+fn check_versions(
+    institution: &ChecklistVersion,
+    vendor: &ChecklistVersion,
+) -> Result<(), CoverageError> {
+    if institution.form == FormKind::Vendor {
+        return Err(CoverageError::InstitutionFormIsVendorForm(
+            institution.id.clone(),
+        ));
+    }
+    if vendor.form != FormKind::Vendor {
+        return Err(CoverageError::NotAVendorForm(vendor.id.clone()));
+    }
+    // Item numbers mean different controls in different versions (2(7) is the server patch
+    // in 令和6年度版 and the password rule in 令和7年度版): never mix them.
+    if institution.version != vendor.version {
+        return Err(CoverageError::VersionMismatch {
+            institution: institution.id.clone(),
+            vendor: vendor.id.clone(),
+        });
+    }
+    Ok(())
+}
+
+/// Why coverage cannot be computed from the given forms.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CoverageError {
+    #[error("the institution's form '{0}' is a vendor form (事業者確認用)")]
+    InstitutionFormIsVendorForm(String),
+    #[error("'{0}' is not a vendor form (事業者確認用)")]
+    NotAVendorForm(String),
+    #[error(
+        "the vendor form '{vendor}' is not of the same version as the institution's form '{institution}'"
+    )]
+    VersionMismatch { institution: String, vendor: String },
+    #[error("contract {0} is listed twice")]
+    DuplicateContract(ContractId),
+    #[error("answers were given for contract {0}, which is not among the institution's contracts")]
+    UnknownContract(ContractId),
+}
+
+impl CoverageError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::InstitutionFormIsVendorForm(_) => "institution_form_is_vendor_form",
+            Self::NotAVendorForm(_) => "not_a_vendor_form",
+            Self::VersionMismatch { .. } => "version_mismatch",
+            Self::DuplicateContract(_) => "duplicate_contract",
+            Self::UnknownContract(_) => "unknown_contract",
+        }
+    }
+
+    pub fn message_ja(&self) -> String {
+        match self {
+            Self::InstitutionFormIsVendorForm(id) => {
+                format!(
+                    "「{id}」は事業者確認用です。医療機関確認用または薬局確認用を指定してください"
+                )
+            }
+            Self::NotAVendorForm(id) => format!("「{id}」は事業者確認用ではありません"),
+            Self::VersionMismatch {
+                institution,
+                vendor,
+            } => format!(
+                "事業者確認用「{vendor}」と医療機関の様式「{institution}」の版が異なります。同じ年度版を使ってください"
+            ),
+            Self::DuplicateContract(id) => format!("契約 {id} が重複しています"),
+            Self::UnknownContract(id) => {
+                format!("契約 {id} はこの医療機関の契約にありません")
+            }
+        }
+    }
+
+    pub fn message_en(&self) -> String {
+        self.to_string()
+    }
+}
+
+/// Everything coverage is computed from, for one institution and one fiscal year.
+#[derive(Debug, Clone, Copy)]
+pub struct CoverageInput<'a> {
+    pub fiscal_year: FiscalYear,
+    pub profile: InstitutionProfile,
+    /// The institution's form (医療機関確認用 or 薬局確認用) in force this year.
+    pub institution_version: &'a ChecklistVersion,
+    pub institution_answers: &'a HashMap<String, ItemAnswers>,
+    /// The 事業者確認用 of the same version.
+    pub vendor_version: &'a ChecklistVersion,
+    /// All the institution's contracts; those not running in the fiscal year are left out.
+    pub contracts: &'a [VendorContract],
+    /// Each contract's 事業者確認用 answers, by item key. A contract without an entry has no
+    /// form yet.
+    pub vendor_answers: &'a HashMap<ContractId, HashMap<String, ItemAnswers>>,
+}
+
+/// Whether an item is covered across the forms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CoverageState {
+    /// Answered, and by every form expected to answer it.
+    Covered,
+    /// Answered somewhere, but a form expected to answer it has not (see `missing`).
+    Partly,
+    /// Nobody has answered it.
+    Uncovered,
+}
+
+/// One form's latest answer to an item.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CovererAnswer {
+    pub by: Coverer,
+    pub answer: Answer,
+    pub checked_on: NaiveDate,
+    pub target_date: Option<NaiveDate>,
+}
+
+/// Who covers one item.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ItemCoverage {
+    /// The key on the form named by `form`: the institution's key, or for a vendor's own
+    /// item (1(1)) the vendor form's key.
+    pub item_key: String,
+    /// As printed, e.g. `2(4)`.
+    pub number: String,
+    pub scope: Scope,
+    /// `institution` / `pharmacy` for items of the institution's form (answered there or on
+    /// a vendor form), `vendor` for items only vendors answer about themselves.
+    pub form: FormKind,
+    /// Whether some form must answer it this year (not a 参考項目 everywhere).
+    pub required: bool,
+    /// Forms with a first-round entry (はい or いいえ, with its date).
+    pub covered_by: Vec<Coverer>,
+    /// Forms expected to answer and still blank: the institution's own form for its required
+    /// items, a contract whose scope includes the item.
+    pub missing: Vec<Coverer>,
+    /// Contracts whose scope leaves this item out (「契約内容によっては…確認が不要」).
+    pub not_responsible: Vec<ContractId>,
+    /// The latest answer of each form in `covered_by`.
+    pub answers: Vec<CovererAnswer>,
+    pub state: CoverageState,
+}
+
+/// Who covers what, item by item, for one institution and fiscal year.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Coverage {
+    pub fiscal_year: FiscalYear,
+    pub institution_version: String,
+    pub vendor_version: String,
+    /// The contracts running in the fiscal year, in the order given.
+    pub contracts: Vec<ContractId>,
+    pub items: Vec<ItemCoverage>,
+}
+
+impl Coverage {
+    pub fn item(&self, form: FormKind, key: &str) -> Option<&ItemCoverage> {
+        self.items
+            .iter()
+            .find(|i| i.form == form && i.item_key == key)
+    }
+
+    /// Required items nobody answered.
+    pub fn uncovered(&self) -> impl Iterator<Item = &ItemCoverage> {
+        self.items
+            .iter()
+            .filter(|i| i.required && i.state == CoverageState::Uncovered)
+    }
+}
+
+struct Row {
+    cov: ItemCoverage,
+    section: u8,
+}
+
+fn first_entry(answers: Option<&ItemAnswers>, by: Coverer) -> Option<CovererAnswer> {
+    let answers = answers?;
+    answers.first.as_ref()?;
+    let latest = answers.latest()?;
+    Some(CovererAnswer {
+        by,
+        answer: latest.answer,
+        checked_on: latest.checked_on,
+        target_date: answers.first.as_ref().and_then(|f| f.target_date),
+    })
+}
+
+fn active_contracts<'a>(
+    input: &CoverageInput<'a>,
+) -> Result<Vec<&'a VendorContract>, CoverageError> {
+    let mut seen = std::collections::HashSet::new();
+    for c in input.contracts {
+        if !seen.insert(c.id) {
+            return Err(CoverageError::DuplicateContract(c.id));
+        }
+    }
+    if let Some(unknown) = input
+        .vendor_answers
+        .keys()
+        .filter(|id| !seen.contains(id))
+        .min()
+    {
+        return Err(CoverageError::UnknownContract(*unknown));
+    }
+    Ok(input
+        .contracts
+        .iter()
+        .filter(|c| c.is_active_in(input.fiscal_year))
+        .collect())
+}
+
+/// The profile the forms are judged with: registered contracts running this year are a
+/// fact, whatever the profile's flag says (the verdict reports the mismatch).
+fn effective_profile(input: &CoverageInput<'_>, active: &[&VendorContract]) -> InstitutionProfile {
+    InstitutionProfile {
+        has_vendor_contracts: input.profile.has_vendor_contracts || !active.is_empty(),
+        ..input.profile
+    }
+}
+
+/// Merges the institution's form and every contracted vendor's form, item by item.
+///
+/// Rows: every item of the institution's form that applies this year (in the form's order),
+/// then each vendor-own item (vendor 1(1)) after its section. Nothing applies when the
+/// institution has no medical information system (the guide: 「それ以下すべての項目は確認
+/// 不要」), so the coverage is then empty.
+pub fn coverage(input: &CoverageInput<'_>) -> Result<Coverage, CoverageError> {
+    let links = correspondence(input.institution_version, input.vendor_version)?;
+    let active = active_contracts(input)?;
+    let profile = effective_profile(input, &active);
+    let fy = input.fiscal_year;
+    let mut rows: Vec<Row> = Vec::new();
+    let no_system =
+        input.institution_version.gate.is_some() && !profile.has_medical_information_system;
+    if !no_system {
+        for item in &input.institution_version.items {
+            let status = input.institution_version.status_of(item, fy, &profile);
+            let required = match status {
+                ItemStatus::NotApplicable(_) => continue,
+                ItemStatus::Required => true,
+                ItemStatus::Reference { .. } => false,
+            };
+            let mut cov = ItemCoverage {
+                item_key: item.key.clone(),
+                number: item.number.clone(),
+                scope: item.scope,
+                form: input.institution_version.form,
+                required,
+                covered_by: Vec::new(),
+                missing: Vec::new(),
+                not_responsible: Vec::new(),
+                answers: Vec::new(),
+                state: CoverageState::Uncovered,
+            };
+            match first_entry(
+                input.institution_answers.get(&item.key),
+                Coverer::Institution,
+            ) {
+                Some(a) => {
+                    cov.covered_by.push(Coverer::Institution);
+                    cov.answers.push(a);
+                }
+                None if required => cov.missing.push(Coverer::Institution),
+                None => {}
+            }
+            rows.push(Row {
+                cov,
+                section: item.section,
+            });
+        }
+        for contract in &active {
+            let answers = input.vendor_answers.get(&contract.id);
+            for (item, link) in input.vendor_version.items.iter().zip(&links) {
+                let required = item.is_required_in(fy);
+                let index = match &link.correspondence {
+                    Correspondence::SameAs { institution_key } => rows.iter().position(|r| {
+                        r.cov.form != FormKind::Vendor && &r.cov.item_key == institution_key
+                    }),
+                    Correspondence::VendorOwn => rows
+                        .iter()
+                        .position(|r| r.cov.form == FormKind::Vendor && r.cov.item_key == item.key),
+                };
+                let index = match index {
+                    Some(i) => i,
+                    None => {
+                        let at = rows
+                            .iter()
+                            .rposition(|r| r.section <= item.section)
+                            .map_or(0, |i| i + 1);
+                        let (key, form) = match &link.correspondence {
+                            Correspondence::SameAs { institution_key } => {
+                                (institution_key.clone(), input.institution_version.form)
+                            }
+                            Correspondence::VendorOwn => (item.key.clone(), FormKind::Vendor),
+                        };
+                        rows.insert(
+                            at,
+                            Row {
+                                cov: ItemCoverage {
+                                    item_key: key,
+                                    number: item.number.clone(),
+                                    scope: item.scope,
+                                    form,
+                                    required: false,
+                                    covered_by: Vec::new(),
+                                    missing: Vec::new(),
+                                    not_responsible: Vec::new(),
+                                    answers: Vec::new(),
+                                    state: CoverageState::Uncovered,
+                                },
+                                section: item.section,
+                            },
+                        );
+                        at
+                    }
+                };
+                let row = &mut rows[index].cov;
+                let by = Coverer::Contract(contract.id);
+                let responsible = contract.answers_for(item.scope);
+                if responsible && required {
+                    row.required = true;
+                }
+                match first_entry(answers.and_then(|a| a.get(&item.key)), by) {
+                    Some(a) => {
+                        row.covered_by.push(by);
+                        row.answers.push(a);
+                    }
+                    None if responsible && required => row.missing.push(by),
+                    None => {}
+                }
+                if !responsible {
+                    row.not_responsible.push(contract.id);
+                }
+            }
+        }
+    }
+    let items = rows
+        .into_iter()
+        .map(|mut r| {
+            r.cov.state = if r.cov.covered_by.is_empty() {
+                CoverageState::Uncovered
+            } else if r.cov.missing.is_empty() {
+                CoverageState::Covered
+            } else {
+                CoverageState::Partly
+            };
+            r.cov
+        })
+        .collect();
+    Ok(Coverage {
+        fiscal_year: fy,
+        institution_version: input.institution_version.id.clone(),
+        vendor_version: input.vendor_version.id.clone(),
+        contracts: active.iter().map(|c| c.id).collect(),
+        items,
+    })
+}
+
+/// What a vendor finding is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VendorFindingCode {
+    /// The institution says it has vendor contracts, but none is registered for the year.
+    ContractsNotRegistered,
+    /// Contracts are registered, but the institution's profile says it has none.
+    ContractsNotDeclared,
+    /// A contracted vendor's 事業者確認用 is missing.
+    VendorFormMissing,
+    /// An item inside the vendor's scope has no first answer.
+    FirstAnswerMissing,
+    TargetDateMissing,
+    AnsweredNo,
+    TargetDateOutsideFiscalYear,
+    SecondCheckDue,
+    /// Outside the vendor's scope and answered on another form: no problem.
+    CoveredElsewhere,
+    /// Outside every answering vendor's scope and blank on every form.
+    ItemNotCovered,
+}
+
+impl VendorFindingCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::ContractsNotRegistered => "contracts_not_registered",
+            Self::ContractsNotDeclared => "contracts_not_declared",
+            Self::VendorFormMissing => "vendor_form_missing",
+            Self::FirstAnswerMissing => "first_answer_missing",
+            Self::TargetDateMissing => "target_date_missing",
+            Self::AnsweredNo => "answered_no",
+            Self::TargetDateOutsideFiscalYear => "target_date_outside_fiscal_year",
+            Self::SecondCheckDue => "second_check_due",
+            Self::CoveredElsewhere => "covered_elsewhere",
+            Self::ItemNotCovered => "item_not_covered",
+        }
+    }
+
+    /// The institution verdict's code for the same finding, where one exists.
+    pub fn finding_code(self) -> Option<FindingCode> {
+        match self {
+            Self::FirstAnswerMissing => Some(FindingCode::FirstAnswerMissing),
+            Self::TargetDateMissing => Some(FindingCode::TargetDateMissing),
+            Self::AnsweredNo => Some(FindingCode::AnsweredNo),
+            Self::TargetDateOutsideFiscalYear => Some(FindingCode::TargetDateOutsideFiscalYear),
+            Self::SecondCheckDue => Some(FindingCode::SecondCheckDue),
+            _ => None,
+        }
+    }
+}
+
+/// A finding about the vendors' forms.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VendorFinding {
+    /// The contract the finding is about; `None` for findings across forms.
+    pub contract_id: Option<ContractId>,
+    pub vendor_name: Option<String>,
+    pub item_key: Option<String>,
+    pub item_number: Option<String>,
+    pub code: VendorFindingCode,
+    pub severity: Severity,
+    pub message_ja: String,
+    pub message_en: String,
+}
+
+impl VendorFinding {
+    /// The same finding in the institution verdict's type, where its code exists there; the
+    /// messages already name the vendor.
+    pub fn to_finding(&self) -> Option<Finding> {
+        Some(Finding {
+            item_key: self.item_key.clone(),
+            item_number: self.item_number.clone(),
+            code: self.code.finding_code()?,
+            severity: self.severity,
+            message_ja: self.message_ja.clone(),
+            message_en: self.message_en.clone(),
+        })
+    }
+}
+
+/// The vendor part of the inspection verdict.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VendorVerdict {
+    /// No blocking finding.
+    pub ready: bool,
+    /// Blocking first, then advice, then information.
+    pub findings: Vec<VendorFinding>,
+    pub coverage: Coverage,
+}
+
+fn vendor_finding(
+    contract: Option<&VendorContract>,
+    item: Option<&ChecklistItem>,
+    code: VendorFindingCode,
+    severity: Severity,
+    ja: String,
+    en: String,
+) -> VendorFinding {
+    VendorFinding {
+        contract_id: contract.map(|c| c.id),
+        vendor_name: contract.map(|c| c.vendor_name.clone()),
+        item_key: item.map(|i| i.key.clone()),
+        item_number: item.map(|i| i.number.clone()),
+        code,
+        severity,
+        message_ja: ja,
+        message_en: en,
+    }
+}
+
+/// Re-labels an institution-verdict finding as one on a vendor's form.
+fn on_vendor_form(contract: &VendorContract, f: Finding, code: VendorFindingCode) -> VendorFinding {
+    VendorFinding {
+        contract_id: Some(contract.id),
+        vendor_name: Some(contract.vendor_name.clone()),
+        item_key: f.item_key,
+        item_number: f.item_number,
+        code,
+        severity: f.severity,
+        message_ja: format!("事業者確認用（{}）: {}", contract.vendor_name, f.message_ja),
+        message_en: format!("Vendor form ({}): {}", contract.vendor_name, f.message_en),
+    }
+}
+
+fn names(coverers: &[Coverer], contracts: &[&VendorContract], ja: bool) -> String {
+    coverers
+        .iter()
+        .map(|c| match c {
+            Coverer::Institution if ja => "医療機関確認用".to_owned(),
+            Coverer::Institution => "the institution's form".to_owned(),
+            Coverer::Contract(id) => contracts
+                .iter()
+                .find(|k| k.id == *id)
+                .map_or_else(|| id.to_string(), |k| k.vendor_name.clone()),
+        })
+        .collect::<Vec<_>>()
+        .join(if ja { "、" } else { ", " })
+}
+
+/// The vendor part of the inspection verdict (②「事業者確認用」チェックリストについて):
+/// one 事業者確認用 per contracted vendor; every item inside the vendor's contract scope has a
+/// first answer and its date; every いいえ a target date; an item outside a vendor's scope is
+/// fine when another form has an entry for it, and blocking when no form does.
+pub fn vendor_verdict(
+    input: &CoverageInput<'_>,
+    rules: &InspectionRules,
+    today: NaiveDate,
+) -> Result<VendorVerdict, CoverageError> {
+    let coverage = coverage(input)?;
+    let links = correspondence(input.institution_version, input.vendor_version)?;
+    let active = active_contracts(input)?;
+    let mut findings = Vec::new();
+    let fy = input.fiscal_year;
+    let no_system =
+        input.institution_version.gate.is_some() && !input.profile.has_medical_information_system;
+    if !rules.vendor_forms_checked || no_system {
+        return Ok(VendorVerdict {
+            ready: true,
+            findings,
+            coverage,
+        });
+    }
+    if input.profile.has_vendor_contracts && active.is_empty() {
+        findings.push(vendor_finding(
+            None,
+            None,
+            VendorFindingCode::ContractsNotRegistered,
+            Severity::Blocking,
+            format!(
+                "事業者と契約しているとされていますが、{}の契約が登録されていません。契約と各事業者の事業者確認用を登録してください",
+                fy.era_label_ja()
+            ),
+            format!(
+                "The institution has vendor contracts, but none is registered for {}: register them and each vendor's form",
+                fy.label_en()
+            ),
+        ));
+    }
+    if !input.profile.has_vendor_contracts && !active.is_empty() {
+        findings.push(vendor_finding(
+            None,
+            None,
+            VendorFindingCode::ContractsNotDeclared,
+            Severity::Advice,
+            format!(
+                "事業者との契約が{}件登録されていますが、医療機関の情報では「事業者との契約なし」です。2(2)・2(3)の記入が必要か確認してください",
+                active.len()
+            ),
+            format!(
+                "{} vendor contract(s) are registered, but the institution's profile says it has none; check whether 2(2) and 2(3) must be answered",
+                active.len()
+            ),
+        ));
+    }
+    let empty = ItemAnswers::default();
+    let mut reported_uncovered: Vec<String> = Vec::new();
+    for contract in &active {
+        let Some(answers) = input.vendor_answers.get(&contract.id) else {
+            findings.push(vendor_finding(
+                Some(contract),
+                None,
+                VendorFindingCode::VendorFormMissing,
+                Severity::Blocking,
+                format!(
+                    "事業者確認用（{}）が提出されていません。契約している事業者ごとに作成が必要です",
+                    contract.vendor_name
+                ),
+                format!(
+                    "The vendor form of {} is missing: one is needed for every contracted vendor",
+                    contract.vendor_name
+                ),
+            ));
+            continue;
+        };
+        for item in &input.vendor_version.items {
+            let inspected = if item.is_required_in(fy) {
+                true
+            } else {
+                rules.inspect_reference_items
+            };
+            if !inspected {
+                continue;
+            }
+            let a = answers.get(&item.key).unwrap_or(&empty);
+            if a.first.is_none() {
+                if contract.answers_for(item.scope) {
+                    if let Some(f) = inspection::rule_first_answer(item, a) {
+                        findings.push(on_vendor_form(
+                            contract,
+                            f,
+                            VendorFindingCode::FirstAnswerMissing,
+                        ));
+                    }
+                    continue;
+                }
+                let row = coverage_row(&coverage, input.institution_version.form, item, &links);
+                match row {
+                    Some(row) if !row.covered_by.is_empty() => findings.push(vendor_finding(
+                        Some(contract),
+                        Some(item),
+                        VendorFindingCode::CoveredElsewhere,
+                        Severity::Info,
+                        format!(
+                            "事業者確認用（{}）: {} は契約範囲外のため記入不要です（{}に記入あり）",
+                            contract.vendor_name,
+                            item.label_ja(),
+                            names(&row.covered_by, &active, true)
+                        ),
+                        format!(
+                            "Vendor form ({}): {} is outside the contract and need not be answered (answered on {})",
+                            contract.vendor_name,
+                            item.label_en(),
+                            names(&row.covered_by, &active, false)
+                        ),
+                    )),
+                    _ => {
+                        if !reported_uncovered.contains(&item.key) {
+                            reported_uncovered.push(item.key.clone());
+                            findings.push(uncovered_finding(item, input, &active));
+                        }
+                    }
+                }
+                continue;
+            }
+            if rules.target_date_for_no
+                && let Some(f) = inspection::rule_target_date_for_no(item, a)
+            {
+                findings.push(on_vendor_form(
+                    contract,
+                    f,
+                    VendorFindingCode::TargetDateMissing,
+                ));
+            }
+            if a.latest().is_some_and(|l| l.answer == Answer::No) && item.has_target_date {
+                findings.push(vendor_finding(
+                    Some(contract),
+                    Some(item),
+                    VendorFindingCode::AnsweredNo,
+                    Severity::Advice,
+                    format!(
+                        "事業者確認用（{}）: {} が「いいえ」です。{}中に「はい」となるよう事業者の取組を促すことを医療機関に伝えてください",
+                        contract.vendor_name,
+                        item.label_ja(),
+                        fy.era_label_ja()
+                    ),
+                    format!(
+                        "Vendor form ({}): {} is 'no'; tell the institution to urge the vendor to reach 'yes' within {}",
+                        contract.vendor_name,
+                        item.label_en(),
+                        fy.label_en()
+                    ),
+                ));
+            }
+            if rules.target_date_within_fiscal_year
+                && let Some(f) = inspection::rule_target_within_year(item, a, fy)
+            {
+                findings.push(on_vendor_form(
+                    contract,
+                    f,
+                    VendorFindingCode::TargetDateOutsideFiscalYear,
+                ));
+            }
+            if let Some(f) = inspection::rule_second_check_due(item, a, today) {
+                findings.push(on_vendor_form(
+                    contract,
+                    f,
+                    VendorFindingCode::SecondCheckDue,
+                ));
+            }
+        }
+    }
+    findings.sort_by_key(|f| f.severity);
+    let ready = !findings.iter().any(|f| f.severity == Severity::Blocking);
+    Ok(VendorVerdict {
+        ready,
+        findings,
+        coverage,
+    })
+}
+
+fn coverage_row<'c>(
+    coverage: &'c Coverage,
+    institution_form: FormKind,
+    item: &ChecklistItem,
+    links: &[ItemLink],
+) -> Option<&'c ItemCoverage> {
+    let link = links.iter().find(|l| l.vendor_key == item.key)?;
+    match &link.correspondence {
+        Correspondence::SameAs { institution_key } => {
+            coverage.item(institution_form, institution_key)
+        }
+        Correspondence::VendorOwn => coverage.item(FormKind::Vendor, &item.key),
+    }
+}
+
+fn uncovered_finding(
+    item: &ChecklistItem,
+    input: &CoverageInput<'_>,
+    active: &[&VendorContract],
+) -> VendorFinding {
+    let blank: Vec<Coverer> = active
+        .iter()
+        .filter(|c| input.vendor_answers.contains_key(&c.id))
+        .map(|c| Coverer::Contract(c.id))
+        .collect();
+    vendor_finding(
+        None,
+        Some(item),
+        VendorFindingCode::ItemNotCovered,
+        Severity::Blocking,
+        format!(
+            "{}: どの様式にも記入がありません（契約範囲外として空欄: {}）。医療機関確認用または担当する事業者の事業者確認用に記入が必要です",
+            item.label_ja(),
+            names(&blank, active, true)
+        ),
+        format!(
+            "{}: no form answers it (left blank as outside the contract by {}); the institution's form or the responsible vendor's form must answer it",
+            item.label_en(),
+            names(&blank, active, false)
+        ),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checklist::tests::{fy, item, profile};
+    use crate::inspection::InspectionRules;
+    use crate::{Condition, Gate, ItemAnswer, Requirement};
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).expect("valid test date")
+    }
+
+    fn version(id: &str, form: FormKind, items: Vec<ChecklistItem>) -> ChecklistVersion {
+        ChecklistVersion {
+            id: id.into(),
+            version: id.split('-').next().unwrap_or("r6").into(),
+            version_label_ja: "令和6年度版".into(),
+            version_label_en: "FY2024 edition".into(),
+            form,
+            title_ja: String::new(),
+            title_en: String::new(),
+            fiscal_years: vec![fy(2024)],
+            published_on: d(2024, 5, 13),
+            sources: vec![],
+            notes: String::new(),
+            gate: (form != FormKind::Vendor).then(|| Gate {
+                text_ja: "医療情報システムを導入、運用している。".into(),
+                text_en: String::new(),
+            }),
+            sections: vec![],
+            items,
+        }
+    }
+
+    fn req(key: &str, number: &str, scope: Scope) -> ChecklistItem {
+        item(key, number, scope, Requirement::RequiredFrom(fy(2024)))
+    }
+
+    /// The 令和6年度版 医療機関確認用, as in the catalog (keys, numbers, scopes).
+    fn r6_institution() -> ChecklistVersion {
+        let mut remote = req("2-2-all", "2(2)", Scope::All);
+        remote.applies_when = Some(Condition::VendorContract);
+        let mut mds = req("2-3-all", "2(3)", Scope::All);
+        mds.applies_when = Some(Condition::VendorContract);
+        let mut chart = req("3-1", "3(1)", Scope::None);
+        chart.has_target_date = false;
+        version(
+            "r6-institution",
+            FormKind::Institution,
+            vec![
+                req("1-1", "1(1)", Scope::None),
+                req("2-1-all", "2(1)", Scope::All),
+                remote,
+                mds,
+                req("2-4-server", "2(4)", Scope::Server),
+                req("2-5-server", "2(5)", Scope::Server),
+                req("2-6-server", "2(6)", Scope::Server),
+                req("2-7-server", "2(7)", Scope::Server),
+                req("2-9-server", "2(9)", Scope::Server),
+                req("2-4-pc", "2(4)", Scope::Pc),
+                req("2-5-pc", "2(5)", Scope::Pc),
+                req("2-7-pc", "2(7)", Scope::Pc),
+                req("2-9-pc", "2(9)", Scope::Pc),
+                req("2-7-network", "2(7)", Scope::Network),
+                req("2-8-network", "2(8)", Scope::Network),
+                chart,
+                req("3-2", "3(2)", Scope::None),
+                req("3-3", "3(3)", Scope::None),
+            ],
+        )
+    }
+
+    /// The 令和6年度版 事業者確認用: no 2(1), no section 3.
+    fn r6_vendor() -> ChecklistVersion {
+        version(
+            "r6-vendor",
+            FormKind::Vendor,
+            vec![
+                req("1-1", "1(1)", Scope::None),
+                req("2-2-all", "2(2)", Scope::All),
+                req("2-3-all", "2(3)", Scope::All),
+                req("2-4-server", "2(4)", Scope::Server),
+                req("2-5-server", "2(5)", Scope::Server),
+                req("2-6-server", "2(6)", Scope::Server),
+                req("2-7-server", "2(7)", Scope::Server),
+                req("2-9-server", "2(9)", Scope::Server),
+                req("2-4-pc", "2(4)", Scope::Pc),
+                req("2-5-pc", "2(5)", Scope::Pc),
+                req("2-7-pc", "2(7)", Scope::Pc),
+                req("2-9-pc", "2(9)", Scope::Pc),
+                req("2-7-network", "2(7)", Scope::Network),
+                req("2-8-network", "2(8)", Scope::Network),
+            ],
+        )
+    }
+
+    fn contract(id: i64, name: &str, scopes: &[Scope]) -> VendorContract {
+        VendorContract {
+            id: ContractId(id),
+            vendor_name: name.into(),
+            systems: vec![SystemKind::Emr],
+            remote_maintenance: true,
+            scopes: scopes.to_vec(),
+            start_on: None,
+            end_on: None,
+        }
+    }
+
+    fn yes() -> ItemAnswers {
+        ItemAnswers {
+            first: Some(ItemAnswer {
+                answer: Answer::Yes,
+                checked_on: d(2024, 7, 1),
+                target_date: None,
+            }),
+            second: None,
+        }
+    }
+
+    fn no(target: Option<NaiveDate>) -> ItemAnswers {
+        ItemAnswers {
+            first: Some(ItemAnswer {
+                answer: Answer::No,
+                checked_on: d(2024, 7, 1),
+                target_date: target,
+            }),
+            second: None,
+        }
+    }
+
+    /// Answers `yes` to every item of `v` whose scope passes `keep`.
+    fn answer_all(
+        v: &ChecklistVersion,
+        keep: impl Fn(Scope) -> bool,
+    ) -> HashMap<String, ItemAnswers> {
+        v.items
+            .iter()
+            .filter(|i| keep(i.scope))
+            .map(|i| (i.key.clone(), yes()))
+            .collect()
+    }
+
+    struct Case {
+        inst: ChecklistVersion,
+        vend: ChecklistVersion,
+        inst_answers: HashMap<String, ItemAnswers>,
+        contracts: Vec<VendorContract>,
+        vendor_answers: HashMap<ContractId, HashMap<String, ItemAnswers>>,
+        profile: InstitutionProfile,
+    }
+
+    impl Case {
+        fn new(contracts: Vec<VendorContract>) -> Self {
+            let has = !contracts.is_empty();
+            Self {
+                inst: r6_institution(),
+                vend: r6_vendor(),
+                inst_answers: HashMap::new(),
+                contracts,
+                vendor_answers: HashMap::new(),
+                profile: profile(true, has),
+            }
+        }
+
+        fn input(&self) -> CoverageInput<'_> {
+            CoverageInput {
+                fiscal_year: fy(2024),
+                profile: self.profile,
+                institution_version: &self.inst,
+                institution_answers: &self.inst_answers,
+                vendor_version: &self.vend,
+                contracts: &self.contracts,
+                vendor_answers: &self.vendor_answers,
+            }
+        }
+
+        fn coverage(&self) -> Coverage {
+            coverage(&self.input()).expect("coverage computes")
+        }
+
+        fn verdict(&self) -> VendorVerdict {
+            vendor_verdict(&self.input(), &rules(), d(2024, 8, 1)).expect("verdict computes")
+        }
+    }
+
+    fn rules() -> InspectionRules {
+        InspectionRules {
+            version: "r6".into(),
+            title_ja: String::new(),
+            title_en: String::new(),
+            sources: vec![],
+            notes: String::new(),
+            inspect_reference_items: false,
+            contact_chart_seen_on_site: true,
+            target_date_for_no: true,
+            target_date_within_fiscal_year: true,
+            bcp_checked: true,
+            vendor_forms_checked: true,
+        }
+    }
+
+    fn row<'c>(c: &'c Coverage, key: &str) -> &'c ItemCoverage {
+        c.items
+            .iter()
+            .find(|i| i.item_key == key && i.form != FormKind::Vendor)
+            .unwrap_or_else(|| panic!("row {key}"))
+    }
+
+    const A: ContractId = ContractId(11);
+    const B: ContractId = ContractId(12);
+
+    #[test]
+    fn the_forms_correspond_by_number_and_scope_except_the_vendors_own_section_1() {
+        let links = correspondence(&r6_institution(), &r6_vendor()).expect("same version");
+        assert_eq!(links.len(), 14);
+        assert_eq!(links[0].correspondence, Correspondence::VendorOwn);
+        for link in &links[1..] {
+            assert_eq!(
+                link.correspondence,
+                Correspondence::SameAs {
+                    institution_key: link.vendor_key.clone()
+                }
+            );
+        }
+        // Numbers compare as numbers: a vendor form printing 2⑫ maps to the institution's 2(12).
+        let inst = version(
+            "r7-institution",
+            FormKind::Institution,
+            vec![req("2-12-server", "2(12)", Scope::Server)],
+        );
+        let vend = version(
+            "r7-vendor",
+            FormKind::Vendor,
+            vec![
+                req("2-12-server", "2⑫", Scope::Server),
+                req("2-12-pc", "2(12)", Scope::Pc),
+            ],
+        );
+        let links = correspondence(&inst, &vend).expect("same version");
+        assert_eq!(
+            links[0].correspondence,
+            Correspondence::SameAs {
+                institution_key: "2-12-server".into()
+            }
+        );
+        assert_eq!(links[1].correspondence, Correspondence::VendorOwn);
+    }
+
+    #[test]
+    fn forms_of_different_versions_or_kinds_are_refused() {
+        let mut r7 = r6_vendor();
+        r7.id = "r7-vendor".into();
+        r7.version = "r7".into();
+        let err = correspondence(&r6_institution(), &r7).expect_err("versions differ");
+        assert_eq!(err.code(), "version_mismatch");
+        assert!(err.message_ja().contains("版が異なります"));
+        assert!(matches!(
+            correspondence(&r6_institution(), &r6_institution()),
+            Err(CoverageError::NotAVendorForm(_))
+        ));
+        assert!(matches!(
+            correspondence(&r6_vendor(), &r6_vendor()),
+            Err(CoverageError::InstitutionFormIsVendorForm(_))
+        ));
+    }
+
+    #[test]
+    fn a_vendor_covering_everything_covers_every_shared_item() {
+        let mut case = Case::new(vec![contract(11, "A社", &[Scope::All])]);
+        case.vendor_answers
+            .insert(A, answer_all(&case.vend, |_| true));
+        // The institution answers nothing of section 2 but what vendors cannot: 2(1).
+        case.inst_answers = answer_all(&case.inst, |s| s == Scope::None);
+        case.inst_answers.insert("2-1-all".into(), yes());
+        let c = case.coverage();
+        let server = row(&c, "2-4-server");
+        assert_eq!(server.covered_by, vec![Coverer::Contract(A)]);
+        // The institution must still answer its own form: partly covered.
+        assert_eq!(server.missing, vec![Coverer::Institution]);
+        assert_eq!(server.state, CoverageState::Partly);
+        assert_eq!(row(&c, "2-1-all").covered_by, vec![Coverer::Institution]);
+        // The vendor's own 1(1) is a row of its own.
+        let own = c.item(FormKind::Vendor, "1-1").expect("vendor 1(1) row");
+        assert_eq!(own.covered_by, vec![Coverer::Contract(A)]);
+        assert_eq!(own.state, CoverageState::Covered);
+        assert_eq!(row(&c, "1-1").covered_by, vec![Coverer::Institution]);
+        // With the institution's form complete, everything is covered.
+        case.inst_answers = answer_all(&case.inst, |_| true);
+        let c = case.coverage();
+        assert!(
+            c.items.iter().all(|i| i.state == CoverageState::Covered),
+            "{c:#?}"
+        );
+        assert!(case.verdict().ready);
+    }
+
+    #[test]
+    fn a_server_only_vendor_leaves_network_items_to_the_institution() {
+        let mut case = Case::new(vec![contract(11, "サーバ社", &[Scope::Server])]);
+        case.vendor_answers.insert(
+            A,
+            answer_all(&case.vend, |s| {
+                matches!(s, Scope::None | Scope::All | Scope::Server)
+            }),
+        );
+        case.inst_answers = answer_all(&case.inst, |_| true);
+        let c = case.coverage();
+        let network = row(&c, "2-8-network");
+        assert_eq!(network.covered_by, vec![Coverer::Institution]);
+        assert_eq!(network.not_responsible, vec![A]);
+        assert!(network.missing.is_empty());
+        assert_eq!(network.state, CoverageState::Covered);
+        let server = row(&c, "2-6-server");
+        assert_eq!(
+            server.covered_by,
+            vec![Coverer::Institution, Coverer::Contract(A)]
+        );
+        let v = case.verdict();
+        assert!(v.ready, "{:#?}", v.findings);
+        let elsewhere: Vec<_> = v
+            .findings
+            .iter()
+            .filter(|f| f.code == VendorFindingCode::CoveredElsewhere)
+            .filter_map(|f| f.item_key.as_deref())
+            .collect();
+        assert_eq!(
+            elsewhere,
+            vec![
+                "2-4-pc",
+                "2-5-pc",
+                "2-7-pc",
+                "2-9-pc",
+                "2-7-network",
+                "2-8-network"
+            ]
+        );
+        assert!(v.findings.iter().all(|f| f.severity == Severity::Info));
+    }
+
+    #[test]
+    fn a_vendor_must_answer_inside_its_own_scope_even_if_the_institution_did() {
+        let mut case = Case::new(vec![contract(11, "サーバ社", &[Scope::Server])]);
+        let mut answers = answer_all(&case.vend, |s| s != Scope::Network && s != Scope::Pc);
+        answers.remove("2-6-server");
+        case.vendor_answers.insert(A, answers);
+        case.inst_answers = answer_all(&case.inst, |_| true);
+        let c = case.coverage();
+        let r = row(&c, "2-6-server");
+        assert_eq!(r.covered_by, vec![Coverer::Institution]);
+        assert_eq!(r.missing, vec![Coverer::Contract(A)]);
+        assert_eq!(r.state, CoverageState::Partly);
+        let v = case.verdict();
+        assert!(!v.ready);
+        let f = v
+            .findings
+            .iter()
+            .find(|f| f.code == VendorFindingCode::FirstAnswerMissing)
+            .expect("missing answer");
+        assert_eq!(f.contract_id, Some(A));
+        assert_eq!(f.item_key.as_deref(), Some("2-6-server"));
+        assert!(f.message_ja.starts_with("事業者確認用（サーバ社）"));
+        assert_eq!(
+            f.to_finding().map(|f| f.code),
+            Some(FindingCode::FirstAnswerMissing)
+        );
+    }
+
+    #[test]
+    fn two_vendors_split_the_scopes() {
+        let mut case = Case::new(vec![
+            contract(11, "電カル社", &[Scope::Server, Scope::Pc]),
+            contract(12, "ネット社", &[Scope::Network]),
+        ]);
+        case.vendor_answers
+            .insert(A, answer_all(&case.vend, |s| s != Scope::Network));
+        case.vendor_answers.insert(
+            B,
+            answer_all(&case.vend, |s| {
+                matches!(s, Scope::None | Scope::All | Scope::Network)
+            }),
+        );
+        case.inst_answers = answer_all(&case.inst, |_| true);
+        let c = case.coverage();
+        assert_eq!(
+            row(&c, "2-7-network").covered_by,
+            vec![Coverer::Institution, Coverer::Contract(B)]
+        );
+        assert_eq!(row(&c, "2-7-network").not_responsible, vec![A]);
+        assert_eq!(
+            row(&c, "2-7-pc").covered_by,
+            vec![Coverer::Institution, Coverer::Contract(A)]
+        );
+        assert_eq!(row(&c, "2-7-pc").not_responsible, vec![B]);
+        assert_eq!(
+            row(&c, "2-2-all").covered_by,
+            vec![
+                Coverer::Institution,
+                Coverer::Contract(A),
+                Coverer::Contract(B)
+            ]
+        );
+        let own = c.item(FormKind::Vendor, "1-1").expect("vendor 1(1)");
+        assert_eq!(
+            own.covered_by,
+            vec![Coverer::Contract(A), Coverer::Contract(B)]
+        );
+        assert!(c.items.iter().all(|i| i.state == CoverageState::Covered));
+        assert!(case.verdict().ready);
+    }
+
+    #[test]
+    fn an_item_nobody_answers_is_uncovered_and_blocks() {
+        let mut case = Case::new(vec![contract(11, "サーバ社", &[Scope::Server])]);
+        case.vendor_answers.insert(
+            A,
+            answer_all(&case.vend, |s| {
+                matches!(s, Scope::None | Scope::All | Scope::Server)
+            }),
+        );
+        case.inst_answers = answer_all(&case.inst, |_| true);
+        case.inst_answers.remove("2-8-network");
+        let c = case.coverage();
+        let r = row(&c, "2-8-network");
+        assert!(r.covered_by.is_empty());
+        assert_eq!(r.missing, vec![Coverer::Institution]);
+        assert_eq!(r.state, CoverageState::Uncovered);
+        assert_eq!(
+            c.uncovered()
+                .map(|i| i.item_key.as_str())
+                .collect::<Vec<_>>(),
+            vec!["2-8-network"]
+        );
+        let v = case.verdict();
+        assert!(!v.ready);
+        let f = v
+            .findings
+            .iter()
+            .find(|f| f.code == VendorFindingCode::ItemNotCovered)
+            .expect("uncovered finding");
+        assert_eq!(f.item_key.as_deref(), Some("2-8-network"));
+        assert_eq!(f.contract_id, None);
+        assert_eq!(f.severity, Severity::Blocking);
+        assert!(f.message_ja.contains("サーバ社"));
+    }
+
+    #[test]
+    fn without_contracts_only_the_institution_covers() {
+        let mut case = Case::new(vec![]);
+        case.inst_answers = answer_all(&case.inst, |_| true);
+        let c = case.coverage();
+        assert!(c.contracts.is_empty());
+        // 2(2) and 2(3) need no answer without a vendor contract.
+        assert!(c.items.iter().all(|i| i.item_key != "2-2-all"));
+        assert!(c.items.iter().all(|i| i.form != FormKind::Vendor));
+        assert!(
+            c.items
+                .iter()
+                .all(|i| i.covered_by == vec![Coverer::Institution])
+        );
+        assert!(c.items.iter().all(|i| i.state == CoverageState::Covered));
+        let v = case.verdict();
+        assert!(v.ready);
+        assert!(v.findings.is_empty());
+        // Declared contracts that are not registered block.
+        case.profile = profile(true, true);
+        let v = case.verdict();
+        assert!(!v.ready);
+        assert_eq!(
+            v.findings[0].code,
+            VendorFindingCode::ContractsNotRegistered
+        );
+    }
+
+    #[test]
+    fn no_medical_information_system_means_nothing_to_cover() {
+        let mut case = Case::new(vec![contract(11, "A社", &[Scope::All])]);
+        case.profile = profile(false, true);
+        assert!(case.coverage().items.is_empty());
+        assert!(case.verdict().ready);
+    }
+
+    #[test]
+    fn a_contracted_vendor_without_a_form_blocks() {
+        let mut case = Case::new(vec![
+            contract(11, "A社", &[Scope::Server, Scope::Pc]),
+            contract(12, "B社", &[Scope::Network]),
+        ]);
+        case.vendor_answers
+            .insert(A, answer_all(&case.vend, |s| s != Scope::Network));
+        case.inst_answers = answer_all(&case.inst, |_| true);
+        let c = case.coverage();
+        assert_eq!(row(&c, "2-8-network").missing, vec![Coverer::Contract(B)]);
+        assert_eq!(row(&c, "2-8-network").state, CoverageState::Partly);
+        let v = case.verdict();
+        assert!(!v.ready);
+        let missing: Vec<_> = v
+            .findings
+            .iter()
+            .filter(|f| f.code == VendorFindingCode::VendorFormMissing)
+            .map(|f| f.contract_id)
+            .collect();
+        assert_eq!(missing, vec![Some(B)]);
+    }
+
+    #[test]
+    fn a_no_on_a_vendor_form_needs_a_target_date() {
+        let mut case = Case::new(vec![contract(11, "A社", &[Scope::All])]);
+        let mut answers = answer_all(&case.vend, |_| true);
+        answers.insert("2-5-pc".into(), no(None));
+        answers.insert("2-9-pc".into(), no(Some(d(2024, 7, 15))));
+        case.vendor_answers.insert(A, answers);
+        case.inst_answers = answer_all(&case.inst, |_| true);
+        let v = case.verdict();
+        assert!(!v.ready);
+        let codes: Vec<_> = v
+            .findings
+            .iter()
+            .map(|f| (f.item_key.as_deref(), f.code))
+            .collect();
+        assert!(codes.contains(&(Some("2-5-pc"), VendorFindingCode::TargetDateMissing)));
+        assert!(codes.contains(&(Some("2-5-pc"), VendorFindingCode::AnsweredNo)));
+        assert!(codes.contains(&(Some("2-9-pc"), VendorFindingCode::SecondCheckDue)));
+        // An いいえ is still an entry: the item is covered.
+        assert_eq!(row(&v.coverage, "2-5-pc").state, CoverageState::Covered);
+        let no_msg = v
+            .findings
+            .iter()
+            .find(|f| f.code == VendorFindingCode::AnsweredNo)
+            .expect("answered no");
+        assert!(no_msg.message_ja.contains("医療機関に伝えてください"));
+        // Blocking findings come first.
+        assert_eq!(v.findings[0].severity, Severity::Blocking);
+    }
+
+    #[test]
+    fn contracts_outside_the_year_are_left_out_and_bad_input_is_refused() {
+        let mut old = contract(11, "旧社", &[Scope::All]);
+        old.end_on = Some(d(2024, 3, 31));
+        let mut case = Case::new(vec![old, contract(12, "新社", &[Scope::All])]);
+        case.vendor_answers
+            .insert(B, answer_all(&case.vend, |_| true));
+        case.inst_answers = answer_all(&case.inst, |_| true);
+        let c = case.coverage();
+        assert_eq!(c.contracts, vec![B]);
+        assert!(case.verdict().ready);
+        case.vendor_answers.insert(ContractId(99), HashMap::new());
+        assert_eq!(
+            coverage(&case.input()),
+            Err(CoverageError::UnknownContract(ContractId(99)))
+        );
+        case.vendor_answers.remove(&ContractId(99));
+        case.contracts.push(contract(12, "重複", &[]));
+        assert_eq!(
+            coverage(&case.input()),
+            Err(CoverageError::DuplicateContract(B))
+        );
+    }
+
+    #[test]
+    fn reference_items_are_listed_but_not_required() {
+        let mut case = Case::new(vec![contract(11, "A社", &[Scope::All])]);
+        // In 2023 the 2024 items are 参考項目 on both forms.
+        let c = coverage(&CoverageInput {
+            fiscal_year: fy(2023),
+            ..case.input()
+        })
+        .expect("coverage");
+        assert!(c.items.iter().all(|i| !i.required));
+        assert!(c.items.iter().all(|i| i.missing.is_empty()));
+        case.vendor_answers.insert(A, HashMap::new());
+        let v = vendor_verdict(
+            &CoverageInput {
+                fiscal_year: fy(2023),
+                ..case.input()
+            },
+            &rules(),
+            d(2023, 8, 1),
+        )
+        .expect("verdict");
+        assert!(v.ready, "{:#?}", v.findings);
+    }
+
+    #[test]
+    fn coverers_read_from_json_values() {
+        use serde::de::IntoDeserializer;
+        use serde::de::value::Error;
+        let inst: Result<Coverer, Error> = Coverer::deserialize("institution".into_deserializer());
+        assert_eq!(inst, Ok(Coverer::Institution));
+        let contract: Result<Coverer, Error> = Coverer::deserialize(42i64.into_deserializer());
+        assert_eq!(contract, Ok(Coverer::Contract(ContractId(42))));
+        let bad: Result<Coverer, Error> = Coverer::deserialize("nobody".into_deserializer());
+        assert!(bad.is_err());
+    }
+
+    #[test]
+    fn system_kinds_parse_from_either_language() {
+        for kind in SystemKind::ALL {
+            assert_eq!(SystemKind::parse(kind.as_str()), Ok(kind));
+            assert_eq!(SystemKind::parse(kind.label_ja()), Ok(kind));
+            assert_eq!(SystemKind::parse(kind.label_en()), Ok(kind));
+        }
+        assert_eq!(SystemKind::parse(" 電子カルテ "), Ok(SystemKind::Emr));
+        assert_eq!(SystemKind::parse("ＰＡＣＳ"), Ok(SystemKind::Pacs));
+        assert_eq!(
+            SystemKind::parse("サーバー基盤"),
+            Ok(SystemKind::ServerInfrastructure)
+        );
+        let err = SystemKind::parse("複合機").expect_err("unknown");
+        assert!(err.message_ja.contains("電子カルテ"));
+        assert!(err.message_en.contains("emr"));
+        assert_eq!(SystemKind::Network.usual_scopes(), &[Scope::Network]);
+    }
+
+    #[test]
+    fn contracts_answer_for_their_scopes_and_report_bad_fields() {
+        let c = contract(11, "A社", &[Scope::Server]);
+        assert!(c.answers_for(Scope::None));
+        assert!(c.answers_for(Scope::All));
+        assert!(c.answers_for(Scope::Server));
+        assert!(!c.answers_for(Scope::Network));
+        assert!(contract(1, "X", &[Scope::All]).answers_for(Scope::Network));
+        assert!(c.problems().is_empty());
+        let mut bad = contract(0, " ", &[Scope::None]);
+        bad.start_on = Some(d(2025, 4, 1));
+        bad.end_on = Some(d(2025, 3, 1));
+        let paths: Vec<_> = bad.problems().into_iter().map(|p| p.path).collect();
+        assert_eq!(paths, vec!["vendor_name", "id", "scopes[0]", "end_on"]);
+        assert!(!bad.is_active_on(d(2025, 3, 1)));
+    }
+}

@@ -1,0 +1,506 @@
+//! 別紙1 export read back with calamine; 別紙2 quota import from CSV (UTF-8, Shift_JIS) and
+//! .xlsx; bad inputs get their row and column.
+
+use std::io::Cursor;
+
+use calamine::{Data, Reader, Xlsx, open_workbook_from_rs};
+use chrono::NaiveDate;
+use mamori_domain::assurance::{
+    Application, ApplicationId, BedBands, Contact, EmrAdoption, ExcludedInstitution, FlagDecision,
+    Participation, Program, QuotaTable, RankEntry, RankReason, SystemRenewal, Withdrawal, select,
+};
+use mamori_domain::{FiscalYear, InstitutionKind, MedicalInstitutionCode, Prefecture};
+use mamori_reports::assurance_list::{
+    AssuranceListError, HEADER_ROW, LIST_SHEET, LIST_TITLE, QUOTA_SHEET, SUMMARY_SHEET,
+    export_assurance_list, export_quotas, import_quotas, list_headers,
+};
+use rust_xlsxwriter::Workbook;
+
+fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).expect("valid test date")
+}
+
+fn tokyo() -> Prefecture {
+    Prefecture::parse("13").expect("valid")
+}
+
+fn program() -> Program {
+    let mut quotas = QuotaTable::new();
+    quotas.insert(tokyo(), vec![1, 1, 0]);
+    Program {
+        id: "r7".into(),
+        title_ja: "医療機関におけるサイバーセキュリティ確保事業（令和6年度補正予算）".into(),
+        title_en: "Cybersecurity assurance project (FY2024 supplementary budget)".into(),
+        fiscal_year: FiscalYear::new(2025).expect("valid"),
+        bands: BedBands::standard(),
+        quotas,
+        submission_deadline: date(2025, 3, 14),
+        survey_deadline: None,
+        onsite_survey_deadline: date(2026, 1, 31),
+        excluded: vec![ExcludedInstitution {
+            medical_institution_code: MedicalInstitutionCode::parse("1310000005").expect("valid"),
+            completed_in: FiscalYear::new(2024).expect("valid"),
+        }],
+        allow_backup_only: false,
+        accept_planned_emr: true,
+        sources: vec![],
+        notes: String::new(),
+    }
+}
+
+fn application(id: i64, beds: u32) -> Application {
+    Application {
+        id: ApplicationId(id),
+        prefecture: tokyo(),
+        medical_institution_code: MedicalInstitutionCode::parse(&format!("131{id:07}"))
+            .expect("valid"),
+        institution_name: format!("都立病院{id}"),
+        kind: InstitutionKind::Hospital,
+        beds,
+        emr: EmrAdoption::Full,
+        participation: Participation::Both,
+        gmis_reuse_consent: true,
+        renewal: SystemRenewal::NotPlanned,
+        contact: Contact::new(
+            "山田 花子",
+            "03-5253-1111 内線4392",
+            "it@hospital.example.jp",
+        )
+        .expect("valid"),
+        answered_on: Some(date(2025, 2, 20)),
+        remarks: String::new(),
+    }
+}
+
+fn applications() -> Vec<Application> {
+    let mut apps = vec![
+        application(1, 150),
+        application(2, 120),
+        application(3, 300),
+        application(4, 180),
+        application(5, 250),
+        application(6, 500),
+    ];
+    apps[1].renewal = SystemRenewal::Planned {
+        onsite_survey_by_deadline: Some(false),
+    };
+    apps[2].participation = Participation::NetworkOnly;
+    apps[2].gmis_reuse_consent = false;
+    apps[3].remarks = "夜間は救急外来".into();
+    // 5 completed its survey in 令和6年度 (see program().excluded).
+    apps
+}
+
+fn ranking() -> Vec<RankEntry> {
+    let entry = |id, rank, reasons, decision| RankEntry {
+        application_id: ApplicationId(id),
+        rank,
+        reasons,
+        decision,
+    };
+    vec![
+        entry(1, 1, vec![RankReason::RegionalEmergencyRole], None),
+        entry(
+            2,
+            2,
+            vec![RankReason::WeakSecurityAtInspection],
+            Some(FlagDecision::Decline),
+        ),
+        entry(3, 3, vec![], None),
+        entry(
+            4,
+            4,
+            vec![
+                RankReason::WithdrewLastYearAfterPreSurvey,
+                RankReason::Other {
+                    text: "災害拠点病院".into(),
+                },
+            ],
+            None,
+        ),
+        entry(5, 5, vec![], None),
+        entry(6, 6, vec![], None),
+    ]
+}
+
+type Sheet = calamine::Range<Data>;
+
+fn read(bytes: Vec<u8>) -> (Vec<String>, Xlsx<Cursor<Vec<u8>>>) {
+    let workbook: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes)).expect("readable xlsx");
+    (workbook.sheet_names(), workbook)
+}
+
+fn text(sheet: &Sheet, row: u32, col: u32) -> String {
+    match sheet.get_value((row, col)) {
+        Some(Data::String(s)) => s.clone(),
+        Some(Data::Float(f)) => f.to_string(),
+        Some(Data::Int(i)) => i.to_string(),
+        Some(Data::Empty) | None => String::new(),
+        Some(other) => format!("{other:?}"),
+    }
+}
+
+fn number(sheet: &Sheet, row: u32, col: u32) -> f64 {
+    match sheet.get_value((row, col)) {
+        Some(Data::Float(f)) => *f,
+        Some(Data::Int(i)) => *i as f64,
+        other => panic!("({row}, {col}) is not a number: {other:?}"),
+    }
+}
+
+#[test]
+fn assurance_list_round_trips_through_calamine() {
+    let program = program();
+    let apps = applications();
+    let withdrawals = vec![Withdrawal {
+        application_id: ApplicationId(1),
+        date: date(2025, 6, 10),
+        reason: "電子カルテ更改と重なるため".into(),
+    }];
+    let selection =
+        select(&program, tokyo(), &apps, &ranking(), &withdrawals).expect("valid selection");
+    // Band 0 (quota 1): 1 selected, withdrew → 4 replaces it (2 was declined).
+    // Band 1 (quota 1): 3 selected; 5 completed earlier. Band 2 (quota 0): 6 waits.
+    assert_eq!(selection.selected, vec![ApplicationId(3), ApplicationId(4)]);
+
+    let bytes = export_assurance_list(&program, &apps, &selection).expect("export");
+    let (names, mut workbook) = read(bytes);
+    assert_eq!(names, vec![LIST_SHEET.to_owned(), SUMMARY_SHEET.to_owned()]);
+    let sheet = workbook.worksheet_range(LIST_SHEET).expect("sheet");
+
+    assert_eq!(text(&sheet, 0, 0), LIST_TITLE);
+    assert!(text(&sheet, 1, 0).contains("東京都"));
+    assert!(text(&sheet, 1, 0).contains("令和7年度"));
+    let headers = list_headers(&program);
+    let col = |name: &str| -> u32 {
+        let i = headers
+            .iter()
+            .position(|h| h == name)
+            .unwrap_or_else(|| panic!("no column {name}"));
+        u32::try_from(i).expect("small")
+    };
+    for (i, h) in headers.iter().enumerate() {
+        assert_eq!(
+            &text(&sheet, HEADER_ROW, u32::try_from(i).expect("small")),
+            h
+        );
+    }
+    assert!(headers.contains(&"令和7年度中のシステム更改予定".to_owned()));
+    assert!(headers.contains(&"令和8年1月までの現地調査完了見込み".to_owned()));
+
+    let row = |rank: u32| HEADER_ROW + rank;
+    // One row per applicant, in rank order.
+    for rank in 1..=6 {
+        assert_eq!(number(&sheet, row(rank), col("順位")), f64::from(rank));
+    }
+    assert_eq!(text(&sheet, row(7), col("順位")), "");
+
+    // Rank 1: selected, then withdrew; replaced by 4.
+    let r1 = row(1);
+    assert_eq!(text(&sheet, r1, col("医療機関コード")), "1310000001");
+    assert_eq!(text(&sheet, r1, col("医療機関名")), "都立病院1");
+    assert_eq!(number(&sheet, r1, col("病床数")), 150.0);
+    assert_eq!(text(&sheet, r1, col("病床規模区分")), "20〜199床");
+    assert_eq!(text(&sheet, r1, col("選定結果")), "辞退");
+    assert_eq!(
+        text(&sheet, r1, col("辞退理由")),
+        "電子カルテ更改と重なるため"
+    );
+    match sheet.get_value((r1, col("辞退日"))) {
+        Some(Data::DateTime(d)) => {
+            let (y, m, day, ..) = d.to_ymd_hms_milli();
+            assert_eq!((y, m, day), (2025, 6, 10));
+        }
+        other => panic!("withdrawal date is {other:?}"),
+    }
+    assert_eq!(
+        text(&sheet, r1, col("辞退後の繰上げ")),
+        "都立病院4（順位4）"
+    );
+    assert_eq!(
+        text(&sheet, r1, col("順位指定の理由")),
+        "地域の救急医療等の主要な役割"
+    );
+    assert_eq!(text(&sheet, r1, col("担当者名")), "山田 花子");
+    assert_eq!(text(&sheet, r1, col("電話番号")), "03-5253-1111 内線4392");
+
+    // Rank 2: declined by the prefecture on the renewal flag.
+    let r2 = row(2);
+    assert_eq!(text(&sheet, r2, col("選定結果")), "対象外");
+    assert_eq!(text(&sheet, r2, col("支援対象要件")), "非該当");
+    assert_eq!(text(&sheet, r2, col("都道府県の判断")), "選定しない");
+    assert_eq!(
+        text(&sheet, r2, col("令和7年度中のシステム更改予定")),
+        "あり"
+    );
+    assert_eq!(
+        text(&sheet, r2, col("令和8年1月までの現地調査完了見込み")),
+        "見込みなし"
+    );
+    assert!(text(&sheet, r2, col("要件を満たさない理由")).contains("都道府県の判断"));
+    assert!(text(&sheet, r2, col("確認事項")).contains("令和8年1月"));
+
+    // Rank 3: network only, no G-MIS reuse.
+    let r3 = row(3);
+    assert_eq!(text(&sheet, r3, col("選定結果")), "支援対象");
+    assert_eq!(
+        text(
+            &sheet,
+            r3,
+            col("(1)外部ネットワークとの接続の安全性の検証・検査")
+        ),
+        "希望する"
+    );
+    assert_eq!(
+        text(&sheet, r3, col("(2)オフライン・バックアップ体制の整備")),
+        "希望しない"
+    );
+    assert_eq!(text(&sheet, r3, col("G-MIS調査回答結果の活用")), "否");
+    assert!(text(&sheet, r3, col("確認事項")).contains("両方"));
+
+    // Rank 4: selected in place of 1.
+    let r4 = row(4);
+    assert_eq!(text(&sheet, r4, col("選定結果")), "支援対象");
+    assert_eq!(
+        text(&sheet, r4, col("繰上げ（辞退した病院）")),
+        "都立病院1（順位1）"
+    );
+    assert_eq!(
+        text(&sheet, r4, col("順位指定の理由")),
+        "前年度事業で事前調査資料を提出後、現地調査の日程が合わず辞退\nその他（災害拠点病院）"
+    );
+    assert_eq!(text(&sheet, r4, col("特記事項")), "夜間は救急外来");
+
+    // Rank 5: done in an earlier year.
+    assert!(text(&sheet, row(5), col("要件を満たさない理由")).contains("令和6年度"));
+    // Rank 6: 400+ beds, quota 0 → waits, first in its band.
+    assert_eq!(text(&sheet, row(6), col("選定結果")), "次点");
+    assert_eq!(number(&sheet, row(6), col("次点順位")), 1.0);
+    assert_eq!(text(&sheet, row(6), col("病床規模区分")), "400床以上");
+
+    let summary = workbook.worksheet_range(SUMMARY_SHEET).expect("summary");
+    assert_eq!(text(&summary, HEADER_ROW, 0), "病床規模区分");
+    assert_eq!(text(&summary, HEADER_ROW + 1, 0), "20〜199床");
+    // 20〜199床: quota 1, selected 1, unused 0, waiting 0, withdrawn 1.
+    let band0: Vec<f64> = (1..=5)
+        .map(|c| number(&summary, HEADER_ROW + 1, c))
+        .collect();
+    assert_eq!(band0, vec![1.0, 1.0, 0.0, 0.0, 1.0]);
+    let band2: Vec<f64> = (1..=5)
+        .map(|c| number(&summary, HEADER_ROW + 3, c))
+        .collect();
+    assert_eq!(band2, vec![0.0, 0.0, 0.0, 1.0, 0.0]);
+}
+
+#[test]
+fn export_needs_every_application_of_the_selection() {
+    let program = program();
+    let apps = applications();
+    let selection = select(&program, tokyo(), &apps, &ranking(), &[]).expect("valid");
+    let err = export_assurance_list(&program, &apps[1..], &selection).expect_err("missing");
+    assert!(matches!(
+        err,
+        AssuranceListError::MissingApplication(ApplicationId(1))
+    ));
+    assert!(err.message_ja().contains("申請ID 1"));
+}
+
+// ------------------------------------------------------------------ 別紙2 import
+
+const CSV_OK: &str = "各都道府県対象数\n\
+都道府県,20〜199床,200〜399床,400床以上,合計\n\
+東京都,30,10,5,45\n\
+46,12,3,1,16\n\
+大阪,\"1,200\",０,－,1200\n\
+北海道,,,,\n\
+合計,1242,13,6,1261\n";
+
+fn standard() -> BedBands {
+    BedBands::standard()
+}
+
+fn quotas_of(table: &QuotaTable, code: &str) -> Option<Vec<u32>> {
+    table
+        .get(Prefecture::parse(code).expect("valid"))
+        .map(<[u32]>::to_vec)
+}
+
+#[test]
+fn quotas_from_utf8_csv() {
+    let table = import_quotas(CSV_OK.as_bytes(), &standard()).expect("valid");
+    assert_eq!(table.len(), 3, "北海道 has no quota given, 合計 is skipped");
+    assert_eq!(quotas_of(&table, "13"), Some(vec![30, 10, 5]));
+    assert_eq!(quotas_of(&table, "46"), Some(vec![12, 3, 1]));
+    assert_eq!(quotas_of(&table, "27"), Some(vec![1200, 0, 0]));
+    assert_eq!(quotas_of(&table, "01"), None);
+
+    let mut with_bom = b"\xEF\xBB\xBF".to_vec();
+    with_bom.extend_from_slice(CSV_OK.as_bytes());
+    assert_eq!(import_quotas(&with_bom, &standard()), Ok(table));
+}
+
+#[test]
+fn quotas_from_shift_jis_csv() {
+    let text = "都道府県コード,都道府県名,20床以上200床未満,200床以上400床未満,400床以上\r\n\
+13,東京都,30,10,5\r\n\
+46,鹿児島県,12,3,1\r\n";
+    let (bytes, _, unmappable) = encoding_rs::SHIFT_JIS.encode(text);
+    assert!(!unmappable);
+    assert!(std::str::from_utf8(&bytes).is_err(), "really Shift_JIS");
+    let table = import_quotas(&bytes, &standard()).expect("valid");
+    assert_eq!(quotas_of(&table, "13"), Some(vec![30, 10, 5]));
+    assert_eq!(quotas_of(&table, "46"), Some(vec![12, 3, 1]));
+}
+
+#[test]
+fn quotas_round_trip_through_the_exported_xlsx() {
+    let bands = standard();
+    let mut table = QuotaTable::new();
+    for (i, p) in Prefecture::all().enumerate() {
+        let n = u32::try_from(i).expect("small");
+        table.insert(p, vec![n + 10, n % 7, n % 3]);
+    }
+    let bytes = export_quotas(&bands, &table).expect("export");
+    let (names, mut workbook) = read(bytes.clone());
+    assert_eq!(names, vec![QUOTA_SHEET.to_owned()]);
+    let sheet = workbook.worksheet_range(QUOTA_SHEET).expect("sheet");
+    assert_eq!(text(&sheet, HEADER_ROW, 2), "20〜199床");
+    assert_eq!(text(&sheet, HEADER_ROW + 13, 1), "東京都");
+    assert_eq!(import_quotas(&bytes, &bands), Ok(table));
+
+    // An empty table is a blank template: every prefecture blank, nothing to import.
+    let template = export_quotas(&bands, &QuotaTable::new()).expect("export");
+    let err = import_quotas(&template, &bands).expect_err("no rows");
+    assert!(err.problems[0].message_ja.contains("1つもありません"));
+}
+
+#[test]
+fn quotas_from_a_hand_made_xlsx() {
+    let mut workbook = Workbook::new();
+    let sheet = workbook.add_worksheet();
+    sheet.set_name("Sheet1").expect("name");
+    sheet
+        .write_string(0, 1, "令和6年度補正 支援枠数")
+        .expect("write");
+    // Header on row 4, starting in column B; a notes column at the end.
+    let heads = ["都道府県", "20～199床", "200～399床", "400床～", "備考"];
+    for (c, h) in heads.iter().enumerate() {
+        sheet
+            .write_string(3, u16::try_from(c + 1).expect("small"), *h)
+            .expect("write");
+    }
+    sheet.write_string(4, 1, "東京都").expect("write");
+    sheet.write_number(4, 2, 30).expect("write");
+    sheet.write_number(4, 3, 10).expect("write");
+    sheet.write_string(4, 4, "5").expect("write");
+    sheet.write_string(4, 5, "大学病院を含む").expect("write");
+    sheet.write_number(5, 1, 46).expect("write");
+    sheet.write_number(5, 2, 12).expect("write");
+    sheet.write_number(5, 3, 0).expect("write");
+    sheet.write_string(5, 4, "－").expect("write");
+    let bytes = workbook.save_to_buffer().expect("save");
+    let table = import_quotas(&bytes, &standard()).expect("valid");
+    assert_eq!(quotas_of(&table, "13"), Some(vec![30, 10, 5]));
+    assert_eq!(quotas_of(&table, "46"), Some(vec![12, 0, 0]));
+}
+
+fn problems(csv: &str) -> Vec<(Option<u32>, Option<String>, String, String)> {
+    let err = import_quotas(csv.as_bytes(), &standard()).expect_err("invalid");
+    assert!(!err.message_ja().is_empty() && !err.to_string().is_empty());
+    err.problems
+        .into_iter()
+        .map(|p| (p.row, p.column, p.message_ja, p.message_en))
+        .collect()
+}
+
+#[test]
+fn bad_cells_are_named_by_row_and_column() {
+    let found = problems(
+        "都道府県,20〜199床,200〜399床,400床以上\n\
+東京都,30,-3,5\n\
+東京府,1,1,1\n\
+46,1,,1\n\
+27,1,2,1\n\
+大阪府,1,2,3\n\
+,1,2,3\n\
+01,1,十,1\n",
+    );
+    let places: Vec<(Option<u32>, Option<&str>)> = found
+        .iter()
+        .map(|(r, c, _, _)| (*r, c.as_deref()))
+        .collect();
+    assert_eq!(
+        places,
+        vec![
+            (Some(2), Some("C")),
+            (Some(3), Some("A")),
+            (Some(4), Some("C")),
+            (Some(6), Some("A")),
+            (Some(7), Some("A")),
+            (Some(8), Some("C")),
+        ]
+    );
+    assert!(found[0].2.starts_with("2行目 C列: "), "{}", found[0].2);
+    assert!(found[0].2.contains("負の数"));
+    assert!(found[0].3.starts_with("row 2, column C: "));
+    assert!(found[1].2.contains("東京府"));
+    assert!(found[2].2.contains("空欄"));
+    assert!(
+        found[3].2.contains("大阪府が2回あります（5行目と同じ）"),
+        "{}",
+        found[3].2
+    );
+    assert!(found[4].2.contains("都道府県が空欄"));
+    assert!(found[5].2.contains("「十」は数値ではありません"));
+}
+
+#[test]
+fn headers_must_match_the_programs_bands() {
+    let found = problems("都道府県,20〜199床,200床以上\n東京都,1,2\n");
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].0, Some(1));
+    assert!(found[0].2.contains("2列あります"), "{}", found[0].2);
+    assert!(found[0].2.contains("20〜199床、200〜399床、400床以上"));
+
+    let found = problems("都道府県,20〜199床,200〜499床,500床以上\n東京都,1,2,3\n");
+    let cols: Vec<_> = found.iter().map(|p| p.1.clone()).collect();
+    assert_eq!(cols, vec![Some("C".to_owned()), Some("D".to_owned())]);
+    assert!(
+        found[0]
+            .2
+            .contains("2番目の病床規模区分「200〜399床」と一致しません")
+    );
+
+    let found = problems("都道府県,小規模病床,200〜399床,400床以上\n");
+    assert_eq!(found[0].1.as_deref(), Some("B"));
+    assert!(found[0].2.contains("病床数がありません"));
+
+    let found = problems("県,20〜199床\n東京都,1\n");
+    assert_eq!(found[0].0, None);
+    assert!(found[0].2.contains("見出し行"));
+    assert!(found[0].3.contains("header"));
+
+    let found =
+        problems("都道府県コード,都道府県名,20〜199床,200〜399床,400床以上\n13,大阪府,1,1,1\n");
+    assert_eq!((found[0].0, found[0].1.as_deref()), (Some(2), Some("B")));
+    assert!(found[0].2.contains("一致しません"));
+}
+
+#[test]
+fn unreadable_files_are_rejected_clearly() {
+    let err = import_quotas(b"", &standard()).expect_err("empty");
+    assert!(err.problems[0].message_ja.contains("見出し行"));
+
+    let err = import_quotas(&[0xD0, 0xCF, 0x11, 0xE0, 0, 0], &standard()).expect_err("xls");
+    assert!(err.problems[0].message_ja.contains(".xls"));
+
+    let err = import_quotas(&[0x82, 0xA0, 0xFF, 0xFE, 0x80], &standard()).expect_err("binary");
+    assert!(err.problems[0].message_ja.contains("文字コード"), "{err:?}");
+
+    let err = import_quotas(b"PK\x03\x04 not really a zip", &standard()).expect_err("zip");
+    assert!(
+        err.problems[0]
+            .message_ja
+            .contains("Excel ファイルを読めません")
+    );
+}
