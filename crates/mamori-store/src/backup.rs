@@ -168,10 +168,7 @@ impl Store {
                     .max_connections(2)
                     .connect_with(options)
                     .await?;
-                Ok(Self {
-                    pool: Pool::Sqlite(pool),
-                    writer: Default::default(),
-                })
+                Ok(Self::from_pool(Pool::Sqlite(pool)))
             }
             Engine::Postgres => {
                 let options = PgConnectOptions::from_str(url)?;
@@ -179,10 +176,7 @@ impl Store {
                     .max_connections(2)
                     .connect_with(options)
                     .await?;
-                Ok(Self {
-                    pool: Pool::Postgres(pool),
-                    writer: Default::default(),
-                })
+                Ok(Self::from_pool(Pool::Postgres(pool)))
             }
         }
     }
@@ -200,10 +194,7 @@ impl Store {
             .max_connections(1)
             .connect_with(options)
             .await?;
-        Ok(Self {
-            pool: Pool::Sqlite(pool),
-            writer: Default::default(),
-        })
+        Ok(Self::from_pool(Pool::Sqlite(pool)))
     }
 
     /// Writes a consistent copy of a SQLite database to `path` (which must not exist) while

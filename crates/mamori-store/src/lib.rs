@@ -115,6 +115,11 @@ impl BeginWrite for PgPool {
     }
 }
 
+mod group_commit;
+pub use group_commit::{AnswerCheck, AnswerOutcome};
+mod session_cache;
+pub use session_cache::SESSION_CACHE_TTL;
+
 /// One entry of the audit log.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuditEntry {
@@ -168,6 +173,9 @@ pub struct Store {
     /// SQLite lets one connection write at a time: writers of this process queue here and
     /// are woken when the previous one commits, instead of sleeping in SQLite's busy handler.
     writer: Arc<tokio::sync::Mutex<()>>,
+    /// The queue of the task that writes answers in batches (see `group_commit`).
+    answers: group_commit::AnswerSender,
+    sessions: Arc<session_cache::SessionCache>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -241,7 +249,7 @@ pub struct NewUser {
     pub is_demo: bool,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum SessionKind {
     Web,
     Api,
@@ -421,6 +429,16 @@ fn is_unique_violation(e: &sqlx::Error) -> bool {
 }
 
 impl Store {
+    fn from_pool(pool: Pool) -> Self {
+        let writer: Arc<tokio::sync::Mutex<()>> = Default::default();
+        Self {
+            answers: group_commit::start_writer(pool.clone(), Arc::clone(&writer)),
+            pool,
+            writer,
+            sessions: Default::default(),
+        }
+    }
+
     /// Waits for this process's turn to write (SQLite); PostgreSQL needs no turn.
     async fn write_turn(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
         match self.pool {
@@ -442,20 +460,14 @@ impl Store {
                 .max_connections(8)
                 .connect_with(options)
                 .await?;
-            Ok(Self {
-                pool: Pool::Sqlite(pool),
-                writer: Default::default(),
-            })
+            Ok(Self::from_pool(Pool::Sqlite(pool)))
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let options = PgConnectOptions::from_str(url)?;
             let pool = PgPoolOptions::new()
                 .max_connections(16)
                 .connect_with(options)
                 .await?;
-            Ok(Self {
-                pool: Pool::Postgres(pool),
-                writer: Default::default(),
-            })
+            Ok(Self::from_pool(Pool::Postgres(pool)))
         } else {
             Err(StoreError::UnsupportedUrl(url.to_owned()))
         }
@@ -714,6 +726,7 @@ impl Store {
             append_audit!(tx, at.clone(), user_id, "login.success", None::<i64>, format!("login={login}"));
             tx.commit().await?;
         });
+        self.forget_sessions();
         Ok(())
     }
 
@@ -771,6 +784,28 @@ impl Store {
     /// The live session of this kind for a token hash, with its user; expired sessions and
     /// disabled users give `None`.
     pub async fn session(&self, token_hash: &str, kind: SessionKind) -> Result<Option<Session>> {
+        let (cached, generation) = self.sessions.get(token_hash, kind);
+        if cached.is_some() {
+            return Ok(cached);
+        }
+        let session = self.session_from_database(token_hash, kind).await?;
+        if let Some(s) = &session {
+            self.sessions.put(token_hash, kind, s, generation);
+        }
+        Ok(session)
+    }
+
+    /// Empties the session cache; every method that changes sessions or users calls it
+    /// after its commit.
+    pub(crate) fn forget_sessions(&self) {
+        self.sessions.clear();
+    }
+
+    async fn session_from_database(
+        &self,
+        token_hash: &str,
+        kind: SessionKind,
+    ) -> Result<Option<Session>> {
         let row: Option<SessionRow> = on_pool!(self, pool => {
             sqlx::query_as(
                 "SELECT s.csrf_token, s.expires_at, COALESCE(i.require_two_factor, FALSE), u.id, u.login, u.role, u.institution_id, u.prefecture, u.is_demo, u.disabled OR u.deleted_at IS NOT NULL, u.created_at, u.last_login_at, u.totp_secret IS NOT NULL FROM sessions s JOIN users u ON u.id = s.user_id LEFT JOIN institutions i ON i.id = u.institution_id WHERE s.token_hash = $1 AND s.kind = $2",
@@ -814,12 +849,14 @@ impl Store {
 
     pub async fn delete_session(&self, token_hash: &str) -> Result<()> {
         on_pool!(self, pool => sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash.to_owned()).execute(pool).await?.rows_affected());
+        self.forget_sessions();
         Ok(())
     }
 
     pub async fn delete_expired_sessions(&self) -> Result<u64> {
         let cutoff = now();
         let done = on_pool!(self, pool => sqlx::query("DELETE FROM sessions WHERE expires_at <= $1").bind(cutoff).execute(pool).await?.rows_affected());
+        self.forget_sessions();
         Ok(done)
     }
 
@@ -850,6 +887,9 @@ impl Store {
 
     /// One institution's file for a fiscal year in one query: the institution, its answers
     /// and what was seen on site. `None` if there is no such institution.
+    ///
+    /// The answers come back aggregated into one JSON value, so the file is one row: a page
+    /// pays for one row's trip from the database instead of one per answer.
     pub async fn institution_file(
         &self,
         institution_id: i64,
@@ -863,58 +903,59 @@ impl Store {
     > {
         type Row = (
             InstitutionRow,
-            Option<String>,
-            Option<i64>,
-            Option<String>,
-            Option<String>,
-            Option<String>,
+            String,
             Option<bool>,
             Option<String>,
             Option<String>,
         );
+        /// (item key, round, answer, checked on, target date)
+        type AnswerCells = (String, i64, String, String, Option<String>);
+        const SELECT: &str = "SELECT i.id, i.name, i.kind, i.prefecture, i.beds, i.has_medical_information_system, i.has_vendor_contracts, i.medical_institution_code, i.created_at, i.updated_at, \
+             ANSWERS, o.contact_chart_seen, u.login, o.recorded_at \
+             FROM institutions i \
+             LEFT JOIN inspection_observations o ON o.institution_id = i.id AND o.fiscal_year = $2 \
+             LEFT JOIN users u ON u.id = o.recorded_by \
+             WHERE i.id = $1";
+        const SQLITE_ANSWERS: &str = "(SELECT json_group_array(json_array(a.item_key, a.round, a.answer, a.checked_on, a.target_date)) FROM answers a WHERE a.institution_id = i.id AND a.fiscal_year = $2)";
+        const POSTGRES_ANSWERS: &str = "(SELECT COALESCE(json_agg(json_build_array(a.item_key, a.round, a.answer, a.checked_on, a.target_date)), '[]'::json)::text FROM answers a WHERE a.institution_id = i.id AND a.fiscal_year = $2)";
+        static SQLITE_SQL: std::sync::LazyLock<String> =
+            std::sync::LazyLock::new(|| SELECT.replace("ANSWERS", SQLITE_ANSWERS));
+        static POSTGRES_SQL: std::sync::LazyLock<String> =
+            std::sync::LazyLock::new(|| SELECT.replace("ANSWERS", POSTGRES_ANSWERS));
         let fy = i64::from(fiscal_year.start_year());
-        let rows: Vec<Row> = on_pool!(self, pool => {
+        let sql: &'static str = match self.pool {
+            Pool::Sqlite(_) => SQLITE_SQL.as_str(),
+            Pool::Postgres(_) => POSTGRES_SQL.as_str(),
+        };
+        let row: Option<Row> = on_pool!(self, pool => {
             use sqlx::Row as _;
-            let raw = sqlx::query(
-                "SELECT i.id, i.name, i.kind, i.prefecture, i.beds, i.has_medical_information_system, i.has_vendor_contracts, i.medical_institution_code, i.created_at, i.updated_at, \
-                 a.item_key, a.round, a.answer, a.checked_on, a.target_date, o.contact_chart_seen, u.login, o.recorded_at \
-                 FROM institutions i \
-                 LEFT JOIN answers a ON a.institution_id = i.id AND a.fiscal_year = $2 \
-                 LEFT JOIN inspection_observations o ON o.institution_id = i.id AND o.fiscal_year = $2 \
-                 LEFT JOIN users u ON u.id = o.recorded_by \
-                 WHERE i.id = $1",
-            )
-            .bind(institution_id).bind(fy).fetch_all(pool).await?;
-            raw.iter()
-                .map(|r| -> std::result::Result<Row, sqlx::Error> {
-                    Ok((
-                        (r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?, r.try_get(4)?, r.try_get(5)?, r.try_get(6)?, r.try_get(7)?, r.try_get(8)?, r.try_get(9)?),
-                        r.try_get(10)?, r.try_get(11)?, r.try_get(12)?, r.try_get(13)?, r.try_get(14)?, r.try_get(15)?, r.try_get(16)?, r.try_get(17)?,
-                    ))
-                })
-                .collect::<std::result::Result<Vec<Row>, sqlx::Error>>()?
+            let raw = sqlx::query(sql).bind(institution_id).bind(fy).fetch_optional(pool).await?;
+            raw.map(|r| -> std::result::Result<Row, sqlx::Error> {
+                Ok((
+                    (r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?, r.try_get(4)?, r.try_get(5)?, r.try_get(6)?, r.try_get(7)?, r.try_get(8)?, r.try_get(9)?),
+                    r.try_get(10)?, r.try_get(11)?, r.try_get(12)?, r.try_get(13)?,
+                ))
+            })
+            .transpose()?
         });
-        let mut rows = rows.into_iter();
-        let Some(first) = rows.next() else {
+        let Some((institution, answers_json, seen, recorded_by, recorded_at)) = row else {
             return Ok(None);
         };
-        let observation = match (first.6, &first.8) {
+        let observation = match (seen, recorded_at) {
             (Some(seen), Some(at)) => Some(Observation {
                 contact_chart_seen: seen,
-                recorded_by: first.7.clone().unwrap_or_default(),
-                recorded_at: at.clone(),
+                recorded_by: recorded_by.unwrap_or_default(),
+                recorded_at: at,
             }),
             _ => None,
         };
-        let institution = institution_from_row(first.0.clone())?;
-        let mut answers: HashMap<String, ItemAnswers> = HashMap::new();
-        for row in std::iter::once(first).chain(rows) {
-            let (Some(key), Some(round), Some(answer), Some(checked_on)) =
-                (row.1, row.2, row.3, row.4)
-            else {
-                continue;
-            };
-            let a = parse_item_answer(&answer, &checked_on, row.5.as_deref())?;
+        let institution = institution_from_row(institution)?;
+        let cells: Vec<AnswerCells> = serde_json::from_str(&answers_json).map_err(|e| {
+            StoreError::Corrupt(format!("answers of institution {institution_id}: {e}"))
+        })?;
+        let mut answers: HashMap<String, ItemAnswers> = HashMap::with_capacity(cells.len());
+        for (key, round, answer, checked_on, target) in cells {
+            let a = parse_item_answer(&answer, &checked_on, target.as_deref())?;
             let entry = answers.entry(key).or_default();
             match round {
                 1 => entry.first = Some(a),
@@ -948,7 +989,8 @@ impl Store {
         Ok(out)
     }
 
-    /// Records one round's answer, with its history and audit entry, in one transaction.
+    /// Records one round's answer, with its history and audit entry, in one transaction
+    /// (shared with the answers that arrive at the same moment: see `group_commit`).
     pub async fn set_answer(
         &self,
         institution_id: i64,
@@ -958,45 +1000,45 @@ impl Store {
         answer: &ItemAnswer,
         actor: i64,
     ) -> Result<()> {
-        let at = now();
-        let fy = i64::from(fiscal_year.start_year());
-        let answer_text = answer.answer.as_str();
-        let checked = answer.checked_on.to_string();
-        let target = answer.target_date.map(|d| d.to_string());
-        let detail = format!(
-            "fiscal_year={fy} item={item_key} round={} answer={answer_text} checked_on={checked} target_date={}",
-            round.number(),
-            target.as_deref().unwrap_or("-")
-        );
-        on_pool!(self, pool => {
-            let _turn = self.write_turn().await;
-            let mut tx = pool.begin_write().await?;
-            let previous: Option<(String, String, Option<String>)> = sqlx::query_as(
-                "SELECT answer, checked_on, target_date FROM answers WHERE institution_id = $1 AND fiscal_year = $2 AND item_key = $3 AND round = $4",
-            )
-            .bind(institution_id).bind(fy).bind(item_key.to_owned()).bind(round.number())
-            .fetch_optional(&mut *tx).await?;
-            sqlx::query(
-                "INSERT INTO answers (institution_id, fiscal_year, item_key, round, answer, checked_on, target_date, updated_by, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
-                 ON CONFLICT (institution_id, fiscal_year, item_key, round) DO UPDATE SET answer = excluded.answer, checked_on = excluded.checked_on, target_date = excluded.target_date, updated_by = excluded.updated_by, updated_at = excluded.updated_at",
-            )
-            .bind(institution_id).bind(fy).bind(item_key.to_owned()).bind(round.number()).bind(answer_text)
-            .bind(checked.clone()).bind(target.clone()).bind(actor).bind(at.clone())
-            .execute(&mut *tx).await?;
-            let (pa, pc, pt) = match previous {
-                Some((a, c, t)) => (Some(a), Some(c), t),
-                None => (None, None, None),
-            };
-            sqlx::query(
-                "INSERT INTO answer_history (institution_id, fiscal_year, item_key, round, action, answer, checked_on, target_date, previous_answer, previous_checked_on, previous_target_date, changed_by, changed_at) VALUES ($1, $2, $3, $4, 'set', $5, $6, $7, $8, $9, $10, $11, $12)",
-            )
-            .bind(institution_id).bind(fy).bind(item_key.to_owned()).bind(round.number()).bind(answer_text)
-            .bind(checked.clone()).bind(target.clone()).bind(pa).bind(pc).bind(pt).bind(actor).bind(at.clone())
-            .execute(&mut *tx).await?;
-            append_audit!(tx, at.clone(), actor, "answer.set", institution_id, detail);
-            tx.commit().await?;
-        });
+        self.set_answer_checked(
+            institution_id,
+            fiscal_year,
+            item_key,
+            round,
+            answer,
+            actor,
+            Box::new(|_| Ok(())),
+        )
+        .await?
+        .map_err(|e| StoreError::Corrupt(format!("unchecked answer refused: {e}")))?;
         Ok(())
+    }
+
+    /// Records one round's answer if `check` accepts it against the item's answers as they
+    /// stand inside the writing transaction. Gives the item's answers after the change, or
+    /// why it was refused.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn set_answer_checked(
+        &self,
+        institution_id: i64,
+        fiscal_year: FiscalYear,
+        item_key: &str,
+        round: Round,
+        answer: &ItemAnswer,
+        actor: i64,
+        check: AnswerCheck,
+    ) -> Result<AnswerOutcome> {
+        self.write_answer(group_commit::AnswerWrite {
+            institution_id,
+            fiscal_year: i64::from(fiscal_year.start_year()),
+            item_key: item_key.to_owned(),
+            round,
+            answer: answer.clone(),
+            actor,
+            at: now(),
+            check,
+        })
+        .await
     }
 
     /// Removes one round's answer (kept in the history). Returns whether there was one.

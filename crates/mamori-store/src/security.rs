@@ -117,6 +117,7 @@ impl Store {
             append_audit!(tx, at.clone(), actor, "user.password", None::<i64>, format!("user={user_id}"));
             tx.commit().await?;
         });
+        self.forget_sessions();
         Ok(())
     }
 
@@ -138,6 +139,7 @@ impl Store {
             append_audit!(tx, at.clone(), actor, action, None::<i64>, format!("user={user_id}"));
             tx.commit().await?;
         });
+        self.forget_sessions();
         Ok(())
     }
 
@@ -158,6 +160,7 @@ impl Store {
             append_audit!(tx, at.clone(), actor, "user.delete", None::<i64>, format!("user={user_id}"));
             tx.commit().await?;
         });
+        self.forget_sessions();
         Ok(())
     }
 
@@ -214,6 +217,7 @@ impl Store {
             append_audit!(tx, at.clone(), user_id, "user.two_factor.enable", None::<i64>, format!("user={user_id}"));
             tx.commit().await?;
         });
+        self.forget_sessions();
         Ok(())
     }
 
@@ -227,6 +231,7 @@ impl Store {
             append_audit!(tx, at.clone(), actor, "user.two_factor.disable", None::<i64>, format!("user={user_id}"));
             tx.commit().await?;
         });
+        self.forget_sessions();
         Ok(())
     }
 
@@ -268,6 +273,7 @@ impl Store {
             append_audit!(tx, at.clone(), actor, "institution.require_two_factor", institution_id, format!("required={required}"));
             tx.commit().await?;
         });
+        self.forget_sessions();
         Ok(())
     }
 
@@ -311,12 +317,14 @@ impl Store {
             append_audit!(tx, at.clone(), actor, "user.sign_out", None::<i64>, format!("user={user_id}"));
             tx.commit().await?;
         });
+        self.forget_sessions();
         Ok(())
     }
 
     /// Ends every session (after a restore).
     pub async fn delete_all_sessions(&self) -> Result<u64> {
         let done = on_pool!(self, pool => sqlx::query("DELETE FROM sessions").execute(pool).await?.rows_affected());
+        self.forget_sessions();
         Ok(done)
     }
 
@@ -329,6 +337,7 @@ impl Store {
         let done = on_pool!(self, pool => {
             sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash LIKE $2").bind(user_id).bind(pattern).execute(pool).await?.rows_affected()
         });
+        self.forget_sessions();
         Ok(done > 0)
     }
 

@@ -271,35 +271,32 @@ pub async fn save_answer(
         .item(key)
         .ok_or_else(|| unknown_item(version, key))?;
     let status = version.status_of(item, fiscal_year, &institution.profile());
-    let mut existing = state
-        .store
-        .item_answers(institution.id, fiscal_year, key)
-        .await?;
-    validate_answer(item, status, &input, &existing, today_in_japan())?;
     let answer = ItemAnswer {
         answer: input.answer,
         checked_on: input.checked_on,
         target_date: input.target_date,
     };
-    state
+    // Judged inside the writing transaction, against the answers as they stand there.
+    let today = today_in_japan();
+    let round = input.round;
+    let check: mamori_store::AnswerCheck =
+        Box::new(move |existing| validate_answer(item, status, &input, existing, today));
+    let answers = state
         .store
-        .set_answer(
+        .set_answer_checked(
             institution.id,
             fiscal_year,
             key,
-            input.round,
+            round,
             &answer,
             principal.user_id,
+            check,
         )
-        .await?;
-    match input.round {
-        Round::First => existing.first = Some(answer),
-        Round::Second => existing.second = Some(answer),
-    }
+        .await??;
     Ok(ItemState {
         item,
         status,
-        answers: existing,
+        answers,
     })
 }
 

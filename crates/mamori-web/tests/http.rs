@@ -356,6 +356,7 @@ on_both_engines!(
     repeated_failed_logins_are_refused,
     checklists_list_every_version_and_form,
     institution_fills_its_checklist,
+    concurrent_answers_are_judged_in_order,
     bad_answers_are_refused_and_change_nothing,
     inspection_verdict_follows_answers_and_observation,
     institutions_and_inspectors_are_scoped,
@@ -664,6 +665,75 @@ async fn institution_fills_its_checklist(app: &TestApp) {
     assert_eq!(history[0]["action"], "clear");
     assert_eq!(history[0]["changed_by"], "demo-hospital-staff");
     assert!(app.state.store.audit_count(HOSPITAL).await.expect("audit") > 3);
+}
+
+/// Answers saved at the same moment are written together (group commit) but judged one by
+/// one, in order, against what the earlier ones left: every accepted answer has its history
+/// row and its audit entry, and a second check is never stored without its first.
+async fn concurrent_answers_are_judged_in_order(app: &TestApp) {
+    let year = app.year();
+    let token = app.token("demo-hospital").await;
+    let path = format!("/api/v1/institutions/{HOSPITAL}/assessments/{year}");
+    let before = app.api("GET", &path, Some(&token), None).await.json();
+    let open: Vec<String> = before["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter(|i| i["required"] == true && i["first"].is_null() && i["has_target_date"] == true)
+        .filter_map(|i| i["key"].as_str().map(str::to_owned))
+        .collect();
+    assert!(!open.is_empty(), "the demo leaves items open");
+    let key = &open[0];
+    let item = format!("{path}/items/{key}");
+    let audit_before = app.state.store.audit_count(HOSPITAL).await.expect("audit");
+    // Twelve first checks and twelve second checks of the same item, all at once.
+    let mut requests = Vec::new();
+    for day in 1..=12 {
+        requests.push(json!({"round": 1, "answer": "no", "checked_on": format!("{year}-05-{day:02}"), "target_date": format!("{year}-12-01")}));
+        requests.push(
+            json!({"round": 2, "answer": "yes", "checked_on": format!("{year}-07-{day:02}")}),
+        );
+    }
+    let responses = futures_util::future::join_all(
+        requests
+            .iter()
+            .map(|body| app.api("PUT", &item, Some(&token), Some(body.clone()))),
+    )
+    .await;
+    let mut accepted = 0;
+    for r in &responses {
+        match r.status {
+            StatusCode::OK => accepted += 1,
+            StatusCode::UNPROCESSABLE_ENTITY => {
+                assert_eq!(r.error_code(), "second_without_first", "{}", r.body)
+            }
+            other => panic!("unexpected {other}: {}", r.body),
+        }
+    }
+    assert!(accepted >= 12, "every first check is accepted: {accepted}");
+    // The second check in the final state only exists together with a first.
+    let after = app.api("GET", &path, Some(&token), None).await.json();
+    let state = after["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|i| i["key"] == key.as_str())
+        .expect("item")
+        .clone();
+    assert_eq!(state["first"]["answer"], "no", "{state}");
+    // One history row and one audit entry per accepted answer, and the chain still holds.
+    let history = app
+        .api("GET", &format!("{item}/history"), Some(&token), None)
+        .await
+        .json();
+    assert_eq!(history.as_array().expect("history").len(), accepted);
+    let audit_after = app.state.store.audit_count(HOSPITAL).await.expect("audit");
+    assert_eq!(
+        audit_after - audit_before,
+        i64::try_from(accepted).expect("count")
+    );
+    let verification = app.state.store.verify_audit_chain().await.expect("verify");
+    assert!(verification.problem.is_none(), "{verification:?}");
 }
 
 async fn bad_answers_are_refused_and_change_nothing(app: &TestApp) {
