@@ -15,6 +15,9 @@ pub enum Role {
     InstitutionAdmin,
     /// An institution's staff member: fills its checklist.
     InstitutionStaff,
+    /// A vendor's (事業者) user: fills the 事業者確認用 of the contracts its organisation
+    /// serves. It sees no institution's own file: its scope is its contracts.
+    VendorUser,
 }
 
 impl Role {
@@ -24,12 +27,15 @@ impl Role {
             "inspector" => Ok(Self::Inspector),
             "institution_admin" | "admin" => Ok(Self::InstitutionAdmin),
             "institution_staff" | "staff" => Ok(Self::InstitutionStaff),
+            "vendor_user" | "vendor" => Ok(Self::VendorUser),
             _ => Err(ParseError::new(
                 "role",
                 format!(
-                    "役割「{text}」は national_admin / inspector / admin / staff のいずれかです"
+                    "役割「{text}」は national_admin / inspector / admin / staff / vendor のいずれかです"
                 ),
-                format!("role '{text}' must be one of national_admin, inspector, admin, staff"),
+                format!(
+                    "role '{text}' must be one of national_admin, inspector, admin, staff, vendor"
+                ),
             )),
         }
     }
@@ -40,6 +46,7 @@ impl Role {
             Self::Inspector => "inspector",
             Self::InstitutionAdmin => "institution_admin",
             Self::InstitutionStaff => "institution_staff",
+            Self::VendorUser => "vendor_user",
         }
     }
 
@@ -48,6 +55,7 @@ impl Role {
         match self {
             Self::InstitutionAdmin => "admin",
             Self::InstitutionStaff => "staff",
+            Self::VendorUser => "vendor",
             other => other.as_str(),
         }
     }
@@ -58,6 +66,7 @@ impl Role {
             Self::Inspector => "立入検査担当者",
             Self::InstitutionAdmin => "施設管理者",
             Self::InstitutionStaff => "施設職員",
+            Self::VendorUser => "事業者",
         }
     }
 
@@ -67,6 +76,7 @@ impl Role {
             Self::Inspector => "Inspector",
             Self::InstitutionAdmin => "Institution administrator",
             Self::InstitutionStaff => "Institution staff",
+            Self::VendorUser => "Vendor",
         }
     }
 }
@@ -136,6 +146,19 @@ impl Principal {
     }
 }
 
+/// Whether a vendor's user (of organisation `caller_organization`) may see and fill the
+/// 事業者確認用 of a contract held by `contract_organization`. A contract not yet accepted
+/// (no organisation) is served by nobody.
+pub fn vendor_serves(
+    role: Role,
+    caller_organization: Option<i64>,
+    contract_organization: Option<i64>,
+) -> bool {
+    role == Role::VendorUser
+        && caller_organization.is_some()
+        && caller_organization == contract_organization
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -191,7 +214,22 @@ mod tests {
     }
 
     #[test]
+    fn vendors_see_no_institution_file_and_only_their_own_contracts() {
+        let vendor = principal(Role::VendorUser, None, None);
+        assert_eq!(vendor.institution_scope(), InstitutionScope::None);
+        assert!(!vendor.can_view(1, p("13")));
+        assert!(!vendor.can_answer(1));
+        assert!(!vendor.can_administer(1));
+        assert!(vendor_serves(Role::VendorUser, Some(3), Some(3)));
+        assert!(!vendor_serves(Role::VendorUser, Some(3), Some(4)));
+        assert!(!vendor_serves(Role::VendorUser, Some(3), None));
+        assert!(!vendor_serves(Role::VendorUser, None, None));
+        assert!(!vendor_serves(Role::InstitutionAdmin, Some(3), Some(3)));
+    }
+
+    #[test]
     fn roles_parse() {
+        assert_eq!(Role::parse("vendor"), Ok(Role::VendorUser));
         assert_eq!(Role::parse("admin"), Ok(Role::InstitutionAdmin));
         assert_eq!(Role::parse("inspector"), Ok(Role::Inspector));
         assert!(Role::parse("root").is_err());

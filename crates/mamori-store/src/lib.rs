@@ -119,6 +119,11 @@ mod group_commit;
 pub use group_commit::{AnswerCheck, AnswerOutcome};
 mod session_cache;
 pub use session_cache::SESSION_CACHE_TTL;
+mod vendors;
+pub use vendors::{
+    Accepted, Delivery, Document, Invitation, InvitationRefusal, Joining, MAX_DELIVERY_BYTES,
+    NewContract, NewInvitation, StoredContract, VendorAnswerCheck,
+};
 
 /// One entry of the audit log.
 #[derive(Debug, Clone, PartialEq, Eq)]

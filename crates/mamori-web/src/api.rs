@@ -59,6 +59,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(item_history))
         .routes(routes!(get_inspection))
         .routes(routes!(put_observations))
+        .merge(crate::vendors::router())
 }
 
 /// A JSON body whose every rejection (malformed JSON, wrong types, missing fields, wrong
@@ -559,7 +560,7 @@ pub struct RoundJson {
     target_date: Option<String>,
 }
 
-fn round_json(a: &mamori_domain::ItemAnswer) -> RoundJson {
+pub fn round_json(a: &mamori_domain::ItemAnswer) -> RoundJson {
     RoundJson {
         answer: a.answer.as_str().into(),
         checked_on: a.checked_on.to_string(),
@@ -702,6 +703,23 @@ pub struct AnswerRequest {
     target_date: Option<String>,
 }
 
+impl AnswerRequest {
+    /// The answer as the domain takes it.
+    pub fn input(&self) -> Result<AnswerInput, AppError> {
+        Ok(AnswerInput {
+            round: Round::from_number(self.round)?,
+            answer: Answer::parse(&self.answer)?,
+            checked_on: parse_date("checked_on", &self.checked_on)?,
+            target_date: self
+                .target_date
+                .as_deref()
+                .filter(|t| !t.is_empty())
+                .map(|t| parse_date("target_date", t))
+                .transpose()?,
+        })
+    }
+}
+
 /// Records one round's answer to one item. The item key carries the scope, e.g.
 /// `2-7-server`, `2-1-all`, `1-1`, `3-1`.
 #[utoipa::path(put, path = "/api/v1/institutions/{id}/assessments/{fiscal_year}/items/{key}", tag = "assessments", security(("bearer" = [])),
@@ -717,17 +735,7 @@ pub async fn put_answer(
     let institution =
         service::visible_institution(&state, &principal, service::parse_id(&id)?).await?;
     let fy = service::parse_fiscal_year(&state, &fiscal_year)?;
-    let input = AnswerInput {
-        round: Round::from_number(body.round)?,
-        answer: Answer::parse(&body.answer)?,
-        checked_on: parse_date("checked_on", &body.checked_on)?,
-        target_date: body
-            .target_date
-            .as_deref()
-            .filter(|t| !t.is_empty())
-            .map(|t| parse_date("target_date", t))
-            .transpose()?,
-    };
+    let input = body.input()?;
     // The item as saved, without reloading the whole assessment.
     let saved = service::save_answer(&state, &principal, &institution, fy, &key, input).await?;
     Ok(Json(item_state_json(&saved)))

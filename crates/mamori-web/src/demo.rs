@@ -15,7 +15,7 @@ use crate::service::{today_in_japan, version_and_rules};
 pub const DEMO_PASSWORD: &str = "demo-password";
 
 /// The demo logins, for the README and the login page: (login, Japanese description, English).
-pub const DEMO_LOGINS: [(&str, &str, &str); 8] = [
+pub const DEMO_LOGINS: [(&str, &str, &str); 10] = [
     (
         "demo-hospital",
         "病院の管理者（東京都・250床・事業者契約あり）",
@@ -55,6 +55,16 @@ pub const DEMO_LOGINS: [(&str, &str, &str); 8] = [
         "demo-national",
         "厚生労働省 管理者",
         "National administrator",
+    ),
+    (
+        "demo-vendor",
+        "事業者（みなと中央病院の電子カルテ）",
+        "Vendor (the Tokyo hospital's EMR)",
+    ),
+    (
+        "demo-vendor-46",
+        "事業者（鹿児島県の病院のネットワーク）",
+        "Vendor (the Kagoshima hospital's network)",
     ),
 ];
 
@@ -255,7 +265,183 @@ pub async fn load(state: &AppState) -> Result<bool, AppError> {
     fill(state, clinic, year, clinic_admin, 0, true).await?;
     fill(state, pharmacy, year, pharmacy_admin, 5, false).await?;
     fill(state, hospital_46, year, hospital_46_admin, 8, false).await?;
+    vendors(
+        state,
+        hospital,
+        hospital_admin,
+        hospital_46,
+        hospital_46_admin,
+        year,
+        &hash,
+    )
+    .await?;
     Ok(true)
+}
+
+/// Two vendor organisations, each serving one hospital; the Tokyo hospital's EMR vendor has
+/// filled most of its 事業者確認用, and the hospital has its contact chart and backup / BCP
+/// records.
+async fn vendors(
+    state: &AppState,
+    hospital: i64,
+    hospital_admin: i64,
+    hospital_46: i64,
+    hospital_46_admin: i64,
+    year: FiscalYear,
+    hash: &str,
+) -> Result<(), AppError> {
+    use mamori_domain::Scope;
+    use mamori_domain::vendor::SystemKind;
+    use mamori_store::{Joining, NewContract, NewInvitation};
+    let store = &state.store;
+    let expires = (chrono::Utc::now() + Duration::days(14))
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let mut contract_of = Vec::new();
+    for (institution, admin, name, systems, scopes, login) in [
+        (
+            hospital,
+            hospital_admin,
+            "東和メディカルシステム株式会社",
+            vec![SystemKind::Emr],
+            vec![Scope::Server, Scope::Pc],
+            Some("demo-vendor"),
+        ),
+        (
+            hospital,
+            hospital_admin,
+            "みなとネットワークサービス",
+            vec![SystemKind::Network],
+            vec![Scope::Network],
+            None,
+        ),
+        (
+            hospital_46,
+            hospital_46_admin,
+            "南州ネットワーク株式会社",
+            vec![SystemKind::Network],
+            vec![Scope::Network],
+            Some("demo-vendor-46"),
+        ),
+    ] {
+        let token = crate::auth::new_token();
+        let contract = NewContract {
+            vendor_name: name.to_owned(),
+            systems,
+            remote_maintenance: true,
+            scopes,
+            start_on: None,
+            end_on: None,
+        };
+        let invitation = NewInvitation {
+            token_hash: crate::auth::token_hash(&token),
+            email: format!("support-{institution}@example.jp"),
+            expires_at: expires.clone(),
+        };
+        let id = store
+            .create_vendor_contract(institution, &contract, Some(&invitation), admin)
+            .await?;
+        if let Some(login) = login {
+            let joining = Joining::NewUser {
+                login: login.to_owned(),
+                password_hash: hash.to_owned(),
+                is_demo: true,
+            };
+            let accepted = store
+                .accept_vendor_invitation(&invitation.token_hash, &joining)
+                .await?
+                .map_err(|r| AppError::Internal(format!("demo invitation refused: {r:?}")))?;
+            contract_of.push((id, accepted.user_id, institution));
+        }
+    }
+    // The EMR vendor answers its form, two items left open.
+    if let (Some(&(contract, vendor_user, institution)), Ok(version)) = (
+        contract_of.first(),
+        crate::vendors::vendor_version(state, year),
+    ) {
+        let scoped = store
+            .vendor_contract(contract)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let checked_on = (year.first_day() + Duration::days(40)).min(today_in_japan());
+        let items: Vec<_> = version
+            .items
+            .iter()
+            .filter(|i| scoped.contract.answers_for(i.scope))
+            .collect();
+        let count = items.len().saturating_sub(2);
+        for item in items.into_iter().take(count) {
+            let answer = ItemAnswer {
+                answer: Answer::Yes,
+                checked_on,
+                target_date: None,
+            };
+            store
+                .set_vendor_answer(
+                    contract,
+                    institution,
+                    year,
+                    &item.key,
+                    Round::First,
+                    &answer,
+                    vendor_user,
+                    &|_| Ok(()),
+                )
+                .await??;
+        }
+    }
+    let first = contract_of.first().map(|c| c.0).unwrap_or_default();
+    let chart: mamori_domain::contact_chart::ContactChartInput = serde_json::from_value(
+        serde_json::json!({
+            "institution_name": "みなと中央病院",
+            "revised_on": year.first_day().to_string(),
+            "internal": [
+                {"roles": ["administrator"], "title": "院長", "name": "港 太郎", "phones": ["03-1234-5601"], "hours": "平日 8:30-17:30"},
+                {"roles": ["security_manager"], "title": "医療情報部長", "name": "中央 花子", "phones": ["03-1234-5602", "090-1234-5678"], "email": "security@minato-hp.example.jp", "hours": "24時間"},
+                {"roles": ["on_call"], "title": "夜間・休日当番", "name": "当直管理者", "phones": ["03-1234-5699"], "hours": "24時間365日"}
+            ],
+            "vendors": [
+                {"contract_id": first, "name": "保守センター", "organisation": "東和メディカルシステム株式会社", "phones": ["0120-123-456"], "email": "support@towa-medical.example.jp", "hours": "24時間365日"}
+            ],
+            "outside": [
+                {"body": "mhlw", "organisation": "厚生労働省 医政局 特定医薬品開発支援・医療情報担当参事官室", "phones": ["03-5253-1111"]},
+                {"body": "prefecture", "organisation": "東京都 保健医療局 医療政策部", "phones": ["03-5321-1111"], "hours": "平日 9:00-17:45"},
+                {"body": "police", "organisation": "警視庁 サイバー犯罪対策課 相談窓口", "phones": ["03-5805-1731"], "hours": "平日 8:30-17:15"},
+                {"body": "insurer", "organisation": "みなと損害保険 サイバー保険事故受付", "phones": ["0120-987-654"], "hours": "24時間"}
+            ],
+            "call_order": []
+        }),
+    )
+    .map_err(|e| AppError::Internal(format!("demo contact chart: {e}")))?;
+    let contracts: Vec<_> = store
+        .vendor_contracts_of_institution(hospital)
+        .await?
+        .into_iter()
+        .map(|c| c.contract)
+        .collect();
+    let chart = chart
+        .parse(&contracts)
+        .map_err(|p| AppError::Internal(format!("demo contact chart: {p:?}")))?;
+    let json = serde_json::to_string(&chart).map_err(|e| AppError::Internal(e.to_string()))?;
+    store
+        .put_contact_chart(hospital, &json, None, hospital_admin)
+        .await?;
+    let today = today_in_japan();
+    let records = serde_json::json!({
+        "backups": [
+            {"systems": ["emr"], "data": "電子カルテDB", "locations": ["offline", "offsite"], "write_once": true, "generations": 7, "encrypted": true, "frequency": "daily",
+             "last_restore_test": {"on": (today - Duration::days(120)).to_string(), "duration_minutes": 180, "succeeded": true}, "notes": ""},
+            {"systems": ["pacs"], "data": "画像データ", "locations": ["onsite"], "write_once": false, "generations": 2, "encrypted": false, "frequency": "weekly",
+             "last_restore_test": {"on": (today - Duration::days(500)).to_string(), "duration_minutes": 600, "succeeded": true}, "notes": ""}
+        ],
+        "bcp": {"state": "drafting", "target": year.last_day().to_string(), "last_drill": null, "notes": "サイバー攻撃を想定したBCPを策定中"}
+    });
+    let records: crate::vendors::ContinuityRecords = serde_json::from_value(records)
+        .map_err(|e| AppError::Internal(format!("demo continuity records: {e}")))?;
+    let json = serde_json::to_string(&records).map_err(|e| AppError::Internal(e.to_string()))?;
+    store
+        .put_continuity_records(hospital, &json, None, hospital_admin)
+        .await?;
+    Ok(())
 }
 
 /// Answers the required items of an institution's form, leaving the last `leave_open`

@@ -4,6 +4,7 @@
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use mamori_domain::contact_chart::FieldProblem;
 use mamori_domain::{AnswerError, ParseError};
 use mamori_store::StoreError;
 use serde::Serialize;
@@ -29,6 +30,9 @@ pub enum AppError {
     },
     #[error("answer refused: {0}")]
     Answer(AnswerError),
+    /// Problems with fields of a structured input, each with its path.
+    #[error("{} invalid field(s)", .0.len())]
+    Fields(Vec<FieldProblem>),
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error("internal error: {0}")]
@@ -61,6 +65,18 @@ pub struct ErrorDetail {
     /// The field of the request at fault, where there is one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+    /// Every field at fault, for structured inputs (contact chart, backup records).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub problems: Vec<FieldProblemJson>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FieldProblemJson {
+    /// Where, e.g. `internal[0].phones[1]`.
+    pub path: String,
+    pub code: String,
+    pub message_ja: String,
+    pub message_en: String,
 }
 
 impl AppError {
@@ -83,7 +99,9 @@ impl AppError {
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::Unauthenticated => StatusCode::UNAUTHORIZED,
             Self::Forbidden => StatusCode::FORBIDDEN,
-            Self::Invalid(_) | Self::Answer(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Invalid(_) | Self::Answer(_) | Self::Fields(_) => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
             Self::Rejected { status, .. } => *status,
             Self::Store(StoreError::NotFound) => StatusCode::NOT_FOUND,
             Self::Store(StoreError::Conflict(_)) => StatusCode::CONFLICT,
@@ -124,6 +142,20 @@ impl AppError {
                 ..
             } => (code, message_ja.clone(), message_en.clone(), None),
             Self::Answer(e) => (e.code(), e.message_ja(), e.message_en(), None),
+            Self::Fields(problems) => (
+                "invalid_fields",
+                problems
+                    .iter()
+                    .map(|p| format!("{}: {}", p.path, p.message_ja))
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+                problems
+                    .iter()
+                    .map(|p| format!("{}: {}", p.path, p.message_en))
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+                problems.first().map(|p| p.path.clone()),
+            ),
             Self::Store(StoreError::Conflict(what)) => (
                 "conflict",
                 format!("「{what}」は既に使われています"),
@@ -137,11 +169,24 @@ impl AppError {
                 None,
             ),
         };
+        let problems = match self {
+            Self::Fields(problems) => problems
+                .iter()
+                .map(|p| FieldProblemJson {
+                    path: p.path.clone(),
+                    code: p.code.to_owned(),
+                    message_ja: p.message_ja.clone(),
+                    message_en: p.message_en.clone(),
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
         ErrorDetail {
             code: code.to_owned(),
             message_ja: ja,
             message_en: en,
             field,
+            problems,
         }
     }
 

@@ -11,6 +11,7 @@ pub mod i18n;
 pub mod pages;
 pub mod service;
 pub mod two_factor;
+pub mod vendors;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -85,6 +86,24 @@ pub struct AccessSeen {
     pub entries: std::collections::HashSet<(i64, i64, String)>,
 }
 
+/// Checks a new login's form.
+pub fn check_login(login: &str) -> Result<(), AppError> {
+    let valid_login = (3..=64).contains(&login.chars().count())
+        && login
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '@'));
+    if valid_login {
+        Ok(())
+    } else {
+        Err(AppError::rejected(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_login",
+            "ログインIDは3〜64文字の半角英数字と - _ . @ で指定してください",
+            "the login must be 3 to 64 characters: letters, digits, - _ . @",
+        ))
+    }
+}
+
 /// Creates a user after checking the login and the password.
 pub async fn add_user(
     state: &AppState,
@@ -96,20 +115,17 @@ pub async fn add_user(
     prefecture: Option<Prefecture>,
 ) -> Result<i64, AppError> {
     let login = login.trim();
-    let valid_login = (3..=64).contains(&login.chars().count())
-        && login
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '@'));
-    if !valid_login {
-        return Err(AppError::rejected(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_login",
-            "ログインIDは3〜64文字の半角英数字と - _ . @ で指定してください",
-            "the login must be 3 to 64 characters: letters, digits, - _ . @",
-        ));
-    }
+    check_login(login)?;
     two_factor::check_new_password(password, login)?;
     match role {
+        Role::VendorUser => {
+            return Err(AppError::rejected(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "vendor_by_invitation",
+                "事業者のユーザーは医療機関からの招待リンクで登録します",
+                "a vendor's user joins through an institution's invitation link",
+            ));
+        }
         Role::InstitutionAdmin | Role::InstitutionStaff if institution_id.is_none() => {
             return Err(AppError::rejected(
                 StatusCode::UNPROCESSABLE_ENTITY,

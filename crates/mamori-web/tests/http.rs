@@ -371,12 +371,23 @@ on_both_engines!(
     access_and_audit_logs_are_shown_to_admins,
     logins_are_limited_per_address,
     authorization_matrix_covers_every_route,
+    vendors_are_invited_and_fill_their_form,
+    invitation_links_expire_and_are_used_once,
+    coverage_merges_the_forms,
+    contact_chart_is_validated_and_drawn,
+    backup_and_bcp_records_warn,
 );
 
 const HOSPITAL: i64 = 1;
 const CLINIC: i64 = 2;
 const PHARMACY: i64 = 3;
 const HOSPITAL_46: i64 = 4;
+/// The demo hospital's EMR contract, served by `demo-vendor`.
+const VENDOR_CONTRACT: i64 = 1;
+/// Its network contract, whose invitation nobody has accepted.
+const UNACCEPTED_CONTRACT: i64 = 2;
+/// The Kagoshima hospital's contract, served by `demo-vendor-46`.
+const VENDOR_46_CONTRACT: i64 = 3;
 
 async fn health_and_openapi(app: &TestApp) {
     let r = app.api("GET", "/healthz", None, None).await;
@@ -2100,6 +2111,12 @@ enum Rule {
     Observe,
     /// The national office only; others get `others`.
     National(StatusCode),
+    /// A contract's 事業者確認用, read: those who see the institution and the vendor serving
+    /// the contract; 404 for everyone else (other vendors included).
+    VendorForm,
+    /// A contract's 事業者確認用, written: the vendor serving it only; those who see the
+    /// institution get 403, everyone else 404.
+    VendorAnswer,
 }
 
 /// Every route of the application and its rule. A route without an entry fails the test.
@@ -2112,7 +2129,30 @@ fn rule_for(method: &str, path: &str) -> Option<Rule> {
             | "/login/two-factor",
         ) => Public,
         ("GET", "/static/style.css" | "/static/htmx.min.js" | "/static/app.js") => Public,
+        ("POST", "/api/v1/invitations/{token}/accept") => Public,
         (_, "/" | "/logout" | "/api/v1/logout" | "/api/v1/me" | "/api/v1/checklists") => SignedIn,
+        ("GET", "/api/v1/vendor/contracts") => SignedIn,
+        (
+            "GET",
+            "/api/v1/vendor/contracts/{contract_id}/assessments/{fiscal_year}/items/{item}",
+        ) => VendorForm,
+        (
+            "PUT",
+            "/api/v1/vendor/contracts/{contract_id}/assessments/{fiscal_year}/items/{item}",
+        ) => VendorAnswer,
+        (
+            "GET",
+            "/api/v1/institutions/{id}/vendor-contracts"
+            | "/api/v1/institutions/{id}/coverage/{fiscal_year}"
+            | "/api/v1/institutions/{id}/contact-chart"
+            | "/api/v1/institutions/{id}/contact-chart.svg"
+            | "/api/v1/institutions/{id}/continuity",
+        ) => Read,
+        ("POST", "/api/v1/institutions/{id}/vendor-contracts") => Administer,
+        (
+            "PUT",
+            "/api/v1/institutions/{id}/contact-chart" | "/api/v1/institutions/{id}/continuity",
+        ) => Answer,
         ("GET", "/institutions" | "/api/v1/institutions") => SignedIn,
         (_, p) if p.starts_with("/account") => SignedIn,
         ("POST", "/institutions" | "/api/v1/institutions") => National(StatusCode::FORBIDDEN),
@@ -2156,6 +2196,9 @@ enum Relation {
         observe: bool,
         national: bool,
     },
+    /// The vendor serving the hospital's contract: its 事業者確認用 only, nothing of the
+    /// hospital's own file.
+    Vendor,
     Outside,
 }
 
@@ -2213,6 +2256,9 @@ async fn authorization_matrix_covers_every_route(app: &TestApp) {
             .replace("{user_id}", &user.to_string())
             .replace("{action}", "enable")
             .replace("{code}", "en")
+            .replace("{item}", "1-1")
+            .replace("{contract_id}", &VENDOR_CONTRACT.to_string())
+            .replace("{token}", "no-such-invitation")
     };
     let inside = |answer, administer, observe, national| Relation::Inside {
         answer,
@@ -2222,6 +2268,7 @@ async fn authorization_matrix_covers_every_route(app: &TestApp) {
     };
     let callers: Vec<(&str, Relation)> = vec![
         ("demo-clinic", Relation::Outside),
+        ("demo-vendor-46", Relation::Outside),
         ("demo-pharmacy", Relation::Outside),
         ("demo-hospital-46", Relation::Outside),
         ("demo-inspector-46", Relation::Outside),
@@ -2230,6 +2277,7 @@ async fn authorization_matrix_covers_every_route(app: &TestApp) {
         ("demo-hospital-staff", inside(true, false, false, false)),
         ("demo-inspector-13", inside(false, false, true, false)),
         ("demo-national", inside(false, true, false, true)),
+        ("demo-vendor", Relation::Vendor),
     ];
     // Changes are counted by the audit log (logins aside: the callers log in).
     let changes = || async {
@@ -2269,13 +2317,18 @@ async fn authorization_matrix_covers_every_route(app: &TestApp) {
             let target = fill(path);
             let response = if *is_api {
                 let body = match (method.as_str(), path.as_str()) {
-                    ("PUT", p) if p.ends_with("/items/{key}") => Some(
-                        json!({"round": 1, "answer": "yes", "checked_on": format!("{year}-06-01")}),
-                    ),
+                    ("PUT", p) if p.ends_with("/items/{key}") || p.ends_with("/items/{item}") => {
+                        Some(
+                            json!({"round": 1, "answer": "yes", "checked_on": format!("{year}-06-01")}),
+                        )
+                    }
                     ("PUT", _) => Some(json!({"contact_chart_seen": true})),
                     ("PATCH", _) => Some(json!({"name": "みなと中央病院"})),
                     ("POST", "/api/v1/institutions") => Some(
                         json!({"name": "matrix", "kind": "pharmacy", "prefecture": "13", "has_medical_information_system": true, "has_vendor_contracts": false}),
+                    ),
+                    ("POST", p) if p.ends_with("/vendor-contracts") => Some(
+                        json!({"vendor_name": "matrix", "systems": ["emr"], "remote_maintenance": false}),
                     ),
                     ("POST", p) if p.ends_with("/users") => Some(
                         json!({"login": format!("m{checked}"), "password": "a quiet harbour at dawn", "role": "staff"}),
@@ -2353,12 +2406,25 @@ async fn authorization_matrix_covers_every_route(app: &TestApp) {
                     assert!(allowed(true), "{context}")
                 }
                 (Rule::National(others), _) => assert_eq!(status, others, "{context}"),
+                (Rule::VendorForm | Rule::VendorAnswer, Relation::Vendor) => {
+                    assert!(allowed(true), "{context}")
+                }
+                (_, Relation::Vendor) => assert_eq!(
+                    status,
+                    StatusCode::NOT_FOUND,
+                    "a vendor sees nothing of an institution's own file: {context}"
+                ),
                 (_, Relation::Outside) => assert_eq!(
                     status,
                     StatusCode::NOT_FOUND,
                     "outside the caller's scope: {context}"
                 ),
-                (Rule::Read, Relation::Inside { .. }) => assert!(allowed(true), "{context}"),
+                (Rule::Read | Rule::VendorForm, Relation::Inside { .. }) => {
+                    assert!(allowed(true), "{context}")
+                }
+                (Rule::VendorAnswer, Relation::Inside { .. }) => {
+                    assert!(allowed(false), "{context}")
+                }
                 (Rule::Answer, Relation::Inside { answer, .. }) => {
                     assert!(allowed(answer), "{context}")
                 }
@@ -2372,8 +2438,491 @@ async fn authorization_matrix_covers_every_route(app: &TestApp) {
         }
     }
     println!(
-        "authorization matrix: {} routes × 9 callers = {checked} requests checked",
+        "authorization matrix: {} routes × 11 callers = {checked} requests checked",
         routes.len()
     );
-    assert!(checked >= routes.len() * 9);
+    assert!(checked >= routes.len() * 11);
+}
+
+// ----- vendors, contact chart, backup and BCP ---------------------------------------------
+
+async fn vendors_are_invited_and_fill_their_form(app: &TestApp) {
+    let year = app.year();
+    let admin = app.token("demo-hospital").await;
+    let staff = app.token("demo-hospital-staff").await;
+    // Bad fields are refused with their paths, and nothing is stored.
+    let r = app
+        .api(
+            "POST",
+            &format!("/api/v1/institutions/{HOSPITAL}/vendor-contracts"),
+            Some(&admin),
+            Some(json!({"vendor_name": " ", "systems": ["toaster"], "remote_maintenance": true, "invite_email": "pacs@@example"})),
+        )
+        .await;
+    r.assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_fields");
+    let paths: Vec<String> = r.json()["error"]["problems"]
+        .as_array()
+        .expect("problems")
+        .iter()
+        .map(|p| p["path"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    for path in ["systems[0]", "invite_email", "vendor_name"] {
+        assert!(paths.iter().any(|p| p == path), "{path} in {paths:?}");
+    }
+    // Staff may not record contracts; the admin may.
+    let body = json!({"vendor_name": "北斗画像システム株式会社", "systems": ["PACS"], "remote_maintenance": true, "invite_email": "support@hokuto-pacs.example.jp"});
+    let r = app
+        .api(
+            "POST",
+            &format!("/api/v1/institutions/{HOSPITAL}/vendor-contracts"),
+            Some(&staff),
+            Some(body.clone()),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    let r = app
+        .api(
+            "POST",
+            &format!("/api/v1/institutions/{HOSPITAL}/vendor-contracts"),
+            Some(&admin),
+            Some(body),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let created = r.json();
+    let contract = created["contract_id"].as_i64().expect("contract id");
+    assert_eq!(
+        created["mail_sent"], false,
+        "no mail server: the link is shown"
+    );
+    let url = created["invitation_url"].as_str().expect("url").to_owned();
+    let token = url.rsplit('/').next().expect("token").to_owned();
+    assert!(url.contains("/invitations/"), "{url}");
+    // The vendor accepts with a new login and password, then logs in.
+    let r = app
+        .api(
+            "POST",
+            &format!("/api/v1/invitations/{token}/accept"),
+            None,
+            Some(json!({"login": "hokuto-pacs", "password": "northern lights over the harbour"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert_eq!(r.json()["contract_id"], contract);
+    let r = app
+        .api(
+            "POST",
+            "/api/v1/login",
+            None,
+            Some(json!({"login": "hokuto-pacs", "password": "northern lights over the harbour"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let vendor = r.json()["token"].as_str().expect("token").to_owned();
+    assert_eq!(
+        app.api("GET", "/api/v1/me", Some(&vendor), None)
+            .await
+            .json()["role"],
+        "vendor"
+    );
+    let list = app
+        .api("GET", "/api/v1/vendor/contracts", Some(&vendor), None)
+        .await
+        .json();
+    let list = list.as_array().expect("contracts");
+    assert_eq!(list.len(), 1, "only its own contract: {list:?}");
+    assert_eq!(list[0]["contract_id"], contract);
+    assert_eq!(list[0]["institution_name"], "みなと中央病院");
+    // Its form: the same body and rules as the institution's answers.
+    let item = format!("/api/v1/vendor/contracts/{contract}/assessments/{year}/items/2-3-all");
+    let r = app
+        .api(
+            "PUT",
+            &item,
+            Some(&vendor),
+            Some(json!({"round": 1, "answer": "yes", "checked_on": format!("{year}-06-01"), "target_date": format!("{year}-09-01")})),
+        )
+        .await;
+    r.assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "target_date_on_yes");
+    let r = app
+        .api(
+            "PUT",
+            &item,
+            Some(&vendor),
+            Some(json!({"round": 1, "answer": "no", "checked_on": format!("{year}-06-01"), "target_date": format!("{year}-09-01")})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json()["first"]["answer"], "no");
+    let fy = FiscalYear::new(year).expect("year");
+    assert_eq!(
+        app.state
+            .store
+            .vendor_answer_history_count(contract, fy, "2-3-all")
+            .await
+            .expect("history"),
+        1
+    );
+    // The institution reads it, but may not write the vendor's form.
+    let r = app.api("GET", &item, Some(&staff), None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json()["first"]["target_date"], format!("{year}-09-01"));
+    let r = app
+        .api(
+            "PUT",
+            &item,
+            Some(&staff),
+            Some(json!({"round": 1, "answer": "yes", "checked_on": format!("{year}-06-01")})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    // Another vendor sees neither this contract nor its answers, nor the hospital.
+    let other = app.token("demo-vendor-46").await;
+    for path in [
+        item.clone(),
+        format!("/api/v1/vendor/contracts/{VENDOR_CONTRACT}/assessments/{year}/items/1-1"),
+        format!("/api/v1/institutions/{HOSPITAL}"),
+        format!("/api/v1/institutions/{HOSPITAL}/coverage/{year}"),
+        format!("/api/v1/institutions/{HOSPITAL}/contact-chart"),
+    ] {
+        let r = app.api("GET", &path, Some(&other), None).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{path}: {}", r.body);
+    }
+    let r = app
+        .api(
+            "PUT",
+            &item,
+            Some(&other),
+            Some(json!({"round": 1, "answer": "yes", "checked_on": format!("{year}-06-01")})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.body);
+    // And this vendor does not see the other's contract, nor the hospital's own file.
+    for path in [
+        format!("/api/v1/vendor/contracts/{VENDOR_46_CONTRACT}/assessments/{year}/items/1-1"),
+        format!("/api/v1/institutions/{HOSPITAL}/assessments/{year}"),
+    ] {
+        let r = app.api("GET", &path, Some(&vendor), None).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{path}: {}", r.body);
+    }
+    // A contract nobody accepted is served by nobody.
+    let r = app
+        .api(
+            "GET",
+            &format!("/api/v1/vendor/contracts/{UNACCEPTED_CONTRACT}/assessments/{year}/items/1-1"),
+            Some(&vendor),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.body);
+    // The contract is listed for the institution, accepted.
+    let contracts = app
+        .api(
+            "GET",
+            &format!("/api/v1/institutions/{HOSPITAL}/vendor-contracts"),
+            Some(&staff),
+            None,
+        )
+        .await
+        .json();
+    let ours = contracts
+        .as_array()
+        .expect("contracts")
+        .iter()
+        .find(|c| c["contract_id"] == contract)
+        .expect("listed")
+        .clone();
+    assert_eq!(ours["accepted"], true);
+    assert_eq!(ours["systems"], json!(["pacs"]));
+}
+
+async fn invitation_links_expire_and_are_used_once(app: &TestApp) {
+    let admin = app.token("demo-hospital").await;
+    let invite = |email: &'static str| {
+        let admin = admin.clone();
+        async move {
+            let r = app
+                .api(
+                    "POST",
+                    &format!("/api/v1/institutions/{HOSPITAL}/vendor-contracts"),
+                    Some(&admin),
+                    Some(json!({"vendor_name": "検証用ベンダー", "systems": ["receipt_computer"], "remote_maintenance": false, "invite_email": email})),
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+            r.json()["invitation_url"]
+                .as_str()
+                .and_then(|u| u.rsplit('/').next())
+                .expect("token")
+                .to_owned()
+        }
+    };
+    let first = invite("a@example.jp").await;
+    let accept = |token: String, login: &'static str| async move {
+        app.api(
+            "POST",
+            &format!("/api/v1/invitations/{token}/accept"),
+            None,
+            Some(json!({"login": login, "password": "a quiet harbour at dawn"})),
+        )
+        .await
+    };
+    // A weak password is refused and the link stays usable.
+    let r = app
+        .api(
+            "POST",
+            &format!("/api/v1/invitations/{first}/accept"),
+            None,
+            Some(json!({"login": "receipt-vendor", "password": "short"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    let r = accept(first.clone(), "receipt-vendor").await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let organization = r.json()["organization_id"].clone();
+    let r = accept(first, "receipt-vendor-2").await;
+    r.assert_bilingual_error(StatusCode::GONE, "invitation_used");
+    assert!(
+        app.state
+            .store
+            .user_for_login("receipt-vendor-2")
+            .await
+            .expect("lookup")
+            .is_none(),
+        "a used link creates no user"
+    );
+    // An expired link says so.
+    let second = invite("b@example.jp").await;
+    app.exec("UPDATE vendor_invitations SET expires_at = '2000-01-01T00:00:00.000Z' WHERE used_at IS NULL")
+        .await;
+    let r = accept(second, "late-vendor").await;
+    r.assert_bilingual_error(StatusCode::GONE, "invitation_expired");
+    let r = accept("not-a-token".into(), "late-vendor").await;
+    r.assert_bilingual_error(StatusCode::NOT_FOUND, "invitation_unknown");
+    // An existing vendor user accepting a new link adds the contract to its organisation.
+    let third = invite("c@example.jp").await;
+    let r = accept(third, "receipt-vendor").await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert_eq!(r.json()["organization_id"], organization);
+    let r = app
+        .api(
+            "POST",
+            "/api/v1/login",
+            None,
+            Some(json!({"login": "receipt-vendor", "password": "a quiet harbour at dawn"})),
+        )
+        .await;
+    let token = r.json()["token"].as_str().expect("token").to_owned();
+    let list = app
+        .api("GET", "/api/v1/vendor/contracts", Some(&token), None)
+        .await
+        .json();
+    assert_eq!(list.as_array().map(Vec::len), Some(2), "{list}");
+    // Someone else's login with a wrong password joins nothing.
+    let fourth = invite("d@example.jp").await;
+    let r = accept(fourth, "demo-hospital").await;
+    r.assert_bilingual_error(StatusCode::CONFLICT, "login_taken");
+}
+
+async fn coverage_merges_the_forms(app: &TestApp) {
+    let year = app.year();
+    let staff = app.token("demo-hospital-staff").await;
+    let r = app
+        .api(
+            "GET",
+            &format!("/api/v1/institutions/{HOSPITAL}/coverage/{year}"),
+            Some(&staff),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let v = r.json();
+    let items = v["coverage"]["items"].as_array().expect("items");
+    assert!(!items.is_empty());
+    // The EMR vendor answered its items: some item is covered by contract 1.
+    assert!(
+        items.iter().any(|i| i["covered_by"]
+            .as_array()
+            .is_some_and(|c| c.contains(&json!(VENDOR_CONTRACT)))),
+        "{v}"
+    );
+    // The network vendor never accepted: its form is missing, so the vendor part is not ready.
+    assert_eq!(v["vendor_forms_ready"], false);
+    assert!(
+        v["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .any(|f| f["code"] == "vendor_form_missing" && f["contract_id"] == UNACCEPTED_CONTRACT),
+        "{v}"
+    );
+    let inspector = app.token("demo-inspector-13").await;
+    let r = app
+        .api(
+            "GET",
+            &format!("/api/v1/institutions/{HOSPITAL}/coverage/{year}"),
+            Some(&inspector),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let outsider = app.token("demo-inspector-46").await;
+    let r = app
+        .api(
+            "GET",
+            &format!("/api/v1/institutions/{HOSPITAL}/coverage/{year}"),
+            Some(&outsider),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+}
+
+async fn contact_chart_is_validated_and_drawn(app: &TestApp) {
+    let staff = app.token("demo-hospital-staff").await;
+    let path = format!("/api/v1/institutions/{HOSPITAL}/contact-chart");
+    let v = app.api("GET", &path, Some(&staff), None).await.json();
+    assert_eq!(v["chart"]["institution_name"], "みなと中央病院");
+    let version = v["updated_at"].as_str().expect("version").to_owned();
+    assert!(
+        ["draft", "complete"].contains(&v["status"]["state"].as_str().unwrap_or_default()),
+        "{v}"
+    );
+    // Bad phone numbers and e-mail addresses are refused with their paths.
+    let bad = json!({
+        "institution_name": "みなと中央病院",
+        "revised_on": "2025-05-01",
+        "internal": [{"roles": ["security_manager"], "name": "中央 花子", "phones": ["03-1234"], "email": "hanako@"}],
+        "outside": [{"body": "police", "phones": ["abc"]}]
+    });
+    let r = app.api("PUT", &path, Some(&staff), Some(bad)).await;
+    r.assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_fields");
+    let problems = r.json()["error"]["problems"].clone();
+    let paths: Vec<&str> = problems
+        .as_array()
+        .expect("problems")
+        .iter()
+        .filter_map(|p| p["path"].as_str())
+        .collect();
+    for expected in [
+        "internal[0].phones[0]",
+        "internal[0].email",
+        "outside[0].phones[0]",
+    ] {
+        assert!(paths.contains(&expected), "{expected} in {paths:?}");
+    }
+    let unchanged = app.api("GET", &path, Some(&staff), None).await.json();
+    assert_eq!(unchanged["updated_at"], version.as_str(), "nothing stored");
+    // A good chart is stored; an edit from an older version is refused.
+    let good = json!({
+        "institution_name": "みなと中央病院",
+        "revised_on": "2025-05-01",
+        "internal": [
+            {"roles": ["administrator"], "name": "港 太郎", "phones": ["03-1234-5601"]},
+            {"roles": ["security_manager"], "name": "中央 花子", "phones": ["０３－１２３４－５６０２"], "email": "hanako@minato-hp.example.jp"}
+        ],
+        "outside": [{"body": "police", "organisation": "警視庁 サイバー犯罪相談窓口", "phones": ["03-5805-1731"]}],
+        "if_updated_at": version
+    });
+    let r = app
+        .api("PUT", &path, Some(&staff), Some(good.clone()))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let saved = r.json();
+    assert_eq!(
+        saved["chart"]["internal"][1]["entry"]["phones"][0], "03-1234-5602",
+        "full-width digits folded: {saved}"
+    );
+    let r = app.api("PUT", &path, Some(&staff), Some(good)).await;
+    r.assert_bilingual_error(StatusCode::CONFLICT, "stale_edit");
+    // Drawn as one A4 page.
+    let r = app
+        .api("GET", &format!("{path}.svg"), Some(&staff), None)
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(
+        r.headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .starts_with("image/svg+xml")
+    );
+    assert!(r.body.contains("210mm") && r.body.contains("297mm"), "A4");
+    assert!(r.body.contains("中央 花子"));
+    // Inspectors read it but do not edit it; the vendor does not see it.
+    let inspector = app.token("demo-inspector-13").await;
+    assert_eq!(
+        app.api("GET", &path, Some(&inspector), None).await.status,
+        StatusCode::OK
+    );
+    let r = app
+        .api(
+            "PUT",
+            &path,
+            Some(&inspector),
+            Some(json!({"institution_name": "x", "revised_on": "2025-05-01"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let vendor = app.token("demo-vendor").await;
+    assert_eq!(
+        app.api("GET", &path, Some(&vendor), None).await.status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+async fn backup_and_bcp_records_warn(app: &TestApp) {
+    let admin = app.token("demo-hospital").await;
+    let path = format!("/api/v1/institutions/{HOSPITAL}/continuity");
+    let v = app.api("GET", &path, Some(&admin), None).await.json();
+    assert_eq!(v["backups"].as_array().map(Vec::len), Some(2), "{v}");
+    let codes: Vec<&str> = v["warnings"]
+        .as_array()
+        .expect("warnings")
+        .iter()
+        .filter_map(|w| w["code"].as_str())
+        .collect();
+    assert!(
+        !codes.is_empty(),
+        "the PACS copy is online only and its restore test is old: {v}"
+    );
+    let topics: Vec<&str> = v["evidence"]
+        .as_array()
+        .expect("evidence")
+        .iter()
+        .filter_map(|e| e["number"].as_str())
+        .collect();
+    assert!(
+        topics.contains(&"3(2)") || topics.iter().any(|t| t.starts_with('3')),
+        "{v}"
+    );
+    // A record without where its copies are kept is refused with its path.
+    let bad = json!({"backups": [{"systems": ["emr"], "data": "DB", "locations": [], "write_once": false, "generations": 1, "encrypted": false, "frequency": "daily", "last_restore_test": null, "notes": ""}], "bcp": null});
+    let r = app.api("PUT", &path, Some(&admin), Some(bad)).await;
+    r.assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_fields");
+    assert_eq!(
+        r.json()["error"]["problems"][0]["path"],
+        "backups[0].locations"
+    );
+    // Online-only copies are stored and warned about.
+    let online = json!({"backups": [{"systems": ["emr"], "data": "DB", "locations": ["cloud"], "write_once": false, "generations": 3, "encrypted": true, "frequency": "daily", "last_restore_test": null, "notes": ""}],
+        "bcp": {"state": "established", "on": "2025-04-01", "last_drill": null, "notes": ""}});
+    let r = app.api("PUT", &path, Some(&admin), Some(online)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let v = r.json();
+    assert!(
+        v["warnings"]
+            .as_array()
+            .expect("warnings")
+            .iter()
+            .any(|w| w["code"].as_str().is_some_and(|c| c.contains("offline"))),
+        "{v}"
+    );
+    let audit = app
+        .state
+        .store
+        .audit_entries(None, 1_000_000)
+        .await
+        .expect("audit");
+    assert!(audit.iter().any(|e| e.action == "continuity.put"));
 }

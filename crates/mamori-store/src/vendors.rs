@@ -1,0 +1,670 @@
+//! Vendors (事業者): organisations and their users, the institutions' contracts with them and
+//! the invitations that link the two, the 事業者確認用 answers of each contract with their
+//! history, MDS/SDS deliveries, and the institutions' contact charts (連絡体制図) and backup /
+//! BCP records, kept as JSON documents versioned by `updated_at`.
+//!
+//! Vendor answers are written in a plain transaction (answer, history row, audit entry): they
+//! are few beside the institutions' answers, which go through `group_commit`.
+
+use std::collections::HashMap;
+
+use mamori_domain::vendor::{ContractId, SystemKind, VendorContract};
+use mamori_domain::{AnswerError, FiscalYear, ItemAnswer, ItemAnswers, Role, Round, Scope};
+
+use crate::{
+    AuditEntry, BeginWrite, Pool, Result, Store, StoreError, is_unique_violation, now, parse_date,
+    parse_item_answer,
+};
+
+/// The largest MDS/SDS file kept (bytes). The documents are a few pages of PDF or Excel.
+pub const MAX_DELIVERY_BYTES: usize = 1024 * 1024;
+
+/// A contract as stored, with the institution it belongs to and the vendor organisation that
+/// accepted it (none before the invitation is accepted).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredContract {
+    pub contract: VendorContract,
+    pub institution_id: i64,
+    pub institution_name: String,
+    pub vendor_organization_id: Option<i64>,
+    pub created_at: String,
+}
+
+/// A new contract's fields; the id is given by the store.
+#[derive(Debug, Clone)]
+pub struct NewContract {
+    pub vendor_name: String,
+    pub systems: Vec<SystemKind>,
+    pub remote_maintenance: bool,
+    pub scopes: Vec<Scope>,
+    pub start_on: Option<chrono::NaiveDate>,
+    pub end_on: Option<chrono::NaiveDate>,
+}
+
+/// An invitation to be stored with a contract: only the token's hash is kept.
+#[derive(Debug, Clone)]
+pub struct NewInvitation {
+    pub token_hash: String,
+    pub email: String,
+    /// RFC 3339.
+    pub expires_at: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invitation {
+    pub contract_id: i64,
+    pub institution_name: String,
+    pub vendor_name: String,
+    pub email: String,
+    pub expires_at: String,
+    pub used_at: Option<String>,
+}
+
+/// Who accepts an invitation.
+#[derive(Debug, Clone)]
+pub enum Joining {
+    /// A new user of the vendor organisation (created with the contract's vendor name when the
+    /// contract has none yet).
+    NewUser {
+        login: String,
+        password_hash: String,
+        is_demo: bool,
+    },
+    /// An existing vendor user: the contract joins that user's organisation.
+    ExistingUser { user_id: i64, organization_id: i64 },
+}
+
+/// Why an invitation cannot be accepted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InvitationRefusal {
+    Unknown,
+    Expired,
+    Used,
+    /// The contract already belongs to another vendor organisation.
+    OtherOrganization,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Accepted {
+    pub user_id: i64,
+    pub organization_id: i64,
+    pub contract_id: i64,
+}
+
+/// An MDS/SDS delivery, without its bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Delivery {
+    pub id: i64,
+    pub contract_id: i64,
+    /// `mds` or `sds`.
+    pub kind: String,
+    pub delivered_on: String,
+    pub file_name: String,
+    pub size: i64,
+    pub created_at: String,
+}
+
+/// A JSON document and its version.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Document {
+    pub json: String,
+    pub updated_at: String,
+    pub updated_by: String,
+}
+
+type ContractRow = (
+    i64,
+    i64,
+    Option<i64>,
+    String,
+    String,
+    bool,
+    String,
+    Option<String>,
+    Option<String>,
+    String,
+    String,
+);
+
+const CONTRACT_SELECT: &str = "SELECT c.id, c.institution_id, c.vendor_organization_id, c.vendor_name, c.systems, c.remote_maintenance, c.scopes, c.start_on, c.end_on, c.created_at, i.name FROM vendor_contracts c JOIN institutions i ON i.id = c.institution_id";
+
+fn contract_from_row(row: ContractRow) -> Result<StoredContract> {
+    let (id, institution_id, org, vendor_name, systems, remote, scopes, start, end, created, name) =
+        row;
+    let corrupt = |e: serde_json::Error| StoreError::Corrupt(format!("contract {id}: {e}"));
+    Ok(StoredContract {
+        contract: VendorContract {
+            id: ContractId(id),
+            vendor_name,
+            systems: serde_json::from_str(&systems).map_err(corrupt)?,
+            remote_maintenance: remote,
+            scopes: serde_json::from_str(&scopes).map_err(corrupt)?,
+            start_on: start.as_deref().map(parse_date).transpose()?,
+            end_on: end.as_deref().map(parse_date).transpose()?,
+        },
+        institution_id,
+        institution_name: name,
+        vendor_organization_id: org,
+        created_at: created,
+    })
+}
+
+fn fold_answers(
+    rows: Vec<(String, i64, String, String, Option<String>)>,
+) -> Result<HashMap<String, ItemAnswers>> {
+    let mut out: HashMap<String, ItemAnswers> = HashMap::with_capacity(rows.len());
+    for (key, round, answer, checked_on, target) in rows {
+        let a = parse_item_answer(&answer, &checked_on, target.as_deref())?;
+        let entry = out.entry(key).or_default();
+        match round {
+            1 => entry.first = Some(a),
+            2 => entry.second = Some(a),
+            other => return Err(StoreError::Corrupt(format!("round {other}"))),
+        }
+    }
+    Ok(out)
+}
+
+/// Validation of a vendor answer against the item's answers as they stand in the transaction.
+pub type VendorAnswerCheck<'a> =
+    &'a (dyn Fn(&ItemAnswers) -> Result<(), AnswerError> + Send + Sync);
+
+impl Store {
+    // ----- contracts and invitations ----------------------------------------------------
+
+    /// Records a contract of the institution, with its invitation if one is given.
+    pub async fn create_vendor_contract(
+        &self,
+        institution_id: i64,
+        new: &NewContract,
+        invitation: Option<&NewInvitation>,
+        actor: i64,
+    ) -> Result<i64> {
+        let at = now();
+        let systems =
+            serde_json::to_string(&new.systems).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let scopes =
+            serde_json::to_string(&new.scopes).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let detail = format!(
+            "vendor={} systems={} remote_maintenance={} invited={}",
+            new.vendor_name,
+            systems,
+            new.remote_maintenance,
+            invitation.map_or("-", |i| i.email.as_str())
+        );
+        let id = on_pool!(self, pool => {
+            let _turn = self.write_turn().await;
+            let mut tx = pool.begin_write().await?;
+            let (id,): (i64,) = sqlx::query_as(
+                "INSERT INTO vendor_contracts (institution_id, vendor_organization_id, vendor_name, systems, remote_maintenance, scopes, start_on, end_on, created_at, updated_at) VALUES ($1, NULL, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id",
+            )
+            .bind(institution_id)
+            .bind(new.vendor_name.clone())
+            .bind(systems.clone())
+            .bind(new.remote_maintenance)
+            .bind(scopes.clone())
+            .bind(new.start_on.map(|d| d.to_string()))
+            .bind(new.end_on.map(|d| d.to_string()))
+            .bind(at.clone())
+            .fetch_one(&mut *tx)
+            .await?;
+            if let Some(inv) = invitation {
+                sqlx::query("INSERT INTO vendor_invitations (token_hash, contract_id, email, expires_at, used_at, used_by, created_by, created_at) VALUES ($1, $2, $3, $4, NULL, NULL, $5, $6)")
+                    .bind(inv.token_hash.clone())
+                    .bind(id)
+                    .bind(inv.email.clone())
+                    .bind(inv.expires_at.clone())
+                    .bind(actor)
+                    .bind(at.clone())
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            append_audit!(tx, at.clone(), actor, "vendor_contract.create", institution_id, format!("contract={id} {detail}"));
+            tx.commit().await?;
+            id
+        });
+        Ok(id)
+    }
+
+    /// Every contract of the institution, oldest first.
+    pub async fn vendor_contracts_of_institution(
+        &self,
+        institution_id: i64,
+    ) -> Result<Vec<StoredContract>> {
+        static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+            format!("{CONTRACT_SELECT} WHERE c.institution_id = $1 ORDER BY c.id")
+        });
+        let rows: Vec<ContractRow> = on_pool!(self, pool => {
+            sqlx::query_as(sqlx::AssertSqlSafe(SQL.as_str())).bind(institution_id).fetch_all(pool).await?
+        });
+        rows.into_iter().map(contract_from_row).collect()
+    }
+
+    /// Every contract a vendor organisation serves, by institution.
+    pub async fn vendor_contracts_of_organization(
+        &self,
+        organization_id: i64,
+    ) -> Result<Vec<StoredContract>> {
+        static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+            format!("{CONTRACT_SELECT} WHERE c.vendor_organization_id = $1 ORDER BY i.name, c.id")
+        });
+        let rows: Vec<ContractRow> = on_pool!(self, pool => {
+            sqlx::query_as(sqlx::AssertSqlSafe(SQL.as_str())).bind(organization_id).fetch_all(pool).await?
+        });
+        rows.into_iter().map(contract_from_row).collect()
+    }
+
+    pub async fn vendor_contract(&self, contract_id: i64) -> Result<Option<StoredContract>> {
+        static SQL: std::sync::LazyLock<String> =
+            std::sync::LazyLock::new(|| format!("{CONTRACT_SELECT} WHERE c.id = $1"));
+        let row: Option<ContractRow> = on_pool!(self, pool => {
+            sqlx::query_as(sqlx::AssertSqlSafe(SQL.as_str())).bind(contract_id).fetch_optional(pool).await?
+        });
+        row.map(contract_from_row).transpose()
+    }
+
+    /// The vendor organisation of a vendor user.
+    pub async fn vendor_organization_of_user(&self, user_id: i64) -> Result<Option<(i64, String)>> {
+        let row: Option<(i64, String)> = on_pool!(self, pool => {
+            sqlx::query_as("SELECT o.id, o.name FROM users u JOIN vendor_organizations o ON o.id = u.vendor_organization_id WHERE u.id = $1")
+                .bind(user_id).fetch_optional(pool).await?
+        });
+        Ok(row)
+    }
+
+    /// The invitation of a token hash, used or not.
+    pub async fn vendor_invitation(&self, token_hash: &str) -> Result<Option<Invitation>> {
+        let row: Option<(i64, String, String, String, String, Option<String>)> = on_pool!(self, pool => {
+            sqlx::query_as("SELECT v.contract_id, i.name, c.vendor_name, v.email, v.expires_at, v.used_at FROM vendor_invitations v JOIN vendor_contracts c ON c.id = v.contract_id JOIN institutions i ON i.id = c.institution_id WHERE v.token_hash = $1")
+                .bind(token_hash.to_owned()).fetch_optional(pool).await?
+        });
+        Ok(row.map(
+            |(contract_id, institution_name, vendor_name, email, expires_at, used_at)| Invitation {
+                contract_id,
+                institution_name,
+                vendor_name,
+                email,
+                expires_at,
+                used_at,
+            },
+        ))
+    }
+
+    /// Accepts an invitation in one transaction: checks it is unused and unexpired (at `at`,
+    /// RFC 3339), creates the user (and the organisation) or takes the existing vendor
+    /// user's, links the contract to the organisation, and marks the invitation used.
+    pub async fn accept_vendor_invitation(
+        &self,
+        token_hash: &str,
+        joining: &Joining,
+    ) -> Result<std::result::Result<Accepted, InvitationRefusal>> {
+        let at = now();
+        let outcome: std::result::Result<
+            std::result::Result<Accepted, InvitationRefusal>,
+            sqlx::Error,
+        > = on_pool!(self, pool => {
+            async {
+                let _turn = self.write_turn().await;
+                let mut tx = pool.begin_write().await?;
+                let row: Option<(i64, String, Option<String>, Option<i64>, String, i64)> = sqlx::query_as(
+                    "SELECT v.contract_id, v.expires_at, v.used_at, c.vendor_organization_id, c.vendor_name, c.institution_id FROM vendor_invitations v JOIN vendor_contracts c ON c.id = v.contract_id WHERE v.token_hash = $1",
+                )
+                .bind(token_hash.to_owned())
+                .fetch_optional(&mut *tx)
+                .await?;
+                let Some((contract_id, expires_at, used_at, contract_org, vendor_name, institution_id)) = row else {
+                    return Ok(Err(InvitationRefusal::Unknown));
+                };
+                if used_at.is_some() {
+                    return Ok(Err(InvitationRefusal::Used));
+                }
+                // RFC 3339 UTC instants of the same format compare as text.
+                if expires_at <= at {
+                    return Ok(Err(InvitationRefusal::Expired));
+                }
+                let (user_id, organization_id) = match joining {
+                    Joining::ExistingUser { user_id, organization_id } => {
+                        if contract_org.is_some_and(|o| o != *organization_id) {
+                            return Ok(Err(InvitationRefusal::OtherOrganization));
+                        }
+                        (*user_id, *organization_id)
+                    }
+                    Joining::NewUser { login, password_hash, is_demo } => {
+                        let organization_id = match contract_org {
+                            Some(o) => o,
+                            None => {
+                                let (o,): (i64,) = sqlx::query_as("INSERT INTO vendor_organizations (name, created_at) VALUES ($1, $2) RETURNING id")
+                                    .bind(vendor_name.clone()).bind(at.clone()).fetch_one(&mut *tx).await?;
+                                append_audit!(tx, at.clone(), None::<i64>, "vendor_organization.create", None::<i64>, format!("organization={o} name={vendor_name}"));
+                                o
+                            }
+                        };
+                        let (user_id,): (i64,) = sqlx::query_as(
+                            "INSERT INTO users (login, password_hash, role, institution_id, prefecture, is_demo, disabled, created_at, vendor_organization_id) VALUES ($1, $2, $3, NULL, NULL, $6, FALSE, $4, $5) RETURNING id",
+                        )
+                        .bind(login.clone())
+                        .bind(password_hash.clone())
+                        .bind(Role::VendorUser.as_str())
+                        .bind(at.clone())
+                        .bind(organization_id)
+                        .bind(*is_demo)
+                        .fetch_one(&mut *tx)
+                        .await?;
+                        append_audit!(tx, at.clone(), Some(user_id), "user.create", None::<i64>, format!("login={login} role=vendor_user organization={organization_id}"));
+                        (user_id, organization_id)
+                    }
+                };
+                sqlx::query("UPDATE vendor_contracts SET vendor_organization_id = $1, updated_at = $2 WHERE id = $3")
+                    .bind(organization_id).bind(at.clone()).bind(contract_id).execute(&mut *tx).await?;
+                sqlx::query("UPDATE vendor_invitations SET used_at = $1, used_by = $2 WHERE token_hash = $3")
+                    .bind(at.clone()).bind(user_id).bind(token_hash.to_owned()).execute(&mut *tx).await?;
+                append_audit!(tx, at.clone(), Some(user_id), "vendor_invitation.accept", Some(institution_id), format!("contract={contract_id} organization={organization_id}"));
+                tx.commit().await?;
+                Ok(Ok(Accepted { user_id, organization_id, contract_id }))
+            }.await
+        });
+        match outcome {
+            Ok(result) => Ok(result),
+            Err(e) if is_unique_violation(&e) => match joining {
+                Joining::NewUser { login, .. } => Err(StoreError::Conflict(login.clone())),
+                Joining::ExistingUser { .. } => Err(e.into()),
+            },
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    // ----- vendor answers ---------------------------------------------------------------
+
+    /// Every answer on one contract's 事業者確認用 of a fiscal year, by item key.
+    pub async fn vendor_answers(
+        &self,
+        contract_id: i64,
+        fiscal_year: FiscalYear,
+    ) -> Result<HashMap<String, ItemAnswers>> {
+        let rows: Vec<(String, i64, String, String, Option<String>)> = on_pool!(self, pool => {
+            sqlx::query_as("SELECT item_key, round, answer, checked_on, target_date FROM vendor_answers WHERE contract_id = $1 AND fiscal_year = $2")
+                .bind(contract_id).bind(i64::from(fiscal_year.start_year())).fetch_all(pool).await?
+        });
+        fold_answers(rows)
+    }
+
+    /// The answers of every contract of the institution in a fiscal year; a contract with no
+    /// answer has no entry (its form is missing).
+    pub async fn vendor_answers_of_institution(
+        &self,
+        institution_id: i64,
+        fiscal_year: FiscalYear,
+    ) -> Result<HashMap<ContractId, HashMap<String, ItemAnswers>>> {
+        let rows: Vec<(i64, String, i64, String, String, Option<String>)> = on_pool!(self, pool => {
+            sqlx::query_as("SELECT a.contract_id, a.item_key, a.round, a.answer, a.checked_on, a.target_date FROM vendor_answers a JOIN vendor_contracts c ON c.id = a.contract_id WHERE c.institution_id = $1 AND a.fiscal_year = $2")
+                .bind(institution_id).bind(i64::from(fiscal_year.start_year())).fetch_all(pool).await?
+        });
+        let mut grouped: HashMap<i64, Vec<(String, i64, String, String, Option<String>)>> =
+            HashMap::new();
+        for (contract, key, round, answer, checked, target) in rows {
+            grouped
+                .entry(contract)
+                .or_default()
+                .push((key, round, answer, checked, target));
+        }
+        grouped
+            .into_iter()
+            .map(|(id, rows)| Ok((ContractId(id), fold_answers(rows)?)))
+            .collect()
+    }
+
+    /// Records one round of one vendor answer with its history row and audit entry; `check`
+    /// judges it against the item's answers as they stand inside the transaction. Returns
+    /// the item's answers after the change, or the refusal.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn set_vendor_answer(
+        &self,
+        contract_id: i64,
+        institution_id: i64,
+        fiscal_year: FiscalYear,
+        item_key: &str,
+        round: Round,
+        answer: &ItemAnswer,
+        actor: i64,
+        check: VendorAnswerCheck<'_>,
+    ) -> Result<std::result::Result<ItemAnswers, AnswerError>> {
+        let at = now();
+        let fy = i64::from(fiscal_year.start_year());
+        let outcome = on_pool!(self, pool => {
+            let _turn = self.write_turn().await;
+            let mut tx = pool.begin_write().await?;
+            let rows: Vec<(String, i64, String, String, Option<String>)> = sqlx::query_as(
+                "SELECT item_key, round, answer, checked_on, target_date FROM vendor_answers WHERE contract_id = $1 AND fiscal_year = $2 AND item_key = $3",
+            )
+            .bind(contract_id).bind(fy).bind(item_key.to_owned())
+            .fetch_all(&mut *tx).await?;
+            let mut existing = fold_answers(rows)?.remove(item_key).unwrap_or_default();
+            if let Err(refusal) = check(&existing) {
+                return Ok(Err(refusal));
+            }
+            let previous = existing.round(round).cloned();
+            sqlx::query(
+                "INSERT INTO vendor_answers (contract_id, fiscal_year, item_key, round, answer, checked_on, target_date, updated_by, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+                 ON CONFLICT (contract_id, fiscal_year, item_key, round) DO UPDATE SET answer = excluded.answer, checked_on = excluded.checked_on, target_date = excluded.target_date, updated_by = excluded.updated_by, updated_at = excluded.updated_at",
+            )
+            .bind(contract_id).bind(fy).bind(item_key.to_owned()).bind(round.number())
+            .bind(answer.answer.as_str()).bind(answer.checked_on.to_string()).bind(answer.target_date.map(|d| d.to_string()))
+            .bind(actor).bind(at.clone())
+            .execute(&mut *tx).await?;
+            sqlx::query(
+                "INSERT INTO vendor_answer_history (contract_id, fiscal_year, item_key, round, action, answer, checked_on, target_date, previous_answer, previous_checked_on, previous_target_date, changed_by, changed_at) VALUES ($1, $2, $3, $4, 'set', $5, $6, $7, $8, $9, $10, $11, $12)",
+            )
+            .bind(contract_id).bind(fy).bind(item_key.to_owned()).bind(round.number())
+            .bind(answer.answer.as_str()).bind(answer.checked_on.to_string()).bind(answer.target_date.map(|d| d.to_string()))
+            .bind(previous.as_ref().map(|p| p.answer.as_str())).bind(previous.as_ref().map(|p| p.checked_on.to_string())).bind(previous.as_ref().and_then(|p| p.target_date.map(|d| d.to_string())))
+            .bind(actor).bind(at.clone())
+            .execute(&mut *tx).await?;
+            let detail = format!(
+                "contract={contract_id} fy={fy} item={item_key} round={} answer={} checked_on={} target={}",
+                round.number(),
+                answer.answer.as_str(),
+                answer.checked_on,
+                answer.target_date.map_or_else(|| "-".to_owned(), |d| d.to_string())
+            );
+            append_audit!(tx, at.clone(), actor, "vendor_answer.set", institution_id, detail);
+            tx.commit().await?;
+            match round {
+                Round::First => existing.first = Some(answer.clone()),
+                Round::Second => existing.second = Some(answer.clone()),
+            }
+            Ok::<_, StoreError>(Ok(existing))
+        })?;
+        Ok(outcome)
+    }
+
+    /// How many history rows one vendor item has (for tests and the audit page).
+    pub async fn vendor_answer_history_count(
+        &self,
+        contract_id: i64,
+        fiscal_year: FiscalYear,
+        item_key: &str,
+    ) -> Result<i64> {
+        let (n,): (i64,) = on_pool!(self, pool => {
+            sqlx::query_as("SELECT COUNT(*) FROM vendor_answer_history WHERE contract_id = $1 AND fiscal_year = $2 AND item_key = $3")
+                .bind(contract_id).bind(i64::from(fiscal_year.start_year())).bind(item_key.to_owned()).fetch_one(pool).await?
+        });
+        Ok(n)
+    }
+
+    // ----- MDS/SDS deliveries -----------------------------------------------------------
+
+    /// Records an MDS/SDS handed to the institution; files over [`MAX_DELIVERY_BYTES`] are
+    /// refused with `Conflict` naming the limit.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn add_vendor_delivery(
+        &self,
+        contract_id: i64,
+        institution_id: i64,
+        kind: &str,
+        delivered_on: chrono::NaiveDate,
+        file_name: &str,
+        content: &[u8],
+        actor: i64,
+    ) -> Result<i64> {
+        if content.len() > MAX_DELIVERY_BYTES {
+            return Err(StoreError::Conflict(format!(
+                "file larger than {MAX_DELIVERY_BYTES} bytes"
+            )));
+        }
+        let at = now();
+        let detail = format!(
+            "contract={contract_id} kind={kind} on={delivered_on} file={file_name} bytes={}",
+            content.len()
+        );
+        let id = on_pool!(self, pool => {
+            let _turn = self.write_turn().await;
+            let mut tx = pool.begin_write().await?;
+            let (id,): (i64,) = sqlx::query_as("INSERT INTO vendor_deliveries (contract_id, kind, delivered_on, file_name, content, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id")
+                .bind(contract_id).bind(kind.to_owned()).bind(delivered_on.to_string()).bind(file_name.to_owned()).bind(content.to_vec()).bind(actor).bind(at.clone())
+                .fetch_one(&mut *tx).await?;
+            append_audit!(tx, at.clone(), actor, "vendor_delivery.add", institution_id, detail);
+            tx.commit().await?;
+            id
+        });
+        Ok(id)
+    }
+
+    pub async fn vendor_deliveries(&self, contract_id: i64) -> Result<Vec<Delivery>> {
+        let rows: Vec<(i64, i64, String, String, String, i64, String)> = on_pool!(self, pool => {
+            sqlx::query_as("SELECT id, contract_id, kind, delivered_on, file_name, CAST(LENGTH(content) AS BIGINT), created_at FROM vendor_deliveries WHERE contract_id = $1 ORDER BY id")
+                .bind(contract_id).fetch_all(pool).await?
+        });
+        Ok(rows
+            .into_iter()
+            .map(
+                |(id, contract_id, kind, delivered_on, file_name, size, created_at)| Delivery {
+                    id,
+                    contract_id,
+                    kind,
+                    delivered_on,
+                    file_name,
+                    size,
+                    created_at,
+                },
+            )
+            .collect())
+    }
+
+    /// A delivery's file name and bytes.
+    pub async fn vendor_delivery_file(
+        &self,
+        contract_id: i64,
+        delivery_id: i64,
+    ) -> Result<Option<(String, Vec<u8>)>> {
+        let row: Option<(String, Vec<u8>)> = on_pool!(self, pool => {
+            sqlx::query_as("SELECT file_name, content FROM vendor_deliveries WHERE contract_id = $1 AND id = $2")
+                .bind(contract_id).bind(delivery_id).fetch_optional(pool).await?
+        });
+        Ok(row)
+    }
+
+    // ----- contact chart and continuity records -----------------------------------------
+
+    pub async fn contact_chart(&self, institution_id: i64) -> Result<Option<Document>> {
+        self.document("contact_charts", institution_id).await
+    }
+
+    /// Replaces the institution's contact chart. With `expected`, refuses (`Conflict`) when
+    /// the stored version is not that one, so that two editors do not overwrite each other.
+    pub async fn put_contact_chart(
+        &self,
+        institution_id: i64,
+        json: &str,
+        expected: Option<&str>,
+        actor: i64,
+    ) -> Result<String> {
+        self.put_document(
+            "contact_charts",
+            "contact_chart.put",
+            institution_id,
+            json,
+            expected,
+            actor,
+        )
+        .await
+    }
+
+    pub async fn continuity_records(&self, institution_id: i64) -> Result<Option<Document>> {
+        self.document("continuity_records", institution_id).await
+    }
+
+    /// Replaces the institution's backup and BCP records (see [`Store::put_contact_chart`]).
+    pub async fn put_continuity_records(
+        &self,
+        institution_id: i64,
+        json: &str,
+        expected: Option<&str>,
+        actor: i64,
+    ) -> Result<String> {
+        self.put_document(
+            "continuity_records",
+            "continuity.put",
+            institution_id,
+            json,
+            expected,
+            actor,
+        )
+        .await
+    }
+
+    async fn document(&self, table: &'static str, institution_id: i64) -> Result<Option<Document>> {
+        let sql = format!(
+            "SELECT d.document, d.updated_at, u.login FROM {table} d JOIN users u ON u.id = d.updated_by WHERE d.institution_id = $1"
+        );
+        let row: Option<(String, String, String)> = on_pool!(self, pool => {
+            sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(institution_id).fetch_optional(pool).await?
+        });
+        Ok(row.map(|(json, updated_at, updated_by)| Document {
+            json,
+            updated_at,
+            updated_by,
+        }))
+    }
+
+    async fn put_document(
+        &self,
+        table: &'static str,
+        action: &'static str,
+        institution_id: i64,
+        json: &str,
+        expected: Option<&str>,
+        actor: i64,
+    ) -> Result<String> {
+        let at = now();
+        let select = format!("SELECT updated_at FROM {table} WHERE institution_id = $1");
+        let upsert = format!(
+            "INSERT INTO {table} (institution_id, document, updated_by, updated_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (institution_id) DO UPDATE SET document = excluded.document, updated_by = excluded.updated_by, updated_at = excluded.updated_at"
+        );
+        let detail = {
+            use sha2::{Digest, Sha256};
+            format!(
+                "sha256={} bytes={}",
+                hex::encode(Sha256::digest(json.as_bytes())),
+                json.len()
+            )
+        };
+        on_pool!(self, pool => {
+            let _turn = self.write_turn().await;
+            let mut tx = pool.begin_write().await?;
+            let current: Option<(String,)> = sqlx::query_as(sqlx::AssertSqlSafe(select))
+                .bind(institution_id).fetch_optional(&mut *tx).await?;
+            if let Some(expected) = expected
+                && current.as_ref().map(|c| c.0.as_str()) != Some(expected)
+            {
+                return Err(StoreError::Conflict(current.map(|c| c.0).unwrap_or_default()));
+            }
+            sqlx::query(sqlx::AssertSqlSafe(upsert))
+                .bind(institution_id).bind(json.to_owned()).bind(actor).bind(at.clone())
+                .execute(&mut *tx).await?;
+            append_audit!(tx, at.clone(), actor, action, institution_id, detail);
+            tx.commit().await?;
+        });
+        Ok(at)
+    }
+}
