@@ -11,6 +11,7 @@ pub mod i18n;
 pub mod pages;
 pub mod service;
 pub mod two_factor;
+pub mod vendor_pages;
 pub mod vendors;
 
 use std::sync::Arc;
@@ -232,7 +233,9 @@ impl Routes {
 }
 
 fn all_page_routes() -> Routes {
-    pages::routes().merge(account::routes())
+    pages::routes()
+        .merge(account::routes())
+        .merge(vendor_pages::routes())
 }
 
 /// Every page route with its method.

@@ -120,6 +120,7 @@ pub struct NavUser {
     pub sees_list: bool,
     pub is_national: bool,
     pub is_demo: bool,
+    pub is_vendor: bool,
 }
 
 impl Chrome {
@@ -143,6 +144,7 @@ impl Chrome {
                     sees_list: matches!(user.role, Role::NationalAdmin | Role::Inspector),
                     is_national: user.role == Role::NationalAdmin,
                     is_demo: user.is_demo,
+                    is_vendor: user.role == Role::VendorUser,
                 }
             }),
         }
@@ -489,6 +491,9 @@ async fn switch_language(
 }
 
 async fn home(user: WebUser) -> Response {
+    if user.user().role == Role::VendorUser {
+        return redirect("/vendor");
+    }
     match user.user().institution_id {
         Some(id) => redirect(&format!("/institutions/{id}")),
         None => redirect("/institutions"),

@@ -376,6 +376,7 @@ on_both_engines!(
     coverage_merges_the_forms,
     contact_chart_is_validated_and_drawn,
     backup_and_bcp_records_warn,
+    vendor_pages_invite_fill_and_show,
 );
 
 const HOSPITAL: i64 = 1;
@@ -2130,6 +2131,20 @@ fn rule_for(method: &str, path: &str) -> Option<Rule> {
         ) => Public,
         ("GET", "/static/style.css" | "/static/htmx.min.js" | "/static/app.js") => Public,
         ("POST", "/api/v1/invitations/{token}/accept") => Public,
+        ("GET" | "POST", "/invitations/{token}") => Public,
+        ("GET", "/vendor") => SignedIn,
+        ("GET", "/vendor/contracts/{contract_id}/{fy}") => VendorForm,
+        ("POST", "/vendor/contracts/{contract_id}/{fy}/items/{key}") => VendorAnswer,
+        ("POST", "/institutions/{id}/vendors") => Administer,
+        (
+            "GET",
+            "/institutions/{id}/vendors"
+            | "/institutions/{id}/coverage/{fy}"
+            | "/institutions/{id}/contact-chart"
+            | "/institutions/{id}/contact-chart/print"
+            | "/institutions/{id}/contact-chart.svg"
+            | "/institutions/{id}/continuity",
+        ) => Read,
         (_, "/" | "/logout" | "/api/v1/logout" | "/api/v1/me" | "/api/v1/checklists") => SignedIn,
         ("GET", "/api/v1/vendor/contracts") => SignedIn,
         (
@@ -2925,4 +2940,182 @@ async fn backup_and_bcp_records_warn(app: &TestApp) {
         .await
         .expect("audit");
     assert!(audit.iter().any(|e| e.action == "continuity.put"));
+}
+
+async fn vendor_pages_invite_fill_and_show(app: &TestApp) {
+    let year = app.year();
+    let get = |cookie: String, path: String| async move {
+        app.send(
+            Request::get(path.as_str())
+                .header(header::COOKIE, cookie)
+                .body(Body::empty())
+                .expect("request"),
+        )
+        .await
+    };
+    // The admin records a contract and sees the invitation link.
+    let admin = app.web_login("demo-hospital").await;
+    let form = format!(
+        "csrf={}&vendor_name=%E5%8C%97%E6%96%97PACS&systems=pacs&remote_maintenance=yes&invite_email=pacs%40example.jp",
+        admin.csrf
+    );
+    let r = app
+        .post_form(
+            &admin.cookie,
+            &format!("/institutions/{HOSPITAL}/vendors"),
+            &form,
+            false,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.body.contains("北斗PACS"), "listed");
+    let start = r.body.find("/invitations/").expect("the link is shown");
+    let token: String = r.body[start + "/invitations/".len()..]
+        .chars()
+        .take_while(char::is_ascii_hexdigit)
+        .collect();
+    assert_eq!(token.len(), 64);
+    // A bad address is refused on the page, in the user's language.
+    let bad = format!(
+        "csrf={}&vendor_name=x&systems=pacs&invite_email=nope",
+        admin.csrf
+    );
+    let r = app
+        .post_form(
+            &admin.cookie,
+            &format!("/institutions/{HOSPITAL}/vendors"),
+            &bad,
+            false,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("invite_email"), "{}", r.body);
+    // The vendor accepts on the invitation page; the link then says it was used.
+    let page = app
+        .send(
+            Request::get(format!("/invitations/{token}"))
+                .body(Body::empty())
+                .expect("request"),
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("みなと中央病院") && page.body.contains("北斗PACS"));
+    let r = app
+        .send(
+            Request::post(format!("/invitations/{token}"))
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(Body::from(
+                    "login=hokuto-web&password=northern+lights+over+the+harbour",
+                ))
+                .expect("request"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.body.contains("/login?next=/vendor"));
+    let again = app
+        .send(
+            Request::get(format!("/invitations/{token}"))
+                .body(Body::empty())
+                .expect("request"),
+        )
+        .await;
+    assert!(again.body.contains("既に使われています"), "{}", again.body);
+    // The demo vendor fills an item of its form on the page.
+    let vendor = app.web_login("demo-vendor").await;
+    let r = get(vendor.cookie.clone(), "/vendor".into()).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains("みなと中央病院"));
+    assert!(
+        !r.body.contains("桜島記念病院"),
+        "only the institutions it serves"
+    );
+    let form_path = format!("/vendor/contracts/{VENDOR_CONTRACT}/{year}");
+    let r = get(vendor.cookie.clone(), form_path.clone()).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains("items/1-1"));
+    let answer = format!(
+        "csrf={}&round=1&answer=no&checked_on={year}-06-01&target_date={year}-12-01",
+        vendor.csrf
+    );
+    let r = app
+        .post_form(
+            &vendor.cookie,
+            &format!("{form_path}/items/1-1"),
+            &answer,
+            false,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let r = get(vendor.cookie.clone(), form_path.clone()).await;
+    assert!(r.body.contains(&format!("{year}-12-01")), "saved");
+    // Another vendor gets 404 on this form; the hospital reads it without the answer forms.
+    let other = app.web_login("demo-vendor-46").await;
+    assert_eq!(
+        get(other.cookie.clone(), form_path.clone()).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let staff = app.web_login("demo-hospital-staff").await;
+    let r = get(staff.cookie.clone(), form_path).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(
+        !r.body.contains("items/1-1"),
+        "the institution does not answer for the vendor"
+    );
+    // The consolidated view: every form side by side, uncovered items marked.
+    let r = get(
+        staff.cookie.clone(),
+        format!("/institutions/{HOSPITAL}/coverage/{year}"),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    for name in [
+        "東和メディカルシステム株式会社",
+        "みなとネットワークサービス",
+        "医療機関確認用",
+    ] {
+        assert!(r.body.contains(name), "{name}");
+    }
+    assert!(
+        r.body.contains("class=\"uncovered\""),
+        "some required item is covered by nobody"
+    );
+    // The contact chart, its print view and the backup / BCP page.
+    let r = get(
+        staff.cookie.clone(),
+        format!("/institutions/{HOSPITAL}/contact-chart"),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains("contact-chart.svg"));
+    let r = get(
+        staff.cookie.clone(),
+        format!("/institutions/{HOSPITAL}/contact-chart/print"),
+    )
+    .await;
+    assert!(r.body.contains("chart-sheet"));
+    let r = get(
+        staff.cookie.clone(),
+        format!("/institutions/{HOSPITAL}/contact-chart.svg"),
+    )
+    .await;
+    assert!(r.body.starts_with("<svg") || r.body.contains("<svg"));
+    let r = get(
+        staff.cookie.clone(),
+        format!("/institutions/{HOSPITAL}/continuity"),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(
+        r.body.contains("オフライン"),
+        "the PACS copy has no offline copy: warned"
+    );
+    assert_eq!(
+        get(
+            vendor.cookie.clone(),
+            format!("/institutions/{HOSPITAL}/continuity")
+        )
+        .await
+        .status,
+        StatusCode::NOT_FOUND
+    );
 }

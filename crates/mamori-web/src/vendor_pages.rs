@@ -1,0 +1,1018 @@
+//! The vendor pages: the institution's contracts and invitations, accepting an invitation,
+//! the vendor's contracts and its 事業者確認用, the consolidated coverage view, the contact
+//! chart (連絡体制図) with its one-page print, and the backup / BCP records with warnings.
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use mamori_domain::answer::parse_date;
+use mamori_domain::contact_chart::{ChartState, chart_status};
+use mamori_domain::continuity::continuity_warnings;
+use mamori_domain::vendor::{CoverageState, Coverer};
+use mamori_domain::{Answer, AnswerInput, FiscalYear, Round};
+use serde::Deserialize;
+
+use crate::auth::WebUser;
+use crate::error::AppError;
+use crate::i18n::Lang;
+use crate::pages::{Chrome, PageCtx, PageResult, fail, redirect, render};
+use crate::service::{self, today_in_japan};
+use crate::vendors::{self, CoverageData, CreateContract};
+use crate::{AppState, Routes};
+
+pub fn routes() -> Routes {
+    Routes::default()
+        .get("/institutions/{id}/vendors", contracts_page)
+        .post("/institutions/{id}/vendors", add_contract)
+        .get("/invitations/{token}", invitation_page)
+        .post("/invitations/{token}", accept_invitation)
+        .get("/vendor", vendor_home)
+        .get("/vendor/contracts/{contract_id}/{fy}", vendor_form)
+        .post(
+            "/vendor/contracts/{contract_id}/{fy}/items/{key}",
+            save_vendor_item,
+        )
+        .get("/institutions/{id}/coverage/{fy}", coverage_page)
+        .get("/institutions/{id}/contact-chart", contact_chart_page)
+        .get(
+            "/institutions/{id}/contact-chart/print",
+            contact_chart_print,
+        )
+        .get("/institutions/{id}/contact-chart.svg", contact_chart_svg)
+        .get("/institutions/{id}/continuity", continuity_page)
+}
+
+fn current_year(state: &AppState) -> FiscalYear {
+    crate::demo::demo_fiscal_year(state).unwrap_or_else(|| FiscalYear::containing(today_in_japan()))
+}
+
+// ----- the institution's contracts ------------------------------------------------------
+
+pub struct ContractRow {
+    pub id: i64,
+    pub vendor_name: String,
+    pub systems: String,
+    pub scopes: String,
+    pub remote_maintenance: bool,
+    pub accepted: bool,
+}
+
+#[derive(Template)]
+#[template(path = "vendor_contracts.html")]
+struct ContractsPage {
+    chrome: Chrome,
+    id: i64,
+    name: String,
+    year: i32,
+    rows: Vec<ContractRow>,
+    can_administer: bool,
+    invitation_url: Option<String>,
+    error: Option<String>,
+}
+
+fn systems_label(lang: Lang, c: &mamori_domain::vendor::VendorContract) -> String {
+    c.systems
+        .iter()
+        .map(|s| lang.pick(s.label_ja(), s.label_en()).to_owned())
+        .collect::<Vec<_>>()
+        .join(lang.pick("、", ", "))
+}
+
+async fn contracts_view(
+    state: &AppState,
+    ctx: &PageCtx,
+    user: &WebUser,
+    id: &str,
+    invitation_url: Option<String>,
+    error: Option<String>,
+    status: StatusCode,
+) -> PageResult {
+    let lang = ctx.lang;
+    let principal = user.user().principal();
+    let institution = service::visible_institution(
+        state,
+        &principal,
+        service::parse_id(id).map_err(fail(lang))?,
+    )
+    .await
+    .map_err(fail(lang))?;
+    let contracts = state
+        .store
+        .vendor_contracts_of_institution(institution.id)
+        .await
+        .map_err(|e| fail(lang)(e.into()))?;
+    let rows = contracts
+        .iter()
+        .map(|c| ContractRow {
+            id: c.contract.id.0,
+            vendor_name: c.contract.vendor_name.clone(),
+            systems: systems_label(lang, &c.contract),
+            scopes: c
+                .contract
+                .scopes
+                .iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+            remote_maintenance: c.contract.remote_maintenance,
+            accepted: c.vendor_organization_id.is_some(),
+        })
+        .collect();
+    let title = lang.pick("事業者との契約", "Vendor contracts").to_owned();
+    Ok(render(
+        status,
+        &ContractsPage {
+            chrome: Chrome::new(ctx, Some(user), title),
+            id: institution.id,
+            name: institution.name.clone(),
+            year: current_year(state).start_year(),
+            rows,
+            can_administer: principal.can_administer(institution.id),
+            invitation_url,
+            error,
+        },
+    ))
+}
+
+async fn contracts_page(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    user: WebUser,
+    Path(id): Path<String>,
+) -> PageResult {
+    contracts_view(&state, &ctx, &user, &id, None, None, StatusCode::OK).await
+}
+
+#[derive(Deserialize)]
+pub struct ContractForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    vendor_name: String,
+    /// Comma- or 、-separated system kinds.
+    #[serde(default)]
+    systems: String,
+    #[serde(default)]
+    remote_maintenance: Option<String>,
+    #[serde(default)]
+    invite_email: String,
+}
+
+async fn add_contract(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    user: WebUser,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(form): Form<ContractForm>,
+) -> PageResult {
+    let lang = ctx.lang;
+    user.check_csrf(&form.csrf).map_err(fail(lang))?;
+    let principal = user.user().principal();
+    let institution = service::visible_institution(
+        &state,
+        &principal,
+        service::parse_id(&id).map_err(fail(lang))?,
+    )
+    .await
+    .map_err(fail(lang))?;
+    let body = CreateContract {
+        vendor_name: form.vendor_name.clone(),
+        systems: form
+            .systems
+            .split([',', '、', '，'])
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect(),
+        remote_maintenance: form.remote_maintenance.is_some(),
+        scopes: None,
+        start_on: None,
+        end_on: None,
+        invite_email: Some(form.invite_email.clone()),
+    };
+    match vendors::add_contract(&state, &principal, &institution, &body).await {
+        Ok((_, token)) => {
+            let url = token.map(|t| vendors::invitation_url(&state, &headers, &t));
+            contracts_view(&state, &ctx, &user, &id, url, None, StatusCode::OK).await
+        }
+        Err(e @ (AppError::Forbidden | AppError::NotFound)) => Err(fail(lang)(e)),
+        Err(e) => {
+            let status = e.status();
+            let d = e.detail();
+            let message = match lang {
+                Lang::Ja => d.message_ja,
+                Lang::En => d.message_en,
+            };
+            contracts_view(&state, &ctx, &user, &id, None, Some(message), status).await
+        }
+    }
+}
+
+// ----- accepting an invitation ----------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "invitation.html")]
+struct InvitationPage {
+    chrome: Chrome,
+    token: String,
+    institution_name: String,
+    vendor_name: String,
+    login: String,
+    usable: bool,
+    error: Option<String>,
+    accepted: bool,
+}
+
+fn message(lang: Lang, e: &AppError) -> String {
+    let d = e.detail();
+    match lang {
+        Lang::Ja => d.message_ja,
+        Lang::En => d.message_en,
+    }
+}
+
+async fn invitation_view(
+    state: &AppState,
+    ctx: &PageCtx,
+    token: &str,
+    login: String,
+    error: Option<String>,
+    accepted: bool,
+    status: StatusCode,
+) -> PageResult {
+    let lang = ctx.lang;
+    let invitation = state
+        .store
+        .vendor_invitation(&crate::auth::token_hash(token))
+        .await
+        .map_err(|e| fail(lang)(e.into()))?
+        .ok_or_else(|| {
+            fail(lang)(AppError::rejected(
+                StatusCode::NOT_FOUND,
+                "invitation_unknown",
+                "この招待リンクは見つかりません。医療機関に新しい招待を依頼してください",
+                "this invitation link does not exist: ask the institution for a new invitation",
+            ))
+        })?;
+    let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let (usable, state_error) = if accepted {
+        (false, None)
+    } else if invitation.used_at.is_some() {
+        (
+            false,
+            Some(lang.pick(
+                "この招待リンクは既に使われています。ログインして契約一覧を開いてください",
+                "this invitation link has already been used: log in and open your contracts",
+            )),
+        )
+    } else if invitation.expires_at <= now {
+        (
+            false,
+            Some(lang.pick(
+                "この招待リンクは有効期限が切れています。医療機関に新しい招待を依頼してください",
+                "this invitation link has expired: ask the institution for a new invitation",
+            )),
+        )
+    } else {
+        (true, None)
+    };
+    let title = lang
+        .pick("事業者としての招待", "Invitation as a vendor")
+        .to_owned();
+    Ok(render(
+        status,
+        &InvitationPage {
+            chrome: Chrome::new(ctx, None, title),
+            token: token.to_owned(),
+            institution_name: invitation.institution_name,
+            vendor_name: invitation.vendor_name,
+            login,
+            usable,
+            error: error.or(state_error.map(str::to_owned)),
+            accepted,
+        },
+    ))
+}
+
+async fn invitation_page(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    Path(token): Path<String>,
+) -> PageResult {
+    invitation_view(
+        &state,
+        &ctx,
+        &token,
+        String::new(),
+        None,
+        false,
+        StatusCode::OK,
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+pub struct AcceptForm {
+    #[serde(default)]
+    login: String,
+    #[serde(default)]
+    password: String,
+}
+
+/// No CSRF token here: the form is posted without a session, and the invitation token in
+/// the path is the secret a forged request would need.
+async fn accept_invitation(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    Path(token): Path<String>,
+    Form(form): Form<AcceptForm>,
+) -> PageResult {
+    match vendors::accept(&state, &token, &form.login, &form.password).await {
+        Ok(_) => {
+            invitation_view(&state, &ctx, &token, form.login, None, true, StatusCode::OK).await
+        }
+        Err(e) => {
+            let status = e.status();
+            let message = message(ctx.lang, &e);
+            invitation_view(
+                &state,
+                &ctx,
+                &token,
+                form.login,
+                Some(message),
+                false,
+                status,
+            )
+            .await
+        }
+    }
+}
+
+// ----- the vendor's contracts and form --------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "vendor_home.html")]
+struct VendorHome {
+    chrome: Chrome,
+    organization: String,
+    year: i32,
+    rows: Vec<(i64, String, String, i64)>,
+}
+
+async fn vendor_home(State(state): State<AppState>, ctx: PageCtx, user: WebUser) -> PageResult {
+    let lang = ctx.lang;
+    let principal = user.user().principal();
+    let year = current_year(&state);
+    let contracts = vendors::contracts_served(&state, &principal)
+        .await
+        .map_err(fail(lang))?;
+    let organization = state
+        .store
+        .vendor_organization_of_user(principal.user_id)
+        .await
+        .map_err(|e| fail(lang)(e.into()))?
+        .map(|(_, n)| n)
+        .unwrap_or_default();
+    let mut rows = Vec::new();
+    for c in &contracts {
+        let answered = state
+            .store
+            .vendor_answers(c.contract.id.0, year)
+            .await
+            .map_err(|e| fail(lang)(e.into()))?
+            .values()
+            .filter(|a| a.first.is_some())
+            .count();
+        rows.push((
+            c.contract.id.0,
+            c.institution_name.clone(),
+            systems_label(lang, &c.contract),
+            i64::try_from(answered).unwrap_or(i64::MAX),
+        ));
+    }
+    let title = lang
+        .pick("担当する医療機関", "Institutions served")
+        .to_owned();
+    Ok(render(
+        StatusCode::OK,
+        &VendorHome {
+            chrome: Chrome::new(&ctx, Some(&user), title),
+            organization,
+            year: year.start_year(),
+            rows,
+        },
+    ))
+}
+
+pub struct VendorItemRow {
+    pub key: String,
+    pub number: String,
+    pub text: String,
+    pub in_scope: bool,
+    pub has_target_date: bool,
+    pub first: Option<String>,
+    pub second: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "vendor_form.html")]
+struct VendorFormPage {
+    chrome: Chrome,
+    contract_id: i64,
+    institution_name: String,
+    vendor_name: String,
+    year: i32,
+    year_label: String,
+    version_label: String,
+    items: Vec<VendorItemRow>,
+    can_answer: bool,
+    error: Option<String>,
+    today: String,
+}
+
+fn round_label(lang: Lang, a: &mamori_domain::ItemAnswer) -> String {
+    let answer = lang.pick(a.answer.label_ja(), a.answer.label_en());
+    match a.target_date {
+        Some(t) => format!(
+            "{answer} {} ({} {t})",
+            a.checked_on,
+            lang.pick("目標日", "target")
+        ),
+        None => format!("{answer} {}", a.checked_on),
+    }
+}
+
+async fn vendor_form_view(
+    state: &AppState,
+    ctx: &PageCtx,
+    user: &WebUser,
+    contract_id: &str,
+    fy: &str,
+    error: Option<String>,
+    status: StatusCode,
+) -> PageResult {
+    let lang = ctx.lang;
+    let principal = user.user().principal();
+    let (contract, _) = vendors::visible_contract(state, &principal, contract_id)
+        .await
+        .map_err(fail(lang))?;
+    let fiscal_year = service::parse_fiscal_year(state, fy).map_err(fail(lang))?;
+    let version = vendors::vendor_version(state, fiscal_year).map_err(fail(lang))?;
+    let answers = state
+        .store
+        .vendor_answers(contract.contract.id.0, fiscal_year)
+        .await
+        .map_err(|e| fail(lang)(e.into()))?;
+    let can_answer = vendors::serves(state, &principal, &contract)
+        .await
+        .map_err(fail(lang))?;
+    let items = version
+        .items
+        .iter()
+        .map(|item| {
+            let a = answers.get(&item.key).cloned().unwrap_or_default();
+            VendorItemRow {
+                key: item.key.clone(),
+                number: item.number.clone(),
+                text: lang.pick(&item.text_ja, &item.text_en).to_owned(),
+                in_scope: contract.contract.answers_for(item.scope),
+                has_target_date: item.has_target_date,
+                first: a.first.as_ref().map(|r| round_label(lang, r)),
+                second: a.second.as_ref().map(|r| round_label(lang, r)),
+            }
+        })
+        .collect();
+    let title = lang.pick("事業者確認用", "Vendor form").to_owned();
+    Ok(render(
+        status,
+        &VendorFormPage {
+            chrome: Chrome::new(ctx, Some(user), title),
+            contract_id: contract.contract.id.0,
+            institution_name: contract.institution_name.clone(),
+            vendor_name: contract.contract.vendor_name.clone(),
+            year: fiscal_year.start_year(),
+            year_label: lang
+                .pick(&fiscal_year.label_ja(), &fiscal_year.label_en())
+                .to_owned(),
+            version_label: lang
+                .pick(&version.version_label_ja, &version.version_label_en)
+                .to_owned(),
+            items,
+            can_answer,
+            error,
+            today: today_in_japan().to_string(),
+        },
+    ))
+}
+
+async fn vendor_form(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    user: WebUser,
+    Path((contract_id, fy)): Path<(String, String)>,
+) -> PageResult {
+    vendor_form_view(&state, &ctx, &user, &contract_id, &fy, None, StatusCode::OK).await
+}
+
+#[derive(Deserialize)]
+pub struct VendorAnswerForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    round: String,
+    #[serde(default)]
+    answer: String,
+    #[serde(default)]
+    checked_on: String,
+    #[serde(default)]
+    target_date: String,
+}
+
+fn answer_input(form: &VendorAnswerForm) -> Result<AnswerInput, AppError> {
+    Ok(AnswerInput {
+        round: Round::from_number(form.round.trim().parse::<i64>().unwrap_or(0))?,
+        answer: Answer::parse(form.answer.trim())?,
+        checked_on: parse_date("checked_on", form.checked_on.trim())?,
+        target_date: Some(form.target_date.trim())
+            .filter(|t| !t.is_empty())
+            .map(|t| parse_date("target_date", t))
+            .transpose()?,
+    })
+}
+
+async fn save_vendor_item(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    user: WebUser,
+    Path((contract_id, fy, key)): Path<(String, String, String)>,
+    Form(form): Form<VendorAnswerForm>,
+) -> PageResult {
+    let lang = ctx.lang;
+    user.check_csrf(&form.csrf).map_err(fail(lang))?;
+    let principal = user.user().principal();
+    let (contract, institution) = vendors::visible_contract(&state, &principal, &contract_id)
+        .await
+        .map_err(fail(lang))?;
+    let fiscal_year = service::parse_fiscal_year(&state, &fy).map_err(fail(lang))?;
+    if !vendors::serves(&state, &principal, &contract)
+        .await
+        .map_err(fail(lang))?
+    {
+        return Err(fail(lang)(AppError::Forbidden));
+    }
+    let saved = match answer_input(&form) {
+        Ok(input) => {
+            vendors::save_vendor_answer(
+                &state,
+                &principal,
+                &contract,
+                &institution,
+                fiscal_year,
+                &key,
+                input,
+            )
+            .await
+        }
+        Err(e) => Err(e),
+    };
+    match saved {
+        Ok(_) => Ok(redirect(&format!(
+            "/vendor/contracts/{}/{}#item-{key}",
+            contract.contract.id.0,
+            fiscal_year.start_year()
+        ))),
+        Err(e @ (AppError::Forbidden | AppError::NotFound)) => Err(fail(lang)(e)),
+        Err(e) => {
+            let status = e.status();
+            let message = format!("{key}: {}", message(lang, &e));
+            vendor_form_view(
+                &state,
+                &ctx,
+                &user,
+                &contract_id,
+                &fy,
+                Some(message),
+                status,
+            )
+            .await
+        }
+    }
+}
+
+// ----- coverage -------------------------------------------------------------------------
+
+pub struct CoverageRow {
+    pub number: String,
+    pub text: String,
+    pub required: bool,
+    /// One cell per form: the institution's, then each contract's.
+    pub cells: Vec<String>,
+    pub covered_by: String,
+    pub state: &'static str,
+    pub uncovered: bool,
+}
+
+#[derive(Template)]
+#[template(path = "coverage.html")]
+struct CoveragePage {
+    chrome: Chrome,
+    id: i64,
+    name: String,
+    year_label: String,
+    columns: Vec<String>,
+    rows: Vec<CoverageRow>,
+    ready: bool,
+    findings: Vec<String>,
+    uncovered: usize,
+}
+
+async fn coverage_page(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    user: WebUser,
+    Path((id, fy)): Path<(String, String)>,
+) -> PageResult {
+    let lang = ctx.lang;
+    let principal = user.user().principal();
+    let institution = service::visible_institution(
+        &state,
+        &principal,
+        service::parse_id(&id).map_err(fail(lang))?,
+    )
+    .await
+    .map_err(fail(lang))?;
+    let fiscal_year = service::parse_fiscal_year(&state, &fy).map_err(fail(lang))?;
+    service::record_read(
+        &state,
+        &principal,
+        institution.id,
+        &format!("coverage:{fiscal_year}"),
+    )
+    .await
+    .map_err(fail(lang))?;
+    let data = CoverageData::load(&state, &institution, fiscal_year)
+        .await
+        .map_err(fail(lang))?;
+    let verdict = data
+        .verdict(&state, &institution, fiscal_year)
+        .map_err(fail(lang))?;
+    let contracts: Vec<_> = verdict
+        .coverage
+        .contracts
+        .iter()
+        .filter_map(|id| data.contracts.iter().find(|c| c.contract.id == *id))
+        .collect();
+    let mut columns = vec![lang.pick("医療機関確認用", "Institution's form").to_owned()];
+    columns.extend(contracts.iter().map(|c| c.contract.vendor_name.clone()));
+    let name_of = |c: &Coverer| match c {
+        Coverer::Institution => lang.pick("医療機関", "institution").to_owned(),
+        Coverer::Contract(id) => contracts
+            .iter()
+            .find(|k| k.contract.id == *id)
+            .map_or_else(|| id.to_string(), |k| k.contract.vendor_name.clone()),
+    };
+    let text_of = |form: mamori_domain::FormKind, key: &str| {
+        let version = if form == mamori_domain::FormKind::Vendor {
+            data.vendor_version
+        } else {
+            data.institution_version
+        };
+        version
+            .item(key)
+            .map(|i| lang.pick(&i.text_ja, &i.text_en).to_owned())
+            .unwrap_or_default()
+    };
+    let rows = verdict
+        .coverage
+        .items
+        .iter()
+        .map(|item| {
+            let cell = |by: Coverer| {
+                if let Some(a) = item.answers.iter().find(|a| a.by == by) {
+                    let answer = lang.pick(a.answer.label_ja(), a.answer.label_en());
+                    format!("{answer} {}", a.checked_on)
+                } else if item.missing.contains(&by) {
+                    lang.pick("未回答", "blank").to_owned()
+                } else if let Coverer::Contract(id) = by
+                    && item.not_responsible.contains(&id)
+                {
+                    lang.pick("対象外", "outside scope").to_owned()
+                } else {
+                    "—".to_owned()
+                }
+            };
+            let mut cells = vec![cell(Coverer::Institution)];
+            cells.extend(
+                contracts
+                    .iter()
+                    .map(|c| cell(Coverer::Contract(c.contract.id))),
+            );
+            let covered_by = if item.covered_by.is_empty() {
+                lang.pick("なし", "nobody").to_owned()
+            } else {
+                item.covered_by
+                    .iter()
+                    .map(name_of)
+                    .collect::<Vec<_>>()
+                    .join(lang.pick("、", ", "))
+            };
+            let state = match item.state {
+                CoverageState::Covered => "ok",
+                CoverageState::Partly => "warn",
+                CoverageState::Uncovered => "bad",
+            };
+            CoverageRow {
+                number: item.number.clone(),
+                text: text_of(item.form, &item.item_key),
+                required: item.required,
+                cells,
+                covered_by,
+                state,
+                uncovered: item.required && item.state == CoverageState::Uncovered,
+            }
+        })
+        .collect();
+    let findings = verdict
+        .findings
+        .iter()
+        .filter(|f| f.severity == mamori_domain::Severity::Blocking)
+        .map(|f| lang.pick(&f.message_ja, &f.message_en).to_owned())
+        .collect();
+    let uncovered = verdict.coverage.uncovered().count();
+    let title = lang
+        .pick(
+            "回答の分担（事業者確認用との統合）",
+            "Coverage across forms",
+        )
+        .to_owned();
+    Ok(render(
+        StatusCode::OK,
+        &CoveragePage {
+            chrome: Chrome::new(&ctx, Some(&user), title),
+            id: institution.id,
+            name: institution.name.clone(),
+            year_label: lang
+                .pick(&fiscal_year.label_ja(), &fiscal_year.label_en())
+                .to_owned(),
+            columns,
+            rows,
+            ready: verdict.ready,
+            findings,
+            uncovered,
+        },
+    ))
+}
+
+// ----- contact chart and continuity ----------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "contact_chart.html")]
+struct ContactChartPage {
+    chrome: Chrome,
+    id: i64,
+    name: String,
+    has_chart: bool,
+    state: &'static str,
+    state_label: String,
+    missing: Vec<String>,
+    suggestions: Vec<String>,
+    updated_at: String,
+    print: bool,
+}
+
+async fn chart_view(
+    state: &AppState,
+    ctx: &PageCtx,
+    user: &WebUser,
+    id: &str,
+    print: bool,
+) -> PageResult {
+    let lang = ctx.lang;
+    let principal = user.user().principal();
+    let institution = service::visible_institution(
+        state,
+        &principal,
+        service::parse_id(id).map_err(fail(lang))?,
+    )
+    .await
+    .map_err(fail(lang))?;
+    service::record_read(state, &principal, institution.id, "contact_chart")
+        .await
+        .map_err(fail(lang))?;
+    let stored = vendors::stored_chart(state, institution.id)
+        .await
+        .map_err(fail(lang))?;
+    let contracts: Vec<_> = state
+        .store
+        .vendor_contracts_of_institution(institution.id)
+        .await
+        .map_err(|e| fail(lang)(e.into()))?
+        .into_iter()
+        .map(|c| c.contract)
+        .collect();
+    let status = chart_status(stored.as_ref().map(|s| &s.0), &contracts, today_in_japan());
+    let (state_class, state_label) = match status.state {
+        ChartState::None => ("bad", lang.pick("未作成", "none")),
+        ChartState::Draft => ("warn", lang.pick("作成中（不足あり）", "draft (gaps)")),
+        ChartState::Complete => ("ok", lang.pick("作成済", "complete")),
+    };
+    let gap = |g: &mamori_domain::contact_chart::ChartGapReport| {
+        lang.pick(&g.message_ja, &g.message_en).to_owned()
+    };
+    let title = lang.pick("連絡体制図", "Contact chart").to_owned();
+    Ok(render(
+        StatusCode::OK,
+        &ContactChartPage {
+            chrome: Chrome::new(ctx, Some(user), title),
+            id: institution.id,
+            name: institution.name.clone(),
+            has_chart: stored.is_some(),
+            state: state_class,
+            state_label: state_label.to_owned(),
+            missing: status.missing.iter().map(gap).collect(),
+            suggestions: status.suggestions.iter().map(gap).collect(),
+            updated_at: stored.map(|s| s.1).unwrap_or_default(),
+            print,
+        },
+    ))
+}
+
+async fn contact_chart_page(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    user: WebUser,
+    Path(id): Path<String>,
+) -> PageResult {
+    chart_view(&state, &ctx, &user, &id, false).await
+}
+
+async fn contact_chart_print(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    user: WebUser,
+    Path(id): Path<String>,
+) -> PageResult {
+    chart_view(&state, &ctx, &user, &id, true).await
+}
+
+async fn contact_chart_svg(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    user: WebUser,
+    Path(id): Path<String>,
+) -> Result<Response, crate::pages::PageError> {
+    let lang = ctx.lang;
+    let principal = user.user().principal();
+    let institution = service::visible_institution(
+        &state,
+        &principal,
+        service::parse_id(&id).map_err(fail(lang))?,
+    )
+    .await
+    .map_err(fail(lang))?;
+    vendors::chart_svg_response(&state, &principal, &institution, lang)
+        .await
+        .map_err(fail(lang))
+}
+
+#[derive(Template)]
+#[template(path = "continuity.html")]
+struct ContinuityPage {
+    chrome: Chrome,
+    id: i64,
+    name: String,
+    backups: Vec<(String, String, String, String)>,
+    bcp: String,
+    warnings: Vec<(&'static str, String)>,
+    evidence: Vec<(String, bool, Vec<String>)>,
+}
+
+async fn continuity_page(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    user: WebUser,
+    Path(id): Path<String>,
+) -> PageResult {
+    let lang = ctx.lang;
+    let principal = user.user().principal();
+    let institution = service::visible_institution(
+        &state,
+        &principal,
+        service::parse_id(&id).map_err(fail(lang))?,
+    )
+    .await
+    .map_err(fail(lang))?;
+    service::record_read(&state, &principal, institution.id, "continuity")
+        .await
+        .map_err(fail(lang))?;
+    let (records, _) = vendors::stored_continuity(&state, institution.id)
+        .await
+        .map_err(fail(lang))?;
+    let today = today_in_japan();
+    let backups = records
+        .backups
+        .iter()
+        .map(|b| {
+            let subject = match lang {
+                Lang::Ja => b.subject_ja(),
+                Lang::En => b.subject_en(),
+            };
+            let how = b
+                .locations
+                .iter()
+                .map(|l| lang.pick(l.label_ja(), l.label_en()))
+                .collect::<Vec<_>>()
+                .join(lang.pick("・", ", "));
+            let how = format!(
+                "{how} / {} {} / {}",
+                b.generations,
+                lang.pick("世代", "generations"),
+                if b.encrypted {
+                    lang.pick("暗号化あり", "encrypted")
+                } else {
+                    lang.pick("暗号化なし", "not encrypted")
+                }
+            );
+            let freq = lang
+                .pick(b.frequency.label_ja(), b.frequency.label_en())
+                .to_owned();
+            let restore = b.last_restore_test.map_or_else(
+                || lang.pick("未実施", "never").to_owned(),
+                |t| {
+                    format!(
+                        "{} ({} {})",
+                        t.on,
+                        t.duration_minutes,
+                        lang.pick("分", "min")
+                    )
+                },
+            );
+            (subject, how, freq, restore)
+        })
+        .collect();
+    let bcp = match &records.bcp {
+        None => lang.pick("記録なし", "no record").to_owned(),
+        Some(b) => {
+            let state = match b.state {
+                mamori_domain::continuity::BcpState::Established { on } => {
+                    format!("{} {on}", lang.pick("策定済", "established"))
+                }
+                mamori_domain::continuity::BcpState::Drafting { target } => format!(
+                    "{} ({} {target})",
+                    lang.pick("策定中", "drafting"),
+                    lang.pick("目標", "target")
+                ),
+                mamori_domain::continuity::BcpState::NotStarted => {
+                    lang.pick("未策定", "not started").to_owned()
+                }
+            };
+            let drill = b.last_drill.map_or_else(
+                || lang.pick("訓練未実施", "never drilled").to_owned(),
+                |d| format!("{} {d}", lang.pick("最終訓練", "last drill")),
+            );
+            format!("{state} · {drill}")
+        }
+    };
+    let warnings = continuity_warnings(&records.backups, records.bcp.as_ref(), today)
+        .into_iter()
+        .map(|w| {
+            let class = if w.severity == mamori_domain::Severity::Blocking {
+                "bad"
+            } else {
+                "warn"
+            };
+            (class, lang.pick(&w.message_ja, &w.message_en).to_owned())
+        })
+        .collect();
+    let evidence =
+        vendors::continuity_evidence(&state, &institution, current_year(&state), &records)
+            .into_iter()
+            .map(|e| {
+                let facts = match lang {
+                    Lang::Ja => e.facts_ja,
+                    Lang::En => e.facts_en,
+                };
+                (
+                    format!("{} {}", e.number, lang.pick(&e.text_ja, &e.text_en)),
+                    e.supports_yes,
+                    facts,
+                )
+            })
+            .collect();
+    let title = lang.pick("バックアップとBCP", "Backup and BCP").to_owned();
+    Ok(render(
+        StatusCode::OK,
+        &ContinuityPage {
+            chrome: Chrome::new(&ctx, Some(&user), title),
+            id: institution.id,
+            name: institution.name.clone(),
+            backups,
+            bcp,
+            warnings,
+            evidence,
+        },
+    ))
+}
