@@ -15,6 +15,9 @@ pub enum Role {
     InstitutionAdmin,
     /// An institution's staff member: fills its checklist.
     InstitutionStaff,
+    /// 都道府県の確保事業担当者: runs the security-assurance survey of one prefecture (ranks,
+    /// selects, exports 別紙1, submits). Sees no institution's checklist.
+    PrefectureOfficer,
 }
 
 impl Role {
@@ -24,12 +27,15 @@ impl Role {
             "inspector" => Ok(Self::Inspector),
             "institution_admin" | "admin" => Ok(Self::InstitutionAdmin),
             "institution_staff" | "staff" => Ok(Self::InstitutionStaff),
+            "prefecture_officer" => Ok(Self::PrefectureOfficer),
             _ => Err(ParseError::new(
                 "role",
                 format!(
-                    "役割「{text}」は national_admin / inspector / admin / staff のいずれかです"
+                    "役割「{text}」は national_admin / inspector / prefecture_officer / admin / staff のいずれかです"
                 ),
-                format!("role '{text}' must be one of national_admin, inspector, admin, staff"),
+                format!(
+                    "role '{text}' must be one of national_admin, inspector, prefecture_officer, admin, staff"
+                ),
             )),
         }
     }
@@ -40,6 +46,7 @@ impl Role {
             Self::Inspector => "inspector",
             Self::InstitutionAdmin => "institution_admin",
             Self::InstitutionStaff => "institution_staff",
+            Self::PrefectureOfficer => "prefecture_officer",
         }
     }
 
@@ -58,6 +65,7 @@ impl Role {
             Self::Inspector => "立入検査担当者",
             Self::InstitutionAdmin => "施設管理者",
             Self::InstitutionStaff => "施設職員",
+            Self::PrefectureOfficer => "都道府県 確保事業担当者",
         }
     }
 
@@ -67,6 +75,7 @@ impl Role {
             Self::Inspector => "Inspector",
             Self::InstitutionAdmin => "Institution administrator",
             Self::InstitutionStaff => "Institution staff",
+            Self::PrefectureOfficer => "Prefecture officer (assurance project)",
         }
     }
 }
@@ -134,6 +143,34 @@ impl Principal {
     pub fn can_create_institutions(&self) -> bool {
         self.role == Role::NationalAdmin
     }
+
+    /// Roles bound to one prefecture (inspectors, prefecture officers) must have one.
+    pub fn role_needs_prefecture(role: Role) -> bool {
+        matches!(role, Role::Inspector | Role::PrefectureOfficer)
+    }
+
+    /// May run the security-assurance survey of a prefecture (rank, select, export, submit):
+    /// its prefecture officer, or the national office.
+    pub fn can_manage_survey(&self, prefecture: Prefecture) -> bool {
+        match self.role {
+            Role::NationalAdmin => true,
+            Role::PrefectureOfficer => self.prefecture == Some(prefecture),
+            _ => false,
+        }
+    }
+
+    /// May see a prefecture's survey (an application, the list): those who manage it.
+    /// Institution users see only their own application (see [`Self::can_apply_for`]).
+    pub fn sees_survey(&self, prefecture: Prefecture) -> bool {
+        self.can_manage_survey(prefecture)
+    }
+
+    /// May answer the survey for an institution: its administrator (「各医療機関管理者」 are
+    /// asked), the officer of its prefecture, or the national office.
+    pub fn can_apply_for(&self, institution_id: i64, institution_prefecture: Prefecture) -> bool {
+        (self.role == Role::InstitutionAdmin && self.institution_id == Some(institution_id))
+            || self.can_manage_survey(institution_prefecture)
+    }
 }
 
 #[cfg(test)]
@@ -188,6 +225,32 @@ mod tests {
         assert!(national.can_administer(1));
         assert!(national.can_create_institutions());
         assert!(!national.can_record_observations(p("13")));
+    }
+
+    #[test]
+    fn prefecture_officers_run_only_their_prefectures_survey() {
+        let officer = principal(Role::PrefectureOfficer, None, Some("13"));
+        assert_eq!(officer.institution_scope(), InstitutionScope::None);
+        assert!(!officer.can_view(1, p("13")));
+        assert!(officer.can_manage_survey(p("13")));
+        assert!(!officer.can_manage_survey(p("46")));
+        assert!(officer.can_apply_for(1, p("13")));
+        assert!(!officer.can_apply_for(1, p("46")));
+        let admin = principal(Role::InstitutionAdmin, Some(7), None);
+        assert!(admin.can_apply_for(7, p("13")));
+        assert!(!admin.can_apply_for(8, p("13")));
+        assert!(!admin.can_manage_survey(p("13")));
+        let staff = principal(Role::InstitutionStaff, Some(7), None);
+        assert!(!staff.can_apply_for(7, p("13")));
+        let inspector = principal(Role::Inspector, None, Some("13"));
+        assert!(!inspector.can_manage_survey(p("13")));
+        let national = principal(Role::NationalAdmin, None, None);
+        assert!(national.can_manage_survey(p("46")));
+        assert!(national.can_apply_for(1, p("46")));
+        assert_eq!(
+            Role::parse("prefecture_officer"),
+            Ok(Role::PrefectureOfficer)
+        );
     }
 
     #[test]

@@ -59,6 +59,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(item_history))
         .routes(routes!(get_inspection))
         .routes(routes!(put_observations))
+        .merge(crate::assurance::api_router())
 }
 
 /// A JSON body whose every rejection (malformed JSON, wrong types, missing fields, wrong
