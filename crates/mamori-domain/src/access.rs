@@ -18,6 +18,9 @@ pub enum Role {
     /// A vendor's (事業者) user: fills the 事業者確認用 of the contracts its organisation
     /// serves. It sees no institution's own file: its scope is its contracts.
     VendorUser,
+    /// 都道府県の確保事業担当者: runs the security-assurance survey of one prefecture (ranks,
+    /// selects, exports 別紙1, submits). Sees no institution's checklist.
+    PrefectureOfficer,
 }
 
 impl Role {
@@ -28,13 +31,14 @@ impl Role {
             "institution_admin" | "admin" => Ok(Self::InstitutionAdmin),
             "institution_staff" | "staff" => Ok(Self::InstitutionStaff),
             "vendor_user" | "vendor" => Ok(Self::VendorUser),
+            "prefecture_officer" => Ok(Self::PrefectureOfficer),
             _ => Err(ParseError::new(
                 "role",
                 format!(
-                    "役割「{text}」は national_admin / inspector / admin / staff / vendor のいずれかです"
+                    "役割「{text}」は national_admin / inspector / prefecture_officer / admin / staff / vendor のいずれかです"
                 ),
                 format!(
-                    "role '{text}' must be one of national_admin, inspector, admin, staff, vendor"
+                    "role '{text}' must be one of national_admin, inspector, prefecture_officer, admin, staff, vendor"
                 ),
             )),
         }
@@ -47,6 +51,7 @@ impl Role {
             Self::InstitutionAdmin => "institution_admin",
             Self::InstitutionStaff => "institution_staff",
             Self::VendorUser => "vendor_user",
+            Self::PrefectureOfficer => "prefecture_officer",
         }
     }
 
@@ -67,6 +72,7 @@ impl Role {
             Self::InstitutionAdmin => "施設管理者",
             Self::InstitutionStaff => "施設職員",
             Self::VendorUser => "事業者",
+            Self::PrefectureOfficer => "都道府県 確保事業担当者",
         }
     }
 
@@ -77,6 +83,7 @@ impl Role {
             Self::InstitutionAdmin => "Institution administrator",
             Self::InstitutionStaff => "Institution staff",
             Self::VendorUser => "Vendor",
+            Self::PrefectureOfficer => "Prefecture officer (assurance project)",
         }
     }
 }
@@ -143,6 +150,34 @@ impl Principal {
 
     pub fn can_create_institutions(&self) -> bool {
         self.role == Role::NationalAdmin
+    }
+
+    /// Roles bound to one prefecture (inspectors, prefecture officers) must have one.
+    pub fn role_needs_prefecture(role: Role) -> bool {
+        matches!(role, Role::Inspector | Role::PrefectureOfficer)
+    }
+
+    /// May run the security-assurance survey of a prefecture (rank, select, export, submit):
+    /// its prefecture officer, or the national office.
+    pub fn can_manage_survey(&self, prefecture: Prefecture) -> bool {
+        match self.role {
+            Role::NationalAdmin => true,
+            Role::PrefectureOfficer => self.prefecture == Some(prefecture),
+            _ => false,
+        }
+    }
+
+    /// May see a prefecture's survey (an application, the list): those who manage it.
+    /// Institution users see only their own application (see [`Self::can_apply_for`]).
+    pub fn sees_survey(&self, prefecture: Prefecture) -> bool {
+        self.can_manage_survey(prefecture)
+    }
+
+    /// May answer the survey for an institution: its administrator (「各医療機関管理者」 are
+    /// asked), the officer of its prefecture, or the national office.
+    pub fn can_apply_for(&self, institution_id: i64, institution_prefecture: Prefecture) -> bool {
+        (self.role == Role::InstitutionAdmin && self.institution_id == Some(institution_id))
+            || self.can_manage_survey(institution_prefecture)
     }
 }
 
@@ -225,6 +260,32 @@ mod tests {
         assert!(!vendor_serves(Role::VendorUser, Some(3), None));
         assert!(!vendor_serves(Role::VendorUser, None, None));
         assert!(!vendor_serves(Role::InstitutionAdmin, Some(3), Some(3)));
+    }
+
+    #[test]
+    fn prefecture_officers_run_only_their_prefectures_survey() {
+        let officer = principal(Role::PrefectureOfficer, None, Some("13"));
+        assert_eq!(officer.institution_scope(), InstitutionScope::None);
+        assert!(!officer.can_view(1, p("13")));
+        assert!(officer.can_manage_survey(p("13")));
+        assert!(!officer.can_manage_survey(p("46")));
+        assert!(officer.can_apply_for(1, p("13")));
+        assert!(!officer.can_apply_for(1, p("46")));
+        let admin = principal(Role::InstitutionAdmin, Some(7), None);
+        assert!(admin.can_apply_for(7, p("13")));
+        assert!(!admin.can_apply_for(8, p("13")));
+        assert!(!admin.can_manage_survey(p("13")));
+        let staff = principal(Role::InstitutionStaff, Some(7), None);
+        assert!(!staff.can_apply_for(7, p("13")));
+        let inspector = principal(Role::Inspector, None, Some("13"));
+        assert!(!inspector.can_manage_survey(p("13")));
+        let national = principal(Role::NationalAdmin, None, None);
+        assert!(national.can_manage_survey(p("46")));
+        assert!(national.can_apply_for(1, p("46")));
+        assert_eq!(
+            Role::parse("prefecture_officer"),
+            Ok(Role::PrefectureOfficer)
+        );
     }
 
     #[test]

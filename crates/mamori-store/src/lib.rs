@@ -1264,3 +1264,9 @@ impl Store {
 
 mod security;
 pub use security::{AccessEntry, AuditRow, LoginEvent, SessionInfo, access_bucket};
+
+mod assurance;
+pub use assurance::{
+    ApplicationChange, ApplicationRecord, AssuranceChange, ExcludedRecord, NewProgram,
+    PrefectureBook, ProgramRecord, RankRecord, SubmissionRecord, WithdrawalRecord,
+};

@@ -60,6 +60,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get_inspection))
         .routes(routes!(put_observations))
         .merge(crate::vendors::router())
+        .merge(crate::assurance::api_router())
 }
 
 /// A JSON body whose every rejection (malformed JSON, wrong types, missing fields, wrong

@@ -1,6 +1,7 @@
 //! Demo data a newcomer can log into: a hospital, a clinic, a pharmacy and a hospital in
-//! another prefecture, two inspectors and a national administrator, all with the password
-//! `demo-password`, and a year of answers.
+//! another prefecture, two inspectors, two prefecture officers and a national administrator,
+//! all with the password `demo-password`, a year of answers, and a security-assurance
+//! programme with applicants in Tokyo and Kagoshima.
 
 use chrono::{Duration, NaiveDate};
 use mamori_domain::{
@@ -15,7 +16,7 @@ use crate::service::{today_in_japan, version_and_rules};
 pub const DEMO_PASSWORD: &str = "demo-password";
 
 /// The demo logins, for the README and the login page: (login, Japanese description, English).
-pub const DEMO_LOGINS: [(&str, &str, &str); 10] = [
+pub const DEMO_LOGINS: [(&str, &str, &str); 12] = [
     (
         "demo-hospital",
         "病院の管理者（東京都・250床・事業者契約あり）",
@@ -52,6 +53,16 @@ pub const DEMO_LOGINS: [(&str, &str, &str); 10] = [
         "Inspector (Kagoshima)",
     ),
     (
+        "demo-prefecture-13",
+        "確保事業担当者（東京都）",
+        "Assurance project officer (Tokyo)",
+    ),
+    (
+        "demo-prefecture-46",
+        "確保事業担当者（鹿児島県）",
+        "Assurance project officer (Kagoshima)",
+    ),
+    (
         "demo-national",
         "厚生労働省 管理者",
         "National administrator",
@@ -86,7 +97,8 @@ pub fn demo_fiscal_year(state: &AppState) -> Option<FiscalYear> {
 /// Loads the demo data unless it is there already. Returns whether anything was added.
 pub async fn load(state: &AppState) -> Result<bool, AppError> {
     if state.store.user_for_login("demo-national").await?.is_some() {
-        return Ok(false);
+        // Databases made before the assurance project gain its demo on the next start.
+        return load_assurance(state).await;
     }
     let hash = crate::auth::hash_password(DEMO_PASSWORD.to_owned()).await?;
     let tokyo = prefecture("13")?;
@@ -275,6 +287,244 @@ pub async fn load(state: &AppState) -> Result<bool, AppError> {
         &hash,
     )
     .await?;
+    load_assurance(state).await?;
+    Ok(true)
+}
+
+/// The Tokyo hospitals that answered the demo survey: (name, code, beds, answers as
+/// emr / participation / renewal planned / on-site survey by January).
+/// (name, code, beds, emr, participation, renewal planned, on-site survey by January)
+type Applicant = (
+    &'static str,
+    &'static str,
+    i64,
+    &'static str,
+    &'static str,
+    bool,
+    Option<bool>,
+);
+
+const ASSURANCE_APPLICANTS: [Applicant; 6] = [
+    (
+        "東京湾岸総合病院",
+        "1311000011",
+        480,
+        "full",
+        "both",
+        false,
+        None,
+    ),
+    (
+        "多摩川記念病院",
+        "1311000029",
+        180,
+        "partial",
+        "network_only",
+        false,
+        None,
+    ),
+    (
+        "品川ベイ病院",
+        "1311000037",
+        150,
+        "full",
+        "both",
+        false,
+        None,
+    ),
+    (
+        "武蔵野中央病院",
+        "1311000045",
+        320,
+        "full",
+        "both",
+        true,
+        Some(false),
+    ),
+    (
+        "城北リハビリテーション病院",
+        "1311000053",
+        90,
+        "none",
+        "both",
+        false,
+        None,
+    ),
+    (
+        "葛飾さくら病院",
+        "1311000061",
+        60,
+        "full",
+        "backup_only",
+        false,
+        None,
+    ),
+];
+
+/// The security-assurance demo: the prefecture officers, a programme in the demo year open
+/// for sixty more days, quotas near the national target, Tokyo's applicants ranked (みなと中央
+/// 病院 has not answered yet, for a newcomer to try) and Kagoshima's one applicant.
+async fn load_assurance(state: &AppState) -> Result<bool, AppError> {
+    use mamori_domain::assurance::{BedBands, QuotaTable, RankReason};
+    let store = &state.store;
+    if store.user_for_login("demo-prefecture-13").await?.is_some() {
+        return Ok(false);
+    }
+    let Some(national) = store.user_for_login("demo-national").await? else {
+        return Ok(false);
+    };
+    let national = national.0.principal();
+    let hash = crate::auth::hash_password(DEMO_PASSWORD.to_owned()).await?;
+    let tokyo = prefecture("13")?;
+    let kagoshima = prefecture("46")?;
+    for (login, p) in [
+        ("demo-prefecture-13", tokyo),
+        ("demo-prefecture-46", kagoshima),
+    ] {
+        store
+            .create_user(
+                &NewUser {
+                    login: login.to_owned(),
+                    password_hash: hash.clone(),
+                    role: Role::PrefectureOfficer,
+                    institution_id: None,
+                    prefecture: Some(p),
+                    is_demo: true,
+                },
+                None,
+            )
+            .await?;
+    }
+    let Some(year) = demo_fiscal_year(state) else {
+        return Ok(true);
+    };
+    let today = today_in_japan();
+    let onsite = NaiveDate::from_ymd_opt(year.start_year() + 1, 1, 31)
+        .ok_or_else(|| AppError::Internal("January 31".into()))?;
+    let mut quotas = QuotaTable::new();
+    for p in Prefecture::all() {
+        let counts = match p.code().as_str() {
+            "13" => vec![2, 1, 1],
+            "46" => vec![1, 1, 0],
+            _ => vec![30, 10, 3],
+        };
+        quotas.insert(p, counts);
+    }
+    store
+        .create_program(
+            &mamori_store::NewProgram {
+                fiscal_year: year,
+                bands: BedBands::standard(),
+                deadline: today + Duration::days(60),
+                onsite_survey_deadline: onsite,
+                allow_backup_only: false,
+                quotas,
+                excluded: Vec::new(),
+            },
+            national.user_id,
+        )
+        .await?;
+    let mut ids = Vec::new();
+    for (n, (name, code, beds, emr, participation, renewal, onsite_ok)) in
+        ASSURANCE_APPLICANTS.into_iter().enumerate()
+    {
+        let institution = store
+            .create_institution(
+                &NewInstitution {
+                    name: name.to_owned(),
+                    kind: InstitutionKind::Hospital,
+                    prefecture: tokyo,
+                    beds,
+                    has_medical_information_system: true,
+                    has_vendor_contracts: true,
+                    medical_institution_code: Some(code.to_owned()),
+                },
+                None,
+            )
+            .await?;
+        let contact = crate::assurance::ContactJson {
+            name: format!("情報システム担当 {}", n + 1),
+            phone: format!("03-5555-01{n:02}"),
+            email: format!("it{}@hospital{}.example.jp", n + 1, n + 1),
+        };
+        let answers = crate::assurance::survey_answers(
+            crate::assurance::AnswerFields {
+                emr,
+                beds,
+                participation,
+                gmis_reuse_consent: true,
+                renewal_planned: renewal,
+                onsite_survey_by_january: onsite_ok,
+                contact: &contact,
+            },
+            &BedBands::standard(),
+        )?;
+        ids.push(
+            crate::assurance::save_answers(state, &national, year, institution, None, answers)
+                .await?,
+        );
+    }
+    let reasons = |n: usize| match n {
+        0 => vec![RankReason::RegionalEmergencyRole],
+        2 => vec![RankReason::WeakSecurityAtInspection],
+        _ => Vec::new(),
+    };
+    let entries = ids
+        .iter()
+        .enumerate()
+        .map(|(n, id)| crate::assurance::RankInput {
+            application_id: *id,
+            rank: u32::try_from(n + 1).unwrap_or(u32::MAX),
+            reasons: reasons(n),
+            decision: None,
+        })
+        .collect();
+    crate::assurance::save_ranking(state, &national, year, tokyo, entries).await?;
+    // Kagoshima's hospital answered and is ranked first.
+    if let Some(hospital_46) = store
+        .list_institutions(
+            mamori_domain::InstitutionScope::Prefecture(kagoshima),
+            10,
+            0,
+        )
+        .await?
+        .into_iter()
+        .find(|i| i.kind == InstitutionKind::Hospital)
+    {
+        let contact = crate::assurance::ContactJson {
+            name: "医事課 古川".into(),
+            phone: "099-286-0000".into(),
+            email: "it@sakurajima.example.jp".into(),
+        };
+        let answers = crate::assurance::survey_answers(
+            crate::assurance::AnswerFields {
+                emr: "full",
+                beds: hospital_46.beds,
+                participation: "both",
+                gmis_reuse_consent: true,
+                renewal_planned: false,
+                onsite_survey_by_january: None,
+                contact: &contact,
+            },
+            &BedBands::standard(),
+        )?;
+        let id =
+            crate::assurance::save_answers(state, &national, year, hospital_46.id, None, answers)
+                .await?;
+        crate::assurance::save_ranking(
+            state,
+            &national,
+            year,
+            kagoshima,
+            vec![crate::assurance::RankInput {
+                application_id: id,
+                rank: 1,
+                reasons: vec![RankReason::WithdrewLastYearAfterPreSurvey],
+                decision: None,
+            }],
+        )
+        .await?;
+    }
     Ok(true)
 }
 

@@ -4,6 +4,7 @@
 
 pub mod account;
 pub mod api;
+pub mod assurance;
 pub mod auth;
 pub mod demo;
 pub mod error;
@@ -135,12 +136,12 @@ pub async fn add_user(
                 "an institution user needs an institution",
             ));
         }
-        Role::Inspector if prefecture.is_none() => {
+        r if mamori_domain::Principal::role_needs_prefecture(r) && prefecture.is_none() => {
             return Err(AppError::rejected(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "prefecture_required",
-                "立入検査担当者には都道府県が必要です",
-                "an inspector needs a prefecture",
+                "立入検査担当者・都道府県担当者には都道府県が必要です",
+                "an inspector or a prefecture officer needs a prefecture",
             ));
         }
         _ => {}
@@ -152,7 +153,7 @@ pub async fn add_user(
         role,
         institution_id: institution_id
             .filter(|_| matches!(role, Role::InstitutionAdmin | Role::InstitutionStaff)),
-        prefecture: prefecture.filter(|_| role == Role::Inspector),
+        prefecture: prefecture.filter(|_| mamori_domain::Principal::role_needs_prefecture(role)),
         is_demo: false,
     };
     Ok(state.store.create_user(&new, actor).await?)

@@ -15,11 +15,14 @@ use crate::error::AppError;
 pub const ISSUER: &str = "mamori";
 pub const RECOVERY_CODES: usize = 10;
 
-/// Whether the user must use a second factor: national administrators and inspectors
-/// always, an institution's users when it requires it. Demo accounts are exempt.
+/// Whether the user must use a second factor: national administrators, inspectors and
+/// prefecture officers always, an institution's users when it requires it. Demo accounts are exempt.
 pub fn required(user: &User, institution_requires: bool) -> bool {
     !user.is_demo
-        && (matches!(user.role, Role::NationalAdmin | Role::Inspector) || institution_requires)
+        && (matches!(
+            user.role,
+            Role::NationalAdmin | Role::Inspector | Role::PrefectureOfficer
+        ) || institution_requires)
 }
 
 pub fn new_secret() -> String {

@@ -377,6 +377,8 @@ on_both_engines!(
     contact_chart_is_validated_and_drawn,
     backup_and_bcp_records_warn,
     vendor_pages_invite_fill_and_show,
+    assurance_survey_ranking_selection_and_withdrawal,
+    assurance_bad_input_is_refused_and_changes_nothing,
 );
 
 const HOSPITAL: i64 = 1;
@@ -1079,7 +1081,8 @@ async fn institutions_and_inspectors_are_scoped(app: &TestApp) {
         .api("GET", "/api/v1/institutions", Some(&inspector_13), None)
         .await
         .json();
-    assert_eq!(list.as_array().map(Vec::len), Some(4));
+    // Four demo institutions and the six hospitals of the assurance-project demo.
+    assert_eq!(list.as_array().map(Vec::len), Some(10));
     // A missing id and a foreign id answer the same.
     app.api("GET", "/api/v1/institutions/999999", Some(&clinic), None)
         .await
@@ -2118,6 +2121,12 @@ enum Rule {
     /// A contract's 事業者確認用, written: the vendor serving it only; those who see the
     /// institution get 403, everyone else 404.
     VendorAnswer,
+    /// A prefecture's survey (ranking, selection, 別紙1, submission): its officer and the
+    /// national office; 404 for everyone else.
+    Prefecture,
+    /// An institution's survey answers: its admin, its prefecture's officer, the national
+    /// office; 403 for others who see the institution, 404 for the rest.
+    Apply,
 }
 
 /// Every route of the application and its rule. A route without an entry fails the test.
@@ -2197,8 +2206,28 @@ fn rule_for(method: &str, path: &str) -> Option<Rule> {
             | "/institutions/{id}/two-factor",
         ) => Administer,
         ("GET", "/institutions/{id}/access-log" | "/institutions/{id}/audit") => Administer,
+        (
+            "POST" | "PUT" | "GET",
+            "/api/v1/programs"
+            | "/api/v1/programs/{fiscal_year}/quotas"
+            | "/api/v1/programs/{fiscal_year}/overview",
+        ) => National(StatusCode::FORBIDDEN),
+        (_, p) if p.contains("/prefectures/{pref}") => Prefecture,
+        (_, p) if p.contains("/applications") => Apply,
         _ => return None,
     })
+}
+
+/// A caller's part in the Tokyo survey of the security-assurance project.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Survey {
+    Outside,
+    /// Sees the hospital but may not answer for it.
+    Sees,
+    /// Answers for the hospital.
+    Applies,
+    /// Runs Tokyo's survey.
+    Manages,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -2258,6 +2287,20 @@ async fn authorization_matrix_covers_every_route(app: &TestApp) {
         .expect("inspector")
         .0
         .id;
+    // The hospital's answer to the survey, for the routes that name an application.
+    let national = app.token("demo-national").await;
+    let mut body = assurance_survey_body(250);
+    body["institution_id"] = json!(HOSPITAL);
+    let r = app
+        .api(
+            "POST",
+            &format!("/api/v1/programs/{year}/applications"),
+            Some(&national),
+            Some(body),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let application_id = r.json()["id"].as_i64().expect("id").to_string();
     let fill = |path: &str| {
         let user = if path.starts_with("/admin/") {
             inspector_46_id
@@ -2274,6 +2317,8 @@ async fn authorization_matrix_covers_every_route(app: &TestApp) {
             .replace("{item}", "1-1")
             .replace("{contract_id}", &VENDOR_CONTRACT.to_string())
             .replace("{token}", "no-such-invitation")
+            .replace("{pref}", "13")
+            .replace("{application_id}", &application_id)
     };
     let inside = |answer, administer, observe, national| Relation::Inside {
         answer,
@@ -2281,18 +2326,37 @@ async fn authorization_matrix_covers_every_route(app: &TestApp) {
         observe,
         national,
     };
-    let callers: Vec<(&str, Relation)> = vec![
-        ("demo-clinic", Relation::Outside),
-        ("demo-vendor-46", Relation::Outside),
-        ("demo-pharmacy", Relation::Outside),
-        ("demo-hospital-46", Relation::Outside),
-        ("demo-inspector-46", Relation::Outside),
-        ("", Relation::Anonymous),
-        ("demo-hospital", inside(true, true, false, false)),
-        ("demo-hospital-staff", inside(true, false, false, false)),
-        ("demo-inspector-13", inside(false, false, true, false)),
-        ("demo-national", inside(false, true, false, true)),
-        ("demo-vendor", Relation::Vendor),
+    let callers: Vec<(&str, Relation, Survey)> = vec![
+        ("demo-clinic", Relation::Outside, Survey::Outside),
+        ("demo-vendor-46", Relation::Outside, Survey::Outside),
+        ("demo-pharmacy", Relation::Outside, Survey::Outside),
+        ("demo-hospital-46", Relation::Outside, Survey::Outside),
+        ("demo-inspector-46", Relation::Outside, Survey::Outside),
+        ("demo-prefecture-46", Relation::Outside, Survey::Outside),
+        ("", Relation::Anonymous, Survey::Outside),
+        (
+            "demo-hospital",
+            inside(true, true, false, false),
+            Survey::Applies,
+        ),
+        (
+            "demo-hospital-staff",
+            inside(true, false, false, false),
+            Survey::Sees,
+        ),
+        (
+            "demo-inspector-13",
+            inside(false, false, true, false),
+            Survey::Sees,
+        ),
+        // Runs Tokyo's survey but sees no institution's file.
+        ("demo-prefecture-13", Relation::Outside, Survey::Manages),
+        (
+            "demo-national",
+            inside(false, true, false, true),
+            Survey::Manages,
+        ),
+        ("demo-vendor", Relation::Vendor, Survey::Outside),
     ];
     // Changes are counted by the audit log (logins aside: the callers log in).
     let changes = || async {
@@ -2310,7 +2374,8 @@ async fn authorization_matrix_covers_every_route(app: &TestApp) {
     let mut checked = 0;
     let mut outsiders_done = false;
     let changes_before_outsiders = changes().await;
-    for (login, relation) in callers {
+    let callers_count = callers.len();
+    for (login, relation, survey) in callers {
         if relation != Relation::Outside && !outsiders_done {
             assert_eq!(
                 changes().await,
@@ -2332,6 +2397,17 @@ async fn authorization_matrix_covers_every_route(app: &TestApp) {
             let target = fill(path);
             let response = if *is_api {
                 let body = match (method.as_str(), path.as_str()) {
+                    ("POST", "/api/v1/programs") => Some(json!({
+                        "fiscal_year": year + 5, "quotas": {"13": [1, 1, 1]}, "deadline": format!("{}-05-01", year + 5)
+                    })),
+                    ("POST", p) if p.ends_with("/applications") => {
+                        let mut body = assurance_survey_body(250);
+                        body["institution_id"] = json!(HOSPITAL);
+                        Some(body)
+                    }
+                    ("PUT", p) if p.ends_with("/{application_id}") => {
+                        Some(assurance_survey_body(260))
+                    }
                     ("PUT", p) if p.ends_with("/items/{key}") || p.ends_with("/items/{item}") => {
                         Some(
                             json!({"round": 1, "answer": "yes", "checked_on": format!("{year}-06-01")}),
@@ -2424,11 +2500,23 @@ async fn authorization_matrix_covers_every_route(app: &TestApp) {
                 (Rule::VendorForm | Rule::VendorAnswer, Relation::Vendor) => {
                     assert!(allowed(true), "{context}")
                 }
+                (Rule::Prefecture | Rule::Apply, Relation::Vendor) => {
+                    assert_eq!(status, StatusCode::NOT_FOUND, "{context}")
+                }
                 (_, Relation::Vendor) => assert_eq!(
                     status,
                     StatusCode::NOT_FOUND,
                     "a vendor sees nothing of an institution's own file: {context}"
                 ),
+                (Rule::Prefecture, _) => match survey {
+                    Survey::Manages => assert!(allowed(true), "{context}"),
+                    _ => assert_eq!(status, StatusCode::NOT_FOUND, "{context}"),
+                },
+                (Rule::Apply, _) => match survey {
+                    Survey::Manages | Survey::Applies => assert!(allowed(true), "{context}"),
+                    Survey::Sees => assert!(allowed(false), "{context}"),
+                    Survey::Outside => assert_eq!(status, StatusCode::NOT_FOUND, "{context}"),
+                },
                 (_, Relation::Outside) => assert_eq!(
                     status,
                     StatusCode::NOT_FOUND,
@@ -2453,10 +2541,10 @@ async fn authorization_matrix_covers_every_route(app: &TestApp) {
         }
     }
     println!(
-        "authorization matrix: {} routes × 11 callers = {checked} requests checked",
+        "authorization matrix: {} routes × {callers_count} callers = {checked} requests checked",
         routes.len()
     );
-    assert!(checked >= routes.len() * 11);
+    assert!(checked >= routes.len() * callers_count);
 }
 
 // ----- vendors, contact chart, backup and BCP ---------------------------------------------
@@ -3118,4 +3206,577 @@ async fn vendor_pages_invite_fill_and_show(app: &TestApp) {
         .status,
         StatusCode::NOT_FOUND
     );
+}
+
+// ----- security-assurance project (確保事業) ----------------------------------------------
+
+impl TestApp {
+    /// Changes recorded so far (logins aside).
+    async fn audit_changes(&self) -> usize {
+        self.state
+            .store
+            .audit_entries(None, 1_000_000)
+            .await
+            .expect("audit")
+            .iter()
+            .filter(|e| !e.action.starts_with("login."))
+            .count()
+    }
+}
+
+fn assurance_survey_body(beds: i64) -> Value {
+    json!({
+        "emr": "full", "beds": beds, "participation": "both", "gmis_reuse_consent": true,
+        "renewal_planned": false, "onsite_survey_by_january": null,
+        "contact": {"name": "情報システム課 山田", "phone": "03-1234-5678", "email": "it@minato.example.jp"}
+    })
+}
+
+fn ids(v: &Value) -> Vec<i64> {
+    v.as_array()
+        .expect("array")
+        .iter()
+        .map(|x| x.as_i64().expect("id"))
+        .collect()
+}
+
+async fn assurance_survey_ranking_selection_and_withdrawal(app: &TestApp) {
+    let year = app.year();
+    let national = app.token("demo-national").await;
+    let hospital = app.token("demo-hospital").await;
+    let staff = app.token("demo-hospital-staff").await;
+    let tokyo = app.token("demo-prefecture-13").await;
+    let kagoshima = app.token("demo-prefecture-46").await;
+    let me = app
+        .api("GET", "/api/v1/me", Some(&tokyo), None)
+        .await
+        .json();
+    assert_eq!(me["role"], "prefecture_officer");
+    assert_eq!(me["prefecture"], "13");
+    let base = format!("/api/v1/programs/{year}");
+    let selection_path = format!("{base}/prefectures/13/selection");
+
+    // The demo: six Tokyo applicants ranked; quotas 2 / 1 / 1 per band.
+    let s = app.api("GET", &selection_path, Some(&tokyo), None).await;
+    assert_eq!(s.status, StatusCode::OK, "{}", s.body);
+    let s = s.json();
+    let demo_selected = ids(&s["selected"]);
+    assert_eq!(demo_selected.len(), 4, "{s}");
+    assert_eq!(s["waitlisted"], json!([]));
+    let ineligible = s["ineligible"].as_array().expect("ineligible");
+    assert_eq!(ineligible.len(), 2);
+    let codes: Vec<&str> = ineligible
+        .iter()
+        .flat_map(|i| i["reasons"].as_array().expect("reasons"))
+        .map(|r| r["code"].as_str().expect("code"))
+        .collect();
+    assert!(
+        codes.contains(&"no_emr") && codes.contains(&"backup_only_not_allowed"),
+        "{codes:?}"
+    );
+    for reason in ineligible
+        .iter()
+        .flat_map(|i| i["reasons"].as_array().expect("reasons"))
+    {
+        assert!(!reason["message_ja"].as_str().unwrap_or_default().is_empty());
+        assert!(!reason["message_en"].as_str().unwrap_or_default().is_empty());
+    }
+    assert_eq!(s["unused_quota"], json!([0, 0, 0]));
+    // Another prefecture's officer, the hospital and its staff do not see Tokyo's list.
+    for token in [&kagoshima, &hospital, &staff] {
+        app.api("GET", &selection_path, Some(token), None)
+            .await
+            .assert_bilingual_error(StatusCode::NOT_FOUND, "not_found");
+    }
+
+    // The hospital answers for itself; staff may not.
+    app.api(
+        "POST",
+        &format!("{base}/applications"),
+        Some(&staff),
+        Some(assurance_survey_body(250)),
+    )
+    .await
+    .assert_bilingual_error(StatusCode::FORBIDDEN, "forbidden");
+    let r = app
+        .api(
+            "POST",
+            &format!("{base}/applications"),
+            Some(&hospital),
+            Some(assurance_survey_body(250)),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let mine = r.json()["id"].as_i64().expect("id");
+    app.api(
+        "POST",
+        &format!("{base}/applications"),
+        Some(&hospital),
+        Some(assurance_survey_body(250)),
+    )
+    .await
+    .assert_bilingual_error(StatusCode::CONFLICT, "application_exists");
+    // Until it is ranked the selection cannot be computed, and says why.
+    app.api("GET", &selection_path, Some(&tokyo), None)
+        .await
+        .assert_bilingual_error(StatusCode::CONFLICT, "invalid_ranking");
+    // It changes its answers; every change is logged with who and when.
+    let r = app
+        .api(
+            "PUT",
+            &format!("{base}/applications/{mine}"),
+            Some(&hospital),
+            Some(assurance_survey_body(260)),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let a = app
+        .api(
+            "GET",
+            &format!("{base}/applications/{mine}"),
+            Some(&hospital),
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(a["beds"], 260);
+    assert_eq!(a["eligible"], true);
+    let actions: Vec<&str> = a["changes"]
+        .as_array()
+        .expect("changes")
+        .iter()
+        .map(|c| c["action"].as_str().expect("action"))
+        .collect();
+    assert_eq!(actions, ["create", "update"]);
+    assert!(
+        a["changes"]
+            .as_array()
+            .expect("changes")
+            .iter()
+            .all(|c| c["changed_by"] == "demo-hospital")
+    );
+
+    // Tokyo ranks it first: it takes the one 200–399 slot, the former holder waits.
+    let mut ranking = vec![mine];
+    let demo_ranked: Vec<i64> = {
+        let mut all = demo_selected.clone();
+        all.extend(
+            ineligible
+                .iter()
+                .map(|i| i["application"].as_i64().expect("id")),
+        );
+        all.sort_unstable();
+        all
+    };
+    ranking.extend(&demo_ranked);
+    let r = app
+        .api(
+            "PUT",
+            &format!("{base}/prefectures/13/ranking"),
+            Some(&tokyo),
+            Some(json!({"ranking": ranking, "reasons": {mine.to_string(): [{"kind": "regional_emergency_role"}]}})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let s = r.json();
+    let selected = ids(&s["selected"]);
+    let waitlisted = ids(&s["waitlisted"]);
+    assert_eq!(selected[0], mine);
+    assert_eq!(selected.len(), 4);
+    assert_eq!(waitlisted.len(), 1, "{s}");
+    // The same inputs give the same list.
+    let again = app
+        .api("GET", &selection_path, Some(&tokyo), None)
+        .await
+        .json();
+    assert_eq!(again["selected"], s["selected"]);
+    assert_eq!(again["waitlisted"], s["waitlisted"]);
+
+    // Withdrawing a hospital that is not selected is refused and changes nothing.
+    let not_selected = ineligible[0]["application"].as_i64().expect("id");
+    let before = app.audit_changes().await;
+    app.api(
+        "POST",
+        &format!("{base}/applications/{not_selected}/withdraw"),
+        Some(&tokyo),
+        Some(json!({"reason": "辞退"})),
+    )
+    .await
+    .assert_bilingual_error(StatusCode::CONFLICT, "not_selected");
+    assert_eq!(app.audit_changes().await, before);
+    // The hospital withdraws: the waiting hospital of the same band takes its place.
+    let r = app
+        .api(
+            "POST",
+            &format!("{base}/applications/{mine}/withdraw"),
+            Some(&hospital),
+            Some(json!({"reason": "現地調査の日程が調整できないため", "date": format!("{year}-10-01")})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let s = r.json();
+    assert!(!ids(&s["selected"]).contains(&mine));
+    assert!(ids(&s["selected"]).contains(&waitlisted[0]));
+    assert_eq!(s["withdrawn"][0]["application"], mine);
+    assert_eq!(s["withdrawn"][0]["replaced_by"], waitlisted[0]);
+    assert_eq!(s["waitlisted"], json!([]));
+
+    // 別紙1 as .xlsx, one row per applicant.
+    let r = app
+        .api(
+            "GET",
+            &format!("{base}/prefectures/13/list.xlsx"),
+            Some(&tokyo),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(
+        r.headers[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap_or_default()
+            .contains("spreadsheetml")
+    );
+    let bytes = app
+        .send(
+            Request::get(format!("{base}/prefectures/13/list.xlsx"))
+                .header(header::AUTHORIZATION, format!("Bearer {tokyo}"))
+                .body(Body::empty())
+                .expect("request"),
+        )
+        .await;
+    assert_eq!(bytes.status, StatusCode::OK);
+    let raw = {
+        let response = app
+            .router
+            .clone()
+            .oneshot(
+                Request::get(format!("{base}/prefectures/13/list.xlsx"))
+                    .header(header::AUTHORIZATION, format!("Bearer {tokyo}"))
+                    .body(Body::empty())
+                    .expect("request"),
+            )
+            .await
+            .expect("infallible");
+        to_bytes(response.into_body(), 16 * 1024 * 1024)
+            .await
+            .expect("body")
+    };
+    use calamine::Reader;
+    let mut book: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(raw.to_vec())).expect("xlsx");
+    let first = book.sheet_names()[0].clone();
+    let range = book.worksheet_range(&first).expect("sheet");
+    let text: Vec<String> = range
+        .rows()
+        .map(|r| {
+            r.iter()
+                .map(|c| c.to_string())
+                .collect::<Vec<_>>()
+                .join("|")
+        })
+        .collect();
+    assert!(
+        text.iter().any(|row| row.contains("みなと中央病院")),
+        "{text:?}"
+    );
+    assert!(
+        text.iter().filter(|row| row.contains("病院")).count() >= 7,
+        "{text:?}"
+    );
+
+    // Submission freezes the list except for withdrawals.
+    let r = app
+        .api(
+            "POST",
+            &format!("{base}/prefectures/13/submit"),
+            Some(&tokyo),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.json()["submitted_at"].is_string());
+    app.api(
+        "PUT",
+        &format!("{base}/prefectures/13/ranking"),
+        Some(&tokyo),
+        Some(json!({"ranking": ranking})),
+    )
+    .await
+    .assert_bilingual_error(StatusCode::CONFLICT, "list_submitted");
+    app.api(
+        "PUT",
+        &format!("{base}/applications/{mine}"),
+        Some(&tokyo),
+        Some(assurance_survey_body(270)),
+    )
+    .await
+    .assert_bilingual_error(StatusCode::CONFLICT, "list_submitted");
+    app.api(
+        "POST",
+        &format!("{base}/prefectures/13/submit"),
+        Some(&tokyo),
+        None,
+    )
+    .await
+    .assert_bilingual_error(StatusCode::CONFLICT, "list_submitted");
+    // A withdrawal with nobody waiting leaves the slot open (no second recruitment).
+    let top = ids(&s["selected"])[0];
+    let r = app
+        .api(
+            "POST",
+            &format!("{base}/applications/{top}/withdraw"),
+            Some(&tokyo),
+            Some(json!({"reason": "辞退の申し出"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let unused: u64 = r.json()["unused_quota"]
+        .as_array()
+        .expect("unused")
+        .iter()
+        .map(|u| u.as_u64().expect("count"))
+        .sum();
+    assert_eq!(unused, 1);
+
+    // The national office sees every prefecture against the target.
+    let o = app
+        .api("GET", &format!("{base}/overview"), Some(&national), None)
+        .await;
+    assert_eq!(o.status, StatusCode::OK, "{}", o.body);
+    let o = o.json();
+    assert_eq!(o["target"], 2000);
+    assert_eq!(o["prefectures"].as_array().map(Vec::len), Some(47));
+    assert_eq!(o["submitted_prefectures"], 1);
+    let t = &o["prefectures"][12];
+    assert_eq!(t["prefecture"], "13");
+    assert_eq!(t["applicants"], 7);
+    assert!(o["quota_total"].as_u64().expect("quota") > 1500);
+    app.api("GET", &format!("{base}/overview"), Some(&tokyo), None)
+        .await
+        .assert_bilingual_error(StatusCode::FORBIDDEN, "forbidden");
+}
+
+async fn assurance_bad_input_is_refused_and_changes_nothing(app: &TestApp) {
+    let year = app.year();
+    let national = app.token("demo-national").await;
+    let hospital = app.token("demo-hospital").await;
+    let tokyo = app.token("demo-prefecture-13").await;
+    let before = app.audit_changes().await;
+    let program = |fy: i32, quotas: Value, deadline: String| {
+        json!({
+            "fiscal_year": fy,
+            "bands": [{"min_beds": 20, "max_beds": 199}, {"min_beds": 200, "max_beds": 399}, {"min_beds": 400, "max_beds": 999}],
+            "quotas": quotas, "excluded_institutions": [], "allow_backup_only": false, "deadline": deadline
+        })
+    };
+    let next = year + 1;
+    let cases = [
+        (
+            program(next, json!({"99": [1, 2, 3]}), format!("{next}-05-01")),
+            "invalid_quotas",
+        ),
+        (
+            program(next, json!({"13": [1, 2]}), format!("{next}-05-01")),
+            "invalid_quotas",
+        ),
+        (
+            program(next, json!({"13": [1, -2, 3]}), format!("{next}-05-01")),
+            "invalid_quotas",
+        ),
+        (
+            program(next, json!({"13": [1, 2, 3]}), "next week".into()),
+            "invalid_value",
+        ),
+        (
+            json!({"fiscal_year": next, "bands": [{"min_beds": 20, "max_beds": 199}, {"min_beds": 300, "max_beds": null}], "deadline": format!("{next}-05-01")}),
+            "invalid_value",
+        ),
+        (
+            program(year, json!({}), format!("{year}-05-01")),
+            "program_exists",
+        ),
+    ];
+    for (body, code) in cases {
+        let r = app
+            .api(
+                "POST",
+                "/api/v1/programs",
+                Some(&national),
+                Some(body.clone()),
+            )
+            .await;
+        assert!(r.status.is_client_error(), "{body}: {}", r.body);
+        assert_eq!(r.error_code(), code, "{body}: {}", r.body);
+        r.assert_bilingual_error(r.status, code);
+    }
+    app.api(
+        "POST",
+        "/api/v1/programs",
+        Some(&tokyo),
+        Some(program(next, json!({}), format!("{next}-05-01"))),
+    )
+    .await
+    .assert_bilingual_error(StatusCode::FORBIDDEN, "forbidden");
+    // Quota files: an unknown prefecture or a band that is not the programme's.
+    let base = format!("/api/v1/programs/{year}");
+    for csv in [
+        "都道府県,20〜199床,200〜399床,400床以上\n99,1,2,3\n",
+        "都道府県,20〜99床,100〜399床,400床以上\n13,1,2,3\n",
+        "no header at all\n",
+    ] {
+        let r = app
+            .raw("PUT", &format!("{base}/quotas"), &national, "text/csv", csv)
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{csv}: {}",
+            r.body
+        );
+        r.assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_quota_file");
+    }
+    // A ranking naming Kagoshima's application, one with a duplicate.
+    let s46 = app
+        .api(
+            "GET",
+            &format!("{base}/prefectures/46/selection"),
+            Some(&national),
+            None,
+        )
+        .await
+        .json();
+    let kagoshima_app = ids(&s46["selected"])[0];
+    let s13 = app
+        .api(
+            "GET",
+            &format!("{base}/prefectures/13/selection"),
+            Some(&tokyo),
+            None,
+        )
+        .await
+        .json();
+    let mut tokyo_apps = ids(&s13["selected"]);
+    tokyo_apps.extend(
+        s13["ineligible"]
+            .as_array()
+            .expect("list")
+            .iter()
+            .map(|i| i["application"].as_i64().expect("id")),
+    );
+    let mut foreign = tokyo_apps.clone();
+    foreign.push(kagoshima_app);
+    let r = app
+        .api(
+            "PUT",
+            &format!("{base}/prefectures/13/ranking"),
+            Some(&tokyo),
+            Some(json!({"ranking": foreign})),
+        )
+        .await;
+    r.assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "foreign_application");
+    assert!(
+        r.json()["error"]["message_ja"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("鹿児島県")
+    );
+    let mut duplicate = tokyo_apps.clone();
+    duplicate.push(tokyo_apps[0]);
+    app.api(
+        "PUT",
+        &format!("{base}/prefectures/13/ranking"),
+        Some(&tokyo),
+        Some(json!({"ranking": duplicate})),
+    )
+    .await
+    .assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_ranking");
+    // Tokyo's officer cannot rank Kagoshima.
+    app.api(
+        "PUT",
+        &format!("{base}/prefectures/46/ranking"),
+        Some(&tokyo),
+        Some(json!({"ranking": [kagoshima_app]})),
+    )
+    .await
+    .assert_bilingual_error(StatusCode::NOT_FOUND, "not_found");
+    // Survey answers: unknown values, a bad contact.
+    let mut bad_emr = assurance_survey_body(250);
+    bad_emr["emr"] = json!("sometimes");
+    let mut bad_mail = assurance_survey_body(250);
+    bad_mail["contact"]["email"] = json!("not-an-address");
+    for body in [bad_emr, bad_mail, json!({"emr": "full"})] {
+        let r = app
+            .api(
+                "POST",
+                &format!("{base}/applications"),
+                Some(&hospital),
+                Some(body),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    }
+    assert_eq!(
+        app.audit_changes().await,
+        before,
+        "nothing refused was recorded"
+    );
+
+    // A programme whose last band is bounded and whose survey has closed.
+    let r = app
+        .api(
+            "POST",
+            "/api/v1/programs",
+            Some(&national),
+            Some(program(
+                next,
+                json!({"13": [1, 1, 1]}),
+                format!("{year}-06-01"),
+            )),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let next_base = format!("/api/v1/programs/{next}");
+    let after_program = app.audit_changes().await;
+    app.api(
+        "POST",
+        &format!("{next_base}/applications"),
+        Some(&hospital),
+        Some(assurance_survey_body(1200)),
+    )
+    .await
+    .assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "beds_fit_no_band");
+    app.api(
+        "POST",
+        &format!("{next_base}/applications"),
+        Some(&hospital),
+        Some(assurance_survey_body(250)),
+    )
+    .await
+    .assert_bilingual_error(StatusCode::CONFLICT, "deadline_passed");
+    assert_eq!(app.audit_changes().await, after_program);
+    // After the deadline the prefecture still enters answers for its hospitals.
+    let mut body = assurance_survey_body(250);
+    body["institution_id"] = json!(HOSPITAL);
+    let r = app
+        .api(
+            "POST",
+            &format!("{next_base}/applications"),
+            Some(&tokyo),
+            Some(body),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    // A valid quota file replaces the quotas.
+    let r = app
+        .raw(
+            "PUT",
+            &format!("{next_base}/quotas"),
+            &national,
+            "text/csv",
+            "都道府県,20〜199床,200〜399床,400〜999床\n13,3,2,1\n46,1,1,0\n",
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json()[0]["counts"], json!([3, 2, 1]));
 }

@@ -111,13 +111,13 @@ enum UserCommand {
         store: StoreArgs,
         #[arg(long)]
         login: String,
-        /// national_admin, inspector, admin or staff.
+        /// national_admin, inspector, prefecture_officer, admin or staff.
         #[arg(long)]
         role: String,
         /// For admin and staff: the institution's id.
         #[arg(long)]
         institution: Option<i64>,
-        /// For inspectors: the prefecture's JIS X 0401 code, e.g. 13.
+        /// For inspectors and prefecture officers: the prefecture's JIS X 0401 code, e.g. 13.
         #[arg(long)]
         prefecture: Option<String>,
     },

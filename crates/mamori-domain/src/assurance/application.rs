@@ -401,6 +401,66 @@ pub struct Application {
     pub remarks: String,
 }
 
+/// What a hospital answers in the prefecture's survey form (seed 004 「調査内容」 and the checks
+/// of seed 001), as stored and as the API takes it; the institution's name, kind and code come
+/// from its registration, see [`SurveyAnswers::to_application`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SurveyAnswers {
+    /// 電子カルテシステムの導入状況
+    pub emr: EmrAdoption,
+    /// 病床数
+    pub beds: u32,
+    /// 本事業の活用意向
+    pub participation: Participation,
+    /// G-MIS 調査の回答結果の活用の可否
+    pub gmis_reuse_consent: bool,
+    /// 事業年度中のシステム更改の予定
+    pub renewal_planned: bool,
+    /// With a renewal planned: whether the on-site survey can be completed by January
+    /// (`None`: not known yet). Ignored without a renewal.
+    pub onsite_survey_by_january: Option<bool>,
+    pub contact: Contact,
+}
+
+impl SurveyAnswers {
+    pub fn renewal(&self) -> SystemRenewal {
+        if self.renewal_planned {
+            SystemRenewal::Planned {
+                onsite_survey_by_deadline: self.onsite_survey_by_january,
+            }
+        } else {
+            SystemRenewal::NotPlanned
+        }
+    }
+
+    /// The row of 別紙1 the rules judge.
+    pub fn to_application(
+        &self,
+        id: ApplicationId,
+        prefecture: Prefecture,
+        medical_institution_code: MedicalInstitutionCode,
+        institution_name: &str,
+        kind: InstitutionKind,
+        answered_on: Option<NaiveDate>,
+    ) -> Application {
+        Application {
+            id,
+            prefecture,
+            medical_institution_code,
+            institution_name: institution_name.to_owned(),
+            kind,
+            beds: self.beds,
+            emr: self.emr,
+            participation: self.participation,
+            gmis_reuse_consent: self.gmis_reuse_consent,
+            renewal: self.renewal(),
+            contact: self.contact.clone(),
+            answered_on,
+            remarks: String::new(),
+        }
+    }
+}
+
 const INSTITUTION_NAME_MAX_CHARS: usize = 200;
 const REMARKS_MAX_CHARS: usize = 2000;
 

@@ -21,7 +21,7 @@ pub mod selection;
 
 pub use application::{
     Application, ApplicationId, Contact, ContactError, ContactInput, EmrAdoption, Participation,
-    SystemRenewal,
+    SurveyAnswers, SystemRenewal,
 };
 pub use eligibility::{
     Assessor, Eligibility, Flag, FlagCode, Ineligibility, IneligibilityCode, assess,
