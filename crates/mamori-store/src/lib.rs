@@ -1259,3 +1259,6 @@ impl Store {
 
 mod security;
 pub use security::{AccessEntry, AuditRow, LoginEvent, SessionInfo, access_bucket};
+
+mod devices;
+pub use devices::{ImportCounts, LedgerUpload, StoredDevice, compare_ledger};

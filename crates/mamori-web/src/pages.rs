@@ -680,6 +680,7 @@ struct InstitutionPage {
     require_two_factor: bool,
     error: Option<String>,
     notice: Option<String>,
+    ledger: crate::ledger_pages::LedgerSummaryView,
 }
 
 async fn institution_page(
@@ -775,7 +776,11 @@ async fn institution_view(
     service::record_read(state, &principal, institution.id, "profile")
         .await
         .map_err(fail(lang))?;
+    let ledger = crate::ledger_pages::ledger_summary(state, lang, institution.id)
+        .await
+        .map_err(fail(lang))?;
     let page = InstitutionPage {
+        ledger,
         chrome: Chrome::new(ctx, Some(user), institution.name.clone()),
         id: institution.id,
         name: institution.name.clone(),

@@ -34,6 +34,10 @@ struct StoreArgs {
     /// shipped with the source.
     #[arg(long, env = "MAMORI_CATALOG_DIR")]
     catalog: Option<PathBuf>,
+    /// The datasets behind the device ledger's flags (KEV, endoflife.date, curated tables),
+    /// as `mamori catalog update` keeps them. Default: the datasets shipped with mamori.
+    #[arg(long, env = "MAMORI_DATASETS_DIR")]
+    datasets: Option<PathBuf>,
 }
 
 #[derive(Subcommand)]
@@ -54,6 +58,9 @@ enum Command {
         /// Accounts not used for this many days are listed as unused (checklist 2(5)).
         #[arg(long, env = "MAMORI_UNUSED_ACCOUNT_DAYS", default_value_t = 90, value_parser = clap::value_parser!(i64).range(1..=3650))]
         unused_account_days: i64,
+        /// A device of the ledger whose last patch is older than this many days is flagged.
+        #[arg(long, env = "MAMORI_STALE_PATCH_DAYS", default_value_t = 365, value_parser = clap::value_parser!(u32).range(1..=3650))]
+        stale_patch_days: u32,
         #[command(flatten)]
         backup: backup::ScheduleArgs,
     },
@@ -170,10 +177,21 @@ async fn open_store(url: &str) -> Result<Store> {
     Ok(store)
 }
 
+/// The ledger's datasets of `dir`, or those shipped with mamori; refused when not valid.
+fn load_ledger_data(dir: Option<&Path>) -> Result<std::sync::Arc<mamori_web::ledger::LedgerData>> {
+    let dir = dir
+        .map(Path::to_path_buf)
+        .unwrap_or_else(mamori_catalog::datasets::bundled_datasets_dir);
+    mamori_web::ledger::LedgerData::load(&dir)
+        .map_err(|e| anyhow::anyhow!("{e}"))
+        .with_context(|| format!("the datasets in {} are not valid", dir.display()))
+}
+
 async fn state(args: &StoreArgs, config: WebConfig) -> Result<AppState> {
     let catalog = load_catalog(args.catalog.as_deref())?;
+    let ledger = load_ledger_data(args.datasets.as_deref())?;
     let store = open_store(&args.database_url).await?;
-    Ok(AppState::new(store, catalog, config))
+    Ok(AppState::with_ledger_data(store, catalog, config, ledger))
 }
 
 fn init_tracing() {
@@ -205,12 +223,14 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             demo,
             secure_cookies,
             unused_account_days,
+            stale_patch_days,
             backup,
         } => {
             let started = std::time::Instant::now();
             let config = WebConfig {
                 secure_cookies,
                 unused_account_days,
+                stale_patch_days,
                 ..WebConfig::default()
             };
             let state = state(&store, config).await?;
