@@ -191,6 +191,67 @@ pub async fn ledger_summary(
     })
 }
 
+/// The ledger's evidence beside a checklist item, with the answer it suggests.
+#[derive(Debug, Clone)]
+pub struct EvidenceView {
+    pub message: String,
+    /// `yes`, `no`, or empty when the ledger cannot tell.
+    pub suggested: String,
+    pub suggested_label: String,
+}
+
+/// The evidence for every item of the assessment the ledger speaks about, by item key.
+pub async fn checklist_evidence(
+    state: &AppState,
+    lang: Lang,
+    a: &service::Assessment<'_>,
+) -> Result<std::collections::HashMap<String, EvidenceView>, AppError> {
+    let numbers = ["2(1)", "2(2)", "2(7)", "2(8)"];
+    let mut out = std::collections::HashMap::new();
+    if !a
+        .items
+        .iter()
+        .any(|i| numbers.contains(&i.item.number.as_str()))
+    {
+        return Ok(out);
+    }
+    let devices = state.store.devices(a.institution.id).await?;
+    let today = service::today_in_japan();
+    let flags: Vec<Vec<Flag>> = devices
+        .iter()
+        .map(|s| ledger::flags_of(state, &s.device, today))
+        .collect();
+    let pairs: Vec<(&Device, &[Flag])> = devices
+        .iter()
+        .zip(&flags)
+        .map(|(d, f)| (&d.device, f.as_slice()))
+        .collect();
+    for item in &a.items {
+        if let Some(e) =
+            mamori_domain::ledger_evidence::evidence(&item.item.number, item.item.scope, &pairs)
+        {
+            let suggested = e
+                .suggested
+                .map(|s| s.as_str().to_owned())
+                .unwrap_or_default();
+            let suggested_label = match e.suggested {
+                Some(mamori_domain::Answer::Yes) => lang.t("answer-yes"),
+                Some(mamori_domain::Answer::No) => lang.t("answer-no"),
+                None => lang.t("ledger-evidence-unsure"),
+            };
+            out.insert(
+                item.item.key.clone(),
+                EvidenceView {
+                    message: lang.pick(&e.message_ja, &e.message_en).to_owned(),
+                    suggested,
+                    suggested_label,
+                },
+            );
+        }
+    }
+    Ok(out)
+}
+
 // ----- the list ------------------------------------------------------------------------------
 
 #[derive(Template)]

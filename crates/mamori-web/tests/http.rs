@@ -3229,6 +3229,23 @@ async fn ledger_pages_import_with_preview_and_confirm(app: &TestApp) {
         page.body.contains("/ledger"),
         "the institution page sums up the ledger"
     );
+    let year = app.year();
+    let checklist = app
+        .get_page(
+            &hospital.cookie,
+            &format!("/institutions/{HOSPITAL}/checklist/{year}"),
+        )
+        .await;
+    assert_eq!(checklist.status, StatusCode::OK);
+    let evidence = checklist.body.matches("class=\"ledger-evidence\"").count();
+    assert!(
+        evidence >= 2,
+        "the ledger speaks beside 2(1), 2(2), 2(7): {evidence}"
+    );
+    assert!(
+        checklist.body.contains("data-suggested=\"no\""),
+        "old FortiOS: patches are behind"
+    );
     let datasets = app.get_page(&hospital.cookie, "/datasets").await;
     assert_eq!(datasets.status, StatusCode::OK);
     assert!(

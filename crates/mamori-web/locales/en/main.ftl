@@ -281,3 +281,7 @@ datasets-dataset = Dataset
 datasets-publisher = Publisher
 datasets-license = License
 datasets-update = Newer versions load without a new release:
+ledger-evidence = From the device ledger:
+ledger-evidence-suggested = Answer the ledger suggests
+ledger-evidence-unsure = the ledger alone cannot tell
+ledger-evidence-yours = the answer is yours to give

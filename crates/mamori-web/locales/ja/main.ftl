@@ -281,3 +281,7 @@ datasets-dataset = データ
 datasets-publisher = 提供元
 datasets-license = ライセンス
 datasets-update = 新しい版は再リリースなしで取り込めます:
+ledger-evidence = 機器台帳より:
+ledger-evidence-suggested = 台帳から見た回答の目安
+ledger-evidence-unsure = 台帳だけでは判断できません
+ledger-evidence-yours = 回答はご自身で確認して選んでください
