@@ -2,6 +2,7 @@
 
 mod backup;
 mod bench;
+mod datasets_update;
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -147,6 +148,9 @@ enum CatalogCommand {
         #[arg(long, env = "MAMORI_CATALOG_DIR")]
         catalog: Option<PathBuf>,
     },
+    /// Installs newer KEV / endoflife.date files (validated) into the datasets folder the
+    /// servers read at start, and prints the versions.
+    Update(datasets_update::UpdateArgs),
 }
 
 fn catalog_dir(given: Option<&Path>) -> PathBuf {
@@ -341,6 +345,12 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             .await
             .map_err(|e| anyhow::anyhow!("{}", e.detail().message_en))?;
             println!("user {login} added (id {id})");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Catalog {
+            command: CatalogCommand::Update(args),
+        } => {
+            datasets_update::run(&args)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Catalog {
