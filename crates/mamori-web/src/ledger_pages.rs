@@ -267,12 +267,23 @@ struct LedgerPage {
     retired_hidden: usize,
     notice: Option<String>,
     stale_days: u32,
+    page: usize,
+    pages: usize,
+    shown: usize,
+    /// The query string of the other pages' links, without the page number.
+    page_query: String,
 }
+
+/// Devices per page of the ledger: a large hospital's ledger is read a page at a time,
+/// the devices that need the most attention first.
+const PAGE_SIZE: usize = 200;
 
 #[derive(Deserialize)]
 pub struct LedgerQuery {
     #[serde(default)]
     retired: Option<String>,
+    #[serde(default)]
+    page: Option<String>,
     #[serde(default)]
     imported: Option<String>,
 }
@@ -348,6 +359,19 @@ async fn ledger_page(
             .cmp(&rank(b))
             .then(a.asset_number.cmp(&b.asset_number))
     });
+    let shown = rows.len();
+    let pages = shown.div_ceil(PAGE_SIZE).max(1);
+    let page = q
+        .page
+        .as_deref()
+        .and_then(|p| p.parse::<usize>().ok())
+        .unwrap_or(1)
+        .clamp(1, pages);
+    let rows: Vec<DeviceRow> = rows
+        .into_iter()
+        .skip((page - 1) * PAGE_SIZE)
+        .take(PAGE_SIZE)
+        .collect();
     let notice = q.imported.as_deref().map(|text| {
         let mut parts = text.split('-');
         let added = parts.next().unwrap_or("0");
@@ -379,6 +403,14 @@ async fn ledger_page(
         retired_hidden,
         notice,
         stale_days: state.config.stale_patch_days,
+        page,
+        pages,
+        shown,
+        page_query: if show_retired {
+            "retired=1&".to_owned()
+        } else {
+            String::new()
+        },
     };
     Ok(render(StatusCode::OK, &page))
 }

@@ -2,6 +2,7 @@
 
 mod backup;
 mod bench;
+mod bench_ledger;
 mod datasets_update;
 
 use std::io::Read;
@@ -105,6 +106,9 @@ enum Command {
     },
     /// Measures the server under load against baselines taken in the same run.
     Bench(bench::BenchArgs),
+    /// Measures the device ledger: a 100,000-row Shift_JIS import against a bare CSV parse,
+    /// and the ledger page and devices API of a 5,000-device hospital.
+    BenchLedger(bench_ledger::BenchLedgerArgs),
     /// Writes a consistent backup (one archive) while the server keeps running.
     Backup(backup::BackupArgs),
     /// Restores a backup into an empty database and verifies it.
@@ -477,6 +481,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             }
         }
         Command::Bench(args) => bench::run(args).await.map(|()| ExitCode::SUCCESS),
+        Command::BenchLedger(args) => bench_ledger::run(args).await.map(|()| ExitCode::SUCCESS),
         Command::Backup(args) => backup::run_backup(args).await,
         Command::Restore(args) => backup::run_restore(args).await,
     }

@@ -285,3 +285,7 @@ ledger-evidence = From the device ledger:
 ledger-evidence-suggested = Answer the ledger suggests
 ledger-evidence-unsure = the ledger alone cannot tell
 ledger-evidence-yours = the answer is yours to give
+ledger-pages = Ledger pages
+ledger-previous = Previous
+ledger-next = Next
+ledger-devices-unit = devices

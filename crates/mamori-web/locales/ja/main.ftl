@@ -285,3 +285,7 @@ ledger-evidence = 機器台帳より:
 ledger-evidence-suggested = 台帳から見た回答の目安
 ledger-evidence-unsure = 台帳だけでは判断できません
 ledger-evidence-yours = 回答はご自身で確認して選んでください
+ledger-pages = 台帳のページ
+ledger-previous = 前へ
+ledger-next = 次へ
+ledger-devices-unit = 台
