@@ -372,13 +372,15 @@ async fn ledger_page(
         .skip((page - 1) * PAGE_SIZE)
         .take(PAGE_SIZE)
         .collect();
-    let notice = q.imported.as_deref().map(|text| {
-        let mut parts = text.split('-');
-        let added = parts.next().unwrap_or("0");
-        let changed = parts.next().unwrap_or("0");
-        lang.t("ledger-imported")
-            .replace("{added}", added)
-            .replace("{changed}", changed)
+    let notice = q.imported.as_deref().and_then(|text| {
+        // Only numbers are repeated from the address.
+        let (added, changed) = text.split_once('-')?;
+        let (added, changed) = (added.parse::<usize>().ok()?, changed.parse::<usize>().ok()?);
+        Some(
+            lang.t("ledger-imported")
+                .replace("%added%", &added.to_string())
+                .replace("%changed%", &changed.to_string()),
+        )
     });
     let page = LedgerPage {
         chrome: Chrome::new(
@@ -684,7 +686,7 @@ async fn create_device(
             institution.id
         ))),
         Err(mamori_store::StoreError::Conflict(asset)) => {
-            let message = lang.t("ledger-asset-taken").replace("{asset}", &asset);
+            let message = lang.t("ledger-asset-taken").replace("%asset%", &asset);
             Ok(device_form_page(
                 &ctx,
                 &user,
@@ -761,7 +763,7 @@ async fn update_device(
             institution.id
         ))),
         Err(mamori_store::StoreError::Conflict(asset)) => {
-            let message = lang.t("ledger-asset-taken").replace("{asset}", &asset);
+            let message = lang.t("ledger-asset-taken").replace("%asset%", &asset);
             Ok(device_form_page(
                 &ctx,
                 &user,
