@@ -127,6 +127,52 @@ impl RiskSubject<'_> {
     }
 }
 
+impl From<crate::device::DeviceKind> for DeviceKind {
+    fn from(kind: crate::device::DeviceKind) -> Self {
+        use crate::device::DeviceKind as Ledger;
+        match kind {
+            Ledger::Server => Self::Server,
+            Ledger::Pc => Self::TerminalPc,
+            Ledger::Network => Self::Network,
+            Ledger::Vpn => Self::VpnDevice,
+            Ledger::Medical => Self::MedicalDevice,
+            Ledger::Other => Self::Other,
+        }
+    }
+}
+
+impl<'a> RiskSubject<'a> {
+    /// The rules' view of one ledger row. Blank cells are absent; a row without 種別 counts
+    /// as その他; the OS cell carries its version (`Windows 10 21H2`).
+    pub fn from_device(device: &'a crate::device::Device) -> Self {
+        fn text(s: &str) -> Option<&str> {
+            let s = s.trim();
+            (!s.is_empty()).then_some(s)
+        }
+        RiskSubject {
+            kind: device.kind.map(DeviceKind::from).unwrap_or_default(),
+            maker: text(&device.maker),
+            model: text(&device.model),
+            os: text(&device.os),
+            os_version: None,
+            firmware_version: device.firmware_version.as_ref().map(|v| v.as_str()),
+            software: device
+                .software
+                .iter()
+                .map(|s| SoftwareRef {
+                    name: s.name.as_str(),
+                    version: s.version.as_ref().map(|v| v.as_str()),
+                })
+                .collect(),
+            last_patch_on: device.last_patched_on,
+            remote_maintenance: device.remote_maintenance,
+            maintenance_includes_security_updates: device.security_updates_in_contract,
+            always_on_connection: device.always_on_connection,
+            weak_or_reused_password: device.weak_or_reused_password,
+        }
+    }
+}
+
 // ------------------------------------------------------------------------------------------
 // Flags
 // ------------------------------------------------------------------------------------------
@@ -3676,5 +3722,34 @@ mod tests {
             .len();
         }
         assert!(total > 0);
+    }
+
+    #[test]
+    fn a_ledger_row_becomes_a_subject() {
+        use crate::device::{AssetNumber, Device, DeviceKind as Ledger, Software, Version as V};
+        let mut d = Device::new(AssetNumber::parse("NW-001").expect("asset number"));
+        d.maker = "  ".to_owned();
+        d.model = "FortiGate-60E".to_owned();
+        d.os = "FortiOS 6.0.4".to_owned();
+        d.software = vec![Software {
+            name: "FortiClient EMS".to_owned(),
+            version: V::parse("software_version", "7.0").expect("version"),
+        }];
+        d.last_patched_on = Some(date(2020, 1, 1));
+        d.security_updates_in_contract = Some(false);
+        d.remote_maintenance = true;
+        let s = RiskSubject::from_device(&d);
+        assert_eq!(s.kind, DeviceKind::Other, "no 種別 is その他");
+        assert_eq!(s.maker, None, "a blank cell is absent");
+        assert_eq!(s.model, Some("FortiGate-60E"));
+        assert_eq!(s.os, Some("FortiOS 6.0.4"));
+        assert_eq!(s.software[0].version, Some("7.0"));
+        assert_eq!(s.last_patch_on, Some(date(2020, 1, 1)));
+        assert_eq!(s.maintenance_includes_security_updates, Some(false));
+        assert!(s.remote_maintenance);
+        d.kind = Some(Ledger::Vpn);
+        assert_eq!(RiskSubject::from_device(&d).kind, DeviceKind::VpnDevice);
+        d.kind = Some(Ledger::Pc);
+        assert_eq!(RiskSubject::from_device(&d).kind, DeviceKind::TerminalPc);
     }
 }

@@ -13,6 +13,7 @@ pub mod device_risk;
 pub mod fiscal_year;
 pub mod inspection;
 pub mod institution;
+pub mod ledger_evidence;
 pub mod prefecture;
 pub mod vendor;
 pub mod wareki;

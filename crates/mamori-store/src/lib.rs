@@ -1270,3 +1270,5 @@ pub use assurance::{
     ApplicationChange, ApplicationRecord, AssuranceChange, ExcludedRecord, NewProgram,
     PrefectureBook, ProgramRecord, RankRecord, SubmissionRecord, WithdrawalRecord,
 };
+mod devices;
+pub use devices::{ImportCounts, LedgerUpload, StoredDevice, compare_ledger};

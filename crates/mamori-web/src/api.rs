@@ -45,7 +45,7 @@ impl utoipa::Modify for BearerAuth {
 }
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::with_openapi(ApiDoc::openapi())
+    let router = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(healthz))
         .routes(routes!(login))
         .routes(routes!(logout))
@@ -60,7 +60,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get_inspection))
         .routes(routes!(put_observations))
         .merge(crate::vendors::router())
-        .merge(crate::assurance::api_router())
+        .merge(crate::assurance::api_router());
+    crate::ledger::api_routes(router)
 }
 
 /// A JSON body whose every rejection (malformed JSON, wrong types, missing fields, wrong

@@ -260,6 +260,7 @@ pub async fn load(state: &AppState) -> Result<bool, AppError> {
             None,
         )
         .await?;
+    demo_ledger(state, hospital, hospital_admin).await?;
 
     let Some(year) = demo_fiscal_year(state) else {
         return Ok(true);
@@ -739,5 +740,134 @@ async fn fill(
             )
             .await?;
     }
+    Ok(())
+}
+
+/// The demo hospital's device ledger (機器台帳): a vendor-maintained FortiGate on an old
+/// FortiOS (the way in of the Handa and Osaka cases), a Yamaha router, an electronic medical
+/// record server, Windows PCs and a modality workstation.
+async fn demo_ledger(state: &AppState, hospital: i64, admin: i64) -> Result<(), AppError> {
+    use mamori_domain::device::{LedgerColumn as C, parse_row};
+    let today = today_in_japan();
+    let days_ago = |n: i64| (today - Duration::days(n)).format("%Y-%m-%d").to_string();
+    let vendor = "東和メディカルシステム株式会社";
+    let rows: Vec<Vec<(C, String)>> = vec![
+        vec![
+            (C::AssetNumber, "NW-001".into()),
+            (C::Kind, "VPN装置".into()),
+            (C::Maker, "Fortinet".into()),
+            (C::Model, "FortiGate-60E".into()),
+            (C::Os, "FortiOS".into()),
+            (C::FirmwareVersion, "6.0.4".into()),
+            (C::IpAddress, "203.0.113.10\n192.168.10.1".into()),
+            (C::Location, "1階 サーバ室".into()),
+            (C::RegisteredOn, "2018-04-01".into()),
+            (
+                C::Description,
+                "電子カルテ保守用 VPN 装置（事業者が設置）".into(),
+            ),
+            (C::RemoteMaintenance, "はい".into()),
+            (C::MaintenanceVendor, vendor.into()),
+            (C::RemoteAccess, "VPN".into()),
+            (C::SecurityUpdatesInContract, "いいえ".into()),
+            (C::LastPatchedOn, "2019-06-20".into()),
+            (C::AlwaysOnConnection, "はい".into()),
+        ],
+        vec![
+            (C::AssetNumber, "NW-002".into()),
+            (C::Kind, "ネットワーク機器".into()),
+            (C::Maker, "ヤマハ".into()),
+            (C::Model, "RTX1210".into()),
+            (C::FirmwareVersion, "Rev.14.01.38".into()),
+            (C::IpAddress, "192.168.1.1".into()),
+            (C::Location, "1階 サーバ室".into()),
+            (C::RegisteredOn, "2020-10-01".into()),
+            (C::Description, "院内LAN ルータ".into()),
+            (C::LastPatchedOn, days_ago(200)),
+        ],
+        vec![
+            (C::AssetNumber, "SV-001".into()),
+            (C::Kind, "サーバ".into()),
+            (C::Maker, "富士通".into()),
+            (C::Model, "PRIMERGY RX2530 M4".into()),
+            (C::Os, "Windows Server 2012 R2".into()),
+            (C::Software, "電子カルテシステム\nSQL Server 2014".into()),
+            (C::SoftwareVersion, "5.2\n12.0".into()),
+            (C::IpAddress, "192.168.10.20".into()),
+            (C::ComputerName, "EMR-SV01".into()),
+            (C::Location, "1階 サーバ室".into()),
+            (C::User, "医療情報システム室".into()),
+            (C::RegisteredOn, "2017-04-01".into()),
+            (C::Description, "電子カルテ サーバ".into()),
+            (C::RemoteMaintenance, "はい".into()),
+            (C::MaintenanceVendor, vendor.into()),
+            (C::RemoteAccess, "事業者閉域網".into()),
+            (C::SecurityUpdatesInContract, "はい".into()),
+            (C::LastPatchedOn, days_ago(40)),
+        ],
+        vec![
+            (C::AssetNumber, "PC-001".into()),
+            (C::Kind, "端末PC".into()),
+            (C::Maker, "NEC".into()),
+            (C::Model, "Mate MKL44".into()),
+            (C::Os, "Windows 10 Pro 22H2".into()),
+            (C::IpAddress, "DHCP".into()),
+            (C::ComputerName, "NS-PC01".into()),
+            (C::Location, "3階 ナースステーション".into()),
+            (C::User, "看護部".into()),
+            (C::RegisteredOn, "2019-04-01".into()),
+            (C::LastPatchedOn, days_ago(30)),
+        ],
+        vec![
+            (C::AssetNumber, "PC-002".into()),
+            (C::Kind, "端末PC".into()),
+            (C::Maker, "NEC".into()),
+            (C::Model, "Mate MKL44".into()),
+            (C::Os, "Windows 10 Pro 21H2".into()),
+            (C::IpAddress, "DHCP".into()),
+            (C::ComputerName, "RECEPT-PC01".into()),
+            (C::Location, "1階 受付".into()),
+            (C::User, "医事課".into()),
+            (C::RegisteredOn, "2019-04-01".into()),
+            (C::LastPatchedOn, "2023-02-14".into()),
+        ],
+        vec![
+            (C::AssetNumber, "PC-003".into()),
+            (C::Kind, "端末PC".into()),
+            (C::Maker, "Dell".into()),
+            (C::Model, "OptiPlex 7010".into()),
+            (C::Os, "Windows 11 Pro 25H2".into()),
+            (C::IpAddress, "DHCP".into()),
+            (C::ComputerName, "DR-PC01".into()),
+            (C::Location, "2階 外来診察室1".into()),
+            (C::User, "外来".into()),
+            (C::RegisteredOn, "2025-04-01".into()),
+            (C::LastPatchedOn, days_ago(12)),
+        ],
+        vec![
+            (C::AssetNumber, "MD-001".into()),
+            (C::Kind, "医療機器".into()),
+            (C::Maker, "キヤノンメディカルシステムズ".into()),
+            (C::Model, "CT ワークステーション".into()),
+            (C::Os, "Windows 7 Professional".into()),
+            (C::IpAddress, "192.168.20.31".into()),
+            (C::Location, "1階 放射線科".into()),
+            (C::RegisteredOn, "2016-10-01".into()),
+            (C::RemoteMaintenance, "はい".into()),
+            (C::MaintenanceVendor, "キヤノンメディカルシステムズ".into()),
+            (C::RemoteAccess, "事業者閉域網".into()),
+        ],
+    ];
+    let mut devices = Vec::with_capacity(rows.len());
+    for (i, row) in rows.iter().enumerate() {
+        let device = parse_row(i + 2, row).map_err(|errors| {
+            AppError::Internal(format!("demo ledger row {}: {:?}", i + 2, errors))
+        })?;
+        devices.push(device);
+    }
+    state
+        .store
+        .import_devices(hospital, &devices, admin)
+        .await?;
     Ok(())
 }

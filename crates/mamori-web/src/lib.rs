@@ -9,6 +9,9 @@ pub mod auth;
 pub mod demo;
 pub mod error;
 pub mod i18n;
+pub mod ledger;
+pub mod ledger_pages;
+pub mod multipart;
 pub mod pages;
 pub mod service;
 pub mod two_factor;
@@ -28,7 +31,6 @@ use mamori_domain::{Prefecture, Role};
 use mamori_store::{NewUser, Store};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
-use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
@@ -43,6 +45,8 @@ pub struct WebConfig {
     pub api_token_ttl: chrono::Duration,
     /// Accounts not used for this many days are listed as unused (checklist item 2(5)).
     pub unused_account_days: i64,
+    /// A device whose last patch is older than this many days is flagged `stale_patch`.
+    pub stale_patch_days: u32,
 }
 
 impl Default for WebConfig {
@@ -52,6 +56,7 @@ impl Default for WebConfig {
             session_ttl: chrono::Duration::hours(8),
             api_token_ttl: chrono::Duration::hours(12),
             unused_account_days: 90,
+            stale_patch_days: 365,
         }
     }
 }
@@ -68,15 +73,28 @@ pub struct AppState {
     /// Loaded and validated once at start and kept for the life of the process.
     pub catalog: &'static Catalog,
     pub config: Arc<WebConfig>,
+    /// The datasets behind the ledger's risk flags, loaded once at start.
+    pub ledger: Arc<ledger::LedgerData>,
 }
 
 impl AppState {
+    /// The state with the datasets bundled with mamori (see [`ledger::LedgerData::bundled`]).
     pub fn new(store: Store, catalog: Catalog, config: WebConfig) -> Self {
+        Self::with_ledger_data(store, catalog, config, ledger::LedgerData::bundled())
+    }
+
+    pub fn with_ledger_data(
+        store: Store,
+        catalog: Catalog,
+        config: WebConfig,
+        ledger: Arc<ledger::LedgerData>,
+    ) -> Self {
         Self {
             store,
             catalog: Box::leak(Box::new(catalog)),
             config: Arc::new(config),
             access_seen: Arc::default(),
+            ledger,
         }
     }
 }
@@ -185,6 +203,44 @@ async fn security_headers(secure: bool, request: Request, next: Next) -> Respons
     response
 }
 
+/// Bodies up to 2 MB, ledger files up to [`ledger::IMPORT_LIMIT`]; a larger declared length
+/// is refused before anything is read, with the bilingual error.
+async fn body_limit(request: Request, next: Next) -> Response {
+    const DEFAULT_LIMIT: usize = 2 * 1024 * 1024;
+    let path = request.uri().path();
+    let import = path.ends_with("/devices/import") || path.ends_with("/ledger/import");
+    let limit = if import {
+        ledger::IMPORT_LIMIT
+    } else {
+        DEFAULT_LIMIT
+    };
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        let error = if import {
+            ledger::too_large_error()
+        } else {
+            AppError::rejected(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "body_too_large",
+                "送信された内容が大きすぎます（2MBまで）",
+                "the request body is too large (at most 2 MB)",
+            )
+        };
+        return if path.starts_with("/api/") {
+            error::ApiError(error).into_response()
+        } else {
+            pages::fail(i18n::Lang::from_headers(request.headers()))(error).into_response()
+        };
+    }
+    let (parts, body) = request.into_parts();
+    let body = axum::body::Body::new(http_body_util::Limited::new(body, limit));
+    next.run(Request::from_parts(parts, body)).await
+}
+
 fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
     tracing::error!("a handler panicked");
     error::ApiError(AppError::Internal("panic".into())).into_response()
@@ -237,6 +293,7 @@ fn all_page_routes() -> Routes {
     pages::routes()
         .merge(account::routes())
         .merge(vendor_pages::routes())
+        .merge(ledger_pages::routes())
 }
 
 /// Every page route with its method.
@@ -265,7 +322,7 @@ pub fn router(state: AppState) -> Router {
             security_headers(secure, req, next)
         }))
         .layer(CompressionLayer::new().quality(tower_http::compression::CompressionLevel::Fastest))
-        .layer(RequestBodyLimitLayer::new(2 * 1024 * 1024))
+        .layer(middleware::from_fn(body_limit))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             Duration::from_secs(30),

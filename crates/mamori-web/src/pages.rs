@@ -1,6 +1,8 @@
 //! Server-rendered pages. They work without JavaScript (plain forms and redirects); with
 //! htmx an answer is saved in place and only its card is redrawn.
 
+use std::collections::HashMap;
+
 use askama::Template;
 use axum::Form;
 use axum::extract::{FromRequestParts, Path, Query, State};
@@ -685,6 +687,7 @@ struct InstitutionPage {
     require_two_factor: bool,
     error: Option<String>,
     notice: Option<String>,
+    ledger: crate::ledger_pages::LedgerSummaryView,
 }
 
 async fn institution_page(
@@ -780,7 +783,11 @@ async fn institution_view(
     service::record_read(state, &principal, institution.id, "profile")
         .await
         .map_err(fail(lang))?;
+    let ledger = crate::ledger_pages::ledger_summary(state, lang, institution.id)
+        .await
+        .map_err(fail(lang))?;
     let page = InstitutionPage {
+        ledger,
         chrome: Chrome::new(ctx, Some(user), institution.name.clone()),
         id: institution.id,
         name: institution.name.clone(),
@@ -1136,6 +1143,8 @@ pub struct ItemCard {
     pub message: Option<String>,
     pub error: Option<String>,
     pub missing: bool,
+    /// What the device ledger says about the item (2(1), 2(2), 2(7), 2(8)).
+    pub evidence: Option<crate::ledger_pages::EvidenceView>,
 }
 
 #[derive(Default, Clone)]
@@ -1247,6 +1256,7 @@ fn item_card(
         message: None,
         error: None,
         missing: state.status == ItemStatus::Required && state.answers.first.is_none(),
+        evidence: None,
     }
 }
 
@@ -1377,11 +1387,19 @@ fn checklist_page(
     user: &WebUser,
     a: &Assessment<'_>,
     error: Option<(String, String)>,
+    mut evidence: HashMap<String, crate::ledger_pages::EvidenceView>,
 ) -> ChecklistPage {
     let lang = ctx.lang;
     let principal = user.user().principal();
     let editable = principal.can_answer(a.institution.id);
     let mut sections = sections_view(lang, a, editable);
+    for card in sections
+        .iter_mut()
+        .flat_map(|s| s.groups.iter_mut())
+        .flat_map(|g| g.items.iter_mut())
+    {
+        card.evidence = evidence.remove(&card.key);
+    }
     if let Some((key, message)) = error {
         for card in sections
             .iter_mut()
@@ -1459,7 +1477,16 @@ async fn checklist(
     let a = load(&state, &ctx, &user, &id, &fy, "checklist").await?;
     Ok(render(
         StatusCode::OK,
-        &checklist_page(&state, &ctx, &user, &a, None),
+        &checklist_page(
+            &state,
+            &ctx,
+            &user,
+            &a,
+            None,
+            crate::ledger_pages::checklist_evidence(&state, ctx.lang, &a)
+                .await
+                .map_err(fail(ctx.lang))?,
+        ),
     ))
 }
 
@@ -1561,7 +1588,10 @@ async fn save_item(
         let a = service::assessment(&state, institution, fiscal_year)
             .await
             .map_err(fail(lang))?;
-        let page = checklist_page(&state, &ctx, &user, &a, error.map(|m| (key, m)));
+        let evidence = crate::ledger_pages::checklist_evidence(&state, ctx.lang, &a)
+            .await
+            .map_err(fail(ctx.lang))?;
+        let page = checklist_page(&state, &ctx, &user, &a, error.map(|m| (key, m)), evidence);
         return Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page));
     }
     let a = service::assessment(&state, institution, fiscal_year)

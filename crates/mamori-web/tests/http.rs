@@ -189,6 +189,16 @@ impl TestApp {
         self.send(request).await
     }
 
+    /// Sends a file as the body, as the ledger import takes it.
+    async fn upload(&self, path: &str, token: &str, content_type: &str, body: Vec<u8>) -> Response {
+        let request = Request::post(path)
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .header(header::CONTENT_TYPE, content_type)
+            .body(Body::from(body))
+            .expect("request");
+        self.send(request).await
+    }
+
     async fn token(&self, login: &str) -> String {
         let r = self
             .api(
@@ -379,6 +389,11 @@ on_both_engines!(
     vendor_pages_invite_fill_and_show,
     assurance_survey_ranking_selection_and_withdrawal,
     assurance_bad_input_is_refused_and_changes_nothing,
+    ledger_store_keeps_devices_and_audits_every_change,
+    ledger_import_previews_then_stores_all_or_nothing,
+    ledger_refuses_bad_files_clearly,
+    ledger_devices_carry_flags_and_export_round_trips,
+    ledger_pages_import_with_preview_and_confirm,
 );
 
 const HOSPITAL: i64 = 1;
@@ -2214,6 +2229,25 @@ fn rule_for(method: &str, path: &str) -> Option<Rule> {
         ) => National(StatusCode::FORBIDDEN),
         (_, p) if p.contains("/prefectures/{pref}") => Prefecture,
         (_, p) if p.contains("/applications") => Apply,
+        ("GET", "/api/v1/datasets" | "/datasets") => SignedIn,
+        (
+            "GET",
+            "/institutions/{id}/ledger/new"
+            | "/institutions/{id}/ledger/import"
+            | "/institutions/{id}/ledger/{device_id}/edit",
+        ) => Administer,
+        ("GET", p)
+            if p.starts_with("/api/v1/institutions/{id}/devices")
+                || p.starts_with("/institutions/{id}/ledger") =>
+        {
+            Read
+        }
+        ("POST" | "PUT", p)
+            if p.starts_with("/api/v1/institutions/{id}/devices")
+                || p.starts_with("/institutions/{id}/ledger") =>
+        {
+            Administer
+        }
         _ => return None,
     })
 }
@@ -2301,6 +2335,15 @@ async fn authorization_matrix_covers_every_route(app: &TestApp) {
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     let application_id = r.json()["id"].as_i64().expect("id").to_string();
+    let device_id = app
+        .state
+        .store
+        .devices(HOSPITAL)
+        .await
+        .expect("devices")
+        .first()
+        .expect("the demo hospital has a ledger")
+        .id;
     let fill = |path: &str| {
         let user = if path.starts_with("/admin/") {
             inspector_46_id
@@ -2319,6 +2362,7 @@ async fn authorization_matrix_covers_every_route(app: &TestApp) {
             .replace("{token}", "no-such-invitation")
             .replace("{pref}", "13")
             .replace("{application_id}", &application_id)
+            .replace("{device_id}", &device_id.to_string())
     };
     let inside = |answer, administer, observe, national| Relation::Inside {
         answer,
@@ -2421,6 +2465,9 @@ async fn authorization_matrix_covers_every_route(app: &TestApp) {
                     ("POST", p) if p.ends_with("/vendor-contracts") => Some(
                         json!({"vendor_name": "matrix", "systems": ["emr"], "remote_maintenance": false}),
                     ),
+                    ("POST", p) if p.ends_with("/devices") => {
+                        Some(json!({"asset_number": format!("M-{checked}")}))
+                    }
                     ("POST", p) if p.ends_with("/users") => Some(
                         json!({"login": format!("m{checked}"), "password": "a quiet harbour at dawn", "role": "staff"}),
                     ),
@@ -3779,4 +3826,834 @@ async fn assurance_bad_input_is_refused_and_changes_nothing(app: &TestApp) {
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(r.json()[0]["counts"], json!([3, 2, 1]));
+}
+
+// ----- device ledger ---------------------------------------------------------------------
+
+fn fixture(name: &str) -> Vec<u8> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../mamori-reports/tests/fixtures")
+        .join(name);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+fn ledger_device(asset: &str, os: &str) -> mamori_domain::device::Device {
+    use mamori_domain::device::{LedgerColumn as C, parse_row};
+    parse_row(
+        2,
+        &[
+            (C::AssetNumber, asset.to_owned()),
+            (C::Kind, "端末PC".to_owned()),
+            (C::Os, os.to_owned()),
+            (C::Software, "電子カルテ\nウイルス対策".to_owned()),
+            (C::SoftwareVersion, "5.2\n".to_owned()),
+            (C::IpAddress, "192.168.0.5\nfe80::1".to_owned()),
+            (C::LastPatchedOn, "2025/4/1".to_owned()),
+            (C::SecurityUpdatesInContract, "はい".to_owned()),
+        ],
+    )
+    .expect("device")
+}
+
+async fn ledger_store_keeps_devices_and_audits_every_change(app: &TestApp) {
+    let store = &app.state.store;
+    let admin = app
+        .state
+        .store
+        .user_for_login("demo-clinic")
+        .await
+        .expect("user")
+        .expect("clinic admin")
+        .0
+        .id;
+    assert!(store.devices(CLINIC).await.expect("devices").is_empty());
+    let audit_before = store.audit_count(CLINIC).await.expect("audit");
+
+    let pc = ledger_device("PC-1", "Windows 11 Pro 23H2");
+    let id = store
+        .create_device(CLINIC, &pc, admin)
+        .await
+        .expect("create");
+    let stored = store
+        .device(CLINIC, id)
+        .await
+        .expect("get")
+        .expect("device");
+    assert_eq!(stored.device, pc, "every column comes back as it went in");
+    assert!(
+        store.device(HOSPITAL, id).await.expect("get").is_none(),
+        "a device is found only under its institution"
+    );
+    assert!(matches!(
+        store.create_device(CLINIC, &pc, admin).await,
+        Err(mamori_store::StoreError::Conflict(_))
+    ));
+
+    let mut changed = pc.clone();
+    changed.os = "Windows 11 Pro 24H2".to_owned();
+    changed.location = "受付".to_owned();
+    store
+        .update_device(CLINIC, id, &changed, admin)
+        .await
+        .expect("update");
+    assert_eq!(
+        store
+            .device(CLINIC, id)
+            .await
+            .expect("get")
+            .expect("device")
+            .device,
+        changed
+    );
+    assert!(matches!(
+        store.update_device(HOSPITAL, id, &changed, admin).await,
+        Err(mamori_store::StoreError::NotFound)
+    ));
+    store
+        .retire_device(CLINIC, id, admin)
+        .await
+        .expect("retire");
+    let retired = store.device(CLINIC, id).await.expect("get").expect("kept");
+    assert_eq!(
+        retired.device.status,
+        mamori_domain::device::DeviceStatus::Retired
+    );
+
+    // An import adds new asset numbers, replaces changed ones and leaves the others.
+    let mut import: Vec<_> = (0..2500)
+        .map(|i| ledger_device(&format!("A-{i:05}"), "Windows 10 Pro 22H2"))
+        .collect();
+    import.push(changed.clone());
+    let counts = store
+        .import_devices(CLINIC, &import, admin)
+        .await
+        .expect("import");
+    assert_eq!(
+        (counts.added, counts.changed, counts.unchanged),
+        (2500, 1, 0),
+        "the retired device comes back as in the file"
+    );
+    assert_eq!(store.devices(CLINIC).await.expect("devices").len(), 2501);
+    import[7].user = "看護部".to_owned();
+    let counts = store
+        .import_devices(CLINIC, &import, admin)
+        .await
+        .expect("import again");
+    assert_eq!(
+        (counts.added, counts.changed, counts.unchanged),
+        (0, 1, 2500)
+    );
+    let all = store.devices(CLINIC).await.expect("devices");
+    assert_eq!(all.len(), 2501);
+    assert_eq!(
+        all.iter()
+            .find(|d| d.device.asset_number.as_str() == "A-00007")
+            .expect("A-00007")
+            .device
+            .user,
+        "看護部"
+    );
+    // create, update, retire, two imports: one audit entry each.
+    assert_eq!(
+        store.audit_count(CLINIC).await.expect("audit") - audit_before,
+        5
+    );
+    assert!(
+        store
+            .verify_audit_chain()
+            .await
+            .expect("verify")
+            .problem
+            .is_none()
+    );
+}
+
+async fn ledger_import_previews_then_stores_all_or_nothing(app: &TestApp) {
+    let token = app.token("demo-clinic").await;
+    let import = format!("/api/v1/institutions/{CLINIC}/devices/import");
+    let list = format!("/api/v1/institutions/{CLINIC}/devices");
+
+    // Shift_JIS, shuffled Japanese headers: a preview stores nothing.
+    let sjis = fixture("shift_jis_shuffled.csv");
+    let r = app.upload(&import, &token, "text/csv", sjis.clone()).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let preview = r.json();
+    assert_eq!(preview["added"], 4, "{preview}");
+    assert_eq!(preview["changed"], 0);
+    assert_eq!(preview["rejected"], json!([]));
+    assert_eq!(preview["committed"], false);
+    assert_eq!(
+        app.api("GET", &list, Some(&token), None).await.json(),
+        json!([]),
+        "a preview stores nothing"
+    );
+
+    let r = app
+        .upload(
+            &format!("{import}?commit=true"),
+            &token,
+            "text/csv",
+            sjis.clone(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json()["added"], 4);
+    assert_eq!(r.json()["committed"], true);
+    let devices = app.api("GET", &list, Some(&token), None).await.json();
+    let devices = devices.as_array().expect("list");
+    assert_eq!(devices.len(), 4);
+    let sv = devices
+        .iter()
+        .find(|d| d["asset_number"] == "SV-001")
+        .expect("SV-001");
+    assert_eq!(sv["kind"], "server");
+    assert_eq!(sv["software"].as_array().expect("software").len(), 3);
+    assert_eq!(sv["ip_addresses"], json!(["192.168.10.5", "192.168.20.5"]));
+    assert_eq!(sv["registered_on"], "2020-12-01", "令和2年12月1日");
+    assert_eq!(sv["remote_access"], "vendor_closed_network");
+
+    // The same file again changes nothing; the .xlsx adds its own rows.
+    let again = app.upload(&import, &token, "text/csv", sjis).await.json();
+    assert_eq!(
+        (
+            again["added"].clone(),
+            again["changed"].clone(),
+            again["unchanged"].clone()
+        ),
+        (json!(0), json!(0), json!(4))
+    );
+    let xlsx = app
+        .upload(
+            &format!("{import}?commit=true"),
+            &token,
+            XLSX,
+            fixture("libreoffice_title_row.xlsx"),
+        )
+        .await;
+    assert_eq!(xlsx.status, StatusCode::OK, "{}", xlsx.body);
+    assert_eq!(xlsx.json()["added"], 4, "{}", xlsx.body);
+    let english = app
+        .upload(
+            &format!("{import}?commit=true"),
+            &token,
+            "text/csv",
+            fixture("utf8_bom_english.csv"),
+        )
+        .await;
+    assert_eq!(english.status, StatusCode::OK, "{}", english.body);
+    assert_eq!(english.json()["added"], 2);
+    let count = |v: Value| v.as_array().map(Vec::len).unwrap_or(0);
+    assert_eq!(
+        count(app.api("GET", &list, Some(&token), None).await.json()),
+        10
+    );
+
+    // Any rejected row: 422 with every row listed, and nothing stored.
+    for (file, rows) in [
+        ("duplicate_asset_numbers.csv", vec![2usize, 3, 4, 5]),
+        ("invalid_ip.csv", vec![3, 4]),
+        ("dates.csv", vec![5]),
+    ] {
+        let r = app
+            .upload(
+                &format!("{import}?commit=true"),
+                &token,
+                "text/csv",
+                fixture(file),
+            )
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{file}: {}",
+            r.body
+        );
+        let body = r.json();
+        assert_eq!(body["committed"], false);
+        let rejected = body["rejected"].as_array().expect("rejected");
+        for row in &rows {
+            assert!(
+                rejected.iter().any(|e| e["row"] == *row),
+                "{file}: row {row} is listed: {body}"
+            );
+        }
+        for e in rejected {
+            assert!(!e["column"].as_str().unwrap_or_default().is_empty(), "{e}");
+            assert!(
+                !e["message_ja"].as_str().unwrap_or_default().is_empty(),
+                "{e}"
+            );
+            assert!(
+                !e["message_en"].as_str().unwrap_or_default().is_empty(),
+                "{e}"
+            );
+        }
+        assert_eq!(
+            count(app.api("GET", &list, Some(&token), None).await.json()),
+            10,
+            "{file}: nothing of a rejected import is stored"
+        );
+    }
+
+    // Only its admin (and the national office) import; others are refused or not told.
+    let staff = app.token("demo-hospital-staff").await;
+    let r = app
+        .upload(
+            &format!("/api/v1/institutions/{HOSPITAL}/devices/import"),
+            &staff,
+            "text/csv",
+            fixture("dates.csv"),
+        )
+        .await;
+    r.assert_bilingual_error(StatusCode::FORBIDDEN, "forbidden");
+    let outsider = app.token("demo-hospital-46").await;
+    let r = app
+        .upload(&import, &outsider, "text/csv", fixture("dates.csv"))
+        .await;
+    r.assert_bilingual_error(StatusCode::NOT_FOUND, "not_found");
+    let r = app.api("GET", &list, Some(&outsider), None).await;
+    r.assert_bilingual_error(StatusCode::NOT_FOUND, "not_found");
+}
+
+async fn ledger_refuses_bad_files_clearly(app: &TestApp) {
+    let token = app.token("demo-clinic").await;
+    let import = format!("/api/v1/institutions/{CLINIC}/devices/import?commit=true");
+    let cases: Vec<(&str, &str, Vec<u8>, StatusCode, &str)> = vec![
+        (
+            "empty",
+            "text/csv",
+            fixture("empty.csv"),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "empty_file",
+        ),
+        (
+            "png",
+            "text/csv",
+            fixture("not_a_ledger.png"),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "not_a_spreadsheet",
+        ),
+        (
+            "unknown header",
+            "text/csv",
+            fixture("unknown_header.csv"),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "unknown_header",
+        ),
+        (
+            "ragged",
+            "text/csv",
+            fixture("ragged.csv"),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "ragged_row",
+        ),
+        (
+            "broken xlsx",
+            XLSX,
+            b"PK\x03\x04 not really a zip".to_vec(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "unreadable_workbook",
+        ),
+        (
+            "25 MB",
+            "text/csv",
+            vec![b'a'; 25 * 1024 * 1024],
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "file_too_large",
+        ),
+    ];
+    for (what, content_type, body, status, code) in cases {
+        let r = app.upload(&import, &token, content_type, body).await;
+        assert_eq!(
+            r.status,
+            status,
+            "{what}: {}",
+            r.body.chars().take(300).collect::<String>()
+        );
+        r.assert_bilingual_error(status, code);
+    }
+    let r = app
+        .upload(
+            &format!("/api/v1/institutions/{CLINIC}/devices/import?commit=maybe"),
+            &token,
+            "text/csv",
+            fixture("dates.csv"),
+        )
+        .await;
+    r.assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_commit");
+    assert!(
+        app.state
+            .store
+            .devices(CLINIC)
+            .await
+            .expect("devices")
+            .is_empty()
+    );
+
+    // One device through the API: bad cells are listed, nothing is stored.
+    let devices = format!("/api/v1/institutions/{CLINIC}/devices");
+    let r = app
+        .api("POST", &devices, Some(&token), Some(json!({"asset_number": "PC-9", "ip_address": "192.168.0.300", "registered_on": "2025/13/45"})))
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert_eq!(r.json()["error"]["code"], "invalid_device");
+    assert_eq!(
+        r.json()["rejected"].as_array().map(Vec::len),
+        Some(2),
+        "{}",
+        r.body
+    );
+    let r = app
+        .api(
+            "POST",
+            &devices,
+            Some(&token),
+            Some(json!({"asset_number": "PC-9", "price": "100"})),
+        )
+        .await;
+    r.assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "unknown_field");
+    let r = app
+        .api("POST", &devices, Some(&token), Some(json!({"asset_number": "PC-9", "os": "Windows 11 Pro 24H2", "registered_on": "令和7年4月1日", "ip_addresses": ["192.168.0.9"], "remote_maintenance": false})))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert_eq!(r.json()["registered_on"], "2025-04-01");
+    let id = r.json()["id"].as_i64().expect("id");
+    let r = app
+        .api(
+            "POST",
+            &devices,
+            Some(&token),
+            Some(json!({"asset_number": "ＰＣ-9"})),
+        )
+        .await;
+    r.assert_bilingual_error(StatusCode::CONFLICT, "conflict");
+    let one = format!("{devices}/{id}");
+    let r = app
+        .api(
+            "PUT",
+            &one,
+            Some(&token),
+            Some(json!({"asset_number": "PC-9", "os": "Windows 8.1", "status": "停止"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json()["status"], "stopped");
+    assert!(
+        r.json()["flags"]
+            .as_array()
+            .expect("flags")
+            .iter()
+            .any(|f| f["code"] == "end_of_support"),
+        "Windows 8.1 is past its support: {}",
+        r.body
+    );
+    let r = app
+        .api("POST", &format!("{one}/retire"), Some(&token), None)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json()["status"], "retired");
+    assert_eq!(
+        r.json()["flags"],
+        json!([]),
+        "a retired device needs nothing"
+    );
+    let r = app
+        .api("GET", &format!("{devices}/999999"), Some(&token), None)
+        .await;
+    r.assert_bilingual_error(StatusCode::NOT_FOUND, "not_found");
+    let r = app
+        .api("GET", &format!("{devices}/x"), Some(&token), None)
+        .await;
+    r.assert_bilingual_error(StatusCode::NOT_FOUND, "not_found");
+}
+
+async fn ledger_devices_carry_flags_and_export_round_trips(app: &TestApp) {
+    let token = app.token("demo-hospital").await;
+    let list = format!("/api/v1/institutions/{HOSPITAL}/devices");
+    let devices = app.api("GET", &list, Some(&token), None).await;
+    assert_eq!(devices.status, StatusCode::OK, "{}", devices.body);
+    let devices = devices.json();
+    let by_asset = |asset: &str| -> Value {
+        devices
+            .as_array()
+            .and_then(|l| l.iter().find(|d| d["asset_number"] == asset))
+            .cloned()
+            .unwrap_or_else(|| panic!("{asset} in {devices}"))
+    };
+    let codes = |d: &Value| -> Vec<String> {
+        d["flags"]
+            .as_array()
+            .map(|f| {
+                f.iter()
+                    .filter_map(|f| f["code"].as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let fortigate = by_asset("NW-001");
+    let fg = codes(&fortigate);
+    for code in [
+        "known_exploited",
+        "vulnerable_version",
+        "stale_patch",
+        "vpn_no_security_updates",
+        "vpn_always_on",
+    ] {
+        assert!(
+            fg.contains(&code.to_owned()),
+            "FortiOS 6.0.4 under vendor VPN: {code} in {fg:?}"
+        );
+    }
+    let vulnerable = fortigate["flags"]
+        .as_array()
+        .and_then(|f| f.iter().find(|f| f["code"] == "vulnerable_version"))
+        .expect("vulnerable_version");
+    assert!(
+        vulnerable["cves"].to_string().contains("CVE-2018-13379"),
+        "{vulnerable}"
+    );
+    for f in fortigate["flags"].as_array().expect("flags") {
+        for field in ["severity", "message_ja", "message_en", "evidence"] {
+            assert!(
+                !f[field].as_str().unwrap_or_default().is_empty(),
+                "{field}: {f}"
+            );
+        }
+    }
+    assert!(
+        codes(&by_asset("PC-002")).contains(&"end_of_support".to_owned()),
+        "Windows 10 21H2"
+    );
+    assert!(
+        codes(&by_asset("SV-001")).contains(&"end_of_support".to_owned()),
+        "Windows Server 2012 R2"
+    );
+    assert!(
+        codes(&by_asset("NW-002")).contains(&"support_date_unknown".to_owned()),
+        "Yamaha RTX"
+    );
+    assert!(
+        !codes(&by_asset("PC-003")).contains(&"end_of_support".to_owned()),
+        "Windows 11 25H2 is supported"
+    );
+
+    // Staff and the prefecture's inspector read; the export reads back as the same ledger.
+    for login in ["demo-hospital-staff", "demo-inspector-13", "demo-national"] {
+        let t = app.token(login).await;
+        assert_eq!(
+            app.api("GET", &list, Some(&t), None).await.status,
+            StatusCode::OK,
+            "{login}"
+        );
+    }
+    for (path, content_type) in [
+        (format!("{list}/export.csv"), "text/csv"),
+        (format!("{list}/export.csv?encoding=shift_jis"), "text/csv"),
+        (format!("{list}/export.xlsx"), XLSX),
+    ] {
+        let request = Request::get(path.as_str())
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .body(Body::empty())
+            .expect("request");
+        let response = app
+            .router
+            .clone()
+            .oneshot(request)
+            .await
+            .expect("infallible");
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
+        let ct = response
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        assert!(ct.starts_with(content_type), "{path}: {ct}");
+        let bytes = to_bytes(response.into_body(), 16 * 1024 * 1024)
+            .await
+            .expect("body")
+            .to_vec();
+        let preview = app
+            .upload(
+                &format!("/api/v1/institutions/{HOSPITAL}/devices/import"),
+                &token,
+                content_type,
+                bytes,
+            )
+            .await
+            .json();
+        assert_eq!(
+            (
+                preview["added"].clone(),
+                preview["changed"].clone(),
+                preview["unchanged"].clone()
+            ),
+            (json!(0), json!(0), json!(7)),
+            "{path}: the round trip loses nothing: {preview}"
+        );
+    }
+    let r = app
+        .api(
+            "GET",
+            &format!("{list}/export.csv?encoding=latin1"),
+            Some(&token),
+            None,
+        )
+        .await;
+    r.assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "unknown_encoding");
+    let datasets = app
+        .api("GET", "/api/v1/datasets", Some(&token), None)
+        .await
+        .json();
+    assert!(
+        datasets["kev_count"].as_u64().unwrap_or(0) > 1000,
+        "{datasets}"
+    );
+    assert_eq!(datasets["licenses"].as_array().map(Vec::len), Some(2));
+}
+
+/// Builds a multipart/form-data body with the CSRF token and one file.
+fn multipart_body(
+    csrf: &str,
+    file_name: &str,
+    content_type: &str,
+    data: &[u8],
+) -> (String, Vec<u8>) {
+    let boundary = "----mamoriTestBoundary7MA4YWxkTrZu0gW";
+    let mut body = Vec::new();
+    body.extend_from_slice(
+        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n")
+            .as_bytes(),
+    );
+    body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\nContent-Type: {content_type}\r\n\r\n").as_bytes());
+    body.extend_from_slice(data);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+async fn ledger_pages_import_with_preview_and_confirm(app: &TestApp) {
+    let web = app.web_login("demo-clinic").await;
+    let page = app
+        .get_page(&web.cookie, &format!("/institutions/{CLINIC}/ledger"))
+        .await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains("機器台帳"), "{}", page.body);
+    let upload = app
+        .get_page(
+            &web.cookie,
+            &format!("/institutions/{CLINIC}/ledger/import"),
+        )
+        .await;
+    assert_eq!(upload.status, StatusCode::OK);
+    assert!(upload.body.contains("enctype=\"multipart/form-data\""));
+
+    // A file with rejected rows: the preview lists them and offers no confirmation.
+    let (ct, body) = multipart_body(
+        &web.csrf,
+        "dup.csv",
+        "text/csv",
+        &fixture("duplicate_asset_numbers.csv"),
+    );
+    let r = app
+        .send(
+            Request::post(format!("/institutions/{CLINIC}/ledger/import").as_str())
+                .header(header::COOKIE, web.cookie.clone())
+                .header(header::CONTENT_TYPE, ct)
+                .body(Body::from(body))
+                .expect("request"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("管理番号"), "{}", r.body);
+    assert!(
+        r.hidden("token").is_none(),
+        "no confirmation of a rejected file"
+    );
+
+    // A clean file: preview, then confirm with the token only.
+    let (ct, body) = multipart_body(
+        &web.csrf,
+        "台帳.csv",
+        "text/csv",
+        &fixture("shift_jis_shuffled.csv"),
+    );
+    let r = app
+        .send(
+            Request::post(format!("/institutions/{CLINIC}/ledger/import").as_str())
+                .header(header::COOKIE, web.cookie.clone())
+                .header(header::CONTENT_TYPE, ct.clone())
+                .body(Body::from(body.clone()))
+                .expect("request"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let token = r.hidden("token").expect("confirmation token");
+    assert!(
+        app.state
+            .store
+            .devices(CLINIC)
+            .await
+            .expect("devices")
+            .is_empty(),
+        "preview stores nothing"
+    );
+    // Another user cannot confirm it.
+    let other = app.web_login("demo-national").await;
+    let stolen = app
+        .post_form(
+            &other.cookie,
+            &format!("/institutions/{CLINIC}/ledger/import/confirm"),
+            &format!("csrf={}&token={token}", other.csrf),
+            false,
+        )
+        .await;
+    assert_eq!(
+        stolen.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        stolen.body
+    );
+    let bad_csrf = app
+        .post_form(
+            &web.cookie,
+            &format!("/institutions/{CLINIC}/ledger/import/confirm"),
+            &format!("csrf=wrong&token={token}"),
+            false,
+        )
+        .await;
+    assert_eq!(bad_csrf.status, StatusCode::FORBIDDEN);
+    let done = app
+        .post_form(
+            &web.cookie,
+            &format!("/institutions/{CLINIC}/ledger/import/confirm"),
+            &format!("csrf={}&token={token}", web.csrf),
+            false,
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+    assert_eq!(
+        app.state
+            .store
+            .devices(CLINIC)
+            .await
+            .expect("devices")
+            .len(),
+        4
+    );
+    let again = app
+        .post_form(
+            &web.cookie,
+            &format!("/institutions/{CLINIC}/ledger/import/confirm"),
+            &format!("csrf={}&token={token}", web.csrf),
+            false,
+        )
+        .await;
+    assert_eq!(
+        again.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a token serves once"
+    );
+
+    let ledger = app
+        .get_page(&web.cookie, &format!("/institutions/{CLINIC}/ledger"))
+        .await;
+    assert!(
+        ledger.body.contains("VPN-001") && ledger.body.contains("flag-"),
+        "{}",
+        ledger.body
+    );
+    let en = app
+        .get_page(
+            &format!("{}; mamori_lang=en", web.cookie),
+            &format!("/institutions/{CLINIC}/ledger"),
+        )
+        .await;
+    assert!(en.body.contains("Device ledger"), "{}", en.body);
+
+    // Add, edit and retire through the forms; staff may only read.
+    let r = app
+        .post_form(&web.cookie, &format!("/institutions/{CLINIC}/ledger"), &format!("csrf={}&asset_number=PC-77&kind=pc&os=Windows+8.1&ip_address=192.168.0.300&status=active", web.csrf), false)
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(
+        r.body.contains("192.168.0.300"),
+        "the form keeps what was typed"
+    );
+    let r = app
+        .post_form(&web.cookie, &format!("/institutions/{CLINIC}/ledger"), &format!("csrf={}&asset_number=PC-77&kind=pc&os=Windows+8.1&ip_address=192.168.0.77&status=active&remote_maintenance=no", web.csrf), false)
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let stored = app.state.store.devices(CLINIC).await.expect("devices");
+    let pc = stored
+        .iter()
+        .find(|d| d.device.asset_number.as_str() == "PC-77")
+        .expect("PC-77");
+    let r = app
+        .post_form(
+            &web.cookie,
+            &format!("/institutions/{CLINIC}/ledger/{}", pc.id),
+            &format!(
+                "csrf={}&asset_number=PC-77&kind=pc&os=Windows+11+Pro+24H2&status=active",
+                web.csrf
+            ),
+            false,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let r = app
+        .post_form(
+            &web.cookie,
+            &format!("/institutions/{CLINIC}/ledger/{}/retire", pc.id),
+            &format!("csrf={}", web.csrf),
+            false,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let pc = app
+        .state
+        .store
+        .device(CLINIC, pc.id)
+        .await
+        .expect("get")
+        .expect("kept");
+    assert_eq!(pc.device.os, "Windows 11 Pro 24H2");
+    assert_eq!(
+        pc.device.status,
+        mamori_domain::device::DeviceStatus::Retired
+    );
+
+    let hospital = app.web_login("demo-hospital").await;
+    let page = app
+        .get_page(&hospital.cookie, &format!("/institutions/{HOSPITAL}"))
+        .await;
+    assert!(
+        page.body.contains("/ledger"),
+        "the institution page sums up the ledger"
+    );
+    let year = app.year();
+    let checklist = app
+        .get_page(
+            &hospital.cookie,
+            &format!("/institutions/{HOSPITAL}/checklist/{year}"),
+        )
+        .await;
+    assert_eq!(checklist.status, StatusCode::OK);
+    let evidence = checklist.body.matches("class=\"ledger-evidence\"").count();
+    assert!(
+        evidence >= 2,
+        "the ledger speaks beside 2(1), 2(2), 2(7): {evidence}"
+    );
+    assert!(
+        checklist.body.contains("data-suggested=\"no\""),
+        "old FortiOS: patches are behind"
+    );
+    let datasets = app.get_page(&hospital.cookie, "/datasets").await;
+    assert_eq!(datasets.status, StatusCode::OK);
+    assert!(
+        datasets.body.contains("CC0") && datasets.body.contains("MIT"),
+        "{}",
+        datasets.body
+    );
 }

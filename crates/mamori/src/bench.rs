@@ -42,7 +42,7 @@ use tokio::task::JoinSet;
 /// The fiscal year the bench works in.
 const FISCAL_YEAR: i32 = 2025;
 /// The password of every user the bench creates.
-const PASSWORD: &str = "bench-password-2025";
+pub(crate) const PASSWORD: &str = "bench-password-2025";
 const NATIONAL_LOGIN: &str = "bench-national";
 /// The item every answer write changes: present on both forms of the 令和7年度版.
 const WRITE_ITEM: &str = "1-1";
@@ -237,7 +237,7 @@ impl Scratch {
     }
 }
 
-async fn pg_admin(url: &str) -> Result<sqlx::PgConnection> {
+pub(crate) async fn pg_admin(url: &str) -> Result<sqlx::PgConnection> {
     // CREATE and DROP DATABASE can take a second: not worth a slow-statement warning.
     let options = PgConnectOptions::from_str(url)
         .context("the PostgreSQL URL is not valid")?
@@ -248,7 +248,7 @@ async fn pg_admin(url: &str) -> Result<sqlx::PgConnection> {
 }
 
 /// The URL with its database (the path) replaced by `name`.
-fn with_database(url: &str, name: &str) -> Result<String> {
+pub(crate) fn with_database(url: &str, name: &str) -> Result<String> {
     let (base, query) = match url.split_once('?') {
         Some((b, q)) => (b, format!("?{q}")),
         None => (url, String::new()),
@@ -906,7 +906,7 @@ async fn check_ok(request: reqwest::RequestBuilder, what: &str) -> Result<()> {
     Ok(())
 }
 
-async fn api_login(
+pub(crate) async fn api_login(
     client: &reqwest::Client,
     base: &str,
     login: &str,
@@ -1000,7 +1000,7 @@ async fn post_form(
 
 /// Logs in through the login form, as a browser does, with the second step when the account
 /// has two-factor authentication; returns the session cookie's value.
-async fn page_login(
+pub(crate) async fn page_login(
     client: &reqwest::Client,
     base: &str,
     login: &str,

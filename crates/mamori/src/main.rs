@@ -2,6 +2,8 @@
 
 mod backup;
 mod bench;
+mod bench_ledger;
+mod datasets_update;
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -34,6 +36,10 @@ struct StoreArgs {
     /// shipped with the source.
     #[arg(long, env = "MAMORI_CATALOG_DIR")]
     catalog: Option<PathBuf>,
+    /// The datasets behind the device ledger's flags (KEV, endoflife.date, curated tables),
+    /// as `mamori catalog update` keeps them. Default: the datasets shipped with mamori.
+    #[arg(long, env = "MAMORI_DATASETS_DIR")]
+    datasets: Option<PathBuf>,
 }
 
 #[derive(Subcommand)]
@@ -54,6 +60,9 @@ enum Command {
         /// Accounts not used for this many days are listed as unused (checklist 2(5)).
         #[arg(long, env = "MAMORI_UNUSED_ACCOUNT_DAYS", default_value_t = 90, value_parser = clap::value_parser!(i64).range(1..=3650))]
         unused_account_days: i64,
+        /// A device of the ledger whose last patch is older than this many days is flagged.
+        #[arg(long, env = "MAMORI_STALE_PATCH_DAYS", default_value_t = 365, value_parser = clap::value_parser!(u32).range(1..=3650))]
+        stale_patch_days: u32,
         #[command(flatten)]
         backup: backup::ScheduleArgs,
     },
@@ -97,6 +106,9 @@ enum Command {
     },
     /// Measures the server under load against baselines taken in the same run.
     Bench(bench::BenchArgs),
+    /// Measures the device ledger: a 100,000-row Shift_JIS import against a bare CSV parse,
+    /// and the ledger page and devices API of a 5,000-device hospital.
+    BenchLedger(bench_ledger::BenchLedgerArgs),
     /// Writes a consistent backup (one archive) while the server keeps running.
     Backup(backup::BackupArgs),
     /// Restores a backup into an empty database and verifies it.
@@ -140,6 +152,9 @@ enum CatalogCommand {
         #[arg(long, env = "MAMORI_CATALOG_DIR")]
         catalog: Option<PathBuf>,
     },
+    /// Installs newer KEV / endoflife.date files (validated) into the datasets folder the
+    /// servers read at start, and prints the versions.
+    Update(datasets_update::UpdateArgs),
 }
 
 fn catalog_dir(given: Option<&Path>) -> PathBuf {
@@ -170,10 +185,21 @@ async fn open_store(url: &str) -> Result<Store> {
     Ok(store)
 }
 
+/// The ledger's datasets of `dir`, or those shipped with mamori; refused when not valid.
+fn load_ledger_data(dir: Option<&Path>) -> Result<std::sync::Arc<mamori_web::ledger::LedgerData>> {
+    let dir = dir
+        .map(Path::to_path_buf)
+        .unwrap_or_else(mamori_catalog::datasets::bundled_datasets_dir);
+    mamori_web::ledger::LedgerData::load(&dir)
+        .map_err(|e| anyhow::anyhow!("{e}"))
+        .with_context(|| format!("the datasets in {} are not valid", dir.display()))
+}
+
 async fn state(args: &StoreArgs, config: WebConfig) -> Result<AppState> {
     let catalog = load_catalog(args.catalog.as_deref())?;
+    let ledger = load_ledger_data(args.datasets.as_deref())?;
     let store = open_store(&args.database_url).await?;
-    Ok(AppState::new(store, catalog, config))
+    Ok(AppState::with_ledger_data(store, catalog, config, ledger))
 }
 
 fn init_tracing() {
@@ -205,12 +231,14 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             demo,
             secure_cookies,
             unused_account_days,
+            stale_patch_days,
             backup,
         } => {
             let started = std::time::Instant::now();
             let config = WebConfig {
                 secure_cookies,
                 unused_account_days,
+                stale_patch_days,
                 ..WebConfig::default()
             };
             let state = state(&store, config).await?;
@@ -321,6 +349,12 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             .await
             .map_err(|e| anyhow::anyhow!("{}", e.detail().message_en))?;
             println!("user {login} added (id {id})");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Catalog {
+            command: CatalogCommand::Update(args),
+        } => {
+            datasets_update::run(&args)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Catalog {
@@ -447,6 +481,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             }
         }
         Command::Bench(args) => bench::run(args).await.map(|()| ExitCode::SUCCESS),
+        Command::BenchLedger(args) => bench_ledger::run(args).await.map(|()| ExitCode::SUCCESS),
         Command::Backup(args) => backup::run_backup(args).await,
         Command::Restore(args) => backup::run_restore(args).await,
     }

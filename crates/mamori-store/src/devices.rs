@@ -1,0 +1,542 @@
+//! The device ledger (機器台帳): one row per device of an institution, unique by 管理番号, and
+//! the files uploaded for an import, kept between the preview and the confirmation.
+//!
+//! An import is all or nothing: every device of the file is upserted by its asset number in
+//! one transaction, in multi-row statements, with one audit entry for the whole import.
+//! Rows that did not change are not written again.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use mamori_domain::device::{
+    AssetNumber, Device, DeviceKind, DeviceStatus, RemoteAccess, Software, Version,
+};
+use sqlx::QueryBuilder;
+
+use crate::{AuditEntry, BeginWrite, Pool, Result, Store, StoreError, is_unique_violation, now};
+
+/// A device as stored: its id, the device, and when it was last changed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredDevice {
+    pub id: i64,
+    pub device: Device,
+    pub updated_at: String,
+}
+
+/// What an import did, or would do.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ImportCounts {
+    /// Asset numbers new to the ledger.
+    pub added: usize,
+    /// Asset numbers already in the ledger whose row differs.
+    pub changed: usize,
+    /// Asset numbers already in the ledger with the same row.
+    pub unchanged: usize,
+}
+
+/// A file waiting between an import's preview and its confirmation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LedgerUpload {
+    pub institution_id: i64,
+    pub user_id: i64,
+    pub content_type: String,
+    pub file_name: String,
+    pub body: Vec<u8>,
+}
+
+/// Columns of `devices` in the order every query reads and writes them (after `id`).
+const COLUMNS: &str = "asset_number, kind, maker, model, os, software, firmware_version, ip_addresses, dhcp, computer_name, location, user_name, registered_on, status, description, serial_number, remote_maintenance, maintenance_vendor, remote_access, security_updates_in_contract, last_patched_on, always_on_connection, weak_or_reused_password";
+
+/// Rows per multi-row statement: 26 binds each stays under SQLite's 32,766 and
+/// PostgreSQL's 65,535 bind limits.
+const CHUNK: usize = 1000;
+
+/// The cells of a device as stored.
+struct Cells {
+    asset_number: String,
+    kind: Option<&'static str>,
+    software: String,
+    firmware_version: Option<String>,
+    ip_addresses: String,
+    registered_on: Option<String>,
+    status: &'static str,
+    remote_access: Option<&'static str>,
+    last_patched_on: Option<String>,
+}
+
+fn date_text(d: Option<NaiveDate>) -> Option<String> {
+    d.map(|d| d.format("%Y-%m-%d").to_string())
+}
+
+fn cells(d: &Device) -> Cells {
+    Cells {
+        asset_number: d.asset_number.as_str().to_owned(),
+        kind: d.kind.map(DeviceKind::as_str),
+        // A Vec of plain structs always serializes.
+        software: serde_json::to_string(&d.software).unwrap_or_else(|_| "[]".to_owned()),
+        firmware_version: d.firmware_version.as_ref().map(|v| v.as_str().to_owned()),
+        ip_addresses: d
+            .ip_addresses
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("\n"),
+        registered_on: date_text(d.registered_on),
+        status: d.status.as_str(),
+        remote_access: d.remote_access.map(RemoteAccess::as_str),
+        last_patched_on: date_text(d.last_patched_on),
+    }
+}
+
+fn corrupt(what: &str, e: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt(format!("device {what}: {e}"))
+}
+
+fn stored_date(text: Option<String>) -> Result<Option<NaiveDate>> {
+    text.map(|t| {
+        NaiveDate::parse_from_str(&t, "%Y-%m-%d").map_err(|e| corrupt(&format!("date '{t}'"), e))
+    })
+    .transpose()
+}
+
+/// One `SELECT id, COLUMNS, updated_at` row in plain values.
+struct RawDevice {
+    id: i64,
+    asset_number: String,
+    kind: Option<String>,
+    maker: String,
+    model: String,
+    os: String,
+    software: String,
+    firmware_version: Option<String>,
+    ip_addresses: String,
+    dhcp: bool,
+    computer_name: String,
+    location: String,
+    user: String,
+    registered_on: Option<String>,
+    status: String,
+    description: String,
+    serial_number: String,
+    remote_maintenance: bool,
+    maintenance_vendor: String,
+    remote_access: Option<String>,
+    security_updates_in_contract: Option<bool>,
+    last_patched_on: Option<String>,
+    always_on_connection: Option<bool>,
+    weak_or_reused_password: Option<bool>,
+    updated_at: String,
+}
+
+/// Reads a row of either engine into a [`RawDevice`].
+macro_rules! raw_device {
+    ($r:expr) => {{
+        use sqlx::Row as _;
+        let r = $r;
+        std::result::Result::<RawDevice, sqlx::Error>::Ok(RawDevice {
+            id: r.try_get(0)?,
+            asset_number: r.try_get(1)?,
+            kind: r.try_get(2)?,
+            maker: r.try_get(3)?,
+            model: r.try_get(4)?,
+            os: r.try_get(5)?,
+            software: r.try_get(6)?,
+            firmware_version: r.try_get(7)?,
+            ip_addresses: r.try_get(8)?,
+            dhcp: r.try_get(9)?,
+            computer_name: r.try_get(10)?,
+            location: r.try_get(11)?,
+            user: r.try_get(12)?,
+            registered_on: r.try_get(13)?,
+            status: r.try_get(14)?,
+            description: r.try_get(15)?,
+            serial_number: r.try_get(16)?,
+            remote_maintenance: r.try_get(17)?,
+            maintenance_vendor: r.try_get(18)?,
+            remote_access: r.try_get(19)?,
+            security_updates_in_contract: r.try_get(20)?,
+            last_patched_on: r.try_get(21)?,
+            always_on_connection: r.try_get(22)?,
+            weak_or_reused_password: r.try_get(23)?,
+            updated_at: r.try_get(24)?,
+        })
+    }};
+}
+
+fn device_from_raw(r: RawDevice) -> Result<StoredDevice> {
+    let ip_addresses = r
+        .ip_addresses
+        .lines()
+        .filter(|l| !l.is_empty())
+        .map(|l| l.parse::<IpAddr>().map_err(|e| corrupt("IP address", e)))
+        .collect::<Result<Vec<_>>>()?;
+    let device = Device {
+        asset_number: AssetNumber::parse(&r.asset_number)
+            .map_err(|e| corrupt("asset number", e))?,
+        kind: r
+            .kind
+            .map(|k| DeviceKind::parse(&k))
+            .transpose()
+            .map_err(|e| corrupt("kind", e))?,
+        maker: r.maker,
+        model: r.model,
+        os: r.os,
+        software: serde_json::from_str::<Vec<Software>>(&r.software)
+            .map_err(|e| corrupt("software", e))?,
+        firmware_version: r
+            .firmware_version
+            .map(|v| Version::parse("firmware_version", &v))
+            .transpose()
+            .map_err(|e| corrupt("firmware version", e))?
+            .flatten(),
+        ip_addresses,
+        dhcp: r.dhcp,
+        computer_name: r.computer_name,
+        location: r.location,
+        user: r.user,
+        registered_on: stored_date(r.registered_on)?,
+        status: DeviceStatus::parse(&r.status).map_err(|e| corrupt("status", e))?,
+        description: r.description,
+        serial_number: r.serial_number,
+        remote_maintenance: r.remote_maintenance,
+        maintenance_vendor: r.maintenance_vendor,
+        remote_access: r
+            .remote_access
+            .map(|a| RemoteAccess::parse(&a))
+            .transpose()
+            .map_err(|e| corrupt("remote access", e))?,
+        security_updates_in_contract: r.security_updates_in_contract,
+        last_patched_on: stored_date(r.last_patched_on)?,
+        always_on_connection: r.always_on_connection,
+        weak_or_reused_password: r.weak_or_reused_password,
+    };
+    Ok(StoredDevice {
+        id: r.id,
+        device,
+        updated_at: r.updated_at,
+    })
+}
+
+/// Appends the binds of one device in the order of [`COLUMNS`].
+macro_rules! push_device {
+    ($b:expr, $d:expr, $c:expr) => {{
+        let d: &Device = $d;
+        let c: Cells = $c;
+        $b.push_bind(c.asset_number)
+            .push_bind(c.kind)
+            .push_bind(d.maker.clone())
+            .push_bind(d.model.clone())
+            .push_bind(d.os.clone())
+            .push_bind(c.software)
+            .push_bind(c.firmware_version)
+            .push_bind(c.ip_addresses)
+            .push_bind(d.dhcp)
+            .push_bind(d.computer_name.clone())
+            .push_bind(d.location.clone())
+            .push_bind(d.user.clone())
+            .push_bind(c.registered_on)
+            .push_bind(c.status)
+            .push_bind(d.description.clone())
+            .push_bind(d.serial_number.clone())
+            .push_bind(d.remote_maintenance)
+            .push_bind(d.maintenance_vendor.clone())
+            .push_bind(c.remote_access)
+            .push_bind(d.security_updates_in_contract)
+            .push_bind(c.last_patched_on)
+            .push_bind(d.always_on_connection)
+            .push_bind(d.weak_or_reused_password);
+    }};
+}
+
+/// What an import of `devices` does to a ledger holding `existing`.
+pub fn compare_ledger(existing: &[StoredDevice], devices: &[Device]) -> ImportCounts {
+    let by_asset: HashMap<&str, &Device> = existing
+        .iter()
+        .map(|s| (s.device.asset_number.as_str(), &s.device))
+        .collect();
+    let mut counts = ImportCounts::default();
+    for d in devices {
+        match by_asset.get(d.asset_number.as_str()) {
+            None => counts.added += 1,
+            Some(old) if *old == d => counts.unchanged += 1,
+            Some(_) => counts.changed += 1,
+        }
+    }
+    counts
+}
+
+impl Store {
+    /// Every device of the institution, by asset number.
+    pub async fn devices(&self, institution_id: i64) -> Result<Vec<StoredDevice>> {
+        static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+            format!(
+                "SELECT id, {COLUMNS}, updated_at FROM devices WHERE institution_id = $1 ORDER BY asset_number"
+            )
+        });
+        on_pool!(self, pool => {
+            let rows = sqlx::query(sqlx::AssertSqlSafe(SQL.as_str()))
+                .bind(institution_id)
+                .fetch_all(pool)
+                .await?;
+            let raw = rows.iter().map(|r| raw_device!(r)).collect::<std::result::Result<Vec<_>, _>>()?;
+            raw.into_iter().map(device_from_raw).collect()
+        })
+    }
+
+    /// One device of the institution.
+    pub async fn device(&self, institution_id: i64, id: i64) -> Result<Option<StoredDevice>> {
+        static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+            format!(
+                "SELECT id, {COLUMNS}, updated_at FROM devices WHERE institution_id = $1 AND id = $2"
+            )
+        });
+        on_pool!(self, pool => {
+            let row = sqlx::query(sqlx::AssertSqlSafe(SQL.as_str()))
+                .bind(institution_id)
+                .bind(id)
+                .fetch_optional(pool)
+                .await?;
+            let raw = row.as_ref().map(|r| raw_device!(r)).transpose()?;
+            raw.map(device_from_raw).transpose()
+        })
+    }
+
+    /// Adds a device. `Conflict` when the asset number is already in the ledger.
+    pub async fn create_device(
+        &self,
+        institution_id: i64,
+        device: &Device,
+        actor: i64,
+    ) -> Result<i64> {
+        let at = now();
+        let asset = device.asset_number.as_str().to_owned();
+        let result: std::result::Result<i64, sqlx::Error> = on_pool!(self, pool => {
+            async {
+                let _turn = self.write_turn().await;
+                let mut tx = pool.begin_write().await?;
+                let mut insert = QueryBuilder::new(format!(
+                    "INSERT INTO devices (institution_id, {COLUMNS}, created_at, updated_at) "
+                ));
+                insert.push_values(std::iter::once(device), |mut b, d| {
+                    b.push_bind(institution_id);
+                    push_device!(b, d, cells(d));
+                    b.push_bind(at.clone()).push_bind(at.clone());
+                });
+                insert.push(" RETURNING id");
+                let (id,): (i64,) = insert.build_query_as().fetch_one(&mut *tx).await?;
+                append_audit!(tx, at.clone(), actor, "device.create", institution_id, format!("id={id} asset_number={asset}"));
+                tx.commit().await?;
+                Ok(id)
+            }.await
+        });
+        match result {
+            Ok(id) => Ok(id),
+            Err(e) if is_unique_violation(&e) => Err(StoreError::Conflict(asset)),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Replaces a device's row. `NotFound` outside the institution, `Conflict` when the new
+    /// asset number belongs to another device.
+    pub async fn update_device(
+        &self,
+        institution_id: i64,
+        id: i64,
+        device: &Device,
+        actor: i64,
+    ) -> Result<()> {
+        let at = now();
+        let asset = device.asset_number.as_str().to_owned();
+        let result: std::result::Result<bool, sqlx::Error> = on_pool!(self, pool => {
+            async {
+                let _turn = self.write_turn().await;
+                let mut tx = pool.begin_write().await?;
+                let mut update = QueryBuilder::new("UPDATE devices SET (");
+                update.push(COLUMNS);
+                update.push(", updated_at) = (");
+                {
+                    let c = cells(device);
+                    let mut b = update.separated(", ");
+                    push_device!(b, device, c);
+                    b.push_bind(at.clone());
+                }
+                update.push(") WHERE institution_id = ");
+                update.push_bind(institution_id);
+                update.push(" AND id = ");
+                update.push_bind(id);
+                let done = update.build().execute(&mut *tx).await?;
+                if done.rows_affected() == 0 {
+                    return Ok(false);
+                }
+                append_audit!(tx, at.clone(), actor, "device.update", institution_id, format!("id={id} asset_number={asset}"));
+                tx.commit().await?;
+                Ok(true)
+            }.await
+        });
+        match result {
+            Ok(true) => Ok(()),
+            Ok(false) => Err(StoreError::NotFound),
+            Err(e) if is_unique_violation(&e) => Err(StoreError::Conflict(asset)),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Marks a device 廃棄 (retired). The row stays in the ledger.
+    pub async fn retire_device(&self, institution_id: i64, id: i64, actor: i64) -> Result<()> {
+        let at = now();
+        on_pool!(self, pool => {
+            let _turn = self.write_turn().await;
+            let mut tx = pool.begin_write().await?;
+            let done = sqlx::query("UPDATE devices SET status = $1, updated_at = $2 WHERE institution_id = $3 AND id = $4")
+                .bind(DeviceStatus::Retired.as_str())
+                .bind(at.clone())
+                .bind(institution_id)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            if done.rows_affected() == 0 {
+                return Err(StoreError::NotFound);
+            }
+            append_audit!(tx, at.clone(), actor, "device.retire", institution_id, format!("id={id}"));
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// Stores an import: every device is added or replaces the device of the same asset
+    /// number, in one transaction; devices not in the file stay as they are. The asset
+    /// numbers must be unique within `devices` (the importer refuses duplicates).
+    pub async fn import_devices(
+        &self,
+        institution_id: i64,
+        devices: &[Device],
+        actor: i64,
+    ) -> Result<ImportCounts> {
+        let at = now();
+        on_pool!(self, pool => {
+            let _turn = self.write_turn().await;
+            let mut tx = pool.begin_write().await?;
+            // The ledger as it stands inside the transaction, to count and to skip
+            // unchanged rows.
+            let select = format!("SELECT id, {COLUMNS}, updated_at FROM devices WHERE institution_id = $1");
+            let rows = sqlx::query(sqlx::AssertSqlSafe(select))
+                .bind(institution_id)
+                .fetch_all(&mut *tx)
+                .await?;
+            let raw = rows.iter().map(|r| raw_device!(r)).collect::<std::result::Result<Vec<_>, _>>()?;
+            let existing = raw.into_iter().map(device_from_raw).collect::<Result<Vec<_>>>()?;
+            drop(rows);
+            let counts = compare_ledger(&existing, devices);
+            let by_asset: HashMap<&str, &Device> = existing
+                .iter()
+                .map(|s| (s.device.asset_number.as_str(), &s.device))
+                .collect();
+            let writes: Vec<&Device> = devices
+                .iter()
+                .filter(|d| by_asset.get(d.asset_number.as_str()).is_none_or(|old| *old != *d))
+                .collect();
+            let set: String = COLUMNS
+                .split(", ")
+                .map(|c| format!("{c} = excluded.{c}"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            for chunk in writes.chunks(CHUNK) {
+                let mut upsert = QueryBuilder::new(format!(
+                    "INSERT INTO devices (institution_id, {COLUMNS}, created_at, updated_at) "
+                ));
+                upsert.push_values(chunk, |mut b, d| {
+                    b.push_bind(institution_id);
+                    push_device!(b, d, cells(d));
+                    b.push_bind(at.as_str()).push_bind(at.as_str());
+                });
+                upsert.push(format!(
+                    " ON CONFLICT (institution_id, asset_number) DO UPDATE SET {set}, updated_at = excluded.updated_at"
+                ));
+                upsert.build().execute(&mut *tx).await?;
+            }
+            append_audit!(
+                tx,
+                at.clone(),
+                actor,
+                "device.import",
+                institution_id,
+                format!("added={} changed={} unchanged={}", counts.added, counts.changed, counts.unchanged)
+            );
+            tx.commit().await?;
+            Ok(counts)
+        })
+    }
+
+    /// Keeps an uploaded ledger file until `expires_at`, under the hash of its token.
+    pub async fn save_ledger_upload(
+        &self,
+        token_hash: &str,
+        upload: &LedgerUpload,
+        expires_at: DateTime<Utc>,
+    ) -> Result<()> {
+        let at = now();
+        let expires = expires_at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+        on_pool!(self, pool => {
+            let _turn = self.write_turn().await;
+            let mut tx = pool.begin_write().await?;
+            // Old uploads go as new ones come.
+            sqlx::query("DELETE FROM ledger_uploads WHERE expires_at < $1")
+                .bind(at.clone())
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("INSERT INTO ledger_uploads (token_hash, institution_id, user_id, content_type, file_name, body, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
+                .bind(token_hash.to_owned())
+                .bind(upload.institution_id)
+                .bind(upload.user_id)
+                .bind(upload.content_type.clone())
+                .bind(upload.file_name.clone())
+                .bind(upload.body.clone())
+                .bind(at.clone())
+                .bind(expires)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// The upload of this token, if it has not expired and belongs to this user and
+    /// institution.
+    pub async fn ledger_upload(
+        &self,
+        token_hash: &str,
+        institution_id: i64,
+        user_id: i64,
+    ) -> Result<Option<LedgerUpload>> {
+        let at = now();
+        let row: Option<(String, String, Vec<u8>)> = on_pool!(self, pool => {
+            sqlx::query_as("SELECT content_type, file_name, body FROM ledger_uploads WHERE token_hash = $1 AND institution_id = $2 AND user_id = $3 AND expires_at > $4")
+                .bind(token_hash.to_owned())
+                .bind(institution_id)
+                .bind(user_id)
+                .bind(at)
+                .fetch_optional(pool)
+                .await?
+        });
+        Ok(row.map(|(content_type, file_name, body)| LedgerUpload {
+            institution_id,
+            user_id,
+            content_type,
+            file_name,
+            body,
+        }))
+    }
+
+    /// Forgets an upload (after its import was stored or cancelled).
+    pub async fn delete_ledger_upload(&self, token_hash: &str) -> Result<()> {
+        on_pool!(self, pool => {
+            let _turn = self.write_turn().await;
+            sqlx::query("DELETE FROM ledger_uploads WHERE token_hash = $1")
+                .bind(token_hash.to_owned())
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
+    }
+}
