@@ -5,6 +5,7 @@
 pub mod account;
 pub mod api;
 pub mod assurance;
+pub mod assurance_pages;
 pub mod auth;
 pub mod demo;
 pub mod error;
@@ -217,7 +218,9 @@ impl Routes {
 }
 
 fn all_page_routes() -> Routes {
-    pages::routes().merge(account::routes())
+    pages::routes()
+        .merge(account::routes())
+        .merge(assurance_pages::routes())
 }
 
 /// Every page route with its method.

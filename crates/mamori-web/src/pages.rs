@@ -120,6 +120,9 @@ pub struct NavUser {
     pub sees_list: bool,
     pub is_national: bool,
     pub is_demo: bool,
+    /// Takes part in the security-assurance project (answers, runs a prefecture's survey, or
+    /// oversees the country).
+    pub sees_assurance: bool,
 }
 
 impl Chrome {
@@ -143,6 +146,10 @@ impl Chrome {
                     sees_list: matches!(user.role, Role::NationalAdmin | Role::Inspector),
                     is_national: user.role == Role::NationalAdmin,
                     is_demo: user.is_demo,
+                    sees_assurance: matches!(
+                        user.role,
+                        Role::NationalAdmin | Role::PrefectureOfficer | Role::InstitutionAdmin
+                    ),
                 }
             }),
         }
@@ -489,6 +496,9 @@ async fn switch_language(
 }
 
 async fn home(user: WebUser) -> Response {
+    if user.user().role == Role::PrefectureOfficer {
+        return redirect("/assurance");
+    }
     match user.user().institution_id {
         Some(id) => redirect(&format!("/institutions/{id}")),
         None => redirect("/institutions"),
