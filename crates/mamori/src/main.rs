@@ -2,6 +2,7 @@
 
 mod backup;
 mod bench;
+mod bench_selection;
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -97,6 +98,8 @@ enum Command {
     },
     /// Measures the server under load against baselines taken in the same run.
     Bench(bench::BenchArgs),
+    /// Times the security-assurance project's national selection on generated data.
+    BenchSelection(bench_selection::BenchSelectionArgs),
     /// Writes a consistent backup (one archive) while the server keeps running.
     Backup(backup::BackupArgs),
     /// Restores a backup into an empty database and verifies it.
@@ -447,6 +450,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             }
         }
         Command::Bench(args) => bench::run(args).await.map(|()| ExitCode::SUCCESS),
+        Command::BenchSelection(args) => bench_selection::run(args).map(|()| ExitCode::SUCCESS),
         Command::Backup(args) => backup::run_backup(args).await,
         Command::Restore(args) => backup::run_restore(args).await,
     }
