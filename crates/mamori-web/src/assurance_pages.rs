@@ -4,7 +4,7 @@
 
 use askama::Template;
 use axum::Form;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use mamori_domain::assurance::{ApplicationId, ApplicationStatus, RankReason, Selection, assess};
@@ -188,8 +188,10 @@ async fn survey_page(
     ctx: PageCtx,
     user: WebUser,
     Path((fy, id)): Path<(String, String)>,
+    Query(q): Query<DoneQuery>,
 ) -> PageResult {
-    survey_view(&state, &ctx, &user, &fy, &id, None, None, None).await
+    let notice = done_notice(ctx.lang, q.done.as_deref());
+    survey_view(&state, &ctx, &user, &fy, &id, None, None, notice).await
 }
 
 #[allow(clippy::too_many_arguments)] // a page with its form, error and notice
@@ -442,19 +444,9 @@ async fn save_survey(
     }
     .await;
     match result {
-        Ok(_) => {
-            survey_view(
-                &state,
-                &ctx,
-                &user,
-                &fy_text,
-                &id,
-                None,
-                None,
-                Some(lang.t("as-saved")),
-            )
-            .await
-        }
+        Ok(_) => Ok(redirect(&format!(
+            "/assurance/{fy_text}/institutions/{id}?done=as-saved"
+        ))),
         Err(e) if e.status().is_client_error() => {
             let message = crate::pages::message(lang, &e);
             survey_view(
@@ -543,13 +535,33 @@ fn tag_of(reasons: &[RankReason]) -> &'static str {
     reasons.first().map_or("", |r| r.as_str())
 }
 
+#[derive(Default, Deserialize)]
+pub struct DoneQuery {
+    #[serde(default)]
+    done: Option<String>,
+}
+
+/// The notice of an action that redirected back here (post/redirect/get).
+fn done_notice(lang: Lang, done: Option<&str>) -> Option<String> {
+    const KEYS: [&str; 4] = [
+        "as-ranking-saved",
+        "as-withdrawn-done",
+        "as-submitted",
+        "as-saved",
+    ];
+    done.and_then(|d| KEYS.iter().find(|k| **k == d))
+        .map(|k| lang.t(k))
+}
+
 async fn prefecture_page(
     State(state): State<AppState>,
     ctx: PageCtx,
     user: WebUser,
     Path((fy, pref)): Path<(String, String)>,
+    Query(q): Query<DoneQuery>,
 ) -> PageResult {
-    prefecture_view(&state, &ctx, &user, &fy, &pref, None, None).await
+    let notice = done_notice(ctx.lang, q.done.as_deref());
+    prefecture_view(&state, &ctx, &user, &fy, &pref, None, notice).await
 }
 
 fn managed(principal: &Principal, p: Prefecture) -> Result<(), AppError> {
@@ -752,7 +764,10 @@ async fn after_action(
     done: &str,
 ) -> PageResult {
     match result {
-        Ok(()) => prefecture_view(state, ctx, user, fy, pref, None, Some(ctx.lang.t(done))).await,
+        // Post/redirect/get: reloading the list does not send the form again.
+        Ok(()) => Ok(redirect(&format!(
+            "/assurance/{fy}/prefectures/{pref}?done={done}"
+        ))),
         Err(e) if e.status().is_client_error() => {
             let message = crate::pages::message(ctx.lang, &e);
             prefecture_view(state, ctx, user, fy, pref, Some(message), None).await

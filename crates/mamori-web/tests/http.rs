@@ -2473,6 +2473,19 @@ async fn authorization_matrix_covers_every_route(app: &TestApp) {
 // ----- security-assurance project (確保事業) ----------------------------------------------
 
 impl TestApp {
+    /// Posts a form that answers with a redirect (post/redirect/get) and loads where it leads.
+    async fn post_form_and_follow(&self, cookie: &str, path: &str, form: &str) -> Response {
+        let r = self.post_form(cookie, path, form, false).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{path}: {}", r.body);
+        let to = r
+            .headers
+            .get(header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .expect("location")
+            .to_owned();
+        self.get_page(cookie, &to).await
+    }
+
     /// Changes recorded so far (logins aside).
     async fn audit_changes(&self) -> usize {
         self.state
@@ -3074,7 +3087,7 @@ async fn assurance_pages_survey_ranking_withdrawal_and_export(app: &TestApp) {
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     let r = app
-        .post_form(&hospital.cookie, &path, &form(&hospital.csrf, "250"), false)
+        .post_form_and_follow(&hospital.cookie, &path, &form(&hospital.csrf, "250"))
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert!(r.body.contains("回答を保存しました"), "{}", r.body);
@@ -3134,11 +3147,10 @@ async fn assurance_pages_survey_ranking_withdrawal_and_export(app: &TestApp) {
             .map(|(n, id)| format!("rank_{id}={}", n + 2)),
     );
     let r = app
-        .post_form(
+        .post_form_and_follow(
             &tokyo.cookie,
             &format!("{list_path}/ranking"),
             &fields.join("&"),
-            false,
         )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
@@ -3146,14 +3158,13 @@ async fn assurance_pages_survey_ranking_withdrawal_and_export(app: &TestApp) {
     assert!(r.body.contains("次点"), "a hospital now waits: {}", r.body);
     // A withdrawal from the page.
     let r = app
-        .post_form(
+        .post_form_and_follow(
             &tokyo.cookie,
             &format!("{list_path}/withdraw"),
             &format!(
                 "csrf={}&application_id={own}&reason=%E6%97%A5%E7%A8%8B&date={year}-09-01",
                 tokyo.csrf
             ),
-            false,
         )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
@@ -3170,11 +3181,10 @@ async fn assurance_pages_survey_ranking_withdrawal_and_export(app: &TestApp) {
             .contains(".xlsx")
     );
     let r = app
-        .post_form(
+        .post_form_and_follow(
             &tokyo.cookie,
             &format!("{list_path}/submit"),
             &format!("csrf={}", tokyo.csrf),
-            false,
         )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
