@@ -2760,6 +2760,38 @@ async fn assurance_survey_ranking_selection_and_withdrawal(app: &TestApp) {
         "{text:?}"
     );
 
+    // A ranking from a spreadsheet: 別紙1 as exported is taken back as it is; a tie is refused.
+    let r = app
+        .send(
+            Request::put(format!("{base}/prefectures/13/ranking.xlsx"))
+                .header(header::AUTHORIZATION, format!("Bearer {tokyo}"))
+                .body(Body::from(raw.to_vec()))
+                .expect("request"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json()["selected"], s["selected"]);
+    let tie = "順位,医療機関コード\n1,1311234567\n1,1311000011\n";
+    app.raw(
+        "PUT",
+        &format!("{base}/prefectures/13/ranking.xlsx"),
+        &tokyo,
+        "text/csv",
+        tie,
+    )
+    .await
+    .assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_ranking");
+    let unknown = "順位,医療機関コード\n1,4611234567\n";
+    app.raw(
+        "PUT",
+        &format!("{base}/prefectures/13/ranking.xlsx"),
+        &tokyo,
+        "text/csv",
+        unknown,
+    )
+    .await
+    .assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_ranking_file");
+
     // Submission freezes the list except for withdrawals.
     let r = app
         .api(
