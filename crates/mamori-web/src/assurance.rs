@@ -1229,7 +1229,12 @@ pub async fn save_ranking(
     // An application of another prefecture is named as such (the prefecture's own book does
     // not know it).
     let mut foreign = Vec::new();
-    for e in &entries {
+    let known = book(state, fy, prefecture).await?;
+    // Only ids the prefecture does not know are looked up, one by one (usually none).
+    for e in entries
+        .iter()
+        .filter(|e| known.application(e.application_id).is_none())
+    {
         if let Some(p) = state
             .store
             .application_prefecture(fy, e.application_id)
