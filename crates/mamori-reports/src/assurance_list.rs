@@ -1141,6 +1141,81 @@ fn parse_grid(grid: &Grid, bands: &BedBands) -> Result<QuotaTable, QuotaImportEr
     }
 }
 
+// ---------------------------------------------------------------------------------------
+// A ranking from a spreadsheet: 別紙1 as exported, its 順位 column edited
+
+/// One ranked row of a ranking file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RankingRow {
+    /// 1-based row of the file, for messages.
+    pub row: u32,
+    /// 医療機関コード
+    pub medical_institution_code: String,
+    pub rank: u32,
+}
+
+/// Reads the 順位 and 医療機関コード columns of a ranking (.xlsx, e.g. 別紙1 as exported and
+/// edited, or CSV). Rows without a code are skipped (titles, totals); a code with a missing or
+/// unreadable rank is a problem with its row and column. Ties, gaps and unknown codes are the
+/// caller's to judge against the applications.
+pub fn import_ranking(bytes: &[u8]) -> Result<Vec<RankingRow>, QuotaImportError> {
+    let grid = match QuotaFileFormat::detect(bytes)? {
+        QuotaFileFormat::Xlsx => read_xlsx(bytes)?,
+        QuotaFileFormat::Csv => read_csv(bytes)?,
+    };
+    let header = grid.iter().position(|row| {
+        row.iter().any(|c| c.text() == "順位") && row.iter().any(|c| c.text() == "医療機関コード")
+    });
+    let Some(header) = header else {
+        return Err(QuotaImportError::one(
+            None,
+            None,
+            "見出し行（「順位」と「医療機関コード」の列）が見つかりません".into(),
+            "no header row found (columns 順位 and 医療機関コード)".into(),
+        ));
+    };
+    let find = |name: &str| grid[header].iter().position(|c| c.text() == name);
+    let (Some(rank_col), Some(code_col)) = (find("順位"), find("医療機関コード")) else {
+        return Err(QuotaImportError::one(
+            Some(to_row(header)),
+            None,
+            "見出し行に「順位」と「医療機関コード」が必要です".into(),
+            "the header needs 順位 and 医療機関コード".into(),
+        ));
+    };
+    let mut rows = Vec::new();
+    let mut problems = Vec::new();
+    for (r, cells) in grid.iter().enumerate().skip(header + 1) {
+        let get = |c: usize| cells.get(c).map(Cell::text).unwrap_or_default();
+        let code = get(code_col);
+        if code.is_empty() {
+            continue;
+        }
+        let text = get(rank_col);
+        match text.parse::<u32>() {
+            Ok(rank) if rank >= 1 => rows.push(RankingRow {
+                row: to_row(r),
+                medical_institution_code: code,
+                rank,
+            }),
+            _ => problems.push(QuotaImportProblem::new(
+                Some(to_row(r)),
+                Some(rank_col),
+                format!("順位「{text}」は1以上の整数で入力してください"),
+                format!("rank '{text}' must be a whole number from 1"),
+            )),
+        }
+        if problems.len() >= MAX_PROBLEMS {
+            break;
+        }
+    }
+    if problems.is_empty() {
+        Ok(rows)
+    } else {
+        Err(QuotaImportError { problems })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

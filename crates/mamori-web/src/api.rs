@@ -184,10 +184,11 @@ pub async fn logout(State(state): State<AppState>, caller: ApiUser) -> ApiResult
 #[derive(Serialize, ToSchema)]
 pub struct Me {
     login: String,
-    /// `national_admin`, `inspector`, `admin` (of an institution) or `staff`.
+    /// `national_admin`, `inspector`, `prefecture_officer`, `admin` (of an institution) or
+    /// `staff`.
     role: String,
     institution_id: Option<i64>,
-    /// JIS X 0401 code of an inspector's prefecture.
+    /// JIS X 0401 code of an inspector's or a prefecture officer's prefecture.
     prefecture: Option<String>,
 }
 

@@ -44,6 +44,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(get_application, update_application))
         .routes(routes!(withdraw))
         .routes(routes!(put_ranking))
+        .routes(routes!(put_ranking_file))
         .routes(routes!(get_selection))
         .routes(routes!(list_xlsx))
         .routes(routes!(submit))
@@ -1228,7 +1229,12 @@ pub async fn save_ranking(
     // An application of another prefecture is named as such (the prefecture's own book does
     // not know it).
     let mut foreign = Vec::new();
-    for e in &entries {
+    let known = book(state, fy, prefecture).await?;
+    // Only ids the prefecture does not know are looked up, one by one (usually none).
+    for e in entries
+        .iter()
+        .filter(|e| known.application(e.application_id).is_none())
+    {
         if let Some(p) = state
             .store
             .application_prefecture(fy, e.application_id)
@@ -1355,6 +1361,67 @@ pub async fn put_ranking(
             decision: decisions.get(id).copied(),
         })
         .collect();
+    save_ranking(&state, &principal, fy, prefecture, entries).await?;
+    let book = book(&state, fy, prefecture).await?;
+    Ok(Json(selection_json(&book)?))
+}
+
+/// Sets the ranking from a spreadsheet (.xlsx or CSV) with the columns 順位 and 医療機関コード —
+/// typically 別紙1 as exported, its 順位 column edited. The reasons already given are kept.
+#[utoipa::path(put, path = "/api/v1/programs/{fiscal_year}/prefectures/{pref}/ranking.xlsx", tag = "assurance", security(("bearer" = [])),
+    params(("fiscal_year" = i32, Path), ("pref" = String, Path, description = "JIS X 0401 code")),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    responses((status = 200, body = SelectionJson), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn put_ranking_file(
+    State(state): State<AppState>,
+    caller: ApiUser,
+    Path((fiscal_year, pref)): Path<(String, String)>,
+    body: Bytes,
+) -> ApiResult<Json<SelectionJson>> {
+    let principal = caller.user.principal();
+    let fy = parse_program_year(&fiscal_year)?;
+    let prefecture = parse_prefecture(&pref)?;
+    managed(&principal, prefecture)?;
+    let rows = mamori_reports::assurance_list::import_ranking(&body).map_err(|e| {
+        rejected(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_ranking_file",
+            e.message_ja(),
+            e.to_string(),
+        )
+    })?;
+    let current = book(&state, fy, prefecture).await?;
+    let mut entries = Vec::with_capacity(rows.len());
+    for row in rows {
+        let Some(app) = current.applications.iter().find(|a| {
+            a.medical_institution_code.as_deref() == Some(row.medical_institution_code.as_str())
+        }) else {
+            return Err(rejected(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_ranking_file",
+                format!(
+                    "{}行目: 医療機関コード {} の申請は{}にありません",
+                    row.row,
+                    row.medical_institution_code,
+                    prefecture.name_ja()
+                ),
+                format!(
+                    "row {}: no application of {} has institution code {}",
+                    row.row,
+                    prefecture.name_en(),
+                    row.medical_institution_code
+                ),
+            )
+            .into());
+        };
+        let previous = current.ranking.iter().find(|r| r.application_id == app.id);
+        entries.push(RankInput {
+            application_id: app.id,
+            rank: row.rank,
+            reasons: previous.map(|r| r.reasons.clone()).unwrap_or_default(),
+            decision: previous.and_then(|r| r.decision),
+        });
+    }
     save_ranking(&state, &principal, fy, prefecture, entries).await?;
     let book = book(&state, fy, prefecture).await?;
     Ok(Json(selection_json(&book)?))

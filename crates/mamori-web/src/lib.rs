@@ -5,6 +5,7 @@
 pub mod account;
 pub mod api;
 pub mod assurance;
+pub mod assurance_pages;
 pub mod auth;
 pub mod demo;
 pub mod error;
@@ -294,6 +295,7 @@ fn all_page_routes() -> Routes {
         .merge(account::routes())
         .merge(vendor_pages::routes())
         .merge(ledger_pages::routes())
+        .merge(assurance_pages::routes())
 }
 
 /// Every page route with its method.

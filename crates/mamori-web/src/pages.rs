@@ -123,6 +123,9 @@ pub struct NavUser {
     pub is_national: bool,
     pub is_demo: bool,
     pub is_vendor: bool,
+    /// Takes part in the security-assurance project (answers, runs a prefecture's survey, or
+    /// oversees the country).
+    pub sees_assurance: bool,
 }
 
 impl Chrome {
@@ -147,6 +150,10 @@ impl Chrome {
                     is_national: user.role == Role::NationalAdmin,
                     is_demo: user.is_demo,
                     is_vendor: user.role == Role::VendorUser,
+                    sees_assurance: matches!(
+                        user.role,
+                        Role::NationalAdmin | Role::PrefectureOfficer | Role::InstitutionAdmin
+                    ),
                 }
             }),
         }
@@ -495,6 +502,9 @@ async fn switch_language(
 async fn home(user: WebUser) -> Response {
     if user.user().role == Role::VendorUser {
         return redirect("/vendor");
+    }
+    if user.user().role == Role::PrefectureOfficer {
+        return redirect("/assurance");
     }
     match user.user().institution_id {
         Some(id) => redirect(&format!("/institutions/{id}")),

@@ -394,6 +394,7 @@ on_both_engines!(
     ledger_refuses_bad_files_clearly,
     ledger_devices_carry_flags_and_export_round_trips,
     ledger_pages_import_with_preview_and_confirm,
+    assurance_pages_survey_ranking_withdrawal_and_export,
 );
 
 const HOSPITAL: i64 = 1;
@@ -2153,7 +2154,6 @@ fn rule_for(method: &str, path: &str) -> Option<Rule> {
             "/healthz" | "/api/openapi.json" | "/api/v1/login" | "/login" | "/lang/{code}"
             | "/login/two-factor",
         ) => Public,
-        ("GET", "/static/style.css" | "/static/htmx.min.js" | "/static/app.js") => Public,
         ("POST", "/api/v1/invitations/{token}/accept") => Public,
         ("GET" | "POST", "/invitations/{token}") => Public,
         ("GET", "/vendor") => SignedIn,
@@ -2169,6 +2169,13 @@ fn rule_for(method: &str, path: &str) -> Option<Rule> {
             | "/institutions/{id}/contact-chart.svg"
             | "/institutions/{id}/continuity",
         ) => Read,
+        (
+            "GET",
+            "/static/style.css" | "/static/htmx.min.js" | "/static/app.js" | "/static/ranking.js",
+        ) => Public,
+        ("GET", "/assurance") => SignedIn,
+        ("GET", "/assurance/{fy}") => National(StatusCode::FORBIDDEN),
+        (_, p) if p.starts_with("/assurance/{fy}/institutions/") => Apply,
         (_, "/" | "/logout" | "/api/v1/logout" | "/api/v1/me" | "/api/v1/checklists") => SignedIn,
         ("GET", "/api/v1/vendor/contracts") => SignedIn,
         (
@@ -3258,6 +3265,19 @@ async fn vendor_pages_invite_fill_and_show(app: &TestApp) {
 // ----- security-assurance project (確保事業) ----------------------------------------------
 
 impl TestApp {
+    /// Posts a form that answers with a redirect (post/redirect/get) and loads where it leads.
+    async fn post_form_and_follow(&self, cookie: &str, path: &str, form: &str) -> Response {
+        let r = self.post_form(cookie, path, form, false).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{path}: {}", r.body);
+        let to = r
+            .headers
+            .get(header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .expect("location")
+            .to_owned();
+        self.get_page(cookie, &to).await
+    }
+
     /// Changes recorded so far (logins aside).
     async fn audit_changes(&self) -> usize {
         self.state
@@ -3531,6 +3551,38 @@ async fn assurance_survey_ranking_selection_and_withdrawal(app: &TestApp) {
         text.iter().filter(|row| row.contains("病院")).count() >= 7,
         "{text:?}"
     );
+
+    // A ranking from a spreadsheet: 別紙1 as exported is taken back as it is; a tie is refused.
+    let r = app
+        .send(
+            Request::put(format!("{base}/prefectures/13/ranking.xlsx"))
+                .header(header::AUTHORIZATION, format!("Bearer {tokyo}"))
+                .body(Body::from(raw.to_vec()))
+                .expect("request"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json()["selected"], s["selected"]);
+    let tie = "順位,医療機関コード\n1,1311234567\n1,1311000011\n";
+    app.raw(
+        "PUT",
+        &format!("{base}/prefectures/13/ranking.xlsx"),
+        &tokyo,
+        "text/csv",
+        tie,
+    )
+    .await
+    .assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_ranking");
+    let unknown = "順位,医療機関コード\n1,4611234567\n";
+    app.raw(
+        "PUT",
+        &format!("{base}/prefectures/13/ranking.xlsx"),
+        &tokyo,
+        "text/csv",
+        unknown,
+    )
+    .await
+    .assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_ranking_file");
 
     // Submission freezes the list except for withdrawals.
     let r = app
@@ -4656,4 +4708,169 @@ async fn ledger_pages_import_with_preview_and_confirm(app: &TestApp) {
         "{}",
         datasets.body
     );
+}
+
+async fn assurance_pages_survey_ranking_withdrawal_and_export(app: &TestApp) {
+    let year = app.year();
+    let hospital = app.web_login("demo-hospital").await;
+    let tokyo = app.web_login("demo-prefecture-13").await;
+    // The hospital finds its survey from the start page and answers it.
+    let page = app.get_page(&hospital.cookie, "/assurance").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains("電子カルテシステムの導入状況"));
+    assert!(page.body.contains("まだ回答していません"));
+    let path = format!("/assurance/{year}/institutions/{HOSPITAL}");
+    let form = |csrf: &str, beds: &str| {
+        format!(
+            "csrf={csrf}&emr=partial&beds={beds}&participation=both&gmis_reuse_consent=yes&renewal_planned=yes&onsite_survey_by_january=no&contact_name=%E5%B1%B1%E7%94%B0&contact_phone=03-1234-5678&contact_email=it%40minato.example.jp"
+        )
+    };
+    // Bad input is answered in the form, in the user's language, and nothing is stored.
+    let r = app
+        .post_form(
+            &hospital.cookie,
+            &path,
+            &form(&hospital.csrf, "many"),
+            false,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("病床数を整数で入力してください"));
+    let r = app
+        .post_form(&hospital.cookie, &path, &form("wrong", "250"), false)
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = app
+        .post_form_and_follow(&hospital.cookie, &path, &form(&hospital.csrf, "250"))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.body.contains("回答を保存しました"), "{}", r.body);
+    assert!(
+        r.body.contains("現地調査を完了できる見込みがありません"),
+        "the flag is shown: {}",
+        r.body
+    );
+    // The prefecture sees it unranked, ranks it first by number entry, and the list follows.
+    let list_path = format!("/assurance/{year}/prefectures/13");
+    let page = app.get_page(&tokyo.cookie, "/assurance").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("みなと中央病院"));
+    assert!(
+        page.body
+            .contains("希望したすべての病院に順位を付けてください")
+    );
+    assert!(
+        page.body.contains("電子カルテシステムを導入していません"),
+        "reasons are listed"
+    );
+    let mine = app
+        .state
+        .store
+        .prefecture_book(
+            FiscalYear::new(year).expect("year"),
+            mamori_domain::Prefecture::parse("13").expect("13"),
+        )
+        .await
+        .expect("book")
+        .expect("programme");
+    let mut fields = vec![format!("csrf={}", tokyo.csrf)];
+    let own = mine
+        .applications
+        .iter()
+        .find(|a| a.institution_id == HOSPITAL)
+        .expect("answered")
+        .id;
+    fields.push(format!("rank_{own}=1&reason_{own}=regional_emergency_role"));
+    let others: Vec<i64> = mine.ranking.iter().map(|r| r.application_id).collect();
+    // A tie first: refused with the ranks named.
+    let mut tied = fields.clone();
+    tied.extend(others.iter().map(|id| format!("rank_{id}=1")));
+    let r = app
+        .post_form(
+            &tokyo.cookie,
+            &format!("{list_path}/ranking"),
+            &tied.join("&"),
+            false,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    fields.extend(
+        others
+            .iter()
+            .enumerate()
+            .map(|(n, id)| format!("rank_{id}={}", n + 2)),
+    );
+    let r = app
+        .post_form_and_follow(
+            &tokyo.cookie,
+            &format!("{list_path}/ranking"),
+            &fields.join("&"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.body.contains("順位を保存し"), "{}", r.body);
+    assert!(r.body.contains("次点"), "a hospital now waits: {}", r.body);
+    // A withdrawal from the page.
+    let r = app
+        .post_form_and_follow(
+            &tokyo.cookie,
+            &format!("{list_path}/withdraw"),
+            &format!(
+                "csrf={}&application_id={own}&reason=%E6%97%A5%E7%A8%8B&date={year}-09-01",
+                tokyo.csrf
+            ),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.body.contains("辞退を記録しました"), "{}", r.body);
+    // 別紙1 and submission.
+    let r = app
+        .get_page(&tokyo.cookie, &format!("{list_path}/list.xlsx"))
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(
+        r.headers[header::CONTENT_DISPOSITION]
+            .to_str()
+            .unwrap_or_default()
+            .contains(".xlsx")
+    );
+    let r = app
+        .post_form_and_follow(
+            &tokyo.cookie,
+            &format!("{list_path}/submit"),
+            &format!("csrf={}", tokyo.csrf),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.body.contains("リストを提出しました"));
+    // The hospital's form is now read only; the English page says the same.
+    let r = app.get_page(&hospital.cookie, &path).await;
+    assert!(!r.body.contains("回答を送信"));
+    let r = app
+        .send(
+            Request::get(&path)
+                .header(
+                    header::COOKIE,
+                    format!("{}; mamori_lang=en", hospital.cookie),
+                )
+                .body(Body::empty())
+                .expect("request"),
+        )
+        .await;
+    assert!(
+        r.body.contains("Electronic medical record system"),
+        "{}",
+        r.body
+    );
+    // The national overview.
+    let national = app.web_login("demo-national").await;
+    let r = app
+        .get_page(&national.cookie, &format!("/assurance/{year}"))
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains("全国の目標") && r.body.contains("鹿児島県"));
+    let r = app
+        .get_page(&tokyo.cookie, &format!("/assurance/{year}"))
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
 }

@@ -3,6 +3,7 @@
 mod backup;
 mod bench;
 mod bench_ledger;
+mod bench_selection;
 mod datasets_update;
 
 use std::io::Read;
@@ -109,6 +110,8 @@ enum Command {
     /// Measures the device ledger: a 100,000-row Shift_JIS import against a bare CSV parse,
     /// and the ledger page and devices API of a 5,000-device hospital.
     BenchLedger(bench_ledger::BenchLedgerArgs),
+    /// Times the security-assurance project's national selection on generated data.
+    BenchSelection(bench_selection::BenchSelectionArgs),
     /// Writes a consistent backup (one archive) while the server keeps running.
     Backup(backup::BackupArgs),
     /// Restores a backup into an empty database and verifies it.
@@ -482,6 +485,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Bench(args) => bench::run(args).await.map(|()| ExitCode::SUCCESS),
         Command::BenchLedger(args) => bench_ledger::run(args).await.map(|()| ExitCode::SUCCESS),
+        Command::BenchSelection(args) => bench_selection::run(args).map(|()| ExitCode::SUCCESS),
         Command::Backup(args) => backup::run_backup(args).await,
         Command::Restore(args) => backup::run_restore(args).await,
     }
