@@ -297,7 +297,9 @@ async fn vendors(
     let expires = (chrono::Utc::now() + Duration::days(14))
         .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
     let mut contract_of = Vec::new();
-    for (institution, admin, name, systems, scopes, login) in [
+    // The network contract is new this year and its vendor has not accepted yet: the
+    // consolidated view shows its form missing.
+    for (institution, admin, name, systems, scopes, login, start_on) in [
         (
             hospital,
             hospital_admin,
@@ -305,6 +307,7 @@ async fn vendors(
             vec![SystemKind::Emr],
             vec![Scope::Server, Scope::Pc],
             Some("demo-vendor"),
+            None,
         ),
         (
             hospital,
@@ -313,6 +316,7 @@ async fn vendors(
             vec![SystemKind::Network],
             vec![Scope::Network],
             None,
+            Some(year.first_day()),
         ),
         (
             hospital_46,
@@ -321,6 +325,7 @@ async fn vendors(
             vec![SystemKind::Network],
             vec![Scope::Network],
             Some("demo-vendor-46"),
+            None,
         ),
     ] {
         let token = crate::auth::new_token();
@@ -329,7 +334,7 @@ async fn vendors(
             systems,
             remote_maintenance: true,
             scopes,
-            start_on: None,
+            start_on,
             end_on: None,
         };
         let invitation = NewInvitation {
@@ -353,22 +358,31 @@ async fn vendors(
             contract_of.push((id, accepted.user_id, institution));
         }
     }
-    // The EMR vendor answers its form, two items left open.
-    if let (Some(&(contract, vendor_user, institution)), Ok(version)) = (
-        contract_of.first(),
-        crate::vendors::vendor_version(state, year),
-    ) {
+    // The EMR vendor answered all of last year's form (the year was inspected) and this
+    // year's but two items.
+    let previous = year.previous();
+    let years = [(previous, 0), (year, 2)];
+    for (fy, leave_open) in years {
+        let (Some(&(contract, vendor_user, institution)), Ok(version)) = (
+            contract_of.first(),
+            crate::vendors::vendor_version(state, fy),
+        ) else {
+            continue;
+        };
+        if !state.catalog.fiscal_years().contains(&fy) {
+            continue;
+        }
         let scoped = store
             .vendor_contract(contract)
             .await?
             .ok_or(AppError::NotFound)?;
-        let checked_on = (year.first_day() + Duration::days(40)).min(today_in_japan());
+        let checked_on = (fy.first_day() + Duration::days(40)).min(today_in_japan());
         let items: Vec<_> = version
             .items
             .iter()
             .filter(|i| scoped.contract.answers_for(i.scope))
             .collect();
-        let count = items.len().saturating_sub(2);
+        let count = items.len().saturating_sub(leave_open);
         for item in items.into_iter().take(count) {
             let answer = ItemAnswer {
                 answer: Answer::Yes,
@@ -379,7 +393,7 @@ async fn vendors(
                 .set_vendor_answer(
                     contract,
                     institution,
-                    year,
+                    fy,
                     &item.key,
                     Round::First,
                     &answer,

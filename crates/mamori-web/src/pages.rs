@@ -1342,6 +1342,8 @@ struct ChecklistPage {
     editable: bool,
     can_administer: bool,
     missing_target_dates: usize,
+    /// What the contact chart and the backup / BCP records show, beside items 3(1)–3(3).
+    evidence: Vec<crate::vendor_pages::EvidenceView>,
 }
 
 #[derive(Template)]
@@ -1447,6 +1449,7 @@ fn checklist_page(
         editable,
         can_administer: principal.can_administer(a.institution.id),
         missing_target_dates: p.missing_target_dates,
+        evidence: Vec::new(),
     }
 }
 
@@ -1457,10 +1460,11 @@ async fn checklist(
     Path((id, fy)): Path<(String, String)>,
 ) -> PageResult {
     let a = load(&state, &ctx, &user, &id, &fy, "checklist").await?;
-    Ok(render(
-        StatusCode::OK,
-        &checklist_page(&state, &ctx, &user, &a, None),
-    ))
+    let mut page = checklist_page(&state, &ctx, &user, &a, None);
+    page.evidence = crate::vendor_pages::checklist_evidence(&state, ctx.lang, &a)
+        .await
+        .map_err(fail(ctx.lang))?;
+    Ok(render(StatusCode::OK, &page))
 }
 
 #[derive(Deserialize)]

@@ -1016,3 +1016,96 @@ async fn continuity_page(
         },
     ))
 }
+
+// ----- evidence on the checklist -------------------------------------------------------
+
+/// What the records show beside one checklist item.
+pub struct EvidenceView {
+    pub key: String,
+    pub class: &'static str,
+    pub label: String,
+    pub facts: Vec<String>,
+    pub link: String,
+    pub link_label: String,
+}
+
+/// Evidence for items 3(1) (the contact chart), 3(2) and 3(3) (backup and BCP records).
+pub async fn checklist_evidence(
+    state: &AppState,
+    lang: Lang,
+    a: &crate::service::Assessment<'_>,
+) -> Result<Vec<EvidenceView>, AppError> {
+    let id = a.institution.id;
+    let mut out = Vec::new();
+    let chart_item = a.version.items.iter().find(|i| {
+        mamori_domain::wareki::parse_item_number(&i.number)
+            .is_ok_and(|n| n.section == 3 && n.number == 1)
+    });
+    if let Some(item) = chart_item {
+        let stored = vendors::stored_chart(state, id).await?;
+        let contracts: Vec<_> = state
+            .store
+            .vendor_contracts_of_institution(id)
+            .await?
+            .into_iter()
+            .map(|c| c.contract)
+            .collect();
+        let status = chart_status(stored.as_ref().map(|s| &s.0), &contracts, today_in_japan());
+        let (class, label) = match status.state {
+            ChartState::None => (
+                "bad",
+                lang.pick("連絡体制図: 未作成", "Contact chart: none"),
+            ),
+            ChartState::Draft => (
+                "warn",
+                lang.pick("連絡体制図: 不足あり", "Contact chart: gaps"),
+            ),
+            ChartState::Complete => (
+                "ok",
+                lang.pick("連絡体制図: 作成済", "Contact chart: complete"),
+            ),
+        };
+        out.push(EvidenceView {
+            key: item.key.clone(),
+            class,
+            label: label.to_owned(),
+            facts: status
+                .missing
+                .iter()
+                .map(|g| lang.pick(&g.message_ja, &g.message_en).to_owned())
+                .collect(),
+            link: format!("/institutions/{id}/contact-chart"),
+            link_label: lang
+                .pick("連絡体制図を開く", "Open the contact chart")
+                .to_owned(),
+        });
+    }
+    let (records, _) = vendors::stored_continuity(state, id).await?;
+    for e in vendors::continuity_evidence(state, &a.institution, a.fiscal_year, &records) {
+        let facts = match lang {
+            Lang::Ja => e.facts_ja.clone(),
+            Lang::En => e.facts_en.clone(),
+        };
+        let mut facts = facts;
+        facts.extend(
+            e.warnings
+                .iter()
+                .map(|w| lang.pick(&w.message_ja, &w.message_en).to_owned()),
+        );
+        out.push(EvidenceView {
+            key: e.item_key.clone(),
+            class: if e.supports_yes && e.warnings.is_empty() {
+                "ok"
+            } else {
+                "warn"
+            },
+            label: lang.pick("記録", "Records").to_owned(),
+            facts,
+            link: format!("/institutions/{id}/continuity"),
+            link_label: lang
+                .pick("バックアップとBCPを開く", "Open backup and BCP")
+                .to_owned(),
+        });
+    }
+    Ok(out)
+}

@@ -868,16 +868,30 @@ async fn inspection_verdict_follows_answers_and_observation(app: &TestApp) {
         .await
         .json();
     assert_eq!(v["ready"], false);
-    let blocking: Vec<&Value> = v["findings"]
+    let is_vendor = |f: &Value| {
+        f["code"] == "vendor_form_missing"
+            || f["message_ja"]
+                .as_str()
+                .is_some_and(|m| m.starts_with("事業者確認用"))
+    };
+    let (vendor_findings, blocking): (Vec<&Value>, Vec<&Value>) = v["findings"]
         .as_array()
         .expect("findings")
         .iter()
         .filter(|f| f["severity"] == "blocking")
-        .collect();
+        .partition(|f| is_vendor(f));
     assert_eq!(
         blocking.len(),
         4,
         "three open items and the contact chart: {v}"
+    );
+    // The vendor forms count too: the EMR vendor left two items open and the network
+    // vendor's form is missing.
+    assert_eq!(vendor_findings.len(), 3, "{v}");
+    assert!(
+        vendor_findings
+            .iter()
+            .any(|f| f["code"] == "vendor_form_missing")
     );
     assert!(
         blocking
@@ -915,6 +929,68 @@ async fn inspection_verdict_follows_answers_and_observation(app: &TestApp) {
             )
             .await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    }
+    // The EMR vendor answers its open items; the network vendor's form arrives.
+    let vendor = app.token("demo-vendor").await;
+    let coverage = app
+        .api(
+            "GET",
+            &format!("/api/v1/institutions/{HOSPITAL}/coverage/{year}"),
+            Some(&hospital),
+            None,
+        )
+        .await
+        .json();
+    let hospital_admin = app
+        .state
+        .store
+        .user_for_login("demo-hospital")
+        .await
+        .expect("user")
+        .expect("admin")
+        .0
+        .id;
+    let fy = FiscalYear::new(year).expect("year");
+    for item in coverage["coverage"]["items"].as_array().expect("items") {
+        let key = item["item_key"].as_str().expect("key");
+        let missing = item["missing"].as_array().expect("missing");
+        if missing.contains(&json!(VENDOR_CONTRACT)) {
+            let r = app
+                .api(
+                    "PUT",
+                    &format!(
+                        "/api/v1/vendor/contracts/{VENDOR_CONTRACT}/assessments/{year}/items/{key}"
+                    ),
+                    Some(&vendor),
+                    Some(
+                        json!({"round": 1, "answer": "yes", "checked_on": format!("{year}-07-01")}),
+                    ),
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        }
+        if missing.contains(&json!(UNACCEPTED_CONTRACT)) {
+            let answer = mamori_domain::ItemAnswer {
+                answer: mamori_domain::Answer::Yes,
+                checked_on: fy.first_day() + chrono::Duration::days(90),
+                target_date: None,
+            };
+            app.state
+                .store
+                .set_vendor_answer(
+                    UNACCEPTED_CONTRACT,
+                    HOSPITAL,
+                    fy,
+                    key,
+                    mamori_domain::Round::First,
+                    &answer,
+                    hospital_admin,
+                    &|_| Ok(()),
+                )
+                .await
+                .expect("store")
+                .expect("valid");
+        }
     }
     let v = app
         .api("GET", &verdict_path, Some(&inspector), None)
