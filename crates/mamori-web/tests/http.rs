@@ -2230,7 +2230,10 @@ fn rule_for(method: &str, path: &str) -> Option<Rule> {
         (
             "PUT",
             "/api/v1/vendor/contracts/{contract_id}/assessments/{fiscal_year}/items/{item}",
-        ) => VendorAnswer,
+        )
+        | ("POST", "/api/v1/vendor/contracts/{contract_id}/assessments/{fiscal_year}/copy") => {
+            VendorAnswer
+        }
         (
             "GET",
             "/api/v1/institutions/{id}/vendor-contracts"
@@ -2418,6 +2421,7 @@ async fn authorization_matrix_covers_every_route(app: &TestApp) {
                     ("POST", "/api/v1/institutions") => Some(
                         json!({"name": "matrix", "kind": "pharmacy", "prefecture": "13", "has_medical_information_system": true, "has_vendor_contracts": false}),
                     ),
+                    ("POST", p) if p.ends_with("/copy") => Some(json!({"to": []})),
                     ("POST", p) if p.ends_with("/vendor-contracts") => Some(
                         json!({"vendor_name": "matrix", "systems": ["emr"], "remote_maintenance": false}),
                     ),
@@ -2809,6 +2813,68 @@ async fn invitation_links_expire_and_are_used_once(app: &TestApp) {
         .await
         .json();
     assert_eq!(list.as_array().map(Vec::len), Some(2), "{list}");
+    // It answers once and applies the answers to its other contract, then adjusts one.
+    let ids: Vec<i64> = list
+        .as_array()
+        .expect("contracts")
+        .iter()
+        .filter_map(|c| c["contract_id"].as_i64())
+        .collect();
+    let year = app.year();
+    for key in ["1-1", "2-2-all"] {
+        let r = app
+            .api(
+                "PUT",
+                &format!(
+                    "/api/v1/vendor/contracts/{}/assessments/{year}/items/{key}",
+                    ids[0]
+                ),
+                Some(&token),
+                Some(json!({"round": 1, "answer": "yes", "checked_on": format!("{year}-06-01")})),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    }
+    let copy = format!(
+        "/api/v1/vendor/contracts/{}/assessments/{year}/copy",
+        ids[0]
+    );
+    let r = app
+        .api(
+            "POST",
+            &copy,
+            Some(&token),
+            Some(json!({"to": [VENDOR_CONTRACT]})),
+        )
+        .await;
+    r.assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "unknown_contract");
+    let r = app
+        .api("POST", &copy, Some(&token), Some(json!({"to": [ids[1]]})))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json()["answers"], 2);
+    let copied = app
+        .api(
+            "GET",
+            &format!(
+                "/api/v1/vendor/contracts/{}/assessments/{year}/items/2-2-all",
+                ids[1]
+            ),
+            Some(&token),
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(copied["first"]["answer"], "yes", "{copied}");
+    let r = app
+        .api(
+            "PUT",
+            &format!("/api/v1/vendor/contracts/{}/assessments/{year}/items/2-2-all", ids[1]),
+            Some(&token),
+            Some(json!({"round": 1, "answer": "no", "checked_on": format!("{year}-06-02"), "target_date": format!("{year}-10-01")})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     // Someone else's login with a wrong password joins nothing.
     let fourth = invite("d@example.jp").await;
     let r = accept(fourth, "demo-hospital").await;
