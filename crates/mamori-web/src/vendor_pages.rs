@@ -430,7 +430,10 @@ struct VendorFormPage {
     items: Vec<VendorItemRow>,
     can_answer: bool,
     error: Option<String>,
+    notice: Option<String>,
     today: String,
+    /// The vendor's other contracts: (id, institution name), to copy these answers to.
+    others: Vec<(i64, String)>,
 }
 
 fn round_label(lang: Lang, a: &mamori_domain::ItemAnswer) -> String {
@@ -445,6 +448,7 @@ fn round_label(lang: Lang, a: &mamori_domain::ItemAnswer) -> String {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn vendor_form_view(
     state: &AppState,
     ctx: &PageCtx,
@@ -452,6 +456,7 @@ async fn vendor_form_view(
     contract_id: &str,
     fy: &str,
     error: Option<String>,
+    notice: Option<String>,
     status: StatusCode,
 ) -> PageResult {
     let lang = ctx.lang;
@@ -485,10 +490,23 @@ async fn vendor_form_view(
             }
         })
         .collect();
+    let others = if can_answer {
+        vendors::contracts_served(state, &principal)
+            .await
+            .map_err(fail(lang))?
+            .into_iter()
+            .filter(|c| c.contract.id != contract.contract.id)
+            .map(|c| (c.contract.id.0, c.institution_name))
+            .collect()
+    } else {
+        Vec::new()
+    };
     let title = lang.pick("事業者確認用", "Vendor form").to_owned();
     Ok(render(
         status,
         &VendorFormPage {
+            notice,
+            others,
             chrome: Chrome::new(ctx, Some(user), title),
             contract_id: contract.contract.id.0,
             institution_name: contract.institution_name.clone(),
@@ -514,7 +532,81 @@ async fn vendor_form(
     user: WebUser,
     Path((contract_id, fy)): Path<(String, String)>,
 ) -> PageResult {
-    vendor_form_view(&state, &ctx, &user, &contract_id, &fy, None, StatusCode::OK).await
+    vendor_form_view(
+        &state,
+        &ctx,
+        &user,
+        &contract_id,
+        &fy,
+        None,
+        None,
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// Copies this form's answers to the contracts ticked (`to_<id>` fields).
+async fn copy_answers(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    user: WebUser,
+    Path((contract_id, fy)): Path<(String, String)>,
+    Form(form): Form<std::collections::HashMap<String, String>>,
+) -> PageResult {
+    let lang = ctx.lang;
+    user.check_csrf(form.get("csrf").map_or("", String::as_str))
+        .map_err(fail(lang))?;
+    let principal = user.user().principal();
+    let (contract, _) = vendors::visible_contract(&state, &principal, &contract_id)
+        .await
+        .map_err(fail(lang))?;
+    let fiscal_year = service::parse_fiscal_year(&state, &fy).map_err(fail(lang))?;
+    let to: Vec<i64> = form
+        .keys()
+        .filter_map(|k| k.strip_prefix("to_"))
+        .filter_map(|id| id.parse().ok())
+        .collect();
+    match vendors::copy_to_contracts(&state, &principal, &contract, &to, fiscal_year).await {
+        Ok(done) => {
+            let notice = match lang {
+                Lang::Ja => format!(
+                    "{}件の契約に回答{}件を反映しました。各契約の画面で個別に調整できます",
+                    done.contracts, done.answers
+                ),
+                Lang::En => format!(
+                    "{} answers applied to {} contracts; adjust each on its own form",
+                    done.answers, done.contracts
+                ),
+            };
+            vendor_form_view(
+                &state,
+                &ctx,
+                &user,
+                &contract_id,
+                &fy,
+                None,
+                Some(notice),
+                StatusCode::OK,
+            )
+            .await
+        }
+        Err(e @ (AppError::Forbidden | AppError::NotFound)) => Err(fail(lang)(e)),
+        Err(e) => {
+            let status = e.status();
+            let m = message(lang, &e);
+            vendor_form_view(
+                &state,
+                &ctx,
+                &user,
+                &contract_id,
+                &fy,
+                Some(m),
+                None,
+                status,
+            )
+            .await
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -595,6 +687,7 @@ async fn save_vendor_item(
                 &contract_id,
                 &fy,
                 Some(message),
+                None,
                 status,
             )
             .await

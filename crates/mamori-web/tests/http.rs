@@ -2210,7 +2210,11 @@ fn rule_for(method: &str, path: &str) -> Option<Rule> {
         ("GET" | "POST", "/invitations/{token}") => Public,
         ("GET", "/vendor") => SignedIn,
         ("GET", "/vendor/contracts/{contract_id}/{fy}") => VendorForm,
-        ("POST", "/vendor/contracts/{contract_id}/{fy}/items/{key}") => VendorAnswer,
+        (
+            "POST",
+            "/vendor/contracts/{contract_id}/{fy}/items/{key}"
+            | "/vendor/contracts/{contract_id}/{fy}/copy",
+        ) => VendorAnswer,
         ("POST", "/institutions/{id}/vendors") => Administer,
         (
             "GET",
