@@ -15,7 +15,7 @@ use crate::service::{today_in_japan, version_and_rules};
 pub const DEMO_PASSWORD: &str = "demo-password";
 
 /// The demo logins, for the README and the login page: (login, Japanese description, English).
-pub const DEMO_LOGINS: [(&str, &str, &str); 10] = [
+pub const DEMO_LOGINS: [(&str, &str, &str); 11] = [
     (
         "demo-hospital",
         "病院の管理者（東京都・250床・事業者契約あり）",
@@ -60,6 +60,11 @@ pub const DEMO_LOGINS: [(&str, &str, &str); 10] = [
         "demo-vendor",
         "事業者（みなと中央病院の電子カルテ）",
         "Vendor (the Tokyo hospital's EMR)",
+    ),
+    (
+        "demo-vendor-network",
+        "事業者（みなと中央病院のネットワーク）",
+        "Vendor (the Tokyo hospital's network)",
     ),
     (
         "demo-vendor-46",
@@ -297,8 +302,7 @@ async fn vendors(
     let expires = (chrono::Utc::now() + Duration::days(14))
         .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
     let mut contract_of = Vec::new();
-    // The network contract is new this year and its vendor has not accepted yet: the
-    // consolidated view shows its form missing.
+    // The network contract is new this year.
     for (institution, admin, name, systems, scopes, login, start_on) in [
         (
             hospital,
@@ -315,7 +319,7 @@ async fn vendors(
             "みなとネットワークサービス",
             vec![SystemKind::Network],
             vec![Scope::Network],
-            None,
+            Some("demo-vendor-network"),
             Some(year.first_day()),
         ),
         (
@@ -358,15 +362,14 @@ async fn vendors(
             contract_of.push((id, accepted.user_id, institution));
         }
     }
-    // The EMR vendor answered all of last year's form (the year was inspected) and this
-    // year's but two items.
-    let previous = year.previous();
-    let years = [(previous, 0), (year, 2)];
-    for (fy, leave_open) in years {
-        let (Some(&(contract, vendor_user, institution)), Ok(version)) = (
-            contract_of.first(),
-            crate::vendors::vendor_version(state, fy),
-        ) else {
+    // The Tokyo hospital's vendors answered their forms of every year their contract ran
+    // (last year was inspected), so the hospital is as near to ready as before.
+    for (fy, &(contract, vendor_user, institution)) in [year.previous(), year]
+        .into_iter()
+        .flat_map(|fy| contract_of.iter().map(move |c| (fy, c)))
+        .filter(|(_, c)| c.2 == hospital)
+    {
+        let Ok(version) = crate::vendors::vendor_version(state, fy) else {
             continue;
         };
         if !state.catalog.fiscal_years().contains(&fy) {
@@ -377,13 +380,14 @@ async fn vendors(
             .await?
             .ok_or(AppError::NotFound)?;
         let checked_on = (fy.first_day() + Duration::days(40)).min(today_in_japan());
-        let items: Vec<_> = version
+        if !scoped.contract.is_active_in(fy) {
+            continue;
+        }
+        let items = version
             .items
             .iter()
-            .filter(|i| scoped.contract.answers_for(i.scope))
-            .collect();
-        let count = items.len().saturating_sub(leave_open);
-        for item in items.into_iter().take(count) {
+            .filter(|i| scoped.contract.answers_for(i.scope));
+        for item in items {
             let answer = ItemAnswer {
                 answer: Answer::Yes,
                 checked_on,

@@ -34,6 +34,7 @@ pub fn routes() -> Routes {
             "/vendor/contracts/{contract_id}/{fy}/items/{key}",
             save_vendor_item,
         )
+        .post("/vendor/contracts/{contract_id}/{fy}/copy", copy_answers)
         .get("/institutions/{id}/coverage/{fy}", coverage_page)
         .get("/institutions/{id}/contact-chart", contact_chart_page)
         .get(

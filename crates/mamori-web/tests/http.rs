@@ -385,8 +385,8 @@ const PHARMACY: i64 = 3;
 const HOSPITAL_46: i64 = 4;
 /// The demo hospital's EMR contract, served by `demo-vendor`.
 const VENDOR_CONTRACT: i64 = 1;
-/// Its network contract, whose invitation nobody has accepted.
-const UNACCEPTED_CONTRACT: i64 = 2;
+/// Its network contract (from this year), served by `demo-vendor-network`.
+const NETWORK_CONTRACT: i64 = 2;
 /// The Kagoshima hospital's contract, served by `demo-vendor-46`.
 const VENDOR_46_CONTRACT: i64 = 3;
 
@@ -885,14 +885,8 @@ async fn inspection_verdict_follows_answers_and_observation(app: &TestApp) {
         4,
         "three open items and the contact chart: {v}"
     );
-    // The vendor forms count too: the EMR vendor left two items open and the network
-    // vendor's form is missing.
-    assert_eq!(vendor_findings.len(), 3, "{v}");
-    assert!(
-        vendor_findings
-            .iter()
-            .any(|f| f["code"] == "vendor_form_missing")
-    );
+    // The demo's vendors have answered their forms: nothing is missing on their side.
+    assert!(vendor_findings.is_empty(), "{v}");
     assert!(
         blocking
             .iter()
@@ -929,68 +923,6 @@ async fn inspection_verdict_follows_answers_and_observation(app: &TestApp) {
             )
             .await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    }
-    // The EMR vendor answers its open items; the network vendor's form arrives.
-    let vendor = app.token("demo-vendor").await;
-    let coverage = app
-        .api(
-            "GET",
-            &format!("/api/v1/institutions/{HOSPITAL}/coverage/{year}"),
-            Some(&hospital),
-            None,
-        )
-        .await
-        .json();
-    let hospital_admin = app
-        .state
-        .store
-        .user_for_login("demo-hospital")
-        .await
-        .expect("user")
-        .expect("admin")
-        .0
-        .id;
-    let fy = FiscalYear::new(year).expect("year");
-    for item in coverage["coverage"]["items"].as_array().expect("items") {
-        let key = item["item_key"].as_str().expect("key");
-        let missing = item["missing"].as_array().expect("missing");
-        if missing.contains(&json!(VENDOR_CONTRACT)) {
-            let r = app
-                .api(
-                    "PUT",
-                    &format!(
-                        "/api/v1/vendor/contracts/{VENDOR_CONTRACT}/assessments/{year}/items/{key}"
-                    ),
-                    Some(&vendor),
-                    Some(
-                        json!({"round": 1, "answer": "yes", "checked_on": format!("{year}-07-01")}),
-                    ),
-                )
-                .await;
-            assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-        }
-        if missing.contains(&json!(UNACCEPTED_CONTRACT)) {
-            let answer = mamori_domain::ItemAnswer {
-                answer: mamori_domain::Answer::Yes,
-                checked_on: fy.first_day() + chrono::Duration::days(90),
-                target_date: None,
-            };
-            app.state
-                .store
-                .set_vendor_answer(
-                    UNACCEPTED_CONTRACT,
-                    HOSPITAL,
-                    fy,
-                    key,
-                    mamori_domain::Round::First,
-                    &answer,
-                    hospital_admin,
-                    &|_| Ok(()),
-                )
-                .await
-                .expect("store")
-                .expect("valid");
-        }
     }
     let v = app
         .api("GET", &verdict_path, Some(&inspector), None)
@@ -2367,6 +2299,7 @@ async fn authorization_matrix_covers_every_route(app: &TestApp) {
     let callers: Vec<(&str, Relation)> = vec![
         ("demo-clinic", Relation::Outside),
         ("demo-vendor-46", Relation::Outside),
+        ("demo-vendor-network", Relation::Outside),
         ("demo-pharmacy", Relation::Outside),
         ("demo-hospital-46", Relation::Outside),
         ("demo-inspector-46", Relation::Outside),
@@ -2537,10 +2470,10 @@ async fn authorization_matrix_covers_every_route(app: &TestApp) {
         }
     }
     println!(
-        "authorization matrix: {} routes × 11 callers = {checked} requests checked",
+        "authorization matrix: {} routes × 12 callers = {checked} requests checked",
         routes.len()
     );
-    assert!(checked >= routes.len() * 11);
+    assert!(checked >= routes.len() * 12);
 }
 
 // ----- vendors, contact chart, backup and BCP ---------------------------------------------
@@ -2597,6 +2530,17 @@ async fn vendors_are_invited_and_fill_their_form(app: &TestApp) {
     let url = created["invitation_url"].as_str().expect("url").to_owned();
     let token = url.rsplit('/').next().expect("token").to_owned();
     assert!(url.contains("/invitations/"), "{url}");
+    // Before it is accepted, the contract is served by nobody.
+    let emr_vendor = app.token("demo-vendor").await;
+    let r = app
+        .api(
+            "GET",
+            &format!("/api/v1/vendor/contracts/{contract}/assessments/{year}/items/1-1"),
+            Some(&emr_vendor),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.body);
     // The vendor accepts with a new login and password, then logs in.
     let r = app
         .api(
@@ -2704,16 +2648,19 @@ async fn vendors_are_invited_and_fill_their_form(app: &TestApp) {
         let r = app.api("GET", &path, Some(&vendor), None).await;
         assert_eq!(r.status, StatusCode::NOT_FOUND, "{path}: {}", r.body);
     }
-    // A contract nobody accepted is served by nobody.
-    let r = app
-        .api(
-            "GET",
-            &format!("/api/v1/vendor/contracts/{UNACCEPTED_CONTRACT}/assessments/{year}/items/1-1"),
-            Some(&vendor),
-            None,
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.body);
+    // The hospital's other vendor sees neither this contract nor the EMR vendor's.
+    let network = app.token("demo-vendor-network").await;
+    for c in [contract, VENDOR_CONTRACT] {
+        let r = app
+            .api(
+                "GET",
+                &format!("/api/v1/vendor/contracts/{c}/assessments/{year}/items/1-1"),
+                Some(&network),
+                None,
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.body);
+    }
     // The contract is listed for the institution, accepted.
     let contracts = app
         .api(
@@ -2907,15 +2854,74 @@ async fn coverage_merges_the_forms(app: &TestApp) {
             .is_some_and(|c| c.contains(&json!(VENDOR_CONTRACT)))),
         "{v}"
     );
-    // The network vendor never accepted: its form is missing, so the vendor part is not ready.
+    // The network vendor answers for the network only; the EMR vendor not at all there.
+    let network_item = items
+        .iter()
+        .find(|i| i["scope"] == "network")
+        .expect("a network item");
+    assert!(
+        network_item["not_responsible"]
+            .as_array()
+            .is_some_and(|c| c.contains(&json!(VENDOR_CONTRACT))),
+        "{network_item}"
+    );
+    assert!(
+        network_item["covered_by"]
+            .as_array()
+            .is_some_and(|c| c.contains(&json!(NETWORK_CONTRACT))),
+        "{network_item}"
+    );
+    assert_eq!(v["vendor_forms_ready"], true, "{v}");
+    // A new contract's form is missing until its vendor fills it in.
+    let admin = app.token("demo-hospital").await;
+    let r = app
+        .api(
+            "POST",
+            &format!("/api/v1/institutions/{HOSPITAL}/vendor-contracts"),
+            Some(&admin),
+            Some(json!({"vendor_name": "北斗画像システム", "systems": ["pacs"], "remote_maintenance": true})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert!(
+        r.json()["invitation_url"].is_null(),
+        "no address, no invitation"
+    );
+    let new_contract = r.json()["contract_id"].clone();
+    let v = app
+        .api(
+            "GET",
+            &format!("/api/v1/institutions/{HOSPITAL}/coverage/{year}"),
+            Some(&staff),
+            None,
+        )
+        .await
+        .json();
     assert_eq!(v["vendor_forms_ready"], false);
     assert!(
         v["findings"]
             .as_array()
             .expect("findings")
             .iter()
-            .any(|f| f["code"] == "vendor_form_missing" && f["contract_id"] == UNACCEPTED_CONTRACT),
+            .any(|f| f["code"] == "vendor_form_missing" && f["contract_id"] == new_contract),
         "{v}"
+    );
+    let verdict = app
+        .api(
+            "GET",
+            &format!("/api/v1/institutions/{HOSPITAL}/inspection/{year}"),
+            Some(&staff),
+            None,
+        )
+        .await
+        .json();
+    assert!(
+        verdict["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .any(|f| f["code"] == "vendor_form_missing"),
+        "the inspection verdict includes the vendor forms: {verdict}"
     );
     let inspector = app.token("demo-inspector-13").await;
     let r = app
