@@ -2148,6 +2148,7 @@ fn rule_for(method: &str, path: &str) -> Option<Rule> {
             | "/vendor/contracts/{contract_id}/{fy}/copy",
         ) => VendorAnswer,
         ("POST", "/institutions/{id}/vendors") => Administer,
+        ("GET" | "POST", "/institutions/{id}/contact-chart/edit") => Answer,
         (
             "GET",
             "/institutions/{id}/vendors"
