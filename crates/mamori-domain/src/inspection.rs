@@ -67,6 +67,14 @@ pub enum FindingCode {
     ContactChartMissing,
     BcpNotInPlace,
     ReferenceItemsNotInspected,
+    /// Vendor contracts declared but none registered (事業者確認用 cannot be checked).
+    VendorContractsNotRegistered,
+    /// Contracts registered while the profile says there are none.
+    VendorContractsNotDeclared,
+    /// A contracted vendor's 事業者確認用 is missing.
+    VendorFormMissing,
+    /// An item outside every vendor's scope and blank on every form.
+    ItemNotCovered,
 }
 
 impl FindingCode {
@@ -82,6 +90,10 @@ impl FindingCode {
             Self::ContactChartMissing => "contact_chart_missing",
             Self::BcpNotInPlace => "bcp_not_in_place",
             Self::ReferenceItemsNotInspected => "reference_items_not_inspected",
+            Self::VendorContractsNotRegistered => "vendor_contracts_not_registered",
+            Self::VendorContractsNotDeclared => "vendor_contracts_not_declared",
+            Self::VendorFormMissing => "vendor_form_missing",
+            Self::ItemNotCovered => "item_not_covered",
         }
     }
 }

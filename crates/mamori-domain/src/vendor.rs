@@ -867,7 +867,12 @@ impl VendorFindingCode {
             Self::AnsweredNo => Some(FindingCode::AnsweredNo),
             Self::TargetDateOutsideFiscalYear => Some(FindingCode::TargetDateOutsideFiscalYear),
             Self::SecondCheckDue => Some(FindingCode::SecondCheckDue),
-            _ => None,
+            Self::ContractsNotRegistered => Some(FindingCode::VendorContractsNotRegistered),
+            Self::ContractsNotDeclared => Some(FindingCode::VendorContractsNotDeclared),
+            Self::VendorFormMissing => Some(FindingCode::VendorFormMissing),
+            Self::ItemNotCovered => Some(FindingCode::ItemNotCovered),
+            // Not a problem: nothing to report in the institution's verdict.
+            Self::CoveredElsewhere => None,
         }
     }
 }

@@ -149,6 +149,12 @@ fn contract_from_row(row: ContractRow) -> Result<StoredContract> {
     })
 }
 
+/// (item key, round, answer, checked on, target date)
+type AnswerCells = (String, i64, String, String, Option<String>);
+
+/// (contract, expires at, used at, contract's organisation, vendor name, institution)
+type InvitationCheckRow = (i64, String, Option<String>, Option<i64>, String, i64);
+
 fn fold_answers(
     rows: Vec<(String, i64, String, String, Option<String>)>,
 ) -> Result<HashMap<String, ItemAnswers>> {
@@ -306,7 +312,7 @@ impl Store {
             async {
                 let _turn = self.write_turn().await;
                 let mut tx = pool.begin_write().await?;
-                let row: Option<(i64, String, Option<String>, Option<i64>, String, i64)> = sqlx::query_as(
+                let row: Option<InvitationCheckRow> = sqlx::query_as(
                     "SELECT v.contract_id, v.expires_at, v.used_at, c.vendor_organization_id, c.vendor_name, c.institution_id FROM vendor_invitations v JOIN vendor_contracts c ON c.id = v.contract_id WHERE v.token_hash = $1",
                 )
                 .bind(token_hash.to_owned())
@@ -399,8 +405,7 @@ impl Store {
             sqlx::query_as("SELECT a.contract_id, a.item_key, a.round, a.answer, a.checked_on, a.target_date FROM vendor_answers a JOIN vendor_contracts c ON c.id = a.contract_id WHERE c.institution_id = $1 AND a.fiscal_year = $2")
                 .bind(institution_id).bind(i64::from(fiscal_year.start_year())).fetch_all(pool).await?
         });
-        let mut grouped: HashMap<i64, Vec<(String, i64, String, String, Option<String>)>> =
-            HashMap::new();
+        let mut grouped: HashMap<i64, Vec<AnswerCells>> = HashMap::new();
         for (contract, key, round, answer, checked, target) in rows {
             grouped
                 .entry(contract)
@@ -475,6 +480,60 @@ impl Store {
             Ok::<_, StoreError>(Ok(existing))
         })?;
         Ok(outcome)
+    }
+
+    /// Copies every answer of one contract's form of a fiscal year onto other contracts'
+    /// forms (a vendor answering once for many institutions), replacing theirs item by item,
+    /// with a history row per answer and an audit entry per contract, in one transaction.
+    /// `targets` are (contract id, institution id). Returns how many answers were written.
+    pub async fn copy_vendor_answers(
+        &self,
+        from_contract: i64,
+        targets: &[(i64, i64)],
+        fiscal_year: FiscalYear,
+        actor: i64,
+    ) -> Result<usize> {
+        let at = now();
+        let fy = i64::from(fiscal_year.start_year());
+        let written = on_pool!(self, pool => {
+            let _turn = self.write_turn().await;
+            let mut tx = pool.begin_write().await?;
+            let source: Vec<(String, i64, String, String, Option<String>)> = sqlx::query_as(
+                "SELECT item_key, round, answer, checked_on, target_date FROM vendor_answers WHERE contract_id = $1 AND fiscal_year = $2 ORDER BY item_key, round",
+            )
+            .bind(from_contract).bind(fy).fetch_all(&mut *tx).await?;
+            let mut written = 0usize;
+            for (target, institution_id) in targets {
+                for (key, round, answer, checked_on, target_date) in &source {
+                    let previous: Option<(String, String, Option<String>)> = sqlx::query_as(
+                        "SELECT answer, checked_on, target_date FROM vendor_answers WHERE contract_id = $1 AND fiscal_year = $2 AND item_key = $3 AND round = $4",
+                    )
+                    .bind(*target).bind(fy).bind(key.clone()).bind(*round)
+                    .fetch_optional(&mut *tx).await?;
+                    sqlx::query(
+                        "INSERT INTO vendor_answers (contract_id, fiscal_year, item_key, round, answer, checked_on, target_date, updated_by, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+                         ON CONFLICT (contract_id, fiscal_year, item_key, round) DO UPDATE SET answer = excluded.answer, checked_on = excluded.checked_on, target_date = excluded.target_date, updated_by = excluded.updated_by, updated_at = excluded.updated_at",
+                    )
+                    .bind(*target).bind(fy).bind(key.clone()).bind(*round)
+                    .bind(answer.clone()).bind(checked_on.clone()).bind(target_date.clone())
+                    .bind(actor).bind(at.clone())
+                    .execute(&mut *tx).await?;
+                    sqlx::query(
+                        "INSERT INTO vendor_answer_history (contract_id, fiscal_year, item_key, round, action, answer, checked_on, target_date, previous_answer, previous_checked_on, previous_target_date, changed_by, changed_at) VALUES ($1, $2, $3, $4, 'copy', $5, $6, $7, $8, $9, $10, $11, $12)",
+                    )
+                    .bind(*target).bind(fy).bind(key.clone()).bind(*round)
+                    .bind(answer.clone()).bind(checked_on.clone()).bind(target_date.clone())
+                    .bind(previous.as_ref().map(|p| p.0.clone())).bind(previous.as_ref().map(|p| p.1.clone())).bind(previous.as_ref().and_then(|p| p.2.clone()))
+                    .bind(actor).bind(at.clone())
+                    .execute(&mut *tx).await?;
+                    written += 1;
+                }
+                append_audit!(tx, at.clone(), actor, "vendor_answer.copy", *institution_id, format!("contract={target} from={from_contract} fy={fy} answers={}", source.len()));
+            }
+            tx.commit().await?;
+            written
+        });
+        Ok(written)
     }
 
     /// How many history rows one vendor item has (for tests and the audit page).

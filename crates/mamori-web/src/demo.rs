@@ -16,7 +16,7 @@ use crate::service::{today_in_japan, version_and_rules};
 pub const DEMO_PASSWORD: &str = "demo-password";
 
 /// The demo logins, for the README and the login page: (login, Japanese description, English).
-pub const DEMO_LOGINS: [(&str, &str, &str); 12] = [
+pub const DEMO_LOGINS: [(&str, &str, &str); 13] = [
     (
         "demo-hospital",
         "病院の管理者（東京都・250床・事業者契約あり）",
@@ -71,6 +71,11 @@ pub const DEMO_LOGINS: [(&str, &str, &str); 12] = [
         "demo-vendor",
         "事業者（みなと中央病院の電子カルテ）",
         "Vendor (the Tokyo hospital's EMR)",
+    ),
+    (
+        "demo-vendor-network",
+        "事業者（みなと中央病院のネットワーク）",
+        "Vendor (the Tokyo hospital's network)",
     ),
     (
         "demo-vendor-46",
@@ -548,7 +553,8 @@ async fn vendors(
     let expires = (chrono::Utc::now() + Duration::days(14))
         .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
     let mut contract_of = Vec::new();
-    for (institution, admin, name, systems, scopes, login) in [
+    // The network contract is new this year.
+    for (institution, admin, name, systems, scopes, login, start_on) in [
         (
             hospital,
             hospital_admin,
@@ -556,6 +562,7 @@ async fn vendors(
             vec![SystemKind::Emr],
             vec![Scope::Server, Scope::Pc],
             Some("demo-vendor"),
+            None,
         ),
         (
             hospital,
@@ -563,7 +570,8 @@ async fn vendors(
             "みなとネットワークサービス",
             vec![SystemKind::Network],
             vec![Scope::Network],
-            None,
+            Some("demo-vendor-network"),
+            Some(year.first_day()),
         ),
         (
             hospital_46,
@@ -572,6 +580,7 @@ async fn vendors(
             vec![SystemKind::Network],
             vec![Scope::Network],
             Some("demo-vendor-46"),
+            None,
         ),
     ] {
         let token = crate::auth::new_token();
@@ -580,7 +589,7 @@ async fn vendors(
             systems,
             remote_maintenance: true,
             scopes,
-            start_on: None,
+            start_on,
             end_on: None,
         };
         let invitation = NewInvitation {
@@ -604,23 +613,32 @@ async fn vendors(
             contract_of.push((id, accepted.user_id, institution));
         }
     }
-    // The EMR vendor answers its form, two items left open.
-    if let (Some(&(contract, vendor_user, institution)), Ok(version)) = (
-        contract_of.first(),
-        crate::vendors::vendor_version(state, year),
-    ) {
+    // The Tokyo hospital's vendors answered their forms of every year their contract ran
+    // (last year was inspected), so the hospital is as near to ready as before.
+    for (fy, &(contract, vendor_user, institution)) in [year.previous(), year]
+        .into_iter()
+        .flat_map(|fy| contract_of.iter().map(move |c| (fy, c)))
+        .filter(|(_, c)| c.2 == hospital)
+    {
+        let Ok(version) = crate::vendors::vendor_version(state, fy) else {
+            continue;
+        };
+        if !state.catalog.fiscal_years().contains(&fy) {
+            continue;
+        }
         let scoped = store
             .vendor_contract(contract)
             .await?
             .ok_or(AppError::NotFound)?;
-        let checked_on = (year.first_day() + Duration::days(40)).min(today_in_japan());
-        let items: Vec<_> = version
+        let checked_on = (fy.first_day() + Duration::days(40)).min(today_in_japan());
+        if !scoped.contract.is_active_in(fy) {
+            continue;
+        }
+        let items = version
             .items
             .iter()
-            .filter(|i| scoped.contract.answers_for(i.scope))
-            .collect();
-        let count = items.len().saturating_sub(2);
-        for item in items.into_iter().take(count) {
+            .filter(|i| scoped.contract.answers_for(i.scope));
+        for item in items {
             let answer = ItemAnswer {
                 answer: Answer::Yes,
                 checked_on,
@@ -630,7 +648,7 @@ async fn vendors(
                 .set_vendor_answer(
                     contract,
                     institution,
-                    year,
+                    fy,
                     &item.key,
                     Round::First,
                     &answer,

@@ -1362,6 +1362,8 @@ struct ChecklistPage {
     editable: bool,
     can_administer: bool,
     missing_target_dates: usize,
+    /// What the contact chart and the backup / BCP records show, beside items 3(1)–3(3).
+    evidence: Vec<crate::vendor_pages::EvidenceView>,
 }
 
 #[derive(Template)]
@@ -1475,6 +1477,7 @@ fn checklist_page(
         editable,
         can_administer: principal.can_administer(a.institution.id),
         missing_target_dates: p.missing_target_dates,
+        evidence: Vec::new(),
     }
 }
 
@@ -1485,19 +1488,14 @@ async fn checklist(
     Path((id, fy)): Path<(String, String)>,
 ) -> PageResult {
     let a = load(&state, &ctx, &user, &id, &fy, "checklist").await?;
-    Ok(render(
-        StatusCode::OK,
-        &checklist_page(
-            &state,
-            &ctx,
-            &user,
-            &a,
-            None,
-            crate::ledger_pages::checklist_evidence(&state, ctx.lang, &a)
-                .await
-                .map_err(fail(ctx.lang))?,
-        ),
-    ))
+    let ledger_evidence = crate::ledger_pages::checklist_evidence(&state, ctx.lang, &a)
+        .await
+        .map_err(fail(ctx.lang))?;
+    let mut page = checklist_page(&state, &ctx, &user, &a, None, ledger_evidence);
+    page.evidence = crate::vendor_pages::checklist_evidence(&state, ctx.lang, &a)
+        .await
+        .map_err(fail(ctx.lang))?;
+    Ok(render(StatusCode::OK, &page))
 }
 
 #[derive(Deserialize)]

@@ -167,14 +167,34 @@ pub async fn visible_assessment(
         &format!("{resource}:{fiscal_year}"),
     )
     .await?;
-    Ok(build_assessment(
+    let mut a = build_assessment(
         institution,
         fiscal_year,
         version,
         rules,
         answers,
         observation,
-    ))
+    );
+    add_vendor_verdict(state, &mut a).await?;
+    Ok(a)
+}
+
+/// Adds the vendor part of the verdict (②「事業者確認用」チェックリスト): one form per
+/// contracted vendor, every item in its scope answered, coverage across the forms.
+pub async fn add_vendor_verdict(state: &AppState, a: &mut Assessment<'_>) -> Result<(), AppError> {
+    if crate::vendors::vendor_version(state, a.fiscal_year).is_err() {
+        // A year without a 事業者確認用 in the catalog has no vendor part.
+        return Ok(());
+    }
+    let data = crate::vendors::CoverageData::load(state, &a.institution, a.fiscal_year).await?;
+    let vendor = data.verdict(state, &a.institution, a.fiscal_year)?;
+    a.verdict.ready &= vendor.ready;
+    a.verdict
+        .findings
+        .extend(vendor.findings.iter().filter_map(|f| f.to_finding()));
+    // Blocking first, as the institution's own findings are ordered.
+    a.verdict.findings.sort_by_key(|f| f.severity);
+    Ok(())
 }
 
 pub async fn assessment(
@@ -187,14 +207,16 @@ pub async fn assessment(
         state.store.answers(institution.id, fiscal_year),
         state.store.observation(institution.id, fiscal_year)
     )?;
-    Ok(build_assessment(
+    let mut a = build_assessment(
         institution,
         fiscal_year,
         version,
         rules,
         answers,
         observation,
-    ))
+    );
+    add_vendor_verdict(state, &mut a).await?;
+    Ok(a)
 }
 
 pub fn build_assessment<'a>(

@@ -34,6 +34,7 @@ pub fn routes() -> Routes {
             "/vendor/contracts/{contract_id}/{fy}/items/{key}",
             save_vendor_item,
         )
+        .post("/vendor/contracts/{contract_id}/{fy}/copy", copy_answers)
         .get("/institutions/{id}/coverage/{fy}", coverage_page)
         .get("/institutions/{id}/contact-chart", contact_chart_page)
         .get(
@@ -41,6 +42,8 @@ pub fn routes() -> Routes {
             contact_chart_print,
         )
         .get("/institutions/{id}/contact-chart.svg", contact_chart_svg)
+        .get("/institutions/{id}/contact-chart/edit", chart_editor)
+        .post("/institutions/{id}/contact-chart/edit", save_chart_form)
         .get("/institutions/{id}/continuity", continuity_page)
 }
 
@@ -430,7 +433,10 @@ struct VendorFormPage {
     items: Vec<VendorItemRow>,
     can_answer: bool,
     error: Option<String>,
+    notice: Option<String>,
     today: String,
+    /// The vendor's other contracts: (id, institution name), to copy these answers to.
+    others: Vec<(i64, String)>,
 }
 
 fn round_label(lang: Lang, a: &mamori_domain::ItemAnswer) -> String {
@@ -445,6 +451,7 @@ fn round_label(lang: Lang, a: &mamori_domain::ItemAnswer) -> String {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn vendor_form_view(
     state: &AppState,
     ctx: &PageCtx,
@@ -452,6 +459,7 @@ async fn vendor_form_view(
     contract_id: &str,
     fy: &str,
     error: Option<String>,
+    notice: Option<String>,
     status: StatusCode,
 ) -> PageResult {
     let lang = ctx.lang;
@@ -485,10 +493,23 @@ async fn vendor_form_view(
             }
         })
         .collect();
+    let others = if can_answer {
+        vendors::contracts_served(state, &principal)
+            .await
+            .map_err(fail(lang))?
+            .into_iter()
+            .filter(|c| c.contract.id != contract.contract.id)
+            .map(|c| (c.contract.id.0, c.institution_name))
+            .collect()
+    } else {
+        Vec::new()
+    };
     let title = lang.pick("事業者確認用", "Vendor form").to_owned();
     Ok(render(
         status,
         &VendorFormPage {
+            notice,
+            others,
             chrome: Chrome::new(ctx, Some(user), title),
             contract_id: contract.contract.id.0,
             institution_name: contract.institution_name.clone(),
@@ -514,7 +535,81 @@ async fn vendor_form(
     user: WebUser,
     Path((contract_id, fy)): Path<(String, String)>,
 ) -> PageResult {
-    vendor_form_view(&state, &ctx, &user, &contract_id, &fy, None, StatusCode::OK).await
+    vendor_form_view(
+        &state,
+        &ctx,
+        &user,
+        &contract_id,
+        &fy,
+        None,
+        None,
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// Copies this form's answers to the contracts ticked (`to_<id>` fields).
+async fn copy_answers(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    user: WebUser,
+    Path((contract_id, fy)): Path<(String, String)>,
+    Form(form): Form<std::collections::HashMap<String, String>>,
+) -> PageResult {
+    let lang = ctx.lang;
+    user.check_csrf(form.get("csrf").map_or("", String::as_str))
+        .map_err(fail(lang))?;
+    let principal = user.user().principal();
+    let (contract, _) = vendors::visible_contract(&state, &principal, &contract_id)
+        .await
+        .map_err(fail(lang))?;
+    let fiscal_year = service::parse_fiscal_year(&state, &fy).map_err(fail(lang))?;
+    let to: Vec<i64> = form
+        .keys()
+        .filter_map(|k| k.strip_prefix("to_"))
+        .filter_map(|id| id.parse().ok())
+        .collect();
+    match vendors::copy_to_contracts(&state, &principal, &contract, &to, fiscal_year).await {
+        Ok(done) => {
+            let notice = match lang {
+                Lang::Ja => format!(
+                    "{}件の契約に回答{}件を反映しました。各契約の画面で個別に調整できます",
+                    done.contracts, done.answers
+                ),
+                Lang::En => format!(
+                    "{} answers applied to {} contracts; adjust each on its own form",
+                    done.answers, done.contracts
+                ),
+            };
+            vendor_form_view(
+                &state,
+                &ctx,
+                &user,
+                &contract_id,
+                &fy,
+                None,
+                Some(notice),
+                StatusCode::OK,
+            )
+            .await
+        }
+        Err(e @ (AppError::Forbidden | AppError::NotFound)) => Err(fail(lang)(e)),
+        Err(e) => {
+            let status = e.status();
+            let m = message(lang, &e);
+            vendor_form_view(
+                &state,
+                &ctx,
+                &user,
+                &contract_id,
+                &fy,
+                Some(m),
+                None,
+                status,
+            )
+            .await
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -595,6 +690,7 @@ async fn save_vendor_item(
                 &contract_id,
                 &fy,
                 Some(message),
+                None,
                 status,
             )
             .await
@@ -1015,4 +1111,395 @@ async fn continuity_page(
             evidence,
         },
     ))
+}
+
+// ----- evidence on the checklist -------------------------------------------------------
+
+/// What the records show beside one checklist item.
+pub struct EvidenceView {
+    pub key: String,
+    pub class: &'static str,
+    pub label: String,
+    pub facts: Vec<String>,
+    pub link: String,
+    pub link_label: String,
+}
+
+/// Evidence for items 3(1) (the contact chart), 3(2) and 3(3) (backup and BCP records).
+pub async fn checklist_evidence(
+    state: &AppState,
+    lang: Lang,
+    a: &crate::service::Assessment<'_>,
+) -> Result<Vec<EvidenceView>, AppError> {
+    let id = a.institution.id;
+    let mut out = Vec::new();
+    let chart_item = a.version.items.iter().find(|i| {
+        mamori_domain::wareki::parse_item_number(&i.number)
+            .is_ok_and(|n| n.section == 3 && n.number == 1)
+    });
+    if let Some(item) = chart_item {
+        let stored = vendors::stored_chart(state, id).await?;
+        let contracts: Vec<_> = state
+            .store
+            .vendor_contracts_of_institution(id)
+            .await?
+            .into_iter()
+            .map(|c| c.contract)
+            .collect();
+        let status = chart_status(stored.as_ref().map(|s| &s.0), &contracts, today_in_japan());
+        let (class, label) = match status.state {
+            ChartState::None => (
+                "bad",
+                lang.pick("連絡体制図: 未作成", "Contact chart: none"),
+            ),
+            ChartState::Draft => (
+                "warn",
+                lang.pick("連絡体制図: 不足あり", "Contact chart: gaps"),
+            ),
+            ChartState::Complete => (
+                "ok",
+                lang.pick("連絡体制図: 作成済", "Contact chart: complete"),
+            ),
+        };
+        out.push(EvidenceView {
+            key: item.key.clone(),
+            class,
+            label: label.to_owned(),
+            facts: status
+                .missing
+                .iter()
+                .map(|g| lang.pick(&g.message_ja, &g.message_en).to_owned())
+                .collect(),
+            link: format!("/institutions/{id}/contact-chart"),
+            link_label: lang
+                .pick("連絡体制図を開く", "Open the contact chart")
+                .to_owned(),
+        });
+    }
+    let (records, _) = vendors::stored_continuity(state, id).await?;
+    for e in vendors::continuity_evidence(state, &a.institution, a.fiscal_year, &records) {
+        let facts = match lang {
+            Lang::Ja => e.facts_ja.clone(),
+            Lang::En => e.facts_en.clone(),
+        };
+        let mut facts = facts;
+        facts.extend(
+            e.warnings
+                .iter()
+                .map(|w| lang.pick(&w.message_ja, &w.message_en).to_owned()),
+        );
+        out.push(EvidenceView {
+            key: e.item_key.clone(),
+            class: if e.supports_yes && e.warnings.is_empty() {
+                "ok"
+            } else {
+                "warn"
+            },
+            label: lang.pick("記録", "Records").to_owned(),
+            facts,
+            link: format!("/institutions/{id}/continuity"),
+            link_label: lang
+                .pick("バックアップとBCPを開く", "Open backup and BCP")
+                .to_owned(),
+        });
+    }
+    Ok(out)
+}
+
+// ----- the contact chart editor ----------------------------------------------------------
+
+/// One row of the editor: field-name prefix, its label, and the values.
+pub struct EditorRow {
+    pub prefix: String,
+    pub label: String,
+    pub name: String,
+    pub organisation: String,
+    pub phones: String,
+    pub email: String,
+    pub hours: String,
+}
+
+#[derive(Template)]
+#[template(path = "contact_chart_edit.html")]
+struct ChartEditor {
+    chrome: Chrome,
+    id: i64,
+    name: String,
+    revised_on: String,
+    version: String,
+    rows: Vec<EditorRow>,
+    problems: Vec<String>,
+}
+
+const INTERNAL_ROWS: [mamori_domain::contact_chart::InternalRole; 4] = [
+    mamori_domain::contact_chart::InternalRole::Administrator,
+    mamori_domain::contact_chart::InternalRole::SecurityManager,
+    mamori_domain::contact_chart::InternalRole::SystemStaff,
+    mamori_domain::contact_chart::InternalRole::OnCall,
+];
+
+const OUTSIDE_ROWS: [mamori_domain::contact_chart::OutsideBody; 4] = [
+    mamori_domain::contact_chart::OutsideBody::Mhlw,
+    mamori_domain::contact_chart::OutsideBody::Prefecture,
+    mamori_domain::contact_chart::OutsideBody::Police,
+    mamori_domain::contact_chart::OutsideBody::Insurer,
+];
+
+fn entry_row(
+    prefix: String,
+    label: String,
+    e: Option<&mamori_domain::contact_chart::ContactEntry>,
+) -> EditorRow {
+    EditorRow {
+        prefix,
+        label,
+        name: e.map(|e| e.name.clone()).unwrap_or_default(),
+        organisation: e.map(|e| e.organisation.clone()).unwrap_or_default(),
+        phones: e
+            .map(|e| {
+                e.phones
+                    .iter()
+                    .map(|p| p.display_ja())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            })
+            .unwrap_or_default(),
+        email: e
+            .and_then(|e| e.email.as_ref().map(|m| m.as_str().to_owned()))
+            .unwrap_or_default(),
+        hours: e
+            .and_then(|e| e.hours.as_ref().map(|h| h.label_ja()))
+            .unwrap_or_default(),
+    }
+}
+
+async fn editor_view(
+    state: &AppState,
+    ctx: &PageCtx,
+    user: &WebUser,
+    id: &str,
+    form: Option<&std::collections::HashMap<String, String>>,
+    problems: Vec<String>,
+    status: StatusCode,
+) -> PageResult {
+    let lang = ctx.lang;
+    let principal = user.user().principal();
+    let institution = service::visible_institution(
+        state,
+        &principal,
+        service::parse_id(id).map_err(fail(lang))?,
+    )
+    .await
+    .map_err(fail(lang))?;
+    if !principal.can_answer(institution.id) {
+        return Err(fail(lang)(AppError::Forbidden));
+    }
+    let stored = vendors::stored_chart(state, institution.id)
+        .await
+        .map_err(fail(lang))?;
+    let contracts = state
+        .store
+        .vendor_contracts_of_institution(institution.id)
+        .await
+        .map_err(|e| fail(lang)(e.into()))?;
+    let chart = stored.as_ref().map(|s| &s.0);
+    let mut rows = Vec::new();
+    for role in INTERNAL_ROWS {
+        let e = chart.and_then(|c| c.internal.iter().find(|i| i.roles.contains(&role)));
+        rows.push(entry_row(
+            format!("internal_{}", role.as_str()),
+            lang.pick(role.label_ja(), role.label_en()).to_owned(),
+            e.map(|i| &i.entry),
+        ));
+    }
+    for c in &contracts {
+        let e = chart.and_then(|ch| ch.vendors.iter().find(|v| v.contract_id == c.contract.id));
+        rows.push(entry_row(
+            format!("vendor_{}", c.contract.id.0),
+            format!(
+                "{} {}",
+                lang.pick("事業者", "Vendor"),
+                c.contract.vendor_name
+            ),
+            e.map(|v| &v.entry),
+        ));
+    }
+    for body in OUTSIDE_ROWS {
+        let e = chart.and_then(|c| c.outside.iter().find(|o| o.body == body));
+        rows.push(entry_row(
+            format!("outside_{}", body.as_str()),
+            lang.pick(body.label_ja(), body.label_en()).to_owned(),
+            e.map(|o| &o.entry),
+        ));
+    }
+    // After a refused save, show what was sent.
+    if let Some(form) = form {
+        let get = |k: String| form.get(&k).cloned().unwrap_or_default();
+        for r in &mut rows {
+            r.name = get(format!("{}_name", r.prefix));
+            r.organisation = get(format!("{}_organisation", r.prefix));
+            r.phones = get(format!("{}_phones", r.prefix));
+            r.email = get(format!("{}_email", r.prefix));
+            r.hours = get(format!("{}_hours", r.prefix));
+        }
+    }
+    let title = lang
+        .pick("連絡体制図の編集", "Edit the contact chart")
+        .to_owned();
+    Ok(render(
+        status,
+        &ChartEditor {
+            chrome: Chrome::new(ctx, Some(user), title),
+            id: institution.id,
+            name: institution.name.clone(),
+            revised_on: today_in_japan().to_string(),
+            version: stored.map(|s| s.1).unwrap_or_default(),
+            rows,
+            problems,
+        },
+    ))
+}
+
+async fn chart_editor(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    user: WebUser,
+    Path(id): Path<String>,
+) -> PageResult {
+    editor_view(&state, &ctx, &user, &id, None, Vec::new(), StatusCode::OK).await
+}
+
+/// The chart from the editor's fields: rows left blank are left out.
+fn chart_input(
+    name: &str,
+    contracts: &[mamori_store::StoredContract],
+    form: &std::collections::HashMap<String, String>,
+) -> Result<mamori_domain::contact_chart::ContactChartInput, AppError> {
+    use mamori_domain::contact_chart::{
+        ContactChartInput, ContactEntryInput, InternalContactInput, OutsideContactInput,
+        VendorContactInput,
+    };
+    let get = |k: String| {
+        form.get(&k)
+            .map(|v| v.trim().to_owned())
+            .unwrap_or_default()
+    };
+    let entry = |prefix: &str| -> Option<ContactEntryInput> {
+        let e = ContactEntryInput {
+            name: get(format!("{prefix}_name")),
+            organisation: get(format!("{prefix}_organisation")),
+            phones: get(format!("{prefix}_phones"))
+                .split([',', '、', '，'])
+                .map(str::trim)
+                .filter(|p| !p.is_empty())
+                .map(str::to_owned)
+                .collect(),
+            email: get(format!("{prefix}_email")),
+            hours: get(format!("{prefix}_hours")),
+            notes: String::new(),
+        };
+        let blank = e.name.is_empty()
+            && e.organisation.is_empty()
+            && e.phones.is_empty()
+            && e.email.is_empty()
+            && e.hours.is_empty();
+        (!blank).then_some(e)
+    };
+    let revised_on = parse_date("revised_on", &get("revised_on".into()))?;
+    Ok(ContactChartInput {
+        institution_name: name.to_owned(),
+        revised_on,
+        internal: INTERNAL_ROWS
+            .iter()
+            .filter_map(|role| {
+                entry(&format!("internal_{}", role.as_str())).map(|e| InternalContactInput {
+                    roles: vec![*role],
+                    title: String::new(),
+                    entry: e,
+                })
+            })
+            .collect(),
+        vendors: contracts
+            .iter()
+            .filter_map(|c| {
+                entry(&format!("vendor_{}", c.contract.id.0)).map(|e| VendorContactInput {
+                    contract_id: c.contract.id,
+                    entry: e,
+                })
+            })
+            .collect(),
+        outside: OUTSIDE_ROWS
+            .iter()
+            .filter_map(|body| {
+                entry(&format!("outside_{}", body.as_str())).map(|e| OutsideContactInput {
+                    body: *body,
+                    entry: e,
+                })
+            })
+            .collect(),
+        call_order: Vec::new(),
+    })
+}
+
+async fn save_chart_form(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    user: WebUser,
+    Path(id): Path<String>,
+    Form(form): Form<std::collections::HashMap<String, String>>,
+) -> PageResult {
+    let lang = ctx.lang;
+    user.check_csrf(form.get("csrf").map_or("", String::as_str))
+        .map_err(fail(lang))?;
+    let principal = user.user().principal();
+    let institution = service::visible_institution(
+        &state,
+        &principal,
+        service::parse_id(&id).map_err(fail(lang))?,
+    )
+    .await
+    .map_err(fail(lang))?;
+    if !principal.can_answer(institution.id) {
+        return Err(fail(lang)(AppError::Forbidden));
+    }
+    let contracts = state
+        .store
+        .vendor_contracts_of_institution(institution.id)
+        .await
+        .map_err(|e| fail(lang)(e.into()))?;
+    let version = form.get("version").filter(|v| !v.is_empty()).cloned();
+    let saved = match chart_input(&institution.name, &contracts, &form) {
+        Ok(input) => {
+            vendors::save_chart(&state, &principal, &institution, &input, version.as_deref()).await
+        }
+        Err(e) => Err(e),
+    };
+    match saved {
+        Ok(()) => Ok(redirect(&format!(
+            "/institutions/{}/contact-chart",
+            institution.id
+        ))),
+        Err(e @ (AppError::Forbidden | AppError::NotFound)) => Err(fail(lang)(e)),
+        Err(AppError::Fields(problems)) => {
+            let lines = problems
+                .iter()
+                .map(|p| format!("{}: {}", p.path, lang.pick(&p.message_ja, &p.message_en)))
+                .collect();
+            editor_view(
+                &state,
+                &ctx,
+                &user,
+                &id,
+                Some(&form),
+                lines,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(e) => {
+            let status = e.status();
+            let m = message(lang, &e);
+            editor_view(&state, &ctx, &user, &id, Some(&form), vec![m], status).await
+        }
+    }
 }

@@ -51,6 +51,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(accept_invitation))
         .routes(routes!(vendor_contracts))
         .routes(routes!(get_vendor_answer, put_vendor_answer))
+        .routes(routes!(copy_answers))
         .routes(routes!(get_coverage))
         .routes(routes!(get_contact_chart, put_contact_chart))
         .routes(routes!(contact_chart_svg))
@@ -811,6 +812,80 @@ pub async fn put_vendor_answer(
         .item(&key)
         .ok_or_else(|| unknown_item(version, &key))?;
     Ok(Json(vendor_item_json(&contract, fy, item, &saved)))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CopyAnswers {
+    /// The contracts (of the same vendor) whose forms receive this contract's answers.
+    pub to: Vec<i64>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AnswersCopied {
+    pub contracts: usize,
+    pub answers: usize,
+}
+
+/// Copies this contract's answers to the vendor's other contracts; each can then be
+/// adjusted item by item. Only contracts the caller's organisation serves; any other id
+/// refuses the whole copy.
+pub async fn copy_to_contracts(
+    state: &AppState,
+    principal: &Principal,
+    from: &StoredContract,
+    to: &[i64],
+    fiscal_year: FiscalYear,
+) -> Result<AnswersCopied, AppError> {
+    if !serves(state, principal, from).await? {
+        return Err(AppError::Forbidden);
+    }
+    vendor_version(state, fiscal_year)?;
+    let served = contracts_served(state, principal).await?;
+    let mut targets = Vec::new();
+    for id in to {
+        let target = served
+            .iter()
+            .find(|c| c.contract.id.0 == *id && c.contract.id != from.contract.id)
+            .ok_or_else(|| {
+                AppError::rejected(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "unknown_contract",
+                    format!("契約 {id} はあなたの事業者が担当する別の契約ではありません"),
+                    format!("contract {id} is not another contract your organisation serves"),
+                )
+            })?;
+        if !targets.iter().any(|(t, _)| *t == *id) {
+            targets.push((*id, target.institution_id));
+        }
+    }
+    let answers = state
+        .store
+        .copy_vendor_answers(from.contract.id.0, &targets, fiscal_year, principal.user_id)
+        .await?;
+    Ok(AnswersCopied {
+        contracts: targets.len(),
+        answers,
+    })
+}
+
+/// Applies the same answers to many contracts: copies every answer of this contract's form
+/// of the fiscal year onto the forms of `to` (contracts the same vendor serves).
+#[utoipa::path(post, path = "/api/v1/vendor/contracts/{contract_id}/assessments/{fiscal_year}/copy", tag = "vendors", security(("bearer" = [])),
+    params(("contract_id" = i64, Path), ("fiscal_year" = i32, Path)), request_body = CopyAnswers,
+    responses((status = 200, body = AnswersCopied), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn copy_answers(
+    State(state): State<AppState>,
+    caller: ApiUser,
+    Path((contract_id, fiscal_year)): Path<(String, String)>,
+    ApiJson(body): ApiJson<CopyAnswers>,
+) -> ApiResult<Json<AnswersCopied>> {
+    let principal = caller.user.principal();
+    let (contract, _) = visible_contract(&state, &principal, &contract_id).await?;
+    let fy = service::parse_fiscal_year(&state, &fiscal_year)?;
+    Ok(Json(
+        copy_to_contracts(&state, &principal, &contract, &body.to, fy).await?,
+    ))
 }
 
 // ----- coverage --------------------------------------------------------------------------

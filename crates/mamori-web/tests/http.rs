@@ -403,8 +403,8 @@ const PHARMACY: i64 = 3;
 const HOSPITAL_46: i64 = 4;
 /// The demo hospital's EMR contract, served by `demo-vendor`.
 const VENDOR_CONTRACT: i64 = 1;
-/// Its network contract, whose invitation nobody has accepted.
-const UNACCEPTED_CONTRACT: i64 = 2;
+/// Its network contract (from this year), served by `demo-vendor-network`.
+const NETWORK_CONTRACT: i64 = 2;
 /// The Kagoshima hospital's contract, served by `demo-vendor-46`.
 const VENDOR_46_CONTRACT: i64 = 3;
 
@@ -886,17 +886,25 @@ async fn inspection_verdict_follows_answers_and_observation(app: &TestApp) {
         .await
         .json();
     assert_eq!(v["ready"], false);
-    let blocking: Vec<&Value> = v["findings"]
+    let is_vendor = |f: &Value| {
+        f["code"] == "vendor_form_missing"
+            || f["message_ja"]
+                .as_str()
+                .is_some_and(|m| m.starts_with("事業者確認用"))
+    };
+    let (vendor_findings, blocking): (Vec<&Value>, Vec<&Value>) = v["findings"]
         .as_array()
         .expect("findings")
         .iter()
         .filter(|f| f["severity"] == "blocking")
-        .collect();
+        .partition(|f| is_vendor(f));
     assert_eq!(
         blocking.len(),
         4,
         "three open items and the contact chart: {v}"
     );
+    // The demo's vendors have answered their forms: nothing is missing on their side.
+    assert!(vendor_findings.is_empty(), "{v}");
     assert!(
         blocking
             .iter()
@@ -2158,8 +2166,13 @@ fn rule_for(method: &str, path: &str) -> Option<Rule> {
         ("GET" | "POST", "/invitations/{token}") => Public,
         ("GET", "/vendor") => SignedIn,
         ("GET", "/vendor/contracts/{contract_id}/{fy}") => VendorForm,
-        ("POST", "/vendor/contracts/{contract_id}/{fy}/items/{key}") => VendorAnswer,
+        (
+            "POST",
+            "/vendor/contracts/{contract_id}/{fy}/items/{key}"
+            | "/vendor/contracts/{contract_id}/{fy}/copy",
+        ) => VendorAnswer,
         ("POST", "/institutions/{id}/vendors") => Administer,
+        ("GET" | "POST", "/institutions/{id}/contact-chart/edit") => Answer,
         (
             "GET",
             "/institutions/{id}/vendors"
@@ -2185,7 +2198,10 @@ fn rule_for(method: &str, path: &str) -> Option<Rule> {
         (
             "PUT",
             "/api/v1/vendor/contracts/{contract_id}/assessments/{fiscal_year}/items/{item}",
-        ) => VendorAnswer,
+        )
+        | ("POST", "/api/v1/vendor/contracts/{contract_id}/assessments/{fiscal_year}/copy") => {
+            VendorAnswer
+        }
         (
             "GET",
             "/api/v1/institutions/{id}/vendor-contracts"
@@ -2380,6 +2396,7 @@ async fn authorization_matrix_covers_every_route(app: &TestApp) {
     let callers: Vec<(&str, Relation, Survey)> = vec![
         ("demo-clinic", Relation::Outside, Survey::Outside),
         ("demo-vendor-46", Relation::Outside, Survey::Outside),
+        ("demo-vendor-network", Relation::Outside, Survey::Outside),
         ("demo-pharmacy", Relation::Outside, Survey::Outside),
         ("demo-hospital-46", Relation::Outside, Survey::Outside),
         ("demo-inspector-46", Relation::Outside, Survey::Outside),
@@ -2469,6 +2486,7 @@ async fn authorization_matrix_covers_every_route(app: &TestApp) {
                     ("POST", "/api/v1/institutions") => Some(
                         json!({"name": "matrix", "kind": "pharmacy", "prefecture": "13", "has_medical_information_system": true, "has_vendor_contracts": false}),
                     ),
+                    ("POST", p) if p.ends_with("/copy") => Some(json!({"to": []})),
                     ("POST", p) if p.ends_with("/vendor-contracts") => Some(
                         json!({"vendor_name": "matrix", "systems": ["emr"], "remote_maintenance": false}),
                     ),
@@ -2655,6 +2673,17 @@ async fn vendors_are_invited_and_fill_their_form(app: &TestApp) {
     let url = created["invitation_url"].as_str().expect("url").to_owned();
     let token = url.rsplit('/').next().expect("token").to_owned();
     assert!(url.contains("/invitations/"), "{url}");
+    // Before it is accepted, the contract is served by nobody.
+    let emr_vendor = app.token("demo-vendor").await;
+    let r = app
+        .api(
+            "GET",
+            &format!("/api/v1/vendor/contracts/{contract}/assessments/{year}/items/1-1"),
+            Some(&emr_vendor),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.body);
     // The vendor accepts with a new login and password, then logs in.
     let r = app
         .api(
@@ -2762,16 +2791,19 @@ async fn vendors_are_invited_and_fill_their_form(app: &TestApp) {
         let r = app.api("GET", &path, Some(&vendor), None).await;
         assert_eq!(r.status, StatusCode::NOT_FOUND, "{path}: {}", r.body);
     }
-    // A contract nobody accepted is served by nobody.
-    let r = app
-        .api(
-            "GET",
-            &format!("/api/v1/vendor/contracts/{UNACCEPTED_CONTRACT}/assessments/{year}/items/1-1"),
-            Some(&vendor),
-            None,
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.body);
+    // The hospital's other vendor sees neither this contract nor the EMR vendor's.
+    let network = app.token("demo-vendor-network").await;
+    for c in [contract, VENDOR_CONTRACT] {
+        let r = app
+            .api(
+                "GET",
+                &format!("/api/v1/vendor/contracts/{c}/assessments/{year}/items/1-1"),
+                Some(&network),
+                None,
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.body);
+    }
     // The contract is listed for the institution, accepted.
     let contracts = app
         .api(
@@ -2875,6 +2907,68 @@ async fn invitation_links_expire_and_are_used_once(app: &TestApp) {
         .await
         .json();
     assert_eq!(list.as_array().map(Vec::len), Some(2), "{list}");
+    // It answers once and applies the answers to its other contract, then adjusts one.
+    let ids: Vec<i64> = list
+        .as_array()
+        .expect("contracts")
+        .iter()
+        .filter_map(|c| c["contract_id"].as_i64())
+        .collect();
+    let year = app.year();
+    for key in ["1-1", "2-2-all"] {
+        let r = app
+            .api(
+                "PUT",
+                &format!(
+                    "/api/v1/vendor/contracts/{}/assessments/{year}/items/{key}",
+                    ids[0]
+                ),
+                Some(&token),
+                Some(json!({"round": 1, "answer": "yes", "checked_on": format!("{year}-06-01")})),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    }
+    let copy = format!(
+        "/api/v1/vendor/contracts/{}/assessments/{year}/copy",
+        ids[0]
+    );
+    let r = app
+        .api(
+            "POST",
+            &copy,
+            Some(&token),
+            Some(json!({"to": [VENDOR_CONTRACT]})),
+        )
+        .await;
+    r.assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "unknown_contract");
+    let r = app
+        .api("POST", &copy, Some(&token), Some(json!({"to": [ids[1]]})))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json()["answers"], 2);
+    let copied = app
+        .api(
+            "GET",
+            &format!(
+                "/api/v1/vendor/contracts/{}/assessments/{year}/items/2-2-all",
+                ids[1]
+            ),
+            Some(&token),
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(copied["first"]["answer"], "yes", "{copied}");
+    let r = app
+        .api(
+            "PUT",
+            &format!("/api/v1/vendor/contracts/{}/assessments/{year}/items/2-2-all", ids[1]),
+            Some(&token),
+            Some(json!({"round": 1, "answer": "no", "checked_on": format!("{year}-06-02"), "target_date": format!("{year}-10-01")})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     // Someone else's login with a wrong password joins nothing.
     let fourth = invite("d@example.jp").await;
     let r = accept(fourth, "demo-hospital").await;
@@ -2903,15 +2997,74 @@ async fn coverage_merges_the_forms(app: &TestApp) {
             .is_some_and(|c| c.contains(&json!(VENDOR_CONTRACT)))),
         "{v}"
     );
-    // The network vendor never accepted: its form is missing, so the vendor part is not ready.
+    // The network vendor answers for the network only; the EMR vendor not at all there.
+    let network_item = items
+        .iter()
+        .find(|i| i["scope"] == "network")
+        .expect("a network item");
+    assert!(
+        network_item["not_responsible"]
+            .as_array()
+            .is_some_and(|c| c.contains(&json!(VENDOR_CONTRACT))),
+        "{network_item}"
+    );
+    assert!(
+        network_item["covered_by"]
+            .as_array()
+            .is_some_and(|c| c.contains(&json!(NETWORK_CONTRACT))),
+        "{network_item}"
+    );
+    assert_eq!(v["vendor_forms_ready"], true, "{v}");
+    // A new contract's form is missing until its vendor fills it in.
+    let admin = app.token("demo-hospital").await;
+    let r = app
+        .api(
+            "POST",
+            &format!("/api/v1/institutions/{HOSPITAL}/vendor-contracts"),
+            Some(&admin),
+            Some(json!({"vendor_name": "北斗画像システム", "systems": ["pacs"], "remote_maintenance": true})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert!(
+        r.json()["invitation_url"].is_null(),
+        "no address, no invitation"
+    );
+    let new_contract = r.json()["contract_id"].clone();
+    let v = app
+        .api(
+            "GET",
+            &format!("/api/v1/institutions/{HOSPITAL}/coverage/{year}"),
+            Some(&staff),
+            None,
+        )
+        .await
+        .json();
     assert_eq!(v["vendor_forms_ready"], false);
     assert!(
         v["findings"]
             .as_array()
             .expect("findings")
             .iter()
-            .any(|f| f["code"] == "vendor_form_missing" && f["contract_id"] == UNACCEPTED_CONTRACT),
+            .any(|f| f["code"] == "vendor_form_missing" && f["contract_id"] == new_contract),
         "{v}"
+    );
+    let verdict = app
+        .api(
+            "GET",
+            &format!("/api/v1/institutions/{HOSPITAL}/inspection/{year}"),
+            Some(&staff),
+            None,
+        )
+        .await
+        .json();
+    assert!(
+        verdict["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .any(|f| f["code"] == "vendor_form_missing"),
+        "the inspection verdict includes the vendor forms: {verdict}"
     );
     let inspector = app.token("demo-inspector-13").await;
     let r = app
