@@ -484,6 +484,9 @@ pub struct ImportJson {
     pub omitted_errors: usize,
     /// Whether the import was stored.
     pub committed: bool,
+    /// Set when the import is refused (422): the answer is then also an error body.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<crate::error::ErrorDetail>,
 }
 
 pub fn row_error_json(e: &RowError) -> RowErrorJson {
@@ -503,6 +506,7 @@ fn import_json(p: &ImportPreview, committed: bool) -> ImportJson {
         rejected: p.parsed.rejected.iter().map(row_error_json).collect(),
         omitted_errors: p.parsed.omitted_errors,
         committed,
+        error: None,
     }
 }
 
@@ -650,7 +654,7 @@ pub async fn get_device(
 /// `always_on_connection`, `weak_or_reused_password`); values are read as ledger cells.
 #[utoipa::path(post, path = "/api/v1/institutions/{id}/devices", tag = "ledger", security(("bearer" = [])),
     params(("id" = i64, Path)), request_body = Object,
-    responses((status = 201, body = DeviceJson), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = DeviceRejected)))]
+    responses((status = 201, body = DeviceJson), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody, description = "refused cells: the body also lists them in rejected")))]
 pub async fn create_device(
     State(state): State<AppState>,
     caller: ApiUser,
@@ -680,7 +684,7 @@ pub async fn create_device(
 /// adding a device. Columns left out are blank.
 #[utoipa::path(put, path = "/api/v1/institutions/{id}/devices/{device_id}", tag = "ledger", security(("bearer" = [])),
     params(("id" = i64, Path), ("device_id" = i64, Path)), request_body = Object,
-    responses((status = 200, body = DeviceJson), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = DeviceRejected)))]
+    responses((status = 200, body = DeviceJson), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody, description = "refused cells: the body also lists them in rejected")))]
 pub async fn put_device(
     State(state): State<AppState>,
     caller: ApiUser,
@@ -744,7 +748,7 @@ pub struct ImportQuery {
 #[utoipa::path(post, path = "/api/v1/institutions/{id}/devices/import", tag = "ledger", security(("bearer" = [])),
     params(("id" = i64, Path), ImportQuery),
     request_body(content = String, content_type = "text/csv", description = "the ledger file (.csv or .xlsx)"),
-    responses((status = 200, body = ImportJson), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody), (status = 422, body = ImportJson)))]
+    responses((status = 200, body = ImportJson), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody), (status = 422, body = ErrorBody, description = "the file cannot be read, or (with commit=true) rows are rejected: then the body also has the fields of the preview, with every rejected row")))]
 pub async fn import_devices(
     State(state): State<AppState>,
     caller: ApiUser,
@@ -773,11 +777,19 @@ pub async fn import_devices(
         return Ok(Json(import_json(&p, false)).into_response());
     }
     if !p.parsed.is_clean() {
-        return Ok((
-            StatusCode::UNPROCESSABLE_ENTITY,
-            Json(import_json(&p, false)),
-        )
-            .into_response());
+        let mut refused = import_json(&p, false);
+        let n = refused.rejected.len() + refused.omitted_errors;
+        refused.error = Some(crate::error::ErrorDetail {
+            code: "rows_rejected".to_owned(),
+            message_ja: format!(
+                "{n} 件の取り込めない箇所があるため、何も保存していません。rejected の行と列を直してください"
+            ),
+            message_en: format!(
+                "{n} problem(s) in the file: nothing was stored; fix the rows and columns listed in rejected"
+            ),
+            field: None,
+        });
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, Json(refused)).into_response());
     }
     let counts = commit(&state, institution.id, p.parsed, caller.user.id).await?;
     Ok(Json(ImportJson {
@@ -787,6 +799,7 @@ pub async fn import_devices(
         rejected: Vec::new(),
         omitted_errors: 0,
         committed: true,
+        error: None,
     })
     .into_response())
 }

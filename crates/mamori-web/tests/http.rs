@@ -2669,6 +2669,7 @@ async fn ledger_import_previews_then_stores_all_or_nothing(app: &TestApp) {
         );
         let body = r.json();
         assert_eq!(body["committed"], false);
+        r.assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "rows_rejected");
         let rejected = body["rejected"].as_array().expect("rejected");
         for row in &rows {
             assert!(
