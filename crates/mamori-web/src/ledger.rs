@@ -61,7 +61,13 @@ pub struct DatasetsInfo {
 pub struct LedgerData {
     pub info: DatasetsInfo,
     pub risk: RiskData,
+    /// The flags of each institution's ledger as last computed, with the fingerprint of
+    /// what they were computed from (see [`ledger_flags`]).
+    flag_cache: std::sync::Mutex<std::collections::HashMap<i64, (u64, Arc<Vec<Vec<Flag>>>)>>,
 }
+
+/// At most this many institutions' flags are remembered.
+const FLAG_CACHE_INSTITUTIONS: usize = 256;
 
 impl LedgerData {
     pub fn from_datasets(datasets: &Datasets) -> Self {
@@ -81,6 +87,7 @@ impl LedgerData {
                 licenses: datasets.licenses.clone(),
             },
             risk: datasets.risk_data(),
+            flag_cache: Default::default(),
         }
     }
 
@@ -119,6 +126,7 @@ impl LedgerData {
                 licenses: Vec::new(),
             },
             risk: RiskData::new(RiskDataParts::default()),
+            flag_cache: Default::default(),
         }
     }
 }
@@ -136,6 +144,47 @@ pub fn flags_of(state: &AppState, device: &Device, today: NaiveDate) -> Vec<Flag
         today,
         state.config.stale_patch_days,
     )
+}
+
+/// The flags of every device of an institution's ledger, in the order of `devices`.
+/// Flagging a large ledger is the costly part of its page, so the result is remembered per
+/// institution with a fingerprint of the day, the settings and every device's id and last
+/// change: any edit, retirement or import changes it, and the flags are computed again.
+pub fn ledger_flags(
+    state: &AppState,
+    institution_id: i64,
+    devices: &[StoredDevice],
+    today: NaiveDate,
+) -> Arc<Vec<Vec<Flag>>> {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    today.hash(&mut h);
+    state.config.stale_patch_days.hash(&mut h);
+    for d in devices {
+        d.id.hash(&mut h);
+        d.updated_at.hash(&mut h);
+    }
+    let fingerprint = h.finish();
+    let cache = &state.ledger.flag_cache;
+    if let Ok(map) = cache.lock()
+        && let Some((f, flags)) = map.get(&institution_id)
+        && *f == fingerprint
+    {
+        return Arc::clone(flags);
+    }
+    let flags: Arc<Vec<Vec<Flag>>> = Arc::new(
+        devices
+            .iter()
+            .map(|s| flags_of(state, &s.device, today))
+            .collect(),
+    );
+    if let Ok(mut map) = cache.lock() {
+        if map.len() >= FLAG_CACHE_INSTITUTIONS && !map.contains_key(&institution_id) {
+            map.clear();
+        }
+        map.insert(institution_id, (fingerprint, Arc::clone(&flags)));
+    }
+    flags
 }
 
 /// How many devices carry each severity, and how many flags of each code.
@@ -618,11 +667,12 @@ pub async fn list_devices(
 ) -> ApiResult<Json<Vec<DeviceJson>>> {
     let institution = readable_ledger(&state, &caller.user.principal(), &id).await?;
     let devices = state.store.devices(institution.id).await?;
-    let today = service::today_in_japan();
+    let flags = ledger_flags(&state, institution.id, &devices, service::today_in_japan());
     Ok(Json(
         devices
             .iter()
-            .map(|s| device_json(s, &flags_of(&state, &s.device, today)))
+            .zip(flags.iter())
+            .map(|(s, f)| device_json(s, f))
             .collect(),
     ))
 }

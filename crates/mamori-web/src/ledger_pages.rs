@@ -165,14 +165,11 @@ pub async fn ledger_summary(
 ) -> Result<LedgerSummaryView, AppError> {
     let devices = state.store.devices(institution_id).await?;
     let today = service::today_in_japan();
-    let flags: Vec<Vec<Flag>> = devices
-        .iter()
-        .map(|s| ledger::flags_of(state, &s.device, today))
-        .collect();
+    let flags = ledger::ledger_flags(state, institution_id, &devices, today);
     let s: FlagSummary = ledger::summarize(
         devices
             .iter()
-            .zip(&flags)
+            .zip(flags.iter())
             .map(|(d, f)| (&d.device, f.as_slice())),
     );
     Ok(LedgerSummaryView {
@@ -217,13 +214,10 @@ pub async fn checklist_evidence(
     }
     let devices = state.store.devices(a.institution.id).await?;
     let today = service::today_in_japan();
-    let flags: Vec<Vec<Flag>> = devices
-        .iter()
-        .map(|s| ledger::flags_of(state, &s.device, today))
-        .collect();
+    let flags = ledger::ledger_flags(state, a.institution.id, &devices, today);
     let pairs: Vec<(&Device, &[Flag])> = devices
         .iter()
-        .zip(&flags)
+        .zip(flags.iter())
         .map(|(d, f)| (&d.device, f.as_slice()))
         .collect();
     for item in &a.items {
@@ -327,19 +321,16 @@ async fn ledger_page(
         .map_err(|e| fail(lang)(e.into()))?;
     let today = service::today_in_japan();
     let show_retired = q.retired.as_deref() == Some("1");
-    let flags: Vec<Vec<Flag>> = devices
-        .iter()
-        .map(|s| ledger::flags_of(&state, &s.device, today))
-        .collect();
+    let flags = ledger::ledger_flags(&state, institution.id, &devices, today);
     let summary = ledger::summarize(
         devices
             .iter()
-            .zip(&flags)
+            .zip(flags.iter())
             .map(|(d, f)| (&d.device, f.as_slice())),
     );
     let mut rows = Vec::with_capacity(devices.len());
     let mut retired_hidden = 0;
-    for (s, f) in devices.iter().zip(&flags) {
+    for (s, f) in devices.iter().zip(flags.iter()) {
         if s.device.status == DeviceStatus::Retired && !show_retired {
             retired_hidden += 1;
             continue;
