@@ -63,8 +63,11 @@ pub struct LedgerData {
     pub risk: RiskData,
     /// The flags of each institution's ledger as last computed, with the fingerprint of
     /// what they were computed from (see [`ledger_flags`]).
-    flag_cache: std::sync::Mutex<std::collections::HashMap<i64, (u64, Arc<Vec<Vec<Flag>>>)>>,
+    flag_cache: std::sync::Mutex<std::collections::HashMap<i64, (u64, LedgerFlags)>>,
 }
+
+/// Every device's flags, in the order of the ledger.
+pub type LedgerFlags = Arc<Vec<Vec<Flag>>>;
 
 /// At most this many institutions' flags are remembered.
 const FLAG_CACHE_INSTITUTIONS: usize = 256;
