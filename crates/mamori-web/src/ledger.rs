@@ -658,23 +658,43 @@ pub fn api_routes(router: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
         .routes(routes!(datasets))
 }
 
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct DevicePage {
+    /// At most this many devices (by asset number); all when left out.
+    limit: Option<i64>,
+    /// Skip this many devices first.
+    offset: Option<i64>,
+}
+
 /// Every device of the institution's ledger, with its flags (end of support, known exploited
 /// vulnerabilities, vulnerable VPN versions, stale patches, the VPN device check).
 #[utoipa::path(get, path = "/api/v1/institutions/{id}/devices", tag = "ledger", security(("bearer" = [])),
-    params(("id" = i64, Path)),
+    params(("id" = i64, Path), DevicePage),
     responses((status = 200, body = Vec<DeviceJson>), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn list_devices(
     State(state): State<AppState>,
     caller: ApiUser,
     Path(id): Path<String>,
+    Query(page): Query<DevicePage>,
 ) -> ApiResult<Json<Vec<DeviceJson>>> {
     let institution = readable_ledger(&state, &caller.user.principal(), &id).await?;
     let devices = state.store.devices(institution.id).await?;
     let flags = ledger_flags(&state, institution.id, &devices, service::today_in_japan());
+    // Negative or absurd values are read as "from the start" and "all".
+    let offset = page
+        .offset
+        .and_then(|o| usize::try_from(o).ok())
+        .unwrap_or(0);
+    let limit = page
+        .limit
+        .and_then(|l| usize::try_from(l).ok())
+        .unwrap_or(usize::MAX);
     Ok(Json(
         devices
             .iter()
             .zip(flags.iter())
+            .skip(offset)
+            .take(limit)
             .map(|(s, f)| device_json(s, f))
             .collect(),
     ))

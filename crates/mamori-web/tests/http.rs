@@ -2992,6 +2992,17 @@ async fn ledger_devices_carry_flags_and_export_round_trips(app: &TestApp) {
             "{path}: the round trip loses nothing: {preview}"
         );
     }
+    let paged = app
+        .api(
+            "GET",
+            &format!("{list}?limit=2&offset=1"),
+            Some(&token),
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(paged.as_array().map(Vec::len), Some(2), "{paged}");
+    assert_eq!(paged[0]["asset_number"], devices[1]["asset_number"]);
     let r = app
         .api(
             "GET",
