@@ -302,6 +302,9 @@ pub async fn parse_file(
 pub struct ImportPreview {
     pub parsed: ParsedLedger,
     pub counts: ImportCounts,
+    /// The asset numbers the import adds and changes, in file order.
+    pub added: Vec<String>,
+    pub changed: Vec<String>,
 }
 
 pub async fn preview(
@@ -315,7 +318,24 @@ pub async fn preview(
     })?;
     let devices: Vec<Device> = parsed.devices.iter().map(|(_, d)| d.clone()).collect();
     let counts = mamori_store::compare_ledger(&existing, &devices);
-    Ok(ImportPreview { parsed, counts })
+    let by_asset: std::collections::HashMap<&str, &Device> = existing
+        .iter()
+        .map(|s| (s.device.asset_number.as_str(), &s.device))
+        .collect();
+    let (mut added, mut changed) = (Vec::new(), Vec::new());
+    for d in &devices {
+        match by_asset.get(d.asset_number.as_str()) {
+            None => added.push(d.asset_number.as_str().to_owned()),
+            Some(old) if *old != d => changed.push(d.asset_number.as_str().to_owned()),
+            Some(_) => {}
+        }
+    }
+    Ok(ImportPreview {
+        parsed,
+        counts,
+        added,
+        changed,
+    })
 }
 
 /// Stores a clean import (all or nothing).

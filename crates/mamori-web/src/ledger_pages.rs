@@ -24,6 +24,9 @@ use crate::ledger::{self, ExportFormat, FlagSummary};
 use crate::pages::{Chrome, PageCtx, PageResult, fail, redirect, render};
 use crate::{AppState, Routes, multipart, service};
 
+/// The preview names at most this many added and changed devices.
+const ASSETS_SHOWN: usize = 100;
+
 /// How long an uploaded file waits for its confirmation.
 const UPLOAD_TTL_MINUTES: i64 = 30;
 
@@ -869,6 +872,9 @@ struct ImportPage {
     unchanged: usize,
     rejected: Vec<RejectedRow>,
     omitted: usize,
+    /// The first asset numbers added and changed (the counts above give the totals).
+    added_assets: Vec<String>,
+    changed_assets: Vec<String>,
     /// The one-time token of a clean upload, to confirm it.
     token: Option<String>,
     limit_mb: usize,
@@ -888,6 +894,8 @@ impl ImportPage {
             unchanged: 0,
             rejected: Vec::new(),
             omitted: 0,
+            added_assets: Vec::new(),
+            changed_assets: Vec::new(),
             token: None,
             limit_mb: ledger::IMPORT_LIMIT / (1024 * 1024),
         }
@@ -1019,6 +1027,8 @@ async fn import_upload(
     page.changed = preview.counts.changed;
     page.unchanged = preview.counts.unchanged;
     page.omitted = preview.parsed.omitted_errors;
+    page.added_assets = preview.added.iter().take(ASSETS_SHOWN).cloned().collect();
+    page.changed_assets = preview.changed.iter().take(ASSETS_SHOWN).cloned().collect();
     page.rejected = preview
         .parsed
         .rejected

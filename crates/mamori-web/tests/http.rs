@@ -3100,6 +3100,10 @@ async fn ledger_pages_import_with_preview_and_confirm(app: &TestApp) {
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let token = r.hidden("token").expect("confirmation token");
     assert!(
+        r.body.contains("<code>VPN-001</code>"),
+        "the preview names the devices it adds"
+    );
+    assert!(
         app.state
             .store
             .devices(CLINIC)
