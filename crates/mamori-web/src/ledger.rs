@@ -61,7 +61,16 @@ pub struct DatasetsInfo {
 pub struct LedgerData {
     pub info: DatasetsInfo,
     pub risk: RiskData,
+    /// The flags of each institution's ledger as last computed, with the fingerprint of
+    /// what they were computed from (see [`ledger_flags`]).
+    flag_cache: std::sync::Mutex<std::collections::HashMap<i64, (u64, LedgerFlags)>>,
 }
+
+/// Every device's flags, in the order of the ledger.
+pub type LedgerFlags = Arc<Vec<Vec<Flag>>>;
+
+/// At most this many institutions' flags are remembered.
+const FLAG_CACHE_INSTITUTIONS: usize = 256;
 
 impl LedgerData {
     pub fn from_datasets(datasets: &Datasets) -> Self {
@@ -81,6 +90,7 @@ impl LedgerData {
                 licenses: datasets.licenses.clone(),
             },
             risk: datasets.risk_data(),
+            flag_cache: Default::default(),
         }
     }
 
@@ -119,6 +129,7 @@ impl LedgerData {
                 licenses: Vec::new(),
             },
             risk: RiskData::new(RiskDataParts::default()),
+            flag_cache: Default::default(),
         }
     }
 }
@@ -136,6 +147,47 @@ pub fn flags_of(state: &AppState, device: &Device, today: NaiveDate) -> Vec<Flag
         today,
         state.config.stale_patch_days,
     )
+}
+
+/// The flags of every device of an institution's ledger, in the order of `devices`.
+/// Flagging a large ledger is the costly part of its page, so the result is remembered per
+/// institution with a fingerprint of the day, the settings and every device's id and last
+/// change: any edit, retirement or import changes it, and the flags are computed again.
+pub fn ledger_flags(
+    state: &AppState,
+    institution_id: i64,
+    devices: &[StoredDevice],
+    today: NaiveDate,
+) -> Arc<Vec<Vec<Flag>>> {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    today.hash(&mut h);
+    state.config.stale_patch_days.hash(&mut h);
+    for d in devices {
+        d.id.hash(&mut h);
+        d.updated_at.hash(&mut h);
+    }
+    let fingerprint = h.finish();
+    let cache = &state.ledger.flag_cache;
+    if let Ok(map) = cache.lock()
+        && let Some((f, flags)) = map.get(&institution_id)
+        && *f == fingerprint
+    {
+        return Arc::clone(flags);
+    }
+    let flags: Arc<Vec<Vec<Flag>>> = Arc::new(
+        devices
+            .iter()
+            .map(|s| flags_of(state, &s.device, today))
+            .collect(),
+    );
+    if let Ok(mut map) = cache.lock() {
+        if map.len() >= FLAG_CACHE_INSTITUTIONS && !map.contains_key(&institution_id) {
+            map.clear();
+        }
+        map.insert(institution_id, (fingerprint, Arc::clone(&flags)));
+    }
+    flags
 }
 
 /// How many devices carry each severity, and how many flags of each code.
@@ -250,6 +302,9 @@ pub async fn parse_file(
 pub struct ImportPreview {
     pub parsed: ParsedLedger,
     pub counts: ImportCounts,
+    /// The asset numbers the import adds and changes, in file order.
+    pub added: Vec<String>,
+    pub changed: Vec<String>,
 }
 
 pub async fn preview(
@@ -263,7 +318,24 @@ pub async fn preview(
     })?;
     let devices: Vec<Device> = parsed.devices.iter().map(|(_, d)| d.clone()).collect();
     let counts = mamori_store::compare_ledger(&existing, &devices);
-    Ok(ImportPreview { parsed, counts })
+    let by_asset: std::collections::HashMap<&str, &Device> = existing
+        .iter()
+        .map(|s| (s.device.asset_number.as_str(), &s.device))
+        .collect();
+    let (mut added, mut changed) = (Vec::new(), Vec::new());
+    for d in &devices {
+        match by_asset.get(d.asset_number.as_str()) {
+            None => added.push(d.asset_number.as_str().to_owned()),
+            Some(old) if *old != d => changed.push(d.asset_number.as_str().to_owned()),
+            Some(_) => {}
+        }
+    }
+    Ok(ImportPreview {
+        parsed,
+        counts,
+        added,
+        changed,
+    })
 }
 
 /// Stores a clean import (all or nothing).
@@ -484,6 +556,9 @@ pub struct ImportJson {
     pub omitted_errors: usize,
     /// Whether the import was stored.
     pub committed: bool,
+    /// Set when the import is refused (422): the answer is then also an error body.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<crate::error::ErrorDetail>,
 }
 
 pub fn row_error_json(e: &RowError) -> RowErrorJson {
@@ -503,6 +578,7 @@ fn import_json(p: &ImportPreview, committed: bool) -> ImportJson {
         rejected: p.parsed.rejected.iter().map(row_error_json).collect(),
         omitted_errors: p.parsed.omitted_errors,
         committed,
+        error: None,
     }
 }
 
@@ -603,23 +679,44 @@ pub fn api_routes(router: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
         .routes(routes!(datasets))
 }
 
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct DevicePage {
+    /// At most this many devices (by asset number); all when left out.
+    limit: Option<i64>,
+    /// Skip this many devices first.
+    offset: Option<i64>,
+}
+
 /// Every device of the institution's ledger, with its flags (end of support, known exploited
 /// vulnerabilities, vulnerable VPN versions, stale patches, the VPN device check).
 #[utoipa::path(get, path = "/api/v1/institutions/{id}/devices", tag = "ledger", security(("bearer" = [])),
-    params(("id" = i64, Path)),
+    params(("id" = i64, Path), DevicePage),
     responses((status = 200, body = Vec<DeviceJson>), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn list_devices(
     State(state): State<AppState>,
     caller: ApiUser,
     Path(id): Path<String>,
+    Query(page): Query<DevicePage>,
 ) -> ApiResult<Json<Vec<DeviceJson>>> {
     let institution = readable_ledger(&state, &caller.user.principal(), &id).await?;
     let devices = state.store.devices(institution.id).await?;
-    let today = service::today_in_japan();
+    let flags = ledger_flags(&state, institution.id, &devices, service::today_in_japan());
+    // Negative or absurd values are read as "from the start" and "all".
+    let offset = page
+        .offset
+        .and_then(|o| usize::try_from(o).ok())
+        .unwrap_or(0);
+    let limit = page
+        .limit
+        .and_then(|l| usize::try_from(l).ok())
+        .unwrap_or(usize::MAX);
     Ok(Json(
         devices
             .iter()
-            .map(|s| device_json(s, &flags_of(&state, &s.device, today)))
+            .zip(flags.iter())
+            .skip(offset)
+            .take(limit)
+            .map(|(s, f)| device_json(s, f))
             .collect(),
     ))
 }
@@ -651,7 +748,7 @@ pub async fn get_device(
 /// `always_on_connection`, `weak_or_reused_password`); values are read as ledger cells.
 #[utoipa::path(post, path = "/api/v1/institutions/{id}/devices", tag = "ledger", security(("bearer" = [])),
     params(("id" = i64, Path)), request_body = Object,
-    responses((status = 201, body = DeviceJson), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = DeviceRejected)))]
+    responses((status = 201, body = DeviceJson), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody, description = "refused cells: the body also lists them in rejected")))]
 pub async fn create_device(
     State(state): State<AppState>,
     caller: ApiUser,
@@ -681,7 +778,7 @@ pub async fn create_device(
 /// adding a device. Columns left out are blank.
 #[utoipa::path(put, path = "/api/v1/institutions/{id}/devices/{device_id}", tag = "ledger", security(("bearer" = [])),
     params(("id" = i64, Path), ("device_id" = i64, Path)), request_body = Object,
-    responses((status = 200, body = DeviceJson), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = DeviceRejected)))]
+    responses((status = 200, body = DeviceJson), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody, description = "refused cells: the body also lists them in rejected")))]
 pub async fn put_device(
     State(state): State<AppState>,
     caller: ApiUser,
@@ -745,7 +842,7 @@ pub struct ImportQuery {
 #[utoipa::path(post, path = "/api/v1/institutions/{id}/devices/import", tag = "ledger", security(("bearer" = [])),
     params(("id" = i64, Path), ImportQuery),
     request_body(content = String, content_type = "text/csv", description = "the ledger file (.csv or .xlsx)"),
-    responses((status = 200, body = ImportJson), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody), (status = 422, body = ImportJson)))]
+    responses((status = 200, body = ImportJson), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody), (status = 422, body = ErrorBody, description = "the file cannot be read, or (with commit=true) rows are rejected: then the body also has the fields of the preview, with every rejected row")))]
 pub async fn import_devices(
     State(state): State<AppState>,
     caller: ApiUser,
@@ -774,11 +871,19 @@ pub async fn import_devices(
         return Ok(Json(import_json(&p, false)).into_response());
     }
     if !p.parsed.is_clean() {
-        return Ok((
-            StatusCode::UNPROCESSABLE_ENTITY,
-            Json(import_json(&p, false)),
-        )
-            .into_response());
+        let mut refused = import_json(&p, false);
+        let n = refused.rejected.len() + refused.omitted_errors;
+        refused.error = Some(crate::error::ErrorDetail {
+            code: "rows_rejected".to_owned(),
+            message_ja: format!(
+                "{n} 件の取り込めない箇所があるため、何も保存していません。rejected の行と列を直してください"
+            ),
+            message_en: format!(
+                "{n} problem(s) in the file: nothing was stored; fix the rows and columns listed in rejected"
+            ),
+            field: None,
+        });
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, Json(refused)).into_response());
     }
     let counts = commit(&state, institution.id, p.parsed, caller.user.id).await?;
     Ok(Json(ImportJson {
@@ -788,6 +893,7 @@ pub async fn import_devices(
         rejected: Vec::new(),
         omitted_errors: 0,
         committed: true,
+        error: None,
     })
     .into_response())
 }

@@ -24,6 +24,9 @@ use crate::ledger::{self, ExportFormat, FlagSummary};
 use crate::pages::{Chrome, PageCtx, PageResult, fail, redirect, render};
 use crate::{AppState, Routes, multipart, service};
 
+/// The preview names at most this many added and changed devices.
+const ASSETS_SHOWN: usize = 100;
+
 /// How long an uploaded file waits for its confirmation.
 const UPLOAD_TTL_MINUTES: i64 = 30;
 
@@ -165,14 +168,11 @@ pub async fn ledger_summary(
 ) -> Result<LedgerSummaryView, AppError> {
     let devices = state.store.devices(institution_id).await?;
     let today = service::today_in_japan();
-    let flags: Vec<Vec<Flag>> = devices
-        .iter()
-        .map(|s| ledger::flags_of(state, &s.device, today))
-        .collect();
+    let flags = ledger::ledger_flags(state, institution_id, &devices, today);
     let s: FlagSummary = ledger::summarize(
         devices
             .iter()
-            .zip(&flags)
+            .zip(flags.iter())
             .map(|(d, f)| (&d.device, f.as_slice())),
     );
     Ok(LedgerSummaryView {
@@ -217,13 +217,10 @@ pub async fn checklist_evidence(
     }
     let devices = state.store.devices(a.institution.id).await?;
     let today = service::today_in_japan();
-    let flags: Vec<Vec<Flag>> = devices
-        .iter()
-        .map(|s| ledger::flags_of(state, &s.device, today))
-        .collect();
+    let flags = ledger::ledger_flags(state, a.institution.id, &devices, today);
     let pairs: Vec<(&Device, &[Flag])> = devices
         .iter()
-        .zip(&flags)
+        .zip(flags.iter())
         .map(|(d, f)| (&d.device, f.as_slice()))
         .collect();
     for item in &a.items {
@@ -327,19 +324,16 @@ async fn ledger_page(
         .map_err(|e| fail(lang)(e.into()))?;
     let today = service::today_in_japan();
     let show_retired = q.retired.as_deref() == Some("1");
-    let flags: Vec<Vec<Flag>> = devices
-        .iter()
-        .map(|s| ledger::flags_of(&state, &s.device, today))
-        .collect();
+    let flags = ledger::ledger_flags(&state, institution.id, &devices, today);
     let summary = ledger::summarize(
         devices
             .iter()
-            .zip(&flags)
+            .zip(flags.iter())
             .map(|(d, f)| (&d.device, f.as_slice())),
     );
     let mut rows = Vec::with_capacity(devices.len());
     let mut retired_hidden = 0;
-    for (s, f) in devices.iter().zip(&flags) {
+    for (s, f) in devices.iter().zip(flags.iter()) {
         if s.device.status == DeviceStatus::Retired && !show_retired {
             retired_hidden += 1;
             continue;
@@ -878,6 +872,9 @@ struct ImportPage {
     unchanged: usize,
     rejected: Vec<RejectedRow>,
     omitted: usize,
+    /// The first asset numbers added and changed (the counts above give the totals).
+    added_assets: Vec<String>,
+    changed_assets: Vec<String>,
     /// The one-time token of a clean upload, to confirm it.
     token: Option<String>,
     limit_mb: usize,
@@ -897,6 +894,8 @@ impl ImportPage {
             unchanged: 0,
             rejected: Vec::new(),
             omitted: 0,
+            added_assets: Vec::new(),
+            changed_assets: Vec::new(),
             token: None,
             limit_mb: ledger::IMPORT_LIMIT / (1024 * 1024),
         }
@@ -1028,6 +1027,8 @@ async fn import_upload(
     page.changed = preview.counts.changed;
     page.unchanged = preview.counts.unchanged;
     page.omitted = preview.parsed.omitted_errors;
+    page.added_assets = preview.added.iter().take(ASSETS_SHOWN).cloned().collect();
+    page.changed_assets = preview.changed.iter().take(ASSETS_SHOWN).cloned().collect();
     page.rejected = preview
         .parsed
         .rejected

@@ -4277,6 +4277,7 @@ async fn ledger_import_previews_then_stores_all_or_nothing(app: &TestApp) {
         );
         let body = r.json();
         assert_eq!(body["committed"], false);
+        r.assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "rows_rejected");
         let rejected = body["rejected"].as_array().expect("rejected");
         for row in &rows {
             assert!(
@@ -4599,6 +4600,17 @@ async fn ledger_devices_carry_flags_and_export_round_trips(app: &TestApp) {
             "{path}: the round trip loses nothing: {preview}"
         );
     }
+    let paged = app
+        .api(
+            "GET",
+            &format!("{list}?limit=2&offset=1"),
+            Some(&token),
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(paged.as_array().map(Vec::len), Some(2), "{paged}");
+    assert_eq!(paged[0]["asset_number"], devices[1]["asset_number"]);
     let r = app
         .api(
             "GET",
@@ -4695,6 +4707,10 @@ async fn ledger_pages_import_with_preview_and_confirm(app: &TestApp) {
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let token = r.hidden("token").expect("confirmation token");
+    assert!(
+        r.body.contains("<code>VPN-001</code>"),
+        "the preview names the devices it adds"
+    );
     assert!(
         app.state
             .store
