@@ -882,6 +882,7 @@ pub async fn import_devices(
                 "{n} problem(s) in the file: nothing was stored; fix the rows and columns listed in rejected"
             ),
             field: None,
+            problems: Vec::new(),
         });
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, Json(refused)).into_response());
     }
