@@ -1515,7 +1515,7 @@ pub fn parse_row<S: AsRef<str>>(
             None
         }
     };
-    // A placeholder until the end: the row is refused if the asset number is not read.
+    // Given its asset number below; if that could not be read, the row is refused.
     let mut device = Device::new(AssetNumber(String::new()));
 
     macro_rules! take {

@@ -248,6 +248,20 @@ pub fn fail(lang: Lang) -> impl Fn(AppError) -> PageError {
 
 pub type PageResult = Result<Response, PageError>;
 
+/// The institution named by a page's path, if the caller may see it (otherwise the page's
+/// 404, as [`service::visible_institution`]).
+pub async fn page_institution(
+    state: &AppState,
+    principal: &mamori_domain::Principal,
+    id: &str,
+    lang: Lang,
+) -> Result<Institution, PageError> {
+    let id = service::parse_id(id).map_err(fail(lang))?;
+    service::visible_institution(state, principal, id)
+        .await
+        .map_err(fail(lang))
+}
+
 pub async fn not_found(ctx: PageCtx, uri: axum::http::Uri) -> Response {
     if uri.path().starts_with("/api/") {
         crate::error::ApiError(AppError::NotFound).into_response()
@@ -1556,13 +1570,7 @@ async fn save_item(
     let lang = ctx.lang;
     user.check_csrf(&form.csrf).map_err(fail(lang))?;
     let principal = user.user().principal();
-    let institution = service::visible_institution(
-        &state,
-        &principal,
-        service::parse_id(&id).map_err(fail(lang))?,
-    )
-    .await
-    .map_err(fail(lang))?;
+    let institution = page_institution(&state, &principal, &id, lang).await?;
     let fiscal_year = service::parse_fiscal_year(&state, &fy).map_err(fail(lang))?;
     let result = match form_input(&form) {
         Ok((_, Some(input))) => {
@@ -1882,13 +1890,7 @@ async fn save_observation(
     let lang = ctx.lang;
     user.check_csrf(&form.csrf).map_err(fail(lang))?;
     let principal = user.user().principal();
-    let institution = service::visible_institution(
-        &state,
-        &principal,
-        service::parse_id(&id).map_err(fail(lang))?,
-    )
-    .await
-    .map_err(fail(lang))?;
+    let institution = page_institution(&state, &principal, &id, lang).await?;
     let fiscal_year = service::parse_fiscal_year(&state, &fy).map_err(fail(lang))?;
     let seen = match form.contact_chart_seen.as_str() {
         "yes" => true,

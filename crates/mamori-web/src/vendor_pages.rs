@@ -174,13 +174,7 @@ async fn add_contract(
     let lang = ctx.lang;
     user.check_csrf(&form.csrf).map_err(fail(lang))?;
     let principal = user.user().principal();
-    let institution = service::visible_institution(
-        &state,
-        &principal,
-        service::parse_id(&id).map_err(fail(lang))?,
-    )
-    .await
-    .map_err(fail(lang))?;
+    let institution = crate::pages::page_institution(&state, &principal, &id, lang).await?;
     let body = CreateContract {
         vendor_name: form.vendor_name.clone(),
         systems: form
@@ -733,13 +727,7 @@ async fn coverage_page(
 ) -> PageResult {
     let lang = ctx.lang;
     let principal = user.user().principal();
-    let institution = service::visible_institution(
-        &state,
-        &principal,
-        service::parse_id(&id).map_err(fail(lang))?,
-    )
-    .await
-    .map_err(fail(lang))?;
+    let institution = crate::pages::page_institution(&state, &principal, &id, lang).await?;
     let fiscal_year = service::parse_fiscal_year(&state, &fy).map_err(fail(lang))?;
     service::record_read(
         &state,
@@ -962,13 +950,7 @@ async fn contact_chart_svg(
 ) -> Result<Response, crate::pages::PageError> {
     let lang = ctx.lang;
     let principal = user.user().principal();
-    let institution = service::visible_institution(
-        &state,
-        &principal,
-        service::parse_id(&id).map_err(fail(lang))?,
-    )
-    .await
-    .map_err(fail(lang))?;
+    let institution = crate::pages::page_institution(&state, &principal, &id, lang).await?;
     vendors::chart_svg_response(&state, &principal, &institution, lang)
         .await
         .map_err(fail(lang))
@@ -994,13 +976,7 @@ async fn continuity_page(
 ) -> PageResult {
     let lang = ctx.lang;
     let principal = user.user().principal();
-    let institution = service::visible_institution(
-        &state,
-        &principal,
-        service::parse_id(&id).map_err(fail(lang))?,
-    )
-    .await
-    .map_err(fail(lang))?;
+    let institution = crate::pages::page_institution(&state, &principal, &id, lang).await?;
     service::record_read(&state, &principal, institution.id, "continuity")
         .await
         .map_err(fail(lang))?;
@@ -1452,13 +1428,7 @@ async fn save_chart_form(
     user.check_csrf(form.get("csrf").map_or("", String::as_str))
         .map_err(fail(lang))?;
     let principal = user.user().principal();
-    let institution = service::visible_institution(
-        &state,
-        &principal,
-        service::parse_id(&id).map_err(fail(lang))?,
-    )
-    .await
-    .map_err(fail(lang))?;
+    let institution = crate::pages::page_institution(&state, &principal, &id, lang).await?;
     if !principal.can_answer(institution.id) {
         return Err(fail(lang)(AppError::Forbidden));
     }
