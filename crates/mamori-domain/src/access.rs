@@ -21,6 +21,9 @@ pub enum Role {
     /// 都道府県の確保事業担当者: runs the security-assurance survey of one prefecture (ranks,
     /// selects, exports 別紙1, submits). Sees no institution's checklist.
     PrefectureOfficer,
+    /// 支援窓口の運営者: publishes training courses and sessions (MIST), records attendance,
+    /// and staffs the インシデントかも? consultation desk. Sees no institution's checklist.
+    SupportOperator,
 }
 
 impl Role {
@@ -32,13 +35,14 @@ impl Role {
             "institution_staff" | "staff" => Ok(Self::InstitutionStaff),
             "vendor_user" | "vendor" => Ok(Self::VendorUser),
             "prefecture_officer" => Ok(Self::PrefectureOfficer),
+            "support_operator" | "operator" => Ok(Self::SupportOperator),
             _ => Err(ParseError::new(
                 "role",
                 format!(
-                    "役割「{text}」は national_admin / inspector / prefecture_officer / admin / staff / vendor のいずれかです"
+                    "役割「{text}」は national_admin / inspector / prefecture_officer / support_operator / admin / staff / vendor のいずれかです"
                 ),
                 format!(
-                    "role '{text}' must be one of national_admin, inspector, prefecture_officer, admin, staff, vendor"
+                    "role '{text}' must be one of national_admin, inspector, prefecture_officer, support_operator, admin, staff, vendor"
                 ),
             )),
         }
@@ -52,6 +56,7 @@ impl Role {
             Self::InstitutionStaff => "institution_staff",
             Self::VendorUser => "vendor_user",
             Self::PrefectureOfficer => "prefecture_officer",
+            Self::SupportOperator => "support_operator",
         }
     }
 
@@ -73,6 +78,7 @@ impl Role {
             Self::InstitutionStaff => "施設職員",
             Self::VendorUser => "事業者",
             Self::PrefectureOfficer => "都道府県 確保事業担当者",
+            Self::SupportOperator => "支援窓口 運営者",
         }
     }
 
@@ -84,6 +90,7 @@ impl Role {
             Self::InstitutionStaff => "Institution staff",
             Self::VendorUser => "Vendor",
             Self::PrefectureOfficer => "Prefecture officer (assurance project)",
+            Self::SupportOperator => "Support desk operator",
         }
     }
 }
@@ -293,6 +300,7 @@ mod tests {
         assert_eq!(Role::parse("vendor"), Ok(Role::VendorUser));
         assert_eq!(Role::parse("admin"), Ok(Role::InstitutionAdmin));
         assert_eq!(Role::parse("inspector"), Ok(Role::Inspector));
+        assert_eq!(Role::parse("operator"), Ok(Role::SupportOperator));
         assert!(Role::parse("root").is_err());
     }
 }

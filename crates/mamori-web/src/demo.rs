@@ -16,7 +16,7 @@ use crate::service::{today_in_japan, version_and_rules};
 pub const DEMO_PASSWORD: &str = "demo-password";
 
 /// The demo logins, for the README and the login page: (login, Japanese description, English).
-pub const DEMO_LOGINS: [(&str, &str, &str); 13] = [
+pub const DEMO_LOGINS: [(&str, &str, &str); 14] = [
     (
         "demo-hospital",
         "病院の管理者（東京都・250床・事業者契約あり）",
@@ -82,6 +82,11 @@ pub const DEMO_LOGINS: [(&str, &str, &str); 13] = [
         "事業者（鹿児島県の病院のネットワーク）",
         "Vendor (the Kagoshima hospital's network)",
     ),
+    (
+        "demo-operator",
+        "支援窓口の運営者（研修・インシデント相談）",
+        "Support desk operator (training, incident consultation)",
+    ),
 ];
 
 fn prefecture(code: &str) -> Result<Prefecture, AppError> {
@@ -102,8 +107,10 @@ pub fn demo_fiscal_year(state: &AppState) -> Option<FiscalYear> {
 /// Loads the demo data unless it is there already. Returns whether anything was added.
 pub async fn load(state: &AppState) -> Result<bool, AppError> {
     if state.store.user_for_login("demo-national").await?.is_some() {
-        // Databases made before the assurance project gain its demo on the next start.
-        return load_assurance(state).await;
+        // Databases made before later parts of the demo gain them on the next start.
+        let assurance = load_assurance(state).await?;
+        let support = load_support(state).await?;
+        return Ok(assurance || support);
     }
     let hash = crate::auth::hash_password(DEMO_PASSWORD.to_owned()).await?;
     let tokyo = prefecture("13")?;
@@ -294,6 +301,7 @@ pub async fn load(state: &AppState) -> Result<bool, AppError> {
     )
     .await?;
     load_assurance(state).await?;
+    load_support(state).await?;
     Ok(true)
 }
 
@@ -366,6 +374,30 @@ const ASSURANCE_APPLICANTS: [Applicant; 6] = [
         None,
     ),
 ];
+
+/// The support desk's demo: its operator, who runs the training sessions and the
+/// インシデントかも? consultation desk.
+async fn load_support(state: &AppState) -> Result<bool, AppError> {
+    let store = &state.store;
+    if store.user_for_login("demo-operator").await?.is_some() {
+        return Ok(false);
+    }
+    let hash = crate::auth::hash_password(DEMO_PASSWORD.to_owned()).await?;
+    store
+        .create_user(
+            &NewUser {
+                login: "demo-operator".to_owned(),
+                password_hash: hash,
+                role: Role::SupportOperator,
+                institution_id: None,
+                prefecture: None,
+                is_demo: true,
+            },
+            None,
+        )
+        .await?;
+    Ok(true)
+}
 
 /// The security-assurance demo: the prefecture officers, a programme in the demo year open
 /// for sixty more days, quotas near the national target, Tokyo's applicants ranked (みなと中央

@@ -16,12 +16,12 @@ pub const ISSUER: &str = "mamori";
 pub const RECOVERY_CODES: usize = 10;
 
 /// Whether the user must use a second factor: national administrators, inspectors and
-/// prefecture officers always, an institution's users when it requires it. Demo accounts are exempt.
+/// prefecture officers and support desk operators always, an institution's users when it requires it. Demo accounts are exempt.
 pub fn required(user: &User, institution_requires: bool) -> bool {
     !user.is_demo
         && (matches!(
             user.role,
-            Role::NationalAdmin | Role::Inspector | Role::PrefectureOfficer
+            Role::NationalAdmin | Role::Inspector | Role::PrefectureOfficer | Role::SupportOperator
         ) || institution_requires)
 }
 

@@ -2401,6 +2401,7 @@ async fn authorization_matrix_covers_every_route(app: &TestApp) {
         ("demo-hospital-46", Relation::Outside, Survey::Outside),
         ("demo-inspector-46", Relation::Outside, Survey::Outside),
         ("demo-prefecture-46", Relation::Outside, Survey::Outside),
+        ("demo-operator", Relation::Outside, Survey::Outside),
         ("", Relation::Anonymous, Survey::Outside),
         (
             "demo-hospital",
