@@ -691,6 +691,20 @@ async fn vendors(
         }
     }
     let first = contract_of.first().map(|c| c.0).unwrap_or_default();
+    // The EMR vendor handed over its MDS at the start of the year.
+    if let Some(&(contract, vendor_user, institution)) = contract_of.first() {
+        store
+            .add_vendor_delivery(
+                contract,
+                institution,
+                "mds",
+                (year.first_day() + Duration::days(30)).min(today_in_japan()),
+                "MDS_東和メディカルシステム_電子カルテ.pdf",
+                &demo_mds_pdf(),
+                vendor_user,
+            )
+            .await?;
+    }
     let chart: mamori_domain::contact_chart::ContactChartInput = serde_json::from_value(
         serde_json::json!({
             "institution_name": "みなと中央病院",
@@ -743,6 +757,39 @@ async fn vendors(
         .put_continuity_records(hospital, &json, None, hospital_admin)
         .await?;
     Ok(())
+}
+
+/// A one-page PDF standing in for the demo vendor's MDS.
+fn demo_mds_pdf() -> Vec<u8> {
+    let text = "BT /F1 16 Tf 60 780 Td (MDS - Manufacturer Disclosure Statement) Tj 0 -24 Td /F1 11 Tf (Towa Medical System - electronic medical record - demo document) Tj ET";
+    let objects = [
+        "<< /Type /Catalog /Pages 2 0 R >>".to_owned(),
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_owned(),
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>".to_owned(),
+        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>".to_owned(),
+        format!("<< /Length {} >>\nstream\n{text}\nendstream", text.len()),
+    ];
+    let mut pdf = b"%PDF-1.4\n".to_vec();
+    let mut offsets = Vec::new();
+    for (i, body) in objects.iter().enumerate() {
+        offsets.push(pdf.len());
+        pdf.extend_from_slice(format!("{} 0 obj\n{body}\nendobj\n", i + 1).as_bytes());
+    }
+    let xref = pdf.len();
+    pdf.extend_from_slice(
+        format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes(),
+    );
+    for o in offsets {
+        pdf.extend_from_slice(format!("{o:010} 00000 n \n").as_bytes());
+    }
+    pdf.extend_from_slice(
+        format!(
+            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+            objects.len() + 1
+        )
+        .as_bytes(),
+    );
+    pdf
 }
 
 /// Answers the required items of an institution's form, leaving the last `leave_open`

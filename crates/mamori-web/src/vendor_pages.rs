@@ -35,6 +35,14 @@ pub fn routes() -> Routes {
             save_vendor_item,
         )
         .post("/vendor/contracts/{contract_id}/{fy}/copy", copy_answers)
+        .post(
+            "/vendor/contracts/{contract_id}/{fy}/deliveries",
+            upload_delivery,
+        )
+        .get(
+            "/vendor/contracts/{contract_id}/deliveries/{delivery_id}",
+            download_delivery,
+        )
         .get("/institutions/{id}/coverage/{fy}", coverage_page)
         .get("/institutions/{id}/contact-chart", contact_chart_page)
         .get(
@@ -60,6 +68,33 @@ pub struct ContractRow {
     pub scopes: String,
     pub remote_maintenance: bool,
     pub accepted: bool,
+    pub deliveries: Vec<DeliveryRow>,
+}
+
+/// An MDS/SDS delivery as listed on a page.
+pub struct DeliveryRow {
+    pub kind: &'static str,
+    pub delivered_on: String,
+    pub file_name: String,
+    pub size: String,
+    pub url: String,
+}
+
+fn delivery_row(d: &mamori_store::Delivery) -> DeliveryRow {
+    let kind = crate::deliveries::DeliveryKind::parse(&d.kind)
+        .map_or("MDS/SDS", crate::deliveries::DeliveryKind::label);
+    let size = if d.size >= 1024 * 1024 {
+        format!("{:.1} MB", d.size as f64 / (1024.0 * 1024.0))
+    } else {
+        format!("{} KB", (d.size + 1023) / 1024)
+    };
+    DeliveryRow {
+        kind,
+        delivered_on: d.delivered_on.clone(),
+        file_name: d.file_name.clone(),
+        size,
+        url: format!("/vendor/contracts/{}/deliveries/{}", d.contract_id, d.id),
+    }
 }
 
 #[derive(Template)]
@@ -72,6 +107,9 @@ struct ContractsPage {
     rows: Vec<ContractRow>,
     can_administer: bool,
     invitation_url: Option<String>,
+    /// Whether the link was mailed, and if a configured server refused it.
+    mail_sent: bool,
+    mail_failed: bool,
     error: Option<String>,
 }
 
@@ -88,7 +126,7 @@ async fn contracts_view(
     ctx: &PageCtx,
     user: &WebUser,
     id: &str,
-    invitation_url: Option<String>,
+    invited: Option<vendors::Invited>,
     error: Option<String>,
     status: StatusCode,
 ) -> PageResult {
@@ -106,9 +144,19 @@ async fn contracts_view(
         .vendor_contracts_of_institution(institution.id)
         .await
         .map_err(|e| fail(lang)(e.into()))?;
+    let deliveries = state
+        .store
+        .vendor_deliveries_of_institution(institution.id)
+        .await
+        .map_err(|e| fail(lang)(e.into()))?;
     let rows = contracts
         .iter()
         .map(|c| ContractRow {
+            deliveries: deliveries
+                .iter()
+                .filter(|d| d.contract_id == c.contract.id.0)
+                .map(delivery_row)
+                .collect(),
             id: c.contract.id.0,
             vendor_name: c.contract.vendor_name.clone(),
             systems: systems_label(lang, &c.contract),
@@ -133,7 +181,9 @@ async fn contracts_view(
             year: current_year(state).start_year(),
             rows,
             can_administer: principal.can_administer(institution.id),
-            invitation_url,
+            mail_sent: invited.as_ref().is_some_and(|i| i.mail_sent),
+            mail_failed: invited.as_ref().is_some_and(|i| i.mail_error.is_some()),
+            invitation_url: invited.map(|i| i.url),
             error,
         },
     ))
@@ -191,9 +241,9 @@ async fn add_contract(
         invite_email: Some(form.invite_email.clone()),
     };
     match vendors::add_contract(&state, &principal, &institution, &body).await {
-        Ok((_, token)) => {
-            let url = token.map(|t| vendors::invitation_url(&state, &headers, &t));
-            contracts_view(&state, &ctx, &user, &id, url, None, StatusCode::OK).await
+        Ok(added) => {
+            let invited = vendors::invite(&state, &headers, &institution, &added).await;
+            contracts_view(&state, &ctx, &user, &id, invited, None, StatusCode::OK).await
         }
         Err(e @ (AppError::Forbidden | AppError::NotFound)) => Err(fail(lang)(e)),
         Err(e) => {
@@ -431,6 +481,8 @@ struct VendorFormPage {
     today: String,
     /// The vendor's other contracts: (id, institution name), to copy these answers to.
     others: Vec<(i64, String)>,
+    deliveries: Vec<DeliveryRow>,
+    max_delivery_mb: usize,
 }
 
 fn round_label(lang: Lang, a: &mamori_domain::ItemAnswer) -> String {
@@ -498,12 +550,22 @@ async fn vendor_form_view(
     } else {
         Vec::new()
     };
+    let deliveries = state
+        .store
+        .vendor_deliveries(contract.contract.id.0)
+        .await
+        .map_err(|e| fail(lang)(e.into()))?
+        .iter()
+        .map(delivery_row)
+        .collect();
     let title = lang.pick("事業者確認用", "Vendor form").to_owned();
     Ok(render(
         status,
         &VendorFormPage {
             notice,
             others,
+            deliveries,
+            max_delivery_mb: mamori_store::MAX_DELIVERY_BYTES / (1024 * 1024),
             chrome: Chrome::new(ctx, Some(user), title),
             contract_id: contract.contract.id.0,
             institution_name: contract.institution_name.clone(),
@@ -690,6 +752,157 @@ async fn save_vendor_item(
             .await
         }
     }
+}
+
+// ----- MDS/SDS deliveries ---------------------------------------------------------------
+
+/// The `csrf` field of an urlencoded body (empty when there is none).
+fn urlencoded_field(bytes: &[u8], name: &str) -> String {
+    String::from_utf8_lossy(bytes)
+        .split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_owned())
+        .unwrap_or_default()
+}
+
+/// The fields and the file of the upload form, after the CSRF check. A form sent without a
+/// file (or urlencoded) comes back as an empty file, which the checks then name.
+async fn read_delivery_form(
+    user: &WebUser,
+    request: axum::extract::Request,
+) -> Result<(String, String, String, Vec<u8>), AppError> {
+    let content_type = request
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let bytes = axum::body::to_bytes(request.into_body(), crate::deliveries::UPLOAD_READ_LIMIT)
+        .await
+        .map_err(|_| crate::deliveries::too_large())?;
+    if crate::multipart::boundary(&content_type).is_none() {
+        user.check_csrf(&urlencoded_field(&bytes, "csrf"))?;
+        return Ok((
+            urlencoded_field(&bytes, "kind"),
+            urlencoded_field(&bytes, "delivered_on"),
+            String::new(),
+            Vec::new(),
+        ));
+    }
+    let parts = crate::multipart::parse(&content_type, &bytes).map_err(|_| {
+        AppError::rejected(
+            StatusCode::BAD_REQUEST,
+            "malformed_upload",
+            "送信された内容を読み取れませんでした。もう一度ファイルを選んで送信してください",
+            "the upload could not be read; choose the file and send it again",
+        )
+    })?;
+    let field = |name: &str| {
+        parts
+            .iter()
+            .find(|p| p.name == name)
+            .map(|p| String::from_utf8_lossy(&p.data).into_owned())
+            .unwrap_or_default()
+    };
+    user.check_csrf(&field("csrf"))?;
+    let (kind, on) = (field("kind"), field("delivered_on"));
+    let file = parts.into_iter().find(|p| p.name == "file");
+    let (name, data) = file.map_or((String::new(), Vec::new()), |f| {
+        (f.file_name.unwrap_or_default(), f.data)
+    });
+    Ok((kind, on, name, data))
+}
+
+/// Records an MDS/SDS delivery from the vendor form's upload.
+async fn upload_delivery(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    user: WebUser,
+    Path((contract_id, fy)): Path<(String, String)>,
+    request: axum::extract::Request,
+) -> PageResult {
+    let lang = ctx.lang;
+    // A forged form is refused before anything else.
+    let fields = match read_delivery_form(&user, request).await {
+        Err(e) if e.status() == StatusCode::FORBIDDEN => return Err(fail(lang)(e)),
+        other => other,
+    };
+    let principal = user.user().principal();
+    let (contract, institution) = vendors::visible_contract(&state, &principal, &contract_id)
+        .await
+        .map_err(fail(lang))?;
+    if !vendors::serves(&state, &principal, &contract)
+        .await
+        .map_err(fail(lang))?
+    {
+        return Err(fail(lang)(AppError::Forbidden));
+    }
+    let saved = match fields {
+        Ok((kind, delivered_on, file_name, bytes)) => {
+            crate::deliveries::record_delivery(
+                &state,
+                &principal,
+                &contract,
+                &institution,
+                crate::deliveries::DeliveryUpload {
+                    kind: &kind,
+                    delivered_on: &delivered_on,
+                    file_name: &file_name,
+                    bytes,
+                },
+            )
+            .await
+        }
+        Err(e) => Err(e),
+    };
+    match saved {
+        Ok(_) => Ok(redirect(&format!(
+            "/vendor/contracts/{}/{fy}#deliveries",
+            contract.contract.id.0
+        ))),
+        Err(e @ (AppError::Forbidden | AppError::NotFound)) => Err(fail(lang)(e)),
+        Err(e) => {
+            let status = e.status();
+            let m = match &e {
+                AppError::Fields(problems) => problems
+                    .iter()
+                    .map(|p| lang.pick(&p.message_ja, &p.message_en).to_owned())
+                    .collect::<Vec<_>>()
+                    .join(" / "),
+                other => message(lang, other),
+            };
+            let m = format!("MDS/SDS: {m}");
+            vendor_form_view(
+                &state,
+                &ctx,
+                &user,
+                &contract_id,
+                &fy,
+                Some(m),
+                None,
+                status,
+            )
+            .await
+        }
+    }
+}
+
+/// The file of a delivery, for the vendor and for those who see the institution.
+async fn download_delivery(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    user: WebUser,
+    Path((contract_id, delivery_id)): Path<(String, String)>,
+) -> Result<Response, crate::pages::PageError> {
+    let lang = ctx.lang;
+    let principal = user.user().principal();
+    let (contract, _) = vendors::visible_contract(&state, &principal, &contract_id)
+        .await
+        .map_err(fail(lang))?;
+    crate::deliveries::file_response(&state, &principal, &contract, &delivery_id)
+        .await
+        .map_err(fail(lang))
 }
 
 // ----- coverage -------------------------------------------------------------------------
@@ -966,6 +1179,7 @@ struct ContinuityPage {
     bcp: String,
     warnings: Vec<(&'static str, String)>,
     evidence: Vec<(String, bool, Vec<String>)>,
+    can_edit: bool,
 }
 
 async fn continuity_page(
@@ -1085,6 +1299,7 @@ async fn continuity_page(
             bcp,
             warnings,
             evidence,
+            can_edit: principal.can_answer(institution.id),
         },
     ))
 }
@@ -1152,6 +1367,7 @@ pub async fn checklist_evidence(
                 .to_owned(),
         });
     }
+    mds_evidence(state, lang, a, &mut out).await?;
     let (records, _) = vendors::stored_continuity(state, id).await?;
     for e in vendors::continuity_evidence(state, &a.institution, a.fiscal_year, &records) {
         let facts = match lang {
@@ -1180,6 +1396,99 @@ pub async fn checklist_evidence(
         });
     }
     Ok(out)
+}
+
+/// Evidence for item 2(3): the MDS/SDS each contracted vendor has delivered.
+async fn mds_evidence(
+    state: &AppState,
+    lang: Lang,
+    a: &crate::service::Assessment<'_>,
+    out: &mut Vec<EvidenceView>,
+) -> Result<(), AppError> {
+    let items: Vec<_> = a
+        .version
+        .items
+        .iter()
+        .filter(|i| {
+            mamori_domain::wareki::parse_item_number(&i.number)
+                .is_ok_and(|n| n.section == 2 && n.number == 3)
+        })
+        .collect();
+    if items.is_empty() {
+        return Ok(());
+    }
+    let id = a.institution.id;
+    let contracts: Vec<_> = state
+        .store
+        .vendor_contracts_of_institution(id)
+        .await?
+        .into_iter()
+        .filter(|c| c.contract.is_active_in(a.fiscal_year))
+        .collect();
+    if contracts.is_empty() {
+        return Ok(());
+    }
+    let deliveries = state.store.vendor_deliveries_of_institution(id).await?;
+    let mut missing = 0;
+    let facts: Vec<String> = contracts
+        .iter()
+        .map(|c| {
+            let latest = deliveries
+                .iter()
+                .filter(|d| d.contract_id == c.contract.id.0)
+                .max_by(|x, y| x.delivered_on.cmp(&y.delivered_on));
+            match latest {
+                Some(d) => format!(
+                    "{}: {} {} {}",
+                    c.contract.vendor_name,
+                    delivery_row(d).kind,
+                    d.delivered_on,
+                    lang.pick("提出", "delivered")
+                ),
+                None => {
+                    missing += 1;
+                    format!(
+                        "{}: {}",
+                        c.contract.vendor_name,
+                        lang.pick("未提出", "not delivered")
+                    )
+                }
+            }
+        })
+        .collect();
+    let (class, label) = if missing == 0 {
+        (
+            "ok",
+            lang.pick(
+                "MDS/SDS: 全事業者から提出済",
+                "MDS/SDS: delivered by every vendor",
+            ),
+        )
+    } else {
+        (
+            "warn",
+            lang.pick(
+                "MDS/SDS: 未提出の事業者あり",
+                "MDS/SDS: some vendors have not delivered",
+            ),
+        )
+    };
+    for item in items {
+        out.push(EvidenceView {
+            key: item.key.clone(),
+            class,
+            label: label.to_owned(),
+            facts: facts.clone(),
+            link: format!("/institutions/{id}/vendors"),
+            link_label: lang
+                .pick(
+                    "事業者との契約とMDS/SDSを開く",
+                    "Open contracts and MDS/SDS",
+                )
+                .to_owned(),
+        });
+    }
+    Ok(())
 }
 
 // ----- the contact chart editor ----------------------------------------------------------

@@ -133,12 +133,12 @@ impl TestApp {
     }
 
     async fn send(&self, request: Request<Body>) -> Response {
-        let response = self
-            .router
-            .clone()
-            .oneshot(request)
-            .await
-            .expect("infallible");
+        self.send_to(&self.router, request).await
+    }
+
+    /// Sends a request to another router over the same database (other settings).
+    async fn send_to(&self, router: &Router, request: Request<Body>) -> Response {
+        let response = router.clone().oneshot(request).await.expect("infallible");
         let status = response.status();
         let headers = response.headers().clone();
         let bytes = to_bytes(response.into_body(), 16 * 1024 * 1024)
@@ -387,6 +387,10 @@ on_both_engines!(
     contact_chart_is_validated_and_drawn,
     backup_and_bcp_records_warn,
     vendor_pages_invite_fill_and_show,
+    mds_sds_deliveries_are_recorded_and_shown,
+    mds_sds_bad_files_are_refused_clearly,
+    continuity_form_adds_removes_and_refuses_by_field,
+    invitations_are_mailed_through_smtp,
     assurance_survey_ranking_selection_and_withdrawal,
     assurance_bad_input_is_refused_and_changes_nothing,
     ledger_store_keeps_devices_and_audits_every_change,
@@ -2172,7 +2176,18 @@ fn rule_for(method: &str, path: &str) -> Option<Rule> {
             | "/vendor/contracts/{contract_id}/{fy}/copy",
         ) => VendorAnswer,
         ("POST", "/institutions/{id}/vendors") => Administer,
-        ("GET" | "POST", "/institutions/{id}/contact-chart/edit") => Answer,
+        ("POST", "/vendor/contracts/{contract_id}/{fy}/deliveries") => VendorAnswer,
+        ("GET", "/vendor/contracts/{contract_id}/deliveries/{delivery_id}") => VendorForm,
+        (
+            "GET",
+            "/api/v1/vendor/contracts/{contract_id}/deliveries"
+            | "/api/v1/vendor/contracts/{contract_id}/deliveries/{delivery_id}/file",
+        ) => VendorForm,
+        ("POST", "/api/v1/vendor/contracts/{contract_id}/deliveries") => VendorAnswer,
+        (
+            "GET" | "POST",
+            "/institutions/{id}/contact-chart/edit" | "/institutions/{id}/continuity/edit",
+        ) => Answer,
         (
             "GET",
             "/institutions/{id}/vendors"
@@ -2367,6 +2382,15 @@ async fn authorization_matrix_covers_every_route(app: &TestApp) {
         .first()
         .expect("the demo hospital has a ledger")
         .id;
+    let delivery_id = app
+        .state
+        .store
+        .vendor_deliveries(VENDOR_CONTRACT)
+        .await
+        .expect("deliveries")
+        .first()
+        .expect("the demo vendor delivered its MDS")
+        .id;
     let fill = |path: &str| {
         let user = if path.starts_with("/admin/") {
             inspector_46_id
@@ -2386,6 +2410,7 @@ async fn authorization_matrix_covers_every_route(app: &TestApp) {
             .replace("{pref}", "13")
             .replace("{application_id}", &application_id)
             .replace("{device_id}", &device_id.to_string())
+            .replace("{delivery_id}", &delivery_id.to_string())
     };
     let inside = |answer, administer, observe, national| Relation::Inside {
         answer,
@@ -3413,6 +3438,690 @@ async fn vendor_pages_invite_fill_and_show(app: &TestApp) {
         .await
         .status,
         StatusCode::NOT_FOUND
+    );
+}
+
+// ----- MDS/SDS deliveries -------------------------------------------------------------------
+
+const TINY_PDF: &[u8] = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n";
+
+impl TestApp {
+    async fn deliveries(&self, contract: i64) -> usize {
+        self.state
+            .store
+            .vendor_deliveries(contract)
+            .await
+            .expect("deliveries")
+            .len()
+    }
+
+    /// Posts the vendor form's MDS/SDS upload as a browser does.
+    async fn post_delivery_form(
+        &self,
+        web: &WebSession,
+        path: &str,
+        kind: &str,
+        on: &str,
+        file: Option<(&str, &[u8])>,
+    ) -> Response {
+        let boundary = "----mamoriDeliveryBoundary";
+        let mut body = Vec::new();
+        for (name, value) in [
+            ("csrf", web.csrf.as_str()),
+            ("kind", kind),
+            ("delivered_on", on),
+        ] {
+            body.extend_from_slice(
+                format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
+                    .as_bytes(),
+            );
+        }
+        let (file_name, data) = file.unwrap_or(("", b""));
+        body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes());
+        body.extend_from_slice(data);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        self.send(
+            Request::post(path)
+                .header(
+                    header::CONTENT_TYPE,
+                    format!("multipart/form-data; boundary={boundary}"),
+                )
+                .header(header::COOKIE, web.cookie.as_str())
+                .body(Body::from(body))
+                .expect("request"),
+        )
+        .await
+    }
+}
+
+async fn mds_sds_deliveries_are_recorded_and_shown(app: &TestApp) {
+    let year = app.year();
+    let base = format!("/api/v1/vendor/contracts/{VENDOR_CONTRACT}/deliveries");
+    let vendor = app.token("demo-vendor").await;
+    // The demo vendor's MDS is listed for the vendor and for the hospital.
+    let listed = app.api("GET", &base, Some(&vendor), None).await;
+    assert_eq!(listed.status, StatusCode::OK, "{}", listed.body);
+    assert_eq!(listed.json().as_array().map(Vec::len), Some(1));
+    // The vendor records an SDS with its file.
+    let r = app
+        .upload(
+            &format!("{base}?kind=sds&delivered_on={year}-05-20&file_name=SDS%E9%96%8B%E7%A4%BA%E6%9B%B8.pdf"),
+            &vendor,
+            "application/pdf",
+            TINY_PDF.to_vec(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let saved = r.json();
+    assert_eq!(saved["kind"], "sds");
+    assert_eq!(saved["file_name"], "SDS開示書.pdf");
+    assert_eq!(saved["size"], TINY_PDF.len());
+    let file_url = saved["file_url"].as_str().expect("file_url").to_owned();
+    // The hospital's users read the list and download the same bytes.
+    let staff = app.token("demo-hospital-staff").await;
+    let list = app.api("GET", &base, Some(&staff), None).await.json();
+    assert_eq!(list.as_array().map(Vec::len), Some(2), "{list}");
+    let file = app.api("GET", &file_url, Some(&staff), None).await;
+    assert_eq!(file.status, StatusCode::OK);
+    assert_eq!(file.body.as_bytes(), TINY_PDF);
+    assert_eq!(
+        file.headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok()),
+        Some("application/pdf")
+    );
+    assert!(
+        file.headers
+            .get(header::CONTENT_DISPOSITION)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|d| d.starts_with("attachment") && d.contains("UTF-8''SDS%E9%96%8B")),
+        "{:?}",
+        file.headers
+    );
+    // The hospital does not record deliveries for its vendor.
+    let r = app
+        .upload(
+            &format!("{base}?kind=mds&delivered_on={year}-05-20"),
+            &staff,
+            "application/pdf",
+            TINY_PDF.to_vec(),
+        )
+        .await;
+    r.assert_bilingual_error(StatusCode::FORBIDDEN, "forbidden");
+    // Another vendor (even of the same hospital) and another institution see nothing: 404.
+    for login in ["demo-vendor-network", "demo-vendor-46", "demo-clinic"] {
+        let other = app.token(login).await;
+        for path in [base.as_str(), file_url.as_str()] {
+            assert_eq!(
+                app.api("GET", path, Some(&other), None).await.status,
+                StatusCode::NOT_FOUND,
+                "{login} {path}"
+            );
+        }
+        let r = app
+            .upload(
+                &format!("{base}?kind=mds&delivered_on={year}-05-20"),
+                &other,
+                "application/pdf",
+                TINY_PDF.to_vec(),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{login}: {}", r.body);
+    }
+    assert_eq!(
+        app.deliveries(VENDOR_CONTRACT).await,
+        2,
+        "nothing more stored"
+    );
+    // A delivery of another contract is not reached through this one.
+    let network = app.token("demo-vendor-network").await;
+    let r = app
+        .upload(
+            &format!("/api/v1/vendor/contracts/{NETWORK_CONTRACT}/deliveries?kind=sds&delivered_on={year}-05-21&file_name=net.pdf"),
+            &network,
+            "application/pdf",
+            TINY_PDF.to_vec(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let network_delivery = r.json()["id"].as_i64().expect("id");
+    assert_eq!(
+        app.api(
+            "GET",
+            &format!("{base}/{network_delivery}/file"),
+            Some(&vendor),
+            None
+        )
+        .await
+        .status,
+        StatusCode::NOT_FOUND
+    );
+
+    // Pages: the vendor uploads on its form; the hospital sees the file on its contracts
+    // page and beside item 2(3) of its checklist.
+    let web_vendor = app.web_login("demo-vendor").await;
+    let form_path = format!("/vendor/contracts/{VENDOR_CONTRACT}/{year}");
+    let r = app
+        .post_delivery_form(
+            &web_vendor,
+            &format!("{form_path}/deliveries"),
+            "mds",
+            &format!("{year}-06-02"),
+            Some(("MDS_web.pdf", TINY_PDF)),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let page = app.get_page(&web_vendor.cookie, &form_path).await;
+    assert!(page.body.contains("MDS_web.pdf"), "listed on the form");
+    assert!(page.body.contains("enctype=\"multipart/form-data\""));
+    let web_staff = app.web_login("demo-hospital-staff").await;
+    let page = app
+        .get_page(
+            &web_staff.cookie,
+            &format!("/institutions/{HOSPITAL}/vendors"),
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("MDS_web.pdf") && page.body.contains("SDS開示書.pdf"));
+    assert!(
+        page.body.contains("net.pdf"),
+        "each contract with its own files"
+    );
+    let start = page
+        .body
+        .find(&format!("/vendor/contracts/{VENDOR_CONTRACT}/deliveries/"))
+        .expect("a download link");
+    let link: String = page.body[start..]
+        .chars()
+        .take_while(|c| *c != '"')
+        .collect();
+    let download = app.get_page(&web_staff.cookie, &link).await;
+    assert_eq!(download.status, StatusCode::OK);
+    assert!(download.body.starts_with("%PDF-"));
+    let checklist = app
+        .get_page(
+            &web_staff.cookie,
+            &format!("/institutions/{HOSPITAL}/checklist/{year}"),
+        )
+        .await;
+    assert_eq!(checklist.status, StatusCode::OK);
+    assert!(
+        checklist.body.contains("MDS/SDS: 全事業者から提出済"),
+        "both vendors delivered: evidence beside 2(3)"
+    );
+    assert!(checklist.body.contains(&format!("MDS {year}-06-02")));
+    // Another vendor's user gets 404 for the download page.
+    let web_other = app.web_login("demo-vendor-46").await;
+    assert_eq!(
+        app.get_page(&web_other.cookie, &link).await.status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+async fn mds_sds_bad_files_are_refused_clearly(app: &TestApp) {
+    let year = app.year();
+    let vendor = app.token("demo-vendor").await;
+    let base = format!("/api/v1/vendor/contracts/{VENDOR_CONTRACT}/deliveries");
+    let before = app.deliveries(VENDOR_CONTRACT).await;
+    let audit_before = app.audit_changes().await;
+    let good = format!("{base}?kind=mds&delivered_on={year}-05-01");
+    // An empty file, a bad kind and a bad date are named together.
+    let r = app
+        .upload(
+            &format!("{base}?kind=pds&delivered_on={year}-02-30"),
+            &vendor,
+            "application/pdf",
+            Vec::new(),
+        )
+        .await;
+    r.assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_fields");
+    let paths: Vec<String> = r.json()["error"]["problems"]
+        .as_array()
+        .expect("problems")
+        .iter()
+        .filter_map(|p| p["path"].as_str().map(str::to_owned))
+        .collect();
+    assert_eq!(paths, ["kind", "delivered_on", "file"]);
+    let r = app
+        .upload(&good, &vendor, "application/pdf", Vec::new())
+        .await;
+    r.assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_fields");
+    assert!(
+        r.json()["error"]["message_ja"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("空のファイル")
+    );
+    // A date in the future.
+    let r = app
+        .upload(
+            &format!("{base}?kind=mds&delivered_on={}-04-01", year + 5),
+            &vendor,
+            "application/pdf",
+            TINY_PDF.to_vec(),
+        )
+        .await;
+    r.assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_fields");
+    assert_eq!(r.json()["error"]["problems"][0]["code"], "in_future");
+    // Too large: over the limit but under what is read, and over what is read.
+    let mut big = b"%PDF-1.4\n".to_vec();
+    big.resize(mamori_store::MAX_DELIVERY_BYTES + 1, b' ');
+    let r = app.upload(&good, &vendor, "application/pdf", big).await;
+    r.assert_bilingual_error(StatusCode::PAYLOAD_TOO_LARGE, "file_too_large");
+    let mut huge = b"%PDF-1.4\n".to_vec();
+    huge.resize(5 * 1024 * 1024, b' ');
+    let r = app.upload(&good, &vendor, "application/pdf", huge).await;
+    r.assert_bilingual_error(StatusCode::PAYLOAD_TOO_LARGE, "file_too_large");
+    // Wrong types: a text file, a Word file named .xlsx, a PDF named .xlsx.
+    let r = app
+        .upload(
+            &good,
+            &vendor,
+            "text/plain",
+            "not a pdf".as_bytes().to_vec(),
+        )
+        .await;
+    r.assert_bilingual_error(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_file_type");
+    let r = app
+        .upload(
+            &format!("{good}&file_name=MDS.xlsx"),
+            &vendor,
+            "application/octet-stream",
+            b"PK\x03\x04....word/document.xml".to_vec(),
+        )
+        .await;
+    r.assert_bilingual_error(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_file_type");
+    let r = app
+        .upload(
+            &format!("{good}&file_name=MDS.xlsx"),
+            &vendor,
+            "application/pdf",
+            TINY_PDF.to_vec(),
+        )
+        .await;
+    r.assert_bilingual_error(StatusCode::UNSUPPORTED_MEDIA_TYPE, "file_name_mismatch");
+    assert_eq!(
+        app.deliveries(VENDOR_CONTRACT).await,
+        before,
+        "nothing stored"
+    );
+    assert_eq!(app.audit_changes().await, audit_before, "nothing audited");
+    // The page says the same, in the user's language, and keeps the form.
+    let web = app.web_login("demo-vendor").await;
+    let path = format!("/vendor/contracts/{VENDOR_CONTRACT}/{year}/deliveries");
+    let r = app
+        .post_delivery_form(&web, &path, "mds", &format!("{year}-05-01"), None)
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(
+        r.body.contains("空のファイルは受け付けません"),
+        "{}",
+        r.body
+    );
+    let r = app
+        .post_delivery_form(
+            &web,
+            &path,
+            "mds",
+            &format!("{year}-05-01"),
+            Some(("notes.txt", b"hello")),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{}", r.body);
+    assert!(
+        r.body.contains("PDF（.pdf）か Excel（.xlsx）"),
+        "{}",
+        r.body
+    );
+    // A forged form (wrong token) is refused before anything is read.
+    let forged = WebSession {
+        cookie: web.cookie.clone(),
+        csrf: "forged".into(),
+    };
+    let r = app
+        .post_delivery_form(
+            &forged,
+            &path,
+            "mds",
+            &format!("{year}-05-01"),
+            Some(("a.pdf", TINY_PDF)),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        app.deliveries(VENDOR_CONTRACT).await,
+        before,
+        "nothing stored"
+    );
+}
+
+// ----- backup and BCP editor ---------------------------------------------------------------
+
+async fn continuity_form_adds_removes_and_refuses_by_field(app: &TestApp) {
+    let year = app.year();
+    let api = format!("/api/v1/institutions/{HOSPITAL}/continuity");
+    let admin = app.token("demo-hospital").await;
+    let before = app.api("GET", &api, Some(&admin), None).await.json();
+    let version = before["updated_at"].as_str().expect("version").to_owned();
+    let web = app.web_login("demo-hospital-staff").await;
+    let edit = format!("/institutions/{HOSPITAL}/continuity/edit");
+    let page = app.get_page(&web.cookie, &edit).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    // Two stored records and a blank block to add one.
+    assert!(page.body.contains("name=\"b0_generations\" value=\"7\""));
+    assert!(
+        page.body
+            .contains("name=\"b1_loc_onsite\" value=\"on\" checked")
+    );
+    assert!(page.body.contains("name=\"b2_new\" value=\"1\""));
+    assert_eq!(page.hidden("count").as_deref(), Some("3"));
+    assert_eq!(page.hidden("version").as_deref(), Some(version.as_str()));
+    // Bad fields are named beside each field; nothing is stored.
+    let bad = format!(
+        "csrf={}&version={version}&count=3\
+         &b0_sys_emr=on&b0_data=DB&b0_loc_offline=on&b0_generations=abc&b0_frequency=daily&b0_restore_on={}-01-01&b0_restore_minutes=3%E6%99%82%E9%96%93\
+         &b1_sys_pacs=on&b1_loc_onsite=on&b1_generations=2&b1_frequency=weekly\
+         &b2_new=1&b2_data=%E7%94%BB%E5%83%8F&b2_generations=3&b2_frequency=daily\
+         &bcp_state=established&bcp_date=",
+        web.csrf,
+        year + 5
+    );
+    let r = app.post_form(&web.cookie, &edit, &bad, false).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    for message in [
+        "世代数「abc」は1〜999の数字で記入してください",
+        "が未来です",
+        "分単位の数字で記入してください",
+        "保管方法を1つ以上選んでください",
+        "策定済のときは策定日を記入してください",
+        "バックアップ 1",
+        "バックアップ 3",
+    ] {
+        assert!(r.body.contains(message), "{message}: {}", r.body);
+    }
+    assert!(r.body.contains("aria-invalid=\"true\""), "fields marked");
+    assert!(
+        r.body.contains("name=\"b0_generations\" value=\"abc\""),
+        "what was sent is kept"
+    );
+    let unchanged = app.api("GET", &api, Some(&admin), None).await.json();
+    assert_eq!(unchanged["updated_at"], version.as_str(), "nothing stored");
+    // The same in English.
+    let en_cookie = format!("{}; {}=en", web.cookie, "mamori_lang");
+    let r = app.post_form(&en_cookie, &edit, &bad, false).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.body
+            .contains("generations &#39;abc&#39; must be a number from 1 to 999"),
+        "{}",
+        r.body
+    );
+    // Keep the first, remove the second, add one; the BCP is established.
+    let good = format!(
+        "csrf={}&version={version}&count=3\
+         &b0_sys_emr=on&b0_data=DB&b0_loc_offline=on&b0_loc_offsite=on&b0_write_once=on&b0_generations=7&b0_encrypted=on&b0_frequency=daily&b0_restore_on={year}-04-20&b0_restore_minutes=150&b0_restore_ok=on\
+         &b1_sys_pacs=on&b1_loc_onsite=on&b1_generations=2&b1_frequency=weekly&b1_remove=on\
+         &b2_new=1&b2_sys_pacs=on&b2_data=%E7%94%BB%E5%83%8F&b2_loc_cloud=on&b2_loc_offline=on&b2_generations=14&b2_frequency=daily\
+         &bcp_state=established&bcp_date={year}-04-01&bcp_last_drill={year}-05-10&bcp_notes=",
+        web.csrf
+    );
+    let r = app.post_form(&web.cookie, &edit, &good, false).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let after = app.api("GET", &api, Some(&admin), None).await.json();
+    let backups = after["backups"].as_array().expect("backups");
+    assert_eq!(backups.len(), 2, "{after}");
+    assert_eq!(backups[0]["last_restore_test"]["duration_minutes"], 150);
+    assert_eq!(backups[1]["systems"], json!(["pacs"]));
+    assert_eq!(backups[1]["locations"], json!(["offline", "cloud"]));
+    assert_eq!(backups[1]["generations"], 14);
+    assert_eq!(after["bcp"]["state"], "established");
+    assert_eq!(after["bcp"]["on"], format!("{year}-04-01"));
+    assert_eq!(after["bcp"]["last_drill"], format!("{year}-05-10"));
+    // The old form's version is now stale: refused, not overwritten.
+    let r = app.post_form(&web.cookie, &edit, &good, false).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    assert!(r.body.contains("他の人が先に更新しました"));
+    // A forged form, an inspector and a vendor change nothing.
+    let forged = good.replacen(&web.csrf, "forged", 1);
+    assert_eq!(
+        app.post_form(&web.cookie, &edit, &forged, false)
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    let inspector = app.web_login("demo-inspector-13").await;
+    assert_eq!(
+        app.get_page(&inspector.cookie, &edit).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let vendor = app.web_login("demo-vendor").await;
+    assert_eq!(
+        app.get_page(&vendor.cookie, &edit).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let last = app.api("GET", &api, Some(&admin), None).await.json();
+    assert_eq!(last["updated_at"], after["updated_at"]);
+}
+
+// ----- invitation mail ---------------------------------------------------------------------
+
+/// A one-connection SMTP server speaking just enough of the protocol (220, 250, 354, 250,
+/// 221); it hands back the whole conversation, the message included.
+async fn smtp_receiver() -> (u16, tokio::sync::oneshot::Receiver<String>) {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let port = listener.local_addr().expect("address").port();
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    tokio::spawn(async move {
+        let Ok((socket, _)) = listener.accept().await else {
+            return;
+        };
+        let (read, mut write) = socket.into_split();
+        let mut reader = BufReader::new(read);
+        let mut conversation = String::new();
+        let mut in_data = false;
+        let _ = write.write_all(b"220 receiver.test ESMTP\r\n").await;
+        loop {
+            let mut line = String::new();
+            if reader.read_line(&mut line).await.unwrap_or(0) == 0 {
+                break;
+            }
+            conversation.push_str(&line);
+            if in_data {
+                if line == ".\r\n" {
+                    in_data = false;
+                    let _ = write.write_all(b"250 2.0.0 queued\r\n").await;
+                }
+                continue;
+            }
+            let verb = line.get(..4).unwrap_or_default().to_ascii_uppercase();
+            let reply: &[u8] = match verb.as_str() {
+                "EHLO" | "HELO" => b"250 receiver.test\r\n",
+                "DATA" => {
+                    in_data = true;
+                    b"354 end with <CRLF>.<CRLF>\r\n"
+                }
+                "QUIT" => {
+                    let _ = write.write_all(b"221 bye\r\n").await;
+                    break;
+                }
+                _ => b"250 OK\r\n",
+            };
+            let _ = write.write_all(reply).await;
+        }
+        let _ = tx.send(conversation);
+    });
+    (port, rx)
+}
+
+/// The base64 body of a message (the blank line after the headers to the final dot).
+fn decoded_body(message: &str) -> String {
+    let start = message.find("\r\n\r\n").map_or(0, |i| i + 4);
+    let text: Vec<u8> = message[start..]
+        .bytes()
+        .filter(|b| b.is_ascii_alphanumeric() || *b == b'+' || *b == b'/')
+        .collect();
+    let value = |c: u8| match c {
+        b'A'..=b'Z' => c - b'A',
+        b'a'..=b'z' => c - b'a' + 26,
+        b'0'..=b'9' => c - b'0' + 52,
+        b'+' => 62,
+        _ => 63,
+    };
+    let mut out = Vec::new();
+    for chunk in text.chunks(4) {
+        let n = chunk.iter().enumerate().fold(0u32, |acc, (i, c)| {
+            acc | (u32::from(value(*c)) << (18 - 6 * i))
+        });
+        let bytes = [(n >> 16) as u8, (n >> 8) as u8, n as u8];
+        out.extend_from_slice(&bytes[..chunk.len().saturating_sub(1)]);
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+async fn invitations_are_mailed_through_smtp(app: &TestApp) {
+    let (port, conversation) = smtp_receiver().await;
+    let mailer = mamori_web::mail::Mailer::new(
+        &format!("smtp://127.0.0.1:{port}"),
+        "mamori <noreply@mamori.example.jp>",
+    )
+    .expect("mailer");
+    let config = mamori_web::WebConfig {
+        public_url: Some("https://mamori.example.jp".into()),
+        ..mamori_web::WebConfig::default()
+    };
+    let state = AppState {
+        config: std::sync::Arc::new(config.clone()),
+        ..app.state.clone()
+    }
+    .with_mailer(mailer);
+    let mailing = mamori_web::router(state.clone());
+    let admin = app.token("demo-hospital").await;
+    let path = format!("/api/v1/institutions/{HOSPITAL}/vendor-contracts");
+    let body = json!({"vendor_name": "北斗PACS", "systems": ["pacs"], "remote_maintenance": true, "invite_email": "pacs@hokuto.example.jp"});
+    let request = Request::post(path.as_str())
+        .header(header::AUTHORIZATION, format!("Bearer {admin}"))
+        .header(header::CONTENT_TYPE, "application/json")
+        .header(header::HOST, "evil.example.com")
+        .body(Body::from(body.to_string()))
+        .expect("request");
+    let r = app.send_to(&mailing, request).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let created = r.json();
+    assert_eq!(created["mail_sent"], true, "{created}");
+    assert!(created["mail_error"].is_null());
+    let link = created["invitation_url"].as_str().expect("link").to_owned();
+    assert!(
+        link.starts_with("https://mamori.example.jp/invitations/"),
+        "the public URL, not the Host header: {link}"
+    );
+    let conversation = tokio::time::timeout(std::time::Duration::from_secs(10), conversation)
+        .await
+        .expect("the mail arrives")
+        .expect("conversation");
+    assert!(
+        conversation.contains("RCPT TO:<pacs@hokuto.example.jp>"),
+        "{conversation}"
+    );
+    assert!(conversation.contains("MAIL FROM:<noreply@mamori.example.jp>"));
+    let message = conversation
+        .split_once("DATA\r\n")
+        .and_then(|(_, m)| m.split_once("\r\n.\r\n"))
+        .map(|(m, _)| m)
+        .expect("the message");
+    assert!(
+        message.contains("Content-Transfer-Encoding: base64"),
+        "{message}"
+    );
+    let text = decoded_body(message);
+    assert!(text.contains(&link), "the link is in the mail: {text}");
+    assert!(text.contains("北斗PACS") && text.contains("みなと中央病院"));
+    // The link in the mail works: the vendor accepts it.
+    let token = link.rsplit('/').next().expect("token");
+    let r = app
+        .api(
+            "POST",
+            &format!("/api/v1/invitations/{token}/accept"),
+            None,
+            Some(json!({"login": "hokuto-mail", "password": "northern lights over the harbour"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+
+    // A server that cannot be reached: the contract and the link stand, with the reason.
+    let closed = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        l.local_addr().expect("address").port()
+    };
+    let unreachable = mamori_web::mail::Mailer::new(
+        &format!("smtp://127.0.0.1:{closed}"),
+        "noreply@mamori.example.jp",
+    )
+    .expect("mailer");
+    let failing = mamori_web::router(
+        AppState {
+            config: std::sync::Arc::new(config),
+            ..app.state.clone()
+        }
+        .with_mailer(unreachable),
+    );
+    let contracts_before = app
+        .state
+        .store
+        .vendor_contracts_of_institution(HOSPITAL)
+        .await
+        .expect("contracts")
+        .len();
+    let request = Request::post(path.as_str())
+        .header(header::AUTHORIZATION, format!("Bearer {admin}"))
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(
+            json!({"vendor_name": "南風ネット", "systems": ["network"], "remote_maintenance": false, "invite_email": "net@minami.example.jp"}).to_string(),
+        ))
+        .expect("request");
+    let r = app.send_to(&failing, request).await;
+    assert_eq!(r.status, StatusCode::CREATED, "never a 500: {}", r.body);
+    let created = r.json();
+    assert_eq!(created["mail_sent"], false);
+    assert!(
+        created["mail_error"]
+            .as_str()
+            .is_some_and(|e| !e.is_empty())
+    );
+    assert!(
+        created["invitation_url"]
+            .as_str()
+            .is_some_and(|u| u.starts_with("https://mamori.example.jp/invitations/"))
+    );
+    // The page says so and shows the link.
+    let web = app.web_login("demo-hospital").await;
+    let form = format!(
+        "csrf={}&vendor_name=%E8%A5%BF%E6%B5%B7PACS&systems=pacs&invite_email=pacs%40saikai.example.jp",
+        web.csrf
+    );
+    let request = Request::post(format!("/institutions/{HOSPITAL}/vendors"))
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::COOKIE, web.cookie.as_str())
+        .body(Body::from(form))
+        .expect("request");
+    let r = app.send_to(&failing, request).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.body.contains("id=\"mail-failed\""), "{}", r.body);
+    assert!(r.body.contains("招待メールを送信できませんでした"));
+    assert!(r.body.contains("https://mamori.example.jp/invitations/"));
+    let contracts_after = app
+        .state
+        .store
+        .vendor_contracts_of_institution(HOSPITAL)
+        .await
+        .expect("contracts")
+        .len();
+    assert_eq!(
+        contracts_after,
+        contracts_before + 2,
+        "both contracts recorded"
     );
 }
 
