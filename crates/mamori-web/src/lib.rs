@@ -7,6 +7,7 @@ pub mod api;
 pub mod assurance;
 pub mod assurance_pages;
 pub mod auth;
+pub mod chart_editor;
 pub mod continuity_pages;
 pub mod deliveries;
 pub mod demo;
@@ -335,6 +336,7 @@ fn all_page_routes() -> Routes {
         .merge(account::routes())
         .merge(vendor_pages::routes())
         .merge(continuity_pages::routes())
+        .merge(chart_editor::routes())
         .merge(ledger_pages::routes())
         .merge(assurance_pages::routes())
 }

@@ -391,6 +391,7 @@ on_both_engines!(
     mds_sds_bad_files_are_refused_clearly,
     continuity_form_adds_removes_and_refuses_by_field,
     invitations_are_mailed_through_smtp,
+    contact_chart_editor_adds_removes_and_orders_calls,
     assurance_survey_ranking_selection_and_withdrawal,
     assurance_bad_input_is_refused_and_changes_nothing,
     ledger_store_keeps_devices_and_audits_every_change,
@@ -4122,6 +4123,261 @@ async fn invitations_are_mailed_through_smtp(app: &TestApp) {
         contracts_after,
         contracts_before + 2,
         "both contracts recorded"
+    );
+}
+
+// ----- contact chart editor ----------------------------------------------------------------
+
+async fn contact_chart_editor_adds_removes_and_orders_calls(app: &TestApp) {
+    let api = format!("/api/v1/institutions/{HOSPITAL}/contact-chart");
+    let staff_token = app.token("demo-hospital-staff").await;
+    let before = app.api("GET", &api, Some(&staff_token), None).await.json();
+    let version = before["updated_at"].as_str().expect("version").to_owned();
+    let web = app.web_login("demo-hospital-staff").await;
+    let edit = format!("/institutions/{HOSPITAL}/contact-chart/edit");
+    let page = app.get_page(&web.cookie, &edit).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    // The stored people, vendors and bodies, each with its step after 発見者, and a blank row
+    // per group.
+    assert!(page.body.contains("name=\"i0_name\" value=\"港 太郎\""));
+    assert!(
+        page.body.contains("name=\"i0_step\" value=\"2\""),
+        "administrator: step 2"
+    );
+    assert!(
+        page.body.contains("name=\"i1_step\" value=\"1\""),
+        "security manager: step 1"
+    );
+    assert!(page.body.contains("name=\"i3_new\" value=\"1\""));
+    assert!(page.body.contains("name=\"o4_new\" value=\"1\""));
+    assert_eq!(page.hidden("i_count").as_deref(), Some("4"));
+    assert_eq!(page.hidden("v_count").as_deref(), Some("2"));
+    assert_eq!(page.hidden("o_count").as_deref(), Some("5"));
+    let row = |key: &str, fields: &[(&str, &str)]| {
+        fields
+            .iter()
+            .map(|(f, v)| format!("&{key}_{f}={}", v.replace(' ', "+")))
+            .collect::<String>()
+    };
+    let base = |i0_phones: &str, v0_email: &str, police_step: &str| {
+        let mut form = format!(
+            "csrf={}&version={version}&revised_on=2025-06-01&i_count=4&v_count=2&o_count=5",
+            web.csrf
+        );
+        form += &row(
+            "i0",
+            &[
+                ("role_administrator", "on"),
+                ("title", "院長"),
+                ("name", "港 太郎"),
+                ("phones", i0_phones),
+                ("step", "3"),
+            ],
+        );
+        form += &row(
+            "i1",
+            &[
+                ("role_security_manager", "on"),
+                ("name", "中央 花子"),
+                ("phones", "03-1234-5602"),
+                ("step", "1"),
+            ],
+        );
+        // The on-call desk is removed; a system staff member is added at step 1.
+        form += &row(
+            "i2",
+            &[
+                ("role_on_call", "on"),
+                ("name", "当直管理者"),
+                ("phones", "03-1234-5699"),
+                ("remove", "on"),
+            ],
+        );
+        form += &row(
+            "i3",
+            &[
+                ("new", "1"),
+                ("role_system_staff", "on"),
+                ("name", "情報 次郎"),
+                ("phones", "03-1234-5610"),
+                ("hours", "平日 8:30-17:30"),
+                ("step", "1"),
+            ],
+        );
+        form += &row(
+            "v0",
+            &[
+                ("choice", &VENDOR_CONTRACT.to_string()),
+                ("name", "保守センター"),
+                ("phones", "0120-123-456"),
+                ("email", v0_email),
+                ("step", "3"),
+            ],
+        );
+        form += &row(
+            "v1",
+            &[("new", "1"), ("choice", &VENDOR_CONTRACT.to_string())],
+        );
+        form += &row(
+            "o0",
+            &[
+                ("choice", "mhlw"),
+                ("organisation", "厚生労働省"),
+                ("phones", "03-5253-1111"),
+                ("step", "4"),
+            ],
+        );
+        form += &row(
+            "o1",
+            &[
+                ("choice", "prefecture"),
+                ("organisation", "東京都"),
+                ("phones", "03-5321-1111"),
+                ("step", "4"),
+            ],
+        );
+        form += &row(
+            "o2",
+            &[
+                ("choice", "police"),
+                ("organisation", "警視庁"),
+                ("phones", "03-5805-1731"),
+                ("step", police_step),
+            ],
+        );
+        // The insurer is removed.
+        form += &row(
+            "o3",
+            &[
+                ("choice", "insurer"),
+                ("organisation", "保険"),
+                ("phones", "0120-987-654"),
+                ("remove", "on"),
+            ],
+        );
+        form += &row("o4", &[("new", "1"), ("choice", "mhlw")]);
+        form
+    };
+    // Bad phone, e-mail and step: each named beside its field; nothing stored.
+    let r = app
+        .post_form(&web.cookie, &edit, &base("abc", "hoshu@", "99"), false)
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(
+        r.body
+            .contains("連絡の順番「99」は1〜11の数字で記入してください"),
+        "{}",
+        r.body
+    );
+    let r = app
+        .post_form(&web.cookie, &edit, &base("abc", "hoshu@", "2"), false)
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("電話番号「abc」"), "{}", r.body);
+    assert!(r.body.contains("メールアドレス「hoshu@」"), "{}", r.body);
+    assert!(
+        r.body.contains("院内 1:") && r.body.contains("事業者 1:"),
+        "{}",
+        r.body
+    );
+    assert!(r.body.contains("name=\"i0_phones\" value=\"abc\" aria-label=\"電話番号\" inputmode=\"tel\" aria-invalid=\"true\""), "{}", r.body);
+    assert!(
+        r.body.contains("name=\"i3_name\" value=\"情報 次郎\""),
+        "the added row is kept"
+    );
+    let unchanged = app.api("GET", &api, Some(&staff_token), None).await.json();
+    assert_eq!(unchanged["updated_at"], version.as_str(), "nothing stored");
+    // Saved: people added and removed, and the order of calls as numbered.
+    let r = app
+        .post_form(
+            &web.cookie,
+            &edit,
+            &base("03-1234-5601", "support@towa-medical.example.jp", "2"),
+            false,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let chart = app.api("GET", &api, Some(&staff_token), None).await.json()["chart"].clone();
+    let names: Vec<&str> = chart["internal"]
+        .as_array()
+        .expect("internal")
+        .iter()
+        .filter_map(|c| c["entry"]["name"].as_str())
+        .collect();
+    assert_eq!(names, ["港 太郎", "中央 花子", "情報 次郎"]);
+    let bodies: Vec<&str> = chart["outside"]
+        .as_array()
+        .expect("outside")
+        .iter()
+        .filter_map(|c| c["body"].as_str())
+        .collect();
+    assert_eq!(bodies, ["mhlw", "prefecture", "police"]);
+    let order = chart["call_order"].as_array().expect("order").clone();
+    let step = |i: usize| -> Vec<String> {
+        order[i]["targets"]
+            .as_array()
+            .expect("targets")
+            .iter()
+            .map(|t| match t["kind"].as_str().unwrap_or_default() {
+                "internal" => t["role"].as_str().unwrap_or_default().to_owned(),
+                "outside" => t["body"].as_str().unwrap_or_default().to_owned(),
+                "vendor" => format!("vendor {}", t["contract_id"]),
+                other => other.to_owned(),
+            })
+            .collect()
+    };
+    assert_eq!(order.len(), 5, "{order:?}");
+    assert_eq!(step(0), ["discoverer"]);
+    assert_eq!(step(1), ["security_manager", "system_staff"]);
+    assert_eq!(step(2), ["police"]);
+    assert_eq!(
+        step(3),
+        [
+            "administrator".to_owned(),
+            format!("vendor {VENDOR_CONTRACT}")
+        ]
+    );
+    assert_eq!(step(4), ["mhlw", "prefecture"]);
+    // The drawing follows: the new person is on it, the removed ones are not.
+    let svg = app
+        .api("GET", &format!("{api}.svg"), Some(&staff_token), None)
+        .await;
+    assert_eq!(svg.status, StatusCode::OK);
+    assert!(svg.body.contains("情報 次郎"));
+    assert!(!svg.body.contains("当直管理者") && !svg.body.contains("0120-987-654"));
+    // The editor shows the saved order back.
+    let page = app.get_page(&web.cookie, &edit).await;
+    assert!(
+        page.body.contains("name=\"o2_step\" value=\"2\""),
+        "police: step 2"
+    );
+    assert!(
+        page.body.contains("name=\"i0_step\" value=\"3\""),
+        "administrator: step 3"
+    );
+    // Without the editor's counts, nothing is stored.
+    let r = app
+        .post_form(
+            &web.cookie,
+            &edit,
+            &format!("csrf={}&revised_on=2025-06-01", web.csrf),
+            false,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    // English messages.
+    let en = format!("{}; mamori_lang=en", web.cookie);
+    let latest = app.api("GET", &api, Some(&staff_token), None).await.json()["updated_at"]
+        .as_str()
+        .expect("version")
+        .to_owned();
+    let bad = base("abc", "x@", "2").replace(&version, &latest);
+    let r = app.post_form(&en, &edit, &bad, false).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.body.contains("phone number") && r.body.contains("Inside 1:"),
+        "{}",
+        r.body
     );
 }
 
