@@ -472,6 +472,9 @@ pub struct QuotaImportProblem {
     pub column: Option<String>,
     pub message_ja: String,
     pub message_en: String,
+    /// The messages without their place, for a table that shows row and column apart.
+    pub detail_ja: String,
+    pub detail_en: String,
 }
 
 impl QuotaImportProblem {
@@ -488,6 +491,8 @@ impl QuotaImportProblem {
             column,
             message_ja: format!("{pja}{ja}"),
             message_en: format!("{pen}{en}"),
+            detail_ja: ja,
+            detail_en: en,
         }
     }
 }

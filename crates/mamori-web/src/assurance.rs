@@ -77,7 +77,7 @@ fn unknown_program(fy: FiscalYear) -> AppError {
     )
 }
 
-fn submitted_error(p: Prefecture) -> AppError {
+pub fn submitted_error(p: Prefecture) -> AppError {
     rejected(
         StatusCode::CONFLICT,
         "list_submitted",

@@ -6,6 +6,7 @@ pub mod account;
 pub mod api;
 pub mod assurance;
 pub mod assurance_pages;
+pub mod assurance_program_page;
 pub mod auth;
 pub mod demo;
 pub mod error;
@@ -296,6 +297,7 @@ fn all_page_routes() -> Routes {
         .merge(vendor_pages::routes())
         .merge(ledger_pages::routes())
         .merge(assurance_pages::routes())
+        .merge(assurance_program_page::routes())
 }
 
 /// Every page route with its method.
