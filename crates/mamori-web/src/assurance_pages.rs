@@ -535,6 +535,8 @@ struct PrefecturePage {
     bands: Vec<BandRow>,
     reason_tags: Vec<(&'static str, String)>,
     withdrawals: Vec<WithdrawalRow>,
+    /// The other programme years of this prefecture's list: (label, path).
+    other_years: Vec<(String, String)>,
     any_selected: bool,
     undecided: usize,
     today: String,
@@ -791,7 +793,26 @@ async fn prefecture_view(
         })
         .unwrap_or_default();
     let undecided = selection.map_or(0, |s| s.undecided.len());
+    let other_years = state
+        .store
+        .program_years()
+        .await
+        .map_err(|e| fail(lang)(e.into()))?
+        .into_iter()
+        .filter(|y| *y != fy)
+        .map(|y| {
+            (
+                fy_label(lang, y),
+                format!(
+                    "/assurance/{}/prefectures/{}",
+                    y.start_year(),
+                    prefecture.code()
+                ),
+            )
+        })
+        .collect();
     let page = PrefecturePage {
+        other_years,
         chrome: Chrome::new(ctx, Some(user), lang.t("as-prefecture-title")),
         withdrawals,
         any_selected: rows.iter().any(|r| r.selected),

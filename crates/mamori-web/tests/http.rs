@@ -5310,6 +5310,16 @@ async fn assurance_page_opens_a_programme_year(app: &TestApp) {
     let mut excluded: Vec<i64> = program.excluded.iter().map(|e| e.institution_id).collect();
     excluded.sort_unstable();
     assert_eq!(excluded, vec![HOSPITAL, HOSPITAL_46]);
+    // The prefecture's list links the other years.
+    let page = app
+        .get_page(&tokyo.cookie, &format!("/assurance/{year}/prefectures/13"))
+        .await;
+    assert!(
+        page.body
+            .contains(&format!("href=\"/assurance/{new_year}/prefectures/13\"")),
+        "{}",
+        page.body
+    );
     // The same year again is refused in the form.
     let r = send(
         base_fields("open"),
