@@ -6,6 +6,7 @@ pub mod account;
 pub mod api;
 pub mod assurance;
 pub mod assurance_pages;
+pub mod assurance_program_page;
 pub mod auth;
 pub mod chart_editor;
 pub mod continuity_pages;
@@ -339,6 +340,7 @@ fn all_page_routes() -> Routes {
         .merge(chart_editor::routes())
         .merge(ledger_pages::routes())
         .merge(assurance_pages::routes())
+        .merge(assurance_program_page::routes())
 }
 
 /// Every page route with its method.

@@ -400,6 +400,8 @@ on_both_engines!(
     ledger_devices_carry_flags_and_export_round_trips,
     ledger_pages_import_with_preview_and_confirm,
     assurance_pages_survey_ranking_withdrawal_and_export,
+    assurance_page_opens_a_programme_year,
+    assurance_pages_import_a_ranking_and_decide_flagged_hospitals,
 );
 
 const HOSPITAL: i64 = 1;
@@ -2204,6 +2206,7 @@ fn rule_for(method: &str, path: &str) -> Option<Rule> {
         ) => Public,
         ("GET", "/assurance") => SignedIn,
         ("GET", "/assurance/{fy}") => National(StatusCode::FORBIDDEN),
+        ("GET" | "POST", "/assurance/new") => National(StatusCode::FORBIDDEN),
         (_, p) if p.starts_with("/assurance/{fy}/institutions/") => Apply,
         (_, "/" | "/logout" | "/api/v1/logout" | "/api/v1/me" | "/api/v1/checklists") => SignedIn,
         ("GET", "/api/v1/vendor/contracts") => SignedIn,
@@ -4683,25 +4686,40 @@ async fn assurance_survey_ranking_selection_and_withdrawal(app: &TestApp) {
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(r.json()["selected"], s["selected"]);
     let tie = "順位,医療機関コード\n1,1311234567\n1,1311000011\n";
-    app.raw(
-        "PUT",
-        &format!("{base}/prefectures/13/ranking.xlsx"),
-        &tokyo,
-        "text/csv",
-        tie,
-    )
-    .await
-    .assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_ranking");
+    let r = app
+        .raw(
+            "PUT",
+            &format!("{base}/prefectures/13/ranking.xlsx"),
+            &tokyo,
+            "text/csv",
+            tie,
+        )
+        .await;
+    r.assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_ranking_file");
+    assert!(
+        r.json()["error"]["message_ja"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("3行目 A列: 順位 1 が重複しています"),
+        "the tie is named by row and column: {}",
+        r.body
+    );
     let unknown = "順位,医療機関コード\n1,4611234567\n";
-    app.raw(
-        "PUT",
-        &format!("{base}/prefectures/13/ranking.xlsx"),
-        &tokyo,
-        "text/csv",
-        unknown,
-    )
-    .await
-    .assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_ranking_file");
+    let r = app
+        .raw(
+            "PUT",
+            &format!("{base}/prefectures/13/ranking.xlsx"),
+            &tokyo,
+            "text/csv",
+            unknown,
+        )
+        .await;
+    r.assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_ranking_file");
+    assert!(
+        r.body.contains("鹿児島県の医療機関") && r.body.contains("Kagoshima"),
+        "another prefecture's hospital is named as such: {}",
+        r.body
+    );
 
     // Submission freezes the list except for withdrawals.
     let r = app
@@ -6008,4 +6026,553 @@ async fn assurance_pages_survey_ranking_withdrawal_and_export(app: &TestApp) {
         .get_page(&tokyo.cookie, &format!("/assurance/{year}"))
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
+}
+
+// ----- assurance pages: opening a year, a ranking from a file, flagged hospitals ----------
+
+/// A multipart/form-data body with fields and files (name, file name, bytes).
+fn multipart_form(fields: &[(&str, &str)], files: &[(&str, &str, &[u8])]) -> (String, Vec<u8>) {
+    let boundary = "----mamoriTestBoundaryQ2x9";
+    let mut body = Vec::new();
+    for (name, value) in fields {
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+            )
+            .as_bytes(),
+        );
+    }
+    for (name, file_name, data) in files {
+        body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{file_name}\"\r\nContent-Type: text/csv\r\n\r\n").as_bytes());
+        body.extend_from_slice(data);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+impl TestApp {
+    async fn post_multipart(
+        &self,
+        cookie: &str,
+        path: &str,
+        fields: &[(&str, &str)],
+        files: &[(&str, &str, &[u8])],
+    ) -> Response {
+        let (ct, body) = multipart_form(fields, files);
+        self.send(
+            Request::post(path)
+                .header(header::COOKIE, cookie)
+                .header(header::CONTENT_TYPE, ct)
+                .body(Body::from(body))
+                .expect("request"),
+        )
+        .await
+    }
+}
+
+async fn assurance_page_opens_a_programme_year(app: &TestApp) {
+    let year = app.year();
+    let national = app.web_login("demo-national").await;
+    let tokyo = app.web_login("demo-prefecture-13").await;
+    let page = app.get_page(&national.cookie, "/assurance/new").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains("確保事業の年度を開始"));
+    assert!(page.body.contains("47 沖縄県") && page.body.contains("name=\"q_47_2\""));
+    assert_eq!(page.hidden("band_min_0").as_deref(), Some("20"));
+    assert_eq!(page.hidden("band_max_1").as_deref(), Some("399"));
+    assert_eq!(
+        page.hidden("band_max_2").as_deref(),
+        Some(""),
+        "400 and more"
+    );
+    assert!(
+        !page
+            .body
+            .contains("name=\"allow_backup_only\" value=\"yes\" checked"),
+        "backup alone is not allowed by default"
+    );
+    let r = app.get_page(&tokyo.cookie, "/assurance/new").await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = app
+        .post_multipart(
+            &tokyo.cookie,
+            "/assurance/new",
+            &[("csrf", &tokyo.csrf)],
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+
+    let years = || async { app.state.store.program_years().await.expect("years").len() };
+    let before = (years().await, app.audit_changes().await);
+    let new_year = (year + 3).to_string();
+    let deadline = format!("{}-06-30", year + 3);
+    let base_fields = |action: &'static str| -> Vec<(&'static str, String)> {
+        vec![
+            ("csrf", national.csrf.clone()),
+            ("action", action.to_owned()),
+            ("fiscal_year", new_year.clone()),
+            ("band_min_0", "20".into()),
+            ("band_max_0", "199".into()),
+            ("band_min_1", "200".into()),
+            ("band_max_1", "399".into()),
+            ("band_min_2", "400".into()),
+            ("band_max_2", String::new()),
+            ("deadline", deadline.clone()),
+        ]
+    };
+    let as_refs = |v: &[(&'static str, String)]| -> Vec<(&'static str, String)> { v.to_vec() };
+    let send = |fields: Vec<(&'static str, String)>,
+                files: Vec<(&'static str, &'static str, Vec<u8>)>| {
+        let cookie = national.cookie.clone();
+        async move {
+            let f: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let g: Vec<(&str, &str, &[u8])> = files
+                .iter()
+                .map(|(k, n, d)| (*k, *n, d.as_slice()))
+                .collect();
+            app.post_multipart(&cookie, "/assurance/new", &f, &g).await
+        }
+    };
+
+    // A quota file fills the table; nothing is stored.
+    let quota_csv = "都道府県,20〜199床,200〜399床,400床以上\n東京都,40,12,5\n鹿児島県,30,8,2\n";
+    let r = send(
+        as_refs(&base_fields("import")),
+        vec![("quota_file", "別紙2.csv", quota_csv.as_bytes().to_vec())],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.body.contains("ファイルを読み込みました"), "{}", r.body);
+    assert_eq!(r.hidden("q_13_0").as_deref(), Some("40"));
+    assert_eq!(r.hidden("q_46_2").as_deref(), Some("2"));
+    assert_eq!(r.hidden("q_01_0").as_deref(), Some(""));
+    // A bad quota file: each problem with its row and column, nothing filled or stored.
+    let r = send(
+        as_refs(&base_fields("import")),
+        vec![(
+            "quota_file",
+            "bad.csv",
+            "都道府県,20〜199床,200〜399床,400床以上\n東京都,40,-1,5\n火星,1,1,1\n"
+                .as_bytes()
+                .to_vec(),
+        )],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("2行目 C列"), "{}", r.body);
+    assert!(
+        r.body.contains("3行目") && r.body.contains("火星"),
+        "{}",
+        r.body
+    );
+    assert!(r.body.contains("何も保存されていません"));
+
+    // Opening with mistakes in several fields: all named at once, nothing stored.
+    let mut fields = base_fields("open");
+    fields.retain(|(k, _)| *k != "deadline");
+    fields.push(("q_13_0", "40".into()));
+    fields.push(("q_13_1", "十二".into()));
+    fields.push(("excluded", "9999999999\nfoo".into()));
+    let r = send(fields, vec![]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    for expected in [
+        "東京都（13）の「200〜399床」",
+        "「十二」は0以上の整数",
+        "回答期限を入力してください",
+        "対象外の病院 1行目: 医療機関コード 9999999999 の施設は登録されていません",
+        "対象外の病院 2行目: 「foo」",
+        "aria-invalid=\"true\"",
+    ] {
+        assert!(r.body.contains(expected), "{expected}: {}", r.body);
+    }
+    assert_eq!(
+        r.hidden("q_13_1").as_deref(),
+        Some("十二"),
+        "the entry is shown back"
+    );
+    // Bands with a gap, in English.
+    let mut fields = base_fields("open");
+    fields.retain(|(k, _)| *k != "band_min_1");
+    fields.push(("band_min_1", "250".into()));
+    fields.push(("q_13_0", "1".into()));
+    let (ct, body) = {
+        let f: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        multipart_form(&f, &[])
+    };
+    let r = app
+        .send(
+            Request::post("/assurance/new")
+                .header(
+                    header::COOKIE,
+                    format!("{}; mamori_lang=en", national.cookie),
+                )
+                .header(header::CONTENT_TYPE, ct)
+                .body(Body::from(body))
+                .expect("request"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("gap between bed bands"), "{}", r.body);
+    assert_eq!(
+        (years().await, app.audit_changes().await),
+        before,
+        "nothing stored"
+    );
+
+    // A valid year: the quota file, the excluded hospitals by code (pasted) and by id (file).
+    let code_46 = app
+        .state
+        .store
+        .institution(HOSPITAL_46)
+        .await
+        .expect("institution")
+        .expect("exists")
+        .medical_institution_code
+        .expect("code");
+    let mut fields = base_fields("open");
+    fields.push(("excluded", format!("{code_46}\n")));
+    let r = send(
+        fields,
+        vec![
+            ("quota_file", "別紙2.csv", quota_csv.as_bytes().to_vec()),
+            (
+                "excluded_file",
+                "excluded.csv",
+                format!("施設ID\n{HOSPITAL}\n").into_bytes(),
+            ),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let to = r.headers[header::LOCATION]
+        .to_str()
+        .expect("location")
+        .to_owned();
+    assert_eq!(to, format!("/assurance/{new_year}?done=as-opened"));
+    let page = app.get_page(&national.cookie, &to).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(
+        page.body.contains("確保事業の年度を開始しました"),
+        "{}",
+        page.body
+    );
+    let program = app
+        .state
+        .store
+        .program(FiscalYear::new(year + 3).expect("year"))
+        .await
+        .expect("program")
+        .expect("opened");
+    let tokyo_code = mamori_domain::Prefecture::parse("13").expect("13");
+    assert_eq!(program.quotas.get(tokyo_code), Some(&[40, 12, 5][..]));
+    assert_eq!(
+        program.bands,
+        mamori_domain::assurance::BedBands::standard()
+    );
+    assert!(!program.allow_backup_only);
+    let mut excluded: Vec<i64> = program.excluded.iter().map(|e| e.institution_id).collect();
+    excluded.sort_unstable();
+    assert_eq!(excluded, vec![HOSPITAL, HOSPITAL_46]);
+    // The prefecture's list links the other years.
+    let page = app
+        .get_page(&tokyo.cookie, &format!("/assurance/{year}/prefectures/13"))
+        .await;
+    assert!(
+        page.body
+            .contains(&format!("href=\"/assurance/{new_year}/prefectures/13\"")),
+        "{}",
+        page.body
+    );
+    // The same year again is refused in the form.
+    let r = send(
+        base_fields("open"),
+        vec![("quota_file", "別紙2.csv", quota_csv.as_bytes().to_vec())],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("既に開始されています"), "{}", r.body);
+}
+
+async fn assurance_pages_import_a_ranking_and_decide_flagged_hospitals(app: &TestApp) {
+    let year = app.year();
+    let fy = FiscalYear::new(year).expect("year");
+    let tokyo_pref = mamori_domain::Prefecture::parse("13").expect("13");
+    let national = app.token("demo-national").await;
+    // The hospital renews its systems and cannot finish the on-site survey by January.
+    let mut body = assurance_survey_body(250);
+    body["institution_id"] = json!(HOSPITAL);
+    body["renewal_planned"] = json!(true);
+    body["onsite_survey_by_january"] = json!(false);
+    let r = app
+        .api(
+            "POST",
+            &format!("/api/v1/programs/{year}/applications"),
+            Some(&national),
+            Some(body),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let own = r.json()["id"].as_i64().expect("id");
+    let book = app
+        .state
+        .store
+        .prefecture_book(fy, tokyo_pref)
+        .await
+        .expect("book")
+        .expect("programme");
+    let others: Vec<i64> = book.ranking.iter().map(|r| r.application_id).collect();
+    let kagoshima_app = app
+        .state
+        .store
+        .prefecture_book(fy, mamori_domain::Prefecture::parse("46").expect("46"))
+        .await
+        .expect("book")
+        .expect("programme")
+        .applications[0]
+        .id;
+    let ranking_before = book.ranking.clone();
+
+    let tokyo = app.web_login("demo-prefecture-13").await;
+    let base = format!("/assurance/{year}/prefectures/13");
+    let upload = format!("{base}/ranking/upload");
+    let page = app.get_page(&tokyo.cookie, &base).await;
+    assert!(page.body.contains(&format!("action=\"{upload}\"")));
+    // No file, a file with problems: each named by row and column, nothing changed.
+    let r = app
+        .post_form(
+            &tokyo.cookie,
+            &upload,
+            &format!("csrf={}", tokyo.csrf),
+            false,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(
+        r.body
+            .contains("順位のファイル（.xlsx または .csv）を選んでください")
+    );
+    let mut bad = format!("申請ID,順位,理由\n{own},1,地域の救急等の主要な診療機能\n");
+    bad.push_str(&format!("{},1,\n", others[0]));
+    bad.push_str(&format!("{kagoshima_app},3,\n"));
+    let r = app
+        .post_multipart(
+            &tokyo.cookie,
+            &upload,
+            &[("csrf", &tokyo.csrf)],
+            &[("file", "順位.csv", bad.as_bytes())],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(
+        r.body
+            .contains("<td class=\"num\">3</td><td>B</td><td>順位 1 が重複しています"),
+        "{}",
+        r.body
+    );
+    assert!(
+        r.body
+            .contains(&format!("申請ID {kagoshima_app} は鹿児島県の申請です")),
+        "{}",
+        r.body
+    );
+    assert!(!r.body.contains("この順位を適用して選定"));
+    let wrong_csrf = app
+        .post_multipart(
+            &tokyo.cookie,
+            &upload,
+            &[("csrf", "nope")],
+            &[("file", "a.csv", bad.as_bytes())],
+        )
+        .await;
+    assert_eq!(wrong_csrf.status, StatusCode::FORBIDDEN);
+
+    // A clean file: a preview with the selection it gives; nothing stored until applied.
+    let mut good = format!("申請ID,順位,順位指定の理由\n{own},1,地域の救急等の主要な診療機能\n");
+    for (n, id) in others.iter().enumerate() {
+        good.push_str(&format!("{id},{},\n", n + 2));
+    }
+    let r = app
+        .post_multipart(
+            &tokyo.cookie,
+            &upload,
+            &[("csrf", &tokyo.csrf)],
+            &[("file", "順位.csv", good.as_bytes())],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.body.contains("この順位を適用して選定"));
+    assert_eq!(r.hidden(&format!("rank_{own}")).as_deref(), Some("1"));
+    assert_eq!(
+        r.hidden(&format!("reason_{own}")).as_deref(),
+        Some("regional_emergency_role")
+    );
+    let stored = || async {
+        app.state
+            .store
+            .prefecture_book(fy, tokyo_pref)
+            .await
+            .expect("book")
+            .expect("programme")
+            .ranking
+    };
+    assert_eq!(stored().await, ranking_before, "a preview stores nothing");
+    // Applying it posts the preview's fields.
+    let mut form = vec![
+        format!("csrf={}", tokyo.csrf),
+        format!("rank_{own}=1&reason_{own}=regional_emergency_role"),
+    ];
+    form.extend(
+        others
+            .iter()
+            .enumerate()
+            .map(|(n, id)| format!("rank_{id}={}", n + 2)),
+    );
+    let r = app
+        .post_form_and_follow(&tokyo.cookie, &format!("{base}/ranking"), &form.join("&"))
+        .await;
+    assert!(r.body.contains("順位を保存し"), "{}", r.body);
+    let ranking = stored().await;
+    let first = ranking.iter().find(|r| r.rank == 1).expect("rank 1");
+    assert_eq!(first.application_id, own);
+    assert_eq!(
+        first.reasons,
+        vec![mamori_domain::assurance::RankReason::RegionalEmergencyRole]
+    );
+    // The flagged hospital awaits the prefecture's decision.
+    assert!(
+        r.body.contains(&format!("name=\"decision_{own}\"")),
+        "{}",
+        r.body
+    );
+    assert!(r.body.contains("判断待ちの病院: "), "{}", r.body);
+    let tokyo_token = app.token("demo-prefecture-13").await;
+    let selection = |token: String| async move {
+        app.api(
+            "GET",
+            &format!("/api/v1/programs/{year}/prefectures/13/selection"),
+            Some(&token),
+            None,
+        )
+        .await
+        .json()
+    };
+    let s = selection(tokyo_token.clone()).await;
+    assert_eq!(ids(&s["undecided"])[0], own, "in rank order");
+    assert_eq!(ids(&s["selected"])[0], own, "undecided counts as accepted");
+
+    // Declined from the page: listed as ineligible, and 別紙1 says so.
+    let mut declined = form.clone();
+    declined.push(format!("decision_{own}=decline"));
+    let r = app
+        .post_form_and_follow(
+            &tokyo.cookie,
+            &format!("{base}/ranking"),
+            &declined.join("&"),
+        )
+        .await;
+    assert!(r.body.contains("順位を保存し"), "{}", r.body);
+    let s = selection(tokyo_token.clone()).await;
+    assert_eq!(
+        s["decisions"],
+        json!([{"application": own, "decision": "decline"}])
+    );
+    assert!(!ids(&s["undecided"]).contains(&own));
+    let ineligible = s["ineligible"]
+        .as_array()
+        .expect("ineligible")
+        .iter()
+        .find(|i| i["application"] == own)
+        .expect("declined is listed as ineligible");
+    assert!(
+        ineligible["reasons"]
+            .to_string()
+            .contains("declined_by_prefecture"),
+        "{ineligible}"
+    );
+    assert_eq!(
+        stored()
+            .await
+            .iter()
+            .find(|r| r.application_id == own)
+            .expect("ranked")
+            .reasons,
+        vec![mamori_domain::assurance::RankReason::RegionalEmergencyRole],
+        "the reason stays"
+    );
+    let xlsx = {
+        let response = app
+            .router
+            .clone()
+            .oneshot(
+                Request::get(format!("{base}/list.xlsx"))
+                    .header(header::COOKIE, tokyo.cookie.clone())
+                    .body(Body::empty())
+                    .expect("request"),
+            )
+            .await
+            .expect("infallible");
+        assert_eq!(response.status(), StatusCode::OK);
+        to_bytes(response.into_body(), 16 * 1024 * 1024)
+            .await
+            .expect("body")
+    };
+    let mut workbook: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(xlsx.to_vec())).expect("xlsx");
+    use calamine::Reader;
+    let range = workbook.worksheet_range("別紙1").expect("sheet");
+    let row = range
+        .rows()
+        .find(|r| r.iter().any(|c| *c == "みなと中央病院"))
+        .expect("row of the hospital");
+    let cells: Vec<String> = row.iter().map(ToString::to_string).collect();
+    assert!(cells.iter().any(|c| c == "選定しない"), "{cells:?}");
+    // Accepted: selected again.
+    let mut accepted = form.clone();
+    accepted.push(format!("decision_{own}=accept"));
+    app.post_form_and_follow(
+        &tokyo.cookie,
+        &format!("{base}/ranking"),
+        &accepted.join("&"),
+    )
+    .await;
+    let s = selection(tokyo_token.clone()).await;
+    assert_eq!(
+        s["decisions"],
+        json!([{"application": own, "decision": "accept"}])
+    );
+    assert_eq!(ids(&s["selected"])[0], own);
+
+    // A withdrawal shows who moved up, or the unused slot.
+    let r = app
+        .post_form_and_follow(
+            &tokyo.cookie,
+            &format!("{base}/withdraw"),
+            &format!(
+                "csrf={}&application_id={own}&reason=%E6%97%A5%E7%A8%8B&date={year}-09-01",
+                tokyo.csrf
+            ),
+        )
+        .await;
+    assert!(r.body.contains("辞退を記録しました"), "{}", r.body);
+    let s = selection(tokyo_token).await;
+    let withdrawn = &s["withdrawn"][0];
+    assert_eq!(withdrawn["application"], own);
+    let expected = match withdrawn["replaced_by"].as_i64() {
+        Some(id) => format!(
+            "<td>{}</td></tr>",
+            app.state
+                .store
+                .prefecture_book(fy, tokyo_pref)
+                .await
+                .expect("book")
+                .expect("programme")
+                .application(id)
+                .expect("replacement")
+                .institution_name
+        ),
+        None => "枠は未使用".to_owned(),
+    };
+    assert!(r.body.contains(&expected), "{expected}: {}", r.body);
 }
