@@ -122,7 +122,7 @@ pub use session_cache::SESSION_CACHE_TTL;
 mod training;
 pub use training::{
     CourseRecord, LecturerRecord, NewCourse, NewLecturer, NewSession, Registered,
-    RegistrationRecord, SessionRecord,
+    RegistrationRecord, SessionRecord, TIME_FORMAT as TRAINING_TIME_FORMAT,
 };
 mod vendors;
 pub use vendors::{
