@@ -114,6 +114,15 @@ pub fn parse_time(field: &'static str, text: &str) -> Result<NaiveDateTime, AppE
         "%Y-%m-%d %H:%M:%S",
     ] {
         if let Ok(t) = NaiveDateTime::parse_from_str(text, format) {
+            // Four-digit years only, so that stored times keep comparing as text.
+            if !(2000..=2100).contains(&chrono::Datelike::year(&t)) {
+                return Err(ParseError::new(
+                    field,
+                    format!("「{text}」は2000年〜2100年の日時で入力してください"),
+                    format!("'{text}' must be between the years 2000 and 2100"),
+                )
+                .into());
+            }
             return Ok(t);
         }
     }
@@ -853,7 +862,7 @@ pub async fn attendance_xlsx(
 /// more has met the yearly training obligation (those who see the institution).
 #[utoipa::path(get, path = "/api/v1/institutions/{id}/training/{fiscal_year}", tag = "training", security(("bearer" = [])),
     params(("id" = i64, Path), ("fiscal_year" = i32, Path)),
-    responses((status = 200, body = TrainingRecord), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = TrainingRecord), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn institution_record(
     State(state): State<AppState>,
     caller: ApiUser,

@@ -5444,6 +5444,10 @@ async fn training_bad_input_changes_nothing(app: &TestApp) {
             "starts_at",
         ),
         (
+            json!({"course_id": course, "starts_at": "12030-01-10T16:00", "ends_at": "12030-01-10T18:00", "registration_deadline": "2030-01-05T13:00", "capacity": 10, "venue": "Zoom"}),
+            "starts_at",
+        ),
+        (
             json!({"course_id": course, "starts_at": "2030-01-10T16:00", "ends_at": "2030-01-10T18:00", "registration_deadline": "2030-01-05T13:00", "capacity": 10, "venue": " "}),
             "venue",
         ),
