@@ -20,6 +20,8 @@ pub mod mail;
 pub mod multipart;
 pub mod pages;
 pub mod service;
+pub mod training;
+pub mod training_pages;
 pub mod two_factor;
 pub mod vendor_pages;
 pub mod vendors;
@@ -341,6 +343,7 @@ fn all_page_routes() -> Routes {
         .merge(ledger_pages::routes())
         .merge(assurance_pages::routes())
         .merge(assurance_program_page::routes())
+        .merge(training_pages::routes())
 }
 
 /// Every page route with its method.

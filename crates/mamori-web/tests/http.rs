@@ -402,6 +402,11 @@ on_both_engines!(
     assurance_pages_survey_ranking_withdrawal_and_export,
     assurance_page_opens_a_programme_year,
     assurance_pages_import_a_ranking_and_decide_flagged_hospitals,
+    training_registration_waitlist_and_cancellation,
+    training_bad_input_changes_nothing,
+    training_last_seat_goes_to_exactly_one,
+    training_operator_attendance_export_and_record,
+    training_pages_register_waitlist_cancel_and_record,
 );
 
 const HOSPITAL: i64 = 1;
@@ -2158,6 +2163,14 @@ enum Rule {
     /// An institution's survey answers: its admin, its prefecture's officer, the national
     /// office; 403 for others who see the institution, 404 for the rest.
     Apply,
+    /// Running training (courses, sessions, attendance, lecturers): the training operator
+    /// and the national office; 403 for everyone else.
+    TrainingOperator,
+    /// Registering staff for a training session: any institution's users (for their own
+    /// institution); 403 for everyone else.
+    TrainingRegister,
+    /// A registration: its institution's users only; 404 for everyone else.
+    TrainingPlace,
 }
 
 /// Every route of the application and its rule. A route without an entry fails the test.
@@ -2272,6 +2285,43 @@ fn rule_for(method: &str, path: &str) -> Option<Rule> {
         (_, p) if p.contains("/prefectures/{pref}") => Prefecture,
         (_, p) if p.contains("/applications") => Apply,
         ("GET", "/api/v1/datasets" | "/datasets") => SignedIn,
+        (
+            "GET",
+            "/training"
+            | "/training/library"
+            | "/api/v1/training/sessions"
+            | "/api/v1/training/courses"
+            | "/api/v1/training/materials",
+        ) => SignedIn,
+        ("GET", "/institutions/{id}/training/{fy}")
+        | ("GET", "/api/v1/institutions/{id}/training/{fiscal_year}") => Read,
+        (
+            "POST",
+            "/training/sessions/{session_id}/register"
+            | "/api/v1/training/sessions/{session_id}/registrations",
+        ) => TrainingRegister,
+        ("POST", "/training/registrations/{registration_id}/cancel")
+        | ("DELETE", "/api/v1/training/registrations/{registration_id}") => TrainingPlace,
+        (
+            "GET",
+            "/training/manage"
+            | "/training/sessions/{session_id}"
+            | "/training/sessions/{session_id}/attendance.xlsx"
+            | "/api/v1/training/sessions/{session_id}/registrations"
+            | "/api/v1/training/sessions/{session_id}/attendance.xlsx",
+        )
+        | (
+            "POST",
+            "/training/courses"
+            | "/training/sessions"
+            | "/training/lecturers"
+            | "/training/registrations/{registration_id}/attendance"
+            | "/api/v1/training/courses"
+            | "/api/v1/training/sessions",
+        )
+        | ("PUT", "/api/v1/training/registrations/{registration_id}/attendance") => {
+            TrainingOperator
+        }
         (
             "GET",
             "/institutions/{id}/ledger/new"
@@ -2395,6 +2445,19 @@ async fn authorization_matrix_covers_every_route(app: &TestApp) {
         .first()
         .expect("the demo vendor delivered its MDS")
         .id;
+    // A training session open for registration, and a place of the hospital in it.
+    let training_session = open_training_session(app, 3).await;
+    let hospital_token = app.token("demo-hospital").await;
+    let r = app
+        .api(
+            "POST",
+            &format!("/api/v1/training/sessions/{training_session}/registrations"),
+            Some(&hospital_token),
+            Some(json!({"participant_name": "行列 検査"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let training_place = r.json()["registration_id"].as_i64().expect("id");
     let fill = |path: &str| {
         let user = if path.starts_with("/admin/") {
             inspector_46_id
@@ -2415,6 +2478,8 @@ async fn authorization_matrix_covers_every_route(app: &TestApp) {
             .replace("{application_id}", &application_id)
             .replace("{device_id}", &device_id.to_string())
             .replace("{delivery_id}", &delivery_id.to_string())
+            .replace("{session_id}", &training_session.to_string())
+            .replace("{registration_id}", &training_place.to_string())
     };
     let inside = |answer, administer, observe, national| Relation::Inside {
         answer,
@@ -2585,8 +2650,38 @@ async fn authorization_matrix_covers_every_route(app: &TestApp) {
                     status == StatusCode::FORBIDDEN
                 }
             };
+            let institution_user = matches!(
+                login,
+                "demo-hospital"
+                    | "demo-hospital-staff"
+                    | "demo-clinic"
+                    | "demo-pharmacy"
+                    | "demo-hospital-46"
+            );
+            let hospital_user = matches!(login, "demo-hospital" | "demo-hospital-staff");
             match (rule, relation) {
                 (Rule::Public, _) => {}
+                (
+                    Rule::TrainingOperator | Rule::TrainingRegister | Rule::TrainingPlace,
+                    Relation::Anonymous,
+                ) => assert!(
+                    signed_in_redirect(),
+                    "anonymous must be sent to log in: {context}"
+                ),
+                (Rule::TrainingOperator, _) => {
+                    assert!(
+                        allowed(matches!(login, "demo-operator" | "demo-national")),
+                        "{context}"
+                    )
+                }
+                (Rule::TrainingRegister, _) => assert!(allowed(institution_user), "{context}"),
+                (Rule::TrainingPlace, _) => {
+                    if hospital_user {
+                        assert!(allowed(true), "{context}")
+                    } else {
+                        assert_eq!(status, StatusCode::NOT_FOUND, "{context}")
+                    }
+                }
                 (_, Relation::Anonymous) => assert!(
                     signed_in_redirect(),
                     "anonymous must be sent to log in: {context}"
@@ -6575,4 +6670,785 @@ async fn assurance_pages_import_a_ranking_and_decide_flagged_hospitals(app: &Tes
         None => "枠は未使用".to_owned(),
     };
     assert!(r.body.contains(&expected), "{expected}: {}", r.body);
+// ----- training --------------------------------------------------------------------------
+
+/// Publishes a course and a session starting in ten days with the given capacity (as the
+/// operator, through the API); returns the session's id.
+async fn open_training_session(app: &TestApp, capacity: i64) -> i64 {
+    let operator = app.token("demo-operator").await;
+    let r = app
+        .api(
+            "POST",
+            "/api/v1/training/courses",
+            Some(&operator),
+            Some(json!({"title_ja": "試験用コース", "title_en": "Test course", "audience": "beginner", "format": "online"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let course = r.json()["id"].as_i64().expect("course id");
+    let day = mamori_web::training::now_in_japan().date() + chrono::Duration::days(10);
+    let r = app
+        .api(
+            "POST",
+            "/api/v1/training/sessions",
+            Some(&operator),
+            Some(json!({
+                "course_id": course,
+                "starts_at": format!("{day}T16:00"),
+                "ends_at": format!("{day}T18:00"),
+                "registration_deadline": format!("{}T13:00", day - chrono::Duration::days(3)),
+                "capacity": capacity,
+                "venue": "オンライン（Zoom）",
+            })),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    r.json()["id"].as_i64().expect("session id")
+}
+
+/// The session as `GET /api/v1/training/sessions` shows it to the caller.
+async fn training_session_json(app: &TestApp, token: &str, id: i64) -> Value {
+    let list = app
+        .api("GET", "/api/v1/training/sessions", Some(token), None)
+        .await;
+    assert_eq!(list.status, StatusCode::OK, "{}", list.body);
+    list.json()["sessions"]
+        .as_array()
+        .expect("sessions")
+        .iter()
+        .find(|s| s["id"] == id)
+        .cloned()
+        .expect("the session is listed")
+}
+
+async fn register_json(app: &TestApp, token: &str, session: i64, name: &str) -> Response {
+    app.api(
+        "POST",
+        &format!("/api/v1/training/sessions/{session}/registrations"),
+        Some(token),
+        Some(json!({"participant_name": name})),
+    )
+    .await
+}
+
+async fn training_registration_waitlist_and_cancellation(app: &TestApp) {
+    let session = open_training_session(app, 2).await;
+    let hospital = app.token("demo-hospital").await;
+    let staff = app.token("demo-hospital-staff").await;
+    let clinic = app.token("demo-clinic").await;
+    let kagoshima = app.token("demo-hospital-46").await;
+
+    let s = training_session_json(app, &hospital, session).await;
+    assert_eq!(s["availability"], "open");
+    assert_eq!(s["seats_left"], 2);
+
+    let a = register_json(app, &hospital, session, "山田 太郎").await;
+    assert_eq!(a.status, StatusCode::CREATED, "{}", a.body);
+    assert_eq!(a.json()["status"], "registered");
+    let a = a.json()["registration_id"].as_i64().expect("id");
+    let b = register_json(app, &clinic, session, "田中 一郎")
+        .await
+        .json();
+    assert_eq!(b["status"], "registered");
+    // Full: the next two go on the waitlist, in order.
+    let c = register_json(app, &kagoshima, session, "西郷 花子").await;
+    assert_eq!(c.status, StatusCode::CREATED, "{}", c.body);
+    assert_eq!(c.json()["status"], "waitlisted");
+    let c = c.json()["registration_id"].as_i64().expect("id");
+    let d = register_json(app, &staff, session, "佐藤 次郎")
+        .await
+        .json();
+    assert_eq!(d["status"], "waitlisted");
+    let d = d["registration_id"].as_i64().expect("id");
+
+    let s = training_session_json(app, &kagoshima, session).await;
+    assert_eq!(s["availability"], "waitlist_only");
+    assert_eq!(s["waitlisted"], 2);
+    let mine = s["my_registrations"].as_array().expect("mine");
+    assert_eq!(mine.len(), 1, "only the caller's own places are shown: {s}");
+    assert_eq!(mine[0]["waitlist_position"], 1);
+    let s = training_session_json(app, &hospital, session).await;
+    let places: Vec<(i64, String)> = s["my_registrations"]
+        .as_array()
+        .expect("mine")
+        .iter()
+        .map(|p| {
+            (
+                p["registration_id"].as_i64().expect("id"),
+                p["status"].as_str().expect("status").to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        places,
+        vec![(a, "registered".to_owned()), (d, "waitlisted".to_owned())],
+        "staff and admin of one institution see its places together"
+    );
+
+    // The hospital gives its seat back: the first on the waitlist (Kagoshima) moves up.
+    let r = app
+        .api(
+            "DELETE",
+            &format!("/api/v1/training/registrations/{a}"),
+            Some(&staff),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json()["promoted"], 1);
+    let s = training_session_json(app, &kagoshima, session).await;
+    assert_eq!(s["my_registrations"][0]["registration_id"], c);
+    assert_eq!(s["my_registrations"][0]["status"], "registered");
+    let s = training_session_json(app, &hospital, session).await;
+    let d_now = s["my_registrations"]
+        .as_array()
+        .expect("mine")
+        .iter()
+        .find(|p| p["registration_id"] == d)
+        .cloned()
+        .expect("d");
+    assert_eq!(d_now["status"], "waitlisted");
+    assert_eq!(d_now["waitlist_position"], 1, "d is now first in line");
+    // A cancelled participant may register again (and queues behind).
+    let again = register_json(app, &hospital, session, "山田　太郎").await;
+    assert_eq!(again.status, StatusCode::CREATED, "{}", again.body);
+    assert_eq!(again.json()["status"], "waitlisted");
+    // Every change has its audit entry, and the chain holds.
+    let verification = app.state.store.verify_audit_chain().await.expect("verify");
+    assert!(verification.problem.is_none(), "{verification:?}");
+}
+
+async fn training_bad_input_changes_nothing(app: &TestApp) {
+    let session = open_training_session(app, 1).await;
+    let hospital = app.token("demo-hospital").await;
+    let clinic = app.token("demo-clinic").await;
+    let operator = app.token("demo-operator").await;
+    let national = app.token("demo-national").await;
+    let mine = register_json(app, &hospital, session, "山田 太郎")
+        .await
+        .json()["registration_id"]
+        .as_i64()
+        .expect("id");
+    let places = || async {
+        app.state
+            .store
+            .training_session_registrations(session)
+            .await
+            .expect("places")
+            .into_iter()
+            .map(|p| (p.id, p.status))
+            .collect::<Vec<_>>()
+    };
+    let before = places().await;
+    let audit_before = app
+        .state
+        .store
+        .audit_entries(None, 1_000_000)
+        .await
+        .expect("audit")
+        .len();
+
+    // The same participant again (full-width space, extra spaces): refused.
+    let r = register_json(app, &hospital, session, "  山田　太郎 ").await;
+    r.assert_bilingual_error(StatusCode::CONFLICT, "already_registered");
+    // Another institution's place cannot be cancelled, nor an unknown one.
+    for id in [mine.to_string(), "999999".into(), "abc".into()] {
+        let r = app
+            .api(
+                "DELETE",
+                &format!("/api/v1/training/registrations/{id}"),
+                Some(&clinic),
+                None,
+            )
+            .await;
+        r.assert_bilingual_error(StatusCode::NOT_FOUND, "registration_not_found");
+    }
+    // The operator and the national office hold no place of their own.
+    let r = app
+        .api(
+            "DELETE",
+            &format!("/api/v1/training/registrations/{mine}"),
+            Some(&operator),
+            None,
+        )
+        .await;
+    r.assert_bilingual_error(StatusCode::NOT_FOUND, "registration_not_found");
+    let r = register_json(app, &national, session, "厚労 太郎").await;
+    r.assert_bilingual_error(StatusCode::FORBIDDEN, "institution_users_only");
+    // Unknown sessions.
+    for id in ["999999", "0", "-1", "x"] {
+        let r = register_json(app, &hospital, id.parse().unwrap_or(999_999), "山田 花子").await;
+        r.assert_bilingual_error(StatusCode::NOT_FOUND, "unknown_session");
+        let r = app
+            .api(
+                "POST",
+                &format!("/api/v1/training/sessions/{id}/registrations"),
+                Some(&hospital),
+                Some(json!({"participant_name": "山田 花子"})),
+            )
+            .await;
+        r.assert_bilingual_error(StatusCode::NOT_FOUND, "unknown_session");
+    }
+    // Bad names and bodies.
+    for body in [
+        json!({"participant_name": "   "}),
+        json!({"participant_name": "あ".repeat(101)}),
+        json!({"participant_name": "a\u{7}b"}),
+    ] {
+        let r = app
+            .api(
+                "POST",
+                &format!("/api/v1/training/sessions/{session}/registrations"),
+                Some(&hospital),
+                Some(body),
+            )
+            .await;
+        r.assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_value");
+    }
+    for body in [
+        json!({}),
+        json!({"participant_name": 3}),
+        json!({"name": "x"}),
+    ] {
+        let r = app
+            .api(
+                "POST",
+                &format!("/api/v1/training/sessions/{session}/registrations"),
+                Some(&hospital),
+                Some(body),
+            )
+            .await;
+        r.assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_body");
+    }
+    // After the deadline: the demo's past session.
+    let past = app
+        .state
+        .store
+        .training_sessions()
+        .await
+        .expect("sessions")
+        .into_iter()
+        .find(|s| s.rules.starts_at < mamori_web::training::now_in_japan())
+        .expect("the demo has a past session");
+    let past_before = app
+        .state
+        .store
+        .training_session_registrations(past.id)
+        .await
+        .expect("places")
+        .len();
+    let r = register_json(app, &clinic, past.id, "田中 一郎").await;
+    r.assert_bilingual_error(StatusCode::CONFLICT, "registration_closed");
+    assert!(
+        r.json()["error"]["message_ja"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("締め切りました")
+    );
+    assert_eq!(
+        app.state
+            .store
+            .training_session_registrations(past.id)
+            .await
+            .expect("places")
+            .len(),
+        past_before
+    );
+    // Sessions that make no sense are refused.
+    let course = app.state.store.training_courses().await.expect("courses")[0].id;
+    for (body, field) in [
+        (
+            json!({"course_id": course, "starts_at": "2030-01-10T16:00", "ends_at": "2030-01-10T15:00", "registration_deadline": "2030-01-05T13:00", "capacity": 10, "venue": "Zoom"}),
+            "ends_at",
+        ),
+        (
+            json!({"course_id": course, "starts_at": "2030-01-10T16:00", "ends_at": "2030-01-10T18:00", "registration_deadline": "2030-01-11T13:00", "capacity": 10, "venue": "Zoom"}),
+            "registration_deadline",
+        ),
+        (
+            json!({"course_id": course, "starts_at": "2030-01-10T16:00", "ends_at": "2030-01-10T18:00", "registration_deadline": "2030-01-05T13:00", "capacity": 0, "venue": "Zoom"}),
+            "capacity",
+        ),
+        (
+            json!({"course_id": course, "starts_at": "10 January", "ends_at": "2030-01-10T18:00", "registration_deadline": "2030-01-05T13:00", "capacity": 10, "venue": "Zoom"}),
+            "starts_at",
+        ),
+        (
+            json!({"course_id": course, "starts_at": "12030-01-10T16:00", "ends_at": "12030-01-10T18:00", "registration_deadline": "2030-01-05T13:00", "capacity": 10, "venue": "Zoom"}),
+            "starts_at",
+        ),
+        (
+            json!({"course_id": course, "starts_at": "2030-01-10T16:00", "ends_at": "2030-01-10T18:00", "registration_deadline": "2030-01-05T13:00", "capacity": 10, "venue": " "}),
+            "venue",
+        ),
+    ] {
+        let r = app
+            .api(
+                "POST",
+                "/api/v1/training/sessions",
+                Some(&operator),
+                Some(body),
+            )
+            .await;
+        r.assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_value");
+        assert_eq!(r.json()["error"]["field"], field, "{}", r.body);
+    }
+    let r = app
+        .api("POST", "/api/v1/training/sessions", Some(&operator), Some(json!({"course_id": 999999, "starts_at": "2030-01-10T16:00", "ends_at": "2030-01-10T18:00", "registration_deadline": "2030-01-05T13:00", "capacity": 10, "venue": "Zoom"})))
+        .await;
+    r.assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "unknown_course");
+    let r = app
+        .api(
+            "POST",
+            "/api/v1/training/courses",
+            Some(&operator),
+            Some(json!({"title_ja": "x", "audience": "everyone", "format": "online"})),
+        )
+        .await;
+    r.assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_value");
+    let r = app
+        .api(
+            "POST",
+            "/api/v1/training/courses",
+            Some(&hospital),
+            Some(json!({"title_ja": "x", "audience": "beginner", "format": "online"})),
+        )
+        .await;
+    r.assert_bilingual_error(StatusCode::FORBIDDEN, "operator_only");
+    // Attendance before the session has started.
+    let r = app
+        .api(
+            "PUT",
+            &format!("/api/v1/training/registrations/{mine}/attendance"),
+            Some(&operator),
+            Some(json!({"attended": true})),
+        )
+        .await;
+    r.assert_bilingual_error(StatusCode::CONFLICT, "session_not_started");
+
+    assert_eq!(places().await, before, "nothing changed");
+    let audit_after = app
+        .state
+        .store
+        .audit_entries(None, 1_000_000)
+        .await
+        .expect("audit")
+        .len();
+    let logins = 4;
+    assert!(
+        audit_after <= audit_before + logins,
+        "no change was written: {audit_before} → {audit_after}"
+    );
+}
+
+async fn training_last_seat_goes_to_exactly_one(app: &TestApp) {
+    // A second server on the same database: the seat is decided by the database's lock, not
+    // by one process's queue.
+    let second_store = Store::connect(&app.url).await.expect("second store");
+    let catalog = Catalog::load(&mamori_catalog::bundled_dir()).expect("catalog");
+    let second = mamori_web::router(AppState::new(
+        second_store.clone(),
+        catalog,
+        WebConfig::default(),
+    ));
+    let tokens = [
+        app.token("demo-hospital").await,
+        app.token("demo-clinic").await,
+        app.token("demo-pharmacy").await,
+        app.token("demo-hospital-46").await,
+        app.token("demo-hospital-staff").await,
+    ];
+    for round in 0..3 {
+        let session = open_training_session(app, 1).await;
+        let requests: Vec<(usize, String, Request<Body>)> = (0..10)
+            .map(|n| {
+                let token = &tokens[n % tokens.len()];
+                let request =
+                    Request::post(format!("/api/v1/training/sessions/{session}/registrations"))
+                        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+                        .header(header::CONTENT_TYPE, "application/json")
+                        .body(Body::from(
+                            json!({"participant_name": format!("同時 {round}-{n}")}).to_string(),
+                        ))
+                        .expect("request");
+                (n, token.clone(), request)
+            })
+            .collect();
+        let handles: Vec<_> = requests
+            .into_iter()
+            .map(|(n, _, request)| {
+                let router = if n % 2 == 0 {
+                    app.router.clone()
+                } else {
+                    second.clone()
+                };
+                tokio::spawn(async move {
+                    let response = router.oneshot(request).await.expect("infallible");
+                    let status = response.status();
+                    let body = to_bytes(response.into_body(), 1 << 20).await.expect("body");
+                    (status, String::from_utf8_lossy(&body).into_owned())
+                })
+            })
+            .collect();
+        let mut statuses = Vec::new();
+        for h in handles {
+            let (status, body) = h.await.expect("task");
+            assert_eq!(status, StatusCode::CREATED, "{body}");
+            let v: Value = serde_json::from_str(&body).expect("json");
+            statuses.push(v["status"].as_str().expect("status").to_owned());
+        }
+        let seats = statuses.iter().filter(|s| *s == "registered").count();
+        let waiting = statuses.iter().filter(|s| *s == "waitlisted").count();
+        assert_eq!((seats, waiting), (1, 9), "round {round}: {statuses:?}");
+        let stored = app
+            .state
+            .store
+            .training_session_registrations(session)
+            .await
+            .expect("places");
+        assert_eq!(stored.len(), 10);
+        assert_eq!(
+            stored.iter().filter(|p| p.status.holds_seat()).count(),
+            1,
+            "exactly one seat is stored"
+        );
+        let positions: Vec<i64> = stored.iter().filter_map(|p| p.waitlist_position).collect();
+        assert_eq!(
+            positions,
+            (1..=9).collect::<Vec<_>>(),
+            "one ordered waitlist"
+        );
+    }
+    second_store.close().await;
+    let verification = app.state.store.verify_audit_chain().await.expect("verify");
+    assert!(verification.problem.is_none(), "{verification:?}");
+}
+
+async fn training_operator_attendance_export_and_record(app: &TestApp) {
+    let year = app.year();
+    let operator = app.token("demo-operator").await;
+    let national = app.token("demo-national").await;
+    let hospital = app.token("demo-hospital").await;
+    // The demo's past session has recorded attendance; the operator sees every place.
+    let past = app
+        .state
+        .store
+        .training_sessions()
+        .await
+        .expect("sessions")
+        .into_iter()
+        .find(|s| s.rules.starts_at < mamori_web::training::now_in_japan())
+        .expect("past session");
+    let r = app
+        .api(
+            "GET",
+            &format!("/api/v1/training/sessions/{}/registrations", past.id),
+            Some(&operator),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let places = r.json()["registrations"]
+        .as_array()
+        .expect("places")
+        .clone();
+    assert!(places.len() >= 2);
+    assert!(places.iter().all(|p| p["status"] == "attended"));
+    let place = places[0]["registration_id"].as_i64().expect("id");
+    // Taking attendance back and recording it again.
+    for (attended, status) in [(false, "registered"), (true, "attended")] {
+        let r = app
+            .api(
+                "PUT",
+                &format!("/api/v1/training/registrations/{place}/attendance"),
+                Some(&operator),
+                Some(json!({"attended": attended})),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        assert_eq!(r.json()["status"], status);
+    }
+    // The attendance list as .xlsx.
+    let r = app
+        .send(
+            Request::get(format!(
+                "/api/v1/training/sessions/{}/attendance.xlsx",
+                past.id
+            ))
+            .header(header::AUTHORIZATION, format!("Bearer {operator}"))
+            .body(Body::empty())
+            .expect("request"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(
+        r.headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok()),
+        Some("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    );
+    // The 480-bed hospital has met the yearly obligation; the 250-bed demo hospital is not
+    // subject to it; a year without training leaves the large hospital short.
+    let big = app
+        .state
+        .store
+        .list_institutions(mamori_domain::InstitutionScope::All, 1000, 0)
+        .await
+        .expect("institutions")
+        .into_iter()
+        .find(|i| i.beds >= 400)
+        .expect("a hospital of 400 beds or more");
+    let past_year = FiscalYear::containing(past.rules.starts_at.date()).start_year();
+    let r = app
+        .api(
+            "GET",
+            &format!("/api/v1/institutions/{}/training/{past_year}", big.id),
+            Some(&national),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let record = r.json();
+    assert_eq!(record["subject_to_obligation"], true);
+    assert_eq!(record["obligation"], "met");
+    assert_eq!(record["attended"], 1);
+    let r = app
+        .api(
+            "GET",
+            &format!("/api/v1/institutions/{}/training/{}", big.id, past_year - 3),
+            Some(&national),
+            None,
+        )
+        .await;
+    assert_eq!(r.json()["obligation"], "not_met");
+    let r = app
+        .api(
+            "GET",
+            &format!("/api/v1/institutions/{HOSPITAL}/training/{past_year}"),
+            Some(&hospital),
+            None,
+        )
+        .await;
+    assert_eq!(r.json()["obligation"], "not_subject");
+    assert!(!r.json()["lines"].as_array().expect("lines").is_empty());
+    // Outside the caller's scope: not found.
+    let r = app
+        .api(
+            "GET",
+            &format!("/api/v1/institutions/{}/training/{year}", big.id),
+            Some(&hospital),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    // The content library is the catalog's.
+    let r = app
+        .api("GET", "/api/v1/training/materials", Some(&hospital), None)
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains("https://mhlw-training.saj.or.jp/"));
+}
+
+async fn training_pages_register_waitlist_cancel_and_record(app: &TestApp) {
+    let session = open_training_session(app, 1).await;
+    let hospital = app.web_login("demo-hospital").await;
+    let clinic = app.web_login("demo-clinic").await;
+    let operator = app.web_login("demo-operator").await;
+    let page = |cookie: String| async move {
+        app.send(
+            Request::get("/training")
+                .header(header::COOKIE, cookie)
+                .body(Body::empty())
+                .expect("request"),
+        )
+        .await
+    };
+    let r = page(hospital.cookie.clone()).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains("研修"), "Japanese by default");
+    assert!(
+        r.body
+            .contains(&format!("/training/sessions/{session}/register"))
+    );
+    // Register for the last seat, then the clinic goes on the waitlist.
+    let path = format!("/training/sessions/{session}/register");
+    let r = app
+        .post_form(
+            &hospital.cookie,
+            &path,
+            &format!(
+                "csrf={}&participant_name=%E5%B1%B1%E7%94%B0+%E5%A4%AA%E9%83%8E",
+                hospital.csrf
+            ),
+            false,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert!(
+        r.headers
+            .get(header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .contains("notice=registered")
+    );
+    let r = app
+        .post_form(
+            &clinic.cookie,
+            &path,
+            &format!("csrf={}&participant_name=Tanaka", clinic.csrf),
+            false,
+        )
+        .await;
+    assert!(
+        r.headers
+            .get(header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .contains("notice=waitlisted")
+    );
+    // A double registration is shown on the page with the reason, as a 409.
+    let r = app
+        .post_form(
+            &clinic.cookie,
+            &path,
+            &format!("csrf={}&participant_name=tanaka", clinic.csrf),
+            false,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert!(r.body.contains("既に申し込まれています"), "{}", r.body);
+    // Without the CSRF token nothing happens.
+    let r = app
+        .post_form(
+            &clinic.cookie,
+            &path,
+            "csrf=wrong&participant_name=Other",
+            false,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    // The clinic may not cancel the hospital's place.
+    let places = app
+        .state
+        .store
+        .training_session_registrations(session)
+        .await
+        .expect("places");
+    let hospital_place = places[0].id;
+    let r = app
+        .post_form(
+            &clinic.cookie,
+            &format!("/training/registrations/{hospital_place}/cancel"),
+            &format!("csrf={}", clinic.csrf),
+            false,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    // The hospital cancels: the clinic moves up.
+    let r = app
+        .post_form(
+            &hospital.cookie,
+            &format!("/training/registrations/{hospital_place}/cancel"),
+            &format!("csrf={}", hospital.csrf),
+            false,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let places = app
+        .state
+        .store
+        .training_session_registrations(session)
+        .await
+        .expect("places");
+    assert_eq!(
+        places[1].status,
+        mamori_domain::training::RegistrationStatus::Registered
+    );
+    // The operator's pages: the session with its places, in English on request.
+    let r = app
+        .send(
+            Request::get(format!("/training/sessions/{session}"))
+                .header(
+                    header::COOKIE,
+                    format!("{}; mamori_lang=en", operator.cookie),
+                )
+                .body(Body::empty())
+                .expect("request"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(
+        r.body.contains("Tanaka") && r.body.contains("Participants and attendance"),
+        "{}",
+        r.body
+    );
+    let r = app
+        .send(
+            Request::get("/training/manage")
+                .header(header::COOKIE, clinic.cookie.clone())
+                .body(Body::empty())
+                .expect("request"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    // The operator publishes a session through the form; bad input is explained.
+    let r = app
+        .post_form(
+            &operator.cookie,
+            "/training/sessions",
+            &format!("csrf={}&course_id=1&starts_at=2030-01-10T16%3A00&ends_at=2030-01-10T18%3A00&registration_deadline=2030-01-12T13%3A00&capacity=5&venue=Zoom", operator.csrf),
+            false,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.body.contains("申込締切は開始日時以前にしてください"),
+        "{}",
+        r.body
+    );
+    let r = app
+        .post_form(
+            &operator.cookie,
+            "/training/sessions",
+            &format!("csrf={}&course_id=1&starts_at=2030-01-10T16%3A00&ends_at=2030-01-10T18%3A00&registration_deadline=2030-01-05T13%3A00&capacity=5&venue=Zoom", operator.csrf),
+            false,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    // The library lists the portal and an empty list of lecturers, which the operator fills.
+    let r = app
+        .send(
+            Request::get("/training/library")
+                .header(header::COOKIE, hospital.cookie.clone())
+                .body(Body::empty())
+                .expect("request"),
+        )
+        .await;
+    assert!(r.body.contains("https://mhlw-training.saj.or.jp/"));
+    assert!(r.body.contains("まだ登録がありません"));
+    let r = app
+        .post_form(
+            &operator.cookie,
+            "/training/lecturers",
+            &format!("csrf={}&name=%E8%AC%9B%E5%B8%AB+%E4%B8%80&kind=lecturer&affiliation=&fields=Active+Directory", operator.csrf),
+            false,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    // The institution's record with the obligation banner.
+    let year = FiscalYear::containing(mamori_web::training::now_in_japan().date()).start_year();
+    let r = app
+        .send(
+            Request::get(format!("/institutions/{HOSPITAL}/training/{year}"))
+                .header(header::COOKIE, hospital.cookie.clone())
+                .body(Body::empty())
+                .expect("request"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(
+        r.body.contains("data-obligation=\"not_subject\""),
+        "{}",
+        r.body
+    );
 }

@@ -419,6 +419,12 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                     for r in c.inspection.values() {
                         println!("ok  inspection/{}.toml", r.version);
                     }
+                    if !c.training.materials.is_empty() {
+                        println!(
+                            "ok  training/library.toml — {} materials",
+                            c.training.materials.len()
+                        );
+                    }
                     println!("the catalog in {} is valid", dir.display());
                     Ok(ExitCode::SUCCESS)
                 }
