@@ -119,6 +119,8 @@ mod group_commit;
 pub use group_commit::{AnswerCheck, AnswerOutcome};
 mod session_cache;
 pub use session_cache::SESSION_CACHE_TTL;
+mod incidents;
+pub use incidents::{CaseScope, IncidentCase, IncidentNote, NoteSide, StateChange};
 mod vendors;
 pub use vendors::{
     Accepted, Delivery, Document, Invitation, InvitationRefusal, Joining, MAX_DELIVERY_BYTES,

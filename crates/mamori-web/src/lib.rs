@@ -10,6 +10,8 @@ pub mod auth;
 pub mod demo;
 pub mod error;
 pub mod i18n;
+pub mod incident_pages;
+pub mod incidents;
 pub mod ledger;
 pub mod ledger_pages;
 pub mod multipart;
@@ -296,6 +298,7 @@ fn all_page_routes() -> Routes {
         .merge(vendor_pages::routes())
         .merge(ledger_pages::routes())
         .merge(assurance_pages::routes())
+        .merge(incident_pages::routes())
 }
 
 /// Every page route with its method.
