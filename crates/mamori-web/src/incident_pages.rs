@@ -475,16 +475,28 @@ struct CaseQuery {
     sent: Option<String>,
 }
 
+/// What a case page shows besides the case: the banner after sending, a refusal, and the
+/// note being written when it was refused.
+#[derive(Default)]
+struct Shown {
+    sent: bool,
+    error: Option<String>,
+    note_text: String,
+}
+
 async fn case_view_page(
     state: &AppState,
     ctx: &PageCtx,
     user: &WebUser,
     case_id: &str,
-    sent: bool,
-    error: Option<String>,
-    note_text: String,
+    shown: Shown,
     status: StatusCode,
 ) -> PageResult {
+    let Shown {
+        sent,
+        error,
+        note_text,
+    } = shown;
     let lang = ctx.lang;
     let principal = user.user().principal();
     let id = service::parse_id(case_id).map_err(fail(lang))?;
@@ -575,9 +587,10 @@ async fn case_page(
         &ctx,
         &user,
         &case_id,
-        q.sent.is_some(),
-        None,
-        String::new(),
+        Shown {
+            sent: q.sent.is_some(),
+            ..Shown::default()
+        },
         StatusCode::OK,
     )
     .await
@@ -612,9 +625,10 @@ async fn change_state(
                 &ctx,
                 &user,
                 &case_id,
-                false,
-                Some(message(lang, &e)),
-                String::new(),
+                Shown {
+                    error: Some(message(lang, &e)),
+                    ..Shown::default()
+                },
                 status,
             )
             .await
@@ -651,9 +665,11 @@ async fn add_note(
                 &ctx,
                 &user,
                 &case_id,
-                false,
-                Some(message(lang, &e)),
-                form.text,
+                Shown {
+                    sent: false,
+                    error: Some(message(lang, &e)),
+                    note_text: form.text,
+                },
                 status,
             )
             .await
