@@ -26,7 +26,7 @@ test("report a suspected incident, see who to call, the desk takes it up, the re
   await visitor.goto(`${server.base}/login`);
   await visitor.getByRole("link", { name: "インシデントかも？" }).click();
   await visitor.waitForURL(/\/incidents\/new$/);
-  await visitor.getByRole("heading", { name: "まずすること" }).waitFor();
+  await visitor.getByRole("heading", { name: "まずすること", exact: true }).waitFor();
   assert.equal(await visitor.locator('a[href="tel:%239110"]').count(), 1, "the police consultation line");
   await visitor.screenshot({ path: join(docs, "incident-guide.png"), fullPage: true });
 
@@ -53,7 +53,7 @@ test("report a suspected incident, see who to call, the desk takes it up, the re
   const caseUrl = staff.url().replace("?sent=1", "");
   await staff.getByText("相談を受け付けました").waitFor();
   await staff.getByText("緊急度: 緊急").waitFor();
-  await staff.getByRole("heading", { name: "今すぐ電話する" }).waitFor();
+  await staff.getByRole("heading", { name: "今すぐ電話する", exact: true }).waitFor();
   const tel = staff.locator(".calls-panel a.tel");
   assert.ok((await tel.count()) >= 3, "phone links from the contact chart and the ministry");
   assert.match(await tel.first().getAttribute("href"), /^tel:\+?[0-9%#]+$/);
@@ -93,7 +93,7 @@ test("report a suspected incident, see who to call, the desk takes it up, the re
   assert.equal(response.status(), 404);
   // English is one click away.
   await staff.getByRole("link", { name: "English" }).click();
-  await staff.getByRole("heading", { name: "Call now" }).waitFor();
+  await staff.getByRole("heading", { name: "Call now", exact: true }).waitFor();
   assert.equal((await staff.locator("#case-state").innerText()).trim(), "In progress");
   await staff.screenshot({ path: join(docs, "incident-case-en.png"), fullPage: true });
 });
