@@ -5402,6 +5402,34 @@ async fn incidents_are_reported_seen_and_handled(app: &TestApp) {
         .await;
     r.assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_value");
 
+    // Two desk members taking up the low case at the same moment: exactly one succeeds,
+    // the other is told the case already is in progress; one state change is recorded.
+    let national = app.token("demo-national").await;
+    let path = format!("/api/v1/incidents/{low}/state");
+    let body = json!({"state": "in_progress"});
+    let (a, b) = tokio::join!(
+        app.api("PUT", &path, Some(&operator), Some(body.clone())),
+        app.api("PUT", &path, Some(&national), Some(body))
+    );
+    let mut statuses = [a.status, b.status];
+    statuses.sort();
+    assert_eq!(
+        statuses,
+        [StatusCode::OK, StatusCode::CONFLICT],
+        "{} / {}",
+        a.body,
+        b.body
+    );
+    let r = app
+        .api(
+            "GET",
+            &format!("/api/v1/incidents/{low}"),
+            Some(&admin),
+            None,
+        )
+        .await;
+    assert_eq!(r.json()["history"].as_array().map(Vec::len), Some(2));
+
     // Only the desk changes the state.
     let r = app
         .api(
@@ -5496,8 +5524,8 @@ async fn incidents_are_reported_seen_and_handled(app: &TestApp) {
         .collect();
     assert_eq!(
         incident_entries.len(),
-        5,
-        "two reports, one state change, two notes"
+        6,
+        "two reports, two state changes, two notes"
     );
     assert!(
         incident_entries
