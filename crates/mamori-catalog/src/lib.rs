@@ -2,6 +2,7 @@
 //! file stops mamori at start with a message naming the file, the item and the problem.
 
 pub mod datasets;
+pub mod training;
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -100,10 +101,12 @@ pub struct Catalog {
     pub inspection: BTreeMap<String, InspectionRules>,
     /// Every fiscal year some version is in force, newest first; derived once at load.
     fiscal_years: Vec<FiscalYear>,
+    /// The training content library (`training/library.toml`).
+    pub training: training::TrainingLibrary,
 }
 
 impl Catalog {
-    /// Loads `dir/checklists/*.toml` and `dir/inspection/*.toml`.
+    /// Loads `dir/checklists/*.toml`, `dir/inspection/*.toml` and `dir/training/library.toml`.
     pub fn load(dir: &Path) -> Result<Self, CatalogErrors> {
         let mut errors = Vec::new();
         let mut checklists = Vec::new();
@@ -141,10 +144,12 @@ impl Catalog {
         fiscal_years.sort();
         fiscal_years.dedup();
         fiscal_years.reverse();
+        let training = training::load(dir, &mut errors);
         let catalog = Catalog {
             checklists,
             inspection,
             fiscal_years,
+            training,
         };
         catalog.cross_check(dir, &mut errors);
         if errors.is_empty() {
