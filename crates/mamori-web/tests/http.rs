@@ -5337,16 +5337,41 @@ async fn ledger_store_keeps_devices_and_audits_every_change(app: &TestApp) {
         .map(|i| ledger_device(&format!("A-{i:05}"), "Windows 10 Pro 22H2"))
         .collect();
     import.push(changed.clone());
+    // Text that bulk loading must carry unchanged: tabs, line breaks, backslashes, quotes;
+    // answers left open and answered no.
+    let mut odd = ledger_device("Z-\\タブ", "Windows 10 Pro 22H2");
+    odd.maker = "\"富士通\"\t\\N".to_owned();
+    odd.description = "一行目\r\n二行目\\n\tタブ".to_owned();
+    odd.dhcp = true;
+    odd.remote_maintenance = true;
+    odd.always_on_connection = Some(false);
+    odd.weak_or_reused_password = None;
+    odd.security_updates_in_contract = None;
+    import.push(odd.clone());
     let counts = store
         .import_devices(CLINIC, &import, admin)
         .await
         .expect("import");
     assert_eq!(
         (counts.added, counts.changed, counts.unchanged),
-        (2500, 1, 0),
+        (2501, 1, 0),
         "the retired device comes back as in the file"
     );
-    assert_eq!(store.devices(CLINIC).await.expect("devices").len(), 2501);
+    let all = store.devices(CLINIC).await.expect("devices");
+    assert_eq!(all.len(), 2502);
+    assert_eq!(
+        all.iter()
+            .find(|d| d.device.asset_number == odd.asset_number)
+            .expect("the odd device")
+            .device,
+        odd,
+        "every column comes back as it went in"
+    );
+    assert!(
+        all.windows(2)
+            .all(|w| w[0].device.asset_number.as_str() < w[1].device.asset_number.as_str()),
+        "by asset number"
+    );
     import[7].user = "看護部".to_owned();
     let counts = store
         .import_devices(CLINIC, &import, admin)
@@ -5354,10 +5379,10 @@ async fn ledger_store_keeps_devices_and_audits_every_change(app: &TestApp) {
         .expect("import again");
     assert_eq!(
         (counts.added, counts.changed, counts.unchanged),
-        (0, 1, 2500)
+        (0, 1, 2501)
     );
     let all = store.devices(CLINIC).await.expect("devices");
-    assert_eq!(all.len(), 2501);
+    assert_eq!(all.len(), 2502);
     assert_eq!(
         all.iter()
             .find(|d| d.device.asset_number.as_str() == "A-00007")
