@@ -634,17 +634,35 @@ async fn save(
         }
     }
     if !steps.is_empty() {
+        // The form has no field for a step's note (「夜間・休日は当番へ」, given through the
+        // API): a step that calls the same people as a stored one keeps its note.
+        let stored_steps = vendors::stored_chart(&state, institution.id)
+            .await
+            .map_err(fail(lang))?
+            .map(|(chart, _)| chart.call_order)
+            .unwrap_or_default();
+        let note_for = |targets: &[CallTarget]| {
+            stored_steps
+                .iter()
+                .find(|s| {
+                    s.targets.len() == targets.len()
+                        && s.targets.iter().all(|t| targets.contains(t))
+                })
+                .map(|s| s.note.clone())
+                .unwrap_or_default()
+        };
+        let discoverer = vec![CallTarget::Discoverer];
         input.call_order.push(CallStep {
-            targets: vec![CallTarget::Discoverer],
-            note: String::new(),
+            note: note_for(&discoverer),
+            targets: discoverer,
         });
         input.call_order.extend(
             steps
                 .into_values()
                 .filter(|t| !t.is_empty())
                 .map(|targets| CallStep {
+                    note: note_for(&targets),
                     targets,
-                    note: String::new(),
                 }),
         );
     }

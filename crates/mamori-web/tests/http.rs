@@ -4356,6 +4356,26 @@ async fn invitations_are_mailed_through_smtp(app: &TestApp) {
 async fn contact_chart_editor_adds_removes_and_orders_calls(app: &TestApp) {
     let api = format!("/api/v1/institutions/{HOSPITAL}/contact-chart");
     let staff_token = app.token("demo-hospital-staff").await;
+    // A note on the first step, as the API may give one; the form has no field for it.
+    let store = &app.state.store;
+    let stored = store
+        .contact_chart(HOSPITAL)
+        .await
+        .expect("read")
+        .expect("the demo has a chart");
+    let mut chart: Value = serde_json::from_str(&stored.json).expect("json");
+    chart["call_order"][0]["note"] = json!("LANケーブルを抜いてから連絡");
+    let staff_id = store
+        .user_for_login("demo-hospital-staff")
+        .await
+        .expect("user")
+        .expect("staff")
+        .0
+        .id;
+    store
+        .put_contact_chart(HOSPITAL, &chart.to_string(), None, staff_id)
+        .await
+        .expect("stored");
     let before = app.api("GET", &api, Some(&staff_token), None).await.json();
     let version = before["updated_at"].as_str().expect("version").to_owned();
     let web = app.web_login("demo-hospital-staff").await;
@@ -4553,6 +4573,10 @@ async fn contact_chart_editor_adds_removes_and_orders_calls(app: &TestApp) {
     };
     assert_eq!(order.len(), 5, "{order:?}");
     assert_eq!(step(0), ["discoverer"]);
+    assert_eq!(
+        order[0]["note"], "LANケーブルを抜いてから連絡",
+        "a step calling the same people keeps its note"
+    );
     assert_eq!(step(1), ["security_manager", "system_staff"]);
     assert_eq!(step(2), ["police"]);
     assert_eq!(
