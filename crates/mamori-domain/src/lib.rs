@@ -15,6 +15,7 @@ pub mod inspection;
 pub mod institution;
 pub mod ledger_evidence;
 pub mod prefecture;
+pub mod support;
 pub mod vendor;
 pub mod wareki;
 
