@@ -60,7 +60,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get_inspection))
         .routes(routes!(put_observations))
         .merge(crate::vendors::router())
-        .merge(crate::assurance::api_router());
+        .merge(crate::assurance::api_router())
+        .merge(crate::support::api_router());
     crate::ledger::api_routes(router)
 }
 

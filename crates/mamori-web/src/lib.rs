@@ -15,6 +15,8 @@ pub mod ledger_pages;
 pub mod multipart;
 pub mod pages;
 pub mod service;
+pub mod support;
+pub mod support_pages;
 pub mod two_factor;
 pub mod vendor_pages;
 pub mod vendors;
@@ -296,6 +298,7 @@ fn all_page_routes() -> Routes {
         .merge(vendor_pages::routes())
         .merge(ledger_pages::routes())
         .merge(assurance_pages::routes())
+        .merge(support_pages::routes())
 }
 
 /// Every page route with its method.
