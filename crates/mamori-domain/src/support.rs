@@ -344,7 +344,8 @@ pub struct Subsidy {
     pub rates: Vec<RateOption>,
     pub rounding: Rounding,
     /// Where the rounding comes from; when the source does not state it, says so.
-    pub rounding_source: String,
+    pub rounding_source_ja: String,
+    pub rounding_source_en: String,
     /// 補助額の下限: below it the programme pays nothing.
     pub min_amount: Option<i64>,
     /// 補助額の上限
@@ -476,9 +477,9 @@ fn subsidy_problems(
             );
         }
     }
-    if s.rounding_source.trim().is_empty() {
+    if s.rounding_source_ja.trim().is_empty() || s.rounding_source_en.trim().is_empty() {
         push(
-            "subsidy.rounding_source",
+            "subsidy.rounding_source_ja",
             "is empty: say where the rounding comes from".into(),
         );
     }
@@ -930,8 +931,8 @@ pub struct GapFacts {
     pub backups_without_offline: Vec<(String, String)>,
     /// The numbers of training-related items answered いいえ, e.g. `2(8)`.
     pub training_items_no: Vec<String>,
-    /// The VPN devices of the ledger with flags: (管理番号, flag codes).
-    pub flagged_vpn_devices: Vec<(String, Vec<String>)>,
+    /// The VPN devices of the ledger with flags: (管理番号, the flags in Japanese, in English).
+    pub flagged_vpn_devices: Vec<(String, Vec<String>, Vec<String>)>,
 }
 
 /// One gap found and the programmes that answer it.
@@ -989,15 +990,20 @@ pub fn suggest<'a>(
         ));
     }
     if !facts.flagged_vpn_devices.is_empty() {
-        let list: Vec<_> = facts
+        let ja: Vec<_> = facts
             .flagged_vpn_devices
             .iter()
-            .map(|(asset, codes)| format!("{asset} ({})", codes.join(", ")))
+            .map(|(asset, labels, _)| format!("{asset}（{}）", labels.join("、")))
+            .collect();
+        let en: Vec<_> = facts
+            .flagged_vpn_devices
+            .iter()
+            .map(|(asset, _, labels)| format!("{asset} ({})", labels.join(", ")))
             .collect();
         gaps.push((
             GapCode::VpnDeviceFlagged,
-            format!("機器台帳のVPN装置に指摘があります: {}", list.join("、")),
-            format!("VPN devices of the ledger are flagged: {}", list.join("; ")),
+            format!("機器台帳のVPN装置に指摘があります: {}", ja.join("、")),
+            format!("VPN devices of the ledger are flagged: {}", en.join("; ")),
         ));
     }
     gaps.into_iter()
@@ -1093,7 +1099,8 @@ mod tests {
                 ],
                 rates: vec![rate("standard", "1/2")],
                 rounding: Rounding::FloorThousand,
-                rounding_source: "assumed".into(),
+                rounding_source_ja: "仮定".into(),
+                rounding_source_en: "assumed".into(),
                 min_amount: None,
                 max_amount: None,
             }),
@@ -1109,7 +1116,8 @@ mod tests {
                 standard_amounts: vec![],
                 rates: vec![rate("small", "2/3"), rate("sme", "1/2")],
                 rounding: Rounding::FloorYen,
-                rounding_source: "assumed".into(),
+                rounding_source_ja: "仮定".into(),
+                rounding_source_en: "assumed".into(),
                 min_amount: Some(50_000),
                 max_amount: Some(1_500_000),
             }),
@@ -1321,7 +1329,11 @@ mod tests {
             has_backup_records: true,
             backups_without_offline: vec![("PACS".into(), "PACS".into())],
             training_items_no: vec!["2(8)".into()],
-            flagged_vpn_devices: vec![("NW-001".into(), vec!["vpn_always_on".into()])],
+            flagged_vpn_devices: vec![(
+                "NW-001".into(),
+                vec!["不要な常時接続".into()],
+                vec!["always-on connection".into()],
+            )],
         };
         let s = suggest(&facts, Hospital, &programs);
         let gaps: Vec<_> = s.iter().map(|s| s.gap).collect();
@@ -1340,7 +1352,8 @@ mod tests {
             "closed last"
         );
         assert!(s[0].detail_ja.contains("PACS"));
-        assert!(s[2].detail_en.contains("NW-001 (vpn_always_on)"));
+        assert!(s[2].detail_en.contains("NW-001 (always-on connection)"));
+        assert!(s[2].detail_ja.contains("NW-001（不要な常時接続）"));
 
         // A pharmacy is not offered the hospital-only and clinic programmes.
         let s = suggest(&facts, Pharmacy, &programs);

@@ -20,6 +20,7 @@ use utoipa_axum::routes;
 use crate::AppState;
 use crate::auth::ApiUser;
 use crate::error::{ApiResult, AppError, ErrorBody};
+use crate::i18n::Lang;
 use crate::service;
 
 pub fn api_router() -> OpenApiRouter<AppState> {
@@ -155,7 +156,8 @@ pub struct SubsidyJson {
     rounding: String,
     rounding_ja: String,
     rounding_en: String,
-    rounding_source: String,
+    rounding_source_ja: String,
+    rounding_source_en: String,
     min_amount: Option<i64>,
     max_amount: Option<i64>,
 }
@@ -258,7 +260,8 @@ pub fn program_json(region: Region, fiscal_year: FiscalYear, p: &SupportProgram)
             rounding: s.rounding.as_str().into(),
             rounding_ja: s.rounding.label_ja().into(),
             rounding_en: s.rounding.label_en().into(),
-            rounding_source: s.rounding_source.clone(),
+            rounding_source_ja: s.rounding_source_ja.clone(),
+            rounding_source_en: s.rounding_source_en.clone(),
             min_amount: s.min_amount,
             max_amount: s.max_amount,
         }),
@@ -451,7 +454,8 @@ pub struct EstimateJson {
     rounding_ja: String,
     rounding_en: String,
     /// Where the rounding comes from.
-    rounding_source: String,
+    rounding_source_ja: String,
+    rounding_source_en: String,
     min_amount: Option<i64>,
     max_amount: Option<i64>,
     capped: bool,
@@ -570,10 +574,10 @@ pub async fn subsidy_estimate(
         rate_option: q.rate_option,
     };
     let (input, e) = run_estimate(program, &fields)?;
-    let subsidy_source = program
+    let (source_ja, source_en) = program
         .subsidy
         .as_ref()
-        .map(|s| s.rounding_source.clone())
+        .map(|s| (s.rounding_source_ja.clone(), s.rounding_source_en.clone()))
         .unwrap_or_default();
     Ok(Json(EstimateJson {
         program: program.id.clone(),
@@ -593,7 +597,8 @@ pub async fn subsidy_estimate(
         rounding: e.rounding.as_str().into(),
         rounding_ja: e.rounding.label_ja().into(),
         rounding_en: e.rounding.label_en().into(),
-        rounding_source: subsidy_source,
+        rounding_source_ja: source_ja,
+        rounding_source_en: source_en,
         min_amount: e.min_amount,
         max_amount: e.max_amount,
         capped: e.capped,
@@ -694,19 +699,22 @@ pub async fn suggestions(
         crate::ledger::ledger_flags(state, institution.id, &devices, service::today_in_japan());
     for (d, f) in devices.iter().zip(flags.iter()) {
         let vpn = d.device.kind == Some(DeviceKind::Vpn);
-        let mut serious: Vec<String> = Vec::new();
+        let mut codes: Vec<&'static str> = Vec::new();
         for flag in f {
-            let code = flag.code.as_str().to_owned();
+            let code = flag.code.as_str();
             if flag.severity >= mamori_domain::device_risk::FlagSeverity::Medium
-                && !serious.contains(&code)
+                && !codes.contains(&code)
             {
-                serious.push(code);
+                codes.push(code);
             }
         }
-        if vpn && d.device.status != DeviceStatus::Retired && !serious.is_empty() {
-            facts
-                .flagged_vpn_devices
-                .push((d.device.asset_number.to_string(), serious));
+        if vpn && d.device.status != DeviceStatus::Retired && !codes.is_empty() {
+            let labels = |lang: Lang| codes.iter().map(|c| lang.t(&format!("flag-{c}"))).collect();
+            facts.flagged_vpn_devices.push((
+                d.device.asset_number.to_string(),
+                labels(Lang::Ja),
+                labels(Lang::En),
+            ));
         }
     }
     let menu_year = if state.catalog.support.fiscal_years().contains(&fiscal_year) {

@@ -399,7 +399,8 @@ async fn program_page(
                 rates,
                 lang.pick(s.rounding.label_ja(), s.rounding.label_en())
                     .to_owned(),
-                s.rounding_source.clone(),
+                lang.pick(&s.rounding_source_ja, &s.rounding_source_en)
+                    .to_owned(),
                 limits_text(lang, s.min_amount, s.max_amount),
             )
         }
