@@ -363,4 +363,67 @@ mod tests {
         );
         assert!(!errors.is_empty());
     }
+
+    /// Every row of every bundled 基準額 table, at a cost above and below its amount, and
+    /// every rate option, through the estimate: the rule min(基準額, cost) × rate, rounded.
+    #[test]
+    fn every_bundled_subsidy_table_estimates_by_its_rule() {
+        use mamori_domain::InstitutionKind;
+        use mamori_domain::support::{EstimateInput, estimate};
+        let s = bundled();
+        let mut checked = 0;
+        for menu in &s.menus {
+            for p in &menu.programs {
+                let Some(subsidy) = &p.subsidy else { continue };
+                for option in &subsidy.rates {
+                    let rate_option = (subsidy.rates.len() > 1).then(|| option.key.clone());
+                    let beds_for = |k: InstitutionKind, row: Option<&mamori_domain::support::StandardAmount>| match k {
+                        InstitutionKind::Hospital => row.and_then(|r| r.min_beds).unwrap_or(20).max(20),
+                        InstitutionKind::ClinicWithBeds => 19,
+                        _ => 0,
+                    };
+                    let rows: Vec<_> = if subsidy.standard_amounts.is_empty() {
+                        p.eligible_kinds.iter().map(|k| (*k, None)).collect()
+                    } else {
+                        subsidy
+                            .standard_amounts
+                            .iter()
+                            .flat_map(|r| r.kinds.iter().map(move |k| (*k, Some(r))))
+                            .collect()
+                    };
+                    for (kind, row) in rows {
+                        let standard = row.map(|r| r.amount);
+                        for cost in [
+                            standard.unwrap_or(1_000_000) * 2,
+                            standard.unwrap_or(1_000_000) / 2 + 777,
+                        ] {
+                            let input = EstimateInput {
+                                kind,
+                                beds: beds_for(kind, row),
+                                cost,
+                                rate_option: rate_option.clone(),
+                            };
+                            let e = estimate(p, &input)
+                                .unwrap_or_else(|e| panic!("{} {input:?}: {e}", p.id));
+                            let base = standard.map_or(cost, |a| a.min(cost));
+                            let expected = subsidy
+                                .rounding
+                                .apply(base * option.rate.numerator() / option.rate.denominator());
+                            let expected = subsidy.max_amount.map_or(expected, |m| expected.min(m));
+                            let expected = if subsidy.min_amount.is_some_and(|m| expected < m) {
+                                0
+                            } else {
+                                expected
+                            };
+                            assert_eq!(e.standard_amount, standard, "{} {input:?}", p.id);
+                            assert_eq!(e.estimate, expected, "{} {input:?}", p.id);
+                            checked += 1;
+                        }
+                    }
+                }
+            }
+        }
+        // Tokyo's equipment table (5 rows), its DX training subsidy (3 kinds), お助け隊 (4 kinds × 2 rates).
+        assert_eq!(checked, 2 * (5 + 3 + 8));
+    }
 }
