@@ -51,7 +51,7 @@ test("the support menu is public and a subsidy is estimated with its formula", a
   assert.match(formula, /min\(基準額 12,500,000円, 対象経費 30,000,000円\) × 1\/2/);
   await page.screenshot({ path: `${docs}/support-estimate.png`, fullPage: true });
 
-  // A pharmacy is not covered: a clear message, no estimate.
+  // Beds that do not fit the kind (a clinic without beds with 5): a clear message, no estimate.
   await page.getByLabel("施設種別").selectOption("clinic_without_beds");
   await page.getByLabel("病床数").fill("5");
   await page.getByRole("button", { name: "概算する" }).click();
