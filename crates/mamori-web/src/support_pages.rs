@@ -124,9 +124,23 @@ async fn menu_page(
 ) -> PageResult {
     let lang = ctx.lang;
     let Query(q) = query.map_err(|r| fail(lang)(api::query_rejection(&r)))?;
+    // An institution's user first sees its own prefecture's menu; the filter's
+    // 「すべての地域」 sends an empty value and shows every region.
+    let own_prefecture = match (
+        &q.prefecture,
+        user.as_ref().and_then(|u| u.user().institution_id),
+    ) {
+        (None, Some(iid)) => state
+            .store
+            .institution(iid)
+            .await
+            .map_err(|e| fail(lang)(e.into()))?
+            .map(|i| i.prefecture.code()),
+        _ => None,
+    };
     let (filter, error, status) = match api::menu_filter(
         &state,
-        q.prefecture.as_deref(),
+        q.prefecture.as_deref().or(own_prefecture.as_deref()),
         q.fiscal_year.as_deref(),
         q.phase.as_deref(),
         q.provider.as_deref(),

@@ -5545,6 +5545,26 @@ async fn suggestions_follow_the_institution_records(app: &TestApp) {
 
     // The institution page shows the same, in the page's language.
     let web = app.web_login("demo-hospital").await;
+    // The menu opens on the institution's own prefecture; 「すべての地域」 shows every region.
+    let menu = app.get_page(&web.cookie, "/support").await;
+    assert!(
+        menu.body.contains("<option value=\"13\" selected>"),
+        "Tokyo preselected"
+    );
+    let web46 = app.web_login("demo-hospital-46").await;
+    let menu = app.get_page(&web46.cookie, "/support").await;
+    assert!(
+        !menu
+            .body
+            .contains("医療機関診療情報サイバーセキュリティ対策支援事業"),
+        "Kagoshima sees no Tokyo programme"
+    );
+    let menu = app.get_page(&web46.cookie, "/support?prefecture=").await;
+    assert!(
+        menu.body
+            .contains("医療機関診療情報サイバーセキュリティ対策支援事業"),
+        "every region"
+    );
     let page = app
         .get_page(&web.cookie, &format!("/institutions/{HOSPITAL}"))
         .await;
