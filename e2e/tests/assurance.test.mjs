@@ -1,12 +1,13 @@
 // The security-assurance project (確保事業) in a real browser: a Tokyo hospital answers the
 // prefecture's survey, the Tokyo officer drags it to the top of the ranking, saves, sees the
-// selection and exports 別紙1.
+// selection and exports 別紙1; the national office opens a new year with the quotas read from
+// a 別紙2 file; the Tokyo officer imports a ranking from a spreadsheet after a preview.
 import assert from "node:assert/strict";
-import { statSync } from "node:fs";
+import { statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { docs, launchBrowser, login, startMamori } from "./helpers.mjs";
+import { docs, launchBrowser, login, startMamori, todayInJapan } from "./helpers.mjs";
 
 let server;
 let browser;
@@ -77,4 +78,69 @@ test("a hospital answers the survey; the prefecture ranks it first and exports �
   await download.saveAs(saved);
   assert.ok(statSync(saved).size > 2000, "the list is a real workbook");
   assert.equal(new URL(officer.url()).pathname, new URL(listUrl).pathname);
+});
+
+test("the national office opens a new year with its quotas read from a 別紙2 file", async () => {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 1100 } });
+  await login(page, server.base, "demo-national");
+  await page.goto(`${server.base}/assurance/new`);
+  await page.getByRole("heading", { name: "確保事業の年度を開始" }).waitFor();
+  const year = Number(await page.getByLabel("事業年度（西暦）").inputValue());
+  assert.ok(year >= 2025, `a default year is offered: ${year}`);
+  await page.getByLabel("回答期限").fill(`${year}-06-30`);
+  const quotas = join(tmpdir(), `mamori-e2e-quotas-${process.pid}.csv`);
+  writeFileSync(quotas, "都道府県,20〜199床,200〜399床,400床以上\n東京都,40,12,5\n大阪府,30,9,4\n鹿児島県,20,5,2\n");
+  await page.getByLabel("別紙2のファイル").setInputFiles(quotas);
+  await page.getByRole("button", { name: "ファイルを読み込む" }).click();
+  await page.getByText("ファイルを読み込みました", { exact: false }).waitFor();
+  assert.equal(await page.locator('input[name="q_13_0"]').inputValue(), "40");
+  assert.equal(await page.locator('input[name="q_27_2"]').inputValue(), "4");
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.screenshot({ path: `${docs}/assurance-open.png`, fullPage: false });
+  // A mistake typed into the table is named by prefecture and band, and nothing is stored.
+  await page.locator('input[name="q_46_1"]').fill("五");
+  await page.getByRole("button", { name: "この内容で開始する" }).click();
+  await page.getByText("鹿児島県（46）の「200〜399床」", { exact: false }).waitFor();
+  assert.equal(await page.locator('input[name="q_46_1"]').getAttribute("aria-invalid"), "true");
+  await page.locator('input[name="q_46_1"]').fill("5");
+  await page.getByRole("button", { name: "この内容で開始する" }).click();
+  await page.waitForURL(new RegExp(`/assurance/${year}\\?done=as-opened$`));
+  await page.getByText("確保事業の年度を開始しました", { exact: false }).waitFor();
+  const tokyo = page.locator("tbody tr", { hasText: "東京都" }).first();
+  assert.match(await tokyo.innerText(), /40 \/ 12 \/ 5/);
+  await page.screenshot({ path: `${docs}/assurance-overview.png`, fullPage: false });
+});
+
+test("the prefecture imports its ranking from a spreadsheet after a preview", async () => {
+  const officer = await browser.newPage({ viewport: { width: 1400, height: 1100 } });
+  await login(officer, server.base, "demo-prefecture-13");
+  // The demo's programme is the current fiscal year's (the test above opened a later one).
+  const [y, m] = todayInJapan().split("-").map(Number);
+  await officer.goto(`${server.base}/assurance/${m >= 4 ? y : y - 1}/prefectures/13`);
+  const ids = await officer.locator("tbody[data-rank-list] tr").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-application")));
+  assert.ok(ids.length >= 2, "the demo has applicants");
+  // The current order reversed, the new first with a reason; one bad file first.
+  const reversed = [...ids].reverse();
+  const file = join(tmpdir(), `mamori-e2e-ranking-${process.pid}.csv`);
+  writeFileSync(file, `申請ID,順位\n${reversed[0]},1\n${reversed[1]},1\n`);
+  await officer.getByLabel("順位のファイル").setInputFiles(file);
+  await officer.getByRole("button", { name: "内容を確認" }).click();
+  await officer.getByText("ファイルに問題があります", { exact: false }).waitFor();
+  await officer.locator("#problems td", { hasText: "順位 1 が重複しています" }).waitFor();
+  const lines = reversed.map((id, i) => `${id},${i + 1},${i === 0 ? "地域の救急等の主要な診療機能" : ""}`);
+  writeFileSync(file, `申請ID,順位,順位指定の理由\n${lines.join("\n")}\n`);
+  await officer.goto(officer.url().replace(/\/ranking\/upload$/, ""));
+  await officer.getByLabel("順位のファイル").setInputFiles(file);
+  await officer.getByRole("button", { name: "内容を確認" }).click();
+  await officer.getByRole("heading", { name: "取り込む順位の確認" }).waitFor();
+  const preview = officer.locator("#preview tbody tr");
+  assert.equal(await preview.count(), ids.length);
+  assert.match(await preview.first().innerText(), /地域の救急医療等の主要な役割/);
+  await officer.screenshot({ path: `${docs}/assurance-ranking-import.png`, fullPage: false });
+  await officer.getByRole("button", { name: "この順位を適用して選定" }).click();
+  await officer.getByText("順位を保存し、選定をやり直しました。").waitFor();
+  const first = officer.locator("tbody[data-rank-list] tr").first();
+  assert.equal(await first.getAttribute("data-application"), reversed[0]);
+  assert.equal(await first.locator("input[data-rank]").inputValue(), "1");
+  assert.equal(await first.locator('select[name^="reason_"]').inputValue(), "regional_emergency_role");
 });

@@ -93,3 +93,76 @@ test("invite a vendor, the vendor fills its form, the hospital sees coverage and
   const pages = (pdf.toString("latin1").match(/\/Type\s*\/Page[^s]/g) || []).length;
   assert.equal(pages, 1, "the chart prints on one A4 page");
 });
+
+test("the vendor delivers its MDS; the hospital edits its backup and BCP records and its contact chart", async () => {
+  const today = todayInJapan();
+  // The EMR vendor records an SDS with its file on its form.
+  const vendorContext = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const vendor = await vendorContext.newPage();
+  await login(vendor, server.base, "demo-vendor");
+  await vendor.goto(`${server.base}/vendor`);
+  await vendor.getByRole("link", { name: "事業者確認用を開く" }).first().click();
+  await vendor.waitForURL(/\/vendor\/contracts\/\d+\/\d{4}$/);
+  const deliveries = vendor.locator("#deliveries");
+  await deliveries.getByLabel("種類").selectOption("sds");
+  await deliveries.getByLabel("提出日").fill(today);
+  await deliveries.locator("input[type=file]").setInputFiles({
+    name: "SDS_東和メディカルシステム.pdf",
+    mimeType: "application/pdf",
+    buffer: Buffer.from("%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"),
+  });
+  await Promise.all([vendor.waitForURL(/#deliveries$/), deliveries.getByRole("button", { name: "提出を記録" }).click()]);
+  await vendor.locator("#deliveries").getByRole("link", { name: "SDS_東和メディカルシステム.pdf" }).waitFor();
+  // A text file is refused with a clear message.
+  await vendor.locator("#deliveries input[type=file]").setInputFiles({ name: "memo.txt", mimeType: "text/plain", buffer: Buffer.from("memo") });
+  await vendor.locator("#deliveries").getByRole("button", { name: "提出を記録" }).click();
+  await vendor.getByText("PDF（.pdf）か Excel（.xlsx）にしてください").waitFor();
+  await vendor.locator("#deliveries").scrollIntoViewIfNeeded();
+  await vendor.screenshot({ path: `${docs}/mds-sds.png` });
+  await vendorContext.close();
+
+  const staff = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  await login(staff, server.base, "demo-hospital-staff");
+  const institution = new URL(staff.url()).pathname.match(/\/institutions\/\d+/)?.[0] ?? "/institutions/1";
+  // The hospital sees the file among its contracts.
+  await staff.goto(`${server.base}${institution}/vendors`);
+  await staff.getByRole("link", { name: "SDS_東和メディカルシステム.pdf" }).waitFor();
+
+  // Backup and BCP: a refused field is named beside it; then a record is added.
+  await staff.goto(`${server.base}${institution}/continuity`);
+  await staff.getByRole("link", { name: "記録を編集" }).click();
+  await staff.waitForURL(/\/continuity\/edit$/);
+  const added = staff.locator("fieldset.backup-block.new");
+  await added.getByLabel("電子カルテ", { exact: true }).check();
+  await added.getByLabel(/^対象データ/).fill("電子カルテDB（夜間差分）");
+  await added.getByLabel("オフライン").check();
+  await added.getByLabel("世代数").fill("三");
+  await staff.locator("#bcp").getByLabel("状況").selectOption("established");
+  await staff.getByRole("button", { name: "保存" }).click();
+  await staff.getByText("世代数「三」は1〜999の数字で記入してください").first().waitFor();
+  assert.equal(await staff.locator("input[aria-invalid=true]").count() >= 2, true, "the fields are marked");
+  await staff.screenshot({ path: `${docs}/continuity-edit.png`, fullPage: true });
+  const again = staff.locator("fieldset.backup-block").nth(2);
+  await again.getByLabel("世代数").fill("3");
+  await again.getByLabel("最終リストア訓練日").fill(today);
+  await again.getByLabel("所要時間（分）").fill("90");
+  await staff.locator("#bcp").getByLabel(/^策定日/).fill(today);
+  await Promise.all([staff.waitForURL(/\/continuity$/), staff.getByRole("button", { name: "保存" }).click()]);
+  assert.ok((await staff.locator("table").first().innerText()).includes("電子カルテDB（夜間差分）"));
+  assert.ok((await staff.getByText("策定済").count()) > 0);
+
+  // The contact chart: a person is added at the first step, the insurer removed.
+  await staff.goto(`${server.base}${institution}/contact-chart/edit`);
+  const person = staff.locator("tr#i3");
+  await person.getByLabel("システム担当").check();
+  await person.getByLabel("氏名・窓口").fill("情報 次郎");
+  await person.getByLabel("電話番号").fill("03-1234-5610");
+  await person.getByLabel("連絡の順番").fill("1");
+  await staff.locator("tr#o3").getByLabel("削除").check();
+  await staff.screenshot({ path: `${docs}/contact-chart-edit.png`, fullPage: true });
+  await Promise.all([staff.waitForURL(/\/contact-chart$/), staff.getByRole("button", { name: "保存" }).click()]);
+  const svg = await staff.request.get(`${server.base}${institution}/contact-chart.svg`);
+  const drawing = await svg.text();
+  assert.ok(drawing.includes("情報 次郎"), "the drawing follows the editor");
+  assert.ok(!drawing.includes("0120-987-654"), "the removed insurer is gone");
+});

@@ -3,6 +3,7 @@
 
 pub mod datasets;
 pub mod support;
+pub mod training;
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -103,10 +104,12 @@ pub struct Catalog {
     fiscal_years: Vec<FiscalYear>,
     /// The support menus (支援メニュー) by region and fiscal year.
     pub support: support::SupportCatalog,
+    /// The training content library (`training/library.toml`).
+    pub training: training::TrainingLibrary,
 }
 
 impl Catalog {
-    /// Loads `dir/checklists/*.toml` and `dir/inspection/*.toml`.
+    /// Loads `dir/checklists/*.toml`, `dir/inspection/*.toml` and `dir/training/library.toml`.
     pub fn load(dir: &Path) -> Result<Self, CatalogErrors> {
         let mut errors = Vec::new();
         let mut checklists = Vec::new();
@@ -145,11 +148,13 @@ impl Catalog {
         fiscal_years.dedup();
         fiscal_years.reverse();
         let support = support::load(&dir.join("support"), &mut errors);
+        let training = training::load(dir, &mut errors);
         let catalog = Catalog {
             checklists,
             inspection,
             fiscal_years,
             support,
+            training,
         };
         catalog.cross_check(dir, &mut errors);
         if errors.is_empty() {

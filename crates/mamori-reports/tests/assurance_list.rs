@@ -11,8 +11,9 @@ use mamori_domain::assurance::{
 };
 use mamori_domain::{FiscalYear, InstitutionKind, MedicalInstitutionCode, Prefecture};
 use mamori_reports::assurance_list::{
-    AssuranceListError, HEADER_ROW, LIST_SHEET, LIST_TITLE, QUOTA_SHEET, SUMMARY_SHEET,
-    export_assurance_list, export_quotas, import_quotas, list_headers,
+    AssuranceListError, HEADER_ROW, LIST_SHEET, LIST_TITLE, QUOTA_SHEET, RankingTarget,
+    SUMMARY_SHEET, export_assurance_list, export_quotas, import_institution_list, import_quotas,
+    import_ranking, list_headers, resolve_ranking,
 };
 use rust_xlsxwriter::Workbook;
 
@@ -502,5 +503,161 @@ fn unreadable_files_are_rejected_clearly() {
         err.problems[0]
             .message_ja
             .contains("Excel ファイルを読めません")
+    );
+}
+
+// ----- rankings from a spreadsheet --------------------------------------------------------
+
+fn targets() -> Vec<RankingTarget> {
+    applications()
+        .iter()
+        .map(|a| RankingTarget {
+            application_id: a.id.0,
+            medical_institution_code: Some(a.medical_institution_code.as_str().to_owned()),
+            institution_name: a.institution_name.clone(),
+        })
+        .collect()
+}
+
+fn ranking_problems(csv: &str) -> Vec<(Option<u32>, Option<String>, String, String)> {
+    let osaka = Prefecture::parse("27").expect("valid");
+    let foreign = std::collections::HashMap::from([(99, osaka)]);
+    let err = import_ranking(csv.as_bytes())
+        .and_then(|file| resolve_ranking(&file, tokyo(), &targets(), &foreign))
+        .expect_err("refused");
+    err.problems
+        .into_iter()
+        .map(|p| (p.row, p.column, p.message_ja, p.message_en))
+        .collect()
+}
+
+#[test]
+fn a_ranking_is_read_by_id_or_code_with_its_reasons() {
+    let csv = "申請ID,順位,順位指定の理由\n3,1,地域の救急等の主要な診療機能\n1,2,\n2,3,その他（災害拠点）\n4,4,\n5,5,weak_security_at_inspection\n6,6,\n";
+    let file = import_ranking(csv.as_bytes()).expect("read");
+    let resolved = resolve_ranking(&file, tokyo(), &targets(), &Default::default()).expect("ok");
+    let order: Vec<i64> = resolved.iter().map(|r| r.application_id).collect();
+    assert_eq!(order, vec![3, 1, 2, 4, 5, 6]);
+    assert_eq!(
+        resolved[0].reasons,
+        Some(vec![RankReason::RegionalEmergencyRole])
+    );
+    assert_eq!(resolved[1].reasons, Some(vec![]));
+    assert_eq!(
+        resolved[2].reasons,
+        Some(vec![RankReason::Other {
+            text: "災害拠点".into()
+        }])
+    );
+    // By institution code, English headers, Shift_JIS irrelevant (ASCII), no reason column.
+    let csv = "rank,institution_code\n2,1310000001\n1,1310000002\n3,1310000003\n4,1310000004\n5,1310000005\n6,1310000006\n";
+    let file = import_ranking(csv.as_bytes()).expect("read");
+    let resolved = resolve_ranking(&file, tokyo(), &targets(), &Default::default()).expect("ok");
+    assert_eq!(resolved[0].application_id, 2);
+    assert_eq!(resolved[0].reasons, None, "no reason column: reasons kept");
+}
+
+#[test]
+fn the_exported_list_reads_back_as_a_ranking() {
+    let program = program();
+    let apps = applications();
+    let selection = select(&program, tokyo(), &apps, &ranking(), &[]).expect("selection");
+    let bytes = export_assurance_list(&program, &apps, &selection).expect("export");
+    let file = import_ranking(&bytes).expect("read back");
+    let resolved = resolve_ranking(&file, tokyo(), &targets(), &Default::default()).expect("ok");
+    let got: Vec<(i64, u32, Option<Vec<RankReason>>)> = resolved
+        .into_iter()
+        .map(|r| (r.application_id, r.rank, r.reasons))
+        .collect();
+    let want: Vec<(i64, u32, Option<Vec<RankReason>>)> = ranking()
+        .into_iter()
+        .map(|e| (e.application_id.0, e.rank, Some(e.reasons)))
+        .collect();
+    assert_eq!(got, want, "ranks and reasons survive the round trip");
+}
+
+#[test]
+fn ranking_files_name_the_row_and_column_of_each_problem() {
+    // A tie (rows 3 and 4, column B), an unknown id and another prefecture's (column A).
+    let found = ranking_problems("申請ID,順位\n1,1\n2,2\n3,2\n77,4\n99,5\n6,6\n");
+    let places: Vec<(Option<u32>, Option<&str>)> =
+        found.iter().map(|p| (p.0, p.1.as_deref())).collect();
+    assert_eq!(
+        places,
+        vec![
+            (Some(4), Some("B")),
+            (Some(5), Some("A")),
+            (Some(6), Some("A"))
+        ],
+        "{found:?}"
+    );
+    assert!(found[0].2.contains("重複") && found[0].2.contains("3行目"));
+    assert!(found[0].3.contains("tied"));
+    assert!(found[1].2.contains("申請ID 77"));
+    assert!(found[2].2.contains("大阪府") && found[2].3.contains("Osaka"));
+
+    // A gap and a missing applicant: named without a row.
+    let found = ranking_problems("申請ID,順位\n1,1\n2,2\n3,4\n4,5\n5,6\n");
+    assert_eq!(found.len(), 2, "{found:?}");
+    assert!(found[0].2.contains("順位 3 が抜けています"), "{found:?}");
+    assert!(found[1].2.contains("都立病院6") && found[1].3.contains("every applicant"));
+
+    // Bad cells: a rank that is no number, an out-of-range rank, a code of another prefecture,
+    // an unknown reason, twice the same hospital.
+    let found = ranking_problems(
+        "医療機関コード,順位,理由\n1310000001,一位,\n1310000002,9,\n2710000001,1,\n1310000003,2,救急\n",
+    );
+    let places: Vec<(Option<u32>, Option<&str>)> =
+        found.iter().map(|p| (p.0, p.1.as_deref())).collect();
+    assert_eq!(
+        places,
+        vec![(Some(2), Some("B")), (Some(5), Some("C"))],
+        "cell problems first, the file is not matched until they are fixed: {found:?}"
+    );
+    let found = ranking_problems(
+        "医療機関コード,順位\n1310000001,1\n1310000002,9\n2710000001,2\n1310000001,3\n",
+    );
+    let places: Vec<(Option<u32>, Option<&str>)> =
+        found.iter().map(|p| (p.0, p.1.as_deref())).collect();
+    assert_eq!(
+        places,
+        vec![
+            (Some(3), Some("B")),
+            (Some(4), Some("A")),
+            (Some(5), Some("A"))
+        ],
+        "{found:?}"
+    );
+    assert!(found[0].2.contains("申請数 6 を超えて"));
+    assert!(found[1].2.contains("大阪府の医療機関"));
+    assert!(found[2].2.contains("2回あります"));
+
+    // No header, no rows.
+    let found = ranking_problems("病院,番号\n1,1\n");
+    assert!(found[0].2.contains("見出し行"));
+    let found = ranking_problems("申請ID,順位\n");
+    assert!(found[0].2.contains("1つもありません"));
+}
+
+#[test]
+fn institution_lists_are_read_cell_by_cell_without_their_header() {
+    let csv = "医療機関コード,施設名\n1310000001,\n,\n１３１０００００２\n";
+    let entries = import_institution_list(csv.as_bytes()).expect("read");
+    assert_eq!(
+        entries,
+        vec![
+            (2, "1310000001".to_owned()),
+            (4, "１３１０００００２".to_owned())
+        ]
+    );
+    let mut workbook = Workbook::new();
+    let sheet = workbook.add_worksheet();
+    sheet.write_number(0, 0, 12.0).expect("cell");
+    sheet.write_string(1, 0, "1310000003").expect("cell");
+    let bytes = workbook.save_to_buffer().expect("xlsx");
+    assert_eq!(
+        import_institution_list(&bytes).expect("read"),
+        vec![(1, "12".to_owned()), (2, "1310000003".to_owned())],
+        "a first row with a number is data"
     );
 }

@@ -446,6 +446,32 @@ impl Store {
         Ok(())
     }
 
+    /// The institutions with these medical institution codes (医療機関コード), by code; codes
+    /// no institution has are left out. For the list of hospitals excluded from a programme,
+    /// which the national office keeps by code.
+    pub async fn institutions_by_code(&self, codes: &[String]) -> Result<BTreeMap<String, i64>> {
+        let mut found = BTreeMap::new();
+        for chunk in codes.chunks(500) {
+            let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let sql = format!(
+                "SELECT medical_institution_code, id FROM institutions WHERE medical_institution_code IN ({}) ORDER BY id",
+                placeholders.join(", ")
+            );
+            let rows: Vec<(String, i64)> = on_pool!(self, pool => {
+                // Only numbered placeholders are formatted into the text.
+                let mut query = sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()));
+                for code in chunk {
+                    query = query.bind(code);
+                }
+                query.fetch_all(pool).await?
+            });
+            for (code, id) in rows {
+                found.entry(code).or_insert(id);
+            }
+        }
+        Ok(found)
+    }
+
     /// The programme years, latest first.
     pub async fn program_years(&self) -> Result<Vec<FiscalYear>> {
         let rows: Vec<(i64,)> = on_pool!(self, pool => {

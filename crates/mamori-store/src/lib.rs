@@ -119,6 +119,11 @@ mod group_commit;
 pub use group_commit::{AnswerCheck, AnswerOutcome};
 mod session_cache;
 pub use session_cache::SESSION_CACHE_TTL;
+mod training;
+pub use training::{
+    CourseRecord, LecturerRecord, NewCourse, NewLecturer, NewSession, Registered,
+    RegistrationRecord, SessionRecord, TIME_FORMAT as TRAINING_TIME_FORMAT,
+};
 mod vendors;
 pub use vendors::{
     Accepted, Delivery, Document, Invitation, InvitationRefusal, Joining, MAX_DELIVERY_BYTES,

@@ -104,6 +104,21 @@ pub struct Delivery {
     pub created_at: String,
 }
 
+type DeliveryRow = (i64, i64, String, String, String, i64, String);
+
+fn delivery_from_row(row: DeliveryRow) -> Delivery {
+    let (id, contract_id, kind, delivered_on, file_name, size, created_at) = row;
+    Delivery {
+        id,
+        contract_id,
+        kind,
+        delivered_on,
+        file_name,
+        size,
+        created_at,
+    }
+}
+
 /// A JSON document and its version.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Document {
@@ -589,24 +604,24 @@ impl Store {
     }
 
     pub async fn vendor_deliveries(&self, contract_id: i64) -> Result<Vec<Delivery>> {
-        let rows: Vec<(i64, i64, String, String, String, i64, String)> = on_pool!(self, pool => {
+        let rows: Vec<DeliveryRow> = on_pool!(self, pool => {
             sqlx::query_as("SELECT id, contract_id, kind, delivered_on, file_name, CAST(LENGTH(content) AS BIGINT), created_at FROM vendor_deliveries WHERE contract_id = $1 ORDER BY id")
                 .bind(contract_id).fetch_all(pool).await?
         });
-        Ok(rows
-            .into_iter()
-            .map(
-                |(id, contract_id, kind, delivered_on, file_name, size, created_at)| Delivery {
-                    id,
-                    contract_id,
-                    kind,
-                    delivered_on,
-                    file_name,
-                    size,
-                    created_at,
-                },
-            )
-            .collect())
+        Ok(rows.into_iter().map(delivery_from_row).collect())
+    }
+
+    /// Every MDS/SDS delivery to the institution, across its contracts, by contract then
+    /// oldest first.
+    pub async fn vendor_deliveries_of_institution(
+        &self,
+        institution_id: i64,
+    ) -> Result<Vec<Delivery>> {
+        let rows: Vec<DeliveryRow> = on_pool!(self, pool => {
+            sqlx::query_as("SELECT d.id, d.contract_id, d.kind, d.delivered_on, d.file_name, CAST(LENGTH(d.content) AS BIGINT), d.created_at FROM vendor_deliveries d JOIN vendor_contracts c ON c.id = d.contract_id WHERE c.institution_id = $1 ORDER BY d.contract_id, d.id")
+                .bind(institution_id).fetch_all(pool).await?
+        });
+        Ok(rows.into_iter().map(delivery_from_row).collect())
     }
 
     /// A delivery's file name and bytes.

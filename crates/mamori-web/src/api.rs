@@ -61,7 +61,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(put_observations))
         .merge(crate::vendors::router())
         .merge(crate::assurance::api_router())
-        .merge(crate::support::api_router());
+        .merge(crate::support::api_router())
+        .merge(crate::training::api_router());
     crate::ledger::api_routes(router)
 }
 

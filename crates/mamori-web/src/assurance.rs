@@ -18,6 +18,7 @@ use mamori_domain::assurance::{
     SelectionError, SurveyAnswers, Withdrawal, select,
 };
 use mamori_domain::{FiscalYear, MedicalInstitutionCode, ParseError, Prefecture, Principal, Role};
+use mamori_reports::assurance_list::{QuotaImportError, RankingTarget, resolve_ranking};
 use mamori_store::{
     ApplicationChange, ApplicationRecord, AssuranceChange, NewProgram, PrefectureBook,
     ProgramRecord, RankRecord,
@@ -76,7 +77,7 @@ fn unknown_program(fy: FiscalYear) -> AppError {
     )
 }
 
-fn submitted_error(p: Prefecture) -> AppError {
+pub fn submitted_error(p: Prefecture) -> AppError {
     rejected(
         StatusCode::CONFLICT,
         "list_submitted",
@@ -371,11 +372,69 @@ pub async fn create_program(
     let quotas = QuotaTable::from_rows(&bands, &rows).map_err(quota_problems)?;
     let deadline = mamori_domain::answer::parse_date("deadline", &body.deadline)?;
     let onsite = match body.onsite_survey_deadline {
-        Some(text) => mamori_domain::answer::parse_date("onsite_survey_deadline", &text)?,
+        Some(text) => Some(mamori_domain::answer::parse_date(
+            "onsite_survey_deadline",
+            &text,
+        )?),
+        None => None,
+    };
+    open_program(
+        &state,
+        caller.user.id,
+        ProgramInput {
+            fiscal_year: fy,
+            bands,
+            quotas,
+            excluded: body.excluded_institutions,
+            allow_backup_only: body.allow_backup_only,
+            deadline,
+            onsite_survey_deadline: onsite,
+        },
+    )
+    .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(ProgramCreated {
+            fiscal_year: fy.start_year(),
+        }),
+    ))
+}
+
+/// A programme year as the API or the page gives it, parsed but not yet checked as a whole.
+pub struct ProgramInput {
+    pub fiscal_year: FiscalYear,
+    pub bands: BedBands,
+    pub quotas: QuotaTable,
+    /// Institution ids.
+    pub excluded: Vec<i64>,
+    pub allow_backup_only: bool,
+    pub deadline: NaiveDate,
+    /// By default January 31 after the programme year's start.
+    pub onsite_survey_deadline: Option<NaiveDate>,
+}
+
+/// Checks a programme year as a whole and stores it (the API and the page): excluded
+/// institutions exist and have a 医療機関コード, deadlines fit the year, the year is not open
+/// yet. Nothing is stored on a refusal.
+pub async fn open_program(
+    state: &AppState,
+    actor: i64,
+    input: ProgramInput,
+) -> Result<(), AppError> {
+    let ProgramInput {
+        fiscal_year: fy,
+        bands,
+        quotas,
+        mut excluded,
+        allow_backup_only,
+        deadline,
+        onsite_survey_deadline,
+    } = input;
+    let onsite = match onsite_survey_deadline {
+        Some(date) => date,
         None => NaiveDate::from_ymd_opt(fy.start_year() + 1, 1, 31)
             .ok_or_else(|| AppError::Internal("January 31".into()))?,
     };
-    let mut excluded = body.excluded_institutions;
     excluded.sort_unstable();
     excluded.dedup();
     for id in &excluded {
@@ -392,8 +451,7 @@ pub async fn create_program(
                 format!(
                     "excluded institution {id} does not exist or has no medical institution code"
                 ),
-            )
-            .into());
+            ));
         }
     }
     let record = ProgramRecord {
@@ -401,7 +459,7 @@ pub async fn create_program(
         bands: bands.clone(),
         deadline,
         onsite_survey_deadline: onsite,
-        allow_backup_only: body.allow_backup_only,
+        allow_backup_only,
         quotas: quotas.clone(),
         excluded: Vec::new(),
         created_at: String::new(),
@@ -427,13 +485,13 @@ pub async fn create_program(
         bands,
         deadline,
         onsite_survey_deadline: onsite,
-        allow_backup_only: body.allow_backup_only,
+        allow_backup_only,
         quotas,
         excluded,
     };
     state
         .store
-        .create_program(&new, caller.user.id)
+        .create_program(&new, actor)
         .await
         .map_err(|e| match e {
             mamori_store::StoreError::Conflict(_) => rejected(
@@ -444,12 +502,7 @@ pub async fn create_program(
             ),
             other => other.into(),
         })?;
-    Ok((
-        StatusCode::CREATED,
-        Json(ProgramCreated {
-            fiscal_year: fy.start_year(),
-        }),
-    ))
+    Ok(())
 }
 
 #[derive(Serialize, ToSchema)]
@@ -1366,8 +1419,10 @@ pub async fn put_ranking(
     Ok(Json(selection_json(&book)?))
 }
 
-/// Sets the ranking from a spreadsheet (.xlsx or CSV) with the columns 順位 and 医療機関コード —
-/// typically 別紙1 as exported, its 順位 column edited. The reasons already given are kept.
+/// Sets the ranking from a spreadsheet (.xlsx or CSV, UTF-8 or Shift_JIS) with the columns 順位
+/// and 申請ID or 医療機関コード, and optionally 順位指定の理由 — typically 別紙1 as exported, its
+/// 順位 column edited. Without a reason column the reasons already given are kept; decisions on
+/// flagged applications are kept. Every problem is named by its row and column.
 #[utoipa::path(put, path = "/api/v1/programs/{fiscal_year}/prefectures/{pref}/ranking.xlsx", tag = "assurance", security(("bearer" = [])),
     params(("fiscal_year" = i32, Path), ("pref" = String, Path, description = "JIS X 0401 code")),
     request_body(content = Vec<u8>, content_type = "application/octet-stream"),
@@ -1382,49 +1437,95 @@ pub async fn put_ranking_file(
     let fy = parse_program_year(&fiscal_year)?;
     let prefecture = parse_prefecture(&pref)?;
     managed(&principal, prefecture)?;
-    let rows = mamori_reports::assurance_list::import_ranking(&body).map_err(|e| {
-        rejected(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_ranking_file",
-            e.message_ja(),
-            e.to_string(),
-        )
-    })?;
-    let current = book(&state, fy, prefecture).await?;
-    let mut entries = Vec::with_capacity(rows.len());
-    for row in rows {
-        let Some(app) = current.applications.iter().find(|a| {
-            a.medical_institution_code.as_deref() == Some(row.medical_institution_code.as_str())
-        }) else {
-            return Err(rejected(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid_ranking_file",
-                format!(
-                    "{}行目: 医療機関コード {} の申請は{}にありません",
-                    row.row,
-                    row.medical_institution_code,
-                    prefecture.name_ja()
-                ),
-                format!(
-                    "row {}: no application of {} has institution code {}",
-                    row.row,
-                    prefecture.name_en(),
-                    row.medical_institution_code
-                ),
-            )
-            .into());
-        };
-        let previous = current.ranking.iter().find(|r| r.application_id == app.id);
-        entries.push(RankInput {
-            application_id: app.id,
-            rank: row.rank,
-            reasons: previous.map(|r| r.reasons.clone()).unwrap_or_default(),
-            decision: previous.and_then(|r| r.decision),
-        });
-    }
+    let entries = match ranking_from_file(&state, fy, prefecture, &body).await? {
+        Ok(entries) => entries,
+        Err(problems) => return Err(ranking_file_error(&problems).into()),
+    };
     save_ranking(&state, &principal, fy, prefecture, entries).await?;
     let book = book(&state, fy, prefecture).await?;
     Ok(Json(selection_json(&book)?))
+}
+
+/// A ranking read from a spreadsheet and matched to the prefecture's applications: the
+/// entries in rank order, or every problem of the file with its row and column. A file without
+/// a reason column keeps the reasons already given; the prefecture's decisions on flagged
+/// applications are kept.
+pub async fn ranking_from_file(
+    state: &AppState,
+    fy: FiscalYear,
+    prefecture: Prefecture,
+    bytes: &[u8],
+) -> Result<Result<Vec<RankInput>, QuotaImportError>, AppError> {
+    let file = match mamori_reports::assurance_list::import_ranking(bytes) {
+        Ok(file) => file,
+        Err(problems) => return Ok(Err(problems)),
+    };
+    let current = book(state, fy, prefecture).await?;
+    // Ids the prefecture does not know are looked up, to name another prefecture's.
+    let mut foreign = HashMap::new();
+    for id in file.rows.iter().filter_map(|r| r.application_id) {
+        if current.application(id).is_none()
+            && let Some(p) = state.store.application_prefecture(fy, id).await?
+        {
+            foreign.insert(id, p);
+        }
+    }
+    let targets: Vec<RankingTarget> = current
+        .applications
+        .iter()
+        .map(|a| RankingTarget {
+            application_id: a.id,
+            medical_institution_code: a.medical_institution_code.clone(),
+            institution_name: a.institution_name.clone(),
+        })
+        .collect();
+    let resolved = match resolve_ranking(&file, prefecture, &targets, &foreign) {
+        Ok(rows) => rows,
+        Err(problems) => return Ok(Err(problems)),
+    };
+    Ok(Ok(resolved
+        .into_iter()
+        .map(|r| {
+            let previous = current
+                .ranking
+                .iter()
+                .find(|p| p.application_id == r.application_id);
+            RankInput {
+                application_id: r.application_id,
+                rank: r.rank,
+                reasons: r
+                    .reasons
+                    .unwrap_or_else(|| previous.map(|p| p.reasons.clone()).unwrap_or_default()),
+                decision: previous.and_then(|p| p.decision),
+            }
+        })
+        .collect()))
+}
+
+/// Every problem of a ranking file in one refusal, each with its row and column.
+pub fn ranking_file_error(e: &QuotaImportError) -> AppError {
+    rejected(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_ranking_file",
+        format!(
+            "順位のファイルに{}件の問題があります: {}",
+            e.problems.len(),
+            e.problems
+                .iter()
+                .map(|p| p.message_ja.as_str())
+                .collect::<Vec<_>>()
+                .join("／")
+        ),
+        format!(
+            "the ranking file has {} problem(s): {}",
+            e.problems.len(),
+            e.problems
+                .iter()
+                .map(|p| p.message_en.as_str())
+                .collect::<Vec<_>>()
+                .join("; ")
+        ),
+    )
 }
 
 #[derive(Serialize, ToSchema)]
@@ -1462,7 +1563,21 @@ pub struct SelectionJson {
     unused_quota: Vec<u32>,
     withdrawn: Vec<WithdrawnJson>,
     bands: Vec<BandJsonOut>,
+    /// Applications flagged for the prefecture's decision (a renewal whose on-site survey
+    /// cannot finish by January) that have none yet, in rank order; counted as accepted
+    /// meanwhile.
+    undecided: Vec<i64>,
+    /// The prefecture's decisions on flagged applications, in rank order; a declined one is
+    /// listed as ineligible with the reason `declined_by_prefecture`.
+    decisions: Vec<DecisionJson>,
     submitted_at: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DecisionJson {
+    application: i64,
+    /// `accept` or `decline`.
+    decision: String,
 }
 
 pub fn selection_json(book: &PrefectureBook) -> Result<SelectionJson, AppError> {
@@ -1509,6 +1624,20 @@ pub fn selection_json(book: &PrefectureBook) -> Result<SelectionJson, AppError> 
                 selected: b.selected,
                 waitlisted: b.waitlisted,
                 unused: b.unused,
+            })
+            .collect(),
+        undecided: s.undecided.iter().map(|a| a.0).collect(),
+        decisions: s
+            .applications
+            .iter()
+            .filter_map(|o| {
+                o.decision.map(|d| DecisionJson {
+                    application: o.application_id.0,
+                    decision: match d {
+                        FlagDecision::Accept => "accept".into(),
+                        FlagDecision::Decline => "decline".into(),
+                    },
+                })
             })
             .collect(),
         submitted_at: book.submission.as_ref().map(|s| s.submitted_at.clone()),

@@ -7,7 +7,9 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use mamori_domain::assurance::{ApplicationId, ApplicationStatus, RankReason, Selection, assess};
+use mamori_domain::assurance::{
+    ApplicationId, ApplicationStatus, FlagDecision, RankReason, Selection, assess,
+};
 use mamori_domain::{FiscalYear, Prefecture, Principal, Role};
 use mamori_store::PrefectureBook;
 use serde::Deserialize;
@@ -29,6 +31,10 @@ pub fn routes() -> Routes {
         .post("/assurance/{fy}/institutions/{id}", save_survey)
         .get("/assurance/{fy}/prefectures/{pref}", prefecture_page)
         .post("/assurance/{fy}/prefectures/{pref}/ranking", save_ranking)
+        .post(
+            "/assurance/{fy}/prefectures/{pref}/ranking/upload",
+            upload_ranking,
+        )
         .post("/assurance/{fy}/prefectures/{pref}/withdraw", withdraw)
         .post("/assurance/{fy}/prefectures/{pref}/submit", submit)
         .get("/assurance/{fy}/prefectures/{pref}/list.xlsx", list_xlsx)
@@ -63,7 +69,12 @@ async fn start(State(state): State<AppState>, ctx: PageCtx, user: WebUser) -> Pa
         .await
         .map_err(|e| fail(ctx.lang)(e.into()))?;
     let Some(fy) = years.first().map(|y| y.start_year()) else {
-        return Ok(redirect("/"));
+        // No programme yet: the national office opens the first one.
+        return Ok(redirect(if user.user().role == Role::NationalAdmin {
+            "/assurance/new"
+        } else {
+            "/"
+        }));
     };
     let u = user.user();
     Ok(match (u.role, u.institution_id, u.prefecture) {
@@ -484,7 +495,24 @@ pub struct ApplicantRow {
     pub status_class: &'static str,
     pub selected: bool,
     pub reason_tag: &'static str,
+    /// The text of an `other` reason, kept when the ranking is saved again.
+    pub reason_text: String,
     pub withdrawal: Option<String>,
+    /// Flagged for the prefecture's decision (a renewal without the on-site survey by January).
+    pub needs_decision: bool,
+    /// `accept`, `decline` or empty.
+    pub decision: &'static str,
+    /// Selected in place of a withdrawn hospital: its name.
+    pub promoted_from: Option<String>,
+    /// Withdrawn: the hospital that moved up in its place.
+    pub replaced_by: Option<String>,
+}
+
+pub struct WithdrawalRow {
+    pub date: String,
+    pub name: String,
+    pub reason: String,
+    pub replaced_by: Option<String>,
 }
 
 pub struct BandRow {
@@ -506,6 +534,12 @@ struct PrefecturePage {
     rows: Vec<ApplicantRow>,
     bands: Vec<BandRow>,
     reason_tags: Vec<(&'static str, String)>,
+    withdrawals: Vec<WithdrawalRow>,
+    /// The other programme years of this prefecture's list: (label, path).
+    other_years: Vec<(String, String)>,
+    any_selected: bool,
+    undecided: usize,
+    today: String,
     selection_problem: Option<String>,
     submitted: Option<String>,
     error: Option<String>,
@@ -543,7 +577,8 @@ pub struct DoneQuery {
 
 /// The notice of an action that redirected back here (post/redirect/get).
 fn done_notice(lang: Lang, done: Option<&str>) -> Option<String> {
-    const KEYS: [&str; 4] = [
+    const KEYS: [&str; 5] = [
+        "as-opened",
         "as-ranking-saved",
         "as-withdrawn-done",
         "as-submitted",
@@ -609,7 +644,11 @@ async fn prefecture_view(
         }
     }
     order.sort();
-    let rows = order
+    let name_of = |id: ApplicationId| {
+        book.application(id.0)
+            .map_or_else(|| id.0.to_string(), |a| a.institution_name.clone())
+    };
+    let rows: Vec<ApplicantRow> = order
         .iter()
         .filter_map(|&(rank, i)| {
             let record = &book.applications[i];
@@ -689,9 +728,25 @@ async fn prefecture_view(
                 status_class,
                 selected,
                 reason_tag: ranked(record.id).map_or("", |r| tag_of(&r.reasons)),
+                reason_text: ranked(record.id)
+                    .and_then(|r| {
+                        r.reasons.iter().find_map(|x| match x {
+                            RankReason::Other { text } => Some(text.clone()),
+                            _ => None,
+                        })
+                    })
+                    .unwrap_or_default(),
                 withdrawal: outcome
                     .and_then(|o| o.withdrawal.as_ref())
                     .map(|w| format!("{} {}", w.date, w.reason)),
+                needs_decision: e.needs_decision(),
+                decision: match ranked(record.id).and_then(|r| r.decision) {
+                    Some(FlagDecision::Accept) => "accept",
+                    Some(FlagDecision::Decline) => "decline",
+                    None => "",
+                },
+                promoted_from: outcome.and_then(|o| o.replaced).map(name_of),
+                replaced_by: outcome.and_then(|o| o.replaced_by).map(name_of),
             })
         })
         .collect();
@@ -724,8 +779,45 @@ async fn prefecture_view(
             })
             .collect(),
     };
+    let withdrawals = selection
+        .map(|s| {
+            s.withdrawn
+                .iter()
+                .map(|w| WithdrawalRow {
+                    date: w.date.to_string(),
+                    name: name_of(w.application_id),
+                    reason: w.reason.clone(),
+                    replaced_by: w.replaced_by.map(name_of),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let undecided = selection.map_or(0, |s| s.undecided.len());
+    let other_years = state
+        .store
+        .program_years()
+        .await
+        .map_err(|e| fail(lang)(e.into()))?
+        .into_iter()
+        .filter(|y| *y != fy)
+        .map(|y| {
+            (
+                fy_label(lang, y),
+                format!(
+                    "/assurance/{}/prefectures/{}",
+                    y.start_year(),
+                    prefecture.code()
+                ),
+            )
+        })
+        .collect();
     let page = PrefecturePage {
+        other_years,
         chrome: Chrome::new(ctx, Some(user), lang.t("as-prefecture-title")),
+        withdrawals,
+        any_selected: rows.iter().any(|r| r.selected),
+        undecided,
+        today: crate::service::today_in_japan().to_string(),
         base: format!(
             "/assurance/{}/prefectures/{}",
             fy.start_year(),
@@ -825,27 +917,51 @@ async fn save_ranking(
                 break;
             }
         };
-        let tag = fields
+        let field = |name: &str| {
+            fields
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.as_str())
+                .unwrap_or_default()
+        };
+        // One tag from the page's select; several from an imported file's preview.
+        let reason_key = format!("reason_{id}");
+        let mut reasons = Vec::new();
+        for tag in fields
             .iter()
-            .find(|(k, _)| *k == format!("reason_{id}"))
+            .filter(|(k, _)| *k == reason_key)
             .map(|(_, v)| v.as_str())
-            .unwrap_or_default();
-        let reasons = match tag {
-            "regional_emergency_role" => vec![RankReason::RegionalEmergencyRole],
-            "weak_security_at_inspection" => vec![RankReason::WeakSecurityAtInspection],
-            "withdrew_last_year_after_pre_survey" => {
-                vec![RankReason::WithdrewLastYearAfterPreSurvey]
+        {
+            let reason = match tag {
+                "regional_emergency_role" => RankReason::RegionalEmergencyRole,
+                "weak_security_at_inspection" => RankReason::WeakSecurityAtInspection,
+                "withdrew_last_year_after_pre_survey" => RankReason::WithdrewLastYearAfterPreSurvey,
+                "other" => {
+                    let text = field(&format!("reason_text_{id}")).trim();
+                    RankReason::Other {
+                        text: if text.is_empty() {
+                            lang.pick("その他", "Other").to_owned()
+                        } else {
+                            text.to_owned()
+                        },
+                    }
+                }
+                _ => continue,
+            };
+            if !reasons.contains(&reason) {
+                reasons.push(reason);
             }
-            "other" => vec![RankReason::Other {
-                text: lang.pick("その他", "Other").to_owned(),
-            }],
-            _ => Vec::new(),
+        }
+        let decision = match field(&format!("decision_{id}")) {
+            "accept" => Some(FlagDecision::Accept),
+            "decline" => Some(FlagDecision::Decline),
+            _ => None,
         };
         entries.push(RankInput {
             application_id: id,
             rank,
             reasons,
-            decision: None,
+            decision,
         });
     }
     let result = match problem {
@@ -963,6 +1079,9 @@ struct OverviewPage {
     overview: api::NationalOverview,
     percent: u32,
     lang_en: bool,
+    notice: Option<String>,
+    /// Per band: the national quota, and how much of it is unused.
+    band_totals: Vec<(String, u32, u32)>,
 }
 
 async fn overview_page(
@@ -970,6 +1089,7 @@ async fn overview_page(
     ctx: PageCtx,
     user: WebUser,
     Path(fy): Path<String>,
+    Query(q): Query<DoneQuery>,
 ) -> PageResult {
     let lang = ctx.lang;
     if user.user().role != Role::NationalAdmin {
@@ -978,7 +1098,33 @@ async fn overview_page(
     let fy = parse_program_year(&fy).map_err(fail(lang))?;
     let overview = api::overview(&state, fy).await.map_err(fail(lang))?;
     let percent = (overview.selected * 100 / overview.target.max(1)).min(100);
+    let program = state
+        .store
+        .program(fy)
+        .await
+        .map_err(|e| fail(lang)(e.into()))?;
+    let band_totals = program
+        .map(|p| {
+            p.bands
+                .as_slice()
+                .iter()
+                .enumerate()
+                .map(|(i, b)| {
+                    let sum = |f: &dyn Fn(&api::PrefectureOverview) -> Option<u32>| {
+                        overview.prefectures.iter().filter_map(f).sum::<u32>()
+                    };
+                    (
+                        lang.pick(&b.label_ja(), &b.label_en()).to_owned(),
+                        sum(&|r| r.quota.get(i).copied()),
+                        sum(&|r| r.unused_quota.as_ref().and_then(|u| u.get(i).copied())),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
     let page = OverviewPage {
+        notice: done_notice(lang, q.done.as_deref()),
+        band_totals,
         chrome: Chrome::new(&ctx, Some(&user), lang.t("as-overview-title")),
         program_label: fy_label(lang, fy),
         fiscal_year: fy.start_year(),
@@ -987,4 +1133,198 @@ async fn overview_page(
         lang_en: lang == Lang::En,
     };
     Ok(render(StatusCode::OK, &page).into_response())
+}
+
+// ----- a ranking from a file: preview, then apply ---------------------------------------------
+
+pub struct ProblemRow {
+    pub row: String,
+    pub column: String,
+    pub message: String,
+}
+
+pub struct PreviewRow {
+    pub id: i64,
+    pub rank: u32,
+    pub name: String,
+    pub code: String,
+    pub reasons: Vec<String>,
+    pub reason_tags: Vec<&'static str>,
+    pub reason_text: String,
+    pub decision: &'static str,
+    pub status: String,
+    pub status_class: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "assurance_ranking_upload.html")]
+struct UploadPage {
+    chrome: Chrome,
+    base: String,
+    prefecture_label: String,
+    program_label: String,
+    file_name: String,
+    problems: Vec<ProblemRow>,
+    rows: Vec<PreviewRow>,
+    reasons_kept: bool,
+    bands: Vec<BandRow>,
+    error: Option<String>,
+}
+
+/// Reads a ranking file and shows what it would do: its problems (row, column, reason), or
+/// the ranking with the selection it gives, and a form that applies it through the same
+/// route as number entry (checked again there). Nothing is stored here.
+async fn upload_ranking(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    user: WebUser,
+    Path((fy_text, pref)): Path<(String, String)>,
+    request: axum::extract::Request,
+) -> PageResult {
+    let lang = ctx.lang;
+    let fy = parse_program_year(&fy_text).map_err(fail(lang))?;
+    let prefecture = parse_prefecture(&pref).map_err(fail(lang))?;
+    managed(&user.user().principal(), prefecture).map_err(fail(lang))?;
+    let form = crate::assurance_program_page::read_form(&state, &user, request)
+        .await
+        .map_err(fail(lang))?;
+    let book = load_book(&state, fy, prefecture)
+        .await
+        .map_err(fail(lang))?;
+    let mut page = UploadPage {
+        chrome: Chrome::new(&ctx, Some(&user), lang.t("as-upload-preview-title")),
+        base: format!(
+            "/assurance/{}/prefectures/{}",
+            fy.start_year(),
+            prefecture.code()
+        ),
+        prefecture_label: pref_label(lang, prefecture),
+        program_label: fy_label(lang, fy),
+        file_name: String::new(),
+        problems: Vec::new(),
+        rows: Vec::new(),
+        reasons_kept: false,
+        bands: Vec::new(),
+        error: None,
+    };
+    if book.submission.is_some() {
+        let e = crate::assurance::submitted_error(prefecture);
+        page.error = Some(crate::pages::message(lang, &e));
+        return Ok(render(e.status(), &page));
+    }
+    let Some(file) = form.file("file") else {
+        page.error = Some(
+            lang.pick(
+                "順位のファイル（.xlsx または .csv）を選んでください",
+                "choose the ranking file (.xlsx or .csv)",
+            )
+            .to_owned(),
+        );
+        return Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page));
+    };
+    page.file_name = file.file_name.clone().unwrap_or_default();
+    let entries = match api::ranking_from_file(&state, fy, prefecture, &file.data)
+        .await
+        .map_err(fail(lang))?
+    {
+        Ok(entries) => entries,
+        Err(e) => {
+            page.error = Some(lang.t("as-upload-problems"));
+            page.problems = e
+                .problems
+                .iter()
+                .map(|p| ProblemRow {
+                    row: p.row.map(|r| r.to_string()).unwrap_or_else(|| "—".into()),
+                    column: p.column.clone().unwrap_or_else(|| "—".into()),
+                    message: lang.pick(&p.detail_ja, &p.detail_en).to_owned(),
+                })
+                .collect();
+            return Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page));
+        }
+    };
+    // The selection the ranking would give (the same rule as on saving).
+    let mut judged = Judged::of(&book).map_err(fail(lang))?;
+    judged.ranking = entries
+        .iter()
+        .map(|e| mamori_domain::assurance::RankEntry {
+            application_id: ApplicationId(e.application_id),
+            rank: e.rank,
+            reasons: e.reasons.clone(),
+            decision: e.decision,
+        })
+        .collect();
+    let selection = match judged.select(prefecture) {
+        Ok(s) => s,
+        Err(e) => {
+            page.error = Some(lang.pick(&e.message_ja(), &e.message_en()).to_owned());
+            return Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page));
+        }
+    };
+    page.reasons_kept = mamori_reports::assurance_list::import_ranking(&file.data)
+        .map(|f| f.reason_column.is_none())
+        .unwrap_or(false);
+    page.rows = entries
+        .iter()
+        .map(|e| {
+            let record = book.application(e.application_id);
+            let outcome = selection.outcome(ApplicationId(e.application_id));
+            let (status, status_class) = match outcome.map(|o| o.status) {
+                Some(ApplicationStatus::Selected) => (lang.pick("支援対象", "Selected"), "tag ok"),
+                Some(ApplicationStatus::Waitlisted) => {
+                    (lang.pick("次点", "Waitlisted"), "tag warn")
+                }
+                Some(ApplicationStatus::Ineligible) => {
+                    (lang.pick("対象外", "Ineligible"), "tag bad")
+                }
+                Some(ApplicationStatus::Withdrawn) => (lang.pick("辞退", "Withdrawn"), "tag"),
+                None => ("—", "tag"),
+            };
+            PreviewRow {
+                id: e.application_id,
+                rank: e.rank,
+                name: record
+                    .map(|r| r.institution_name.clone())
+                    .unwrap_or_default(),
+                code: record
+                    .and_then(|r| r.medical_institution_code.clone())
+                    .unwrap_or_default(),
+                reasons: e
+                    .reasons
+                    .iter()
+                    .map(|r| match lang {
+                        Lang::Ja => r.label_ja(),
+                        Lang::En => r.label_en(),
+                    })
+                    .collect(),
+                reason_tags: e.reasons.iter().map(RankReason::as_str).collect(),
+                reason_text: e
+                    .reasons
+                    .iter()
+                    .find_map(|r| match r {
+                        RankReason::Other { text } => Some(text.clone()),
+                        _ => None,
+                    })
+                    .unwrap_or_default(),
+                decision: match e.decision {
+                    Some(FlagDecision::Accept) => "accept",
+                    Some(FlagDecision::Decline) => "decline",
+                    None => "",
+                },
+                status: status.to_owned(),
+                status_class,
+            }
+        })
+        .collect();
+    page.bands = selection
+        .bands
+        .iter()
+        .map(|b| BandRow {
+            label: lang.pick(&b.band.label_ja(), &b.band.label_en()).to_owned(),
+            quota: b.quota,
+            selected: b.selected,
+            waitlisted: b.waitlisted,
+            unused: b.unused,
+        })
+        .collect();
+    Ok(render(StatusCode::OK, &page))
 }

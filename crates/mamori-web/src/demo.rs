@@ -110,7 +110,8 @@ pub async fn load(state: &AppState) -> Result<bool, AppError> {
         // Databases made before later parts of the demo gain them on the next start.
         let assurance = load_assurance(state).await?;
         let support = load_support(state).await?;
-        return Ok(assurance || support);
+        let training = load_training(state).await?;
+        return Ok(assurance || support || training);
     }
     let hash = crate::auth::hash_password(DEMO_PASSWORD.to_owned()).await?;
     let tokyo = prefecture("13")?;
@@ -302,6 +303,7 @@ pub async fn load(state: &AppState) -> Result<bool, AppError> {
     .await?;
     load_assurance(state).await?;
     load_support(state).await?;
+    load_training(state).await?;
     Ok(true)
 }
 
@@ -691,6 +693,20 @@ async fn vendors(
         }
     }
     let first = contract_of.first().map(|c| c.0).unwrap_or_default();
+    // The EMR vendor handed over its MDS at the start of the year.
+    if let Some(&(contract, vendor_user, institution)) = contract_of.first() {
+        store
+            .add_vendor_delivery(
+                contract,
+                institution,
+                "mds",
+                (year.first_day() + Duration::days(30)).min(today_in_japan()),
+                "MDS_東和メディカルシステム_電子カルテ.pdf",
+                &demo_mds_pdf(),
+                vendor_user,
+            )
+            .await?;
+    }
     let chart: mamori_domain::contact_chart::ContactChartInput = serde_json::from_value(
         serde_json::json!({
             "institution_name": "みなと中央病院",
@@ -743,6 +759,39 @@ async fn vendors(
         .put_continuity_records(hospital, &json, None, hospital_admin)
         .await?;
     Ok(())
+}
+
+/// A one-page PDF standing in for the demo vendor's MDS.
+fn demo_mds_pdf() -> Vec<u8> {
+    let text = "BT /F1 16 Tf 60 780 Td (MDS - Manufacturer Disclosure Statement) Tj 0 -24 Td /F1 11 Tf (Towa Medical System - electronic medical record - demo document) Tj ET";
+    let objects = [
+        "<< /Type /Catalog /Pages 2 0 R >>".to_owned(),
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_owned(),
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>".to_owned(),
+        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>".to_owned(),
+        format!("<< /Length {} >>\nstream\n{text}\nendstream", text.len()),
+    ];
+    let mut pdf = b"%PDF-1.4\n".to_vec();
+    let mut offsets = Vec::new();
+    for (i, body) in objects.iter().enumerate() {
+        offsets.push(pdf.len());
+        pdf.extend_from_slice(format!("{} 0 obj\n{body}\nendobj\n", i + 1).as_bytes());
+    }
+    let xref = pdf.len();
+    pdf.extend_from_slice(
+        format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes(),
+    );
+    for o in offsets {
+        pdf.extend_from_slice(format!("{o:010} 00000 n \n").as_bytes());
+    }
+    pdf.extend_from_slice(
+        format!(
+            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+            objects.len() + 1
+        )
+        .as_bytes(),
+    );
+    pdf
 }
 
 /// Answers the required items of an institution's form, leaving the last `leave_open`
@@ -920,4 +969,188 @@ async fn demo_ledger(state: &AppState, hospital: i64, admin: i64) -> Result<(), 
         .import_devices(hospital, &devices, admin)
         .await?;
     Ok(())
+}
+
+/// (title ja, title en, audience, format, description ja, description en): the FY2023 courses
+/// of the national training as the end of seed 002 lists them.
+type DemoCourse = (
+    &'static str,
+    &'static str,
+    mamori_domain::training::Audience,
+    mamori_domain::training::Format,
+    &'static str,
+    &'static str,
+);
+
+const DEMO_COURSES: [DemoCourse; 5] = {
+    use mamori_domain::training::{Audience, Format};
+    [
+        (
+            "導入研修 – 立入検査対策コース –",
+            "Introductory course: preparing for the on-site inspection",
+            Audience::Introductory,
+            Format::Online,
+            "「医療機関におけるサイバーセキュリティ対策チェックリスト」に基づいた立入検査に備える研修です。受講料無料。",
+            "Preparing for the on-site inspection with the cybersecurity checklist. Free of charge.",
+        ),
+        (
+            "初学者等向け研修（ワークショップ）",
+            "Training for beginners (workshop)",
+            Audience::Beginner,
+            Format::Workshop,
+            "「今、実施しているセキュリティの工夫」「セキュリティの悩み」等をテーマにグループ単位で議論し情報共有を行います。",
+            "Group discussion of the security habits in place and the worries, sharing what works.",
+        ),
+        (
+            "経営者向け研修（オンライン）",
+            "Training for executives (online)",
+            Audience::Executive,
+            Format::Online,
+            "インシデント事例から、経営者として必要なサイバーセキュリティの意識と知識を学習します。",
+            "From incident cases, the awareness and knowledge an executive needs.",
+        ),
+        (
+            "経営者向け研修（現地視察）",
+            "Training for executives (site visit)",
+            Audience::Executive,
+            Format::SiteVisit,
+            "大阪急性期・総合医療センターの視察およびインシデントの概要、ITガバナンスの重要性について学習します。",
+            "A visit to Osaka General Medical Center: the incident and the importance of IT governance.",
+        ),
+        (
+            "システム・セキュリティ管理者向け研修（オンライン）",
+            "Training for system and security managers (online)",
+            Audience::Manager,
+            Format::Online,
+            "現在あるIT資産を活用したセキュリティ対策、Active Directory入門、認証・認可や特権管理の重要性を学習します。",
+            "Security with the IT you already have: Active Directory, authentication, authorisation, privileged access.",
+        ),
+    ]
+};
+
+/// The training demo: the courses, four upcoming sessions (the beginners' workshop has one
+/// seat left, to try the waitlist), and a past session whose attendance is recorded, so that
+/// the 480-bed applicant hospital's record shows the yearly training done.
+pub async fn load_training(state: &AppState) -> Result<bool, AppError> {
+    use mamori_domain::training::{ParticipantName, SessionRules};
+    let store = &state.store;
+    if !store.training_courses().await?.is_empty() {
+        return Ok(false);
+    }
+    let Some((operator, _)) = store.user_for_login("demo-operator").await? else {
+        return Ok(false);
+    };
+    let mut courses = Vec::new();
+    for (title_ja, title_en, audience, format, description_ja, description_en) in DEMO_COURSES {
+        courses.push(
+            store
+                .create_training_course(
+                    &mamori_store::NewCourse {
+                        title_ja: title_ja.into(),
+                        title_en: title_en.into(),
+                        audience,
+                        format,
+                        description_ja: description_ja.into(),
+                        description_en: description_en.into(),
+                    },
+                    Some(operator.id),
+                )
+                .await?,
+        );
+    }
+    let now = crate::training::now_in_japan();
+    let at = |days: i64, hour: u32| -> Result<chrono::NaiveDateTime, AppError> {
+        (now.date() + Duration::days(days))
+            .and_hms_opt(hour, 0, 0)
+            .ok_or_else(|| AppError::Internal("demo time".into()))
+    };
+    let online = "オンライン（Zoom）";
+    // (course, start day, start hour, hours, deadline day, capacity, venue)
+    let plan: [(usize, i64, u32, i64, i64, i64, &str); 5] = [
+        (0, 21, 16, 2, 15, 100, online),
+        (
+            1,
+            30,
+            14,
+            2,
+            25,
+            3,
+            "東京都千代田区（会場は申込者に別途連絡）",
+        ),
+        (2, 45, 16, 2, 38, 80, online),
+        (3, 60, 13, 3, 45, 20, "大阪急性期・総合医療センター"),
+        (4, -40, 16, 2, -47, 60, online),
+    ];
+    let mut sessions = Vec::new();
+    for (course, day, hour, hours, deadline_day, capacity, venue) in plan {
+        let starts = at(day, hour)?;
+        let rules = SessionRules::new(
+            starts,
+            starts + Duration::hours(hours),
+            at(deadline_day, 13)?,
+            capacity,
+        )?;
+        sessions.push(
+            store
+                .create_training_session(
+                    &mamori_store::NewSession {
+                        course_id: courses[course],
+                        rules,
+                        venue: venue.into(),
+                    },
+                    Some(operator.id),
+                )
+                .await?,
+        );
+    }
+    let user = |login: &'static str| async move {
+        store
+            .user_for_login(login)
+            .await?
+            .map(|(u, _)| u)
+            .ok_or_else(|| AppError::Internal(format!("demo user {login}")))
+    };
+    let hospital_46 = user("demo-hospital-46").await?;
+    let clinic = user("demo-clinic").await?;
+    let hospital = user("demo-hospital").await?;
+    let place = |institution: Option<i64>| {
+        institution.ok_or_else(|| AppError::Internal("demo institution user".into()))
+    };
+    // Two of the workshop's three seats are taken; the hospital has one on the inspection course.
+    for (session, who, name, when) in [
+        (sessions[1], &hospital_46, "西郷 花子", now),
+        (sessions[1], &clinic, "田中 一郎", now),
+        (sessions[0], &hospital, "山田 太郎", now),
+    ] {
+        let name = ParticipantName::parse(name)?;
+        store
+            .register_for_training(session, place(who.institution_id)?, &name, who.id, when)
+            .await?
+            .map_err(|e| crate::training::training_error(&e))?;
+    }
+    // The past session: registered before its deadline, attendance recorded after it.
+    let past = sessions[4];
+    let before = at(-50, 10)?;
+    let after = at(-39, 10)?;
+    let big = store
+        .list_institutions(mamori_domain::InstitutionScope::All, 1000, 0)
+        .await?
+        .into_iter()
+        .find(|i| i.beds >= mamori_domain::training::OBLIGATION_MIN_BEDS);
+    let mut attendees = vec![(place(hospital.institution_id)?, hospital.id, "山田 太郎")];
+    if let Some(big) = &big {
+        attendees.push((big.id, operator.id, "情報システム担当 1"));
+    }
+    for (institution, actor, name) in attendees {
+        let name = ParticipantName::parse(name)?;
+        let registered = store
+            .register_for_training(past, institution, &name, actor, before)
+            .await?
+            .map_err(|e| crate::training::training_error(&e))?;
+        store
+            .set_training_attendance(registered.id, true, operator.id, after)
+            .await?
+            .map_err(|e| crate::training::training_error(&e))?;
+    }
+    Ok(true)
 }

@@ -6,17 +6,24 @@ pub mod account;
 pub mod api;
 pub mod assurance;
 pub mod assurance_pages;
+pub mod assurance_program_page;
 pub mod auth;
+pub mod chart_editor;
+pub mod continuity_pages;
+pub mod deliveries;
 pub mod demo;
 pub mod error;
 pub mod i18n;
 pub mod ledger;
 pub mod ledger_pages;
+pub mod mail;
 pub mod multipart;
 pub mod pages;
 pub mod service;
 pub mod support;
 pub mod support_pages;
+pub mod training;
+pub mod training_pages;
 pub mod two_factor;
 pub mod vendor_pages;
 pub mod vendors;
@@ -50,6 +57,9 @@ pub struct WebConfig {
     pub unused_account_days: i64,
     /// A device whose last patch is older than this many days is flagged `stale_patch`.
     pub stale_patch_days: u32,
+    /// The address users reach mamori at (`https://mamori.example.jp`), for links sent by
+    /// mail; without it, links are made from the request's `Host`.
+    pub public_url: Option<String>,
 }
 
 impl Default for WebConfig {
@@ -60,6 +70,7 @@ impl Default for WebConfig {
             api_token_ttl: chrono::Duration::hours(12),
             unused_account_days: 90,
             stale_patch_days: 365,
+            public_url: None,
         }
     }
 }
@@ -78,6 +89,8 @@ pub struct AppState {
     pub config: Arc<WebConfig>,
     /// The datasets behind the ledger's risk flags, loaded once at start.
     pub ledger: Arc<ledger::LedgerData>,
+    /// Sends invitations when an SMTP server is configured.
+    pub mailer: Option<Arc<mail::Mailer>>,
 }
 
 impl AppState {
@@ -98,8 +111,33 @@ impl AppState {
             config: Arc::new(config),
             access_seen: Arc::default(),
             ledger,
+            mailer: None,
         }
     }
+
+    /// The state that sends mail through `mailer`.
+    pub fn with_mailer(mut self, mailer: mail::Mailer) -> Self {
+        self.mailer = Some(Arc::new(mailer));
+        self
+    }
+}
+
+/// A public URL as given at start: `http(s)://host[:port][/prefix]`, without the trailing
+/// slash.
+pub fn parse_public_url(text: &str) -> Result<String, String> {
+    let t = text.trim().trim_end_matches('/');
+    let rest = t
+        .strip_prefix("https://")
+        .or_else(|| t.strip_prefix("http://"))
+        .ok_or_else(|| format!("'{text}' must start with http:// or https://"))?;
+    let host = rest.split('/').next().unwrap_or_default();
+    let fine = |c: char| c.is_ascii_alphanumeric() || ".-:[]/_~%".contains(c);
+    if host.is_empty() || !rest.chars().all(fine) || t.contains('?') || t.contains('#') {
+        return Err(format!(
+            "'{text}' is not a plain address like https://mamori.example.jp"
+        ));
+    }
+    Ok(t.to_owned())
 }
 
 /// The access-log entries this process wrote in the current bucket.
@@ -206,14 +244,18 @@ async fn security_headers(secure: bool, request: Request, next: Next) -> Respons
     response
 }
 
-/// Bodies up to 2 MB, ledger files up to [`ledger::IMPORT_LIMIT`]; a larger declared length
+/// Bodies up to 2 MB, ledger files up to [`ledger::IMPORT_LIMIT`], MDS/SDS uploads up to
+/// [`deliveries::UPLOAD_READ_LIMIT`]; a larger declared length
 /// is refused before anything is read, with the bilingual error.
 async fn body_limit(request: Request, next: Next) -> Response {
     const DEFAULT_LIMIT: usize = 2 * 1024 * 1024;
     let path = request.uri().path();
     let import = path.ends_with("/devices/import") || path.ends_with("/ledger/import");
+    let delivery = path.ends_with("/deliveries");
     let limit = if import {
         ledger::IMPORT_LIMIT
+    } else if delivery {
+        deliveries::UPLOAD_READ_LIMIT
     } else {
         DEFAULT_LIMIT
     };
@@ -225,6 +267,8 @@ async fn body_limit(request: Request, next: Next) -> Response {
     if declared.is_some_and(|n| n > limit as u64) {
         let error = if import {
             ledger::too_large_error()
+        } else if delivery {
+            deliveries::too_large()
         } else {
             AppError::rejected(
                 StatusCode::PAYLOAD_TOO_LARGE,
@@ -296,9 +340,13 @@ fn all_page_routes() -> Routes {
     pages::routes()
         .merge(account::routes())
         .merge(vendor_pages::routes())
+        .merge(continuity_pages::routes())
+        .merge(chart_editor::routes())
         .merge(ledger_pages::routes())
         .merge(assurance_pages::routes())
         .merge(support_pages::routes())
+        .merge(assurance_program_page::routes())
+        .merge(training_pages::routes())
 }
 
 /// Every page route with its method.

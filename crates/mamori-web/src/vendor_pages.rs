@@ -35,6 +35,14 @@ pub fn routes() -> Routes {
             save_vendor_item,
         )
         .post("/vendor/contracts/{contract_id}/{fy}/copy", copy_answers)
+        .post(
+            "/vendor/contracts/{contract_id}/{fy}/deliveries",
+            upload_delivery,
+        )
+        .get(
+            "/vendor/contracts/{contract_id}/deliveries/{delivery_id}",
+            download_delivery,
+        )
         .get("/institutions/{id}/coverage/{fy}", coverage_page)
         .get("/institutions/{id}/contact-chart", contact_chart_page)
         .get(
@@ -42,8 +50,6 @@ pub fn routes() -> Routes {
             contact_chart_print,
         )
         .get("/institutions/{id}/contact-chart.svg", contact_chart_svg)
-        .get("/institutions/{id}/contact-chart/edit", chart_editor)
-        .post("/institutions/{id}/contact-chart/edit", save_chart_form)
         .get("/institutions/{id}/continuity", continuity_page)
 }
 
@@ -60,6 +66,33 @@ pub struct ContractRow {
     pub scopes: String,
     pub remote_maintenance: bool,
     pub accepted: bool,
+    pub deliveries: Vec<DeliveryRow>,
+}
+
+/// An MDS/SDS delivery as listed on a page.
+pub struct DeliveryRow {
+    pub kind: &'static str,
+    pub delivered_on: String,
+    pub file_name: String,
+    pub size: String,
+    pub url: String,
+}
+
+fn delivery_row(d: &mamori_store::Delivery) -> DeliveryRow {
+    let kind = crate::deliveries::DeliveryKind::parse(&d.kind)
+        .map_or("MDS/SDS", crate::deliveries::DeliveryKind::label);
+    let size = if d.size >= 1024 * 1024 {
+        format!("{:.1} MB", d.size as f64 / (1024.0 * 1024.0))
+    } else {
+        format!("{} KB", (d.size + 1023) / 1024)
+    };
+    DeliveryRow {
+        kind,
+        delivered_on: d.delivered_on.clone(),
+        file_name: d.file_name.clone(),
+        size,
+        url: format!("/vendor/contracts/{}/deliveries/{}", d.contract_id, d.id),
+    }
 }
 
 #[derive(Template)]
@@ -72,6 +105,9 @@ struct ContractsPage {
     rows: Vec<ContractRow>,
     can_administer: bool,
     invitation_url: Option<String>,
+    /// Whether the link was mailed, and if a configured server refused it.
+    mail_sent: bool,
+    mail_failed: bool,
     error: Option<String>,
 }
 
@@ -88,7 +124,7 @@ async fn contracts_view(
     ctx: &PageCtx,
     user: &WebUser,
     id: &str,
-    invitation_url: Option<String>,
+    invited: Option<vendors::Invited>,
     error: Option<String>,
     status: StatusCode,
 ) -> PageResult {
@@ -106,9 +142,19 @@ async fn contracts_view(
         .vendor_contracts_of_institution(institution.id)
         .await
         .map_err(|e| fail(lang)(e.into()))?;
+    let deliveries = state
+        .store
+        .vendor_deliveries_of_institution(institution.id)
+        .await
+        .map_err(|e| fail(lang)(e.into()))?;
     let rows = contracts
         .iter()
         .map(|c| ContractRow {
+            deliveries: deliveries
+                .iter()
+                .filter(|d| d.contract_id == c.contract.id.0)
+                .map(delivery_row)
+                .collect(),
             id: c.contract.id.0,
             vendor_name: c.contract.vendor_name.clone(),
             systems: systems_label(lang, &c.contract),
@@ -133,7 +179,9 @@ async fn contracts_view(
             year: current_year(state).start_year(),
             rows,
             can_administer: principal.can_administer(institution.id),
-            invitation_url,
+            mail_sent: invited.as_ref().is_some_and(|i| i.mail_sent),
+            mail_failed: invited.as_ref().is_some_and(|i| i.mail_error.is_some()),
+            invitation_url: invited.map(|i| i.url),
             error,
         },
     ))
@@ -191,9 +239,9 @@ async fn add_contract(
         invite_email: Some(form.invite_email.clone()),
     };
     match vendors::add_contract(&state, &principal, &institution, &body).await {
-        Ok((_, token)) => {
-            let url = token.map(|t| vendors::invitation_url(&state, &headers, &t));
-            contracts_view(&state, &ctx, &user, &id, url, None, StatusCode::OK).await
+        Ok(added) => {
+            let invited = vendors::invite(&state, &headers, &institution, &added).await;
+            contracts_view(&state, &ctx, &user, &id, invited, None, StatusCode::OK).await
         }
         Err(e @ (AppError::Forbidden | AppError::NotFound)) => Err(fail(lang)(e)),
         Err(e) => {
@@ -431,6 +479,8 @@ struct VendorFormPage {
     today: String,
     /// The vendor's other contracts: (id, institution name), to copy these answers to.
     others: Vec<(i64, String)>,
+    deliveries: Vec<DeliveryRow>,
+    max_delivery_mb: usize,
 }
 
 fn round_label(lang: Lang, a: &mamori_domain::ItemAnswer) -> String {
@@ -498,12 +548,22 @@ async fn vendor_form_view(
     } else {
         Vec::new()
     };
+    let deliveries = state
+        .store
+        .vendor_deliveries(contract.contract.id.0)
+        .await
+        .map_err(|e| fail(lang)(e.into()))?
+        .iter()
+        .map(delivery_row)
+        .collect();
     let title = lang.pick("事業者確認用", "Vendor form").to_owned();
     Ok(render(
         status,
         &VendorFormPage {
             notice,
             others,
+            deliveries,
+            max_delivery_mb: mamori_store::MAX_DELIVERY_BYTES / (1024 * 1024),
             chrome: Chrome::new(ctx, Some(user), title),
             contract_id: contract.contract.id.0,
             institution_name: contract.institution_name.clone(),
@@ -690,6 +750,157 @@ async fn save_vendor_item(
             .await
         }
     }
+}
+
+// ----- MDS/SDS deliveries ---------------------------------------------------------------
+
+/// The `csrf` field of an urlencoded body (empty when there is none).
+fn urlencoded_field(bytes: &[u8], name: &str) -> String {
+    String::from_utf8_lossy(bytes)
+        .split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_owned())
+        .unwrap_or_default()
+}
+
+/// The fields and the file of the upload form, after the CSRF check. A form sent without a
+/// file (or urlencoded) comes back as an empty file, which the checks then name.
+async fn read_delivery_form(
+    user: &WebUser,
+    request: axum::extract::Request,
+) -> Result<(String, String, String, Vec<u8>), AppError> {
+    let content_type = request
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let bytes = axum::body::to_bytes(request.into_body(), crate::deliveries::UPLOAD_READ_LIMIT)
+        .await
+        .map_err(|_| crate::deliveries::too_large())?;
+    if crate::multipart::boundary(&content_type).is_none() {
+        user.check_csrf(&urlencoded_field(&bytes, "csrf"))?;
+        return Ok((
+            urlencoded_field(&bytes, "kind"),
+            urlencoded_field(&bytes, "delivered_on"),
+            String::new(),
+            Vec::new(),
+        ));
+    }
+    let parts = crate::multipart::parse(&content_type, &bytes).map_err(|_| {
+        AppError::rejected(
+            StatusCode::BAD_REQUEST,
+            "malformed_upload",
+            "送信された内容を読み取れませんでした。もう一度ファイルを選んで送信してください",
+            "the upload could not be read; choose the file and send it again",
+        )
+    })?;
+    let field = |name: &str| {
+        parts
+            .iter()
+            .find(|p| p.name == name)
+            .map(|p| String::from_utf8_lossy(&p.data).into_owned())
+            .unwrap_or_default()
+    };
+    user.check_csrf(&field("csrf"))?;
+    let (kind, on) = (field("kind"), field("delivered_on"));
+    let file = parts.into_iter().find(|p| p.name == "file");
+    let (name, data) = file.map_or((String::new(), Vec::new()), |f| {
+        (f.file_name.unwrap_or_default(), f.data)
+    });
+    Ok((kind, on, name, data))
+}
+
+/// Records an MDS/SDS delivery from the vendor form's upload.
+async fn upload_delivery(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    user: WebUser,
+    Path((contract_id, fy)): Path<(String, String)>,
+    request: axum::extract::Request,
+) -> PageResult {
+    let lang = ctx.lang;
+    // A forged form is refused before anything else.
+    let fields = match read_delivery_form(&user, request).await {
+        Err(e) if e.status() == StatusCode::FORBIDDEN => return Err(fail(lang)(e)),
+        other => other,
+    };
+    let principal = user.user().principal();
+    let (contract, institution) = vendors::visible_contract(&state, &principal, &contract_id)
+        .await
+        .map_err(fail(lang))?;
+    if !vendors::serves(&state, &principal, &contract)
+        .await
+        .map_err(fail(lang))?
+    {
+        return Err(fail(lang)(AppError::Forbidden));
+    }
+    let saved = match fields {
+        Ok((kind, delivered_on, file_name, bytes)) => {
+            crate::deliveries::record_delivery(
+                &state,
+                &principal,
+                &contract,
+                &institution,
+                crate::deliveries::DeliveryUpload {
+                    kind: &kind,
+                    delivered_on: &delivered_on,
+                    file_name: &file_name,
+                    bytes,
+                },
+            )
+            .await
+        }
+        Err(e) => Err(e),
+    };
+    match saved {
+        Ok(_) => Ok(redirect(&format!(
+            "/vendor/contracts/{}/{fy}#deliveries",
+            contract.contract.id.0
+        ))),
+        Err(e @ (AppError::Forbidden | AppError::NotFound)) => Err(fail(lang)(e)),
+        Err(e) => {
+            let status = e.status();
+            let m = match &e {
+                AppError::Fields(problems) => problems
+                    .iter()
+                    .map(|p| lang.pick(&p.message_ja, &p.message_en).to_owned())
+                    .collect::<Vec<_>>()
+                    .join(" / "),
+                other => message(lang, other),
+            };
+            let m = format!("MDS/SDS: {m}");
+            vendor_form_view(
+                &state,
+                &ctx,
+                &user,
+                &contract_id,
+                &fy,
+                Some(m),
+                None,
+                status,
+            )
+            .await
+        }
+    }
+}
+
+/// The file of a delivery, for the vendor and for those who see the institution.
+async fn download_delivery(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    user: WebUser,
+    Path((contract_id, delivery_id)): Path<(String, String)>,
+) -> Result<Response, crate::pages::PageError> {
+    let lang = ctx.lang;
+    let principal = user.user().principal();
+    let (contract, _) = vendors::visible_contract(&state, &principal, &contract_id)
+        .await
+        .map_err(fail(lang))?;
+    crate::deliveries::file_response(&state, &principal, &contract, &delivery_id)
+        .await
+        .map_err(fail(lang))
 }
 
 // ----- coverage -------------------------------------------------------------------------
@@ -966,6 +1177,7 @@ struct ContinuityPage {
     bcp: String,
     warnings: Vec<(&'static str, String)>,
     evidence: Vec<(String, bool, Vec<String>)>,
+    can_edit: bool,
 }
 
 async fn continuity_page(
@@ -1085,6 +1297,7 @@ async fn continuity_page(
             bcp,
             warnings,
             evidence,
+            can_edit: principal.can_answer(institution.id),
         },
     ))
 }
@@ -1152,6 +1365,7 @@ pub async fn checklist_evidence(
                 .to_owned(),
         });
     }
+    mds_evidence(state, lang, a, &mut out).await?;
     let (records, _) = vendors::stored_continuity(state, id).await?;
     for e in vendors::continuity_evidence(state, &a.institution, a.fiscal_year, &records) {
         let facts = match lang {
@@ -1182,294 +1396,95 @@ pub async fn checklist_evidence(
     Ok(out)
 }
 
-// ----- the contact chart editor ----------------------------------------------------------
-
-/// One row of the editor: field-name prefix, its label, and the values.
-pub struct EditorRow {
-    pub prefix: String,
-    pub label: String,
-    pub name: String,
-    pub organisation: String,
-    pub phones: String,
-    pub email: String,
-    pub hours: String,
-}
-
-#[derive(Template)]
-#[template(path = "contact_chart_edit.html")]
-struct ChartEditor {
-    chrome: Chrome,
-    id: i64,
-    name: String,
-    revised_on: String,
-    version: String,
-    rows: Vec<EditorRow>,
-    problems: Vec<String>,
-}
-
-const INTERNAL_ROWS: [mamori_domain::contact_chart::InternalRole; 4] = [
-    mamori_domain::contact_chart::InternalRole::Administrator,
-    mamori_domain::contact_chart::InternalRole::SecurityManager,
-    mamori_domain::contact_chart::InternalRole::SystemStaff,
-    mamori_domain::contact_chart::InternalRole::OnCall,
-];
-
-const OUTSIDE_ROWS: [mamori_domain::contact_chart::OutsideBody; 4] = [
-    mamori_domain::contact_chart::OutsideBody::Mhlw,
-    mamori_domain::contact_chart::OutsideBody::Prefecture,
-    mamori_domain::contact_chart::OutsideBody::Police,
-    mamori_domain::contact_chart::OutsideBody::Insurer,
-];
-
-fn entry_row(
-    prefix: String,
-    label: String,
-    e: Option<&mamori_domain::contact_chart::ContactEntry>,
-) -> EditorRow {
-    EditorRow {
-        prefix,
-        label,
-        name: e.map(|e| e.name.clone()).unwrap_or_default(),
-        organisation: e.map(|e| e.organisation.clone()).unwrap_or_default(),
-        phones: e
-            .map(|e| {
-                e.phones
-                    .iter()
-                    .map(|p| p.display_ja())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            })
-            .unwrap_or_default(),
-        email: e
-            .and_then(|e| e.email.as_ref().map(|m| m.as_str().to_owned()))
-            .unwrap_or_default(),
-        hours: e
-            .and_then(|e| e.hours.as_ref().map(|h| h.label_ja()))
-            .unwrap_or_default(),
-    }
-}
-
-async fn editor_view(
+/// Evidence for item 2(3): the MDS/SDS each contracted vendor has delivered.
+async fn mds_evidence(
     state: &AppState,
-    ctx: &PageCtx,
-    user: &WebUser,
-    id: &str,
-    form: Option<&std::collections::HashMap<String, String>>,
-    problems: Vec<String>,
-    status: StatusCode,
-) -> PageResult {
-    let lang = ctx.lang;
-    let principal = user.user().principal();
-    let institution = service::visible_institution(
-        state,
-        &principal,
-        service::parse_id(id).map_err(fail(lang))?,
-    )
-    .await
-    .map_err(fail(lang))?;
-    if !principal.can_answer(institution.id) {
-        return Err(fail(lang)(AppError::Forbidden));
+    lang: Lang,
+    a: &crate::service::Assessment<'_>,
+    out: &mut Vec<EvidenceView>,
+) -> Result<(), AppError> {
+    let items: Vec<_> = a
+        .version
+        .items
+        .iter()
+        .filter(|i| {
+            mamori_domain::wareki::parse_item_number(&i.number)
+                .is_ok_and(|n| n.section == 2 && n.number == 3)
+        })
+        .collect();
+    if items.is_empty() {
+        return Ok(());
     }
-    let stored = vendors::stored_chart(state, institution.id)
-        .await
-        .map_err(fail(lang))?;
-    let contracts = state
+    let id = a.institution.id;
+    let contracts: Vec<_> = state
         .store
-        .vendor_contracts_of_institution(institution.id)
-        .await
-        .map_err(|e| fail(lang)(e.into()))?;
-    let chart = stored.as_ref().map(|s| &s.0);
-    let mut rows = Vec::new();
-    for role in INTERNAL_ROWS {
-        let e = chart.and_then(|c| c.internal.iter().find(|i| i.roles.contains(&role)));
-        rows.push(entry_row(
-            format!("internal_{}", role.as_str()),
-            lang.pick(role.label_ja(), role.label_en()).to_owned(),
-            e.map(|i| &i.entry),
-        ));
+        .vendor_contracts_of_institution(id)
+        .await?
+        .into_iter()
+        .filter(|c| c.contract.is_active_in(a.fiscal_year))
+        .collect();
+    if contracts.is_empty() {
+        return Ok(());
     }
-    for c in &contracts {
-        let e = chart.and_then(|ch| ch.vendors.iter().find(|v| v.contract_id == c.contract.id));
-        rows.push(entry_row(
-            format!("vendor_{}", c.contract.id.0),
-            format!(
-                "{} {}",
-                lang.pick("事業者", "Vendor"),
-                c.contract.vendor_name
-            ),
-            e.map(|v| &v.entry),
-        ));
-    }
-    for body in OUTSIDE_ROWS {
-        let e = chart.and_then(|c| c.outside.iter().find(|o| o.body == body));
-        rows.push(entry_row(
-            format!("outside_{}", body.as_str()),
-            lang.pick(body.label_ja(), body.label_en()).to_owned(),
-            e.map(|o| &o.entry),
-        ));
-    }
-    // After a refused save, show what was sent.
-    if let Some(form) = form {
-        let get = |k: String| form.get(&k).cloned().unwrap_or_default();
-        for r in &mut rows {
-            r.name = get(format!("{}_name", r.prefix));
-            r.organisation = get(format!("{}_organisation", r.prefix));
-            r.phones = get(format!("{}_phones", r.prefix));
-            r.email = get(format!("{}_email", r.prefix));
-            r.hours = get(format!("{}_hours", r.prefix));
-        }
-    }
-    let title = lang
-        .pick("連絡体制図の編集", "Edit the contact chart")
-        .to_owned();
-    Ok(render(
-        status,
-        &ChartEditor {
-            chrome: Chrome::new(ctx, Some(user), title),
-            id: institution.id,
-            name: institution.name.clone(),
-            revised_on: today_in_japan().to_string(),
-            version: stored.map(|s| s.1).unwrap_or_default(),
-            rows,
-            problems,
-        },
-    ))
-}
-
-async fn chart_editor(
-    State(state): State<AppState>,
-    ctx: PageCtx,
-    user: WebUser,
-    Path(id): Path<String>,
-) -> PageResult {
-    editor_view(&state, &ctx, &user, &id, None, Vec::new(), StatusCode::OK).await
-}
-
-/// The chart from the editor's fields: rows left blank are left out.
-fn chart_input(
-    name: &str,
-    contracts: &[mamori_store::StoredContract],
-    form: &std::collections::HashMap<String, String>,
-) -> Result<mamori_domain::contact_chart::ContactChartInput, AppError> {
-    use mamori_domain::contact_chart::{
-        ContactChartInput, ContactEntryInput, InternalContactInput, OutsideContactInput,
-        VendorContactInput,
-    };
-    let get = |k: String| {
-        form.get(&k)
-            .map(|v| v.trim().to_owned())
-            .unwrap_or_default()
-    };
-    let entry = |prefix: &str| -> Option<ContactEntryInput> {
-        let e = ContactEntryInput {
-            name: get(format!("{prefix}_name")),
-            organisation: get(format!("{prefix}_organisation")),
-            phones: get(format!("{prefix}_phones"))
-                .split([',', '、', '，'])
-                .map(str::trim)
-                .filter(|p| !p.is_empty())
-                .map(str::to_owned)
-                .collect(),
-            email: get(format!("{prefix}_email")),
-            hours: get(format!("{prefix}_hours")),
-            notes: String::new(),
-        };
-        let blank = e.name.is_empty()
-            && e.organisation.is_empty()
-            && e.phones.is_empty()
-            && e.email.is_empty()
-            && e.hours.is_empty();
-        (!blank).then_some(e)
-    };
-    let revised_on = parse_date("revised_on", &get("revised_on".into()))?;
-    Ok(ContactChartInput {
-        institution_name: name.to_owned(),
-        revised_on,
-        internal: INTERNAL_ROWS
-            .iter()
-            .filter_map(|role| {
-                entry(&format!("internal_{}", role.as_str())).map(|e| InternalContactInput {
-                    roles: vec![*role],
-                    title: String::new(),
-                    entry: e,
-                })
-            })
-            .collect(),
-        vendors: contracts
-            .iter()
-            .filter_map(|c| {
-                entry(&format!("vendor_{}", c.contract.id.0)).map(|e| VendorContactInput {
-                    contract_id: c.contract.id,
-                    entry: e,
-                })
-            })
-            .collect(),
-        outside: OUTSIDE_ROWS
-            .iter()
-            .filter_map(|body| {
-                entry(&format!("outside_{}", body.as_str())).map(|e| OutsideContactInput {
-                    body: *body,
-                    entry: e,
-                })
-            })
-            .collect(),
-        call_order: Vec::new(),
-    })
-}
-
-async fn save_chart_form(
-    State(state): State<AppState>,
-    ctx: PageCtx,
-    user: WebUser,
-    Path(id): Path<String>,
-    Form(form): Form<std::collections::HashMap<String, String>>,
-) -> PageResult {
-    let lang = ctx.lang;
-    user.check_csrf(form.get("csrf").map_or("", String::as_str))
-        .map_err(fail(lang))?;
-    let principal = user.user().principal();
-    let institution = crate::pages::page_institution(&state, &principal, &id, lang).await?;
-    if !principal.can_answer(institution.id) {
-        return Err(fail(lang)(AppError::Forbidden));
-    }
-    let contracts = state
-        .store
-        .vendor_contracts_of_institution(institution.id)
-        .await
-        .map_err(|e| fail(lang)(e.into()))?;
-    let version = form.get("version").filter(|v| !v.is_empty()).cloned();
-    let saved = match chart_input(&institution.name, &contracts, &form) {
-        Ok(input) => {
-            vendors::save_chart(&state, &principal, &institution, &input, version.as_deref()).await
-        }
-        Err(e) => Err(e),
-    };
-    match saved {
-        Ok(()) => Ok(redirect(&format!(
-            "/institutions/{}/contact-chart",
-            institution.id
-        ))),
-        Err(e @ (AppError::Forbidden | AppError::NotFound)) => Err(fail(lang)(e)),
-        Err(AppError::Fields(problems)) => {
-            let lines = problems
+    let deliveries = state.store.vendor_deliveries_of_institution(id).await?;
+    let mut missing = 0;
+    let facts: Vec<String> = contracts
+        .iter()
+        .map(|c| {
+            let latest = deliveries
                 .iter()
-                .map(|p| format!("{}: {}", p.path, lang.pick(&p.message_ja, &p.message_en)))
-                .collect();
-            editor_view(
-                &state,
-                &ctx,
-                &user,
-                &id,
-                Some(&form),
-                lines,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
-        Err(e) => {
-            let status = e.status();
-            let m = message(lang, &e);
-            editor_view(&state, &ctx, &user, &id, Some(&form), vec![m], status).await
-        }
+                .filter(|d| d.contract_id == c.contract.id.0)
+                .max_by(|x, y| x.delivered_on.cmp(&y.delivered_on));
+            match latest {
+                Some(d) => format!(
+                    "{}: {} {} {}",
+                    c.contract.vendor_name,
+                    delivery_row(d).kind,
+                    d.delivered_on,
+                    lang.pick("提出", "delivered")
+                ),
+                None => {
+                    missing += 1;
+                    format!(
+                        "{}: {}",
+                        c.contract.vendor_name,
+                        lang.pick("未提出", "not delivered")
+                    )
+                }
+            }
+        })
+        .collect();
+    let (class, label) = if missing == 0 {
+        (
+            "ok",
+            lang.pick(
+                "MDS/SDS: 全事業者から提出済",
+                "MDS/SDS: delivered by every vendor",
+            ),
+        )
+    } else {
+        (
+            "warn",
+            lang.pick(
+                "MDS/SDS: 未提出の事業者あり",
+                "MDS/SDS: some vendors have not delivered",
+            ),
+        )
+    };
+    for item in items {
+        out.push(EvidenceView {
+            key: item.key.clone(),
+            class,
+            label: label.to_owned(),
+            facts: facts.clone(),
+            link: format!("/institutions/{id}/vendors"),
+            link_label: lang
+                .pick(
+                    "事業者との契約とMDS/SDSを開く",
+                    "Open contracts and MDS/SDS",
+                )
+                .to_owned(),
+        });
     }
+    Ok(())
 }

@@ -56,6 +56,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get_contact_chart, put_contact_chart))
         .routes(routes!(contact_chart_svg))
         .routes(routes!(get_continuity, put_continuity))
+        .merge(crate::deliveries::router())
 }
 
 // ----- shared rules ----------------------------------------------------------------------
@@ -310,8 +311,11 @@ pub struct ContractCreated {
     pub contract_id: i64,
     /// The link to give the vendor (valid for 14 days, once).
     pub invitation_url: Option<String>,
-    /// Whether the invitation was mailed. mamori sends no mail yet: give the link yourself.
+    /// Whether the invitation was mailed (an SMTP server is configured and took it).
+    /// Otherwise give the link to the vendor yourself.
     pub mail_sent: bool,
+    /// Why the mail was not sent, when the SMTP server refused it or could not be reached.
+    pub mail_error: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -477,14 +481,68 @@ pub fn new_contract(
     }
 }
 
-/// Records a contract and, with an e-mail address, its invitation. Returns the contract id
-/// and the invitation token.
+/// A recorded contract, with its invitation's token and address when one was made.
+pub struct AddedContract {
+    pub id: i64,
+    pub vendor_name: String,
+    pub invitation: Option<(String, String)>,
+}
+
+/// Where an invitation stands after the contract is recorded.
+pub struct Invited {
+    pub url: String,
+    pub mail_sent: bool,
+    /// Why the mail did not go, when a server is configured and refused it.
+    pub mail_error: Option<String>,
+}
+
+/// Makes the invitation's link and, with an SMTP server configured, mails it. A failed send
+/// is reported, never raised: the link is still given to the institution.
+pub async fn invite(
+    state: &AppState,
+    headers: &HeaderMap,
+    institution: &Institution,
+    added: &AddedContract,
+) -> Option<Invited> {
+    let (token, email) = added.invitation.as_ref()?;
+    let url = invitation_url(state, headers, token);
+    let Some(mailer) = &state.mailer else {
+        return Some(Invited {
+            url,
+            mail_sent: false,
+            mail_error: None,
+        });
+    };
+    let sent = mailer
+        .send_invitation(&crate::mail::Invitation {
+            to: email,
+            institution_name: &institution.name,
+            vendor_name: &added.vendor_name,
+            link: &url,
+            valid_days: INVITATION_DAYS,
+        })
+        .await;
+    let mail_error = match sent {
+        Ok(()) => None,
+        Err(e) => {
+            tracing::warn!(error = %e, server = mailer.server(), contract = added.id, "invitation mail not sent");
+            Some(e.to_string())
+        }
+    };
+    Some(Invited {
+        url,
+        mail_sent: mail_error.is_none(),
+        mail_error,
+    })
+}
+
+/// Records a contract and, with an e-mail address, its invitation.
 pub async fn add_contract(
     state: &AppState,
     principal: &Principal,
     institution: &Institution,
     body: &CreateContract,
-) -> Result<(i64, Option<String>), AppError> {
+) -> Result<AddedContract, AppError> {
     if !principal.can_administer(institution.id) {
         return Err(AppError::Forbidden);
     }
@@ -503,11 +561,19 @@ pub async fn add_contract(
         .store
         .create_vendor_contract(institution.id, &new, invitation.as_ref(), principal.user_id)
         .await?;
-    Ok((id, token))
+    Ok(AddedContract {
+        id,
+        vendor_name: new.vendor_name,
+        invitation: token.zip(email.map(|e| e.as_str().to_owned())),
+    })
 }
 
-/// The absolute link of an invitation, from the request's host.
+/// The absolute link of an invitation: on the configured public URL, else on the
+/// request's host.
 pub fn invitation_url(state: &AppState, headers: &HeaderMap, token: &str) -> String {
+    if let Some(base) = &state.config.public_url {
+        return format!("{base}/invitations/{token}");
+    }
     let host = headers
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
@@ -544,8 +610,9 @@ pub async fn list_contracts(
 }
 
 /// Records a contract with a vendor (its admin only) and, with `invite_email`, makes an
-/// invitation link for the vendor. mamori sends no mail: `mail_sent` is false and the link
-/// is to be given to the vendor by the institution.
+/// invitation link for the vendor. With an SMTP server configured the link is mailed
+/// (`mail_sent`); if that fails, or no server is configured, the link is still returned to be
+/// given to the vendor, with `mail_error` saying why the mail did not go.
 #[utoipa::path(post, path = "/api/v1/institutions/{id}/vendor-contracts", tag = "vendors", security(("bearer" = [])),
     params(("id" = i64, Path)), request_body = CreateContract,
     responses((status = 201, body = ContractCreated), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
@@ -559,13 +626,15 @@ pub async fn create_contract(
     let principal = caller.user.principal();
     let institution =
         service::visible_institution(&state, &principal, service::parse_id(&id)?).await?;
-    let (contract_id, token) = add_contract(&state, &principal, &institution, &body).await?;
+    let added = add_contract(&state, &principal, &institution, &body).await?;
+    let invited = invite(&state, &headers, &institution, &added).await;
     Ok((
         StatusCode::CREATED,
         Json(ContractCreated {
-            contract_id,
-            invitation_url: token.map(|t| invitation_url(&state, &headers, &t)),
-            mail_sent: false,
+            contract_id: added.id,
+            mail_sent: invited.as_ref().is_some_and(|i| i.mail_sent),
+            mail_error: invited.as_ref().and_then(|i| i.mail_error.clone()),
+            invitation_url: invited.map(|i| i.url),
         }),
     ))
 }

@@ -133,12 +133,12 @@ impl TestApp {
     }
 
     async fn send(&self, request: Request<Body>) -> Response {
-        let response = self
-            .router
-            .clone()
-            .oneshot(request)
-            .await
-            .expect("infallible");
+        self.send_to(&self.router, request).await
+    }
+
+    /// Sends a request to another router over the same database (other settings).
+    async fn send_to(&self, router: &Router, request: Request<Body>) -> Response {
+        let response = router.clone().oneshot(request).await.expect("infallible");
         let status = response.status();
         let headers = response.headers().clone();
         let bytes = to_bytes(response.into_body(), 16 * 1024 * 1024)
@@ -387,6 +387,11 @@ on_both_engines!(
     contact_chart_is_validated_and_drawn,
     backup_and_bcp_records_warn,
     vendor_pages_invite_fill_and_show,
+    mds_sds_deliveries_are_recorded_and_shown,
+    mds_sds_bad_files_are_refused_clearly,
+    continuity_form_adds_removes_and_refuses_by_field,
+    invitations_are_mailed_through_smtp,
+    contact_chart_editor_adds_removes_and_orders_calls,
     assurance_survey_ranking_selection_and_withdrawal,
     assurance_bad_input_is_refused_and_changes_nothing,
     ledger_store_keeps_devices_and_audits_every_change,
@@ -395,6 +400,13 @@ on_both_engines!(
     ledger_devices_carry_flags_and_export_round_trips,
     ledger_pages_import_with_preview_and_confirm,
     assurance_pages_survey_ranking_withdrawal_and_export,
+    assurance_page_opens_a_programme_year,
+    assurance_pages_import_a_ranking_and_decide_flagged_hospitals,
+    training_registration_waitlist_and_cancellation,
+    training_bad_input_changes_nothing,
+    training_last_seat_goes_to_exactly_one,
+    training_operator_attendance_export_and_record,
+    training_pages_register_waitlist_cancel_and_record,
     support_menu_and_estimates_are_public,
     subsidy_estimates_refuse_bad_input_clearly,
     suggestions_follow_the_institution_records,
@@ -2154,6 +2166,14 @@ enum Rule {
     /// An institution's survey answers: its admin, its prefecture's officer, the national
     /// office; 403 for others who see the institution, 404 for the rest.
     Apply,
+    /// Running training (courses, sessions, attendance, lecturers): the training operator
+    /// and the national office; 403 for everyone else.
+    TrainingOperator,
+    /// Registering staff for a training session: any institution's users (for their own
+    /// institution); 403 for everyone else.
+    TrainingRegister,
+    /// A registration: its institution's users only; 404 for everyone else.
+    TrainingPlace,
 }
 
 /// Every route of the application and its rule. A route without an entry fails the test.
@@ -2175,7 +2195,18 @@ fn rule_for(method: &str, path: &str) -> Option<Rule> {
             | "/vendor/contracts/{contract_id}/{fy}/copy",
         ) => VendorAnswer,
         ("POST", "/institutions/{id}/vendors") => Administer,
-        ("GET" | "POST", "/institutions/{id}/contact-chart/edit") => Answer,
+        ("POST", "/vendor/contracts/{contract_id}/{fy}/deliveries") => VendorAnswer,
+        ("GET", "/vendor/contracts/{contract_id}/deliveries/{delivery_id}") => VendorForm,
+        (
+            "GET",
+            "/api/v1/vendor/contracts/{contract_id}/deliveries"
+            | "/api/v1/vendor/contracts/{contract_id}/deliveries/{delivery_id}/file",
+        ) => VendorForm,
+        ("POST", "/api/v1/vendor/contracts/{contract_id}/deliveries") => VendorAnswer,
+        (
+            "GET" | "POST",
+            "/institutions/{id}/contact-chart/edit" | "/institutions/{id}/continuity/edit",
+        ) => Answer,
         (
             "GET",
             "/institutions/{id}/vendors"
@@ -2191,6 +2222,7 @@ fn rule_for(method: &str, path: &str) -> Option<Rule> {
         ) => Public,
         ("GET", "/assurance") => SignedIn,
         ("GET", "/assurance/{fy}") => National(StatusCode::FORBIDDEN),
+        ("GET" | "POST", "/assurance/new") => National(StatusCode::FORBIDDEN),
         (_, p) if p.starts_with("/assurance/{fy}/institutions/") => Apply,
         (_, "/" | "/logout" | "/api/v1/logout" | "/api/v1/me" | "/api/v1/checklists") => SignedIn,
         ("GET", "/api/v1/vendor/contracts") => SignedIn,
@@ -2264,6 +2296,43 @@ fn rule_for(method: &str, path: &str) -> Option<Rule> {
             | "/api/v1/subsidy-estimate",
         ) => Public,
         ("GET", "/api/v1/institutions/{id}/suggestions") => Read,
+        (
+            "GET",
+            "/training"
+            | "/training/library"
+            | "/api/v1/training/sessions"
+            | "/api/v1/training/courses"
+            | "/api/v1/training/materials",
+        ) => SignedIn,
+        ("GET", "/institutions/{id}/training/{fy}")
+        | ("GET", "/api/v1/institutions/{id}/training/{fiscal_year}") => Read,
+        (
+            "POST",
+            "/training/sessions/{session_id}/register"
+            | "/api/v1/training/sessions/{session_id}/registrations",
+        ) => TrainingRegister,
+        ("POST", "/training/registrations/{registration_id}/cancel")
+        | ("DELETE", "/api/v1/training/registrations/{registration_id}") => TrainingPlace,
+        (
+            "GET",
+            "/training/manage"
+            | "/training/sessions/{session_id}"
+            | "/training/sessions/{session_id}/attendance.xlsx"
+            | "/api/v1/training/sessions/{session_id}/registrations"
+            | "/api/v1/training/sessions/{session_id}/attendance.xlsx",
+        )
+        | (
+            "POST",
+            "/training/courses"
+            | "/training/sessions"
+            | "/training/lecturers"
+            | "/training/registrations/{registration_id}/attendance"
+            | "/api/v1/training/courses"
+            | "/api/v1/training/sessions",
+        )
+        | ("PUT", "/api/v1/training/registrations/{registration_id}/attendance") => {
+            TrainingOperator
+        }
         (
             "GET",
             "/institutions/{id}/ledger/new"
@@ -2378,6 +2447,28 @@ async fn authorization_matrix_covers_every_route(app: &TestApp) {
         .first()
         .expect("the demo hospital has a ledger")
         .id;
+    let delivery_id = app
+        .state
+        .store
+        .vendor_deliveries(VENDOR_CONTRACT)
+        .await
+        .expect("deliveries")
+        .first()
+        .expect("the demo vendor delivered its MDS")
+        .id;
+    // A training session open for registration, and a place of the hospital in it.
+    let training_session = open_training_session(app, 3).await;
+    let hospital_token = app.token("demo-hospital").await;
+    let r = app
+        .api(
+            "POST",
+            &format!("/api/v1/training/sessions/{training_session}/registrations"),
+            Some(&hospital_token),
+            Some(json!({"participant_name": "行列 検査"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let training_place = r.json()["registration_id"].as_i64().expect("id");
     let fill = |path: &str| {
         let user = if path.starts_with("/admin/") {
             inspector_46_id
@@ -2397,6 +2488,9 @@ async fn authorization_matrix_covers_every_route(app: &TestApp) {
             .replace("{pref}", "13")
             .replace("{application_id}", &application_id)
             .replace("{device_id}", &device_id.to_string())
+            .replace("{delivery_id}", &delivery_id.to_string())
+            .replace("{session_id}", &training_session.to_string())
+            .replace("{registration_id}", &training_place.to_string())
             .replace("{program_id}", "tokyo-cybersecurity-equipment")
     };
     let inside = |answer, administer, observe, national| Relation::Inside {
@@ -2568,8 +2662,38 @@ async fn authorization_matrix_covers_every_route(app: &TestApp) {
                     status == StatusCode::FORBIDDEN
                 }
             };
+            let institution_user = matches!(
+                login,
+                "demo-hospital"
+                    | "demo-hospital-staff"
+                    | "demo-clinic"
+                    | "demo-pharmacy"
+                    | "demo-hospital-46"
+            );
+            let hospital_user = matches!(login, "demo-hospital" | "demo-hospital-staff");
             match (rule, relation) {
                 (Rule::Public, _) => {}
+                (
+                    Rule::TrainingOperator | Rule::TrainingRegister | Rule::TrainingPlace,
+                    Relation::Anonymous,
+                ) => assert!(
+                    signed_in_redirect(),
+                    "anonymous must be sent to log in: {context}"
+                ),
+                (Rule::TrainingOperator, _) => {
+                    assert!(
+                        allowed(matches!(login, "demo-operator" | "demo-national")),
+                        "{context}"
+                    )
+                }
+                (Rule::TrainingRegister, _) => assert!(allowed(institution_user), "{context}"),
+                (Rule::TrainingPlace, _) => {
+                    if hospital_user {
+                        assert!(allowed(true), "{context}")
+                    } else {
+                        assert_eq!(status, StatusCode::NOT_FOUND, "{context}")
+                    }
+                }
                 (_, Relation::Anonymous) => assert!(
                     signed_in_redirect(),
                     "anonymous must be sent to log in: {context}"
@@ -3428,6 +3552,945 @@ async fn vendor_pages_invite_fill_and_show(app: &TestApp) {
     );
 }
 
+// ----- MDS/SDS deliveries -------------------------------------------------------------------
+
+const TINY_PDF: &[u8] = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n";
+
+impl TestApp {
+    async fn deliveries(&self, contract: i64) -> usize {
+        self.state
+            .store
+            .vendor_deliveries(contract)
+            .await
+            .expect("deliveries")
+            .len()
+    }
+
+    /// Posts the vendor form's MDS/SDS upload as a browser does.
+    async fn post_delivery_form(
+        &self,
+        web: &WebSession,
+        path: &str,
+        kind: &str,
+        on: &str,
+        file: Option<(&str, &[u8])>,
+    ) -> Response {
+        let boundary = "----mamoriDeliveryBoundary";
+        let mut body = Vec::new();
+        for (name, value) in [
+            ("csrf", web.csrf.as_str()),
+            ("kind", kind),
+            ("delivered_on", on),
+        ] {
+            body.extend_from_slice(
+                format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
+                    .as_bytes(),
+            );
+        }
+        let (file_name, data) = file.unwrap_or(("", b""));
+        body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes());
+        body.extend_from_slice(data);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        self.send(
+            Request::post(path)
+                .header(
+                    header::CONTENT_TYPE,
+                    format!("multipart/form-data; boundary={boundary}"),
+                )
+                .header(header::COOKIE, web.cookie.as_str())
+                .body(Body::from(body))
+                .expect("request"),
+        )
+        .await
+    }
+}
+
+async fn mds_sds_deliveries_are_recorded_and_shown(app: &TestApp) {
+    let year = app.year();
+    let base = format!("/api/v1/vendor/contracts/{VENDOR_CONTRACT}/deliveries");
+    let vendor = app.token("demo-vendor").await;
+    // The demo vendor's MDS is listed for the vendor and for the hospital.
+    let listed = app.api("GET", &base, Some(&vendor), None).await;
+    assert_eq!(listed.status, StatusCode::OK, "{}", listed.body);
+    assert_eq!(listed.json().as_array().map(Vec::len), Some(1));
+    // The vendor records an SDS with its file.
+    let r = app
+        .upload(
+            &format!("{base}?kind=sds&delivered_on={year}-05-20&file_name=SDS%E9%96%8B%E7%A4%BA%E6%9B%B8.pdf"),
+            &vendor,
+            "application/pdf",
+            TINY_PDF.to_vec(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let saved = r.json();
+    assert_eq!(saved["kind"], "sds");
+    assert_eq!(saved["file_name"], "SDS開示書.pdf");
+    assert_eq!(saved["size"], TINY_PDF.len());
+    let file_url = saved["file_url"].as_str().expect("file_url").to_owned();
+    // The hospital's users read the list and download the same bytes.
+    let staff = app.token("demo-hospital-staff").await;
+    let list = app.api("GET", &base, Some(&staff), None).await.json();
+    assert_eq!(list.as_array().map(Vec::len), Some(2), "{list}");
+    let file = app.api("GET", &file_url, Some(&staff), None).await;
+    assert_eq!(file.status, StatusCode::OK);
+    assert_eq!(file.body.as_bytes(), TINY_PDF);
+    assert_eq!(
+        file.headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok()),
+        Some("application/pdf")
+    );
+    assert!(
+        file.headers
+            .get(header::CONTENT_DISPOSITION)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|d| d.starts_with("attachment") && d.contains("UTF-8''SDS%E9%96%8B")),
+        "{:?}",
+        file.headers
+    );
+    // The hospital does not record deliveries for its vendor.
+    let r = app
+        .upload(
+            &format!("{base}?kind=mds&delivered_on={year}-05-20"),
+            &staff,
+            "application/pdf",
+            TINY_PDF.to_vec(),
+        )
+        .await;
+    r.assert_bilingual_error(StatusCode::FORBIDDEN, "forbidden");
+    // Another vendor (even of the same hospital) and another institution see nothing: 404.
+    for login in ["demo-vendor-network", "demo-vendor-46", "demo-clinic"] {
+        let other = app.token(login).await;
+        for path in [base.as_str(), file_url.as_str()] {
+            assert_eq!(
+                app.api("GET", path, Some(&other), None).await.status,
+                StatusCode::NOT_FOUND,
+                "{login} {path}"
+            );
+        }
+        let r = app
+            .upload(
+                &format!("{base}?kind=mds&delivered_on={year}-05-20"),
+                &other,
+                "application/pdf",
+                TINY_PDF.to_vec(),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{login}: {}", r.body);
+    }
+    assert_eq!(
+        app.deliveries(VENDOR_CONTRACT).await,
+        2,
+        "nothing more stored"
+    );
+    // A delivery of another contract is not reached through this one.
+    let network = app.token("demo-vendor-network").await;
+    let r = app
+        .upload(
+            &format!("/api/v1/vendor/contracts/{NETWORK_CONTRACT}/deliveries?kind=sds&delivered_on={year}-05-21&file_name=net.pdf"),
+            &network,
+            "application/pdf",
+            TINY_PDF.to_vec(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let network_delivery = r.json()["id"].as_i64().expect("id");
+    assert_eq!(
+        app.api(
+            "GET",
+            &format!("{base}/{network_delivery}/file"),
+            Some(&vendor),
+            None
+        )
+        .await
+        .status,
+        StatusCode::NOT_FOUND
+    );
+
+    // Pages: the vendor uploads on its form; the hospital sees the file on its contracts
+    // page and beside item 2(3) of its checklist.
+    let web_vendor = app.web_login("demo-vendor").await;
+    let form_path = format!("/vendor/contracts/{VENDOR_CONTRACT}/{year}");
+    let r = app
+        .post_delivery_form(
+            &web_vendor,
+            &format!("{form_path}/deliveries"),
+            "mds",
+            &format!("{year}-06-02"),
+            Some(("MDS_web.pdf", TINY_PDF)),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let page = app.get_page(&web_vendor.cookie, &form_path).await;
+    assert!(page.body.contains("MDS_web.pdf"), "listed on the form");
+    assert!(page.body.contains("enctype=\"multipart/form-data\""));
+    let web_staff = app.web_login("demo-hospital-staff").await;
+    let page = app
+        .get_page(
+            &web_staff.cookie,
+            &format!("/institutions/{HOSPITAL}/vendors"),
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("MDS_web.pdf") && page.body.contains("SDS開示書.pdf"));
+    assert!(
+        page.body.contains("net.pdf"),
+        "each contract with its own files"
+    );
+    let start = page
+        .body
+        .find(&format!("/vendor/contracts/{VENDOR_CONTRACT}/deliveries/"))
+        .expect("a download link");
+    let link: String = page.body[start..]
+        .chars()
+        .take_while(|c| *c != '"')
+        .collect();
+    let download = app.get_page(&web_staff.cookie, &link).await;
+    assert_eq!(download.status, StatusCode::OK);
+    assert!(download.body.starts_with("%PDF-"));
+    let checklist = app
+        .get_page(
+            &web_staff.cookie,
+            &format!("/institutions/{HOSPITAL}/checklist/{year}"),
+        )
+        .await;
+    assert_eq!(checklist.status, StatusCode::OK);
+    assert!(
+        checklist.body.contains("MDS/SDS: 全事業者から提出済"),
+        "both vendors delivered: evidence beside 2(3)"
+    );
+    assert!(checklist.body.contains(&format!("MDS {year}-06-02")));
+    // Another vendor's user gets 404 for the download page.
+    let web_other = app.web_login("demo-vendor-46").await;
+    assert_eq!(
+        app.get_page(&web_other.cookie, &link).await.status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+async fn mds_sds_bad_files_are_refused_clearly(app: &TestApp) {
+    let year = app.year();
+    let vendor = app.token("demo-vendor").await;
+    let base = format!("/api/v1/vendor/contracts/{VENDOR_CONTRACT}/deliveries");
+    let before = app.deliveries(VENDOR_CONTRACT).await;
+    let audit_before = app.audit_changes().await;
+    let good = format!("{base}?kind=mds&delivered_on={year}-05-01");
+    // An empty file, a bad kind and a bad date are named together.
+    let r = app
+        .upload(
+            &format!("{base}?kind=pds&delivered_on={year}-02-30"),
+            &vendor,
+            "application/pdf",
+            Vec::new(),
+        )
+        .await;
+    r.assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_fields");
+    let paths: Vec<String> = r.json()["error"]["problems"]
+        .as_array()
+        .expect("problems")
+        .iter()
+        .filter_map(|p| p["path"].as_str().map(str::to_owned))
+        .collect();
+    assert_eq!(paths, ["kind", "delivered_on", "file"]);
+    let r = app
+        .upload(&good, &vendor, "application/pdf", Vec::new())
+        .await;
+    r.assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_fields");
+    assert!(
+        r.json()["error"]["message_ja"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("空のファイル")
+    );
+    // A date in the future.
+    let r = app
+        .upload(
+            &format!("{base}?kind=mds&delivered_on={}-04-01", year + 5),
+            &vendor,
+            "application/pdf",
+            TINY_PDF.to_vec(),
+        )
+        .await;
+    r.assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_fields");
+    assert_eq!(r.json()["error"]["problems"][0]["code"], "in_future");
+    // Too large: over the limit but under what is read, and over what is read.
+    let mut big = b"%PDF-1.4\n".to_vec();
+    big.resize(mamori_store::MAX_DELIVERY_BYTES + 1, b' ');
+    let r = app.upload(&good, &vendor, "application/pdf", big).await;
+    r.assert_bilingual_error(StatusCode::PAYLOAD_TOO_LARGE, "file_too_large");
+    let mut huge = b"%PDF-1.4\n".to_vec();
+    huge.resize(5 * 1024 * 1024, b' ');
+    let r = app.upload(&good, &vendor, "application/pdf", huge).await;
+    r.assert_bilingual_error(StatusCode::PAYLOAD_TOO_LARGE, "file_too_large");
+    // Wrong types: a text file, a Word file named .xlsx, a PDF named .xlsx.
+    let r = app
+        .upload(
+            &good,
+            &vendor,
+            "text/plain",
+            "not a pdf".as_bytes().to_vec(),
+        )
+        .await;
+    r.assert_bilingual_error(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_file_type");
+    let r = app
+        .upload(
+            &format!("{good}&file_name=MDS.xlsx"),
+            &vendor,
+            "application/octet-stream",
+            b"PK\x03\x04....word/document.xml".to_vec(),
+        )
+        .await;
+    r.assert_bilingual_error(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_file_type");
+    let r = app
+        .upload(
+            &format!("{good}&file_name=MDS.xlsx"),
+            &vendor,
+            "application/pdf",
+            TINY_PDF.to_vec(),
+        )
+        .await;
+    r.assert_bilingual_error(StatusCode::UNSUPPORTED_MEDIA_TYPE, "file_name_mismatch");
+    assert_eq!(
+        app.deliveries(VENDOR_CONTRACT).await,
+        before,
+        "nothing stored"
+    );
+    assert_eq!(app.audit_changes().await, audit_before, "nothing audited");
+    // The page says the same, in the user's language, and keeps the form.
+    let web = app.web_login("demo-vendor").await;
+    let path = format!("/vendor/contracts/{VENDOR_CONTRACT}/{year}/deliveries");
+    let r = app
+        .post_delivery_form(&web, &path, "mds", &format!("{year}-05-01"), None)
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(
+        r.body.contains("空のファイルは受け付けません"),
+        "{}",
+        r.body
+    );
+    let r = app
+        .post_delivery_form(
+            &web,
+            &path,
+            "mds",
+            &format!("{year}-05-01"),
+            Some(("notes.txt", b"hello")),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{}", r.body);
+    assert!(
+        r.body.contains("PDF（.pdf）か Excel（.xlsx）"),
+        "{}",
+        r.body
+    );
+    // A forged form (wrong token) is refused before anything is read.
+    let forged = WebSession {
+        cookie: web.cookie.clone(),
+        csrf: "forged".into(),
+    };
+    let r = app
+        .post_delivery_form(
+            &forged,
+            &path,
+            "mds",
+            &format!("{year}-05-01"),
+            Some(("a.pdf", TINY_PDF)),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        app.deliveries(VENDOR_CONTRACT).await,
+        before,
+        "nothing stored"
+    );
+}
+
+// ----- backup and BCP editor ---------------------------------------------------------------
+
+async fn continuity_form_adds_removes_and_refuses_by_field(app: &TestApp) {
+    let year = app.year();
+    let api = format!("/api/v1/institutions/{HOSPITAL}/continuity");
+    let admin = app.token("demo-hospital").await;
+    let before = app.api("GET", &api, Some(&admin), None).await.json();
+    let version = before["updated_at"].as_str().expect("version").to_owned();
+    let web = app.web_login("demo-hospital-staff").await;
+    let edit = format!("/institutions/{HOSPITAL}/continuity/edit");
+    let page = app.get_page(&web.cookie, &edit).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    // Two stored records and a blank block to add one.
+    assert!(page.body.contains("name=\"b0_generations\" value=\"7\""));
+    assert!(
+        page.body
+            .contains("name=\"b1_loc_onsite\" value=\"on\" checked")
+    );
+    assert!(page.body.contains("name=\"b2_new\" value=\"1\""));
+    assert_eq!(page.hidden("count").as_deref(), Some("3"));
+    assert_eq!(page.hidden("version").as_deref(), Some(version.as_str()));
+    // Bad fields are named beside each field; nothing is stored.
+    let bad = format!(
+        "csrf={}&version={version}&count=3\
+         &b0_sys_emr=on&b0_data=DB&b0_loc_offline=on&b0_generations=abc&b0_frequency=daily&b0_restore_on={}-01-01&b0_restore_minutes=3%E6%99%82%E9%96%93\
+         &b1_sys_pacs=on&b1_loc_onsite=on&b1_generations=2&b1_frequency=weekly\
+         &b2_new=1&b2_data=%E7%94%BB%E5%83%8F&b2_generations=3&b2_frequency=daily\
+         &bcp_state=established&bcp_date=",
+        web.csrf,
+        year + 5
+    );
+    let r = app.post_form(&web.cookie, &edit, &bad, false).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    for message in [
+        "世代数「abc」は1〜999の数字で記入してください",
+        "が未来です",
+        "分単位の数字で記入してください",
+        "保管方法を1つ以上選んでください",
+        "策定済のときは策定日を記入してください",
+        "バックアップ 1",
+        "バックアップ 3",
+    ] {
+        assert!(r.body.contains(message), "{message}: {}", r.body);
+    }
+    assert!(r.body.contains("aria-invalid=\"true\""), "fields marked");
+    assert!(
+        r.body.contains("name=\"b0_generations\" value=\"abc\""),
+        "what was sent is kept"
+    );
+    let unchanged = app.api("GET", &api, Some(&admin), None).await.json();
+    assert_eq!(unchanged["updated_at"], version.as_str(), "nothing stored");
+    // The same in English.
+    let en_cookie = format!("{}; {}=en", web.cookie, "mamori_lang");
+    let r = app.post_form(&en_cookie, &edit, &bad, false).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.body
+            .contains("generations &#39;abc&#39; must be a number from 1 to 999"),
+        "{}",
+        r.body
+    );
+    // Keep the first, remove the second, add one; the BCP is established.
+    let good = format!(
+        "csrf={}&version={version}&count=3\
+         &b0_sys_emr=on&b0_data=DB&b0_loc_offline=on&b0_loc_offsite=on&b0_write_once=on&b0_generations=7&b0_encrypted=on&b0_frequency=daily&b0_restore_on={year}-04-20&b0_restore_minutes=150&b0_restore_ok=on\
+         &b1_sys_pacs=on&b1_loc_onsite=on&b1_generations=2&b1_frequency=weekly&b1_remove=on\
+         &b2_new=1&b2_sys_pacs=on&b2_data=%E7%94%BB%E5%83%8F&b2_loc_cloud=on&b2_loc_offline=on&b2_generations=14&b2_frequency=daily\
+         &bcp_state=established&bcp_date={year}-04-01&bcp_last_drill={year}-05-10&bcp_notes=",
+        web.csrf
+    );
+    let r = app.post_form(&web.cookie, &edit, &good, false).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let after = app.api("GET", &api, Some(&admin), None).await.json();
+    let backups = after["backups"].as_array().expect("backups");
+    assert_eq!(backups.len(), 2, "{after}");
+    assert_eq!(backups[0]["last_restore_test"]["duration_minutes"], 150);
+    assert_eq!(backups[1]["systems"], json!(["pacs"]));
+    assert_eq!(backups[1]["locations"], json!(["offline", "cloud"]));
+    assert_eq!(backups[1]["generations"], 14);
+    assert_eq!(after["bcp"]["state"], "established");
+    assert_eq!(after["bcp"]["on"], format!("{year}-04-01"));
+    assert_eq!(after["bcp"]["last_drill"], format!("{year}-05-10"));
+    // The old form's version is now stale: refused, not overwritten.
+    let r = app.post_form(&web.cookie, &edit, &good, false).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    assert!(r.body.contains("他の人が先に更新しました"));
+    // A forged form, an inspector and a vendor change nothing.
+    let forged = good.replacen(&web.csrf, "forged", 1);
+    assert_eq!(
+        app.post_form(&web.cookie, &edit, &forged, false)
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    let inspector = app.web_login("demo-inspector-13").await;
+    assert_eq!(
+        app.get_page(&inspector.cookie, &edit).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let vendor = app.web_login("demo-vendor").await;
+    assert_eq!(
+        app.get_page(&vendor.cookie, &edit).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let last = app.api("GET", &api, Some(&admin), None).await.json();
+    assert_eq!(last["updated_at"], after["updated_at"]);
+}
+
+// ----- invitation mail ---------------------------------------------------------------------
+
+/// A one-connection SMTP server speaking just enough of the protocol (220, 250, 354, 250,
+/// 221); it hands back the whole conversation, the message included.
+async fn smtp_receiver() -> (u16, tokio::sync::oneshot::Receiver<String>) {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let port = listener.local_addr().expect("address").port();
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    tokio::spawn(async move {
+        let Ok((socket, _)) = listener.accept().await else {
+            return;
+        };
+        let (read, mut write) = socket.into_split();
+        let mut reader = BufReader::new(read);
+        let mut conversation = String::new();
+        let mut in_data = false;
+        let _ = write.write_all(b"220 receiver.test ESMTP\r\n").await;
+        loop {
+            let mut line = String::new();
+            if reader.read_line(&mut line).await.unwrap_or(0) == 0 {
+                break;
+            }
+            conversation.push_str(&line);
+            if in_data {
+                if line == ".\r\n" {
+                    in_data = false;
+                    let _ = write.write_all(b"250 2.0.0 queued\r\n").await;
+                }
+                continue;
+            }
+            let verb = line.get(..4).unwrap_or_default().to_ascii_uppercase();
+            let reply: &[u8] = match verb.as_str() {
+                "EHLO" | "HELO" => b"250 receiver.test\r\n",
+                "DATA" => {
+                    in_data = true;
+                    b"354 end with <CRLF>.<CRLF>\r\n"
+                }
+                "QUIT" => {
+                    let _ = write.write_all(b"221 bye\r\n").await;
+                    break;
+                }
+                _ => b"250 OK\r\n",
+            };
+            let _ = write.write_all(reply).await;
+        }
+        let _ = tx.send(conversation);
+    });
+    (port, rx)
+}
+
+/// The base64 body of a message (the blank line after the headers to the final dot).
+fn decoded_body(message: &str) -> String {
+    let start = message.find("\r\n\r\n").map_or(0, |i| i + 4);
+    let text: Vec<u8> = message[start..]
+        .bytes()
+        .filter(|b| b.is_ascii_alphanumeric() || *b == b'+' || *b == b'/')
+        .collect();
+    let value = |c: u8| match c {
+        b'A'..=b'Z' => c - b'A',
+        b'a'..=b'z' => c - b'a' + 26,
+        b'0'..=b'9' => c - b'0' + 52,
+        b'+' => 62,
+        _ => 63,
+    };
+    let mut out = Vec::new();
+    for chunk in text.chunks(4) {
+        let n = chunk.iter().enumerate().fold(0u32, |acc, (i, c)| {
+            acc | (u32::from(value(*c)) << (18 - 6 * i))
+        });
+        let bytes = [(n >> 16) as u8, (n >> 8) as u8, n as u8];
+        out.extend_from_slice(&bytes[..chunk.len().saturating_sub(1)]);
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+async fn invitations_are_mailed_through_smtp(app: &TestApp) {
+    let (port, conversation) = smtp_receiver().await;
+    let mailer = mamori_web::mail::Mailer::new(
+        &format!("smtp://127.0.0.1:{port}"),
+        "mamori <noreply@mamori.example.jp>",
+    )
+    .expect("mailer");
+    let config = mamori_web::WebConfig {
+        public_url: Some("https://mamori.example.jp".into()),
+        ..mamori_web::WebConfig::default()
+    };
+    let state = AppState {
+        config: std::sync::Arc::new(config.clone()),
+        ..app.state.clone()
+    }
+    .with_mailer(mailer);
+    let mailing = mamori_web::router(state.clone());
+    let admin = app.token("demo-hospital").await;
+    let path = format!("/api/v1/institutions/{HOSPITAL}/vendor-contracts");
+    let body = json!({"vendor_name": "北斗PACS", "systems": ["pacs"], "remote_maintenance": true, "invite_email": "pacs@hokuto.example.jp"});
+    let request = Request::post(path.as_str())
+        .header(header::AUTHORIZATION, format!("Bearer {admin}"))
+        .header(header::CONTENT_TYPE, "application/json")
+        .header(header::HOST, "evil.example.com")
+        .body(Body::from(body.to_string()))
+        .expect("request");
+    let r = app.send_to(&mailing, request).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let created = r.json();
+    assert_eq!(created["mail_sent"], true, "{created}");
+    assert!(created["mail_error"].is_null());
+    let link = created["invitation_url"].as_str().expect("link").to_owned();
+    assert!(
+        link.starts_with("https://mamori.example.jp/invitations/"),
+        "the public URL, not the Host header: {link}"
+    );
+    let conversation = tokio::time::timeout(std::time::Duration::from_secs(10), conversation)
+        .await
+        .expect("the mail arrives")
+        .expect("conversation");
+    assert!(
+        conversation.contains("RCPT TO:<pacs@hokuto.example.jp>"),
+        "{conversation}"
+    );
+    assert!(conversation.contains("MAIL FROM:<noreply@mamori.example.jp>"));
+    let message = conversation
+        .split_once("DATA\r\n")
+        .and_then(|(_, m)| m.split_once("\r\n.\r\n"))
+        .map(|(m, _)| m)
+        .expect("the message");
+    assert!(
+        message.contains("Content-Transfer-Encoding: base64"),
+        "{message}"
+    );
+    let text = decoded_body(message);
+    assert!(text.contains(&link), "the link is in the mail: {text}");
+    assert!(text.contains("北斗PACS") && text.contains("みなと中央病院"));
+    // The link in the mail works: the vendor accepts it.
+    let token = link.rsplit('/').next().expect("token");
+    let r = app
+        .api(
+            "POST",
+            &format!("/api/v1/invitations/{token}/accept"),
+            None,
+            Some(json!({"login": "hokuto-mail", "password": "northern lights over the harbour"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+
+    // A server that cannot be reached: the contract and the link stand, with the reason.
+    let closed = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        l.local_addr().expect("address").port()
+    };
+    let unreachable = mamori_web::mail::Mailer::new(
+        &format!("smtp://127.0.0.1:{closed}"),
+        "noreply@mamori.example.jp",
+    )
+    .expect("mailer");
+    let failing = mamori_web::router(
+        AppState {
+            config: std::sync::Arc::new(config),
+            ..app.state.clone()
+        }
+        .with_mailer(unreachable),
+    );
+    let contracts_before = app
+        .state
+        .store
+        .vendor_contracts_of_institution(HOSPITAL)
+        .await
+        .expect("contracts")
+        .len();
+    let request = Request::post(path.as_str())
+        .header(header::AUTHORIZATION, format!("Bearer {admin}"))
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(
+            json!({"vendor_name": "南風ネット", "systems": ["network"], "remote_maintenance": false, "invite_email": "net@minami.example.jp"}).to_string(),
+        ))
+        .expect("request");
+    let r = app.send_to(&failing, request).await;
+    assert_eq!(r.status, StatusCode::CREATED, "never a 500: {}", r.body);
+    let created = r.json();
+    assert_eq!(created["mail_sent"], false);
+    assert!(
+        created["mail_error"]
+            .as_str()
+            .is_some_and(|e| !e.is_empty())
+    );
+    assert!(
+        created["invitation_url"]
+            .as_str()
+            .is_some_and(|u| u.starts_with("https://mamori.example.jp/invitations/"))
+    );
+    // The page says so and shows the link.
+    let web = app.web_login("demo-hospital").await;
+    let form = format!(
+        "csrf={}&vendor_name=%E8%A5%BF%E6%B5%B7PACS&systems=pacs&invite_email=pacs%40saikai.example.jp",
+        web.csrf
+    );
+    let request = Request::post(format!("/institutions/{HOSPITAL}/vendors"))
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::COOKIE, web.cookie.as_str())
+        .body(Body::from(form))
+        .expect("request");
+    let r = app.send_to(&failing, request).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.body.contains("id=\"mail-failed\""), "{}", r.body);
+    assert!(r.body.contains("招待メールを送信できませんでした"));
+    assert!(r.body.contains("https://mamori.example.jp/invitations/"));
+    let contracts_after = app
+        .state
+        .store
+        .vendor_contracts_of_institution(HOSPITAL)
+        .await
+        .expect("contracts")
+        .len();
+    assert_eq!(
+        contracts_after,
+        contracts_before + 2,
+        "both contracts recorded"
+    );
+}
+
+// ----- contact chart editor ----------------------------------------------------------------
+
+async fn contact_chart_editor_adds_removes_and_orders_calls(app: &TestApp) {
+    let api = format!("/api/v1/institutions/{HOSPITAL}/contact-chart");
+    let staff_token = app.token("demo-hospital-staff").await;
+    let before = app.api("GET", &api, Some(&staff_token), None).await.json();
+    let version = before["updated_at"].as_str().expect("version").to_owned();
+    let web = app.web_login("demo-hospital-staff").await;
+    let edit = format!("/institutions/{HOSPITAL}/contact-chart/edit");
+    let page = app.get_page(&web.cookie, &edit).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    // The stored people, vendors and bodies, each with its step after 発見者, and a blank row
+    // per group.
+    assert!(page.body.contains("name=\"i0_name\" value=\"港 太郎\""));
+    assert!(
+        page.body.contains("name=\"i0_step\" value=\"2\""),
+        "administrator: step 2"
+    );
+    assert!(
+        page.body.contains("name=\"i1_step\" value=\"1\""),
+        "security manager: step 1"
+    );
+    assert!(page.body.contains("name=\"i3_new\" value=\"1\""));
+    assert!(page.body.contains("name=\"o4_new\" value=\"1\""));
+    assert_eq!(page.hidden("i_count").as_deref(), Some("4"));
+    assert_eq!(page.hidden("v_count").as_deref(), Some("2"));
+    assert_eq!(page.hidden("o_count").as_deref(), Some("5"));
+    let row = |key: &str, fields: &[(&str, &str)]| {
+        fields
+            .iter()
+            .map(|(f, v)| format!("&{key}_{f}={}", v.replace(' ', "+")))
+            .collect::<String>()
+    };
+    let base = |i0_phones: &str, v0_email: &str, police_step: &str| {
+        let mut form = format!(
+            "csrf={}&version={version}&revised_on=2025-06-01&i_count=4&v_count=2&o_count=5",
+            web.csrf
+        );
+        form += &row(
+            "i0",
+            &[
+                ("role_administrator", "on"),
+                ("title", "院長"),
+                ("name", "港 太郎"),
+                ("phones", i0_phones),
+                ("step", "3"),
+            ],
+        );
+        form += &row(
+            "i1",
+            &[
+                ("role_security_manager", "on"),
+                ("name", "中央 花子"),
+                ("phones", "03-1234-5602"),
+                ("step", "1"),
+            ],
+        );
+        // The on-call desk is removed; a system staff member is added at step 1.
+        form += &row(
+            "i2",
+            &[
+                ("role_on_call", "on"),
+                ("name", "当直管理者"),
+                ("phones", "03-1234-5699"),
+                ("remove", "on"),
+            ],
+        );
+        form += &row(
+            "i3",
+            &[
+                ("new", "1"),
+                ("role_system_staff", "on"),
+                ("name", "情報 次郎"),
+                ("phones", "03-1234-5610"),
+                ("hours", "平日 8:30-17:30"),
+                ("step", "1"),
+            ],
+        );
+        form += &row(
+            "v0",
+            &[
+                ("choice", &VENDOR_CONTRACT.to_string()),
+                ("name", "保守センター"),
+                ("phones", "0120-123-456"),
+                ("email", v0_email),
+                ("step", "3"),
+            ],
+        );
+        form += &row(
+            "v1",
+            &[("new", "1"), ("choice", &VENDOR_CONTRACT.to_string())],
+        );
+        form += &row(
+            "o0",
+            &[
+                ("choice", "mhlw"),
+                ("organisation", "厚生労働省"),
+                ("phones", "03-5253-1111"),
+                ("step", "4"),
+            ],
+        );
+        form += &row(
+            "o1",
+            &[
+                ("choice", "prefecture"),
+                ("organisation", "東京都"),
+                ("phones", "03-5321-1111"),
+                ("step", "4"),
+            ],
+        );
+        form += &row(
+            "o2",
+            &[
+                ("choice", "police"),
+                ("organisation", "警視庁"),
+                ("phones", "03-5805-1731"),
+                ("step", police_step),
+            ],
+        );
+        // The insurer is removed.
+        form += &row(
+            "o3",
+            &[
+                ("choice", "insurer"),
+                ("organisation", "保険"),
+                ("phones", "0120-987-654"),
+                ("remove", "on"),
+            ],
+        );
+        form += &row("o4", &[("new", "1"), ("choice", "mhlw")]);
+        form
+    };
+    // Bad phone, e-mail and step: each named beside its field; nothing stored.
+    let r = app
+        .post_form(&web.cookie, &edit, &base("abc", "hoshu@", "99"), false)
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(
+        r.body
+            .contains("連絡の順番「99」は1〜11の数字で記入してください"),
+        "{}",
+        r.body
+    );
+    let r = app
+        .post_form(&web.cookie, &edit, &base("abc", "hoshu@", "2"), false)
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("電話番号「abc」"), "{}", r.body);
+    assert!(r.body.contains("メールアドレス「hoshu@」"), "{}", r.body);
+    assert!(
+        r.body.contains("院内 1:") && r.body.contains("事業者 1:"),
+        "{}",
+        r.body
+    );
+    assert!(r.body.contains("name=\"i0_phones\" value=\"abc\" aria-label=\"電話番号\" inputmode=\"tel\" aria-invalid=\"true\""), "{}", r.body);
+    assert!(
+        r.body.contains("name=\"i3_name\" value=\"情報 次郎\""),
+        "the added row is kept"
+    );
+    let unchanged = app.api("GET", &api, Some(&staff_token), None).await.json();
+    assert_eq!(unchanged["updated_at"], version.as_str(), "nothing stored");
+    // Saved: people added and removed, and the order of calls as numbered.
+    let r = app
+        .post_form(
+            &web.cookie,
+            &edit,
+            &base("03-1234-5601", "support@towa-medical.example.jp", "2"),
+            false,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let chart = app.api("GET", &api, Some(&staff_token), None).await.json()["chart"].clone();
+    let names: Vec<&str> = chart["internal"]
+        .as_array()
+        .expect("internal")
+        .iter()
+        .filter_map(|c| c["entry"]["name"].as_str())
+        .collect();
+    assert_eq!(names, ["港 太郎", "中央 花子", "情報 次郎"]);
+    let bodies: Vec<&str> = chart["outside"]
+        .as_array()
+        .expect("outside")
+        .iter()
+        .filter_map(|c| c["body"].as_str())
+        .collect();
+    assert_eq!(bodies, ["mhlw", "prefecture", "police"]);
+    let order = chart["call_order"].as_array().expect("order").clone();
+    let step = |i: usize| -> Vec<String> {
+        order[i]["targets"]
+            .as_array()
+            .expect("targets")
+            .iter()
+            .map(|t| match t["kind"].as_str().unwrap_or_default() {
+                "internal" => t["role"].as_str().unwrap_or_default().to_owned(),
+                "outside" => t["body"].as_str().unwrap_or_default().to_owned(),
+                "vendor" => format!("vendor {}", t["contract_id"]),
+                other => other.to_owned(),
+            })
+            .collect()
+    };
+    assert_eq!(order.len(), 5, "{order:?}");
+    assert_eq!(step(0), ["discoverer"]);
+    assert_eq!(step(1), ["security_manager", "system_staff"]);
+    assert_eq!(step(2), ["police"]);
+    assert_eq!(
+        step(3),
+        [
+            "administrator".to_owned(),
+            format!("vendor {VENDOR_CONTRACT}")
+        ]
+    );
+    assert_eq!(step(4), ["mhlw", "prefecture"]);
+    // The drawing follows: the new person is on it, the removed ones are not.
+    let svg = app
+        .api("GET", &format!("{api}.svg"), Some(&staff_token), None)
+        .await;
+    assert_eq!(svg.status, StatusCode::OK);
+    assert!(svg.body.contains("情報 次郎"));
+    assert!(!svg.body.contains("当直管理者") && !svg.body.contains("0120-987-654"));
+    // The editor shows the saved order back.
+    let page = app.get_page(&web.cookie, &edit).await;
+    assert!(
+        page.body.contains("name=\"o2_step\" value=\"2\""),
+        "police: step 2"
+    );
+    assert!(
+        page.body.contains("name=\"i0_step\" value=\"3\""),
+        "administrator: step 3"
+    );
+    // Without the editor's counts, nothing is stored.
+    let r = app
+        .post_form(
+            &web.cookie,
+            &edit,
+            &format!("csrf={}&revised_on=2025-06-01", web.csrf),
+            false,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    // English messages.
+    let en = format!("{}; mamori_lang=en", web.cookie);
+    let latest = app.api("GET", &api, Some(&staff_token), None).await.json()["updated_at"]
+        .as_str()
+        .expect("version")
+        .to_owned();
+    let bad = base("abc", "x@", "2").replace(&version, &latest);
+    let r = app.post_form(&en, &edit, &bad, false).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.body.contains("phone number") && r.body.contains("Inside 1:"),
+        "{}",
+        r.body
+    );
+}
+
 // ----- security-assurance project (確保事業) ----------------------------------------------
 
 impl TestApp {
@@ -3730,25 +4793,40 @@ async fn assurance_survey_ranking_selection_and_withdrawal(app: &TestApp) {
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(r.json()["selected"], s["selected"]);
     let tie = "順位,医療機関コード\n1,1311234567\n1,1311000011\n";
-    app.raw(
-        "PUT",
-        &format!("{base}/prefectures/13/ranking.xlsx"),
-        &tokyo,
-        "text/csv",
-        tie,
-    )
-    .await
-    .assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_ranking");
+    let r = app
+        .raw(
+            "PUT",
+            &format!("{base}/prefectures/13/ranking.xlsx"),
+            &tokyo,
+            "text/csv",
+            tie,
+        )
+        .await;
+    r.assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_ranking_file");
+    assert!(
+        r.json()["error"]["message_ja"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("3行目 A列: 順位 1 が重複しています"),
+        "the tie is named by row and column: {}",
+        r.body
+    );
     let unknown = "順位,医療機関コード\n1,4611234567\n";
-    app.raw(
-        "PUT",
-        &format!("{base}/prefectures/13/ranking.xlsx"),
-        &tokyo,
-        "text/csv",
-        unknown,
-    )
-    .await
-    .assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_ranking_file");
+    let r = app
+        .raw(
+            "PUT",
+            &format!("{base}/prefectures/13/ranking.xlsx"),
+            &tokyo,
+            "text/csv",
+            unknown,
+        )
+        .await;
+    r.assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_ranking_file");
+    assert!(
+        r.body.contains("鹿児島県の医療機関") && r.body.contains("Kagoshima"),
+        "another prefecture's hospital is named as such: {}",
+        r.body
+    );
 
     // Submission freezes the list except for withdrawals.
     let r = app
@@ -5055,6 +6133,1338 @@ async fn assurance_pages_survey_ranking_withdrawal_and_export(app: &TestApp) {
         .get_page(&tokyo.cookie, &format!("/assurance/{year}"))
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
+}
+
+// ----- assurance pages: opening a year, a ranking from a file, flagged hospitals ----------
+
+/// A multipart/form-data body with fields and files (name, file name, bytes).
+fn multipart_form(fields: &[(&str, &str)], files: &[(&str, &str, &[u8])]) -> (String, Vec<u8>) {
+    let boundary = "----mamoriTestBoundaryQ2x9";
+    let mut body = Vec::new();
+    for (name, value) in fields {
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+            )
+            .as_bytes(),
+        );
+    }
+    for (name, file_name, data) in files {
+        body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{file_name}\"\r\nContent-Type: text/csv\r\n\r\n").as_bytes());
+        body.extend_from_slice(data);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+impl TestApp {
+    async fn post_multipart(
+        &self,
+        cookie: &str,
+        path: &str,
+        fields: &[(&str, &str)],
+        files: &[(&str, &str, &[u8])],
+    ) -> Response {
+        let (ct, body) = multipart_form(fields, files);
+        self.send(
+            Request::post(path)
+                .header(header::COOKIE, cookie)
+                .header(header::CONTENT_TYPE, ct)
+                .body(Body::from(body))
+                .expect("request"),
+        )
+        .await
+    }
+}
+
+async fn assurance_page_opens_a_programme_year(app: &TestApp) {
+    let year = app.year();
+    let national = app.web_login("demo-national").await;
+    let tokyo = app.web_login("demo-prefecture-13").await;
+    let page = app.get_page(&national.cookie, "/assurance/new").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains("確保事業の年度を開始"));
+    assert!(page.body.contains("47 沖縄県") && page.body.contains("name=\"q_47_2\""));
+    assert_eq!(page.hidden("band_min_0").as_deref(), Some("20"));
+    assert_eq!(page.hidden("band_max_1").as_deref(), Some("399"));
+    assert_eq!(
+        page.hidden("band_max_2").as_deref(),
+        Some(""),
+        "400 and more"
+    );
+    assert!(
+        !page
+            .body
+            .contains("name=\"allow_backup_only\" value=\"yes\" checked"),
+        "backup alone is not allowed by default"
+    );
+    let r = app.get_page(&tokyo.cookie, "/assurance/new").await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = app
+        .post_multipart(
+            &tokyo.cookie,
+            "/assurance/new",
+            &[("csrf", &tokyo.csrf)],
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+
+    let years = || async { app.state.store.program_years().await.expect("years").len() };
+    let before = (years().await, app.audit_changes().await);
+    let new_year = (year + 3).to_string();
+    let deadline = format!("{}-06-30", year + 3);
+    let base_fields = |action: &'static str| -> Vec<(&'static str, String)> {
+        vec![
+            ("csrf", national.csrf.clone()),
+            ("action", action.to_owned()),
+            ("fiscal_year", new_year.clone()),
+            ("band_min_0", "20".into()),
+            ("band_max_0", "199".into()),
+            ("band_min_1", "200".into()),
+            ("band_max_1", "399".into()),
+            ("band_min_2", "400".into()),
+            ("band_max_2", String::new()),
+            ("deadline", deadline.clone()),
+        ]
+    };
+    let as_refs = |v: &[(&'static str, String)]| -> Vec<(&'static str, String)> { v.to_vec() };
+    let send = |fields: Vec<(&'static str, String)>,
+                files: Vec<(&'static str, &'static str, Vec<u8>)>| {
+        let cookie = national.cookie.clone();
+        async move {
+            let f: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let g: Vec<(&str, &str, &[u8])> = files
+                .iter()
+                .map(|(k, n, d)| (*k, *n, d.as_slice()))
+                .collect();
+            app.post_multipart(&cookie, "/assurance/new", &f, &g).await
+        }
+    };
+
+    // A quota file fills the table; nothing is stored.
+    let quota_csv = "都道府県,20〜199床,200〜399床,400床以上\n東京都,40,12,5\n鹿児島県,30,8,2\n";
+    let r = send(
+        as_refs(&base_fields("import")),
+        vec![("quota_file", "別紙2.csv", quota_csv.as_bytes().to_vec())],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.body.contains("ファイルを読み込みました"), "{}", r.body);
+    assert_eq!(r.hidden("q_13_0").as_deref(), Some("40"));
+    assert_eq!(r.hidden("q_46_2").as_deref(), Some("2"));
+    assert_eq!(r.hidden("q_01_0").as_deref(), Some(""));
+    // A bad quota file: each problem with its row and column, nothing filled or stored.
+    let r = send(
+        as_refs(&base_fields("import")),
+        vec![(
+            "quota_file",
+            "bad.csv",
+            "都道府県,20〜199床,200〜399床,400床以上\n東京都,40,-1,5\n火星,1,1,1\n"
+                .as_bytes()
+                .to_vec(),
+        )],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("2行目 C列"), "{}", r.body);
+    assert!(
+        r.body.contains("3行目") && r.body.contains("火星"),
+        "{}",
+        r.body
+    );
+    assert!(r.body.contains("何も保存されていません"));
+
+    // Opening with mistakes in several fields: all named at once, nothing stored.
+    let mut fields = base_fields("open");
+    fields.retain(|(k, _)| *k != "deadline");
+    fields.push(("q_13_0", "40".into()));
+    fields.push(("q_13_1", "十二".into()));
+    fields.push(("excluded", "9999999999\nfoo".into()));
+    let r = send(fields, vec![]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    for expected in [
+        "東京都（13）の「200〜399床」",
+        "「十二」は0以上の整数",
+        "回答期限を入力してください",
+        "対象外の病院 1行目: 医療機関コード 9999999999 の施設は登録されていません",
+        "対象外の病院 2行目: 「foo」",
+        "aria-invalid=\"true\"",
+    ] {
+        assert!(r.body.contains(expected), "{expected}: {}", r.body);
+    }
+    assert_eq!(
+        r.hidden("q_13_1").as_deref(),
+        Some("十二"),
+        "the entry is shown back"
+    );
+    // Bands with a gap, in English.
+    let mut fields = base_fields("open");
+    fields.retain(|(k, _)| *k != "band_min_1");
+    fields.push(("band_min_1", "250".into()));
+    fields.push(("q_13_0", "1".into()));
+    let (ct, body) = {
+        let f: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        multipart_form(&f, &[])
+    };
+    let r = app
+        .send(
+            Request::post("/assurance/new")
+                .header(
+                    header::COOKIE,
+                    format!("{}; mamori_lang=en", national.cookie),
+                )
+                .header(header::CONTENT_TYPE, ct)
+                .body(Body::from(body))
+                .expect("request"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("gap between bed bands"), "{}", r.body);
+    assert_eq!(
+        (years().await, app.audit_changes().await),
+        before,
+        "nothing stored"
+    );
+
+    // A valid year: the quota file, the excluded hospitals by code (pasted) and by id (file).
+    let code_46 = app
+        .state
+        .store
+        .institution(HOSPITAL_46)
+        .await
+        .expect("institution")
+        .expect("exists")
+        .medical_institution_code
+        .expect("code");
+    let mut fields = base_fields("open");
+    fields.push(("excluded", format!("{code_46}\n")));
+    let r = send(
+        fields,
+        vec![
+            ("quota_file", "別紙2.csv", quota_csv.as_bytes().to_vec()),
+            (
+                "excluded_file",
+                "excluded.csv",
+                format!("施設ID\n{HOSPITAL}\n").into_bytes(),
+            ),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let to = r.headers[header::LOCATION]
+        .to_str()
+        .expect("location")
+        .to_owned();
+    assert_eq!(to, format!("/assurance/{new_year}?done=as-opened"));
+    let page = app.get_page(&national.cookie, &to).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(
+        page.body.contains("確保事業の年度を開始しました"),
+        "{}",
+        page.body
+    );
+    let program = app
+        .state
+        .store
+        .program(FiscalYear::new(year + 3).expect("year"))
+        .await
+        .expect("program")
+        .expect("opened");
+    let tokyo_code = mamori_domain::Prefecture::parse("13").expect("13");
+    assert_eq!(program.quotas.get(tokyo_code), Some(&[40, 12, 5][..]));
+    assert_eq!(
+        program.bands,
+        mamori_domain::assurance::BedBands::standard()
+    );
+    assert!(!program.allow_backup_only);
+    let mut excluded: Vec<i64> = program.excluded.iter().map(|e| e.institution_id).collect();
+    excluded.sort_unstable();
+    assert_eq!(excluded, vec![HOSPITAL, HOSPITAL_46]);
+    // The prefecture's list links the other years.
+    let page = app
+        .get_page(&tokyo.cookie, &format!("/assurance/{year}/prefectures/13"))
+        .await;
+    assert!(
+        page.body
+            .contains(&format!("href=\"/assurance/{new_year}/prefectures/13\"")),
+        "{}",
+        page.body
+    );
+    // The same year again is refused in the form.
+    let r = send(
+        base_fields("open"),
+        vec![("quota_file", "別紙2.csv", quota_csv.as_bytes().to_vec())],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("既に開始されています"), "{}", r.body);
+}
+
+async fn assurance_pages_import_a_ranking_and_decide_flagged_hospitals(app: &TestApp) {
+    let year = app.year();
+    let fy = FiscalYear::new(year).expect("year");
+    let tokyo_pref = mamori_domain::Prefecture::parse("13").expect("13");
+    let national = app.token("demo-national").await;
+    // The hospital renews its systems and cannot finish the on-site survey by January.
+    let mut body = assurance_survey_body(250);
+    body["institution_id"] = json!(HOSPITAL);
+    body["renewal_planned"] = json!(true);
+    body["onsite_survey_by_january"] = json!(false);
+    let r = app
+        .api(
+            "POST",
+            &format!("/api/v1/programs/{year}/applications"),
+            Some(&national),
+            Some(body),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let own = r.json()["id"].as_i64().expect("id");
+    let book = app
+        .state
+        .store
+        .prefecture_book(fy, tokyo_pref)
+        .await
+        .expect("book")
+        .expect("programme");
+    let others: Vec<i64> = book.ranking.iter().map(|r| r.application_id).collect();
+    let kagoshima_app = app
+        .state
+        .store
+        .prefecture_book(fy, mamori_domain::Prefecture::parse("46").expect("46"))
+        .await
+        .expect("book")
+        .expect("programme")
+        .applications[0]
+        .id;
+    let ranking_before = book.ranking.clone();
+
+    let tokyo = app.web_login("demo-prefecture-13").await;
+    let base = format!("/assurance/{year}/prefectures/13");
+    let upload = format!("{base}/ranking/upload");
+    let page = app.get_page(&tokyo.cookie, &base).await;
+    assert!(page.body.contains(&format!("action=\"{upload}\"")));
+    // No file, a file with problems: each named by row and column, nothing changed.
+    let r = app
+        .post_form(
+            &tokyo.cookie,
+            &upload,
+            &format!("csrf={}", tokyo.csrf),
+            false,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(
+        r.body
+            .contains("順位のファイル（.xlsx または .csv）を選んでください")
+    );
+    let mut bad = format!("申請ID,順位,理由\n{own},1,地域の救急等の主要な診療機能\n");
+    bad.push_str(&format!("{},1,\n", others[0]));
+    bad.push_str(&format!("{kagoshima_app},3,\n"));
+    let r = app
+        .post_multipart(
+            &tokyo.cookie,
+            &upload,
+            &[("csrf", &tokyo.csrf)],
+            &[("file", "順位.csv", bad.as_bytes())],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(
+        r.body
+            .contains("<td class=\"num\">3</td><td>B</td><td>順位 1 が重複しています"),
+        "{}",
+        r.body
+    );
+    assert!(
+        r.body
+            .contains(&format!("申請ID {kagoshima_app} は鹿児島県の申請です")),
+        "{}",
+        r.body
+    );
+    assert!(!r.body.contains("この順位を適用して選定"));
+    let wrong_csrf = app
+        .post_multipart(
+            &tokyo.cookie,
+            &upload,
+            &[("csrf", "nope")],
+            &[("file", "a.csv", bad.as_bytes())],
+        )
+        .await;
+    assert_eq!(wrong_csrf.status, StatusCode::FORBIDDEN);
+
+    // A clean file: a preview with the selection it gives; nothing stored until applied.
+    let mut good = format!("申請ID,順位,順位指定の理由\n{own},1,地域の救急等の主要な診療機能\n");
+    for (n, id) in others.iter().enumerate() {
+        good.push_str(&format!("{id},{},\n", n + 2));
+    }
+    let r = app
+        .post_multipart(
+            &tokyo.cookie,
+            &upload,
+            &[("csrf", &tokyo.csrf)],
+            &[("file", "順位.csv", good.as_bytes())],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.body.contains("この順位を適用して選定"));
+    assert_eq!(r.hidden(&format!("rank_{own}")).as_deref(), Some("1"));
+    assert_eq!(
+        r.hidden(&format!("reason_{own}")).as_deref(),
+        Some("regional_emergency_role")
+    );
+    let stored = || async {
+        app.state
+            .store
+            .prefecture_book(fy, tokyo_pref)
+            .await
+            .expect("book")
+            .expect("programme")
+            .ranking
+    };
+    assert_eq!(stored().await, ranking_before, "a preview stores nothing");
+    // Applying it posts the preview's fields.
+    let mut form = vec![
+        format!("csrf={}", tokyo.csrf),
+        format!("rank_{own}=1&reason_{own}=regional_emergency_role"),
+    ];
+    form.extend(
+        others
+            .iter()
+            .enumerate()
+            .map(|(n, id)| format!("rank_{id}={}", n + 2)),
+    );
+    let r = app
+        .post_form_and_follow(&tokyo.cookie, &format!("{base}/ranking"), &form.join("&"))
+        .await;
+    assert!(r.body.contains("順位を保存し"), "{}", r.body);
+    let ranking = stored().await;
+    let first = ranking.iter().find(|r| r.rank == 1).expect("rank 1");
+    assert_eq!(first.application_id, own);
+    assert_eq!(
+        first.reasons,
+        vec![mamori_domain::assurance::RankReason::RegionalEmergencyRole]
+    );
+    // The flagged hospital awaits the prefecture's decision.
+    assert!(
+        r.body.contains(&format!("name=\"decision_{own}\"")),
+        "{}",
+        r.body
+    );
+    assert!(r.body.contains("判断待ちの病院: "), "{}", r.body);
+    let tokyo_token = app.token("demo-prefecture-13").await;
+    let selection = |token: String| async move {
+        app.api(
+            "GET",
+            &format!("/api/v1/programs/{year}/prefectures/13/selection"),
+            Some(&token),
+            None,
+        )
+        .await
+        .json()
+    };
+    let s = selection(tokyo_token.clone()).await;
+    assert_eq!(ids(&s["undecided"])[0], own, "in rank order");
+    assert_eq!(ids(&s["selected"])[0], own, "undecided counts as accepted");
+
+    // Declined from the page: listed as ineligible, and 別紙1 says so.
+    let mut declined = form.clone();
+    declined.push(format!("decision_{own}=decline"));
+    let r = app
+        .post_form_and_follow(
+            &tokyo.cookie,
+            &format!("{base}/ranking"),
+            &declined.join("&"),
+        )
+        .await;
+    assert!(r.body.contains("順位を保存し"), "{}", r.body);
+    let s = selection(tokyo_token.clone()).await;
+    assert_eq!(
+        s["decisions"],
+        json!([{"application": own, "decision": "decline"}])
+    );
+    assert!(!ids(&s["undecided"]).contains(&own));
+    let ineligible = s["ineligible"]
+        .as_array()
+        .expect("ineligible")
+        .iter()
+        .find(|i| i["application"] == own)
+        .expect("declined is listed as ineligible");
+    assert!(
+        ineligible["reasons"]
+            .to_string()
+            .contains("declined_by_prefecture"),
+        "{ineligible}"
+    );
+    assert_eq!(
+        stored()
+            .await
+            .iter()
+            .find(|r| r.application_id == own)
+            .expect("ranked")
+            .reasons,
+        vec![mamori_domain::assurance::RankReason::RegionalEmergencyRole],
+        "the reason stays"
+    );
+    let xlsx = {
+        let response = app
+            .router
+            .clone()
+            .oneshot(
+                Request::get(format!("{base}/list.xlsx"))
+                    .header(header::COOKIE, tokyo.cookie.clone())
+                    .body(Body::empty())
+                    .expect("request"),
+            )
+            .await
+            .expect("infallible");
+        assert_eq!(response.status(), StatusCode::OK);
+        to_bytes(response.into_body(), 16 * 1024 * 1024)
+            .await
+            .expect("body")
+    };
+    let mut workbook: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(xlsx.to_vec())).expect("xlsx");
+    use calamine::Reader;
+    let range = workbook.worksheet_range("別紙1").expect("sheet");
+    let row = range
+        .rows()
+        .find(|r| r.iter().any(|c| *c == "みなと中央病院"))
+        .expect("row of the hospital");
+    let cells: Vec<String> = row.iter().map(ToString::to_string).collect();
+    assert!(cells.iter().any(|c| c == "選定しない"), "{cells:?}");
+    // Accepted: selected again.
+    let mut accepted = form.clone();
+    accepted.push(format!("decision_{own}=accept"));
+    app.post_form_and_follow(
+        &tokyo.cookie,
+        &format!("{base}/ranking"),
+        &accepted.join("&"),
+    )
+    .await;
+    let s = selection(tokyo_token.clone()).await;
+    assert_eq!(
+        s["decisions"],
+        json!([{"application": own, "decision": "accept"}])
+    );
+    assert_eq!(ids(&s["selected"])[0], own);
+
+    // A withdrawal shows who moved up, or the unused slot.
+    let r = app
+        .post_form_and_follow(
+            &tokyo.cookie,
+            &format!("{base}/withdraw"),
+            &format!(
+                "csrf={}&application_id={own}&reason=%E6%97%A5%E7%A8%8B&date={year}-09-01",
+                tokyo.csrf
+            ),
+        )
+        .await;
+    assert!(r.body.contains("辞退を記録しました"), "{}", r.body);
+    let s = selection(tokyo_token).await;
+    let withdrawn = &s["withdrawn"][0];
+    assert_eq!(withdrawn["application"], own);
+    let expected = match withdrawn["replaced_by"].as_i64() {
+        Some(id) => format!(
+            "<td>{}</td></tr>",
+            app.state
+                .store
+                .prefecture_book(fy, tokyo_pref)
+                .await
+                .expect("book")
+                .expect("programme")
+                .application(id)
+                .expect("replacement")
+                .institution_name
+        ),
+        None => "枠は未使用".to_owned(),
+    };
+    assert!(r.body.contains(&expected), "{expected}: {}", r.body);
+}
+
+// ----- training --------------------------------------------------------------------------
+
+/// Publishes a course and a session starting in ten days with the given capacity (as the
+/// operator, through the API); returns the session's id.
+async fn open_training_session(app: &TestApp, capacity: i64) -> i64 {
+    let operator = app.token("demo-operator").await;
+    let r = app
+        .api(
+            "POST",
+            "/api/v1/training/courses",
+            Some(&operator),
+            Some(json!({"title_ja": "試験用コース", "title_en": "Test course", "audience": "beginner", "format": "online"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let course = r.json()["id"].as_i64().expect("course id");
+    let day = mamori_web::training::now_in_japan().date() + chrono::Duration::days(10);
+    let r = app
+        .api(
+            "POST",
+            "/api/v1/training/sessions",
+            Some(&operator),
+            Some(json!({
+                "course_id": course,
+                "starts_at": format!("{day}T16:00"),
+                "ends_at": format!("{day}T18:00"),
+                "registration_deadline": format!("{}T13:00", day - chrono::Duration::days(3)),
+                "capacity": capacity,
+                "venue": "オンライン（Zoom）",
+            })),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    r.json()["id"].as_i64().expect("session id")
+}
+
+/// The session as `GET /api/v1/training/sessions` shows it to the caller.
+async fn training_session_json(app: &TestApp, token: &str, id: i64) -> Value {
+    let list = app
+        .api("GET", "/api/v1/training/sessions", Some(token), None)
+        .await;
+    assert_eq!(list.status, StatusCode::OK, "{}", list.body);
+    list.json()["sessions"]
+        .as_array()
+        .expect("sessions")
+        .iter()
+        .find(|s| s["id"] == id)
+        .cloned()
+        .expect("the session is listed")
+}
+
+async fn register_json(app: &TestApp, token: &str, session: i64, name: &str) -> Response {
+    app.api(
+        "POST",
+        &format!("/api/v1/training/sessions/{session}/registrations"),
+        Some(token),
+        Some(json!({"participant_name": name})),
+    )
+    .await
+}
+
+async fn training_registration_waitlist_and_cancellation(app: &TestApp) {
+    let session = open_training_session(app, 2).await;
+    let hospital = app.token("demo-hospital").await;
+    let staff = app.token("demo-hospital-staff").await;
+    let clinic = app.token("demo-clinic").await;
+    let kagoshima = app.token("demo-hospital-46").await;
+
+    let s = training_session_json(app, &hospital, session).await;
+    assert_eq!(s["availability"], "open");
+    assert_eq!(s["seats_left"], 2);
+
+    let a = register_json(app, &hospital, session, "山田 太郎").await;
+    assert_eq!(a.status, StatusCode::CREATED, "{}", a.body);
+    assert_eq!(a.json()["status"], "registered");
+    let a = a.json()["registration_id"].as_i64().expect("id");
+    let b = register_json(app, &clinic, session, "田中 一郎")
+        .await
+        .json();
+    assert_eq!(b["status"], "registered");
+    // Full: the next two go on the waitlist, in order.
+    let c = register_json(app, &kagoshima, session, "西郷 花子").await;
+    assert_eq!(c.status, StatusCode::CREATED, "{}", c.body);
+    assert_eq!(c.json()["status"], "waitlisted");
+    let c = c.json()["registration_id"].as_i64().expect("id");
+    let d = register_json(app, &staff, session, "佐藤 次郎")
+        .await
+        .json();
+    assert_eq!(d["status"], "waitlisted");
+    let d = d["registration_id"].as_i64().expect("id");
+
+    let s = training_session_json(app, &kagoshima, session).await;
+    assert_eq!(s["availability"], "waitlist_only");
+    assert_eq!(s["waitlisted"], 2);
+    let mine = s["my_registrations"].as_array().expect("mine");
+    assert_eq!(mine.len(), 1, "only the caller's own places are shown: {s}");
+    assert_eq!(mine[0]["waitlist_position"], 1);
+    let s = training_session_json(app, &hospital, session).await;
+    let places: Vec<(i64, String)> = s["my_registrations"]
+        .as_array()
+        .expect("mine")
+        .iter()
+        .map(|p| {
+            (
+                p["registration_id"].as_i64().expect("id"),
+                p["status"].as_str().expect("status").to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        places,
+        vec![(a, "registered".to_owned()), (d, "waitlisted".to_owned())],
+        "staff and admin of one institution see its places together"
+    );
+
+    // The hospital gives its seat back: the first on the waitlist (Kagoshima) moves up.
+    let r = app
+        .api(
+            "DELETE",
+            &format!("/api/v1/training/registrations/{a}"),
+            Some(&staff),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json()["promoted"], 1);
+    let s = training_session_json(app, &kagoshima, session).await;
+    assert_eq!(s["my_registrations"][0]["registration_id"], c);
+    assert_eq!(s["my_registrations"][0]["status"], "registered");
+    let s = training_session_json(app, &hospital, session).await;
+    let d_now = s["my_registrations"]
+        .as_array()
+        .expect("mine")
+        .iter()
+        .find(|p| p["registration_id"] == d)
+        .cloned()
+        .expect("d");
+    assert_eq!(d_now["status"], "waitlisted");
+    assert_eq!(d_now["waitlist_position"], 1, "d is now first in line");
+    // A cancelled participant may register again (and queues behind).
+    let again = register_json(app, &hospital, session, "山田　太郎").await;
+    assert_eq!(again.status, StatusCode::CREATED, "{}", again.body);
+    assert_eq!(again.json()["status"], "waitlisted");
+    // Every change has its audit entry, and the chain holds.
+    let verification = app.state.store.verify_audit_chain().await.expect("verify");
+    assert!(verification.problem.is_none(), "{verification:?}");
+}
+
+async fn training_bad_input_changes_nothing(app: &TestApp) {
+    let session = open_training_session(app, 1).await;
+    let hospital = app.token("demo-hospital").await;
+    let clinic = app.token("demo-clinic").await;
+    let operator = app.token("demo-operator").await;
+    let national = app.token("demo-national").await;
+    let mine = register_json(app, &hospital, session, "山田 太郎")
+        .await
+        .json()["registration_id"]
+        .as_i64()
+        .expect("id");
+    let places = || async {
+        app.state
+            .store
+            .training_session_registrations(session)
+            .await
+            .expect("places")
+            .into_iter()
+            .map(|p| (p.id, p.status))
+            .collect::<Vec<_>>()
+    };
+    let before = places().await;
+    let audit_before = app
+        .state
+        .store
+        .audit_entries(None, 1_000_000)
+        .await
+        .expect("audit")
+        .len();
+
+    // The same participant again (full-width space, extra spaces): refused.
+    let r = register_json(app, &hospital, session, "  山田　太郎 ").await;
+    r.assert_bilingual_error(StatusCode::CONFLICT, "already_registered");
+    // Another institution's place cannot be cancelled, nor an unknown one.
+    for id in [mine.to_string(), "999999".into(), "abc".into()] {
+        let r = app
+            .api(
+                "DELETE",
+                &format!("/api/v1/training/registrations/{id}"),
+                Some(&clinic),
+                None,
+            )
+            .await;
+        r.assert_bilingual_error(StatusCode::NOT_FOUND, "registration_not_found");
+    }
+    // The operator and the national office hold no place of their own.
+    let r = app
+        .api(
+            "DELETE",
+            &format!("/api/v1/training/registrations/{mine}"),
+            Some(&operator),
+            None,
+        )
+        .await;
+    r.assert_bilingual_error(StatusCode::NOT_FOUND, "registration_not_found");
+    let r = register_json(app, &national, session, "厚労 太郎").await;
+    r.assert_bilingual_error(StatusCode::FORBIDDEN, "institution_users_only");
+    // Unknown sessions.
+    for id in ["999999", "0", "-1", "x"] {
+        let r = register_json(app, &hospital, id.parse().unwrap_or(999_999), "山田 花子").await;
+        r.assert_bilingual_error(StatusCode::NOT_FOUND, "unknown_session");
+        let r = app
+            .api(
+                "POST",
+                &format!("/api/v1/training/sessions/{id}/registrations"),
+                Some(&hospital),
+                Some(json!({"participant_name": "山田 花子"})),
+            )
+            .await;
+        r.assert_bilingual_error(StatusCode::NOT_FOUND, "unknown_session");
+    }
+    // Bad names and bodies.
+    for body in [
+        json!({"participant_name": "   "}),
+        json!({"participant_name": "あ".repeat(101)}),
+        json!({"participant_name": "a\u{7}b"}),
+    ] {
+        let r = app
+            .api(
+                "POST",
+                &format!("/api/v1/training/sessions/{session}/registrations"),
+                Some(&hospital),
+                Some(body),
+            )
+            .await;
+        r.assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_value");
+    }
+    for body in [
+        json!({}),
+        json!({"participant_name": 3}),
+        json!({"name": "x"}),
+    ] {
+        let r = app
+            .api(
+                "POST",
+                &format!("/api/v1/training/sessions/{session}/registrations"),
+                Some(&hospital),
+                Some(body),
+            )
+            .await;
+        r.assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_body");
+    }
+    // After the deadline: the demo's past session.
+    let past = app
+        .state
+        .store
+        .training_sessions()
+        .await
+        .expect("sessions")
+        .into_iter()
+        .find(|s| s.rules.starts_at < mamori_web::training::now_in_japan())
+        .expect("the demo has a past session");
+    let past_before = app
+        .state
+        .store
+        .training_session_registrations(past.id)
+        .await
+        .expect("places")
+        .len();
+    let r = register_json(app, &clinic, past.id, "田中 一郎").await;
+    r.assert_bilingual_error(StatusCode::CONFLICT, "registration_closed");
+    assert!(
+        r.json()["error"]["message_ja"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("締め切りました")
+    );
+    assert_eq!(
+        app.state
+            .store
+            .training_session_registrations(past.id)
+            .await
+            .expect("places")
+            .len(),
+        past_before
+    );
+    // Sessions that make no sense are refused.
+    let course = app.state.store.training_courses().await.expect("courses")[0].id;
+    for (body, field) in [
+        (
+            json!({"course_id": course, "starts_at": "2030-01-10T16:00", "ends_at": "2030-01-10T15:00", "registration_deadline": "2030-01-05T13:00", "capacity": 10, "venue": "Zoom"}),
+            "ends_at",
+        ),
+        (
+            json!({"course_id": course, "starts_at": "2030-01-10T16:00", "ends_at": "2030-01-10T18:00", "registration_deadline": "2030-01-11T13:00", "capacity": 10, "venue": "Zoom"}),
+            "registration_deadline",
+        ),
+        (
+            json!({"course_id": course, "starts_at": "2030-01-10T16:00", "ends_at": "2030-01-10T18:00", "registration_deadline": "2030-01-05T13:00", "capacity": 0, "venue": "Zoom"}),
+            "capacity",
+        ),
+        (
+            json!({"course_id": course, "starts_at": "10 January", "ends_at": "2030-01-10T18:00", "registration_deadline": "2030-01-05T13:00", "capacity": 10, "venue": "Zoom"}),
+            "starts_at",
+        ),
+        (
+            json!({"course_id": course, "starts_at": "12030-01-10T16:00", "ends_at": "12030-01-10T18:00", "registration_deadline": "2030-01-05T13:00", "capacity": 10, "venue": "Zoom"}),
+            "starts_at",
+        ),
+        (
+            json!({"course_id": course, "starts_at": "2030-01-10T16:00", "ends_at": "2030-01-10T18:00", "registration_deadline": "2030-01-05T13:00", "capacity": 10, "venue": " "}),
+            "venue",
+        ),
+    ] {
+        let r = app
+            .api(
+                "POST",
+                "/api/v1/training/sessions",
+                Some(&operator),
+                Some(body),
+            )
+            .await;
+        r.assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_value");
+        assert_eq!(r.json()["error"]["field"], field, "{}", r.body);
+    }
+    let r = app
+        .api("POST", "/api/v1/training/sessions", Some(&operator), Some(json!({"course_id": 999999, "starts_at": "2030-01-10T16:00", "ends_at": "2030-01-10T18:00", "registration_deadline": "2030-01-05T13:00", "capacity": 10, "venue": "Zoom"})))
+        .await;
+    r.assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "unknown_course");
+    let r = app
+        .api(
+            "POST",
+            "/api/v1/training/courses",
+            Some(&operator),
+            Some(json!({"title_ja": "x", "audience": "everyone", "format": "online"})),
+        )
+        .await;
+    r.assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_value");
+    let r = app
+        .api(
+            "POST",
+            "/api/v1/training/courses",
+            Some(&hospital),
+            Some(json!({"title_ja": "x", "audience": "beginner", "format": "online"})),
+        )
+        .await;
+    r.assert_bilingual_error(StatusCode::FORBIDDEN, "operator_only");
+    // Attendance before the session has started.
+    let r = app
+        .api(
+            "PUT",
+            &format!("/api/v1/training/registrations/{mine}/attendance"),
+            Some(&operator),
+            Some(json!({"attended": true})),
+        )
+        .await;
+    r.assert_bilingual_error(StatusCode::CONFLICT, "session_not_started");
+
+    assert_eq!(places().await, before, "nothing changed");
+    let audit_after = app
+        .state
+        .store
+        .audit_entries(None, 1_000_000)
+        .await
+        .expect("audit")
+        .len();
+    let logins = 4;
+    assert!(
+        audit_after <= audit_before + logins,
+        "no change was written: {audit_before} → {audit_after}"
+    );
+}
+
+async fn training_last_seat_goes_to_exactly_one(app: &TestApp) {
+    // A second server on the same database: the seat is decided by the database's lock, not
+    // by one process's queue.
+    let second_store = Store::connect(&app.url).await.expect("second store");
+    let catalog = Catalog::load(&mamori_catalog::bundled_dir()).expect("catalog");
+    let second = mamori_web::router(AppState::new(
+        second_store.clone(),
+        catalog,
+        WebConfig::default(),
+    ));
+    let tokens = [
+        app.token("demo-hospital").await,
+        app.token("demo-clinic").await,
+        app.token("demo-pharmacy").await,
+        app.token("demo-hospital-46").await,
+        app.token("demo-hospital-staff").await,
+    ];
+    for round in 0..3 {
+        let session = open_training_session(app, 1).await;
+        let requests: Vec<(usize, String, Request<Body>)> = (0..10)
+            .map(|n| {
+                let token = &tokens[n % tokens.len()];
+                let request =
+                    Request::post(format!("/api/v1/training/sessions/{session}/registrations"))
+                        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+                        .header(header::CONTENT_TYPE, "application/json")
+                        .body(Body::from(
+                            json!({"participant_name": format!("同時 {round}-{n}")}).to_string(),
+                        ))
+                        .expect("request");
+                (n, token.clone(), request)
+            })
+            .collect();
+        let handles: Vec<_> = requests
+            .into_iter()
+            .map(|(n, _, request)| {
+                let router = if n % 2 == 0 {
+                    app.router.clone()
+                } else {
+                    second.clone()
+                };
+                tokio::spawn(async move {
+                    let response = router.oneshot(request).await.expect("infallible");
+                    let status = response.status();
+                    let body = to_bytes(response.into_body(), 1 << 20).await.expect("body");
+                    (status, String::from_utf8_lossy(&body).into_owned())
+                })
+            })
+            .collect();
+        let mut statuses = Vec::new();
+        for h in handles {
+            let (status, body) = h.await.expect("task");
+            assert_eq!(status, StatusCode::CREATED, "{body}");
+            let v: Value = serde_json::from_str(&body).expect("json");
+            statuses.push(v["status"].as_str().expect("status").to_owned());
+        }
+        let seats = statuses.iter().filter(|s| *s == "registered").count();
+        let waiting = statuses.iter().filter(|s| *s == "waitlisted").count();
+        assert_eq!((seats, waiting), (1, 9), "round {round}: {statuses:?}");
+        let stored = app
+            .state
+            .store
+            .training_session_registrations(session)
+            .await
+            .expect("places");
+        assert_eq!(stored.len(), 10);
+        assert_eq!(
+            stored.iter().filter(|p| p.status.holds_seat()).count(),
+            1,
+            "exactly one seat is stored"
+        );
+        let positions: Vec<i64> = stored.iter().filter_map(|p| p.waitlist_position).collect();
+        assert_eq!(
+            positions,
+            (1..=9).collect::<Vec<_>>(),
+            "one ordered waitlist"
+        );
+    }
+    second_store.close().await;
+    let verification = app.state.store.verify_audit_chain().await.expect("verify");
+    assert!(verification.problem.is_none(), "{verification:?}");
+}
+
+async fn training_operator_attendance_export_and_record(app: &TestApp) {
+    let year = app.year();
+    let operator = app.token("demo-operator").await;
+    let national = app.token("demo-national").await;
+    let hospital = app.token("demo-hospital").await;
+    // The demo's past session has recorded attendance; the operator sees every place.
+    let past = app
+        .state
+        .store
+        .training_sessions()
+        .await
+        .expect("sessions")
+        .into_iter()
+        .find(|s| s.rules.starts_at < mamori_web::training::now_in_japan())
+        .expect("past session");
+    let r = app
+        .api(
+            "GET",
+            &format!("/api/v1/training/sessions/{}/registrations", past.id),
+            Some(&operator),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let places = r.json()["registrations"]
+        .as_array()
+        .expect("places")
+        .clone();
+    assert!(places.len() >= 2);
+    assert!(places.iter().all(|p| p["status"] == "attended"));
+    let place = places[0]["registration_id"].as_i64().expect("id");
+    // Taking attendance back and recording it again.
+    for (attended, status) in [(false, "registered"), (true, "attended")] {
+        let r = app
+            .api(
+                "PUT",
+                &format!("/api/v1/training/registrations/{place}/attendance"),
+                Some(&operator),
+                Some(json!({"attended": attended})),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        assert_eq!(r.json()["status"], status);
+    }
+    // The attendance list as .xlsx.
+    let r = app
+        .send(
+            Request::get(format!(
+                "/api/v1/training/sessions/{}/attendance.xlsx",
+                past.id
+            ))
+            .header(header::AUTHORIZATION, format!("Bearer {operator}"))
+            .body(Body::empty())
+            .expect("request"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(
+        r.headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok()),
+        Some("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    );
+    // The 480-bed hospital has met the yearly obligation; the 250-bed demo hospital is not
+    // subject to it; a year without training leaves the large hospital short.
+    let big = app
+        .state
+        .store
+        .list_institutions(mamori_domain::InstitutionScope::All, 1000, 0)
+        .await
+        .expect("institutions")
+        .into_iter()
+        .find(|i| i.beds >= 400)
+        .expect("a hospital of 400 beds or more");
+    let past_year = FiscalYear::containing(past.rules.starts_at.date()).start_year();
+    let r = app
+        .api(
+            "GET",
+            &format!("/api/v1/institutions/{}/training/{past_year}", big.id),
+            Some(&national),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let record = r.json();
+    assert_eq!(record["subject_to_obligation"], true);
+    assert_eq!(record["obligation"], "met");
+    assert_eq!(record["attended"], 1);
+    let r = app
+        .api(
+            "GET",
+            &format!("/api/v1/institutions/{}/training/{}", big.id, past_year - 3),
+            Some(&national),
+            None,
+        )
+        .await;
+    assert_eq!(r.json()["obligation"], "not_met");
+    let r = app
+        .api(
+            "GET",
+            &format!("/api/v1/institutions/{HOSPITAL}/training/{past_year}"),
+            Some(&hospital),
+            None,
+        )
+        .await;
+    assert_eq!(r.json()["obligation"], "not_subject");
+    assert!(!r.json()["lines"].as_array().expect("lines").is_empty());
+    // Outside the caller's scope: not found.
+    let r = app
+        .api(
+            "GET",
+            &format!("/api/v1/institutions/{}/training/{year}", big.id),
+            Some(&hospital),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    // The content library is the catalog's.
+    let r = app
+        .api("GET", "/api/v1/training/materials", Some(&hospital), None)
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains("https://mhlw-training.saj.or.jp/"));
+}
+
+async fn training_pages_register_waitlist_cancel_and_record(app: &TestApp) {
+    let session = open_training_session(app, 1).await;
+    let hospital = app.web_login("demo-hospital").await;
+    let clinic = app.web_login("demo-clinic").await;
+    let operator = app.web_login("demo-operator").await;
+    let page = |cookie: String| async move {
+        app.send(
+            Request::get("/training")
+                .header(header::COOKIE, cookie)
+                .body(Body::empty())
+                .expect("request"),
+        )
+        .await
+    };
+    let r = page(hospital.cookie.clone()).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains("研修"), "Japanese by default");
+    assert!(
+        r.body
+            .contains(&format!("/training/sessions/{session}/register"))
+    );
+    // Register for the last seat, then the clinic goes on the waitlist.
+    let path = format!("/training/sessions/{session}/register");
+    let r = app
+        .post_form(
+            &hospital.cookie,
+            &path,
+            &format!(
+                "csrf={}&participant_name=%E5%B1%B1%E7%94%B0+%E5%A4%AA%E9%83%8E",
+                hospital.csrf
+            ),
+            false,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert!(
+        r.headers
+            .get(header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .contains("notice=registered")
+    );
+    let r = app
+        .post_form(
+            &clinic.cookie,
+            &path,
+            &format!("csrf={}&participant_name=Tanaka", clinic.csrf),
+            false,
+        )
+        .await;
+    assert!(
+        r.headers
+            .get(header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .contains("notice=waitlisted")
+    );
+    // A double registration is shown on the page with the reason, as a 409.
+    let r = app
+        .post_form(
+            &clinic.cookie,
+            &path,
+            &format!("csrf={}&participant_name=tanaka", clinic.csrf),
+            false,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert!(r.body.contains("既に申し込まれています"), "{}", r.body);
+    // Without the CSRF token nothing happens.
+    let r = app
+        .post_form(
+            &clinic.cookie,
+            &path,
+            "csrf=wrong&participant_name=Other",
+            false,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    // The clinic may not cancel the hospital's place.
+    let places = app
+        .state
+        .store
+        .training_session_registrations(session)
+        .await
+        .expect("places");
+    let hospital_place = places[0].id;
+    let r = app
+        .post_form(
+            &clinic.cookie,
+            &format!("/training/registrations/{hospital_place}/cancel"),
+            &format!("csrf={}", clinic.csrf),
+            false,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    // The hospital cancels: the clinic moves up.
+    let r = app
+        .post_form(
+            &hospital.cookie,
+            &format!("/training/registrations/{hospital_place}/cancel"),
+            &format!("csrf={}", hospital.csrf),
+            false,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let places = app
+        .state
+        .store
+        .training_session_registrations(session)
+        .await
+        .expect("places");
+    assert_eq!(
+        places[1].status,
+        mamori_domain::training::RegistrationStatus::Registered
+    );
+    // The operator's pages: the session with its places, in English on request.
+    let r = app
+        .send(
+            Request::get(format!("/training/sessions/{session}"))
+                .header(
+                    header::COOKIE,
+                    format!("{}; mamori_lang=en", operator.cookie),
+                )
+                .body(Body::empty())
+                .expect("request"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(
+        r.body.contains("Tanaka") && r.body.contains("Participants and attendance"),
+        "{}",
+        r.body
+    );
+    let r = app
+        .send(
+            Request::get("/training/manage")
+                .header(header::COOKIE, clinic.cookie.clone())
+                .body(Body::empty())
+                .expect("request"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    // The operator publishes a session through the form; bad input is explained.
+    let r = app
+        .post_form(
+            &operator.cookie,
+            "/training/sessions",
+            &format!("csrf={}&course_id=1&starts_at=2030-01-10T16%3A00&ends_at=2030-01-10T18%3A00&registration_deadline=2030-01-12T13%3A00&capacity=5&venue=Zoom", operator.csrf),
+            false,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.body.contains("申込締切は開始日時以前にしてください"),
+        "{}",
+        r.body
+    );
+    let r = app
+        .post_form(
+            &operator.cookie,
+            "/training/sessions",
+            &format!("csrf={}&course_id=1&starts_at=2030-01-10T16%3A00&ends_at=2030-01-10T18%3A00&registration_deadline=2030-01-05T13%3A00&capacity=5&venue=Zoom", operator.csrf),
+            false,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    // The library lists the portal and an empty list of lecturers, which the operator fills.
+    let r = app
+        .send(
+            Request::get("/training/library")
+                .header(header::COOKIE, hospital.cookie.clone())
+                .body(Body::empty())
+                .expect("request"),
+        )
+        .await;
+    assert!(r.body.contains("https://mhlw-training.saj.or.jp/"));
+    assert!(r.body.contains("まだ登録がありません"));
+    let r = app
+        .post_form(
+            &operator.cookie,
+            "/training/lecturers",
+            &format!("csrf={}&name=%E8%AC%9B%E5%B8%AB+%E4%B8%80&kind=lecturer&affiliation=&fields=Active+Directory", operator.csrf),
+            false,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    // The institution's record with the obligation banner.
+    let year = FiscalYear::containing(mamori_web::training::now_in_japan().date()).start_year();
+    let r = app
+        .send(
+            Request::get(format!("/institutions/{HOSPITAL}/training/{year}"))
+                .header(header::COOKIE, hospital.cookie.clone())
+                .body(Body::empty())
+                .expect("request"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(
+        r.body.contains("data-obligation=\"not_subject\""),
+        "{}",
+        r.body
+    );
 }
 
 // ----- support menu, subsidy estimates, suggestions -----------------------------------------

@@ -64,6 +64,21 @@ enum Command {
         /// A device of the ledger whose last patch is older than this many days is flagged.
         #[arg(long, env = "MAMORI_STALE_PATCH_DAYS", default_value_t = 365, value_parser = clap::value_parser!(u32).range(1..=3650))]
         stale_patch_days: u32,
+        /// The address users reach mamori at (https://mamori.example.jp), used for links
+        /// sent by mail; without it, links are made from the request's Host header.
+        #[arg(long, env = "MAMORI_PUBLIC_URL")]
+        public_url: Option<String>,
+        /// SMTP server for invitation mail: smtp://[user:password@]host[:port]
+        /// (?tls=required for STARTTLS) or smtps://…; without it no mail is sent.
+        #[arg(long, env = "MAMORI_SMTP_URL", hide_env_values = true)]
+        smtp_url: Option<String>,
+        /// The sender of mamori's mail.
+        #[arg(
+            long,
+            env = "MAMORI_MAIL_FROM",
+            default_value = "mamori <noreply@localhost>"
+        )]
+        mail_from: String,
         #[command(flatten)]
         backup: backup::ScheduleArgs,
     },
@@ -235,16 +250,39 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             secure_cookies,
             unused_account_days,
             stale_patch_days,
+            public_url,
+            smtp_url,
+            mail_from,
             backup,
         } => {
             let started = std::time::Instant::now();
+            let public_url = public_url
+                .as_deref()
+                .filter(|u| !u.trim().is_empty())
+                .map(mamori_web::parse_public_url)
+                .transpose()
+                .map_err(|e| anyhow::anyhow!("--public-url: {e}"))?;
+            let mailer = smtp_url
+                .as_deref()
+                .filter(|u| !u.trim().is_empty())
+                .map(|u| mamori_web::mail::Mailer::new(u, &mail_from))
+                .transpose()
+                .map_err(|e| anyhow::anyhow!("--smtp-url / --mail-from: {e}"))?;
             let config = WebConfig {
                 secure_cookies,
                 unused_account_days,
                 stale_patch_days,
+                public_url,
                 ..WebConfig::default()
             };
-            let state = state(&store, config).await?;
+            let mut state = state(&store, config).await?;
+            if let Some(mailer) = mailer {
+                tracing::info!(
+                    server = mailer.server(),
+                    "invitation mail goes through SMTP"
+                );
+                state = state.with_mailer(mailer);
+            }
             if demo
                 && mamori_web::demo::load(&state)
                     .await
@@ -388,6 +426,12 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                             m.fiscal_year.start_year(),
                             m.title_ja,
                             m.programs.len()
+                        );
+                    }
+                    if !c.training.materials.is_empty() {
+                        println!(
+                            "ok  training/library.toml — {} materials",
+                            c.training.materials.len()
                         );
                     }
                     println!("the catalog in {} is valid", dir.display());

@@ -50,6 +50,76 @@ impl RankReason {
         }
     }
 
+    /// Reads a reason as a spreadsheet cell or a form gives it: the code
+    /// (`regional_emergency_role`), the Japanese or English label ([`Self::label_ja`], the
+    /// short labels of the ranking page), or 「その他（…）」 / `other: …` with its text. `None`
+    /// when the text is none of these.
+    pub fn parse(text: &str) -> Option<Self> {
+        let t = text.trim();
+        let plain: String = t.chars().filter(|c| !c.is_whitespace()).collect();
+        let lower = plain.to_ascii_lowercase();
+        let fixed = [
+            Self::RegionalEmergencyRole,
+            Self::WeakSecurityAtInspection,
+            Self::WithdrewLastYearAfterPreSurvey,
+        ];
+        for reason in fixed {
+            let short_ja = match reason {
+                Self::RegionalEmergencyRole => "地域の救急等の主要な診療機能",
+                Self::WeakSecurityAtInspection => "立入検査等で対策が不十分",
+                _ => "前年度に事前調査後辞退",
+            };
+            let short_en = match reason {
+                Self::RegionalEmergencyRole => "regionalemergencyrole",
+                Self::WeakSecurityAtInspection => "weaksecurityatinspection",
+                _ => "withdrewlastyearafterthepre-survey",
+            };
+            let label: String = reason
+                .label_ja()
+                .chars()
+                .filter(|c| !c.is_whitespace())
+                .collect();
+            let label_en: String = reason
+                .label_en()
+                .chars()
+                .filter(|c| !c.is_whitespace())
+                .collect::<String>()
+                .to_ascii_lowercase();
+            if lower == reason.as_str()
+                || plain == label
+                || plain == short_ja
+                || lower == label_en
+                || lower == short_en
+            {
+                return Some(reason);
+            }
+        }
+        // その他（text） / その他(text) / その他: text / other: text / other (text)
+        let rest = t
+            .strip_prefix("その他")
+            .or_else(|| {
+                t.get(..5)
+                    .filter(|head| head.eq_ignore_ascii_case("other"))
+                    .map(|_| &t[5..])
+            })?
+            .trim();
+        let inner = rest
+            .strip_prefix('（')
+            .and_then(|r| r.strip_suffix('）'))
+            .or_else(|| rest.strip_prefix('(').and_then(|r| r.strip_suffix(')')))
+            .or_else(|| rest.strip_prefix('：'))
+            .or_else(|| rest.strip_prefix(':'))
+            .or(if rest.is_empty() { Some("") } else { None })?
+            .trim();
+        Some(Self::Other {
+            text: if inner.is_empty() {
+                "その他".to_owned()
+            } else {
+                inner.to_owned()
+            },
+        })
+    }
+
     pub fn label_en(&self) -> String {
         match self {
             Self::RegionalEmergencyRole => "Main regional role (emergency care etc.)".into(),
@@ -500,6 +570,43 @@ mod tests {
                 RankingProblemCode::MissingRank
             ]
         );
+    }
+
+    #[test]
+    fn reasons_are_read_from_codes_and_labels() {
+        for reason in [
+            RankReason::RegionalEmergencyRole,
+            RankReason::WeakSecurityAtInspection,
+            RankReason::WithdrewLastYearAfterPreSurvey,
+        ] {
+            assert_eq!(RankReason::parse(reason.as_str()), Some(reason.clone()));
+            assert_eq!(RankReason::parse(&reason.label_ja()), Some(reason.clone()));
+            assert_eq!(RankReason::parse(&reason.label_en()), Some(reason.clone()));
+        }
+        assert_eq!(
+            RankReason::parse(" 地域の救急等の主要な診療機能 "),
+            Some(RankReason::RegionalEmergencyRole)
+        );
+        let other = |t: &str| Some(RankReason::Other { text: t.into() });
+        assert_eq!(
+            RankReason::parse("その他（へき地医療拠点）"),
+            other("へき地医療拠点")
+        );
+        assert_eq!(
+            RankReason::parse("other: island clinic"),
+            other("island clinic")
+        );
+        assert_eq!(RankReason::parse("Other (island)"), other("island"));
+        assert_eq!(RankReason::parse("その他"), other("その他"));
+        // The label written back reads as the same reason (the 別紙1 round trip).
+        let written = RankReason::Other {
+            text: "災害拠点".into(),
+        }
+        .label_ja();
+        assert_eq!(RankReason::parse(&written), other("災害拠点"));
+        for bad in ["", "救急", "otherwise", "1"] {
+            assert_eq!(RankReason::parse(bad), None, "{bad:?}");
+        }
     }
 
     #[test]

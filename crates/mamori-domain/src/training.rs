@@ -1,0 +1,885 @@
+//! Training (研修): courses by audience and format as MIST runs them (seed 003; the end of
+//! seed 002), sessions with a capacity and a registration deadline, the rules of registering,
+//! cancelling and the waitlist, and the yearly training obligation of hospitals of 400 beds
+//! and more (診療録管理体制加算, seed 003).
+//!
+//! The portal closes a session 「定員になり次第」 (as soon as it is full). mamori reads this
+//! as: once every seat is taken, a new registration is not refused but put on the session's
+//! waitlist, in the order of arrival, until the registration deadline; when a seat is given
+//! back the first on the waitlist takes it. After the deadline (or once the session has
+//! started) nobody joins, neither a seat nor the waitlist.
+
+use chrono::NaiveDateTime;
+use serde::{Deserialize, Serialize};
+
+use crate::{InstitutionKind, ParseError};
+
+/// 受講対象: who a course is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Audience {
+    /// 経営者向け
+    Executive,
+    /// システム・セキュリティ管理者向け
+    Manager,
+    /// 初学者・医療従事者向け
+    Beginner,
+    /// 導入研修 – 立入検査対策コース (from FY2023, on the checklist of the inspection)
+    Introductory,
+}
+
+impl Audience {
+    pub const ALL: [Audience; 4] = [
+        Self::Introductory,
+        Self::Executive,
+        Self::Manager,
+        Self::Beginner,
+    ];
+
+    pub fn parse(text: &str) -> Result<Self, ParseError> {
+        match text.trim() {
+            "executive" => Ok(Self::Executive),
+            "manager" => Ok(Self::Manager),
+            "beginner" => Ok(Self::Beginner),
+            "introductory" => Ok(Self::Introductory),
+            other => Err(ParseError::new(
+                "audience",
+                format!(
+                    "受講対象「{other}」は executive / manager / beginner / introductory のいずれかです"
+                ),
+                format!(
+                    "audience '{other}' must be one of executive, manager, beginner, introductory"
+                ),
+            )),
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Executive => "executive",
+            Self::Manager => "manager",
+            Self::Beginner => "beginner",
+            Self::Introductory => "introductory",
+        }
+    }
+
+    pub fn label_ja(self) -> &'static str {
+        match self {
+            Self::Executive => "経営者向け",
+            Self::Manager => "システム・セキュリティ管理者向け",
+            Self::Beginner => "初学者・医療従事者向け",
+            Self::Introductory => "導入研修（立入検査対策コース）",
+        }
+    }
+
+    pub fn label_en(self) -> &'static str {
+        match self {
+            Self::Executive => "For executives",
+            Self::Manager => "For system and security managers",
+            Self::Beginner => "For beginners and healthcare staff",
+            Self::Introductory => "Introductory course (preparing for the inspection)",
+        }
+    }
+}
+
+/// 実施方法: how a course is held.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Format {
+    /// オンライン研修 (Zoom)
+    Online,
+    /// e-learning
+    ELearning,
+    /// ワークショップ (group discussion)
+    Workshop,
+    /// 現地視察
+    SiteVisit,
+}
+
+impl Format {
+    pub const ALL: [Format; 4] = [
+        Self::Online,
+        Self::ELearning,
+        Self::Workshop,
+        Self::SiteVisit,
+    ];
+
+    pub fn parse(text: &str) -> Result<Self, ParseError> {
+        match text.trim() {
+            "online" => Ok(Self::Online),
+            "e_learning" | "e-learning" => Ok(Self::ELearning),
+            "workshop" => Ok(Self::Workshop),
+            "site_visit" => Ok(Self::SiteVisit),
+            other => Err(ParseError::new(
+                "format",
+                format!(
+                    "実施方法「{other}」は online / e_learning / workshop / site_visit のいずれかです"
+                ),
+                format!("format '{other}' must be one of online, e_learning, workshop, site_visit"),
+            )),
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Online => "online",
+            Self::ELearning => "e_learning",
+            Self::Workshop => "workshop",
+            Self::SiteVisit => "site_visit",
+        }
+    }
+
+    pub fn label_ja(self) -> &'static str {
+        match self {
+            Self::Online => "オンライン研修",
+            Self::ELearning => "e-learning",
+            Self::Workshop => "ワークショップ",
+            Self::SiteVisit => "現地視察",
+        }
+    }
+
+    pub fn label_en(self) -> &'static str {
+        match self {
+            Self::Online => "Online",
+            Self::ELearning => "E-learning",
+            Self::Workshop => "Workshop",
+            Self::SiteVisit => "Site visit",
+        }
+    }
+}
+
+/// The state of a place in a session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RegistrationStatus {
+    /// Holds a seat.
+    Registered,
+    /// On the waitlist (キャンセル待ち), in the order of arrival.
+    Waitlisted,
+    Cancelled,
+    /// Attended (受講済み), recorded by the operator.
+    Attended,
+}
+
+impl RegistrationStatus {
+    pub fn parse(text: &str) -> Result<Self, ParseError> {
+        match text {
+            "registered" => Ok(Self::Registered),
+            "waitlisted" => Ok(Self::Waitlisted),
+            "cancelled" => Ok(Self::Cancelled),
+            "attended" => Ok(Self::Attended),
+            other => Err(ParseError::new(
+                "status",
+                format!("申込み状態「{other}」は不明です"),
+                format!("unknown registration status '{other}'"),
+            )),
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Registered => "registered",
+            Self::Waitlisted => "waitlisted",
+            Self::Cancelled => "cancelled",
+            Self::Attended => "attended",
+        }
+    }
+
+    pub fn label_ja(self) -> &'static str {
+        match self {
+            Self::Registered => "申込み済み",
+            Self::Waitlisted => "キャンセル待ち",
+            Self::Cancelled => "取消し",
+            Self::Attended => "受講済み",
+        }
+    }
+
+    pub fn label_en(self) -> &'static str {
+        match self {
+            Self::Registered => "Registered",
+            Self::Waitlisted => "Waitlisted",
+            Self::Cancelled => "Cancelled",
+            Self::Attended => "Attended",
+        }
+    }
+
+    /// Holds a seat of the session.
+    pub fn holds_seat(self) -> bool {
+        matches!(self, Self::Registered | Self::Attended)
+    }
+
+    /// Still counts as a place of the participant (for the double-registration rule).
+    pub fn is_live(self) -> bool {
+        !matches!(self, Self::Cancelled)
+    }
+}
+
+/// The most seats a session may have.
+pub const MAX_CAPACITY: u32 = 10_000;
+
+/// A session's times (Japan time) and size.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionRules {
+    pub starts_at: NaiveDateTime,
+    pub ends_at: NaiveDateTime,
+    /// 申込締切: registrations are taken until this instant (inclusive).
+    pub deadline: NaiveDateTime,
+    pub capacity: u32,
+}
+
+impl SessionRules {
+    /// Checks a new session: it ends after it starts, the deadline is not after the start,
+    /// and the capacity is between 1 and [`MAX_CAPACITY`].
+    pub fn new(
+        starts_at: NaiveDateTime,
+        ends_at: NaiveDateTime,
+        deadline: NaiveDateTime,
+        capacity: i64,
+    ) -> Result<Self, ParseError> {
+        if ends_at <= starts_at {
+            return Err(ParseError::new(
+                "ends_at",
+                "終了日時は開始日時より後にしてください",
+                "the end must be after the start",
+            ));
+        }
+        if deadline > starts_at {
+            return Err(ParseError::new(
+                "registration_deadline",
+                "申込締切は開始日時以前にしてください",
+                "the registration deadline must not be after the start",
+            ));
+        }
+        let capacity = u32::try_from(capacity)
+            .ok()
+            .filter(|c| (1..=MAX_CAPACITY).contains(c))
+            .ok_or_else(|| {
+                ParseError::new(
+                    "capacity",
+                    format!("定員は1〜{MAX_CAPACITY}人で指定してください"),
+                    format!("the capacity must be between 1 and {MAX_CAPACITY}"),
+                )
+            })?;
+        Ok(Self {
+            starts_at,
+            ends_at,
+            deadline,
+            capacity,
+        })
+    }
+
+    /// Whether new registrations (seat or waitlist) are taken at `now`.
+    pub fn taking_registrations(&self, now: NaiveDateTime) -> bool {
+        now <= self.deadline && now < self.starts_at
+    }
+
+    /// What a session looks like to someone who wants to join it at `now`.
+    pub fn availability(&self, places: &[Place], now: NaiveDateTime) -> Availability {
+        if !self.taking_registrations(now) {
+            Availability::Closed
+        } else if seats_taken(places) < self.capacity as usize {
+            Availability::Open
+        } else {
+            Availability::WaitlistOnly
+        }
+    }
+}
+
+/// Whether and how one can join a session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Availability {
+    /// Seats are left.
+    Open,
+    /// Full (定員に達した): a new registration goes on the waitlist.
+    WaitlistOnly,
+    /// The deadline has passed or the session has started.
+    Closed,
+}
+
+impl Availability {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Open => "open",
+            Self::WaitlistOnly => "waitlist_only",
+            Self::Closed => "closed",
+        }
+    }
+}
+
+/// A place of a session as the rules need it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Place {
+    pub id: i64,
+    pub institution_id: i64,
+    pub participant_name: String,
+    pub status: RegistrationStatus,
+}
+
+fn seats_taken(places: &[Place]) -> usize {
+    places.iter().filter(|p| p.status.holds_seat()).count()
+}
+
+/// The waitlist in order: the places are given in the order they arrived (by id).
+pub fn waitlist(places: &[Place]) -> Vec<&Place> {
+    let mut list: Vec<&Place> = places
+        .iter()
+        .filter(|p| p.status == RegistrationStatus::Waitlisted)
+        .collect();
+    list.sort_by_key(|p| p.id);
+    list
+}
+
+/// The 1-based position of a waitlisted place.
+pub fn waitlist_position(places: &[Place], id: i64) -> Option<usize> {
+    waitlist(places)
+        .iter()
+        .position(|p| p.id == id)
+        .map(|i| i + 1)
+}
+
+/// 受講者名: a participant's name as an institution gives it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParticipantName(String);
+
+impl ParticipantName {
+    pub const MAX_CHARS: usize = 100;
+
+    pub fn parse(text: &str) -> Result<Self, ParseError> {
+        let collapsed = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        if collapsed.is_empty() {
+            return Err(ParseError::new(
+                "participant_name",
+                "受講者名を入力してください",
+                "enter the participant's name",
+            ));
+        }
+        if collapsed.chars().count() > Self::MAX_CHARS {
+            return Err(ParseError::new(
+                "participant_name",
+                format!("受講者名は{}文字以内で入力してください", Self::MAX_CHARS),
+                format!(
+                    "the participant's name must be at most {} characters",
+                    Self::MAX_CHARS
+                ),
+            ));
+        }
+        if collapsed.chars().any(char::is_control) {
+            return Err(ParseError::new(
+                "participant_name",
+                "受講者名に制御文字は使えません",
+                "the participant's name must not contain control characters",
+            ));
+        }
+        Ok(Self(collapsed))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The form two names are compared in: spaces (half- and full-width) removed, ASCII
+    /// letters lower-cased, full-width ASCII folded to half-width. 「山田 太郎」 and
+    /// 「山田　太郎」 are one person.
+    pub fn key(&self) -> String {
+        name_key(&self.0)
+    }
+}
+
+/// See [`ParticipantName::key`].
+pub fn name_key(text: &str) -> String {
+    text.chars()
+        .filter(|c| !c.is_whitespace())
+        .map(|c| match c {
+            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+            other => other,
+        })
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// Why a registration, cancellation or attendance is refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TrainingError {
+    #[error("the registration deadline has passed")]
+    DeadlinePassed { deadline: NaiveDateTime },
+    #[error("the participant is already registered")]
+    AlreadyRegistered { status: RegistrationStatus },
+    #[error("the registration is not the caller's")]
+    NotYours,
+    #[error("the registration is already cancelled")]
+    AlreadyCancelled,
+    #[error("an attended place cannot be cancelled")]
+    AlreadyAttended,
+    #[error("the session has started")]
+    SessionStarted,
+    #[error("attendance is recorded from the session's start")]
+    NotStartedYet,
+    #[error("only a place with a seat can be marked attended")]
+    NoSeat { status: RegistrationStatus },
+}
+
+impl TrainingError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::DeadlinePassed { .. } => "registration_closed",
+            Self::AlreadyRegistered { .. } => "already_registered",
+            Self::NotYours => "registration_not_found",
+            Self::AlreadyCancelled => "already_cancelled",
+            Self::AlreadyAttended => "already_attended",
+            Self::SessionStarted => "session_started",
+            Self::NotStartedYet => "session_not_started",
+            Self::NoSeat { .. } => "no_seat",
+        }
+    }
+
+    pub fn message_ja(&self) -> String {
+        match self {
+            Self::DeadlinePassed { deadline } => format!(
+                "この回の申込みは締め切りました（締切 {}）",
+                deadline.format("%Y/%m/%d %H:%M")
+            ),
+            Self::AlreadyRegistered { status } => format!(
+                "この受講者は同じ回に既に申し込まれています（{}）",
+                status.label_ja()
+            ),
+            Self::NotYours => {
+                "この申込みは見つかりません（他の医療機関の申込みは取り消せません）".into()
+            }
+            Self::AlreadyCancelled => "この申込みは既に取り消されています".into(),
+            Self::AlreadyAttended => "受講済みの申込みは取り消せません".into(),
+            Self::SessionStarted => "開始した回の申込みは取り消せません".into(),
+            Self::NotStartedYet => "出欠は研修の開始後に記録できます".into(),
+            Self::NoSeat { status } => format!(
+                "出席を記録できるのは席のある申込みだけです（この申込みは{}）",
+                status.label_ja()
+            ),
+        }
+    }
+
+    pub fn message_en(&self) -> String {
+        match self {
+            Self::DeadlinePassed { deadline } => format!(
+                "registration for this session has closed (deadline {})",
+                deadline.format("%Y-%m-%d %H:%M")
+            ),
+            Self::AlreadyRegistered { status } => format!(
+                "this participant is already registered for the session ({})",
+                status.label_en().to_lowercase()
+            ),
+            Self::NotYours => {
+                "registration not found (another institution's place cannot be cancelled)".into()
+            }
+            Self::AlreadyCancelled => "this registration is already cancelled".into(),
+            Self::AlreadyAttended => "an attended place cannot be cancelled".into(),
+            Self::SessionStarted => {
+                "a place in a session that has started cannot be cancelled".into()
+            }
+            Self::NotStartedYet => "attendance can be recorded once the session has started".into(),
+            Self::NoSeat { status } => format!(
+                "attendance is recorded for places with a seat only (this one is {})",
+                status.label_en().to_lowercase()
+            ),
+        }
+    }
+}
+
+/// Decides a new registration of `name` by the institution at `now`: a seat while seats are
+/// left, else the waitlist; refused after the deadline and for a participant of the same
+/// institution who already has a live place in the session.
+pub fn decide_registration(
+    rules: &SessionRules,
+    places: &[Place],
+    institution_id: i64,
+    name: &ParticipantName,
+    now: NaiveDateTime,
+) -> Result<RegistrationStatus, TrainingError> {
+    if !rules.taking_registrations(now) {
+        return Err(TrainingError::DeadlinePassed {
+            deadline: rules.deadline.min(rules.starts_at),
+        });
+    }
+    let key = name.key();
+    if let Some(existing) = places.iter().find(|p| {
+        p.institution_id == institution_id
+            && p.status.is_live()
+            && name_key(&p.participant_name) == key
+    }) {
+        return Err(TrainingError::AlreadyRegistered {
+            status: existing.status,
+        });
+    }
+    Ok(if seats_taken(places) < rules.capacity as usize {
+        RegistrationStatus::Registered
+    } else {
+        RegistrationStatus::Waitlisted
+    })
+}
+
+/// A decided cancellation: the place to cancel and the waitlisted places that take a seat.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cancellation {
+    pub cancelled: i64,
+    /// In the order they move up.
+    pub promoted: Vec<i64>,
+}
+
+/// Decides the cancellation of place `id` by the institution at `now`. Only the
+/// institution's own place, before the session starts; a freed seat goes to the first on
+/// the waitlist (as many as there are free seats).
+pub fn decide_cancellation(
+    rules: &SessionRules,
+    places: &[Place],
+    id: i64,
+    institution_id: i64,
+    now: NaiveDateTime,
+) -> Result<Cancellation, TrainingError> {
+    let place = places
+        .iter()
+        .find(|p| p.id == id && p.institution_id == institution_id)
+        .ok_or(TrainingError::NotYours)?;
+    match place.status {
+        RegistrationStatus::Cancelled => return Err(TrainingError::AlreadyCancelled),
+        RegistrationStatus::Attended => return Err(TrainingError::AlreadyAttended),
+        RegistrationStatus::Registered | RegistrationStatus::Waitlisted => {}
+    }
+    if now >= rules.starts_at {
+        return Err(TrainingError::SessionStarted);
+    }
+    let after: Vec<Place> = places.iter().filter(|p| p.id != id).cloned().collect();
+    let free = (rules.capacity as usize).saturating_sub(seats_taken(&after));
+    let promoted = waitlist(&after)
+        .into_iter()
+        .take(free)
+        .map(|p| p.id)
+        .collect();
+    Ok(Cancellation {
+        cancelled: id,
+        promoted,
+    })
+}
+
+/// Decides recording attendance (`attended`) or taking it back for place `id`: from the
+/// session's start, for places with a seat.
+pub fn decide_attendance(
+    rules: &SessionRules,
+    place: &Place,
+    attended: bool,
+    now: NaiveDateTime,
+) -> Result<RegistrationStatus, TrainingError> {
+    if now < rules.starts_at {
+        return Err(TrainingError::NotStartedYet);
+    }
+    if !place.status.holds_seat() {
+        return Err(TrainingError::NoSeat {
+            status: place.status,
+        });
+    }
+    Ok(if attended {
+        RegistrationStatus::Attended
+    } else {
+        RegistrationStatus::Registered
+    })
+}
+
+/// The number of beds from which the yearly training is required (許可病床400床以上).
+pub const OBLIGATION_MIN_BEDS: i64 = 400;
+
+/// The yearly training obligation of one institution in one fiscal year.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Obligation {
+    /// Not a hospital of 400 beds or more: no yearly training is required by the 加算.
+    NotSubject,
+    /// At least one training attended in the year.
+    Met,
+    /// None attended yet in the year.
+    NotMet,
+}
+
+impl Obligation {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::NotSubject => "not_subject",
+            Self::Met => "met",
+            Self::NotMet => "not_met",
+        }
+    }
+}
+
+/// The yearly training obligation (seed 003): since the 令和4年度 revision of the medical fees,
+/// the 診療録管理体制加算 of an insured hospital with 400 licensed beds or more requires the
+/// 医療情報システム安全管理責任者 to give its staff information-security training at least
+/// about once a year. mamori judges it by the trainings recorded as attended in the fiscal
+/// year (`attended_in_year`).
+pub fn yearly_obligation(kind: InstitutionKind, beds: i64, attended_in_year: usize) -> Obligation {
+    if kind != InstitutionKind::Hospital || beds < OBLIGATION_MIN_BEDS {
+        Obligation::NotSubject
+    } else if attended_in_year >= 1 {
+        Obligation::Met
+    } else {
+        Obligation::NotMet
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use RegistrationStatus::*;
+    use chrono::NaiveDate;
+
+    fn at(day: u32, hour: u32) -> NaiveDateTime {
+        NaiveDate::from_ymd_opt(2026, 9, day)
+            .and_then(|d| d.and_hms_opt(hour, 0, 0))
+            .expect("valid")
+    }
+
+    fn rules(capacity: i64) -> SessionRules {
+        SessionRules::new(at(13, 16), at(13, 18), at(7, 13), capacity).expect("valid session")
+    }
+
+    fn place(id: i64, institution_id: i64, name: &str, status: RegistrationStatus) -> Place {
+        Place {
+            id,
+            institution_id,
+            participant_name: name.into(),
+            status,
+        }
+    }
+
+    fn name(text: &str) -> ParticipantName {
+        ParticipantName::parse(text).expect("name")
+    }
+
+    #[test]
+    fn a_session_is_checked_when_it_is_made() {
+        assert_eq!(
+            SessionRules::new(at(13, 16), at(13, 16), at(7, 13), 10).map_err(|e| e.field),
+            Err("ends_at")
+        );
+        assert_eq!(
+            SessionRules::new(at(13, 16), at(13, 18), at(13, 17), 10).map_err(|e| e.field),
+            Err("registration_deadline")
+        );
+        for bad in [0, -1, i64::from(MAX_CAPACITY) + 1, i64::MAX] {
+            assert_eq!(
+                SessionRules::new(at(13, 16), at(13, 18), at(7, 13), bad).map_err(|e| e.field),
+                Err("capacity"),
+                "{bad}"
+            );
+        }
+        assert_eq!(rules(1).capacity, 1);
+    }
+
+    #[test]
+    fn seats_first_then_the_waitlist() {
+        let r = rules(2);
+        let mut places = Vec::new();
+        for (i, n) in ["一郎", "二郎", "三郎", "四郎"].into_iter().enumerate() {
+            let status = decide_registration(&r, &places, 1, &name(n), at(1, 9)).expect("taken");
+            places.push(place(i as i64 + 1, 1, n, status));
+        }
+        let statuses: Vec<_> = places.iter().map(|p| p.status).collect();
+        assert_eq!(statuses, [Registered, Registered, Waitlisted, Waitlisted]);
+        assert_eq!(waitlist_position(&places, 3), Some(1));
+        assert_eq!(waitlist_position(&places, 4), Some(2));
+        assert_eq!(waitlist_position(&places, 1), None);
+        assert_eq!(
+            r.availability(&places, at(1, 9)),
+            Availability::WaitlistOnly
+        );
+        assert_eq!(rules(5).availability(&places, at(1, 9)), Availability::Open);
+    }
+
+    #[test]
+    fn registration_closes_at_the_deadline_inclusive() {
+        let r = rules(10);
+        assert!(decide_registration(&r, &[], 1, &name("山田"), at(7, 13)).is_ok());
+        let late = at(7, 13) + chrono::Duration::minutes(1);
+        assert_eq!(
+            decide_registration(&r, &[], 1, &name("山田"), late),
+            Err(TrainingError::DeadlinePassed {
+                deadline: at(7, 13)
+            })
+        );
+        assert_eq!(r.availability(&[], late), Availability::Closed);
+        // A full session closes at the deadline too: the waitlist does not stay open.
+        let full = vec![place(1, 2, "誰か", Registered)];
+        assert!(matches!(
+            decide_registration(&rules(1), &full, 1, &name("山田"), late),
+            Err(TrainingError::DeadlinePassed { .. })
+        ));
+    }
+
+    #[test]
+    fn the_same_participant_of_the_same_institution_registers_once() {
+        let r = rules(1);
+        let places = vec![
+            place(1, 1, "山田 太郎", Registered),
+            place(2, 1, "佐藤 花子", Waitlisted),
+            place(3, 1, "鈴木 一郎", Cancelled),
+        ];
+        // Full-width spaces, no spaces, and letter case do not make another person.
+        for same in ["山田　太郎", "山田太郎", " 山田  太郎 "] {
+            assert_eq!(
+                decide_registration(&r, &places, 1, &name(same), at(1, 9)),
+                Err(TrainingError::AlreadyRegistered { status: Registered }),
+                "{same}"
+            );
+        }
+        assert_eq!(
+            decide_registration(&r, &places, 1, &name("佐藤花子"), at(1, 9)),
+            Err(TrainingError::AlreadyRegistered { status: Waitlisted })
+        );
+        assert_eq!(
+            decide_registration(
+                &r,
+                &[place(1, 1, "Taro YAMADA", Registered)],
+                1,
+                &name("ｔａｒｏ yamada"),
+                at(1, 9)
+            ),
+            Err(TrainingError::AlreadyRegistered { status: Registered })
+        );
+        // A cancelled place does not count; another institution's namesake is another person.
+        assert_eq!(
+            decide_registration(&r, &places, 1, &name("鈴木 一郎"), at(1, 9)),
+            Ok(Waitlisted)
+        );
+        assert_eq!(
+            decide_registration(&r, &places, 2, &name("山田 太郎"), at(1, 9)),
+            Ok(Waitlisted)
+        );
+    }
+
+    #[test]
+    fn a_cancelled_seat_goes_to_the_first_on_the_waitlist() {
+        let r = rules(2);
+        let places = vec![
+            place(1, 1, "A", Registered),
+            place(2, 2, "B", Registered),
+            place(5, 3, "E", Waitlisted),
+            place(3, 3, "C", Cancelled),
+            place(4, 2, "D", Waitlisted),
+        ];
+        let c = decide_cancellation(&r, &places, 1, 1, at(1, 9)).expect("own place");
+        assert_eq!(c.cancelled, 1);
+        assert_eq!(
+            c.promoted,
+            vec![4],
+            "the earliest waitlisted (lowest id) moves up"
+        );
+        // Leaving the waitlist frees no seat.
+        let c = decide_cancellation(&r, &places, 4, 2, at(1, 9)).expect("own place");
+        assert!(c.promoted.is_empty());
+        // With no waitlist nobody moves.
+        let c = decide_cancellation(&r, &places[..2], 2, 2, at(1, 9)).expect("own place");
+        assert!(c.promoted.is_empty());
+    }
+
+    #[test]
+    fn after_a_capacity_larger_than_the_seats_taken_all_free_seats_are_filled() {
+        // Three waitlisted, one cancelled seat with two seats already free: all three move.
+        let r = rules(3);
+        let places = vec![
+            place(1, 1, "A", Registered),
+            place(2, 1, "B", Waitlisted),
+            place(3, 1, "C", Waitlisted),
+            place(4, 1, "D", Waitlisted),
+        ];
+        let c = decide_cancellation(&r, &places, 1, 1, at(1, 9)).expect("own place");
+        assert_eq!(c.promoted, vec![2, 3, 4]);
+    }
+
+    #[test]
+    fn another_institutions_place_and_finished_places_are_not_cancelled() {
+        let r = rules(2);
+        let places = vec![
+            place(1, 1, "A", Registered),
+            place(2, 1, "B", Cancelled),
+            place(3, 1, "C", Attended),
+        ];
+        assert_eq!(
+            decide_cancellation(&r, &places, 1, 2, at(1, 9)),
+            Err(TrainingError::NotYours)
+        );
+        assert_eq!(
+            decide_cancellation(&r, &places, 99, 1, at(1, 9)),
+            Err(TrainingError::NotYours)
+        );
+        assert_eq!(
+            decide_cancellation(&r, &places, 2, 1, at(1, 9)),
+            Err(TrainingError::AlreadyCancelled)
+        );
+        assert_eq!(
+            decide_cancellation(&r, &places, 3, 1, at(1, 9)),
+            Err(TrainingError::AlreadyAttended)
+        );
+        assert_eq!(
+            decide_cancellation(&r, &places, 1, 1, at(13, 16)),
+            Err(TrainingError::SessionStarted)
+        );
+        // After the deadline but before the start a place may still be given back.
+        assert!(decide_cancellation(&r, &places, 1, 1, at(10, 9)).is_ok());
+    }
+
+    #[test]
+    fn attendance_is_recorded_for_seats_from_the_start() {
+        let r = rules(2);
+        let seat = place(1, 1, "A", Registered);
+        assert_eq!(
+            decide_attendance(&r, &seat, true, at(12, 9)),
+            Err(TrainingError::NotStartedYet)
+        );
+        assert_eq!(decide_attendance(&r, &seat, true, at(13, 16)), Ok(Attended));
+        let attended = place(1, 1, "A", Attended);
+        assert_eq!(
+            decide_attendance(&r, &attended, false, at(14, 9)),
+            Ok(Registered)
+        );
+        for status in [Waitlisted, Cancelled] {
+            assert_eq!(
+                decide_attendance(&r, &place(2, 1, "B", status), true, at(14, 9)),
+                Err(TrainingError::NoSeat { status })
+            );
+        }
+    }
+
+    #[test]
+    fn participant_names_are_checked() {
+        assert_eq!(name("  山田\u{3000}太郎 ").as_str(), "山田 太郎");
+        assert!(ParticipantName::parse(" \u{3000} ").is_err());
+        assert!(ParticipantName::parse(&"あ".repeat(101)).is_err());
+        assert!(ParticipantName::parse(&"あ".repeat(100)).is_ok());
+        assert!(ParticipantName::parse("a\u{7}b").is_err());
+    }
+
+    #[test]
+    fn hospitals_of_400_beds_and_more_need_a_training_a_year() {
+        use InstitutionKind::*;
+        assert_eq!(yearly_obligation(Hospital, 399, 0), Obligation::NotSubject);
+        assert_eq!(yearly_obligation(Hospital, 400, 0), Obligation::NotMet);
+        assert_eq!(yearly_obligation(Hospital, 400, 1), Obligation::Met);
+        assert_eq!(yearly_obligation(Hospital, 1200, 3), Obligation::Met);
+        assert_eq!(
+            yearly_obligation(ClinicWithBeds, 19, 0),
+            Obligation::NotSubject
+        );
+        assert_eq!(yearly_obligation(Pharmacy, 0, 0), Obligation::NotSubject);
+    }
+
+    #[test]
+    fn codes_parse_back() {
+        for a in Audience::ALL {
+            assert_eq!(Audience::parse(a.as_str()), Ok(a));
+        }
+        for f in Format::ALL {
+            assert_eq!(Format::parse(f.as_str()), Ok(f));
+        }
+        for s in [Registered, Waitlisted, Cancelled, Attended] {
+            assert_eq!(RegistrationStatus::parse(s.as_str()), Ok(s));
+        }
+        assert!(Audience::parse("everyone").is_err());
+        assert!(Format::parse("radio").is_err());
+    }
+}
