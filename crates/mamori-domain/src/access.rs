@@ -188,6 +188,27 @@ impl Principal {
     }
 }
 
+impl Principal {
+    /// The institution this caller may report a suspected incident for (インシデントかも?):
+    /// its own staff and admins only. Everyone else (signed out, vendors, inspectors,
+    /// prefecture officers, the desk) is shown the first-response steps and the public
+    /// contacts instead.
+    pub fn incident_reporter_for(&self) -> Option<i64> {
+        match self.role {
+            Role::InstitutionAdmin | Role::InstitutionStaff => self.institution_id,
+            _ => None,
+        }
+    }
+
+    /// Staffs the consultation desk: sees every case, changes its state, adds notes. The
+    /// support operator and the national office. Inspectors and prefecture officers do not:
+    /// a consultation is not an inspection finding, and keeping regulators out keeps
+    /// institutions calling early.
+    pub fn is_incident_desk(&self) -> bool {
+        matches!(self.role, Role::SupportOperator | Role::NationalAdmin)
+    }
+}
+
 /// Whether a vendor's user (of organisation `caller_organization`) may see and fill the
 /// 事業者確認用 of a contract held by `contract_organization`. A contract not yet accepted
 /// (no organisation) is served by nobody.
@@ -293,6 +314,22 @@ mod tests {
             Role::parse("prefecture_officer"),
             Ok(Role::PrefectureOfficer)
         );
+    }
+
+    #[test]
+    fn incidents_are_reported_by_institutions_and_handled_by_the_desk() {
+        let staff = principal(Role::InstitutionStaff, Some(7), None);
+        assert_eq!(staff.incident_reporter_for(), Some(7));
+        assert!(!staff.is_incident_desk());
+        let operator = principal(Role::SupportOperator, None, None);
+        assert_eq!(operator.incident_reporter_for(), None);
+        assert!(operator.is_incident_desk());
+        assert!(principal(Role::NationalAdmin, None, None).is_incident_desk());
+        for role in [Role::Inspector, Role::PrefectureOfficer, Role::VendorUser] {
+            let p = principal(role, None, Some("13"));
+            assert!(!p.is_incident_desk(), "{role:?}");
+            assert_eq!(p.incident_reporter_for(), None, "{role:?}");
+        }
     }
 
     #[test]

@@ -18,6 +18,7 @@
 use std::cmp::Ordering;
 use std::collections::{HashMap, HashSet};
 use std::fmt;
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize, Serializer};
@@ -81,7 +82,7 @@ impl DeviceKind {
 }
 
 /// One piece of software installed on the device (導入ソフトウェア).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct SoftwareRef<'a> {
     pub name: &'a str,
     pub version: Option<&'a str>,
@@ -89,7 +90,7 @@ pub struct SoftwareRef<'a> {
 
 /// What the risk rules read from one ledger row. A view: it borrows the row's text, so that
 /// callers can assess many devices without copying them. Blank strings count as absent.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 pub struct RiskSubject<'a> {
     pub kind: DeviceKind,
     /// メーカー
@@ -1906,6 +1907,36 @@ pub fn assess(
     // Most severe first; within a severity, the order the checks ran.
     flags.sort_by_key(|f| std::cmp::Reverse(f.severity));
     flags
+}
+
+/// The flags of every device of a ledger, in its order; retired devices (廃棄) carry none,
+/// being out of use. A ledger repeats the same configuration (maker, model, OS, firmware,
+/// software, patch date, answers) on many devices and [`assess`] reads nothing else, so each
+/// distinct [`RiskSubject`] is assessed once and its flags are shared by every device that
+/// has it.
+pub fn assess_ledger<'a>(
+    devices: impl IntoIterator<Item = &'a crate::device::Device>,
+    data: &RiskData,
+    today: NaiveDate,
+    stale_after_days: u32,
+) -> Vec<Arc<[Flag]>> {
+    let none: Arc<[Flag]> = Arc::from(Vec::new());
+    let mut seen: HashMap<RiskSubject<'a>, Arc<[Flag]>> = HashMap::new();
+    devices
+        .into_iter()
+        .map(|device| {
+            if device.status == crate::device::DeviceStatus::Retired {
+                return Arc::clone(&none);
+            }
+            let subject = RiskSubject::from_device(device);
+            if let Some(flags) = seen.get(&subject) {
+                return Arc::clone(flags);
+            }
+            let flags: Arc<[Flag]> = assess(&subject, data, today, stale_after_days).into();
+            seen.insert(subject, Arc::clone(&flags));
+            flags
+        })
+        .collect()
 }
 
 enum LifecycleOutcome {
@@ -3751,5 +3782,52 @@ mod tests {
         assert_eq!(RiskSubject::from_device(&d).kind, DeviceKind::VpnDevice);
         d.kind = Some(Ledger::Pc);
         assert_eq!(RiskSubject::from_device(&d).kind, DeviceKind::TerminalPc);
+    }
+
+    #[test]
+    fn a_ledger_is_flagged_as_each_device_alone() {
+        use crate::device::{AssetNumber, Device, DeviceKind as Ledger, DeviceStatus};
+        let data = data();
+        let device = |n: &str, os: &str, patched: Option<NaiveDate>| {
+            let mut d = Device::new(AssetNumber::parse(n).expect("asset number"));
+            d.kind = Some(Ledger::Pc);
+            d.os = os.to_owned();
+            d.last_patched_on = patched;
+            d
+        };
+        let mut retired = device("PC-004", "Windows 8.1", None);
+        retired.status = DeviceStatus::Retired;
+        let mut vpn = device("NW-001", "FortiOS 6.0.4", Some(date(2020, 1, 1)));
+        vpn.kind = Some(Ledger::Vpn);
+        vpn.maker = "Fortinet".to_owned();
+        let ledger = vec![
+            device("PC-001", "Windows 8.1", None),
+            device("PC-002", "Windows 8.1", None),
+            // Same configuration, another patch date: assessed on its own.
+            device("PC-003", "Windows 8.1", Some(today())),
+            retired,
+            vpn,
+            device("PC-005", "Windows 8.1", None),
+        ];
+        let flags = assess_ledger(&ledger, &data, today(), 90);
+        assert_eq!(flags.len(), ledger.len());
+        for (d, f) in ledger.iter().zip(&flags) {
+            let alone = if d.status == DeviceStatus::Retired {
+                Vec::new()
+            } else {
+                assess(&RiskSubject::from_device(d), &data, today(), 90)
+            };
+            assert_eq!(&f[..], &alone[..], "{}", d.asset_number.as_str());
+        }
+        assert!(!flags[0].is_empty(), "Windows 8.1 is flagged");
+        assert!(flags[3].is_empty(), "a retired device carries no flag");
+        assert!(
+            codes(&flags[0]).contains(&"stale_patch") && !codes(&flags[2]).contains(&"stale_patch"),
+            "the patch date is part of what is compared"
+        );
+        assert!(
+            Arc::ptr_eq(&flags[0], &flags[5]),
+            "one configuration is assessed once"
+        );
     }
 }

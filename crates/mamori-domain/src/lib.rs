@@ -11,6 +11,7 @@ pub mod continuity;
 pub mod device;
 pub mod device_risk;
 pub mod fiscal_year;
+pub mod incident;
 pub mod inspection;
 pub mod institution;
 pub mod ledger_evidence;

@@ -100,7 +100,9 @@ fn stored_date(text: Option<String>) -> Result<Option<NaiveDate>> {
     .transpose()
 }
 
-/// One `SELECT id, COLUMNS, updated_at` row in plain values.
+/// One `SELECT id, COLUMNS, updated_at` row in plain values; also read from a JSON array
+/// of the same values in the same order (see [`DeviceSql::all_devices`]).
+#[derive(serde::Deserialize)]
 struct RawDevice {
     id: i64,
     asset_number: String,
@@ -111,6 +113,7 @@ struct RawDevice {
     software: String,
     firmware_version: Option<String>,
     ip_addresses: String,
+    #[serde(deserialize_with = "json_bool")]
     dhcp: bool,
     computer_name: String,
     location: String,
@@ -119,14 +122,45 @@ struct RawDevice {
     status: String,
     description: String,
     serial_number: String,
+    #[serde(deserialize_with = "json_bool")]
     remote_maintenance: bool,
     maintenance_vendor: String,
     remote_access: Option<String>,
+    #[serde(deserialize_with = "json_opt_bool")]
     security_updates_in_contract: Option<bool>,
     last_patched_on: Option<String>,
+    #[serde(deserialize_with = "json_opt_bool")]
     always_on_connection: Option<bool>,
+    #[serde(deserialize_with = "json_opt_bool")]
     weak_or_reused_password: Option<bool>,
     updated_at: String,
+}
+
+/// A boolean column in JSON: SQLite stores booleans as 0 and 1.
+#[derive(serde::Deserialize)]
+#[serde(untagged)]
+enum JsonBool {
+    Bool(bool),
+    Int(i64),
+}
+
+fn json_bool<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<bool, D::Error> {
+    Ok(match <JsonBool as serde::Deserialize>::deserialize(d)? {
+        JsonBool::Bool(b) => b,
+        JsonBool::Int(i) => i != 0,
+    })
+}
+
+fn json_opt_bool<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<Option<bool>, D::Error> {
+    Ok(
+        match <Option<JsonBool> as serde::Deserialize>::deserialize(d)? {
+            None => None,
+            Some(JsonBool::Bool(b)) => Some(b),
+            Some(JsonBool::Int(i)) => Some(i != 0),
+        },
+    )
 }
 
 /// Reads a row of either engine into a [`RawDevice`].
@@ -266,21 +300,332 @@ pub fn compare_ledger(existing: &[StoredDevice], devices: &[Device]) -> ImportCo
     counts
 }
 
-impl Store {
+/// `SET column = excluded.column, …` for every column of [`COLUMNS`].
+static UPSERT_SET: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    COLUMNS
+        .split(", ")
+        .map(|c| format!("{c} = excluded.{c}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+});
+
+/// Reading a whole ledger and writing an import's rows, each engine its fastest way.
+trait DeviceSql {
     /// Every device of the institution, by asset number.
-    pub async fn devices(&self, institution_id: i64) -> Result<Vec<StoredDevice>> {
+    async fn all_devices(&mut self, institution_id: i64) -> Result<Vec<StoredDevice>>;
+
+    /// Writes an import's rows: `added` are not in the ledger as read in this transaction,
+    /// `changed` replace the row of the same asset number.
+    async fn write_devices(
+        &mut self,
+        institution_id: i64,
+        added: &[&Device],
+        changed: &[&Device],
+        at: &str,
+    ) -> std::result::Result<(), sqlx::Error>;
+}
+
+impl DeviceSql for sqlx::SqliteConnection {
+    /// One row holding the ledger as a JSON array. sqlx-sqlite hands every row from its
+    /// worker thread to the caller, and for a ledger of thousands of devices those hand-offs
+    /// (and the allocations freed on the other thread) cost more than the query itself.
+    async fn all_devices(&mut self, institution_id: i64) -> Result<Vec<StoredDevice>> {
+        static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+            format!(
+                "SELECT json_group_array(json_array(id, {COLUMNS}, updated_at) ORDER BY asset_number) FROM devices WHERE institution_id = $1"
+            )
+        });
+        let (json,): (String,) = sqlx::query_as(sqlx::AssertSqlSafe(SQL.as_str()))
+            .bind(institution_id)
+            .fetch_one(&mut *self)
+            .await?;
+        let raw: Vec<RawDevice> = serde_json::from_str(&json).map_err(|e| corrupt("row", e))?;
+        raw.into_iter().map(device_from_raw).collect()
+    }
+
+    /// Multi-row statements of [`CHUNK`] rows: every full chunk is the same statement,
+    /// prepared once.
+    async fn write_devices(
+        &mut self,
+        institution_id: i64,
+        added: &[&Device],
+        changed: &[&Device],
+        at: &str,
+    ) -> std::result::Result<(), sqlx::Error> {
+        for chunk in added.chunks(CHUNK).chain(changed.chunks(CHUNK)) {
+            let mut upsert = QueryBuilder::new(format!(
+                "INSERT INTO devices (institution_id, {COLUMNS}, created_at, updated_at) "
+            ));
+            upsert.push_values(chunk, |mut b, d| {
+                b.push_bind(institution_id);
+                push_device!(b, d, cells(d));
+                b.push_bind(at).push_bind(at);
+            });
+            upsert.push(format!(
+                " ON CONFLICT (institution_id, asset_number) DO UPDATE SET {}, updated_at = excluded.updated_at",
+                UPSERT_SET.as_str()
+            ));
+            upsert.build().execute(&mut *self).await?;
+        }
+        Ok(())
+    }
+}
+
+/// A text cell in PostgreSQL's `COPY` text format.
+fn copy_text(out: &mut String, text: &str) {
+    for c in text.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c => out.push(c),
+        }
+    }
+}
+
+fn copy_opt_text(out: &mut String, text: Option<&str>) {
+    match text {
+        Some(t) => copy_text(out, t),
+        None => out.push_str("\\N"),
+    }
+}
+
+fn copy_bool(out: &mut String, b: Option<bool>) {
+    out.push_str(match b {
+        Some(true) => "t",
+        Some(false) => "f",
+        None => "\\N",
+    });
+}
+
+/// One cell of a `COPY` line in text format.
+enum CopyCell<'a> {
+    Text(&'a str),
+    Nullable(Option<&'a str>),
+    Bool(Option<bool>),
+}
+
+/// One device as a line of `COPY devices (institution_id, COLUMNS, created_at, updated_at)`.
+fn copy_line(out: &mut String, institution_id: i64, d: &Device, at: &str) {
+    use CopyCell::{Bool, Nullable, Text};
+    let c = cells(d);
+    out.push_str(&institution_id.to_string());
+    for cell in [
+        Text(&c.asset_number),
+        Nullable(c.kind),
+        Text(&d.maker),
+        Text(&d.model),
+        Text(&d.os),
+        Text(&c.software),
+        Nullable(c.firmware_version.as_deref()),
+        Text(&c.ip_addresses),
+        Bool(Some(d.dhcp)),
+        Text(&d.computer_name),
+        Text(&d.location),
+        Text(&d.user),
+        Nullable(c.registered_on.as_deref()),
+        Text(c.status),
+        Text(&d.description),
+        Text(&d.serial_number),
+        Bool(Some(d.remote_maintenance)),
+        Text(&d.maintenance_vendor),
+        Nullable(c.remote_access),
+        Bool(d.security_updates_in_contract),
+        Nullable(c.last_patched_on.as_deref()),
+        Bool(d.always_on_connection),
+        Bool(d.weak_or_reused_password),
+        Text(at),
+        Text(at),
+    ] {
+        out.push('\t');
+        match cell {
+            Text(t) => copy_text(out, t),
+            Nullable(t) => copy_opt_text(out, t),
+            Bool(b) => copy_bool(out, b),
+        }
+    }
+    out.push('\n');
+}
+
+impl DeviceSql for sqlx::PgConnection {
+    async fn all_devices(&mut self, institution_id: i64) -> Result<Vec<StoredDevice>> {
         static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
             format!(
                 "SELECT id, {COLUMNS}, updated_at FROM devices WHERE institution_id = $1 ORDER BY asset_number"
             )
         });
-        on_pool!(self, pool => {
-            let rows = sqlx::query(sqlx::AssertSqlSafe(SQL.as_str()))
-                .bind(institution_id)
-                .fetch_all(pool)
+        let rows = sqlx::query(sqlx::AssertSqlSafe(SQL.as_str()))
+            .bind(institution_id)
+            .fetch_all(&mut *self)
+            .await?;
+        let raw = rows
+            .iter()
+            .map(|r| raw_device!(r))
+            .collect::<std::result::Result<Vec<_>, _>>()?;
+        raw.into_iter().map(device_from_raw).collect()
+    }
+
+    /// New rows go in by `COPY`, PostgreSQL's bulk load, several times faster than
+    /// `INSERT` for a large import; changed rows by one upsert of arrays (`UNNEST`). Should
+    /// another writer have added one of the new asset numbers since the ledger was read,
+    /// `COPY` fails on the unique key: it is undone to its savepoint and every row goes
+    /// through the upsert instead.
+    async fn write_devices(
+        &mut self,
+        institution_id: i64,
+        added: &[&Device],
+        changed: &[&Device],
+        at: &str,
+    ) -> std::result::Result<(), sqlx::Error> {
+        if !added.is_empty() {
+            let mut data = String::with_capacity(added.len() * 256);
+            for d in added {
+                copy_line(&mut data, institution_id, d, at);
+            }
+            sqlx::query("SAVEPOINT device_copy")
+                .execute(&mut *self)
                 .await?;
-            let raw = rows.iter().map(|r| raw_device!(r)).collect::<std::result::Result<Vec<_>, _>>()?;
-            raw.into_iter().map(device_from_raw).collect()
+            let copied = async {
+                let mut copy = self
+                    .copy_in_raw(&format!(
+                        "COPY devices (institution_id, {COLUMNS}, created_at, updated_at) FROM STDIN"
+                    ))
+                    .await?;
+                copy.send(data.as_bytes()).await?;
+                copy.finish().await
+            }
+            .await;
+            match copied {
+                Ok(_) => {
+                    sqlx::query("RELEASE SAVEPOINT device_copy")
+                        .execute(&mut *self)
+                        .await?;
+                }
+                Err(e) if is_unique_violation(&e) => {
+                    sqlx::query("ROLLBACK TO SAVEPOINT device_copy")
+                        .execute(&mut *self)
+                        .await?;
+                    let all: Vec<&Device> = added.iter().chain(changed).copied().collect();
+                    return pg_upsert(self, institution_id, &all, at).await;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        pg_upsert(self, institution_id, changed, at).await
+    }
+}
+
+/// One statement for any number of rows: each column is sent as one array and `UNNEST`
+/// turns the arrays back into rows.
+async fn pg_upsert(
+    conn: &mut sqlx::PgConnection,
+    institution_id: i64,
+    devices: &[&Device],
+    at: &str,
+) -> std::result::Result<(), sqlx::Error> {
+    static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        format!(
+            "INSERT INTO devices (institution_id, {COLUMNS}, created_at, updated_at) \
+             SELECT $1, u.*, $2, $2 FROM UNNEST($3::text[], $4::text[], $5::text[], $6::text[], \
+             $7::text[], $8::text[], $9::text[], $10::text[], $11::boolean[], $12::text[], \
+             $13::text[], $14::text[], $15::text[], $16::text[], $17::text[], $18::text[], \
+             $19::boolean[], $20::text[], $21::text[], $22::boolean[], $23::text[], \
+             $24::boolean[], $25::boolean[]) AS u \
+             ON CONFLICT (institution_id, asset_number) DO UPDATE SET {}, updated_at = excluded.updated_at",
+            UPSERT_SET.as_str()
+        )
+    });
+    if devices.is_empty() {
+        return Ok(());
+    }
+    let n = devices.len();
+    let mut asset_number = Vec::with_capacity(n);
+    let mut kind = Vec::with_capacity(n);
+    let mut maker = Vec::with_capacity(n);
+    let mut model = Vec::with_capacity(n);
+    let mut os = Vec::with_capacity(n);
+    let mut software = Vec::with_capacity(n);
+    let mut firmware_version = Vec::with_capacity(n);
+    let mut ip_addresses = Vec::with_capacity(n);
+    let mut dhcp = Vec::with_capacity(n);
+    let mut computer_name = Vec::with_capacity(n);
+    let mut location = Vec::with_capacity(n);
+    let mut user = Vec::with_capacity(n);
+    let mut registered_on = Vec::with_capacity(n);
+    let mut status = Vec::with_capacity(n);
+    let mut description = Vec::with_capacity(n);
+    let mut serial_number = Vec::with_capacity(n);
+    let mut remote_maintenance = Vec::with_capacity(n);
+    let mut maintenance_vendor = Vec::with_capacity(n);
+    let mut remote_access = Vec::with_capacity(n);
+    let mut security_updates = Vec::with_capacity(n);
+    let mut last_patched_on = Vec::with_capacity(n);
+    let mut always_on = Vec::with_capacity(n);
+    let mut weak_password = Vec::with_capacity(n);
+    for d in devices {
+        let c = cells(d);
+        asset_number.push(c.asset_number);
+        kind.push(c.kind);
+        maker.push(d.maker.as_str());
+        model.push(d.model.as_str());
+        os.push(d.os.as_str());
+        software.push(c.software);
+        firmware_version.push(c.firmware_version);
+        ip_addresses.push(c.ip_addresses);
+        dhcp.push(d.dhcp);
+        computer_name.push(d.computer_name.as_str());
+        location.push(d.location.as_str());
+        user.push(d.user.as_str());
+        registered_on.push(c.registered_on);
+        status.push(c.status);
+        description.push(d.description.as_str());
+        serial_number.push(d.serial_number.as_str());
+        remote_maintenance.push(d.remote_maintenance);
+        maintenance_vendor.push(d.maintenance_vendor.as_str());
+        remote_access.push(c.remote_access);
+        security_updates.push(d.security_updates_in_contract);
+        last_patched_on.push(c.last_patched_on);
+        always_on.push(d.always_on_connection);
+        weak_password.push(d.weak_or_reused_password);
+    }
+    sqlx::query(sqlx::AssertSqlSafe(SQL.as_str()))
+        .bind(institution_id)
+        .bind(at)
+        .bind(asset_number)
+        .bind(kind)
+        .bind(maker)
+        .bind(model)
+        .bind(os)
+        .bind(software)
+        .bind(firmware_version)
+        .bind(ip_addresses)
+        .bind(dhcp)
+        .bind(computer_name)
+        .bind(location)
+        .bind(user)
+        .bind(registered_on)
+        .bind(status)
+        .bind(description)
+        .bind(serial_number)
+        .bind(remote_maintenance)
+        .bind(maintenance_vendor)
+        .bind(remote_access)
+        .bind(security_updates)
+        .bind(last_patched_on)
+        .bind(always_on)
+        .bind(weak_password)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+impl Store {
+    /// Every device of the institution, by asset number.
+    pub async fn devices(&self, institution_id: i64) -> Result<Vec<StoredDevice>> {
+        on_pool!(self, pool => {
+            let mut conn = pool.acquire().await?;
+            conn.all_devices(institution_id).await
         })
     }
 
@@ -419,42 +764,22 @@ impl Store {
             let mut tx = pool.begin_write().await?;
             // The ledger as it stands inside the transaction, to count and to skip
             // unchanged rows.
-            let select = format!("SELECT id, {COLUMNS}, updated_at FROM devices WHERE institution_id = $1");
-            let rows = sqlx::query(sqlx::AssertSqlSafe(select))
-                .bind(institution_id)
-                .fetch_all(&mut *tx)
-                .await?;
-            let raw = rows.iter().map(|r| raw_device!(r)).collect::<std::result::Result<Vec<_>, _>>()?;
-            let existing = raw.into_iter().map(device_from_raw).collect::<Result<Vec<_>>>()?;
-            drop(rows);
+            let existing = tx.all_devices(institution_id).await?;
             let counts = compare_ledger(&existing, devices);
             let by_asset: HashMap<&str, &Device> = existing
                 .iter()
                 .map(|s| (s.device.asset_number.as_str(), &s.device))
                 .collect();
-            let writes: Vec<&Device> = devices
-                .iter()
-                .filter(|d| by_asset.get(d.asset_number.as_str()).is_none_or(|old| *old != *d))
-                .collect();
-            let set: String = COLUMNS
-                .split(", ")
-                .map(|c| format!("{c} = excluded.{c}"))
-                .collect::<Vec<_>>()
-                .join(", ");
-            for chunk in writes.chunks(CHUNK) {
-                let mut upsert = QueryBuilder::new(format!(
-                    "INSERT INTO devices (institution_id, {COLUMNS}, created_at, updated_at) "
-                ));
-                upsert.push_values(chunk, |mut b, d| {
-                    b.push_bind(institution_id);
-                    push_device!(b, d, cells(d));
-                    b.push_bind(at.as_str()).push_bind(at.as_str());
-                });
-                upsert.push(format!(
-                    " ON CONFLICT (institution_id, asset_number) DO UPDATE SET {set}, updated_at = excluded.updated_at"
-                ));
-                upsert.build().execute(&mut *tx).await?;
+            let mut added: Vec<&Device> = Vec::new();
+            let mut changed: Vec<&Device> = Vec::new();
+            for d in devices {
+                match by_asset.get(d.asset_number.as_str()) {
+                    None => added.push(d),
+                    Some(old) if *old != d => changed.push(d),
+                    Some(_) => {}
+                }
             }
+            tx.write_devices(institution_id, &added, &changed, &at).await?;
             append_audit!(
                 tx,
                 at.clone(),

@@ -124,6 +124,8 @@ pub use training::{
     CourseRecord, LecturerRecord, NewCourse, NewLecturer, NewSession, Registered,
     RegistrationRecord, SessionRecord, TIME_FORMAT as TRAINING_TIME_FORMAT,
 };
+mod incidents;
+pub use incidents::{CaseScope, IncidentCase, IncidentNote, NoteSide, StateChange};
 mod vendors;
 pub use vendors::{
     Accepted, Delivery, Document, Invitation, InvitationRefusal, Joining, MAX_DELIVERY_BYTES,

@@ -60,6 +60,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get_inspection))
         .routes(routes!(put_observations))
         .merge(crate::vendors::router())
+        .merge(crate::incidents::router())
         .merge(crate::assurance::api_router())
         .merge(crate::support::api_router())
         .merge(crate::training::api_router());

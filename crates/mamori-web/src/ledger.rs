@@ -66,8 +66,9 @@ pub struct LedgerData {
     flag_cache: std::sync::Mutex<std::collections::HashMap<i64, (u64, LedgerFlags)>>,
 }
 
-/// Every device's flags, in the order of the ledger.
-pub type LedgerFlags = Arc<Vec<Vec<Flag>>>;
+/// Every device's flags, in the order of the ledger. Devices of the same configuration
+/// share one list (see [`mamori_domain::device_risk::assess_ledger`]).
+pub type LedgerFlags = Arc<Vec<Arc<[Flag]>>>;
 
 /// At most this many institutions' flags are remembered.
 const FLAG_CACHE_INSTITUTIONS: usize = 256;
@@ -158,7 +159,7 @@ pub fn ledger_flags(
     institution_id: i64,
     devices: &[StoredDevice],
     today: NaiveDate,
-) -> Arc<Vec<Vec<Flag>>> {
+) -> LedgerFlags {
     use std::hash::{Hash, Hasher};
     let mut h = std::collections::hash_map::DefaultHasher::new();
     today.hash(&mut h);
@@ -175,12 +176,12 @@ pub fn ledger_flags(
     {
         return Arc::clone(flags);
     }
-    let flags: Arc<Vec<Vec<Flag>>> = Arc::new(
-        devices
-            .iter()
-            .map(|s| flags_of(state, &s.device, today))
-            .collect(),
-    );
+    let flags: LedgerFlags = Arc::new(mamori_domain::device_risk::assess_ledger(
+        devices.iter().map(|s| &s.device),
+        &state.ledger.risk,
+        today,
+        state.config.stale_patch_days,
+    ));
     if let Ok(mut map) = cache.lock() {
         if map.len() >= FLAG_CACHE_INSTITUTIONS && !map.contains_key(&institution_id) {
             map.clear();

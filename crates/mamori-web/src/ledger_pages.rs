@@ -13,7 +13,7 @@ use mamori_domain::Principal;
 use mamori_domain::device::{
     Device, DeviceKind, DeviceStatus, LedgerColumn, RemoteAccess, RowError,
 };
-use mamori_domain::device_risk::Flag;
+use mamori_domain::device_risk::{Flag, FlagSeverity};
 use mamori_store::{Institution, LedgerUpload, StoredDevice};
 use serde::Deserialize;
 
@@ -173,7 +173,7 @@ pub async fn ledger_summary(
         devices
             .iter()
             .zip(flags.iter())
-            .map(|(d, f)| (&d.device, f.as_slice())),
+            .map(|(d, f)| (&d.device, &f[..])),
     );
     Ok(LedgerSummaryView {
         devices: s.devices,
@@ -221,7 +221,7 @@ pub async fn checklist_evidence(
     let pairs: Vec<(&Device, &[Flag])> = devices
         .iter()
         .zip(flags.iter())
-        .map(|(d, f)| (&d.device, f.as_slice()))
+        .map(|(d, f)| (&d.device, &f[..]))
         .collect();
     for item in &a.items {
         if let Some(e) =
@@ -329,31 +329,33 @@ async fn ledger_page(
         devices
             .iter()
             .zip(flags.iter())
-            .map(|(d, f)| (&d.device, f.as_slice())),
+            .map(|(d, f)| (&d.device, &f[..])),
     );
-    let mut rows = Vec::with_capacity(devices.len());
-    let mut retired_hidden = 0;
-    for (s, f) in devices.iter().zip(flags.iter()) {
-        if s.device.status == DeviceStatus::Retired && !show_retired {
-            retired_hidden += 1;
-            continue;
-        }
-        rows.push(device_row(lang, s, f));
-    }
-    // Devices that need the most attention first, then by asset number.
-    let rank = |r: &DeviceRow| match r.worst.as_str() {
-        "high" => 0,
-        "medium" => 1,
-        "low" => 2,
-        "info" => 3,
-        _ => 4,
+    // Devices that need the most attention first, then by asset number. Only the rows of
+    // the page shown are built: a large ledger's other rows would be made and dropped.
+    let rank = |f: &[Flag]| match f.iter().map(|f| f.severity).max() {
+        Some(FlagSeverity::High) => 0,
+        Some(FlagSeverity::Medium) => 1,
+        Some(FlagSeverity::Low) => 2,
+        Some(FlagSeverity::Info) => 3,
+        None => 4,
     };
-    rows.sort_by(|a, b| {
-        rank(a)
-            .cmp(&rank(b))
-            .then(a.asset_number.cmp(&b.asset_number))
+    let mut order: Vec<(u8, &StoredDevice, &[Flag])> = devices
+        .iter()
+        .zip(flags.iter())
+        .filter(|(s, _)| show_retired || s.device.status != DeviceStatus::Retired)
+        .map(|(s, f)| (rank(f), s, &f[..]))
+        .collect();
+    let retired_hidden = devices.len() - order.len();
+    order.sort_by(|a, b| {
+        a.0.cmp(&b.0).then(
+            a.1.device
+                .asset_number
+                .as_str()
+                .cmp(b.1.device.asset_number.as_str()),
+        )
     });
-    let shown = rows.len();
+    let shown = order.len();
     let pages = shown.div_ceil(PAGE_SIZE).max(1);
     let page = q
         .page
@@ -361,10 +363,11 @@ async fn ledger_page(
         .and_then(|p| p.parse::<usize>().ok())
         .unwrap_or(1)
         .clamp(1, pages);
-    let rows: Vec<DeviceRow> = rows
-        .into_iter()
+    let rows: Vec<DeviceRow> = order
+        .iter()
         .skip((page - 1) * PAGE_SIZE)
         .take(PAGE_SIZE)
+        .map(|(_, s, f)| device_row(lang, s, f))
         .collect();
     let notice = q.imported.as_deref().and_then(|text| {
         // Only numbers are repeated from the address.

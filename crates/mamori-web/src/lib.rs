@@ -14,6 +14,8 @@ pub mod deliveries;
 pub mod demo;
 pub mod error;
 pub mod i18n;
+pub mod incident_pages;
+pub mod incidents;
 pub mod ledger;
 pub mod ledger_pages;
 pub mod mail;
@@ -347,6 +349,7 @@ fn all_page_routes() -> Routes {
         .merge(support_pages::routes())
         .merge(assurance_program_page::routes())
         .merge(training_pages::routes())
+        .merge(incident_pages::routes())
 }
 
 /// Every page route with its method.

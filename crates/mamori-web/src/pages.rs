@@ -126,6 +126,8 @@ pub struct NavUser {
     /// Takes part in the security-assurance project (answers, runs a prefecture's survey, or
     /// oversees the country).
     pub sees_assurance: bool,
+    /// Staffs the インシデントかも? desk.
+    pub is_incident_desk: bool,
 }
 
 impl Chrome {
@@ -150,6 +152,7 @@ impl Chrome {
                     is_national: user.role == Role::NationalAdmin,
                     is_demo: user.is_demo,
                     is_vendor: user.role == Role::VendorUser,
+                    is_incident_desk: user.principal().is_incident_desk(),
                     sees_assurance: matches!(
                         user.role,
                         Role::NationalAdmin | Role::PrefectureOfficer | Role::InstitutionAdmin

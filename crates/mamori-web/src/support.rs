@@ -700,7 +700,7 @@ pub async fn suggestions(
     for (d, f) in devices.iter().zip(flags.iter()) {
         let vpn = d.device.kind == Some(DeviceKind::Vpn);
         let mut codes: Vec<&'static str> = Vec::new();
-        for flag in f {
+        for flag in f.iter() {
             let code = flag.code.as_str();
             if flag.severity >= mamori_domain::device_risk::FlagSeverity::Medium
                 && !codes.contains(&code)

@@ -14,7 +14,7 @@ use anyhow::{Context, Result};
 use clap::Args;
 use mamori_catalog::Catalog;
 use mamori_domain::device::{Device, LedgerColumn as C, parse_row};
-use mamori_domain::device_risk::{RiskSubject, assess};
+use mamori_domain::device_risk::assess_ledger;
 use mamori_domain::{InstitutionKind, Prefecture, Role};
 use mamori_reports::ledger::Encoding;
 use mamori_store::{NewInstitution, NewUser, Store};
@@ -279,11 +279,15 @@ pub async fn run(args: BenchLedgerArgs) -> Result<()> {
         );
         let read = started.elapsed();
         let started = Instant::now();
-        let flagged: usize = parsed
-            .devices
-            .iter()
-            .map(|(_, d)| assess(&RiskSubject::from_device(d), &data.risk, today, 365).len())
-            .sum();
+        let flagged: usize = assess_ledger(
+            parsed.devices.iter().map(|(_, d)| d),
+            &data.risk,
+            today,
+            365,
+        )
+        .iter()
+        .map(|f| f.len())
+        .sum();
         let flag = started.elapsed();
         let devices: Vec<Device> = parsed.devices.into_iter().map(|(_, d)| d).collect();
         let started = Instant::now();

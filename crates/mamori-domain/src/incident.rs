@@ -1,0 +1,1403 @@
+//! 「インシデントかも？」: the consultation of an institution that fears a cyber incident is
+//! under way (the consultation and first-response desk, 相談・初動対応依頼窓口, of the national
+//! training portal MIST, seed 002).
+//!
+//! A short guided form ([`ReportInput`]) becomes a checked [`Report`]; from it mamori derives
+//! the [`Urgency`] of the case ([`urgency`]), the first-response steps to take at once
+//! ([`first_steps`]), and who to call now ([`call_now`]) from the institution's contact chart
+//! (連絡体制図, checklist item 3(1)). The desk moves a case through its [`CaseState`]s
+//! ([`check_transition`]).
+
+use std::fmt;
+
+use chrono::{DateTime, Datelike, NaiveDateTime};
+use serde::{Deserialize, Serialize};
+
+use crate::contact_chart::{
+    CallTarget, ContactChart, ContactEntry, FieldProblem, OutsideBody, PhoneNumber,
+    default_call_order, mhlw_preset,
+};
+use crate::vendor::VendorContract;
+
+// ---------------------------------------------------------------------------------------
+// The answers
+// ---------------------------------------------------------------------------------------
+
+/// What is happening (several may apply).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Symptom {
+    /// 脅迫文（身代金の要求）が表示された・印刷された
+    RansomNote,
+    /// ファイルが暗号化された・開けない（拡張子が変わった）
+    FilesEncrypted,
+    /// ログインできない
+    CannotLogIn,
+    /// 不審な通信
+    StrangeTraffic,
+    /// 事業者から警告・連絡を受けた
+    VendorWarning,
+    /// その他
+    Other,
+}
+
+impl Symptom {
+    pub const ALL: [Symptom; 6] = [
+        Self::RansomNote,
+        Self::FilesEncrypted,
+        Self::CannotLogIn,
+        Self::StrangeTraffic,
+        Self::VendorWarning,
+        Self::Other,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::RansomNote => "ransom_note",
+            Self::FilesEncrypted => "files_encrypted",
+            Self::CannotLogIn => "cannot_log_in",
+            Self::StrangeTraffic => "strange_traffic",
+            Self::VendorWarning => "vendor_warning",
+            Self::Other => "other",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == text.trim())
+    }
+
+    pub fn label_ja(self) -> &'static str {
+        match self {
+            Self::RansomNote => "脅迫文（身代金の要求）が表示された・印刷された",
+            Self::FilesEncrypted => "ファイルが暗号化された・開けない",
+            Self::CannotLogIn => "システムにログインできない",
+            Self::StrangeTraffic => "不審な通信がある",
+            Self::VendorWarning => "事業者から警告・連絡を受けた",
+            Self::Other => "その他",
+        }
+    }
+
+    pub fn label_en(self) -> &'static str {
+        match self {
+            Self::RansomNote => "A ransom note appeared or was printed",
+            Self::FilesEncrypted => "Files are encrypted or cannot be opened",
+            Self::CannotLogIn => "We cannot log in to a system",
+            Self::StrangeTraffic => "Strange network traffic",
+            Self::VendorWarning => "A vendor warned us",
+            Self::Other => "Something else",
+        }
+    }
+}
+
+/// Which systems are concerned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AffectedSystem {
+    /// 電子カルテ
+    Emr,
+    /// レセコン（医事会計システム）
+    ReceiptComputer,
+    /// PACS（医用画像）
+    Pacs,
+    /// ネットワーク（VPN装置・ルータ・無線LANなど）
+    Network,
+    /// その他
+    Other,
+}
+
+impl AffectedSystem {
+    pub const ALL: [AffectedSystem; 5] = [
+        Self::Emr,
+        Self::ReceiptComputer,
+        Self::Pacs,
+        Self::Network,
+        Self::Other,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Emr => "emr",
+            Self::ReceiptComputer => "receipt_computer",
+            Self::Pacs => "pacs",
+            Self::Network => "network",
+            Self::Other => "other",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == text.trim())
+    }
+
+    pub fn label_ja(self) -> &'static str {
+        match self {
+            Self::Emr => "電子カルテ",
+            Self::ReceiptComputer => "レセコン",
+            Self::Pacs => "PACS（画像）",
+            Self::Network => "ネットワーク（VPN・ルータ・無線LAN）",
+            Self::Other => "その他",
+        }
+    }
+
+    pub fn label_en(self) -> &'static str {
+        match self {
+            Self::Emr => "Electronic medical records (EMR)",
+            Self::ReceiptComputer => "Receipt computer (billing)",
+            Self::Pacs => "PACS (images)",
+            Self::Network => "Network (VPN, routers, Wi-Fi)",
+            Self::Other => "Other",
+        }
+    }
+
+    /// Systems care depends on from minute to minute.
+    pub fn is_clinical(self) -> bool {
+        matches!(self, Self::Emr | Self::ReceiptComputer | Self::Pacs)
+    }
+}
+
+/// Is patient care affected (診療への影響)?
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CareImpact {
+    Yes,
+    No,
+    Unknown,
+}
+
+impl CareImpact {
+    pub const ALL: [CareImpact; 3] = [Self::Yes, Self::No, Self::Unknown];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Yes => "yes",
+            Self::No => "no",
+            Self::Unknown => "unknown",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == text.trim())
+    }
+
+    pub fn label_ja(self) -> &'static str {
+        match self {
+            Self::Yes => "影響がある",
+            Self::No => "影響はない",
+            Self::Unknown => "わからない",
+        }
+    }
+
+    pub fn label_en(self) -> &'static str {
+        match self {
+            Self::Yes => "Yes, care is affected",
+            Self::No => "No",
+            Self::Unknown => "We do not know",
+        }
+    }
+}
+
+/// The longest free text kept with a report or a note.
+pub const DETAILS_MAX: usize = 4000;
+
+/// The form as sent by a page or an API client: plain strings, checked by [`ReportInput::parse`].
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ReportInput {
+    pub symptoms: Vec<String>,
+    pub systems: Vec<String>,
+    /// Since when, Japan time: `2026-11-24T09:30` (a `datetime-local` field), or RFC 3339.
+    pub started_at: String,
+    /// `yes`, `no` or `unknown`.
+    pub care_affected: String,
+    pub details: String,
+    /// A number the desk can call back (optional).
+    pub callback_phone: String,
+}
+
+/// A checked report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Report {
+    /// Sorted, without duplicates; at least one.
+    pub symptoms: Vec<Symptom>,
+    /// Sorted, without duplicates; at least one.
+    pub systems: Vec<AffectedSystem>,
+    /// Japan time (JST).
+    pub started_at: NaiveDateTime,
+    pub care: CareImpact,
+    pub details: String,
+    pub callback_phone: Option<PhoneNumber>,
+}
+
+/// How far ahead of `now` a start time may lie (clocks differ a little).
+const FUTURE_TOLERANCE_MINUTES: i64 = 10;
+
+/// Reads `2026-11-24T09:30`, `2026-11-24T09:30:15`, `2026-11-24 09:30` (Japan time) or an
+/// RFC 3339 instant (converted to Japan time).
+pub fn parse_local_time(text: &str) -> Option<NaiveDateTime> {
+    let t = text.trim();
+    for format in ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"] {
+        if let Ok(v) = NaiveDateTime::parse_from_str(t, format) {
+            return Some(v);
+        }
+    }
+    DateTime::parse_from_rfc3339(t)
+        .ok()
+        .map(|d| (d.to_utc() + chrono::Duration::hours(9)).naive_utc())
+}
+
+impl ReportInput {
+    /// Checks every answer against `now` (Japan time); returns every problem, each with the
+    /// field it concerns, so that one answer names all that is missing.
+    pub fn parse(&self, now: NaiveDateTime) -> Result<Report, Vec<FieldProblem>> {
+        let mut problems = Vec::new();
+        let mut symptoms = Vec::new();
+        for (i, s) in self.symptoms.iter().enumerate() {
+            match Symptom::parse(s) {
+                Some(v) => symptoms.push(v),
+                None => problems.push(FieldProblem::new(
+                    format!("symptoms[{i}]"),
+                    "unknown_symptom",
+                    format!("「{s}」は選択肢にありません（ransom_note, files_encrypted, cannot_log_in, strange_traffic, vendor_warning, other）"),
+                    format!("'{s}' is not one of ransom_note, files_encrypted, cannot_log_in, strange_traffic, vendor_warning, other"),
+                )),
+            }
+        }
+        symptoms.sort();
+        symptoms.dedup();
+        if self.symptoms.is_empty() {
+            problems.push(FieldProblem::new(
+                "symptoms",
+                "required",
+                "「何が起きていますか」を1つ以上選んでください",
+                "choose at least one answer to 'What is happening?'",
+            ));
+        }
+        let mut systems = Vec::new();
+        for (i, s) in self.systems.iter().enumerate() {
+            match AffectedSystem::parse(s) {
+                Some(v) => systems.push(v),
+                None => problems.push(FieldProblem::new(
+                    format!("systems[{i}]"),
+                    "unknown_system",
+                    format!(
+                        "「{s}」は選択肢にありません（emr, receipt_computer, pacs, network, other）"
+                    ),
+                    format!("'{s}' is not one of emr, receipt_computer, pacs, network, other"),
+                )),
+            }
+        }
+        systems.sort();
+        systems.dedup();
+        if self.systems.is_empty() {
+            problems.push(FieldProblem::new(
+                "systems",
+                "required",
+                "「どのシステムですか」を1つ以上選んでください",
+                "choose at least one answer to 'Which systems?'",
+            ));
+        }
+        let started_at = if self.started_at.trim().is_empty() {
+            problems.push(FieldProblem::new(
+                "started_at",
+                "required",
+                "「いつからですか」に日時を記入してください（おおよそで構いません）",
+                "give a date and time for 'Since when?' (an estimate is fine)",
+            ));
+            None
+        } else {
+            match parse_local_time(&self.started_at) {
+                None => {
+                    problems.push(FieldProblem::new(
+                        "started_at",
+                        "invalid_date_time",
+                        format!(
+                            "「{}」は日時として読めません（例: 2026-11-24T09:30）",
+                            self.started_at.trim()
+                        ),
+                        format!(
+                            "'{}' is not a date and time (e.g. 2026-11-24T09:30)",
+                            self.started_at.trim()
+                        ),
+                    ));
+                    None
+                }
+                Some(t) if t > now + chrono::Duration::minutes(FUTURE_TOLERANCE_MINUTES) => {
+                    problems.push(FieldProblem::new(
+                        "started_at",
+                        "in_the_future",
+                        "「いつからですか」が未来の日時になっています",
+                        "'Since when?' lies in the future",
+                    ));
+                    None
+                }
+                Some(t) if t.year() < 2000 => {
+                    problems.push(FieldProblem::new(
+                        "started_at",
+                        "too_old",
+                        "「いつからですか」は2000年以降の日時を記入してください",
+                        "'Since when?' must be in 2000 or later",
+                    ));
+                    None
+                }
+                Some(t) => Some(t),
+            }
+        };
+        let care = if self.care_affected.trim().is_empty() {
+            problems.push(FieldProblem::new(
+                "care_affected",
+                "required",
+                "「診療に影響がありますか」を選んでください（わからない、でも構いません）",
+                "answer 'Is patient care affected?' ('we do not know' is an answer)",
+            ));
+            None
+        } else {
+            let parsed = CareImpact::parse(&self.care_affected);
+            if parsed.is_none() {
+                problems.push(FieldProblem::new(
+                    "care_affected",
+                    "invalid_choice",
+                    format!(
+                        "「{}」は選択肢にありません（yes, no, unknown）",
+                        self.care_affected.trim()
+                    ),
+                    format!(
+                        "'{}' is not one of yes, no, unknown",
+                        self.care_affected.trim()
+                    ),
+                ));
+            }
+            parsed
+        };
+        let details = self.details.trim().to_owned();
+        if details.chars().count() > DETAILS_MAX {
+            problems.push(FieldProblem::new(
+                "details",
+                "too_long",
+                format!("詳しい状況は{DETAILS_MAX}文字以内で記入してください"),
+                format!("the details must be at most {DETAILS_MAX} characters"),
+            ));
+        }
+        let callback_phone = if self.callback_phone.trim().is_empty() {
+            None
+        } else {
+            match PhoneNumber::parse(&self.callback_phone) {
+                Ok(p) => Some(p),
+                Err(e) => {
+                    problems.push(FieldProblem::new(
+                        "callback_phone",
+                        e.code(),
+                        format!("折り返しの電話番号: {}", e.message_ja()),
+                        format!("call-back number: {}", e.message_en()),
+                    ));
+                    None
+                }
+            }
+        };
+        match (started_at, care) {
+            (Some(started_at), Some(care)) if problems.is_empty() => Ok(Report {
+                symptoms,
+                systems,
+                started_at,
+                care,
+                details,
+                callback_phone,
+            }),
+            _ => Err(problems),
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Urgency
+// ---------------------------------------------------------------------------------------
+
+/// How urgent a case is; the desk takes the most urgent first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Urgency {
+    /// 緊急: call now.
+    Critical,
+    /// 高: today, within hours.
+    High,
+    /// 中
+    Medium,
+    /// 低
+    Low,
+}
+
+impl Urgency {
+    pub const ALL: [Urgency; 4] = [Self::Critical, Self::High, Self::Medium, Self::Low];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Critical => "critical",
+            Self::High => "high",
+            Self::Medium => "medium",
+            Self::Low => "low",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == text)
+    }
+
+    /// 0 for the most urgent: the desk's sort key.
+    pub fn rank(self) -> i64 {
+        match self {
+            Self::Critical => 0,
+            Self::High => 1,
+            Self::Medium => 2,
+            Self::Low => 3,
+        }
+    }
+
+    pub fn label_ja(self) -> &'static str {
+        match self {
+            Self::Critical => "緊急",
+            Self::High => "高",
+            Self::Medium => "中",
+            Self::Low => "低",
+        }
+    }
+
+    pub fn label_en(self) -> &'static str {
+        match self {
+            Self::Critical => "Critical",
+            Self::High => "High",
+            Self::Medium => "Medium",
+            Self::Low => "Low",
+        }
+    }
+
+    /// What the reporter should do about the call list, said once at the top of the result.
+    pub fn advice_ja(self) -> &'static str {
+        match self {
+            Self::Critical => {
+                "今すぐ、下の連絡先に電話してください。相談窓口からも折り返し連絡します。"
+            }
+            Self::High => {
+                "できるだけ早く、下の連絡先に電話してください。相談窓口からも連絡します。"
+            }
+            Self::Medium => {
+                "下の手順を確認し、保守事業者に連絡してください。相談窓口が内容を確認します。"
+            }
+            Self::Low => {
+                "相談窓口が内容を確認します。状況が変わったら、すぐに下の連絡先に電話してください。"
+            }
+        }
+    }
+
+    pub fn advice_en(self) -> &'static str {
+        match self {
+            Self::Critical => "Call the contacts below now. The desk will also call you back.",
+            Self::High => {
+                "Call the contacts below as soon as you can. The desk will contact you too."
+            }
+            Self::Medium => {
+                "Go through the steps below and call your vendor. The desk will review the case."
+            }
+            Self::Low => {
+                "The desk will review the case. If things change, call the contacts below at once."
+            }
+        }
+    }
+}
+
+impl fmt::Display for Urgency {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The urgency of a report. The rule, most urgent first:
+///
+/// 1. 緊急 (critical): a ransom note, encrypted files, or patient care affected — the signs
+///    of ransomware, where every minute of spread counts.
+/// 2. 高 (high): strange traffic; no log-in to a clinical system (電子カルテ, レセコン, PACS);
+///    or care affected "unknown" with a concrete sign (anything but "other").
+/// 3. 中 (medium): a vendor's warning; no log-in to another system; or care "unknown".
+/// 4. 低 (low): anything else ("other" only, care not affected).
+pub fn urgency(report: &Report) -> Urgency {
+    let has = |s: Symptom| report.symptoms.contains(&s);
+    let concrete = report.symptoms.iter().any(|s| *s != Symptom::Other);
+    let clinical = report.systems.iter().any(|s| s.is_clinical());
+    if has(Symptom::RansomNote) || has(Symptom::FilesEncrypted) || report.care == CareImpact::Yes {
+        Urgency::Critical
+    } else if has(Symptom::StrangeTraffic)
+        || (has(Symptom::CannotLogIn) && clinical)
+        || (report.care == CareImpact::Unknown && concrete)
+    {
+        Urgency::High
+    } else if has(Symptom::VendorWarning)
+        || has(Symptom::CannotLogIn)
+        || report.care == CareImpact::Unknown
+    {
+        Urgency::Medium
+    } else {
+        Urgency::Low
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// First-response steps
+// ---------------------------------------------------------------------------------------
+
+/// One first-response step (初動対応), in both languages.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FirstStep {
+    /// A stable code: `isolate_network`, `keep_power_on`, `keep_evidence`, `do_not_pay`,
+    /// `call_vendor`, `tell_management`, `report_authorities`, `personal_data`, `watch`.
+    pub code: &'static str,
+    pub title_ja: &'static str,
+    pub title_en: &'static str,
+    pub detail_ja: &'static str,
+    pub detail_en: &'static str,
+}
+
+const ISOLATE: FirstStep = FirstStep {
+    code: "isolate_network",
+    title_ja: "ネットワークから切り離す",
+    title_en: "Disconnect from the network",
+    detail_ja: "おかしな端末・サーバのLANケーブルを抜き、無線LANを切ってください。院外とつながるVPN装置・ルータも、保守事業者と相談のうえ切り離します。",
+    detail_en: "Unplug the network (LAN) cable of the affected PCs and servers and switch off their Wi-Fi. Disconnect the VPN device or router to the outside too, together with your vendor.",
+};
+
+const KEEP_POWER_ON: FirstStep = FirstStep {
+    code: "keep_power_on",
+    title_ja: "電源は切らない・再起動しない",
+    title_en: "Do not switch off or restart",
+    detail_ja: "電源を切ると、原因の調査に必要な記録（メモリ上の情報）が消えてしまいます。LANケーブルは抜いても、電源はそのままにしてください。",
+    detail_en: "Switching off erases what the investigation needs (what is in memory). Unplug the network, but leave the power on.",
+};
+
+const KEEP_EVIDENCE: FirstStep = FirstStep {
+    code: "keep_evidence",
+    title_ja: "記録を残す（脅迫文・画面・ログ）",
+    title_en: "Keep the evidence (ransom note, screens, logs)",
+    detail_ja: "脅迫文や画面をスマートフォンで撮影し、ログやファイルは消さないでください。気づいた時刻、起きたこと、行ったことを時刻つきでメモします。",
+    detail_en: "Photograph the ransom note and the screens with a phone; delete no logs or files. Write down, with the time, what you noticed and what you did.",
+};
+
+const DO_NOT_PAY: FirstStep = FirstStep {
+    code: "do_not_pay",
+    title_ja: "犯人に連絡しない・身代金を払わない",
+    title_en: "Do not contact the attackers or pay",
+    detail_ja: "脅迫文の連絡先にはアクセスしないでください。支払っても復旧やデータの削除は保証されません。",
+    detail_en: "Do not use the contact in the ransom note. Paying guarantees neither recovery nor that data is deleted.",
+};
+
+const CALL_VENDOR: FirstStep = FirstStep {
+    code: "call_vendor",
+    title_ja: "保守事業者に連絡する",
+    title_en: "Call your vendor",
+    detail_ja: "電子カルテ・ネットワークなど、該当するシステムの保守事業者に、起きていることと行ったことを伝えてください。",
+    detail_en: "Tell the vendor that maintains the system (EMR, network …) what is happening and what you have done.",
+};
+
+const TELL_MANAGEMENT: FirstStep = FirstStep {
+    code: "tell_management",
+    title_ja: "管理者に報告し、診療の続け方を決める",
+    title_en: "Tell the director and decide how care continues",
+    detail_ja: "院長など管理者に報告してください。システムを止めるか、紙カルテ運用に切り替えるか（BCP）は管理者が判断します。",
+    detail_en: "Report to the director (管理者). The director decides whether to stop systems and switch to paper records (the BCP).",
+};
+
+const REPORT_AUTHORITIES: FirstStep = FirstStep {
+    code: "report_authorities",
+    title_ja: "厚生労働省と警察に報告する",
+    title_en: "Report to the ministry and the police",
+    detail_ja: "厚生労働省（医政局 特定医薬品開発支援・医療情報担当参事官室）と、都道府県警察のサイバー犯罪相談窓口に連絡してください。",
+    detail_en: "Contact the Ministry of Health, Labour and Welfare (医療情報担当参事官室) and the cybercrime desk of your prefecture's police.",
+};
+
+const REPORT_IF_CONFIRMED: FirstStep = FirstStep {
+    code: "report_authorities",
+    title_ja: "攻撃とわかったら厚生労働省と警察に報告する",
+    title_en: "If it is an attack, report to the ministry and the police",
+    detail_ja: "攻撃の疑いが強まったら、厚生労働省と都道府県警察のサイバー犯罪相談窓口に連絡してください。",
+    detail_en: "If an attack becomes likely, contact the ministry and the cybercrime desk of your prefecture's police.",
+};
+
+const PERSONAL_DATA: FirstStep = FirstStep {
+    code: "personal_data",
+    title_ja: "患者情報の漏えいのおそれを確認する",
+    title_en: "Check whether patient data may have leaked",
+    detail_ja: "暗号化や脅迫を伴う攻撃では、情報が持ち出されていることがあります。漏えいのおそれがあれば、個人情報保護委員会への報告が必要になることがあるため、事業者・窓口と相談してください。",
+    detail_en: "Attacks that encrypt or extort often copy data out first. If patient data may have leaked, a report to the Personal Information Protection Commission may be required: discuss it with your vendor and the desk.",
+};
+
+const WATCH: FirstStep = FirstStep {
+    code: "watch",
+    title_ja: "様子を記録し、変化があればすぐ連絡する",
+    title_en: "Keep watching and call at once if things change",
+    detail_ja: "画面の表示や通信の状況を見守り、暗号化・脅迫文などが出たら、すぐにLANケーブルを抜いて連絡してください。",
+    detail_en: "Keep an eye on screens and traffic; if files get encrypted or a ransom note appears, unplug the network cable and call at once.",
+};
+
+/// The first-response steps for a report, in the order to take them. Drawn from the
+/// guideline's first response (BCP 確認表: 初動対応 — isolate the network on signs of attack,
+/// report to management, who decides on 紙カルテ運用) and the checklist's 3(1) (contacts:
+/// 事業者、厚生労働省、警察):
+///
+/// - isolating the network comes first whenever the case is critical or high, or a vendor
+///   warned; for the rest, keep watching;
+/// - not switching off, keeping the evidence, calling the vendor and telling the director
+///   always apply;
+/// - not paying, only with a ransom note; the personal-data check, with a ransom note or
+///   encrypted files;
+/// - the ministry and the police now when critical or high; once confirmed otherwise.
+pub fn first_steps(report: &Report) -> Vec<FirstStep> {
+    let level = urgency(report);
+    let has = |s: Symptom| report.symptoms.contains(&s);
+    let serious = matches!(level, Urgency::Critical | Urgency::High);
+    let mut steps = Vec::new();
+    if serious || has(Symptom::VendorWarning) {
+        steps.push(ISOLATE);
+    } else {
+        steps.push(WATCH);
+    }
+    steps.push(KEEP_POWER_ON);
+    steps.push(KEEP_EVIDENCE);
+    if has(Symptom::RansomNote) {
+        steps.push(DO_NOT_PAY);
+    }
+    steps.push(CALL_VENDOR);
+    steps.push(TELL_MANAGEMENT);
+    steps.push(if serious {
+        REPORT_AUTHORITIES
+    } else {
+        REPORT_IF_CONFIRMED
+    });
+    if has(Symptom::RansomNote) || has(Symptom::FilesEncrypted) {
+        steps.push(PERSONAL_DATA);
+    }
+    steps
+}
+
+/// The steps shown to someone without an institution to report for (signed out, a vendor,
+/// an inspector): the serious case's steps, which are safe in every case.
+pub fn general_first_steps() -> Vec<FirstStep> {
+    vec![
+        ISOLATE,
+        KEEP_POWER_ON,
+        KEEP_EVIDENCE,
+        DO_NOT_PAY,
+        CALL_VENDOR,
+        TELL_MANAGEMENT,
+        REPORT_AUTHORITIES,
+    ]
+}
+
+// ---------------------------------------------------------------------------------------
+// Who to call now
+// ---------------------------------------------------------------------------------------
+
+/// Where a call-now entry comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CallSource {
+    /// The institution's contact chart (連絡体制図).
+    Chart,
+    /// No chart: the institution's administrators in mamori.
+    InstitutionAdmin,
+    /// The national contacts, added when the chart does not name them.
+    National,
+}
+
+/// One entry of the call-now list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CallNow {
+    /// The step of the chart's order of calls (1-based); none for entries added by mamori.
+    pub step: Option<usize>,
+    /// Whom this reaches (a role, a vendor, a body).
+    pub who_ja: String,
+    pub who_en: String,
+    pub name: String,
+    pub organisation: String,
+    pub phones: Vec<PhoneNumber>,
+    pub hours_ja: Option<String>,
+    pub hours_en: Option<String>,
+    pub notes: String,
+    /// A page listing the desks (the police's prefectural desks).
+    pub link: Option<String>,
+    pub source: CallSource,
+}
+
+/// The National Police Agency's list of the prefectural police's cybercrime desks
+/// (都道府県警察のサイバー犯罪相談窓口).
+pub const POLICE_DESKS_URL: &str = "https://www.npa.go.jp/bureau/cyber/soudan.html";
+
+fn entry_call(step: Option<usize>, who_ja: String, who_en: String, e: &ContactEntry) -> CallNow {
+    CallNow {
+        step,
+        who_ja,
+        who_en,
+        name: e.name.clone(),
+        organisation: e.organisation.clone(),
+        phones: e.phones.clone(),
+        hours_ja: e.hours.as_ref().map(|h| h.label_ja()),
+        hours_en: e.hours.as_ref().map(|h| h.label_en()),
+        notes: e.notes.clone(),
+        link: None,
+        source: CallSource::Chart,
+    }
+}
+
+/// The police when the chart has none: the consultation number #9110 (警察相談専用電話),
+/// which reaches the prefecture's police, and the list of the cybercrime desks.
+fn police_fallback() -> CallNow {
+    CallNow {
+        step: None,
+        who_ja: OutsideBody::Police.label_ja().into(),
+        who_en: OutsideBody::Police.label_en().into(),
+        name: String::new(),
+        organisation: "都道府県警察 サイバー犯罪相談窓口".into(),
+        phones: PhoneNumber::parse("#9110").into_iter().collect(),
+        hours_ja: None,
+        hours_en: None,
+        notes: "#9110 は警察相談専用電話（各都道府県警察につながります）。サイバー犯罪相談窓口の一覧は警察庁のページにあります".into(),
+        link: Some(POLICE_DESKS_URL.into()),
+        source: CallSource::National,
+    }
+}
+
+fn mhlw_fallback() -> CallNow {
+    let preset = mhlw_preset();
+    let mut call = entry_call(
+        None,
+        OutsideBody::Mhlw.label_ja().into(),
+        OutsideBody::Mhlw.label_en().into(),
+        &preset.entry,
+    );
+    call.source = CallSource::National;
+    call
+}
+
+/// Who to call now, in order. With a contact chart: its order of calls (the default order
+/// when it has none), each step's contacts in turn, each contact once; the reporter (発見者)
+/// is left out. Without a chart, or with a chart that names nobody: the institution's
+/// administrators (`admins`, names only: mamori holds no phone numbers of users). Either way
+/// the ministry and the police follow when the chart does not name them.
+pub fn call_now(
+    chart: Option<&ContactChart>,
+    contracts: &[VendorContract],
+    admins: &[String],
+) -> Vec<CallNow> {
+    let mut calls = Vec::new();
+    let mut has_mhlw = false;
+    let mut has_police = false;
+    match chart.filter(|c| c.entry_count() > 0) {
+        Some(chart) => {
+            let order = if chart.call_order.is_empty() {
+                default_call_order(chart)
+            } else {
+                chart.call_order.clone()
+            };
+            let mut seen_internal = vec![false; chart.internal.len()];
+            let mut seen_vendor = vec![false; chart.vendors.len()];
+            let mut seen_outside = vec![false; chart.outside.len()];
+            for (i, step) in order.iter().enumerate() {
+                let n = Some(i + 1);
+                for target in &step.targets {
+                    match target {
+                        CallTarget::Discoverer => {}
+                        CallTarget::Internal { role } => {
+                            for (j, c) in chart.internal.iter().enumerate() {
+                                if c.roles.contains(role) && !seen_internal[j] {
+                                    seen_internal[j] = true;
+                                    let roles_ja: Vec<&str> =
+                                        c.roles.iter().map(|r| r.label_ja()).collect();
+                                    let roles_en: Vec<&str> =
+                                        c.roles.iter().map(|r| r.label_en()).collect();
+                                    calls.push(entry_call(
+                                        n,
+                                        roles_ja.join("・"),
+                                        roles_en.join(", "),
+                                        &c.entry,
+                                    ));
+                                }
+                            }
+                        }
+                        CallTarget::AllVendors | CallTarget::Vendor { .. } => {
+                            for (j, c) in chart.vendors.iter().enumerate() {
+                                let reached = match target {
+                                    CallTarget::Vendor { contract_id } => {
+                                        *contract_id == c.contract_id
+                                    }
+                                    _ => true,
+                                };
+                                if reached && !seen_vendor[j] {
+                                    seen_vendor[j] = true;
+                                    let vendor = CallTarget::Vendor {
+                                        contract_id: c.contract_id,
+                                    };
+                                    calls.push(entry_call(
+                                        n,
+                                        format!("事業者: {}", vendor.label_ja(contracts)),
+                                        format!("Vendor: {}", vendor.label_en(contracts)),
+                                        &c.entry,
+                                    ));
+                                }
+                            }
+                        }
+                        CallTarget::Outside { body } => {
+                            for (j, c) in chart.outside.iter().enumerate() {
+                                if c.body == *body && !seen_outside[j] {
+                                    seen_outside[j] = true;
+                                    has_mhlw |= c.body == OutsideBody::Mhlw;
+                                    has_police |= c.body == OutsideBody::Police;
+                                    calls.push(entry_call(
+                                        n,
+                                        c.body.label_ja().into(),
+                                        c.body.label_en().into(),
+                                        &c.entry,
+                                    ));
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        None => {
+            for login in admins {
+                calls.push(CallNow {
+                    step: None,
+                    who_ja: "施設管理者（mamori）".into(),
+                    who_en: "Institution administrator (mamori)".into(),
+                    name: login.clone(),
+                    organisation: String::new(),
+                    phones: Vec::new(),
+                    hours_ja: None,
+                    hours_en: None,
+                    notes: String::new(),
+                    link: None,
+                    source: CallSource::InstitutionAdmin,
+                });
+            }
+        }
+    }
+    if !has_mhlw {
+        calls.push(mhlw_fallback());
+    }
+    if !has_police {
+        calls.push(police_fallback());
+    }
+    calls
+}
+
+/// The contacts anyone can call, for those with no institution in mamori.
+pub fn public_contacts() -> Vec<CallNow> {
+    vec![mhlw_fallback(), police_fallback()]
+}
+
+// ---------------------------------------------------------------------------------------
+// Case states
+// ---------------------------------------------------------------------------------------
+
+/// Where a case stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CaseState {
+    /// 受付: sent, nobody at the desk has taken it up yet.
+    New,
+    /// 対応中
+    InProgress,
+    /// 解決: the desk considers it resolved; the institution can still add notes.
+    Resolved,
+    /// 終了
+    Closed,
+}
+
+impl CaseState {
+    pub const ALL: [CaseState; 4] = [Self::New, Self::InProgress, Self::Resolved, Self::Closed];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::New => "new",
+            Self::InProgress => "in_progress",
+            Self::Resolved => "resolved",
+            Self::Closed => "closed",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == text.trim())
+    }
+
+    pub fn label_ja(self) -> &'static str {
+        match self {
+            Self::New => "受付",
+            Self::InProgress => "対応中",
+            Self::Resolved => "解決",
+            Self::Closed => "終了",
+        }
+    }
+
+    pub fn label_en(self) -> &'static str {
+        match self {
+            Self::New => "Received",
+            Self::InProgress => "In progress",
+            Self::Resolved => "Resolved",
+            Self::Closed => "Closed",
+        }
+    }
+
+    /// Still needs the desk.
+    pub fn is_open(self) -> bool {
+        matches!(self, Self::New | Self::InProgress)
+    }
+}
+
+/// Why a state change is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum TransitionError {
+    #[error("the case is already {}", .0.as_str())]
+    Unchanged(CaseState),
+    #[error("a case taken up does not go back to new")]
+    BackToNew,
+}
+
+impl TransitionError {
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Unchanged(_) => "state_unchanged",
+            Self::BackToNew => "back_to_new",
+        }
+    }
+
+    pub fn message_ja(self) -> String {
+        match self {
+            Self::Unchanged(s) => format!("この相談はすでに「{}」です", s.label_ja()),
+            Self::BackToNew => {
+                "対応を始めた相談は「受付」に戻せません（再開は「対応中」にしてください）".into()
+            }
+        }
+    }
+
+    pub fn message_en(self) -> String {
+        match self {
+            Self::Unchanged(s) => format!("the case is already '{}'", s.label_en()),
+            Self::BackToNew => {
+                "a case taken up cannot go back to 'received' (to reopen it, set 'in progress')"
+                    .into()
+            }
+        }
+    }
+}
+
+/// The desk may move a case to any other state (reopening a resolved or closed one by
+/// setting it in progress), but never back to 受付.
+pub fn check_transition(from: CaseState, to: CaseState) -> Result<(), TransitionError> {
+    if from == to {
+        Err(TransitionError::Unchanged(from))
+    } else if to == CaseState::New {
+        Err(TransitionError::BackToNew)
+    } else {
+        Ok(())
+    }
+}
+
+/// Checks a note's text: not empty, at most [`DETAILS_MAX`] characters.
+pub fn parse_note(text: &str) -> Result<String, FieldProblem> {
+    let t = text.trim();
+    if t.is_empty() {
+        Err(FieldProblem::new(
+            "text",
+            "required",
+            "メモの内容を記入してください",
+            "write the note's text",
+        ))
+    } else if t.chars().count() > DETAILS_MAX {
+        Err(FieldProblem::new(
+            "text",
+            "too_long",
+            format!("メモは{DETAILS_MAX}文字以内で記入してください"),
+            format!("a note must be at most {DETAILS_MAX} characters"),
+        ))
+    } else {
+        Ok(t.to_owned())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::contact_chart::{
+        CallStep, Hours, InternalContact, InternalRole, OutsideContact, VendorContact,
+    };
+    use crate::vendor::ContractId;
+    use chrono::NaiveDate;
+
+    fn now() -> NaiveDateTime {
+        NaiveDate::from_ymd_opt(2026, 11, 24)
+            .and_then(|d| d.and_hms_opt(10, 0, 0))
+            .expect("date")
+    }
+
+    fn report(symptoms: &[Symptom], systems: &[AffectedSystem], care: CareImpact) -> Report {
+        Report {
+            symptoms: symptoms.to_vec(),
+            systems: systems.to_vec(),
+            started_at: now(),
+            care,
+            details: String::new(),
+            callback_phone: None,
+        }
+    }
+
+    fn input(symptoms: &[&str], systems: &[&str], started: &str, care: &str) -> ReportInput {
+        ReportInput {
+            symptoms: symptoms.iter().map(|s| (*s).to_owned()).collect(),
+            systems: systems.iter().map(|s| (*s).to_owned()).collect(),
+            started_at: started.into(),
+            care_affected: care.into(),
+            details: String::new(),
+            callback_phone: String::new(),
+        }
+    }
+
+    use AffectedSystem as Sys;
+    use CareImpact as Care;
+    use Symptom as S;
+
+    #[test]
+    fn ransom_encryption_or_affected_care_is_critical() {
+        for s in [S::RansomNote, S::FilesEncrypted] {
+            assert_eq!(
+                urgency(&report(&[s], &[Sys::Other], Care::No)),
+                Urgency::Critical
+            );
+        }
+        assert_eq!(
+            urgency(&report(&[S::Other], &[Sys::Other], Care::Yes)),
+            Urgency::Critical
+        );
+        assert_eq!(
+            urgency(&report(
+                &[S::VendorWarning, S::FilesEncrypted],
+                &[Sys::Pacs],
+                Care::Unknown
+            )),
+            Urgency::Critical,
+            "the most urgent sign wins"
+        );
+    }
+
+    #[test]
+    fn traffic_clinical_log_in_and_unknown_care_are_high() {
+        assert_eq!(
+            urgency(&report(&[S::StrangeTraffic], &[Sys::Network], Care::No)),
+            Urgency::High
+        );
+        assert_eq!(
+            urgency(&report(&[S::CannotLogIn], &[Sys::Emr], Care::No)),
+            Urgency::High
+        );
+        assert_eq!(
+            urgency(&report(&[S::VendorWarning], &[Sys::Network], Care::Unknown)),
+            Urgency::High
+        );
+    }
+
+    #[test]
+    fn warnings_and_other_log_ins_are_medium_the_rest_low() {
+        assert_eq!(
+            urgency(&report(&[S::VendorWarning], &[Sys::Network], Care::No)),
+            Urgency::Medium
+        );
+        assert_eq!(
+            urgency(&report(&[S::CannotLogIn], &[Sys::Other], Care::No)),
+            Urgency::Medium
+        );
+        assert_eq!(
+            urgency(&report(&[S::Other], &[Sys::Other], Care::Unknown)),
+            Urgency::Medium
+        );
+        assert_eq!(
+            urgency(&report(&[S::Other], &[Sys::Emr], Care::No)),
+            Urgency::Low
+        );
+        assert!(Urgency::Critical < Urgency::Low);
+        assert_eq!(Urgency::Critical.rank(), 0);
+    }
+
+    fn codes(steps: &[FirstStep]) -> Vec<&'static str> {
+        steps.iter().map(|s| s.code).collect()
+    }
+
+    #[test]
+    fn a_ransom_note_gets_every_step_isolation_first() {
+        let steps = first_steps(&report(&[S::RansomNote], &[Sys::Emr], Care::Yes));
+        assert_eq!(
+            codes(&steps),
+            [
+                "isolate_network",
+                "keep_power_on",
+                "keep_evidence",
+                "do_not_pay",
+                "call_vendor",
+                "tell_management",
+                "report_authorities",
+                "personal_data"
+            ]
+        );
+        assert!(steps[0].detail_ja.contains("LANケーブルを抜き"));
+        assert!(steps[1].title_ja.contains("電源は切らない"));
+        assert!(steps[6].detail_ja.contains("警察"));
+        assert_eq!(steps[6].title_ja, "厚生労働省と警察に報告する");
+    }
+
+    #[test]
+    fn a_low_case_keeps_watch_and_reports_once_confirmed() {
+        let steps = first_steps(&report(&[S::Other], &[Sys::Other], Care::No));
+        assert_eq!(
+            codes(&steps),
+            [
+                "watch",
+                "keep_power_on",
+                "keep_evidence",
+                "call_vendor",
+                "tell_management",
+                "report_authorities"
+            ]
+        );
+        assert!(steps[5].title_ja.starts_with("攻撃とわかったら"));
+        let warned = first_steps(&report(&[S::VendorWarning], &[Sys::Network], Care::No));
+        assert_eq!(
+            warned[0].code, "isolate_network",
+            "a vendor's warning isolates"
+        );
+        let encrypted = first_steps(&report(&[S::FilesEncrypted], &[Sys::Pacs], Care::No));
+        assert!(codes(&encrypted).contains(&"personal_data"));
+        assert!(!codes(&encrypted).contains(&"do_not_pay"));
+    }
+
+    #[test]
+    fn the_form_names_every_missing_answer() {
+        let problems = input(&[], &[], "", "").parse(now()).expect_err("refused");
+        let paths: Vec<&str> = problems.iter().map(|p| p.path.as_str()).collect();
+        assert_eq!(
+            paths,
+            ["symptoms", "systems", "started_at", "care_affected"]
+        );
+        assert!(problems.iter().all(|p| p.code == "required"));
+        assert!(problems[0].message_ja.contains("何が起きていますか"));
+    }
+
+    #[test]
+    fn the_form_refuses_unknown_choices_and_bad_times() {
+        let problems = input(&["fire"], &["toaster"], "yesterday", "maybe")
+            .parse(now())
+            .expect_err("refused");
+        let paths: Vec<&str> = problems.iter().map(|p| p.path.as_str()).collect();
+        assert_eq!(
+            paths,
+            ["symptoms[0]", "systems[0]", "started_at", "care_affected"]
+        );
+        let future = input(&["other"], &["emr"], "2026-11-24T11:00", "no")
+            .parse(now())
+            .expect_err("future");
+        assert_eq!(future[0].code, "in_the_future");
+        let old = input(&["other"], &["emr"], "1999-01-01T00:00", "no")
+            .parse(now())
+            .expect_err("old");
+        assert_eq!(old[0].code, "too_old");
+        let mut bad_phone = input(&["other"], &["emr"], "2026-11-24T09:00", "no");
+        bad_phone.callback_phone = "03-12".into();
+        let problems = bad_phone.parse(now()).expect_err("phone");
+        assert_eq!(problems[0].path, "callback_phone");
+    }
+
+    #[test]
+    fn the_form_reads_local_and_rfc3339_times_and_sorts_answers() {
+        let mut ok = input(
+            &["strange_traffic", "ransom_note", "ransom_note"],
+            &["network", "emr"],
+            "2026-11-24T09:30",
+            "unknown",
+        );
+        ok.callback_phone = "０３－１２３４－５６７８".into();
+        ok.details = "  受付のPCに英語の画面  ".into();
+        let r = ok.parse(now()).expect("valid");
+        assert_eq!(r.symptoms, [S::RansomNote, S::StrangeTraffic]);
+        assert_eq!(r.systems, [Sys::Emr, Sys::Network]);
+        assert_eq!(r.details, "受付のPCに英語の画面");
+        assert_eq!(
+            r.callback_phone.as_ref().map(|p| p.number()),
+            Some("03-1234-5678")
+        );
+        // 00:30 UTC is 09:30 in Japan.
+        assert_eq!(
+            parse_local_time("2026-11-24T00:30:00Z"),
+            parse_local_time("2026-11-24 09:30")
+        );
+        // A few minutes ahead of the server's clock is accepted.
+        assert!(
+            input(&["other"], &["other"], "2026-11-24T10:05", "no")
+                .parse(now())
+                .is_ok()
+        );
+    }
+
+    fn entry(name: &str, phone: &str) -> ContactEntry {
+        ContactEntry {
+            name: name.into(),
+            organisation: String::new(),
+            phones: vec![PhoneNumber::parse(phone).expect("phone")],
+            email: None,
+            hours: Hours::parse("24時間"),
+            notes: String::new(),
+        }
+    }
+
+    fn chart() -> ContactChart {
+        ContactChart {
+            institution_name: "みなと中央病院".into(),
+            revised_on: NaiveDate::from_ymd_opt(2026, 4, 1).expect("date"),
+            internal: vec![
+                InternalContact {
+                    roles: vec![InternalRole::Administrator],
+                    title: "院長".into(),
+                    entry: entry("院長 太郎", "03-1111-0001"),
+                },
+                InternalContact {
+                    roles: vec![InternalRole::SecurityManager, InternalRole::SystemStaff],
+                    title: String::new(),
+                    entry: entry("情報 花子", "090-1111-0002"),
+                },
+            ],
+            vendors: vec![VendorContact {
+                contract_id: ContractId(7),
+                entry: entry("保守窓口", "0120-111-222"),
+            }],
+            outside: vec![OutsideContact {
+                body: OutsideBody::Police,
+                entry: entry("警視庁 サイバー犯罪対策課", "03-3431-8109"),
+            }],
+            call_order: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn call_now_follows_the_charts_order_and_adds_the_ministry() {
+        let calls = call_now(Some(&chart()), &[], &["demo-admin".into()]);
+        let names: Vec<&str> = calls
+            .iter()
+            .map(|c| {
+                if c.name.is_empty() {
+                    c.organisation.as_str()
+                } else {
+                    c.name.as_str()
+                }
+            })
+            .collect();
+        // Default order: 安全管理責任者 → 事業者・管理者 → 警察; the reporter is left out;
+        // the ministry, missing from the chart, is added; the police is not added twice.
+        assert_eq!(
+            names,
+            [
+                "情報 花子",
+                "保守窓口",
+                "院長 太郎",
+                "警視庁 サイバー犯罪対策課",
+                "厚生労働省 医政局 特定医薬品開発支援・医療情報担当参事官室"
+            ]
+        );
+        assert_eq!(calls[0].step, Some(2));
+        assert_eq!(calls[1].step, Some(3));
+        assert!(calls[0].who_ja.contains("医療情報システム安全管理責任者"));
+        assert_eq!(calls[4].source, CallSource::National);
+        assert_eq!(calls[4].step, None);
+        assert_eq!(calls[4].phones[0].dial_string(), "0352531111");
+    }
+
+    #[test]
+    fn call_now_uses_the_charts_own_order() {
+        let mut c = chart();
+        c.call_order = vec![
+            CallStep {
+                targets: vec![CallTarget::Outside {
+                    body: OutsideBody::Police,
+                }],
+                note: String::new(),
+            },
+            CallStep {
+                targets: vec![
+                    CallTarget::Internal {
+                        role: InternalRole::SystemStaff,
+                    },
+                    CallTarget::Internal {
+                        role: InternalRole::SecurityManager,
+                    },
+                ],
+                note: String::new(),
+            },
+        ];
+        let calls = call_now(Some(&c), &[], &[]);
+        assert_eq!(calls[0].organisation, "");
+        assert_eq!(calls[0].name, "警視庁 サイバー犯罪対策課");
+        assert_eq!(calls[1].name, "情報 花子");
+        assert_eq!(
+            calls.iter().filter(|x| x.name == "情報 花子").count(),
+            1,
+            "a person holding two roles is listed once"
+        );
+        assert_eq!(
+            calls.len(),
+            3,
+            "only the steps of the chart, then the ministry"
+        );
+    }
+
+    #[test]
+    fn without_a_chart_the_admins_and_the_national_contacts() {
+        let calls = call_now(None, &[], &["demo-hospital".into()]);
+        assert_eq!(calls.len(), 3);
+        assert_eq!(calls[0].source, CallSource::InstitutionAdmin);
+        assert_eq!(calls[0].name, "demo-hospital");
+        assert_eq!(calls[1].who_ja, "厚生労働省");
+        assert_eq!(calls[2].phones[0].number(), "#9110");
+        assert_eq!(calls[2].link.as_deref(), Some(POLICE_DESKS_URL));
+        let empty = ContactChart {
+            internal: Vec::new(),
+            vendors: Vec::new(),
+            outside: Vec::new(),
+            ..chart()
+        };
+        assert_eq!(
+            call_now(Some(&empty), &[], &["a".into()])[0].source,
+            CallSource::InstitutionAdmin,
+            "a chart naming nobody counts as none"
+        );
+        assert_eq!(public_contacts().len(), 2);
+    }
+
+    #[test]
+    fn states_move_forward_and_reopen_but_never_back_to_new() {
+        use CaseState::*;
+        assert_eq!(check_transition(New, InProgress), Ok(()));
+        assert_eq!(check_transition(InProgress, Resolved), Ok(()));
+        assert_eq!(check_transition(Resolved, Closed), Ok(()));
+        assert_eq!(check_transition(Closed, InProgress), Ok(()));
+        assert_eq!(check_transition(New, Closed), Ok(()));
+        assert_eq!(
+            check_transition(InProgress, New),
+            Err(TransitionError::BackToNew)
+        );
+        assert_eq!(
+            check_transition(Resolved, Resolved),
+            Err(TransitionError::Unchanged(Resolved))
+        );
+        assert!(TransitionError::BackToNew.message_ja().contains("受付"));
+        assert!(New.is_open() && !Closed.is_open());
+        assert_eq!(CaseState::parse("in_progress"), Some(InProgress));
+    }
+
+    #[test]
+    fn notes_are_trimmed_and_bounded() {
+        assert_eq!(parse_note("  折り返し済み "), Ok("折り返し済み".into()));
+        assert_eq!(parse_note(" ").map_err(|p| p.code), Err("required"));
+        let long = "あ".repeat(DETAILS_MAX + 1);
+        assert_eq!(parse_note(&long).map_err(|p| p.code), Err("too_long"));
+    }
+}
