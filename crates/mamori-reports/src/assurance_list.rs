@@ -671,6 +671,7 @@ fn read_csv(bytes: &[u8]) -> Result<Grid, QuotaImportError> {
         .flexible(true)
         .from_reader(text.as_bytes());
     let mut grid = Vec::new();
+    let (mut lines_before, mut counted_to) = (0usize, 0usize);
     for record in reader.records() {
         let record = record.map_err(|e| {
             let line = e
@@ -683,6 +684,26 @@ fn read_csv(bytes: &[u8]) -> Result<Grid, QuotaImportError> {
                 format!("not a readable CSV ({e})"),
             )
         })?;
+        // The reader skips blank lines, which a spreadsheet shows as empty rows: keep them,
+        // so that the row numbers of messages are the ones the person sees.
+        // (The reader's own line number counts from before the blank lines: find where the
+        // record's text starts and count the line breaks before it.)
+        if let Some(byte) = record
+            .position()
+            .and_then(|p| usize::try_from(p.byte()).ok())
+        {
+            let start = text.get(byte..).map_or(byte, |rest| {
+                byte + (rest.len() - rest.trim_start_matches(['\r', '\n']).len())
+            });
+            let line = text
+                .get(counted_to..start)
+                .map_or(0, |t| t.matches('\n').count());
+            lines_before += line;
+            counted_to = start.max(counted_to);
+            while grid.len() < lines_before {
+                grid.push(Vec::new());
+            }
+        }
         grid.push(
             record
                 .iter()

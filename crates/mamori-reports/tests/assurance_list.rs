@@ -661,3 +661,19 @@ fn institution_lists_are_read_cell_by_cell_without_their_header() {
         "a first row with a number is data"
     );
 }
+
+#[test]
+fn blank_lines_count_as_rows_in_messages() {
+    // A spreadsheet shows a blank CSV line as an empty row: the bad cell is on row 4.
+    let found = problems(
+        "都道府県,20〜199床,200〜399床,400床以上\n\
+東京都,30,10,5\n\
+\n\
+46,1,-1,1\n",
+    );
+    let places: Vec<(Option<u32>, Option<&str>)> = found
+        .iter()
+        .map(|(r, c, _, _)| (*r, c.as_deref()))
+        .collect();
+    assert_eq!(places, vec![(Some(4), Some("C"))]);
+}
