@@ -25,7 +25,7 @@ after(async () => {
 test("a hospital answers the survey; the prefecture ranks it first and exports 別紙1", async () => {
   const hospital = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
   await login(hospital, server.base, "demo-hospital");
-  await hospital.getByRole("link", { name: "確保事業" }).click();
+  await hospital.getByRole("link", { name: "確保事業", exact: true }).click();
   await hospital.waitForURL(/\/assurance\/\d{4}\/institutions\/\d+$/);
   await hospital.getByText("まだ回答していません").waitFor();
   await hospital.getByLabel("一部導入している", { exact: false }).check();

@@ -2,6 +2,7 @@
 //! file stops mamori at start with a message naming the file, the item and the problem.
 
 pub mod datasets;
+pub mod support;
 pub mod training;
 
 use std::collections::{BTreeMap, HashSet};
@@ -101,6 +102,8 @@ pub struct Catalog {
     pub inspection: BTreeMap<String, InspectionRules>,
     /// Every fiscal year some version is in force, newest first; derived once at load.
     fiscal_years: Vec<FiscalYear>,
+    /// The support menus (支援メニュー) by region and fiscal year.
+    pub support: support::SupportCatalog,
     /// The training content library (`training/library.toml`).
     pub training: training::TrainingLibrary,
 }
@@ -144,11 +147,13 @@ impl Catalog {
         fiscal_years.sort();
         fiscal_years.dedup();
         fiscal_years.reverse();
+        let support = support::load(&dir.join("support"), &mut errors);
         let training = training::load(dir, &mut errors);
         let catalog = Catalog {
             checklists,
             inspection,
             fiscal_years,
+            support,
             training,
         };
         catalog.cross_check(dir, &mut errors);
@@ -243,28 +248,36 @@ fn toml_files(dir: &Path, errors: &mut Vec<CatalogError>) -> Vec<PathBuf> {
 }
 
 fn read<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, CatalogError> {
+    read_table(path, "items")
+}
+
+/// Reads a TOML file; a parse error names the entry of the `[[table]]` array it falls in.
+fn read_table<T: serde::de::DeserializeOwned>(path: &Path, table: &str) -> Result<T, CatalogError> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| CatalogError::new(path, None, format!("cannot read: {e}")))?;
     toml::from_str(&text).map_err(|e| {
-        let item = item_at(&text, e.span().map(|s| s.start));
+        let item = item_at(&text, table, e.span().map(|s| s.start));
         CatalogError::new(path, item.as_deref(), e.message().to_string())
     })
 }
 
-/// The `key` of the `[[items]]` table a byte offset falls in, to name the item in a parse error.
-fn item_at(text: &str, offset: Option<usize>) -> Option<String> {
+/// The `key` (or `id`) of the `[[table]]` entry a byte offset falls in, to name the entry in a
+/// parse error.
+fn item_at(text: &str, table: &str, offset: Option<usize>) -> Option<String> {
     let offset = offset?;
     let before = text.get(..offset)?;
-    let table_start = before.rfind("[[items]]")?;
+    let table_start = before.rfind(&format!("[[{table}]]"))?;
     text[table_start..]
         .lines()
         .skip(1)
         .take_while(|l| !l.starts_with('['))
         .find_map(|l| {
             let l = l.trim();
-            l.strip_prefix("key")
-                .and_then(|rest| rest.trim_start().strip_prefix('='))
-                .map(|v| v.trim().trim_matches('"').to_string())
+            ["key", "id"].iter().find_map(|name| {
+                l.strip_prefix(name)
+                    .and_then(|rest| rest.trim_start().strip_prefix('='))
+                    .map(|v| v.trim().trim_matches('"').to_string())
+            })
         })
 }
 

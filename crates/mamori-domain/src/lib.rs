@@ -16,6 +16,7 @@ pub mod inspection;
 pub mod institution;
 pub mod ledger_evidence;
 pub mod prefecture;
+pub mod support;
 pub mod training;
 pub mod vendor;
 pub mod wareki;

@@ -62,6 +62,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(crate::vendors::router())
         .merge(crate::incidents::router())
         .merge(crate::assurance::api_router())
+        .merge(crate::support::api_router())
         .merge(crate::training::api_router());
     crate::ledger::api_routes(router)
 }

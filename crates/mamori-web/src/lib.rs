@@ -22,6 +22,8 @@ pub mod mail;
 pub mod multipart;
 pub mod pages;
 pub mod service;
+pub mod support;
+pub mod support_pages;
 pub mod training;
 pub mod training_pages;
 pub mod two_factor;
@@ -344,6 +346,7 @@ fn all_page_routes() -> Routes {
         .merge(chart_editor::routes())
         .merge(ledger_pages::routes())
         .merge(assurance_pages::routes())
+        .merge(support_pages::routes())
         .merge(assurance_program_page::routes())
         .merge(training_pages::routes())
         .merge(incident_pages::routes())

@@ -715,6 +715,7 @@ struct InstitutionPage {
     error: Option<String>,
     notice: Option<String>,
     ledger: crate::ledger_pages::LedgerSummaryView,
+    suggestions: Vec<crate::support_pages::SuggestionView>,
 }
 
 async fn institution_page(
@@ -813,8 +814,12 @@ async fn institution_view(
     let ledger = crate::ledger_pages::ledger_summary(state, lang, institution.id)
         .await
         .map_err(fail(lang))?;
+    let suggestions = crate::support_pages::suggestion_views(state, lang, &institution)
+        .await
+        .map_err(fail(lang))?;
     let page = InstitutionPage {
         ledger,
+        suggestions,
         chrome: Chrome::new(ctx, Some(user), institution.name.clone()),
         id: institution.id,
         name: institution.name.clone(),

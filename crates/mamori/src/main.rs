@@ -419,6 +419,15 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                     for r in c.inspection.values() {
                         println!("ok  inspection/{}.toml", r.version);
                     }
+                    for m in &c.support.menus {
+                        println!(
+                            "ok  support/{}-{}.toml — {}, {} programmes",
+                            m.region.code(),
+                            m.fiscal_year.start_year(),
+                            m.title_ja,
+                            m.programs.len()
+                        );
+                    }
                     if !c.training.materials.is_empty() {
                         println!(
                             "ok  training/library.toml — {} materials",
