@@ -497,6 +497,9 @@ pub struct ApplicantRow {
     pub reason_tag: &'static str,
     /// The text of an `other` reason, kept when the ranking is saved again.
     pub reason_text: String,
+    /// Reasons after the first (an imported file may give several): the select edits the
+    /// first, these go back as hidden fields (tag, label) so that saving keeps them.
+    pub extra_reasons: Vec<(&'static str, String)>,
     pub withdrawal: Option<String>,
     /// Flagged for the prefecture's decision (a renewal without the on-site survey by January).
     pub needs_decision: bool,
@@ -728,6 +731,23 @@ async fn prefecture_view(
                 status_class,
                 selected,
                 reason_tag: ranked(record.id).map_or("", |r| tag_of(&r.reasons)),
+                extra_reasons: ranked(record.id)
+                    .map(|r| {
+                        r.reasons
+                            .iter()
+                            .skip(1)
+                            .map(|x| {
+                                let tag = x.as_str();
+                                let label =
+                                    REASON_TAGS.iter().find(|(v, _, _)| *v == tag).map_or_else(
+                                        || tag.to_owned(),
+                                        |(_, ja, en)| lang.pick(ja, en).to_owned(),
+                                    );
+                                (tag, label)
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default(),
                 reason_text: ranked(record.id)
                     .and_then(|r| {
                         r.reasons.iter().find_map(|x| match x {

@@ -6246,6 +6246,30 @@ async fn assurance_pages_survey_ranking_withdrawal_and_export(app: &TestApp) {
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert!(r.body.contains("順位を保存し"), "{}", r.body);
     assert!(r.body.contains("次点"), "a hospital now waits: {}", r.body);
+    // Several reasons (as a file gives them): the page keeps the ones after the first as
+    // hidden fields, so that saving the page again does not drop them.
+    let officer_token = app.token("demo-prefecture-13").await;
+    let mut order = vec![own];
+    order.extend(&others);
+    let r = app
+        .api(
+            "PUT",
+            &format!("/api/v1/programs/{year}/prefectures/13/ranking"),
+            Some(&officer_token),
+            Some(json!({"ranking": order, "reasons": {own.to_string(): [
+                {"kind": "regional_emergency_role"}, {"kind": "weak_security_at_inspection"}
+            ]}})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let page = app.get_page(&tokyo.cookie, &list_path).await;
+    assert!(
+        page.body.contains(&format!(
+            "<input type=\"hidden\" name=\"reason_{own}\" value=\"weak_security_at_inspection\">"
+        )),
+        "{}",
+        page.body
+    );
     // A withdrawal from the page.
     let r = app
         .post_form_and_follow(
