@@ -8072,6 +8072,11 @@ async fn incidents_are_reported_seen_and_handled(app: &TestApp) {
     assert_eq!(police["phones"][0]["tel"], "tel:%239110");
 }
 
+/// Whether a page's header links to a list of consultation cases.
+fn links_to_case_list(body: &str) -> bool {
+    body.contains("<a href=\"/incidents\">")
+}
+
 async fn incident_pages_report_and_desk(app: &TestApp) {
     // Signed out: the steps and the public contacts, and a way to log in.
     let r = app
@@ -8097,6 +8102,13 @@ async fn incident_pages_report_and_desk(app: &TestApp) {
     let r = app.get_page(&staff.cookie, "/incidents/new").await;
     assert_eq!(r.status, StatusCode::OK);
     assert!(r.body.contains("name=\"symptoms\" value=\"ransom_note\""));
+    assert!(
+        r.body.contains("<a href=\"/incidents\">相談の記録</a>"),
+        "an institution's users reach their cases from the header"
+    );
+    assert!(!links_to_case_list(
+        &app.get_page(&vendor.cookie, "/vendor").await.body
+    ));
     // Missing answers: the form again, each missing answer named, nothing stored.
     let r = app
         .post_form(
