@@ -143,9 +143,7 @@ pub fn domain_program(record: &ProgramRecord) -> Program {
 }
 
 fn answered_on(at: &str) -> Option<NaiveDate> {
-    chrono::DateTime::parse_from_rfc3339(at)
-        .ok()
-        .map(|t| (t.with_timezone(&chrono::Utc) + chrono::Duration::hours(9)).date_naive())
+    crate::service::instant_in_japan(at).map(|t| t.date())
 }
 
 fn institution_code(record: &ApplicationRecord) -> Result<MedicalInstitutionCode, AppError> {

@@ -117,13 +117,10 @@ fn message(lang: Lang, e: &AppError) -> String {
 
 /// An instant stored as RFC 3339 UTC, shown in Japan time: `2026-11-24 09:30`.
 pub fn japan_time(rfc3339: &str) -> String {
-    chrono::DateTime::parse_from_rfc3339(rfc3339)
-        .map(|d| {
-            (d.to_utc() + chrono::Duration::hours(9))
-                .format("%Y-%m-%d %H:%M")
-                .to_string()
-        })
-        .unwrap_or_else(|_| rfc3339.to_owned())
+    crate::service::instant_in_japan(rfc3339).map_or_else(
+        || rfc3339.to_owned(),
+        |t| t.format("%Y-%m-%d %H:%M").to_string(),
+    )
 }
 
 fn local_time(text: &str) -> String {
@@ -224,7 +221,7 @@ fn form_page(
             })
             .collect(),
         started_at: if input.started_at.is_empty() {
-            incidents::now_in_japan()
+            crate::service::now_in_japan()
                 .format("%Y-%m-%dT%H:%M")
                 .to_string()
         } else {

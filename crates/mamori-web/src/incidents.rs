@@ -8,7 +8,6 @@
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use chrono::NaiveDateTime;
 use mamori_domain::contact_chart::ContactChart;
 use mamori_domain::incident::{
     self, CallNow, CallSource, CaseState, FirstStep, Report, ReportInput, Urgency,
@@ -36,11 +35,6 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 // ----- service ---------------------------------------------------------------------------
-
-/// Now in Japan (JST), the clock a report's "since when" is judged by.
-pub fn now_in_japan() -> NaiveDateTime {
-    (chrono::Utc::now() + chrono::Duration::hours(9)).naive_utc()
-}
 
 /// Which cases the caller may read; none (404) for everyone but the desk and institutions.
 pub fn case_scope(principal: &Principal) -> Option<CaseScope> {
@@ -70,7 +64,9 @@ pub async fn report(
     let institution_id = principal
         .incident_reporter_for()
         .ok_or(AppError::Forbidden)?;
-    let report = input.parse(now_in_japan()).map_err(AppError::Fields)?;
+    let report = input
+        .parse(service::now_in_japan())
+        .map_err(AppError::Fields)?;
     let urgency = incident::urgency(&report);
     let case_id = state
         .store

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use axum::http::StatusCode;
-use chrono::{NaiveDate, Utc};
+use chrono::{NaiveDate, NaiveDateTime, Utc};
 use mamori_domain::answer::{validate_answer, validate_removal};
 use mamori_domain::inspection::{self, Progress};
 use mamori_domain::{
@@ -16,9 +16,22 @@ use mamori_store::{Institution, NewInstitution, Observation};
 use crate::AppState;
 use crate::error::AppError;
 
-/// Today in Japan (JST, UTC+9, no daylight saving): the day that check dates are judged by.
+/// Now in Japan (JST, UTC+9, no daylight saving): training sessions are written in Japan
+/// time, and an incident's "since when" is judged by it.
+pub fn now_in_japan() -> NaiveDateTime {
+    (Utc::now() + chrono::Duration::hours(9)).naive_utc()
+}
+
+/// An instant stored as RFC 3339 (UTC), in Japan time; `None` when it is not RFC 3339.
+pub fn instant_in_japan(rfc3339: &str) -> Option<NaiveDateTime> {
+    chrono::DateTime::parse_from_rfc3339(rfc3339)
+        .ok()
+        .map(|t| (t.to_utc() + chrono::Duration::hours(9)).naive_utc())
+}
+
+/// Today in Japan: the day that check dates are judged by.
 pub fn today_in_japan() -> NaiveDate {
-    (Utc::now() + chrono::Duration::hours(9)).date_naive()
+    now_in_japan().date()
 }
 
 /// The institution, if the caller may see it. Anything else is "not found", so that the

@@ -12,7 +12,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use chrono::{NaiveDateTime, Utc};
+use chrono::NaiveDateTime;
 use mamori_domain::training::{
     Audience, Availability, Format, Obligation, ParticipantName, RegistrationStatus, SessionRules,
     TrainingError, yearly_obligation,
@@ -46,10 +46,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
 
 // ----- shared ---------------------------------------------------------------------------------
 
-/// Now in Japan (JST, UTC+9): session times are written in Japan time.
-pub fn now_in_japan() -> NaiveDateTime {
-    (Utc::now() + chrono::Duration::hours(9)).naive_utc()
-}
+pub use crate::service::now_in_japan;
 
 /// Publishes courses and sessions and records attendance: the support desk's operator, and
 /// the national office that commissions the programme.
@@ -357,13 +354,8 @@ pub fn when_label(rules: &SessionRules) -> String {
 
 /// `2026/11/24 10:05` for a stored RFC 3339 instant, in Japan time.
 pub fn instant_label(at: &str) -> String {
-    chrono::DateTime::parse_from_rfc3339(at)
-        .map(|t| {
-            (t.with_timezone(&Utc) + chrono::Duration::hours(9))
-                .format("%Y/%m/%d %H:%M")
-                .to_string()
-        })
-        .unwrap_or_else(|_| at.to_owned())
+    crate::service::instant_in_japan(at)
+        .map_or_else(|| at.to_owned(), |t| t.format("%Y/%m/%d %H:%M").to_string())
 }
 
 /// The attendance list of a session as an .xlsx download.
