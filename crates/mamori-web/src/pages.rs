@@ -1509,15 +1509,37 @@ async fn checklist(
     user: WebUser,
     Path((id, fy)): Path<(String, String)>,
 ) -> PageResult {
-    let a = load(&state, &ctx, &user, &id, &fy, "checklist").await?;
-    let ledger_evidence = crate::ledger_pages::checklist_evidence(&state, ctx.lang, &a)
-        .await
-        .map_err(fail(ctx.lang))?;
-    let mut page = checklist_page(&state, &ctx, &user, &a, None, ledger_evidence);
-    page.evidence = crate::vendor_pages::checklist_evidence(&state, ctx.lang, &a)
-        .await
-        .map_err(fail(ctx.lang))?;
+    let lang = ctx.lang;
+    let principal = user.user().principal();
+    let id = service::parse_id(&id).map_err(fail(lang))?;
+    let fy = service::parse_fiscal_year(&state, &fy).map_err(fail(lang))?;
+    let page = full_checklist_page(&state, &ctx, &user, &principal, id, fy, None).await?;
     Ok(render(StatusCode::OK, &page))
+}
+
+/// The checklist page with the ledger's and the vendors' evidence beside the items, from
+/// the institution's file (one query, plus the ledger when it has devices).
+async fn full_checklist_page(
+    state: &AppState,
+    ctx: &PageCtx,
+    user: &WebUser,
+    principal: &mamori_domain::Principal,
+    id: i64,
+    fy: mamori_domain::FiscalYear,
+    error: Option<(String, String)>,
+) -> Result<ChecklistPage, PageError> {
+    let lang = ctx.lang;
+    let (a, file) = service::visible_file(state, principal, id, fy, "checklist")
+        .await
+        .map_err(fail(lang))?;
+    let ledger_evidence =
+        crate::ledger_pages::checklist_evidence(state, lang, &a, file.has_devices)
+            .await
+            .map_err(fail(lang))?;
+    let mut page = checklist_page(state, ctx, user, &a, error, ledger_evidence);
+    page.evidence =
+        crate::vendor_pages::checklist_evidence(state, lang, &a, &file).map_err(fail(lang))?;
+    Ok(page)
 }
 
 #[derive(Deserialize)]
@@ -1609,13 +1631,16 @@ async fn save_item(
                 institution.id, fiscal_year
             )));
         }
-        let a = service::assessment(&state, institution, fiscal_year)
-            .await
-            .map_err(fail(lang))?;
-        let evidence = crate::ledger_pages::checklist_evidence(&state, ctx.lang, &a)
-            .await
-            .map_err(fail(ctx.lang))?;
-        let page = checklist_page(&state, &ctx, &user, &a, error.map(|m| (key, m)), evidence);
+        let page = full_checklist_page(
+            &state,
+            &ctx,
+            &user,
+            &principal,
+            institution.id,
+            fiscal_year,
+            error.map(|m| (key, m)),
+        )
+        .await?;
         return Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page));
     }
     let a = service::assessment(&state, institution, fiscal_year)

@@ -3409,6 +3409,25 @@ async fn contact_chart_is_validated_and_drawn(app: &TestApp) {
     );
     let r = app.api("PUT", &path, Some(&staff), Some(good)).await;
     r.assert_bilingual_error(StatusCode::CONFLICT, "stale_edit");
+    // The checklist shows the chart's state beside item 3(1), with what it still lacks.
+    let state_label = match saved["status"]["state"].as_str() {
+        Some("complete") => "連絡体制図: 作成済",
+        Some("draft") => "連絡体制図: 不足あり",
+        other => panic!("chart state {other:?}: {saved}"),
+    };
+    let web_staff = app.web_login("demo-hospital-staff").await;
+    let checklist = app
+        .get_page(
+            &web_staff.cookie,
+            &format!("/institutions/{HOSPITAL}/checklist/{}", app.year()),
+        )
+        .await;
+    assert_eq!(checklist.status, StatusCode::OK);
+    assert!(checklist.body.contains(state_label), "{state_label}");
+    for gap in saved["status"]["missing"].as_array().into_iter().flatten() {
+        let message = gap["message_ja"].as_str().expect("message_ja");
+        assert!(checklist.body.contains(message), "{message}");
+    }
     // Drawn as one A4 page.
     let r = app
         .api("GET", &format!("{path}.svg"), Some(&staff), None)
@@ -3492,6 +3511,24 @@ async fn backup_and_bcp_records_warn(app: &TestApp) {
             .any(|w| w["code"].as_str().is_some_and(|c| c.contains("offline"))),
         "{v}"
     );
+    // The checklist shows the records and their warnings beside items 3(2) and 3(3).
+    let web_admin = app.web_login("demo-hospital").await;
+    let checklist = app
+        .get_page(
+            &web_admin.cookie,
+            &format!("/institutions/{HOSPITAL}/checklist/{}", app.year()),
+        )
+        .await;
+    assert_eq!(checklist.status, StatusCode::OK);
+    assert!(checklist.body.contains("バックアップとBCPを開く"));
+    let offline = v["warnings"]
+        .as_array()
+        .expect("warnings")
+        .iter()
+        .find(|w| w["code"].as_str().is_some_and(|c| c.contains("offline")))
+        .and_then(|w| w["message_ja"].as_str())
+        .expect("the offline warning in Japanese");
+    assert!(checklist.body.contains(offline), "{offline}");
     let audit = app
         .state
         .store
