@@ -60,10 +60,32 @@ pub async fn record_read(
     institution_id: i64,
     resource: &str,
 ) -> Result<(), AppError> {
+    let bucket = mamori_store::access_bucket(&Utc::now());
+    let key = (principal.user_id, institution_id, resource.to_owned());
+    {
+        // A poisoned lock only means another request panicked while holding it; the set
+        // is still a valid (at worst incomplete) memo.
+        let seen = state
+            .access_seen
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if seen.bucket == bucket && seen.entries.contains(&key) {
+            return Ok(());
+        }
+    }
     state
         .store
         .record_access(principal.user_id, institution_id, resource)
         .await?;
+    let mut seen = state
+        .access_seen
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if seen.bucket != bucket {
+        seen.bucket = bucket;
+        seen.entries.clear();
+    }
+    seen.entries.insert(key);
     Ok(())
 }
 
