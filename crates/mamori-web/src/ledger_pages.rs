@@ -160,22 +160,20 @@ pub struct LedgerSummaryView {
     pub top: Vec<(String, usize)>,
 }
 
-/// Flags every device of the institution and sums them up.
-pub async fn ledger_summary(
-    state: &AppState,
+/// Sums up the flags of every device of the institution (`flags` by `devices`, as
+/// [`ledger::ledger_flags`] gives them).
+pub fn ledger_summary(
     lang: Lang,
-    institution_id: i64,
-) -> Result<LedgerSummaryView, AppError> {
-    let devices = state.store.devices(institution_id).await?;
-    let today = service::today_in_japan();
-    let flags = ledger::ledger_flags(state, institution_id, &devices, today);
+    devices: &[StoredDevice],
+    flags: &[std::sync::Arc<[Flag]>],
+) -> LedgerSummaryView {
     let s: FlagSummary = ledger::summarize(
         devices
             .iter()
             .zip(flags.iter())
             .map(|(d, f)| (&d.device, &f[..])),
     );
-    Ok(LedgerSummaryView {
+    LedgerSummaryView {
         devices: s.devices,
         in_use: s.in_use,
         high: s.high,
@@ -188,7 +186,7 @@ pub async fn ledger_summary(
             .take(5)
             .map(|(code, n)| (lang.t(&format!("flag-{code}")), n))
             .collect(),
-    })
+    }
 }
 
 /// The ledger's evidence beside a checklist item, with the answer it suggests.

@@ -743,6 +743,9 @@ async fn institution_view(
         .await
         .map_err(fail(lang))?;
     let mut years = Vec::new();
+    // The suggestions below look at this year's answers: keep its assessment for them.
+    let suggestion_year = crate::support::checklist_year(state);
+    let mut suggestion_assessment = None;
     for &fy in state.catalog.fiscal_years() {
         let a = service::assessment(state, institution.clone(), fy)
             .await
@@ -764,6 +767,9 @@ async fn institution_view(
                 .filter(|f| f.severity == Severity::Blocking)
                 .count(),
         });
+        if fy == suggestion_year {
+            suggestion_assessment = Some(a);
+        }
     }
     let can_administer = principal.can_administer(institution.id);
     let me = user.user().id;
@@ -811,12 +817,25 @@ async fn institution_view(
     service::record_read(state, &principal, institution.id, "profile")
         .await
         .map_err(fail(lang))?;
-    let ledger = crate::ledger_pages::ledger_summary(state, lang, institution.id)
+    // The ledger is read and flagged once for its summary and the suggestions.
+    let devices = state
+        .store
+        .devices(institution.id)
         .await
-        .map_err(fail(lang))?;
-    let suggestions = crate::support_pages::suggestion_views(state, lang, &institution)
-        .await
-        .map_err(fail(lang))?;
+        .map_err(|e| fail(lang)(e.into()))?;
+    let flags =
+        crate::ledger::ledger_flags(state, institution.id, &devices, service::today_in_japan());
+    let ledger = crate::ledger_pages::ledger_summary(lang, &devices, &flags);
+    let suggestions = crate::support_pages::suggestion_views(
+        state,
+        lang,
+        &institution,
+        suggestion_assessment.as_ref(),
+        &devices,
+        &flags,
+    )
+    .await
+    .map_err(fail(lang))?;
     let page = InstitutionPage {
         ledger,
         suggestions,
