@@ -97,13 +97,16 @@ impl Lang {
 
     /// The page string `key`; the key itself if it is missing (a test keeps both files complete).
     pub fn t(self, key: &str) -> String {
+        self.text(key).to_owned()
+    }
+
+    /// [`Lang::t`] without a copy: templates call it many times per page.
+    pub fn text(self, key: &str) -> &str {
         let strings = match self {
             Self::Ja => &*JA_STRINGS,
             Self::En => &*EN_STRINGS,
         };
-        strings
-            .get(key)
-            .map_or_else(|| key.to_owned(), |text| (*text).to_owned())
+        strings.get(key).map_or(key, |text| &**text)
     }
 }
 

@@ -162,8 +162,8 @@ impl Chrome {
         }
     }
 
-    pub fn t(&self, key: &str) -> String {
-        self.lang.t(key)
+    pub fn t<'k>(&self, key: &'k str) -> &'k str {
+        self.lang.text(key)
     }
 
     pub fn lang_code(&self) -> &'static str {
