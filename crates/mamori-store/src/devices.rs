@@ -315,14 +315,16 @@ trait DeviceSql {
     async fn all_devices(&mut self, institution_id: i64) -> Result<Vec<StoredDevice>>;
 
     /// Writes an import's rows: `added` are not in the ledger as read in this transaction,
-    /// `changed` replace the row of the same asset number.
+    /// `changed` replace the row of the same asset number. Returns what the writing did to
+    /// these rows, which differs from the plan only when another writer changed the ledger
+    /// since it was read (then some of `added` met a row of their asset number).
     async fn write_devices(
         &mut self,
         institution_id: i64,
         added: &[&Device],
         changed: &[&Device],
         at: &str,
-    ) -> std::result::Result<(), sqlx::Error>;
+    ) -> std::result::Result<ImportCounts, sqlx::Error>;
 }
 
 impl DeviceSql for sqlx::SqliteConnection {
@@ -344,14 +346,15 @@ impl DeviceSql for sqlx::SqliteConnection {
     }
 
     /// Multi-row statements of [`CHUNK`] rows: every full chunk is the same statement,
-    /// prepared once.
+    /// prepared once. The ledger was read under the write lock (`BEGIN IMMEDIATE`), so no
+    /// other writer can have changed it: the rows are written as planned.
     async fn write_devices(
         &mut self,
         institution_id: i64,
         added: &[&Device],
         changed: &[&Device],
         at: &str,
-    ) -> std::result::Result<(), sqlx::Error> {
+    ) -> std::result::Result<ImportCounts, sqlx::Error> {
         for chunk in added.chunks(CHUNK).chain(changed.chunks(CHUNK)) {
             let mut upsert = QueryBuilder::new(format!(
                 "INSERT INTO devices (institution_id, {COLUMNS}, created_at, updated_at) "
@@ -367,7 +370,11 @@ impl DeviceSql for sqlx::SqliteConnection {
             ));
             upsert.build().execute(&mut *self).await?;
         }
-        Ok(())
+        Ok(ImportCounts {
+            added: added.len(),
+            changed: changed.len(),
+            unchanged: 0,
+        })
     }
 }
 
@@ -470,14 +477,15 @@ impl DeviceSql for sqlx::PgConnection {
     /// `INSERT` for a large import; changed rows by one upsert of arrays (`UNNEST`). Should
     /// another writer have added one of the new asset numbers since the ledger was read,
     /// `COPY` fails on the unique key: it is undone to its savepoint and every row goes
-    /// through the upsert instead.
+    /// through the upsert instead, which then counts what it did (the ledger it was
+    /// planned on is out of date).
     async fn write_devices(
         &mut self,
         institution_id: i64,
         added: &[&Device],
         changed: &[&Device],
         at: &str,
-    ) -> std::result::Result<(), sqlx::Error> {
+    ) -> std::result::Result<ImportCounts, sqlx::Error> {
         if !added.is_empty() {
             let mut data = String::with_capacity(added.len() * 256);
             for d in added {
@@ -507,38 +515,43 @@ impl DeviceSql for sqlx::PgConnection {
                         .execute(&mut *self)
                         .await?;
                     let all: Vec<&Device> = added.iter().chain(changed).copied().collect();
-                    return pg_upsert(self, institution_id, &all, at).await;
+                    return pg_upsert_counted(self, institution_id, &all, at).await;
                 }
                 Err(e) => return Err(e),
             }
         }
-        pg_upsert(self, institution_id, changed, at).await
+        pg_upsert(self, institution_id, changed, at).await?;
+        Ok(ImportCounts {
+            added: added.len(),
+            changed: changed.len(),
+            unchanged: 0,
+        })
     }
 }
 
-/// One statement for any number of rows: each column is sent as one array and `UNNEST`
-/// turns the arrays back into rows.
-async fn pg_upsert(
-    conn: &mut sqlx::PgConnection,
+/// `INSERT INTO devices … SELECT … FROM UNNEST(…) ON CONFLICT … DO UPDATE SET …`: one
+/// statement for any number of rows, each column sent as one array (binds `$3`…`$25`, the
+/// institution `$1`, the time `$2`).
+static UNNEST_UPSERT: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    format!(
+        "INSERT INTO devices (institution_id, {COLUMNS}, created_at, updated_at) \
+         SELECT $1, u.*, $2, $2 FROM UNNEST($3::text[], $4::text[], $5::text[], $6::text[], \
+         $7::text[], $8::text[], $9::text[], $10::text[], $11::boolean[], $12::text[], \
+         $13::text[], $14::text[], $15::text[], $16::text[], $17::text[], $18::text[], \
+         $19::boolean[], $20::text[], $21::text[], $22::boolean[], $23::text[], \
+         $24::boolean[], $25::boolean[]) AS u \
+         ON CONFLICT (institution_id, asset_number) DO UPDATE SET {}, updated_at = excluded.updated_at",
+        UPSERT_SET.as_str()
+    )
+});
+
+/// The upsert of arrays with the devices bound, in the order of [`UNNEST_UPSERT`].
+fn bind_unnest(
+    sql: &'static str,
     institution_id: i64,
     devices: &[&Device],
     at: &str,
-) -> std::result::Result<(), sqlx::Error> {
-    static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
-        format!(
-            "INSERT INTO devices (institution_id, {COLUMNS}, created_at, updated_at) \
-             SELECT $1, u.*, $2, $2 FROM UNNEST($3::text[], $4::text[], $5::text[], $6::text[], \
-             $7::text[], $8::text[], $9::text[], $10::text[], $11::boolean[], $12::text[], \
-             $13::text[], $14::text[], $15::text[], $16::text[], $17::text[], $18::text[], \
-             $19::boolean[], $20::text[], $21::text[], $22::boolean[], $23::text[], \
-             $24::boolean[], $25::boolean[]) AS u \
-             ON CONFLICT (institution_id, asset_number) DO UPDATE SET {}, updated_at = excluded.updated_at",
-            UPSERT_SET.as_str()
-        )
-    });
-    if devices.is_empty() {
-        return Ok(());
-    }
+) -> sqlx::query::Query<'static, sqlx::Postgres, sqlx::postgres::PgArguments> {
     let n = devices.len();
     let mut asset_number = Vec::with_capacity(n);
     let mut kind = Vec::with_capacity(n);
@@ -589,7 +602,7 @@ async fn pg_upsert(
         always_on.push(d.always_on_connection);
         weak_password.push(d.weak_or_reused_password);
     }
-    sqlx::query(sqlx::AssertSqlSafe(SQL.as_str()))
+    sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(institution_id)
         .bind(at)
         .bind(asset_number)
@@ -615,9 +628,66 @@ async fn pg_upsert(
         .bind(last_patched_on)
         .bind(always_on)
         .bind(weak_password)
+}
+
+/// Writes the rows that replace rows of the ledger as read, in one upsert of arrays.
+async fn pg_upsert(
+    conn: &mut sqlx::PgConnection,
+    institution_id: i64,
+    devices: &[&Device],
+    at: &str,
+) -> std::result::Result<(), sqlx::Error> {
+    if devices.is_empty() {
+        return Ok(());
+    }
+    bind_unnest(UNNEST_UPSERT.as_str(), institution_id, devices, at)
         .execute(&mut *conn)
         .await?;
     Ok(())
+}
+
+/// The upsert of every row of an import whose ledger changed after it was read, counting
+/// what it did: a row met on its asset number is rewritten only when it differs from the
+/// file (else it is left alone and counted unchanged), and `xmax = 0` tells an inserted row
+/// from an updated one. The conflicting row is locked before its values are compared, so
+/// the count is of the row as it stood when written.
+async fn pg_upsert_counted(
+    conn: &mut sqlx::PgConnection,
+    institution_id: i64,
+    devices: &[&Device],
+    at: &str,
+) -> std::result::Result<ImportCounts, sqlx::Error> {
+    static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        let row = |table: &str| {
+            COLUMNS
+                .split(", ")
+                .map(|c| format!("{table}.{c}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        format!(
+            "WITH written AS ({} WHERE ({}) IS DISTINCT FROM ({}) RETURNING (xmax = 0) AS inserted) \
+             SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM written",
+            UNNEST_UPSERT.as_str(),
+            row("devices"),
+            row("excluded")
+        )
+    });
+    if devices.is_empty() {
+        return Ok(ImportCounts::default());
+    }
+    use sqlx::Row as _;
+    let row = bind_unnest(SQL.as_str(), institution_id, devices, at)
+        .fetch_one(&mut *conn)
+        .await?;
+    let (inserted, updated): (i64, i64) = (row.try_get(0)?, row.try_get(1)?);
+    let count = |n: i64| usize::try_from(n).unwrap_or(0);
+    let (added, changed) = (count(inserted), count(updated));
+    Ok(ImportCounts {
+        added,
+        changed,
+        unchanged: devices.len().saturating_sub(added + changed),
+    })
 }
 
 impl Store {
@@ -762,10 +832,8 @@ impl Store {
         on_pool!(self, pool => {
             let _turn = self.write_turn().await;
             let mut tx = pool.begin_write().await?;
-            // The ledger as it stands inside the transaction, to count and to skip
-            // unchanged rows.
+            // The ledger as it stands inside the transaction, to skip unchanged rows.
             let existing = tx.all_devices(institution_id).await?;
-            let counts = compare_ledger(&existing, devices);
             let by_asset: HashMap<&str, &Device> = existing
                 .iter()
                 .map(|s| (s.device.asset_number.as_str(), &s.device))
@@ -779,7 +847,14 @@ impl Store {
                     Some(_) => {}
                 }
             }
-            tx.write_devices(institution_id, &added, &changed, &at).await?;
+            // Counted from what the writing did: on PostgreSQL another writer may have
+            // added one of the new asset numbers since the ledger was read.
+            let written = tx.write_devices(institution_id, &added, &changed, &at).await?;
+            let counts = ImportCounts {
+                added: written.added,
+                changed: written.changed,
+                unchanged: devices.len() - added.len() - changed.len() + written.unchanged,
+            };
             append_audit!(
                 tx,
                 at.clone(),

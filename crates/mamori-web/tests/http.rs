@@ -5482,10 +5482,11 @@ async fn ledger_store_keeps_devices_and_audits_every_change(app: &TestApp) {
 
 /// Another writer adds one of an import's new asset numbers after the import has read the
 /// ledger. On PostgreSQL the import's `COPY` meets the other row on the unique key, is
-/// rolled back to its savepoint and every row goes through the upsert; on SQLite the import
-/// waits for the other writer's lock and reads the ledger after it. Either way every row is
-/// stored once, the other writer's row of that asset number takes the file's values, and
-/// its other row stays.
+/// rolled back to its savepoint and every row goes through the upsert, which counts what it
+/// did; on SQLite the import waits for the other writer's lock and reads the ledger after
+/// it. Either way every row is stored once, the other writer's row of that asset number
+/// takes the file's values and is counted changed (in the API's answer and the audit
+/// entry), and its other row stays.
 async fn ledger_import_meets_a_concurrent_writer(app: &TestApp) {
     let store = &app.state.store;
     let admin = store
@@ -5505,6 +5506,7 @@ async fn ledger_import_meets_a_concurrent_writer(app: &TestApp) {
         .await
         .expect("first import");
     let first = store.devices(CLINIC).await.expect("devices");
+    let token = app.token("demo-clinic").await;
     let audit_before = store.audit_count(CLINIC).await.expect("audit");
 
     // The file: E-0001 as stored, E-0002 changed, fifty new asset numbers.
@@ -5512,8 +5514,9 @@ async fn ledger_import_meets_a_concurrent_writer(app: &TestApp) {
     file[1].user = "看護部".to_owned();
     file.extend((0..50).map(|i| ledger_device(&format!("N-{i:05}"), "Windows 11 Pro 23H2")));
 
-    // The other writer copies E-0001 as N-00025 (new to the import, with other values) and
-    // as W-0001 (not in the file), and keeps its transaction open.
+    // The other writer copies E-0001 as N-00025 (new to the import, with other values), as
+    // N-00030 made the same as the file's row, and as W-0001 (not in the file), and keeps
+    // its transaction open.
     const COPY_AS: &str = "INSERT INTO devices (institution_id, asset_number, kind, maker, model, os, software, firmware_version, ip_addresses, dhcp, computer_name, location, user_name, registered_on, status, description, serial_number, remote_maintenance, maintenance_vendor, remote_access, security_updates_in_contract, last_patched_on, always_on_connection, weak_or_reused_password, created_at, updated_at) \
          SELECT institution_id, $1, kind, maker, model, os, software, firmware_version, ip_addresses, dhcp, computer_name, location, user_name, registered_on, status, description, serial_number, remote_maintenance, maintenance_vendor, remote_access, security_updates_in_contract, last_patched_on, always_on_connection, weak_or_reused_password, created_at, updated_at \
          FROM devices WHERE institution_id = $2 AND asset_number = 'E-0001' RETURNING id";
@@ -5542,7 +5545,7 @@ async fn ledger_import_meets_a_concurrent_writer(app: &TestApp) {
                 .expect("connect"),
         )
     };
-    let (conflicting, other): ((i64,), (i64,)) = on_writer!(writer, c => {
+    let (conflicting, same, other): ((i64,), (i64,), (i64,)) = on_writer!(writer, c => {
         sqlx::query("BEGIN").execute(&mut *c).await.expect("begin");
         let conflicting = sqlx::query_as(COPY_AS)
             .bind("N-00025")
@@ -5550,64 +5553,92 @@ async fn ledger_import_meets_a_concurrent_writer(app: &TestApp) {
             .fetch_one(&mut *c)
             .await
             .expect("the other writer's row");
+        let same = sqlx::query_as(COPY_AS)
+            .bind("N-00030")
+            .bind(CLINIC)
+            .fetch_one(&mut *c)
+            .await
+            .expect("the other writer's row as in the file");
+        sqlx::query("UPDATE devices SET os = 'Windows 11 Pro 23H2' WHERE institution_id = $1 AND asset_number = 'N-00030'")
+            .bind(CLINIC)
+            .execute(&mut *c)
+            .await
+            .expect("N-00030 as in the file");
         let other = sqlx::query_as(COPY_AS)
             .bind("W-0001")
             .bind(CLINIC)
             .fetch_one(&mut *c)
             .await
             .expect("the other writer's second row");
-        (conflicting, other)
+        (conflicting, same, other)
     });
 
-    let import = {
-        let store = store.clone();
-        let file = file.clone();
-        tokio::spawn(async move { store.import_devices(CLINIC, &file, admin).await })
-    };
-    if let Writer::Postgres(c) = &mut writer {
-        // Wait until the import's COPY waits on the other writer's uncommitted row.
-        let (pid,): (i32,) = sqlx::query_as("SELECT pg_backend_pid()")
-            .fetch_one(&mut *c)
-            .await
-            .expect("pid");
-        let mut watch = sqlx::PgConnection::connect(&app.url)
-            .await
-            .expect("connect");
-        let mut waited = false;
-        for _ in 0..200 {
-            let (blocked,): (i64,) = sqlx::query_as(
-                "SELECT count(*) FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid)) AND query LIKE 'COPY devices%'",
-            )
-            .bind(pid)
-            .fetch_one(&mut watch)
-            .await
-            .expect("pg_stat_activity");
-            if blocked > 0 {
-                waited = true;
-                break;
+    // The import goes through the API, whose answer shows the counts to the user.
+    let csv = mamori_reports::ledger::export_csv(&file, mamori_reports::ledger::Encoding::Utf8)
+        .expect("the file as CSV");
+    let path = format!("/api/v1/institutions/{CLINIC}/devices/import?commit=true");
+    let import = app.upload(&path, &token, "text/csv", csv);
+    tokio::pin!(import);
+    let wait = async {
+        if let Writer::Postgres(c) = &mut writer {
+            // Wait until the import's COPY waits on the other writer's uncommitted row.
+            let (pid,): (i32,) = sqlx::query_as("SELECT pg_backend_pid()")
+                .fetch_one(&mut *c)
+                .await
+                .expect("pid");
+            let mut watch = sqlx::PgConnection::connect(&app.url)
+                .await
+                .expect("connect");
+            for _ in 0..200 {
+                let (blocked,): (i64,) = sqlx::query_as(
+                    "SELECT count(*) FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid)) AND query LIKE 'COPY devices%'",
+                )
+                .bind(pid)
+                .fetch_one(&mut watch)
+                .await
+                .expect("pg_stat_activity");
+                if blocked > 0 {
+                    return true;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(25)).await;
             }
-            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+            false
+        } else {
+            // SQLite: the import waits for the other writer's lock before it reads.
+            tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+            true
         }
-        assert!(waited, "the import's COPY waits on the other writer's row");
-    } else {
-        // SQLite: the import waits for the other writer's lock before it reads.
-        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    };
+    // The import runs meanwhile; it cannot finish while the other writer holds its row.
+    tokio::select! {
+        r = &mut import => panic!("the import finished while the other writer held its row: {}", r.body),
+        waited = wait => assert!(waited, "the import's COPY waits on the other writer's row"),
     }
-    assert!(
-        !import.is_finished(),
-        "the import cannot finish while the other writer holds its row"
-    );
     on_writer!(writer, c => {
         sqlx::query("COMMIT").execute(&mut *c).await.expect("commit");
     });
 
-    let counts = import.await.expect("join").expect("the import is stored");
-    if store.engine() == "postgres" {
-        // Counted on the ledger as the import read it, before the other writer's commit.
-        assert_eq!((counts.added, counts.changed, counts.unchanged), (50, 1, 1));
-    } else {
-        assert_eq!((counts.added, counts.changed, counts.unchanged), (49, 2, 1));
-    }
+    // Both engines count what was written: N-00025 replaced the other writer's row, N-00030
+    // found it as in the file.
+    let r = import.await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let answer = r.json();
+    assert_eq!(
+        (
+            &answer["added"],
+            &answer["changed"],
+            &answer["unchanged"],
+            &answer["committed"]
+        ),
+        (&json!(48), &json!(2), &json!(2), &json!(true)),
+        "{answer}"
+    );
+    let entries = store
+        .audit_entries(Some(CLINIC), 1)
+        .await
+        .expect("audit entries");
+    assert_eq!(entries[0].action, "device.import");
+    assert_eq!(entries[0].detail, "added=48 changed=2 unchanged=2");
 
     let all = store.devices(CLINIC).await.expect("devices");
     let mut assets: Vec<&str> = all.iter().map(|d| d.device.asset_number.as_str()).collect();
@@ -5653,6 +5684,12 @@ async fn ledger_import_meets_a_concurrent_writer(app: &TestApp) {
         find("E-0001"),
         e1_before,
         "an unchanged row is not written again"
+    );
+    let n30 = find("N-00030");
+    assert_eq!(
+        (n30.id, n30.updated_at.as_str()),
+        (same.0, e1_before.updated_at.as_str()),
+        "the other writer's row as in the file is not written again"
     );
     assert_eq!(
         store.audit_count(CLINIC).await.expect("audit") - audit_before,
