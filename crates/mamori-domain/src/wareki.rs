@@ -734,7 +734,28 @@ fn small_nonzero(digits: &str, what_ja: &str, what_en: &str) -> Result<u8, (Stri
 
 /// Reads an item number as printed or typed: `2(7)`, `２（７）`, `2-(7)`, `2⑦`, `2⑺`, `2-7`.
 pub fn parse_item_number(text: &str) -> Result<ItemNumber, ParseError> {
+    if let Some(number) = plain_item_number(text) {
+        return Ok(number);
+    }
     parse_item_number_inner(text).map_err(|(ja, en)| item_number_error(text, ja, en))
+}
+
+/// The form every catalog item is printed in, `2(7)` in ASCII, read without the general
+/// parser's allocations: the vendor coverage reads the numbers of both forms on every
+/// checklist page. `None` for anything else, which the general parser then reads.
+fn plain_item_number(text: &str) -> Option<ItemNumber> {
+    let (section, rest) = text.split_once('(')?;
+    let number = rest.strip_suffix(')')?;
+    let small = |digits: &str| -> Option<u8> {
+        if digits.is_empty() || digits.len() > 3 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        digits.parse::<u8>().ok().filter(|n| *n != 0)
+    };
+    Some(ItemNumber {
+        section: small(section)?,
+        number: small(number)?,
+    })
 }
 
 fn parse_item_number_inner(text: &str) -> Result<ItemNumber, (String, String)> {
@@ -1213,6 +1234,26 @@ mod tests {
         assert_eq!(parse_item_number("2㊿"), Ok(number(2, 50)));
         assert_eq!(parse_item_number("3(4)"), Ok(number(3, 4)));
         assert_eq!(number(2, 7).to_string(), "2(7)");
+    }
+
+    #[test]
+    fn plain_numbers_read_as_the_general_parser_reads_them() {
+        let samples = [
+            "2(7)", "1(1)", "2(13)", "02(07)", "255(255)", "256(1)", "2(0)", "0(2)", "2()", "(7)",
+            "2(7", "2(7))", "2((7)", "2(+7)", "2( 7)", "2(7) ", "2(-7)", "1000(1)", "2(1000)",
+            "２(7)", "2(７)",
+        ];
+        for text in samples {
+            let general = parse_item_number_inner(text).ok();
+            assert_eq!(
+                plain_item_number(text).or(general),
+                general,
+                "{text:?}: the fast path must never disagree"
+            );
+            assert_eq!(parse_item_number(text).ok(), general, "{text:?}");
+        }
+        assert_eq!(plain_item_number("2(7)"), Some(number(2, 7)));
+        assert_eq!(plain_item_number("2⑦"), None, "left to the general parser");
     }
 
     #[test]
