@@ -100,6 +100,7 @@ test("register for a full session, wait, and move up after a cancellation", asyn
   await operator.getByText("開催回を中止しました。", { exact: false }).waitFor();
   const withdrawnRow = operator.locator("tr[data-session]", { hasText: WORKSHOP });
   await withdrawnRow.getByText("中止", { exact: true }).waitFor();
+  await operator.screenshot({ path: join(docs, "training-manage.png"), fullPage: true });
 
   // The registrant sees that the session was withdrawn, its place kept, no form to register.
   await clinic.reload();

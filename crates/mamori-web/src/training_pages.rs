@@ -766,6 +766,7 @@ struct SessionPage {
     seats_taken: i64,
     waitlisted: i64,
     started: bool,
+    withdrawn: bool,
     places: Vec<PlaceRow>,
     error: Option<String>,
     notice: Option<String>,
@@ -814,6 +815,7 @@ async fn session_view(
             seats_taken: s.seats_taken,
             waitlisted: s.waitlisted,
             started,
+            withdrawn: s.is_withdrawn(),
             places: places
                 .into_iter()
                 .map(|p| PlaceRow {
@@ -824,7 +826,7 @@ async fn session_view(
                     status_label: status_label(lang, p.status),
                     position: p.waitlist_position,
                     registered_at: api::instant_label(&p.created_at),
-                    can_mark: started && p.status.holds_seat(),
+                    can_mark: started && p.status.holds_seat() && !s.is_withdrawn(),
                     attended: p.status == RegistrationStatus::Attended,
                 })
                 .collect(),
@@ -927,6 +929,7 @@ pub struct RecordRow {
     pub name: String,
     pub status: &'static str,
     pub status_label: String,
+    pub withdrawn: bool,
 }
 
 #[derive(Template)]
@@ -980,6 +983,7 @@ async fn record_page(
             name: l.participant_name.clone(),
             status: l.status.as_str(),
             status_label: status_label(lang, l.status),
+            withdrawn: l.session_withdrawn,
         })
         .collect();
     Ok(render(

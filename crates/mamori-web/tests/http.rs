@@ -8622,6 +8622,25 @@ async fn training_edit_pages_mark_fields_and_withdraw(app: &TestApp) {
         .expect("the withdrawn session is shown to its registrants");
     assert!(section.contains("この回は中止になりました"));
     assert!(!section.contains("/register") && !section.contains("/cancel"));
+    let fy = FiscalYear::containing(unchanged.rules.starts_at.date()).start_year();
+    let record = app
+        .get_page(
+            &hospital.cookie,
+            &format!("/institutions/{HOSPITAL}/training/{fy}"),
+        )
+        .await;
+    assert!(
+        record.body.contains("この回は中止になりました"),
+        "the record marks the places"
+    );
+    let operator_view = app
+        .get_page(&operator.cookie, &format!("/training/sessions/{session}"))
+        .await;
+    assert!(operator_view.body.contains("この回は中止になりました"));
+    assert!(
+        !operator_view.body.contains(&edit_path),
+        "no edit link once withdrawn"
+    );
     let clinic = app.web_login("demo-clinic").await;
     let page = app.get_page(&clinic.cookie, "/training").await;
     assert!(
