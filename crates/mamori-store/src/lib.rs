@@ -126,6 +126,8 @@ pub use training::{
 };
 mod incidents;
 pub use incidents::{CaseScope, IncidentCase, IncidentNote, NoteSide, StateChange};
+mod file;
+pub use file::InstitutionFile;
 mod vendors;
 pub use vendors::{
     Accepted, Delivery, Document, Invitation, InvitationRefusal, Joining, MAX_DELIVERY_BYTES,
@@ -895,87 +897,6 @@ impl Store {
             }
         }
         Ok(out)
-    }
-
-    /// One institution's file for a fiscal year in one query: the institution, its answers
-    /// and what was seen on site. `None` if there is no such institution.
-    ///
-    /// The answers come back aggregated into one JSON value, so the file is one row: a page
-    /// pays for one row's trip from the database instead of one per answer.
-    pub async fn institution_file(
-        &self,
-        institution_id: i64,
-        fiscal_year: FiscalYear,
-    ) -> Result<
-        Option<(
-            Institution,
-            HashMap<String, ItemAnswers>,
-            Option<Observation>,
-        )>,
-    > {
-        type Row = (
-            InstitutionRow,
-            String,
-            Option<bool>,
-            Option<String>,
-            Option<String>,
-        );
-        /// (item key, round, answer, checked on, target date)
-        type AnswerCells = (String, i64, String, String, Option<String>);
-        const SELECT: &str = "SELECT i.id, i.name, i.kind, i.prefecture, i.beds, i.has_medical_information_system, i.has_vendor_contracts, i.medical_institution_code, i.created_at, i.updated_at, \
-             ANSWERS, o.contact_chart_seen, u.login, o.recorded_at \
-             FROM institutions i \
-             LEFT JOIN inspection_observations o ON o.institution_id = i.id AND o.fiscal_year = $2 \
-             LEFT JOIN users u ON u.id = o.recorded_by \
-             WHERE i.id = $1";
-        const SQLITE_ANSWERS: &str = "(SELECT json_group_array(json_array(a.item_key, a.round, a.answer, a.checked_on, a.target_date)) FROM answers a WHERE a.institution_id = i.id AND a.fiscal_year = $2)";
-        const POSTGRES_ANSWERS: &str = "(SELECT COALESCE(json_agg(json_build_array(a.item_key, a.round, a.answer, a.checked_on, a.target_date)), '[]'::json)::text FROM answers a WHERE a.institution_id = i.id AND a.fiscal_year = $2)";
-        static SQLITE_SQL: std::sync::LazyLock<String> =
-            std::sync::LazyLock::new(|| SELECT.replace("ANSWERS", SQLITE_ANSWERS));
-        static POSTGRES_SQL: std::sync::LazyLock<String> =
-            std::sync::LazyLock::new(|| SELECT.replace("ANSWERS", POSTGRES_ANSWERS));
-        let fy = i64::from(fiscal_year.start_year());
-        let sql: &'static str = match self.pool {
-            Pool::Sqlite(_) => SQLITE_SQL.as_str(),
-            Pool::Postgres(_) => POSTGRES_SQL.as_str(),
-        };
-        let row: Option<Row> = on_pool!(self, pool => {
-            use sqlx::Row as _;
-            let raw = sqlx::query(sql).bind(institution_id).bind(fy).fetch_optional(pool).await?;
-            raw.map(|r| -> std::result::Result<Row, sqlx::Error> {
-                Ok((
-                    (r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?, r.try_get(4)?, r.try_get(5)?, r.try_get(6)?, r.try_get(7)?, r.try_get(8)?, r.try_get(9)?),
-                    r.try_get(10)?, r.try_get(11)?, r.try_get(12)?, r.try_get(13)?,
-                ))
-            })
-            .transpose()?
-        });
-        let Some((institution, answers_json, seen, recorded_by, recorded_at)) = row else {
-            return Ok(None);
-        };
-        let observation = match (seen, recorded_at) {
-            (Some(seen), Some(at)) => Some(Observation {
-                contact_chart_seen: seen,
-                recorded_by: recorded_by.unwrap_or_default(),
-                recorded_at: at,
-            }),
-            _ => None,
-        };
-        let institution = institution_from_row(institution)?;
-        let cells: Vec<AnswerCells> = serde_json::from_str(&answers_json).map_err(|e| {
-            StoreError::Corrupt(format!("answers of institution {institution_id}: {e}"))
-        })?;
-        let mut answers: HashMap<String, ItemAnswers> = HashMap::with_capacity(cells.len());
-        for (key, round, answer, checked_on, target) in cells {
-            let a = parse_item_answer(&answer, &checked_on, target.as_deref())?;
-            let entry = answers.entry(key).or_default();
-            match round {
-                1 => entry.first = Some(a),
-                2 => entry.second = Some(a),
-                other => return Err(StoreError::Corrupt(format!("round {other}"))),
-            }
-        }
-        Ok(Some((institution, answers, observation)))
     }
 
     /// Both rounds of one item.

@@ -104,9 +104,9 @@ pub struct Delivery {
     pub created_at: String,
 }
 
-type DeliveryRow = (i64, i64, String, String, String, i64, String);
+pub(crate) type DeliveryRow = (i64, i64, String, String, String, i64, String);
 
-fn delivery_from_row(row: DeliveryRow) -> Delivery {
+pub(crate) fn delivery_from_row(row: DeliveryRow) -> Delivery {
     let (id, contract_id, kind, delivered_on, file_name, size, created_at) = row;
     Delivery {
         id,
@@ -127,7 +127,7 @@ pub struct Document {
     pub updated_by: String,
 }
 
-type ContractRow = (
+pub(crate) type ContractRow = (
     i64,
     i64,
     Option<i64>,
@@ -143,7 +143,7 @@ type ContractRow = (
 
 const CONTRACT_SELECT: &str = "SELECT c.id, c.institution_id, c.vendor_organization_id, c.vendor_name, c.systems, c.remote_maintenance, c.scopes, c.start_on, c.end_on, c.created_at, i.name FROM vendor_contracts c JOIN institutions i ON i.id = c.institution_id";
 
-fn contract_from_row(row: ContractRow) -> Result<StoredContract> {
+pub(crate) fn contract_from_row(row: ContractRow) -> Result<StoredContract> {
     let (id, institution_id, org, vendor_name, systems, remote, scopes, start, end, created, name) =
         row;
     let corrupt = |e: serde_json::Error| StoreError::Corrupt(format!("contract {id}: {e}"));
@@ -170,7 +170,7 @@ type AnswerCells = (String, i64, String, String, Option<String>);
 /// (contract, expires at, used at, contract's organisation, vendor name, institution)
 type InvitationCheckRow = (i64, String, Option<String>, Option<i64>, String, i64);
 
-fn fold_answers(
+pub(crate) fn fold_answers(
     rows: Vec<(String, i64, String, String, Option<String>)>,
 ) -> Result<HashMap<String, ItemAnswers>> {
     let mut out: HashMap<String, ItemAnswers> = HashMap::with_capacity(rows.len());

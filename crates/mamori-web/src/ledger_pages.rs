@@ -160,22 +160,20 @@ pub struct LedgerSummaryView {
     pub top: Vec<(String, usize)>,
 }
 
-/// Flags every device of the institution and sums them up.
-pub async fn ledger_summary(
-    state: &AppState,
+/// Sums up the flags of every device of the institution (`flags` by `devices`, as
+/// [`ledger::ledger_flags`] gives them).
+pub fn ledger_summary(
     lang: Lang,
-    institution_id: i64,
-) -> Result<LedgerSummaryView, AppError> {
-    let devices = state.store.devices(institution_id).await?;
-    let today = service::today_in_japan();
-    let flags = ledger::ledger_flags(state, institution_id, &devices, today);
+    devices: &[StoredDevice],
+    flags: &[std::sync::Arc<[Flag]>],
+) -> LedgerSummaryView {
     let s: FlagSummary = ledger::summarize(
         devices
             .iter()
             .zip(flags.iter())
             .map(|(d, f)| (&d.device, &f[..])),
     );
-    Ok(LedgerSummaryView {
+    LedgerSummaryView {
         devices: s.devices,
         in_use: s.in_use,
         high: s.high,
@@ -188,7 +186,7 @@ pub async fn ledger_summary(
             .take(5)
             .map(|(code, n)| (lang.t(&format!("flag-{code}")), n))
             .collect(),
-    })
+    }
 }
 
 /// The ledger's evidence beside a checklist item, with the answer it suggests.
@@ -205,6 +203,7 @@ pub async fn checklist_evidence(
     state: &AppState,
     lang: Lang,
     a: &service::Assessment<'_>,
+    has_devices: bool,
 ) -> Result<std::collections::HashMap<String, EvidenceView>, AppError> {
     let numbers = ["2(1)", "2(2)", "2(7)", "2(8)"];
     let mut out = std::collections::HashMap::new();
@@ -215,7 +214,12 @@ pub async fn checklist_evidence(
     {
         return Ok(out);
     }
-    let devices = state.store.devices(a.institution.id).await?;
+    // An empty ledger needs no read: the evidence then says that it lists nothing.
+    let devices = if has_devices {
+        state.store.devices(a.institution.id).await?
+    } else {
+        Vec::new()
+    };
     let today = service::today_in_japan();
     let flags = ledger::ledger_flags(state, a.institution.id, &devices, today);
     let pairs: Vec<(&Device, &[Flag])> = devices

@@ -743,6 +743,9 @@ async fn institution_view(
         .await
         .map_err(fail(lang))?;
     let mut years = Vec::new();
+    // The suggestions below look at this year's answers: keep its assessment for them.
+    let suggestion_year = crate::support::checklist_year(state);
+    let mut suggestion_assessment = None;
     for &fy in state.catalog.fiscal_years() {
         let a = service::assessment(state, institution.clone(), fy)
             .await
@@ -764,6 +767,9 @@ async fn institution_view(
                 .filter(|f| f.severity == Severity::Blocking)
                 .count(),
         });
+        if fy == suggestion_year {
+            suggestion_assessment = Some(a);
+        }
     }
     let can_administer = principal.can_administer(institution.id);
     let me = user.user().id;
@@ -811,12 +817,25 @@ async fn institution_view(
     service::record_read(state, &principal, institution.id, "profile")
         .await
         .map_err(fail(lang))?;
-    let ledger = crate::ledger_pages::ledger_summary(state, lang, institution.id)
+    // The ledger is read and flagged once for its summary and the suggestions.
+    let devices = state
+        .store
+        .devices(institution.id)
         .await
-        .map_err(fail(lang))?;
-    let suggestions = crate::support_pages::suggestion_views(state, lang, &institution)
-        .await
-        .map_err(fail(lang))?;
+        .map_err(|e| fail(lang)(e.into()))?;
+    let flags =
+        crate::ledger::ledger_flags(state, institution.id, &devices, service::today_in_japan());
+    let ledger = crate::ledger_pages::ledger_summary(lang, &devices, &flags);
+    let suggestions = crate::support_pages::suggestion_views(
+        state,
+        lang,
+        &institution,
+        suggestion_assessment.as_ref(),
+        &devices,
+        &flags,
+    )
+    .await
+    .map_err(fail(lang))?;
     let page = InstitutionPage {
         ledger,
         suggestions,
@@ -1509,15 +1528,37 @@ async fn checklist(
     user: WebUser,
     Path((id, fy)): Path<(String, String)>,
 ) -> PageResult {
-    let a = load(&state, &ctx, &user, &id, &fy, "checklist").await?;
-    let ledger_evidence = crate::ledger_pages::checklist_evidence(&state, ctx.lang, &a)
-        .await
-        .map_err(fail(ctx.lang))?;
-    let mut page = checklist_page(&state, &ctx, &user, &a, None, ledger_evidence);
-    page.evidence = crate::vendor_pages::checklist_evidence(&state, ctx.lang, &a)
-        .await
-        .map_err(fail(ctx.lang))?;
+    let lang = ctx.lang;
+    let principal = user.user().principal();
+    let id = service::parse_id(&id).map_err(fail(lang))?;
+    let fy = service::parse_fiscal_year(&state, &fy).map_err(fail(lang))?;
+    let page = full_checklist_page(&state, &ctx, &user, &principal, id, fy, None).await?;
     Ok(render(StatusCode::OK, &page))
+}
+
+/// The checklist page with the ledger's and the vendors' evidence beside the items, from
+/// the institution's file (one query, plus the ledger when it has devices).
+async fn full_checklist_page(
+    state: &AppState,
+    ctx: &PageCtx,
+    user: &WebUser,
+    principal: &mamori_domain::Principal,
+    id: i64,
+    fy: mamori_domain::FiscalYear,
+    error: Option<(String, String)>,
+) -> Result<ChecklistPage, PageError> {
+    let lang = ctx.lang;
+    let (a, file) = service::visible_file(state, principal, id, fy, "checklist")
+        .await
+        .map_err(fail(lang))?;
+    let ledger_evidence =
+        crate::ledger_pages::checklist_evidence(state, lang, &a, file.has_devices)
+            .await
+            .map_err(fail(lang))?;
+    let mut page = checklist_page(state, ctx, user, &a, error, ledger_evidence);
+    page.evidence =
+        crate::vendor_pages::checklist_evidence(state, lang, &a, &file).map_err(fail(lang))?;
+    Ok(page)
 }
 
 #[derive(Deserialize)]
@@ -1609,13 +1650,16 @@ async fn save_item(
                 institution.id, fiscal_year
             )));
         }
-        let a = service::assessment(&state, institution, fiscal_year)
-            .await
-            .map_err(fail(lang))?;
-        let evidence = crate::ledger_pages::checklist_evidence(&state, ctx.lang, &a)
-            .await
-            .map_err(fail(ctx.lang))?;
-        let page = checklist_page(&state, &ctx, &user, &a, error.map(|m| (key, m)), evidence);
+        let page = full_checklist_page(
+            &state,
+            &ctx,
+            &user,
+            &principal,
+            institution.id,
+            fiscal_year,
+            error.map(|m| (key, m)),
+        )
+        .await?;
         return Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page));
     }
     let a = service::assessment(&state, institution, fiscal_year)

@@ -60,10 +60,32 @@ pub async fn record_read(
     institution_id: i64,
     resource: &str,
 ) -> Result<(), AppError> {
+    let bucket = mamori_store::access_bucket(&Utc::now());
+    let key = (principal.user_id, institution_id, resource.to_owned());
+    {
+        // A poisoned lock only means another request panicked while holding it; the set
+        // is still a valid (at worst incomplete) memo.
+        let seen = state
+            .access_seen
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if seen.bucket == bucket && seen.entries.contains(&key) {
+            return Ok(());
+        }
+    }
     state
         .store
         .record_access(principal.user_id, institution_id, resource)
         .await?;
+    let mut seen = state
+        .access_seen
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if seen.bucket != bucket {
+        seen.bucket = bucket;
+        seen.entries.clear();
+    }
+    seen.entries.insert(key);
     Ok(())
 }
 
@@ -164,32 +186,84 @@ pub async fn visible_assessment(
     fiscal_year: FiscalYear,
     resource: &str,
 ) -> Result<Assessment<'static>, AppError> {
-    let (institution, answers, observation) = state
+    Ok(
+        visible_file(state, principal, institution_id, fiscal_year, resource)
+            .await?
+            .0,
+    )
+}
+
+/// What the checklist shows beside the answers, read with them in one query
+/// ([`mamori_store::Store::institution_file`]).
+pub struct FileExtras {
+    pub contracts: Vec<mamori_store::StoredContract>,
+    pub deliveries: Vec<mamori_store::Delivery>,
+    pub contact_chart: Option<mamori_store::Document>,
+    pub continuity_records: Option<mamori_store::Document>,
+    /// Whether the device ledger has any device (the ledger is read only then).
+    pub has_devices: bool,
+}
+
+/// An assessment the caller may see, with the vendor part of the verdict, and what the
+/// checklist page shows beside it; records the read in the access log. The whole file is
+/// one database query.
+pub async fn visible_file(
+    state: &AppState,
+    principal: &Principal,
+    institution_id: i64,
+    fiscal_year: FiscalYear,
+    resource: &str,
+) -> Result<(Assessment<'static>, FileExtras), AppError> {
+    let file = state
         .store
         .institution_file(institution_id, fiscal_year)
         .await?
         .ok_or(AppError::NotFound)?;
-    if !principal.can_view(institution.id, institution.prefecture) {
+    if !principal.can_view(file.institution.id, file.institution.prefecture) {
         return Err(AppError::NotFound);
     }
-    let (version, rules) = version_and_rules(state, &institution, fiscal_year)?;
+    let (version, rules) = version_and_rules(state, &file.institution, fiscal_year)?;
     record_read(
         state,
         principal,
-        institution.id,
+        file.institution.id,
         &format!("{resource}:{fiscal_year}"),
     )
     .await?;
+    let vendor_data = match crate::vendors::vendor_version(state, fiscal_year) {
+        Ok(vendor_version) => Some(crate::vendors::CoverageData {
+            institution_version: version,
+            vendor_version,
+            institution_answers: file.answers.clone(),
+            contracts: file.contracts,
+            vendor_answers: file.vendor_answers,
+        }),
+        // A year without a 事業者確認用 in the catalog has no vendor part.
+        Err(_) => None,
+    };
     let mut a = build_assessment(
-        institution,
+        file.institution,
         fiscal_year,
         version,
         rules,
-        answers,
-        observation,
+        file.answers,
+        file.observation,
     );
-    add_vendor_verdict(state, &mut a).await?;
-    Ok(a)
+    let contracts = match vendor_data {
+        Some(data) => {
+            apply_vendor_verdict(state, &mut a, &data)?;
+            data.contracts
+        }
+        None => Vec::new(),
+    };
+    let extras = FileExtras {
+        contracts,
+        deliveries: file.deliveries,
+        contact_chart: file.contact_chart,
+        continuity_records: file.continuity_records,
+        has_devices: file.has_devices,
+    };
+    Ok((a, extras))
 }
 
 /// Adds the vendor part of the verdict (②「事業者確認用」チェックリスト): one form per
@@ -200,6 +274,14 @@ pub async fn add_vendor_verdict(state: &AppState, a: &mut Assessment<'_>) -> Res
         return Ok(());
     }
     let data = crate::vendors::CoverageData::load(state, &a.institution, a.fiscal_year).await?;
+    apply_vendor_verdict(state, a, &data)
+}
+
+fn apply_vendor_verdict(
+    state: &AppState,
+    a: &mut Assessment<'_>,
+    data: &crate::vendors::CoverageData,
+) -> Result<(), AppError> {
     let vendor = data.verdict(state, &a.institution, a.fiscal_year)?;
     a.verdict.ready &= vendor.ready;
     a.verdict

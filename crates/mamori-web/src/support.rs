@@ -7,11 +7,12 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use mamori_domain::device::{DeviceKind, DeviceStatus};
+use mamori_domain::device_risk::Flag;
 use mamori_domain::support::{
     self, Estimate, EstimateError, EstimateInput, GapCode, GapFacts, Region, SupportProgram,
 };
 use mamori_domain::{Answer, FiscalYear, InstitutionKind, Prefecture};
-use mamori_store::Institution;
+use mamori_store::{Institution, StoredDevice};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -668,6 +669,23 @@ pub async fn suggestions(
     institution: &Institution,
     fiscal_year: FiscalYear,
 ) -> Result<Vec<SuggestionJson>, AppError> {
+    let devices = state.store.devices(institution.id).await?;
+    let flags =
+        crate::ledger::ledger_flags(state, institution.id, &devices, service::today_in_japan());
+    suggestions_from(state, institution, fiscal_year, None, &devices, &flags).await
+}
+
+/// [`suggestions`] from what the caller has already read: the ledger with its flags, and
+/// the assessment of `fiscal_year` if it has one (read here otherwise), so that a page that
+/// shows them too does not read them twice.
+pub async fn suggestions_from(
+    state: &AppState,
+    institution: &Institution,
+    fiscal_year: FiscalYear,
+    assessment: Option<&service::Assessment<'_>>,
+    devices: &[StoredDevice],
+    flags: &[std::sync::Arc<[Flag]>],
+) -> Result<Vec<SuggestionJson>, AppError> {
     let mut facts = GapFacts::default();
     let (records, _) = crate::vendors::stored_continuity(state, institution.id).await?;
     facts.has_backup_records = !records.backups.is_empty();
@@ -680,7 +698,14 @@ pub async fn suggestions(
     if let Some(training) = &state.catalog.support.training_related
         && service::version_and_rules(state, institution, fiscal_year).is_ok()
     {
-        let a = service::assessment(state, institution.clone(), fiscal_year).await?;
+        let read;
+        let a = match assessment.filter(|a| a.fiscal_year == fiscal_year) {
+            Some(a) => a,
+            None => {
+                read = service::assessment(state, institution.clone(), fiscal_year).await?;
+                &read
+            }
+        };
         for item in &a.items {
             let no = item
                 .answers
@@ -694,9 +719,6 @@ pub async fn suggestions(
             }
         }
     }
-    let devices = state.store.devices(institution.id).await?;
-    let flags =
-        crate::ledger::ledger_flags(state, institution.id, &devices, service::today_in_japan());
     for (d, f) in devices.iter().zip(flags.iter()) {
         let vpn = d.device.kind == Some(DeviceKind::Vpn);
         let mut codes: Vec<&'static str> = Vec::new();

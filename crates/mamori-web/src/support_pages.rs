@@ -482,14 +482,20 @@ pub struct SuggestionView {
     pub links: Vec<(String, String)>,
 }
 
+/// The suggestions of [`api::checklist_year`], from the ledger and flags the page has read
+/// and that year's assessment if it has it.
 pub async fn suggestion_views(
     state: &AppState,
     lang: Lang,
     institution: &mamori_store::Institution,
+    assessment: Option<&crate::service::Assessment<'_>>,
+    devices: &[mamori_store::StoredDevice],
+    flags: &[std::sync::Arc<[mamori_domain::device_risk::Flag]>],
 ) -> Result<Vec<SuggestionView>, crate::error::AppError> {
     let fy = api::checklist_year(state);
-    Ok(api::suggestions(state, institution, fy)
-        .await?
+    let suggestions =
+        api::suggestions_from(state, institution, fy, assessment, devices, flags).await?;
+    Ok(suggestions
         .into_iter()
         .map(|s| SuggestionView {
             gap: s.gap,

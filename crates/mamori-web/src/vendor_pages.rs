@@ -1315,10 +1315,11 @@ pub struct EvidenceView {
 }
 
 /// Evidence for items 3(1) (the contact chart), 3(2) and 3(3) (backup and BCP records).
-pub async fn checklist_evidence(
+pub fn checklist_evidence(
     state: &AppState,
     lang: Lang,
     a: &crate::service::Assessment<'_>,
+    file: &crate::service::FileExtras,
 ) -> Result<Vec<EvidenceView>, AppError> {
     let id = a.institution.id;
     let mut out = Vec::new();
@@ -1327,14 +1328,8 @@ pub async fn checklist_evidence(
             .is_ok_and(|n| n.section == 3 && n.number == 1)
     });
     if let Some(item) = chart_item {
-        let stored = vendors::stored_chart(state, id).await?;
-        let contracts: Vec<_> = state
-            .store
-            .vendor_contracts_of_institution(id)
-            .await?
-            .into_iter()
-            .map(|c| c.contract)
-            .collect();
+        let stored = vendors::chart_of(file.contact_chart.as_ref())?;
+        let contracts: Vec<_> = file.contracts.iter().map(|c| c.contract.clone()).collect();
         let status = chart_status(stored.as_ref().map(|s| &s.0), &contracts, today_in_japan());
         let (class, label) = match status.state {
             ChartState::None => (
@@ -1365,8 +1360,8 @@ pub async fn checklist_evidence(
                 .to_owned(),
         });
     }
-    mds_evidence(state, lang, a, &mut out).await?;
-    let (records, _) = vendors::stored_continuity(state, id).await?;
+    mds_evidence(lang, a, file, &mut out);
+    let (records, _) = vendors::continuity_of(file.continuity_records.as_ref())?;
     for e in vendors::continuity_evidence(state, &a.institution, a.fiscal_year, &records) {
         let facts = match lang {
             Lang::Ja => e.facts_ja.clone(),
@@ -1397,12 +1392,12 @@ pub async fn checklist_evidence(
 }
 
 /// Evidence for item 2(3): the MDS/SDS each contracted vendor has delivered.
-async fn mds_evidence(
-    state: &AppState,
+fn mds_evidence(
     lang: Lang,
     a: &crate::service::Assessment<'_>,
+    file: &crate::service::FileExtras,
     out: &mut Vec<EvidenceView>,
-) -> Result<(), AppError> {
+) {
     let items: Vec<_> = a
         .version
         .items
@@ -1413,20 +1408,18 @@ async fn mds_evidence(
         })
         .collect();
     if items.is_empty() {
-        return Ok(());
+        return;
     }
     let id = a.institution.id;
-    let contracts: Vec<_> = state
-        .store
-        .vendor_contracts_of_institution(id)
-        .await?
-        .into_iter()
+    let contracts: Vec<_> = file
+        .contracts
+        .iter()
         .filter(|c| c.contract.is_active_in(a.fiscal_year))
         .collect();
     if contracts.is_empty() {
-        return Ok(());
+        return;
     }
-    let deliveries = state.store.vendor_deliveries_of_institution(id).await?;
+    let deliveries = &file.deliveries;
     let mut missing = 0;
     let facts: Vec<String> = contracts
         .iter()
@@ -1486,5 +1479,4 @@ async fn mds_evidence(
                 .to_owned(),
         });
     }
-    Ok(())
 }

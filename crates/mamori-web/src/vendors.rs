@@ -1031,12 +1031,19 @@ pub async fn stored_chart(
     state: &AppState,
     institution_id: i64,
 ) -> Result<Option<(ContactChart, String)>, AppError> {
-    match state.store.contact_chart(institution_id).await? {
+    chart_of(state.store.contact_chart(institution_id).await?.as_ref())
+}
+
+/// The contact chart of a stored document, with its version (`updated_at`).
+pub fn chart_of(
+    doc: Option<&mamori_store::Document>,
+) -> Result<Option<(ContactChart, String)>, AppError> {
+    match doc {
         None => Ok(None),
         Some(doc) => {
             let chart: ContactChart = serde_json::from_str(&doc.json)
                 .map_err(|e| AppError::Internal(format!("stored contact chart: {e}")))?;
-            Ok(Some((chart, doc.updated_at)))
+            Ok(Some((chart, doc.updated_at.clone())))
         }
     }
 }
@@ -1247,12 +1254,26 @@ pub async fn stored_continuity(
     state: &AppState,
     institution_id: i64,
 ) -> Result<(ContinuityRecords, Option<String>), AppError> {
-    match state.store.continuity_records(institution_id).await? {
+    continuity_of(
+        state
+            .store
+            .continuity_records(institution_id)
+            .await?
+            .as_ref(),
+    )
+}
+
+/// The backup and BCP records of a stored document, with its version (`updated_at`); empty
+/// records when there is none.
+pub fn continuity_of(
+    doc: Option<&mamori_store::Document>,
+) -> Result<(ContinuityRecords, Option<String>), AppError> {
+    match doc {
         None => Ok((ContinuityRecords::default(), None)),
         Some(doc) => Ok((
             serde_json::from_str(&doc.json)
                 .map_err(|e| AppError::Internal(format!("stored continuity records: {e}")))?,
-            Some(doc.updated_at),
+            Some(doc.updated_at.clone()),
         )),
     }
 }

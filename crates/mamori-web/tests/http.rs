@@ -395,6 +395,7 @@ on_both_engines!(
     assurance_survey_ranking_selection_and_withdrawal,
     assurance_bad_input_is_refused_and_changes_nothing,
     ledger_store_keeps_devices_and_audits_every_change,
+    ledger_import_meets_a_concurrent_writer,
     ledger_import_previews_then_stores_all_or_nothing,
     ledger_refuses_bad_files_clearly,
     ledger_devices_carry_flags_and_export_round_trips,
@@ -3471,6 +3472,25 @@ async fn contact_chart_is_validated_and_drawn(app: &TestApp) {
     );
     let r = app.api("PUT", &path, Some(&staff), Some(good)).await;
     r.assert_bilingual_error(StatusCode::CONFLICT, "stale_edit");
+    // The checklist shows the chart's state beside item 3(1), with what it still lacks.
+    let state_label = match saved["status"]["state"].as_str() {
+        Some("complete") => "連絡体制図: 作成済",
+        Some("draft") => "連絡体制図: 不足あり",
+        other => panic!("chart state {other:?}: {saved}"),
+    };
+    let web_staff = app.web_login("demo-hospital-staff").await;
+    let checklist = app
+        .get_page(
+            &web_staff.cookie,
+            &format!("/institutions/{HOSPITAL}/checklist/{}", app.year()),
+        )
+        .await;
+    assert_eq!(checklist.status, StatusCode::OK);
+    assert!(checklist.body.contains(state_label), "{state_label}");
+    for gap in saved["status"]["missing"].as_array().into_iter().flatten() {
+        let message = gap["message_ja"].as_str().expect("message_ja");
+        assert!(checklist.body.contains(message), "{message}");
+    }
     // Drawn as one A4 page.
     let r = app
         .api("GET", &format!("{path}.svg"), Some(&staff), None)
@@ -3554,6 +3574,24 @@ async fn backup_and_bcp_records_warn(app: &TestApp) {
             .any(|w| w["code"].as_str().is_some_and(|c| c.contains("offline"))),
         "{v}"
     );
+    // The checklist shows the records and their warnings beside items 3(2) and 3(3).
+    let web_admin = app.web_login("demo-hospital").await;
+    let checklist = app
+        .get_page(
+            &web_admin.cookie,
+            &format!("/institutions/{HOSPITAL}/checklist/{}", app.year()),
+        )
+        .await;
+    assert_eq!(checklist.status, StatusCode::OK);
+    assert!(checklist.body.contains("バックアップとBCPを開く"));
+    let offline = v["warnings"]
+        .as_array()
+        .expect("warnings")
+        .iter()
+        .find(|w| w["code"].as_str().is_some_and(|c| c.contains("offline")))
+        .and_then(|w| w["message_ja"].as_str())
+        .expect("the offline warning in Japanese");
+    assert!(checklist.body.contains(offline), "{offline}");
     let audit = app
         .state
         .store
@@ -5493,6 +5531,195 @@ async fn ledger_store_keeps_devices_and_audits_every_change(app: &TestApp) {
     assert_eq!(
         store.audit_count(CLINIC).await.expect("audit") - audit_before,
         5
+    );
+    assert!(
+        store
+            .verify_audit_chain()
+            .await
+            .expect("verify")
+            .problem
+            .is_none()
+    );
+}
+
+/// Another writer adds one of an import's new asset numbers after the import has read the
+/// ledger. On PostgreSQL the import's `COPY` meets the other row on the unique key, is
+/// rolled back to its savepoint and every row goes through the upsert; on SQLite the import
+/// waits for the other writer's lock and reads the ledger after it. Either way every row is
+/// stored once, the other writer's row of that asset number takes the file's values, and
+/// its other row stays.
+async fn ledger_import_meets_a_concurrent_writer(app: &TestApp) {
+    let store = &app.state.store;
+    let admin = store
+        .user_for_login("demo-clinic")
+        .await
+        .expect("user")
+        .expect("clinic admin")
+        .0
+        .id;
+    assert!(store.devices(CLINIC).await.expect("devices").is_empty());
+    let before = vec![
+        ledger_device("E-0001", "Windows 10 Pro 22H2"),
+        ledger_device("E-0002", "Windows 10 Pro 22H2"),
+    ];
+    store
+        .import_devices(CLINIC, &before, admin)
+        .await
+        .expect("first import");
+    let first = store.devices(CLINIC).await.expect("devices");
+    let audit_before = store.audit_count(CLINIC).await.expect("audit");
+
+    // The file: E-0001 as stored, E-0002 changed, fifty new asset numbers.
+    let mut file = before.clone();
+    file[1].user = "看護部".to_owned();
+    file.extend((0..50).map(|i| ledger_device(&format!("N-{i:05}"), "Windows 11 Pro 23H2")));
+
+    // The other writer copies E-0001 as N-00025 (new to the import, with other values) and
+    // as W-0001 (not in the file), and keeps its transaction open.
+    const COPY_AS: &str = "INSERT INTO devices (institution_id, asset_number, kind, maker, model, os, software, firmware_version, ip_addresses, dhcp, computer_name, location, user_name, registered_on, status, description, serial_number, remote_maintenance, maintenance_vendor, remote_access, security_updates_in_contract, last_patched_on, always_on_connection, weak_or_reused_password, created_at, updated_at) \
+         SELECT institution_id, $1, kind, maker, model, os, software, firmware_version, ip_addresses, dhcp, computer_name, location, user_name, registered_on, status, description, serial_number, remote_maintenance, maintenance_vendor, remote_access, security_updates_in_contract, last_patched_on, always_on_connection, weak_or_reused_password, created_at, updated_at \
+         FROM devices WHERE institution_id = $2 AND asset_number = 'E-0001' RETURNING id";
+    enum Writer {
+        Sqlite(sqlx::SqliteConnection),
+        Postgres(sqlx::PgConnection),
+    }
+    macro_rules! on_writer {
+        ($w:expr, $c:ident => $body:expr) => {
+            match &mut $w {
+                Writer::Sqlite($c) => $body,
+                Writer::Postgres($c) => $body,
+            }
+        };
+    }
+    let mut writer = if app.url.starts_with("sqlite:") {
+        Writer::Sqlite(
+            sqlx::SqliteConnection::connect(&app.url)
+                .await
+                .expect("connect"),
+        )
+    } else {
+        Writer::Postgres(
+            sqlx::PgConnection::connect(&app.url)
+                .await
+                .expect("connect"),
+        )
+    };
+    let (conflicting, other): ((i64,), (i64,)) = on_writer!(writer, c => {
+        sqlx::query("BEGIN").execute(&mut *c).await.expect("begin");
+        let conflicting = sqlx::query_as(COPY_AS)
+            .bind("N-00025")
+            .bind(CLINIC)
+            .fetch_one(&mut *c)
+            .await
+            .expect("the other writer's row");
+        let other = sqlx::query_as(COPY_AS)
+            .bind("W-0001")
+            .bind(CLINIC)
+            .fetch_one(&mut *c)
+            .await
+            .expect("the other writer's second row");
+        (conflicting, other)
+    });
+
+    let import = {
+        let store = store.clone();
+        let file = file.clone();
+        tokio::spawn(async move { store.import_devices(CLINIC, &file, admin).await })
+    };
+    if let Writer::Postgres(c) = &mut writer {
+        // Wait until the import's COPY waits on the other writer's uncommitted row.
+        let (pid,): (i32,) = sqlx::query_as("SELECT pg_backend_pid()")
+            .fetch_one(&mut *c)
+            .await
+            .expect("pid");
+        let mut watch = sqlx::PgConnection::connect(&app.url)
+            .await
+            .expect("connect");
+        let mut waited = false;
+        for _ in 0..200 {
+            let (blocked,): (i64,) = sqlx::query_as(
+                "SELECT count(*) FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid)) AND query LIKE 'COPY devices%'",
+            )
+            .bind(pid)
+            .fetch_one(&mut watch)
+            .await
+            .expect("pg_stat_activity");
+            if blocked > 0 {
+                waited = true;
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
+        assert!(waited, "the import's COPY waits on the other writer's row");
+    } else {
+        // SQLite: the import waits for the other writer's lock before it reads.
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    }
+    assert!(
+        !import.is_finished(),
+        "the import cannot finish while the other writer holds its row"
+    );
+    on_writer!(writer, c => {
+        sqlx::query("COMMIT").execute(&mut *c).await.expect("commit");
+    });
+
+    let counts = import.await.expect("join").expect("the import is stored");
+    if store.engine() == "postgres" {
+        // Counted on the ledger as the import read it, before the other writer's commit.
+        assert_eq!((counts.added, counts.changed, counts.unchanged), (50, 1, 1));
+    } else {
+        assert_eq!((counts.added, counts.changed, counts.unchanged), (49, 2, 1));
+    }
+
+    let all = store.devices(CLINIC).await.expect("devices");
+    let mut assets: Vec<&str> = all.iter().map(|d| d.device.asset_number.as_str()).collect();
+    assert_eq!(
+        all.len(),
+        53,
+        "two before, fifty new, the other writer's W-0001"
+    );
+    assets.dedup();
+    assert_eq!(assets.len(), 53, "every asset number once");
+    let find = |asset: &str| {
+        all.iter()
+            .find(|d| d.device.asset_number.as_str() == asset)
+            .unwrap_or_else(|| panic!("{asset} is stored"))
+    };
+    for d in &file {
+        assert_eq!(
+            find(d.asset_number.as_str()).device,
+            *d,
+            "{} as in the file",
+            d.asset_number
+        );
+    }
+    let n25 = find("N-00025");
+    assert_eq!(
+        n25.id, conflicting.0,
+        "the other writer's row is updated in place"
+    );
+    assert_eq!(n25.device.os, "Windows 11 Pro 23H2");
+    let w1 = find("W-0001");
+    assert_eq!(w1.id, other.0);
+    let mut copied = before[0].clone();
+    copied.asset_number = w1.device.asset_number.clone();
+    assert_eq!(
+        w1.device, copied,
+        "the other writer's row outside the file stays"
+    );
+    let e1_before = first
+        .iter()
+        .find(|d| d.device.asset_number.as_str() == "E-0001")
+        .expect("E-0001");
+    assert_eq!(
+        find("E-0001"),
+        e1_before,
+        "an unchanged row is not written again"
+    );
+    assert_eq!(
+        store.audit_count(CLINIC).await.expect("audit") - audit_before,
+        1,
+        "one audit entry for the import"
     );
     assert!(
         store
