@@ -85,6 +85,40 @@ test("register for a full session, wait, and move up after a cancellation", asyn
   assert.deepEqual(statuses, ["registered", "registered", "cancelled", "registered"]);
   await operator.screenshot({ path: join(docs, "training-operator.png"), fullPage: true });
 
+  // The operator edits the session: a capacity below the seats taken is refused at the field.
+  await operator.goto(`${server.base}/training/manage`);
+  await operator.locator("tr[data-session]", { hasText: WORKSHOP }).getByRole("link", { name: "変更・中止" }).click();
+  await operator.waitForURL(/\/training\/sessions\/\d+\/edit$/);
+  await operator.getByLabel("定員").fill("1");
+  await operator.getByRole("button", { name: "変更を保存" }).click();
+  await operator.locator("#capacity-error", { hasText: "定員を1名にはできません。すでに3名が席を確保しています" }).waitFor();
+  assert.equal(await operator.getByLabel("定員").getAttribute("aria-invalid"), "true");
+  await operator.screenshot({ path: join(docs, "training-session-edit.png"), fullPage: true });
+  // Withdrawing asks for the box to be ticked, then keeps the registrations.
+  await operator.getByLabel("この回を中止することを確認しました").check();
+  await operator.getByRole("button", { name: "この回を中止する" }).click();
+  await operator.getByText("開催回を中止しました。", { exact: false }).waitFor();
+  const withdrawnRow = operator.locator("tr[data-session]", { hasText: WORKSHOP });
+  await withdrawnRow.getByText("中止", { exact: true }).waitFor();
+  await operator.screenshot({ path: join(docs, "training-manage.png"), fullPage: true });
+
+  // The registrant sees that the session was withdrawn, its place kept, no form to register.
+  await clinic.reload();
+  await clinic.locator("section.training-session.withdrawn").getByText("This session has been withdrawn", { exact: false }).waitFor();
+  await clinic.getByRole("link", { name: "日本語" }).click();
+  const notice = clinic.locator("section.training-session", { hasText: WORKSHOP });
+  await notice.getByText("この回は中止になりました", { exact: false }).waitFor();
+  assert.equal(await notice.getAttribute("data-availability"), "withdrawn");
+  await notice.locator("li", { hasText: "鈴木 花子" }).waitFor();
+  assert.equal(await notice.getByRole("button").count(), 0, "neither register nor cancel");
+  await notice.scrollIntoViewIfNeeded();
+  await clinic.screenshot({ path: join(docs, "training-withdrawn.png"), fullPage: true });
+  // Another institution without a place no longer sees it.
+  const other = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  await login(other, server.base, "demo-pharmacy");
+  await other.goto(`${server.base}/training`);
+  assert.equal(await other.locator("section.training-session", { hasText: WORKSHOP }).count(), 0);
+
   // The national office opens the 480-bed applicant's training record: done this year.
   const national = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   await login(national, server.base, "demo-national");

@@ -295,6 +295,8 @@ pub enum Availability {
     WaitlistOnly,
     /// The deadline has passed or the session has started.
     Closed,
+    /// 中止: the operator withdrew the session; its places are kept, nobody joins.
+    Withdrawn,
 }
 
 impl Availability {
@@ -303,6 +305,7 @@ impl Availability {
             Self::Open => "open",
             Self::WaitlistOnly => "waitlist_only",
             Self::Closed => "closed",
+            Self::Withdrawn => "withdrawn",
         }
     }
 }
@@ -417,6 +420,16 @@ pub enum TrainingError {
     NotStartedYet,
     #[error("only a place with a seat can be marked attended")]
     NoSeat { status: RegistrationStatus },
+    #[error("the session has been withdrawn")]
+    SessionWithdrawn,
+    #[error("the course has been withdrawn")]
+    CourseWithdrawn,
+    #[error("the capacity is below the seats taken")]
+    CapacityBelowSeats { capacity: u32, taken: usize },
+    #[error("a session that has started is not changed")]
+    StartedSessionUnchanged,
+    #[error("changed by someone else since the form was loaded")]
+    Stale,
 }
 
 impl TrainingError {
@@ -430,6 +443,11 @@ impl TrainingError {
             Self::SessionStarted => "session_started",
             Self::NotStartedYet => "session_not_started",
             Self::NoSeat { .. } => "no_seat",
+            Self::SessionWithdrawn => "session_withdrawn",
+            Self::CourseWithdrawn => "course_withdrawn",
+            Self::CapacityBelowSeats { .. } => "capacity_below_seats",
+            Self::StartedSessionUnchanged => "session_started",
+            Self::Stale => "stale_edit",
         }
     }
 
@@ -454,6 +472,15 @@ impl TrainingError {
                 "出席を記録できるのは席のある申込みだけです（この申込みは{}）",
                 status.label_ja()
             ),
+            Self::SessionWithdrawn => "この回は中止になりました".into(),
+            Self::CourseWithdrawn => "このコースは中止になりました".into(),
+            Self::CapacityBelowSeats { capacity, taken } => format!(
+                "定員を{capacity}名にはできません。すでに{taken}名が席を確保しています（{taken}名以上にしてください）"
+            ),
+            Self::StartedSessionUnchanged => {
+                "開始した回は変更・中止できません".into()
+            }
+            Self::Stale => "フォームを開いた後に、他の人がこの内容を変更しました。最新の内容を確認して、もう一度保存してください".into(),
         }
     }
 
@@ -480,6 +507,15 @@ impl TrainingError {
                 "attendance is recorded for places with a seat only (this one is {})",
                 status.label_en().to_lowercase()
             ),
+            Self::SessionWithdrawn => "this session has been withdrawn".into(),
+            Self::CourseWithdrawn => "this course has been withdrawn".into(),
+            Self::CapacityBelowSeats { capacity, taken } => format!(
+                "the capacity cannot be {capacity}: {taken} seats are already taken (enter {taken} or more)"
+            ),
+            Self::StartedSessionUnchanged => {
+                "a session that has started cannot be changed or withdrawn".into()
+            }
+            Self::Stale => "someone else changed this since the form was loaded; check the current values and save again".into(),
         }
     }
 }
@@ -580,6 +616,51 @@ pub fn decide_attendance(
     } else {
         RegistrationStatus::Registered
     })
+}
+
+/// Decides a change of a session's times, capacity or place by the operator at `now`: not
+/// once the session has started; the capacity not below the seats already taken (mamori
+/// refuses rather than sending registered people back to the waitlist: nobody loses a seat
+/// they were told they had); when the capacity grows, the first on the waitlist take the new
+/// seats in order. Returns the places that move up.
+pub fn decide_session_change(
+    current: &SessionRules,
+    changed: &SessionRules,
+    places: &[Place],
+    now: NaiveDateTime,
+) -> Result<Vec<i64>, TrainingError> {
+    if now >= current.starts_at {
+        return Err(TrainingError::StartedSessionUnchanged);
+    }
+    let taken = seats_taken(places);
+    if (changed.capacity as usize) < taken {
+        return Err(TrainingError::CapacityBelowSeats {
+            capacity: changed.capacity,
+            taken,
+        });
+    }
+    let free = changed.capacity as usize - taken;
+    Ok(waitlist(places)
+        .into_iter()
+        .take(free)
+        .map(|p| p.id)
+        .collect())
+}
+
+/// Decides withdrawing (中止) a session at `now`: not once it has started (its attendance is
+/// the record), not twice.
+pub fn decide_withdrawal(
+    rules: &SessionRules,
+    withdrawn: bool,
+    now: NaiveDateTime,
+) -> Result<(), TrainingError> {
+    if withdrawn {
+        Err(TrainingError::SessionWithdrawn)
+    } else if now >= rules.starts_at {
+        Err(TrainingError::StartedSessionUnchanged)
+    } else {
+        Ok(())
+    }
 }
 
 /// The number of beds from which the yearly training is required (許可病床400床以上).
@@ -843,6 +924,78 @@ mod tests {
                 Err(TrainingError::NoSeat { status })
             );
         }
+    }
+
+    #[test]
+    fn a_larger_capacity_moves_the_waitlist_up_in_order() {
+        let r = rules(2);
+        let places = vec![
+            place(1, 1, "A", Registered),
+            place(2, 2, "B", Registered),
+            place(6, 3, "F", Waitlisted),
+            place(3, 3, "C", Cancelled),
+            place(4, 2, "D", Waitlisted),
+            place(5, 1, "E", Waitlisted),
+        ];
+        let change = |capacity| decide_session_change(&r, &rules(capacity), &places, at(1, 9));
+        assert_eq!(change(2), Ok(vec![]), "the same capacity moves nobody");
+        assert_eq!(change(3), Ok(vec![4]), "one seat: the earliest waitlisted");
+        assert_eq!(change(4), Ok(vec![4, 5]));
+        assert_eq!(
+            change(10),
+            Ok(vec![4, 5, 6]),
+            "more seats than the waitlist"
+        );
+    }
+
+    #[test]
+    fn a_capacity_below_the_seats_taken_is_refused() {
+        let r = rules(3);
+        let places = vec![
+            place(1, 1, "A", Registered),
+            place(2, 2, "B", Attended),
+            place(3, 3, "C", Cancelled),
+            place(4, 2, "D", Waitlisted),
+        ];
+        assert_eq!(
+            decide_session_change(&r, &rules(1), &places, at(1, 9)),
+            Err(TrainingError::CapacityBelowSeats {
+                capacity: 1,
+                taken: 2
+            })
+        );
+        // Exactly the seats taken is allowed; the waitlist stays.
+        assert_eq!(
+            decide_session_change(&r, &rules(2), &places, at(1, 9)),
+            Ok(vec![])
+        );
+        let e = TrainingError::CapacityBelowSeats {
+            capacity: 1,
+            taken: 2,
+        };
+        assert!(e.message_ja().contains("2名以上") && e.message_en().contains("2 or more"));
+    }
+
+    #[test]
+    fn a_started_session_is_neither_changed_nor_withdrawn() {
+        let r = rules(3);
+        assert_eq!(
+            decide_session_change(&r, &rules(5), &[], at(13, 16)),
+            Err(TrainingError::StartedSessionUnchanged)
+        );
+        assert_eq!(
+            decide_withdrawal(&r, false, at(13, 16)),
+            Err(TrainingError::StartedSessionUnchanged)
+        );
+        assert_eq!(decide_withdrawal(&r, false, at(13, 15)), Ok(()));
+        assert_eq!(
+            decide_withdrawal(&r, true, at(1, 9)),
+            Err(TrainingError::SessionWithdrawn)
+        );
+        assert_eq!(
+            TrainingError::SessionWithdrawn.message_ja(),
+            "この回は中止になりました"
+        );
     }
 
     #[test]

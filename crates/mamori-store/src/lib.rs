@@ -122,7 +122,7 @@ pub use session_cache::SESSION_CACHE_TTL;
 mod training;
 pub use training::{
     CourseRecord, LecturerRecord, NewCourse, NewLecturer, NewSession, Registered,
-    RegistrationRecord, SessionRecord, TIME_FORMAT as TRAINING_TIME_FORMAT,
+    RegistrationRecord, SessionChange, SessionRecord, TIME_FORMAT as TRAINING_TIME_FORMAT,
 };
 mod incidents;
 pub use incidents::{CaseScope, IncidentCase, IncidentNote, NoteSide, StateChange};

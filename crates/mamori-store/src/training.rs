@@ -11,6 +11,7 @@ use chrono::NaiveDateTime;
 use mamori_domain::training::{
     Audience, Cancellation, Format, ParticipantName, Place, RegistrationStatus, SessionRules,
     TrainingError, decide_attendance, decide_cancellation, decide_registration,
+    decide_session_change, decide_withdrawal,
 };
 
 use crate::{AuditEntry, BeginWrite, Pool, Result, Store, StoreError, now};
@@ -46,6 +47,10 @@ pub struct CourseRecord {
     pub format: Format,
     pub description_ja: String,
     pub description_en: String,
+    /// Raised by every edit: an edit names the version it was made on.
+    pub version: i64,
+    /// RFC 3339, when the operator withdrew (中止) the course.
+    pub withdrawn_at: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -65,6 +70,23 @@ pub struct SessionRecord {
     /// Registered or attended.
     pub seats_taken: i64,
     pub waitlisted: i64,
+    /// Raised by every edit (not by registrations): an edit names the version it was made on.
+    pub version: i64,
+    /// RFC 3339, when the operator withdrew (中止) the session; its places are kept.
+    pub withdrawn_at: Option<String>,
+}
+
+impl SessionRecord {
+    pub fn is_withdrawn(&self) -> bool {
+        self.withdrawn_at.is_some()
+    }
+}
+
+/// The fields of a session an operator changes (the course stays).
+#[derive(Debug, Clone)]
+pub struct SessionChange {
+    pub rules: SessionRules,
+    pub venue: String,
 }
 
 /// A registration with its institution's name and, when waitlisted, its place in the queue.
@@ -101,10 +123,30 @@ pub struct LecturerRecord {
     pub created_at: String,
 }
 
-type CourseRow = (i64, String, String, String, String, String, String);
+type CourseRow = (
+    i64,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    i64,
+    Option<String>,
+);
 
 fn course_from_row(row: CourseRow) -> Result<CourseRecord> {
-    let (id, title_ja, title_en, audience, format, description_ja, description_en) = row;
+    let (
+        id,
+        title_ja,
+        title_en,
+        audience,
+        format,
+        description_ja,
+        description_en,
+        version,
+        withdrawn_at,
+    ) = row;
     Ok(CourseRecord {
         id,
         title_ja,
@@ -113,12 +155,14 @@ fn course_from_row(row: CourseRow) -> Result<CourseRecord> {
         format: Format::parse(&format).map_err(|e| StoreError::Corrupt(e.message_en))?,
         description_ja,
         description_en,
+        version,
+        withdrawn_at,
     })
 }
 
-const COURSE_COLUMNS: &str =
-    "id, title_ja, title_en, audience, format, description_ja, description_en";
+const COURSE_COLUMNS: &str = "id, title_ja, title_en, audience, format, description_ja, description_en, version, withdrawn_at";
 
+/// A session's row; its course is read apart (a tuple row has at most 16 columns).
 type SessionRow = (
     i64,
     String,
@@ -129,21 +173,20 @@ type SessionRow = (
     i64,
     i64,
     i64,
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
+    Option<String>,
+    i64,
 );
 
 const SESSION_SELECT: &str = "SELECT s.id, s.starts_at, s.ends_at, s.deadline, s.capacity, s.venue, \
     (SELECT COUNT(*) FROM training_registrations r WHERE r.session_id = s.id AND r.status IN ('registered', 'attended')), \
     (SELECT COUNT(*) FROM training_registrations r WHERE r.session_id = s.id AND r.status = 'waitlisted'), \
-    c.id, c.title_ja, c.title_en, c.audience, c.format, c.description_ja, c.description_en \
-    FROM training_sessions s JOIN training_courses c ON c.id = s.course_id";
+    s.version, s.withdrawn_at, s.course_id \
+    FROM training_sessions s";
 
-fn session_from_row(row: SessionRow) -> Result<SessionRecord> {
+fn session_from_row(
+    row: SessionRow,
+    courses: &std::collections::HashMap<i64, CourseRecord>,
+) -> Result<SessionRecord> {
     let (
         id,
         starts,
@@ -153,13 +196,9 @@ fn session_from_row(row: SessionRow) -> Result<SessionRecord> {
         venue,
         taken,
         waitlisted,
-        cid,
-        tja,
-        ten,
-        aud,
-        fmt,
-        dja,
-        den,
+        version,
+        withdrawn_at,
+        course_id,
     ) = row;
     let rules = SessionRules::new(
         parse_time(&starts)?,
@@ -168,13 +207,19 @@ fn session_from_row(row: SessionRow) -> Result<SessionRecord> {
         capacity,
     )
     .map_err(|e| StoreError::Corrupt(format!("session {id}: {}", e.message_en)))?;
+    let course = courses
+        .get(&course_id)
+        .cloned()
+        .ok_or_else(|| StoreError::Corrupt(format!("session {id}: course {course_id}")))?;
     Ok(SessionRecord {
         id,
-        course: course_from_row((cid, tja, ten, aud, fmt, dja, den))?,
+        course,
         rules,
         venue,
         seats_taken: taken,
         waitlisted,
+        version,
+        withdrawn_at,
     })
 }
 
@@ -244,11 +289,18 @@ macro_rules! load_places {
     }};
 }
 
+/// The session as locked: its rules, whether it was withdrawn, its version.
+struct Locked {
+    rules: SessionRules,
+    withdrawn: bool,
+    version: i64,
+}
+
 /// Locks the session row and reads its rules; `None` when there is no such session.
 macro_rules! lock_session {
     ($tx:expr, $session:expr, $at:expr) => {{
-        let row: Option<(String, String, String, i64)> = sqlx::query_as(
-            "UPDATE training_sessions SET updated_at = $1 WHERE id = $2 RETURNING starts_at, ends_at, deadline, capacity",
+        let row: Option<(String, String, String, i64, Option<String>, i64)> = sqlx::query_as(
+            "UPDATE training_sessions SET updated_at = $1 WHERE id = $2 RETURNING starts_at, ends_at, deadline, capacity, withdrawn_at, version",
         )
         .bind($at)
         .bind($session)
@@ -256,10 +308,12 @@ macro_rules! lock_session {
         .await?;
         match row {
             None => None,
-            Some((starts, ends, deadline, capacity)) => Some(
-                SessionRules::new(parse_time(&starts)?, parse_time(&ends)?, parse_time(&deadline)?, capacity)
+            Some((starts, ends, deadline, capacity, withdrawn_at, version)) => Some(Locked {
+                rules: SessionRules::new(parse_time(&starts)?, parse_time(&ends)?, parse_time(&deadline)?, capacity)
                     .map_err(|e| StoreError::Corrupt(format!("session {}: {}", $session, e.message_en)))?,
-            ),
+                withdrawn: withdrawn_at.is_some(),
+                version,
+            }),
         }
     }};
 }
@@ -309,22 +363,25 @@ impl Store {
         rows.into_iter().map(course_from_row).collect()
     }
 
-    /// Publishes a session of a course; `NotFound` when the course does not exist.
+    /// Publishes a session of a course; `NotFound` when the course does not exist, refused
+    /// when it was withdrawn.
     pub async fn create_training_session(
         &self,
         new: &NewSession,
         actor: Option<i64>,
-    ) -> Result<i64> {
+    ) -> Result<std::result::Result<i64, TrainingError>> {
         let at = now();
         let id = on_pool!(self, pool => {
             let _turn = self.write_turn().await;
             let mut tx = pool.begin_write().await?;
-            let course: Option<(i64,)> = sqlx::query_as("SELECT id FROM training_courses WHERE id = $1")
+            let course: Option<(Option<String>,)> = sqlx::query_as("SELECT withdrawn_at FROM training_courses WHERE id = $1")
                 .bind(new.course_id)
                 .fetch_optional(&mut *tx)
                 .await?;
-            if course.is_none() {
-                return Err(StoreError::NotFound);
+            match course {
+                None => return Err(StoreError::NotFound),
+                Some((Some(_),)) => return Ok(Err(TrainingError::CourseWithdrawn)),
+                Some((None,)) => {}
             }
             let (id,): (i64,) = sqlx::query_as(
                 "INSERT INTO training_sessions (course_id, starts_at, ends_at, deadline, capacity, venue, created_by, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id",
@@ -343,17 +400,39 @@ impl Store {
             tx.commit().await?;
             id
         });
-        Ok(id)
+        Ok(Ok(id))
     }
 
-    /// Every session, by start.
+    pub async fn training_course(&self, id: i64) -> Result<Option<CourseRecord>> {
+        static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+            format!("SELECT {COURSE_COLUMNS} FROM training_courses WHERE id = $1")
+        });
+        let row: Option<CourseRow> = on_pool!(self, pool => {
+            sqlx::query_as(sqlx::AssertSqlSafe(SQL.as_str())).bind(id).fetch_optional(pool).await?
+        });
+        row.map(course_from_row).transpose()
+    }
+
+    async fn courses_by_id(&self) -> Result<std::collections::HashMap<i64, CourseRecord>> {
+        Ok(self
+            .training_courses()
+            .await?
+            .into_iter()
+            .map(|c| (c.id, c))
+            .collect())
+    }
+
+    /// Every session (withdrawn ones included), by start.
     pub async fn training_sessions(&self) -> Result<Vec<SessionRecord>> {
         static SQL: std::sync::LazyLock<String> =
             std::sync::LazyLock::new(|| format!("{SESSION_SELECT} ORDER BY s.starts_at, s.id"));
         let rows: Vec<SessionRow> = on_pool!(self, pool => {
             sqlx::query_as(sqlx::AssertSqlSafe(SQL.as_str())).fetch_all(pool).await?
         });
-        rows.into_iter().map(session_from_row).collect()
+        let courses = self.courses_by_id().await?;
+        rows.into_iter()
+            .map(|row| session_from_row(row, &courses))
+            .collect()
     }
 
     pub async fn training_session(&self, id: i64) -> Result<Option<SessionRecord>> {
@@ -362,7 +441,190 @@ impl Store {
         let row: Option<SessionRow> = on_pool!(self, pool => {
             sqlx::query_as(sqlx::AssertSqlSafe(SQL.as_str())).bind(id).fetch_optional(pool).await?
         });
-        row.map(session_from_row).transpose()
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let course = self
+            .training_course(row.10)
+            .await?
+            .ok_or_else(|| StoreError::Corrupt(format!("session {id}: course {}", row.10)))?;
+        let courses = std::iter::once((course.id, course)).collect();
+        session_from_row(row, &courses).map(Some)
+    }
+
+    /// Changes a course's fields, on the version the operator loaded (`Stale` otherwise);
+    /// a withdrawn course is not changed. `NotFound` when there is no such course.
+    pub async fn update_training_course(
+        &self,
+        id: i64,
+        expected_version: i64,
+        change: &NewCourse,
+        actor: i64,
+    ) -> Result<std::result::Result<i64, TrainingError>> {
+        let at = now();
+        let outcome = on_pool!(self, pool => {
+            let _turn = self.write_turn().await;
+            let mut tx = pool.begin_write().await?;
+            let current: Option<(i64, Option<String>)> = sqlx::query_as(
+                "UPDATE training_courses SET version = version WHERE id = $1 RETURNING version, withdrawn_at",
+            )
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let Some((version, withdrawn_at)) = current else {
+                return Err(StoreError::NotFound);
+            };
+            if withdrawn_at.is_some() {
+                return Ok(Err(TrainingError::CourseWithdrawn));
+            }
+            if version != expected_version {
+                return Ok(Err(TrainingError::Stale));
+            }
+            sqlx::query(
+                "UPDATE training_courses SET title_ja = $1, title_en = $2, audience = $3, format = $4, description_ja = $5, description_en = $6, version = version + 1 WHERE id = $7",
+            )
+            .bind(change.title_ja.clone())
+            .bind(change.title_en.clone())
+            .bind(change.audience.as_str())
+            .bind(change.format.as_str())
+            .bind(change.description_ja.clone())
+            .bind(change.description_en.clone())
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+            append_audit!(tx, at.clone(), actor, "training.course.update", None::<i64>, format!("course={id} version={} audience={} format={} title={}", version + 1, change.audience.as_str(), change.format.as_str(), change.title_ja));
+            tx.commit().await?;
+            Ok(version + 1)
+        });
+        Ok(outcome)
+    }
+
+    /// Withdraws (中止) a course and every session of it that has not started at `now`
+    /// (Japan time); sessions held already keep their record. Returns the sessions withdrawn.
+    pub async fn withdraw_training_course(
+        &self,
+        id: i64,
+        actor: i64,
+        now_in_japan: NaiveDateTime,
+    ) -> Result<std::result::Result<Vec<i64>, TrainingError>> {
+        let at = now();
+        let outcome = on_pool!(self, pool => {
+            let _turn = self.write_turn().await;
+            let mut tx = pool.begin_write().await?;
+            let current: Option<(Option<String>,)> = sqlx::query_as(
+                "UPDATE training_courses SET version = version WHERE id = $1 RETURNING withdrawn_at",
+            )
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            match current {
+                None => return Err(StoreError::NotFound),
+                Some((Some(_),)) => return Ok(Err(TrainingError::CourseWithdrawn)),
+                Some((None,)) => {}
+            }
+            sqlx::query("UPDATE training_courses SET withdrawn_at = $1, version = version + 1 WHERE id = $2")
+                .bind(at.clone()).bind(id).execute(&mut *tx).await?;
+            let sessions: Vec<(i64,)> = sqlx::query_as(
+                "UPDATE training_sessions SET withdrawn_at = $1, updated_at = $1, version = version + 1 WHERE course_id = $2 AND withdrawn_at IS NULL AND starts_at > $3 RETURNING id",
+            )
+            .bind(at.clone())
+            .bind(id)
+            .bind(time_text(now_in_japan))
+            .fetch_all(&mut *tx)
+            .await?;
+            let mut sessions: Vec<i64> = sessions.into_iter().map(|(s,)| s).collect();
+            sessions.sort_unstable();
+            append_audit!(tx, at.clone(), actor, "training.course.withdraw", None::<i64>, format!("course={id} sessions={sessions:?}"));
+            for session in &sessions {
+                append_audit!(tx, at.clone(), actor, "training.session.withdraw", None::<i64>, format!("session={session} course={id}"));
+            }
+            tx.commit().await?;
+            Ok(sessions)
+        });
+        Ok(outcome)
+    }
+
+    /// Changes a session's times, capacity and place at `now` (Japan time), on the version
+    /// the operator loaded, under the session's lock: the domain refuses a capacity below the
+    /// seats taken, and a larger one moves the waitlist up in order. Returns the places that
+    /// moved up. `NotFound` when there is no such session.
+    pub async fn update_training_session(
+        &self,
+        id: i64,
+        expected_version: i64,
+        change: &SessionChange,
+        actor: i64,
+        now_in_japan: NaiveDateTime,
+    ) -> Result<std::result::Result<Vec<i64>, TrainingError>> {
+        let at = now();
+        let outcome = on_pool!(self, pool => {
+            let _turn = self.write_turn().await;
+            let mut tx = pool.begin_write().await?;
+            let Some(locked) = lock_session!(tx, id, at.clone()) else {
+                return Err(StoreError::NotFound);
+            };
+            if locked.withdrawn {
+                return Ok(Err(TrainingError::SessionWithdrawn));
+            }
+            if locked.version != expected_version {
+                return Ok(Err(TrainingError::Stale));
+            }
+            let places = load_places!(tx, id);
+            let promoted = match decide_session_change(&locked.rules, &change.rules, &places, now_in_japan) {
+                Ok(p) => p,
+                Err(refused) => return Ok(Err(refused)),
+            };
+            sqlx::query(
+                "UPDATE training_sessions SET starts_at = $1, ends_at = $2, deadline = $3, capacity = $4, venue = $5, version = version + 1 WHERE id = $6",
+            )
+            .bind(time_text(change.rules.starts_at))
+            .bind(time_text(change.rules.ends_at))
+            .bind(time_text(change.rules.deadline))
+            .bind(i64::from(change.rules.capacity))
+            .bind(change.venue.clone())
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+            let r = &change.rules;
+            append_audit!(tx, at.clone(), actor, "training.session.update", None::<i64>, format!("session={id} version={} starts_at={} ends_at={} deadline={} capacity={} venue={}", locked.version + 1, time_text(r.starts_at), time_text(r.ends_at), time_text(r.deadline), r.capacity, change.venue));
+            for promoted in &promoted {
+                let (owner,): (i64,) = sqlx::query_as("UPDATE training_registrations SET status = 'registered', updated_by = $1, updated_at = $2 WHERE id = $3 RETURNING institution_id")
+                    .bind(actor).bind(at.clone()).bind(*promoted).fetch_one(&mut *tx).await?;
+                append_audit!(tx, at.clone(), actor, "training.promote", owner, format!("session={id} registration={promoted} capacity={}", r.capacity));
+            }
+            tx.commit().await?;
+            Ok(promoted)
+        });
+        Ok(outcome)
+    }
+
+    /// Withdraws (中止) a session that has not started at `now` (Japan time). Its places stay
+    /// as they are; registrants are told the session was withdrawn.
+    pub async fn withdraw_training_session(
+        &self,
+        id: i64,
+        actor: i64,
+        now_in_japan: NaiveDateTime,
+    ) -> Result<std::result::Result<(), TrainingError>> {
+        let at = now();
+        let outcome = on_pool!(self, pool => {
+            let _turn = self.write_turn().await;
+            let mut tx = pool.begin_write().await?;
+            let Some(locked) = lock_session!(tx, id, at.clone()) else {
+                return Err(StoreError::NotFound);
+            };
+            if let Err(refused) = decide_withdrawal(&locked.rules, locked.withdrawn, now_in_japan) {
+                return Ok(Err(refused));
+            }
+            sqlx::query("UPDATE training_sessions SET withdrawn_at = $1, version = version + 1 WHERE id = $2")
+                .bind(at.clone()).bind(id).execute(&mut *tx).await?;
+            let (places,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM training_registrations WHERE session_id = $1 AND status <> 'cancelled'")
+                .bind(id).fetch_one(&mut *tx).await?;
+            append_audit!(tx, at.clone(), actor, "training.session.withdraw", None::<i64>, format!("session={id} places_kept={places}"));
+            tx.commit().await?;
+            Ok(())
+        });
+        Ok(outcome)
     }
 
     // ----- registrations -------------------------------------------------------------------
@@ -424,9 +686,13 @@ impl Store {
         let outcome = on_pool!(self, pool => {
             let _turn = self.write_turn().await;
             let mut tx = pool.begin_write().await?;
-            let Some(rules) = lock_session!(tx, session_id, at.clone()) else {
+            let Some(locked) = lock_session!(tx, session_id, at.clone()) else {
                 return Err(StoreError::NotFound);
             };
+            if locked.withdrawn {
+                return Ok(Err(TrainingError::SessionWithdrawn));
+            }
+            let rules = locked.rules;
             let places = load_places!(tx, session_id);
             let status = match decide_registration(&rules, &places, institution_id, name, now_in_japan) {
                 Ok(status) => status,
@@ -471,10 +737,15 @@ impl Store {
             let Some((session_id,)) = session else {
                 return Ok(Err(TrainingError::NotYours));
             };
-            let Some(rules) = lock_session!(tx, session_id, at.clone()) else {
+            let Some(locked) = lock_session!(tx, session_id, at.clone()) else {
                 return Err(StoreError::NotFound);
             };
+            let rules = locked.rules;
             let places = load_places!(tx, session_id);
+            // The places of a withdrawn session are its record: the owner is told so.
+            if locked.withdrawn && places.iter().any(|p| p.id == registration_id && p.institution_id == institution_id) {
+                return Ok(Err(TrainingError::SessionWithdrawn));
+            }
             let cancellation = match decide_cancellation(&rules, &places, registration_id, institution_id, now_in_japan) {
                 Ok(c) => c,
                 Err(refused) => return Ok(Err(refused)),
@@ -512,9 +783,13 @@ impl Store {
             let Some((session_id, institution_id)) = session else {
                 return Err(StoreError::NotFound);
             };
-            let Some(rules) = lock_session!(tx, session_id, at.clone()) else {
+            let Some(locked) = lock_session!(tx, session_id, at.clone()) else {
                 return Err(StoreError::NotFound);
             };
+            if locked.withdrawn {
+                return Ok(Err(TrainingError::SessionWithdrawn));
+            }
+            let rules = locked.rules;
             let places = load_places!(tx, session_id);
             let Some(place) = places.iter().find(|p| p.id == registration_id) else {
                 return Err(StoreError::NotFound);
@@ -557,6 +832,76 @@ impl Store {
             id
         });
         Ok(id)
+    }
+
+    pub async fn training_lecturer(&self, id: i64) -> Result<Option<LecturerRecord>> {
+        let row: Option<(i64, String, String, String, String, String)> = on_pool!(self, pool => {
+            sqlx::query_as("SELECT id, name, kind, affiliation, fields, created_at FROM training_lecturers WHERE id = $1")
+                .bind(id).fetch_optional(pool).await?
+        });
+        Ok(row.map(
+            |(id, name, kind, affiliation, fields, created_at)| LecturerRecord {
+                id,
+                name,
+                kind,
+                affiliation,
+                fields,
+                created_at,
+            },
+        ))
+    }
+
+    /// Changes an entry of the list; `NotFound` when there is none.
+    pub async fn update_training_lecturer(
+        &self,
+        id: i64,
+        change: &NewLecturer,
+        actor: i64,
+    ) -> Result<()> {
+        let at = now();
+        on_pool!(self, pool => {
+            let _turn = self.write_turn().await;
+            let mut tx = pool.begin_write().await?;
+            let changed = sqlx::query(
+                "UPDATE training_lecturers SET name = $1, kind = $2, affiliation = $3, fields = $4, updated_at = $5 WHERE id = $6",
+            )
+            .bind(change.name.clone())
+            .bind(change.kind.clone())
+            .bind(change.affiliation.clone())
+            .bind(change.fields.clone())
+            .bind(at.clone())
+            .bind(id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if changed != 1 {
+                return Err(StoreError::NotFound);
+            }
+            append_audit!(tx, at.clone(), actor, "training.lecturer.update", None::<i64>, format!("lecturer={id} kind={} name={}", change.kind, change.name));
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// Removes an entry of the list; `NotFound` when there is none.
+    pub async fn delete_training_lecturer(&self, id: i64, actor: i64) -> Result<()> {
+        let at = now();
+        on_pool!(self, pool => {
+            let _turn = self.write_turn().await;
+            let mut tx = pool.begin_write().await?;
+            let removed: Option<(String, String)> = sqlx::query_as(
+                "DELETE FROM training_lecturers WHERE id = $1 RETURNING kind, name",
+            )
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let Some((kind, name)) = removed else {
+                return Err(StoreError::NotFound);
+            };
+            append_audit!(tx, at.clone(), actor, "training.lecturer.delete", None::<i64>, format!("lecturer={id} kind={kind} name={name}"));
+            tx.commit().await?;
+        });
+        Ok(())
     }
 
     pub async fn training_lecturers(&self) -> Result<Vec<LecturerRecord>> {

@@ -111,7 +111,9 @@ pub async fn load(state: &AppState) -> Result<bool, AppError> {
         let assurance = load_assurance(state).await?;
         let support = load_support(state).await?;
         let training = load_training(state).await?;
-        return Ok(assurance || support || training);
+        let lecturers = load_lecturers(state).await?;
+        let incidents = load_incidents(state).await?;
+        return Ok(assurance || support || training || lecturers || incidents);
     }
     let hash = crate::auth::hash_password(DEMO_PASSWORD.to_owned()).await?;
     let tokyo = prefecture("13")?;
@@ -304,6 +306,8 @@ pub async fn load(state: &AppState) -> Result<bool, AppError> {
     load_assurance(state).await?;
     load_support(state).await?;
     load_training(state).await?;
+    load_lecturers(state).await?;
+    load_incidents(state).await?;
     Ok(true)
 }
 
@@ -1100,7 +1104,8 @@ pub async fn load_training(state: &AppState) -> Result<bool, AppError> {
                     },
                     Some(operator.id),
                 )
-                .await?,
+                .await?
+                .map_err(|e| crate::training::training_error(&e))?,
         );
     }
     let user = |login: &'static str| async move {
@@ -1151,6 +1156,113 @@ pub async fn load_training(state: &AppState) -> Result<bool, AppError> {
             .set_training_attendance(registered.id, true, operator.id, after)
             .await?
             .map_err(|e| crate::training::training_error(&e))?;
+    }
+    Ok(true)
+}
+
+/// The list of lecturers and technicians (講師・技術者リスト): a lecturer and a technician, so
+/// that the library page shows the list and the operator has entries to edit.
+pub async fn load_lecturers(state: &AppState) -> Result<bool, AppError> {
+    let store = &state.store;
+    if !store.training_lecturers().await?.is_empty() {
+        return Ok(false);
+    }
+    let Some((operator, _)) = store.user_for_login("demo-operator").await? else {
+        return Ok(false);
+    };
+    for (name, kind, affiliation, fields) in [
+        (
+            "高橋 誠",
+            "lecturer",
+            "医療情報セキュリティ研究会",
+            "経営層向け研修、インシデント事例、BCP",
+        ),
+        (
+            "中村 由紀",
+            "technician",
+            "初動対応支援チーム",
+            "ランサムウェア初動対応、VPN装置の点検、ログ保全",
+        ),
+    ] {
+        store
+            .add_training_lecturer(
+                &mamori_store::NewLecturer {
+                    name: name.into(),
+                    kind: kind.into(),
+                    affiliation: affiliation.into(),
+                    fields: fields.into(),
+                },
+                operator.id,
+            )
+            .await?;
+    }
+    Ok(true)
+}
+
+/// The consultation desk's demo case (インシデントかも?): the demo hospital's maintenance
+/// vendor warned that the FortiGate VPN device of its ledger (NW-001, FortiOS 6.0.4) has a
+/// vulnerability being exploited; the desk has taken the case up (対応中) and left a note, and
+/// the hospital answered. Only on a database without any case, so that real cases are never
+/// mixed with it.
+pub async fn load_incidents(state: &AppState) -> Result<bool, AppError> {
+    use mamori_domain::incident::{CaseState, ReportInput, check_transition, urgency};
+    use mamori_store::{CaseScope, NoteSide};
+    let store = &state.store;
+    if !store.incidents(CaseScope::Desk, None, 1).await?.is_empty() {
+        return Ok(false);
+    }
+    let (Some((operator, _)), Some((reporter, _))) = (
+        store.user_for_login("demo-operator").await?,
+        store.user_for_login("demo-hospital").await?,
+    ) else {
+        return Ok(false);
+    };
+    let Some(hospital) = reporter.institution_id else {
+        return Ok(false);
+    };
+    let now = crate::training::now_in_japan();
+    let input = ReportInput {
+        symptoms: vec!["vendor_warning".into()],
+        systems: vec!["network".into()],
+        started_at: (now - Duration::days(2))
+            .format("%Y-%m-%dT09:30")
+            .to_string(),
+        care_affected: "no".into(),
+        details: "保守事業者（東和メディカルシステム）から電話。電子カルテ保守用のVPN装置 FortiGate-60E（資産番号 NW-001、FortiOS 6.0.4）に、攻撃に悪用されている脆弱性があるとの連絡。不審な通信は今のところ確認されていない。".into(),
+        callback_phone: "03-1234-5678".into(),
+    };
+    let report = input.parse(now).map_err(|problems| {
+        AppError::Internal(format!("demo incident: {} problem(s)", problems.len()))
+    })?;
+    let level = urgency(&report);
+    let case = store
+        .create_incident(hospital, &report, level, reporter.id)
+        .await?;
+    store
+        .set_incident_state(
+            CaseScope::Desk,
+            case,
+            CaseState::InProgress,
+            operator.id,
+            |from| check_transition(from, CaseState::InProgress),
+        )
+        .await?
+        .map_err(|e| AppError::Internal(e.message_en()))?;
+    for (side, body, actor) in [
+        (
+            NoteSide::Desk,
+            "事業者に FortiOS の更新（修正版への更新）と管理者パスワードの変更を依頼してください。更新までの間、VPN装置の外部からの管理画面アクセスを止め、ログを保全してください。本日中に技術者から連絡します。",
+            operator.id,
+        ),
+        (
+            NoteSide::Institution,
+            "事業者が明日午前に更新作業を行います。ログは事業者が保全済みです。",
+            reporter.id,
+        ),
+    ] {
+        store
+            .add_incident_note(CaseScope::Desk, case, side, body, actor)
+            .await?;
     }
     Ok(true)
 }

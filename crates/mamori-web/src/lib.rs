@@ -25,6 +25,7 @@ pub mod service;
 pub mod support;
 pub mod support_pages;
 pub mod training;
+pub mod training_edit_pages;
 pub mod training_pages;
 pub mod two_factor;
 pub mod vendor_pages;
@@ -349,6 +350,7 @@ fn all_page_routes() -> Routes {
         .merge(support_pages::routes())
         .merge(assurance_program_page::routes())
         .merge(training_pages::routes())
+        .merge(training_edit_pages::routes())
         .merge(incident_pages::routes())
 }
 

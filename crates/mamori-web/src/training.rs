@@ -19,8 +19,8 @@ use mamori_domain::training::{
 };
 use mamori_domain::{FiscalYear, ParseError, Role};
 use mamori_store::{
-    CourseRecord, Institution, NewCourse, NewSession, Registered, RegistrationRecord,
-    SessionRecord, User,
+    CourseRecord, Institution, LecturerRecord, NewCourse, NewLecturer, NewSession, Registered,
+    RegistrationRecord, SessionChange, SessionRecord, User,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -36,6 +36,12 @@ pub fn api_router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_sessions, create_session))
         .routes(routes!(list_courses, create_course))
+        .routes(routes!(update_course))
+        .routes(routes!(withdraw_course))
+        .routes(routes!(update_session))
+        .routes(routes!(withdraw_session))
+        .routes(routes!(list_lecturers, add_lecturer))
+        .routes(routes!(update_lecturer, delete_lecturer))
         .routes(routes!(session_registrations, register))
         .routes(routes!(cancel))
         .routes(routes!(put_attendance))
@@ -54,7 +60,7 @@ pub fn is_operator(user: &User) -> bool {
     matches!(user.role, Role::SupportOperator | Role::NationalAdmin)
 }
 
-fn require_operator(user: &User) -> Result<(), AppError> {
+pub fn require_operator(user: &User) -> Result<(), AppError> {
     if is_operator(user) {
         Ok(())
     } else {
@@ -86,6 +92,24 @@ fn unknown_session() -> AppError {
         "unknown_session",
         "指定された研修の回は見つかりません",
         "no such training session",
+    )
+}
+
+fn unknown_course() -> AppError {
+    AppError::rejected(
+        StatusCode::NOT_FOUND,
+        "unknown_course",
+        "指定されたコースは見つかりません",
+        "no such course",
+    )
+}
+
+fn unknown_lecturer() -> AppError {
+    AppError::rejected(
+        StatusCode::NOT_FOUND,
+        "unknown_lecturer",
+        "指定された講師・技術者は見つかりません",
+        "no such lecturer or technician",
     )
 }
 
@@ -189,12 +213,8 @@ pub struct CourseInput {
     pub description_en: String,
 }
 
-pub async fn create_course_for(
-    state: &AppState,
-    user: &User,
-    input: &CourseInput,
-) -> Result<i64, AppError> {
-    require_operator(user)?;
+/// Checks a course's fields, as published or as edited.
+fn course_fields(input: &CourseInput) -> Result<NewCourse, AppError> {
     let title_ja = required_text("title_ja", "コース名", &input.title_ja, 200)?;
     let title_en = if input.title_en.trim().is_empty() {
         title_ja.clone()
@@ -210,14 +230,23 @@ pub async fn create_course_for(
             required_text(field, "説明", text, 2000)
         }
     };
-    let new = NewCourse {
+    Ok(NewCourse {
         title_ja,
         title_en,
         audience,
         format,
         description_ja: description("description_ja", &input.description_ja)?,
         description_en: description("description_en", &input.description_en)?,
-    };
+    })
+}
+
+pub async fn create_course_for(
+    state: &AppState,
+    user: &User,
+    input: &CourseInput,
+) -> Result<i64, AppError> {
+    require_operator(user)?;
+    let new = course_fields(input)?;
     Ok(state
         .store
         .create_training_course(&new, Some(user.id))
@@ -238,19 +267,37 @@ pub struct SessionInput {
     pub venue: String,
 }
 
+/// Checks a session's times, capacity and place, as published or as edited.
+fn session_fields(
+    starts_at: &str,
+    ends_at: &str,
+    registration_deadline: &str,
+    capacity: i64,
+    venue: &str,
+) -> Result<SessionChange, AppError> {
+    let rules = SessionRules::new(
+        parse_time("starts_at", starts_at)?,
+        parse_time("ends_at", ends_at)?,
+        parse_time("registration_deadline", registration_deadline)?,
+        capacity,
+    )?;
+    let venue = required_text("venue", "会場・URL", venue, 200)?;
+    Ok(SessionChange { rules, venue })
+}
+
 pub async fn create_session_for(
     state: &AppState,
     user: &User,
     input: &SessionInput,
 ) -> Result<i64, AppError> {
     require_operator(user)?;
-    let rules = SessionRules::new(
-        parse_time("starts_at", &input.starts_at)?,
-        parse_time("ends_at", &input.ends_at)?,
-        parse_time("registration_deadline", &input.registration_deadline)?,
+    let SessionChange { rules, venue } = session_fields(
+        &input.starts_at,
+        &input.ends_at,
+        &input.registration_deadline,
         input.capacity,
+        &input.venue,
     )?;
-    let venue = required_text("venue", "会場", &input.venue, 200)?;
     let new = NewSession {
         course_id: input.course_id,
         rules,
@@ -267,6 +314,245 @@ pub async fn create_session_for(
                 format!("コース {} は見つかりません", input.course_id),
                 format!("course {} does not exist", input.course_id),
             ),
+            other => other.into(),
+        })?
+        .map_err(|e| training_error(&e))
+}
+
+/// A course's fields as edited, on the version the form or client loaded.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct CourseEdit {
+    /// The course's `version` when it was read: an edit made on an older one is refused
+    /// with 409 `stale_edit`.
+    pub version: i64,
+    #[serde(flatten)]
+    pub course: CourseInput,
+}
+
+/// Changes a published course; returns its new version.
+pub async fn update_course_for(
+    state: &AppState,
+    user: &User,
+    course: &str,
+    edit: &CourseEdit,
+) -> Result<i64, AppError> {
+    require_operator(user)?;
+    let id = service::parse_id(course).map_err(|_| unknown_course())?;
+    let change = course_fields(&edit.course)?;
+    state
+        .store
+        .update_training_course(id, edit.version, &change, user.id)
+        .await
+        .map_err(|e| match e {
+            mamori_store::StoreError::NotFound => unknown_course(),
+            other => other.into(),
+        })?
+        .map_err(|e| training_error(&e))
+}
+
+/// Withdraws (中止) a course and its sessions not yet started; returns those sessions.
+pub async fn withdraw_course_for(
+    state: &AppState,
+    user: &User,
+    course: &str,
+) -> Result<Vec<i64>, AppError> {
+    require_operator(user)?;
+    let id = service::parse_id(course).map_err(|_| unknown_course())?;
+    state
+        .store
+        .withdraw_training_course(id, user.id, now_in_japan())
+        .await
+        .map_err(|e| match e {
+            mamori_store::StoreError::NotFound => unknown_course(),
+            other => other.into(),
+        })?
+        .map_err(|e| training_error(&e))
+}
+
+/// A session's times, capacity and place as edited, on the version loaded.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SessionEdit {
+    /// The session's `version` when it was read: an edit made on an older one is refused
+    /// with 409 `stale_edit`.
+    pub version: i64,
+    /// Japan time, e.g. `2026-12-01T16:00`.
+    pub starts_at: String,
+    pub ends_at: String,
+    /// 申込締切, Japan time; not after the start.
+    pub registration_deadline: String,
+    /// Not below the seats already taken (409 `capacity_below_seats`); a larger capacity
+    /// moves the waitlist up in order.
+    pub capacity: i64,
+    /// Where: a place or the URL of the online session.
+    pub venue: String,
+}
+
+/// Changes a session; returns the places that moved up from the waitlist.
+pub async fn update_session_for(
+    state: &AppState,
+    user: &User,
+    session: &str,
+    edit: &SessionEdit,
+) -> Result<Vec<i64>, AppError> {
+    require_operator(user)?;
+    let id = session_id(session)?;
+    let change = session_fields(
+        &edit.starts_at,
+        &edit.ends_at,
+        &edit.registration_deadline,
+        edit.capacity,
+        &edit.venue,
+    )?;
+    state
+        .store
+        .update_training_session(id, edit.version, &change, user.id, now_in_japan())
+        .await
+        .map_err(|e| match e {
+            mamori_store::StoreError::NotFound => unknown_session(),
+            other => other.into(),
+        })?
+        .map_err(|e| training_error(&e))
+}
+
+/// Withdraws (中止) a session; its places are kept and marked.
+pub async fn withdraw_session_for(
+    state: &AppState,
+    user: &User,
+    session: &str,
+) -> Result<(), AppError> {
+    require_operator(user)?;
+    let id = session_id(session)?;
+    state
+        .store
+        .withdraw_training_session(id, user.id, now_in_japan())
+        .await
+        .map_err(|e| match e {
+            mamori_store::StoreError::NotFound => unknown_session(),
+            other => other.into(),
+        })?
+        .map_err(|e| training_error(&e))
+}
+
+/// An entry of the list of lecturers and technicians (講師・技術者リスト).
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LecturerInput {
+    /// 氏名
+    pub name: String,
+    /// `lecturer` (講師) or `technician` (技術者).
+    pub kind: String,
+    /// 所属 (optional).
+    #[serde(default)]
+    pub affiliation: String,
+    /// 分野: what they teach or support, as one line.
+    pub fields: String,
+}
+
+fn lecturer_field(
+    field: &'static str,
+    ja: &str,
+    text: &str,
+    required: bool,
+) -> Result<String, AppError> {
+    let text = text.trim();
+    if required && text.is_empty() {
+        return Err(ParseError::new(
+            field,
+            format!("{ja}を入力してください"),
+            format!("{field} is required"),
+        )
+        .into());
+    }
+    if text.chars().count() > 200 || text.chars().any(char::is_control) {
+        return Err(ParseError::new(
+            field,
+            format!("{ja}は制御文字を含まない200文字以内で入力してください"),
+            format!("{field} must be at most 200 characters without control characters"),
+        )
+        .into());
+    }
+    Ok(text.to_owned())
+}
+
+/// Checks an entry of the list.
+pub fn lecturer_fields(input: &LecturerInput) -> Result<NewLecturer, AppError> {
+    let kind = match input.kind.trim() {
+        k @ ("lecturer" | "technician") => k.to_owned(),
+        other => {
+            return Err(ParseError::new(
+                "kind",
+                format!("区分「{other}」は lecturer（講師）/ technician（技術者）のいずれかです"),
+                format!("kind '{other}' must be lecturer or technician"),
+            )
+            .into());
+        }
+    };
+    Ok(NewLecturer {
+        name: lecturer_field("name", "氏名", &input.name, true)?,
+        kind,
+        affiliation: lecturer_field("affiliation", "所属", &input.affiliation, false)?,
+        fields: lecturer_field("fields", "分野", &input.fields, true)?,
+    })
+}
+
+pub async fn add_lecturer_for(
+    state: &AppState,
+    user: &User,
+    input: &LecturerInput,
+) -> Result<i64, AppError> {
+    require_operator(user)?;
+    let new = lecturer_fields(input)?;
+    Ok(state.store.add_training_lecturer(&new, user.id).await?)
+}
+
+/// An entry the operator edits or removes; "not found" for an unknown id.
+pub async fn operator_lecturer(
+    state: &AppState,
+    user: &User,
+    lecturer: &str,
+) -> Result<LecturerRecord, AppError> {
+    require_operator(user)?;
+    let id = service::parse_id(lecturer).map_err(|_| unknown_lecturer())?;
+    state
+        .store
+        .training_lecturer(id)
+        .await?
+        .ok_or_else(unknown_lecturer)
+}
+
+pub async fn update_lecturer_for(
+    state: &AppState,
+    user: &User,
+    lecturer: &str,
+    input: &LecturerInput,
+) -> Result<(), AppError> {
+    require_operator(user)?;
+    let id = service::parse_id(lecturer).map_err(|_| unknown_lecturer())?;
+    let change = lecturer_fields(input)?;
+    state
+        .store
+        .update_training_lecturer(id, &change, user.id)
+        .await
+        .map_err(|e| match e {
+            mamori_store::StoreError::NotFound => unknown_lecturer(),
+            other => other.into(),
+        })
+}
+
+pub async fn delete_lecturer_for(
+    state: &AppState,
+    user: &User,
+    lecturer: &str,
+) -> Result<(), AppError> {
+    require_operator(user)?;
+    let id = service::parse_id(lecturer).map_err(|_| unknown_lecturer())?;
+    state
+        .store
+        .delete_training_lecturer(id, user.id)
+        .await
+        .map_err(|e| match e {
+            mamori_store::StoreError::NotFound => unknown_lecturer(),
             other => other.into(),
         })
 }
@@ -436,6 +722,8 @@ pub struct RecordLine {
     pub status: RegistrationStatus,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub waitlist_position: Option<i64>,
+    /// The operator withdrew (中止) the session: 「この回は中止になりました」.
+    pub session_withdrawn: bool,
 }
 
 /// An institution's staff training in one fiscal year, with the yearly obligation.
@@ -507,6 +795,7 @@ pub fn record_line(p: &RegistrationRecord, s: &SessionRecord) -> RecordLine {
         participant_name: p.participant_name.clone(),
         status: p.status,
         waitlist_position: p.waitlist_position,
+        session_withdrawn: s.is_withdrawn(),
     }
 }
 
@@ -523,6 +812,11 @@ pub struct CourseJson {
     format: Format,
     description_ja: String,
     description_en: String,
+    /// Send it back with an edit (`PUT`); raised by every edit.
+    version: i64,
+    /// RFC 3339, when the course was withdrawn (中止).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    withdrawn_at: Option<String>,
 }
 
 fn course_json(c: &CourseRecord) -> CourseJson {
@@ -534,6 +828,8 @@ fn course_json(c: &CourseRecord) -> CourseJson {
         format: c.format,
         description_ja: c.description_ja.clone(),
         description_en: c.description_en.clone(),
+        version: c.version,
+        withdrawn_at: c.withdrawn_at.clone(),
     }
 }
 
@@ -597,11 +893,21 @@ pub struct SessionJson {
     seats_taken: i64,
     seats_left: i64,
     waitlisted: i64,
-    /// `open` (seats left), `waitlist_only` (full: a registration is waitlisted) or `closed`
-    /// (the deadline has passed or the session has started).
+    /// `open` (seats left), `waitlist_only` (full: a registration is waitlisted), `closed`
+    /// (the deadline has passed or the session has started) or `withdrawn` (中止).
     #[schema(value_type = String)]
     availability: Availability,
     venue: String,
+    /// Send it back with an edit (`PUT`); raised by every edit, not by registrations.
+    version: i64,
+    /// RFC 3339, when the operator withdrew (中止) the session. Its places are kept.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    withdrawn_at: Option<String>,
+    /// For a withdrawn session: 「この回は中止になりました」 and its English.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    notice_ja: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    notice_en: Option<String>,
     /// The places of the caller's institution in this session.
     my_registrations: Vec<MyPlace>,
 }
@@ -612,7 +918,9 @@ pub struct SessionList {
 }
 
 pub fn availability(s: &SessionRecord, now: NaiveDateTime) -> Availability {
-    if !s.rules.taking_registrations(now) {
+    if s.is_withdrawn() {
+        Availability::Withdrawn
+    } else if !s.rules.taking_registrations(now) {
         Availability::Closed
     } else if s.seats_taken < i64::from(s.rules.capacity) {
         Availability::Open
@@ -621,8 +929,20 @@ pub fn availability(s: &SessionRecord, now: NaiveDateTime) -> Availability {
     }
 }
 
+/// Whether a session is listed for the caller: a withdrawn (中止) session leaves the open
+/// lists but stays visible to the operator and to institutions with a place in it, so that
+/// their registrants learn it was withdrawn.
+pub fn listed_for(s: &SessionRecord, operator: bool, mine: &[RegistrationRecord]) -> bool {
+    !s.is_withdrawn()
+        || operator
+        || mine
+            .iter()
+            .any(|p| p.session_id == s.id && p.status != RegistrationStatus::Cancelled)
+}
+
 /// Every session with its seats, and the places of the caller's institution (any signed-in
-/// user).
+/// user). A withdrawn session is listed only for the operator and for institutions that
+/// have a place in it, with `availability` `withdrawn` and the notice.
 #[utoipa::path(get, path = "/api/v1/training/sessions", tag = "training", security(("bearer" = [])),
     responses((status = 200, body = SessionList), (status = 401, body = ErrorBody)))]
 pub async fn list_sessions(
@@ -640,10 +960,12 @@ pub async fn list_sessions(
         _ => Vec::new(),
     };
     let now = now_in_japan();
+    let operator = is_operator(&caller.user);
     let fmt = |t: NaiveDateTime| t.format(mamori_store::TRAINING_TIME_FORMAT).to_string();
     Ok(Json(SessionList {
         sessions: sessions
             .iter()
+            .filter(|s| listed_for(s, operator, &mine))
             .map(|s| SessionJson {
                 id: s.id,
                 course: course_json(&s.course),
@@ -656,6 +978,14 @@ pub async fn list_sessions(
                 waitlisted: s.waitlisted,
                 availability: availability(s, now),
                 venue: s.venue.clone(),
+                version: s.version,
+                withdrawn_at: s.withdrawn_at.clone(),
+                notice_ja: s
+                    .is_withdrawn()
+                    .then(|| TrainingError::SessionWithdrawn.message_ja()),
+                notice_en: s
+                    .is_withdrawn()
+                    .then(|| TrainingError::SessionWithdrawn.message_en()),
                 my_registrations: mine
                     .iter()
                     .filter(|p| p.session_id == s.id)
@@ -921,5 +1251,206 @@ pub async fn materials(
             })
             .collect(),
         sources: library.sources.clone(),
+    }))
+}
+
+// ----- editing and withdrawing ------------------------------------------------------------------
+
+#[derive(Serialize, ToSchema)]
+pub struct Versioned {
+    id: i64,
+    /// The version after the edit.
+    version: i64,
+}
+
+/// Changes a published course (training operator): title, audience, format, description.
+/// `version` is the one read; an older one is a stale edit (409 `stale_edit`). A withdrawn
+/// course is not changed (409 `course_withdrawn`).
+#[utoipa::path(put, path = "/api/v1/training/courses/{course_id}", tag = "training", security(("bearer" = [])),
+    params(("course_id" = i64, Path)), request_body = CourseEdit,
+    responses((status = 200, body = Versioned), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn update_course(
+    State(state): State<AppState>,
+    caller: ApiUser,
+    Path(course): Path<String>,
+    body: Bytes,
+) -> ApiResult<Json<Versioned>> {
+    require_operator(&caller.user)?;
+    let edit: CourseEdit = json_body(&body)?;
+    let version = update_course_for(&state, &caller.user, &course, &edit).await?;
+    let id = service::parse_id(&course)?;
+    Ok(Json(Versioned { id, version }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Withdrawn {
+    id: i64,
+    /// Always true.
+    withdrawn: bool,
+    /// The sessions withdrawn with it (for a course: those not yet started).
+    sessions_withdrawn: Vec<i64>,
+}
+
+/// Withdraws (中止) a course and every session of it not yet started (training operator).
+/// Sessions already held keep their attendance. No body.
+#[utoipa::path(post, path = "/api/v1/training/courses/{course_id}/withdraw", tag = "training", security(("bearer" = [])),
+    params(("course_id" = i64, Path)),
+    responses((status = 200, body = Withdrawn), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn withdraw_course(
+    State(state): State<AppState>,
+    caller: ApiUser,
+    Path(course): Path<String>,
+) -> ApiResult<Json<Withdrawn>> {
+    let sessions = withdraw_course_for(&state, &caller.user, &course).await?;
+    Ok(Json(Withdrawn {
+        id: service::parse_id(&course)?,
+        withdrawn: true,
+        sessions_withdrawn: sessions,
+    }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SessionUpdated {
+    id: i64,
+    version: i64,
+    /// Registrations that moved up from the waitlist into the new seats, in order.
+    promoted: Vec<i64>,
+}
+
+/// Changes a session (training operator): date and time, place or URL, capacity, deadline.
+/// Refused once the session has started; a capacity below the seats taken is refused (409
+/// `capacity_below_seats`); a larger capacity moves the waitlist up in order; an edit on an
+/// older `version` is refused (409 `stale_edit`).
+#[utoipa::path(put, path = "/api/v1/training/sessions/{session_id}", tag = "training", security(("bearer" = [])),
+    params(("session_id" = i64, Path)), request_body = SessionEdit,
+    responses((status = 200, body = SessionUpdated), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn update_session(
+    State(state): State<AppState>,
+    caller: ApiUser,
+    Path(session): Path<String>,
+    body: Bytes,
+) -> ApiResult<Json<SessionUpdated>> {
+    require_operator(&caller.user)?;
+    let edit: SessionEdit = json_body(&body)?;
+    let promoted = update_session_for(&state, &caller.user, &session, &edit).await?;
+    Ok(Json(SessionUpdated {
+        id: session_id(&session)?,
+        version: edit.version + 1,
+        promoted,
+    }))
+}
+
+/// Withdraws (中止) a session not yet started (training operator). Its registrations are
+/// kept and shown to their institutions as withdrawn; nobody can register any more and it
+/// leaves the open lists. No body.
+#[utoipa::path(post, path = "/api/v1/training/sessions/{session_id}/withdraw", tag = "training", security(("bearer" = [])),
+    params(("session_id" = i64, Path)),
+    responses((status = 200, body = Withdrawn), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn withdraw_session(
+    State(state): State<AppState>,
+    caller: ApiUser,
+    Path(session): Path<String>,
+) -> ApiResult<Json<Withdrawn>> {
+    withdraw_session_for(&state, &caller.user, &session).await?;
+    let id = session_id(&session)?;
+    Ok(Json(Withdrawn {
+        id,
+        withdrawn: true,
+        sessions_withdrawn: vec![id],
+    }))
+}
+
+// ----- lecturers and technicians -----------------------------------------------------------------
+
+#[derive(Serialize, ToSchema)]
+pub struct LecturerJson {
+    id: i64,
+    name: String,
+    /// `lecturer` (講師) or `technician` (技術者).
+    kind: String,
+    affiliation: String,
+    fields: String,
+    /// RFC 3339.
+    created_at: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct LecturerList {
+    lecturers: Vec<LecturerJson>,
+}
+
+/// The list of lecturers and technicians (講師・技術者リスト), technicians and lecturers by
+/// name (any signed-in user, as on the library page).
+#[utoipa::path(get, path = "/api/v1/training/lecturers", tag = "training", security(("bearer" = [])),
+    responses((status = 200, body = LecturerList), (status = 401, body = ErrorBody)))]
+pub async fn list_lecturers(
+    State(state): State<AppState>,
+    _caller: ApiUser,
+) -> ApiResult<Json<LecturerList>> {
+    let lecturers = state.store.training_lecturers().await?;
+    Ok(Json(LecturerList {
+        lecturers: lecturers
+            .into_iter()
+            .map(|l| LecturerJson {
+                id: l.id,
+                name: l.name,
+                kind: l.kind,
+                affiliation: l.affiliation,
+                fields: l.fields,
+                created_at: l.created_at,
+            })
+            .collect(),
+    }))
+}
+
+/// Adds a lecturer or technician to the list (training operator).
+#[utoipa::path(post, path = "/api/v1/training/lecturers", tag = "training", security(("bearer" = [])), request_body = LecturerInput,
+    responses((status = 201, body = Created), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn add_lecturer(
+    State(state): State<AppState>,
+    caller: ApiUser,
+    body: Bytes,
+) -> ApiResult<(StatusCode, Json<Created>)> {
+    require_operator(&caller.user)?;
+    let input: LecturerInput = json_body(&body)?;
+    let id = add_lecturer_for(&state, &caller.user, &input).await?;
+    Ok((StatusCode::CREATED, Json(Created { id })))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct LecturerDone {
+    id: i64,
+}
+
+/// Changes an entry of the list (training operator).
+#[utoipa::path(put, path = "/api/v1/training/lecturers/{lecturer_id}", tag = "training", security(("bearer" = [])),
+    params(("lecturer_id" = i64, Path)), request_body = LecturerInput,
+    responses((status = 200, body = LecturerDone), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn update_lecturer(
+    State(state): State<AppState>,
+    caller: ApiUser,
+    Path(lecturer): Path<String>,
+    body: Bytes,
+) -> ApiResult<Json<LecturerDone>> {
+    require_operator(&caller.user)?;
+    let input: LecturerInput = json_body(&body)?;
+    update_lecturer_for(&state, &caller.user, &lecturer, &input).await?;
+    Ok(Json(LecturerDone {
+        id: service::parse_id(&lecturer)?,
+    }))
+}
+
+/// Removes an entry of the list (training operator); the audit log keeps who it was.
+#[utoipa::path(delete, path = "/api/v1/training/lecturers/{lecturer_id}", tag = "training", security(("bearer" = [])),
+    params(("lecturer_id" = i64, Path)),
+    responses((status = 200, body = LecturerDone), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn delete_lecturer(
+    State(state): State<AppState>,
+    caller: ApiUser,
+    Path(lecturer): Path<String>,
+) -> ApiResult<Json<LecturerDone>> {
+    delete_lecturer_for(&state, &caller.user, &lecturer).await?;
+    Ok(Json(LecturerDone {
+        id: service::parse_id(&lecturer)?,
     }))
 }

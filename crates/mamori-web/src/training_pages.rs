@@ -10,7 +10,7 @@ use axum::http::StatusCode;
 use chrono::NaiveDateTime;
 use mamori_domain::FiscalYear;
 use mamori_domain::training::{Audience, Availability, Format, Obligation, RegistrationStatus};
-use mamori_store::{NewLecturer, SessionRecord};
+use mamori_store::SessionRecord;
 use serde::Deserialize;
 
 use crate::auth::WebUser;
@@ -18,8 +18,10 @@ use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::pages::{Chrome, PageCtx, PageResult, fail, page_institution, redirect, render};
 use crate::training::{
-    self as api, CourseInput, SessionInput, availability, is_operator, now_in_japan, when_label,
+    self as api, CourseInput, LecturerInput, SessionInput, availability, is_operator, listed_for,
+    now_in_japan, when_label,
 };
+use crate::training_edit_pages::{FormErrors, LecturerFormView};
 use crate::{AppState, Routes, service};
 
 pub fn routes() -> Routes {
@@ -88,6 +90,7 @@ pub struct SessionView {
     pub seats_left: i64,
     pub waitlisted: i64,
     pub availability: &'static str,
+    pub withdrawn: bool,
     pub can_register: bool,
     pub mine: Vec<PlaceView>,
 }
@@ -128,6 +131,28 @@ fn notice_text(lang: Lang, code: Option<&str>) -> Option<String> {
         "session" => ("研修の回を公開しました。", "The session was published."),
         "attendance" => ("出欠を記録しました。", "Attendance recorded."),
         "lecturer" => ("講師・技術者を登録しました。", "Added to the list."),
+        "lecturer_updated" => (
+            "講師・技術者の情報を更新しました。",
+            "The entry was updated.",
+        ),
+        "lecturer_deleted" => (
+            "講師・技術者をリストから削除しました。",
+            "The entry was removed from the list.",
+        ),
+        "course_updated" => ("コースの変更を保存しました。", "The course was updated."),
+        "course_withdrawn" => (
+            "コースを中止しました。開始前の回もすべて中止になり、申込者に表示されます。",
+            "The course was withdrawn, with its sessions not yet held; registrants see it.",
+        ),
+        "session_updated" => ("開催回の変更を保存しました。", "The session was updated."),
+        "session_promoted" => (
+            "開催回の変更を保存しました。定員が増えたため、キャンセル待ちの方が申込み順に繰り上がりました。",
+            "The session was updated. With the larger capacity, the waitlist moved up in order.",
+        ),
+        "session_withdrawn" => (
+            "開催回を中止しました。申込みは残り、申込者には「この回は中止になりました」と表示されます。",
+            "The session was withdrawn. Its registrations are kept and registrants are told it was withdrawn.",
+        ),
         _ => return None,
     };
     Some(lang.pick(ja, en).to_owned())
@@ -168,9 +193,10 @@ async fn list_view(
         _ => Vec::new(),
     };
     let now = now_in_japan();
+    let operator = is_operator(u);
     let views = sessions
         .iter()
-        .filter(|s| s.rules.ends_at >= now)
+        .filter(|s| s.rules.ends_at >= now && listed_for(s, operator, &mine))
         .map(|s| {
             let open = availability(s, now);
             SessionView {
@@ -186,7 +212,9 @@ async fn list_view(
                 seats_left: (i64::from(s.rules.capacity) - s.seats_taken).max(0),
                 waitlisted: s.waitlisted,
                 availability: open.as_str(),
-                can_register: registers && open != Availability::Closed,
+                withdrawn: s.is_withdrawn(),
+                can_register: registers
+                    && matches!(open, Availability::Open | Availability::WaitlistOnly),
                 mine: mine
                     .iter()
                     .filter(|p| p.session_id == s.id && p.status != RegistrationStatus::Cancelled)
@@ -199,7 +227,8 @@ async fn list_view(
                         can_cancel: matches!(
                             p.status,
                             RegistrationStatus::Registered | RegistrationStatus::Waitlisted
-                        ) && now < s.rules.starts_at,
+                        ) && now < s.rules.starts_at
+                            && !s.is_withdrawn(),
                     })
                     .collect(),
             }
@@ -216,7 +245,7 @@ async fn list_view(
             chrome: Chrome::new(ctx, Some(user), lang.pick("研修", "Training").to_owned()),
             sessions: views,
             registers,
-            operator: is_operator(u),
+            operator,
             record_link: u
                 .institution_id
                 .filter(|_| registers)
@@ -311,6 +340,7 @@ pub struct AudienceGroup {
 }
 
 pub struct LecturerView {
+    pub id: i64,
     pub name: String,
     pub kind: String,
     pub affiliation: String,
@@ -325,7 +355,9 @@ struct LibraryPage {
     sources: Vec<String>,
     lecturers: Vec<LecturerView>,
     operator: bool,
-    error: Option<String>,
+    /// The add form as sent, with its field messages, when it was refused.
+    form: LecturerFormView,
+    errors: FormErrors,
     notice: Option<String>,
 }
 
@@ -341,7 +373,7 @@ async fn library_view(
     state: &AppState,
     ctx: &PageCtx,
     user: &WebUser,
-    error: Option<(StatusCode, String)>,
+    refused: Option<(StatusCode, FormErrors, LecturerFormView)>,
     notice: Option<String>,
 ) -> PageResult {
     let lang = ctx.lang;
@@ -369,16 +401,20 @@ async fn library_view(
         .map_err(|e| fail(lang)(e.into()))?
         .into_iter()
         .map(|l| LecturerView {
+            id: l.id,
             kind: lecturer_kind_label(lang, &l.kind),
             name: l.name,
             affiliation: l.affiliation,
             fields: l.fields,
         })
         .collect();
-    let (status, error) = match error {
-        Some((s, t)) => (s, Some(t)),
-        None => (StatusCode::OK, None),
-    };
+    let (status, errors, form) = refused.unwrap_or_else(|| {
+        (
+            StatusCode::OK,
+            FormErrors::default(),
+            LecturerFormView::default(),
+        )
+    });
     Ok(render(
         status,
         &LibraryPage {
@@ -392,7 +428,8 @@ async fn library_view(
             sources: library.sources.clone(),
             lecturers,
             operator: is_operator(user.user()),
-            error,
+            form,
+            errors,
             notice,
         },
     ))
@@ -422,30 +459,24 @@ pub struct LecturerForm {
     fields: String,
 }
 
-fn lecturer_field(
-    field: &'static str,
-    ja: &str,
-    text: &str,
-    required: bool,
-) -> Result<String, AppError> {
-    let text = text.trim();
-    if required && text.is_empty() {
-        return Err(mamori_domain::ParseError::new(
-            field,
-            format!("{ja}を入力してください"),
-            format!("{field} is required"),
-        )
-        .into());
+impl LecturerForm {
+    fn input(&self) -> LecturerInput {
+        LecturerInput {
+            name: self.name.clone(),
+            kind: self.kind.clone(),
+            affiliation: self.affiliation.clone(),
+            fields: self.fields.clone(),
+        }
     }
-    if text.chars().count() > 200 || text.chars().any(char::is_control) {
-        return Err(mamori_domain::ParseError::new(
-            field,
-            format!("{ja}は制御文字を含まない200文字以内で入力してください"),
-            format!("{field} must be at most 200 characters without control characters"),
-        )
-        .into());
+
+    fn view(&self) -> LecturerFormView {
+        LecturerFormView {
+            name: self.name.clone(),
+            kind: self.kind.clone(),
+            affiliation: self.affiliation.clone(),
+            fields: self.fields.clone(),
+        }
     }
-    Ok(text.to_owned())
 }
 
 async fn add_lecturer(
@@ -456,39 +487,11 @@ async fn add_lecturer(
 ) -> PageResult {
     let lang = ctx.lang;
     user.check_csrf(&form.csrf).map_err(fail(lang))?;
-    if !is_operator(user.user()) {
-        return Err(fail(lang)(AppError::Forbidden));
-    }
-    let result = async {
-        let kind = match form.kind.as_str() {
-            "lecturer" | "technician" => form.kind.clone(),
-            other => {
-                return Err(AppError::from(mamori_domain::ParseError::new(
-                    "kind",
-                    format!(
-                        "区分「{other}」は lecturer（講師）/ technician（技術者）のいずれかです"
-                    ),
-                    format!("kind '{other}' must be lecturer or technician"),
-                )));
-            }
-        };
-        let new = NewLecturer {
-            name: lecturer_field("name", "氏名", &form.name, true)?,
-            kind,
-            affiliation: lecturer_field("affiliation", "所属", &form.affiliation, false)?,
-            fields: lecturer_field("fields", "分野", &form.fields, true)?,
-        };
-        Ok(state
-            .store
-            .add_training_lecturer(&new, user.user().id)
-            .await?)
-    }
-    .await;
-    match result {
+    match api::add_lecturer_for(&state, user.user(), &form.input()).await {
         Ok(_) => Ok(redirect("/training/library?notice=lecturer#lecturers")),
-        Err(e) if e.status().is_client_error() => {
-            let text = error_text(lang, &e);
-            library_view(&state, &ctx, &user, Some((e.status(), text)), None).await
+        Err(e) if e.status().is_client_error() && e.status() != StatusCode::FORBIDDEN => {
+            let refused = (e.status(), FormErrors::of(lang, &e), form.view());
+            library_view(&state, &ctx, &user, Some(refused), None).await
         }
         Err(e) => Err(fail(lang)(e)),
     }
@@ -504,6 +507,16 @@ pub struct ManagedSession {
     pub seats_taken: i64,
     pub waitlisted: i64,
     pub availability: &'static str,
+    /// Not started and not withdrawn: it can still be changed or withdrawn.
+    pub editable: bool,
+}
+
+pub struct ManagedCourse {
+    pub id: i64,
+    pub title: String,
+    pub audience: String,
+    pub format: String,
+    pub withdrawn: bool,
 }
 
 #[derive(Template)]
@@ -511,6 +524,7 @@ pub struct ManagedSession {
 struct ManagePage {
     chrome: Chrome,
     courses: Vec<(i64, String)>,
+    course_rows: Vec<ManagedCourse>,
     audiences: Vec<(&'static str, String)>,
     formats: Vec<(&'static str, String)>,
     sessions: Vec<ManagedSession>,
@@ -552,8 +566,19 @@ async fn manage_view(
                 Some(user),
                 lang.pick("研修の運営", "Running training").to_owned(),
             ),
+            course_rows: courses
+                .iter()
+                .map(|c| ManagedCourse {
+                    id: c.id,
+                    title: course_title(lang, &c.title_ja, &c.title_en),
+                    audience: audience_label(lang, c.audience),
+                    format: format_label(lang, c.format),
+                    withdrawn: c.withdrawn_at.is_some(),
+                })
+                .collect(),
             courses: courses
                 .iter()
+                .filter(|c| c.withdrawn_at.is_none())
                 .map(|c| {
                     (
                         c.id,
@@ -584,6 +609,7 @@ async fn manage_view(
                     seats_taken: s.seats_taken,
                     waitlisted: s.waitlisted,
                     availability: availability(s, now).as_str(),
+                    editable: !s.is_withdrawn() && now < s.rules.starts_at,
                 })
                 .collect(),
             error,
@@ -740,6 +766,7 @@ struct SessionPage {
     seats_taken: i64,
     waitlisted: i64,
     started: bool,
+    withdrawn: bool,
     places: Vec<PlaceRow>,
     error: Option<String>,
     notice: Option<String>,
@@ -788,6 +815,7 @@ async fn session_view(
             seats_taken: s.seats_taken,
             waitlisted: s.waitlisted,
             started,
+            withdrawn: s.is_withdrawn(),
             places: places
                 .into_iter()
                 .map(|p| PlaceRow {
@@ -798,7 +826,7 @@ async fn session_view(
                     status_label: status_label(lang, p.status),
                     position: p.waitlist_position,
                     registered_at: api::instant_label(&p.created_at),
-                    can_mark: started && p.status.holds_seat(),
+                    can_mark: started && p.status.holds_seat() && !s.is_withdrawn(),
                     attended: p.status == RegistrationStatus::Attended,
                 })
                 .collect(),
@@ -901,6 +929,7 @@ pub struct RecordRow {
     pub name: String,
     pub status: &'static str,
     pub status_label: String,
+    pub withdrawn: bool,
 }
 
 #[derive(Template)]
@@ -954,6 +983,7 @@ async fn record_page(
             name: l.participant_name.clone(),
             status: l.status.as_str(),
             status_label: status_label(lang, l.status),
+            withdrawn: l.session_withdrawn,
         })
         .collect();
     Ok(render(

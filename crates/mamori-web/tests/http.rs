@@ -408,6 +408,10 @@ on_both_engines!(
     training_last_seat_goes_to_exactly_one,
     training_operator_attendance_export_and_record,
     training_pages_register_waitlist_cancel_and_record,
+    training_sessions_and_courses_are_edited_and_withdrawn,
+    training_edits_refuse_bad_input_and_change_nothing,
+    training_lecturers_are_listed_and_kept,
+    training_edit_pages_mark_fields_and_withdraw,
     support_menu_and_estimates_are_public,
     subsidy_estimates_refuse_bad_input_clearly,
     suggestions_follow_the_institution_records,
@@ -2350,6 +2354,29 @@ fn rule_for(method: &str, path: &str) -> Option<Rule> {
         ) => TrainingRegister,
         ("POST", "/training/registrations/{registration_id}/cancel")
         | ("DELETE", "/api/v1/training/registrations/{registration_id}") => TrainingPlace,
+        ("GET", "/api/v1/training/lecturers") => SignedIn,
+        (
+            "GET" | "POST",
+            "/training/sessions/{session_id}/edit"
+            | "/training/courses/{course_id}/edit"
+            | "/training/lecturers/{lecturer_id}/edit",
+        )
+        | (
+            "POST",
+            "/training/sessions/{session_id}/withdraw"
+            | "/training/courses/{course_id}/withdraw"
+            | "/training/lecturers/{lecturer_id}/delete"
+            | "/api/v1/training/sessions/{session_id}/withdraw"
+            | "/api/v1/training/courses/{course_id}/withdraw"
+            | "/api/v1/training/lecturers",
+        )
+        | (
+            "PUT",
+            "/api/v1/training/sessions/{session_id}"
+            | "/api/v1/training/courses/{course_id}"
+            | "/api/v1/training/lecturers/{lecturer_id}",
+        )
+        | ("DELETE", "/api/v1/training/lecturers/{lecturer_id}") => TrainingOperator,
         (
             "GET",
             "/training/manage"
@@ -2506,6 +2533,15 @@ async fn authorization_matrix_covers_every_route(app: &TestApp) {
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     let training_place = r.json()["registration_id"].as_i64().expect("id");
+    let training_course = app
+        .state
+        .store
+        .training_session(training_session)
+        .await
+        .expect("session")
+        .expect("the session")
+        .course
+        .id;
     // The hospital's case, for the routes that name one.
     let reporter = app.token("demo-hospital-staff").await;
     let r = app
@@ -2540,6 +2576,7 @@ async fn authorization_matrix_covers_every_route(app: &TestApp) {
             .replace("{delivery_id}", &delivery_id.to_string())
             .replace("{session_id}", &training_session.to_string())
             .replace("{registration_id}", &training_place.to_string())
+            .replace("{course_id}", &training_course.to_string())
             .replace("{program_id}", "tokyo-cybersecurity-equipment")
             .replace("{case_id}", &case_id)
     };
@@ -2652,6 +2689,28 @@ async fn authorization_matrix_covers_every_route(app: &TestApp) {
             .filter(|e| !e.action.starts_with("login."))
             .count()
     };
+    // An entry of the lecturer list per caller and per door (API, page): an operator who
+    // removes one through the API still finds its page's own entry there.
+    let mut lecturers = std::collections::HashMap::new();
+    for (login, ..) in &callers {
+        for is_api in [true, false] {
+            let id = app
+                .state
+                .store
+                .add_training_lecturer(
+                    &mamori_store::NewLecturer {
+                        name: format!("行列 {login} {is_api}"),
+                        kind: "lecturer".into(),
+                        affiliation: String::new(),
+                        fields: "matrix".into(),
+                    },
+                    staff_id,
+                )
+                .await
+                .expect("lecturer");
+            lecturers.insert((login.to_string(), is_api), id);
+        }
+    }
     let mut checked = 0;
     let mut outsiders_done = false;
     let changes_before_outsiders = changes().await;
@@ -2675,7 +2734,10 @@ async fn authorization_matrix_covers_every_route(app: &TestApp) {
         };
         for (method, path, is_api) in &routes {
             let rule = rule_for(method, path).expect("rule");
-            let target = fill(path);
+            let target = fill(path).replace(
+                "{lecturer_id}",
+                &lecturers[&(login.to_string(), *is_api)].to_string(),
+            );
             let response = if *is_api {
                 let body = match (method.as_str(), path.as_str()) {
                     ("POST", "/api/v1/programs") => Some(json!({
@@ -7903,7 +7965,10 @@ async fn training_pages_register_waitlist_cancel_and_record(app: &TestApp) {
         )
         .await;
     assert!(r.body.contains("https://mhlw-training.saj.or.jp/"));
-    assert!(r.body.contains("まだ登録がありません"));
+    assert!(
+        r.body.contains("初動対応支援チーム"),
+        "the demo's list of lecturers and technicians"
+    );
     let r = app
         .post_form(
             &operator.cookie,
@@ -7933,6 +7998,972 @@ async fn training_pages_register_waitlist_cancel_and_record(app: &TestApp) {
 
 // ----- インシデントかも? ------------------------------------------------------------------
 
+/// How many audit entries of `action` there are.
+async fn audit_count(app: &TestApp, action: &str) -> usize {
+    app.state
+        .store
+        .audit_entries(None, 1_000_000)
+        .await
+        .expect("audit")
+        .iter()
+        .filter(|e| e.action == action)
+        .count()
+}
+
+/// A session edit with the session's current values, as `GET /api/v1/training/sessions`
+/// gives them.
+fn session_edit(session: &Value) -> Value {
+    json!({
+        "version": session["version"],
+        "starts_at": session["starts_at"],
+        "ends_at": session["ends_at"],
+        "registration_deadline": session["registration_deadline"],
+        "capacity": session["capacity"],
+        "venue": session["venue"],
+    })
+}
+
+async fn training_sessions_and_courses_are_edited_and_withdrawn(app: &TestApp) {
+    let session = open_training_session(app, 2).await;
+    let operator = app.token("demo-operator").await;
+    let hospital = app.token("demo-hospital").await;
+    let clinic = app.token("demo-clinic").await;
+    // Two seats taken, two waitlisted (the clinic first).
+    let mut places = Vec::new();
+    for (token, name) in [
+        (&hospital, "一番 太郎"),
+        (&hospital, "二番 花子"),
+        (&clinic, "三番 次郎"),
+        (&hospital, "四番 三郎"),
+    ] {
+        let r = register_json(app, token, session, name).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        places.push(r.json()["registration_id"].as_i64().expect("id"));
+    }
+    let before = training_session_json(app, &operator, session).await;
+    assert_eq!(before["version"], 1);
+    assert_eq!(before["waitlisted"], 2);
+    let course = before["course"]["id"].as_i64().expect("course");
+
+    // A capacity below the seats taken is refused, with the count, and changes nothing.
+    let mut edit = session_edit(&before);
+    edit["capacity"] = json!(1);
+    let r = app
+        .api(
+            "PUT",
+            &format!("/api/v1/training/sessions/{session}"),
+            Some(&operator),
+            Some(edit),
+        )
+        .await;
+    r.assert_bilingual_error(StatusCode::CONFLICT, "capacity_below_seats");
+    assert!(
+        r.json()["error"]["message_ja"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("2名以上")
+    );
+    assert_eq!(training_session_json(app, &operator, session).await, before);
+
+    // A larger capacity moves the waitlist up in order: one new seat, the first waitlisted.
+    let mut edit = session_edit(&before);
+    edit["capacity"] = json!(3);
+    edit["venue"] = json!("https://zoom.example/j/123");
+    let r = app
+        .api(
+            "PUT",
+            &format!("/api/v1/training/sessions/{session}"),
+            Some(&operator),
+            Some(edit.clone()),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json()["promoted"], json!([places[2]]));
+    assert_eq!(r.json()["version"], 2);
+    let after = training_session_json(app, &clinic, session).await;
+    assert_eq!(after["capacity"], 3);
+    assert_eq!(after["venue"], "https://zoom.example/j/123");
+    assert_eq!(after["my_registrations"][0]["status"], "registered");
+    let hospital_view = training_session_json(app, &hospital, session).await;
+    let fourth = hospital_view["my_registrations"]
+        .as_array()
+        .expect("places")
+        .iter()
+        .find(|p| p["registration_id"] == places[3])
+        .cloned()
+        .expect("the fourth place");
+    assert_eq!(fourth["status"], "waitlisted");
+    assert_eq!(fourth["waitlist_position"], 1);
+    assert_eq!(audit_count(app, "training.session.update").await, 1);
+    assert_eq!(audit_count(app, "training.promote").await, 1);
+
+    // The same edit again, made on version 1: someone else changed it since.
+    let r = app
+        .api(
+            "PUT",
+            &format!("/api/v1/training/sessions/{session}"),
+            Some(&operator),
+            Some(edit),
+        )
+        .await;
+    r.assert_bilingual_error(StatusCode::CONFLICT, "stale_edit");
+    assert!(
+        r.json()["error"]["message_ja"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("他の人")
+    );
+    assert_eq!(audit_count(app, "training.session.update").await, 1);
+
+    // The course: its fields change on the version read; a stale edit is refused.
+    let courses = app
+        .api("GET", "/api/v1/training/courses", Some(&operator), None)
+        .await
+        .json();
+    let version = courses["courses"]
+        .as_array()
+        .expect("courses")
+        .iter()
+        .find(|c| c["id"] == course)
+        .map(|c| c["version"].clone())
+        .expect("the course");
+    let body = json!({"version": version, "title_ja": "改訂版コース", "title_en": "Revised course", "audience": "manager", "format": "workshop", "description_ja": "内容を改めました"});
+    let r = app
+        .api(
+            "PUT",
+            &format!("/api/v1/training/courses/{course}"),
+            Some(&operator),
+            Some(body.clone()),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json()["version"], 2);
+    let shown = training_session_json(app, &hospital, session).await;
+    assert_eq!(shown["course"]["title_ja"], "改訂版コース");
+    assert_eq!(shown["course"]["audience"], "manager");
+    let r = app
+        .api(
+            "PUT",
+            &format!("/api/v1/training/courses/{course}"),
+            Some(&operator),
+            Some(body),
+        )
+        .await;
+    r.assert_bilingual_error(StatusCode::CONFLICT, "stale_edit");
+
+    // Withdrawn: the places are kept and marked, nobody joins, it leaves the open lists.
+    let r = app
+        .api(
+            "POST",
+            &format!("/api/v1/training/sessions/{session}/withdraw"),
+            Some(&operator),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(audit_count(app, "training.session.withdraw").await, 1);
+    let seen = training_session_json(app, &hospital, session).await;
+    assert_eq!(seen["availability"], "withdrawn");
+    assert_eq!(seen["notice_ja"], "この回は中止になりました");
+    assert_eq!(seen["notice_en"], "this session has been withdrawn");
+    assert_eq!(seen["my_registrations"].as_array().map(Vec::len), Some(3));
+    assert!(seen["withdrawn_at"].is_string());
+    let others = app.token("demo-hospital-46").await;
+    let list = app
+        .api("GET", "/api/v1/training/sessions", Some(&others), None)
+        .await
+        .json();
+    assert!(
+        !list["sessions"]
+            .as_array()
+            .expect("sessions")
+            .iter()
+            .any(|s| s["id"] == session),
+        "a withdrawn session leaves the open lists"
+    );
+    let r = register_json(app, &others, session, "五番 四郎").await;
+    r.assert_bilingual_error(StatusCode::CONFLICT, "session_withdrawn");
+    let r = app
+        .api(
+            "DELETE",
+            &format!("/api/v1/training/registrations/{}", places[0]),
+            Some(&hospital),
+            None,
+        )
+        .await;
+    r.assert_bilingual_error(StatusCode::CONFLICT, "session_withdrawn");
+    let r = app
+        .api(
+            "PUT",
+            &format!("/api/v1/training/sessions/{session}"),
+            Some(&operator),
+            Some(session_edit(&seen)),
+        )
+        .await;
+    r.assert_bilingual_error(StatusCode::CONFLICT, "session_withdrawn");
+    let r = app
+        .api(
+            "POST",
+            &format!("/api/v1/training/sessions/{session}/withdraw"),
+            Some(&operator),
+            None,
+        )
+        .await;
+    r.assert_bilingual_error(StatusCode::CONFLICT, "session_withdrawn");
+    // The institution's record marks the place.
+    let fy = FiscalYear::containing(
+        mamori_web::training::now_in_japan().date() + chrono::Duration::days(10),
+    )
+    .start_year();
+    let record = app
+        .api(
+            "GET",
+            &format!("/api/v1/institutions/{HOSPITAL}/training/{fy}"),
+            Some(&hospital),
+            None,
+        )
+        .await
+        .json();
+    assert!(
+        record["lines"]
+            .as_array()
+            .expect("lines")
+            .iter()
+            .filter(|l| l["session_id"] == session)
+            .all(|l| l["session_withdrawn"] == true)
+    );
+
+    // Withdrawing a course withdraws its sessions not yet held, not those already held.
+    let past = app
+        .state
+        .store
+        .training_sessions()
+        .await
+        .expect("sessions")
+        .into_iter()
+        .find(|s| s.rules.starts_at < mamori_web::training::now_in_japan())
+        .expect("the demo's past session");
+    let day = mamori_web::training::now_in_japan().date() + chrono::Duration::days(20);
+    let r = app
+        .api(
+            "POST",
+            "/api/v1/training/sessions",
+            Some(&operator),
+            Some(json!({
+                "course_id": past.course.id,
+                "starts_at": format!("{day}T10:00"),
+                "ends_at": format!("{day}T12:00"),
+                "registration_deadline": format!("{day}T09:00"),
+                "capacity": 5,
+                "venue": "オンライン",
+            })),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let upcoming = r.json()["id"].as_i64().expect("id");
+    let r = app
+        .api(
+            "POST",
+            &format!("/api/v1/training/courses/{}/withdraw", past.course.id),
+            Some(&operator),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json()["sessions_withdrawn"], json!([upcoming]));
+    let still = app
+        .state
+        .store
+        .training_session(past.id)
+        .await
+        .expect("read")
+        .expect("the past session");
+    assert!(
+        !still.is_withdrawn(),
+        "a session already held keeps its record"
+    );
+    assert!(still.course.withdrawn_at.is_some());
+    let r = app
+        .api(
+            "POST",
+            "/api/v1/training/sessions",
+            Some(&operator),
+            Some(json!({
+                "course_id": past.course.id,
+                "starts_at": format!("{day}T14:00"),
+                "ends_at": format!("{day}T15:00"),
+                "registration_deadline": format!("{day}T09:00"),
+                "capacity": 5,
+                "venue": "オンライン",
+            })),
+        )
+        .await;
+    r.assert_bilingual_error(StatusCode::CONFLICT, "course_withdrawn");
+    let r = app
+        .api(
+            "POST",
+            &format!("/api/v1/training/courses/{}/withdraw", past.course.id),
+            Some(&operator),
+            None,
+        )
+        .await;
+    r.assert_bilingual_error(StatusCode::CONFLICT, "course_withdrawn");
+}
+
+async fn training_edits_refuse_bad_input_and_change_nothing(app: &TestApp) {
+    let session = open_training_session(app, 2).await;
+    let operator = app.token("demo-operator").await;
+    let hospital = app.token("demo-hospital").await;
+    let r = register_json(app, &hospital, session, "一番 太郎").await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let before = training_session_json(app, &operator, session).await;
+    let course = before["course"]["id"].as_i64().expect("course");
+    let audit_before = app.audit_changes().await;
+    // Institutions' users and vendors may not edit or withdraw.
+    for login in [
+        "demo-hospital",
+        "demo-clinic",
+        "demo-vendor",
+        "demo-inspector-13",
+    ] {
+        let token = app.token(login).await;
+        for (method, path, body) in [
+            (
+                "PUT",
+                format!("/api/v1/training/sessions/{session}"),
+                Some(session_edit(&before)),
+            ),
+            (
+                "POST",
+                format!("/api/v1/training/sessions/{session}/withdraw"),
+                None,
+            ),
+            (
+                "PUT",
+                format!("/api/v1/training/courses/{course}"),
+                Some(
+                    json!({"version": 1, "title_ja": "乗っ取り", "audience": "beginner", "format": "online"}),
+                ),
+            ),
+            (
+                "POST",
+                format!("/api/v1/training/courses/{course}/withdraw"),
+                None,
+            ),
+        ] {
+            let r = app.api(method, &path, Some(&token), body).await;
+            r.assert_bilingual_error(StatusCode::FORBIDDEN, "operator_only");
+        }
+    }
+    // Bad input from the operator: the field named, in both languages.
+    let put = |body: Value| {
+        let path = format!("/api/v1/training/sessions/{session}");
+        let token = operator.clone();
+        async move { app.api("PUT", &path, Some(&token), Some(body)).await }
+    };
+    for (field, value, named) in [
+        ("capacity", json!(-1), "capacity"),
+        ("capacity", json!(0), "capacity"),
+        ("capacity", json!(100_000), "capacity"),
+        (
+            "registration_deadline",
+            json!(format!(
+                "{}T17:00",
+                before["starts_at"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .get(..10)
+                    .unwrap_or_default()
+            )),
+            "registration_deadline",
+        ),
+        ("ends_at", before["starts_at"].clone(), "ends_at"),
+        ("starts_at", json!("来週"), "starts_at"),
+        ("venue", json!("  "), "venue"),
+    ] {
+        let mut edit = session_edit(&before);
+        edit[field] = value;
+        let r = put(edit).await;
+        r.assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_value");
+        assert_eq!(r.json()["error"]["field"], named, "{}", r.body);
+    }
+    for body in [
+        "{\"version\": 1, \"capacity\": ",
+        "{\"version\": 1}",
+        "{\"capacity\": 3}",
+        "[]",
+    ] {
+        let r = app
+            .raw(
+                "PUT",
+                &format!("/api/v1/training/sessions/{session}"),
+                &operator,
+                "application/json",
+                body,
+            )
+            .await;
+        r.assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_body");
+    }
+    let mut extra = session_edit(&before);
+    extra["course_id"] = json!(1);
+    put(extra)
+        .await
+        .assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_body");
+    let r = app
+        .api(
+            "PUT",
+            "/api/v1/training/sessions/999999",
+            Some(&operator),
+            Some(session_edit(&before)),
+        )
+        .await;
+    r.assert_bilingual_error(StatusCode::NOT_FOUND, "unknown_session");
+    let r = app
+        .api(
+            "POST",
+            "/api/v1/training/sessions/abc/withdraw",
+            Some(&operator),
+            None,
+        )
+        .await;
+    r.assert_bilingual_error(StatusCode::NOT_FOUND, "unknown_session");
+    for (body, code) in [
+        (
+            json!({"version": 1, "title_ja": "", "audience": "beginner", "format": "online"}),
+            "invalid_value",
+        ),
+        (
+            json!({"version": 1, "title_ja": "A", "audience": "everyone", "format": "online"}),
+            "invalid_value",
+        ),
+        (
+            json!({"title_ja": "A", "audience": "beginner", "format": "online"}),
+            "invalid_body",
+        ),
+    ] {
+        let r = app
+            .api(
+                "PUT",
+                &format!("/api/v1/training/courses/{course}"),
+                Some(&operator),
+                Some(body),
+            )
+            .await;
+        r.assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, code);
+    }
+    let r = app
+        .api(
+            "PUT",
+            "/api/v1/training/courses/999999",
+            Some(&operator),
+            Some(
+                json!({"version": 1, "title_ja": "A", "audience": "beginner", "format": "online"}),
+            ),
+        )
+        .await;
+    r.assert_bilingual_error(StatusCode::NOT_FOUND, "unknown_course");
+    // Nothing changed.
+    assert_eq!(training_session_json(app, &operator, session).await, before);
+    assert_eq!(app.audit_changes().await, audit_before, "nothing audited");
+}
+
+async fn training_lecturers_are_listed_and_kept(app: &TestApp) {
+    let operator = app.token("demo-operator").await;
+    let staff = app.token("demo-hospital-staff").await;
+    let list = |token: String| async move {
+        let r = app
+            .api("GET", "/api/v1/training/lecturers", Some(&token), None)
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        r.json()["lecturers"]
+            .as_array()
+            .cloned()
+            .expect("lecturers")
+    };
+    // Anyone signed in reads the list (the demo's two entries).
+    let demo = list(staff.clone()).await;
+    assert_eq!(demo.len(), 2);
+    assert!(demo.iter().any(|l| l["kind"] == "technician"));
+    let r = app
+        .api("GET", "/api/v1/training/lecturers", None, None)
+        .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+
+    let entry = json!({"name": "佐々木 健", "kind": "technician", "affiliation": "初動対応支援", "fields": "ログ保全"});
+    for login in ["demo-hospital", "demo-vendor", "demo-prefecture-13"] {
+        let token = app.token(login).await;
+        let r = app
+            .api(
+                "POST",
+                "/api/v1/training/lecturers",
+                Some(&token),
+                Some(entry.clone()),
+            )
+            .await;
+        r.assert_bilingual_error(StatusCode::FORBIDDEN, "operator_only");
+    }
+    let r = app
+        .api(
+            "POST",
+            "/api/v1/training/lecturers",
+            Some(&operator),
+            Some(entry),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let id = r.json()["id"].as_i64().expect("id");
+    assert_eq!(list(staff.clone()).await.len(), 3);
+    // Bad entries: the field named; nothing added or changed.
+    for (body, field) in [
+        (
+            json!({"name": "", "kind": "lecturer", "fields": "x"}),
+            Some("name"),
+        ),
+        (
+            json!({"name": "A", "kind": "guest", "fields": "x"}),
+            Some("kind"),
+        ),
+        (
+            json!({"name": "A", "kind": "lecturer", "fields": "  "}),
+            Some("fields"),
+        ),
+        (
+            json!({"name": "A", "kind": "lecturer", "fields": "x".repeat(201)}),
+            Some("fields"),
+        ),
+        (json!({"name": "A", "kind": "lecturer"}), None),
+        (
+            json!({"name": "A", "kind": "lecturer", "fields": "x", "phone": "1"}),
+            None,
+        ),
+    ] {
+        for (method, path) in [
+            ("POST", "/api/v1/training/lecturers".to_owned()),
+            ("PUT", format!("/api/v1/training/lecturers/{id}")),
+        ] {
+            let r = app
+                .api(method, &path, Some(&operator), Some(body.clone()))
+                .await;
+            match field {
+                Some(f) => {
+                    r.assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_value");
+                    assert_eq!(r.json()["error"]["field"], f);
+                }
+                None => r.assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_body"),
+            }
+        }
+    }
+    let now = list(staff.clone()).await;
+    assert_eq!(now.len(), 3);
+    assert!(
+        now.iter()
+            .any(|l| l["id"] == id && l["fields"] == "ログ保全")
+    );
+
+    let change = json!({"name": "佐々木 健", "kind": "lecturer", "affiliation": "", "fields": "ログ保全、訓練"});
+    let clinic = app.token("demo-clinic").await;
+    let r = app
+        .api(
+            "PUT",
+            &format!("/api/v1/training/lecturers/{id}"),
+            Some(&clinic),
+            Some(change.clone()),
+        )
+        .await;
+    r.assert_bilingual_error(StatusCode::FORBIDDEN, "operator_only");
+    let r = app
+        .api(
+            "PUT",
+            &format!("/api/v1/training/lecturers/{id}"),
+            Some(&operator),
+            Some(change.clone()),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let shown = list(staff.clone()).await;
+    let entry = shown.iter().find(|l| l["id"] == id).expect("the entry");
+    assert_eq!(entry["kind"], "lecturer");
+    assert_eq!(entry["fields"], "ログ保全、訓練");
+    let r = app
+        .api(
+            "PUT",
+            "/api/v1/training/lecturers/999999",
+            Some(&operator),
+            Some(change),
+        )
+        .await;
+    r.assert_bilingual_error(StatusCode::NOT_FOUND, "unknown_lecturer");
+
+    let r = app
+        .api(
+            "DELETE",
+            &format!("/api/v1/training/lecturers/{id}"),
+            Some(&staff),
+            None,
+        )
+        .await;
+    r.assert_bilingual_error(StatusCode::FORBIDDEN, "operator_only");
+    let r = app
+        .api(
+            "DELETE",
+            &format!("/api/v1/training/lecturers/{id}"),
+            Some(&operator),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let r = app
+        .api(
+            "DELETE",
+            &format!("/api/v1/training/lecturers/{id}"),
+            Some(&operator),
+            None,
+        )
+        .await;
+    r.assert_bilingual_error(StatusCode::NOT_FOUND, "unknown_lecturer");
+    assert_eq!(list(staff).await.len(), 2);
+    for action in [
+        "training.lecturer.add",
+        "training.lecturer.update",
+        "training.lecturer.delete",
+    ] {
+        assert!(audit_count(app, action).await >= 1, "{action} audited");
+    }
+
+    // The page: the operator edits and removes; others see the list only.
+    let web = app.web_login("demo-operator").await;
+    let page = app.get_page(&web.cookie, "/training/library").await;
+    let first = demo[0]["id"].as_i64().expect("id");
+    assert!(
+        page.body
+            .contains(&format!("/training/lecturers/{first}/edit"))
+    );
+    let staff_web = app.web_login("demo-hospital-staff").await;
+    let page = app.get_page(&staff_web.cookie, "/training/library").await;
+    assert!(page.body.contains("初動対応支援チーム") && !page.body.contains("/edit\""));
+    let r = app
+        .get_page(
+            &staff_web.cookie,
+            &format!("/training/lecturers/{first}/edit"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    // Adding without a name: the field is marked with its message, the rest kept.
+    let r = app
+        .post_form(
+            &web.cookie,
+            "/training/lecturers",
+            &format!(
+                "csrf={}&name=&kind=technician&affiliation=X%E7%97%85%E9%99%A2&fields=VPN",
+                web.csrf
+            ),
+            false,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(
+        r.body
+            .contains("id=\"lecturer-name-error\">氏名を入力してください"),
+        "{}",
+        r.body
+    );
+    assert!(r.body.contains("value=\"X病院\""));
+    assert_eq!(list(app.token("demo-operator").await).await.len(), 2);
+    let r = app
+        .get_page(&web.cookie, &format!("/training/lecturers/{first}/edit"))
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let r = app
+        .post_form(
+            &web.cookie,
+            &format!("/training/lecturers/{first}/edit"),
+            &format!(
+                "csrf={}&name=%E9%AB%98%E6%A9%8B+%E8%AA%A0&kind=lecturer&affiliation=&fields=BCP",
+                web.csrf
+            ),
+            false,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let r = app
+        .post_form(
+            &web.cookie,
+            &format!("/training/lecturers/{first}/delete"),
+            "csrf=wrong",
+            false,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "CSRF");
+    let r = app
+        .post_form(
+            &web.cookie,
+            &format!("/training/lecturers/{first}/delete"),
+            &format!("csrf={}", web.csrf),
+            false,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(list(app.token("demo-operator").await).await.len(), 1);
+}
+
+async fn training_edit_pages_mark_fields_and_withdraw(app: &TestApp) {
+    let session = open_training_session(app, 2).await;
+    let hospital_token = app.token("demo-hospital").await;
+    for name in ["一番 太郎", "二番 花子"] {
+        let r = register_json(app, &hospital_token, session, name).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    }
+    let operator = app.web_login("demo-operator").await;
+    let hospital = app.web_login("demo-hospital").await;
+    let edit_path = format!("/training/sessions/{session}/edit");
+    let r = app.get_page(&hospital.cookie, &edit_path).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let manage = app.get_page(&operator.cookie, "/training/manage").await;
+    assert!(
+        manage.body.contains(&edit_path),
+        "the operator's list links to the edit page"
+    );
+    let page = app.get_page(&operator.cookie, &edit_path).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let version = page.hidden("version").expect("version field");
+    let field = |name: &str| {
+        let marker = format!("name=\"{name}\" value=\"");
+        let start = page
+            .body
+            .find(&marker)
+            .map(|i| i + marker.len())
+            .unwrap_or_default();
+        let end = page.body[start..].find('"').unwrap_or_default();
+        page.body[start..start + end].to_owned()
+    };
+    let form = |version: &str, capacity: &str, deadline: &str| {
+        format!(
+            "csrf={}&version={version}&starts_at={}&ends_at={}&registration_deadline={deadline}&capacity={capacity}&venue=Zoom",
+            operator.csrf,
+            field("starts_at"),
+            field("ends_at"),
+        )
+    };
+    let deadline = field("registration_deadline");
+    // A negative capacity and a deadline after the start: each marked at its field.
+    let r = app
+        .post_form(
+            &operator.cookie,
+            &edit_path,
+            &form(&version, "-3", &deadline),
+            false,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(
+        r.body
+            .contains("id=\"capacity-error\">定員は1〜10000人で指定してください"),
+        "{}",
+        r.body
+    );
+    assert!(
+        r.body.contains("name=\"capacity\" value=\"-3\""),
+        "the value typed is kept"
+    );
+    let late = format!("{}T23:00", &field("starts_at")[..10]);
+    let r = app
+        .post_form(
+            &operator.cookie,
+            &edit_path,
+            &form(&version, "5", &late),
+            false,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(
+        r.body
+            .contains("id=\"registration_deadline-error\">申込締切は開始日時以前にしてください")
+    );
+    // Below the seats taken: refused at the capacity field.
+    let r = app
+        .post_form(
+            &operator.cookie,
+            &edit_path,
+            &form(&version, "1", &deadline),
+            false,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    assert!(
+        r.body
+            .contains("id=\"capacity-error\">定員を1名にはできません"),
+        "{}",
+        r.body
+    );
+    // Without the CSRF token: refused.
+    let r = app
+        .post_form(
+            &operator.cookie,
+            &edit_path,
+            &form(&version, "5", &deadline).replace(&operator.csrf, "x"),
+            false,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let unchanged = app
+        .state
+        .store
+        .training_session(session)
+        .await
+        .expect("read")
+        .expect("session");
+    assert_eq!((unchanged.version, unchanged.rules.capacity), (1, 2));
+    // Saved; then the same form again is a stale edit, shown with the stored values.
+    let r = app
+        .post_form(
+            &operator.cookie,
+            &edit_path,
+            &form(&version, "4", &deadline),
+            false,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let r = app
+        .post_form(
+            &operator.cookie,
+            &edit_path,
+            &form(&version, "6", &deadline),
+            false,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    assert!(r.body.contains("他の人がこの内容を変更しました"));
+    assert!(
+        r.body.contains("name=\"capacity\" value=\"4\"")
+            && r.body.contains("name=\"version\" value=\"2\"")
+    );
+    // Withdrawing asks for the box to be ticked.
+    let withdraw = format!("/training/sessions/{session}/withdraw");
+    let r = app
+        .post_form(
+            &operator.cookie,
+            &withdraw,
+            &format!("csrf={}", operator.csrf),
+            false,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("確認欄にチェック"));
+    let r = app
+        .post_form(
+            &hospital.cookie,
+            &withdraw,
+            &format!("csrf={}&confirm=yes", hospital.csrf),
+            false,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert!(
+        !app.state
+            .store
+            .training_session(session)
+            .await
+            .expect("read")
+            .expect("session")
+            .is_withdrawn()
+    );
+    let r = app
+        .post_form(
+            &operator.cookie,
+            &withdraw,
+            &format!("csrf={}&confirm=yes", operator.csrf),
+            false,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    // The registrant sees it on /training; the form to register is gone.
+    let page = app.get_page(&hospital.cookie, "/training").await;
+    let section = page
+        .body
+        .split(&format!("id=\"session-{session}\""))
+        .nth(1)
+        .and_then(|rest| rest.split("</section>").next())
+        .expect("the withdrawn session is shown to its registrants");
+    assert!(section.contains("この回は中止になりました"));
+    assert!(!section.contains("/register") && !section.contains("/cancel"));
+    let fy = FiscalYear::containing(unchanged.rules.starts_at.date()).start_year();
+    let record = app
+        .get_page(
+            &hospital.cookie,
+            &format!("/institutions/{HOSPITAL}/training/{fy}"),
+        )
+        .await;
+    assert!(
+        record.body.contains("この回は中止になりました"),
+        "the record marks the places"
+    );
+    let operator_view = app
+        .get_page(&operator.cookie, &format!("/training/sessions/{session}"))
+        .await;
+    assert!(operator_view.body.contains("この回は中止になりました"));
+    assert!(
+        !operator_view.body.contains(&edit_path),
+        "no edit link once withdrawn"
+    );
+    let clinic = app.web_login("demo-clinic").await;
+    let page = app.get_page(&clinic.cookie, "/training").await;
+    assert!(
+        !page.body.contains(&format!("id=\"session-{session}\"")),
+        "gone from the open list"
+    );
+    // The course page: edit with a marked field, then withdraw.
+    let course = unchanged.course.id;
+    let course_path = format!("/training/courses/{course}/edit");
+    let r = app.get_page(&operator.cookie, &course_path).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let r = app
+        .post_form(
+            &operator.cookie,
+            &course_path,
+            &format!(
+                "csrf={}&version=1&title_ja=&audience=beginner&format=online",
+                operator.csrf
+            ),
+            false,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(
+        r.body
+            .contains("id=\"title_ja-error\">コース名を入力してください")
+    );
+    let r = app
+        .post_form(
+            &operator.cookie,
+            &course_path,
+            &format!(
+                "csrf={}&version=1&title_ja=%E6%94%B9%E8%A8%82&audience=executive&format=workshop",
+                operator.csrf
+            ),
+            false,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let r = app
+        .post_form(
+            &operator.cookie,
+            &format!("/training/courses/{course}/withdraw"),
+            &format!("csrf={}&confirm=yes", operator.csrf),
+            false,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let course = app
+        .state
+        .store
+        .training_course(course)
+        .await
+        .expect("read")
+        .expect("course");
+    assert_eq!(course.title_ja, "改訂");
+    assert!(course.withdrawn_at.is_some());
+}
+
 fn incident_body(symptoms: &[&str], systems: &[&str], care: &str) -> Value {
     json!({
         "symptoms": symptoms,
@@ -7954,6 +8985,18 @@ async fn incident_cases(app: &TestApp) -> usize {
 }
 
 async fn incidents_are_reported_seen_and_handled(app: &TestApp) {
+    // The demo's case (the hospital's, taken up by the desk) is there from the start.
+    let demo_cases = incident_cases(app).await;
+    assert_eq!(demo_cases, 1, "the demo has one consultation case");
+    let demo_entries = app
+        .state
+        .store
+        .audit_entries(None, 1_000_000)
+        .await
+        .expect("audit")
+        .iter()
+        .filter(|e| e.action.starts_with("incident."))
+        .count();
     let staff = app.token("demo-hospital-staff").await;
     let admin = app.token("demo-hospital").await;
     let operator = app.token("demo-operator").await;
@@ -7995,7 +9038,7 @@ async fn incidents_are_reported_seen_and_handled(app: &TestApp) {
         )
         .await;
     r.assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_fields");
-    assert_eq!(incident_cases(app).await, 0, "nothing stored");
+    assert_eq!(incident_cases(app).await, demo_cases, "nothing stored");
     // Those with no institution to report for are refused before their answers are read.
     for login in ["demo-vendor", "demo-inspector-13", "demo-operator"] {
         let token = app.token(login).await;
@@ -8150,7 +9193,9 @@ async fn incidents_are_reported_seen_and_handled(app: &TestApp) {
         .iter()
         .filter_map(|c| c["case_id"].as_i64())
         .collect();
-    assert_eq!(ids, [case, low]);
+    // New cases first, most urgent first; the demo's case (対応中) after them.
+    assert_eq!(ids.len(), 2 + demo_cases, "{list}");
+    assert_eq!(ids[..2], [case, low]);
     let r = app
         .api(
             "GET",
@@ -8283,8 +9328,8 @@ async fn incidents_are_reported_seen_and_handled(app: &TestApp) {
         .collect();
     assert_eq!(
         incident_entries.len(),
-        6,
-        "two reports, two state changes, two notes"
+        6 + demo_entries,
+        "two reports, two state changes, two notes (and the demo case's)"
     );
     assert!(
         incident_entries
@@ -8342,6 +9387,7 @@ fn links_to_case_list(body: &str) -> bool {
 }
 
 async fn incident_pages_report_and_desk(app: &TestApp) {
+    let demo_cases = incident_cases(app).await;
     // Signed out: the steps and the public contacts, and a way to log in.
     let r = app
         .send(
@@ -8391,7 +9437,7 @@ async fn incident_pages_report_and_desk(app: &TestApp) {
         r.body.contains("value=\"cannot_log_in\" checked"),
         "answers are kept"
     );
-    assert_eq!(incident_cases(app).await, 0);
+    assert_eq!(incident_cases(app).await, demo_cases);
     // Without the CSRF token: refused.
     let r = app
         .post_form(
