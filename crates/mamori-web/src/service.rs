@@ -230,32 +230,28 @@ pub async fn visible_file(
         &format!("{resource}:{fiscal_year}"),
     )
     .await?;
-    let vendor_data = match crate::vendors::vendor_version(state, fiscal_year) {
-        Ok(vendor_version) => Some(crate::vendors::CoverageData {
-            institution_version: version,
-            vendor_version,
-            institution_answers: file.answers.clone(),
-            contracts: file.contracts,
-            vendor_answers: file.vendor_answers,
-        }),
-        // A year without a 事業者確認用 in the catalog has no vendor part.
-        Err(_) => None,
-    };
     let mut a = build_assessment(
         file.institution,
         fiscal_year,
         version,
         rules,
-        file.answers,
+        file.answers.clone(),
         file.observation,
     );
-    let contracts = match vendor_data {
-        Some(data) => {
-            apply_vendor_verdict(state, &mut a, &data)?;
-            data.contracts
-        }
-        None => Vec::new(),
-    };
+    let mut contracts = file.contracts;
+    // A year without a 事業者確認用 in the catalog has no vendor part; the contracts are
+    // still shown beside the checklist (contact chart, MDS/SDS).
+    if let Ok(vendor_version) = crate::vendors::vendor_version(state, fiscal_year) {
+        let data = crate::vendors::CoverageData {
+            institution_version: version,
+            vendor_version,
+            institution_answers: file.answers,
+            contracts,
+            vendor_answers: file.vendor_answers,
+        };
+        apply_vendor_verdict(state, &mut a, &data)?;
+        contracts = data.contracts;
+    }
     let extras = FileExtras {
         contracts,
         deliveries: file.deliveries,
