@@ -17,7 +17,8 @@ use crate::auth::WebUser;
 use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::pages::{Chrome, PageCtx, PageResult, fail, redirect, render};
-use crate::training::{self as api, CourseEdit, CourseInput, LecturerInput, SessionEdit};
+use crate::training::{self as api, CourseEdit, LecturerInput, SessionEdit};
+use crate::training_pages::{CourseForm, form_capacity};
 use crate::{AppState, Routes};
 
 pub fn routes() -> Routes {
@@ -225,26 +226,6 @@ async fn course_page(
     course_view(&state, &ctx, &user, &c, CourseFormView::from(&c), None).await
 }
 
-#[derive(Deserialize, Default)]
-pub struct CourseForm {
-    #[serde(default)]
-    csrf: String,
-    #[serde(default)]
-    version: String,
-    #[serde(default)]
-    title_ja: String,
-    #[serde(default)]
-    title_en: String,
-    #[serde(default)]
-    audience: String,
-    #[serde(default)]
-    format: String,
-    #[serde(default)]
-    description_ja: String,
-    #[serde(default)]
-    description_en: String,
-}
-
 async fn save_course(
     State(state): State<AppState>,
     ctx: PageCtx,
@@ -258,14 +239,7 @@ async fn save_course(
     let result = async {
         let edit = CourseEdit {
             version: form_version(&form.version)?,
-            course: CourseInput {
-                title_ja: form.title_ja.clone(),
-                title_en: form.title_en.clone(),
-                audience: form.audience.clone(),
-                format: form.format.clone(),
-                description_ja: form.description_ja.clone(),
-                description_en: form.description_en.clone(),
-            },
+            course: form.input(),
         };
         api::update_course_for(&state, user.user(), &course, &edit).await
     }
@@ -463,13 +437,7 @@ async fn save_session(
         .map_err(fail(lang))?;
     let result = async {
         let version = form_version(&form.version)?;
-        let capacity = form.capacity.trim().parse::<i64>().map_err(|_| {
-            AppError::from(mamori_domain::ParseError::new(
-                "capacity",
-                "定員は数字で入力してください",
-                "the capacity must be a number",
-            ))
-        })?;
+        let capacity = form_capacity(&form.capacity)?;
         let edit = SessionEdit {
             version,
             starts_at: form.starts_at.clone(),

@@ -628,22 +628,50 @@ async fn manage_page(
     manage_view(&state, &ctx, &user, None, notice).await
 }
 
+/// The course form, to publish a course and to edit one (which also sends the `version` it
+/// was loaded with).
 #[derive(Deserialize, Default)]
 pub struct CourseForm {
     #[serde(default)]
-    csrf: String,
+    pub csrf: String,
     #[serde(default)]
-    title_ja: String,
+    pub version: String,
     #[serde(default)]
-    title_en: String,
+    pub title_ja: String,
     #[serde(default)]
-    audience: String,
+    pub title_en: String,
     #[serde(default)]
-    format: String,
+    pub audience: String,
     #[serde(default)]
-    description_ja: String,
+    pub format: String,
     #[serde(default)]
-    description_en: String,
+    pub description_ja: String,
+    #[serde(default)]
+    pub description_en: String,
+}
+
+impl CourseForm {
+    pub fn input(&self) -> CourseInput {
+        CourseInput {
+            title_ja: self.title_ja.clone(),
+            title_en: self.title_en.clone(),
+            audience: self.audience.clone(),
+            format: self.format.clone(),
+            description_ja: self.description_ja.clone(),
+            description_en: self.description_en.clone(),
+        }
+    }
+}
+
+/// The capacity typed in a session form.
+pub fn form_capacity(text: &str) -> Result<i64, AppError> {
+    text.trim().parse::<i64>().map_err(|_| {
+        AppError::from(mamori_domain::ParseError::new(
+            "capacity",
+            "定員は数字で入力してください",
+            "the capacity must be a number",
+        ))
+    })
 }
 
 async fn after_manage(
@@ -670,15 +698,7 @@ async fn create_course(
     Form(form): Form<CourseForm>,
 ) -> PageResult {
     user.check_csrf(&form.csrf).map_err(fail(ctx.lang))?;
-    let input = CourseInput {
-        title_ja: form.title_ja,
-        title_en: form.title_en,
-        audience: form.audience,
-        format: form.format,
-        description_ja: form.description_ja,
-        description_en: form.description_en,
-    };
-    let result = api::create_course_for(&state, user.user(), &input).await;
+    let result = api::create_course_for(&state, user.user(), &form.input()).await;
     after_manage(&state, &ctx, &user, result, "course").await
 }
 
@@ -718,13 +738,7 @@ async fn create_session(
                 "choose a course",
             ))
         })?;
-        let capacity = form.capacity.trim().parse::<i64>().map_err(|_| {
-            AppError::from(mamori_domain::ParseError::new(
-                "capacity",
-                "定員は数字で入力してください",
-                "the capacity must be a number",
-            ))
-        })?;
+        let capacity = form_capacity(&form.capacity)?;
         let input = SessionInput {
             course_id,
             starts_at: form.starts_at.clone(),
