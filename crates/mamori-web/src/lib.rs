@@ -9,6 +9,7 @@ pub mod assurance_pages;
 pub mod assurance_program_page;
 pub mod auth;
 pub mod chart_editor;
+pub mod compress;
 pub mod continuity_pages;
 pub mod deliveries;
 pub mod demo;
@@ -44,6 +45,7 @@ use mamori_domain::{Prefecture, Role};
 use mamori_store::{NewUser, Store};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
+use tower_http::compression::predicate::{NotForContentType, Predicate, SizeAbove};
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
@@ -379,7 +381,19 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn(move |req, next| {
             security_headers(secure, req, next)
         }))
-        .layer(CompressionLayer::new().quality(tower_http::compression::CompressionLevel::Fastest))
+        // Whole in-memory bodies are compressed inside; the streaming layer outside takes
+        // the rest (static files, large downloads) and skips what is compressed already.
+        .layer(middleware::from_fn(compress::gzip_whole_bodies))
+        .layer(
+            CompressionLayer::new()
+                .quality(tower_http::compression::CompressionLevel::Fastest)
+                .compress_when(
+                    SizeAbove::new(compress::MIN_SIZE)
+                        .and(NotForContentType::GRPC)
+                        .and(NotForContentType::IMAGES)
+                        .and(NotForContentType::SSE),
+                ),
+        )
         .layer(middleware::from_fn(body_limit))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,

@@ -17,6 +17,12 @@ use mamori_domain::{Prefecture, Role, Severity};
 use mamori_store::Store;
 use mamori_web::{AppState, WebConfig, service};
 
+/// mimalloc instead of the system allocator: a page builds and drops thousands of small
+/// strings, and glibc's malloc spent a tenth of the server's time on them under load
+/// (`docs/PERFORMANCE.md`).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "mamori",
