@@ -138,17 +138,27 @@ impl TestApp {
 
     /// Sends a request to another router over the same database (other settings).
     async fn send_to(&self, router: &Router, request: Request<Body>) -> Response {
+        let (status, headers, bytes) = self.send_raw_to(router, request).await;
+        Response {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        }
+    }
+
+    /// The answer with its body's bytes as they came over the wire (not decoded).
+    async fn send_raw_to(
+        &self,
+        router: &Router,
+        request: Request<Body>,
+    ) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
         let response = router.clone().oneshot(request).await.expect("infallible");
         let status = response.status();
         let headers = response.headers().clone();
         let bytes = to_bytes(response.into_body(), 16 * 1024 * 1024)
             .await
             .expect("body");
-        Response {
-            status,
-            headers,
-            body: String::from_utf8_lossy(&bytes).into_owned(),
-        }
+        (status, headers, bytes.to_vec())
     }
 
     async fn api(
@@ -480,8 +490,7 @@ async fn health_and_openapi(app: &TestApp) {
     );
 }
 
-/// Sends a GET with the given headers and returns status, headers and the body's bytes as
-/// they came over the wire (not decoded).
+/// Sends a GET with the given headers; the body as it came over the wire (not decoded).
 async fn get_raw(
     app: &TestApp,
     path: &str,
@@ -491,18 +500,8 @@ async fn get_raw(
     for (name, value) in headers {
         builder = builder.header(name, value.as_str());
     }
-    let response = app
-        .router
-        .clone()
-        .oneshot(builder.body(Body::empty()).expect("request"))
+    app.send_raw_to(&app.router, builder.body(Body::empty()).expect("request"))
         .await
-        .expect("infallible");
-    let status = response.status();
-    let headers = response.headers().clone();
-    let bytes = to_bytes(response.into_body(), 16 * 1024 * 1024)
-        .await
-        .expect("body");
-    (status, headers, bytes.to_vec())
 }
 
 fn gunzip(bytes: &[u8]) -> String {
