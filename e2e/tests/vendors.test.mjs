@@ -3,7 +3,7 @@
 // its contact chart (連絡体制図) on one A4 page.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { docs, launchBrowser, login, startMamori, todayInJapan } from "./helpers.mjs";
+import { docs, launchBrowser, login, startMamori, todayInJapan, totp } from "./helpers.mjs";
 
 let server;
 let browser;
@@ -48,7 +48,17 @@ test("invite a vendor, the vendor fills its form, the hospital sees coverage and
   await vendor.goto(`${server.base}/login?next=/vendor`);
   await vendor.getByLabel("ログインID").fill("hokuto");
   await vendor.getByLabel("パスワード").fill("northern lights over the harbour");
-  await Promise.all([vendor.waitForURL(/\/vendor$/), vendor.getByRole("button", { name: "ログイン" }).click()]);
+  // A vendor's user holds remote access to hospitals: two-factor login comes first.
+  await Promise.all([
+    vendor.waitForURL(/\/account\/two-factor$/),
+    vendor.getByRole("button", { name: "ログイン" }).click(),
+  ]);
+  await vendor.getByText("このアカウントは二要素認証の設定が必要です").waitFor();
+  const secret = (await vendor.locator("[data-secret]").innerText()).trim();
+  await vendor.getByLabel("確認コード").fill(totp(secret));
+  await vendor.getByRole("button", { name: "有効にする" }).click();
+  await vendor.getByText("二要素認証を有効にしました。").waitFor();
+  await vendor.goto(`${server.base}/vendor`);
   assert.equal(await vendor.getByRole("row").filter({ hasText: "みなと中央病院" }).count(), 1);
   await vendor.getByRole("link", { name: "事業者確認用を開く" }).click();
   await vendor.waitForURL(/\/vendor\/contracts\/\d+\/\d{4}$/);

@@ -17,6 +17,7 @@ pub mod institution;
 pub mod ledger_evidence;
 pub mod prefecture;
 pub mod support;
+pub mod text;
 pub mod training;
 pub mod vendor;
 pub mod wareki;

@@ -1431,8 +1431,9 @@ pub struct ResolvedRank {
 
 /// Matches a ranking file to the prefecture's applications and checks it as a whole, naming
 /// the row and column of every problem: an application that is unknown or of another
-/// prefecture (`foreign` gives the prefecture of the ids the prefecture does not know; a code
-/// tells its prefecture by its first two digits), an id and a code that name different
+/// prefecture (an id the prefecture does not know is named as not its own, never as another
+/// prefecture's: that would tell a caller what lies outside its scope; a code tells its
+/// prefecture by its own first two digits), an id and a code that name different
 /// applications, an application named twice, ranks tied, out of range (above the number of
 /// applicants) or missing, and applicants without a row. On success the rows are in rank
 /// order.
@@ -1440,7 +1441,6 @@ pub fn resolve_ranking(
     file: &RankingFile,
     prefecture: Prefecture,
     targets: &[RankingTarget],
-    foreign: &HashMap<i64, Prefecture>,
 ) -> Result<Vec<ResolvedRank>, QuotaImportError> {
     let by_id: HashMap<i64, &RankingTarget> =
         targets.iter().map(|t| (t.application_id, t)).collect();
@@ -1503,26 +1503,11 @@ pub fn resolve_ranking(
             Some(id) => match by_id.get(&id) {
                 Some(t) => Some(*t),
                 None => {
-                    problems.push(match foreign.get(&id) {
-                        Some(p) => place(
-                            file.id_column,
-                            format!(
-                                "申請ID {id} は{}の申請です（{}の申請ではありません）",
-                                p.name_ja(),
-                                prefecture.name_ja()
-                            ),
-                            format!(
-                                "application {id} belongs to {}, not to {}",
-                                p.name_en(),
-                                prefecture.name_en()
-                            ),
-                        ),
-                        None => place(
-                            file.id_column,
-                            format!("申請ID {id} の申請は{}にありません", prefecture.name_ja()),
-                            format!("no application {id} in {}", prefecture.name_en()),
-                        ),
-                    });
+                    problems.push(place(
+                        file.id_column,
+                        format!("申請ID {id} の申請は{}にありません", prefecture.name_ja()),
+                        format!("no application {id} in {}", prefecture.name_en()),
+                    ));
                     None
                 }
             },

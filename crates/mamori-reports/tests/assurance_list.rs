@@ -520,10 +520,8 @@ fn targets() -> Vec<RankingTarget> {
 }
 
 fn ranking_problems(csv: &str) -> Vec<(Option<u32>, Option<String>, String, String)> {
-    let osaka = Prefecture::parse("27").expect("valid");
-    let foreign = std::collections::HashMap::from([(99, osaka)]);
     let err = import_ranking(csv.as_bytes())
-        .and_then(|file| resolve_ranking(&file, tokyo(), &targets(), &foreign))
+        .and_then(|file| resolve_ranking(&file, tokyo(), &targets()))
         .expect_err("refused");
     err.problems
         .into_iter()
@@ -535,7 +533,7 @@ fn ranking_problems(csv: &str) -> Vec<(Option<u32>, Option<String>, String, Stri
 fn a_ranking_is_read_by_id_or_code_with_its_reasons() {
     let csv = "申請ID,順位,順位指定の理由\n3,1,地域の救急等の主要な診療機能\n1,2,\n2,3,その他（災害拠点）\n4,4,\n5,5,weak_security_at_inspection\n6,6,\n";
     let file = import_ranking(csv.as_bytes()).expect("read");
-    let resolved = resolve_ranking(&file, tokyo(), &targets(), &Default::default()).expect("ok");
+    let resolved = resolve_ranking(&file, tokyo(), &targets()).expect("ok");
     let order: Vec<i64> = resolved.iter().map(|r| r.application_id).collect();
     assert_eq!(order, vec![3, 1, 2, 4, 5, 6]);
     assert_eq!(
@@ -552,7 +550,7 @@ fn a_ranking_is_read_by_id_or_code_with_its_reasons() {
     // By institution code, English headers, Shift_JIS irrelevant (ASCII), no reason column.
     let csv = "rank,institution_code\n2,1310000001\n1,1310000002\n3,1310000003\n4,1310000004\n5,1310000005\n6,1310000006\n";
     let file = import_ranking(csv.as_bytes()).expect("read");
-    let resolved = resolve_ranking(&file, tokyo(), &targets(), &Default::default()).expect("ok");
+    let resolved = resolve_ranking(&file, tokyo(), &targets()).expect("ok");
     assert_eq!(resolved[0].application_id, 2);
     assert_eq!(resolved[0].reasons, None, "no reason column: reasons kept");
 }
@@ -564,7 +562,7 @@ fn the_exported_list_reads_back_as_a_ranking() {
     let selection = select(&program, tokyo(), &apps, &ranking(), &[]).expect("selection");
     let bytes = export_assurance_list(&program, &apps, &selection).expect("export");
     let file = import_ranking(&bytes).expect("read back");
-    let resolved = resolve_ranking(&file, tokyo(), &targets(), &Default::default()).expect("ok");
+    let resolved = resolve_ranking(&file, tokyo(), &targets()).expect("ok");
     let got: Vec<(i64, u32, Option<Vec<RankReason>>)> = resolved
         .into_iter()
         .map(|r| (r.application_id, r.rank, r.reasons))
@@ -578,7 +576,8 @@ fn the_exported_list_reads_back_as_a_ranking() {
 
 #[test]
 fn ranking_files_name_the_row_and_column_of_each_problem() {
-    // A tie (rows 3 and 4, column B), an unknown id and another prefecture's (column A).
+    // A tie (rows 3 and 4, column B) and two ids Tokyo does not know (column A), whether
+    // unknown or another prefecture's: named alike, so nothing outside Tokyo is told.
     let found = ranking_problems("申請ID,順位\n1,1\n2,2\n3,2\n77,4\n99,5\n6,6\n");
     let places: Vec<(Option<u32>, Option<&str>)> =
         found.iter().map(|p| (p.0, p.1.as_deref())).collect();
@@ -594,7 +593,8 @@ fn ranking_files_name_the_row_and_column_of_each_problem() {
     assert!(found[0].2.contains("重複") && found[0].2.contains("3行目"));
     assert!(found[0].3.contains("tied"));
     assert!(found[1].2.contains("申請ID 77"));
-    assert!(found[2].2.contains("大阪府") && found[2].3.contains("Osaka"));
+    assert!(found[2].2.contains("申請ID 99 の申請は東京都にありません"));
+    assert!(!found[2].2.contains("大阪") && !found[2].3.contains("Osaka"));
 
     // A gap and a missing applicant: named without a row.
     let found = ranking_problems("申請ID,順位\n1,1\n2,2\n3,4\n4,5\n5,6\n");

@@ -134,6 +134,11 @@ async fn second_factor_submit(
         return Err(fail(lang)(auth::csrf_error()));
     }
     let next = safe_next(form.next.as_deref());
+    let login = pending.user.login.clone();
+    // A locked account's pending login is void, and the right code is refused too.
+    if let Err(locked) = auth::refuse_if_locked(&state, &login, &client).await {
+        return void_pending_login(&state, &hash, lang, locked).await;
+    }
     if two_factor::verify(&state, &pending.user, &form.code)
         .await
         .map_err(fail(lang))?
@@ -148,11 +153,13 @@ async fn second_factor_submit(
             .map_err(fail(lang))?;
         return Ok(signed_in(&state, &token, &next));
     }
-    state
-        .store
-        .record_login_failure(&pending.user.login)
+    if auth::count_failure(&state, &login, &client)
         .await
-        .map_err(|e| fail(lang)(e.into()))?;
+        .map_err(fail(lang))?
+    {
+        let locked = auth::locked_now(&state, &login, &client).await;
+        return void_pending_login(&state, &hash, lang, locked).await;
+    }
     let page = SecondFactorPage {
         chrome: Chrome::new(&ctx, None, lang.t("two-factor-title")),
         next,
@@ -160,6 +167,26 @@ async fn second_factor_submit(
         error: Some(message(lang, &auth::invalid_second_factor())),
     };
     Ok(render(StatusCode::UNAUTHORIZED, &page))
+}
+
+/// Ends a pending login and answers with the lock's refusal, the pending cookie cleared.
+async fn void_pending_login(
+    state: &AppState,
+    pending_hash: &str,
+    lang: Lang,
+    locked: AppError,
+) -> PageResult {
+    state
+        .store
+        .delete_session(pending_hash)
+        .await
+        .map_err(|e| fail(lang)(e.into()))?;
+    let mut response = fail(lang)(locked).into_response();
+    response.headers_mut().append(
+        header::SET_COOKIE,
+        crate::pages::cookie(auth::PENDING_COOKIE, "", 0, state.config.secure_cookies),
+    );
+    Ok(response)
 }
 
 // ----- the user's own account ------------------------------------------------------------
@@ -272,14 +299,21 @@ async fn change_password(
     State(state): State<AppState>,
     ctx: PageCtx,
     user: WebUser,
+    client: auth::ClientInfo,
     Form(form): Form<PasswordForm>,
 ) -> PageResult {
     let lang = ctx.lang;
     user.check_csrf(&form.csrf).map_err(fail(lang))?;
     let u = user.user();
     let result: Result<(), AppError> = async {
+        // The current password is a secret like any other: a stolen session may not guess
+        // it faster than a login could.
+        auth::refuse_if_locked(&state, &u.login, &client).await?;
         let hash = state.store.password_hash(u.id).await?;
         if !auth::verify_password(form.current.clone(), hash.clone()).await {
+            if auth::count_failure(&state, &u.login, &client).await? {
+                return Err(auth::locked_now(&state, &u.login, &client).await);
+            }
             return Err(AppError::rejected(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "wrong_current_password",
@@ -325,7 +359,7 @@ async fn change_password(
             .await
         }
         Err(e) if e.status().is_client_error() => {
-            account_view(
+            let mut response = account_view(
                 &state,
                 &ctx,
                 &user,
@@ -333,7 +367,9 @@ async fn change_password(
                 None,
                 e.status(),
             )
-            .await
+            .await?;
+            e.decorate(&mut response);
+            Ok(response)
         }
         Err(e) => Err(fail(lang)(e)),
     }
@@ -477,6 +513,7 @@ async fn disable_two_factor(
     State(state): State<AppState>,
     ctx: PageCtx,
     user: WebUser,
+    client: auth::ClientInfo,
     Form(form): Form<CodeForm>,
 ) -> PageResult {
     let lang = ctx.lang;
@@ -490,10 +527,21 @@ async fn disable_two_factor(
             "two-factor authentication is required for this account",
         )));
     }
+    auth::refuse_if_locked(&state, &u.login, &client)
+        .await
+        .map_err(fail(lang))?;
     if !two_factor::verify(&state, u, &form.code)
         .await
         .map_err(fail(lang))?
     {
+        if auth::count_failure(&state, &u.login, &client)
+            .await
+            .map_err(fail(lang))?
+        {
+            return Err(fail(lang)(
+                auth::locked_now(&state, &u.login, &client).await,
+            ));
+        }
         return enrolment_view(
             &state,
             &ctx,

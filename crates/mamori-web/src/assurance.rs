@@ -1277,45 +1277,27 @@ pub async fn save_ranking(
     prefecture: Prefecture,
     entries: Vec<RankInput>,
 ) -> Result<(), AppError> {
-    // An application of another prefecture is named as such (the prefecture's own book does
-    // not know it).
-    let mut foreign = Vec::new();
+    // An id the prefecture's book does not know is refused as not its own, whoever it
+    // belongs to: naming another prefecture would tell the caller what lies outside its scope.
     let known = book(state, fy, prefecture).await?;
-    // Only ids the prefecture does not know are looked up, one by one (usually none).
-    for e in entries
+    let unknown: Vec<i64> = entries
         .iter()
-        .filter(|e| known.application(e.application_id).is_none())
-    {
-        if let Some(p) = state
-            .store
-            .application_prefecture(fy, e.application_id)
-            .await?
-            && p != prefecture
-        {
-            foreign.push((e.application_id, p));
-        }
-    }
-    if !foreign.is_empty() {
-        let ja: Vec<String> = foreign
+        .map(|e| e.application_id)
+        .filter(|id| known.application(*id).is_none())
+        .collect();
+    if !unknown.is_empty() {
+        let ids = unknown
             .iter()
-            .map(|(id, p)| format!("申請ID {id}（{}）", p.name_ja()))
-            .collect();
-        let en: Vec<String> = foreign
-            .iter()
-            .map(|(id, p)| format!("application {id} ({})", p.name_en()))
-            .collect();
+            .map(i64::to_string)
+            .collect::<Vec<_>>()
+            .join(", ");
         return Err(rejected(
             StatusCode::UNPROCESSABLE_ENTITY,
-            "foreign_application",
+            "unknown_application",
+            format!("申請ID {ids} の申請は{}にありません", prefecture.name_ja()),
             format!(
-                "{}の順位に他の都道府県の申請が含まれています: {}",
-                prefecture.name_ja(),
-                ja.join("、")
-            ),
-            format!(
-                "the ranking of {} names applications of another prefecture: {}",
-                prefecture.name_en(),
-                en.join(", ")
+                "no application {ids} in {}: a ranking names only the prefecture's own applications",
+                prefecture.name_en()
             ),
         ));
     }
@@ -1459,15 +1441,6 @@ pub async fn ranking_from_file(
         Err(problems) => return Ok(Err(problems)),
     };
     let current = book(state, fy, prefecture).await?;
-    // Ids the prefecture does not know are looked up, to name another prefecture's.
-    let mut foreign = HashMap::new();
-    for id in file.rows.iter().filter_map(|r| r.application_id) {
-        if current.application(id).is_none()
-            && let Some(p) = state.store.application_prefecture(fy, id).await?
-        {
-            foreign.insert(id, p);
-        }
-    }
     let targets: Vec<RankingTarget> = current
         .applications
         .iter()
@@ -1477,7 +1450,7 @@ pub async fn ranking_from_file(
             institution_name: a.institution_name.clone(),
         })
         .collect();
-    let resolved = match resolve_ranking(&file, prefecture, &targets, &foreign) {
+    let resolved = match resolve_ranking(&file, prefecture, &targets) {
         Ok(rows) => rows,
         Err(problems) => return Ok(Err(problems)),
     };

@@ -77,15 +77,15 @@ fn bad_credentials() -> AppError {
     )
 }
 
-fn too_many_attempts() -> AppError {
-    AppError::rejected(
-        StatusCode::TOO_MANY_REQUESTS,
-        "too_many_attempts",
-        format!(
+fn too_many_attempts(retry_after_seconds: u64) -> AppError {
+    AppError::Throttled {
+        code: "too_many_attempts",
+        message_ja: format!(
             "ログインの失敗が続いたため、{LOCKOUT_MINUTES}分間ログインできません。しばらくしてから再度お試しください"
         ),
-        format!("Too many failed logins: try again in {LOCKOUT_MINUTES} minutes"),
-    )
+        message_en: format!("Too many failed logins: try again in {LOCKOUT_MINUTES} minutes"),
+        retry_after_seconds,
+    }
 }
 
 /// After this many failures from one address (any accounts) the address is refused too.
@@ -130,26 +130,56 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientInfo {
     }
 }
 
-async fn is_locked(state: &AppState, key: &str, max: i64) -> Result<bool, AppError> {
-    Ok(state
-        .store
-        .login_failures(key)
-        .await?
-        .is_some_and(|(failures, last)| {
-            failures >= max && Utc::now() - last < chrono::Duration::minutes(LOCKOUT_MINUTES)
-        }))
+/// Seconds until the lock on `key` ends, if it is locked.
+async fn lock_remaining(state: &AppState, key: &str, max: i64) -> Result<Option<u64>, AppError> {
+    let Some((failures, last)) = state.store.login_failures(key).await? else {
+        return Ok(None);
+    };
+    let left = chrono::Duration::minutes(LOCKOUT_MINUTES) - (Utc::now() - last);
+    Ok((failures >= max && left > chrono::Duration::zero())
+        .then(|| u64::try_from(left.num_seconds()).unwrap_or(0) + 1))
 }
 
-async fn record_failure(
+/// Refuses (429 with `Retry-After`) while the account or the address is locked. Every way
+/// of trying a secret of an account asks this first — the password at login, the second
+/// factor, a recovery code, the current password, an invitation joined with an existing
+/// login — so the right secret is refused too until the lock ends.
+pub async fn refuse_if_locked(
     state: &AppState,
     login: &str,
     client: &ClientInfo,
 ) -> Result<(), AppError> {
-    state.store.record_login_failure(login).await?;
-    if let Some(key) = client.address_key() {
-        state.store.record_login_failure(&key).await?;
+    if let Some(seconds) = lock_remaining(state, login, MAX_FAILURES).await? {
+        return Err(too_many_attempts(seconds));
+    }
+    if let Some(key) = client.address_key()
+        && let Some(seconds) = lock_remaining(state, &key, MAX_FAILURES_PER_ADDRESS).await?
+    {
+        return Err(too_many_attempts(seconds));
     }
     Ok(())
+}
+
+/// Counts a wrong secret against the account and the address; answers whether either is
+/// now locked.
+pub async fn count_failure(
+    state: &AppState,
+    login: &str,
+    client: &ClientInfo,
+) -> Result<bool, AppError> {
+    let mut locked = state.store.record_login_failure(login).await? >= MAX_FAILURES;
+    if let Some(key) = client.address_key() {
+        locked |= state.store.record_login_failure(&key).await? >= MAX_FAILURES_PER_ADDRESS;
+    }
+    Ok(locked)
+}
+
+/// The lock's own answer right after the failure that set it.
+pub async fn locked_now(state: &AppState, login: &str, client: &ClientInfo) -> AppError {
+    match refuse_if_locked(state, login, client).await {
+        Err(e) => e,
+        Ok(()) => too_many_attempts(u64::try_from(LOCKOUT_MINUTES * 60).unwrap_or(900)),
+    }
 }
 
 /// Where a login stands after the password.
@@ -183,14 +213,19 @@ pub async fn login(
             "Enter your login and password",
         ));
     }
-    if is_locked(state, login, MAX_FAILURES).await? {
-        return Err(too_many_attempts());
+    if mamori_domain::text::first_forbidden(login).is_some() {
+        // No account has such a login: a failed login like any unknown one, counted
+        // against the address only (the login itself is not text the store may keep).
+        verify_password(password.to_owned(), DUMMY_HASH.to_owned()).await;
+        if let Some(key) = client.address_key() {
+            if let Some(seconds) = lock_remaining(state, &key, MAX_FAILURES_PER_ADDRESS).await? {
+                return Err(too_many_attempts(seconds));
+            }
+            state.store.record_login_failure(&key).await?;
+        }
+        return Err(bad_credentials());
     }
-    if let Some(key) = client.address_key()
-        && is_locked(state, &key, MAX_FAILURES_PER_ADDRESS).await?
-    {
-        return Err(too_many_attempts());
-    }
+    refuse_if_locked(state, login, client).await?;
     let found = state.store.user_for_login(login).await?;
     let (user, hash) = match found {
         Some((user, hash)) if !user.disabled => (Some(user), hash),
@@ -198,17 +233,12 @@ pub async fn login(
     };
     let ok = verify_password(password.to_owned(), hash).await;
     let Some(user) = user.filter(|_| ok) else {
-        record_failure(state, login, client).await?;
+        count_failure(state, login, client).await?;
         return Err(bad_credentials());
     };
     if user.totp_enabled {
         match (second_factor, kind) {
-            (Some(code), _) => {
-                if !crate::two_factor::verify(state, &user, code).await? {
-                    record_failure(state, login, client).await?;
-                    return Err(invalid_second_factor());
-                }
-            }
+            (Some(code), _) => check_second_factor(state, &user, Some(code), client).await?,
             (None, SessionKind::Web) => {
                 let pending = new_token();
                 let expires = Utc::now() + chrono::Duration::minutes(5);
@@ -228,14 +258,7 @@ pub async fn login(
                     pending_token: pending,
                 });
             }
-            (None, _) => {
-                return Err(AppError::rejected(
-                    StatusCode::UNAUTHORIZED,
-                    "second_factor_required",
-                    "二要素認証のコード（認証アプリの6桁の数字、または回復コード）を totp に入れてください",
-                    "give the two-factor code (the 6 digits of your authenticator app, or a recovery code) in 'totp'",
-                ));
-            }
+            (None, _) => return Err(second_factor_required()),
         }
     } else if kind == SessionKind::Api {
         let institution_requires = match user.institution_id {
@@ -248,6 +271,36 @@ pub async fn login(
     }
     let (token, csrf) = open_session(state, &user, kind, client).await?;
     Ok(LoginStep::Done { token, csrf, user })
+}
+
+fn second_factor_required() -> AppError {
+    AppError::rejected(
+        StatusCode::UNAUTHORIZED,
+        "second_factor_required",
+        "二要素認証のコード（認証アプリの6桁の数字、または回復コード）を totp に入れてください",
+        "give the two-factor code (the 6 digits of your authenticator app, or a recovery code) in 'totp'",
+    )
+}
+
+/// Checks the second factor given together with a password (an API login, an invitation
+/// joined with an existing login): a wrong code or recovery code counts as a failed login,
+/// and the failure that locks the account answers with the lock.
+pub async fn check_second_factor(
+    state: &AppState,
+    user: &User,
+    code: Option<&str>,
+    client: &ClientInfo,
+) -> Result<(), AppError> {
+    let Some(code) = code.filter(|c| !c.trim().is_empty()) else {
+        return Err(second_factor_required());
+    };
+    if crate::two_factor::verify(state, user, code).await? {
+        return Ok(());
+    }
+    if count_failure(state, &user.login, client).await? {
+        return Err(locked_now(state, &user.login, client).await);
+    }
+    Err(invalid_second_factor())
 }
 
 pub fn invalid_second_factor() -> AppError {
@@ -325,6 +378,14 @@ impl FromRequestParts<AppState> for ApiUser {
             .await
             .map_err(AppError::from)?;
         let session = session.ok_or(AppError::Unauthenticated)?;
+        // A token issued before the second factor became required (the institution's admin
+        // turned the rule on, or the role now needs it) stops working until the user has
+        // enrolled, as the pages send such a user to enrolment.
+        if crate::two_factor::required(&session.user, session.institution_requires_two_factor)
+            && !session.user.totp_enabled
+        {
+            return Err(enrolment_required().into());
+        }
         Ok(ApiUser {
             user: session.user,
             token_hash: hash,

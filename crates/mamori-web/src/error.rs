@@ -28,6 +28,15 @@ pub enum AppError {
         message_ja: String,
         message_en: String,
     },
+    /// Too many attempts: refused until `retry_after_seconds` have passed (429 with
+    /// `Retry-After`).
+    #[error("{code}: {message_en}")]
+    Throttled {
+        code: &'static str,
+        message_ja: String,
+        message_en: String,
+        retry_after_seconds: u64,
+    },
     #[error("answer refused: {0}")]
     Answer(AnswerError),
     /// Problems with fields of a structured input, each with its path.
@@ -103,6 +112,7 @@ impl AppError {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
             Self::Rejected { status, .. } => *status,
+            Self::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Store(StoreError::NotFound) => StatusCode::NOT_FOUND,
             Self::Store(StoreError::Conflict(_)) => StatusCode::CONFLICT,
             Self::Store(_) | Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -136,6 +146,12 @@ impl AppError {
                 Some(e.field.to_owned()),
             ),
             Self::Rejected {
+                code,
+                message_ja,
+                message_en,
+                ..
+            }
+            | Self::Throttled {
                 code,
                 message_ja,
                 message_en,
@@ -190,6 +206,27 @@ impl AppError {
         }
     }
 
+    /// Seconds a client should wait before trying again, for a 429.
+    pub fn retry_after(&self) -> Option<u64> {
+        match self {
+            Self::Throttled {
+                retry_after_seconds,
+                ..
+            } => Some(*retry_after_seconds),
+            _ => None,
+        }
+    }
+
+    /// Adds the headers the error calls for (`Retry-After`) to an answer made of it.
+    pub fn decorate(&self, response: &mut Response) {
+        if let Some(seconds) = self.retry_after() {
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from(seconds.max(1)),
+            );
+        }
+    }
+
     fn log(&self) {
         if self.status().is_server_error() {
             tracing::error!(error = %self, "request failed");
@@ -216,6 +253,7 @@ impl IntoResponse for ApiError {
             }),
         )
             .into_response();
+        self.0.decorate(&mut response);
         if self.0.status() == StatusCode::UNAUTHORIZED {
             response.headers_mut().insert(
                 axum::http::header::WWW_AUTHENTICATE,

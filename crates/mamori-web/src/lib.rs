@@ -17,11 +17,13 @@ pub mod error;
 pub mod i18n;
 pub mod incident_pages;
 pub mod incidents;
+pub mod input_guard;
 pub mod ledger;
 pub mod ledger_pages;
 pub mod mail;
 pub mod multipart;
 pub mod pages;
+pub mod rejections;
 pub mod service;
 pub mod support;
 pub mod support_pages;
@@ -223,10 +225,15 @@ pub async fn add_user(
     Ok(state.store.create_user(&new, actor).await?)
 }
 
-/// Security headers on every answer: no inline scripts, no framing, no sniffing.
+/// Security headers on every answer, errors included: no inline scripts, no framing, no
+/// sniffing; and no copy kept by a browser or proxy of anything but the static files (a
+/// page or an API answer may carry an institution's weaknesses).
 async fn security_headers(secure: bool, request: Request, next: Next) -> Response {
     let mut response = next.run(request).await;
     let h = response.headers_mut();
+    if !h.contains_key(header::CACHE_CONTROL) {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
     h.insert(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'"),
@@ -378,9 +385,8 @@ pub fn router(state: AppState) -> Router {
         .merge(all_page_routes().router)
         .fallback(pages::not_found)
         .with_state(state)
-        .layer(middleware::from_fn(move |req, next| {
-            security_headers(secure, req, next)
-        }))
+        .layer(middleware::from_fn(input_guard::check_request_text))
+        .layer(middleware::from_fn(rejections::bilingual_rejections))
         // Whole in-memory bodies are compressed inside; the streaming layer outside takes
         // the rest (static files, large downloads) and skips what is compressed already.
         .layer(middleware::from_fn(compress::gzip_whole_bodies))
@@ -400,5 +406,9 @@ pub fn router(state: AppState) -> Router {
             Duration::from_secs(30),
         ))
         .layer(CatchPanicLayer::custom(panic_response))
+        // Outside every layer that may answer by itself (413, 408, a panic's 500).
+        .layer(middleware::from_fn(move |req, next| {
+            security_headers(secure, req, next)
+        }))
         .layer(TraceLayer::new_for_http())
 }

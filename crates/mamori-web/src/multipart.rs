@@ -63,49 +63,98 @@ fn disposition_param(header: &str, param: &str) -> Option<String> {
     None
 }
 
-/// Every part of the body.
-pub fn parse(content_type: &str, body: &[u8]) -> Result<Vec<Part>, MultipartError> {
+/// One part as found in the body: its headers, and where its data starts and ends.
+struct RawPart<'a> {
+    name: Option<String>,
+    file_name: Option<String>,
+    content_type: Option<String>,
+    data: &'a [u8],
+}
+
+/// Walks the parts of a body without copying their data.
+fn walk<'a>(
+    content_type: &str,
+    body: &'a [u8],
+    mut visit: impl FnMut(RawPart<'a>) -> Result<(), MultipartError>,
+) -> Result<(), MultipartError> {
     let boundary = boundary(content_type).ok_or(MultipartError::NotMultipart)?;
     let delimiter = format!("--{boundary}").into_bytes();
-    let mut parts = Vec::new();
+    let mut next_delimiter = b"\r\n".to_vec();
+    next_delimiter.extend_from_slice(&delimiter);
     let mut pos = find(body, &delimiter, 0).ok_or(MultipartError::Malformed)? + delimiter.len();
     loop {
         // After a delimiter: `--` ends the body, otherwise a line break starts a part.
         if body[pos..].starts_with(b"--") {
-            return Ok(parts);
+            return Ok(());
         }
         if !body[pos..].starts_with(b"\r\n") {
             return Err(MultipartError::Malformed);
         }
         pos += 2;
         let headers_end = find(body, b"\r\n\r\n", pos).ok_or(MultipartError::Malformed)?;
-        let headers = String::from_utf8_lossy(&body[pos..headers_end]).into_owned();
+        let headers = String::from_utf8_lossy(&body[pos..headers_end]);
         let data_start = headers_end + 4;
-        let mut next_delimiter = b"\r\n".to_vec();
-        next_delimiter.extend_from_slice(&delimiter);
         let data_end = find(body, &next_delimiter, data_start).ok_or(MultipartError::Malformed)?;
-        let mut name = None;
-        let mut file_name = None;
-        let mut content_type = None;
+        let mut part = RawPart {
+            name: None,
+            file_name: None,
+            content_type: None,
+            data: &body[data_start..data_end],
+        };
         for line in headers.split("\r\n") {
             let Some((key, value)) = line.split_once(':') else {
                 continue;
             };
             if key.trim().eq_ignore_ascii_case("content-disposition") {
-                name = disposition_param(value, "name");
-                file_name = disposition_param(value, "filename");
+                part.name = disposition_param(value, "name");
+                part.file_name = disposition_param(value, "filename");
             } else if key.trim().eq_ignore_ascii_case("content-type") {
-                content_type = Some(value.trim().to_owned());
+                part.content_type = Some(value.trim().to_owned());
             }
         }
-        parts.push(Part {
-            name: name.ok_or(MultipartError::Malformed)?,
-            file_name,
-            content_type,
-            data: body[data_start..data_end].to_vec(),
-        });
+        visit(part)?;
         pos = data_end + next_delimiter.len();
     }
+}
+
+/// Every part of the body.
+pub fn parse(content_type: &str, body: &[u8]) -> Result<Vec<Part>, MultipartError> {
+    let mut parts = Vec::new();
+    walk(content_type, body, |raw| {
+        parts.push(Part {
+            name: raw.name.ok_or(MultipartError::Malformed)?,
+            file_name: raw.file_name,
+            content_type: raw.content_type,
+            data: raw.data.to_vec(),
+        });
+        Ok(())
+    })?;
+    Ok(parts)
+}
+
+/// The first text field (or file name) holding a control character, named as the form
+/// names it; a file's content is the file reader's to judge. A malformed body is the
+/// handler's to refuse.
+pub fn text_field_problem(
+    content_type: &str,
+    body: &[u8],
+) -> Option<(String, mamori_domain::text::ForbiddenCharacter)> {
+    use mamori_domain::text::first_forbidden;
+    let mut found = None;
+    let _ = walk(content_type, body, |raw| {
+        let name = raw.name.unwrap_or_default();
+        let problem = match &raw.file_name {
+            Some(file_name) => first_forbidden(file_name),
+            None => first_forbidden(&String::from_utf8_lossy(raw.data)),
+        };
+        if let Some(bad) = problem.or_else(|| first_forbidden(&name)) {
+            found = Some((name, bad));
+            // Stop at the first problem.
+            return Err(MultipartError::Malformed);
+        }
+        Ok(())
+    });
+    found
 }
 
 #[cfg(test)]
@@ -140,6 +189,27 @@ mod tests {
         assert_eq!(
             parse("multipart/form-data; boundary=b", b"--b--").expect("empty"),
             Vec::new()
+        );
+    }
+
+    #[test]
+    fn text_fields_with_control_characters_are_named() {
+        let ct = "multipart/form-data; boundary=b";
+        let clean = b"--b\r\nContent-Disposition: form-data; name=\"title\"\r\n\r\nline\r\nnext\r\n--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.bin\"\r\n\r\n\x00\x01\x02\r\n--b--";
+        assert_eq!(
+            text_field_problem(ct, clean),
+            None,
+            "a file may hold any byte"
+        );
+        let bad = b"--b\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\nt\r\n--b\r\nContent-Disposition: form-data; name=\"title\"\r\n\r\na\x00b\r\n--b--";
+        assert_eq!(
+            text_field_problem(ct, bad).map(|(f, _)| f).as_deref(),
+            Some("title")
+        );
+        let bad_name = b"--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a\x1b.pdf\"\r\n\r\nx\r\n--b--";
+        assert_eq!(
+            text_field_problem(ct, bad_name).map(|(f, _)| f).as_deref(),
+            Some("file")
         );
     }
 }

@@ -234,14 +234,16 @@ impl IntoResponse for PageError {
             htmx: false,
         };
         let title = self.lang.t("error-title");
-        render(
+        let mut response = render(
             status,
             &ErrorPage {
                 chrome: Chrome::new(&ctx, None, title),
                 status: status.as_u16(),
                 message,
             },
-        )
+        );
+        self.error.decorate(&mut response);
+        response
     }
 }
 
@@ -445,7 +447,10 @@ async fn login_submit(
         Err(e) if e.status().is_client_error() => {
             let d = e.detail();
             let msg = ctx.lang.pick(&d.message_ja, &d.message_en).to_owned();
-            login_form(&state, &ctx, next, form.login, Some(msg), e.status()).await
+            let mut response =
+                login_form(&state, &ctx, next, form.login, Some(msg), e.status()).await?;
+            e.decorate(&mut response);
+            Ok(response)
         }
         Err(e) => Err(fail(ctx.lang)(e)),
     }

@@ -15,13 +15,19 @@ use crate::error::AppError;
 pub const ISSUER: &str = "mamori";
 pub const RECOVERY_CODES: usize = 10;
 
-/// Whether the user must use a second factor: national administrators, inspectors and
-/// prefecture officers and support desk operators always, an institution's users when it requires it. Demo accounts are exempt.
+/// Whether the user must use a second factor: national administrators, inspectors,
+/// prefecture officers, support desk operators and vendors' users (who hold remote access
+/// to many hospitals) always, an institution's users when it requires it. Demo accounts are
+/// exempt.
 pub fn required(user: &User, institution_requires: bool) -> bool {
     !user.is_demo
         && (matches!(
             user.role,
-            Role::NationalAdmin | Role::Inspector | Role::PrefectureOfficer | Role::SupportOperator
+            Role::NationalAdmin
+                | Role::Inspector
+                | Role::PrefectureOfficer
+                | Role::SupportOperator
+                | Role::VendorUser
         ) || institution_requires)
 }
 
@@ -234,6 +240,8 @@ mod tests {
         user.is_demo = true;
         assert!(!required(&user, true), "demo accounts are exempt");
         user.is_demo = false;
+        user.role = Role::VendorUser;
+        assert!(required(&user, false), "vendors hold remote access");
         user.role = Role::InstitutionStaff;
         assert!(!required(&user, false));
         assert!(required(&user, true));

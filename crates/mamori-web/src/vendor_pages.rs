@@ -365,6 +365,8 @@ pub struct AcceptForm {
     login: String,
     #[serde(default)]
     password: String,
+    #[serde(default)]
+    totp: String,
 }
 
 /// No CSRF token here: the form is posted without a session, and the invitation token in
@@ -372,17 +374,23 @@ pub struct AcceptForm {
 async fn accept_invitation(
     State(state): State<AppState>,
     ctx: PageCtx,
+    client: crate::auth::ClientInfo,
     Path(token): Path<String>,
     Form(form): Form<AcceptForm>,
 ) -> PageResult {
-    match vendors::accept(&state, &token, &form.login, &form.password).await {
+    let credentials = vendors::AcceptCredentials {
+        login: &form.login,
+        password: &form.password,
+        second_factor: Some(form.totp.as_str()),
+    };
+    match vendors::accept(&state, &token, credentials, &client).await {
         Ok(_) => {
             invitation_view(&state, &ctx, &token, form.login, None, true, StatusCode::OK).await
         }
         Err(e) => {
             let status = e.status();
             let message = message(ctx.lang, &e);
-            invitation_view(
+            let mut response = invitation_view(
                 &state,
                 &ctx,
                 &token,
@@ -391,7 +399,9 @@ async fn accept_invitation(
                 false,
                 status,
             )
-            .await
+            .await?;
+            e.decorate(&mut response);
+            Ok(response)
         }
     }
 }

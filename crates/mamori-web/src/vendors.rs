@@ -646,6 +646,9 @@ pub struct AcceptInvitation {
     /// organisation).
     pub login: String,
     pub password: String,
+    /// The existing account's second factor (6 digits or a recovery code), when it uses one.
+    #[serde(default)]
+    pub totp: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -688,15 +691,38 @@ fn refusal_error(refusal: InvitationRefusal) -> AppError {
     }
 }
 
+fn login_taken() -> AppError {
+    AppError::rejected(
+        StatusCode::CONFLICT,
+        "login_taken",
+        "このログインIDは既に使われています。別のIDを選ぶか、既存の事業者アカウントのパスワードを入力してください",
+        "this login is taken: choose another, or give the password of your existing vendor account",
+    )
+}
+
+/// What a vendor's user gives to accept an invitation.
+pub struct AcceptCredentials<'a> {
+    pub login: &'a str,
+    pub password: &'a str,
+    pub second_factor: Option<&'a str>,
+}
+
 /// Accepts an invitation: with a new login, creates the vendor's user (and its organisation);
 /// with the login and password of an existing vendor user, adds the contract to that
-/// user's organisation.
+/// user's organisation. The existing login is checked as a login is — lockout, failures
+/// counted, the second factor — since anyone who can invite could otherwise try passwords
+/// here.
 pub async fn accept(
     state: &AppState,
     token: &str,
-    login: &str,
-    password: &str,
+    credentials: AcceptCredentials<'_>,
+    client: &auth::ClientInfo,
 ) -> Result<InvitationAccepted, AppError> {
+    let AcceptCredentials {
+        login,
+        password,
+        second_factor,
+    } = credentials;
     let hash = auth::token_hash(token);
     let invitation = state
         .store
@@ -707,23 +733,34 @@ pub async fn accept(
         return Err(refusal_error(InvitationRefusal::Used));
     }
     let login = login.trim();
-    let joining = match state.store.user_for_login(login).await? {
+    let found = if mamori_domain::text::first_forbidden(login).is_some() {
+        None
+    } else {
+        state.store.user_for_login(login).await?
+    };
+    let joining = match found {
         Some((user, password_hash)) => {
+            auth::refuse_if_locked(state, &user.login, client).await?;
             let org = state.store.vendor_organization_of_user(user.id).await?;
-            let matches = auth::verify_password(password.to_owned(), password_hash).await;
-            match (matches, user.role, org, user.disabled) {
-                (true, Role::VendorUser, Some((org_id, _)), false) => Joining::ExistingUser {
-                    user_id: user.id,
-                    organization_id: org_id,
-                },
-                _ => {
-                    return Err(AppError::rejected(
-                        StatusCode::CONFLICT,
-                        "login_taken",
-                        "このログインIDは既に使われています。別のIDを選ぶか、既存の事業者アカウントのパスワードを入力してください",
-                        "this login is taken: choose another, or give the password of your existing vendor account",
-                    ));
+            if !auth::verify_password(password.to_owned(), password_hash).await {
+                if auth::count_failure(state, &user.login, client).await? {
+                    return Err(auth::locked_now(state, &user.login, client).await);
                 }
+                return Err(login_taken());
+            }
+            let Some((organization_id, _)) =
+                org.filter(|_| user.role == Role::VendorUser && !user.disabled)
+            else {
+                return Err(login_taken());
+            };
+            if user.totp_enabled {
+                auth::check_second_factor(state, &user, second_factor, client).await?;
+            } else if crate::two_factor::required(&user, false) {
+                return Err(auth::enrolment_required());
+            }
+            Joining::ExistingUser {
+                user_id: user.id,
+                organization_id,
             }
         }
         None => {
@@ -752,13 +789,19 @@ pub async fn accept(
 /// used link is refused with `invitation_expired` / `invitation_used` (410).
 #[utoipa::path(post, path = "/api/v1/invitations/{token}/accept", tag = "vendors",
     params(("token" = String, Path)), request_body = AcceptInvitation,
-    responses((status = 201, body = InvitationAccepted), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 410, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 201, body = InvitationAccepted), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 410, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
 pub async fn accept_invitation(
     State(state): State<AppState>,
+    client: auth::ClientInfo,
     Path(token): Path<String>,
     ApiJson(body): ApiJson<AcceptInvitation>,
 ) -> ApiResult<(StatusCode, Json<InvitationAccepted>)> {
-    let accepted = accept(&state, &token, &body.login, &body.password).await?;
+    let credentials = AcceptCredentials {
+        login: &body.login,
+        password: &body.password,
+        second_factor: body.totp.as_deref(),
+    };
+    let accepted = accept(&state, &token, credentials, &client).await?;
     Ok((StatusCode::CREATED, Json(accepted)))
 }
 
