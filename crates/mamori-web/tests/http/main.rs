@@ -370,6 +370,8 @@ macro_rules! on_both_engines {
     };
 }
 
+mod csrf;
+
 on_both_engines!(
     health_and_openapi,
     responses_are_compressed_when_the_client_accepts_gzip,
