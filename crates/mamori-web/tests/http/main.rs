@@ -371,6 +371,7 @@ macro_rules! on_both_engines {
 }
 
 mod csrf;
+mod logins;
 
 on_both_engines!(
     health_and_openapi,
@@ -1471,7 +1472,7 @@ async fn national_admin_registers_institutions_and_users(app: &TestApp) {
         Some(json!({"login": "nankai-staff", "password": "another long phrase", "role": "staff"})),
     )
     .await
-    .assert_bilingual_error(StatusCode::CONFLICT, "conflict");
+    .assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_fields");
     app.api(
         "POST",
         &format!("/api/v1/institutions/{id}/users"),
