@@ -15,6 +15,7 @@ pub mod incident;
 pub mod inspection;
 pub mod institution;
 pub mod ledger_evidence;
+pub mod login;
 pub mod prefecture;
 pub mod support;
 pub mod text;

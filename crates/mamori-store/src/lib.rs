@@ -11,6 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, Utc};
+use mamori_domain::login::login_key;
 use mamori_domain::{
     Answer, FiscalYear, InstitutionKind, InstitutionProfile, InstitutionScope, ItemAnswer,
     ItemAnswers, Prefecture, Principal, Role, Round,
@@ -499,6 +500,7 @@ impl Store {
             Pool::Sqlite(pool) => sqlx::migrate!("./migrations/sqlite").run(pool).await?,
             Pool::Postgres(pool) => sqlx::migrate!("./migrations/postgres").run(pool).await?,
         }
+        self.fill_login_keys().await?;
         Ok(())
     }
 
@@ -672,15 +674,21 @@ impl Store {
 
     // ----- users and sessions -------------------------------------------------------------
 
+    /// Creates a user; a login whose folded form ([`login_key`]) another account already
+    /// has is a [`StoreError::Conflict`].
     pub async fn create_user(&self, new: &NewUser, actor: Option<i64>) -> Result<i64> {
         let at = now();
         let detail = format!("login={} role={}", new.login, new.role.as_str());
+        let key = login_key(&new.login);
+        if self.login_key_in_use(&key).await? {
+            return Err(StoreError::Conflict(new.login.clone()));
+        }
         let result: std::result::Result<i64, sqlx::Error> = on_pool!(self, pool => {
             async {
                 let _turn = self.write_turn().await;
             let mut tx = pool.begin_write().await?;
                 let (id,): (i64,) = sqlx::query_as(
-                    "INSERT INTO users (login, password_hash, role, institution_id, prefecture, is_demo, disabled, created_at) VALUES ($1, $2, $3, $4, $5, $6, FALSE, $7) RETURNING id",
+                    "INSERT INTO users (login, password_hash, role, institution_id, prefecture, is_demo, disabled, created_at, login_key) VALUES ($1, $2, $3, $4, $5, $6, FALSE, $7, $8) RETURNING id",
                 )
                 .bind(new.login.clone())
                 .bind(new.password_hash.clone())
@@ -689,6 +697,7 @@ impl Store {
                 .bind(new.prefecture.map(|p| p.code()))
                 .bind(new.is_demo)
                 .bind(at.clone())
+                .bind(key.clone())
                 .fetch_one(&mut *tx)
                 .await?;
                 append_audit!(tx, at.clone(), actor, "user.create", new.institution_id, detail.clone());
@@ -703,11 +712,13 @@ impl Store {
         }
     }
 
-    /// The user and their password hash, by login.
+    /// The user and their password hash, by login: the exact login, or else the account
+    /// whose folded login ([`login_key`]) it is. Accounts that shared a folded login
+    /// before migration 0011 are found by their exact login only.
     pub async fn user_for_login(&self, login: &str) -> Result<Option<(User, String)>> {
         let row: Option<UserWithHashRow> = on_pool!(self, pool => {
-            sqlx::query_as("SELECT id, login, role, institution_id, prefecture, is_demo, disabled OR deleted_at IS NOT NULL, created_at, last_login_at, totp_secret IS NOT NULL, password_hash FROM users WHERE login = $1")
-                .bind(login.to_owned()).fetch_optional(pool).await?
+            sqlx::query_as("SELECT id, login, role, institution_id, prefecture, is_demo, disabled OR deleted_at IS NOT NULL, created_at, last_login_at, totp_secret IS NOT NULL, password_hash FROM users WHERE login = $1 OR (login_key = $2 AND NOT login_key_shared) ORDER BY CASE WHEN login = $1 THEN 0 ELSE 1 END LIMIT 1")
+                .bind(login.to_owned()).bind(login_key(login)).fetch_optional(pool).await?
         });
         match row {
             None => Ok(None),
@@ -736,7 +747,7 @@ impl Store {
             let _turn = self.write_turn().await;
             let mut tx = pool.begin_write().await?;
             sqlx::query("UPDATE users SET last_login_at = $1 WHERE id = $2").bind(at.clone()).bind(user_id).execute(&mut *tx).await?;
-            sqlx::query("DELETE FROM login_failures WHERE login = $1").bind(login.to_owned()).execute(&mut *tx).await?;
+            sqlx::query("DELETE FROM login_failures WHERE login = $1").bind(login_key(login)).execute(&mut *tx).await?;
             append_audit!(tx, at.clone(), user_id, "login.success", None::<i64>, format!("login={login}"));
             tx.commit().await?;
         });
@@ -745,8 +756,10 @@ impl Store {
     }
 
     /// Counts a failed login for `login` (known or not) and returns the count so far.
+    /// Counted by the folded login, so that another spelling gives no fresh guesses.
     pub async fn record_login_failure(&self, login: &str) -> Result<i64> {
         let at = now();
+        let login = login_key(login);
         let (n,): (i64,) = on_pool!(self, pool => {
             let _turn = self.write_turn().await;
             let mut tx = pool.begin_write().await?;
@@ -761,10 +774,10 @@ impl Store {
         Ok(n)
     }
 
-    /// Failed logins so far and when the last one was.
+    /// Failed logins so far and when the last one was (by the folded login).
     pub async fn login_failures(&self, login: &str) -> Result<Option<(i64, DateTime<Utc>)>> {
         let row: Option<(i64, String)> = on_pool!(self, pool => {
-            sqlx::query_as("SELECT failures, last_failure_at FROM login_failures WHERE login = $1").bind(login.to_owned()).fetch_optional(pool).await?
+            sqlx::query_as("SELECT failures, last_failure_at FROM login_failures WHERE login = $1").bind(login_key(login)).fetch_optional(pool).await?
         });
         row.map(|(n, at)| {
             DateTime::parse_from_rfc3339(&at)

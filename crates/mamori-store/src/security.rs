@@ -2,6 +2,7 @@
 //! the audit log: what mamori itself must practise of the checklist it implements.
 
 use chrono::{DateTime, Utc};
+use mamori_domain::login::login_key;
 
 use crate::{
     AuditEntry, BeginWrite, Pool, Result, Store, StoreError, User, UserRow, now, user_from_row,
@@ -344,8 +345,9 @@ impl Store {
     /// The user's recent logins, successful or not, newest first.
     pub async fn login_history(&self, user: &User, limit: i64) -> Result<Vec<LoginEvent>> {
         let rows: Vec<(String, String)> = on_pool!(self, pool => {
-            sqlx::query_as("SELECT at, action FROM audit_log WHERE (action = 'login.success' AND user_id = $1) OR (action = 'login.failure' AND detail = $2) ORDER BY seq DESC LIMIT $3")
-                .bind(user.id).bind(format!("login={}", user.login)).bind(limit).fetch_all(pool).await?
+            // Failures name the folded login (before migration 0011, the login as typed).
+            sqlx::query_as("SELECT at, action FROM audit_log WHERE (action = 'login.success' AND user_id = $1) OR (action = 'login.failure' AND (detail = $2 OR detail = $3)) ORDER BY seq DESC LIMIT $4")
+                .bind(user.id).bind(format!("login={}", user.login)).bind(format!("login={}", login_key(&user.login))).bind(limit).fetch_all(pool).await?
         });
         Ok(rows
             .into_iter()
@@ -430,6 +432,86 @@ impl Store {
                     detail,
                 },
             )
+            .collect())
+    }
+
+    // ----- folded logins (migration 0011) ---------------------------------------------------
+
+    /// Whether an account (deleted ones included) already has this folded login.
+    pub(crate) async fn login_key_in_use(&self, key: &str) -> Result<bool> {
+        let found: Option<(i64,)> = on_pool!(self, pool => {
+            sqlx::query_as("SELECT id FROM users WHERE login_key = $1 LIMIT 1")
+                .bind(key.to_owned()).fetch_optional(pool).await?
+        });
+        Ok(found.is_some())
+    }
+
+    /// Gives every account without one (or with one of an older folding) its folded login.
+    /// Accounts whose folded logins collide are marked shared, keep logging in by their
+    /// exact login, and are named in a warning at every start until one is renamed away
+    /// or removed from the database.
+    pub(crate) async fn fill_login_keys(&self) -> Result<()> {
+        let rows: Vec<(i64, String, Option<String>, bool)> = on_pool!(self, pool => {
+            sqlx::query_as("SELECT id, login, login_key, login_key_shared FROM users ORDER BY id")
+                .fetch_all(pool).await?
+        });
+        let mut holders: std::collections::HashMap<String, usize> = Default::default();
+        for (_, login, ..) in &rows {
+            *holders.entry(login_key(login)).or_default() += 1;
+        }
+        let stale: Vec<(i64, String, bool)> = rows
+            .iter()
+            .filter_map(|(id, login, key, shared)| {
+                let folded = login_key(login);
+                let collides = holders[&folded] > 1;
+                let fresh = key.as_deref() == Some(folded.as_str()) && *shared == collides;
+                (!fresh).then_some((*id, folded, collides))
+            })
+            .collect();
+        if !stale.is_empty() {
+            on_pool!(self, pool => {
+                let _turn = self.write_turn().await;
+                let mut tx = pool.begin_write().await?;
+                // The shared ones first, so that the unique index never sees two holders.
+                for (id, key, shared) in stale.iter().filter(|s| s.2).chain(stale.iter().filter(|s| !s.2)) {
+                    sqlx::query("UPDATE users SET login_key = $1, login_key_shared = $2 WHERE id = $3")
+                        .bind(key.clone()).bind(*shared).bind(*id).execute(&mut *tx).await?;
+                }
+                tx.commit().await?;
+            });
+            self.forget_sessions();
+        }
+        let collisions = self.login_collisions().await?;
+        if !collisions.is_empty() {
+            let listed: Vec<String> = collisions.iter().map(|group| group.join(" / ")).collect();
+            tracing::warn!(
+                collisions = %listed.join("; "),
+                "accounts whose logins differ only in upper/lower case or full/half width: each still logs in by its exact login only; rename or remove all but one"
+            );
+        }
+        Ok(())
+    }
+
+    /// The logins that share a folded login with another account, in groups.
+    pub async fn login_collisions(&self) -> Result<Vec<Vec<String>>> {
+        let rows: Vec<(String, String)> = on_pool!(self, pool => {
+            sqlx::query_as("SELECT login_key, login FROM users WHERE login_key_shared ORDER BY login_key, login")
+                .fetch_all(pool).await?
+        });
+        let mut groups: Vec<(String, Vec<String>)> = Vec::new();
+        for (key, login) in rows {
+            match groups.last_mut() {
+                Some((k, logins)) if *k == key => logins.push(login),
+                _ => groups.push((key, vec![login])),
+            }
+        }
+        // Sorted here: the engines' collations order case differently.
+        Ok(groups
+            .into_iter()
+            .map(|(_, mut logins)| {
+                logins.sort();
+                logins
+            })
             .collect())
     }
 }

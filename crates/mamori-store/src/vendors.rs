@@ -8,6 +8,7 @@
 
 use std::collections::HashMap;
 
+use mamori_domain::login::login_key;
 use mamori_domain::vendor::{ContractId, SystemKind, VendorContract};
 use mamori_domain::{AnswerError, FiscalYear, ItemAnswer, ItemAnswers, Role, Round, Scope};
 
@@ -320,6 +321,13 @@ impl Store {
         joining: &Joining,
     ) -> Result<std::result::Result<Accepted, InvitationRefusal>> {
         let at = now();
+        // Accounts that shared a folded login before migration 0011 are outside the unique
+        // index; no new account joins them.
+        if let Joining::NewUser { login, .. } = joining
+            && self.login_key_in_use(&login_key(login)).await?
+        {
+            return Err(StoreError::Conflict(login.clone()));
+        }
         let outcome: std::result::Result<
             std::result::Result<Accepted, InvitationRefusal>,
             sqlx::Error,
@@ -361,7 +369,7 @@ impl Store {
                             }
                         };
                         let (user_id,): (i64,) = sqlx::query_as(
-                            "INSERT INTO users (login, password_hash, role, institution_id, prefecture, is_demo, disabled, created_at, vendor_organization_id) VALUES ($1, $2, $3, NULL, NULL, $6, FALSE, $4, $5) RETURNING id",
+                            "INSERT INTO users (login, password_hash, role, institution_id, prefecture, is_demo, disabled, created_at, vendor_organization_id, login_key) VALUES ($1, $2, $3, NULL, NULL, $6, FALSE, $4, $5, $7) RETURNING id",
                         )
                         .bind(login.clone())
                         .bind(password_hash.clone())
@@ -369,6 +377,7 @@ impl Store {
                         .bind(at.clone())
                         .bind(organization_id)
                         .bind(*is_demo)
+                        .bind(login_key(login))
                         .fetch_one(&mut *tx)
                         .await?;
                         append_audit!(tx, at.clone(), Some(user_id), "user.create", None::<i64>, format!("login={login} role=vendor_user organization={organization_id}"));

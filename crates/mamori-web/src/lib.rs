@@ -222,7 +222,29 @@ pub async fn add_user(
         prefecture: prefecture.filter(|_| mamori_domain::Principal::role_needs_prefecture(role)),
         is_demo: false,
     };
-    Ok(state.store.create_user(&new, actor).await?)
+    state
+        .store
+        .create_user(&new, actor)
+        .await
+        .map_err(|e| match e {
+            mamori_store::StoreError::Conflict(_) => login_taken(login),
+            other => other.into(),
+        })
+}
+
+/// A new login that another account has already, counting logins that differ only in
+/// case or width (`Demo-Hospital`, `ｄｅｍｏ－ｈｏｓｐｉｔａｌ`) as the same.
+pub fn login_taken(login: &str) -> AppError {
+    AppError::Fields(vec![mamori_domain::contact_chart::FieldProblem::new(
+        "login",
+        "login_taken",
+        format!(
+            "ログインID「{login}」は既に使われています（大文字・小文字や全角・半角の違いだけのIDは同じとみなします）"
+        ),
+        format!(
+            "the login '{login}' is already taken (logins that differ only in upper/lower case or full/half width count as the same)"
+        ),
+    )])
 }
 
 /// Security headers on every answer, errors included: no inline scripts, no framing, no

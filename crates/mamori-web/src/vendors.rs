@@ -776,7 +776,11 @@ pub async fn accept(
     let accepted = state
         .store
         .accept_vendor_invitation(&hash, &joining)
-        .await?
+        .await
+        .map_err(|e| match e {
+            mamori_store::StoreError::Conflict(_) => crate::login_taken(login),
+            other => other.into(),
+        })?
         .map_err(refusal_error)?;
     Ok(InvitationAccepted {
         contract_id: accepted.contract_id,

@@ -370,6 +370,8 @@ macro_rules! on_both_engines {
     };
 }
 
+mod csrf;
+mod logins;
 mod security;
 
 on_both_engines!(
@@ -1471,7 +1473,7 @@ async fn national_admin_registers_institutions_and_users(app: &TestApp) {
         Some(json!({"login": "nankai-staff", "password": "another long phrase", "role": "staff"})),
     )
     .await
-    .assert_bilingual_error(StatusCode::CONFLICT, "conflict");
+    .assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_fields");
     app.api(
         "POST",
         &format!("/api/v1/institutions/{id}/users"),

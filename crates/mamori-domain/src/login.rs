@@ -1,0 +1,79 @@
+//! Logins compared as people read them: `DEMO-Hospital`, `demo-hospital` and the full-width
+//! `ｄｅｍｏ－ｈｏｓｐｉｔａｌ` are one login. Two accounts whose logins differ only in case
+//! or width would let one pass for the other, and would give a guesser a fresh count of
+//! failures per spelling.
+
+use unicode_normalization::UnicodeNormalization;
+
+/// The form a login is compared and counted by: NFKC (full-width letters, digits and
+/// signs become their ASCII forms), lower case, NFKC again (lower-casing can leave a
+/// decomposed character), without surrounding spaces (full-width ones included).
+pub fn login_key(login: &str) -> String {
+    let folded: String = login.nfkc().collect::<String>().to_lowercase();
+    folded.nfkc().collect::<String>().trim().to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ascii_lower_case_is_unchanged() {
+        assert_eq!(login_key("demo-hospital"), "demo-hospital");
+        assert_eq!(login_key("a.b_c@example.jp"), "a.b_c@example.jp");
+    }
+
+    #[test]
+    fn upper_and_mixed_case_fold() {
+        assert_eq!(login_key("DEMO-HOSPITAL"), "demo-hospital");
+        assert_eq!(login_key("Demo-Hospital"), "demo-hospital");
+        assert_eq!(login_key("dEmO-hOsPiTaL"), "demo-hospital");
+    }
+
+    #[test]
+    fn full_width_folds_to_ascii() {
+        // U+FF0D FULLWIDTH HYPHEN-MINUS becomes '-'.
+        assert_eq!(login_key("ＤＥＭＯ－ＨＯＳＰＩＴＡＬ"), "demo-hospital");
+        assert_eq!(login_key("ｄｅｍｏ－ｈｏｓｐｉｔａｌ"), "demo-hospital");
+        assert_eq!(login_key("ＤＥＭＯ-hospital"), "demo-hospital");
+        assert_eq!(
+            login_key("ｕｓｅｒ１２３＠ｅｘａｍｐｌｅ．ｊｐ"),
+            "user123@example.jp"
+        );
+    }
+
+    #[test]
+    fn surrounding_spaces_go_full_width_included() {
+        assert_eq!(login_key("  demo-hospital "), "demo-hospital");
+        assert_eq!(login_key("\u{3000}demo-hospital\u{3000}"), "demo-hospital");
+    }
+
+    #[test]
+    fn distinct_logins_stay_distinct() {
+        assert_ne!(login_key("demo-hospital"), login_key("demo-hospital-staff"));
+        assert_ne!(login_key("demo_hospital"), login_key("demo-hospital"));
+    }
+
+    #[test]
+    fn the_key_of_a_key_is_itself() {
+        for login in [
+            "ＤＥＭＯ－ＨＯＳＰＩＴＡＬ",
+            "Ǆemo",
+            "ß-Straße",
+            "İstanbul",
+            "ℌospital",
+            "ｶﾀｶﾅ",
+        ] {
+            let key = login_key(login);
+            assert_eq!(login_key(&key), key, "{login}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn folding_is_idempotent(login in "\\PC{0,20}") {
+            let key = login_key(&login);
+            proptest::prop_assert_eq!(login_key(&key), key);
+        }
+    }
+}
