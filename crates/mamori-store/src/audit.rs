@@ -696,3 +696,89 @@ impl Store {
         Ok((path, checkpoint))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry() -> AuditEntry {
+        AuditEntry {
+            seq: 7,
+            at: "2026-04-01T00:00:00.000Z".into(),
+            user_id: Some(3),
+            action: "answer.set".into(),
+            institution_id: None,
+            detail: "item=2-7-server".into(),
+        }
+    }
+
+    #[test]
+    fn the_fingerprint_names_the_key_without_revealing_it() {
+        let key = AuditKey::from_bytes([7; AUDIT_KEY_BYTES]);
+        assert_eq!(
+            key.fingerprint(),
+            AuditKey::from_bytes([7; AUDIT_KEY_BYTES]).fingerprint()
+        );
+        assert_ne!(key.fingerprint(), AuditKey::generate().fingerprint());
+        assert!(
+            !key.fingerprint()
+                .contains(&hex::encode([7u8; AUDIT_KEY_BYTES]))
+        );
+        assert!(!format!("{key:?}").contains(&hex::encode([7u8; AUDIT_KEY_BYTES])));
+        // Not a hash the chain uses.
+        assert_ne!(key.fingerprint(), key.chain_hash(&entry(), "genesis"));
+    }
+
+    #[test]
+    fn the_keyed_hash_depends_on_the_key_and_every_field() {
+        let key = AuditKey::from_bytes([1; AUDIT_KEY_BYTES]);
+        let base = key.chain_hash(&entry(), "prev");
+        assert_ne!(base, entry().legacy_hash("prev"));
+        assert_ne!(base, AuditKey::generate().chain_hash(&entry(), "prev"));
+        assert_ne!(base, key.chain_hash(&entry(), "prev2"));
+        let mut moved = entry();
+        moved.user_id = None;
+        moved.institution_id = Some(3);
+        assert_ne!(base, key.chain_hash(&moved, "prev"));
+    }
+
+    #[test]
+    fn a_checkpoint_is_checked_against_its_key_and_fields() {
+        let key = AuditKey::from_bytes([2; AUDIT_KEY_BYTES]);
+        let c = AuditCheckpoint::signed(&key, 12, "abc".into(), "2026-04-01".into());
+        assert!(c.is_signed_by(&key));
+        assert!(!c.is_signed_by(&AuditKey::generate()));
+        let mut moved = c.clone();
+        moved.seq = 11;
+        assert!(!moved.is_signed_by(&key));
+        let mut rehashed = c;
+        rehashed.hash = "abd".into();
+        assert!(!rehashed.is_signed_by(&key));
+    }
+
+    #[test]
+    fn key_files_are_created_once_and_read_back() {
+        let dir = std::env::temp_dir().join(format!("mamori-audit-key-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("dir");
+        let path = dir.join("k");
+        let key = AuditKey::create_file(&path).expect("create");
+        assert_eq!(
+            AuditKey::read_file(&path).expect("read").fingerprint(),
+            key.fingerprint()
+        );
+        assert!(AuditKey::create_file(&path).is_err(), "never overwritten");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).expect("meta").permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        std::fs::write(&path, "not a key").expect("write");
+        assert!(matches!(
+            AuditKey::read_file(&path),
+            Err(StoreError::Audit(AuditProblem::KeyFile(_)))
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
