@@ -401,7 +401,7 @@ impl Store {
                     sqlx::query("INSERT INTO assurance_excluded (fiscal_year, institution_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
                         .bind(fy).bind(*id).execute(&mut *tx).await?;
                 }
-                append_audit!(tx, at.clone(), actor, "assurance.program.create", None::<i64>, detail.clone());
+                append_audit!(self, tx, at.clone(), actor, "assurance.program.create", None::<i64>, detail.clone());
                 tx.commit().await?;
                 Ok(())
             }.await
@@ -440,7 +440,7 @@ impl Store {
                         .execute(&mut *tx).await?;
                 }
             }
-            append_audit!(tx, at.clone(), actor, "assurance.quotas.replace", None::<i64>, format!("fiscal_year={fy} prefectures={}", quotas.len()));
+            append_audit!(self, tx, at.clone(), actor, "assurance.quotas.replace", None::<i64>, format!("fiscal_year={fy} prefectures={}", quotas.len()));
             tx.commit().await?;
         });
         Ok(())
@@ -673,7 +673,7 @@ impl Store {
                     };
                     sqlx::query("INSERT INTO assurance_application_changes (application_id, action, answers, changed_by, changed_at) VALUES ($1, 'create', $2, $3, $4)")
                         .bind(id).bind(json.clone()).bind(actor).bind(at.clone()).execute(&mut *tx).await?;
-                    append_audit!(tx, at.clone(), actor, "assurance.application.create", institution_id, format!("fiscal_year={fy} application={id} answers={json}"));
+                    append_audit!(self, tx, at.clone(), actor, "assurance.application.create", institution_id, format!("fiscal_year={fy} application={id} answers={json}"));
                     Some(id)
                 }
                 AssuranceChange::UpdateApplication { id, answers } => {
@@ -689,7 +689,7 @@ impl Store {
                         .bind(json.clone()).bind(actor).bind(at.clone()).bind(id).execute(&mut *tx).await?;
                     sqlx::query("INSERT INTO assurance_application_changes (application_id, action, answers, previous_answers, changed_by, changed_at) VALUES ($1, 'update', $2, $3, $4, $5)")
                         .bind(id).bind(json.clone()).bind(previous).bind(actor).bind(at.clone()).execute(&mut *tx).await?;
-                    append_audit!(tx, at.clone(), actor, "assurance.application.update", institution_id, format!("fiscal_year={fy} application={id} answers={json}"));
+                    append_audit!(self, tx, at.clone(), actor, "assurance.application.update", institution_id, format!("fiscal_year={fy} application={id} answers={json}"));
                     Some(id)
                 }
                 AssuranceChange::SetRanking(entries) => {
@@ -702,7 +702,7 @@ impl Store {
                             .execute(&mut *tx).await?;
                     }
                     let order: Vec<String> = entries.iter().map(|e| e.application_id.to_string()).collect();
-                    append_audit!(tx, at.clone(), actor, "assurance.ranking.set", None::<i64>, format!("fiscal_year={fy} prefecture={pref} ranking={}", order.join(",")));
+                    append_audit!(self, tx, at.clone(), actor, "assurance.ranking.set", None::<i64>, format!("fiscal_year={fy} prefecture={pref} ranking={}", order.join(",")));
                     None
                 }
                 AssuranceChange::Withdraw { application_id, date, reason } => {
@@ -718,13 +718,13 @@ impl Store {
                         .execute(&mut *tx).await?;
                     sqlx::query("INSERT INTO assurance_application_changes (application_id, action, answers, changed_by, changed_at) VALUES ($1, 'withdraw', $2, $3, $4)")
                         .bind(application_id).bind(format!("{date} {reason}")).bind(actor).bind(at.clone()).execute(&mut *tx).await?;
-                    append_audit!(tx, at.clone(), actor, "assurance.withdraw", institution_id, format!("fiscal_year={fy} application={application_id} date={date} reason={reason}"));
+                    append_audit!(self, tx, at.clone(), actor, "assurance.withdraw", institution_id, format!("fiscal_year={fy} application={application_id} date={date} reason={reason}"));
                     Some(application_id)
                 }
                 AssuranceChange::Submit => {
                     sqlx::query("INSERT INTO assurance_submissions (fiscal_year, prefecture, submitted_by, submitted_at) VALUES ($1, $2, $3, $4)")
                         .bind(fy).bind(pref.clone()).bind(actor).bind(at.clone()).execute(&mut *tx).await?;
-                    append_audit!(tx, at.clone(), actor, "assurance.submit", None::<i64>, format!("fiscal_year={fy} prefecture={pref}"));
+                    append_audit!(self, tx, at.clone(), actor, "assurance.submit", None::<i64>, format!("fiscal_year={fy} prefecture={pref}"));
                     None
                 }
             };

@@ -740,7 +740,7 @@ impl Store {
                 });
                 insert.push(" RETURNING id");
                 let (id,): (i64,) = insert.build_query_as().fetch_one(&mut *tx).await?;
-                append_audit!(tx, at.clone(), actor, "device.create", institution_id, format!("id={id} asset_number={asset}"));
+                append_audit!(self, tx, at.clone(), actor, "device.create", institution_id, format!("id={id} asset_number={asset}"));
                 tx.commit().await?;
                 Ok(id)
             }.await
@@ -784,7 +784,7 @@ impl Store {
                 if done.rows_affected() == 0 {
                     return Ok(false);
                 }
-                append_audit!(tx, at.clone(), actor, "device.update", institution_id, format!("id={id} asset_number={asset}"));
+                append_audit!(self, tx, at.clone(), actor, "device.update", institution_id, format!("id={id} asset_number={asset}"));
                 tx.commit().await?;
                 Ok(true)
             }.await
@@ -813,7 +813,7 @@ impl Store {
             if done.rows_affected() == 0 {
                 return Err(StoreError::NotFound);
             }
-            append_audit!(tx, at.clone(), actor, "device.retire", institution_id, format!("id={id}"));
+            append_audit!(self, tx, at.clone(), actor, "device.retire", institution_id, format!("id={id}"));
             tx.commit().await?;
         });
         Ok(())
@@ -856,6 +856,7 @@ impl Store {
                 unchanged: devices.len() - added.len() - changed.len() + written.unchanged,
             };
             append_audit!(
+                self,
                 tx,
                 at.clone(),
                 actor,

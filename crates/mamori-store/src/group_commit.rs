@@ -1,7 +1,7 @@
 //! Group commit of answers.
 //!
 //! Many people answer at once near a deadline, and every answer is stored with its history
-//! and a hash-chained audit entry. One transaction per answer would hold the database's write
+//! and a keyed, hash-chained audit entry. One transaction per answer would hold the database's write
 //! lock (SQLite) or the audit head's row lock (PostgreSQL) for a transaction's whole length,
 //! once per answer. Instead, one writer task per store takes answers from a queue; those that
 //! arrive while it writes a batch wait, and it stores all of them in the next transaction: one `UPSERT` per answer
@@ -23,7 +23,10 @@ use mamori_domain::{AnswerError, ItemAnswer, ItemAnswers, Round};
 use sqlx::QueryBuilder;
 use tokio::sync::{mpsc, oneshot};
 
-use crate::{AuditEntry, BeginWrite, Pool, Result, Store, StoreError, parse_item_answer};
+use crate::audit::KeySlot;
+use crate::{
+    AuditEntry, AuditProblem, BeginWrite, Pool, Result, Store, StoreError, parse_item_answer,
+};
 
 /// Where answers are queued for the writer task.
 pub(crate) type AnswerSender = mpsc::UnboundedSender<PendingAnswer>;
@@ -122,9 +125,17 @@ impl Store {
 pub(crate) fn start_writer(
     pool: Pool,
     turn: std::sync::Arc<tokio::sync::Mutex<()>>,
+    audit_key: KeySlot,
 ) -> AnswerSender {
     let (sender, receiver) = mpsc::unbounded_channel();
-    tokio::spawn(BatchWriter { pool, turn }.run(receiver));
+    tokio::spawn(
+        BatchWriter {
+            pool,
+            turn,
+            audit_key,
+        }
+        .run(receiver),
+    );
     sender
 }
 
@@ -132,6 +143,8 @@ struct BatchWriter {
     pool: Pool,
     /// The store's write turn (SQLite: one writer at a time in this process).
     turn: std::sync::Arc<tokio::sync::Mutex<()>>,
+    /// The store's audit key (see `Store::open_audit_log`).
+    audit_key: KeySlot,
 }
 
 impl BatchWriter {
@@ -185,6 +198,7 @@ impl BatchWriter {
         if writes.is_empty() {
             return Ok(Vec::new());
         }
+        let key = self.audit_key.get().ok_or(AuditProblem::NoKey)?;
         on_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
 
@@ -282,11 +296,12 @@ impl BatchWriter {
             // Reserve the sequence numbers at once; the head row's lock orders batches.
             let count = i64::try_from(accepted.len())
                 .map_err(|_| StoreError::Corrupt("answer batch too large".into()))?;
-            let (last_seq, mut prev_hash): (i64, String) =
-                sqlx::query_as("UPDATE audit_chain_head SET seq = seq + $1 WHERE id = 1 RETURNING seq, last_hash")
+            let (last_seq, mut prev_hash, recorded): (i64, String, Option<String>) =
+                sqlx::query_as("UPDATE audit_chain_head SET seq = seq + $1 WHERE id = 1 RETURNING seq, last_hash, key_fingerprint")
                     .bind(count)
                     .fetch_one(&mut *tx)
                     .await?;
+            key.check_recorded(recorded.as_deref())?;
             let first_seq = last_seq - count + 1;
             let mut rows = Vec::with_capacity(accepted.len());
             for (seq, w) in (first_seq..).zip(&accepted) {
@@ -298,7 +313,7 @@ impl BatchWriter {
                     institution_id: Some(w.institution_id),
                     detail: w.audit_detail(),
                 };
-                let hash = entry.chain_hash(&prev_hash);
+                let hash = key.chain_hash(&entry, &prev_hash);
                 rows.push((entry, std::mem::replace(&mut prev_hash, hash.clone()), hash));
             }
             let mut insert = QueryBuilder::new(

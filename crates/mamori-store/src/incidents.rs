@@ -204,7 +204,7 @@ impl Store {
                 .bind(id).bind(CaseState::New.as_str()).bind(actor).bind(at.clone())
                 .execute(&mut *tx).await?;
             let detail = format!("case={id} urgency={urgency} symptoms={symptoms} systems={systems} care={}", report.care.as_str());
-            append_audit!(tx, at.clone(), actor, "incident.create", institution_id, detail);
+            append_audit!(self, tx, at.clone(), actor, "incident.create", institution_id, detail);
             tx.commit().await?;
             id
         });
@@ -277,7 +277,7 @@ impl Store {
                 .bind(case_id).bind(from.clone()).bind(to.as_str()).bind(actor).bind(at.clone())
                 .execute(&mut *tx).await?;
             let detail = format!("case={case_id} from={from} to={}", to.as_str());
-            append_audit!(tx, at.clone(), actor, "incident.state", institution_id, detail);
+            append_audit!(self, tx, at.clone(), actor, "incident.state", institution_id, detail);
             tx.commit().await?;
             Ok(())
         });
@@ -311,7 +311,7 @@ impl Store {
             sqlx::query("UPDATE incident_cases SET updated_at = $1 WHERE id = $2")
                 .bind(at.clone()).bind(case_id).execute(&mut *tx).await?;
             let detail = format!("case={case_id} note={id} side={} chars={}", side.as_str(), body.chars().count());
-            append_audit!(tx, at.clone(), actor, "incident.note", institution_id, detail);
+            append_audit!(self, tx, at.clone(), actor, "incident.note", institution_id, detail);
             tx.commit().await?;
             id
         });

@@ -34,6 +34,8 @@ pub enum StoreError {
     Database(#[from] sqlx::Error),
     #[error(transparent)]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error(transparent)]
+    Audit(#[from] AuditProblem),
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -56,14 +58,17 @@ macro_rules! on_pool {
     };
 }
 
-/// Appends one entry to the hash-chained audit log inside the transaction `$tx`. The head
-/// row is updated first, which takes its lock and so orders concurrent appends.
+/// Appends one entry to the keyed, hash-chained audit log inside the transaction `$tx` of
+/// `$store`, which must hold the key the chain is keyed with. The head row is updated first,
+/// which takes its lock and so orders concurrent appends.
 macro_rules! append_audit {
-    ($tx:expr, $at:expr, $user:expr, $action:expr, $institution:expr, $detail:expr) => {{
-        let (seq, prev_hash): (i64, String) =
-            sqlx::query_as("UPDATE audit_chain_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, last_hash")
+    ($store:expr, $tx:expr, $at:expr, $user:expr, $action:expr, $institution:expr, $detail:expr) => {{
+        let key = $store.require_audit_key()?;
+        let (seq, prev_hash, recorded): (i64, String, Option<String>) =
+            sqlx::query_as("UPDATE audit_chain_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, last_hash, key_fingerprint")
                 .fetch_one(&mut *$tx)
                 .await?;
+        key.check_recorded(recorded.as_deref())?;
         let entry = AuditEntry {
             seq,
             at: $at,
@@ -72,7 +77,7 @@ macro_rules! append_audit {
             institution_id: $institution.into(),
             detail: $detail,
         };
-        let hash = entry.chain_hash(&prev_hash);
+        let hash = key.chain_hash(&entry, &prev_hash);
         sqlx::query("INSERT INTO audit_log (seq, at, user_id, action, institution_id, detail, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
             .bind(entry.seq)
             .bind(entry.at)
@@ -116,6 +121,11 @@ impl BeginWrite for PgPool {
     }
 }
 
+mod audit;
+pub use audit::{
+    AUDIT_KEY_BYTES, AUDIT_KEY_MIGRATION, AuditCheckpoint, AuditKey, AuditOpening, AuditProblem,
+    read_checkpoints,
+};
 mod group_commit;
 pub use group_commit::{AnswerCheck, AnswerOutcome};
 mod session_cache;
@@ -146,40 +156,14 @@ pub struct AuditEntry {
     pub detail: String,
 }
 
-impl AuditEntry {
-    /// SHA-256 over the previous entry's hash and every field of this one, each field
-    /// length-prefixed so that no two different entries hash the same text.
-    pub fn chain_hash(&self, prev_hash: &str) -> String {
-        use sha2::{Digest, Sha256};
-        let mut h = Sha256::new();
-        let user = self.user_id.map(|u| u.to_string()).unwrap_or_default();
-        let institution = self
-            .institution_id
-            .map(|i| i.to_string())
-            .unwrap_or_default();
-        let seq = self.seq.to_string();
-        for field in [
-            prev_hash,
-            seq.as_str(),
-            self.at.as_str(),
-            user.as_str(),
-            self.action.as_str(),
-            institution.as_str(),
-            self.detail.as_str(),
-        ] {
-            h.update((field.len() as u64).to_be_bytes());
-            h.update(field.as_bytes());
-        }
-        hex::encode(h.finalize())
-    }
-}
-
 /// The result of checking the audit chain.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuditVerification {
     pub entries: i64,
     /// The first entry found broken, and how.
     pub problem: Option<(i64, String)>,
+    /// Checkpoints found to agree with the log.
+    pub checkpoints: usize,
 }
 
 #[derive(Clone, Debug)]
@@ -191,6 +175,8 @@ pub struct Store {
     /// The queue of the task that writes answers in batches (see `group_commit`).
     answers: group_commit::AnswerSender,
     sessions: Arc<session_cache::SessionCache>,
+    /// The audit chain's key, given once by `open_audit_log`.
+    audit_key: audit::KeySlot,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -446,11 +432,17 @@ fn is_unique_violation(e: &sqlx::Error) -> bool {
 impl Store {
     fn from_pool(pool: Pool) -> Self {
         let writer: Arc<tokio::sync::Mutex<()>> = Default::default();
+        let audit_key: audit::KeySlot = Default::default();
         Self {
-            answers: group_commit::start_writer(pool.clone(), Arc::clone(&writer)),
+            answers: group_commit::start_writer(
+                pool.clone(),
+                Arc::clone(&writer),
+                Arc::clone(&audit_key),
+            ),
             pool,
             writer,
             sessions: Default::default(),
+            audit_key,
         }
     }
 
@@ -543,7 +535,7 @@ impl Store {
             .bind(at.clone())
             .fetch_one(&mut *tx)
             .await?;
-            append_audit!(tx, at.clone(), actor, "institution.create", id, detail);
+            append_audit!(self, tx, at.clone(), actor, "institution.create", id, detail);
             tx.commit().await?;
             id
         });
@@ -588,7 +580,7 @@ impl Store {
             if done.rows_affected() == 0 {
                 return Err(StoreError::NotFound);
             }
-            append_audit!(tx, at.clone(), actor, "institution.update", id, detail);
+            append_audit!(self, tx, at.clone(), actor, "institution.update", id, detail);
             tx.commit().await?;
         });
         Ok(())
@@ -700,7 +692,7 @@ impl Store {
                 .bind(key.clone())
                 .fetch_one(&mut *tx)
                 .await?;
-                append_audit!(tx, at.clone(), actor, "user.create", new.institution_id, detail.clone());
+                append_audit!(self, tx, at.clone(), actor, "user.create", new.institution_id, detail.clone());
                 tx.commit().await?;
                 Ok(id)
             }.await
@@ -748,7 +740,7 @@ impl Store {
             let mut tx = pool.begin_write().await?;
             sqlx::query("UPDATE users SET last_login_at = $1 WHERE id = $2").bind(at.clone()).bind(user_id).execute(&mut *tx).await?;
             sqlx::query("DELETE FROM login_failures WHERE login = $1").bind(login_key(login)).execute(&mut *tx).await?;
-            append_audit!(tx, at.clone(), user_id, "login.success", None::<i64>, format!("login={login}"));
+            append_audit!(self, tx, at.clone(), user_id, "login.success", None::<i64>, format!("login={login}"));
             tx.commit().await?;
         });
         self.forget_sessions();
@@ -767,7 +759,7 @@ impl Store {
                 "INSERT INTO login_failures (login, failures, last_failure_at) VALUES ($1, 1, $2) ON CONFLICT (login) DO UPDATE SET failures = login_failures.failures + 1, last_failure_at = excluded.last_failure_at RETURNING failures",
             )
             .bind(login.to_owned()).bind(at.clone()).fetch_one(&mut *tx).await?;
-            append_audit!(tx, at.clone(), None::<i64>, "login.failure", None::<i64>, format!("login={login}"));
+            append_audit!(self, tx, at.clone(), None::<i64>, "login.failure", None::<i64>, format!("login={login}"));
             tx.commit().await?;
             n
         });
@@ -1012,7 +1004,7 @@ impl Store {
                 )
                 .bind(institution_id).bind(fy).bind(item_key.to_owned()).bind(round.number()).bind(a).bind(c).bind(t).bind(actor).bind(at.clone())
                 .execute(&mut *tx).await?;
-                append_audit!(tx, at.clone(), actor, "answer.clear", institution_id, format!("fiscal_year={fy} item={item_key} round={}", round.number()));
+                append_audit!(self, tx, at.clone(), actor, "answer.clear", institution_id, format!("fiscal_year={fy} item={item_key} round={}", round.number()));
                 tx.commit().await?;
                 true
             } else {
@@ -1106,92 +1098,10 @@ impl Store {
             )
             .bind(institution_id).bind(fy).bind(contact_chart_seen).bind(actor).bind(at.clone())
             .execute(&mut *tx).await?;
-            append_audit!(tx, at.clone(), actor, "inspection.observation", institution_id, format!("fiscal_year={fy} contact_chart_seen={contact_chart_seen}"));
+            append_audit!(self, tx, at.clone(), actor, "inspection.observation", institution_id, format!("fiscal_year={fy} contact_chart_seen={contact_chart_seen}"));
             tx.commit().await?;
         });
         Ok(())
-    }
-
-    /// Recomputes the audit chain from the first entry and compares it with what is stored:
-    /// an edited, inserted or deleted entry breaks it.
-    pub async fn verify_audit_chain(&self) -> Result<AuditVerification> {
-        type Row = (
-            i64,
-            String,
-            Option<i64>,
-            String,
-            Option<i64>,
-            String,
-            String,
-            String,
-        );
-        const PAGE: i64 = 5000;
-        let mut expected_prev = "genesis".to_owned();
-        let mut expected_seq = 1;
-        let mut entries = 0;
-        loop {
-            let rows: Vec<Row> = on_pool!(self, pool => {
-                sqlx::query_as("SELECT seq, at, user_id, action, institution_id, detail, prev_hash, hash FROM audit_log WHERE seq >= $1 ORDER BY seq LIMIT $2")
-                    .bind(expected_seq).bind(PAGE).fetch_all(pool).await?
-            });
-            let last_page = (rows.len() as i64) < PAGE;
-            for (seq, at, user_id, action, institution_id, detail, prev_hash, hash) in rows {
-                if seq != expected_seq {
-                    return Ok(AuditVerification {
-                        entries,
-                        problem: Some((
-                            expected_seq,
-                            format!("entry {expected_seq} is missing (next is {seq})"),
-                        )),
-                    });
-                }
-                if prev_hash != expected_prev {
-                    return Ok(AuditVerification {
-                        entries,
-                        problem: Some((
-                            seq,
-                            format!("entry {seq} does not follow entry {}", seq - 1),
-                        )),
-                    });
-                }
-                let entry = AuditEntry {
-                    seq,
-                    at,
-                    user_id,
-                    action,
-                    institution_id,
-                    detail,
-                };
-                if entry.chain_hash(&prev_hash) != hash {
-                    return Ok(AuditVerification {
-                        entries,
-                        problem: Some((seq, format!("entry {seq} was altered"))),
-                    });
-                }
-                expected_prev = hash;
-                expected_seq += 1;
-                entries += 1;
-            }
-            if last_page {
-                break;
-            }
-        }
-        let (head_seq, head_hash): (i64, String) = on_pool!(self, pool => {
-            sqlx::query_as("SELECT seq, last_hash FROM audit_chain_head WHERE id = 1").fetch_one(pool).await?
-        });
-        if head_seq != entries || head_hash != expected_prev {
-            return Ok(AuditVerification {
-                entries,
-                problem: Some((
-                    entries + 1,
-                    format!("the log ends at entry {entries} but {head_seq} entries were written"),
-                )),
-            });
-        }
-        Ok(AuditVerification {
-            entries,
-            problem: None,
-        })
     }
 
     /// Number of audit entries for an institution (for tests and the admin page).

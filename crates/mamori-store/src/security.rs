@@ -115,7 +115,7 @@ impl Store {
                 .bind(hash.to_owned()).bind(at.clone()).bind(user_id).execute(&mut *tx).await?;
             sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2")
                 .bind(user_id).bind(keep_session.unwrap_or_default().to_owned()).execute(&mut *tx).await?;
-            append_audit!(tx, at.clone(), actor, "user.password", None::<i64>, format!("user={user_id}"));
+            append_audit!(self, tx, at.clone(), actor, "user.password", None::<i64>, format!("user={user_id}"));
             tx.commit().await?;
         });
         self.forget_sessions();
@@ -137,7 +137,7 @@ impl Store {
                 sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
             }
             let action = if disabled { "user.disable" } else { "user.enable" };
-            append_audit!(tx, at.clone(), actor, action, None::<i64>, format!("user={user_id}"));
+            append_audit!(self, tx, at.clone(), actor, action, None::<i64>, format!("user={user_id}"));
             tx.commit().await?;
         });
         self.forget_sessions();
@@ -158,7 +158,7 @@ impl Store {
             }
             sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
             sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
-            append_audit!(tx, at.clone(), actor, "user.delete", None::<i64>, format!("user={user_id}"));
+            append_audit!(self, tx, at.clone(), actor, "user.delete", None::<i64>, format!("user={user_id}"));
             tx.commit().await?;
         });
         self.forget_sessions();
@@ -215,7 +215,7 @@ impl Store {
             for hash in recovery_hashes {
                 sqlx::query("INSERT INTO recovery_codes (user_id, code_hash) VALUES ($1, $2)").bind(user_id).bind(hash.clone()).execute(&mut *tx).await?;
             }
-            append_audit!(tx, at.clone(), user_id, "user.two_factor.enable", None::<i64>, format!("user={user_id}"));
+            append_audit!(self, tx, at.clone(), user_id, "user.two_factor.enable", None::<i64>, format!("user={user_id}"));
             tx.commit().await?;
         });
         self.forget_sessions();
@@ -229,7 +229,7 @@ impl Store {
             let mut tx = pool.begin_write().await?;
             sqlx::query("UPDATE users SET totp_secret = NULL, totp_pending_secret = NULL WHERE id = $1").bind(user_id).execute(&mut *tx).await?;
             sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
-            append_audit!(tx, at.clone(), actor, "user.two_factor.disable", None::<i64>, format!("user={user_id}"));
+            append_audit!(self, tx, at.clone(), actor, "user.two_factor.disable", None::<i64>, format!("user={user_id}"));
             tx.commit().await?;
         });
         self.forget_sessions();
@@ -245,7 +245,7 @@ impl Store {
             let done = sqlx::query("UPDATE recovery_codes SET used_at = $1 WHERE user_id = $2 AND code_hash = $3 AND used_at IS NULL")
                 .bind(at.clone()).bind(user_id).bind(code_hash.to_owned()).execute(&mut *tx).await?.rows_affected();
             if done == 1 {
-                append_audit!(tx, at.clone(), user_id, "user.two_factor.recovery_code", None::<i64>, format!("user={user_id}"));
+                append_audit!(self, tx, at.clone(), user_id, "user.two_factor.recovery_code", None::<i64>, format!("user={user_id}"));
             }
             tx.commit().await?;
             done == 1
@@ -271,7 +271,7 @@ impl Store {
             let _turn = self.write_turn().await;
             let mut tx = pool.begin_write().await?;
             sqlx::query("UPDATE institutions SET require_two_factor = $1 WHERE id = $2").bind(required).bind(institution_id).execute(&mut *tx).await?;
-            append_audit!(tx, at.clone(), actor, "institution.require_two_factor", institution_id, format!("required={required}"));
+            append_audit!(self, tx, at.clone(), actor, "institution.require_two_factor", institution_id, format!("required={required}"));
             tx.commit().await?;
         });
         self.forget_sessions();
@@ -315,7 +315,7 @@ impl Store {
             let _turn = self.write_turn().await;
             let mut tx = pool.begin_write().await?;
             sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
-            append_audit!(tx, at.clone(), actor, "user.sign_out", None::<i64>, format!("user={user_id}"));
+            append_audit!(self, tx, at.clone(), actor, "user.sign_out", None::<i64>, format!("user={user_id}"));
             tx.commit().await?;
         });
         self.forget_sessions();

@@ -346,7 +346,7 @@ impl Store {
             .bind(at.clone())
             .fetch_one(&mut *tx)
             .await?;
-            append_audit!(tx, at.clone(), actor, "training.course.create", None::<i64>, format!("course={id} audience={} format={} title={}", new.audience.as_str(), new.format.as_str(), new.title_ja));
+            append_audit!(self, tx, at.clone(), actor, "training.course.create", None::<i64>, format!("course={id} audience={} format={} title={}", new.audience.as_str(), new.format.as_str(), new.title_ja));
             tx.commit().await?;
             id
         });
@@ -396,7 +396,7 @@ impl Store {
             .bind(at.clone())
             .fetch_one(&mut *tx)
             .await?;
-            append_audit!(tx, at.clone(), actor, "training.session.create", None::<i64>, format!("session={id} course={} starts_at={} capacity={}", new.course_id, time_text(new.rules.starts_at), new.rules.capacity));
+            append_audit!(self, tx, at.clone(), actor, "training.session.create", None::<i64>, format!("session={id} course={} starts_at={} capacity={}", new.course_id, time_text(new.rules.starts_at), new.rules.capacity));
             tx.commit().await?;
             id
         });
@@ -492,7 +492,7 @@ impl Store {
             .bind(id)
             .execute(&mut *tx)
             .await?;
-            append_audit!(tx, at.clone(), actor, "training.course.update", None::<i64>, format!("course={id} version={} audience={} format={} title={}", version + 1, change.audience.as_str(), change.format.as_str(), change.title_ja));
+            append_audit!(self, tx, at.clone(), actor, "training.course.update", None::<i64>, format!("course={id} version={} audience={} format={} title={}", version + 1, change.audience.as_str(), change.format.as_str(), change.title_ja));
             tx.commit().await?;
             Ok(version + 1)
         });
@@ -534,9 +534,9 @@ impl Store {
             .await?;
             let mut sessions: Vec<i64> = sessions.into_iter().map(|(s,)| s).collect();
             sessions.sort_unstable();
-            append_audit!(tx, at.clone(), actor, "training.course.withdraw", None::<i64>, format!("course={id} sessions={sessions:?}"));
+            append_audit!(self, tx, at.clone(), actor, "training.course.withdraw", None::<i64>, format!("course={id} sessions={sessions:?}"));
             for session in &sessions {
-                append_audit!(tx, at.clone(), actor, "training.session.withdraw", None::<i64>, format!("session={session} course={id}"));
+                append_audit!(self, tx, at.clone(), actor, "training.session.withdraw", None::<i64>, format!("session={session} course={id}"));
             }
             tx.commit().await?;
             Ok(sessions)
@@ -586,11 +586,11 @@ impl Store {
             .execute(&mut *tx)
             .await?;
             let r = &change.rules;
-            append_audit!(tx, at.clone(), actor, "training.session.update", None::<i64>, format!("session={id} version={} starts_at={} ends_at={} deadline={} capacity={} venue={}", locked.version + 1, time_text(r.starts_at), time_text(r.ends_at), time_text(r.deadline), r.capacity, change.venue));
+            append_audit!(self, tx, at.clone(), actor, "training.session.update", None::<i64>, format!("session={id} version={} starts_at={} ends_at={} deadline={} capacity={} venue={}", locked.version + 1, time_text(r.starts_at), time_text(r.ends_at), time_text(r.deadline), r.capacity, change.venue));
             for promoted in &promoted {
                 let (owner,): (i64,) = sqlx::query_as("UPDATE training_registrations SET status = 'registered', updated_by = $1, updated_at = $2 WHERE id = $3 RETURNING institution_id")
                     .bind(actor).bind(at.clone()).bind(*promoted).fetch_one(&mut *tx).await?;
-                append_audit!(tx, at.clone(), actor, "training.promote", owner, format!("session={id} registration={promoted} capacity={}", r.capacity));
+                append_audit!(self, tx, at.clone(), actor, "training.promote", owner, format!("session={id} registration={promoted} capacity={}", r.capacity));
             }
             tx.commit().await?;
             Ok(promoted)
@@ -620,7 +620,7 @@ impl Store {
                 .bind(at.clone()).bind(id).execute(&mut *tx).await?;
             let (places,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM training_registrations WHERE session_id = $1 AND status <> 'cancelled'")
                 .bind(id).fetch_one(&mut *tx).await?;
-            append_audit!(tx, at.clone(), actor, "training.session.withdraw", None::<i64>, format!("session={id} places_kept={places}"));
+            append_audit!(self, tx, at.clone(), actor, "training.session.withdraw", None::<i64>, format!("session={id} places_kept={places}"));
             tx.commit().await?;
             Ok(())
         });
@@ -710,7 +710,7 @@ impl Store {
             .bind(at.clone())
             .fetch_one(&mut *tx)
             .await?;
-            append_audit!(tx, at.clone(), actor, "training.register", institution_id, format!("session={session_id} registration={id} status={} participant={}", status.as_str(), name.as_str()));
+            append_audit!(self, tx, at.clone(), actor, "training.register", institution_id, format!("session={session_id} registration={id} status={} participant={}", status.as_str(), name.as_str()));
             tx.commit().await?;
             Ok(Registered { id, status })
         });
@@ -752,11 +752,11 @@ impl Store {
             };
             sqlx::query("UPDATE training_registrations SET status = 'cancelled', updated_by = $1, updated_at = $2 WHERE id = $3")
                 .bind(actor).bind(at.clone()).bind(registration_id).execute(&mut *tx).await?;
-            append_audit!(tx, at.clone(), actor, "training.cancel", institution_id, format!("session={session_id} registration={registration_id}"));
+            append_audit!(self, tx, at.clone(), actor, "training.cancel", institution_id, format!("session={session_id} registration={registration_id}"));
             for promoted in &cancellation.promoted {
                 let (owner,): (i64,) = sqlx::query_as("UPDATE training_registrations SET status = 'registered', updated_by = $1, updated_at = $2 WHERE id = $3 RETURNING institution_id")
                     .bind(actor).bind(at.clone()).bind(*promoted).fetch_one(&mut *tx).await?;
-                append_audit!(tx, at.clone(), actor, "training.promote", owner, format!("session={session_id} registration={promoted} after={registration_id}"));
+                append_audit!(self, tx, at.clone(), actor, "training.promote", owner, format!("session={session_id} registration={promoted} after={registration_id}"));
             }
             tx.commit().await?;
             Ok(cancellation)
@@ -801,7 +801,7 @@ impl Store {
             if status != place.status {
                 sqlx::query("UPDATE training_registrations SET status = $1, updated_by = $2, updated_at = $3 WHERE id = $4")
                     .bind(status.as_str()).bind(actor).bind(at.clone()).bind(registration_id).execute(&mut *tx).await?;
-                append_audit!(tx, at.clone(), actor, "training.attendance", institution_id, format!("session={session_id} registration={registration_id} status={}", status.as_str()));
+                append_audit!(self, tx, at.clone(), actor, "training.attendance", institution_id, format!("session={session_id} registration={registration_id} status={}", status.as_str()));
             }
             tx.commit().await?;
             Ok(status)
@@ -827,7 +827,7 @@ impl Store {
             .bind(at.clone())
             .fetch_one(&mut *tx)
             .await?;
-            append_audit!(tx, at.clone(), actor, "training.lecturer.add", None::<i64>, format!("lecturer={id} kind={} name={}", new.kind, new.name));
+            append_audit!(self, tx, at.clone(), actor, "training.lecturer.add", None::<i64>, format!("lecturer={id} kind={} name={}", new.kind, new.name));
             tx.commit().await?;
             id
         });
@@ -877,7 +877,7 @@ impl Store {
             if changed != 1 {
                 return Err(StoreError::NotFound);
             }
-            append_audit!(tx, at.clone(), actor, "training.lecturer.update", None::<i64>, format!("lecturer={id} kind={} name={}", change.kind, change.name));
+            append_audit!(self, tx, at.clone(), actor, "training.lecturer.update", None::<i64>, format!("lecturer={id} kind={} name={}", change.kind, change.name));
             tx.commit().await?;
         });
         Ok(())
@@ -898,7 +898,7 @@ impl Store {
             let Some((kind, name)) = removed else {
                 return Err(StoreError::NotFound);
             };
-            append_audit!(tx, at.clone(), actor, "training.lecturer.delete", None::<i64>, format!("lecturer={id} kind={kind} name={name}"));
+            append_audit!(self, tx, at.clone(), actor, "training.lecturer.delete", None::<i64>, format!("lecturer={id} kind={kind} name={name}"));
             tx.commit().await?;
         });
         Ok(())

@@ -241,7 +241,7 @@ impl Store {
                     .execute(&mut *tx)
                     .await?;
             }
-            append_audit!(tx, at.clone(), actor, "vendor_contract.create", institution_id, format!("contract={id} {detail}"));
+            append_audit!(self, tx, at.clone(), actor, "vendor_contract.create", institution_id, format!("contract={id} {detail}"));
             tx.commit().await?;
             id
         });
@@ -364,7 +364,7 @@ impl Store {
                             None => {
                                 let (o,): (i64,) = sqlx::query_as("INSERT INTO vendor_organizations (name, created_at) VALUES ($1, $2) RETURNING id")
                                     .bind(vendor_name.clone()).bind(at.clone()).fetch_one(&mut *tx).await?;
-                                append_audit!(tx, at.clone(), None::<i64>, "vendor_organization.create", None::<i64>, format!("organization={o} name={vendor_name}"));
+                                append_audit!(self, tx, at.clone(), None::<i64>, "vendor_organization.create", None::<i64>, format!("organization={o} name={vendor_name}"));
                                 o
                             }
                         };
@@ -380,7 +380,7 @@ impl Store {
                         .bind(login_key(login))
                         .fetch_one(&mut *tx)
                         .await?;
-                        append_audit!(tx, at.clone(), Some(user_id), "user.create", None::<i64>, format!("login={login} role=vendor_user organization={organization_id}"));
+                        append_audit!(self, tx, at.clone(), Some(user_id), "user.create", None::<i64>, format!("login={login} role=vendor_user organization={organization_id}"));
                         (user_id, organization_id)
                     }
                 };
@@ -388,7 +388,7 @@ impl Store {
                     .bind(organization_id).bind(at.clone()).bind(contract_id).execute(&mut *tx).await?;
                 sqlx::query("UPDATE vendor_invitations SET used_at = $1, used_by = $2 WHERE token_hash = $3")
                     .bind(at.clone()).bind(user_id).bind(token_hash.to_owned()).execute(&mut *tx).await?;
-                append_audit!(tx, at.clone(), Some(user_id), "vendor_invitation.accept", Some(institution_id), format!("contract={contract_id} organization={organization_id}"));
+                append_audit!(self, tx, at.clone(), Some(user_id), "vendor_invitation.accept", Some(institution_id), format!("contract={contract_id} organization={organization_id}"));
                 tx.commit().await?;
                 Ok(Ok(Accepted { user_id, organization_id, contract_id }))
             }.await
@@ -495,7 +495,7 @@ impl Store {
                 answer.checked_on,
                 answer.target_date.map_or_else(|| "-".to_owned(), |d| d.to_string())
             );
-            append_audit!(tx, at.clone(), actor, "vendor_answer.set", institution_id, detail);
+            append_audit!(self, tx, at.clone(), actor, "vendor_answer.set", institution_id, detail);
             tx.commit().await?;
             match round {
                 Round::First => existing.first = Some(answer.clone()),
@@ -552,7 +552,7 @@ impl Store {
                     .execute(&mut *tx).await?;
                     written += 1;
                 }
-                append_audit!(tx, at.clone(), actor, "vendor_answer.copy", *institution_id, format!("contract={target} from={from_contract} fy={fy} answers={}", source.len()));
+                append_audit!(self, tx, at.clone(), actor, "vendor_answer.copy", *institution_id, format!("contract={target} from={from_contract} fy={fy} answers={}", source.len()));
             }
             tx.commit().await?;
             written
@@ -605,7 +605,7 @@ impl Store {
             let (id,): (i64,) = sqlx::query_as("INSERT INTO vendor_deliveries (contract_id, kind, delivered_on, file_name, content, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id")
                 .bind(contract_id).bind(kind.to_owned()).bind(delivered_on.to_string()).bind(file_name.to_owned()).bind(content.to_vec()).bind(actor).bind(at.clone())
                 .fetch_one(&mut *tx).await?;
-            append_audit!(tx, at.clone(), actor, "vendor_delivery.add", institution_id, detail);
+            append_audit!(self, tx, at.clone(), actor, "vendor_delivery.add", institution_id, detail);
             tx.commit().await?;
             id
         });
@@ -745,7 +745,7 @@ impl Store {
             sqlx::query(sqlx::AssertSqlSafe(upsert))
                 .bind(institution_id).bind(json.to_owned()).bind(actor).bind(at.clone())
                 .execute(&mut *tx).await?;
-            append_audit!(tx, at.clone(), actor, action, institution_id, detail);
+            append_audit!(self, tx, at.clone(), actor, action, institution_id, detail);
             tx.commit().await?;
         });
         Ok(at)

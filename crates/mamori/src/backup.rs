@@ -26,8 +26,10 @@ use std::time::Duration;
 use anyhow::{Context, Result, anyhow, bail};
 use chrono::{NaiveDateTime, SecondsFormat, Utc};
 use clap::Args;
-use mamori_store::Store;
 use mamori_store::backup::{Contents, Engine, sqlite_file};
+use mamori_store::{AUDIT_KEY_MIGRATION, AuditKey, Store};
+
+use crate::audit::AuditArgs;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -45,6 +47,9 @@ pub struct BackupArgs {
     /// `sqlite:PATH` or `postgres://…`: the database to back up.
     #[arg(long, env = "MAMORI_DATABASE_URL", default_value = "sqlite:mamori.db")]
     database_url: String,
+    /// The audit key signs a checkpoint of the audit log written with each backup.
+    #[command(flatten)]
+    audit: AuditArgs,
 }
 
 #[derive(Args)]
@@ -56,6 +61,10 @@ pub struct RestoreArgs {
     /// (a database without tables). The engine must be the backup's.
     #[arg(long, env = "MAMORI_DATABASE_URL", default_value = "sqlite:mamori.db")]
     database_url: String,
+    /// The key of the database the backup was taken from verifies its audit log (SQLite:
+    /// by default the target's `<file>.audit-key`, copy it there).
+    #[command(flatten)]
+    audit: AuditArgs,
 }
 
 /// Scheduled backups while the server runs.
@@ -544,9 +553,33 @@ fn not_empty(what: impl std::fmt::Display) -> anyhow::Error {
     )
 }
 
+/// Verifies the audit chain of a restored database: a keyed one with `key`, one of a backup
+/// taken before keys as it was written then (it is re-keyed at its first start).
+async fn verify_audit(store: &Store, manifest: &Manifest, key: Option<&AuditKey>) -> Result<i64> {
+    let keyed = manifest.schema_version.unwrap_or(0) >= AUDIT_KEY_MIGRATION
+        && store.recorded_audit_key_fingerprint().await?.is_some();
+    let audit = if keyed {
+        let key = key.context(
+            "監査ログの検証には鍵が必要です / the backup's audit log is keyed: give the key file of the database it was taken from (--audit-key-file; for SQLite, or copy it to <database file>.audit-key)",
+        )?;
+        store.open_audit_log(key.clone(), None).await?;
+        store.verify_audit_chain().await?
+    } else {
+        store.verify_legacy_audit_chain().await?
+    };
+    if let Some((seq, problem)) = audit.problem {
+        bail!("the audit log is broken at entry {seq}: {problem}");
+    }
+    Ok(audit.entries)
+}
+
 /// Compares what a restored database holds with the manifest, and checks its integrity
 /// and its audit chain.
-async fn verify(store: &Store, manifest: &Manifest) -> Result<(i64, Option<String>)> {
+async fn verify(
+    store: &Store,
+    manifest: &Manifest,
+    key: Option<&AuditKey>,
+) -> Result<(i64, Option<String>)> {
     let integrity = store.integrity_check().await?;
     if let Some(i) = integrity.as_deref().filter(|i| *i != "ok") {
         bail!("PRAGMA integrity_check reports: {i}");
@@ -579,11 +612,7 @@ async fn verify(store: &Store, manifest: &Manifest) -> Result<(i64, Option<Strin
             manifest.schema_version
         );
     }
-    let audit = store.verify_audit_chain().await?;
-    if let Some((seq, problem)) = audit.problem {
-        bail!("the audit log is broken at entry {seq}: {problem}");
-    }
-    Ok((audit.entries, integrity))
+    Ok((verify_audit(store, manifest, key).await?, integrity))
 }
 
 fn check_restorable(manifest: &Manifest, engine: Engine) -> Result<()> {
@@ -606,14 +635,14 @@ fn check_restorable(manifest: &Manifest, engine: Engine) -> Result<()> {
 }
 
 /// Restores the archive `from` into the empty database `url` and verifies it.
-pub async fn restore(url: &str, from: &Path) -> Result<Restored> {
+pub async fn restore(url: &str, from: &Path, key: Option<&AuditKey>) -> Result<Restored> {
     let engine = Engine::of_url(url)?;
     if !from.is_file() {
         bail!("there is no backup file {}", from.display());
     }
     match engine {
-        Engine::Sqlite => restore_sqlite(url, from).await,
-        Engine::Postgres => restore_postgres(url, from).await,
+        Engine::Sqlite => restore_sqlite(url, from, key).await,
+        Engine::Postgres => restore_postgres(url, from, key).await,
     }
 }
 
@@ -625,7 +654,7 @@ async fn read_archive_blocking(from: &Path, payload_to: &Path) -> Result<Manifes
         .context("the restore task failed")?
 }
 
-async fn restore_sqlite(url: &str, from: &Path) -> Result<Restored> {
+async fn restore_sqlite(url: &str, from: &Path, key: Option<&AuditKey>) -> Result<Restored> {
     let target = sqlite_file(url)?
         .with_context(|| format!("{url} is an in-memory database: name a file"))?;
     let dir = parent_of(&target);
@@ -661,7 +690,7 @@ async fn restore_sqlite(url: &str, from: &Path) -> Result<Restored> {
     // Verify the copy before it takes the target's place, so that a failure leaves the
     // target as it was.
     let copy = Store::open_sqlite_file(&staged).await?;
-    let verified = verify(&copy, &manifest).await;
+    let verified = verify(&copy, &manifest, key).await;
     copy.close().await;
     verified.context("the backup does not verify; nothing was restored")?;
     File::open(&staged)?.sync_all()?;
@@ -673,7 +702,7 @@ async fn restore_sqlite(url: &str, from: &Path) -> Result<Restored> {
     let store = Store::open_existing(url)
         .await
         .with_context(|| format!("cannot open the restored {}", target.display()))?;
-    let verified = verify(&store, &manifest).await;
+    let verified = verify(&store, &manifest, key).await;
     store.close().await;
     let (audit_entries, integrity) = verified.context("the restored database does not verify")?;
     Ok(Restored {
@@ -683,7 +712,7 @@ async fn restore_sqlite(url: &str, from: &Path) -> Result<Restored> {
     })
 }
 
-async fn restore_postgres(url: &str, from: &Path) -> Result<Restored> {
+async fn restore_postgres(url: &str, from: &Path, key: Option<&AuditKey>) -> Result<Restored> {
     let store = Store::open_existing(url)
         .await
         .context("cannot connect to the target database")?;
@@ -713,7 +742,7 @@ async fn restore_postgres(url: &str, from: &Path) -> Result<Restored> {
     run_pg_tool("pg_restore", &args, url).await?;
 
     let store = Store::open_existing(url).await?;
-    let verified = verify(&store, &manifest).await;
+    let verified = verify(&store, &manifest, key).await;
     store.close().await;
     let (audit_entries, integrity) = verified
         .context("the restored database does not verify: drop it and investigate the backup")?;
@@ -737,9 +766,24 @@ pub async fn run_backup(args: BackupArgs) -> Result<ExitCode> {
     let store = Store::open_existing(&args.database_url)
         .await
         .with_context(|| format!("cannot open the database {}", redacted(&args.database_url)))?;
+    // A checkpoint of the audit log with every backup: the backup holds at least what it
+    // covers.
+    let checkpoint = match crate::audit::open(&store, &args.audit, &args.database_url, false).await
+    {
+        Ok(paths) => crate::audit::checkpoint(&store, &paths.checkpoints).await,
+        Err(e) => Err(e),
+    };
+    let checkpoint = match checkpoint {
+        Ok(path) => path,
+        Err(e) => {
+            store.close().await;
+            return Err(e);
+        }
+    };
     let written = write_backup(&store, &args.database_url, &args.to).await;
     store.close().await;
     let m = written?;
+    println!("audit checkpoint written to {}", checkpoint.display());
     println!(
         "backup written to {}: {} database, schema version {}, {} rows in {} tables, payload {} bytes, sha256 {}",
         args.to.display(),
@@ -754,7 +798,11 @@ pub async fn run_backup(args: BackupArgs) -> Result<ExitCode> {
 }
 
 pub async fn run_restore(args: RestoreArgs) -> Result<ExitCode> {
-    let r = restore(&args.database_url, &args.from).await?;
+    let key = match args.audit.paths(&args.database_url) {
+        Ok(paths) if paths.key.exists() => Some(AuditKey::read_file(&paths.key)?),
+        _ => None,
+    };
+    let r = restore(&args.database_url, &args.from, key.as_ref()).await?;
     // Logins live when the backup was taken do not come back with it.
     let store = Store::open_existing(&args.database_url).await?;
     let ended = store.delete_all_sessions().await?;
@@ -863,7 +911,12 @@ fn first_due(dir: &Path, every: Duration) -> Duration {
 
 /// Starts the scheduled backups when `--backup-dir` is set. The folder is created now, so
 /// that a wrong setting stops the server at start rather than failing silently later.
-pub fn spawn_scheduled(args: &ScheduleArgs, store: Store, url: String) -> Result<()> {
+pub fn spawn_scheduled(
+    args: &ScheduleArgs,
+    store: Store,
+    url: String,
+    checkpoints: PathBuf,
+) -> Result<()> {
     let Some(dir) = args.backup_dir.clone() else {
         return Ok(());
     };
@@ -883,6 +936,12 @@ pub fn spawn_scheduled(args: &ScheduleArgs, store: Store, url: String) -> Result
         loop {
             tokio::time::sleep(wait).await;
             let path = dir.join(scheduled_name(Utc::now()));
+            if let Err(e) = crate::audit::checkpoint(&store, &checkpoints).await {
+                tracing::error!(
+                    error = format!("{e:#}"),
+                    "the backup's audit checkpoint failed"
+                );
+            }
             match write_backup(&store, &url, &path).await {
                 Ok(m) => {
                     tracing::info!(

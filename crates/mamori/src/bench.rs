@@ -277,7 +277,17 @@ async fn bench(args: &BenchArgs, scratch: &Scratch) -> Result<String> {
     );
 
     println!("seeding the scratch database…");
-    let seeded = seed(&scratch.app_url, engine, args.institutions, &catalog, fy).await?;
+    let key_file = scratch.dir.join("audit.key");
+    let key = mamori_store::AuditKey::create_file(&key_file)?;
+    let seeded = seed(
+        &scratch.app_url,
+        &key,
+        engine,
+        args.institutions,
+        &catalog,
+        fy,
+    )
+    .await?;
     println!(
         "seeded {} institutions, {} users, {} answers in {:.1} s",
         seeded.institutions.len(),
@@ -555,6 +565,7 @@ fn new_institution(n: usize) -> Result<NewInstitution> {
 
 async fn seed(
     url: &str,
+    key: &mamori_store::AuditKey,
     engine: Engine,
     n: usize,
     catalog: &Catalog,
@@ -568,6 +579,7 @@ async fn seed(
         .migrate()
         .await
         .context("cannot migrate the scratch database")?;
+    store.open_audit_log(key.clone(), None).await?;
     let hash = mamori_web::auth::hash_password(PASSWORD.to_owned())
         .await
         .context("cannot hash the bench password")?;
@@ -760,6 +772,10 @@ impl Server {
             .arg(format!("127.0.0.1:{port}"))
             .arg("--catalog")
             .arg(catalog_dir)
+            .arg("--audit-key-file")
+            .arg(scratch.dir.join("audit.key"))
+            .arg("--audit-checkpoints")
+            .arg(scratch.dir.join("audit-checkpoints"))
             .env("MAMORI_LOG", "info,tower_http=warn,sqlx=warn")
             .env("NO_COLOR", "1")
             .env_remove("MAMORI_SECURE_COOKIES")

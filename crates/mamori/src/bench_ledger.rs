@@ -268,6 +268,9 @@ pub async fn run(args: BenchLedgerArgs) -> Result<()> {
     for engine in engines(&args, "import").await? {
         let store = Store::connect(&engine.url).await?;
         store.migrate().await?;
+        store
+            .open_audit_log(mamori_store::AuditKey::generate(), None)
+            .await?;
         let (id, user) = hospital(&store, "取込ベンチ病院").await?;
         let started = Instant::now();
         let parsed = mamori_reports::ledger::import(&bytes, Some("text/csv"))
@@ -334,6 +337,9 @@ pub async fn run(args: BenchLedgerArgs) -> Result<()> {
     for engine in engines(&args, "pages").await? {
         let store = Store::connect(&engine.url).await?;
         store.migrate().await?;
+        store
+            .open_audit_log(mamori_store::AuditKey::generate(), None)
+            .await?;
         let (id, user) = hospital(&store, "台帳ベンチ病院").await?;
         store.import_devices(id, &ledger, user).await?;
         let catalog =

@@ -1,5 +1,6 @@
 //! The `mamori` command: runs the server and the operator's tasks.
 
+mod audit;
 mod backup;
 mod bench;
 mod bench_ledger;
@@ -14,7 +15,7 @@ use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand};
 use mamori_catalog::Catalog;
 use mamori_domain::{Prefecture, Role, Severity};
-use mamori_store::Store;
+use mamori_store::{AuditProblem, Store, StoreError};
 use mamori_web::{AppState, WebConfig, service};
 
 /// mimalloc instead of the system allocator: a page builds and drops thousands of small
@@ -47,6 +48,8 @@ struct StoreArgs {
     /// as `mamori catalog update` keeps them. Default: the datasets shipped with mamori.
     #[arg(long, env = "MAMORI_DATASETS_DIR")]
     datasets: Option<PathBuf>,
+    #[command(flatten)]
+    audit: audit::AuditArgs,
 }
 
 #[derive(Subcommand)]
@@ -161,9 +164,17 @@ enum UserCommand {
 
 #[derive(Subcommand)]
 enum AuditCommand {
-    /// Recomputes the chain of the audit log: an edited, inserted or deleted entry is reported
-    /// and the exit code is 1.
+    /// Recomputes the keyed chain of the audit log and checks it against every checkpoint:
+    /// an edited, inserted or deleted entry, a chain recomputed without the key, or entries
+    /// that differ from a checkpoint are reported and the exit code is 1.
     Verify {
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Writes a checkpoint of the audit log's head, signed with the key, into the
+    /// checkpoints folder (`serve` writes one daily, `backup` one each time): copy them
+    /// elsewhere.
+    Checkpoint {
         #[command(flatten)]
         store: StoreArgs,
     },
@@ -198,7 +209,9 @@ fn load_catalog(given: Option<&Path>) -> Result<Catalog> {
 
 use backup::redacted;
 
-async fn open_store(url: &str) -> Result<Store> {
+/// Opens (creating it if missing) and migrates the database, and gives it its audit key.
+async fn open_store(args: &StoreArgs) -> Result<(Store, audit::AuditPaths)> {
+    let url = &args.database_url;
     let store = Store::connect(url)
         .await
         .with_context(|| format!("cannot open the database {}", redacted(url)))?;
@@ -206,7 +219,23 @@ async fn open_store(url: &str) -> Result<Store> {
         .migrate()
         .await
         .context("cannot migrate the database")?;
-    Ok(store)
+    let paths = audit::open(&store, &args.audit, url, true).await?;
+    Ok((store, paths))
+}
+
+/// An existing database only (a mistyped path must not pass as an empty, intact log),
+/// migrated, with its audit key.
+async fn open_existing_store(args: &StoreArgs) -> Result<(Store, audit::AuditPaths)> {
+    let url = &args.database_url;
+    let store = Store::open_existing(url)
+        .await
+        .with_context(|| format!("cannot open the database {}", redacted(url)))?;
+    store
+        .migrate()
+        .await
+        .context("cannot migrate the database")?;
+    let paths = audit::open(&store, &args.audit, url, false).await?;
+    Ok((store, paths))
 }
 
 /// The ledger's datasets of `dir`, or those shipped with mamori; refused when not valid.
@@ -219,11 +248,14 @@ fn load_ledger_data(dir: Option<&Path>) -> Result<std::sync::Arc<mamori_web::led
         .with_context(|| format!("the datasets in {} are not valid", dir.display()))
 }
 
-async fn state(args: &StoreArgs, config: WebConfig) -> Result<AppState> {
+async fn state(args: &StoreArgs, config: WebConfig) -> Result<(AppState, audit::AuditPaths)> {
     let catalog = load_catalog(args.catalog.as_deref())?;
     let ledger = load_ledger_data(args.datasets.as_deref())?;
-    let store = open_store(&args.database_url).await?;
-    Ok(AppState::with_ledger_data(store, catalog, config, ledger))
+    let (store, paths) = open_store(args).await?;
+    Ok((
+        AppState::with_ledger_data(store, catalog, config, ledger),
+        paths,
+    ))
 }
 
 fn init_tracing() {
@@ -281,7 +313,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 public_url,
                 ..WebConfig::default()
             };
-            let mut state = state(&store, config).await?;
+            let (mut state, audit_paths) = state(&store, config).await?;
             if let Some(mailer) = mailer {
                 tracing::info!(
                     server = mailer.server(),
@@ -299,7 +331,14 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             let listener = tokio::net::TcpListener::bind(&listen)
                 .await
                 .with_context(|| format!("cannot listen on {listen}"))?;
-            backup::spawn_scheduled(&backup, state.store.clone(), store.database_url.clone())?;
+            audit::spawn_daily_checkpoints(state.store.clone(), audit_paths.checkpoints.clone())
+                .await?;
+            backup::spawn_scheduled(
+                &backup,
+                state.store.clone(),
+                store.database_url.clone(),
+                audit_paths.checkpoints,
+            )?;
             let cleaner = state.store.clone();
             tokio::spawn(async move {
                 let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
@@ -331,7 +370,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Migrate { store } => {
-            open_store(&store.database_url).await?;
+            open_store(&store).await?;
             println!(
                 "the database {} is up to date",
                 redacted(&store.database_url)
@@ -339,7 +378,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Demo { store } => {
-            let state = state(&store, WebConfig::default()).await?;
+            let (state, _) = state(&store, WebConfig::default()).await?;
             let added = mamori_web::demo::load(&state)
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -363,7 +402,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                     prefecture,
                 },
         } => {
-            let state = state(&store, WebConfig::default()).await?;
+            let (state, _) = state(&store, WebConfig::default()).await?;
             let role = Role::parse(&role).map_err(|e| anyhow::anyhow!(e.message_en))?;
             let prefecture = prefecture
                 .map(|p| Prefecture::parse(&p))
@@ -521,26 +560,49 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Audit {
             command: AuditCommand::Verify { store },
         } => {
-            // An existing database only: a mistyped path must not pass as an empty, intact log.
-            let store = Store::open_existing(&store.database_url)
-                .await
-                .with_context(|| {
-                    format!("cannot open the database {}", redacted(&store.database_url))
-                })?;
-            let v = store.verify_audit_chain().await?;
+            let (store, paths) = match open_existing_store(&store).await {
+                Ok(opened) => opened,
+                Err(e) => {
+                    // An old chain that does not verify was not re-keyed: it is broken.
+                    if let Some(StoreError::Audit(AuditProblem::LegacyChainBroken { .. })) =
+                        e.downcast_ref::<StoreError>()
+                    {
+                        eprintln!("監査ログが壊れています / the audit log is broken: {e:#}");
+                        return Ok(ExitCode::from(1));
+                    }
+                    return Err(e);
+                }
+            };
+            let v = store.verify_audit_log(Some(&paths.checkpoints)).await?;
             match v.problem {
                 None => {
-                    println!("the audit log is intact: {} entries", v.entries);
+                    println!(
+                        "監査ログは改ざんされていません / the audit log is intact: {} entries, {} checkpoints in {} agree",
+                        v.entries,
+                        v.checkpoints,
+                        paths.checkpoints.display()
+                    );
                     Ok(ExitCode::SUCCESS)
                 }
                 Some((seq, problem)) => {
                     eprintln!(
-                        "the audit log is broken at entry {seq}: {problem} ({} entries verified before it)",
+                        "監査ログが壊れています / the audit log is broken at entry {seq}: {problem} ({} entries verified before it)",
                         v.entries
                     );
                     Ok(ExitCode::from(1))
                 }
             }
+        }
+        Command::Audit {
+            command: AuditCommand::Checkpoint { store },
+        } => {
+            let (store, paths) = open_existing_store(&store).await?;
+            let path = audit::checkpoint(&store, &paths.checkpoints).await?;
+            println!(
+                "監査ログのチェックポイントを書きました / audit checkpoint written: {}",
+                path.display()
+            );
+            Ok(ExitCode::SUCCESS)
         }
         Command::Bench(args) => bench::run(args).await.map(|()| ExitCode::SUCCESS),
         Command::BenchLedger(args) => bench_ledger::run(args).await.map(|()| ExitCode::SUCCESS),

@@ -140,6 +140,38 @@ fn mamori() -> Command {
     c
 }
 
+/// The audit key of every database of this run (one file, as servers of one database share
+/// it), and a checkpoints folder per database.
+fn audit_files(url: &str) -> (PathBuf, PathBuf) {
+    static KEY: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    let key = KEY.get_or_init(|| {
+        let dir =
+            std::env::temp_dir().join(format!("mamori-durability-audit-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("audit folder");
+        let key = dir.join("audit.key");
+        mamori_store::AuditKey::create_file(&key).expect("audit key");
+        key
+    });
+    let dir = key.parent().expect("folder");
+    let tag: String = url
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect();
+    (key.clone(), dir.join(format!("checkpoints-{tag}")))
+}
+
+fn with_audit(c: &mut Command, url: &str) {
+    let (key, checkpoints) = audit_files(url);
+    c.env("MAMORI_AUDIT_KEY_FILE", key)
+        .env("MAMORI_AUDIT_CHECKPOINTS", checkpoints);
+}
+
+/// The key `mamori` created for the run's databases.
+fn audit_key(url: &str) -> mamori_store::AuditKey {
+    mamori_store::AuditKey::read_file(&audit_files(url).0).expect("the audit key")
+}
+
 fn text(o: &Output) -> String {
     format!(
         "{}{}",
@@ -153,8 +185,9 @@ fn run_mamori(args: Vec<String>, url: &str) -> impl std::future::Future<Output =
     let url = url.to_owned();
     async move {
         tokio::task::spawn_blocking(move || {
-            mamori()
-                .args(&args)
+            let mut c = mamori();
+            with_audit(&mut c, &url);
+            c.args(&args)
                 .arg("--database-url")
                 .arg(&url)
                 .output()
@@ -189,6 +222,7 @@ impl Server {
         let out = std::fs::File::create(&log).expect("log file");
         let err = out.try_clone().expect("log file");
         let mut command = mamori();
+        with_audit(&mut command, url);
         command
             .arg("serve")
             .args(["--listen", &listen, "--database-url", url])
@@ -737,6 +771,10 @@ async fn backup_under_load(engine: Engine) {
     );
     let manifest = read_manifest(&archive);
     let store = Store::connect(&target).await.expect("restored database");
+    store
+        .open_audit_log(audit_key(&target), None)
+        .await
+        .expect("the same key");
     let contents = store.contents().await.expect("contents");
     // Every table comes back as it was, but the sessions: a restore ends them all.
     let mut expected = row_counts(&manifest);

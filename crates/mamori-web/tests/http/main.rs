@@ -59,6 +59,10 @@ impl TestApp {
         dir: Option<TempDir>,
     ) -> Self {
         store.migrate().await.expect("migrate");
+        store
+            .open_audit_log(mamori_store::AuditKey::generate(), None)
+            .await
+            .expect("audit key");
         let catalog = Catalog::load(&mamori_catalog::bundled_dir()).expect("catalog");
         let state = AppState::new(store, catalog, WebConfig::default());
         demo::load(&state).await.expect("demo data");
@@ -7737,6 +7741,11 @@ async fn training_last_seat_goes_to_exactly_one(app: &TestApp) {
     // A second server on the same database: the seat is decided by the database's lock, not
     // by one process's queue.
     let second_store = Store::connect(&app.url).await.expect("second store");
+    let key = app.state.store.audit_key().expect("key").clone();
+    second_store
+        .open_audit_log(key, None)
+        .await
+        .expect("same key");
     let catalog = Catalog::load(&mamori_catalog::bundled_dir()).expect("catalog");
     let second = mamori_web::router(AppState::new(
         second_store.clone(),
