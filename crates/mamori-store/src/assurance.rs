@@ -613,6 +613,16 @@ impl Store {
     }
 
     /// The prefecture (and programme) of an application.
+    /// Whether the institution has answered the survey of any programme year (its
+    /// applications are read with its current 医療機関コード).
+    pub async fn institution_has_application(&self, institution_id: i64) -> Result<bool> {
+        let row: Option<(i64,)> = on_pool!(self, pool => {
+            sqlx::query_as("SELECT id FROM assurance_applications WHERE institution_id = $1 LIMIT 1")
+                .bind(institution_id).fetch_optional(pool).await?
+        });
+        Ok(row.is_some())
+    }
+
     pub async fn application_prefecture(
         &self,
         fiscal_year: FiscalYear,

@@ -499,6 +499,7 @@ pub async fn patch_institution(
         }
     }
     service::check_institution(&new)?;
+    service::check_institution_change(&state, &institution, &new).await?;
     state
         .store
         .update_institution(institution.id, &new, caller.user.id)

@@ -1092,7 +1092,13 @@ async fn update_institution(
         values.prefecture = institution.prefecture.code();
     }
     let action = format!("/institutions/{}/edit", institution.id);
-    match values.parse() {
+    let parsed = match values.parse() {
+        Ok(new) => service::check_institution_change(&state, &institution, &new)
+            .await
+            .map(|()| new),
+        Err(e) => Err(e),
+    };
+    match parsed {
         Ok(new) => {
             state
                 .store

@@ -464,6 +464,31 @@ pub async fn record_observation(
     Ok(())
 }
 
+/// Checks a change of an institution against what depends on it: a hospital that has
+/// answered a 確保事業 survey keeps a 医療機関コード, since its applications are judged and
+/// listed by it.
+pub async fn check_institution_change(
+    state: &AppState,
+    institution: &Institution,
+    new: &NewInstitution,
+) -> Result<(), AppError> {
+    if institution.medical_institution_code.is_some()
+        && new.medical_institution_code.is_none()
+        && state
+            .store
+            .institution_has_application(institution.id)
+            .await?
+    {
+        return Err(AppError::rejected(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "institution_code_in_use",
+            "確保事業の調査に回答済みのため、医療機関コードは削除できません（別のコードへの訂正はできます）",
+            "this institution has answered a security-assurance survey, so its institution code cannot be removed (it can be corrected to another code)",
+        ));
+    }
+    Ok(())
+}
+
 /// Checks a new or changed institution's fields together.
 pub fn check_institution(new: &NewInstitution) -> Result<(), AppError> {
     if new.name.trim().is_empty() || new.name.chars().count() > 200 {

@@ -15,6 +15,7 @@ on_both_engines!(
     current_password_guessing_locks_the_account,
     bad_query_and_path_values_answer_in_the_error_format,
     ledger_cells_with_control_characters_are_refused_by_row_and_column,
+    a_surveyed_hospital_keeps_its_institution_code,
 );
 
 /// What a user holds after setting up two-factor authentication.
@@ -884,4 +885,77 @@ async fn ledger_cells_with_control_characters_are_refused_by_row_and_column(app:
         before,
         "nothing of a refused import is stored"
     );
+}
+
+/// Removing the 医療機関コード of a hospital that answered a 確保事業 survey made every page
+/// reading its prefecture's survey answer 500; it is refused instead.
+async fn a_surveyed_hospital_keeps_its_institution_code(app: &TestApp) {
+    let national = app.token("demo-national").await;
+    let path = format!("/api/v1/institutions/{HOSPITAL_46}");
+    let before = app.api("GET", &path, Some(&national), None).await.json();
+    assert!(before["medical_institution_code"].is_string(), "{before}");
+    let r = app
+        .api(
+            "PATCH",
+            &path,
+            Some(&national),
+            Some(json!({"medical_institution_code": null})),
+        )
+        .await;
+    r.assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "institution_code_in_use");
+    assert_eq!(
+        app.api("GET", &path, Some(&national), None).await.json(),
+        before
+    );
+    // The survey pages of its prefecture still answer.
+    let year = app.year();
+    let r = app
+        .api(
+            "GET",
+            &format!("/api/v1/programs/{year}/overview"),
+            Some(&national),
+            None,
+        )
+        .await;
+    assert!(!r.status.is_server_error(), "{}", r.body);
+    // On the page too, with the message on the form.
+    let s = app.web_login("demo-national").await;
+    let form = app
+        .get_page(&s.cookie, &format!("/institutions/{HOSPITAL_46}/edit"))
+        .await;
+    assert_eq!(form.status, StatusCode::OK, "{}", form.body);
+    let name = form.hidden_or_value("name");
+    let r = app
+        .post_form(
+            &s.cookie,
+            &format!("/institutions/{HOSPITAL_46}/edit"),
+            &format!(
+                "csrf={}&name={}&kind=hospital&beds=120&prefecture=46&medical_institution_code=",
+                s.csrf,
+                form_value(&name)
+            ),
+            false,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(
+        r.body.contains("医療機関コードは削除できません"),
+        "{}",
+        r.body
+    );
+}
+
+impl Response {
+    /// The value of a form's input, hidden or not.
+    fn hidden_or_value(&self, name: &str) -> String {
+        let marker = format!("name=\"{name}\"");
+        let start = self.body.find(&marker).expect("input");
+        let rest = &self.body[start..];
+        let value = rest.find("value=\"").expect("value") + "value=\"".len();
+        rest[value..]
+            .split('"')
+            .next()
+            .unwrap_or_default()
+            .to_owned()
+    }
 }
