@@ -260,9 +260,10 @@ pub fn parse_device_id(text: &str) -> Result<i64, AppError> {
 /// A file that cannot be imported, as a bilingual refusal.
 pub fn import_error(e: &ImportError) -> AppError {
     let status = match e {
-        ImportError::TooLarge { .. } | ImportError::WorkbookTooLarge { .. } => {
-            StatusCode::PAYLOAD_TOO_LARGE
-        }
+        ImportError::TooLarge { .. }
+        | ImportError::WorkbookTooLarge { .. }
+        | ImportError::TooManyStrings { .. }
+        | ImportError::WorkbookSizeLies { .. } => StatusCode::PAYLOAD_TOO_LARGE,
         ImportError::NotASpreadsheet(_) | ImportError::LegacyExcel => {
             StatusCode::UNSUPPORTED_MEDIA_TYPE
         }

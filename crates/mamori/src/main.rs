@@ -3,6 +3,7 @@
 mod backup;
 mod bench;
 mod bench_ledger;
+mod bench_memory;
 mod bench_selection;
 mod datasets_update;
 
