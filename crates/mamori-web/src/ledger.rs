@@ -844,7 +844,7 @@ pub struct ImportQuery {
 #[utoipa::path(post, path = "/api/v1/institutions/{id}/devices/import", tag = "ledger", security(("bearer" = [])),
     params(("id" = i64, Path), ImportQuery),
     request_body(content = String, content_type = "text/csv", description = "the ledger file (.csv or .xlsx)"),
-    responses((status = 200, body = ImportJson), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody), (status = 422, body = ErrorBody, description = "the file cannot be read, or (with commit=true) rows are rejected: then the body also has the fields of the preview, with every rejected row")))]
+    responses((status = 200, body = ImportJson), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody), (status = 422, body = ErrorBody, description = "the file cannot be read, or (with commit=true) rows are rejected: then the body also has the fields of the preview, with every rejected row"), (status = 429, body = ErrorBody, description = "other imports are being read: try again after Retry-After seconds")))]
 pub async fn import_devices(
     State(state): State<AppState>,
     caller: ApiUser,
@@ -865,6 +865,11 @@ pub async fn import_devices(
             )
             .into());
         }
+    };
+    // The place is taken before the body is read: a waiting upload holds no bytes.
+    let _import = match crate::uploads::api_import_permit(&state) {
+        Ok(permit) => permit,
+        Err(busy) => return Ok(busy),
     };
     let content_type = content_type_of(request.headers());
     let bytes = read_body(request.into_body()).await?;
