@@ -247,6 +247,11 @@ pub enum ImportError {
     )]
     WorkbookSizeLies { limit: u64 },
     #[error(
+        "the workbook holds a text or a tag longer than {} KB (an Excel cell holds at most 32,767 characters); save the ledger again from Excel, or as CSV",
+        .limit / 1024
+    )]
+    LongText { limit: u64 },
+    #[error(
         "the text is neither UTF-8 nor Shift_JIS (first bad byte on line {line}); save the CSV as \"CSV UTF-8\" or as Shift_JIS"
     )]
     Encoding { line: usize },
@@ -359,7 +364,8 @@ impl ImportError {
             Self::UnreadableWorkbook { .. } => "unreadable_workbook",
             Self::WorkbookTooLarge { .. }
             | Self::TooManyStrings { .. }
-            | Self::WorkbookSizeLies { .. } => "workbook_too_large",
+            | Self::WorkbookSizeLies { .. }
+            | Self::LongText { .. } => "workbook_too_large",
             Self::Encoding { .. } => "unknown_encoding",
             Self::UnreadableCsv { .. } => "unreadable_csv",
             Self::NoHeaderRow { .. } => "no_header_row",
@@ -397,6 +403,10 @@ impl ImportError {
             ),
             Self::TooManyStrings { declared, limit } => format!(
                 "ブックの文字列の表が{declared}件の文字列を宣言しており、上限の{limit}件を超えるため読み込めません。Excelで保存し直すか、CSVで保存してください"
+            ),
+            Self::LongText { limit } => format!(
+                "ブックに{}KBを超える一続きの文字列かタグがあるため読み込めません（Excelのセルは32,767文字までです）。Excelで保存し直すか、CSVで保存してください",
+                limit / 1024
             ),
             Self::WorkbookSizeLies { limit } => format!(
                 "ブックの一部が、ZIPの目録に記された大きさを超えて展開されます。ファイルが壊れているか、メモリを使い果たすように作られています（ブックを展開した大きさの上限は{}MBです）。Excelで保存し直すか、CSVで保存してください",
@@ -1333,6 +1343,8 @@ fn import_xlsx(bytes: &[u8], options: &ImportOptions) -> Result<ParsedLedger, Im
         WorkbookProblem::TooManyStrings { declared, limit } => {
             ImportError::TooManyStrings { declared, limit }
         }
+        WorkbookProblem::LongRun { limit } => ImportError::LongText { limit },
+        WorkbookProblem::SizeLies { limit } => ImportError::WorkbookSizeLies { limit },
     })?;
     let read_error = |e: calamine::XlsxError| xlsx_error(e, limit);
     let mut workbook: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(read_error)?;

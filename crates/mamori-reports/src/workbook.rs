@@ -37,6 +37,10 @@ pub enum WorkbookProblem {
     TooLarge { expanded: u64, limit: u64 },
     /// Its shared-strings part declares `declared` strings, more than `limit`.
     TooManyStrings { declared: u64, limit: u64 },
+    /// A part holds a text or a tag longer than `limit` bytes.
+    LongRun { limit: u64 },
+    /// A part inflates to more than its directory declares.
+    SizeLies { limit: u64 },
 }
 
 impl WorkbookProblem {
@@ -51,6 +55,14 @@ impl WorkbookProblem {
             Self::TooManyStrings { declared, limit } => format!(
                 "ブックの文字列の表が{declared}件の文字列を宣言しており、上限の{limit}件を超えるため読み込めません"
             ),
+            Self::LongRun { limit } => format!(
+                "ブックに{}KBを超える一続きの文字列かタグがあるため読み込めません（Excelのセルは32,767文字までです）",
+                limit / 1024
+            ),
+            Self::SizeLies { limit } => format!(
+                "ブックの一部が、ZIPの目録に記された大きさを超えて展開されます。ファイルが壊れているか、メモリを使い果たすように作られています（展開した大きさの上限は{}MBです）",
+                mib(*limit)
+            ),
         }
     }
 
@@ -64,6 +76,14 @@ impl WorkbookProblem {
             ),
             Self::TooManyStrings { declared, limit } => format!(
                 "the workbook's string table declares {declared} strings, more than the limit of {limit}"
+            ),
+            Self::LongRun { limit } => format!(
+                "the workbook holds a text or a tag longer than {} KB (an Excel cell holds at most 32,767 characters)",
+                limit / 1024
+            ),
+            Self::SizeLies { limit } => format!(
+                "a part of the workbook expands to more than its ZIP directory declares: the file is damaged or made to exhaust memory (workbooks may expand to {} MB)",
+                mib(*limit)
             ),
         }
     }
@@ -159,6 +179,23 @@ pub fn check_workbook(bytes: &[u8], limit: u64) -> Result<(), WorkbookProblem> {
     if expanded > limit {
         return Err(WorkbookProblem::TooLarge { expanded, limit });
     }
+    // Every part inflated once, as a stream: the XML reader calamine uses buffers a whole
+    // text or tag, so one cell of 90 MB would cost several times that (800 MiB measured).
+    for index in 0..archive.len() {
+        let entry = archive.by_index(index).map_err(unreadable)?;
+        match longest_run(entry) {
+            Ok(run) if run > MAX_RUN_BYTES => {
+                return Err(WorkbookProblem::LongRun {
+                    limit: MAX_RUN_BYTES,
+                });
+            }
+            Ok(_) => {}
+            Err(e) if is_size_overrun(&e.to_string()) => {
+                return Err(WorkbookProblem::SizeLies { limit });
+            }
+            Err(e) => return Err(WorkbookProblem::Unreadable(e.to_string())),
+        }
+    }
     let most_strings = limit / BYTES_PER_STRING;
     for index in string_tables {
         let entry = archive.by_index(index).map_err(unreadable)?;
@@ -172,6 +209,39 @@ pub fn check_workbook(bytes: &[u8], limit: u64) -> Result<(), WorkbookProblem> {
         }
     }
     Ok(())
+}
+
+/// The longest text or tag a part may hold, in bytes: an Excel cell holds 32,767
+/// characters, at most ~200 KB written as XML with entities.
+pub const MAX_RUN_BYTES: u64 = 1024 * 1024;
+
+/// The longest run of bytes between two tag marks (`<`, `>`) of a part, read as a stream.
+fn longest_run(mut part: impl Read) -> std::io::Result<u64> {
+    let is_mark = |b: &u8| *b == b'<' || *b == b'>';
+    let mut buf = vec![0u8; 64 * 1024];
+    let (mut run, mut longest) = (0u64, 0u64);
+    loop {
+        let n = part.read(&mut buf)?;
+        if n == 0 {
+            return Ok(longest.max(run));
+        }
+        let bytes = &buf[..n];
+        match (
+            bytes.iter().position(is_mark),
+            bytes.iter().rposition(is_mark),
+        ) {
+            (Some(first), Some(last)) => {
+                longest = longest.max(run + first as u64);
+                if last > first {
+                    for piece in bytes[first + 1..last].split(is_mark) {
+                        longest = longest.max(piece.len() as u64);
+                    }
+                }
+                run = (n - last - 1) as u64;
+            }
+            _ => run += n as u64,
+        }
+    }
 }
 
 /// The `uniqueCount` of the first `sst` element, read as calamine reads it (its root may be
@@ -233,6 +303,31 @@ mod tests {
         assert_eq!(leading_number(b"99999999999999999999999"), Some(u64::MAX));
         assert_eq!(leading_number(b"x"), None);
         assert_eq!(leading_number(b""), None);
+    }
+
+    #[test]
+    fn runs_are_measured_across_reads() {
+        // A reader that hands out 3 bytes at a time.
+        struct Slow<'a>(&'a [u8]);
+        impl Read for Slow<'_> {
+            fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+                let n = self.0.len().min(3).min(buf.len());
+                buf[..n].copy_from_slice(&self.0[..n]);
+                self.0 = &self.0[n..];
+                Ok(n)
+            }
+        }
+        for (text, longest) in [
+            (&b"<a>hello</a>"[..], 5),
+            (b"abcdefgh", 8),
+            (b"<x>ab<y>abcdefghij<z>", 10),
+            (b"", 0),
+            (b"ab<cd", 2),
+            (b"<", 0),
+        ] {
+            assert_eq!(longest_run(text).ok(), Some(longest), "{text:?}");
+            assert_eq!(longest_run(Slow(text)).ok(), Some(longest), "{text:?}");
+        }
     }
 
     #[test]

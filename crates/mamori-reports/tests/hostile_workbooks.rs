@@ -84,7 +84,10 @@ fn lying_bomb() -> Vec<u8> {
 #[test]
 fn declared_sizes_that_lie_are_enforced_while_inflating() {
     let bytes = lying_bomb();
-    assert_eq!(check_workbook(&bytes, MAX_EXPANDED_BYTES), Ok(()));
+    assert!(matches!(
+        check_workbook(&bytes, MAX_EXPANDED_BYTES),
+        Err(WorkbookProblem::SizeLies { .. })
+    ));
     let e = import(&bytes, None).expect_err("refused");
     assert_eq!(e.code(), "workbook_too_large", "{e}");
     for (what, problems) in [
@@ -99,6 +102,21 @@ fn declared_sizes_that_lie_are_enforced_while_inflating() {
             "{what}: {problems}"
         );
     }
+}
+
+#[test]
+fn one_cell_just_under_the_limit_is_refused_before_calamine_reads_it() {
+    // The XML reader keeps a whole text: 90 MB in one cell cost 800 MiB.
+    let bytes = workbook("", 90 * 1024 * 1024, &[]);
+    assert_eq!(
+        check_workbook(&bytes, MAX_EXPANDED_BYTES),
+        Err(WorkbookProblem::LongRun { limit: 1024 * 1024 })
+    );
+    let e = import(&bytes, None).expect_err("refused");
+    assert_eq!(e.code(), "workbook_too_large", "{e}");
+    assert!(e.message_ja().contains("32,767"), "{e}");
+    let problems = import_quotas(&bytes, &bands()).expect_err("refused");
+    assert!(problems.to_string().contains("1024 KB"), "{problems}");
 }
 
 #[test]

@@ -263,7 +263,8 @@ pub fn import_error(e: &ImportError) -> AppError {
         ImportError::TooLarge { .. }
         | ImportError::WorkbookTooLarge { .. }
         | ImportError::TooManyStrings { .. }
-        | ImportError::WorkbookSizeLies { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+        | ImportError::WorkbookSizeLies { .. }
+        | ImportError::LongText { .. } => StatusCode::PAYLOAD_TOO_LARGE,
         ImportError::NotASpreadsheet(_) | ImportError::LegacyExcel => {
             StatusCode::UNSUPPORTED_MEDIA_TYPE
         }
@@ -302,7 +303,10 @@ pub async fn parse_file(
 
 /// What an import would do: the parsed file and how it compares with the ledger.
 pub struct ImportPreview {
+    /// The refusals of the file (its devices are in `devices`).
     pub parsed: ParsedLedger,
+    /// The file's devices, in row order.
+    pub devices: Vec<Device>,
     pub counts: ImportCounts,
     /// The asset numbers the import adds and changes, in file order.
     pub added: Vec<String>,
@@ -318,7 +322,12 @@ pub async fn preview(
     let (parsed, existing) = tokio::try_join!(parse_file(bytes, content_type), async {
         Ok(state.store.devices(institution_id).await?)
     })?;
-    let devices: Vec<Device> = parsed.devices.iter().map(|(_, d)| d.clone()).collect();
+    let mut parsed = parsed;
+    // Moved out, not copied: a 100,000-row ledger is tens of megabytes.
+    let devices: Vec<Device> = std::mem::take(&mut parsed.devices)
+        .into_iter()
+        .map(|(_, d)| d)
+        .collect();
     let counts = mamori_store::compare_ledger(&existing, &devices);
     let by_asset: std::collections::HashMap<&str, &Device> = existing
         .iter()
@@ -334,6 +343,7 @@ pub async fn preview(
     }
     Ok(ImportPreview {
         parsed,
+        devices,
         counts,
         added,
         changed,
@@ -344,10 +354,9 @@ pub async fn preview(
 pub async fn commit(
     state: &AppState,
     institution_id: i64,
-    parsed: ParsedLedger,
+    devices: Vec<Device>,
     actor: i64,
 ) -> Result<ImportCounts, AppError> {
-    let devices: Vec<Device> = parsed.devices.into_iter().map(|(_, d)| d).collect();
     Ok(state
         .store
         .import_devices(institution_id, &devices, actor)
@@ -893,7 +902,7 @@ pub async fn import_devices(
         });
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, Json(refused)).into_response());
     }
-    let counts = commit(&state, institution.id, p.parsed, caller.user.id).await?;
+    let counts = commit(&state, institution.id, p.devices, caller.user.id).await?;
     Ok(Json(ImportJson {
         added: counts.added,
         changed: counts.changed,

@@ -1122,7 +1122,8 @@ async fn import_confirm(
             return Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page));
         }
     };
-    let counts = ledger::commit(&state, institution.id, parsed, user.user().id)
+    let devices = parsed.devices.into_iter().map(|(_, d)| d).collect();
+    let counts = ledger::commit(&state, institution.id, devices, user.user().id)
         .await
         .map_err(fail(lang))?;
     state

@@ -1,6 +1,7 @@
 //! `mamori bench-ledger --memory`: the server's memory for one ledger import, for the largest
-//! real ledger (generated, `--rows` devices, as mamori's own .xlsx export) and for a ZIP bomb
-//! of the same kind as the one reported (a sheet of 200 MB in a file of ~200 KB).
+//! real ledger (generated, `--rows` devices, as mamori's own .xlsx export), for a ZIP bomb of
+//! the kind reported (a sheet of 200 MB in a file of ~200 KB) and for one just under the
+//! limit on what a workbook may expand to (read to the end, then refused for its content).
 //!
 //! Each import runs in a child process of its own (`mamori bench-ledger --memory-child FILE`):
 //! a real server on 127.0.0.1 over a scratch SQLite database, the file posted to the devices
@@ -139,7 +140,10 @@ pub fn run(args: &BenchLedgerArgs) -> Result<String> {
         .map_err(|e| anyhow::anyhow!("{}", e.message_en()))?;
     drop(devices);
     let bomb = mamori_reports::workbook::bomb(200 * 1024 * 1024, "", &[]);
-    let files: [(String, PathBuf, Vec<u8>); 2] = [
+    // The worst a workbook can now do: a bomb just under the limit, read to the end.
+    let under = usize::try_from(mamori_reports::workbook::MAX_EXPANDED_BYTES)? - 64 * 1024;
+    let under = mamori_reports::workbook::bomb(under, "", &[]);
+    let files: [(String, PathBuf, Vec<u8>); 3] = [
         (
             format!("{} devices, mamori's .xlsx export", args.rows),
             dir.join("ledger.xlsx"),
@@ -149,6 +153,11 @@ pub fn run(args: &BenchLedgerArgs) -> Result<String> {
             "ZIP bomb: one cell of 200 MB".to_owned(),
             dir.join("bomb.xlsx"),
             bomb,
+        ),
+        (
+            "ZIP bomb just under the limit: one cell".to_owned(),
+            dir.join("under.xlsx"),
+            under,
         ),
     ];
     let mut report = String::new();
