@@ -10,6 +10,10 @@
 //!   `zip` crate calamine uses, which this check also uses, so both see the same directory)
 //!   stops every entry with an error once it yields more than its declared size, so
 //!   declared sizes that lie do not get past the limit either;
+//! - a part holding a text or a tag longer than [`MAX_RUN_BYTES`]: every part is inflated
+//!   once as a stream (64 KiB at a time) before calamine opens the file, since the XML
+//!   reader it uses keeps a whole text or tag in memory. A picture stored uncompressed with
+//!   1 MiB free of `<` and `>` is refused too; pictures are stored compressed in practice;
 //! - a shared-strings part that declares more strings (`uniqueCount`) than the limit could
 //!   hold: calamine reserves room for that many strings up front, and an absurd count would
 //!   make the allocation fail, which ends the process.

@@ -531,7 +531,7 @@ pub async fn import_quotas(
         .ok_or_else(|| unknown_program(fy))?;
     let _import = match crate::uploads::api_import_permit(&state) {
         Ok(permit) => permit,
-        Err(busy) => return Ok(busy),
+        Err(busy) => return Ok(*busy),
     };
     let quotas = quotas_from_file(&body, &program.bands)?;
     state
@@ -1442,7 +1442,7 @@ pub async fn put_ranking_file(
     managed(&principal, prefecture)?;
     let _import = match crate::uploads::api_import_permit(&state) {
         Ok(permit) => permit,
-        Err(busy) => return Ok(busy),
+        Err(busy) => return Ok(*busy),
     };
     let entries = match ranking_from_file(&state, fy, prefecture, &body).await? {
         Ok(entries) => entries,

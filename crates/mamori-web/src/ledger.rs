@@ -878,7 +878,7 @@ pub async fn import_devices(
     // The place is taken before the body is read: a waiting upload holds no bytes.
     let _import = match crate::uploads::api_import_permit(&state) {
         Ok(permit) => permit,
-        Err(busy) => return Ok(busy),
+        Err(busy) => return Ok(*busy),
     };
     let content_type = content_type_of(request.headers());
     let bytes = read_body(request.into_body()).await?;

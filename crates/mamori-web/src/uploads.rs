@@ -50,6 +50,6 @@ pub fn retry_later(mut response: Response) -> Response {
 }
 
 /// An API handler's place among the imports, or its JSON 429 answer with `Retry-After`.
-pub fn api_import_permit(state: &AppState) -> Result<OwnedSemaphorePermit, Response> {
-    import_permit(state).map_err(|e| retry_later(ApiError(e).into_response()))
+pub fn api_import_permit(state: &AppState) -> Result<OwnedSemaphorePermit, Box<Response>> {
+    import_permit(state).map_err(|e| Box::new(retry_later(ApiError(e).into_response())))
 }
