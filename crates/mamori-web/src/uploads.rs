@@ -1,4 +1,4 @@
-//! How many imports of uploaded files run at once. Reading a workbook can take ~150 MiB
+//! How many imports of uploaded files run at once. Reading a workbook can take ~100 MiB
 //! (a 100,000-row ledger, see docs/PERFORMANCE.md); the server reads at most
 //! [`WebConfig::max_concurrent_imports`](crate::WebConfig::max_concurrent_imports) at a time,
 //! per process, and answers the others 429 with `Retry-After` at once rather than queue them

@@ -76,7 +76,7 @@ enum Command {
         #[arg(long, env = "MAMORI_PUBLIC_URL")]
         public_url: Option<String>,
         /// Imports of uploaded files (ledgers, 確保事業 spreadsheets) read at the same time;
-        /// more are answered 429 with Retry-After. Each can take ~150 MiB.
+        /// more are answered 429 with Retry-After. Each can take ~100 MiB.
         #[arg(long, env = "MAMORI_MAX_CONCURRENT_IMPORTS", default_value_t = 2, value_parser = clap::value_parser!(u16).range(1..=64))]
         max_concurrent_imports: u16,
         /// SMTP server for invitation mail: smtp://[user:password@]host[:port]
