@@ -119,7 +119,7 @@ test("the vendor delivers its MDS; the hospital edits its backup and BCP records
   await deliveries.locator("input[type=file]").setInputFiles({
     name: "SDS_東和メディカルシステム.pdf",
     mimeType: "application/pdf",
-    buffer: Buffer.from("%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"),
+    buffer: Buffer.from("%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n2 0 obj\n<< /Type /Pages /Kids [3 0 R] /Count 1 >>\nendobj\n3 0 obj\n<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>\nendobj\nxref\n0 4\n0000000000 65535 f \n0000000009 00000 n \n0000000058 00000 n \n0000000115 00000 n \ntrailer\n<< /Size 4 /Root 1 0 R >>\nstartxref\n186\n%%EOF\n"), // a real one-page PDF
   });
   await Promise.all([vendor.waitForURL(/#deliveries$/), deliveries.getByRole("button", { name: "提出を記録" }).click()]);
   await vendor.locator("#deliveries").getByRole("link", { name: "SDS_東和メディカルシステム.pdf" }).waitFor();

@@ -12,7 +12,8 @@
 use std::collections::HashMap;
 use std::io::Cursor;
 
-use calamine::{Data, Reader, Xlsx, open_workbook_from_rs};
+use crate::workbook::{self, WorkbookProblem};
+use calamine::{DataRef, Reader, Xlsx, open_workbook_from_rs};
 use chrono::{Datelike, NaiveDate};
 use mamori_domain::FiscalYear;
 use mamori_domain::Prefecture;
@@ -21,6 +22,7 @@ use mamori_domain::assurance::{
     FlagDecision, Program, QuotaProblemCode, QuotaRow, QuotaTable, RankReason, Selection,
     SystemRenewal, parse_prefecture,
 };
+
 use rust_xlsxwriter::{
     Color, ExcelDateTime, Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError,
 };
@@ -599,6 +601,12 @@ pub fn import_quotas(bytes: &[u8], bands: &BedBands) -> Result<QuotaTable, Quota
     parse_grid(&grid, bands)
 }
 
+/// The last row and column (0-based) a sheet of these files may use. Quotas are 47
+/// prefectures, rankings and excluded lists a prefecture's hospitals; the bounds keep the
+/// grid, which is laid out whole, small whatever a hostile file says.
+const GRID_ROWS: u32 = 10_000;
+const GRID_COLUMNS: u32 = 64;
+
 fn read_xlsx(bytes: &[u8]) -> Result<Grid, QuotaImportError> {
     let unreadable = |e: String| {
         QuotaImportError::one(
@@ -608,8 +616,31 @@ fn read_xlsx(bytes: &[u8]) -> Result<Grid, QuotaImportError> {
             format!("the Excel file cannot be read ({e})"),
         )
     };
-    let mut workbook: Xlsx<Cursor<&[u8]>> = open_workbook_from_rs(Cursor::new(bytes))
-        .map_err(|e: calamine::XlsxError| unreadable(e.to_string()))?;
+    let limit = workbook::MAX_EXPANDED_BYTES;
+    workbook::check_workbook(bytes, limit).map_err(|problem| match problem {
+        WorkbookProblem::Unreadable(detail) => unreadable(detail),
+        refused => QuotaImportError::one(None, None, refused.message_ja(), refused.message_en()),
+    })?;
+    let read_error = |e: calamine::XlsxError| {
+        let text = e.to_string();
+        if workbook::is_size_overrun(&text) {
+            let mb = limit.div_ceil(1 << 20);
+            QuotaImportError::one(
+                None,
+                None,
+                format!(
+                    "ブックの一部が、ZIPの目録に記された大きさを超えて展開されます。ファイルが壊れているか、メモリを使い果たすように作られています（展開した大きさの上限は{mb}MBです）"
+                ),
+                format!(
+                    "a part of the workbook expands to more than its ZIP directory declares: the file is damaged or made to exhaust memory (workbooks may expand to {mb} MB)"
+                ),
+            )
+        } else {
+            unreadable(text)
+        }
+    };
+    let mut workbook: Xlsx<Cursor<&[u8]>> =
+        open_workbook_from_rs(Cursor::new(bytes)).map_err(read_error)?;
     let names = workbook.sheet_names();
     let name = names
         .iter()
@@ -617,35 +648,47 @@ fn read_xlsx(bytes: &[u8]) -> Result<Grid, QuotaImportError> {
         .or_else(|| names.first())
         .cloned()
         .ok_or_else(|| unreadable("no worksheet".into()))?;
-    let range = workbook
-        .worksheet_range(&name)
-        .map_err(|e| unreadable(e.to_string()))?;
-    let Some((start_row, start_col)) = range.start() else {
-        return Ok(Vec::new());
-    };
+    // Cell by cell: a range would be laid out from the first to the last cell given, and two
+    // cells in opposite corners make 17 billion.
+    let mut reader = workbook.worksheet_cells_reader(&name).map_err(read_error)?;
     let mut grid: Grid = Vec::new();
-    for (r, row) in range.rows().enumerate() {
-        let abs_row = start_row as usize + r;
-        if grid.len() <= abs_row {
-            grid.resize_with(abs_row + 1, Vec::new);
+    while let Some(cell) = reader.next_cell().map_err(read_error)? {
+        let value = cell.get_value();
+        let cell_value = match value {
+            DataRef::Empty => continue,
+            DataRef::Int(i) => Cell::Number(*i as f64),
+            DataRef::Float(f) => Cell::Number(*f),
+            DataRef::String(s) => Cell::Text(s.clone()),
+            DataRef::SharedString(s) => Cell::Text((*s).to_owned()),
+            DataRef::Bool(b) => Cell::Text(b.to_string()),
+            DataRef::DateTime(d) => Cell::Text(format!("#date {}", d.as_f64())),
+            DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => Cell::Text(s.clone()),
+            DataRef::Error(e) => Cell::Text(format!("#{e:?}")),
+        };
+        let (row, column) = cell.get_position();
+        if row >= GRID_ROWS || column >= GRID_COLUMNS {
+            let at = format!("{}{}", column_letter(column as usize), u64::from(row) + 1);
+            let last = format!("{}{GRID_ROWS}", column_letter(GRID_COLUMNS as usize - 1));
+            return Err(QuotaImportError::one(
+                Some(row.saturating_add(1)),
+                Some(column as usize),
+                format!(
+                    "セル {at} は読み込める範囲（A1〜{last}）の外にあります。不要な行や列を削除してください"
+                ),
+                format!(
+                    "cell {at} lies outside the range that can be read (A1 to {last}); delete the rows and columns not needed"
+                ),
+            ));
         }
-        let cells = &mut grid[abs_row];
-        for (c, data) in row.iter().enumerate() {
-            let abs_col = start_col as usize + c;
-            if cells.len() <= abs_col {
-                cells.resize(abs_col + 1, Cell::Empty);
-            }
-            cells[abs_col] = match data {
-                Data::Empty => Cell::Empty,
-                Data::Int(i) => Cell::Number(*i as f64),
-                Data::Float(f) => Cell::Number(*f),
-                Data::String(s) => Cell::Text(s.clone()),
-                Data::Bool(b) => Cell::Text(b.to_string()),
-                Data::DateTime(d) => Cell::Text(format!("#date {}", d.as_f64())),
-                Data::DateTimeIso(s) | Data::DurationIso(s) => Cell::Text(s.clone()),
-                Data::Error(e) => Cell::Text(format!("#{e:?}")),
-            };
+        let (row, column) = (row as usize, column as usize);
+        if grid.len() <= row {
+            grid.resize_with(row + 1, Vec::new);
         }
+        let cells = &mut grid[row];
+        if cells.len() <= column {
+            cells.resize(column + 1, Cell::Empty);
+        }
+        cells[column] = cell_value;
     }
     Ok(grid)
 }

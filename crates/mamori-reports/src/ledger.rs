@@ -71,8 +71,10 @@
 //! # Limits
 //!
 //! [`ImportOptions`]: the file size (20 MB by default), the size a workbook may expand to
-//! (a ZIP bomb check on the sizes its directory declares), the number of data rows, and the
-//! number of row errors described (more are counted in [`ParsedLedger::omitted_errors`]).
+//! ([`workbook::MAX_EXPANDED_BYTES`]: checked on the sizes its ZIP directory declares before
+//! anything is inflated, and enforced while inflating; see [`crate::workbook`]), the number
+//! of data rows, and the number of row errors described (more are counted in
+//! [`ParsedLedger::omitted_errors`]).
 
 use std::borrow::Cow;
 use std::io::Cursor;
@@ -81,6 +83,8 @@ use calamine::{DataRef, Reader, Xlsx};
 use chrono::{Datelike, NaiveDate};
 use mamori_domain::device::{Device, LedgerColumn, LedgerValidator};
 use rust_xlsxwriter::{ExcelDateTime, Format, FormatBorder, Workbook};
+
+use crate::workbook::{self, WorkbookProblem};
 
 pub use mamori_domain::device::{ParsedLedger, RowError};
 
@@ -123,7 +127,7 @@ impl Default for ImportOptions {
     fn default() -> Self {
         Self {
             max_bytes: 20 * 1024 * 1024,
-            max_uncompressed_bytes: 256 * 1024 * 1024,
+            max_uncompressed_bytes: workbook::MAX_EXPANDED_BYTES,
             max_rows: 200_000,
             max_errors: LedgerValidator::DEFAULT_ERROR_LIMIT,
             header_search_rows: 10,
@@ -228,8 +232,25 @@ pub enum ImportError {
         "the workbook cannot be read ({detail}); open it in Excel and save it again as .xlsx, or save it as CSV"
     )]
     UnreadableWorkbook { detail: String },
-    #[error("the workbook would expand to more than {limit} bytes when read")]
-    WorkbookTooLarge { limit: u64 },
+    #[error(
+        "the workbook expands to {} MB when read, more than the limit of {} MB; remove other sheets, pictures and unused rows, or save the ledger as CSV",
+        .expanded.div_ceil(1 << 20), .limit.div_ceil(1 << 20)
+    )]
+    WorkbookTooLarge { expanded: u64, limit: u64 },
+    #[error(
+        "the workbook's string table declares {declared} strings, more than the limit of {limit}; save the ledger again from Excel, or as CSV"
+    )]
+    TooManyStrings { declared: u64, limit: u64 },
+    #[error(
+        "a part of the workbook expands to more than its ZIP directory declares: the file is damaged or made to exhaust memory (workbooks may expand to {} MB); save the ledger again from Excel, or as CSV",
+        .limit.div_ceil(1 << 20)
+    )]
+    WorkbookSizeLies { limit: u64 },
+    #[error(
+        "the workbook holds a text or a tag longer than {} KB (an Excel cell holds at most 32,767 characters); save the ledger again from Excel, or as CSV",
+        .limit / 1024
+    )]
+    LongText { limit: u64 },
     #[error(
         "the text is neither UTF-8 nor Shift_JIS (first bad byte on line {line}); save the CSV as \"CSV UTF-8\" or as Shift_JIS"
     )]
@@ -341,7 +362,10 @@ impl ImportError {
             Self::NotASpreadsheet(_) => "not_a_spreadsheet",
             Self::LegacyExcel => "legacy_excel",
             Self::UnreadableWorkbook { .. } => "unreadable_workbook",
-            Self::WorkbookTooLarge { .. } => "workbook_too_large",
+            Self::WorkbookTooLarge { .. }
+            | Self::TooManyStrings { .. }
+            | Self::WorkbookSizeLies { .. }
+            | Self::LongText { .. } => "workbook_too_large",
             Self::Encoding { .. } => "unknown_encoding",
             Self::UnreadableCsv { .. } => "unreadable_csv",
             Self::NoHeaderRow { .. } => "no_header_row",
@@ -372,8 +396,21 @@ impl ImportError {
             Self::UnreadableWorkbook { detail } => format!(
                 "ブックを読み込めません（{detail}）。Excelで開いて .xlsx として保存し直すか、CSVで保存してください"
             ),
-            Self::WorkbookTooLarge { limit } => format!(
-                "ブックを展開すると{limit}バイトを超えるため、読み込めません"
+            Self::WorkbookTooLarge { expanded, limit } => format!(
+                "ブックを展開すると{}MBになり、上限の{}MBを超えるため読み込めません。ほかのシート、画像、使っていない行を削除するか、CSVで保存してください",
+                expanded.div_ceil(1 << 20),
+                limit.div_ceil(1 << 20)
+            ),
+            Self::TooManyStrings { declared, limit } => format!(
+                "ブックの文字列の表が{declared}件の文字列を宣言しており、上限の{limit}件を超えるため読み込めません。Excelで保存し直すか、CSVで保存してください"
+            ),
+            Self::LongText { limit } => format!(
+                "ブックに{}KBを超える一続きの文字列かタグがあるため読み込めません（Excelのセルは32,767文字までです）。Excelで保存し直すか、CSVで保存してください",
+                limit / 1024
+            ),
+            Self::WorkbookSizeLies { limit } => format!(
+                "ブックの一部が、ZIPの目録に記された大きさを超えて展開されます。ファイルが壊れているか、メモリを使い果たすように作られています（ブックを展開した大きさの上限は{}MBです）。Excelで保存し直すか、CSVで保存してください",
+                limit.div_ceil(1 << 20)
             ),
             Self::Encoding { line } => format!(
                 "文字コードがUTF-8でもShift_JISでもありません（{line}行目に読めない文字があります）。CSVを「CSV UTF-8」またはShift_JISで保存してください"
@@ -1212,79 +1249,6 @@ fn import_csv(
 
 // --- xlsx ------------------------------------------------------------------------------
 
-/// The sum of the uncompressed sizes that a ZIP's central directory declares, for every
-/// end-of-directory record a reader might use; `None` when no record can be read or one
-/// is ZIP64 (which a ledger never needs). The ZIP reader stops each part at its declared
-/// size, so this bounds what reading the workbook can expand to.
-fn zip_declared_size(bytes: &[u8]) -> Option<u64> {
-    const EOCD: &[u8] = b"PK\x05\x06";
-    const CDFH: &[u8] = b"PK\x01\x02";
-    const EOCD_LEN: usize = 22;
-    let u16_at = |p: usize| -> Option<usize> {
-        let b = bytes.get(p..p.checked_add(2)?)?;
-        Some(usize::from(u16::from_le_bytes([b[0], b[1]])))
-    };
-    let u32_at = |p: usize| -> Option<u32> {
-        let b = bytes.get(p..p.checked_add(4)?)?;
-        Some(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-    };
-    let directory_total = |eocd: usize| -> Option<u64> {
-        let entries = u16_at(eocd + 10)?;
-        let cd_size = u32_at(eocd + 12)?;
-        let cd_offset = u32_at(eocd + 16)?;
-        if entries == 0xFFFF || cd_size == u32::MAX || cd_offset == u32::MAX {
-            return None;
-        }
-        // The directory where the record says, or right before the record (data prepended).
-        let mut p = cd_offset as usize;
-        if bytes.get(p..p + 4) != Some(CDFH) && entries > 0 {
-            p = eocd.checked_sub(cd_size as usize)?;
-        }
-        let mut total: u64 = 0;
-        for _ in 0..entries {
-            if bytes.get(p..p.checked_add(4)?)? != CDFH {
-                return None;
-            }
-            let size = u32_at(p + 24)?;
-            let name = u16_at(p + 28)?;
-            let extra = u16_at(p + 30)?;
-            let comment = u16_at(p + 32)?;
-            if size == u32::MAX {
-                return None;
-            }
-            total = total.saturating_add(u64::from(size));
-            p = p.checked_add(46 + name + extra + comment)?;
-        }
-        Some(total)
-    };
-    if bytes.len() < EOCD_LEN {
-        return None;
-    }
-    // A workbook has one end record; a few stray signatures (in a comment) are tolerated,
-    // many are a trap that would make the directory be read over and over.
-    const MAX_CANDIDATES: usize = 8;
-    let lowest = bytes.len().saturating_sub(EOCD_LEN + 4 + (1 << 16));
-    let mut largest: Option<u64> = None;
-    let mut candidates = 0;
-    let mut pos = bytes.len() - EOCD_LEN;
-    loop {
-        if &bytes[pos..pos + 4] == EOCD {
-            candidates += 1;
-            if candidates > MAX_CANDIDATES {
-                return None;
-            }
-            // A ZIP64 or unreadable record might be the one the reader picks: refuse.
-            let total = directory_total(pos)?;
-            largest = Some(largest.map_or(total, |l| l.max(total)));
-        }
-        if pos == lowest {
-            break;
-        }
-        pos -= 1;
-    }
-    largest
-}
-
 fn unreadable(e: impl std::fmt::Display) -> ImportError {
     let mut detail = e.to_string();
     if detail.chars().count() > 200 {
@@ -1358,26 +1322,43 @@ fn xlsx_cell_text<'a>(
     })
 }
 
-fn import_xlsx(bytes: &[u8], options: &ImportOptions) -> Result<ParsedLedger, ImportError> {
-    let declared =
-        zip_declared_size(bytes).ok_or_else(|| unreadable("its ZIP directory cannot be read"))?;
-    if declared > options.max_uncompressed_bytes {
-        return Err(ImportError::WorkbookTooLarge {
-            limit: options.max_uncompressed_bytes,
-        });
+/// A reading error of calamine; a part that inflates past its declared size is a bomb whose
+/// directory lies, refused as one (the ZIP reader stopped it at that size).
+fn xlsx_error(e: impl std::fmt::Display, limit: u64) -> ImportError {
+    let text = e.to_string();
+    if workbook::is_size_overrun(&text) {
+        ImportError::WorkbookSizeLies { limit }
+    } else {
+        unreadable(text)
     }
-    let mut workbook: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(unreadable)?;
+}
+
+fn import_xlsx(bytes: &[u8], options: &ImportOptions) -> Result<ParsedLedger, ImportError> {
+    let limit = options.max_uncompressed_bytes;
+    workbook::check_workbook(bytes, limit).map_err(|problem| match problem {
+        WorkbookProblem::Unreadable(detail) => unreadable(detail),
+        WorkbookProblem::TooLarge { expanded, limit } => {
+            ImportError::WorkbookTooLarge { expanded, limit }
+        }
+        WorkbookProblem::TooManyStrings { declared, limit } => {
+            ImportError::TooManyStrings { declared, limit }
+        }
+        WorkbookProblem::LongRun { limit } => ImportError::LongText { limit },
+        WorkbookProblem::SizeLies { limit } => ImportError::WorkbookSizeLies { limit },
+    })?;
+    let read_error = |e: calamine::XlsxError| xlsx_error(e, limit);
+    let mut workbook: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(read_error)?;
     let is_1904 = workbook.has_1904_epoch();
     let Some(sheet) = workbook.sheet_names().into_iter().next() else {
         return Err(unreadable("it has no worksheet"));
     };
     let mut reader = workbook
         .worksheet_cells_reader(&sheet)
-        .map_err(unreadable)?;
+        .map_err(read_error)?;
     let mut rows = Rows::new(options);
     let mut current: Option<u32> = None;
     let mut cells: Vec<(u32, DataRef<'_>)> = Vec::new();
-    while let Some(cell) = reader.next_cell().map_err(unreadable)? {
+    while let Some(cell) = reader.next_cell().map_err(read_error)? {
         let (r, c) = cell.get_position();
         if current != Some(r) {
             if let Some(previous) = current {
@@ -1766,26 +1747,6 @@ mod tests {
     fn shift_jis_look_alikes() {
         assert_eq!(to_cp932_forms("10〜20 −5"), "10～20 －5");
         assert_eq!(to_cp932_forms("plain"), "plain");
-    }
-
-    #[test]
-    fn zip_directories() {
-        assert_eq!(zip_declared_size(b""), None);
-        assert_eq!(zip_declared_size(b"PK\x03\x04 not really a zip"), None);
-        // An empty archive: only the end record.
-        let mut empty = b"PK\x05\x06".to_vec();
-        empty.extend_from_slice(&[0; 18]);
-        assert_eq!(zip_declared_size(&empty), Some(0));
-        // A ZIP64 end record is refused.
-        let mut zip64 = b"PK\x05\x06".to_vec();
-        zip64.extend_from_slice(&[0, 0, 0, 0, 0xFF, 0xFF, 0xFF, 0xFF]);
-        zip64.extend_from_slice(&[0; 10]);
-        assert_eq!(zip_declared_size(&zip64), None);
-        // Many end records: a trap, refused.
-        let many: Vec<u8> = std::iter::repeat_n(empty.clone(), 9).flatten().collect();
-        assert_eq!(zip_declared_size(&many), None);
-        let few: Vec<u8> = std::iter::repeat_n(empty, 3).flatten().collect();
-        assert_eq!(zip_declared_size(&few), Some(0));
     }
 
     #[test]

@@ -7,3 +7,4 @@ pub mod assurance_list;
 pub mod contact_chart_svg;
 pub mod ledger;
 pub mod training_attendance;
+pub mod workbook;

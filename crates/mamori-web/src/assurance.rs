@@ -513,13 +513,13 @@ pub struct QuotaJson {
 /// Shift_JIS) sent as the body (national admin). Nothing changes when the file has a problem.
 #[utoipa::path(put, path = "/api/v1/programs/{fiscal_year}/quotas", tag = "assurance", security(("bearer" = [])),
     params(("fiscal_year" = i32, Path)), request_body(content = Vec<u8>, content_type = "application/octet-stream"),
-    responses((status = 200, body = Vec<QuotaJson>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = Vec<QuotaJson>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
 pub async fn import_quotas(
     State(state): State<AppState>,
     caller: ApiUser,
     Path(fiscal_year): Path<String>,
     body: Bytes,
-) -> ApiResult<Json<Vec<QuotaJson>>> {
+) -> ApiResult<Response> {
     if caller.user.role != Role::NationalAdmin {
         return Err(AppError::Forbidden.into());
     }
@@ -529,6 +529,10 @@ pub async fn import_quotas(
         .program(fy)
         .await?
         .ok_or_else(|| unknown_program(fy))?;
+    let _import = match crate::uploads::api_import_permit(&state) {
+        Ok(permit) => permit,
+        Err(busy) => return Ok(*busy),
+    };
     let quotas = quotas_from_file(&body, &program.bands)?;
     state
         .store
@@ -541,8 +545,9 @@ pub async fn import_quotas(
                 prefecture: p.code(),
                 counts: counts.to_vec(),
             })
-            .collect(),
-    ))
+            .collect::<Vec<_>>(),
+    )
+    .into_response())
 }
 
 pub fn quotas_from_file(bytes: &[u8], bands: &BedBands) -> Result<QuotaTable, AppError> {
@@ -1406,24 +1411,28 @@ pub async fn put_ranking(
 #[utoipa::path(put, path = "/api/v1/programs/{fiscal_year}/prefectures/{pref}/ranking.xlsx", tag = "assurance", security(("bearer" = [])),
     params(("fiscal_year" = i32, Path), ("pref" = String, Path, description = "JIS X 0401 code")),
     request_body(content = Vec<u8>, content_type = "application/octet-stream"),
-    responses((status = 200, body = SelectionJson), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = SelectionJson), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
 pub async fn put_ranking_file(
     State(state): State<AppState>,
     caller: ApiUser,
     Path((fiscal_year, pref)): Path<(String, String)>,
     body: Bytes,
-) -> ApiResult<Json<SelectionJson>> {
+) -> ApiResult<Response> {
     let principal = caller.user.principal();
     let fy = parse_program_year(&fiscal_year)?;
     let prefecture = parse_prefecture(&pref)?;
     managed(&principal, prefecture)?;
+    let _import = match crate::uploads::api_import_permit(&state) {
+        Ok(permit) => permit,
+        Err(busy) => return Ok(*busy),
+    };
     let entries = match ranking_from_file(&state, fy, prefecture, &body).await? {
         Ok(entries) => entries,
         Err(problems) => return Err(ranking_file_error(&problems).into()),
     };
     save_ranking(&state, &principal, fy, prefecture, entries).await?;
     let book = book(&state, fy, prefecture).await?;
-    Ok(Json(selection_json(&book)?))
+    Ok(Json(selection_json(&book)?).into_response())
 }
 
 /// A ranking read from a spreadsheet and matched to the prefecture's applications: the

@@ -1243,6 +1243,13 @@ async fn upload_ranking(
         return Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page));
     };
     page.file_name = file.file_name.clone().unwrap_or_default();
+    let _import = match crate::uploads::import_permit(&state) {
+        Ok(permit) => permit,
+        Err(e) => {
+            page.error = Some(crate::pages::message(lang, &e));
+            return Ok(crate::uploads::retry_later(render(e.status(), &page)));
+        }
+    };
     let entries = match api::ranking_from_file(&state, fy, prefecture, &file.data)
         .await
         .map_err(fail(lang))?

@@ -594,6 +594,14 @@ async fn post_program(
     };
     let bands = parse_bands(&values, &mut problems);
     let mut read_files = Vec::new();
+    let _import = if form.file("quota_file").is_some() || form.file("excluded_file").is_some() {
+        match crate::uploads::import_permit(&state) {
+            Ok(permit) => Some(permit),
+            Err(e) => return Ok(crate::uploads::retry_later(fail(lang)(e).into_response())),
+        }
+    } else {
+        None
+    };
     // Files fill the form: the quota table and the excluded list.
     if let (Some(file), Some(bands)) = (form.file("quota_file"), bands.as_ref()) {
         let name = file.file_name.clone().unwrap_or_default();

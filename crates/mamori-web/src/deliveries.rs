@@ -92,8 +92,9 @@ impl FileKind {
         }
     }
 
-    /// What the bytes are: a PDF starts with `%PDF-`; an .xlsx is a ZIP archive whose
-    /// entries (names stored uncompressed) include the workbook part.
+    /// What the bytes seem to be: a PDF starts with `%PDF-` (and must then parse, see
+    /// [`parses_as_pdf`]); an .xlsx is a ZIP archive whose entries (names stored
+    /// uncompressed) include the workbook part.
     pub fn sniff(bytes: &[u8]) -> Option<Self> {
         if bytes.starts_with(b"%PDF-") {
             Some(Self::Pdf)
@@ -273,6 +274,33 @@ pub fn check_delivery(
     })
 }
 
+/// The most one stream of an uploaded PDF may inflate to while it is parsed (object and
+/// cross-reference streams are inflated on loading; page contents are not). A real MDS/SDS
+/// of 1 MiB needs far less; lopdf's own default is 256 MiB.
+const PDF_STREAM_LIMIT: usize = 8 * 1024 * 1024;
+
+/// Whether the bytes parse as a PDF (its cross-reference data, trailer and objects), with
+/// lopdf. Bounded: the file is at most [`MAX_DELIVERY_BYTES`], lopdf limits nesting to 100
+/// levels and each stream to [`PDF_STREAM_LIMIT`]. lopdf indexes slices and unwraps locks
+/// in its reader, so a panic on a hostile file is caught and counts as not parsing.
+pub fn parses_as_pdf(bytes: &[u8]) -> bool {
+    let options = lopdf::LoadOptions {
+        max_decompressed_size: Some(PDF_STREAM_LIMIT),
+        ..lopdf::LoadOptions::default()
+    };
+    std::panic::catch_unwind(|| lopdf::Document::load_mem_with_options(bytes, options).is_ok())
+        .unwrap_or(false)
+}
+
+pub fn unreadable_pdf() -> AppError {
+    AppError::rejected(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "unreadable_pdf",
+        "ファイルは「%PDF-」で始まりますが、PDFとして読めません（壊れているか、PDFではありません）。PDFを保存し直してから提出してください",
+        "the file starts with '%PDF-' but cannot be read as a PDF (it is damaged or not a PDF); save the PDF again and resend it",
+    )
+}
+
 /// Records a delivery for a contract: its serving vendor only.
 pub async fn record_delivery(
     state: &AppState,
@@ -284,7 +312,17 @@ pub async fn record_delivery(
     if !serves(state, principal, contract).await? {
         return Err(AppError::Forbidden);
     }
-    let checked = check_delivery(upload, today_in_japan())?;
+    let mut checked = check_delivery(upload, today_in_japan())?;
+    if FileKind::sniff(&checked.bytes) == Some(FileKind::Pdf) {
+        let bytes = std::mem::take(&mut checked.bytes);
+        let (parses, bytes) = tokio::task::spawn_blocking(move || (parses_as_pdf(&bytes), bytes))
+            .await
+            .map_err(|e| AppError::Internal(format!("PDF check task: {e}")))?;
+        if !parses {
+            return Err(unreadable_pdf());
+        }
+        checked.bytes = bytes;
+    }
     let id = state
         .store
         .add_vendor_delivery(
@@ -582,5 +620,22 @@ mod tests {
             content_disposition("開示書 v1.pdf"),
             "attachment; filename=\"____v1.pdf\"; filename*=UTF-8''%E9%96%8B%E7%A4%BA%E6%9B%B8%20v1.pdf"
         );
+    }
+
+    #[test]
+    fn only_pdfs_that_parse_are_pdfs() {
+        assert!(parses_as_pdf(&crate::demo::demo_mds_pdf()));
+        assert!(!parses_as_pdf(b"%PDF-1.7"));
+        assert!(!parses_as_pdf(b"%PDF-1.7\n\x00\xff garbage \x13\x37"));
+        // Nesting as deep as the upload allows: refused, the stack intact.
+        let mut deep = b"%PDF-1.4\n1 0 obj\n".to_vec();
+        deep.extend(std::iter::repeat_n(b'[', 500_000));
+        assert!(!parses_as_pdf(&deep));
+        let mut deep = crate::demo::demo_mds_pdf();
+        deep.extend(std::iter::repeat_n(b"<<", 300_000).flatten());
+        deep.extend_from_slice(
+            b"\nxref\n0 1\n0000000000 65535 f \ntrailer\n<< /Root 1 0 R >>\nstartxref\n9\n%%EOF\n",
+        );
+        let _ = parses_as_pdf(&deep);
     }
 }

@@ -766,7 +766,7 @@ async fn vendors(
 }
 
 /// A one-page PDF standing in for the demo vendor's MDS.
-fn demo_mds_pdf() -> Vec<u8> {
+pub(crate) fn demo_mds_pdf() -> Vec<u8> {
     let text = "BT /F1 16 Tf 60 780 Td (MDS - Manufacturer Disclosure Statement) Tj 0 -24 Td /F1 11 Tf (Towa Medical System - electronic medical record - demo document) Tj ET";
     let objects = [
         "<< /Type /Catalog /Pages 2 0 R >>".to_owned(),

@@ -260,9 +260,11 @@ pub fn parse_device_id(text: &str) -> Result<i64, AppError> {
 /// A file that cannot be imported, as a bilingual refusal.
 pub fn import_error(e: &ImportError) -> AppError {
     let status = match e {
-        ImportError::TooLarge { .. } | ImportError::WorkbookTooLarge { .. } => {
-            StatusCode::PAYLOAD_TOO_LARGE
-        }
+        ImportError::TooLarge { .. }
+        | ImportError::WorkbookTooLarge { .. }
+        | ImportError::TooManyStrings { .. }
+        | ImportError::WorkbookSizeLies { .. }
+        | ImportError::LongText { .. } => StatusCode::PAYLOAD_TOO_LARGE,
         ImportError::NotASpreadsheet(_) | ImportError::LegacyExcel => {
             StatusCode::UNSUPPORTED_MEDIA_TYPE
         }
@@ -301,7 +303,10 @@ pub async fn parse_file(
 
 /// What an import would do: the parsed file and how it compares with the ledger.
 pub struct ImportPreview {
+    /// The refusals of the file (its devices are in `devices`).
     pub parsed: ParsedLedger,
+    /// The file's devices, in row order.
+    pub devices: Vec<Device>,
     pub counts: ImportCounts,
     /// The asset numbers the import adds and changes, in file order.
     pub added: Vec<String>,
@@ -317,7 +322,12 @@ pub async fn preview(
     let (parsed, existing) = tokio::try_join!(parse_file(bytes, content_type), async {
         Ok(state.store.devices(institution_id).await?)
     })?;
-    let devices: Vec<Device> = parsed.devices.iter().map(|(_, d)| d.clone()).collect();
+    let mut parsed = parsed;
+    // Moved out, not copied: a 100,000-row ledger is tens of megabytes.
+    let devices: Vec<Device> = std::mem::take(&mut parsed.devices)
+        .into_iter()
+        .map(|(_, d)| d)
+        .collect();
     let counts = mamori_store::compare_ledger(&existing, &devices);
     let by_asset: std::collections::HashMap<&str, &Device> = existing
         .iter()
@@ -333,6 +343,7 @@ pub async fn preview(
     }
     Ok(ImportPreview {
         parsed,
+        devices,
         counts,
         added,
         changed,
@@ -343,10 +354,9 @@ pub async fn preview(
 pub async fn commit(
     state: &AppState,
     institution_id: i64,
-    parsed: ParsedLedger,
+    devices: Vec<Device>,
     actor: i64,
 ) -> Result<ImportCounts, AppError> {
-    let devices: Vec<Device> = parsed.devices.into_iter().map(|(_, d)| d).collect();
     Ok(state
         .store
         .import_devices(institution_id, &devices, actor)
@@ -843,7 +853,7 @@ pub struct ImportQuery {
 #[utoipa::path(post, path = "/api/v1/institutions/{id}/devices/import", tag = "ledger", security(("bearer" = [])),
     params(("id" = i64, Path), ImportQuery),
     request_body(content = String, content_type = "text/csv", description = "the ledger file (.csv or .xlsx)"),
-    responses((status = 200, body = ImportJson), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody), (status = 422, body = ErrorBody, description = "the file cannot be read, or (with commit=true) rows are rejected: then the body also has the fields of the preview, with every rejected row")))]
+    responses((status = 200, body = ImportJson), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody), (status = 422, body = ErrorBody, description = "the file cannot be read, or (with commit=true) rows are rejected: then the body also has the fields of the preview, with every rejected row"), (status = 429, body = ErrorBody, description = "other imports are being read: try again after Retry-After seconds")))]
 pub async fn import_devices(
     State(state): State<AppState>,
     caller: ApiUser,
@@ -864,6 +874,11 @@ pub async fn import_devices(
             )
             .into());
         }
+    };
+    // The place is taken before the body is read: a waiting upload holds no bytes.
+    let _import = match crate::uploads::api_import_permit(&state) {
+        Ok(permit) => permit,
+        Err(busy) => return Ok(*busy),
     };
     let content_type = content_type_of(request.headers());
     let bytes = read_body(request.into_body()).await?;
@@ -887,7 +902,7 @@ pub async fn import_devices(
         });
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, Json(refused)).into_response());
     }
-    let counts = commit(&state, institution.id, p.parsed, caller.user.id).await?;
+    let counts = commit(&state, institution.id, p.devices, caller.user.id).await?;
     Ok(Json(ImportJson {
         added: counts.added,
         changed: counts.changed,

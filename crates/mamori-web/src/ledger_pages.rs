@@ -1010,6 +1010,14 @@ async fn import_upload(
     let institution = editable(&state, lang, &user.user().principal(), &id).await?;
     let (parts, body) = request.into_parts();
     let mut page = ImportPage::new(&ctx, &user, &institution);
+    // The place is taken before the upload is read: a waiting upload holds no bytes.
+    let _import = match crate::uploads::import_permit(&state) {
+        Ok(permit) => permit,
+        Err(e) => {
+            page.error = Some(upload_error(lang, &e));
+            return Ok(crate::uploads::retry_later(render(e.status(), &page)));
+        }
+    };
     let (file_name, given_type, bytes) = match read_upload(&user, &parts.headers, body).await {
         Ok(upload) => upload,
         Err(e) if e.status() == StatusCode::FORBIDDEN => return Err(fail(lang)(e)),
@@ -1099,6 +1107,13 @@ async fn import_confirm(
         page.error = Some(lang.t("ledger-upload-expired"));
         return Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page));
     };
+    let _import = match crate::uploads::import_permit(&state) {
+        Ok(permit) => permit,
+        Err(e) => {
+            page.error = Some(upload_error(lang, &e));
+            return Ok(crate::uploads::retry_later(render(e.status(), &page)));
+        }
+    };
     // Read again: the ledger may have changed since the preview.
     let parsed = match ledger::parse_file(upload.body, Some(upload.content_type)).await {
         Ok(p) if p.is_clean() => p,
@@ -1107,7 +1122,8 @@ async fn import_confirm(
             return Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page));
         }
     };
-    let counts = ledger::commit(&state, institution.id, parsed, user.user().id)
+    let devices = parsed.devices.into_iter().map(|(_, d)| d).collect();
+    let counts = ledger::commit(&state, institution.id, devices, user.user().id)
         .await
         .map_err(fail(lang))?;
     state

@@ -31,6 +31,7 @@ pub mod training;
 pub mod training_edit_pages;
 pub mod training_pages;
 pub mod two_factor;
+pub mod uploads;
 pub mod vendor_pages;
 pub mod vendors;
 
@@ -67,6 +68,9 @@ pub struct WebConfig {
     /// The address users reach mamori at (`https://mamori.example.jp`), for links sent by
     /// mail; without it, links are made from the request's `Host`.
     pub public_url: Option<String>,
+    /// Imports of uploaded files (ledgers, 確保事業 spreadsheets) read at the same time, at
+    /// most; more get 429 (see [`uploads`]).
+    pub max_concurrent_imports: usize,
 }
 
 impl Default for WebConfig {
@@ -78,6 +82,7 @@ impl Default for WebConfig {
             unused_account_days: 90,
             stale_patch_days: 365,
             public_url: None,
+            max_concurrent_imports: 2,
         }
     }
 }
@@ -98,6 +103,8 @@ pub struct AppState {
     pub ledger: Arc<ledger::LedgerData>,
     /// Sends invitations when an SMTP server is configured.
     pub mailer: Option<Arc<mail::Mailer>>,
+    /// The places of the imports running now ([`WebConfig::max_concurrent_imports`]).
+    pub imports: Arc<tokio::sync::Semaphore>,
 }
 
 impl AppState {
@@ -115,6 +122,7 @@ impl AppState {
         Self {
             store,
             catalog: Box::leak(Box::new(catalog)),
+            imports: uploads::import_slots(config.max_concurrent_imports),
             config: Arc::new(config),
             access_seen: Arc::default(),
             ledger,

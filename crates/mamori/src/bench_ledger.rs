@@ -28,7 +28,7 @@ use crate::bench::{PASSWORD, api_login, page_login, pg_admin, with_database};
 pub struct BenchLedgerArgs {
     /// Devices in the generated import file.
     #[arg(long, default_value_t = 100_000)]
-    rows: usize,
+    pub(crate) rows: usize,
     /// Devices of the hospital whose ledger page is measured.
     #[arg(long, default_value_t = 5_000)]
     devices: usize,
@@ -41,6 +41,13 @@ pub struct BenchLedgerArgs {
     /// Also writes the markdown report to this file.
     #[arg(long)]
     output: Option<PathBuf>,
+    /// Measures memory instead: the peak RSS of one import of a `--rows` .xlsx ledger and of
+    /// a ZIP bomb, each in a server process of its own (Linux).
+    #[arg(long)]
+    memory: bool,
+    /// The measured process of `--memory` (internal): imports this file once.
+    #[arg(long, hide = true)]
+    memory_child: Option<PathBuf>,
 }
 
 const OSES: [&str; 6] = [
@@ -53,7 +60,7 @@ const OSES: [&str; 6] = [
 ];
 
 /// A plausible ledger of `n` devices (PCs, servers, network and VPN devices).
-fn generate(n: usize) -> Result<Vec<Device>> {
+pub(crate) fn generate(n: usize) -> Result<Vec<Device>> {
     (0..n)
         .map(|i| {
             let (kind, maker, model, os, firmware) = match i % 20 {
@@ -106,7 +113,7 @@ struct Engine {
     _dir: Option<TempDir>,
 }
 
-struct TempDir(PathBuf);
+pub(crate) struct TempDir(pub(crate) PathBuf);
 
 impl Drop for TempDir {
     fn drop(&mut self) {
@@ -158,7 +165,7 @@ async fn drop_engine(engine: &Engine) {
     }
 }
 
-async fn hospital(store: &Store, name: &str) -> Result<(i64, i64)> {
+pub(crate) async fn hospital(store: &Store, name: &str) -> Result<(i64, i64)> {
     let id = store
         .create_institution(
             &NewInstitution {
@@ -226,6 +233,17 @@ async fn time_get(
 }
 
 pub async fn run(args: BenchLedgerArgs) -> Result<()> {
+    if let Some(file) = &args.memory_child {
+        return crate::bench_memory::child(file).await;
+    }
+    if args.memory {
+        let report = crate::bench_memory::run(&args)?;
+        if let Some(path) = &args.output {
+            std::fs::write(path, &report)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+        }
+        return Ok(());
+    }
     let data = LedgerData::bundled();
     let mut report = String::new();
     let push = |report: &mut String, line: String| {

@@ -4,6 +4,7 @@ mod audit;
 mod backup;
 mod bench;
 mod bench_ledger;
+mod bench_memory;
 mod bench_selection;
 mod datasets_update;
 
@@ -77,6 +78,10 @@ enum Command {
         /// sent by mail; without it, links are made from the request's Host header.
         #[arg(long, env = "MAMORI_PUBLIC_URL")]
         public_url: Option<String>,
+        /// Imports of uploaded files (ledgers, 確保事業 spreadsheets) read at the same time;
+        /// more are answered 429 with Retry-After. Each can take ~100 MiB.
+        #[arg(long, env = "MAMORI_MAX_CONCURRENT_IMPORTS", default_value_t = 2, value_parser = clap::value_parser!(u16).range(1..=64))]
+        max_concurrent_imports: u16,
         /// SMTP server for invitation mail: smtp://[user:password@]host[:port]
         /// (?tls=required for STARTTLS) or smtps://…; without it no mail is sent.
         #[arg(long, env = "MAMORI_SMTP_URL", hide_env_values = true)]
@@ -289,6 +294,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             unused_account_days,
             stale_patch_days,
             public_url,
+            max_concurrent_imports,
             smtp_url,
             mail_from,
             backup,
@@ -311,6 +317,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 unused_account_days,
                 stale_patch_days,
                 public_url,
+                max_concurrent_imports: usize::from(max_concurrent_imports),
                 ..WebConfig::default()
             };
             let (mut state, audit_paths) = state(&store, config).await?;

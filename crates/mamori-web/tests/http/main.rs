@@ -377,6 +377,7 @@ macro_rules! on_both_engines {
 mod csrf;
 mod logins;
 mod security;
+mod uploads;
 
 on_both_engines!(
     health_and_openapi,
@@ -3914,7 +3915,8 @@ async fn vendor_pages_invite_fill_and_show(app: &TestApp) {
 
 // ----- MDS/SDS deliveries -------------------------------------------------------------------
 
-const TINY_PDF: &[u8] = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n";
+/// The smallest real PDF: one empty A4 page, with its cross-reference table.
+const TINY_PDF: &[u8] = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n2 0 obj\n<< /Type /Pages /Kids [3 0 R] /Count 1 >>\nendobj\n3 0 obj\n<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>\nendobj\nxref\n0 4\n0000000000 65535 f \n0000000009 00000 n \n0000000058 00000 n \n0000000115 00000 n \ntrailer\n<< /Size 4 /Root 1 0 R >>\nstartxref\n186\n%%EOF\n";
 
 impl TestApp {
     async fn deliveries(&self, contract: i64) -> usize {
