@@ -33,13 +33,10 @@ pub fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
-/// Constant-time comparison of two secrets.
+/// Constant-time comparison of two secrets (the length is not secret: tokens have one).
 pub fn same_secret(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
+    use subtle::ConstantTimeEq;
+    a.len() == b.len() && bool::from(a.as_bytes().ct_eq(b.as_bytes()))
 }
 
 /// Hashes a password with Argon2id on a blocking thread.
@@ -393,16 +390,11 @@ impl FromRequestParts<AppState> for ApiUser {
     }
 }
 
-/// The session cookie's value, if any.
-pub fn session_cookie(parts_headers: &axum::http::HeaderMap, name: &str) -> Option<String> {
-    parts_headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(n, _)| *n == name)
-        .map(|(_, v)| v.to_owned())
+/// A cookie's value, if the request carries it.
+pub fn session_cookie(headers: &axum::http::HeaderMap, name: &str) -> Option<String> {
+    axum_extra::extract::CookieJar::from_headers(headers)
+        .get(name)
+        .map(|c| c.value().to_owned())
 }
 
 /// The signed-in user of a page, by session cookie. Pages that need one redirect to the
@@ -461,15 +453,18 @@ impl axum::response::IntoResponse for LoginRedirect {
     }
 }
 
+/// Everything but unreserved characters and `/` is escaped: a local path stays readable in
+/// a `next=` parameter.
+const URL_COMPONENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~')
+    .remove(b'/');
+
+/// Percent-encodes text for a query value or a file name in `Content-Disposition`.
 pub fn urlencode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
+    percent_encoding::utf8_percent_encode(text, URL_COMPONENT).to_string()
 }
 
 /// Pages a user who must set up two-factor authentication may still reach.
@@ -554,5 +549,35 @@ mod tests {
         assert_ne!(token_hash(&a), a);
         assert!(same_secret(&a, &a.clone()));
         assert!(!same_secret(&a, &new_token()));
+        assert!(!same_secret("abc", "abcd"));
+    }
+
+    #[test]
+    fn text_is_percent_encoded_as_before() {
+        assert_eq!(
+            urlencode("/institutions/1?x=a b"),
+            "/institutions/1%3Fx%3Da%20b"
+        );
+        assert_eq!(urlencode("機器"), "%E6%A9%9F%E5%99%A8");
+        assert_eq!(urlencode("a-b_c.d~e/f"), "a-b_c.d~e/f");
+    }
+
+    #[test]
+    fn cookies_are_found_by_name() {
+        let mut headers = axum::http::HeaderMap::new();
+        headers.append(
+            header::COOKIE,
+            "a=1; mamori_session=xyz".parse().expect("header"),
+        );
+        headers.append(header::COOKIE, "mamori_lang=en".parse().expect("header"));
+        assert_eq!(
+            session_cookie(&headers, "mamori_session").as_deref(),
+            Some("xyz")
+        );
+        assert_eq!(
+            session_cookie(&headers, "mamori_lang").as_deref(),
+            Some("en")
+        );
+        assert_eq!(session_cookie(&headers, "missing"), None);
     }
 }

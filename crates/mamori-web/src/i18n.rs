@@ -76,14 +76,8 @@ impl Lang {
 
     /// The language chosen by cookie; Japanese unless English was chosen.
     pub fn from_headers(headers: &HeaderMap) -> Self {
-        headers
-            .get_all(axum::http::header::COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(';'))
-            .filter_map(|pair| pair.trim().split_once('='))
-            .find(|(name, _)| *name == LANG_COOKIE)
-            .and_then(|(_, value)| Lang::parse(value))
+        crate::auth::session_cookie(headers, LANG_COOKIE)
+            .and_then(|value| Lang::parse(&value))
             .unwrap_or_default()
     }
 

@@ -764,13 +764,11 @@ async fn save_vendor_item(
 
 // ----- MDS/SDS deliveries ---------------------------------------------------------------
 
-/// The `csrf` field of an urlencoded body (empty when there is none).
+/// A field of an urlencoded body (empty when there is none).
 fn urlencoded_field(bytes: &[u8], name: &str) -> String {
-    String::from_utf8_lossy(bytes)
-        .split('&')
-        .filter_map(|pair| pair.split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v.to_owned())
+    form_urlencoded::parse(bytes)
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned())
         .unwrap_or_default()
 }
 

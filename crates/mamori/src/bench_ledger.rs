@@ -110,26 +110,18 @@ struct Engine {
     url: String,
     /// A scratch PostgreSQL database to drop at the end.
     drop: Option<(String, String)>,
-    _dir: Option<TempDir>,
-}
-
-pub(crate) struct TempDir(pub(crate) PathBuf);
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
+    _dir: Option<tempfile::TempDir>,
 }
 
 async fn engines(args: &BenchLedgerArgs, tag: &str) -> Result<Vec<Engine>> {
-    let dir =
-        std::env::temp_dir().join(format!("mamori_bench_ledger_{tag}_{}", std::process::id()));
-    std::fs::create_dir_all(&dir)?;
+    let dir = tempfile::Builder::new()
+        .prefix(&format!("mamori_bench_ledger_{tag}_"))
+        .tempdir()?;
     let mut out = vec![Engine {
         name: "SQLite",
-        url: format!("sqlite:{}", dir.join("bench.db").display()),
+        url: format!("sqlite:{}", dir.path().join("bench.db").display()),
         drop: None,
-        _dir: Some(TempDir(dir)),
+        _dir: Some(dir),
     }];
     if let Some(admin) = &args.database_url {
         let name = format!("mamori_bench_ledger_{tag}_{}", std::process::id());

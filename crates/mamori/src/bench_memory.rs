@@ -18,7 +18,7 @@ use mamori_web::ledger::LedgerData;
 use mamori_web::{AppState, WebConfig};
 
 use crate::bench::api_login;
-use crate::bench_ledger::{BenchLedgerArgs, TempDir, generate, hospital};
+use crate::bench_ledger::{BenchLedgerArgs, generate, hospital};
 
 /// A `/proc/self/status` field in KiB.
 fn status_kib(field: &str) -> Result<u64> {
@@ -37,9 +37,10 @@ fn mib(kib: u64) -> f64 {
 /// The child: one import of `file`, then one line `status baseline_kib peak_kib millis`.
 pub async fn child(file: &Path) -> Result<()> {
     let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
-    let dir = std::env::temp_dir().join(format!("mamori_bench_memory_{}", std::process::id()));
-    std::fs::create_dir_all(&dir)?;
-    let _dir = TempDir(dir.clone());
+    let scratch = tempfile::Builder::new()
+        .prefix("mamori_bench_memory_")
+        .tempdir()?;
+    let dir = scratch.path();
     let store = Store::connect(&format!("sqlite:{}", dir.join("bench.db").display())).await?;
     store.migrate().await?;
     let (id, _) = hospital(&store, "メモリベンチ病院").await?;
@@ -132,9 +133,10 @@ fn measure(file: &Path) -> Result<Measured> {
 }
 
 pub fn run(args: &BenchLedgerArgs) -> Result<String> {
-    let dir = std::env::temp_dir().join(format!("mamori_bench_files_{}", std::process::id()));
-    std::fs::create_dir_all(&dir)?;
-    let _dir = TempDir(dir.clone());
+    let scratch = tempfile::Builder::new()
+        .prefix("mamori_bench_files_")
+        .tempdir()?;
+    let dir = scratch.path();
     let devices = generate(args.rows)?;
     let real = mamori_reports::ledger::export_xlsx(&devices)
         .map_err(|e| anyhow::anyhow!("{}", e.message_en()))?;

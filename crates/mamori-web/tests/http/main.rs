@@ -21,13 +21,7 @@ struct TestApp {
     _dir: Option<TempDir>,
 }
 
-struct TempDir(std::path::PathBuf);
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
+use tempfile::TempDir;
 
 fn postgres_admin_url() -> String {
     std::env::var("MAMORI_TEST_POSTGRES_URL")
@@ -76,11 +70,13 @@ impl TestApp {
     }
 
     async fn sqlite() -> Self {
-        let dir = std::env::temp_dir().join(unique("mamori_test"));
-        std::fs::create_dir_all(&dir).expect("temp dir");
-        let url = format!("sqlite:{}", dir.join("test.db").display());
+        let dir = tempfile::Builder::new()
+            .prefix("mamori_test")
+            .tempdir()
+            .expect("temp dir");
+        let url = format!("sqlite:{}", dir.path().join("test.db").display());
         let store = Store::connect(&url).await.expect("sqlite");
-        Self::with_store(store, url, None, Some(TempDir(dir))).await
+        Self::with_store(store, url, None, Some(dir)).await
     }
 
     async fn postgres() -> Self {
