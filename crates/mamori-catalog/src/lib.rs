@@ -1,7 +1,9 @@
 //! Loads the versioned rule files under `catalog/` and validates them, so that a malformed
 //! file stops mamori at start with a message naming the file, the item and the problem.
 
+pub mod assurance;
 pub mod datasets;
+pub mod roles;
 pub mod support;
 pub mod training;
 
@@ -10,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use mamori_domain::{
     ChecklistItem, ChecklistVersion, Condition, FiscalYear, FormKind, Gate, InspectionRules,
-    Requirement, Scope, Section,
+    ItemRole, Requirement, Scope, Section,
 };
 use serde::Deserialize;
 
@@ -64,6 +66,7 @@ struct RawItem {
     section: u8,
     number: String,
     scope: Scope,
+    role: Option<ItemRole>,
     text_ja: String,
     text_en: String,
     required_from: Option<i32>,
@@ -106,6 +109,8 @@ pub struct Catalog {
     pub support: support::SupportCatalog,
     /// The training content library (`training/library.toml`).
     pub training: training::TrainingLibrary,
+    /// The security-assurance project's years (`assurance/*.toml`), oldest first.
+    pub assurance: Vec<mamori_domain::assurance::Program>,
 }
 
 impl Catalog {
@@ -149,12 +154,14 @@ impl Catalog {
         fiscal_years.reverse();
         let support = support::load(&dir.join("support"), &mut errors);
         let training = training::load(dir, &mut errors);
+        let assurance = assurance::load(&dir.join("assurance"), &mut errors);
         let catalog = Catalog {
             checklists,
             inspection,
             fiscal_years,
             support,
             training,
+            assurance,
         };
         catalog.cross_check(dir, &mut errors);
         if errors.is_empty() {
@@ -188,6 +195,7 @@ impl Catalog {
                     ));
                 }
             }
+            roles::check_required(&file, v, errors);
             if !self.inspection.contains_key(&v.version) {
                 errors.push(CatalogError::new(
                     &file,
@@ -358,6 +366,7 @@ fn convert_checklist(
             Err(mut e) => errors.append(&mut e),
         }
     }
+    roles::check_unique(path, &items, &mut errors);
     if errors.is_empty() {
         Ok(ChecklistVersion {
             id: raw.id,
@@ -466,6 +475,7 @@ fn convert_item(
             section: raw.section,
             number: raw.number,
             scope: raw.scope,
+            role: raw.role,
             text_ja: raw.text_ja,
             text_en: raw.text_en,
             requirement,
@@ -541,38 +551,180 @@ text_en = "Has a medical information system."
 number = 2
 title_ja = "医療情報システムの管理・運用"
 title_en = "Management"
+[[sections]]
+number = 3
+title_ja = "インシデント発生に備えた対応"
+title_en = "Incidents"
 [[items]]
 key = "2-7-server"
 section = 2
 number = "2(7)"
 scope = "server"
+role = "security_patches"
 text_ja = "セキュリティパッチを適用している。"
 text_en = "Security patches are applied."
 required_from = 2024
 "#;
 
+    /// The items every institution form needs for the rules that read them, besides 2(7).
+    const NEEDED: &[(&str, &str, &str)] = &[
+        ("2-1-all", "all", "device_ledger"),
+        ("2-2-all", "all", "remote_maintenance"),
+        ("2-3-all", "all", "security_disclosure"),
+        ("2-8-network", "network", "connection_restriction"),
+        ("3-1", "none", "contact_chart"),
+        ("3-2", "none", "backup"),
+        ("3-3", "none", "bcp"),
+    ];
+
+    /// `GOOD` with every needed role.
+    fn good() -> String {
+        let mut text = GOOD.to_owned();
+        for (key, scope, role) in NEEDED {
+            let (section, control) = key.split_once('-').expect("key");
+            let control = control.split('-').next().expect("control");
+            text.push_str(&format!(
+                "[[items]]\nkey = \"{key}\"\nsection = {section}\nnumber = \"{section}({control})\"\n\
+                 scope = \"{scope}\"\nrole = \"{role}\"\ntext_ja = \"本文\"\ntext_en = \"text\"\n\
+                 required_from = 2023\n"
+            ));
+        }
+        text
+    }
+
+    /// A copy of the bundled checklists, inspection guides, support menus and training library.
+    fn bundled_copy(name: &str) -> PathBuf {
+        let dir = scratch(name);
+        for folder in ["checklists", "support", "training"] {
+            std::fs::create_dir_all(dir.join(folder)).expect("create");
+            for entry in std::fs::read_dir(bundled_dir().join(folder)).expect("bundled") {
+                let p = entry.expect("entry").path();
+                std::fs::copy(&p, dir.join(folder).join(p.file_name().expect("name")))
+                    .expect("copy");
+            }
+        }
+        dir
+    }
+
+    fn edit(dir: &Path, file: &str, from: &str, to: &str) {
+        let path = dir.join("checklists").join(file);
+        let text = std::fs::read_to_string(&path).expect("read");
+        assert!(text.contains(from), "{file} has no {from:?}");
+        std::fs::write(&path, text.replacen(from, to, 1)).expect("write");
+    }
+
     #[test]
     fn the_bundled_catalog_is_valid() {
         let catalog = Catalog::load(&bundled_dir()).unwrap_or_else(|e| panic!("{e}"));
-        for year in [2023, 2024, 2025] {
-            let fy = FiscalYear::new(year).expect("valid");
+        // Every file found is loaded under its own id.
+        for entry in std::fs::read_dir(bundled_dir().join("checklists")).expect("checklists") {
+            let path = entry.expect("entry").path();
+            let id = path.file_stem().and_then(|s| s.to_str()).expect("name");
+            assert!(catalog.version_by_id(id).is_some(), "{id} not loaded");
+        }
+        // Every fiscal year any file names has every form, its guide and its roles.
+        assert!(catalog.fiscal_years().len() >= 3);
+        for fy in catalog.fiscal_years() {
             for form in [FormKind::Institution, FormKind::Vendor, FormKind::Pharmacy] {
                 let v = catalog
-                    .version_for(fy, form)
-                    .unwrap_or_else(|| panic!("no {form:?} form for {year}"));
+                    .version_for(*fy, form)
+                    .unwrap_or_else(|| panic!("no {form:?} form for {fy}"));
                 assert!(catalog.rules_for(&v.version).is_some());
+                for (role, _) in roles::required_roles(form) {
+                    assert!(v.item_with_role(role).is_some(), "{} lacks {role}", v.id);
+                }
             }
         }
         let r6 = catalog
             .version_for(FiscalYear::new(2024).expect("valid"), FormKind::Institution)
             .expect("r6");
         assert_eq!(r6.items.len(), 18, "令和6年度版 has 18 items");
+        // 令和7年度版 moved the patch item from 2(7) to 2(6); the role follows it.
+        let r7 = catalog.version_by_id("r7-institution").expect("r7");
+        assert_eq!(
+            r7.item_with_role(ItemRole::SecurityPatches).map(|i| i.key.as_str()),
+            Some("2-6-all")
+        );
+        assert_eq!(
+            r6.items_with_role(ItemRole::SecurityPatches).count(),
+            3,
+            "サーバ, 端末PC, ネットワーク機器"
+        );
+    }
+
+    #[test]
+    fn training_related_items_follow_their_roles() {
+        let catalog = Catalog::load(&bundled_dir()).unwrap_or_else(|e| panic!("{e}"));
+        let training = catalog.support.training_related.as_ref().expect("training");
+        let r7 = catalog.version_by_id("r7-institution").expect("r7");
+        assert_eq!(
+            training.item_numbers(r7),
+            ["2(5)", "2(7)", "2(8)", "2(9)", "3(1)", "3(3)"]
+        );
+        // In 令和6年度版 2(7) is the patch item and 2(8) 接続元制限: not training-related.
+        let r6 = catalog.version_by_id("r6-institution").expect("r6");
+        assert_eq!(training.item_numbers(r6), ["2(5)", "3(1)", "3(3)"]);
+    }
+
+    #[test]
+    fn a_form_without_a_role_a_rule_needs_is_refused() {
+        let dir = bundled_copy("no-chart-role");
+        edit(
+            &dir,
+            "r7-institution.toml",
+            "role = \"contact_chart\"\n",
+            "",
+        );
+        let err = Catalog::load(&dir).expect_err("must fail").to_string();
+        assert!(
+            err.contains("r7-institution.toml: no item has role 'contact_chart'")
+                && err.contains("fiscal year 2025, 2026"),
+            "{err}"
+        );
+        assert_eq!(err.matches("no item has role").count(), 1, "{err}");
+    }
+
+    #[test]
+    fn a_renumbered_form_keeps_its_roles() {
+        // A year that prints the contact chart as 3(4) and 運用管理規程 as 3(1).
+        let dir = bundled_copy("renumbered");
+        let file = "r7-institution.toml";
+        edit(&dir, file, "key = \"3-1\"", "key = \"3-x\"");
+        edit(&dir, file, "number = \"3(1)\"", "number = \"3(x)\"");
+        edit(&dir, file, "key = \"3-4\"", "key = \"3-1\"");
+        edit(&dir, file, "number = \"3(4)\"", "number = \"3(1)\"");
+        edit(&dir, file, "key = \"3-x\"", "key = \"3-4\"");
+        edit(&dir, file, "number = \"3(x)\"", "number = \"3(4)\"");
+        let catalog = Catalog::load(&dir).unwrap_or_else(|e| panic!("{e}"));
+        let r7 = catalog.version_by_id("r7-institution").expect("r7");
+        let chart = r7.item_with_role(ItemRole::ContactChart).expect("chart");
+        assert_eq!((chart.key.as_str(), chart.number.as_str()), ("3-4", "3(4)"));
+        assert!(chart.text_ja.contains("連絡体制図"));
+    }
+
+    #[test]
+    fn a_role_names_one_item() {
+        let dir = scratch("two-numbers");
+        std::fs::write(
+            dir.join("checklists/r5-institution.toml"),
+            good().replace("role = \"backup\"", "role = \"bcp\""),
+        )
+        .expect("write");
+        let err = Catalog::load(&dir).expect_err("must fail").to_string();
+        assert!(
+            err.contains("item 3-3: role 'bcp' is already given to 3(2) (3-2)"),
+            "{err}"
+        );
+        let unknown = good().replace("role = \"backup\"", "role = \"backups\"");
+        std::fs::write(dir.join("checklists/r5-institution.toml"), unknown).expect("write");
+        let err = Catalog::load(&dir).expect_err("must fail").to_string();
+        assert!(err.contains("item 3-2") && err.contains("backups"), "{err}");
     }
 
     #[test]
     fn a_good_file_loads() {
         let dir = scratch("good");
-        std::fs::write(dir.join("checklists/r5-institution.toml"), GOOD).expect("write");
+        std::fs::write(dir.join("checklists/r5-institution.toml"), good()).expect("write");
         let catalog = Catalog::load(&dir).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(catalog.checklists.len(), 1);
     }
@@ -582,7 +734,7 @@ required_from = 2024
         let dir = scratch("bad-scope");
         std::fs::write(
             dir.join("checklists/r5-institution.toml"),
-            GOOD.replace("scope = \"server\"", "scope = \"pc\""),
+            good().replace("scope = \"server\"", "scope = \"pc\""),
         )
         .expect("write");
         let err = Catalog::load(&dir).expect_err("must fail").to_string();
@@ -594,7 +746,7 @@ required_from = 2024
         let dir = scratch("bad-field");
         std::fs::write(
             dir.join("checklists/r5-institution.toml"),
-            GOOD.replace("required_from = 2024", "required_form = 2024"),
+            good().replace("required_from = 2024", "required_form = 2024"),
         )
         .expect("write");
         let err = Catalog::load(&dir).expect_err("must fail").to_string();
@@ -606,7 +758,7 @@ required_from = 2024
         let dir = scratch("bad-year");
         std::fs::write(
             dir.join("checklists/r5-institution.toml"),
-            GOOD.replace("required_from = 2024", "required_from = 1924"),
+            good().replace("required_from = 2024", "required_from = 1924"),
         )
         .expect("write");
         let err = Catalog::load(&dir).expect_err("must fail").to_string();
@@ -616,8 +768,8 @@ required_from = 2024
     #[test]
     fn overlapping_versions_are_refused() {
         let dir = scratch("overlap");
-        std::fs::write(dir.join("checklists/r5-institution.toml"), GOOD).expect("write");
-        let second = GOOD
+        std::fs::write(dir.join("checklists/r5-institution.toml"), good()).expect("write");
+        let second = good()
             .replace("\"r5-institution\"", "\"r6-institution\"")
             .replace("version = \"r5\"", "version = \"r6\"");
         std::fs::write(dir.join("checklists/r6-institution.toml"), second).expect("write");
@@ -632,7 +784,7 @@ required_from = 2024
     fn a_version_without_an_inspection_guide_is_refused() {
         let dir = scratch("no-guide");
         std::fs::remove_file(dir.join("inspection/r5.toml")).expect("remove");
-        std::fs::write(dir.join("checklists/r5-institution.toml"), GOOD).expect("write");
+        std::fs::write(dir.join("checklists/r5-institution.toml"), good()).expect("write");
         let err = Catalog::load(&dir).expect_err("must fail").to_string();
         assert!(
             err.contains("no inspection guide for version 'r5'"),

@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 use std::path::Path;
 
-use mamori_domain::FiscalYear;
+use mamori_domain::{ChecklistVersion, FiscalYear, ItemRole};
 use mamori_domain::support::{Region, SupportMenu, SupportProgram};
 use serde::Deserialize;
 
@@ -23,11 +23,11 @@ struct RawMenu {
     programs: Vec<SupportProgram>,
 }
 
-/// The checklist items counted as training-related, by number (`2(8)`), with why.
+/// The checklist items counted as training-related, by role (`password_reuse`), with why.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TrainingRelated {
-    pub item_numbers: Vec<String>,
+    pub roles: Vec<ItemRole>,
     pub reason_ja: String,
     pub reason_en: String,
 }
@@ -37,6 +37,20 @@ pub struct TrainingRelated {
 pub struct SupportCatalog {
     pub menus: Vec<SupportMenu>,
     pub training_related: Option<TrainingRelated>,
+}
+
+impl TrainingRelated {
+    /// The numbers (`2(8)`) of the training-related items of `version`, in the sheet's order,
+    /// each once.
+    pub fn item_numbers(&self, version: &ChecklistVersion) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for item in &version.items {
+            if item.role.is_some_and(|r| self.roles.contains(&r)) && !out.contains(&item.number) {
+                out.push(item.number.clone());
+            }
+        }
+        out
+    }
 }
 
 impl SupportCatalog {
@@ -179,14 +193,12 @@ pub fn load(dir: &Path, errors: &mut Vec<CatalogError>) -> SupportCatalog {
             }
         }
         if let Some(t) = raw.training_related {
-            for n in &t.item_numbers {
-                if mamori_domain::wareki::parse_item_number(n).is_err() {
-                    errors.push(CatalogError::new(
-                        &path,
-                        None,
-                        format!("training_related.item_numbers: '{n}' is not an item number such as 2(8)"),
-                    ));
-                }
+            if t.roles.is_empty() {
+                errors.push(CatalogError::new(
+                    &path,
+                    None,
+                    "training_related.roles is empty",
+                ));
             }
             if out.training_related.is_some() {
                 errors.push(CatalogError::new(

@@ -109,6 +109,104 @@ pub enum Condition {
     VendorContract,
 }
 
+/// What a checklist item is about, so that rules name the item they need instead of its
+/// number, which a new version may change (令和7年度版 moved パッチ from 2(7) to 2(6)).
+/// One role names one control of a form version: its items share one number and differ
+/// only in scope.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ItemRole {
+    /// 医療情報システム安全管理責任者（事業者: 提供に係る管理責任者）
+    SecurityOfficer,
+    /// サーバ、端末PC、ネットワーク機器の台帳管理
+    DeviceLedger,
+    /// リモートメンテナンス（保守）を利用している機器の有無の確認
+    RemoteMaintenance,
+    /// 医療情報セキュリティ開示書（MDS/SDS）
+    SecurityDisclosure,
+    /// 職種・担当業務別のアクセス利用権限
+    AccessRights,
+    /// 退職者や使用していないアカウント等、不要なアカウントの削除
+    UnusedAccounts,
+    /// アクセスログの管理
+    AccessLog,
+    /// セキュリティパッチ（最新ファームウェアや更新プログラム）の適用
+    SecurityPatches,
+    /// パスワードの長さ・文字種・変更
+    PasswordRules,
+    /// パスワードの使い回しの禁止
+    PasswordReuse,
+    /// USBストレージ等の外部記録媒体や外部接続機器の接続制限
+    ExternalMedia,
+    /// 二要素認証
+    TwoFactor,
+    /// バックグラウンドで動作している不要なソフトウェア及びサービスの停止
+    UnneededServices,
+    /// 接続元制限
+    ConnectionRestriction,
+    /// インシデント発生時の連絡体制図
+    ContactChart,
+    /// データやシステムのバックアップの実施と復旧手順
+    Backup,
+    /// サイバー攻撃を想定した事業継続計画（BCP）
+    Bcp,
+    /// 医療情報システムの運用管理規程等
+    OperatingRules,
+}
+
+impl ItemRole {
+    pub const ALL: [ItemRole; 18] = [
+        Self::SecurityOfficer,
+        Self::DeviceLedger,
+        Self::RemoteMaintenance,
+        Self::SecurityDisclosure,
+        Self::AccessRights,
+        Self::UnusedAccounts,
+        Self::AccessLog,
+        Self::SecurityPatches,
+        Self::PasswordRules,
+        Self::PasswordReuse,
+        Self::ExternalMedia,
+        Self::TwoFactor,
+        Self::UnneededServices,
+        Self::ConnectionRestriction,
+        Self::ContactChart,
+        Self::Backup,
+        Self::Bcp,
+        Self::OperatingRules,
+    ];
+
+    /// The name used in the catalog files, e.g. `contact_chart`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::SecurityOfficer => "security_officer",
+            Self::DeviceLedger => "device_ledger",
+            Self::RemoteMaintenance => "remote_maintenance",
+            Self::SecurityDisclosure => "security_disclosure",
+            Self::AccessRights => "access_rights",
+            Self::UnusedAccounts => "unused_accounts",
+            Self::AccessLog => "access_log",
+            Self::SecurityPatches => "security_patches",
+            Self::PasswordRules => "password_rules",
+            Self::PasswordReuse => "password_reuse",
+            Self::ExternalMedia => "external_media",
+            Self::TwoFactor => "two_factor",
+            Self::UnneededServices => "unneeded_services",
+            Self::ConnectionRestriction => "connection_restriction",
+            Self::ContactChart => "contact_chart",
+            Self::Backup => "backup",
+            Self::Bcp => "bcp",
+            Self::OperatingRules => "operating_rules",
+        }
+    }
+}
+
+impl std::fmt::Display for ItemRole {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Gate {
     pub text_ja: String,
@@ -131,6 +229,9 @@ pub struct ChecklistItem {
     /// As printed, e.g. `2(7)`.
     pub number: String,
     pub scope: Scope,
+    /// What the item is about; rules find their item by it, never by number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<ItemRole>,
     pub text_ja: String,
     pub text_en: String,
     pub requirement: Requirement,
@@ -274,6 +375,16 @@ impl ChecklistVersion {
         self.items.iter().find(|i| i.key == key)
     }
 
+    /// The (first) item with `role`: for a control asked per scope, the first scope.
+    pub fn item_with_role(&self, role: ItemRole) -> Option<&ChecklistItem> {
+        self.items_with_role(role).next()
+    }
+
+    /// Every item with `role`: one per scope of that control, in the sheet's order.
+    pub fn items_with_role(&self, role: ItemRole) -> impl Iterator<Item = &ChecklistItem> {
+        self.items.iter().filter(move |i| i.role == Some(role))
+    }
+
     pub fn section(&self, number: u8) -> Option<&Section> {
         self.sections.iter().find(|s| s.number == number)
     }
@@ -307,12 +418,27 @@ pub(crate) mod tests {
             section: key[..1].parse().unwrap_or(2),
             number: number.into(),
             scope,
+            role: None,
             text_ja: format!("{number} の本文"),
             text_en: format!("text of {number}"),
             requirement,
             applies_when: None,
             has_target_date: true,
             provenance: None,
+        }
+    }
+
+    /// An item with its role, as the catalog gives it.
+    pub fn item_as(
+        role: ItemRole,
+        key: &str,
+        number: &str,
+        scope: Scope,
+        requirement: Requirement,
+    ) -> ChecklistItem {
+        ChecklistItem {
+            role: Some(role),
+            ..item(key, number, scope, requirement)
         }
     }
 

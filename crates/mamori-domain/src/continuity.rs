@@ -15,8 +15,7 @@ use serde::{Deserialize, Serialize};
 use crate::contact_chart::FieldProblem;
 use crate::inspection::Severity;
 use crate::vendor::SystemKind;
-use crate::wareki::parse_item_number;
-use crate::{ChecklistItem, ChecklistVersion, FiscalYear, Requirement};
+use crate::{ChecklistItem, ChecklistVersion, FiscalYear, ItemRole, Requirement};
 
 /// Where a backup copy is kept (保管方法).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -440,19 +439,11 @@ pub enum EvidenceTopic {
 }
 
 impl EvidenceTopic {
-    /// The printed number in every version so far.
-    fn number(self) -> (u8, u8) {
+    /// The role of the item the topic speaks about.
+    pub fn role(self) -> ItemRole {
         match self {
-            Self::Backup => (3, 2),
-            Self::Bcp => (3, 3),
-        }
-    }
-
-    /// A word the item's text carries, to check the number still means this item.
-    fn keyword(self) -> &'static str {
-        match self {
-            Self::Backup => "バックアップ",
-            Self::Bcp => "BCP",
+            Self::Backup => ItemRole::Backup,
+            Self::Bcp => ItemRole::Bcp,
         }
     }
 }
@@ -472,27 +463,6 @@ pub struct ItemEvidence {
     pub warnings: Vec<ContinuityWarning>,
 }
 
-/// Finds the item by its number (3(2), 3(3)), checking that its text is about the topic;
-/// if a future version moves it, by the topic's word in section 3.
-fn find_item(version: &ChecklistVersion, topic: EvidenceTopic) -> Option<&ChecklistItem> {
-    let (section, number) = topic.number();
-    let about = |i: &&ChecklistItem| i.text_ja.contains(topic.keyword());
-    version
-        .items
-        .iter()
-        .find(|i| {
-            parse_item_number(&i.number).is_ok_and(|n| n.section == section && n.number == number)
-        })
-        .filter(about)
-        .or_else(|| {
-            version
-                .items
-                .iter()
-                .filter(|i| i.section == section)
-                .find(about)
-        })
-}
-
 fn join_dates_ja(date: Option<NaiveDate>) -> String {
     date.map_or_else(|| "なし".into(), |d| d.to_string())
 }
@@ -501,9 +471,9 @@ fn join_dates_en(date: Option<NaiveDate>) -> String {
     date.map_or_else(|| "none".into(), |d| d.to_string())
 }
 
-/// Evidence summaries for items 3(2) and 3(3) of `version`, for the fiscal year: what the
-/// backup and BCP records show, whether they support はい, and the warnings. Items the
-/// version does not have (the 事業者確認用 has no section 3) are left out.
+/// Evidence summaries for the backup and BCP items of `version` (3(2) and 3(3) so far), for
+/// the fiscal year: what the backup and BCP records show, whether they support はい, and the
+/// warnings. Items the version does not have (the 事業者確認用 has no section 3) are left out.
 pub fn evidence(
     version: &ChecklistVersion,
     fiscal_year: FiscalYear,
@@ -512,10 +482,10 @@ pub fn evidence(
     today: NaiveDate,
 ) -> Vec<ItemEvidence> {
     let mut out = Vec::new();
-    if let Some(item) = find_item(version, EvidenceTopic::Backup) {
+    if let Some(item) = version.item_with_role(EvidenceTopic::Backup.role()) {
         out.push(backup_evidence(item, backups, today));
     }
-    if let Some(item) = find_item(version, EvidenceTopic::Bcp) {
+    if let Some(item) = version.item_with_role(EvidenceTopic::Bcp.role()) {
         out.push(bcp_evidence(item, fiscal_year, bcp, today));
     }
     out
@@ -644,7 +614,7 @@ fn bcp_evidence(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checklist::tests::{fy, item};
+    use crate::checklist::tests::{fy, item, item_as};
     use crate::{FormKind, Scope};
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
@@ -826,14 +796,16 @@ mod tests {
     }
 
     fn section3(required_from: i32, bcp_text: &str) -> ChecklistVersion {
-        let mut backup = item(
+        let mut backup = item_as(
+            ItemRole::Backup,
             "3-2",
             "3(2)",
             Scope::None,
             Requirement::RequiredFrom(fy(required_from)),
         );
         backup.text_ja = "インシデント発生時に診療を継続するために必要な情報を検討し、データやシステムのバックアップの実施と復旧手順を確認している。".into();
-        let mut plan = item(
+        let mut plan = item_as(
+            ItemRole::Bcp,
             "3-3",
             "3(3)",
             Scope::None,
@@ -909,7 +881,7 @@ mod tests {
     }
 
     #[test]
-    fn a_renumbered_item_is_found_by_its_topic_and_vendor_forms_have_none() {
+    fn a_renumbered_item_is_found_by_its_role_and_vendor_forms_have_none() {
         let mut moved = section3(
             2027,
             "サイバー攻撃を想定した事業継続計画(BCP)を策定している。",

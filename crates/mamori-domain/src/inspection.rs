@@ -12,13 +12,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     Answer, ChecklistItem, ChecklistVersion, FiscalYear, InstitutionProfile, ItemAnswers,
-    ItemStatus,
+    ItemRole, ItemStatus,
 };
-
-/// The key of the contact-chart item (連絡体制図), 3(1) in every version so far.
-pub const CONTACT_CHART_ITEM: &str = "3-1";
-/// The key of the BCP item, 3(3).
-pub const BCP_ITEM: &str = "3-3";
 
 /// The rules of one version of the inspection guide.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -270,15 +265,27 @@ pub fn rule_contact_chart_seen(item: &ChecklistItem, seen: Option<bool>) -> Opti
             Some(item),
             FindingCode::ContactChartMissing,
             Severity::Blocking,
-            "3(1): 立入検査で連絡体制図の現物が確認できませんでした。早急に作成するよう促してください".into(),
-            "3(1): no contact chart was found on site; urge the institution to make one at once".into(),
+            format!(
+                "{}: 立入検査で連絡体制図の現物が確認できませんでした。早急に作成するよう促してください",
+                item.label_ja()
+            ),
+            format!(
+                "{}: no contact chart was found on site; urge the institution to make one at once",
+                item.label_en()
+            ),
         )),
         None => Some(finding(
             Some(item),
             FindingCode::ContactChartNotSeen,
             Severity::Blocking,
-            "3(1): 連絡体制図の現物を立入検査で確認してください（未記録）".into(),
-            "3(1): the contact chart must be seen on site (not recorded yet)".into(),
+            format!(
+                "{}: 連絡体制図の現物を立入検査で確認してください（未記録）",
+                item.label_ja()
+            ),
+            format!(
+                "{}: the contact chart must be seen on site (not recorded yet)",
+                item.label_en()
+            ),
         )),
     }
 }
@@ -290,8 +297,14 @@ pub fn rule_bcp(item: &ChecklistItem, answers: &ItemAnswers) -> Option<Finding> 
             Some(item),
             FindingCode::BcpNotInPlace,
             Severity::Advice,
-            "3(3): サイバー攻撃を想定した事業継続計画（BCP）が策定されていません".into(),
-            "3(3): no business continuity plan (BCP) for cyber attacks is in place".into(),
+            format!(
+                "{}: サイバー攻撃を想定した事業継続計画（BCP）が策定されていません",
+                item.label_ja()
+            ),
+            format!(
+                "{}: no business continuity plan (BCP) for cyber attacks is in place",
+                item.label_en()
+            ),
         )
     })
 }
@@ -337,10 +350,10 @@ pub fn verdict(input: &InspectionInput<'_>) -> Verdict {
         if rules.target_date_for_no {
             findings.extend(rule_target_date_for_no(item, answers));
         }
-        if item.key == CONTACT_CHART_ITEM && rules.contact_chart_seen_on_site {
+        if item.role == Some(ItemRole::ContactChart) && rules.contact_chart_seen_on_site {
             findings.extend(rule_contact_chart_seen(item, input.contact_chart_seen));
         }
-        if item.key == BCP_ITEM && rules.bcp_checked {
+        if item.role == Some(ItemRole::Bcp) && rules.bcp_checked {
             findings.extend(rule_bcp(item, answers));
         } else {
             findings.extend(rule_answered_no(item, answers, input.fiscal_year));
@@ -437,7 +450,7 @@ pub fn progress(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checklist::tests::{fy, item, profile};
+    use crate::checklist::tests::{fy, item, item_as, profile};
     use crate::{Condition, FormKind, Gate, ItemAnswer, Requirement, Scope};
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
@@ -469,7 +482,8 @@ mod tests {
             Requirement::RequiredFrom(fy(2023)),
         );
         remote.applies_when = Some(Condition::VendorContract);
-        let mut chart = item(
+        let mut chart = item_as(
+            ItemRole::ContactChart,
             "3-1",
             "3(1)",
             Scope::None,
@@ -508,7 +522,8 @@ mod tests {
                     Requirement::RequiredFrom(fy(2024)),
                 ),
                 chart,
-                item(
+                item_as(
+                    ItemRole::Bcp,
                     "3-3",
                     "3(3)",
                     Scope::None,
@@ -761,6 +776,41 @@ mod tests {
             Some(true),
         );
         assert!(!codes(&v).contains(&(Some("3-3"), FindingCode::BcpNotInPlace)));
+    }
+
+    #[test]
+    fn rules_follow_the_role_when_a_version_renumbers_its_items() {
+        // A later version that prints the contact chart as 3(4) and the BCP as 3(1).
+        let mut version = r5();
+        for i in &mut version.items {
+            match i.role {
+                Some(ItemRole::ContactChart) => (i.key, i.number) = ("3-4".into(), "3(4)".into()),
+                Some(ItemRole::Bcp) => (i.key, i.number) = ("3-1".into(), "3(1)".into()),
+                _ => {}
+            }
+        }
+        let answers = HashMap::from([
+            ("3-4".to_string(), yes(d(2024, 7, 1))),
+            ("3-1".to_string(), no(d(2024, 7, 1), Some(d(2025, 1, 1)))),
+        ]);
+        let v = run(
+            &version,
+            &rules("r6", true),
+            2024,
+            profile(true, true),
+            &answers,
+            None,
+        );
+        let c = codes(&v);
+        assert!(c.contains(&(Some("3-4"), FindingCode::ContactChartNotSeen)));
+        assert!(c.contains(&(Some("3-1"), FindingCode::BcpNotInPlace)));
+        assert!(!c.contains(&(Some("3-1"), FindingCode::ContactChartNotSeen)));
+        let chart = v
+            .findings
+            .iter()
+            .find(|f| f.code == FindingCode::ContactChartNotSeen)
+            .expect("chart finding");
+        assert!(chart.message_ja.starts_with("3(4):"), "{}", chart.message_ja);
     }
 
     #[test]

@@ -1,9 +1,18 @@
-//! What the device ledger (機器台帳) says about checklist items 2(1) 台帳管理, 2(2)
-//! リモートメンテナンスの確認, 2(7) セキュリティパッチの適用 and 2(8) 接続元制限: evidence to show
-//! beside the item and a suggested answer. The answer stays the person's: this only informs it.
+//! What the device ledger (機器台帳) says about the checklist items 台帳管理, リモートメンテナンス
+//! の確認, セキュリティパッチの適用 and 接続元制限 (2(1), 2(2), 2(7), 2(8) in 令和5・6年度版; 2(1),
+//! 2(2), 2(6), 2(13) in 令和7年度版), found by their role: evidence to show beside the item and
+//! a suggested answer. The answer stays the person's: this only informs it.
 
 use crate::answer::Answer;
-use crate::checklist::Scope;
+use crate::checklist::{ItemRole, Scope};
+
+/// The roles of the items the ledger speaks about.
+pub const LEDGER_ROLES: [ItemRole; 4] = [
+    ItemRole::DeviceLedger,
+    ItemRole::RemoteMaintenance,
+    ItemRole::SecurityPatches,
+    ItemRole::ConnectionRestriction,
+];
 use crate::device::{Device, DeviceKind, DeviceStatus, RemoteAccess};
 use crate::device_risk::{Flag, FlagCode};
 
@@ -43,11 +52,10 @@ fn scope_en(scope: Scope) -> &'static str {
     }
 }
 
-/// The evidence for the item numbered `number` (as printed: `2(1)`, `2(7)` …) of scope
-/// `scope`, from the devices in use with their flags; `None` for items the ledger says
-/// nothing about.
+/// The evidence for the item of `role` and `scope`, from the devices in use with their
+/// flags; `None` for items the ledger says nothing about.
 pub fn evidence(
-    number: &str,
+    role: ItemRole,
     scope: Scope,
     devices: &[(&Device, &[Flag])],
 ) -> Option<LedgerEvidence> {
@@ -56,8 +64,8 @@ pub fn evidence(
         .copied()
         .filter(|(d, _)| d.status != DeviceStatus::Retired)
         .collect();
-    match number {
-        "2(1)" => {
+    match role {
+        ItemRole::DeviceLedger => {
             let count = |k: DeviceKind| in_use.iter().filter(|(d, _)| d.kind == Some(k)).count();
             let (servers, pcs, network) = (
                 count(DeviceKind::Server),
@@ -84,7 +92,7 @@ pub fn evidence(
                 }
             })
         }
-        "2(2)" => {
+        ItemRole::RemoteMaintenance => {
             if in_use.is_empty() {
                 return None;
             }
@@ -123,7 +131,7 @@ pub fn evidence(
                 }),
             })
         }
-        "2(7)" => {
+        ItemRole::SecurityPatches => {
             let scoped: Vec<&(&Device, &[Flag])> =
                 in_use.iter().filter(|(d, _)| in_scope(d, scope)).collect();
             if scoped.is_empty() {
@@ -153,7 +161,7 @@ pub fn evidence(
                 suggested: Some(if behind == 0 { Answer::Yes } else { Answer::No }),
             })
         }
-        "2(8)" => {
+        ItemRole::ConnectionRestriction => {
             let reached: Vec<&Device> = in_use
                 .iter()
                 .map(|(d, _)| *d)
@@ -211,7 +219,7 @@ mod tests {
     }
 
     #[test]
-    fn the_ledger_informs_items_2_1_2_2_2_7_and_2_8() {
+    fn the_ledger_informs_its_four_items() {
         let mut vpn = device("NW-1", DeviceKind::Vpn);
         vpn.remote_maintenance = true;
         vpn.remote_access = Some(RemoteAccess::Vpn);
@@ -228,28 +236,28 @@ mod tests {
             cves: Vec::new(),
         }];
         let devices: Vec<(&Device, &[Flag])> = vec![(&vpn, &stale), (&pc, &[]), (&old, &stale)];
-        let e = evidence("2(1)", Scope::All, &devices).expect("2(1)");
+        let e = evidence(ItemRole::DeviceLedger, Scope::All, &devices).expect("2(1)");
         assert_eq!(e.suggested, Some(Answer::Yes));
         assert!(e.message_ja.contains("2 台"), "{}", e.message_ja);
-        let e = evidence("2(2)", Scope::All, &devices).expect("2(2)");
+        let e = evidence(ItemRole::RemoteMaintenance, Scope::All, &devices).expect("2(2)");
         assert_eq!(e.suggested, Some(Answer::No), "no vendor named");
         assert_eq!(
-            evidence("2(7)", Scope::Pc, &devices).expect("pc").suggested,
+            evidence(ItemRole::SecurityPatches, Scope::Pc, &devices).expect("pc").suggested,
             Some(Answer::Yes),
             "the retired PC does not count"
         );
         assert_eq!(
-            evidence("2(7)", Scope::Network, &devices)
+            evidence(ItemRole::SecurityPatches, Scope::Network, &devices)
                 .expect("network")
                 .suggested,
             Some(Answer::No)
         );
-        assert!(evidence("2(7)", Scope::Server, &devices).is_none());
-        let e = evidence("2(8)", Scope::All, &devices).expect("2(8)");
+        assert!(evidence(ItemRole::SecurityPatches, Scope::Server, &devices).is_none());
+        let e = evidence(ItemRole::ConnectionRestriction, Scope::All, &devices).expect("2(8)");
         assert_eq!(e.suggested, None, "the ledger cannot tell");
-        assert!(evidence("1(1)", Scope::None, &devices).is_none());
+        assert!(evidence(ItemRole::SecurityOfficer, Scope::None, &devices).is_none());
         assert_eq!(
-            evidence("2(1)", Scope::All, &[]).expect("empty").suggested,
+            evidence(ItemRole::DeviceLedger, Scope::All, &[]).expect("empty").suggested,
             Some(Answer::No)
         );
     }

@@ -26,7 +26,7 @@ pub mod wareki;
 pub use access::{InstitutionScope, Principal, Role};
 pub use answer::{Answer, AnswerError, AnswerInput, ItemAnswer, ItemAnswers, Round};
 pub use checklist::{
-    Applicability, ChecklistItem, ChecklistVersion, Condition, FormKind, Gate, ItemStatus,
+    Applicability, ChecklistItem, ChecklistVersion, Condition, FormKind, Gate, ItemRole, ItemStatus,
     NotApplicableReason, Requirement, Scope, Section,
 };
 pub use fiscal_year::FiscalYear;

@@ -350,7 +350,7 @@ pub async fn create_program(
     let body: CreateProgram = json_body(&body)?;
     let fy = FiscalYear::new(body.fiscal_year).map_err(parse_error)?;
     let bands = match body.bands {
-        None => BedBands::standard(),
+        None => mamori_catalog::assurance::default_bands(&state.catalog.assurance, fy),
         Some(list) => BedBands::new(
             list.into_iter()
                 .map(|b| BedBand {

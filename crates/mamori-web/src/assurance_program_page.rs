@@ -170,8 +170,9 @@ struct Values {
 }
 
 impl Values {
-    fn defaults(fy: FiscalYear) -> Self {
-        let bands = BedBands::standard()
+    /// The form as first shown: the bed bands of the catalog's programme (`assurance/*.toml`).
+    fn defaults(fy: FiscalYear, bands: &BedBands) -> Self {
+        let bands = bands
             .as_slice()
             .iter()
             .map(|b| BandInput {
@@ -391,7 +392,8 @@ async fn new_program(State(state): State<AppState>, ctx: PageCtx, user: WebUser)
             Err(_) => break,
         }
     }
-    let values = Values::defaults(fy);
+    let bands = mamori_catalog::assurance::default_bands(&state.catalog.assurance, fy);
+    let values = Values::defaults(fy, &bands);
     Ok(render(
         StatusCode::OK,
         &page(&ctx, &user, &values, None, None, opened),

@@ -205,12 +205,12 @@ pub async fn checklist_evidence(
     a: &service::Assessment<'_>,
     has_devices: bool,
 ) -> Result<std::collections::HashMap<String, EvidenceView>, AppError> {
-    let numbers = ["2(1)", "2(2)", "2(7)", "2(8)"];
+    use mamori_domain::ledger_evidence::{LEDGER_ROLES, evidence};
     let mut out = std::collections::HashMap::new();
     if !a
         .items
         .iter()
-        .any(|i| numbers.contains(&i.item.number.as_str()))
+        .any(|i| i.item.role.is_some_and(|r| LEDGER_ROLES.contains(&r)))
     {
         return Ok(out);
     }
@@ -228,9 +228,10 @@ pub async fn checklist_evidence(
         .map(|(d, f)| (&d.device, &f[..]))
         .collect();
     for item in &a.items {
-        if let Some(e) =
-            mamori_domain::ledger_evidence::evidence(&item.item.number, item.item.scope, &pairs)
-        {
+        let Some(role) = item.item.role else {
+            continue;
+        };
+        if let Some(e) = evidence(role, item.item.scope, &pairs) {
             let suggested = e
                 .suggested
                 .map(|s| s.as_str().to_owned())

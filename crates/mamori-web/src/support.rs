@@ -712,7 +712,7 @@ pub async fn suggestions_from(
                 .latest()
                 .is_some_and(|x| x.answer == Answer::No);
             if no
-                && training.item_numbers.contains(&item.item.number)
+                && item.item.role.is_some_and(|r| training.roles.contains(&r))
                 && !facts.training_items_no.contains(&item.item.number)
             {
                 facts.training_items_no.push(item.item.number.clone());
@@ -823,12 +823,20 @@ pub async fn institution_suggestions(
     service::record_read(&state, &principal, institution.id, "suggestions").await?;
     let fy = checklist_year(&state);
     let training = state.catalog.support.training_related.clone();
+    // The numbers as printed in the year's version of the institution's form (else the
+    // newest version of it).
+    let form = institution.kind.form();
+    let version = state.catalog.version_for(fy, form).or_else(|| {
+        let newest = *state.catalog.fiscal_years().first()?;
+        state.catalog.version_for(newest, form)
+    });
     Ok(Json(SuggestionsJson {
         institution_id: institution.id,
         fiscal_year: fy.start_year(),
         training_related_items: training
             .as_ref()
-            .map(|t| t.item_numbers.clone())
+            .zip(version)
+            .map(|(t, v)| t.item_numbers(v))
             .unwrap_or_default(),
         training_related_reason_ja: training
             .as_ref()

@@ -11,7 +11,7 @@ use mamori_domain::answer::parse_date;
 use mamori_domain::contact_chart::{ChartState, chart_status};
 use mamori_domain::continuity::continuity_warnings;
 use mamori_domain::vendor::{CoverageState, Coverer};
-use mamori_domain::{Answer, AnswerInput, FiscalYear, Round};
+use mamori_domain::{Answer, AnswerInput, FiscalYear, ItemRole, Round};
 use serde::Deserialize;
 
 use crate::auth::WebUser;
@@ -1322,7 +1322,7 @@ pub struct EvidenceView {
     pub link_label: String,
 }
 
-/// Evidence for items 3(1) (the contact chart), 3(2) and 3(3) (backup and BCP records).
+/// Evidence for the contact chart, backup and BCP items (3(1), 3(2), 3(3) so far).
 pub fn checklist_evidence(
     state: &AppState,
     lang: Lang,
@@ -1331,10 +1331,7 @@ pub fn checklist_evidence(
 ) -> Result<Vec<EvidenceView>, AppError> {
     let id = a.institution.id;
     let mut out = Vec::new();
-    let chart_item = a.version.items.iter().find(|i| {
-        mamori_domain::wareki::parse_item_number(&i.number)
-            .is_ok_and(|n| n.section == 3 && n.number == 1)
-    });
+    let chart_item = a.version.item_with_role(ItemRole::ContactChart);
     if let Some(item) = chart_item {
         let stored = vendors::chart_of(file.contact_chart.as_ref())?;
         let contracts: Vec<_> = file.contracts.iter().map(|c| c.contract.clone()).collect();
@@ -1399,7 +1396,7 @@ pub fn checklist_evidence(
     Ok(out)
 }
 
-/// Evidence for item 2(3): the MDS/SDS each contracted vendor has delivered.
+/// Evidence for the MDS/SDS item (2(3) so far): what each contracted vendor has delivered.
 fn mds_evidence(
     lang: Lang,
     a: &crate::service::Assessment<'_>,
@@ -1408,12 +1405,7 @@ fn mds_evidence(
 ) {
     let items: Vec<_> = a
         .version
-        .items
-        .iter()
-        .filter(|i| {
-            mamori_domain::wareki::parse_item_number(&i.number)
-                .is_ok_and(|n| n.section == 2 && n.number == 3)
-        })
+        .items_with_role(ItemRole::SecurityDisclosure)
         .collect();
     if items.is_empty() {
         return;

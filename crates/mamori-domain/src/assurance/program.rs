@@ -130,8 +130,9 @@ impl BedBands {
         Ok(Self(bands))
     }
 
-    /// 20–199, 200–399, 400+: the default. The seeds do not print the bands (別紙2 is
-    /// not reproduced); `catalog/assurance/*.toml` is where a year's bands are set.
+    /// 20–199, 200–399, 400+: the working default when the catalog has no programme. The seeds
+    /// do not print the bands (別紙2 is not reproduced); `catalog/assurance/*.toml` is where a
+    /// year's bands are set.
     pub fn standard() -> Self {
         Self(vec![
             BedBand {
