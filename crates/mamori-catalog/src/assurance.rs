@@ -41,10 +41,7 @@ pub fn load(dir: &Path, errors: &mut Vec<CatalogError>) -> Vec<Program> {
             errors.push(CatalogError::new(
                 &path,
                 None,
-                format!(
-                    "a second programme for fiscal year {}",
-                    program.fiscal_year
-                ),
+                format!("a second programme for fiscal year {}", program.fiscal_year),
             ));
         }
         if program.sources.is_empty() {
@@ -116,7 +113,10 @@ mod tests {
 
     #[test]
     fn bad_programmes_are_refused_with_their_file() {
-        let gap = r7().replace("{ min_beds = 200, max_beds = 399 }", "{ min_beds = 250, max_beds = 399 }");
+        let gap = r7().replace(
+            "{ min_beds = 200, max_beds = 399 }",
+            "{ min_beds = 250, max_beds = 399 }",
+        );
         let errors = scratch("gap", &gap);
         assert!(
             errors

@@ -642,7 +642,8 @@ required_from = 2024
         // 令和7年度版 moved the patch item from 2(7) to 2(6); the role follows it.
         let r7 = catalog.version_by_id("r7-institution").expect("r7");
         assert_eq!(
-            r7.item_with_role(ItemRole::SecurityPatches).map(|i| i.key.as_str()),
+            r7.item_with_role(ItemRole::SecurityPatches)
+                .map(|i| i.key.as_str()),
             Some("2-6-all")
         );
         assert_eq!(

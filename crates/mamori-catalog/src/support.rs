@@ -4,8 +4,8 @@
 use std::collections::HashSet;
 use std::path::Path;
 
-use mamori_domain::{ChecklistVersion, FiscalYear, ItemRole};
 use mamori_domain::support::{Region, SupportMenu, SupportProgram};
+use mamori_domain::{ChecklistVersion, FiscalYear, ItemRole};
 use serde::Deserialize;
 
 use crate::CatalogError;

@@ -11,8 +11,8 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    Answer, ChecklistItem, ChecklistVersion, FiscalYear, InstitutionProfile, ItemAnswers,
-    ItemRole, ItemStatus,
+    Answer, ChecklistItem, ChecklistVersion, FiscalYear, InstitutionProfile, ItemAnswers, ItemRole,
+    ItemStatus,
 };
 
 /// The rules of one version of the inspection guide.
@@ -810,7 +810,11 @@ mod tests {
             .iter()
             .find(|f| f.code == FindingCode::ContactChartNotSeen)
             .expect("chart finding");
-        assert!(chart.message_ja.starts_with("3(4):"), "{}", chart.message_ja);
+        assert!(
+            chart.message_ja.starts_with("3(4):"),
+            "{}",
+            chart.message_ja
+        );
     }
 
     #[test]

@@ -242,7 +242,9 @@ mod tests {
         let e = evidence(ItemRole::RemoteMaintenance, Scope::All, &devices).expect("2(2)");
         assert_eq!(e.suggested, Some(Answer::No), "no vendor named");
         assert_eq!(
-            evidence(ItemRole::SecurityPatches, Scope::Pc, &devices).expect("pc").suggested,
+            evidence(ItemRole::SecurityPatches, Scope::Pc, &devices)
+                .expect("pc")
+                .suggested,
             Some(Answer::Yes),
             "the retired PC does not count"
         );
@@ -257,7 +259,9 @@ mod tests {
         assert_eq!(e.suggested, None, "the ledger cannot tell");
         assert!(evidence(ItemRole::SecurityOfficer, Scope::None, &devices).is_none());
         assert_eq!(
-            evidence(ItemRole::DeviceLedger, Scope::All, &[]).expect("empty").suggested,
+            evidence(ItemRole::DeviceLedger, Scope::All, &[])
+                .expect("empty")
+                .suggested,
             Some(Answer::No)
         );
     }

@@ -26,8 +26,8 @@ pub mod wareki;
 pub use access::{InstitutionScope, Principal, Role};
 pub use answer::{Answer, AnswerError, AnswerInput, ItemAnswer, ItemAnswers, Round};
 pub use checklist::{
-    Applicability, ChecklistItem, ChecklistVersion, Condition, FormKind, Gate, ItemRole, ItemStatus,
-    NotApplicableReason, Requirement, Scope, Section,
+    Applicability, ChecklistItem, ChecklistVersion, Condition, FormKind, Gate, ItemRole,
+    ItemStatus, NotApplicableReason, Requirement, Scope, Section,
 };
 pub use fiscal_year::FiscalYear;
 pub use inspection::{

@@ -1189,6 +1189,39 @@ fn uncovered_finding(
     )
 }
 
+/// An MDS/SDS delivery: which 医療情報セキュリティ開示書 a vendor handed over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeliveryKind {
+    /// 製造業者による医療情報セキュリティ開示書
+    Mds,
+    /// サービス事業者による医療情報セキュリティ開示書
+    Sds,
+}
+
+impl DeliveryKind {
+    pub fn parse(text: &str) -> Option<Self> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "mds" => Some(Self::Mds),
+            "sds" => Some(Self::Sds),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Mds => "mds",
+            Self::Sds => "sds",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Mds => "MDS",
+            Self::Sds => "SDS",
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

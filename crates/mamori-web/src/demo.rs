@@ -10,7 +10,7 @@ use mamori_domain::{
 use mamori_store::{NewInstitution, NewUser};
 
 use crate::AppState;
-use crate::error::AppError;
+use crate::http::error::AppError;
 use crate::service::{today_in_japan, version_and_rules};
 
 pub const DEMO_PASSWORD: &str = "demo-password";
@@ -115,7 +115,7 @@ pub async fn load(state: &AppState) -> Result<bool, AppError> {
         let incidents = load_incidents(state).await?;
         return Ok(assurance || support || training || lecturers || incidents);
     }
-    let hash = crate::auth::hash_password(DEMO_PASSWORD.to_owned()).await?;
+    let hash = crate::http::auth::hash_password(DEMO_PASSWORD.to_owned()).await?;
     let tokyo = prefecture("13")?;
     let kagoshima = prefecture("46")?;
     let institution =
@@ -388,7 +388,7 @@ async fn load_support(state: &AppState) -> Result<bool, AppError> {
     if store.user_for_login("demo-operator").await?.is_some() {
         return Ok(false);
     }
-    let hash = crate::auth::hash_password(DEMO_PASSWORD.to_owned()).await?;
+    let hash = crate::http::auth::hash_password(DEMO_PASSWORD.to_owned()).await?;
     store
         .create_user(
             &NewUser {
@@ -418,7 +418,7 @@ async fn load_assurance(state: &AppState) -> Result<bool, AppError> {
         return Ok(false);
     };
     let national = national.0.principal();
-    let hash = crate::auth::hash_password(DEMO_PASSWORD.to_owned()).await?;
+    let hash = crate::http::auth::hash_password(DEMO_PASSWORD.to_owned()).await?;
     let tokyo = prefecture("13")?;
     let kagoshima = prefecture("46")?;
     for (login, p) in [
@@ -486,13 +486,13 @@ async fn load_assurance(state: &AppState) -> Result<bool, AppError> {
                 None,
             )
             .await?;
-        let contact = crate::assurance::ContactJson {
+        let contact = crate::assurance::api::ContactJson {
             name: format!("情報システム担当 {}", n + 1),
             phone: format!("03-5555-01{n:02}"),
             email: format!("it{}@hospital{}.example.jp", n + 1, n + 1),
         };
-        let answers = crate::assurance::survey_answers(
-            crate::assurance::AnswerFields {
+        let answers = crate::assurance::api::survey_answers(
+            crate::assurance::api::AnswerFields {
                 emr,
                 beds,
                 participation,
@@ -504,7 +504,7 @@ async fn load_assurance(state: &AppState) -> Result<bool, AppError> {
             &BedBands::standard(),
         )?;
         ids.push(
-            crate::assurance::save_answers(state, &national, year, institution, None, answers)
+            crate::assurance::api::save_answers(state, &national, year, institution, None, answers)
                 .await?,
         );
     }
@@ -516,14 +516,14 @@ async fn load_assurance(state: &AppState) -> Result<bool, AppError> {
     let entries = ids
         .iter()
         .enumerate()
-        .map(|(n, id)| crate::assurance::RankInput {
+        .map(|(n, id)| crate::assurance::api::RankInput {
             application_id: *id,
             rank: u32::try_from(n + 1).unwrap_or(u32::MAX),
             reasons: reasons(n),
             decision: None,
         })
         .collect();
-    crate::assurance::save_ranking(state, &national, year, tokyo, entries).await?;
+    crate::assurance::api::save_ranking(state, &national, year, tokyo, entries).await?;
     // Kagoshima's hospital answered and is ranked first.
     if let Some(hospital_46) = store
         .list_institutions(
@@ -535,13 +535,13 @@ async fn load_assurance(state: &AppState) -> Result<bool, AppError> {
         .into_iter()
         .find(|i| i.kind == InstitutionKind::Hospital)
     {
-        let contact = crate::assurance::ContactJson {
+        let contact = crate::assurance::api::ContactJson {
             name: "医事課 古川".into(),
             phone: "099-286-0000".into(),
             email: "it@sakurajima.example.jp".into(),
         };
-        let answers = crate::assurance::survey_answers(
-            crate::assurance::AnswerFields {
+        let answers = crate::assurance::api::survey_answers(
+            crate::assurance::api::AnswerFields {
                 emr: "full",
                 beds: hospital_46.beds,
                 participation: "both",
@@ -552,15 +552,21 @@ async fn load_assurance(state: &AppState) -> Result<bool, AppError> {
             },
             &BedBands::standard(),
         )?;
-        let id =
-            crate::assurance::save_answers(state, &national, year, hospital_46.id, None, answers)
-                .await?;
-        crate::assurance::save_ranking(
+        let id = crate::assurance::api::save_answers(
+            state,
+            &national,
+            year,
+            hospital_46.id,
+            None,
+            answers,
+        )
+        .await?;
+        crate::assurance::api::save_ranking(
             state,
             &national,
             year,
             kagoshima,
-            vec![crate::assurance::RankInput {
+            vec![crate::assurance::api::RankInput {
                 application_id: id,
                 rank: 1,
                 reasons: vec![RankReason::WithdrewLastYearAfterPreSurvey],
@@ -621,7 +627,7 @@ async fn vendors(
             None,
         ),
     ] {
-        let token = crate::auth::new_token();
+        let token = crate::http::auth::new_token();
         let contract = NewContract {
             vendor_name: name.to_owned(),
             systems,
@@ -631,7 +637,7 @@ async fn vendors(
             end_on: None,
         };
         let invitation = NewInvitation {
-            token_hash: crate::auth::token_hash(&token),
+            token_hash: crate::http::auth::token_hash(&token),
             email: format!("support-{institution}@example.jp"),
             expires_at: expires.clone(),
         };
@@ -658,7 +664,7 @@ async fn vendors(
         .flat_map(|fy| contract_of.iter().map(move |c| (fy, c)))
         .filter(|(_, c)| c.2 == hospital)
     {
-        let Ok(version) = crate::vendors::vendor_version(state, fy) else {
+        let Ok(version) = crate::vendors::api::vendor_version(state, fy) else {
             continue;
         };
         if !state.catalog.fiscal_years().contains(&fy) {
@@ -756,7 +762,7 @@ async fn vendors(
         ],
         "bcp": {"state": "drafting", "target": year.last_day().to_string(), "last_drill": null, "notes": "サイバー攻撃を想定したBCPを策定中"}
     });
-    let records: crate::vendors::ContinuityRecords = serde_json::from_value(records)
+    let records: crate::vendors::api::ContinuityRecords = serde_json::from_value(records)
         .map_err(|e| AppError::Internal(format!("demo continuity records: {e}")))?;
     let json = serde_json::to_string(&records).map_err(|e| AppError::Internal(e.to_string()))?;
     store
@@ -1062,7 +1068,7 @@ pub async fn load_training(state: &AppState) -> Result<bool, AppError> {
                 .await?,
         );
     }
-    let now = crate::training::now_in_japan();
+    let now = crate::training::api::now_in_japan();
     let at = |days: i64, hour: u32| -> Result<chrono::NaiveDateTime, AppError> {
         (now.date() + Duration::days(days))
             .and_hms_opt(hour, 0, 0)
@@ -1105,7 +1111,7 @@ pub async fn load_training(state: &AppState) -> Result<bool, AppError> {
                     Some(operator.id),
                 )
                 .await?
-                .map_err(|e| crate::training::training_error(&e))?,
+                .map_err(|e| crate::training::api::training_error(&e))?,
         );
     }
     let user = |login: &'static str| async move {
@@ -1131,7 +1137,7 @@ pub async fn load_training(state: &AppState) -> Result<bool, AppError> {
         store
             .register_for_training(session, place(who.institution_id)?, &name, who.id, when)
             .await?
-            .map_err(|e| crate::training::training_error(&e))?;
+            .map_err(|e| crate::training::api::training_error(&e))?;
     }
     // The past session: registered before its deadline, attendance recorded after it.
     let past = sessions[4];
@@ -1151,11 +1157,11 @@ pub async fn load_training(state: &AppState) -> Result<bool, AppError> {
         let registered = store
             .register_for_training(past, institution, &name, actor, before)
             .await?
-            .map_err(|e| crate::training::training_error(&e))?;
+            .map_err(|e| crate::training::api::training_error(&e))?;
         store
             .set_training_attendance(registered.id, true, operator.id, after)
             .await?
-            .map_err(|e| crate::training::training_error(&e))?;
+            .map_err(|e| crate::training::api::training_error(&e))?;
     }
     Ok(true)
 }
@@ -1220,7 +1226,7 @@ pub async fn load_incidents(state: &AppState) -> Result<bool, AppError> {
     let Some(hospital) = reporter.institution_id else {
         return Ok(false);
     };
-    let now = crate::training::now_in_japan();
+    let now = crate::training::api::now_in_japan();
     let input = ReportInput {
         symptoms: vec!["vendor_warning".into()],
         systems: vec!["network".into()],

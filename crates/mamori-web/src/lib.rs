@@ -3,36 +3,18 @@
 //! domain and the store through [`service`], and render; they never build SQL.
 
 pub mod account;
-pub mod api;
 pub mod assurance;
-pub mod assurance_pages;
-pub mod assurance_program_page;
-pub mod auth;
-pub mod chart_editor;
-pub mod compress;
-pub mod continuity_pages;
-pub mod deliveries;
+pub mod checklist;
+pub mod contact_chart;
 pub mod demo;
-pub mod error;
-pub mod i18n;
-pub mod incident_pages;
+pub mod http;
 pub mod incidents;
-pub mod input_guard;
+pub mod inspection;
+pub mod institutions;
 pub mod ledger;
-pub mod ledger_pages;
-pub mod mail;
-pub mod multipart;
-pub mod pages;
-pub mod rejections;
 pub mod service;
 pub mod support;
-pub mod support_pages;
 pub mod training;
-pub mod training_edit_pages;
-pub mod training_pages;
-pub mod two_factor;
-pub mod uploads;
-pub mod vendor_pages;
 pub mod vendors;
 
 use std::sync::Arc;
@@ -52,7 +34,7 @@ use tower_http::compression::predicate::{NotForContentType, Predicate, SizeAbove
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
-use crate::error::AppError;
+use crate::http::error::AppError;
 
 /// Settings of the web tier.
 #[derive(Debug, Clone)]
@@ -100,9 +82,9 @@ pub struct AppState {
     pub catalog: &'static Catalog,
     pub config: Arc<WebConfig>,
     /// The datasets behind the ledger's risk flags, loaded once at start.
-    pub ledger: Arc<ledger::LedgerData>,
+    pub ledger: Arc<ledger::api::LedgerData>,
     /// Sends invitations when an SMTP server is configured.
-    pub mailer: Option<Arc<mail::Mailer>>,
+    pub mailer: Option<Arc<http::mail::Mailer>>,
     /// The places of the imports running now ([`WebConfig::max_concurrent_imports`]).
     pub imports: Arc<tokio::sync::Semaphore>,
 }
@@ -110,19 +92,19 @@ pub struct AppState {
 impl AppState {
     /// The state with the datasets bundled with mamori (see [`ledger::LedgerData::bundled`]).
     pub fn new(store: Store, catalog: Catalog, config: WebConfig) -> Self {
-        Self::with_ledger_data(store, catalog, config, ledger::LedgerData::bundled())
+        Self::with_ledger_data(store, catalog, config, ledger::api::LedgerData::bundled())
     }
 
     pub fn with_ledger_data(
         store: Store,
         catalog: Catalog,
         config: WebConfig,
-        ledger: Arc<ledger::LedgerData>,
+        ledger: Arc<ledger::api::LedgerData>,
     ) -> Self {
         Self {
             store,
             catalog: Box::leak(Box::new(catalog)),
-            imports: uploads::import_slots(config.max_concurrent_imports),
+            imports: http::uploads::import_slots(config.max_concurrent_imports),
             config: Arc::new(config),
             access_seen: Arc::default(),
             ledger,
@@ -131,7 +113,7 @@ impl AppState {
     }
 
     /// The state that sends mail through `mailer`.
-    pub fn with_mailer(mut self, mailer: mail::Mailer) -> Self {
+    pub fn with_mailer(mut self, mailer: http::mail::Mailer) -> Self {
         self.mailer = Some(Arc::new(mailer));
         self
     }
@@ -192,7 +174,7 @@ pub async fn add_user(
 ) -> Result<i64, AppError> {
     let login = login.trim();
     check_login(login)?;
-    two_factor::check_new_password(password, login)?;
+    http::two_factor::check_new_password(password, login)?;
     match role {
         Role::VendorUser => {
             return Err(AppError::rejected(
@@ -220,7 +202,7 @@ pub async fn add_user(
         }
         _ => {}
     }
-    let hash = auth::hash_password(password.to_owned()).await?;
+    let hash = http::auth::hash_password(password.to_owned()).await?;
     let new = NewUser {
         login: login.to_owned(),
         password_hash: hash,
@@ -287,7 +269,7 @@ async fn security_headers(secure: bool, request: Request, next: Next) -> Respons
 }
 
 /// Bodies up to 2 MB, ledger files up to [`ledger::IMPORT_LIMIT`], MDS/SDS uploads up to
-/// [`deliveries::UPLOAD_READ_LIMIT`]; a larger declared length
+/// [`vendors::deliveries::UPLOAD_READ_LIMIT`]; a larger declared length
 /// is refused before anything is read, with the bilingual error.
 async fn body_limit(request: Request, next: Next) -> Response {
     const DEFAULT_LIMIT: usize = 2 * 1024 * 1024;
@@ -295,9 +277,9 @@ async fn body_limit(request: Request, next: Next) -> Response {
     let import = path.ends_with("/devices/import") || path.ends_with("/ledger/import");
     let delivery = path.ends_with("/deliveries");
     let limit = if import {
-        ledger::IMPORT_LIMIT
+        ledger::api::IMPORT_LIMIT
     } else if delivery {
-        deliveries::UPLOAD_READ_LIMIT
+        vendors::deliveries::UPLOAD_READ_LIMIT
     } else {
         DEFAULT_LIMIT
     };
@@ -308,9 +290,9 @@ async fn body_limit(request: Request, next: Next) -> Response {
         .and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|n| n > limit as u64) {
         let error = if import {
-            ledger::too_large_error()
+            ledger::api::too_large_error()
         } else if delivery {
-            deliveries::too_large()
+            vendors::deliveries::too_large()
         } else {
             AppError::rejected(
                 StatusCode::PAYLOAD_TOO_LARGE,
@@ -320,9 +302,10 @@ async fn body_limit(request: Request, next: Next) -> Response {
             )
         };
         return if path.starts_with("/api/") {
-            error::ApiError(error).into_response()
+            http::error::ApiError(error).into_response()
         } else {
-            pages::fail(i18n::Lang::from_headers(request.headers()))(error).into_response()
+            http::page::fail(http::i18n::Lang::from_headers(request.headers()))(error)
+                .into_response()
         };
     }
     let (parts, body) = request.into_parts();
@@ -332,7 +315,7 @@ async fn body_limit(request: Request, next: Next) -> Response {
 
 fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
     tracing::error!("a handler panicked");
-    error::ApiError(AppError::Internal("panic".into())).into_response()
+    http::error::ApiError(AppError::Internal("panic".into())).into_response()
 }
 
 /// Page routes recorded as they are added, so that a test can enumerate every one of them
@@ -379,18 +362,38 @@ impl Routes {
 }
 
 fn all_page_routes() -> Routes {
-    pages::routes()
-        .merge(account::routes())
-        .merge(vendor_pages::routes())
-        .merge(continuity_pages::routes())
-        .merge(chart_editor::routes())
-        .merge(ledger_pages::routes())
-        .merge(assurance_pages::routes())
-        .merge(support_pages::routes())
-        .merge(assurance_program_page::routes())
-        .merge(training_pages::routes())
-        .merge(training_edit_pages::routes())
-        .merge(incident_pages::routes())
+    http::page::routes()
+        .merge(account::session::routes())
+        .merge(account::pages::routes())
+        .merge(institutions::pages::routes())
+        .merge(checklist::pages::routes())
+        .merge(inspection::pages::routes())
+        .merge(vendors::pages::routes())
+        .merge(contact_chart::continuity::routes())
+        .merge(contact_chart::editor::routes())
+        .merge(contact_chart::pages::routes())
+        .merge(ledger::pages::routes())
+        .merge(assurance::pages::routes())
+        .merge(assurance::program_page::routes())
+        .merge(support::pages::routes())
+        .merge(training::pages::routes())
+        .merge(training::edit_pages::routes())
+        .merge(incidents::pages::routes())
+}
+
+/// Every API route with its OpenAPI description: the root and each feature's routes.
+fn api_router() -> utoipa_axum::router::OpenApiRouter<AppState> {
+    let router = http::api::router()
+        .merge(account::api::router())
+        .merge(institutions::api::router())
+        .merge(checklist::api::router())
+        .merge(inspection::api::router())
+        .merge(vendors::api::router())
+        .merge(incidents::api::router())
+        .merge(assurance::api::api_router())
+        .merge(support::api::api_router())
+        .merge(training::api::api_router());
+    ledger::api::api_routes(router)
 }
 
 /// Every page route with its method.
@@ -400,7 +403,7 @@ pub fn page_routes() -> Vec<(axum::http::Method, &'static str)> {
 
 /// The whole application: API, OpenAPI document, pages and static files.
 pub fn router(state: AppState) -> Router {
-    let (api_router, openapi) = api::router().split_for_parts();
+    let (api_router, openapi) = api_router().split_for_parts();
     let openapi = Arc::new(openapi);
     let secure = state.config.secure_cookies;
     Router::new()
@@ -413,18 +416,18 @@ pub fn router(state: AppState) -> Router {
             }),
         )
         .merge(all_page_routes().router)
-        .fallback(pages::not_found)
+        .fallback(http::page::not_found)
         .with_state(state)
-        .layer(middleware::from_fn(input_guard::check_request_text))
-        .layer(middleware::from_fn(rejections::bilingual_rejections))
+        .layer(middleware::from_fn(http::input_guard::check_request_text))
+        .layer(middleware::from_fn(http::rejections::bilingual_rejections))
         // Whole in-memory bodies are compressed inside; the streaming layer outside takes
         // the rest (static files, large downloads) and skips what is compressed already.
-        .layer(middleware::from_fn(compress::gzip_whole_bodies))
+        .layer(middleware::from_fn(http::compress::gzip_whole_bodies))
         .layer(
             CompressionLayer::new()
                 .quality(tower_http::compression::CompressionLevel::Fastest)
                 .compress_when(
-                    SizeAbove::new(compress::MIN_SIZE)
+                    SizeAbove::new(http::compress::MIN_SIZE)
                         .and(NotForContentType::GRPC)
                         .and(NotForContentType::IMAGES)
                         .and(NotForContentType::SSE),

@@ -14,7 +14,7 @@ use mamori_domain::{
 use mamori_store::{Institution, NewInstitution, Observation};
 
 use crate::AppState;
-use crate::error::AppError;
+use crate::http::error::AppError;
 
 /// Now in Japan (JST, UTC+9, no daylight saving): training sessions are written in Japan
 /// time, and an incident's "since when" is judged by it.
@@ -32,6 +32,12 @@ pub fn instant_in_japan(rfc3339: &str) -> Option<NaiveDateTime> {
 /// Today in Japan: the day that check dates are judged by.
 pub fn today_in_japan() -> NaiveDate {
     now_in_japan().date()
+}
+
+/// The fiscal year pages open at: the demo's year when the demo is loaded (so that a
+/// newcomer sees its answers), else the one containing today in Japan.
+pub fn current_fiscal_year(state: &AppState) -> FiscalYear {
+    crate::demo::demo_fiscal_year(state).unwrap_or_else(|| FiscalYear::containing(today_in_japan()))
 }
 
 /// The institution, if the caller may see it. Anything else is "not found", so that the
@@ -241,8 +247,8 @@ pub async fn visible_file(
     let mut contracts = file.contracts;
     // A year without a 事業者確認用 in the catalog has no vendor part; the contracts are
     // still shown beside the checklist (contact chart, MDS/SDS).
-    if let Ok(vendor_version) = crate::vendors::vendor_version(state, fiscal_year) {
-        let data = crate::vendors::CoverageData {
+    if let Ok(vendor_version) = crate::vendors::api::vendor_version(state, fiscal_year) {
+        let data = crate::vendors::api::CoverageData {
             institution_version: version,
             vendor_version,
             institution_answers: file.answers,
@@ -265,18 +271,19 @@ pub async fn visible_file(
 /// Adds the vendor part of the verdict (②「事業者確認用」チェックリスト): one form per
 /// contracted vendor, every item in its scope answered, coverage across the forms.
 pub async fn add_vendor_verdict(state: &AppState, a: &mut Assessment<'_>) -> Result<(), AppError> {
-    if crate::vendors::vendor_version(state, a.fiscal_year).is_err() {
+    if crate::vendors::api::vendor_version(state, a.fiscal_year).is_err() {
         // A year without a 事業者確認用 in the catalog has no vendor part.
         return Ok(());
     }
-    let data = crate::vendors::CoverageData::load(state, &a.institution, a.fiscal_year).await?;
+    let data =
+        crate::vendors::api::CoverageData::load(state, &a.institution, a.fiscal_year).await?;
     apply_vendor_verdict(state, a, &data)
 }
 
 fn apply_vendor_verdict(
     state: &AppState,
     a: &mut Assessment<'_>,
-    data: &crate::vendors::CoverageData,
+    data: &crate::vendors::api::CoverageData,
 ) -> Result<(), AppError> {
     let vendor = data.verdict(state, &a.institution, a.fiscal_year)?;
     a.verdict.ready &= vendor.ready;

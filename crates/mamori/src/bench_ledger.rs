@@ -18,7 +18,7 @@ use mamori_domain::device_risk::assess_ledger;
 use mamori_domain::{InstitutionKind, Prefecture, Role};
 use mamori_reports::ledger::Encoding;
 use mamori_store::{NewInstitution, NewUser, Store};
-use mamori_web::ledger::LedgerData;
+use mamori_web::ledger::api::LedgerData;
 use mamori_web::{AppState, WebConfig};
 use sqlx::Connection;
 
@@ -172,7 +172,7 @@ pub(crate) async fn hospital(store: &Store, name: &str) -> Result<(i64, i64)> {
             None,
         )
         .await?;
-    let hash = mamori_web::auth::hash_password(PASSWORD.to_owned())
+    let hash = mamori_web::http::auth::hash_password(PASSWORD.to_owned())
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     let user = store

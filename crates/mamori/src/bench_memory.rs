@@ -14,7 +14,7 @@ use std::time::Instant;
 use anyhow::{Context, Result};
 use mamori_catalog::Catalog;
 use mamori_store::Store;
-use mamori_web::ledger::LedgerData;
+use mamori_web::ledger::api::LedgerData;
 use mamori_web::{AppState, WebConfig};
 
 use crate::bench::api_login;

@@ -244,11 +244,13 @@ async fn open_existing_store(args: &StoreArgs) -> Result<(Store, audit::AuditPat
 }
 
 /// The ledger's datasets of `dir`, or those shipped with mamori; refused when not valid.
-fn load_ledger_data(dir: Option<&Path>) -> Result<std::sync::Arc<mamori_web::ledger::LedgerData>> {
+fn load_ledger_data(
+    dir: Option<&Path>,
+) -> Result<std::sync::Arc<mamori_web::ledger::api::LedgerData>> {
     let dir = dir
         .map(Path::to_path_buf)
         .unwrap_or_else(mamori_catalog::datasets::bundled_datasets_dir);
-    mamori_web::ledger::LedgerData::load(&dir)
+    mamori_web::ledger::api::LedgerData::load(&dir)
         .map_err(|e| anyhow::anyhow!("{e}"))
         .with_context(|| format!("the datasets in {} are not valid", dir.display()))
 }
@@ -309,7 +311,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             let mailer = smtp_url
                 .as_deref()
                 .filter(|u| !u.trim().is_empty())
-                .map(|u| mamori_web::mail::Mailer::new(u, &mail_from))
+                .map(|u| mamori_web::http::mail::Mailer::new(u, &mail_from))
                 .transpose()
                 .map_err(|e| anyhow::anyhow!("--smtp-url / --mail-from: {e}"))?;
             let config = WebConfig {
@@ -529,7 +531,9 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             if json {
                 println!(
                     "{}",
-                    serde_json::to_string_pretty(&mamori_web::api::inspection_json(&a))?
+                    serde_json::to_string_pretty(&mamori_web::inspection::api::inspection_json(
+                        &a
+                    ))?
                 );
             } else {
                 println!(

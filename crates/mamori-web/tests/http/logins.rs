@@ -79,7 +79,7 @@ async fn login_failures_count_per_folded_login(app: &TestApp) {
         "ｄｅｍｏ－ｃｌｉｎｉｃ",
         "ＤＥＭＯ－ｃｌｉｎｉｃ",
     ];
-    assert_eq!(spellings.len() as i64, mamori_web::auth::MAX_FAILURES);
+    assert_eq!(spellings.len() as i64, mamori_web::http::auth::MAX_FAILURES);
     for spelling in spellings {
         let r = api_login(app, spelling, "guess-guess-guess").await;
         assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{spelling}: {}", r.body);
@@ -258,7 +258,7 @@ async fn colliding_logins_found_at_migration(app: &TestApp) {
         ("Legacy-Only", "a lonely harbour light"),
     ];
     for (login, password) in legacy {
-        let hash = mamori_web::auth::hash_password(password.to_owned())
+        let hash = mamori_web::http::auth::hash_password(password.to_owned())
             .await
             .expect("hash");
         execute_with(

@@ -665,7 +665,7 @@ async fn login_me_and_bad_credentials(app: &TestApp) {
 }
 
 async fn repeated_failed_logins_are_refused(app: &TestApp) {
-    for _ in 0..mamori_web::auth::MAX_FAILURES {
+    for _ in 0..mamori_web::http::auth::MAX_FAILURES {
         let r = app
             .api(
                 "POST",
@@ -1705,7 +1705,7 @@ async fn pages_are_scoped_and_bilingual(app: &TestApp) {
 }
 
 fn code_now(secret: &str, login: &str) -> String {
-    mamori_web::two_factor::totp(secret, login)
+    mamori_web::http::two_factor::totp(secret, login)
         .expect("totp")
         .generate_current()
         .to_string()
@@ -2232,7 +2232,7 @@ async fn logins_are_limited_per_address(app: &TestApp) {
             request
         };
     let attacker = [192, 0, 2, 7];
-    for n in 0..mamori_web::auth::MAX_FAILURES_PER_ADDRESS {
+    for n in 0..mamori_web::http::auth::MAX_FAILURES_PER_ADDRESS {
         // Different accounts each time, so that no single account is locked.
         let r = app
             .send(from(
@@ -4452,7 +4452,7 @@ fn decoded_body(message: &str) -> String {
 
 async fn invitations_are_mailed_through_smtp(app: &TestApp) {
     let (port, conversation) = smtp_receiver().await;
-    let mailer = mamori_web::mail::Mailer::new(
+    let mailer = mamori_web::http::mail::Mailer::new(
         &format!("smtp://127.0.0.1:{port}"),
         "mamori <noreply@mamori.example.jp>",
     )
@@ -4524,7 +4524,7 @@ async fn invitations_are_mailed_through_smtp(app: &TestApp) {
         let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
         l.local_addr().expect("address").port()
     };
-    let unreachable = mamori_web::mail::Mailer::new(
+    let unreachable = mamori_web::http::mail::Mailer::new(
         &format!("smtp://127.0.0.1:{closed}"),
         "noreply@mamori.example.jp",
     )
@@ -7370,7 +7370,7 @@ async fn open_training_session(app: &TestApp, capacity: i64) -> i64 {
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     let course = r.json()["id"].as_i64().expect("course id");
-    let day = mamori_web::training::now_in_japan().date() + chrono::Duration::days(10);
+    let day = mamori_web::training::api::now_in_japan().date() + chrono::Duration::days(10);
     let r = app
         .api(
             "POST",
@@ -7622,7 +7622,7 @@ async fn training_bad_input_changes_nothing(app: &TestApp) {
         .await
         .expect("sessions")
         .into_iter()
-        .find(|s| s.rules.starts_at < mamori_web::training::now_in_japan())
+        .find(|s| s.rules.starts_at < mamori_web::training::api::now_in_japan())
         .expect("the demo has a past session");
     let past_before = app
         .state
@@ -7836,7 +7836,7 @@ async fn training_operator_attendance_export_and_record(app: &TestApp) {
         .await
         .expect("sessions")
         .into_iter()
-        .find(|s| s.rules.starts_at < mamori_web::training::now_in_japan())
+        .find(|s| s.rules.starts_at < mamori_web::training::api::now_in_japan())
         .expect("past session");
     let r = app
         .api(
@@ -8138,7 +8138,8 @@ async fn training_pages_register_waitlist_cancel_and_record(app: &TestApp) {
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     // The institution's record with the obligation banner.
-    let year = FiscalYear::containing(mamori_web::training::now_in_japan().date()).start_year();
+    let year =
+        FiscalYear::containing(mamori_web::training::api::now_in_japan().date()).start_year();
     let r = app
         .send(
             Request::get(format!("/institutions/{HOSPITAL}/training/{year}"))
@@ -8371,7 +8372,7 @@ async fn training_sessions_and_courses_are_edited_and_withdrawn(app: &TestApp) {
     r.assert_bilingual_error(StatusCode::CONFLICT, "session_withdrawn");
     // The institution's record marks the place.
     let fy = FiscalYear::containing(
-        mamori_web::training::now_in_japan().date() + chrono::Duration::days(10),
+        mamori_web::training::api::now_in_japan().date() + chrono::Duration::days(10),
     )
     .start_year();
     let record = app
@@ -8400,9 +8401,9 @@ async fn training_sessions_and_courses_are_edited_and_withdrawn(app: &TestApp) {
         .await
         .expect("sessions")
         .into_iter()
-        .find(|s| s.rules.starts_at < mamori_web::training::now_in_japan())
+        .find(|s| s.rules.starts_at < mamori_web::training::api::now_in_japan())
         .expect("the demo's past session");
-    let day = mamori_web::training::now_in_japan().date() + chrono::Duration::days(20);
+    let day = mamori_web::training::api::now_in_japan().date() + chrono::Duration::days(20);
     let r = app
         .api(
             "POST",

@@ -1,0 +1,1733 @@
+//! The security-assurance project (確保事業) over HTTP: the national office opens a programme
+//! year, hospitals answer their prefecture's survey, the prefecture ranks every applicant,
+//! the selection fills the quota per bed band, withdrawals promote the next hospital, and the
+//! prefecture exports and submits 別紙1. The rules are the domain's
+//! ([`mamori_domain::assurance`]); this module parses, authorizes, loads and stores.
+
+use std::collections::HashMap;
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use chrono::NaiveDate;
+use mamori_domain::assurance::{
+    Application, ApplicationId, BedBand, BedBands, Contact, EmrAdoption, ExcludedInstitution,
+    FlagDecision, Participation, Program, QuotaRow, QuotaTable, RankEntry, RankReason, Selection,
+    SelectionError, SurveyAnswers, Withdrawal, select,
+};
+use mamori_domain::{FiscalYear, MedicalInstitutionCode, ParseError, Prefecture, Principal, Role};
+use mamori_reports::assurance_list::{QuotaImportError, RankingTarget, resolve_ranking};
+use mamori_store::{
+    ApplicationChange, ApplicationRecord, AssuranceChange, NewProgram, PrefectureBook,
+    ProgramRecord, RankRecord,
+};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::AppState;
+use crate::http::auth::ApiUser;
+use crate::http::error::{ApiResult, AppError, ErrorBody};
+use crate::service::today_in_japan;
+
+/// The national target of supported hospitals (seed 001: 「約 2,000 病院を目途」).
+pub const NATIONAL_TARGET: u32 = 2000;
+
+pub fn api_router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(create_program))
+        .routes(routes!(import_quotas))
+        .routes(routes!(national_overview))
+        .routes(routes!(create_application))
+        .routes(routes!(get_application, update_application))
+        .routes(routes!(withdraw))
+        .routes(routes!(put_ranking))
+        .routes(routes!(put_ranking_file))
+        .routes(routes!(get_selection))
+        .routes(routes!(list_xlsx))
+        .routes(routes!(submit))
+}
+
+// ----- shared: loading and judging -----------------------------------------------------------
+
+fn rejected(status: StatusCode, code: &'static str, ja: String, en: String) -> AppError {
+    AppError::rejected(status, code, ja, en)
+}
+
+pub fn parse_program_year(text: &str) -> Result<FiscalYear, AppError> {
+    FiscalYear::parse(text).map_err(|_| AppError::NotFound)
+}
+
+pub fn parse_prefecture(text: &str) -> Result<Prefecture, AppError> {
+    Prefecture::parse(text).map_err(|_| AppError::NotFound)
+}
+
+fn unknown_program(fy: FiscalYear) -> AppError {
+    rejected(
+        StatusCode::NOT_FOUND,
+        "unknown_program",
+        format!("{}の確保事業はまだ開始されていません", fy.label_ja()),
+        format!(
+            "no assurance programme has been opened for {}",
+            fy.label_en()
+        ),
+    )
+}
+
+pub fn submitted_error(p: Prefecture) -> AppError {
+    rejected(
+        StatusCode::CONFLICT,
+        "list_submitted",
+        format!(
+            "{}のリスト（別紙1）は提出済みです。提出後に変更できるのは辞退の記録のみです",
+            p.name_ja()
+        ),
+        format!(
+            "{}'s list (別紙1) has been submitted; after submission only withdrawals can be recorded",
+            p.name_en()
+        ),
+    )
+}
+
+fn selection_error(e: &SelectionError) -> AppError {
+    let code = match e {
+        SelectionError::Ranking(_) => "invalid_ranking",
+        SelectionError::Withdrawal(_) => "invalid_withdrawal",
+        SelectionError::NoQuota(_) => "no_quota",
+        _ => "selection_failed",
+    };
+    rejected(StatusCode::CONFLICT, code, e.message_ja(), e.message_en())
+}
+
+/// The domain's programme for a stored one.
+pub fn domain_program(record: &ProgramRecord) -> Program {
+    let fy = record.fiscal_year;
+    Program {
+        id: format!("fy{}", fy.start_year()),
+        title_ja: format!(
+            "医療機関におけるサイバーセキュリティ確保事業（{}）",
+            fy.era_label_ja()
+        ),
+        title_en: format!(
+            "Cybersecurity assurance project for medical institutions ({})",
+            fy.label_en()
+        ),
+        fiscal_year: fy,
+        bands: record.bands.clone(),
+        quotas: record.quotas.clone(),
+        submission_deadline: record.deadline,
+        survey_deadline: Some(record.deadline),
+        onsite_survey_deadline: record.onsite_survey_deadline,
+        excluded: record
+            .excluded
+            .iter()
+            .filter_map(|e| {
+                e.medical_institution_code
+                    .as_deref()
+                    .and_then(|c| MedicalInstitutionCode::parse(c).ok())
+                    .map(|code| ExcludedInstitution {
+                        medical_institution_code: code,
+                        completed_in: fy.previous(),
+                    })
+            })
+            .collect(),
+        allow_backup_only: record.allow_backup_only,
+        // The survey has no 導入予定 answer: an EMR must be at least partly in place.
+        accept_planned_emr: false,
+        sources: Vec::new(),
+        notes: String::new(),
+    }
+}
+
+fn answered_on(at: &str) -> Option<NaiveDate> {
+    crate::service::instant_in_japan(at).map(|t| t.date())
+}
+
+fn institution_code(record: &ApplicationRecord) -> Result<MedicalInstitutionCode, AppError> {
+    record
+        .medical_institution_code
+        .as_deref()
+        .and_then(|c| MedicalInstitutionCode::parse(c).ok())
+        .ok_or_else(|| {
+            AppError::Internal(format!(
+                "application {} has no valid institution code",
+                record.id
+            ))
+        })
+}
+
+pub fn domain_application(record: &ApplicationRecord) -> Result<Application, AppError> {
+    Ok(record.answers.to_application(
+        ApplicationId(record.id),
+        record.prefecture,
+        institution_code(record)?,
+        &record.institution_name,
+        record.institution_kind,
+        answered_on(&record.created_at),
+    ))
+}
+
+/// The book in the domain's terms: programme, applications, ranking, withdrawals.
+pub struct Judged {
+    pub program: Program,
+    pub applications: Vec<Application>,
+    pub ranking: Vec<RankEntry>,
+    pub withdrawals: Vec<Withdrawal>,
+}
+
+impl Judged {
+    pub fn of(book: &PrefectureBook) -> Result<Self, AppError> {
+        Ok(Self {
+            program: domain_program(&book.program),
+            applications: book
+                .applications
+                .iter()
+                .map(domain_application)
+                .collect::<Result<_, _>>()?,
+            ranking: book
+                .ranking
+                .iter()
+                .map(|r| RankEntry {
+                    application_id: ApplicationId(r.application_id),
+                    rank: r.rank,
+                    reasons: r.reasons.clone(),
+                    decision: r.decision,
+                })
+                .collect(),
+            withdrawals: book
+                .withdrawals
+                .iter()
+                .map(|w| Withdrawal {
+                    application_id: ApplicationId(w.application_id),
+                    date: w.date,
+                    reason: w.reason.clone(),
+                })
+                .collect(),
+        })
+    }
+
+    pub fn select(&self, prefecture: Prefecture) -> Result<Selection, SelectionError> {
+        select(
+            &self.program,
+            prefecture,
+            &self.applications,
+            &self.ranking,
+            &self.withdrawals,
+        )
+    }
+}
+
+async fn book(
+    state: &AppState,
+    fy: FiscalYear,
+    prefecture: Prefecture,
+) -> Result<PrefectureBook, AppError> {
+    state
+        .store
+        .prefecture_book(fy, prefecture)
+        .await?
+        .ok_or_else(|| unknown_program(fy))
+}
+
+/// The prefecture, if the caller runs its survey; "not found" for everyone else.
+fn managed(principal: &Principal, prefecture: Prefecture) -> Result<(), AppError> {
+    if principal.can_manage_survey(prefecture) {
+        Ok(())
+    } else {
+        Err(AppError::NotFound)
+    }
+}
+
+/// May the caller answer for the institution: "forbidden" for those who see it without the
+/// right, "not found" for the rest.
+fn may_apply(
+    principal: &Principal,
+    institution_id: i64,
+    prefecture: Prefecture,
+) -> Result<(), AppError> {
+    if principal.can_apply_for(institution_id, prefecture) {
+        Ok(())
+    } else if principal.can_view(institution_id, prefecture) {
+        Err(AppError::Forbidden)
+    } else {
+        Err(AppError::NotFound)
+    }
+}
+
+/// Parses a JSON body once the caller is authorized (so that an outsider learns nothing from
+/// the shape of its request).
+fn json_body<T: serde::de::DeserializeOwned>(bytes: &Bytes) -> Result<T, AppError> {
+    serde_json::from_slice(bytes).map_err(|e| {
+        rejected(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_body",
+            format!("リクエスト本文が正しくありません: {e}"),
+            format!("the body is not valid: {e}"),
+        )
+    })
+}
+
+fn parse_error(e: ParseError) -> AppError {
+    AppError::Invalid(e)
+}
+
+// ----- programmes ----------------------------------------------------------------------------
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BandJson {
+    min_beds: u32,
+    max_beds: Option<u32>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateProgram {
+    /// The year in which hospitals are supported, e.g. 2025 for 令和7年度.
+    fiscal_year: i32,
+    /// 病床規模区分; by default 20–199, 200–399, 400 and more.
+    #[serde(default)]
+    bands: Option<Vec<BandJson>>,
+    /// 支援枠数 (別紙2): per prefecture (JIS X 0401 code), one count per band.
+    #[serde(default)]
+    quotas: HashMap<String, Vec<i64>>,
+    /// Institution ids whose survey was completed in an earlier year's project.
+    #[serde(default)]
+    excluded_institutions: Vec<i64>,
+    /// Whether taking part for the offline backup alone is allowed (not in seed 001).
+    #[serde(default)]
+    allow_backup_only: bool,
+    /// Hospitals answer until this day, `YYYY-MM-DD`.
+    deadline: String,
+    /// A hospital renewing its systems must finish the on-site survey by this day; by
+    /// default January 31 of the programme year (「令和8年1月までに現地調査を完了」).
+    #[serde(default)]
+    onsite_survey_deadline: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ProgramCreated {
+    fiscal_year: i32,
+}
+
+fn quota_problems(problems: Vec<mamori_domain::assurance::QuotaProblem>) -> AppError {
+    rejected(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_quotas",
+        format!(
+            "支援枠数に誤りがあります: {}",
+            problems
+                .iter()
+                .map(|p| p.message_ja.as_str())
+                .collect::<Vec<_>>()
+                .join("／")
+        ),
+        format!(
+            "the quotas are not valid: {}",
+            problems
+                .iter()
+                .map(|p| p.message_en.as_str())
+                .collect::<Vec<_>>()
+                .join("; ")
+        ),
+    )
+}
+
+/// Opens a programme year (national admin).
+#[utoipa::path(post, path = "/api/v1/programs", tag = "assurance", security(("bearer" = [])), request_body = CreateProgram,
+    responses((status = 201, body = ProgramCreated), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn create_program(
+    State(state): State<AppState>,
+    caller: ApiUser,
+    body: Bytes,
+) -> ApiResult<(StatusCode, Json<ProgramCreated>)> {
+    if caller.user.role != Role::NationalAdmin {
+        return Err(AppError::Forbidden.into());
+    }
+    let body: CreateProgram = json_body(&body)?;
+    let fy = FiscalYear::new(body.fiscal_year).map_err(parse_error)?;
+    let bands = match body.bands {
+        None => mamori_catalog::assurance::default_bands(&state.catalog.assurance, fy),
+        Some(list) => BedBands::new(
+            list.into_iter()
+                .map(|b| BedBand {
+                    min_beds: b.min_beds,
+                    max_beds: b.max_beds,
+                })
+                .collect(),
+        )
+        .map_err(parse_error)?,
+    };
+    let mut rows: Vec<QuotaRow> = body
+        .quotas
+        .into_iter()
+        .map(|(prefecture, counts)| QuotaRow { prefecture, counts })
+        .collect();
+    rows.sort_by(|a, b| a.prefecture.cmp(&b.prefecture));
+    let quotas = QuotaTable::from_rows(&bands, &rows).map_err(quota_problems)?;
+    let deadline = mamori_domain::answer::parse_date("deadline", &body.deadline)?;
+    let onsite = match body.onsite_survey_deadline {
+        Some(text) => Some(mamori_domain::answer::parse_date(
+            "onsite_survey_deadline",
+            &text,
+        )?),
+        None => None,
+    };
+    open_program(
+        &state,
+        caller.user.id,
+        ProgramInput {
+            fiscal_year: fy,
+            bands,
+            quotas,
+            excluded: body.excluded_institutions,
+            allow_backup_only: body.allow_backup_only,
+            deadline,
+            onsite_survey_deadline: onsite,
+        },
+    )
+    .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(ProgramCreated {
+            fiscal_year: fy.start_year(),
+        }),
+    ))
+}
+
+/// A programme year as the API or the page gives it, parsed but not yet checked as a whole.
+pub struct ProgramInput {
+    pub fiscal_year: FiscalYear,
+    pub bands: BedBands,
+    pub quotas: QuotaTable,
+    /// Institution ids.
+    pub excluded: Vec<i64>,
+    pub allow_backup_only: bool,
+    pub deadline: NaiveDate,
+    /// By default January 31 after the programme year's start.
+    pub onsite_survey_deadline: Option<NaiveDate>,
+}
+
+/// Checks a programme year as a whole and stores it (the API and the page): excluded
+/// institutions exist and have a 医療機関コード, deadlines fit the year, the year is not open
+/// yet. Nothing is stored on a refusal.
+pub async fn open_program(
+    state: &AppState,
+    actor: i64,
+    input: ProgramInput,
+) -> Result<(), AppError> {
+    let ProgramInput {
+        fiscal_year: fy,
+        bands,
+        quotas,
+        mut excluded,
+        allow_backup_only,
+        deadline,
+        onsite_survey_deadline,
+    } = input;
+    let onsite = match onsite_survey_deadline {
+        Some(date) => date,
+        None => NaiveDate::from_ymd_opt(fy.start_year() + 1, 1, 31)
+            .ok_or_else(|| AppError::Internal("January 31".into()))?,
+    };
+    excluded.sort_unstable();
+    excluded.dedup();
+    for id in &excluded {
+        let institution = state.store.institution(*id).await?;
+        let has_code = institution
+            .as_ref()
+            .and_then(|i| i.medical_institution_code.as_deref())
+            .is_some_and(|c| MedicalInstitutionCode::parse(c).is_ok());
+        if !has_code {
+            return Err(rejected(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_excluded_institution",
+                format!("対象外の施設ID {id} は登録がないか、医療機関コードがありません"),
+                format!(
+                    "excluded institution {id} does not exist or has no medical institution code"
+                ),
+            ));
+        }
+    }
+    let record = ProgramRecord {
+        fiscal_year: fy,
+        bands: bands.clone(),
+        deadline,
+        onsite_survey_deadline: onsite,
+        allow_backup_only,
+        quotas: quotas.clone(),
+        excluded: Vec::new(),
+        created_at: String::new(),
+    };
+    domain_program(&record).validate().map_err(|errors| {
+        rejected(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_program",
+            errors
+                .iter()
+                .map(|e| e.message_ja.as_str())
+                .collect::<Vec<_>>()
+                .join("／"),
+            errors
+                .iter()
+                .map(|e| e.message_en.as_str())
+                .collect::<Vec<_>>()
+                .join("; "),
+        )
+    })?;
+    let new = NewProgram {
+        fiscal_year: fy,
+        bands,
+        deadline,
+        onsite_survey_deadline: onsite,
+        allow_backup_only,
+        quotas,
+        excluded,
+    };
+    state
+        .store
+        .create_program(&new, actor)
+        .await
+        .map_err(|e| match e {
+            mamori_store::StoreError::Conflict(_) => rejected(
+                StatusCode::CONFLICT,
+                "program_exists",
+                format!("{}の確保事業は既に開始されています", fy.label_ja()),
+                format!("the programme for {} already exists", fy.label_en()),
+            ),
+            other => other.into(),
+        })?;
+    Ok(())
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct QuotaJson {
+    prefecture: String,
+    counts: Vec<u32>,
+}
+
+/// Replaces the quotas (支援枠数, 別紙2) from an .xlsx file or a CSV file (UTF-8 or
+/// Shift_JIS) sent as the body (national admin). Nothing changes when the file has a problem.
+#[utoipa::path(put, path = "/api/v1/programs/{fiscal_year}/quotas", tag = "assurance", security(("bearer" = [])),
+    params(("fiscal_year" = i32, Path)), request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    responses((status = 200, body = Vec<QuotaJson>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
+pub async fn import_quotas(
+    State(state): State<AppState>,
+    caller: ApiUser,
+    Path(fiscal_year): Path<String>,
+    body: Bytes,
+) -> ApiResult<Response> {
+    if caller.user.role != Role::NationalAdmin {
+        return Err(AppError::Forbidden.into());
+    }
+    let fy = parse_program_year(&fiscal_year)?;
+    let program = state
+        .store
+        .program(fy)
+        .await?
+        .ok_or_else(|| unknown_program(fy))?;
+    let _import = match crate::http::uploads::api_import_permit(&state) {
+        Ok(permit) => permit,
+        Err(busy) => return Ok(*busy),
+    };
+    let quotas = quotas_from_file(&body, &program.bands)?;
+    state
+        .store
+        .replace_quotas(fy, &quotas, caller.user.id)
+        .await?;
+    Ok(Json(
+        quotas
+            .iter()
+            .map(|(p, counts)| QuotaJson {
+                prefecture: p.code(),
+                counts: counts.to_vec(),
+            })
+            .collect::<Vec<_>>(),
+    )
+    .into_response())
+}
+
+pub fn quotas_from_file(bytes: &[u8], bands: &BedBands) -> Result<QuotaTable, AppError> {
+    mamori_reports::assurance_list::import_quotas(bytes, bands).map_err(|e| {
+        rejected(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_quota_file",
+            e.message_ja(),
+            e.to_string(),
+        )
+    })
+}
+
+// ----- national overview ---------------------------------------------------------------------
+
+#[derive(Serialize, ToSchema, Clone)]
+pub struct PrefectureOverview {
+    pub prefecture: String,
+    pub name_ja: String,
+    pub name_en: String,
+    pub applicants: u32,
+    pub selected: u32,
+    pub waitlisted: u32,
+    pub ineligible: u32,
+    pub withdrawn: u32,
+    /// Per band.
+    pub quota: Vec<u32>,
+    /// Per band; `null` while the ranking is incomplete.
+    pub unused_quota: Option<Vec<u32>>,
+    /// Whether every applicant is ranked (the selection can be computed).
+    pub ranking_complete: bool,
+    pub submitted_at: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct NationalOverview {
+    pub fiscal_year: i32,
+    pub target: u32,
+    pub applicants: u32,
+    pub selected: u32,
+    pub waitlisted: u32,
+    pub quota_total: u32,
+    pub unused_quota_total: u32,
+    pub submitted_prefectures: u32,
+    pub prefectures: Vec<PrefectureOverview>,
+}
+
+pub async fn overview(state: &AppState, fy: FiscalYear) -> Result<NationalOverview, AppError> {
+    let program = state
+        .store
+        .program(fy)
+        .await?
+        .ok_or_else(|| unknown_program(fy))?;
+    let books = state
+        .store
+        .national_books(fy)
+        .await?
+        .ok_or_else(|| unknown_program(fy))?;
+    let bands = program.bands.len();
+    let mut out = NationalOverview {
+        fiscal_year: fy.start_year(),
+        target: NATIONAL_TARGET,
+        applicants: 0,
+        selected: 0,
+        waitlisted: 0,
+        quota_total: 0,
+        unused_quota_total: 0,
+        submitted_prefectures: 0,
+        prefectures: Vec::new(),
+    };
+    for p in Prefecture::all() {
+        let quota: Vec<u32> = program
+            .quotas
+            .get(p)
+            .map(<[u32]>::to_vec)
+            .unwrap_or_else(|| vec![0; bands]);
+        let mut row = PrefectureOverview {
+            prefecture: p.code(),
+            name_ja: p.name_ja().to_owned(),
+            name_en: p.name_en().to_owned(),
+            applicants: 0,
+            selected: 0,
+            waitlisted: 0,
+            ineligible: 0,
+            withdrawn: 0,
+            quota: quota.clone(),
+            unused_quota: None,
+            ranking_complete: false,
+            submitted_at: None,
+        };
+        match books.get(&p) {
+            Some(book) => {
+                row.applicants = book.applications.len() as u32;
+                row.submitted_at = book.submission.as_ref().map(|s| s.submitted_at.clone());
+                if let Ok(selection) =
+                    Judged::of(book).and_then(|j| j.select(p).map_err(|e| selection_error(&e)))
+                {
+                    row.selected = selection.selected.len() as u32;
+                    row.waitlisted = selection.waitlisted.len() as u32;
+                    row.ineligible = selection.ineligible.len() as u32;
+                    row.withdrawn = selection.withdrawn.len() as u32;
+                    row.unused_quota = Some(selection.unused_quota());
+                    row.ranking_complete = true;
+                }
+            }
+            None => {
+                // No applicant: the whole quota is unused, and there is nothing to rank.
+                row.unused_quota = Some(quota.clone());
+                row.ranking_complete = true;
+            }
+        }
+        out.applicants += row.applicants;
+        out.selected += row.selected;
+        out.waitlisted += row.waitlisted;
+        out.quota_total += quota.iter().sum::<u32>();
+        out.unused_quota_total += row.unused_quota.as_ref().map_or(0, |u| u.iter().sum());
+        out.submitted_prefectures += u32::from(row.submitted_at.is_some());
+        out.prefectures.push(row);
+    }
+    Ok(out)
+}
+
+/// Every prefecture's applicants, selected, waitlisted and unused quota against the national
+/// target (national admin).
+#[utoipa::path(get, path = "/api/v1/programs/{fiscal_year}/overview", tag = "assurance", security(("bearer" = [])),
+    params(("fiscal_year" = i32, Path)),
+    responses((status = 200, body = NationalOverview), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn national_overview(
+    State(state): State<AppState>,
+    caller: ApiUser,
+    Path(fiscal_year): Path<String>,
+) -> ApiResult<Json<NationalOverview>> {
+    if caller.user.role != Role::NationalAdmin {
+        return Err(AppError::Forbidden.into());
+    }
+    let fy = parse_program_year(&fiscal_year)?;
+    Ok(Json(overview(&state, fy).await?))
+}
+
+// ----- applications --------------------------------------------------------------------------
+
+#[derive(Deserialize, Serialize, ToSchema, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct ContactJson {
+    pub name: String,
+    pub phone: String,
+    pub email: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ApplicationBody {
+    /// The applying institution; an institution's own users may leave it out.
+    #[serde(default)]
+    institution_id: Option<i64>,
+    /// 電子カルテシステム: `full` (全部導入), `partial` (一部導入) or `none` (未導入).
+    emr: String,
+    /// 病床数
+    beds: i64,
+    /// `both`, `network_only` ((1) 外部ネットワーク接続の検証・検査のみ), `backup_only`
+    /// ((2) オフライン・バックアップのみ) or `none`.
+    participation: String,
+    /// G-MIS 調査の回答結果の活用に同意する.
+    gmis_reuse_consent: bool,
+    /// 事業年度中にシステム更改を予定している.
+    renewal_planned: bool,
+    /// With a renewal: the on-site survey can be completed by January (`null`: not known).
+    #[serde(default)]
+    onsite_survey_by_january: Option<bool>,
+    contact: ContactJson,
+}
+
+/// The answers of a form or a body, every field checked.
+pub struct AnswerFields<'a> {
+    pub emr: &'a str,
+    pub beds: i64,
+    pub participation: &'a str,
+    pub gmis_reuse_consent: bool,
+    pub renewal_planned: bool,
+    pub onsite_survey_by_january: Option<bool>,
+    pub contact: &'a ContactJson,
+}
+
+pub fn survey_answers(
+    fields: AnswerFields<'_>,
+    bands: &BedBands,
+) -> Result<SurveyAnswers, AppError> {
+    let emr = match fields.emr {
+        "full" => EmrAdoption::Full,
+        "partial" => EmrAdoption::Partial,
+        "none" => EmrAdoption::None,
+        other => {
+            return Err(parse_error(ParseError::new(
+                "emr",
+                format!("電子カルテの導入状況「{other}」は full / partial / none のいずれかです"),
+                format!("emr '{other}' must be full, partial or none"),
+            )));
+        }
+    };
+    let participation = match fields.participation {
+        "both" => Participation::Both,
+        "network_only" => Participation::NetworkOnly,
+        "backup_only" => Participation::BackupOnly,
+        "none" => Participation::None,
+        other => {
+            return Err(parse_error(ParseError::new(
+                "participation",
+                format!(
+                    "活用意向「{other}」は both / network_only / backup_only / none のいずれかです"
+                ),
+                format!("participation '{other}' must be both, network_only, backup_only or none"),
+            )));
+        }
+    };
+    let beds = u32::try_from(fields.beds)
+        .ok()
+        .filter(|b| *b <= 100_000)
+        .ok_or_else(|| {
+            parse_error(ParseError::new(
+                "beds",
+                format!("病床数 {} は0以上の整数で入力してください", fields.beds),
+                format!("beds {} must be a whole number, 0 or more", fields.beds),
+            ))
+        })?;
+    // Below the first band the hospital is listed as ineligible (fewer than 20 beds); above a
+    // bounded last band no quota can ever take it, which is a mistake of the answer or of the
+    // bands: refused.
+    if beds >= bands.min_beds() && bands.band_of(beds).is_none() {
+        let last = bands
+            .as_slice()
+            .last()
+            .map(|b| (b.label_ja(), b.label_en()))
+            .unwrap_or_default();
+        return Err(rejected(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "beds_fit_no_band",
+            format!(
+                "病床数 {beds}床はどの病床規模区分にも入りません（最大の区分は {}）",
+                last.0
+            ),
+            format!("{beds} beds fit no bed band (the largest is {})", last.1),
+        ));
+    }
+    let contact = Contact::new(
+        &fields.contact.name,
+        &fields.contact.phone,
+        &fields.contact.email,
+    )
+    .map_err(|e| match e.0.into_iter().next() {
+        Some(first) => parse_error(first),
+        None => AppError::Internal("empty contact error".into()),
+    })?;
+    Ok(SurveyAnswers {
+        emr,
+        beds,
+        participation,
+        gmis_reuse_consent: fields.gmis_reuse_consent,
+        renewal_planned: fields.renewal_planned,
+        onsite_survey_by_january: fields
+            .onsite_survey_by_january
+            .filter(|_| fields.renewal_planned),
+        contact,
+    })
+}
+
+fn deadline_passed(deadline: NaiveDate) -> AppError {
+    rejected(
+        StatusCode::CONFLICT,
+        "deadline_passed",
+        format!("回答期限（{deadline}）を過ぎています。変更は都道府県の担当者に依頼してください"),
+        format!("the survey closed on {deadline}; ask the prefecture to change the answers"),
+    )
+}
+
+/// The rule for a new or changed answer, inside the writing transaction: the list is not
+/// submitted, and an institution's own user answers only until the deadline.
+fn answer_rule(
+    book: &PrefectureBook,
+    principal: &Principal,
+    today: NaiveDate,
+) -> Result<(), AppError> {
+    if book.submission.is_some() {
+        return Err(submitted_error(book.prefecture));
+    }
+    if !principal.can_manage_survey(book.prefecture) && today > book.program.deadline {
+        return Err(deadline_passed(book.program.deadline));
+    }
+    Ok(())
+}
+
+/// Creates or changes an institution's answers (the API and the survey form).
+pub async fn save_answers(
+    state: &AppState,
+    principal: &Principal,
+    fy: FiscalYear,
+    institution_id: i64,
+    existing: Option<i64>,
+    answers: SurveyAnswers,
+) -> Result<i64, AppError> {
+    let institution = state
+        .store
+        .institution(institution_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    may_apply(principal, institution.id, institution.prefecture)?;
+    let code = institution
+        .medical_institution_code
+        .as_deref()
+        .and_then(|c| MedicalInstitutionCode::parse(c).ok())
+        .ok_or_else(|| {
+            rejected(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "institution_code_required",
+                "医療機関コードが登録されていません。施設情報に医療機関コードを登録してから回答してください".into(),
+                "the institution has no medical institution code; register it in the institution's profile first".into(),
+            )
+        })?;
+    // The row of 別紙1 must be consistent (the code's prefecture number, the name).
+    answers
+        .to_application(
+            ApplicationId(0),
+            institution.prefecture,
+            code,
+            &institution.name,
+            institution.kind,
+            None,
+        )
+        .validate()
+        .map_err(|errors| match errors.into_iter().next() {
+            Some(first) => parse_error(first),
+            None => AppError::Internal("empty validation".into()),
+        })?;
+    let today = today_in_japan();
+    let outcome = state
+        .store
+        .change_survey(fy, institution.prefecture, principal.user_id, |book| {
+            answer_rule(book, principal, today)?;
+            let current = book
+                .applications
+                .iter()
+                .find(|a| a.institution_id == institution.id);
+            match (existing, current) {
+                (None, Some(a)) => Err(rejected(
+                    StatusCode::CONFLICT,
+                    "application_exists",
+                    format!("この施設の回答は既にあります（申請ID {}）。変更は PUT で行ってください", a.id),
+                    format!("this institution has already answered (application {}); change it with PUT", a.id),
+                )),
+                (None, None) => Ok(AssuranceChange::CreateApplication {
+                    institution_id: institution.id,
+                    answers: answers.clone(),
+                }),
+                (Some(id), Some(a)) if a.id == id => Ok(AssuranceChange::UpdateApplication {
+                    id,
+                    answers: answers.clone(),
+                }),
+                (Some(_), _) => Err(AppError::NotFound),
+            }
+        })
+        .await
+        .map_err(|e| match e {
+            mamori_store::StoreError::NotFound => unknown_program(fy),
+            other => other.into(),
+        })??;
+    outcome.ok_or_else(|| AppError::Internal("no application id".into()))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ApplicationCreated {
+    id: i64,
+}
+
+/// Answers the survey for an institution: its admin until the deadline, the officer of its
+/// prefecture or the national admin at any time until the list is submitted.
+#[utoipa::path(post, path = "/api/v1/programs/{fiscal_year}/applications", tag = "assurance", security(("bearer" = [])),
+    params(("fiscal_year" = i32, Path)), request_body = ApplicationBody,
+    responses((status = 201, body = ApplicationCreated), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn create_application(
+    State(state): State<AppState>,
+    caller: ApiUser,
+    Path(fiscal_year): Path<String>,
+    body: Bytes,
+) -> ApiResult<(StatusCode, Json<ApplicationCreated>)> {
+    let principal = caller.user.principal();
+    let fy = parse_program_year(&fiscal_year)?;
+    let body: ApplicationBody = json_body(&body)?;
+    let institution_id = body
+        .institution_id
+        .or(principal.institution_id)
+        .ok_or_else(|| {
+            parse_error(ParseError::new(
+                "institution_id",
+                "institution_id を指定してください",
+                "give institution_id",
+            ))
+        })?;
+    let program = state
+        .store
+        .program(fy)
+        .await?
+        .ok_or_else(|| unknown_program(fy))?;
+    let answers = survey_answers(fields_of(&body), &program.bands)?;
+    let id = save_answers(&state, &principal, fy, institution_id, None, answers).await?;
+    Ok((StatusCode::CREATED, Json(ApplicationCreated { id })))
+}
+
+fn fields_of(body: &ApplicationBody) -> AnswerFields<'_> {
+    AnswerFields {
+        emr: &body.emr,
+        beds: body.beds,
+        participation: &body.participation,
+        gmis_reuse_consent: body.gmis_reuse_consent,
+        renewal_planned: body.renewal_planned,
+        onsite_survey_by_january: body.onsite_survey_by_january,
+        contact: &body.contact,
+    }
+}
+
+/// The application, its book, for a caller who may answer for its institution.
+async fn application_in_scope(
+    state: &AppState,
+    principal: &Principal,
+    fy: FiscalYear,
+    application_id: &str,
+) -> Result<(PrefectureBook, ApplicationRecord), AppError> {
+    let id = crate::service::parse_id(application_id)?;
+    let prefecture = state
+        .store
+        .application_prefecture(fy, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let book = book(state, fy, prefecture).await?;
+    let record = book.application(id).cloned().ok_or(AppError::NotFound)?;
+    may_apply(principal, record.institution_id, prefecture)?;
+    Ok((book, record))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ReasonJson {
+    pub code: String,
+    pub message_ja: String,
+    pub message_en: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ChangeJson {
+    /// `create`, `update` or `withdraw`.
+    action: String,
+    changed_by: String,
+    changed_at: String,
+    /// For `withdraw`: the date and the reason.
+    detail: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ApplicationJson {
+    id: i64,
+    institution_id: i64,
+    institution_name: String,
+    prefecture: String,
+    emr: String,
+    beds: u32,
+    participation: String,
+    gmis_reuse_consent: bool,
+    renewal_planned: bool,
+    onsite_survey_by_january: Option<bool>,
+    contact: ContactJson,
+    eligible: bool,
+    reasons: Vec<ReasonJson>,
+    /// Points for the prefecture's decision (a renewal that may not finish the on-site survey
+    /// by January, …).
+    flags: Vec<ReasonJson>,
+    /// `selected`, `waitlisted`, `ineligible` or `withdrawn`; `null` while the ranking is
+    /// incomplete.
+    status: Option<String>,
+    rank: Option<u32>,
+    updated_at: String,
+    updated_by: String,
+    changes: Vec<ChangeJson>,
+}
+
+/// One application with its eligibility, status and change log.
+#[utoipa::path(get, path = "/api/v1/programs/{fiscal_year}/applications/{application_id}", tag = "assurance", security(("bearer" = [])),
+    params(("fiscal_year" = i32, Path), ("application_id" = i64, Path)),
+    responses((status = 200, body = ApplicationJson), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn get_application(
+    State(state): State<AppState>,
+    caller: ApiUser,
+    Path((fiscal_year, application_id)): Path<(String, String)>,
+) -> ApiResult<Json<ApplicationJson>> {
+    let principal = caller.user.principal();
+    let fy = parse_program_year(&fiscal_year)?;
+    let (book, record) = application_in_scope(&state, &principal, fy, &application_id).await?;
+    let judged = Judged::of(&book)?;
+    let program = &judged.program;
+    let app = domain_application(&record)?;
+    let eligibility = mamori_domain::assurance::assess(program, &app);
+    let selection = judged.select(book.prefecture).ok();
+    let outcome = selection
+        .as_ref()
+        .and_then(|s| s.outcome(ApplicationId(record.id)));
+    let changes = state.store.application_changes(fy, record.id).await?;
+    let a = &record.answers;
+    Ok(Json(ApplicationJson {
+        id: record.id,
+        institution_id: record.institution_id,
+        institution_name: record.institution_name.clone(),
+        prefecture: record.prefecture.code(),
+        emr: a.emr.as_str().into(),
+        beds: a.beds,
+        participation: a.participation.as_str().into(),
+        gmis_reuse_consent: a.gmis_reuse_consent,
+        renewal_planned: a.renewal_planned,
+        onsite_survey_by_january: a.onsite_survey_by_january,
+        contact: ContactJson {
+            name: a.contact.name().into(),
+            phone: a.contact.phone().into(),
+            email: a.contact.email().into(),
+        },
+        eligible: eligibility.is_eligible(),
+        reasons: eligibility
+            .reasons
+            .iter()
+            .map(|r| ReasonJson {
+                code: r.code.as_str().into(),
+                message_ja: r.message_ja.clone(),
+                message_en: r.message_en.clone(),
+            })
+            .collect(),
+        flags: eligibility
+            .flags
+            .iter()
+            .map(|f| ReasonJson {
+                code: f.code.as_str().into(),
+                message_ja: f.message_ja.clone(),
+                message_en: f.message_en.clone(),
+            })
+            .collect(),
+        status: outcome.map(|o| o.status.as_str().into()),
+        rank: book
+            .ranking
+            .iter()
+            .find(|r| r.application_id == record.id)
+            .map(|r| r.rank),
+        updated_at: record.updated_at.clone(),
+        updated_by: record.updated_by.clone(),
+        changes: changes.into_iter().map(change_json).collect(),
+    }))
+}
+
+fn change_json(c: ApplicationChange) -> ChangeJson {
+    ChangeJson {
+        action: c.action,
+        changed_by: c.changed_by,
+        changed_at: c.changed_at,
+        detail: c.detail,
+    }
+}
+
+/// Changes an application's answers (same rules as answering).
+#[utoipa::path(put, path = "/api/v1/programs/{fiscal_year}/applications/{application_id}", tag = "assurance", security(("bearer" = [])),
+    params(("fiscal_year" = i32, Path), ("application_id" = i64, Path)), request_body = ApplicationBody,
+    responses((status = 200, body = ApplicationCreated), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn update_application(
+    State(state): State<AppState>,
+    caller: ApiUser,
+    Path((fiscal_year, application_id)): Path<(String, String)>,
+    body: Bytes,
+) -> ApiResult<Json<ApplicationCreated>> {
+    let principal = caller.user.principal();
+    let fy = parse_program_year(&fiscal_year)?;
+    let (book, record) = application_in_scope(&state, &principal, fy, &application_id).await?;
+    let body: ApplicationBody = json_body(&body)?;
+    if body
+        .institution_id
+        .is_some_and(|i| i != record.institution_id)
+    {
+        return Err(parse_error(ParseError::new(
+            "institution_id",
+            "申請の施設は変更できません",
+            "the institution of an application cannot change",
+        ))
+        .into());
+    }
+    let answers = survey_answers(fields_of(&body), &book.program.bands)?;
+    let id = save_answers(
+        &state,
+        &principal,
+        fy,
+        record.institution_id,
+        Some(record.id),
+        answers,
+    )
+    .await?;
+    Ok(Json(ApplicationCreated { id }))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WithdrawBody {
+    /// 辞退の理由
+    reason: String,
+    /// 辞退日, `YYYY-MM-DD`; today (JST) when left out.
+    #[serde(default)]
+    date: Option<String>,
+}
+
+/// Records a withdrawal and returns the new selection.
+pub async fn record_withdrawal(
+    state: &AppState,
+    principal: &Principal,
+    fy: FiscalYear,
+    application_id: &str,
+    reason: &str,
+    date: Option<&str>,
+) -> Result<SelectionJson, AppError> {
+    let (book, record) = application_in_scope(state, principal, fy, application_id).await?;
+    let reason = reason.trim().to_owned();
+    if reason.is_empty() || reason.chars().count() > 500 {
+        return Err(parse_error(ParseError::new(
+            "reason",
+            "辞退の理由を500文字以内で入力してください",
+            "give the reason of the withdrawal (at most 500 characters)",
+        )));
+    }
+    let date = match date.map(str::trim).filter(|d| !d.is_empty()) {
+        Some(d) => mamori_domain::answer::parse_date("date", d)?,
+        None => today_in_japan(),
+    };
+    let id = record.id;
+    state
+        .store
+        .change_survey(fy, book.prefecture, principal.user_id, |book| {
+            let mut judged = Judged::of(book)?;
+            judged.withdrawals.push(Withdrawal {
+                application_id: ApplicationId(id),
+                date,
+                reason: reason.clone(),
+            });
+            judged
+                .select(book.prefecture)
+                .map_err(|e| withdrawal_error(&e))?;
+            Ok::<_, AppError>(AssuranceChange::Withdraw {
+                application_id: id,
+                date,
+                reason: reason.clone(),
+            })
+        })
+        .await??;
+    let book = self::book(state, fy, record.prefecture).await?;
+    selection_json(&book)
+}
+
+fn withdrawal_error(e: &SelectionError) -> AppError {
+    match e {
+        SelectionError::Withdrawal(w) => AppError::Rejected {
+            status: StatusCode::CONFLICT,
+            code: match w.code {
+                mamori_domain::assurance::WithdrawalProblemCode::NotSelected => "not_selected",
+                mamori_domain::assurance::WithdrawalProblemCode::AlreadyWithdrawn => {
+                    "already_withdrawn"
+                }
+                _ => "invalid_withdrawal",
+            },
+            message_ja: w.message_ja.clone(),
+            message_en: w.message_en.clone(),
+        },
+        other => selection_error(other),
+    }
+}
+
+/// Records that a selected hospital withdraws (辞退); the best-ranked waiting hospital of the
+/// same band takes its place. Allowed after submission.
+#[utoipa::path(post, path = "/api/v1/programs/{fiscal_year}/applications/{application_id}/withdraw", tag = "assurance", security(("bearer" = [])),
+    params(("fiscal_year" = i32, Path), ("application_id" = i64, Path)), request_body = WithdrawBody,
+    responses((status = 200, body = SelectionJson), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn withdraw(
+    State(state): State<AppState>,
+    caller: ApiUser,
+    Path((fiscal_year, application_id)): Path<(String, String)>,
+    body: Bytes,
+) -> ApiResult<Json<SelectionJson>> {
+    let principal = caller.user.principal();
+    let fy = parse_program_year(&fiscal_year)?;
+    // Authorize before reading the body.
+    application_in_scope(&state, &principal, fy, &application_id).await?;
+    let body: WithdrawBody = json_body(&body)?;
+    Ok(Json(
+        record_withdrawal(
+            &state,
+            &principal,
+            fy,
+            &application_id,
+            &body.reason,
+            body.date.as_deref(),
+        )
+        .await?,
+    ))
+}
+
+// ----- ranking, selection, list, submission ---------------------------------------------------
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RankingBody {
+    /// Every application of the prefecture, best first.
+    ranking: Vec<i64>,
+    /// Reasons of the ranking by application id (順位指定の考え方): `regional_emergency_role`,
+    /// `weak_security_at_inspection`, `withdrew_last_year_after_pre_survey`, `other`.
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    reasons: HashMap<String, Vec<RankReason>>,
+    /// For flagged applications: `accept` or `decline`, by application id.
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    decisions: HashMap<String, FlagDecision>,
+}
+
+/// One line of a ranking as entered (number entry gives the ranks, the API the order).
+pub struct RankInput {
+    pub application_id: i64,
+    pub rank: u32,
+    pub reasons: Vec<RankReason>,
+    pub decision: Option<FlagDecision>,
+}
+
+/// Checks and stores a prefecture's ranking.
+pub async fn save_ranking(
+    state: &AppState,
+    principal: &Principal,
+    fy: FiscalYear,
+    prefecture: Prefecture,
+    entries: Vec<RankInput>,
+) -> Result<(), AppError> {
+    // An id the prefecture's book does not know is refused as not its own, whoever it
+    // belongs to: naming another prefecture would tell the caller what lies outside its scope.
+    let known = book(state, fy, prefecture).await?;
+    let unknown: Vec<i64> = entries
+        .iter()
+        .map(|e| e.application_id)
+        .filter(|id| known.application(*id).is_none())
+        .collect();
+    if !unknown.is_empty() {
+        let ids = unknown
+            .iter()
+            .map(i64::to_string)
+            .collect::<Vec<_>>()
+            .join(", ");
+        return Err(rejected(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "unknown_application",
+            format!("申請ID {ids} の申請は{}にありません", prefecture.name_ja()),
+            format!(
+                "no application {ids} in {}: a ranking names only the prefecture's own applications",
+                prefecture.name_en()
+            ),
+        ));
+    }
+    let entries: Vec<RankEntry> = entries
+        .into_iter()
+        .map(|e| RankEntry {
+            application_id: ApplicationId(e.application_id),
+            rank: e.rank,
+            reasons: e.reasons,
+            decision: e.decision,
+        })
+        .collect();
+    state
+        .store
+        .change_survey(fy, prefecture, principal.user_id, |book| {
+            if book.submission.is_some() {
+                return Err(submitted_error(prefecture));
+            }
+            let judged = Judged::of(book)?;
+            mamori_domain::assurance::validate_ranking(
+                &judged.program,
+                prefecture,
+                &judged.applications,
+                &entries,
+            )
+            .map_err(|e| {
+                rejected(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "invalid_ranking",
+                    e.message_ja(),
+                    e.to_string(),
+                )
+            })?;
+            let mut records: Vec<RankRecord> = entries
+                .iter()
+                .map(|e| RankRecord {
+                    application_id: e.application_id.0,
+                    rank: e.rank,
+                    reasons: e.reasons.clone(),
+                    decision: e.decision,
+                })
+                .collect();
+            records.sort_by_key(|r| r.rank);
+            Ok(AssuranceChange::SetRanking(records))
+        })
+        .await
+        .map_err(|e| match e {
+            mamori_store::StoreError::NotFound => unknown_program(fy),
+            other => other.into(),
+        })??;
+    Ok(())
+}
+
+fn keyed<T>(map: HashMap<String, T>) -> Result<HashMap<i64, T>, AppError> {
+    map.into_iter()
+        .map(|(k, v)| {
+            k.trim().parse::<i64>().map(|id| (id, v)).map_err(|_| {
+                parse_error(ParseError::new(
+                    "reasons",
+                    format!("「{k}」は申請IDではありません"),
+                    format!("'{k}' is not an application id"),
+                ))
+            })
+        })
+        .collect()
+}
+
+/// Sets the prefecture's ranking of all its applicants, beyond the quota too (prefecture
+/// officer or national admin). Ranks are 1..n in the order given.
+#[utoipa::path(put, path = "/api/v1/programs/{fiscal_year}/prefectures/{pref}/ranking", tag = "assurance", security(("bearer" = [])),
+    params(("fiscal_year" = i32, Path), ("pref" = String, Path, description = "JIS X 0401 code")), request_body = RankingBody,
+    responses((status = 200, body = SelectionJson), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn put_ranking(
+    State(state): State<AppState>,
+    caller: ApiUser,
+    Path((fiscal_year, pref)): Path<(String, String)>,
+    body: Bytes,
+) -> ApiResult<Json<SelectionJson>> {
+    let principal = caller.user.principal();
+    let fy = parse_program_year(&fiscal_year)?;
+    let prefecture = parse_prefecture(&pref)?;
+    managed(&principal, prefecture)?;
+    let body: RankingBody = json_body(&body)?;
+    let mut reasons = keyed(body.reasons)?;
+    let decisions = keyed(body.decisions)?;
+    let entries = body
+        .ranking
+        .iter()
+        .enumerate()
+        .map(|(i, id)| RankInput {
+            application_id: *id,
+            rank: u32::try_from(i + 1).unwrap_or(u32::MAX),
+            reasons: reasons.remove(id).unwrap_or_default(),
+            decision: decisions.get(id).copied(),
+        })
+        .collect();
+    save_ranking(&state, &principal, fy, prefecture, entries).await?;
+    let book = book(&state, fy, prefecture).await?;
+    Ok(Json(selection_json(&book)?))
+}
+
+/// Sets the ranking from a spreadsheet (.xlsx or CSV, UTF-8 or Shift_JIS) with the columns 順位
+/// and 申請ID or 医療機関コード, and optionally 順位指定の理由 — typically 別紙1 as exported, its
+/// 順位 column edited. Without a reason column the reasons already given are kept; decisions on
+/// flagged applications are kept. Every problem is named by its row and column.
+#[utoipa::path(put, path = "/api/v1/programs/{fiscal_year}/prefectures/{pref}/ranking.xlsx", tag = "assurance", security(("bearer" = [])),
+    params(("fiscal_year" = i32, Path), ("pref" = String, Path, description = "JIS X 0401 code")),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    responses((status = 200, body = SelectionJson), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
+pub async fn put_ranking_file(
+    State(state): State<AppState>,
+    caller: ApiUser,
+    Path((fiscal_year, pref)): Path<(String, String)>,
+    body: Bytes,
+) -> ApiResult<Response> {
+    let principal = caller.user.principal();
+    let fy = parse_program_year(&fiscal_year)?;
+    let prefecture = parse_prefecture(&pref)?;
+    managed(&principal, prefecture)?;
+    let _import = match crate::http::uploads::api_import_permit(&state) {
+        Ok(permit) => permit,
+        Err(busy) => return Ok(*busy),
+    };
+    let entries = match ranking_from_file(&state, fy, prefecture, &body).await? {
+        Ok(entries) => entries,
+        Err(problems) => return Err(ranking_file_error(&problems).into()),
+    };
+    save_ranking(&state, &principal, fy, prefecture, entries).await?;
+    let book = book(&state, fy, prefecture).await?;
+    Ok(Json(selection_json(&book)?).into_response())
+}
+
+/// A ranking read from a spreadsheet and matched to the prefecture's applications: the
+/// entries in rank order, or every problem of the file with its row and column. A file without
+/// a reason column keeps the reasons already given; the prefecture's decisions on flagged
+/// applications are kept.
+pub async fn ranking_from_file(
+    state: &AppState,
+    fy: FiscalYear,
+    prefecture: Prefecture,
+    bytes: &[u8],
+) -> Result<Result<Vec<RankInput>, QuotaImportError>, AppError> {
+    let file = match mamori_reports::assurance_list::import_ranking(bytes) {
+        Ok(file) => file,
+        Err(problems) => return Ok(Err(problems)),
+    };
+    let current = book(state, fy, prefecture).await?;
+    let targets: Vec<RankingTarget> = current
+        .applications
+        .iter()
+        .map(|a| RankingTarget {
+            application_id: a.id,
+            medical_institution_code: a.medical_institution_code.clone(),
+            institution_name: a.institution_name.clone(),
+        })
+        .collect();
+    let resolved = match resolve_ranking(&file, prefecture, &targets) {
+        Ok(rows) => rows,
+        Err(problems) => return Ok(Err(problems)),
+    };
+    Ok(Ok(resolved
+        .into_iter()
+        .map(|r| {
+            let previous = current
+                .ranking
+                .iter()
+                .find(|p| p.application_id == r.application_id);
+            RankInput {
+                application_id: r.application_id,
+                rank: r.rank,
+                reasons: r
+                    .reasons
+                    .unwrap_or_else(|| previous.map(|p| p.reasons.clone()).unwrap_or_default()),
+                decision: previous.and_then(|p| p.decision),
+            }
+        })
+        .collect()))
+}
+
+/// Every problem of a ranking file in one refusal, each with its row and column.
+pub fn ranking_file_error(e: &QuotaImportError) -> AppError {
+    rejected(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_ranking_file",
+        format!(
+            "順位のファイルに{}件の問題があります: {}",
+            e.problems.len(),
+            e.problems
+                .iter()
+                .map(|p| p.message_ja.as_str())
+                .collect::<Vec<_>>()
+                .join("／")
+        ),
+        format!(
+            "the ranking file has {} problem(s): {}",
+            e.problems.len(),
+            e.problems
+                .iter()
+                .map(|p| p.message_en.as_str())
+                .collect::<Vec<_>>()
+                .join("; ")
+        ),
+    )
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct IneligibleJson {
+    application: i64,
+    reasons: Vec<ReasonJson>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct WithdrawnJson {
+    application: i64,
+    date: String,
+    reason: String,
+    replaced_by: Option<i64>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct BandJsonOut {
+    min_beds: u32,
+    max_beds: Option<u32>,
+    quota: u32,
+    selected: u32,
+    waitlisted: u32,
+    unused: u32,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SelectionJson {
+    /// Application ids in rank order.
+    selected: Vec<i64>,
+    /// Application ids in rank order.
+    waitlisted: Vec<i64>,
+    ineligible: Vec<IneligibleJson>,
+    /// Open slots per band (未使用枠).
+    unused_quota: Vec<u32>,
+    withdrawn: Vec<WithdrawnJson>,
+    bands: Vec<BandJsonOut>,
+    /// Applications flagged for the prefecture's decision (a renewal whose on-site survey
+    /// cannot finish by January) that have none yet, in rank order; counted as accepted
+    /// meanwhile.
+    undecided: Vec<i64>,
+    /// The prefecture's decisions on flagged applications, in rank order; a declined one is
+    /// listed as ineligible with the reason `declined_by_prefecture`.
+    decisions: Vec<DecisionJson>,
+    submitted_at: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DecisionJson {
+    application: i64,
+    /// `accept` or `decline`.
+    decision: String,
+}
+
+pub fn selection_json(book: &PrefectureBook) -> Result<SelectionJson, AppError> {
+    let s = Judged::of(book)?
+        .select(book.prefecture)
+        .map_err(|e| selection_error(&e))?;
+    Ok(SelectionJson {
+        selected: s.selected.iter().map(|a| a.0).collect(),
+        waitlisted: s.waitlisted.iter().map(|a| a.0).collect(),
+        ineligible: s
+            .ineligible
+            .iter()
+            .map(|i| IneligibleJson {
+                application: i.application_id.0,
+                reasons: i
+                    .reasons
+                    .iter()
+                    .map(|r| ReasonJson {
+                        code: r.code.as_str().into(),
+                        message_ja: r.message_ja.clone(),
+                        message_en: r.message_en.clone(),
+                    })
+                    .collect(),
+            })
+            .collect(),
+        unused_quota: s.unused_quota(),
+        withdrawn: s
+            .withdrawn
+            .iter()
+            .map(|w| WithdrawnJson {
+                application: w.application_id.0,
+                date: w.date.to_string(),
+                reason: w.reason.clone(),
+                replaced_by: w.replaced_by.map(|a| a.0),
+            })
+            .collect(),
+        bands: s
+            .bands
+            .iter()
+            .map(|b| BandJsonOut {
+                min_beds: b.band.min_beds,
+                max_beds: b.band.max_beds,
+                quota: b.quota,
+                selected: b.selected,
+                waitlisted: b.waitlisted,
+                unused: b.unused,
+            })
+            .collect(),
+        undecided: s.undecided.iter().map(|a| a.0).collect(),
+        decisions: s
+            .applications
+            .iter()
+            .filter_map(|o| {
+                o.decision.map(|d| DecisionJson {
+                    application: o.application_id.0,
+                    decision: match d {
+                        FlagDecision::Accept => "accept".into(),
+                        FlagDecision::Decline => "decline".into(),
+                    },
+                })
+            })
+            .collect(),
+        submitted_at: book.submission.as_ref().map(|s| s.submitted_at.clone()),
+    })
+}
+
+/// The selection: walking the ranking from the top, an eligible hospital is selected while its
+/// band has quota; the others wait in rank order; the ineligible are listed with reasons.
+#[utoipa::path(get, path = "/api/v1/programs/{fiscal_year}/prefectures/{pref}/selection", tag = "assurance", security(("bearer" = [])),
+    params(("fiscal_year" = i32, Path), ("pref" = String, Path, description = "JIS X 0401 code")),
+    responses((status = 200, body = SelectionJson), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn get_selection(
+    State(state): State<AppState>,
+    caller: ApiUser,
+    Path((fiscal_year, pref)): Path<(String, String)>,
+) -> ApiResult<Json<SelectionJson>> {
+    let fy = parse_program_year(&fiscal_year)?;
+    let prefecture = parse_prefecture(&pref)?;
+    managed(&caller.user.principal(), prefecture)?;
+    let book = book(&state, fy, prefecture).await?;
+    Ok(Json(selection_json(&book)?))
+}
+
+/// 別紙1 as .xlsx bytes with its file name.
+pub async fn list_file(
+    state: &AppState,
+    fy: FiscalYear,
+    prefecture: Prefecture,
+) -> Result<Response, AppError> {
+    let book = book(state, fy, prefecture).await?;
+    let judged = Judged::of(&book)?;
+    let selection = judged.select(prefecture).map_err(|e| selection_error(&e))?;
+    let bytes = mamori_reports::assurance_list::export_assurance_list(
+        &judged.program,
+        &judged.applications,
+        &selection,
+    )
+    .map_err(|e| AppError::Internal(e.to_string()))?;
+    let name = format!("betsushi1_{}_{}.xlsx", fy.start_year(), prefecture.code());
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_owned(),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+/// 別紙1「セキュリティ確保事業支援対象病院リスト」: one row per applicant with its answers,
+/// rank, eligibility and status.
+#[utoipa::path(get, path = "/api/v1/programs/{fiscal_year}/prefectures/{pref}/list.xlsx", tag = "assurance", security(("bearer" = [])),
+    params(("fiscal_year" = i32, Path), ("pref" = String, Path, description = "JIS X 0401 code")),
+    responses((status = 200, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body = Vec<u8>), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn list_xlsx(
+    State(state): State<AppState>,
+    caller: ApiUser,
+    Path((fiscal_year, pref)): Path<(String, String)>,
+) -> ApiResult<Response> {
+    let fy = parse_program_year(&fiscal_year)?;
+    let prefecture = parse_prefecture(&pref)?;
+    managed(&caller.user.principal(), prefecture)?;
+    Ok(list_file(&state, fy, prefecture).await?)
+}
+
+/// Submits the list; afterwards it is frozen except for withdrawals.
+pub async fn submit_list(
+    state: &AppState,
+    principal: &Principal,
+    fy: FiscalYear,
+    prefecture: Prefecture,
+) -> Result<SelectionJson, AppError> {
+    state
+        .store
+        .change_survey(fy, prefecture, principal.user_id, |book| {
+            if book.submission.is_some() {
+                return Err(submitted_error(prefecture));
+            }
+            Judged::of(book)?
+                .select(prefecture)
+                .map_err(|e| selection_error(&e))?;
+            Ok(AssuranceChange::Submit)
+        })
+        .await
+        .map_err(|e| match e {
+            mamori_store::StoreError::NotFound => unknown_program(fy),
+            other => other.into(),
+        })??;
+    let book = book(state, fy, prefecture).await?;
+    selection_json(&book)
+}
+
+/// Submits the prefecture's list (別紙1) to the national office.
+#[utoipa::path(post, path = "/api/v1/programs/{fiscal_year}/prefectures/{pref}/submit", tag = "assurance", security(("bearer" = [])),
+    params(("fiscal_year" = i32, Path), ("pref" = String, Path, description = "JIS X 0401 code")),
+    responses((status = 200, body = SelectionJson), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn submit(
+    State(state): State<AppState>,
+    caller: ApiUser,
+    Path((fiscal_year, pref)): Path<(String, String)>,
+) -> ApiResult<Json<SelectionJson>> {
+    let principal = caller.user.principal();
+    let fy = parse_program_year(&fiscal_year)?;
+    let prefecture = parse_prefecture(&pref)?;
+    managed(&principal, prefecture)?;
+    Ok(Json(submit_list(&state, &principal, fy, prefecture).await?))
+}

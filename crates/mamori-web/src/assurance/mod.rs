@@ -1,0 +1,6 @@
+//! The security-assurance project (確保事業): a hospital's survey answer, the prefecture's
+//! ranking and list, the national overview, and opening a programme year.
+
+pub mod api;
+pub mod pages;
+pub mod program_page;

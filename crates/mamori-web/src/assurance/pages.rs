@@ -1,0 +1,1357 @@
+//! Pages of the security-assurance project (確保事業): a hospital's survey form (seed 004's
+//! questions), the prefecture's list of applicants with eligibility, ranking (number entry or
+//! drag-and-drop), selection, withdrawals, 別紙1 and submission; the national overview.
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use mamori_domain::assurance::{
+    ApplicationId, ApplicationStatus, FlagDecision, RankReason, Selection, assess,
+};
+use mamori_domain::{FiscalYear, Prefecture, Principal, Role};
+use mamori_store::PrefectureBook;
+use serde::Deserialize;
+
+use crate::assurance::api::{
+    self as api, AnswerFields, ContactJson, Judged, RankInput, parse_prefecture, parse_program_year,
+};
+use crate::http::auth::WebUser;
+use crate::http::error::AppError;
+use crate::http::i18n::Lang;
+use crate::http::page::{Chrome, PageCtx, PageResult, fail, redirect, render};
+use crate::{AppState, Routes};
+
+pub fn routes() -> Routes {
+    Routes::default()
+        .get("/assurance", start)
+        .get("/assurance/{fy}", overview_page)
+        .get("/assurance/{fy}/institutions/{id}", survey_page)
+        .post("/assurance/{fy}/institutions/{id}", save_survey)
+        .get("/assurance/{fy}/prefectures/{pref}", prefecture_page)
+        .post("/assurance/{fy}/prefectures/{pref}/ranking", save_ranking)
+        .post(
+            "/assurance/{fy}/prefectures/{pref}/ranking/upload",
+            upload_ranking,
+        )
+        .post("/assurance/{fy}/prefectures/{pref}/withdraw", withdraw)
+        .post("/assurance/{fy}/prefectures/{pref}/submit", submit)
+        .get("/assurance/{fy}/prefectures/{pref}/list.xlsx", list_xlsx)
+        .get("/static/ranking.js", || async {
+            (
+                [
+                    (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+                    (header::CACHE_CONTROL, "public, max-age=3600"),
+                ],
+                include_str!("../../static/ranking.js"),
+            )
+        })
+}
+
+fn fy_label(lang: Lang, fy: FiscalYear) -> String {
+    match lang {
+        Lang::Ja => fy.era_label_ja(),
+        Lang::En => fy.label_en(),
+    }
+}
+
+fn pref_label(lang: Lang, p: Prefecture) -> String {
+    lang.pick(p.name_ja(), p.name_en()).to_owned()
+}
+
+/// Where a user's survey work is: its institution's form, its prefecture's list, the
+/// national overview.
+async fn start(State(state): State<AppState>, ctx: PageCtx, user: WebUser) -> PageResult {
+    let years = state
+        .store
+        .program_years()
+        .await
+        .map_err(|e| fail(ctx.lang)(e.into()))?;
+    let Some(fy) = years.first().map(|y| y.start_year()) else {
+        // No programme yet: the national office opens the first one.
+        return Ok(redirect(if user.user().role == Role::NationalAdmin {
+            "/assurance/new"
+        } else {
+            "/"
+        }));
+    };
+    let u = user.user();
+    Ok(match (u.role, u.institution_id, u.prefecture) {
+        (Role::NationalAdmin, _, _) => redirect(&format!("/assurance/{fy}")),
+        (Role::PrefectureOfficer, _, Some(p)) => {
+            redirect(&format!("/assurance/{fy}/prefectures/{}", p.code()))
+        }
+        (_, Some(id), _) => redirect(&format!("/assurance/{fy}/institutions/{id}")),
+        _ => redirect("/"),
+    })
+}
+
+// ----- the hospital's survey form -------------------------------------------------------------
+
+#[derive(Default, Deserialize)]
+pub struct SurveyForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    emr: String,
+    #[serde(default)]
+    beds: String,
+    #[serde(default)]
+    participation: String,
+    #[serde(default)]
+    gmis_reuse_consent: String,
+    #[serde(default)]
+    renewal_planned: String,
+    #[serde(default)]
+    onsite_survey_by_january: String,
+    #[serde(default)]
+    contact_name: String,
+    #[serde(default)]
+    contact_phone: String,
+    #[serde(default)]
+    contact_email: String,
+}
+
+pub struct Choice {
+    pub value: &'static str,
+    pub label: String,
+    pub checked: bool,
+}
+
+#[derive(Template)]
+#[template(path = "assurance_survey.html")]
+struct SurveyPage {
+    chrome: Chrome,
+    action: String,
+    institution_name: String,
+    program_label: String,
+    prefecture_label: String,
+    deadline: String,
+    closed: bool,
+    can_edit: bool,
+    emr: Vec<Choice>,
+    participation: Vec<Choice>,
+    gmis: Vec<Choice>,
+    renewal: Vec<Choice>,
+    onsite: Vec<Choice>,
+    beds: String,
+    contact_name: String,
+    contact_phone: String,
+    contact_email: String,
+    answered: Option<String>,
+    eligible: Option<bool>,
+    reasons: Vec<String>,
+    flags: Vec<String>,
+    status: Option<String>,
+    changes: Vec<(String, String, String)>,
+    error: Option<String>,
+    notice: Option<String>,
+}
+
+fn choices(options: &[(&'static str, &str, &str)], lang: Lang, current: &str) -> Vec<Choice> {
+    options
+        .iter()
+        .map(|(value, ja, en)| Choice {
+            value,
+            label: lang.pick(ja, en).to_owned(),
+            checked: *value == current,
+        })
+        .collect()
+}
+
+const EMR: [(&str, &str, &str); 3] = [
+    ("full", "全部導入している", "Adopted throughout"),
+    (
+        "partial",
+        "一部導入している（一部の診療科のみ、所見の一部が手書き等）",
+        "Partly adopted (some departments, some notes on paper)",
+    ),
+    ("none", "導入していない", "Not adopted"),
+];
+const PARTICIPATION: [(&str, &str, &str); 4] = [
+    ("both", "(1)(2)の両方を希望する", "Both (1) and (2)"),
+    (
+        "network_only",
+        "(1) 外部ネットワークとの接続の安全性の検証・検査のみ",
+        "(1) the external-connection check only",
+    ),
+    (
+        "backup_only",
+        "(2) オフライン・バックアップ体制の整備のみ",
+        "(2) the offline backup only",
+    ),
+    ("none", "活用を希望しない", "Not wished"),
+];
+const YES_NO: [(&str, &str, &str); 2] = [("yes", "はい", "Yes"), ("no", "いいえ", "No")];
+const ONSITE: [(&str, &str, &str); 3] = [
+    ("yes", "完了できる見込み", "Expected to be completed"),
+    ("no", "完了できる見込みがない", "Not expected"),
+    ("unknown", "未定", "Not known yet"),
+];
+
+fn yes_no(b: bool) -> &'static str {
+    if b { "yes" } else { "no" }
+}
+
+async fn survey_page(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    user: WebUser,
+    Path((fy, id)): Path<(String, String)>,
+    Query(q): Query<DoneQuery>,
+) -> PageResult {
+    let notice = done_notice(ctx.lang, q.done.as_deref());
+    survey_view(&state, &ctx, &user, &fy, &id, None, None, notice).await
+}
+
+#[allow(clippy::too_many_arguments)] // a page with its form, error and notice
+async fn survey_view(
+    state: &AppState,
+    ctx: &PageCtx,
+    user: &WebUser,
+    fy: &str,
+    id: &str,
+    form: Option<&SurveyForm>,
+    error: Option<String>,
+    notice: Option<String>,
+) -> PageResult {
+    let lang = ctx.lang;
+    let principal = user.user().principal();
+    let fy = parse_program_year(fy).map_err(fail(lang))?;
+    let institution_id = crate::service::parse_id(id).map_err(fail(lang))?;
+    let institution = state
+        .store
+        .institution(institution_id)
+        .await
+        .map_err(|e| fail(lang)(e.into()))?
+        .ok_or(AppError::NotFound)
+        .map_err(fail(lang))?;
+    may_apply(&principal, institution.id, institution.prefecture).map_err(fail(lang))?;
+    let book = load_book(state, fy, institution.prefecture)
+        .await
+        .map_err(fail(lang))?;
+    let record = book
+        .applications
+        .iter()
+        .find(|a| a.institution_id == institution.id);
+    let today = crate::service::today_in_japan();
+    let closed = today > book.program.deadline;
+    let manages = principal.can_manage_survey(institution.prefecture);
+    let can_edit = book.submission.is_none() && (!closed || manages);
+    let (mut eligible, mut reasons, mut flags, mut status) = (None, Vec::new(), Vec::new(), None);
+    let mut changes = Vec::new();
+    if let Some(r) = record {
+        let judged = Judged::of(&book).map_err(fail(lang))?;
+        if let Ok(app) = api::domain_application(r) {
+            let e = assess(&judged.program, &app);
+            eligible = Some(e.is_eligible());
+            reasons = e
+                .reasons
+                .iter()
+                .map(|x| lang.pick(&x.message_ja, &x.message_en).to_owned())
+                .collect();
+            flags = e
+                .flags
+                .iter()
+                .map(|x| lang.pick(&x.message_ja, &x.message_en).to_owned())
+                .collect();
+        }
+        if book.submission.is_some()
+            && let Ok(s) = judged.select(book.prefecture)
+        {
+            status = s.outcome(ApplicationId(r.id)).map(|o| {
+                lang.pick(o.status.label_ja(), o.status.label_en())
+                    .to_owned()
+            });
+        }
+        changes = state
+            .store
+            .application_changes(fy, r.id)
+            .await
+            .map_err(|e| fail(lang)(e.into()))?
+            .into_iter()
+            .map(|c| {
+                let action = match c.action.as_str() {
+                    "create" => lang.t("as-change-create"),
+                    "update" => lang.t("as-change-update"),
+                    "withdraw" => lang.t("as-change-withdraw"),
+                    other => other.to_owned(),
+                };
+                (c.changed_at, c.changed_by, action)
+            })
+            .collect();
+    }
+    let a = record.map(|r| &r.answers);
+    let value = |from_form: Option<&str>, stored: Option<String>| -> String {
+        from_form.map(str::to_owned).or(stored).unwrap_or_default()
+    };
+    let emr = value(
+        form.map(|f| f.emr.as_str()),
+        a.map(|a| a.emr.as_str().to_owned()),
+    );
+    let participation = value(
+        form.map(|f| f.participation.as_str()),
+        a.map(|a| a.participation.as_str().to_owned()),
+    );
+    let gmis = value(
+        form.map(|f| f.gmis_reuse_consent.as_str()),
+        a.map(|a| yes_no(a.gmis_reuse_consent).to_owned()),
+    );
+    let renewal = value(
+        form.map(|f| f.renewal_planned.as_str()),
+        a.map(|a| yes_no(a.renewal_planned).to_owned()),
+    );
+    let onsite = value(
+        form.map(|f| f.onsite_survey_by_january.as_str()),
+        a.map(|a| match a.onsite_survey_by_january {
+            Some(b) => yes_no(b).to_owned(),
+            None => "unknown".to_owned(),
+        }),
+    );
+    let page = SurveyPage {
+        chrome: Chrome::new(ctx, Some(user), lang.t("as-survey-title")),
+        action: format!(
+            "/assurance/{}/institutions/{}",
+            fy.start_year(),
+            institution.id
+        ),
+        institution_name: institution.name.clone(),
+        program_label: fy_label(lang, fy),
+        prefecture_label: pref_label(lang, institution.prefecture),
+        deadline: book.program.deadline.to_string(),
+        closed,
+        can_edit,
+        emr: choices(&EMR, lang, &emr),
+        participation: choices(&PARTICIPATION, lang, &participation),
+        gmis: choices(&YES_NO, lang, &gmis),
+        renewal: choices(&YES_NO, lang, &renewal),
+        onsite: choices(&ONSITE, lang, &onsite),
+        beds: value(
+            form.map(|f| f.beds.as_str()),
+            a.map(|a| a.beds.to_string())
+                .or_else(|| Some(institution.beds.to_string())),
+        ),
+        contact_name: value(
+            form.map(|f| f.contact_name.as_str()),
+            a.map(|a| a.contact.name().to_owned()),
+        ),
+        contact_phone: value(
+            form.map(|f| f.contact_phone.as_str()),
+            a.map(|a| a.contact.phone().to_owned()),
+        ),
+        contact_email: value(
+            form.map(|f| f.contact_email.as_str()),
+            a.map(|a| a.contact.email().to_owned()),
+        ),
+        answered: record.map(|r| r.updated_at.clone()),
+        eligible,
+        reasons,
+        flags,
+        status,
+        changes,
+        error: error.clone(),
+        notice,
+    };
+    let code = if error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    Ok(render(code, &page))
+}
+
+fn may_apply(principal: &Principal, id: i64, prefecture: Prefecture) -> Result<(), AppError> {
+    if principal.can_apply_for(id, prefecture) {
+        Ok(())
+    } else if principal.can_view(id, prefecture) {
+        Err(AppError::Forbidden)
+    } else {
+        Err(AppError::NotFound)
+    }
+}
+
+async fn load_book(
+    state: &AppState,
+    fy: FiscalYear,
+    prefecture: Prefecture,
+) -> Result<PrefectureBook, AppError> {
+    state
+        .store
+        .prefecture_book(fy, prefecture)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+fn form_bool(text: &str) -> Option<bool> {
+    match text {
+        "yes" => Some(true),
+        "no" => Some(false),
+        _ => None,
+    }
+}
+
+async fn save_survey(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    user: WebUser,
+    Path((fy_text, id)): Path<(String, String)>,
+    Form(form): Form<SurveyForm>,
+) -> PageResult {
+    let lang = ctx.lang;
+    let principal = user.user().principal();
+    let fy = parse_program_year(&fy_text).map_err(fail(lang))?;
+    let institution_id = crate::service::parse_id(&id).map_err(fail(lang))?;
+    let institution = state
+        .store
+        .institution(institution_id)
+        .await
+        .map_err(|e| fail(lang)(e.into()))?
+        .ok_or(AppError::NotFound)
+        .map_err(fail(lang))?;
+    may_apply(&principal, institution.id, institution.prefecture).map_err(fail(lang))?;
+    user.check_csrf(&form.csrf).map_err(fail(lang))?;
+    let result = async {
+        let book = load_book(&state, fy, institution.prefecture).await?;
+        let beds = form.beds.trim().parse::<i64>().map_err(|_| {
+            AppError::Invalid(mamori_domain::ParseError::new(
+                "beds",
+                "病床数を整数で入力してください",
+                "enter the number of beds as a whole number",
+            ))
+        })?;
+        let gmis = form_bool(&form.gmis_reuse_consent);
+        let renewal = form_bool(&form.renewal_planned);
+        let (Some(gmis), Some(renewal)) = (gmis, renewal) else {
+            return Err(AppError::Invalid(mamori_domain::ParseError::new(
+                "answers",
+                "すべての設問に回答してください",
+                "answer every question",
+            )));
+        };
+        let contact = ContactJson {
+            name: form.contact_name.clone(),
+            phone: form.contact_phone.clone(),
+            email: form.contact_email.clone(),
+        };
+        let answers = api::survey_answers(
+            AnswerFields {
+                emr: &form.emr,
+                beds,
+                participation: &form.participation,
+                gmis_reuse_consent: gmis,
+                renewal_planned: renewal,
+                onsite_survey_by_january: form_bool(&form.onsite_survey_by_january),
+                contact: &contact,
+            },
+            &book.program.bands,
+        )?;
+        let existing = book
+            .applications
+            .iter()
+            .find(|a| a.institution_id == institution.id)
+            .map(|a| a.id);
+        api::save_answers(&state, &principal, fy, institution.id, existing, answers).await
+    }
+    .await;
+    match result {
+        Ok(_) => Ok(redirect(&format!(
+            "/assurance/{fy_text}/institutions/{id}?done=as-saved"
+        ))),
+        Err(e) if e.status().is_client_error() => {
+            let message = crate::http::page::message(lang, &e);
+            survey_view(
+                &state,
+                &ctx,
+                &user,
+                &fy_text,
+                &id,
+                Some(&form),
+                Some(message),
+                None,
+            )
+            .await
+        }
+        Err(e) => Err(fail(lang)(e)),
+    }
+}
+
+// ----- the prefecture's list ------------------------------------------------------------------
+
+pub struct ApplicantRow {
+    pub id: i64,
+    pub rank: String,
+    pub name: String,
+    pub beds: u32,
+    pub band: String,
+    pub emr: String,
+    pub participation: String,
+    pub renewal: String,
+    pub contact: String,
+    pub eligible: bool,
+    pub reasons: Vec<String>,
+    pub flags: Vec<String>,
+    pub status: String,
+    pub status_class: &'static str,
+    pub selected: bool,
+    pub reason_tag: &'static str,
+    /// The text of an `other` reason, kept when the ranking is saved again.
+    pub reason_text: String,
+    /// Reasons after the first (an imported file may give several): the select edits the
+    /// first, these go back as hidden fields (tag, label) so that saving keeps them.
+    pub extra_reasons: Vec<(&'static str, String)>,
+    pub withdrawal: Option<String>,
+    /// Flagged for the prefecture's decision (a renewal without the on-site survey by January).
+    pub needs_decision: bool,
+    /// `accept`, `decline` or empty.
+    pub decision: &'static str,
+    /// Selected in place of a withdrawn hospital: its name.
+    pub promoted_from: Option<String>,
+    /// Withdrawn: the hospital that moved up in its place.
+    pub replaced_by: Option<String>,
+}
+
+pub struct WithdrawalRow {
+    pub date: String,
+    pub name: String,
+    pub reason: String,
+    pub replaced_by: Option<String>,
+}
+
+pub struct BandRow {
+    pub label: String,
+    pub quota: u32,
+    pub selected: u32,
+    pub waitlisted: u32,
+    pub unused: u32,
+}
+
+#[derive(Template)]
+#[template(path = "assurance_prefecture.html")]
+struct PrefecturePage {
+    chrome: Chrome,
+    base: String,
+    prefecture_label: String,
+    program_label: String,
+    deadline: String,
+    rows: Vec<ApplicantRow>,
+    bands: Vec<BandRow>,
+    reason_tags: Vec<(&'static str, String)>,
+    withdrawals: Vec<WithdrawalRow>,
+    /// The other programme years of this prefecture's list: (label, path).
+    other_years: Vec<(String, String)>,
+    any_selected: bool,
+    undecided: usize,
+    today: String,
+    selection_problem: Option<String>,
+    submitted: Option<String>,
+    error: Option<String>,
+    notice: Option<String>,
+}
+
+const REASON_TAGS: [(&str, &str, &str); 4] = [
+    (
+        "regional_emergency_role",
+        "地域の救急等の主要な診療機能",
+        "Regional emergency role",
+    ),
+    (
+        "weak_security_at_inspection",
+        "立入検査等で対策が不十分",
+        "Weak security at inspection",
+    ),
+    (
+        "withdrew_last_year_after_pre_survey",
+        "前年度に事前調査後辞退",
+        "Withdrew last year after the pre-survey",
+    ),
+    ("other", "その他", "Other"),
+];
+
+fn tag_of(reasons: &[RankReason]) -> &'static str {
+    reasons.first().map_or("", |r| r.as_str())
+}
+
+#[derive(Default, Deserialize)]
+pub struct DoneQuery {
+    #[serde(default)]
+    done: Option<String>,
+}
+
+/// The notice of an action that redirected back here (post/redirect/get).
+fn done_notice(lang: Lang, done: Option<&str>) -> Option<String> {
+    const KEYS: [&str; 5] = [
+        "as-opened",
+        "as-ranking-saved",
+        "as-withdrawn-done",
+        "as-submitted",
+        "as-saved",
+    ];
+    done.and_then(|d| KEYS.iter().find(|k| **k == d))
+        .map(|k| lang.t(k))
+}
+
+async fn prefecture_page(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    user: WebUser,
+    Path((fy, pref)): Path<(String, String)>,
+    Query(q): Query<DoneQuery>,
+) -> PageResult {
+    let notice = done_notice(ctx.lang, q.done.as_deref());
+    prefecture_view(&state, &ctx, &user, &fy, &pref, None, notice).await
+}
+
+fn managed(principal: &Principal, p: Prefecture) -> Result<(), AppError> {
+    if principal.can_manage_survey(p) {
+        Ok(())
+    } else {
+        Err(AppError::NotFound)
+    }
+}
+
+async fn prefecture_view(
+    state: &AppState,
+    ctx: &PageCtx,
+    user: &WebUser,
+    fy: &str,
+    pref: &str,
+    error: Option<String>,
+    notice: Option<String>,
+) -> PageResult {
+    let lang = ctx.lang;
+    let principal = user.user().principal();
+    let fy = parse_program_year(fy).map_err(fail(lang))?;
+    let prefecture = parse_prefecture(pref).map_err(fail(lang))?;
+    managed(&principal, prefecture).map_err(fail(lang))?;
+    let book = load_book(state, fy, prefecture).await.map_err(fail(lang))?;
+    let judged = Judged::of(&book).map_err(fail(lang))?;
+    let selection = judged.select(prefecture);
+    let selection_problem = selection
+        .as_ref()
+        .err()
+        .map(|e| lang.pick(&e.message_ja(), &e.message_en()).to_owned());
+    let selection: Option<&Selection> = selection.as_ref().ok();
+    let program = &judged.program;
+    // Ranked applications first, by rank; the unranked after them by id, numbered on.
+    let mut order: Vec<(u32, usize)> = Vec::new();
+    let ranked = |id: i64| book.ranking.iter().find(|r| r.application_id == id);
+    let mut next = book.ranking.len() as u32;
+    for (i, a) in book.applications.iter().enumerate() {
+        match ranked(a.id) {
+            Some(r) => order.push((r.rank, i)),
+            None => {
+                next += 1;
+                order.push((next, i));
+            }
+        }
+    }
+    order.sort();
+    let name_of = |id: ApplicationId| {
+        book.application(id.0)
+            .map_or_else(|| id.0.to_string(), |a| a.institution_name.clone())
+    };
+    let rows: Vec<ApplicantRow> = order
+        .iter()
+        .filter_map(|&(rank, i)| {
+            let record = &book.applications[i];
+            let app = judged.applications.get(i)?;
+            let e = assess(program, app);
+            let outcome = selection.and_then(|s| s.outcome(ApplicationId(record.id)));
+            let (status, status_class, selected) = match outcome.map(|o| o.status) {
+                Some(ApplicationStatus::Selected) => {
+                    (lang.pick("支援対象", "Selected").to_owned(), "tag ok", true)
+                }
+                Some(ApplicationStatus::Waitlisted) => {
+                    let place = outcome.and_then(|o| o.waitlist_position).unwrap_or(0);
+                    (
+                        format!("{} {place}", lang.pick("次点", "Waitlisted")),
+                        "tag warn",
+                        false,
+                    )
+                }
+                Some(ApplicationStatus::Ineligible) => (
+                    lang.pick("対象外", "Ineligible").to_owned(),
+                    "tag bad",
+                    false,
+                ),
+                Some(ApplicationStatus::Withdrawn) => {
+                    (lang.pick("辞退", "Withdrawn").to_owned(), "tag", false)
+                }
+                None => (lang.pick("未確定", "Not decided").to_owned(), "tag", false),
+            };
+            let band = e
+                .band
+                .and_then(|b| program.bands.get(b))
+                .map(|b| lang.pick(&b.label_ja(), &b.label_en()).to_owned())
+                .unwrap_or_else(|| "—".into());
+            Some(ApplicantRow {
+                id: record.id,
+                rank: rank.to_string(),
+                name: record.institution_name.clone(),
+                beds: app.beds,
+                band,
+                emr: lang.pick(app.emr.label_ja(), app.emr.label_en()).to_owned(),
+                participation: lang
+                    .pick(app.participation.label_ja(), app.participation.label_en())
+                    .to_owned(),
+                renewal: match record.answers.renewal_planned {
+                    false => lang.pick("予定なし", "None").to_owned(),
+                    true => match record.answers.onsite_survey_by_january {
+                        Some(true) => lang
+                            .pick("あり（1月までに完了見込み）", "Planned (survey by January)")
+                            .to_owned(),
+                        Some(false) => lang
+                            .pick(
+                                "あり（1月までの完了見込みなし）",
+                                "Planned (survey not by January)",
+                            )
+                            .to_owned(),
+                        None => lang.pick("あり（未定）", "Planned (not known)").to_owned(),
+                    },
+                },
+                contact: format!(
+                    "{} / {} / {}",
+                    app.contact.name(),
+                    app.contact.phone(),
+                    app.contact.email()
+                ),
+                eligible: e.is_eligible(),
+                reasons: e
+                    .reasons
+                    .iter()
+                    .map(|x| lang.pick(&x.message_ja, &x.message_en).to_owned())
+                    .collect(),
+                flags: e
+                    .flags
+                    .iter()
+                    .map(|x| lang.pick(&x.message_ja, &x.message_en).to_owned())
+                    .collect(),
+                status,
+                status_class,
+                selected,
+                reason_tag: ranked(record.id).map_or("", |r| tag_of(&r.reasons)),
+                extra_reasons: ranked(record.id)
+                    .map(|r| {
+                        r.reasons
+                            .iter()
+                            .skip(1)
+                            .map(|x| {
+                                let tag = x.as_str();
+                                let label =
+                                    REASON_TAGS.iter().find(|(v, _, _)| *v == tag).map_or_else(
+                                        || tag.to_owned(),
+                                        |(_, ja, en)| lang.pick(ja, en).to_owned(),
+                                    );
+                                (tag, label)
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+                reason_text: ranked(record.id)
+                    .and_then(|r| {
+                        r.reasons.iter().find_map(|x| match x {
+                            RankReason::Other { text } => Some(text.clone()),
+                            _ => None,
+                        })
+                    })
+                    .unwrap_or_default(),
+                withdrawal: outcome
+                    .and_then(|o| o.withdrawal.as_ref())
+                    .map(|w| format!("{} {}", w.date, w.reason)),
+                needs_decision: e.needs_decision(),
+                decision: match ranked(record.id).and_then(|r| r.decision) {
+                    Some(FlagDecision::Accept) => "accept",
+                    Some(FlagDecision::Decline) => "decline",
+                    None => "",
+                },
+                promoted_from: outcome.and_then(|o| o.replaced).map(name_of),
+                replaced_by: outcome.and_then(|o| o.replaced_by).map(name_of),
+            })
+        })
+        .collect();
+    let bands = match selection {
+        Some(s) => s
+            .bands
+            .iter()
+            .map(|b| BandRow {
+                label: lang.pick(&b.band.label_ja(), &b.band.label_en()).to_owned(),
+                quota: b.quota,
+                selected: b.selected,
+                waitlisted: b.waitlisted,
+                unused: b.unused,
+            })
+            .collect(),
+        None => program
+            .bands
+            .as_slice()
+            .iter()
+            .enumerate()
+            .map(|(i, b)| BandRow {
+                label: lang.pick(&b.label_ja(), &b.label_en()).to_owned(),
+                quota: program
+                    .quota_for(prefecture)
+                    .and_then(|q| q.get(i).copied())
+                    .unwrap_or(0),
+                selected: 0,
+                waitlisted: 0,
+                unused: 0,
+            })
+            .collect(),
+    };
+    let withdrawals = selection
+        .map(|s| {
+            s.withdrawn
+                .iter()
+                .map(|w| WithdrawalRow {
+                    date: w.date.to_string(),
+                    name: name_of(w.application_id),
+                    reason: w.reason.clone(),
+                    replaced_by: w.replaced_by.map(name_of),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let undecided = selection.map_or(0, |s| s.undecided.len());
+    let other_years = state
+        .store
+        .program_years()
+        .await
+        .map_err(|e| fail(lang)(e.into()))?
+        .into_iter()
+        .filter(|y| *y != fy)
+        .map(|y| {
+            (
+                fy_label(lang, y),
+                format!(
+                    "/assurance/{}/prefectures/{}",
+                    y.start_year(),
+                    prefecture.code()
+                ),
+            )
+        })
+        .collect();
+    let page = PrefecturePage {
+        other_years,
+        chrome: Chrome::new(ctx, Some(user), lang.t("as-prefecture-title")),
+        withdrawals,
+        any_selected: rows.iter().any(|r| r.selected),
+        undecided,
+        today: crate::service::today_in_japan().to_string(),
+        base: format!(
+            "/assurance/{}/prefectures/{}",
+            fy.start_year(),
+            prefecture.code()
+        ),
+        prefecture_label: pref_label(lang, prefecture),
+        program_label: fy_label(lang, fy),
+        deadline: book.program.deadline.to_string(),
+        rows,
+        bands,
+        reason_tags: REASON_TAGS
+            .iter()
+            .map(|(v, ja, en)| (*v, lang.pick(ja, en).to_owned()))
+            .collect(),
+        selection_problem,
+        submitted: book.submission.as_ref().map(|s| s.submitted_at.clone()),
+        error: error.clone(),
+        notice,
+    };
+    let code = if error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    Ok(render(code, &page))
+}
+
+/// Runs a prefecture action and shows the list again with its outcome.
+async fn after_action(
+    state: &AppState,
+    ctx: &PageCtx,
+    user: &WebUser,
+    fy: &str,
+    pref: &str,
+    result: Result<(), AppError>,
+    done: &str,
+) -> PageResult {
+    match result {
+        // Post/redirect/get: reloading the list does not send the form again.
+        Ok(()) => Ok(redirect(&format!(
+            "/assurance/{fy}/prefectures/{pref}?done={done}"
+        ))),
+        Err(e) if e.status().is_client_error() => {
+            let message = crate::http::page::message(ctx.lang, &e);
+            prefecture_view(state, ctx, user, fy, pref, Some(message), None).await
+        }
+        Err(e) => Err(fail(ctx.lang)(e)),
+    }
+}
+
+/// Checks scope, then CSRF; gives the programme year and the prefecture.
+fn authorize(
+    user: &WebUser,
+    fy: &str,
+    pref: &str,
+    csrf: &str,
+) -> Result<(FiscalYear, Prefecture), AppError> {
+    let fy = parse_program_year(fy)?;
+    let prefecture = parse_prefecture(pref)?;
+    managed(&user.user().principal(), prefecture)?;
+    user.check_csrf(csrf)?;
+    Ok((fy, prefecture))
+}
+
+async fn save_ranking(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    user: WebUser,
+    Path((fy_text, pref)): Path<(String, String)>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> PageResult {
+    let lang = ctx.lang;
+    let csrf = fields
+        .iter()
+        .find(|(k, _)| k == "csrf")
+        .map(|(_, v)| v.as_str())
+        .unwrap_or_default();
+    let (fy, prefecture) = authorize(&user, &fy_text, &pref, csrf).map_err(fail(lang))?;
+    let mut entries: Vec<RankInput> = Vec::new();
+    let mut problem = None;
+    for (key, value) in &fields {
+        let Some(id) = key
+            .strip_prefix("rank_")
+            .and_then(|i| i.parse::<i64>().ok())
+        else {
+            continue;
+        };
+        let rank = match value.trim().parse::<u32>() {
+            Ok(r) => r,
+            Err(_) => {
+                problem = Some(AppError::rejected(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "invalid_rank",
+                    format!("申請ID {id} の順位「{value}」は1以上の整数で入力してください"),
+                    format!("the rank '{value}' of application {id} must be a whole number from 1"),
+                ));
+                break;
+            }
+        };
+        let field = |name: &str| {
+            fields
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.as_str())
+                .unwrap_or_default()
+        };
+        // One tag from the page's select; several from an imported file's preview.
+        let reason_key = format!("reason_{id}");
+        let mut reasons = Vec::new();
+        for tag in fields
+            .iter()
+            .filter(|(k, _)| *k == reason_key)
+            .map(|(_, v)| v.as_str())
+        {
+            let reason = match tag {
+                "regional_emergency_role" => RankReason::RegionalEmergencyRole,
+                "weak_security_at_inspection" => RankReason::WeakSecurityAtInspection,
+                "withdrew_last_year_after_pre_survey" => RankReason::WithdrewLastYearAfterPreSurvey,
+                "other" => {
+                    let text = field(&format!("reason_text_{id}")).trim();
+                    RankReason::Other {
+                        text: if text.is_empty() {
+                            lang.pick("その他", "Other").to_owned()
+                        } else {
+                            text.to_owned()
+                        },
+                    }
+                }
+                _ => continue,
+            };
+            if !reasons.contains(&reason) {
+                reasons.push(reason);
+            }
+        }
+        let decision = match field(&format!("decision_{id}")) {
+            "accept" => Some(FlagDecision::Accept),
+            "decline" => Some(FlagDecision::Decline),
+            _ => None,
+        };
+        entries.push(RankInput {
+            application_id: id,
+            rank,
+            reasons,
+            decision,
+        });
+    }
+    let result = match problem {
+        Some(p) => Err(p),
+        None => api::save_ranking(&state, &user.user().principal(), fy, prefecture, entries).await,
+    };
+    after_action(
+        &state,
+        &ctx,
+        &user,
+        &fy_text,
+        &pref,
+        result,
+        "as-ranking-saved",
+    )
+    .await
+}
+
+#[derive(Default, Deserialize)]
+pub struct WithdrawForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    application_id: String,
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    date: String,
+}
+
+async fn withdraw(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    user: WebUser,
+    Path((fy_text, pref)): Path<(String, String)>,
+    Form(form): Form<WithdrawForm>,
+) -> PageResult {
+    let lang = ctx.lang;
+    let (fy, prefecture) = authorize(&user, &fy_text, &pref, &form.csrf).map_err(fail(lang))?;
+    let principal = user.user().principal();
+    let result = async {
+        // Only an application of this prefecture, from this page.
+        let id = crate::service::parse_id(&form.application_id)?;
+        if state.store.application_prefecture(fy, id).await? != Some(prefecture) {
+            return Err(AppError::NotFound);
+        }
+        api::record_withdrawal(
+            &state,
+            &principal,
+            fy,
+            &form.application_id,
+            &form.reason,
+            Some(form.date.as_str()),
+        )
+        .await
+        .map(|_| ())
+    }
+    .await;
+    after_action(
+        &state,
+        &ctx,
+        &user,
+        &fy_text,
+        &pref,
+        result,
+        "as-withdrawn-done",
+    )
+    .await
+}
+
+#[derive(Default, Deserialize)]
+pub struct CsrfForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+async fn submit(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    user: WebUser,
+    Path((fy_text, pref)): Path<(String, String)>,
+    Form(form): Form<CsrfForm>,
+) -> PageResult {
+    let lang = ctx.lang;
+    let (fy, prefecture) = authorize(&user, &fy_text, &pref, &form.csrf).map_err(fail(lang))?;
+    let result = api::submit_list(&state, &user.user().principal(), fy, prefecture)
+        .await
+        .map(|_| ());
+    after_action(&state, &ctx, &user, &fy_text, &pref, result, "as-submitted").await
+}
+
+async fn list_xlsx(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    user: WebUser,
+    Path((fy, pref)): Path<(String, String)>,
+) -> Result<Response, crate::http::page::PageError> {
+    let lang = ctx.lang;
+    let fy = parse_program_year(&fy).map_err(fail(lang))?;
+    let prefecture = parse_prefecture(&pref).map_err(fail(lang))?;
+    managed(&user.user().principal(), prefecture).map_err(fail(lang))?;
+    api::list_file(&state, fy, prefecture)
+        .await
+        .map_err(fail(lang))
+}
+
+// ----- the national overview ------------------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "assurance_overview.html")]
+struct OverviewPage {
+    chrome: Chrome,
+    program_label: String,
+    fiscal_year: i32,
+    overview: api::NationalOverview,
+    percent: u32,
+    lang_en: bool,
+    notice: Option<String>,
+    /// Per band: the national quota, and how much of it is unused.
+    band_totals: Vec<(String, u32, u32)>,
+}
+
+async fn overview_page(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    user: WebUser,
+    Path(fy): Path<String>,
+    Query(q): Query<DoneQuery>,
+) -> PageResult {
+    let lang = ctx.lang;
+    if user.user().role != Role::NationalAdmin {
+        return Err(fail(lang)(AppError::Forbidden));
+    }
+    let fy = parse_program_year(&fy).map_err(fail(lang))?;
+    let overview = api::overview(&state, fy).await.map_err(fail(lang))?;
+    let percent = (overview.selected * 100 / overview.target.max(1)).min(100);
+    let program = state
+        .store
+        .program(fy)
+        .await
+        .map_err(|e| fail(lang)(e.into()))?;
+    let band_totals = program
+        .map(|p| {
+            p.bands
+                .as_slice()
+                .iter()
+                .enumerate()
+                .map(|(i, b)| {
+                    let sum = |f: &dyn Fn(&api::PrefectureOverview) -> Option<u32>| {
+                        overview.prefectures.iter().filter_map(f).sum::<u32>()
+                    };
+                    (
+                        lang.pick(&b.label_ja(), &b.label_en()).to_owned(),
+                        sum(&|r| r.quota.get(i).copied()),
+                        sum(&|r| r.unused_quota.as_ref().and_then(|u| u.get(i).copied())),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let page = OverviewPage {
+        notice: done_notice(lang, q.done.as_deref()),
+        band_totals,
+        chrome: Chrome::new(&ctx, Some(&user), lang.t("as-overview-title")),
+        program_label: fy_label(lang, fy),
+        fiscal_year: fy.start_year(),
+        overview,
+        percent,
+        lang_en: lang == Lang::En,
+    };
+    Ok(render(StatusCode::OK, &page).into_response())
+}
+
+// ----- a ranking from a file: preview, then apply ---------------------------------------------
+
+pub struct ProblemRow {
+    pub row: String,
+    pub column: String,
+    pub message: String,
+}
+
+pub struct PreviewRow {
+    pub id: i64,
+    pub rank: u32,
+    pub name: String,
+    pub code: String,
+    pub reasons: Vec<String>,
+    pub reason_tags: Vec<&'static str>,
+    pub reason_text: String,
+    pub decision: &'static str,
+    pub status: String,
+    pub status_class: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "assurance_ranking_upload.html")]
+struct UploadPage {
+    chrome: Chrome,
+    base: String,
+    prefecture_label: String,
+    program_label: String,
+    file_name: String,
+    problems: Vec<ProblemRow>,
+    rows: Vec<PreviewRow>,
+    reasons_kept: bool,
+    bands: Vec<BandRow>,
+    error: Option<String>,
+}
+
+/// Reads a ranking file and shows what it would do: its problems (row, column, reason), or
+/// the ranking with the selection it gives, and a form that applies it through the same
+/// route as number entry (checked again there). Nothing is stored here.
+async fn upload_ranking(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    user: WebUser,
+    Path((fy_text, pref)): Path<(String, String)>,
+    request: axum::extract::Request,
+) -> PageResult {
+    let lang = ctx.lang;
+    let fy = parse_program_year(&fy_text).map_err(fail(lang))?;
+    let prefecture = parse_prefecture(&pref).map_err(fail(lang))?;
+    managed(&user.user().principal(), prefecture).map_err(fail(lang))?;
+    let form = crate::assurance::program_page::read_form(&state, &user, request)
+        .await
+        .map_err(fail(lang))?;
+    let book = load_book(&state, fy, prefecture)
+        .await
+        .map_err(fail(lang))?;
+    let mut page = UploadPage {
+        chrome: Chrome::new(&ctx, Some(&user), lang.t("as-upload-preview-title")),
+        base: format!(
+            "/assurance/{}/prefectures/{}",
+            fy.start_year(),
+            prefecture.code()
+        ),
+        prefecture_label: pref_label(lang, prefecture),
+        program_label: fy_label(lang, fy),
+        file_name: String::new(),
+        problems: Vec::new(),
+        rows: Vec::new(),
+        reasons_kept: false,
+        bands: Vec::new(),
+        error: None,
+    };
+    if book.submission.is_some() {
+        let e = crate::assurance::api::submitted_error(prefecture);
+        page.error = Some(crate::http::page::message(lang, &e));
+        return Ok(render(e.status(), &page));
+    }
+    let Some(file) = form.file("file") else {
+        page.error = Some(
+            lang.pick(
+                "順位のファイル（.xlsx または .csv）を選んでください",
+                "choose the ranking file (.xlsx or .csv)",
+            )
+            .to_owned(),
+        );
+        return Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page));
+    };
+    page.file_name = file.file_name.clone().unwrap_or_default();
+    let _import = match crate::http::uploads::import_permit(&state) {
+        Ok(permit) => permit,
+        Err(e) => {
+            page.error = Some(crate::http::page::message(lang, &e));
+            return Ok(crate::http::uploads::retry_later(render(e.status(), &page)));
+        }
+    };
+    let entries = match api::ranking_from_file(&state, fy, prefecture, &file.data)
+        .await
+        .map_err(fail(lang))?
+    {
+        Ok(entries) => entries,
+        Err(e) => {
+            page.error = Some(lang.t("as-upload-problems"));
+            page.problems = e
+                .problems
+                .iter()
+                .map(|p| ProblemRow {
+                    row: p.row.map(|r| r.to_string()).unwrap_or_else(|| "—".into()),
+                    column: p.column.clone().unwrap_or_else(|| "—".into()),
+                    message: lang.pick(&p.detail_ja, &p.detail_en).to_owned(),
+                })
+                .collect();
+            return Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page));
+        }
+    };
+    // The selection the ranking would give (the same rule as on saving).
+    let mut judged = Judged::of(&book).map_err(fail(lang))?;
+    judged.ranking = entries
+        .iter()
+        .map(|e| mamori_domain::assurance::RankEntry {
+            application_id: ApplicationId(e.application_id),
+            rank: e.rank,
+            reasons: e.reasons.clone(),
+            decision: e.decision,
+        })
+        .collect();
+    let selection = match judged.select(prefecture) {
+        Ok(s) => s,
+        Err(e) => {
+            page.error = Some(lang.pick(&e.message_ja(), &e.message_en()).to_owned());
+            return Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page));
+        }
+    };
+    page.reasons_kept = mamori_reports::assurance_list::import_ranking(&file.data)
+        .map(|f| f.reason_column.is_none())
+        .unwrap_or(false);
+    page.rows = entries
+        .iter()
+        .map(|e| {
+            let record = book.application(e.application_id);
+            let outcome = selection.outcome(ApplicationId(e.application_id));
+            let (status, status_class) = match outcome.map(|o| o.status) {
+                Some(ApplicationStatus::Selected) => (lang.pick("支援対象", "Selected"), "tag ok"),
+                Some(ApplicationStatus::Waitlisted) => {
+                    (lang.pick("次点", "Waitlisted"), "tag warn")
+                }
+                Some(ApplicationStatus::Ineligible) => {
+                    (lang.pick("対象外", "Ineligible"), "tag bad")
+                }
+                Some(ApplicationStatus::Withdrawn) => (lang.pick("辞退", "Withdrawn"), "tag"),
+                None => ("—", "tag"),
+            };
+            PreviewRow {
+                id: e.application_id,
+                rank: e.rank,
+                name: record
+                    .map(|r| r.institution_name.clone())
+                    .unwrap_or_default(),
+                code: record
+                    .and_then(|r| r.medical_institution_code.clone())
+                    .unwrap_or_default(),
+                reasons: e
+                    .reasons
+                    .iter()
+                    .map(|r| match lang {
+                        Lang::Ja => r.label_ja(),
+                        Lang::En => r.label_en(),
+                    })
+                    .collect(),
+                reason_tags: e.reasons.iter().map(RankReason::as_str).collect(),
+                reason_text: e
+                    .reasons
+                    .iter()
+                    .find_map(|r| match r {
+                        RankReason::Other { text } => Some(text.clone()),
+                        _ => None,
+                    })
+                    .unwrap_or_default(),
+                decision: match e.decision {
+                    Some(FlagDecision::Accept) => "accept",
+                    Some(FlagDecision::Decline) => "decline",
+                    None => "",
+                },
+                status: status.to_owned(),
+                status_class,
+            }
+        })
+        .collect();
+    page.bands = selection
+        .bands
+        .iter()
+        .map(|b| BandRow {
+            label: lang.pick(&b.band.label_ja(), &b.band.label_en()).to_owned(),
+            quota: b.quota,
+            selected: b.selected,
+            waitlisted: b.waitlisted,
+            unused: b.unused,
+        })
+        .collect();
+    Ok(render(StatusCode::OK, &page))
+}

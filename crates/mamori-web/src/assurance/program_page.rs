@@ -1,0 +1,775 @@
+//! The national office opens a programme year of the security-assurance project (確保事業) from
+//! a page: the fiscal year, the bed bands, the deadlines, whether offline backup alone is
+//! allowed, the hospitals completed in an earlier year (pasted or from a file), and each
+//! prefecture's quota per band (支援枠数, 別紙2) in a 47-row table or read from .xlsx/CSV.
+//!
+//! A file fills the form first (「ファイルを読み込む」), so the national office sees what it
+//! will open; 「開始する」 checks everything and stores it in one step, or nothing.
+
+use std::collections::BTreeMap;
+
+use askama::Template;
+use axum::body::Body;
+use axum::extract::{FromRequest, Request, State};
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use chrono::NaiveDate;
+use mamori_domain::assurance::{BedBand, BedBands, QuotaRow, QuotaTable};
+use mamori_domain::{FiscalYear, MedicalInstitutionCode, Prefecture, Role};
+use mamori_reports::assurance_list::{QuotaImportError, import_institution_list, import_quotas};
+
+use super::api::{self, NATIONAL_TARGET, ProgramInput};
+use crate::http::auth::WebUser;
+use crate::http::error::AppError;
+use crate::http::i18n::Lang;
+use crate::http::multipart;
+use crate::http::page::{Chrome, PageCtx, PageResult, fail, redirect, render};
+use crate::{AppState, Routes};
+
+pub fn routes() -> Routes {
+    Routes::default()
+        .get("/assurance/new", new_program)
+        .post("/assurance/new", post_program)
+}
+
+/// Rows of the band table; blank rows are ignored.
+const BAND_ROWS: usize = 5;
+
+/// A submitted form: its fields, and its files (multipart only).
+pub struct FormData {
+    pub fields: Vec<(String, String)>,
+    pub files: Vec<multipart::Part>,
+}
+
+impl FormData {
+    pub fn get(&self, name: &str) -> &str {
+        self.fields
+            .iter()
+            .find(|(k, _)| k == name)
+            .map_or("", |(_, v)| v.as_str())
+    }
+
+    /// A file that was chosen (an empty file input sends an empty part).
+    pub fn file(&self, name: &str) -> Option<&multipart::Part> {
+        self.files
+            .iter()
+            .find(|p| p.name == name && !p.data.is_empty())
+    }
+}
+
+/// Reads a form sent as `multipart/form-data` (with files) or urlencoded, and checks its CSRF
+/// token.
+pub async fn read_form(
+    state: &AppState,
+    user: &WebUser,
+    request: Request,
+) -> Result<FormData, AppError> {
+    let content_type = request
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let data = if multipart::boundary(&content_type).is_some() {
+        let bytes = axum::body::to_bytes(request.into_body(), usize::MAX)
+            .await
+            .map_err(|_| crate::ledger::api::too_large_error())?;
+        let parts = multipart::parse(&content_type, &bytes).map_err(|_| {
+            AppError::rejected(
+                StatusCode::BAD_REQUEST,
+                "malformed_upload",
+                "送信された内容を読み取れませんでした。もう一度送信してください",
+                "the form could not be read; send it again",
+            )
+        })?;
+        let mut data = FormData {
+            fields: Vec::new(),
+            files: Vec::new(),
+        };
+        for part in parts {
+            if part.file_name.is_some() {
+                data.files.push(part);
+            } else {
+                data.fields
+                    .push((part.name, String::from_utf8_lossy(&part.data).into_owned()));
+            }
+        }
+        data
+    } else {
+        let (parts, body) = request.into_parts();
+        let request = Request::from_parts(parts, Body::new(body));
+        let axum::Form(fields) = axum::Form::<Vec<(String, String)>>::from_request(request, state)
+            .await
+            .map_err(|_| {
+                AppError::rejected(
+                    StatusCode::BAD_REQUEST,
+                    "malformed_form",
+                    "送信された内容を読み取れませんでした。もう一度送信してください",
+                    "the form could not be read; send it again",
+                )
+            })?;
+        FormData {
+            fields,
+            files: Vec::new(),
+        }
+    };
+    user.check_csrf(data.get("csrf"))?;
+    Ok(data)
+}
+
+pub struct BandInput {
+    pub min: String,
+    pub max: String,
+}
+
+pub struct QuotaCell {
+    pub name: String,
+    pub value: String,
+    pub invalid: bool,
+    pub label: String,
+}
+
+pub struct QuotaInputRow {
+    pub code: String,
+    pub name: String,
+    pub cells: Vec<QuotaCell>,
+}
+
+#[derive(Template)]
+#[template(path = "assurance_program_new.html")]
+struct ProgramPage {
+    chrome: Chrome,
+    error: Option<String>,
+    problems: Vec<String>,
+    notice: Option<String>,
+    fiscal_year: String,
+    fiscal_year_hint: String,
+    opened: Vec<String>,
+    bands: Vec<BandInput>,
+    band_labels: Vec<String>,
+    deadline: String,
+    onsite_deadline: String,
+    allow_backup_only: bool,
+    excluded: String,
+    rows: Vec<QuotaInputRow>,
+    totals: Vec<u64>,
+    total: u64,
+    target: u32,
+}
+
+/// What the form holds, as text, so that it is shown back exactly as entered.
+struct Values {
+    fiscal_year: String,
+    bands: Vec<BandInput>,
+    deadline: String,
+    onsite_deadline: String,
+    allow_backup_only: bool,
+    excluded: String,
+    /// (prefecture code, band index) → cell text.
+    quotas: BTreeMap<(String, usize), String>,
+}
+
+impl Values {
+    /// The form as first shown: the bed bands of the catalog's programme (`assurance/*.toml`).
+    fn defaults(fy: FiscalYear, bands: &BedBands) -> Self {
+        let bands = bands
+            .as_slice()
+            .iter()
+            .map(|b| BandInput {
+                min: b.min_beds.to_string(),
+                max: b.max_beds.map(|m| m.to_string()).unwrap_or_default(),
+            })
+            .collect();
+        Self {
+            fiscal_year: fy.start_year().to_string(),
+            bands,
+            deadline: String::new(),
+            onsite_deadline: NaiveDate::from_ymd_opt(fy.start_year() + 1, 1, 31)
+                .map(|d| d.to_string())
+                .unwrap_or_default(),
+            allow_backup_only: false,
+            excluded: String::new(),
+            quotas: BTreeMap::new(),
+        }
+    }
+
+    fn of(form: &FormData) -> Self {
+        let bands = (0..BAND_ROWS)
+            .map(|i| BandInput {
+                min: form.get(&format!("band_min_{i}")).trim().to_owned(),
+                max: form.get(&format!("band_max_{i}")).trim().to_owned(),
+            })
+            .filter(|b| !b.min.is_empty() || !b.max.is_empty())
+            .collect();
+        let mut quotas = BTreeMap::new();
+        for (key, value) in &form.fields {
+            let Some((code, band)) = key.strip_prefix("q_").and_then(|k| k.split_once('_')) else {
+                continue;
+            };
+            if let (Ok(p), Ok(band)) = (Prefecture::parse(code), band.parse::<usize>())
+                && !value.trim().is_empty()
+            {
+                quotas.insert((p.code(), band), value.trim().to_owned());
+            }
+        }
+        Self {
+            fiscal_year: form.get("fiscal_year").trim().to_owned(),
+            bands,
+            deadline: form.get("deadline").trim().to_owned(),
+            onsite_deadline: form.get("onsite_survey_deadline").trim().to_owned(),
+            allow_backup_only: form.get("allow_backup_only") == "yes",
+            excluded: form.get("excluded").to_owned(),
+            quotas,
+        }
+    }
+}
+
+/// A problem of the form, in the user's language, and the quota cells it points at.
+struct Problems {
+    lang: Lang,
+    messages: Vec<String>,
+    cells: Vec<(String, usize)>,
+}
+
+impl Problems {
+    fn push(&mut self, ja: impl AsRef<str>, en: impl AsRef<str>) {
+        self.messages
+            .push(self.lang.pick(ja.as_ref(), en.as_ref()).to_owned());
+    }
+
+    fn file(&mut self, what_ja: &str, what_en: &str, name: &str, e: &QuotaImportError) {
+        for p in &e.problems {
+            self.push(
+                format!("{what_ja}（{name}） {}", p.message_ja),
+                format!("{what_en} ({name}): {}", p.message_en),
+            );
+        }
+    }
+}
+
+fn band_labels(lang: Lang, bands: &[BandInput]) -> Vec<String> {
+    bands
+        .iter()
+        .enumerate()
+        .map(
+            |(i, b)| match (b.min.parse::<u32>(), b.max.parse::<u32>()) {
+                (Ok(min), Ok(max)) => {
+                    let band = BedBand {
+                        min_beds: min,
+                        max_beds: Some(max),
+                    };
+                    lang.pick(&band.label_ja(), &band.label_en()).to_owned()
+                }
+                (Ok(min), Err(_)) if b.max.is_empty() => {
+                    let band = BedBand {
+                        min_beds: min,
+                        max_beds: None,
+                    };
+                    lang.pick(&band.label_ja(), &band.label_en()).to_owned()
+                }
+                _ => format!("{} {}", lang.pick("区分", "Band"), i + 1),
+            },
+        )
+        .collect()
+}
+
+fn page(
+    ctx: &PageCtx,
+    user: &WebUser,
+    values: &Values,
+    problems: Option<Problems>,
+    notice: Option<String>,
+    opened: Vec<FiscalYear>,
+) -> ProgramPage {
+    let lang = ctx.lang;
+    let labels = band_labels(lang, &values.bands);
+    let (messages, bad_cells) =
+        problems.map_or((Vec::new(), Vec::new()), |p| (p.messages, p.cells));
+    let mut totals = vec![0u64; values.bands.len()];
+    let rows = Prefecture::all()
+        .map(|p| {
+            let code = p.code();
+            let cells = (0..values.bands.len())
+                .map(|band| {
+                    let value = values
+                        .quotas
+                        .get(&(code.clone(), band))
+                        .cloned()
+                        .unwrap_or_default();
+                    if let Ok(n) = value.parse::<u64>() {
+                        totals[band] += n;
+                    }
+                    QuotaCell {
+                        name: format!("q_{code}_{band}"),
+                        invalid: bad_cells.contains(&(code.clone(), band)),
+                        label: format!(
+                            "{} {}",
+                            lang.pick(p.name_ja(), p.name_en()),
+                            labels.get(band).cloned().unwrap_or_default()
+                        ),
+                        value,
+                    }
+                })
+                .collect();
+            QuotaInputRow {
+                name: lang.pick(p.name_ja(), p.name_en()).to_owned(),
+                code,
+                cells,
+            }
+        })
+        .collect();
+    let fiscal_year_hint = values
+        .fiscal_year
+        .parse::<i32>()
+        .ok()
+        .and_then(|y| FiscalYear::new(y).ok())
+        .map(|fy| match lang {
+            Lang::Ja => fy.era_label_ja(),
+            Lang::En => fy.label_en(),
+        })
+        .unwrap_or_default();
+    ProgramPage {
+        chrome: Chrome::new(ctx, Some(user), lang.t("as-open-title")),
+        error: (!messages.is_empty()).then(|| lang.t("as-open-refused")),
+        problems: messages,
+        notice,
+        fiscal_year: values.fiscal_year.clone(),
+        fiscal_year_hint,
+        opened: opened
+            .into_iter()
+            .map(|fy| match lang {
+                Lang::Ja => fy.era_label_ja(),
+                Lang::En => fy.label_en(),
+            })
+            .collect(),
+        bands: (0..BAND_ROWS)
+            .map(|i| {
+                values.bands.get(i).map_or(
+                    BandInput {
+                        min: String::new(),
+                        max: String::new(),
+                    },
+                    |b| BandInput {
+                        min: b.min.clone(),
+                        max: b.max.clone(),
+                    },
+                )
+            })
+            .collect(),
+        band_labels: labels,
+        deadline: values.deadline.clone(),
+        onsite_deadline: values.onsite_deadline.clone(),
+        allow_backup_only: values.allow_backup_only,
+        excluded: values.excluded.clone(),
+        rows,
+        total: totals.iter().sum(),
+        totals,
+        target: NATIONAL_TARGET,
+    }
+}
+
+fn national(user: &WebUser) -> Result<(), AppError> {
+    if user.user().role == Role::NationalAdmin {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
+async fn new_program(State(state): State<AppState>, ctx: PageCtx, user: WebUser) -> PageResult {
+    let lang = ctx.lang;
+    national(&user).map_err(fail(lang))?;
+    let opened = state
+        .store
+        .program_years()
+        .await
+        .map_err(|e| fail(lang)(e.into()))?;
+    // The first year from the current one that is not open yet.
+    let mut fy = FiscalYear::containing(crate::service::today_in_japan());
+    while opened.contains(&fy) {
+        match FiscalYear::new(fy.start_year() + 1) {
+            Ok(next) => fy = next,
+            Err(_) => break,
+        }
+    }
+    let bands = mamori_catalog::assurance::default_bands(&state.catalog.assurance, fy);
+    let values = Values::defaults(fy, &bands);
+    Ok(render(
+        StatusCode::OK,
+        &page(&ctx, &user, &values, None, None, opened),
+    ))
+}
+
+/// The bands of the form, or the problems of its rows.
+fn parse_bands(values: &Values, problems: &mut Problems) -> Option<BedBands> {
+    let mut bands = Vec::new();
+    for (i, b) in values.bands.iter().enumerate() {
+        let row = i + 1;
+        let min = b.min.parse::<u32>();
+        let max = if b.max.is_empty() {
+            Ok(None)
+        } else {
+            b.max.parse::<u32>().map(Some)
+        };
+        match (min, max) {
+            (Ok(min_beds), Ok(max_beds)) => bands.push(BedBand { min_beds, max_beds }),
+            _ => problems.push(
+                format!(
+                    "病床規模区分 {row}行目: 下限「{}」と上限「{}」は0以上の整数で入力してください（上限なしは空欄）",
+                    b.min, b.max
+                ),
+                format!(
+                    "bed band row {row}: the lower bound '{}' and upper bound '{}' must be whole numbers (leave the upper bound blank for none)",
+                    b.min, b.max
+                ),
+            ),
+        }
+    }
+    if problems.messages.is_empty() {
+        match BedBands::new(bands) {
+            Ok(b) => return Some(b),
+            Err(e) => problems.push(
+                format!("病床規模区分: {}", e.message_ja),
+                format!("bed bands: {}", e.message_en),
+            ),
+        }
+    }
+    None
+}
+
+/// The quota table of the form; each bad cell is named by prefecture and band.
+fn parse_quotas(
+    values: &Values,
+    bands: &BedBands,
+    labels: &[String],
+    problems: &mut Problems,
+) -> QuotaTable {
+    let mut rows = Vec::new();
+    for p in Prefecture::all() {
+        let code = p.code();
+        let cells: Vec<Option<&String>> = (0..bands.len())
+            .map(|band| values.quotas.get(&(code.clone(), band)))
+            .collect();
+        // A prefecture with every cell blank has no quota given.
+        if cells.iter().all(Option::is_none) {
+            continue;
+        }
+        let mut counts = Vec::new();
+        for (band, cell) in cells.into_iter().enumerate() {
+            let text = cell.map_or("0", String::as_str);
+            let label = labels.get(band).cloned().unwrap_or_default();
+            match text.parse::<i64>() {
+                Ok(n) if (0..=100_000).contains(&n) => counts.push(n),
+                _ => {
+                    problems.cells.push((code.clone(), band));
+                    problems.push(
+                        format!(
+                            "支援枠数 {}（{code}）の「{label}」: 「{text}」は0以上の整数で入力してください",
+                            p.name_ja()
+                        ),
+                        format!(
+                            "quota of {} ({code}), {label}: '{text}' must be a whole number, 0 or more",
+                            p.name_en()
+                        ),
+                    );
+                }
+            }
+        }
+        rows.push(QuotaRow {
+            prefecture: code,
+            counts,
+        });
+    }
+    if !problems.messages.is_empty() {
+        return QuotaTable::new();
+    }
+    QuotaTable::from_rows(bands, &rows).unwrap_or_else(|errors| {
+        for e in errors {
+            problems.push(e.message_ja, e.message_en);
+        }
+        QuotaTable::new()
+    })
+}
+
+/// The excluded hospitals: one institution id or 医療機関コード (10 digits) per line, comma or
+/// space; each entry that names no registered institution is a problem with its line.
+async fn parse_excluded(
+    state: &AppState,
+    text: &str,
+    problems: &mut Problems,
+) -> Result<Vec<i64>, AppError> {
+    let mut entries: Vec<(usize, String)> = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        for token in line
+            .split(|c: char| c == ',' || c == '、' || c == '\t' || c.is_whitespace())
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+        {
+            entries.push((i + 1, normalize_digits(token)));
+        }
+    }
+    let codes: Vec<String> = entries
+        .iter()
+        .filter(|(_, t)| MedicalInstitutionCode::parse(t).is_ok())
+        .map(|(_, t)| t.clone())
+        .collect();
+    let by_code = state.store.institutions_by_code(&codes).await?;
+    let mut ids = Vec::new();
+    for (line, token) in entries {
+        if MedicalInstitutionCode::parse(&token).is_ok() {
+            match by_code.get(&token) {
+                Some(id) => ids.push(*id),
+                None => problems.push(
+                    format!("対象外の病院 {line}行目: 医療機関コード {token} の施設は登録されていません"),
+                    format!("excluded hospitals, line {line}: no institution is registered with code {token}"),
+                ),
+            }
+        } else if let Ok(id) = token.parse::<i64>() {
+            let institution = state.store.institution(id).await?;
+            let has_code = institution
+                .as_ref()
+                .and_then(|i| i.medical_institution_code.as_deref())
+                .is_some_and(|c| MedicalInstitutionCode::parse(c).is_ok());
+            if has_code {
+                ids.push(id);
+            } else {
+                problems.push(
+                    format!("対象外の病院 {line}行目: 施設ID {id} は登録がないか、医療機関コードがありません"),
+                    format!("excluded hospitals, line {line}: institution {id} does not exist or has no medical institution code"),
+                );
+            }
+        } else {
+            problems.push(
+                format!("対象外の病院 {line}行目: 「{token}」は施設IDでも医療機関コード（10桁の数字）でもありません"),
+                format!("excluded hospitals, line {line}: '{token}' is neither an institution id nor a medical institution code (ten digits)"),
+            );
+        }
+    }
+    Ok(ids)
+}
+
+fn normalize_digits(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '０'..='９' => {
+                char::from_u32(u32::from(c) - u32::from('０') + u32::from('0')).unwrap_or(c)
+            }
+            _ => c,
+        })
+        .collect()
+}
+
+fn parse_date(text: &str, ja: &str, en: &str, problems: &mut Problems) -> Option<NaiveDate> {
+    match mamori_domain::wareki::parse_date("date", text) {
+        Ok(d) => Some(d),
+        Err(_) => {
+            problems.push(
+                format!("{ja}「{text}」を日付として読めません（例: 2026-03-13）"),
+                format!("{en} '{text}' is not a date (e.g. 2026-03-13)"),
+            );
+            None
+        }
+    }
+}
+
+async fn post_program(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    user: WebUser,
+    request: Request,
+) -> PageResult {
+    let lang = ctx.lang;
+    national(&user).map_err(fail(lang))?;
+    let form = read_form(&state, &user, request)
+        .await
+        .map_err(fail(lang))?;
+    let opened = state
+        .store
+        .program_years()
+        .await
+        .map_err(|e| fail(lang)(e.into()))?;
+    let mut values = Values::of(&form);
+    let mut problems = Problems {
+        lang,
+        messages: Vec::new(),
+        cells: Vec::new(),
+    };
+    let bands = parse_bands(&values, &mut problems);
+    let mut read_files = Vec::new();
+    let _import = if form.file("quota_file").is_some() || form.file("excluded_file").is_some() {
+        match crate::http::uploads::import_permit(&state) {
+            Ok(permit) => Some(permit),
+            Err(e) => {
+                return Ok(crate::http::uploads::retry_later(
+                    fail(lang)(e).into_response(),
+                ));
+            }
+        }
+    } else {
+        None
+    };
+    // Files fill the form: the quota table and the excluded list.
+    if let (Some(file), Some(bands)) = (form.file("quota_file"), bands.as_ref()) {
+        let name = file.file_name.clone().unwrap_or_default();
+        match import_quotas(&file.data, bands) {
+            Ok(table) => {
+                values.quotas.clear();
+                for (p, counts) in table.iter() {
+                    for (band, n) in counts.iter().enumerate() {
+                        values.quotas.insert((p.code(), band), n.to_string());
+                    }
+                }
+                read_files.push(name);
+            }
+            Err(e) => problems.file("支援枠数のファイル", "quota file", &name, &e),
+        }
+    }
+    if let Some(file) = form.file("excluded_file") {
+        let name = file.file_name.clone().unwrap_or_default();
+        match import_institution_list(&file.data) {
+            Ok(entries) => {
+                let mut text = values.excluded.trim_end().to_owned();
+                for (_, entry) in entries {
+                    if !text.is_empty() {
+                        text.push('\n');
+                    }
+                    text.push_str(&entry);
+                }
+                values.excluded = text;
+                read_files.push(name);
+            }
+            Err(e) => problems.file(
+                "対象外の病院のファイル",
+                "excluded hospitals file",
+                &name,
+                &e,
+            ),
+        }
+    }
+    let show = |values: &Values, problems: Option<Problems>, notice: Option<String>| {
+        let status = if problems.as_ref().is_some_and(|p| !p.messages.is_empty()) {
+            StatusCode::UNPROCESSABLE_ENTITY
+        } else {
+            StatusCode::OK
+        };
+        render(
+            status,
+            &page(&ctx, &user, values, problems, notice, opened.clone()),
+        )
+    };
+    if form.get("action") != "open" {
+        let notice = (!read_files.is_empty())
+            .then(|| format!("{} {}", lang.t("as-open-files-read"), read_files.join(", ")));
+        return Ok(show(&values, Some(problems), notice));
+    }
+    // Open: everything is checked, and the problems of every field shown at once.
+    let fiscal_year = match values.fiscal_year.parse::<i32>().map(FiscalYear::new) {
+        Ok(Ok(fy)) => Some(fy),
+        _ => {
+            problems.push(
+                format!(
+                    "事業年度「{}」は西暦の年（例: 2026 は令和8年度）で入力してください",
+                    values.fiscal_year
+                ),
+                format!(
+                    "the fiscal year '{}' must be a year such as 2026",
+                    values.fiscal_year
+                ),
+            );
+            None
+        }
+    };
+    if let Some(fy) = fiscal_year
+        && opened.contains(&fy)
+    {
+        problems.push(
+            format!("{}の確保事業は既に開始されています", fy.label_ja()),
+            format!("the programme for {} already exists", fy.label_en()),
+        );
+    }
+    let deadline = if values.deadline.is_empty() {
+        problems.push("回答期限を入力してください", "enter the survey deadline");
+        None
+    } else {
+        parse_date(
+            &values.deadline,
+            "回答期限",
+            "the survey deadline",
+            &mut problems,
+        )
+    };
+    let onsite = if values.onsite_deadline.is_empty() {
+        None
+    } else {
+        parse_date(
+            &values.onsite_deadline,
+            "現地調査の完了期限",
+            "the on-site survey deadline",
+            &mut problems,
+        )
+    };
+    if let (Some(fy), Some(d)) = (fiscal_year, onsite)
+        && !fy.contains(d)
+    {
+        problems.push(
+            format!(
+                "現地調査の完了期限 {d} が{}の中にありません",
+                fy.era_label_ja()
+            ),
+            format!(
+                "the on-site survey deadline {d} is not within {}",
+                fy.label_en()
+            ),
+        );
+    }
+    let quotas = bands.as_ref().map(|bands| {
+        let labels = band_labels(lang, &values.bands);
+        parse_quotas(&values, bands, &labels, &mut problems)
+    });
+    let excluded = parse_excluded(&state, &values.excluded, &mut problems)
+        .await
+        .map_err(fail(lang))?;
+    let (Some(fy), Some(bands), Some(quotas), Some(deadline), true) = (
+        fiscal_year,
+        bands,
+        quotas,
+        deadline,
+        problems.messages.is_empty(),
+    ) else {
+        return Ok(show(&values, Some(problems), None));
+    };
+    if quotas.is_empty() {
+        problems.push(
+            "支援枠数が1つも入力されていません（表に入力するか、別紙2のファイルを読み込んでください）",
+            "no quota was entered (fill in the table or read the 別紙2 file)",
+        );
+        return Ok(show(&values, Some(problems), None));
+    }
+    let result = api::open_program(
+        &state,
+        user.user().id,
+        ProgramInput {
+            fiscal_year: fy,
+            bands,
+            quotas,
+            excluded,
+            allow_backup_only: values.allow_backup_only,
+            deadline,
+            onsite_survey_deadline: onsite,
+        },
+    )
+    .await;
+    match result {
+        Ok(()) => Ok(redirect(&format!(
+            "/assurance/{}?done=as-opened",
+            fy.start_year()
+        ))),
+        Err(e) if e.status().is_client_error() => {
+            let d = e.detail();
+            problems.push(d.message_ja, d.message_en);
+            Ok(show(&values, Some(problems), None))
+        }
+        Err(e) => Err(fail(lang)(e)),
+    }
+    .map(IntoResponse::into_response)
+}

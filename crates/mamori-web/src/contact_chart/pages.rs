@@ -1,0 +1,272 @@
+//! The contact chart (連絡体制図) page with its drawing and A4 print, and the backup and BCP
+//! page, read by those who see the institution.
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use mamori_domain::contact_chart::{ChartState, chart_status};
+use mamori_domain::continuity::continuity_warnings;
+
+use crate::http::auth::WebUser;
+use crate::http::i18n::Lang;
+use crate::http::page::{Chrome, PageCtx, PageResult, fail, render};
+use crate::service::{self, today_in_japan};
+use crate::vendors::api::{self as vendors};
+use crate::{AppState, Routes};
+
+pub fn routes() -> Routes {
+    Routes::default()
+        .get("/institutions/{id}/contact-chart", contact_chart_page)
+        .get(
+            "/institutions/{id}/contact-chart/print",
+            contact_chart_print,
+        )
+        .get("/institutions/{id}/contact-chart.svg", contact_chart_svg)
+        .get("/institutions/{id}/continuity", continuity_page)
+}
+
+// ----- contact chart and continuity ----------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "contact_chart.html")]
+struct ContactChartPage {
+    chrome: Chrome,
+    id: i64,
+    name: String,
+    has_chart: bool,
+    state: &'static str,
+    state_label: String,
+    missing: Vec<String>,
+    suggestions: Vec<String>,
+    updated_at: String,
+    print: bool,
+}
+
+async fn chart_view(
+    state: &AppState,
+    ctx: &PageCtx,
+    user: &WebUser,
+    id: &str,
+    print: bool,
+) -> PageResult {
+    let lang = ctx.lang;
+    let principal = user.user().principal();
+    let institution = service::visible_institution(
+        state,
+        &principal,
+        service::parse_id(id).map_err(fail(lang))?,
+    )
+    .await
+    .map_err(fail(lang))?;
+    service::record_read(state, &principal, institution.id, "contact_chart")
+        .await
+        .map_err(fail(lang))?;
+    let stored = vendors::stored_chart(state, institution.id)
+        .await
+        .map_err(fail(lang))?;
+    let contracts: Vec<_> = state
+        .store
+        .vendor_contracts_of_institution(institution.id)
+        .await
+        .map_err(|e| fail(lang)(e.into()))?
+        .into_iter()
+        .map(|c| c.contract)
+        .collect();
+    let status = chart_status(stored.as_ref().map(|s| &s.0), &contracts, today_in_japan());
+    let (state_class, state_label) = match status.state {
+        ChartState::None => ("bad", lang.pick("未作成", "none")),
+        ChartState::Draft => ("warn", lang.pick("作成中（不足あり）", "draft (gaps)")),
+        ChartState::Complete => ("ok", lang.pick("作成済", "complete")),
+    };
+    let gap = |g: &mamori_domain::contact_chart::ChartGapReport| {
+        lang.pick(&g.message_ja, &g.message_en).to_owned()
+    };
+    let title = lang.pick("連絡体制図", "Contact chart").to_owned();
+    Ok(render(
+        StatusCode::OK,
+        &ContactChartPage {
+            chrome: Chrome::new(ctx, Some(user), title),
+            id: institution.id,
+            name: institution.name.clone(),
+            has_chart: stored.is_some(),
+            state: state_class,
+            state_label: state_label.to_owned(),
+            missing: status.missing.iter().map(gap).collect(),
+            suggestions: status.suggestions.iter().map(gap).collect(),
+            updated_at: stored.map(|s| s.1).unwrap_or_default(),
+            print,
+        },
+    ))
+}
+
+async fn contact_chart_page(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    user: WebUser,
+    Path(id): Path<String>,
+) -> PageResult {
+    chart_view(&state, &ctx, &user, &id, false).await
+}
+
+async fn contact_chart_print(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    user: WebUser,
+    Path(id): Path<String>,
+) -> PageResult {
+    chart_view(&state, &ctx, &user, &id, true).await
+}
+
+async fn contact_chart_svg(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    user: WebUser,
+    Path(id): Path<String>,
+) -> Result<Response, crate::http::page::PageError> {
+    let lang = ctx.lang;
+    let principal = user.user().principal();
+    let institution = crate::http::page::page_institution(&state, &principal, &id, lang).await?;
+    vendors::chart_svg_response(&state, &principal, &institution, lang)
+        .await
+        .map_err(fail(lang))
+}
+
+#[derive(Template)]
+#[template(path = "continuity.html")]
+struct ContinuityPage {
+    chrome: Chrome,
+    id: i64,
+    name: String,
+    backups: Vec<(String, String, String, String)>,
+    bcp: String,
+    warnings: Vec<(&'static str, String)>,
+    evidence: Vec<(String, bool, Vec<String>)>,
+    can_edit: bool,
+}
+
+async fn continuity_page(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    user: WebUser,
+    Path(id): Path<String>,
+) -> PageResult {
+    let lang = ctx.lang;
+    let principal = user.user().principal();
+    let institution = crate::http::page::page_institution(&state, &principal, &id, lang).await?;
+    service::record_read(&state, &principal, institution.id, "continuity")
+        .await
+        .map_err(fail(lang))?;
+    let (records, _) = vendors::stored_continuity(&state, institution.id)
+        .await
+        .map_err(fail(lang))?;
+    let today = today_in_japan();
+    let backups = records
+        .backups
+        .iter()
+        .map(|b| {
+            let subject = match lang {
+                Lang::Ja => b.subject_ja(),
+                Lang::En => b.subject_en(),
+            };
+            let how = b
+                .locations
+                .iter()
+                .map(|l| lang.pick(l.label_ja(), l.label_en()))
+                .collect::<Vec<_>>()
+                .join(lang.pick("・", ", "));
+            let how = format!(
+                "{how} / {} {} / {}",
+                b.generations,
+                lang.pick("世代", "generations"),
+                if b.encrypted {
+                    lang.pick("暗号化あり", "encrypted")
+                } else {
+                    lang.pick("暗号化なし", "not encrypted")
+                }
+            );
+            let freq = lang
+                .pick(b.frequency.label_ja(), b.frequency.label_en())
+                .to_owned();
+            let restore = b.last_restore_test.map_or_else(
+                || lang.pick("未実施", "never").to_owned(),
+                |t| {
+                    format!(
+                        "{} ({} {})",
+                        t.on,
+                        t.duration_minutes,
+                        lang.pick("分", "min")
+                    )
+                },
+            );
+            (subject, how, freq, restore)
+        })
+        .collect();
+    let bcp = match &records.bcp {
+        None => lang.pick("記録なし", "no record").to_owned(),
+        Some(b) => {
+            let state = match b.state {
+                mamori_domain::continuity::BcpState::Established { on } => {
+                    format!("{} {on}", lang.pick("策定済", "established"))
+                }
+                mamori_domain::continuity::BcpState::Drafting { target } => format!(
+                    "{} ({} {target})",
+                    lang.pick("策定中", "drafting"),
+                    lang.pick("目標", "target")
+                ),
+                mamori_domain::continuity::BcpState::NotStarted => {
+                    lang.pick("未策定", "not started").to_owned()
+                }
+            };
+            let drill = b.last_drill.map_or_else(
+                || lang.pick("訓練未実施", "never drilled").to_owned(),
+                |d| format!("{} {d}", lang.pick("最終訓練", "last drill")),
+            );
+            format!("{state} · {drill}")
+        }
+    };
+    let warnings = continuity_warnings(&records.backups, records.bcp.as_ref(), today)
+        .into_iter()
+        .map(|w| {
+            let class = if w.severity == mamori_domain::Severity::Blocking {
+                "bad"
+            } else {
+                "warn"
+            };
+            (class, lang.pick(&w.message_ja, &w.message_en).to_owned())
+        })
+        .collect();
+    let evidence = vendors::continuity_evidence(
+        &state,
+        &institution,
+        service::current_fiscal_year(&state),
+        &records,
+    )
+    .into_iter()
+    .map(|e| {
+        let facts = match lang {
+            Lang::Ja => e.facts_ja,
+            Lang::En => e.facts_en,
+        };
+        (
+            format!("{} {}", e.number, lang.pick(&e.text_ja, &e.text_en)),
+            e.supports_yes,
+            facts,
+        )
+    })
+    .collect();
+    let title = lang.pick("バックアップとBCP", "Backup and BCP").to_owned();
+    Ok(render(
+        StatusCode::OK,
+        &ContinuityPage {
+            chrome: Chrome::new(&ctx, Some(&user), title),
+            id: institution.id,
+            name: institution.name.clone(),
+            backups,
+            bcp,
+            warnings,
+            evidence,
+            can_edit: principal.can_answer(institution.id),
+        },
+    ))
+}

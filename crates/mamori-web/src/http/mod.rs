@@ -1,0 +1,16 @@
+//! The HTTP parts every feature shares: authentication and sessions, CSRF, errors and their
+//! bilingual answers, compression, the language, multipart uploads and their limits, mail,
+//! the input guard, the page frame and the API's root.
+
+pub mod api;
+pub mod auth;
+pub mod compress;
+pub mod error;
+pub mod i18n;
+pub mod input_guard;
+pub mod mail;
+pub mod multipart;
+pub mod page;
+pub mod rejections;
+pub mod two_factor;
+pub mod uploads;

@@ -1,0 +1,290 @@
+//! What every page shares: the request context, the frame (chrome), rendering, the error
+//! page, redirects and cookies, and the static assets.
+
+use askama::Template;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use mamori_domain::{FiscalYear, InstitutionKind, Prefecture, Role};
+use mamori_store::Institution;
+
+use crate::http::auth::{self, WebUser};
+use crate::http::error::AppError;
+use crate::http::i18n::Lang;
+use crate::service::{self};
+use crate::{AppState, Routes};
+
+/// The static assets (style sheet and scripts), cached for an hour.
+pub fn routes() -> Routes {
+    Routes::default()
+        .get("/static/style.css", || async {
+            asset(
+                "text/css; charset=utf-8",
+                include_str!("../../static/style.css"),
+            )
+        })
+        .get("/static/htmx.min.js", || async {
+            asset(
+                "text/javascript; charset=utf-8",
+                include_str!("../../static/htmx.min.js"),
+            )
+        })
+        .get("/static/app.js", || async {
+            asset(
+                "text/javascript; charset=utf-8",
+                include_str!("../../static/app.js"),
+            )
+        })
+}
+
+fn asset(content_type: &'static str, body: &'static str) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+// ----- request context -------------------------------------------------------------------
+
+/// The language and the path of a page request.
+pub struct PageCtx {
+    pub lang: Lang,
+    pub path: String,
+    pub htmx: bool,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for PageCtx {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(PageCtx {
+            lang: Lang::from_headers(&parts.headers),
+            path: parts
+                .uri
+                .path_and_query()
+                .map(|p| p.as_str().to_owned())
+                .unwrap_or_else(|| "/".into()),
+            htmx: parts.headers.get("hx-request").is_some(),
+        })
+    }
+}
+
+/// What the frame of every page needs: language, the signed-in user, the CSRF token.
+pub struct Chrome {
+    pub lang: Lang,
+    pub title: String,
+    pub path: String,
+    pub csrf: String,
+    pub user: Option<NavUser>,
+}
+
+pub struct NavUser {
+    pub login: String,
+    pub role_label: String,
+    pub institution_id: Option<i64>,
+    pub sees_list: bool,
+    pub is_national: bool,
+    pub is_demo: bool,
+    pub is_vendor: bool,
+    /// Takes part in the security-assurance project (answers, runs a prefecture's survey, or
+    /// oversees the country).
+    pub sees_assurance: bool,
+    /// Staffs the インシデントかも? desk.
+    pub is_incident_desk: bool,
+}
+
+impl Chrome {
+    pub fn new(ctx: &PageCtx, user: Option<&WebUser>, title: String) -> Self {
+        let lang = ctx.lang;
+        Chrome {
+            lang,
+            title,
+            path: ctx.path.clone(),
+            csrf: user
+                .map(|u| u.session.csrf_token.clone())
+                .unwrap_or_default(),
+            user: user.map(|u| {
+                let user = u.user();
+                NavUser {
+                    login: user.login.clone(),
+                    role_label: lang
+                        .pick(user.role.label_ja(), user.role.label_en())
+                        .to_owned(),
+                    institution_id: user.institution_id,
+                    sees_list: matches!(user.role, Role::NationalAdmin | Role::Inspector),
+                    is_national: user.role == Role::NationalAdmin,
+                    is_demo: user.is_demo,
+                    is_vendor: user.role == Role::VendorUser,
+                    is_incident_desk: user.principal().is_incident_desk(),
+                    sees_assurance: matches!(
+                        user.role,
+                        Role::NationalAdmin | Role::PrefectureOfficer | Role::InstitutionAdmin
+                    ),
+                }
+            }),
+        }
+    }
+
+    pub fn t<'k>(&self, key: &'k str) -> &'k str {
+        self.lang.text(key)
+    }
+
+    pub fn lang_code(&self) -> &'static str {
+        self.lang.code()
+    }
+
+    pub fn other_lang_code(&self) -> &'static str {
+        self.lang.other().code()
+    }
+
+    pub fn other_lang_label(&self) -> &'static str {
+        match self.lang {
+            Lang::Ja => "English",
+            Lang::En => "日本語",
+        }
+    }
+
+    pub fn path_encoded(&self) -> String {
+        auth::urlencode(&self.path)
+    }
+}
+
+pub fn render<T: Template>(status: StatusCode, page: &T) -> Response {
+    match page.render() {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "template failed");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                Html(
+                    "<!doctype html><title>mamori</title><p>内部エラー / Internal error</p>"
+                        .to_owned(),
+                ),
+            )
+                .into_response()
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    chrome: Chrome,
+    status: u16,
+    message: String,
+}
+
+/// An error shown as a page in the user's language.
+pub struct PageError {
+    error: AppError,
+    lang: Lang,
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        let status = self.error.status();
+        if status.is_server_error() {
+            tracing::error!(error = %self.error, "page failed");
+        }
+        let detail = self.error.detail();
+        let message = match self.lang {
+            Lang::Ja => detail.message_ja,
+            Lang::En => detail.message_en,
+        };
+        let ctx = PageCtx {
+            lang: self.lang,
+            path: "/".into(),
+            htmx: false,
+        };
+        let title = self.lang.t("error-title");
+        let mut response = render(
+            status,
+            &ErrorPage {
+                chrome: Chrome::new(&ctx, None, title),
+                status: status.as_u16(),
+                message,
+            },
+        );
+        self.error.decorate(&mut response);
+        response
+    }
+}
+
+pub fn fail(lang: Lang) -> impl Fn(AppError) -> PageError {
+    move |error| PageError { error, lang }
+}
+
+pub type PageResult = Result<Response, PageError>;
+
+/// The institution named by a page's path, if the caller may see it (otherwise the page's
+/// 404, as [`service::visible_institution`]).
+pub async fn page_institution(
+    state: &AppState,
+    principal: &mamori_domain::Principal,
+    id: &str,
+    lang: Lang,
+) -> Result<Institution, PageError> {
+    let id = service::parse_id(id).map_err(fail(lang))?;
+    service::visible_institution(state, principal, id)
+        .await
+        .map_err(fail(lang))
+}
+
+pub async fn not_found(ctx: PageCtx, uri: axum::http::Uri) -> Response {
+    if uri.path().starts_with("/api/") {
+        crate::http::error::ApiError(AppError::NotFound).into_response()
+    } else {
+        PageError {
+            error: AppError::NotFound,
+            lang: ctx.lang,
+        }
+        .into_response()
+    }
+}
+
+pub fn redirect(to: &str) -> Response {
+    Redirect::to(to).into_response()
+}
+
+/// Only local paths may be redirected to.
+pub fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_owned(),
+        _ => "/".to_owned(),
+    }
+}
+
+pub fn cookie(name: &str, value: &str, max_age: i64, secure: bool) -> HeaderValue {
+    let secure = if secure { "; Secure" } else { "" };
+    HeaderValue::from_str(&format!(
+        "{name}={value}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Lax{secure}"
+    ))
+    .unwrap_or_else(|_| HeaderValue::from_static(""))
+}
+
+pub fn message(lang: Lang, e: &AppError) -> String {
+    let d = e.detail();
+    lang.pick(&d.message_ja, &d.message_en).to_owned()
+}
+
+// ----- labels ----------------------------------------------------------------------------
+
+pub fn kind_label(lang: Lang, kind: InstitutionKind) -> String {
+    lang.pick(kind.label_ja(), kind.label_en()).to_owned()
+}
+
+pub fn prefecture_label(lang: Lang, p: Prefecture) -> String {
+    format!("{} {}", p.code(), lang.pick(p.name_ja(), p.name_en()))
+}
+
+pub fn fy_label(lang: Lang, fy: FiscalYear) -> String {
+    match lang {
+        Lang::Ja => fy.label_ja(),
+        Lang::En => fy.label_en(),
+    }
+}

@@ -1,0 +1,154 @@
+//! The inspector's page (立入検査): the verdict per item, the findings, and the observations.
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use serde::Deserialize;
+
+use crate::checklist::pages::{FindingView, YearLink, findings_view, load};
+use crate::http::auth::WebUser;
+use crate::http::error::AppError;
+use crate::http::page::*;
+use crate::service::{self};
+use crate::{AppState, Routes};
+
+pub fn routes() -> Routes {
+    Routes::default()
+        .get("/institutions/{id}/inspection/{fy}", inspection_page)
+        .post(
+            "/institutions/{id}/inspection/{fy}/observations",
+            save_observation,
+        )
+}
+
+// ----- inspection ------------------------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "inspection.html")]
+struct InspectionPage {
+    chrome: Chrome,
+    id: i64,
+    name: String,
+    prefecture: String,
+    kind: String,
+    fiscal_year: i32,
+    fiscal_year_label: String,
+    years: Vec<YearLink>,
+    guide_title: String,
+    form_label: String,
+    version_label: String,
+    ready: bool,
+    findings: Vec<FindingView>,
+    blocking_count: usize,
+    advice_count: usize,
+    can_observe: bool,
+    observation: Option<(bool, String, String)>,
+    answered: usize,
+    required: usize,
+}
+
+async fn inspection_page(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    user: WebUser,
+    Path((id, fy)): Path<(String, String)>,
+) -> PageResult {
+    let lang = ctx.lang;
+    let a = load(&state, &ctx, &user, &id, &fy, "inspection").await?;
+    let findings = findings_view(lang, &a);
+    let page = InspectionPage {
+        chrome: Chrome::new(
+            &ctx,
+            Some(&user),
+            format!("{} — {}", lang.t("inspection-title"), a.institution.name),
+        ),
+        id: a.institution.id,
+        name: a.institution.name.clone(),
+        prefecture: prefecture_label(lang, a.institution.prefecture),
+        kind: kind_label(lang, a.institution.kind),
+        fiscal_year: a.fiscal_year.start_year(),
+        fiscal_year_label: fy_label(lang, a.fiscal_year),
+        years: state
+            .catalog
+            .fiscal_years()
+            .iter()
+            .map(|&fy| YearLink {
+                fiscal_year: fy.start_year(),
+                label: fy_label(lang, fy),
+                current: fy == a.fiscal_year,
+            })
+            .collect(),
+        guide_title: lang.pick(&a.rules.title_ja, &a.rules.title_en).to_owned(),
+        form_label: lang
+            .pick(a.version.form.label_ja(), a.version.form.label_en())
+            .to_owned(),
+        version_label: lang
+            .pick(&a.version.version_label_ja, &a.version.version_label_en)
+            .to_owned(),
+        ready: a.verdict.ready,
+        blocking_count: findings.iter().filter(|f| f.severity == "blocking").count(),
+        advice_count: findings.iter().filter(|f| f.severity == "advice").count(),
+        findings,
+        can_observe: user
+            .user()
+            .principal()
+            .can_record_observations(a.institution.prefecture),
+        observation: a.observation.as_ref().map(|o| {
+            (
+                o.contact_chart_seen,
+                o.recorded_by.clone(),
+                o.recorded_at
+                    .chars()
+                    .take(16)
+                    .collect::<String>()
+                    .replace('T', " "),
+            )
+        }),
+        answered: a.progress.answered,
+        required: a.progress.required,
+    };
+    Ok(render(StatusCode::OK, &page))
+}
+
+#[derive(Deserialize)]
+pub struct ObservationForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    contact_chart_seen: String,
+}
+
+async fn save_observation(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    user: WebUser,
+    Path((id, fy)): Path<(String, String)>,
+    Form(form): Form<ObservationForm>,
+) -> PageResult {
+    let lang = ctx.lang;
+    user.check_csrf(&form.csrf).map_err(fail(lang))?;
+    let principal = user.user().principal();
+    let institution = page_institution(&state, &principal, &id, lang).await?;
+    let fiscal_year = service::parse_fiscal_year(&state, &fy).map_err(fail(lang))?;
+    let seen = match form.contact_chart_seen.as_str() {
+        "yes" => true,
+        "no" => false,
+        _ => {
+            return Err(fail(lang)(AppError::Invalid(
+                mamori_domain::ParseError::new(
+                    "contact_chart_seen",
+                    "連絡体制図を確認できたかどうかを選んでください",
+                    "choose whether the contact chart was seen",
+                ),
+            )));
+        }
+    };
+    service::record_observation(&state, &principal, &institution, fiscal_year, seen)
+        .await
+        .map_err(fail(lang))?;
+    Ok(redirect(&format!(
+        "/institutions/{}/inspection/{}",
+        institution.id, fiscal_year
+    )))
+}

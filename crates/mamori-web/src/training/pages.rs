@@ -1,0 +1,1029 @@
+//! Pages of training (研修): the sessions with register and cancel forms, the content library
+//! and the lecturers, the operator's pages to publish and record attendance, and an
+//! institution's training record with the yearly obligation. Plain forms with CSRF tokens;
+//! no JavaScript needed.
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use chrono::NaiveDateTime;
+use mamori_domain::FiscalYear;
+use mamori_domain::training::{Audience, Availability, Format, Obligation, RegistrationStatus};
+use mamori_store::SessionRecord;
+use serde::Deserialize;
+
+use crate::http::auth::WebUser;
+use crate::http::error::AppError;
+use crate::http::i18n::Lang;
+use crate::http::page::{Chrome, PageCtx, PageResult, fail, page_institution, redirect, render};
+use crate::training::api::{
+    self as api, CourseInput, LecturerInput, SessionInput, availability, is_operator, listed_for,
+    now_in_japan, when_label,
+};
+use crate::training::edit_pages::{FormErrors, LecturerFormView};
+use crate::{AppState, Routes, service};
+
+pub fn routes() -> Routes {
+    Routes::default()
+        .get("/training", list_page)
+        .post("/training/sessions/{session_id}/register", register)
+        .post("/training/registrations/{registration_id}/cancel", cancel)
+        .get("/training/library", library_page)
+        .post("/training/lecturers", add_lecturer)
+        .get("/training/manage", manage_page)
+        .post("/training/courses", create_course)
+        .post("/training/sessions", create_session)
+        .get("/training/sessions/{session_id}", session_page)
+        .post(
+            "/training/registrations/{registration_id}/attendance",
+            record_attendance,
+        )
+        .get(
+            "/training/sessions/{session_id}/attendance.xlsx",
+            attendance_xlsx,
+        )
+        .get("/institutions/{id}/training/{fy}", record_page)
+}
+
+fn audience_label(lang: Lang, a: Audience) -> String {
+    lang.pick(a.label_ja(), a.label_en()).to_owned()
+}
+
+fn format_label(lang: Lang, f: Format) -> String {
+    lang.pick(f.label_ja(), f.label_en()).to_owned()
+}
+
+fn status_label(lang: Lang, s: RegistrationStatus) -> String {
+    lang.pick(s.label_ja(), s.label_en()).to_owned()
+}
+
+fn time_label(t: NaiveDateTime) -> String {
+    t.format("%Y/%m/%d %H:%M").to_string()
+}
+
+fn course_title(lang: Lang, ja: &str, en: &str) -> String {
+    lang.pick(ja, en).to_owned()
+}
+
+// ----- the sessions --------------------------------------------------------------------------
+
+pub struct PlaceView {
+    pub id: i64,
+    pub name: String,
+    pub status: &'static str,
+    pub status_label: String,
+    pub position: Option<i64>,
+    pub can_cancel: bool,
+}
+
+pub struct SessionView {
+    pub id: i64,
+    pub title: String,
+    pub description: String,
+    pub audience: String,
+    pub format: String,
+    pub when: String,
+    pub venue: String,
+    pub deadline: String,
+    pub capacity: u32,
+    pub seats_left: i64,
+    pub waitlisted: i64,
+    pub availability: &'static str,
+    pub withdrawn: bool,
+    pub can_register: bool,
+    pub mine: Vec<PlaceView>,
+}
+
+#[derive(Template)]
+#[template(path = "training.html")]
+struct ListPage {
+    chrome: Chrome,
+    sessions: Vec<SessionView>,
+    registers: bool,
+    operator: bool,
+    record_link: Option<String>,
+    error: Option<String>,
+    notice: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+pub struct NoticeQuery {
+    #[serde(default)]
+    notice: Option<String>,
+}
+
+fn notice_text(lang: Lang, code: Option<&str>) -> Option<String> {
+    let (ja, en) = match code? {
+        "registered" => (
+            "申し込みました。席が確保されています。",
+            "Registered: a seat is reserved.",
+        ),
+        "waitlisted" => (
+            "定員に達しているため、キャンセル待ちで申し込みました。席が空くと順番に繰り上がります。",
+            "The session is full: the participant is on the waitlist and moves up, in order, when a seat is given back.",
+        ),
+        "cancelled" => (
+            "申込みを取り消しました。",
+            "The registration was cancelled.",
+        ),
+        "course" => ("コースを公開しました。", "The course was published."),
+        "session" => ("研修の回を公開しました。", "The session was published."),
+        "attendance" => ("出欠を記録しました。", "Attendance recorded."),
+        "lecturer" => ("講師・技術者を登録しました。", "Added to the list."),
+        "lecturer_updated" => (
+            "講師・技術者の情報を更新しました。",
+            "The entry was updated.",
+        ),
+        "lecturer_deleted" => (
+            "講師・技術者をリストから削除しました。",
+            "The entry was removed from the list.",
+        ),
+        "course_updated" => ("コースの変更を保存しました。", "The course was updated."),
+        "course_withdrawn" => (
+            "コースを中止しました。開始前の回もすべて中止になり、申込者に表示されます。",
+            "The course was withdrawn, with its sessions not yet held; registrants see it.",
+        ),
+        "session_updated" => ("開催回の変更を保存しました。", "The session was updated."),
+        "session_promoted" => (
+            "開催回の変更を保存しました。定員が増えたため、キャンセル待ちの方が申込み順に繰り上がりました。",
+            "The session was updated. With the larger capacity, the waitlist moved up in order.",
+        ),
+        "session_withdrawn" => (
+            "開催回を中止しました。申込みは残り、申込者には「この回は中止になりました」と表示されます。",
+            "The session was withdrawn. Its registrations are kept and registrants are told it was withdrawn.",
+        ),
+        _ => return None,
+    };
+    Some(lang.pick(ja, en).to_owned())
+}
+
+fn error_text(lang: Lang, e: &AppError) -> String {
+    let d = e.detail();
+    match lang {
+        Lang::Ja => d.message_ja,
+        Lang::En => d.message_en,
+    }
+}
+
+async fn list_view(
+    state: &AppState,
+    ctx: &PageCtx,
+    user: &WebUser,
+    error: Option<(StatusCode, String)>,
+    notice: Option<String>,
+) -> PageResult {
+    let lang = ctx.lang;
+    let u = user.user();
+    let sessions = state
+        .store
+        .training_sessions()
+        .await
+        .map_err(|e| fail(lang)(e.into()))?;
+    let registers = matches!(
+        u.role,
+        mamori_domain::Role::InstitutionAdmin | mamori_domain::Role::InstitutionStaff
+    ) && u.institution_id.is_some();
+    let mine = match u.institution_id {
+        Some(id) if registers => state
+            .store
+            .training_registrations_of_institution(id)
+            .await
+            .map_err(|e| fail(lang)(e.into()))?,
+        _ => Vec::new(),
+    };
+    let now = now_in_japan();
+    let operator = is_operator(u);
+    let views = sessions
+        .iter()
+        .filter(|s| s.rules.ends_at >= now && listed_for(s, operator, &mine))
+        .map(|s| {
+            let open = availability(s, now);
+            SessionView {
+                id: s.id,
+                title: course_title(lang, &s.course.title_ja, &s.course.title_en),
+                description: course_title(lang, &s.course.description_ja, &s.course.description_en),
+                audience: audience_label(lang, s.course.audience),
+                format: format_label(lang, s.course.format),
+                when: when_label(&s.rules),
+                venue: s.venue.clone(),
+                deadline: time_label(s.rules.deadline),
+                capacity: s.rules.capacity,
+                seats_left: (i64::from(s.rules.capacity) - s.seats_taken).max(0),
+                waitlisted: s.waitlisted,
+                availability: open.as_str(),
+                withdrawn: s.is_withdrawn(),
+                can_register: registers
+                    && matches!(open, Availability::Open | Availability::WaitlistOnly),
+                mine: mine
+                    .iter()
+                    .filter(|p| p.session_id == s.id && p.status != RegistrationStatus::Cancelled)
+                    .map(|p| PlaceView {
+                        id: p.id,
+                        name: p.participant_name.clone(),
+                        status: p.status.as_str(),
+                        status_label: status_label(lang, p.status),
+                        position: p.waitlist_position,
+                        can_cancel: matches!(
+                            p.status,
+                            RegistrationStatus::Registered | RegistrationStatus::Waitlisted
+                        ) && now < s.rules.starts_at
+                            && !s.is_withdrawn(),
+                    })
+                    .collect(),
+            }
+        })
+        .collect();
+    let fy = FiscalYear::containing(now.date()).start_year();
+    let (status, error) = match error {
+        Some((status, text)) => (status, Some(text)),
+        None => (StatusCode::OK, None),
+    };
+    Ok(render(
+        status,
+        &ListPage {
+            chrome: Chrome::new(ctx, Some(user), lang.pick("研修", "Training").to_owned()),
+            sessions: views,
+            registers,
+            operator,
+            record_link: u
+                .institution_id
+                .filter(|_| registers)
+                .map(|id| format!("/institutions/{id}/training/{fy}")),
+            error,
+            notice,
+        },
+    ))
+}
+
+async fn list_page(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    user: WebUser,
+    Query(q): Query<NoticeQuery>,
+) -> PageResult {
+    let notice = notice_text(ctx.lang, q.notice.as_deref());
+    list_view(&state, &ctx, &user, None, notice).await
+}
+
+#[derive(Deserialize, Default)]
+pub struct RegisterForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    participant_name: Option<String>,
+}
+
+async fn register(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    user: WebUser,
+    Path(session): Path<String>,
+    Form(form): Form<RegisterForm>,
+) -> PageResult {
+    let lang = ctx.lang;
+    user.check_csrf(&form.csrf).map_err(fail(lang))?;
+    // A missing name is checked after the caller's right to register, as an empty one.
+    let name = form.participant_name.as_deref().unwrap_or_default();
+    let result = api::register_for(&state, user.user(), &session, name).await;
+    match result {
+        Ok(r) => Ok(redirect(&format!(
+            "/training?notice={}#session-{session}",
+            r.status.as_str()
+        ))),
+        Err(e) if e.status().is_client_error() && e.status() != StatusCode::FORBIDDEN => {
+            let text = error_text(lang, &e);
+            list_view(&state, &ctx, &user, Some((e.status(), text)), None).await
+        }
+        Err(e) => Err(fail(lang)(e)),
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct CsrfForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+async fn cancel(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    user: WebUser,
+    Path(registration): Path<String>,
+    Form(form): Form<CsrfForm>,
+) -> PageResult {
+    let lang = ctx.lang;
+    user.check_csrf(&form.csrf).map_err(fail(lang))?;
+    match api::cancel_for(&state, user.user(), &registration).await {
+        Ok(_) => Ok(redirect("/training?notice=cancelled")),
+        Err(e) if e.status() == StatusCode::CONFLICT => {
+            let text = error_text(lang, &e);
+            list_view(&state, &ctx, &user, Some((e.status(), text)), None).await
+        }
+        Err(e) => Err(fail(lang)(e)),
+    }
+}
+
+// ----- library and lecturers -----------------------------------------------------------------
+
+pub struct MaterialView {
+    pub kind: String,
+    pub title: String,
+    pub description: String,
+    pub url: Option<String>,
+    pub source: String,
+}
+
+pub struct AudienceGroup {
+    pub label: String,
+    pub materials: Vec<MaterialView>,
+}
+
+pub struct LecturerView {
+    pub id: i64,
+    pub name: String,
+    pub kind: String,
+    pub affiliation: String,
+    pub fields: String,
+}
+
+#[derive(Template)]
+#[template(path = "training_library.html")]
+struct LibraryPage {
+    chrome: Chrome,
+    groups: Vec<AudienceGroup>,
+    sources: Vec<String>,
+    lecturers: Vec<LecturerView>,
+    operator: bool,
+    /// The add form as sent, with its field messages, when it was refused.
+    form: LecturerFormView,
+    errors: FormErrors,
+    notice: Option<String>,
+}
+
+fn lecturer_kind_label(lang: Lang, kind: &str) -> String {
+    match kind {
+        "technician" => lang.pick("技術者", "Technician"),
+        _ => lang.pick("講師", "Lecturer"),
+    }
+    .to_owned()
+}
+
+async fn library_view(
+    state: &AppState,
+    ctx: &PageCtx,
+    user: &WebUser,
+    refused: Option<(StatusCode, FormErrors, LecturerFormView)>,
+    notice: Option<String>,
+) -> PageResult {
+    let lang = ctx.lang;
+    let library = &state.catalog.training;
+    let groups = Audience::ALL
+        .iter()
+        .map(|a| AudienceGroup {
+            label: audience_label(lang, *a),
+            materials: library
+                .for_audience(*a)
+                .map(|m| MaterialView {
+                    kind: lang.pick(m.kind.label_ja(), m.kind.label_en()).to_owned(),
+                    title: lang.pick(&m.title_ja, &m.title_en).to_owned(),
+                    description: lang.pick(&m.description_ja, &m.description_en).to_owned(),
+                    url: m.url.clone(),
+                    source: m.source.clone(),
+                })
+                .collect(),
+        })
+        .collect();
+    let lecturers = state
+        .store
+        .training_lecturers()
+        .await
+        .map_err(|e| fail(lang)(e.into()))?
+        .into_iter()
+        .map(|l| LecturerView {
+            id: l.id,
+            kind: lecturer_kind_label(lang, &l.kind),
+            name: l.name,
+            affiliation: l.affiliation,
+            fields: l.fields,
+        })
+        .collect();
+    let (status, errors, form) = refused.unwrap_or_else(|| {
+        (
+            StatusCode::OK,
+            FormErrors::default(),
+            LecturerFormView::default(),
+        )
+    });
+    Ok(render(
+        status,
+        &LibraryPage {
+            chrome: Chrome::new(
+                ctx,
+                Some(user),
+                lang.pick("コンテンツ集・講師", "Library and lecturers")
+                    .to_owned(),
+            ),
+            groups,
+            sources: library.sources.clone(),
+            lecturers,
+            operator: is_operator(user.user()),
+            form,
+            errors,
+            notice,
+        },
+    ))
+}
+
+async fn library_page(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    user: WebUser,
+    Query(q): Query<NoticeQuery>,
+) -> PageResult {
+    let notice = notice_text(ctx.lang, q.notice.as_deref());
+    library_view(&state, &ctx, &user, None, notice).await
+}
+
+#[derive(Deserialize, Default)]
+pub struct LecturerForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    affiliation: String,
+    #[serde(default)]
+    fields: String,
+}
+
+impl LecturerForm {
+    fn input(&self) -> LecturerInput {
+        LecturerInput {
+            name: self.name.clone(),
+            kind: self.kind.clone(),
+            affiliation: self.affiliation.clone(),
+            fields: self.fields.clone(),
+        }
+    }
+
+    fn view(&self) -> LecturerFormView {
+        LecturerFormView {
+            name: self.name.clone(),
+            kind: self.kind.clone(),
+            affiliation: self.affiliation.clone(),
+            fields: self.fields.clone(),
+        }
+    }
+}
+
+async fn add_lecturer(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    user: WebUser,
+    Form(form): Form<LecturerForm>,
+) -> PageResult {
+    let lang = ctx.lang;
+    user.check_csrf(&form.csrf).map_err(fail(lang))?;
+    match api::add_lecturer_for(&state, user.user(), &form.input()).await {
+        Ok(_) => Ok(redirect("/training/library?notice=lecturer#lecturers")),
+        Err(e) if e.status().is_client_error() && e.status() != StatusCode::FORBIDDEN => {
+            let refused = (e.status(), FormErrors::of(lang, &e), form.view());
+            library_view(&state, &ctx, &user, Some(refused), None).await
+        }
+        Err(e) => Err(fail(lang)(e)),
+    }
+}
+
+// ----- the operator's pages ------------------------------------------------------------------
+
+pub struct ManagedSession {
+    pub id: i64,
+    pub title: String,
+    pub when: String,
+    pub capacity: u32,
+    pub seats_taken: i64,
+    pub waitlisted: i64,
+    pub availability: &'static str,
+    /// Not started and not withdrawn: it can still be changed or withdrawn.
+    pub editable: bool,
+}
+
+pub struct ManagedCourse {
+    pub id: i64,
+    pub title: String,
+    pub audience: String,
+    pub format: String,
+    pub withdrawn: bool,
+}
+
+#[derive(Template)]
+#[template(path = "training_manage.html")]
+struct ManagePage {
+    chrome: Chrome,
+    courses: Vec<(i64, String)>,
+    course_rows: Vec<ManagedCourse>,
+    audiences: Vec<(&'static str, String)>,
+    formats: Vec<(&'static str, String)>,
+    sessions: Vec<ManagedSession>,
+    error: Option<String>,
+    notice: Option<String>,
+}
+
+async fn manage_view(
+    state: &AppState,
+    ctx: &PageCtx,
+    user: &WebUser,
+    error: Option<(StatusCode, String)>,
+    notice: Option<String>,
+) -> PageResult {
+    let lang = ctx.lang;
+    if !is_operator(user.user()) {
+        return Err(fail(lang)(AppError::Forbidden));
+    }
+    let courses = state
+        .store
+        .training_courses()
+        .await
+        .map_err(|e| fail(lang)(e.into()))?;
+    let sessions = state
+        .store
+        .training_sessions()
+        .await
+        .map_err(|e| fail(lang)(e.into()))?;
+    let now = now_in_japan();
+    let (status, error) = match error {
+        Some((s, t)) => (s, Some(t)),
+        None => (StatusCode::OK, None),
+    };
+    Ok(render(
+        status,
+        &ManagePage {
+            chrome: Chrome::new(
+                ctx,
+                Some(user),
+                lang.pick("研修の運営", "Running training").to_owned(),
+            ),
+            course_rows: courses
+                .iter()
+                .map(|c| ManagedCourse {
+                    id: c.id,
+                    title: course_title(lang, &c.title_ja, &c.title_en),
+                    audience: audience_label(lang, c.audience),
+                    format: format_label(lang, c.format),
+                    withdrawn: c.withdrawn_at.is_some(),
+                })
+                .collect(),
+            courses: courses
+                .iter()
+                .filter(|c| c.withdrawn_at.is_none())
+                .map(|c| {
+                    (
+                        c.id,
+                        format!(
+                            "{}（{}・{}）",
+                            course_title(lang, &c.title_ja, &c.title_en),
+                            audience_label(lang, c.audience),
+                            format_label(lang, c.format)
+                        ),
+                    )
+                })
+                .collect(),
+            audiences: Audience::ALL
+                .iter()
+                .map(|a| (a.as_str(), audience_label(lang, *a)))
+                .collect(),
+            formats: Format::ALL
+                .iter()
+                .map(|f| (f.as_str(), format_label(lang, *f)))
+                .collect(),
+            sessions: sessions
+                .iter()
+                .map(|s: &SessionRecord| ManagedSession {
+                    id: s.id,
+                    title: course_title(lang, &s.course.title_ja, &s.course.title_en),
+                    when: when_label(&s.rules),
+                    capacity: s.rules.capacity,
+                    seats_taken: s.seats_taken,
+                    waitlisted: s.waitlisted,
+                    availability: availability(s, now).as_str(),
+                    editable: !s.is_withdrawn() && now < s.rules.starts_at,
+                })
+                .collect(),
+            error,
+            notice,
+        },
+    ))
+}
+
+async fn manage_page(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    user: WebUser,
+    Query(q): Query<NoticeQuery>,
+) -> PageResult {
+    let notice = notice_text(ctx.lang, q.notice.as_deref());
+    manage_view(&state, &ctx, &user, None, notice).await
+}
+
+/// The course form, to publish a course and to edit one (which also sends the `version` it
+/// was loaded with).
+#[derive(Deserialize, Default)]
+pub struct CourseForm {
+    #[serde(default)]
+    pub csrf: String,
+    #[serde(default)]
+    pub version: String,
+    #[serde(default)]
+    pub title_ja: String,
+    #[serde(default)]
+    pub title_en: String,
+    #[serde(default)]
+    pub audience: String,
+    #[serde(default)]
+    pub format: String,
+    #[serde(default)]
+    pub description_ja: String,
+    #[serde(default)]
+    pub description_en: String,
+}
+
+impl CourseForm {
+    pub fn input(&self) -> CourseInput {
+        CourseInput {
+            title_ja: self.title_ja.clone(),
+            title_en: self.title_en.clone(),
+            audience: self.audience.clone(),
+            format: self.format.clone(),
+            description_ja: self.description_ja.clone(),
+            description_en: self.description_en.clone(),
+        }
+    }
+}
+
+/// The capacity typed in a session form.
+pub fn form_capacity(text: &str) -> Result<i64, AppError> {
+    text.trim().parse::<i64>().map_err(|_| {
+        AppError::from(mamori_domain::ParseError::new(
+            "capacity",
+            "定員は数字で入力してください",
+            "the capacity must be a number",
+        ))
+    })
+}
+
+async fn after_manage(
+    state: &AppState,
+    ctx: &PageCtx,
+    user: &WebUser,
+    result: Result<i64, AppError>,
+    notice: &str,
+) -> PageResult {
+    match result {
+        Ok(_) => Ok(redirect(&format!("/training/manage?notice={notice}"))),
+        Err(e) if e.status().is_client_error() && e.status() != StatusCode::FORBIDDEN => {
+            let text = error_text(ctx.lang, &e);
+            manage_view(state, ctx, user, Some((e.status(), text)), None).await
+        }
+        Err(e) => Err(fail(ctx.lang)(e)),
+    }
+}
+
+async fn create_course(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    user: WebUser,
+    Form(form): Form<CourseForm>,
+) -> PageResult {
+    user.check_csrf(&form.csrf).map_err(fail(ctx.lang))?;
+    let result = api::create_course_for(&state, user.user(), &form.input()).await;
+    after_manage(&state, &ctx, &user, result, "course").await
+}
+
+#[derive(Deserialize, Default)]
+pub struct SessionForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    course_id: String,
+    #[serde(default)]
+    starts_at: String,
+    #[serde(default)]
+    ends_at: String,
+    #[serde(default)]
+    registration_deadline: String,
+    #[serde(default)]
+    capacity: String,
+    #[serde(default)]
+    venue: String,
+}
+
+async fn create_session(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    user: WebUser,
+    Form(form): Form<SessionForm>,
+) -> PageResult {
+    user.check_csrf(&form.csrf).map_err(fail(ctx.lang))?;
+    let result = async {
+        if !is_operator(user.user()) {
+            return Err(AppError::Forbidden);
+        }
+        let course_id = form.course_id.trim().parse::<i64>().map_err(|_| {
+            AppError::from(mamori_domain::ParseError::new(
+                "course_id",
+                "コースを選んでください",
+                "choose a course",
+            ))
+        })?;
+        let capacity = form_capacity(&form.capacity)?;
+        let input = SessionInput {
+            course_id,
+            starts_at: form.starts_at.clone(),
+            ends_at: form.ends_at.clone(),
+            registration_deadline: form.registration_deadline.clone(),
+            capacity,
+            venue: form.venue.clone(),
+        };
+        api::create_session_for(&state, user.user(), &input).await
+    }
+    .await;
+    after_manage(&state, &ctx, &user, result, "session").await
+}
+
+pub struct PlaceRow {
+    pub id: i64,
+    pub institution: String,
+    pub name: String,
+    pub status: &'static str,
+    pub status_label: String,
+    pub position: Option<i64>,
+    pub registered_at: String,
+    pub can_mark: bool,
+    pub attended: bool,
+}
+
+#[derive(Template)]
+#[template(path = "training_session.html")]
+struct SessionPage {
+    chrome: Chrome,
+    id: i64,
+    title: String,
+    audience: String,
+    format: String,
+    when: String,
+    venue: String,
+    deadline: String,
+    capacity: u32,
+    seats_taken: i64,
+    waitlisted: i64,
+    started: bool,
+    withdrawn: bool,
+    places: Vec<PlaceRow>,
+    error: Option<String>,
+    notice: Option<String>,
+}
+
+async fn session_view(
+    state: &AppState,
+    ctx: &PageCtx,
+    user: &WebUser,
+    session: &str,
+    error: Option<(StatusCode, String)>,
+    notice: Option<String>,
+) -> PageResult {
+    let lang = ctx.lang;
+    let s = api::operator_session(state, user.user(), session)
+        .await
+        .map_err(fail(lang))?;
+    let places = state
+        .store
+        .training_session_registrations(s.id)
+        .await
+        .map_err(|e| fail(lang)(e.into()))?;
+    let now = now_in_japan();
+    let started = now >= s.rules.starts_at;
+    let (status, error) = match error {
+        Some((st, t)) => (st, Some(t)),
+        None => (StatusCode::OK, None),
+    };
+    Ok(render(
+        status,
+        &SessionPage {
+            chrome: Chrome::new(
+                ctx,
+                Some(user),
+                lang.pick("受講者と出欠", "Participants and attendance")
+                    .to_owned(),
+            ),
+            id: s.id,
+            title: course_title(lang, &s.course.title_ja, &s.course.title_en),
+            audience: audience_label(lang, s.course.audience),
+            format: format_label(lang, s.course.format),
+            when: when_label(&s.rules),
+            venue: s.venue.clone(),
+            deadline: time_label(s.rules.deadline),
+            capacity: s.rules.capacity,
+            seats_taken: s.seats_taken,
+            waitlisted: s.waitlisted,
+            started,
+            withdrawn: s.is_withdrawn(),
+            places: places
+                .into_iter()
+                .map(|p| PlaceRow {
+                    id: p.id,
+                    institution: p.institution_name,
+                    name: p.participant_name,
+                    status: p.status.as_str(),
+                    status_label: status_label(lang, p.status),
+                    position: p.waitlist_position,
+                    registered_at: api::instant_label(&p.created_at),
+                    can_mark: started && p.status.holds_seat() && !s.is_withdrawn(),
+                    attended: p.status == RegistrationStatus::Attended,
+                })
+                .collect(),
+            error,
+            notice,
+        },
+    ))
+}
+
+async fn session_page(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    user: WebUser,
+    Path(session): Path<String>,
+    Query(q): Query<NoticeQuery>,
+) -> PageResult {
+    let notice = notice_text(ctx.lang, q.notice.as_deref());
+    session_view(&state, &ctx, &user, &session, None, notice).await
+}
+
+#[derive(Deserialize, Default)]
+pub struct AttendanceForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    attended: Option<String>,
+}
+
+async fn record_attendance(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    user: WebUser,
+    Path(registration): Path<String>,
+    Form(form): Form<AttendanceForm>,
+) -> PageResult {
+    let lang = ctx.lang;
+    user.check_csrf(&form.csrf).map_err(fail(lang))?;
+    if !is_operator(user.user()) {
+        return Err(fail(lang)(AppError::Forbidden));
+    }
+    let id = service::parse_id(&registration).map_err(fail(lang))?;
+    let place = state
+        .store
+        .training_registration(id)
+        .await
+        .map_err(|e| fail(lang)(e.into()))?
+        .ok_or_else(|| fail(lang)(AppError::NotFound))?;
+    let attended = match form.attended.as_deref() {
+        Some("yes") => true,
+        Some("no") => false,
+        _ => {
+            return Err(fail(lang)(AppError::from(mamori_domain::ParseError::new(
+                "attended",
+                "出席（yes）か欠席（no）かを指定してください",
+                "say whether the participant attended (yes) or not (no)",
+            ))));
+        }
+    };
+    let session = place.session_id.to_string();
+    match api::attendance_for(&state, user.user(), &registration, attended).await {
+        Ok(_) => Ok(redirect(&format!(
+            "/training/sessions/{session}?notice=attendance"
+        ))),
+        Err(e) if e.status() == StatusCode::CONFLICT => {
+            let text = error_text(lang, &e);
+            session_view(
+                &state,
+                &ctx,
+                &user,
+                &session,
+                Some((e.status(), text)),
+                None,
+            )
+            .await
+        }
+        Err(e) => Err(fail(lang)(e)),
+    }
+}
+
+async fn attendance_xlsx(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    user: WebUser,
+    Path(session): Path<String>,
+) -> PageResult {
+    let lang = ctx.lang;
+    let s = api::operator_session(&state, user.user(), &session)
+        .await
+        .map_err(fail(lang))?;
+    api::attendance_file(&state, &s).await.map_err(fail(lang))
+}
+
+// ----- an institution's record ---------------------------------------------------------------
+
+pub struct RecordRow {
+    pub title: String,
+    pub audience: String,
+    pub format: String,
+    pub when: String,
+    pub name: String,
+    pub status: &'static str,
+    pub status_label: String,
+    pub withdrawn: bool,
+}
+
+#[derive(Template)]
+#[template(path = "training_record.html")]
+struct RecordPage {
+    chrome: Chrome,
+    institution_id: i64,
+    institution_name: String,
+    beds: i64,
+    year_label: String,
+    previous_year: i32,
+    next_year: i32,
+    obligation: &'static str,
+    attended: usize,
+    rows: Vec<RecordRow>,
+}
+
+async fn record_page(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    user: WebUser,
+    Path((id, fy_text)): Path<(String, String)>,
+) -> PageResult {
+    let lang = ctx.lang;
+    let principal = user.user().principal();
+    let institution = page_institution(&state, &principal, &id, lang).await?;
+    let fy = FiscalYear::parse(&fy_text).map_err(|_| fail(lang)(AppError::NotFound))?;
+    service::record_read(&state, &principal, institution.id, "training")
+        .await
+        .map_err(fail(lang))?;
+    let record = api::record_of(&state, &institution, fy)
+        .await
+        .map_err(fail(lang))?;
+    let sessions = state
+        .store
+        .training_sessions()
+        .await
+        .map_err(|e| fail(lang)(e.into()))?;
+    let rows = record
+        .lines
+        .iter()
+        .map(|l| RecordRow {
+            title: course_title(lang, &l.course_title_ja, &l.course_title_en),
+            audience: audience_label(lang, l.audience),
+            format: format_label(lang, l.format),
+            when: sessions
+                .iter()
+                .find(|s| s.id == l.session_id)
+                .map(|s| when_label(&s.rules))
+                .unwrap_or_default(),
+            name: l.participant_name.clone(),
+            status: l.status.as_str(),
+            status_label: status_label(lang, l.status),
+            withdrawn: l.session_withdrawn,
+        })
+        .collect();
+    Ok(render(
+        StatusCode::OK,
+        &RecordPage {
+            chrome: Chrome::new(
+                &ctx,
+                Some(&user),
+                lang.pick("研修の受講記録", "Training record").to_owned(),
+            ),
+            institution_id: institution.id,
+            institution_name: institution.name.clone(),
+            beds: institution.beds,
+            year_label: match lang {
+                Lang::Ja => fy.era_label_ja(),
+                Lang::En => fy.label_en(),
+            },
+            previous_year: fy.start_year() - 1,
+            next_year: fy.start_year() + 1,
+            obligation: match record.obligation {
+                Obligation::Met => "met",
+                Obligation::NotMet => "not_met",
+                Obligation::NotSubject => "not_subject",
+            },
+            attended: record.attended,
+            rows,
+        },
+    ))
+}
