@@ -415,7 +415,14 @@ pub fn router(state: AppState) -> Router {
                 async move { axum::Json(doc.as_ref().clone()) }
             }),
         )
-        .merge(all_page_routes().router)
+        .merge(
+            all_page_routes()
+                .router
+                .route_layer(middleware::from_fn_with_state(
+                    state.clone(),
+                    http::csrf::require_token,
+                )),
+        )
         .fallback(http::page::not_found)
         .with_state(state)
         .layer(middleware::from_fn(http::input_guard::check_request_text))

@@ -108,6 +108,7 @@ async fn second_factor_page(
 
 #[derive(Deserialize)]
 pub struct CodeForm {
+    /// The pending login's token (this step has no session for `http::csrf` to check).
     #[serde(default)]
     csrf: String,
     #[serde(default)]
@@ -285,8 +286,6 @@ async fn account_page(State(state): State<AppState>, ctx: PageCtx, user: WebUser
 #[derive(Deserialize)]
 pub struct PasswordForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     current: String,
     #[serde(default)]
     new: String,
@@ -302,7 +301,6 @@ async fn change_password(
     Form(form): Form<PasswordForm>,
 ) -> PageResult {
     let lang = ctx.lang;
-    user.check_csrf(&form.csrf).map_err(fail(lang))?;
     let u = user.user();
     let result: Result<(), AppError> = async {
         // The current password is a secret like any other: a stolen session may not guess
@@ -377,8 +375,6 @@ async fn change_password(
 #[derive(Deserialize)]
 pub struct RevokeForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     id: String,
 }
 
@@ -389,7 +385,6 @@ async fn revoke_session(
     Form(form): Form<RevokeForm>,
 ) -> PageResult {
     let lang = ctx.lang;
-    user.check_csrf(&form.csrf).map_err(fail(lang))?;
     state
         .store
         .revoke_session(user.user().id, &form.id)
@@ -470,7 +465,6 @@ async fn enrolment_confirm(
     Form(form): Form<CodeForm>,
 ) -> PageResult {
     let lang = ctx.lang;
-    user.check_csrf(&form.csrf).map_err(fail(lang))?;
     let u = user.user();
     let Some(secret) = state
         .store
@@ -516,7 +510,6 @@ async fn disable_two_factor(
     Form(form): Form<CodeForm>,
 ) -> PageResult {
     let lang = ctx.lang;
-    user.check_csrf(&form.csrf).map_err(fail(lang))?;
     let u = user.user();
     if two_factor::required(u, user.session.institution_requires_two_factor) {
         return Err(fail(lang)(AppError::rejected(
@@ -562,9 +555,7 @@ async fn disable_two_factor(
 // ----- administrators: users, unused accounts, two-factor rule ----------------------------
 
 #[derive(Deserialize)]
-pub struct CsrfOnly {
-    #[serde(default)]
-    csrf: String,
+pub struct TwoFactorRequirement {
     #[serde(default)]
     required: Option<String>,
 }
@@ -629,10 +620,8 @@ async fn institution_user_action(
     ctx: PageCtx,
     user: WebUser,
     Path((id, user_id, action)): Path<(String, String, String)>,
-    Form(form): Form<CsrfOnly>,
 ) -> PageResult {
     let lang = ctx.lang;
-    user.check_csrf(&form.csrf).map_err(fail(lang))?;
     let principal = user.user().principal();
     let institution = service::administered_institution(&state, &principal, &id)
         .await
@@ -657,10 +646,8 @@ async fn institution_disable_unused(
     ctx: PageCtx,
     user: WebUser,
     Path(id): Path<String>,
-    Form(form): Form<CsrfOnly>,
 ) -> PageResult {
     let lang = ctx.lang;
-    user.check_csrf(&form.csrf).map_err(fail(lang))?;
     let principal = user.user().principal();
     let institution = service::administered_institution(&state, &principal, &id)
         .await
@@ -676,10 +663,9 @@ async fn institution_require_two_factor(
     ctx: PageCtx,
     user: WebUser,
     Path(id): Path<String>,
-    Form(form): Form<CsrfOnly>,
+    Form(form): Form<TwoFactorRequirement>,
 ) -> PageResult {
     let lang = ctx.lang;
-    user.check_csrf(&form.csrf).map_err(fail(lang))?;
     let principal = user.user().principal();
     let institution = service::administered_institution(&state, &principal, &id)
         .await
@@ -978,10 +964,8 @@ async fn admin_user_action(
     ctx: PageCtx,
     user: WebUser,
     Path((user_id, action)): Path<(String, String)>,
-    Form(form): Form<CsrfOnly>,
 ) -> PageResult {
     let lang = ctx.lang;
-    user.check_csrf(&form.csrf).map_err(fail(lang))?;
     if user.user().role != Role::NationalAdmin {
         return Err(fail(lang)(AppError::NotFound));
     }
@@ -1005,10 +989,8 @@ async fn admin_disable_unused(
     State(state): State<AppState>,
     ctx: PageCtx,
     user: WebUser,
-    Form(form): Form<CsrfOnly>,
 ) -> PageResult {
     let lang = ctx.lang;
-    user.check_csrf(&form.csrf).map_err(fail(lang))?;
     if user.user().role != Role::NationalAdmin {
         return Err(fail(lang)(AppError::NotFound));
     }

@@ -108,12 +108,13 @@ async fn login_form(
 
 #[derive(Deserialize)]
 pub struct LoginForm {
+    /// The double-submit token of the login form (no session yet).
+    #[serde(default)]
+    csrf: String,
     #[serde(default)]
     login: String,
     #[serde(default)]
     password: String,
-    #[serde(default)]
-    csrf: String,
     next: Option<String>,
 }
 
@@ -201,19 +202,7 @@ pub fn signed_in(state: &AppState, token: &str, next: &str) -> Response {
     response
 }
 
-#[derive(Deserialize)]
-pub struct CsrfForm {
-    #[serde(default)]
-    csrf: String,
-}
-
-async fn logout(
-    State(state): State<AppState>,
-    ctx: PageCtx,
-    user: WebUser,
-    Form(form): Form<CsrfForm>,
-) -> PageResult {
-    user.check_csrf(&form.csrf).map_err(fail(ctx.lang))?;
+async fn logout(State(state): State<AppState>, ctx: PageCtx, user: WebUser) -> PageResult {
     state
         .store
         .delete_session(&user.token_hash)

@@ -92,8 +92,6 @@ async fn start(State(state): State<AppState>, ctx: PageCtx, user: WebUser) -> Pa
 #[derive(Default, Deserialize)]
 pub struct SurveyForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     emr: String,
     #[serde(default)]
     beds: String,
@@ -410,7 +408,6 @@ async fn save_survey(
         .ok_or(AppError::NotFound)
         .map_err(fail(lang))?;
     may_apply(&principal, institution.id, institution.prefecture).map_err(fail(lang))?;
-    user.check_csrf(&form.csrf).map_err(fail(lang))?;
     let result = async {
         let book = load_book(&state, fy, institution.prefecture).await?;
         let beds = form.beds.trim().parse::<i64>().map_err(|_| {
@@ -888,17 +885,11 @@ async fn after_action(
     }
 }
 
-/// Checks scope, then CSRF; gives the programme year and the prefecture.
-fn authorize(
-    user: &WebUser,
-    fy: &str,
-    pref: &str,
-    csrf: &str,
-) -> Result<(FiscalYear, Prefecture), AppError> {
+/// Checks scope; gives the programme year and the prefecture.
+fn authorize(user: &WebUser, fy: &str, pref: &str) -> Result<(FiscalYear, Prefecture), AppError> {
     let fy = parse_program_year(fy)?;
     let prefecture = parse_prefecture(pref)?;
     managed(&user.user().principal(), prefecture)?;
-    user.check_csrf(csrf)?;
     Ok((fy, prefecture))
 }
 
@@ -910,12 +901,7 @@ async fn save_ranking(
     Form(fields): Form<Vec<(String, String)>>,
 ) -> PageResult {
     let lang = ctx.lang;
-    let csrf = fields
-        .iter()
-        .find(|(k, _)| k == "csrf")
-        .map(|(_, v)| v.as_str())
-        .unwrap_or_default();
-    let (fy, prefecture) = authorize(&user, &fy_text, &pref, csrf).map_err(fail(lang))?;
+    let (fy, prefecture) = authorize(&user, &fy_text, &pref).map_err(fail(lang))?;
     let mut entries: Vec<RankInput> = Vec::new();
     let mut problem = None;
     for (key, value) in &fields {
@@ -1003,8 +989,6 @@ async fn save_ranking(
 #[derive(Default, Deserialize)]
 pub struct WithdrawForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     application_id: String,
     #[serde(default)]
     reason: String,
@@ -1020,7 +1004,7 @@ async fn withdraw(
     Form(form): Form<WithdrawForm>,
 ) -> PageResult {
     let lang = ctx.lang;
-    let (fy, prefecture) = authorize(&user, &fy_text, &pref, &form.csrf).map_err(fail(lang))?;
+    let (fy, prefecture) = authorize(&user, &fy_text, &pref).map_err(fail(lang))?;
     let principal = user.user().principal();
     let result = async {
         // Only an application of this prefecture, from this page.
@@ -1052,21 +1036,14 @@ async fn withdraw(
     .await
 }
 
-#[derive(Default, Deserialize)]
-pub struct CsrfForm {
-    #[serde(default)]
-    csrf: String,
-}
-
 async fn submit(
     State(state): State<AppState>,
     ctx: PageCtx,
     user: WebUser,
     Path((fy_text, pref)): Path<(String, String)>,
-    Form(form): Form<CsrfForm>,
 ) -> PageResult {
     let lang = ctx.lang;
-    let (fy, prefecture) = authorize(&user, &fy_text, &pref, &form.csrf).map_err(fail(lang))?;
+    let (fy, prefecture) = authorize(&user, &fy_text, &pref).map_err(fail(lang))?;
     let result = api::submit_list(&state, &user.user().principal(), fy, prefecture)
         .await
         .map(|_| ());
@@ -1205,7 +1182,7 @@ async fn upload_ranking(
     let fy = parse_program_year(&fy_text).map_err(fail(lang))?;
     let prefecture = parse_prefecture(&pref).map_err(fail(lang))?;
     managed(&user.user().principal(), prefecture).map_err(fail(lang))?;
-    let form = crate::assurance::program_page::read_form(&state, &user, request)
+    let form = crate::assurance::program_page::read_form(&state, request)
         .await
         .map_err(fail(lang))?;
     let book = load_book(&state, fy, prefecture)

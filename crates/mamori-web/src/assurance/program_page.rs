@@ -57,13 +57,9 @@ impl FormData {
     }
 }
 
-/// Reads a form sent as `multipart/form-data` (with files) or urlencoded, and checks its CSRF
-/// token.
-pub async fn read_form(
-    state: &AppState,
-    user: &WebUser,
-    request: Request,
-) -> Result<FormData, AppError> {
+/// Reads a form sent as `multipart/form-data` (with files) or urlencoded (its CSRF token
+/// checked before, by `http::csrf`).
+pub async fn read_form(state: &AppState, request: Request) -> Result<FormData, AppError> {
     let content_type = request
         .headers()
         .get(axum::http::header::CONTENT_TYPE)
@@ -113,7 +109,6 @@ pub async fn read_form(
             files: Vec::new(),
         }
     };
-    user.check_csrf(data.get("csrf"))?;
     Ok(data)
 }
 
@@ -580,9 +575,7 @@ async fn post_program(
 ) -> PageResult {
     let lang = ctx.lang;
     national(&user).map_err(fail(lang))?;
-    let form = read_form(&state, &user, request)
-        .await
-        .map_err(fail(lang))?;
+    let form = read_form(&state, request).await.map_err(fail(lang))?;
     let opened = state
         .store
         .program_years()

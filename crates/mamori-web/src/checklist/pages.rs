@@ -419,8 +419,6 @@ async fn full_checklist_page(
 #[derive(Deserialize)]
 pub struct ItemForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     round: String,
     #[serde(default)]
     answer: String,
@@ -472,7 +470,6 @@ async fn save_item(
     Form(form): Form<ItemForm>,
 ) -> PageResult {
     let lang = ctx.lang;
-    user.check_csrf(&form.csrf).map_err(fail(lang))?;
     let principal = user.user().principal();
     let institution = page_institution(&state, &principal, &id, lang).await?;
     let fiscal_year = service::parse_fiscal_year(&state, &fy).map_err(fail(lang))?;

@@ -566,8 +566,6 @@ async fn save(
     Form(form): Form<HashMap<String, String>>,
 ) -> PageResult {
     let lang = ctx.lang;
-    user.check_csrf(form.get("csrf").map_or("", String::as_str))
-        .map_err(fail(lang))?;
     let institution = editable(&state, lang, &user, &id).await?;
     let principal = user.user().principal();
     let today = today_in_japan();

@@ -399,6 +399,7 @@ pub fn session_cookie(headers: &axum::http::HeaderMap, name: &str) -> Option<Str
 
 /// The signed-in user of a page, by session cookie. Pages that need one redirect to the
 /// login page when it is missing.
+#[derive(Clone)]
 pub struct WebUser {
     pub session: Session,
     pub token_hash: String,
@@ -407,15 +408,6 @@ pub struct WebUser {
 impl WebUser {
     pub fn user(&self) -> &User {
         &self.session.user
-    }
-
-    /// Checks the CSRF token sent with a form.
-    pub fn check_csrf(&self, sent: &str) -> Result<(), AppError> {
-        if same_secret(sent, &self.session.csrf_token) {
-            Ok(())
-        } else {
-            Err(csrf_error())
-        }
     }
 }
 
@@ -483,14 +475,19 @@ impl FromRequestParts<AppState> for WebUser {
             .map(|p| p.as_str().to_owned())
             .unwrap_or_else(|| "/".into());
         let redirect = || LoginRedirect::to_login(here.clone());
-        let token = session_cookie(&parts.headers, SESSION_COOKIE).ok_or_else(redirect)?;
-        let hash = token_hash(&token);
-        let session = match state.store.session(&hash, SessionKind::Web).await {
-            Ok(Some(session)) => session,
-            Ok(None) => return Err(redirect()),
-            Err(e) => {
-                tracing::error!(error = %e, "session lookup failed");
-                return Err(redirect());
+        // Found already by the CSRF check of a form (`http::csrf`), from the same cookie.
+        let (session, hash) = if let Some(user) = parts.extensions.remove::<WebUser>() {
+            (user.session, user.token_hash)
+        } else {
+            let token = session_cookie(&parts.headers, SESSION_COOKIE).ok_or_else(redirect)?;
+            let hash = token_hash(&token);
+            match state.store.session(&hash, SessionKind::Web).await {
+                Ok(Some(session)) => (session, hash),
+                Ok(None) => return Err(redirect()),
+                Err(e) => {
+                    tracing::error!(error = %e, "session lookup failed");
+                    return Err(redirect());
+                }
             }
         };
         let must_enrol = crate::http::two_factor::required(

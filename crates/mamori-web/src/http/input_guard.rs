@@ -67,17 +67,19 @@ pub async fn check_request_text(request: Request, next: Next) -> Response {
             control_character_error(&field, bad),
         );
     }
+    // As sent: a multipart boundary is case-sensitive.
     let content_type = request
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
-        .to_ascii_lowercase();
-    let kind = if content_type.starts_with("application/json") || content_type.contains("+json") {
+        .to_owned();
+    let lowered = content_type.to_ascii_lowercase();
+    let kind = if lowered.starts_with("application/json") || lowered.contains("+json") {
         BodyKind::Json
-    } else if content_type.starts_with("application/x-www-form-urlencoded") {
+    } else if lowered.starts_with("application/x-www-form-urlencoded") {
         BodyKind::Form
-    } else if content_type.starts_with("multipart/form-data") {
+    } else if lowered.starts_with("multipart/form-data") {
         BodyKind::Multipart
     } else {
         return next.run(request).await;
@@ -172,7 +174,7 @@ fn form_problem(path: &str, bytes: &[u8]) -> Option<(String, ForbiddenCharacter)
 }
 
 /// A body whose reading already failed (over the limit), handed on as that failure.
-struct ErrorBody(Option<axum::Error>);
+pub(crate) struct ErrorBody(pub(crate) Option<axum::Error>);
 
 impl http_body::Body for ErrorBody {
     type Data = Bytes;

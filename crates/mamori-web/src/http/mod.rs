@@ -5,6 +5,7 @@
 pub mod api;
 pub mod auth;
 pub mod compress;
+pub mod csrf;
 pub mod error;
 pub mod i18n;
 pub mod input_guard;

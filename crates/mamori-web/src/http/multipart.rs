@@ -157,6 +157,21 @@ pub fn text_field_problem(
     found
 }
 
+/// The value of the text field `name` (the first of that name), without reading the
+/// rest of the body once it is found.
+pub fn text_field(content_type: &str, body: &[u8], name: &str) -> Option<String> {
+    let mut found = None;
+    let _ = walk(content_type, body, |raw| {
+        if raw.file_name.is_none() && raw.name.as_deref() == Some(name) {
+            found = Some(String::from_utf8_lossy(raw.data).into_owned());
+            // Found: stop walking.
+            return Err(MultipartError::Malformed);
+        }
+        Ok(())
+    });
+    found
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -283,12 +283,10 @@ async fn new_incident(
 }
 
 /// The form's fields: checkboxes repeat their name, so the body is read as pairs.
-fn read_form(fields: &[(String, String)]) -> (String, ReportInput) {
-    let mut csrf = String::new();
+fn read_form(fields: &[(String, String)]) -> ReportInput {
     let mut input = ReportInput::default();
     for (k, v) in fields {
         match k.as_str() {
-            "csrf" => csrf = v.clone(),
             "symptoms" => input.symptoms.push(v.clone()),
             "systems" => input.systems.push(v.clone()),
             "started_at" => input.started_at = v.clone(),
@@ -298,7 +296,7 @@ fn read_form(fields: &[(String, String)]) -> (String, ReportInput) {
             _ => {}
         }
     }
-    (csrf, input)
+    input
 }
 
 async fn submit_incident(
@@ -308,8 +306,7 @@ async fn submit_incident(
     Form(fields): Form<Vec<(String, String)>>,
 ) -> PageResult {
     let lang = ctx.lang;
-    let (csrf, input) = read_form(&fields);
-    user.check_csrf(&csrf).map_err(fail(lang))?;
+    let input = read_form(&fields);
     let principal = user.user().principal();
     let institution_id = principal
         .incident_reporter_for()
@@ -596,8 +593,6 @@ async fn case_page(
 #[derive(Deserialize)]
 struct StateForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     state: String,
 }
 
@@ -609,7 +604,6 @@ async fn change_state(
     Form(form): Form<StateForm>,
 ) -> PageResult {
     let lang = ctx.lang;
-    user.check_csrf(&form.csrf).map_err(fail(lang))?;
     let principal = user.user().principal();
     let id = service::parse_id(&case_id).map_err(fail(lang))?;
     match incidents::change_state(&state, &principal, id, &form.state).await {
@@ -636,8 +630,6 @@ async fn change_state(
 #[derive(Deserialize)]
 struct NoteForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     text: String,
 }
 
@@ -649,7 +641,6 @@ async fn add_note(
     Form(form): Form<NoteForm>,
 ) -> PageResult {
     let lang = ctx.lang;
-    user.check_csrf(&form.csrf).map_err(fail(lang))?;
     let principal = user.user().principal();
     let id = service::parse_id(&case_id).map_err(fail(lang))?;
     match incidents::add_note(&state, &principal, id, &form.text).await {

@@ -114,8 +114,6 @@ async fn inspection_page(
 #[derive(Deserialize)]
 pub struct ObservationForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     contact_chart_seen: String,
 }
 
@@ -127,7 +125,6 @@ async fn save_observation(
     Form(form): Form<ObservationForm>,
 ) -> PageResult {
     let lang = ctx.lang;
-    user.check_csrf(&form.csrf).map_err(fail(lang))?;
     let principal = user.user().principal();
     let institution = page_institution(&state, &principal, &id, lang).await?;
     let fiscal_year = service::parse_fiscal_year(&state, &fy).map_err(fail(lang))?;

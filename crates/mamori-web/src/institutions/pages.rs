@@ -380,8 +380,6 @@ pub struct InstitutionValues {
     has_vendor_contracts: Option<String>,
     #[serde(default)]
     medical_institution_code: String,
-    #[serde(default)]
-    csrf: String,
 }
 
 impl InstitutionValues {
@@ -394,7 +392,6 @@ impl InstitutionValues {
             has_medical_information_system: i.has_medical_information_system.then(|| "on".into()),
             has_vendor_contracts: i.has_vendor_contracts.then(|| "on".into()),
             medical_institution_code: i.medical_institution_code.clone().unwrap_or_default(),
-            csrf: String::new(),
         }
     }
 
@@ -492,7 +489,6 @@ async fn create_institution(
     Form(values): Form<InstitutionValues>,
 ) -> PageResult {
     let lang = ctx.lang;
-    user.check_csrf(&values.csrf).map_err(fail(lang))?;
     if !user.user().principal().can_create_institutions() {
         return Err(fail(lang)(AppError::Forbidden));
     }
@@ -554,7 +550,6 @@ async fn update_institution(
     Form(mut values): Form<InstitutionValues>,
 ) -> PageResult {
     let lang = ctx.lang;
-    user.check_csrf(&values.csrf).map_err(fail(lang))?;
     let principal = user.user().principal();
     let institution = service::administered_institution(&state, &principal, &id)
         .await
@@ -604,8 +599,6 @@ pub struct NewUserForm {
     password: String,
     #[serde(default)]
     role: String,
-    #[serde(default)]
-    csrf: String,
 }
 
 async fn add_institution_user(
@@ -616,7 +609,6 @@ async fn add_institution_user(
     Form(form): Form<NewUserForm>,
 ) -> PageResult {
     let lang = ctx.lang;
-    user.check_csrf(&form.csrf).map_err(fail(lang))?;
     let principal = user.user().principal();
     let institution = service::administered_institution(&state, &principal, &id)
         .await

@@ -425,8 +425,6 @@ async fn ledger_page(
 #[derive(Deserialize, Default, Clone)]
 pub struct DeviceForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     asset_number: String,
     #[serde(default)]
     kind: String,
@@ -482,7 +480,6 @@ impl DeviceForm {
             None => String::new(),
         };
         Self {
-            csrf: String::new(),
             asset_number: d.cell(LedgerColumn::AssetNumber),
             kind: d.kind.map(|k| k.as_str().to_owned()).unwrap_or_default(),
             maker: d.maker.clone(),
@@ -662,7 +659,6 @@ async fn create_device(
 ) -> PageResult {
     let lang = ctx.lang;
     let institution = editable(&state, lang, &user.user().principal(), &id).await?;
-    user.check_csrf(&form.csrf).map_err(fail(lang))?;
     let device = match ledger::device_from_cells(&form.cells()) {
         Ok(d) => d,
         Err(errors) => {
@@ -739,7 +735,6 @@ async fn update_device(
     let lang = ctx.lang;
     let institution = editable(&state, lang, &user.user().principal(), &id).await?;
     let device_id = ledger::parse_device_id(&device_id).map_err(fail(lang))?;
-    user.check_csrf(&form.csrf).map_err(fail(lang))?;
     let device = match ledger::device_from_cells(&form.cells()) {
         Ok(d) => d,
         Err(errors) => {
@@ -780,23 +775,15 @@ async fn update_device(
     }
 }
 
-#[derive(Deserialize)]
-pub struct CsrfOnly {
-    #[serde(default)]
-    csrf: String,
-}
-
 async fn retire_device(
     State(state): State<AppState>,
     ctx: PageCtx,
     user: WebUser,
     Path((id, device_id)): Path<(String, String)>,
-    Form(form): Form<CsrfOnly>,
 ) -> PageResult {
     let lang = ctx.lang;
     let institution = editable(&state, lang, &user.user().principal(), &id).await?;
     let device_id = ledger::parse_device_id(&device_id).map_err(fail(lang))?;
-    user.check_csrf(&form.csrf).map_err(fail(lang))?;
     state
         .store
         .retire_device(institution.id, device_id, user.user().id)
@@ -928,10 +915,9 @@ fn upload_error(lang: Lang, e: &AppError) -> String {
     lang.pick(&d.message_ja, &d.message_en).to_owned()
 }
 
-/// The file of an upload form: from a multipart body, after the CSRF check. A form sent
-/// without a file (or urlencoded) is answered with what to do.
+/// The file of an upload form, from a multipart body. A form sent without a file (or
+/// urlencoded) is answered with what to do.
 async fn read_upload(
-    user: &WebUser,
     headers: &HeaderMap,
     body: Body,
 ) -> Result<(String, Option<String>, Vec<u8>), AppError> {
@@ -946,9 +932,7 @@ async fn read_upload(
         )
     };
     if multipart::boundary(&content_type).is_none() {
-        // A plain form: check its token, then ask for the file.
-        let form: CsrfOnly = serde_urlencoded_csrf(&bytes);
-        user.check_csrf(&form.csrf)?;
+        // A plain form has no file.
         return Err(no_file());
     }
     let parts = multipart::parse(&content_type, &bytes).map_err(|_| {
@@ -959,12 +943,6 @@ async fn read_upload(
             "the upload could not be read; choose the file and send it again",
         )
     })?;
-    let csrf = parts
-        .iter()
-        .find(|p| p.name == "csrf")
-        .map(|p| String::from_utf8_lossy(&p.data).into_owned())
-        .unwrap_or_default();
-    user.check_csrf(&csrf)?;
     let file = parts
         .into_iter()
         .find(|p| p.name == "file" && !p.data.is_empty())
@@ -974,18 +952,6 @@ async fn read_upload(
         file.content_type,
         file.data,
     ))
-}
-
-/// The `csrf` field of an urlencoded body (empty when there is none).
-fn serde_urlencoded_csrf(bytes: &[u8]) -> CsrfOnly {
-    let text = String::from_utf8_lossy(bytes);
-    let csrf = text
-        .split('&')
-        .filter_map(|pair| pair.split_once('='))
-        .find(|(k, _)| *k == "csrf")
-        .map(|(_, v)| v.to_owned())
-        .unwrap_or_default();
-    CsrfOnly { csrf }
 }
 
 /// The content type to read a file by: the one the browser gave, else from its name.
@@ -1019,7 +985,7 @@ async fn import_upload(
             return Ok(crate::http::uploads::retry_later(render(e.status(), &page)));
         }
     };
-    let (file_name, given_type, bytes) = match read_upload(&user, &parts.headers, body).await {
+    let (file_name, given_type, bytes) = match read_upload(&parts.headers, body).await {
         Ok(upload) => upload,
         Err(e) if e.status() == StatusCode::FORBIDDEN => return Err(fail(lang)(e)),
         Err(e) => {
@@ -1082,8 +1048,6 @@ async fn import_upload(
 #[derive(Deserialize)]
 pub struct ConfirmForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     token: String,
 }
 
@@ -1096,7 +1060,6 @@ async fn import_confirm(
 ) -> PageResult {
     let lang = ctx.lang;
     let institution = editable(&state, lang, &user.user().principal(), &id).await?;
-    user.check_csrf(&form.csrf).map_err(fail(lang))?;
     let token_hash = auth::token_hash(&form.token);
     let upload = state
         .store

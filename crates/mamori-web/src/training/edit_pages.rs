@@ -237,7 +237,6 @@ async fn save_course(
     Form(form): Form<CourseForm>,
 ) -> PageResult {
     let lang = ctx.lang;
-    user.check_csrf(&form.csrf).map_err(fail(lang))?;
     let current = operator_course(&state, &user, &course, lang).await?;
     let result = async {
         let edit = CourseEdit {
@@ -272,15 +271,7 @@ async fn save_course(
 }
 
 #[derive(Deserialize, Default)]
-pub struct CsrfForm {
-    #[serde(default)]
-    csrf: String,
-}
-
-#[derive(Deserialize, Default)]
 pub struct WithdrawForm {
-    #[serde(default)]
-    csrf: String,
     #[serde(default)]
     confirm: Option<String>,
 }
@@ -307,7 +298,6 @@ async fn withdraw_course(
     Form(form): Form<WithdrawForm>,
 ) -> PageResult {
     let lang = ctx.lang;
-    user.check_csrf(&form.csrf).map_err(fail(lang))?;
     let current = operator_course(&state, &user, &course, lang).await?;
     let result = match confirmed(&form) {
         Ok(()) => api::withdraw_course_for(&state, user.user(), &course).await,
@@ -411,8 +401,6 @@ async fn session_page(
 #[derive(Deserialize, Default)]
 pub struct SessionForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     version: String,
     #[serde(default)]
     starts_at: String,
@@ -434,7 +422,6 @@ async fn save_session(
     Form(form): Form<SessionForm>,
 ) -> PageResult {
     let lang = ctx.lang;
-    user.check_csrf(&form.csrf).map_err(fail(lang))?;
     let current = api::operator_session(&state, user.user(), &session)
         .await
         .map_err(fail(lang))?;
@@ -487,7 +474,6 @@ async fn withdraw_session(
     Form(form): Form<WithdrawForm>,
 ) -> PageResult {
     let lang = ctx.lang;
-    user.check_csrf(&form.csrf).map_err(fail(lang))?;
     let current = api::operator_session(&state, user.user(), &session)
         .await
         .map_err(fail(lang))?;
@@ -558,8 +544,6 @@ async fn lecturer_page(
 #[derive(Deserialize, Default)]
 pub struct LecturerForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     name: String,
     #[serde(default)]
     kind: String,
@@ -577,7 +561,6 @@ async fn save_lecturer(
     Form(form): Form<LecturerForm>,
 ) -> PageResult {
     let lang = ctx.lang;
-    user.check_csrf(&form.csrf).map_err(fail(lang))?;
     let current = api::operator_lecturer(&state, user.user(), &lecturer)
         .await
         .map_err(fail(lang))?;
@@ -609,10 +592,8 @@ async fn delete_lecturer(
     ctx: PageCtx,
     user: WebUser,
     Path(lecturer): Path<String>,
-    Form(form): Form<CsrfForm>,
 ) -> PageResult {
     let lang = ctx.lang;
-    user.check_csrf(&form.csrf).map_err(fail(lang))?;
     api::delete_lecturer_for(&state, user.user(), &lecturer)
         .await
         .map_err(fail(lang))?;

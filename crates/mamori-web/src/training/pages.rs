@@ -269,8 +269,6 @@ async fn list_page(
 #[derive(Deserialize, Default)]
 pub struct RegisterForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     participant_name: Option<String>,
 }
 
@@ -282,7 +280,6 @@ async fn register(
     Form(form): Form<RegisterForm>,
 ) -> PageResult {
     let lang = ctx.lang;
-    user.check_csrf(&form.csrf).map_err(fail(lang))?;
     // A missing name is checked after the caller's right to register, as an empty one.
     let name = form.participant_name.as_deref().unwrap_or_default();
     let result = api::register_for(&state, user.user(), &session, name).await;
@@ -299,21 +296,13 @@ async fn register(
     }
 }
 
-#[derive(Deserialize, Default)]
-pub struct CsrfForm {
-    #[serde(default)]
-    csrf: String,
-}
-
 async fn cancel(
     State(state): State<AppState>,
     ctx: PageCtx,
     user: WebUser,
     Path(registration): Path<String>,
-    Form(form): Form<CsrfForm>,
 ) -> PageResult {
     let lang = ctx.lang;
-    user.check_csrf(&form.csrf).map_err(fail(lang))?;
     match api::cancel_for(&state, user.user(), &registration).await {
         Ok(_) => Ok(redirect("/training?notice=cancelled")),
         Err(e) if e.status() == StatusCode::CONFLICT => {
@@ -448,8 +437,6 @@ async fn library_page(
 #[derive(Deserialize, Default)]
 pub struct LecturerForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     name: String,
     #[serde(default)]
     kind: String,
@@ -486,7 +473,6 @@ async fn add_lecturer(
     Form(form): Form<LecturerForm>,
 ) -> PageResult {
     let lang = ctx.lang;
-    user.check_csrf(&form.csrf).map_err(fail(lang))?;
     match api::add_lecturer_for(&state, user.user(), &form.input()).await {
         Ok(_) => Ok(redirect("/training/library?notice=lecturer#lecturers")),
         Err(e) if e.status().is_client_error() && e.status() != StatusCode::FORBIDDEN => {
@@ -633,8 +619,6 @@ async fn manage_page(
 #[derive(Deserialize, Default)]
 pub struct CourseForm {
     #[serde(default)]
-    pub csrf: String,
-    #[serde(default)]
     pub version: String,
     #[serde(default)]
     pub title_ja: String,
@@ -697,15 +681,12 @@ async fn create_course(
     user: WebUser,
     Form(form): Form<CourseForm>,
 ) -> PageResult {
-    user.check_csrf(&form.csrf).map_err(fail(ctx.lang))?;
     let result = api::create_course_for(&state, user.user(), &form.input()).await;
     after_manage(&state, &ctx, &user, result, "course").await
 }
 
 #[derive(Deserialize, Default)]
 pub struct SessionForm {
-    #[serde(default)]
-    csrf: String,
     #[serde(default)]
     course_id: String,
     #[serde(default)]
@@ -726,7 +707,6 @@ async fn create_session(
     user: WebUser,
     Form(form): Form<SessionForm>,
 ) -> PageResult {
-    user.check_csrf(&form.csrf).map_err(fail(ctx.lang))?;
     let result = async {
         if !is_operator(user.user()) {
             return Err(AppError::Forbidden);
@@ -864,8 +844,6 @@ async fn session_page(
 #[derive(Deserialize, Default)]
 pub struct AttendanceForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     attended: Option<String>,
 }
 
@@ -877,7 +855,6 @@ async fn record_attendance(
     Form(form): Form<AttendanceForm>,
 ) -> PageResult {
     let lang = ctx.lang;
-    user.check_csrf(&form.csrf).map_err(fail(lang))?;
     if !is_operator(user.user()) {
         return Err(fail(lang)(AppError::Forbidden));
     }

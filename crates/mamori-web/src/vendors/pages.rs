@@ -186,8 +186,6 @@ async fn contracts_page(
 #[derive(Deserialize)]
 pub struct ContractForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     vendor_name: String,
     /// Comma- or 、-separated system kinds.
     #[serde(default)]
@@ -207,7 +205,6 @@ async fn add_contract(
     Form(form): Form<ContractForm>,
 ) -> PageResult {
     let lang = ctx.lang;
-    user.check_csrf(&form.csrf).map_err(fail(lang))?;
     let principal = user.user().principal();
     let institution = crate::http::page::page_institution(&state, &principal, &id, lang).await?;
     let body = CreateContract {
@@ -608,8 +605,6 @@ async fn copy_answers(
     Form(form): Form<std::collections::HashMap<String, String>>,
 ) -> PageResult {
     let lang = ctx.lang;
-    user.check_csrf(form.get("csrf").map_or("", String::as_str))
-        .map_err(fail(lang))?;
     let principal = user.user().principal();
     let (contract, _) = vendors::visible_contract(&state, &principal, &contract_id)
         .await
@@ -666,8 +661,6 @@ async fn copy_answers(
 #[derive(Deserialize)]
 pub struct VendorAnswerForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     round: String,
     #[serde(default)]
     answer: String,
@@ -697,7 +690,6 @@ async fn save_vendor_item(
     Form(form): Form<VendorAnswerForm>,
 ) -> PageResult {
     let lang = ctx.lang;
-    user.check_csrf(&form.csrf).map_err(fail(lang))?;
     let principal = user.user().principal();
     let (contract, institution) = vendors::visible_contract(&state, &principal, &contract_id)
         .await
@@ -759,10 +751,9 @@ fn urlencoded_field(bytes: &[u8], name: &str) -> String {
         .unwrap_or_default()
 }
 
-/// The fields and the file of the upload form, after the CSRF check. A form sent without a
-/// file (or urlencoded) comes back as an empty file, which the checks then name.
+/// The fields and the file of the upload form. A form sent without a file (or urlencoded)
+/// comes back as an empty file, which the checks then name.
 async fn read_delivery_form(
-    user: &WebUser,
     request: axum::extract::Request,
 ) -> Result<(String, String, String, Vec<u8>), AppError> {
     let content_type = request
@@ -778,7 +769,6 @@ async fn read_delivery_form(
     .await
     .map_err(|_| crate::vendors::deliveries::too_large())?;
     if crate::http::multipart::boundary(&content_type).is_none() {
-        user.check_csrf(&urlencoded_field(&bytes, "csrf"))?;
         return Ok((
             urlencoded_field(&bytes, "kind"),
             urlencoded_field(&bytes, "delivered_on"),
@@ -801,7 +791,6 @@ async fn read_delivery_form(
             .map(|p| String::from_utf8_lossy(&p.data).into_owned())
             .unwrap_or_default()
     };
-    user.check_csrf(&field("csrf"))?;
     let (kind, on) = (field("kind"), field("delivered_on"));
     let file = parts.into_iter().find(|p| p.name == "file");
     let (name, data) = file.map_or((String::new(), Vec::new()), |f| {
@@ -820,7 +809,7 @@ async fn upload_delivery(
 ) -> PageResult {
     let lang = ctx.lang;
     // A forged form is refused before anything else.
-    let fields = match read_delivery_form(&user, request).await {
+    let fields = match read_delivery_form(request).await {
         Err(e) if e.status() == StatusCode::FORBIDDEN => return Err(fail(lang)(e)),
         other => other,
     };

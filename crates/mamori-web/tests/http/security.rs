@@ -16,6 +16,7 @@ on_both_engines!(
     bad_query_and_path_values_answer_in_the_error_format,
     ledger_cells_with_control_characters_are_refused_by_row_and_column,
     a_surveyed_hospital_keeps_its_institution_code,
+    multipart_text_fields_are_checked_whatever_the_boundary_case,
 );
 
 /// What a user holds after setting up two-factor authentication.
@@ -958,4 +959,21 @@ impl Response {
             .unwrap_or_default()
             .to_owned()
     }
+}
+
+/// The text fields of a multipart form were checked only when its boundary was lower case
+/// (the content type was lower-cased before the boundary was read), so a browser's
+/// `----WebKitFormBoundaryAbC…` carried a control character past the check.
+async fn multipart_text_fields_are_checked_whatever_the_boundary_case(app: &TestApp) {
+    let web = app.web_login("demo-hospital").await;
+    let r = app
+        .post_multipart(
+            &web.cookie,
+            &format!("/institutions/{HOSPITAL}/ledger/import"),
+            &[("csrf", &web.csrf), ("note", "a\u{0}b")],
+            &[("file", "ledger.csv", "管理番号,OS\nA-1,Win11\n".as_bytes())],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("U+0000"), "{}", r.body);
 }
