@@ -8,9 +8,6 @@ use super::hours::Hours;
 use super::phone::PhoneNumber;
 use crate::vendor::{ContractId, VendorContract};
 
-// The chart
-// ---------------------------------------------------------------------------------------
-
 /// A role inside the institution.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -377,5 +374,3 @@ pub fn mhlw_preset() -> OutsideContact {
         },
     }
 }
-
-// ---------------------------------------------------------------------------------------

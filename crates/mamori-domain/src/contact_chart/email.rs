@@ -6,9 +6,6 @@ use serde::{Deserialize, Serialize};
 
 use super::problem::fold_full_width;
 
-// E-mail
-// ---------------------------------------------------------------------------------------
-
 /// Why an e-mail address is refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum EmailError {
@@ -121,5 +118,3 @@ impl From<EmailAddress> for String {
         value.0
     }
 }
-
-// ---------------------------------------------------------------------------------------

@@ -5,9 +5,6 @@ use serde::{Deserialize, Serialize};
 
 use super::problem::fold_full_width;
 
-// Hours
-// ---------------------------------------------------------------------------------------
-
 /// When a contact can be reached (受付時間).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -113,5 +110,3 @@ fn parse_time(text: &str) -> Option<NaiveTime> {
     }
     NaiveTime::from_hms_opt(hour, minute, 0)
 }
-
-// ---------------------------------------------------------------------------------------

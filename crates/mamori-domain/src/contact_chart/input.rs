@@ -14,9 +14,6 @@ use super::phone::PhoneNumber;
 use super::problem::FieldProblem;
 use crate::vendor::{ContractId, VendorContract};
 
-// Input and parsing
-// ---------------------------------------------------------------------------------------
-
 /// An entry as sent by a form or an API client.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
@@ -371,5 +368,3 @@ fn check_call_order(chart: &ContactChart, problems: &mut Vec<FieldProblem>) {
         }
     }
 }
-
-// ---------------------------------------------------------------------------------------

@@ -7,9 +7,6 @@ use super::chart::{ContactChart, ContactEntry, InternalRole, OutsideBody};
 use super::hours::Hours;
 use crate::vendor::{ContractId, VendorContract};
 
-// Status for item 3(1)
-// ---------------------------------------------------------------------------------------
-
 /// Where the chart stands for checklist item 3(1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
