@@ -4,7 +4,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use super::problem::fold_full_width;
+use crate::text::fold::fold;
 
 /// Why an e-mail address is refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -54,7 +54,7 @@ pub struct EmailAddress(pub(super) String);
 
 impl EmailAddress {
     pub fn parse(text: &str) -> Result<Self, EmailError> {
-        let folded = fold_full_width(text);
+        let folded = fold(text);
         let t = folded.trim();
         if t.is_empty() {
             return Err(EmailError::Empty);

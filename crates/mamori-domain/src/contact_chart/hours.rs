@@ -3,7 +3,7 @@
 use chrono::NaiveTime;
 use serde::{Deserialize, Serialize};
 
-use super::problem::fold_full_width;
+use crate::text::fold::fold;
 
 /// When a contact can be reached (受付時間).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -26,7 +26,7 @@ impl Hours {
     /// `平日9時〜17時`, `毎日 9:00～21:00`; anything else is kept as text. `None` for an empty
     /// text.
     pub fn parse(text: &str) -> Option<Self> {
-        let folded = fold_full_width(text);
+        let folded = fold(text);
         let t = folded.trim();
         if t.is_empty() {
             return None;

@@ -33,5 +33,4 @@ pub use input::{
 };
 pub use phone::{PhoneError, PhoneNumber};
 pub use problem::FieldProblem;
-pub(crate) use problem::fold_full_width;
 pub use status::{ChartGap, ChartGapReport, ChartState, ChartStatus, chart_status};

@@ -4,7 +4,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use super::problem::fold_full_width;
+use crate::text::fold::{LONG_VOWEL_MARKS, fold};
 
 /// Why a phone number is refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -148,7 +148,7 @@ impl PhoneNumber {
     /// `+81 (0)3 1234 5678`, `03-5253-1111（内線 4392）`, `110`, `#9110`.
     pub fn parse(text: &str) -> Result<Self, PhoneError> {
         // In a phone number ー (typed for a hyphen) is a hyphen.
-        let folded = fold_full_width(text).replace(['\u{30FC}', '\u{FF70}'], "-");
+        let folded = fold(text).replace(LONG_VOWEL_MARKS, "-");
         let trimmed = folded.trim();
         if trimmed.is_empty() {
             return Err(PhoneError::Empty);

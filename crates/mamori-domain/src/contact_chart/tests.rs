@@ -8,7 +8,6 @@ use super::input::{
     VendorContactInput,
 };
 use super::phone::{PhoneError, PhoneNumber};
-use super::problem::fold_full_width;
 use super::status::{ChartGap, ChartState, chart_status};
 use crate::vendor::{ContractId, VendorContract};
 
@@ -431,13 +430,4 @@ fn the_mhlw_preset_is_valid() {
     let preset = mhlw_preset();
     assert_eq!(preset.entry.phones[0].number(), "03-5253-1111");
     assert!(PhoneNumber::parse(preset.entry.phones[0].number()).is_ok());
-}
-
-#[test]
-fn width_folding_covers_japanese_input() {
-    assert_eq!(
-        fold_full_width("０３－１２３４―５６７８　ＡＢ＠"),
-        "03-1234-5678 AB@"
-    );
-    assert_eq!(fold_full_width("オーダリング"), "オーダリング");
 }

@@ -1,66 +1,23 @@
 //! Folding cell text for comparison: the keys headers and choices are looked up by, and
 //! what counts as a blank cell.
 
-/// Half-width katakana U+FF66..=U+FF9D as their full-width forms, in code point order.
-const HALF_WIDTH_KANA: &str = "ヲァィゥェォャュョッーアイウエオカキクケコサシスセソタチツテトナニヌネノハヒフヘホマミムメモヤユヨラリルレロワン";
-
-/// Maps a full-width ASCII character (U+FF01..=U+FF5E) or the ideographic space to ASCII;
-/// other characters are returned as they are.
-pub(super) fn fold_width(c: char) -> char {
-    match c {
-        '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
-        '\u{3000}' => ' ',
-        _ => c,
-    }
-}
+use crate::text::fold::{fold, is_dash_or_long_vowel};
 
 fn is_katakana(c: char) -> bool {
     ('\u{30A1}'..='\u{30FA}').contains(&c)
 }
 
-/// Folds width (full-width ASCII to ASCII, half-width katakana to full-width, with their
-/// voiced marks joined), and ASCII case.
+/// [`fold`] and ASCII case. A voiced mark that joins no kana (`ｱﾞ`) stays a mark of its own
+/// (゛, ゜), as before NFKC made it a combining one.
 fn fold_chars(text: &str) -> Vec<char> {
-    let mut out: Vec<char> = Vec::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '\u{FF66}'..='\u{FF9D}' => {
-                let index = (c as u32 - 0xFF66) as usize;
-                out.push(HALF_WIDTH_KANA.chars().nth(index).unwrap_or(c));
-            }
-            // ﾞ and ﾟ join the kana before them: ｶﾞ is ガ, ﾊﾟ is パ, ｳﾞ is ヴ.
-            '\u{FF9E}' | '\u{FF9F}' => {
-                let voiced = c == '\u{FF9E}';
-                let joined = out.last().and_then(|&prev| join_mark(prev, voiced));
-                match joined {
-                    Some(j) => {
-                        out.pop();
-                        out.push(j);
-                    }
-                    None => out.push(if voiced { '\u{309B}' } else { '\u{309C}' }),
-                }
-            }
-            '\u{FF65}' => out.push('・'),
-            c => out.push(fold_width(c).to_ascii_lowercase()),
-        }
-    }
-    out
-}
-
-/// The kana with a dakuten (voiced, ゛) or handakuten (semi-voiced, ゜) mark, if it has one.
-fn join_mark(kana: char, voiced: bool) -> Option<char> {
-    const VOICEABLE: &str = "カキクケコサシスセソタチツテトハヒフヘホ";
-    const SEMI_VOICEABLE: &str = "ハヒフヘホ";
-    if voiced && kana == 'ウ' {
-        Some('ヴ')
-    } else if voiced && VOICEABLE.contains(kana) {
-        // In Unicode the voiced form follows its kana: カ ガ, ツ ヅ, ハ バ パ.
-        char::from_u32(kana as u32 + 1)
-    } else if !voiced && SEMI_VOICEABLE.contains(kana) {
-        char::from_u32(kana as u32 + 2)
-    } else {
-        None
-    }
+    fold(text)
+        .chars()
+        .map(|c| match c {
+            '\u{3099}' => '\u{309B}',
+            '\u{309A}' => '\u{309C}',
+            c => c.to_ascii_lowercase(),
+        })
+        .collect()
 }
 
 /// The key a header or a choice (サーバ, はい …) is compared by: width and case folded,
@@ -72,8 +29,7 @@ pub(super) fn fold_key(text: &str) -> String {
     for (i, &c) in chars.iter().enumerate() {
         match c {
             c if c.is_whitespace() => {}
-            '_' | '-' | '‐' | '‑' | '‒' | '–' | '—' | '―' | '−' | '・' | '*' | '※' =>
-                {}
+            '_' | '-' | '・' | '*' | '※' => {}
             'ー' => {
                 let next_is_kana = chars.get(i + 1).is_some_and(|&n| is_katakana(n));
                 let prev_is_kana = i > 0 && chars.get(i - 1).is_some_and(|&p| is_katakana(p));
@@ -102,13 +58,8 @@ pub(super) fn header_key(text: &str) -> String {
 
 /// Whether a cell says nothing: empty, spaces, or only a dash (`-`, `－`, `ー` …).
 pub(super) fn is_blank(text: &str) -> bool {
-    text.chars().all(|c| {
-        c.is_whitespace()
-            || matches!(
-                c,
-                '-' | '－' | '‐' | '‑' | '‒' | '–' | '—' | '―' | '−' | 'ー' | 'ｰ'
-            )
-    })
+    text.chars()
+        .all(|c| c.is_whitespace() || is_dash_or_long_vowel(c))
 }
 
 /// At most this many characters of a user's text are repeated in a message.

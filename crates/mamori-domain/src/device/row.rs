@@ -1,6 +1,5 @@
 //! Reading one row of a ledger file: every cell checked, every refusal a [`RowError`].
 
-use std::borrow::Cow;
 use std::net::{IpAddr, Ipv4Addr};
 
 use chrono::NaiveDate;
@@ -8,10 +7,11 @@ use serde::{Deserialize, Serialize};
 
 use super::choice::{DeviceKind, DeviceStatus, RemoteAccess, parse_yes_no};
 use super::column::LedgerColumn;
-use super::key::{fold_key, fold_width, is_blank, shown};
+use super::key::{fold_key, is_blank, shown};
 use super::record::Device;
 use super::value::{AssetNumber, Software, Version};
 use crate::ParseError;
+use crate::text::fold::fold;
 use crate::wareki::parse_date;
 
 /// A refusal of one cell (or one row) of a ledger file.
@@ -212,15 +212,6 @@ fn parse_ipv4_lenient(text: &str) -> Option<Ipv4Addr> {
     parts.next().is_none().then(|| Ipv4Addr::from(octets))
 }
 
-/// Folds full-width ASCII to ASCII, without copying text that has none.
-pub(super) fn fold_width_str(text: &str) -> Cow<'_, str> {
-    if text.chars().any(|c| fold_width(c) != c) {
-        Cow::Owned(text.chars().map(fold_width).collect())
-    } else {
-        Cow::Borrowed(text)
-    }
-}
-
 /// IPアドレス: addresses separated by line breaks, `,`, `;`, `、` or spaces; `DHCP` or 自動
 /// for a dynamic address; blank, `-` or なし for none.
 pub fn parse_ip_addresses(text: &str) -> Result<(Vec<IpAddr>, bool), ParseError> {
@@ -229,7 +220,7 @@ pub fn parse_ip_addresses(text: &str) -> Result<(Vec<IpAddr>, bool), ParseError>
     if is_blank(text) {
         return Ok((addresses, dhcp));
     }
-    let folded = fold_width_str(text);
+    let folded = fold(text);
     let mut bad = Vec::new();
     for token in folded
         .split(|c: char| c.is_whitespace() || matches!(c, ',' | ';' | '、' | '，' | '；'))

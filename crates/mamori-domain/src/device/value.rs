@@ -5,8 +5,8 @@ use std::cmp::Ordering;
 use serde::{Deserialize, Serialize};
 
 use super::key::{is_blank, shown};
-use super::row::fold_width_str;
 use crate::ParseError;
+use crate::text::fold::fold_width;
 
 /// 管理番号: the institution's own number for a device, unique within the institution.
 /// Stored trimmed, with full-width letters and digits folded to half-width.
@@ -18,7 +18,7 @@ impl AssetNumber {
     pub const MAX_CHARS: usize = 64;
 
     pub fn parse(text: &str) -> Result<Self, ParseError> {
-        let folded = fold_width_str(text.trim());
+        let folded = fold_width(text.trim());
         let folded = folded.trim();
         if folded.is_empty() {
             return Err(ParseError::new(
@@ -93,7 +93,7 @@ impl Version {
         if is_blank(text) {
             return Ok(None);
         }
-        let folded = fold_width_str(text.trim());
+        let folded = fold_width(text.trim());
         let folded = folded.trim();
         // A character takes at least one byte: short texts need no counting.
         if folded.len() > Self::MAX_CHARS && folded.chars().count() > Self::MAX_CHARS {

@@ -1,18 +1,10 @@
 //! Ledger text as the rules compare it: folded, split into words, and keyed for look-ups.
 
-/// Lower case, full-width ASCII (ＦｏｒｔｉＧａｔｅ) and the ideographic space folded to ASCII.
+use crate::text::fold::fold;
+
+/// [`fold`]ed (full-width ＦｏｒｔｉＧａｔｅ, half-width katakana, dashes) and lower case.
 pub(super) fn normalize(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        let c = match c {
-            '\u{3000}' => ' ',
-            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
-            '\u{2010}'..='\u{2015}' | '\u{2212}' => '-',
-            _ => c,
-        };
-        out.extend(c.to_lowercase());
-    }
-    out
+    fold(text).chars().flat_map(char::to_lowercase).collect()
 }
 
 /// Byte ranges of the words of normalized text. ASCII and Japanese runs are separate words;

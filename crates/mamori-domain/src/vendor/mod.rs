@@ -35,8 +35,9 @@ use std::fmt;
 use chrono::NaiveDate;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::contact_chart::{FieldProblem, fold_full_width};
+use crate::contact_chart::FieldProblem;
 use crate::inspection::{self, Finding, FindingCode, InspectionRules, Severity};
+use crate::text::fold::fold;
 use crate::wareki::{ItemNumber, parse_item_number};
 use crate::{
     Answer, ChecklistItem, ChecklistVersion, FiscalYear, FormKind, InstitutionProfile, ItemAnswers,
@@ -195,7 +196,7 @@ impl SystemKind {
     /// Reads a system kind from its code, its Japanese or English label, or a common alias;
     /// full-width letters and surrounding spaces are accepted.
     pub fn parse(text: &str) -> Result<Self, ParseError> {
-        let folded = fold_full_width(text).trim().to_lowercase();
+        let folded = fold(text).trim().to_lowercase();
         Self::ALL
             .into_iter()
             .find(|kind| {

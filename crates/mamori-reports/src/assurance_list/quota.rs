@@ -4,6 +4,7 @@ use mamori_domain::Prefecture;
 use mamori_domain::assurance::{
     BedBand, BedBands, QuotaProblemCode, QuotaRow, QuotaTable, parse_prefecture,
 };
+use mamori_domain::text::fold::{LONG_VOWEL_MARKS, fold};
 
 use super::grid::{
     Cell, Grid, MAX_PROBLEMS, QuotaFileFormat, QuotaImportError, QuotaImportProblem, read_csv,
@@ -28,15 +29,17 @@ pub fn import_quotas(bytes: &[u8], bands: &BedBands) -> Result<QuotaTable, Quota
     parse_grid(&grid, bands)
 }
 
-/// Full-width digits, signs and range marks to ASCII, spaces and thousands separators out.
+/// [`fold`]ed (full-width digits and signs to ASCII, dashes to `-`), with the wave dash as
+/// `~`, the long-vowel mark (typed for a hyphen between numbers) as `-`, and spaces and
+/// thousands separators out.
 pub(super) fn normalize(text: &str) -> String {
-    text.chars()
+    fold(text)
+        .chars()
         .filter_map(|c| match c {
-            '０'..='９' => char::from_u32(u32::from(c) - u32::from('０') + u32::from('0')),
-            '〜' | '～' | '~' => Some('~'),
-            '－' | '−' | '‐' | 'ー' | '―' | '–' | '—' => Some('-'),
-            ' ' | '　' | ',' | '，' => None,
-            _ => Some(c),
+            '〜' => Some('~'),
+            c if LONG_VOWEL_MARKS.contains(&c) => Some('-'),
+            ' ' | ',' => None,
+            c => Some(c),
         })
         .collect()
 }

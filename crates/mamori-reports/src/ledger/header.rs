@@ -1,6 +1,7 @@
 //! Finding the header row and what each column of the sheet holds.
 
 use mamori_domain::device::LedgerColumn;
+use mamori_domain::text::fold::fold;
 
 use super::error::{HeaderCell, ImportError};
 
@@ -21,13 +22,9 @@ pub(super) enum Role {
 
 /// Headers of row counters, which mamori neither needs nor refuses.
 pub(super) fn is_row_counter(header: &str) -> bool {
-    let key: String = header
+    let key: String = fold(header)
         .chars()
         .filter(|c| !c.is_whitespace())
-        .map(|c| match c {
-            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
-            c => c.to_ascii_lowercase(),
-        })
         .map(|c| c.to_ascii_lowercase())
         .collect();
     matches!(
