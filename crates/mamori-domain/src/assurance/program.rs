@@ -392,7 +392,8 @@ impl QuotaTable {
     }
 }
 
-fn band_list_ja(bands: &BedBands) -> String {
+/// The bands in the programme's order, as a message lists them: `20〜199床、400床以上`.
+pub fn band_list_ja(bands: &BedBands) -> String {
     bands
         .as_slice()
         .iter()
@@ -401,7 +402,8 @@ fn band_list_ja(bands: &BedBands) -> String {
         .join("、")
 }
 
-fn band_list_en(bands: &BedBands) -> String {
+/// The bands in the programme's order, as a message lists them: `20–199 beds, 400+ beds`.
+pub fn band_list_en(bands: &BedBands) -> String {
     bands
         .as_slice()
         .iter()

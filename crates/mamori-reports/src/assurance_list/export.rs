@@ -3,8 +3,8 @@
 use std::collections::HashMap;
 
 use chrono::{Datelike, NaiveDate};
-use mamori_domain::FiscalYear;
 use mamori_domain::Prefecture;
+use mamori_domain::assurance::eligibility::month_label_ja;
 use mamori_domain::assurance::{
     Application, ApplicationId, ApplicationOutcome, ApplicationStatus, BedBand, BedBands,
     FlagDecision, Program, QuotaTable, Selection, SystemRenewal,
@@ -76,19 +76,6 @@ pub(super) fn columns(program: &Program) -> Vec<(String, f64)> {
         ("回答日".into(), 12.0),
         ("特記事項".into(), 30.0),
     ]
-}
-
-/// 令和8年1月
-pub(super) fn month_label_ja(date: NaiveDate) -> String {
-    let (era, _, n) = FiscalYear::new(date.year())
-        .map(FiscalYear::era)
-        .unwrap_or(("", "", date.year()));
-    let year = if n == 1 {
-        "元".to_owned()
-    } else {
-        n.to_string()
-    };
-    format!("{era}{year}年{}月", date.month())
 }
 
 struct Formats {

@@ -6,6 +6,7 @@ use std::io::Cursor;
 use calamine::{DataRef, Reader, Xlsx, open_workbook_from_rs};
 
 use super::QUOTA_SHEET;
+use crate::ledger::column_letter;
 use crate::workbook::{self, WorkbookProblem};
 
 /// One problem of a quota file, with its place (1-based row, column letter as Excel shows
@@ -285,16 +286,4 @@ pub(super) fn read_csv(bytes: &[u8]) -> Result<Grid, QuotaImportError> {
         );
     }
     Ok(grid)
-}
-
-/// 0 → A, 25 → Z, 26 → AA.
-pub fn column_letter(index: usize) -> String {
-    let mut n = index + 1;
-    let mut letters = Vec::new();
-    while n > 0 {
-        let rem = (n - 1) % 26;
-        letters.push(char::from(b'A' + u8::try_from(rem).unwrap_or(0)));
-        n = (n - 1) / 26;
-    }
-    letters.iter().rev().collect()
 }

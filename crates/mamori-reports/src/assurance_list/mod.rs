@@ -16,10 +16,10 @@ mod ranking;
 #[cfg(test)]
 mod tests;
 
+/// Column letters as in the ledger's messages: one helper for both.
+pub use crate::ledger::column_letter;
 pub use export::{AssuranceListError, export_assurance_list, export_quotas, list_headers};
-pub use grid::{
-    MAX_PROBLEMS, QuotaFileFormat, QuotaImportError, QuotaImportProblem, column_letter,
-};
+pub use grid::{MAX_PROBLEMS, QuotaFileFormat, QuotaImportError, QuotaImportProblem};
 pub use quota::import_quotas;
 pub use ranking::{
     RankingFile, RankingRow, RankingTarget, ResolvedRank, import_institution_list, import_ranking,

@@ -1,6 +1,7 @@
 //! The import of 別紙2: bed-band headers (「20〜199床」「400床以上」…), prefectures and counts.
 
 use mamori_domain::Prefecture;
+use mamori_domain::assurance::program::{band_list_en, band_list_ja};
 use mamori_domain::assurance::{
     BedBand, BedBands, QuotaProblemCode, QuotaRow, QuotaTable, parse_prefecture,
 };
@@ -277,7 +278,6 @@ fn parse_grid(grid: &Grid, bands: &BedBands) -> Result<QuotaTable, QuotaImportEr
             BandHeader::NotABand => {}
         }
     }
-    let expected: Vec<String> = bands.as_slice().iter().map(|b| b.label_ja()).collect();
     if band_cols.len() != bands.len() {
         problems.push(QuotaImportProblem::new(
             Some(to_row(header)),
@@ -286,18 +286,13 @@ fn parse_grid(grid: &Grid, bands: &BedBands) -> Result<QuotaTable, QuotaImportEr
                 "病床規模区分の列が{}列あります。この事業の区分は{}列（{}）です",
                 band_cols.len(),
                 bands.len(),
-                expected.join("、")
+                band_list_ja(bands)
             ),
             format!(
                 "{} bed-band column(s) found; the program has {} ({})",
                 band_cols.len(),
                 bands.len(),
-                bands
-                    .as_slice()
-                    .iter()
-                    .map(|b| b.label_en())
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                band_list_en(bands)
             ),
         ));
     } else {

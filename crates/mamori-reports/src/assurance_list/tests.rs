@@ -1,7 +1,8 @@
 use chrono::NaiveDate;
+use mamori_domain::assurance::eligibility::month_label_ja;
 
-use super::export::month_label_ja;
-use super::grid::{Cell, column_letter};
+use super::column_letter;
+use super::grid::Cell;
 use super::quota::{BandHeader, parse_band_header, parse_count};
 
 #[test]
