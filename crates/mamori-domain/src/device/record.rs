@@ -96,6 +96,8 @@ impl Device {
     }
 
     /// The cell of one column, as mamori exports it and [`parse_row`] reads it back.
+    ///
+    /// [`parse_row`]: super::parse_row
     pub fn cell(&self, column: LedgerColumn) -> String {
         fn date(d: Option<NaiveDate>) -> String {
             d.map(|d| d.format("%Y-%m-%d").to_string())

@@ -222,7 +222,7 @@ pub struct MakerAlias {
     pub spellings: Vec<String>,
 }
 
-/// Everything [`RiskData::new`] indexes.
+/// Everything [`RiskData::new`](super::RiskData::new) indexes.
 #[derive(Debug, Clone, Default)]
 pub struct RiskDataParts {
     /// `catalogVersion` of the KEV file.

@@ -28,6 +28,8 @@ pub enum FlagCode {
     /// サポート終了: the release cycle's end of support has passed.
     EndOfSupport,
     /// The end of support is within [`END_OF_SUPPORT_SOON_DAYS`].
+    ///
+    /// [`END_OF_SUPPORT_SOON_DAYS`]: super::END_OF_SUPPORT_SOON_DAYS
     EndOfSupportSoon,
     /// The product has vulnerabilities in CISA's Known Exploited Vulnerabilities catalog.
     KnownExploited,

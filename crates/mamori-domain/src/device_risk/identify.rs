@@ -40,7 +40,7 @@ impl Component {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ProductMatch {
     pub component: Component,
-    /// [`ProductAlias::id`].
+    /// [`ProductAlias::id`](super::ProductAlias::id).
     pub product: String,
     pub title: String,
     /// The endoflife.date product, when endoflife.date tracks it.

@@ -377,6 +377,8 @@ pub fn export_assurance_list(
 /// Writes 別紙2: one row per prefecture (all 47, code and name), one column per band, a total
 /// column and a total row. A prefecture without quotas has blank cells, which
 /// [`import_quotas`] reads as "no quota given", so the file doubles as a blank template.
+///
+/// [`import_quotas`]: super::import_quotas
 pub fn export_quotas(bands: &BedBands, quotas: &QuotaTable) -> Result<Vec<u8>, XlsxError> {
     let formats = Formats::new();
     let mut workbook = Workbook::new();

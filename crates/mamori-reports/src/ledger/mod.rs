@@ -75,6 +75,8 @@
 //! anything is inflated, and enforced while inflating; see [`crate::workbook`]), the number
 //! of data rows, and the number of row errors described (more are counted in
 //! [`ParsedLedger::omitted_errors`]).
+//!
+//! [`LedgerColumn::ALL`]: mamori_domain::device::LedgerColumn::ALL
 
 mod csv_input;
 mod error;
