@@ -3,14 +3,14 @@
 //! or width would let one pass for the other, and would give a guesser a fresh count of
 //! failures per spelling.
 
-use unicode_normalization::UnicodeNormalization;
+use crate::text::fold::fold;
 
-/// The form a login is compared and counted by: NFKC (full-width letters, digits and
-/// signs become their ASCII forms), lower case, NFKC again (lower-casing can leave a
-/// decomposed character), without surrounding spaces (full-width ones included).
+/// The form a login is compared and counted by: [`fold`]ed (full-width letters, digits and
+/// signs become their ASCII forms, every dash `-`), lower case, folded again (lower-casing
+/// can leave a decomposed character), without surrounding spaces (full-width ones included).
 pub fn login_key(login: &str) -> String {
-    let folded: String = login.nfkc().collect::<String>().to_lowercase();
-    folded.nfkc().collect::<String>().trim().to_owned()
+    let lower = fold(login).to_lowercase();
+    fold(&lower).trim().to_owned()
 }
 
 #[cfg(test)]
@@ -36,6 +36,9 @@ mod tests {
         assert_eq!(login_key("ＤＥＭＯ－ＨＯＳＰＩＴＡＬ"), "demo-hospital");
         assert_eq!(login_key("ｄｅｍｏ－ｈｏｓｐｉｔａｌ"), "demo-hospital");
         assert_eq!(login_key("ＤＥＭＯ-hospital"), "demo-hospital");
+        // Any dash an input method gives is the hyphen.
+        assert_eq!(login_key("demo\u{2010}hospital"), "demo-hospital");
+        assert_eq!(login_key("demo−hospital"), "demo-hospital");
         assert_eq!(
             login_key("ｕｓｅｒ１２３＠ｅｘａｍｐｌｅ．ｊｐ"),
             "user123@example.jp"

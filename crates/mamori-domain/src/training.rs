@@ -12,6 +12,7 @@
 use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 
+use crate::text::fold::fold;
 use crate::{InstitutionKind, ParseError};
 
 /// 受講対象: who a course is for.
@@ -381,9 +382,9 @@ impl ParticipantName {
         &self.0
     }
 
-    /// The form two names are compared in: spaces (half- and full-width) removed, ASCII
-    /// letters lower-cased, full-width ASCII folded to half-width. 「山田 太郎」 and
-    /// 「山田　太郎」 are one person.
+    /// The form two names are compared in: [`fold`]ed (full-width ASCII to half-width,
+    /// half-width katakana to full-width), spaces removed, letters lower-cased. 「山田 太郎」
+    /// and 「山田　太郎」 are one person.
     pub fn key(&self) -> String {
         name_key(&self.0)
     }
@@ -391,12 +392,9 @@ impl ParticipantName {
 
 /// See [`ParticipantName::key`].
 pub fn name_key(text: &str) -> String {
-    text.chars()
+    fold(text)
+        .chars()
         .filter(|c| !c.is_whitespace())
-        .map(|c| match c {
-            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
-            other => other,
-        })
         .flat_map(char::to_lowercase)
         .collect()
 }
@@ -1005,6 +1003,14 @@ mod tests {
         assert!(ParticipantName::parse(&"あ".repeat(101)).is_err());
         assert!(ParticipantName::parse(&"あ".repeat(100)).is_ok());
         assert!(ParticipantName::parse("a\u{7}b").is_err());
+    }
+
+    #[test]
+    fn names_are_one_person_whatever_their_width() {
+        assert_eq!(name_key("山田 太郎"), name_key("山田　太郎"));
+        assert_eq!(name_key("Ｙａｍａｄａ Taro"), "yamadataro");
+        assert_eq!(name_key("ﾔﾏﾀﾞ ﾀﾛｳ"), name_key("ヤマダ タロウ"));
+        assert_ne!(name_key("山田太郎"), name_key("山田次郎"));
     }
 
     #[test]

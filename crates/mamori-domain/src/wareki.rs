@@ -9,6 +9,7 @@
 
 use chrono::{Datelike, NaiveDate};
 
+use crate::text::fold::{fold_char, is_dash_or_long_vowel};
 use crate::{ParseError, Scope};
 
 /// The eras (元号) mamori reads and writes.
@@ -155,32 +156,22 @@ pub fn format_wareki(date: NaiveDate) -> String {
     }
 }
 
-/// Maps the full-width and look-alike characters people type to the ASCII ones the parsers
-/// read, and the one-character era signs (㋿ ㍻ ㍼) to their two kanji. Each character
-/// out comes with the index of the character of `text` it stands for.
+/// [`fold_char`] one character at a time, so that each character out comes with the index of
+/// the character of `text` it stands for: full-width forms become ASCII and the era signs
+/// (㋿ ㍻ ㍼) their two kanji. Every space is `' '`, and a dash or the long-vowel mark (which
+/// Japanese input methods often give for a hyphen) is `-`. Circled and parenthesized numbers
+/// stay for the item-number parser: NFKC would make `2⑦` read as 27.
 fn normalize(text: &str) -> Vec<(char, usize)> {
     let mut out = Vec::with_capacity(text.len());
     for (i, c) in text.chars().enumerate() {
-        let mut push = |c: char| out.push((c, i));
-        match c {
-            '０'..='９' | 'Ａ'..='Ｚ' | 'ａ'..='ｚ' => {
-                // The full-width forms sit at a fixed offset from ASCII.
-                push(char::from_u32(c as u32 - 0xFEE0).unwrap_or(c));
-            }
-            '／' => push('/'),
-            '．' => push('.'),
-            '（' => push('('),
-            '）' => push(')'),
-            // Hyphens, dashes and minus signs, and the katakana long-vowel mark that Japanese
-            // input methods often give for a hyphen.
-            '－' | '−' | '‐' | '‑' | '‒' | '–' | '—' | '―' | '﹣' | 'ー' | 'ｰ' => {
-                push('-')
-            }
-            '㋿' => "令和".chars().for_each(push),
-            '㍻' => "平成".chars().for_each(push),
-            '㍼' => "昭和".chars().for_each(push),
-            c if c.is_whitespace() => push(' '),
-            c => push(c),
+        if c.is_whitespace() {
+            out.push((' ', i));
+        } else if is_dash_or_long_vowel(c) {
+            out.push(('-', i));
+        } else if enclosed_number(c).is_some() {
+            out.push((c, i));
+        } else {
+            out.extend(fold_char(c).map(|f| (f, i)));
         }
     }
     out

@@ -891,17 +891,7 @@ impl Store {
             sqlx::query_as("SELECT item_key, round, answer, checked_on, target_date FROM answers WHERE institution_id = $1 AND fiscal_year = $2")
                 .bind(institution_id).bind(i64::from(fiscal_year.start_year())).fetch_all(pool).await?
         });
-        let mut out: HashMap<String, ItemAnswers> = HashMap::with_capacity(rows.len());
-        for (key, round, answer, checked_on, target) in rows {
-            let a = parse_item_answer(&answer, &checked_on, target.as_deref())?;
-            let entry = out.entry(key).or_default();
-            match round {
-                1 => entry.first = Some(a),
-                2 => entry.second = Some(a),
-                other => return Err(StoreError::Corrupt(format!("round {other}"))),
-            }
-        }
-        Ok(out)
+        vendors::fold_answers(rows)
     }
 
     /// Both rounds of one item.

@@ -330,8 +330,8 @@ fn flag(code: FlagCode, ja: String, en: String) -> Flag {
     }
 }
 
-/// 令和8年1月
-fn month_label_ja(date: chrono::NaiveDate) -> String {
+/// A month as the programme's documents write it: 令和8年1月.
+pub fn month_label_ja(date: chrono::NaiveDate) -> String {
     use chrono::Datelike;
     let (era, _, n) = FiscalYear::new(date.year())
         .map(FiscalYear::era)

@@ -9,6 +9,7 @@ use std::collections::{BTreeMap, HashSet};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
+use crate::text::fold::fold;
 use crate::{FiscalYear, MedicalInstitutionCode, ParseError, Prefecture};
 
 /// One bed band (病床規模区分): `min_beds..=max_beds` beds, open-ended when `max_beds` is `None`.
@@ -196,7 +197,7 @@ impl From<BedBands> for Vec<BedBand> {
 /// A prefecture by its JIS X 0401 code (`13`, `1`) or its name (`東京都`, `東京`, `Tokyo`),
 /// as prefectures and the national office write them in spreadsheets.
 pub fn parse_prefecture(text: &str) -> Result<Prefecture, ParseError> {
-    let t = normalize_digits(text.trim());
+    let t = fold(text.trim());
     if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) {
         return Prefecture::parse(&t);
     }
@@ -217,18 +218,6 @@ pub fn parse_prefecture(text: &str) -> Result<Prefecture, ParseError> {
             format!("unknown prefecture '{text}' (use a code 01–47 or a name such as 東京都 / Tokyo)"),
         )
     })
-}
-
-/// Full-width digits (０–９) to ASCII, as Japanese spreadsheets often carry them.
-pub(crate) fn normalize_digits(text: &str) -> String {
-    text.chars()
-        .map(|c| match c {
-            '０'..='９' => {
-                char::from_u32(u32::from(c) - u32::from('０') + u32::from('0')).unwrap_or(c)
-            }
-            _ => c,
-        })
-        .collect()
 }
 
 /// 支援枠数: the number of hospitals to support, per prefecture and bed band (別紙2).
@@ -404,7 +393,8 @@ impl QuotaTable {
     }
 }
 
-fn band_list_ja(bands: &BedBands) -> String {
+/// The bands in the programme's order, as a message lists them: `20〜199床、400床以上`.
+pub fn band_list_ja(bands: &BedBands) -> String {
     bands
         .as_slice()
         .iter()
@@ -413,7 +403,8 @@ fn band_list_ja(bands: &BedBands) -> String {
         .join("、")
 }
 
-fn band_list_en(bands: &BedBands) -> String {
+/// The bands in the programme's order, as a message lists them: `20–199 beds, 400+ beds`.
+pub fn band_list_en(bands: &BedBands) -> String {
     bands
         .as_slice()
         .iter()

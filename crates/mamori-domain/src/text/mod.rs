@@ -4,6 +4,8 @@
 
 use serde::{Deserialize, Deserializer, Serialize};
 
+pub mod fold;
+
 /// Where text first breaks the rule: the character's position (counted in characters, from
 /// 0) and the character.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

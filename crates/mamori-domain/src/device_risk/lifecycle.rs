@@ -1,0 +1,406 @@
+//! End of support (サポート終了): from endoflife.date and from mamori's curated table of
+//! Japan-market devices.
+
+use chrono::NaiveDate;
+
+use super::END_OF_SUPPORT_SOON_DAYS;
+use super::dataset::{CycleScheme, Eol, EolProduct};
+use super::flag::{Flag, FlagCode, FlagSeverity};
+use super::identify::{ComponentMatch, Resolution, VersionState, assumption_en, assumption_ja};
+use super::index::RiskData;
+use super::subject::RiskSubject;
+use super::words::{compact, present};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Status {
+    Ended(Option<NaiveDate>),
+    Soon(NaiveDate),
+    Supported,
+}
+
+fn status_of(eol: Option<Eol>, today: NaiveDate) -> Status {
+    match eol {
+        Some(Eol::On(date)) if date <= today => Status::Ended(Some(date)),
+        Some(Eol::On(date)) if (date - today).num_days() <= END_OF_SUPPORT_SOON_DAYS => {
+            Status::Soon(date)
+        }
+        Some(Eol::Ended) => Status::Ended(None),
+        Some(Eol::On(_)) | Some(Eol::NotAnnounced) | None => Status::Supported,
+    }
+}
+
+/// The status shared by every candidate, giving the benefit of the doubt (the latest date);
+/// `None` when the candidates disagree.
+fn common_status(statuses: &[Status]) -> Option<Status> {
+    if statuses.iter().all(|s| matches!(s, Status::Ended(_))) {
+        let latest = statuses
+            .iter()
+            .filter_map(|s| match s {
+                Status::Ended(d) => *d,
+                _ => None,
+            })
+            .max();
+        return Some(Status::Ended(latest));
+    }
+    if statuses.iter().all(|s| matches!(s, Status::Supported)) {
+        return Some(Status::Supported);
+    }
+    if statuses
+        .iter()
+        .all(|s| matches!(s, Status::Ended(_) | Status::Soon(_)))
+    {
+        return statuses
+            .iter()
+            .filter_map(|s| match s {
+                Status::Soon(d) => Some(*d),
+                _ => None,
+            })
+            .max()
+            .map(Status::Soon);
+    }
+    None
+}
+
+pub(super) enum LifecycleOutcome {
+    /// Support has ended; the evidence says which product.
+    Ended(String),
+    /// A status is known (supported, or ending soon).
+    Known,
+    Unknown,
+}
+
+pub(super) fn lifecycle_flags(
+    m: &ComponentMatch<'_>,
+    data: &RiskData,
+    today: NaiveDate,
+    flags: &mut Vec<Flag>,
+) -> LifecycleOutcome {
+    let Some(product) = m.alias.product.map(|p| &data.products[p]) else {
+        return LifecycleOutcome::Unknown;
+    };
+    let title = &m.alias.alias.title;
+    let source = product.source_url();
+    let assumption_en = assumption_en(m)
+        .map(|a| format!("; {a}"))
+        .unwrap_or_default();
+    let assumption_ja = assumption_ja(m)
+        .map(|a| format!("（{a}）"))
+        .unwrap_or_default();
+    let (status, release, detail) = match &m.resolution {
+        Resolution::NoLifecycle => return LifecycleOutcome::Unknown,
+        Resolution::Exact(i) => {
+            let r = &product.releases[*i];
+            (
+                status_of(r.eol, today),
+                Some(r),
+                format!(
+                    "endoflife.date {}: cycle {} ({}), eol {}{}; {}",
+                    product.id,
+                    r.cycle,
+                    r.display_label(),
+                    r.eol.map_or("none".to_owned(), |e| e.to_string()),
+                    assumption_en,
+                    source
+                ),
+            )
+        }
+        Resolution::OlderThanAll(i) => {
+            let oldest = &product.releases[*i];
+            let status = match status_of(oldest.eol, today) {
+                Status::Ended(_) => Status::Ended(None),
+                _ => {
+                    push_unmatched(m, product, flags);
+                    return LifecycleOutcome::Unknown;
+                }
+            };
+            (
+                status,
+                None,
+                format!(
+                    "endoflife.date {}: version {} is older than the oldest cycle listed, {} (eol {}); {}",
+                    product.id,
+                    m.version_text.as_deref().unwrap_or_default(),
+                    oldest.cycle,
+                    oldest.eol.map_or("none".to_owned(), |e| e.to_string()),
+                    source
+                ),
+            )
+        }
+        Resolution::Ambiguous(is) => {
+            let statuses: Vec<Status> = is
+                .iter()
+                .map(|&i| status_of(product.releases[i].eol, today))
+                .collect();
+            let Some(status) = common_status(&statuses) else {
+                push_unmatched(m, product, flags);
+                return LifecycleOutcome::Unknown;
+            };
+            let cycles: Vec<&str> = is
+                .iter()
+                .map(|&i| product.releases[i].cycle.as_str())
+                .collect();
+            (
+                status,
+                None,
+                format!(
+                    "endoflife.date {}: cycle not determined from the ledger; every candidate ({}) has the same status{}; {}",
+                    product.id,
+                    cycles.join(", "),
+                    assumption_en,
+                    source
+                ),
+            )
+        }
+        Resolution::NotFound => {
+            push_unmatched(m, product, flags);
+            return LifecycleOutcome::Unknown;
+        }
+    };
+    let what = match release {
+        Some(r) => format!("{title} {}", strip_title_prefix(r.display_label(), title)),
+        None => match &m.version_text {
+            Some(v) => format!("{title} {v}"),
+            None => title.clone(),
+        },
+    };
+    match status {
+        Status::Ended(date) => {
+            let when_ja = date.map(|d| format!("（{d}）")).unwrap_or_default();
+            let when_en = date.map(|d| format!(" on {d}")).unwrap_or_default();
+            let (esu_ja, esu_en) = match release.and_then(|r| r.eoes) {
+                Some(Eol::On(d)) if d > today => (
+                    format!(
+                        "延長サポート（有償の延長セキュリティ更新（ESU）など）を契約している場合は {d} まで更新を受けられます。"
+                    ),
+                    format!(
+                        " With an extended support contract (such as paid Extended Security Updates, ESU), updates continue until {d}."
+                    ),
+                ),
+                _ => (String::new(), String::new()),
+            };
+            flags.push(Flag {
+                code: FlagCode::EndOfSupport,
+                severity: FlagSeverity::High,
+                message_ja: format!(
+                    "{what} はサポートが終了しています{when_ja}{assumption_ja}。セキュリティ更新が提供されないため、保守事業者に連絡し、サポート中のバージョンへの更新または機器の更新を計画してください。{esu_ja}"
+                ),
+                message_en: format!(
+                    "{what} reached its end of support{when_en} and no longer receives security updates. Contact your maintenance vendor and plan an upgrade to a supported version or a replacement.{esu_en}"
+                ),
+                evidence: detail.clone(),
+                cves: Vec::new(),
+            });
+            LifecycleOutcome::Ended(detail)
+        }
+        Status::Soon(date) => {
+            let days = (date - today).num_days();
+            flags.push(Flag {
+                code: FlagCode::EndOfSupportSoon,
+                severity: FlagSeverity::Medium,
+                message_ja: format!(
+                    "{what} のサポートは {date} に終了します（あと {days} 日）{assumption_ja}。保守事業者と更新の時期と費用を相談し、終了前に更新してください。"
+                ),
+                message_en: format!(
+                    "{what} reaches its end of support on {date}, in {days} days. Agree the upgrade's timing and cost with your maintenance vendor and upgrade before then."
+                ),
+                evidence: detail,
+                cves: Vec::new(),
+            });
+            LifecycleOutcome::Known
+        }
+        Status::Supported => LifecycleOutcome::Known,
+    }
+}
+
+/// `Windows Server 2019` under the title `Windows Server` reads `2019`.
+fn strip_title_prefix<'a>(label: &'a str, title: &str) -> &'a str {
+    label
+        .strip_prefix(title)
+        .map(str::trim_start)
+        .filter(|l| !l.is_empty())
+        .unwrap_or(label)
+}
+
+/// An unreadable version is flagged once by [`assess`]; other misses are flagged here.
+fn push_unmatched(m: &ComponentMatch<'_>, product: &EolProduct, flags: &mut Vec<Flag>) {
+    if !matches!(m.version, VersionState::Unparseable(_)) {
+        flags.push(unmatched_version_flag(m, Some(product)));
+    }
+}
+
+pub(super) fn unmatched_version_flag(m: &ComponentMatch<'_>, product: Option<&EolProduct>) -> Flag {
+    let title = &m.alias.alias.title;
+    let (field_ja, field_en) = (m.component.label_ja(), m.component.label_en());
+    let source = product
+        .map(|p| format!("; {}", p.source_url()))
+        .unwrap_or_default();
+    match &m.version {
+        VersionState::Unparseable(raw) => Flag {
+            code: FlagCode::UnmatchedVersion,
+            severity: FlagSeverity::Low,
+            message_ja: format!(
+                "{title} の{field_ja}のバージョン「{raw}」を読み取れませんでした。サポート期限と脆弱性を確認できないため、正確なバージョン（例: 7.4.3）を台帳に記入してください。"
+            ),
+            message_en: format!(
+                "The {field_en} version \"{raw}\" of {title} could not be read, so its support and vulnerabilities cannot be checked. Record the exact version (e.g. 7.4.3) in the ledger."
+            ),
+            evidence: format!("{title}: version text \"{raw}\" holds no version number{source}"),
+            cves: Vec::new(),
+        },
+        VersionState::Missing if !matches!(m.alias.alias.scheme, CycleScheme::Named(_)) => Flag {
+            code: FlagCode::UnmatchedVersion,
+            severity: FlagSeverity::Low,
+            message_ja: format!(
+                "{title} の{field_ja}のバージョンが台帳に記入されていないため、サポート期限と脆弱性を特定できません。保守事業者に確認して、バージョンを記入してください。"
+            ),
+            message_en: format!(
+                "The ledger gives no {field_en} version for {title}, so its support and vulnerabilities cannot be pinned down. Ask your maintenance vendor and record the version."
+            ),
+            evidence: format!("{title}: no version recorded{source}"),
+            cves: Vec::new(),
+        },
+        VersionState::Parsed(_) | VersionState::Words | VersionState::Missing => {
+            let raw = m.text.as_str();
+            Flag {
+                code: FlagCode::UnmatchedVersion,
+                severity: FlagSeverity::Low,
+                message_ja: format!(
+                    "{title}（{raw}）がどのリリースに当たるか特定できませんでした。サポート期限はリリースによって異なるため、エディションやバージョン（例: 22H2、7.4.3）を正確に台帳に記入してください。"
+                ),
+                message_en: format!(
+                    "mamori could not tell which release of {title} \"{raw}\" is. Support ends differ between releases: record the exact edition and version (e.g. 22H2, 7.4.3)."
+                ),
+                evidence: format!("{title}: \"{raw}\" matches no single release cycle{source}"),
+                cves: Vec::new(),
+            }
+        }
+    }
+}
+
+pub(super) fn curated_lifecycle(
+    subject: &RiskSubject<'_>,
+    data: &RiskData,
+    today: NaiveDate,
+    flags: &mut Vec<Flag>,
+) -> LifecycleOutcome {
+    let Some(model) = present(subject.model).map(compact) else {
+        return LifecycleOutcome::Unknown;
+    };
+    let row = match present(subject.maker) {
+        Some(maker) => data
+            .lifecycle_by_maker
+            .get(&data.canonical_maker(maker))
+            .and_then(|rows| {
+                rows.iter()
+                    .map(|&i| &data.lifecycle[i])
+                    .filter_map(|r| {
+                        r.patterns
+                            .iter()
+                            .find(|p| model.contains(p.as_str()))
+                            .map(|p| (p.len(), r))
+                    })
+                    .max_by_key(|(len, _)| *len)
+                    .map(|(_, r)| r)
+            }),
+        // Without a maker only an exact model name is trusted.
+        None => data
+            .lifecycle_by_model
+            .get(&model)
+            .map(|&i| &data.lifecycle[i]),
+    };
+    let Some(entry) = row else {
+        return LifecycleOutcome::Unknown;
+    };
+    let row = &entry.row;
+    let name = format!("{} {}", row.maker, row.model);
+    let sale = row
+        .end_of_sale
+        .map(|d| format!(", end of sale {d}"))
+        .unwrap_or_default();
+    let note = row
+        .note
+        .as_deref()
+        .map(|n| format!("; {n}"))
+        .unwrap_or_default();
+    let evidence = format!(
+        "mamori Japan-market lifecycle table: {name}{sale}, end of support {}{note}; {} ({})",
+        row.end_of_support
+            .map_or("not published".to_owned(), |d| d.to_string()),
+        row.source_title,
+        row.source
+    );
+    let Some(end) = row.end_of_support else {
+        flags.push(Flag {
+            code: FlagCode::SupportDateUnknown,
+            severity: FlagSeverity::Info,
+            message_ja: format!(
+                "{name} のサポート終了日は、公開情報では確認できませんでした。メーカーまたは保守事業者にサポート期限（ファームウェア更新の提供期限）を確認し、台帳に記録してください。"
+            ),
+            message_en: format!(
+                "No published end-of-support date could be found for {name}. Ask the maker or your maintenance vendor until when firmware updates are provided, and record it in the ledger."
+            ),
+            evidence,
+            cves: Vec::new(),
+        });
+        return LifecycleOutcome::Unknown;
+    };
+    match status_of(Some(Eol::On(end)), today) {
+        Status::Ended(_) => {
+            flags.push(Flag {
+                code: FlagCode::EndOfSupport,
+                severity: FlagSeverity::High,
+                message_ja: format!(
+                    "{name} はメーカーのサポートが終了しています（{end}）。ファームウェアの更新が提供されないため、保守事業者に連絡し、後継機種への更新を計画してください。"
+                ),
+                message_en: format!(
+                    "The maker's support for {name} ended on {end}; no more firmware updates. Contact your maintenance vendor and plan a replacement."
+                ),
+                evidence: evidence.clone(),
+                cves: Vec::new(),
+            });
+            LifecycleOutcome::Ended(evidence)
+        }
+        Status::Soon(_) => {
+            let days = (end - today).num_days();
+            flags.push(Flag {
+                code: FlagCode::EndOfSupportSoon,
+                severity: FlagSeverity::Medium,
+                message_ja: format!(
+                    "{name} のメーカーサポートは {end} に終了します（あと {days} 日）。保守事業者と後継機種への更新を相談してください。"
+                ),
+                message_en: format!(
+                    "The maker's support for {name} ends on {end}, in {days} days. Plan the replacement with your maintenance vendor."
+                ),
+                evidence,
+                cves: Vec::new(),
+            });
+            LifecycleOutcome::Known
+        }
+        Status::Supported => LifecycleOutcome::Known,
+    }
+}
+
+pub(super) fn unknown_device_flag(subject: &RiskSubject<'_>) -> Flag {
+    let name = [present(subject.maker), present(subject.model)]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" ");
+    let name = if name.is_empty() {
+        "この機器".to_owned()
+    } else {
+        name
+    };
+    Flag {
+        code: FlagCode::SupportDateUnknown,
+        severity: FlagSeverity::Info,
+        message_ja: format!(
+            "{name} のサポート期限を mamori のデータでは確認できませんでした。メーカーまたは保守事業者にサポート期限（ファームウェア更新の提供期限）を確認し、台帳に記録してください。"
+        ),
+        message_en: format!(
+            "mamori's datasets do not tell when support for {name} ends. Ask the maker or your maintenance vendor until when firmware updates are provided, and record it in the ledger."
+        ),
+        evidence: "no endoflife.date product or curated lifecycle row matches the maker, model, OS or firmware".to_owned(),
+        cves: Vec::new(),
+    }
+}
