@@ -372,6 +372,7 @@ macro_rules! on_both_engines {
 
 mod csrf;
 mod logins;
+mod openapi_snapshot;
 mod security;
 mod uploads;
 
