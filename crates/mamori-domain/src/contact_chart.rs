@@ -7,9 +7,10 @@
 //! calls; it validates every phone number and e-mail address, and says what is missing for
 //! the chart to be complete.
 //!
-//! Two shapes: [`ContactChartInput`] is what a form or an API client sends (plain strings);
-//! [`ContactChartInput::parse`] turns it into a [`ContactChart`] of checked values, or returns
-//! every problem with its field path (`internal[2].phones[0]`).
+//! Two shapes: [`ContactChartInput`] is what a form or an API client sends, and what the API
+//! gives back (plain strings); [`ContactChartInput::parse`] turns it into a [`ContactChart`] of
+//! checked values, or returns every problem with its field path (`internal[2].phones[0]`), and
+//! [`ContactChart::to_input`] goes back.
 
 use std::fmt;
 
@@ -1066,6 +1067,8 @@ pub struct ContactChartInput {
     #[serde(default)]
     pub call_order: Vec<CallStep>,
 }
+
+mod to_input;
 
 /// Limits that keep a chart printable and an input bounded.
 const NAME_MAX: usize = 100;

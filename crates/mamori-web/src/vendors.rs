@@ -1060,12 +1060,19 @@ pub async fn get_coverage(
 
 // ----- contact chart ---------------------------------------------------------------------
 
+/// The chart's fields in the shape `PUT` takes them (none when there is no chart yet), its
+/// version and its state for item 3(1): the body can be sent back to `PUT` unchanged.
 #[derive(Serialize, ToSchema)]
 pub struct ContactChartJson {
-    /// The chart as stored; null when there is none.
-    #[schema(value_type = Option<Object>)]
-    pub chart: Option<ContactChart>,
-    /// The version to send back as `if_updated_at` to avoid overwriting another edit.
+    /// The chart's fields, as for `PUT`: `institution_name`, `revised_on`, `internal`,
+    /// `vendors`, `outside` (each entry flat, with `name`, `organisation`, `phones`, `email`
+    /// (empty: none), `hours` (as written: `平日 9:00〜17:00`, `24時間365日`, …; empty: not
+    /// stated) and `notes`) and `call_order`. Left out when there is no chart.
+    #[serde(flatten)]
+    #[schema(value_type = Object)]
+    pub chart: Option<ContactChartInput>,
+    /// The version to send back as `if_updated_at` to avoid overwriting another edit; null
+    /// when there is no chart.
     pub updated_at: Option<String>,
     /// Where the chart stands for item 3(1): `none`, `draft` or `complete`, with what is
     /// missing.
@@ -1118,7 +1125,7 @@ pub async fn get_contact_chart(
     let status = chart_status(stored.as_ref().map(|s| &s.0), &contracts, today_in_japan());
     let (chart, updated_at) = stored.unzip();
     Ok(Json(ContactChartJson {
-        chart,
+        chart: chart.as_ref().map(ContactChart::to_input),
         updated_at,
         status,
     }))
@@ -1128,8 +1135,9 @@ pub async fn get_contact_chart(
 pub struct PutContactChart {
     /// The chart: `institution_name`, `revised_on`, `internal` (roles `administrator`,
     /// `security_manager`, `on_call`, …), `vendors` (by `contract_id`), `outside` (bodies
-    /// `mhlw`, `prefecture`, `police`, `insurer`, …), each entry with `name`,
-    /// `organisation`, `phones`, `email`, `hours`; `call_order` (empty: the default order).
+    /// `mhlw`, `prefecture`, `police`, `insurer`, …), each entry flat with `name`,
+    /// `organisation`, `phones`, `email`, `hours`, `notes`; `call_order` (empty: the default
+    /// order). The fields `GET` gives besides (`updated_at`, `status`) are ignored.
     #[serde(flatten)]
     #[schema(value_type = Object)]
     pub chart: ContactChartInput,
