@@ -13,7 +13,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{NaiveDate, Utc};
-use mamori_domain::answer::{parse_date, validate_answer};
+use mamori_domain::answer::{parse_date, rounds_to_record, validate_answer};
 use mamori_domain::contact_chart::{
     ChartStatus, ContactChart, ContactChartInput, EmailAddress, FieldProblem, chart_status,
 };
@@ -37,7 +37,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
-use crate::api::{AnswerRequest, ApiJson, RoundJson};
+use crate::api::{ApiJson, ItemBody, RoundJson};
 use crate::auth::{self, ApiUser};
 use crate::error::{ApiResult, AppError, ErrorBody};
 use crate::service::{self, today_in_japan};
@@ -179,6 +179,51 @@ pub async fn save_vendor_answer(
             &check,
         )
         .await??;
+    Ok(saved)
+}
+
+/// Records the body of a `PUT` of one item of a vendor form: one round, or the item as
+/// read and sent back, whose rounds that changed are checked together, then recorded.
+pub async fn save_vendor_item(
+    state: &AppState,
+    principal: &Principal,
+    contract: &StoredContract,
+    institution: &Institution,
+    fiscal_year: FiscalYear,
+    key: &str,
+    body: ItemBody,
+) -> Result<ItemAnswers, AppError> {
+    let save = |input| {
+        save_vendor_answer(
+            state,
+            principal,
+            contract,
+            institution,
+            fiscal_year,
+            key,
+            input,
+        )
+    };
+    let rounds = match body {
+        ItemBody::Round(r) => return save(r.input()?).await,
+        ItemBody::Item(item) => item.inputs()?,
+    };
+    if !serves(state, principal, contract).await? {
+        return Err(AppError::Forbidden);
+    }
+    let version = vendor_version(state, fiscal_year)?;
+    let item = version
+        .item(key)
+        .ok_or_else(|| unknown_item(version, key))?;
+    let status = version.status_of(item, fiscal_year, &vendor_profile(institution));
+    let recorded = state
+        .store
+        .vendor_answers(contract.contract.id.0, fiscal_year)
+        .await?;
+    let mut saved = recorded.get(key).cloned().unwrap_or_default();
+    for input in rounds_to_record(item, status, rounds, &saved, today_in_japan())? {
+        saved = save(input).await?;
+    }
     Ok(saved)
 }
 
@@ -906,23 +951,24 @@ pub async fn get_vendor_answer(
     Ok(Json(vendor_item_json(&contract, fy, item, &answers)))
 }
 
-/// Records one round of one item of the contract's 事業者確認用: the vendor serving it only;
-/// the same body and rules as the institution's answers.
+/// Records one round of one item of the contract's 事業者確認用 (the same body and rules as
+/// the institution's answers), or the item as `GET` gives it (the rounds that changed): the
+/// vendor serving it only.
 #[utoipa::path(put, path = "/api/v1/vendor/contracts/{contract_id}/assessments/{fiscal_year}/items/{item}", tag = "vendors", security(("bearer" = [])),
-    params(("contract_id" = i64, Path), ("fiscal_year" = i32, Path), ("item" = String, Path)), request_body = AnswerRequest,
+    params(("contract_id" = i64, Path), ("fiscal_year" = i32, Path), ("item" = String, Path)), request_body = ItemBody,
     responses((status = 200, body = VendorItemJson), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn put_vendor_answer(
     State(state): State<AppState>,
     caller: ApiUser,
     Path((contract_id, fiscal_year, key)): Path<(String, String, String)>,
-    ApiJson(body): ApiJson<AnswerRequest>,
+    ApiJson(body): ApiJson<serde_json::Value>,
 ) -> ApiResult<Json<VendorItemJson>> {
     let principal = caller.user.principal();
     let (contract, institution) = visible_contract(&state, &principal, &contract_id).await?;
     let fy = service::parse_fiscal_year(&state, &fiscal_year)?;
-    let input = body.input()?;
+    let body = ItemBody::read(body)?;
     let saved =
-        save_vendor_answer(&state, &principal, &contract, &institution, fy, &key, input).await?;
+        save_vendor_item(&state, &principal, &contract, &institution, fy, &key, body).await?;
     let version = vendor_version(&state, fy)?;
     let item = version
         .item(&key)
@@ -1060,19 +1106,15 @@ pub async fn get_coverage(
 
 // ----- contact chart ---------------------------------------------------------------------
 
-/// The chart's fields in the shape `PUT` takes them (none when there is no chart yet), its
-/// version and its state for item 3(1): the body can be sent back to `PUT` unchanged.
+/// The chart as `PUT` takes it, with its version and its state: `PUT` accepts it unchanged.
 #[derive(Serialize, ToSchema)]
 pub struct ContactChartJson {
-    /// The chart's fields, as for `PUT`: `institution_name`, `revised_on`, `internal`,
-    /// `vendors`, `outside` (each entry flat, with `name`, `organisation`, `phones`, `email`
-    /// (empty: none), `hours` (as written: `平日 9:00〜17:00`, `24時間365日`, …; empty: not
-    /// stated) and `notes`) and `call_order`. Left out when there is no chart.
+    /// The chart's fields as `PUT` takes them (each entry flat; `phones`, `email` and `hours`
+    /// as text: `03-5253-1111 内線4392`, `平日 9:00〜17:00`); left out without a chart.
     #[serde(flatten)]
     #[schema(value_type = Object)]
     pub chart: Option<ContactChartInput>,
-    /// The version to send back as `if_updated_at` to avoid overwriting another edit; null
-    /// when there is no chart.
+    /// The version to send back as `if_updated_at` to avoid overwriting another edit.
     pub updated_at: Option<String>,
     /// Where the chart stands for item 3(1): `none`, `draft` or `complete`, with what is
     /// missing.

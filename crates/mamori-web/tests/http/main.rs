@@ -373,6 +373,7 @@ macro_rules! on_both_engines {
 mod csrf;
 mod logins;
 mod openapi_snapshot;
+mod round_trips;
 mod security;
 mod uploads;
 
