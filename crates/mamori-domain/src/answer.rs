@@ -144,6 +144,17 @@ pub struct AnswerInput {
     pub target_date: Option<NaiveDate>,
 }
 
+impl AnswerInput {
+    /// The answer as it is recorded.
+    pub fn recorded(&self) -> ItemAnswer {
+        ItemAnswer {
+            answer: self.answer,
+            checked_on: self.checked_on,
+            target_date: self.target_date,
+        }
+    }
+}
+
 /// Why an answer is refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AnswerError {
@@ -166,6 +177,8 @@ pub enum AnswerError {
     SecondBeforeFirst { first: NaiveDate, second: NaiveDate },
     #[error("the first check cannot be removed while a second check exists")]
     FirstRemovedBeforeSecond,
+    #[error("round {} is recorded and is not withdrawn this way: send it as recorded", .0.number())]
+    RecordedRoundLeftOut(Round),
 }
 
 impl AnswerError {
@@ -179,6 +192,7 @@ impl AnswerError {
             Self::SecondWithoutFirst => "second_without_first",
             Self::SecondBeforeFirst { .. } => "second_before_first",
             Self::FirstRemovedBeforeSecond => "first_removed_before_second",
+            Self::RecordedRoundLeftOut(_) => "recorded_round_left_out",
         }
     }
 
@@ -202,6 +216,10 @@ impl AnswerError {
             Self::FirstRemovedBeforeSecond => {
                 "2回目の確認がある間は1回目の確認を削除できません".into()
             }
+            Self::RecordedRoundLeftOut(round) => format!(
+                "{}回目の確認は記録済みで、この方法では取り消せません。記録されている内容のまま送ってください",
+                round.number()
+            ),
         }
     }
 
@@ -265,6 +283,46 @@ pub fn validate_answer(
         }
     }
     Ok(())
+}
+
+/// Both rounds of an item given at once (the item as it is read, sent back with changes):
+/// the rounds that differ from those recorded, each checked against the item as it will
+/// stand, in an order in which each can be recorded after the other. A recorded round given
+/// as none is refused: this way records answers and withdraws none.
+pub fn rounds_to_record(
+    item: &ChecklistItem,
+    status: ItemStatus,
+    (first, second): (Option<AnswerInput>, Option<AnswerInput>),
+    existing: &ItemAnswers,
+    today: NaiveDate,
+) -> Result<Vec<AnswerInput>, AnswerError> {
+    for (given, round) in [(&first, Round::First), (&second, Round::Second)] {
+        if given.is_none() && existing.round(round).is_some() {
+            return Err(AnswerError::RecordedRoundLeftOut(round));
+        }
+    }
+    let after = ItemAnswers {
+        first: first.as_ref().map(AnswerInput::recorded),
+        second: second.as_ref().map(AnswerInput::recorded),
+    };
+    let moves_later = match (&after.first, &existing.first) {
+        (Some(new), Some(old)) => new.checked_on > old.checked_on,
+        _ => false,
+    };
+    let mut changed: Vec<AnswerInput> = [first, second]
+        .into_iter()
+        .flatten()
+        .filter(|input| existing.round(input.round) != Some(&input.recorded()))
+        .collect();
+    for input in &changed {
+        validate_answer(item, status, input, &after, today)?;
+    }
+    // A first round moved later than the recorded one would come after the recorded second:
+    // the second goes first.
+    if moves_later {
+        changed.reverse();
+    }
+    Ok(changed)
 }
 
 /// Checks that a round's answer may be removed.
@@ -501,6 +559,95 @@ mod tests {
             Err(AnswerError::FirstRemovedBeforeSecond)
         );
         assert_eq!(validate_removal(Round::Second, &existing), Ok(()));
+    }
+
+    #[test]
+    fn rounds_given_together_record_only_what_changed_in_an_order_that_works() {
+        let yes = |round, day| input(round, Answer::Yes, d(2025, 6, day), None);
+        let plan = |first, second, existing: &ItemAnswers| {
+            rounds_to_record(
+                &patch(),
+                ItemStatus::Required,
+                (first, second),
+                existing,
+                today(),
+            )
+        };
+        let existing = ItemAnswers {
+            first: Some(yes(Round::First, 10).recorded()),
+            second: Some(yes(Round::Second, 20).recorded()),
+        };
+        // Sent back as read: nothing to record.
+        let same = plan(
+            Some(yes(Round::First, 10)),
+            Some(yes(Round::Second, 20)),
+            &existing,
+        );
+        assert_eq!(same, Ok(vec![]));
+        // One round changed: that round only.
+        let one = plan(
+            Some(yes(Round::First, 10)),
+            Some(yes(Round::Second, 25)),
+            &existing,
+        );
+        assert_eq!(one, Ok(vec![yes(Round::Second, 25)]));
+        // Both moved later: the second first, or the new first would follow the old second.
+        let later = plan(
+            Some(yes(Round::First, 22)),
+            Some(yes(Round::Second, 28)),
+            &existing,
+        );
+        assert_eq!(
+            later,
+            Ok(vec![yes(Round::Second, 28), yes(Round::First, 22)])
+        );
+        // Both moved earlier: the first first, or the new second would precede the old first.
+        let earlier = plan(
+            Some(yes(Round::First, 1)),
+            Some(yes(Round::Second, 5)),
+            &existing,
+        );
+        assert_eq!(
+            earlier,
+            Ok(vec![yes(Round::First, 1), yes(Round::Second, 5)])
+        );
+        // Each order leaves every step valid, checked as the store checks each write.
+        for (steps, start) in [(later, &existing), (earlier, &existing)] {
+            let mut state = start.clone();
+            for step in steps.expect("a plan") {
+                validate_answer(&patch(), ItemStatus::Required, &step, &state, today())
+                    .expect("each step is valid");
+                match step.round {
+                    Round::First => state.first = Some(step.recorded()),
+                    Round::Second => state.second = Some(step.recorded()),
+                }
+            }
+        }
+        // The whole is checked before anything is recorded.
+        assert_eq!(
+            plan(
+                Some(yes(Round::First, 22)),
+                Some(yes(Round::Second, 21)),
+                &existing
+            ),
+            Err(AnswerError::SecondBeforeFirst {
+                first: d(2025, 6, 22),
+                second: d(2025, 6, 21)
+            })
+        );
+        assert_eq!(
+            plan(None, Some(yes(Round::Second, 21)), &ItemAnswers::default()),
+            Err(AnswerError::SecondWithoutFirst)
+        );
+        // A recorded round is not withdrawn by leaving it out.
+        let left_out = plan(Some(yes(Round::First, 10)), None, &existing);
+        assert_eq!(
+            left_out,
+            Err(AnswerError::RecordedRoundLeftOut(Round::Second))
+        );
+        let e = left_out.expect_err("refused");
+        assert!(e.message_ja().contains("2回目"), "{}", e.message_ja());
+        assert!(e.message_en().contains("round 2"), "{e}");
     }
 
     #[test]

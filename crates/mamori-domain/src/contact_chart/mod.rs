@@ -20,6 +20,7 @@ mod problem;
 mod status;
 #[cfg(test)]
 pub(crate) mod tests;
+mod to_input;
 
 pub use chart::{
     CallStep, CallTarget, ContactChart, ContactEntry, InternalContact, InternalRole, OutsideBody,

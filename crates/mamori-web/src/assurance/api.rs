@@ -23,6 +23,7 @@ use mamori_store::{
     ApplicationChange, ApplicationRecord, AssuranceChange, NewProgram, PrefectureBook,
     ProgramRecord, RankRecord,
 };
+use serde::de::IgnoredAny;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -718,6 +719,51 @@ pub struct ApplicationBody {
     #[serde(default)]
     onsite_survey_by_january: Option<bool>,
     contact: ContactJson,
+    // The application's other fields, as `GET` gives them: sent back, they are ignored.
+    /// As `GET` gives it; ignored.
+    #[serde(default, rename = "id")]
+    #[schema(value_type = Option<i64>)]
+    _id: IgnoredAny,
+    /// As `GET` gives it; ignored.
+    #[serde(default, rename = "institution_name")]
+    #[schema(value_type = Option<String>)]
+    _institution_name: IgnoredAny,
+    /// As `GET` gives it; ignored.
+    #[serde(default, rename = "prefecture")]
+    #[schema(value_type = Option<String>)]
+    _prefecture: IgnoredAny,
+    /// As `GET` gives it; ignored.
+    #[serde(default, rename = "eligible")]
+    #[schema(value_type = Option<bool>)]
+    _eligible: IgnoredAny,
+    /// As `GET` gives it; ignored.
+    #[serde(default, rename = "reasons")]
+    #[schema(value_type = Option<Vec<ReasonJson>>)]
+    _reasons: IgnoredAny,
+    /// As `GET` gives it; ignored.
+    #[serde(default, rename = "flags")]
+    #[schema(value_type = Option<Vec<ReasonJson>>)]
+    _flags: IgnoredAny,
+    /// As `GET` gives it; ignored.
+    #[serde(default, rename = "status")]
+    #[schema(value_type = Option<String>)]
+    _status: IgnoredAny,
+    /// As `GET` gives it; ignored.
+    #[serde(default, rename = "rank")]
+    #[schema(value_type = Option<u32>)]
+    _rank: IgnoredAny,
+    /// As `GET` gives it; ignored.
+    #[serde(default, rename = "updated_at")]
+    #[schema(value_type = Option<String>)]
+    _updated_at: IgnoredAny,
+    /// As `GET` gives it; ignored.
+    #[serde(default, rename = "updated_by")]
+    #[schema(value_type = Option<String>)]
+    _updated_by: IgnoredAny,
+    /// As `GET` gives it; ignored.
+    #[serde(default, rename = "changes")]
+    #[schema(value_type = Option<Vec<ChangeJson>>)]
+    _changes: IgnoredAny,
 }
 
 /// The answers of a form or a body, every field checked.
@@ -1107,7 +1153,8 @@ fn change_json(c: ApplicationChange) -> ChangeJson {
     }
 }
 
-/// Changes an application's answers (same rules as answering).
+/// Changes an application's answers (same rules as answering); the application as `GET`
+/// gives it is accepted, its fields other than the answers ignored.
 #[utoipa::path(put, path = "/api/v1/programs/{fiscal_year}/applications/{application_id}", tag = "assurance", security(("bearer" = [])),
     params(("fiscal_year" = i32, Path), ("application_id" = i64, Path)), request_body = ApplicationBody,
     responses((status = 200, body = ApplicationCreated), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]

@@ -2,11 +2,14 @@
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
 use mamori_domain::answer::parse_date;
 use mamori_domain::{
     Answer, AnswerInput, FiscalYear, ItemStatus, NotApplicableReason, Requirement, Round,
 };
+use serde::de::IgnoredAny;
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -114,12 +117,26 @@ pub async fn checklists(
 
 // ----- assessments -----------------------------------------------------------------------
 
-#[derive(Serialize, ToSchema)]
+/// One round's answer; sent back within its item, as `GET` gives it.
+#[derive(Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct RoundJson {
     /// `yes` or `no`.
     answer: String,
     checked_on: String,
     target_date: Option<String>,
+}
+
+impl RoundJson {
+    /// The answer as the domain takes it, for `round`.
+    pub fn input(&self, round: Round) -> Result<AnswerInput, AppError> {
+        answer_input(
+            round,
+            &self.answer,
+            &self.checked_on,
+            self.target_date.as_deref(),
+        )
+    }
 }
 
 pub fn round_json(a: &mamori_domain::ItemAnswer) -> RoundJson {
@@ -268,17 +285,121 @@ pub struct AnswerRequest {
 impl AnswerRequest {
     /// The answer as the domain takes it.
     pub fn input(&self) -> Result<AnswerInput, AppError> {
-        Ok(AnswerInput {
-            round: Round::from_number(self.round)?,
-            answer: Answer::parse(&self.answer)?,
-            checked_on: parse_date("checked_on", &self.checked_on)?,
-            target_date: self
-                .target_date
-                .as_deref()
-                .filter(|t| !t.is_empty())
-                .map(|t| parse_date("target_date", t))
-                .transpose()?,
+        answer_input(
+            Round::from_number(self.round)?,
+            &self.answer,
+            &self.checked_on,
+            self.target_date.as_deref(),
+        )
+    }
+}
+
+fn answer_input(
+    round: Round,
+    answer: &str,
+    checked_on: &str,
+    target_date: Option<&str>,
+) -> Result<AnswerInput, AppError> {
+    Ok(AnswerInput {
+        round,
+        answer: Answer::parse(answer)?,
+        checked_on: parse_date("checked_on", checked_on)?,
+        target_date: target_date
+            .filter(|t| !t.is_empty())
+            .map(|t| parse_date("target_date", t))
+            .transpose()?,
+    })
+}
+
+/// The body of a `PUT` of one item of a vendor's form: one round, as for the institution's
+/// answers, or the item as `GET` gives it.
+#[derive(ToSchema)]
+#[serde(untagged)]
+pub enum ItemBody {
+    Round(AnswerRequest),
+    Item(ItemRounds),
+}
+
+impl ItemBody {
+    /// Reads a body: with any of a round's fields (`round`, `answer`, …), one round;
+    /// otherwise the item with both rounds.
+    pub fn read(body: Value) -> Result<Self, AppError> {
+        let one_round = ["round", "answer", "checked_on", "target_date"]
+            .iter()
+            .any(|k| body.get(k).is_some());
+        let read = if one_round {
+            serde_json::from_value(body).map(Self::Round)
+        } else {
+            serde_json::from_value(body).map(Self::Item)
+        };
+        read.map_err(|e| {
+            AppError::rejected(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_body",
+                format!("リクエスト本文の項目が正しくありません: {e}"),
+                format!("the body does not have the expected fields: {e}"),
+            )
         })
+    }
+}
+
+/// An item of a vendor's form as `GET` gives it, sent back: the rounds that differ from
+/// those recorded are recorded, checked together; a recorded round sent as null is refused
+/// (`recorded_round_left_out`); the item's other fields are ignored.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ItemRounds {
+    /// 1回目, or null when not answered.
+    #[serde(default)]
+    first: Option<RoundJson>,
+    /// 2回目, or null when not answered.
+    #[serde(default)]
+    second: Option<RoundJson>,
+    // The item's other fields, as `GET` gives them: sent back, they are ignored.
+    /// As `GET` gives it; ignored.
+    #[serde(default, rename = "contract_id")]
+    #[schema(value_type = Option<i64>)]
+    _contract_id: IgnoredAny,
+    /// As `GET` gives it; ignored.
+    #[serde(default, rename = "fiscal_year")]
+    #[schema(value_type = Option<i32>)]
+    _fiscal_year: IgnoredAny,
+    /// As `GET` gives it; ignored.
+    #[serde(default, rename = "key")]
+    #[schema(value_type = Option<String>)]
+    _key: IgnoredAny,
+    /// As `GET` gives it; ignored.
+    #[serde(default, rename = "number")]
+    #[schema(value_type = Option<String>)]
+    _number: IgnoredAny,
+    /// As `GET` gives it; ignored.
+    #[serde(default, rename = "scope")]
+    #[schema(value_type = Option<String>)]
+    _scope: IgnoredAny,
+    /// As `GET` gives it; ignored.
+    #[serde(default, rename = "text_ja")]
+    #[schema(value_type = Option<String>)]
+    _text_ja: IgnoredAny,
+    /// As `GET` gives it; ignored.
+    #[serde(default, rename = "text_en")]
+    #[schema(value_type = Option<String>)]
+    _text_en: IgnoredAny,
+    /// As `GET` gives it; ignored.
+    #[serde(default, rename = "in_contract_scope")]
+    #[schema(value_type = Option<bool>)]
+    _in_contract_scope: IgnoredAny,
+    /// As `GET` gives it; ignored.
+    #[serde(default, rename = "has_target_date")]
+    #[schema(value_type = Option<bool>)]
+    _has_target_date: IgnoredAny,
+}
+
+impl ItemRounds {
+    /// Both rounds as the domain takes them.
+    pub fn inputs(&self) -> Result<(Option<AnswerInput>, Option<AnswerInput>), AppError> {
+        let first = self.first.as_ref().map(|r| r.input(Round::First));
+        let second = self.second.as_ref().map(|r| r.input(Round::Second));
+        Ok((first.transpose()?, second.transpose()?))
     }
 }
 

@@ -593,14 +593,40 @@ fn import_json(p: &ImportPreview, committed: bool) -> ImportJson {
     }
 }
 
+/// Fields of a device as `GET` gives it that no column holds; sent back, they are ignored.
+const READ_ONLY_FIELDS: [&str; 3] = ["id", "updated_at", "flags"];
+
 /// Turns a JSON body into ledger cells: each key is a column key (`asset_number`, `kind`,
 /// `os`, `ip_address` …); a value is a string, a boolean, a number, null, or a list of
-/// strings (one per line: several software entries or addresses).
+/// strings (one per line: several software entries or addresses). A device as `GET` gives
+/// it reads the same: `ip_addresses`, `dhcp`, `software` as `{name, version}` objects, and
+/// its read-only fields ignored.
 fn cells_from_json(
     body: &serde_json::Map<String, Value>,
 ) -> Result<Vec<(LedgerColumn, String)>, AppError> {
     let mut cells = Vec::with_capacity(body.len());
+    let mut dhcp = false;
     for (key, value) in body {
+        if READ_ONLY_FIELDS.contains(&key.as_str()) {
+            continue;
+        }
+        if key == "dhcp" {
+            dhcp = match value {
+                Value::Bool(b) => *b,
+                Value::Null => false,
+                _ => return Err(wrong_type(key)),
+            };
+            continue;
+        }
+        if key == "software"
+            && let Some(items) = value.as_array()
+            && items.iter().any(Value::is_object)
+        {
+            let (names, versions) = software_cells(key, items)?;
+            cells.push((LedgerColumn::Software, names));
+            cells.push((LedgerColumn::SoftwareVersion, versions));
+            continue;
+        }
         let key_norm = if key == "ip_addresses" {
             "ip_address"
         } else {
@@ -636,7 +662,42 @@ fn cells_from_json(
         };
         cells.push((column, text));
     }
+    // The ledger writes DHCP among the addresses.
+    if dhcp {
+        match cells
+            .iter_mut()
+            .find(|(c, _)| *c == LedgerColumn::IpAddress)
+        {
+            Some((_, text)) if !text.trim().is_empty() => text.push_str("\nDHCP"),
+            Some((_, text)) => *text = "DHCP".to_owned(),
+            None => cells.push((LedgerColumn::IpAddress, "DHCP".to_owned())),
+        }
+    }
     Ok(cells)
+}
+
+/// The software and software-version cells of `[{"name", "version"}]`, one line each.
+fn software_cells(key: &str, items: &[Value]) -> Result<(String, String), AppError> {
+    let mut names = Vec::with_capacity(items.len());
+    let mut versions = Vec::with_capacity(items.len());
+    for item in items {
+        let name = item.get("name").and_then(Value::as_str);
+        let version = match item.get("version") {
+            None | Some(Value::Null) => Some(""),
+            Some(v) => v.as_str(),
+        };
+        let (Some(name), Some(version)) = (name, version) else {
+            return Err(wrong_type(key));
+        };
+        names.push(name);
+        versions.push(version);
+    }
+    // Versions missing at the end are left out: they read back as unknown.
+    let keep = versions
+        .iter()
+        .rposition(|v| !v.is_empty())
+        .map_or(0, |i| i + 1);
+    Ok((names.join("\n"), versions[..keep].join("\n")))
 }
 
 fn wrong_type(key: &str) -> AppError {
@@ -786,7 +847,8 @@ pub async fn create_device(
 }
 
 /// Replaces a device's row (the institution's admin, the national office); the body as for
-/// adding a device. Columns left out are blank.
+/// adding a device, or the device as `GET` gives it (`software` as `{name, version}`
+/// objects, `dhcp`; `id`, `updated_at` and `flags` are ignored). Columns left out are blank.
 #[utoipa::path(put, path = "/api/v1/institutions/{id}/devices/{device_id}", tag = "ledger", security(("bearer" = [])),
     params(("id" = i64, Path), ("device_id" = i64, Path)), request_body = Object,
     responses((status = 200, body = DeviceJson), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody, description = "refused cells: the body also lists them in rejected")))]

@@ -13,7 +13,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{NaiveDate, Utc};
-use mamori_domain::answer::{parse_date, validate_answer};
+use mamori_domain::answer::{parse_date, rounds_to_record, validate_answer};
 use mamori_domain::contact_chart::{
     ChartStatus, ContactChart, ContactChartInput, EmailAddress, FieldProblem, chart_status,
 };
@@ -37,7 +37,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
-use crate::checklist::api::{AnswerRequest, RoundJson};
+use crate::checklist::api::{ItemBody, RoundJson};
 use crate::http::api::ApiJson;
 use crate::http::auth::{self, ApiUser};
 use crate::http::error::{ApiResult, AppError, ErrorBody};
@@ -180,6 +180,51 @@ pub async fn save_vendor_answer(
             &check,
         )
         .await??;
+    Ok(saved)
+}
+
+/// Records the body of a `PUT` of one item of a vendor form: one round, or the item as
+/// read and sent back, whose rounds that changed are checked together, then recorded.
+pub async fn save_vendor_item(
+    state: &AppState,
+    principal: &Principal,
+    contract: &StoredContract,
+    institution: &Institution,
+    fiscal_year: FiscalYear,
+    key: &str,
+    body: ItemBody,
+) -> Result<ItemAnswers, AppError> {
+    let save = |input| {
+        save_vendor_answer(
+            state,
+            principal,
+            contract,
+            institution,
+            fiscal_year,
+            key,
+            input,
+        )
+    };
+    let rounds = match body {
+        ItemBody::Round(r) => return save(r.input()?).await,
+        ItemBody::Item(item) => item.inputs()?,
+    };
+    if !serves(state, principal, contract).await? {
+        return Err(AppError::Forbidden);
+    }
+    let version = vendor_version(state, fiscal_year)?;
+    let item = version
+        .item(key)
+        .ok_or_else(|| unknown_item(version, key))?;
+    let status = version.status_of(item, fiscal_year, &vendor_profile(institution));
+    let recorded = state
+        .store
+        .vendor_answers(contract.contract.id.0, fiscal_year)
+        .await?;
+    let mut saved = recorded.get(key).cloned().unwrap_or_default();
+    for input in rounds_to_record(item, status, rounds, &saved, today_in_japan())? {
+        saved = save(input).await?;
+    }
     Ok(saved)
 }
 
@@ -913,23 +958,24 @@ pub async fn get_vendor_answer(
     Ok(Json(vendor_item_json(&contract, fy, item, &answers)))
 }
 
-/// Records one round of one item of the contract's 事業者確認用: the vendor serving it only;
-/// the same body and rules as the institution's answers.
+/// Records one round of one item of the contract's 事業者確認用 (the same body and rules as
+/// the institution's answers), or the item as `GET` gives it (the rounds that changed): the
+/// vendor serving it only.
 #[utoipa::path(put, path = "/api/v1/vendor/contracts/{contract_id}/assessments/{fiscal_year}/items/{item}", tag = "vendors", security(("bearer" = [])),
-    params(("contract_id" = i64, Path), ("fiscal_year" = i32, Path), ("item" = String, Path)), request_body = AnswerRequest,
+    params(("contract_id" = i64, Path), ("fiscal_year" = i32, Path), ("item" = String, Path)), request_body = ItemBody,
     responses((status = 200, body = VendorItemJson), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn put_vendor_answer(
     State(state): State<AppState>,
     caller: ApiUser,
     Path((contract_id, fiscal_year, key)): Path<(String, String, String)>,
-    ApiJson(body): ApiJson<AnswerRequest>,
+    ApiJson(body): ApiJson<serde_json::Value>,
 ) -> ApiResult<Json<VendorItemJson>> {
     let principal = caller.user.principal();
     let (contract, institution) = visible_contract(&state, &principal, &contract_id).await?;
     let fy = service::parse_fiscal_year(&state, &fiscal_year)?;
-    let input = body.input()?;
+    let body = ItemBody::read(body)?;
     let saved =
-        save_vendor_answer(&state, &principal, &contract, &institution, fy, &key, input).await?;
+        save_vendor_item(&state, &principal, &contract, &institution, fy, &key, body).await?;
     let version = vendor_version(&state, fy)?;
     let item = version
         .item(&key)
@@ -1067,11 +1113,14 @@ pub async fn get_coverage(
 
 // ----- contact chart ---------------------------------------------------------------------
 
+/// The chart as `PUT` takes it, with its version and its state: `PUT` accepts it unchanged.
 #[derive(Serialize, ToSchema)]
 pub struct ContactChartJson {
-    /// The chart as stored; null when there is none.
-    #[schema(value_type = Option<Object>)]
-    pub chart: Option<ContactChart>,
+    /// The chart's fields as `PUT` takes them (each entry flat; `phones`, `email` and `hours`
+    /// as text: `03-5253-1111 内線4392`, `平日 9:00〜17:00`); left out without a chart.
+    #[serde(flatten)]
+    #[schema(value_type = Object)]
+    pub chart: Option<ContactChartInput>,
     /// The version to send back as `if_updated_at` to avoid overwriting another edit.
     pub updated_at: Option<String>,
     /// Where the chart stands for item 3(1): `none`, `draft` or `complete`, with what is
@@ -1125,7 +1174,7 @@ pub async fn get_contact_chart(
     let status = chart_status(stored.as_ref().map(|s| &s.0), &contracts, today_in_japan());
     let (chart, updated_at) = stored.unzip();
     Ok(Json(ContactChartJson {
-        chart,
+        chart: chart.as_ref().map(ContactChart::to_input),
         updated_at,
         status,
     }))
@@ -1135,8 +1184,9 @@ pub async fn get_contact_chart(
 pub struct PutContactChart {
     /// The chart: `institution_name`, `revised_on`, `internal` (roles `administrator`,
     /// `security_manager`, `on_call`, …), `vendors` (by `contract_id`), `outside` (bodies
-    /// `mhlw`, `prefecture`, `police`, `insurer`, …), each entry with `name`,
-    /// `organisation`, `phones`, `email`, `hours`; `call_order` (empty: the default order).
+    /// `mhlw`, `prefecture`, `police`, `insurer`, …), each entry flat with `name`,
+    /// `organisation`, `phones`, `email`, `hours`, `notes`; `call_order` (empty: the default
+    /// order). The fields `GET` gives besides (`updated_at`, `status`) are ignored.
     #[serde(flatten)]
     #[schema(value_type = Object)]
     pub chart: ContactChartInput,

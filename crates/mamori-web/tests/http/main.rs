@@ -372,6 +372,8 @@ macro_rules! on_both_engines {
 
 mod csrf;
 mod logins;
+mod openapi_snapshot;
+mod round_trips;
 mod security;
 mod uploads;
 
@@ -3549,7 +3551,7 @@ async fn contact_chart_is_validated_and_drawn(app: &TestApp) {
     let staff = app.token("demo-hospital-staff").await;
     let path = format!("/api/v1/institutions/{HOSPITAL}/contact-chart");
     let v = app.api("GET", &path, Some(&staff), None).await.json();
-    assert_eq!(v["chart"]["institution_name"], "みなと中央病院");
+    assert_eq!(v["institution_name"], "みなと中央病院");
     let version = v["updated_at"].as_str().expect("version").to_owned();
     assert!(
         ["draft", "complete"].contains(&v["status"]["state"].as_str().unwrap_or_default()),
@@ -3597,7 +3599,7 @@ async fn contact_chart_is_validated_and_drawn(app: &TestApp) {
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let saved = r.json();
     assert_eq!(
-        saved["chart"]["internal"][1]["entry"]["phones"][0], "03-1234-5602",
+        saved["internal"][1]["phones"][0], "03-1234-5602",
         "full-width digits folded: {saved}"
     );
     let r = app.api("PUT", &path, Some(&staff), Some(good)).await;
@@ -4785,12 +4787,12 @@ async fn contact_chart_editor_adds_removes_and_orders_calls(app: &TestApp) {
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    let chart = app.api("GET", &api, Some(&staff_token), None).await.json()["chart"].clone();
+    let chart = app.api("GET", &api, Some(&staff_token), None).await.json();
     let names: Vec<&str> = chart["internal"]
         .as_array()
         .expect("internal")
         .iter()
-        .filter_map(|c| c["entry"]["name"].as_str())
+        .filter_map(|c| c["name"].as_str())
         .collect();
     assert_eq!(names, ["港 太郎", "中央 花子", "情報 次郎"]);
     let bodies: Vec<&str> = chart["outside"]
