@@ -263,7 +263,7 @@ async fn colliding_logins_found_at_migration(app: &TestApp) {
             .expect("hash");
         execute_with(
             app,
-            "INSERT INTO users (login, password_hash, role, institution_id, is_demo, disabled, created_at) VALUES ($1, $2, $3, 2, FALSE, FALSE, '2025-04-01T00:00:00Z')",
+            &format!("INSERT INTO users (login, password_hash, role, institution_id, is_demo, disabled, created_at) VALUES ($1, $2, $3, {CLINIC}, FALSE, FALSE, '2025-04-01T00:00:00Z')"),
             &[login, &hash, staff],
         )
         .await;

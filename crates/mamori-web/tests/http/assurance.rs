@@ -1,0 +1,1309 @@
+//! The security-assurance project (確保事業, `src/assurance/`): the survey, the prefecture's
+//! ranking and selection, withdrawal, refused input, and the pages (opening a programme
+//! year, a ranking from a file, flagged hospitals, the export).
+
+use super::*;
+
+on_both_engines!(
+    assurance_survey_ranking_selection_and_withdrawal,
+    assurance_bad_input_is_refused_and_changes_nothing,
+    assurance_pages_survey_ranking_withdrawal_and_export,
+    assurance_page_opens_a_programme_year,
+    assurance_pages_import_a_ranking_and_decide_flagged_hospitals,
+);
+
+async fn assurance_survey_ranking_selection_and_withdrawal(app: &TestApp) {
+    let year = app.year();
+    let national = app.token("demo-national").await;
+    let hospital = app.token("demo-hospital").await;
+    let staff = app.token("demo-hospital-staff").await;
+    let tokyo = app.token("demo-prefecture-13").await;
+    let kagoshima = app.token("demo-prefecture-46").await;
+    let me = app
+        .api("GET", "/api/v1/me", Some(&tokyo), None)
+        .await
+        .json();
+    assert_eq!(me["role"], "prefecture_officer");
+    assert_eq!(me["prefecture"], "13");
+    let base = format!("/api/v1/programs/{year}");
+    let selection_path = format!("{base}/prefectures/13/selection");
+
+    // The demo: six Tokyo applicants ranked; quotas 2 / 1 / 1 per band.
+    let s = app.api("GET", &selection_path, Some(&tokyo), None).await;
+    assert_eq!(s.status, StatusCode::OK, "{}", s.body);
+    let s = s.json();
+    let demo_selected = ids(&s["selected"]);
+    assert_eq!(demo_selected.len(), 4, "{s}");
+    assert_eq!(s["waitlisted"], json!([]));
+    let ineligible = s["ineligible"].as_array().expect("ineligible");
+    assert_eq!(ineligible.len(), 2);
+    let codes: Vec<&str> = ineligible
+        .iter()
+        .flat_map(|i| i["reasons"].as_array().expect("reasons"))
+        .map(|r| r["code"].as_str().expect("code"))
+        .collect();
+    assert!(
+        codes.contains(&"no_emr") && codes.contains(&"backup_only_not_allowed"),
+        "{codes:?}"
+    );
+    for reason in ineligible
+        .iter()
+        .flat_map(|i| i["reasons"].as_array().expect("reasons"))
+    {
+        assert!(!reason["message_ja"].as_str().unwrap_or_default().is_empty());
+        assert!(!reason["message_en"].as_str().unwrap_or_default().is_empty());
+    }
+    assert_eq!(s["unused_quota"], json!([0, 0, 0]));
+    // Another prefecture's officer, the hospital and its staff do not see Tokyo's list.
+    for token in [&kagoshima, &hospital, &staff] {
+        app.api("GET", &selection_path, Some(token), None)
+            .await
+            .assert_bilingual_error(StatusCode::NOT_FOUND, "not_found");
+    }
+
+    // The hospital answers for itself; staff may not.
+    app.api(
+        "POST",
+        &format!("{base}/applications"),
+        Some(&staff),
+        Some(assurance_survey_body(250)),
+    )
+    .await
+    .assert_bilingual_error(StatusCode::FORBIDDEN, "forbidden");
+    let r = app
+        .api(
+            "POST",
+            &format!("{base}/applications"),
+            Some(&hospital),
+            Some(assurance_survey_body(250)),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let mine = r.json()["id"].as_i64().expect("id");
+    app.api(
+        "POST",
+        &format!("{base}/applications"),
+        Some(&hospital),
+        Some(assurance_survey_body(250)),
+    )
+    .await
+    .assert_bilingual_error(StatusCode::CONFLICT, "application_exists");
+    // Until it is ranked the selection cannot be computed, and says why.
+    app.api("GET", &selection_path, Some(&tokyo), None)
+        .await
+        .assert_bilingual_error(StatusCode::CONFLICT, "invalid_ranking");
+    // It changes its answers; every change is logged with who and when.
+    let r = app
+        .api(
+            "PUT",
+            &format!("{base}/applications/{mine}"),
+            Some(&hospital),
+            Some(assurance_survey_body(260)),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let a = app
+        .api(
+            "GET",
+            &format!("{base}/applications/{mine}"),
+            Some(&hospital),
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(a["beds"], 260);
+    assert_eq!(a["eligible"], true);
+    let actions: Vec<&str> = a["changes"]
+        .as_array()
+        .expect("changes")
+        .iter()
+        .map(|c| c["action"].as_str().expect("action"))
+        .collect();
+    assert_eq!(actions, ["create", "update"]);
+    assert!(
+        a["changes"]
+            .as_array()
+            .expect("changes")
+            .iter()
+            .all(|c| c["changed_by"] == "demo-hospital")
+    );
+
+    // Tokyo ranks it first: it takes the one 200–399 slot, the former holder waits.
+    let mut ranking = vec![mine];
+    let demo_ranked: Vec<i64> = {
+        let mut all = demo_selected.clone();
+        all.extend(
+            ineligible
+                .iter()
+                .map(|i| i["application"].as_i64().expect("id")),
+        );
+        all.sort_unstable();
+        all
+    };
+    ranking.extend(&demo_ranked);
+    let r = app
+        .api(
+            "PUT",
+            &format!("{base}/prefectures/13/ranking"),
+            Some(&tokyo),
+            Some(json!({"ranking": ranking, "reasons": {mine.to_string(): [{"kind": "regional_emergency_role"}]}})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let s = r.json();
+    let selected = ids(&s["selected"]);
+    let waitlisted = ids(&s["waitlisted"]);
+    assert_eq!(selected[0], mine);
+    assert_eq!(selected.len(), 4);
+    assert_eq!(waitlisted.len(), 1, "{s}");
+    // The same inputs give the same list.
+    let again = app
+        .api("GET", &selection_path, Some(&tokyo), None)
+        .await
+        .json();
+    assert_eq!(again["selected"], s["selected"]);
+    assert_eq!(again["waitlisted"], s["waitlisted"]);
+
+    // Withdrawing a hospital that is not selected is refused and changes nothing.
+    let not_selected = ineligible[0]["application"].as_i64().expect("id");
+    let before = app.audit_changes().await;
+    app.api(
+        "POST",
+        &format!("{base}/applications/{not_selected}/withdraw"),
+        Some(&tokyo),
+        Some(json!({"reason": "辞退"})),
+    )
+    .await
+    .assert_bilingual_error(StatusCode::CONFLICT, "not_selected");
+    assert_eq!(app.audit_changes().await, before);
+    // The hospital withdraws: the waiting hospital of the same band takes its place.
+    let r = app
+        .api(
+            "POST",
+            &format!("{base}/applications/{mine}/withdraw"),
+            Some(&hospital),
+            Some(json!({"reason": "現地調査の日程が調整できないため", "date": format!("{year}-10-01")})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let s = r.json();
+    assert!(!ids(&s["selected"]).contains(&mine));
+    assert!(ids(&s["selected"]).contains(&waitlisted[0]));
+    assert_eq!(s["withdrawn"][0]["application"], mine);
+    assert_eq!(s["withdrawn"][0]["replaced_by"], waitlisted[0]);
+    assert_eq!(s["waitlisted"], json!([]));
+
+    // 別紙1 as .xlsx, one row per applicant.
+    let r = app
+        .api(
+            "GET",
+            &format!("{base}/prefectures/13/list.xlsx"),
+            Some(&tokyo),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(
+        r.headers[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap_or_default()
+            .contains("spreadsheetml")
+    );
+    let bytes = app
+        .send(
+            Request::get(format!("{base}/prefectures/13/list.xlsx"))
+                .header(header::AUTHORIZATION, format!("Bearer {tokyo}"))
+                .body(Body::empty())
+                .expect("request"),
+        )
+        .await;
+    assert_eq!(bytes.status, StatusCode::OK);
+    let raw = {
+        let response = app
+            .router
+            .clone()
+            .oneshot(
+                Request::get(format!("{base}/prefectures/13/list.xlsx"))
+                    .header(header::AUTHORIZATION, format!("Bearer {tokyo}"))
+                    .body(Body::empty())
+                    .expect("request"),
+            )
+            .await
+            .expect("infallible");
+        to_bytes(response.into_body(), 16 * 1024 * 1024)
+            .await
+            .expect("body")
+    };
+    use calamine::Reader;
+    let mut book: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(raw.to_vec())).expect("xlsx");
+    let first = book.sheet_names()[0].clone();
+    let range = book.worksheet_range(&first).expect("sheet");
+    let text: Vec<String> = range
+        .rows()
+        .map(|r| {
+            r.iter()
+                .map(|c| c.to_string())
+                .collect::<Vec<_>>()
+                .join("|")
+        })
+        .collect();
+    assert!(
+        text.iter().any(|row| row.contains("みなと中央病院")),
+        "{text:?}"
+    );
+    assert!(
+        text.iter().filter(|row| row.contains("病院")).count() >= 7,
+        "{text:?}"
+    );
+
+    // A ranking from a spreadsheet: 別紙1 as exported is taken back as it is; a tie is refused.
+    let r = app
+        .send(
+            Request::put(format!("{base}/prefectures/13/ranking.xlsx"))
+                .header(header::AUTHORIZATION, format!("Bearer {tokyo}"))
+                .body(Body::from(raw.to_vec()))
+                .expect("request"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json()["selected"], s["selected"]);
+    let tie = "順位,医療機関コード\n1,1311234567\n1,1311000011\n";
+    let r = app
+        .raw(
+            "PUT",
+            &format!("{base}/prefectures/13/ranking.xlsx"),
+            &tokyo,
+            "text/csv",
+            tie,
+        )
+        .await;
+    r.assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_ranking_file");
+    assert!(
+        r.json()["error"]["message_ja"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("3行目 A列: 順位 1 が重複しています"),
+        "the tie is named by row and column: {}",
+        r.body
+    );
+    let unknown = "順位,医療機関コード\n1,4611234567\n";
+    let r = app
+        .raw(
+            "PUT",
+            &format!("{base}/prefectures/13/ranking.xlsx"),
+            &tokyo,
+            "text/csv",
+            unknown,
+        )
+        .await;
+    r.assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_ranking_file");
+    assert!(
+        r.body.contains("鹿児島県の医療機関") && r.body.contains("Kagoshima"),
+        "another prefecture's hospital is named as such: {}",
+        r.body
+    );
+
+    // Submission freezes the list except for withdrawals.
+    let r = app
+        .api(
+            "POST",
+            &format!("{base}/prefectures/13/submit"),
+            Some(&tokyo),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.json()["submitted_at"].is_string());
+    app.api(
+        "PUT",
+        &format!("{base}/prefectures/13/ranking"),
+        Some(&tokyo),
+        Some(json!({"ranking": ranking})),
+    )
+    .await
+    .assert_bilingual_error(StatusCode::CONFLICT, "list_submitted");
+    app.api(
+        "PUT",
+        &format!("{base}/applications/{mine}"),
+        Some(&tokyo),
+        Some(assurance_survey_body(270)),
+    )
+    .await
+    .assert_bilingual_error(StatusCode::CONFLICT, "list_submitted");
+    app.api(
+        "POST",
+        &format!("{base}/prefectures/13/submit"),
+        Some(&tokyo),
+        None,
+    )
+    .await
+    .assert_bilingual_error(StatusCode::CONFLICT, "list_submitted");
+    // A withdrawal with nobody waiting leaves the slot open (no second recruitment).
+    let top = ids(&s["selected"])[0];
+    let r = app
+        .api(
+            "POST",
+            &format!("{base}/applications/{top}/withdraw"),
+            Some(&tokyo),
+            Some(json!({"reason": "辞退の申し出"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let unused: u64 = r.json()["unused_quota"]
+        .as_array()
+        .expect("unused")
+        .iter()
+        .map(|u| u.as_u64().expect("count"))
+        .sum();
+    assert_eq!(unused, 1);
+
+    // The national office sees every prefecture against the target.
+    let o = app
+        .api("GET", &format!("{base}/overview"), Some(&national), None)
+        .await;
+    assert_eq!(o.status, StatusCode::OK, "{}", o.body);
+    let o = o.json();
+    assert_eq!(o["target"], 2000);
+    assert_eq!(o["prefectures"].as_array().map(Vec::len), Some(47));
+    assert_eq!(o["submitted_prefectures"], 1);
+    let t = &o["prefectures"][12];
+    assert_eq!(t["prefecture"], "13");
+    assert_eq!(t["applicants"], 7);
+    assert!(o["quota_total"].as_u64().expect("quota") > 1500);
+    app.api("GET", &format!("{base}/overview"), Some(&tokyo), None)
+        .await
+        .assert_bilingual_error(StatusCode::FORBIDDEN, "forbidden");
+}
+
+async fn assurance_bad_input_is_refused_and_changes_nothing(app: &TestApp) {
+    let year = app.year();
+    let national = app.token("demo-national").await;
+    let hospital = app.token("demo-hospital").await;
+    let tokyo = app.token("demo-prefecture-13").await;
+    let before = app.audit_changes().await;
+    let program = |fy: i32, quotas: Value, deadline: String| {
+        json!({
+            "fiscal_year": fy,
+            "bands": [{"min_beds": 20, "max_beds": 199}, {"min_beds": 200, "max_beds": 399}, {"min_beds": 400, "max_beds": 999}],
+            "quotas": quotas, "excluded_institutions": [], "allow_backup_only": false, "deadline": deadline
+        })
+    };
+    let next = year + 1;
+    let cases = [
+        (
+            program(next, json!({"99": [1, 2, 3]}), format!("{next}-05-01")),
+            "invalid_quotas",
+        ),
+        (
+            program(next, json!({"13": [1, 2]}), format!("{next}-05-01")),
+            "invalid_quotas",
+        ),
+        (
+            program(next, json!({"13": [1, -2, 3]}), format!("{next}-05-01")),
+            "invalid_quotas",
+        ),
+        (
+            program(next, json!({"13": [1, 2, 3]}), "next week".into()),
+            "invalid_value",
+        ),
+        (
+            json!({"fiscal_year": next, "bands": [{"min_beds": 20, "max_beds": 199}, {"min_beds": 300, "max_beds": null}], "deadline": format!("{next}-05-01")}),
+            "invalid_value",
+        ),
+        (
+            program(year, json!({}), format!("{year}-05-01")),
+            "program_exists",
+        ),
+    ];
+    for (body, code) in cases {
+        let r = app
+            .api(
+                "POST",
+                "/api/v1/programs",
+                Some(&national),
+                Some(body.clone()),
+            )
+            .await;
+        assert!(r.status.is_client_error(), "{body}: {}", r.body);
+        assert_eq!(r.error_code(), code, "{body}: {}", r.body);
+        r.assert_bilingual_error(r.status, code);
+    }
+    app.api(
+        "POST",
+        "/api/v1/programs",
+        Some(&tokyo),
+        Some(program(next, json!({}), format!("{next}-05-01"))),
+    )
+    .await
+    .assert_bilingual_error(StatusCode::FORBIDDEN, "forbidden");
+    // Quota files: an unknown prefecture or a band that is not the programme's.
+    let base = format!("/api/v1/programs/{year}");
+    for csv in [
+        "都道府県,20〜199床,200〜399床,400床以上\n99,1,2,3\n",
+        "都道府県,20〜99床,100〜399床,400床以上\n13,1,2,3\n",
+        "no header at all\n",
+    ] {
+        let r = app
+            .raw("PUT", &format!("{base}/quotas"), &national, "text/csv", csv)
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{csv}: {}",
+            r.body
+        );
+        r.assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_quota_file");
+    }
+    // A ranking naming Kagoshima's application, one with a duplicate.
+    let s46 = app
+        .api(
+            "GET",
+            &format!("{base}/prefectures/46/selection"),
+            Some(&national),
+            None,
+        )
+        .await
+        .json();
+    let kagoshima_app = ids(&s46["selected"])[0];
+    let s13 = app
+        .api(
+            "GET",
+            &format!("{base}/prefectures/13/selection"),
+            Some(&tokyo),
+            None,
+        )
+        .await
+        .json();
+    let mut tokyo_apps = ids(&s13["selected"]);
+    tokyo_apps.extend(
+        s13["ineligible"]
+            .as_array()
+            .expect("list")
+            .iter()
+            .map(|i| i["application"].as_i64().expect("id")),
+    );
+    let mut foreign = tokyo_apps.clone();
+    foreign.push(kagoshima_app);
+    let r = app
+        .api(
+            "PUT",
+            &format!("{base}/prefectures/13/ranking"),
+            Some(&tokyo),
+            Some(json!({"ranking": foreign})),
+        )
+        .await;
+    // Named as not Tokyo's, never as Kagoshima's: nothing outside the caller's scope.
+    r.assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "unknown_application");
+    let message = r.json()["error"]["message_ja"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        message.contains(&format!(
+            "申請ID {kagoshima_app} の申請は東京都にありません"
+        )),
+        "{message}"
+    );
+    assert!(
+        !r.body.contains("鹿児島") && !r.body.contains("Kagoshima"),
+        "{}",
+        r.body
+    );
+    let mut duplicate = tokyo_apps.clone();
+    duplicate.push(tokyo_apps[0]);
+    app.api(
+        "PUT",
+        &format!("{base}/prefectures/13/ranking"),
+        Some(&tokyo),
+        Some(json!({"ranking": duplicate})),
+    )
+    .await
+    .assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_ranking");
+    // Tokyo's officer cannot rank Kagoshima.
+    app.api(
+        "PUT",
+        &format!("{base}/prefectures/46/ranking"),
+        Some(&tokyo),
+        Some(json!({"ranking": [kagoshima_app]})),
+    )
+    .await
+    .assert_bilingual_error(StatusCode::NOT_FOUND, "not_found");
+    // Survey answers: unknown values, a bad contact.
+    let mut bad_emr = assurance_survey_body(250);
+    bad_emr["emr"] = json!("sometimes");
+    let mut bad_mail = assurance_survey_body(250);
+    bad_mail["contact"]["email"] = json!("not-an-address");
+    for body in [bad_emr, bad_mail, json!({"emr": "full"})] {
+        let r = app
+            .api(
+                "POST",
+                &format!("{base}/applications"),
+                Some(&hospital),
+                Some(body),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    }
+    assert_eq!(
+        app.audit_changes().await,
+        before,
+        "nothing refused was recorded"
+    );
+
+    // A programme whose last band is bounded and whose survey has closed.
+    let r = app
+        .api(
+            "POST",
+            "/api/v1/programs",
+            Some(&national),
+            Some(program(
+                next,
+                json!({"13": [1, 1, 1]}),
+                format!("{year}-06-01"),
+            )),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let next_base = format!("/api/v1/programs/{next}");
+    let after_program = app.audit_changes().await;
+    app.api(
+        "POST",
+        &format!("{next_base}/applications"),
+        Some(&hospital),
+        Some(assurance_survey_body(1200)),
+    )
+    .await
+    .assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "beds_fit_no_band");
+    app.api(
+        "POST",
+        &format!("{next_base}/applications"),
+        Some(&hospital),
+        Some(assurance_survey_body(250)),
+    )
+    .await
+    .assert_bilingual_error(StatusCode::CONFLICT, "deadline_passed");
+    assert_eq!(app.audit_changes().await, after_program);
+    // After the deadline the prefecture still enters answers for its hospitals.
+    let mut body = assurance_survey_body(250);
+    body["institution_id"] = json!(HOSPITAL);
+    let r = app
+        .api(
+            "POST",
+            &format!("{next_base}/applications"),
+            Some(&tokyo),
+            Some(body),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    // A valid quota file replaces the quotas.
+    let r = app
+        .raw(
+            "PUT",
+            &format!("{next_base}/quotas"),
+            &national,
+            "text/csv",
+            "都道府県,20〜199床,200〜399床,400〜999床\n13,3,2,1\n46,1,1,0\n",
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json()[0]["counts"], json!([3, 2, 1]));
+}
+
+async fn assurance_pages_survey_ranking_withdrawal_and_export(app: &TestApp) {
+    let year = app.year();
+    let hospital = app.web_login("demo-hospital").await;
+    let tokyo = app.web_login("demo-prefecture-13").await;
+    // The hospital finds its survey from the start page and answers it.
+    let page = app.get_page(&hospital.cookie, "/assurance").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains("電子カルテシステムの導入状況"));
+    assert!(page.body.contains("まだ回答していません"));
+    let path = format!("/assurance/{year}/institutions/{HOSPITAL}");
+    let form = |csrf: &str, beds: &str| {
+        format!(
+            "csrf={csrf}&emr=partial&beds={beds}&participation=both&gmis_reuse_consent=yes&renewal_planned=yes&onsite_survey_by_january=no&contact_name=%E5%B1%B1%E7%94%B0&contact_phone=03-1234-5678&contact_email=it%40minato.example.jp"
+        )
+    };
+    // Bad input is answered in the form, in the user's language, and nothing is stored.
+    let r = app
+        .post_form(
+            &hospital.cookie,
+            &path,
+            &form(&hospital.csrf, "many"),
+            false,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("病床数を整数で入力してください"));
+    let r = app
+        .post_form(&hospital.cookie, &path, &form("wrong", "250"), false)
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = app
+        .post_form_and_follow(&hospital.cookie, &path, &form(&hospital.csrf, "250"))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.body.contains("回答を保存しました"), "{}", r.body);
+    assert!(
+        r.body.contains("現地調査を完了できる見込みがありません"),
+        "the flag is shown: {}",
+        r.body
+    );
+    // The prefecture sees it unranked, ranks it first by number entry, and the list follows.
+    let list_path = format!("/assurance/{year}/prefectures/13");
+    let page = app.get_page(&tokyo.cookie, "/assurance").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("みなと中央病院"));
+    assert!(
+        page.body
+            .contains("希望したすべての病院に順位を付けてください")
+    );
+    assert!(
+        page.body.contains("電子カルテシステムを導入していません"),
+        "reasons are listed"
+    );
+    let mine = app
+        .state
+        .store
+        .prefecture_book(
+            FiscalYear::new(year).expect("year"),
+            mamori_domain::Prefecture::parse("13").expect("13"),
+        )
+        .await
+        .expect("book")
+        .expect("programme");
+    let mut fields = vec![format!("csrf={}", tokyo.csrf)];
+    let own = mine
+        .applications
+        .iter()
+        .find(|a| a.institution_id == HOSPITAL)
+        .expect("answered")
+        .id;
+    fields.push(format!("rank_{own}=1&reason_{own}=regional_emergency_role"));
+    let others: Vec<i64> = mine.ranking.iter().map(|r| r.application_id).collect();
+    // A tie first: refused with the ranks named.
+    let mut tied = fields.clone();
+    tied.extend(others.iter().map(|id| format!("rank_{id}=1")));
+    let r = app
+        .post_form(
+            &tokyo.cookie,
+            &format!("{list_path}/ranking"),
+            &tied.join("&"),
+            false,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    fields.extend(
+        others
+            .iter()
+            .enumerate()
+            .map(|(n, id)| format!("rank_{id}={}", n + 2)),
+    );
+    let r = app
+        .post_form_and_follow(
+            &tokyo.cookie,
+            &format!("{list_path}/ranking"),
+            &fields.join("&"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.body.contains("順位を保存し"), "{}", r.body);
+    assert!(r.body.contains("次点"), "a hospital now waits: {}", r.body);
+    // Several reasons (as a file gives them): the page keeps the ones after the first as
+    // hidden fields, so that saving the page again does not drop them.
+    let officer_token = app.token("demo-prefecture-13").await;
+    let mut order = vec![own];
+    order.extend(&others);
+    let r = app
+        .api(
+            "PUT",
+            &format!("/api/v1/programs/{year}/prefectures/13/ranking"),
+            Some(&officer_token),
+            Some(json!({"ranking": order, "reasons": {own.to_string(): [
+                {"kind": "regional_emergency_role"}, {"kind": "weak_security_at_inspection"}
+            ]}})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let page = app.get_page(&tokyo.cookie, &list_path).await;
+    assert!(
+        page.body.contains(&format!(
+            "<input type=\"hidden\" name=\"reason_{own}\" value=\"weak_security_at_inspection\">"
+        )),
+        "{}",
+        page.body
+    );
+    // A withdrawal from the page.
+    let r = app
+        .post_form_and_follow(
+            &tokyo.cookie,
+            &format!("{list_path}/withdraw"),
+            &format!(
+                "csrf={}&application_id={own}&reason=%E6%97%A5%E7%A8%8B&date={year}-09-01",
+                tokyo.csrf
+            ),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.body.contains("辞退を記録しました"), "{}", r.body);
+    // 別紙1 and submission.
+    let r = app
+        .get_page(&tokyo.cookie, &format!("{list_path}/list.xlsx"))
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(
+        r.headers[header::CONTENT_DISPOSITION]
+            .to_str()
+            .unwrap_or_default()
+            .contains(".xlsx")
+    );
+    let r = app
+        .post_form_and_follow(
+            &tokyo.cookie,
+            &format!("{list_path}/submit"),
+            &format!("csrf={}", tokyo.csrf),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.body.contains("リストを提出しました"));
+    // The hospital's form is now read only; the English page says the same.
+    let r = app.get_page(&hospital.cookie, &path).await;
+    assert!(!r.body.contains("回答を送信"));
+    let r = app
+        .send(
+            Request::get(&path)
+                .header(
+                    header::COOKIE,
+                    format!("{}; mamori_lang=en", hospital.cookie),
+                )
+                .body(Body::empty())
+                .expect("request"),
+        )
+        .await;
+    assert!(
+        r.body.contains("Electronic medical record system"),
+        "{}",
+        r.body
+    );
+    // The national overview.
+    let national = app.web_login("demo-national").await;
+    let r = app
+        .get_page(&national.cookie, &format!("/assurance/{year}"))
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains("全国の目標") && r.body.contains("鹿児島県"));
+    let r = app
+        .get_page(&tokyo.cookie, &format!("/assurance/{year}"))
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+}
+
+async fn assurance_page_opens_a_programme_year(app: &TestApp) {
+    let year = app.year();
+    let national = app.web_login("demo-national").await;
+    let tokyo = app.web_login("demo-prefecture-13").await;
+    let page = app.get_page(&national.cookie, "/assurance/new").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains("確保事業の年度を開始"));
+    assert!(page.body.contains("47 沖縄県") && page.body.contains("name=\"q_47_2\""));
+    assert_eq!(page.hidden("band_min_0").as_deref(), Some("20"));
+    assert_eq!(page.hidden("band_max_1").as_deref(), Some("399"));
+    assert_eq!(
+        page.hidden("band_max_2").as_deref(),
+        Some(""),
+        "400 and more"
+    );
+    assert!(
+        !page
+            .body
+            .contains("name=\"allow_backup_only\" value=\"yes\" checked"),
+        "backup alone is not allowed by default"
+    );
+    let r = app.get_page(&tokyo.cookie, "/assurance/new").await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = app
+        .post_multipart(
+            &tokyo.cookie,
+            "/assurance/new",
+            &[("csrf", &tokyo.csrf)],
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+
+    let years = || async { app.state.store.program_years().await.expect("years").len() };
+    let before = (years().await, app.audit_changes().await);
+    let new_year = (year + 3).to_string();
+    let deadline = format!("{}-06-30", year + 3);
+    let base_fields = |action: &'static str| -> Vec<(&'static str, String)> {
+        vec![
+            ("csrf", national.csrf.clone()),
+            ("action", action.to_owned()),
+            ("fiscal_year", new_year.clone()),
+            ("band_min_0", "20".into()),
+            ("band_max_0", "199".into()),
+            ("band_min_1", "200".into()),
+            ("band_max_1", "399".into()),
+            ("band_min_2", "400".into()),
+            ("band_max_2", String::new()),
+            ("deadline", deadline.clone()),
+        ]
+    };
+    let as_refs = |v: &[(&'static str, String)]| -> Vec<(&'static str, String)> { v.to_vec() };
+    let send = |fields: Vec<(&'static str, String)>,
+                files: Vec<(&'static str, &'static str, Vec<u8>)>| {
+        let cookie = national.cookie.clone();
+        async move {
+            let f: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let g: Vec<(&str, &str, &[u8])> = files
+                .iter()
+                .map(|(k, n, d)| (*k, *n, d.as_slice()))
+                .collect();
+            app.post_multipart(&cookie, "/assurance/new", &f, &g).await
+        }
+    };
+
+    // A quota file fills the table; nothing is stored.
+    let quota_csv = "都道府県,20〜199床,200〜399床,400床以上\n東京都,40,12,5\n鹿児島県,30,8,2\n";
+    let r = send(
+        as_refs(&base_fields("import")),
+        vec![("quota_file", "別紙2.csv", quota_csv.as_bytes().to_vec())],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.body.contains("ファイルを読み込みました"), "{}", r.body);
+    assert_eq!(r.hidden("q_13_0").as_deref(), Some("40"));
+    assert_eq!(r.hidden("q_46_2").as_deref(), Some("2"));
+    assert_eq!(r.hidden("q_01_0").as_deref(), Some(""));
+    // A bad quota file: each problem with its row and column, nothing filled or stored.
+    let r = send(
+        as_refs(&base_fields("import")),
+        vec![(
+            "quota_file",
+            "bad.csv",
+            "都道府県,20〜199床,200〜399床,400床以上\n東京都,40,-1,5\n火星,1,1,1\n"
+                .as_bytes()
+                .to_vec(),
+        )],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("2行目 C列"), "{}", r.body);
+    assert!(
+        r.body.contains("3行目") && r.body.contains("火星"),
+        "{}",
+        r.body
+    );
+    assert!(r.body.contains("何も保存されていません"));
+
+    // Opening with mistakes in several fields: all named at once, nothing stored.
+    let mut fields = base_fields("open");
+    fields.retain(|(k, _)| *k != "deadline");
+    fields.push(("q_13_0", "40".into()));
+    fields.push(("q_13_1", "十二".into()));
+    fields.push(("excluded", "9999999999\nfoo".into()));
+    let r = send(fields, vec![]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    for expected in [
+        "東京都（13）の「200〜399床」",
+        "「十二」は0以上の整数",
+        "回答期限を入力してください",
+        "対象外の病院 1行目: 医療機関コード 9999999999 の施設は登録されていません",
+        "対象外の病院 2行目: 「foo」",
+        "aria-invalid=\"true\"",
+    ] {
+        assert!(r.body.contains(expected), "{expected}: {}", r.body);
+    }
+    assert_eq!(
+        r.hidden("q_13_1").as_deref(),
+        Some("十二"),
+        "the entry is shown back"
+    );
+    // Bands with a gap, in English.
+    let mut fields = base_fields("open");
+    fields.retain(|(k, _)| *k != "band_min_1");
+    fields.push(("band_min_1", "250".into()));
+    fields.push(("q_13_0", "1".into()));
+    let (ct, body) = {
+        let f: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        multipart_form(&f, &[])
+    };
+    let r = app
+        .send(
+            Request::post("/assurance/new")
+                .header(
+                    header::COOKIE,
+                    format!("{}; mamori_lang=en", national.cookie),
+                )
+                .header(header::CONTENT_TYPE, ct)
+                .body(Body::from(body))
+                .expect("request"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("gap between bed bands"), "{}", r.body);
+    assert_eq!(
+        (years().await, app.audit_changes().await),
+        before,
+        "nothing stored"
+    );
+
+    // A valid year: the quota file, the excluded hospitals by code (pasted) and by id (file).
+    let code_46 = app
+        .state
+        .store
+        .institution(HOSPITAL_46)
+        .await
+        .expect("institution")
+        .expect("exists")
+        .medical_institution_code
+        .expect("code");
+    let mut fields = base_fields("open");
+    fields.push(("excluded", format!("{code_46}\n")));
+    let r = send(
+        fields,
+        vec![
+            ("quota_file", "別紙2.csv", quota_csv.as_bytes().to_vec()),
+            (
+                "excluded_file",
+                "excluded.csv",
+                format!("施設ID\n{HOSPITAL}\n").into_bytes(),
+            ),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let to = r.headers[header::LOCATION]
+        .to_str()
+        .expect("location")
+        .to_owned();
+    assert_eq!(to, format!("/assurance/{new_year}?done=as-opened"));
+    let page = app.get_page(&national.cookie, &to).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(
+        page.body.contains("確保事業の年度を開始しました"),
+        "{}",
+        page.body
+    );
+    let program = app
+        .state
+        .store
+        .program(FiscalYear::new(year + 3).expect("year"))
+        .await
+        .expect("program")
+        .expect("opened");
+    let tokyo_code = mamori_domain::Prefecture::parse("13").expect("13");
+    assert_eq!(program.quotas.get(tokyo_code), Some(&[40, 12, 5][..]));
+    assert_eq!(
+        program.bands,
+        mamori_domain::assurance::BedBands::standard()
+    );
+    assert!(!program.allow_backup_only);
+    let mut excluded: Vec<i64> = program.excluded.iter().map(|e| e.institution_id).collect();
+    excluded.sort_unstable();
+    assert_eq!(excluded, vec![HOSPITAL, HOSPITAL_46]);
+    // The prefecture's list links the other years.
+    let page = app
+        .get_page(&tokyo.cookie, &format!("/assurance/{year}/prefectures/13"))
+        .await;
+    assert!(
+        page.body
+            .contains(&format!("href=\"/assurance/{new_year}/prefectures/13\"")),
+        "{}",
+        page.body
+    );
+    // The same year again is refused in the form.
+    let r = send(
+        base_fields("open"),
+        vec![("quota_file", "別紙2.csv", quota_csv.as_bytes().to_vec())],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("既に開始されています"), "{}", r.body);
+}
+
+async fn assurance_pages_import_a_ranking_and_decide_flagged_hospitals(app: &TestApp) {
+    let year = app.year();
+    let fy = FiscalYear::new(year).expect("year");
+    let tokyo_pref = mamori_domain::Prefecture::parse("13").expect("13");
+    let national = app.token("demo-national").await;
+    // The hospital renews its systems and cannot finish the on-site survey by January.
+    let mut body = assurance_survey_body(250);
+    body["institution_id"] = json!(HOSPITAL);
+    body["renewal_planned"] = json!(true);
+    body["onsite_survey_by_january"] = json!(false);
+    let r = app
+        .api(
+            "POST",
+            &format!("/api/v1/programs/{year}/applications"),
+            Some(&national),
+            Some(body),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let own = r.json()["id"].as_i64().expect("id");
+    let book = app
+        .state
+        .store
+        .prefecture_book(fy, tokyo_pref)
+        .await
+        .expect("book")
+        .expect("programme");
+    let others: Vec<i64> = book.ranking.iter().map(|r| r.application_id).collect();
+    let kagoshima_app = app
+        .state
+        .store
+        .prefecture_book(fy, mamori_domain::Prefecture::parse("46").expect("46"))
+        .await
+        .expect("book")
+        .expect("programme")
+        .applications[0]
+        .id;
+    let ranking_before = book.ranking.clone();
+
+    let tokyo = app.web_login("demo-prefecture-13").await;
+    let base = format!("/assurance/{year}/prefectures/13");
+    let upload = format!("{base}/ranking/upload");
+    let page = app.get_page(&tokyo.cookie, &base).await;
+    assert!(page.body.contains(&format!("action=\"{upload}\"")));
+    // No file, a file with problems: each named by row and column, nothing changed.
+    let r = app
+        .post_form(
+            &tokyo.cookie,
+            &upload,
+            &format!("csrf={}", tokyo.csrf),
+            false,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(
+        r.body
+            .contains("順位のファイル（.xlsx または .csv）を選んでください")
+    );
+    let mut bad = format!("申請ID,順位,理由\n{own},1,地域の救急等の主要な診療機能\n");
+    bad.push_str(&format!("{},1,\n", others[0]));
+    bad.push_str(&format!("{kagoshima_app},3,\n"));
+    let r = app
+        .post_multipart(
+            &tokyo.cookie,
+            &upload,
+            &[("csrf", &tokyo.csrf)],
+            &[("file", "順位.csv", bad.as_bytes())],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(
+        r.body
+            .contains("<td class=\"num\">3</td><td>B</td><td>順位 1 が重複しています"),
+        "{}",
+        r.body
+    );
+    // Another prefecture's application is named as not Tokyo's, never as Kagoshima's.
+    assert!(
+        r.body.contains(&format!(
+            "申請ID {kagoshima_app} の申請は東京都にありません"
+        )),
+        "{}",
+        r.body
+    );
+    assert!(!r.body.contains("鹿児島"), "{}", r.body);
+    assert!(!r.body.contains("この順位を適用して選定"));
+    let wrong_csrf = app
+        .post_multipart(
+            &tokyo.cookie,
+            &upload,
+            &[("csrf", "nope")],
+            &[("file", "a.csv", bad.as_bytes())],
+        )
+        .await;
+    assert_eq!(wrong_csrf.status, StatusCode::FORBIDDEN);
+
+    // A clean file: a preview with the selection it gives; nothing stored until applied.
+    let mut good = format!("申請ID,順位,順位指定の理由\n{own},1,地域の救急等の主要な診療機能\n");
+    for (n, id) in others.iter().enumerate() {
+        good.push_str(&format!("{id},{},\n", n + 2));
+    }
+    let r = app
+        .post_multipart(
+            &tokyo.cookie,
+            &upload,
+            &[("csrf", &tokyo.csrf)],
+            &[("file", "順位.csv", good.as_bytes())],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.body.contains("この順位を適用して選定"));
+    assert_eq!(r.hidden(&format!("rank_{own}")).as_deref(), Some("1"));
+    assert_eq!(
+        r.hidden(&format!("reason_{own}")).as_deref(),
+        Some("regional_emergency_role")
+    );
+    let stored = || async {
+        app.state
+            .store
+            .prefecture_book(fy, tokyo_pref)
+            .await
+            .expect("book")
+            .expect("programme")
+            .ranking
+    };
+    assert_eq!(stored().await, ranking_before, "a preview stores nothing");
+    // Applying it posts the preview's fields.
+    let mut form = vec![
+        format!("csrf={}", tokyo.csrf),
+        format!("rank_{own}=1&reason_{own}=regional_emergency_role"),
+    ];
+    form.extend(
+        others
+            .iter()
+            .enumerate()
+            .map(|(n, id)| format!("rank_{id}={}", n + 2)),
+    );
+    let r = app
+        .post_form_and_follow(&tokyo.cookie, &format!("{base}/ranking"), &form.join("&"))
+        .await;
+    assert!(r.body.contains("順位を保存し"), "{}", r.body);
+    let ranking = stored().await;
+    let first = ranking.iter().find(|r| r.rank == 1).expect("rank 1");
+    assert_eq!(first.application_id, own);
+    assert_eq!(
+        first.reasons,
+        vec![mamori_domain::assurance::RankReason::RegionalEmergencyRole]
+    );
+    // The flagged hospital awaits the prefecture's decision.
+    assert!(
+        r.body.contains(&format!("name=\"decision_{own}\"")),
+        "{}",
+        r.body
+    );
+    assert!(r.body.contains("判断待ちの病院: "), "{}", r.body);
+    let tokyo_token = app.token("demo-prefecture-13").await;
+    let selection = |token: String| async move {
+        app.api(
+            "GET",
+            &format!("/api/v1/programs/{year}/prefectures/13/selection"),
+            Some(&token),
+            None,
+        )
+        .await
+        .json()
+    };
+    let s = selection(tokyo_token.clone()).await;
+    assert_eq!(ids(&s["undecided"])[0], own, "in rank order");
+    assert_eq!(ids(&s["selected"])[0], own, "undecided counts as accepted");
+
+    // Declined from the page: listed as ineligible, and 別紙1 says so.
+    let mut declined = form.clone();
+    declined.push(format!("decision_{own}=decline"));
+    let r = app
+        .post_form_and_follow(
+            &tokyo.cookie,
+            &format!("{base}/ranking"),
+            &declined.join("&"),
+        )
+        .await;
+    assert!(r.body.contains("順位を保存し"), "{}", r.body);
+    let s = selection(tokyo_token.clone()).await;
+    assert_eq!(
+        s["decisions"],
+        json!([{"application": own, "decision": "decline"}])
+    );
+    assert!(!ids(&s["undecided"]).contains(&own));
+    let ineligible = s["ineligible"]
+        .as_array()
+        .expect("ineligible")
+        .iter()
+        .find(|i| i["application"] == own)
+        .expect("declined is listed as ineligible");
+    assert!(
+        ineligible["reasons"]
+            .to_string()
+            .contains("declined_by_prefecture"),
+        "{ineligible}"
+    );
+    assert_eq!(
+        stored()
+            .await
+            .iter()
+            .find(|r| r.application_id == own)
+            .expect("ranked")
+            .reasons,
+        vec![mamori_domain::assurance::RankReason::RegionalEmergencyRole],
+        "the reason stays"
+    );
+    let xlsx = {
+        let response = app
+            .router
+            .clone()
+            .oneshot(
+                Request::get(format!("{base}/list.xlsx"))
+                    .header(header::COOKIE, tokyo.cookie.clone())
+                    .body(Body::empty())
+                    .expect("request"),
+            )
+            .await
+            .expect("infallible");
+        assert_eq!(response.status(), StatusCode::OK);
+        to_bytes(response.into_body(), 16 * 1024 * 1024)
+            .await
+            .expect("body")
+    };
+    let mut workbook: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(xlsx.to_vec())).expect("xlsx");
+    use calamine::Reader;
+    let range = workbook.worksheet_range("別紙1").expect("sheet");
+    let row = range
+        .rows()
+        .find(|r| r.iter().any(|c| *c == "みなと中央病院"))
+        .expect("row of the hospital");
+    let cells: Vec<String> = row.iter().map(ToString::to_string).collect();
+    assert!(cells.iter().any(|c| c == "選定しない"), "{cells:?}");
+    // Accepted: selected again.
+    let mut accepted = form.clone();
+    accepted.push(format!("decision_{own}=accept"));
+    app.post_form_and_follow(
+        &tokyo.cookie,
+        &format!("{base}/ranking"),
+        &accepted.join("&"),
+    )
+    .await;
+    let s = selection(tokyo_token.clone()).await;
+    assert_eq!(
+        s["decisions"],
+        json!([{"application": own, "decision": "accept"}])
+    );
+    assert_eq!(ids(&s["selected"])[0], own);
+
+    // A withdrawal shows who moved up, or the unused slot.
+    let r = app
+        .post_form_and_follow(
+            &tokyo.cookie,
+            &format!("{base}/withdraw"),
+            &format!(
+                "csrf={}&application_id={own}&reason=%E6%97%A5%E7%A8%8B&date={year}-09-01",
+                tokyo.csrf
+            ),
+        )
+        .await;
+    assert!(r.body.contains("辞退を記録しました"), "{}", r.body);
+    let s = selection(tokyo_token).await;
+    let withdrawn = &s["withdrawn"][0];
+    assert_eq!(withdrawn["application"], own);
+    let expected = match withdrawn["replaced_by"].as_i64() {
+        Some(id) => format!(
+            "<td>{}</td></tr>",
+            app.state
+                .store
+                .prefecture_book(fy, tokyo_pref)
+                .await
+                .expect("book")
+                .expect("programme")
+                .application(id)
+                .expect("replacement")
+                .institution_name
+        ),
+        None => "枠は未使用".to_owned(),
+    };
+    assert!(r.body.contains(&expected), "{expected}: {}", r.body);
+}

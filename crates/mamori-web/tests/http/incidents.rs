@@ -1,0 +1,595 @@
+//! Incident consultation (インシデントかも?, `src/incidents/`): a case reported, seen and
+//! handled through the API, and the report and desk pages.
+
+use super::*;
+
+on_both_engines!(
+    incidents_are_reported_seen_and_handled,
+    incident_pages_report_and_desk,
+);
+
+async fn incident_cases(app: &TestApp) -> usize {
+    app.state
+        .store
+        .incidents(mamori_store::CaseScope::Desk, None, 1000)
+        .await
+        .expect("cases")
+        .len()
+}
+
+async fn incidents_are_reported_seen_and_handled(app: &TestApp) {
+    // The demo's case (the hospital's, taken up by the desk) is there from the start.
+    let demo_cases = incident_cases(app).await;
+    assert_eq!(demo_cases, 1, "the demo has one consultation case");
+    let demo_entries = app
+        .state
+        .store
+        .audit_entries(None, 1_000_000)
+        .await
+        .expect("audit")
+        .iter()
+        .filter(|e| e.action.starts_with("incident."))
+        .count();
+    let staff = app.token("demo-hospital-staff").await;
+    let admin = app.token("demo-hospital").await;
+    let operator = app.token("demo-operator").await;
+    // Missing answers: every field named, in both languages, nothing stored.
+    let r = app
+        .api(
+            "POST",
+            "/api/v1/incidents",
+            Some(&staff),
+            Some(json!({"symptoms": [], "systems": [], "started_at": "", "care_affected": ""})),
+        )
+        .await;
+    r.assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_fields");
+    let paths: Vec<String> = r.json()["error"]["problems"]
+        .as_array()
+        .expect("problems")
+        .iter()
+        .map(|p| p["path"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    assert_eq!(
+        paths,
+        ["symptoms", "systems", "started_at", "care_affected"]
+    );
+    let r = app
+        .api(
+            "POST",
+            "/api/v1/incidents",
+            Some(&staff),
+            Some(json!({"systems": ["emr"]})),
+        )
+        .await;
+    r.assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_body");
+    let r = app
+        .api(
+            "POST",
+            "/api/v1/incidents",
+            Some(&staff),
+            Some(incident_body(&["fire"], &["emr"], "maybe")),
+        )
+        .await;
+    r.assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_fields");
+    assert_eq!(incident_cases(app).await, demo_cases, "nothing stored");
+    // Those with no institution to report for are refused before their answers are read.
+    for login in ["demo-vendor", "demo-inspector-13", "demo-operator"] {
+        let token = app.token(login).await;
+        let r = app
+            .api(
+                "POST",
+                "/api/v1/incidents",
+                Some(&token),
+                Some(incident_body(&["ransom_note"], &["emr"], "yes")),
+            )
+            .await;
+        r.assert_bilingual_error(StatusCode::FORBIDDEN, "forbidden");
+    }
+
+    // A low case first, then a critical one: the desk sees the critical one first.
+    let r = app
+        .api(
+            "POST",
+            "/api/v1/incidents",
+            Some(&admin),
+            Some(incident_body(&["other"], &["other"], "no")),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert_eq!(r.json()["urgency"], "low");
+    let low = r.json()["case_id"].as_i64().expect("id");
+    let r = app
+        .api(
+            "POST",
+            "/api/v1/incidents",
+            Some(&staff),
+            Some(incident_body(
+                &["ransom_note", "files_encrypted"],
+                &["emr", "network"],
+                "yes",
+            )),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let created = r.json();
+    let case = created["case_id"].as_i64().expect("id");
+    assert_eq!(created["urgency"], "critical");
+    let steps: Vec<&str> = created["first_steps"]
+        .as_array()
+        .expect("steps")
+        .iter()
+        .filter_map(|s| s["code"].as_str())
+        .collect();
+    assert_eq!(steps[0], "isolate_network");
+    for code in [
+        "keep_power_on",
+        "keep_evidence",
+        "do_not_pay",
+        "call_vendor",
+        "report_authorities",
+    ] {
+        assert!(steps.contains(&code), "{code} in {steps:?}");
+    }
+    let calls = created["call_now"].as_array().expect("call now");
+    assert!(
+        calls.iter().any(|c| c["source"] == "chart"
+            && c["phones"][0]["tel"]
+                .as_str()
+                .unwrap_or_default()
+                .starts_with("tel:")),
+        "the hospital's contact chart, with tel: links: {calls:?}"
+    );
+    // The demo chart names the ministry and the police: they are not added twice, and the
+    // chart's order of calls is kept.
+    assert_eq!(
+        calls.iter().filter(|c| c["who_ja"] == "厚生労働省").count(),
+        1,
+        "{calls:?}"
+    );
+    assert!(
+        !calls.iter().any(|c| c["source"] == "national"),
+        "{calls:?}"
+    );
+    let steps_of_calls: Vec<i64> = calls.iter().filter_map(|c| c["step"].as_i64()).collect();
+    assert_eq!(steps_of_calls.len(), calls.len());
+    assert!(
+        steps_of_calls.windows(2).all(|w| w[0] <= w[1]),
+        "{steps_of_calls:?}"
+    );
+
+    // The reporting institution and the desk see the case; nobody else does.
+    for token in [&staff, &admin, &operator] {
+        let r = app
+            .api(
+                "GET",
+                &format!("/api/v1/incidents/{case}"),
+                Some(token),
+                None,
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        assert_eq!(r.json()["state"], "new");
+        assert_eq!(r.json()["institution_id"], HOSPITAL);
+    }
+    for login in [
+        "demo-clinic",
+        "demo-hospital-46",
+        "demo-inspector-13",
+        "demo-prefecture-13",
+        "demo-vendor",
+    ] {
+        let token = app.token(login).await;
+        let r = app
+            .api(
+                "GET",
+                &format!("/api/v1/incidents/{case}"),
+                Some(&token),
+                None,
+            )
+            .await;
+        r.assert_bilingual_error(StatusCode::NOT_FOUND, "not_found");
+        let r = app
+            .api(
+                "POST",
+                &format!("/api/v1/incidents/{case}/notes"),
+                Some(&token),
+                Some(json!({"text": "見せて"})),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{login}: {}", r.body);
+    }
+    let clinic = app.token("demo-clinic").await;
+    let r = app
+        .api("GET", "/api/v1/incidents", Some(&clinic), None)
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(
+        r.json().as_array().map(Vec::len),
+        Some(0),
+        "another institution's list is its own"
+    );
+    let inspector = app.token("demo-inspector-13").await;
+    let r = app
+        .api("GET", "/api/v1/incidents", Some(&inspector), None)
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+
+    // The desk's list: open cases, most urgent first.
+    let r = app
+        .api("GET", "/api/v1/incidents", Some(&operator), None)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let list = r.json();
+    let ids: Vec<i64> = list
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter_map(|c| c["case_id"].as_i64())
+        .collect();
+    // New cases first, most urgent first; the demo's case (対応中) after them.
+    assert_eq!(ids.len(), 2 + demo_cases, "{list}");
+    assert_eq!(ids[..2], [case, low]);
+    let r = app
+        .api(
+            "GET",
+            "/api/v1/incidents?state=bogus",
+            Some(&operator),
+            None,
+        )
+        .await;
+    r.assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_value");
+
+    // Two desk members taking up the low case at the same moment: exactly one succeeds,
+    // the other is told the case already is in progress; one state change is recorded.
+    let national = app.token("demo-national").await;
+    let path = format!("/api/v1/incidents/{low}/state");
+    let body = json!({"state": "in_progress"});
+    let (a, b) = tokio::join!(
+        app.api("PUT", &path, Some(&operator), Some(body.clone())),
+        app.api("PUT", &path, Some(&national), Some(body))
+    );
+    let mut statuses = [a.status, b.status];
+    statuses.sort();
+    assert_eq!(
+        statuses,
+        [StatusCode::OK, StatusCode::CONFLICT],
+        "{} / {}",
+        a.body,
+        b.body
+    );
+    let r = app
+        .api(
+            "GET",
+            &format!("/api/v1/incidents/{low}"),
+            Some(&admin),
+            None,
+        )
+        .await;
+    assert_eq!(r.json()["history"].as_array().map(Vec::len), Some(2));
+
+    // Only the desk changes the state.
+    let r = app
+        .api(
+            "PUT",
+            &format!("/api/v1/incidents/{case}/state"),
+            Some(&staff),
+            Some(json!({"state": "resolved"})),
+        )
+        .await;
+    r.assert_bilingual_error(StatusCode::FORBIDDEN, "forbidden");
+    let r = app
+        .api(
+            "PUT",
+            &format!("/api/v1/incidents/{case}/state"),
+            Some(&operator),
+            Some(json!({"state": "in_progress"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json()["state"], "in_progress");
+    for (state, code, status) in [
+        ("in_progress", "state_unchanged", StatusCode::CONFLICT),
+        ("new", "back_to_new", StatusCode::CONFLICT),
+        ("bogus", "invalid_value", StatusCode::UNPROCESSABLE_ENTITY),
+    ] {
+        let r = app
+            .api(
+                "PUT",
+                &format!("/api/v1/incidents/{case}/state"),
+                Some(&operator),
+                Some(json!({"state": state})),
+            )
+            .await;
+        r.assert_bilingual_error(status, code);
+    }
+    let r = app
+        .api(
+            "POST",
+            &format!("/api/v1/incidents/{case}/notes"),
+            Some(&operator),
+            Some(json!({"text": "  "})),
+        )
+        .await;
+    r.assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_fields");
+    let r = app
+        .api(
+            "POST",
+            &format!("/api/v1/incidents/{case}/notes"),
+            Some(&operator),
+            Some(
+                json!({"text": "初動対応支援の技術者が向かいます。LANは抜いたままにしてください"}),
+            ),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert_eq!(r.json()["side"], "desk");
+    let r = app
+        .api(
+            "POST",
+            &format!("/api/v1/incidents/{case}/notes"),
+            Some(&staff),
+            Some(json!({"text": "PACSも開けなくなりました"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert_eq!(r.json()["side"], "institution");
+    // The reporter sees the new state, the notes and the history.
+    let r = app
+        .api(
+            "GET",
+            &format!("/api/v1/incidents/{case}"),
+            Some(&staff),
+            None,
+        )
+        .await;
+    let seen = r.json();
+    assert_eq!(seen["state"], "in_progress");
+    assert_eq!(seen["notes"].as_array().map(Vec::len), Some(2));
+    assert_eq!(seen["history"][1]["to"], "in_progress");
+    assert_eq!(seen["history"][1]["changed_by"], "demo-operator");
+    assert_eq!(seen["callback_phone"], "03-1234-5678");
+    // Every change is in the audit log, without the free text.
+    let entries = app
+        .state
+        .store
+        .audit_entries(None, 1_000_000)
+        .await
+        .expect("audit");
+    let incident_entries: Vec<_> = entries
+        .iter()
+        .filter(|e| e.action.starts_with("incident."))
+        .collect();
+    assert_eq!(
+        incident_entries.len(),
+        6 + demo_entries,
+        "two reports, two state changes, two notes (and the demo case's)"
+    );
+    assert!(
+        incident_entries
+            .iter()
+            .all(|e| e.institution_id == Some(HOSPITAL))
+    );
+    assert!(!incident_entries.iter().any(|e| e.detail.contains("脅迫文")));
+    assert_eq!(
+        app.state
+            .store
+            .verify_audit_chain()
+            .await
+            .expect("verify")
+            .problem,
+        None
+    );
+    // The desk's read shows in the institution's access log.
+    let log = app
+        .get_page(
+            &app.web_login("demo-hospital").await.cookie,
+            &format!("/institutions/{HOSPITAL}/access-log"),
+        )
+        .await;
+    assert!(
+        log.body.contains("demo-operator"),
+        "the desk's reads are logged"
+    );
+
+    // Without a contact chart: the institution's admins, then the ministry and the police.
+    let r = app
+        .api(
+            "POST",
+            "/api/v1/incidents",
+            Some(&clinic),
+            Some(incident_body(&["strange_traffic"], &["network"], "no")),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let created = r.json();
+    assert_eq!(created["urgency"], "high");
+    assert_eq!(created["call_now"][0]["source"], "institution_admin");
+    assert_eq!(created["call_now"][0]["name"], "demo-clinic");
+    let police = created["call_now"]
+        .as_array()
+        .expect("calls")
+        .iter()
+        .find(|c| c["link"].is_string())
+        .expect("the police");
+    assert_eq!(police["phones"][0]["tel"], "tel:%239110");
+}
+
+/// Whether a page's header links to a list of consultation cases.
+fn links_to_case_list(body: &str) -> bool {
+    body.contains("<a href=\"/incidents\">")
+}
+
+async fn incident_pages_report_and_desk(app: &TestApp) {
+    let demo_cases = incident_cases(app).await;
+    // Signed out: the steps and the public contacts, and a way to log in.
+    let r = app
+        .send(
+            Request::get("/incidents/new")
+                .body(Body::empty())
+                .expect("request"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains("LANケーブルを抜き") && r.body.contains("tel:%239110"));
+    assert!(r.body.contains("/login?next=%2Fincidents%2Fnew"));
+    assert!(
+        r.body
+            .contains("class=\"incident-button\" href=\"/incidents/new\""),
+        "the button is on every page"
+    );
+    let vendor = app.web_login("demo-vendor").await;
+    let r = app.get_page(&vendor.cookie, "/incidents/new").await;
+    assert!(r.body.contains("事業者の方は") && !r.body.contains("name=\"symptoms\""));
+
+    let staff = app.web_login("demo-hospital-staff").await;
+    let r = app.get_page(&staff.cookie, "/incidents/new").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains("name=\"symptoms\" value=\"ransom_note\""));
+    assert!(
+        r.body.contains("<a href=\"/incidents\">相談の記録</a>"),
+        "an institution's users reach their cases from the header"
+    );
+    assert!(!links_to_case_list(
+        &app.get_page(&vendor.cookie, "/vendor").await.body
+    ));
+    // Missing answers: the form again, each missing answer named, nothing stored.
+    let r = app
+        .post_form(
+            &staff.cookie,
+            "/incidents",
+            &format!(
+                "csrf={}&symptoms=cannot_log_in&started_at=&details=%E7%94%BB%E9%9D%A2",
+                staff.csrf
+            ),
+            false,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("どのシステムですか") && r.body.contains("診療に影響がありますか"));
+    assert!(
+        r.body.contains("value=\"cannot_log_in\" checked"),
+        "answers are kept"
+    );
+    assert_eq!(incident_cases(app).await, demo_cases);
+    // Without the CSRF token: refused.
+    let r = app
+        .post_form(
+            &staff.cookie,
+            "/incidents",
+            "symptoms=ransom_note&systems=emr&started_at=2026-01-05T08%3A30&care_affected=yes",
+            false,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = app
+        .post_form(
+            &staff.cookie,
+            "/incidents",
+            &format!("csrf={}&symptoms=ransom_note&symptoms=files_encrypted&systems=emr&started_at=2026-01-05T08%3A30&care_affected=yes", staff.csrf),
+            false,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let to = r
+        .headers
+        .get(header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .expect("location")
+        .to_owned();
+    assert!(to.ends_with("?sent=1"), "{to}");
+    let page = app.get_page(&staff.cookie, &to).await;
+    assert_eq!(page.status, StatusCode::OK);
+    for text in [
+        "相談を受け付けました",
+        "緊急",
+        "今すぐ電話する",
+        "href=\"tel:",
+        "電源は切らない",
+        "受付",
+    ] {
+        assert!(page.body.contains(text), "{text}");
+    }
+    assert!(
+        !page.body.contains("/state\""),
+        "the reporter has no state form"
+    );
+    let case: i64 = to
+        .trim_start_matches("/incidents/")
+        .trim_end_matches("?sent=1")
+        .parse()
+        .expect("case id");
+
+    // The desk sees it first and changes its state; the reporter sees the new state.
+    let operator = app.web_login("demo-operator").await;
+    let list = app.get_page(&operator.cookie, "/incidents").await;
+    assert_eq!(list.status, StatusCode::OK);
+    assert!(
+        list.body.contains(&format!("href=\"/incidents/{case}\""))
+            && list.body.contains("みなと中央病院")
+    );
+    let r = app
+        .post_form(
+            &staff.cookie,
+            &format!("/incidents/{case}/state"),
+            &format!("csrf={}&state=resolved", staff.csrf),
+            false,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = app
+        .post_form(
+            &operator.cookie,
+            &format!("/incidents/{case}/state"),
+            &format!("csrf={}&state=in_progress", operator.csrf),
+            false,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let r = app
+        .post_form(
+            &operator.cookie,
+            &format!("/incidents/{case}/state"),
+            &format!("csrf={}&state=in_progress", operator.csrf),
+            false,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert!(r.body.contains("すでに「対応中」"));
+    let r = app
+        .post_form(
+            &operator.cookie,
+            &format!("/incidents/{case}/notes"),
+            &format!(
+                "csrf={}&text=%E6%8A%98%E3%82%8A%E8%BF%94%E3%81%97%E3%81%BE%E3%81%99",
+                operator.csrf
+            ),
+            false,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let page = app
+        .get_page(&staff.cookie, &format!("/incidents/{case}"))
+        .await;
+    assert!(
+        page.body.contains("id=\"case-state\">対応中"),
+        "the reporter sees the new state"
+    );
+    assert!(page.body.contains("折り返します"));
+    // Another institution: 404; English on request.
+    let clinic = app.web_login("demo-clinic").await;
+    assert_eq!(
+        app.get_page(&clinic.cookie, &format!("/incidents/{case}"))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    let english = app
+        .send(
+            Request::get(format!("/incidents/{case}"))
+                .header(header::COOKIE, format!("{}; mamori_lang=en", staff.cookie))
+                .body(Body::empty())
+                .expect("request"),
+        )
+        .await;
+    assert!(english.body.contains("Call now") && english.body.contains("In progress"));
+}

@@ -1,0 +1,1737 @@
+//! Training (研修, `src/training/`): registration, the waitlist and cancellation, the last
+//! seat, refused input, attendance and the yearly record, the operator's editing of
+//! courses, sessions and lecturers, and the pages.
+
+use super::*;
+
+on_both_engines!(
+    training_registration_waitlist_and_cancellation,
+    training_bad_input_changes_nothing,
+    training_last_seat_goes_to_exactly_one,
+    training_operator_attendance_export_and_record,
+    training_pages_register_waitlist_cancel_and_record,
+    training_sessions_and_courses_are_edited_and_withdrawn,
+    training_edits_refuse_bad_input_and_change_nothing,
+    training_lecturers_are_listed_and_kept,
+    training_edit_pages_mark_fields_and_withdraw,
+);
+
+/// The session as `GET /api/v1/training/sessions` shows it to the caller.
+async fn training_session_json(app: &TestApp, token: &str, id: i64) -> Value {
+    let list = app
+        .api("GET", "/api/v1/training/sessions", Some(token), None)
+        .await;
+    assert_eq!(list.status, StatusCode::OK, "{}", list.body);
+    list.json()["sessions"]
+        .as_array()
+        .expect("sessions")
+        .iter()
+        .find(|s| s["id"] == id)
+        .cloned()
+        .expect("the session is listed")
+}
+
+async fn register_json(app: &TestApp, token: &str, session: i64, name: &str) -> Response {
+    app.api(
+        "POST",
+        &format!("/api/v1/training/sessions/{session}/registrations"),
+        Some(token),
+        Some(json!({"participant_name": name})),
+    )
+    .await
+}
+
+async fn training_registration_waitlist_and_cancellation(app: &TestApp) {
+    let session = open_training_session(app, 2).await;
+    let hospital = app.token("demo-hospital").await;
+    let staff = app.token("demo-hospital-staff").await;
+    let clinic = app.token("demo-clinic").await;
+    let kagoshima = app.token("demo-hospital-46").await;
+
+    let s = training_session_json(app, &hospital, session).await;
+    assert_eq!(s["availability"], "open");
+    assert_eq!(s["seats_left"], 2);
+
+    let a = register_json(app, &hospital, session, "山田 太郎").await;
+    assert_eq!(a.status, StatusCode::CREATED, "{}", a.body);
+    assert_eq!(a.json()["status"], "registered");
+    let a = a.json()["registration_id"].as_i64().expect("id");
+    let b = register_json(app, &clinic, session, "田中 一郎")
+        .await
+        .json();
+    assert_eq!(b["status"], "registered");
+    // Full: the next two go on the waitlist, in order.
+    let c = register_json(app, &kagoshima, session, "西郷 花子").await;
+    assert_eq!(c.status, StatusCode::CREATED, "{}", c.body);
+    assert_eq!(c.json()["status"], "waitlisted");
+    let c = c.json()["registration_id"].as_i64().expect("id");
+    let d = register_json(app, &staff, session, "佐藤 次郎")
+        .await
+        .json();
+    assert_eq!(d["status"], "waitlisted");
+    let d = d["registration_id"].as_i64().expect("id");
+
+    let s = training_session_json(app, &kagoshima, session).await;
+    assert_eq!(s["availability"], "waitlist_only");
+    assert_eq!(s["waitlisted"], 2);
+    let mine = s["my_registrations"].as_array().expect("mine");
+    assert_eq!(mine.len(), 1, "only the caller's own places are shown: {s}");
+    assert_eq!(mine[0]["waitlist_position"], 1);
+    let s = training_session_json(app, &hospital, session).await;
+    let places: Vec<(i64, String)> = s["my_registrations"]
+        .as_array()
+        .expect("mine")
+        .iter()
+        .map(|p| {
+            (
+                p["registration_id"].as_i64().expect("id"),
+                p["status"].as_str().expect("status").to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        places,
+        vec![(a, "registered".to_owned()), (d, "waitlisted".to_owned())],
+        "staff and admin of one institution see its places together"
+    );
+
+    // The hospital gives its seat back: the first on the waitlist (Kagoshima) moves up.
+    let r = app
+        .api(
+            "DELETE",
+            &format!("/api/v1/training/registrations/{a}"),
+            Some(&staff),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json()["promoted"], 1);
+    let s = training_session_json(app, &kagoshima, session).await;
+    assert_eq!(s["my_registrations"][0]["registration_id"], c);
+    assert_eq!(s["my_registrations"][0]["status"], "registered");
+    let s = training_session_json(app, &hospital, session).await;
+    let d_now = s["my_registrations"]
+        .as_array()
+        .expect("mine")
+        .iter()
+        .find(|p| p["registration_id"] == d)
+        .cloned()
+        .expect("d");
+    assert_eq!(d_now["status"], "waitlisted");
+    assert_eq!(d_now["waitlist_position"], 1, "d is now first in line");
+    // A cancelled participant may register again (and queues behind).
+    let again = register_json(app, &hospital, session, "山田　太郎").await;
+    assert_eq!(again.status, StatusCode::CREATED, "{}", again.body);
+    assert_eq!(again.json()["status"], "waitlisted");
+    // Every change has its audit entry, and the chain holds.
+    let verification = app.state.store.verify_audit_chain().await.expect("verify");
+    assert!(verification.problem.is_none(), "{verification:?}");
+}
+
+async fn training_bad_input_changes_nothing(app: &TestApp) {
+    let session = open_training_session(app, 1).await;
+    let hospital = app.token("demo-hospital").await;
+    let clinic = app.token("demo-clinic").await;
+    let operator = app.token("demo-operator").await;
+    let national = app.token("demo-national").await;
+    let mine = register_json(app, &hospital, session, "山田 太郎")
+        .await
+        .json()["registration_id"]
+        .as_i64()
+        .expect("id");
+    let places = || async {
+        app.state
+            .store
+            .training_session_registrations(session)
+            .await
+            .expect("places")
+            .into_iter()
+            .map(|p| (p.id, p.status))
+            .collect::<Vec<_>>()
+    };
+    let before = places().await;
+    let audit_before = app
+        .state
+        .store
+        .audit_entries(None, 1_000_000)
+        .await
+        .expect("audit")
+        .len();
+
+    // The same participant again (full-width space, extra spaces): refused.
+    let r = register_json(app, &hospital, session, "  山田　太郎 ").await;
+    r.assert_bilingual_error(StatusCode::CONFLICT, "already_registered");
+    // Another institution's place cannot be cancelled, nor an unknown one.
+    for id in [mine.to_string(), "999999".into(), "abc".into()] {
+        let r = app
+            .api(
+                "DELETE",
+                &format!("/api/v1/training/registrations/{id}"),
+                Some(&clinic),
+                None,
+            )
+            .await;
+        r.assert_bilingual_error(StatusCode::NOT_FOUND, "registration_not_found");
+    }
+    // The operator and the national office hold no place of their own.
+    let r = app
+        .api(
+            "DELETE",
+            &format!("/api/v1/training/registrations/{mine}"),
+            Some(&operator),
+            None,
+        )
+        .await;
+    r.assert_bilingual_error(StatusCode::NOT_FOUND, "registration_not_found");
+    let r = register_json(app, &national, session, "厚労 太郎").await;
+    r.assert_bilingual_error(StatusCode::FORBIDDEN, "institution_users_only");
+    // Unknown sessions.
+    for id in ["999999", "0", "-1", "x"] {
+        let r = register_json(app, &hospital, id.parse().unwrap_or(999_999), "山田 花子").await;
+        r.assert_bilingual_error(StatusCode::NOT_FOUND, "unknown_session");
+        let r = app
+            .api(
+                "POST",
+                &format!("/api/v1/training/sessions/{id}/registrations"),
+                Some(&hospital),
+                Some(json!({"participant_name": "山田 花子"})),
+            )
+            .await;
+        r.assert_bilingual_error(StatusCode::NOT_FOUND, "unknown_session");
+    }
+    // Bad names and bodies.
+    for body in [
+        json!({"participant_name": "   "}),
+        json!({"participant_name": "あ".repeat(101)}),
+    ] {
+        let r = app
+            .api(
+                "POST",
+                &format!("/api/v1/training/sessions/{session}/registrations"),
+                Some(&hospital),
+                Some(body),
+            )
+            .await;
+        r.assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_value");
+    }
+    // A control character is refused before the handler, naming the field.
+    let r = app
+        .api(
+            "POST",
+            &format!("/api/v1/training/sessions/{session}/registrations"),
+            Some(&hospital),
+            Some(json!({"participant_name": "a\u{7}b"})),
+        )
+        .await;
+    r.assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_fields");
+    assert_eq!(r.json()["error"]["field"], "participant_name");
+    for body in [
+        json!({}),
+        json!({"participant_name": 3}),
+        json!({"name": "x"}),
+    ] {
+        let r = app
+            .api(
+                "POST",
+                &format!("/api/v1/training/sessions/{session}/registrations"),
+                Some(&hospital),
+                Some(body),
+            )
+            .await;
+        r.assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_body");
+    }
+    // After the deadline: the demo's past session.
+    let past = app
+        .state
+        .store
+        .training_sessions()
+        .await
+        .expect("sessions")
+        .into_iter()
+        .find(|s| s.rules.starts_at < mamori_web::training::api::now_in_japan())
+        .expect("the demo has a past session");
+    let past_before = app
+        .state
+        .store
+        .training_session_registrations(past.id)
+        .await
+        .expect("places")
+        .len();
+    let r = register_json(app, &clinic, past.id, "田中 一郎").await;
+    r.assert_bilingual_error(StatusCode::CONFLICT, "registration_closed");
+    assert!(
+        r.json()["error"]["message_ja"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("締め切りました")
+    );
+    assert_eq!(
+        app.state
+            .store
+            .training_session_registrations(past.id)
+            .await
+            .expect("places")
+            .len(),
+        past_before
+    );
+    // Sessions that make no sense are refused.
+    let course = app.state.store.training_courses().await.expect("courses")[0].id;
+    for (body, field) in [
+        (
+            json!({"course_id": course, "starts_at": "2030-01-10T16:00", "ends_at": "2030-01-10T15:00", "registration_deadline": "2030-01-05T13:00", "capacity": 10, "venue": "Zoom"}),
+            "ends_at",
+        ),
+        (
+            json!({"course_id": course, "starts_at": "2030-01-10T16:00", "ends_at": "2030-01-10T18:00", "registration_deadline": "2030-01-11T13:00", "capacity": 10, "venue": "Zoom"}),
+            "registration_deadline",
+        ),
+        (
+            json!({"course_id": course, "starts_at": "2030-01-10T16:00", "ends_at": "2030-01-10T18:00", "registration_deadline": "2030-01-05T13:00", "capacity": 0, "venue": "Zoom"}),
+            "capacity",
+        ),
+        (
+            json!({"course_id": course, "starts_at": "10 January", "ends_at": "2030-01-10T18:00", "registration_deadline": "2030-01-05T13:00", "capacity": 10, "venue": "Zoom"}),
+            "starts_at",
+        ),
+        (
+            json!({"course_id": course, "starts_at": "12030-01-10T16:00", "ends_at": "12030-01-10T18:00", "registration_deadline": "2030-01-05T13:00", "capacity": 10, "venue": "Zoom"}),
+            "starts_at",
+        ),
+        (
+            json!({"course_id": course, "starts_at": "2030-01-10T16:00", "ends_at": "2030-01-10T18:00", "registration_deadline": "2030-01-05T13:00", "capacity": 10, "venue": " "}),
+            "venue",
+        ),
+    ] {
+        let r = app
+            .api(
+                "POST",
+                "/api/v1/training/sessions",
+                Some(&operator),
+                Some(body),
+            )
+            .await;
+        r.assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_value");
+        assert_eq!(r.json()["error"]["field"], field, "{}", r.body);
+    }
+    let r = app
+        .api("POST", "/api/v1/training/sessions", Some(&operator), Some(json!({"course_id": 999999, "starts_at": "2030-01-10T16:00", "ends_at": "2030-01-10T18:00", "registration_deadline": "2030-01-05T13:00", "capacity": 10, "venue": "Zoom"})))
+        .await;
+    r.assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "unknown_course");
+    let r = app
+        .api(
+            "POST",
+            "/api/v1/training/courses",
+            Some(&operator),
+            Some(json!({"title_ja": "x", "audience": "everyone", "format": "online"})),
+        )
+        .await;
+    r.assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_value");
+    let r = app
+        .api(
+            "POST",
+            "/api/v1/training/courses",
+            Some(&hospital),
+            Some(json!({"title_ja": "x", "audience": "beginner", "format": "online"})),
+        )
+        .await;
+    r.assert_bilingual_error(StatusCode::FORBIDDEN, "operator_only");
+    // Attendance before the session has started.
+    let r = app
+        .api(
+            "PUT",
+            &format!("/api/v1/training/registrations/{mine}/attendance"),
+            Some(&operator),
+            Some(json!({"attended": true})),
+        )
+        .await;
+    r.assert_bilingual_error(StatusCode::CONFLICT, "session_not_started");
+
+    assert_eq!(places().await, before, "nothing changed");
+    let audit_after = app
+        .state
+        .store
+        .audit_entries(None, 1_000_000)
+        .await
+        .expect("audit")
+        .len();
+    let logins = 4;
+    assert!(
+        audit_after <= audit_before + logins,
+        "no change was written: {audit_before} → {audit_after}"
+    );
+}
+
+async fn training_last_seat_goes_to_exactly_one(app: &TestApp) {
+    // A second server on the same database: the seat is decided by the database's lock, not
+    // by one process's queue.
+    let second_store = Store::connect(&app.url).await.expect("second store");
+    let key = app.state.store.audit_key().expect("key").clone();
+    second_store
+        .open_audit_log(key, None)
+        .await
+        .expect("same key");
+    let catalog = Catalog::load(&mamori_catalog::bundled_dir()).expect("catalog");
+    let second = mamori_web::router(AppState::new(
+        second_store.clone(),
+        catalog,
+        WebConfig::default(),
+    ));
+    let tokens = [
+        app.token("demo-hospital").await,
+        app.token("demo-clinic").await,
+        app.token("demo-pharmacy").await,
+        app.token("demo-hospital-46").await,
+        app.token("demo-hospital-staff").await,
+    ];
+    for round in 0..3 {
+        let session = open_training_session(app, 1).await;
+        let requests: Vec<(usize, String, Request<Body>)> = (0..10)
+            .map(|n| {
+                let token = &tokens[n % tokens.len()];
+                let request =
+                    Request::post(format!("/api/v1/training/sessions/{session}/registrations"))
+                        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+                        .header(header::CONTENT_TYPE, "application/json")
+                        .body(Body::from(
+                            json!({"participant_name": format!("同時 {round}-{n}")}).to_string(),
+                        ))
+                        .expect("request");
+                (n, token.clone(), request)
+            })
+            .collect();
+        let handles: Vec<_> = requests
+            .into_iter()
+            .map(|(n, _, request)| {
+                let router = if n % 2 == 0 {
+                    app.router.clone()
+                } else {
+                    second.clone()
+                };
+                tokio::spawn(async move {
+                    let response = router.oneshot(request).await.expect("infallible");
+                    let status = response.status();
+                    let body = to_bytes(response.into_body(), 1 << 20).await.expect("body");
+                    (status, String::from_utf8_lossy(&body).into_owned())
+                })
+            })
+            .collect();
+        let mut statuses = Vec::new();
+        for h in handles {
+            let (status, body) = h.await.expect("task");
+            assert_eq!(status, StatusCode::CREATED, "{body}");
+            let v: Value = serde_json::from_str(&body).expect("json");
+            statuses.push(v["status"].as_str().expect("status").to_owned());
+        }
+        let seats = statuses.iter().filter(|s| *s == "registered").count();
+        let waiting = statuses.iter().filter(|s| *s == "waitlisted").count();
+        assert_eq!((seats, waiting), (1, 9), "round {round}: {statuses:?}");
+        let stored = app
+            .state
+            .store
+            .training_session_registrations(session)
+            .await
+            .expect("places");
+        assert_eq!(stored.len(), 10);
+        assert_eq!(
+            stored.iter().filter(|p| p.status.holds_seat()).count(),
+            1,
+            "exactly one seat is stored"
+        );
+        let positions: Vec<i64> = stored.iter().filter_map(|p| p.waitlist_position).collect();
+        assert_eq!(
+            positions,
+            (1..=9).collect::<Vec<_>>(),
+            "one ordered waitlist"
+        );
+    }
+    second_store.close().await;
+    let verification = app.state.store.verify_audit_chain().await.expect("verify");
+    assert!(verification.problem.is_none(), "{verification:?}");
+}
+
+async fn training_operator_attendance_export_and_record(app: &TestApp) {
+    let year = app.year();
+    let operator = app.token("demo-operator").await;
+    let national = app.token("demo-national").await;
+    let hospital = app.token("demo-hospital").await;
+    // The demo's past session has recorded attendance; the operator sees every place.
+    let past = app
+        .state
+        .store
+        .training_sessions()
+        .await
+        .expect("sessions")
+        .into_iter()
+        .find(|s| s.rules.starts_at < mamori_web::training::api::now_in_japan())
+        .expect("past session");
+    let r = app
+        .api(
+            "GET",
+            &format!("/api/v1/training/sessions/{}/registrations", past.id),
+            Some(&operator),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let places = r.json()["registrations"]
+        .as_array()
+        .expect("places")
+        .clone();
+    assert!(places.len() >= 2);
+    assert!(places.iter().all(|p| p["status"] == "attended"));
+    let place = places[0]["registration_id"].as_i64().expect("id");
+    // Taking attendance back and recording it again.
+    for (attended, status) in [(false, "registered"), (true, "attended")] {
+        let r = app
+            .api(
+                "PUT",
+                &format!("/api/v1/training/registrations/{place}/attendance"),
+                Some(&operator),
+                Some(json!({"attended": attended})),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        assert_eq!(r.json()["status"], status);
+    }
+    // The attendance list as .xlsx.
+    let r = app
+        .send(
+            Request::get(format!(
+                "/api/v1/training/sessions/{}/attendance.xlsx",
+                past.id
+            ))
+            .header(header::AUTHORIZATION, format!("Bearer {operator}"))
+            .body(Body::empty())
+            .expect("request"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(
+        r.headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok()),
+        Some("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    );
+    // The 480-bed hospital has met the yearly obligation; the 250-bed demo hospital is not
+    // subject to it; a year without training leaves the large hospital short.
+    let big = app
+        .state
+        .store
+        .list_institutions(mamori_domain::InstitutionScope::All, 1000, 0)
+        .await
+        .expect("institutions")
+        .into_iter()
+        .find(|i| i.beds >= 400)
+        .expect("a hospital of 400 beds or more");
+    let past_year = FiscalYear::containing(past.rules.starts_at.date()).start_year();
+    let r = app
+        .api(
+            "GET",
+            &format!("/api/v1/institutions/{}/training/{past_year}", big.id),
+            Some(&national),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let record = r.json();
+    assert_eq!(record["subject_to_obligation"], true);
+    assert_eq!(record["obligation"], "met");
+    assert_eq!(record["attended"], 1);
+    let r = app
+        .api(
+            "GET",
+            &format!("/api/v1/institutions/{}/training/{}", big.id, past_year - 3),
+            Some(&national),
+            None,
+        )
+        .await;
+    assert_eq!(r.json()["obligation"], "not_met");
+    let r = app
+        .api(
+            "GET",
+            &format!("/api/v1/institutions/{HOSPITAL}/training/{past_year}"),
+            Some(&hospital),
+            None,
+        )
+        .await;
+    assert_eq!(r.json()["obligation"], "not_subject");
+    assert!(!r.json()["lines"].as_array().expect("lines").is_empty());
+    // Outside the caller's scope: not found.
+    let r = app
+        .api(
+            "GET",
+            &format!("/api/v1/institutions/{}/training/{year}", big.id),
+            Some(&hospital),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    // The content library is the catalog's.
+    let r = app
+        .api("GET", "/api/v1/training/materials", Some(&hospital), None)
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains("https://mhlw-training.saj.or.jp/"));
+}
+
+async fn training_pages_register_waitlist_cancel_and_record(app: &TestApp) {
+    let session = open_training_session(app, 1).await;
+    let hospital = app.web_login("demo-hospital").await;
+    let clinic = app.web_login("demo-clinic").await;
+    let operator = app.web_login("demo-operator").await;
+    let page = |cookie: String| async move {
+        app.send(
+            Request::get("/training")
+                .header(header::COOKIE, cookie)
+                .body(Body::empty())
+                .expect("request"),
+        )
+        .await
+    };
+    let r = page(hospital.cookie.clone()).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains("研修"), "Japanese by default");
+    assert!(
+        r.body
+            .contains(&format!("/training/sessions/{session}/register"))
+    );
+    // Register for the last seat, then the clinic goes on the waitlist.
+    let path = format!("/training/sessions/{session}/register");
+    let r = app
+        .post_form(
+            &hospital.cookie,
+            &path,
+            &format!(
+                "csrf={}&participant_name=%E5%B1%B1%E7%94%B0+%E5%A4%AA%E9%83%8E",
+                hospital.csrf
+            ),
+            false,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert!(
+        r.headers
+            .get(header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .contains("notice=registered")
+    );
+    let r = app
+        .post_form(
+            &clinic.cookie,
+            &path,
+            &format!("csrf={}&participant_name=Tanaka", clinic.csrf),
+            false,
+        )
+        .await;
+    assert!(
+        r.headers
+            .get(header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .contains("notice=waitlisted")
+    );
+    // A double registration is shown on the page with the reason, as a 409.
+    let r = app
+        .post_form(
+            &clinic.cookie,
+            &path,
+            &format!("csrf={}&participant_name=tanaka", clinic.csrf),
+            false,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert!(r.body.contains("既に申し込まれています"), "{}", r.body);
+    // Without the CSRF token nothing happens.
+    let r = app
+        .post_form(
+            &clinic.cookie,
+            &path,
+            "csrf=wrong&participant_name=Other",
+            false,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    // The clinic may not cancel the hospital's place.
+    let places = app
+        .state
+        .store
+        .training_session_registrations(session)
+        .await
+        .expect("places");
+    let hospital_place = places[0].id;
+    let r = app
+        .post_form(
+            &clinic.cookie,
+            &format!("/training/registrations/{hospital_place}/cancel"),
+            &format!("csrf={}", clinic.csrf),
+            false,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    // The hospital cancels: the clinic moves up.
+    let r = app
+        .post_form(
+            &hospital.cookie,
+            &format!("/training/registrations/{hospital_place}/cancel"),
+            &format!("csrf={}", hospital.csrf),
+            false,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let places = app
+        .state
+        .store
+        .training_session_registrations(session)
+        .await
+        .expect("places");
+    assert_eq!(
+        places[1].status,
+        mamori_domain::training::RegistrationStatus::Registered
+    );
+    // The operator's pages: the session with its places, in English on request.
+    let r = app
+        .send(
+            Request::get(format!("/training/sessions/{session}"))
+                .header(
+                    header::COOKIE,
+                    format!("{}; mamori_lang=en", operator.cookie),
+                )
+                .body(Body::empty())
+                .expect("request"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(
+        r.body.contains("Tanaka") && r.body.contains("Participants and attendance"),
+        "{}",
+        r.body
+    );
+    let r = app
+        .send(
+            Request::get("/training/manage")
+                .header(header::COOKIE, clinic.cookie.clone())
+                .body(Body::empty())
+                .expect("request"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    // The operator publishes a session through the form; bad input is explained.
+    let r = app
+        .post_form(
+            &operator.cookie,
+            "/training/sessions",
+            &format!("csrf={}&course_id={INSPECTION_COURSE}&starts_at=2030-01-10T16%3A00&ends_at=2030-01-10T18%3A00&registration_deadline=2030-01-12T13%3A00&capacity=5&venue=Zoom", operator.csrf),
+            false,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.body.contains("申込締切は開始日時以前にしてください"),
+        "{}",
+        r.body
+    );
+    let r = app
+        .post_form(
+            &operator.cookie,
+            "/training/sessions",
+            &format!("csrf={}&course_id={INSPECTION_COURSE}&starts_at=2030-01-10T16%3A00&ends_at=2030-01-10T18%3A00&registration_deadline=2030-01-05T13%3A00&capacity=5&venue=Zoom", operator.csrf),
+            false,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    // The library lists the portal and an empty list of lecturers, which the operator fills.
+    let r = app
+        .send(
+            Request::get("/training/library")
+                .header(header::COOKIE, hospital.cookie.clone())
+                .body(Body::empty())
+                .expect("request"),
+        )
+        .await;
+    assert!(r.body.contains("https://mhlw-training.saj.or.jp/"));
+    assert!(
+        r.body.contains("初動対応支援チーム"),
+        "the demo's list of lecturers and technicians"
+    );
+    let r = app
+        .post_form(
+            &operator.cookie,
+            "/training/lecturers",
+            &format!("csrf={}&name=%E8%AC%9B%E5%B8%AB+%E4%B8%80&kind=lecturer&affiliation=&fields=Active+Directory", operator.csrf),
+            false,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    // The institution's record with the obligation banner.
+    let year =
+        FiscalYear::containing(mamori_web::training::api::now_in_japan().date()).start_year();
+    let r = app
+        .send(
+            Request::get(format!("/institutions/{HOSPITAL}/training/{year}"))
+                .header(header::COOKIE, hospital.cookie.clone())
+                .body(Body::empty())
+                .expect("request"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(
+        r.body.contains("data-obligation=\"not_subject\""),
+        "{}",
+        r.body
+    );
+}
+
+/// A session edit with the session's current values, as `GET /api/v1/training/sessions`
+/// gives them.
+fn session_edit(session: &Value) -> Value {
+    json!({
+        "version": session["version"],
+        "starts_at": session["starts_at"],
+        "ends_at": session["ends_at"],
+        "registration_deadline": session["registration_deadline"],
+        "capacity": session["capacity"],
+        "venue": session["venue"],
+    })
+}
+
+async fn training_sessions_and_courses_are_edited_and_withdrawn(app: &TestApp) {
+    let session = open_training_session(app, 2).await;
+    let operator = app.token("demo-operator").await;
+    let hospital = app.token("demo-hospital").await;
+    let clinic = app.token("demo-clinic").await;
+    // Two seats taken, two waitlisted (the clinic first).
+    let mut places = Vec::new();
+    for (token, name) in [
+        (&hospital, "一番 太郎"),
+        (&hospital, "二番 花子"),
+        (&clinic, "三番 次郎"),
+        (&hospital, "四番 三郎"),
+    ] {
+        let r = register_json(app, token, session, name).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        places.push(r.json()["registration_id"].as_i64().expect("id"));
+    }
+    let before = training_session_json(app, &operator, session).await;
+    assert_eq!(before["version"], 1);
+    assert_eq!(before["waitlisted"], 2);
+    let course = before["course"]["id"].as_i64().expect("course");
+
+    // A capacity below the seats taken is refused, with the count, and changes nothing.
+    let mut edit = session_edit(&before);
+    edit["capacity"] = json!(1);
+    let r = app
+        .api(
+            "PUT",
+            &format!("/api/v1/training/sessions/{session}"),
+            Some(&operator),
+            Some(edit),
+        )
+        .await;
+    r.assert_bilingual_error(StatusCode::CONFLICT, "capacity_below_seats");
+    assert!(
+        r.json()["error"]["message_ja"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("2名以上")
+    );
+    assert_eq!(training_session_json(app, &operator, session).await, before);
+
+    // A larger capacity moves the waitlist up in order: one new seat, the first waitlisted.
+    let mut edit = session_edit(&before);
+    edit["capacity"] = json!(3);
+    edit["venue"] = json!("https://zoom.example/j/123");
+    let r = app
+        .api(
+            "PUT",
+            &format!("/api/v1/training/sessions/{session}"),
+            Some(&operator),
+            Some(edit.clone()),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json()["promoted"], json!([places[2]]));
+    assert_eq!(r.json()["version"], 2);
+    let after = training_session_json(app, &clinic, session).await;
+    assert_eq!(after["capacity"], 3);
+    assert_eq!(after["venue"], "https://zoom.example/j/123");
+    assert_eq!(after["my_registrations"][0]["status"], "registered");
+    let hospital_view = training_session_json(app, &hospital, session).await;
+    let fourth = hospital_view["my_registrations"]
+        .as_array()
+        .expect("places")
+        .iter()
+        .find(|p| p["registration_id"] == places[3])
+        .cloned()
+        .expect("the fourth place");
+    assert_eq!(fourth["status"], "waitlisted");
+    assert_eq!(fourth["waitlist_position"], 1);
+    assert_eq!(audit_count(app, "training.session.update").await, 1);
+    assert_eq!(audit_count(app, "training.promote").await, 1);
+
+    // The same edit again, made on version 1: someone else changed it since.
+    let r = app
+        .api(
+            "PUT",
+            &format!("/api/v1/training/sessions/{session}"),
+            Some(&operator),
+            Some(edit),
+        )
+        .await;
+    r.assert_bilingual_error(StatusCode::CONFLICT, "stale_edit");
+    assert!(
+        r.json()["error"]["message_ja"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("他の人")
+    );
+    assert_eq!(audit_count(app, "training.session.update").await, 1);
+
+    // The course: its fields change on the version read; a stale edit is refused.
+    let courses = app
+        .api("GET", "/api/v1/training/courses", Some(&operator), None)
+        .await
+        .json();
+    let version = courses["courses"]
+        .as_array()
+        .expect("courses")
+        .iter()
+        .find(|c| c["id"] == course)
+        .map(|c| c["version"].clone())
+        .expect("the course");
+    let body = json!({"version": version, "title_ja": "改訂版コース", "title_en": "Revised course", "audience": "manager", "format": "workshop", "description_ja": "内容を改めました"});
+    let r = app
+        .api(
+            "PUT",
+            &format!("/api/v1/training/courses/{course}"),
+            Some(&operator),
+            Some(body.clone()),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json()["version"], 2);
+    let shown = training_session_json(app, &hospital, session).await;
+    assert_eq!(shown["course"]["title_ja"], "改訂版コース");
+    assert_eq!(shown["course"]["audience"], "manager");
+    let r = app
+        .api(
+            "PUT",
+            &format!("/api/v1/training/courses/{course}"),
+            Some(&operator),
+            Some(body),
+        )
+        .await;
+    r.assert_bilingual_error(StatusCode::CONFLICT, "stale_edit");
+
+    // Withdrawn: the places are kept and marked, nobody joins, it leaves the open lists.
+    let r = app
+        .api(
+            "POST",
+            &format!("/api/v1/training/sessions/{session}/withdraw"),
+            Some(&operator),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(audit_count(app, "training.session.withdraw").await, 1);
+    let seen = training_session_json(app, &hospital, session).await;
+    assert_eq!(seen["availability"], "withdrawn");
+    assert_eq!(seen["notice_ja"], "この回は中止になりました");
+    assert_eq!(seen["notice_en"], "this session has been withdrawn");
+    assert_eq!(seen["my_registrations"].as_array().map(Vec::len), Some(3));
+    assert!(seen["withdrawn_at"].is_string());
+    let others = app.token("demo-hospital-46").await;
+    let list = app
+        .api("GET", "/api/v1/training/sessions", Some(&others), None)
+        .await
+        .json();
+    assert!(
+        !list["sessions"]
+            .as_array()
+            .expect("sessions")
+            .iter()
+            .any(|s| s["id"] == session),
+        "a withdrawn session leaves the open lists"
+    );
+    let r = register_json(app, &others, session, "五番 四郎").await;
+    r.assert_bilingual_error(StatusCode::CONFLICT, "session_withdrawn");
+    let r = app
+        .api(
+            "DELETE",
+            &format!("/api/v1/training/registrations/{}", places[0]),
+            Some(&hospital),
+            None,
+        )
+        .await;
+    r.assert_bilingual_error(StatusCode::CONFLICT, "session_withdrawn");
+    let r = app
+        .api(
+            "PUT",
+            &format!("/api/v1/training/sessions/{session}"),
+            Some(&operator),
+            Some(session_edit(&seen)),
+        )
+        .await;
+    r.assert_bilingual_error(StatusCode::CONFLICT, "session_withdrawn");
+    let r = app
+        .api(
+            "POST",
+            &format!("/api/v1/training/sessions/{session}/withdraw"),
+            Some(&operator),
+            None,
+        )
+        .await;
+    r.assert_bilingual_error(StatusCode::CONFLICT, "session_withdrawn");
+    // The institution's record marks the place.
+    let fy = FiscalYear::containing(
+        mamori_web::training::api::now_in_japan().date() + chrono::Duration::days(10),
+    )
+    .start_year();
+    let record = app
+        .api(
+            "GET",
+            &format!("/api/v1/institutions/{HOSPITAL}/training/{fy}"),
+            Some(&hospital),
+            None,
+        )
+        .await
+        .json();
+    assert!(
+        record["lines"]
+            .as_array()
+            .expect("lines")
+            .iter()
+            .filter(|l| l["session_id"] == session)
+            .all(|l| l["session_withdrawn"] == true)
+    );
+
+    // Withdrawing a course withdraws its sessions not yet held, not those already held.
+    let past = app
+        .state
+        .store
+        .training_sessions()
+        .await
+        .expect("sessions")
+        .into_iter()
+        .find(|s| s.rules.starts_at < mamori_web::training::api::now_in_japan())
+        .expect("the demo's past session");
+    let day = mamori_web::training::api::now_in_japan().date() + chrono::Duration::days(20);
+    let r = app
+        .api(
+            "POST",
+            "/api/v1/training/sessions",
+            Some(&operator),
+            Some(json!({
+                "course_id": past.course.id,
+                "starts_at": format!("{day}T10:00"),
+                "ends_at": format!("{day}T12:00"),
+                "registration_deadline": format!("{day}T09:00"),
+                "capacity": 5,
+                "venue": "オンライン",
+            })),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let upcoming = r.json()["id"].as_i64().expect("id");
+    let r = app
+        .api(
+            "POST",
+            &format!("/api/v1/training/courses/{}/withdraw", past.course.id),
+            Some(&operator),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json()["sessions_withdrawn"], json!([upcoming]));
+    let still = app
+        .state
+        .store
+        .training_session(past.id)
+        .await
+        .expect("read")
+        .expect("the past session");
+    assert!(
+        !still.is_withdrawn(),
+        "a session already held keeps its record"
+    );
+    assert!(still.course.withdrawn_at.is_some());
+    let r = app
+        .api(
+            "POST",
+            "/api/v1/training/sessions",
+            Some(&operator),
+            Some(json!({
+                "course_id": past.course.id,
+                "starts_at": format!("{day}T14:00"),
+                "ends_at": format!("{day}T15:00"),
+                "registration_deadline": format!("{day}T09:00"),
+                "capacity": 5,
+                "venue": "オンライン",
+            })),
+        )
+        .await;
+    r.assert_bilingual_error(StatusCode::CONFLICT, "course_withdrawn");
+    let r = app
+        .api(
+            "POST",
+            &format!("/api/v1/training/courses/{}/withdraw", past.course.id),
+            Some(&operator),
+            None,
+        )
+        .await;
+    r.assert_bilingual_error(StatusCode::CONFLICT, "course_withdrawn");
+}
+
+async fn training_edits_refuse_bad_input_and_change_nothing(app: &TestApp) {
+    let session = open_training_session(app, 2).await;
+    let operator = app.token("demo-operator").await;
+    let hospital = app.token("demo-hospital").await;
+    let r = register_json(app, &hospital, session, "一番 太郎").await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let before = training_session_json(app, &operator, session).await;
+    let course = before["course"]["id"].as_i64().expect("course");
+    let audit_before = app.audit_changes().await;
+    // Institutions' users and vendors may not edit or withdraw.
+    for login in [
+        "demo-hospital",
+        "demo-clinic",
+        "demo-vendor",
+        "demo-inspector-13",
+    ] {
+        let token = app.token(login).await;
+        for (method, path, body) in [
+            (
+                "PUT",
+                format!("/api/v1/training/sessions/{session}"),
+                Some(session_edit(&before)),
+            ),
+            (
+                "POST",
+                format!("/api/v1/training/sessions/{session}/withdraw"),
+                None,
+            ),
+            (
+                "PUT",
+                format!("/api/v1/training/courses/{course}"),
+                Some(
+                    json!({"version": 1, "title_ja": "乗っ取り", "audience": "beginner", "format": "online"}),
+                ),
+            ),
+            (
+                "POST",
+                format!("/api/v1/training/courses/{course}/withdraw"),
+                None,
+            ),
+        ] {
+            let r = app.api(method, &path, Some(&token), body).await;
+            r.assert_bilingual_error(StatusCode::FORBIDDEN, "operator_only");
+        }
+    }
+    // Bad input from the operator: the field named, in both languages.
+    let put = |body: Value| {
+        let path = format!("/api/v1/training/sessions/{session}");
+        let token = operator.clone();
+        async move { app.api("PUT", &path, Some(&token), Some(body)).await }
+    };
+    for (field, value, named) in [
+        ("capacity", json!(-1), "capacity"),
+        ("capacity", json!(0), "capacity"),
+        ("capacity", json!(100_000), "capacity"),
+        (
+            "registration_deadline",
+            json!(format!(
+                "{}T17:00",
+                before["starts_at"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .get(..10)
+                    .unwrap_or_default()
+            )),
+            "registration_deadline",
+        ),
+        ("ends_at", before["starts_at"].clone(), "ends_at"),
+        ("starts_at", json!("来週"), "starts_at"),
+        ("venue", json!("  "), "venue"),
+    ] {
+        let mut edit = session_edit(&before);
+        edit[field] = value;
+        let r = put(edit).await;
+        r.assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_value");
+        assert_eq!(r.json()["error"]["field"], named, "{}", r.body);
+    }
+    for body in [
+        "{\"version\": 1, \"capacity\": ",
+        "{\"version\": 1}",
+        "{\"capacity\": 3}",
+        "[]",
+    ] {
+        let r = app
+            .raw(
+                "PUT",
+                &format!("/api/v1/training/sessions/{session}"),
+                &operator,
+                "application/json",
+                body,
+            )
+            .await;
+        r.assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_body");
+    }
+    let mut extra = session_edit(&before);
+    extra["course_id"] = json!(1);
+    put(extra)
+        .await
+        .assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_body");
+    let r = app
+        .api(
+            "PUT",
+            "/api/v1/training/sessions/999999",
+            Some(&operator),
+            Some(session_edit(&before)),
+        )
+        .await;
+    r.assert_bilingual_error(StatusCode::NOT_FOUND, "unknown_session");
+    let r = app
+        .api(
+            "POST",
+            "/api/v1/training/sessions/abc/withdraw",
+            Some(&operator),
+            None,
+        )
+        .await;
+    r.assert_bilingual_error(StatusCode::NOT_FOUND, "unknown_session");
+    for (body, code) in [
+        (
+            json!({"version": 1, "title_ja": "", "audience": "beginner", "format": "online"}),
+            "invalid_value",
+        ),
+        (
+            json!({"version": 1, "title_ja": "A", "audience": "everyone", "format": "online"}),
+            "invalid_value",
+        ),
+        (
+            json!({"title_ja": "A", "audience": "beginner", "format": "online"}),
+            "invalid_body",
+        ),
+    ] {
+        let r = app
+            .api(
+                "PUT",
+                &format!("/api/v1/training/courses/{course}"),
+                Some(&operator),
+                Some(body),
+            )
+            .await;
+        r.assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, code);
+    }
+    let r = app
+        .api(
+            "PUT",
+            "/api/v1/training/courses/999999",
+            Some(&operator),
+            Some(
+                json!({"version": 1, "title_ja": "A", "audience": "beginner", "format": "online"}),
+            ),
+        )
+        .await;
+    r.assert_bilingual_error(StatusCode::NOT_FOUND, "unknown_course");
+    // Nothing changed.
+    assert_eq!(training_session_json(app, &operator, session).await, before);
+    assert_eq!(app.audit_changes().await, audit_before, "nothing audited");
+}
+
+async fn training_lecturers_are_listed_and_kept(app: &TestApp) {
+    let operator = app.token("demo-operator").await;
+    let staff = app.token("demo-hospital-staff").await;
+    let list = |token: String| async move {
+        let r = app
+            .api("GET", "/api/v1/training/lecturers", Some(&token), None)
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        r.json()["lecturers"]
+            .as_array()
+            .cloned()
+            .expect("lecturers")
+    };
+    // Anyone signed in reads the list (the demo's two entries).
+    let demo = list(staff.clone()).await;
+    assert_eq!(demo.len(), 2);
+    assert!(demo.iter().any(|l| l["kind"] == "technician"));
+    let r = app
+        .api("GET", "/api/v1/training/lecturers", None, None)
+        .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+
+    let entry = json!({"name": "佐々木 健", "kind": "technician", "affiliation": "初動対応支援", "fields": "ログ保全"});
+    for login in ["demo-hospital", "demo-vendor", "demo-prefecture-13"] {
+        let token = app.token(login).await;
+        let r = app
+            .api(
+                "POST",
+                "/api/v1/training/lecturers",
+                Some(&token),
+                Some(entry.clone()),
+            )
+            .await;
+        r.assert_bilingual_error(StatusCode::FORBIDDEN, "operator_only");
+    }
+    let r = app
+        .api(
+            "POST",
+            "/api/v1/training/lecturers",
+            Some(&operator),
+            Some(entry),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let id = r.json()["id"].as_i64().expect("id");
+    assert_eq!(list(staff.clone()).await.len(), 3);
+    // Bad entries: the field named; nothing added or changed.
+    for (body, field) in [
+        (
+            json!({"name": "", "kind": "lecturer", "fields": "x"}),
+            Some("name"),
+        ),
+        (
+            json!({"name": "A", "kind": "guest", "fields": "x"}),
+            Some("kind"),
+        ),
+        (
+            json!({"name": "A", "kind": "lecturer", "fields": "  "}),
+            Some("fields"),
+        ),
+        (
+            json!({"name": "A", "kind": "lecturer", "fields": "x".repeat(201)}),
+            Some("fields"),
+        ),
+        (json!({"name": "A", "kind": "lecturer"}), None),
+        (
+            json!({"name": "A", "kind": "lecturer", "fields": "x", "phone": "1"}),
+            None,
+        ),
+    ] {
+        for (method, path) in [
+            ("POST", "/api/v1/training/lecturers".to_owned()),
+            ("PUT", format!("/api/v1/training/lecturers/{id}")),
+        ] {
+            let r = app
+                .api(method, &path, Some(&operator), Some(body.clone()))
+                .await;
+            match field {
+                Some(f) => {
+                    r.assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_value");
+                    assert_eq!(r.json()["error"]["field"], f);
+                }
+                None => r.assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_body"),
+            }
+        }
+    }
+    let now = list(staff.clone()).await;
+    assert_eq!(now.len(), 3);
+    assert!(
+        now.iter()
+            .any(|l| l["id"] == id && l["fields"] == "ログ保全")
+    );
+
+    let change = json!({"name": "佐々木 健", "kind": "lecturer", "affiliation": "", "fields": "ログ保全、訓練"});
+    let clinic = app.token("demo-clinic").await;
+    let r = app
+        .api(
+            "PUT",
+            &format!("/api/v1/training/lecturers/{id}"),
+            Some(&clinic),
+            Some(change.clone()),
+        )
+        .await;
+    r.assert_bilingual_error(StatusCode::FORBIDDEN, "operator_only");
+    let r = app
+        .api(
+            "PUT",
+            &format!("/api/v1/training/lecturers/{id}"),
+            Some(&operator),
+            Some(change.clone()),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let shown = list(staff.clone()).await;
+    let entry = shown.iter().find(|l| l["id"] == id).expect("the entry");
+    assert_eq!(entry["kind"], "lecturer");
+    assert_eq!(entry["fields"], "ログ保全、訓練");
+    let r = app
+        .api(
+            "PUT",
+            "/api/v1/training/lecturers/999999",
+            Some(&operator),
+            Some(change),
+        )
+        .await;
+    r.assert_bilingual_error(StatusCode::NOT_FOUND, "unknown_lecturer");
+
+    let r = app
+        .api(
+            "DELETE",
+            &format!("/api/v1/training/lecturers/{id}"),
+            Some(&staff),
+            None,
+        )
+        .await;
+    r.assert_bilingual_error(StatusCode::FORBIDDEN, "operator_only");
+    let r = app
+        .api(
+            "DELETE",
+            &format!("/api/v1/training/lecturers/{id}"),
+            Some(&operator),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let r = app
+        .api(
+            "DELETE",
+            &format!("/api/v1/training/lecturers/{id}"),
+            Some(&operator),
+            None,
+        )
+        .await;
+    r.assert_bilingual_error(StatusCode::NOT_FOUND, "unknown_lecturer");
+    assert_eq!(list(staff).await.len(), 2);
+    for action in [
+        "training.lecturer.add",
+        "training.lecturer.update",
+        "training.lecturer.delete",
+    ] {
+        assert!(audit_count(app, action).await >= 1, "{action} audited");
+    }
+
+    // The page: the operator edits and removes; others see the list only.
+    let web = app.web_login("demo-operator").await;
+    let page = app.get_page(&web.cookie, "/training/library").await;
+    let first = demo[0]["id"].as_i64().expect("id");
+    assert!(
+        page.body
+            .contains(&format!("/training/lecturers/{first}/edit"))
+    );
+    let staff_web = app.web_login("demo-hospital-staff").await;
+    let page = app.get_page(&staff_web.cookie, "/training/library").await;
+    assert!(page.body.contains("初動対応支援チーム") && !page.body.contains("/edit\""));
+    let r = app
+        .get_page(
+            &staff_web.cookie,
+            &format!("/training/lecturers/{first}/edit"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    // Adding without a name: the field is marked with its message, the rest kept.
+    let r = app
+        .post_form(
+            &web.cookie,
+            "/training/lecturers",
+            &format!(
+                "csrf={}&name=&kind=technician&affiliation=X%E7%97%85%E9%99%A2&fields=VPN",
+                web.csrf
+            ),
+            false,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(
+        r.body
+            .contains("id=\"lecturer-name-error\">氏名を入力してください"),
+        "{}",
+        r.body
+    );
+    assert!(r.body.contains("value=\"X病院\""));
+    assert_eq!(list(app.token("demo-operator").await).await.len(), 2);
+    let r = app
+        .get_page(&web.cookie, &format!("/training/lecturers/{first}/edit"))
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let r = app
+        .post_form(
+            &web.cookie,
+            &format!("/training/lecturers/{first}/edit"),
+            &format!(
+                "csrf={}&name=%E9%AB%98%E6%A9%8B+%E8%AA%A0&kind=lecturer&affiliation=&fields=BCP",
+                web.csrf
+            ),
+            false,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let r = app
+        .post_form(
+            &web.cookie,
+            &format!("/training/lecturers/{first}/delete"),
+            "csrf=wrong",
+            false,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "CSRF");
+    let r = app
+        .post_form(
+            &web.cookie,
+            &format!("/training/lecturers/{first}/delete"),
+            &format!("csrf={}", web.csrf),
+            false,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(list(app.token("demo-operator").await).await.len(), 1);
+}
+
+async fn training_edit_pages_mark_fields_and_withdraw(app: &TestApp) {
+    let session = open_training_session(app, 2).await;
+    let hospital_token = app.token("demo-hospital").await;
+    for name in ["一番 太郎", "二番 花子"] {
+        let r = register_json(app, &hospital_token, session, name).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    }
+    let operator = app.web_login("demo-operator").await;
+    let hospital = app.web_login("demo-hospital").await;
+    let edit_path = format!("/training/sessions/{session}/edit");
+    let r = app.get_page(&hospital.cookie, &edit_path).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let manage = app.get_page(&operator.cookie, "/training/manage").await;
+    assert!(
+        manage.body.contains(&edit_path),
+        "the operator's list links to the edit page"
+    );
+    let page = app.get_page(&operator.cookie, &edit_path).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let version = page.hidden("version").expect("version field");
+    let field = |name: &str| {
+        let marker = format!("name=\"{name}\" value=\"");
+        let start = page
+            .body
+            .find(&marker)
+            .map(|i| i + marker.len())
+            .unwrap_or_default();
+        let end = page.body[start..].find('"').unwrap_or_default();
+        page.body[start..start + end].to_owned()
+    };
+    let form = |version: &str, capacity: &str, deadline: &str| {
+        format!(
+            "csrf={}&version={version}&starts_at={}&ends_at={}&registration_deadline={deadline}&capacity={capacity}&venue=Zoom",
+            operator.csrf,
+            field("starts_at"),
+            field("ends_at"),
+        )
+    };
+    let deadline = field("registration_deadline");
+    // A negative capacity and a deadline after the start: each marked at its field.
+    let r = app
+        .post_form(
+            &operator.cookie,
+            &edit_path,
+            &form(&version, "-3", &deadline),
+            false,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(
+        r.body
+            .contains("id=\"capacity-error\">定員は1〜10000人で指定してください"),
+        "{}",
+        r.body
+    );
+    assert!(
+        r.body.contains("name=\"capacity\" value=\"-3\""),
+        "the value typed is kept"
+    );
+    let late = format!("{}T23:00", &field("starts_at")[..10]);
+    let r = app
+        .post_form(
+            &operator.cookie,
+            &edit_path,
+            &form(&version, "5", &late),
+            false,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(
+        r.body
+            .contains("id=\"registration_deadline-error\">申込締切は開始日時以前にしてください")
+    );
+    // Below the seats taken: refused at the capacity field.
+    let r = app
+        .post_form(
+            &operator.cookie,
+            &edit_path,
+            &form(&version, "1", &deadline),
+            false,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    assert!(
+        r.body
+            .contains("id=\"capacity-error\">定員を1名にはできません"),
+        "{}",
+        r.body
+    );
+    // Without the CSRF token: refused.
+    let r = app
+        .post_form(
+            &operator.cookie,
+            &edit_path,
+            &form(&version, "5", &deadline).replace(&operator.csrf, "x"),
+            false,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let unchanged = app
+        .state
+        .store
+        .training_session(session)
+        .await
+        .expect("read")
+        .expect("session");
+    assert_eq!((unchanged.version, unchanged.rules.capacity), (1, 2));
+    // Saved; then the same form again is a stale edit, shown with the stored values.
+    let r = app
+        .post_form(
+            &operator.cookie,
+            &edit_path,
+            &form(&version, "4", &deadline),
+            false,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let r = app
+        .post_form(
+            &operator.cookie,
+            &edit_path,
+            &form(&version, "6", &deadline),
+            false,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    assert!(r.body.contains("他の人がこの内容を変更しました"));
+    assert!(
+        r.body.contains("name=\"capacity\" value=\"4\"")
+            && r.body.contains("name=\"version\" value=\"2\"")
+    );
+    // Withdrawing asks for the box to be ticked.
+    let withdraw = format!("/training/sessions/{session}/withdraw");
+    let r = app
+        .post_form(
+            &operator.cookie,
+            &withdraw,
+            &format!("csrf={}", operator.csrf),
+            false,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("確認欄にチェック"));
+    let r = app
+        .post_form(
+            &hospital.cookie,
+            &withdraw,
+            &format!("csrf={}&confirm=yes", hospital.csrf),
+            false,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert!(
+        !app.state
+            .store
+            .training_session(session)
+            .await
+            .expect("read")
+            .expect("session")
+            .is_withdrawn()
+    );
+    let r = app
+        .post_form(
+            &operator.cookie,
+            &withdraw,
+            &format!("csrf={}&confirm=yes", operator.csrf),
+            false,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    // The registrant sees it on /training; the form to register is gone.
+    let page = app.get_page(&hospital.cookie, "/training").await;
+    let section = page
+        .body
+        .split(&format!("id=\"session-{session}\""))
+        .nth(1)
+        .and_then(|rest| rest.split("</section>").next())
+        .expect("the withdrawn session is shown to its registrants");
+    assert!(section.contains("この回は中止になりました"));
+    assert!(!section.contains("/register") && !section.contains("/cancel"));
+    let fy = FiscalYear::containing(unchanged.rules.starts_at.date()).start_year();
+    let record = app
+        .get_page(
+            &hospital.cookie,
+            &format!("/institutions/{HOSPITAL}/training/{fy}"),
+        )
+        .await;
+    assert!(
+        record.body.contains("この回は中止になりました"),
+        "the record marks the places"
+    );
+    let operator_view = app
+        .get_page(&operator.cookie, &format!("/training/sessions/{session}"))
+        .await;
+    assert!(operator_view.body.contains("この回は中止になりました"));
+    assert!(
+        !operator_view.body.contains(&edit_path),
+        "no edit link once withdrawn"
+    );
+    let clinic = app.web_login("demo-clinic").await;
+    let page = app.get_page(&clinic.cookie, "/training").await;
+    assert!(
+        !page.body.contains(&format!("id=\"session-{session}\"")),
+        "gone from the open list"
+    );
+    // The course page: edit with a marked field, then withdraw.
+    let course = unchanged.course.id;
+    let course_path = format!("/training/courses/{course}/edit");
+    let r = app.get_page(&operator.cookie, &course_path).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let r = app
+        .post_form(
+            &operator.cookie,
+            &course_path,
+            &format!(
+                "csrf={}&version=1&title_ja=&audience=beginner&format=online",
+                operator.csrf
+            ),
+            false,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(
+        r.body
+            .contains("id=\"title_ja-error\">コース名を入力してください")
+    );
+    let r = app
+        .post_form(
+            &operator.cookie,
+            &course_path,
+            &format!(
+                "csrf={}&version=1&title_ja=%E6%94%B9%E8%A8%82&audience=executive&format=workshop",
+                operator.csrf
+            ),
+            false,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let r = app
+        .post_form(
+            &operator.cookie,
+            &format!("/training/courses/{course}/withdraw"),
+            &format!("csrf={}&confirm=yes", operator.csrf),
+            false,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let course = app
+        .state
+        .store
+        .training_course(course)
+        .await
+        .expect("read")
+        .expect("course");
+    assert_eq!(course.title_ja, "改訂");
+    assert!(course.withdrawn_at.is_some());
+}

@@ -1,0 +1,1120 @@
+//! Vendors (`src/vendors/`): invitations (links, expiry, mail through SMTP), the vendor's
+//! checklist and its coverage of the hospital's items, the vendor pages, and MDS/SDS
+//! deliveries.
+
+use super::*;
+
+on_both_engines!(
+    vendors_are_invited_and_fill_their_form,
+    invitation_links_expire_and_are_used_once,
+    coverage_merges_the_forms,
+    vendor_pages_invite_fill_and_show,
+    mds_sds_deliveries_are_recorded_and_shown,
+    mds_sds_bad_files_are_refused_clearly,
+    invitations_are_mailed_through_smtp,
+);
+
+async fn vendors_are_invited_and_fill_their_form(app: &TestApp) {
+    let year = app.year();
+    let admin = app.token("demo-hospital").await;
+    let staff = app.token("demo-hospital-staff").await;
+    // Bad fields are refused with their paths, and nothing is stored.
+    let r = app
+        .api(
+            "POST",
+            &format!("/api/v1/institutions/{HOSPITAL}/vendor-contracts"),
+            Some(&admin),
+            Some(json!({"vendor_name": " ", "systems": ["toaster"], "remote_maintenance": true, "invite_email": "pacs@@example"})),
+        )
+        .await;
+    r.assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_fields");
+    let paths: Vec<String> = r.json()["error"]["problems"]
+        .as_array()
+        .expect("problems")
+        .iter()
+        .map(|p| p["path"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    for path in ["systems[0]", "invite_email", "vendor_name"] {
+        assert!(paths.iter().any(|p| p == path), "{path} in {paths:?}");
+    }
+    // Staff may not record contracts; the admin may.
+    let body = json!({"vendor_name": "北斗画像システム株式会社", "systems": ["PACS"], "remote_maintenance": true, "invite_email": "support@hokuto-pacs.example.jp"});
+    let r = app
+        .api(
+            "POST",
+            &format!("/api/v1/institutions/{HOSPITAL}/vendor-contracts"),
+            Some(&staff),
+            Some(body.clone()),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    let r = app
+        .api(
+            "POST",
+            &format!("/api/v1/institutions/{HOSPITAL}/vendor-contracts"),
+            Some(&admin),
+            Some(body),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let created = r.json();
+    let contract = created["contract_id"].as_i64().expect("contract id");
+    assert_eq!(
+        created["mail_sent"], false,
+        "no mail server: the link is shown"
+    );
+    let url = created["invitation_url"].as_str().expect("url").to_owned();
+    let token = url.rsplit('/').next().expect("token").to_owned();
+    assert!(url.contains("/invitations/"), "{url}");
+    // Before it is accepted, the contract is served by nobody.
+    let emr_vendor = app.token("demo-vendor").await;
+    let r = app
+        .api(
+            "GET",
+            &format!("/api/v1/vendor/contracts/{contract}/assessments/{year}/items/1-1"),
+            Some(&emr_vendor),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.body);
+    // The vendor accepts with a new login and password, then logs in.
+    let r = app
+        .api(
+            "POST",
+            &format!("/api/v1/invitations/{token}/accept"),
+            None,
+            Some(json!({"login": "hokuto-pacs", "password": "northern lights over the harbour"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert_eq!(r.json()["contract_id"], contract);
+    // A vendor's user sets up two-factor login before the API serves it.
+    let enrolled = app
+        .enrol_two_factor("hokuto-pacs", "northern lights over the harbour")
+        .await;
+    let r = app
+        .api(
+            "POST",
+            "/api/v1/login",
+            None,
+            Some(json!({"login": "hokuto-pacs", "password": "northern lights over the harbour", "totp": enrolled.recovery_codes[0]})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let vendor = r.json()["token"].as_str().expect("token").to_owned();
+    assert_eq!(
+        app.api("GET", "/api/v1/me", Some(&vendor), None)
+            .await
+            .json()["role"],
+        "vendor"
+    );
+    let list = app
+        .api("GET", "/api/v1/vendor/contracts", Some(&vendor), None)
+        .await
+        .json();
+    let list = list.as_array().expect("contracts");
+    assert_eq!(list.len(), 1, "only its own contract: {list:?}");
+    assert_eq!(list[0]["contract_id"], contract);
+    assert_eq!(list[0]["institution_name"], "みなと中央病院");
+    // Its form: the same body and rules as the institution's answers.
+    let item = format!("/api/v1/vendor/contracts/{contract}/assessments/{year}/items/2-3-all");
+    let r = app
+        .api(
+            "PUT",
+            &item,
+            Some(&vendor),
+            Some(json!({"round": 1, "answer": "yes", "checked_on": format!("{year}-06-01"), "target_date": format!("{year}-09-01")})),
+        )
+        .await;
+    r.assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "target_date_on_yes");
+    let r = app
+        .api(
+            "PUT",
+            &item,
+            Some(&vendor),
+            Some(json!({"round": 1, "answer": "no", "checked_on": format!("{year}-06-01"), "target_date": format!("{year}-09-01")})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json()["first"]["answer"], "no");
+    let fy = FiscalYear::new(year).expect("year");
+    assert_eq!(
+        app.state
+            .store
+            .vendor_answer_history_count(contract, fy, "2-3-all")
+            .await
+            .expect("history"),
+        1
+    );
+    // The institution reads it, but may not write the vendor's form.
+    let r = app.api("GET", &item, Some(&staff), None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json()["first"]["target_date"], format!("{year}-09-01"));
+    let r = app
+        .api(
+            "PUT",
+            &item,
+            Some(&staff),
+            Some(json!({"round": 1, "answer": "yes", "checked_on": format!("{year}-06-01")})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    // Another vendor sees neither this contract nor its answers, nor the hospital.
+    let other = app.token("demo-vendor-46").await;
+    for path in [
+        item.clone(),
+        format!("/api/v1/vendor/contracts/{VENDOR_CONTRACT}/assessments/{year}/items/1-1"),
+        format!("/api/v1/institutions/{HOSPITAL}"),
+        format!("/api/v1/institutions/{HOSPITAL}/coverage/{year}"),
+        format!("/api/v1/institutions/{HOSPITAL}/contact-chart"),
+    ] {
+        let r = app.api("GET", &path, Some(&other), None).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{path}: {}", r.body);
+    }
+    let r = app
+        .api(
+            "PUT",
+            &item,
+            Some(&other),
+            Some(json!({"round": 1, "answer": "yes", "checked_on": format!("{year}-06-01")})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.body);
+    // And this vendor does not see the other's contract, nor the hospital's own file.
+    for path in [
+        format!("/api/v1/vendor/contracts/{VENDOR_46_CONTRACT}/assessments/{year}/items/1-1"),
+        format!("/api/v1/institutions/{HOSPITAL}/assessments/{year}"),
+    ] {
+        let r = app.api("GET", &path, Some(&vendor), None).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{path}: {}", r.body);
+    }
+    // The hospital's other vendor sees neither this contract nor the EMR vendor's.
+    let network = app.token("demo-vendor-network").await;
+    for c in [contract, VENDOR_CONTRACT] {
+        let r = app
+            .api(
+                "GET",
+                &format!("/api/v1/vendor/contracts/{c}/assessments/{year}/items/1-1"),
+                Some(&network),
+                None,
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.body);
+    }
+    // The contract is listed for the institution, accepted.
+    let contracts = app
+        .api(
+            "GET",
+            &format!("/api/v1/institutions/{HOSPITAL}/vendor-contracts"),
+            Some(&staff),
+            None,
+        )
+        .await
+        .json();
+    let ours = contracts
+        .as_array()
+        .expect("contracts")
+        .iter()
+        .find(|c| c["contract_id"] == contract)
+        .expect("listed")
+        .clone();
+    assert_eq!(ours["accepted"], true);
+    assert_eq!(ours["systems"], json!(["pacs"]));
+}
+
+async fn invitation_links_expire_and_are_used_once(app: &TestApp) {
+    let admin = app.token("demo-hospital").await;
+    let invite = |email: &'static str| {
+        let admin = admin.clone();
+        async move {
+            let r = app
+                .api(
+                    "POST",
+                    &format!("/api/v1/institutions/{HOSPITAL}/vendor-contracts"),
+                    Some(&admin),
+                    Some(json!({"vendor_name": "検証用ベンダー", "systems": ["receipt_computer"], "remote_maintenance": false, "invite_email": email})),
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+            r.json()["invitation_url"]
+                .as_str()
+                .and_then(|u| u.rsplit('/').next())
+                .expect("token")
+                .to_owned()
+        }
+    };
+    let first = invite("a@example.jp").await;
+    let accept = |token: String, login: &'static str| async move {
+        app.api(
+            "POST",
+            &format!("/api/v1/invitations/{token}/accept"),
+            None,
+            Some(json!({"login": login, "password": "a quiet harbour at dawn"})),
+        )
+        .await
+    };
+    // A weak password is refused and the link stays usable.
+    let r = app
+        .api(
+            "POST",
+            &format!("/api/v1/invitations/{first}/accept"),
+            None,
+            Some(json!({"login": "receipt-vendor", "password": "short"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    let r = accept(first.clone(), "receipt-vendor").await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let organization = r.json()["organization_id"].clone();
+    let r = accept(first, "receipt-vendor-2").await;
+    r.assert_bilingual_error(StatusCode::GONE, "invitation_used");
+    assert!(
+        app.state
+            .store
+            .user_for_login("receipt-vendor-2")
+            .await
+            .expect("lookup")
+            .is_none(),
+        "a used link creates no user"
+    );
+    // An expired link says so.
+    let second = invite("b@example.jp").await;
+    app.exec("UPDATE vendor_invitations SET expires_at = '2000-01-01T00:00:00.000Z' WHERE used_at IS NULL")
+        .await;
+    let r = accept(second, "late-vendor").await;
+    r.assert_bilingual_error(StatusCode::GONE, "invitation_expired");
+    let r = accept("not-a-token".into(), "late-vendor").await;
+    r.assert_bilingual_error(StatusCode::NOT_FOUND, "invitation_unknown");
+    // An existing vendor user accepting a new link adds the contract to its organisation
+    // (with its second factor, as at login).
+    let enrolled = app
+        .enrol_two_factor("receipt-vendor", "a quiet harbour at dawn")
+        .await;
+    let third = invite("c@example.jp").await;
+    let r = app
+        .api(
+            "POST",
+            &format!("/api/v1/invitations/{third}/accept"),
+            None,
+            Some(json!({"login": "receipt-vendor", "password": "a quiet harbour at dawn", "totp": enrolled.recovery_codes[0]})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert_eq!(r.json()["organization_id"], organization);
+    let r = app
+        .api(
+            "POST",
+            "/api/v1/login",
+            None,
+            Some(json!({"login": "receipt-vendor", "password": "a quiet harbour at dawn", "totp": enrolled.recovery_codes[1]})),
+        )
+        .await;
+    let token = r.json()["token"].as_str().expect("token").to_owned();
+    let list = app
+        .api("GET", "/api/v1/vendor/contracts", Some(&token), None)
+        .await
+        .json();
+    assert_eq!(list.as_array().map(Vec::len), Some(2), "{list}");
+    // It answers once and applies the answers to its other contract, then adjusts one.
+    let ids: Vec<i64> = list
+        .as_array()
+        .expect("contracts")
+        .iter()
+        .filter_map(|c| c["contract_id"].as_i64())
+        .collect();
+    let year = app.year();
+    for key in ["1-1", "2-2-all"] {
+        let r = app
+            .api(
+                "PUT",
+                &format!(
+                    "/api/v1/vendor/contracts/{}/assessments/{year}/items/{key}",
+                    ids[0]
+                ),
+                Some(&token),
+                Some(json!({"round": 1, "answer": "yes", "checked_on": format!("{year}-06-01")})),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    }
+    let copy = format!(
+        "/api/v1/vendor/contracts/{}/assessments/{year}/copy",
+        ids[0]
+    );
+    let r = app
+        .api(
+            "POST",
+            &copy,
+            Some(&token),
+            Some(json!({"to": [VENDOR_CONTRACT]})),
+        )
+        .await;
+    r.assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "unknown_contract");
+    let r = app
+        .api("POST", &copy, Some(&token), Some(json!({"to": [ids[1]]})))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json()["answers"], 2);
+    let copied = app
+        .api(
+            "GET",
+            &format!(
+                "/api/v1/vendor/contracts/{}/assessments/{year}/items/2-2-all",
+                ids[1]
+            ),
+            Some(&token),
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(copied["first"]["answer"], "yes", "{copied}");
+    let r = app
+        .api(
+            "PUT",
+            &format!("/api/v1/vendor/contracts/{}/assessments/{year}/items/2-2-all", ids[1]),
+            Some(&token),
+            Some(json!({"round": 1, "answer": "no", "checked_on": format!("{year}-06-02"), "target_date": format!("{year}-10-01")})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    // Someone else's login with a wrong password joins nothing.
+    let fourth = invite("d@example.jp").await;
+    let r = accept(fourth, "demo-hospital").await;
+    r.assert_bilingual_error(StatusCode::CONFLICT, "login_taken");
+}
+
+async fn coverage_merges_the_forms(app: &TestApp) {
+    let year = app.year();
+    let staff = app.token("demo-hospital-staff").await;
+    let r = app
+        .api(
+            "GET",
+            &format!("/api/v1/institutions/{HOSPITAL}/coverage/{year}"),
+            Some(&staff),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let v = r.json();
+    let items = v["coverage"]["items"].as_array().expect("items");
+    assert!(!items.is_empty());
+    // The EMR vendor answered its items: some item is covered by its contract.
+    assert!(
+        items.iter().any(|i| i["covered_by"]
+            .as_array()
+            .is_some_and(|c| c.contains(&json!(VENDOR_CONTRACT)))),
+        "{v}"
+    );
+    // The network vendor answers for the network only; the EMR vendor not at all there.
+    let network_item = items
+        .iter()
+        .find(|i| i["scope"] == "network")
+        .expect("a network item");
+    assert!(
+        network_item["not_responsible"]
+            .as_array()
+            .is_some_and(|c| c.contains(&json!(VENDOR_CONTRACT))),
+        "{network_item}"
+    );
+    assert!(
+        network_item["covered_by"]
+            .as_array()
+            .is_some_and(|c| c.contains(&json!(NETWORK_CONTRACT))),
+        "{network_item}"
+    );
+    assert_eq!(v["vendor_forms_ready"], true, "{v}");
+    // A new contract's form is missing until its vendor fills it in.
+    let admin = app.token("demo-hospital").await;
+    let r = app
+        .api(
+            "POST",
+            &format!("/api/v1/institutions/{HOSPITAL}/vendor-contracts"),
+            Some(&admin),
+            Some(json!({"vendor_name": "北斗画像システム", "systems": ["pacs"], "remote_maintenance": true})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert!(
+        r.json()["invitation_url"].is_null(),
+        "no address, no invitation"
+    );
+    let new_contract = r.json()["contract_id"].clone();
+    let v = app
+        .api(
+            "GET",
+            &format!("/api/v1/institutions/{HOSPITAL}/coverage/{year}"),
+            Some(&staff),
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(v["vendor_forms_ready"], false);
+    assert!(
+        v["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .any(|f| f["code"] == "vendor_form_missing" && f["contract_id"] == new_contract),
+        "{v}"
+    );
+    let verdict = app
+        .api(
+            "GET",
+            &format!("/api/v1/institutions/{HOSPITAL}/inspection/{year}"),
+            Some(&staff),
+            None,
+        )
+        .await
+        .json();
+    assert!(
+        verdict["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .any(|f| f["code"] == "vendor_form_missing"),
+        "the inspection verdict includes the vendor forms: {verdict}"
+    );
+    let inspector = app.token("demo-inspector-13").await;
+    let r = app
+        .api(
+            "GET",
+            &format!("/api/v1/institutions/{HOSPITAL}/coverage/{year}"),
+            Some(&inspector),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let outsider = app.token("demo-inspector-46").await;
+    let r = app
+        .api(
+            "GET",
+            &format!("/api/v1/institutions/{HOSPITAL}/coverage/{year}"),
+            Some(&outsider),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+}
+
+async fn vendor_pages_invite_fill_and_show(app: &TestApp) {
+    let year = app.year();
+    let get = |cookie: String, path: String| async move {
+        app.send(
+            Request::get(path.as_str())
+                .header(header::COOKIE, cookie)
+                .body(Body::empty())
+                .expect("request"),
+        )
+        .await
+    };
+    // The admin records a contract and sees the invitation link.
+    let admin = app.web_login("demo-hospital").await;
+    let form = format!(
+        "csrf={}&vendor_name=%E5%8C%97%E6%96%97PACS&systems=pacs&remote_maintenance=yes&invite_email=pacs%40example.jp",
+        admin.csrf
+    );
+    let r = app
+        .post_form(
+            &admin.cookie,
+            &format!("/institutions/{HOSPITAL}/vendors"),
+            &form,
+            false,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.body.contains("北斗PACS"), "listed");
+    let start = r.body.find("/invitations/").expect("the link is shown");
+    let token: String = r.body[start + "/invitations/".len()..]
+        .chars()
+        .take_while(char::is_ascii_hexdigit)
+        .collect();
+    assert_eq!(token.len(), 64);
+    // A bad address is refused on the page, in the user's language.
+    let bad = format!(
+        "csrf={}&vendor_name=x&systems=pacs&invite_email=nope",
+        admin.csrf
+    );
+    let r = app
+        .post_form(
+            &admin.cookie,
+            &format!("/institutions/{HOSPITAL}/vendors"),
+            &bad,
+            false,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("invite_email"), "{}", r.body);
+    // The vendor accepts on the invitation page; the link then says it was used.
+    let page = app
+        .send(
+            Request::get(format!("/invitations/{token}"))
+                .body(Body::empty())
+                .expect("request"),
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("みなと中央病院") && page.body.contains("北斗PACS"));
+    let r = app
+        .send(
+            Request::post(format!("/invitations/{token}"))
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(Body::from(
+                    "login=hokuto-web&password=northern+lights+over+the+harbour",
+                ))
+                .expect("request"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.body.contains("/login?next=/vendor"));
+    let again = app
+        .send(
+            Request::get(format!("/invitations/{token}"))
+                .body(Body::empty())
+                .expect("request"),
+        )
+        .await;
+    assert!(again.body.contains("既に使われています"), "{}", again.body);
+    // The demo vendor fills an item of its form on the page.
+    let vendor = app.web_login("demo-vendor").await;
+    let r = get(vendor.cookie.clone(), "/vendor".into()).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains("みなと中央病院"));
+    assert!(
+        !r.body.contains("桜島記念病院"),
+        "only the institutions it serves"
+    );
+    let form_path = format!("/vendor/contracts/{VENDOR_CONTRACT}/{year}");
+    let r = get(vendor.cookie.clone(), form_path.clone()).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains("items/1-1"));
+    let answer = format!(
+        "csrf={}&round=1&answer=no&checked_on={year}-06-01&target_date={year}-12-01",
+        vendor.csrf
+    );
+    let r = app
+        .post_form(
+            &vendor.cookie,
+            &format!("{form_path}/items/1-1"),
+            &answer,
+            false,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let r = get(vendor.cookie.clone(), form_path.clone()).await;
+    assert!(r.body.contains(&format!("{year}-12-01")), "saved");
+    // Another vendor gets 404 on this form; the hospital reads it without the answer forms.
+    let other = app.web_login("demo-vendor-46").await;
+    assert_eq!(
+        get(other.cookie.clone(), form_path.clone()).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let staff = app.web_login("demo-hospital-staff").await;
+    let r = get(staff.cookie.clone(), form_path).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(
+        !r.body.contains("items/1-1"),
+        "the institution does not answer for the vendor"
+    );
+    // The consolidated view: every form side by side, uncovered items marked.
+    let r = get(
+        staff.cookie.clone(),
+        format!("/institutions/{HOSPITAL}/coverage/{year}"),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    for name in [
+        "東和メディカルシステム株式会社",
+        "みなとネットワークサービス",
+        "医療機関確認用",
+    ] {
+        assert!(r.body.contains(name), "{name}");
+    }
+    assert!(
+        r.body.contains("class=\"uncovered\""),
+        "some required item is covered by nobody"
+    );
+    // The contact chart, its print view and the backup / BCP page.
+    let r = get(
+        staff.cookie.clone(),
+        format!("/institutions/{HOSPITAL}/contact-chart"),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains("contact-chart.svg"));
+    let r = get(
+        staff.cookie.clone(),
+        format!("/institutions/{HOSPITAL}/contact-chart/print"),
+    )
+    .await;
+    assert!(r.body.contains("chart-sheet"));
+    let r = get(
+        staff.cookie.clone(),
+        format!("/institutions/{HOSPITAL}/contact-chart.svg"),
+    )
+    .await;
+    assert!(r.body.starts_with("<svg") || r.body.contains("<svg"));
+    let r = get(
+        staff.cookie.clone(),
+        format!("/institutions/{HOSPITAL}/continuity"),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(
+        r.body.contains("オフライン"),
+        "the PACS copy has no offline copy: warned"
+    );
+    assert_eq!(
+        get(
+            vendor.cookie.clone(),
+            format!("/institutions/{HOSPITAL}/continuity")
+        )
+        .await
+        .status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+async fn mds_sds_deliveries_are_recorded_and_shown(app: &TestApp) {
+    let year = app.year();
+    let base = format!("/api/v1/vendor/contracts/{VENDOR_CONTRACT}/deliveries");
+    let vendor = app.token("demo-vendor").await;
+    // The demo vendor's MDS is listed for the vendor and for the hospital.
+    let listed = app.api("GET", &base, Some(&vendor), None).await;
+    assert_eq!(listed.status, StatusCode::OK, "{}", listed.body);
+    assert_eq!(listed.json().as_array().map(Vec::len), Some(1));
+    // The vendor records an SDS with its file.
+    let r = app
+        .upload(
+            &format!("{base}?kind=sds&delivered_on={year}-05-20&file_name=SDS%E9%96%8B%E7%A4%BA%E6%9B%B8.pdf"),
+            &vendor,
+            "application/pdf",
+            TINY_PDF.to_vec(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let saved = r.json();
+    assert_eq!(saved["kind"], "sds");
+    assert_eq!(saved["file_name"], "SDS開示書.pdf");
+    assert_eq!(saved["size"], TINY_PDF.len());
+    let file_url = saved["file_url"].as_str().expect("file_url").to_owned();
+    // The hospital's users read the list and download the same bytes.
+    let staff = app.token("demo-hospital-staff").await;
+    let list = app.api("GET", &base, Some(&staff), None).await.json();
+    assert_eq!(list.as_array().map(Vec::len), Some(2), "{list}");
+    let file = app.api("GET", &file_url, Some(&staff), None).await;
+    assert_eq!(file.status, StatusCode::OK);
+    assert_eq!(file.body.as_bytes(), TINY_PDF);
+    assert_eq!(
+        file.headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok()),
+        Some("application/pdf")
+    );
+    assert!(
+        file.headers
+            .get(header::CONTENT_DISPOSITION)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|d| d.starts_with("attachment") && d.contains("UTF-8''SDS%E9%96%8B")),
+        "{:?}",
+        file.headers
+    );
+    // The hospital does not record deliveries for its vendor.
+    let r = app
+        .upload(
+            &format!("{base}?kind=mds&delivered_on={year}-05-20"),
+            &staff,
+            "application/pdf",
+            TINY_PDF.to_vec(),
+        )
+        .await;
+    r.assert_bilingual_error(StatusCode::FORBIDDEN, "forbidden");
+    // Another vendor (even of the same hospital) and another institution see nothing: 404.
+    for login in ["demo-vendor-network", "demo-vendor-46", "demo-clinic"] {
+        let other = app.token(login).await;
+        for path in [base.as_str(), file_url.as_str()] {
+            assert_eq!(
+                app.api("GET", path, Some(&other), None).await.status,
+                StatusCode::NOT_FOUND,
+                "{login} {path}"
+            );
+        }
+        let r = app
+            .upload(
+                &format!("{base}?kind=mds&delivered_on={year}-05-20"),
+                &other,
+                "application/pdf",
+                TINY_PDF.to_vec(),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{login}: {}", r.body);
+    }
+    assert_eq!(
+        app.deliveries(VENDOR_CONTRACT).await,
+        2,
+        "nothing more stored"
+    );
+    // A delivery of another contract is not reached through this one.
+    let network = app.token("demo-vendor-network").await;
+    let r = app
+        .upload(
+            &format!("/api/v1/vendor/contracts/{NETWORK_CONTRACT}/deliveries?kind=sds&delivered_on={year}-05-21&file_name=net.pdf"),
+            &network,
+            "application/pdf",
+            TINY_PDF.to_vec(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let network_delivery = r.json()["id"].as_i64().expect("id");
+    assert_eq!(
+        app.api(
+            "GET",
+            &format!("{base}/{network_delivery}/file"),
+            Some(&vendor),
+            None
+        )
+        .await
+        .status,
+        StatusCode::NOT_FOUND
+    );
+
+    // Pages: the vendor uploads on its form; the hospital sees the file on its contracts
+    // page and beside item 2(3) of its checklist.
+    let web_vendor = app.web_login("demo-vendor").await;
+    let form_path = format!("/vendor/contracts/{VENDOR_CONTRACT}/{year}");
+    let r = app
+        .post_delivery_form(
+            &web_vendor,
+            &format!("{form_path}/deliveries"),
+            "mds",
+            &format!("{year}-06-02"),
+            Some(("MDS_web.pdf", TINY_PDF)),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let page = app.get_page(&web_vendor.cookie, &form_path).await;
+    assert!(page.body.contains("MDS_web.pdf"), "listed on the form");
+    assert!(page.body.contains("enctype=\"multipart/form-data\""));
+    let web_staff = app.web_login("demo-hospital-staff").await;
+    let page = app
+        .get_page(
+            &web_staff.cookie,
+            &format!("/institutions/{HOSPITAL}/vendors"),
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("MDS_web.pdf") && page.body.contains("SDS開示書.pdf"));
+    assert!(
+        page.body.contains("net.pdf"),
+        "each contract with its own files"
+    );
+    let start = page
+        .body
+        .find(&format!("/vendor/contracts/{VENDOR_CONTRACT}/deliveries/"))
+        .expect("a download link");
+    let link: String = page.body[start..]
+        .chars()
+        .take_while(|c| *c != '"')
+        .collect();
+    let download = app.get_page(&web_staff.cookie, &link).await;
+    assert_eq!(download.status, StatusCode::OK);
+    assert!(download.body.starts_with("%PDF-"));
+    let checklist = app
+        .get_page(
+            &web_staff.cookie,
+            &format!("/institutions/{HOSPITAL}/checklist/{year}"),
+        )
+        .await;
+    assert_eq!(checklist.status, StatusCode::OK);
+    assert!(
+        checklist.body.contains("MDS/SDS: 全事業者から提出済"),
+        "both vendors delivered: evidence beside 2(3)"
+    );
+    assert!(checklist.body.contains(&format!("MDS {year}-06-02")));
+    // Another vendor's user gets 404 for the download page.
+    let web_other = app.web_login("demo-vendor-46").await;
+    assert_eq!(
+        app.get_page(&web_other.cookie, &link).await.status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+async fn mds_sds_bad_files_are_refused_clearly(app: &TestApp) {
+    let year = app.year();
+    let vendor = app.token("demo-vendor").await;
+    let base = format!("/api/v1/vendor/contracts/{VENDOR_CONTRACT}/deliveries");
+    let before = app.deliveries(VENDOR_CONTRACT).await;
+    let audit_before = app.audit_changes().await;
+    let good = format!("{base}?kind=mds&delivered_on={year}-05-01");
+    // An empty file, a bad kind and a bad date are named together.
+    let r = app
+        .upload(
+            &format!("{base}?kind=pds&delivered_on={year}-02-30"),
+            &vendor,
+            "application/pdf",
+            Vec::new(),
+        )
+        .await;
+    r.assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_fields");
+    let paths: Vec<String> = r.json()["error"]["problems"]
+        .as_array()
+        .expect("problems")
+        .iter()
+        .filter_map(|p| p["path"].as_str().map(str::to_owned))
+        .collect();
+    assert_eq!(paths, ["kind", "delivered_on", "file"]);
+    let r = app
+        .upload(&good, &vendor, "application/pdf", Vec::new())
+        .await;
+    r.assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_fields");
+    assert!(
+        r.json()["error"]["message_ja"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("空のファイル")
+    );
+    // A date in the future.
+    let r = app
+        .upload(
+            &format!("{base}?kind=mds&delivered_on={}-04-01", year + 5),
+            &vendor,
+            "application/pdf",
+            TINY_PDF.to_vec(),
+        )
+        .await;
+    r.assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_fields");
+    assert_eq!(r.json()["error"]["problems"][0]["code"], "in_future");
+    // Too large: over the limit but under what is read, and over what is read.
+    let mut big = b"%PDF-1.4\n".to_vec();
+    big.resize(mamori_store::MAX_DELIVERY_BYTES + 1, b' ');
+    let r = app.upload(&good, &vendor, "application/pdf", big).await;
+    r.assert_bilingual_error(StatusCode::PAYLOAD_TOO_LARGE, "file_too_large");
+    let mut huge = b"%PDF-1.4\n".to_vec();
+    huge.resize(5 * 1024 * 1024, b' ');
+    let r = app.upload(&good, &vendor, "application/pdf", huge).await;
+    r.assert_bilingual_error(StatusCode::PAYLOAD_TOO_LARGE, "file_too_large");
+    // Wrong types: a text file, a Word file named .xlsx, a PDF named .xlsx.
+    let r = app
+        .upload(
+            &good,
+            &vendor,
+            "text/plain",
+            "not a pdf".as_bytes().to_vec(),
+        )
+        .await;
+    r.assert_bilingual_error(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_file_type");
+    let r = app
+        .upload(
+            &format!("{good}&file_name=MDS.xlsx"),
+            &vendor,
+            "application/octet-stream",
+            b"PK\x03\x04....word/document.xml".to_vec(),
+        )
+        .await;
+    r.assert_bilingual_error(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_file_type");
+    let r = app
+        .upload(
+            &format!("{good}&file_name=MDS.xlsx"),
+            &vendor,
+            "application/pdf",
+            TINY_PDF.to_vec(),
+        )
+        .await;
+    r.assert_bilingual_error(StatusCode::UNSUPPORTED_MEDIA_TYPE, "file_name_mismatch");
+    assert_eq!(
+        app.deliveries(VENDOR_CONTRACT).await,
+        before,
+        "nothing stored"
+    );
+    assert_eq!(app.audit_changes().await, audit_before, "nothing audited");
+    // The page says the same, in the user's language, and keeps the form.
+    let web = app.web_login("demo-vendor").await;
+    let path = format!("/vendor/contracts/{VENDOR_CONTRACT}/{year}/deliveries");
+    let r = app
+        .post_delivery_form(&web, &path, "mds", &format!("{year}-05-01"), None)
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(
+        r.body.contains("空のファイルは受け付けません"),
+        "{}",
+        r.body
+    );
+    let r = app
+        .post_delivery_form(
+            &web,
+            &path,
+            "mds",
+            &format!("{year}-05-01"),
+            Some(("notes.txt", b"hello")),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{}", r.body);
+    assert!(
+        r.body.contains("PDF（.pdf）か Excel（.xlsx）"),
+        "{}",
+        r.body
+    );
+    // A forged form (wrong token) is refused before anything is read.
+    let forged = WebSession {
+        cookie: web.cookie.clone(),
+        csrf: "forged".into(),
+    };
+    let r = app
+        .post_delivery_form(
+            &forged,
+            &path,
+            "mds",
+            &format!("{year}-05-01"),
+            Some(("a.pdf", TINY_PDF)),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        app.deliveries(VENDOR_CONTRACT).await,
+        before,
+        "nothing stored"
+    );
+}
+
+async fn invitations_are_mailed_through_smtp(app: &TestApp) {
+    let (port, conversation) = smtp_receiver().await;
+    let mailer = mamori_web::http::mail::Mailer::new(
+        &format!("smtp://127.0.0.1:{port}"),
+        "mamori <noreply@mamori.example.jp>",
+    )
+    .expect("mailer");
+    let config = mamori_web::WebConfig {
+        public_url: Some("https://mamori.example.jp".into()),
+        ..mamori_web::WebConfig::default()
+    };
+    let state = AppState {
+        config: std::sync::Arc::new(config.clone()),
+        ..app.state.clone()
+    }
+    .with_mailer(mailer);
+    let mailing = mamori_web::router(state.clone());
+    let admin = app.token("demo-hospital").await;
+    let path = format!("/api/v1/institutions/{HOSPITAL}/vendor-contracts");
+    let body = json!({"vendor_name": "北斗PACS", "systems": ["pacs"], "remote_maintenance": true, "invite_email": "pacs@hokuto.example.jp"});
+    let request = Request::post(path.as_str())
+        .header(header::AUTHORIZATION, format!("Bearer {admin}"))
+        .header(header::CONTENT_TYPE, "application/json")
+        .header(header::HOST, "evil.example.com")
+        .body(Body::from(body.to_string()))
+        .expect("request");
+    let r = app.send_to(&mailing, request).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let created = r.json();
+    assert_eq!(created["mail_sent"], true, "{created}");
+    assert!(created["mail_error"].is_null());
+    let link = created["invitation_url"].as_str().expect("link").to_owned();
+    assert!(
+        link.starts_with("https://mamori.example.jp/invitations/"),
+        "the public URL, not the Host header: {link}"
+    );
+    let conversation = tokio::time::timeout(std::time::Duration::from_secs(10), conversation)
+        .await
+        .expect("the mail arrives")
+        .expect("conversation");
+    assert!(
+        conversation.contains("RCPT TO:<pacs@hokuto.example.jp>"),
+        "{conversation}"
+    );
+    assert!(conversation.contains("MAIL FROM:<noreply@mamori.example.jp>"));
+    let message = conversation
+        .split_once("DATA\r\n")
+        .and_then(|(_, m)| m.split_once("\r\n.\r\n"))
+        .map(|(m, _)| m)
+        .expect("the message");
+    assert!(
+        message.contains("Content-Transfer-Encoding: base64"),
+        "{message}"
+    );
+    let text = decoded_body(message);
+    assert!(text.contains(&link), "the link is in the mail: {text}");
+    assert!(text.contains("北斗PACS") && text.contains("みなと中央病院"));
+    // The link in the mail works: the vendor accepts it.
+    let token = link.rsplit('/').next().expect("token");
+    let r = app
+        .api(
+            "POST",
+            &format!("/api/v1/invitations/{token}/accept"),
+            None,
+            Some(json!({"login": "hokuto-mail", "password": "northern lights over the harbour"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+
+    // A server that cannot be reached: the contract and the link stand, with the reason.
+    let closed = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        l.local_addr().expect("address").port()
+    };
+    let unreachable = mamori_web::http::mail::Mailer::new(
+        &format!("smtp://127.0.0.1:{closed}"),
+        "noreply@mamori.example.jp",
+    )
+    .expect("mailer");
+    let failing = mamori_web::router(
+        AppState {
+            config: std::sync::Arc::new(config),
+            ..app.state.clone()
+        }
+        .with_mailer(unreachable),
+    );
+    let contracts_before = app
+        .state
+        .store
+        .vendor_contracts_of_institution(HOSPITAL)
+        .await
+        .expect("contracts")
+        .len();
+    let request = Request::post(path.as_str())
+        .header(header::AUTHORIZATION, format!("Bearer {admin}"))
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(
+            json!({"vendor_name": "南風ネット", "systems": ["network"], "remote_maintenance": false, "invite_email": "net@minami.example.jp"}).to_string(),
+        ))
+        .expect("request");
+    let r = app.send_to(&failing, request).await;
+    assert_eq!(r.status, StatusCode::CREATED, "never a 500: {}", r.body);
+    let created = r.json();
+    assert_eq!(created["mail_sent"], false);
+    assert!(
+        created["mail_error"]
+            .as_str()
+            .is_some_and(|e| !e.is_empty())
+    );
+    assert!(
+        created["invitation_url"]
+            .as_str()
+            .is_some_and(|u| u.starts_with("https://mamori.example.jp/invitations/"))
+    );
+    // The page says so and shows the link.
+    let web = app.web_login("demo-hospital").await;
+    let form = format!(
+        "csrf={}&vendor_name=%E8%A5%BF%E6%B5%B7PACS&systems=pacs&invite_email=pacs%40saikai.example.jp",
+        web.csrf
+    );
+    let request = Request::post(format!("/institutions/{HOSPITAL}/vendors"))
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::COOKIE, web.cookie.as_str())
+        .body(Body::from(form))
+        .expect("request");
+    let r = app.send_to(&failing, request).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.body.contains("id=\"mail-failed\""), "{}", r.body);
+    assert!(r.body.contains("招待メールを送信できませんでした"));
+    assert!(r.body.contains("https://mamori.example.jp/invitations/"));
+    let contracts_after = app
+        .state
+        .store
+        .vendor_contracts_of_institution(HOSPITAL)
+        .await
+        .expect("contracts")
+        .len();
+    assert_eq!(
+        contracts_after,
+        contracts_before + 2,
+        "both contracts recorded"
+    );
+}
