@@ -6,6 +6,7 @@
 //! A file fills the form first (「ファイルを読み込む」), so the national office sees what it
 //! will open; 「開始する」 checks everything and stores it in one step, or nothing.
 
+use mamori_domain::text::fold::fold_width;
 use std::collections::BTreeMap;
 
 use askama::Template;
@@ -500,7 +501,7 @@ async fn parse_excluded(
             .map(str::trim)
             .filter(|t| !t.is_empty())
         {
-            entries.push((i + 1, normalize_digits(token)));
+            entries.push((i + 1, fold_width(token).into_owned()));
         }
     }
     let codes: Vec<String> = entries
@@ -541,17 +542,6 @@ async fn parse_excluded(
         }
     }
     Ok(ids)
-}
-
-fn normalize_digits(text: &str) -> String {
-    text.chars()
-        .map(|c| match c {
-            '０'..='９' => {
-                char::from_u32(u32::from(c) - u32::from('０') + u32::from('0')).unwrap_or(c)
-            }
-            _ => c,
-        })
-        .collect()
 }
 
 fn parse_date(text: &str, ja: &str, en: &str, problems: &mut Problems) -> Option<NaiveDate> {

@@ -11,6 +11,7 @@ use mamori_domain::device_risk::Flag;
 use mamori_domain::support::{
     self, Estimate, EstimateError, EstimateInput, GapCode, GapFacts, Region, SupportProgram,
 };
+use mamori_domain::text::fold::{fold, is_dash_or_long_vowel};
 use mamori_domain::{Answer, FiscalYear, InstitutionKind, Prefecture};
 use mamori_store::{Institution, StoredDevice};
 use serde::{Deserialize, Serialize};
@@ -92,16 +93,12 @@ pub fn parse_prefecture(text: Option<&str>) -> Result<Option<Prefecture>, AppErr
 
 /// A whole number typed by a person: `30000000`, `30,000,000`, full-width digits, a trailing 円 or 床.
 pub fn parse_whole(text: &str, field: &'static str, ja: &str, en: &str) -> Result<i64, AppError> {
-    let cleaned: String = text
-        .trim()
+    let folded = fold(text.trim());
+    let cleaned: String = folded
         .trim_end_matches(['円', '床'])
         .chars()
-        .filter(|c| !matches!(c, ',' | '，' | ' '))
-        .map(|c| match c {
-            '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32).unwrap_or(c),
-            'ー' | '－' | '−' => '-',
-            _ => c,
-        })
+        .filter(|c| !matches!(c, ',' | ' '))
+        .map(|c| if is_dash_or_long_vowel(c) { '-' } else { c })
         .collect();
     let ok = !cleaned.is_empty()
         && cleaned
