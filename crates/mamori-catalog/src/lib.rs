@@ -3,6 +3,7 @@
 
 pub mod assurance;
 pub mod datasets;
+pub mod incident;
 pub mod roles;
 pub mod support;
 pub mod training;
@@ -109,12 +110,18 @@ pub struct Catalog {
     pub support: support::SupportCatalog,
     /// The training content library (`training/library.toml`).
     pub training: training::TrainingLibrary,
+    /// The yearly training obligation of the 診療録管理体制加算 (`training/obligation.toml`).
+    pub training_obligation: mamori_domain::training::ObligationRule,
+    /// The first-response steps (初動対応) of the incident pages (`incident/first_steps.toml`).
+    pub first_steps: mamori_domain::incident::FirstStepRules,
     /// The security-assurance project's years (`assurance/*.toml`), oldest first.
     pub assurance: Vec<mamori_domain::assurance::Program>,
 }
 
 impl Catalog {
-    /// Loads `dir/checklists/*.toml`, `dir/inspection/*.toml` and `dir/training/library.toml`.
+    /// Loads `dir/checklists/*.toml`, `dir/inspection/*.toml`, `dir/support/*.toml`,
+    /// `dir/training/library.toml` and `obligation.toml`, `dir/assurance/*.toml` and
+    /// `dir/incident/first_steps.toml`.
     pub fn load(dir: &Path) -> Result<Self, CatalogErrors> {
         let mut errors = Vec::new();
         let mut checklists = Vec::new();
@@ -154,6 +161,8 @@ impl Catalog {
         fiscal_years.reverse();
         let support = support::load(&dir.join("support"), &mut errors);
         let training = training::load(dir, &mut errors);
+        let training_obligation = training::load_obligation(dir, &mut errors);
+        let first_steps = incident::load(dir, &mut errors);
         let assurance = assurance::load(&dir.join("assurance"), &mut errors);
         let catalog = Catalog {
             checklists,
@@ -161,6 +170,8 @@ impl Catalog {
             fiscal_years,
             support,
             training,
+            training_obligation,
+            first_steps,
             assurance,
         };
         catalog.cross_check(dir, &mut errors);
@@ -269,8 +280,8 @@ fn read_table<T: serde::de::DeserializeOwned>(path: &Path, table: &str) -> Resul
     })
 }
 
-/// The `key` (or `id`) of the `[[table]]` entry a byte offset falls in, to name the entry in a
-/// parse error.
+/// The `key` (or `id`, or `code`) of the `[[table]]` entry a byte offset falls in, to name the
+/// entry in a parse error.
 fn item_at(text: &str, table: &str, offset: Option<usize>) -> Option<String> {
     let offset = offset?;
     let before = text.get(..offset)?;
@@ -281,7 +292,7 @@ fn item_at(text: &str, table: &str, offset: Option<usize>) -> Option<String> {
         .take_while(|l| !l.starts_with('['))
         .find_map(|l| {
             let l = l.trim();
-            ["key", "id"].iter().find_map(|name| {
+            ["key", "id", "code"].iter().find_map(|name| {
                 l.strip_prefix(name)
                     .and_then(|rest| rest.trim_start().strip_prefix('='))
                     .map(|v| v.trim().trim_matches('"').to_string())
@@ -529,6 +540,12 @@ mod tests {
             )
             .expect("copy");
         }
+        // The rules every catalog needs besides its checklists.
+        for file in [training::OBLIGATION_FILE, incident::FIRST_STEPS_FILE] {
+            let target = dir.join(file);
+            std::fs::create_dir_all(target.parent().expect("folder")).expect("create");
+            std::fs::copy(bundled_dir().join(file), target).expect("copy");
+        }
         dir
     }
 
@@ -592,7 +609,8 @@ required_from = 2024
         text
     }
 
-    /// A copy of the bundled checklists, inspection guides, support menus and training library.
+    /// A copy of the bundled checklists, inspection guides, support menus, training library and
+    /// obligation, and first-response steps.
     fn bundled_copy(name: &str) -> PathBuf {
         let dir = scratch(name);
         for folder in ["checklists", "support", "training"] {

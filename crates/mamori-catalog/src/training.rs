@@ -1,10 +1,12 @@
 //! The training content library (`catalog/training/library.toml`): materials per audience
-//! and e-learning links, each with its source, checked at load.
+//! and e-learning links, each with its source, checked at load; and the yearly training
+//! obligation (`catalog/training/obligation.toml`), checked by `ObligationRule::validate`.
 
 use std::collections::HashSet;
 use std::path::Path;
 
-use mamori_domain::training::Audience;
+use mamori_domain::InstitutionKind;
+use mamori_domain::training::{Audience, ObligationRule};
 use serde::Deserialize;
 
 use crate::{CatalogError, read};
@@ -178,6 +180,77 @@ pub fn load(dir: &Path, errors: &mut Vec<CatalogError>) -> TrainingLibrary {
     }
 }
 
+/// Where the obligation lives under the catalog folder.
+pub const OBLIGATION_FILE: &str = "training/obligation.toml";
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawObligation {
+    title_ja: String,
+    title_en: String,
+    kinds: Vec<String>,
+    min_beds: i64,
+    min_sessions: usize,
+    sources: Vec<String>,
+    /// What the source says and how mamori reads it: for the reader of the file.
+    #[serde(rename = "notes")]
+    _notes: String,
+}
+
+/// Loads `dir/training/obligation.toml`, collecting every problem. The file is required:
+/// the training record judges the obligation by it. On a problem the rule returned binds
+/// nobody (and the catalog is refused).
+pub fn load_obligation(dir: &Path, errors: &mut Vec<CatalogError>) -> ObligationRule {
+    let path = dir.join(OBLIGATION_FILE);
+    if !path.is_file() {
+        errors.push(CatalogError::new(
+            &path,
+            None,
+            "missing: the yearly training obligation (診療録管理体制加算) is read from this file",
+        ));
+        return ObligationRule::default();
+    }
+    let raw: RawObligation = match read(&path) {
+        Ok(raw) => raw,
+        Err(e) => {
+            errors.push(e);
+            return ObligationRule::default();
+        }
+    };
+    let before = errors.len();
+    let mut problem = |text: String| errors.push(CatalogError::new(&path, None, text));
+    if raw.sources.iter().all(|s| s.trim().is_empty()) {
+        problem("sources is empty: every file cites where its text comes from".into());
+    }
+    for (field, value) in [("title_ja", &raw.title_ja), ("title_en", &raw.title_en)] {
+        if value.trim().is_empty() {
+            problem(format!("{field} is empty"));
+        }
+    }
+    let mut kinds = Vec::with_capacity(raw.kinds.len());
+    for k in &raw.kinds {
+        match InstitutionKind::parse(k) {
+            Ok(kind) => kinds.push(kind),
+            Err(e) => problem(e.message_en),
+        }
+    }
+    let rule = ObligationRule {
+        kinds,
+        min_beds: raw.min_beds,
+        min_sessions: raw.min_sessions,
+    };
+    if let Err(problems) = rule.validate() {
+        for p in problems {
+            problem(format!("{}: {}", p.field, p.message_en));
+        }
+    }
+    if errors.len() == before {
+        rule
+    } else {
+        ObligationRule::default()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -260,5 +333,70 @@ source = "s"
         ] {
             assert!(all.contains(expected), "{expected} in {all}");
         }
+    }
+
+    fn load_obligation_text(name: &str, text: &str) -> Vec<String> {
+        let dir = std::env::temp_dir().join(format!(
+            "mamori_training_obligation_{name}_{}",
+            std::process::id()
+        ));
+        std::fs::create_dir_all(dir.join("training")).expect("dir");
+        std::fs::write(dir.join(OBLIGATION_FILE), text).expect("write");
+        let mut errors = Vec::new();
+        load_obligation(&dir, &mut errors);
+        let _ = std::fs::remove_dir_all(&dir);
+        errors.iter().map(ToString::to_string).collect()
+    }
+
+    #[test]
+    fn the_bundled_obligation_is_hospitals_of_400_beds_once_a_year() {
+        let mut errors = Vec::new();
+        let rule = load_obligation(&crate::bundled_dir(), &mut errors);
+        assert!(errors.is_empty(), "{errors:?}");
+        // The rule as it was coded (OBLIGATION_MIN_BEDS = 400, hospitals, one training).
+        assert_eq!(
+            rule,
+            ObligationRule {
+                kinds: vec![InstitutionKind::Hospital],
+                min_beds: 400,
+                min_sessions: 1,
+            }
+        );
+    }
+
+    #[test]
+    fn a_bad_or_missing_obligation_is_refused() {
+        let bundled =
+            std::fs::read_to_string(crate::bundled_dir().join(OBLIGATION_FILE)).expect("bundled");
+        let errors = load_obligation_text(
+            "bad",
+            &bundled
+                .replace(
+                    "kinds = [\"hospital\"]",
+                    "kinds = [\"hospital\", \"hospitals\"]",
+                )
+                .replace("min_sessions = 1", "min_sessions = 0"),
+        );
+        let all = errors.join("\n");
+        assert!(
+            all.contains("obligation.toml: kind 'hospitals' must be one of")
+                && all.contains("min_sessions must be 1 or more"),
+            "{all}"
+        );
+        let errors = load_obligation_text(
+            "beds",
+            &bundled.replace("min_beds = 400", "min_beds = \"400\""),
+        );
+        assert!(
+            errors[0].contains("obligation.toml: invalid type"),
+            "{errors:?}"
+        );
+        let mut errors = Vec::new();
+        let rule = load_obligation(&std::env::temp_dir().join("mamori-no-catalog"), &mut errors);
+        assert!(
+            errors[0].to_string().contains("obligation.toml: missing"),
+            "{errors:?}"
+        );
+        assert!(rule.kinds.is_empty());
     }
 }

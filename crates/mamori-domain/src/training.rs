@@ -661,18 +661,77 @@ pub fn decide_withdrawal(
     }
 }
 
-/// The number of beds from which the yearly training is required (許可病床400床以上).
-pub const OBLIGATION_MIN_BEDS: i64 = 400;
+/// The rule of the yearly training obligation (seed 003): which institutions it binds and how
+/// many trainings a fiscal year meet it. The catalog supplies it
+/// (`catalog/training/obligation.toml`): 病院 of 400 licensed beds or more (許可病床400床以上),
+/// at least one training a year (少なくとも年1回程度). The default binds nobody.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ObligationRule {
+    /// The institution kinds it applies to (`hospital`).
+    pub kinds: Vec<InstitutionKind>,
+    /// The licensed beds (許可病床) from which it applies.
+    pub min_beds: i64,
+    /// The trainings attended in a fiscal year that meet it.
+    pub min_sessions: usize,
+}
+
+impl ObligationRule {
+    /// Whether an institution of `kind` with `beds` is bound by the rule.
+    pub fn applies_to(&self, kind: InstitutionKind, beds: i64) -> bool {
+        self.kinds.contains(&kind) && beds >= self.min_beds
+    }
+
+    /// Every problem of the rule: no kind, a kind twice, negative beds, no session.
+    pub fn validate(&self) -> Result<(), Vec<ParseError>> {
+        let mut problems = Vec::new();
+        if self.kinds.is_empty() {
+            problems.push(ParseError::new(
+                "kinds",
+                "対象の施設種別がありません",
+                "kinds is empty: the rule applies to no institution",
+            ));
+        }
+        for (i, kind) in self.kinds.iter().enumerate() {
+            if self.kinds[..i].contains(kind) {
+                problems.push(ParseError::new(
+                    "kinds",
+                    format!("施設種別「{}」が二度あります", kind.as_str()),
+                    format!("kind '{}' is listed twice", kind.as_str()),
+                ));
+            }
+        }
+        if self.min_beds < 0 {
+            problems.push(ParseError::new(
+                "min_beds",
+                "病床数は0以上です",
+                format!("min_beds {} must be 0 or more", self.min_beds),
+            ));
+        }
+        if self.min_sessions == 0 {
+            problems.push(ParseError::new(
+                "min_sessions",
+                "年間の研修回数は1以上です",
+                "min_sessions must be 1 or more",
+            ));
+        }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(problems)
+        }
+    }
+}
 
 /// The yearly training obligation of one institution in one fiscal year.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Obligation {
-    /// Not a hospital of 400 beds or more: no yearly training is required by the 加算.
+    /// Not bound by the rule (not a hospital of 400 beds or more): no yearly training is
+    /// required by the 加算.
     NotSubject,
-    /// At least one training attended in the year.
+    /// The rule's trainings attended in the year.
     Met,
-    /// None attended yet in the year.
+    /// Fewer attended yet in the year.
     NotMet,
 }
 
@@ -689,12 +748,17 @@ impl Obligation {
 /// The yearly training obligation (seed 003): since the 令和4年度 revision of the medical fees,
 /// the 診療録管理体制加算 of an insured hospital with 400 licensed beds or more requires the
 /// 医療情報システム安全管理責任者 to give its staff information-security training at least
-/// about once a year. mamori judges it by the trainings recorded as attended in the fiscal
-/// year (`attended_in_year`).
-pub fn yearly_obligation(kind: InstitutionKind, beds: i64, attended_in_year: usize) -> Obligation {
-    if kind != InstitutionKind::Hospital || beds < OBLIGATION_MIN_BEDS {
+/// about once a year. `rule` says whom it binds and how many trainings meet it; mamori judges
+/// it by the trainings recorded as attended in the fiscal year (`attended_in_year`).
+pub fn yearly_obligation(
+    rule: &ObligationRule,
+    kind: InstitutionKind,
+    beds: i64,
+    attended_in_year: usize,
+) -> Obligation {
+    if !rule.applies_to(kind, beds) {
         Obligation::NotSubject
-    } else if attended_in_year >= 1 {
+    } else if attended_in_year >= rule.min_sessions {
         Obligation::Met
     } else {
         Obligation::NotMet
@@ -1005,6 +1069,15 @@ mod tests {
         assert!(ParticipantName::parse("a\u{7}b").is_err());
     }
 
+    /// The rule of `catalog/training/obligation.toml`.
+    fn rule_400() -> ObligationRule {
+        ObligationRule {
+            kinds: vec![InstitutionKind::Hospital],
+            min_beds: 400,
+            min_sessions: 1,
+        }
+    }
+
     #[test]
     fn names_are_one_person_whatever_their_width() {
         assert_eq!(name_key("山田 太郎"), name_key("山田　太郎"));
@@ -1016,15 +1089,69 @@ mod tests {
     #[test]
     fn hospitals_of_400_beds_and_more_need_a_training_a_year() {
         use InstitutionKind::*;
-        assert_eq!(yearly_obligation(Hospital, 399, 0), Obligation::NotSubject);
-        assert_eq!(yearly_obligation(Hospital, 400, 0), Obligation::NotMet);
-        assert_eq!(yearly_obligation(Hospital, 400, 1), Obligation::Met);
-        assert_eq!(yearly_obligation(Hospital, 1200, 3), Obligation::Met);
+        let rule = rule_400();
+        assert_eq!(rule.validate(), Ok(()));
         assert_eq!(
-            yearly_obligation(ClinicWithBeds, 19, 0),
+            yearly_obligation(&rule, Hospital, 399, 0),
             Obligation::NotSubject
         );
-        assert_eq!(yearly_obligation(Pharmacy, 0, 0), Obligation::NotSubject);
+        assert_eq!(
+            yearly_obligation(&rule, Hospital, 400, 0),
+            Obligation::NotMet
+        );
+        assert_eq!(yearly_obligation(&rule, Hospital, 400, 1), Obligation::Met);
+        assert_eq!(yearly_obligation(&rule, Hospital, 1200, 3), Obligation::Met);
+        assert_eq!(
+            yearly_obligation(&rule, ClinicWithBeds, 19, 0),
+            Obligation::NotSubject
+        );
+        assert_eq!(
+            yearly_obligation(&rule, Pharmacy, 0, 0),
+            Obligation::NotSubject
+        );
+    }
+
+    #[test]
+    fn the_obligation_follows_its_rule() {
+        use InstitutionKind::*;
+        let rule = ObligationRule {
+            kinds: vec![Hospital, ClinicWithBeds],
+            min_beds: 10,
+            min_sessions: 2,
+        };
+        assert_eq!(
+            yearly_obligation(&rule, ClinicWithBeds, 19, 1),
+            Obligation::NotMet
+        );
+        assert_eq!(
+            yearly_obligation(&rule, ClinicWithBeds, 19, 2),
+            Obligation::Met
+        );
+        assert_eq!(
+            yearly_obligation(&rule, Hospital, 9, 0),
+            Obligation::NotSubject
+        );
+        assert_eq!(
+            yearly_obligation(&rule, Pharmacy, 50, 0),
+            Obligation::NotSubject
+        );
+        let bad = ObligationRule {
+            kinds: vec![Hospital, Hospital],
+            min_beds: -1,
+            min_sessions: 0,
+        };
+        let fields: Vec<&str> = bad
+            .validate()
+            .expect_err("refused")
+            .iter()
+            .map(|p| p.field)
+            .collect();
+        assert_eq!(fields, ["kinds", "min_beds", "min_sessions"]);
+        let none = ObligationRule {
+            kinds: Vec::new(),
+            ..rule_400()
+        };
+        assert!(none.validate().is_err());
     }
 
     #[test]

@@ -1147,7 +1147,7 @@ pub async fn load_training(state: &AppState) -> Result<bool, AppError> {
         .list_institutions(mamori_domain::InstitutionScope::All, 1000, 0)
         .await?
         .into_iter()
-        .find(|i| i.beds >= mamori_domain::training::OBLIGATION_MIN_BEDS);
+        .find(|i| state.catalog.training_obligation.applies_to(i.kind, i.beds));
     let mut attendees = vec![(place(hospital.institution_id)?, hospital.id, "山田 太郎")];
     if let Some(big) = &big {
         attendees.push((big.id, operator.id, "情報システム担当 1"));

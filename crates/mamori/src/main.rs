@@ -488,6 +488,23 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                             c.training.materials.len()
                         );
                     }
+                    let kinds: Vec<&str> = c
+                        .training_obligation
+                        .kinds
+                        .iter()
+                        .map(|k| k.as_str())
+                        .collect();
+                    println!(
+                        "ok  training/obligation.toml — {}, {} beds or more, {} training(s) a year",
+                        kinds.join(", "),
+                        c.training_obligation.min_beds,
+                        c.training_obligation.min_sessions
+                    );
+                    println!(
+                        "ok  incident/first_steps.toml — {} steps, {} for those without an institution",
+                        c.first_steps.steps.len(),
+                        c.first_steps.general().len()
+                    );
                     println!("the catalog in {} is valid", dir.display());
                     Ok(ExitCode::SUCCESS)
                 }

@@ -119,6 +119,51 @@ fn catalog_check_accepts_the_bundled_catalog_and_names_problems() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+#[test]
+fn catalog_check_refuses_bad_first_steps_and_training_obligation() {
+    let bundled = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../catalog");
+    let ok = mamori()
+        .args(["catalog", "check", "--catalog"])
+        .arg(&bundled)
+        .output()
+        .expect("run");
+    assert!(
+        text(&ok).contains("ok  training/obligation.toml — hospital, 400 beds or more")
+            && text(&ok).contains("ok  incident/first_steps.toml — 8 steps"),
+        "{}",
+        text(&ok)
+    );
+
+    let dir = scratch("bad-rules");
+    copy_dir(&bundled, &dir);
+    let steps = dir.join("incident/first_steps.toml");
+    let broken = std::fs::read_to_string(&steps).expect("read").replacen(
+        "when = \"ransom_note\"",
+        "when = \"ransomware\"",
+        1,
+    );
+    std::fs::write(&steps, broken).expect("write");
+    let obligation = dir.join("training/obligation.toml");
+    let broken = std::fs::read_to_string(&obligation)
+        .expect("read")
+        .replacen("kinds = [\"hospital\"]", "kinds = []", 1);
+    std::fs::write(&obligation, broken).expect("write");
+    let bad = mamori()
+        .args(["catalog", "check", "--catalog"])
+        .arg(&dir)
+        .output()
+        .expect("run");
+    assert_eq!(bad.status.code(), Some(1));
+    let message = text(&bad);
+    assert!(
+        message
+            .contains("first_steps.toml: item do_not_pay: unknown condition when = 'ransomware'")
+            && message.contains("obligation.toml: kinds: kinds is empty"),
+        "{message}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 fn operator_story(url: &str) {
     let migrate = run(&["migrate"], url);
     assert!(migrate.status.success(), "{}", text(&migrate));

@@ -158,7 +158,7 @@ pub async fn case_view(
         async { Ok(state.store.incident_state_changes(scope, case.id).await?) },
         contacts_of(state, case.institution_id),
     )?;
-    let steps = incident::first_steps(&stored_report(&case));
+    let steps = incident::first_steps(&state.catalog.first_steps, &stored_report(&case));
     Ok(CaseView {
         case,
         notes,
@@ -290,11 +290,11 @@ pub struct FirstStepJson {
 
 pub fn step_json(s: &FirstStep) -> FirstStepJson {
     FirstStepJson {
-        code: s.code.into(),
-        title_ja: s.title_ja.into(),
-        title_en: s.title_en.into(),
-        detail_ja: s.detail_ja.into(),
-        detail_en: s.detail_en.into(),
+        code: s.code.clone(),
+        title_ja: s.title_ja.clone(),
+        title_en: s.title_en.clone(),
+        detail_ja: s.detail_ja.clone(),
+        detail_en: s.detail_en.clone(),
     }
 }
 
@@ -503,7 +503,7 @@ pub async fn create_incident(
             urgency: reported.urgency.as_str().into(),
             advice_ja: reported.urgency.advice_ja().into(),
             advice_en: reported.urgency.advice_en().into(),
-            first_steps: incident::first_steps(&reported.report)
+            first_steps: incident::first_steps(&state.catalog.first_steps, &reported.report)
                 .iter()
                 .map(step_json)
                 .collect(),

@@ -101,8 +101,8 @@ fn step_rows(lang: Lang, steps: &[FirstStep]) -> Vec<StepRow> {
     steps
         .iter()
         .map(|s| StepRow {
-            title: lang.pick(s.title_ja, s.title_en).to_owned(),
-            detail: lang.pick(s.detail_ja, s.detail_en).to_owned(),
+            title: lang.pick(&s.title_ja, &s.title_en).to_owned(),
+            detail: lang.pick(&s.detail_ja, &s.detail_en).to_owned(),
         })
         .collect()
 }
@@ -276,7 +276,10 @@ async fn new_incident(
         ),
         signed_in: user.is_some(),
         is_desk: principal.is_some_and(|p| p.is_incident_desk()),
-        steps: step_rows(lang, &incident::general_first_steps()),
+        steps: step_rows(
+            lang,
+            &incident::general_first_steps(&state.catalog.first_steps),
+        ),
         calls: call_rows(lang, &incident::public_contacts()),
     };
     Ok(render(StatusCode::OK, &page))

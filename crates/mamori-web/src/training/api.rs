@@ -731,7 +731,8 @@ pub struct RecordLine {
 pub struct TrainingRecord {
     pub institution_id: i64,
     pub fiscal_year: i32,
-    /// 許可病床400床以上の病院: the 診療録管理体制加算 asks for staff training at least once a year.
+    /// Bound by the rule of `catalog/training/obligation.toml` (許可病床400床以上の病院): the
+    /// 診療録管理体制加算 asks for staff training at least once a year.
     pub subject_to_obligation: bool,
     /// `met`, `not_met` or `not_subject`.
     #[schema(value_type = String)]
@@ -768,7 +769,12 @@ pub async fn record_of(
         .iter()
         .filter(|l| l.status == RegistrationStatus::Attended)
         .count();
-    let obligation = yearly_obligation(institution.kind, institution.beds, attended);
+    let obligation = yearly_obligation(
+        &state.catalog.training_obligation,
+        institution.kind,
+        institution.beds,
+        attended,
+    );
     Ok(TrainingRecord {
         institution_id: institution.id,
         fiscal_year: fy.start_year(),

@@ -8,8 +8,10 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use chrono::NaiveDateTime;
-use mamori_domain::FiscalYear;
-use mamori_domain::training::{Audience, Availability, Format, Obligation, RegistrationStatus};
+use mamori_domain::training::{
+    Audience, Availability, Format, Obligation, ObligationRule, RegistrationStatus,
+};
+use mamori_domain::{FiscalYear, InstitutionKind};
 use mamori_store::SessionRecord;
 use serde::Deserialize;
 
@@ -934,8 +936,46 @@ struct RecordPage {
     previous_year: i32,
     next_year: i32,
     obligation: &'static str,
+    /// Whom the obligation binds, from the catalog's rule: 「許可病床400床以上の病院」.
+    obligation_who: String,
+    /// How often: 「年1回」, "once a year".
+    obligation_per_year: String,
     attended: usize,
     rows: Vec<RecordRow>,
+}
+
+/// Whom the yearly training obligation binds, in words, from the catalog's rule:
+/// 「許可病床400床以上の病院」, "hospitals of 400 beds or more".
+fn obligation_who(lang: Lang, rule: &ObligationRule) -> String {
+    match lang {
+        Lang::Ja => {
+            let kinds: Vec<&str> = rule.kinds.iter().map(|k| k.label_ja()).collect();
+            format!("許可病床{}床以上の{}", rule.min_beds, kinds.join("・"))
+        }
+        Lang::En => {
+            let kinds: Vec<&str> = rule
+                .kinds
+                .iter()
+                .map(|k| match k {
+                    InstitutionKind::Hospital => "hospitals",
+                    InstitutionKind::ClinicWithBeds => "clinics with beds",
+                    InstitutionKind::ClinicWithoutBeds => "clinics without beds",
+                    InstitutionKind::Pharmacy => "pharmacies",
+                })
+                .collect();
+            format!("{} of {} beds or more", kinds.join(" and "), rule.min_beds)
+        }
+    }
+}
+
+/// How often the rule asks for training: 「年1回」, "once a year".
+fn obligation_per_year(lang: Lang, rule: &ObligationRule) -> String {
+    match (lang, rule.min_sessions) {
+        (Lang::Ja, n) => format!("年{n}回"),
+        (Lang::En, 1) => "once a year".into(),
+        (Lang::En, 2) => "twice a year".into(),
+        (Lang::En, n) => format!("{n} times a year"),
+    }
 }
 
 async fn record_page(
@@ -999,8 +1039,45 @@ async fn record_page(
                 Obligation::NotMet => "not_met",
                 Obligation::NotSubject => "not_subject",
             },
+            obligation_who: obligation_who(lang, &state.catalog.training_obligation),
+            obligation_per_year: obligation_per_year(lang, &state.catalog.training_obligation),
             attended: record.attended,
             rows,
         },
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_obligation_banner_is_worded_from_the_rule() {
+        let rule = ObligationRule {
+            kinds: vec![InstitutionKind::Hospital],
+            min_beds: 400,
+            min_sessions: 1,
+        };
+        assert_eq!(obligation_who(Lang::Ja, &rule), "許可病床400床以上の病院");
+        assert_eq!(
+            obligation_who(Lang::En, &rule),
+            "hospitals of 400 beds or more"
+        );
+        assert_eq!(obligation_per_year(Lang::Ja, &rule), "年1回");
+        assert_eq!(obligation_per_year(Lang::En, &rule), "once a year");
+        let wider = ObligationRule {
+            kinds: vec![InstitutionKind::Hospital, InstitutionKind::ClinicWithBeds],
+            min_beds: 10,
+            min_sessions: 2,
+        };
+        assert_eq!(
+            obligation_who(Lang::Ja, &wider),
+            "許可病床10床以上の病院・有床診療所"
+        );
+        assert_eq!(
+            obligation_who(Lang::En, &wider),
+            "hospitals and clinics with beds of 10 beds or more"
+        );
+        assert_eq!(obligation_per_year(Lang::En, &wider), "twice a year");
+    }
 }
