@@ -762,7 +762,7 @@ async fn vendors(
         ],
         "bcp": {"state": "drafting", "target": year.last_day().to_string(), "last_drill": null, "notes": "サイバー攻撃を想定したBCPを策定中"}
     });
-    let records: crate::vendors::api::ContinuityRecords = serde_json::from_value(records)
+    let records: crate::contact_chart::api::ContinuityRecords = serde_json::from_value(records)
         .map_err(|e| AppError::Internal(format!("demo continuity records: {e}")))?;
     let json = serde_json::to_string(&records).map_err(|e| AppError::Internal(e.to_string()))?;
     store

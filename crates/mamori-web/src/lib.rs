@@ -389,6 +389,7 @@ fn api_router() -> utoipa_axum::router::OpenApiRouter<AppState> {
         .merge(checklist::api::router())
         .merge(inspection::api::router())
         .merge(vendors::api::router())
+        .merge(contact_chart::api::router())
         .merge(incidents::api::router())
         .merge(assurance::api::api_router())
         .merge(support::api::api_router())

@@ -5,10 +5,10 @@ use mamori_domain::ItemRole;
 use mamori_domain::contact_chart::{ChartState, chart_status};
 
 use crate::AppState;
+use crate::contact_chart::api as records;
 use crate::http::error::AppError;
 use crate::http::i18n::Lang;
 use crate::service::today_in_japan;
-use crate::vendors::api::{self as vendors};
 
 // ----- evidence on the checklist -------------------------------------------------------
 
@@ -33,7 +33,7 @@ pub fn checklist_evidence(
     let mut out = Vec::new();
     let chart_item = a.version.item_with_role(ItemRole::ContactChart);
     if let Some(item) = chart_item {
-        let stored = vendors::chart_of(file.contact_chart.as_ref())?;
+        let stored = records::chart_of(file.contact_chart.as_ref())?;
         let contracts: Vec<_> = file.contracts.iter().map(|c| c.contract.clone()).collect();
         let status = chart_status(stored.as_ref().map(|s| &s.0), &contracts, today_in_japan());
         let (class, label) = match status.state {
@@ -66,8 +66,8 @@ pub fn checklist_evidence(
         });
     }
     mds_evidence(lang, a, file, &mut out);
-    let (records, _) = vendors::continuity_of(file.continuity_records.as_ref())?;
-    for e in vendors::continuity_evidence(state, &a.institution, a.fiscal_year, &records) {
+    let (records, _) = records::continuity_of(file.continuity_records.as_ref())?;
+    for e in records::continuity_evidence(state, &a.institution, a.fiscal_year, &records) {
         let facts = match lang {
             Lang::Ja => e.facts_ja.clone(),
             Lang::En => e.facts_en.clone(),

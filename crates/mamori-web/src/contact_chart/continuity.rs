@@ -16,12 +16,12 @@ use mamori_domain::continuity::{
 };
 use mamori_domain::vendor::SystemKind;
 
+use super::api::{self as records, ContinuityRecords};
 use crate::http::auth::WebUser;
 use crate::http::error::AppError;
 use crate::http::i18n::Lang;
 use crate::http::page::{Chrome, PageCtx, PageResult, fail, redirect, render};
 use crate::service::today_in_japan;
-use crate::vendors::api::{self as vendors, ContinuityRecords};
 use crate::{AppState, Routes};
 
 pub fn routes() -> Routes {
@@ -530,7 +530,7 @@ async fn editor(
 ) -> PageResult {
     let lang = ctx.lang;
     let institution = editable(&state, lang, &user, &id).await?;
-    let (records, version) = vendors::stored_continuity(&state, institution.id)
+    let (records, version) = records::stored_continuity(&state, institution.id)
         .await
         .map_err(fail(lang))?;
     let mut blocks: Vec<BackupBlock> = records
@@ -608,7 +608,7 @@ async fn save(
     let version = form.get("version").filter(|v| !v.is_empty()).cloned();
     let outcome = if problems.is_empty() {
         let records = ContinuityRecords { backups, bcp };
-        vendors::save_continuity(
+        records::save_continuity(
             &state,
             &principal,
             &institution,

@@ -19,12 +19,12 @@ use mamori_domain::contact_chart::{
 use mamori_domain::vendor::ContractId;
 use mamori_store::StoredContract;
 
+use super::api as records;
 use crate::http::auth::WebUser;
 use crate::http::error::AppError;
 use crate::http::i18n::Lang;
 use crate::http::page::{Chrome, PageCtx, PageResult, fail, redirect, render};
 use crate::service::today_in_japan;
-use crate::vendors::api as vendors;
 use crate::{AppState, Routes};
 
 pub fn routes() -> Routes {
@@ -416,7 +416,7 @@ async fn editor(
 ) -> PageResult {
     let lang = ctx.lang;
     let (institution, contracts) = editable(&state, lang, &user, &id).await?;
-    let stored = vendors::stored_chart(&state, institution.id)
+    let stored = records::stored_chart(&state, institution.id)
         .await
         .map_err(fail(lang))?;
     let mut rows = rows_of_chart(lang, stored.as_ref().map(|s| &s.0), &contracts);
@@ -634,7 +634,7 @@ async fn save(
     if !steps.is_empty() {
         // The form has no field for a step's note (「夜間・休日は当番へ」, given through the
         // API): a step that calls the same people as a stored one keeps its note.
-        let stored_steps = vendors::stored_chart(&state, institution.id)
+        let stored_steps = records::stored_chart(&state, institution.id)
             .await
             .map_err(fail(lang))?
             .map(|(chart, _)| chart.call_order)
@@ -667,7 +667,7 @@ async fn save(
     let outcome = if row_problems > 0 || !general.is_empty() {
         Err(AppError::Fields(Vec::new()))
     } else {
-        vendors::save_chart(&state, &principal, &institution, &input, version.as_deref()).await
+        records::save_chart(&state, &principal, &institution, &input, version.as_deref()).await
     };
     let status = match outcome {
         Ok(()) => {

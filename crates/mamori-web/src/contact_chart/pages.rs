@@ -8,11 +8,11 @@ use axum::response::Response;
 use mamori_domain::contact_chart::{ChartState, chart_status};
 use mamori_domain::continuity::continuity_warnings;
 
+use super::api as records;
 use crate::http::auth::WebUser;
 use crate::http::i18n::Lang;
 use crate::http::page::{Chrome, PageCtx, PageResult, fail, render};
 use crate::service::{self, today_in_japan};
-use crate::vendors::api::{self as vendors};
 use crate::{AppState, Routes};
 
 pub fn routes() -> Routes {
@@ -62,7 +62,7 @@ async fn chart_view(
     service::record_read(state, &principal, institution.id, "contact_chart")
         .await
         .map_err(fail(lang))?;
-    let stored = vendors::stored_chart(state, institution.id)
+    let stored = records::stored_chart(state, institution.id)
         .await
         .map_err(fail(lang))?;
     let contracts: Vec<_> = state
@@ -127,7 +127,7 @@ async fn contact_chart_svg(
     let lang = ctx.lang;
     let principal = user.user().principal();
     let institution = crate::http::page::page_institution(&state, &principal, &id, lang).await?;
-    vendors::chart_svg_response(&state, &principal, &institution, lang)
+    records::chart_svg_response(&state, &principal, &institution, lang)
         .await
         .map_err(fail(lang))
 }
@@ -157,7 +157,7 @@ async fn continuity_page(
     service::record_read(&state, &principal, institution.id, "continuity")
         .await
         .map_err(fail(lang))?;
-    let (records, _) = vendors::stored_continuity(&state, institution.id)
+    let (records, _) = records::stored_continuity(&state, institution.id)
         .await
         .map_err(fail(lang))?;
     let today = today_in_japan();
@@ -236,7 +236,7 @@ async fn continuity_page(
             (class, lang.pick(&w.message_ja, &w.message_en).to_owned())
         })
         .collect();
-    let evidence = vendors::continuity_evidence(
+    let evidence = records::continuity_evidence(
         &state,
         &institution,
         service::current_fiscal_year(&state),

@@ -686,7 +686,7 @@ pub async fn suggestions_from(
     flags: &[std::sync::Arc<[Flag]>],
 ) -> Result<Vec<SuggestionJson>, AppError> {
     let mut facts = GapFacts::default();
-    let (records, _) = crate::vendors::api::stored_continuity(state, institution.id).await?;
+    let (records, _) = crate::contact_chart::api::stored_continuity(state, institution.id).await?;
     facts.has_backup_records = !records.backups.is_empty();
     facts.backups_without_offline = records
         .backups

@@ -1,6 +1,5 @@
-//! Vendors (事業者): contracts and invitations, the vendor's checklist (事業者確認用), and
-//! MDS/SDS deliveries. The API also serves the contact chart and the continuity records
-//! (see [`crate::contact_chart`] for their editors).
+//! Vendors (事業者): contracts and invitations, the vendor's checklist (事業者確認用), the
+//! coverage of an institution's systems, and MDS/SDS deliveries.
 
 pub mod api;
 pub mod deliveries;
