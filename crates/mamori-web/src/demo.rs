@@ -516,14 +516,14 @@ async fn load_assurance(state: &AppState) -> Result<bool, AppError> {
     let entries = ids
         .iter()
         .enumerate()
-        .map(|(n, id)| crate::assurance::api::RankInput {
+        .map(|(n, id)| crate::assurance::ranking::RankInput {
             application_id: *id,
             rank: u32::try_from(n + 1).unwrap_or(u32::MAX),
             reasons: reasons(n),
             decision: None,
         })
         .collect();
-    crate::assurance::api::save_ranking(state, &national, year, tokyo, entries).await?;
+    crate::assurance::ranking::save_ranking(state, &national, year, tokyo, entries).await?;
     // Kagoshima's hospital answered and is ranked first.
     if let Some(hospital_46) = store
         .list_institutions(
@@ -561,12 +561,12 @@ async fn load_assurance(state: &AppState) -> Result<bool, AppError> {
             answers,
         )
         .await?;
-        crate::assurance::api::save_ranking(
+        crate::assurance::ranking::save_ranking(
             state,
             &national,
             year,
             kagoshima,
-            vec![crate::assurance::api::RankInput {
+            vec![crate::assurance::ranking::RankInput {
                 application_id: id,
                 rank: 1,
                 reasons: vec![RankReason::WithdrewLastYearAfterPreSurvey],

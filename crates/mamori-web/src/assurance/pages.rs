@@ -15,8 +15,9 @@ use mamori_store::PrefectureBook;
 use serde::Deserialize;
 
 use crate::assurance::api::{
-    self as api, AnswerFields, ContactJson, Judged, RankInput, parse_prefecture, parse_program_year,
+    self as api, AnswerFields, ContactJson, Judged, parse_prefecture, parse_program_year,
 };
+use crate::assurance::ranking::{self, RankInput};
 use crate::http::auth::WebUser;
 use crate::http::error::AppError;
 use crate::http::i18n::Lang;
@@ -972,7 +973,9 @@ async fn save_ranking(
     }
     let result = match problem {
         Some(p) => Err(p),
-        None => api::save_ranking(&state, &user.user().principal(), fy, prefecture, entries).await,
+        None => {
+            ranking::save_ranking(&state, &user.user().principal(), fy, prefecture, entries).await
+        }
     };
     after_action(
         &state,
@@ -1044,7 +1047,7 @@ async fn submit(
 ) -> PageResult {
     let lang = ctx.lang;
     let (fy, prefecture) = authorize(&user, &fy_text, &pref).map_err(fail(lang))?;
-    let result = api::submit_list(&state, &user.user().principal(), fy, prefecture)
+    let result = ranking::submit_list(&state, &user.user().principal(), fy, prefecture)
         .await
         .map(|_| ());
     after_action(&state, &ctx, &user, &fy_text, &pref, result, "as-submitted").await
@@ -1060,7 +1063,7 @@ async fn list_xlsx(
     let fy = parse_program_year(&fy).map_err(fail(lang))?;
     let prefecture = parse_prefecture(&pref).map_err(fail(lang))?;
     managed(&user.user().principal(), prefecture).map_err(fail(lang))?;
-    api::list_file(&state, fy, prefecture)
+    ranking::list_file(&state, fy, prefecture)
         .await
         .map_err(fail(lang))
 }
@@ -1227,7 +1230,7 @@ async fn upload_ranking(
             return Ok(crate::http::uploads::retry_later(render(e.status(), &page)));
         }
     };
-    let entries = match api::ranking_from_file(&state, fy, prefecture, &file.data)
+    let entries = match ranking::ranking_from_file(&state, fy, prefecture, &file.data)
         .await
         .map_err(fail(lang))?
     {
