@@ -1221,6 +1221,11 @@ impl DeliveryKind {
             Self::Sds => "SDS",
         }
     }
+
+    /// The label of a stored kind; "MDS/SDS" for one that is neither.
+    pub fn label_of(stored: &str) -> &'static str {
+        Self::parse(stored).map_or("MDS/SDS", Self::label)
+    }
 }
 
 #[cfg(test)]

@@ -61,12 +61,8 @@ impl FormData {
 /// Reads a form sent as `multipart/form-data` (with files) or urlencoded (its CSRF token
 /// checked before, by `http::csrf`).
 pub async fn read_form(state: &AppState, request: Request) -> Result<FormData, AppError> {
-    let content_type = request
-        .headers()
-        .get(axum::http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
+    let content_type =
+        crate::http::multipart::content_type_of(request.headers()).unwrap_or_default();
     let data = if multipart::boundary(&content_type).is_some() {
         let bytes = axum::body::to_bytes(request.into_body(), usize::MAX)
             .await

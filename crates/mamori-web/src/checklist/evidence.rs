@@ -132,8 +132,7 @@ fn mds_evidence(
                 Some(d) => format!(
                     "{}: {} {} {}",
                     c.contract.vendor_name,
-                    mamori_domain::vendor::DeliveryKind::parse(&d.kind)
-                        .map_or("MDS/SDS", mamori_domain::vendor::DeliveryKind::label),
+                    mamori_domain::vendor::DeliveryKind::label_of(&d.kind),
                     d.delivered_on,
                     lang.pick("提出", "delivered")
                 ),

@@ -462,6 +462,23 @@ pub fn urlencode(text: &str) -> String {
 /// Pages a user who must set up two-factor authentication may still reach.
 const ENROLMENT_PATHS: [&str; 3] = ["/account/two-factor", "/logout", "/lang/"];
 
+/// The live web session of the session cookie, with its token's hash; none without a
+/// cookie, for an unknown or expired token, or when the store cannot be read (logged).
+pub async fn web_session(
+    state: &AppState,
+    headers: &axum::http::HeaderMap,
+) -> Option<(Session, String)> {
+    let token = session_cookie(headers, SESSION_COOKIE)?;
+    let hash = token_hash(&token);
+    match state.store.session(&hash, SessionKind::Web).await {
+        Ok(session) => session.map(|s| (s, hash)),
+        Err(e) => {
+            tracing::error!(error = %e, "session lookup failed");
+            None
+        }
+    }
+}
+
 impl FromRequestParts<AppState> for WebUser {
     type Rejection = LoginRedirect;
 
@@ -476,19 +493,11 @@ impl FromRequestParts<AppState> for WebUser {
             .unwrap_or_else(|| "/".into());
         let redirect = || LoginRedirect::to_login(here.clone());
         // Found already by the CSRF check of a form (`http::csrf`), from the same cookie.
-        let (session, hash) = if let Some(user) = parts.extensions.remove::<WebUser>() {
-            (user.session, user.token_hash)
-        } else {
-            let token = session_cookie(&parts.headers, SESSION_COOKIE).ok_or_else(redirect)?;
-            let hash = token_hash(&token);
-            match state.store.session(&hash, SessionKind::Web).await {
-                Ok(Some(session)) => (session, hash),
-                Ok(None) => return Err(redirect()),
-                Err(e) => {
-                    tracing::error!(error = %e, "session lookup failed");
-                    return Err(redirect());
-                }
-            }
+        let (session, hash) = match parts.extensions.remove::<WebUser>() {
+            Some(user) => (user.session, user.token_hash),
+            None => web_session(state, &parts.headers)
+                .await
+                .ok_or_else(redirect)?,
         };
         let must_enrol = crate::http::two_factor::required(
             &session.user,

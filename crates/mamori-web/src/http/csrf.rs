@@ -11,13 +11,12 @@
 
 use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::http::{Method, header};
+use axum::http::Method;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use mamori_store::SessionKind;
 
 use crate::AppState;
-use crate::http::auth::{self, SESSION_COOKIE, WebUser};
+use crate::http::auth::{self, WebUser};
 use crate::http::input_guard::ErrorBody;
 use crate::http::{i18n, multipart, page};
 
@@ -37,14 +36,9 @@ pub async fn require_token(
     {
         return next.run(request).await;
     }
-    let Some(token) = auth::session_cookie(request.headers(), SESSION_COOKIE) else {
+    // No live session: the handler's `WebUser` answers (the login page).
+    let Some((session, hash)) = auth::web_session(&state, request.headers()).await else {
         return next.run(request).await;
-    };
-    let hash = auth::token_hash(&token);
-    let session = match state.store.session(&hash, SessionKind::Web).await {
-        Ok(Some(session)) => session,
-        // No live session: the handler's `WebUser` answers (the login page).
-        _ => return next.run(request).await,
     };
     let (mut parts, body) = request.into_parts();
     let bytes = match axum::body::to_bytes(body, usize::MAX).await {
@@ -58,12 +52,7 @@ pub async fn require_token(
         }
     };
     // As sent: a multipart boundary is case-sensitive.
-    let content_type = parts
-        .headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
+    let content_type = multipart::content_type_of(&parts.headers).unwrap_or_default();
     let sent = sent_token(&content_type, &bytes).unwrap_or_default();
     if !auth::same_secret(&sent, &session.csrf_token) {
         let lang = i18n::Lang::from_headers(&parts.headers);

@@ -9,7 +9,6 @@
 
 use axum::body::{Body, Bytes};
 use axum::extract::Request;
-use axum::http::header;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use mamori_domain::contact_chart::FieldProblem;
@@ -68,12 +67,7 @@ pub async fn check_request_text(request: Request, next: Next) -> Response {
         );
     }
     // As sent: a multipart boundary is case-sensitive.
-    let content_type = request
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
+    let content_type = multipart::content_type_of(request.headers()).unwrap_or_default();
     let lowered = content_type.to_ascii_lowercase();
     let kind = if lowered.starts_with("application/json") || lowered.contains("+json") {
         BodyKind::Json

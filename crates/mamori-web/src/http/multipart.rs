@@ -157,6 +157,14 @@ pub fn text_field_problem(
     found
 }
 
+/// The request's content type as sent (a multipart boundary is case-sensitive).
+pub fn content_type_of(headers: &axum::http::HeaderMap) -> Option<String> {
+    headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+}
+
 /// The value of the text field `name` (the first of that name), without reading the
 /// rest of the body once it is found.
 pub fn text_field(content_type: &str, body: &[u8], name: &str) -> Option<String> {

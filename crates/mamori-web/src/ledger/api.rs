@@ -9,7 +9,7 @@ use std::sync::{Arc, OnceLock};
 use axum::Json;
 use axum::body::Body;
 use axum::extract::{Path, Query, Request, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
 use mamori_catalog::datasets::{DatasetLicense, Datasets};
@@ -942,7 +942,7 @@ pub async fn import_devices(
         Ok(permit) => permit,
         Err(busy) => return Ok(*busy),
     };
-    let content_type = content_type_of(request.headers());
+    let content_type = crate::http::multipart::content_type_of(request.headers());
     let bytes = read_body(request.into_body()).await?;
     let p = preview(&state, institution.id, bytes, content_type).await?;
     if !commit_it {
@@ -975,13 +975,6 @@ pub async fn import_devices(
         error: None,
     })
     .into_response())
-}
-
-pub fn content_type_of(headers: &HeaderMap) -> Option<String> {
-    headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned)
 }
 
 /// The whole body, up to [`IMPORT_LIMIT`].

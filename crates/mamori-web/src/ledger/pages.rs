@@ -921,7 +921,7 @@ async fn read_upload(
     headers: &HeaderMap,
     body: Body,
 ) -> Result<(String, Option<String>, Vec<u8>), AppError> {
-    let content_type = ledger::content_type_of(headers).unwrap_or_default();
+    let content_type = multipart::content_type_of(headers).unwrap_or_default();
     let bytes = ledger::read_body(body).await?;
     let no_file = || {
         AppError::rejected(

@@ -66,8 +66,7 @@ pub struct DeliveryRow {
 }
 
 fn delivery_row(d: &mamori_store::Delivery) -> DeliveryRow {
-    let kind = mamori_domain::vendor::DeliveryKind::parse(&d.kind)
-        .map_or("MDS/SDS", mamori_domain::vendor::DeliveryKind::label);
+    let kind = mamori_domain::vendor::DeliveryKind::label_of(&d.kind);
     let size = if d.size >= 1024 * 1024 {
         format!("{:.1} MB", d.size as f64 / (1024.0 * 1024.0))
     } else {
@@ -756,12 +755,8 @@ fn urlencoded_field(bytes: &[u8], name: &str) -> String {
 async fn read_delivery_form(
     request: axum::extract::Request,
 ) -> Result<(String, String, String, Vec<u8>), AppError> {
-    let content_type = request
-        .headers()
-        .get(axum::http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
+    let content_type =
+        crate::http::multipart::content_type_of(request.headers()).unwrap_or_default();
     let bytes = axum::body::to_bytes(
         request.into_body(),
         crate::vendors::deliveries::UPLOAD_READ_LIMIT,
