@@ -1,4 +1,3 @@
-
 use super::*;
 use mamori_domain::device_risk::{DeviceKind, FlagCode, RiskSubject, assess, identify};
 
