@@ -304,7 +304,7 @@ async fn body_limit(request: Request, next: Next) -> Response {
         return if path.starts_with("/api/") {
             http::error::ApiError(error).into_response()
         } else {
-            http::page::fail(http::i18n::Lang::from_headers(request.headers()))(error)
+            http::page::fail(http::i18n::lang_of(request.headers()))(error)
                 .into_response()
         };
     }

@@ -207,7 +207,7 @@ pub async fn contact_chart_svg(
     let principal = caller.user.principal();
     let institution =
         service::visible_institution(&state, &principal, service::parse_id(&id)?).await?;
-    let lang = crate::http::i18n::Lang::from_headers(&headers);
+    let lang = crate::http::i18n::lang_of(&headers);
     Ok(chart_svg_response(&state, &principal, &institution, lang).await?)
 }
 

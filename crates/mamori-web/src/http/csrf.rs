@@ -55,7 +55,7 @@ pub async fn require_token(
     let content_type = multipart::content_type_of(&parts.headers).unwrap_or_default();
     let sent = sent_token(&content_type, &bytes).unwrap_or_default();
     if !auth::same_secret(&sent, &session.csrf_token) {
-        let lang = i18n::Lang::from_headers(&parts.headers);
+        let lang = i18n::lang_of(&parts.headers);
         return page::fail(lang)(auth::csrf_error()).into_response();
     }
     // The handler's `WebUser` takes the session found here instead of reading it again.

@@ -45,7 +45,7 @@ fn refuse(path: &str, headers: &axum::http::HeaderMap, error: AppError) -> Respo
     if path.starts_with("/api/") {
         ApiError(error).into_response()
     } else {
-        page::fail(i18n::Lang::from_headers(headers))(error).into_response()
+        page::fail(i18n::lang_of(headers))(error).into_response()
     }
 }
 

@@ -63,7 +63,7 @@ impl<S: Send + Sync> FromRequestParts<S> for PageCtx {
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
         Ok(PageCtx {
-            lang: Lang::from_headers(&parts.headers),
+            lang: crate::http::i18n::lang_of(&parts.headers),
             path: parts
                 .uri
                 .path_and_query()

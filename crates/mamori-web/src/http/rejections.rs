@@ -18,7 +18,7 @@ const MAX_REJECTION_TEXT: usize = 4096;
 /// The middleware.
 pub async fn bilingual_rejections(request: Request, next: Next) -> Response {
     let api = request.uri().path().starts_with("/api/");
-    let lang = i18n::Lang::from_headers(request.headers());
+    let lang = i18n::lang_of(request.headers());
     let response = next.run(request).await;
     let plain_text = response
         .headers()
