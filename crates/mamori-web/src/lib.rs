@@ -1,18 +1,17 @@
 //! mamori's web tier: server-rendered pages (HTML + htmx), the JSON API with its OpenAPI
 //! document, authentication and the security headers. Handlers parse, authorize, call the
-//! domain and the store through [`service`], and render; they never build SQL.
+//! use cases of [`mamori_app`] (named `service` where they are called), and render; they
+//! never build SQL.
 
 pub mod account;
 pub mod assurance;
 pub mod checklist;
 pub mod contact_chart;
-pub mod demo;
 pub mod http;
 pub mod incidents;
 pub mod inspection;
 pub mod institutions;
 pub mod ledger;
-pub mod service;
 pub mod support;
 pub mod training;
 pub mod vendors;
@@ -25,9 +24,10 @@ use axum::extract::Request;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
+use mamori_app::App;
+use mamori_app::ledger::LedgerData;
 use mamori_catalog::Catalog;
-use mamori_domain::{Prefecture, Role};
-use mamori_store::{NewUser, Store};
+use mamori_store::Store;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::compression::predicate::{NotForContentType, Predicate, SizeAbove};
@@ -69,44 +69,48 @@ impl Default for WebConfig {
     }
 }
 
-/// What every handler can reach. Cheap to clone; holds no per-user state, so any number of
-/// servers can run behind a load balancer on one PostgreSQL database.
+/// What every handler can reach: the use cases' [`App`] (store, catalog, access-log memo),
+/// which it dereferences to, and what only the web tier needs. Cheap to clone; holds no
+/// per-user state, so any number of servers can run behind a load balancer on one
+/// PostgreSQL database.
 #[derive(Clone)]
 pub struct AppState {
-    pub store: Store,
-    /// Reads already written to the access log in the current ten-minute bucket, so that a
-    /// page read again does not query the log each time. Per process: the database's
-    /// unique key keeps several servers from writing one read twice.
-    pub access_seen: Arc<std::sync::Mutex<AccessSeen>>,
-    /// Loaded and validated once at start and kept for the life of the process.
-    pub catalog: &'static Catalog,
+    pub app: App,
     pub config: Arc<WebConfig>,
     /// The datasets behind the ledger's risk flags, loaded once at start.
-    pub ledger: Arc<ledger::api::LedgerData>,
+    pub ledger: Arc<LedgerData>,
     /// Sends invitations when an SMTP server is configured.
     pub mailer: Option<Arc<http::mail::Mailer>>,
     /// The places of the imports running now ([`WebConfig::max_concurrent_imports`]).
     pub imports: Arc<tokio::sync::Semaphore>,
 }
 
+/// Handlers hand `&state` to the use cases and read `state.store` and `state.catalog` as
+/// they are.
+impl std::ops::Deref for AppState {
+    type Target = App;
+
+    fn deref(&self) -> &App {
+        &self.app
+    }
+}
+
 impl AppState {
-    /// The state with the datasets bundled with mamori (see [`ledger::LedgerData::bundled`]).
+    /// The state with the datasets bundled with mamori (see [`LedgerData::bundled`]).
     pub fn new(store: Store, catalog: Catalog, config: WebConfig) -> Self {
-        Self::with_ledger_data(store, catalog, config, ledger::api::LedgerData::bundled())
+        Self::with_ledger_data(store, catalog, config, LedgerData::bundled())
     }
 
     pub fn with_ledger_data(
         store: Store,
         catalog: Catalog,
         config: WebConfig,
-        ledger: Arc<ledger::api::LedgerData>,
+        ledger: Arc<LedgerData>,
     ) -> Self {
         Self {
-            store,
-            catalog: Box::leak(Box::new(catalog)),
+            app: App::new(store, Box::leak(Box::new(catalog))),
             imports: http::uploads::import_slots(config.max_concurrent_imports),
             config: Arc::new(config),
-            access_seen: Arc::default(),
             ledger,
             mailer: None,
         }
@@ -135,106 +139,6 @@ pub fn parse_public_url(text: &str) -> Result<String, String> {
         ));
     }
     Ok(t.to_owned())
-}
-
-/// The access-log entries this process wrote in the current bucket.
-#[derive(Debug, Default)]
-pub struct AccessSeen {
-    pub bucket: String,
-    pub entries: std::collections::HashSet<(i64, i64, String)>,
-}
-
-/// Checks a new login's form.
-pub fn check_login(login: &str) -> Result<(), AppError> {
-    let valid_login = (3..=64).contains(&login.chars().count())
-        && login
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '@'));
-    if valid_login {
-        Ok(())
-    } else {
-        Err(AppError::rejected(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_login",
-            "ログインIDは3〜64文字の半角英数字と - _ . @ で指定してください",
-            "the login must be 3 to 64 characters: letters, digits, - _ . @",
-        ))
-    }
-}
-
-/// Creates a user after checking the login and the password.
-pub async fn add_user(
-    state: &AppState,
-    actor: Option<i64>,
-    login: &str,
-    password: &str,
-    role: Role,
-    institution_id: Option<i64>,
-    prefecture: Option<Prefecture>,
-) -> Result<i64, AppError> {
-    let login = login.trim();
-    check_login(login)?;
-    http::two_factor::check_new_password(password, login)?;
-    match role {
-        Role::VendorUser => {
-            return Err(AppError::rejected(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "vendor_by_invitation",
-                "事業者のユーザーは医療機関からの招待リンクで登録します",
-                "a vendor's user joins through an institution's invitation link",
-            ));
-        }
-        Role::InstitutionAdmin | Role::InstitutionStaff if institution_id.is_none() => {
-            return Err(AppError::rejected(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "institution_required",
-                "施設ユーザーには施設が必要です",
-                "an institution user needs an institution",
-            ));
-        }
-        r if mamori_domain::Principal::role_needs_prefecture(r) && prefecture.is_none() => {
-            return Err(AppError::rejected(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "prefecture_required",
-                "立入検査担当者・都道府県担当者には都道府県が必要です",
-                "an inspector or a prefecture officer needs a prefecture",
-            ));
-        }
-        _ => {}
-    }
-    let hash = http::auth::hash_password(password.to_owned()).await?;
-    let new = NewUser {
-        login: login.to_owned(),
-        password_hash: hash,
-        role,
-        institution_id: institution_id
-            .filter(|_| matches!(role, Role::InstitutionAdmin | Role::InstitutionStaff)),
-        prefecture: prefecture.filter(|_| mamori_domain::Principal::role_needs_prefecture(role)),
-        is_demo: false,
-    };
-    state
-        .store
-        .create_user(&new, actor)
-        .await
-        .map_err(|e| match e {
-            mamori_store::StoreError::Conflict(_) => login_taken(login),
-            other => other.into(),
-        })
-}
-
-/// A new login that another account has already, counting logins that differ only in
-/// case or width (`Demo-Hospital`, `ｄｅｍｏ－ｈｏｓｐｉｔａｌ`) as the same.
-pub fn login_taken(login: &str) -> AppError {
-    AppError::Fields(vec![mamori_domain::contact_chart::FieldProblem::new(
-        "login",
-        "login_taken",
-        format!(
-            "ログインID「{login}」は既に使われています（大文字・小文字や全角・半角の違いだけのIDは同じとみなします）"
-        ),
-        format!(
-            "the login '{login}' is already taken (logins that differ only in upper/lower case or full/half width count as the same)"
-        ),
-    )])
 }
 
 /// Security headers on every answer, errors included: no inline scripts, no framing, no
@@ -304,8 +208,7 @@ async fn body_limit(request: Request, next: Next) -> Response {
         return if path.starts_with("/api/") {
             http::error::ApiError(error).into_response()
         } else {
-            http::page::fail(http::i18n::lang_of(request.headers()))(error)
-                .into_response()
+            http::page::fail(http::i18n::lang_of(request.headers()))(error).into_response()
         };
     }
     let (parts, body) = request.into_parts();

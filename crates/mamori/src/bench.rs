@@ -584,7 +584,7 @@ async fn seed(
         .await
         .context("cannot migrate the scratch database")?;
     store.open_audit_log(key.clone(), None).await?;
-    let hash = mamori_web::http::auth::hash_password(PASSWORD.to_owned())
+    let hash = mamori_app::passwords::hash_password(PASSWORD.to_owned())
         .await
         .context("cannot hash the bench password")?;
     let national = NewUser {
@@ -601,11 +601,11 @@ async fn seed(
         .context("cannot create the national admin")?;
     // National administrators must use a second factor: enrol one, as the account page
     // would, and log in with its recovery codes (each accepted once).
-    let secret = mamori_web::http::two_factor::new_secret();
-    let national_codes = mamori_web::http::two_factor::new_recovery_codes();
+    let secret = mamori_app::two_factor::new_secret();
+    let national_codes = mamori_app::two_factor::new_recovery_codes();
     let hashes: Vec<String> = national_codes
         .iter()
-        .map(|c| mamori_web::http::two_factor::hash_recovery_code(c))
+        .map(|c| mamori_app::two_factor::hash_recovery_code(c))
         .collect();
     store
         .enable_totp(national_id, &secret, 0, &hashes)

@@ -12,13 +12,13 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use clap::Args;
+use mamori_app::ledger::LedgerData;
 use mamori_catalog::Catalog;
 use mamori_domain::device::{Device, LedgerColumn as C, parse_row};
 use mamori_domain::device_risk::assess_ledger;
 use mamori_domain::{InstitutionKind, Prefecture, Role};
 use mamori_reports::ledger::Encoding;
 use mamori_store::{NewInstitution, NewUser, Store};
-use mamori_web::ledger::api::LedgerData;
 use mamori_web::{AppState, WebConfig};
 use sqlx::Connection;
 
@@ -172,7 +172,7 @@ pub(crate) async fn hospital(store: &Store, name: &str) -> Result<(i64, i64)> {
             None,
         )
         .await?;
-    let hash = mamori_web::http::auth::hash_password(PASSWORD.to_owned())
+    let hash = mamori_app::passwords::hash_password(PASSWORD.to_owned())
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     let user = store
@@ -274,7 +274,7 @@ pub async fn run(args: BenchLedgerArgs) -> Result<()> {
     );
     push(&mut report, "| engine | read and validate | flag | store (one transaction) | whole import | ÷ bare parse |".to_owned());
     push(&mut report, "|---|---:|---:|---:|---:|---:|".to_owned());
-    let today = mamori_web::service::today_in_japan();
+    let today = mamori_app::today_in_japan();
     for engine in engines(&args, "import").await? {
         let store = Store::connect(&engine.url).await?;
         store.migrate().await?;

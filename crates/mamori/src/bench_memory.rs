@@ -12,9 +12,9 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{Context, Result};
+use mamori_app::ledger::LedgerData;
 use mamori_catalog::Catalog;
 use mamori_store::Store;
-use mamori_web::ledger::api::LedgerData;
 use mamori_web::{AppState, WebConfig};
 
 use crate::bench::api_login;

@@ -14,10 +14,12 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand};
+use mamori_app::App;
+use mamori_app::ledger::LedgerData;
 use mamori_catalog::Catalog;
 use mamori_domain::{Prefecture, Role, Severity};
 use mamori_store::{AuditProblem, Store, StoreError};
-use mamori_web::{AppState, WebConfig, service};
+use mamori_web::{AppState, WebConfig};
 
 /// mimalloc instead of the system allocator: a page builds and drops thousands of small
 /// strings, and glibc's malloc spent a tenth of the server's time on them under load
@@ -244,17 +246,23 @@ async fn open_existing_store(args: &StoreArgs) -> Result<(Store, audit::AuditPat
 }
 
 /// The ledger's datasets of `dir`, or those shipped with mamori; refused when not valid.
-fn load_ledger_data(
-    dir: Option<&Path>,
-) -> Result<std::sync::Arc<mamori_web::ledger::api::LedgerData>> {
+fn load_ledger_data(dir: Option<&Path>) -> Result<std::sync::Arc<LedgerData>> {
     let dir = dir
         .map(Path::to_path_buf)
         .unwrap_or_else(mamori_catalog::datasets::bundled_datasets_dir);
-    mamori_web::ledger::api::LedgerData::load(&dir)
+    LedgerData::load(&dir)
         .map_err(|e| anyhow::anyhow!("{e}"))
         .with_context(|| format!("the datasets in {} are not valid", dir.display()))
 }
 
+/// The use cases over the store and the catalog of `args`, for the operator's tasks.
+async fn app(args: &StoreArgs) -> Result<App> {
+    let catalog = load_catalog(args.catalog.as_deref())?;
+    let (store, _) = open_store(args).await?;
+    Ok(App::new(store, Box::leak(Box::new(catalog))))
+}
+
+/// The web tier's state, for `serve`.
 async fn state(args: &StoreArgs, config: WebConfig) -> Result<(AppState, audit::AuditPaths)> {
     let catalog = load_catalog(args.catalog.as_deref())?;
     let ledger = load_ledger_data(args.datasets.as_deref())?;
@@ -331,7 +339,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 state = state.with_mailer(mailer);
             }
             if demo
-                && mamori_web::demo::load(&state)
+                && mamori_app::demo::load(&state.store, state.catalog)
                     .await
                     .map_err(|e| anyhow::anyhow!("{e}"))?
             {
@@ -387,8 +395,8 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Demo { store } => {
-            let (state, _) = state(&store, WebConfig::default()).await?;
-            let added = mamori_web::demo::load(&state)
+            let app = app(&store).await?;
+            let added = mamori_app::demo::load(&app.store, app.catalog)
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
             println!(
@@ -411,14 +419,14 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                     prefecture,
                 },
         } => {
-            let (state, _) = state(&store, WebConfig::default()).await?;
+            let app = app(&store).await?;
             let role = Role::parse(&role).map_err(|e| anyhow::anyhow!(e.message_en))?;
             let prefecture = prefecture
                 .map(|p| Prefecture::parse(&p))
                 .transpose()
                 .map_err(|e| anyhow::anyhow!(e.message_en))?;
             if let Some(id) = institution
-                && state.store.institution(id).await?.is_none()
+                && app.store.institution(id).await?.is_none()
             {
                 bail!("there is no institution with id {id}");
             }
@@ -432,17 +440,10 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                     p.trim_end_matches(['\n', '\r']).to_owned()
                 }
             };
-            let id = mamori_web::add_user(
-                &state,
-                None,
-                &login,
-                &password,
-                role,
-                institution,
-                prefecture,
-            )
-            .await
-            .map_err(|e| anyhow::anyhow!("{}", e.detail().message_en))?;
+            let id =
+                mamori_app::add_user(&app, None, &login, &password, role, institution, prefecture)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{}", e.message_en()))?;
             println!("user {login} added (id {id})");
             Ok(ExitCode::SUCCESS)
         }
@@ -530,27 +531,24 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 .migrate()
                 .await
                 .context("cannot migrate the database")?;
-            let state = AppState::new(
+            let app = App::new(
                 existing,
-                load_catalog(store.catalog.as_deref())?,
-                WebConfig::default(),
+                Box::leak(Box::new(load_catalog(store.catalog.as_deref())?)),
             );
-            let inst = state
+            let inst = app
                 .store
                 .institution(institution)
                 .await?
                 .with_context(|| format!("there is no institution with id {institution}"))?;
-            let fy = service::parse_fiscal_year(&state, &fiscal_year)
-                .map_err(|e| anyhow::anyhow!("{}", e.detail().message_en))?;
-            let a = service::assessment(&state, inst, fy)
+            let fy = mamori_app::parse_fiscal_year(&app, &fiscal_year)
+                .map_err(|e| anyhow::anyhow!("{}", e.message_en()))?;
+            let a = mamori_app::assessment(&app, inst, fy)
                 .await
-                .map_err(|e| anyhow::anyhow!("{}", e.detail().message_en))?;
+                .map_err(|e| anyhow::anyhow!("{}", e.message_en()))?;
             if json {
                 println!(
                     "{}",
-                    serde_json::to_string_pretty(&mamori_web::inspection::api::inspection_json(
-                        &a
-                    ))?
+                    serde_json::to_string_pretty(&mamori_app::inspection::inspection_json(&a))?
                 );
             } else {
                 println!(

@@ -16,8 +16,11 @@ use crate::account::session::signed_in;
 use crate::http::auth::{self, WebUser};
 use crate::http::error::AppError;
 use crate::http::i18n::Lang;
-use crate::http::page::{Chrome, PageCtx, PageResult, fail, message, redirect, render, safe_next};
-use crate::{AppState, Routes, http::two_factor, service};
+use crate::http::page::{
+    Chrome, PageCtx, PageResult, fail, fail_app, message, redirect, render, safe_next,
+};
+use crate::{AppState, Routes, http::two_factor};
+use mamori_app as service;
 
 /// The account and administration routes, each recorded with its method.
 pub fn routes() -> Routes {
@@ -625,8 +628,8 @@ async fn institution_user_action(
     let principal = user.user().principal();
     let institution = service::administered_institution(&state, &principal, &id)
         .await
-        .map_err(fail(lang))?;
-    let target_id = service::parse_id(&user_id).map_err(fail(lang))?;
+        .map_err(fail_app(lang))?;
+    let target_id = service::parse_id(&user_id).map_err(fail_app(lang))?;
     let target = state
         .store
         .user(target_id)
@@ -651,7 +654,7 @@ async fn institution_disable_unused(
     let principal = user.user().principal();
     let institution = service::administered_institution(&state, &principal, &id)
         .await
-        .map_err(fail(lang))?;
+        .map_err(fail_app(lang))?;
     disable_unused(&state, Some(institution.id), user.user().id)
         .await
         .map_err(|e| fail(lang)(e.into()))?;
@@ -669,7 +672,7 @@ async fn institution_require_two_factor(
     let principal = user.user().principal();
     let institution = service::administered_institution(&state, &principal, &id)
         .await
-        .map_err(fail(lang))?;
+        .map_err(fail_app(lang))?;
     let required = form.required.as_deref() == Some("on");
     state
         .store
@@ -705,7 +708,7 @@ async fn access_log_page(
     let principal = user.user().principal();
     let institution = service::administered_institution(&state, &principal, &id)
         .await
-        .map_err(fail(lang))?;
+        .map_err(fail_app(lang))?;
     let rows = state
         .store
         .access_log(institution.id, 500)
@@ -870,7 +873,7 @@ async fn institution_audit(
     let principal = user.user().principal();
     let institution = service::administered_institution(&state, &principal, &id)
         .await
-        .map_err(fail(lang))?;
+        .map_err(fail_app(lang))?;
     audit_response(
         &state,
         &ctx,
@@ -969,7 +972,7 @@ async fn admin_user_action(
     if user.user().role != Role::NationalAdmin {
         return Err(fail(lang)(AppError::NotFound));
     }
-    let target = service::parse_id(&user_id).map_err(fail(lang))?;
+    let target = service::parse_id(&user_id).map_err(fail_app(lang))?;
     if state
         .store
         .user(target)

@@ -13,7 +13,8 @@ use serde::Deserialize;
 use crate::http::auth::{self, LOGIN_CSRF_COOKIE, MaybeWebUser, SESSION_COOKIE, WebUser};
 use crate::http::i18n::{LANG_COOKIE, Lang};
 use crate::http::page::*;
-use crate::{AppState, Routes, demo};
+use crate::{AppState, Routes};
+use mamori_app::demo;
 
 pub fn routes() -> Routes {
     Routes::default()

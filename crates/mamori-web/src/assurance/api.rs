@@ -32,7 +32,7 @@ use super::ranking::{SelectionJson, selection_json};
 use crate::AppState;
 use crate::http::auth::ApiUser;
 use crate::http::error::{ApiResult, AppError, ErrorBody};
-use crate::service::today_in_japan;
+use mamori_app::today_in_japan;
 
 /// The national target of supported hospitals (seed 001: 「約 2,000 病院を目途」).
 pub const NATIONAL_TARGET: u32 = 2000;
@@ -140,7 +140,7 @@ pub fn domain_program(record: &ProgramRecord) -> Program {
 }
 
 fn answered_on(at: &str) -> Option<NaiveDate> {
-    crate::service::instant_in_japan(at).map(|t| t.date())
+    mamori_app::instant_in_japan(at).map(|t| t.date())
 }
 
 fn institution_code(record: &ApplicationRecord) -> Result<MedicalInstitutionCode, AppError> {
@@ -1015,7 +1015,7 @@ async fn application_in_scope(
     fy: FiscalYear,
     application_id: &str,
 ) -> Result<(PrefectureBook, ApplicationRecord), AppError> {
-    let id = crate::service::parse_id(application_id)?;
+    let id = mamori_app::parse_id(application_id)?;
     let prefecture = state
         .store
         .application_prefecture(fy, id)

@@ -21,7 +21,7 @@ use crate::assurance::ranking::{self, RankInput};
 use crate::http::auth::WebUser;
 use crate::http::error::AppError;
 use crate::http::i18n::Lang;
-use crate::http::page::{Chrome, PageCtx, PageResult, fail, redirect, render};
+use crate::http::page::{Chrome, PageCtx, PageResult, fail, fail_app, redirect, render};
 use crate::{AppState, Routes};
 
 pub fn routes() -> Routes {
@@ -218,7 +218,7 @@ async fn survey_view(
     let lang = ctx.lang;
     let principal = user.user().principal();
     let fy = parse_program_year(fy).map_err(fail(lang))?;
-    let institution_id = crate::service::parse_id(id).map_err(fail(lang))?;
+    let institution_id = mamori_app::parse_id(id).map_err(fail_app(lang))?;
     let institution = state
         .store
         .institution(institution_id)
@@ -234,7 +234,7 @@ async fn survey_view(
         .applications
         .iter()
         .find(|a| a.institution_id == institution.id);
-    let today = crate::service::today_in_japan();
+    let today = mamori_app::today_in_japan();
     let closed = today > book.program.deadline;
     let manages = principal.can_manage_survey(institution.prefecture);
     let can_edit = book.submission.is_none() && (!closed || manages);
@@ -400,7 +400,7 @@ async fn save_survey(
     let lang = ctx.lang;
     let principal = user.user().principal();
     let fy = parse_program_year(&fy_text).map_err(fail(lang))?;
-    let institution_id = crate::service::parse_id(&id).map_err(fail(lang))?;
+    let institution_id = mamori_app::parse_id(&id).map_err(fail_app(lang))?;
     let institution = state
         .store
         .institution(institution_id)
@@ -835,7 +835,7 @@ async fn prefecture_view(
         withdrawals,
         any_selected: rows.iter().any(|r| r.selected),
         undecided,
-        today: crate::service::today_in_japan().to_string(),
+        today: mamori_app::today_in_japan().to_string(),
         base: format!(
             "/assurance/{}/prefectures/{}",
             fy.start_year(),
@@ -1011,7 +1011,7 @@ async fn withdraw(
     let principal = user.user().principal();
     let result = async {
         // Only an application of this prefecture, from this page.
-        let id = crate::service::parse_id(&form.application_id)?;
+        let id = mamori_app::parse_id(&form.application_id)?;
         if state.store.application_prefecture(fy, id).await? != Some(prefecture) {
             return Err(AppError::NotFound);
         }

@@ -377,7 +377,7 @@ async fn new_program(State(state): State<AppState>, ctx: PageCtx, user: WebUser)
         .await
         .map_err(|e| fail(lang)(e.into()))?;
     // The first year from the current one that is not open yet.
-    let mut fy = FiscalYear::containing(crate::service::today_in_japan());
+    let mut fy = FiscalYear::containing(mamori_app::today_in_japan());
     while opened.contains(&fy) {
         match FiscalYear::new(fy.start_year() + 1) {
             Ok(next) => fy = next,

@@ -18,7 +18,7 @@ use crate::AppState;
 use crate::http::api::*;
 use crate::http::auth::ApiUser;
 use crate::http::error::{ApiResult, AppError, ErrorBody};
-use crate::service;
+use mamori_app as service;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

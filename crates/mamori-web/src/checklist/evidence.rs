@@ -8,7 +8,7 @@ use crate::AppState;
 use crate::contact_chart::api as records;
 use crate::http::error::AppError;
 use crate::http::i18n::Lang;
-use crate::service::today_in_japan;
+use mamori_app::today_in_japan;
 
 // ----- evidence on the checklist -------------------------------------------------------
 
@@ -26,8 +26,8 @@ pub struct EvidenceView {
 pub fn checklist_evidence(
     state: &AppState,
     lang: Lang,
-    a: &crate::service::Assessment<'_>,
-    file: &crate::service::FileExtras,
+    a: &mamori_app::Assessment<'_>,
+    file: &mamori_app::FileExtras,
 ) -> Result<Vec<EvidenceView>, AppError> {
     let id = a.institution.id;
     let mut out = Vec::new();
@@ -99,8 +99,8 @@ pub fn checklist_evidence(
 /// Evidence for the MDS/SDS item (2(3) so far): what each contracted vendor has delivered.
 fn mds_evidence(
     lang: Lang,
-    a: &crate::service::Assessment<'_>,
-    file: &crate::service::FileExtras,
+    a: &mamori_app::Assessment<'_>,
+    file: &mamori_app::FileExtras,
     out: &mut Vec<EvidenceView>,
 ) {
     let items: Vec<_> = a

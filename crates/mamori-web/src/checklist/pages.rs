@@ -15,8 +15,8 @@ use crate::http::auth::WebUser;
 use crate::http::error::AppError;
 use crate::http::i18n::Lang;
 use crate::http::page::*;
-use crate::service::{self, Assessment};
 use crate::{AppState, Routes};
+use mamori_app::{self as service, Assessment};
 
 pub fn routes() -> Routes {
     Routes::default()
@@ -282,11 +282,11 @@ pub async fn load(
 ) -> Result<Assessment<'static>, PageError> {
     let lang = ctx.lang;
     let principal = user.user().principal();
-    let id = service::parse_id(id).map_err(fail(lang))?;
-    let fy = service::parse_fiscal_year(state, fy).map_err(fail(lang))?;
+    let id = service::parse_id(id).map_err(fail_app(lang))?;
+    let fy = service::parse_fiscal_year(state, fy).map_err(fail_app(lang))?;
     service::visible_assessment(state, &principal, id, fy, resource)
         .await
-        .map_err(fail(lang))
+        .map_err(fail_app(lang))
 }
 
 fn checklist_page(
@@ -385,8 +385,8 @@ async fn checklist(
 ) -> PageResult {
     let lang = ctx.lang;
     let principal = user.user().principal();
-    let id = service::parse_id(&id).map_err(fail(lang))?;
-    let fy = service::parse_fiscal_year(&state, &fy).map_err(fail(lang))?;
+    let id = service::parse_id(&id).map_err(fail_app(lang))?;
+    let fy = service::parse_fiscal_year(&state, &fy).map_err(fail_app(lang))?;
     let page = full_checklist_page(&state, &ctx, &user, &principal, id, fy, None).await?;
     Ok(render(StatusCode::OK, &page))
 }
@@ -405,7 +405,7 @@ async fn full_checklist_page(
     let lang = ctx.lang;
     let (a, file) = service::visible_file(state, principal, id, fy, "checklist")
         .await
-        .map_err(fail(lang))?;
+        .map_err(fail_app(lang))?;
     let ledger_evidence =
         crate::ledger::pages::checklist_evidence(state, lang, &a, file.has_devices)
             .await
@@ -472,15 +472,18 @@ async fn save_item(
     let lang = ctx.lang;
     let principal = user.user().principal();
     let institution = page_institution(&state, &principal, &id, lang).await?;
-    let fiscal_year = service::parse_fiscal_year(&state, &fy).map_err(fail(lang))?;
+    let fiscal_year = service::parse_fiscal_year(&state, &fy).map_err(fail_app(lang))?;
     let result = match form_input(&form) {
         Ok((_, Some(input))) => {
             service::save_answer(&state, &principal, &institution, fiscal_year, &key, input)
                 .await
                 .map(|_| ())
+                .map_err(AppError::from)
         }
         Ok((round, None)) => {
-            service::clear_answer(&state, &principal, &institution, fiscal_year, &key, round).await
+            service::clear_answer(&state, &principal, &institution, fiscal_year, &key, round)
+                .await
+                .map_err(AppError::from)
         }
         Err(e) => Err(e),
     };
@@ -516,7 +519,7 @@ async fn save_item(
     }
     let a = service::assessment(&state, institution, fiscal_year)
         .await
-        .map_err(fail(lang))?;
+        .map_err(fail_app(lang))?;
     let Some(item_state) = a.items.iter().find(|s| s.item.key == key) else {
         return Err(fail(lang)(AppError::NotFound));
     };

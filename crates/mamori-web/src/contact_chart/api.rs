@@ -8,9 +8,7 @@ use axum::response::{IntoResponse, Response};
 use mamori_domain::contact_chart::{
     ChartStatus, ContactChart, ContactChartInput, FieldProblem, chart_status,
 };
-use mamori_domain::continuity::{
-    BackupRecord, BcpRecord, ContinuityWarning, ItemEvidence, continuity_warnings, evidence,
-};
+use mamori_domain::continuity::{ContinuityWarning, ItemEvidence, continuity_warnings, evidence};
 use mamori_domain::vendor::VendorContract;
 use mamori_domain::{FiscalYear, Principal};
 use mamori_reports::contact_chart_svg::{ChartLanguage, render_contact_chart_svg};
@@ -24,7 +22,9 @@ use crate::AppState;
 use crate::http::api::ApiJson;
 use crate::http::auth::ApiUser;
 use crate::http::error::{ApiResult, AppError, ErrorBody};
-use crate::service::{self, today_in_japan};
+use mamori_app::{self as service, today_in_japan};
+
+pub use mamori_app::ContinuityRecords;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -251,17 +251,6 @@ pub fn no_chart() -> AppError {
 }
 
 // ----- backup and BCP --------------------------------------------------------------------
-
-/// The backup and BCP records of an institution.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
-pub struct ContinuityRecords {
-    #[schema(value_type = Vec<Object>)]
-    #[serde(default)]
-    pub backups: Vec<BackupRecord>,
-    #[schema(value_type = Option<Object>)]
-    #[serde(default)]
-    pub bcp: Option<BcpRecord>,
-}
 
 #[derive(Serialize, ToSchema)]
 pub struct ContinuityJson {

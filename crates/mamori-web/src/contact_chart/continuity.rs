@@ -21,8 +21,8 @@ use crate::http::auth::WebUser;
 use crate::http::error::AppError;
 use crate::http::i18n::Lang;
 use crate::http::page::{Chrome, PageCtx, PageResult, fail, redirect, render};
-use crate::service::today_in_japan;
 use crate::{AppState, Routes};
+use mamori_app::today_in_japan;
 
 pub fn routes() -> Routes {
     Routes::default()

@@ -2,68 +2,27 @@
 //! the login rule with its slow-down after repeated failures, and the extractors that tell
 //! every handler who is asking.
 
-use argon2::{Argon2, PasswordHasher, PasswordVerifier};
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use chrono::Utc;
 use mamori_store::{Session, SessionKind, User};
-use sha2::{Digest, Sha256};
 
 use crate::AppState;
 use crate::http::error::{ApiError, AppError};
+
+// Passwords and tokens are the use cases' (the command line hashes passwords too).
+pub use mamori_app::passwords::{DUMMY_HASH, MIN_PASSWORD_LENGTH, hash_password, verify_password};
+pub use mamori_app::tokens::{new_token, same_secret, token_hash};
 
 pub const SESSION_COOKIE: &str = "mamori_session";
 /// The cookie of a login waiting for its second factor.
 pub const PENDING_COOKIE: &str = "mamori_pending";
 /// The CSRF cookie for forms shown before login (double-submit).
 pub const LOGIN_CSRF_COOKIE: &str = "mamori_login_csrf";
-pub const MIN_PASSWORD_LENGTH: usize = 12;
 /// After this many failures in a row a login is refused for [`LOCKOUT_MINUTES`].
 pub const MAX_FAILURES: i64 = 5;
 pub const LOCKOUT_MINUTES: i64 = 15;
-
-/// A random token, 256 bits, hex.
-pub fn new_token() -> String {
-    let bytes: [u8; 32] = rand::random();
-    hex::encode(bytes)
-}
-
-pub fn token_hash(token: &str) -> String {
-    hex::encode(Sha256::digest(token.as_bytes()))
-}
-
-/// Constant-time comparison of two secrets (the length is not secret: tokens have one).
-pub fn same_secret(a: &str, b: &str) -> bool {
-    use subtle::ConstantTimeEq;
-    a.len() == b.len() && bool::from(a.as_bytes().ct_eq(b.as_bytes()))
-}
-
-/// Hashes a password with Argon2id on a blocking thread.
-pub async fn hash_password(password: String) -> Result<String, AppError> {
-    tokio::task::spawn_blocking(move || {
-        Argon2::default()
-            .hash_password(password.as_bytes())
-            .map(|h| h.to_string())
-            .map_err(|e| AppError::Internal(format!("password hashing failed: {e}")))
-    })
-    .await
-    .map_err(|e| AppError::Internal(format!("hashing task failed: {e}")))?
-}
-
-pub async fn verify_password(password: String, hash: String) -> bool {
-    tokio::task::spawn_blocking(move || {
-        Argon2::default()
-            .verify_password(password.as_bytes(), hash.as_str())
-            .is_ok()
-    })
-    .await
-    .unwrap_or(false)
-}
-
-/// A hash of nothing anyone knows, verified for unknown logins so that both answers take
-/// the same time.
-const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$0V2ZQkM8ZJ1Yd6kcmp3Xy8q0t0pXl9l3pVw3zq4o7nU";
 
 fn bad_credentials() -> AppError {
     AppError::rejected(
@@ -536,28 +495,6 @@ impl FromRequestParts<AppState> for MaybeWebUser {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[tokio::test]
-    async fn passwords_hash_with_argon2id_and_verify() {
-        let hash = hash_password("correct horse battery".into())
-            .await
-            .expect("hash");
-        assert!(hash.starts_with("$argon2id$"), "{hash}");
-        assert!(verify_password("correct horse battery".into(), hash.clone()).await);
-        assert!(!verify_password("wrong horse battery".into(), hash).await);
-        assert!(!verify_password("anything".into(), DUMMY_HASH.into()).await);
-    }
-
-    #[test]
-    fn tokens_are_random_and_hashed() {
-        let a = new_token();
-        assert_eq!(a.len(), 64);
-        assert_ne!(a, new_token());
-        assert_ne!(token_hash(&a), a);
-        assert!(same_secret(&a, &a.clone()));
-        assert!(!same_secret(&a, &new_token()));
-        assert!(!same_secret("abc", "abcd"));
-    }
 
     #[test]
     fn text_is_percent_encoded_as_before() {

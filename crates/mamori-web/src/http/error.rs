@@ -60,6 +60,38 @@ impl From<AnswerError> for AppError {
     }
 }
 
+/// A use case's error, answered alike by the API, the pages and the command line: each
+/// refusal with its status, a store fault kept as one.
+impl From<mamori_app::Error> for AppError {
+    fn from(e: mamori_app::Error) -> Self {
+        use mamori_app::{Error, Refusal};
+        match e {
+            Error::NotFound => Self::NotFound,
+            Error::Forbidden => Self::Forbidden,
+            Error::Invalid(e) => Self::Invalid(e),
+            Error::Rejected {
+                refusal,
+                code,
+                message_ja,
+                message_en,
+            } => Self::Rejected {
+                status: match refusal {
+                    Refusal::NotFound => StatusCode::NOT_FOUND,
+                    Refusal::Conflict => StatusCode::CONFLICT,
+                    Refusal::Invalid => StatusCode::UNPROCESSABLE_ENTITY,
+                },
+                code,
+                message_ja,
+                message_en,
+            },
+            Error::Answer(e) => Self::Answer(e),
+            Error::Fields(problems) => Self::Fields(problems),
+            Error::Store(e) => Self::Store(e),
+            Error::Internal(detail) => Self::Internal(detail),
+        }
+    }
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ErrorBody {
     pub error: ErrorDetail,

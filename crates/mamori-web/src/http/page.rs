@@ -12,8 +12,8 @@ use mamori_store::Institution;
 use crate::http::auth::{self, WebUser};
 use crate::http::error::AppError;
 use crate::http::i18n::Lang;
-use crate::service::{self};
 use crate::{AppState, Routes};
+use mamori_app as service;
 
 /// The static assets (style sheet and scripts), cached for an hour.
 pub fn routes() -> Routes {
@@ -219,6 +219,14 @@ pub fn fail(lang: Lang) -> impl Fn(AppError) -> PageError {
     move |error| PageError { error, lang }
 }
 
+/// [`fail`] for a use case's error (`mamori_app::Error`).
+pub fn fail_app(lang: Lang) -> impl Fn(mamori_app::Error) -> PageError {
+    move |error| PageError {
+        error: error.into(),
+        lang,
+    }
+}
+
 pub type PageResult = Result<Response, PageError>;
 
 /// The institution named by a page's path, if the caller may see it (otherwise the page's
@@ -229,10 +237,10 @@ pub async fn page_institution(
     id: &str,
     lang: Lang,
 ) -> Result<Institution, PageError> {
-    let id = service::parse_id(id).map_err(fail(lang))?;
+    let id = service::parse_id(id).map_err(fail_app(lang))?;
     service::visible_institution(state, principal, id)
         .await
-        .map_err(fail(lang))
+        .map_err(fail_app(lang))
 }
 
 pub async fn not_found(ctx: PageCtx, uri: axum::http::Uri) -> Response {

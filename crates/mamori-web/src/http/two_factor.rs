@@ -1,19 +1,24 @@
 //! Two-factor authentication with TOTP (RFC 6238, any authenticator app) and one-time
-//! recovery codes, and the password rules (length, not a common or guessable password).
+//! recovery codes: checking a code, the enrolment's QR code. New secrets and codes, and the
+//! password rules, come from `mamori_app`.
 
-use axum::http::StatusCode;
 use mamori_domain::Role;
 use mamori_store::User;
 use qrcode::QrCode;
 use qrcode::render::svg;
-use sha2::{Digest, Sha256};
 use totp_rs::{Builder, Secret, Totp};
 
 use crate::AppState;
 use crate::http::error::AppError;
 
+// New secrets and recovery codes, and the password rules, are the use cases' (the command
+// line makes them too).
+pub use mamori_app::passwords::check_new_password;
+pub use mamori_app::two_factor::{
+    RECOVERY_CODES, hash_recovery_code, new_recovery_codes, new_secret,
+};
+
 pub const ISSUER: &str = "mamori";
-pub const RECOVERY_CODES: usize = 10;
 
 /// Whether the user must use a second factor: national administrators, inspectors,
 /// prefecture officers, support desk operators and vendors' users (who hold remote access
@@ -29,10 +34,6 @@ pub fn required(user: &User, institution_requires: bool) -> bool {
                 | Role::SupportOperator
                 | Role::VendorUser
         ) || institution_requires)
-}
-
-pub fn new_secret() -> String {
-    Secret::generate().to_base32()
 }
 
 pub fn totp(secret_base32: &str, login: &str) -> Result<Totp, AppError> {
@@ -72,26 +73,6 @@ pub fn check_code(secret_base32: &str, login: &str, code: &str) -> Result<Option
         .and_then(|step| i64::try_from(step).ok()))
 }
 
-/// New recovery codes: shown once, stored only as hashes.
-pub fn new_recovery_codes() -> Vec<String> {
-    (0..RECOVERY_CODES)
-        .map(|_| {
-            let bytes: [u8; 5] = rand::random();
-            let hex = hex::encode(bytes);
-            format!("{}-{}", &hex[..5], &hex[5..])
-        })
-        .collect()
-}
-
-pub fn hash_recovery_code(code: &str) -> String {
-    let normal: String = code
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric())
-        .map(|c| c.to_ascii_lowercase())
-        .collect();
-    hex::encode(Sha256::digest(normal.as_bytes()))
-}
-
 /// Checks a second factor: a 6-digit code from the app (each accepted once) or an unused
 /// recovery code.
 pub async fn verify(state: &AppState, user: &User, input: &str) -> Result<bool, AppError> {
@@ -109,47 +90,6 @@ pub async fn verify(state: &AppState, user: &User, input: &str) -> Result<bool, 
             .await?);
     }
     Ok(false)
-}
-
-/// The password rules: at least 12 characters, at most 200, and not a common or easily
-/// guessed password (checked against the bundled dictionaries of zxcvbn, which include the
-/// most common passwords, keyboard patterns and the user's own login).
-pub fn check_new_password(password: &str, login: &str) -> Result<(), AppError> {
-    let length = password.chars().count();
-    if length < crate::http::auth::MIN_PASSWORD_LENGTH {
-        return Err(AppError::rejected(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "password_too_short",
-            format!(
-                "パスワードは{}文字以上にしてください",
-                crate::http::auth::MIN_PASSWORD_LENGTH
-            ),
-            format!(
-                "the password must be at least {} characters long",
-                crate::http::auth::MIN_PASSWORD_LENGTH
-            ),
-        ));
-    }
-    if length > 200 {
-        return Err(AppError::rejected(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "password_too_long",
-            "パスワードは200文字以内にしてください",
-            "the password must be at most 200 characters long",
-        ));
-    }
-    let contains_login =
-        login.chars().count() >= 3 && password.to_lowercase().contains(&login.to_lowercase());
-    let strength = zxcvbn::zxcvbn(password, &[login, "mamori"]);
-    if contains_login || u8::from(strength.score()) < 3 {
-        return Err(AppError::rejected(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "password_too_common",
-            "よく使われるパスワードや推測されやすいパスワード（ログインIDを含むもの、キーボードの並びなど）は使えません。単語をいくつか組み合わせた長いパスワードにしてください",
-            "this password is common or easy to guess (it contains the login, a keyboard pattern or a well-known password); use a longer phrase of several words",
-        ));
-    }
-    Ok(())
 }
 
 #[cfg(test)]
@@ -182,44 +122,6 @@ mod tests {
             "{url}"
         );
         assert!(svg.contains("<svg"));
-    }
-
-    #[test]
-    fn recovery_codes_are_random_and_hashed_loosely() {
-        let codes = new_recovery_codes();
-        assert_eq!(codes.len(), RECOVERY_CODES);
-        assert_ne!(codes[0], codes[1]);
-        assert_eq!(
-            hash_recovery_code(&codes[0]),
-            hash_recovery_code(&codes[0].to_uppercase().replace('-', " "))
-        );
-    }
-
-    #[test]
-    fn common_and_short_passwords_are_refused() {
-        for weak in [
-            "password1234",
-            "123456789012",
-            "qwertyuiopas",
-            "tanaka-password",
-            "Passw0rd!Passw0rd!",
-        ] {
-            assert!(
-                check_new_password(weak, "tanaka").is_err(),
-                "{weak} must be refused"
-            );
-        }
-        assert!(check_new_password("short", "tanaka").is_err());
-        for strong in [
-            "correct horse battery staple",
-            "a long enough password phrase",
-            "みなと中央病院の鍵は青い",
-        ] {
-            assert!(
-                check_new_password(strong, "tanaka").is_ok(),
-                "{strong} must be accepted"
-            );
-        }
     }
 
     #[test]

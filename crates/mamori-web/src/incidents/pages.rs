@@ -20,10 +20,10 @@ use serde::Deserialize;
 use crate::http::auth::{MaybeWebUser, WebUser};
 use crate::http::error::AppError;
 use crate::http::i18n::Lang;
-use crate::http::page::{Chrome, PageCtx, PageResult, fail, redirect, render};
+use crate::http::page::{Chrome, PageCtx, PageResult, fail, fail_app, redirect, render};
 use crate::incidents::api::{self as incidents, CaseView};
-use crate::service;
 use crate::{AppState, Routes};
+use mamori_app as service;
 
 pub fn routes() -> Routes {
     Routes::default()
@@ -117,7 +117,7 @@ fn message(lang: Lang, e: &AppError) -> String {
 
 /// An instant stored as RFC 3339 UTC, shown in Japan time: `2026-11-24 09:30`.
 pub fn japan_time(rfc3339: &str) -> String {
-    crate::service::instant_in_japan(rfc3339).map_or_else(
+    mamori_app::instant_in_japan(rfc3339).map_or_else(
         || rfc3339.to_owned(),
         |t| t.format("%Y-%m-%d %H:%M").to_string(),
     )
@@ -221,7 +221,7 @@ fn form_page(
             })
             .collect(),
         started_at: if input.started_at.is_empty() {
-            crate::service::now_in_japan()
+            mamori_app::now_in_japan()
                 .format("%Y-%m-%dT%H:%M")
                 .to_string()
         } else {
@@ -496,7 +496,7 @@ async fn case_view_page(
     } = shown;
     let lang = ctx.lang;
     let principal = user.user().principal();
-    let id = service::parse_id(case_id).map_err(fail(lang))?;
+    let id = service::parse_id(case_id).map_err(fail_app(lang))?;
     let CaseView {
         case,
         notes,
@@ -608,7 +608,7 @@ async fn change_state(
 ) -> PageResult {
     let lang = ctx.lang;
     let principal = user.user().principal();
-    let id = service::parse_id(&case_id).map_err(fail(lang))?;
+    let id = service::parse_id(&case_id).map_err(fail_app(lang))?;
     match incidents::change_state(&state, &principal, id, &form.state).await {
         Ok(()) => Ok(redirect(&format!("/incidents/{id}"))),
         Err(e @ (AppError::Forbidden | AppError::NotFound)) => Err(fail(lang)(e)),
@@ -645,7 +645,7 @@ async fn add_note(
 ) -> PageResult {
     let lang = ctx.lang;
     let principal = user.user().principal();
-    let id = service::parse_id(&case_id).map_err(fail(lang))?;
+    let id = service::parse_id(&case_id).map_err(fail_app(lang))?;
     match incidents::add_note(&state, &principal, id, &form.text).await {
         Ok(_) => Ok(redirect(&format!("/incidents/{id}#notes"))),
         Err(e @ (AppError::Forbidden | AppError::NotFound)) => Err(fail(lang)(e)),

@@ -2,7 +2,7 @@
 
 use axum::Json;
 use axum::extract::{Path, State};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -11,7 +11,9 @@ use crate::AppState;
 use crate::http::api::*;
 use crate::http::auth::ApiUser;
 use crate::http::error::{ApiResult, ErrorBody};
-use crate::service;
+use mamori_app as service;
+
+pub use mamori_app::inspection::{FindingJson, InspectionJson, inspection_json};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -20,27 +22,6 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 // ----- inspection ------------------------------------------------------------------------
-
-#[derive(Serialize, ToSchema)]
-pub struct FindingJson {
-    /// The item's number as printed, e.g. `2(4)`; null for findings about the whole form.
-    item: Option<String>,
-    item_key: Option<String>,
-    code: String,
-    /// `blocking` (not ready until fixed), `advice` or `info`.
-    severity: String,
-    message_ja: String,
-    message_en: String,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct InspectionJson {
-    ready: bool,
-    fiscal_year: i32,
-    guide_version: String,
-    contact_chart_seen: Option<bool>,
-    findings: Vec<FindingJson>,
-}
 
 /// The verdict for the on-site inspection, by the rules of that fiscal year's guide.
 #[utoipa::path(get, path = "/api/v1/institutions/{id}/inspection/{fiscal_year}", tag = "inspection", security(("bearer" = [])),
@@ -56,33 +37,6 @@ pub async fn get_inspection(
     let a =
         service::visible_assessment(&state, &caller.user.principal(), id, fy, "inspection").await?;
     Ok(Json(inspection_json(&a)))
-}
-
-pub fn inspection_json(a: &service::Assessment<'_>) -> InspectionJson {
-    InspectionJson {
-        ready: a.verdict.ready,
-        fiscal_year: a.fiscal_year.start_year(),
-        guide_version: a.rules.version.clone(),
-        contact_chart_seen: a.observation.as_ref().map(|o| o.contact_chart_seen),
-        findings: a
-            .verdict
-            .findings
-            .iter()
-            .map(|f| FindingJson {
-                item: f.item_number.clone(),
-                item_key: f.item_key.clone(),
-                code: f.code.as_str().into(),
-                severity: match f.severity {
-                    mamori_domain::Severity::Blocking => "blocking",
-                    mamori_domain::Severity::Advice => "advice",
-                    mamori_domain::Severity::Info => "info",
-                }
-                .into(),
-                message_ja: f.message_ja.clone(),
-                message_en: f.message_en.clone(),
-            })
-            .collect(),
-    }
 }
 
 #[derive(Deserialize, ToSchema)]

@@ -10,8 +10,8 @@ use crate::checklist::pages::{FindingView, YearLink, findings_view, load};
 use crate::http::auth::WebUser;
 use crate::http::error::AppError;
 use crate::http::page::*;
-use crate::service::{self};
 use crate::{AppState, Routes};
+use mamori_app as service;
 
 pub fn routes() -> Routes {
     Routes::default()
@@ -127,7 +127,7 @@ async fn save_observation(
     let lang = ctx.lang;
     let principal = user.user().principal();
     let institution = page_institution(&state, &principal, &id, lang).await?;
-    let fiscal_year = service::parse_fiscal_year(&state, &fy).map_err(fail(lang))?;
+    let fiscal_year = service::parse_fiscal_year(&state, &fy).map_err(fail_app(lang))?;
     let seen = match form.contact_chart_seen.as_str() {
         "yes" => true,
         "no" => false,
@@ -143,7 +143,7 @@ async fn save_observation(
     };
     service::record_observation(&state, &principal, &institution, fiscal_year, seen)
         .await
-        .map_err(fail(lang))?;
+        .map_err(fail_app(lang))?;
     Ok(redirect(&format!(
         "/institutions/{}/inspection/{}",
         institution.id, fiscal_year

@@ -15,7 +15,7 @@ use crate::AppState;
 use crate::http::api::*;
 use crate::http::auth::ApiUser;
 use crate::http::error::{ApiResult, AppError, ErrorBody};
-use crate::service;
+use mamori_app as service;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -273,7 +273,7 @@ pub async fn create_user(
             .into());
         }
     };
-    let id = crate::add_user(
+    let id = mamori_app::add_user(
         &state,
         Some(caller.user.id),
         &body.login,

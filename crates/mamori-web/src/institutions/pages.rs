@@ -13,8 +13,8 @@ use serde::Deserialize;
 use crate::http::auth::WebUser;
 use crate::http::error::AppError;
 use crate::http::page::*;
-use crate::service::{self};
 use crate::{AppState, Routes};
+use mamori_app as service;
 
 pub fn routes() -> Routes {
     Routes::default()
@@ -216,10 +216,10 @@ async fn institution_view(
 ) -> PageResult {
     let lang = ctx.lang;
     let principal = user.user().principal();
-    let id = service::parse_id(id).map_err(fail(lang))?;
+    let id = service::parse_id(id).map_err(fail_app(lang))?;
     let institution = service::visible_institution(state, &principal, id)
         .await
-        .map_err(fail(lang))?;
+        .map_err(fail_app(lang))?;
     let mut years = Vec::new();
     // The suggestions below look at this year's answers: keep its assessment for them.
     let suggestion_year = crate::support::api::checklist_year(state);
@@ -227,7 +227,7 @@ async fn institution_view(
     for &fy in state.catalog.fiscal_years() {
         let a = service::assessment(state, institution.clone(), fy)
             .await
-            .map_err(fail(lang))?;
+            .map_err(fail_app(lang))?;
         years.push(YearRow {
             fiscal_year: fy.start_year(),
             label: fy_label(lang, fy),
@@ -294,7 +294,7 @@ async fn institution_view(
     };
     service::record_read(state, &principal, institution.id, "profile")
         .await
-        .map_err(fail(lang))?;
+        .map_err(fail_app(lang))?;
     // The ledger is read and flagged once for its summary and the suggestions.
     let devices = state
         .store
@@ -528,7 +528,7 @@ async fn edit_institution(
     let principal = user.user().principal();
     let institution = service::administered_institution(&state, &principal, &id)
         .await
-        .map_err(fail(lang))?;
+        .map_err(fail_app(lang))?;
     let values = InstitutionValues::from_institution(&institution);
     Ok(institution_form(
         &ctx,
@@ -553,7 +553,7 @@ async fn update_institution(
     let principal = user.user().principal();
     let institution = service::administered_institution(&state, &principal, &id)
         .await
-        .map_err(fail(lang))?;
+        .map_err(fail_app(lang))?;
     let can_move = principal.role == Role::NationalAdmin;
     if !can_move {
         values.prefecture = institution.prefecture.code();
@@ -562,7 +562,8 @@ async fn update_institution(
     let parsed = match values.parse() {
         Ok(new) => service::check_institution_change(&state, &institution, &new)
             .await
-            .map(|()| new),
+            .map(|()| new)
+            .map_err(AppError::from),
         Err(e) => Err(e),
     };
     match parsed {
@@ -612,13 +613,13 @@ async fn add_institution_user(
     let principal = user.user().principal();
     let institution = service::administered_institution(&state, &principal, &id)
         .await
-        .map_err(fail(lang))?;
+        .map_err(fail_app(lang))?;
     let role = if form.role == "admin" {
         Role::InstitutionAdmin
     } else {
         Role::InstitutionStaff
     };
-    match crate::add_user(
+    match mamori_app::add_user(
         &state,
         Some(user.user().id),
         &form.login,
@@ -628,6 +629,7 @@ async fn add_institution_user(
         None,
     )
     .await
+    .map_err(AppError::from)
     {
         Ok(_) => {
             institution_view(

@@ -22,7 +22,8 @@ use crate::http::error::AppError;
 use crate::http::i18n::Lang;
 use crate::http::page::{Chrome, PageCtx, PageResult, fail, redirect, render};
 use crate::ledger::api::{self as ledger, ExportFormat, FlagSummary};
-use crate::{AppState, Routes, http::multipart, service};
+use crate::{AppState, Routes, http::multipart};
+use mamori_app as service;
 
 /// The preview names at most this many added and changed devices.
 const ASSETS_SHOWN: usize = 100;

@@ -23,7 +23,7 @@ use crate::AppState;
 use crate::http::auth::ApiUser;
 use crate::http::error::{ApiResult, AppError, ErrorBody};
 use crate::http::i18n::Lang;
-use crate::service;
+use mamori_app as service;
 
 pub fn api_router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

@@ -488,7 +488,7 @@ pub async fn suggestion_views(
     state: &AppState,
     lang: Lang,
     institution: &mamori_store::Institution,
-    assessment: Option<&crate::service::Assessment<'_>>,
+    assessment: Option<&mamori_app::Assessment<'_>>,
     devices: &[mamori_store::StoredDevice],
     flags: &[std::sync::Arc<[mamori_domain::device_risk::Flag]>],
 ) -> Result<Vec<SuggestionView>, crate::http::error::AppError> {

@@ -30,7 +30,7 @@ use utoipa_axum::routes;
 use crate::AppState;
 use crate::http::auth::ApiUser;
 use crate::http::error::{ApiResult, AppError, ErrorBody};
-use crate::service;
+use mamori_app as service;
 
 pub fn api_router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -52,7 +52,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
 
 // ----- shared ---------------------------------------------------------------------------------
 
-pub use crate::service::now_in_japan;
+pub use mamori_app::now_in_japan;
 
 /// Publishes courses and sessions and records attendance: the support desk's operator, and
 /// the national office that commissions the programme.
@@ -640,7 +640,7 @@ pub fn when_label(rules: &SessionRules) -> String {
 
 /// `2026/11/24 10:05` for a stored RFC 3339 instant, in Japan time.
 pub fn instant_label(at: &str) -> String {
-    crate::service::instant_in_japan(at)
+    mamori_app::instant_in_japan(at)
         .map_or_else(|| at.to_owned(), |t| t.format("%Y/%m/%d %H:%M").to_string())
 }
 

@@ -166,7 +166,7 @@ async fn operator_course(
     lang: Lang,
 ) -> Result<CourseRecord, crate::http::page::PageError> {
     api::require_operator(user.user()).map_err(fail(lang))?;
-    let id = crate::service::parse_id(course).map_err(|_| fail(lang)(AppError::NotFound))?;
+    let id = mamori_app::parse_id(course).map_err(|_| fail(lang)(AppError::NotFound))?;
     state
         .store
         .training_course(id)

@@ -18,13 +18,16 @@ use serde::Deserialize;
 use crate::http::auth::WebUser;
 use crate::http::error::AppError;
 use crate::http::i18n::Lang;
-use crate::http::page::{Chrome, PageCtx, PageResult, fail, page_institution, redirect, render};
+use crate::http::page::{
+    Chrome, PageCtx, PageResult, fail, fail_app, page_institution, redirect, render,
+};
 use crate::training::api::{
     self as api, CourseInput, LecturerInput, SessionInput, availability, is_operator, listed_for,
     now_in_japan, when_label,
 };
 use crate::training::edit_pages::{FormErrors, LecturerFormView};
-use crate::{AppState, Routes, service};
+use crate::{AppState, Routes};
+use mamori_app as service;
 
 pub fn routes() -> Routes {
     Routes::default()
@@ -860,7 +863,7 @@ async fn record_attendance(
     if !is_operator(user.user()) {
         return Err(fail(lang)(AppError::Forbidden));
     }
-    let id = service::parse_id(&registration).map_err(fail(lang))?;
+    let id = service::parse_id(&registration).map_err(fail_app(lang))?;
     let place = state
         .store
         .training_registration(id)
@@ -990,7 +993,7 @@ async fn record_page(
     let fy = FiscalYear::parse(&fy_text).map_err(|_| fail(lang)(AppError::NotFound))?;
     service::record_read(&state, &principal, institution.id, "training")
         .await
-        .map_err(fail(lang))?;
+        .map_err(fail_app(lang))?;
     let record = api::record_of(&state, &institution, fy)
         .await
         .map_err(fail(lang))?;

@@ -6,20 +6,15 @@
 //! own users (contracts by its admin); a vendor's user sees only the contracts its
 //! organisation serves, and nothing of any institution's own file. Everything else is 404.
 
-use std::collections::HashMap;
-
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use chrono::{NaiveDate, Utc};
 use mamori_domain::answer::{parse_date, rounds_to_record, validate_answer};
 use mamori_domain::contact_chart::{EmailAddress, FieldProblem};
-use mamori_domain::vendor::{
-    Coverage, CoverageInput, SystemKind, VendorContract, VendorVerdict, coverage, vendor_verdict,
-};
+use mamori_domain::vendor::{Coverage, SystemKind, VendorContract};
 use mamori_domain::{
-    AnswerInput, ChecklistVersion, FiscalYear, FormKind, ItemAnswer, ItemAnswers, Principal, Role,
-    Scope,
+    AnswerInput, ChecklistVersion, FiscalYear, ItemAnswer, ItemAnswers, Principal, Role, Scope,
 };
 use mamori_store::{
     Institution, InvitationRefusal, Joining, NewContract, NewInvitation, StoredContract,
@@ -34,7 +29,9 @@ use crate::checklist::api::{ItemBody, RoundJson};
 use crate::http::api::ApiJson;
 use crate::http::auth::{self, ApiUser};
 use crate::http::error::{ApiResult, AppError, ErrorBody};
-use crate::service::{self, today_in_japan};
+use mamori_app::{self as service, today_in_japan};
+
+pub use mamori_app::coverage::{CoverageData, vendor_version};
 
 /// How long an invitation link stays valid.
 pub const INVITATION_DAYS: i64 = 14;
@@ -96,30 +93,6 @@ pub async fn serves(
         org.map(|(id, _)| id),
         contract.vendor_organization_id,
     ))
-}
-
-/// The 事業者確認用 in force in the fiscal year.
-pub fn vendor_version(
-    state: &AppState,
-    fiscal_year: FiscalYear,
-) -> Result<&'static ChecklistVersion, AppError> {
-    let catalog: &'static mamori_catalog::Catalog = state.catalog;
-    catalog
-        .version_for(fiscal_year, FormKind::Vendor)
-        .ok_or_else(|| {
-            AppError::rejected(
-                StatusCode::NOT_FOUND,
-                "unknown_fiscal_year",
-                format!(
-                    "{}の事業者確認用チェックリストはありません",
-                    fiscal_year.label_ja()
-                ),
-                format!(
-                    "there is no vendor checklist for {}",
-                    fiscal_year.label_en()
-                ),
-            )
-        })
 }
 
 /// The profile a vendor form is judged with: the institution's, with a contract.
@@ -231,90 +204,6 @@ fn unknown_item(version: &ChecklistVersion, key: &str) -> AppError {
             version.version_label_en
         ),
     )
-}
-
-/// Everything the coverage and the vendor verdict are computed from, loaded.
-pub struct CoverageData {
-    pub institution_version: &'static ChecklistVersion,
-    pub vendor_version: &'static ChecklistVersion,
-    pub institution_answers: HashMap<String, ItemAnswers>,
-    pub contracts: Vec<StoredContract>,
-    pub vendor_answers: HashMap<mamori_domain::vendor::ContractId, HashMap<String, ItemAnswers>>,
-}
-
-impl CoverageData {
-    pub async fn load(
-        state: &AppState,
-        institution: &Institution,
-        fiscal_year: FiscalYear,
-    ) -> Result<Self, AppError> {
-        let (institution_version, _) = service::version_and_rules(state, institution, fiscal_year)?;
-        let vendor_version = vendor_version(state, fiscal_year)?;
-        let (institution_answers, contracts, vendor_answers) = tokio::try_join!(
-            state.store.answers(institution.id, fiscal_year),
-            state.store.vendor_contracts_of_institution(institution.id),
-            state
-                .store
-                .vendor_answers_of_institution(institution.id, fiscal_year),
-        )?;
-        Ok(Self {
-            institution_version,
-            vendor_version,
-            institution_answers,
-            contracts,
-            vendor_answers,
-        })
-    }
-
-    pub fn domain_contracts(&self) -> Vec<VendorContract> {
-        self.contracts.iter().map(|c| c.contract.clone()).collect()
-    }
-
-    pub fn coverage(
-        &self,
-        institution: &Institution,
-        fiscal_year: FiscalYear,
-    ) -> Result<Coverage, AppError> {
-        let contracts = self.domain_contracts();
-        coverage(&self.input(institution, fiscal_year, &contracts))
-            .map_err(|e| AppError::Internal(e.message_en()))
-    }
-
-    pub fn verdict(
-        &self,
-        state: &AppState,
-        institution: &Institution,
-        fiscal_year: FiscalYear,
-    ) -> Result<VendorVerdict, AppError> {
-        let contracts = self.domain_contracts();
-        let rules = state
-            .catalog
-            .rules_for(&self.institution_version.version)
-            .ok_or_else(|| AppError::Internal("no inspection rules".into()))?;
-        vendor_verdict(
-            &self.input(institution, fiscal_year, &contracts),
-            rules,
-            today_in_japan(),
-        )
-        .map_err(|e| AppError::Internal(e.message_en()))
-    }
-
-    fn input<'a>(
-        &'a self,
-        institution: &Institution,
-        fiscal_year: FiscalYear,
-        contracts: &'a [VendorContract],
-    ) -> CoverageInput<'a> {
-        CoverageInput {
-            fiscal_year,
-            profile: institution.profile(),
-            institution_version: self.institution_version,
-            institution_answers: &self.institution_answers,
-            vendor_version: self.vendor_version,
-            contracts,
-            vendor_answers: &self.vendor_answers,
-        }
-    }
 }
 
 // ----- contracts and invitations ---------------------------------------------------------
@@ -800,7 +689,7 @@ pub async fn accept(
             }
         }
         None => {
-            crate::check_login(login)?;
+            mamori_app::check_login(login)?;
             crate::http::two_factor::check_new_password(password, login)?;
             Joining::NewUser {
                 login: login.to_owned(),
@@ -814,7 +703,7 @@ pub async fn accept(
         .accept_vendor_invitation(&hash, &joining)
         .await
         .map_err(|e| match e {
-            mamori_store::StoreError::Conflict(_) => crate::login_taken(login),
+            mamori_store::StoreError::Conflict(_) => AppError::from(mamori_app::login_taken(login)),
             other => other.into(),
         })?
         .map_err(refusal_error)?;

@@ -25,8 +25,8 @@ use utoipa_axum::routes;
 use crate::AppState;
 use crate::http::auth::ApiUser;
 use crate::http::error::{ApiResult, AppError, ErrorBody};
-use crate::service::{self, today_in_japan};
 use crate::vendors::api::{serves, visible_contract};
+use mamori_app::{self as service, today_in_japan};
 
 /// How much of a request body is read for an upload: more than a file may be, so that a
 /// file over the limit gets its own message rather than the generic one.
@@ -592,14 +592,14 @@ mod tests {
 
     #[test]
     fn only_pdfs_that_parse_are_pdfs() {
-        assert!(parses_as_pdf(&crate::demo::demo_mds_pdf()));
+        assert!(parses_as_pdf(&mamori_app::demo::demo_mds_pdf()));
         assert!(!parses_as_pdf(b"%PDF-1.7"));
         assert!(!parses_as_pdf(b"%PDF-1.7\n\x00\xff garbage \x13\x37"));
         // Nesting as deep as the upload allows: refused, the stack intact.
         let mut deep = b"%PDF-1.4\n1 0 obj\n".to_vec();
         deep.extend(std::iter::repeat_n(b'[', 500_000));
         assert!(!parses_as_pdf(&deep));
-        let mut deep = crate::demo::demo_mds_pdf();
+        let mut deep = mamori_app::demo::demo_mds_pdf();
         deep.extend(std::iter::repeat_n(b"<<", 300_000).flatten());
         deep.extend_from_slice(
             b"\nxref\n0 1\n0000000000 65535 f \ntrailer\n<< /Root 1 0 R >>\nstartxref\n9\n%%EOF\n",

@@ -15,10 +15,10 @@ use serde::Deserialize;
 use crate::http::auth::WebUser;
 use crate::http::error::AppError;
 use crate::http::i18n::Lang;
-use crate::http::page::{Chrome, PageCtx, PageResult, fail, redirect, render};
-use crate::service::{self, today_in_japan};
+use crate::http::page::{Chrome, PageCtx, PageResult, fail, fail_app, redirect, render};
 use crate::vendors::api::{self as vendors, CoverageData, CreateContract};
 use crate::{AppState, Routes};
+use mamori_app::{self as service, today_in_japan};
 
 pub fn routes() -> Routes {
     Routes::default()
@@ -119,10 +119,10 @@ async fn contracts_view(
     let institution = service::visible_institution(
         state,
         &principal,
-        service::parse_id(id).map_err(fail(lang))?,
+        service::parse_id(id).map_err(fail_app(lang))?,
     )
     .await
-    .map_err(fail(lang))?;
+    .map_err(fail_app(lang))?;
     let contracts = state
         .store
         .vendor_contracts_of_institution(institution.id)
@@ -504,8 +504,8 @@ async fn vendor_form_view(
     let (contract, _) = vendors::visible_contract(state, &principal, contract_id)
         .await
         .map_err(fail(lang))?;
-    let fiscal_year = service::parse_fiscal_year(state, fy).map_err(fail(lang))?;
-    let version = vendors::vendor_version(state, fiscal_year).map_err(fail(lang))?;
+    let fiscal_year = service::parse_fiscal_year(state, fy).map_err(fail_app(lang))?;
+    let version = vendors::vendor_version(state, fiscal_year).map_err(fail_app(lang))?;
     let answers = state
         .store
         .vendor_answers(contract.contract.id.0, fiscal_year)
@@ -608,7 +608,7 @@ async fn copy_answers(
     let (contract, _) = vendors::visible_contract(&state, &principal, &contract_id)
         .await
         .map_err(fail(lang))?;
-    let fiscal_year = service::parse_fiscal_year(&state, &fy).map_err(fail(lang))?;
+    let fiscal_year = service::parse_fiscal_year(&state, &fy).map_err(fail_app(lang))?;
     let to: Vec<i64> = form
         .keys()
         .filter_map(|k| k.strip_prefix("to_"))
@@ -693,7 +693,7 @@ async fn save_vendor_item(
     let (contract, institution) = vendors::visible_contract(&state, &principal, &contract_id)
         .await
         .map_err(fail(lang))?;
-    let fiscal_year = service::parse_fiscal_year(&state, &fy).map_err(fail(lang))?;
+    let fiscal_year = service::parse_fiscal_year(&state, &fy).map_err(fail_app(lang))?;
     if !vendors::serves(&state, &principal, &contract)
         .await
         .map_err(fail(lang))?
@@ -921,7 +921,7 @@ async fn coverage_page(
     let lang = ctx.lang;
     let principal = user.user().principal();
     let institution = crate::http::page::page_institution(&state, &principal, &id, lang).await?;
-    let fiscal_year = service::parse_fiscal_year(&state, &fy).map_err(fail(lang))?;
+    let fiscal_year = service::parse_fiscal_year(&state, &fy).map_err(fail_app(lang))?;
     service::record_read(
         &state,
         &principal,
@@ -929,13 +929,13 @@ async fn coverage_page(
         &format!("coverage:{fiscal_year}"),
     )
     .await
-    .map_err(fail(lang))?;
+    .map_err(fail_app(lang))?;
     let data = CoverageData::load(&state, &institution, fiscal_year)
         .await
-        .map_err(fail(lang))?;
+        .map_err(fail_app(lang))?;
     let verdict = data
         .verdict(&state, &institution, fiscal_year)
-        .map_err(fail(lang))?;
+        .map_err(fail_app(lang))?;
     let contracts: Vec<_> = verdict
         .coverage
         .contracts

@@ -113,7 +113,7 @@ async fn two_factor_enrolment_and_login(app: &TestApp) {
     let tokyo = mamori_domain::Prefecture::parse("13").expect("13");
     let login = "tanaka-13";
     let password = "a quiet harbour at dawn";
-    mamori_web::add_user(
+    mamori_app::add_user(
         &app.state,
         None,
         login,

@@ -101,7 +101,7 @@ async fn institution_fills_its_checklist(app: &TestApp) {
     assert_eq!(r.json()["first"]["target_date"], target);
     // The second check, after the target date.
     let second = format!("{year}-12-15");
-    let today = mamori_web::service::today_in_japan().to_string();
+    let today = mamori_app::today_in_japan().to_string();
     let second = if second <= today { second } else { today };
     let r = app
         .api(

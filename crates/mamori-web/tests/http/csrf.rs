@@ -388,7 +388,7 @@ async fn every_page_form_needs_its_own_csrf_token(app: &TestApp) {
         } else {
             CLINIC
         };
-        let id = mamori_web::add_user(
+        let id = mamori_app::add_user(
             &app.state,
             None,
             login,

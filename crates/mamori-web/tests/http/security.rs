@@ -106,7 +106,7 @@ fn form_value(text: &str) -> String {
 }
 
 async fn add_inspector(app: &TestApp, login: &str, password: &str) {
-    mamori_web::add_user(
+    mamori_app::add_user(
         &app.state,
         None,
         login,
@@ -376,7 +376,7 @@ async fn invitation_with_an_existing_login_is_checked_as_a_login(app: &TestApp) 
 
 async fn api_tokens_stop_when_two_factor_becomes_required(app: &TestApp) {
     let (login, password) = ("minato-staff", "a lantern by the western gate");
-    mamori_web::add_user(
+    mamori_app::add_user(
         &app.state,
         None,
         login,

@@ -2,10 +2,11 @@
 //! and what the scenarios read from that database directly.
 
 use axum::Router;
+use mamori_app::demo;
 use mamori_catalog::Catalog;
 use mamori_domain::FiscalYear;
 use mamori_store::Store;
-use mamori_web::{AppState, WebConfig, demo};
+use mamori_web::{AppState, WebConfig};
 use sqlx::Connection;
 use tempfile::TempDir;
 
@@ -57,7 +58,9 @@ impl TestApp {
             .expect("audit key");
         let catalog = Catalog::load(&mamori_catalog::bundled_dir()).expect("catalog");
         let state = AppState::new(store, catalog, WebConfig::default());
-        demo::load(&state).await.expect("demo data");
+        demo::load(&state.store, state.catalog)
+            .await
+            .expect("demo data");
         TestApp {
             router: mamori_web::router(state.clone()),
             state,
@@ -129,7 +132,7 @@ impl TestApp {
 
     /// The demo's fiscal year (its first calendar year).
     pub(crate) fn year(&self) -> i32 {
-        demo::demo_fiscal_year(&self.state)
+        demo::demo_fiscal_year(self.state.catalog)
             .map(FiscalYear::start_year)
             .expect("a fiscal year")
     }

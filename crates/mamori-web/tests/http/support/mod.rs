@@ -22,10 +22,11 @@ pub(crate) use steps::*;
 // The imports the scenarios share.
 pub(crate) use axum::body::{Body, to_bytes};
 pub(crate) use axum::http::{Request, StatusCode, header};
+pub(crate) use mamori_app::demo;
 pub(crate) use mamori_catalog::Catalog;
 pub(crate) use mamori_domain::FiscalYear;
 pub(crate) use mamori_store::Store;
-pub(crate) use mamori_web::{AppState, WebConfig, demo};
+pub(crate) use mamori_web::{AppState, WebConfig};
 pub(crate) use serde_json::{Value, json};
 pub(crate) use sqlx::Connection;
 pub(crate) use tower::ServiceExt;

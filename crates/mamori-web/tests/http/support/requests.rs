@@ -4,7 +4,7 @@
 use axum::Router;
 use axum::body::{Body, to_bytes};
 use axum::http::{Request, StatusCode, header};
-use mamori_web::demo;
+use mamori_app::demo;
 use serde_json::{Value, json};
 use tower::ServiceExt;
 

@@ -4,14 +4,20 @@
 //! programme with applicants in Tokyo and Kagoshima.
 
 use chrono::{Duration, NaiveDate};
+use mamori_catalog::Catalog;
+use mamori_domain::assurance::{Contact, EmrAdoption, Participation, SurveyAnswers};
+use mamori_domain::training::TrainingError;
 use mamori_domain::{
     Answer, FiscalYear, InstitutionKind, ItemAnswer, ItemStatus, Prefecture, Role, Round,
 };
-use mamori_store::{NewInstitution, NewUser};
+use mamori_store::{AssuranceChange, NewInstitution, NewUser, RankRecord, Store};
 
-use crate::AppState;
-use crate::http::error::AppError;
-use crate::service::{today_in_japan, version_and_rules};
+use crate::assessment::version_and_rules;
+use crate::coverage::vendor_version;
+use crate::error::{Error, Refusal};
+use crate::passwords::hash_password;
+use crate::tokens::{new_token, token_hash};
+use crate::{App, ContinuityRecords, now_in_japan, today_in_japan};
 
 pub const DEMO_PASSWORD: &str = "demo-password";
 
@@ -89,14 +95,14 @@ pub const DEMO_LOGINS: [(&str, &str, &str); 14] = [
     ),
 ];
 
-fn prefecture(code: &str) -> Result<Prefecture, AppError> {
+fn prefecture(code: &str) -> Result<Prefecture, Error> {
     Ok(Prefecture::parse(code)?)
 }
 
 /// The fiscal year the demo is set in: the current one if the catalog has it, else the latest.
-pub fn demo_fiscal_year(state: &AppState) -> Option<FiscalYear> {
+pub fn demo_fiscal_year(catalog: &Catalog) -> Option<FiscalYear> {
     let current = FiscalYear::containing(today_in_japan());
-    let years = state.catalog.fiscal_years();
+    let years = catalog.fiscal_years();
     if years.contains(&current) {
         Some(current)
     } else {
@@ -104,18 +110,23 @@ pub fn demo_fiscal_year(state: &AppState) -> Option<FiscalYear> {
     }
 }
 
-/// Loads the demo data unless it is there already. Returns whether anything was added.
-pub async fn load(state: &AppState) -> Result<bool, AppError> {
-    if state.store.user_for_login("demo-national").await?.is_some() {
+/// Loads the demo data into `store` unless it is there already, with the forms of
+/// `catalog`. Returns whether anything was added.
+pub async fn load(store: &Store, catalog: &'static Catalog) -> Result<bool, Error> {
+    seed(&App::new(store.clone(), catalog)).await
+}
+
+async fn seed(app: &App) -> Result<bool, Error> {
+    if app.store.user_for_login("demo-national").await?.is_some() {
         // Databases made before later parts of the demo gain them on the next start.
-        let assurance = load_assurance(state).await?;
-        let support = load_support(state).await?;
-        let training = load_training(state).await?;
-        let lecturers = load_lecturers(state).await?;
-        let incidents = load_incidents(state).await?;
+        let assurance = load_assurance(app).await?;
+        let support = load_support(app).await?;
+        let training = load_training(app).await?;
+        let lecturers = load_lecturers(app).await?;
+        let incidents = load_incidents(app).await?;
         return Ok(assurance || support || training || lecturers || incidents);
     }
-    let hash = crate::http::auth::hash_password(DEMO_PASSWORD.to_owned()).await?;
+    let hash = hash_password(DEMO_PASSWORD.to_owned()).await?;
     let tokyo = prefecture("13")?;
     let kagoshima = prefecture("46")?;
     let institution =
@@ -128,7 +139,7 @@ pub async fn load(state: &AppState) -> Result<bool, AppError> {
             has_vendor_contracts: vendors,
             medical_institution_code: code.map(str::to_owned),
         };
-    let store = &state.store;
+    let store = &app.store;
     let hospital = store
         .create_institution(
             &institution(
@@ -275,26 +286,26 @@ pub async fn load(state: &AppState) -> Result<bool, AppError> {
             None,
         )
         .await?;
-    demo_ledger(state, hospital, hospital_admin).await?;
+    demo_ledger(app, hospital, hospital_admin).await?;
 
-    let Some(year) = demo_fiscal_year(state) else {
+    let Some(year) = demo_fiscal_year(app.catalog) else {
         return Ok(true);
     };
     // The previous year is complete and was inspected; the current one is under way, with
     // the last three items of the form left for the user to fill.
     let previous = year.previous();
-    if state.catalog.fiscal_years().contains(&previous) {
-        fill(state, hospital, previous, hospital_admin, 0, false).await?;
+    if app.catalog.fiscal_years().contains(&previous) {
+        fill(app, hospital, previous, hospital_admin, 0, false).await?;
         store
             .set_observation(hospital, previous, true, inspector)
             .await?;
     }
-    fill(state, hospital, year, hospital_admin, 3, true).await?;
-    fill(state, clinic, year, clinic_admin, 0, true).await?;
-    fill(state, pharmacy, year, pharmacy_admin, 5, false).await?;
-    fill(state, hospital_46, year, hospital_46_admin, 8, false).await?;
+    fill(app, hospital, year, hospital_admin, 3, true).await?;
+    fill(app, clinic, year, clinic_admin, 0, true).await?;
+    fill(app, pharmacy, year, pharmacy_admin, 5, false).await?;
+    fill(app, hospital_46, year, hospital_46_admin, 8, false).await?;
     vendors(
-        state,
+        app,
         hospital,
         hospital_admin,
         hospital_46,
@@ -303,11 +314,11 @@ pub async fn load(state: &AppState) -> Result<bool, AppError> {
         &hash,
     )
     .await?;
-    load_assurance(state).await?;
-    load_support(state).await?;
-    load_training(state).await?;
-    load_lecturers(state).await?;
-    load_incidents(state).await?;
+    load_assurance(app).await?;
+    load_support(app).await?;
+    load_training(app).await?;
+    load_lecturers(app).await?;
+    load_incidents(app).await?;
     Ok(true)
 }
 
@@ -318,8 +329,8 @@ type Applicant = (
     &'static str,
     &'static str,
     i64,
-    &'static str,
-    &'static str,
+    EmrAdoption,
+    Participation,
     bool,
     Option<bool>,
 );
@@ -329,8 +340,8 @@ const ASSURANCE_APPLICANTS: [Applicant; 6] = [
         "東京湾岸総合病院",
         "1311000011",
         480,
-        "full",
-        "both",
+        EmrAdoption::Full,
+        Participation::Both,
         false,
         None,
     ),
@@ -338,8 +349,8 @@ const ASSURANCE_APPLICANTS: [Applicant; 6] = [
         "多摩川記念病院",
         "1311000029",
         180,
-        "partial",
-        "network_only",
+        EmrAdoption::Partial,
+        Participation::NetworkOnly,
         false,
         None,
     ),
@@ -347,8 +358,8 @@ const ASSURANCE_APPLICANTS: [Applicant; 6] = [
         "品川ベイ病院",
         "1311000037",
         150,
-        "full",
-        "both",
+        EmrAdoption::Full,
+        Participation::Both,
         false,
         None,
     ),
@@ -356,8 +367,8 @@ const ASSURANCE_APPLICANTS: [Applicant; 6] = [
         "武蔵野中央病院",
         "1311000045",
         320,
-        "full",
-        "both",
+        EmrAdoption::Full,
+        Participation::Both,
         true,
         Some(false),
     ),
@@ -365,8 +376,8 @@ const ASSURANCE_APPLICANTS: [Applicant; 6] = [
         "城北リハビリテーション病院",
         "1311000053",
         90,
-        "none",
-        "both",
+        EmrAdoption::None,
+        Participation::Both,
         false,
         None,
     ),
@@ -374,8 +385,8 @@ const ASSURANCE_APPLICANTS: [Applicant; 6] = [
         "葛飾さくら病院",
         "1311000061",
         60,
-        "full",
-        "backup_only",
+        EmrAdoption::Full,
+        Participation::BackupOnly,
         false,
         None,
     ),
@@ -383,12 +394,12 @@ const ASSURANCE_APPLICANTS: [Applicant; 6] = [
 
 /// The support desk's demo: its operator, who runs the training sessions and the
 /// インシデントかも? consultation desk.
-async fn load_support(state: &AppState) -> Result<bool, AppError> {
-    let store = &state.store;
+async fn load_support(app: &App) -> Result<bool, Error> {
+    let store = &app.store;
     if store.user_for_login("demo-operator").await?.is_some() {
         return Ok(false);
     }
-    let hash = crate::http::auth::hash_password(DEMO_PASSWORD.to_owned()).await?;
+    let hash = hash_password(DEMO_PASSWORD.to_owned()).await?;
     store
         .create_user(
             &NewUser {
@@ -408,9 +419,9 @@ async fn load_support(state: &AppState) -> Result<bool, AppError> {
 /// The security-assurance demo: the prefecture officers, a programme in the demo year open
 /// for sixty more days, quotas near the national target, Tokyo's applicants ranked (みなと中央
 /// 病院 has not answered yet, for a newcomer to try) and Kagoshima's one applicant.
-async fn load_assurance(state: &AppState) -> Result<bool, AppError> {
+async fn load_assurance(app: &App) -> Result<bool, Error> {
     use mamori_domain::assurance::{BedBands, QuotaTable, RankReason};
-    let store = &state.store;
+    let store = &app.store;
     if store.user_for_login("demo-prefecture-13").await?.is_some() {
         return Ok(false);
     }
@@ -418,7 +429,7 @@ async fn load_assurance(state: &AppState) -> Result<bool, AppError> {
         return Ok(false);
     };
     let national = national.0.principal();
-    let hash = crate::http::auth::hash_password(DEMO_PASSWORD.to_owned()).await?;
+    let hash = hash_password(DEMO_PASSWORD.to_owned()).await?;
     let tokyo = prefecture("13")?;
     let kagoshima = prefecture("46")?;
     for (login, p) in [
@@ -439,12 +450,12 @@ async fn load_assurance(state: &AppState) -> Result<bool, AppError> {
             )
             .await?;
     }
-    let Some(year) = demo_fiscal_year(state) else {
+    let Some(year) = demo_fiscal_year(app.catalog) else {
         return Ok(true);
     };
     let today = today_in_japan();
     let onsite = NaiveDate::from_ymd_opt(year.start_year() + 1, 1, 31)
-        .ok_or_else(|| AppError::Internal("January 31".into()))?;
+        .ok_or_else(|| Error::Internal("January 31".into()))?;
     let mut quotas = QuotaTable::new();
     for p in Prefecture::all() {
         let counts = match p.code().as_str() {
@@ -486,44 +497,36 @@ async fn load_assurance(state: &AppState) -> Result<bool, AppError> {
                 None,
             )
             .await?;
-        let contact = crate::assurance::api::ContactJson {
-            name: format!("情報システム担当 {}", n + 1),
-            phone: format!("03-5555-01{n:02}"),
-            email: format!("it{}@hospital{}.example.jp", n + 1, n + 1),
-        };
-        let answers = crate::assurance::api::survey_answers(
-            crate::assurance::api::AnswerFields {
-                emr,
-                beds,
-                participation,
-                gmis_reuse_consent: true,
-                renewal_planned: renewal,
-                onsite_survey_by_january: onsite_ok,
-                contact: &contact,
-            },
-            &BedBands::standard(),
+        let answers = survey_answers(
+            emr,
+            beds,
+            participation,
+            renewal,
+            onsite_ok,
+            contact(
+                &format!("情報システム担当 {}", n + 1),
+                &format!("03-5555-01{n:02}"),
+                &format!("it{}@hospital{}.example.jp", n + 1, n + 1),
+            )?,
         )?;
-        ids.push(
-            crate::assurance::api::save_answers(state, &national, year, institution, None, answers)
-                .await?,
-        );
+        ids.push(apply(store, national.user_id, year, tokyo, institution, answers).await?);
     }
     let reasons = |n: usize| match n {
         0 => vec![RankReason::RegionalEmergencyRole],
         2 => vec![RankReason::WeakSecurityAtInspection],
         _ => Vec::new(),
     };
-    let entries = ids
+    let ranking = ids
         .iter()
         .enumerate()
-        .map(|(n, id)| crate::assurance::ranking::RankInput {
+        .map(|(n, id)| RankRecord {
             application_id: *id,
             rank: u32::try_from(n + 1).unwrap_or(u32::MAX),
             reasons: reasons(n),
             decision: None,
         })
         .collect();
-    crate::assurance::ranking::save_ranking(state, &national, year, tokyo, entries).await?;
+    rank(store, national.user_id, year, tokyo, ranking).await?;
     // Kagoshima's hospital answered and is ranked first.
     if let Some(hospital_46) = store
         .list_institutions(
@@ -535,38 +538,29 @@ async fn load_assurance(state: &AppState) -> Result<bool, AppError> {
         .into_iter()
         .find(|i| i.kind == InstitutionKind::Hospital)
     {
-        let contact = crate::assurance::api::ContactJson {
-            name: "医事課 古川".into(),
-            phone: "099-286-0000".into(),
-            email: "it@sakurajima.example.jp".into(),
-        };
-        let answers = crate::assurance::api::survey_answers(
-            crate::assurance::api::AnswerFields {
-                emr: "full",
-                beds: hospital_46.beds,
-                participation: "both",
-                gmis_reuse_consent: true,
-                renewal_planned: false,
-                onsite_survey_by_january: None,
-                contact: &contact,
-            },
-            &BedBands::standard(),
-        )?;
-        let id = crate::assurance::api::save_answers(
-            state,
-            &national,
-            year,
-            hospital_46.id,
+        let answers = survey_answers(
+            EmrAdoption::Full,
+            hospital_46.beds,
+            Participation::Both,
+            false,
             None,
+            contact("医事課 古川", "099-286-0000", "it@sakurajima.example.jp")?,
+        )?;
+        let id = apply(
+            store,
+            national.user_id,
+            year,
+            kagoshima,
+            hospital_46.id,
             answers,
         )
         .await?;
-        crate::assurance::ranking::save_ranking(
-            state,
-            &national,
+        rank(
+            store,
+            national.user_id,
             year,
             kagoshima,
-            vec![crate::assurance::ranking::RankInput {
+            vec![RankRecord {
                 application_id: id,
                 rank: 1,
                 reasons: vec![RankReason::WithdrewLastYearAfterPreSurvey],
@@ -578,22 +572,97 @@ async fn load_assurance(state: &AppState) -> Result<bool, AppError> {
     Ok(true)
 }
 
+/// A demo applicant's answers to the survey.
+fn survey_answers(
+    emr: EmrAdoption,
+    beds: i64,
+    participation: Participation,
+    renewal_planned: bool,
+    onsite_survey_by_january: Option<bool>,
+    contact: Contact,
+) -> Result<SurveyAnswers, Error> {
+    Ok(SurveyAnswers {
+        emr,
+        beds: u32::try_from(beds).map_err(|_| Error::Internal(format!("demo beds {beds}")))?,
+        participation,
+        gmis_reuse_consent: true,
+        renewal_planned,
+        onsite_survey_by_january: onsite_survey_by_january.filter(|_| renewal_planned),
+        contact,
+    })
+}
+
+fn contact(name: &str, phone: &str, email: &str) -> Result<Contact, Error> {
+    Contact::new(name, phone, email).map_err(|e| match e.0.into_iter().next() {
+        Some(first) => Error::Invalid(first),
+        None => Error::Internal("empty contact error".into()),
+    })
+}
+
+/// Stores a demo application as the national office's answer for the institution.
+async fn apply(
+    store: &Store,
+    actor: i64,
+    year: FiscalYear,
+    prefecture: Prefecture,
+    institution_id: i64,
+    answers: SurveyAnswers,
+) -> Result<i64, Error> {
+    store
+        .change_survey(year, prefecture, actor, |_| {
+            Ok::<_, std::convert::Infallible>(AssuranceChange::CreateApplication {
+                institution_id,
+                answers,
+            })
+        })
+        .await?
+        .unwrap_or_else(|never| match never {})
+        .ok_or_else(|| Error::Internal("no application id".into()))
+}
+
+/// Stores a prefecture's demo ranking, best first.
+async fn rank(
+    store: &Store,
+    actor: i64,
+    year: FiscalYear,
+    prefecture: Prefecture,
+    mut ranking: Vec<RankRecord>,
+) -> Result<(), Error> {
+    ranking.sort_by_key(|r| r.rank);
+    store
+        .change_survey(year, prefecture, actor, |_| {
+            Ok::<_, std::convert::Infallible>(AssuranceChange::SetRanking(ranking))
+        })
+        .await?
+        .unwrap_or_else(|never| match never {});
+    Ok(())
+}
+
+/// A training rule's refusal (the demo's sessions are made to pass them).
+fn training_error(e: &TrainingError) -> Error {
+    let refusal = match e {
+        TrainingError::NotYours => Refusal::NotFound,
+        _ => Refusal::Conflict,
+    };
+    Error::rejected(refusal, e.code(), e.message_ja(), e.message_en())
+}
+
 /// Two vendor organisations, each serving one hospital; the Tokyo hospital's EMR vendor has
 /// filled most of its 事業者確認用, and the hospital has its contact chart and backup / BCP
 /// records.
 async fn vendors(
-    state: &AppState,
+    app: &App,
     hospital: i64,
     hospital_admin: i64,
     hospital_46: i64,
     hospital_46_admin: i64,
     year: FiscalYear,
     hash: &str,
-) -> Result<(), AppError> {
+) -> Result<(), Error> {
     use mamori_domain::Scope;
     use mamori_domain::vendor::SystemKind;
     use mamori_store::{Joining, NewContract, NewInvitation};
-    let store = &state.store;
+    let store = &app.store;
     let expires = (chrono::Utc::now() + Duration::days(14))
         .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
     let mut contract_of = Vec::new();
@@ -627,7 +696,7 @@ async fn vendors(
             None,
         ),
     ] {
-        let token = crate::http::auth::new_token();
+        let token = new_token();
         let contract = NewContract {
             vendor_name: name.to_owned(),
             systems,
@@ -637,7 +706,7 @@ async fn vendors(
             end_on: None,
         };
         let invitation = NewInvitation {
-            token_hash: crate::http::auth::token_hash(&token),
+            token_hash: token_hash(&token),
             email: format!("support-{institution}@example.jp"),
             expires_at: expires.clone(),
         };
@@ -653,7 +722,7 @@ async fn vendors(
             let accepted = store
                 .accept_vendor_invitation(&invitation.token_hash, &joining)
                 .await?
-                .map_err(|r| AppError::Internal(format!("demo invitation refused: {r:?}")))?;
+                .map_err(|r| Error::Internal(format!("demo invitation refused: {r:?}")))?;
             contract_of.push((id, accepted.user_id, institution));
         }
     }
@@ -664,16 +733,16 @@ async fn vendors(
         .flat_map(|fy| contract_of.iter().map(move |c| (fy, c)))
         .filter(|(_, c)| c.2 == hospital)
     {
-        let Ok(version) = crate::vendors::api::vendor_version(state, fy) else {
+        let Ok(version) = vendor_version(app, fy) else {
             continue;
         };
-        if !state.catalog.fiscal_years().contains(&fy) {
+        if !app.catalog.fiscal_years().contains(&fy) {
             continue;
         }
         let scoped = store
             .vendor_contract(contract)
             .await?
-            .ok_or(AppError::NotFound)?;
+            .ok_or(Error::NotFound)?;
         let checked_on = (fy.first_day() + Duration::days(40)).min(today_in_japan());
         if !scoped.contract.is_active_in(fy) {
             continue;
@@ -738,7 +807,7 @@ async fn vendors(
             "call_order": []
         }),
     )
-    .map_err(|e| AppError::Internal(format!("demo contact chart: {e}")))?;
+    .map_err(|e| Error::Internal(format!("demo contact chart: {e}")))?;
     let contracts: Vec<_> = store
         .vendor_contracts_of_institution(hospital)
         .await?
@@ -747,8 +816,8 @@ async fn vendors(
         .collect();
     let chart = chart
         .parse(&contracts)
-        .map_err(|p| AppError::Internal(format!("demo contact chart: {p:?}")))?;
-    let json = serde_json::to_string(&chart).map_err(|e| AppError::Internal(e.to_string()))?;
+        .map_err(|p| Error::Internal(format!("demo contact chart: {p:?}")))?;
+    let json = serde_json::to_string(&chart).map_err(|e| Error::Internal(e.to_string()))?;
     store
         .put_contact_chart(hospital, &json, None, hospital_admin)
         .await?;
@@ -762,9 +831,9 @@ async fn vendors(
         ],
         "bcp": {"state": "drafting", "target": year.last_day().to_string(), "last_drill": null, "notes": "サイバー攻撃を想定したBCPを策定中"}
     });
-    let records: crate::contact_chart::api::ContinuityRecords = serde_json::from_value(records)
-        .map_err(|e| AppError::Internal(format!("demo continuity records: {e}")))?;
-    let json = serde_json::to_string(&records).map_err(|e| AppError::Internal(e.to_string()))?;
+    let records: ContinuityRecords = serde_json::from_value(records)
+        .map_err(|e| Error::Internal(format!("demo continuity records: {e}")))?;
+    let json = serde_json::to_string(&records).map_err(|e| Error::Internal(e.to_string()))?;
     store
         .put_continuity_records(hospital, &json, None, hospital_admin)
         .await?;
@@ -772,7 +841,7 @@ async fn vendors(
 }
 
 /// A one-page PDF standing in for the demo vendor's MDS.
-pub(crate) fn demo_mds_pdf() -> Vec<u8> {
+pub fn demo_mds_pdf() -> Vec<u8> {
     let text = "BT /F1 16 Tf 60 780 Td (MDS - Manufacturer Disclosure Statement) Tj 0 -24 Td /F1 11 Tf (Towa Medical System - electronic medical record - demo document) Tj ET";
     let objects = [
         "<< /Type /Catalog /Pages 2 0 R >>".to_owned(),
@@ -807,19 +876,19 @@ pub(crate) fn demo_mds_pdf() -> Vec<u8> {
 /// Answers the required items of an institution's form, leaving the last `leave_open`
 /// unanswered; with `with_no`, one item is いいえ with a target date.
 async fn fill(
-    state: &AppState,
+    app: &App,
     institution_id: i64,
     year: FiscalYear,
     actor: i64,
     leave_open: usize,
     with_no: bool,
-) -> Result<(), AppError> {
-    let institution = state
+) -> Result<(), Error> {
+    let institution = app
         .store
         .institution(institution_id)
         .await?
-        .ok_or(AppError::NotFound)?;
-    let (version, _) = version_and_rules(state, &institution, year)?;
+        .ok_or(Error::NotFound)?;
+    let (version, _) = version_and_rules(app, &institution, year)?;
     let profile = institution.profile();
     let required: Vec<_> = version
         .items
@@ -837,8 +906,7 @@ async fn fill(
             checked_on,
             target_date: is_no.then(|| (checked_on + Duration::days(120)).min(year.last_day())),
         };
-        state
-            .store
+        app.store
             .set_answer(
                 institution_id,
                 year,
@@ -855,7 +923,7 @@ async fn fill(
 /// The demo hospital's device ledger (機器台帳): a vendor-maintained FortiGate on an old
 /// FortiOS (the way in of the Handa and Osaka cases), a Yamaha router, an electronic medical
 /// record server, Windows PCs and a modality workstation.
-async fn demo_ledger(state: &AppState, hospital: i64, admin: i64) -> Result<(), AppError> {
+async fn demo_ledger(app: &App, hospital: i64, admin: i64) -> Result<(), Error> {
     use mamori_domain::device::{LedgerColumn as C, parse_row};
     let today = today_in_japan();
     let days_ago = |n: i64| (today - Duration::days(n)).format("%Y-%m-%d").to_string();
@@ -970,14 +1038,11 @@ async fn demo_ledger(state: &AppState, hospital: i64, admin: i64) -> Result<(), 
     let mut devices = Vec::with_capacity(rows.len());
     for (i, row) in rows.iter().enumerate() {
         let device = parse_row(i + 2, row).map_err(|errors| {
-            AppError::Internal(format!("demo ledger row {}: {:?}", i + 2, errors))
+            Error::Internal(format!("demo ledger row {}: {:?}", i + 2, errors))
         })?;
         devices.push(device);
     }
-    state
-        .store
-        .import_devices(hospital, &devices, admin)
-        .await?;
+    app.store.import_devices(hospital, &devices, admin).await?;
     Ok(())
 }
 
@@ -1041,9 +1106,9 @@ const DEMO_COURSES: [DemoCourse; 5] = {
 /// The training demo: the courses, four upcoming sessions (the beginners' workshop has one
 /// seat left, to try the waitlist), and a past session whose attendance is recorded, so that
 /// the 480-bed applicant hospital's record shows the yearly training done.
-pub async fn load_training(state: &AppState) -> Result<bool, AppError> {
+async fn load_training(app: &App) -> Result<bool, Error> {
     use mamori_domain::training::{ParticipantName, SessionRules};
-    let store = &state.store;
+    let store = &app.store;
     if !store.training_courses().await?.is_empty() {
         return Ok(false);
     }
@@ -1068,11 +1133,11 @@ pub async fn load_training(state: &AppState) -> Result<bool, AppError> {
                 .await?,
         );
     }
-    let now = crate::training::api::now_in_japan();
-    let at = |days: i64, hour: u32| -> Result<chrono::NaiveDateTime, AppError> {
+    let now = now_in_japan();
+    let at = |days: i64, hour: u32| -> Result<chrono::NaiveDateTime, Error> {
         (now.date() + Duration::days(days))
             .and_hms_opt(hour, 0, 0)
-            .ok_or_else(|| AppError::Internal("demo time".into()))
+            .ok_or_else(|| Error::Internal("demo time".into()))
     };
     let online = "オンライン（Zoom）";
     // (course, start day, start hour, hours, deadline day, capacity, venue)
@@ -1111,7 +1176,7 @@ pub async fn load_training(state: &AppState) -> Result<bool, AppError> {
                     Some(operator.id),
                 )
                 .await?
-                .map_err(|e| crate::training::api::training_error(&e))?,
+                .map_err(|e| training_error(&e))?,
         );
     }
     let user = |login: &'static str| async move {
@@ -1119,13 +1184,13 @@ pub async fn load_training(state: &AppState) -> Result<bool, AppError> {
             .user_for_login(login)
             .await?
             .map(|(u, _)| u)
-            .ok_or_else(|| AppError::Internal(format!("demo user {login}")))
+            .ok_or_else(|| Error::Internal(format!("demo user {login}")))
     };
     let hospital_46 = user("demo-hospital-46").await?;
     let clinic = user("demo-clinic").await?;
     let hospital = user("demo-hospital").await?;
     let place = |institution: Option<i64>| {
-        institution.ok_or_else(|| AppError::Internal("demo institution user".into()))
+        institution.ok_or_else(|| Error::Internal("demo institution user".into()))
     };
     // Two of the workshop's three seats are taken; the hospital has one on the inspection course.
     for (session, who, name, when) in [
@@ -1137,7 +1202,7 @@ pub async fn load_training(state: &AppState) -> Result<bool, AppError> {
         store
             .register_for_training(session, place(who.institution_id)?, &name, who.id, when)
             .await?
-            .map_err(|e| crate::training::api::training_error(&e))?;
+            .map_err(|e| training_error(&e))?;
     }
     // The past session: registered before its deadline, attendance recorded after it.
     let past = sessions[4];
@@ -1147,7 +1212,7 @@ pub async fn load_training(state: &AppState) -> Result<bool, AppError> {
         .list_institutions(mamori_domain::InstitutionScope::All, 1000, 0)
         .await?
         .into_iter()
-        .find(|i| state.catalog.training_obligation.applies_to(i.kind, i.beds));
+        .find(|i| app.catalog.training_obligation.applies_to(i.kind, i.beds));
     let mut attendees = vec![(place(hospital.institution_id)?, hospital.id, "山田 太郎")];
     if let Some(big) = &big {
         attendees.push((big.id, operator.id, "情報システム担当 1"));
@@ -1157,19 +1222,19 @@ pub async fn load_training(state: &AppState) -> Result<bool, AppError> {
         let registered = store
             .register_for_training(past, institution, &name, actor, before)
             .await?
-            .map_err(|e| crate::training::api::training_error(&e))?;
+            .map_err(|e| training_error(&e))?;
         store
             .set_training_attendance(registered.id, true, operator.id, after)
             .await?
-            .map_err(|e| crate::training::api::training_error(&e))?;
+            .map_err(|e| training_error(&e))?;
     }
     Ok(true)
 }
 
 /// The list of lecturers and technicians (講師・技術者リスト): a lecturer and a technician, so
 /// that the library page shows the list and the operator has entries to edit.
-pub async fn load_lecturers(state: &AppState) -> Result<bool, AppError> {
-    let store = &state.store;
+async fn load_lecturers(app: &App) -> Result<bool, Error> {
+    let store = &app.store;
     if !store.training_lecturers().await?.is_empty() {
         return Ok(false);
     }
@@ -1210,10 +1275,10 @@ pub async fn load_lecturers(state: &AppState) -> Result<bool, AppError> {
 /// vulnerability being exploited; the desk has taken the case up (対応中) and left a note, and
 /// the hospital answered. Only on a database without any case, so that real cases are never
 /// mixed with it.
-pub async fn load_incidents(state: &AppState) -> Result<bool, AppError> {
+async fn load_incidents(app: &App) -> Result<bool, Error> {
     use mamori_domain::incident::{CaseState, ReportInput, check_transition, urgency};
     use mamori_store::{CaseScope, NoteSide};
-    let store = &state.store;
+    let store = &app.store;
     if !store.incidents(CaseScope::Desk, None, 1).await?.is_empty() {
         return Ok(false);
     }
@@ -1226,7 +1291,7 @@ pub async fn load_incidents(state: &AppState) -> Result<bool, AppError> {
     let Some(hospital) = reporter.institution_id else {
         return Ok(false);
     };
-    let now = crate::training::api::now_in_japan();
+    let now = now_in_japan();
     let input = ReportInput {
         symptoms: vec!["vendor_warning".into()],
         systems: vec!["network".into()],
@@ -1238,7 +1303,7 @@ pub async fn load_incidents(state: &AppState) -> Result<bool, AppError> {
         callback_phone: "03-1234-5678".into(),
     };
     let report = input.parse(now).map_err(|problems| {
-        AppError::Internal(format!("demo incident: {} problem(s)", problems.len()))
+        Error::Internal(format!("demo incident: {} problem(s)", problems.len()))
     })?;
     let level = urgency(&report);
     let case = store
@@ -1253,7 +1318,7 @@ pub async fn load_incidents(state: &AppState) -> Result<bool, AppError> {
             |from| check_transition(from, CaseState::InProgress),
         )
         .await?
-        .map_err(|e| AppError::Internal(e.message_en()))?;
+        .map_err(|e| Error::Internal(e.message_en()))?;
     for (side, body, actor) in [
         (
             NoteSide::Desk,

@@ -1,0 +1,70 @@
+//! mamori's use cases: what the pages, the JSON API and the command line share. Each takes
+//! the [`App`] (the store and the catalog), the caller's [`Principal`] where it matters,
+//! and domain values; it decides who may see or change what, calls the domain's rules and
+//! the store, and answers with domain values or an [`Error`]. Nothing here knows HTTP.
+//!
+//! [`Principal`]: mamori_domain::Principal
+
+pub mod answers;
+pub mod assessment;
+pub mod continuity;
+pub mod coverage;
+pub mod demo;
+pub mod error;
+pub mod inspection;
+pub mod institutions;
+pub mod ledger;
+pub mod passwords;
+pub mod time;
+pub mod tokens;
+pub mod two_factor;
+pub mod users;
+
+use std::sync::{Arc, Mutex};
+
+use mamori_catalog::Catalog;
+use mamori_store::Store;
+
+pub use answers::{clear_answer, record_observation, save_answer};
+pub use assessment::{
+    Assessment, FileExtras, ItemState, add_vendor_verdict, assessment, build_assessment,
+    current_fiscal_year, parse_fiscal_year, version_and_rules, visible_assessment, visible_file,
+};
+pub use continuity::ContinuityRecords;
+pub use error::{Error, Refusal, Result};
+pub use institutions::{
+    administered_institution, check_institution, check_institution_change, parse_id, record_read,
+    visible_institution,
+};
+pub use time::{instant_in_japan, now_in_japan, today_in_japan};
+pub use users::{add_user, check_login, login_taken};
+
+/// What every use case reaches: the store and the catalog. Cheap to clone; holds no
+/// per-user state.
+#[derive(Clone)]
+pub struct App {
+    pub store: Store,
+    /// Loaded and validated once at start and kept for the life of the process.
+    pub catalog: &'static Catalog,
+    /// Reads already written to the access log in the current ten-minute bucket, so that a
+    /// page read again does not query the log each time. Per process: the database's
+    /// unique key keeps several servers from writing one read twice.
+    pub access_seen: Arc<Mutex<AccessSeen>>,
+}
+
+impl App {
+    pub fn new(store: Store, catalog: &'static Catalog) -> Self {
+        Self {
+            store,
+            catalog,
+            access_seen: Arc::default(),
+        }
+    }
+}
+
+/// The access-log entries this process wrote in the current bucket.
+#[derive(Debug, Default)]
+pub struct AccessSeen {
+    pub bucket: String,
+    pub entries: std::collections::HashSet<(i64, i64, String)>,
+}

@@ -1,0 +1,101 @@
+//! Adding a user (the institution pages, the API and `mamori user add`): the login's form,
+//! the password rules, and who needs an institution or a prefecture.
+
+use mamori_domain::{Prefecture, Principal, Role};
+use mamori_store::NewUser;
+
+use crate::App;
+use crate::error::{Error, Refusal};
+use crate::passwords::{check_new_password, hash_password};
+
+/// Checks a new login's form.
+pub fn check_login(login: &str) -> Result<(), Error> {
+    let valid_login = (3..=64).contains(&login.chars().count())
+        && login
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '@'));
+    if valid_login {
+        Ok(())
+    } else {
+        Err(Error::rejected(
+            Refusal::Invalid,
+            "invalid_login",
+            "ログインIDは3〜64文字の半角英数字と - _ . @ で指定してください",
+            "the login must be 3 to 64 characters: letters, digits, - _ . @",
+        ))
+    }
+}
+
+/// Creates a user after checking the login and the password.
+pub async fn add_user(
+    app: &App,
+    actor: Option<i64>,
+    login: &str,
+    password: &str,
+    role: Role,
+    institution_id: Option<i64>,
+    prefecture: Option<Prefecture>,
+) -> Result<i64, Error> {
+    let login = login.trim();
+    check_login(login)?;
+    check_new_password(password, login)?;
+    match role {
+        Role::VendorUser => {
+            return Err(Error::rejected(
+                Refusal::Invalid,
+                "vendor_by_invitation",
+                "事業者のユーザーは医療機関からの招待リンクで登録します",
+                "a vendor's user joins through an institution's invitation link",
+            ));
+        }
+        Role::InstitutionAdmin | Role::InstitutionStaff if institution_id.is_none() => {
+            return Err(Error::rejected(
+                Refusal::Invalid,
+                "institution_required",
+                "施設ユーザーには施設が必要です",
+                "an institution user needs an institution",
+            ));
+        }
+        r if Principal::role_needs_prefecture(r) && prefecture.is_none() => {
+            return Err(Error::rejected(
+                Refusal::Invalid,
+                "prefecture_required",
+                "立入検査担当者・都道府県担当者には都道府県が必要です",
+                "an inspector or a prefecture officer needs a prefecture",
+            ));
+        }
+        _ => {}
+    }
+    let hash = hash_password(password.to_owned()).await?;
+    let new = NewUser {
+        login: login.to_owned(),
+        password_hash: hash,
+        role,
+        institution_id: institution_id
+            .filter(|_| matches!(role, Role::InstitutionAdmin | Role::InstitutionStaff)),
+        prefecture: prefecture.filter(|_| Principal::role_needs_prefecture(role)),
+        is_demo: false,
+    };
+    app.store
+        .create_user(&new, actor)
+        .await
+        .map_err(|e| match e {
+            mamori_store::StoreError::Conflict(_) => login_taken(login),
+            other => other.into(),
+        })
+}
+
+/// A new login that another account has already, counting logins that differ only in
+/// case or width (`Demo-Hospital`, `ｄｅｍｏ－ｈｏｓｐｉｔａｌ`) as the same.
+pub fn login_taken(login: &str) -> Error {
+    Error::Fields(vec![mamori_domain::contact_chart::FieldProblem::new(
+        "login",
+        "login_taken",
+        format!(
+            "ログインID「{login}」は既に使われています（大文字・小文字や全角・半角の違いだけのIDは同じとみなします）"
+        ),
+        format!(
+            "the login '{login}' is already taken (logins that differ only in upper/lower case or full/half width count as the same)"
+        ),
+    )])
+}
