@@ -35,6 +35,8 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::http::error::AppError;
+use crate::http::error::ErrorCode;
+use crate::http::i18n::Message;
 
 /// Settings of the web tier.
 #[derive(Debug, Clone)]
@@ -155,9 +157,8 @@ pub fn check_login(login: &str) -> Result<(), AppError> {
     } else {
         Err(AppError::rejected(
             StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_login",
-            "ログインIDは3〜64文字の半角英数字と - _ . @ で指定してください",
-            "the login must be 3 to 64 characters: letters, digits, - _ . @",
+            ErrorCode::InvalidLogin,
+            Message::new("errors-invalid-login"),
         ))
     }
 }
@@ -179,25 +180,22 @@ pub async fn add_user(
         Role::VendorUser => {
             return Err(AppError::rejected(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                "vendor_by_invitation",
-                "事業者のユーザーは医療機関からの招待リンクで登録します",
-                "a vendor's user joins through an institution's invitation link",
+                ErrorCode::VendorByInvitation,
+                Message::new("errors-vendor-by-invitation"),
             ));
         }
         Role::InstitutionAdmin | Role::InstitutionStaff if institution_id.is_none() => {
             return Err(AppError::rejected(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                "institution_required",
-                "施設ユーザーには施設が必要です",
-                "an institution user needs an institution",
+                ErrorCode::InstitutionRequired,
+                Message::new("errors-institution-required"),
             ));
         }
         r if mamori_domain::Principal::role_needs_prefecture(r) && prefecture.is_none() => {
             return Err(AppError::rejected(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                "prefecture_required",
-                "立入検査担当者・都道府県担当者には都道府県が必要です",
-                "an inspector or a prefecture officer needs a prefecture",
+                ErrorCode::PrefectureRequired,
+                Message::new("errors-prefecture-required"),
             ));
         }
         _ => {}
@@ -296,16 +294,14 @@ async fn body_limit(request: Request, next: Next) -> Response {
         } else {
             AppError::rejected(
                 StatusCode::PAYLOAD_TOO_LARGE,
-                "body_too_large",
-                "送信された内容が大きすぎます（2MBまで）",
-                "the request body is too large (at most 2 MB)",
+                ErrorCode::BodyTooLarge,
+                Message::new("errors-body-too-large-limit"),
             )
         };
         return if path.starts_with("/api/") {
             http::error::ApiError(error).into_response()
         } else {
-            http::page::fail(http::i18n::lang_of(request.headers()))(error)
-                .into_response()
+            http::page::fail(http::i18n::lang_of(request.headers()))(error).into_response()
         };
     }
     let (parts, body) = request.into_parts();

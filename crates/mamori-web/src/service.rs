@@ -15,6 +15,8 @@ use mamori_store::{Institution, NewInstitution, Observation};
 
 use crate::AppState;
 use crate::http::error::AppError;
+use crate::http::error::ErrorCode;
+use crate::http::i18n::Message;
 
 /// Now in Japan (JST, UTC+9, no daylight saving): training sessions are written in Japan
 /// time, and an incident's "since when" is judged by it.
@@ -135,17 +137,11 @@ fn unknown_fiscal_year(state: &AppState, fy: FiscalYear) -> AppError {
         .collect();
     AppError::rejected(
         StatusCode::NOT_FOUND,
-        "unknown_fiscal_year",
-        format!(
-            "{}のチェックリストはありません（対応年度: {}）",
-            fy.label_ja(),
-            known.join(", ")
-        ),
-        format!(
-            "there is no checklist for {} (fiscal years: {})",
-            fy.label_en(),
-            known.join(", ")
-        ),
+        ErrorCode::UnknownFiscalYear,
+        Message::new("errors-unknown-fiscal-year")
+            .with("fiscal_year_ja", fy.label_ja())
+            .with("known_years", known.join(", "))
+            .with("fiscal_year_en", fy.label_en()),
     )
 }
 
@@ -360,17 +356,13 @@ pub fn build_assessment<'a>(
 fn unknown_item(version: &ChecklistVersion, key: &str) -> AppError {
     AppError::rejected(
         StatusCode::NOT_FOUND,
-        "unknown_item",
-        format!(
-            "項目「{key}」は{}（{}）にありません",
-            version.version_label_ja,
-            version.form.label_ja()
-        ),
-        format!(
-            "item '{key}' is not on the {} ({})",
-            version.version_label_en,
-            version.form.label_en()
-        ),
+        ErrorCode::UnknownItem,
+        Message::new("errors-unknown-item")
+            .with("key", key)
+            .with("version_ja", &version.version_label_ja)
+            .with("form_ja", version.form.label_ja())
+            .with("version_en", &version.version_label_en)
+            .with("form_en", version.form.label_en()),
     )
 }
 
@@ -488,9 +480,8 @@ pub async fn check_institution_change(
     {
         return Err(AppError::rejected(
             StatusCode::UNPROCESSABLE_ENTITY,
-            "institution_code_in_use",
-            "確保事業の調査に回答済みのため、医療機関コードは削除できません（別のコードへの訂正はできます）",
-            "this institution has answered a security-assurance survey, so its institution code cannot be removed (it can be corrected to another code)",
+            ErrorCode::InstitutionCodeInUse,
+            Message::new("errors-institution-code-in-use"),
         ));
     }
     Ok(())
@@ -501,17 +492,15 @@ pub fn check_institution(new: &NewInstitution) -> Result<(), AppError> {
     if new.name.trim().is_empty() || new.name.chars().count() > 200 {
         return Err(AppError::rejected(
             StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_name",
-            "施設名は1〜200文字で入力してください",
-            "the name must be 1 to 200 characters",
+            ErrorCode::InvalidName,
+            Message::new("errors-invalid-name"),
         ));
     }
     let beds = i32::try_from(new.beds).map_err(|_| {
         AppError::rejected(
             StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_beds",
-            "病床数が大きすぎます",
-            "too many beds",
+            ErrorCode::InvalidBeds,
+            Message::new("errors-invalid-beds"),
         )
     })?;
     new.kind.check_beds(beds)?;

@@ -11,7 +11,9 @@ use mamori_store::{Session, SessionKind, User};
 use sha2::{Digest, Sha256};
 
 use crate::AppState;
+use crate::http::error::ErrorCode;
 use crate::http::error::{ApiError, AppError};
+use crate::http::i18n::Message;
 
 pub const SESSION_COOKIE: &str = "mamori_session";
 /// The cookie of a login waiting for its second factor.
@@ -68,19 +70,15 @@ const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$
 fn bad_credentials() -> AppError {
     AppError::rejected(
         StatusCode::UNAUTHORIZED,
-        "invalid_credentials",
-        "ログインIDまたはパスワードが正しくありません",
-        "The login or the password is wrong",
+        ErrorCode::InvalidCredentials,
+        Message::new("errors-invalid-credentials"),
     )
 }
 
 fn too_many_attempts(retry_after_seconds: u64) -> AppError {
     AppError::Throttled {
-        code: "too_many_attempts",
-        message_ja: format!(
-            "ログインの失敗が続いたため、{LOCKOUT_MINUTES}分間ログインできません。しばらくしてから再度お試しください"
-        ),
-        message_en: format!("Too many failed logins: try again in {LOCKOUT_MINUTES} minutes"),
+        code: ErrorCode::TooManyAttempts,
+        message: Message::new("errors-too-many-attempts").with("minutes", LOCKOUT_MINUTES),
         retry_after_seconds,
     }
 }
@@ -205,9 +203,8 @@ pub async fn login(
     if login.is_empty() || password.is_empty() {
         return Err(AppError::rejected(
             StatusCode::UNPROCESSABLE_ENTITY,
-            "missing_credentials",
-            "ログインIDとパスワードを入力してください",
-            "Enter your login and password",
+            ErrorCode::MissingCredentials,
+            Message::new("errors-missing-credentials"),
         ));
     }
     if mamori_domain::text::first_forbidden(login).is_some() {
@@ -273,9 +270,8 @@ pub async fn login(
 fn second_factor_required() -> AppError {
     AppError::rejected(
         StatusCode::UNAUTHORIZED,
-        "second_factor_required",
-        "二要素認証のコード（認証アプリの6桁の数字、または回復コード）を totp に入れてください",
-        "give the two-factor code (the 6 digits of your authenticator app, or a recovery code) in 'totp'",
+        ErrorCode::SecondFactorRequired,
+        Message::new("errors-second-factor-required"),
     )
 }
 
@@ -303,18 +299,16 @@ pub async fn check_second_factor(
 pub fn invalid_second_factor() -> AppError {
     AppError::rejected(
         StatusCode::UNAUTHORIZED,
-        "invalid_second_factor",
-        "二要素認証のコードが正しくないか、既に使われています",
-        "The two-factor code is wrong or was already used",
+        ErrorCode::InvalidSecondFactor,
+        Message::new("errors-invalid-second-factor"),
     )
 }
 
 pub fn enrolment_required() -> AppError {
     AppError::rejected(
         StatusCode::FORBIDDEN,
-        "two_factor_enrolment_required",
-        "このアカウントは二要素認証の設定が必要です。Webでログインして設定してください",
-        "This account must set up two-factor authentication: log in on the web to set it up",
+        ErrorCode::TwoFactorEnrolmentRequired,
+        Message::new("errors-two-factor-enrolment-required"),
     )
 }
 
@@ -414,9 +408,8 @@ impl WebUser {
 pub fn csrf_error() -> AppError {
     AppError::rejected(
         StatusCode::FORBIDDEN,
-        "csrf_mismatch",
-        "フォームの有効期限が切れました。ページを再読み込みしてからもう一度送信してください",
-        "The form has expired; reload the page and submit it again",
+        ErrorCode::CsrfMismatch,
+        Message::new("errors-csrf-mismatch"),
     )
 }
 

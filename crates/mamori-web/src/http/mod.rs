@@ -7,6 +7,7 @@ pub mod auth;
 pub mod compress;
 pub mod csrf;
 pub mod error;
+pub mod error_code;
 pub mod i18n;
 pub mod input_guard;
 pub mod mail;

@@ -11,6 +11,8 @@ use totp_rs::{Builder, Secret, Totp};
 
 use crate::AppState;
 use crate::http::error::AppError;
+use crate::http::error::ErrorCode;
+use crate::http::i18n::Message;
 
 pub const ISSUER: &str = "mamori";
 pub const RECOVERY_CODES: usize = 10;
@@ -119,23 +121,16 @@ pub fn check_new_password(password: &str, login: &str) -> Result<(), AppError> {
     if length < crate::http::auth::MIN_PASSWORD_LENGTH {
         return Err(AppError::rejected(
             StatusCode::UNPROCESSABLE_ENTITY,
-            "password_too_short",
-            format!(
-                "パスワードは{}文字以上にしてください",
-                crate::http::auth::MIN_PASSWORD_LENGTH
-            ),
-            format!(
-                "the password must be at least {} characters long",
-                crate::http::auth::MIN_PASSWORD_LENGTH
-            ),
+            ErrorCode::PasswordTooShort,
+            Message::new("errors-password-too-short")
+                .with("min_length", crate::http::auth::MIN_PASSWORD_LENGTH),
         ));
     }
     if length > 200 {
         return Err(AppError::rejected(
             StatusCode::UNPROCESSABLE_ENTITY,
-            "password_too_long",
-            "パスワードは200文字以内にしてください",
-            "the password must be at most 200 characters long",
+            ErrorCode::PasswordTooLong,
+            Message::new("errors-password-too-long"),
         ));
     }
     let contains_login =
@@ -144,9 +139,8 @@ pub fn check_new_password(password: &str, login: &str) -> Result<(), AppError> {
     if contains_login || u8::from(strength.score()) < 3 {
         return Err(AppError::rejected(
             StatusCode::UNPROCESSABLE_ENTITY,
-            "password_too_common",
-            "よく使われるパスワードや推測されやすいパスワード（ログインIDを含むもの、キーボードの並びなど）は使えません。単語をいくつか組み合わせた長いパスワードにしてください",
-            "this password is common or easy to guess (it contains the login, a keyboard pattern or a well-known password); use a longer phrase of several words",
+            ErrorCode::PasswordTooCommon,
+            Message::new("errors-password-too-common"),
         ));
     }
     Ok(())
