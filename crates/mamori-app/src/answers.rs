@@ -1,5 +1,8 @@
 //! Saving and clearing an institution's answers, and recording what the inspector saw.
 
+use mamori_locale::Message;
+
+use crate::ErrorCode;
 use mamori_domain::answer::{validate_answer, validate_removal};
 use mamori_domain::{AnswerInput, ChecklistVersion, FiscalYear, ItemAnswer, Principal, Round};
 use mamori_store::Institution;
@@ -11,17 +14,13 @@ use crate::{App, today_in_japan};
 fn unknown_item(version: &ChecklistVersion, key: &str) -> Error {
     Error::rejected(
         Refusal::NotFound,
-        "unknown_item",
-        format!(
-            "項目「{key}」は{}（{}）にありません",
-            version.version_label_ja,
-            version.form.label_ja()
-        ),
-        format!(
-            "item '{key}' is not on the {} ({})",
-            version.version_label_en,
-            version.form.label_en()
-        ),
+        ErrorCode::UnknownItem,
+        Message::new("errors-unknown-item")
+            .with("key", key)
+            .with("version_ja", &version.version_label_ja)
+            .with("form_ja", version.form.label_ja())
+            .with("version_en", &version.version_label_en)
+            .with("form_en", version.form.label_en()),
     )
 }
 

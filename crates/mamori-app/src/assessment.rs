@@ -2,6 +2,9 @@
 //! and answers, the progress and the inspection verdict (with the vendors' part), loaded in
 //! one query where the checklist page needs it all.
 
+use mamori_locale::Message;
+
+use crate::ErrorCode;
 use std::collections::HashMap;
 
 use mamori_domain::inspection::{self, Progress};
@@ -42,17 +45,11 @@ fn unknown_fiscal_year(app: &App, fy: FiscalYear) -> Error {
         .collect();
     Error::rejected(
         Refusal::NotFound,
-        "unknown_fiscal_year",
-        format!(
-            "{}のチェックリストはありません（対応年度: {}）",
-            fy.label_ja(),
-            known.join(", ")
-        ),
-        format!(
-            "there is no checklist for {} (fiscal years: {})",
-            fy.label_en(),
-            known.join(", ")
-        ),
+        ErrorCode::UnknownFiscalYear,
+        Message::new("errors-unknown-fiscal-year")
+            .with("fiscal_year_ja", fy.label_ja())
+            .with("known_years", known.join(", "))
+            .with("fiscal_year_en", fy.label_en()),
     )
 }
 

@@ -1,6 +1,9 @@
 //! The vendors' part of an institution's file: the 事業者確認用 in force, and what the
 //! coverage across the forms and the vendor verdict are computed from.
 
+use mamori_locale::Message;
+
+use crate::ErrorCode;
 use std::collections::HashMap;
 
 use mamori_domain::vendor::{
@@ -24,15 +27,10 @@ pub fn vendor_version(
         .ok_or_else(|| {
             Error::rejected(
                 Refusal::NotFound,
-                "unknown_fiscal_year",
-                format!(
-                    "{}の事業者確認用チェックリストはありません",
-                    fiscal_year.label_ja()
-                ),
-                format!(
-                    "there is no vendor checklist for {}",
-                    fiscal_year.label_en()
-                ),
+                ErrorCode::UnknownFiscalYear,
+                Message::new("errors-unknown-vendor-fiscal-year")
+                    .with("fiscal_year_ja", fiscal_year.label_ja())
+                    .with("fiscal_year_en", fiscal_year.label_en()),
             )
         })
 }

@@ -4,7 +4,10 @@
 
 use mamori_domain::contact_chart::FieldProblem;
 use mamori_domain::{AnswerError, ParseError};
+use mamori_locale::{Lang, Message};
 use mamori_store::StoreError;
+
+use crate::ErrorCode;
 
 /// What kind of refusal a [`Error::Rejected`] is, so that every caller answers it alike
 /// (the web tier: 404, 409, 422).
@@ -27,12 +30,11 @@ pub enum Error {
     Forbidden,
     #[error("invalid value for {}: {}", .0.field, .0.message_en)]
     Invalid(ParseError),
-    #[error("{code}: {message_en}")]
+    #[error("{code}: {}", message.render(Lang::En))]
     Rejected {
         refusal: Refusal,
-        code: &'static str,
-        message_ja: String,
-        message_en: String,
+        code: ErrorCode,
+        message: Message,
     },
     #[error("answer refused: {0}")]
     Answer(AnswerError),
@@ -60,17 +62,11 @@ impl From<AnswerError> for Error {
 }
 
 impl Error {
-    pub fn rejected(
-        refusal: Refusal,
-        code: &'static str,
-        ja: impl Into<String>,
-        en: impl Into<String>,
-    ) -> Self {
+    pub fn rejected(refusal: Refusal, code: ErrorCode, message: Message) -> Self {
         Self::Rejected {
             refusal,
             code,
-            message_ja: ja.into(),
-            message_en: en.into(),
+            message,
         }
     }
 
@@ -81,7 +77,7 @@ impl Error {
             Self::NotFound | Self::Store(StoreError::NotFound) => "Not found".into(),
             Self::Forbidden => "You are not allowed to do this".into(),
             Self::Invalid(e) => e.message_en.clone(),
-            Self::Rejected { message_en, .. } => message_en.clone(),
+            Self::Rejected { message, .. } => message.render(Lang::En),
             Self::Answer(e) => e.message_en(),
             Self::Fields(problems) => problems
                 .iter()
@@ -94,4 +90,12 @@ impl Error {
             }
         }
     }
+}
+
+/// A sentence a domain rule wrote in both languages itself, carried as a message until the
+/// rule names its own.
+pub fn stated(ja: impl Into<String>, en: impl Into<String>) -> Message {
+    Message::new("errors-stated")
+        .with("ja", ja.into())
+        .with("en", en.into())
 }

@@ -2,6 +2,9 @@
 //! existence of other institutions is not revealed), recording the read in the access log,
 //! and checking an institution's fields.
 
+use mamori_locale::Message;
+
+use crate::ErrorCode;
 use chrono::Utc;
 use mamori_domain::Principal;
 use mamori_store::{Institution, NewInstitution};
@@ -99,9 +102,8 @@ pub async fn check_institution_change(
     {
         return Err(Error::rejected(
             Refusal::Invalid,
-            "institution_code_in_use",
-            "確保事業の調査に回答済みのため、医療機関コードは削除できません（別のコードへの訂正はできます）",
-            "this institution has answered a security-assurance survey, so its institution code cannot be removed (it can be corrected to another code)",
+            ErrorCode::InstitutionCodeInUse,
+            Message::new("errors-institution-code-in-use"),
         ));
     }
     Ok(())
@@ -112,17 +114,15 @@ pub fn check_institution(new: &NewInstitution) -> Result<(), Error> {
     if new.name.trim().is_empty() || new.name.chars().count() > 200 {
         return Err(Error::rejected(
             Refusal::Invalid,
-            "invalid_name",
-            "施設名は1〜200文字で入力してください",
-            "the name must be 1 to 200 characters",
+            ErrorCode::InvalidName,
+            Message::new("errors-invalid-name"),
         ));
     }
     let beds = i32::try_from(new.beds).map_err(|_| {
         Error::rejected(
             Refusal::Invalid,
-            "invalid_beds",
-            "病床数が大きすぎます",
-            "too many beds",
+            ErrorCode::InvalidBeds,
+            Message::new("errors-invalid-beds"),
         )
     })?;
     new.kind.check_beds(beds)?;

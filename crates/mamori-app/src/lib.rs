@@ -11,6 +11,7 @@ pub mod continuity;
 pub mod coverage;
 pub mod demo;
 pub mod error;
+pub mod error_code;
 pub mod inspection;
 pub mod institutions;
 pub mod ledger;
@@ -32,6 +33,7 @@ pub use assessment::{
 };
 pub use continuity::ContinuityRecords;
 pub use error::{Error, Refusal, Result};
+pub use error_code::ErrorCode;
 pub use institutions::{
     administered_institution, check_institution, check_institution_change, parse_id, record_read,
     visible_institution,

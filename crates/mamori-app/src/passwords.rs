@@ -1,6 +1,9 @@
 //! Passwords: argon2id hashes (made and checked on a blocking thread) and the rules a new
 //! password must meet.
 
+use mamori_locale::Message;
+
+use crate::ErrorCode;
 use argon2::{Argon2, PasswordHasher, PasswordVerifier};
 
 use crate::error::{Error, Refusal};
@@ -41,17 +44,15 @@ pub fn check_new_password(password: &str, login: &str) -> Result<(), Error> {
     if length < MIN_PASSWORD_LENGTH {
         return Err(Error::rejected(
             Refusal::Invalid,
-            "password_too_short",
-            format!("パスワードは{MIN_PASSWORD_LENGTH}文字以上にしてください"),
-            format!("the password must be at least {MIN_PASSWORD_LENGTH} characters long"),
+            ErrorCode::PasswordTooShort,
+            Message::new("errors-password-too-short").with("min_length", MIN_PASSWORD_LENGTH),
         ));
     }
     if length > 200 {
         return Err(Error::rejected(
             Refusal::Invalid,
-            "password_too_long",
-            "パスワードは200文字以内にしてください",
-            "the password must be at most 200 characters long",
+            ErrorCode::PasswordTooLong,
+            Message::new("errors-password-too-long"),
         ));
     }
     let contains_login =
@@ -60,9 +61,8 @@ pub fn check_new_password(password: &str, login: &str) -> Result<(), Error> {
     if contains_login || u8::from(strength.score()) < 3 {
         return Err(Error::rejected(
             Refusal::Invalid,
-            "password_too_common",
-            "よく使われるパスワードや推測されやすいパスワード（ログインIDを含むもの、キーボードの並びなど）は使えません。単語をいくつか組み合わせた長いパスワードにしてください",
-            "this password is common or easy to guess (it contains the login, a keyboard pattern or a well-known password); use a longer phrase of several words",
+            ErrorCode::PasswordTooCommon,
+            Message::new("errors-password-too-common"),
         ));
     }
     Ok(())

@@ -1,6 +1,9 @@
 //! Adding a user (the institution pages, the API and `mamori user add`): the login's form,
 //! the password rules, and who needs an institution or a prefecture.
 
+use mamori_locale::Message;
+
+use crate::ErrorCode;
 use mamori_domain::{Prefecture, Principal, Role};
 use mamori_store::NewUser;
 
@@ -19,9 +22,8 @@ pub fn check_login(login: &str) -> Result<(), Error> {
     } else {
         Err(Error::rejected(
             Refusal::Invalid,
-            "invalid_login",
-            "ログインIDは3〜64文字の半角英数字と - _ . @ で指定してください",
-            "the login must be 3 to 64 characters: letters, digits, - _ . @",
+            ErrorCode::InvalidLogin,
+            Message::new("errors-invalid-login"),
         ))
     }
 }
@@ -43,25 +45,22 @@ pub async fn add_user(
         Role::VendorUser => {
             return Err(Error::rejected(
                 Refusal::Invalid,
-                "vendor_by_invitation",
-                "事業者のユーザーは医療機関からの招待リンクで登録します",
-                "a vendor's user joins through an institution's invitation link",
+                ErrorCode::VendorByInvitation,
+                Message::new("errors-vendor-by-invitation"),
             ));
         }
         Role::InstitutionAdmin | Role::InstitutionStaff if institution_id.is_none() => {
             return Err(Error::rejected(
                 Refusal::Invalid,
-                "institution_required",
-                "施設ユーザーには施設が必要です",
-                "an institution user needs an institution",
+                ErrorCode::InstitutionRequired,
+                Message::new("errors-institution-required"),
             ));
         }
         r if Principal::role_needs_prefecture(r) && prefecture.is_none() => {
             return Err(Error::rejected(
                 Refusal::Invalid,
-                "prefecture_required",
-                "立入検査担当者・都道府県担当者には都道府県が必要です",
-                "an inspector or a prefecture officer needs a prefecture",
+                ErrorCode::PrefectureRequired,
+                Message::new("errors-prefecture-required"),
             ));
         }
         _ => {}

@@ -35,6 +35,8 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::http::error::AppError;
+use crate::http::error::ErrorCode;
+use crate::http::i18n::Message;
 
 /// Settings of the web tier.
 #[derive(Debug, Clone)]
@@ -200,9 +202,8 @@ async fn body_limit(request: Request, next: Next) -> Response {
         } else {
             AppError::rejected(
                 StatusCode::PAYLOAD_TOO_LARGE,
-                "body_too_large",
-                "送信された内容が大きすぎます（2MBまで）",
-                "the request body is too large (at most 2 MB)",
+                ErrorCode::BodyTooLarge,
+                Message::new("errors-body-too-large-limit"),
             )
         };
         return if path.starts_with("/api/") {

@@ -15,7 +15,9 @@ use serde::Deserialize;
 use crate::account::session::signed_in;
 use crate::http::auth::{self, WebUser};
 use crate::http::error::AppError;
+use crate::http::error::ErrorCode;
 use crate::http::i18n::Lang;
+use crate::http::i18n::Message;
 use crate::http::page::{
     Chrome, PageCtx, PageResult, fail, fail_app, message, redirect, render, safe_next,
 };
@@ -316,25 +318,22 @@ async fn change_password(
             }
             return Err(AppError::rejected(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                "wrong_current_password",
-                "現在のパスワードが正しくありません",
-                "the current password is wrong",
+                ErrorCode::WrongCurrentPassword,
+                Message::new("errors-wrong-current-password"),
             ));
         }
         if form.new != form.confirm {
             return Err(AppError::rejected(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                "password_mismatch",
-                "新しいパスワードと確認用が一致しません",
-                "the new password and its confirmation differ",
+                ErrorCode::PasswordMismatch,
+                Message::new("errors-password-mismatch"),
             ));
         }
         if auth::verify_password(form.new.clone(), hash).await {
             return Err(AppError::rejected(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                "password_reused",
-                "現在と同じパスワードには変更できません",
-                "the new password must differ from the current one",
+                ErrorCode::PasswordReused,
+                Message::new("errors-password-reused"),
             ));
         }
         two_factor::check_new_password(&form.new, &u.login)?;
@@ -517,9 +516,8 @@ async fn disable_two_factor(
     if two_factor::required(u, user.session.institution_requires_two_factor) {
         return Err(fail(lang)(AppError::rejected(
             StatusCode::FORBIDDEN,
-            "two_factor_required",
-            "このアカウントでは二要素認証を無効にできません",
-            "two-factor authentication is required for this account",
+            ErrorCode::TwoFactorRequired,
+            Message::new("errors-two-factor-required"),
         )));
     }
     auth::refuse_if_locked(&state, &u.login, &client)
@@ -593,9 +591,8 @@ async fn apply_user_action(
     if target == actor.id && matches!(action, "disable" | "delete") {
         return Err(AppError::rejected(
             StatusCode::UNPROCESSABLE_ENTITY,
-            "own_account",
-            "自分自身のアカウントは無効化・削除できません",
-            "you cannot disable or delete your own account",
+            ErrorCode::OwnAccount,
+            Message::new("errors-own-account"),
         ));
     }
     match action {

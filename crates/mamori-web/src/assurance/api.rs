@@ -31,7 +31,9 @@ use utoipa_axum::routes;
 use super::ranking::{SelectionJson, selection_json};
 use crate::AppState;
 use crate::http::auth::ApiUser;
+use crate::http::error::ErrorCode;
 use crate::http::error::{ApiResult, AppError, ErrorBody};
+use crate::http::i18n::Message;
 use mamori_app::today_in_japan;
 
 /// The national target of supported hospitals (seed 001: 「約 2,000 病院を目途」).
@@ -50,8 +52,8 @@ pub fn api_router() -> OpenApiRouter<AppState> {
 
 // ----- shared: loading and judging -----------------------------------------------------------
 
-pub(super) fn rejected(status: StatusCode, code: &'static str, ja: String, en: String) -> AppError {
-    AppError::rejected(status, code, ja, en)
+pub(super) fn rejected(status: StatusCode, code: ErrorCode, message: Message) -> AppError {
+    AppError::rejected(status, code, message)
 }
 
 pub fn parse_program_year(text: &str) -> Result<FiscalYear, AppError> {
@@ -65,38 +67,35 @@ pub fn parse_prefecture(text: &str) -> Result<Prefecture, AppError> {
 pub(super) fn unknown_program(fy: FiscalYear) -> AppError {
     rejected(
         StatusCode::NOT_FOUND,
-        "unknown_program",
-        format!("{}の確保事業はまだ開始されていません", fy.label_ja()),
-        format!(
-            "no assurance programme has been opened for {}",
-            fy.label_en()
-        ),
+        ErrorCode::UnknownProgram,
+        Message::new("errors-unknown-program")
+            .with("fiscal_year_ja", fy.label_ja())
+            .with("fiscal_year_en", fy.label_en()),
     )
 }
 
 pub fn submitted_error(p: Prefecture) -> AppError {
     rejected(
         StatusCode::CONFLICT,
-        "list_submitted",
-        format!(
-            "{}のリスト（別紙1）は提出済みです。提出後に変更できるのは辞退の記録のみです",
-            p.name_ja()
-        ),
-        format!(
-            "{}'s list (別紙1) has been submitted; after submission only withdrawals can be recorded",
-            p.name_en()
-        ),
+        ErrorCode::ListSubmitted,
+        Message::new("errors-list-submitted")
+            .with("prefecture_ja", p.name_ja())
+            .with("prefecture_en", p.name_en()),
     )
 }
 
 pub(super) fn selection_error(e: &SelectionError) -> AppError {
     let code = match e {
-        SelectionError::Ranking(_) => "invalid_ranking",
-        SelectionError::Withdrawal(_) => "invalid_withdrawal",
-        SelectionError::NoQuota(_) => "no_quota",
-        _ => "selection_failed",
+        SelectionError::Ranking(_) => ErrorCode::InvalidRanking,
+        SelectionError::Withdrawal(_) => ErrorCode::InvalidWithdrawal,
+        SelectionError::NoQuota(_) => ErrorCode::NoQuota,
+        _ => ErrorCode::SelectionFailed,
     };
-    rejected(StatusCode::CONFLICT, code, e.message_ja(), e.message_en())
+    rejected(
+        StatusCode::CONFLICT,
+        code,
+        crate::http::error::stated(e.message_ja(), e.message_en()),
+    )
 }
 
 /// The domain's programme for a stored one.
@@ -260,9 +259,8 @@ pub(super) fn json_body<T: serde::de::DeserializeOwned>(bytes: &Bytes) -> Result
     serde_json::from_slice(bytes).map_err(|e| {
         rejected(
             StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_body",
-            format!("リクエスト本文が正しくありません: {e}"),
-            format!("the body is not valid: {e}"),
+            ErrorCode::InvalidBody,
+            Message::new("errors-invalid-body").with("detail", e.to_string()),
         )
     })
 }
@@ -313,23 +311,24 @@ pub struct ProgramCreated {
 fn quota_problems(problems: Vec<mamori_domain::assurance::QuotaProblem>) -> AppError {
     rejected(
         StatusCode::UNPROCESSABLE_ENTITY,
-        "invalid_quotas",
-        format!(
-            "支援枠数に誤りがあります: {}",
-            problems
-                .iter()
-                .map(|p| p.message_ja.as_str())
-                .collect::<Vec<_>>()
-                .join("／")
-        ),
-        format!(
-            "the quotas are not valid: {}",
-            problems
-                .iter()
-                .map(|p| p.message_en.as_str())
-                .collect::<Vec<_>>()
-                .join("; ")
-        ),
+        ErrorCode::InvalidQuotas,
+        Message::new("errors-invalid-quotas")
+            .with(
+                "problems_ja",
+                problems
+                    .iter()
+                    .map(|p| p.message_ja.as_str())
+                    .collect::<Vec<_>>()
+                    .join("／"),
+            )
+            .with(
+                "problems_en",
+                problems
+                    .iter()
+                    .map(|p| p.message_en.as_str())
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            ),
     )
 }
 
@@ -441,11 +440,8 @@ pub async fn open_program(
         if !has_code {
             return Err(rejected(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid_excluded_institution",
-                format!("対象外の施設ID {id} は登録がないか、医療機関コードがありません"),
-                format!(
-                    "excluded institution {id} does not exist or has no medical institution code"
-                ),
+                ErrorCode::InvalidExcludedInstitution,
+                Message::new("errors-invalid-excluded-institution").with("id", id.to_string()),
             ));
         }
     }
@@ -462,17 +458,19 @@ pub async fn open_program(
     domain_program(&record).validate().map_err(|errors| {
         rejected(
             StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_program",
-            errors
-                .iter()
-                .map(|e| e.message_ja.as_str())
-                .collect::<Vec<_>>()
-                .join("／"),
-            errors
-                .iter()
-                .map(|e| e.message_en.as_str())
-                .collect::<Vec<_>>()
-                .join("; "),
+            ErrorCode::InvalidProgram,
+            crate::http::error::stated(
+                errors
+                    .iter()
+                    .map(|e| e.message_ja.as_str())
+                    .collect::<Vec<_>>()
+                    .join("／"),
+                errors
+                    .iter()
+                    .map(|e| e.message_en.as_str())
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            ),
         )
     })?;
     let new = NewProgram {
@@ -491,9 +489,10 @@ pub async fn open_program(
         .map_err(|e| match e {
             mamori_store::StoreError::Conflict(_) => rejected(
                 StatusCode::CONFLICT,
-                "program_exists",
-                format!("{}の確保事業は既に開始されています", fy.label_ja()),
-                format!("the programme for {} already exists", fy.label_en()),
+                ErrorCode::ProgramExists,
+                Message::new("errors-program-exists")
+                    .with("fiscal_year_ja", fy.label_ja())
+                    .with("fiscal_year_en", fy.label_en()),
             ),
             other => other.into(),
         })?;
@@ -551,9 +550,8 @@ pub fn quotas_from_file(bytes: &[u8], bands: &BedBands) -> Result<QuotaTable, Ap
     mamori_reports::assurance_list::import_quotas(bytes, bands).map_err(|e| {
         rejected(
             StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_quota_file",
-            e.message_ja(),
-            e.to_string(),
+            ErrorCode::InvalidQuotaFile,
+            crate::http::error::stated(e.message_ja(), e.to_string()),
         )
     })
 }
@@ -825,12 +823,11 @@ pub fn survey_answers(
             .unwrap_or_default();
         return Err(rejected(
             StatusCode::UNPROCESSABLE_ENTITY,
-            "beds_fit_no_band",
-            format!(
-                "病床数 {beds}床はどの病床規模区分にも入りません（最大の区分は {}）",
-                last.0
-            ),
-            format!("{beds} beds fit no bed band (the largest is {})", last.1),
+            ErrorCode::BedsFitNoBand,
+            Message::new("errors-beds-fit-no-band")
+                .with("beds", beds)
+                .with("largest_band_ja", last.0)
+                .with("largest_band_en", last.1),
         ));
     }
     let contact = Contact::new(
@@ -858,9 +855,8 @@ pub fn survey_answers(
 fn deadline_passed(deadline: NaiveDate) -> AppError {
     rejected(
         StatusCode::CONFLICT,
-        "deadline_passed",
-        format!("回答期限（{deadline}）を過ぎています。変更は都道府県の担当者に依頼してください"),
-        format!("the survey closed on {deadline}; ask the prefecture to change the answers"),
+        ErrorCode::DeadlinePassed,
+        Message::new("errors-deadline-passed").with("deadline", deadline.to_string()),
     )
 }
 
@@ -902,9 +898,8 @@ pub async fn save_answers(
         .ok_or_else(|| {
             rejected(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                "institution_code_required",
-                "医療機関コードが登録されていません。施設情報に医療機関コードを登録してから回答してください".into(),
-                "the institution has no medical institution code; register it in the institution's profile first".into(),
+                ErrorCode::InstitutionCodeRequired,
+                Message::new("errors-institution-code-required"),
             )
         })?;
     // The row of 別紙1 must be consistent (the code's prefecture number, the name).
@@ -934,9 +929,8 @@ pub async fn save_answers(
             match (existing, current) {
                 (None, Some(a)) => Err(rejected(
                     StatusCode::CONFLICT,
-                    "application_exists",
-                    format!("この施設の回答は既にあります（申請ID {}）。変更は PUT で行ってください", a.id),
-                    format!("this institution has already answered (application {}); change it with PUT", a.id),
+                    ErrorCode::ApplicationExists,
+                    Message::new("errors-application-exists").with("application", a.id.to_string()),
                 )),
                 (None, None) => Ok(AssuranceChange::CreateApplication {
                     institution_id: institution.id,
@@ -1249,14 +1243,15 @@ fn withdrawal_error(e: &SelectionError) -> AppError {
         SelectionError::Withdrawal(w) => AppError::Rejected {
             status: StatusCode::CONFLICT,
             code: match w.code {
-                mamori_domain::assurance::WithdrawalProblemCode::NotSelected => "not_selected",
-                mamori_domain::assurance::WithdrawalProblemCode::AlreadyWithdrawn => {
-                    "already_withdrawn"
+                mamori_domain::assurance::WithdrawalProblemCode::NotSelected => {
+                    ErrorCode::NotSelected
                 }
-                _ => "invalid_withdrawal",
+                mamori_domain::assurance::WithdrawalProblemCode::AlreadyWithdrawn => {
+                    ErrorCode::AlreadyWithdrawn
+                }
+                _ => ErrorCode::InvalidWithdrawal,
             },
-            message_ja: w.message_ja.clone(),
-            message_en: w.message_en.clone(),
+            message: crate::http::error::stated(&w.message_ja, &w.message_en),
         },
         other => selection_error(other),
     }

@@ -20,7 +20,9 @@ use crate::assurance::api::{
 use crate::assurance::ranking::{self, RankInput};
 use crate::http::auth::WebUser;
 use crate::http::error::AppError;
+use crate::http::error::ErrorCode;
 use crate::http::i18n::Lang;
+use crate::http::i18n::Message;
 use crate::http::page::{Chrome, PageCtx, PageResult, fail, fail_app, redirect, render};
 use crate::{AppState, Routes};
 
@@ -917,9 +919,10 @@ async fn save_ranking(
             Err(_) => {
                 problem = Some(AppError::rejected(
                     StatusCode::UNPROCESSABLE_ENTITY,
-                    "invalid_rank",
-                    format!("申請ID {id} の順位「{value}」は1以上の整数で入力してください"),
-                    format!("the rank '{value}' of application {id} must be a whole number from 1"),
+                    ErrorCode::InvalidRank,
+                    Message::new("errors-invalid-rank")
+                        .with("id", id)
+                        .with("value", value),
                 ));
                 break;
             }

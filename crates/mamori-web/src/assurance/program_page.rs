@@ -22,7 +22,9 @@ use mamori_reports::assurance_list::{QuotaImportError, import_institution_list, 
 use super::api::{self, NATIONAL_TARGET, ProgramInput};
 use crate::http::auth::WebUser;
 use crate::http::error::AppError;
+use crate::http::error::ErrorCode;
 use crate::http::i18n::Lang;
+use crate::http::i18n::Message;
 use crate::http::multipart;
 use crate::http::page::{Chrome, PageCtx, PageResult, fail, redirect, render};
 use crate::{AppState, Routes};
@@ -70,9 +72,8 @@ pub async fn read_form(state: &AppState, request: Request) -> Result<FormData, A
         let parts = multipart::parse(&content_type, &bytes).map_err(|_| {
             AppError::rejected(
                 StatusCode::BAD_REQUEST,
-                "malformed_upload",
-                "送信された内容を読み取れませんでした。もう一度送信してください",
-                "the form could not be read; send it again",
+                ErrorCode::MalformedUpload,
+                Message::new("errors-malformed-form"),
             )
         })?;
         let mut data = FormData {
@@ -96,9 +97,8 @@ pub async fn read_form(state: &AppState, request: Request) -> Result<FormData, A
             .map_err(|_| {
                 AppError::rejected(
                     StatusCode::BAD_REQUEST,
-                    "malformed_form",
-                    "送信された内容を読み取れませんでした。もう一度送信してください",
-                    "the form could not be read; send it again",
+                    ErrorCode::MalformedForm,
+                    Message::new("errors-malformed-form"),
                 )
             })?;
         FormData {

@@ -19,7 +19,9 @@ use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::http::auth::ApiUser;
+use crate::http::error::ErrorCode;
 use crate::http::error::{ApiResult, AppError, ErrorBody};
+use crate::http::i18n::Message;
 
 /// The national target of supported hospitals (seed 001: 「約 2,000 病院を目途」).
 pub const NATIONAL_TARGET: u32 = 2000;
@@ -84,12 +86,11 @@ pub async fn save_ranking(
             .join(", ");
         return Err(rejected(
             StatusCode::UNPROCESSABLE_ENTITY,
-            "unknown_application",
-            format!("申請ID {ids} の申請は{}にありません", prefecture.name_ja()),
-            format!(
-                "no application {ids} in {}: a ranking names only the prefecture's own applications",
-                prefecture.name_en()
-            ),
+            ErrorCode::UnknownApplication,
+            Message::new("errors-unknown-application")
+                .with("ids", ids)
+                .with("prefecture_ja", prefecture.name_ja())
+                .with("prefecture_en", prefecture.name_en()),
         ));
     }
     let entries: Vec<RankEntry> = entries
@@ -117,9 +118,8 @@ pub async fn save_ranking(
             .map_err(|e| {
                 rejected(
                     StatusCode::UNPROCESSABLE_ENTITY,
-                    "invalid_ranking",
-                    e.message_ja(),
-                    e.to_string(),
+                    ErrorCode::InvalidRanking,
+                    crate::http::error::stated(e.message_ja(), e.to_string()),
                 )
             })?;
             let mut records: Vec<RankRecord> = entries
@@ -272,25 +272,25 @@ pub async fn ranking_from_file(
 pub fn ranking_file_error(e: &QuotaImportError) -> AppError {
     rejected(
         StatusCode::UNPROCESSABLE_ENTITY,
-        "invalid_ranking_file",
-        format!(
-            "順位のファイルに{}件の問題があります: {}",
-            e.problems.len(),
-            e.problems
-                .iter()
-                .map(|p| p.message_ja.as_str())
-                .collect::<Vec<_>>()
-                .join("／")
-        ),
-        format!(
-            "the ranking file has {} problem(s): {}",
-            e.problems.len(),
-            e.problems
-                .iter()
-                .map(|p| p.message_en.as_str())
-                .collect::<Vec<_>>()
-                .join("; ")
-        ),
+        ErrorCode::InvalidRankingFile,
+        Message::new("errors-invalid-ranking-file")
+            .with("count", e.problems.len())
+            .with(
+                "problems_ja",
+                e.problems
+                    .iter()
+                    .map(|p| p.message_ja.as_str())
+                    .collect::<Vec<_>>()
+                    .join("／"),
+            )
+            .with(
+                "problems_en",
+                e.problems
+                    .iter()
+                    .map(|p| p.message_en.as_str())
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            ),
     )
 }
 

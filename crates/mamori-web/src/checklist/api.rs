@@ -17,7 +17,9 @@ use utoipa_axum::routes;
 use crate::AppState;
 use crate::http::api::*;
 use crate::http::auth::ApiUser;
+use crate::http::error::ErrorCode;
 use crate::http::error::{ApiResult, AppError, ErrorBody};
+use crate::http::i18n::Message;
 use mamori_app as service;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -335,9 +337,8 @@ impl ItemBody {
         read.map_err(|e| {
             AppError::rejected(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid_body",
-                format!("リクエスト本文の項目が正しくありません: {e}"),
-                format!("the body does not have the expected fields: {e}"),
+                ErrorCode::InvalidBody,
+                Message::new("errors-invalid-body-fields").with("detail", e.to_string()),
             )
         })
     }

@@ -21,7 +21,9 @@ use utoipa_axum::routes;
 use crate::AppState;
 use crate::http::api::ApiJson;
 use crate::http::auth::ApiUser;
+use crate::http::error::ErrorCode;
 use crate::http::error::{ApiResult, AppError, ErrorBody};
+use crate::http::i18n::Message;
 use mamori_app::{self as service, today_in_japan};
 
 pub use mamori_app::ContinuityRecords;
@@ -150,9 +152,8 @@ fn stale_edit(e: mamori_store::StoreError) -> AppError {
     match e {
         mamori_store::StoreError::Conflict(_) => AppError::rejected(
             StatusCode::CONFLICT,
-            "stale_edit",
-            "他の人が先に更新しました。画面を読み込み直してから編集してください",
-            "someone else saved a newer version: reload, then edit again",
+            ErrorCode::StaleEdit,
+            Message::new("errors-stale-edit"),
         ),
         other => other.into(),
     }
@@ -178,9 +179,8 @@ pub async fn put_contact_chart(
     let body: PutContactChart = serde_json::from_value(body).map_err(|e| {
         AppError::rejected(
             StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_body",
-            format!("連絡体制図の項目が正しくありません: {e}"),
-            format!("the contact chart does not have the expected fields: {e}"),
+            ErrorCode::InvalidBody,
+            Message::new("errors-invalid-contact-chart").with("detail", e.to_string()),
         )
     })?;
     save_chart(
@@ -244,9 +244,8 @@ pub async fn chart_svg_response(
 pub fn no_chart() -> AppError {
     AppError::rejected(
         StatusCode::NOT_FOUND,
-        "no_contact_chart",
-        "連絡体制図はまだ作成されていません",
-        "no contact chart has been made yet",
+        ErrorCode::NoContactChart,
+        Message::new("errors-no-contact-chart"),
     )
 }
 
@@ -398,9 +397,8 @@ pub async fn put_continuity(
     let body: PutContinuity = serde_json::from_value(body).map_err(|e| {
         AppError::rejected(
             StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_body",
-            format!("バックアップ・BCPの記録の項目が正しくありません: {e}"),
-            format!("the backup and BCP records do not have the expected fields: {e}"),
+            ErrorCode::InvalidBody,
+            Message::new("errors-invalid-backup-records").with("detail", e.to_string()),
         )
     })?;
     save_continuity(

@@ -22,7 +22,9 @@ use mamori_store::StoredContract;
 use super::api as records;
 use crate::http::auth::WebUser;
 use crate::http::error::AppError;
+use crate::http::error::ErrorCode;
 use crate::http::i18n::Lang;
+use crate::http::i18n::Message;
 use crate::http::page::{Chrome, PageCtx, PageResult, fail, redirect, render};
 use crate::{AppState, Routes};
 use mamori_app::today_in_japan;
@@ -482,9 +484,8 @@ async fn save(
     else {
         return Err(fail(lang)(AppError::rejected(
             StatusCode::UNPROCESSABLE_ENTITY,
-            "incomplete_form",
-            "フォームの内容が不完全です。画面を読み込み直してから入力してください（何も保存されていません）",
-            "the form is incomplete: reload the page and enter the chart again (nothing was saved)",
+            ErrorCode::IncompleteForm,
+            Message::new("errors-incomplete-chart"),
         )));
     };
     let mut rows: Vec<ContactRow> = Vec::new();

@@ -14,7 +14,9 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
+use crate::http::error::ErrorCode;
 use crate::http::error::{ApiError, ApiResult, AppError, ErrorBody};
+use crate::http::i18n::Message;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -57,21 +59,18 @@ fn json_rejection(rejection: &JsonRejection) -> AppError {
     match rejection {
         JsonRejection::MissingJsonContentType(_) => AppError::rejected(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "json_required",
-            "Content-Type: application/json の本文を送ってください",
-            "send a body with Content-Type: application/json",
+            ErrorCode::JsonRequired,
+            Message::new("errors-json-required"),
         ),
         JsonRejection::JsonSyntaxError(_) => AppError::rejected(
             StatusCode::BAD_REQUEST,
-            "malformed_json",
-            format!("JSONの書式が正しくありません: {detail}"),
-            format!("the body is not well-formed JSON: {detail}"),
+            ErrorCode::MalformedJson,
+            Message::new("errors-malformed-json").with("detail", detail),
         ),
         _ => AppError::rejected(
             StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_body",
-            format!("リクエスト本文の項目が正しくありません: {detail}"),
-            format!("the body does not have the expected fields: {detail}"),
+            ErrorCode::InvalidBody,
+            Message::new("errors-invalid-body-fields").with("detail", detail),
         ),
     }
 }
@@ -95,9 +94,8 @@ pub async fn healthz(State(state): State<AppState>) -> ApiResult<Json<Health>> {
     state.store.ping().await.map_err(|_| {
         AppError::rejected(
             StatusCode::SERVICE_UNAVAILABLE,
-            "database_unavailable",
-            "データベースに接続できません",
-            "the database is unreachable",
+            ErrorCode::DatabaseUnavailable,
+            Message::new("errors-database-unavailable"),
         )
     })?;
     Ok(Json(Health {

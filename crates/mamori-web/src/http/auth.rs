@@ -9,7 +9,9 @@ use chrono::Utc;
 use mamori_store::{Session, SessionKind, User};
 
 use crate::AppState;
+use crate::http::error::ErrorCode;
 use crate::http::error::{ApiError, AppError};
+use crate::http::i18n::Message;
 
 // Passwords and tokens are the use cases' (the command line hashes passwords too).
 pub use mamori_app::passwords::{DUMMY_HASH, MIN_PASSWORD_LENGTH, hash_password, verify_password};
@@ -27,19 +29,15 @@ pub const LOCKOUT_MINUTES: i64 = 15;
 fn bad_credentials() -> AppError {
     AppError::rejected(
         StatusCode::UNAUTHORIZED,
-        "invalid_credentials",
-        "ログインIDまたはパスワードが正しくありません",
-        "The login or the password is wrong",
+        ErrorCode::InvalidCredentials,
+        Message::new("errors-invalid-credentials"),
     )
 }
 
 fn too_many_attempts(retry_after_seconds: u64) -> AppError {
     AppError::Throttled {
-        code: "too_many_attempts",
-        message_ja: format!(
-            "ログインの失敗が続いたため、{LOCKOUT_MINUTES}分間ログインできません。しばらくしてから再度お試しください"
-        ),
-        message_en: format!("Too many failed logins: try again in {LOCKOUT_MINUTES} minutes"),
+        code: ErrorCode::TooManyAttempts,
+        message: Message::new("errors-too-many-attempts").with("minutes", LOCKOUT_MINUTES),
         retry_after_seconds,
     }
 }
@@ -164,9 +162,8 @@ pub async fn login(
     if login.is_empty() || password.is_empty() {
         return Err(AppError::rejected(
             StatusCode::UNPROCESSABLE_ENTITY,
-            "missing_credentials",
-            "ログインIDとパスワードを入力してください",
-            "Enter your login and password",
+            ErrorCode::MissingCredentials,
+            Message::new("errors-missing-credentials"),
         ));
     }
     if mamori_domain::text::first_forbidden(login).is_some() {
@@ -232,9 +229,8 @@ pub async fn login(
 fn second_factor_required() -> AppError {
     AppError::rejected(
         StatusCode::UNAUTHORIZED,
-        "second_factor_required",
-        "二要素認証のコード（認証アプリの6桁の数字、または回復コード）を totp に入れてください",
-        "give the two-factor code (the 6 digits of your authenticator app, or a recovery code) in 'totp'",
+        ErrorCode::SecondFactorRequired,
+        Message::new("errors-second-factor-required"),
     )
 }
 
@@ -262,18 +258,16 @@ pub async fn check_second_factor(
 pub fn invalid_second_factor() -> AppError {
     AppError::rejected(
         StatusCode::UNAUTHORIZED,
-        "invalid_second_factor",
-        "二要素認証のコードが正しくないか、既に使われています",
-        "The two-factor code is wrong or was already used",
+        ErrorCode::InvalidSecondFactor,
+        Message::new("errors-invalid-second-factor"),
     )
 }
 
 pub fn enrolment_required() -> AppError {
     AppError::rejected(
         StatusCode::FORBIDDEN,
-        "two_factor_enrolment_required",
-        "このアカウントは二要素認証の設定が必要です。Webでログインして設定してください",
-        "This account must set up two-factor authentication: log in on the web to set it up",
+        ErrorCode::TwoFactorEnrolmentRequired,
+        Message::new("errors-two-factor-enrolment-required"),
     )
 }
 
@@ -373,9 +367,8 @@ impl WebUser {
 pub fn csrf_error() -> AppError {
     AppError::rejected(
         StatusCode::FORBIDDEN,
-        "csrf_mismatch",
-        "フォームの有効期限が切れました。ページを再読み込みしてからもう一度送信してください",
-        "The form has expired; reload the page and submit it again",
+        ErrorCode::CsrfMismatch,
+        Message::new("errors-csrf-mismatch"),
     )
 }
 

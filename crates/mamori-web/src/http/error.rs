@@ -10,6 +10,9 @@ use mamori_store::StoreError;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::http::i18n::{Lang, Message};
+pub use mamori_app::ErrorCode;
+
 /// An error of the service layer, shared by the API, the pages and the CLI.
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -21,20 +24,18 @@ pub enum AppError {
     Forbidden,
     #[error("invalid value for {}: {}", .0.field, .0.message_en)]
     Invalid(ParseError),
-    #[error("{code}: {message_en}")]
+    #[error("{code}: {}", .message.render(Lang::En))]
     Rejected {
         status: StatusCode,
-        code: &'static str,
-        message_ja: String,
-        message_en: String,
+        code: ErrorCode,
+        message: Message,
     },
     /// Too many attempts: refused until `retry_after_seconds` have passed (429 with
     /// `Retry-After`).
-    #[error("{code}: {message_en}")]
+    #[error("{code}: {}", .message.render(Lang::En))]
     Throttled {
-        code: &'static str,
-        message_ja: String,
-        message_en: String,
+        code: ErrorCode,
+        message: Message,
         retry_after_seconds: u64,
     },
     #[error("answer refused: {0}")]
@@ -72,8 +73,7 @@ impl From<mamori_app::Error> for AppError {
             Error::Rejected {
                 refusal,
                 code,
-                message_ja,
-                message_en,
+                message,
             } => Self::Rejected {
                 status: match refusal {
                     Refusal::NotFound => StatusCode::NOT_FOUND,
@@ -81,8 +81,7 @@ impl From<mamori_app::Error> for AppError {
                     Refusal::Invalid => StatusCode::UNPROCESSABLE_ENTITY,
                 },
                 code,
-                message_ja,
-                message_en,
+                message,
             },
             Error::Answer(e) => Self::Answer(e),
             Error::Fields(problems) => Self::Fields(problems),
@@ -121,17 +120,24 @@ pub struct FieldProblemJson {
 }
 
 impl AppError {
-    pub fn rejected(
-        status: StatusCode,
-        code: &'static str,
-        ja: impl Into<String>,
-        en: impl Into<String>,
-    ) -> Self {
+    pub fn rejected(status: StatusCode, code: ErrorCode, message: Message) -> Self {
         Self::Rejected {
             status,
             code,
-            message_ja: ja.into(),
-            message_en: en.into(),
+            message,
+        }
+    }
+
+    /// The sentence of the error in the reader's language.
+    pub fn message_in(&self, lang: Lang) -> String {
+        match self {
+            Self::Rejected { message, .. } | Self::Throttled { message, .. } => {
+                message.render(lang)
+            }
+            _ => {
+                let d = self.detail();
+                lang.pick(&d.message_ja, &d.message_en).to_owned()
+            }
         }
     }
 
@@ -152,43 +158,32 @@ impl AppError {
     }
 
     pub fn detail(&self) -> ErrorDetail {
+        let fixed = |code: ErrorCode, message: Message| {
+            (
+                code.as_str(),
+                message.render(Lang::Ja),
+                message.render(Lang::En),
+                None,
+            )
+        };
         let (code, ja, en, field): (&str, String, String, Option<String>) = match self {
-            Self::NotFound | Self::Store(StoreError::NotFound) => (
-                "not_found",
-                "見つかりません".into(),
-                "Not found".into(),
-                None,
+            Self::NotFound | Self::Store(StoreError::NotFound) => {
+                fixed(ErrorCode::NotFound, Message::new("errors-not-found"))
+            }
+            Self::Unauthenticated => fixed(
+                ErrorCode::Unauthenticated,
+                Message::new("errors-unauthenticated"),
             ),
-            Self::Unauthenticated => (
-                "unauthenticated",
-                "ログインが必要です".into(),
-                "You need to log in".into(),
-                None,
-            ),
-            Self::Forbidden => (
-                "forbidden",
-                "この操作を行う権限がありません".into(),
-                "You are not allowed to do this".into(),
-                None,
-            ),
+            Self::Forbidden => fixed(ErrorCode::Forbidden, Message::new("errors-forbidden")),
             Self::Invalid(e) => (
                 "invalid_value",
                 e.message_ja.clone(),
                 e.message_en.clone(),
                 Some(e.field.to_owned()),
             ),
-            Self::Rejected {
-                code,
-                message_ja,
-                message_en,
-                ..
+            Self::Rejected { code, message, .. } | Self::Throttled { code, message, .. } => {
+                fixed(*code, message.clone())
             }
-            | Self::Throttled {
-                code,
-                message_ja,
-                message_en,
-                ..
-            } => (code, message_ja.clone(), message_en.clone(), None),
             Self::Answer(e) => (e.code(), e.message_ja(), e.message_en(), None),
             Self::Fields(problems) => (
                 "invalid_fields",
@@ -204,18 +199,13 @@ impl AppError {
                     .join("\n"),
                 problems.first().map(|p| p.path.clone()),
             ),
-            Self::Store(StoreError::Conflict(what)) => (
-                "conflict",
-                format!("「{what}」は既に使われています"),
-                format!("'{what}' is already taken"),
-                None,
+            Self::Store(StoreError::Conflict(what)) => fixed(
+                ErrorCode::Conflict,
+                Message::new("errors-conflict").with("what", what),
             ),
-            Self::Store(_) | Self::Internal(_) => (
-                "internal_error",
-                "サーバ内部でエラーが発生しました。時間をおいて再度お試しください".into(),
-                "An internal error occurred; please try again later".into(),
-                None,
-            ),
+            Self::Store(_) | Self::Internal(_) => {
+                fixed(ErrorCode::InternalError, Message::new("errors-internal"))
+            }
         };
         let problems = match self {
             Self::Fields(problems) => problems
@@ -265,6 +255,8 @@ impl AppError {
         }
     }
 }
+
+pub use mamori_app::error::stated;
 
 /// The JSON form of an error, for the API.
 pub struct ApiError(pub AppError);

@@ -191,11 +191,7 @@ impl IntoResponse for PageError {
         if status.is_server_error() {
             tracing::error!(error = %self.error, "page failed");
         }
-        let detail = self.error.detail();
-        let message = match self.lang {
-            Lang::Ja => detail.message_ja,
-            Lang::En => detail.message_en,
-        };
+        let message = self.error.message_in(self.lang);
         let ctx = PageCtx {
             lang: self.lang,
             path: "/".into(),
@@ -276,8 +272,7 @@ pub fn cookie(name: &str, value: &str, max_age: i64, secure: bool) -> HeaderValu
 }
 
 pub fn message(lang: Lang, e: &AppError) -> String {
-    let d = e.detail();
-    lang.pick(&d.message_ja, &d.message_en).to_owned()
+    e.message_in(lang)
 }
 
 // ----- labels ----------------------------------------------------------------------------

@@ -9,7 +9,9 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use mamori_domain::contact_chart::FieldProblem;
 
+use crate::http::error::ErrorCode;
 use crate::http::error::{ApiError, AppError};
+use crate::http::i18n::{Lang, Message};
 use crate::http::{i18n, page};
 
 /// Answers longer than this are not an extractor's one-line refusal.
@@ -47,18 +49,17 @@ pub fn error_of(status: StatusCode, text: &str) -> AppError {
     if status == StatusCode::PAYLOAD_TOO_LARGE || text.contains("length limit exceeded") {
         return AppError::rejected(
             StatusCode::PAYLOAD_TOO_LARGE,
-            "body_too_large",
-            "送信された内容が大きすぎます",
-            "the request body is too large",
+            ErrorCode::BodyTooLarge,
+            Message::new("errors-body-too-large"),
         );
     }
     if let Some(rest) = text.strip_prefix("Failed to deserialize query string: ") {
         return field_error(
             status,
-            "invalid_query",
+            ErrorCode::InvalidQuery,
             rest,
-            "URLのパラメータ",
-            "the URL parameter",
+            "errors-invalid-query-field",
+            "errors-invalid-query-value",
         );
     }
     if text.starts_with("Invalid URL")
@@ -66,66 +67,52 @@ pub fn error_of(status: StatusCode, text: &str) -> AppError {
         || text.contains("paths parameters")
     {
         let rest = text.split_once(": ").map_or(text, |(_, r)| r);
-        return field_error(status, "invalid_path", rest, "URLの", "the URL's");
+        return field_error(
+            status,
+            ErrorCode::InvalidPath,
+            rest,
+            "errors-invalid-path-field",
+            "errors-invalid-path-value",
+        );
     }
     if text.contains("Content-Type") {
         return AppError::rejected(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_content_type",
-            "送信する内容の形式（Content-Type）が違います。JSON は application/json、フォームは application/x-www-form-urlencoded で送ってください",
-            "the request's Content-Type is not accepted: send JSON as application/json, forms as application/x-www-form-urlencoded",
+            ErrorCode::UnsupportedContentType,
+            Message::new("errors-unsupported-content-type"),
         );
     }
-    let (code, ja, en) = if text.contains("JSON") {
-        (
-            "invalid_json",
-            "送信された JSON を読めません",
-            "the JSON body cannot be read",
-        )
+    let (code, key) = if text.contains("JSON") {
+        (ErrorCode::InvalidJson, "errors-invalid-json")
     } else if text.contains("Form") || text.contains("form") {
-        (
-            "invalid_form",
-            "送信されたフォームの内容を読めません",
-            "the form's content cannot be read",
-        )
+        (ErrorCode::InvalidForm, "errors-invalid-form")
     } else {
-        (
-            "bad_request",
-            "リクエストの形式が正しくありません",
-            "the request is malformed",
-        )
+        (ErrorCode::BadRequest, "errors-bad-request")
     };
-    AppError::rejected(
-        status,
-        code,
-        format!("{ja}（{text}）"),
-        format!("{en} ({text})"),
-    )
+    AppError::rejected(status, code, Message::new(key).with("text", text))
 }
 
 /// A refusal about one named value: `limit: number too large to fit in target type`.
 fn field_error(
     status: StatusCode,
-    code: &'static str,
+    code: ErrorCode,
     rest: &str,
-    where_ja: &str,
-    where_en: &str,
+    field_key: &'static str,
+    value_key: &'static str,
 ) -> AppError {
     match rest.split_once(": ") {
         Some((field, why)) if !field.is_empty() && !field.contains(' ') => {
+            let message = Message::new(field_key)
+                .with("field", field)
+                .with("why", why);
             AppError::Fields(vec![FieldProblem::new(
                 field,
-                code,
-                format!("{where_ja}「{field}」の値が正しくありません（{why}）"),
-                format!("{where_en} value '{field}' is not valid ({why})"),
+                code.as_str(),
+                message.render(Lang::Ja),
+                message.render(Lang::En),
             )])
         }
-        _ => AppError::rejected(
-            status,
-            code,
-            format!("{where_ja}値が正しくありません（{rest}）"),
-            format!("{where_en} value is not valid ({rest})"),
-        ),
+        _ => AppError::rejected(status, code, Message::new(value_key).with("why", rest)),
     }
 }
 

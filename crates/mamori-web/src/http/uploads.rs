@@ -11,7 +11,9 @@ use axum::response::{IntoResponse, Response};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::AppState;
+use crate::http::error::ErrorCode;
 use crate::http::error::{ApiError, AppError};
+use crate::http::i18n::Message;
 
 /// The seconds a client is asked to wait before trying again.
 pub const RETRY_AFTER_SECONDS: u32 = 5;
@@ -28,13 +30,10 @@ pub fn import_permit(state: &AppState) -> Result<OwnedSemaphorePermit, AppError>
         let n = state.config.max_concurrent_imports.max(1);
         AppError::rejected(
             StatusCode::TOO_MANY_REQUESTS,
-            "too_many_imports",
-            format!(
-                "ほかの取り込みを処理中です（同時に処理できるのは{n}件までです）。{RETRY_AFTER_SECONDS}秒ほど待ってから、もう一度お試しください"
-            ),
-            format!(
-                "other imports are being processed (at most {n} at a time); try again in about {RETRY_AFTER_SECONDS} seconds"
-            ),
+            ErrorCode::TooManyImports,
+            Message::new("errors-too-many-imports")
+                .with("n", n)
+                .with("retry_after_seconds", RETRY_AFTER_SECONDS),
         )
     })
 }

@@ -23,7 +23,9 @@ use utoipa_axum::routes;
 use crate::AppState;
 use crate::http::api::ApiJson;
 use crate::http::auth::ApiUser;
+use crate::http::error::ErrorCode;
 use crate::http::error::{ApiResult, AppError, ErrorBody};
+use crate::http::i18n::Message;
 use mamori_app as service;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -201,18 +203,16 @@ pub async fn change_state(
         .map_err(|e| match e {
             mamori_store::StoreError::Conflict(_) => AppError::rejected(
                 StatusCode::CONFLICT,
-                "stale_state",
-                "他の人が先に状態を変更しました。画面を読み込み直してください",
-                "someone else changed the state first: reload the case",
+                ErrorCode::StaleState,
+                Message::new("errors-stale-state"),
             ),
             other => other.into(),
         })?;
     outcome.map_err(|e| {
         AppError::rejected(
             StatusCode::CONFLICT,
-            e.code(),
-            e.message_ja(),
-            e.message_en(),
+            ErrorCode::Domain(e.code()),
+            crate::http::error::stated(e.message_ja(), e.message_en()),
         )
     })
 }
@@ -469,9 +469,8 @@ fn incident_json(v: &CaseView) -> IncidentJson {
 fn invalid_body(e: serde_json::Error) -> AppError {
     AppError::rejected(
         StatusCode::UNPROCESSABLE_ENTITY,
-        "invalid_body",
-        format!("リクエスト本文の項目が正しくありません: {e}"),
-        format!("the body does not have the expected fields: {e}"),
+        ErrorCode::InvalidBody,
+        Message::new("errors-invalid-body-fields").with("detail", e.to_string()),
     )
 }
 

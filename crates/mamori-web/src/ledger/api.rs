@@ -23,7 +23,9 @@ use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::http::auth::ApiUser;
+use crate::http::error::ErrorCode;
 use crate::http::error::{ApiResult, AppError, ErrorBody};
+use crate::http::i18n::Message;
 use mamori_app as service;
 
 /// The largest ledger file accepted (the rest of the application accepts 2 MB bodies).
@@ -149,21 +151,19 @@ pub fn import_error(e: &ImportError) -> AppError {
         }
         _ => StatusCode::UNPROCESSABLE_ENTITY,
     };
-    AppError::rejected(status, e.code(), e.message_ja(), e.message_en())
+    AppError::rejected(
+        status,
+        ErrorCode::Domain(e.code()),
+        crate::http::error::stated(e.message_ja(), e.message_en()),
+    )
 }
 
 pub fn too_large_error() -> AppError {
     AppError::rejected(
         StatusCode::PAYLOAD_TOO_LARGE,
-        "file_too_large",
-        format!(
-            "ファイルが大きすぎます。取り込めるのは{}MBまでです",
-            IMPORT_LIMIT / (1024 * 1024)
-        ),
-        format!(
-            "the file is too large; files up to {} MB can be imported",
-            IMPORT_LIMIT / (1024 * 1024)
-        ),
+        ErrorCode::FileTooLarge,
+        Message::new("errors-ledger-file-too-large")
+            .with("megabytes", IMPORT_LIMIT / (1024 * 1024)),
     )
 }
 
@@ -272,9 +272,8 @@ pub async fn export(
         .map_err(|e| {
             AppError::rejected(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                e.code(),
-                e.message_ja(),
-                e.message_en(),
+                ErrorCode::Domain(e.code()),
+                crate::http::error::stated(e.message_ja(), e.message_en()),
             )
         })?;
     let disposition = format!(
@@ -303,9 +302,8 @@ pub fn csv_encoding(text: Option<&str>) -> Result<Encoding, AppError> {
         Some("shift_jis" | "sjis" | "cp932" | "shift-jis") => Ok(Encoding::ShiftJis),
         Some(other) => Err(AppError::rejected(
             StatusCode::UNPROCESSABLE_ENTITY,
-            "unknown_encoding",
-            format!("文字コード「{other}」には対応していません（utf-8 または shift_jis）"),
-            format!("the encoding '{other}' is not supported (utf-8 or shift_jis)"),
+            ErrorCode::UnknownEncoding,
+            Message::new("errors-unknown-encoding").with("other", other),
         )),
     }
 }
@@ -517,9 +515,8 @@ fn cells_from_json(
             .ok_or_else(|| {
                 AppError::rejected(
                     StatusCode::UNPROCESSABLE_ENTITY,
-                    "unknown_field",
-                    format!("項目「{key}」はありません"),
-                    format!("unknown field '{key}'"),
+                    ErrorCode::UnknownField,
+                    Message::new("errors-unknown-field").with("key", key),
                 )
             })?;
         let text = match value {
@@ -582,9 +579,8 @@ fn software_cells(key: &str, items: &[Value]) -> Result<(String, String), AppErr
 fn wrong_type(key: &str) -> AppError {
     AppError::rejected(
         StatusCode::UNPROCESSABLE_ENTITY,
-        "invalid_body",
-        format!("項目「{key}」の値の型が正しくありません"),
-        format!("field '{key}' has the wrong type"),
+        ErrorCode::InvalidBody,
+        Message::new("errors-invalid-field-type").with("key", key),
     )
 }
 
@@ -601,7 +597,7 @@ fn rejected_device(errors: &[RowError]) -> Response {
         StatusCode::UNPROCESSABLE_ENTITY,
         Json(DeviceRejected {
             error: crate::http::error::ErrorDetail {
-                code: "invalid_device".to_owned(),
+                code: ErrorCode::InvalidDevice.as_str().to_owned(),
                 message_ja: first
                     .map(|e| format!("{}: {}", e.column, e.message_ja))
                     .unwrap_or_default(),
@@ -809,9 +805,8 @@ pub async fn import_devices(
         Some(other) => {
             return Err(AppError::rejected(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid_commit",
-                format!("commit は true か false で指定してください（「{other}」）"),
-                format!("commit must be true or false (not '{other}')"),
+                ErrorCode::InvalidCommit,
+                Message::new("errors-invalid-commit").with("other", other),
             )
             .into());
         }
@@ -830,14 +825,11 @@ pub async fn import_devices(
     if !p.parsed.is_clean() {
         let mut refused = import_json(&p, false);
         let n = refused.rejected.len() + refused.omitted_errors;
+        let message = Message::new("errors-rows-rejected").with("n", n);
         refused.error = Some(crate::http::error::ErrorDetail {
-            code: "rows_rejected".to_owned(),
-            message_ja: format!(
-                "{n} 件の取り込めない箇所があるため、何も保存していません。rejected の行と列を直してください"
-            ),
-            message_en: format!(
-                "{n} problem(s) in the file: nothing was stored; fix the rows and columns listed in rejected"
-            ),
+            code: ErrorCode::RowsRejected.as_str().to_owned(),
+            message_ja: message.render(crate::http::i18n::Lang::Ja),
+            message_en: message.render(crate::http::i18n::Lang::En),
             field: None,
             problems: Vec::new(),
         });

@@ -19,7 +19,9 @@ use serde::Deserialize;
 
 use crate::http::auth::{self, WebUser};
 use crate::http::error::AppError;
+use crate::http::error::ErrorCode;
 use crate::http::i18n::Lang;
+use crate::http::i18n::Message;
 use crate::http::page::{Chrome, PageCtx, PageResult, fail, redirect, render};
 use crate::ledger::api::{self as ledger, ExportFormat, FlagSummary};
 use crate::{AppState, Routes, http::multipart};
@@ -927,9 +929,8 @@ async fn read_upload(
     let no_file = || {
         AppError::rejected(
             StatusCode::UNPROCESSABLE_ENTITY,
-            "file_required",
-            "取り込む機器台帳のファイル（.xlsx または .csv）を選んでください",
-            "choose the ledger file to import (.xlsx or .csv)",
+            ErrorCode::FileRequired,
+            Message::new("errors-file-required"),
         )
     };
     if multipart::boundary(&content_type).is_none() {
@@ -939,9 +940,8 @@ async fn read_upload(
     let parts = multipart::parse(&content_type, &bytes).map_err(|_| {
         AppError::rejected(
             StatusCode::BAD_REQUEST,
-            "malformed_upload",
-            "送信された内容を読み取れませんでした。もう一度ファイルを選んで送信してください",
-            "the upload could not be read; choose the file and send it again",
+            ErrorCode::MalformedUpload,
+            Message::new("errors-malformed-upload-file"),
         )
     })?;
     let file = parts

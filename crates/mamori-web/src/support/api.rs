@@ -21,8 +21,10 @@ use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::http::auth::ApiUser;
+use crate::http::error::ErrorCode;
 use crate::http::error::{ApiResult, AppError, ErrorBody};
 use crate::http::i18n::Lang;
+use crate::http::i18n::Message;
 use mamori_app as service;
 
 pub fn api_router() -> OpenApiRouter<AppState> {
@@ -37,18 +39,16 @@ pub fn query_rejection(rejection: &QueryRejection) -> AppError {
     let detail = rejection.body_text();
     AppError::rejected(
         StatusCode::BAD_REQUEST,
-        "invalid_query",
-        format!("クエリ文字列が正しくありません: {detail}"),
-        format!("the query string is not valid: {detail}"),
+        ErrorCode::InvalidQuery,
+        Message::new("errors-invalid-query").with("detail", detail),
     )
 }
 
 fn estimate_error(e: EstimateError) -> AppError {
     AppError::rejected(
         StatusCode::UNPROCESSABLE_ENTITY,
-        e.code,
-        e.message_ja,
-        e.message_en,
+        ErrorCode::Domain(e.code),
+        crate::http::error::stated(e.message_ja, e.message_en),
     )
 }
 
@@ -71,9 +71,11 @@ pub fn checklist_year(state: &AppState) -> FiscalYear {
 fn missing(field: &'static str, ja: &str, en: &str) -> AppError {
     AppError::rejected(
         StatusCode::UNPROCESSABLE_ENTITY,
-        "missing_parameter",
-        format!("{ja}（{field}）を指定してください"),
-        format!("give the {en} ({field})"),
+        ErrorCode::MissingParameter,
+        Message::new("errors-missing-parameter")
+            .with("ja", ja)
+            .with("field", field)
+            .with("en", en),
     )
 }
 
@@ -114,9 +116,12 @@ pub fn parse_whole(text: &str, field: &'static str, ja: &str, en: &str) -> Resul
     value.ok_or_else(|| {
         AppError::rejected(
             StatusCode::UNPROCESSABLE_ENTITY,
-            "not_a_whole_number",
-            format!("{ja}（{field}）「{text}」は整数で入力してください（例: 30000000）"),
-            format!("the {en} ({field}) '{text}' must be a whole number (e.g. 30000000)"),
+            ErrorCode::NotAWholeNumber,
+            Message::new("errors-not-a-whole-number")
+                .with("ja", ja)
+                .with("field", field)
+                .with("text", text)
+                .with("en", en),
         )
     })
 }
@@ -322,9 +327,8 @@ pub fn menu_filter(
         Some(t) => Some(support::Phase::parse(&t).ok_or_else(|| {
             AppError::rejected(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid_phase",
-                format!("フェーズ（phase）「{t}」は know（知る）/ grow（育てる）/ check（確認する）のいずれかです"),
-                format!("phase '{t}' must be know, grow or check"),
+                ErrorCode::InvalidPhase,
+                Message::new("errors-invalid-phase").with("t", t),
             )
         })?),
     };
@@ -333,9 +337,8 @@ pub fn menu_filter(
         Some(t) => Some(support::Provider::parse(&t).ok_or_else(|| {
             AppError::rejected(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid_provider",
-                format!("実施主体（provider）「{t}」は prefecture / national / police / meti のいずれかです"),
-                format!("provider '{t}' must be prefecture, national, police or meti"),
+                ErrorCode::InvalidProvider,
+                Message::new("errors-invalid-provider").with("t", t),
             )
         })?),
     };
@@ -507,12 +510,10 @@ pub fn run_estimate(
     let beds = i32::try_from(beds).map_err(|_| {
         AppError::rejected(
             StatusCode::UNPROCESSABLE_ENTITY,
-            "beds_out_of_range",
-            format!(
-                "病床数 {beds} は0〜{}の範囲で入力してください",
-                support::MAX_BEDS
-            ),
-            format!("beds {beds} must be between 0 and {}", support::MAX_BEDS),
+            ErrorCode::BedsOutOfRange,
+            Message::new("errors-beds-out-of-range")
+                .with("beds", beds)
+                .with("max_beds", support::MAX_BEDS),
         )
     })?;
     let input = EstimateInput {
@@ -537,11 +538,8 @@ pub fn find_program<'a>(
         .ok_or_else(|| {
             AppError::rejected(
                 StatusCode::NOT_FOUND,
-                "program_not_found",
-                format!(
-                    "支援事業「{id}」は見つかりません（/api/v1/support-programs で一覧できます）"
-                ),
-                format!("there is no support programme '{id}' (see /api/v1/support-programs)"),
+                ErrorCode::ProgramNotFound,
+                Message::new("errors-program-not-found").with("id", id),
             )
         })
 }

@@ -29,7 +29,9 @@ use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::http::auth::ApiUser;
+use crate::http::error::ErrorCode;
 use crate::http::error::{ApiResult, AppError, ErrorBody};
+use crate::http::i18n::Message;
 use mamori_app as service;
 
 pub fn api_router() -> OpenApiRouter<AppState> {
@@ -66,9 +68,8 @@ pub fn require_operator(user: &User) -> Result<(), AppError> {
     } else {
         Err(AppError::rejected(
             StatusCode::FORBIDDEN,
-            "operator_only",
-            "研修の運営（コース・回の公開、出欠の記録）は研修運営者が行います",
-            "only the training operator publishes courses and sessions and records attendance",
+            ErrorCode::OperatorOnly,
+            Message::new("errors-operator-only"),
         ))
     }
 }
@@ -79,9 +80,8 @@ fn registering_institution(user: &User) -> Result<i64, AppError> {
         (Role::InstitutionAdmin | Role::InstitutionStaff, Some(id)) => Ok(id),
         _ => Err(AppError::rejected(
             StatusCode::FORBIDDEN,
-            "institution_users_only",
-            "研修の申込み・取消しは医療機関の職員が自施設の受講者について行います",
-            "registrations are made and cancelled by an institution's users for their own staff",
+            ErrorCode::InstitutionUsersOnly,
+            Message::new("errors-institution-users-only"),
         )),
     }
 }
@@ -89,27 +89,24 @@ fn registering_institution(user: &User) -> Result<i64, AppError> {
 fn unknown_session() -> AppError {
     AppError::rejected(
         StatusCode::NOT_FOUND,
-        "unknown_session",
-        "指定された研修の回は見つかりません",
-        "no such training session",
+        ErrorCode::UnknownSession,
+        Message::new("errors-unknown-session"),
     )
 }
 
 fn unknown_course() -> AppError {
     AppError::rejected(
         StatusCode::NOT_FOUND,
-        "unknown_course",
-        "指定されたコースは見つかりません",
-        "no such course",
+        ErrorCode::UnknownCourse,
+        Message::new("errors-unknown-course"),
     )
 }
 
 fn unknown_lecturer() -> AppError {
     AppError::rejected(
         StatusCode::NOT_FOUND,
-        "unknown_lecturer",
-        "指定された講師・技術者は見つかりません",
-        "no such lecturer or technician",
+        ErrorCode::UnknownLecturer,
+        Message::new("errors-unknown-lecturer"),
     )
 }
 
@@ -118,7 +115,11 @@ pub fn training_error(e: &TrainingError) -> AppError {
         TrainingError::NotYours => StatusCode::NOT_FOUND,
         _ => StatusCode::CONFLICT,
     };
-    AppError::rejected(status, e.code(), e.message_ja(), e.message_en())
+    AppError::rejected(
+        status,
+        ErrorCode::Domain(e.code()),
+        crate::http::error::stated(e.message_ja(), e.message_en()),
+    )
 }
 
 fn session_id(text: &str) -> Result<i64, AppError> {
@@ -160,9 +161,8 @@ fn json_body<T: serde::de::DeserializeOwned>(bytes: &Bytes) -> Result<T, AppErro
     serde_json::from_slice(bytes).map_err(|e| {
         AppError::rejected(
             StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_body",
-            format!("リクエスト本文が正しくありません: {e}"),
-            format!("the body is not valid: {e}"),
+            ErrorCode::InvalidBody,
+            Message::new("errors-invalid-body").with("detail", e.to_string()),
         )
     })
 }
@@ -310,9 +310,9 @@ pub async fn create_session_for(
         .map_err(|e| match e {
             mamori_store::StoreError::NotFound => AppError::rejected(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                "unknown_course",
-                format!("コース {} は見つかりません", input.course_id),
-                format!("course {} does not exist", input.course_id),
+                ErrorCode::UnknownCourse,
+                Message::new("errors-unknown-course-id")
+                    .with("course", input.course_id.to_string()),
             ),
             other => other.into(),
         })?

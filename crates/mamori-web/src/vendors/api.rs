@@ -28,7 +28,9 @@ use crate::AppState;
 use crate::checklist::api::{ItemBody, RoundJson};
 use crate::http::api::ApiJson;
 use crate::http::auth::{self, ApiUser};
+use crate::http::error::ErrorCode;
 use crate::http::error::{ApiResult, AppError, ErrorBody};
+use crate::http::i18n::Message;
 use mamori_app::{self as service, today_in_japan};
 
 pub use mamori_app::coverage::{CoverageData, vendor_version};
@@ -194,15 +196,11 @@ pub async fn save_vendor_item(
 fn unknown_item(version: &ChecklistVersion, key: &str) -> AppError {
     AppError::rejected(
         StatusCode::NOT_FOUND,
-        "unknown_item",
-        format!(
-            "項目「{key}」は{}（事業者確認用）にありません",
-            version.version_label_ja
-        ),
-        format!(
-            "item '{key}' is not on the {} (vendor form)",
-            version.version_label_en
-        ),
+        ErrorCode::UnknownItem,
+        Message::new("errors-unknown-vendor-item")
+            .with("key", key)
+            .with("version_ja", &version.version_label_ja)
+            .with("version_en", &version.version_label_en),
     )
 }
 
@@ -587,31 +585,23 @@ fn refusal_error(refusal: InvitationRefusal) -> AppError {
     match refusal {
         InvitationRefusal::Unknown => AppError::rejected(
             StatusCode::NOT_FOUND,
-            "invitation_unknown",
-            "この招待リンクは見つかりません。リンクをもう一度確認するか、医療機関に新しい招待を依頼してください",
-            "this invitation link does not exist: check the link, or ask the institution for a new invitation",
+            ErrorCode::InvitationUnknown,
+            Message::new("errors-invitation-unknown"),
         ),
         InvitationRefusal::Expired => AppError::rejected(
             StatusCode::GONE,
-            "invitation_expired",
-            format!(
-                "この招待リンクは有効期限（{INVITATION_DAYS}日）が切れています。医療機関に新しい招待を依頼してください"
-            ),
-            format!(
-                "this invitation link has expired (it is valid for {INVITATION_DAYS} days): ask the institution for a new invitation"
-            ),
+            ErrorCode::InvitationExpired,
+            Message::new("errors-invitation-expired").with("invitation_days", INVITATION_DAYS),
         ),
         InvitationRefusal::Used => AppError::rejected(
             StatusCode::GONE,
-            "invitation_used",
-            "この招待リンクは既に使われています。ログインして契約一覧を開いてください",
-            "this invitation link has already been used: log in and open your contracts",
+            ErrorCode::InvitationUsed,
+            Message::new("errors-invitation-used"),
         ),
         InvitationRefusal::OtherOrganization => AppError::rejected(
             StatusCode::CONFLICT,
-            "invitation_other_organization",
-            "この契約は既に別の事業者が受け付けています",
-            "this contract has already been accepted by another vendor",
+            ErrorCode::InvitationOtherOrganization,
+            Message::new("errors-invitation-other-organization"),
         ),
     }
 }
@@ -619,9 +609,8 @@ fn refusal_error(refusal: InvitationRefusal) -> AppError {
 fn login_taken() -> AppError {
     AppError::rejected(
         StatusCode::CONFLICT,
-        "login_taken",
-        "このログインIDは既に使われています。別のIDを選ぶか、既存の事業者アカウントのパスワードを入力してください",
-        "this login is taken: choose another, or give the password of your existing vendor account",
+        ErrorCode::LoginTaken,
+        Message::new("errors-login-taken"),
     )
 }
 
@@ -898,9 +887,8 @@ pub async fn copy_to_contracts(
             .ok_or_else(|| {
                 AppError::rejected(
                     StatusCode::UNPROCESSABLE_ENTITY,
-                    "unknown_contract",
-                    format!("契約 {id} はあなたの事業者が担当する別の契約ではありません"),
-                    format!("contract {id} is not another contract your organisation serves"),
+                    ErrorCode::UnknownContract,
+                    Message::new("errors-unknown-contract").with("id", id.to_string()),
                 )
             })?;
         if !targets.iter().any(|(t, _)| *t == *id) {

@@ -24,7 +24,9 @@ use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::http::auth::ApiUser;
+use crate::http::error::ErrorCode;
 use crate::http::error::{ApiResult, AppError, ErrorBody};
+use crate::http::i18n::Message;
 use crate::vendors::api::{serves, visible_contract};
 use mamori_app::{self as service, today_in_japan};
 
@@ -123,15 +125,9 @@ pub struct CheckedDelivery {
 pub fn too_large() -> AppError {
     AppError::rejected(
         StatusCode::PAYLOAD_TOO_LARGE,
-        "file_too_large",
-        format!(
-            "ファイルが大きすぎます。MDS/SDSのファイルは{}MBまでです",
-            MAX_DELIVERY_BYTES / (1024 * 1024)
-        ),
-        format!(
-            "the file is too large: MDS/SDS files may be at most {} MB",
-            MAX_DELIVERY_BYTES / (1024 * 1024)
-        ),
+        ErrorCode::FileTooLarge,
+        Message::new("errors-delivery-file-too-large")
+            .with("megabytes", MAX_DELIVERY_BYTES / (1024 * 1024)),
     )
 }
 
@@ -208,9 +204,8 @@ pub fn check_delivery(
     let wrong_type = || {
         AppError::rejected(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_file_type",
-            "MDS/SDSのファイルは PDF（.pdf）か Excel（.xlsx）にしてください。ファイルの中身がその形式ではありません",
-            "MDS/SDS files must be PDF (.pdf) or Excel (.xlsx); the file's content is neither",
+            ErrorCode::UnsupportedFileType,
+            Message::new("errors-unsupported-file-type"),
         )
     };
     let file_kind = FileKind::sniff(&upload.bytes).ok_or_else(wrong_type)?;
@@ -221,15 +216,10 @@ pub fn check_delivery(
         if FileKind::of_name(&name) != Some(file_kind) {
             return Err(AppError::rejected(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "file_name_mismatch",
-                format!(
-                    "ファイル名「{name}」の拡張子が中身（{}）と合いません。.pdf か .xlsx の名前にしてください",
-                    file_kind.extension()
-                ),
-                format!(
-                    "the file name '{name}' does not match its content ({}): use a .pdf or .xlsx name",
-                    file_kind.extension()
-                ),
+                ErrorCode::FileNameMismatch,
+                Message::new("errors-file-name-mismatch")
+                    .with("name", name)
+                    .with("extension", file_kind.extension()),
             ));
         }
         name
@@ -263,9 +253,8 @@ pub fn parses_as_pdf(bytes: &[u8]) -> bool {
 pub fn unreadable_pdf() -> AppError {
     AppError::rejected(
         StatusCode::UNPROCESSABLE_ENTITY,
-        "unreadable_pdf",
-        "ファイルは「%PDF-」で始まりますが、PDFとして読めません（壊れているか、PDFではありません）。PDFを保存し直してから提出してください",
-        "the file starts with '%PDF-' but cannot be read as a PDF (it is damaged or not a PDF); save the PDF again and resend it",
+        ErrorCode::UnreadablePdf,
+        Message::new("errors-unreadable-pdf"),
     )
 }
 

@@ -14,7 +14,9 @@ use serde::Deserialize;
 
 use crate::http::auth::WebUser;
 use crate::http::error::AppError;
+use crate::http::error::ErrorCode;
 use crate::http::i18n::Lang;
+use crate::http::i18n::Message;
 use crate::http::page::{Chrome, PageCtx, PageResult, fail, fail_app, redirect, render};
 use crate::vendors::api::{self as vendors, CoverageData, CreateContract};
 use crate::{AppState, Routes};
@@ -280,9 +282,8 @@ async fn invitation_view(
         .ok_or_else(|| {
             fail(lang)(AppError::rejected(
                 StatusCode::NOT_FOUND,
-                "invitation_unknown",
-                "この招待リンクは見つかりません。医療機関に新しい招待を依頼してください",
-                "this invitation link does not exist: ask the institution for a new invitation",
+                ErrorCode::InvitationUnknown,
+                Message::new("errors-invitation-link-unknown"),
             ))
         })?;
     let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
@@ -774,9 +775,8 @@ async fn read_delivery_form(
     let parts = crate::http::multipart::parse(&content_type, &bytes).map_err(|_| {
         AppError::rejected(
             StatusCode::BAD_REQUEST,
-            "malformed_upload",
-            "送信された内容を読み取れませんでした。もう一度ファイルを選んで送信してください",
-            "the upload could not be read; choose the file and send it again",
+            ErrorCode::MalformedUpload,
+            Message::new("errors-malformed-upload-file"),
         )
     })?;
     let field = |name: &str| {
