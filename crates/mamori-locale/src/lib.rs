@@ -14,11 +14,48 @@ use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
 
 /// The files of sentences, one per area, each in both languages. A test checks that every
 /// `.ftl` file on disk is listed here and that both languages have the same messages.
-const FILES: &[(&str, &str, &str)] = &[(
-    "main",
-    include_str!("../locales/ja/main.ftl"),
-    include_str!("../locales/en/main.ftl"),
-)];
+const FILES: &[(&str, &str, &str)] = &[
+    (
+        "main",
+        include_str!("../locales/ja/main.ftl"),
+        include_str!("../locales/en/main.ftl"),
+    ),
+    (
+        "http",
+        include_str!("../locales/ja/http.ftl"),
+        include_str!("../locales/en/http.ftl"),
+    ),
+    (
+        "institutions",
+        include_str!("../locales/ja/institutions.ftl"),
+        include_str!("../locales/en/institutions.ftl"),
+    ),
+    (
+        "checklist",
+        include_str!("../locales/ja/checklist.ftl"),
+        include_str!("../locales/en/checklist.ftl"),
+    ),
+    (
+        "inspection",
+        include_str!("../locales/ja/inspection.ftl"),
+        include_str!("../locales/en/inspection.ftl"),
+    ),
+    (
+        "ledger",
+        include_str!("../locales/ja/ledger.ftl"),
+        include_str!("../locales/en/ledger.ftl"),
+    ),
+    (
+        "vendors",
+        include_str!("../locales/ja/vendors.ftl"),
+        include_str!("../locales/en/vendors.ftl"),
+    ),
+    (
+        "contact-chart",
+        include_str!("../locales/ja/contact-chart.ftl"),
+        include_str!("../locales/en/contact-chart.ftl"),
+    ),
+];
 
 /// The language a user reads: Japanese unless English was chosen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -193,8 +230,10 @@ fn keys(lang: Lang) -> Vec<&'static str> {
 }
 
 static SENTENCES: LazyLock<Sentences> = LazyLock::new(|| {
-    let bundles: HashMap<Lang, FluentBundle<FluentResource>> =
-        Lang::ALL.into_iter().map(|lang| (lang, bundle(lang))).collect();
+    let bundles: HashMap<Lang, FluentBundle<FluentResource>> = Lang::ALL
+        .into_iter()
+        .map(|lang| (lang, bundle(lang)))
+        .collect();
     let mut plain = HashMap::new();
     for lang in Lang::ALL {
         let bundle = &bundles[&lang];

@@ -29,6 +29,7 @@ use utoipa_axum::routes;
 use crate::AppState;
 use crate::http::auth::ApiUser;
 use crate::http::error::{ApiResult, AppError, ErrorBody};
+use crate::http::i18n::{Lang, Message};
 use crate::service;
 
 /// The largest ledger file accepted (the rest of the application accepts 2 MB bodies).
@@ -398,9 +399,12 @@ pub async fn export(
                 e.message_en(),
             )
         })?;
+    let file_name = Message::new("ledger-export-file-name").with("stem", file_stem);
     let disposition = format!(
-        "attachment; filename=\"ledger-{file_stem}.{ext}\"; filename*=UTF-8''{}.{ext}",
-        crate::http::auth::urlencode(&format!("機器台帳-{file_stem}"))
+        "attachment; filename=\"{}.{ext}\"; filename*=UTF-8''{}.{ext}",
+        // The plain name stays ASCII for old clients; the UTF-8 name is the Japanese one.
+        file_name.render(Lang::En),
+        crate::http::auth::urlencode(&file_name.render(Lang::Ja))
     );
     Ok((
         [
@@ -953,12 +957,12 @@ pub async fn import_devices(
         let n = refused.rejected.len() + refused.omitted_errors;
         refused.error = Some(crate::http::error::ErrorDetail {
             code: "rows_rejected".to_owned(),
-            message_ja: format!(
-                "{n} 件の取り込めない箇所があるため、何も保存していません。rejected の行と列を直してください"
-            ),
-            message_en: format!(
-                "{n} problem(s) in the file: nothing was stored; fix the rows and columns listed in rejected"
-            ),
+            message_ja: Message::new("ledger-rows-rejected")
+                .with("count", n)
+                .render(Lang::Ja),
+            message_en: Message::new("ledger-rows-rejected")
+                .with("count", n)
+                .render(Lang::En),
             field: None,
             problems: Vec::new(),
         });

@@ -34,6 +34,7 @@ use crate::checklist::api::{ItemBody, RoundJson};
 use crate::http::api::ApiJson;
 use crate::http::auth::{self, ApiUser};
 use crate::http::error::{ApiResult, AppError, ErrorBody};
+use crate::http::i18n::{Lang, Message};
 use crate::service::{self, today_in_japan};
 
 /// How long an invitation link stays valid.
@@ -432,8 +433,12 @@ pub fn new_contract(
                     None => problems.push(FieldProblem::new(
                         format!("scopes[{i}]"),
                         "invalid_scope",
-                        format!("範囲「{s}」は all / server / pc / network のいずれかです"),
-                        format!("scope '{s}' must be one of all, server, pc, network"),
+                        Message::new("vendors-scope-invalid")
+                            .with("scope", s.as_str())
+                            .render(Lang::Ja),
+                        Message::new("vendors-scope-invalid")
+                            .with("scope", s.as_str())
+                            .render(Lang::En),
                     )),
                 }
             }
