@@ -25,6 +25,41 @@ const FILES: &[(&str, &str, &str)] = &[
         include_str!("../locales/ja/errors.ftl"),
         include_str!("../locales/en/errors.ftl"),
     ),
+    (
+        "http",
+        include_str!("../locales/ja/http.ftl"),
+        include_str!("../locales/en/http.ftl"),
+    ),
+    (
+        "institutions",
+        include_str!("../locales/ja/institutions.ftl"),
+        include_str!("../locales/en/institutions.ftl"),
+    ),
+    (
+        "checklist",
+        include_str!("../locales/ja/checklist.ftl"),
+        include_str!("../locales/en/checklist.ftl"),
+    ),
+    (
+        "inspection",
+        include_str!("../locales/ja/inspection.ftl"),
+        include_str!("../locales/en/inspection.ftl"),
+    ),
+    (
+        "ledger",
+        include_str!("../locales/ja/ledger.ftl"),
+        include_str!("../locales/en/ledger.ftl"),
+    ),
+    (
+        "vendors",
+        include_str!("../locales/ja/vendors.ftl"),
+        include_str!("../locales/en/vendors.ftl"),
+    ),
+    (
+        "contact-chart",
+        include_str!("../locales/ja/contact-chart.ftl"),
+        include_str!("../locales/en/contact-chart.ftl"),
+    ),
 ];
 
 /// The language a user reads: Japanese unless English was chosen.

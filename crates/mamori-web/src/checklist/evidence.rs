@@ -7,7 +7,7 @@ use mamori_domain::contact_chart::{ChartState, chart_status};
 use crate::AppState;
 use crate::contact_chart::api as records;
 use crate::http::error::AppError;
-use crate::http::i18n::Lang;
+use crate::http::i18n::{Lang, Message};
 use mamori_app::today_in_japan;
 
 // ----- evidence on the checklist -------------------------------------------------------
@@ -37,18 +37,9 @@ pub fn checklist_evidence(
         let contracts: Vec<_> = file.contracts.iter().map(|c| c.contract.clone()).collect();
         let status = chart_status(stored.as_ref().map(|s| &s.0), &contracts, today_in_japan());
         let (class, label) = match status.state {
-            ChartState::None => (
-                "bad",
-                lang.pick("連絡体制図: 未作成", "Contact chart: none"),
-            ),
-            ChartState::Draft => (
-                "warn",
-                lang.pick("連絡体制図: 不足あり", "Contact chart: gaps"),
-            ),
-            ChartState::Complete => (
-                "ok",
-                lang.pick("連絡体制図: 作成済", "Contact chart: complete"),
-            ),
+            ChartState::None => ("bad", lang.text("checklist-contact-chart-none")),
+            ChartState::Draft => ("warn", lang.text("checklist-contact-chart-gaps")),
+            ChartState::Complete => ("ok", lang.text("checklist-contact-chart-complete")),
         };
         out.push(EvidenceView {
             key: item.key.clone(),
@@ -60,9 +51,7 @@ pub fn checklist_evidence(
                 .map(|g| lang.pick(&g.message_ja, &g.message_en).to_owned())
                 .collect(),
             link: format!("/institutions/{id}/contact-chart"),
-            link_label: lang
-                .pick("連絡体制図を開く", "Open the contact chart")
-                .to_owned(),
+            link_label: lang.text("checklist-open-contact-chart").to_owned(),
         });
     }
     mds_evidence(lang, a, file, &mut out);
@@ -85,12 +74,10 @@ pub fn checklist_evidence(
             } else {
                 "warn"
             },
-            label: lang.pick("記録", "Records").to_owned(),
+            label: lang.text("checklist-records").to_owned(),
             facts,
             link: format!("/institutions/{id}/continuity"),
-            link_label: lang
-                .pick("バックアップとBCPを開く", "Open backup and BCP")
-                .to_owned(),
+            link_label: lang.text("checklist-open-backup-bcp").to_owned(),
         });
     }
     Ok(out)
@@ -130,39 +117,28 @@ fn mds_evidence(
                 .max_by(|x, y| x.delivered_on.cmp(&y.delivered_on));
             match latest {
                 Some(d) => format!(
-                    "{}: {} {} {}",
+                    "{}: {} {}",
                     c.contract.vendor_name,
                     mamori_domain::vendor::DeliveryKind::label_of(&d.kind),
-                    d.delivered_on,
-                    lang.pick("提出", "delivered")
+                    Message::new("checklist-delivered-on")
+                        .with("date", d.delivered_on.to_string())
+                        .render(lang)
                 ),
                 None => {
                     missing += 1;
                     format!(
                         "{}: {}",
                         c.contract.vendor_name,
-                        lang.pick("未提出", "not delivered")
+                        lang.text("checklist-not-delivered")
                     )
                 }
             }
         })
         .collect();
     let (class, label) = if missing == 0 {
-        (
-            "ok",
-            lang.pick(
-                "MDS/SDS: 全事業者から提出済",
-                "MDS/SDS: delivered by every vendor",
-            ),
-        )
+        ("ok", lang.text("checklist-mds-sds-all-delivered"))
     } else {
-        (
-            "warn",
-            lang.pick(
-                "MDS/SDS: 未提出の事業者あり",
-                "MDS/SDS: some vendors have not delivered",
-            ),
-        )
+        ("warn", lang.text("checklist-mds-sds-some-missing"))
     };
     for item in items {
         out.push(EvidenceView {
@@ -171,12 +147,7 @@ fn mds_evidence(
             label: label.to_owned(),
             facts: facts.clone(),
             link: format!("/institutions/{id}/vendors"),
-            link_label: lang
-                .pick(
-                    "事業者との契約とMDS/SDSを開く",
-                    "Open contracts and MDS/SDS",
-                )
-                .to_owned(),
+            link_label: lang.text("checklist-open-contracts-mds-sds").to_owned(),
         });
     }
 }

@@ -13,7 +13,7 @@ use serde::Deserialize;
 
 use crate::http::auth::WebUser;
 use crate::http::error::AppError;
-use crate::http::i18n::Lang;
+use crate::http::i18n::{Lang, Message};
 use crate::http::page::*;
 use crate::{AppState, Routes};
 use mamori_app::{self as service, Assessment};
@@ -104,8 +104,9 @@ pub struct FindingView {
 fn scope_heading(lang: Lang, scope: Scope) -> String {
     match (lang, scope) {
         (_, Scope::None) => String::new(),
-        (Lang::Ja, s) => format!("{}について、以下を実施している。", s.label_ja()),
-        (Lang::En, s) => format!("{}: the following are in place.", s.label_en()),
+        (_, s) => Message::new("checklist-scope-heading")
+            .with("scope", lang.pick(s.label_ja(), s.label_en()))
+            .render(lang),
     }
 }
 
@@ -123,16 +124,14 @@ fn item_card(
             "reference",
             lang.t("badge-reference"),
             match (required_from, lang) {
-                (Some(from), Lang::Ja) => format!(
-                    "{}から必須。{}の立入検査では確認されません",
-                    from.era_label_ja(),
-                    fy.era_label_ja()
-                ),
-                (Some(from), Lang::En) => format!(
-                    "Required from {}; not inspected in {}",
-                    from.label_en(),
-                    fy.label_en()
-                ),
+                (Some(from), Lang::Ja) => Message::new("checklist-required-from")
+                    .with("from", from.era_label_ja())
+                    .with("year", fy.era_label_ja())
+                    .render(lang),
+                (Some(from), Lang::En) => Message::new("checklist-required-from")
+                    .with("from", from.label_en())
+                    .with("year", fy.label_en())
+                    .render(lang),
                 (None, _) => lang.t("reference-never"),
             },
         ),
@@ -439,15 +438,15 @@ fn form_input(form: &ItemForm) -> Result<(Round, Option<AnswerInput>), AppError>
     if form.answer.is_empty() {
         return Err(AppError::Invalid(mamori_domain::ParseError::new(
             "answer",
-            "「はい」か「いいえ」を選んでください",
-            "choose yes or no",
+            Lang::Ja.text("checklist-choose-yes-or-no"),
+            Lang::En.text("checklist-choose-yes-or-no"),
         )));
     }
     if form.checked_on.trim().is_empty() {
         return Err(AppError::Invalid(mamori_domain::ParseError::new(
             "checked_on",
-            "確認日を入力してください",
-            "enter the date of the check",
+            Lang::Ja.text("checklist-enter-date-check"),
+            Lang::En.text("checklist-enter-date-check"),
         )));
     }
     let input = AnswerInput {

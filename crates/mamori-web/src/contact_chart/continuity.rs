@@ -19,9 +19,8 @@ use mamori_domain::vendor::SystemKind;
 use super::api::{self as records, ContinuityRecords};
 use crate::http::auth::WebUser;
 use crate::http::error::AppError;
+use crate::http::i18n::{Lang, Message};
 use crate::http::error::ErrorCode;
-use crate::http::i18n::Lang;
-use crate::http::i18n::Message;
 use crate::http::page::{Chrome, PageCtx, PageResult, fail, redirect, render};
 use crate::{AppState, Routes};
 use mamori_app::today_in_japan;
@@ -188,8 +187,8 @@ impl BackupBlock {
                 problems.push(FieldProblem::new(
                     path("generations"),
                     "required",
-                    "世代数（残しておく過去のコピーの数）を記入してください",
-                    "give the number of generations (past copies kept)",
+                    Lang::Ja.text("contact-chart-give-number-generations-past-copies"),
+                    Lang::En.text("contact-chart-give-number-generations-past-copies"),
                 ));
                 0
             }
@@ -197,14 +196,12 @@ impl BackupBlock {
                 problems.push(FieldProblem::new(
                     path("generations"),
                     "invalid",
-                    format!(
-                        "世代数「{}」は1〜999の数字で記入してください",
-                        self.generations
-                    ),
-                    format!(
-                        "generations '{}' must be a number from 1 to 999",
-                        self.generations
-                    ),
+                    Message::new("contact-chart-generations-invalid")
+                        .with("generations", self.generations.as_str())
+                        .render(Lang::Ja),
+                    Message::new("contact-chart-generations-invalid")
+                        .with("generations", self.generations.as_str())
+                        .render(Lang::En),
                 ));
                 0
             }
@@ -218,8 +215,8 @@ impl BackupBlock {
             problems.push(FieldProblem::new(
                 path("frequency"),
                 "required",
-                "取得頻度を選んでください",
-                "choose how often the backup is taken",
+                Lang::Ja.text("contact-chart-choose-how-often-backup-taken"),
+                Lang::En.text("contact-chart-choose-how-often-backup-taken"),
             ));
         }
         let restore = match (self.restore_on.is_empty(), self.restore_minutes.is_empty()) {
@@ -228,8 +225,8 @@ impl BackupBlock {
                 problems.push(FieldProblem::new(
                     path("last_restore_test.on"),
                     "required",
-                    "リストア訓練の所要時間があるときは、その実施日も記入してください",
-                    "with a restore duration, give the date of the restore test too",
+                    Lang::Ja.text("contact-chart-restore-duration-give-date-restore"),
+                    Lang::En.text("contact-chart-restore-duration-give-date-restore"),
                 ));
                 None
             }
@@ -239,8 +236,12 @@ impl BackupBlock {
                         problems.push(FieldProblem::new(
                             path("last_restore_test.on"),
                             "in_future",
-                            format!("リストア訓練の日付（{d}）が未来です"),
-                            format!("the restore test date ({d}) is in the future"),
+                            Message::new("contact-chart-restore-in-future")
+                                .with("date", d.to_string())
+                                .render(Lang::Ja),
+                            Message::new("contact-chart-restore-in-future")
+                                .with("date", d.to_string())
+                                .render(Lang::En),
                         ));
                         None
                     }
@@ -261,8 +262,8 @@ impl BackupBlock {
                         problems.push(FieldProblem::new(
                             path("last_restore_test.duration_minutes"),
                             "invalid",
-                            "リストアにかかった時間を分単位の数字で記入してください（例: 180）",
-                            "give how long the restore took, in minutes (e.g. 180)",
+                            Lang::Ja.text("contact-chart-give-how-long-restore-took"),
+                            Lang::En.text("contact-chart-give-how-long-restore-took"),
                         ));
                         None
                     }
@@ -344,15 +345,15 @@ impl BcpBlock {
 
     fn states(lang: Lang, chosen: &str) -> Vec<Choice> {
         [
-            ("", "未記入", "not recorded"),
-            ("established", "策定済", "established"),
-            ("drafting", "策定中", "drafting"),
-            ("not_started", "未策定", "not started"),
+            ("", "contact-chart-not-recorded"),
+            ("established", "contact-chart-established"),
+            ("drafting", "contact-chart-drafting"),
+            ("not_started", "contact-chart-not-started"),
         ]
         .into_iter()
-        .map(|(value, ja, en)| Choice {
+        .map(|(value, key)| Choice {
             value,
-            label: lang.pick(ja, en).to_owned(),
+            label: lang.t(key),
             on: value == chosen,
         })
         .collect()
@@ -407,8 +408,12 @@ impl BcpBlock {
                     problems.push(FieldProblem::new(
                         format!("bcp.{field}"),
                         "in_future",
-                        format!("日付（{d}）が未来です"),
-                        format!("the date ({d}) is in the future"),
+                        Message::new("contact-chart-date-in-future")
+                            .with("date", d.to_string())
+                            .render(Lang::Ja),
+                        Message::new("contact-chart-date-in-future")
+                            .with("date", d.to_string())
+                            .render(Lang::En),
                     ));
                     None
                 }
@@ -438,15 +443,15 @@ impl BcpBlock {
                             FieldProblem::new(
                                 "bcp.date",
                                 "required",
-                                "策定済のときは策定日を記入してください",
-                                "give the date the BCP was established",
+                                Lang::Ja.text("contact-chart-give-date-bcp-was-established"),
+                                Lang::En.text("contact-chart-give-date-bcp-was-established"),
                             )
                         } else {
                             FieldProblem::new(
                                 "bcp.date",
                                 "required",
-                                "策定中のときは策定の目標日を記入してください",
-                                "give the target date for the BCP being drafted",
+                                Lang::Ja.text("contact-chart-give-target-date-bcp-being"),
+                                Lang::En.text("contact-chart-give-target-date-bcp-being"),
                             )
                         });
                     }
@@ -459,8 +464,8 @@ impl BcpBlock {
             problems.push(FieldProblem::new(
                 "bcp.notes",
                 "too_long",
-                "備考は300文字以内で記入してください",
-                "the notes must be at most 300 characters",
+                Lang::Ja.text("contact-chart-notes-must-be-at-most"),
+                Lang::En.text("contact-chart-notes-must-be-at-most"),
             ));
         }
         for p in &problems {
@@ -489,7 +494,9 @@ fn where_label(lang: Lang, path: &str) -> String {
         && let Some((n, _)) = rest.split_once(']')
         && let Ok(n) = n.parse::<usize>()
     {
-        return format!("{} {}", lang.pick("バックアップ", "Backup"), n + 1);
+        return Message::new("contact-chart-backup-number")
+            .with("number", n + 1)
+            .render(lang);
     }
     if path.starts_with("bcp") {
         return "BCP".to_owned();
@@ -542,9 +549,7 @@ async fn editor(
         .map(|(i, r)| BackupBlock::new(lang, i, Some(r)))
         .collect();
     blocks.push(BackupBlock::new(lang, blocks.len(), None));
-    let title = lang
-        .pick("バックアップとBCPの編集", "Edit backup and BCP")
-        .to_owned();
+    let title = lang.text("contact-chart-edit-backup-bcp").to_owned();
     Ok(render(
         StatusCode::OK,
         &EditorPage {
@@ -656,9 +661,7 @@ async fn save(
     }
     let next = blocks.len();
     blocks.push(BackupBlock::new(lang, next, None));
-    let title = lang
-        .pick("バックアップとBCPの編集", "Edit backup and BCP")
-        .to_owned();
+    let title = lang.text("contact-chart-edit-backup-bcp").to_owned();
     Ok(render(
         status,
         &EditorPage {

@@ -22,9 +22,8 @@ use mamori_store::StoredContract;
 use super::api as records;
 use crate::http::auth::WebUser;
 use crate::http::error::AppError;
+use crate::http::i18n::{Lang, Message};
 use crate::http::error::ErrorCode;
-use crate::http::i18n::Lang;
-use crate::http::i18n::Message;
 use crate::http::page::{Chrome, PageCtx, PageResult, fail, redirect, render};
 use crate::{AppState, Routes};
 use mamori_app::today_in_japan;
@@ -66,9 +65,9 @@ impl Group {
 
     fn label(self, lang: Lang) -> &'static str {
         match self {
-            Self::Internal => lang.pick("院内", "Inside"),
-            Self::Vendor => lang.pick("事業者", "Vendor"),
-            Self::Outside => lang.pick("外部機関", "Outside body"),
+            Self::Internal => lang.text("contact-chart-inside"),
+            Self::Vendor => lang.text("contact-chart-vendor"),
+            Self::Outside => lang.text("contact-chart-outside-body"),
         }
     }
 }
@@ -371,10 +370,7 @@ impl EditorPage {
                 Group::Outside => outside.push(r),
             }
         }
-        let title = ctx
-            .lang
-            .pick("連絡体制図の編集", "Edit the contact chart")
-            .to_owned();
+        let title = ctx.lang.text("contact-chart-edit-contact-chart").to_owned();
         Self {
             chrome: Chrome::new(ctx, Some(user), title),
             id: institution.id,
@@ -524,7 +520,7 @@ async fn save(
         Err(e) => {
             general.push(format!(
                 "{}: {}",
-                lang.pick("作成・改訂日", "Revised on"),
+                lang.text("contact-chart-revised"),
                 lang.pick(&e.message_ja, &e.message_en)
             ));
             None
@@ -554,16 +550,10 @@ async fn save(
                 _ => {
                     row.errors.insert(
                         "step",
-                        match lang {
-                            Lang::Ja => format!(
-                                "連絡の順番「{}」は1〜{STEP_MAX}の数字で記入してください",
-                                row.step
-                            ),
-                            Lang::En => format!(
-                                "the call order '{}' must be a number from 1 to {STEP_MAX}",
-                                row.step
-                            ),
-                        },
+                        Message::new("contact-chart-step-invalid")
+                            .with("step", row.step.as_str())
+                            .with("max", STEP_MAX)
+                            .render(lang),
                     );
                     row_problems += 1;
                     None
@@ -607,11 +597,8 @@ async fn save(
                     .into_iter()
                     .find(|b| chosen.contains(&b.as_str()))
                 else {
-                    row.errors.insert(
-                        "choice",
-                        lang.pick("機関を選んでください", "choose the body")
-                            .to_owned(),
-                    );
+                    row.errors
+                        .insert("choice", lang.text("contact-chart-choose-body").to_owned());
                     row_problems += 1;
                     continue;
                 };

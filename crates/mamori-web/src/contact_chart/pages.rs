@@ -10,7 +10,7 @@ use mamori_domain::continuity::continuity_warnings;
 
 use super::api as records;
 use crate::http::auth::WebUser;
-use crate::http::i18n::Lang;
+use crate::http::i18n::{Lang, Message};
 use crate::http::page::{Chrome, PageCtx, PageResult, fail, fail_app, render};
 use crate::{AppState, Routes};
 use mamori_app::{self as service, today_in_japan};
@@ -75,14 +75,14 @@ async fn chart_view(
         .collect();
     let status = chart_status(stored.as_ref().map(|s| &s.0), &contracts, today_in_japan());
     let (state_class, state_label) = match status.state {
-        ChartState::None => ("bad", lang.pick("未作成", "none")),
-        ChartState::Draft => ("warn", lang.pick("作成中（不足あり）", "draft (gaps)")),
-        ChartState::Complete => ("ok", lang.pick("作成済", "complete")),
+        ChartState::None => ("bad", lang.text("contact-chart-none")),
+        ChartState::Draft => ("warn", lang.text("contact-chart-draft-gaps")),
+        ChartState::Complete => ("ok", lang.text("contact-chart-complete")),
     };
     let gap = |g: &mamori_domain::contact_chart::ChartGapReport| {
         lang.pick(&g.message_ja, &g.message_en).to_owned()
     };
-    let title = lang.pick("連絡体制図", "Contact chart").to_owned();
+    let title = lang.text("contact-chart-contact-chart").to_owned();
     Ok(render(
         StatusCode::OK,
         &ContactChartPage {
@@ -174,53 +174,58 @@ async fn continuity_page(
                 .iter()
                 .map(|l| lang.pick(l.label_ja(), l.label_en()))
                 .collect::<Vec<_>>()
-                .join(lang.pick("・", ", "));
+                .join(lang.text("contact-chart-list-separator"));
             let how = format!(
-                "{how} / {} {} / {}",
-                b.generations,
-                lang.pick("世代", "generations"),
+                "{how} / {} / {}",
+                Message::new("contact-chart-generation-count")
+                    .with("count", b.generations)
+                    .render(lang),
                 if b.encrypted {
-                    lang.pick("暗号化あり", "encrypted")
+                    lang.text("contact-chart-encrypted-yes")
                 } else {
-                    lang.pick("暗号化なし", "not encrypted")
+                    lang.text("contact-chart-not-encrypted")
                 }
             );
             let freq = lang
                 .pick(b.frequency.label_ja(), b.frequency.label_en())
                 .to_owned();
             let restore = b.last_restore_test.map_or_else(
-                || lang.pick("未実施", "never").to_owned(),
+                || lang.text("contact-chart-never").to_owned(),
                 |t| {
-                    format!(
-                        "{} ({} {})",
-                        t.on,
-                        t.duration_minutes,
-                        lang.pick("分", "min")
-                    )
+                    Message::new("contact-chart-restore-test")
+                        .with("date", t.on.to_string())
+                        .with("minutes", t.duration_minutes)
+                        .render(lang)
                 },
             );
             (subject, how, freq, restore)
         })
         .collect();
     let bcp = match &records.bcp {
-        None => lang.pick("記録なし", "no record").to_owned(),
+        None => lang.text("contact-chart-no-record-lower").to_owned(),
         Some(b) => {
             let state = match b.state {
                 mamori_domain::continuity::BcpState::Established { on } => {
-                    format!("{} {on}", lang.pick("策定済", "established"))
+                    Message::new("contact-chart-established-on")
+                        .with("date", on.to_string())
+                        .render(lang)
                 }
-                mamori_domain::continuity::BcpState::Drafting { target } => format!(
-                    "{} ({} {target})",
-                    lang.pick("策定中", "drafting"),
-                    lang.pick("目標", "target")
-                ),
+                mamori_domain::continuity::BcpState::Drafting { target } => {
+                    Message::new("contact-chart-drafting-target")
+                        .with("date", target.to_string())
+                        .render(lang)
+                }
                 mamori_domain::continuity::BcpState::NotStarted => {
-                    lang.pick("未策定", "not started").to_owned()
+                    lang.text("contact-chart-not-started").to_owned()
                 }
             };
             let drill = b.last_drill.map_or_else(
-                || lang.pick("訓練未実施", "never drilled").to_owned(),
-                |d| format!("{} {d}", lang.pick("最終訓練", "last drill")),
+                || lang.text("contact-chart-never-drilled").to_owned(),
+                |d| {
+                    Message::new("contact-chart-last-drill-on")
+                        .with("date", d.to_string())
+                        .render(lang)
+                },
             );
             format!("{state} · {drill}")
         }
@@ -255,7 +260,7 @@ async fn continuity_page(
         )
     })
     .collect();
-    let title = lang.pick("バックアップとBCP", "Backup and BCP").to_owned();
+    let title = lang.text("contact-chart-backup-bcp").to_owned();
     Ok(render(
         StatusCode::OK,
         &ContinuityPage {

@@ -16,23 +16,19 @@ use mamori_domain::text::{ForbiddenCharacter, first_forbidden};
 use serde_json::Value;
 
 use crate::http::error::{ApiError, AppError};
+use crate::http::i18n::{Lang, Message};
 use crate::http::{i18n, multipart, page};
 
 /// The refusal of a field holding a control character.
 pub fn control_character_error(field: &str, bad: ForbiddenCharacter) -> AppError {
+    let message = Message::new("http-control-character")
+        .with("character", bad.code_point())
+        .with("position", bad.position + 1);
     AppError::Fields(vec![FieldProblem::new(
         field,
         "control_character",
-        format!(
-            "使えない制御文字（{}、{}文字目）が含まれています。取り除いてから送信してください",
-            bad.code_point(),
-            bad.position + 1
-        ),
-        format!(
-            "contains a control character ({} at character {}); remove it and send again",
-            bad.code_point(),
-            bad.position + 1
-        ),
+        message.render(Lang::Ja),
+        message.render(Lang::En),
     )])
 }
 

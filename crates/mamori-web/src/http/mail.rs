@@ -8,6 +8,7 @@ use std::time::Duration;
 use lettre::message::header::{ContentTransferEncoding, ContentType};
 use lettre::message::{Body, Mailbox};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use mamori_locale::{Lang, Message as Sentence};
 
 /// How long one SMTP conversation may take before the send counts as failed.
 const SMTP_TIMEOUT: Duration = Duration::from_secs(15);
@@ -86,9 +87,10 @@ impl Mailer {
         let message = Message::builder()
             .from(self.from.clone())
             .to(to)
-            .subject(format!(
-                "【mamori】{} から事業者確認用チェックリストへの招待 / Invitation from {}",
-                invitation.institution_name, invitation.institution_name
+            .subject(in_both_languages(
+                invitation,
+                "http-invitation-subject",
+                " / ",
             ))
             .header(ContentType::TEXT_PLAIN)
             // Base64: the Japanese text and the long link reach every client unwrapped.
@@ -110,23 +112,23 @@ impl Mailer {
 
 fn invitation_text(i: &Invitation<'_>) -> String {
     format!(
-        "{vendor} ご担当者様\n\n\
-         {institution} から、mamori（医療機関のサイバーセキュリティ対策チェックリスト）で\n\
-         事業者確認用チェックリストへの回答とMDS/SDSの提出をお願いする招待が届いています。\n\n\
-         次のリンクを開き、ログインIDとパスワードを決めてください（{days}日間・1回限り有効）:\n\
-         {link}\n\n\
-         お心当たりのない場合は、このメールを破棄してください。\n\n\
-         ----\n\n\
-         To {vendor},\n\n\
-         {institution} invites you, through mamori, to answer the vendor checklist\n\
-         (事業者確認用) and to deliver your MDS/SDS.\n\n\
-         Open this link and choose a login and password (valid once, for {days} days):\n\
-         {link}\n\n\
-         If you do not expect this invitation, please discard this mail.\n",
-        vendor = i.vendor_name,
-        institution = i.institution_name,
-        days = i.valid_days,
-        link = i.link,
+        "{}\n",
+        in_both_languages(i, "http-invitation-text", "\n\n----\n\n")
+    )
+}
+
+/// The message `key` about an invitation, Japanese then English: the vendor's language is
+/// not known.
+fn in_both_languages(i: &Invitation<'_>, key: &'static str, between: &str) -> String {
+    let message = Sentence::new(key)
+        .with("vendor", i.vendor_name)
+        .with("institution", i.institution_name)
+        .with("days", i.valid_days)
+        .with("link", i.link);
+    format!(
+        "{}{between}{}",
+        message.render(Lang::Ja),
+        message.render(Lang::En)
     )
 }
 

@@ -143,10 +143,7 @@ impl Chrome {
     }
 
     pub fn other_lang_label(&self) -> &'static str {
-        match self.lang {
-            Lang::Ja => "English",
-            Lang::En => "日本語",
-        }
+        self.lang.text("http-other-language")
     }
 
     pub fn path_encoded(&self) -> String {
@@ -161,10 +158,12 @@ pub fn render<T: Template>(status: StatusCode, page: &T) -> Response {
             tracing::error!(error = %e, "template failed");
             (
                 StatusCode::INTERNAL_SERVER_ERROR,
-                Html(
-                    "<!doctype html><title>mamori</title><p>内部エラー / Internal error</p>"
-                        .to_owned(),
-                ),
+                // The page that failed is gone, and its language with it: both languages.
+                Html(format!(
+                    "<!doctype html><title>mamori</title><p>{} / {}</p>",
+                    Lang::Ja.text("http-internal-error"),
+                    Lang::En.text("http-internal-error")
+                )),
             )
                 .into_response()
         }

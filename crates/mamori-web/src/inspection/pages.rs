@@ -9,6 +9,7 @@ use serde::Deserialize;
 use crate::checklist::pages::{FindingView, YearLink, findings_view, load};
 use crate::http::auth::WebUser;
 use crate::http::error::AppError;
+use crate::http::i18n::Lang;
 use crate::http::page::*;
 use crate::{AppState, Routes};
 use mamori_app as service;
@@ -135,8 +136,8 @@ async fn save_observation(
             return Err(fail(lang)(AppError::Invalid(
                 mamori_domain::ParseError::new(
                     "contact_chart_seen",
-                    "連絡体制図を確認できたかどうかを選んでください",
-                    "choose whether the contact chart was seen",
+                    Lang::Ja.text("inspection-choose-whether-contact-chart-was"),
+                    Lang::En.text("inspection-choose-whether-contact-chart-was"),
                 ),
             )));
         }

@@ -15,6 +15,7 @@ use crate::AppState;
 use crate::http::api::*;
 use crate::http::auth::ApiUser;
 use crate::http::error::{ApiResult, AppError, ErrorBody};
+use crate::http::i18n::{Lang, Message};
 use mamori_app as service;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -189,7 +190,11 @@ pub async fn patch_institution(
             }
             ("beds", Value::Number(n)) => {
                 new.beds = n.as_i64().ok_or_else(|| {
-                    field_error("beds", "整数で指定してください", "must be an integer")
+                    field_error(
+                        "beds",
+                        Lang::Ja.text("institutions-must-be-integer"),
+                        Lang::En.text("institutions-must-be-integer"),
+                    )
                 })?
             }
             ("has_medical_information_system", Value::Bool(b)) => {
@@ -212,16 +217,24 @@ pub async fn patch_institution(
             ) => {
                 return Err(AppError::Invalid(mamori_domain::ParseError::new(
                     "body",
-                    format!("項目「{field}」の値の型が正しくありません"),
-                    format!("field '{field}' has the wrong type"),
+                    Message::new("institutions-field-wrong-type")
+                        .with("field", field.as_str())
+                        .render(Lang::Ja),
+                    Message::new("institutions-field-wrong-type")
+                        .with("field", field.as_str())
+                        .render(Lang::En),
                 ))
                 .into());
             }
             _ => {
                 return Err(AppError::Invalid(mamori_domain::ParseError::new(
                     "body",
-                    format!("項目「{field}」は変更できません"),
-                    format!("unknown field '{field}'"),
+                    Message::new("institutions-field-unknown")
+                        .with("field", field.as_str())
+                        .render(Lang::Ja),
+                    Message::new("institutions-field-unknown")
+                        .with("field", field.as_str())
+                        .render(Lang::En),
                 ))
                 .into());
             }
@@ -267,8 +280,8 @@ pub async fn create_user(
         _ => {
             return Err(field_error(
                 "role",
-                "施設ユーザーの役割は admin または staff です",
-                "an institution user is admin or staff",
+                Lang::Ja.text("institutions-institution-user-admin-or-staff"),
+                Lang::En.text("institutions-institution-user-admin-or-staff"),
             )
             .into());
         }

@@ -12,6 +12,7 @@ use serde::Deserialize;
 
 use crate::http::auth::WebUser;
 use crate::http::error::AppError;
+use crate::http::i18n::Lang;
 use crate::http::page::*;
 use crate::{AppState, Routes};
 use mamori_app as service;
@@ -410,8 +411,8 @@ impl InstitutionValues {
             self.beds.trim().parse::<i64>().map_err(|_| {
                 AppError::Invalid(mamori_domain::ParseError::new(
                     "beds",
-                    "病床数は整数で入力してください",
-                    "the number of beds must be a whole number",
+                    Lang::Ja.text("institutions-number-beds-must-be-whole"),
+                    Lang::En.text("institutions-number-beds-must-be-whole"),
                 ))
             })?
         };

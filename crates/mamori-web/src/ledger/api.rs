@@ -25,7 +25,7 @@ use crate::AppState;
 use crate::http::auth::ApiUser;
 use crate::http::error::ErrorCode;
 use crate::http::error::{ApiResult, AppError, ErrorBody};
-use crate::http::i18n::Message;
+use crate::http::i18n::{Lang, Message};
 use mamori_app as service;
 
 /// The largest ledger file accepted (the rest of the application accepts 2 MB bodies).
@@ -276,9 +276,12 @@ pub async fn export(
                 crate::http::error::stated(e.message_ja(), e.message_en()),
             )
         })?;
+    let file_name = Message::new("ledger-export-file-name").with("stem", file_stem);
     let disposition = format!(
-        "attachment; filename=\"ledger-{file_stem}.{ext}\"; filename*=UTF-8''{}.{ext}",
-        crate::http::auth::urlencode(&format!("機器台帳-{file_stem}"))
+        "attachment; filename=\"{}.{ext}\"; filename*=UTF-8''{}.{ext}",
+        // The plain name stays ASCII for old clients; the UTF-8 name is the Japanese one.
+        file_name.render(Lang::En),
+        crate::http::auth::urlencode(&file_name.render(Lang::Ja))
     );
     Ok((
         [

@@ -26,7 +26,7 @@ use crate::AppState;
 use crate::http::auth::ApiUser;
 use crate::http::error::ErrorCode;
 use crate::http::error::{ApiResult, AppError, ErrorBody};
-use crate::http::i18n::Message;
+use crate::http::i18n::{Lang, Message};
 use crate::vendors::api::{serves, visible_contract};
 use mamori_app::{self as service, today_in_japan};
 
@@ -143,16 +143,16 @@ pub fn check_delivery(
         problems.push(FieldProblem::new(
             "kind",
             "invalid_kind",
-            "種類は MDS（製造業者）か SDS（サービス事業者）を選んでください",
-            "kind must be mds (manufacturer) or sds (service provider)",
+            Lang::Ja.text("vendors-kind-must-be-mds-manufacturer"),
+            Lang::En.text("vendors-kind-must-be-mds-manufacturer"),
         ));
     }
     let delivered_on = if upload.delivered_on.trim().is_empty() {
         problems.push(FieldProblem::new(
             "delivered_on",
             "required",
-            "提出日を記入してください",
-            "the date of delivery is required",
+            Lang::Ja.text("vendors-date-delivery-required"),
+            Lang::En.text("vendors-date-delivery-required"),
         ));
         None
     } else {
@@ -161,8 +161,12 @@ pub fn check_delivery(
                 problems.push(FieldProblem::new(
                     "delivered_on",
                     "in_future",
-                    format!("提出日（{d}）が未来の日付です"),
-                    format!("the date of delivery ({d}) is in the future"),
+                    Message::new("vendors-delivered-on-in-future")
+                        .with("date", d.to_string())
+                        .render(Lang::Ja),
+                    Message::new("vendors-delivered-on-in-future")
+                        .with("date", d.to_string())
+                        .render(Lang::En),
                 ));
                 None
             }
@@ -183,16 +187,20 @@ pub fn check_delivery(
         problems.push(FieldProblem::new(
             "file_name",
             "too_long",
-            format!("ファイル名は{FILE_NAME_MAX}文字以内にしてください"),
-            format!("the file name must be at most {FILE_NAME_MAX} characters"),
+            Message::new("vendors-file-name-too-long")
+                .with("max", FILE_NAME_MAX)
+                .render(Lang::Ja),
+            Message::new("vendors-file-name-too-long")
+                .with("max", FILE_NAME_MAX)
+                .render(Lang::En),
         ));
     }
     if upload.bytes.is_empty() {
         problems.push(FieldProblem::new(
             "file",
             "file_required",
-            "MDS/SDSのファイル（PDF または .xlsx）を選んでください。空のファイルは受け付けません",
-            "choose the MDS/SDS file (PDF or .xlsx); an empty file is not accepted",
+            Lang::Ja.text("vendors-choose-mds-sds-file-pdf"),
+            Lang::En.text("vendors-choose-mds-sds-file-pdf"),
         ));
     }
     let (Some(kind), Some(delivered_on), true) = (kind, delivered_on, problems.is_empty()) else {

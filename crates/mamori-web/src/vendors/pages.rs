@@ -14,9 +14,8 @@ use serde::Deserialize;
 
 use crate::http::auth::WebUser;
 use crate::http::error::AppError;
+use crate::http::i18n::{Lang, Message};
 use crate::http::error::ErrorCode;
-use crate::http::i18n::Lang;
-use crate::http::i18n::Message;
 use crate::http::page::{Chrome, PageCtx, PageResult, fail, fail_app, redirect, render};
 use crate::vendors::api::{self as vendors, CoverageData, CreateContract};
 use crate::{AppState, Routes};
@@ -104,7 +103,7 @@ fn systems_label(lang: Lang, c: &mamori_domain::vendor::VendorContract) -> Strin
         .iter()
         .map(|s| lang.pick(s.label_ja(), s.label_en()).to_owned())
         .collect::<Vec<_>>()
-        .join(lang.pick("、", ", "))
+        .join(lang.text("vendors-list-separator"))
 }
 
 async fn contracts_view(
@@ -157,7 +156,7 @@ async fn contracts_view(
             accepted: c.vendor_organization_id.is_some(),
         })
         .collect();
-    let title = lang.pick("事業者との契約", "Vendor contracts").to_owned();
+    let title = lang.text("vendors-vendor-contracts").to_owned();
     Ok(render(
         status,
         &ContractsPage {
@@ -290,27 +289,13 @@ async fn invitation_view(
     let (usable, state_error) = if accepted {
         (false, None)
     } else if invitation.used_at.is_some() {
-        (
-            false,
-            Some(lang.pick(
-                "この招待リンクは既に使われています。ログインして契約一覧を開いてください",
-                "this invitation link has already been used: log in and open your contracts",
-            )),
-        )
+        (false, Some(lang.text("vendors-invitation-used")))
     } else if invitation.expires_at <= now {
-        (
-            false,
-            Some(lang.pick(
-                "この招待リンクは有効期限が切れています。医療機関に新しい招待を依頼してください",
-                "this invitation link has expired: ask the institution for a new invitation",
-            )),
-        )
+        (false, Some(lang.text("vendors-invitation-expired")))
     } else {
         (true, None)
     };
-    let title = lang
-        .pick("事業者としての招待", "Invitation as a vendor")
-        .to_owned();
+    let title = lang.text("vendors-invitation-as-vendor").to_owned();
     Ok(render(
         status,
         &InvitationPage {
@@ -432,9 +417,7 @@ async fn vendor_home(State(state): State<AppState>, ctx: PageCtx, user: WebUser)
             i64::try_from(answered).unwrap_or(i64::MAX),
         ));
     }
-    let title = lang
-        .pick("担当する医療機関", "Institutions served")
-        .to_owned();
+    let title = lang.text("vendors-institutions-served").to_owned();
     Ok(render(
         StatusCode::OK,
         &VendorHome {
@@ -474,16 +457,18 @@ struct VendorFormPage {
     /// The vendor's other contracts: (id, institution name), to copy these answers to.
     others: Vec<(i64, String)>,
     deliveries: Vec<DeliveryRow>,
-    max_delivery_mb: usize,
+    file_label: String,
 }
 
 fn round_label(lang: Lang, a: &mamori_domain::ItemAnswer) -> String {
     let answer = lang.pick(a.answer.label_ja(), a.answer.label_en());
     match a.target_date {
         Some(t) => format!(
-            "{answer} {} ({} {t})",
+            "{answer} {} ({})",
             a.checked_on,
-            lang.pick("目標日", "target")
+            Message::new("vendors-target-date")
+                .with("date", t.to_string())
+                .render(lang)
         ),
         None => format!("{answer} {}", a.checked_on),
     }
@@ -550,14 +535,16 @@ async fn vendor_form_view(
         .iter()
         .map(delivery_row)
         .collect();
-    let title = lang.pick("事業者確認用", "Vendor form").to_owned();
+    let title = lang.text("vendors-vendor-form").to_owned();
     Ok(render(
         status,
         &VendorFormPage {
             notice,
             others,
             deliveries,
-            max_delivery_mb: mamori_store::MAX_DELIVERY_BYTES / (1024 * 1024),
+            file_label: Message::new("vendors-delivery-file")
+                .with("mb", mamori_store::MAX_DELIVERY_BYTES / (1024 * 1024))
+                .render(lang),
             chrome: Chrome::new(ctx, Some(user), title),
             contract_id: contract.contract.id.0,
             institution_name: contract.institution_name.clone(),
@@ -617,16 +604,10 @@ async fn copy_answers(
         .collect();
     match vendors::copy_to_contracts(&state, &principal, &contract, &to, fiscal_year).await {
         Ok(done) => {
-            let notice = match lang {
-                Lang::Ja => format!(
-                    "{}件の契約に回答{}件を反映しました。各契約の画面で個別に調整できます",
-                    done.contracts, done.answers
-                ),
-                Lang::En => format!(
-                    "{} answers applied to {} contracts; adjust each on its own form",
-                    done.answers, done.contracts
-                ),
-            };
+            let notice = Message::new("vendors-answers-applied")
+                .with("contracts", done.contracts)
+                .with("answers", done.answers)
+                .render(lang);
             vendor_form_view(
                 &state,
                 &ctx,
@@ -942,10 +923,10 @@ async fn coverage_page(
         .iter()
         .filter_map(|id| data.contracts.iter().find(|c| c.contract.id == *id))
         .collect();
-    let mut columns = vec![lang.pick("医療機関確認用", "Institution's form").to_owned()];
+    let mut columns = vec![lang.text("vendors-institution-form").to_owned()];
     columns.extend(contracts.iter().map(|c| c.contract.vendor_name.clone()));
     let name_of = |c: &Coverer| match c {
-        Coverer::Institution => lang.pick("医療機関", "institution").to_owned(),
+        Coverer::Institution => lang.text("vendors-by-institution").to_owned(),
         Coverer::Contract(id) => contracts
             .iter()
             .find(|k| k.contract.id == *id)
@@ -972,11 +953,11 @@ async fn coverage_page(
                     let answer = lang.pick(a.answer.label_ja(), a.answer.label_en());
                     format!("{answer} {}", a.checked_on)
                 } else if item.missing.contains(&by) {
-                    lang.pick("未回答", "blank").to_owned()
+                    lang.text("vendors-blank").to_owned()
                 } else if let Coverer::Contract(id) = by
                     && item.not_responsible.contains(&id)
                 {
-                    lang.pick("対象外", "outside scope").to_owned()
+                    lang.text("vendors-outside-scope").to_owned()
                 } else {
                     "—".to_owned()
                 }
@@ -988,13 +969,13 @@ async fn coverage_page(
                     .map(|c| cell(Coverer::Contract(c.contract.id))),
             );
             let covered_by = if item.covered_by.is_empty() {
-                lang.pick("なし", "nobody").to_owned()
+                lang.text("vendors-nobody").to_owned()
             } else {
                 item.covered_by
                     .iter()
                     .map(name_of)
                     .collect::<Vec<_>>()
-                    .join(lang.pick("、", ", "))
+                    .join(lang.text("vendors-list-separator"))
             };
             let state = match item.state {
                 CoverageState::Covered => "ok",
@@ -1019,12 +1000,7 @@ async fn coverage_page(
         .map(|f| lang.pick(&f.message_ja, &f.message_en).to_owned())
         .collect();
     let uncovered = verdict.coverage.uncovered().count();
-    let title = lang
-        .pick(
-            "回答の分担（事業者確認用との統合）",
-            "Coverage across forms",
-        )
-        .to_owned();
+    let title = lang.text("vendors-coverage-title").to_owned();
     Ok(render(
         StatusCode::OK,
         &CoveragePage {

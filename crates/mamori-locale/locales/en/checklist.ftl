@@ -1,0 +1,28 @@
+# Sentences of the checklist (with print, coverage and evidence) (English). Same keys as ja/checklist.ftl (a test checks).
+checklist-vendor-contracts = Vendor contracts
+checklist-vendor-forms-ready = Vendor forms: ready
+checklist-vendor-forms-not-ready = Vendor forms: not ready
+checklist-required-items-nobody-covers = Required items nobody covers
+checklist-number = No.
+checklist-item = Item
+checklist-covered-by = Covered by
+checklist-reference = (reference)
+checklist-contact-chart-none = Contact chart: none
+checklist-contact-chart-gaps = Contact chart: gaps
+checklist-contact-chart-complete = Contact chart: complete
+checklist-open-contact-chart = Open the contact chart
+checklist-records = Records
+checklist-open-backup-bcp = Open backup and BCP
+checklist-not-delivered = not delivered
+checklist-mds-sds-all-delivered = MDS/SDS: delivered by every vendor
+checklist-mds-sds-some-missing = MDS/SDS: some vendors have not delivered
+checklist-open-contracts-mds-sds = Open contracts and MDS/SDS
+checklist-scope-heading = { $scope }: the following are in place.
+checklist-required-from = Required from { $from }; not inspected in { $year }
+# The printed form is the ministry's Japanese form: its answer marks stay in Japanese.
+checklist-print-yes = はい
+checklist-print-no = いいえ
+checklist-choose-yes-or-no = choose yes or no
+checklist-enter-date-check = enter the date of the check
+checklist-print-or = ・
+checklist-delivered-on = { $date } delivered

@@ -1,0 +1,27 @@
+# チェックリスト（印刷用、回答の分担、根拠を含む）の文言（日本語）。キーは en/checklist.ftl と同じであること（テストで確認）。
+checklist-vendor-contracts = 事業者との契約
+checklist-vendor-forms-ready = 事業者確認用: 準備完了
+checklist-vendor-forms-not-ready = 事業者確認用: 未完了
+checklist-required-items-nobody-covers = 誰も回答していない必須項目
+checklist-number = 番号
+checklist-item = 項目
+checklist-covered-by = 回答者
+checklist-reference = （参考）
+checklist-contact-chart-none = 連絡体制図: 未作成
+checklist-contact-chart-gaps = 連絡体制図: 不足あり
+checklist-contact-chart-complete = 連絡体制図: 作成済
+checklist-open-contact-chart = 連絡体制図を開く
+checklist-records = 記録
+checklist-open-backup-bcp = バックアップとBCPを開く
+checklist-not-delivered = 未提出
+checklist-mds-sds-all-delivered = MDS/SDS: 全事業者から提出済
+checklist-mds-sds-some-missing = MDS/SDS: 未提出の事業者あり
+checklist-open-contracts-mds-sds = 事業者との契約とMDS/SDSを開く
+checklist-scope-heading = { $scope }について、以下を実施している。
+checklist-required-from = { $from }から必須。{ $year }の立入検査では確認されません
+checklist-print-yes = はい
+checklist-print-no = いいえ
+checklist-choose-yes-or-no = 「はい」か「いいえ」を選んでください
+checklist-enter-date-check = 確認日を入力してください
+checklist-print-or = ・
+checklist-delivered-on = { $date } 提出
