@@ -14,11 +14,33 @@ use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
 
 /// The files of sentences, one per area, each in both languages. A test checks that every
 /// `.ftl` file on disk is listed here and that both languages have the same messages.
-const FILES: &[(&str, &str, &str)] = &[(
-    "main",
-    include_str!("../locales/ja/main.ftl"),
-    include_str!("../locales/en/main.ftl"),
-)];
+const FILES: &[(&str, &str, &str)] = &[
+    (
+        "main",
+        include_str!("../locales/ja/main.ftl"),
+        include_str!("../locales/en/main.ftl"),
+    ),
+    (
+        "assurance",
+        include_str!("../locales/ja/assurance.ftl"),
+        include_str!("../locales/en/assurance.ftl"),
+    ),
+    (
+        "training",
+        include_str!("../locales/ja/training.ftl"),
+        include_str!("../locales/en/training.ftl"),
+    ),
+    (
+        "support",
+        include_str!("../locales/ja/support.ftl"),
+        include_str!("../locales/en/support.ftl"),
+    ),
+    (
+        "incidents",
+        include_str!("../locales/ja/incidents.ftl"),
+        include_str!("../locales/en/incidents.ftl"),
+    ),
+];
 
 /// The language a user reads: Japanese unless English was chosen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -193,8 +215,10 @@ fn keys(lang: Lang) -> Vec<&'static str> {
 }
 
 static SENTENCES: LazyLock<Sentences> = LazyLock::new(|| {
-    let bundles: HashMap<Lang, FluentBundle<FluentResource>> =
-        Lang::ALL.into_iter().map(|lang| (lang, bundle(lang))).collect();
+    let bundles: HashMap<Lang, FluentBundle<FluentResource>> = Lang::ALL
+        .into_iter()
+        .map(|lang| (lang, bundle(lang)))
+        .collect();
     let mut plain = HashMap::new();
     for lang in Lang::ALL {
         let bundle = &bundles[&lang];
