@@ -60,6 +60,26 @@ const FILES: &[(&str, &str, &str)] = &[
         include_str!("../locales/ja/contact-chart.ftl"),
         include_str!("../locales/en/contact-chart.ftl"),
     ),
+    (
+        "assurance",
+        include_str!("../locales/ja/assurance.ftl"),
+        include_str!("../locales/en/assurance.ftl"),
+    ),
+    (
+        "training",
+        include_str!("../locales/ja/training.ftl"),
+        include_str!("../locales/en/training.ftl"),
+    ),
+    (
+        "support",
+        include_str!("../locales/ja/support.ftl"),
+        include_str!("../locales/en/support.ftl"),
+    ),
+    (
+        "incidents",
+        include_str!("../locales/ja/incidents.ftl"),
+        include_str!("../locales/en/incidents.ftl"),
+    ),
 ];
 
 /// The language a user reads: Japanese unless English was chosen.

@@ -33,7 +33,7 @@ use crate::AppState;
 use crate::http::auth::ApiUser;
 use crate::http::error::ErrorCode;
 use crate::http::error::{ApiResult, AppError, ErrorBody};
-use crate::http::i18n::Message;
+use crate::http::i18n::{Lang, Message};
 use mamori_app::today_in_japan;
 
 /// The national target of supported hospitals (seed 001: 「約 2,000 病院を目途」).
@@ -103,14 +103,13 @@ pub fn domain_program(record: &ProgramRecord) -> Program {
     let fy = record.fiscal_year;
     Program {
         id: format!("fy{}", fy.start_year()),
-        title_ja: format!(
-            "医療機関におけるサイバーセキュリティ確保事業（{}）",
-            fy.era_label_ja()
-        ),
-        title_en: format!(
-            "Cybersecurity assurance project for medical institutions ({})",
-            fy.label_en()
-        ),
+        // Japanese names the year by its era, as the programme's documents do.
+        title_ja: Message::new("assurance-program-title")
+            .with("year", fy.era_label_ja())
+            .render(Lang::Ja),
+        title_en: Message::new("assurance-program-title")
+            .with("year", fy.label_en())
+            .render(Lang::En),
         fiscal_year: fy,
         bands: record.bands.clone(),
         quotas: record.quotas.clone(),
@@ -267,6 +266,11 @@ pub(super) fn json_body<T: serde::de::DeserializeOwned>(bytes: &Bytes) -> Result
 
 pub(super) fn parse_error(e: ParseError) -> AppError {
     AppError::Invalid(e)
+}
+
+/// A refused field, its reason worded by `message` in both languages.
+pub(super) fn invalid_field(field: &'static str, message: &Message) -> ParseError {
+    ParseError::new(field, message.render(Lang::Ja), message.render(Lang::En))
 }
 
 // ----- programmes ----------------------------------------------------------------------------
@@ -780,10 +784,9 @@ pub fn survey_answers(
         "partial" => EmrAdoption::Partial,
         "none" => EmrAdoption::None,
         other => {
-            return Err(parse_error(ParseError::new(
+            return Err(parse_error(invalid_field(
                 "emr",
-                format!("電子カルテの導入状況「{other}」は full / partial / none のいずれかです"),
-                format!("emr '{other}' must be full, partial or none"),
+                &Message::new("assurance-invalid-emr").with("value", other),
             )));
         }
     };
@@ -793,12 +796,9 @@ pub fn survey_answers(
         "backup_only" => Participation::BackupOnly,
         "none" => Participation::None,
         other => {
-            return Err(parse_error(ParseError::new(
+            return Err(parse_error(invalid_field(
                 "participation",
-                format!(
-                    "活用意向「{other}」は both / network_only / backup_only / none のいずれかです"
-                ),
-                format!("participation '{other}' must be both, network_only, backup_only or none"),
+                &Message::new("assurance-invalid-participation").with("value", other),
             )));
         }
     };
@@ -806,10 +806,9 @@ pub fn survey_answers(
         .ok()
         .filter(|b| *b <= 100_000)
         .ok_or_else(|| {
-            parse_error(ParseError::new(
+            parse_error(invalid_field(
                 "beds",
-                format!("病床数 {} は0以上の整数で入力してください", fields.beds),
-                format!("beds {} must be a whole number, 0 or more", fields.beds),
+                &Message::new("assurance-invalid-beds").with("beds", fields.beds.to_string()),
             ))
         })?;
     // Below the first band the hospital is listed as ineligible (fewer than 20 beds); above a
@@ -974,10 +973,9 @@ pub async fn create_application(
         .institution_id
         .or(principal.institution_id)
         .ok_or_else(|| {
-            parse_error(ParseError::new(
+            parse_error(invalid_field(
                 "institution_id",
-                "institution_id を指定してください",
-                "give institution_id",
+                &Message::new("assurance-institution-id-missing"),
             ))
         })?;
     let program = state
@@ -1162,10 +1160,9 @@ pub async fn update_application(
         .institution_id
         .is_some_and(|i| i != record.institution_id)
     {
-        return Err(parse_error(ParseError::new(
+        return Err(parse_error(invalid_field(
             "institution_id",
-            "申請の施設は変更できません",
-            "the institution of an application cannot change",
+            &Message::new("assurance-institution-cannot-change"),
         ))
         .into());
     }
@@ -1204,10 +1201,9 @@ pub async fn record_withdrawal(
     let (book, record) = application_in_scope(state, principal, fy, application_id).await?;
     let reason = reason.trim().to_owned();
     if reason.is_empty() || reason.chars().count() > 500 {
-        return Err(parse_error(ParseError::new(
+        return Err(parse_error(invalid_field(
             "reason",
-            "辞退の理由を500文字以内で入力してください",
-            "give the reason of the withdrawal (at most 500 characters)",
+            &Message::new("assurance-withdrawal-reason-missing"),
         )));
     }
     let date = match date.map(str::trim).filter(|d| !d.is_empty()) {

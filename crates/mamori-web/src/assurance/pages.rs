@@ -20,9 +20,8 @@ use crate::assurance::api::{
 use crate::assurance::ranking::{self, RankInput};
 use crate::http::auth::WebUser;
 use crate::http::error::AppError;
+use crate::http::i18n::{Lang, Message};
 use crate::http::error::ErrorCode;
-use crate::http::i18n::Lang;
-use crate::http::i18n::Message;
 use crate::http::page::{Chrome, PageCtx, PageResult, fail, fail_app, redirect, render};
 use crate::{AppState, Routes};
 
@@ -150,45 +149,34 @@ struct SurveyPage {
     notice: Option<String>,
 }
 
-fn choices(options: &[(&'static str, &str, &str)], lang: Lang, current: &str) -> Vec<Choice> {
+fn choices(options: &[(&'static str, &'static str)], lang: Lang, current: &str) -> Vec<Choice> {
     options
         .iter()
-        .map(|(value, ja, en)| Choice {
+        .map(|(value, key)| Choice {
             value,
-            label: lang.pick(ja, en).to_owned(),
+            label: lang.t(key),
             checked: *value == current,
         })
         .collect()
 }
 
-const EMR: [(&str, &str, &str); 3] = [
-    ("full", "全部導入している", "Adopted throughout"),
-    (
-        "partial",
-        "一部導入している（一部の診療科のみ、所見の一部が手書き等）",
-        "Partly adopted (some departments, some notes on paper)",
-    ),
-    ("none", "導入していない", "Not adopted"),
+/// Each answer's value and the message of its label.
+const EMR: [(&str, &str); 3] = [
+    ("full", "assurance-emr-full"),
+    ("partial", "assurance-emr-partial"),
+    ("none", "assurance-emr-none"),
 ];
-const PARTICIPATION: [(&str, &str, &str); 4] = [
-    ("both", "(1)(2)の両方を希望する", "Both (1) and (2)"),
-    (
-        "network_only",
-        "(1) 外部ネットワークとの接続の安全性の検証・検査のみ",
-        "(1) the external-connection check only",
-    ),
-    (
-        "backup_only",
-        "(2) オフライン・バックアップ体制の整備のみ",
-        "(2) the offline backup only",
-    ),
-    ("none", "活用を希望しない", "Not wished"),
+const PARTICIPATION: [(&str, &str); 4] = [
+    ("both", "assurance-participation-both"),
+    ("network_only", "assurance-participation-network-only"),
+    ("backup_only", "assurance-participation-backup-only"),
+    ("none", "assurance-participation-none"),
 ];
-const YES_NO: [(&str, &str, &str); 2] = [("yes", "はい", "Yes"), ("no", "いいえ", "No")];
-const ONSITE: [(&str, &str, &str); 3] = [
-    ("yes", "完了できる見込み", "Expected to be completed"),
-    ("no", "完了できる見込みがない", "Not expected"),
-    ("unknown", "未定", "Not known yet"),
+const YES_NO: [(&str, &str); 2] = [("yes", "assurance-yes"), ("no", "assurance-no")];
+const ONSITE: [(&str, &str); 3] = [
+    ("yes", "assurance-onsite-yes"),
+    ("no", "assurance-onsite-no"),
+    ("unknown", "assurance-onsite-unknown"),
 ];
 
 fn yes_no(b: bool) -> &'static str {
@@ -414,19 +402,17 @@ async fn save_survey(
     let result = async {
         let book = load_book(&state, fy, institution.prefecture).await?;
         let beds = form.beds.trim().parse::<i64>().map_err(|_| {
-            AppError::Invalid(mamori_domain::ParseError::new(
+            AppError::Invalid(super::api::invalid_field(
                 "beds",
-                "病床数を整数で入力してください",
-                "enter the number of beds as a whole number",
+                &Message::new("assurance-beds-not-a-number"),
             ))
         })?;
         let gmis = form_bool(&form.gmis_reuse_consent);
         let renewal = form_bool(&form.renewal_planned);
         let (Some(gmis), Some(renewal)) = (gmis, renewal) else {
-            return Err(AppError::Invalid(mamori_domain::ParseError::new(
+            return Err(AppError::Invalid(super::api::invalid_field(
                 "answers",
-                "すべての設問に回答してください",
-                "answer every question",
+                &Message::new("assurance-answer-every-question"),
             )));
         };
         let contact = ContactJson {
@@ -549,23 +535,21 @@ struct PrefecturePage {
     notice: Option<String>,
 }
 
-const REASON_TAGS: [(&str, &str, &str); 4] = [
+/// Each reason of a ranking and the message of its label.
+const REASON_TAGS: [(&str, &str); 4] = [
     (
         "regional_emergency_role",
-        "地域の救急等の主要な診療機能",
-        "Regional emergency role",
+        "assurance-reason-regional-emergency-role",
     ),
     (
         "weak_security_at_inspection",
-        "立入検査等で対策が不十分",
-        "Weak security at inspection",
+        "assurance-reason-weak-security",
     ),
     (
         "withdrew_last_year_after_pre_survey",
-        "前年度に事前調査後辞退",
-        "Withdrew last year after the pre-survey",
+        "assurance-reason-withdrew-last-year",
     ),
-    ("other", "その他", "Other"),
+    ("other", "assurance-other"),
 ];
 
 fn tag_of(reasons: &[RankReason]) -> &'static str {
@@ -660,25 +644,27 @@ async fn prefecture_view(
             let outcome = selection.and_then(|s| s.outcome(ApplicationId(record.id)));
             let (status, status_class, selected) = match outcome.map(|o| o.status) {
                 Some(ApplicationStatus::Selected) => {
-                    (lang.pick("支援対象", "Selected").to_owned(), "tag ok", true)
+                    (lang.text("assurance-selected").to_owned(), "tag ok", true)
                 }
                 Some(ApplicationStatus::Waitlisted) => {
                     let place = outcome.and_then(|o| o.waitlist_position).unwrap_or(0);
                     (
-                        format!("{} {place}", lang.pick("次点", "Waitlisted")),
+                        Message::new("assurance-waitlisted-place")
+                            .with("place", place)
+                            .render(lang),
                         "tag warn",
                         false,
                     )
                 }
                 Some(ApplicationStatus::Ineligible) => (
-                    lang.pick("対象外", "Ineligible").to_owned(),
+                    lang.text("assurance-ineligible").to_owned(),
                     "tag bad",
                     false,
                 ),
                 Some(ApplicationStatus::Withdrawn) => {
-                    (lang.pick("辞退", "Withdrawn").to_owned(), "tag", false)
+                    (lang.text("assurance-withdrawn").to_owned(), "tag", false)
                 }
-                None => (lang.pick("未確定", "Not decided").to_owned(), "tag", false),
+                None => (lang.text("assurance-not-decided").to_owned(), "tag", false),
             };
             let band = e
                 .band
@@ -696,18 +682,11 @@ async fn prefecture_view(
                     .pick(app.participation.label_ja(), app.participation.label_en())
                     .to_owned(),
                 renewal: match record.answers.renewal_planned {
-                    false => lang.pick("予定なし", "None").to_owned(),
+                    false => lang.text("assurance-none").to_owned(),
                     true => match record.answers.onsite_survey_by_january {
-                        Some(true) => lang
-                            .pick("あり（1月までに完了見込み）", "Planned (survey by January)")
-                            .to_owned(),
-                        Some(false) => lang
-                            .pick(
-                                "あり（1月までの完了見込みなし）",
-                                "Planned (survey not by January)",
-                            )
-                            .to_owned(),
-                        None => lang.pick("あり（未定）", "Planned (not known)").to_owned(),
+                        Some(true) => lang.text("assurance-planned-survey-january").to_owned(),
+                        Some(false) => lang.text("assurance-planned-survey-not-january").to_owned(),
+                        None => lang.text("assurance-planned-not-known").to_owned(),
                     },
                 },
                 contact: format!(
@@ -738,11 +717,10 @@ async fn prefecture_view(
                             .skip(1)
                             .map(|x| {
                                 let tag = x.as_str();
-                                let label =
-                                    REASON_TAGS.iter().find(|(v, _, _)| *v == tag).map_or_else(
-                                        || tag.to_owned(),
-                                        |(_, ja, en)| lang.pick(ja, en).to_owned(),
-                                    );
+                                let label = REASON_TAGS
+                                    .iter()
+                                    .find(|(v, _)| *v == tag)
+                                    .map_or_else(|| tag.to_owned(), |(_, key)| lang.t(key));
                                 (tag, label)
                             })
                             .collect()
@@ -850,7 +828,7 @@ async fn prefecture_view(
         bands,
         reason_tags: REASON_TAGS
             .iter()
-            .map(|(v, ja, en)| (*v, lang.pick(ja, en).to_owned()))
+            .map(|(v, key)| (*v, lang.t(key)))
             .collect(),
         selection_problem,
         submitted: book.submission.as_ref().map(|s| s.submitted_at.clone()),
@@ -950,7 +928,7 @@ async fn save_ranking(
                     let text = field(&format!("reason_text_{id}")).trim();
                     RankReason::Other {
                         text: if text.is_empty() {
-                            lang.pick("その他", "Other").to_owned()
+                            lang.text("assurance-other").to_owned()
                         } else {
                             text.to_owned()
                         },
@@ -1216,13 +1194,7 @@ async fn upload_ranking(
         return Ok(render(e.status(), &page));
     }
     let Some(file) = form.file("file") else {
-        page.error = Some(
-            lang.pick(
-                "順位のファイル（.xlsx または .csv）を選んでください",
-                "choose the ranking file (.xlsx or .csv)",
-            )
-            .to_owned(),
-        );
+        page.error = Some(lang.text("assurance-choose-ranking-file-xlsx").to_owned());
         return Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page));
     };
     page.file_name = file.file_name.clone().unwrap_or_default();
@@ -1279,14 +1251,14 @@ async fn upload_ranking(
             let record = book.application(e.application_id);
             let outcome = selection.outcome(ApplicationId(e.application_id));
             let (status, status_class) = match outcome.map(|o| o.status) {
-                Some(ApplicationStatus::Selected) => (lang.pick("支援対象", "Selected"), "tag ok"),
+                Some(ApplicationStatus::Selected) => (lang.text("assurance-selected"), "tag ok"),
                 Some(ApplicationStatus::Waitlisted) => {
-                    (lang.pick("次点", "Waitlisted"), "tag warn")
+                    (lang.text("assurance-waitlisted"), "tag warn")
                 }
                 Some(ApplicationStatus::Ineligible) => {
-                    (lang.pick("対象外", "Ineligible"), "tag bad")
+                    (lang.text("assurance-ineligible"), "tag bad")
                 }
-                Some(ApplicationStatus::Withdrawn) => (lang.pick("辞退", "Withdrawn"), "tag"),
+                Some(ApplicationStatus::Withdrawn) => (lang.text("assurance-withdrawn"), "tag"),
                 None => ("—", "tag"),
             };
             PreviewRow {

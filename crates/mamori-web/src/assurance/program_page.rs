@@ -22,9 +22,8 @@ use mamori_reports::assurance_list::{QuotaImportError, import_institution_list, 
 use super::api::{self, NATIONAL_TARGET, ProgramInput};
 use crate::http::auth::WebUser;
 use crate::http::error::AppError;
+use crate::http::i18n::{Lang, Message};
 use crate::http::error::ErrorCode;
-use crate::http::i18n::Lang;
-use crate::http::i18n::Message;
 use crate::http::multipart;
 use crate::http::page::{Chrome, PageCtx, PageResult, fail, redirect, render};
 use crate::{AppState, Routes};
@@ -224,17 +223,23 @@ struct Problems {
 }
 
 impl Problems {
-    fn push(&mut self, ja: impl AsRef<str>, en: impl AsRef<str>) {
-        self.messages
-            .push(self.lang.pick(ja.as_ref(), en.as_ref()).to_owned());
+    fn push(&mut self, message: Message) {
+        self.messages.push(message.render(self.lang));
     }
 
-    fn file(&mut self, what_ja: &str, what_en: &str, name: &str, e: &QuotaImportError) {
+    /// A problem found by the domain's checks, which word it in both languages.
+    fn push_checked(&mut self, ja: &str, en: &str) {
+        self.messages.push(self.lang.pick(ja, en).to_owned());
+    }
+
+    /// The problems of an uploaded file; `what` is the message naming the file's kind.
+    fn file(&mut self, what: &str, name: &str, e: &QuotaImportError) {
         for p in &e.problems {
-            self.push(
-                format!("{what_ja}（{name}） {}", p.message_ja),
-                format!("{what_en} ({name}): {}", p.message_en),
-            );
+            let message = Message::new("assurance-problem-in-file")
+                .with("what", self.lang.text(what))
+                .with("name", name)
+                .with("detail", self.lang.pick(&p.message_ja, &p.message_en));
+            self.push(message);
         }
     }
 }
@@ -259,7 +264,7 @@ fn band_labels(lang: Lang, bands: &[BandInput]) -> Vec<String> {
                     };
                     lang.pick(&band.label_ja(), &band.label_en()).to_owned()
                 }
-                _ => format!("{} {}", lang.pick("区分", "Band"), i + 1),
+                _ => format!("{} {}", lang.text("assurance-band"), i + 1),
             },
         )
         .collect()
@@ -406,24 +411,20 @@ fn parse_bands(values: &Values, problems: &mut Problems) -> Option<BedBands> {
         match (min, max) {
             (Ok(min_beds), Ok(max_beds)) => bands.push(BedBand { min_beds, max_beds }),
             _ => problems.push(
-                format!(
-                    "病床規模区分 {row}行目: 下限「{}」と上限「{}」は0以上の整数で入力してください（上限なしは空欄）",
-                    b.min, b.max
-                ),
-                format!(
-                    "bed band row {row}: the lower bound '{}' and upper bound '{}' must be whole numbers (leave the upper bound blank for none)",
-                    b.min, b.max
-                ),
+                Message::new("assurance-problem-band-row")
+                    .with("row", row)
+                    .with("min", &b.min)
+                    .with("max", &b.max),
             ),
         }
     }
     if problems.messages.is_empty() {
         match BedBands::new(bands) {
             Ok(b) => return Some(b),
-            Err(e) => problems.push(
-                format!("病床規模区分: {}", e.message_ja),
-                format!("bed bands: {}", e.message_en),
-            ),
+            Err(e) => {
+                let detail = problems.lang.pick(&e.message_ja, &e.message_en).to_owned();
+                problems.push(Message::new("assurance-problem-bands").with("detail", detail));
+            }
         }
     }
     None
@@ -454,16 +455,13 @@ fn parse_quotas(
                 Ok(n) if (0..=100_000).contains(&n) => counts.push(n),
                 _ => {
                     problems.cells.push((code.clone(), band));
-                    problems.push(
-                        format!(
-                            "支援枠数 {}（{code}）の「{label}」: 「{text}」は0以上の整数で入力してください",
-                            p.name_ja()
-                        ),
-                        format!(
-                            "quota of {} ({code}), {label}: '{text}' must be a whole number, 0 or more",
-                            p.name_en()
-                        ),
-                    );
+                    let prefecture = problems.lang.pick(p.name_ja(), p.name_en());
+                    let message = Message::new("assurance-problem-quota-cell")
+                        .with("prefecture", prefecture)
+                        .with("code", &code)
+                        .with("band", &label)
+                        .with("text", text);
+                    problems.push(message);
                 }
             }
         }
@@ -477,7 +475,7 @@ fn parse_quotas(
     }
     QuotaTable::from_rows(bands, &rows).unwrap_or_else(|errors| {
         for e in errors {
-            problems.push(e.message_ja, e.message_en);
+            problems.push_checked(&e.message_ja, &e.message_en);
         }
         QuotaTable::new()
     })
@@ -512,8 +510,9 @@ async fn parse_excluded(
             match by_code.get(&token) {
                 Some(id) => ids.push(*id),
                 None => problems.push(
-                    format!("対象外の病院 {line}行目: 医療機関コード {token} の施設は登録されていません"),
-                    format!("excluded hospitals, line {line}: no institution is registered with code {token}"),
+                    Message::new("assurance-problem-excluded-unknown-code")
+                        .with("line", line)
+                        .with("code", &token),
                 ),
             }
         } else if let Ok(id) = token.parse::<i64>() {
@@ -526,28 +525,31 @@ async fn parse_excluded(
                 ids.push(id);
             } else {
                 problems.push(
-                    format!("対象外の病院 {line}行目: 施設ID {id} は登録がないか、医療機関コードがありません"),
-                    format!("excluded hospitals, line {line}: institution {id} does not exist or has no medical institution code"),
+                    Message::new("assurance-problem-excluded-no-code")
+                        .with("line", line)
+                        .with("id", id.to_string()),
                 );
             }
         } else {
             problems.push(
-                format!("対象外の病院 {line}行目: 「{token}」は施設IDでも医療機関コード（10桁の数字）でもありません"),
-                format!("excluded hospitals, line {line}: '{token}' is neither an institution id nor a medical institution code (ten digits)"),
+                Message::new("assurance-problem-excluded-not-an-entry")
+                    .with("line", line)
+                    .with("token", &token),
             );
         }
     }
     Ok(ids)
 }
 
-fn parse_date(text: &str, ja: &str, en: &str, problems: &mut Problems) -> Option<NaiveDate> {
+/// The date of a field; `what` is the message naming the field.
+fn parse_date(text: &str, what: &str, problems: &mut Problems) -> Option<NaiveDate> {
     match mamori_domain::wareki::parse_date("date", text) {
         Ok(d) => Some(d),
         Err(_) => {
-            problems.push(
-                format!("{ja}「{text}」を日付として読めません（例: 2026-03-13）"),
-                format!("{en} '{text}' is not a date (e.g. 2026-03-13)"),
-            );
+            let message = Message::new("assurance-problem-not-a-date")
+                .with("what", problems.lang.text(what))
+                .with("text", text);
+            problems.push(message);
             None
         }
     }
@@ -600,7 +602,7 @@ async fn post_program(
                 }
                 read_files.push(name);
             }
-            Err(e) => problems.file("支援枠数のファイル", "quota file", &name, &e),
+            Err(e) => problems.file("assurance-quota-file", &name, &e),
         }
     }
     if let Some(file) = form.file("excluded_file") {
@@ -617,12 +619,7 @@ async fn post_program(
                 values.excluded = text;
                 read_files.push(name);
             }
-            Err(e) => problems.file(
-                "対象外の病院のファイル",
-                "excluded hospitals file",
-                &name,
-                &e,
-            ),
+            Err(e) => problems.file("assurance-excluded-file", &name, &e),
         }
     }
     let show = |values: &Values, problems: Option<Problems>, notice: Option<String>| {
@@ -646,14 +643,7 @@ async fn post_program(
         Ok(Ok(fy)) => Some(fy),
         _ => {
             problems.push(
-                format!(
-                    "事業年度「{}」は西暦の年（例: 2026 は令和8年度）で入力してください",
-                    values.fiscal_year
-                ),
-                format!(
-                    "the fiscal year '{}' must be a year such as 2026",
-                    values.fiscal_year
-                ),
+                Message::new("assurance-problem-fiscal-year").with("text", &values.fiscal_year),
             );
             None
         }
@@ -661,44 +651,33 @@ async fn post_program(
     if let Some(fy) = fiscal_year
         && opened.contains(&fy)
     {
-        problems.push(
-            format!("{}の確保事業は既に開始されています", fy.label_ja()),
-            format!("the programme for {} already exists", fy.label_en()),
-        );
+        let year = lang.pick(&fy.label_ja(), &fy.label_en()).to_owned();
+        problems.push(Message::new("assurance-problem-program-exists").with("year", year));
     }
     let deadline = if values.deadline.is_empty() {
-        problems.push("回答期限を入力してください", "enter the survey deadline");
+        problems.push(Message::new("assurance-problem-deadline-missing"));
         None
     } else {
-        parse_date(
-            &values.deadline,
-            "回答期限",
-            "the survey deadline",
-            &mut problems,
-        )
+        parse_date(&values.deadline, "assurance-survey-deadline", &mut problems)
     };
     let onsite = if values.onsite_deadline.is_empty() {
         None
     } else {
         parse_date(
             &values.onsite_deadline,
-            "現地調査の完了期限",
-            "the on-site survey deadline",
+            "assurance-onsite-deadline",
             &mut problems,
         )
     };
     if let (Some(fy), Some(d)) = (fiscal_year, onsite)
         && !fy.contains(d)
     {
+        // Japanese names the year by its era, as the programme's documents do.
+        let year = lang.pick(&fy.era_label_ja(), &fy.label_en()).to_owned();
         problems.push(
-            format!(
-                "現地調査の完了期限 {d} が{}の中にありません",
-                fy.era_label_ja()
-            ),
-            format!(
-                "the on-site survey deadline {d} is not within {}",
-                fy.label_en()
-            ),
+            Message::new("assurance-problem-onsite-outside-year")
+                .with("date", d.to_string())
+                .with("year", year),
         );
     }
     let quotas = bands.as_ref().map(|bands| {
@@ -718,10 +697,7 @@ async fn post_program(
         return Ok(show(&values, Some(problems), None));
     };
     if quotas.is_empty() {
-        problems.push(
-            "支援枠数が1つも入力されていません（表に入力するか、別紙2のファイルを読み込んでください）",
-            "no quota was entered (fill in the table or read the 別紙2 file)",
-        );
+        problems.push(Message::new("assurance-problem-no-quota"));
         return Ok(show(&values, Some(problems), None));
     }
     let result = api::open_program(
@@ -745,7 +721,7 @@ async fn post_program(
         ))),
         Err(e) if e.status().is_client_error() => {
             let d = e.detail();
-            problems.push(d.message_ja, d.message_en);
+            problems.push_checked(&d.message_ja, &d.message_en);
             Ok(show(&values, Some(problems), None))
         }
         Err(e) => Err(fail(lang)(e)),

@@ -9,7 +9,7 @@ use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use mamori_domain::assurance::{ApplicationId, FlagDecision, RankEntry, RankReason};
-use mamori_domain::{FiscalYear, ParseError, Prefecture, Principal};
+use mamori_domain::{FiscalYear, Prefecture, Principal};
 use mamori_reports::assurance_list::{QuotaImportError, RankingTarget, resolve_ranking};
 use mamori_store::{AssuranceChange, PrefectureBook, RankRecord};
 use serde::{Deserialize, Serialize};
@@ -146,10 +146,9 @@ fn keyed<T>(map: HashMap<String, T>) -> Result<HashMap<i64, T>, AppError> {
     map.into_iter()
         .map(|(k, v)| {
             k.trim().parse::<i64>().map(|id| (id, v)).map_err(|_| {
-                parse_error(ParseError::new(
+                parse_error(super::api::invalid_field(
                     "reasons",
-                    format!("「{k}」は申請IDではありません"),
-                    format!("'{k}' is not an application id"),
+                    &Message::new("assurance-not-an-application-id").with("value", k.as_str()),
                 ))
             })
         })

@@ -25,7 +25,7 @@ use crate::http::api::ApiJson;
 use crate::http::auth::ApiUser;
 use crate::http::error::ErrorCode;
 use crate::http::error::{ApiResult, AppError, ErrorBody};
-use crate::http::i18n::Message;
+use crate::http::i18n::{Lang, Message};
 use mamori_app as service;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -182,16 +182,9 @@ pub async fn change_state(
         return Err(AppError::Forbidden);
     }
     let to = CaseState::parse(to).ok_or_else(|| {
-        AppError::Invalid(mamori_domain::ParseError::new(
+        AppError::Invalid(invalid_field(
             "state",
-            format!(
-                "状態「{}」は new / in_progress / resolved / closed のいずれかです",
-                to.trim()
-            ),
-            format!(
-                "the state '{}' must be one of new, in_progress, resolved, closed",
-                to.trim()
-            ),
+            &Message::new("incidents-invalid-state").with("value", to.trim()),
         ))
     })?;
     let outcome = state
@@ -538,10 +531,9 @@ pub fn parse_state_filter(text: Option<&str>) -> Result<Option<CaseState>, AppEr
     match text.map(str::trim).filter(|t| !t.is_empty()) {
         None => Ok(None),
         Some(t) => CaseState::parse(t).map(Some).ok_or_else(|| {
-            AppError::Invalid(mamori_domain::ParseError::new(
+            AppError::Invalid(invalid_field(
                 "state",
-                format!("状態「{t}」は new / in_progress / resolved / closed のいずれかです"),
-                format!("the state '{t}' must be one of new, in_progress, resolved, closed"),
+                &Message::new("incidents-invalid-state").with("value", t),
             ))
         }),
     }
@@ -620,4 +612,9 @@ pub async fn post_note(
         .find(|n| n.id == id)
         .ok_or(AppError::NotFound)?;
     Ok((StatusCode::CREATED, Json(note_json(&note))))
+}
+
+/// A refused field, its reason worded by `message` in both languages.
+fn invalid_field(field: &'static str, message: &Message) -> mamori_domain::ParseError {
+    mamori_domain::ParseError::new(field, message.render(Lang::Ja), message.render(Lang::En))
 }

@@ -60,13 +60,13 @@ fn call_rows(lang: Lang, calls: &[CallNow]) -> Vec<CallRow> {
     calls
         .iter()
         .map(|c| {
+            // The fallback calls carry their notes in Japanese only: English reads the
+            // translation kept with the messages.
             let notes = match (lang, c.source) {
                 (Lang::En, CallSource::National) if c.link.is_some() => {
-                    "#9110 is the police consultation line (it reaches your prefecture's police). The National Police Agency lists every prefecture's cybercrime desk.".to_owned()
+                    lang.t("incidents-police-fallback-notes")
                 }
-                (Lang::En, CallSource::National) => {
-                    "The ministry's main line; ask for the medical information office (医療情報担当参事官室). Check the ministry's page for the current desk.".to_owned()
-                }
+                (Lang::En, CallSource::National) => lang.t("incidents-mhlw-fallback-notes"),
                 _ => c.notes.clone(),
             };
             CallRow {
@@ -192,8 +192,7 @@ fn form_page(
         chrome: Chrome::new(
             ctx,
             Some(user),
-            lang.pick("インシデントかも？ 相談する", "Report a suspected incident")
-                .to_owned(),
+            lang.text("incidents-report-suspected-incident").to_owned(),
         ),
         institution_name,
         symptoms: Symptom::ALL
@@ -268,11 +267,7 @@ async fn new_incident(
         chrome: Chrome::new(
             &ctx,
             user.as_ref(),
-            lang.pick(
-                "インシデントかも？ まずすること",
-                "Suspect an incident? What to do first",
-            )
-            .to_owned(),
+            lang.text("incidents-suspect-incident-what-do").to_owned(),
         ),
         signed_in: user.is_some(),
         is_desk: principal.is_some_and(|p| p.is_incident_desk()),
@@ -376,7 +371,7 @@ fn case_row(lang: Lang, c: &IncidentCase) -> CaseRow {
             .iter()
             .map(|s| lang.pick(s.label_ja(), s.label_en()))
             .collect::<Vec<_>>()
-            .join(lang.pick("／", " / ")),
+            .join(lang.text("incidents-list-separator")),
         care: lang.pick(c.care.label_ja(), c.care.label_en()).to_owned(),
         received: japan_time(&c.created_at),
     }
@@ -404,9 +399,9 @@ async fn incident_list(
         .map_err(|e| fail(lang)(e.into()))?;
     let is_desk = principal.is_incident_desk();
     let title = if is_desk {
-        lang.pick("相談窓口：インシデントかも？", "Desk: suspected incidents")
+        lang.text("incidents-desk-suspected-incidents")
     } else {
-        lang.pick("インシデントの相談", "Incident consultations")
+        lang.text("incidents-incident-consultations")
     };
     let page = ListPage {
         chrome: Chrome::new(&ctx, Some(&user), title.to_owned()),
@@ -511,11 +506,7 @@ async fn case_view_page(
         chrome: Chrome::new(
             ctx,
             Some(user),
-            format!(
-                "{} #{}",
-                lang.pick("インシデントかも？ 相談", "Suspected incident"),
-                case.id
-            ),
+            format!("{} #{}", lang.text("incidents-suspected-incident"), case.id),
         ),
         id: case.id,
         sent,

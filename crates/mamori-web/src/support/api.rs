@@ -780,26 +780,21 @@ pub async fn suggestions_from(
 }
 
 fn gap_links(gap: GapCode, id: i64) -> Vec<LinkJson> {
-    let link = |href: String, ja: &str, en: &str| LinkJson {
+    // The label goes out in both languages: the API's readers choose.
+    let link = |href: String, key: &str| LinkJson {
         href,
-        label_ja: ja.into(),
-        label_en: en.into(),
+        label_ja: Lang::Ja.t(key),
+        label_en: Lang::En.t(key),
     };
     match gap {
         GapCode::NoOfflineBackup => vec![link(
             format!("/institutions/{id}/continuity"),
-            "バックアップとBCPの記録",
-            "Backup and BCP records",
+            "support-link-continuity",
         )],
-        GapCode::TrainingItemsNo => vec![link(
-            "/training".into(),
-            "研修の日程と申込み",
-            "Training sessions and registration",
-        )],
+        GapCode::TrainingItemsNo => vec![link("/training".into(), "support-link-training")],
         GapCode::VpnDeviceFlagged => vec![link(
             format!("/institutions/{id}/ledger"),
-            "機器台帳（VPN装置の指摘）",
-            "Device ledger (the VPN device's flags)",
+            "support-link-ledger-vpn",
         )],
     }
 }

@@ -11,7 +11,7 @@ use serde::Deserialize;
 
 use super::api::{self, EstimateFields};
 use crate::http::auth::MaybeWebUser;
-use crate::http::i18n::Lang;
+use crate::http::i18n::{Lang, Message};
 use crate::http::page::{Chrome, PageCtx, PageResult, fail, render};
 use crate::{AppState, Routes};
 
@@ -46,9 +46,7 @@ fn program_view(lang: Lang, region: Region, p: &SupportProgram) -> ProgramView {
         (Some(d), _) => d.format("%Y-%m-%d").to_string(),
         (None, Lang::Ja) if !p.deadline_note_ja.is_empty() => p.deadline_note_ja.clone(),
         (None, Lang::En) if !p.deadline_note_en.is_empty() => p.deadline_note_en.clone(),
-        (None, _) => lang
-            .pick("公式ページで確認", "See the official page")
-            .to_owned(),
+        (None, _) => lang.text("support-see-official-page").to_owned(),
     };
     ProgramView {
         id: p.id.clone(),
@@ -106,6 +104,15 @@ struct MenuPage {
     sources: Vec<String>,
     count: usize,
     error: Option<String>,
+}
+
+impl MenuPage {
+    /// How many programmes the filters show: 「12 件」.
+    fn count_text(&self) -> String {
+        Message::new("support-count")
+            .with("count", self.count)
+            .render(self.chrome.lang)
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -182,7 +189,7 @@ async fn menu_page(
         .collect();
     let mut regions = vec![(
         String::new(),
-        lang.pick("すべての地域", "Every region").to_owned(),
+        lang.text("support-every-region").to_owned(),
         filter.prefecture.is_none(),
     )];
     for r in support.regions() {
@@ -206,7 +213,7 @@ async fn menu_page(
     }
     let mut phase_options = vec![(
         String::new(),
-        lang.pick("すべて", "All").to_owned(),
+        lang.text("support-all").to_owned(),
         filter.phase.is_none(),
     )];
     phase_options.extend(Phase::ALL.into_iter().map(|p| {
@@ -218,7 +225,7 @@ async fn menu_page(
     }));
     let mut providers = vec![(
         String::new(),
-        lang.pick("すべて", "All").to_owned(),
+        lang.text("support-all").to_owned(),
         filter.provider.is_none(),
     )];
     providers.extend(Provider::ALL.into_iter().map(|p| {
@@ -236,11 +243,7 @@ async fn menu_page(
         .map(|m| lang.pick(&m.title_ja, &m.title_en).to_owned())
         .collect();
     let page = MenuPage {
-        chrome: Chrome::new(
-            &ctx,
-            user.as_ref(),
-            lang.pick("支援メニュー", "Support menu").to_owned(),
-        ),
+        chrome: Chrome::new(&ctx, user.as_ref(), lang.text("support-menu").to_owned()),
         fiscal_year_label: lang.pick(&fy.label_ja(), &fy.label_en()).to_owned(),
         phases,
         years,
@@ -338,9 +341,10 @@ async fn program_page(
         };
         match api::run_estimate(program, &fields) {
             Ok((_, e)) => {
-                let yen_of = |n: i64| match lang {
-                    Lang::Ja => format!("{}円", yen(n)),
-                    Lang::En => format!("{} yen", yen(n)),
+                let yen_of = |n: i64| {
+                    Message::new("support-yen")
+                        .with("amount", yen(n))
+                        .render(lang)
                 };
                 result = Some(ResultView {
                     standard: match (
@@ -351,9 +355,7 @@ async fn program_page(
                         ),
                     ) {
                         (Some(a), label) => format!("{} （{label}）", yen_of(a)),
-                        (None, _) => lang
-                            .pick("なし（経費のみ）", "None (the cost alone)")
-                            .to_owned(),
+                        (None, _) => lang.text("support-none-cost-alone").to_owned(),
                     },
                     base: yen_of(e.base_amount),
                     rate: e.rate.to_string(),
@@ -421,13 +423,7 @@ async fn program_page(
     };
     if result.is_none() && error.is_none() && asked && program.subsidy.is_none() {
         status = StatusCode::UNPROCESSABLE_ENTITY;
-        error = Some(
-            lang.pick(
-                "この支援は補助金ではないため概算できません",
-                "This programme is not a subsidy: there is nothing to estimate",
-            )
-            .to_owned(),
-        );
+        error = Some(lang.text("support-programme-not-subsidy-there").to_owned());
     }
     let kinds = InstitutionKind::ALL
         .into_iter()
@@ -461,15 +457,15 @@ async fn program_page(
 }
 
 fn limits_text(lang: Lang, min: Option<i64>, max: Option<i64>) -> String {
-    match (min, max, lang) {
-        (None, None, _) => String::new(),
-        (Some(a), Some(b), Lang::Ja) => format!("補助額 {}円〜{}円", yen(a), yen(b)),
-        (Some(a), Some(b), Lang::En) => format!("subsidy from {} to {} yen", yen(a), yen(b)),
-        (Some(a), None, Lang::Ja) => format!("補助額の下限 {}円", yen(a)),
-        (Some(a), None, Lang::En) => format!("at least {} yen", yen(a)),
-        (None, Some(b), Lang::Ja) => format!("補助額の上限 {}円", yen(b)),
-        (None, Some(b), Lang::En) => format!("at most {} yen", yen(b)),
-    }
+    let message = match (min, max) {
+        (None, None) => return String::new(),
+        (Some(a), Some(b)) => Message::new("support-limits-range")
+            .with("min", yen(a))
+            .with("max", yen(b)),
+        (Some(a), None) => Message::new("support-limits-min").with("min", yen(a)),
+        (None, Some(b)) => Message::new("support-limits-max").with("max", yen(b)),
+    };
+    message.render(lang)
 }
 
 /// Suggestions on the institution page, in the page's language.

@@ -31,7 +31,7 @@ use crate::AppState;
 use crate::http::auth::ApiUser;
 use crate::http::error::ErrorCode;
 use crate::http::error::{ApiResult, AppError, ErrorBody};
-use crate::http::i18n::Message;
+use crate::http::i18n::{Lang, Message};
 use mamori_app as service;
 
 pub fn api_router() -> OpenApiRouter<AppState> {
@@ -110,6 +110,11 @@ fn unknown_lecturer() -> AppError {
     )
 }
 
+/// A refused field, its reason worded by `message` in both languages.
+pub(super) fn invalid_field(field: &'static str, message: &Message) -> ParseError {
+    ParseError::new(field, message.render(Lang::Ja), message.render(Lang::En))
+}
+
 pub fn training_error(e: &TrainingError) -> AppError {
     let status = match e {
         TrainingError::NotYours => StatusCode::NOT_FOUND,
@@ -138,22 +143,14 @@ pub fn parse_time(field: &'static str, text: &str) -> Result<NaiveDateTime, AppE
         if let Ok(t) = NaiveDateTime::parse_from_str(text, format) {
             // Four-digit years only, so that stored times keep comparing as text.
             if !(2000..=2100).contains(&chrono::Datelike::year(&t)) {
-                return Err(ParseError::new(
-                    field,
-                    format!("「{text}」は2000年〜2100年の日時で入力してください"),
-                    format!("'{text}' must be between the years 2000 and 2100"),
-                )
-                .into());
+                let message = Message::new("training-time-out-of-range").with("text", text);
+                return Err(invalid_field(field, &message).into());
             }
             return Ok(t);
         }
     }
-    Err(ParseError::new(
-        field,
-        format!("「{text}」は日時として読めません（例: 2026-12-01T16:00）"),
-        format!("'{text}' is not a date and time (e.g. 2026-12-01T16:00)"),
-    )
-    .into())
+    let message = Message::new("training-not-a-time").with("text", text);
+    Err(invalid_field(field, &message).into())
 }
 
 /// Parses a JSON body once the caller is authorized.
@@ -167,28 +164,28 @@ fn json_body<T: serde::de::DeserializeOwned>(bytes: &Bytes) -> Result<T, AppErro
     })
 }
 
+/// A field's text; `label` is the message naming the field (Japanese names it, English
+/// gives the field itself).
 fn required_text(
     field: &'static str,
-    label_ja: &str,
+    label: &str,
     text: &str,
     max: usize,
 ) -> Result<String, AppError> {
     let text = text.trim();
+    let label = Lang::Ja.text(label);
     if text.is_empty() {
-        return Err(ParseError::new(
-            field,
-            format!("{label_ja}を入力してください"),
-            format!("{field} is required"),
-        )
-        .into());
+        let message = Message::new("training-field-required")
+            .with("label", label)
+            .with("field", field);
+        return Err(invalid_field(field, &message).into());
     }
     if text.chars().count() > max || text.chars().any(|c| c.is_control() && c != '\n') {
-        return Err(ParseError::new(
-            field,
-            format!("{label_ja}は制御文字を含まない{max}文字以内で入力してください"),
-            format!("{field} must be at most {max} characters without control characters"),
-        )
-        .into());
+        let message = Message::new("training-field-too-long")
+            .with("label", label)
+            .with("field", field)
+            .with("max", max);
+        return Err(invalid_field(field, &message).into());
     }
     Ok(text.to_owned())
 }
@@ -215,11 +212,11 @@ pub struct CourseInput {
 
 /// Checks a course's fields, as published or as edited.
 fn course_fields(input: &CourseInput) -> Result<NewCourse, AppError> {
-    let title_ja = required_text("title_ja", "コース名", &input.title_ja, 200)?;
+    let title_ja = required_text("title_ja", "training-label-title", &input.title_ja, 200)?;
     let title_en = if input.title_en.trim().is_empty() {
         title_ja.clone()
     } else {
-        required_text("title_en", "英語のコース名", &input.title_en, 200)?
+        required_text("title_en", "training-label-title-en", &input.title_en, 200)?
     };
     let audience = Audience::parse(&input.audience)?;
     let format = Format::parse(&input.format)?;
@@ -227,7 +224,7 @@ fn course_fields(input: &CourseInput) -> Result<NewCourse, AppError> {
         if text.trim().is_empty() {
             Ok(String::new())
         } else {
-            required_text(field, "説明", text, 2000)
+            required_text(field, "training-label-description", text, 2000)
         }
     };
     Ok(NewCourse {
@@ -281,7 +278,7 @@ fn session_fields(
         parse_time("registration_deadline", registration_deadline)?,
         capacity,
     )?;
-    let venue = required_text("venue", "会場・URL", venue, 200)?;
+    let venue = required_text("venue", "training-label-venue", venue, 200)?;
     Ok(SessionChange { rules, venue })
 }
 
@@ -451,26 +448,24 @@ pub struct LecturerInput {
 
 fn lecturer_field(
     field: &'static str,
-    ja: &str,
+    label: &str,
     text: &str,
     required: bool,
 ) -> Result<String, AppError> {
     let text = text.trim();
+    let label = Lang::Ja.text(label);
     if required && text.is_empty() {
-        return Err(ParseError::new(
-            field,
-            format!("{ja}を入力してください"),
-            format!("{field} is required"),
-        )
-        .into());
+        let message = Message::new("training-field-required")
+            .with("label", label)
+            .with("field", field);
+        return Err(invalid_field(field, &message).into());
     }
     if text.chars().count() > 200 || text.chars().any(char::is_control) {
-        return Err(ParseError::new(
-            field,
-            format!("{ja}は制御文字を含まない200文字以内で入力してください"),
-            format!("{field} must be at most 200 characters without control characters"),
-        )
-        .into());
+        let message = Message::new("training-field-too-long")
+            .with("label", label)
+            .with("field", field)
+            .with("max", 200);
+        return Err(invalid_field(field, &message).into());
     }
     Ok(text.to_owned())
 }
@@ -480,19 +475,20 @@ pub fn lecturer_fields(input: &LecturerInput) -> Result<NewLecturer, AppError> {
     let kind = match input.kind.trim() {
         k @ ("lecturer" | "technician") => k.to_owned(),
         other => {
-            return Err(ParseError::new(
-                "kind",
-                format!("区分「{other}」は lecturer（講師）/ technician（技術者）のいずれかです"),
-                format!("kind '{other}' must be lecturer or technician"),
-            )
-            .into());
+            let message = Message::new("training-invalid-lecturer-kind").with("value", other);
+            return Err(invalid_field("kind", &message).into());
         }
     };
     Ok(NewLecturer {
-        name: lecturer_field("name", "氏名", &input.name, true)?,
+        name: lecturer_field("name", "training-label-name", &input.name, true)?,
         kind,
-        affiliation: lecturer_field("affiliation", "所属", &input.affiliation, false)?,
-        fields: lecturer_field("fields", "分野", &input.fields, true)?,
+        affiliation: lecturer_field(
+            "affiliation",
+            "training-label-affiliation",
+            &input.affiliation,
+            false,
+        )?,
+        fields: lecturer_field("fields", "training-label-fields", &input.fields, true)?,
     })
 }
 

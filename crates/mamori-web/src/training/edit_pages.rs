@@ -16,7 +16,7 @@ use serde::Deserialize;
 use super::api::{self, CourseEdit, LecturerInput, SessionEdit};
 use crate::http::auth::WebUser;
 use crate::http::error::AppError;
-use crate::http::i18n::Lang;
+use crate::http::i18n::{Lang, Message};
 use crate::http::page::{Chrome, PageCtx, PageResult, fail, redirect, render};
 use crate::training::pages::{CourseForm, form_capacity};
 use crate::{AppState, Routes};
@@ -111,10 +111,9 @@ fn refusal(
 /// A version sent by a form: a missing or garbled one is a refusal of the form, not a 500.
 fn form_version(text: &str) -> Result<i64, AppError> {
     text.trim().parse::<i64>().map_err(|_| {
-        AppError::from(mamori_domain::ParseError::new(
+        AppError::from(crate::training::api::invalid_field(
             "version",
-            "フォームが古いか壊れています。ページを開き直してください",
-            "the form is outdated or damaged; open the page again",
+            &Message::new("training-form-outdated"),
         ))
     })
 }
@@ -159,6 +158,15 @@ struct CoursePage {
     errors: FormErrors,
 }
 
+impl CoursePage {
+    /// What withdrawing the course does, with the count of its sessions withdrawn with it.
+    fn withdraw_note(&self) -> String {
+        Message::new("training-course-withdraw-note")
+            .with("upcoming", self.upcoming)
+            .render(self.chrome.lang)
+    }
+}
+
 async fn operator_course(
     state: &AppState,
     user: &WebUser,
@@ -200,7 +208,7 @@ async fn course_view(
             chrome: Chrome::new(
                 ctx,
                 Some(user),
-                lang.pick("コースの変更", "Edit a course").to_owned(),
+                lang.text("training-edit-course").to_owned(),
             ),
             id: course.id,
             withdrawn: course.withdrawn_at.is_some(),
@@ -281,10 +289,9 @@ fn confirmed(form: &WithdrawForm) -> Result<(), AppError> {
     if form.confirm.as_deref() == Some("yes") {
         Ok(())
     } else {
-        Err(mamori_domain::ParseError::new(
+        Err(crate::training::api::invalid_field(
             "confirm",
-            "中止する場合は確認欄にチェックを入れてください（中止は元に戻せません）",
-            "tick the box to confirm: withdrawing cannot be undone",
+            &Message::new("training-confirm-withdrawal"),
         )
         .into())
     }
@@ -371,7 +378,7 @@ async fn session_view(
             chrome: Chrome::new(
                 ctx,
                 Some(user),
-                lang.pick("開催回の変更", "Edit a session").to_owned(),
+                lang.text("training-edit-session").to_owned(),
             ),
             id: s.id,
             title: lang.pick(&s.course.title_ja, &s.course.title_en).to_owned(),
@@ -519,7 +526,7 @@ fn lecturer_view(
                 ctx,
                 Some(user),
                 ctx.lang
-                    .pick("講師・技術者の変更", "Edit a lecturer or technician")
+                    .text("training-edit-lecturer-technician")
                     .to_owned(),
             ),
             id,

@@ -17,7 +17,7 @@ use serde::Deserialize;
 
 use crate::http::auth::WebUser;
 use crate::http::error::AppError;
-use crate::http::i18n::Lang;
+use crate::http::i18n::{Lang, Message};
 use crate::http::page::{
     Chrome, PageCtx, PageResult, fail, fail_app, page_institution, redirect, render,
 };
@@ -100,6 +100,37 @@ pub struct SessionView {
     pub mine: Vec<PlaceView>,
 }
 
+impl PlaceView {
+    /// The place on the waitlist: 「（2番目）」, " (#2)"; empty when not waitlisted.
+    pub fn position_text(&self, lang: &Lang) -> String {
+        let lang = *lang;
+        self.position.map_or_else(String::new, |n| {
+            Message::new("training-waitlist-position")
+                .with("position", n)
+                .render(lang)
+        })
+    }
+}
+
+impl SessionView {
+    /// The seats of the session: 「20名 · 残り 5席 · キャンセル待ち 2名」.
+    pub fn seats_text(&self, lang: &Lang) -> String {
+        let lang = *lang;
+        let seats = Message::new("training-seats")
+            .with("capacity", self.capacity)
+            .with("left", self.seats_left)
+            .render(lang);
+        if self.waitlisted > 0 {
+            let waitlist = Message::new("training-seats-waitlisted")
+                .with("waitlisted", self.waitlisted)
+                .render(lang);
+            format!("{seats} · {waitlist}")
+        } else {
+            seats
+        }
+    }
+}
+
 #[derive(Template)]
 #[template(path = "training.html")]
 struct ListPage {
@@ -119,48 +150,24 @@ pub struct NoticeQuery {
 }
 
 fn notice_text(lang: Lang, code: Option<&str>) -> Option<String> {
-    let (ja, en) = match code? {
-        "registered" => (
-            "申し込みました。席が確保されています。",
-            "Registered: a seat is reserved.",
-        ),
-        "waitlisted" => (
-            "定員に達しているため、キャンセル待ちで申し込みました。席が空くと順番に繰り上がります。",
-            "The session is full: the participant is on the waitlist and moves up, in order, when a seat is given back.",
-        ),
-        "cancelled" => (
-            "申込みを取り消しました。",
-            "The registration was cancelled.",
-        ),
-        "course" => ("コースを公開しました。", "The course was published."),
-        "session" => ("研修の回を公開しました。", "The session was published."),
-        "attendance" => ("出欠を記録しました。", "Attendance recorded."),
-        "lecturer" => ("講師・技術者を登録しました。", "Added to the list."),
-        "lecturer_updated" => (
-            "講師・技術者の情報を更新しました。",
-            "The entry was updated.",
-        ),
-        "lecturer_deleted" => (
-            "講師・技術者をリストから削除しました。",
-            "The entry was removed from the list.",
-        ),
-        "course_updated" => ("コースの変更を保存しました。", "The course was updated."),
-        "course_withdrawn" => (
-            "コースを中止しました。開始前の回もすべて中止になり、申込者に表示されます。",
-            "The course was withdrawn, with its sessions not yet held; registrants see it.",
-        ),
-        "session_updated" => ("開催回の変更を保存しました。", "The session was updated."),
-        "session_promoted" => (
-            "開催回の変更を保存しました。定員が増えたため、キャンセル待ちの方が申込み順に繰り上がりました。",
-            "The session was updated. With the larger capacity, the waitlist moved up in order.",
-        ),
-        "session_withdrawn" => (
-            "開催回を中止しました。申込みは残り、申込者には「この回は中止になりました」と表示されます。",
-            "The session was withdrawn. Its registrations are kept and registrants are told it was withdrawn.",
-        ),
+    let key = match code? {
+        "registered" => "training-notice-registered",
+        "waitlisted" => "training-notice-waitlisted",
+        "cancelled" => "training-notice-cancelled",
+        "course" => "training-notice-course",
+        "session" => "training-notice-session",
+        "attendance" => "training-notice-attendance",
+        "lecturer" => "training-notice-lecturer",
+        "lecturer_updated" => "training-notice-lecturer-updated",
+        "lecturer_deleted" => "training-notice-lecturer-deleted",
+        "course_updated" => "training-notice-course-updated",
+        "course_withdrawn" => "training-notice-course-withdrawn",
+        "session_updated" => "training-notice-session-updated",
+        "session_promoted" => "training-notice-session-promoted",
+        "session_withdrawn" => "training-notice-session-withdrawn",
         _ => return None,
     };
-    Some(lang.pick(ja, en).to_owned())
+    Some(lang.t(key))
 }
 
 fn error_text(lang: Lang, e: &AppError) -> String {
@@ -247,7 +254,7 @@ async fn list_view(
     Ok(render(
         status,
         &ListPage {
-            chrome: Chrome::new(ctx, Some(user), lang.pick("研修", "Training").to_owned()),
+            chrome: Chrome::new(ctx, Some(user), lang.text("training-title").to_owned()),
             sessions: views,
             registers,
             operator,
@@ -357,8 +364,8 @@ struct LibraryPage {
 
 fn lecturer_kind_label(lang: Lang, kind: &str) -> String {
     match kind {
-        "technician" => lang.pick("技術者", "Technician"),
-        _ => lang.pick("講師", "Lecturer"),
+        "technician" => lang.text("training-technician"),
+        _ => lang.text("training-lecturer"),
     }
     .to_owned()
 }
@@ -415,8 +422,7 @@ async fn library_view(
             chrome: Chrome::new(
                 ctx,
                 Some(user),
-                lang.pick("コンテンツ集・講師", "Library and lecturers")
-                    .to_owned(),
+                lang.text("training-library-lecturers").to_owned(),
             ),
             groups,
             sources: library.sources.clone(),
@@ -555,7 +561,7 @@ async fn manage_view(
             chrome: Chrome::new(
                 ctx,
                 Some(user),
-                lang.pick("研修の運営", "Running training").to_owned(),
+                lang.text("training-running-training").to_owned(),
             ),
             course_rows: courses
                 .iter()
@@ -573,12 +579,11 @@ async fn manage_view(
                 .map(|c| {
                     (
                         c.id,
-                        format!(
-                            "{}（{}・{}）",
-                            course_title(lang, &c.title_ja, &c.title_en),
-                            audience_label(lang, c.audience),
-                            format_label(lang, c.format)
-                        ),
+                        Message::new("training-course-option")
+                            .with("title", course_title(lang, &c.title_ja, &c.title_en))
+                            .with("audience", audience_label(lang, c.audience))
+                            .with("format", format_label(lang, c.format))
+                            .render(lang),
                     )
                 })
                 .collect(),
@@ -655,10 +660,9 @@ impl CourseForm {
 /// The capacity typed in a session form.
 pub fn form_capacity(text: &str) -> Result<i64, AppError> {
     text.trim().parse::<i64>().map_err(|_| {
-        AppError::from(mamori_domain::ParseError::new(
+        AppError::from(api::invalid_field(
             "capacity",
-            "定員は数字で入力してください",
-            "the capacity must be a number",
+            &Message::new("training-capacity-not-a-number"),
         ))
     })
 }
@@ -717,10 +721,9 @@ async fn create_session(
             return Err(AppError::Forbidden);
         }
         let course_id = form.course_id.trim().parse::<i64>().map_err(|_| {
-            AppError::from(mamori_domain::ParseError::new(
+            AppError::from(api::invalid_field(
                 "course_id",
-                "コースを選んでください",
-                "choose a course",
+                &Message::new("training-choose-course"),
             ))
         })?;
         let capacity = form_capacity(&form.capacity)?;
@@ -800,8 +803,7 @@ async fn session_view(
             chrome: Chrome::new(
                 ctx,
                 Some(user),
-                lang.pick("受講者と出欠", "Participants and attendance")
-                    .to_owned(),
+                lang.text("training-participants-attendance").to_owned(),
             ),
             id: s.id,
             title: course_title(lang, &s.course.title_ja, &s.course.title_en),
@@ -874,10 +876,9 @@ async fn record_attendance(
         Some("yes") => true,
         Some("no") => false,
         _ => {
-            return Err(fail(lang)(AppError::from(mamori_domain::ParseError::new(
+            return Err(fail(lang)(AppError::from(api::invalid_field(
                 "attended",
-                "出席（yes）か欠席（no）かを指定してください",
-                "say whether the participant attended (yes) or not (no)",
+                &Message::new("training-attended-yes-or-no"),
             ))));
         }
     };
@@ -947,38 +948,47 @@ struct RecordPage {
     rows: Vec<RecordRow>,
 }
 
+impl RecordPage {
+    /// A sentence about the yearly obligation, worded from the catalog's rule.
+    fn obligation_text(&self, key: &'static str) -> String {
+        Message::new(key)
+            .with("per_year", &self.obligation_per_year)
+            .with("who", &self.obligation_who)
+            .with("attended", self.attended)
+            .with("beds", self.beds)
+            .render(self.chrome.lang)
+    }
+}
+
 /// Whom the yearly training obligation binds, in words, from the catalog's rule:
 /// 「許可病床400床以上の病院」, "hospitals of 400 beds or more".
 fn obligation_who(lang: Lang, rule: &ObligationRule) -> String {
-    match lang {
-        Lang::Ja => {
-            let kinds: Vec<&str> = rule.kinds.iter().map(|k| k.label_ja()).collect();
-            format!("許可病床{}床以上の{}", rule.min_beds, kinds.join("・"))
-        }
-        Lang::En => {
-            let kinds: Vec<&str> = rule
-                .kinds
-                .iter()
-                .map(|k| match k {
-                    InstitutionKind::Hospital => "hospitals",
-                    InstitutionKind::ClinicWithBeds => "clinics with beds",
-                    InstitutionKind::ClinicWithoutBeds => "clinics without beds",
-                    InstitutionKind::Pharmacy => "pharmacies",
-                })
-                .collect();
-            format!("{} of {} beds or more", kinds.join(" and "), rule.min_beds)
-        }
-    }
+    let kinds: Vec<&str> = rule
+        .kinds
+        .iter()
+        .map(|k| {
+            lang.text(match k {
+                InstitutionKind::Hospital => "training-obligation-hospitals",
+                InstitutionKind::ClinicWithBeds => "training-obligation-clinics-with-beds",
+                InstitutionKind::ClinicWithoutBeds => "training-obligation-clinics-without-beds",
+                InstitutionKind::Pharmacy => "training-obligation-pharmacies",
+            })
+        })
+        .collect();
+    Message::new("training-obligation-who")
+        .with(
+            "kinds",
+            kinds.join(lang.text("training-obligation-kinds-joiner")),
+        )
+        .with("beds", rule.min_beds)
+        .render(lang)
 }
 
 /// How often the rule asks for training: 「年1回」, "once a year".
 fn obligation_per_year(lang: Lang, rule: &ObligationRule) -> String {
-    match (lang, rule.min_sessions) {
-        (Lang::Ja, n) => format!("年{n}回"),
-        (Lang::En, 1) => "once a year".into(),
-        (Lang::En, 2) => "twice a year".into(),
-        (Lang::En, n) => format!("{n} times a year"),
-    }
+    Message::new("training-obligation-per-year")
+        .with("count", rule.min_sessions)
+        .render(lang)
 }
 
 async fn record_page(
@@ -1026,7 +1036,7 @@ async fn record_page(
             chrome: Chrome::new(
                 &ctx,
                 Some(&user),
-                lang.pick("研修の受講記録", "Training record").to_owned(),
+                lang.text("training-record-title").to_owned(),
             ),
             institution_id: institution.id,
             institution_name: institution.name.clone(),
