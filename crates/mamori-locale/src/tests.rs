@@ -29,7 +29,10 @@ fn every_file_on_disk_is_listed_and_parses_in_both_languages() {
             .filter(|name| name.ends_with(".ftl"))
             .collect();
         on_disk.sort();
-        let mut listed: Vec<String> = FILES.iter().map(|(name, _, _)| format!("{name}.ftl")).collect();
+        let mut listed: Vec<String> = FILES
+            .iter()
+            .map(|(name, _, _)| format!("{name}.ftl"))
+            .collect();
         listed.sort();
         assert_eq!(on_disk, listed, "{dir}");
         for (name, ja, en) in FILES {

@@ -1253,7 +1253,7 @@ pub async fn load_incidents(state: &AppState) -> Result<bool, AppError> {
             |from| check_transition(from, CaseState::InProgress),
         )
         .await?
-        .map_err(|e| AppError::Internal(e.message_en()))?;
+        .map_err(|e| AppError::Internal(e.message().render(crate::http::i18n::Lang::En)))?;
     for (side, body, actor) in [
         (
             NoteSide::Desk,

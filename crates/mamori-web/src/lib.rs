@@ -228,12 +228,8 @@ pub fn login_taken(login: &str) -> AppError {
     AppError::Fields(vec![mamori_domain::contact_chart::FieldProblem::new(
         "login",
         "login_taken",
-        format!(
-            "ログインID「{login}」は既に使われています（大文字・小文字や全角・半角の違いだけのIDは同じとみなします）"
-        ),
-        format!(
-            "the login '{login}' is already taken (logins that differ only in upper/lower case or full/half width count as the same)"
-        ),
+        mamori_locale::Message::new("domain-input-login-already-taken-logins")
+            .with("login", mamori_domain::arg(login)),
     )])
 }
 
@@ -304,8 +300,7 @@ async fn body_limit(request: Request, next: Next) -> Response {
         return if path.starts_with("/api/") {
             http::error::ApiError(error).into_response()
         } else {
-            http::page::fail(http::i18n::lang_of(request.headers()))(error)
-                .into_response()
+            http::page::fail(http::i18n::lang_of(request.headers()))(error).into_response()
         };
     }
     let (parts, body) = request.into_parts();

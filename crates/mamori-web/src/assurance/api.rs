@@ -96,7 +96,12 @@ pub(super) fn selection_error(e: &SelectionError) -> AppError {
         SelectionError::NoQuota(_) => "no_quota",
         _ => "selection_failed",
     };
-    rejected(StatusCode::CONFLICT, code, e.message_ja(), e.message_en())
+    rejected(
+        StatusCode::CONFLICT,
+        code,
+        e.message().render(crate::http::i18n::Lang::Ja),
+        e.message().render(crate::http::i18n::Lang::En),
+    )
 }
 
 /// The domain's programme for a stored one.
@@ -318,7 +323,7 @@ fn quota_problems(problems: Vec<mamori_domain::assurance::QuotaProblem>) -> AppE
             "支援枠数に誤りがあります: {}",
             problems
                 .iter()
-                .map(|p| p.message_ja.as_str())
+                .map(|p| p.message.render(crate::http::i18n::Lang::Ja))
                 .collect::<Vec<_>>()
                 .join("／")
         ),
@@ -326,7 +331,7 @@ fn quota_problems(problems: Vec<mamori_domain::assurance::QuotaProblem>) -> AppE
             "the quotas are not valid: {}",
             problems
                 .iter()
-                .map(|p| p.message_en.as_str())
+                .map(|p| p.message.render(crate::http::i18n::Lang::En))
                 .collect::<Vec<_>>()
                 .join("; ")
         ),
@@ -465,12 +470,12 @@ pub async fn open_program(
             "invalid_program",
             errors
                 .iter()
-                .map(|e| e.message_ja.as_str())
+                .map(|e| e.message.render(crate::http::i18n::Lang::Ja))
                 .collect::<Vec<_>>()
                 .join("／"),
             errors
                 .iter()
-                .map(|e| e.message_en.as_str())
+                .map(|e| e.message.render(crate::http::i18n::Lang::En))
                 .collect::<Vec<_>>()
                 .join("; "),
         )
@@ -784,8 +789,8 @@ pub fn survey_answers(
         other => {
             return Err(parse_error(ParseError::new(
                 "emr",
-                format!("電子カルテの導入状況「{other}」は full / partial / none のいずれかです"),
-                format!("emr '{other}' must be full, partial or none"),
+                mamori_locale::Message::new("domain-input-emr-full-partial-none")
+                    .with("other", mamori_domain::arg(other)),
             )));
         }
     };
@@ -797,10 +802,8 @@ pub fn survey_answers(
         other => {
             return Err(parse_error(ParseError::new(
                 "participation",
-                format!(
-                    "活用意向「{other}」は both / network_only / backup_only / none のいずれかです"
-                ),
-                format!("participation '{other}' must be both, network_only, backup_only or none"),
+                mamori_locale::Message::new("domain-input-participation-both-network-only")
+                    .with("other", mamori_domain::arg(other)),
             )));
         }
     };
@@ -810,8 +813,8 @@ pub fn survey_answers(
         .ok_or_else(|| {
             parse_error(ParseError::new(
                 "beds",
-                format!("病床数 {} は0以上の整数で入力してください", fields.beds),
-                format!("beds {} must be a whole number, 0 or more", fields.beds),
+                mamori_locale::Message::new("domain-input-beds-whole-number-more")
+                    .with("beds", mamori_domain::arg(fields.beds)),
             ))
         })?;
     // Below the first band the hospital is listed as ineligible (fewer than 20 beds); above a
@@ -982,8 +985,7 @@ pub async fn create_application(
         .ok_or_else(|| {
             parse_error(ParseError::new(
                 "institution_id",
-                "institution_id を指定してください",
-                "give institution_id",
+                mamori_locale::Message::new("domain-input-give-institution-id"),
             ))
         })?;
     let program = state
@@ -1115,8 +1117,8 @@ pub async fn get_application(
             .iter()
             .map(|r| ReasonJson {
                 code: r.code.as_str().into(),
-                message_ja: r.message_ja.clone(),
-                message_en: r.message_en.clone(),
+                message_ja: r.message.render(crate::http::i18n::Lang::Ja),
+                message_en: r.message.render(crate::http::i18n::Lang::En),
             })
             .collect(),
         flags: eligibility
@@ -1124,8 +1126,8 @@ pub async fn get_application(
             .iter()
             .map(|f| ReasonJson {
                 code: f.code.as_str().into(),
-                message_ja: f.message_ja.clone(),
-                message_en: f.message_en.clone(),
+                message_ja: f.message.render(crate::http::i18n::Lang::Ja),
+                message_en: f.message.render(crate::http::i18n::Lang::En),
             })
             .collect(),
         status: outcome.map(|o| o.status.as_str().into()),
@@ -1170,8 +1172,7 @@ pub async fn update_application(
     {
         return Err(parse_error(ParseError::new(
             "institution_id",
-            "申請の施設は変更できません",
-            "the institution of an application cannot change",
+            mamori_locale::Message::new("domain-input-institution-application-cannot-change"),
         ))
         .into());
     }
@@ -1212,8 +1213,7 @@ pub async fn record_withdrawal(
     if reason.is_empty() || reason.chars().count() > 500 {
         return Err(parse_error(ParseError::new(
             "reason",
-            "辞退の理由を500文字以内で入力してください",
-            "give the reason of the withdrawal (at most 500 characters)",
+            mamori_locale::Message::new("domain-input-give-reason-withdrawal-most"),
         )));
     }
     let date = match date.map(str::trim).filter(|d| !d.is_empty()) {
@@ -1255,8 +1255,8 @@ fn withdrawal_error(e: &SelectionError) -> AppError {
                 }
                 _ => "invalid_withdrawal",
             },
-            message_ja: w.message_ja.clone(),
-            message_en: w.message_en.clone(),
+            message_ja: w.message.render(crate::http::i18n::Lang::Ja),
+            message_en: w.message.render(crate::http::i18n::Lang::En),
         },
         other => selection_error(other),
     }

@@ -421,8 +421,14 @@ fn parse_bands(values: &Values, problems: &mut Problems) -> Option<BedBands> {
         match BedBands::new(bands) {
             Ok(b) => return Some(b),
             Err(e) => problems.push(
-                format!("病床規模区分: {}", e.message_ja),
-                format!("bed bands: {}", e.message_en),
+                format!(
+                    "病床規模区分: {}",
+                    e.message.render(crate::http::i18n::Lang::Ja)
+                ),
+                format!(
+                    "bed bands: {}",
+                    e.message.render(crate::http::i18n::Lang::En)
+                ),
             ),
         }
     }
@@ -477,7 +483,10 @@ fn parse_quotas(
     }
     QuotaTable::from_rows(bands, &rows).unwrap_or_else(|errors| {
         for e in errors {
-            problems.push(e.message_ja, e.message_en);
+            problems.push(
+                e.message.render(crate::http::i18n::Lang::Ja),
+                e.message.render(crate::http::i18n::Lang::En),
+            );
         }
         QuotaTable::new()
     })

@@ -118,7 +118,7 @@ pub async fn save_ranking(
                 rejected(
                     StatusCode::UNPROCESSABLE_ENTITY,
                     "invalid_ranking",
-                    e.message_ja(),
+                    e.message().render(crate::http::i18n::Lang::Ja),
                     e.to_string(),
                 )
             })?;
@@ -148,8 +148,8 @@ fn keyed<T>(map: HashMap<String, T>) -> Result<HashMap<i64, T>, AppError> {
             k.trim().parse::<i64>().map(|id| (id, v)).map_err(|_| {
                 parse_error(ParseError::new(
                     "reasons",
-                    format!("「{k}」は申請IDではありません"),
-                    format!("'{k}' is not an application id"),
+                    mamori_locale::Message::new("domain-input-application-id")
+                        .with("k", mamori_domain::arg(k)),
                 ))
             })
         })
@@ -363,8 +363,8 @@ pub fn selection_json(book: &PrefectureBook) -> Result<SelectionJson, AppError> 
                     .iter()
                     .map(|r| ReasonJson {
                         code: r.code.as_str().into(),
-                        message_ja: r.message_ja.clone(),
-                        message_en: r.message_en.clone(),
+                        message_ja: r.message.render(crate::http::i18n::Lang::Ja),
+                        message_en: r.message.render(crate::http::i18n::Lang::En),
                     })
                     .collect(),
             })

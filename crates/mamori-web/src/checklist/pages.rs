@@ -139,8 +139,7 @@ fn item_card(
         ItemStatus::NotApplicable(reason) => (
             "na",
             lang.t("badge-not-required"),
-            lang.pick(reason.message_ja(), reason.message_en())
-                .to_owned(),
+            reason.message().render(lang),
         ),
     };
     let applicable = !matches!(state.status, ItemStatus::NotApplicable(_));
@@ -181,7 +180,7 @@ pub fn findings_view(lang: Lang, a: &Assessment<'_>) -> Vec<FindingView> {
                 Severity::Advice => lang.t("severity-advice"),
                 Severity::Info => lang.t("severity-info"),
             },
-            message: lang.pick(&f.message_ja, &f.message_en).to_owned(),
+            message: f.message.render(lang),
             anchor: f
                 .item_key
                 .as_ref()
@@ -439,15 +438,13 @@ fn form_input(form: &ItemForm) -> Result<(Round, Option<AnswerInput>), AppError>
     if form.answer.is_empty() {
         return Err(AppError::Invalid(mamori_domain::ParseError::new(
             "answer",
-            "「はい」か「いいえ」を選んでください",
-            "choose yes or no",
+            mamori_locale::Message::new("domain-input-choose-yes"),
         )));
     }
     if form.checked_on.trim().is_empty() {
         return Err(AppError::Invalid(mamori_domain::ParseError::new(
             "checked_on",
-            "確認日を入力してください",
-            "enter the date of the check",
+            mamori_locale::Message::new("domain-input-enter-date-check"),
         )));
     }
     let input = AnswerInput {

@@ -186,8 +186,7 @@ impl BackupBlock {
                 problems.push(FieldProblem::new(
                     path("generations"),
                     "required",
-                    "世代数（残しておく過去のコピーの数）を記入してください",
-                    "give the number of generations (past copies kept)",
+                    mamori_locale::Message::new("domain-input-give-number-generations-past"),
                 ));
                 0
             }
@@ -195,14 +194,8 @@ impl BackupBlock {
                 problems.push(FieldProblem::new(
                     path("generations"),
                     "invalid",
-                    format!(
-                        "世代数「{}」は1〜999の数字で記入してください",
-                        self.generations
-                    ),
-                    format!(
-                        "generations '{}' must be a number from 1 to 999",
-                        self.generations
-                    ),
+                    mamori_locale::Message::new("domain-input-generations-number-from")
+                        .with("generations", mamori_domain::arg(&self.generations)),
                 ));
                 0
             }
@@ -216,8 +209,7 @@ impl BackupBlock {
             problems.push(FieldProblem::new(
                 path("frequency"),
                 "required",
-                "取得頻度を選んでください",
-                "choose how often the backup is taken",
+                mamori_locale::Message::new("domain-input-choose-how-often-backup"),
             ));
         }
         let restore = match (self.restore_on.is_empty(), self.restore_minutes.is_empty()) {
@@ -226,8 +218,7 @@ impl BackupBlock {
                 problems.push(FieldProblem::new(
                     path("last_restore_test.on"),
                     "required",
-                    "リストア訓練の所要時間があるときは、その実施日も記入してください",
-                    "with a restore duration, give the date of the restore test too",
+                    mamori_locale::Message::new("domain-input-restore-duration-give-date"),
                 ));
                 None
             }
@@ -237,8 +228,8 @@ impl BackupBlock {
                         problems.push(FieldProblem::new(
                             path("last_restore_test.on"),
                             "in_future",
-                            format!("リストア訓練の日付（{d}）が未来です"),
-                            format!("the restore test date ({d}) is in the future"),
+                            mamori_locale::Message::new("domain-input-restore-test-date-future")
+                                .with("d", mamori_domain::arg(d)),
                         ));
                         None
                     }
@@ -247,8 +238,7 @@ impl BackupBlock {
                         problems.push(FieldProblem::new(
                             path("last_restore_test.on"),
                             "invalid_date",
-                            e.message_ja,
-                            e.message_en,
+                            e.message,
                         ));
                         None
                     }
@@ -259,8 +249,7 @@ impl BackupBlock {
                         problems.push(FieldProblem::new(
                             path("last_restore_test.duration_minutes"),
                             "invalid",
-                            "リストアにかかった時間を分単位の数字で記入してください（例: 180）",
-                            "give how long the restore took, in minutes (e.g. 180)",
+                            mamori_locale::Message::new("domain-input-give-how-long-restore"),
                         ));
                         None
                     }
@@ -315,8 +304,7 @@ impl BackupBlock {
                 "last_restore_test.duration_minutes" => "restore_minutes",
                 _ => "notes",
             };
-            self.errors
-                .insert(key, lang.pick(&p.message_ja, &p.message_en).to_owned());
+            self.errors.insert(key, p.message.render(lang));
         }
         if problems.is_empty() {
             Ok(record)
@@ -405,8 +393,8 @@ impl BcpBlock {
                     problems.push(FieldProblem::new(
                         format!("bcp.{field}"),
                         "in_future",
-                        format!("日付（{d}）が未来です"),
-                        format!("the date ({d}) is in the future"),
+                        mamori_locale::Message::new("domain-input-date-future")
+                            .with("d", mamori_domain::arg(d)),
                     ));
                     None
                 }
@@ -415,8 +403,7 @@ impl BcpBlock {
                     problems.push(FieldProblem::new(
                         format!("bcp.{field}"),
                         "invalid_date",
-                        e.message_ja,
-                        e.message_en,
+                        e.message,
                     ));
                     None
                 }
@@ -436,15 +423,13 @@ impl BcpBlock {
                             FieldProblem::new(
                                 "bcp.date",
                                 "required",
-                                "策定済のときは策定日を記入してください",
-                                "give the date the BCP was established",
+                                mamori_locale::Message::new("domain-input-give-date-bcp-was"),
                             )
                         } else {
                             FieldProblem::new(
                                 "bcp.date",
                                 "required",
-                                "策定中のときは策定の目標日を記入してください",
-                                "give the target date for the BCP being drafted",
+                                mamori_locale::Message::new("domain-input-give-target-date-bcp"),
                             )
                         });
                     }
@@ -457,8 +442,7 @@ impl BcpBlock {
             problems.push(FieldProblem::new(
                 "bcp.notes",
                 "too_long",
-                "備考は300文字以内で記入してください",
-                "the notes must be at most 300 characters",
+                mamori_locale::Message::new("domain-input-notes-most-characters"),
             ));
         }
         for p in &problems {
@@ -467,8 +451,7 @@ impl BcpBlock {
                 "bcp.last_drill" => "last_drill",
                 _ => "notes",
             };
-            self.errors
-                .insert(key, lang.pick(&p.message_ja, &p.message_en).to_owned());
+            self.errors.insert(key, p.message.render(lang));
         }
         if !problems.is_empty() {
             return Err(problems);
@@ -635,7 +618,7 @@ async fn save(
                     format!(
                         "{}: {}",
                         where_label(lang, &p.path),
-                        lang.pick(&p.message_ja, &p.message_en)
+                        &p.message.render(lang)
                     )
                 })
                 .collect(),

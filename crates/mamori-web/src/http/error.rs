@@ -19,7 +19,7 @@ pub enum AppError {
     Unauthenticated,
     #[error("forbidden")]
     Forbidden,
-    #[error("invalid value for {}: {}", .0.field, .0.message_en)]
+    #[error("invalid value for {}: {}", .0.field, .0.message.render(crate::http::i18n::Lang::En))]
     Invalid(ParseError),
     #[error("{code}: {message_en}")]
     Rejected {
@@ -141,8 +141,8 @@ impl AppError {
             ),
             Self::Invalid(e) => (
                 "invalid_value",
-                e.message_ja.clone(),
-                e.message_en.clone(),
+                e.message.render(crate::http::i18n::Lang::Ja),
+                e.message.render(crate::http::i18n::Lang::En),
                 Some(e.field.to_owned()),
             ),
             Self::Rejected {
@@ -157,17 +157,34 @@ impl AppError {
                 message_en,
                 ..
             } => (code, message_ja.clone(), message_en.clone(), None),
-            Self::Answer(e) => (e.code(), e.message_ja(), e.message_en(), None),
+            Self::Answer(e) => (
+                e.code(),
+                e.message().render(crate::http::i18n::Lang::Ja),
+                e.message().render(crate::http::i18n::Lang::En),
+                None,
+            ),
             Self::Fields(problems) => (
                 "invalid_fields",
                 problems
                     .iter()
-                    .map(|p| format!("{}: {}", p.path, p.message_ja))
+                    .map(|p| {
+                        format!(
+                            "{}: {}",
+                            p.path,
+                            p.message.render(crate::http::i18n::Lang::Ja)
+                        )
+                    })
                     .collect::<Vec<_>>()
                     .join("\n"),
                 problems
                     .iter()
-                    .map(|p| format!("{}: {}", p.path, p.message_en))
+                    .map(|p| {
+                        format!(
+                            "{}: {}",
+                            p.path,
+                            p.message.render(crate::http::i18n::Lang::En)
+                        )
+                    })
                     .collect::<Vec<_>>()
                     .join("\n"),
                 problems.first().map(|p| p.path.clone()),
@@ -191,8 +208,8 @@ impl AppError {
                 .map(|p| FieldProblemJson {
                     path: p.path.clone(),
                     code: p.code.to_owned(),
-                    message_ja: p.message_ja.clone(),
-                    message_en: p.message_en.clone(),
+                    message_ja: p.message.render(crate::http::i18n::Lang::Ja),
+                    message_en: p.message.render(crate::http::i18n::Lang::En),
                 })
                 .collect(),
             _ => Vec::new(),

@@ -23,16 +23,9 @@ pub fn control_character_error(field: &str, bad: ForbiddenCharacter) -> AppError
     AppError::Fields(vec![FieldProblem::new(
         field,
         "control_character",
-        format!(
-            "使えない制御文字（{}、{}文字目）が含まれています。取り除いてから送信してください",
-            bad.code_point(),
-            bad.position + 1
-        ),
-        format!(
-            "contains a control character ({} at character {}); remove it and send again",
-            bad.code_point(),
-            bad.position + 1
-        ),
+        mamori_locale::Message::new("domain-input-contains-control-character-character")
+            .with("code-point", mamori_domain::arg(bad.code_point()))
+            .with("position", mamori_domain::arg(bad.position + 1)),
     )])
 }
 

@@ -116,8 +116,10 @@ fn field_error(
             AppError::Fields(vec![FieldProblem::new(
                 field,
                 code,
-                format!("{where_ja}「{field}」の値が正しくありません（{why}）"),
-                format!("{where_en} value '{field}' is not valid ({why})"),
+                mamori_locale::Message::new("domain-input-value-valid")
+                    .with("field", mamori_domain::arg(field))
+                    .with("why", mamori_domain::arg(why))
+                    .with("where", mamori_domain::bilingual(where_ja, where_en)),
             )])
         }
         _ => AppError::rejected(

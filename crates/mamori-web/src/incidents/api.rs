@@ -182,14 +182,8 @@ pub async fn change_state(
     let to = CaseState::parse(to).ok_or_else(|| {
         AppError::Invalid(mamori_domain::ParseError::new(
             "state",
-            format!(
-                "状態「{}」は new / in_progress / resolved / closed のいずれかです",
-                to.trim()
-            ),
-            format!(
-                "the state '{}' must be one of new, in_progress, resolved, closed",
-                to.trim()
-            ),
+            mamori_locale::Message::new("domain-input-state-one-new-progress")
+                .with("to", mamori_domain::arg(to.trim())),
         ))
     })?;
     let outcome = state
@@ -211,8 +205,8 @@ pub async fn change_state(
         AppError::rejected(
             StatusCode::CONFLICT,
             e.code(),
-            e.message_ja(),
-            e.message_en(),
+            e.message().render(crate::http::i18n::Lang::Ja),
+            e.message().render(crate::http::i18n::Lang::En),
         )
     })
 }
@@ -541,8 +535,8 @@ pub fn parse_state_filter(text: Option<&str>) -> Result<Option<CaseState>, AppEr
         Some(t) => CaseState::parse(t).map(Some).ok_or_else(|| {
             AppError::Invalid(mamori_domain::ParseError::new(
                 "state",
-                format!("状態「{t}」は new / in_progress / resolved / closed のいずれかです"),
-                format!("the state '{t}' must be one of new, in_progress, resolved, closed"),
+                mamori_locale::Message::new("domain-input-state-one-new-progress-2")
+                    .with("t", mamori_domain::arg(t)),
             ))
         }),
     }

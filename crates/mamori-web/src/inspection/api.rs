@@ -78,8 +78,8 @@ pub fn inspection_json(a: &service::Assessment<'_>) -> InspectionJson {
                     mamori_domain::Severity::Info => "info",
                 }
                 .into(),
-                message_ja: f.message_ja.clone(),
-                message_en: f.message_en.clone(),
+                message_ja: f.message.render(crate::http::i18n::Lang::Ja),
+                message_en: f.message.render(crate::http::i18n::Lang::En),
             })
             .collect(),
     }

@@ -135,8 +135,7 @@ async fn save_observation(
             return Err(fail(lang)(AppError::Invalid(
                 mamori_domain::ParseError::new(
                     "contact_chart_seen",
-                    "連絡体制図を確認できたかどうかを選んでください",
-                    "choose whether the contact chart was seen",
+                    mamori_locale::Message::new("domain-input-choose-whether-contact-chart"),
                 ),
             )));
         }

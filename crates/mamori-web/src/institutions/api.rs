@@ -150,8 +150,9 @@ pub async fn get_institution(
 fn field_error(field: &'static str, ja: &str, en: &str) -> AppError {
     AppError::Invalid(mamori_domain::ParseError::new(
         field,
-        format!("{field}: {ja}"),
-        format!("{field}: {en}"),
+        mamori_locale::Message::new("domain-input-message")
+            .with("field", mamori_domain::arg(field))
+            .with("ja", mamori_domain::bilingual(ja, en)),
     ))
 }
 
@@ -212,16 +213,16 @@ pub async fn patch_institution(
             ) => {
                 return Err(AppError::Invalid(mamori_domain::ParseError::new(
                     "body",
-                    format!("項目「{field}」の値の型が正しくありません"),
-                    format!("field '{field}' has the wrong type"),
+                    mamori_locale::Message::new("domain-input-field-has-wrong-type")
+                        .with("field", mamori_domain::arg(field)),
                 ))
                 .into());
             }
             _ => {
                 return Err(AppError::Invalid(mamori_domain::ParseError::new(
                     "body",
-                    format!("項目「{field}」は変更できません"),
-                    format!("unknown field '{field}'"),
+                    mamori_locale::Message::new("domain-input-unknown-field")
+                        .with("field", mamori_domain::arg(field)),
                 ))
                 .into());
             }

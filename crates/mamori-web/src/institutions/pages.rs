@@ -410,8 +410,7 @@ impl InstitutionValues {
             self.beds.trim().parse::<i64>().map_err(|_| {
                 AppError::Invalid(mamori_domain::ParseError::new(
                     "beds",
-                    "病床数は整数で入力してください",
-                    "the number of beds must be a whole number",
+                    mamori_locale::Message::new("domain-input-number-beds-whole-number"),
                 ))
             })?
         };

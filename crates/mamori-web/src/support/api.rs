@@ -47,8 +47,8 @@ fn estimate_error(e: EstimateError) -> AppError {
     AppError::rejected(
         StatusCode::UNPROCESSABLE_ENTITY,
         e.code,
-        e.message_ja,
-        e.message_en,
+        e.message.render(crate::http::i18n::Lang::Ja),
+        e.message.render(crate::http::i18n::Lang::En),
     )
 }
 

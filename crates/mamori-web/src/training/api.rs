@@ -118,7 +118,12 @@ pub fn training_error(e: &TrainingError) -> AppError {
         TrainingError::NotYours => StatusCode::NOT_FOUND,
         _ => StatusCode::CONFLICT,
     };
-    AppError::rejected(status, e.code(), e.message_ja(), e.message_en())
+    AppError::rejected(
+        status,
+        e.code(),
+        e.message().render(crate::http::i18n::Lang::Ja),
+        e.message().render(crate::http::i18n::Lang::En),
+    )
 }
 
 fn session_id(text: &str) -> Result<i64, AppError> {
@@ -139,8 +144,8 @@ pub fn parse_time(field: &'static str, text: &str) -> Result<NaiveDateTime, AppE
             if !(2000..=2100).contains(&chrono::Datelike::year(&t)) {
                 return Err(ParseError::new(
                     field,
-                    format!("「{text}」は2000年〜2100年の日時で入力してください"),
-                    format!("'{text}' must be between the years 2000 and 2100"),
+                    mamori_locale::Message::new("domain-input-between-years")
+                        .with("text", mamori_domain::arg(text)),
                 )
                 .into());
             }
@@ -149,8 +154,8 @@ pub fn parse_time(field: &'static str, text: &str) -> Result<NaiveDateTime, AppE
     }
     Err(ParseError::new(
         field,
-        format!("「{text}」は日時として読めません（例: 2026-12-01T16:00）"),
-        format!("'{text}' is not a date and time (e.g. 2026-12-01T16:00)"),
+        mamori_locale::Message::new("domain-input-date-time-t")
+            .with("text", mamori_domain::arg(text)),
     )
     .into())
 }
@@ -177,16 +182,17 @@ fn required_text(
     if text.is_empty() {
         return Err(ParseError::new(
             field,
-            format!("{label_ja}を入力してください"),
-            format!("{field} is required"),
+            mamori_locale::Message::new("domain-input-required")
+                .with("label", mamori_domain::bilingual(label_ja, field)),
         )
         .into());
     }
     if text.chars().count() > max || text.chars().any(|c| c.is_control() && c != '\n') {
         return Err(ParseError::new(
             field,
-            format!("{label_ja}は制御文字を含まない{max}文字以内で入力してください"),
-            format!("{field} must be at most {max} characters without control characters"),
+            mamori_locale::Message::new("domain-input-most-characters-without-control")
+                .with("max", mamori_domain::arg(max))
+                .with("label", mamori_domain::bilingual(label_ja, field)),
         )
         .into());
     }
@@ -459,16 +465,16 @@ fn lecturer_field(
     if required && text.is_empty() {
         return Err(ParseError::new(
             field,
-            format!("{ja}を入力してください"),
-            format!("{field} is required"),
+            mamori_locale::Message::new("domain-input-required-2")
+                .with("ja", mamori_domain::bilingual(ja, field)),
         )
         .into());
     }
     if text.chars().count() > 200 || text.chars().any(char::is_control) {
         return Err(ParseError::new(
             field,
-            format!("{ja}は制御文字を含まない200文字以内で入力してください"),
-            format!("{field} must be at most 200 characters without control characters"),
+            mamori_locale::Message::new("domain-input-most-characters-without-control-2")
+                .with("ja", mamori_domain::bilingual(ja, field)),
         )
         .into());
     }
@@ -482,8 +488,8 @@ pub fn lecturer_fields(input: &LecturerInput) -> Result<NewLecturer, AppError> {
         other => {
             return Err(ParseError::new(
                 "kind",
-                format!("区分「{other}」は lecturer（講師）/ technician（技術者）のいずれかです"),
-                format!("kind '{other}' must be lecturer or technician"),
+                mamori_locale::Message::new("domain-input-kind-lecturer-technician")
+                    .with("other", mamori_domain::arg(other)),
             )
             .into());
         }
@@ -986,12 +992,16 @@ pub async fn list_sessions(
                 venue: s.venue.clone(),
                 version: s.version,
                 withdrawn_at: s.withdrawn_at.clone(),
-                notice_ja: s
-                    .is_withdrawn()
-                    .then(|| TrainingError::SessionWithdrawn.message_ja()),
-                notice_en: s
-                    .is_withdrawn()
-                    .then(|| TrainingError::SessionWithdrawn.message_en()),
+                notice_ja: s.is_withdrawn().then(|| {
+                    TrainingError::SessionWithdrawn
+                        .message()
+                        .render(crate::http::i18n::Lang::Ja)
+                }),
+                notice_en: s.is_withdrawn().then(|| {
+                    TrainingError::SessionWithdrawn
+                        .message()
+                        .render(crate::http::i18n::Lang::En)
+                }),
                 my_registrations: mine
                     .iter()
                     .filter(|p| p.session_id == s.id)

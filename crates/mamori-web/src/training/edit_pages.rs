@@ -113,8 +113,7 @@ fn form_version(text: &str) -> Result<i64, AppError> {
     text.trim().parse::<i64>().map_err(|_| {
         AppError::from(mamori_domain::ParseError::new(
             "version",
-            "フォームが古いか壊れています。ページを開き直してください",
-            "the form is outdated or damaged; open the page again",
+            mamori_locale::Message::new("domain-input-form-outdated-damaged-open"),
         ))
     })
 }
@@ -283,8 +282,7 @@ fn confirmed(form: &WithdrawForm) -> Result<(), AppError> {
     } else {
         Err(mamori_domain::ParseError::new(
             "confirm",
-            "中止する場合は確認欄にチェックを入れてください（中止は元に戻せません）",
-            "tick the box to confirm: withdrawing cannot be undone",
+            mamori_locale::Message::new("domain-input-tick-box-confirm-withdrawing"),
         )
         .into())
     }

@@ -654,8 +654,7 @@ pub fn form_capacity(text: &str) -> Result<i64, AppError> {
     text.trim().parse::<i64>().map_err(|_| {
         AppError::from(mamori_domain::ParseError::new(
             "capacity",
-            "定員は数字で入力してください",
-            "the capacity must be a number",
+            mamori_locale::Message::new("domain-input-capacity-number"),
         ))
     })
 }
@@ -716,8 +715,7 @@ async fn create_session(
         let course_id = form.course_id.trim().parse::<i64>().map_err(|_| {
             AppError::from(mamori_domain::ParseError::new(
                 "course_id",
-                "コースを選んでください",
-                "choose a course",
+                mamori_locale::Message::new("domain-input-choose-course"),
             ))
         })?;
         let capacity = form_capacity(&form.capacity)?;
@@ -873,8 +871,7 @@ async fn record_attendance(
         _ => {
             return Err(fail(lang)(AppError::from(mamori_domain::ParseError::new(
                 "attended",
-                "出席（yes）か欠席（no）かを指定してください",
-                "say whether the participant attended (yes) or not (no)",
+                mamori_locale::Message::new("domain-input-say-whether-participant-attended"),
             ))));
         }
     };

@@ -277,7 +277,7 @@ impl CoverageData {
     ) -> Result<Coverage, AppError> {
         let contracts = self.domain_contracts();
         coverage(&self.input(institution, fiscal_year, &contracts))
-            .map_err(|e| AppError::Internal(e.message_en()))
+            .map_err(|e| AppError::Internal(e.message().render(crate::http::i18n::Lang::En)))
     }
 
     pub fn verdict(
@@ -296,7 +296,7 @@ impl CoverageData {
             rules,
             today_in_japan(),
         )
-        .map_err(|e| AppError::Internal(e.message_en()))
+        .map_err(|e| AppError::Internal(e.message().render(crate::http::i18n::Lang::En)))
     }
 
     fn input<'a>(
@@ -417,8 +417,7 @@ pub fn new_contract(
             Err(e) => problems.push(FieldProblem::new(
                 format!("systems[{i}]"),
                 "invalid_system",
-                e.message_ja,
-                e.message_en,
+                e.message,
             )),
         }
     }
@@ -432,8 +431,8 @@ pub fn new_contract(
                     None => problems.push(FieldProblem::new(
                         format!("scopes[{i}]"),
                         "invalid_scope",
-                        format!("範囲「{s}」は all / server / pc / network のいずれかです"),
-                        format!("scope '{s}' must be one of all, server, pc, network"),
+                        mamori_locale::Message::new("domain-input-scope-one-all-server")
+                            .with("s", mamori_domain::arg(s)),
                     )),
                 }
             }
@@ -459,12 +458,7 @@ pub fn new_contract(
         match parse_date(field, text) {
             Ok(d) => Some(d),
             Err(e) => {
-                problems.push(FieldProblem::new(
-                    field,
-                    "invalid_date",
-                    e.message_ja,
-                    e.message_en,
-                ));
+                problems.push(FieldProblem::new(field, "invalid_date", e.message));
                 None
             }
         }
@@ -481,12 +475,7 @@ pub fn new_contract(
         Some(text) => match EmailAddress::parse(text) {
             Ok(e) => Some(e),
             Err(e) => {
-                problems.push(FieldProblem::new(
-                    "invite_email",
-                    e.code(),
-                    e.message_ja(),
-                    e.message_en(),
-                ));
+                problems.push(FieldProblem::new("invite_email", e.code(), e.message()));
                 None
             }
         },

@@ -147,16 +147,14 @@ pub fn check_delivery(
         problems.push(FieldProblem::new(
             "kind",
             "invalid_kind",
-            "種類は MDS（製造業者）か SDS（サービス事業者）を選んでください",
-            "kind must be mds (manufacturer) or sds (service provider)",
+            mamori_locale::Message::new("domain-input-kind-mds-manufacturer-sds"),
         ));
     }
     let delivered_on = if upload.delivered_on.trim().is_empty() {
         problems.push(FieldProblem::new(
             "delivered_on",
             "required",
-            "提出日を記入してください",
-            "the date of delivery is required",
+            mamori_locale::Message::new("domain-input-date-delivery-required"),
         ));
         None
     } else {
@@ -165,19 +163,14 @@ pub fn check_delivery(
                 problems.push(FieldProblem::new(
                     "delivered_on",
                     "in_future",
-                    format!("提出日（{d}）が未来の日付です"),
-                    format!("the date of delivery ({d}) is in the future"),
+                    mamori_locale::Message::new("domain-input-date-delivery-future")
+                        .with("d", mamori_domain::arg(d)),
                 ));
                 None
             }
             Ok(d) => Some(d),
             Err(e) => {
-                problems.push(FieldProblem::new(
-                    "delivered_on",
-                    "invalid_date",
-                    e.message_ja,
-                    e.message_en,
-                ));
+                problems.push(FieldProblem::new("delivered_on", "invalid_date", e.message));
                 None
             }
         }
@@ -187,16 +180,15 @@ pub fn check_delivery(
         problems.push(FieldProblem::new(
             "file_name",
             "too_long",
-            format!("ファイル名は{FILE_NAME_MAX}文字以内にしてください"),
-            format!("the file name must be at most {FILE_NAME_MAX} characters"),
+            mamori_locale::Message::new("domain-input-file-name-most-characters")
+                .with("file-name-max", mamori_domain::arg(FILE_NAME_MAX)),
         ));
     }
     if upload.bytes.is_empty() {
         problems.push(FieldProblem::new(
             "file",
             "file_required",
-            "MDS/SDSのファイル（PDF または .xlsx）を選んでください。空のファイルは受け付けません",
-            "choose the MDS/SDS file (PDF or .xlsx); an empty file is not accepted",
+            mamori_locale::Message::new("domain-input-choose-mds-sds-file"),
         ));
     }
     let (Some(kind), Some(delivered_on), true) = (kind, delivered_on, problems.is_empty()) else {
