@@ -1322,7 +1322,7 @@ async fn load_incidents(app: &App) -> Result<bool, Error> {
             |from| check_transition(from, CaseState::InProgress),
         )
         .await?
-        .map_err(|e| Error::Internal(e.message_en()))?;
+        .map_err(|e| Error::Internal(e.message().render(mamori_locale::Lang::En)))?;
     for (side, body, actor) in [
         (
             NoteSide::Desk,

@@ -301,7 +301,7 @@ fn item_at(text: &str, table: &str, offset: Option<usize>) -> Option<String> {
 }
 
 fn fiscal_year(path: &Path, item: Option<&str>, year: i32) -> Result<FiscalYear, CatalogError> {
-    FiscalYear::new(year).map_err(|e| CatalogError::new(path, item, e.message_en))
+    FiscalYear::new(year).map_err(|e| CatalogError::new(path, item, e.to_string()))
 }
 
 fn convert_checklist(
@@ -466,7 +466,7 @@ fn convert_item(
         (Some(year), false) => match FiscalYear::new(year) {
             Ok(fy) => Requirement::RequiredFrom(fy),
             Err(e) => {
-                problem(format!("required_from: {}", e.message_en));
+                problem(format!("required_from: {}", e.to_string()));
                 Requirement::ReferenceOnly
             }
         },

@@ -129,7 +129,8 @@ pub fn load(dir: &Path, errors: &mut Vec<CatalogError>) -> SupportCatalog {
                 None,
                 format!(
                     "region: '{}' is not 'national' nor a prefecture code: {}",
-                    raw.region, e.message_en
+                    raw.region,
+                    e.to_string()
                 ),
             ))
         });

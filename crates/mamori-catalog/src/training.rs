@@ -156,7 +156,7 @@ pub fn load(dir: &Path, errors: &mut Vec<CatalogError>) -> TrainingLibrary {
             match Audience::parse(a) {
                 Ok(a) if !audiences.contains(&a) => audiences.push(a),
                 Ok(_) => problem(format!("audience '{a}' is listed twice")),
-                Err(e) => problem(e.message_en),
+                Err(e) => problem(e.to_string()),
             }
         }
         if m.audiences.is_empty() {
@@ -231,7 +231,7 @@ pub fn load_obligation(dir: &Path, errors: &mut Vec<CatalogError>) -> Obligation
     for k in &raw.kinds {
         match InstitutionKind::parse(k) {
             Ok(kind) => kinds.push(kind),
-            Err(e) => problem(e.message_en),
+            Err(e) => problem(e.to_string()),
         }
     }
     let rule = ObligationRule {
@@ -241,7 +241,7 @@ pub fn load_obligation(dir: &Path, errors: &mut Vec<CatalogError>) -> Obligation
     };
     if let Err(problems) = rule.validate() {
         for p in problems {
-            problem(format!("{}: {}", p.field, p.message_en));
+            problem(format!("{}: {}", p.field, p.to_string()));
         }
     }
     if errors.len() == before {

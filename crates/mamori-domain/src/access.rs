@@ -38,12 +38,8 @@ impl Role {
             "support_operator" | "operator" => Ok(Self::SupportOperator),
             _ => Err(ParseError::new(
                 "role",
-                format!(
-                    "役割「{text}」は national_admin / inspector / prefecture_officer / support_operator / admin / staff / vendor のいずれかです"
-                ),
-                format!(
-                    "role '{text}' must be one of national_admin, inspector, prefecture_officer, support_operator, admin, staff, vendor"
-                ),
+                mamori_locale::Message::new("domain-parse-role-one-national-admin")
+                    .with("text", crate::arg(text)),
             )),
         }
     }

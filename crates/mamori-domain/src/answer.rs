@@ -2,6 +2,7 @@
 //! for いいえ, in a first round (1回目) and a later second round (2回目).
 
 use chrono::NaiveDate;
+use mamori_locale::Message;
 use serde::{Deserialize, Serialize};
 
 use crate::{ChecklistItem, ItemStatus, NotApplicableReason, ParseError};
@@ -22,8 +23,8 @@ impl Answer {
             "no" | "いいえ" => Ok(Self::No),
             _ => Err(ParseError::new(
                 "answer",
-                format!("回答「{text}」は yes（はい）または no（いいえ）で指定してください"),
-                format!("answer '{text}' must be 'yes' or 'no'"),
+                mamori_locale::Message::new("domain-parse-answer-yes")
+                    .with("text", crate::arg(text)),
             )),
         }
     }
@@ -64,8 +65,8 @@ impl Round {
             2 => Ok(Self::Second),
             _ => Err(ParseError::new(
                 "round",
-                format!("確認の回 {n} は 1（1回目）または 2（2回目）です"),
-                format!("round {n} must be 1 (first check) or 2 (second check)"),
+                mamori_locale::Message::new("domain-parse-round-first-check-second")
+                    .with("n", crate::arg(n)),
             )),
         }
     }
@@ -100,8 +101,8 @@ pub fn parse_date(field: &'static str, text: &str) -> Result<NaiveDate, ParseErr
         .ok_or_else(|| {
             ParseError::new(
                 field,
-                format!("日付「{text}」は YYYY-MM-DD 形式で指定してください（例: 2025-06-30）"),
-                format!("date '{text}' must be in YYYY-MM-DD form, e.g. 2025-06-30"),
+                mamori_locale::Message::new("domain-parse-date-yyyy-mm-dd")
+                    .with("text", crate::arg(text)),
             )
         })
 }
@@ -158,7 +159,7 @@ impl AnswerInput {
 /// Why an answer is refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AnswerError {
-    #[error("the item does not apply: {}", .0.message_en())]
+    #[error("the item does not apply: {}", .0.message().render(mamori_locale::Lang::En))]
     NotApplicable(NotApplicableReason),
     #[error("a target date is only given for a 'no' answer")]
     TargetDateOnYes,
@@ -196,35 +197,34 @@ impl AnswerError {
         }
     }
 
-    pub fn message_ja(&self) -> String {
+    pub fn message(&self) -> Message {
         match self {
             Self::NotApplicable(reason) => {
-                format!("この項目は回答できません: {}", reason.message_ja())
+                Message::new("domain-answer-not-applicable").with("reason", reason.message())
             }
-            Self::TargetDateOnYes => "目標日は「いいえ」の場合にのみ記入します".into(),
+            Self::TargetDateOnYes => Message::new("domain-answer-target-date-on-yes"),
             Self::TargetDateBeforeCheck { target, checked } => {
-                format!("目標日（{target}）が確認日（{checked}）より前です")
+                Message::new("domain-answer-target-before-check")
+                    .with("target", target.to_string())
+                    .with("checked", checked.to_string())
             }
-            Self::NoTargetDateColumn => "この項目には目標日の欄がありません".into(),
-            Self::CheckDateInFuture(d) => format!("確認日（{d}）が未来の日付です"),
-            Self::SecondWithoutFirst => {
-                "2回目の確認は、1回目の確認を記入してから記入してください".into()
+            Self::NoTargetDateColumn => Message::new("domain-answer-no-target-date-column"),
+            Self::CheckDateInFuture(d) => {
+                Message::new("domain-answer-check-date-in-future").with("date", d.to_string())
             }
+            Self::SecondWithoutFirst => Message::new("domain-answer-second-without-first"),
             Self::SecondBeforeFirst { first, second } => {
-                format!("2回目の確認日（{second}）が1回目の確認日（{first}）より前です")
+                Message::new("domain-answer-second-before-first")
+                    .with("first", first.to_string())
+                    .with("second", second.to_string())
             }
             Self::FirstRemovedBeforeSecond => {
-                "2回目の確認がある間は1回目の確認を削除できません".into()
+                Message::new("domain-answer-first-removed-before-second")
             }
-            Self::RecordedRoundLeftOut(round) => format!(
-                "{}回目の確認は記録済みで、この方法では取り消せません。記録されている内容のまま送ってください",
-                round.number()
-            ),
+            Self::RecordedRoundLeftOut(round) => {
+                Message::new("domain-answer-recorded-round-left-out").with("round", round.number())
+            }
         }
-    }
-
-    pub fn message_en(&self) -> String {
-        self.to_string()
     }
 }
 
@@ -338,6 +338,7 @@ mod tests {
     use super::*;
     use crate::checklist::tests::{fy, item};
     use crate::{Requirement, Scope};
+    use mamori_locale::Lang;
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).expect("valid test date")
@@ -646,8 +647,12 @@ mod tests {
             Err(AnswerError::RecordedRoundLeftOut(Round::Second))
         );
         let e = left_out.expect_err("refused");
-        assert!(e.message_ja().contains("2回目"), "{}", e.message_ja());
-        assert!(e.message_en().contains("round 2"), "{e}");
+        assert!(
+            e.message().render(Lang::Ja).contains("2回目"),
+            "{}",
+            e.message().render(Lang::Ja)
+        );
+        assert!(e.message().render(Lang::En).contains("round 2"), "{e}");
     }
 
     #[test]

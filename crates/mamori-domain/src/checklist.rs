@@ -252,22 +252,11 @@ pub enum NotApplicableReason {
 }
 
 impl NotApplicableReason {
-    pub fn message_ja(self) -> &'static str {
-        match self {
-            Self::NoMedicalInformationSystem => {
-                "医療情報システムがない（「医療情報システムの有無」がいいえ）ため、記入不要です"
-            }
-            Self::NoVendorContract => "事業者と契約していないため、記入不要です",
-        }
-    }
-
-    pub fn message_en(self) -> &'static str {
-        match self {
-            Self::NoMedicalInformationSystem => {
-                "Not required: the institution has no medical information system"
-            }
-            Self::NoVendorContract => "Not required: the institution has no contract with a vendor",
-        }
+    pub fn message(self) -> mamori_locale::Message {
+        mamori_locale::Message::new(match self {
+            Self::NoMedicalInformationSystem => "domain-not-applicable-no-medical-system",
+            Self::NoVendorContract => "domain-not-applicable-no-vendor-contract",
+        })
     }
 }
 

@@ -152,24 +152,21 @@ impl BackupRecord {
             problems.push(FieldProblem::new(
                 "systems",
                 "required",
-                "対象のシステムまたはデータを記入してください",
-                "name the systems or the data backed up",
+                mamori_locale::Message::new("domain-records-field-name-systems-data-backed-2"),
             ));
         }
         if self.locations.is_empty() {
             problems.push(FieldProblem::new(
                 "locations",
                 "required",
-                "保管方法を1つ以上選んでください",
-                "choose at least one place where copies are kept",
+                mamori_locale::Message::new("domain-records-field-choose-least-one-place-2"),
             ));
         }
         if self.generations == 0 {
             problems.push(FieldProblem::new(
                 "generations",
                 "invalid",
-                "世代数は1以上です",
-                "generations must be at least 1",
+                mamori_locale::Message::new("domain-records-field-generations-least-2"),
             ));
         }
         if let Some(test) = self.last_restore_test {
@@ -177,8 +174,8 @@ impl BackupRecord {
                 problems.push(FieldProblem::new(
                     "last_restore_test.on",
                     "in_future",
-                    format!("リストア訓練の日付（{}）が未来です", test.on),
-                    format!("the restore test date ({}) is in the future", test.on),
+                    mamori_locale::Message::new("domain-records-field-restore-test-date-future-2")
+                        .with("on", crate::arg(test.on)),
                 ));
             }
             // A week: anything longer is a typo (hours entered as minutes × 60 …).
@@ -186,8 +183,7 @@ impl BackupRecord {
                 problems.push(FieldProblem::new(
                     "last_restore_test.duration_minutes",
                     "too_long",
-                    "所要時間（分）が1週間を超えています。分単位で記入してください",
-                    "the duration is over a week; give it in minutes",
+                    mamori_locale::Message::new("domain-records-field-duration-over-week-give-2"),
                 ));
             }
         }

@@ -26,16 +26,10 @@ impl FiscalYear {
         } else {
             Err(ParseError::new(
                 "fiscal_year",
-                format!(
-                    "年度 {start_year} は範囲外です（{}〜{}）",
-                    Self::MIN,
-                    Self::MAX
-                ),
-                format!(
-                    "fiscal year {start_year} is out of range ({}–{})",
-                    Self::MIN,
-                    Self::MAX
-                ),
+                mamori_locale::Message::new("domain-parse-fiscal-year-out-range")
+                    .with("start-year", crate::arg(start_year))
+                    .with("min", crate::arg(Self::MIN))
+                    .with("max", crate::arg(Self::MAX)),
             ))
         }
     }
@@ -46,8 +40,8 @@ impl FiscalYear {
         let year: i32 = digits.then(|| t.parse().ok()).flatten().ok_or_else(|| {
             ParseError::new(
                 "fiscal_year",
-                format!("年度「{text}」は西暦4桁の数字で指定してください（例: 2025）"),
-                format!("fiscal year '{text}' must be a four-digit year, e.g. 2025"),
+                mamori_locale::Message::new("domain-parse-fiscal-year-four-digit")
+                    .with("text", crate::arg(text)),
             )
         })?;
         Self::new(year)

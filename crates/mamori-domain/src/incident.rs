@@ -11,6 +11,7 @@
 use std::fmt;
 
 use chrono::{DateTime, Datelike, NaiveDateTime};
+use mamori_locale::Message;
 use serde::{Deserialize, Serialize};
 
 use crate::contact_chart::{
@@ -263,8 +264,8 @@ impl ReportInput {
                 None => problems.push(FieldProblem::new(
                     format!("symptoms[{i}]"),
                     "unknown_symptom",
-                    format!("「{s}」は選択肢にありません（ransom_note, files_encrypted, cannot_log_in, strange_traffic, vendor_warning, other）"),
-                    format!("'{s}' is not one of ransom_note, files_encrypted, cannot_log_in, strange_traffic, vendor_warning, other"),
+                    mamori_locale::Message::new("domain-records-field-one-ransom-note-files")
+                        .with("s", crate::arg(s)),
                 )),
             }
         }
@@ -274,8 +275,7 @@ impl ReportInput {
             problems.push(FieldProblem::new(
                 "symptoms",
                 "required",
-                "「何が起きていますか」を1つ以上選んでください",
-                "choose at least one answer to 'What is happening?'",
+                mamori_locale::Message::new("domain-records-field-choose-least-one-answer"),
             ));
         }
         let mut systems = Vec::new();
@@ -285,10 +285,8 @@ impl ReportInput {
                 None => problems.push(FieldProblem::new(
                     format!("systems[{i}]"),
                     "unknown_system",
-                    format!(
-                        "「{s}」は選択肢にありません（emr, receipt_computer, pacs, network, other）"
-                    ),
-                    format!("'{s}' is not one of emr, receipt_computer, pacs, network, other"),
+                    mamori_locale::Message::new("domain-records-field-one-emr-receipt-computer")
+                        .with("s", crate::arg(s)),
                 )),
             }
         }
@@ -298,16 +296,14 @@ impl ReportInput {
             problems.push(FieldProblem::new(
                 "systems",
                 "required",
-                "「どのシステムですか」を1つ以上選んでください",
-                "choose at least one answer to 'Which systems?'",
+                mamori_locale::Message::new("domain-records-field-choose-least-one-answer-2"),
             ));
         }
         let started_at = if self.started_at.trim().is_empty() {
             problems.push(FieldProblem::new(
                 "started_at",
                 "required",
-                "「いつからですか」に日時を記入してください（おおよそで構いません）",
-                "give a date and time for 'Since when?' (an estimate is fine)",
+                mamori_locale::Message::new("domain-records-field-give-date-time-since"),
             ));
             None
         } else {
@@ -316,14 +312,8 @@ impl ReportInput {
                     problems.push(FieldProblem::new(
                         "started_at",
                         "invalid_date_time",
-                        format!(
-                            "「{}」は日時として読めません（例: 2026-11-24T09:30）",
-                            self.started_at.trim()
-                        ),
-                        format!(
-                            "'{}' is not a date and time (e.g. 2026-11-24T09:30)",
-                            self.started_at.trim()
-                        ),
+                        mamori_locale::Message::new("domain-records-field-date-time-t")
+                            .with("started-at", crate::arg(self.started_at.trim())),
                     ));
                     None
                 }
@@ -331,8 +321,7 @@ impl ReportInput {
                     problems.push(FieldProblem::new(
                         "started_at",
                         "in_the_future",
-                        "「いつからですか」が未来の日時になっています",
-                        "'Since when?' lies in the future",
+                        mamori_locale::Message::new("domain-records-field-since-when-lies-future"),
                     ));
                     None
                 }
@@ -340,8 +329,7 @@ impl ReportInput {
                     problems.push(FieldProblem::new(
                         "started_at",
                         "too_old",
-                        "「いつからですか」は2000年以降の日時を記入してください",
-                        "'Since when?' must be in 2000 or later",
+                        mamori_locale::Message::new("domain-records-field-since-when-later"),
                     ));
                     None
                 }
@@ -352,8 +340,7 @@ impl ReportInput {
             problems.push(FieldProblem::new(
                 "care_affected",
                 "required",
-                "「診療に影響がありますか」を選んでください（わからない、でも構いません）",
-                "answer 'Is patient care affected?' ('we do not know' is an answer)",
+                mamori_locale::Message::new("domain-records-field-answer-patient-care-affected"),
             ));
             None
         } else {
@@ -362,14 +349,8 @@ impl ReportInput {
                 problems.push(FieldProblem::new(
                     "care_affected",
                     "invalid_choice",
-                    format!(
-                        "「{}」は選択肢にありません（yes, no, unknown）",
-                        self.care_affected.trim()
-                    ),
-                    format!(
-                        "'{}' is not one of yes, no, unknown",
-                        self.care_affected.trim()
-                    ),
+                    mamori_locale::Message::new("domain-records-field-one-yes-unknown")
+                        .with("care-affected", crate::arg(self.care_affected.trim())),
                 ));
             }
             parsed
@@ -379,8 +360,8 @@ impl ReportInput {
             problems.push(FieldProblem::new(
                 "details",
                 "too_long",
-                format!("詳しい状況は{DETAILS_MAX}文字以内で記入してください"),
-                format!("the details must be at most {DETAILS_MAX} characters"),
+                mamori_locale::Message::new("domain-records-field-details-most-characters")
+                    .with("details-max", crate::arg(DETAILS_MAX)),
             ));
         }
         let callback_phone = if self.callback_phone.trim().is_empty() {
@@ -392,8 +373,8 @@ impl ReportInput {
                     problems.push(FieldProblem::new(
                         "callback_phone",
                         e.code(),
-                        format!("折り返しの電話番号: {}", e.message_ja()),
-                        format!("call-back number: {}", e.message_en()),
+                        mamori_locale::Message::new("domain-records-field-call-back-number")
+                            .with("message", e.message()),
                     ));
                     None
                 }
@@ -822,22 +803,11 @@ impl TransitionError {
         }
     }
 
-    pub fn message_ja(self) -> String {
+    pub fn message(self) -> Message {
         match self {
-            Self::Unchanged(s) => format!("この相談はすでに「{}」です", s.label_ja()),
-            Self::BackToNew => {
-                "対応を始めた相談は「受付」に戻せません（再開は「対応中」にしてください）".into()
-            }
-        }
-    }
-
-    pub fn message_en(self) -> String {
-        match self {
-            Self::Unchanged(s) => format!("the case is already '{}'", s.label_en()),
-            Self::BackToNew => {
-                "a case taken up cannot go back to 'received' (to reopen it, set 'in progress')"
-                    .into()
-            }
+            Self::Unchanged(s) => Message::new("domain-records-incident-unchanged")
+                .with("state", crate::bilingual(s.label_ja(), s.label_en())),
+            Self::BackToNew => Message::new("domain-records-incident-back-to-new"),
         }
     }
 }
@@ -861,15 +831,14 @@ pub fn parse_note(text: &str) -> Result<String, FieldProblem> {
         Err(FieldProblem::new(
             "text",
             "required",
-            "メモの内容を記入してください",
-            "write the note's text",
+            mamori_locale::Message::new("domain-records-field-write-note-s-text"),
         ))
     } else if t.chars().count() > DETAILS_MAX {
         Err(FieldProblem::new(
             "text",
             "too_long",
-            format!("メモは{DETAILS_MAX}文字以内で記入してください"),
-            format!("a note must be at most {DETAILS_MAX} characters"),
+            mamori_locale::Message::new("domain-records-field-note-most-characters")
+                .with("details-max", crate::arg(DETAILS_MAX)),
         ))
     } else {
         Ok(t.to_owned())
@@ -884,6 +853,7 @@ mod tests {
     };
     use crate::vendor::ContractId;
     use chrono::NaiveDate;
+    use mamori_locale::Lang;
 
     fn now() -> NaiveDateTime {
         NaiveDate::from_ymd_opt(2026, 11, 24)
@@ -987,7 +957,12 @@ mod tests {
             ["symptoms", "systems", "started_at", "care_affected"]
         );
         assert!(problems.iter().all(|p| p.code == "required"));
-        assert!(problems[0].message_ja.contains("何が起きていますか"));
+        assert!(
+            problems[0]
+                .message
+                .render(Lang::Ja)
+                .contains("何が起きていますか")
+        );
     }
 
     #[test]
@@ -1194,7 +1169,12 @@ mod tests {
             check_transition(Resolved, Resolved),
             Err(TransitionError::Unchanged(Resolved))
         );
-        assert!(TransitionError::BackToNew.message_ja().contains("受付"));
+        assert!(
+            TransitionError::BackToNew
+                .message()
+                .render(Lang::Ja)
+                .contains("受付")
+        );
         assert!(New.is_open() && !Closed.is_open());
         assert_eq!(CaseState::parse("in_progress"), Some(InProgress));
     }

@@ -8,6 +8,7 @@
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
+use mamori_locale::Message;
 use serde::{Deserialize, Serialize};
 
 use crate::{
@@ -93,18 +94,17 @@ impl FindingCode {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Finding {
     pub item_key: Option<String>,
     /// The number as printed, e.g. `2(4)`.
     pub item_number: Option<String>,
     pub code: FindingCode,
     pub severity: Severity,
-    pub message_ja: String,
-    pub message_en: String,
+    pub message: Message,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Verdict {
     pub ready: bool,
     pub findings: Vec<Finding>,
@@ -126,17 +126,23 @@ fn finding(
     item: Option<&ChecklistItem>,
     code: FindingCode,
     severity: Severity,
-    ja: String,
-    en: String,
+    message: Message,
 ) -> Finding {
     Finding {
         item_key: item.map(|i| i.key.clone()),
         item_number: item.map(|i| i.number.clone()),
         code,
         severity,
-        message_ja: ja,
-        message_en: en,
+        message,
     }
+}
+
+pub(crate) fn item_label(item: &ChecklistItem) -> Message {
+    crate::bilingual(item.label_ja(), item.label_en())
+}
+
+pub(crate) fn year_label(fiscal_year: FiscalYear) -> Message {
+    crate::bilingual(fiscal_year.era_label_ja(), fiscal_year.label_en())
 }
 
 /// Rule: every inspected item has a first answer (はい/いいえ) and its date.
@@ -146,14 +152,7 @@ pub fn rule_first_answer(item: &ChecklistItem, answers: &ItemAnswers) -> Option<
             Some(item),
             FindingCode::FirstAnswerMissing,
             Severity::Blocking,
-            format!(
-                "{}: 1回目の確認結果（はい・いいえと日付）が記入されていません",
-                item.label_ja()
-            ),
-            format!(
-                "{}: the first check (yes/no and its date) is not filled in",
-                item.label_en()
-            ),
+            Message::new("domain-inspection-first-answer-missing").with("item", item_label(item)),
         )
     })
 }
@@ -166,11 +165,7 @@ pub fn rule_target_date_for_no(item: &ChecklistItem, answers: &ItemAnswers) -> O
             Some(item),
             FindingCode::TargetDateMissing,
             Severity::Blocking,
-            format!(
-                "{}: 「いいえ」の項目に目標日が記入されていません",
-                item.label_ja()
-            ),
-            format!("{}: answered 'no' without a target date", item.label_en()),
+            Message::new("domain-inspection-target-date-missing").with("item", item_label(item)),
         )
     })
 }
@@ -187,16 +182,9 @@ pub fn rule_answered_no(
             Some(item),
             FindingCode::AnsweredNo,
             Severity::Advice,
-            format!(
-                "{}: 「いいえ」です。{}中に「はい」となるよう取組を促してください",
-                item.label_ja(),
-                fiscal_year.era_label_ja()
-            ),
-            format!(
-                "{}: answered 'no'; urge the institution to reach 'yes' within {}",
-                item.label_en(),
-                fiscal_year.label_en()
-            ),
+            Message::new("domain-inspection-answered-no")
+                .with("item", item_label(item))
+                .with("year", year_label(fiscal_year)),
         )
     })
 }
@@ -218,16 +206,10 @@ pub fn rule_target_within_year(
             Some(item),
             FindingCode::TargetDateOutsideFiscalYear,
             Severity::Advice,
-            format!(
-                "{}: 目標日（{target}）が{}の期間外です",
-                item.label_ja(),
-                fiscal_year.era_label_ja()
-            ),
-            format!(
-                "{}: the target date ({target}) is outside {}",
-                item.label_en(),
-                fiscal_year.label_en()
-            ),
+            Message::new("domain-inspection-target-outside-year")
+                .with("item", item_label(item))
+                .with("target", target.to_string())
+                .with("year", year_label(fiscal_year)),
         )
     })
 }
@@ -245,14 +227,9 @@ pub fn rule_second_check_due(
             Some(item),
             FindingCode::SecondCheckDue,
             Severity::Advice,
-            format!(
-                "{}: 目標日（{target}）を過ぎています。2回目の確認を記入してください",
-                item.label_ja()
-            ),
-            format!(
-                "{}: the target date ({target}) has passed; the second check is due",
-                item.label_en()
-            ),
+            Message::new("domain-inspection-second-check-due")
+                .with("item", item_label(item))
+                .with("target", target.to_string()),
         )
     })
 }
@@ -265,27 +242,13 @@ pub fn rule_contact_chart_seen(item: &ChecklistItem, seen: Option<bool>) -> Opti
             Some(item),
             FindingCode::ContactChartMissing,
             Severity::Blocking,
-            format!(
-                "{}: 立入検査で連絡体制図の現物が確認できませんでした。早急に作成するよう促してください",
-                item.label_ja()
-            ),
-            format!(
-                "{}: no contact chart was found on site; urge the institution to make one at once",
-                item.label_en()
-            ),
+            Message::new("domain-inspection-contact-chart-missing").with("item", item_label(item)),
         )),
         None => Some(finding(
             Some(item),
             FindingCode::ContactChartNotSeen,
             Severity::Blocking,
-            format!(
-                "{}: 連絡体制図の現物を立入検査で確認してください（未記録）",
-                item.label_ja()
-            ),
-            format!(
-                "{}: the contact chart must be seen on site (not recorded yet)",
-                item.label_en()
-            ),
+            Message::new("domain-inspection-contact-chart-not-seen").with("item", item_label(item)),
         )),
     }
 }
@@ -297,14 +260,7 @@ pub fn rule_bcp(item: &ChecklistItem, answers: &ItemAnswers) -> Option<Finding> 
             Some(item),
             FindingCode::BcpNotInPlace,
             Severity::Advice,
-            format!(
-                "{}: サイバー攻撃を想定した事業継続計画（BCP）が策定されていません",
-                item.label_ja()
-            ),
-            format!(
-                "{}: no business continuity plan (BCP) for cyber attacks is in place",
-                item.label_en()
-            ),
+            Message::new("domain-inspection-bcp-missing").with("item", item_label(item)),
         )
     })
 }
@@ -319,9 +275,7 @@ pub fn verdict(input: &InspectionInput<'_>) -> Verdict {
             None,
             FindingCode::NoMedicalInformationSystem,
             Severity::Info,
-            "「医療情報システムの有無」が「いいえ」のため、それ以下の項目は確認不要です".into(),
-            "The institution has no medical information system: no further item needs checking"
-                .into(),
+            Message::new("domain-inspection-no-medical-system"),
         ));
         return Verdict {
             ready: true,
@@ -368,16 +322,10 @@ pub fn verdict(input: &InspectionInput<'_>) -> Verdict {
             None,
             FindingCode::ReferenceItemsNotInspected,
             Severity::Info,
-            format!(
-                "参考項目（{}）は{}の立入検査では確認不要です",
-                reference_items.join("、"),
-                input.fiscal_year.era_label_ja()
-            ),
-            format!(
-                "Reference items ({}) are not inspected in {}",
-                reference_items.len(),
-                input.fiscal_year.label_en()
-            ),
+            Message::new("domain-inspection-reference-items")
+                .with("items", reference_items.join("、"))
+                .with("count", reference_items.len())
+                .with("year", year_label(input.fiscal_year)),
         ));
     }
     findings.sort_by_key(|f| f.severity);
@@ -452,6 +400,7 @@ mod tests {
     use super::*;
     use crate::checklist::tests::{fy, item, item_as, profile};
     use crate::{Condition, FormKind, Gate, ItemAnswer, Requirement, Scope};
+    use mamori_locale::Lang;
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).expect("valid test date")
@@ -811,9 +760,9 @@ mod tests {
             .find(|f| f.code == FindingCode::ContactChartNotSeen)
             .expect("chart finding");
         assert!(
-            chart.message_ja.starts_with("3(4):"),
+            chart.message.render(Lang::Ja).starts_with("3(4):"),
             "{}",
-            chart.message_ja
+            chart.message.render(Lang::Ja)
         );
     }
 

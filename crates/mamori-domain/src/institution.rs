@@ -35,12 +35,8 @@ impl InstitutionKind {
             "pharmacy" => Ok(Self::Pharmacy),
             _ => Err(ParseError::new(
                 "kind",
-                format!(
-                    "施設種別「{text}」は hospital / clinic_with_beds / clinic_without_beds / pharmacy のいずれかです"
-                ),
-                format!(
-                    "kind '{text}' must be one of hospital, clinic_with_beds, clinic_without_beds, pharmacy"
-                ),
+                mamori_locale::Message::new("domain-parse-kind-one-hospital-clinic")
+                    .with("text", crate::arg(text)),
             )),
         }
     }
@@ -93,14 +89,12 @@ impl InstitutionKind {
         } else {
             Err(ParseError::new(
                 "beds",
-                format!(
-                    "病床数 {beds} は{}として不正です（病院は20床以上、有床診療所は1〜19床、無床診療所・薬局は0床）",
-                    self.label_ja()
-                ),
-                format!(
-                    "{beds} beds is not valid for a {} (hospital: 20 or more; clinic with beds: 1–19; clinic without beds and pharmacy: 0)",
-                    self.label_en().to_lowercase()
-                ),
+                mamori_locale::Message::new("domain-parse-beds-valid-hospital-more")
+                    .with("beds", crate::arg(beds))
+                    .with(
+                        "value",
+                        crate::bilingual(self.label_ja(), self.label_en().to_lowercase()),
+                    ),
             ))
         }
     }
@@ -119,8 +113,8 @@ impl MedicalInstitutionCode {
         } else {
             Err(ParseError::new(
                 "medical_institution_code",
-                format!("医療機関コード「{text}」は10桁の数字で指定してください"),
-                format!("medical institution code '{text}' must be ten digits"),
+                mamori_locale::Message::new("domain-parse-medical-institution-code-ten")
+                    .with("text", crate::arg(text)),
             ))
         }
     }

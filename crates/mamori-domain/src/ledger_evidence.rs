@@ -13,14 +13,15 @@ pub const LEDGER_ROLES: [ItemRole; 4] = [
     ItemRole::SecurityPatches,
     ItemRole::ConnectionRestriction,
 ];
+use mamori_locale::Message;
+
 use crate::device::{Device, DeviceKind, DeviceStatus, RemoteAccess};
 use crate::device_risk::{Flag, FlagCode};
 
 /// The ledger's evidence for one item.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LedgerEvidence {
-    pub message_ja: String,
-    pub message_en: String,
+    pub message: Message,
     /// `None` when the ledger cannot tell.
     pub suggested: Option<Answer>,
 }
@@ -34,22 +35,13 @@ fn in_scope(device: &Device, scope: Scope) -> bool {
     }
 }
 
-fn scope_ja(scope: Scope) -> &'static str {
-    match scope {
-        Scope::Server => "サーバ",
-        Scope::Pc => "端末PC",
-        Scope::Network => "ネットワーク機器",
-        Scope::All | Scope::None => "機器",
-    }
-}
-
-fn scope_en(scope: Scope) -> &'static str {
-    match scope {
-        Scope::Server => "servers",
-        Scope::Pc => "PCs",
-        Scope::Network => "network devices",
-        Scope::All | Scope::None => "devices",
-    }
+fn scope_label(scope: Scope) -> Message {
+    Message::new(match scope {
+        Scope::Server => "domain-device-evidence-scope-server",
+        Scope::Pc => "domain-device-evidence-scope-pc",
+        Scope::Network => "domain-device-evidence-scope-network",
+        Scope::All | Scope::None => "domain-device-evidence-scope-all",
+    })
 }
 
 /// The evidence for the item of `role` and `scope`, from the devices in use with their
@@ -74,20 +66,16 @@ pub fn evidence(
             );
             Some(if in_use.is_empty() {
                 LedgerEvidence {
-                    message_ja: "mamori の機器台帳に使用中の機器がありません。".to_owned(),
-                    message_en: "The mamori ledger lists no device in use.".to_owned(),
+                    message: Message::new("domain-device-evidence-mamori-ledger-lists-device"),
                     suggested: Some(Answer::No),
                 }
             } else {
                 LedgerEvidence {
-                    message_ja: format!(
-                        "機器台帳に使用中の機器 {} 台（サーバ {servers}・端末PC {pcs}・ネットワーク機器 {network}）。",
-                        in_use.len()
-                    ),
-                    message_en: format!(
-                        "The ledger lists {} devices in use ({servers} servers, {pcs} PCs, {network} network devices).",
-                        in_use.len()
-                    ),
+                    message: Message::new("domain-device-evidence-ledger-lists-devices-use")
+                        .with("in-use-len", crate::arg(in_use.len()))
+                        .with("servers", crate::arg(servers))
+                        .with("pcs", crate::arg(pcs))
+                        .with("network", crate::arg(network)),
                     suggested: Some(Answer::Yes),
                 }
             })
@@ -106,24 +94,16 @@ pub fn evidence(
                 .filter(|d| d.maintenance_vendor.trim().is_empty() || d.remote_access.is_none())
                 .count();
             Some(LedgerEvidence {
-                message_ja: format!(
-                    "リモートメンテナンスありの機器 {} 台{}。",
-                    remote.len(),
-                    if unclear > 0 {
-                        format!("（うち {unclear} 台は保守事業者か外部接続方法が未記入）")
-                    } else {
-                        String::new()
-                    }
-                ),
-                message_en: format!(
-                    "{} devices are maintained remotely{}.",
-                    remote.len(),
-                    if unclear > 0 {
-                        format!(" ({unclear} without vendor or access method)")
-                    } else {
-                        String::new()
-                    }
-                ),
+                message: Message::new("domain-device-evidence-devices-are-maintained-remotely")
+                    .with("remote-len", crate::arg(remote.len()))
+                    .with(
+                        "unclear",
+                        if unclear > 0 {
+                            Message::new("domain-device-evidence-unclear").with("count", unclear)
+                        } else {
+                            Message::new("domain-device-empty")
+                        },
+                    ),
                 suggested: Some(if unclear == 0 {
                     Answer::Yes
                 } else {
@@ -148,16 +128,10 @@ pub fn evidence(
                 .filter(|(_, flags)| flags.iter().any(|f| patch_codes.contains(&f.code)))
                 .count();
             Some(LedgerEvidence {
-                message_ja: format!(
-                    "台帳の{} {} 台のうち、パッチ未適用・サポート終了・脆弱なバージョンの指摘があるもの {behind} 台。",
-                    scope_ja(scope),
-                    scoped.len()
-                ),
-                message_en: format!(
-                    "Of {} {} in the ledger, {behind} are flagged for old patches, end of support or a vulnerable version.",
-                    scoped.len(),
-                    scope_en(scope)
-                ),
+                message: Message::new("domain-device-evidence-ledger-are-flagged-old")
+                    .with("scoped-len", crate::arg(scoped.len()))
+                    .with("behind", crate::arg(behind))
+                    .with("scope", scope_label(scope)),
                 suggested: Some(if behind == 0 { Answer::Yes } else { Answer::No }),
             })
         }
@@ -190,14 +164,10 @@ pub fn evidence(
                 .filter(|d| d.always_on_connection == Some(true))
                 .count();
             Some(LedgerEvidence {
-                message_ja: format!(
-                    "外部から接続される機器 {} 台（インターネット直接 {direct} 台、常時接続 {always_on} 台）。接続元を保守事業者の拠点などに限定しているか確認してください。",
-                    reached.len()
-                ),
-                message_en: format!(
-                    "{} devices are reached from outside ({direct} directly from the internet, {always_on} always connected). Check that connections are limited to known sources such as the vendor's site.",
-                    reached.len()
-                ),
+                message: Message::new("domain-device-evidence-devices-are-reached-from")
+                    .with("reached-len", crate::arg(reached.len()))
+                    .with("direct", crate::arg(direct))
+                    .with("always-on", crate::arg(always_on)),
                 // The ledger does not record the restriction itself: only a direct
                 // connection is a clear no.
                 suggested: (direct > 0).then_some(Answer::No),
@@ -211,6 +181,7 @@ pub fn evidence(
 mod tests {
     use super::*;
     use crate::device::{AssetNumber, Device};
+    use mamori_locale::Lang;
 
     fn device(asset: &str, kind: DeviceKind) -> Device {
         let mut d = Device::new(AssetNumber::parse(asset).expect("asset"));
@@ -230,15 +201,18 @@ mod tests {
         let stale = vec![Flag {
             code: FlagCode::StalePatch,
             severity: crate::device_risk::FlagSeverity::Medium,
-            message_ja: String::new(),
-            message_en: String::new(),
+            message: Message::new("domain-device-empty"),
             evidence: String::new(),
             cves: Vec::new(),
         }];
         let devices: Vec<(&Device, &[Flag])> = vec![(&vpn, &stale), (&pc, &[]), (&old, &stale)];
         let e = evidence(ItemRole::DeviceLedger, Scope::All, &devices).expect("2(1)");
         assert_eq!(e.suggested, Some(Answer::Yes));
-        assert!(e.message_ja.contains("2 台"), "{}", e.message_ja);
+        assert!(
+            e.message.render(Lang::Ja).contains("2 台"),
+            "{}",
+            e.message.render(Lang::Ja)
+        );
         let e = evidence(ItemRole::RemoteMaintenance, Scope::All, &devices).expect("2(2)");
         assert_eq!(e.suggested, Some(Answer::No), "no vendor named");
         assert_eq!(

@@ -34,27 +34,49 @@ pub use inspection::{
     Finding, FindingCode, InspectionInput, InspectionRules, Progress, Severity, Verdict,
 };
 pub use institution::{InstitutionKind, InstitutionProfile, MedicalInstitutionCode};
+pub use mamori_locale::{Lang, Message};
 pub use prefecture::Prefecture;
+
+/// Text that arrives in both languages as data (an item's label, a fiscal year's label),
+/// as an argument of a message: each language takes its own.
+pub fn bilingual(ja: impl Into<String>, en: impl Into<String>) -> mamori_locale::Message {
+    mamori_locale::Message::new("domain-text")
+        .with("ja", ja.into())
+        .with("en", en.into())
+}
+
+/// A value put into a message as it is written (ids, codes, dates, the user's own text).
+pub fn arg(value: impl std::fmt::Display) -> mamori_locale::Arg {
+    mamori_locale::Arg::Text(value.to_string())
+}
+
+/// Messages one after another, each language with its own separator (`key` names it, e.g.
+/// `domain-join-slash`).
+pub fn joined(
+    messages: impl IntoIterator<Item = mamori_locale::Message>,
+    key: &'static str,
+) -> mamori_locale::Message {
+    let mut messages = messages.into_iter();
+    let Some(first) = messages.next() else {
+        return mamori_locale::Message::new("domain-empty");
+    };
+    messages.fold(first, |head, tail| {
+        mamori_locale::Message::new(key)
+            .with("head", head)
+            .with("tail", tail)
+    })
+}
 
 /// A value given by a user or a file could not be parsed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{message_en}")]
+#[error("{}", .message.render(mamori_locale::Lang::En))]
 pub struct ParseError {
     pub field: &'static str,
-    pub message_ja: String,
-    pub message_en: String,
+    pub message: mamori_locale::Message,
 }
 
 impl ParseError {
-    pub fn new(
-        field: &'static str,
-        message_ja: impl Into<String>,
-        message_en: impl Into<String>,
-    ) -> Self {
-        Self {
-            field,
-            message_ja: message_ja.into(),
-            message_en: message_en.into(),
-        }
+    pub fn new(field: &'static str, message: mamori_locale::Message) -> Self {
+        Self { field, message }
     }
 }

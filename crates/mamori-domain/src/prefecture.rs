@@ -69,8 +69,8 @@ impl Prefecture {
             }
             _ => Err(ParseError::new(
                 "prefecture",
-                format!("都道府県コード「{code}」は 01〜47 の JIS X 0401 コードで指定してください"),
-                format!("prefecture code '{code}' must be a JIS X 0401 code from 01 to 47"),
+                mamori_locale::Message::new("domain-parse-prefecture-code-jis-x")
+                    .with("code", crate::arg(code)),
             )),
         }
     }

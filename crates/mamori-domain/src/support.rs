@@ -561,27 +561,20 @@ fn subsidy_problems(
 
 /// A refused estimate: what is wrong and where, in Japanese and English.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{code}: {message_en}")]
+#[error("{code}: {}", .message.render(mamori_locale::Lang::En))]
 pub struct EstimateError {
     pub code: &'static str,
     /// The input at fault.
     pub field: &'static str,
-    pub message_ja: String,
-    pub message_en: String,
+    pub message: mamori_locale::Message,
 }
 
 impl EstimateError {
-    fn new(
-        code: &'static str,
-        field: &'static str,
-        ja: impl Into<String>,
-        en: impl Into<String>,
-    ) -> Self {
+    fn new(code: &'static str, field: &'static str, message: mamori_locale::Message) -> Self {
         Self {
             code,
             field,
-            message_ja: ja.into(),
-            message_en: en.into(),
+            message,
         }
     }
 }
@@ -647,11 +640,11 @@ pub fn estimate(
         return Err(EstimateError::new(
             "not_a_subsidy",
             "program",
-            format!("「{}」は補助金ではないため概算できません", program.name_ja),
-            format!(
-                "'{}' is not a subsidy: there is nothing to estimate",
-                program.name_en
-            ),
+            mamori_locale::Message::new("domain-records-estimate-subsidy-there-nothing-estimate")
+                .with(
+                    "program",
+                    crate::bilingual(program.name_ja.as_str(), program.name_en.as_str()),
+                ),
         ));
     };
     if !program.eligible_kinds.contains(&input.kind) {
@@ -668,56 +661,46 @@ pub fn estimate(
         return Err(EstimateError::new(
             "kind_not_covered",
             "kind",
-            format!(
-                "「{}」の対象は{}です。{}は対象外です",
-                program.name_ja,
-                ja.join("・"),
-                input.kind.label_ja()
-            ),
-            format!(
-                "'{}' is for: {}; a {} is not covered",
-                program.name_en,
-                en.join(", "),
-                input.kind.label_en().to_lowercase()
-            ),
+            mamori_locale::Message::new("domain-records-estimate-covered")
+                .with(
+                    "program",
+                    crate::bilingual(program.name_ja.as_str(), program.name_en.as_str()),
+                )
+                .with("ja", crate::bilingual(ja.join("・"), en.join(", ")))
+                .with(
+                    "kind",
+                    crate::bilingual(input.kind.label_ja(), input.kind.label_en().to_lowercase()),
+                ),
         ));
     }
     if input.beds < 0 || input.beds > MAX_BEDS {
         return Err(EstimateError::new(
             "beds_out_of_range",
             "beds",
-            format!(
-                "病床数 {} は0〜{MAX_BEDS}の範囲で入力してください",
-                input.beds
-            ),
-            format!("beds {} must be between 0 and {MAX_BEDS}", input.beds),
+            mamori_locale::Message::new("domain-records-estimate-beds-between")
+                .with("beds", crate::arg(input.beds))
+                .with("max-beds", crate::arg(MAX_BEDS)),
         ));
     }
-    input.kind.check_beds(input.beds).map_err(|e| {
-        EstimateError::new("beds_do_not_fit_kind", "beds", e.message_ja, e.message_en)
-    })?;
+    input
+        .kind
+        .check_beds(input.beds)
+        .map_err(|e| EstimateError::new("beds_do_not_fit_kind", "beds", e.message))?;
     if input.cost <= 0 {
         return Err(EstimateError::new(
             "cost_not_positive",
             "cost",
-            format!("対象経費 {}円 は1円以上で入力してください", yen(input.cost)),
-            format!("the cost {} yen must be at least 1 yen", yen(input.cost)),
+            mamori_locale::Message::new("domain-records-estimate-cost-yen-least-yen")
+                .with("cost", crate::arg(yen(input.cost))),
         ));
     }
     if input.cost > MAX_COST {
         return Err(EstimateError::new(
             "cost_too_large",
             "cost",
-            format!(
-                "対象経費 {}円 は大きすぎます（{}円まで）。桁を確認してください",
-                yen(input.cost),
-                yen(MAX_COST)
-            ),
-            format!(
-                "the cost {} yen is too large (at most {} yen): check the digits",
-                yen(input.cost),
-                yen(MAX_COST)
-            ),
+            mamori_locale::Message::new("domain-records-estimate-cost-yen-too-large")
+                .with("cost", crate::arg(yen(input.cost)))
+                .with("max-cost", crate::arg(yen(MAX_COST))),
         ));
     }
     let option = match (&input.rate_option, subsidy.rates.as_slice()) {
@@ -727,8 +710,9 @@ pub fn estimate(
             EstimateError::new(
                 "unknown_rate_option",
                 "rate_option",
-                format!("補助率の区分「{key}」はありません（{}）", keys.join(" / ")),
-                format!("there is no rate option '{key}' ({})", keys.join(", ")),
+                mamori_locale::Message::new("domain-records-estimate-there-rate-option")
+                    .with("key", crate::arg(key))
+                    .with("keys", crate::bilingual(keys.join(" / "), keys.join(", "))),
             )
         })?,
         (None, rates) => {
@@ -743,8 +727,8 @@ pub fn estimate(
             return Err(EstimateError::new(
                 "rate_option_required",
                 "rate_option",
-                format!("補助率の区分を選んでください（{}）", ja.join("、")),
-                format!("choose the rate option ({})", en.join(", ")),
+                mamori_locale::Message::new("domain-records-estimate-choose-rate-option")
+                    .with("ja", crate::bilingual(ja.join("、"), en.join(", "))),
             ));
         }
     };
@@ -760,15 +744,16 @@ pub fn estimate(
                     EstimateError::new(
                         "no_standard_amount",
                         "beds",
-                        format!(
-                            "{} {}床 に当てはまる基準額がありません",
-                            input.kind.label_ja(),
-                            input.beds
-                        ),
-                        format!(
-                            "no standard amount applies to a {} with {} beds",
-                            input.kind.label_en().to_lowercase(),
-                            input.beds
+                        mamori_locale::Message::new(
+                            "domain-records-estimate-standard-amount-applies-beds",
+                        )
+                        .with("beds", crate::arg(input.beds))
+                        .with(
+                            "kind",
+                            crate::bilingual(
+                                input.kind.label_ja(),
+                                input.kind.label_en().to_lowercase(),
+                            ),
                         ),
                     )
                 })?,
@@ -1028,6 +1013,7 @@ pub fn suggest<'a>(
 mod tests {
     use super::*;
     use InstitutionKind::*;
+    use mamori_locale::Lang;
 
     fn row(
         kinds: &[InstitutionKind],
@@ -1250,10 +1236,16 @@ mod tests {
         for (i, code, field) in cases {
             let e = estimate(&p, &i).expect_err("refused");
             assert_eq!((e.code, e.field), (code, field), "{i:?}");
-            assert!(!e.message_ja.is_empty() && !e.message_en.is_empty());
+            assert!(
+                !e.message.render(Lang::Ja).is_empty() && !e.message.render(Lang::En).is_empty()
+            );
         }
         let e = estimate(&p, &input(Pharmacy, 0, 1)).expect_err("pharmacy");
-        assert!(e.message_ja.contains("薬局は対象外"), "{}", e.message_ja);
+        assert!(
+            e.message.render(Lang::Ja).contains("薬局は対象外"),
+            "{}",
+            e.message.render(Lang::Ja)
+        );
         let seminar = program("seminar", &[Hospital], None);
         assert_eq!(
             estimate(&seminar, &input(Hospital, 100, 1))

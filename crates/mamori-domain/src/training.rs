@@ -10,6 +10,7 @@
 //! started) nobody joins, neither a seat nor the waitlist.
 
 use chrono::NaiveDateTime;
+use mamori_locale::Message;
 use serde::{Deserialize, Serialize};
 
 use crate::text::fold::fold;
@@ -45,12 +46,8 @@ impl Audience {
             "introductory" => Ok(Self::Introductory),
             other => Err(ParseError::new(
                 "audience",
-                format!(
-                    "受講対象「{other}」は executive / manager / beginner / introductory のいずれかです"
-                ),
-                format!(
-                    "audience '{other}' must be one of executive, manager, beginner, introductory"
-                ),
+                mamori_locale::Message::new("domain-parse-audience-one-executive-manager")
+                    .with("other", crate::arg(other)),
             )),
         }
     }
@@ -113,10 +110,8 @@ impl Format {
             "site_visit" => Ok(Self::SiteVisit),
             other => Err(ParseError::new(
                 "format",
-                format!(
-                    "実施方法「{other}」は online / e_learning / workshop / site_visit のいずれかです"
-                ),
-                format!("format '{other}' must be one of online, e_learning, workshop, site_visit"),
+                mamori_locale::Message::new("domain-parse-format-one-online-learning")
+                    .with("other", crate::arg(other)),
             )),
         }
     }
@@ -171,8 +166,8 @@ impl RegistrationStatus {
             "attended" => Ok(Self::Attended),
             other => Err(ParseError::new(
                 "status",
-                format!("申込み状態「{other}」は不明です"),
-                format!("unknown registration status '{other}'"),
+                mamori_locale::Message::new("domain-parse-unknown-registration-status")
+                    .with("other", crate::arg(other)),
             )),
         }
     }
@@ -240,15 +235,13 @@ impl SessionRules {
         if ends_at <= starts_at {
             return Err(ParseError::new(
                 "ends_at",
-                "終了日時は開始日時より後にしてください",
-                "the end must be after the start",
+                mamori_locale::Message::new("domain-parse-end-after-start"),
             ));
         }
         if deadline > starts_at {
             return Err(ParseError::new(
                 "registration_deadline",
-                "申込締切は開始日時以前にしてください",
-                "the registration deadline must not be after the start",
+                mamori_locale::Message::new("domain-parse-registration-deadline-after-start"),
             ));
         }
         let capacity = u32::try_from(capacity)
@@ -257,8 +250,8 @@ impl SessionRules {
             .ok_or_else(|| {
                 ParseError::new(
                     "capacity",
-                    format!("定員は1〜{MAX_CAPACITY}人で指定してください"),
-                    format!("the capacity must be between 1 and {MAX_CAPACITY}"),
+                    mamori_locale::Message::new("domain-parse-capacity-between")
+                        .with("max-capacity", crate::arg(MAX_CAPACITY)),
                 )
             })?;
         Ok(Self {
@@ -354,25 +347,20 @@ impl ParticipantName {
         if collapsed.is_empty() {
             return Err(ParseError::new(
                 "participant_name",
-                "受講者名を入力してください",
-                "enter the participant's name",
+                mamori_locale::Message::new("domain-parse-enter-participant-s-name"),
             ));
         }
         if collapsed.chars().count() > Self::MAX_CHARS {
             return Err(ParseError::new(
                 "participant_name",
-                format!("受講者名は{}文字以内で入力してください", Self::MAX_CHARS),
-                format!(
-                    "the participant's name must be at most {} characters",
-                    Self::MAX_CHARS
-                ),
+                mamori_locale::Message::new("domain-parse-participant-s-name-most")
+                    .with("max", crate::arg(Self::MAX_CHARS)),
             ));
         }
         if collapsed.chars().any(char::is_control) {
             return Err(ParseError::new(
                 "participant_name",
-                "受講者名に制御文字は使えません",
-                "the participant's name must not contain control characters",
+                mamori_locale::Message::new("domain-parse-participant-s-name-contain"),
             ));
         }
         Ok(Self(collapsed))
@@ -449,71 +437,43 @@ impl TrainingError {
         }
     }
 
-    pub fn message_ja(&self) -> String {
+    pub fn message(&self) -> Message {
         match self {
-            Self::DeadlinePassed { deadline } => format!(
-                "この回の申込みは締め切りました（締切 {}）",
-                deadline.format("%Y/%m/%d %H:%M")
-            ),
-            Self::AlreadyRegistered { status } => format!(
-                "この受講者は同じ回に既に申し込まれています（{}）",
-                status.label_ja()
-            ),
-            Self::NotYours => {
-                "この申込みは見つかりません（他の医療機関の申込みは取り消せません）".into()
+            Self::DeadlinePassed { deadline } => {
+                Message::new("domain-records-training-deadline-passed").with(
+                    "deadline",
+                    crate::bilingual(
+                        deadline.format("%Y/%m/%d %H:%M").to_string(),
+                        deadline.format("%Y-%m-%d %H:%M").to_string(),
+                    ),
+                )
             }
-            Self::AlreadyCancelled => "この申込みは既に取り消されています".into(),
-            Self::AlreadyAttended => "受講済みの申込みは取り消せません".into(),
-            Self::SessionStarted => "開始した回の申込みは取り消せません".into(),
-            Self::NotStartedYet => "出欠は研修の開始後に記録できます".into(),
-            Self::NoSeat { status } => format!(
-                "出席を記録できるのは席のある申込みだけです（この申込みは{}）",
-                status.label_ja()
+            Self::AlreadyRegistered { status } => {
+                Message::new("domain-records-training-already-registered").with(
+                    "status",
+                    crate::bilingual(status.label_ja(), status.label_en().to_lowercase()),
+                )
+            }
+            Self::NotYours => Message::new("domain-records-training-not-yours"),
+            Self::AlreadyCancelled => Message::new("domain-records-training-already-cancelled"),
+            Self::AlreadyAttended => Message::new("domain-records-training-already-attended"),
+            Self::SessionStarted => Message::new("domain-records-training-session-started"),
+            Self::NotStartedYet => Message::new("domain-records-training-not-started-yet"),
+            Self::NoSeat { status } => Message::new("domain-records-training-no-seat").with(
+                "status",
+                crate::bilingual(status.label_ja(), status.label_en().to_lowercase()),
             ),
-            Self::SessionWithdrawn => "この回は中止になりました".into(),
-            Self::CourseWithdrawn => "このコースは中止になりました".into(),
-            Self::CapacityBelowSeats { capacity, taken } => format!(
-                "定員を{capacity}名にはできません。すでに{taken}名が席を確保しています（{taken}名以上にしてください）"
-            ),
+            Self::SessionWithdrawn => Message::new("domain-records-training-session-withdrawn"),
+            Self::CourseWithdrawn => Message::new("domain-records-training-course-withdrawn"),
+            Self::CapacityBelowSeats { capacity, taken } => {
+                Message::new("domain-records-training-capacity-below-seats")
+                    .with("capacity", *capacity)
+                    .with("taken", *taken)
+            }
             Self::StartedSessionUnchanged => {
-                "開始した回は変更・中止できません".into()
+                Message::new("domain-records-training-started-session-unchanged")
             }
-            Self::Stale => "フォームを開いた後に、他の人がこの内容を変更しました。最新の内容を確認して、もう一度保存してください".into(),
-        }
-    }
-
-    pub fn message_en(&self) -> String {
-        match self {
-            Self::DeadlinePassed { deadline } => format!(
-                "registration for this session has closed (deadline {})",
-                deadline.format("%Y-%m-%d %H:%M")
-            ),
-            Self::AlreadyRegistered { status } => format!(
-                "this participant is already registered for the session ({})",
-                status.label_en().to_lowercase()
-            ),
-            Self::NotYours => {
-                "registration not found (another institution's place cannot be cancelled)".into()
-            }
-            Self::AlreadyCancelled => "this registration is already cancelled".into(),
-            Self::AlreadyAttended => "an attended place cannot be cancelled".into(),
-            Self::SessionStarted => {
-                "a place in a session that has started cannot be cancelled".into()
-            }
-            Self::NotStartedYet => "attendance can be recorded once the session has started".into(),
-            Self::NoSeat { status } => format!(
-                "attendance is recorded for places with a seat only (this one is {})",
-                status.label_en().to_lowercase()
-            ),
-            Self::SessionWithdrawn => "this session has been withdrawn".into(),
-            Self::CourseWithdrawn => "this course has been withdrawn".into(),
-            Self::CapacityBelowSeats { capacity, taken } => format!(
-                "the capacity cannot be {capacity}: {taken} seats are already taken (enter {taken} or more)"
-            ),
-            Self::StartedSessionUnchanged => {
-                "a session that has started cannot be changed or withdrawn".into()
-            }
-            Self::Stale => "someone else changed this since the form was loaded; check the current values and save again".into(),
+            Self::Stale => Message::new("domain-records-training-stale"),
         }
     }
 }
@@ -687,31 +647,29 @@ impl ObligationRule {
         if self.kinds.is_empty() {
             problems.push(ParseError::new(
                 "kinds",
-                "対象の施設種別がありません",
-                "kinds is empty: the rule applies to no institution",
+                mamori_locale::Message::new("domain-parse-kinds-empty-rule-applies"),
             ));
         }
         for (i, kind) in self.kinds.iter().enumerate() {
             if self.kinds[..i].contains(kind) {
                 problems.push(ParseError::new(
                     "kinds",
-                    format!("施設種別「{}」が二度あります", kind.as_str()),
-                    format!("kind '{}' is listed twice", kind.as_str()),
+                    mamori_locale::Message::new("domain-parse-kind-listed-twice")
+                        .with("kind", crate::arg(kind.as_str())),
                 ));
             }
         }
         if self.min_beds < 0 {
             problems.push(ParseError::new(
                 "min_beds",
-                "病床数は0以上です",
-                format!("min_beds {} must be 0 or more", self.min_beds),
+                mamori_locale::Message::new("domain-parse-min-beds-negative")
+                    .with("min-beds", self.min_beds),
             ));
         }
         if self.min_sessions == 0 {
             problems.push(ParseError::new(
                 "min_sessions",
-                "年間の研修回数は1以上です",
-                "min_sessions must be 1 or more",
+                mamori_locale::Message::new("domain-parse-min-sessions-more"),
             ));
         }
         if problems.is_empty() {
@@ -770,6 +728,7 @@ mod tests {
     use super::*;
     use RegistrationStatus::*;
     use chrono::NaiveDate;
+    use mamori_locale::Lang;
 
     fn at(day: u32, hour: u32) -> NaiveDateTime {
         NaiveDate::from_ymd_opt(2026, 9, day)
@@ -1035,7 +994,10 @@ mod tests {
             capacity: 1,
             taken: 2,
         };
-        assert!(e.message_ja().contains("2名以上") && e.message_en().contains("2 or more"));
+        assert!(
+            e.message().render(Lang::Ja).contains("2名以上")
+                && e.message().render(Lang::En).contains("2 or more")
+        );
     }
 
     #[test]
@@ -1055,7 +1017,7 @@ mod tests {
             Err(TrainingError::SessionWithdrawn)
         );
         assert_eq!(
-            TrainingError::SessionWithdrawn.message_ja(),
+            TrainingError::SessionWithdrawn.message().render(Lang::Ja),
             "この回は中止になりました"
         );
     }

@@ -97,39 +97,22 @@ impl Era {
         Self::ALL.into_iter().rev().find(|era| era.contains(date))
     }
 
-    fn span_ja(self) -> String {
+    fn span(self) -> mamori_locale::Message {
         let first = self.first_day();
-        match self.last_day() {
-            Some(last) => format!(
-                "{}は{}年{}月{}日から{}年{}月{}日までです",
-                self.name_ja(),
-                first.year(),
-                first.month(),
-                first.day(),
-                last.year(),
-                last.month(),
-                last.day()
-            ),
-            None => format!(
-                "{}は{}年{}月{}日からです",
-                self.name_ja(),
-                first.year(),
-                first.month(),
-                first.day()
-            ),
-        }
-    }
-
-    fn span_en(self) -> String {
-        match self.last_day() {
-            Some(last) => format!(
-                "the {} era ran from {} to {}",
-                self.name_en(),
-                self.first_day(),
-                last
-            ),
-            None => format!("the {} era began on {}", self.name_en(), self.first_day()),
-        }
+        let message = match self.last_day() {
+            Some(last) => mamori_locale::Message::new("domain-wareki-era-span")
+                .with("last-year", last.year())
+                .with("last-month", last.month())
+                .with("last-day", last.day())
+                .with("last", last.to_string()),
+            None => mamori_locale::Message::new("domain-wareki-era-span-open"),
+        };
+        message
+            .with("era", crate::bilingual(self.name_ja(), self.name_en()))
+            .with("first-year", first.year())
+            .with("first-month", first.month())
+            .with("first-day", first.day())
+            .with("first", first.to_string())
     }
 }
 
@@ -282,16 +265,10 @@ fn shorten(chars: &[char]) -> String {
 }
 
 /// Why a date was refused, in both languages, before it is tied to the field and the text.
-struct Problem {
-    ja: String,
-    en: String,
-}
+struct Problem(mamori_locale::Message);
 
-fn problem(ja: impl Into<String>, en: impl Into<String>) -> Problem {
-    Problem {
-        ja: ja.into(),
-        en: en.into(),
-    }
+fn problem(message: mamori_locale::Message) -> Problem {
+    Problem(message)
 }
 
 const DATE_EXAMPLES_JA: &str = "2025-06-01、2025/6/1、2025年6月1日、令和7年6月1日、R7.6.1";
@@ -299,17 +276,17 @@ const DATE_EXAMPLES_EN: &str = "2025-06-01, 2025/6/1, 2025年6月1日, 令和7�
 
 fn not_a_date() -> Problem {
     problem(
-        format!("日付として読み取れません。{DATE_EXAMPLES_JA} のように記入してください"),
-        format!("it is not a date; write it like {DATE_EXAMPLES_EN}"),
+        mamori_locale::Message::new("domain-wareki-date-write-like").with(
+            "date-examples-ja",
+            crate::bilingual(DATE_EXAMPLES_JA, DATE_EXAMPLES_EN),
+        ),
     )
 }
 
 fn unsupported_era(name: &str) -> Problem {
     problem(
-        format!("元号「{name}」には対応していません（令和・平成・昭和、または R・H・S）"),
-        format!(
-            "the era '{name}' is not supported (only 令和 R Reiwa, 平成 H Heisei, 昭和 S Showa)"
-        ),
+        mamori_locale::Message::new("domain-wareki-era-supported-only-r")
+            .with("name", crate::arg(name)),
     )
 }
 
@@ -325,12 +302,13 @@ enum Style {
 /// Parses a date as written in Japan, Western or 和暦, in any of the forms listed in the
 /// module's documentation. `field` names the field in the error.
 pub fn parse_date(field: &'static str, text: &str) -> Result<NaiveDate, ParseError> {
-    parse_date_inner(text).map_err(|p| {
+    parse_date_inner(text).map_err(|Problem(reason)| {
         let shown = shorten(&text.chars().collect::<Vec<_>>());
         ParseError::new(
             field,
-            format!("日付「{shown}」: {}", p.ja),
-            format!("date '{shown}': {}", p.en),
+            mamori_locale::Message::new("domain-parse-date")
+                .with("shown", crate::arg(shown))
+                .with("reason", reason),
         )
     })
 }
@@ -338,7 +316,9 @@ pub fn parse_date(field: &'static str, text: &str) -> Result<NaiveDate, ParseErr
 fn parse_date_inner(text: &str) -> Result<NaiveDate, Problem> {
     let mut cur = Cursor::new(text);
     if cur.is_empty() {
-        return Err(problem("日付が空です", "the date is empty"));
+        return Err(problem(mamori_locale::Message::new(
+            "domain-wareki-date-empty",
+        )));
     }
     let era = parse_era(&mut cur)?;
     cur.skip_spaces();
@@ -352,44 +332,25 @@ fn parse_date_inner(text: &str) -> Result<NaiveDate, Problem> {
                     1
                 } else {
                     return Err(problem(
-                        format!(
-                            "{}の後に年を記入してください（例: {}7年、{}元年、{}7）",
-                            era.name_ja(),
-                            era.name_ja(),
-                            era.name_ja(),
-                            era.letter()
-                        ),
-                        format!(
-                            "the year of the {} era is missing (e.g. {}7年, {}元年, {}7)",
-                            era.name_en(),
-                            era.name_ja(),
-                            era.name_ja(),
-                            era.letter()
-                        ),
+                        mamori_locale::Message::new("domain-wareki-era-year-missing")
+                            .with("era", crate::bilingual(era.name_ja(), era.name_en()))
+                            .with("name", era.name_ja())
+                            .with("letter", era.letter().to_string()),
                     ));
                 }
             } else if year_digits.len() > MAX_ERA_YEAR_DIGITS {
                 return Err(problem(
-                    format!("{}{year_digits}年という年はありません", era.name_ja()),
-                    format!(
-                        "there is no year {year_digits} of the {} era",
-                        era.name_en()
-                    ),
+                    mamori_locale::Message::new("domain-wareki-there-year-era")
+                        .with("year-digits", crate::arg(year_digits))
+                        .with("era", crate::bilingual(era.name_ja(), era.name_en())),
                 ));
             } else {
                 parse_small(&year_digits)
             };
             if n == 0 {
                 return Err(problem(
-                    format!(
-                        "{}0年はありません（最初の年は{}元年、1年です）",
-                        era.name_ja(),
-                        era.name_ja()
-                    ),
-                    format!(
-                        "there is no year 0 of the {} era (its first year is 1, 元年)",
-                        era.name_en()
-                    ),
+                    mamori_locale::Message::new("domain-wareki-there-year-era-first")
+                        .with("era", crate::bilingual(era.name_ja(), era.name_en())),
                 ));
             }
             (era.first_year() + n as i32 - 1, Some((era, n)))
@@ -397,21 +358,16 @@ fn parse_date_inner(text: &str) -> Result<NaiveDate, Problem> {
         None => {
             if year_digits.is_empty() {
                 if cur.peek() == Some('元') {
-                    return Err(problem(
-                        "元年の前に元号を記入してください（例: 令和元年5月1日）",
-                        "元年 (first year) needs an era before it, e.g. 令和元年5月1日",
-                    ));
+                    return Err(problem(mamori_locale::Message::new(
+                        "domain-wareki-first-year-needs-era",
+                    )));
                 }
                 return Err(not_a_date());
             }
             if year_digits.len() != 4 || year_digits.starts_with('0') {
                 return Err(problem(
-                    format!(
-                        "西暦の年「{year_digits}」は4桁（1000〜9999）で記入してください（例: 2025）"
-                    ),
-                    format!(
-                        "the Western year '{year_digits}' must have four digits (1000–9999), e.g. 2025"
-                    ),
+                    mamori_locale::Message::new("domain-wareki-western-year-have-four")
+                        .with("year-digits", crate::arg(year_digits)),
                 ));
             }
             (parse_small(&year_digits) as i32, None)
@@ -425,21 +381,18 @@ fn parse_date_inner(text: &str) -> Result<NaiveDate, Problem> {
         Some(c @ ('-' | '/' | '.')) => Style::Separator(c),
         Some(_) => {
             return Err(problem(
-                format!(
-                    "年の後に「年」か区切り（- / .）が必要ですが「{}」があります。{DATE_EXAMPLES_JA} のように記入してください",
-                    cur.rest()
-                ),
-                format!(
-                    "after the year comes 年 or a separator (- / .), not '{}'; write it like {DATE_EXAMPLES_EN}",
-                    cur.rest()
-                ),
+                mamori_locale::Message::new("domain-wareki-after-year-comes-separator")
+                    .with("cur", crate::arg(cur.rest()))
+                    .with(
+                        "date-examples-ja",
+                        crate::bilingual(DATE_EXAMPLES_JA, DATE_EXAMPLES_EN),
+                    ),
             ));
         }
         None => {
-            return Err(problem(
-                "月と日がありません",
-                "the month and the day are missing",
-            ));
+            return Err(problem(mamori_locale::Message::new(
+                "domain-wareki-month-day-are-missing",
+            )));
         }
     };
     cur.pos += 1;
@@ -450,26 +403,28 @@ fn parse_date_inner(text: &str) -> Result<NaiveDate, Problem> {
     cur.skip_spaces();
     if style == Style::Kanji && !cur.eat('日') {
         return Err(if cur.at_end() {
-            problem("日の後に「日」がありません", "日 is missing after the day")
+            problem(mamori_locale::Message::new(
+                "domain-wareki-missing-after-day",
+            ))
         } else {
             problem(
-                format!("日の後に「日」が必要ですが「{}」があります", cur.rest()),
-                format!("after the day comes 日, not '{}'", cur.rest()),
+                mamori_locale::Message::new("domain-wareki-after-day-comes")
+                    .with("cur", crate::arg(cur.rest())),
             )
         });
     }
     cur.skip_spaces();
     if !cur.at_end() {
         return Err(problem(
-            format!("日付の後に余分な文字「{}」があります", cur.rest()),
-            format!("unexpected text '{}' after the date", cur.rest()),
+            mamori_locale::Message::new("domain-wareki-unexpected-text-after-date")
+                .with("cur", crate::arg(cur.rest())),
         ));
     }
 
     if !(1..=12).contains(&month) {
         return Err(problem(
-            format!("{month}月はありません（1〜12月）"),
-            format!("there is no month {month} (months are 1–12)"),
+            mamori_locale::Message::new("domain-wareki-there-month-months-are")
+                .with("month", crate::arg(month)),
         ));
     }
     let written_ja = match first_year {
@@ -478,33 +433,31 @@ fn parse_date_inner(text: &str) -> Result<NaiveDate, Problem> {
     };
     let Some(date) = NaiveDate::from_ymd_opt(year, month, day) else {
         return Err(problem(
-            format!("{written_ja}に{day}日はありません"),
-            format!("day {day} does not exist in {year}-{month:02}"),
+            mamori_locale::Message::new("domain-wareki-no-such-day")
+                .with("day", day)
+                .with(
+                    "written",
+                    crate::bilingual(written_ja, format!("{year}-{month:02}")),
+                ),
         ));
     };
     if let Some((era, n)) = first_year
         && !era.contains(date)
     {
-        let hint_ja = match Era::of(date) {
-            Some(_) => format!("（この日は{}です）", format_wareki(date)),
-            None => String::new(),
-        };
-        let hint_en = match Era::of(date) {
-            Some(_) => format!("; that day is {}", format_wareki(date)),
-            None => String::new(),
+        let hint = match Era::of(date) {
+            Some(_) => mamori_locale::Message::new("domain-wareki-that-day")
+                .with("wareki", format_wareki(date)),
+            None => mamori_locale::Message::new("domain-empty"),
         };
         return Err(problem(
-            format!(
-                "{}{n}年{month}月{day}日（{date}）は{}の期間外です。{}{hint_ja}",
-                era.name_ja(),
-                era.name_ja(),
-                era.span_ja()
-            ),
-            format!(
-                "{} {n}, month {month}, day {day} ({date}) is outside its era: {}{hint_en}",
-                era.name_en(),
-                era.span_en()
-            ),
+            mamori_locale::Message::new("domain-wareki-month-day-outside-era")
+                .with("n", crate::arg(n))
+                .with("month", crate::arg(month))
+                .with("day", crate::arg(day))
+                .with("date", crate::arg(date))
+                .with("era", crate::bilingual(era.name_ja(), era.name_en()))
+                .with("span", era.span())
+                .with("hint", hint),
         ));
     }
     Ok(date)
@@ -573,24 +526,22 @@ fn parse_part(cur: &mut Cursor, part: Part) -> Result<u32, Problem> {
     if digits.is_empty() {
         return Err(if cur.at_end() {
             problem(
-                format!("{}がありません", part.ja()),
-                format!("the {} is missing", part.en()),
+                mamori_locale::Message::new("domain-wareki-missing")
+                    .with("ja", crate::bilingual(part.ja(), part.en())),
             )
         } else {
             problem(
-                format!(
-                    "{}は数字で記入してください（「{}」とあります）",
-                    part.ja(),
-                    cur.rest()
-                ),
-                format!("the {} must be a number, not '{}'", part.en(), cur.rest()),
+                mamori_locale::Message::new("domain-wareki-number")
+                    .with("cur", crate::arg(cur.rest()))
+                    .with("ja", crate::bilingual(part.ja(), part.en())),
             )
         });
     }
     if digits.len() > 2 {
         return Err(problem(
-            format!("{}「{digits}」は1桁か2桁で記入してください", part.ja()),
-            format!("the {} '{digits}' must have one or two digits", part.en()),
+            mamori_locale::Message::new("domain-wareki-have-one-two-digits")
+                .with("digits", crate::arg(digits))
+                .with("ja", crate::bilingual(part.ja(), part.en())),
         ));
     }
     Ok(parse_small(&digits))
@@ -609,32 +560,24 @@ fn expect_after(cur: &mut Cursor, style: Style, part: Part) -> Result<(), Proble
     let found = cur.peek();
     Err(match (style, found) {
         (_, None) => problem(
-            format!("{}の後に日がありません", part.ja()),
-            format!("the day is missing after the {}", part.en()),
+            mamori_locale::Message::new("domain-wareki-day-missing-after")
+                .with("ja", crate::bilingual(part.ja(), part.en())),
         ),
         (Style::Separator(sep), Some(other @ ('-' | '/' | '.'))) => problem(
-            format!("区切り文字がそろっていません（「{sep}」と「{other}」）"),
-            format!("the separators differ ('{sep}' and '{other}')"),
+            mamori_locale::Message::new("domain-wareki-separators-differ")
+                .with("sep", crate::arg(sep))
+                .with("other", crate::arg(other)),
         ),
         (Style::Separator(sep), Some(_)) => problem(
-            format!(
-                "{}の後に区切り「{sep}」が必要ですが「{}」があります",
-                part.ja(),
-                cur.rest()
-            ),
-            format!(
-                "after the {} comes '{sep}', not '{}'",
-                part.en(),
-                cur.rest()
-            ),
+            mamori_locale::Message::new("domain-wareki-after-comes")
+                .with("sep", crate::arg(sep))
+                .with("cur", crate::arg(cur.rest()))
+                .with("ja", crate::bilingual(part.ja(), part.en())),
         ),
         (Style::Kanji, Some(_)) => problem(
-            format!(
-                "{}の後に「月」が必要ですが「{}」があります",
-                part.ja(),
-                cur.rest()
-            ),
-            format!("after the {} comes 月, not '{}'", part.en(), cur.rest()),
+            mamori_locale::Message::new("domain-wareki-after-comes-2")
+                .with("cur", crate::arg(cur.rest()))
+                .with("ja", crate::bilingual(part.ja(), part.en())),
         ),
     })
 }
@@ -694,32 +637,44 @@ fn enclosed_number(c: char) -> Option<u8> {
 
 const ITEM_NUMBER_EXAMPLES: &str = "2(7), ２（７）, 2-(7), 2⑦, 2-7";
 
-fn item_number_error(text: &str, ja: String, en: String) -> ParseError {
+fn item_number_error(text: &str, reason: mamori_locale::Message) -> ParseError {
     let shown = shorten(&text.chars().collect::<Vec<_>>());
     ParseError::new(
         "item_number",
-        format!("項目番号「{shown}」: {ja}"),
-        format!("item number '{shown}': {en}"),
+        mamori_locale::Message::new("domain-parse-item-number")
+            .with("shown", crate::arg(shown))
+            .with("reason", reason),
     )
 }
 
+fn section_what() -> mamori_locale::Message {
+    mamori_locale::Message::new("domain-item-what-section")
+}
+
+fn number_what() -> mamori_locale::Message {
+    mamori_locale::Message::new("domain-item-what-number")
+}
+
 /// Reads a number of at most three digits into a non-zero `u8`.
-fn small_nonzero(digits: &str, what_ja: &str, what_en: &str) -> Result<u8, (String, String)> {
+fn small_nonzero(
+    digits: &str,
+    what: &mamori_locale::Message,
+) -> Result<u8, mamori_locale::Message> {
     let value = if digits.len() <= 3 {
         u8::try_from(parse_small(digits)).ok()
     } else {
         None
     };
     match value {
-        Some(0) => Err((
-            format!("{what_ja}に0はありません"),
-            format!("the {what_en} cannot be 0"),
-        )),
+        Some(0) => {
+            Err(mamori_locale::Message::new("domain-item-number-cannot").with("what", what.clone()))
+        }
         Some(n) => Ok(n),
-        None => Err((
-            format!("{what_ja}「{digits}」が大きすぎます（255まで）"),
-            format!("the {what_en} '{digits}' is too large (at most 255)"),
-        )),
+        None => Err(
+            mamori_locale::Message::new("domain-item-number-too-large-most")
+                .with("digits", crate::arg(digits))
+                .with("what", what.clone()),
+        ),
     }
 }
 
@@ -728,7 +683,7 @@ pub fn parse_item_number(text: &str) -> Result<ItemNumber, ParseError> {
     if let Some(number) = plain_item_number(text) {
         return Ok(number);
     }
-    parse_item_number_inner(text).map_err(|(ja, en)| item_number_error(text, ja, en))
+    parse_item_number_inner(text).map_err(|reason| item_number_error(text, reason))
 }
 
 /// The form every catalog item is printed in, `2(7)` in ASCII, read without the general
@@ -749,19 +704,21 @@ fn plain_item_number(text: &str) -> Option<ItemNumber> {
     })
 }
 
-fn parse_item_number_inner(text: &str) -> Result<ItemNumber, (String, String)> {
+fn parse_item_number_inner(text: &str) -> Result<ItemNumber, mamori_locale::Message> {
     let mut cur = Cursor::new(text);
     if cur.is_empty() {
-        return Err(("項目番号が空です".into(), "the item number is empty".into()));
+        return Err(mamori_locale::Message::new(
+            "domain-item-number-item-number-empty",
+        ));
     }
     let section_digits = cur.digits();
     if section_digits.is_empty() {
-        return Err((
-            format!("章の番号で始めてください（例: {ITEM_NUMBER_EXAMPLES}）"),
-            format!("it must start with the section number, e.g. {ITEM_NUMBER_EXAMPLES}"),
-        ));
+        return Err(
+            mamori_locale::Message::new("domain-item-number-start-section-number")
+                .with("item-number-examples", crate::arg(ITEM_NUMBER_EXAMPLES)),
+        );
     }
-    let section = small_nonzero(&section_digits, "章の番号", "section")?;
+    let section = small_nonzero(&section_digits, &section_what())?;
     cur.skip_spaces();
     let dash = cur.eat('-');
     cur.skip_spaces();
@@ -771,17 +728,15 @@ fn parse_item_number_inner(text: &str) -> Result<ItemNumber, (String, String)> {
             cur.skip_spaces();
             let digits = cur.digits();
             if digits.is_empty() {
-                return Err((
-                    "括弧の中に項目の番号を記入してください（例: 2(7)）".into(),
-                    "the item's number goes inside the parentheses, e.g. 2(7)".into(),
+                return Err(mamori_locale::Message::new(
+                    "domain-item-number-item-s-number-goes",
                 ));
             }
-            let n = small_nonzero(&digits, "項目の番号", "number")?;
+            let n = small_nonzero(&digits, &number_what())?;
             cur.skip_spaces();
             if !cur.eat(')') {
-                return Err((
-                    "閉じ括弧「)」がありません".into(),
-                    "the closing parenthesis ')' is missing".into(),
+                return Err(mamori_locale::Message::new(
+                    "domain-item-number-closing-parenthesis-missing",
                 ));
             }
             n
@@ -792,21 +747,21 @@ fn parse_item_number_inner(text: &str) -> Result<ItemNumber, (String, String)> {
         }
         Some(c) if c.is_ascii_digit() && dash => {
             let digits = cur.digits();
-            small_nonzero(&digits, "項目の番号", "number")?
+            small_nonzero(&digits, &number_what())?
         }
         _ => {
-            return Err((
-                format!("項目の番号が読み取れません（例: {ITEM_NUMBER_EXAMPLES}）"),
-                format!("the item's number cannot be read; write it like {ITEM_NUMBER_EXAMPLES}"),
-            ));
+            return Err(
+                mamori_locale::Message::new("domain-item-number-item-s-number-cannot")
+                    .with("item-number-examples", crate::arg(ITEM_NUMBER_EXAMPLES)),
+            );
         }
     };
     cur.skip_spaces();
     if !cur.at_end() {
-        return Err((
-            format!("項目番号の後に余分な文字「{}」があります", cur.rest()),
-            format!("unexpected text '{}' after the item number", cur.rest()),
-        ));
+        return Err(
+            mamori_locale::Message::new("domain-item-number-unexpected-text-after-item")
+                .with("cur", crate::arg(cur.rest())),
+        );
     }
     Ok(ItemNumber { section, number })
 }
@@ -814,16 +769,13 @@ fn parse_item_number_inner(text: &str) -> Result<ItemNumber, (String, String)> {
 /// Reads an item key exactly as the catalog and the API write it: `<section>-<number>` or
 /// `<section>-<number>-<all|server|pc|network>`, ASCII, no leading zeros, nothing around it.
 pub fn parse_item_key(text: &str) -> Result<ItemKey, ParseError> {
-    let fail = |ja: String, en: String| {
+    let fail = |reason: mamori_locale::Message| {
         let shown = shorten(&text.chars().collect::<Vec<_>>());
         ParseError::new(
             "item_key",
-            format!(
-                "項目キー「{shown}」: {ja}。<章>-<番号> または <章>-<番号>-<all|server|pc|network> の形式です（例: 2-7-server、1-1）"
-            ),
-            format!(
-                "item key '{shown}': {en}; it must be <section>-<number> or <section>-<number>-<all|server|pc|network>, e.g. 2-7-server, 1-1"
-            ),
+            mamori_locale::Message::new("domain-parse-item-key-section-number")
+                .with("shown", crate::arg(shown))
+                .with("reason", reason),
         )
     };
     let parts: Vec<&str> = text.split('-').collect();
@@ -831,25 +783,25 @@ pub fn parse_item_key(text: &str) -> Result<ItemKey, ParseError> {
         [s, n] => (*s, *n, None),
         [s, n, scope] => (*s, *n, Some(*scope)),
         _ => {
-            return Err(fail(
-                "「-」で区切られた部分が2つか3つではありません".into(),
-                "it does not have two or three parts separated by '-'".into(),
-            ));
+            return Err(fail(mamori_locale::Message::new(
+                "domain-item-key-does-have-two-three",
+            )));
         }
     };
-    let number_part = |part: &str, ja: &str, en: &str| -> Result<u8, ParseError> {
+    let number_part = |part: &str, what: mamori_locale::Message| -> Result<u8, ParseError> {
         let canonical =
             !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit()) && !part.starts_with('0');
         if !canonical {
             return Err(fail(
-                format!("{ja}「{part}」は0で始まらない数字で記入してください"),
-                format!("the {en} '{part}' must be digits not starting with 0"),
+                mamori_locale::Message::new("domain-item-key-digits-starting")
+                    .with("part", crate::arg(part))
+                    .with("what", what.clone()),
             ));
         }
-        small_nonzero(part, ja, en).map_err(|(j, e)| fail(j, e))
+        small_nonzero(part, &what).map_err(fail)
     };
-    let section = number_part(section, "章の番号", "section")?;
-    let number = number_part(number, "項目の番号", "number")?;
+    let section = number_part(section, section_what())?;
+    let number = number_part(number, number_what())?;
     let scope = match scope {
         None => Scope::None,
         Some("all") => Scope::All,
@@ -858,8 +810,8 @@ pub fn parse_item_key(text: &str) -> Result<ItemKey, ParseError> {
         Some("network") => Scope::Network,
         Some(other) => {
             return Err(fail(
-                format!("対象「{other}」は all・server・pc・network のいずれかです"),
-                format!("the scope '{other}' must be all, server, pc or network"),
+                mamori_locale::Message::new("domain-item-key-scope-all-server-pc")
+                    .with("other", crate::arg(other)),
             ));
         }
     };
@@ -873,6 +825,7 @@ pub fn parse_item_key(text: &str) -> Result<ItemKey, ParseError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use mamori_locale::Lang;
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).expect("valid test date")
@@ -892,7 +845,7 @@ mod tests {
     fn err(text: &str) -> ParseError {
         let e = parse(text).expect_err(text);
         assert_eq!(e.field, "checked_on");
-        assert!(!e.message_ja.is_empty() && !e.message_en.is_empty());
+        assert!(!e.message.render(Lang::Ja).is_empty() && !e.message.render(Lang::En).is_empty());
         e
     }
 
@@ -989,39 +942,69 @@ mod tests {
     #[test]
     fn era_refusals_say_which_era_and_which_day() {
         let e = err("平成31年5月1日");
-        assert!(e.message_ja.contains("平成の期間外"), "{}", e.message_ja);
-        assert!(e.message_ja.contains("2019年4月30日"), "{}", e.message_ja);
-        assert!(e.message_ja.contains("令和元年5月1日"), "{}", e.message_ja);
-        assert!(e.message_en.contains("outside its era"), "{}", e.message_en);
-        assert!(e.message_en.contains("2019-05-01"), "{}", e.message_en);
+        assert!(
+            e.message.render(Lang::Ja).contains("平成の期間外"),
+            "{}",
+            e.message.render(Lang::Ja)
+        );
+        assert!(
+            e.message.render(Lang::Ja).contains("2019年4月30日"),
+            "{}",
+            e.message.render(Lang::Ja)
+        );
+        assert!(
+            e.message.render(Lang::Ja).contains("令和元年5月1日"),
+            "{}",
+            e.message.render(Lang::Ja)
+        );
+        assert!(
+            e.message.render(Lang::En).contains("outside its era"),
+            "{}",
+            e.message.render(Lang::En)
+        );
+        assert!(
+            e.message.render(Lang::En).contains("2019-05-01"),
+            "{}",
+            e.message.render(Lang::En)
+        );
         let e = err("令和1年4月30日");
         assert!(
-            e.message_ja.contains("令和は2019年5月1日から"),
+            e.message
+                .render(Lang::Ja)
+                .contains("令和は2019年5月1日から"),
             "{}",
-            e.message_ja
+            e.message.render(Lang::Ja)
         );
-        assert!(e.message_ja.contains("平成31年4月30日"), "{}", e.message_ja);
+        assert!(
+            e.message.render(Lang::Ja).contains("平成31年4月30日"),
+            "{}",
+            e.message.render(Lang::Ja)
+        );
         let e = err("R0.5.1");
         assert!(
-            e.message_ja.contains("令和0年はありません"),
+            e.message.render(Lang::Ja).contains("令和0年はありません"),
             "{}",
-            e.message_ja
+            e.message.render(Lang::Ja)
         );
-        assert!(e.message_en.contains("no year 0"), "{}", e.message_en);
+        assert!(
+            e.message.render(Lang::En).contains("no year 0"),
+            "{}",
+            e.message.render(Lang::En)
+        );
     }
 
     #[test]
     fn impossible_days_are_refused() {
         let e = err("2025年2月30日");
         assert!(
-            e.message_ja.contains("2月に30日はありません"),
+            e.message.render(Lang::Ja).contains("2月に30日はありません"),
             "{}",
-            e.message_ja
+            e.message.render(Lang::Ja)
         );
         assert!(
-            e.message_en.contains("day 30 does not exist"),
+            e.message.render(Lang::En).contains("day 30 does not exist"),
             "{}",
-            e.message_en
+            e.message.render(Lang::En)
         );
         err("2025-02-29");
         ok("2024-02-29", d(2024, 2, 29));
@@ -1031,9 +1014,9 @@ mod tests {
         err("2025-06-00");
         let e = err("2025-13-01");
         assert!(
-            e.message_ja.contains("13月はありません"),
+            e.message.render(Lang::Ja).contains("13月はありません"),
             "{}",
-            e.message_ja
+            e.message.render(Lang::Ja)
         );
         err("2025-00-01");
     }
@@ -1087,48 +1070,94 @@ mod tests {
     #[test]
     fn refusals_explain_the_problem() {
         let e = err("");
-        assert!(e.message_ja.contains("空"), "{}", e.message_ja);
-        assert!(e.message_en.contains("empty"), "{}", e.message_en);
+        assert!(
+            e.message.render(Lang::Ja).contains("空"),
+            "{}",
+            e.message.render(Lang::Ja)
+        );
+        assert!(
+            e.message.render(Lang::En).contains("empty"),
+            "{}",
+            e.message.render(Lang::En)
+        );
         let e = err("25/6/1");
-        assert!(e.message_ja.contains("4桁"), "{}", e.message_ja);
-        assert!(e.message_en.contains("four digits"), "{}", e.message_en);
+        assert!(
+            e.message.render(Lang::Ja).contains("4桁"),
+            "{}",
+            e.message.render(Lang::Ja)
+        );
+        assert!(
+            e.message.render(Lang::En).contains("four digits"),
+            "{}",
+            e.message.render(Lang::En)
+        );
         let e = err("2025/06-01");
         assert!(
-            e.message_ja.contains("区切り文字がそろっていません"),
+            e.message
+                .render(Lang::Ja)
+                .contains("区切り文字がそろっていません"),
             "{}",
-            e.message_ja
+            e.message.render(Lang::Ja)
         );
         assert!(
-            e.message_en.contains("separators differ"),
+            e.message.render(Lang::En).contains("separators differ"),
             "{}",
-            e.message_en
+            e.message.render(Lang::En)
         );
         let e = err("大正15年1月1日");
-        assert!(e.message_ja.contains("元号「大正」"), "{}", e.message_ja);
-        assert!(e.message_en.contains("not supported"), "{}", e.message_en);
+        assert!(
+            e.message.render(Lang::Ja).contains("元号「大正」"),
+            "{}",
+            e.message.render(Lang::Ja)
+        );
+        assert!(
+            e.message.render(Lang::En).contains("not supported"),
+            "{}",
+            e.message.render(Lang::En)
+        );
         let e = err("2025-06-01 extra");
         assert!(
-            e.message_ja.contains("余分な文字「extra」"),
+            e.message.render(Lang::Ja).contains("余分な文字「extra」"),
             "{}",
-            e.message_ja
+            e.message.render(Lang::Ja)
         );
         let e = err("２０２５／６／１　おわり");
         assert!(
-            e.message_ja.contains("余分な文字「おわり」"),
+            e.message.render(Lang::Ja).contains("余分な文字「おわり」"),
             "{}",
-            e.message_ja
+            e.message.render(Lang::Ja)
         );
         let e = err("2025年6月1日 サーバー");
-        assert!(e.message_ja.contains("「サーバー」"), "{}", e.message_ja);
+        assert!(
+            e.message.render(Lang::Ja).contains("「サーバー」"),
+            "{}",
+            e.message.render(Lang::Ja)
+        );
         let e = err("２０２５年６ー１日");
-        assert!(e.message_ja.contains("「ー１日」"), "{}", e.message_ja);
+        assert!(
+            e.message.render(Lang::Ja).contains("「ー１日」"),
+            "{}",
+            e.message.render(Lang::Ja)
+        );
         let e = err("元年5月1日");
-        assert!(e.message_ja.contains("元号"), "{}", e.message_ja);
+        assert!(
+            e.message.render(Lang::Ja).contains("元号"),
+            "{}",
+            e.message.render(Lang::Ja)
+        );
         // The text is repeated, shortened when it is long.
         let long = "x".repeat(1000);
         let e = err(&long);
-        assert!(e.message_ja.chars().count() < 200, "{}", e.message_ja);
-        assert!(e.message_en.contains('…'), "{}", e.message_en);
+        assert!(
+            e.message.render(Lang::Ja).chars().count() < 200,
+            "{}",
+            e.message.render(Lang::Ja)
+        );
+        assert!(
+            e.message.render(Lang::En).contains('…'),
+            "{}",
+            e.message.render(Lang::En)
+        );
     }
 
     #[test]
@@ -1274,16 +1303,34 @@ mod tests {
         ] {
             let e = parse_item_number(text).expect_err(text);
             assert_eq!(e.field, "item_number");
-            assert!(!e.message_ja.is_empty() && !e.message_en.is_empty());
+            assert!(
+                !e.message.render(Lang::Ja).is_empty() && !e.message.render(Lang::En).is_empty()
+            );
         }
         let e = parse_item_number("2(7").expect_err("unclosed");
-        assert!(e.message_ja.contains("閉じ括弧"), "{}", e.message_ja);
+        assert!(
+            e.message.render(Lang::Ja).contains("閉じ括弧"),
+            "{}",
+            e.message.render(Lang::Ja)
+        );
         let e = parse_item_number("2(0)").expect_err("zero");
-        assert!(e.message_en.contains("cannot be 0"), "{}", e.message_en);
+        assert!(
+            e.message.render(Lang::En).contains("cannot be 0"),
+            "{}",
+            e.message.render(Lang::En)
+        );
         let e = parse_item_number("2(7) サーバー").expect_err("scope after the number");
-        assert!(e.message_ja.contains("「サーバー」"), "{}", e.message_ja);
+        assert!(
+            e.message.render(Lang::Ja).contains("「サーバー」"),
+            "{}",
+            e.message.render(Lang::Ja)
+        );
         let e = parse_item_number("27").expect_err("no separator");
-        assert!(e.message_en.contains("cannot be read"), "{}", e.message_en);
+        assert!(
+            e.message.render(Lang::En).contains("cannot be read"),
+            "{}",
+            e.message.render(Lang::En)
+        );
     }
 
     #[test]
@@ -1338,9 +1385,17 @@ mod tests {
         ] {
             let e = parse_item_key(text).expect_err(text);
             assert_eq!(e.field, "item_key");
-            assert!(e.message_ja.contains("例: 2-7-server"), "{}", e.message_ja);
+            assert!(
+                e.message.render(Lang::Ja).contains("例: 2-7-server"),
+                "{}",
+                e.message.render(Lang::Ja)
+            );
         }
         let e = parse_item_key("2-7-servers").expect_err("bad scope");
-        assert!(e.message_en.contains("scope 'servers'"), "{}", e.message_en);
+        assert!(
+            e.message.render(Lang::En).contains("scope 'servers'"),
+            "{}",
+            e.message.render(Lang::En)
+        );
     }
 }

@@ -80,6 +80,36 @@ const FILES: &[(&str, &str, &str)] = &[
         include_str!("../locales/ja/incidents.ftl"),
         include_str!("../locales/en/incidents.ftl"),
     ),
+    (
+        "domain",
+        include_str!("../locales/ja/domain.ftl"),
+        include_str!("../locales/en/domain.ftl"),
+    ),
+    (
+        "domain-assurance",
+        include_str!("../locales/ja/domain-assurance.ftl"),
+        include_str!("../locales/en/domain-assurance.ftl"),
+    ),
+    (
+        "domain-device",
+        include_str!("../locales/ja/domain-device.ftl"),
+        include_str!("../locales/en/domain-device.ftl"),
+    ),
+    (
+        "domain-input",
+        include_str!("../locales/ja/domain-input.ftl"),
+        include_str!("../locales/en/domain-input.ftl"),
+    ),
+    (
+        "domain-records",
+        include_str!("../locales/ja/domain-records.ftl"),
+        include_str!("../locales/en/domain-records.ftl"),
+    ),
+    (
+        "reports",
+        include_str!("../locales/ja/reports.ftl"),
+        include_str!("../locales/en/reports.ftl"),
+    ),
 ];
 
 /// The language a user reads: Japanese unless English was chosen.
@@ -139,10 +169,18 @@ impl Lang {
 }
 
 /// A value given to a message.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Arg {
     Text(String),
     Number(i64),
+    /// Another message, rendered in the same language (a sentence that quotes a reason).
+    Message(Box<Message>),
+}
+
+impl From<Message> for Arg {
+    fn from(value: Message) -> Self {
+        Arg::Message(Box::new(value))
+    }
 }
 
 impl From<&str> for Arg {
@@ -176,7 +214,7 @@ number_arg!(i32, i64, u8, u16, u32, u64, usize);
 
 /// A sentence named by its key, with its arguments: what code hands to the reader's
 /// language instead of text.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Message {
     pub key: &'static str,
     pub args: Vec<(&'static str, Arg)>,
@@ -293,6 +331,7 @@ pub fn format(lang: Lang, key: &str, args: &[(&str, Arg)]) -> String {
         let value: FluentValue = match value {
             Arg::Text(text) => FluentValue::from(text.as_str()),
             Arg::Number(number) => FluentValue::from(*number),
+            Arg::Message(message) => FluentValue::from(message.render(lang)),
         };
         fluent_args.set(*name, value);
     }

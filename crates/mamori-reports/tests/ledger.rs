@@ -193,17 +193,35 @@ fn duplicate_asset_numbers_refuse_every_duplicate_row() {
     assert_eq!(refused, [2, 3, 4, 5]);
     for e in &parsed.rejected {
         assert_eq!(e.column, "管理番号");
-        assert!(e.message_ja.contains("複数の行"), "{}", e.message_ja);
-        assert!(e.message_en.contains("several rows"), "{}", e.message_en);
+        assert!(
+            e.message
+                .render(mamori_locale::Lang::Ja)
+                .contains("複数の行"),
+            "{}",
+            e.message.render(mamori_locale::Lang::Ja)
+        );
+        assert!(
+            e.message
+                .render(mamori_locale::Lang::En)
+                .contains("several rows"),
+            "{}",
+            e.message.render(mamori_locale::Lang::En)
+        );
     }
     assert!(
         parsed.rejected[0]
-            .message_ja
+            .message
+            .render(mamori_locale::Lang::Ja)
             .contains("管理番号「001」が複数の行（2行目、4行目）"),
         "{}",
-        parsed.rejected[0].message_ja
+        parsed.rejected[0].message.render(mamori_locale::Lang::Ja)
     );
-    assert!(parsed.rejected[1].message_en.contains("'002'"));
+    assert!(
+        parsed.rejected[1]
+            .message
+            .render(mamori_locale::Lang::En)
+            .contains("'002'")
+    );
 }
 
 #[test]
@@ -220,9 +238,24 @@ fn invalid_ip_addresses_are_refused_with_row_and_column() {
         .map(|e| (e.row, e.column.as_str()))
         .collect();
     assert_eq!(refused, [(3, "IPアドレス"), (4, "IPアドレス")]);
-    assert!(parsed.rejected[0].message_ja.contains("「192.168.0.300」"));
-    assert!(parsed.rejected[1].message_en.contains("'abc'"));
-    assert!(!parsed.rejected[1].message_en.contains("192.168.0.12"));
+    assert!(
+        parsed.rejected[0]
+            .message
+            .render(mamori_locale::Lang::Ja)
+            .contains("「192.168.0.300」")
+    );
+    assert!(
+        parsed.rejected[1]
+            .message
+            .render(mamori_locale::Lang::En)
+            .contains("'abc'")
+    );
+    assert!(
+        !parsed.rejected[1]
+            .message
+            .render(mamori_locale::Lang::En)
+            .contains("192.168.0.12")
+    );
 }
 
 #[test]
@@ -250,11 +283,19 @@ fn dates_in_japanese_and_western_forms() {
         [(5, "登録日"), (6, "登録日"), (6, "最終パッチ適用日")]
     );
     assert!(
-        parsed.rejected[0].message_ja.contains("13月はありません"),
+        parsed.rejected[0]
+            .message
+            .render(mamori_locale::Lang::Ja)
+            .contains("13月はありません"),
         "{}",
-        parsed.rejected[0].message_ja
+        parsed.rejected[0].message.render(mamori_locale::Lang::Ja)
     );
-    assert!(parsed.rejected[0].message_ja.contains("2025/13/45"));
+    assert!(
+        parsed.rejected[0]
+            .message
+            .render(mamori_locale::Lang::Ja)
+            .contains("2025/13/45")
+    );
 }
 
 #[test]
@@ -535,14 +576,20 @@ fn spreadsheet_cells_become_text_as_people_read_them() {
         .collect();
     assert_eq!(refused, [(3, "説明"), (4, "登録日")]);
     assert!(
-        parsed.rejected[0].message_ja.contains("#N/A"),
+        parsed.rejected[0]
+            .message
+            .render(mamori_locale::Lang::Ja)
+            .contains("#N/A"),
         "{}",
-        parsed.rejected[0].message_ja
+        parsed.rejected[0].message.render(mamori_locale::Lang::Ja)
     );
     assert!(
-        parsed.rejected[1].message_ja.contains("2025"),
+        parsed.rejected[1]
+            .message
+            .render(mamori_locale::Lang::Ja)
+            .contains("2025"),
         "{}",
-        parsed.rejected[1].message_ja
+        parsed.rejected[1].message.render(mamori_locale::Lang::Ja)
     );
 }
 

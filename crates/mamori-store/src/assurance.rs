@@ -251,10 +251,10 @@ fn build_program(
 ) -> Result<ProgramRecord> {
     let bands: Vec<BedBand> =
         serde_json::from_str(&bands).map_err(|e| corrupt(format!("bands: {e}")))?;
-    let bands = BedBands::new(bands).map_err(|e| corrupt(e.message_en))?;
+    let bands = BedBands::new(bands).map_err(|e| corrupt(e.to_string()))?;
     let mut by_prefecture: BTreeMap<Prefecture, Vec<u32>> = BTreeMap::new();
     for (p, band, quota) in quotas {
-        let p = Prefecture::parse(&p).map_err(|e| corrupt(e.message_en))?;
+        let p = Prefecture::parse(&p).map_err(|e| corrupt(e.to_string()))?;
         let counts = by_prefecture.entry(p).or_default();
         let band = usize::try_from(band).map_err(|_| corrupt(format!("band {band}")))?;
         if counts.len() <= band {
@@ -291,9 +291,9 @@ fn application_from_row(fy: FiscalYear, row: ApplicationRow) -> Result<Applicati
         fiscal_year: fy,
         institution_id,
         institution_name: name,
-        institution_kind: InstitutionKind::parse(&kind).map_err(|e| corrupt(e.message_en))?,
+        institution_kind: InstitutionKind::parse(&kind).map_err(|e| corrupt(e.to_string()))?,
         medical_institution_code: code,
-        prefecture: Prefecture::parse(&pref).map_err(|e| corrupt(e.message_en))?,
+        prefecture: Prefecture::parse(&pref).map_err(|e| corrupt(e.to_string()))?,
         answers: serde_json::from_str(&answers)
             .map_err(|e| corrupt(format!("answers of application {id}: {e}")))?,
         created_at,
@@ -558,7 +558,7 @@ impl Store {
         }
         let mut out = BTreeMap::new();
         for (p, (a, r, w, s)) in parts {
-            let pref = Prefecture::parse(&p).map_err(|e| corrupt(e.message_en))?;
+            let pref = Prefecture::parse(&p).map_err(|e| corrupt(e.to_string()))?;
             out.insert(pref, build_book(program.clone(), pref, a, r, w, s)?);
         }
         Ok(Some(out))
@@ -633,7 +633,7 @@ impl Store {
             sqlx::query_as("SELECT prefecture FROM assurance_applications WHERE id = $1 AND fiscal_year = $2")
                 .bind(application_id).bind(fy).fetch_optional(pool).await?
         });
-        row.map(|(p,)| Prefecture::parse(&p).map_err(|e| corrupt(e.message_en)))
+        row.map(|(p,)| Prefecture::parse(&p).map_err(|e| corrupt(e.to_string())))
             .transpose()
     }
 

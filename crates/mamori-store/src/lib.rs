@@ -312,7 +312,7 @@ fn parse_date(s: &str) -> Result<NaiveDate> {
 
 fn parse_item_answer(answer: &str, checked_on: &str, target: Option<&str>) -> Result<ItemAnswer> {
     Ok(ItemAnswer {
-        answer: Answer::parse(answer).map_err(|e| StoreError::Corrupt(e.message_en))?,
+        answer: Answer::parse(answer).map_err(|e| StoreError::Corrupt(e.to_string()))?,
         checked_on: parse_date(checked_on)?,
         target_date: target.map(parse_date).transpose()?,
     })
@@ -338,9 +338,9 @@ fn institution_from_row(row: InstitutionRow) -> Result<Institution> {
     Ok(Institution {
         id,
         name,
-        kind: InstitutionKind::parse(&kind).map_err(|e| StoreError::Corrupt(e.message_en))?,
+        kind: InstitutionKind::parse(&kind).map_err(|e| StoreError::Corrupt(e.to_string()))?,
         prefecture: Prefecture::parse(&prefecture)
-            .map_err(|e| StoreError::Corrupt(e.message_en))?,
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?,
         beds,
         has_medical_information_system: mis,
         has_vendor_contracts: vendors,
@@ -411,12 +411,12 @@ pub(crate) fn user_from_row(row: UserRow) -> Result<User> {
     Ok(User {
         id,
         login,
-        role: Role::parse(&role).map_err(|e| StoreError::Corrupt(e.message_en))?,
+        role: Role::parse(&role).map_err(|e| StoreError::Corrupt(e.to_string()))?,
         institution_id,
         prefecture: prefecture
             .map(|p| Prefecture::parse(&p))
             .transpose()
-            .map_err(|e| StoreError::Corrupt(e.message_en))?,
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?,
         is_demo,
         disabled,
         created_at,
@@ -1041,7 +1041,7 @@ impl Store {
                 };
                 Ok(HistoryEntry {
                     round: Round::from_number(round)
-                        .map_err(|e| StoreError::Corrupt(e.message_en))?,
+                        .map_err(|e| StoreError::Corrupt(e.to_string()))?,
                     action,
                     answer,
                     previous,

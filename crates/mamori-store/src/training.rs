@@ -151,8 +151,8 @@ fn course_from_row(row: CourseRow) -> Result<CourseRecord> {
         id,
         title_ja,
         title_en,
-        audience: Audience::parse(&audience).map_err(|e| StoreError::Corrupt(e.message_en))?,
-        format: Format::parse(&format).map_err(|e| StoreError::Corrupt(e.message_en))?,
+        audience: Audience::parse(&audience).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+        format: Format::parse(&format).map_err(|e| StoreError::Corrupt(e.to_string()))?,
         description_ja,
         description_en,
         version,
@@ -206,7 +206,7 @@ fn session_from_row(
         parse_time(&deadline)?,
         capacity,
     )
-    .map_err(|e| StoreError::Corrupt(format!("session {id}: {}", e.message_en)))?;
+    .map_err(|e| StoreError::Corrupt(format!("session {id}: {}", e.to_string())))?;
     let course = courses
         .get(&course_id)
         .cloned()
@@ -259,7 +259,7 @@ fn registration_from_row(row: RegistrationRow) -> Result<RegistrationRecord> {
         institution_name,
         participant_name,
         status: RegistrationStatus::parse(&status)
-            .map_err(|e| StoreError::Corrupt(e.message_en))?,
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?,
         waitlist_position: position,
         created_at,
         updated_at,
@@ -282,7 +282,7 @@ macro_rules! load_places {
                     institution_id,
                     participant_name,
                     status: RegistrationStatus::parse(&status)
-                        .map_err(|e| StoreError::Corrupt(e.message_en))?,
+                        .map_err(|e| StoreError::Corrupt(e.to_string()))?,
                 })
             })
             .collect::<Result<Vec<Place>>>()?
@@ -310,7 +310,7 @@ macro_rules! lock_session {
             None => None,
             Some((starts, ends, deadline, capacity, withdrawn_at, version)) => Some(Locked {
                 rules: SessionRules::new(parse_time(&starts)?, parse_time(&ends)?, parse_time(&deadline)?, capacity)
-                    .map_err(|e| StoreError::Corrupt(format!("session {}: {}", $session, e.message_en)))?,
+                    .map_err(|e| StoreError::Corrupt(format!("session {}: {}", $session, e.to_string())))?,
                 withdrawn: withdrawn_at.is_some(),
                 version,
             }),

@@ -270,7 +270,8 @@ async fn bench(args: &BenchArgs, scratch: &Scratch) -> Result<String> {
     let catalog = Catalog::load(&catalog_dir)
         .map_err(|e| anyhow!("{e}"))
         .with_context(|| format!("the catalog in {} is not valid", catalog_dir.display()))?;
-    let fy = FiscalYear::new(FISCAL_YEAR).map_err(|e| anyhow!(e.message_en))?;
+    let fy = FiscalYear::new(FISCAL_YEAR)
+        .map_err(|e| anyhow!(e.message.render(mamori_locale::Lang::En)))?;
     let engine = scratch.engine;
     let c = args.connections;
     let secs = args.seconds;
@@ -544,8 +545,8 @@ fn new_institution(n: usize) -> Result<NewInstitution> {
         _ => (InstitutionKind::Pharmacy, 0),
     };
     let pref_code = n % 47 + 1;
-    let prefecture =
-        Prefecture::parse(&format!("{pref_code:02}")).map_err(|e| anyhow!(e.message_en))?;
+    let prefecture = Prefecture::parse(&format!("{pref_code:02}"))
+        .map_err(|e| anyhow!(e.message.render(mamori_locale::Lang::En)))?;
     let table = if kind == InstitutionKind::Pharmacy {
         4
     } else {

@@ -56,7 +56,8 @@ struct Data {
 fn generate(args: &BenchSelectionArgs) -> Result<Data> {
     let mut rng = Lcg(0x6d61_6d6f_7269);
     let prefectures: Vec<Prefecture> = Prefecture::all().collect();
-    let fy = FiscalYear::new(2025).map_err(|e| anyhow!(e.message_en))?;
+    let fy =
+        FiscalYear::new(2025).map_err(|e| anyhow!(e.message.render(mamori_locale::Lang::En)))?;
     let bands = BedBands::standard();
     let mut quotas = QuotaTable::new();
     let per_prefecture = args.slots / prefectures.len() as u32;
@@ -99,7 +100,7 @@ fn generate(args: &BenchSelectionArgs) -> Result<Data> {
             id: ApplicationId(i as i64 + 1),
             prefecture: p,
             medical_institution_code: MedicalInstitutionCode::parse(&code)
-                .map_err(|e| anyhow!(e.message_en))?,
+                .map_err(|e| anyhow!(e.message.render(mamori_locale::Lang::En)))?,
             institution_name: format!("病院 {i}"),
             kind: InstitutionKind::Hospital,
             beds,

@@ -420,11 +420,11 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 },
         } => {
             let app = app(&store).await?;
-            let role = Role::parse(&role).map_err(|e| anyhow::anyhow!(e.message_en))?;
+            let role = Role::parse(&role).map_err(|e| anyhow::anyhow!(e.message.render(mamori_locale::Lang::En)))?;
             let prefecture = prefecture
                 .map(|p| Prefecture::parse(&p))
                 .transpose()
-                .map_err(|e| anyhow::anyhow!(e.message_en))?;
+                .map_err(|e| anyhow::anyhow!(e.message.render(mamori_locale::Lang::En)))?;
             if let Some(id) = institution
                 && app.store.institution(id).await?.is_none()
             {
@@ -573,8 +573,8 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                         Severity::Advice => "指導 ADVICE",
                         Severity::Info => "参考 INFO",
                     };
-                    println!("[{tag}] {}", f.message_ja);
-                    println!("        {}", f.message_en);
+                    println!("[{tag}] {}", f.message.render(mamori_locale::Lang::Ja));
+                    println!("        {}", f.message.render(mamori_locale::Lang::En));
                 }
             }
             Ok(if a.verdict.ready {

@@ -153,7 +153,7 @@ pub struct ContactInput {
 
 /// Every problem with a contact, one per field.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{}", .0.iter().map(|e| e.message_en.as_str()).collect::<Vec<_>>().join("; "))]
+#[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
 pub struct ContactError(pub Vec<ParseError>);
 
 const NAME_MAX_CHARS: usize = 100;
@@ -208,22 +208,20 @@ fn check_name(name: &str) -> Result<String, ParseError> {
     if t.is_empty() {
         return Err(ParseError::new(
             "contact_name",
-            "担当者名を入力してください",
-            "enter the contact person's name",
+            mamori_locale::Message::new("domain-parse-enter-contact-person-s"),
         ));
     }
     if t.chars().count() > NAME_MAX_CHARS {
         return Err(ParseError::new(
             "contact_name",
-            format!("担当者名は{NAME_MAX_CHARS}文字以内で入力してください"),
-            format!("the contact name must be at most {NAME_MAX_CHARS} characters"),
+            mamori_locale::Message::new("domain-parse-contact-name-most-characters")
+                .with("name-max-chars", crate::arg(NAME_MAX_CHARS)),
         ));
     }
     if t.chars().any(char::is_control) {
         return Err(ParseError::new(
             "contact_name",
-            "担当者名に改行や制御文字は使えません",
-            "the contact name must not contain line breaks or control characters",
+            mamori_locale::Message::new("domain-parse-contact-name-contain-line"),
         ));
     }
     Ok(t.to_owned())
@@ -232,27 +230,25 @@ fn check_name(name: &str) -> Result<String, ParseError> {
 /// The contact person's number, read by the same rules as the contact chart's
 /// ([`PhoneNumber`]); a short number (110, #9110) is no way to reach a person.
 fn check_phone(phone: &str) -> Result<String, ParseError> {
-    let problem = |ja: String, en: String| {
+    let problem = |reason: mamori_locale::Message| {
         ParseError::new(
             "contact_phone",
-            format!("電話番号「{phone}」: {ja}"),
-            format!("phone number '{phone}': {en}"),
+            mamori_locale::Message::new("domain-parse-phone-number")
+                .with("phone", crate::arg(phone))
+                .with("reason", reason),
         )
     };
     if phone.trim().is_empty() {
         return Err(ParseError::new(
             "contact_phone",
-            "電話番号を入力してください",
-            "enter a phone number",
+            mamori_locale::Message::new("domain-parse-enter-phone-number"),
         ));
     }
-    let number = PhoneNumber::parse(phone).map_err(|e| problem(e.message_ja(), e.message_en()))?;
+    let number = PhoneNumber::parse(phone).map_err(|e| problem(e.message()))?;
     if !number.number().starts_with(['0', '+']) {
-        return Err(problem(
-            "担当者に直接つながる市外局番からの番号を入力してください（例: 03-5253-1111）".into(),
-            "give a full number that reaches the person, with the area code (e.g. 03-5253-1111)"
-                .into(),
-        ));
+        return Err(problem(mamori_locale::Message::new(
+            "domain-assurance-application-give-full-number-reaches",
+        )));
     }
     Ok(number.display_ja())
 }
@@ -263,8 +259,7 @@ fn check_email(email: &str) -> Result<String, ParseError> {
     if email.trim().is_empty() {
         return Err(ParseError::new(
             "contact_email",
-            "メールアドレスを入力してください",
-            "enter an e-mail address",
+            mamori_locale::Message::new("domain-parse-enter-mail-address"),
         ));
     }
     EmailAddress::parse(email)
@@ -272,8 +267,9 @@ fn check_email(email: &str) -> Result<String, ParseError> {
         .map_err(|e| {
             ParseError::new(
                 "contact_email",
-                format!("メールアドレス「{email}」: {}", e.message_ja()),
-                format!("e-mail address '{email}': {}", e.message_en()),
+                mamori_locale::Message::new("domain-parse-mail-address")
+                    .with("email", crate::arg(email))
+                    .with("reason", e.message()),
             )
         })
 }
@@ -381,15 +377,14 @@ impl Application {
         if name.is_empty() {
             errors.push(ParseError::new(
                 "institution_name",
-                "医療機関名を入力してください",
-                "enter the institution's name",
+                mamori_locale::Message::new("domain-parse-enter-institution-s-name"),
             ));
         } else if name.chars().count() > INSTITUTION_NAME_MAX_CHARS {
             errors.push(ParseError::new(
                 "institution_name",
-                format!("医療機関名は{INSTITUTION_NAME_MAX_CHARS}文字以内で入力してください"),
-                format!(
-                    "the institution name must be at most {INSTITUTION_NAME_MAX_CHARS} characters"
+                mamori_locale::Message::new("domain-parse-institution-name-most-characters").with(
+                    "institution-name-max-chars",
+                    crate::arg(INSTITUTION_NAME_MAX_CHARS),
                 ),
             ));
         }
@@ -397,23 +392,20 @@ impl Application {
         if code.get(..2) != Some(self.prefecture.code().as_str()) {
             errors.push(ParseError::new(
                 "medical_institution_code",
-                format!(
-                    "医療機関コード {code} の都道府県番号（先頭2桁）が{}（{}）と一致しません",
-                    self.prefecture.name_ja(),
-                    self.prefecture.code()
-                ),
-                format!(
-                    "the prefecture number (first two digits) of institution code {code} does not match {} ({})",
-                    self.prefecture.name_en(),
-                    self.prefecture.code()
-                ),
+                mamori_locale::Message::new("domain-parse-prefecture-number-first-two")
+                    .with("code", crate::arg(code))
+                    .with("code2", crate::arg(self.prefecture.code()))
+                    .with(
+                        "prefecture",
+                        crate::bilingual(self.prefecture.name_ja(), self.prefecture.name_en()),
+                    ),
             ));
         }
         if self.remarks.chars().count() > REMARKS_MAX_CHARS {
             errors.push(ParseError::new(
                 "remarks",
-                format!("特記事項は{REMARKS_MAX_CHARS}文字以内で入力してください"),
-                format!("remarks must be at most {REMARKS_MAX_CHARS} characters"),
+                mamori_locale::Message::new("domain-parse-remarks-most-characters")
+                    .with("remarks-max-chars", crate::arg(REMARKS_MAX_CHARS)),
             ));
         }
         if errors.is_empty() {
@@ -427,6 +419,7 @@ impl Application {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+    use mamori_locale::Lang;
 
     pub(crate) fn contact() -> Contact {
         Contact::new("古川 太郎", "099-286-2707", "imushika@pref.kagoshima.lg.jp").expect("valid")
@@ -507,8 +500,12 @@ pub(crate) mod tests {
         ];
         for (input, fragment) in cases {
             let e = check_email(input).expect_err(input);
-            assert!(e.message_ja.contains(fragment), "{input}: {}", e.message_ja);
-            assert!(!e.message_en.is_empty());
+            assert!(
+                e.message.render(Lang::Ja).contains(fragment),
+                "{input}: {}",
+                e.message.render(Lang::Ja)
+            );
+            assert!(!e.message.render(Lang::En).is_empty());
         }
     }
 
@@ -544,7 +541,7 @@ pub(crate) mod tests {
         let errors = wrong.validate().expect_err("invalid");
         let fields: Vec<_> = errors.iter().map(|e| e.field).collect();
         assert_eq!(fields, vec!["institution_name", "medical_institution_code"]);
-        assert!(errors[1].message_ja.contains("東京都"));
+        assert!(errors[1].message.render(Lang::Ja).contains("東京都"));
     }
 
     #[test]

@@ -11,9 +11,11 @@
 
 use std::collections::HashMap;
 
+use mamori_locale::Message;
 use serde::{Deserialize, Serialize};
 
 use super::{Application, EmrAdoption, Participation, Program, SystemRenewal};
+use crate::inspection::year_label;
 use crate::{FiscalYear, InstitutionKind};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -56,11 +58,10 @@ impl IneligibilityCode {
 }
 
 /// One reason an application cannot be supported.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Ineligibility {
     pub code: IneligibilityCode,
-    pub message_ja: String,
-    pub message_en: String,
+    pub message: Message,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -101,16 +102,15 @@ impl FlagCode {
 }
 
 /// Something the prefecture should look at; not a reason of ineligibility.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Flag {
     pub code: FlagCode,
     pub needs_decision: bool,
-    pub message_ja: String,
-    pub message_en: String,
+    pub message: Message,
 }
 
 /// The result of the rules for one application.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Eligibility {
     /// The index of the bed band its beds fall in, whether eligible or not.
     pub band: Option<usize>,
@@ -158,21 +158,14 @@ impl<'a> Assessor<'a> {
         let program = self.program;
         let mut reasons = Vec::new();
         let mut flags = Vec::new();
-        let mut reason = |code, ja: String, en: String| {
-            reasons.push(Ineligibility {
-                code,
-                message_ja: ja,
-                message_en: en,
-            })
-        };
+        let mut reason = |code, message: Message| reasons.push(Ineligibility { code, message });
 
         if app.kind != InstitutionKind::Hospital {
             reason(
                 IneligibilityCode::NotHospital,
-                format!("支援対象は病院のみです（{}は対象外）", app.kind.label_ja()),
-                format!(
-                    "only hospitals are eligible (not a {})",
-                    app.kind.label_en().to_lowercase()
+                Message::new("domain-assurance-not-hospital").with(
+                    "kind",
+                    crate::bilingual(app.kind.label_ja(), app.kind.label_en().to_lowercase()),
                 ),
             );
         }
@@ -182,13 +175,11 @@ impl<'a> Assessor<'a> {
             EmrAdoption::Planned if program.accept_planned_emr => {}
             EmrAdoption::Planned => reason(
                 IneligibilityCode::EmrNotYetAdopted,
-                "電子カルテシステムが未導入です（本事業は導入済みの病院が対象）".into(),
-                "the electronic medical record system is not yet in place (this program supports hospitals that have one)".into(),
+                Message::new("domain-assurance-emr-not-yet"),
             ),
             EmrAdoption::None => reason(
                 IneligibilityCode::NoEmr,
-                "電子カルテシステムを導入していません（一部導入でも対象です）".into(),
-                "no electronic medical record system (partial adoption would qualify)".into(),
+                Message::new("domain-assurance-no-emr"),
             ),
         }
 
@@ -197,8 +188,9 @@ impl<'a> Assessor<'a> {
         if app.beds < min {
             reason(
                 IneligibilityCode::BelowMinimumBeds,
-                format!("病床数が{min}床未満です（{}床）", app.beds),
-                format!("fewer than {min} beds ({} beds)", app.beds),
+                Message::new("domain-assurance-below-minimum-beds")
+                    .with("min", min)
+                    .with("beds", app.beds),
             );
         } else if band.is_none() {
             // Only reachable with a bounded last band: contiguity is checked by BedBands.
@@ -211,58 +203,39 @@ impl<'a> Assessor<'a> {
                 });
             reason(
                 IneligibilityCode::NoBedBand,
-                format!(
-                    "病床数 {}床はどの病床規模区分にも入りません（最大の区分は {}）",
-                    app.beds, last.0
-                ),
-                format!(
-                    "{} beds fit no bed band (the largest is {})",
-                    app.beds, last.1
-                ),
+                Message::new("domain-assurance-no-bed-band")
+                    .with("beds", app.beds)
+                    .with("largest", crate::bilingual(last.0, last.1)),
             );
         }
 
         if let Some(year) = self.excluded.get(app.medical_institution_code.as_str()) {
             reason(
                 IneligibilityCode::CompletedEarlier,
-                format!(
-                    "{}の確保事業で調査が完了しています（完了した施設は対象外）",
-                    year.era_label_ja()
-                ),
-                format!(
-                    "its survey was completed in the {} project (completed institutions are excluded)",
-                    year.label_en()
-                ),
+                Message::new("domain-assurance-completed-earlier").with("year", year_label(*year)),
             );
         }
 
         match app.participation {
             Participation::None => reason(
                 IneligibilityCode::NoParticipation,
-                "本事業の活用を希望していません".into(),
-                "the hospital does not wish to take part".into(),
+                Message::new("domain-assurance-no-participation"),
             ),
             Participation::BackupOnly if !program.allow_backup_only => reason(
                 IneligibilityCode::BackupOnlyNotAllowed,
-                "オフライン・バックアップ支援のみの参加希望は認められていません".into(),
-                "taking part for the offline backup alone is not allowed".into(),
+                Message::new("domain-assurance-backup-only"),
             ),
             Participation::NetworkOnly => flags.push(Flag {
                 code: FlagCode::NetworkOnly,
                 needs_decision: FlagCode::NetworkOnly.needs_decision(),
-                message_ja:
-                    "外部ネットワーク接続の検証・検査のみ希望（可能な限り両方の実施が望ましい）"
-                        .into(),
-                message_en:
-                    "external-connection check only (both parts are recommended where possible)"
-                        .into(),
+                message: Message::new("domain-assurance-network-only"),
             }),
             Participation::Both | Participation::BackupOnly => {}
         }
 
         let deadline = program.onsite_survey_deadline;
-        let fy_ja = program.fiscal_year.era_label_ja();
-        let month_ja = month_label_ja(deadline);
+        let year = year_label(program.fiscal_year);
+        let month = month_label_ja(deadline);
         match app.renewal {
             SystemRenewal::NotPlanned
             | SystemRenewal::Planned {
@@ -272,34 +245,26 @@ impl<'a> Assessor<'a> {
                 onsite_survey_by_deadline: Some(false),
             } => flags.push(flag(
                 FlagCode::RenewalSurveyAfterDeadline,
-                format!(
-                    "{fy_ja}中にシステム更改を予定しており、{month_ja}までに現地調査を完了できる見込みがありません"
-                ),
-                format!(
-                    "a system renewal is planned in {} and the on-site survey cannot be completed by {deadline}",
-                    program.fiscal_year.label_en()
-                ),
+                Message::new("domain-assurance-renewal-after-deadline")
+                    .with("year", year.clone())
+                    .with("month", &month)
+                    .with("deadline", deadline.to_string()),
             )),
             SystemRenewal::Planned {
                 onsite_survey_by_deadline: None,
             } => flags.push(flag(
                 FlagCode::RenewalSurveyTimingUnknown,
-                format!(
-                    "{fy_ja}中にシステム更改を予定しており、{month_ja}までに現地調査を完了できるか未定です"
-                ),
-                format!(
-                    "a system renewal is planned in {} and it is not known whether the on-site survey can be completed by {deadline}",
-                    program.fiscal_year.label_en()
-                ),
+                Message::new("domain-assurance-renewal-timing-unknown")
+                    .with("year", year.clone())
+                    .with("month", &month)
+                    .with("deadline", deadline.to_string()),
             )),
         }
 
         if app.emr == EmrAdoption::Planned && program.accept_planned_emr {
             flags.push(flag(
                 FlagCode::EmrPlanned,
-                "電子カルテシステムは導入予定です（本事業の支援までに導入済みであることが必要）"
-                    .into(),
-                "the electronic medical record system is only planned (it must be in place before the support)".into(),
+                Message::new("domain-assurance-emr-planned"),
             ));
         }
 
@@ -308,8 +273,9 @@ impl<'a> Assessor<'a> {
         {
             flags.push(flag(
                 FlagCode::AnsweredAfterSurveyDeadline,
-                format!("回答期限（{limit}）後の回答です（{answered}）"),
-                format!("answered on {answered}, after the survey deadline {limit}"),
+                Message::new("domain-assurance-answered-late")
+                    .with("limit", limit.to_string())
+                    .with("answered", answered.to_string()),
             ));
         }
 
@@ -321,12 +287,11 @@ impl<'a> Assessor<'a> {
     }
 }
 
-fn flag(code: FlagCode, ja: String, en: String) -> Flag {
+fn flag(code: FlagCode, message: Message) -> Flag {
     Flag {
         code,
         needs_decision: code.needs_decision(),
-        message_ja: ja,
-        message_en: en,
+        message,
     }
 }
 
@@ -352,6 +317,7 @@ pub fn assess(program: &Program, app: &Application) -> Eligibility {
 #[cfg(test)]
 pub(crate) mod tests {
     use chrono::NaiveDate;
+    use mamori_locale::Lang;
 
     use super::super::application::tests::application;
     use super::super::{BedBand, BedBands, ExcludedInstitution, QuotaTable};
@@ -406,8 +372,8 @@ pub(crate) mod tests {
                 IneligibilityCode::BelowMinimumBeds
             ]
         );
-        assert!(e.reasons[0].message_ja.contains("有床診療所"));
-        assert!(e.reasons[1].message_ja.contains("20床未満"));
+        assert!(e.reasons[0].message.render(Lang::Ja).contains("有床診療所"));
+        assert!(e.reasons[1].message.render(Lang::Ja).contains("20床未満"));
         app.kind = InstitutionKind::Pharmacy;
         app.beds = 0;
         assert!(assess(&program(), &app).has_reason(IneligibilityCode::NotHospital));
@@ -455,7 +421,7 @@ pub(crate) mod tests {
         .expect("valid");
         let e = assess(&bounded, &application(1, "13", 500));
         assert_eq!(codes(&e), vec![IneligibilityCode::NoBedBand]);
-        assert!(e.reasons[0].message_ja.contains("20〜499床"));
+        assert!(e.reasons[0].message.render(Lang::Ja).contains("20〜499床"));
     }
 
     #[test]
@@ -468,7 +434,7 @@ pub(crate) mod tests {
         }];
         let e = assess(&p, &app);
         assert_eq!(codes(&e), vec![IneligibilityCode::CompletedEarlier]);
-        assert!(e.reasons[0].message_ja.contains("令和6年度"));
+        assert!(e.reasons[0].message.render(Lang::Ja).contains("令和6年度"));
         let other = application(8, "13", 250);
         assert!(assess(&p, &other).is_eligible());
         assert_ne!(
@@ -515,8 +481,8 @@ pub(crate) mod tests {
         let e = assess(&program(), &app);
         assert!(e.is_eligible());
         assert!(e.has_flag(FlagCode::RenewalSurveyAfterDeadline));
-        assert!(e.flags[0].message_ja.contains("令和7年度中"));
-        assert!(e.flags[0].message_ja.contains("令和8年1月"));
+        assert!(e.flags[0].message.render(Lang::Ja).contains("令和7年度中"));
+        assert!(e.flags[0].message.render(Lang::Ja).contains("令和8年1月"));
         assert!(e.needs_decision());
 
         app.renewal = SystemRenewal::Planned {
@@ -562,7 +528,9 @@ pub(crate) mod tests {
             ]
         );
         for r in &e.reasons {
-            assert!(!r.message_ja.is_empty() && !r.message_en.is_empty());
+            assert!(
+                !r.message.render(Lang::Ja).is_empty() && !r.message.render(Lang::En).is_empty()
+            );
         }
     }
 }

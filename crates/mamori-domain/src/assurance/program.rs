@@ -7,6 +7,7 @@
 use std::collections::{BTreeMap, HashSet};
 
 use chrono::NaiveDate;
+use mamori_locale::Message;
 use serde::{Deserialize, Serialize};
 
 use crate::text::fold::fold;
@@ -53,79 +54,39 @@ pub struct BedBands(Vec<BedBand>);
 
 impl BedBands {
     pub fn new(bands: Vec<BedBand>) -> Result<Self, ParseError> {
-        let err = |ja: String, en: String| Err(ParseError::new("bands", ja, en));
+        let err = |message: mamori_locale::Message| Err(ParseError::new("bands", message));
         if bands.is_empty() {
-            return err(
-                "病床規模区分が1つもありません".into(),
-                "there must be at least one bed band".into(),
-            );
+            return err(Message::new("domain-assurance-bands-there-least-one-bed"));
         }
         for (i, band) in bands.iter().enumerate() {
             if let Some(max) = band.max_beds
                 && max < band.min_beds
             {
-                return err(
-                    format!(
-                        "{}番目の病床規模区分の上限 {max}床が下限 {}床より小さくなっています",
-                        i + 1,
-                        band.min_beds
-                    ),
-                    format!(
-                        "bed band {}: max_beds {max} is below min_beds {}",
-                        i + 1,
-                        band.min_beds
-                    ),
-                );
+                return err(Message::new("domain-assurance-bands-bed-band-max-beds")
+                    .with("i", crate::arg(i + 1))
+                    .with("max", crate::arg(max))
+                    .with("min-beds", crate::arg(band.min_beds)));
             }
         }
         for (i, pair) in bands.windows(2).enumerate() {
             let (a, b) = (pair[0], pair[1]);
             let Some(a_max) = a.max_beds else {
-                return err(
-                    format!(
-                        "上限のない病床規模区分（{}）は最後に置いてください（{}番目）",
-                        a.label_ja(),
-                        i + 1
-                    ),
-                    format!(
-                        "only the last bed band may be open-ended ({} is band {})",
-                        a.label_en(),
-                        i + 1
-                    ),
-                );
+                return err(Message::new("domain-assurance-bands-only-last-bed-band")
+                    .with("i", crate::arg(i + 1))
+                    .with("a", crate::bilingual(a.label_ja(), a.label_en())));
             };
             let expected = a_max.saturating_add(1);
             if b.min_beds < expected {
-                return err(
-                    format!(
-                        "病床規模区分 {} と {} が重なっているか昇順ではありません",
-                        a.label_ja(),
-                        b.label_ja()
-                    ),
-                    format!(
-                        "bed bands {} and {} overlap or are not ascending",
-                        a.label_en(),
-                        b.label_en()
-                    ),
-                );
+                return err(Message::new("domain-assurance-bands-bed-bands-overlap-are")
+                    .with("a", crate::bilingual(a.label_ja(), a.label_en()))
+                    .with("b", crate::bilingual(b.label_ja(), b.label_en())));
             }
             if b.min_beds > expected {
-                return err(
-                    format!(
-                        "病床規模区分 {} と {} の間に隙間があります（{}〜{}床がどの区分にも入りません）",
-                        a.label_ja(),
-                        b.label_ja(),
-                        expected,
-                        b.min_beds - 1
-                    ),
-                    format!(
-                        "gap between bed bands {} and {} ({}–{} beds fit no band)",
-                        a.label_en(),
-                        b.label_en(),
-                        expected,
-                        b.min_beds - 1
-                    ),
-                );
+                return err(Message::new("domain-assurance-bands-gap-between-bed-bands")
+                    .with("expected", crate::arg(expected))
+                    .with("min-beds", crate::arg(b.min_beds - 1))
+                    .with("a", crate::bilingual(a.label_ja(), a.label_en()))
+                    .with("b", crate::bilingual(b.label_ja(), b.label_en())));
             }
         }
         Ok(Self(bands))
@@ -214,8 +175,7 @@ pub fn parse_prefecture(text: &str) -> Result<Prefecture, ParseError> {
     found.ok_or_else(|| {
         ParseError::new(
             "prefecture",
-            format!("都道府県「{text}」が分かりません（01〜47 のコードか「東京都」のような名称で指定してください）"),
-            format!("unknown prefecture '{text}' (use a code 01–47 or a name such as 東京都 / Tokyo)"),
+            Message::new("domain-parse-unknown-prefecture-use-code").with("text", crate::arg(text)),
         )
     })
 }
@@ -246,13 +206,12 @@ pub enum QuotaProblemCode {
 
 /// What is wrong with one row (and band) of a quota table; `row` and `band` are indexes into
 /// the input, so that a file importer can name its own row and column.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QuotaProblem {
     pub row: usize,
     pub band: Option<usize>,
     pub code: QuotaProblemCode,
-    pub message_ja: String,
-    pub message_en: String,
+    pub message: Message,
 }
 
 impl QuotaTable {
@@ -274,8 +233,7 @@ impl QuotaTable {
                         row,
                         band: None,
                         code: QuotaProblemCode::UnknownPrefecture,
-                        message_ja: e.message_ja,
-                        message_en: e.message_en,
+                        message: e.message,
                     });
                     None
                 }
@@ -285,38 +243,30 @@ impl QuotaTable {
                     row,
                     band: None,
                     code: QuotaProblemCode::WrongBandCount,
-                    message_ja: format!(
-                        "支援枠数が{}区分分あります。病床規模区分は{}区分（{}）です",
-                        input.counts.len(),
-                        bands.len(),
-                        band_list_ja(bands)
-                    ),
-                    message_en: format!(
-                        "{} quota(s) given; the program has {} bed band(s) ({})",
-                        input.counts.len(),
-                        bands.len(),
-                        band_list_en(bands)
-                    ),
+                    message: Message::new("domain-assurance-quota-quota-s-given-program")
+                        .with("counts-len", crate::arg(input.counts.len()))
+                        .with("bands-len", crate::arg(bands.len()))
+                        .with(
+                            "bands",
+                            crate::bilingual(band_list_ja(bands), band_list_en(bands)),
+                        ),
                 });
             }
             let mut counts = Vec::with_capacity(input.counts.len());
             for (band, &n) in input.counts.iter().enumerate() {
                 let label = bands.get(band);
-                let (lja, len) = label.map_or((String::new(), String::new()), |b| {
-                    (
-                        format!("（{}）", b.label_ja()),
-                        format!(" ({})", b.label_en()),
-                    )
+                let band_label = label.map_or(Message::new("domain-empty"), |b| {
+                    Message::new("domain-assurance-quota-band")
+                        .with("band", crate::bilingual(b.label_ja(), b.label_en()))
                 });
                 if n < 0 {
                     problems.push(QuotaProblem {
                         row,
                         band: Some(band),
                         code: QuotaProblemCode::Negative,
-                        message_ja: format!(
-                            "支援枠数{lja}が負の数 {n} です（0以上で指定してください）"
-                        ),
-                        message_en: format!("quota{len} is negative: {n} (must be 0 or more)"),
+                        message: Message::new("domain-assurance-quota-quota-negative-more")
+                            .with("n", crate::arg(n))
+                            .with("band", band_label.clone()),
                     });
                 } else if let Ok(v) = u32::try_from(n) {
                     counts.push(v);
@@ -325,8 +275,9 @@ impl QuotaTable {
                         row,
                         band: Some(band),
                         code: QuotaProblemCode::TooLarge,
-                        message_ja: format!("支援枠数{lja} {n} が大きすぎます"),
-                        message_en: format!("quota{len} {n} is too large"),
+                        message: Message::new("domain-assurance-quota-quota-too-large")
+                            .with("n", crate::arg(n))
+                            .with("band", band_label.clone()),
                     });
                 }
             }
@@ -336,16 +287,9 @@ impl QuotaTable {
                         row,
                         band: None,
                         code: QuotaProblemCode::DuplicatePrefecture,
-                        message_ja: format!(
-                            "{}が2回あります（{}行目と同じ）",
-                            p.name_ja(),
-                            first + 1
-                        ),
-                        message_en: format!(
-                            "{} appears twice (also in row {})",
-                            p.name_en(),
-                            first + 1
-                        ),
+                        message: Message::new("domain-assurance-quota-appears-twice-also-row")
+                            .with("first", crate::arg(first + 1))
+                            .with("p", crate::bilingual(p.name_ja(), p.name_en())),
                     });
                 } else {
                     first_row.insert(p, row);
@@ -477,20 +421,14 @@ impl Program {
             if counts.len() != self.bands.len() {
                 problems.push(ParseError::new(
                     "quotas",
-                    format!(
-                        "{}の支援枠数が{}区分分あります。病床規模区分は{}区分（{}）です",
-                        p.name_ja(),
-                        counts.len(),
-                        self.bands.len(),
-                        band_list_ja(&self.bands)
-                    ),
-                    format!(
-                        "{}: {} quota(s) given; the program has {} bed band(s) ({})",
-                        p.name_en(),
-                        counts.len(),
-                        self.bands.len(),
-                        band_list_en(&self.bands)
-                    ),
+                    Message::new("domain-parse-quota-s-given-program")
+                        .with("counts-len", crate::arg(counts.len()))
+                        .with("bands-len", crate::arg(self.bands.len()))
+                        .with("p", crate::bilingual(p.name_ja(), p.name_en()))
+                        .with(
+                            "bands",
+                            crate::bilingual(band_list_ja(&self.bands), band_list_en(&self.bands)),
+                        ),
                 ));
             }
         }
@@ -499,29 +437,26 @@ impl Program {
         {
             problems.push(ParseError::new(
                 "survey_deadline",
-                format!(
-                    "調査の回答期限 {survey} が提出期限 {} より後になっています",
-                    self.submission_deadline
-                ),
-                format!(
-                    "survey deadline {survey} is after the submission deadline {}",
-                    self.submission_deadline
-                ),
+                Message::new("domain-parse-survey-deadline-after-submission")
+                    .with("survey", crate::arg(survey))
+                    .with("submission-deadline", crate::arg(self.submission_deadline)),
             ));
         }
         if !self.fiscal_year.contains(self.onsite_survey_deadline) {
             problems.push(ParseError::new(
                 "onsite_survey_deadline",
-                format!(
-                    "現地調査の完了期限 {} が{}の中にありません",
-                    self.onsite_survey_deadline,
-                    self.fiscal_year.era_label_ja()
-                ),
-                format!(
-                    "on-site survey deadline {} is not within {}",
-                    self.onsite_survey_deadline,
-                    self.fiscal_year.label_en()
-                ),
+                Message::new("domain-parse-site-survey-deadline-within")
+                    .with(
+                        "onsite-survey-deadline",
+                        crate::arg(self.onsite_survey_deadline),
+                    )
+                    .with(
+                        "era-label",
+                        crate::bilingual(
+                            self.fiscal_year.era_label_ja(),
+                            self.fiscal_year.label_en(),
+                        ),
+                    ),
             ));
         }
         let mut seen = HashSet::new();
@@ -530,23 +465,29 @@ impl Program {
             if e.completed_in >= self.fiscal_year {
                 problems.push(ParseError::new(
                     "excluded",
-                    format!(
-                        "医療機関コード {code} の調査完了年度 {} は本事業（{}）より前の年度である必要があります",
-                        e.completed_in.era_label_ja(),
-                        self.fiscal_year.era_label_ja()
-                    ),
-                    format!(
-                        "institution {code}: completed_in {} must be before the program year {}",
-                        e.completed_in.label_en(),
-                        self.fiscal_year.label_en()
-                    ),
+                    Message::new("domain-parse-institution-completed-before-program")
+                        .with("code", crate::arg(code))
+                        .with(
+                            "era-label",
+                            crate::bilingual(
+                                e.completed_in.era_label_ja(),
+                                e.completed_in.label_en(),
+                            ),
+                        )
+                        .with(
+                            "era-label2",
+                            crate::bilingual(
+                                self.fiscal_year.era_label_ja(),
+                                self.fiscal_year.label_en(),
+                            ),
+                        ),
                 ));
             }
             if !seen.insert(code) {
                 problems.push(ParseError::new(
                     "excluded",
-                    format!("医療機関コード {code} が対象外リストに2回あります"),
-                    format!("institution {code} is listed twice among the excluded"),
+                    Message::new("domain-parse-institution-listed-twice-among")
+                        .with("code", crate::arg(code)),
                 ));
             }
         }
@@ -571,6 +512,7 @@ impl Program {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use mamori_locale::Lang;
 
     fn band(min: u32, max: Option<u32>) -> BedBand {
         BedBand {
@@ -611,11 +553,17 @@ mod tests {
     fn bands_reject_overlap_gap_and_order() {
         let overlap =
             BedBands::new(vec![band(20, Some(199)), band(150, None)]).expect_err("overlap");
-        assert!(overlap.message_en.contains("overlap"), "{overlap:?}");
+        assert!(
+            overlap.message.render(Lang::En).contains("overlap"),
+            "{overlap:?}"
+        );
         let gap = BedBands::new(vec![band(20, Some(199)), band(300, None)]).expect_err("gap");
-        assert!(gap.message_ja.contains("200〜299床"), "{gap:?}");
+        assert!(
+            gap.message.render(Lang::Ja).contains("200〜299床"),
+            "{gap:?}"
+        );
         let open_first = BedBands::new(vec![band(20, None), band(300, None)]).expect_err("open");
-        assert!(open_first.message_en.contains("open-ended"));
+        assert!(open_first.message.render(Lang::En).contains("open-ended"));
         assert!(BedBands::new(vec![]).is_err());
         assert!(BedBands::new(vec![band(200, Some(100))]).is_err());
         let descending = BedBands::new(vec![band(200, Some(399)), band(20, Some(199))]);
@@ -674,8 +622,8 @@ mod tests {
                 (3, None, QuotaProblemCode::DuplicatePrefecture),
             ]
         );
-        assert!(problems[2].message_ja.contains("200〜399床"));
-        assert!(problems[3].message_en.contains("row 1"));
+        assert!(problems[2].message.render(Lang::Ja).contains("200〜399床"));
+        assert!(problems[3].message.render(Lang::En).contains("row 1"));
 
         let ok = QuotaTable::from_rows(&bands, &rows[..1]).expect("valid");
         let tokyo = Prefecture::parse("13").expect("valid");
@@ -739,6 +687,6 @@ mod tests {
                 "excluded"
             ]
         );
-        assert!(problems[0].message_ja.contains("東京都"));
+        assert!(problems[0].message.render(Lang::Ja).contains("東京都"));
     }
 }

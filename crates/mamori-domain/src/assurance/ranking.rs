@@ -8,6 +8,7 @@
 
 use std::collections::HashMap;
 
+use mamori_locale::Message;
 use serde::{Deserialize, Serialize};
 
 use super::{Application, ApplicationId, Eligibility, Program};
@@ -180,34 +181,45 @@ pub enum RankingProblemCode {
 }
 
 /// One problem of a ranking, naming the applications and ranks concerned (sorted).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RankingProblem {
     pub code: RankingProblemCode,
     pub application_ids: Vec<ApplicationId>,
     pub ranks: Vec<u32>,
-    pub message_ja: String,
-    pub message_en: String,
+    pub message: Message,
 }
 
 /// Every problem of a ranking, in a fixed order.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
-#[error("the ranking of {} is not valid: {}", .prefecture.name_en(), .problems.iter().map(|p| p.message_en.as_str()).collect::<Vec<_>>().join("; "))]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}", english(.prefecture, .problems))]
 pub struct RankingError {
     pub prefecture: Prefecture,
     pub problems: Vec<RankingProblem>,
 }
 
+fn english(prefecture: &Prefecture, problems: &[RankingProblem]) -> String {
+    RankingError {
+        prefecture: *prefecture,
+        problems: problems.to_vec(),
+    }
+    .message()
+    .render(mamori_locale::Lang::En)
+}
+
 impl RankingError {
-    pub fn message_ja(&self) -> String {
-        format!(
-            "{}の順位指定に誤りがあります: {}",
-            self.prefecture.name_ja(),
-            self.problems
-                .iter()
-                .map(|p| p.message_ja.as_str())
-                .collect::<Vec<_>>()
-                .join("／")
-        )
+    pub fn message(&self) -> Message {
+        Message::new("domain-assurance-ranking-invalid")
+            .with(
+                "prefecture",
+                crate::bilingual(self.prefecture.name_ja(), self.prefecture.name_en()),
+            )
+            .with(
+                "problems",
+                crate::joined(
+                    self.problems.iter().map(|p| p.message.clone()),
+                    "domain-join-slash",
+                ),
+            )
     }
 
     pub fn codes(&self) -> Vec<RankingProblemCode> {
@@ -218,23 +230,22 @@ impl RankingError {
 /// How many ids or ranks a message lists before "and N more" (the fields keep them all).
 const LIST_IN_MESSAGE: usize = 20;
 
-fn list<T: std::fmt::Display>(items: &[T], more_ja: bool) -> String {
+fn list<T: std::fmt::Display>(items: &[T]) -> Message {
     let shown: Vec<String> = items
         .iter()
         .take(LIST_IN_MESSAGE)
         .map(ToString::to_string)
         .collect();
     let rest = items.len().saturating_sub(LIST_IN_MESSAGE);
-    let sep = if more_ja { "、" } else { ", " };
-    let mut text = shown.join(sep);
+    let (ja, en) = (shown.join("、"), shown.join(", "));
     if rest > 0 {
-        if more_ja {
-            text.push_str(&format!(" ほか{rest}件"));
-        } else {
-            text.push_str(&format!(" and {rest} more"));
-        }
+        Message::new("domain-assurance-list-more")
+            .with("ja", ja)
+            .with("en", en)
+            .with("rest", rest)
+    } else {
+        crate::bilingual(ja, en)
     }
-    text
 }
 
 fn problem(
@@ -246,64 +257,27 @@ fn problem(
     ids.dedup();
     ranks.sort_unstable();
     ranks.dedup();
-    let (ja, en) = {
-        let ids_ja = list(&ids, true);
-        let ids_en = list(&ids, false);
-        let ranks_ja = list(&ranks, true);
-        let ranks_en = list(&ranks, false);
-        match code {
-            RankingProblemCode::UnknownApplication => (
-                format!("存在しない申請が順位に含まれています（申請ID: {ids_ja}）"),
-                format!("the ranking names applications that do not exist (ids: {ids_en})"),
-            ),
-            RankingProblemCode::ForeignApplication => (
-                format!("他の都道府県の申請が順位に含まれています（申請ID: {ids_ja}）"),
-                format!("the ranking names applications of another prefecture (ids: {ids_en})"),
-            ),
-            RankingProblemCode::DuplicateApplication => (
-                format!("同じ申請が2回以上順位付けされています（申請ID: {ids_ja}）"),
-                format!("applications ranked more than once (ids: {ids_en})"),
-            ),
-            RankingProblemCode::MissingApplication => (
-                format!(
-                    "順位が付いていない申請があります（申請ID: {ids_ja}）。希望する全ての病院に順位を付けてください"
-                ),
-                format!(
-                    "applications without a rank (ids: {ids_en}); every applicant must be ranked"
-                ),
-            ),
-            RankingProblemCode::RankOutOfRange => (
-                format!("順位 {ranks_ja} は範囲外です（1〜申請数で指定してください）"),
-                format!("rank(s) {ranks_en} out of range (use 1 to the number of applications)"),
-            ),
-            RankingProblemCode::TiedRank => (
-                format!("順位 {ranks_ja} が重複しています（申請ID: {ids_ja}）"),
-                format!("rank {ranks_en} is shared by several applications (ids: {ids_en})"),
-            ),
-            RankingProblemCode::MissingRank => (
-                format!("順位 {ranks_ja} が抜けています（順位は1から連番で指定してください）"),
-                format!("rank(s) {ranks_en} are missing (ranks must run from 1 without gaps)"),
-            ),
-            RankingProblemCode::EmptyOtherReason => (
-                format!("順位指定の理由「その他」の内容が空です（申請ID: {ids_ja}）"),
-                format!("reason 'other' without text (ids: {ids_en})"),
-            ),
-            RankingProblemCode::DecisionWithoutFlag => (
-                format!(
-                    "判断を要する確認事項がない申請に都道府県の判断が指定されています（申請ID: {ids_ja}）"
-                ),
-                format!(
-                    "a decision was given for applications with no flag that needs one (ids: {ids_en})"
-                ),
-            ),
+    let key = match code {
+        RankingProblemCode::UnknownApplication => "domain-assurance-ranking-unknown-application",
+        RankingProblemCode::ForeignApplication => "domain-assurance-ranking-foreign-application",
+        RankingProblemCode::DuplicateApplication => {
+            "domain-assurance-ranking-duplicate-application"
         }
+        RankingProblemCode::MissingApplication => "domain-assurance-ranking-missing-application",
+        RankingProblemCode::RankOutOfRange => "domain-assurance-ranking-rank-out-of-range",
+        RankingProblemCode::TiedRank => "domain-assurance-ranking-tied-rank",
+        RankingProblemCode::MissingRank => "domain-assurance-ranking-missing-rank",
+        RankingProblemCode::EmptyOtherReason => "domain-assurance-ranking-empty-other-reason",
+        RankingProblemCode::DecisionWithoutFlag => "domain-assurance-ranking-decision-without-flag",
     };
+    let message = Message::new(key)
+        .with("ids", list(&ids))
+        .with("ranks", list(&ranks));
     RankingProblem {
         code,
         application_ids: ids,
         ranks,
-        message_ja: ja,
-        message_en: en,
+        message,
     }
 }
 
@@ -472,6 +446,7 @@ mod tests {
     use super::super::application::tests::application;
     use super::super::eligibility::tests::program;
     use super::*;
+    use mamori_locale::Lang;
 
     fn entry(id: i64, rank: u32) -> RankEntry {
         RankEntry {
@@ -528,9 +503,10 @@ mod tests {
         assert_eq!(ids(3), vec![ApplicationId(2), ApplicationId(3)]);
         assert_eq!(ids(4), vec![ApplicationId(4), ApplicationId(99)]);
         assert_eq!(e.problems[4].ranks, vec![3]);
-        assert!(e.problems[3].message_ja.contains("2、3"));
+        assert!(e.problems[3].message.render(Lang::Ja).contains("2、3"));
         assert!(
-            e.message_ja()
+            e.message()
+                .render(Lang::Ja)
                 .starts_with("東京都の順位指定に誤りがあります")
         );
         assert!(e.to_string().contains("Tokyo"));

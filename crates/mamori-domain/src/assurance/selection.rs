@@ -26,6 +26,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
 use chrono::NaiveDate;
+use mamori_locale::Message;
 use serde::{Deserialize, Serialize};
 
 use super::eligibility::{Ineligibility, IneligibilityCode};
@@ -87,7 +88,7 @@ impl ApplicationStatus {
 }
 
 /// Everything decided about one application.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApplicationOutcome {
     pub application_id: ApplicationId,
     pub rank: u32,
@@ -107,7 +108,7 @@ pub struct ApplicationOutcome {
     pub withdrawal: Option<Withdrawal>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IneligibleEntry {
     pub application_id: ApplicationId,
     pub rank: u32,
@@ -137,7 +138,7 @@ pub struct BandSummary {
 }
 
 /// The outcome of a prefecture's selection.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Selection {
     pub prefecture: Prefecture,
     /// In rank order.
@@ -181,20 +182,19 @@ pub enum WithdrawalProblemCode {
 
 /// The first withdrawal that cannot be applied (later ones depend on it, so they are not
 /// looked at).
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
-#[error("withdrawal #{} (application {application_id}): {message_en}", .index + 1)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("withdrawal #{} (application {application_id}): {}", .index + 1, .message.render(mamori_locale::Lang::En))]
 pub struct WithdrawalError {
     /// 0-based position in the recorded withdrawals.
     pub index: usize,
     pub application_id: ApplicationId,
     pub code: WithdrawalProblemCode,
-    pub message_ja: String,
-    pub message_en: String,
+    pub message: Message,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SelectionError {
-    #[error("the program is not valid: {}", .0.iter().map(|e| e.message_en.as_str()).collect::<Vec<_>>().join("; "))]
+    #[error("the program is not valid: {}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
     InvalidProgram(Vec<ParseError>),
     #[error("the program has no quota (支援枠数) for {}", .0.name_en())]
     NoQuota(Prefecture),
@@ -217,30 +217,28 @@ impl SelectionError {
         }
     }
 
-    pub fn message_ja(&self) -> String {
+    pub fn message(&self) -> Message {
         match self {
-            Self::InvalidProgram(errors) => format!(
-                "事業の設定に誤りがあります: {}",
-                errors
-                    .iter()
-                    .map(|e| e.message_ja.as_str())
-                    .collect::<Vec<_>>()
-                    .join("／")
-            ),
-            Self::NoQuota(p) => format!("{}の支援枠数が設定されていません", p.name_ja()),
-            Self::DuplicateApplicationId(id) => format!("申請ID {id} が重複しています"),
-            Self::Ranking(e) => e.message_ja(),
-            Self::Withdrawal(e) => format!(
-                "{}件目の辞退（申請ID {}）: {}",
-                e.index + 1,
-                e.application_id,
-                e.message_ja
-            ),
+            Self::InvalidProgram(errors) => {
+                Message::new("domain-assurance-selection-invalid-program").with(
+                    "errors",
+                    crate::joined(
+                        errors.iter().map(|e| e.message.clone()),
+                        "domain-join-slash",
+                    ),
+                )
+            }
+            Self::NoQuota(p) => Message::new("domain-assurance-selection-no-quota")
+                .with("prefecture", crate::bilingual(p.name_ja(), p.name_en())),
+            Self::DuplicateApplicationId(id) => {
+                Message::new("domain-assurance-selection-duplicate-id").with("id", id.to_string())
+            }
+            Self::Ranking(e) => e.message(),
+            Self::Withdrawal(e) => Message::new("domain-assurance-selection-withdrawal")
+                .with("number", e.index + 1)
+                .with("id", e.application_id.to_string())
+                .with("problem", e.message.clone()),
         }
-    }
-
-    pub fn message_en(&self) -> String {
-        self.to_string()
     }
 }
 
@@ -416,42 +414,36 @@ fn run(
     let mut withdrawn = Vec::with_capacity(withdrawals.len());
     let mut withdrawn_count = vec![0u32; band_count];
     for (i, w) in withdrawals.iter().enumerate() {
-        let fail = |code, ja: String, en: String| {
+        let fail = |code, message: Message| {
             Err(SelectionError::Withdrawal(WithdrawalError {
                 index: i,
                 application_id: w.application_id,
                 code,
-                message_ja: ja,
-                message_en: en,
+                message,
             }))
         };
         if w.reason.trim().is_empty() {
             return fail(
                 WithdrawalProblemCode::EmptyReason,
-                "辞退の理由を入力してください".into(),
-                "the reason for the withdrawal is empty".into(),
+                Message::new("domain-assurance-withdrawal-empty-reason"),
             );
         }
         let Some(&r) = row_of.get(&w.application_id) else {
             return if index.by_id.contains_key(&w.application_id) {
                 fail(
                     WithdrawalProblemCode::ForeignApplication,
-                    format!(
-                        "申請ID {} は{}の申請ではありません",
-                        w.application_id,
-                        prefecture.name_ja()
-                    ),
-                    format!(
-                        "application {} is not one of {}",
-                        w.application_id,
-                        prefecture.name_en()
-                    ),
+                    Message::new("domain-assurance-withdrawal-foreign")
+                        .with("id", w.application_id.to_string())
+                        .with(
+                            "prefecture",
+                            crate::bilingual(prefecture.name_ja(), prefecture.name_en()),
+                        ),
                 )
             } else {
                 fail(
                     WithdrawalProblemCode::UnknownApplication,
-                    format!("申請ID {} は存在しません", w.application_id),
-                    format!("application {} does not exist", w.application_id),
+                    Message::new("domain-assurance-withdrawal-unknown")
+                        .with("id", w.application_id.to_string()),
                 )
             };
         };
@@ -461,20 +453,15 @@ fn run(
             ApplicationStatus::Withdrawn => {
                 return fail(
                     WithdrawalProblemCode::AlreadyWithdrawn,
-                    "この病院はすでに辞退しています".into(),
-                    "this hospital has already withdrawn".into(),
+                    Message::new("domain-assurance-withdrawal-already"),
                 );
             }
             ApplicationStatus::Waitlisted | ApplicationStatus::Ineligible => {
                 return fail(
                     WithdrawalProblemCode::NotSelected,
-                    format!(
-                        "辞退できるのは支援対象に選定された病院だけです（この病院は「{}」）",
-                        status.label_ja()
-                    ),
-                    format!(
-                        "only a selected hospital can withdraw (this one is {})",
-                        status.label_en().to_lowercase()
+                    Message::new("domain-assurance-withdrawal-not-selected").with(
+                        "status",
+                        crate::bilingual(status.label_ja(), status.label_en().to_lowercase()),
                     ),
                 );
             }
@@ -561,16 +548,15 @@ fn run(
 }
 
 fn declined(elig: &Eligibility) -> Ineligibility {
-    let (ja, en): (Vec<&str>, Vec<&str>) = elig
+    let flags = elig
         .flags
         .iter()
         .filter(|f| f.needs_decision)
-        .map(|f| (f.message_ja.as_str(), f.message_en.as_str()))
-        .unzip();
+        .map(|f| f.message.clone());
     Ineligibility {
         code: IneligibilityCode::DeclinedByPrefecture,
-        message_ja: format!("都道府県の判断により選定しません（{}）", ja.join("／")),
-        message_en: format!("not put forward by the prefecture ({})", en.join("; ")),
+        message: Message::new("domain-assurance-declined")
+            .with("flags", crate::joined(flags, "domain-join-slash")),
     }
 }
 

@@ -2,6 +2,7 @@
 
 use std::fmt;
 
+use mamori_locale::Message;
 use serde::{Deserialize, Serialize};
 
 use crate::text::fold::fold;
@@ -32,18 +33,14 @@ impl EmailError {
         }
     }
 
-    pub fn message_ja(&self) -> String {
-        match self {
-            Self::Empty => "メールアドレスが空です".into(),
-            Self::At => "メールアドレスには「@」が1つだけ必要です".into(),
-            Self::Local => "「@」の前の部分が空か、使えない文字を含んでいます".into(),
-            Self::Domain => "「@」の後のドメインが正しくありません（例: example.jp）".into(),
-            Self::TooLong => "メールアドレスが254文字を超えています".into(),
-        }
-    }
-
-    pub fn message_en(&self) -> String {
-        self.to_string()
+    pub fn message(&self) -> Message {
+        Message::new(match self {
+            Self::Empty => "domain-records-email-empty",
+            Self::At => "domain-records-email-at",
+            Self::Local => "domain-records-email-local",
+            Self::Domain => "domain-records-email-domain",
+            Self::TooLong => "domain-records-email-too-long",
+        })
     }
 }
 

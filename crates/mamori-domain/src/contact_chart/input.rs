@@ -2,6 +2,7 @@
 //! [`ContactChart`], with every problem and its field path.
 
 use chrono::NaiveDate;
+use mamori_locale::Message;
 use serde::{Deserialize, Serialize};
 
 use super::chart::{
@@ -72,12 +73,13 @@ const PHONES_MAX: usize = 5;
 const ENTRIES_MAX: usize = 100;
 const STEPS_MAX: usize = 12;
 
-fn too_long(path: String, what_ja: &str, what_en: &str, max: usize) -> FieldProblem {
+fn too_long(path: String, what: Message, max: usize) -> FieldProblem {
     FieldProblem::new(
         path,
         "too_long",
-        format!("{what_ja}は{max}文字以内で記入してください"),
-        format!("{what_en} must be at most {max} characters"),
+        mamori_locale::Message::new("domain-records-field-most-characters")
+            .with("max", crate::arg(max))
+            .with("what", what),
     )
 }
 
@@ -92,23 +94,20 @@ fn parse_entry(
         problems.push(FieldProblem::new(
             format!("{path}.name"),
             "required",
-            "氏名または組織・部署名を記入してください",
-            "a name or an organisation is required",
+            mamori_locale::Message::new("domain-records-field-name-organisation-required"),
         ));
     }
     if name.chars().count() > NAME_MAX {
         problems.push(too_long(
             format!("{path}.name"),
-            "氏名",
-            "the name",
+            Message::new("domain-records-field-what-name"),
             NAME_MAX,
         ));
     }
     if organisation.chars().count() > NAME_MAX {
         problems.push(too_long(
             format!("{path}.organisation"),
-            "組織・部署名",
-            "the organisation",
+            Message::new("domain-records-field-what-organisation"),
             NAME_MAX,
         ));
     }
@@ -116,8 +115,8 @@ fn parse_entry(
         problems.push(FieldProblem::new(
             format!("{path}.phones"),
             "too_many",
-            format!("電話番号は{PHONES_MAX}件までです"),
-            format!("at most {PHONES_MAX} phone numbers"),
+            mamori_locale::Message::new("domain-records-field-most-phone-numbers")
+                .with("phones-max", crate::arg(PHONES_MAX)),
         ));
     }
     let mut phones = Vec::new();
@@ -130,8 +129,9 @@ fn parse_entry(
             Err(e) => problems.push(FieldProblem::new(
                 format!("{path}.phones[{i}]"),
                 e.code(),
-                format!("電話番号「{}」: {}", raw.trim(), e.message_ja()),
-                format!("phone number '{}': {}", raw.trim(), e.message_en()),
+                mamori_locale::Message::new("domain-records-field-phone-number")
+                    .with("raw", crate::arg(raw.trim()))
+                    .with("message", e.message()),
             )),
         }
     }
@@ -144,16 +144,9 @@ fn parse_entry(
                 problems.push(FieldProblem::new(
                     format!("{path}.email"),
                     e.code(),
-                    format!(
-                        "メールアドレス「{}」: {}",
-                        input.email.trim(),
-                        e.message_ja()
-                    ),
-                    format!(
-                        "e-mail address '{}': {}",
-                        input.email.trim(),
-                        e.message_en()
-                    ),
+                    mamori_locale::Message::new("domain-records-field-mail-address")
+                        .with("email", crate::arg(input.email.trim()))
+                        .with("message", e.message()),
                 ));
                 None
             }
@@ -165,8 +158,7 @@ fn parse_entry(
     {
         problems.push(too_long(
             format!("{path}.hours"),
-            "受付時間",
-            "the hours",
+            Message::new("domain-records-field-what-hours"),
             HOURS_TEXT_MAX,
         ));
     }
@@ -174,8 +166,7 @@ fn parse_entry(
     if notes.chars().count() > NOTES_MAX {
         problems.push(too_long(
             format!("{path}.notes"),
-            "備考",
-            "the notes",
+            Message::new("domain-records-field-what-notes"),
             NOTES_MAX,
         ));
     }
@@ -199,14 +190,12 @@ impl ContactChartInput {
             problems.push(FieldProblem::new(
                 "institution_name",
                 "required",
-                "医療機関名を記入してください",
-                "the institution's name is required",
+                mamori_locale::Message::new("domain-records-field-institution-s-name-required"),
             ));
         } else if institution_name.chars().count() > NAME_MAX {
             problems.push(too_long(
                 "institution_name".into(),
-                "医療機関名",
-                "the institution's name",
+                Message::new("domain-records-field-what-institution-s-name"),
                 NAME_MAX,
             ));
         }
@@ -215,8 +204,9 @@ impl ContactChartInput {
             problems.push(FieldProblem::new(
                 "",
                 "too_many_entries",
-                format!("連絡先は合計{ENTRIES_MAX}件までです（{total}件）"),
-                format!("at most {ENTRIES_MAX} entries in all ({total} given)"),
+                mamori_locale::Message::new("domain-records-field-most-entries-all-given")
+                    .with("entries-max", crate::arg(ENTRIES_MAX))
+                    .with("total", crate::arg(total)),
             ));
         }
         let internal = self
@@ -229,15 +219,13 @@ impl ContactChartInput {
                     problems.push(FieldProblem::new(
                         format!("{path}.roles"),
                         "required",
-                        "役割を1つ以上選んでください",
-                        "choose at least one role",
+                        mamori_locale::Message::new("domain-records-field-choose-least-one-role"),
                     ));
                 }
                 if c.title.trim().chars().count() > NAME_MAX {
                     problems.push(too_long(
                         format!("{path}.title"),
-                        "役職",
-                        "the title",
+                        Message::new("domain-records-field-what-title"),
                         NAME_MAX,
                     ));
                 }
@@ -261,11 +249,10 @@ impl ContactChartInput {
                     problems.push(FieldProblem::new(
                         format!("{path}.contract_id"),
                         "unknown_contract",
-                        format!("契約 {} はこの医療機関の契約にありません", c.contract_id),
-                        format!(
-                            "contract {} is not one of the institution's contracts",
-                            c.contract_id
-                        ),
+                        mamori_locale::Message::new(
+                            "domain-records-field-contract-one-institution-s",
+                        )
+                        .with("contract-id", crate::arg(c.contract_id)),
                     ));
                 }
                 let mut entry = c.entry.clone();
@@ -316,8 +303,8 @@ fn check_call_order(chart: &ContactChart, problems: &mut Vec<FieldProblem>) {
         problems.push(FieldProblem::new(
             "call_order",
             "too_many",
-            format!("連絡の順番は{STEPS_MAX}段階までです"),
-            format!("at most {STEPS_MAX} steps in the call order"),
+            mamori_locale::Message::new("domain-records-field-most-steps-call-order")
+                .with("steps-max", crate::arg(STEPS_MAX)),
         ));
     }
     for (i, step) in chart.call_order.iter().enumerate() {
@@ -325,45 +312,43 @@ fn check_call_order(chart: &ContactChart, problems: &mut Vec<FieldProblem>) {
             problems.push(FieldProblem::new(
                 format!("call_order[{i}].targets"),
                 "required",
-                format!("{}番目の連絡先が空です", i + 1),
-                format!("step {} has nobody to call", i + 1),
+                mamori_locale::Message::new("domain-records-field-step-has-nobody-call")
+                    .with("i", crate::arg(i + 1)),
             ));
         }
         if step.note.chars().count() > NOTES_MAX {
             problems.push(too_long(
                 format!("call_order[{i}].note"),
-                "説明",
-                "the note",
+                Message::new("domain-records-field-what-note"),
                 NOTES_MAX,
             ));
         }
         for (j, target) in step.targets.iter().enumerate() {
             let path = format!("call_order[{i}].targets[{j}]");
-            let (reached, ja, en) = match target {
-                CallTarget::Discoverer => (true, String::new(), String::new()),
+            let (reached, message) = match target {
+                CallTarget::Discoverer => (true, Message::new("domain-empty")),
                 CallTarget::Internal { role } => (
                     chart.internal.iter().any(|c| c.roles.contains(role)),
-                    format!("「{}」の役割の人が登録されていません", role.label_ja()),
-                    format!("nobody has the role '{}'", role.label_en()),
+                    Message::new("domain-records-field-role-not-on-chart")
+                        .with("role", crate::bilingual(role.label_ja(), role.label_en())),
                 ),
                 CallTarget::AllVendors => (
                     !chart.vendors.is_empty(),
-                    "事業者の連絡先が登録されていません".into(),
-                    "no vendor contact is on the chart".into(),
+                    Message::new("domain-records-field-no-vendor-on-chart"),
                 ),
                 CallTarget::Vendor { contract_id } => (
                     chart.vendors.iter().any(|v| v.contract_id == *contract_id),
-                    format!("契約 {contract_id} の事業者の連絡先が登録されていません"),
-                    format!("no contact for the vendor of contract {contract_id}"),
+                    Message::new("domain-records-field-vendor-not-on-chart")
+                        .with("contract", contract_id.to_string()),
                 ),
                 CallTarget::Outside { body } => (
                     chart.outside.iter().any(|c| c.body == *body),
-                    format!("「{}」の連絡先が登録されていません", body.label_ja()),
-                    format!("no contact for '{}'", body.label_en()),
+                    Message::new("domain-records-field-body-not-on-chart")
+                        .with("body", crate::bilingual(body.label_ja(), body.label_en())),
                 ),
             };
             if !reached {
-                problems.push(FieldProblem::new(path, "target_not_on_chart", ja, en));
+                problems.push(FieldProblem::new(path, "target_not_on_chart", message));
             }
         }
     }

@@ -2,6 +2,7 @@
 
 use std::fmt;
 
+use mamori_locale::Message;
 use serde::{Deserialize, Serialize};
 
 use crate::text::fold::{LONG_VOWEL_MARKS, fold};
@@ -45,37 +46,33 @@ impl PhoneError {
         }
     }
 
-    pub fn message_ja(&self) -> String {
+    pub fn message(&self) -> Message {
         match self {
-            Self::Empty => "電話番号が空です".into(),
-            Self::UnexpectedCharacter(c) => format!(
-                "電話番号に使えない文字「{c}」があります（数字・ハイフン・括弧・+・空白のみ）"
-            ),
-            Self::MisplacedPlus => {
-                "「+」は国際番号の先頭にのみ使えます（例: +81-3-1234-5678）".into()
+            Self::Empty => Message::new("domain-records-phone-empty"),
+            Self::UnexpectedCharacter(c) => {
+                Message::new("domain-records-phone-unexpected-character")
+                    .with("char", c.to_string())
             }
-            Self::NoLeadingZero => {
-                "市外局番（0から始まる番号）から記入してください（例: 03-1234-5678）".into()
-            }
+            Self::MisplacedPlus => Message::new("domain-records-phone-misplaced-plus"),
+            Self::NoLeadingZero => Message::new("domain-records-phone-no-leading-zero"),
             Self::BadPrefix { prefix } => {
-                format!("「{prefix}」で始まる番号は国内の電話番号として使われていません")
+                Message::new("domain-records-phone-bad-prefix").with("prefix", prefix)
             }
             Self::WrongLength {
                 prefix,
                 expected,
                 digits,
-            } => format!(
-                "{prefix}で始まる番号は{expected}桁です（入力は{digits}桁）。桁数を確認してください"
-            ),
+            } => Message::new("domain-records-phone-wrong-length")
+                .with("prefix", prefix)
+                .with("expected", *expected)
+                .with("digits", *digits),
             Self::WrongInternationalLength(n) => {
-                format!("国際番号は「+」の後に8〜15桁です（入力は{n}桁）")
+                Message::new("domain-records-phone-wrong-international-length").with("digits", *n)
             }
-            Self::BadExtension(e) => format!("内線番号「{e}」は1〜6桁の数字で記入してください"),
+            Self::BadExtension(e) => {
+                Message::new("domain-records-phone-bad-extension").with("extension", e)
+            }
         }
-    }
-
-    pub fn message_en(&self) -> String {
-        self.to_string()
     }
 }
 

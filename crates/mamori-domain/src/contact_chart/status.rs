@@ -1,6 +1,7 @@
 //! The status of checklist item 3(1): what the chart lacks to be complete.
 
 use chrono::NaiveDate;
+use mamori_locale::{Lang, Message};
 use serde::{Deserialize, Serialize};
 
 use super::chart::{ContactChart, ContactEntry, InternalRole, OutsideBody};
@@ -42,41 +43,23 @@ pub enum ChartGap {
 }
 
 impl ChartGap {
-    pub fn message_ja(&self) -> String {
+    pub fn message(&self) -> Message {
         match self {
-            Self::RoleMissing { role } => format!("「{}」が登録されていません", role.label_ja()),
-            Self::NoOutsideBodies => {
-                "外部関係機関（厚生労働省、警察等）の連絡先がありません".into()
-            }
+            Self::RoleMissing { role } => Message::new("domain-records-gap-role-missing")
+                .with("role", crate::bilingual(role.label_ja(), role.label_en())),
+            Self::NoOutsideBodies => Message::new("domain-records-gap-no-outside-bodies"),
             Self::OutsideBodyMissing { body } => {
-                format!("外部関係機関「{}」の連絡先がありません", body.label_ja())
+                Message::new("domain-records-gap-outside-body-missing")
+                    .with("body", crate::bilingual(body.label_ja(), body.label_en()))
             }
             Self::VendorContactMissing { vendor_name, .. } => {
-                format!("契約している事業者「{vendor_name}」の緊急連絡先がありません")
+                Message::new("domain-records-gap-vendor-contact-missing")
+                    .with("vendor", vendor_name)
             }
             Self::NoWayToReach { who, .. } => {
-                format!("「{who}」に電話番号もメールアドレスもありません")
+                Message::new("domain-records-gap-no-way-to-reach").with("who", who)
             }
-            Self::NoCallOrder => "連絡の順番が決まっていません".into(),
-        }
-    }
-
-    pub fn message_en(&self) -> String {
-        match self {
-            Self::RoleMissing { role } => format!("nobody is listed as '{}'", role.label_en()),
-            Self::NoOutsideBodies => {
-                "no outside body (the ministry, the police …) is on the chart".into()
-            }
-            Self::OutsideBodyMissing { body } => {
-                format!("the outside body '{}' is not on the chart", body.label_en())
-            }
-            Self::VendorContactMissing { vendor_name, .. } => {
-                format!("no emergency contact for the contracted vendor '{vendor_name}'")
-            }
-            Self::NoWayToReach { who, .. } => {
-                format!("'{who}' has neither a phone number nor an e-mail address")
-            }
-            Self::NoCallOrder => "the order of calls is not set".into(),
+            Self::NoCallOrder => Message::new("domain-records-gap-no-call-order"),
         }
     }
 }
@@ -93,8 +76,8 @@ pub struct ChartGapReport {
 impl From<ChartGap> for ChartGapReport {
     fn from(gap: ChartGap) -> Self {
         Self {
-            message_ja: gap.message_ja(),
-            message_en: gap.message_en(),
+            message_ja: gap.message().render(Lang::Ja),
+            message_en: gap.message().render(Lang::En),
             gap,
         }
     }

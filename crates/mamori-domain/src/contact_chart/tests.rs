@@ -1,4 +1,5 @@
 use chrono::{NaiveDate, NaiveTime};
+use mamori_locale::Lang;
 
 use super::chart::{CallStep, CallTarget, InternalRole, OutsideBody, mhlw_preset};
 use super::email::{EmailAddress, EmailError};
@@ -98,8 +99,16 @@ fn bad_phone_numbers_get_clear_messages() {
         PhoneError::BadExtension(_)
     ));
     let e = err("03-1234-567");
-    assert!(e.message_ja().contains("10桁"), "{}", e.message_ja());
-    assert!(e.message_en().contains("10 digits"), "{}", e.message_en());
+    assert!(
+        e.message().render(Lang::Ja).contains("10桁"),
+        "{}",
+        e.message().render(Lang::Ja)
+    );
+    assert!(
+        e.message().render(Lang::En).contains("10 digits"),
+        "{}",
+        e.message().render(Lang::En)
+    );
 }
 
 #[test]
@@ -137,7 +146,12 @@ fn emails_are_checked() {
     assert_eq!(EmailAddress::parse("a@example"), Err(EmailError::Domain));
     assert_eq!(EmailAddress::parse("a@-x.jp"), Err(EmailError::Domain));
     assert_eq!(EmailAddress::parse("a@example.j1"), Err(EmailError::Domain));
-    assert!(EmailError::Domain.message_ja().contains("ドメイン"));
+    assert!(
+        EmailError::Domain
+            .message()
+            .render(Lang::Ja)
+            .contains("ドメイン")
+    );
 }
 
 #[test]
@@ -366,8 +380,8 @@ fn every_problem_is_reported_with_its_path() {
     );
     let phone = &problems[3];
     assert_eq!(phone.code, "phone_wrong_length");
-    assert!(phone.message_ja.contains("03-1234-567"));
-    assert!(phone.message_en.contains("10 digits"));
+    assert!(phone.message.render(Lang::Ja).contains("03-1234-567"));
+    assert!(phone.message.render(Lang::En).contains("10 digits"));
 }
 
 #[test]

@@ -71,18 +71,7 @@ macro_rules! choice {
                             .collect::<Vec<_>>();
                         ParseError::new(
                             $field,
-                            format!(
-                                "{}「{}」は {} のいずれかで記入してください",
-                                $what_ja,
-                                shown(text),
-                                ja.join("、")
-                            ),
-                            format!(
-                                "{} '{}' must be one of {}",
-                                $what_en,
-                                shown(text),
-                                en.join(", ")
-                            ),
+mamori_locale::Message::new("domain-device-parse-one").with("text", crate::arg(shown(text))).with("what", crate::bilingual($what_ja, $what_en)).with("ja", crate::bilingual(ja.join("、"), en.join(", "))),
                         )
                     })
             }
@@ -214,11 +203,8 @@ pub fn parse_yes_no(field: &'static str, text: &str) -> Result<Option<bool>, Par
         .ok_or_else(|| {
             ParseError::new(
                 field,
-                format!(
-                    "「{}」は はい・いいえ（有・無、○・× も可）で記入してください",
-                    shown(text)
-                ),
-                format!("'{}' must be yes or no (はい or いいえ)", shown(text)),
+                mamori_locale::Message::new("domain-device-parse-yes")
+                    .with("text", crate::arg(shown(text))),
             )
         })
 }

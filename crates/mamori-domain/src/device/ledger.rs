@@ -2,7 +2,7 @@
 
 use std::collections::HashSet;
 
-use serde::{Deserialize, Serialize};
+use mamori_locale::Message;
 
 use super::column::LedgerColumn;
 use super::record::Device;
@@ -11,7 +11,7 @@ use super::value::AssetNumber;
 
 /// What came out of a ledger file: the devices that can be stored, with their row numbers,
 /// and what was refused.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ParsedLedger {
     /// Each device with the row it came from, in row order.
     pub devices: Vec<(usize, Device)>,
@@ -171,36 +171,30 @@ impl LedgerValidator {
         keys.dedup();
 
         // Each group of rows sharing an asset number, with its message made once.
-        let mut groups: Vec<(String, String)> = Vec::new();
+        let mut groups: Vec<Message> = Vec::new();
         let mut duplicate_rows: Vec<(usize, usize)> = Vec::new();
         for group in keys.chunk_by(|a, b| a.0 == b.0).filter(|g| g.len() > 1) {
             const SHOWN_ROWS: usize = 10;
             let asset_number = group[0].0;
             let shown_rows = &group[..group.len().min(SHOWN_ROWS)];
             let more = group.len() - shown_rows.len();
-            let ja_rows = shown_rows
-                .iter()
-                .map(|(_, r)| format!("{r}行目"))
-                .collect::<Vec<_>>()
-                .join("、");
-            let en_rows = shown_rows
-                .iter()
-                .map(|(_, r)| r.to_string())
-                .collect::<Vec<_>>()
-                .join(", ");
-            let (ja_more, en_more) = if more > 0 {
-                (format!("ほか{more}行"), format!(" and {more} more"))
+            let rows = crate::joined(
+                shown_rows
+                    .iter()
+                    .map(|(_, r)| Message::new("domain-device-row-number").with("row", *r)),
+                "domain-device-join-comma",
+            );
+            let more = if more > 0 {
+                Message::new("domain-device-rows-more").with("more", more)
             } else {
-                (String::new(), String::new())
+                Message::new("domain-device-empty")
             };
-            groups.push((
-                format!(
-                    "管理番号「{asset_number}」が複数の行（{ja_rows}{ja_more}）にあります。管理番号は機器ごとに異なる番号にしてください"
-                ),
-                format!(
-                    "the asset number '{asset_number}' appears in several rows ({en_rows}{en_more}); each device needs its own asset number"
-                ),
-            ));
+            groups.push(
+                Message::new("domain-device-duplicate-asset-number")
+                    .with("asset", asset_number.to_string())
+                    .with("rows", rows)
+                    .with("more", more),
+            );
             let index = groups.len() - 1;
             duplicate_rows.extend(group.iter().map(|&(_, row)| (row, index)));
         }
@@ -209,8 +203,11 @@ impl LedgerValidator {
         let described = duplicate_rows.len().min(error_limit);
         omitted_errors += duplicate_rows.len() - described;
         rejected.extend(duplicate_rows[..described].iter().map(|&(row, index)| {
-            let (ja, en) = &groups[index];
-            RowError::new(row, LedgerColumn::AssetNumber.header_ja(), ja, en)
+            RowError::new(
+                row,
+                LedgerColumn::AssetNumber.header_ja(),
+                groups[index].clone(),
+            )
         }));
         let duplicate_rows: HashSet<usize> = duplicate_rows.iter().map(|&(row, _)| row).collect();
 

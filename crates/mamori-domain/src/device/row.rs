@@ -3,7 +3,6 @@
 use std::net::{IpAddr, Ipv4Addr};
 
 use chrono::NaiveDate;
-use serde::{Deserialize, Serialize};
 
 use super::choice::{DeviceKind, DeviceStatus, RemoteAccess, parse_yes_no};
 use super::column::LedgerColumn;
@@ -15,35 +14,28 @@ use crate::text::fold::fold;
 use crate::wareki::parse_date;
 
 /// A refusal of one cell (or one row) of a ledger file.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
-#[error("row {row}, column {column}: {message_en}")]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("row {row}, column {column}: {}", .message.render(mamori_locale::Lang::En))]
 pub struct RowError {
     /// The row as the user sees it in Excel (1-based, header rows counted).
     pub row: usize,
     /// The column's header: as written in the file when the error comes from a file,
     /// otherwise the Japanese header of [`LedgerColumn`].
     pub column: String,
-    pub message_ja: String,
-    pub message_en: String,
+    pub message: mamori_locale::Message,
 }
 
 impl RowError {
-    pub fn new(
-        row: usize,
-        column: impl Into<String>,
-        message_ja: impl Into<String>,
-        message_en: impl Into<String>,
-    ) -> Self {
+    pub fn new(row: usize, column: impl Into<String>, message: mamori_locale::Message) -> Self {
         Self {
             row,
             column: column.into(),
-            message_ja: message_ja.into(),
-            message_en: message_en.into(),
+            message,
         }
     }
 
     fn from_parse(row: usize, column: LedgerColumn, e: ParseError) -> Self {
-        Self::new(row, column.header_ja(), e.message_ja, e.message_en)
+        Self::new(row, column.header_ja(), e.message)
     }
 }
 
@@ -77,14 +69,8 @@ fn parse_text(field: &'static str, text: &str, max_chars: usize) -> Result<Strin
     {
         return Err(ParseError::new(
             field,
-            format!(
-                "制御文字（U+{:04X}）は使えません。文字化けしたデータでないか確認してください",
-                c as u32
-            ),
-            format!(
-                "the control character U+{:04X} is not allowed; check that the data is not garbled",
-                c as u32
-            ),
+            mamori_locale::Message::new("domain-device-control-character")
+                .with("code", format!("{:04X}", c as u32)),
         ));
     }
     // A character takes at least one byte: short texts need no counting.
@@ -93,8 +79,9 @@ fn parse_text(field: &'static str, text: &str, max_chars: usize) -> Result<Strin
         if count > max_chars {
             return Err(ParseError::new(
                 field,
-                format!("{count}文字あります。{max_chars}文字以内にしてください"),
-                format!("it has {count} characters; at most {max_chars} are allowed"),
+                mamori_locale::Message::new("domain-device-parse-has-characters-most-are")
+                    .with("count", crate::arg(count))
+                    .with("max", crate::arg(max_chars)),
             ));
         }
     }
@@ -128,8 +115,8 @@ fn parse_software(
             LedgerColumn::Software,
             ParseError::new(
                 "software",
-                format!("ソフトウェアは1つの機器に{MAX_ENTRIES}件までです"),
-                format!("at most {MAX_ENTRIES} software entries per device"),
+                mamori_locale::Message::new("domain-device-parse-most-software-entries-per")
+                    .with("max-entries", crate::arg(MAX_ENTRIES)),
             ),
         ));
         return Err(errors);
@@ -141,14 +128,8 @@ fn parse_software(
                 LedgerColumn::Software,
                 ParseError::new(
                     "software",
-                    format!(
-                        "{}行目のソフトウェア名が空です（複数のソフトウェアはセル内で改行して1行に1つずつ記入します）",
-                        i + 1
-                    ),
-                    format!(
-                        "software name on line {} of the cell is empty (write one software per line)",
-                        i + 1
-                    ),
+                    mamori_locale::Message::new("domain-device-parse-software-name-line-cell")
+                        .with("i", crate::arg(i + 1)),
                 ),
             ));
             continue;
@@ -162,25 +143,16 @@ fn parse_software(
         }
     }
     if version_count > name_count {
-        let (ja, en) = if name_count == 0 {
-            (
-                "ソフトウェアバージョンがありますが、ソフトウェア名がありません".to_owned(),
-                "a software version is given without a software name".to_owned(),
-            )
+        let message = if name_count == 0 {
+            mamori_locale::Message::new("domain-device-version-without-software")
         } else {
-            (
-                format!(
-                    "ソフトウェアバージョンが{}行ありますが、ソフトウェアは{}行です。バージョンはソフトウェアと同じ順に1行に1つずつ記入してください",
-                    version_count, name_count
-                ),
-                format!(
-                    "{version_count} software versions but {name_count} software names; write one version per line in the order of the names"
-                ),
-            )
+            mamori_locale::Message::new("domain-device-version-count-mismatch")
+                .with("versions", version_count)
+                .with("names", name_count)
         };
         errors.push((
             LedgerColumn::SoftwareVersion,
-            ParseError::new("software_version", ja, en),
+            ParseError::new("software_version", message),
         ));
     } else if errors.is_empty() {
         for (entry, line) in software.iter_mut().zip(lines(versions)) {
@@ -243,21 +215,17 @@ pub fn parse_ip_addresses(text: &str) -> Result<(Vec<IpAddr>, bool), ParseError>
         let list = bad.iter().map(|b| shown(b)).collect::<Vec<_>>();
         return Err(ParseError::new(
             "ip_address",
-            format!(
-                "「{}」はIPアドレスではありません。192.168.0.10 や fe80::1 のように記入し、複数あるときは改行またはカンマで区切ってください",
-                list.join("」「")
-            ),
-            format!(
-                "'{}' is not an IP address; write it like 192.168.0.10 or fe80::1, several separated by line breaks or commas",
-                list.join("', '")
+            mamori_locale::Message::new("domain-device-parse-ip-address-write-like").with(
+                "list",
+                crate::bilingual(list.join("」「"), list.join("', '")),
             ),
         ));
     }
     if addresses.len() > MAX_ENTRIES {
         return Err(ParseError::new(
             "ip_address",
-            format!("IPアドレスは1つの機器に{MAX_ENTRIES}件までです"),
-            format!("at most {MAX_ENTRIES} IP addresses per device"),
+            mamori_locale::Message::new("domain-device-parse-most-ip-addresses-per")
+                .with("max-entries", crate::arg(MAX_ENTRIES)),
         ));
     }
     Ok((addresses, dhcp))
@@ -332,8 +300,10 @@ pub fn parse_row<S: AsRef<str>>(
             errors.push(RowError::new(
                 row,
                 column.header_ja(),
-                format!("列「{}」が2回あります", column.header_ja()),
-                format!("the column '{}' is given twice", column.header_en()),
+                mamori_locale::Message::new("domain-device-row-column-given-twice").with(
+                    "header",
+                    crate::bilingual(column.header_ja(), column.header_en()),
+                ),
             ));
         }
         *slot = Some(text.as_ref());

@@ -1,3 +1,4 @@
+use mamori_locale::Lang;
 use std::cmp::Ordering;
 use std::net::IpAddr;
 
@@ -201,9 +202,21 @@ fn choices_in_every_spelling() {
     }
     let e = DeviceKind::parse("冷蔵庫").expect_err("unknown kind");
     assert_eq!(e.field, "kind");
-    assert!(e.message_ja.contains("「冷蔵庫」"), "{}", e.message_ja);
-    assert!(e.message_ja.contains("サーバ、端末PC"), "{}", e.message_ja);
-    assert!(e.message_en.contains("server (サーバ)"), "{}", e.message_en);
+    assert!(
+        e.message.render(Lang::Ja).contains("「冷蔵庫」"),
+        "{}",
+        e.message.render(Lang::Ja)
+    );
+    assert!(
+        e.message.render(Lang::Ja).contains("サーバ、端末PC"),
+        "{}",
+        e.message.render(Lang::Ja)
+    );
+    assert!(
+        e.message.render(Lang::En).contains("server (サーバ)"),
+        "{}",
+        e.message.render(Lang::En)
+    );
     assert!(DeviceStatus::parse("").is_err());
 }
 
@@ -254,7 +267,11 @@ fn yes_no_in_every_spelling() {
     }
     let e = parse_yes_no("always_on_connection", "たぶん").expect_err("maybe");
     assert_eq!(e.field, "always_on_connection");
-    assert!(e.message_ja.contains("「たぶん」"), "{}", e.message_ja);
+    assert!(
+        e.message.render(Lang::Ja).contains("「たぶん」"),
+        "{}",
+        e.message.render(Lang::Ja)
+    );
 }
 
 #[test]
@@ -319,16 +336,18 @@ fn ip_addresses() {
         let e = parse_ip_addresses(bad).expect_err(bad);
         assert_eq!(e.field, "ip_address");
         assert!(
-            e.message_ja.contains("IPアドレスではありません"),
+            e.message
+                .render(Lang::Ja)
+                .contains("IPアドレスではありません"),
             "{}",
-            e.message_ja
+            e.message.render(Lang::Ja)
         );
     }
     let e = parse_ip_addresses("10.0.0.1, 300.1.1.1, x").expect_err("two bad");
     assert!(
-        e.message_en.contains("'300.1.1.1', 'x'"),
+        e.message.render(Lang::En).contains("'300.1.1.1', 'x'"),
         "{}",
-        e.message_en
+        e.message.render(Lang::En)
     );
 }
 
@@ -387,22 +406,34 @@ fn several_software_entries_one_per_line() {
     ]);
     assert_eq!(e.len(), 1);
     assert_eq!(e[0].column, "ソフトウェアバージョン");
-    assert!(e[0].message_ja.contains("2行"), "{}", e[0].message_ja);
+    assert!(
+        e[0].message.render(Lang::Ja).contains("2行"),
+        "{}",
+        e[0].message.render(Lang::Ja)
+    );
     let e = errs(&[(C::AssetNumber, "001"), (C::SoftwareVersion, "1.0")]);
-    assert!(e[0].message_en.contains("without a software name"));
+    assert!(
+        e[0].message
+            .render(Lang::En)
+            .contains("without a software name")
+    );
 
     // A name too long for a full cell to fit in Excel.
     let long = "x".repeat(MAX_NAME_CHARS + 1);
     let e = errs(&[(C::AssetNumber, "001"), (C::Software, &long)]);
     assert!(
-        e[0].message_en.contains("at most 200"),
+        e[0].message.render(Lang::En).contains("at most 200"),
         "{}",
-        e[0].message_en
+        e[0].message.render(Lang::En)
     );
 
     // An empty name between names.
     let e = errs(&[(C::AssetNumber, "001"), (C::Software, "A\n\nB")]);
-    assert!(e[0].message_ja.contains("2行目"), "{}", e[0].message_ja);
+    assert!(
+        e[0].message.render(Lang::Ja).contains("2行目"),
+        "{}",
+        e[0].message.render(Lang::Ja)
+    );
 }
 
 #[test]
@@ -432,12 +463,13 @@ fn every_error_of_a_row_is_reported() {
     assert!(e.iter().all(|e| e.row == 2));
     assert!(
         e.iter()
-            .all(|e| !e.message_ja.is_empty() && !e.message_en.is_empty())
+            .all(|e| !e.message.render(Lang::Ja).is_empty()
+                && !e.message.render(Lang::En).is_empty())
     );
     assert!(
-        e[3].message_ja.contains("13月はありません"),
+        e[3].message.render(Lang::Ja).contains("13月はありません"),
         "{}",
-        e[3].message_ja
+        e[3].message.render(Lang::Ja)
     );
 }
 
@@ -479,12 +511,16 @@ fn text_cells_are_checked() {
     ]);
     assert_eq!(device.description, "一行目\n二行目");
     let e = errs(&[(C::AssetNumber, "1"), (C::Maker, "A\u{0}社")]);
-    assert!(e[0].message_ja.contains("U+0000"), "{}", e[0].message_ja);
+    assert!(
+        e[0].message.render(Lang::Ja).contains("U+0000"),
+        "{}",
+        e[0].message.render(Lang::Ja)
+    );
     let e = errs(&[(C::AssetNumber, "1"), (C::Location, &"x".repeat(1001))]);
     assert!(
-        e[0].message_en.contains("1001 characters"),
+        e[0].message.render(Lang::En).contains("1001 characters"),
         "{}",
-        e[0].message_en
+        e[0].message.render(Lang::En)
     );
     ok(&[(C::AssetNumber, "1"), (C::Description, &"x".repeat(4000))]);
 }
@@ -492,7 +528,11 @@ fn text_cells_are_checked() {
 #[test]
 fn a_column_given_twice_is_refused() {
     let e = errs(&[(C::AssetNumber, "1"), (C::Maker, "A"), (C::Maker, "B")]);
-    assert!(e[0].message_ja.contains("2回"), "{}", e[0].message_ja);
+    assert!(
+        e[0].message.render(Lang::Ja).contains("2回"),
+        "{}",
+        e[0].message.render(Lang::Ja)
+    );
 }
 
 fn full_device() -> Device {
@@ -593,12 +633,17 @@ fn duplicate_asset_numbers_refuse_every_row() {
     );
     let dup = &parsed.rejected[0];
     assert!(
-        dup.message_ja
+        dup.message
+            .render(Lang::Ja)
             .contains("管理番号「001」が複数の行（2行目、4行目）"),
         "{}",
-        dup.message_ja
+        dup.message.render(Lang::Ja)
     );
-    assert!(dup.message_en.contains("(2, 4)"), "{}", dup.message_en);
+    assert!(
+        dup.message.render(Lang::En).contains("(2, 4)"),
+        "{}",
+        dup.message.render(Lang::En)
+    );
     assert!(!parsed.is_clean());
 }
 
@@ -640,8 +685,7 @@ fn reader_errors_refuse_the_row() {
     validator.push_error(RowError::new(
         2,
         "説明",
-        "エラー値 #N/A",
-        "error value #N/A",
+        crate::bilingual("エラー値 #N/A", "error value #N/A"),
     ));
     validator.push_row(3, &[(C::AssetNumber, "2")]);
     let parsed = validator.finish();

@@ -23,33 +23,22 @@ impl AssetNumber {
         if folded.is_empty() {
             return Err(ParseError::new(
                 "asset_number",
-                "管理番号が空です。機器ごとに管理番号を記入してください",
-                "the asset number is empty; every device needs one",
+                mamori_locale::Message::new("domain-device-parse-asset-number-empty-every"),
             ));
         }
         if folded.chars().count() > Self::MAX_CHARS {
             return Err(ParseError::new(
                 "asset_number",
-                format!(
-                    "管理番号「{}」が長すぎます（{}文字まで）",
-                    shown(folded),
-                    Self::MAX_CHARS
-                ),
-                format!(
-                    "the asset number '{}' is too long (at most {} characters)",
-                    shown(folded),
-                    Self::MAX_CHARS
-                ),
+                mamori_locale::Message::new("domain-device-parse-asset-number-too-long")
+                    .with("folded", crate::arg(shown(folded)))
+                    .with("max", crate::arg(Self::MAX_CHARS)),
             ));
         }
         if folded.chars().any(char::is_control) {
             return Err(ParseError::new(
                 "asset_number",
-                format!("管理番号「{}」に改行や制御文字は使えません", shown(folded)),
-                format!(
-                    "the asset number '{}' must not contain line breaks or control characters",
-                    shown(folded)
-                ),
+                mamori_locale::Message::new("domain-device-parse-asset-number-contain-line")
+                    .with("folded", crate::arg(shown(folded))),
             ));
         }
         Ok(Self(folded.to_owned()))
@@ -99,16 +88,9 @@ impl Version {
         if folded.len() > Self::MAX_CHARS && folded.chars().count() > Self::MAX_CHARS {
             return Err(ParseError::new(
                 field,
-                format!(
-                    "バージョン「{}」が長すぎます（{}文字まで）",
-                    shown(folded),
-                    Self::MAX_CHARS
-                ),
-                format!(
-                    "the version '{}' is too long (at most {} characters)",
-                    shown(folded),
-                    Self::MAX_CHARS
-                ),
+                mamori_locale::Message::new("domain-device-parse-version-too-long-most")
+                    .with("folded", crate::arg(shown(folded)))
+                    .with("max", crate::arg(Self::MAX_CHARS)),
             ));
         }
         // Controls are single bytes below 0x20 or DEL, or U+0080..U+009F (0xC2 first).
@@ -116,14 +98,8 @@ impl Version {
         if suspicious && folded.chars().any(char::is_control) {
             return Err(ParseError::new(
                 field,
-                format!(
-                    "バージョン「{}」に改行や制御文字は使えません",
-                    shown(folded)
-                ),
-                format!(
-                    "the version '{}' must not contain line breaks or control characters",
-                    shown(folded)
-                ),
+                mamori_locale::Message::new("domain-device-parse-version-contain-line-breaks")
+                    .with("folded", crate::arg(shown(folded))),
             ));
         }
         Ok(Some(Self(folded.to_owned())))
@@ -177,8 +153,12 @@ impl Version {
 impl TryFrom<String> for Version {
     type Error = ParseError;
     fn try_from(value: String) -> Result<Self, Self::Error> {
-        Self::parse("version", &value)?
-            .ok_or_else(|| ParseError::new("version", "バージョンが空です", "the version is empty"))
+        Self::parse("version", &value)?.ok_or_else(|| {
+            ParseError::new(
+                "version",
+                mamori_locale::Message::new("domain-device-parse-version-empty"),
+            )
+        })
     }
 }
 

@@ -1,5 +1,6 @@
 //! What the rules say about a device: a [`Flag`] with its code, severity and advice.
 
+use mamori_locale::Message;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -88,15 +89,13 @@ impl FlagCode {
 }
 
 /// One thing about a device that needs attention, with what to do next.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Flag {
     pub code: FlagCode,
     pub severity: FlagSeverity,
-    pub message_ja: String,
-    pub message_en: String,
+    pub message: Message,
     /// Where the verdict comes from: dataset, product, cycle, dates, advisory, URL.
     pub evidence: String,
     /// The CVE ids behind `known_exploited` and `vulnerable_version`.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub cves: Vec<String>,
 }

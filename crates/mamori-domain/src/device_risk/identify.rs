@@ -1,5 +1,6 @@
 //! Identification: which product and release cycle each part of a device is.
 
+use mamori_locale::Message;
 use serde::Serialize;
 
 use super::dataset::{CycleScheme, Eol, EolProduct, NamedScheme};
@@ -18,20 +19,12 @@ pub enum Component {
 }
 
 impl Component {
-    pub(super) fn label_ja(self) -> &'static str {
-        match self {
-            Self::Os => "OS",
-            Self::Firmware => "ファームウェア",
-            Self::Software(_) => "ソフトウェア",
-        }
-    }
-
-    pub(super) fn label_en(self) -> &'static str {
-        match self {
-            Self::Os => "OS",
-            Self::Firmware => "firmware",
-            Self::Software(_) => "software",
-        }
+    pub(super) fn label(self) -> Message {
+        Message::new(match self {
+            Self::Os => "domain-device-component-os",
+            Self::Firmware => "domain-device-component-firmware",
+            Self::Software(_) => "domain-device-component-software",
+        })
     }
 }
 
@@ -554,7 +547,7 @@ pub(super) fn assumption_en(m: &ComponentMatch<'_>) -> Option<String> {
     }
 }
 
-pub(super) fn assumption_ja(m: &ComponentMatch<'_>) -> Option<String> {
+pub(super) fn assumption_note(m: &ComponentMatch<'_>) -> Option<String> {
     if !m.assumed {
         return None;
     }

@@ -6,7 +6,9 @@ use chrono::NaiveDate;
 use super::END_OF_SUPPORT_SOON_DAYS;
 use super::dataset::{CycleScheme, Eol, EolProduct};
 use super::flag::{Flag, FlagCode, FlagSeverity};
-use super::identify::{ComponentMatch, Resolution, VersionState, assumption_en, assumption_ja};
+use mamori_locale::Message;
+
+use super::identify::{ComponentMatch, Resolution, VersionState, assumption_en, assumption_note};
 use super::index::RiskData;
 use super::subject::RiskSubject;
 use super::words::{compact, present};
@@ -83,9 +85,10 @@ pub(super) fn lifecycle_flags(
     let assumption_en = assumption_en(m)
         .map(|a| format!("; {a}"))
         .unwrap_or_default();
-    let assumption_ja = assumption_ja(m)
-        .map(|a| format!("（{a}）"))
-        .unwrap_or_default();
+    let note = assumption_note(m);
+    let assumption = Message::new("domain-device-assumption")
+        .with("assumed", if note.is_some() { "yes" } else { "no" })
+        .with("note", note.unwrap_or_default());
     let (status, release, detail) = match &m.resolution {
         Resolution::NoLifecycle => return LifecycleOutcome::Unknown,
         Resolution::Exact(i) => {
@@ -165,28 +168,26 @@ pub(super) fn lifecycle_flags(
     };
     match status {
         Status::Ended(date) => {
-            let when_ja = date.map(|d| format!("（{d}）")).unwrap_or_default();
-            let when_en = date.map(|d| format!(" on {d}")).unwrap_or_default();
-            let (esu_ja, esu_en) = match release.and_then(|r| r.eoes) {
-                Some(Eol::On(d)) if d > today => (
-                    format!(
-                        "延長サポート（有償の延長セキュリティ更新（ESU）など）を契約している場合は {d} まで更新を受けられます。"
-                    ),
-                    format!(
-                        " With an extended support contract (such as paid Extended Security Updates, ESU), updates continue until {d}."
-                    ),
-                ),
-                _ => (String::new(), String::new()),
+            let when = match date {
+                Some(d) => {
+                    Message::new("domain-device-end-of-support-on").with("date", d.to_string())
+                }
+                None => Message::new("domain-device-empty"),
+            };
+            let esu = match release.and_then(|r| r.eoes) {
+                Some(Eol::On(d)) if d > today => {
+                    Message::new("domain-device-esu").with("date", d.to_string())
+                }
+                _ => Message::new("domain-device-empty"),
             };
             flags.push(Flag {
                 code: FlagCode::EndOfSupport,
                 severity: FlagSeverity::High,
-                message_ja: format!(
-                    "{what} はサポートが終了しています{when_ja}{assumption_ja}。セキュリティ更新が提供されないため、保守事業者に連絡し、サポート中のバージョンへの更新または機器の更新を計画してください。{esu_ja}"
-                ),
-                message_en: format!(
-                    "{what} reached its end of support{when_en} and no longer receives security updates. Contact your maintenance vendor and plan an upgrade to a supported version or a replacement.{esu_en}"
-                ),
+                message: Message::new("domain-device-end-of-support")
+                    .with("what", what)
+                    .with("when", when)
+                    .with("assumption", assumption)
+                    .with("esu", esu),
                 evidence: detail.clone(),
                 cves: Vec::new(),
             });
@@ -197,12 +198,11 @@ pub(super) fn lifecycle_flags(
             flags.push(Flag {
                 code: FlagCode::EndOfSupportSoon,
                 severity: FlagSeverity::Medium,
-                message_ja: format!(
-                    "{what} のサポートは {date} に終了します（あと {days} 日）{assumption_ja}。保守事業者と更新の時期と費用を相談し、終了前に更新してください。"
-                ),
-                message_en: format!(
-                    "{what} reaches its end of support on {date}, in {days} days. Agree the upgrade's timing and cost with your maintenance vendor and upgrade before then."
-                ),
+                message: Message::new("domain-device-end-of-support-soon")
+                    .with("what", what)
+                    .with("date", date.to_string())
+                    .with("days", days)
+                    .with("assumption", assumption),
                 evidence: detail,
                 cves: Vec::new(),
             });
@@ -230,7 +230,7 @@ fn push_unmatched(m: &ComponentMatch<'_>, product: &EolProduct, flags: &mut Vec<
 
 pub(super) fn unmatched_version_flag(m: &ComponentMatch<'_>, product: Option<&EolProduct>) -> Flag {
     let title = &m.alias.alias.title;
-    let (field_ja, field_en) = (m.component.label_ja(), m.component.label_en());
+    let field = m.component.label();
     let source = product
         .map(|p| format!("; {}", p.source_url()))
         .unwrap_or_default();
@@ -238,24 +238,19 @@ pub(super) fn unmatched_version_flag(m: &ComponentMatch<'_>, product: Option<&Eo
         VersionState::Unparseable(raw) => Flag {
             code: FlagCode::UnmatchedVersion,
             severity: FlagSeverity::Low,
-            message_ja: format!(
-                "{title} の{field_ja}のバージョン「{raw}」を読み取れませんでした。サポート期限と脆弱性を確認できないため、正確なバージョン（例: 7.4.3）を台帳に記入してください。"
-            ),
-            message_en: format!(
-                "The {field_en} version \"{raw}\" of {title} could not be read, so its support and vulnerabilities cannot be checked. Record the exact version (e.g. 7.4.3) in the ledger."
-            ),
+            message: Message::new("domain-device-version-unreadable")
+                .with("title", title)
+                .with("field", field)
+                .with("raw", raw),
             evidence: format!("{title}: version text \"{raw}\" holds no version number{source}"),
             cves: Vec::new(),
         },
         VersionState::Missing if !matches!(m.alias.alias.scheme, CycleScheme::Named(_)) => Flag {
             code: FlagCode::UnmatchedVersion,
             severity: FlagSeverity::Low,
-            message_ja: format!(
-                "{title} の{field_ja}のバージョンが台帳に記入されていないため、サポート期限と脆弱性を特定できません。保守事業者に確認して、バージョンを記入してください。"
-            ),
-            message_en: format!(
-                "The ledger gives no {field_en} version for {title}, so its support and vulnerabilities cannot be pinned down. Ask your maintenance vendor and record the version."
-            ),
+            message: Message::new("domain-device-version-missing")
+                .with("title", title)
+                .with("field", field),
             evidence: format!("{title}: no version recorded{source}"),
             cves: Vec::new(),
         },
@@ -264,12 +259,9 @@ pub(super) fn unmatched_version_flag(m: &ComponentMatch<'_>, product: Option<&Eo
             Flag {
                 code: FlagCode::UnmatchedVersion,
                 severity: FlagSeverity::Low,
-                message_ja: format!(
-                    "{title}（{raw}）がどのリリースに当たるか特定できませんでした。サポート期限はリリースによって異なるため、エディションやバージョン（例: 22H2、7.4.3）を正確に台帳に記入してください。"
-                ),
-                message_en: format!(
-                    "mamori could not tell which release of {title} \"{raw}\" is. Support ends differ between releases: record the exact edition and version (e.g. 22H2, 7.4.3)."
-                ),
+                message: Message::new("domain-device-release-unknown")
+                    .with("title", title)
+                    .with("raw", raw),
                 evidence: format!("{title}: \"{raw}\" matches no single release cycle{source}"),
                 cves: Vec::new(),
             }
@@ -333,12 +325,7 @@ pub(super) fn curated_lifecycle(
         flags.push(Flag {
             code: FlagCode::SupportDateUnknown,
             severity: FlagSeverity::Info,
-            message_ja: format!(
-                "{name} のサポート終了日は、公開情報では確認できませんでした。メーカーまたは保守事業者にサポート期限（ファームウェア更新の提供期限）を確認し、台帳に記録してください。"
-            ),
-            message_en: format!(
-                "No published end-of-support date could be found for {name}. Ask the maker or your maintenance vendor until when firmware updates are provided, and record it in the ledger."
-            ),
+            message: Message::new("domain-device-maker-support-date-unknown").with("name", name),
             evidence,
             cves: Vec::new(),
         });
@@ -349,12 +336,9 @@ pub(super) fn curated_lifecycle(
             flags.push(Flag {
                 code: FlagCode::EndOfSupport,
                 severity: FlagSeverity::High,
-                message_ja: format!(
-                    "{name} はメーカーのサポートが終了しています（{end}）。ファームウェアの更新が提供されないため、保守事業者に連絡し、後継機種への更新を計画してください。"
-                ),
-                message_en: format!(
-                    "The maker's support for {name} ended on {end}; no more firmware updates. Contact your maintenance vendor and plan a replacement."
-                ),
+                message: Message::new("domain-device-maker-support-ended")
+                    .with("name", name)
+                    .with("end", end.to_string()),
                 evidence: evidence.clone(),
                 cves: Vec::new(),
             });
@@ -365,12 +349,10 @@ pub(super) fn curated_lifecycle(
             flags.push(Flag {
                 code: FlagCode::EndOfSupportSoon,
                 severity: FlagSeverity::Medium,
-                message_ja: format!(
-                    "{name} のメーカーサポートは {end} に終了します（あと {days} 日）。保守事業者と後継機種への更新を相談してください。"
-                ),
-                message_en: format!(
-                    "The maker's support for {name} ends on {end}, in {days} days. Plan the replacement with your maintenance vendor."
-                ),
+                message: Message::new("domain-device-maker-support-soon")
+                    .with("name", name)
+                    .with("end", end.to_string())
+                    .with("days", days),
                 evidence,
                 cves: Vec::new(),
             });
@@ -387,19 +369,14 @@ pub(super) fn unknown_device_flag(subject: &RiskSubject<'_>) -> Flag {
         .collect::<Vec<_>>()
         .join(" ");
     let name = if name.is_empty() {
-        "この機器".to_owned()
+        Message::new("domain-device-this-device").into()
     } else {
-        name
+        mamori_locale::Arg::from(name)
     };
     Flag {
         code: FlagCode::SupportDateUnknown,
         severity: FlagSeverity::Info,
-        message_ja: format!(
-            "{name} のサポート期限を mamori のデータでは確認できませんでした。メーカーまたは保守事業者にサポート期限（ファームウェア更新の提供期限）を確認し、台帳に記録してください。"
-        ),
-        message_en: format!(
-            "mamori's datasets do not tell when support for {name} ends. Ask the maker or your maintenance vendor until when firmware updates are provided, and record it in the ledger."
-        ),
+        message: Message::new("domain-device-support-unknown").with("name", name),
         evidence: "no endoflife.date product or curated lifecycle row matches the maker, model, OS or firmware".to_owned(),
         cves: Vec::new(),
     }

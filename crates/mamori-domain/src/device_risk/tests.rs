@@ -1,3 +1,4 @@
+use mamori_locale::Lang;
 use std::sync::Arc;
 
 use chrono::NaiveDate;
@@ -522,11 +523,11 @@ fn windows_8_1_is_past_support() {
     assert!(eos.evidence.contains("2023-01-10"), "{}", eos.evidence);
     assert!(eos.evidence.contains("https://endoflife.date/windows"));
     assert!(
-        eos.message_ja.contains("サポートが終了"),
+        eos.message.render(Lang::Ja).contains("サポートが終了"),
         "{}",
-        eos.message_ja
+        eos.message.render(Lang::Ja)
     );
-    assert!(eos.message_ja.contains("保守事業者に連絡"));
+    assert!(eos.message.render(Lang::Ja).contains("保守事業者に連絡"));
 }
 
 #[test]
@@ -541,9 +542,11 @@ fn windows_10_21h2_is_past_support_and_the_edition_is_shown() {
         eos.evidence
     );
     assert!(
-        eos.message_ja.contains("Home/Pro とみなしました"),
+        eos.message
+            .render(Lang::Ja)
+            .contains("Home/Pro とみなしました"),
         "{}",
-        eos.message_ja
+        eos.message.render(Lang::Ja)
     );
     assert!(!flags.iter().any(|f| f.code == FlagCode::UnmatchedVersion));
 
@@ -582,8 +585,12 @@ fn windows_10_22h2_mentions_extended_security_updates() {
     let flags = assess(&pc("Windows 10 Pro 22H2", None), &data, today(), 90);
     let eos = find(&flags, FlagCode::EndOfSupport);
     assert!(eos.evidence.contains("cycle 10-22h2"), "{}", eos.evidence);
-    assert!(eos.message_ja.contains("ESU"), "{}", eos.message_ja);
-    assert!(eos.message_ja.contains("2028-10-10"));
+    assert!(
+        eos.message.render(Lang::Ja).contains("ESU"),
+        "{}",
+        eos.message.render(Lang::Ja)
+    );
+    assert!(eos.message.render(Lang::Ja).contains("2028-10-10"));
 }
 
 #[test]
@@ -613,7 +620,8 @@ fn windows_server_2012_r2_is_its_own_product_and_cycle() {
     );
     assert!(
         find(&flags, FlagCode::EndOfSupport)
-            .message_ja
+            .message
+            .render(Lang::Ja)
             .contains("2012 R2")
     );
     // A build number picks the long-term release, not the semi-annual one.
@@ -636,12 +644,13 @@ fn fortios_6_0_4_is_vulnerable_to_cve_2018_13379_and_known_exploited() {
     assert_eq!(cve_2018.severity, FlagSeverity::High);
     assert!(
         cve_2018
-            .message_ja
+            .message
+            .render(Lang::Ja)
             .contains("保守事業者に連絡し、FortiOS 6.0.5 以降へ更新してください"),
         "{}",
-        cve_2018.message_ja
+        cve_2018.message.render(Lang::Ja)
     );
-    assert!(cve_2018.message_ja.contains("ランサムウェア"));
+    assert!(cve_2018.message.render(Lang::Ja).contains("ランサムウェア"));
     assert!(cve_2018.evidence.contains("https://example.org/advisory"));
     // 6.0 has no fix for CVE-2024-21762: the message says to change branch.
     let no_fix = vulnerable
@@ -649,9 +658,12 @@ fn fortios_6_0_4_is_vulnerable_to_cve_2018_13379_and_known_exploited() {
         .find(|f| f.cves == ["CVE-2024-21762"])
         .expect("CVE-2024-21762 flagged");
     assert!(
-        no_fix.message_ja.contains("修正版が提供されていません"),
+        no_fix
+            .message
+            .render(Lang::Ja)
+            .contains("修正版が提供されていません"),
         "{}",
-        no_fix.message_ja
+        no_fix.message.render(Lang::Ja)
     );
 
     let known = find(&flags, FlagCode::KnownExploited);
@@ -700,9 +712,11 @@ fn fortios_7_4_is_supported_and_its_fixed_release_is_not_vulnerable() {
     let flags = assess(&fortigate("7.4.2"), &data, today(), 90);
     let v = find(&flags, FlagCode::VulnerableVersion);
     assert!(
-        v.message_ja.contains("FortiOS 7.4.3 以降へ更新"),
+        v.message
+            .render(Lang::Ja)
+            .contains("FortiOS 7.4.3 以降へ更新"),
         "{}",
-        v.message_ja
+        v.message.render(Lang::Ja)
     );
 }
 
@@ -714,14 +728,14 @@ fn support_ending_within_180_days_is_flagged_soon() {
     let soon = find(&flags, FlagCode::EndOfSupportSoon);
     assert_eq!(soon.severity, FlagSeverity::Medium);
     assert!(
-        soon.message_ja.contains("2026-09-30"),
+        soon.message.render(Lang::Ja).contains("2026-09-30"),
         "{}",
-        soon.message_ja
+        soon.message.render(Lang::Ja)
     );
     assert!(
-        soon.message_ja.contains("あと 121 日"),
+        soon.message.render(Lang::Ja).contains("あと 121 日"),
         "{}",
-        soon.message_ja
+        soon.message.render(Lang::Ja)
     );
     // 181 days before: nothing yet.
     let flags = assess(&fortigate("7.2.8"), &data, date(2026, 4, 2), 90);
@@ -737,9 +751,11 @@ fn an_unreadable_version_is_flagged_unmatched() {
     let flags = assess(&fortigate("不明"), &data, today(), 90);
     let u = find(&flags, FlagCode::UnmatchedVersion);
     assert!(
-        u.message_ja.contains("「不明」を読み取れませんでした"),
+        u.message
+            .render(Lang::Ja)
+            .contains("「不明」を読み取れませんでした"),
         "{}",
-        u.message_ja
+        u.message.render(Lang::Ja)
     );
     assert_eq!(
         flags
@@ -785,7 +801,8 @@ fn citrix_bleed_is_checked_against_its_fixed_build() {
     let flags = assess(&device("NS13.1: Build 49.13.nc"), &data, today(), 90);
     assert!(
         find(&flags, FlagCode::VulnerableVersion)
-            .message_ja
+            .message
+            .render(Lang::Ja)
             .contains("13.1-49.15")
     );
     let flags = assess(&device("13.1-49.15"), &data, today(), 90);
@@ -863,7 +880,11 @@ fn stale_patches() {
     let flags = assess(&subject, &data, today(), 90);
     let stale = find(&flags, FlagCode::StalePatch);
     assert_eq!(stale.severity, FlagSeverity::Medium);
-    assert!(stale.message_ja.contains("207 日"), "{}", stale.message_ja);
+    assert!(
+        stale.message.render(Lang::Ja).contains("207 日"),
+        "{}",
+        stale.message.render(Lang::Ja)
+    );
     let flags = assess(&subject, &data, today(), 365);
     assert!(!flags.iter().any(|f| f.code == FlagCode::StalePatch));
     subject.last_patch_on = None;
@@ -890,10 +911,11 @@ fn japan_market_routers_from_the_curated_table() {
     assert_eq!(unknown.severity, FlagSeverity::Info);
     assert!(
         unknown
-            .message_ja
+            .message
+            .render(Lang::Ja)
             .contains("公開情報では確認できませんでした"),
         "{}",
-        unknown.message_ja
+        unknown.message.render(Lang::Ja)
     );
     assert!(unknown.evidence.contains("no published date found"));
     assert!(unknown.evidence.contains("https://network.yamaha.com/"));
@@ -927,7 +949,7 @@ fn japan_market_routers_from_the_curated_table() {
     let flags = assess(&ex, &data, today(), 90);
     let eos = find(&flags, FlagCode::EndOfSupport);
     assert!(eos.evidence.contains("https://example.org/eol"));
-    assert!(eos.message_ja.contains("2024-03-31"));
+    assert!(eos.message.render(Lang::Ja).contains("2024-03-31"));
     assert!(flags.iter().any(|f| f.code == FlagCode::VpnUnsupported));
 }
 
@@ -949,7 +971,12 @@ fn the_vpn_device_check() {
     );
     let password = find(&flags, FlagCode::VpnWeakPassword);
     assert_eq!(password.severity, FlagSeverity::High);
-    assert!(password.message_ja.contains("パスワードに変更"));
+    assert!(
+        password
+            .message
+            .render(Lang::Ja)
+            .contains("パスワードに変更")
+    );
     assert!(!flags.iter().any(|f| f.code == FlagCode::VpnUnsupported));
     // Flags come most severe first.
     assert!(flags.windows(2).all(|w| w[0].severity >= w[1].severity));

@@ -33,10 +33,13 @@ use std::collections::HashMap;
 use std::fmt;
 
 use chrono::NaiveDate;
+use mamori_locale::Message;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::contact_chart::FieldProblem;
-use crate::inspection::{self, Finding, FindingCode, InspectionRules, Severity};
+use crate::inspection::{
+    self, Finding, FindingCode, InspectionRules, Severity, item_label, year_label,
+};
 use crate::text::fold::fold;
 use crate::wareki::{ItemNumber, parse_item_number};
 use crate::{
@@ -210,11 +213,9 @@ impl SystemKind {
                 let en: Vec<_> = Self::ALL.iter().map(|k| k.as_str()).collect();
                 ParseError::new(
                     "system",
-                    format!(
-                        "システム種別「{text}」は次のいずれかで指定してください: {}",
-                        ja.join("、")
-                    ),
-                    format!("system kind '{text}' must be one of: {}", en.join(", ")),
+                    mamori_locale::Message::new("domain-parse-system-kind-one")
+                        .with("text", crate::arg(text))
+                        .with("ja", crate::bilingual(ja.join("、"), en.join(", "))),
                 )
             })
     }
@@ -302,23 +303,21 @@ impl VendorContract {
             problems.push(FieldProblem::new(
                 "vendor_name",
                 "required",
-                "事業者名を記入してください",
-                "the vendor's name is required",
+                mamori_locale::Message::new("domain-records-field-vendor-s-name-required"),
             ));
         } else if name.chars().count() > 200 {
             problems.push(FieldProblem::new(
                 "vendor_name",
                 "too_long",
-                "事業者名は200文字以内で記入してください",
-                "the vendor's name must be at most 200 characters",
+                mamori_locale::Message::new("domain-records-field-vendor-s-name-most"),
             ));
         }
         if self.id.0 <= 0 {
             problems.push(FieldProblem::new(
                 "id",
                 "invalid",
-                format!("契約ID {} は正の整数です", self.id),
-                format!("contract id {} must be a positive integer", self.id),
+                mamori_locale::Message::new("domain-records-field-contract-id-positive-integer")
+                    .with("id", crate::arg(self.id)),
             ));
         }
         for (i, scope) in self.scopes.iter().enumerate() {
@@ -326,8 +325,7 @@ impl VendorContract {
                 problems.push(FieldProblem::new(
                     format!("scopes[{i}]"),
                     "invalid_scope",
-                    "対象範囲は all / server / pc / network のいずれかです",
-                    "a scope must be one of all, server, pc, network",
+                    mamori_locale::Message::new("domain-records-field-scope-one-all-server"),
                 ));
             }
         }
@@ -337,8 +335,9 @@ impl VendorContract {
             problems.push(FieldProblem::new(
                 "end_on",
                 "end_before_start",
-                format!("契約終了日（{end}）が開始日（{start}）より前です"),
-                format!("the contract ends ({end}) before it starts ({start})"),
+                mamori_locale::Message::new("domain-records-field-contract-ends-before-starts")
+                    .with("end", crate::arg(end))
+                    .with("start", crate::arg(start)),
             ));
         }
         problems
@@ -518,29 +517,27 @@ impl CoverageError {
         }
     }
 
-    pub fn message_ja(&self) -> String {
+    pub fn message(&self) -> Message {
         match self {
             Self::InstitutionFormIsVendorForm(id) => {
-                format!(
-                    "「{id}」は事業者確認用です。医療機関確認用または薬局確認用を指定してください"
-                )
+                Message::new("domain-vendor-institution-form-is-vendor-form").with("id", id)
             }
-            Self::NotAVendorForm(id) => format!("「{id}」は事業者確認用ではありません"),
+            Self::NotAVendorForm(id) => {
+                Message::new("domain-vendor-not-a-vendor-form").with("id", id)
+            }
             Self::VersionMismatch {
                 institution,
                 vendor,
-            } => format!(
-                "事業者確認用「{vendor}」と医療機関の様式「{institution}」の版が異なります。同じ年度版を使ってください"
-            ),
-            Self::DuplicateContract(id) => format!("契約 {id} が重複しています"),
+            } => Message::new("domain-vendor-version-mismatch")
+                .with("vendor", vendor)
+                .with("institution", institution),
+            Self::DuplicateContract(id) => {
+                Message::new("domain-vendor-duplicate-contract").with("id", id.to_string())
+            }
             Self::UnknownContract(id) => {
-                format!("契約 {id} はこの医療機関の契約にありません")
+                Message::new("domain-vendor-unknown-contract").with("id", id.to_string())
             }
         }
-    }
-
-    pub fn message_en(&self) -> String {
-        self.to_string()
     }
 }
 
@@ -879,7 +876,7 @@ impl VendorFindingCode {
 }
 
 /// A finding about the vendors' forms.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VendorFinding {
     /// The contract the finding is about; `None` for findings across forms.
     pub contract_id: Option<ContractId>,
@@ -888,8 +885,25 @@ pub struct VendorFinding {
     pub item_number: Option<String>,
     pub code: VendorFindingCode,
     pub severity: Severity,
-    pub message_ja: String,
-    pub message_en: String,
+    pub message: Message,
+}
+
+/// Sent as JSON with the message in both languages, as the API has always sent it.
+impl Serialize for VendorFinding {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use mamori_locale::Lang;
+        use serde::ser::SerializeStruct;
+        let mut s = serializer.serialize_struct("VendorFinding", 8)?;
+        s.serialize_field("contract_id", &self.contract_id)?;
+        s.serialize_field("vendor_name", &self.vendor_name)?;
+        s.serialize_field("item_key", &self.item_key)?;
+        s.serialize_field("item_number", &self.item_number)?;
+        s.serialize_field("code", &self.code)?;
+        s.serialize_field("severity", &self.severity)?;
+        s.serialize_field("message_ja", &self.message.render(Lang::Ja))?;
+        s.serialize_field("message_en", &self.message.render(Lang::En))?;
+        s.end()
+    }
 }
 
 impl VendorFinding {
@@ -901,14 +915,13 @@ impl VendorFinding {
             item_number: self.item_number.clone(),
             code: self.code.finding_code()?,
             severity: self.severity,
-            message_ja: self.message_ja.clone(),
-            message_en: self.message_en.clone(),
+            message: self.message.clone(),
         })
     }
 }
 
 /// The vendor part of the inspection verdict.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VendorVerdict {
     /// No blocking finding.
     pub ready: bool,
@@ -922,8 +935,7 @@ fn vendor_finding(
     item: Option<&ChecklistItem>,
     code: VendorFindingCode,
     severity: Severity,
-    ja: String,
-    en: String,
+    message: Message,
 ) -> VendorFinding {
     VendorFinding {
         contract_id: contract.map(|c| c.id),
@@ -932,8 +944,7 @@ fn vendor_finding(
         item_number: item.map(|i| i.number.clone()),
         code,
         severity,
-        message_ja: ja,
-        message_en: en,
+        message,
     }
 }
 
@@ -946,16 +957,24 @@ fn on_vendor_form(contract: &VendorContract, f: Finding, code: VendorFindingCode
         item_number: f.item_number,
         code,
         severity: f.severity,
-        message_ja: format!("事業者確認用（{}）: {}", contract.vendor_name, f.message_ja),
-        message_en: format!("Vendor form ({}): {}", contract.vendor_name, f.message_en),
+        message: Message::new("domain-vendor-form-of")
+            .with("vendor", &contract.vendor_name)
+            .with("finding", f.message),
     }
+}
+
+fn both_names(coverers: &[Coverer], contracts: &[&VendorContract]) -> Message {
+    crate::bilingual(
+        names(coverers, contracts, true),
+        names(coverers, contracts, false),
+    )
 }
 
 fn names(coverers: &[Coverer], contracts: &[&VendorContract], ja: bool) -> String {
     coverers
         .iter()
         .map(|c| match c {
-            Coverer::Institution if ja => "医療機関確認用".to_owned(),
+            Coverer::Institution if ja => FormKind::Institution.label_ja().to_owned(),
             Coverer::Institution => "the institution's form".to_owned(),
             Coverer::Contract(id) => contracts
                 .iter()
@@ -995,14 +1014,7 @@ pub fn vendor_verdict(
             None,
             VendorFindingCode::ContractsNotRegistered,
             Severity::Blocking,
-            format!(
-                "事業者と契約しているとされていますが、{}の契約が登録されていません。契約と各事業者の事業者確認用を登録してください",
-                fy.era_label_ja()
-            ),
-            format!(
-                "The institution has vendor contracts, but none is registered for {}: register them and each vendor's form",
-                fy.label_en()
-            ),
+            Message::new("domain-vendor-contracts-not-registered").with("year", year_label(fy)),
         ));
     }
     if !input.profile.has_vendor_contracts && !active.is_empty() {
@@ -1011,14 +1023,7 @@ pub fn vendor_verdict(
             None,
             VendorFindingCode::ContractsNotDeclared,
             Severity::Advice,
-            format!(
-                "事業者との契約が{}件登録されていますが、医療機関の情報では「事業者との契約なし」です。2(2)・2(3)の記入が必要か確認してください",
-                active.len()
-            ),
-            format!(
-                "{} vendor contract(s) are registered, but the institution's profile says it has none; check whether 2(2) and 2(3) must be answered",
-                active.len()
-            ),
+            Message::new("domain-vendor-contracts-not-declared").with("count", active.len()),
         ));
     }
     let empty = ItemAnswers::default();
@@ -1030,14 +1035,7 @@ pub fn vendor_verdict(
                 None,
                 VendorFindingCode::VendorFormMissing,
                 Severity::Blocking,
-                format!(
-                    "事業者確認用（{}）が提出されていません。契約している事業者ごとに作成が必要です",
-                    contract.vendor_name
-                ),
-                format!(
-                    "The vendor form of {} is missing: one is needed for every contracted vendor",
-                    contract.vendor_name
-                ),
+                Message::new("domain-vendor-form-missing").with("vendor", &contract.vendor_name),
             ));
             continue;
         };
@@ -1069,18 +1067,10 @@ pub fn vendor_verdict(
                         Some(item),
                         VendorFindingCode::CoveredElsewhere,
                         Severity::Info,
-                        format!(
-                            "事業者確認用（{}）: {} は契約範囲外のため記入不要です（{}に記入あり）",
-                            contract.vendor_name,
-                            item.label_ja(),
-                            names(&row.covered_by, &active, true)
-                        ),
-                        format!(
-                            "Vendor form ({}): {} is outside the contract and need not be answered (answered on {})",
-                            contract.vendor_name,
-                            item.label_en(),
-                            names(&row.covered_by, &active, false)
-                        ),
+                        Message::new("domain-vendor-covered-elsewhere")
+                            .with("vendor", &contract.vendor_name)
+                            .with("item", item_label(item))
+                            .with("names", both_names(&row.covered_by, &active)),
                     )),
                     _ => {
                         if !reported_uncovered.contains(&item.key) {
@@ -1106,18 +1096,10 @@ pub fn vendor_verdict(
                     Some(item),
                     VendorFindingCode::AnsweredNo,
                     Severity::Advice,
-                    format!(
-                        "事業者確認用（{}）: {} が「いいえ」です。{}中に「はい」となるよう事業者の取組を促すことを医療機関に伝えてください",
-                        contract.vendor_name,
-                        item.label_ja(),
-                        fy.era_label_ja()
-                    ),
-                    format!(
-                        "Vendor form ({}): {} is 'no'; tell the institution to urge the vendor to reach 'yes' within {}",
-                        contract.vendor_name,
-                        item.label_en(),
-                        fy.label_en()
-                    ),
+                    Message::new("domain-vendor-answered-no")
+                        .with("vendor", &contract.vendor_name)
+                        .with("item", item_label(item))
+                        .with("year", year_label(fy)),
                 ));
             }
             if rules.target_date_within_fiscal_year
@@ -1177,16 +1159,9 @@ fn uncovered_finding(
         Some(item),
         VendorFindingCode::ItemNotCovered,
         Severity::Blocking,
-        format!(
-            "{}: どの様式にも記入がありません（契約範囲外として空欄: {}）。医療機関確認用または担当する事業者の事業者確認用に記入が必要です",
-            item.label_ja(),
-            names(&blank, active, true)
-        ),
-        format!(
-            "{}: no form answers it (left blank as outside the contract by {}); the institution's form or the responsible vendor's form must answer it",
-            item.label_en(),
-            names(&blank, active, false)
-        ),
+        Message::new("domain-vendor-item-not-covered")
+            .with("item", item_label(item))
+            .with("names", both_names(&blank, active)),
     )
 }
 

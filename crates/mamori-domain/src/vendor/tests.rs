@@ -2,6 +2,7 @@ use super::*;
 use crate::checklist::tests::{fy, item, profile};
 use crate::inspection::InspectionRules;
 use crate::{Condition, Gate, ItemAnswer, Requirement};
+use mamori_locale::Lang;
 
 fn d(y: i32, m: u32, day: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, day).expect("valid test date")
@@ -247,7 +248,7 @@ fn forms_of_different_versions_or_kinds_are_refused() {
     r7.version = "r7".into();
     let err = correspondence(&r6_institution(), &r7).expect_err("versions differ");
     assert_eq!(err.code(), "version_mismatch");
-    assert!(err.message_ja().contains("版が異なります"));
+    assert!(err.message().render(Lang::Ja).contains("版が異なります"));
     assert!(matches!(
         correspondence(&r6_institution(), &r6_institution()),
         Err(CoverageError::NotAVendorForm(_))
@@ -352,7 +353,11 @@ fn a_vendor_must_answer_inside_its_own_scope_even_if_the_institution_did() {
         .expect("missing answer");
     assert_eq!(f.contract_id, Some(A));
     assert_eq!(f.item_key.as_deref(), Some("2-6-server"));
-    assert!(f.message_ja.starts_with("事業者確認用（サーバ社）"));
+    assert!(
+        f.message
+            .render(Lang::Ja)
+            .starts_with("事業者確認用（サーバ社）")
+    );
     assert_eq!(
         f.to_finding().map(|f| f.code),
         Some(FindingCode::FirstAnswerMissing)
@@ -434,7 +439,7 @@ fn an_item_nobody_answers_is_uncovered_and_blocks() {
     assert_eq!(f.item_key.as_deref(), Some("2-8-network"));
     assert_eq!(f.contract_id, None);
     assert_eq!(f.severity, Severity::Blocking);
-    assert!(f.message_ja.contains("サーバ社"));
+    assert!(f.message.render(Lang::Ja).contains("サーバ社"));
 }
 
 #[test]
@@ -521,7 +526,12 @@ fn a_no_on_a_vendor_form_needs_a_target_date() {
         .iter()
         .find(|f| f.code == VendorFindingCode::AnsweredNo)
         .expect("answered no");
-    assert!(no_msg.message_ja.contains("医療機関に伝えてください"));
+    assert!(
+        no_msg
+            .message
+            .render(Lang::Ja)
+            .contains("医療機関に伝えてください")
+    );
     // Blocking findings come first.
     assert_eq!(v.findings[0].severity, Severity::Blocking);
 }
@@ -600,8 +610,8 @@ fn system_kinds_parse_from_either_language() {
         Ok(SystemKind::ServerInfrastructure)
     );
     let err = SystemKind::parse("複合機").expect_err("unknown");
-    assert!(err.message_ja.contains("電子カルテ"));
-    assert!(err.message_en.contains("emr"));
+    assert!(err.message.render(Lang::Ja).contains("電子カルテ"));
+    assert!(err.message.render(Lang::En).contains("emr"));
     assert_eq!(SystemKind::Network.usual_scopes(), &[Scope::Network]);
 }
 

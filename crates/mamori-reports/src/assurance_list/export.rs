@@ -9,6 +9,7 @@ use mamori_domain::assurance::{
     Application, ApplicationId, ApplicationOutcome, ApplicationStatus, BedBand, BedBands,
     FlagDecision, Program, QuotaTable, Selection, SystemRenewal,
 };
+use mamori_locale::Lang;
 use rust_xlsxwriter::{
     Color, ExcelDateTime, Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError,
 };
@@ -280,7 +281,7 @@ pub fn export_assurance_list(
                         .eligibility
                         .reasons
                         .iter()
-                        .map(|r| r.message_ja.clone())
+                        .map(|r| r.message.render(Lang::Ja))
                         .collect(),
                 ),
             ),
@@ -291,7 +292,7 @@ pub fn export_assurance_list(
                         .eligibility
                         .flags
                         .iter()
-                        .map(|f| f.message_ja.clone())
+                        .map(|f| f.message.render(Lang::Ja))
                         .collect(),
                 ),
             ),

@@ -6,6 +6,7 @@ use mamori_domain::assurance::{
     BedBand, BedBands, QuotaProblemCode, QuotaRow, QuotaTable, parse_prefecture,
 };
 use mamori_domain::text::fold::{LONG_VOWEL_MARKS, fold};
+use mamori_locale::Lang;
 
 use super::grid::{
     Cell, Grid, MAX_PROBLEMS, QuotaFileFormat, QuotaImportError, QuotaImportProblem, read_csv,
@@ -437,7 +438,7 @@ fn parse_grid(grid: &Grid, bands: &BedBands) -> Result<QuotaTable, QuotaImportEr
                         ),
                     )
                 } else {
-                    (p.message_ja, p.message_en)
+                    (p.message.render(Lang::Ja), p.message.render(Lang::En))
                 };
                 problems.push(QuotaImportProblem::new(Some(to_row(r)), col, ja, en));
             }

@@ -4,6 +4,7 @@ use std::borrow::Cow;
 
 use mamori_domain::device::{LedgerColumn, LedgerValidator};
 use mamori_domain::device::{ParsedLedger, RowError};
+use mamori_locale::Message;
 
 use super::ImportOptions;
 use super::error::{ImportError, column_letter};
@@ -120,20 +121,14 @@ impl<'o> Rows<'o> {
     }
 
     /// Refuses a row for a cell the reader could not turn into text.
-    pub(super) fn cell_error(
-        &mut self,
-        row: usize,
-        column: usize,
-        message_ja: String,
-        message_en: String,
-    ) {
+    pub(super) fn cell_error(&mut self, row: usize, column: usize, message: Message) {
         let header_text = match self.header.as_ref().and_then(|h| h.role(column)) {
             Some(Role::Ledger(c)) => self.header.as_ref().map(|h| h.text(c).to_owned()),
             _ => None,
         };
         let column_text = header_text.unwrap_or_else(|| column_letter(column));
         self.validator
-            .push_error(RowError::new(row, column_text, message_ja, message_en));
+            .push_error(RowError::new(row, column_text, message));
     }
 
     fn no_header(&mut self) -> ImportError {

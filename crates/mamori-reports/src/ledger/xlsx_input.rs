@@ -6,6 +6,7 @@ use std::io::Cursor;
 use calamine::{DataRef, Reader, Xlsx};
 use chrono::NaiveDate;
 use mamori_domain::device::ParsedLedger;
+use mamori_locale::Message;
 
 use super::ImportOptions;
 use super::error::ImportError;
@@ -178,8 +179,7 @@ fn flush_xlsx_row(
             rows.cell_error(
                 row,
                 column,
-                format!("セルがExcelのエラー値 {code} です。正しい値を入れてください"),
-                format!("the cell holds the Excel error {code}; enter a value"),
+                Message::new("reports-ledger-cell-error-value").with("code", code.to_string()),
             );
         }
     }

@@ -94,7 +94,7 @@ pub(super) fn selection_error(e: &SelectionError) -> AppError {
     rejected(
         StatusCode::CONFLICT,
         code,
-        crate::http::error::stated(e.message_ja(), e.message_en()),
+        e.message(),
     )
 }
 
@@ -270,7 +270,7 @@ pub(super) fn parse_error(e: ParseError) -> AppError {
 
 /// A refused field, its reason worded by `message` in both languages.
 pub(super) fn invalid_field(field: &'static str, message: &Message) -> ParseError {
-    ParseError::new(field, message.render(Lang::Ja), message.render(Lang::En))
+    ParseError::new(field, message.clone())
 }
 
 // ----- programmes ----------------------------------------------------------------------------
@@ -321,7 +321,7 @@ fn quota_problems(problems: Vec<mamori_domain::assurance::QuotaProblem>) -> AppE
                 "problems_ja",
                 problems
                     .iter()
-                    .map(|p| p.message_ja.as_str())
+                    .map(|p| p.message.render(Lang::Ja))
                     .collect::<Vec<_>>()
                     .join("／"),
             )
@@ -329,7 +329,7 @@ fn quota_problems(problems: Vec<mamori_domain::assurance::QuotaProblem>) -> AppE
                 "problems_en",
                 problems
                     .iter()
-                    .map(|p| p.message_en.as_str())
+                    .map(|p| p.message.render(Lang::En))
                     .collect::<Vec<_>>()
                     .join("; "),
             ),
@@ -466,12 +466,12 @@ pub async fn open_program(
             crate::http::error::stated(
                 errors
                     .iter()
-                    .map(|e| e.message_ja.as_str())
+                    .map(|e| e.message.render(Lang::Ja))
                     .collect::<Vec<_>>()
                     .join("／"),
                 errors
                     .iter()
-                    .map(|e| e.message_en.as_str())
+                    .map(|e| e.message.render(Lang::En))
                     .collect::<Vec<_>>()
                     .join("; "),
             ),
@@ -1107,8 +1107,8 @@ pub async fn get_application(
             .iter()
             .map(|r| ReasonJson {
                 code: r.code.as_str().into(),
-                message_ja: r.message_ja.clone(),
-                message_en: r.message_en.clone(),
+                message_ja: r.message.render(crate::http::i18n::Lang::Ja),
+                message_en: r.message.render(crate::http::i18n::Lang::En),
             })
             .collect(),
         flags: eligibility
@@ -1116,8 +1116,8 @@ pub async fn get_application(
             .iter()
             .map(|f| ReasonJson {
                 code: f.code.as_str().into(),
-                message_ja: f.message_ja.clone(),
-                message_en: f.message_en.clone(),
+                message_ja: f.message.render(crate::http::i18n::Lang::Ja),
+                message_en: f.message.render(crate::http::i18n::Lang::En),
             })
             .collect(),
         status: outcome.map(|o| o.status.as_str().into()),
@@ -1247,7 +1247,7 @@ fn withdrawal_error(e: &SelectionError) -> AppError {
                 }
                 _ => ErrorCode::InvalidWithdrawal,
             },
-            message: crate::http::error::stated(&w.message_ja, &w.message_en),
+            message: w.message.clone(),
         },
         other => selection_error(other),
     }

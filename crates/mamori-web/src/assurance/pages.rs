@@ -235,16 +235,8 @@ async fn survey_view(
         if let Ok(app) = api::domain_application(r) {
             let e = assess(&judged.program, &app);
             eligible = Some(e.is_eligible());
-            reasons = e
-                .reasons
-                .iter()
-                .map(|x| lang.pick(&x.message_ja, &x.message_en).to_owned())
-                .collect();
-            flags = e
-                .flags
-                .iter()
-                .map(|x| lang.pick(&x.message_ja, &x.message_en).to_owned())
-                .collect();
+            reasons = e.reasons.iter().map(|x| x.message.render(lang)).collect();
+            flags = e.flags.iter().map(|x| x.message.render(lang)).collect();
         }
         if book.submission.is_some()
             && let Ok(s) = judged.select(book.prefecture)
@@ -611,10 +603,7 @@ async fn prefecture_view(
     let book = load_book(state, fy, prefecture).await.map_err(fail(lang))?;
     let judged = Judged::of(&book).map_err(fail(lang))?;
     let selection = judged.select(prefecture);
-    let selection_problem = selection
-        .as_ref()
-        .err()
-        .map(|e| lang.pick(&e.message_ja(), &e.message_en()).to_owned());
+    let selection_problem = selection.as_ref().err().map(|e| e.message().render(lang));
     let selection: Option<&Selection> = selection.as_ref().ok();
     let program = &judged.program;
     // Ranked applications first, by rank; the unranked after them by id, numbered on.
@@ -696,16 +685,8 @@ async fn prefecture_view(
                     app.contact.email()
                 ),
                 eligible: e.is_eligible(),
-                reasons: e
-                    .reasons
-                    .iter()
-                    .map(|x| lang.pick(&x.message_ja, &x.message_en).to_owned())
-                    .collect(),
-                flags: e
-                    .flags
-                    .iter()
-                    .map(|x| lang.pick(&x.message_ja, &x.message_en).to_owned())
-                    .collect(),
+                reasons: e.reasons.iter().map(|x| x.message.render(lang)).collect(),
+                flags: e.flags.iter().map(|x| x.message.render(lang)).collect(),
                 status,
                 status_class,
                 selected,
@@ -1238,7 +1219,7 @@ async fn upload_ranking(
     let selection = match judged.select(prefecture) {
         Ok(s) => s,
         Err(e) => {
-            page.error = Some(lang.pick(&e.message_ja(), &e.message_en()).to_owned());
+            page.error = Some(e.message().render(lang));
             return Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page));
         }
     };

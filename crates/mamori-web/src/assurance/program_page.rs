@@ -228,8 +228,8 @@ impl Problems {
     }
 
     /// A problem found by the domain's checks, which word it in both languages.
-    fn push_checked(&mut self, ja: &str, en: &str) {
-        self.messages.push(self.lang.pick(ja, en).to_owned());
+    fn push_checked(&mut self, message: &Message) {
+        self.messages.push(message.render(self.lang));
     }
 
     /// The problems of an uploaded file; `what` is the message naming the file's kind.
@@ -422,7 +422,7 @@ fn parse_bands(values: &Values, problems: &mut Problems) -> Option<BedBands> {
         match BedBands::new(bands) {
             Ok(b) => return Some(b),
             Err(e) => {
-                let detail = problems.lang.pick(&e.message_ja, &e.message_en).to_owned();
+                let detail = e.message.render(problems.lang);
                 problems.push(Message::new("assurance-problem-bands").with("detail", detail));
             }
         }
@@ -475,7 +475,7 @@ fn parse_quotas(
     }
     QuotaTable::from_rows(bands, &rows).unwrap_or_else(|errors| {
         for e in errors {
-            problems.push_checked(&e.message_ja, &e.message_en);
+            problems.push_checked(&e.message);
         }
         QuotaTable::new()
     })
@@ -721,7 +721,7 @@ async fn post_program(
         ))),
         Err(e) if e.status().is_client_error() => {
             let d = e.detail();
-            problems.push_checked(&d.message_ja, &d.message_en);
+            problems.push_checked(&d.message);
             Ok(show(&values, Some(problems), None))
         }
         Err(e) => Err(fail(lang)(e)),

@@ -119,7 +119,7 @@ pub async fn save_ranking(
                 rejected(
                     StatusCode::UNPROCESSABLE_ENTITY,
                     ErrorCode::InvalidRanking,
-                    crate::http::error::stated(e.message_ja(), e.to_string()),
+                    e.message(),
                 )
             })?;
             let mut records: Vec<RankRecord> = entries
@@ -362,8 +362,8 @@ pub fn selection_json(book: &PrefectureBook) -> Result<SelectionJson, AppError> 
                     .iter()
                     .map(|r| ReasonJson {
                         code: r.code.as_str().into(),
-                        message_ja: r.message_ja.clone(),
-                        message_en: r.message_en.clone(),
+                        message_ja: r.message.render(crate::http::i18n::Lang::Ja),
+                        message_en: r.message.render(crate::http::i18n::Lang::En),
                     })
                     .collect(),
             })

@@ -220,7 +220,8 @@ fn item_state_json(s: &service::ItemState<'_>) -> AssessmentItemJson {
             }
             NotApplicableReason::NoVendorContract => "no_vendor_contract".to_owned(),
         }),
-        not_applicable_reason_ja: reason.map(|r| r.message_ja().to_owned()),
+        not_applicable_reason_ja: reason
+            .map(|r| r.message().render(crate::http::i18n::Lang::Ja).to_owned()),
         has_target_date: s.item.has_target_date,
         first: s.answers.first.as_ref().map(round_json),
         second: s.answers.second.as_ref().map(round_json),

@@ -138,8 +138,7 @@ fn item_card(
         ItemStatus::NotApplicable(reason) => (
             "na",
             lang.t("badge-not-required"),
-            lang.pick(reason.message_ja(), reason.message_en())
-                .to_owned(),
+            reason.message().render(lang),
         ),
     };
     let applicable = !matches!(state.status, ItemStatus::NotApplicable(_));
@@ -180,7 +179,7 @@ pub fn findings_view(lang: Lang, a: &Assessment<'_>) -> Vec<FindingView> {
                 Severity::Advice => lang.t("severity-advice"),
                 Severity::Info => lang.t("severity-info"),
             },
-            message: lang.pick(&f.message_ja, &f.message_en).to_owned(),
+            message: f.message.render(lang),
             anchor: f
                 .item_key
                 .as_ref()
@@ -438,15 +437,13 @@ fn form_input(form: &ItemForm) -> Result<(Round, Option<AnswerInput>), AppError>
     if form.answer.is_empty() {
         return Err(AppError::Invalid(mamori_domain::ParseError::new(
             "answer",
-            Lang::Ja.text("checklist-choose-yes-or-no"),
-            Lang::En.text("checklist-choose-yes-or-no"),
+            mamori_locale::Message::new("checklist-choose-yes-or-no"),
         )));
     }
     if form.checked_on.trim().is_empty() {
         return Err(AppError::Invalid(mamori_domain::ParseError::new(
             "checked_on",
-            Lang::Ja.text("checklist-enter-date-check"),
-            Lang::En.text("checklist-enter-date-check"),
+            mamori_locale::Message::new("checklist-enter-date-check"),
         )));
     }
     let input = AnswerInput {

@@ -187,8 +187,7 @@ impl BackupBlock {
                 problems.push(FieldProblem::new(
                     path("generations"),
                     "required",
-                    Lang::Ja.text("contact-chart-give-number-generations-past-copies"),
-                    Lang::En.text("contact-chart-give-number-generations-past-copies"),
+                    mamori_locale::Message::new("contact-chart-give-number-generations-past-copies"),
                 ));
                 0
             }
@@ -198,10 +197,7 @@ impl BackupBlock {
                     "invalid",
                     Message::new("contact-chart-generations-invalid")
                         .with("generations", self.generations.as_str())
-                        .render(Lang::Ja),
-                    Message::new("contact-chart-generations-invalid")
-                        .with("generations", self.generations.as_str())
-                        .render(Lang::En),
+                        ,
                 ));
                 0
             }
@@ -215,8 +211,7 @@ impl BackupBlock {
             problems.push(FieldProblem::new(
                 path("frequency"),
                 "required",
-                Lang::Ja.text("contact-chart-choose-how-often-backup-taken"),
-                Lang::En.text("contact-chart-choose-how-often-backup-taken"),
+                mamori_locale::Message::new("contact-chart-choose-how-often-backup-taken"),
             ));
         }
         let restore = match (self.restore_on.is_empty(), self.restore_minutes.is_empty()) {
@@ -225,8 +220,7 @@ impl BackupBlock {
                 problems.push(FieldProblem::new(
                     path("last_restore_test.on"),
                     "required",
-                    Lang::Ja.text("contact-chart-restore-duration-give-date-restore"),
-                    Lang::En.text("contact-chart-restore-duration-give-date-restore"),
+                    mamori_locale::Message::new("contact-chart-restore-duration-give-date-restore"),
                 ));
                 None
             }
@@ -238,10 +232,7 @@ impl BackupBlock {
                             "in_future",
                             Message::new("contact-chart-restore-in-future")
                                 .with("date", d.to_string())
-                                .render(Lang::Ja),
-                            Message::new("contact-chart-restore-in-future")
-                                .with("date", d.to_string())
-                                .render(Lang::En),
+                                ,
                         ));
                         None
                     }
@@ -250,8 +241,7 @@ impl BackupBlock {
                         problems.push(FieldProblem::new(
                             path("last_restore_test.on"),
                             "invalid_date",
-                            e.message_ja,
-                            e.message_en,
+                            e.message,
                         ));
                         None
                     }
@@ -262,8 +252,7 @@ impl BackupBlock {
                         problems.push(FieldProblem::new(
                             path("last_restore_test.duration_minutes"),
                             "invalid",
-                            Lang::Ja.text("contact-chart-give-how-long-restore-took"),
-                            Lang::En.text("contact-chart-give-how-long-restore-took"),
+                            mamori_locale::Message::new("contact-chart-give-how-long-restore-took"),
                         ));
                         None
                     }
@@ -318,8 +307,7 @@ impl BackupBlock {
                 "last_restore_test.duration_minutes" => "restore_minutes",
                 _ => "notes",
             };
-            self.errors
-                .insert(key, lang.pick(&p.message_ja, &p.message_en).to_owned());
+            self.errors.insert(key, p.message.render(lang));
         }
         if problems.is_empty() {
             Ok(record)
@@ -410,10 +398,7 @@ impl BcpBlock {
                         "in_future",
                         Message::new("contact-chart-date-in-future")
                             .with("date", d.to_string())
-                            .render(Lang::Ja),
-                        Message::new("contact-chart-date-in-future")
-                            .with("date", d.to_string())
-                            .render(Lang::En),
+                            ,
                     ));
                     None
                 }
@@ -422,8 +407,7 @@ impl BcpBlock {
                     problems.push(FieldProblem::new(
                         format!("bcp.{field}"),
                         "invalid_date",
-                        e.message_ja,
-                        e.message_en,
+                        e.message,
                     ));
                     None
                 }
@@ -443,15 +427,13 @@ impl BcpBlock {
                             FieldProblem::new(
                                 "bcp.date",
                                 "required",
-                                Lang::Ja.text("contact-chart-give-date-bcp-was-established"),
-                                Lang::En.text("contact-chart-give-date-bcp-was-established"),
+                                mamori_locale::Message::new("contact-chart-give-date-bcp-was-established"),
                             )
                         } else {
                             FieldProblem::new(
                                 "bcp.date",
                                 "required",
-                                Lang::Ja.text("contact-chart-give-target-date-bcp-being"),
-                                Lang::En.text("contact-chart-give-target-date-bcp-being"),
+                                mamori_locale::Message::new("contact-chart-give-target-date-bcp-being"),
                             )
                         });
                     }
@@ -464,8 +446,7 @@ impl BcpBlock {
             problems.push(FieldProblem::new(
                 "bcp.notes",
                 "too_long",
-                Lang::Ja.text("contact-chart-notes-must-be-at-most"),
-                Lang::En.text("contact-chart-notes-must-be-at-most"),
+                mamori_locale::Message::new("contact-chart-notes-must-be-at-most"),
             ));
         }
         for p in &problems {
@@ -474,8 +455,7 @@ impl BcpBlock {
                 "bcp.last_drill" => "last_drill",
                 _ => "notes",
             };
-            self.errors
-                .insert(key, lang.pick(&p.message_ja, &p.message_en).to_owned());
+            self.errors.insert(key, p.message.render(lang));
         }
         if !problems.is_empty() {
             return Err(problems);
@@ -641,7 +621,7 @@ async fn save(
                     format!(
                         "{}: {}",
                         where_label(lang, &p.path),
-                        lang.pick(&p.message_ja, &p.message_en)
+                        &p.message.render(lang)
                     )
                 })
                 .collect(),

@@ -521,7 +521,7 @@ async fn save(
             general.push(format!(
                 "{}: {}",
                 lang.text("contact-chart-revised"),
-                lang.pick(&e.message_ja, &e.message_en)
+                &e.message.render(lang)
             ));
             None
         }
@@ -709,7 +709,7 @@ fn attach(
     general: &mut Vec<String>,
 ) {
     for p in problems {
-        let message = lang.pick(&p.message_ja, &p.message_en).to_owned();
+        let message = p.message.render(lang);
         match row_of_problem(&p.path, kept) {
             Some(((_, pos), field)) => {
                 if let Some(row) = rows.get_mut(*pos) {

@@ -22,7 +22,7 @@ pub enum AppError {
     Unauthenticated,
     #[error("forbidden")]
     Forbidden,
-    #[error("invalid value for {}: {}", .0.field, .0.message_en)]
+    #[error("invalid value for {}: {}", .0.field, .0.message.render(crate::http::i18n::Lang::En))]
     Invalid(ParseError),
     #[error("{code}: {}", .message.render(Lang::En))]
     Rejected {
@@ -177,24 +177,41 @@ impl AppError {
             Self::Forbidden => fixed(ErrorCode::Forbidden, Message::new("errors-forbidden")),
             Self::Invalid(e) => (
                 "invalid_value",
-                e.message_ja.clone(),
-                e.message_en.clone(),
+                e.message.render(crate::http::i18n::Lang::Ja),
+                e.message.render(crate::http::i18n::Lang::En),
                 Some(e.field.to_owned()),
             ),
             Self::Rejected { code, message, .. } | Self::Throttled { code, message, .. } => {
                 fixed(*code, message.clone())
             }
-            Self::Answer(e) => (e.code(), e.message_ja(), e.message_en(), None),
+            Self::Answer(e) => (
+                e.code(),
+                e.message().render(Lang::Ja),
+                e.message().render(Lang::En),
+                None,
+            ),
             Self::Fields(problems) => (
                 "invalid_fields",
                 problems
                     .iter()
-                    .map(|p| format!("{}: {}", p.path, p.message_ja))
+                    .map(|p| {
+                        format!(
+                            "{}: {}",
+                            p.path,
+                            p.message.render(crate::http::i18n::Lang::Ja)
+                        )
+                    })
                     .collect::<Vec<_>>()
                     .join("\n"),
                 problems
                     .iter()
-                    .map(|p| format!("{}: {}", p.path, p.message_en))
+                    .map(|p| {
+                        format!(
+                            "{}: {}",
+                            p.path,
+                            p.message.render(crate::http::i18n::Lang::En)
+                        )
+                    })
                     .collect::<Vec<_>>()
                     .join("\n"),
                 problems.first().map(|p| p.path.clone()),
@@ -213,8 +230,8 @@ impl AppError {
                 .map(|p| FieldProblemJson {
                     path: p.path.clone(),
                     code: p.code.to_owned(),
-                    message_ja: p.message_ja.clone(),
-                    message_en: p.message_en.clone(),
+                    message_ja: p.message.render(crate::http::i18n::Lang::Ja),
+                    message_en: p.message.render(crate::http::i18n::Lang::En),
                 })
                 .collect(),
             _ => Vec::new(),

@@ -27,8 +27,7 @@ pub fn control_character_error(field: &str, bad: ForbiddenCharacter) -> AppError
     AppError::Fields(vec![FieldProblem::new(
         field,
         "control_character",
-        message.render(Lang::Ja),
-        message.render(Lang::En),
+        message,
     )])
 }
 

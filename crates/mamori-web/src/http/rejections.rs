@@ -108,8 +108,7 @@ fn field_error(
             AppError::Fields(vec![FieldProblem::new(
                 field,
                 code.as_str(),
-                message.render(Lang::Ja),
-                message.render(Lang::En),
+                message,
             )])
         }
         _ => AppError::rejected(status, code, Message::new(value_key).with("why", rest)),

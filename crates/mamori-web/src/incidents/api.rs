@@ -205,7 +205,7 @@ pub async fn change_state(
         AppError::rejected(
             StatusCode::CONFLICT,
             ErrorCode::Domain(e.code()),
-            crate::http::error::stated(e.message_ja(), e.message_en()),
+            e.message(),
         )
     })
 }
@@ -616,5 +616,5 @@ pub async fn post_note(
 
 /// A refused field, its reason worded by `message` in both languages.
 fn invalid_field(field: &'static str, message: &Message) -> mamori_domain::ParseError {
-    mamori_domain::ParseError::new(field, message.render(Lang::Ja), message.render(Lang::En))
+    mamori_domain::ParseError::new(field, message.clone())
 }

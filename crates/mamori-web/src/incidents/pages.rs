@@ -228,10 +228,7 @@ fn form_page(
         },
         details: input.details.clone(),
         callback_phone: input.callback_phone.clone(),
-        problems: problems
-            .iter()
-            .map(|p| lang.pick(&p.message_ja, &p.message_en).to_owned())
-            .collect(),
+        problems: problems.iter().map(|p| p.message.render(lang)).collect(),
         bad_fields: problems.iter().map(|p| p.path.clone()).collect(),
     };
     Ok(render(status, &page))

@@ -136,8 +136,7 @@ async fn save_observation(
             return Err(fail(lang)(AppError::Invalid(
                 mamori_domain::ParseError::new(
                     "contact_chart_seen",
-                    Lang::Ja.text("inspection-choose-whether-contact-chart-was"),
-                    Lang::En.text("inspection-choose-whether-contact-chart-was"),
+                    mamori_locale::Message::new("inspection-choose-whether-contact-chart-was"),
                 ),
             )));
         }

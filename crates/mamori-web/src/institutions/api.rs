@@ -151,8 +151,9 @@ pub async fn get_institution(
 fn field_error(field: &'static str, ja: &str, en: &str) -> AppError {
     AppError::Invalid(mamori_domain::ParseError::new(
         field,
-        format!("{field}: {ja}"),
-        format!("{field}: {en}"),
+        mamori_locale::Message::new("domain-input-message")
+            .with("field", mamori_domain::arg(field))
+            .with("ja", mamori_domain::bilingual(ja, en)),
     ))
 }
 
@@ -219,10 +220,7 @@ pub async fn patch_institution(
                     "body",
                     Message::new("institutions-field-wrong-type")
                         .with("field", field.as_str())
-                        .render(Lang::Ja),
-                    Message::new("institutions-field-wrong-type")
-                        .with("field", field.as_str())
-                        .render(Lang::En),
+                        ,
                 ))
                 .into());
             }
@@ -231,10 +229,7 @@ pub async fn patch_institution(
                     "body",
                     Message::new("institutions-field-unknown")
                         .with("field", field.as_str())
-                        .render(Lang::Ja),
-                    Message::new("institutions-field-unknown")
-                        .with("field", field.as_str())
-                        .render(Lang::En),
+                        ,
                 ))
                 .into());
             }

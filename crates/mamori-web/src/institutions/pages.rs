@@ -411,8 +411,7 @@ impl InstitutionValues {
             self.beds.trim().parse::<i64>().map_err(|_| {
                 AppError::Invalid(mamori_domain::ParseError::new(
                     "beds",
-                    Lang::Ja.text("institutions-number-beds-must-be-whole"),
-                    Lang::En.text("institutions-number-beds-must-be-whole"),
+                    mamori_locale::Message::new("institutions-number-beds-must-be-whole"),
                 ))
             })?
         };

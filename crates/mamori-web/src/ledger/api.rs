@@ -334,8 +334,8 @@ pub fn flag_json(f: &Flag) -> FlagJson {
     FlagJson {
         code: f.code.as_str().to_owned(),
         severity: f.severity.as_str().to_owned(),
-        message_ja: f.message_ja.clone(),
-        message_en: f.message_en.clone(),
+        message_ja: f.message.render(crate::http::i18n::Lang::Ja),
+        message_en: f.message.render(crate::http::i18n::Lang::En),
         evidence: f.evidence.clone(),
         cves: f.cves.clone(),
     }
@@ -456,8 +456,8 @@ pub fn row_error_json(e: &RowError) -> RowErrorJson {
     RowErrorJson {
         row: e.row,
         column: e.column.clone(),
-        message_ja: e.message_ja.clone(),
-        message_en: e.message_en.clone(),
+        message_ja: e.message.render(crate::http::i18n::Lang::Ja),
+        message_en: e.message.render(crate::http::i18n::Lang::En),
     }
 }
 
@@ -602,10 +602,22 @@ fn rejected_device(errors: &[RowError]) -> Response {
             error: crate::http::error::ErrorDetail {
                 code: ErrorCode::InvalidDevice.as_str().to_owned(),
                 message_ja: first
-                    .map(|e| format!("{}: {}", e.column, e.message_ja))
+                    .map(|e| {
+                        format!(
+                            "{}: {}",
+                            e.column,
+                            e.message.render(crate::http::i18n::Lang::Ja)
+                        )
+                    })
                     .unwrap_or_default(),
                 message_en: first
-                    .map(|e| format!("{}: {}", e.column, e.message_en))
+                    .map(|e| {
+                        format!(
+                            "{}: {}",
+                            e.column,
+                            e.message.render(crate::http::i18n::Lang::En)
+                        )
+                    })
                     .unwrap_or_default(),
                 field: None,
                 problems: Vec::new(),

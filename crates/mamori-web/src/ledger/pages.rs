@@ -71,7 +71,7 @@ pub fn flag_view(lang: Lang, f: &Flag) -> FlagView {
         code: f.code.as_str().to_owned(),
         severity: f.severity.as_str().to_owned(),
         severity_label: severity_label(lang, f.severity.as_str()),
-        message: lang.pick(&f.message_ja, &f.message_en).to_owned(),
+        message: f.message.render(lang),
         evidence: f.evidence.clone(),
     }
 }
@@ -247,7 +247,7 @@ pub async fn checklist_evidence(
             out.insert(
                 item.item.key.clone(),
                 EvidenceView {
-                    message: lang.pick(&e.message_ja, &e.message_en).to_owned(),
+                    message: e.message.render(lang),
                     suggested,
                     suggested_label,
                 },
@@ -627,7 +627,7 @@ fn device_form_page(
 }
 
 fn row_error_text(lang: Lang, e: &RowError) -> String {
-    format!("{}: {}", e.column, lang.pick(&e.message_ja, &e.message_en))
+    format!("{}: {}", e.column, &e.message.render(lang))
 }
 
 async fn new_device(
@@ -1019,7 +1019,7 @@ async fn import_upload(
         .map(|e| RejectedRow {
             row: e.row,
             column: e.column.clone(),
-            reason: lang.pick(&e.message_ja, &e.message_en).to_owned(),
+            reason: e.message.render(lang),
         })
         .collect();
     if !preview.parsed.is_clean() {

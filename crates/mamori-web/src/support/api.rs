@@ -48,7 +48,7 @@ fn estimate_error(e: EstimateError) -> AppError {
     AppError::rejected(
         StatusCode::UNPROCESSABLE_ENTITY,
         ErrorCode::Domain(e.code),
-        crate::http::error::stated(e.message_ja, e.message_en),
+        e.message,
     )
 }
 

@@ -112,7 +112,7 @@ fn unknown_lecturer() -> AppError {
 
 /// A refused field, its reason worded by `message` in both languages.
 pub(super) fn invalid_field(field: &'static str, message: &Message) -> ParseError {
-    ParseError::new(field, message.render(Lang::Ja), message.render(Lang::En))
+    ParseError::new(field, message.clone())
 }
 
 pub fn training_error(e: &TrainingError) -> AppError {
@@ -123,7 +123,7 @@ pub fn training_error(e: &TrainingError) -> AppError {
     AppError::rejected(
         status,
         ErrorCode::Domain(e.code()),
-        crate::http::error::stated(e.message_ja(), e.message_en()),
+        e.message(),
     )
 }
 
@@ -982,12 +982,16 @@ pub async fn list_sessions(
                 venue: s.venue.clone(),
                 version: s.version,
                 withdrawn_at: s.withdrawn_at.clone(),
-                notice_ja: s
-                    .is_withdrawn()
-                    .then(|| TrainingError::SessionWithdrawn.message_ja()),
-                notice_en: s
-                    .is_withdrawn()
-                    .then(|| TrainingError::SessionWithdrawn.message_en()),
+                notice_ja: s.is_withdrawn().then(|| {
+                    TrainingError::SessionWithdrawn
+                        .message()
+                        .render(crate::http::i18n::Lang::Ja)
+                }),
+                notice_en: s.is_withdrawn().then(|| {
+                    TrainingError::SessionWithdrawn
+                        .message()
+                        .render(crate::http::i18n::Lang::En)
+                }),
                 my_registrations: mine
                     .iter()
                     .filter(|p| p.session_id == s.id)

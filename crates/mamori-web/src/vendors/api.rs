@@ -304,8 +304,7 @@ pub fn new_contract(
             Err(e) => problems.push(FieldProblem::new(
                 format!("systems[{i}]"),
                 "invalid_system",
-                e.message_ja,
-                e.message_en,
+                e.message,
             )),
         }
     }
@@ -321,10 +320,7 @@ pub fn new_contract(
                         "invalid_scope",
                         Message::new("vendors-scope-invalid")
                             .with("scope", s.as_str())
-                            .render(Lang::Ja),
-                        Message::new("vendors-scope-invalid")
-                            .with("scope", s.as_str())
-                            .render(Lang::En),
+                            ,
                     )),
                 }
             }
@@ -350,12 +346,7 @@ pub fn new_contract(
         match parse_date(field, text) {
             Ok(d) => Some(d),
             Err(e) => {
-                problems.push(FieldProblem::new(
-                    field,
-                    "invalid_date",
-                    e.message_ja,
-                    e.message_en,
-                ));
+                problems.push(FieldProblem::new(field, "invalid_date", e.message));
                 None
             }
         }
@@ -372,12 +363,7 @@ pub fn new_contract(
         Some(text) => match EmailAddress::parse(text) {
             Ok(e) => Some(e),
             Err(e) => {
-                problems.push(FieldProblem::new(
-                    "invite_email",
-                    e.code(),
-                    e.message_ja(),
-                    e.message_en(),
-                ));
+                problems.push(FieldProblem::new("invite_email", e.code(), e.message()));
                 None
             }
         },

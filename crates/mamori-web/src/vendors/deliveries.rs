@@ -143,16 +143,14 @@ pub fn check_delivery(
         problems.push(FieldProblem::new(
             "kind",
             "invalid_kind",
-            Lang::Ja.text("vendors-kind-must-be-mds-manufacturer"),
-            Lang::En.text("vendors-kind-must-be-mds-manufacturer"),
+            mamori_locale::Message::new("vendors-kind-must-be-mds-manufacturer"),
         ));
     }
     let delivered_on = if upload.delivered_on.trim().is_empty() {
         problems.push(FieldProblem::new(
             "delivered_on",
             "required",
-            Lang::Ja.text("vendors-date-delivery-required"),
-            Lang::En.text("vendors-date-delivery-required"),
+            mamori_locale::Message::new("vendors-date-delivery-required"),
         ));
         None
     } else {
@@ -163,21 +161,13 @@ pub fn check_delivery(
                     "in_future",
                     Message::new("vendors-delivered-on-in-future")
                         .with("date", d.to_string())
-                        .render(Lang::Ja),
-                    Message::new("vendors-delivered-on-in-future")
-                        .with("date", d.to_string())
-                        .render(Lang::En),
+                        ,
                 ));
                 None
             }
             Ok(d) => Some(d),
             Err(e) => {
-                problems.push(FieldProblem::new(
-                    "delivered_on",
-                    "invalid_date",
-                    e.message_ja,
-                    e.message_en,
-                ));
+                problems.push(FieldProblem::new("delivered_on", "invalid_date", e.message));
                 None
             }
         }
@@ -189,18 +179,14 @@ pub fn check_delivery(
             "too_long",
             Message::new("vendors-file-name-too-long")
                 .with("max", FILE_NAME_MAX)
-                .render(Lang::Ja),
-            Message::new("vendors-file-name-too-long")
-                .with("max", FILE_NAME_MAX)
-                .render(Lang::En),
+                ,
         ));
     }
     if upload.bytes.is_empty() {
         problems.push(FieldProblem::new(
             "file",
             "file_required",
-            Lang::Ja.text("vendors-choose-mds-sds-file-pdf"),
-            Lang::En.text("vendors-choose-mds-sds-file-pdf"),
+            mamori_locale::Message::new("vendors-choose-mds-sds-file-pdf"),
         ));
     }
     let (Some(kind), Some(delivered_on), true) = (kind, delivered_on, problems.is_empty()) else {

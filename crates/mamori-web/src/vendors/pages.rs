@@ -828,7 +828,7 @@ async fn upload_delivery(
             let m = match &e {
                 AppError::Fields(problems) => problems
                     .iter()
-                    .map(|p| lang.pick(&p.message_ja, &p.message_en).to_owned())
+                    .map(|p| p.message.render(lang))
                     .collect::<Vec<_>>()
                     .join(" / "),
                 other => message(lang, other),
@@ -997,7 +997,7 @@ async fn coverage_page(
         .findings
         .iter()
         .filter(|f| f.severity == mamori_domain::Severity::Blocking)
-        .map(|f| lang.pick(&f.message_ja, &f.message_en).to_owned())
+        .map(|f| f.message.render(lang))
         .collect();
     let uncovered = verdict.coverage.uncovered().count();
     let title = lang.text("vendors-coverage-title").to_owned();

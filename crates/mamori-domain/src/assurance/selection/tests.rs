@@ -1,3 +1,4 @@
+use mamori_locale::Lang;
 use std::collections::BTreeMap;
 
 use proptest::prelude::*;
@@ -192,8 +193,16 @@ fn only_selected_hospitals_can_withdraw() {
     assert_eq!(code(&[withdrawal(1), withdrawal(2)]), None);
 
     let err = select(&p, tokyo(), &apps, &ranking, &[withdrawal(2)]).expect_err("invalid");
-    assert!(err.message_ja().contains("支援対象に選定された病院だけ"));
-    assert!(err.message_en().contains("only a selected hospital"));
+    assert!(
+        err.message()
+            .render(Lang::Ja)
+            .contains("支援対象に選定された病院だけ")
+    );
+    assert!(
+        err.message()
+            .render(Lang::En)
+            .contains("only a selected hospital")
+    );
     assert_eq!(err.code(), "invalid_withdrawal");
 }
 
@@ -203,7 +212,7 @@ fn input_errors_are_reported() {
     let ranking = ranked(&[1, 2, 3, 4, 5, 6, 7]);
     let e = select(&program(), tokyo(), &apps, &ranking, &[]).expect_err("no quota");
     assert_eq!(e, SelectionError::NoQuota(tokyo()));
-    assert!(e.message_ja().contains("東京都"));
+    assert!(e.message().render(Lang::Ja).contains("東京都"));
 
     let mut dup = apps.clone();
     dup.push(application(3, "13", 50));
@@ -272,7 +281,12 @@ fn flags_await_the_prefectures_decision() {
         one.eligibility.reasons[0].code,
         IneligibilityCode::DeclinedByPrefecture
     );
-    assert!(one.eligibility.reasons[0].message_ja.contains("令和8年1月"));
+    assert!(
+        one.eligibility.reasons[0]
+            .message
+            .render(Lang::Ja)
+            .contains("令和8年1月")
+    );
 }
 
 #[test]
