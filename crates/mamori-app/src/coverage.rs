@@ -78,7 +78,7 @@ impl CoverageData {
     ) -> Result<Coverage, Error> {
         let contracts = self.domain_contracts();
         coverage(&self.input(institution, fiscal_year, &contracts))
-            .map_err(|e| Error::Internal(e.message_en()))
+            .map_err(|e| Error::Internal(e.message().render(mamori_locale::Lang::En)))
     }
 
     pub fn verdict(
@@ -97,7 +97,7 @@ impl CoverageData {
             rules,
             today_in_japan(),
         )
-        .map_err(|e| Error::Internal(e.message_en()))
+        .map_err(|e| Error::Internal(e.message().render(mamori_locale::Lang::En)))
     }
 
     fn input<'a>(

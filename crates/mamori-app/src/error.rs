@@ -28,7 +28,7 @@ pub enum Error {
     NotFound,
     #[error("forbidden")]
     Forbidden,
-    #[error("invalid value for {}: {}", .0.field, .0.message_en)]
+    #[error("invalid value for {}: {}", .0.field, .0.message.render(Lang::En))]
     Invalid(ParseError),
     #[error("{code}: {}", message.render(Lang::En))]
     Rejected {
@@ -74,20 +74,22 @@ impl Error {
     /// mamori itself keeps its detail for the log.
     pub fn message_en(&self) -> String {
         match self {
-            Self::NotFound | Self::Store(StoreError::NotFound) => "Not found".into(),
-            Self::Forbidden => "You are not allowed to do this".into(),
-            Self::Invalid(e) => e.message_en.clone(),
+            Self::NotFound | Self::Store(StoreError::NotFound) => {
+                Message::new("errors-not-found").render(Lang::En)
+            }
+            Self::Forbidden => Message::new("errors-forbidden").render(Lang::En),
+            Self::Invalid(e) => e.message.render(Lang::En),
             Self::Rejected { message, .. } => message.render(Lang::En),
-            Self::Answer(e) => e.message_en(),
+            Self::Answer(e) => e.message().render(Lang::En),
             Self::Fields(problems) => problems
                 .iter()
-                .map(|p| format!("{}: {}", p.path, p.message_en))
+                .map(|p| format!("{}: {}", p.path, p.message.render(Lang::En)))
                 .collect::<Vec<_>>()
                 .join("\n"),
-            Self::Store(StoreError::Conflict(what)) => format!("'{what}' is already taken"),
-            Self::Store(_) | Self::Internal(_) => {
-                "An internal error occurred; please try again later".into()
-            }
+            Self::Store(StoreError::Conflict(what)) => Message::new("errors-conflict")
+                .with("what", what.as_str())
+                .render(Lang::En),
+            Self::Store(_) | Self::Internal(_) => Message::new("errors-internal").render(Lang::En),
         }
     }
 }

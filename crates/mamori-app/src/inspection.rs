@@ -47,8 +47,8 @@ pub fn inspection_json(a: &Assessment<'_>) -> InspectionJson {
                     mamori_domain::Severity::Info => "info",
                 }
                 .into(),
-                message_ja: f.message_ja.clone(),
-                message_en: f.message_en.clone(),
+                message_ja: f.message.render(mamori_locale::Lang::Ja),
+                message_en: f.message.render(mamori_locale::Lang::En),
             })
             .collect(),
     }

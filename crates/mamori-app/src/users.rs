@@ -90,11 +90,6 @@ pub fn login_taken(login: &str) -> Error {
     Error::Fields(vec![mamori_domain::contact_chart::FieldProblem::new(
         "login",
         "login_taken",
-        format!(
-            "ログインID「{login}」は既に使われています（大文字・小文字や全角・半角の違いだけのIDは同じとみなします）"
-        ),
-        format!(
-            "the login '{login}' is already taken (logins that differ only in upper/lower case or full/half width count as the same)"
-        ),
+        Message::new("domain-input-login-already-taken-logins").with("login", login),
     )])
 }

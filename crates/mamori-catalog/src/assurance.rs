@@ -56,7 +56,7 @@ pub fn load(dir: &Path, errors: &mut Vec<CatalogError>) -> Vec<Program> {
                 errors.push(CatalogError::new(
                     &path,
                     None,
-                    format!("{}: {}", p.field, p.to_string()),
+                    format!("{}: {}", p.field, p),
                 ));
             }
         }

@@ -466,7 +466,7 @@ fn convert_item(
         (Some(year), false) => match FiscalYear::new(year) {
             Ok(fy) => Requirement::RequiredFrom(fy),
             Err(e) => {
-                problem(format!("required_from: {}", e.to_string()));
+                problem(format!("required_from: {}", e));
                 Requirement::ReferenceOnly
             }
         },

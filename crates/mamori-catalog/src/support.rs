@@ -129,8 +129,7 @@ pub fn load(dir: &Path, errors: &mut Vec<CatalogError>) -> SupportCatalog {
                 None,
                 format!(
                     "region: '{}' is not 'national' nor a prefecture code: {}",
-                    raw.region,
-                    e.to_string()
+                    raw.region, e
                 ),
             ))
         });

@@ -241,7 +241,7 @@ pub fn load_obligation(dir: &Path, errors: &mut Vec<CatalogError>) -> Obligation
     };
     if let Err(problems) = rule.validate() {
         for p in problems {
-            problem(format!("{}: {}", p.field, p.to_string()));
+            problem(format!("{}: {}", p.field, p));
         }
     }
     if errors.len() == before {

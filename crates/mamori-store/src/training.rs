@@ -206,7 +206,7 @@ fn session_from_row(
         parse_time(&deadline)?,
         capacity,
     )
-    .map_err(|e| StoreError::Corrupt(format!("session {id}: {}", e.to_string())))?;
+    .map_err(|e| StoreError::Corrupt(format!("session {id}: {}", e)))?;
     let course = courses
         .get(&course_id)
         .cloned()

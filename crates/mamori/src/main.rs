@@ -420,7 +420,8 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 },
         } => {
             let app = app(&store).await?;
-            let role = Role::parse(&role).map_err(|e| anyhow::anyhow!(e.message.render(mamori_locale::Lang::En)))?;
+            let role = Role::parse(&role)
+                .map_err(|e| anyhow::anyhow!(e.message.render(mamori_locale::Lang::En)))?;
             let prefecture = prefecture
                 .map(|p| Prefecture::parse(&p))
                 .transpose()

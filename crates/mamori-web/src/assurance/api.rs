@@ -91,11 +91,7 @@ pub(super) fn selection_error(e: &SelectionError) -> AppError {
         SelectionError::NoQuota(_) => ErrorCode::NoQuota,
         _ => ErrorCode::SelectionFailed,
     };
-    rejected(
-        StatusCode::CONFLICT,
-        code,
-        e.message(),
-    )
+    rejected(StatusCode::CONFLICT, code, e.message())
 }
 
 /// The domain's programme for a stored one.

@@ -20,8 +20,8 @@ use crate::assurance::api::{
 use crate::assurance::ranking::{self, RankInput};
 use crate::http::auth::WebUser;
 use crate::http::error::AppError;
-use crate::http::i18n::{Lang, Message};
 use crate::http::error::ErrorCode;
+use crate::http::i18n::{Lang, Message};
 use crate::http::page::{Chrome, PageCtx, PageResult, fail, fail_app, redirect, render};
 use crate::{AppState, Routes};
 

@@ -22,8 +22,8 @@ use mamori_reports::assurance_list::{QuotaImportError, import_institution_list, 
 use super::api::{self, NATIONAL_TARGET, ProgramInput};
 use crate::http::auth::WebUser;
 use crate::http::error::AppError;
-use crate::http::i18n::{Lang, Message};
 use crate::http::error::ErrorCode;
+use crate::http::i18n::{Lang, Message};
 use crate::http::multipart;
 use crate::http::page::{Chrome, PageCtx, PageResult, fail, redirect, render};
 use crate::{AppState, Routes};
@@ -720,8 +720,7 @@ async fn post_program(
             fy.start_year()
         ))),
         Err(e) if e.status().is_client_error() => {
-            let d = e.detail();
-            problems.push_checked(&d.message);
+            problems.messages.push(e.message_in(problems.lang));
             Ok(show(&values, Some(problems), None))
         }
         Err(e) => Err(fail(lang)(e)),

@@ -19,8 +19,8 @@ use mamori_domain::vendor::SystemKind;
 use super::api::{self as records, ContinuityRecords};
 use crate::http::auth::WebUser;
 use crate::http::error::AppError;
-use crate::http::i18n::{Lang, Message};
 use crate::http::error::ErrorCode;
+use crate::http::i18n::{Lang, Message};
 use crate::http::page::{Chrome, PageCtx, PageResult, fail, redirect, render};
 use crate::{AppState, Routes};
 use mamori_app::today_in_japan;
@@ -187,7 +187,9 @@ impl BackupBlock {
                 problems.push(FieldProblem::new(
                     path("generations"),
                     "required",
-                    mamori_locale::Message::new("contact-chart-give-number-generations-past-copies"),
+                    mamori_locale::Message::new(
+                        "contact-chart-give-number-generations-past-copies",
+                    ),
                 ));
                 0
             }
@@ -196,8 +198,7 @@ impl BackupBlock {
                     path("generations"),
                     "invalid",
                     Message::new("contact-chart-generations-invalid")
-                        .with("generations", self.generations.as_str())
-                        ,
+                        .with("generations", self.generations.as_str()),
                 ));
                 0
             }
@@ -231,8 +232,7 @@ impl BackupBlock {
                             path("last_restore_test.on"),
                             "in_future",
                             Message::new("contact-chart-restore-in-future")
-                                .with("date", d.to_string())
-                                ,
+                                .with("date", d.to_string()),
                         ));
                         None
                     }
@@ -396,9 +396,7 @@ impl BcpBlock {
                     problems.push(FieldProblem::new(
                         format!("bcp.{field}"),
                         "in_future",
-                        Message::new("contact-chart-date-in-future")
-                            .with("date", d.to_string())
-                            ,
+                        Message::new("contact-chart-date-in-future").with("date", d.to_string()),
                     ));
                     None
                 }
@@ -427,13 +425,17 @@ impl BcpBlock {
                             FieldProblem::new(
                                 "bcp.date",
                                 "required",
-                                mamori_locale::Message::new("contact-chart-give-date-bcp-was-established"),
+                                mamori_locale::Message::new(
+                                    "contact-chart-give-date-bcp-was-established",
+                                ),
                             )
                         } else {
                             FieldProblem::new(
                                 "bcp.date",
                                 "required",
-                                mamori_locale::Message::new("contact-chart-give-target-date-bcp-being"),
+                                mamori_locale::Message::new(
+                                    "contact-chart-give-target-date-bcp-being",
+                                ),
                             )
                         });
                     }

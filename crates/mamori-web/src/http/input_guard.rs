@@ -16,7 +16,7 @@ use mamori_domain::text::{ForbiddenCharacter, first_forbidden};
 use serde_json::Value;
 
 use crate::http::error::{ApiError, AppError};
-use crate::http::i18n::{Lang, Message};
+use crate::http::i18n::Message;
 use crate::http::{i18n, multipart, page};
 
 /// The refusal of a field holding a control character.
@@ -24,11 +24,7 @@ pub fn control_character_error(field: &str, bad: ForbiddenCharacter) -> AppError
     let message = Message::new("http-control-character")
         .with("character", bad.code_point())
         .with("position", bad.position + 1);
-    AppError::Fields(vec![FieldProblem::new(
-        field,
-        "control_character",
-        message,
-    )])
+    AppError::Fields(vec![FieldProblem::new(field, "control_character", message)])
 }
 
 /// Fields whose value is a credential on a login route: checked by the login itself.

@@ -11,7 +11,7 @@ use mamori_domain::contact_chart::FieldProblem;
 
 use crate::http::error::ErrorCode;
 use crate::http::error::{ApiError, AppError};
-use crate::http::i18n::{Lang, Message};
+use crate::http::i18n::Message;
 use crate::http::{i18n, page};
 
 /// Answers longer than this are not an extractor's one-line refusal.
@@ -105,11 +105,7 @@ fn field_error(
             let message = Message::new(field_key)
                 .with("field", field)
                 .with("why", why);
-            AppError::Fields(vec![FieldProblem::new(
-                field,
-                code.as_str(),
-                message,
-            )])
+            AppError::Fields(vec![FieldProblem::new(field, code.as_str(), message)])
         }
         _ => AppError::rejected(status, code, Message::new(value_key).with("why", rest)),
     }

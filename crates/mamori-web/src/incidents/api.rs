@@ -25,7 +25,7 @@ use crate::http::api::ApiJson;
 use crate::http::auth::ApiUser;
 use crate::http::error::ErrorCode;
 use crate::http::error::{ApiResult, AppError, ErrorBody};
-use crate::http::i18n::{Lang, Message};
+use crate::http::i18n::Message;
 use mamori_app as service;
 
 pub fn router() -> OpenApiRouter<AppState> {

@@ -9,7 +9,6 @@ use serde::Deserialize;
 use crate::checklist::pages::{FindingView, YearLink, findings_view, load};
 use crate::http::auth::WebUser;
 use crate::http::error::AppError;
-use crate::http::i18n::Lang;
 use crate::http::page::*;
 use crate::{AppState, Routes};
 use mamori_app as service;

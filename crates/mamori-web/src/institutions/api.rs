@@ -218,18 +218,14 @@ pub async fn patch_institution(
             ) => {
                 return Err(AppError::Invalid(mamori_domain::ParseError::new(
                     "body",
-                    Message::new("institutions-field-wrong-type")
-                        .with("field", field.as_str())
-                        ,
+                    Message::new("institutions-field-wrong-type").with("field", field.as_str()),
                 ))
                 .into());
             }
             _ => {
                 return Err(AppError::Invalid(mamori_domain::ParseError::new(
                     "body",
-                    Message::new("institutions-field-unknown")
-                        .with("field", field.as_str())
-                        ,
+                    Message::new("institutions-field-unknown").with("field", field.as_str()),
                 ))
                 .into());
             }

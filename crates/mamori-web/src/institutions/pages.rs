@@ -12,7 +12,6 @@ use serde::Deserialize;
 
 use crate::http::auth::WebUser;
 use crate::http::error::AppError;
-use crate::http::i18n::Lang;
 use crate::http::page::*;
 use crate::{AppState, Routes};
 use mamori_app as service;

@@ -30,7 +30,7 @@ use crate::http::api::ApiJson;
 use crate::http::auth::{self, ApiUser};
 use crate::http::error::ErrorCode;
 use crate::http::error::{ApiResult, AppError, ErrorBody};
-use crate::http::i18n::{Lang, Message};
+use crate::http::i18n::Message;
 use mamori_app::{self as service, today_in_japan};
 
 pub use mamori_app::coverage::{CoverageData, vendor_version};
@@ -318,9 +318,7 @@ pub fn new_contract(
                     None => problems.push(FieldProblem::new(
                         format!("scopes[{i}]"),
                         "invalid_scope",
-                        Message::new("vendors-scope-invalid")
-                            .with("scope", s.as_str())
-                            ,
+                        Message::new("vendors-scope-invalid").with("scope", s.as_str()),
                     )),
                 }
             }

@@ -26,7 +26,7 @@ use crate::AppState;
 use crate::http::auth::ApiUser;
 use crate::http::error::ErrorCode;
 use crate::http::error::{ApiResult, AppError, ErrorBody};
-use crate::http::i18n::{Lang, Message};
+use crate::http::i18n::Message;
 use crate::vendors::api::{serves, visible_contract};
 use mamori_app::{self as service, today_in_japan};
 
@@ -159,9 +159,7 @@ pub fn check_delivery(
                 problems.push(FieldProblem::new(
                     "delivered_on",
                     "in_future",
-                    Message::new("vendors-delivered-on-in-future")
-                        .with("date", d.to_string())
-                        ,
+                    Message::new("vendors-delivered-on-in-future").with("date", d.to_string()),
                 ));
                 None
             }
@@ -177,9 +175,7 @@ pub fn check_delivery(
         problems.push(FieldProblem::new(
             "file_name",
             "too_long",
-            Message::new("vendors-file-name-too-long")
-                .with("max", FILE_NAME_MAX)
-                ,
+            Message::new("vendors-file-name-too-long").with("max", FILE_NAME_MAX),
         ));
     }
     if upload.bytes.is_empty() {

@@ -14,8 +14,8 @@ use serde::Deserialize;
 
 use crate::http::auth::WebUser;
 use crate::http::error::AppError;
-use crate::http::i18n::{Lang, Message};
 use crate::http::error::ErrorCode;
+use crate::http::i18n::{Lang, Message};
 use crate::http::page::{Chrome, PageCtx, PageResult, fail, fail_app, redirect, render};
 use crate::vendors::api::{self as vendors, CoverageData, CreateContract};
 use crate::{AppState, Routes};
