@@ -12,7 +12,7 @@ use chrono::NaiveDate;
 use mamori_domain::assurance::{BedBand, BedBands, FlagDecision, QuotaTable, RankReason};
 use mamori_domain::{FiscalYear, InstitutionKind, Prefecture, assurance::SurveyAnswers};
 
-use crate::{AuditEntry, BeginWrite, Pool, Result, Store, StoreError, now, parse_date};
+use crate::{Audit, Pool, Result, Store, StoreError, Written, now, parse_date};
 
 /// A programme year as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -382,36 +382,29 @@ impl Store {
             new.quotas.len(),
             new.excluded.len()
         );
-        let result: std::result::Result<(), sqlx::Error> = on_pool!(self, pool => {
-            async {
-                let _turn = self.write_turn().await;
-                let mut tx = pool.begin_write().await?;
-                sqlx::query("INSERT INTO assurance_programs (fiscal_year, bands, deadline, onsite_survey_deadline, allow_backup_only, created_by, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7)")
-                    .bind(fy).bind(bands.clone()).bind(new.deadline.to_string()).bind(new.onsite_survey_deadline.to_string())
-                    .bind(new.allow_backup_only).bind(actor).bind(at.clone())
-                    .execute(&mut *tx).await?;
-                for (p, counts) in new.quotas.iter() {
-                    for (band, quota) in counts.iter().enumerate() {
-                        sqlx::query("INSERT INTO assurance_quotas (fiscal_year, prefecture, band, quota) VALUES ($1, $2, $3, $4)")
-                            .bind(fy).bind(p.code()).bind(band as i64).bind(i64::from(*quota))
-                            .execute(&mut *tx).await?;
-                    }
+        let result = on_pool!(self, pool => self.write(pool, async |tx| {
+            sqlx::query("INSERT INTO assurance_programs (fiscal_year, bands, deadline, onsite_survey_deadline, allow_backup_only, created_by, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7)")
+                .bind(fy).bind(bands.clone()).bind(new.deadline.to_string()).bind(new.onsite_survey_deadline.to_string())
+                .bind(new.allow_backup_only).bind(actor).bind(at.clone())
+                .execute(&mut *tx).await?;
+            for (p, counts) in new.quotas.iter() {
+                for (band, quota) in counts.iter().enumerate() {
+                    sqlx::query("INSERT INTO assurance_quotas (fiscal_year, prefecture, band, quota) VALUES ($1, $2, $3, $4)")
+                        .bind(fy).bind(p.code()).bind(band as i64).bind(i64::from(*quota))
+                        .execute(&mut *tx).await?;
                 }
-                for id in &new.excluded {
-                    sqlx::query("INSERT INTO assurance_excluded (fiscal_year, institution_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
-                        .bind(fy).bind(*id).execute(&mut *tx).await?;
-                }
-                append_audit!(self, tx, at.clone(), actor, "assurance.program.create", None::<i64>, detail.clone());
-                tx.commit().await?;
-                Ok(())
-            }.await
-        });
+            }
+            for id in &new.excluded {
+                sqlx::query("INSERT INTO assurance_excluded (fiscal_year, institution_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+                    .bind(fy).bind(*id).execute(&mut *tx).await?;
+            }
+            Ok(Written::audited((), Audit::new(&at, actor, "assurance.program.create", None::<i64>, detail.clone())))
+        }).await);
         match result {
-            Ok(()) => Ok(()),
-            Err(e) if crate::is_unique_violation(&e) => {
+            Err(StoreError::Database(e)) if crate::is_unique_violation(&e) => {
                 Err(StoreError::Conflict(new.fiscal_year.label_ja()))
             }
-            Err(e) => Err(e.into()),
+            other => other,
         }
     }
 
@@ -424,9 +417,7 @@ impl Store {
     ) -> Result<()> {
         let at = now();
         let fy = i64::from(fiscal_year.start_year());
-        on_pool!(self, pool => {
-            let _turn = self.write_turn().await;
-            let mut tx = pool.begin_write().await?;
+        on_pool!(self, pool => self.write(pool, async |tx| {
             let done = sqlx::query("UPDATE assurance_programs SET updated_at = $1 WHERE fiscal_year = $2")
                 .bind(at.clone()).bind(fy).execute(&mut *tx).await?;
             if done.rows_affected() == 0 {
@@ -440,9 +431,8 @@ impl Store {
                         .execute(&mut *tx).await?;
                 }
             }
-            append_audit!(self, tx, at.clone(), actor, "assurance.quotas.replace", None::<i64>, format!("fiscal_year={fy} prefectures={}", quotas.len()));
-            tx.commit().await?;
-        });
+            Ok(Written::audited((), Audit::new(&at, actor, "assurance.quotas.replace", None::<i64>, format!("fiscal_year={fy} prefectures={}", quotas.len()))))
+        }).await?);
         Ok(())
     }
 
@@ -650,9 +640,7 @@ impl Store {
     ) -> Result<std::result::Result<Option<i64>, E>> {
         let at = now();
         let fy = i64::from(fiscal_year.start_year());
-        let outcome = on_pool!(self, pool => {
-            let _turn = self.write_turn().await;
-            let mut tx = pool.begin_write().await?;
+        let outcome = on_pool!(self, pool => self.write(pool, async |tx| {
             let locked = sqlx::query("UPDATE assurance_programs SET updated_at = $1 WHERE fiscal_year = $2")
                 .bind(at.clone()).bind(fy).execute(&mut *tx).await?;
             if locked.rows_affected() == 0 {
@@ -663,10 +651,10 @@ impl Store {
             };
             let change = match decide(&book) {
                 Ok(change) => change,
-                Err(refused) => return Ok(Err(refused)),
+                Err(refused) => return Ok(Written::dropped(Err(refused))),
             };
             let pref = prefecture.code();
-            let id = match change {
+            let (id, audit) = match change {
                 AssuranceChange::CreateApplication { institution_id, answers } => {
                     let json = to_json(&answers)?;
                     let inserted: std::result::Result<(i64,), sqlx::Error> = sqlx::query_as(
@@ -683,8 +671,10 @@ impl Store {
                     };
                     sqlx::query("INSERT INTO assurance_application_changes (application_id, action, answers, changed_by, changed_at) VALUES ($1, 'create', $2, $3, $4)")
                         .bind(id).bind(json.clone()).bind(actor).bind(at.clone()).execute(&mut *tx).await?;
-                    append_audit!(self, tx, at.clone(), actor, "assurance.application.create", institution_id, format!("fiscal_year={fy} application={id} answers={json}"));
-                    Some(id)
+                    (
+                        Some(id),
+                        Audit::new(&at, actor, "assurance.application.create", institution_id, format!("fiscal_year={fy} application={id} answers={json}")),
+                    )
                 }
                 AssuranceChange::UpdateApplication { id, answers } => {
                     let json = to_json(&answers)?;
@@ -699,8 +689,10 @@ impl Store {
                         .bind(json.clone()).bind(actor).bind(at.clone()).bind(id).execute(&mut *tx).await?;
                     sqlx::query("INSERT INTO assurance_application_changes (application_id, action, answers, previous_answers, changed_by, changed_at) VALUES ($1, 'update', $2, $3, $4, $5)")
                         .bind(id).bind(json.clone()).bind(previous).bind(actor).bind(at.clone()).execute(&mut *tx).await?;
-                    append_audit!(self, tx, at.clone(), actor, "assurance.application.update", institution_id, format!("fiscal_year={fy} application={id} answers={json}"));
-                    Some(id)
+                    (
+                        Some(id),
+                        Audit::new(&at, actor, "assurance.application.update", institution_id, format!("fiscal_year={fy} application={id} answers={json}")),
+                    )
                 }
                 AssuranceChange::SetRanking(entries) => {
                     sqlx::query("DELETE FROM assurance_rankings WHERE fiscal_year = $1 AND prefecture = $2")
@@ -712,8 +704,10 @@ impl Store {
                             .execute(&mut *tx).await?;
                     }
                     let order: Vec<String> = entries.iter().map(|e| e.application_id.to_string()).collect();
-                    append_audit!(self, tx, at.clone(), actor, "assurance.ranking.set", None::<i64>, format!("fiscal_year={fy} prefecture={pref} ranking={}", order.join(",")));
-                    None
+                    (
+                        None,
+                        Audit::new(&at, actor, "assurance.ranking.set", None::<i64>, format!("fiscal_year={fy} prefecture={pref} ranking={}", order.join(","))),
+                    )
                 }
                 AssuranceChange::Withdraw { application_id, date, reason } => {
                     let institution: Option<(i64,)> = sqlx::query_as(
@@ -728,19 +722,22 @@ impl Store {
                         .execute(&mut *tx).await?;
                     sqlx::query("INSERT INTO assurance_application_changes (application_id, action, answers, changed_by, changed_at) VALUES ($1, 'withdraw', $2, $3, $4)")
                         .bind(application_id).bind(format!("{date} {reason}")).bind(actor).bind(at.clone()).execute(&mut *tx).await?;
-                    append_audit!(self, tx, at.clone(), actor, "assurance.withdraw", institution_id, format!("fiscal_year={fy} application={application_id} date={date} reason={reason}"));
-                    Some(application_id)
+                    (
+                        Some(application_id),
+                        Audit::new(&at, actor, "assurance.withdraw", institution_id, format!("fiscal_year={fy} application={application_id} date={date} reason={reason}")),
+                    )
                 }
                 AssuranceChange::Submit => {
                     sqlx::query("INSERT INTO assurance_submissions (fiscal_year, prefecture, submitted_by, submitted_at) VALUES ($1, $2, $3, $4)")
                         .bind(fy).bind(pref.clone()).bind(actor).bind(at.clone()).execute(&mut *tx).await?;
-                    append_audit!(self, tx, at.clone(), actor, "assurance.submit", None::<i64>, format!("fiscal_year={fy} prefecture={pref}"));
-                    None
+                    (
+                        None,
+                        Audit::new(&at, actor, "assurance.submit", None::<i64>, format!("fiscal_year={fy} prefecture={pref}")),
+                    )
                 }
             };
-            tx.commit().await?;
-            Ok(id)
-        });
+            Ok(Written::audited(Ok(id), audit))
+        }).await?);
         Ok(outcome)
     }
 }

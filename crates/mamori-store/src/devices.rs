@@ -14,7 +14,7 @@ use mamori_domain::device::{
 };
 use sqlx::QueryBuilder;
 
-use crate::{AuditEntry, BeginWrite, Pool, Result, Store, StoreError, is_unique_violation, now};
+use crate::{Audit, Pool, Result, Store, StoreError, Written, is_unique_violation, now};
 
 /// A device as stored: its id, the device, and when it was last changed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -726,29 +726,24 @@ impl Store {
     ) -> Result<i64> {
         let at = now();
         let asset = device.asset_number.as_str().to_owned();
-        let result: std::result::Result<i64, sqlx::Error> = on_pool!(self, pool => {
-            async {
-                let _turn = self.write_turn().await;
-                let mut tx = pool.begin_write().await?;
-                let mut insert = QueryBuilder::new(format!(
-                    "INSERT INTO devices (institution_id, {COLUMNS}, created_at, updated_at) "
-                ));
-                insert.push_values(std::iter::once(device), |mut b, d| {
-                    b.push_bind(institution_id);
-                    push_device!(b, d, cells(d));
-                    b.push_bind(at.clone()).push_bind(at.clone());
-                });
-                insert.push(" RETURNING id");
-                let (id,): (i64,) = insert.build_query_as().fetch_one(&mut *tx).await?;
-                append_audit!(self, tx, at.clone(), actor, "device.create", institution_id, format!("id={id} asset_number={asset}"));
-                tx.commit().await?;
-                Ok(id)
-            }.await
-        });
+        let result = on_pool!(self, pool => self.write(pool, async |tx| {
+            let mut insert = QueryBuilder::new(format!(
+                "INSERT INTO devices (institution_id, {COLUMNS}, created_at, updated_at) "
+            ));
+            insert.push_values(std::iter::once(device), |mut b, d| {
+                b.push_bind(institution_id);
+                push_device!(b, d, cells(d));
+                b.push_bind(at.clone()).push_bind(at.clone());
+            });
+            insert.push(" RETURNING id");
+            let (id,): (i64,) = insert.build_query_as().fetch_one(&mut *tx).await?;
+            Ok(Written::audited(id, Audit::new(&at, actor, "device.create", institution_id, format!("id={id} asset_number={asset}"))))
+        }).await);
         match result {
-            Ok(id) => Ok(id),
-            Err(e) if is_unique_violation(&e) => Err(StoreError::Conflict(asset)),
-            Err(e) => Err(e.into()),
+            Err(StoreError::Database(e)) if is_unique_violation(&e) => {
+                Err(StoreError::Conflict(asset))
+            }
+            other => other,
         }
     }
 
@@ -763,46 +758,38 @@ impl Store {
     ) -> Result<()> {
         let at = now();
         let asset = device.asset_number.as_str().to_owned();
-        let result: std::result::Result<bool, sqlx::Error> = on_pool!(self, pool => {
-            async {
-                let _turn = self.write_turn().await;
-                let mut tx = pool.begin_write().await?;
-                let mut update = QueryBuilder::new("UPDATE devices SET (");
-                update.push(COLUMNS);
-                update.push(", updated_at) = (");
-                {
-                    let c = cells(device);
-                    let mut b = update.separated(", ");
-                    push_device!(b, device, c);
-                    b.push_bind(at.clone());
-                }
-                update.push(") WHERE institution_id = ");
-                update.push_bind(institution_id);
-                update.push(" AND id = ");
-                update.push_bind(id);
-                let done = update.build().execute(&mut *tx).await?;
-                if done.rows_affected() == 0 {
-                    return Ok(false);
-                }
-                append_audit!(self, tx, at.clone(), actor, "device.update", institution_id, format!("id={id} asset_number={asset}"));
-                tx.commit().await?;
-                Ok(true)
-            }.await
-        });
+        let result = on_pool!(self, pool => self.write(pool, async |tx| {
+            let mut update = QueryBuilder::new("UPDATE devices SET (");
+            update.push(COLUMNS);
+            update.push(", updated_at) = (");
+            {
+                let c = cells(device);
+                let mut b = update.separated(", ");
+                push_device!(b, device, c);
+                b.push_bind(at.clone());
+            }
+            update.push(") WHERE institution_id = ");
+            update.push_bind(institution_id);
+            update.push(" AND id = ");
+            update.push_bind(id);
+            let done = update.build().execute(&mut *tx).await?;
+            if done.rows_affected() == 0 {
+                return Err(StoreError::NotFound);
+            }
+            Ok(Written::audited((), Audit::new(&at, actor, "device.update", institution_id, format!("id={id} asset_number={asset}"))))
+        }).await);
         match result {
-            Ok(true) => Ok(()),
-            Ok(false) => Err(StoreError::NotFound),
-            Err(e) if is_unique_violation(&e) => Err(StoreError::Conflict(asset)),
-            Err(e) => Err(e.into()),
+            Err(StoreError::Database(e)) if is_unique_violation(&e) => {
+                Err(StoreError::Conflict(asset))
+            }
+            other => other,
         }
     }
 
     /// Marks a device 廃棄 (retired). The row stays in the ledger.
     pub async fn retire_device(&self, institution_id: i64, id: i64, actor: i64) -> Result<()> {
         let at = now();
-        on_pool!(self, pool => {
-            let _turn = self.write_turn().await;
-            let mut tx = pool.begin_write().await?;
+        on_pool!(self, pool => self.write(pool, async |tx| {
             let done = sqlx::query("UPDATE devices SET status = $1, updated_at = $2 WHERE institution_id = $3 AND id = $4")
                 .bind(DeviceStatus::Retired.as_str())
                 .bind(at.clone())
@@ -813,9 +800,8 @@ impl Store {
             if done.rows_affected() == 0 {
                 return Err(StoreError::NotFound);
             }
-            append_audit!(self, tx, at.clone(), actor, "device.retire", institution_id, format!("id={id}"));
-            tx.commit().await?;
-        });
+            Ok(Written::audited((), Audit::new(&at, actor, "device.retire", institution_id, format!("id={id}"))))
+        }).await?);
         Ok(())
     }
 
@@ -829,9 +815,7 @@ impl Store {
         actor: i64,
     ) -> Result<ImportCounts> {
         let at = now();
-        on_pool!(self, pool => {
-            let _turn = self.write_turn().await;
-            let mut tx = pool.begin_write().await?;
+        on_pool!(self, pool => self.write(pool, async |tx| {
             // The ledger as it stands inside the transaction, to skip unchanged rows.
             let existing = tx.all_devices(institution_id).await?;
             let by_asset: HashMap<&str, &Device> = existing
@@ -855,18 +839,8 @@ impl Store {
                 changed: written.changed,
                 unchanged: devices.len() - added.len() - changed.len() + written.unchanged,
             };
-            append_audit!(
-                self,
-                tx,
-                at.clone(),
-                actor,
-                "device.import",
-                institution_id,
-                format!("added={} changed={} unchanged={}", counts.added, counts.changed, counts.unchanged)
-            );
-            tx.commit().await?;
-            Ok(counts)
-        })
+            Ok(Written::audited(Ok(counts), Audit::new(&at, actor, "device.import", institution_id, format!("added={} changed={} unchanged={}", counts.added, counts.changed, counts.unchanged))))
+        }).await?)
     }
 
     /// Keeps an uploaded ledger file until `expires_at`, under the hash of its token.
@@ -878,9 +852,7 @@ impl Store {
     ) -> Result<()> {
         let at = now();
         let expires = expires_at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-        on_pool!(self, pool => {
-            let _turn = self.write_turn().await;
-            let mut tx = pool.begin_write().await?;
+        on_pool!(self, pool => self.write(pool, async |tx| {
             // Old uploads go as new ones come.
             sqlx::query("DELETE FROM ledger_uploads WHERE expires_at < $1")
                 .bind(at.clone())
@@ -897,8 +869,8 @@ impl Store {
                 .bind(expires)
                 .execute(&mut *tx)
                 .await?;
-            tx.commit().await?;
-        });
+            Ok(Written::kept(()))
+        }).await?);
         Ok(())
     }
 

@@ -193,7 +193,7 @@ impl Store {
             let raw = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(institution_id).bind(fy).fetch_optional(pool).await?;
             raw.map(|r| -> std::result::Result<Row, sqlx::Error> {
                 Ok((
-                    (r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?, r.try_get(4)?, r.try_get(5)?, r.try_get(6)?, r.try_get(7)?, r.try_get(8)?, r.try_get(9)?),
+                    InstitutionRow { id: r.try_get(0)?, name: r.try_get(1)?, kind: r.try_get(2)?, prefecture: r.try_get(3)?, beds: r.try_get(4)?, has_medical_information_system: r.try_get(5)?, has_vendor_contracts: r.try_get(6)?, medical_institution_code: r.try_get(7)?, created_at: r.try_get(8)?, updated_at: r.try_get(9)? },
                     (r.try_get(10)?, r.try_get(11)?, r.try_get(12)?),
                     (r.try_get(13)?, r.try_get(14)?, r.try_get(15)?, r.try_get(16)?, r.try_get(17)?, r.try_get(18)?),
                     r.try_get(19)?,

@@ -8,7 +8,7 @@
 
 use mamori_domain::incident::{AffectedSystem, CareImpact, CaseState, Report, Symptom, Urgency};
 
-use crate::{AuditEntry, BeginWrite, Pool, Result, Store, StoreError, now};
+use crate::{Audit, Pool, Result, Store, StoreError, Written, now};
 
 /// Whose cases a read may return.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -179,9 +179,7 @@ impl Store {
         let systems = json_codes(report.systems.iter().map(|s| s.as_str()));
         let started_at = report.started_at.format("%Y-%m-%dT%H:%M:%S").to_string();
         let phone = report.callback_phone.as_ref().map(|p| p.display_ja());
-        let id = on_pool!(self, pool => {
-            let _turn = self.write_turn().await;
-            let mut tx = pool.begin_write().await?;
+        let id = on_pool!(self, pool => self.write(pool, async |tx| {
             let (id,): (i64,) = sqlx::query_as(
                 "INSERT INTO incident_cases (institution_id, reported_by, symptoms, systems, started_at, care_affected, details, callback_phone, urgency, urgency_rank, state, created_at, updated_at) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12) RETURNING id",
@@ -204,10 +202,8 @@ impl Store {
                 .bind(id).bind(CaseState::New.as_str()).bind(actor).bind(at.clone())
                 .execute(&mut *tx).await?;
             let detail = format!("case={id} urgency={urgency} symptoms={symptoms} systems={systems} care={}", report.care.as_str());
-            append_audit!(self, tx, at.clone(), actor, "incident.create", institution_id, detail);
-            tx.commit().await?;
-            id
-        });
+            Ok(Written::audited(id, Audit::new(&at, actor, "incident.create", institution_id, detail)))
+        }).await?);
         Ok(id)
     }
 
@@ -254,9 +250,7 @@ impl Store {
     ) -> Result<std::result::Result<(), E>> {
         let at = now();
         let institution = scope.institution();
-        let outcome = on_pool!(self, pool => {
-            let _turn = self.write_turn().await;
-            let mut tx = pool.begin_write().await?;
+        let outcome = on_pool!(self, pool => self.write(pool, async |tx| {
             let current: Option<(String, i64)> = sqlx::query_as(
                 "SELECT state, institution_id FROM incident_cases WHERE id = $1 AND ($2 IS NULL OR institution_id = $2)",
             )
@@ -264,7 +258,7 @@ impl Store {
             let (from, institution_id) = current.ok_or(StoreError::NotFound)?;
             let from_state = parse_state(&from)?;
             if let Err(e) = check(from_state) {
-                return Ok(Err(e));
+                return Ok(Written::dropped(Err(e)));
             }
             // The state read above is the condition: a concurrent change makes this a conflict.
             let changed = sqlx::query("UPDATE incident_cases SET state = $1, updated_at = $2 WHERE id = $3 AND state = $4")
@@ -277,10 +271,8 @@ impl Store {
                 .bind(case_id).bind(from.clone()).bind(to.as_str()).bind(actor).bind(at.clone())
                 .execute(&mut *tx).await?;
             let detail = format!("case={case_id} from={from} to={}", to.as_str());
-            append_audit!(self, tx, at.clone(), actor, "incident.state", institution_id, detail);
-            tx.commit().await?;
-            Ok(())
-        });
+            Ok(Written::audited(Ok(()), Audit::new(&at, actor, "incident.state", institution_id, detail)))
+        }).await?);
         Ok(outcome)
     }
 
@@ -295,9 +287,7 @@ impl Store {
     ) -> Result<i64> {
         let at = now();
         let institution = scope.institution();
-        let id = on_pool!(self, pool => {
-            let _turn = self.write_turn().await;
-            let mut tx = pool.begin_write().await?;
+        let id = on_pool!(self, pool => self.write(pool, async |tx| {
             let found: Option<(i64,)> = sqlx::query_as(
                 "SELECT institution_id FROM incident_cases WHERE id = $1 AND ($2 IS NULL OR institution_id = $2)",
             )
@@ -311,10 +301,8 @@ impl Store {
             sqlx::query("UPDATE incident_cases SET updated_at = $1 WHERE id = $2")
                 .bind(at.clone()).bind(case_id).execute(&mut *tx).await?;
             let detail = format!("case={case_id} note={id} side={} chars={}", side.as_str(), body.chars().count());
-            append_audit!(self, tx, at.clone(), actor, "incident.note", institution_id, detail);
-            tx.commit().await?;
-            id
-        });
+            Ok(Written::audited(id, Audit::new(&at, actor, "incident.note", institution_id, detail)))
+        }).await?);
         Ok(id)
     }
 

@@ -121,6 +121,8 @@ impl BeginWrite for PgPool {
     }
 }
 
+mod write;
+pub(crate) use write::{Audit, Written};
 mod audit;
 pub use audit::{
     AUDIT_KEY_BYTES, AUDIT_KEY_MIGRATION, AuditCheckpoint, AuditKey, AuditOpening, AuditProblem,
@@ -318,110 +320,89 @@ fn parse_item_answer(answer: &str, checked_on: &str, target: Option<&str>) -> Re
     })
 }
 
-type InstitutionRow = (
-    i64,
-    String,
-    String,
-    String,
-    i64,
-    bool,
-    bool,
-    Option<String>,
-    String,
-    String,
-);
+/// A row of `institutions` (`INSTITUTION_COLUMNS`).
+#[derive(sqlx::FromRow)]
+pub(crate) struct InstitutionRow {
+    pub(crate) id: i64,
+    pub(crate) name: String,
+    pub(crate) kind: String,
+    pub(crate) prefecture: String,
+    pub(crate) beds: i64,
+    pub(crate) has_medical_information_system: bool,
+    pub(crate) has_vendor_contracts: bool,
+    pub(crate) medical_institution_code: Option<String>,
+    pub(crate) created_at: String,
+    pub(crate) updated_at: String,
+}
 
 const INSTITUTION_COLUMNS: &str = "id, name, kind, prefecture, beds, has_medical_information_system, has_vendor_contracts, medical_institution_code, created_at, updated_at";
 
 fn institution_from_row(row: InstitutionRow) -> Result<Institution> {
-    let (id, name, kind, prefecture, beds, mis, vendors, code, created_at, updated_at) = row;
     Ok(Institution {
-        id,
-        name,
-        kind: InstitutionKind::parse(&kind).map_err(|e| StoreError::Corrupt(e.to_string()))?,
-        prefecture: Prefecture::parse(&prefecture)
+        id: row.id,
+        name: row.name,
+        kind: InstitutionKind::parse(&row.kind).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+        prefecture: Prefecture::parse(&row.prefecture)
             .map_err(|e| StoreError::Corrupt(e.to_string()))?,
-        beds,
-        has_medical_information_system: mis,
-        has_vendor_contracts: vendors,
-        medical_institution_code: code,
-        created_at,
-        updated_at,
+        beds: row.beds,
+        has_medical_information_system: row.has_medical_information_system,
+        has_vendor_contracts: row.has_vendor_contracts,
+        medical_institution_code: row.medical_institution_code,
+        created_at: row.created_at,
+        updated_at: row.updated_at,
     })
 }
 
-pub(crate) type UserRow = (
-    i64,
-    String,
-    String,
-    Option<i64>,
-    Option<String>,
-    bool,
-    bool,
-    String,
-    Option<String>,
-    bool,
-);
+/// A row of `users` as [`User`] needs it: `disabled` counts a deleted account as disabled
+/// where the query says so, and `totp_enabled` is `totp_secret IS NOT NULL`.
+#[derive(sqlx::FromRow)]
+pub(crate) struct UserRow {
+    id: i64,
+    login: String,
+    role: String,
+    institution_id: Option<i64>,
+    prefecture: Option<String>,
+    is_demo: bool,
+    disabled: bool,
+    created_at: String,
+    last_login_at: Option<String>,
+    totp_enabled: bool,
+}
 
-/// A user row followed by the password hash.
-type UserWithHashRow = (
-    i64,
-    String,
-    String,
-    Option<i64>,
-    Option<String>,
-    bool,
-    bool,
-    String,
-    Option<String>,
-    bool,
-    String,
-);
+/// A user row and the password hash.
+#[derive(sqlx::FromRow)]
+struct UserWithHashRow {
+    #[sqlx(flatten)]
+    user: UserRow,
+    password_hash: String,
+}
 
-/// A session's CSRF token and expiry followed by its user's row.
-type SessionRow = (
-    String,
-    String,
-    bool,
-    i64,
-    String,
-    String,
-    Option<i64>,
-    Option<String>,
-    bool,
-    bool,
-    String,
-    Option<String>,
-    bool,
-);
+/// A session's CSRF token and expiry, and its user's row.
+#[derive(sqlx::FromRow)]
+struct SessionRow {
+    csrf_token: String,
+    expires_at: String,
+    institution_requires_two_factor: bool,
+    #[sqlx(flatten)]
+    user: UserRow,
+}
 
 pub(crate) fn user_from_row(row: UserRow) -> Result<User> {
-    let (
-        id,
-        login,
-        role,
-        institution_id,
-        prefecture,
-        is_demo,
-        disabled,
-        created_at,
-        last_login_at,
-        totp_enabled,
-    ) = row;
     Ok(User {
-        id,
-        login,
-        role: Role::parse(&role).map_err(|e| StoreError::Corrupt(e.to_string()))?,
-        institution_id,
-        prefecture: prefecture
+        id: row.id,
+        login: row.login,
+        role: Role::parse(&row.role).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+        institution_id: row.institution_id,
+        prefecture: row
+            .prefecture
             .map(|p| Prefecture::parse(&p))
             .transpose()
             .map_err(|e| StoreError::Corrupt(e.to_string()))?,
-        is_demo,
-        disabled,
-        created_at,
-        last_login_at,
-        totp_enabled,
+        is_demo: row.is_demo,
+        disabled: row.disabled,
+        created_at: row.created_at,
+        last_login_at: row.last_login_at,
+        totp_enabled: row.totp_enabled,
     })
 }
 
@@ -519,9 +500,7 @@ impl Store {
             new.kind.as_str(),
             new.prefecture.code()
         );
-        let id = on_pool!(self, pool => {
-            let _turn = self.write_turn().await;
-            let mut tx = pool.begin_write().await?;
+        let id = on_pool!(self, pool => self.write(pool, async |tx| {
             let (id,): (i64,) = sqlx::query_as(
                 "INSERT INTO institutions (name, kind, prefecture, beds, has_medical_information_system, has_vendor_contracts, medical_institution_code, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id",
             )
@@ -535,10 +514,8 @@ impl Store {
             .bind(at.clone())
             .fetch_one(&mut *tx)
             .await?;
-            append_audit!(self, tx, at.clone(), actor, "institution.create", id, detail);
-            tx.commit().await?;
-            id
-        });
+            Ok(Written::audited(id, Audit::new(&at, actor, "institution.create", id, detail)))
+        }).await?);
         Ok(id)
     }
 
@@ -560,9 +537,7 @@ impl Store {
             new.has_vendor_contracts,
             new.medical_institution_code.as_deref().unwrap_or("-")
         );
-        on_pool!(self, pool => {
-            let _turn = self.write_turn().await;
-            let mut tx = pool.begin_write().await?;
+        on_pool!(self, pool => self.write(pool, async |tx| {
             let done = sqlx::query(
                 "UPDATE institutions SET name = $1, kind = $2, prefecture = $3, beds = $4, has_medical_information_system = $5, has_vendor_contracts = $6, medical_institution_code = $7, updated_at = $8 WHERE id = $9",
             )
@@ -580,9 +555,8 @@ impl Store {
             if done.rows_affected() == 0 {
                 return Err(StoreError::NotFound);
             }
-            append_audit!(self, tx, at.clone(), actor, "institution.update", id, detail);
-            tx.commit().await?;
-        });
+            Ok(Written::audited((), Audit::new(&at, actor, "institution.update", id, detail)))
+        }).await?);
         Ok(())
     }
 
@@ -675,32 +649,27 @@ impl Store {
         if self.login_key_in_use(&key).await? {
             return Err(StoreError::Conflict(new.login.clone()));
         }
-        let result: std::result::Result<i64, sqlx::Error> = on_pool!(self, pool => {
-            async {
-                let _turn = self.write_turn().await;
-            let mut tx = pool.begin_write().await?;
-                let (id,): (i64,) = sqlx::query_as(
-                    "INSERT INTO users (login, password_hash, role, institution_id, prefecture, is_demo, disabled, created_at, login_key) VALUES ($1, $2, $3, $4, $5, $6, FALSE, $7, $8) RETURNING id",
-                )
-                .bind(new.login.clone())
-                .bind(new.password_hash.clone())
-                .bind(new.role.as_str())
-                .bind(new.institution_id)
-                .bind(new.prefecture.map(|p| p.code()))
-                .bind(new.is_demo)
-                .bind(at.clone())
-                .bind(key.clone())
-                .fetch_one(&mut *tx)
-                .await?;
-                append_audit!(self, tx, at.clone(), actor, "user.create", new.institution_id, detail.clone());
-                tx.commit().await?;
-                Ok(id)
-            }.await
-        });
+        let result = on_pool!(self, pool => self.write(pool, async |tx| {
+            let (id,): (i64,) = sqlx::query_as(
+                "INSERT INTO users (login, password_hash, role, institution_id, prefecture, is_demo, disabled, created_at, login_key) VALUES ($1, $2, $3, $4, $5, $6, FALSE, $7, $8) RETURNING id",
+            )
+            .bind(new.login.clone())
+            .bind(new.password_hash.clone())
+            .bind(new.role.as_str())
+            .bind(new.institution_id)
+            .bind(new.prefecture.map(|p| p.code()))
+            .bind(new.is_demo)
+            .bind(at.clone())
+            .bind(key.clone())
+            .fetch_one(&mut *tx)
+            .await?;
+            Ok(Written::audited(id, Audit::new(&at, actor, "user.create", new.institution_id, detail.clone())))
+        }).await);
         match result {
-            Ok(id) => Ok(id),
-            Err(e) if is_unique_violation(&e) => Err(StoreError::Conflict(new.login.clone())),
-            Err(e) => Err(e.into()),
+            Err(StoreError::Database(e)) if is_unique_violation(&e) => {
+                Err(StoreError::Conflict(new.login.clone()))
+            }
+            other => other,
         }
     }
 
@@ -709,25 +678,16 @@ impl Store {
     /// before migration 0011 are found by their exact login only.
     pub async fn user_for_login(&self, login: &str) -> Result<Option<(User, String)>> {
         let row: Option<UserWithHashRow> = on_pool!(self, pool => {
-            sqlx::query_as("SELECT id, login, role, institution_id, prefecture, is_demo, disabled OR deleted_at IS NOT NULL, created_at, last_login_at, totp_secret IS NOT NULL, password_hash FROM users WHERE login = $1 OR (login_key = $2 AND NOT login_key_shared) ORDER BY CASE WHEN login = $1 THEN 0 ELSE 1 END LIMIT 1")
+            sqlx::query_as("SELECT id, login, role, institution_id, prefecture, is_demo, disabled OR deleted_at IS NOT NULL AS disabled, created_at, last_login_at, totp_secret IS NOT NULL AS totp_enabled, password_hash FROM users WHERE login = $1 OR (login_key = $2 AND NOT login_key_shared) ORDER BY CASE WHEN login = $1 THEN 0 ELSE 1 END LIMIT 1")
                 .bind(login.to_owned()).bind(login_key(login)).fetch_optional(pool).await?
         });
-        match row {
-            None => Ok(None),
-            Some((id, login, role, inst, pref, demo, disabled, created, last, totp, hash)) => {
-                Ok(Some((
-                    user_from_row((
-                        id, login, role, inst, pref, demo, disabled, created, last, totp,
-                    ))?,
-                    hash,
-                )))
-            }
-        }
+        row.map(|row| Ok((user_from_row(row.user)?, row.password_hash)))
+            .transpose()
     }
 
     pub async fn users_of_institution(&self, institution_id: i64) -> Result<Vec<User>> {
         let rows: Vec<UserRow> = on_pool!(self, pool => {
-            sqlx::query_as("SELECT id, login, role, institution_id, prefecture, is_demo, disabled, created_at, last_login_at, totp_secret IS NOT NULL FROM users WHERE institution_id = $1 AND deleted_at IS NULL ORDER BY login")
+            sqlx::query_as("SELECT id, login, role, institution_id, prefecture, is_demo, disabled, created_at, last_login_at, totp_secret IS NOT NULL AS totp_enabled FROM users WHERE institution_id = $1 AND deleted_at IS NULL ORDER BY login")
                 .bind(institution_id).fetch_all(pool).await?
         });
         rows.into_iter().map(user_from_row).collect()
@@ -735,14 +695,11 @@ impl Store {
 
     pub async fn record_login(&self, user_id: i64, login: &str) -> Result<()> {
         let at = now();
-        on_pool!(self, pool => {
-            let _turn = self.write_turn().await;
-            let mut tx = pool.begin_write().await?;
+        on_pool!(self, pool => self.write(pool, async |tx| {
             sqlx::query("UPDATE users SET last_login_at = $1 WHERE id = $2").bind(at.clone()).bind(user_id).execute(&mut *tx).await?;
             sqlx::query("DELETE FROM login_failures WHERE login = $1").bind(login_key(login)).execute(&mut *tx).await?;
-            append_audit!(self, tx, at.clone(), user_id, "login.success", None::<i64>, format!("login={login}"));
-            tx.commit().await?;
-        });
+            Ok(Written::audited((), Audit::new(&at, user_id, "login.success", None::<i64>, format!("login={login}"))))
+        }).await?);
         self.forget_sessions();
         Ok(())
     }
@@ -752,17 +709,13 @@ impl Store {
     pub async fn record_login_failure(&self, login: &str) -> Result<i64> {
         let at = now();
         let login = login_key(login);
-        let (n,): (i64,) = on_pool!(self, pool => {
-            let _turn = self.write_turn().await;
-            let mut tx = pool.begin_write().await?;
+        let (n,): (i64,) = on_pool!(self, pool => self.write(pool, async |tx| {
             let n = sqlx::query_as(
                 "INSERT INTO login_failures (login, failures, last_failure_at) VALUES ($1, 1, $2) ON CONFLICT (login) DO UPDATE SET failures = login_failures.failures + 1, last_failure_at = excluded.last_failure_at RETURNING failures",
             )
             .bind(login.to_owned()).bind(at.clone()).fetch_one(&mut *tx).await?;
-            append_audit!(self, tx, at.clone(), None::<i64>, "login.failure", None::<i64>, format!("login={login}"));
-            tx.commit().await?;
-            n
-        });
+            Ok(Written::audited(n, Audit::new(&at, None::<i64>, "login.failure", None::<i64>, format!("login={login}"))))
+        }).await?);
         Ok(n)
     }
 
@@ -827,42 +780,26 @@ impl Store {
     ) -> Result<Option<Session>> {
         let row: Option<SessionRow> = on_pool!(self, pool => {
             sqlx::query_as(
-                "SELECT s.csrf_token, s.expires_at, COALESCE(i.require_two_factor, FALSE), u.id, u.login, u.role, u.institution_id, u.prefecture, u.is_demo, u.disabled OR u.deleted_at IS NOT NULL, u.created_at, u.last_login_at, u.totp_secret IS NOT NULL FROM sessions s JOIN users u ON u.id = s.user_id LEFT JOIN institutions i ON i.id = u.institution_id WHERE s.token_hash = $1 AND s.kind = $2",
+                "SELECT s.csrf_token, s.expires_at, COALESCE(i.require_two_factor, FALSE) AS institution_requires_two_factor, u.id, u.login, u.role, u.institution_id, u.prefecture, u.is_demo, u.disabled OR u.deleted_at IS NOT NULL AS disabled, u.created_at, u.last_login_at, u.totp_secret IS NOT NULL AS totp_enabled FROM sessions s JOIN users u ON u.id = s.user_id LEFT JOIN institutions i ON i.id = u.institution_id WHERE s.token_hash = $1 AND s.kind = $2",
             )
             .bind(token_hash.to_owned()).bind(kind.as_str()).fetch_optional(pool).await?
         });
-        let Some((
-            csrf,
-            expires,
-            institution_requires_two_factor,
-            id,
-            login,
-            role,
-            inst,
-            pref,
-            demo,
-            disabled,
-            created,
-            last,
-            totp,
-        )) = row
-        else {
+        let Some(row) = row else {
             return Ok(None);
         };
+        let expires = row.expires_at;
         let expires_at = DateTime::parse_from_rfc3339(&expires)
             .map_err(|_| StoreError::Corrupt(format!("instant '{expires}'")))?
             .with_timezone(&Utc);
-        let user = user_from_row((
-            id, login, role, inst, pref, demo, disabled, created, last, totp,
-        ))?;
+        let user = user_from_row(row.user)?;
         if expires_at <= Utc::now() || user.disabled {
             return Ok(None);
         }
         Ok(Some(Session {
             user,
-            csrf_token: csrf,
+            csrf_token: row.csrf_token,
             expires_at,
-            institution_requires_two_factor,
+            institution_requires_two_factor: row.institution_requires_two_factor,
         }))
     }
 
@@ -980,9 +917,7 @@ impl Store {
     ) -> Result<bool> {
         let at = now();
         let fy = i64::from(fiscal_year.start_year());
-        let removed = on_pool!(self, pool => {
-            let _turn = self.write_turn().await;
-            let mut tx = pool.begin_write().await?;
+        let removed = on_pool!(self, pool => self.write(pool, async |tx| {
             let previous: Option<(String, String, Option<String>)> = sqlx::query_as(
                 "DELETE FROM answers WHERE institution_id = $1 AND fiscal_year = $2 AND item_key = $3 AND round = $4 RETURNING answer, checked_on, target_date",
             )
@@ -994,13 +929,11 @@ impl Store {
                 )
                 .bind(institution_id).bind(fy).bind(item_key.to_owned()).bind(round.number()).bind(a).bind(c).bind(t).bind(actor).bind(at.clone())
                 .execute(&mut *tx).await?;
-                append_audit!(self, tx, at.clone(), actor, "answer.clear", institution_id, format!("fiscal_year={fy} item={item_key} round={}", round.number()));
-                tx.commit().await?;
-                true
+                Ok(Written::audited(true, Audit::new(&at, actor, "answer.clear", institution_id, format!("fiscal_year={fy} item={item_key} round={}", round.number()))))
             } else {
-                false
+                Ok(Written::dropped(false))
             }
-        });
+        }).await?);
         Ok(removed)
     }
 
@@ -1011,18 +944,20 @@ impl Store {
         fiscal_year: FiscalYear,
         item_key: &str,
     ) -> Result<Vec<HistoryEntry>> {
-        type Row = (
-            i64,
-            String,
-            Option<String>,
-            Option<String>,
-            Option<String>,
-            Option<String>,
-            Option<String>,
-            Option<String>,
-            Option<String>,
-            String,
-        );
+        /// A change and the one it replaced; `login` is the changer's.
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            round: i64,
+            action: String,
+            answer: Option<String>,
+            checked_on: Option<String>,
+            target_date: Option<String>,
+            previous_answer: Option<String>,
+            previous_checked_on: Option<String>,
+            previous_target_date: Option<String>,
+            login: Option<String>,
+            changed_at: String,
+        }
         let rows: Vec<Row> = on_pool!(self, pool => {
             sqlx::query_as(
                 "SELECT h.round, h.action, h.answer, h.checked_on, h.target_date, h.previous_answer, h.previous_checked_on, h.previous_target_date, u.login, h.changed_at FROM answer_history h LEFT JOIN users u ON u.id = h.changed_by WHERE h.institution_id = $1 AND h.fiscal_year = $2 AND h.item_key = $3 ORDER BY h.id DESC",
@@ -1030,23 +965,29 @@ impl Store {
             .bind(institution_id).bind(i64::from(fiscal_year.start_year())).bind(item_key.to_owned()).fetch_all(pool).await?
         });
         rows.into_iter()
-            .map(|(round, action, a, c, t, pa, pc, pt, login, at)| {
-                let answer = match (a, c) {
-                    (Some(a), Some(c)) => Some(parse_item_answer(&a, &c, t.as_deref())?),
+            .map(|row| {
+                let answer = match (row.answer, row.checked_on) {
+                    (Some(a), Some(c)) => {
+                        Some(parse_item_answer(&a, &c, row.target_date.as_deref())?)
+                    }
                     _ => None,
                 };
-                let previous = match (pa, pc) {
-                    (Some(a), Some(c)) => Some(parse_item_answer(&a, &c, pt.as_deref())?),
+                let previous = match (row.previous_answer, row.previous_checked_on) {
+                    (Some(a), Some(c)) => Some(parse_item_answer(
+                        &a,
+                        &c,
+                        row.previous_target_date.as_deref(),
+                    )?),
                     _ => None,
                 };
                 Ok(HistoryEntry {
-                    round: Round::from_number(round)
+                    round: Round::from_number(row.round)
                         .map_err(|e| StoreError::Corrupt(e.to_string()))?,
-                    action,
+                    action: row.action,
                     answer,
                     previous,
-                    changed_by: login.unwrap_or_default(),
-                    changed_at: at,
+                    changed_by: row.login.unwrap_or_default(),
+                    changed_at: row.changed_at,
                 })
             })
             .collect()
@@ -1079,18 +1020,15 @@ impl Store {
     ) -> Result<()> {
         let at = now();
         let fy = i64::from(fiscal_year.start_year());
-        on_pool!(self, pool => {
-            let _turn = self.write_turn().await;
-            let mut tx = pool.begin_write().await?;
+        on_pool!(self, pool => self.write(pool, async |tx| {
             sqlx::query(
                 "INSERT INTO inspection_observations (institution_id, fiscal_year, contact_chart_seen, recorded_by, recorded_at) VALUES ($1, $2, $3, $4, $5) \
                  ON CONFLICT (institution_id, fiscal_year) DO UPDATE SET contact_chart_seen = excluded.contact_chart_seen, recorded_by = excluded.recorded_by, recorded_at = excluded.recorded_at",
             )
             .bind(institution_id).bind(fy).bind(contact_chart_seen).bind(actor).bind(at.clone())
             .execute(&mut *tx).await?;
-            append_audit!(self, tx, at.clone(), actor, "inspection.observation", institution_id, format!("fiscal_year={fy} contact_chart_seen={contact_chart_seen}"));
-            tx.commit().await?;
-        });
+            Ok(Written::audited((), Audit::new(&at, actor, "inspection.observation", institution_id, format!("fiscal_year={fy} contact_chart_seen={contact_chart_seen}"))))
+        }).await?);
         Ok(())
     }
 

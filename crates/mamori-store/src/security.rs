@@ -4,9 +4,7 @@
 use chrono::{DateTime, Utc};
 use mamori_domain::login::login_key;
 
-use crate::{
-    AuditEntry, BeginWrite, Pool, Result, Store, StoreError, User, UserRow, now, user_from_row,
-};
+use crate::{Audit, Pool, Result, Store, StoreError, User, UserRow, Written, now, user_from_row};
 
 /// The ten-minute bucket of an instant in the access log: "2026-11-24T08:2".
 pub fn access_bucket(at: &DateTime<Utc>) -> String {
@@ -55,7 +53,7 @@ pub struct AuditRow {
 impl Store {
     pub async fn user(&self, id: i64) -> Result<Option<User>> {
         let row: Option<UserRow> = on_pool!(self, pool => {
-            sqlx::query_as("SELECT id, login, role, institution_id, prefecture, is_demo, disabled, created_at, last_login_at, totp_secret IS NOT NULL FROM users WHERE id = $1 AND deleted_at IS NULL")
+            sqlx::query_as("SELECT id, login, role, institution_id, prefecture, is_demo, disabled, created_at, last_login_at, totp_secret IS NOT NULL AS totp_enabled FROM users WHERE id = $1 AND deleted_at IS NULL")
                 .bind(id).fetch_optional(pool).await?
         });
         row.map(user_from_row).transpose()
@@ -64,7 +62,7 @@ impl Store {
     /// Users that belong to no institution (inspectors and national administrators).
     pub async fn staff_users(&self) -> Result<Vec<User>> {
         let rows: Vec<UserRow> = on_pool!(self, pool => {
-            sqlx::query_as("SELECT id, login, role, institution_id, prefecture, is_demo, disabled, created_at, last_login_at, totp_secret IS NOT NULL FROM users WHERE institution_id IS NULL AND deleted_at IS NULL ORDER BY role, login")
+            sqlx::query_as("SELECT id, login, role, institution_id, prefecture, is_demo, disabled, created_at, last_login_at, totp_secret IS NOT NULL AS totp_enabled FROM users WHERE institution_id IS NULL AND deleted_at IS NULL ORDER BY role, login")
                 .fetch_all(pool).await?
         });
         rows.into_iter().map(user_from_row).collect()
@@ -80,11 +78,11 @@ impl Store {
         let cutoff = cutoff.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
         let rows: Vec<UserRow> = match institution_id {
             Some(id) => on_pool!(self, pool => {
-                sqlx::query_as("SELECT id, login, role, institution_id, prefecture, is_demo, disabled, created_at, last_login_at, totp_secret IS NOT NULL FROM users WHERE institution_id = $1 AND deleted_at IS NULL AND NOT disabled AND COALESCE(last_login_at, created_at) < $2 ORDER BY login")
+                sqlx::query_as("SELECT id, login, role, institution_id, prefecture, is_demo, disabled, created_at, last_login_at, totp_secret IS NOT NULL AS totp_enabled FROM users WHERE institution_id = $1 AND deleted_at IS NULL AND NOT disabled AND COALESCE(last_login_at, created_at) < $2 ORDER BY login")
                     .bind(id).bind(cutoff).fetch_all(pool).await?
             }),
             None => on_pool!(self, pool => {
-                sqlx::query_as("SELECT id, login, role, institution_id, prefecture, is_demo, disabled, created_at, last_login_at, totp_secret IS NOT NULL FROM users WHERE deleted_at IS NULL AND NOT disabled AND COALESCE(last_login_at, created_at) < $1 ORDER BY login")
+                sqlx::query_as("SELECT id, login, role, institution_id, prefecture, is_demo, disabled, created_at, last_login_at, totp_secret IS NOT NULL AS totp_enabled FROM users WHERE deleted_at IS NULL AND NOT disabled AND COALESCE(last_login_at, created_at) < $1 ORDER BY login")
                     .bind(cutoff).fetch_all(pool).await?
             }),
         };
@@ -108,16 +106,13 @@ impl Store {
         actor: i64,
     ) -> Result<()> {
         let at = now();
-        on_pool!(self, pool => {
-            let _turn = self.write_turn().await;
-            let mut tx = pool.begin_write().await?;
+        on_pool!(self, pool => self.write(pool, async |tx| {
             sqlx::query("UPDATE users SET password_hash = $1, password_changed_at = $2 WHERE id = $3")
                 .bind(hash.to_owned()).bind(at.clone()).bind(user_id).execute(&mut *tx).await?;
             sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2")
                 .bind(user_id).bind(keep_session.unwrap_or_default().to_owned()).execute(&mut *tx).await?;
-            append_audit!(self, tx, at.clone(), actor, "user.password", None::<i64>, format!("user={user_id}"));
-            tx.commit().await?;
-        });
+            Ok(Written::audited((), Audit::new(&at, actor, "user.password", None::<i64>, format!("user={user_id}"))))
+        }).await?);
         self.forget_sessions();
         Ok(())
     }
@@ -125,9 +120,7 @@ impl Store {
     /// Disables or enables an account; disabling ends its sessions.
     pub async fn set_user_disabled(&self, user_id: i64, disabled: bool, actor: i64) -> Result<()> {
         let at = now();
-        on_pool!(self, pool => {
-            let _turn = self.write_turn().await;
-            let mut tx = pool.begin_write().await?;
+        on_pool!(self, pool => self.write(pool, async |tx| {
             let done = sqlx::query("UPDATE users SET disabled = $1 WHERE id = $2 AND deleted_at IS NULL")
                 .bind(disabled).bind(user_id).execute(&mut *tx).await?;
             if done.rows_affected() == 0 {
@@ -137,9 +130,8 @@ impl Store {
                 sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
             }
             let action = if disabled { "user.disable" } else { "user.enable" };
-            append_audit!(self, tx, at.clone(), actor, action, None::<i64>, format!("user={user_id}"));
-            tx.commit().await?;
-        });
+            Ok(Written::audited((), Audit::new(&at, actor, action, None::<i64>, format!("user={user_id}"))))
+        }).await?);
         self.forget_sessions();
         Ok(())
     }
@@ -148,9 +140,7 @@ impl Store {
     /// stays attributed to it in the history and the audit log.
     pub async fn delete_user(&self, user_id: i64, actor: i64) -> Result<()> {
         let at = now();
-        on_pool!(self, pool => {
-            let _turn = self.write_turn().await;
-            let mut tx = pool.begin_write().await?;
+        on_pool!(self, pool => self.write(pool, async |tx| {
             let done = sqlx::query("UPDATE users SET deleted_at = $1, disabled = TRUE, totp_secret = NULL, password_hash = '!' WHERE id = $2 AND deleted_at IS NULL")
                 .bind(at.clone()).bind(user_id).execute(&mut *tx).await?;
             if done.rows_affected() == 0 {
@@ -158,9 +148,8 @@ impl Store {
             }
             sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
             sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
-            append_audit!(self, tx, at.clone(), actor, "user.delete", None::<i64>, format!("user={user_id}"));
-            tx.commit().await?;
-        });
+            Ok(Written::audited((), Audit::new(&at, actor, "user.delete", None::<i64>, format!("user={user_id}"))))
+        }).await?);
         self.forget_sessions();
         Ok(())
     }
@@ -206,32 +195,26 @@ impl Store {
         recovery_hashes: &[String],
     ) -> Result<()> {
         let at = now();
-        on_pool!(self, pool => {
-            let _turn = self.write_turn().await;
-            let mut tx = pool.begin_write().await?;
+        on_pool!(self, pool => self.write(pool, async |tx| {
             sqlx::query("UPDATE users SET totp_secret = $1, totp_pending_secret = NULL, totp_last_step = $2 WHERE id = $3")
                 .bind(secret.to_owned()).bind(step).bind(user_id).execute(&mut *tx).await?;
             sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
             for hash in recovery_hashes {
                 sqlx::query("INSERT INTO recovery_codes (user_id, code_hash) VALUES ($1, $2)").bind(user_id).bind(hash.clone()).execute(&mut *tx).await?;
             }
-            append_audit!(self, tx, at.clone(), user_id, "user.two_factor.enable", None::<i64>, format!("user={user_id}"));
-            tx.commit().await?;
-        });
+            Ok(Written::audited((), Audit::new(&at, user_id, "user.two_factor.enable", None::<i64>, format!("user={user_id}"))))
+        }).await?);
         self.forget_sessions();
         Ok(())
     }
 
     pub async fn disable_totp(&self, user_id: i64, actor: i64) -> Result<()> {
         let at = now();
-        on_pool!(self, pool => {
-            let _turn = self.write_turn().await;
-            let mut tx = pool.begin_write().await?;
+        on_pool!(self, pool => self.write(pool, async |tx| {
             sqlx::query("UPDATE users SET totp_secret = NULL, totp_pending_secret = NULL WHERE id = $1").bind(user_id).execute(&mut *tx).await?;
             sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
-            append_audit!(self, tx, at.clone(), actor, "user.two_factor.disable", None::<i64>, format!("user={user_id}"));
-            tx.commit().await?;
-        });
+            Ok(Written::audited((), Audit::new(&at, actor, "user.two_factor.disable", None::<i64>, format!("user={user_id}"))))
+        }).await?);
         self.forget_sessions();
         Ok(())
     }
@@ -239,17 +222,12 @@ impl Store {
     /// Uses up a recovery code; false if it is unknown or used.
     pub async fn use_recovery_code(&self, user_id: i64, code_hash: &str) -> Result<bool> {
         let at = now();
-        let used = on_pool!(self, pool => {
-            let _turn = self.write_turn().await;
-            let mut tx = pool.begin_write().await?;
+        let used = on_pool!(self, pool => self.write(pool, async |tx| {
             let done = sqlx::query("UPDATE recovery_codes SET used_at = $1 WHERE user_id = $2 AND code_hash = $3 AND used_at IS NULL")
                 .bind(at.clone()).bind(user_id).bind(code_hash.to_owned()).execute(&mut *tx).await?.rows_affected();
-            if done == 1 {
-                append_audit!(self, tx, at.clone(), user_id, "user.two_factor.recovery_code", None::<i64>, format!("user={user_id}"));
-            }
-            tx.commit().await?;
-            done == 1
-        });
+            let audit = (done == 1).then(|| Audit::new(&at, user_id, "user.two_factor.recovery_code", None::<i64>, format!("user={user_id}")));
+            Ok(Written::audited_all(done == 1, audit.into_iter().collect()))
+        }).await?);
         Ok(used)
     }
 
@@ -267,13 +245,10 @@ impl Store {
         actor: i64,
     ) -> Result<()> {
         let at = now();
-        on_pool!(self, pool => {
-            let _turn = self.write_turn().await;
-            let mut tx = pool.begin_write().await?;
+        on_pool!(self, pool => self.write(pool, async |tx| {
             sqlx::query("UPDATE institutions SET require_two_factor = $1 WHERE id = $2").bind(required).bind(institution_id).execute(&mut *tx).await?;
-            append_audit!(self, tx, at.clone(), actor, "institution.require_two_factor", institution_id, format!("required={required}"));
-            tx.commit().await?;
-        });
+            Ok(Written::audited((), Audit::new(&at, actor, "institution.require_two_factor", institution_id, format!("required={required}"))))
+        }).await?);
         self.forget_sessions();
         Ok(())
     }
@@ -311,13 +286,10 @@ impl Store {
     /// Ends every session of one user ("sign out everywhere"), by an administrator.
     pub async fn end_sessions_of(&self, user_id: i64, actor: i64) -> Result<()> {
         let at = now();
-        on_pool!(self, pool => {
-            let _turn = self.write_turn().await;
-            let mut tx = pool.begin_write().await?;
+        on_pool!(self, pool => self.write(pool, async |tx| {
             sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
-            append_audit!(self, tx, at.clone(), actor, "user.sign_out", None::<i64>, format!("user={user_id}"));
-            tx.commit().await?;
-        });
+            Ok(Written::audited((), Audit::new(&at, actor, "user.sign_out", None::<i64>, format!("user={user_id}"))))
+        }).await?);
         self.forget_sessions();
         Ok(())
     }
@@ -469,16 +441,15 @@ impl Store {
             })
             .collect();
         if !stale.is_empty() {
-            on_pool!(self, pool => {
-                let _turn = self.write_turn().await;
-                let mut tx = pool.begin_write().await?;
+            on_pool!(self, pool => self.write(pool, async |tx| {
                 // The shared ones first, so that the unique index never sees two holders.
                 for (id, key, shared) in stale.iter().filter(|s| s.2).chain(stale.iter().filter(|s| !s.2)) {
                     sqlx::query("UPDATE users SET login_key = $1, login_key_shared = $2 WHERE id = $3")
                         .bind(key.clone()).bind(*shared).bind(*id).execute(&mut *tx).await?;
                 }
-                tx.commit().await?;
-            });
+                // Not an entry of the audit log: this runs before the log is opened.
+                Ok(Written::kept(()))
+            }).await?);
             self.forget_sessions();
         }
         let collisions = self.login_collisions().await?;

@@ -14,7 +14,7 @@ use mamori_domain::training::{
     decide_session_change, decide_withdrawal,
 };
 
-use crate::{AuditEntry, BeginWrite, Pool, Result, Store, StoreError, now};
+use crate::{Audit, Pool, Result, Store, StoreError, Written, now};
 
 /// How session times are stored: Japan time, comparable as text.
 pub const TIME_FORMAT: &str = "%Y-%m-%dT%H:%M:%S";
@@ -123,63 +123,55 @@ pub struct LecturerRecord {
     pub created_at: String,
 }
 
-type CourseRow = (
-    i64,
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    i64,
-    Option<String>,
-);
+/// A row of `training_courses` (`COURSE_COLUMNS`).
+#[derive(sqlx::FromRow)]
+struct CourseRow {
+    id: i64,
+    title_ja: String,
+    title_en: String,
+    audience: String,
+    format: String,
+    description_ja: String,
+    description_en: String,
+    version: i64,
+    withdrawn_at: Option<String>,
+}
 
 fn course_from_row(row: CourseRow) -> Result<CourseRecord> {
-    let (
-        id,
-        title_ja,
-        title_en,
-        audience,
-        format,
-        description_ja,
-        description_en,
-        version,
-        withdrawn_at,
-    ) = row;
     Ok(CourseRecord {
-        id,
-        title_ja,
-        title_en,
-        audience: Audience::parse(&audience).map_err(|e| StoreError::Corrupt(e.to_string()))?,
-        format: Format::parse(&format).map_err(|e| StoreError::Corrupt(e.to_string()))?,
-        description_ja,
-        description_en,
-        version,
-        withdrawn_at,
+        id: row.id,
+        title_ja: row.title_ja,
+        title_en: row.title_en,
+        audience: Audience::parse(&row.audience).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+        format: Format::parse(&row.format).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+        description_ja: row.description_ja,
+        description_en: row.description_en,
+        version: row.version,
+        withdrawn_at: row.withdrawn_at,
     })
 }
 
 const COURSE_COLUMNS: &str = "id, title_ja, title_en, audience, format, description_ja, description_en, version, withdrawn_at";
 
-/// A session's row; its course is read apart (a tuple row has at most 16 columns).
-type SessionRow = (
-    i64,
-    String,
-    String,
-    String,
-    i64,
-    String,
-    i64,
-    i64,
-    i64,
-    Option<String>,
-    i64,
-);
+/// A session's row (`SESSION_SELECT`); its course is read apart.
+#[derive(sqlx::FromRow)]
+struct SessionRow {
+    id: i64,
+    starts_at: String,
+    ends_at: String,
+    deadline: String,
+    capacity: i64,
+    venue: String,
+    seats_taken: i64,
+    waitlisted: i64,
+    version: i64,
+    withdrawn_at: Option<String>,
+    course_id: i64,
+}
 
 const SESSION_SELECT: &str = "SELECT s.id, s.starts_at, s.ends_at, s.deadline, s.capacity, s.venue, \
-    (SELECT COUNT(*) FROM training_registrations r WHERE r.session_id = s.id AND r.status IN ('registered', 'attended')), \
-    (SELECT COUNT(*) FROM training_registrations r WHERE r.session_id = s.id AND r.status = 'waitlisted'), \
+    (SELECT COUNT(*) FROM training_registrations r WHERE r.session_id = s.id AND r.status IN ('registered', 'attended')) AS seats_taken, \
+    (SELECT COUNT(*) FROM training_registrations r WHERE r.session_id = s.id AND r.status = 'waitlisted') AS waitlisted, \
     s.version, s.withdrawn_at, s.course_id \
     FROM training_sessions s";
 
@@ -187,82 +179,61 @@ fn session_from_row(
     row: SessionRow,
     courses: &std::collections::HashMap<i64, CourseRecord>,
 ) -> Result<SessionRecord> {
-    let (
-        id,
-        starts,
-        ends,
-        deadline,
-        capacity,
-        venue,
-        taken,
-        waitlisted,
-        version,
-        withdrawn_at,
-        course_id,
-    ) = row;
+    let id = row.id;
     let rules = SessionRules::new(
-        parse_time(&starts)?,
-        parse_time(&ends)?,
-        parse_time(&deadline)?,
-        capacity,
+        parse_time(&row.starts_at)?,
+        parse_time(&row.ends_at)?,
+        parse_time(&row.deadline)?,
+        row.capacity,
     )
     .map_err(|e| StoreError::Corrupt(format!("session {id}: {}", e)))?;
     let course = courses
-        .get(&course_id)
+        .get(&row.course_id)
         .cloned()
-        .ok_or_else(|| StoreError::Corrupt(format!("session {id}: course {course_id}")))?;
+        .ok_or_else(|| StoreError::Corrupt(format!("session {id}: course {}", row.course_id)))?;
     Ok(SessionRecord {
         id,
         course,
         rules,
-        venue,
-        seats_taken: taken,
-        waitlisted,
-        version,
-        withdrawn_at,
+        venue: row.venue,
+        seats_taken: row.seats_taken,
+        waitlisted: row.waitlisted,
+        version: row.version,
+        withdrawn_at: row.withdrawn_at,
     })
 }
 
-type RegistrationRow = (
-    i64,
-    i64,
-    i64,
-    String,
-    String,
-    String,
-    Option<i64>,
-    String,
-    String,
-);
+/// A place's row (`REGISTRATION_SELECT`), with its institution's name.
+#[derive(sqlx::FromRow)]
+struct RegistrationRow {
+    id: i64,
+    session_id: i64,
+    institution_id: i64,
+    institution_name: String,
+    participant_name: String,
+    status: String,
+    waitlist_position: Option<i64>,
+    created_at: String,
+    updated_at: String,
+}
 
-const REGISTRATION_SELECT: &str = "SELECT r.id, r.session_id, r.institution_id, i.name, r.participant_name, r.status, \
-    CASE WHEN r.status = 'waitlisted' THEN (SELECT COUNT(*) FROM training_registrations w WHERE w.session_id = r.session_id AND w.status = 'waitlisted' AND w.id <= r.id) END, \
+const REGISTRATION_SELECT: &str = "SELECT r.id, r.session_id, r.institution_id, i.name AS institution_name, r.participant_name, r.status, \
+    CASE WHEN r.status = 'waitlisted' THEN (SELECT COUNT(*) FROM training_registrations w WHERE w.session_id = r.session_id AND w.status = 'waitlisted' AND w.id <= r.id) END AS waitlist_position, \
     r.created_at, r.updated_at \
     FROM training_registrations r JOIN institutions i ON i.id = r.institution_id";
 
 fn registration_from_row(row: RegistrationRow) -> Result<RegistrationRecord> {
-    let (
-        id,
-        session_id,
-        institution_id,
-        institution_name,
-        participant_name,
-        status,
-        position,
-        created_at,
-        updated_at,
-    ) = row;
     Ok(RegistrationRecord {
-        id,
-        session_id,
-        institution_id,
-        institution_name,
-        participant_name,
-        status: RegistrationStatus::parse(&status)
+        id: row.id,
+        session_id: row.session_id,
+        institution_id: row.institution_id,
+        institution_name: row.institution_name,
+        participant_name: row.participant_name,
+        status: RegistrationStatus::parse(&row.status)
             .map_err(|e| StoreError::Corrupt(e.to_string()))?,
-        waitlist_position: position,
-        created_at,
-        updated_at,
+        waitlist_position: row.waitlist_position,
+        created_at: row.created_at,
+        updated_at: row.updated_at,
     })
 }
 
@@ -330,9 +301,7 @@ impl Store {
 
     pub async fn create_training_course(&self, new: &NewCourse, actor: Option<i64>) -> Result<i64> {
         let at = now();
-        let id = on_pool!(self, pool => {
-            let _turn = self.write_turn().await;
-            let mut tx = pool.begin_write().await?;
+        let id = on_pool!(self, pool => self.write(pool, async |tx| {
             let (id,): (i64,) = sqlx::query_as(
                 "INSERT INTO training_courses (title_ja, title_en, audience, format, description_ja, description_en, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
             )
@@ -346,10 +315,8 @@ impl Store {
             .bind(at.clone())
             .fetch_one(&mut *tx)
             .await?;
-            append_audit!(self, tx, at.clone(), actor, "training.course.create", None::<i64>, format!("course={id} audience={} format={} title={}", new.audience.as_str(), new.format.as_str(), new.title_ja));
-            tx.commit().await?;
-            id
-        });
+            Ok(Written::audited(id, Audit::new(&at, actor, "training.course.create", None::<i64>, format!("course={id} audience={} format={} title={}", new.audience.as_str(), new.format.as_str(), new.title_ja))))
+        }).await?);
         Ok(id)
     }
 
@@ -371,16 +338,14 @@ impl Store {
         actor: Option<i64>,
     ) -> Result<std::result::Result<i64, TrainingError>> {
         let at = now();
-        let id = on_pool!(self, pool => {
-            let _turn = self.write_turn().await;
-            let mut tx = pool.begin_write().await?;
+        let outcome = on_pool!(self, pool => self.write(pool, async |tx| {
             let course: Option<(Option<String>,)> = sqlx::query_as("SELECT withdrawn_at FROM training_courses WHERE id = $1")
                 .bind(new.course_id)
                 .fetch_optional(&mut *tx)
                 .await?;
             match course {
                 None => return Err(StoreError::NotFound),
-                Some((Some(_),)) => return Ok(Err(TrainingError::CourseWithdrawn)),
+                Some((Some(_),)) => return Ok(Written::dropped(Err(TrainingError::CourseWithdrawn))),
                 Some((None,)) => {}
             }
             let (id,): (i64,) = sqlx::query_as(
@@ -396,11 +361,9 @@ impl Store {
             .bind(at.clone())
             .fetch_one(&mut *tx)
             .await?;
-            append_audit!(self, tx, at.clone(), actor, "training.session.create", None::<i64>, format!("session={id} course={} starts_at={} capacity={}", new.course_id, time_text(new.rules.starts_at), new.rules.capacity));
-            tx.commit().await?;
-            id
-        });
-        Ok(Ok(id))
+            Ok(Written::audited(Ok(id), Audit::new(&at, actor, "training.session.create", None::<i64>, format!("session={id} course={} starts_at={} capacity={}", new.course_id, time_text(new.rules.starts_at), new.rules.capacity))))
+        }).await?);
+        Ok(outcome)
     }
 
     pub async fn training_course(&self, id: i64) -> Result<Option<CourseRecord>> {
@@ -444,10 +407,9 @@ impl Store {
         let Some(row) = row else {
             return Ok(None);
         };
-        let course = self
-            .training_course(row.10)
-            .await?
-            .ok_or_else(|| StoreError::Corrupt(format!("session {id}: course {}", row.10)))?;
+        let course = self.training_course(row.course_id).await?.ok_or_else(|| {
+            StoreError::Corrupt(format!("session {id}: course {}", row.course_id))
+        })?;
         let courses = std::iter::once((course.id, course)).collect();
         session_from_row(row, &courses).map(Some)
     }
@@ -462,9 +424,7 @@ impl Store {
         actor: i64,
     ) -> Result<std::result::Result<i64, TrainingError>> {
         let at = now();
-        let outcome = on_pool!(self, pool => {
-            let _turn = self.write_turn().await;
-            let mut tx = pool.begin_write().await?;
+        let outcome = on_pool!(self, pool => self.write(pool, async |tx| {
             let current: Option<(i64, Option<String>)> = sqlx::query_as(
                 "UPDATE training_courses SET version = version WHERE id = $1 RETURNING version, withdrawn_at",
             )
@@ -475,10 +435,10 @@ impl Store {
                 return Err(StoreError::NotFound);
             };
             if withdrawn_at.is_some() {
-                return Ok(Err(TrainingError::CourseWithdrawn));
+                return Ok(Written::dropped(Err(TrainingError::CourseWithdrawn)));
             }
             if version != expected_version {
-                return Ok(Err(TrainingError::Stale));
+                return Ok(Written::dropped(Err(TrainingError::Stale)));
             }
             sqlx::query(
                 "UPDATE training_courses SET title_ja = $1, title_en = $2, audience = $3, format = $4, description_ja = $5, description_en = $6, version = version + 1 WHERE id = $7",
@@ -492,10 +452,8 @@ impl Store {
             .bind(id)
             .execute(&mut *tx)
             .await?;
-            append_audit!(self, tx, at.clone(), actor, "training.course.update", None::<i64>, format!("course={id} version={} audience={} format={} title={}", version + 1, change.audience.as_str(), change.format.as_str(), change.title_ja));
-            tx.commit().await?;
-            Ok(version + 1)
-        });
+            Ok(Written::audited(Ok(version + 1), Audit::new(&at, actor, "training.course.update", None::<i64>, format!("course={id} version={} audience={} format={} title={}", version + 1, change.audience.as_str(), change.format.as_str(), change.title_ja))))
+        }).await?);
         Ok(outcome)
     }
 
@@ -508,9 +466,8 @@ impl Store {
         now_in_japan: NaiveDateTime,
     ) -> Result<std::result::Result<Vec<i64>, TrainingError>> {
         let at = now();
-        let outcome = on_pool!(self, pool => {
-            let _turn = self.write_turn().await;
-            let mut tx = pool.begin_write().await?;
+        let outcome = on_pool!(self, pool => self.write(pool, async |tx| {
+            let mut audit = Vec::new();
             let current: Option<(Option<String>,)> = sqlx::query_as(
                 "UPDATE training_courses SET version = version WHERE id = $1 RETURNING withdrawn_at",
             )
@@ -519,7 +476,7 @@ impl Store {
             .await?;
             match current {
                 None => return Err(StoreError::NotFound),
-                Some((Some(_),)) => return Ok(Err(TrainingError::CourseWithdrawn)),
+                Some((Some(_),)) => return Ok(Written::dropped(Err(TrainingError::CourseWithdrawn))),
                 Some((None,)) => {}
             }
             sqlx::query("UPDATE training_courses SET withdrawn_at = $1, version = version + 1 WHERE id = $2")
@@ -534,13 +491,12 @@ impl Store {
             .await?;
             let mut sessions: Vec<i64> = sessions.into_iter().map(|(s,)| s).collect();
             sessions.sort_unstable();
-            append_audit!(self, tx, at.clone(), actor, "training.course.withdraw", None::<i64>, format!("course={id} sessions={sessions:?}"));
+            audit.push(Audit::new(&at, actor, "training.course.withdraw", None::<i64>, format!("course={id} sessions={sessions:?}")));
             for session in &sessions {
-                append_audit!(self, tx, at.clone(), actor, "training.session.withdraw", None::<i64>, format!("session={session} course={id}"));
+                audit.push(Audit::new(&at, actor, "training.session.withdraw", None::<i64>, format!("session={session} course={id}")));
             }
-            tx.commit().await?;
-            Ok(sessions)
-        });
+            Ok(Written::audited_all(Ok(sessions), audit))
+        }).await?);
         Ok(outcome)
     }
 
@@ -557,22 +513,21 @@ impl Store {
         now_in_japan: NaiveDateTime,
     ) -> Result<std::result::Result<Vec<i64>, TrainingError>> {
         let at = now();
-        let outcome = on_pool!(self, pool => {
-            let _turn = self.write_turn().await;
-            let mut tx = pool.begin_write().await?;
+        let outcome = on_pool!(self, pool => self.write(pool, async |tx| {
+            let mut audit = Vec::new();
             let Some(locked) = lock_session!(tx, id, at.clone()) else {
                 return Err(StoreError::NotFound);
             };
             if locked.withdrawn {
-                return Ok(Err(TrainingError::SessionWithdrawn));
+                return Ok(Written::dropped(Err(TrainingError::SessionWithdrawn)));
             }
             if locked.version != expected_version {
-                return Ok(Err(TrainingError::Stale));
+                return Ok(Written::dropped(Err(TrainingError::Stale)));
             }
             let places = load_places!(tx, id);
             let promoted = match decide_session_change(&locked.rules, &change.rules, &places, now_in_japan) {
                 Ok(p) => p,
-                Err(refused) => return Ok(Err(refused)),
+                Err(refused) => return Ok(Written::dropped(Err(refused))),
             };
             sqlx::query(
                 "UPDATE training_sessions SET starts_at = $1, ends_at = $2, deadline = $3, capacity = $4, venue = $5, version = version + 1 WHERE id = $6",
@@ -586,15 +541,14 @@ impl Store {
             .execute(&mut *tx)
             .await?;
             let r = &change.rules;
-            append_audit!(self, tx, at.clone(), actor, "training.session.update", None::<i64>, format!("session={id} version={} starts_at={} ends_at={} deadline={} capacity={} venue={}", locked.version + 1, time_text(r.starts_at), time_text(r.ends_at), time_text(r.deadline), r.capacity, change.venue));
+            audit.push(Audit::new(&at, actor, "training.session.update", None::<i64>, format!("session={id} version={} starts_at={} ends_at={} deadline={} capacity={} venue={}", locked.version + 1, time_text(r.starts_at), time_text(r.ends_at), time_text(r.deadline), r.capacity, change.venue)));
             for promoted in &promoted {
                 let (owner,): (i64,) = sqlx::query_as("UPDATE training_registrations SET status = 'registered', updated_by = $1, updated_at = $2 WHERE id = $3 RETURNING institution_id")
                     .bind(actor).bind(at.clone()).bind(*promoted).fetch_one(&mut *tx).await?;
-                append_audit!(self, tx, at.clone(), actor, "training.promote", owner, format!("session={id} registration={promoted} capacity={}", r.capacity));
+                audit.push(Audit::new(&at, actor, "training.promote", owner, format!("session={id} registration={promoted} capacity={}", r.capacity)));
             }
-            tx.commit().await?;
-            Ok(promoted)
-        });
+            Ok(Written::audited_all(Ok(promoted), audit))
+        }).await?);
         Ok(outcome)
     }
 
@@ -607,23 +561,19 @@ impl Store {
         now_in_japan: NaiveDateTime,
     ) -> Result<std::result::Result<(), TrainingError>> {
         let at = now();
-        let outcome = on_pool!(self, pool => {
-            let _turn = self.write_turn().await;
-            let mut tx = pool.begin_write().await?;
+        let outcome = on_pool!(self, pool => self.write(pool, async |tx| {
             let Some(locked) = lock_session!(tx, id, at.clone()) else {
                 return Err(StoreError::NotFound);
             };
             if let Err(refused) = decide_withdrawal(&locked.rules, locked.withdrawn, now_in_japan) {
-                return Ok(Err(refused));
+                return Ok(Written::dropped(Err(refused)));
             }
             sqlx::query("UPDATE training_sessions SET withdrawn_at = $1, version = version + 1 WHERE id = $2")
                 .bind(at.clone()).bind(id).execute(&mut *tx).await?;
             let (places,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM training_registrations WHERE session_id = $1 AND status <> 'cancelled'")
                 .bind(id).fetch_one(&mut *tx).await?;
-            append_audit!(self, tx, at.clone(), actor, "training.session.withdraw", None::<i64>, format!("session={id} places_kept={places}"));
-            tx.commit().await?;
-            Ok(())
-        });
+            Ok(Written::audited(Ok(()), Audit::new(&at, actor, "training.session.withdraw", None::<i64>, format!("session={id} places_kept={places}"))))
+        }).await?);
         Ok(outcome)
     }
 
@@ -683,20 +633,18 @@ impl Store {
         now_in_japan: NaiveDateTime,
     ) -> Result<std::result::Result<Registered, TrainingError>> {
         let at = now();
-        let outcome = on_pool!(self, pool => {
-            let _turn = self.write_turn().await;
-            let mut tx = pool.begin_write().await?;
+        let outcome = on_pool!(self, pool => self.write(pool, async |tx| {
             let Some(locked) = lock_session!(tx, session_id, at.clone()) else {
                 return Err(StoreError::NotFound);
             };
             if locked.withdrawn {
-                return Ok(Err(TrainingError::SessionWithdrawn));
+                return Ok(Written::dropped(Err(TrainingError::SessionWithdrawn)));
             }
             let rules = locked.rules;
             let places = load_places!(tx, session_id);
             let status = match decide_registration(&rules, &places, institution_id, name, now_in_japan) {
                 Ok(status) => status,
-                Err(refused) => return Ok(Err(refused)),
+                Err(refused) => return Ok(Written::dropped(Err(refused))),
             };
             let (id,): (i64,) = sqlx::query_as(
                 "INSERT INTO training_registrations (session_id, institution_id, participant_name, name_key, status, created_by, created_at, updated_by, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $6, $7) RETURNING id",
@@ -710,10 +658,8 @@ impl Store {
             .bind(at.clone())
             .fetch_one(&mut *tx)
             .await?;
-            append_audit!(self, tx, at.clone(), actor, "training.register", institution_id, format!("session={session_id} registration={id} status={} participant={}", status.as_str(), name.as_str()));
-            tx.commit().await?;
-            Ok(Registered { id, status })
-        });
+            Ok(Written::audited(Ok(Registered { id, status }), Audit::new(&at, actor, "training.register", institution_id, format!("session={session_id} registration={id} status={} participant={}", status.as_str(), name.as_str()))))
+        }).await?);
         Ok(outcome)
     }
 
@@ -727,15 +673,14 @@ impl Store {
         now_in_japan: NaiveDateTime,
     ) -> Result<std::result::Result<Cancellation, TrainingError>> {
         let at = now();
-        let outcome = on_pool!(self, pool => {
-            let _turn = self.write_turn().await;
-            let mut tx = pool.begin_write().await?;
+        let outcome = on_pool!(self, pool => self.write(pool, async |tx| {
+            let mut audit = Vec::new();
             let session: Option<(i64,)> = sqlx::query_as("SELECT session_id FROM training_registrations WHERE id = $1")
                 .bind(registration_id)
                 .fetch_optional(&mut *tx)
                 .await?;
             let Some((session_id,)) = session else {
-                return Ok(Err(TrainingError::NotYours));
+                return Ok(Written::dropped(Err(TrainingError::NotYours)));
             };
             let Some(locked) = lock_session!(tx, session_id, at.clone()) else {
                 return Err(StoreError::NotFound);
@@ -744,23 +689,22 @@ impl Store {
             let places = load_places!(tx, session_id);
             // The places of a withdrawn session are its record: the owner is told so.
             if locked.withdrawn && places.iter().any(|p| p.id == registration_id && p.institution_id == institution_id) {
-                return Ok(Err(TrainingError::SessionWithdrawn));
+                return Ok(Written::dropped(Err(TrainingError::SessionWithdrawn)));
             }
             let cancellation = match decide_cancellation(&rules, &places, registration_id, institution_id, now_in_japan) {
                 Ok(c) => c,
-                Err(refused) => return Ok(Err(refused)),
+                Err(refused) => return Ok(Written::dropped(Err(refused))),
             };
             sqlx::query("UPDATE training_registrations SET status = 'cancelled', updated_by = $1, updated_at = $2 WHERE id = $3")
                 .bind(actor).bind(at.clone()).bind(registration_id).execute(&mut *tx).await?;
-            append_audit!(self, tx, at.clone(), actor, "training.cancel", institution_id, format!("session={session_id} registration={registration_id}"));
+            audit.push(Audit::new(&at, actor, "training.cancel", institution_id, format!("session={session_id} registration={registration_id}")));
             for promoted in &cancellation.promoted {
                 let (owner,): (i64,) = sqlx::query_as("UPDATE training_registrations SET status = 'registered', updated_by = $1, updated_at = $2 WHERE id = $3 RETURNING institution_id")
                     .bind(actor).bind(at.clone()).bind(*promoted).fetch_one(&mut *tx).await?;
-                append_audit!(self, tx, at.clone(), actor, "training.promote", owner, format!("session={session_id} registration={promoted} after={registration_id}"));
+                audit.push(Audit::new(&at, actor, "training.promote", owner, format!("session={session_id} registration={promoted} after={registration_id}")));
             }
-            tx.commit().await?;
-            Ok(cancellation)
-        });
+            Ok(Written::audited_all(Ok(cancellation), audit))
+        }).await?);
         Ok(outcome)
     }
 
@@ -773,9 +717,8 @@ impl Store {
         now_in_japan: NaiveDateTime,
     ) -> Result<std::result::Result<RegistrationStatus, TrainingError>> {
         let at = now();
-        let outcome = on_pool!(self, pool => {
-            let _turn = self.write_turn().await;
-            let mut tx = pool.begin_write().await?;
+        let outcome = on_pool!(self, pool => self.write(pool, async |tx| {
+            let mut audit = Vec::new();
             let session: Option<(i64, i64)> = sqlx::query_as("SELECT session_id, institution_id FROM training_registrations WHERE id = $1")
                 .bind(registration_id)
                 .fetch_optional(&mut *tx)
@@ -787,7 +730,7 @@ impl Store {
                 return Err(StoreError::NotFound);
             };
             if locked.withdrawn {
-                return Ok(Err(TrainingError::SessionWithdrawn));
+                return Ok(Written::dropped(Err(TrainingError::SessionWithdrawn)));
             }
             let rules = locked.rules;
             let places = load_places!(tx, session_id);
@@ -796,16 +739,15 @@ impl Store {
             };
             let status = match decide_attendance(&rules, place, attended, now_in_japan) {
                 Ok(s) => s,
-                Err(refused) => return Ok(Err(refused)),
+                Err(refused) => return Ok(Written::dropped(Err(refused))),
             };
             if status != place.status {
                 sqlx::query("UPDATE training_registrations SET status = $1, updated_by = $2, updated_at = $3 WHERE id = $4")
                     .bind(status.as_str()).bind(actor).bind(at.clone()).bind(registration_id).execute(&mut *tx).await?;
-                append_audit!(self, tx, at.clone(), actor, "training.attendance", institution_id, format!("session={session_id} registration={registration_id} status={}", status.as_str()));
+                audit.push(Audit::new(&at, actor, "training.attendance", institution_id, format!("session={session_id} registration={registration_id} status={}", status.as_str())));
             }
-            tx.commit().await?;
-            Ok(status)
-        });
+            Ok(Written::audited_all(Ok(status), audit))
+        }).await?);
         Ok(outcome)
     }
 
@@ -813,9 +755,7 @@ impl Store {
 
     pub async fn add_training_lecturer(&self, new: &NewLecturer, actor: i64) -> Result<i64> {
         let at = now();
-        let id = on_pool!(self, pool => {
-            let _turn = self.write_turn().await;
-            let mut tx = pool.begin_write().await?;
+        let id = on_pool!(self, pool => self.write(pool, async |tx| {
             let (id,): (i64,) = sqlx::query_as(
                 "INSERT INTO training_lecturers (name, kind, affiliation, fields, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
             )
@@ -827,10 +767,8 @@ impl Store {
             .bind(at.clone())
             .fetch_one(&mut *tx)
             .await?;
-            append_audit!(self, tx, at.clone(), actor, "training.lecturer.add", None::<i64>, format!("lecturer={id} kind={} name={}", new.kind, new.name));
-            tx.commit().await?;
-            id
-        });
+            Ok(Written::audited(id, Audit::new(&at, actor, "training.lecturer.add", None::<i64>, format!("lecturer={id} kind={} name={}", new.kind, new.name))))
+        }).await?);
         Ok(id)
     }
 
@@ -859,9 +797,7 @@ impl Store {
         actor: i64,
     ) -> Result<()> {
         let at = now();
-        on_pool!(self, pool => {
-            let _turn = self.write_turn().await;
-            let mut tx = pool.begin_write().await?;
+        on_pool!(self, pool => self.write(pool, async |tx| {
             let changed = sqlx::query(
                 "UPDATE training_lecturers SET name = $1, kind = $2, affiliation = $3, fields = $4, updated_at = $5 WHERE id = $6",
             )
@@ -877,18 +813,15 @@ impl Store {
             if changed != 1 {
                 return Err(StoreError::NotFound);
             }
-            append_audit!(self, tx, at.clone(), actor, "training.lecturer.update", None::<i64>, format!("lecturer={id} kind={} name={}", change.kind, change.name));
-            tx.commit().await?;
-        });
+            Ok(Written::audited((), Audit::new(&at, actor, "training.lecturer.update", None::<i64>, format!("lecturer={id} kind={} name={}", change.kind, change.name))))
+        }).await?);
         Ok(())
     }
 
     /// Removes an entry of the list; `NotFound` when there is none.
     pub async fn delete_training_lecturer(&self, id: i64, actor: i64) -> Result<()> {
         let at = now();
-        on_pool!(self, pool => {
-            let _turn = self.write_turn().await;
-            let mut tx = pool.begin_write().await?;
+        on_pool!(self, pool => self.write(pool, async |tx| {
             let removed: Option<(String, String)> = sqlx::query_as(
                 "DELETE FROM training_lecturers WHERE id = $1 RETURNING kind, name",
             )
@@ -898,9 +831,8 @@ impl Store {
             let Some((kind, name)) = removed else {
                 return Err(StoreError::NotFound);
             };
-            append_audit!(self, tx, at.clone(), actor, "training.lecturer.delete", None::<i64>, format!("lecturer={id} kind={kind} name={name}"));
-            tx.commit().await?;
-        });
+            Ok(Written::audited((), Audit::new(&at, actor, "training.lecturer.delete", None::<i64>, format!("lecturer={id} kind={kind} name={name}"))))
+        }).await?);
         Ok(())
     }
 

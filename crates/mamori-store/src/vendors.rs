@@ -13,7 +13,7 @@ use mamori_domain::vendor::{ContractId, SystemKind, VendorContract};
 use mamori_domain::{AnswerError, FiscalYear, ItemAnswer, ItemAnswers, Role, Round, Scope};
 
 use crate::{
-    AuditEntry, BeginWrite, Pool, Result, Store, StoreError, is_unique_violation, now, parse_date,
+    Audit, Pool, Result, Store, StoreError, Written, is_unique_violation, now, parse_date,
     parse_item_answer,
 };
 
@@ -214,9 +214,7 @@ impl Store {
             new.remote_maintenance,
             invitation.map_or("-", |i| i.email.as_str())
         );
-        let id = on_pool!(self, pool => {
-            let _turn = self.write_turn().await;
-            let mut tx = pool.begin_write().await?;
+        let id = on_pool!(self, pool => self.write(pool, async |tx| {
             let (id,): (i64,) = sqlx::query_as(
                 "INSERT INTO vendor_contracts (institution_id, vendor_organization_id, vendor_name, systems, remote_maintenance, scopes, start_on, end_on, created_at, updated_at) VALUES ($1, NULL, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id",
             )
@@ -241,10 +239,8 @@ impl Store {
                     .execute(&mut *tx)
                     .await?;
             }
-            append_audit!(self, tx, at.clone(), actor, "vendor_contract.create", institution_id, format!("contract={id} {detail}"));
-            tx.commit().await?;
-            id
-        });
+            Ok(Written::audited(id, Audit::new(&at, actor, "vendor_contract.create", institution_id, format!("contract={id} {detail}"))))
+        }).await?);
         Ok(id)
     }
 
@@ -328,78 +324,70 @@ impl Store {
         {
             return Err(StoreError::Conflict(login.clone()));
         }
-        let outcome: std::result::Result<
-            std::result::Result<Accepted, InvitationRefusal>,
-            sqlx::Error,
-        > = on_pool!(self, pool => {
-            async {
-                let _turn = self.write_turn().await;
-                let mut tx = pool.begin_write().await?;
-                let row: Option<InvitationCheckRow> = sqlx::query_as(
-                    "SELECT v.contract_id, v.expires_at, v.used_at, c.vendor_organization_id, c.vendor_name, c.institution_id FROM vendor_invitations v JOIN vendor_contracts c ON c.id = v.contract_id WHERE v.token_hash = $1",
-                )
-                .bind(token_hash.to_owned())
-                .fetch_optional(&mut *tx)
-                .await?;
-                let Some((contract_id, expires_at, used_at, contract_org, vendor_name, institution_id)) = row else {
-                    return Ok(Err(InvitationRefusal::Unknown));
-                };
-                if used_at.is_some() {
-                    return Ok(Err(InvitationRefusal::Used));
+        let outcome = on_pool!(self, pool => self.write(pool, async |tx| {
+            let mut audit = Vec::new();
+            let row: Option<InvitationCheckRow> = sqlx::query_as(
+                "SELECT v.contract_id, v.expires_at, v.used_at, c.vendor_organization_id, c.vendor_name, c.institution_id FROM vendor_invitations v JOIN vendor_contracts c ON c.id = v.contract_id WHERE v.token_hash = $1",
+            )
+            .bind(token_hash.to_owned())
+            .fetch_optional(&mut *tx)
+            .await?;
+            let Some((contract_id, expires_at, used_at, contract_org, vendor_name, institution_id)) = row else {
+                return Ok(Written::dropped(Err(InvitationRefusal::Unknown)));
+            };
+            if used_at.is_some() {
+                return Ok(Written::dropped(Err(InvitationRefusal::Used)));
+            }
+            // RFC 3339 UTC instants of the same format compare as text.
+            if expires_at <= at {
+                return Ok(Written::dropped(Err(InvitationRefusal::Expired)));
+            }
+            let (user_id, organization_id) = match joining {
+                Joining::ExistingUser { user_id, organization_id } => {
+                    if contract_org.is_some_and(|o| o != *organization_id) {
+                        return Ok(Written::dropped(Err(InvitationRefusal::OtherOrganization)));
+                    }
+                    (*user_id, *organization_id)
                 }
-                // RFC 3339 UTC instants of the same format compare as text.
-                if expires_at <= at {
-                    return Ok(Err(InvitationRefusal::Expired));
-                }
-                let (user_id, organization_id) = match joining {
-                    Joining::ExistingUser { user_id, organization_id } => {
-                        if contract_org.is_some_and(|o| o != *organization_id) {
-                            return Ok(Err(InvitationRefusal::OtherOrganization));
+                Joining::NewUser { login, password_hash, is_demo } => {
+                    let organization_id = match contract_org {
+                        Some(o) => o,
+                        None => {
+                            let (o,): (i64,) = sqlx::query_as("INSERT INTO vendor_organizations (name, created_at) VALUES ($1, $2) RETURNING id")
+                                .bind(vendor_name.clone()).bind(at.clone()).fetch_one(&mut *tx).await?;
+                            audit.push(Audit::new(&at, None::<i64>, "vendor_organization.create", None::<i64>, format!("organization={o} name={vendor_name}")));
+                            o
                         }
-                        (*user_id, *organization_id)
-                    }
-                    Joining::NewUser { login, password_hash, is_demo } => {
-                        let organization_id = match contract_org {
-                            Some(o) => o,
-                            None => {
-                                let (o,): (i64,) = sqlx::query_as("INSERT INTO vendor_organizations (name, created_at) VALUES ($1, $2) RETURNING id")
-                                    .bind(vendor_name.clone()).bind(at.clone()).fetch_one(&mut *tx).await?;
-                                append_audit!(self, tx, at.clone(), None::<i64>, "vendor_organization.create", None::<i64>, format!("organization={o} name={vendor_name}"));
-                                o
-                            }
-                        };
-                        let (user_id,): (i64,) = sqlx::query_as(
-                            "INSERT INTO users (login, password_hash, role, institution_id, prefecture, is_demo, disabled, created_at, vendor_organization_id, login_key) VALUES ($1, $2, $3, NULL, NULL, $6, FALSE, $4, $5, $7) RETURNING id",
-                        )
-                        .bind(login.clone())
-                        .bind(password_hash.clone())
-                        .bind(Role::VendorUser.as_str())
-                        .bind(at.clone())
-                        .bind(organization_id)
-                        .bind(*is_demo)
-                        .bind(login_key(login))
-                        .fetch_one(&mut *tx)
-                        .await?;
-                        append_audit!(self, tx, at.clone(), Some(user_id), "user.create", None::<i64>, format!("login={login} role=vendor_user organization={organization_id}"));
-                        (user_id, organization_id)
-                    }
-                };
-                sqlx::query("UPDATE vendor_contracts SET vendor_organization_id = $1, updated_at = $2 WHERE id = $3")
-                    .bind(organization_id).bind(at.clone()).bind(contract_id).execute(&mut *tx).await?;
-                sqlx::query("UPDATE vendor_invitations SET used_at = $1, used_by = $2 WHERE token_hash = $3")
-                    .bind(at.clone()).bind(user_id).bind(token_hash.to_owned()).execute(&mut *tx).await?;
-                append_audit!(self, tx, at.clone(), Some(user_id), "vendor_invitation.accept", Some(institution_id), format!("contract={contract_id} organization={organization_id}"));
-                tx.commit().await?;
-                Ok(Ok(Accepted { user_id, organization_id, contract_id }))
-            }.await
-        });
+                    };
+                    let (user_id,): (i64,) = sqlx::query_as(
+                        "INSERT INTO users (login, password_hash, role, institution_id, prefecture, is_demo, disabled, created_at, vendor_organization_id, login_key) VALUES ($1, $2, $3, NULL, NULL, $6, FALSE, $4, $5, $7) RETURNING id",
+                    )
+                    .bind(login.clone())
+                    .bind(password_hash.clone())
+                    .bind(Role::VendorUser.as_str())
+                    .bind(at.clone())
+                    .bind(organization_id)
+                    .bind(*is_demo)
+                    .bind(login_key(login))
+                    .fetch_one(&mut *tx)
+                    .await?;
+                    audit.push(Audit::new(&at, Some(user_id), "user.create", None::<i64>, format!("login={login} role=vendor_user organization={organization_id}")));
+                    (user_id, organization_id)
+                }
+            };
+            sqlx::query("UPDATE vendor_contracts SET vendor_organization_id = $1, updated_at = $2 WHERE id = $3")
+                .bind(organization_id).bind(at.clone()).bind(contract_id).execute(&mut *tx).await?;
+            sqlx::query("UPDATE vendor_invitations SET used_at = $1, used_by = $2 WHERE token_hash = $3")
+                .bind(at.clone()).bind(user_id).bind(token_hash.to_owned()).execute(&mut *tx).await?;
+            audit.push(Audit::new(&at, Some(user_id), "vendor_invitation.accept", Some(institution_id), format!("contract={contract_id} organization={organization_id}")));
+            Ok(Written::audited_all(Ok(Accepted { user_id, organization_id, contract_id }), audit))
+        }).await);
         match outcome {
-            Ok(result) => Ok(result),
-            Err(e) if is_unique_violation(&e) => match joining {
+            Err(StoreError::Database(e)) if is_unique_violation(&e) => match joining {
                 Joining::NewUser { login, .. } => Err(StoreError::Conflict(login.clone())),
                 Joining::ExistingUser { .. } => Err(e.into()),
             },
-            Err(e) => Err(e.into()),
+            other => other,
         }
     }
 
@@ -459,9 +447,7 @@ impl Store {
     ) -> Result<std::result::Result<ItemAnswers, AnswerError>> {
         let at = now();
         let fy = i64::from(fiscal_year.start_year());
-        let outcome = on_pool!(self, pool => {
-            let _turn = self.write_turn().await;
-            let mut tx = pool.begin_write().await?;
+        let outcome = on_pool!(self, pool => self.write(pool, async |tx| {
             let rows: Vec<(String, i64, String, String, Option<String>)> = sqlx::query_as(
                 "SELECT item_key, round, answer, checked_on, target_date FROM vendor_answers WHERE contract_id = $1 AND fiscal_year = $2 AND item_key = $3",
             )
@@ -469,7 +455,7 @@ impl Store {
             .fetch_all(&mut *tx).await?;
             let mut existing = fold_answers(rows)?.remove(item_key).unwrap_or_default();
             if let Err(refusal) = check(&existing) {
-                return Ok(Err(refusal));
+                return Ok(Written::dropped(Err(refusal)));
             }
             let previous = existing.round(round).cloned();
             sqlx::query(
@@ -495,14 +481,12 @@ impl Store {
                 answer.checked_on,
                 answer.target_date.map_or_else(|| "-".to_owned(), |d| d.to_string())
             );
-            append_audit!(self, tx, at.clone(), actor, "vendor_answer.set", institution_id, detail);
-            tx.commit().await?;
             match round {
                 Round::First => existing.first = Some(answer.clone()),
                 Round::Second => existing.second = Some(answer.clone()),
             }
-            Ok::<_, StoreError>(Ok(existing))
-        })?;
+            Ok(Written::audited(Ok(existing), Audit::new(&at, actor, "vendor_answer.set", institution_id, detail)))
+        }).await?);
         Ok(outcome)
     }
 
@@ -519,14 +503,13 @@ impl Store {
     ) -> Result<usize> {
         let at = now();
         let fy = i64::from(fiscal_year.start_year());
-        let written = on_pool!(self, pool => {
-            let _turn = self.write_turn().await;
-            let mut tx = pool.begin_write().await?;
+        let written = on_pool!(self, pool => self.write(pool, async |tx| {
             let source: Vec<(String, i64, String, String, Option<String>)> = sqlx::query_as(
                 "SELECT item_key, round, answer, checked_on, target_date FROM vendor_answers WHERE contract_id = $1 AND fiscal_year = $2 ORDER BY item_key, round",
             )
             .bind(from_contract).bind(fy).fetch_all(&mut *tx).await?;
             let mut written = 0usize;
+            let mut audit = Vec::new();
             for (target, institution_id) in targets {
                 for (key, round, answer, checked_on, target_date) in &source {
                     let previous: Option<(String, String, Option<String>)> = sqlx::query_as(
@@ -552,11 +535,10 @@ impl Store {
                     .execute(&mut *tx).await?;
                     written += 1;
                 }
-                append_audit!(self, tx, at.clone(), actor, "vendor_answer.copy", *institution_id, format!("contract={target} from={from_contract} fy={fy} answers={}", source.len()));
+                audit.push(Audit::new(&at, actor, "vendor_answer.copy", *institution_id, format!("contract={target} from={from_contract} fy={fy} answers={}", source.len())));
             }
-            tx.commit().await?;
-            written
-        });
+            Ok(Written::audited_all(written, audit))
+        }).await?);
         Ok(written)
     }
 
@@ -599,16 +581,12 @@ impl Store {
             "contract={contract_id} kind={kind} on={delivered_on} file={file_name} bytes={}",
             content.len()
         );
-        let id = on_pool!(self, pool => {
-            let _turn = self.write_turn().await;
-            let mut tx = pool.begin_write().await?;
+        let id = on_pool!(self, pool => self.write(pool, async |tx| {
             let (id,): (i64,) = sqlx::query_as("INSERT INTO vendor_deliveries (contract_id, kind, delivered_on, file_name, content, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id")
                 .bind(contract_id).bind(kind.to_owned()).bind(delivered_on.to_string()).bind(file_name.to_owned()).bind(content.to_vec()).bind(actor).bind(at.clone())
                 .fetch_one(&mut *tx).await?;
-            append_audit!(self, tx, at.clone(), actor, "vendor_delivery.add", institution_id, detail);
-            tx.commit().await?;
-            id
-        });
+            Ok(Written::audited(id, Audit::new(&at, actor, "vendor_delivery.add", institution_id, detail)))
+        }).await?);
         Ok(id)
     }
 
@@ -732,9 +710,7 @@ impl Store {
                 json.len()
             )
         };
-        on_pool!(self, pool => {
-            let _turn = self.write_turn().await;
-            let mut tx = pool.begin_write().await?;
+        on_pool!(self, pool => self.write(pool, async |tx| {
             let current: Option<(String,)> = sqlx::query_as(sqlx::AssertSqlSafe(select))
                 .bind(institution_id).fetch_optional(&mut *tx).await?;
             if let Some(expected) = expected
@@ -745,9 +721,8 @@ impl Store {
             sqlx::query(sqlx::AssertSqlSafe(upsert))
                 .bind(institution_id).bind(json.to_owned()).bind(actor).bind(at.clone())
                 .execute(&mut *tx).await?;
-            append_audit!(self, tx, at.clone(), actor, action, institution_id, detail);
-            tx.commit().await?;
-        });
+            Ok(Written::audited((), Audit::new(&at, actor, action, institution_id, detail)))
+        }).await?);
         Ok(at)
     }
 }

@@ -68,7 +68,7 @@ pub async fn read_form(state: &AppState, request: Request) -> Result<FormData, A
         let bytes = axum::body::to_bytes(request.into_body(), usize::MAX)
             .await
             .map_err(|_| crate::ledger::api::too_large_error())?;
-        let parts = multipart::parse(&content_type, &bytes).map_err(|_| {
+        let parts = multipart::parse(&content_type, &bytes).await.map_err(|_| {
             AppError::rejected(
                 StatusCode::BAD_REQUEST,
                 ErrorCode::MalformedUpload,

@@ -53,7 +53,7 @@ pub async fn require_token(
     };
     // As sent: a multipart boundary is case-sensitive.
     let content_type = multipart::content_type_of(&parts.headers).unwrap_or_default();
-    let sent = sent_token(&content_type, &bytes).unwrap_or_default();
+    let sent = sent_token(&content_type, &bytes).await.unwrap_or_default();
     if !auth::same_secret(&sent, &session.csrf_token) {
         let lang = i18n::lang_of(&parts.headers);
         return page::fail(lang)(auth::csrf_error()).into_response();
@@ -68,14 +68,14 @@ pub async fn require_token(
 }
 
 /// The `csrf` field of a urlencoded or multipart form.
-fn sent_token(content_type: &str, body: &[u8]) -> Option<String> {
+async fn sent_token(content_type: &str, body: &[u8]) -> Option<String> {
     let kind = content_type.to_ascii_lowercase();
     if kind.starts_with("application/x-www-form-urlencoded") {
         form_urlencoded::parse(body)
             .find(|(name, _)| name == "csrf")
             .map(|(_, value)| value.into_owned())
     } else if kind.starts_with("multipart/form-data") {
-        multipart::text_field(content_type, body, "csrf")
+        multipart::text_field(content_type, body, "csrf").await
     } else {
         None
     }
@@ -85,18 +85,26 @@ fn sent_token(content_type: &str, body: &[u8]) -> Option<String> {
 mod tests {
     use super::*;
 
-    #[test]
-    fn the_token_is_read_from_either_kind_of_form() {
+    #[tokio::test]
+    async fn the_token_is_read_from_either_kind_of_form() {
         let form = "application/x-www-form-urlencoded";
-        assert_eq!(sent_token(form, b"a=1&csrf=t%2Bk").as_deref(), Some("t+k"));
-        assert_eq!(sent_token(form, b"a=1"), None);
+        assert_eq!(
+            sent_token(form, b"a=1&csrf=t%2Bk").await.as_deref(),
+            Some("t+k")
+        );
+        assert_eq!(sent_token(form, b"a=1").await, None);
         let body =
             b"--XyZ\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\nabc\r\n--XyZ--\r\n";
         assert_eq!(
-            sent_token("multipart/form-data; boundary=XyZ", body).as_deref(),
+            sent_token("multipart/form-data; boundary=XyZ", body)
+                .await
+                .as_deref(),
             Some("abc")
         );
-        assert_eq!(sent_token("application/json", b"{\"csrf\":\"abc\"}"), None);
+        assert_eq!(
+            sent_token("application/json", b"{\"csrf\":\"abc\"}").await,
+            None
+        );
     }
 
     #[test]

@@ -83,7 +83,7 @@ pub async fn check_request_text(request: Request, next: Next) -> Response {
     let problem = match kind {
         BodyKind::Json => json_problem(&bytes),
         BodyKind::Form => form_problem(&path, &bytes),
-        BodyKind::Multipart => multipart::text_field_problem(&content_type, &bytes),
+        BodyKind::Multipart => multipart::text_field_problem(&content_type, &bytes).await,
     };
     if let Some((field, bad)) = problem
         && !is_credential(&path, &field)

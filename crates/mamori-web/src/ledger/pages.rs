@@ -937,7 +937,7 @@ async fn read_upload(
         // A plain form has no file.
         return Err(no_file());
     }
-    let parts = multipart::parse(&content_type, &bytes).map_err(|_| {
+    let parts = multipart::parse(&content_type, &bytes).await.map_err(|_| {
         AppError::rejected(
             StatusCode::BAD_REQUEST,
             ErrorCode::MalformedUpload,

@@ -753,7 +753,8 @@ async fn read_delivery_form(
             Vec::new(),
         ));
     }
-    let parts = crate::http::multipart::parse(&content_type, &bytes).map_err(|_| {
+    let parsed = crate::http::multipart::parse(&content_type, &bytes).await;
+    let parts = parsed.map_err(|_| {
         AppError::rejected(
             StatusCode::BAD_REQUEST,
             ErrorCode::MalformedUpload,
