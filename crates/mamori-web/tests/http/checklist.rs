@@ -374,7 +374,7 @@ async fn pages_login_fill_and_csrf(app: &TestApp) {
         .await
         .assert_status(StatusCode::FORBIDDEN);
     // A plain form post saves and redirects back to the item.
-    let r = app.submit_accepted(&s, &action, &format!("{form}")).await;
+    let r = app.submit_accepted(&s, &action, &form).await;
     assert!(r.location().ends_with(&format!("#item-{key}")));
     // With htmx only the item's card comes back; a refused answer is shown in place.
     let bad = format!(

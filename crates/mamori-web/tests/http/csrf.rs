@@ -335,7 +335,7 @@ async fn login_attempt(app: &TestApp, login: &str, password: &str) -> Response {
 
 /// The key shown on the enrolment page.
 async fn start_enrolment(app: &TestApp, web: &WebSession) -> String {
-    let setup = app.page(&web, "/account/two-factor").await;
+    let setup = app.page(web, "/account/two-factor").await;
     setup.two_factor_secret()
 }
 

@@ -631,7 +631,7 @@ async fn current_password_guessing_locks_the_account(app: &TestApp) {
         let s = &enrolled_session;
         async move {
             app.submit(
-                &s,
+                s,
                 "/account/password",
                 &format!(
                     "current={}&new=a+brand+new+lantern+phrase&confirm=a+brand+new+lantern+phrase",
