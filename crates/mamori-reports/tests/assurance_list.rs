@@ -426,12 +426,8 @@ fn bad_cells_are_named_by_row_and_column() {
 ,1,2,3\n\
 01,1,十,1\n",
     );
-    let places: Vec<(Option<u32>, Option<&str>)> = found
-        .iter()
-        .map(|(r, c, _, _)| (*r, c.as_deref()))
-        .collect();
     assert_eq!(
-        places,
+        places(&found),
         vec![
             (Some(2), Some("C")),
             (Some(3), Some("A")),
@@ -519,6 +515,13 @@ fn targets() -> Vec<RankingTarget> {
         .collect()
 }
 
+/// Where each problem is: its row and column.
+fn places(
+    found: &[(Option<u32>, Option<String>, String, String)],
+) -> Vec<(Option<u32>, Option<&str>)> {
+    found.iter().map(|p| (p.0, p.1.as_deref())).collect()
+}
+
 fn ranking_problems(csv: &str) -> Vec<(Option<u32>, Option<String>, String, String)> {
     let err = import_ranking(csv.as_bytes())
         .and_then(|file| resolve_ranking(&file, tokyo(), &targets()))
@@ -579,10 +582,8 @@ fn ranking_files_name_the_row_and_column_of_each_problem() {
     // A tie (rows 3 and 4, column B) and two ids Tokyo does not know (column A), whether
     // unknown or another prefecture's: named alike, so nothing outside Tokyo is told.
     let found = ranking_problems("申請ID,順位\n1,1\n2,2\n3,2\n77,4\n99,5\n6,6\n");
-    let places: Vec<(Option<u32>, Option<&str>)> =
-        found.iter().map(|p| (p.0, p.1.as_deref())).collect();
     assert_eq!(
-        places,
+        places(&found),
         vec![
             (Some(4), Some("B")),
             (Some(5), Some("A")),
@@ -607,20 +608,16 @@ fn ranking_files_name_the_row_and_column_of_each_problem() {
     let found = ranking_problems(
         "医療機関コード,順位,理由\n1310000001,一位,\n1310000002,9,\n2710000001,1,\n1310000003,2,救急\n",
     );
-    let places: Vec<(Option<u32>, Option<&str>)> =
-        found.iter().map(|p| (p.0, p.1.as_deref())).collect();
     assert_eq!(
-        places,
+        places(&found),
         vec![(Some(2), Some("B")), (Some(5), Some("C"))],
         "cell problems first, the file is not matched until they are fixed: {found:?}"
     );
     let found = ranking_problems(
         "医療機関コード,順位\n1310000001,1\n1310000002,9\n2710000001,2\n1310000001,3\n",
     );
-    let places: Vec<(Option<u32>, Option<&str>)> =
-        found.iter().map(|p| (p.0, p.1.as_deref())).collect();
     assert_eq!(
-        places,
+        places(&found),
         vec![
             (Some(3), Some("B")),
             (Some(4), Some("A")),
@@ -671,9 +668,5 @@ fn blank_lines_count_as_rows_in_messages() {
 \n\
 46,1,-1,1\n",
     );
-    let places: Vec<(Option<u32>, Option<&str>)> = found
-        .iter()
-        .map(|(r, c, _, _)| (*r, c.as_deref()))
-        .collect();
-    assert_eq!(places, vec![(Some(4), Some("C"))]);
+    assert_eq!(places(&found), vec![(Some(4), Some("C"))]);
 }

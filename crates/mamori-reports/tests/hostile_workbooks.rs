@@ -21,6 +21,16 @@ fn bands() -> BedBands {
     BedBands::standard()
 }
 
+/// The ledger import refuses the workbook as too large, and the quota import refuses it
+/// naming `quota_word`; the ledger's error, for its messages.
+fn assert_too_large_and_quotas_refused(bytes: &[u8], quota_word: &str) -> ImportError {
+    let e = import(bytes, None).expect_err("refused");
+    assert_eq!(e.code(), "workbook_too_large", "{e}");
+    let problems = import_quotas(bytes, &bands()).expect_err("refused");
+    assert!(problems.to_string().contains(quota_word), "{problems}");
+    e
+}
+
 #[test]
 fn the_bomb_is_small() {
     let bytes = bomb();
@@ -112,11 +122,8 @@ fn one_cell_just_under_the_limit_is_refused_before_calamine_reads_it() {
         check_workbook(&bytes, MAX_EXPANDED_BYTES),
         Err(WorkbookProblem::LongRun { limit: 1024 * 1024 })
     );
-    let e = import(&bytes, None).expect_err("refused");
-    assert_eq!(e.code(), "workbook_too_large", "{e}");
+    let e = assert_too_large_and_quotas_refused(&bytes, "1024 KB");
     assert!(e.message_ja().contains("32,767"), "{e}");
-    let problems = import_quotas(&bytes, &bands()).expect_err("refused");
-    assert!(problems.to_string().contains("1024 KB"), "{problems}");
 }
 
 #[test]
@@ -136,11 +143,8 @@ fn an_absurd_string_count_is_refused_not_reserved() {
             ..
         })
     ));
-    let e = import(&bytes, None).expect_err("refused");
-    assert_eq!(e.code(), "workbook_too_large", "{e}");
+    let e = assert_too_large_and_quotas_refused(&bytes, "strings");
     assert!(e.message_en().contains("100000000000000"), "{e}");
-    let problems = import_quotas(&bytes, &bands()).expect_err("refused");
-    assert!(problems.to_string().contains("strings"), "{problems}");
 }
 
 #[test]

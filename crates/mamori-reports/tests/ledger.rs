@@ -39,6 +39,21 @@ fn rows(parsed: &ParsedLedger) -> Vec<usize> {
     parsed.devices.iter().map(|(r, _)| *r).collect()
 }
 
+/// Asserts that a message says `text` (showing the message if not).
+#[track_caller]
+fn assert_says(message: &str, text: &str) {
+    assert!(message.contains(text), "{message}");
+}
+
+/// The refused rows, each with the column it is refused for.
+fn refused(parsed: &ParsedLedger) -> Vec<(usize, &str)> {
+    parsed
+        .rejected
+        .iter()
+        .map(|e| (e.row, e.column.as_str()))
+        .collect()
+}
+
 fn day(y: i32, m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).expect("valid date")
 }
@@ -193,20 +208,8 @@ fn duplicate_asset_numbers_refuse_every_duplicate_row() {
     assert_eq!(refused, [2, 3, 4, 5]);
     for e in &parsed.rejected {
         assert_eq!(e.column, "管理番号");
-        assert!(
-            e.message
-                .render(mamori_locale::Lang::Ja)
-                .contains("複数の行"),
-            "{}",
-            e.message.render(mamori_locale::Lang::Ja)
-        );
-        assert!(
-            e.message
-                .render(mamori_locale::Lang::En)
-                .contains("several rows"),
-            "{}",
-            e.message.render(mamori_locale::Lang::En)
-        );
+        assert_says(&e.message.render(mamori_locale::Lang::Ja), "複数の行");
+        assert_says(&e.message.render(mamori_locale::Lang::En), "several rows");
     }
     assert!(
         parsed.rejected[0]
@@ -232,30 +235,10 @@ fn invalid_ip_addresses_are_refused_with_row_and_column() {
         device(&parsed, "004").ip_addresses,
         [ip("fe80::1"), ip("192.168.0.14")]
     );
-    let refused: Vec<(usize, &str)> = parsed
-        .rejected
-        .iter()
-        .map(|e| (e.row, e.column.as_str()))
-        .collect();
-    assert_eq!(refused, [(3, "IPアドレス"), (4, "IPアドレス")]);
-    assert!(
-        parsed.rejected[0]
-            .message
-            .render(mamori_locale::Lang::Ja)
-            .contains("「192.168.0.300」")
-    );
-    assert!(
-        parsed.rejected[1]
-            .message
-            .render(mamori_locale::Lang::En)
-            .contains("'abc'")
-    );
-    assert!(
-        !parsed.rejected[1]
-            .message
-            .render(mamori_locale::Lang::En)
-            .contains("192.168.0.12")
-    );
+    assert_eq!(refused(&parsed), [(3, "IPアドレス"), (4, "IPアドレス")]);
+    assert!(parsed.rejected[0].message.render(mamori_locale::Lang::Ja).contains("「192.168.0.300」"));
+    assert!(parsed.rejected[1].message.render(mamori_locale::Lang::En).contains("'abc'"));
+    assert!(!parsed.rejected[1].message.render(mamori_locale::Lang::En).contains("192.168.0.12"));
 }
 
 #[test]
@@ -273,29 +256,12 @@ fn dates_in_japanese_and_western_forms() {
         device(&parsed, "003").last_patched_on,
         Some(day(2025, 4, 1))
     );
-    let refused: Vec<(usize, &str)> = parsed
-        .rejected
-        .iter()
-        .map(|e| (e.row, e.column.as_str()))
-        .collect();
     assert_eq!(
-        refused,
+        refused(&parsed),
         [(5, "登録日"), (6, "登録日"), (6, "最終パッチ適用日")]
     );
-    assert!(
-        parsed.rejected[0]
-            .message
-            .render(mamori_locale::Lang::Ja)
-            .contains("13月はありません"),
-        "{}",
-        parsed.rejected[0].message.render(mamori_locale::Lang::Ja)
-    );
-    assert!(
-        parsed.rejected[0]
-            .message
-            .render(mamori_locale::Lang::Ja)
-            .contains("2025/13/45")
-    );
+    assert_says(&parsed.rejected[0].message.render(mamori_locale::Lang::Ja), "13月はありません");
+    assert!(parsed.rejected[0].message.render(mamori_locale::Lang::Ja).contains("2025/13/45"));
 }
 
 #[test]
@@ -310,17 +276,8 @@ fn unknown_headers_refuse_the_file_naming_header_and_column() {
         .collect();
     assert_eq!(found, [("価格", 2), ("購入日", 4)]);
     assert_eq!(e.code(), "unknown_header");
-    assert!(
-        e.message_ja()
-            .contains("見出し「価格」（C列）、「購入日」（E列）"),
-        "{}",
-        e.message_ja()
-    );
-    assert!(
-        e.message_en().contains("'価格' (column C)"),
-        "{}",
-        e.message_en()
-    );
+    assert_says(&e.message_ja(), "見出し「価格」（C列）、「購入日」（E列）");
+    assert_says(&e.message_en(), "'価格' (column C)");
 }
 
 #[test]
@@ -337,8 +294,8 @@ fn empty_file() {
 fn files_that_are_not_spreadsheets() {
     let e = import(&fixture("not_a_ledger.png"), Some("text/csv")).expect_err("png");
     assert_eq!(e, ImportError::NotASpreadsheet(ForeignFormat::Png));
-    assert!(e.message_ja().contains("PNG画像"), "{}", e.message_ja());
-    assert!(e.message_en().contains("a PNG image"), "{}", e.message_en());
+    assert_says(&e.message_ja(), "PNG画像");
+    assert_says(&e.message_en(), "a PNG image");
     assert_eq!(
         import(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj", None),
         Err(ImportError::NotASpreadsheet(ForeignFormat::Pdf))
@@ -364,7 +321,7 @@ fn text_in_an_unknown_encoding_names_the_line() {
     bytes.extend_from_slice(b"002,caf\xe9\"\n");
     let e = import(&bytes, None).expect_err("bad encoding");
     assert_eq!(e, ImportError::Encoding { line: 3 });
-    assert!(e.message_ja().contains("3行目"), "{}", e.message_ja());
+    assert_says(&e.message_ja(), "3行目");
 }
 
 #[test]
@@ -389,11 +346,7 @@ fn files_over_the_size_limit() {
         matches!(e, ImportError::TooLarge { limit: 100, .. }),
         "{e:?}"
     );
-    assert!(
-        e.message_ja().contains("100バイトまで"),
-        "{}",
-        e.message_ja()
-    );
+    assert_says(&e.message_ja(), "100バイトまで");
     assert_eq!(ImportOptions::default().max_bytes, 20 * 1024 * 1024);
 }
 
@@ -408,7 +361,7 @@ fn ragged_rows_refuse_the_file() {
             found: 2
         }
     );
-    assert!(e.message_ja().contains("3行目"), "{}", e.message_ja());
+    assert_says(&e.message_ja(), "3行目");
 }
 
 #[test]
@@ -432,18 +385,14 @@ fn the_header_row_is_searched_for() {
     // A column named twice.
     let e = import("管理番号,説明,備考\n001,a,b\n".as_bytes(), None).expect_err("twice");
     assert!(matches!(e, ImportError::DuplicateHeader { .. }), "{e:?}");
-    assert!(
-        e.message_ja().contains("B列の「説明」"),
-        "{}",
-        e.message_ja()
-    );
+    assert_says(&e.message_ja(), "B列の「説明」");
 }
 
 #[test]
 fn data_without_a_header_refuses_the_file() {
     let e = import("管理番号,OS,\n001,Win11,x\n".as_bytes(), None).expect_err("no header");
     assert_eq!(e, ImportError::DataWithoutHeader { row: 2, column: 2 });
-    assert!(e.message_ja().contains("C列"), "{}", e.message_ja());
+    assert_says(&e.message_ja(), "C列");
     // Blank cells under a blank header are fine.
     clean("管理番号,,OS\n001,,Win11\n".as_bytes(), None);
     let e = import("管理番号,OS\n001,Win11,extra\n".as_bytes(), None).expect_err("right");
@@ -569,28 +518,9 @@ fn spreadsheet_cells_become_text_as_people_read_them() {
     let d = device(&parsed, "7");
     assert!(d.remote_maintenance);
     assert_eq!(d.last_patched_on, Some(day(2025, 3, 10)));
-    let refused: Vec<(usize, &str)> = parsed
-        .rejected
-        .iter()
-        .map(|e| (e.row, e.column.as_str()))
-        .collect();
-    assert_eq!(refused, [(3, "説明"), (4, "登録日")]);
-    assert!(
-        parsed.rejected[0]
-            .message
-            .render(mamori_locale::Lang::Ja)
-            .contains("#N/A"),
-        "{}",
-        parsed.rejected[0].message.render(mamori_locale::Lang::Ja)
-    );
-    assert!(
-        parsed.rejected[1]
-            .message
-            .render(mamori_locale::Lang::Ja)
-            .contains("2025"),
-        "{}",
-        parsed.rejected[1].message.render(mamori_locale::Lang::Ja)
-    );
+    assert_eq!(refused(&parsed), [(3, "説明"), (4, "登録日")]);
+    assert_says(&parsed.rejected[0].message.render(mamori_locale::Lang::Ja), "#N/A");
+    assert_says(&parsed.rejected[1].message.render(mamori_locale::Lang::Ja), "2025");
 }
 
 #[test]
@@ -600,8 +530,8 @@ fn many_unknown_headers_are_named_up_to_a_limit() {
         header.push_str(&format!(",列{i}"));
     }
     let e = import(format!("{header}\n001,Win11\n").as_bytes(), None).expect_err("unknown");
-    assert!(e.message_ja().contains("ほか10件"), "{}", e.message_ja());
-    assert!(e.message_en().contains("and 10 more"), "{}", e.message_en());
+    assert_says(&e.message_ja(), "ほか10件");
+    assert_says(&e.message_en(), "and 10 more");
 }
 
 // --- round trips ------------------------------------------------------------------------
@@ -762,12 +692,8 @@ fn shift_jis_export_reports_characters_it_cannot_hold() {
             (LedgerColumn::User, '🙂')
         ]
     );
-    assert!(
-        e.message_ja().contains("管理番号「001」の設置場所の「𠮷」"),
-        "{}",
-        e.message_ja()
-    );
-    assert!(e.message_ja().contains("UTF-8で出力"), "{}", e.message_ja());
+    assert_says(&e.message_ja(), "管理番号「001」の設置場所の「𠮷」");
+    assert_says(&e.message_ja(), "UTF-8で出力");
     // UTF-8 holds them.
     let bytes = export_csv(&[d.clone()], Encoding::Utf8).expect("utf-8");
     assert_same(&[d], import(&bytes, None).expect("import"));
@@ -1001,13 +927,8 @@ fn a_large_ledger_reads_the_same_in_parts() {
             d.description
         );
     }
-    let refused: Vec<(usize, &str)> = parsed
-        .rejected
-        .iter()
-        .map(|e| (e.row, e.column.as_str()))
-        .collect();
     assert_eq!(
-        refused,
+        refused(&parsed),
         [
             (row_of(5), "管理番号"),
             (row_of(10), "IPアドレス"),

@@ -8,6 +8,9 @@ use std::process::{Command, Output, Stdio};
 use mamori_store::{AuditEntry, AuditKey};
 use sqlx::Connection;
 
+mod support;
+use support::{drop_postgres, on_postgres_server, postgres_url, text};
+
 fn mamori() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_mamori"));
     c.env_remove("MAMORI_DATABASE_URL")
@@ -40,19 +43,58 @@ fn run(args: &[&str], url: &str) -> Output {
         .expect("run mamori")
 }
 
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
-
 fn scratch(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("mamori-cli-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("scratch dir");
     dir
+}
+
+/// A copy of the bundled catalog in a scratch folder, each edit (file, from, to) replacing
+/// the first `from` of its file by `to`.
+fn broken_catalog(name: &str, edits: &[(&str, &str, &str)]) -> PathBuf {
+    let dir = scratch(name);
+    copy_dir(&bundled_catalog(), &dir);
+    for (file, from, to) in edits {
+        let file = dir.join(file);
+        let edited = std::fs::read_to_string(&file)
+            .expect("read")
+            .replacen(from, to, 1);
+        std::fs::write(&file, edited).expect("write");
+    }
+    dir
+}
+
+/// The catalog the binary ships with.
+fn bundled_catalog() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../catalog")
+}
+
+/// `mamori catalog check` of a catalog folder.
+fn catalog_check(catalog: &Path) -> Output {
+    mamori()
+        .args(["catalog", "check", "--catalog"])
+        .arg(catalog)
+        .output()
+        .expect("run")
+}
+
+/// What `mamori catalog check` says of a catalog it refuses (exit code 1).
+fn refused_catalog(catalog: &Path) -> String {
+    let bad = catalog_check(catalog);
+    assert_eq!(bad.status.code(), Some(1), "{}", text(&bad));
+    text(&bad)
+}
+
+/// `mamori user add` of `sato`, an admin of the institution, with the password given in
+/// `MAMORI_PASSWORD`.
+fn add_admin_sato(url: &str, institution: &str, password: &str) -> Output {
+    mamori_for(url)
+        .args(["user", "add", "--login", "sato", "--role", "admin"])
+        .args(["--institution", institution, "--database-url", url])
+        .env("MAMORI_PASSWORD", password)
+        .output()
+        .expect("run")
 }
 
 fn copy_dir(from: &Path, to: &Path) {
@@ -70,31 +112,17 @@ fn copy_dir(from: &Path, to: &Path) {
 
 #[test]
 fn catalog_check_accepts_the_bundled_catalog_and_names_problems() {
-    let bundled = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../catalog");
-    let ok = mamori()
-        .args(["catalog", "check", "--catalog"])
-        .arg(&bundled)
-        .output()
-        .expect("run");
+    let bundled = bundled_catalog();
+    let ok = catalog_check(&bundled);
     assert!(ok.status.success(), "{}", text(&ok));
     assert!(text(&ok).contains("r7-institution"));
 
-    let dir = scratch("bad-catalog");
-    copy_dir(&bundled, &dir);
-    let file = dir.join("checklists/r6-institution.toml");
-    let broken = std::fs::read_to_string(&file).expect("read").replacen(
-        "scope = \"server\"",
-        "scope = \"servers\"",
-        1,
+    let file = "checklists/r6-institution.toml";
+    let dir = broken_catalog(
+        "bad-catalog",
+        &[(file, "scope = \"server\"", "scope = \"servers\"")],
     );
-    std::fs::write(&file, broken).expect("write");
-    let bad = mamori()
-        .args(["catalog", "check", "--catalog"])
-        .arg(&dir)
-        .output()
-        .expect("run");
-    assert_eq!(bad.status.code(), Some(1));
-    let message = text(&bad);
+    let message = refused_catalog(&dir);
     assert!(
         message.contains("r6-institution.toml")
             && message.contains("item 2-4-server")
@@ -121,12 +149,8 @@ fn catalog_check_accepts_the_bundled_catalog_and_names_problems() {
 
 #[test]
 fn catalog_check_refuses_bad_first_steps_and_training_obligation() {
-    let bundled = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../catalog");
-    let ok = mamori()
-        .args(["catalog", "check", "--catalog"])
-        .arg(&bundled)
-        .output()
-        .expect("run");
+    let bundled = bundled_catalog();
+    let ok = catalog_check(&bundled);
     assert!(
         text(&ok).contains("ok  training/obligation.toml — hospital, 400 beds or more")
             && text(&ok).contains("ok  incident/first_steps.toml — 8 steps"),
@@ -134,27 +158,22 @@ fn catalog_check_refuses_bad_first_steps_and_training_obligation() {
         text(&ok)
     );
 
-    let dir = scratch("bad-rules");
-    copy_dir(&bundled, &dir);
-    let steps = dir.join("incident/first_steps.toml");
-    let broken = std::fs::read_to_string(&steps).expect("read").replacen(
-        "when = \"ransom_note\"",
-        "when = \"ransomware\"",
-        1,
+    let dir = broken_catalog(
+        "bad-rules",
+        &[
+            (
+                "incident/first_steps.toml",
+                "when = \"ransom_note\"",
+                "when = \"ransomware\"",
+            ),
+            (
+                "training/obligation.toml",
+                "kinds = [\"hospital\"]",
+                "kinds = []",
+            ),
+        ],
     );
-    std::fs::write(&steps, broken).expect("write");
-    let obligation = dir.join("training/obligation.toml");
-    let broken = std::fs::read_to_string(&obligation)
-        .expect("read")
-        .replacen("kinds = [\"hospital\"]", "kinds = []", 1);
-    std::fs::write(&obligation, broken).expect("write");
-    let bad = mamori()
-        .args(["catalog", "check", "--catalog"])
-        .arg(&dir)
-        .output()
-        .expect("run");
-    assert_eq!(bad.status.code(), Some(1));
-    let message = text(&bad);
+    let message = refused_catalog(&dir);
     assert!(
         message
             .contains("first_steps.toml: item do_not_pay: unknown condition when = 'ransomware'")
@@ -199,40 +218,10 @@ fn operator_story(url: &str) {
         .expect("write");
     let added = add.wait_with_output().expect("wait");
     assert!(added.status.success(), "{}", text(&added));
-    let short = mamori_for(url)
-        .args([
-            "user",
-            "add",
-            "--login",
-            "sato",
-            "--role",
-            "admin",
-            "--institution",
-            "1",
-            "--database-url",
-            url,
-        ])
-        .env("MAMORI_PASSWORD", "short")
-        .output()
-        .expect("run");
+    let short = add_admin_sato(url, "1", "short");
     assert_eq!(short.status.code(), Some(2));
     assert!(text(&short).contains("12 characters"), "{}", text(&short));
-    let nowhere = mamori_for(url)
-        .args([
-            "user",
-            "add",
-            "--login",
-            "sato",
-            "--role",
-            "admin",
-            "--institution",
-            "999",
-            "--database-url",
-            url,
-        ])
-        .env("MAMORI_PASSWORD", "a long enough password")
-        .output()
-        .expect("run");
+    let nowhere = add_admin_sato(url, "999", "a long enough password");
     assert!(
         text(&nowhere).contains("no institution with id 999"),
         "{}",
@@ -320,35 +309,11 @@ fn operator_story_on_sqlite() {
 
 #[tokio::test]
 async fn operator_story_on_postgres() {
-    let admin = std::env::var("MAMORI_TEST_POSTGRES_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
-    let name = format!("mamori_cli_{}", std::process::id());
-    let mut conn = sqlx::PgConnection::connect(&admin)
-        .await
-        .expect("PostgreSQL must be running for the tests");
-    sqlx::query(sqlx::AssertSqlSafe(format!(
-        "DROP DATABASE IF EXISTS {name}"
-    )))
-    .execute(&mut conn)
-    .await
-    .expect("drop");
-    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-        .execute(&mut conn)
-        .await
-        .expect("create");
-    let base = admin
-        .rsplit_once('/')
-        .map(|(b, _)| b.to_owned())
-        .unwrap_or(admin.clone());
-    let url = format!("{base}/{name}");
+    let (url, name) = fresh_postgres("story").await;
     tokio::task::spawn_blocking(move || operator_story(&url))
         .await
         .expect("story");
-    let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
-    )))
-    .execute(&mut conn)
-    .await;
+    drop_postgres(&[name]).await;
 }
 
 // ----- the audit chain against someone holding the database -----------------------------
@@ -683,72 +648,48 @@ async fn old_chains_are_rekeyed(url: &str, dir: &Path) {
     );
 }
 
-#[tokio::test]
-async fn old_chains_are_rekeyed_on_sqlite() {
-    let dir = scratch("rekey-sqlite");
-    old_chains_are_rekeyed(&format!("sqlite:{}", dir.join("a.db").display()), &dir).await;
-    let _ = std::fs::remove_dir_all(&dir);
+/// Declares a chain scenario (an `async fn(url, dir)`) as a test on SQLite and a test on a
+/// fresh PostgreSQL database, each with a scratch folder of its own.
+macro_rules! on_both_engines {
+    ($scenario:ident, $tag:literal, $on_sqlite:ident, $on_postgres:ident) => {
+        #[tokio::test]
+        async fn $on_sqlite() {
+            let dir = scratch(concat!($tag, "-sqlite"));
+            $scenario(&format!("sqlite:{}", dir.join("a.db").display()), &dir).await;
+            let _ = std::fs::remove_dir_all(&dir);
+        }
+
+        #[tokio::test]
+        async fn $on_postgres() {
+            let dir = scratch(concat!($tag, "-postgres"));
+            let (url, name) = fresh_postgres($tag).await;
+            $scenario(&url, &dir).await;
+            drop_postgres(&[name]).await;
+            let _ = std::fs::remove_dir_all(&dir);
+        }
+    };
 }
 
-#[tokio::test]
-async fn old_chains_are_rekeyed_on_postgres() {
-    let dir = scratch("rekey-postgres");
-    let (url, name) = fresh_postgres("rekey").await;
-    old_chains_are_rekeyed(&url, &dir).await;
-    drop_postgres(&name).await;
-    let _ = std::fs::remove_dir_all(&dir);
-}
-
-#[tokio::test]
-async fn forged_chains_are_reported_on_sqlite() {
-    let dir = scratch("forged-sqlite");
-    forged_chains_are_reported(&format!("sqlite:{}", dir.join("a.db").display()), &dir).await;
-    let _ = std::fs::remove_dir_all(&dir);
-}
-
-#[tokio::test]
-async fn forged_chains_are_reported_on_postgres() {
-    let dir = scratch("forged-postgres");
-    let (url, name) = fresh_postgres("forged").await;
-    forged_chains_are_reported(&url, &dir).await;
-    drop_postgres(&name).await;
-    let _ = std::fs::remove_dir_all(&dir);
-}
-
-fn postgres_admin() -> String {
-    std::env::var("MAMORI_TEST_POSTGRES_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
-}
+on_both_engines!(
+    old_chains_are_rekeyed,
+    "rekey",
+    old_chains_are_rekeyed_on_sqlite,
+    old_chains_are_rekeyed_on_postgres
+);
+on_both_engines!(
+    forged_chains_are_reported,
+    "forged",
+    forged_chains_are_reported_on_sqlite,
+    forged_chains_are_reported_on_postgres
+);
 
 /// A new, empty PostgreSQL database: its URL and name.
 async fn fresh_postgres(tag: &str) -> (String, String) {
-    let admin = postgres_admin();
     let name = format!("mamori_cli_{tag}_{}", std::process::id());
-    let mut conn = sqlx::PgConnection::connect(&admin)
-        .await
-        .expect("PostgreSQL must be running for the tests");
-    for sql in [
+    on_postgres_server(&[
         format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
         format!("CREATE DATABASE {name}"),
-    ] {
-        sqlx::query(sqlx::AssertSqlSafe(sql))
-            .execute(&mut conn)
-            .await
-            .expect("create database");
-    }
-    let base = admin
-        .rsplit_once('/')
-        .map(|(b, _)| b.to_owned())
-        .unwrap_or(admin.clone());
-    (format!("{base}/{name}"), name)
-}
-
-async fn drop_postgres(name: &str) {
-    if let Ok(mut conn) = sqlx::PgConnection::connect(&postgres_admin()).await {
-        let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
-        )))
-        .execute(&mut conn)
-        .await;
-    }
+    ])
+    .await;
+    (postgres_url(&name), name)
 }

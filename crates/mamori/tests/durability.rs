@@ -21,7 +21,9 @@ use chrono::NaiveDate;
 use mamori_domain::FiscalYear;
 use mamori_store::Store;
 use serde_json::{Value, json};
-use sqlx::Connection;
+
+mod support;
+use support::{drop_postgres, on_postgres_server, postgres_url, text};
 
 const LOGINS: [&str; 5] = [
     "demo-hospital",
@@ -43,12 +45,23 @@ enum Engine {
     Postgres,
 }
 
-// ----- databases and the server ---------------------------------------------------------
+/// Declares a scenario (an `async fn(Engine)`) as a test on SQLite and a test on PostgreSQL,
+/// each on a runtime of `$threads` worker threads.
+macro_rules! on_both_engines {
+    ($scenario:ident, $threads:literal, $on_sqlite:ident, $on_postgres:ident) => {
+        #[tokio::test(flavor = "multi_thread", worker_threads = $threads)]
+        async fn $on_sqlite() {
+            $scenario(Engine::Sqlite).await;
+        }
 
-fn postgres_admin_url() -> String {
-    std::env::var("MAMORI_TEST_POSTGRES_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+        #[tokio::test(flavor = "multi_thread", worker_threads = $threads)]
+        async fn $on_postgres() {
+            $scenario(Engine::Postgres).await;
+        }
+    };
 }
+
+// ----- databases and the server ---------------------------------------------------------
 
 fn unique(tag: &str) -> String {
     let nanos = std::time::SystemTime::now()
@@ -79,22 +92,10 @@ impl Scratch {
         match engine {
             Engine::Sqlite => format!("sqlite:{}", self.dir.join(format!("{tag}.db")).display()),
             Engine::Postgres => {
-                let admin = postgres_admin_url();
                 let name = unique(tag);
-                let mut conn = sqlx::PgConnection::connect(&admin)
-                    .await
-                    .expect("PostgreSQL must be running for the tests");
-                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-                    .execute(&mut conn)
-                    .await
-                    .expect("create database");
-                conn.close().await.ok();
+                on_postgres_server(&[format!("CREATE DATABASE {name}")]).await;
                 self.pg_databases.push(name.clone());
-                let base = admin
-                    .rsplit_once('/')
-                    .map(|(b, _)| b.to_owned())
-                    .unwrap_or(admin.clone());
-                format!("{base}/{name}")
+                postgres_url(&name)
             }
         }
     }
@@ -115,17 +116,7 @@ impl Drop for Scratch {
             else {
                 return;
             };
-            rt.block_on(async {
-                if let Ok(mut conn) = sqlx::PgConnection::connect(&postgres_admin_url()).await {
-                    for name in names {
-                        let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
-                            "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
-                        )))
-                        .execute(&mut conn)
-                        .await;
-                    }
-                }
-            });
+            rt.block_on(drop_postgres(&names));
         })
         .join();
     }
@@ -172,12 +163,16 @@ fn audit_key(url: &str) -> mamori_store::AuditKey {
     mamori_store::AuditKey::read_file(&audit_files(url).0).expect("the audit key")
 }
 
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
+/// `mamori backup --to ARCHIVE` or `mamori restore --from ARCHIVE` (`command`, the two
+/// words before the archive) of the database, off the async threads.
+fn with_archive(
+    command: [&str; 2],
+    archive: &Path,
+    url: &str,
+) -> impl std::future::Future<Output = Output> + use<> {
+    let mut args: Vec<String> = command.iter().map(|w| (*w).to_owned()).collect();
+    args.push(archive.display().to_string());
+    run_mamori(args, url)
 }
 
 /// Runs `mamori ARGS --database-url URL` off the async threads.
@@ -686,15 +681,7 @@ async fn backup_under_load(engine: Engine) {
     load.wait_for_acks(200, Duration::from_secs(20)).await;
     let archive = scratch.dir.join("under load.tar");
     let backup_started = Instant::now();
-    let backup = run_mamori(
-        vec![
-            "backup".into(),
-            "--to".into(),
-            archive.display().to_string(),
-        ],
-        &source,
-    )
-    .await;
+    let backup = with_archive(["backup", "--to"], &archive, &source).await;
     let backup_ended = Instant::now();
     tokio::time::sleep(Duration::from_millis(500)).await;
     let writes = load.finish().await;
@@ -754,15 +741,7 @@ async fn backup_under_load(engine: Engine) {
 
     // Restore into a fresh, empty database and compare.
     let target = scratch.database(engine, "restored").await;
-    let restore = run_mamori(
-        vec![
-            "restore".into(),
-            "--from".into(),
-            archive.display().to_string(),
-        ],
-        &target,
-    )
-    .await;
+    let restore = with_archive(["restore", "--from"], &archive, &target).await;
     assert!(restore.status.success(), "restore: {}", text(&restore));
     assert!(
         text(&restore).contains("match the manifest"),
@@ -825,15 +804,12 @@ async fn backup_under_load(engine: Engine) {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn backup_under_load_on_sqlite() {
-    backup_under_load(Engine::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn backup_under_load_on_postgres() {
-    backup_under_load(Engine::Postgres).await;
-}
+on_both_engines!(
+    backup_under_load,
+    4,
+    backup_under_load_on_sqlite,
+    backup_under_load_on_postgres
+);
 
 // ----- b. SIGKILL in the middle of the load ---------------------------------------------
 
@@ -925,15 +901,12 @@ async fn crash_mid_load(engine: Engine) {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn crash_mid_load_on_sqlite() {
-    crash_mid_load(Engine::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn crash_mid_load_on_postgres() {
-    crash_mid_load(Engine::Postgres).await;
-}
+on_both_engines!(
+    crash_mid_load,
+    4,
+    crash_mid_load_on_sqlite,
+    crash_mid_load_on_postgres
+);
 
 // ----- c. restores refused --------------------------------------------------------------
 
@@ -955,29 +928,11 @@ async fn restore_refusals(engine: Engine) {
     let demo = run_mamori(vec!["demo".into()], &source).await;
     assert!(demo.status.success(), "{}", text(&demo));
     let archive = scratch.dir.join("good.tar");
-    let backup = run_mamori(
-        vec![
-            "backup".into(),
-            "--to".into(),
-            archive.display().to_string(),
-        ],
-        &source,
-    )
-    .await;
+    let backup = with_archive(["backup", "--to"], &archive, &source).await;
     assert!(backup.status.success(), "{}", text(&backup));
-    let restore = |from: &Path, url: &str| {
-        run_mamori(
-            vec![
-                "restore".into(),
-                "--from".into(),
-                from.display().to_string(),
-            ],
-            url,
-        )
-    };
 
     // A non-empty target: the source itself.
-    let refused = restore(&archive, &source).await;
+    let refused = with_archive(["restore", "--from"], &archive, &source).await;
     assert!(!refused.status.success());
     assert!(
         text(&refused).contains("復元先のデータベースが空ではありません")
@@ -1033,7 +988,7 @@ async fn restore_refusals(engine: Engine) {
         damage(&mut bytes);
         let bad = scratch.dir.join("bad.tar");
         std::fs::write(&bad, &bytes).expect("write");
-        let refused = restore(&bad, &target).await;
+        let refused = with_archive(["restore", "--from"], &bad, &target).await;
         assert!(!refused.status.success(), "{what}: {}", text(&refused));
         let message = text(&refused);
         assert!(
@@ -1053,16 +1008,13 @@ async fn restore_refusals(engine: Engine) {
     }
 
     // The good archive still restores into that target.
-    let restored = restore(&archive, &target).await;
+    let restored = with_archive(["restore", "--from"], &archive, &target).await;
     assert!(restored.status.success(), "{}", text(&restored));
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn restore_refusals_on_sqlite() {
-    restore_refusals(Engine::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn restore_refusals_on_postgres() {
-    restore_refusals(Engine::Postgres).await;
-}
+on_both_engines!(
+    restore_refusals,
+    2,
+    restore_refusals_on_sqlite,
+    restore_refusals_on_postgres
+);

@@ -160,27 +160,17 @@ fn hours_are_read() {
     assert_eq!(Hours::parse("24時間"), Some(Hours::Always));
     assert_eq!(Hours::parse("２４時間３６５日"), Some(Hours::Always));
     assert_eq!(Hours::parse("24h"), Some(Hours::Always));
-    assert_eq!(
-        Hours::parse("平日 9:00-17:00"),
-        Some(Hours::Weekdays {
-            from: t(9, 0),
-            to: t(17, 0)
-        })
-    );
+    let weekdays = |from, to| Some(Hours::Weekdays { from, to });
+    assert_eq!(Hours::parse("平日 9:00-17:00"), weekdays(t(9, 0), t(17, 0)));
     assert_eq!(
         Hours::parse("平日９時〜１７時３０分"),
-        Some(Hours::Weekdays {
-            from: t(9, 0),
-            to: t(17, 30)
-        })
+        weekdays(t(9, 0), t(17, 30))
     );
-    assert_eq!(
-        Hours::parse("毎日 9:00～21:00"),
-        Some(Hours::Daily {
-            from: t(9, 0),
-            to: t(21, 0)
-        })
-    );
+    let daily = Hours::Daily {
+        from: t(9, 0),
+        to: t(21, 0),
+    };
+    assert_eq!(Hours::parse("毎日 9:00～21:00"), Some(daily));
     assert_eq!(
         Hours::parse("平日昼のみ"),
         Some(Hours::Text {

@@ -32,12 +32,11 @@ fn band_headers() {
 
 #[test]
 fn letters() {
-    assert_eq!(column_letter(0), "A");
-    assert_eq!(column_letter(25), "Z");
-    assert_eq!(column_letter(26), "AA");
-    assert_eq!(column_letter(27), "AB");
-    assert_eq!(column_letter(701), "ZZ");
-    assert_eq!(column_letter(702), "AAA");
+    let indices = [0, 25, 26, 27, 701, 702];
+    let letters = ["A", "Z", "AA", "AB", "ZZ", "AAA"];
+    for (index, expected) in indices.into_iter().zip(letters) {
+        assert_eq!(column_letter(index), expected, "column {index}");
+    }
 }
 
 #[test]

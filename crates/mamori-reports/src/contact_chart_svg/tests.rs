@@ -428,15 +428,7 @@ fn big_chart(per_category: usize) -> (ContactChart, Vec<VendorContract>) {
 fn thirty_entries_fit_on_the_page() {
     let (chart, contracts) = big_chart(10);
     assert_eq!(chart.entry_count(), 30);
-    let (svg, layout) = render(&chart, &contracts, ChartLanguage::Ja);
-    well_formed(&svg).unwrap_or_else(|e| panic!("{e}"));
-    assert_on_page(&svg, &layout);
-    let cards = layout
-        .placed
-        .iter()
-        .filter(|p| matches!(p.block, Block::Card(_)))
-        .count();
-    assert_eq!(cards, 30);
+    let svg = assert_cards_on_page(&chart, &contracts, 30);
     // Every phone number is there, whole.
     assert_eq!(svg.matches(">0120-123-456<").count(), 10);
     assert_eq!(svg.matches(">03-5253-1111<").count(), 10);
@@ -445,15 +437,26 @@ fn thirty_entries_fit_on_the_page() {
 #[test]
 fn a_hundred_entries_still_fit() {
     let (chart, contracts) = big_chart(33);
-    let (svg, layout) = render(&chart, &contracts, ChartLanguage::Ja);
+    assert_cards_on_page(&chart, &contracts, 99);
+}
+
+/// Renders the chart in Japanese, checks it is well formed and on the page with `cards`
+/// cards, and returns the SVG.
+fn assert_cards_on_page(
+    chart: &ContactChart,
+    contracts: &[VendorContract],
+    cards: usize,
+) -> String {
+    let (svg, layout) = render(chart, contracts, ChartLanguage::Ja);
     well_formed(&svg).unwrap_or_else(|e| panic!("{e}"));
     assert_on_page(&svg, &layout);
-    let cards = layout
+    let placed = layout
         .placed
         .iter()
         .filter(|p| matches!(p.block, Block::Card(_)))
         .count();
-    assert_eq!(cards, 99);
+    assert_eq!(placed, cards);
+    svg
 }
 
 #[test]

@@ -8,12 +8,11 @@ use super::xlsx_input::{format_number, serial_date};
 
 #[test]
 fn column_letters() {
-    assert_eq!(column_letter(0), "A");
-    assert_eq!(column_letter(25), "Z");
-    assert_eq!(column_letter(26), "AA");
-    assert_eq!(column_letter(701), "ZZ");
-    assert_eq!(column_letter(702), "AAA");
-    assert_eq!(column_letter(16383), "XFD");
+    let indices = [0, 25, 26, 701, 702, 16383];
+    let letters = ["A", "Z", "AA", "ZZ", "AAA", "XFD"];
+    for (index, expected) in indices.into_iter().zip(letters) {
+        assert_eq!(column_letter(index), expected, "column {index}");
+    }
 }
 
 #[test]

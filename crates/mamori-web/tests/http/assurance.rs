@@ -19,18 +19,14 @@ async fn assurance_survey_ranking_selection_and_withdrawal(app: &TestApp) {
     let staff = app.token("demo-hospital-staff").await;
     let tokyo = app.token("demo-prefecture-13").await;
     let kagoshima = app.token("demo-prefecture-46").await;
-    let me = app
-        .api("GET", "/api/v1/me", Some(&tokyo), None)
-        .await
-        .json();
+    let me = app.api_get("/api/v1/me", &tokyo).await.json();
     assert_eq!(me["role"], "prefecture_officer");
     assert_eq!(me["prefecture"], "13");
     let base = format!("/api/v1/programs/{year}");
     let selection_path = format!("{base}/prefectures/13/selection");
 
     // The demo: six Tokyo applicants ranked; quotas 2 / 1 / 1 per band.
-    let s = app.api("GET", &selection_path, Some(&tokyo), None).await;
-    assert_eq!(s.status, StatusCode::OK, "{}", s.body);
+    let s = app.api_get_ok(&selection_path, &tokyo).await;
     let s = s.json();
     let demo_selected = ids(&s["selected"]);
     assert_eq!(demo_selected.len(), 4, "{s}");
@@ -56,61 +52,32 @@ async fn assurance_survey_ranking_selection_and_withdrawal(app: &TestApp) {
     assert_eq!(s["unused_quota"], json!([0, 0, 0]));
     // Another prefecture's officer, the hospital and its staff do not see Tokyo's list.
     for token in [&kagoshima, &hospital, &staff] {
-        app.api("GET", &selection_path, Some(token), None)
+        app.api_get(&selection_path, token)
             .await
             .assert_bilingual_error(StatusCode::NOT_FOUND, "not_found");
     }
 
     // The hospital answers for itself; staff may not.
-    app.api(
-        "POST",
-        &format!("{base}/applications"),
-        Some(&staff),
-        Some(assurance_survey_body(250)),
-    )
-    .await
-    .assert_bilingual_error(StatusCode::FORBIDDEN, "forbidden");
+    let applications_path = format!("{base}/applications");
+    app.api_post(&applications_path, &staff, assurance_survey_body(250))
+        .await
+        .assert_bilingual_error(StatusCode::FORBIDDEN, "forbidden");
     let r = app
-        .api(
-            "POST",
-            &format!("{base}/applications"),
-            Some(&hospital),
-            Some(assurance_survey_body(250)),
-        )
+        .api_create(&applications_path, &hospital, assurance_survey_body(250))
         .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
-    let mine = r.json()["id"].as_i64().expect("id");
-    app.api(
-        "POST",
-        &format!("{base}/applications"),
-        Some(&hospital),
-        Some(assurance_survey_body(250)),
-    )
-    .await
-    .assert_bilingual_error(StatusCode::CONFLICT, "application_exists");
+    let mine = r["id"].as_i64().expect("id");
+    app.api_post(&applications_path, &hospital, assurance_survey_body(250))
+        .await
+        .assert_bilingual_error(StatusCode::CONFLICT, "application_exists");
     // Until it is ranked the selection cannot be computed, and says why.
-    app.api("GET", &selection_path, Some(&tokyo), None)
+    app.api_get(&selection_path, &tokyo)
         .await
         .assert_bilingual_error(StatusCode::CONFLICT, "invalid_ranking");
     // It changes its answers; every change is logged with who and when.
-    let r = app
-        .api(
-            "PUT",
-            &format!("{base}/applications/{mine}"),
-            Some(&hospital),
-            Some(assurance_survey_body(260)),
-        )
+    let my_application_path = format!("{base}/applications/{mine}");
+    app.api_put_ok(&my_application_path, &hospital, assurance_survey_body(260))
         .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    let a = app
-        .api(
-            "GET",
-            &format!("{base}/applications/{mine}"),
-            Some(&hospital),
-            None,
-        )
-        .await
-        .json();
+    let a = app.api_get(&my_application_path, &hospital).await.json();
     assert_eq!(a["beds"], 260);
     assert_eq!(a["eligible"], true);
     let actions: Vec<&str> = a["changes"]
@@ -141,15 +108,9 @@ async fn assurance_survey_ranking_selection_and_withdrawal(app: &TestApp) {
         all
     };
     ranking.extend(&demo_ranked);
+    let ranking_path = format!("{base}/prefectures/13/ranking");
     let r = app
-        .api(
-            "PUT",
-            &format!("{base}/prefectures/13/ranking"),
-            Some(&tokyo),
-            Some(json!({"ranking": ranking, "reasons": {mine.to_string(): [{"kind": "regional_emergency_role"}]}})),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        .api_put_ok(&ranking_path, &tokyo, json!({"ranking": ranking, "reasons": {mine.to_string(): [{"kind": "regional_emergency_role"}]}})).await;
     let s = r.json();
     let selected = ids(&s["selected"]);
     let waitlisted = ids(&s["waitlisted"]);
@@ -157,35 +118,30 @@ async fn assurance_survey_ranking_selection_and_withdrawal(app: &TestApp) {
     assert_eq!(selected.len(), 4);
     assert_eq!(waitlisted.len(), 1, "{s}");
     // The same inputs give the same list.
-    let again = app
-        .api("GET", &selection_path, Some(&tokyo), None)
-        .await
-        .json();
+    let again = app.api_get(&selection_path, &tokyo).await.json();
     assert_eq!(again["selected"], s["selected"]);
     assert_eq!(again["waitlisted"], s["waitlisted"]);
 
     // Withdrawing a hospital that is not selected is refused and changes nothing.
     let not_selected = ineligible[0]["application"].as_i64().expect("id");
     let before = app.audit_changes().await;
-    app.api(
-        "POST",
+    app.api_post(
         &format!("{base}/applications/{not_selected}/withdraw"),
-        Some(&tokyo),
-        Some(json!({"reason": "辞退"})),
+        &tokyo,
+        json!({"reason": "辞退"}),
     )
     .await
     .assert_bilingual_error(StatusCode::CONFLICT, "not_selected");
     assert_eq!(app.audit_changes().await, before);
     // The hospital withdraws: the waiting hospital of the same band takes its place.
     let r = app
-        .api(
-            "POST",
+        .api_post(
             &format!("{base}/applications/{mine}/withdraw"),
-            Some(&hospital),
-            Some(json!({"reason": "現地調査の日程が調整できないため", "date": format!("{year}-10-01")})),
+            &hospital,
+            json!({"reason": "現地調査の日程が調整できないため", "date": format!("{year}-10-01")}),
         )
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        .await
+        .assert_status(StatusCode::OK);
     let s = r.json();
     assert!(!ids(&s["selected"]).contains(&mine));
     assert!(ids(&s["selected"]).contains(&waitlisted[0]));
@@ -195,29 +151,22 @@ async fn assurance_survey_ranking_selection_and_withdrawal(app: &TestApp) {
 
     // 別紙1 as .xlsx, one row per applicant.
     let r = app
-        .api(
-            "GET",
-            &format!("{base}/prefectures/13/list.xlsx"),
-            Some(&tokyo),
-            None,
-        )
+        .api_get_ok(&format!("{base}/prefectures/13/list.xlsx"), &tokyo)
         .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert!(
         r.headers[header::CONTENT_TYPE]
             .to_str()
             .unwrap_or_default()
             .contains("spreadsheetml")
     );
-    let bytes = app
-        .send(
-            Request::get(format!("{base}/prefectures/13/list.xlsx"))
-                .header(header::AUTHORIZATION, format!("Bearer {tokyo}"))
-                .body(Body::empty())
-                .expect("request"),
-        )
-        .await;
-    assert_eq!(bytes.status, StatusCode::OK);
+    app.send(
+        Request::get(format!("{base}/prefectures/13/list.xlsx"))
+            .header(header::AUTHORIZATION, format!("Bearer {tokyo}"))
+            .body(Body::empty())
+            .expect("request"),
+    )
+    .await
+    .assert_status(StatusCode::OK);
     let raw = {
         let response = app
             .router
@@ -265,18 +214,13 @@ async fn assurance_survey_ranking_selection_and_withdrawal(app: &TestApp) {
                 .body(Body::from(raw.to_vec()))
                 .expect("request"),
         )
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        .await
+        .assert_status(StatusCode::OK);
     assert_eq!(r.json()["selected"], s["selected"]);
     let tie = "順位,医療機関コード\n1,1311234567\n1,1311000011\n";
+    let ranking_xlsx_path = format!("{base}/prefectures/13/ranking.xlsx");
     let r = app
-        .raw(
-            "PUT",
-            &format!("{base}/prefectures/13/ranking.xlsx"),
-            &tokyo,
-            "text/csv",
-            tie,
-        )
+        .raw("PUT", &ranking_xlsx_path, &tokyo, "text/csv", tie)
         .await;
     r.assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_ranking_file");
     assert!(
@@ -289,13 +233,7 @@ async fn assurance_survey_ranking_selection_and_withdrawal(app: &TestApp) {
     );
     let unknown = "順位,医療機関コード\n1,4611234567\n";
     let r = app
-        .raw(
-            "PUT",
-            &format!("{base}/prefectures/13/ranking.xlsx"),
-            &tokyo,
-            "text/csv",
-            unknown,
-        )
+        .raw("PUT", &ranking_xlsx_path, &tokyo, "text/csv", unknown)
         .await;
     r.assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_ranking_file");
     assert!(
@@ -305,51 +243,31 @@ async fn assurance_survey_ranking_selection_and_withdrawal(app: &TestApp) {
     );
 
     // Submission freezes the list except for withdrawals.
+    let submit_path = format!("{base}/prefectures/13/submit");
     let r = app
-        .api(
-            "POST",
-            &format!("{base}/prefectures/13/submit"),
-            Some(&tokyo),
-            None,
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        .api("POST", &submit_path, Some(&tokyo), None)
+        .await
+        .assert_status(StatusCode::OK);
     assert!(r.json()["submitted_at"].is_string());
-    app.api(
-        "PUT",
-        &format!("{base}/prefectures/13/ranking"),
-        Some(&tokyo),
-        Some(json!({"ranking": ranking})),
-    )
-    .await
-    .assert_bilingual_error(StatusCode::CONFLICT, "list_submitted");
-    app.api(
-        "PUT",
-        &format!("{base}/applications/{mine}"),
-        Some(&tokyo),
-        Some(assurance_survey_body(270)),
-    )
-    .await
-    .assert_bilingual_error(StatusCode::CONFLICT, "list_submitted");
-    app.api(
-        "POST",
-        &format!("{base}/prefectures/13/submit"),
-        Some(&tokyo),
-        None,
-    )
-    .await
-    .assert_bilingual_error(StatusCode::CONFLICT, "list_submitted");
+    app.api_put(&ranking_path, &tokyo, json!({"ranking": ranking}))
+        .await
+        .assert_bilingual_error(StatusCode::CONFLICT, "list_submitted");
+    app.api_put(&my_application_path, &tokyo, assurance_survey_body(270))
+        .await
+        .assert_bilingual_error(StatusCode::CONFLICT, "list_submitted");
+    app.api("POST", &submit_path, Some(&tokyo), None)
+        .await
+        .assert_bilingual_error(StatusCode::CONFLICT, "list_submitted");
     // A withdrawal with nobody waiting leaves the slot open (no second recruitment).
     let top = ids(&s["selected"])[0];
     let r = app
-        .api(
-            "POST",
+        .api_post(
             &format!("{base}/applications/{top}/withdraw"),
-            Some(&tokyo),
-            Some(json!({"reason": "辞退の申し出"})),
+            &tokyo,
+            json!({"reason": "辞退の申し出"}),
         )
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        .await
+        .assert_status(StatusCode::OK);
     let unused: u64 = r.json()["unused_quota"]
         .as_array()
         .expect("unused")
@@ -359,10 +277,8 @@ async fn assurance_survey_ranking_selection_and_withdrawal(app: &TestApp) {
     assert_eq!(unused, 1);
 
     // The national office sees every prefecture against the target.
-    let o = app
-        .api("GET", &format!("{base}/overview"), Some(&national), None)
-        .await;
-    assert_eq!(o.status, StatusCode::OK, "{}", o.body);
+    let overview_path = format!("{base}/overview");
+    let o = app.api_get_ok(&overview_path, &national).await;
     let o = o.json();
     assert_eq!(o["target"], 2000);
     assert_eq!(o["prefectures"].as_array().map(Vec::len), Some(47));
@@ -371,7 +287,7 @@ async fn assurance_survey_ranking_selection_and_withdrawal(app: &TestApp) {
     assert_eq!(t["prefecture"], "13");
     assert_eq!(t["applicants"], 7);
     assert!(o["quota_total"].as_u64().expect("quota") > 1500);
-    app.api("GET", &format!("{base}/overview"), Some(&tokyo), None)
+    app.api_get(&overview_path, &tokyo)
         .await
         .assert_bilingual_error(StatusCode::FORBIDDEN, "forbidden");
 }
@@ -418,22 +334,16 @@ async fn assurance_bad_input_is_refused_and_changes_nothing(app: &TestApp) {
     ];
     for (body, code) in cases {
         let r = app
-            .api(
-                "POST",
-                "/api/v1/programs",
-                Some(&national),
-                Some(body.clone()),
-            )
+            .api_post("/api/v1/programs", &national, body.clone())
             .await;
         assert!(r.status.is_client_error(), "{body}: {}", r.body);
         assert_eq!(r.error_code(), code, "{body}: {}", r.body);
         r.assert_bilingual_error(r.status, code);
     }
-    app.api(
-        "POST",
+    app.api_post(
         "/api/v1/programs",
-        Some(&tokyo),
-        Some(program(next, json!({}), format!("{next}-05-01"))),
+        &tokyo,
+        program(next, json!({}), format!("{next}-05-01")),
     )
     .await
     .assert_bilingual_error(StatusCode::FORBIDDEN, "forbidden");
@@ -457,22 +367,12 @@ async fn assurance_bad_input_is_refused_and_changes_nothing(app: &TestApp) {
     }
     // A ranking naming Kagoshima's application, one with a duplicate.
     let s46 = app
-        .api(
-            "GET",
-            &format!("{base}/prefectures/46/selection"),
-            Some(&national),
-            None,
-        )
+        .api_get(&format!("{base}/prefectures/46/selection"), &national)
         .await
         .json();
     let kagoshima_app = ids(&s46["selected"])[0];
     let s13 = app
-        .api(
-            "GET",
-            &format!("{base}/prefectures/13/selection"),
-            Some(&tokyo),
-            None,
-        )
+        .api_get(&format!("{base}/prefectures/13/selection"), &tokyo)
         .await
         .json();
     let mut tokyo_apps = ids(&s13["selected"]);
@@ -485,13 +385,9 @@ async fn assurance_bad_input_is_refused_and_changes_nothing(app: &TestApp) {
     );
     let mut foreign = tokyo_apps.clone();
     foreign.push(kagoshima_app);
+    let ranking_path = format!("{base}/prefectures/13/ranking");
     let r = app
-        .api(
-            "PUT",
-            &format!("{base}/prefectures/13/ranking"),
-            Some(&tokyo),
-            Some(json!({"ranking": foreign})),
-        )
+        .api_put(&ranking_path, &tokyo, json!({"ranking": foreign}))
         .await;
     // Named as not Tokyo's, never as Kagoshima's: nothing outside the caller's scope.
     r.assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "unknown_application");
@@ -512,20 +408,14 @@ async fn assurance_bad_input_is_refused_and_changes_nothing(app: &TestApp) {
     );
     let mut duplicate = tokyo_apps.clone();
     duplicate.push(tokyo_apps[0]);
-    app.api(
-        "PUT",
-        &format!("{base}/prefectures/13/ranking"),
-        Some(&tokyo),
-        Some(json!({"ranking": duplicate})),
-    )
-    .await
-    .assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_ranking");
+    app.api_put(&ranking_path, &tokyo, json!({"ranking": duplicate}))
+        .await
+        .assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_ranking");
     // Tokyo's officer cannot rank Kagoshima.
-    app.api(
-        "PUT",
+    app.api_put(
         &format!("{base}/prefectures/46/ranking"),
-        Some(&tokyo),
-        Some(json!({"ranking": [kagoshima_app]})),
+        &tokyo,
+        json!({"ranking": [kagoshima_app]}),
     )
     .await
     .assert_bilingual_error(StatusCode::NOT_FOUND, "not_found");
@@ -535,15 +425,9 @@ async fn assurance_bad_input_is_refused_and_changes_nothing(app: &TestApp) {
     let mut bad_mail = assurance_survey_body(250);
     bad_mail["contact"]["email"] = json!("not-an-address");
     for body in [bad_emr, bad_mail, json!({"emr": "full"})] {
-        let r = app
-            .api(
-                "POST",
-                &format!("{base}/applications"),
-                Some(&hospital),
-                Some(body),
-            )
-            .await;
-        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+        app.api_post(&format!("{base}/applications"), &hospital, body)
+            .await
+            .assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     }
     assert_eq!(
         app.audit_changes().await,
@@ -552,50 +436,29 @@ async fn assurance_bad_input_is_refused_and_changes_nothing(app: &TestApp) {
     );
 
     // A programme whose last band is bounded and whose survey has closed.
-    let r = app
-        .api(
-            "POST",
-            "/api/v1/programs",
-            Some(&national),
-            Some(program(
-                next,
-                json!({"13": [1, 1, 1]}),
-                format!("{year}-06-01"),
-            )),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    app.api_post(
+        "/api/v1/programs",
+        &national,
+        program(next, json!({"13": [1, 1, 1]}), format!("{year}-06-01")),
+    )
+    .await
+    .assert_status(StatusCode::CREATED);
     let next_base = format!("/api/v1/programs/{next}");
     let after_program = app.audit_changes().await;
-    app.api(
-        "POST",
-        &format!("{next_base}/applications"),
-        Some(&hospital),
-        Some(assurance_survey_body(1200)),
-    )
-    .await
-    .assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "beds_fit_no_band");
-    app.api(
-        "POST",
-        &format!("{next_base}/applications"),
-        Some(&hospital),
-        Some(assurance_survey_body(250)),
-    )
-    .await
-    .assert_bilingual_error(StatusCode::CONFLICT, "deadline_passed");
+    let applications_path = format!("{next_base}/applications");
+    app.api_post(&applications_path, &hospital, assurance_survey_body(1200))
+        .await
+        .assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "beds_fit_no_band");
+    app.api_post(&applications_path, &hospital, assurance_survey_body(250))
+        .await
+        .assert_bilingual_error(StatusCode::CONFLICT, "deadline_passed");
     assert_eq!(app.audit_changes().await, after_program);
     // After the deadline the prefecture still enters answers for its hospitals.
     let mut body = assurance_survey_body(250);
     body["institution_id"] = json!(HOSPITAL);
-    let r = app
-        .api(
-            "POST",
-            &format!("{next_base}/applications"),
-            Some(&tokyo),
-            Some(body),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    app.api_post(&applications_path, &tokyo, body)
+        .await
+        .assert_status(StatusCode::CREATED);
     // A valid quota file replaces the quotas.
     let r = app
         .raw(
@@ -605,8 +468,8 @@ async fn assurance_bad_input_is_refused_and_changes_nothing(app: &TestApp) {
             "text/csv",
             "都道府県,20〜199床,200〜399床,400〜999床\n13,3,2,1\n46,1,1,0\n",
         )
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        .await
+        .assert_status(StatusCode::OK);
     assert_eq!(r.json()[0]["counts"], json!([3, 2, 1]));
 }
 
@@ -615,8 +478,7 @@ async fn assurance_pages_survey_ranking_withdrawal_and_export(app: &TestApp) {
     let hospital = app.web_login("demo-hospital").await;
     let tokyo = app.web_login("demo-prefecture-13").await;
     // The hospital finds its survey from the start page and answers it.
-    let page = app.get_page(&hospital.cookie, "/assurance").await;
-    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let page = app.page(&hospital, "/assurance").await;
     assert!(page.body.contains("電子カルテシステムの導入状況"));
     assert!(page.body.contains("まだ回答していません"));
     let path = format!("/assurance/{year}/institutions/{HOSPITAL}");
@@ -633,18 +495,17 @@ async fn assurance_pages_survey_ranking_withdrawal_and_export(app: &TestApp) {
             &form(&hospital.csrf, "many"),
             false,
         )
-        .await;
-    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+        .await
+        .assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("病床数を整数で入力してください"));
-    let r = app
-        .post_form(&hospital.cookie, &path, &form("wrong", "250"), false)
-        .await;
-    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    app.post_form(&hospital.cookie, &path, &form("wrong", "250"), false)
+        .await
+        .assert_status(StatusCode::FORBIDDEN);
     let r = app
         .post_form_and_follow(&hospital.cookie, &path, &form(&hospital.csrf, "250"))
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    assert!(r.body.contains("回答を保存しました"), "{}", r.body);
+        .await
+        .assert_status(StatusCode::OK);
+    r.assert_body_contains("回答を保存しました");
     assert!(
         r.body.contains("現地調査を完了できる見込みがありません"),
         "the flag is shown: {}",
@@ -652,8 +513,7 @@ async fn assurance_pages_survey_ranking_withdrawal_and_export(app: &TestApp) {
     );
     // The prefecture sees it unranked, ranks it first by number entry, and the list follows.
     let list_path = format!("/assurance/{year}/prefectures/13");
-    let page = app.get_page(&tokyo.cookie, "/assurance").await;
-    assert_eq!(page.status, StatusCode::OK);
+    let page = app.page(&tokyo, "/assurance").await;
     assert!(page.body.contains("みなと中央病院"));
     assert!(
         page.body
@@ -685,15 +545,10 @@ async fn assurance_pages_survey_ranking_withdrawal_and_export(app: &TestApp) {
     // A tie first: refused with the ranks named.
     let mut tied = fields.clone();
     tied.extend(others.iter().map(|id| format!("rank_{id}=1")));
-    let r = app
-        .post_form(
-            &tokyo.cookie,
-            &format!("{list_path}/ranking"),
-            &tied.join("&"),
-            false,
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    let ranking_path = format!("{list_path}/ranking");
+    app.post_form(&tokyo.cookie, &ranking_path, &tied.join("&"), false)
+        .await
+        .assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     fields.extend(
         others
             .iter()
@@ -701,39 +556,28 @@ async fn assurance_pages_survey_ranking_withdrawal_and_export(app: &TestApp) {
             .map(|(n, id)| format!("rank_{id}={}", n + 2)),
     );
     let r = app
-        .post_form_and_follow(
-            &tokyo.cookie,
-            &format!("{list_path}/ranking"),
-            &fields.join("&"),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    assert!(r.body.contains("順位を保存し"), "{}", r.body);
+        .post_form_and_follow(&tokyo.cookie, &ranking_path, &fields.join("&"))
+        .await
+        .assert_status(StatusCode::OK);
+    r.assert_body_contains("順位を保存し");
     assert!(r.body.contains("次点"), "a hospital now waits: {}", r.body);
     // Several reasons (as a file gives them): the page keeps the ones after the first as
     // hidden fields, so that saving the page again does not drop them.
     let officer_token = app.token("demo-prefecture-13").await;
     let mut order = vec![own];
     order.extend(&others);
-    let r = app
-        .api(
-            "PUT",
-            &format!("/api/v1/programs/{year}/prefectures/13/ranking"),
-            Some(&officer_token),
-            Some(json!({"ranking": order, "reasons": {own.to_string(): [
-                {"kind": "regional_emergency_role"}, {"kind": "weak_security_at_inspection"}
-            ]}})),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    app.api_put_ok(
+        &format!("/api/v1/programs/{year}/prefectures/13/ranking"),
+        &officer_token,
+        json!({"ranking": order, "reasons": {own.to_string(): [
+            {"kind": "regional_emergency_role"}, {"kind": "weak_security_at_inspection"}
+        ]}}),
+    )
+    .await;
     let page = app.get_page(&tokyo.cookie, &list_path).await;
-    assert!(
-        page.body.contains(&format!(
-            "<input type=\"hidden\" name=\"reason_{own}\" value=\"weak_security_at_inspection\">"
-        )),
-        "{}",
-        page.body
-    );
+    page.assert_body_contains(&format!(
+        "<input type=\"hidden\" name=\"reason_{own}\" value=\"weak_security_at_inspection\">"
+    ));
     // A withdrawal from the page.
     let r = app
         .post_form_and_follow(
@@ -744,14 +588,11 @@ async fn assurance_pages_survey_ranking_withdrawal_and_export(app: &TestApp) {
                 tokyo.csrf
             ),
         )
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    assert!(r.body.contains("辞退を記録しました"), "{}", r.body);
+        .await
+        .assert_status(StatusCode::OK);
+    r.assert_body_contains("辞退を記録しました");
     // 別紙1 and submission.
-    let r = app
-        .get_page(&tokyo.cookie, &format!("{list_path}/list.xlsx"))
-        .await;
-    assert_eq!(r.status, StatusCode::OK);
+    let r = app.page(&tokyo, &format!("{list_path}/list.xlsx")).await;
     assert!(
         r.headers[header::CONTENT_DISPOSITION]
             .to_str()
@@ -764,47 +605,29 @@ async fn assurance_pages_survey_ranking_withdrawal_and_export(app: &TestApp) {
             &format!("{list_path}/submit"),
             &format!("csrf={}", tokyo.csrf),
         )
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        .await
+        .assert_status(StatusCode::OK);
     assert!(r.body.contains("リストを提出しました"));
     // The hospital's form is now read only; the English page says the same.
     let r = app.get_page(&hospital.cookie, &path).await;
     assert!(!r.body.contains("回答を送信"));
-    let r = app
-        .send(
-            Request::get(&path)
-                .header(
-                    header::COOKIE,
-                    format!("{}; mamori_lang=en", hospital.cookie),
-                )
-                .body(Body::empty())
-                .expect("request"),
-        )
-        .await;
-    assert!(
-        r.body.contains("Electronic medical record system"),
-        "{}",
-        r.body
-    );
+    let r = app.get_with_cookie(hospital.english_cookie(), &path).await;
+    r.assert_body_contains("Electronic medical record system");
     // The national overview.
     let national = app.web_login("demo-national").await;
-    let r = app
-        .get_page(&national.cookie, &format!("/assurance/{year}"))
-        .await;
-    assert_eq!(r.status, StatusCode::OK);
+    let assurance_path = format!("/assurance/{year}");
+    let r = app.page(&national, &assurance_path).await;
     assert!(r.body.contains("全国の目標") && r.body.contains("鹿児島県"));
-    let r = app
-        .get_page(&tokyo.cookie, &format!("/assurance/{year}"))
-        .await;
-    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    app.get_page(&tokyo.cookie, &assurance_path)
+        .await
+        .assert_status(StatusCode::FORBIDDEN);
 }
 
 async fn assurance_page_opens_a_programme_year(app: &TestApp) {
     let year = app.year();
     let national = app.web_login("demo-national").await;
     let tokyo = app.web_login("demo-prefecture-13").await;
-    let page = app.get_page(&national.cookie, "/assurance/new").await;
-    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let page = app.page(&national, "/assurance/new").await;
     assert!(page.body.contains("確保事業の年度を開始"));
     assert!(page.body.contains("47 沖縄県") && page.body.contains("name=\"q_47_2\""));
     assert_eq!(page.hidden("band_min_0").as_deref(), Some("20"));
@@ -820,17 +643,17 @@ async fn assurance_page_opens_a_programme_year(app: &TestApp) {
             .contains("name=\"allow_backup_only\" value=\"yes\" checked"),
         "backup alone is not allowed by default"
     );
-    let r = app.get_page(&tokyo.cookie, "/assurance/new").await;
-    assert_eq!(r.status, StatusCode::FORBIDDEN);
-    let r = app
-        .post_multipart(
-            &tokyo.cookie,
-            "/assurance/new",
-            &[("csrf", &tokyo.csrf)],
-            &[],
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    app.get_page(&tokyo.cookie, "/assurance/new")
+        .await
+        .assert_status(StatusCode::FORBIDDEN);
+    app.post_multipart(
+        &tokyo.cookie,
+        "/assurance/new",
+        &[("csrf", &tokyo.csrf)],
+        &[],
+    )
+    .await
+    .assert_status(StatusCode::FORBIDDEN);
 
     let years = || async { app.state.store.program_years().await.expect("years").len() };
     let before = (years().await, app.audit_changes().await);
@@ -870,9 +693,9 @@ async fn assurance_page_opens_a_programme_year(app: &TestApp) {
         as_refs(&base_fields("import")),
         vec![("quota_file", "別紙2.csv", quota_csv.as_bytes().to_vec())],
     )
-    .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    assert!(r.body.contains("ファイルを読み込みました"), "{}", r.body);
+    .await
+    .assert_status(StatusCode::OK);
+    r.assert_body_contains("ファイルを読み込みました");
     assert_eq!(r.hidden("q_13_0").as_deref(), Some("40"));
     assert_eq!(r.hidden("q_46_2").as_deref(), Some("2"));
     assert_eq!(r.hidden("q_01_0").as_deref(), Some(""));
@@ -887,9 +710,9 @@ async fn assurance_page_opens_a_programme_year(app: &TestApp) {
                 .to_vec(),
         )],
     )
-    .await;
-    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
-    assert!(r.body.contains("2行目 C列"), "{}", r.body);
+    .await
+    .assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    r.assert_body_contains("2行目 C列");
     assert!(
         r.body.contains("3行目") && r.body.contains("火星"),
         "{}",
@@ -903,8 +726,9 @@ async fn assurance_page_opens_a_programme_year(app: &TestApp) {
     fields.push(("q_13_0", "40".into()));
     fields.push(("q_13_1", "十二".into()));
     fields.push(("excluded", "9999999999\nfoo".into()));
-    let r = send(fields, vec![]).await;
-    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    let r = send(fields, vec![])
+        .await
+        .assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     for expected in [
         "東京都（13）の「200〜399床」",
         "「十二」は0以上の整数",
@@ -932,17 +756,14 @@ async fn assurance_page_opens_a_programme_year(app: &TestApp) {
     let r = app
         .send(
             Request::post("/assurance/new")
-                .header(
-                    header::COOKIE,
-                    format!("{}; mamori_lang=en", national.cookie),
-                )
+                .header(header::COOKIE, national.english_cookie())
                 .header(header::CONTENT_TYPE, ct)
                 .body(Body::from(body))
                 .expect("request"),
         )
-        .await;
-    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
-    assert!(r.body.contains("gap between bed bands"), "{}", r.body);
+        .await
+        .assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    r.assert_body_contains("gap between bed bands");
     assert_eq!(
         (years().await, app.audit_changes().await),
         before,
@@ -972,20 +793,12 @@ async fn assurance_page_opens_a_programme_year(app: &TestApp) {
             ),
         ],
     )
-    .await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    let to = r.headers[header::LOCATION]
-        .to_str()
-        .expect("location")
-        .to_owned();
+    .await
+    .assert_status(StatusCode::SEE_OTHER);
+    let to = r.redirect_target();
     assert_eq!(to, format!("/assurance/{new_year}?done=as-opened"));
-    let page = app.get_page(&national.cookie, &to).await;
-    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
-    assert!(
-        page.body.contains("確保事業の年度を開始しました"),
-        "{}",
-        page.body
-    );
+    let page = app.page(&national, &to).await;
+    page.assert_body_contains("確保事業の年度を開始しました");
     let program = app
         .state
         .store
@@ -1007,20 +820,15 @@ async fn assurance_page_opens_a_programme_year(app: &TestApp) {
     let page = app
         .get_page(&tokyo.cookie, &format!("/assurance/{year}/prefectures/13"))
         .await;
-    assert!(
-        page.body
-            .contains(&format!("href=\"/assurance/{new_year}/prefectures/13\"")),
-        "{}",
-        page.body
-    );
+    page.assert_body_contains(&format!("href=\"/assurance/{new_year}/prefectures/13\""));
     // The same year again is refused in the form.
     let r = send(
         base_fields("open"),
         vec![("quota_file", "別紙2.csv", quota_csv.as_bytes().to_vec())],
     )
-    .await;
-    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
-    assert!(r.body.contains("既に開始されています"), "{}", r.body);
+    .await
+    .assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    r.assert_body_contains("既に開始されています");
 }
 
 async fn assurance_pages_import_a_ranking_and_decide_flagged_hospitals(app: &TestApp) {
@@ -1033,16 +841,7 @@ async fn assurance_pages_import_a_ranking_and_decide_flagged_hospitals(app: &Tes
     body["institution_id"] = json!(HOSPITAL);
     body["renewal_planned"] = json!(true);
     body["onsite_survey_by_january"] = json!(false);
-    let r = app
-        .api(
-            "POST",
-            &format!("/api/v1/programs/{year}/applications"),
-            Some(&national),
-            Some(body),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
-    let own = r.json()["id"].as_i64().expect("id");
+    let own = apply_for_assurance(app, &national, year, body).await;
     let book = app
         .state
         .store
@@ -1069,14 +868,9 @@ async fn assurance_pages_import_a_ranking_and_decide_flagged_hospitals(app: &Tes
     assert!(page.body.contains(&format!("action=\"{upload}\"")));
     // No file, a file with problems: each named by row and column, nothing changed.
     let r = app
-        .post_form(
-            &tokyo.cookie,
-            &upload,
-            &format!("csrf={}", tokyo.csrf),
-            false,
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+        .submit(&tokyo, &upload, "")
+        .await
+        .assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
         r.body
             .contains("順位のファイル（.xlsx または .csv）を選んでください")
@@ -1091,33 +885,23 @@ async fn assurance_pages_import_a_ranking_and_decide_flagged_hospitals(app: &Tes
             &[("csrf", &tokyo.csrf)],
             &[("file", "順位.csv", bad.as_bytes())],
         )
-        .await;
-    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
-    assert!(
-        r.body
-            .contains("<td class=\"num\">3</td><td>B</td><td>順位 1 が重複しています"),
-        "{}",
-        r.body
-    );
+        .await
+        .assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    r.assert_body_contains("<td class=\"num\">3</td><td>B</td><td>順位 1 が重複しています");
     // Another prefecture's application is named as not Tokyo's, never as Kagoshima's.
-    assert!(
-        r.body.contains(&format!(
-            "申請ID {kagoshima_app} の申請は東京都にありません"
-        )),
-        "{}",
-        r.body
-    );
+    r.assert_body_contains(&format!(
+        "申請ID {kagoshima_app} の申請は東京都にありません"
+    ));
     assert!(!r.body.contains("鹿児島"), "{}", r.body);
     assert!(!r.body.contains("この順位を適用して選定"));
-    let wrong_csrf = app
-        .post_multipart(
-            &tokyo.cookie,
-            &upload,
-            &[("csrf", "nope")],
-            &[("file", "a.csv", bad.as_bytes())],
-        )
-        .await;
-    assert_eq!(wrong_csrf.status, StatusCode::FORBIDDEN);
+    app.post_multipart(
+        &tokyo.cookie,
+        &upload,
+        &[("csrf", "nope")],
+        &[("file", "a.csv", bad.as_bytes())],
+    )
+    .await
+    .assert_status(StatusCode::FORBIDDEN);
 
     // A clean file: a preview with the selection it gives; nothing stored until applied.
     let mut good = format!("申請ID,順位,順位指定の理由\n{own},1,地域の救急等の主要な診療機能\n");
@@ -1131,8 +915,8 @@ async fn assurance_pages_import_a_ranking_and_decide_flagged_hospitals(app: &Tes
             &[("csrf", &tokyo.csrf)],
             &[("file", "順位.csv", good.as_bytes())],
         )
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        .await
+        .assert_status(StatusCode::OK);
     assert!(r.body.contains("この順位を適用して選定"));
     assert_eq!(r.hidden(&format!("rank_{own}")).as_deref(), Some("1"));
     assert_eq!(
@@ -1160,10 +944,11 @@ async fn assurance_pages_import_a_ranking_and_decide_flagged_hospitals(app: &Tes
             .enumerate()
             .map(|(n, id)| format!("rank_{id}={}", n + 2)),
     );
+    let ranking_path = format!("{base}/ranking");
     let r = app
-        .post_form_and_follow(&tokyo.cookie, &format!("{base}/ranking"), &form.join("&"))
+        .post_form_and_follow(&tokyo.cookie, &ranking_path, &form.join("&"))
         .await;
-    assert!(r.body.contains("順位を保存し"), "{}", r.body);
+    r.assert_body_contains("順位を保存し");
     let ranking = stored().await;
     let first = ranking.iter().find(|r| r.rank == 1).expect("rank 1");
     assert_eq!(first.application_id, own);
@@ -1172,19 +957,13 @@ async fn assurance_pages_import_a_ranking_and_decide_flagged_hospitals(app: &Tes
         vec![mamori_domain::assurance::RankReason::RegionalEmergencyRole]
     );
     // The flagged hospital awaits the prefecture's decision.
-    assert!(
-        r.body.contains(&format!("name=\"decision_{own}\"")),
-        "{}",
-        r.body
-    );
-    assert!(r.body.contains("判断待ちの病院: "), "{}", r.body);
+    r.assert_body_contains(&format!("name=\"decision_{own}\""));
+    r.assert_body_contains("判断待ちの病院: ");
     let tokyo_token = app.token("demo-prefecture-13").await;
     let selection = |token: String| async move {
-        app.api(
-            "GET",
+        app.api_get(
             &format!("/api/v1/programs/{year}/prefectures/13/selection"),
-            Some(&token),
-            None,
+            &token,
         )
         .await
         .json()
@@ -1197,13 +976,9 @@ async fn assurance_pages_import_a_ranking_and_decide_flagged_hospitals(app: &Tes
     let mut declined = form.clone();
     declined.push(format!("decision_{own}=decline"));
     let r = app
-        .post_form_and_follow(
-            &tokyo.cookie,
-            &format!("{base}/ranking"),
-            &declined.join("&"),
-        )
+        .post_form_and_follow(&tokyo.cookie, &ranking_path, &declined.join("&"))
         .await;
-    assert!(r.body.contains("順位を保存し"), "{}", r.body);
+    r.assert_body_contains("順位を保存し");
     let s = selection(tokyo_token.clone()).await;
     assert_eq!(
         s["decisions"],
@@ -1262,12 +1037,8 @@ async fn assurance_pages_import_a_ranking_and_decide_flagged_hospitals(app: &Tes
     // Accepted: selected again.
     let mut accepted = form.clone();
     accepted.push(format!("decision_{own}=accept"));
-    app.post_form_and_follow(
-        &tokyo.cookie,
-        &format!("{base}/ranking"),
-        &accepted.join("&"),
-    )
-    .await;
+    app.post_form_and_follow(&tokyo.cookie, &ranking_path, &accepted.join("&"))
+        .await;
     let s = selection(tokyo_token.clone()).await;
     assert_eq!(
         s["decisions"],
@@ -1286,7 +1057,7 @@ async fn assurance_pages_import_a_ranking_and_decide_flagged_hospitals(app: &Tes
             ),
         )
         .await;
-    assert!(r.body.contains("辞退を記録しました"), "{}", r.body);
+    r.assert_body_contains("辞退を記録しました");
     let s = selection(tokyo_token).await;
     let withdrawn = &s["withdrawn"][0];
     assert_eq!(withdrawn["application"], own);

@@ -5,7 +5,7 @@
 
 use super::*;
 
-on_both_engines!(authorization_matrix_covers_every_route);
+on_both_engines!(authorization_matrix_covers_every_route,);
 
 /// What a route allows, for the authorization matrix.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -313,7 +313,7 @@ enum Relation {
 
 async fn authorization_matrix_covers_every_route(app: &TestApp) {
     let year = app.year();
-    let spec = app.api("GET", "/api/openapi.json", None, None).await.json();
+    let spec = app.get("/api/openapi.json").await.json();
     let mut routes: Vec<(String, String, bool)> = Vec::new();
     for (path, operations) in spec["paths"].as_object().expect("paths") {
         for method in operations.as_object().expect("operations").keys() {
@@ -343,35 +343,17 @@ async fn authorization_matrix_covers_every_route(app: &TestApp) {
         .find(|u| u.login == "demo-hospital-staff")
         .expect("staff")
         .id;
-    let inspector_46_id = app
-        .state
-        .store
-        .user_for_login("demo-inspector-46")
-        .await
-        .expect("user")
-        .expect("inspector")
-        .0
-        .id;
+    let inspector_46_id = app.user("demo-inspector-46").await.id;
     // The hospital's answer to the survey, for the routes that name an application.
     let national = app.token("demo-national").await;
     let mut body = assurance_survey_body(250);
     body["institution_id"] = json!(HOSPITAL);
-    let r = app
-        .api(
-            "POST",
-            &format!("/api/v1/programs/{year}/applications"),
-            Some(&national),
-            Some(body),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
-    let application_id = r.json()["id"].as_i64().expect("id").to_string();
+    let application_id = apply_for_assurance(app, &national, year, body)
+        .await
+        .to_string();
     let device_id = app
-        .state
-        .store
         .devices(HOSPITAL)
         .await
-        .expect("devices")
         .first()
         .expect("the demo hospital has a ledger")
         .id;
@@ -387,37 +369,18 @@ async fn authorization_matrix_covers_every_route(app: &TestApp) {
     // A training session open for registration, and a place of the hospital in it.
     let training_session = open_training_session(app, 3).await;
     let hospital_token = app.token("demo-hospital").await;
-    let r = app
-        .api(
-            "POST",
-            &format!("/api/v1/training/sessions/{training_session}/registrations"),
-            Some(&hospital_token),
-            Some(json!({"participant_name": "行列 検査"})),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
-    let training_place = r.json()["registration_id"].as_i64().expect("id");
-    let training_course = app
-        .state
-        .store
-        .training_session(training_session)
-        .await
-        .expect("session")
-        .expect("the session")
-        .course
-        .id;
+    let training_place =
+        take_training_place(app, &hospital_token, training_session, "行列 検査").await;
+    let training_course = app.training_session(training_session).await.course.id;
     // The hospital's case, for the routes that name one.
     let reporter = app.token("demo-hospital-staff").await;
-    let r = app
-        .api(
-            "POST",
-            "/api/v1/incidents",
-            Some(&reporter),
-            Some(incident_body(&["cannot_log_in"], &["emr"], "unknown")),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
-    let case_id = r.json()["case_id"].as_i64().expect("case id").to_string();
+    let case_id = report_incident(
+        app,
+        &reporter,
+        incident_body(&["cannot_log_in"], &["emr"], "unknown"),
+    )
+    .await
+    .to_string();
     let fill = |path: &str| {
         let user = if path.starts_with("/admin/") {
             inspector_46_id
@@ -541,18 +504,7 @@ async fn authorization_matrix_covers_every_route(app: &TestApp) {
         ),
     ];
     // Changes are counted by the audit log (logins aside: the callers log in).
-    let changes = || async {
-        let entries = app
-            .state
-            .store
-            .audit_entries(None, 1_000_000)
-            .await
-            .expect("audit");
-        entries
-            .iter()
-            .filter(|e| !e.action.starts_with("login."))
-            .count()
-    };
+    let changes = || app.audit_changes();
     // An entry of the lecturer list per caller and per door (API, page): an operator who
     // removes one through the API still finds its page's own entry there.
     let mut lecturers = std::collections::HashMap::new();
@@ -652,13 +604,7 @@ async fn authorization_matrix_covers_every_route(app: &TestApp) {
                 let cookie = web.as_ref().map(|w| w.cookie.clone()).unwrap_or_default();
                 let csrf = web.as_ref().map(|w| w.csrf.clone()).unwrap_or_default();
                 if method == "GET" {
-                    app.send(
-                        Request::get(target.as_str())
-                            .header(header::COOKIE, cookie)
-                            .body(Body::empty())
-                            .expect("request"),
-                    )
-                    .await
+                    app.get_with_cookie(cookie, target.as_str()).await
                 } else {
                     let form = format!(
                         "csrf={csrf}&contact_chart_seen=yes&round=1&answer=yes&checked_on={year}-06-01"
@@ -677,13 +623,7 @@ async fn authorization_matrix_covers_every_route(app: &TestApp) {
                 if *is_api {
                     status == StatusCode::UNAUTHORIZED
                 } else {
-                    status == StatusCode::SEE_OTHER
-                        && response
-                            .headers
-                            .get(header::LOCATION)
-                            .and_then(|v| v.to_str().ok())
-                            .unwrap_or_default()
-                            .starts_with("/login")
+                    status == StatusCode::SEE_OTHER && response.location().starts_with("/login")
                 }
             };
             let allowed = |permitted: bool| {

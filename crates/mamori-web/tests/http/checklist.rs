@@ -15,10 +15,7 @@ on_both_engines!(
 
 async fn checklists_list_every_version_and_form(app: &TestApp) {
     let token = app.token("demo-national").await;
-    let list = app
-        .api("GET", "/api/v1/checklists", Some(&token), None)
-        .await
-        .json();
+    let list = app.api_get("/api/v1/checklists", &token).await.json();
     let ids: Vec<&str> = list
         .as_array()
         .expect("array")
@@ -76,7 +73,7 @@ async fn institution_fills_its_checklist(app: &TestApp) {
     let year = app.year();
     let token = app.token("demo-hospital").await;
     let path = format!("/api/v1/institutions/{HOSPITAL}/assessments/{year}");
-    let before = app.api("GET", &path, Some(&token), None).await.json();
+    let before = app.api_get(&path, &token).await.json();
     assert_eq!(before["form"], "institution");
     let open: Vec<String> = before["items"]
         .as_array()
@@ -89,14 +86,12 @@ async fn institution_fills_its_checklist(app: &TestApp) {
     let checked = format!("{year}-06-01");
     let target = format!("{year}-12-01");
     let r = app
-        .api(
-            "PUT",
+        .api_put_ok(
             &format!("{path}/items/{}", open[0]),
-            Some(&token),
-            Some(json!({"round": 1, "answer": "no", "checked_on": checked, "target_date": target})),
+            &token,
+            json!({"round": 1, "answer": "no", "checked_on": checked, "target_date": target}),
         )
         .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(r.json()["first"]["answer"], "no");
     assert_eq!(r.json()["first"]["target_date"], target);
     // The second check, after the target date.
@@ -104,27 +99,18 @@ async fn institution_fills_its_checklist(app: &TestApp) {
     let today = mamori_app::today_in_japan().to_string();
     let second = if second <= today { second } else { today };
     let r = app
-        .api(
-            "PUT",
+        .api_put_ok(
             &format!("{path}/items/{}", open[0]),
-            Some(&token),
-            Some(json!({"round": 2, "answer": "yes", "checked_on": second})),
+            &token,
+            json!({"round": 2, "answer": "yes", "checked_on": second}),
         )
         .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(r.json()["second"]["answer"], "yes");
     // Changing an answer keeps the history: who, what, when.
-    let r = app
-        .api("PUT", &format!("{path}/items/{}", open[0]), Some(&token), Some(json!({"round": 1, "answer": "no", "checked_on": checked, "target_date": format!("{year}-11-30")})))
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    app
+        .api_put_ok(&format!("{path}/items/{}", open[0]), &token, json!({"round": 1, "answer": "no", "checked_on": checked, "target_date": format!("{year}-11-30")})).await;
     let history = app
-        .api(
-            "GET",
-            &format!("{path}/items/{}/history", open[0]),
-            Some(&token),
-            None,
-        )
+        .api_get(&format!("{path}/items/{}/history", open[0]), &token)
         .await
         .json();
     let history = history.as_array().expect("history");
@@ -135,22 +121,12 @@ async fn institution_fills_its_checklist(app: &TestApp) {
     // Staff may answer too; withdrawing an answer is kept in the history.
     let staff = app.token("demo-hospital-staff").await;
     let r = app
-        .api(
-            "DELETE",
-            &format!("{path}/items/{}?round=2", open[0]),
-            Some(&staff),
-            None,
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        .api_delete(&format!("{path}/items/{}?round=2", open[0]), &staff)
+        .await
+        .assert_status(StatusCode::OK);
     assert!(r.json()["second"].is_null());
     let history = app
-        .api(
-            "GET",
-            &format!("{path}/items/{}/history", open[0]),
-            Some(&token),
-            None,
-        )
+        .api_get(&format!("{path}/items/{}/history", open[0]), &token)
         .await
         .json();
     assert_eq!(history[0]["action"], "clear");
@@ -165,7 +141,7 @@ async fn concurrent_answers_are_judged_in_order(app: &TestApp) {
     let year = app.year();
     let token = app.token("demo-hospital").await;
     let path = format!("/api/v1/institutions/{HOSPITAL}/assessments/{year}");
-    let before = app.api("GET", &path, Some(&token), None).await.json();
+    let before = app.api_get(&path, &token).await.json();
     let open: Vec<String> = before["items"]
         .as_array()
         .expect("items")
@@ -188,7 +164,7 @@ async fn concurrent_answers_are_judged_in_order(app: &TestApp) {
     let responses = futures_util::future::join_all(
         requests
             .iter()
-            .map(|body| app.api("PUT", &item, Some(&token), Some(body.clone()))),
+            .map(|body| app.api_put(&item, &token, body.clone())),
     )
     .await;
     let mut accepted = 0;
@@ -203,7 +179,7 @@ async fn concurrent_answers_are_judged_in_order(app: &TestApp) {
     }
     assert!(accepted >= 12, "every first check is accepted: {accepted}");
     // The second check in the final state only exists together with a first.
-    let after = app.api("GET", &path, Some(&token), None).await.json();
+    let after = app.api_get(&path, &token).await.json();
     let state = after["items"]
         .as_array()
         .expect("items")
@@ -213,25 +189,21 @@ async fn concurrent_answers_are_judged_in_order(app: &TestApp) {
         .clone();
     assert_eq!(state["first"]["answer"], "no", "{state}");
     // One history row and one audit entry per accepted answer, and the chain still holds.
-    let history = app
-        .api("GET", &format!("{item}/history"), Some(&token), None)
-        .await
-        .json();
+    let history = app.api_get(&format!("{item}/history"), &token).await.json();
     assert_eq!(history.as_array().expect("history").len(), accepted);
     let audit_after = app.state.store.audit_count(HOSPITAL).await.expect("audit");
     assert_eq!(
         audit_after - audit_before,
         i64::try_from(accepted).expect("count")
     );
-    let verification = app.state.store.verify_audit_chain().await.expect("verify");
-    assert!(verification.problem.is_none(), "{verification:?}");
+    app.assert_audit_chain_intact().await;
 }
 
 async fn bad_answers_are_refused_and_change_nothing(app: &TestApp) {
     let year = app.year();
     let token = app.token("demo-hospital").await;
     let path = format!("/api/v1/institutions/{HOSPITAL}/assessments/{year}");
-    let before = app.api("GET", &path, Some(&token), None).await.body;
+    let before = app.api_get(&path, &token).await.body;
     let item = format!("{path}/items/1-1");
     let d = |m: &str| format!("{year}-{m}");
     let cases: Vec<(String, Value, StatusCode, &str)> = vec![
@@ -309,9 +281,7 @@ async fn bad_answers_are_refused_and_change_nothing(app: &TestApp) {
         ),
     ];
     for (path, body, status, code) in cases {
-        let r = app
-            .api("PUT", &path, Some(&token), Some(body.clone()))
-            .await;
+        let r = app.api_put(&path, &token, body.clone()).await;
         assert_eq!(r.status, status, "{path} {body}: {}", r.body);
         assert_eq!(r.error_code(), code, "{path} {body}: {}", r.body);
         r.assert_bilingual_error(status, code);
@@ -324,31 +294,21 @@ async fn bad_answers_are_refused_and_change_nothing(app: &TestApp) {
         .assert_bilingual_error(StatusCode::UNSUPPORTED_MEDIA_TYPE, "json_required");
     // The clinic has no vendor contract: 2(2) does not apply and cannot be answered.
     let clinic = app.token("demo-clinic").await;
-    let r = app
-        .api(
-            "PUT",
-            &format!("/api/v1/institutions/{CLINIC}/assessments/{year}/items/2-2-all"),
-            Some(&clinic),
-            Some(json!({"round": 1, "answer": "yes", "checked_on": d("06-01")})),
-        )
-        .await;
-    r.assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "item_not_applicable");
-    let after = app.api("GET", &path, Some(&token), None).await.body;
+    app.api_put(
+        &format!("/api/v1/institutions/{CLINIC}/assessments/{year}/items/2-2-all"),
+        &clinic,
+        json!({"round": 1, "answer": "yes", "checked_on": d("06-01")}),
+    )
+    .await
+    .assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "item_not_applicable");
+    let after = app.api_get(&path, &token).await.body;
     assert_eq!(before, after, "refused answers change nothing");
 }
 
 async fn forms_follow_the_kind_of_institution(app: &TestApp) {
     let year = app.year();
     let pharmacy = app.token("demo-pharmacy").await;
-    let a = app
-        .api(
-            "GET",
-            &format!("/api/v1/institutions/{PHARMACY}/assessments/{year}"),
-            Some(&pharmacy),
-            None,
-        )
-        .await
-        .json();
+    let a = app.assessment(PHARMACY, year, &pharmacy).await;
     assert_eq!(a["form"], "pharmacy");
     assert!(
         a["checklist_id"]
@@ -357,15 +317,7 @@ async fn forms_follow_the_kind_of_institution(app: &TestApp) {
             .ends_with("-pharmacy")
     );
     let clinic = app.token("demo-clinic").await;
-    let a = app
-        .api(
-            "GET",
-            &format!("/api/v1/institutions/{CLINIC}/assessments/{year}"),
-            Some(&clinic),
-            None,
-        )
-        .await
-        .json();
+    let a = app.assessment(CLINIC, year, &clinic).await;
     assert_eq!(a["form"], "institution");
     let remote = a["items"]
         .as_array()
@@ -377,11 +329,9 @@ async fn forms_follow_the_kind_of_institution(app: &TestApp) {
     assert_eq!(remote["not_applicable_reason"], "no_vendor_contract");
     // 令和5年度: the 参考項目 are marked as such, and 2-7-server is one of them.
     let a = app
-        .api(
-            "GET",
+        .api_get(
             &format!("/api/v1/institutions/{CLINIC}/assessments/2023"),
-            Some(&clinic),
-            None,
+            &clinic,
         )
         .await
         .json();
@@ -400,26 +350,16 @@ async fn pages_login_fill_and_csrf(app: &TestApp) {
     let year = app.year();
     let s = app.web_login("demo-hospital").await;
     let page = app
-        .get_page(
-            &s.cookie,
-            &format!("/institutions/{HOSPITAL}/checklist/{year}"),
-        )
+        .page(&s, &format!("/institutions/{HOSPITAL}/checklist/{year}"))
         .await;
-    assert_eq!(page.status, StatusCode::OK);
     assert!(
         page.body.contains("みなと中央病院")
             && page.body.contains("1(1)")
             && page.body.contains("医療機関確認用")
     );
     let assessment = app
-        .api(
-            "GET",
-            &format!("/api/v1/institutions/{HOSPITAL}/assessments/{year}"),
-            Some(&app.token("demo-hospital").await),
-            None,
-        )
-        .await
-        .json();
+        .assessment(HOSPITAL, year, &app.token("demo-hospital").await)
+        .await;
     let open = assessment["items"]
         .as_array()
         .expect("items")
@@ -430,76 +370,47 @@ async fn pages_login_fill_and_csrf(app: &TestApp) {
     let action = format!("/institutions/{HOSPITAL}/checklist/{year}/items/{key}");
     let form = format!("round=1&answer=yes&checked_on={year}-06-10&target_date=&action=save");
     // Without the CSRF token the form is refused.
-    let r = app.post_form(&s.cookie, &action, &form, false).await;
-    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    app.post_form(&s.cookie, &action, &form, false)
+        .await
+        .assert_status(StatusCode::FORBIDDEN);
     // A plain form post saves and redirects back to the item.
-    let r = app
-        .post_form(
-            &s.cookie,
-            &action,
-            &format!("csrf={}&{form}", s.csrf),
-            false,
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    assert!(
-        r.headers
-            .get(header::LOCATION)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .ends_with(&format!("#item-{key}"))
-    );
+    let r = app.submit_accepted(&s, &action, &form).await;
+    assert!(r.location().ends_with(&format!("#item-{key}")));
     // With htmx only the item's card comes back; a refused answer is shown in place.
     let bad = format!(
         "csrf={}&round=1&answer=yes&checked_on={year}-06-10&target_date={year}-09-01&action=save",
         s.csrf
     );
-    let r = app.post_form(&s.cookie, &action, &bad, true).await;
-    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let r = app
+        .post_form(&s.cookie, &action, &bad, true)
+        .await
+        .assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
         r.body.starts_with("<article")
             && r.body.contains("目標日は「いいえ」の場合にのみ記入します"),
         "{}",
         r.body
     );
-    let r = app.post_form(&s.cookie, &action, &format!("csrf={}&round=1&answer=no&checked_on={year}-06-10&target_date={year}-09-01&action=save", s.csrf), true).await;
-    assert_eq!(r.status, StatusCode::OK);
+    let r = app.post_form(&s.cookie, &action, &format!("csrf={}&round=1&answer=no&checked_on={year}-06-10&target_date={year}-09-01&action=save", s.csrf), true).await.assert_status(StatusCode::OK);
     assert!(r.body.contains("保存しました"));
     assert_eq!(
         r.headers.get("HX-Trigger").and_then(|v| v.to_str().ok()),
         Some("answer-saved")
     );
-    let history = app.get_page(&s.cookie, &format!("{action}/history")).await;
-    assert_eq!(history.status, StatusCode::OK);
+    let history = app.page(&s, &format!("{action}/history")).await;
     assert!(history.body.contains("demo-hospital"));
     let print = app
-        .get_page(
-            &s.cookie,
+        .page(
+            &s,
             &format!("/institutions/{HOSPITAL}/checklist/{year}/print"),
         )
         .await;
-    assert_eq!(print.status, StatusCode::OK);
     assert!(print.body.contains("確認結果"));
     // Logging out ends the session.
-    let r = app
-        .post_form(&s.cookie, "/logout", &format!("csrf={}", s.csrf), false)
-        .await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    app.submit_accepted(&s, "/logout", "").await;
     let after = app
-        .send(
-            Request::get("/institutions")
-                .header(header::COOKIE, &s.cookie)
-                .body(Body::empty())
-                .expect("request"),
-        )
-        .await;
-    assert_eq!(after.status, StatusCode::SEE_OTHER);
-    assert!(
-        after
-            .headers
-            .get(header::LOCATION)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .starts_with("/login")
-    );
+        .get_with_cookie(&s.cookie, "/institutions")
+        .await
+        .assert_status(StatusCode::SEE_OTHER);
+    assert!(after.location().starts_with("/login"));
 }

@@ -13,7 +13,7 @@ on_both_engines!(
 async fn contact_chart_is_validated_and_drawn(app: &TestApp) {
     let staff = app.token("demo-hospital-staff").await;
     let path = format!("/api/v1/institutions/{HOSPITAL}/contact-chart");
-    let v = app.api("GET", &path, Some(&staff), None).await.json();
+    let v = app.api_get(&path, &staff).await.json();
     assert_eq!(v["institution_name"], "みなと中央病院");
     let version = v["updated_at"].as_str().expect("version").to_owned();
     assert!(
@@ -27,7 +27,7 @@ async fn contact_chart_is_validated_and_drawn(app: &TestApp) {
         "internal": [{"roles": ["security_manager"], "name": "中央 花子", "phones": ["03-1234"], "email": "hanako@"}],
         "outside": [{"body": "police", "phones": ["abc"]}]
     });
-    let r = app.api("PUT", &path, Some(&staff), Some(bad)).await;
+    let r = app.api_put(&path, &staff, bad).await;
     r.assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_fields");
     let problems = r.json()["error"]["problems"].clone();
     let paths: Vec<&str> = problems
@@ -43,7 +43,7 @@ async fn contact_chart_is_validated_and_drawn(app: &TestApp) {
     ] {
         assert!(paths.contains(&expected), "{expected} in {paths:?}");
     }
-    let unchanged = app.api("GET", &path, Some(&staff), None).await.json();
+    let unchanged = app.api_get(&path, &staff).await.json();
     assert_eq!(unchanged["updated_at"], version.as_str(), "nothing stored");
     // A good chart is stored; an edit from an older version is refused.
     let good = json!({
@@ -56,17 +56,15 @@ async fn contact_chart_is_validated_and_drawn(app: &TestApp) {
         "outside": [{"body": "police", "organisation": "警視庁 サイバー犯罪相談窓口", "phones": ["03-5805-1731"]}],
         "if_updated_at": version
     });
-    let r = app
-        .api("PUT", &path, Some(&staff), Some(good.clone()))
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let r = app.api_put_ok(&path, &staff, good.clone()).await;
     let saved = r.json();
     assert_eq!(
         saved["internal"][1]["phones"][0], "03-1234-5602",
         "full-width digits folded: {saved}"
     );
-    let r = app.api("PUT", &path, Some(&staff), Some(good)).await;
-    r.assert_bilingual_error(StatusCode::CONFLICT, "stale_edit");
+    app.api_put(&path, &staff, good)
+        .await
+        .assert_bilingual_error(StatusCode::CONFLICT, "stale_edit");
     // The checklist shows the chart's state beside item 3(1), with what it still lacks.
     let state_label = match saved["status"]["state"].as_str() {
         Some("complete") => "連絡体制図: 作成済",
@@ -75,22 +73,18 @@ async fn contact_chart_is_validated_and_drawn(app: &TestApp) {
     };
     let web_staff = app.web_login("demo-hospital-staff").await;
     let checklist = app
-        .get_page(
-            &web_staff.cookie,
+        .page(
+            &web_staff,
             &format!("/institutions/{HOSPITAL}/checklist/{}", app.year()),
         )
         .await;
-    assert_eq!(checklist.status, StatusCode::OK);
     assert!(checklist.body.contains(state_label), "{state_label}");
     for gap in saved["status"]["missing"].as_array().into_iter().flatten() {
         let message = gap["message_ja"].as_str().expect("message_ja");
         assert!(checklist.body.contains(message), "{message}");
     }
     // Drawn as one A4 page.
-    let r = app
-        .api("GET", &format!("{path}.svg"), Some(&staff), None)
-        .await;
-    assert_eq!(r.status, StatusCode::OK);
+    let r = app.api_get_ok(&format!("{path}.svg"), &staff).await;
     assert!(
         r.headers
             .get(header::CONTENT_TYPE)
@@ -102,22 +96,17 @@ async fn contact_chart_is_validated_and_drawn(app: &TestApp) {
     assert!(r.body.contains("中央 花子"));
     // Inspectors read it but do not edit it; the vendor does not see it.
     let inspector = app.token("demo-inspector-13").await;
-    assert_eq!(
-        app.api("GET", &path, Some(&inspector), None).await.status,
-        StatusCode::OK
-    );
-    let r = app
-        .api(
-            "PUT",
-            &path,
-            Some(&inspector),
-            Some(json!({"institution_name": "x", "revised_on": "2025-05-01"})),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(app.api_get(&path, &inspector).await.status, StatusCode::OK);
+    app.api_put(
+        &path,
+        &inspector,
+        json!({"institution_name": "x", "revised_on": "2025-05-01"}),
+    )
+    .await
+    .assert_status(StatusCode::FORBIDDEN);
     let vendor = app.token("demo-vendor").await;
     assert_eq!(
-        app.api("GET", &path, Some(&vendor), None).await.status,
+        app.api_get(&path, &vendor).await.status,
         StatusCode::NOT_FOUND
     );
 }
@@ -125,7 +114,7 @@ async fn contact_chart_is_validated_and_drawn(app: &TestApp) {
 async fn backup_and_bcp_records_warn(app: &TestApp) {
     let admin = app.token("demo-hospital").await;
     let path = format!("/api/v1/institutions/{HOSPITAL}/continuity");
-    let v = app.api("GET", &path, Some(&admin), None).await.json();
+    let v = app.api_get(&path, &admin).await.json();
     assert_eq!(v["backups"].as_array().map(Vec::len), Some(2), "{v}");
     let codes: Vec<&str> = v["warnings"]
         .as_array()
@@ -149,7 +138,7 @@ async fn backup_and_bcp_records_warn(app: &TestApp) {
     );
     // A record without where its copies are kept is refused with its path.
     let bad = json!({"backups": [{"systems": ["emr"], "data": "DB", "locations": [], "write_once": false, "generations": 1, "encrypted": false, "frequency": "daily", "last_restore_test": null, "notes": ""}], "bcp": null});
-    let r = app.api("PUT", &path, Some(&admin), Some(bad)).await;
+    let r = app.api_put(&path, &admin, bad).await;
     r.assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_fields");
     assert_eq!(
         r.json()["error"]["problems"][0]["path"],
@@ -158,8 +147,7 @@ async fn backup_and_bcp_records_warn(app: &TestApp) {
     // Online-only copies are stored and warned about.
     let online = json!({"backups": [{"systems": ["emr"], "data": "DB", "locations": ["cloud"], "write_once": false, "generations": 3, "encrypted": true, "frequency": "daily", "last_restore_test": null, "notes": ""}],
         "bcp": {"state": "established", "on": "2025-04-01", "last_drill": null, "notes": ""}});
-    let r = app.api("PUT", &path, Some(&admin), Some(online)).await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let r = app.api_put_ok(&path, &admin, online).await;
     let v = r.json();
     assert!(
         v["warnings"]
@@ -172,12 +160,11 @@ async fn backup_and_bcp_records_warn(app: &TestApp) {
     // The checklist shows the records and their warnings beside items 3(2) and 3(3).
     let web_admin = app.web_login("demo-hospital").await;
     let checklist = app
-        .get_page(
-            &web_admin.cookie,
+        .page(
+            &web_admin,
             &format!("/institutions/{HOSPITAL}/checklist/{}", app.year()),
         )
         .await;
-    assert_eq!(checklist.status, StatusCode::OK);
     assert!(checklist.body.contains("バックアップとBCPを開く"));
     let offline = v["warnings"]
         .as_array()
@@ -187,12 +174,7 @@ async fn backup_and_bcp_records_warn(app: &TestApp) {
         .and_then(|w| w["message_ja"].as_str())
         .expect("the offline warning in Japanese");
     assert!(checklist.body.contains(offline), "{offline}");
-    let audit = app
-        .state
-        .store
-        .audit_entries(None, 1_000_000)
-        .await
-        .expect("audit");
+    let audit = app.audit_log().await;
     assert!(audit.iter().any(|e| e.action == "continuity.put"));
 }
 
@@ -200,12 +182,11 @@ async fn continuity_form_adds_removes_and_refuses_by_field(app: &TestApp) {
     let year = app.year();
     let api = format!("/api/v1/institutions/{HOSPITAL}/continuity");
     let admin = app.token("demo-hospital").await;
-    let before = app.api("GET", &api, Some(&admin), None).await.json();
+    let before = app.api_get(&api, &admin).await.json();
     let version = before["updated_at"].as_str().expect("version").to_owned();
     let web = app.web_login("demo-hospital-staff").await;
     let edit = format!("/institutions/{HOSPITAL}/continuity/edit");
-    let page = app.get_page(&web.cookie, &edit).await;
-    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let page = app.page(&web, &edit).await;
     // Two stored records and a blank block to add one.
     assert!(page.body.contains("name=\"b0_generations\" value=\"7\""));
     assert!(
@@ -225,8 +206,10 @@ async fn continuity_form_adds_removes_and_refuses_by_field(app: &TestApp) {
         web.csrf,
         year + 5
     );
-    let r = app.post_form(&web.cookie, &edit, &bad, false).await;
-    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    let r = app
+        .post_form(&web.cookie, &edit, &bad, false)
+        .await
+        .assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     for message in [
         "世代数「abc」は1〜999の数字で記入してください",
         "が未来です",
@@ -243,18 +226,15 @@ async fn continuity_form_adds_removes_and_refuses_by_field(app: &TestApp) {
         r.body.contains("name=\"b0_generations\" value=\"abc\""),
         "what was sent is kept"
     );
-    let unchanged = app.api("GET", &api, Some(&admin), None).await.json();
+    let unchanged = app.api_get(&api, &admin).await.json();
     assert_eq!(unchanged["updated_at"], version.as_str(), "nothing stored");
     // The same in English.
     let en_cookie = format!("{}; {}=en", web.cookie, "mamori_lang");
-    let r = app.post_form(&en_cookie, &edit, &bad, false).await;
-    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(
-        r.body
-            .contains("generations &#39;abc&#39; must be a number from 1 to 999"),
-        "{}",
-        r.body
-    );
+    let r = app
+        .post_form(&en_cookie, &edit, &bad, false)
+        .await
+        .assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    r.assert_body_contains("generations &#39;abc&#39; must be a number from 1 to 999");
     // Keep the first, remove the second, add one; the BCP is established.
     let good = format!(
         "csrf={}&version={version}&count=3\
@@ -264,9 +244,10 @@ async fn continuity_form_adds_removes_and_refuses_by_field(app: &TestApp) {
          &bcp_state=established&bcp_date={year}-04-01&bcp_last_drill={year}-05-10&bcp_notes=",
         web.csrf
     );
-    let r = app.post_form(&web.cookie, &edit, &good, false).await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    let after = app.api("GET", &api, Some(&admin), None).await.json();
+    app.post_form(&web.cookie, &edit, &good, false)
+        .await
+        .assert_status(StatusCode::SEE_OTHER);
+    let after = app.api_get(&api, &admin).await.json();
     let backups = after["backups"].as_array().expect("backups");
     assert_eq!(backups.len(), 2, "{after}");
     assert_eq!(backups[0]["last_restore_test"]["duration_minutes"], 150);
@@ -277,8 +258,10 @@ async fn continuity_form_adds_removes_and_refuses_by_field(app: &TestApp) {
     assert_eq!(after["bcp"]["on"], format!("{year}-04-01"));
     assert_eq!(after["bcp"]["last_drill"], format!("{year}-05-10"));
     // The old form's version is now stale: refused, not overwritten.
-    let r = app.post_form(&web.cookie, &edit, &good, false).await;
-    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    let r = app
+        .post_form(&web.cookie, &edit, &good, false)
+        .await
+        .assert_status(StatusCode::CONFLICT);
     assert!(r.body.contains("他の人が先に更新しました"));
     // A forged form, an inspector and a vendor change nothing.
     let forged = good.replacen(&web.csrf, "forged", 1);
@@ -298,7 +281,7 @@ async fn continuity_form_adds_removes_and_refuses_by_field(app: &TestApp) {
         app.get_page(&vendor.cookie, &edit).await.status,
         StatusCode::NOT_FOUND
     );
-    let last = app.api("GET", &api, Some(&admin), None).await.json();
+    let last = app.api_get(&api, &admin).await.json();
     assert_eq!(last["updated_at"], after["updated_at"]);
 }
 
@@ -314,23 +297,16 @@ async fn contact_chart_editor_adds_removes_and_orders_calls(app: &TestApp) {
         .expect("the demo has a chart");
     let mut chart: Value = serde_json::from_str(&stored.json).expect("json");
     chart["call_order"][0]["note"] = json!("LANケーブルを抜いてから連絡");
-    let staff_id = store
-        .user_for_login("demo-hospital-staff")
-        .await
-        .expect("user")
-        .expect("staff")
-        .0
-        .id;
+    let staff_id = app.user("demo-hospital-staff").await.id;
     store
         .put_contact_chart(HOSPITAL, &chart.to_string(), None, staff_id)
         .await
         .expect("stored");
-    let before = app.api("GET", &api, Some(&staff_token), None).await.json();
+    let before = app.api_get(&api, &staff_token).await.json();
     let version = before["updated_at"].as_str().expect("version").to_owned();
     let web = app.web_login("demo-hospital-staff").await;
     let edit = format!("/institutions/{HOSPITAL}/contact-chart/edit");
-    let page = app.get_page(&web.cookie, &edit).await;
-    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let page = app.page(&web, &edit).await;
     // The stored people, vendors and bodies, each with its step after 発見者, and a blank row
     // per group.
     assert!(page.body.contains("name=\"i0_name\" value=\"港 太郎\""));
@@ -455,43 +431,37 @@ async fn contact_chart_editor_adds_removes_and_orders_calls(app: &TestApp) {
     // Bad phone, e-mail and step: each named beside its field; nothing stored.
     let r = app
         .post_form(&web.cookie, &edit, &base("abc", "hoshu@", "99"), false)
-        .await;
-    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
-    assert!(
-        r.body
-            .contains("連絡の順番「99」は1〜11の数字で記入してください"),
-        "{}",
-        r.body
-    );
+        .await
+        .assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    r.assert_body_contains("連絡の順番「99」は1〜11の数字で記入してください");
     let r = app
         .post_form(&web.cookie, &edit, &base("abc", "hoshu@", "2"), false)
-        .await;
-    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
-    assert!(r.body.contains("電話番号「abc」"), "{}", r.body);
-    assert!(r.body.contains("メールアドレス「hoshu@」"), "{}", r.body);
+        .await
+        .assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    r.assert_body_contains("電話番号「abc」");
+    r.assert_body_contains("メールアドレス「hoshu@」");
     assert!(
         r.body.contains("院内 1:") && r.body.contains("事業者 1:"),
         "{}",
         r.body
     );
-    assert!(r.body.contains("name=\"i0_phones\" value=\"abc\" aria-label=\"電話番号\" inputmode=\"tel\" aria-invalid=\"true\""), "{}", r.body);
+    r.assert_body_contains("name=\"i0_phones\" value=\"abc\" aria-label=\"電話番号\" inputmode=\"tel\" aria-invalid=\"true\"");
     assert!(
         r.body.contains("name=\"i3_name\" value=\"情報 次郎\""),
         "the added row is kept"
     );
-    let unchanged = app.api("GET", &api, Some(&staff_token), None).await.json();
+    let unchanged = app.api_get(&api, &staff_token).await.json();
     assert_eq!(unchanged["updated_at"], version.as_str(), "nothing stored");
     // Saved: people added and removed, and the order of calls as numbered.
-    let r = app
-        .post_form(
-            &web.cookie,
-            &edit,
-            &base("03-1234-5601", "support@towa-medical.example.jp", "2"),
-            false,
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    let chart = app.api("GET", &api, Some(&staff_token), None).await.json();
+    app.post_form(
+        &web.cookie,
+        &edit,
+        &base("03-1234-5601", "support@towa-medical.example.jp", "2"),
+        false,
+    )
+    .await
+    .assert_status(StatusCode::SEE_OTHER);
+    let chart = app.api_get(&api, &staff_token).await.json();
     let names: Vec<&str> = chart["internal"]
         .as_array()
         .expect("internal")
@@ -537,10 +507,7 @@ async fn contact_chart_editor_adds_removes_and_orders_calls(app: &TestApp) {
     );
     assert_eq!(step(4), ["mhlw", "prefecture"]);
     // The drawing follows: the new person is on it, the removed ones are not.
-    let svg = app
-        .api("GET", &format!("{api}.svg"), Some(&staff_token), None)
-        .await;
-    assert_eq!(svg.status, StatusCode::OK);
+    let svg = app.api_get_ok(&format!("{api}.svg"), &staff_token).await;
     assert!(svg.body.contains("情報 次郎"));
     assert!(!svg.body.contains("当直管理者") && !svg.body.contains("0120-987-654"));
     // The editor shows the saved order back.
@@ -554,24 +521,20 @@ async fn contact_chart_editor_adds_removes_and_orders_calls(app: &TestApp) {
         "administrator: step 3"
     );
     // Without the editor's counts, nothing is stored.
-    let r = app
-        .post_form(
-            &web.cookie,
-            &edit,
-            &format!("csrf={}&revised_on=2025-06-01", web.csrf),
-            false,
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    app.submit(&web, &edit, "revised_on=2025-06-01")
+        .await
+        .assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     // English messages.
-    let en = format!("{}; mamori_lang=en", web.cookie);
-    let latest = app.api("GET", &api, Some(&staff_token), None).await.json()["updated_at"]
+    let en = web.english_cookie();
+    let latest = app.api_get(&api, &staff_token).await.json()["updated_at"]
         .as_str()
         .expect("version")
         .to_owned();
     let bad = base("abc", "x@", "2").replace(&version, &latest);
-    let r = app.post_form(&en, &edit, &bad, false).await;
-    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let r = app
+        .post_form(&en, &edit, &bad, false)
+        .await
+        .assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
         r.body.contains("phone number") && r.body.contains("Inside 1:"),
         "{}",

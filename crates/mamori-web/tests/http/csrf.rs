@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 use super::*;
 
-on_both_engines!(every_page_form_needs_its_own_csrf_token);
+on_both_engines!(every_page_form_needs_its_own_csrf_token,);
 
 const PASSWORD: &str = "a quiet harbour at dawn";
 const PASSWORD_FORM: &str = "a+quiet+harbour+at+dawn";
@@ -255,24 +255,13 @@ fn csrf_case(path: &str, ids: &Ids) -> Option<(Guard, FormBody)> {
 /// adds, removes and audits nothing. Changes that are audited show in `audit_log`.
 async fn row_counts(app: &TestApp) -> BTreeMap<String, i64> {
     let mut out = BTreeMap::new();
-    if app.url.starts_with("sqlite:") {
-        let mut c = sqlx::SqliteConnection::connect(&app.url)
-            .await
-            .expect("connect");
-        let tables: Vec<(String,)> = sqlx::query_as("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'access_log'")
-            .fetch_all(&mut c)
-            .await
-            .expect("tables");
-        for (t,) in tables {
-            let sql = sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM \"{t}\""));
-            let (n,): (i64,) = sqlx::query_as(sql).fetch_one(&mut c).await.expect("count");
-            out.insert(t, n);
-        }
+    let tables = if app.url.starts_with("sqlite:") {
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'access_log'"
     } else {
-        let mut c = sqlx::PgConnection::connect(&app.url)
-            .await
-            .expect("connect");
-        let tables: Vec<(String,)> = sqlx::query_as("SELECT tablename::TEXT FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'access_log'")
+        "SELECT tablename::TEXT FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'access_log'"
+    };
+    with_connection!(app, c => {
+        let tables: Vec<(String,)> = sqlx::query_as(tables)
             .fetch_all(&mut c)
             .await
             .expect("tables");
@@ -281,7 +270,7 @@ async fn row_counts(app: &TestApp) -> BTreeMap<String, i64> {
             let (n,): (i64,) = sqlx::query_as(sql).fetch_one(&mut c).await.expect("count");
             out.insert(t, n);
         }
-    }
+    });
     out
 }
 
@@ -325,43 +314,29 @@ async fn send_form(
 async fn sign_in(app: &TestApp, login: &str, password: &str) -> WebSession {
     let r = login_attempt(app, login, password).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{login}: {}", r.body);
-    let cookie = format!(
-        "mamori_session={}",
-        r.cookie("mamori_session").expect("session")
-    );
+    let cookie = r.cookie_header("mamori_session");
     let page = app.get_page(&cookie, "/account").await;
     let csrf = page.hidden("csrf").expect("csrf on pages");
     WebSession { cookie, csrf }
 }
 
 async fn login_attempt(app: &TestApp, login: &str, password: &str) -> Response {
-    let page = app
-        .send(Request::get("/login").body(Body::empty()).expect("request"))
-        .await;
+    let page = app.get("/login").await;
     let token = page.cookie("mamori_login_csrf").expect("login csrf cookie");
-    app.send(
-        Request::post("/login")
-            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .header(header::COOKIE, format!("mamori_login_csrf={token}"))
-            .body(Body::from(format!(
-                "login={login}&password={}&csrf={token}&next=%2F",
-                password.replace(' ', "+")
-            )))
-            .expect("request"),
+    app.post_login(
+        &token,
+        format!(
+            "login={login}&password={}&csrf={token}&next=%2F",
+            password.replace(' ', "+")
+        ),
     )
     .await
 }
 
 /// The key shown on the enrolment page.
 async fn start_enrolment(app: &TestApp, web: &WebSession) -> String {
-    let setup = app.get_page(&web.cookie, "/account/two-factor").await;
-    assert_eq!(setup.status, StatusCode::OK, "{}", setup.body);
-    let start = setup.body.find("data-secret>").expect("secret") + "data-secret>".len();
-    setup.body[start..]
-        .split('<')
-        .next()
-        .expect("secret")
-        .to_owned()
+    let setup = app.page(web, "/account/two-factor").await;
+    setup.two_factor_secret()
 }
 
 async fn every_page_form_needs_its_own_csrf_token(app: &TestApp) {
@@ -388,17 +363,7 @@ async fn every_page_form_needs_its_own_csrf_token(app: &TestApp) {
         } else {
             CLINIC
         };
-        let id = mamori_app::add_user(
-            &app.state,
-            None,
-            login,
-            PASSWORD,
-            mamori_domain::Role::InstitutionStaff,
-            Some(institution),
-            None,
-        )
-        .await
-        .expect("add user");
+        let id = add_staff(app, login, PASSWORD, institution).await;
         if login == "csrf-victim" {
             ids_victim = id;
         }
@@ -429,26 +394,17 @@ async fn every_page_form_needs_its_own_csrf_token(app: &TestApp) {
 
     // Two-factor: one account has it (enrolled in its first session), another is midway.
     let totp_secret = start_enrolment(app, &sessions[TOTP_USER].0).await;
-    let r = app
-        .post_form(
-            &sessions[TOTP_USER].0.cookie,
-            "/account/two-factor",
-            &format!(
-                "csrf={}&code={}",
-                sessions[TOTP_USER].0.csrf,
-                code_now(&totp_secret, TOTP_USER)
-            ),
-            false,
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    let recovery: Vec<String> = r
-        .body
-        .split("<li><code>")
-        .skip(1)
-        .filter_map(|part| part.split('<').next())
-        .map(str::to_owned)
-        .collect();
+    let totp_session = &sessions[TOTP_USER].0;
+    let r = confirm_two_factor(
+        app,
+        &totp_session.cookie,
+        &totp_session.csrf,
+        &totp_secret,
+        TOTP_USER,
+    )
+    .await
+    .assert_status(StatusCode::OK);
+    let recovery: Vec<String> = r.recovery_codes();
     assert_eq!(recovery.len(), 10);
     let enrol_secret = start_enrolment(app, &sessions[ENROL_USER].0).await;
     // The session the other one ends, as listed on the account page.
@@ -497,11 +453,7 @@ async fn every_page_form_needs_its_own_csrf_token(app: &TestApp) {
                     checked += 1;
                 }
                 let r = send_form(app, &own.cookie, &target, &body, Some(&own.csrf)).await;
-                let to_login = r
-                    .headers
-                    .get(header::LOCATION)
-                    .and_then(|v| v.to_str().ok())
-                    .is_some_and(|l| l.starts_with("/login"));
+                let to_login = r.location().starts_with("/login");
                 assert!(
                     !matches!(
                         r.status,
@@ -521,12 +473,12 @@ async fn every_page_form_needs_its_own_csrf_token(app: &TestApp) {
                     )
                 };
                 let mine = app
-                    .send(Request::get("/login").body(Body::empty()).expect("request"))
+                    .get("/login")
                     .await
                     .cookie("mamori_login_csrf")
                     .expect("cookie");
                 let theirs = app
-                    .send(Request::get("/login").body(Body::empty()).expect("request"))
+                    .get("/login")
                     .await
                     .cookie("mamori_login_csrf")
                     .expect("cookie");
@@ -575,24 +527,13 @@ async fn every_page_form_needs_its_own_csrf_token(app: &TestApp) {
                     checked += 1;
                 }
                 let r = app
-                    .send(
-                        Request::post("/login")
-                            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-                            .header(header::COOKIE, format!("mamori_login_csrf={mine}"))
-                            .body(Body::from(form(&mine)))
-                            .expect("request"),
-                    )
-                    .await;
-                assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+                    .post_login(&mine, form(&mine))
+                    .await
+                    .assert_status(StatusCode::SEE_OTHER);
                 assert!(r.cookie("mamori_session").is_some());
             }
             Guard::PendingLogin => {
-                let pending = |r: &Response| {
-                    format!(
-                        "mamori_pending={}",
-                        r.cookie("mamori_pending").expect("pending")
-                    )
-                };
+                let pending = |r: &Response| r.cookie_header("mamori_pending");
                 let first = pending(&login_attempt(app, TOTP_USER, PASSWORD).await);
                 let second = pending(&login_attempt(app, TOTP_USER, PASSWORD).await);
                 let token_of = |page: Response| page.hidden("csrf").expect("csrf");
@@ -638,8 +579,8 @@ async fn every_page_form_needs_its_own_csrf_token(app: &TestApp) {
                         &format!("csrf={own}&code={code}&next=%2F"),
                         false,
                     )
-                    .await;
-                assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+                    .await
+                    .assert_status(StatusCode::SEE_OTHER);
                 assert!(
                     r.cookie("mamori_session").is_some(),
                     "the recovery code was not spent by the refused forms"
@@ -698,46 +639,12 @@ async fn seed(
     let national = app.token("demo-national").await;
     let mut body = assurance_survey_body(250);
     body["institution_id"] = json!(HOSPITAL);
-    let r = app
-        .api(
-            "POST",
-            &format!("/api/v1/programs/{year}/applications"),
-            Some(&national),
-            Some(body),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
-    let application = r.json()["id"].as_i64().expect("id");
-    let device = app
-        .state
-        .store
-        .devices(HOSPITAL)
-        .await
-        .expect("devices")
-        .first()
-        .expect("a device")
-        .id;
+    let application = apply_for_assurance(app, &national, year, body).await;
+    let device = app.devices(HOSPITAL).await.first().expect("a device").id;
     let session = open_training_session(app, 5).await;
     let hospital = app.token("demo-hospital").await;
-    let r = app
-        .api(
-            "POST",
-            &format!("/api/v1/training/sessions/{session}/registrations"),
-            Some(&hospital),
-            Some(json!({"participant_name": "CSRF 検査"})),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
-    let registration = r.json()["registration_id"].as_i64().expect("id");
-    let course = app
-        .state
-        .store
-        .training_session(session)
-        .await
-        .expect("session")
-        .expect("the session")
-        .course
-        .id;
+    let registration = take_training_place(app, &hospital, session, "CSRF 検査").await;
+    let course = app.training_session(session).await.course.id;
     let lecturer = app
         .state
         .store
@@ -753,27 +660,14 @@ async fn seed(
         .await
         .expect("lecturer");
     let staff = app.token("demo-hospital-staff").await;
-    let r = app
-        .api(
-            "POST",
-            "/api/v1/incidents",
-            Some(&staff),
-            Some(incident_body(&["cannot_log_in"], &["emr"], "unknown")),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
-    let case = r.json()["case_id"].as_i64().expect("case");
-    let r = app
-        .api(
-            "POST",
-            &format!("/api/v1/institutions/{HOSPITAL}/vendor-contracts"),
-            Some(&hospital),
-            Some(json!({"vendor_name": "CSRF保守", "systems": ["emr"], "remote_maintenance": false, "invite_email": "csrf@example.jp"})),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
-    let url = r.json()["invitation_url"].as_str().expect("url").to_owned();
-    let invitation = url.rsplit('/').next().expect("token").to_owned();
+    let case = report_incident(
+        app,
+        &staff,
+        incident_body(&["cannot_log_in"], &["emr"], "unknown"),
+    )
+    .await;
+    let body = json!({"vendor_name": "CSRF保守", "systems": ["emr"], "remote_maintenance": false, "invite_email": "csrf@example.jp"});
+    let invitation = invitation_token(&add_vendor_contract(app, &hospital, body).await);
     Ids {
         year,
         application,

@@ -10,10 +10,9 @@ on_both_engines!(
 );
 
 async fn health_and_openapi(app: &TestApp) {
-    let r = app.api("GET", "/healthz", None, None).await;
-    assert_eq!(r.status, StatusCode::OK);
+    let r = app.get("/healthz").await.assert_status(StatusCode::OK);
     assert_eq!(r.json()["status"], "ok");
-    let spec = app.api("GET", "/api/openapi.json", None, None).await.json();
+    let spec = app.get("/api/openapi.json").await.json();
     let paths = spec["paths"].as_object().expect("paths");
     for path in [
         "/healthz",
@@ -36,12 +35,10 @@ async fn health_and_openapi(app: &TestApp) {
             .get("put")
             .is_some()
     );
-    let unknown = app.api("GET", "/api/v1/nothing-here", None, None).await;
-    unknown.assert_bilingual_error(StatusCode::NOT_FOUND, "not_found");
-    let headers = app
-        .send(Request::get("/login").body(Body::empty()).expect("request"))
+    app.get("/api/v1/nothing-here")
         .await
-        .headers;
+        .assert_bilingual_error(StatusCode::NOT_FOUND, "not_found");
+    let headers = app.get("/login").await.headers;
     let csp = headers
         .get(header::CONTENT_SECURITY_POLICY)
         .and_then(|v| v.to_str().ok())

@@ -22,11 +22,8 @@ async fn incidents_are_reported_seen_and_handled(app: &TestApp) {
     let demo_cases = incident_cases(app).await;
     assert_eq!(demo_cases, 1, "the demo has one consultation case");
     let demo_entries = app
-        .state
-        .store
-        .audit_entries(None, 1_000_000)
+        .audit_log()
         .await
-        .expect("audit")
         .iter()
         .filter(|e| e.action.starts_with("incident."))
         .count();
@@ -35,83 +32,63 @@ async fn incidents_are_reported_seen_and_handled(app: &TestApp) {
     let operator = app.token("demo-operator").await;
     // Missing answers: every field named, in both languages, nothing stored.
     let r = app
-        .api(
-            "POST",
+        .api_post(
             "/api/v1/incidents",
-            Some(&staff),
-            Some(json!({"symptoms": [], "systems": [], "started_at": "", "care_affected": ""})),
+            &staff,
+            json!({"symptoms": [], "systems": [], "started_at": "", "care_affected": ""}),
         )
         .await;
     r.assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_fields");
-    let paths: Vec<String> = r.json()["error"]["problems"]
-        .as_array()
-        .expect("problems")
-        .iter()
-        .map(|p| p["path"].as_str().unwrap_or_default().to_owned())
-        .collect();
+    let paths: Vec<String> = r.problem_paths();
     assert_eq!(
         paths,
         ["symptoms", "systems", "started_at", "care_affected"]
     );
-    let r = app
-        .api(
-            "POST",
-            "/api/v1/incidents",
-            Some(&staff),
-            Some(json!({"systems": ["emr"]})),
-        )
-        .await;
-    r.assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_body");
-    let r = app
-        .api(
-            "POST",
-            "/api/v1/incidents",
-            Some(&staff),
-            Some(incident_body(&["fire"], &["emr"], "maybe")),
-        )
-        .await;
-    r.assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_fields");
+    app.api_post("/api/v1/incidents", &staff, json!({"systems": ["emr"]}))
+        .await
+        .assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_body");
+    app.api_post(
+        "/api/v1/incidents",
+        &staff,
+        incident_body(&["fire"], &["emr"], "maybe"),
+    )
+    .await
+    .assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_fields");
     assert_eq!(incident_cases(app).await, demo_cases, "nothing stored");
     // Those with no institution to report for are refused before their answers are read.
     for login in ["demo-vendor", "demo-inspector-13", "demo-operator"] {
         let token = app.token(login).await;
-        let r = app
-            .api(
-                "POST",
-                "/api/v1/incidents",
-                Some(&token),
-                Some(incident_body(&["ransom_note"], &["emr"], "yes")),
-            )
-            .await;
-        r.assert_bilingual_error(StatusCode::FORBIDDEN, "forbidden");
+        app.api_post(
+            "/api/v1/incidents",
+            &token,
+            incident_body(&["ransom_note"], &["emr"], "yes"),
+        )
+        .await
+        .assert_bilingual_error(StatusCode::FORBIDDEN, "forbidden");
     }
 
     // A low case first, then a critical one: the desk sees the critical one first.
     let r = app
-        .api(
-            "POST",
+        .api_create(
             "/api/v1/incidents",
-            Some(&admin),
-            Some(incident_body(&["other"], &["other"], "no")),
+            &admin,
+            incident_body(&["other"], &["other"], "no"),
         )
         .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
-    assert_eq!(r.json()["urgency"], "low");
-    let low = r.json()["case_id"].as_i64().expect("id");
+    assert_eq!(r["urgency"], "low");
+    let low = r["case_id"].as_i64().expect("id");
     let r = app
-        .api(
-            "POST",
+        .api_create(
             "/api/v1/incidents",
-            Some(&staff),
-            Some(incident_body(
+            &staff,
+            incident_body(
                 &["ransom_note", "files_encrypted"],
                 &["emr", "network"],
                 "yes",
-            )),
+            ),
         )
         .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
-    let created = r.json();
+    let created = r.clone();
     let case = created["case_id"].as_i64().expect("id");
     assert_eq!(created["urgency"], "critical");
     let steps: Vec<&str> = created["first_steps"]
@@ -160,14 +137,8 @@ async fn incidents_are_reported_seen_and_handled(app: &TestApp) {
     // The reporting institution and the desk see the case; nobody else does.
     for token in [&staff, &admin, &operator] {
         let r = app
-            .api(
-                "GET",
-                &format!("/api/v1/incidents/{case}"),
-                Some(token),
-                None,
-            )
+            .api_get_ok(&format!("/api/v1/incidents/{case}"), token)
             .await;
-        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
         assert_eq!(r.json()["state"], "new");
         assert_eq!(r.json()["institution_id"], HOSPITAL);
     }
@@ -179,46 +150,32 @@ async fn incidents_are_reported_seen_and_handled(app: &TestApp) {
         "demo-vendor",
     ] {
         let token = app.token(login).await;
+        app.api_get(&format!("/api/v1/incidents/{case}"), &token)
+            .await
+            .assert_bilingual_error(StatusCode::NOT_FOUND, "not_found");
         let r = app
-            .api(
-                "GET",
-                &format!("/api/v1/incidents/{case}"),
-                Some(&token),
-                None,
-            )
-            .await;
-        r.assert_bilingual_error(StatusCode::NOT_FOUND, "not_found");
-        let r = app
-            .api(
-                "POST",
+            .api_post(
                 &format!("/api/v1/incidents/{case}/notes"),
-                Some(&token),
-                Some(json!({"text": "見せて"})),
+                &token,
+                json!({"text": "見せて"}),
             )
             .await;
         assert_eq!(r.status, StatusCode::NOT_FOUND, "{login}: {}", r.body);
     }
     let clinic = app.token("demo-clinic").await;
-    let r = app
-        .api("GET", "/api/v1/incidents", Some(&clinic), None)
-        .await;
-    assert_eq!(r.status, StatusCode::OK);
+    let r = app.api_get_ok("/api/v1/incidents", &clinic).await;
     assert_eq!(
         r.json().as_array().map(Vec::len),
         Some(0),
         "another institution's list is its own"
     );
     let inspector = app.token("demo-inspector-13").await;
-    let r = app
-        .api("GET", "/api/v1/incidents", Some(&inspector), None)
-        .await;
-    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    app.api_get("/api/v1/incidents", &inspector)
+        .await
+        .assert_status(StatusCode::NOT_FOUND);
 
     // The desk's list: open cases, most urgent first.
-    let r = app
-        .api("GET", "/api/v1/incidents", Some(&operator), None)
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let r = app.api_get_ok("/api/v1/incidents", &operator).await;
     let list = r.json();
     let ids: Vec<i64> = list
         .as_array()
@@ -229,15 +186,9 @@ async fn incidents_are_reported_seen_and_handled(app: &TestApp) {
     // New cases first, most urgent first; the demo's case (対応中) after them.
     assert_eq!(ids.len(), 2 + demo_cases, "{list}");
     assert_eq!(ids[..2], [case, low]);
-    let r = app
-        .api(
-            "GET",
-            "/api/v1/incidents?state=bogus",
-            Some(&operator),
-            None,
-        )
-        .await;
-    r.assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_value");
+    app.api_get("/api/v1/incidents?state=bogus", &operator)
+        .await
+        .assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_value");
 
     // Two desk members taking up the low case at the same moment: exactly one succeeds,
     // the other is told the case already is in progress; one state change is recorded.
@@ -245,8 +196,8 @@ async fn incidents_are_reported_seen_and_handled(app: &TestApp) {
     let path = format!("/api/v1/incidents/{low}/state");
     let body = json!({"state": "in_progress"});
     let (a, b) = tokio::join!(
-        app.api("PUT", &path, Some(&operator), Some(body.clone())),
-        app.api("PUT", &path, Some(&national), Some(body))
+        app.api_put(&path, &operator, body.clone()),
+        app.api_put(&path, &national, body)
     );
     let mut statuses = [a.status, b.status];
     statuses.sort();
@@ -258,89 +209,51 @@ async fn incidents_are_reported_seen_and_handled(app: &TestApp) {
         b.body
     );
     let r = app
-        .api(
-            "GET",
-            &format!("/api/v1/incidents/{low}"),
-            Some(&admin),
-            None,
-        )
+        .api_get(&format!("/api/v1/incidents/{low}"), &admin)
         .await;
     assert_eq!(r.json()["history"].as_array().map(Vec::len), Some(2));
 
     // Only the desk changes the state.
+    let state_path = format!("/api/v1/incidents/{case}/state");
+    let notes_path = format!("/api/v1/incidents/{case}/notes");
+    app.api_put(&state_path, &staff, json!({"state": "resolved"}))
+        .await
+        .assert_bilingual_error(StatusCode::FORBIDDEN, "forbidden");
     let r = app
-        .api(
-            "PUT",
-            &format!("/api/v1/incidents/{case}/state"),
-            Some(&staff),
-            Some(json!({"state": "resolved"})),
-        )
+        .api_put_ok(&state_path, &operator, json!({"state": "in_progress"}))
         .await;
-    r.assert_bilingual_error(StatusCode::FORBIDDEN, "forbidden");
-    let r = app
-        .api(
-            "PUT",
-            &format!("/api/v1/incidents/{case}/state"),
-            Some(&operator),
-            Some(json!({"state": "in_progress"})),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(r.json()["state"], "in_progress");
     for (state, code, status) in [
         ("in_progress", "state_unchanged", StatusCode::CONFLICT),
         ("new", "back_to_new", StatusCode::CONFLICT),
         ("bogus", "invalid_value", StatusCode::UNPROCESSABLE_ENTITY),
     ] {
-        let r = app
-            .api(
-                "PUT",
-                &format!("/api/v1/incidents/{case}/state"),
-                Some(&operator),
-                Some(json!({"state": state})),
-            )
-            .await;
-        r.assert_bilingual_error(status, code);
+        app.api_put(&state_path, &operator, json!({"state": state}))
+            .await
+            .assert_bilingual_error(status, code);
     }
+    app.api_post(&notes_path, &operator, json!({"text": "  "}))
+        .await
+        .assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_fields");
     let r = app
-        .api(
-            "POST",
-            &format!("/api/v1/incidents/{case}/notes"),
-            Some(&operator),
-            Some(json!({"text": "  "})),
+        .api_create(
+            &notes_path,
+            &operator,
+            json!({"text": "初動対応支援の技術者が向かいます。LANは抜いたままにしてください"}),
         )
         .await;
-    r.assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_fields");
+    assert_eq!(r["side"], "desk");
     let r = app
-        .api(
-            "POST",
-            &format!("/api/v1/incidents/{case}/notes"),
-            Some(&operator),
-            Some(
-                json!({"text": "初動対応支援の技術者が向かいます。LANは抜いたままにしてください"}),
-            ),
+        .api_create(
+            &notes_path,
+            &staff,
+            json!({"text": "PACSも開けなくなりました"}),
         )
         .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
-    assert_eq!(r.json()["side"], "desk");
-    let r = app
-        .api(
-            "POST",
-            &format!("/api/v1/incidents/{case}/notes"),
-            Some(&staff),
-            Some(json!({"text": "PACSも開けなくなりました"})),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
-    assert_eq!(r.json()["side"], "institution");
+    assert_eq!(r["side"], "institution");
     // The reporter sees the new state, the notes and the history.
     let r = app
-        .api(
-            "GET",
-            &format!("/api/v1/incidents/{case}"),
-            Some(&staff),
-            None,
-        )
+        .api_get(&format!("/api/v1/incidents/{case}"), &staff)
         .await;
     let seen = r.json();
     assert_eq!(seen["state"], "in_progress");
@@ -349,12 +262,7 @@ async fn incidents_are_reported_seen_and_handled(app: &TestApp) {
     assert_eq!(seen["history"][1]["changed_by"], "demo-operator");
     assert_eq!(seen["callback_phone"], "03-1234-5678");
     // Every change is in the audit log, without the free text.
-    let entries = app
-        .state
-        .store
-        .audit_entries(None, 1_000_000)
-        .await
-        .expect("audit");
+    let entries = app.audit_log().await;
     let incident_entries: Vec<_> = entries
         .iter()
         .filter(|e| e.action.starts_with("incident."))
@@ -370,15 +278,7 @@ async fn incidents_are_reported_seen_and_handled(app: &TestApp) {
             .all(|e| e.institution_id == Some(HOSPITAL))
     );
     assert!(!incident_entries.iter().any(|e| e.detail.contains("脅迫文")));
-    assert_eq!(
-        app.state
-            .store
-            .verify_audit_chain()
-            .await
-            .expect("verify")
-            .problem,
-        None
-    );
+    app.assert_audit_chain_intact().await;
     // The desk's read shows in the institution's access log.
     let log = app
         .get_page(
@@ -393,15 +293,13 @@ async fn incidents_are_reported_seen_and_handled(app: &TestApp) {
 
     // Without a contact chart: the institution's admins, then the ministry and the police.
     let r = app
-        .api(
-            "POST",
+        .api_create(
             "/api/v1/incidents",
-            Some(&clinic),
-            Some(incident_body(&["strange_traffic"], &["network"], "no")),
+            &clinic,
+            incident_body(&["strange_traffic"], &["network"], "no"),
         )
         .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
-    let created = r.json();
+    let created = r.clone();
     assert_eq!(created["urgency"], "high");
     assert_eq!(created["call_now"][0]["source"], "institution_admin");
     assert_eq!(created["call_now"][0]["name"], "demo-clinic");
@@ -423,13 +321,9 @@ async fn incident_pages_report_and_desk(app: &TestApp) {
     let demo_cases = incident_cases(app).await;
     // Signed out: the steps and the public contacts, and a way to log in.
     let r = app
-        .send(
-            Request::get("/incidents/new")
-                .body(Body::empty())
-                .expect("request"),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::OK);
+        .get("/incidents/new")
+        .await
+        .assert_status(StatusCode::OK);
     assert!(r.body.contains("LANケーブルを抜き") && r.body.contains("tel:%239110"));
     assert!(r.body.contains("/login?next=%2Fincidents%2Fnew"));
     assert!(
@@ -442,8 +336,7 @@ async fn incident_pages_report_and_desk(app: &TestApp) {
     assert!(r.body.contains("事業者の方は") && !r.body.contains("name=\"symptoms\""));
 
     let staff = app.web_login("demo-hospital-staff").await;
-    let r = app.get_page(&staff.cookie, "/incidents/new").await;
-    assert_eq!(r.status, StatusCode::OK);
+    let r = app.page(&staff, "/incidents/new").await;
     assert!(r.body.contains("name=\"symptoms\" value=\"ransom_note\""));
     assert!(
         r.body.contains("<a href=\"/incidents\">相談の記録</a>"),
@@ -454,17 +347,13 @@ async fn incident_pages_report_and_desk(app: &TestApp) {
     ));
     // Missing answers: the form again, each missing answer named, nothing stored.
     let r = app
-        .post_form(
-            &staff.cookie,
+        .submit(
+            &staff,
             "/incidents",
-            &format!(
-                "csrf={}&symptoms=cannot_log_in&started_at=&details=%E7%94%BB%E9%9D%A2",
-                staff.csrf
-            ),
-            false,
+            "symptoms=cannot_log_in&started_at=&details=%E7%94%BB%E9%9D%A2",
         )
-        .await;
-    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+        .await
+        .assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("どのシステムですか") && r.body.contains("診療に影響がありますか"));
     assert!(
         r.body.contains("value=\"cannot_log_in\" checked"),
@@ -472,33 +361,19 @@ async fn incident_pages_report_and_desk(app: &TestApp) {
     );
     assert_eq!(incident_cases(app).await, demo_cases);
     // Without the CSRF token: refused.
+    app.post_form(
+        &staff.cookie,
+        "/incidents",
+        "symptoms=ransom_note&systems=emr&started_at=2026-01-05T08%3A30&care_affected=yes",
+        false,
+    )
+    .await
+    .assert_status(StatusCode::FORBIDDEN);
     let r = app
-        .post_form(
-            &staff.cookie,
-            "/incidents",
-            "symptoms=ransom_note&systems=emr&started_at=2026-01-05T08%3A30&care_affected=yes",
-            false,
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::FORBIDDEN);
-    let r = app
-        .post_form(
-            &staff.cookie,
-            "/incidents",
-            &format!("csrf={}&symptoms=ransom_note&symptoms=files_encrypted&systems=emr&started_at=2026-01-05T08%3A30&care_affected=yes", staff.csrf),
-            false,
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    let to = r
-        .headers
-        .get(header::LOCATION)
-        .and_then(|v| v.to_str().ok())
-        .expect("location")
-        .to_owned();
+        .submit_accepted(&staff, "/incidents", "symptoms=ransom_note&symptoms=files_encrypted&systems=emr&started_at=2026-01-05T08%3A30&care_affected=yes").await;
+    let to = r.redirect_target();
     assert!(to.ends_with("?sent=1"), "{to}");
-    let page = app.get_page(&staff.cookie, &to).await;
-    assert_eq!(page.status, StatusCode::OK);
+    let page = app.page(&staff, &to).await;
     for text in [
         "相談を受け付けました",
         "緊急",
@@ -521,55 +396,30 @@ async fn incident_pages_report_and_desk(app: &TestApp) {
 
     // The desk sees it first and changes its state; the reporter sees the new state.
     let operator = app.web_login("demo-operator").await;
-    let list = app.get_page(&operator.cookie, "/incidents").await;
-    assert_eq!(list.status, StatusCode::OK);
+    let list = app.page(&operator, "/incidents").await;
     assert!(
         list.body.contains(&format!("href=\"/incidents/{case}\""))
             && list.body.contains("みなと中央病院")
     );
-    let r = app
-        .post_form(
-            &staff.cookie,
-            &format!("/incidents/{case}/state"),
-            &format!("csrf={}&state=resolved", staff.csrf),
-            false,
-        )
+    let state_path = format!("/incidents/{case}/state");
+    app.submit(&staff, &state_path, "state=resolved")
+        .await
+        .assert_status(StatusCode::FORBIDDEN);
+    app.submit_accepted(&operator, &state_path, "state=in_progress")
         .await;
-    assert_eq!(r.status, StatusCode::FORBIDDEN);
     let r = app
-        .post_form(
-            &operator.cookie,
-            &format!("/incidents/{case}/state"),
-            &format!("csrf={}&state=in_progress", operator.csrf),
-            false,
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    let r = app
-        .post_form(
-            &operator.cookie,
-            &format!("/incidents/{case}/state"),
-            &format!("csrf={}&state=in_progress", operator.csrf),
-            false,
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::CONFLICT);
+        .submit(&operator, &state_path, "state=in_progress")
+        .await
+        .assert_status(StatusCode::CONFLICT);
     assert!(r.body.contains("すでに「対応中」"));
-    let r = app
-        .post_form(
-            &operator.cookie,
-            &format!("/incidents/{case}/notes"),
-            &format!(
-                "csrf={}&text=%E6%8A%98%E3%82%8A%E8%BF%94%E3%81%97%E3%81%BE%E3%81%99",
-                operator.csrf
-            ),
-            false,
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    let page = app
-        .get_page(&staff.cookie, &format!("/incidents/{case}"))
-        .await;
+    app.submit_accepted(
+        &operator,
+        &format!("/incidents/{case}/notes"),
+        "text=%E6%8A%98%E3%82%8A%E8%BF%94%E3%81%97%E3%81%BE%E3%81%99",
+    )
+    .await;
+    let incidents_path = format!("/incidents/{case}");
+    let page = app.get_page(&staff.cookie, &incidents_path).await;
     assert!(
         page.body.contains("id=\"case-state\">対応中"),
         "the reporter sees the new state"
@@ -578,18 +428,11 @@ async fn incident_pages_report_and_desk(app: &TestApp) {
     // Another institution: 404; English on request.
     let clinic = app.web_login("demo-clinic").await;
     assert_eq!(
-        app.get_page(&clinic.cookie, &format!("/incidents/{case}"))
-            .await
-            .status,
+        app.get_page(&clinic.cookie, &incidents_path).await.status,
         StatusCode::NOT_FOUND
     );
     let english = app
-        .send(
-            Request::get(format!("/incidents/{case}"))
-                .header(header::COOKIE, format!("{}; mamori_lang=en", staff.cookie))
-                .body(Body::empty())
-                .expect("request"),
-        )
+        .get_with_cookie(staff.english_cookie(), format!("/incidents/{case}"))
         .await;
     assert!(english.body.contains("Call now") && english.body.contains("In progress"));
 }

@@ -3,17 +3,14 @@
 
 use super::*;
 
-on_both_engines!(inspection_verdict_follows_answers_and_observation);
+on_both_engines!(inspection_verdict_follows_answers_and_observation,);
 
 async fn inspection_verdict_follows_answers_and_observation(app: &TestApp) {
     let year = app.year();
     let hospital = app.token("demo-hospital").await;
     let inspector = app.token("demo-inspector-13").await;
     let verdict_path = format!("/api/v1/institutions/{HOSPITAL}/inspection/{year}");
-    let v = app
-        .api("GET", &verdict_path, Some(&inspector), None)
-        .await
-        .json();
+    let v = app.api_get(&verdict_path, &inspector).await.json();
     assert_eq!(v["ready"], false);
     let is_vendor = |f: &Value| {
         f["code"] == "vendor_form_missing"
@@ -45,15 +42,7 @@ async fn inspection_verdict_follows_answers_and_observation(app: &TestApp) {
             .all(|f| !f["message_ja"].as_str().unwrap_or_default().is_empty())
     );
     // The institution fills the open items.
-    let assessment = app
-        .api(
-            "GET",
-            &format!("/api/v1/institutions/{HOSPITAL}/assessments/{year}"),
-            Some(&hospital),
-            None,
-        )
-        .await
-        .json();
+    let assessment = app.assessment(HOSPITAL, year, &hospital).await;
     for item in assessment["items"]
         .as_array()
         .expect("items")
@@ -61,20 +50,14 @@ async fn inspection_verdict_follows_answers_and_observation(app: &TestApp) {
         .filter(|i| i["required"] == true && i["first"].is_null())
     {
         let key = item["key"].as_str().expect("key");
-        let r = app
-            .api(
-                "PUT",
-                &format!("/api/v1/institutions/{HOSPITAL}/assessments/{year}/items/{key}"),
-                Some(&hospital),
-                Some(json!({"round": 1, "answer": "yes", "checked_on": format!("{year}-07-01")})),
-            )
-            .await;
-        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        app.api_put_ok(
+            &format!("/api/v1/institutions/{HOSPITAL}/assessments/{year}/items/{key}"),
+            &hospital,
+            json!({"round": 1, "answer": "yes", "checked_on": format!("{year}-07-01")}),
+        )
+        .await;
     }
-    let v = app
-        .api("GET", &verdict_path, Some(&inspector), None)
-        .await
-        .json();
+    let v = app.api_get(&verdict_path, &inspector).await.json();
     assert_eq!(v["ready"], false);
     let codes: Vec<&str> = v["findings"]
         .as_array()
@@ -86,40 +69,19 @@ async fn inspection_verdict_follows_answers_and_observation(app: &TestApp) {
     assert_eq!(codes, vec!["contact_chart_not_seen"]);
     // Only an inspector of the prefecture records what was seen.
     let obs = format!("{verdict_path}/observations");
-    app.api(
-        "PUT",
-        &obs,
-        Some(&hospital),
-        Some(json!({"contact_chart_seen": true})),
-    )
-    .await
-    .assert_bilingual_error(StatusCode::FORBIDDEN, "forbidden");
+    app.api_put(&obs, &hospital, json!({"contact_chart_seen": true}))
+        .await
+        .assert_bilingual_error(StatusCode::FORBIDDEN, "forbidden");
     let national = app.token("demo-national").await;
-    app.api(
-        "PUT",
-        &obs,
-        Some(&national),
-        Some(json!({"contact_chart_seen": true})),
-    )
-    .await
-    .assert_bilingual_error(StatusCode::FORBIDDEN, "forbidden");
-    app.api(
-        "PUT",
-        &obs,
-        Some(&inspector),
-        Some(json!({"contact_chart_seen": "yes"})),
-    )
-    .await
-    .assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_body");
+    app.api_put(&obs, &national, json!({"contact_chart_seen": true}))
+        .await
+        .assert_bilingual_error(StatusCode::FORBIDDEN, "forbidden");
+    app.api_put(&obs, &inspector, json!({"contact_chart_seen": "yes"}))
+        .await
+        .assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_body");
     let r = app
-        .api(
-            "PUT",
-            &obs,
-            Some(&inspector),
-            Some(json!({"contact_chart_seen": false})),
-        )
+        .api_put_ok(&obs, &inspector, json!({"contact_chart_seen": false}))
         .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(r.json()["ready"], false);
     assert!(
         r.json()["findings"]
@@ -129,32 +91,23 @@ async fn inspection_verdict_follows_answers_and_observation(app: &TestApp) {
             .any(|f| f["code"] == "contact_chart_missing")
     );
     let r = app
-        .api(
-            "PUT",
-            &obs,
-            Some(&inspector),
-            Some(json!({"contact_chart_seen": true})),
-        )
+        .api_put(&obs, &inspector, json!({"contact_chart_seen": true}))
         .await;
     assert_eq!(r.json()["ready"], true, "{}", r.body);
     assert_eq!(r.json()["contact_chart_seen"], true);
     // Inspectors read; they do not answer for the institution.
-    let r = app
-        .api(
-            "PUT",
-            &format!("/api/v1/institutions/{HOSPITAL}/assessments/{year}/items/1-1"),
-            Some(&inspector),
-            Some(json!({"round": 1, "answer": "yes", "checked_on": format!("{year}-07-01")})),
-        )
-        .await;
-    r.assert_bilingual_error(StatusCode::FORBIDDEN, "forbidden");
+    app.api_put(
+        &format!("/api/v1/institutions/{HOSPITAL}/assessments/{year}/items/1-1"),
+        &inspector,
+        json!({"round": 1, "answer": "yes", "checked_on": format!("{year}-07-01")}),
+    )
+    .await
+    .assert_bilingual_error(StatusCode::FORBIDDEN, "forbidden");
     // The previous year was completed and inspected in the demo.
     let previous = app
-        .api(
-            "GET",
+        .api_get(
             &format!("/api/v1/institutions/{HOSPITAL}/inspection/{}", year - 1),
-            Some(&inspector),
-            None,
+            &inspector,
         )
         .await
         .json();

@@ -28,51 +28,44 @@ async fn institutions_and_inspectors_are_scoped(app: &TestApp) {
             format!("/api/v1/institutions/{id}/inspection/{year}"),
             format!("/api/v1/institutions/{id}/assessments/{year}/items/1-1/history"),
         ] {
-            app.api("GET", &path, Some(token), None)
+            app.api_get(&path, token)
                 .await
                 .assert_bilingual_error(StatusCode::NOT_FOUND, "not_found");
         }
-        app.api(
-            "PUT",
+        app.api_put(
             &format!("/api/v1/institutions/{id}/assessments/{year}/items/1-1"),
-            Some(token),
-            Some(json!({"round": 1, "answer": "yes", "checked_on": format!("{year}-06-01")})),
+            token,
+            json!({"round": 1, "answer": "yes", "checked_on": format!("{year}-06-01")}),
         )
         .await
         .assert_bilingual_error(StatusCode::NOT_FOUND, "not_found");
-        app.api(
-            "PATCH",
+        app.api_patch(
             &format!("/api/v1/institutions/{id}"),
-            Some(token),
-            Some(json!({"name": "x"})),
+            token,
+            json!({"name": "x"}),
         )
         .await
         .assert_bilingual_error(StatusCode::NOT_FOUND, "not_found");
-        app.api(
-            "POST",
+        app.api_post(
             &format!("/api/v1/institutions/{id}/users"),
-            Some(token),
-            Some(json!({"login": "intruder", "password": "long enough password", "role": "admin"})),
+            token,
+            json!({"login": "intruder", "password": "long enough password", "role": "admin"}),
         )
         .await
         .assert_bilingual_error(StatusCode::NOT_FOUND, "not_found");
-        app.api(
-            "PUT",
+        app.api_put(
             &format!("/api/v1/institutions/{id}/inspection/{year}/observations"),
-            Some(token),
-            Some(json!({"contact_chart_seen": true})),
+            token,
+            json!({"contact_chart_seen": true}),
         )
         .await
         .assert_bilingual_error(StatusCode::NOT_FOUND, "not_found");
     }
     // Lists are scoped the same way.
-    let list = app
-        .api("GET", "/api/v1/institutions", Some(&clinic), None)
-        .await
-        .json();
+    let list = app.api_get("/api/v1/institutions", &clinic).await.json();
     assert_eq!(list.as_array().map(Vec::len), Some(1));
     let list = app
-        .api("GET", "/api/v1/institutions", Some(&inspector_46), None)
+        .api_get("/api/v1/institutions", &inspector_46)
         .await
         .json();
     assert!(
@@ -82,16 +75,16 @@ async fn institutions_and_inspectors_are_scoped(app: &TestApp) {
             .all(|i| i["prefecture"] == "46")
     );
     let list = app
-        .api("GET", "/api/v1/institutions", Some(&inspector_13), None)
+        .api_get("/api/v1/institutions", &inspector_13)
         .await
         .json();
     // Four demo institutions and the six hospitals of the assurance-project demo.
     assert_eq!(list.as_array().map(Vec::len), Some(10));
     // A missing id and a foreign id answer the same.
-    app.api("GET", "/api/v1/institutions/999999", Some(&clinic), None)
+    app.api_get("/api/v1/institutions/999999", &clinic)
         .await
         .assert_bilingual_error(StatusCode::NOT_FOUND, "not_found");
-    app.api("GET", "/api/v1/institutions/abc", Some(&clinic), None)
+    app.api_get("/api/v1/institutions/abc", &clinic)
         .await
         .assert_bilingual_error(StatusCode::NOT_FOUND, "not_found");
 }
@@ -99,24 +92,14 @@ async fn institutions_and_inspectors_are_scoped(app: &TestApp) {
 async fn no_medical_information_system_needs_no_answers(app: &TestApp) {
     let year = app.year();
     let admin = app.token("demo-clinic").await;
-    let r = app
-        .api(
-            "PATCH",
-            &format!("/api/v1/institutions/{CLINIC}"),
-            Some(&admin),
-            Some(json!({"has_medical_information_system": false})),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    let a = app
-        .api(
-            "GET",
-            &format!("/api/v1/institutions/{CLINIC}/assessments/{year}"),
-            Some(&admin),
-            None,
-        )
-        .await
-        .json();
+    app.api_patch(
+        &format!("/api/v1/institutions/{CLINIC}"),
+        &admin,
+        json!({"has_medical_information_system": false}),
+    )
+    .await
+    .assert_status(StatusCode::OK);
+    let a = app.assessment(CLINIC, year, &admin).await;
     assert!(
         a["items"]
             .as_array()
@@ -126,56 +109,35 @@ async fn no_medical_information_system_needs_no_answers(app: &TestApp) {
                 && i["not_applicable_reason"] == "no_medical_information_system")
     );
     let v = app
-        .api(
-            "GET",
+        .api_get(
             &format!("/api/v1/institutions/{CLINIC}/inspection/{year}"),
-            Some(&admin),
-            None,
+            &admin,
         )
         .await
         .json();
     assert_eq!(v["ready"], true);
     assert_eq!(v["findings"][0]["code"], "no_medical_information_system");
-    // An institution admin cannot move the institution to another prefecture.
-    app.api(
-        "PATCH",
-        &format!("/api/v1/institutions/{CLINIC}"),
-        Some(&admin),
-        Some(json!({"prefecture": "46"})),
-    )
-    .await
-    .assert_bilingual_error(StatusCode::FORBIDDEN, "forbidden");
-    app.api(
-        "PATCH",
-        &format!("/api/v1/institutions/{CLINIC}"),
-        Some(&admin),
-        Some(json!({"beds": "many"})),
-    )
-    .await
-    .assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_value");
-    app.api(
-        "PATCH",
-        &format!("/api/v1/institutions/{CLINIC}"),
-        Some(&admin),
-        Some(json!({"colour": "red"})),
-    )
-    .await
-    .assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_value");
-    app.api(
-        "PATCH",
-        &format!("/api/v1/institutions/{CLINIC}"),
-        Some(&admin),
-        Some(json!({"beds": 30})),
-    )
-    .await
-    .assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_value");
+    // An institution admin cannot move the institution to another prefecture, nor send
+    // bad values.
+    let profile = format!("/api/v1/institutions/{CLINIC}");
+    app.api_patch(&profile, &admin, json!({"prefecture": "46"}))
+        .await
+        .assert_bilingual_error(StatusCode::FORBIDDEN, "forbidden");
+    for bad in [
+        json!({"beds": "many"}),
+        json!({"colour": "red"}),
+        json!({"beds": 30}),
+    ] {
+        app.api_patch(&profile, &admin, bad)
+            .await
+            .assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_value");
+    }
     // Staff may not change the profile.
     let staff = app.token("demo-hospital-staff").await;
-    app.api(
-        "PATCH",
+    app.api_patch(
         &format!("/api/v1/institutions/{HOSPITAL}"),
-        Some(&staff),
-        Some(json!({"name": "x"})),
+        &staff,
+        json!({"name": "x"}),
     )
     .await
     .assert_bilingual_error(StatusCode::FORBIDDEN, "forbidden");
@@ -185,35 +147,19 @@ async fn national_admin_registers_institutions_and_users(app: &TestApp) {
     let national = app.token("demo-national").await;
     let body = json!({"name": "南海中央病院", "kind": "hospital", "prefecture": "47", "beds": 250, "has_medical_information_system": true, "has_vendor_contracts": true, "medical_institution_code": "4711234567"});
     let r = app
-        .api(
-            "POST",
-            "/api/v1/institutions",
-            Some(&national),
-            Some(body.clone()),
-        )
+        .api_create("/api/v1/institutions", &national, body.clone())
         .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
-    let id = r.json()["id"].as_i64().expect("id");
+    let id = r["id"].as_i64().expect("id");
     let got = app
-        .api(
-            "GET",
-            &format!("/api/v1/institutions/{id}"),
-            Some(&national),
-            None,
-        )
+        .api_get(&format!("/api/v1/institutions/{id}"), &national)
         .await
         .json();
     assert_eq!(got["prefecture"], "47");
     assert_eq!(got["form"], "institution");
     let hospital = app.token("demo-hospital").await;
-    app.api(
-        "POST",
-        "/api/v1/institutions",
-        Some(&hospital),
-        Some(body.clone()),
-    )
-    .await
-    .assert_bilingual_error(StatusCode::FORBIDDEN, "forbidden");
+    app.api_post("/api/v1/institutions", &hospital, body.clone())
+        .await
+        .assert_bilingual_error(StatusCode::FORBIDDEN, "forbidden");
     for (field, value) in [
         ("kind", json!("dentist")),
         ("prefecture", json!("48")),
@@ -222,65 +168,57 @@ async fn national_admin_registers_institutions_and_users(app: &TestApp) {
     ] {
         let mut bad = body.clone();
         bad[field] = value;
-        let r = app
-            .api("POST", "/api/v1/institutions", Some(&national), Some(bad))
-            .await;
-        r.assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_value");
+        app.api_post("/api/v1/institutions", &national, bad)
+            .await
+            .assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_value");
     }
-    let r = app
-        .api(
-            "POST",
-            &format!("/api/v1/institutions/{id}/users"),
-            Some(&national),
-            Some(
-                json!({"login": "nankai-admin", "password": "a long pass phrase", "role": "admin"}),
-            ),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let users_path = format!("/api/v1/institutions/{id}/users");
+    app.api_post(
+        &users_path,
+        &national,
+        json!({"login": "nankai-admin", "password": "a long pass phrase", "role": "admin"}),
+    )
+    .await
+    .assert_status(StatusCode::CREATED);
     let admin = {
         let r = app
-            .api(
-                "POST",
-                "/api/v1/login",
-                None,
-                Some(json!({"login": "nankai-admin", "password": "a long pass phrase"})),
-            )
+            .api_login(json!({"login": "nankai-admin", "password": "a long pass phrase"}))
             .await;
         r.json()["token"].as_str().expect("token").to_owned()
     };
-    let r = app.api("POST", &format!("/api/v1/institutions/{id}/users"), Some(&admin), Some(json!({"login": "nankai-staff", "password": "another long phrase", "role": "staff"}))).await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
-    app.api(
-        "POST",
-        &format!("/api/v1/institutions/{id}/users"),
-        Some(&admin),
-        Some(json!({"login": "nankai-staff", "password": "another long phrase", "role": "staff"})),
+    app.api_post(
+        &users_path,
+        &admin,
+        json!({"login": "nankai-staff", "password": "another long phrase", "role": "staff"}),
+    )
+    .await
+    .assert_status(StatusCode::CREATED);
+    app.api_post(
+        &users_path,
+        &admin,
+        json!({"login": "nankai-staff", "password": "another long phrase", "role": "staff"}),
     )
     .await
     .assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_fields");
-    app.api(
-        "POST",
-        &format!("/api/v1/institutions/{id}/users"),
-        Some(&admin),
-        Some(json!({"login": "short-pw", "password": "short", "role": "staff"})),
+    app.api_post(
+        &users_path,
+        &admin,
+        json!({"login": "short-pw", "password": "short", "role": "staff"}),
     )
     .await
     .assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "password_too_short");
-    app.api(
-        "POST",
-        &format!("/api/v1/institutions/{id}/users"),
-        Some(&admin),
-        Some(json!({"login": "boss", "password": "a long pass phrase", "role": "national_admin"})),
+    app.api_post(
+        &users_path,
+        &admin,
+        json!({"login": "boss", "password": "a long pass phrase", "role": "national_admin"}),
     )
     .await
     .assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_value");
     let staff = app.token_with("nankai-staff", "another long phrase").await;
-    app.api(
-        "POST",
-        &format!("/api/v1/institutions/{id}/users"),
-        Some(&staff),
-        Some(json!({"login": "nankai-2", "password": "another long phrase", "role": "staff"})),
+    app.api_post(
+        &users_path,
+        &staff,
+        json!({"login": "nankai-2", "password": "another long phrase", "role": "staff"}),
     )
     .await
     .assert_bilingual_error(StatusCode::FORBIDDEN, "forbidden");
@@ -300,18 +238,13 @@ async fn pages_are_scoped_and_bilingual(app: &TestApp) {
         assert_eq!(r.status, StatusCode::NOT_FOUND, "{path}");
         assert!(r.body.contains("見つかりません"));
     }
-    let r = app
-        .post_form(
-            &clinic.cookie,
-            &format!("/institutions/{HOSPITAL}/checklist/{year}/items/1-1"),
-            &format!(
-                "csrf={}&round=1&answer=yes&checked_on={year}-06-01",
-                clinic.csrf
-            ),
-            false,
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    app.submit(
+        &clinic,
+        &format!("/institutions/{HOSPITAL}/checklist/{year}/items/1-1"),
+        &format!("round=1&answer=yes&checked_on={year}-06-01"),
+    )
+    .await
+    .assert_status(StatusCode::NOT_FOUND);
     let inspector = app.web_login("demo-inspector-46").await;
     let list = app.get_page(&inspector.cookie, "/institutions").await;
     assert!(list.body.contains("桜島記念病院") && !list.body.contains("みなと中央病院"));
@@ -324,43 +257,20 @@ async fn pages_are_scoped_and_bilingual(app: &TestApp) {
         .status,
         StatusCode::NOT_FOUND
     );
-    let own = app
-        .get_page(
-            &inspector.cookie,
-            &format!("/institutions/{HOSPITAL_46}/inspection/{year}"),
-        )
-        .await;
-    assert_eq!(own.status, StatusCode::OK);
+    let inspection_path = format!("/institutions/{HOSPITAL_46}/inspection/{year}");
+    let own = app.page(&inspector, &inspection_path).await;
     assert!(own.body.contains("data-verdict=\"not-ready\""));
     // The English switch works on every page and is remembered.
     let r = app
-        .send(
-            Request::get("/lang/en?next=/institutions")
-                .body(Body::empty())
-                .expect("request"),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER);
+        .get("/lang/en?next=/institutions")
+        .await
+        .assert_status(StatusCode::SEE_OTHER);
     assert_eq!(r.cookie("mamori_lang").as_deref(), Some("en"));
     let english = app
-        .get_page(
-            &format!("{}; mamori_lang=en", inspector.cookie),
-            &format!("/institutions/{HOSPITAL_46}/inspection/{year}"),
-        )
+        .get_page(&inspector.english_cookie(), &inspection_path)
         .await;
     assert!(english.body.contains("Log out") && english.body.contains("lang=\"en\""));
     // Redirects after login stay on this site.
-    let r = app
-        .send(
-            Request::get("/lang/en?next=//evil.example")
-                .body(Body::empty())
-                .expect("request"),
-        )
-        .await;
-    assert_eq!(
-        r.headers
-            .get(header::LOCATION)
-            .and_then(|v| v.to_str().ok()),
-        Some("/")
-    );
+    let r = app.get("/lang/en?next=//evil.example").await;
+    assert_eq!(r.location(), "/");
 }

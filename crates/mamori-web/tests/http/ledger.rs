@@ -32,15 +32,7 @@ fn ledger_device(asset: &str, os: &str) -> mamori_domain::device::Device {
 
 async fn ledger_store_keeps_devices_and_audits_every_change(app: &TestApp) {
     let store = &app.state.store;
-    let admin = app
-        .state
-        .store
-        .user_for_login("demo-clinic")
-        .await
-        .expect("user")
-        .expect("clinic admin")
-        .0
-        .id;
+    let admin = app.user("demo-clinic").await.id;
     assert!(store.devices(CLINIC).await.expect("devices").is_empty());
     let audit_before = store.audit_count(CLINIC).await.expect("audit");
 
@@ -158,14 +150,7 @@ async fn ledger_store_keeps_devices_and_audits_every_change(app: &TestApp) {
         store.audit_count(CLINIC).await.expect("audit") - audit_before,
         5
     );
-    assert!(
-        store
-            .verify_audit_chain()
-            .await
-            .expect("verify")
-            .problem
-            .is_none()
-    );
+    app.assert_audit_chain_intact().await;
 }
 
 /// Another writer adds one of an import's new asset numbers after the import has read the
@@ -177,13 +162,7 @@ async fn ledger_store_keeps_devices_and_audits_every_change(app: &TestApp) {
 /// entry), and its other row stays.
 async fn ledger_import_meets_a_concurrent_writer(app: &TestApp) {
     let store = &app.state.store;
-    let admin = store
-        .user_for_login("demo-clinic")
-        .await
-        .expect("user")
-        .expect("clinic admin")
-        .0
-        .id;
+    let admin = app.user("demo-clinic").await.id;
     assert!(store.devices(CLINIC).await.expect("devices").is_empty());
     let before = vec![
         ledger_device("E-0001", "Windows 10 Pro 22H2"),
@@ -308,8 +287,7 @@ async fn ledger_import_meets_a_concurrent_writer(app: &TestApp) {
 
     // Both engines count what was written: N-00025 replaced the other writer's row, N-00030
     // found it as in the file.
-    let r = import.await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let r = import.await.assert_status(StatusCode::OK);
     let answer = r.json();
     assert_eq!(
         (
@@ -384,14 +362,7 @@ async fn ledger_import_meets_a_concurrent_writer(app: &TestApp) {
         1,
         "one audit entry for the import"
     );
-    assert!(
-        store
-            .verify_audit_chain()
-            .await
-            .expect("verify")
-            .problem
-            .is_none()
-    );
+    app.assert_audit_chain_intact().await;
 }
 
 async fn ledger_import_previews_then_stores_all_or_nothing(app: &TestApp) {
@@ -401,15 +372,17 @@ async fn ledger_import_previews_then_stores_all_or_nothing(app: &TestApp) {
 
     // Shift_JIS, shuffled Japanese headers: a preview stores nothing.
     let sjis = fixture("shift_jis_shuffled.csv");
-    let r = app.upload(&import, &token, "text/csv", sjis.clone()).await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let r = app
+        .upload(&import, &token, "text/csv", sjis.clone())
+        .await
+        .assert_status(StatusCode::OK);
     let preview = r.json();
     assert_eq!(preview["added"], 4, "{preview}");
     assert_eq!(preview["changed"], 0);
     assert_eq!(preview["rejected"], json!([]));
     assert_eq!(preview["committed"], false);
     assert_eq!(
-        app.api("GET", &list, Some(&token), None).await.json(),
+        app.api_get(&list, &token).await.json(),
         json!([]),
         "a preview stores nothing"
     );
@@ -421,11 +394,11 @@ async fn ledger_import_previews_then_stores_all_or_nothing(app: &TestApp) {
             "text/csv",
             sjis.clone(),
         )
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        .await
+        .assert_status(StatusCode::OK);
     assert_eq!(r.json()["added"], 4);
     assert_eq!(r.json()["committed"], true);
-    let devices = app.api("GET", &list, Some(&token), None).await.json();
+    let devices = app.api_get(&list, &token).await.json();
     let devices = devices.as_array().expect("list");
     assert_eq!(devices.len(), 4);
     let sv = devices
@@ -455,8 +428,8 @@ async fn ledger_import_previews_then_stores_all_or_nothing(app: &TestApp) {
             XLSX,
             fixture("libreoffice_title_row.xlsx"),
         )
-        .await;
-    assert_eq!(xlsx.status, StatusCode::OK, "{}", xlsx.body);
+        .await
+        .assert_status(StatusCode::OK);
     assert_eq!(xlsx.json()["added"], 4, "{}", xlsx.body);
     let english = app
         .upload(
@@ -465,14 +438,11 @@ async fn ledger_import_previews_then_stores_all_or_nothing(app: &TestApp) {
             "text/csv",
             fixture("utf8_bom_english.csv"),
         )
-        .await;
-    assert_eq!(english.status, StatusCode::OK, "{}", english.body);
+        .await
+        .assert_status(StatusCode::OK);
     assert_eq!(english.json()["added"], 2);
     let count = |v: Value| v.as_array().map(Vec::len).unwrap_or(0);
-    assert_eq!(
-        count(app.api("GET", &list, Some(&token), None).await.json()),
-        10
-    );
+    assert_eq!(count(app.api_get(&list, &token).await.json()), 10);
 
     // Any rejected row: 422 with every row listed, and nothing stored.
     for (file, rows) in [
@@ -516,7 +486,7 @@ async fn ledger_import_previews_then_stores_all_or_nothing(app: &TestApp) {
             );
         }
         assert_eq!(
-            count(app.api("GET", &list, Some(&token), None).await.json()),
+            count(app.api_get(&list, &token).await.json()),
             10,
             "{file}: nothing of a rejected import is stored"
         );
@@ -524,22 +494,21 @@ async fn ledger_import_previews_then_stores_all_or_nothing(app: &TestApp) {
 
     // Only its admin (and the national office) import; others are refused or not told.
     let staff = app.token("demo-hospital-staff").await;
-    let r = app
-        .upload(
-            &format!("/api/v1/institutions/{HOSPITAL}/devices/import"),
-            &staff,
-            "text/csv",
-            fixture("dates.csv"),
-        )
-        .await;
-    r.assert_bilingual_error(StatusCode::FORBIDDEN, "forbidden");
+    app.upload(
+        &format!("/api/v1/institutions/{HOSPITAL}/devices/import"),
+        &staff,
+        "text/csv",
+        fixture("dates.csv"),
+    )
+    .await
+    .assert_bilingual_error(StatusCode::FORBIDDEN, "forbidden");
     let outsider = app.token("demo-hospital-46").await;
-    let r = app
-        .upload(&import, &outsider, "text/csv", fixture("dates.csv"))
-        .await;
-    r.assert_bilingual_error(StatusCode::NOT_FOUND, "not_found");
-    let r = app.api("GET", &list, Some(&outsider), None).await;
-    r.assert_bilingual_error(StatusCode::NOT_FOUND, "not_found");
+    app.upload(&import, &outsider, "text/csv", fixture("dates.csv"))
+        .await
+        .assert_bilingual_error(StatusCode::NOT_FOUND, "not_found");
+    app.api_get(&list, &outsider)
+        .await
+        .assert_bilingual_error(StatusCode::NOT_FOUND, "not_found");
 }
 
 async fn ledger_refuses_bad_files_clearly(app: &TestApp) {
@@ -599,30 +568,21 @@ async fn ledger_refuses_bad_files_clearly(app: &TestApp) {
         );
         r.assert_bilingual_error(status, code);
     }
-    let r = app
-        .upload(
-            &format!("/api/v1/institutions/{CLINIC}/devices/import?commit=maybe"),
-            &token,
-            "text/csv",
-            fixture("dates.csv"),
-        )
-        .await;
-    r.assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_commit");
-    assert!(
-        app.state
-            .store
-            .devices(CLINIC)
-            .await
-            .expect("devices")
-            .is_empty()
-    );
+    app.upload(
+        &format!("/api/v1/institutions/{CLINIC}/devices/import?commit=maybe"),
+        &token,
+        "text/csv",
+        fixture("dates.csv"),
+    )
+    .await
+    .assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_commit");
+    assert!(app.devices(CLINIC).await.is_empty());
 
     // One device through the API: bad cells are listed, nothing is stored.
     let devices = format!("/api/v1/institutions/{CLINIC}/devices");
     let r = app
-        .api("POST", &devices, Some(&token), Some(json!({"asset_number": "PC-9", "ip_address": "192.168.0.300", "registered_on": "2025/13/45"})))
-        .await;
-    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+        .api_post(&devices, &token, json!({"asset_number": "PC-9", "ip_address": "192.168.0.300", "registered_on": "2025/13/45"}))
+        .await.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(r.json()["error"]["code"], "invalid_device");
     assert_eq!(
         r.json()["rejected"].as_array().map(Vec::len),
@@ -630,40 +590,29 @@ async fn ledger_refuses_bad_files_clearly(app: &TestApp) {
         "{}",
         r.body
     );
+    app.api_post(
+        &devices,
+        &token,
+        json!({"asset_number": "PC-9", "price": "100"}),
+    )
+    .await
+    .assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "unknown_field");
     let r = app
-        .api(
-            "POST",
-            &devices,
-            Some(&token),
-            Some(json!({"asset_number": "PC-9", "price": "100"})),
-        )
+        .api_create(&devices, &token, json!({"asset_number": "PC-9", "os": "Windows 11 Pro 24H2", "registered_on": "令和7年4月1日", "ip_addresses": ["192.168.0.9"], "remote_maintenance": false}))
         .await;
-    r.assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "unknown_field");
-    let r = app
-        .api("POST", &devices, Some(&token), Some(json!({"asset_number": "PC-9", "os": "Windows 11 Pro 24H2", "registered_on": "令和7年4月1日", "ip_addresses": ["192.168.0.9"], "remote_maintenance": false})))
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
-    assert_eq!(r.json()["registered_on"], "2025-04-01");
-    let id = r.json()["id"].as_i64().expect("id");
-    let r = app
-        .api(
-            "POST",
-            &devices,
-            Some(&token),
-            Some(json!({"asset_number": "ＰＣ-9"})),
-        )
-        .await;
-    r.assert_bilingual_error(StatusCode::CONFLICT, "conflict");
+    assert_eq!(r["registered_on"], "2025-04-01");
+    let id = r["id"].as_i64().expect("id");
+    app.api_post(&devices, &token, json!({"asset_number": "ＰＣ-9"}))
+        .await
+        .assert_bilingual_error(StatusCode::CONFLICT, "conflict");
     let one = format!("{devices}/{id}");
     let r = app
-        .api(
-            "PUT",
+        .api_put_ok(
             &one,
-            Some(&token),
-            Some(json!({"asset_number": "PC-9", "os": "Windows 8.1", "status": "停止"})),
+            &token,
+            json!({"asset_number": "PC-9", "os": "Windows 8.1", "status": "停止"}),
         )
         .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(r.json()["status"], "stopped");
     assert!(
         r.json()["flags"]
@@ -676,29 +625,26 @@ async fn ledger_refuses_bad_files_clearly(app: &TestApp) {
     );
     let r = app
         .api("POST", &format!("{one}/retire"), Some(&token), None)
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        .await
+        .assert_status(StatusCode::OK);
     assert_eq!(r.json()["status"], "retired");
     assert_eq!(
         r.json()["flags"],
         json!([]),
         "a retired device needs nothing"
     );
-    let r = app
-        .api("GET", &format!("{devices}/999999"), Some(&token), None)
-        .await;
-    r.assert_bilingual_error(StatusCode::NOT_FOUND, "not_found");
-    let r = app
-        .api("GET", &format!("{devices}/x"), Some(&token), None)
-        .await;
-    r.assert_bilingual_error(StatusCode::NOT_FOUND, "not_found");
+    app.api_get(&format!("{devices}/999999"), &token)
+        .await
+        .assert_bilingual_error(StatusCode::NOT_FOUND, "not_found");
+    app.api_get(&format!("{devices}/x"), &token)
+        .await
+        .assert_bilingual_error(StatusCode::NOT_FOUND, "not_found");
 }
 
 async fn ledger_devices_carry_flags_and_export_round_trips(app: &TestApp) {
     let token = app.token("demo-hospital").await;
     let list = format!("/api/v1/institutions/{HOSPITAL}/devices");
-    let devices = app.api("GET", &list, Some(&token), None).await;
-    assert_eq!(devices.status, StatusCode::OK, "{}", devices.body);
+    let devices = app.api_get_ok(&list, &token).await;
     let devices = devices.json();
     let by_asset = |asset: &str| -> Value {
         devices
@@ -768,7 +714,7 @@ async fn ledger_devices_carry_flags_and_export_round_trips(app: &TestApp) {
     for login in ["demo-hospital-staff", "demo-inspector-13", "demo-national"] {
         let t = app.token(login).await;
         assert_eq!(
-            app.api("GET", &list, Some(&t), None).await.status,
+            app.api_get(&list, &t).await.status,
             StatusCode::OK,
             "{login}"
         );
@@ -820,29 +766,15 @@ async fn ledger_devices_carry_flags_and_export_round_trips(app: &TestApp) {
         );
     }
     let paged = app
-        .api(
-            "GET",
-            &format!("{list}?limit=2&offset=1"),
-            Some(&token),
-            None,
-        )
+        .api_get(&format!("{list}?limit=2&offset=1"), &token)
         .await
         .json();
     assert_eq!(paged.as_array().map(Vec::len), Some(2), "{paged}");
     assert_eq!(paged[0]["asset_number"], devices[1]["asset_number"]);
-    let r = app
-        .api(
-            "GET",
-            &format!("{list}/export.csv?encoding=latin1"),
-            Some(&token),
-            None,
-        )
-        .await;
-    r.assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "unknown_encoding");
-    let datasets = app
-        .api("GET", "/api/v1/datasets", Some(&token), None)
+    app.api_get(&format!("{list}/export.csv?encoding=latin1"), &token)
         .await
-        .json();
+        .assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "unknown_encoding");
+    let datasets = app.api_get("/api/v1/datasets", &token).await.json();
     assert!(
         datasets["kev_count"].as_u64().unwrap_or(0) > 1000,
         "{datasets}"
@@ -852,186 +784,114 @@ async fn ledger_devices_carry_flags_and_export_round_trips(app: &TestApp) {
 
 async fn ledger_pages_import_with_preview_and_confirm(app: &TestApp) {
     let web = app.web_login("demo-clinic").await;
-    let page = app
-        .get_page(&web.cookie, &format!("/institutions/{CLINIC}/ledger"))
-        .await;
-    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
-    assert!(page.body.contains("機器台帳"), "{}", page.body);
+    let ledger_path = format!("/institutions/{CLINIC}/ledger");
+    let page = app.page(&web, &ledger_path).await;
+    page.assert_body_contains("機器台帳");
     let upload = app
-        .get_page(
-            &web.cookie,
-            &format!("/institutions/{CLINIC}/ledger/import"),
-        )
+        .page(&web, &format!("/institutions/{CLINIC}/ledger/import"))
         .await;
-    assert_eq!(upload.status, StatusCode::OK);
     assert!(upload.body.contains("enctype=\"multipart/form-data\""));
 
     // A file with rejected rows: the preview lists them and offers no confirmation.
-    let (ct, body) = multipart_body(
-        &web.csrf,
-        "dup.csv",
-        "text/csv",
-        &fixture("duplicate_asset_numbers.csv"),
-    );
     let r = app
-        .send(
-            Request::post(format!("/institutions/{CLINIC}/ledger/import").as_str())
-                .header(header::COOKIE, web.cookie.clone())
-                .header(header::CONTENT_TYPE, ct)
-                .body(Body::from(body))
-                .expect("request"),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
-    assert!(r.body.contains("管理番号"), "{}", r.body);
+        .send(ledger_import_request(
+            &web,
+            "dup.csv",
+            "text/csv",
+            &fixture("duplicate_asset_numbers.csv"),
+        ))
+        .await
+        .assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    r.assert_body_contains("管理番号");
     assert!(
         r.hidden("token").is_none(),
         "no confirmation of a rejected file"
     );
 
     // A clean file: preview, then confirm with the token only.
-    let (ct, body) = multipart_body(
-        &web.csrf,
-        "台帳.csv",
-        "text/csv",
-        &fixture("shift_jis_shuffled.csv"),
-    );
     let r = app
-        .send(
-            Request::post(format!("/institutions/{CLINIC}/ledger/import").as_str())
-                .header(header::COOKIE, web.cookie.clone())
-                .header(header::CONTENT_TYPE, ct.clone())
-                .body(Body::from(body.clone()))
-                .expect("request"),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        .send(ledger_import_request(
+            &web,
+            "台帳.csv",
+            "text/csv",
+            &fixture("shift_jis_shuffled.csv"),
+        ))
+        .await
+        .assert_status(StatusCode::OK);
     let token = r.hidden("token").expect("confirmation token");
     assert!(
         r.body.contains("<code>VPN-001</code>"),
         "the preview names the devices it adds"
     );
     assert!(
-        app.state
-            .store
-            .devices(CLINIC)
-            .await
-            .expect("devices")
-            .is_empty(),
+        app.devices(CLINIC).await.is_empty(),
         "preview stores nothing"
     );
     // Another user cannot confirm it.
     let other = app.web_login("demo-national").await;
-    let stolen = app
-        .post_form(
-            &other.cookie,
-            &format!("/institutions/{CLINIC}/ledger/import/confirm"),
-            &format!("csrf={}&token={token}", other.csrf),
-            false,
-        )
-        .await;
-    assert_eq!(
-        stolen.status,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "{}",
-        stolen.body
-    );
-    let bad_csrf = app
-        .post_form(
-            &web.cookie,
-            &format!("/institutions/{CLINIC}/ledger/import/confirm"),
-            &format!("csrf=wrong&token={token}"),
-            false,
-        )
-        .await;
-    assert_eq!(bad_csrf.status, StatusCode::FORBIDDEN);
-    let done = app
-        .post_form(
-            &web.cookie,
-            &format!("/institutions/{CLINIC}/ledger/import/confirm"),
-            &format!("csrf={}&token={token}", web.csrf),
-            false,
-        )
-        .await;
-    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
-    assert_eq!(
-        app.state
-            .store
-            .devices(CLINIC)
-            .await
-            .expect("devices")
-            .len(),
-        4
-    );
-    let again = app
-        .post_form(
-            &web.cookie,
-            &format!("/institutions/{CLINIC}/ledger/import/confirm"),
-            &format!("csrf={}&token={token}", web.csrf),
-            false,
-        )
-        .await;
+    let token_field = format!("token={token}");
+    let confirm_path = format!("/institutions/{CLINIC}/ledger/import/confirm");
+    app.submit(&other, &confirm_path, &token_field)
+        .await
+        .assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    app.post_form(
+        &web.cookie,
+        &confirm_path,
+        &format!("csrf=wrong&token={token}"),
+        false,
+    )
+    .await
+    .assert_status(StatusCode::FORBIDDEN);
+    app.submit_accepted(&web, &confirm_path, &token_field).await;
+    assert_eq!(app.devices(CLINIC).await.len(), 4);
+    let again = app.submit(&web, &confirm_path, &token_field).await;
     assert_eq!(
         again.status,
         StatusCode::UNPROCESSABLE_ENTITY,
         "a token serves once"
     );
 
-    let ledger = app
-        .get_page(&web.cookie, &format!("/institutions/{CLINIC}/ledger"))
-        .await;
+    let ledger = app.get_page(&web.cookie, &ledger_path).await;
     assert!(
         ledger.body.contains("VPN-001") && ledger.body.contains("flag-"),
         "{}",
         ledger.body
     );
-    let en = app
-        .get_page(
-            &format!("{}; mamori_lang=en", web.cookie),
-            &format!("/institutions/{CLINIC}/ledger"),
-        )
-        .await;
-    assert!(en.body.contains("Device ledger"), "{}", en.body);
+    let en = app.get_page(&web.english_cookie(), &ledger_path).await;
+    en.assert_body_contains("Device ledger");
 
     // Add, edit and retire through the forms; staff may only read.
     let r = app
-        .post_form(&web.cookie, &format!("/institutions/{CLINIC}/ledger"), &format!("csrf={}&asset_number=PC-77&kind=pc&os=Windows+8.1&ip_address=192.168.0.300&status=active", web.csrf), false)
-        .await;
-    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+        .submit(
+            &web,
+            &ledger_path,
+            "asset_number=PC-77&kind=pc&os=Windows+8.1&ip_address=192.168.0.300&status=active",
+        )
+        .await
+        .assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
         r.body.contains("192.168.0.300"),
         "the form keeps what was typed"
     );
-    let r = app
-        .post_form(&web.cookie, &format!("/institutions/{CLINIC}/ledger"), &format!("csrf={}&asset_number=PC-77&kind=pc&os=Windows+8.1&ip_address=192.168.0.77&status=active&remote_maintenance=no", web.csrf), false)
-        .await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    let stored = app.state.store.devices(CLINIC).await.expect("devices");
+    app
+        .submit_accepted(&web, &ledger_path, "asset_number=PC-77&kind=pc&os=Windows+8.1&ip_address=192.168.0.77&status=active&remote_maintenance=no").await;
+    let stored = app.devices(CLINIC).await;
     let pc = stored
         .iter()
         .find(|d| d.device.asset_number.as_str() == "PC-77")
         .expect("PC-77");
-    let r = app
-        .post_form(
-            &web.cookie,
-            &format!("/institutions/{CLINIC}/ledger/{}", pc.id),
-            &format!(
-                "csrf={}&asset_number=PC-77&kind=pc&os=Windows+11+Pro+24H2&status=active",
-                web.csrf
-            ),
-            false,
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    let r = app
-        .post_form(
-            &web.cookie,
-            &format!("/institutions/{CLINIC}/ledger/{}/retire", pc.id),
-            &format!("csrf={}", web.csrf),
-            false,
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    app.submit_accepted(
+        &web,
+        &format!("/institutions/{CLINIC}/ledger/{}", pc.id),
+        "asset_number=PC-77&kind=pc&os=Windows+11+Pro+24H2&status=active",
+    )
+    .await;
+    app.submit_accepted(
+        &web,
+        &format!("/institutions/{CLINIC}/ledger/{}/retire", pc.id),
+        "",
+    )
+    .await;
     let pc = app
         .state
         .store
@@ -1055,12 +915,11 @@ async fn ledger_pages_import_with_preview_and_confirm(app: &TestApp) {
     );
     let year = app.year();
     let checklist = app
-        .get_page(
-            &hospital.cookie,
+        .page(
+            &hospital,
             &format!("/institutions/{HOSPITAL}/checklist/{year}"),
         )
         .await;
-    assert_eq!(checklist.status, StatusCode::OK);
     let evidence = checklist.body.matches("class=\"ledger-evidence\"").count();
     assert!(
         evidence >= 2,
@@ -1070,8 +929,7 @@ async fn ledger_pages_import_with_preview_and_confirm(app: &TestApp) {
         checklist.body.contains("data-suggested=\"no\""),
         "old FortiOS: patches are behind"
     );
-    let datasets = app.get_page(&hospital.cookie, "/datasets").await;
-    assert_eq!(datasets.status, StatusCode::OK);
+    let datasets = app.page(&hospital, "/datasets").await;
     assert!(
         datasets.body.contains("CC0") && datasets.body.contains("MIT"),
         "{}",

@@ -14,19 +14,13 @@ on_both_engines!(
 
 /// The account an API token belongs to.
 async fn me(app: &TestApp, token: &str) -> String {
-    let r = app.api("GET", "/api/v1/me", Some(token), None).await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let r = app.api_get_ok("/api/v1/me", token).await;
     r.json()["login"].as_str().expect("login").to_owned()
 }
 
 async fn api_login(app: &TestApp, login: &str, password: &str) -> Response {
-    app.api(
-        "POST",
-        "/api/v1/login",
-        None,
-        Some(json!({"login": login, "password": password})),
-    )
-    .await
+    app.api_login(json!({"login": login, "password": password}))
+        .await
 }
 
 async fn logins_fold_case_and_width(app: &TestApp) {
@@ -42,33 +36,24 @@ async fn logins_fold_case_and_width(app: &TestApp) {
         assert_eq!(me(app, &token).await, "demo-hospital", "{spelling}");
     }
     // The login form too: the session is the account's.
-    let page = app
-        .send(Request::get("/login").body(Body::empty()).expect("request"))
-        .await;
+    let page = app.get("/login").await;
     let csrf = page.hidden("csrf").expect("csrf");
     let r = app
-        .send(
-            Request::post("/login")
-                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-                .header(header::COOKIE, format!("mamori_login_csrf={csrf}"))
-                .body(Body::from(format!(
+        .post_login(&csrf, format!(
                     "login=%EF%BC%A4%EF%BC%A5%EF%BC%AD%EF%BC%AF-Hospital&password={}&csrf={csrf}&next=%2F",
                     demo::DEMO_PASSWORD
-                )))
-                .expect("request"),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    let cookie = format!(
-        "mamori_session={}",
-        r.cookie("mamori_session").expect("session")
-    );
-    let home = app.get_page(&cookie, "/account").await;
-    assert_eq!(home.status, StatusCode::OK);
-    assert!(home.body.contains("demo-hospital"), "{}", home.body);
+                ))
+        .await.assert_status(StatusCode::SEE_OTHER);
+    let cookie = r.cookie_header("mamori_session");
+    let home = app
+        .get_page(&cookie, "/account")
+        .await
+        .assert_status(StatusCode::OK);
+    home.assert_body_contains("demo-hospital");
     // A wrong password is wrong in every spelling.
-    let r = api_login(app, "DEMO-HOSPITAL", "not the password at all").await;
-    r.assert_bilingual_error(StatusCode::UNAUTHORIZED, "invalid_credentials");
+    api_login(app, "DEMO-HOSPITAL", "not the password at all")
+        .await
+        .assert_bilingual_error(StatusCode::UNAUTHORIZED, "invalid_credentials");
 }
 
 async fn login_failures_count_per_folded_login(app: &TestApp) {
@@ -91,14 +76,7 @@ async fn login_failures_count_per_folded_login(app: &TestApp) {
             .assert_bilingual_error(StatusCode::TOO_MANY_REQUESTS, "too_many_attempts");
     }
     // The account's own history lists the failures, whatever the spelling.
-    let user = app
-        .state
-        .store
-        .user_for_login("demo-clinic")
-        .await
-        .expect("user")
-        .expect("demo-clinic")
-        .0;
+    let user = app.user("demo-clinic").await;
     let history = app
         .state
         .store
@@ -129,13 +107,10 @@ async fn new_logins_colliding_by_case_or_width_are_refused(app: &TestApp) {
         "DEMO-CLINIC",
     ] {
         let r = app
-            .api(
-                "POST",
+            .api_post(
                 &users,
-                Some(&admin),
-                Some(
-                    json!({"login": login, "password": "a quiet harbour at dawn", "role": "staff"}),
-                ),
+                &admin,
+                json!({"login": login, "password": "a quiet harbour at dawn", "role": "staff"}),
             )
             .await;
         r.assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_fields");
@@ -154,18 +129,14 @@ async fn new_logins_colliding_by_case_or_width_are_refused(app: &TestApp) {
     // The page says the same, in the form's language.
     let web = app.web_login("demo-hospital").await;
     let r = app
-        .post_form(
-            &web.cookie,
+        .submit(
+            &web,
             &format!("/institutions/{HOSPITAL}/users"),
-            &format!(
-                "csrf={}&login=DEMO-hospital-STAFF&password=a+quiet+harbour+at+dawn&role=staff",
-                web.csrf
-            ),
-            false,
+            "login=DEMO-hospital-STAFF&password=a+quiet+harbour+at+dawn&role=staff",
         )
-        .await;
-    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
-    assert!(r.body.contains("既に使われています"), "{}", r.body);
+        .await
+        .assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    r.assert_body_contains("既に使われています");
     assert_eq!(
         app.state
             .store
@@ -177,26 +148,16 @@ async fn new_logins_colliding_by_case_or_width_are_refused(app: &TestApp) {
         "no account was added"
     );
     // A vendor accepting an invitation cannot take another account's login either.
-    let r = app
-        .api(
-            "POST",
-            &format!("/api/v1/institutions/{HOSPITAL}/vendor-contracts"),
-            Some(&admin),
-            Some(json!({"vendor_name": "折返しシステム", "systems": ["emr"], "remote_maintenance": false, "invite_email": "sales@orikaeshi.example.jp"})),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
-    let url = r.json()["invitation_url"].as_str().expect("url").to_owned();
-    let token = url.rsplit('/').next().expect("token").to_owned();
-    let r = app
-        .api(
-            "POST",
-            &format!("/api/v1/invitations/{token}/accept"),
-            None,
-            Some(json!({"login": "DEMO-Vendor-46", "password": "a quiet harbour at dawn"})),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    let body = json!({"vendor_name": "折返しシステム", "systems": ["emr"], "remote_maintenance": false, "invite_email": "sales@orikaeshi.example.jp"});
+    let token = invitation_token(&add_vendor_contract(app, &admin, body).await);
+    app.api(
+        "POST",
+        &format!("/api/v1/invitations/{token}/accept"),
+        None,
+        Some(json!({"login": "DEMO-Vendor-46", "password": "a quiet harbour at dawn"})),
+    )
+    .await
+    .assert_status(StatusCode::CONFLICT);
     assert!(
         app.state
             .store
@@ -211,41 +172,21 @@ async fn new_logins_colliding_by_case_or_width_are_refused(app: &TestApp) {
 /// Runs one statement with text parameters directly on the database.
 async fn execute_with(app: &TestApp, sql: &str, binds: &[&str]) {
     let sql = sqlx::AssertSqlSafe(sql.to_owned());
-    if app.url.starts_with("sqlite:") {
-        let mut c = sqlx::SqliteConnection::connect(&app.url)
-            .await
-            .expect("connect");
+    with_connection!(app, c => {
         let mut q = sqlx::query(sql);
         for b in binds {
             q = q.bind(b.to_string());
         }
         q.execute(&mut c).await.expect("execute");
-    } else {
-        let mut c = sqlx::PgConnection::connect(&app.url)
-            .await
-            .expect("connect");
-        let mut q = sqlx::query(sql);
-        for b in binds {
-            q = q.bind(b.to_string());
-        }
-        q.execute(&mut c).await.expect("execute");
-    }
+    });
 }
 
 /// The logins of the accounts that match a condition, read directly.
 async fn logins_where(app: &TestApp, condition: &str) -> Vec<String> {
     let sql = sqlx::AssertSqlSafe(format!("SELECT login FROM users WHERE {condition}"));
-    let rows: Vec<(String,)> = if app.url.starts_with("sqlite:") {
-        let mut c = sqlx::SqliteConnection::connect(&app.url)
-            .await
-            .expect("connect");
+    let rows: Vec<(String,)> = with_connection!(app, c => {
         sqlx::query_as(sql).fetch_all(&mut c).await.expect("query")
-    } else {
-        let mut c = sqlx::PgConnection::connect(&app.url)
-            .await
-            .expect("connect");
-        sqlx::query_as(sql).fetch_all(&mut c).await.expect("query")
-    };
+    });
     rows.into_iter().map(|(l,)| l).collect()
 }
 
@@ -295,16 +236,16 @@ async fn colliding_logins_found_at_migration(app: &TestApp) {
         .await
         .assert_bilingual_error(StatusCode::UNAUTHORIZED, "invalid_credentials");
     // The account alone is found by any spelling.
-    let r = api_login(app, "ＬＥＧＡＣＹ－ＯＮＬＹ", legacy[2].1).await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    api_login(app, "ＬＥＧＡＣＹ－ＯＮＬＹ", legacy[2].1)
+        .await
+        .assert_status(StatusCode::OK);
     // No third account joins the colliding two.
     let admin = app.token("demo-clinic").await;
     let r = app
-        .api(
-            "POST",
+        .api_post(
             &format!("/api/v1/institutions/{CLINIC}/users"),
-            Some(&admin),
-            Some(json!({"login": "SATO-clinic", "password": "a quiet harbour at dawn", "role": "staff"})),
+            &admin,
+            json!({"login": "SATO-clinic", "password": "a quiet harbour at dawn", "role": "staff"}),
         )
         .await;
     r.assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_fields");

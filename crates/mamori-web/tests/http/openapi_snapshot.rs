@@ -5,7 +5,7 @@
 
 use super::*;
 
-on_both_engines!(the_served_openapi_document_is_the_committed_one);
+on_both_engines!(the_served_openapi_document_is_the_committed_one,);
 
 /// The committed copy, as the repository names it.
 const SNAPSHOT_NAME: &str = "docs/openapi.json";
@@ -78,8 +78,10 @@ fn short(value: &Value) -> String {
 }
 
 async fn the_served_openapi_document_is_the_committed_one(app: &TestApp) {
-    let r = app.api("GET", "/api/openapi.json", None, None).await;
-    assert_eq!(r.status, StatusCode::OK);
+    let r = app
+        .get("/api/openapi.json")
+        .await
+        .assert_status(StatusCode::OK);
     let served = r.json();
     let committed = std::fs::read_to_string(SNAPSHOT).ok();
     let committed_spec = committed

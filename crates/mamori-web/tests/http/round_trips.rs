@@ -48,12 +48,12 @@ async fn demo_value(app: &TestApp, token: &str, name: &str) -> Option<String> {
         "item" => Some("1-1".into()),
         "device_id" => {
             let path = format!("/api/v1/institutions/{HOSPITAL}/devices");
-            first_id(app.api("GET", &path, Some(token), None).await.json(), "id")
+            first_id(app.api_get(&path, token).await.json(), "id")
         }
         // A Tokyo application the demo selected.
         "application_id" => {
             let path = format!("/api/v1/programs/{year}/prefectures/13/selection");
-            let r = app.api("GET", &path, Some(token), None).await;
+            let r = app.api_get(&path, token).await;
             r.status.is_success().then_some(())?;
             r.json()["selected"][0].as_i64().map(|id| id.to_string())
         }
@@ -101,7 +101,7 @@ async fn round_trip(app: &TestApp, template: &str) -> Result<(), String> {
     let login = writer_of(template).ok_or("no demo user is set for this path")?;
     let token = app.token(login).await;
     let path = fill_path(app, &token, template).await?;
-    let read = app.api("GET", &path, Some(&token), None).await;
+    let read = app.api_get(&path, &token).await;
     if read.status != StatusCode::OK {
         return Err(format!(
             "GET {path} as {login}: {} {}",
@@ -109,16 +109,14 @@ async fn round_trip(app: &TestApp, template: &str) -> Result<(), String> {
         ));
     }
     let body = read.json();
-    let written = app
-        .api("PUT", &path, Some(&token), Some(body.clone()))
-        .await;
+    let written = app.api_put(&path, &token, body.clone()).await;
     if !written.status.is_success() {
         return Err(format!(
             "PUT {path} as {login} with the body GET returned: {} {}",
             written.status, written.body
         ));
     }
-    let again = app.api("GET", &path, Some(&token), None).await;
+    let again = app.api_get(&path, &token).await;
     if again.status != StatusCode::OK {
         return Err(format!(
             "second GET {path}: {} {}",
@@ -135,7 +133,7 @@ async fn round_trip(app: &TestApp, template: &str) -> Result<(), String> {
 }
 
 async fn every_get_body_is_accepted_by_its_put(app: &TestApp) {
-    let spec = app.api("GET", "/api/openapi.json", None, None).await.json();
+    let spec = app.get("/api/openapi.json").await.json();
     let paths = spec["paths"].as_object().expect("paths");
     let pairs: Vec<&String> = paths
         .iter()
@@ -178,9 +176,8 @@ async fn a_device_read_with_dhcp_and_versions_is_written_back(app: &TestApp) {
         "software": ["電子カルテ", "ウイルス対策", "PDF閲覧"], "software_version": ["5.1", "", ""],
         "ip_address": "192.168.10.5\nDHCP", "remote_access": "vpn", "last_patched_on": "2025-04-01"
     });
-    let r = app.api("POST", &devices, Some(&admin), Some(new)).await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
-    let created = r.json();
+    let r = app.api_create(&devices, &admin, new).await;
+    let created = r.clone();
     assert_eq!(created["dhcp"], true, "{created}");
     assert_eq!(
         created["software"][0],
@@ -190,23 +187,22 @@ async fn a_device_read_with_dhcp_and_versions_is_written_back(app: &TestApp) {
     let path = format!("{devices}/{}", created["id"]);
     let mut body = created.clone();
     body["location"] = json!("サーバ室");
-    let r = app.api("PUT", &path, Some(&admin), Some(body)).await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    app.api_put_ok(&path, &admin, body).await;
     let mut expected = without_stamps(&created);
     expected["location"] = json!("サーバ室");
-    let after = app.api("GET", &path, Some(&admin), None).await.json();
+    let after = app.api_get(&path, &admin).await.json();
     assert_eq!(without_stamps(&after), expected);
     // Without DHCP, the addresses alone; software of another shape is refused.
     let mut body = after.clone();
     body["dhcp"] = json!(false);
-    let r = app.api("PUT", &path, Some(&admin), Some(body)).await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let r = app.api_put_ok(&path, &admin, body).await;
     assert_eq!(r.json()["dhcp"], false);
     assert_eq!(r.json()["ip_addresses"], json!(["192.168.10.5"]));
     let mut body = after;
     body["software"] = json!([{"name": "電子カルテ"}, {"title": "ウイルス対策"}]);
-    let r = app.api("PUT", &path, Some(&admin), Some(body)).await;
-    r.assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_body");
+    app.api_put(&path, &admin, body)
+        .await
+        .assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_body");
 }
 
 /// The item `GET` gives on a vendor form, sent back: only the rounds that changed are
@@ -215,7 +211,7 @@ async fn a_vendor_item_sent_back_records_the_rounds_that_changed(app: &TestApp) 
     let vendor = app.token("demo-vendor").await;
     let year = app.year();
     let path = format!("/api/v1/vendor/contracts/{VENDOR_CONTRACT}/assessments/{year}/items/1-1");
-    let read = app.api("GET", &path, Some(&vendor), None).await.json();
+    let read = app.api_get(&path, &vendor).await.json();
     let first = read["first"].clone();
     assert!(first.is_object() && read["second"].is_null(), "{read}");
     let checked_on = first["checked_on"].as_str().expect("checked_on").to_owned();
@@ -224,25 +220,25 @@ async fn a_vendor_item_sent_back_records_the_rounds_that_changed(app: &TestApp) 
     let mut body = read.clone();
     body["first"]["answer"] = json!("no");
     body["second"] = json!({"answer": "yes", "checked_on": format!("{}-04-01", year - 1)});
-    let r = app.api("PUT", &path, Some(&vendor), Some(body)).await;
-    r.assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "second_before_first");
-    let unchanged = app.api("GET", &path, Some(&vendor), None).await.json();
+    app.api_put(&path, &vendor, body)
+        .await
+        .assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "second_before_first");
+    let unchanged = app.api_get(&path, &vendor).await.json();
     assert_eq!(unchanged, read);
     // The second round added, the first sent as read: the second is recorded.
     let mut body = read.clone();
     body["second"] = json!({"answer": "yes", "checked_on": checked_on, "target_date": null});
-    let r = app
-        .api("PUT", &path, Some(&vendor), Some(body.clone()))
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let r = app.api_put_ok(&path, &vendor, body.clone()).await;
     assert_eq!(r.json(), body, "the answer is the item as sent");
     // Leaving a recorded round out does not withdraw it.
     body["first"] = Value::Null;
-    let r = app.api("PUT", &path, Some(&vendor), Some(body)).await;
-    r.assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "recorded_round_left_out");
+    app.api_put(&path, &vendor, body)
+        .await
+        .assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "recorded_round_left_out");
     // A field the item does not have is refused, as in the one-round body.
     let mut body = read;
     body["sceond"] = json!(null);
-    let r = app.api("PUT", &path, Some(&vendor), Some(body)).await;
-    r.assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_body");
+    app.api_put(&path, &vendor, body)
+        .await
+        .assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_body");
 }

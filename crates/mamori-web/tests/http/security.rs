@@ -28,58 +28,33 @@ pub(crate) struct Enrolled {
 impl TestApp {
     /// Logs in on the web with a password (no second factor yet) and returns the cookie.
     pub(crate) async fn web_login_with(&self, login: &str, password: &str) -> Response {
-        let page = self
-            .send(Request::get("/login").body(Body::empty()).expect("request"))
-            .await;
+        let page = self.get("/login").await;
         let csrf = page.hidden("csrf").expect("csrf");
         let form = format!(
             "login={}&password={}&csrf={csrf}&next=%2F",
             form_value(login),
             form_value(password)
         );
-        self.send(
-            Request::post("/login")
-                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-                .header(header::COOKIE, format!("mamori_login_csrf={csrf}"))
-                .body(Body::from(form))
-                .expect("request"),
-        )
-        .await
+        self.post_login(&csrf, form).await
     }
 
     /// Sets up two-factor authentication for a user through the pages, as a person would.
     pub(crate) async fn enrol_two_factor(&self, login: &str, password: &str) -> Enrolled {
-        let r = self.web_login_with(login, password).await;
-        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-        let cookie = format!(
-            "mamori_session={}",
-            r.cookie("mamori_session").expect("session")
-        );
-        let setup = self.get_page(&cookie, "/account/two-factor").await;
-        assert_eq!(setup.status, StatusCode::OK, "{}", setup.body);
-        let start = setup.body.find("data-secret>").expect("secret") + "data-secret>".len();
-        let secret = setup.body[start..]
-            .split('<')
-            .next()
-            .expect("secret")
-            .to_owned();
+        let r = self
+            .web_login_with(login, password)
+            .await
+            .assert_status(StatusCode::SEE_OTHER);
+        let cookie = r.cookie_header("mamori_session");
+        let setup = self
+            .get_page(&cookie, "/account/two-factor")
+            .await
+            .assert_status(StatusCode::OK);
+        let secret = setup.two_factor_secret();
         let csrf = setup.hidden("csrf").expect("csrf");
-        let done = self
-            .post_form(
-                &cookie,
-                "/account/two-factor",
-                &format!("csrf={csrf}&code={}", code_now(&secret, login)),
-                false,
-            )
-            .await;
-        assert_eq!(done.status, StatusCode::OK, "{}", done.body);
-        let recovery_codes = done
-            .body
-            .split("<li><code>")
-            .skip(1)
-            .filter_map(|part| part.split('<').next())
-            .map(str::to_owned)
-            .collect();
+        let done = confirm_two_factor(self, &cookie, &csrf, &secret, login)
+            .await
+            .assert_status(StatusCode::OK);
+        let recovery_codes = done.recovery_codes();
         Enrolled {
             secret,
             recovery_codes,
@@ -89,12 +64,11 @@ impl TestApp {
     /// Signs in on the web up to the second factor; returns the pending cookie and the
     /// step's CSRF token.
     async fn pending_login(&self, login: &str, password: &str) -> (String, String) {
-        let r = self.web_login_with(login, password).await;
-        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-        let pending = format!(
-            "mamori_pending={}",
-            r.cookie("mamori_pending").expect("pending")
-        );
+        let r = self
+            .web_login_with(login, password)
+            .await
+            .assert_status(StatusCode::SEE_OTHER);
+        let pending = r.cookie_header("mamori_pending");
         let step = self.get_page(&pending, "/login/two-factor").await;
         (pending, step.hidden("csrf").expect("csrf"))
     }
@@ -103,20 +77,6 @@ impl TestApp {
 /// A value as a form sends it.
 fn form_value(text: &str) -> String {
     form_urlencoded::byte_serialize(text.as_bytes()).collect()
-}
-
-async fn add_inspector(app: &TestApp, login: &str, password: &str) {
-    mamori_app::add_user(
-        &app.state,
-        None,
-        login,
-        password,
-        mamori_domain::Role::Inspector,
-        None,
-        Some(mamori_domain::Prefecture::parse("13").expect("13")),
-    )
-    .await
-    .expect("add inspector");
 }
 
 fn assert_locked(r: &Response) {
@@ -154,11 +114,7 @@ async fn second_factor_guessing_on_the_web_locks_the_account(app: &TestApp) {
     // …the fifth locks the account and voids the pending login.
     let fifth = wrong("222222").await;
     assert_locked(&fifth);
-    assert!(
-        fifth.body.contains("15分間ログインできません"),
-        "{}",
-        fifth.body
-    );
+    fifth.assert_body_contains("15分間ログインできません");
     // The right code is refused now, on this pending login and on any other path.
     let right = app
         .post_form(
@@ -173,11 +129,8 @@ async fn second_factor_guessing_on_the_web_locks_the_account(app: &TestApp) {
     let again = app.web_login_with(login, password).await;
     assert_locked(&again);
     let api = app
-        .api(
-            "POST",
-            "/api/v1/login",
-            None,
-            Some(json!({"login": login, "password": password, "totp": enrolled.recovery_codes[1]})),
+        .api_login(
+            json!({"login": login, "password": password, "totp": enrolled.recovery_codes[1]}),
         )
         .await;
     api.assert_bilingual_error(StatusCode::TOO_MANY_REQUESTS, "too_many_attempts");
@@ -193,8 +146,8 @@ async fn second_factor_guessing_on_the_web_locks_the_account(app: &TestApp) {
             &format!("csrf={csrf}&code={}&next=%2F", enrolled.recovery_codes[2]),
             false,
         )
-        .await;
-    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
+        .await
+        .assert_status(StatusCode::SEE_OTHER);
     assert!(ok.cookie("mamori_session").is_some());
 }
 
@@ -203,13 +156,8 @@ async fn second_factor_guessing_in_the_api_locks_the_account(app: &TestApp) {
     add_inspector(app, login, password).await;
     let enrolled = app.enrol_two_factor(login, password).await;
     let attempt = |totp: String| async move {
-        app.api(
-            "POST",
-            "/api/v1/login",
-            None,
-            Some(json!({"login": login, "password": password, "totp": totp})),
-        )
-        .await
+        app.api_login(json!({"login": login, "password": password, "totp": totp}))
+            .await
     };
     for code in ["000000", "fffff-00000", "123456", "abcde-12345"] {
         attempt(code.into())
@@ -217,8 +165,9 @@ async fn second_factor_guessing_in_the_api_locks_the_account(app: &TestApp) {
             .assert_bilingual_error(StatusCode::UNAUTHORIZED, "invalid_second_factor");
     }
     assert_locked(&attempt("654321".into()).await);
-    let right = attempt(enrolled.recovery_codes[0].clone()).await;
-    right.assert_bilingual_error(StatusCode::TOO_MANY_REQUESTS, "too_many_attempts");
+    attempt(enrolled.recovery_codes[0].clone())
+        .await
+        .assert_bilingual_error(StatusCode::TOO_MANY_REQUESTS, "too_many_attempts");
     // Nothing was used up by the refused right code: it works once the lock has passed.
     app.exec("UPDATE login_failures SET last_failure_at = '2000-01-01T00:00:00.000Z'")
         .await;
@@ -229,20 +178,8 @@ async fn second_factor_guessing_in_the_api_locks_the_account(app: &TestApp) {
 }
 
 async fn invite(app: &TestApp, admin: &str, email: &str) -> String {
-    let r = app
-        .api(
-            "POST",
-            &format!("/api/v1/institutions/{HOSPITAL}/vendor-contracts"),
-            Some(admin),
-            Some(json!({"vendor_name": "検証用ベンダー", "systems": ["receipt_computer"], "remote_maintenance": true, "invite_email": email})),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
-    r.json()["invitation_url"]
-        .as_str()
-        .and_then(|u| u.rsplit('/').next())
-        .expect("token")
-        .to_owned()
+    let body = json!({"vendor_name": "検証用ベンダー", "systems": ["receipt_computer"], "remote_maintenance": true, "invite_email": email});
+    invitation_token(&add_vendor_contract(app, admin, body).await)
 }
 
 async fn contracts_of(app: &TestApp, login: &str) -> usize {
@@ -305,45 +242,30 @@ async fn invitation_with_an_existing_login_is_checked_as_a_login(app: &TestApp) 
         .await,
     );
     // Locked: the right password attaches nothing, and the login is locked too.
-    let r = accept(token.clone(), "demo-vendor", demo::DEMO_PASSWORD, None).await;
-    r.assert_bilingual_error(StatusCode::TOO_MANY_REQUESTS, "too_many_attempts");
+    accept(token.clone(), "demo-vendor", demo::DEMO_PASSWORD, None)
+        .await
+        .assert_bilingual_error(StatusCode::TOO_MANY_REQUESTS, "too_many_attempts");
     assert_eq!(contracts_of(app, "demo-vendor").await, before);
     let r = app
-        .api(
-            "POST",
-            "/api/v1/login",
-            None,
-            Some(json!({"login": "demo-vendor", "password": demo::DEMO_PASSWORD})),
-        )
+        .api_login(json!({"login": "demo-vendor", "password": demo::DEMO_PASSWORD}))
         .await;
     assert_locked(&r);
 
     // A vendor's own (not demo) account must use two-factor login, like an inspector.
     let (login, password) = ("kita-receipt", "a lantern by the eastern gate");
-    let r = accept(token, login, password, None).await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
-    app.api(
-        "POST",
-        "/api/v1/login",
-        None,
-        Some(json!({"login": login, "password": password})),
-    )
-    .await
-    .assert_bilingual_error(StatusCode::FORBIDDEN, "two_factor_enrolment_required");
+    accept(token, login, password, None)
+        .await
+        .assert_status(StatusCode::CREATED);
+    app.api_login(json!({"login": login, "password": password}))
+        .await
+        .assert_bilingual_error(StatusCode::FORBIDDEN, "two_factor_enrolment_required");
     // Joining a second contract with the existing login needs the enrolment too…
     let second = invite(app, &admin, "b@example.jp").await;
     accept(second.clone(), login, password, None)
         .await
         .assert_bilingual_error(StatusCode::FORBIDDEN, "two_factor_enrolment_required");
     let web = app.web_login_with(login, password).await;
-    assert_eq!(
-        web.headers
-            .get(header::LOCATION)
-            .and_then(|v| v.to_str().ok()),
-        Some("/"),
-        "{}",
-        web.body
-    );
+    assert_eq!(web.location(), "/", "{}", web.body);
     let enrolled = app.enrol_two_factor(login, password).await;
     // …and then the second factor, as at login.
     accept(second.clone(), login, password, None)
@@ -353,51 +275,35 @@ async fn invitation_with_an_existing_login_is_checked_as_a_login(app: &TestApp) 
         .await
         .assert_bilingual_error(StatusCode::UNAUTHORIZED, "invalid_second_factor");
     assert_eq!(contracts_of(app, login).await, 1);
-    let r = accept(
+    accept(
         second,
         login,
         password,
         Some(enrolled.recovery_codes[0].clone()),
     )
-    .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    .await
+    .assert_status(StatusCode::CREATED);
     assert_eq!(contracts_of(app, login).await, 2);
-    let r = app
-        .api(
-            "POST",
-            "/api/v1/login",
-            None,
-            Some(json!({"login": login, "password": password, "totp": enrolled.recovery_codes[1]})),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    app.api_login(
+        json!({"login": login, "password": password, "totp": enrolled.recovery_codes[1]}),
+    )
+    .await
+    .assert_status(StatusCode::OK);
     let _ = enrolled.secret;
 }
 
 async fn api_tokens_stop_when_two_factor_becomes_required(app: &TestApp) {
     let (login, password) = ("minato-staff", "a lantern by the western gate");
-    mamori_app::add_user(
-        &app.state,
-        None,
-        login,
-        password,
-        mamori_domain::Role::InstitutionStaff,
-        Some(HOSPITAL),
-        None,
-    )
-    .await
-    .expect("add staff");
+    add_staff(app, login, password, HOSPITAL).await;
     let token = app.token_with(login, password).await;
-    let me = app.api("GET", "/api/v1/me", Some(&token), None).await;
-    assert_eq!(me.status, StatusCode::OK, "{}", me.body);
+    app.api_get_ok("/api/v1/me", &token).await;
     // The admin requires two-factor login for every user of the hospital.
     let admin = app.web_login("demo-hospital").await;
     let r = app
-        .post_form(
-            &admin.cookie,
+        .submit(
+            &admin,
             &format!("/institutions/{HOSPITAL}/two-factor"),
-            &format!("csrf={}&required=on", admin.csrf),
-            false,
+            "required=on",
         )
         .await;
     assert!(
@@ -427,19 +333,14 @@ async fn api_tokens_stop_when_two_factor_becomes_required(app: &TestApp) {
     // Once enrolled, the user gets a new token with the second factor.
     let enrolled = app.enrol_two_factor(login, password).await;
     let r = app
-        .api(
-            "POST",
-            "/api/v1/login",
-            None,
-            Some(json!({"login": login, "password": password, "totp": enrolled.recovery_codes[0]})),
+        .api_login(
+            json!({"login": login, "password": password, "totp": enrolled.recovery_codes[0]}),
         )
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        .await
+        .assert_status(StatusCode::OK);
     let fresh = r.json()["token"].as_str().expect("token").to_owned();
     assert_eq!(
-        app.api("GET", "/api/v1/me", Some(&fresh), None)
-            .await
-            .status,
+        app.api_get("/api/v1/me", &fresh).await.status,
         StatusCode::OK
     );
 }
@@ -477,7 +378,7 @@ fn string_fields(doc: &Value, schema: &Value, depth: usize, out: &mut Vec<String
 
 async fn control_characters_are_refused_on_every_write(app: &TestApp) {
     let national = app.token("demo-national").await;
-    let doc = app.api("GET", "/api/openapi.json", None, None).await.json();
+    let doc = app.get("/api/openapi.json").await.json();
     let mut tried = 0;
     for (path, operations) in doc["paths"].as_object().expect("paths") {
         let concrete = path
@@ -553,21 +454,13 @@ async fn control_characters_are_refused_on_every_write(app: &TestApp) {
 
     // The cases as they were found, each by the user who may make the change.
     let hospital = app.token("demo-hospital").await;
-    let before = app
-        .api(
-            "GET",
-            &format!("/api/v1/institutions/{HOSPITAL}"),
-            Some(&hospital),
-            None,
-        )
-        .await
-        .json();
+    let institutions_path = format!("/api/v1/institutions/{HOSPITAL}");
+    let before = app.api_get(&institutions_path, &hospital).await.json();
     let r = app
-        .api(
-            "PATCH",
-            &format!("/api/v1/institutions/{HOSPITAL}"),
-            Some(&hospital),
-            Some(json!({"name": "みなと\u{0}中央病院"})),
+        .api_patch(
+            &institutions_path,
+            &hospital,
+            json!({"name": "みなと\u{0}中央病院"}),
         )
         .await;
     r.assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_fields");
@@ -579,82 +472,60 @@ async fn control_characters_are_refused_on_every_write(app: &TestApp) {
         "{}",
         r.body
     );
-    let after = app
-        .api(
-            "GET",
-            &format!("/api/v1/institutions/{HOSPITAL}"),
-            Some(&hospital),
-            None,
-        )
-        .await
-        .json();
+    let after = app.api_get(&institutions_path, &hospital).await.json();
     assert_eq!(before, after, "nothing stored");
     let r = app
-        .api(
-            "POST",
+        .api_post(
             "/api/v1/incidents",
-            Some(&hospital),
-            Some(json!({"institution_id": HOSPITAL, "details": "画面に\u{1b}[31m表示"})),
+            &hospital,
+            json!({"institution_id": HOSPITAL, "details": "画面に\u{1b}[31m表示"}),
         )
         .await;
     r.assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_fields");
     assert_eq!(r.json()["error"]["field"], "details");
     // A login with a control character is a failed login like any unknown one.
     for login in ["demo\u{0}", "demo-hospital\u{0}"] {
-        app.api(
-            "POST",
-            "/api/v1/login",
-            None,
-            Some(json!({"login": login, "password": demo::DEMO_PASSWORD})),
-        )
-        .await
-        .assert_bilingual_error(StatusCode::UNAUTHORIZED, "invalid_credentials");
+        app.api_login(json!({"login": login, "password": demo::DEMO_PASSWORD}))
+            .await
+            .assert_bilingual_error(StatusCode::UNAUTHORIZED, "invalid_credentials");
     }
-    let r = app
-        .web_login_with("demo-hospital\u{0}", demo::DEMO_PASSWORD)
-        .await;
-    assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{}", r.body);
+    app.web_login_with("demo-hospital\u{0}", demo::DEMO_PASSWORD)
+        .await
+        .assert_status(StatusCode::UNAUTHORIZED);
     // A page's form names the field on the error page, in the page's language.
     let admin = app.web_login("demo-hospital").await;
     let r = app
-        .post_form(
-            &admin.cookie,
+        .submit(
+            &admin,
             &format!("/institutions/{HOSPITAL}/vendors"),
-            &format!("csrf={}&vendor_name=%E5%8C%97%00&systems=pacs", admin.csrf),
-            false,
+            "vendor_name=%E5%8C%97%00&systems=pacs",
         )
-        .await;
-    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
-    assert!(
-        r.body.contains("vendor_name: 使えない制御文字（U+0000"),
-        "{}",
-        r.body
-    );
+        .await
+        .assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    r.assert_body_contains("vendor_name: 使えない制御文字（U+0000");
     // Text keeps its tabs and line breaks.
     let r = app
-        .api(
-            "PATCH",
-            &format!("/api/v1/institutions/{HOSPITAL}"),
-            Some(&hospital),
-            Some(json!({"name": "みなと中央病院"})),
+        .api_patch(
+            &institutions_path,
+            &hospital,
+            json!({"name": "みなと中央病院"}),
         )
         .await;
     assert!(r.status.is_success(), "{}", r.body);
     // A query or a path with one is refused before any handler sees it.
     let r = app
-        .api("GET", "/api/v1/institutions?q=a%00b", Some(&national), None)
-        .await;
-    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+        .api_get("/api/v1/institutions?q=a%00b", &national)
+        .await
+        .assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(r.json()["error"]["field"], "q");
-    let r = app
-        .api(
-            "POST",
-            "/api/v1/invitations/a%00b/accept",
-            None,
-            Some(json!({"login": "x", "password": "y"})),
-        )
-        .await;
-    r.assert_bilingual_error(StatusCode::NOT_FOUND, "not_found");
+    app.api(
+        "POST",
+        "/api/v1/invitations/a%00b/accept",
+        None,
+        Some(json!({"login": "x", "password": "y"})),
+    )
+    .await
+    .assert_bilingual_error(StatusCode::NOT_FOUND, "not_found");
 }
 
 /// Path ids as the demo data has them.
@@ -725,13 +596,7 @@ async fn every_answer_carries_the_security_headers(app: &TestApp) {
         }
     }
     // A static file may be kept by the browser.
-    let css = app
-        .send(
-            Request::get("/static/style.css")
-                .body(Body::empty())
-                .expect("request"),
-        )
-        .await;
+    let css = app.get("/static/style.css").await;
     assert_eq!(
         header_str(&css.headers, header::CACHE_CONTROL),
         "public, max-age=3600"
@@ -757,29 +622,21 @@ async fn current_password_guessing_locks_the_account(app: &TestApp) {
     app.enrol_two_factor(login, password).await;
     // A stolen session: the thief tries to change the password by guessing the current one.
     let enrolled_session = {
-        let r = app
-            .api(
-                "POST",
-                "/api/v1/login",
-                None,
-                Some(json!({"login": "demo-hospital", "password": demo::DEMO_PASSWORD})),
-            )
-            .await;
-        assert_eq!(r.status, StatusCode::OK);
+        app.api_login(json!({"login": "demo-hospital", "password": demo::DEMO_PASSWORD}))
+            .await
+            .assert_status(StatusCode::OK);
         app.web_login("demo-hospital-staff").await
     };
     let change = |current: &'static str| {
         let s = &enrolled_session;
         async move {
-            app.post_form(
-                &s.cookie,
+            app.submit(
+                s,
                 "/account/password",
                 &format!(
-                    "csrf={}&current={}&new=a+brand+new+lantern+phrase&confirm=a+brand+new+lantern+phrase",
-                    s.csrf,
+                    "current={}&new=a+brand+new+lantern+phrase&confirm=a+brand+new+lantern+phrase",
                     form_value(current)
                 ),
-                false,
             )
             .await
         }
@@ -794,12 +651,7 @@ async fn current_password_guessing_locks_the_account(app: &TestApp) {
     // Locked: the right current password is refused too, and so is a login.
     assert_locked(&change(demo::DEMO_PASSWORD).await);
     let r = app
-        .api(
-            "POST",
-            "/api/v1/login",
-            None,
-            Some(json!({"login": "demo-hospital-staff", "password": demo::DEMO_PASSWORD})),
-        )
+        .api_login(json!({"login": "demo-hospital-staff", "password": demo::DEMO_PASSWORD}))
         .await;
     assert_locked(&r);
 }
@@ -807,11 +659,9 @@ async fn current_password_guessing_locks_the_account(app: &TestApp) {
 async fn bad_query_and_path_values_answer_in_the_error_format(app: &TestApp) {
     let national = app.token("demo-national").await;
     let r = app
-        .api(
-            "GET",
+        .api_get(
             "/api/v1/institutions?limit=99999999999999999999999",
-            Some(&national),
-            None,
+            &national,
         )
         .await;
     r.assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_fields");
@@ -826,12 +676,7 @@ async fn bad_query_and_path_values_answer_in_the_error_format(app: &TestApp) {
         r.body
     );
     let r = app
-        .api(
-            "GET",
-            "/api/v1/institutions?limit=abc",
-            Some(&national),
-            None,
-        )
+        .api_get("/api/v1/institutions?limit=abc", &national)
         .await;
     r.assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_fields");
     assert_eq!(r.json()["error"]["problems"][0]["code"], "invalid_query");
@@ -839,7 +684,7 @@ async fn bad_query_and_path_values_answer_in_the_error_format(app: &TestApp) {
     let s = app.web_login("demo-national").await;
     let r = app.get_page(&s.cookie, "/institutions?page=abc").await;
     assert!(r.status.is_client_error(), "{}", r.body);
-    assert!(r.body.contains("<html"), "{}", r.body);
+    r.assert_body_contains("<html");
     // A JSON body sent as something else is refused in the same form.
     let r = app
         .raw(
@@ -858,7 +703,7 @@ async fn ledger_cells_with_control_characters_are_refused_by_row_and_column(app:
     let token = app.token("demo-clinic").await;
     let list = format!("/api/v1/institutions/{CLINIC}/devices");
     let count = |v: Value| v.as_array().map(Vec::len).unwrap_or(0);
-    let before = count(app.api("GET", &list, Some(&token), None).await.json());
+    let before = count(app.api_get(&list, &token).await.json());
     // (A NUL byte makes the file binary, refused as not a spreadsheet; an escape is text.)
     let csv = "管理番号,メーカー,OS\nESC-1,A社,Win11\nESC-2,B\u{1b}社,Win11\n";
     let r = app
@@ -882,7 +727,7 @@ async fn ledger_cells_with_control_characters_are_refused_by_row_and_column(app:
         "{rejected}"
     );
     assert_eq!(
-        count(app.api("GET", &list, Some(&token), None).await.json()),
+        count(app.api_get(&list, &token).await.json()),
         before,
         "nothing of a refused import is stored"
     );
@@ -893,57 +738,35 @@ async fn ledger_cells_with_control_characters_are_refused_by_row_and_column(app:
 async fn a_surveyed_hospital_keeps_its_institution_code(app: &TestApp) {
     let national = app.token("demo-national").await;
     let path = format!("/api/v1/institutions/{HOSPITAL_46}");
-    let before = app.api("GET", &path, Some(&national), None).await.json();
+    let before = app.api_get(&path, &national).await.json();
     assert!(before["medical_institution_code"].is_string(), "{before}");
-    let r = app
-        .api(
-            "PATCH",
-            &path,
-            Some(&national),
-            Some(json!({"medical_institution_code": null})),
-        )
-        .await;
-    r.assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "institution_code_in_use");
-    assert_eq!(
-        app.api("GET", &path, Some(&national), None).await.json(),
-        before
-    );
+    app.api_patch(&path, &national, json!({"medical_institution_code": null}))
+        .await
+        .assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "institution_code_in_use");
+    assert_eq!(app.api_get(&path, &national).await.json(), before);
     // The survey pages of its prefecture still answer.
     let year = app.year();
     let r = app
-        .api(
-            "GET",
-            &format!("/api/v1/programs/{year}/overview"),
-            Some(&national),
-            None,
-        )
+        .api_get(&format!("/api/v1/programs/{year}/overview"), &national)
         .await;
     assert!(!r.status.is_server_error(), "{}", r.body);
     // On the page too, with the message on the form.
     let s = app.web_login("demo-national").await;
-    let form = app
-        .get_page(&s.cookie, &format!("/institutions/{HOSPITAL_46}/edit"))
-        .await;
-    assert_eq!(form.status, StatusCode::OK, "{}", form.body);
+    let edit_path = format!("/institutions/{HOSPITAL_46}/edit");
+    let form = app.page(&s, &edit_path).await;
     let name = form.hidden_or_value("name");
     let r = app
-        .post_form(
-            &s.cookie,
-            &format!("/institutions/{HOSPITAL_46}/edit"),
+        .submit(
+            &s,
+            &edit_path,
             &format!(
-                "csrf={}&name={}&kind=hospital&beds=120&prefecture=46&medical_institution_code=",
-                s.csrf,
+                "name={}&kind=hospital&beds=120&prefecture=46&medical_institution_code=",
                 form_value(&name)
             ),
-            false,
         )
-        .await;
-    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
-    assert!(
-        r.body.contains("医療機関コードは削除できません"),
-        "{}",
-        r.body
-    );
+        .await
+        .assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    r.assert_body_contains("医療機関コードは削除できません");
 }
 
 impl Response {
@@ -973,7 +796,7 @@ async fn multipart_text_fields_are_checked_whatever_the_boundary_case(app: &Test
             &[("csrf", &web.csrf), ("note", "a\u{0}b")],
             &[("file", "ledger.csv", "管理番号,OS\nA-1,Win11\n".as_bytes())],
         )
-        .await;
-    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
-    assert!(r.body.contains("U+0000"), "{}", r.body);
+        .await
+        .assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    r.assert_body_contains("U+0000");
 }

@@ -13,14 +13,9 @@ on_both_engines!(
 async fn support_menu_and_estimates_are_public(app: &TestApp) {
     // The menu needs no login: Tokyo's programmes and the national ones.
     let r = app
-        .api(
-            "GET",
-            "/api/v1/support-programs?prefecture=13&fiscal_year=2026",
-            None,
-            None,
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        .get("/api/v1/support-programs?prefecture=13&fiscal_year=2026")
+        .await
+        .assert_status(StatusCode::OK);
     let menu = r.json();
     let programs = menu["programs"].as_array().expect("programs");
     let find = |id: &str| {
@@ -63,14 +58,9 @@ async fn support_menu_and_estimates_are_public(app: &TestApp) {
 
     // Kagoshima has no menu of its own yet: the national programmes only.
     let r = app
-        .api(
-            "GET",
-            "/api/v1/support-programs?prefecture=46&fiscal_year=2026",
-            None,
-            None,
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::OK);
+        .get("/api/v1/support-programs?prefecture=46&fiscal_year=2026")
+        .await
+        .assert_status(StatusCode::OK);
     let kagoshima = r.json();
     assert!(
         !kagoshima["programs"]
@@ -87,7 +77,7 @@ async fn support_menu_and_estimates_are_public(app: &TestApp) {
     );
     // Filters by phase and provider.
     let r = app
-        .api("GET", "/api/v1/support-programs?prefecture=13&fiscal_year=2026&phase=grow&provider=prefecture", None, None)
+        .get("/api/v1/support-programs?prefecture=13&fiscal_year=2026&phase=grow&provider=prefecture")
         .await;
     let ids: Vec<String> = r.json()["programs"]
         .as_array()
@@ -98,21 +88,14 @@ async fn support_menu_and_estimates_are_public(app: &TestApp) {
     assert_eq!(ids, ["tokyo-medical-dx-training"]);
     // A year without a menu is an empty list, not an error.
     let r = app
-        .api(
-            "GET",
-            "/api/v1/support-programs?fiscal_year=2031",
-            None,
-            None,
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::OK);
+        .get("/api/v1/support-programs?fiscal_year=2031")
+        .await
+        .assert_status(StatusCode::OK);
     assert_eq!(r.json()["programs"].as_array().map(Vec::len), Some(0));
 
     // Estimates, by the rule of the programme: min(基準額, cost) × rate, rounded as stated.
     let estimate = |q: String| async move {
-        let r = app
-            .api("GET", &format!("/api/v1/subsidy-estimate?{q}"), None, None)
-            .await;
+        let r = app.get(&format!("/api/v1/subsidy-estimate?{q}")).await;
         assert_eq!(r.status, StatusCode::OK, "{q}: {}", r.body);
         r.json()
     };
@@ -196,8 +179,10 @@ async fn support_menu_and_estimates_are_public(app: &TestApp) {
     assert_eq!(e["estimate"], 6_250_000);
 
     // Pages: the menu and the estimator work without login and without JavaScript.
-    let page = app.get_page("", "/support").await;
-    assert_eq!(page.status, StatusCode::OK);
+    let page = app
+        .get_page("", "/support")
+        .await
+        .assert_status(StatusCode::OK);
     for text in [
         "知る",
         "育てる",
@@ -211,20 +196,18 @@ async fn support_menu_and_estimates_are_public(app: &TestApp) {
     }
     let page = app.get_page("", "/support?provider=meti").await;
     assert!(page.body.contains("お助け隊") && !page.body.contains("医療DX人材育成支援事業"));
-    let page = app.get_page("", "/support?phase=soon").await;
-    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(
-        page.body.contains("フェーズ（phase）「soon」"),
-        "{}",
-        page.body
-    );
+    let page = app
+        .get_page("", "/support?phase=soon")
+        .await
+        .assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    page.assert_body_contains("フェーズ（phase）「soon」");
     let page = app
         .get_page(
             "",
             "/support/programs/tokyo-cybersecurity-equipment?kind=hospital&beds=350&cost=30000000",
         )
-        .await;
-    assert_eq!(page.status, StatusCode::OK);
+        .await
+        .assert_status(StatusCode::OK);
     for text in [
         "6,250,000円",
         "12,500,000",
@@ -250,13 +233,12 @@ async fn support_menu_and_estimates_are_public(app: &TestApp) {
             "",
             "/support/programs/tokyo-cybersecurity-equipment?kind=pharmacy&beds=0&cost=1000000",
         )
-        .await;
-    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(page.body.contains("薬局は対象外です"), "{}", page.body);
-    let page = app
-        .get_page("", "/support/programs/no-such-programme")
-        .await;
-    assert_eq!(page.status, StatusCode::NOT_FOUND);
+        .await
+        .assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    page.assert_body_contains("薬局は対象外です");
+    app.get_page("", "/support/programs/no-such-programme")
+        .await
+        .assert_status(StatusCode::NOT_FOUND);
 }
 
 async fn subsidy_estimates_refuse_bad_input_clearly(app: &TestApp) {
@@ -359,14 +341,7 @@ async fn subsidy_estimates_refuse_bad_input_clearly(app: &TestApp) {
         ),
     ];
     for (query, status, code) in cases {
-        let r = app
-            .api(
-                "GET",
-                &format!("/api/v1/subsidy-estimate?{query}"),
-                None,
-                None,
-            )
-            .await;
+        let r = app.get(&format!("/api/v1/subsidy-estimate?{query}")).await;
         assert!(r.status.as_u16() < 500, "{query}");
         r.assert_bilingual_error(status, code);
     }
@@ -376,14 +351,7 @@ async fn subsidy_estimates_refuse_bad_input_clearly(app: &TestApp) {
         "phase=later",
         "provider=city",
     ] {
-        let r = app
-            .api(
-                "GET",
-                &format!("/api/v1/support-programs?{query}"),
-                None,
-                None,
-            )
-            .await;
+        let r = app.get(&format!("/api/v1/support-programs?{query}")).await;
         assert_eq!(
             r.status,
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -403,16 +371,12 @@ async fn suggestions_follow_the_institution_records(app: &TestApp) {
     let year = app.year();
     let token = app.token("demo-hospital").await;
     let get = |token: String, id: i64| async move {
-        app.api(
-            "GET",
-            &format!("/api/v1/institutions/{id}/suggestions"),
-            Some(&token),
-            None,
-        )
-        .await
+        app.api_get(&format!("/api/v1/institutions/{id}/suggestions"), &token)
+            .await
     };
-    let r = get(token.clone(), HOSPITAL).await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let r = get(token.clone(), HOSPITAL)
+        .await
+        .assert_status(StatusCode::OK);
     let body = r.json();
     let gap = |body: &Value, code: &str| {
         body["suggestions"]
@@ -472,15 +436,8 @@ async fn suggestions_follow_the_institution_records(app: &TestApp) {
     let had_training = gap(&body, "training_items_no")
         .is_some_and(|s| s["detail_ja"].as_str().unwrap_or_default().contains("2(8)"));
     assert!(!had_training, "2(8) is はい in the demo");
-    let r = app
-        .api(
-            "PUT",
-            &format!("/api/v1/institutions/{HOSPITAL}/assessments/{year}/items/2-8-all"),
-            Some(&token),
-            Some(json!({"round": 1, "answer": "no", "checked_on": format!("{year}-06-01"), "target_date": format!("{year}-12-01")})),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    app
+        .api_put_ok(&format!("/api/v1/institutions/{HOSPITAL}/assessments/{year}/items/2-8-all"), &token, json!({"round": 1, "answer": "no", "checked_on": format!("{year}-06-01"), "target_date": format!("{year}-12-01")})).await;
     let body = get(token.clone(), HOSPITAL).await.json();
     let training = gap(&body, "training_items_no").expect("training gap");
     assert!(
@@ -537,15 +494,9 @@ async fn suggestions_follow_the_institution_records(app: &TestApp) {
     get(clinic, HOSPITAL)
         .await
         .assert_bilingual_error(StatusCode::NOT_FOUND, "not_found");
-    let r = app
-        .api(
-            "GET",
-            &format!("/api/v1/institutions/{HOSPITAL}/suggestions"),
-            None,
-            None,
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    app.get(&format!("/api/v1/institutions/{HOSPITAL}/suggestions"))
+        .await
+        .assert_status(StatusCode::UNAUTHORIZED);
     // The inspector of Tokyo reads them as any of the hospital's data.
     let inspector = app.token("demo-inspector-13").await;
     assert_eq!(get(inspector, HOSPITAL).await.status, StatusCode::OK);

@@ -18,10 +18,7 @@ on_both_engines!(
 
 /// The session as `GET /api/v1/training/sessions` shows it to the caller.
 async fn training_session_json(app: &TestApp, token: &str, id: i64) -> Value {
-    let list = app
-        .api("GET", "/api/v1/training/sessions", Some(token), None)
-        .await;
-    assert_eq!(list.status, StatusCode::OK, "{}", list.body);
+    let list = app.api_get_ok("/api/v1/training/sessions", token).await;
     list.json()["sessions"]
         .as_array()
         .expect("sessions")
@@ -29,16 +26,6 @@ async fn training_session_json(app: &TestApp, token: &str, id: i64) -> Value {
         .find(|s| s["id"] == id)
         .cloned()
         .expect("the session is listed")
-}
-
-async fn register_json(app: &TestApp, token: &str, session: i64, name: &str) -> Response {
-    app.api(
-        "POST",
-        &format!("/api/v1/training/sessions/{session}/registrations"),
-        Some(token),
-        Some(json!({"participant_name": name})),
-    )
-    .await
 }
 
 async fn training_registration_waitlist_and_cancellation(app: &TestApp) {
@@ -52,20 +39,22 @@ async fn training_registration_waitlist_and_cancellation(app: &TestApp) {
     assert_eq!(s["availability"], "open");
     assert_eq!(s["seats_left"], 2);
 
-    let a = register_json(app, &hospital, session, "山田 太郎").await;
-    assert_eq!(a.status, StatusCode::CREATED, "{}", a.body);
+    let a = register_for_training(app, &hospital, session, "山田 太郎")
+        .await
+        .assert_status(StatusCode::CREATED);
     assert_eq!(a.json()["status"], "registered");
     let a = a.json()["registration_id"].as_i64().expect("id");
-    let b = register_json(app, &clinic, session, "田中 一郎")
+    let b = register_for_training(app, &clinic, session, "田中 一郎")
         .await
         .json();
     assert_eq!(b["status"], "registered");
     // Full: the next two go on the waitlist, in order.
-    let c = register_json(app, &kagoshima, session, "西郷 花子").await;
-    assert_eq!(c.status, StatusCode::CREATED, "{}", c.body);
+    let c = register_for_training(app, &kagoshima, session, "西郷 花子")
+        .await
+        .assert_status(StatusCode::CREATED);
     assert_eq!(c.json()["status"], "waitlisted");
     let c = c.json()["registration_id"].as_i64().expect("id");
-    let d = register_json(app, &staff, session, "佐藤 次郎")
+    let d = register_for_training(app, &staff, session, "佐藤 次郎")
         .await
         .json();
     assert_eq!(d["status"], "waitlisted");
@@ -97,14 +86,9 @@ async fn training_registration_waitlist_and_cancellation(app: &TestApp) {
 
     // The hospital gives its seat back: the first on the waitlist (Kagoshima) moves up.
     let r = app
-        .api(
-            "DELETE",
-            &format!("/api/v1/training/registrations/{a}"),
-            Some(&staff),
-            None,
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        .api_delete(&format!("/api/v1/training/registrations/{a}"), &staff)
+        .await
+        .assert_status(StatusCode::OK);
     assert_eq!(r.json()["promoted"], 1);
     let s = training_session_json(app, &kagoshima, session).await;
     assert_eq!(s["my_registrations"][0]["registration_id"], c);
@@ -120,12 +104,12 @@ async fn training_registration_waitlist_and_cancellation(app: &TestApp) {
     assert_eq!(d_now["status"], "waitlisted");
     assert_eq!(d_now["waitlist_position"], 1, "d is now first in line");
     // A cancelled participant may register again (and queues behind).
-    let again = register_json(app, &hospital, session, "山田　太郎").await;
-    assert_eq!(again.status, StatusCode::CREATED, "{}", again.body);
+    let again = register_for_training(app, &hospital, session, "山田　太郎")
+        .await
+        .assert_status(StatusCode::CREATED);
     assert_eq!(again.json()["status"], "waitlisted");
     // Every change has its audit entry, and the chain holds.
-    let verification = app.state.store.verify_audit_chain().await.expect("verify");
-    assert!(verification.problem.is_none(), "{verification:?}");
+    app.assert_audit_chain_intact().await;
 }
 
 async fn training_bad_input_changes_nothing(app: &TestApp) {
@@ -134,95 +118,63 @@ async fn training_bad_input_changes_nothing(app: &TestApp) {
     let clinic = app.token("demo-clinic").await;
     let operator = app.token("demo-operator").await;
     let national = app.token("demo-national").await;
-    let mine = register_json(app, &hospital, session, "山田 太郎")
+    let mine = register_for_training(app, &hospital, session, "山田 太郎")
         .await
         .json()["registration_id"]
         .as_i64()
         .expect("id");
     let places = || async {
-        app.state
-            .store
-            .training_session_registrations(session)
+        app.registrations(session)
             .await
-            .expect("places")
             .into_iter()
             .map(|p| (p.id, p.status))
             .collect::<Vec<_>>()
     };
     let before = places().await;
-    let audit_before = app
-        .state
-        .store
-        .audit_entries(None, 1_000_000)
-        .await
-        .expect("audit")
-        .len();
+    let audit_before = app.audit_log().await.len();
 
     // The same participant again (full-width space, extra spaces): refused.
-    let r = register_json(app, &hospital, session, "  山田　太郎 ").await;
-    r.assert_bilingual_error(StatusCode::CONFLICT, "already_registered");
+    register_for_training(app, &hospital, session, "  山田　太郎 ")
+        .await
+        .assert_bilingual_error(StatusCode::CONFLICT, "already_registered");
     // Another institution's place cannot be cancelled, nor an unknown one.
     for id in [mine.to_string(), "999999".into(), "abc".into()] {
-        let r = app
-            .api(
-                "DELETE",
-                &format!("/api/v1/training/registrations/{id}"),
-                Some(&clinic),
-                None,
-            )
-            .await;
-        r.assert_bilingual_error(StatusCode::NOT_FOUND, "registration_not_found");
+        app.api_delete(&format!("/api/v1/training/registrations/{id}"), &clinic)
+            .await
+            .assert_bilingual_error(StatusCode::NOT_FOUND, "registration_not_found");
     }
     // The operator and the national office hold no place of their own.
-    let r = app
-        .api(
-            "DELETE",
-            &format!("/api/v1/training/registrations/{mine}"),
-            Some(&operator),
-            None,
-        )
-        .await;
-    r.assert_bilingual_error(StatusCode::NOT_FOUND, "registration_not_found");
-    let r = register_json(app, &national, session, "厚労 太郎").await;
-    r.assert_bilingual_error(StatusCode::FORBIDDEN, "institution_users_only");
+    app.api_delete(&format!("/api/v1/training/registrations/{mine}"), &operator)
+        .await
+        .assert_bilingual_error(StatusCode::NOT_FOUND, "registration_not_found");
+    register_for_training(app, &national, session, "厚労 太郎")
+        .await
+        .assert_bilingual_error(StatusCode::FORBIDDEN, "institution_users_only");
     // Unknown sessions.
     for id in ["999999", "0", "-1", "x"] {
-        let r = register_json(app, &hospital, id.parse().unwrap_or(999_999), "山田 花子").await;
-        r.assert_bilingual_error(StatusCode::NOT_FOUND, "unknown_session");
-        let r = app
-            .api(
-                "POST",
-                &format!("/api/v1/training/sessions/{id}/registrations"),
-                Some(&hospital),
-                Some(json!({"participant_name": "山田 花子"})),
-            )
-            .await;
-        r.assert_bilingual_error(StatusCode::NOT_FOUND, "unknown_session");
+        register_for_training(app, &hospital, id.parse().unwrap_or(999_999), "山田 花子")
+            .await
+            .assert_bilingual_error(StatusCode::NOT_FOUND, "unknown_session");
+        let path = format!("/api/v1/training/sessions/{id}/registrations");
+        app.api_post(&path, &hospital, json!({"participant_name": "山田 花子"}))
+            .await
+            .assert_bilingual_error(StatusCode::NOT_FOUND, "unknown_session");
     }
     // Bad names and bodies.
     for body in [
         json!({"participant_name": "   "}),
         json!({"participant_name": "あ".repeat(101)}),
     ] {
-        let r = app
-            .api(
-                "POST",
-                &format!("/api/v1/training/sessions/{session}/registrations"),
-                Some(&hospital),
-                Some(body),
-            )
-            .await;
-        r.assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_value");
+        app.api_post(
+            &format!("/api/v1/training/sessions/{session}/registrations"),
+            &hospital,
+            body,
+        )
+        .await
+        .assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_value");
     }
     // A control character is refused before the handler, naming the field.
-    let r = app
-        .api(
-            "POST",
-            &format!("/api/v1/training/sessions/{session}/registrations"),
-            Some(&hospital),
-            Some(json!({"participant_name": "a\u{7}b"})),
-        )
-        .await;
+    let r = register_for_training(app, &hospital, session, "a\u{7}b").await;
     r.assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_fields");
     assert_eq!(r.json()["error"]["field"], "participant_name");
     for body in [
@@ -230,15 +182,13 @@ async fn training_bad_input_changes_nothing(app: &TestApp) {
         json!({"participant_name": 3}),
         json!({"name": "x"}),
     ] {
-        let r = app
-            .api(
-                "POST",
-                &format!("/api/v1/training/sessions/{session}/registrations"),
-                Some(&hospital),
-                Some(body),
-            )
-            .await;
-        r.assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_body");
+        app.api_post(
+            &format!("/api/v1/training/sessions/{session}/registrations"),
+            &hospital,
+            body,
+        )
+        .await
+        .assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_body");
     }
     // After the deadline: the demo's past session.
     let past = app
@@ -250,14 +200,8 @@ async fn training_bad_input_changes_nothing(app: &TestApp) {
         .into_iter()
         .find(|s| s.rules.starts_at < mamori_web::training::api::now_in_japan())
         .expect("the demo has a past session");
-    let past_before = app
-        .state
-        .store
-        .training_session_registrations(past.id)
-        .await
-        .expect("places")
-        .len();
-    let r = register_json(app, &clinic, past.id, "田中 一郎").await;
+    let past_before = app.registrations(past.id).await.len();
+    let r = register_for_training(app, &clinic, past.id, "田中 一郎").await;
     r.assert_bilingual_error(StatusCode::CONFLICT, "registration_closed");
     assert!(
         r.json()["error"]["message_ja"]
@@ -265,15 +209,7 @@ async fn training_bad_input_changes_nothing(app: &TestApp) {
             .unwrap_or_default()
             .contains("締め切りました")
     );
-    assert_eq!(
-        app.state
-            .store
-            .training_session_registrations(past.id)
-            .await
-            .expect("places")
-            .len(),
-        past_before
-    );
+    assert_eq!(app.registrations(past.id).await.len(), past_before);
     // Sessions that make no sense are refused.
     let course = app.state.store.training_courses().await.expect("courses")[0].id;
     for (body, field) in [
@@ -303,57 +239,39 @@ async fn training_bad_input_changes_nothing(app: &TestApp) {
         ),
     ] {
         let r = app
-            .api(
-                "POST",
-                "/api/v1/training/sessions",
-                Some(&operator),
-                Some(body),
-            )
+            .api_post("/api/v1/training/sessions", &operator, body)
             .await;
         r.assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_value");
         assert_eq!(r.json()["error"]["field"], field, "{}", r.body);
     }
-    let r = app
-        .api("POST", "/api/v1/training/sessions", Some(&operator), Some(json!({"course_id": 999999, "starts_at": "2030-01-10T16:00", "ends_at": "2030-01-10T18:00", "registration_deadline": "2030-01-05T13:00", "capacity": 10, "venue": "Zoom"})))
-        .await;
-    r.assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "unknown_course");
-    let r = app
-        .api(
-            "POST",
-            "/api/v1/training/courses",
-            Some(&operator),
-            Some(json!({"title_ja": "x", "audience": "everyone", "format": "online"})),
-        )
-        .await;
-    r.assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_value");
-    let r = app
-        .api(
-            "POST",
-            "/api/v1/training/courses",
-            Some(&hospital),
-            Some(json!({"title_ja": "x", "audience": "beginner", "format": "online"})),
-        )
-        .await;
-    r.assert_bilingual_error(StatusCode::FORBIDDEN, "operator_only");
+    app
+        .api_post("/api/v1/training/sessions", &operator, json!({"course_id": 999999, "starts_at": "2030-01-10T16:00", "ends_at": "2030-01-10T18:00", "registration_deadline": "2030-01-05T13:00", "capacity": 10, "venue": "Zoom"}))
+        .await.assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "unknown_course");
+    app.api_post(
+        "/api/v1/training/courses",
+        &operator,
+        json!({"title_ja": "x", "audience": "everyone", "format": "online"}),
+    )
+    .await
+    .assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_value");
+    app.api_post(
+        "/api/v1/training/courses",
+        &hospital,
+        json!({"title_ja": "x", "audience": "beginner", "format": "online"}),
+    )
+    .await
+    .assert_bilingual_error(StatusCode::FORBIDDEN, "operator_only");
     // Attendance before the session has started.
-    let r = app
-        .api(
-            "PUT",
-            &format!("/api/v1/training/registrations/{mine}/attendance"),
-            Some(&operator),
-            Some(json!({"attended": true})),
-        )
-        .await;
-    r.assert_bilingual_error(StatusCode::CONFLICT, "session_not_started");
+    app.api_put(
+        &format!("/api/v1/training/registrations/{mine}/attendance"),
+        &operator,
+        json!({"attended": true}),
+    )
+    .await
+    .assert_bilingual_error(StatusCode::CONFLICT, "session_not_started");
 
     assert_eq!(places().await, before, "nothing changed");
-    let audit_after = app
-        .state
-        .store
-        .audit_entries(None, 1_000_000)
-        .await
-        .expect("audit")
-        .len();
+    let audit_after = app.audit_log().await.len();
     let logins = 4;
     assert!(
         audit_after <= audit_before + logins,
@@ -425,12 +343,7 @@ async fn training_last_seat_goes_to_exactly_one(app: &TestApp) {
         let seats = statuses.iter().filter(|s| *s == "registered").count();
         let waiting = statuses.iter().filter(|s| *s == "waitlisted").count();
         assert_eq!((seats, waiting), (1, 9), "round {round}: {statuses:?}");
-        let stored = app
-            .state
-            .store
-            .training_session_registrations(session)
-            .await
-            .expect("places");
+        let stored = app.registrations(session).await;
         assert_eq!(stored.len(), 10);
         assert_eq!(
             stored.iter().filter(|p| p.status.holds_seat()).count(),
@@ -445,8 +358,7 @@ async fn training_last_seat_goes_to_exactly_one(app: &TestApp) {
         );
     }
     second_store.close().await;
-    let verification = app.state.store.verify_audit_chain().await.expect("verify");
-    assert!(verification.problem.is_none(), "{verification:?}");
+    app.assert_audit_chain_intact().await;
 }
 
 async fn training_operator_attendance_export_and_record(app: &TestApp) {
@@ -465,14 +377,11 @@ async fn training_operator_attendance_export_and_record(app: &TestApp) {
         .find(|s| s.rules.starts_at < mamori_web::training::api::now_in_japan())
         .expect("past session");
     let r = app
-        .api(
-            "GET",
+        .api_get_ok(
             &format!("/api/v1/training/sessions/{}/registrations", past.id),
-            Some(&operator),
-            None,
+            &operator,
         )
         .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let places = r.json()["registrations"]
         .as_array()
         .expect("places")
@@ -483,14 +392,12 @@ async fn training_operator_attendance_export_and_record(app: &TestApp) {
     // Taking attendance back and recording it again.
     for (attended, status) in [(false, "registered"), (true, "attended")] {
         let r = app
-            .api(
-                "PUT",
+            .api_put_ok(
                 &format!("/api/v1/training/registrations/{place}/attendance"),
-                Some(&operator),
-                Some(json!({"attended": attended})),
+                &operator,
+                json!({"attended": attended}),
             )
             .await;
-        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
         assert_eq!(r.json()["status"], status);
     }
     // The attendance list as .xlsx.
@@ -504,8 +411,8 @@ async fn training_operator_attendance_export_and_record(app: &TestApp) {
             .body(Body::empty())
             .expect("request"),
         )
-        .await;
-    assert_eq!(r.status, StatusCode::OK);
+        .await
+        .assert_status(StatusCode::OK);
     assert_eq!(
         r.headers
             .get(header::CONTENT_TYPE)
@@ -525,52 +432,41 @@ async fn training_operator_attendance_export_and_record(app: &TestApp) {
         .expect("a hospital of 400 beds or more");
     let past_year = FiscalYear::containing(past.rules.starts_at.date()).start_year();
     let r = app
-        .api(
-            "GET",
+        .api_get_ok(
             &format!("/api/v1/institutions/{}/training/{past_year}", big.id),
-            Some(&national),
-            None,
+            &national,
         )
         .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let record = r.json();
     assert_eq!(record["subject_to_obligation"], true);
     assert_eq!(record["obligation"], "met");
     assert_eq!(record["attended"], 1);
     let r = app
-        .api(
-            "GET",
+        .api_get(
             &format!("/api/v1/institutions/{}/training/{}", big.id, past_year - 3),
-            Some(&national),
-            None,
+            &national,
         )
         .await;
     assert_eq!(r.json()["obligation"], "not_met");
     let r = app
-        .api(
-            "GET",
+        .api_get(
             &format!("/api/v1/institutions/{HOSPITAL}/training/{past_year}"),
-            Some(&hospital),
-            None,
+            &hospital,
         )
         .await;
     assert_eq!(r.json()["obligation"], "not_subject");
     assert!(!r.json()["lines"].as_array().expect("lines").is_empty());
     // Outside the caller's scope: not found.
-    let r = app
-        .api(
-            "GET",
-            &format!("/api/v1/institutions/{}/training/{year}", big.id),
-            Some(&hospital),
-            None,
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    app.api_get(
+        &format!("/api/v1/institutions/{}/training/{year}", big.id),
+        &hospital,
+    )
+    .await
+    .assert_status(StatusCode::NOT_FOUND);
     // The content library is the catalog's.
     let r = app
-        .api("GET", "/api/v1/training/materials", Some(&hospital), None)
+        .api_get_ok("/api/v1/training/materials", &hospital)
         .await;
-    assert_eq!(r.status, StatusCode::OK);
     assert!(r.body.contains("https://mhlw-training.saj.or.jp/"));
 }
 
@@ -579,17 +475,10 @@ async fn training_pages_register_waitlist_cancel_and_record(app: &TestApp) {
     let hospital = app.web_login("demo-hospital").await;
     let clinic = app.web_login("demo-clinic").await;
     let operator = app.web_login("demo-operator").await;
-    let page = |cookie: String| async move {
-        app.send(
-            Request::get("/training")
-                .header(header::COOKIE, cookie)
-                .body(Body::empty())
-                .expect("request"),
-        )
+    let page = |cookie: String| async move { app.get_with_cookie(cookie, "/training").await };
+    let r = page(hospital.cookie.clone())
         .await
-    };
-    let r = page(hospital.cookie.clone()).await;
-    assert_eq!(r.status, StatusCode::OK);
+        .assert_status(StatusCode::OK);
     assert!(r.body.contains("研修"), "Japanese by default");
     assert!(
         r.body
@@ -598,188 +487,93 @@ async fn training_pages_register_waitlist_cancel_and_record(app: &TestApp) {
     // Register for the last seat, then the clinic goes on the waitlist.
     let path = format!("/training/sessions/{session}/register");
     let r = app
-        .post_form(
-            &hospital.cookie,
+        .submit_accepted(
+            &hospital,
             &path,
-            &format!(
-                "csrf={}&participant_name=%E5%B1%B1%E7%94%B0+%E5%A4%AA%E9%83%8E",
-                hospital.csrf
-            ),
-            false,
+            "participant_name=%E5%B1%B1%E7%94%B0+%E5%A4%AA%E9%83%8E",
         )
         .await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    assert!(
-        r.headers
-            .get(header::LOCATION)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .contains("notice=registered")
-    );
-    let r = app
-        .post_form(
-            &clinic.cookie,
-            &path,
-            &format!("csrf={}&participant_name=Tanaka", clinic.csrf),
-            false,
-        )
-        .await;
-    assert!(
-        r.headers
-            .get(header::LOCATION)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .contains("notice=waitlisted")
-    );
+    assert!(r.location().contains("notice=registered"));
+    let r = app.submit(&clinic, &path, "participant_name=Tanaka").await;
+    assert!(r.location().contains("notice=waitlisted"));
     // A double registration is shown on the page with the reason, as a 409.
     let r = app
-        .post_form(
-            &clinic.cookie,
-            &path,
-            &format!("csrf={}&participant_name=tanaka", clinic.csrf),
-            false,
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::CONFLICT);
-    assert!(r.body.contains("既に申し込まれています"), "{}", r.body);
+        .submit(&clinic, &path, "participant_name=tanaka")
+        .await
+        .assert_status(StatusCode::CONFLICT);
+    r.assert_body_contains("既に申し込まれています");
     // Without the CSRF token nothing happens.
-    let r = app
-        .post_form(
-            &clinic.cookie,
-            &path,
-            "csrf=wrong&participant_name=Other",
-            false,
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    app.post_form(
+        &clinic.cookie,
+        &path,
+        "csrf=wrong&participant_name=Other",
+        false,
+    )
+    .await
+    .assert_status(StatusCode::FORBIDDEN);
     // The clinic may not cancel the hospital's place.
-    let places = app
-        .state
-        .store
-        .training_session_registrations(session)
-        .await
-        .expect("places");
+    let places = app.registrations(session).await;
     let hospital_place = places[0].id;
-    let r = app
-        .post_form(
-            &clinic.cookie,
-            &format!("/training/registrations/{hospital_place}/cancel"),
-            &format!("csrf={}", clinic.csrf),
-            false,
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::NOT_FOUND);
-    // The hospital cancels: the clinic moves up.
-    let r = app
-        .post_form(
-            &hospital.cookie,
-            &format!("/training/registrations/{hospital_place}/cancel"),
-            &format!("csrf={}", hospital.csrf),
-            false,
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    let places = app
-        .state
-        .store
-        .training_session_registrations(session)
+    let cancel_path = format!("/training/registrations/{hospital_place}/cancel");
+    app.submit(&clinic, &cancel_path, "")
         .await
-        .expect("places");
+        .assert_status(StatusCode::NOT_FOUND);
+    // The hospital cancels: the clinic moves up.
+    app.submit_accepted(&hospital, &cancel_path, "").await;
+    let places = app.registrations(session).await;
     assert_eq!(
         places[1].status,
         mamori_domain::training::RegistrationStatus::Registered
     );
     // The operator's pages: the session with its places, in English on request.
     let r = app
-        .send(
-            Request::get(format!("/training/sessions/{session}"))
-                .header(
-                    header::COOKIE,
-                    format!("{}; mamori_lang=en", operator.cookie),
-                )
-                .body(Body::empty())
-                .expect("request"),
+        .get_with_cookie(
+            operator.english_cookie(),
+            format!("/training/sessions/{session}"),
         )
-        .await;
-    assert_eq!(r.status, StatusCode::OK);
+        .await
+        .assert_status(StatusCode::OK);
     assert!(
         r.body.contains("Tanaka") && r.body.contains("Participants and attendance"),
         "{}",
         r.body
     );
-    let r = app
-        .send(
-            Request::get("/training/manage")
-                .header(header::COOKIE, clinic.cookie.clone())
-                .body(Body::empty())
-                .expect("request"),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    app.get_with_cookie(&clinic.cookie, "/training/manage")
+        .await
+        .assert_status(StatusCode::FORBIDDEN);
     // The operator publishes a session through the form; bad input is explained.
     let r = app
-        .post_form(
-            &operator.cookie,
-            "/training/sessions",
-            &format!("csrf={}&course_id={INSPECTION_COURSE}&starts_at=2030-01-10T16%3A00&ends_at=2030-01-10T18%3A00&registration_deadline=2030-01-12T13%3A00&capacity=5&venue=Zoom", operator.csrf),
-            false,
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(
-        r.body.contains("申込締切は開始日時以前にしてください"),
-        "{}",
-        r.body
-    );
-    let r = app
-        .post_form(
-            &operator.cookie,
-            "/training/sessions",
-            &format!("csrf={}&course_id={INSPECTION_COURSE}&starts_at=2030-01-10T16%3A00&ends_at=2030-01-10T18%3A00&registration_deadline=2030-01-05T13%3A00&capacity=5&venue=Zoom", operator.csrf),
-            false,
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        .submit(&operator, "/training/sessions", &format!("course_id={INSPECTION_COURSE}&starts_at=2030-01-10T16%3A00&ends_at=2030-01-10T18%3A00&registration_deadline=2030-01-12T13%3A00&capacity=5&venue=Zoom"))
+        .await.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    r.assert_body_contains("申込締切は開始日時以前にしてください");
+    app
+        .submit_accepted(&operator, "/training/sessions", &format!("course_id={INSPECTION_COURSE}&starts_at=2030-01-10T16%3A00&ends_at=2030-01-10T18%3A00&registration_deadline=2030-01-05T13%3A00&capacity=5&venue=Zoom")).await;
     // The library lists the portal and an empty list of lecturers, which the operator fills.
     let r = app
-        .send(
-            Request::get("/training/library")
-                .header(header::COOKIE, hospital.cookie.clone())
-                .body(Body::empty())
-                .expect("request"),
-        )
+        .get_with_cookie(&hospital.cookie, "/training/library")
         .await;
     assert!(r.body.contains("https://mhlw-training.saj.or.jp/"));
     assert!(
         r.body.contains("初動対応支援チーム"),
         "the demo's list of lecturers and technicians"
     );
-    let r = app
-        .post_form(
-            &operator.cookie,
-            "/training/lecturers",
-            &format!("csrf={}&name=%E8%AC%9B%E5%B8%AB+%E4%B8%80&kind=lecturer&affiliation=&fields=Active+Directory", operator.csrf),
-            false,
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    app.submit_accepted(
+        &operator,
+        "/training/lecturers",
+        "name=%E8%AC%9B%E5%B8%AB+%E4%B8%80&kind=lecturer&affiliation=&fields=Active+Directory",
+    )
+    .await;
     // The institution's record with the obligation banner.
     let year =
         FiscalYear::containing(mamori_web::training::api::now_in_japan().date()).start_year();
     let r = app
-        .send(
-            Request::get(format!("/institutions/{HOSPITAL}/training/{year}"))
-                .header(header::COOKIE, hospital.cookie.clone())
-                .body(Body::empty())
-                .expect("request"),
+        .get_with_cookie(
+            &hospital.cookie,
+            format!("/institutions/{HOSPITAL}/training/{year}"),
         )
-        .await;
-    assert_eq!(r.status, StatusCode::OK);
-    assert!(
-        r.body.contains("data-obligation=\"not_subject\""),
-        "{}",
-        r.body
-    );
+        .await
+        .assert_status(StatusCode::OK);
+    r.assert_body_contains("data-obligation=\"not_subject\"");
 }
 
 /// A session edit with the session's current values, as `GET /api/v1/training/sessions`
@@ -797,6 +591,7 @@ fn session_edit(session: &Value) -> Value {
 
 async fn training_sessions_and_courses_are_edited_and_withdrawn(app: &TestApp) {
     let session = open_training_session(app, 2).await;
+    let session_path = format!("/api/v1/training/sessions/{session}");
     let operator = app.token("demo-operator").await;
     let hospital = app.token("demo-hospital").await;
     let clinic = app.token("demo-clinic").await;
@@ -808,8 +603,9 @@ async fn training_sessions_and_courses_are_edited_and_withdrawn(app: &TestApp) {
         (&clinic, "三番 次郎"),
         (&hospital, "四番 三郎"),
     ] {
-        let r = register_json(app, token, session, name).await;
-        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        let r = register_for_training(app, token, session, name)
+            .await
+            .assert_status(StatusCode::CREATED);
         places.push(r.json()["registration_id"].as_i64().expect("id"));
     }
     let before = training_session_json(app, &operator, session).await;
@@ -820,14 +616,7 @@ async fn training_sessions_and_courses_are_edited_and_withdrawn(app: &TestApp) {
     // A capacity below the seats taken is refused, with the count, and changes nothing.
     let mut edit = session_edit(&before);
     edit["capacity"] = json!(1);
-    let r = app
-        .api(
-            "PUT",
-            &format!("/api/v1/training/sessions/{session}"),
-            Some(&operator),
-            Some(edit),
-        )
-        .await;
+    let r = app.api_put(&session_path, &operator, edit).await;
     r.assert_bilingual_error(StatusCode::CONFLICT, "capacity_below_seats");
     assert!(
         r.json()["error"]["message_ja"]
@@ -841,15 +630,7 @@ async fn training_sessions_and_courses_are_edited_and_withdrawn(app: &TestApp) {
     let mut edit = session_edit(&before);
     edit["capacity"] = json!(3);
     edit["venue"] = json!("https://zoom.example/j/123");
-    let r = app
-        .api(
-            "PUT",
-            &format!("/api/v1/training/sessions/{session}"),
-            Some(&operator),
-            Some(edit.clone()),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let r = app.api_put_ok(&session_path, &operator, edit.clone()).await;
     assert_eq!(r.json()["promoted"], json!([places[2]]));
     assert_eq!(r.json()["version"], 2);
     let after = training_session_json(app, &clinic, session).await;
@@ -870,14 +651,7 @@ async fn training_sessions_and_courses_are_edited_and_withdrawn(app: &TestApp) {
     assert_eq!(audit_count(app, "training.promote").await, 1);
 
     // The same edit again, made on version 1: someone else changed it since.
-    let r = app
-        .api(
-            "PUT",
-            &format!("/api/v1/training/sessions/{session}"),
-            Some(&operator),
-            Some(edit),
-        )
-        .await;
+    let r = app.api_put(&session_path, &operator, edit).await;
     r.assert_bilingual_error(StatusCode::CONFLICT, "stale_edit");
     assert!(
         r.json()["error"]["message_ja"]
@@ -889,7 +663,7 @@ async fn training_sessions_and_courses_are_edited_and_withdrawn(app: &TestApp) {
 
     // The course: its fields change on the version read; a stale edit is refused.
     let courses = app
-        .api("GET", "/api/v1/training/courses", Some(&operator), None)
+        .api_get("/api/v1/training/courses", &operator)
         .await
         .json();
     let version = courses["courses"]
@@ -900,39 +674,21 @@ async fn training_sessions_and_courses_are_edited_and_withdrawn(app: &TestApp) {
         .map(|c| c["version"].clone())
         .expect("the course");
     let body = json!({"version": version, "title_ja": "改訂版コース", "title_en": "Revised course", "audience": "manager", "format": "workshop", "description_ja": "内容を改めました"});
-    let r = app
-        .api(
-            "PUT",
-            &format!("/api/v1/training/courses/{course}"),
-            Some(&operator),
-            Some(body.clone()),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let courses_path = format!("/api/v1/training/courses/{course}");
+    let r = app.api_put_ok(&courses_path, &operator, body.clone()).await;
     assert_eq!(r.json()["version"], 2);
     let shown = training_session_json(app, &hospital, session).await;
     assert_eq!(shown["course"]["title_ja"], "改訂版コース");
     assert_eq!(shown["course"]["audience"], "manager");
-    let r = app
-        .api(
-            "PUT",
-            &format!("/api/v1/training/courses/{course}"),
-            Some(&operator),
-            Some(body),
-        )
-        .await;
-    r.assert_bilingual_error(StatusCode::CONFLICT, "stale_edit");
+    app.api_put(&courses_path, &operator, body)
+        .await
+        .assert_bilingual_error(StatusCode::CONFLICT, "stale_edit");
 
     // Withdrawn: the places are kept and marked, nobody joins, it leaves the open lists.
-    let r = app
-        .api(
-            "POST",
-            &format!("/api/v1/training/sessions/{session}/withdraw"),
-            Some(&operator),
-            None,
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let withdraw_path = format!("/api/v1/training/sessions/{session}/withdraw");
+    app.api("POST", &withdraw_path, Some(&operator), None)
+        .await
+        .assert_status(StatusCode::OK);
     assert_eq!(audit_count(app, "training.session.withdraw").await, 1);
     let seen = training_session_json(app, &hospital, session).await;
     assert_eq!(seen["availability"], "withdrawn");
@@ -942,7 +698,7 @@ async fn training_sessions_and_courses_are_edited_and_withdrawn(app: &TestApp) {
     assert!(seen["withdrawn_at"].is_string());
     let others = app.token("demo-hospital-46").await;
     let list = app
-        .api("GET", "/api/v1/training/sessions", Some(&others), None)
+        .api_get("/api/v1/training/sessions", &others)
         .await
         .json();
     assert!(
@@ -953,46 +709,30 @@ async fn training_sessions_and_courses_are_edited_and_withdrawn(app: &TestApp) {
             .any(|s| s["id"] == session),
         "a withdrawn session leaves the open lists"
     );
-    let r = register_json(app, &others, session, "五番 四郎").await;
-    r.assert_bilingual_error(StatusCode::CONFLICT, "session_withdrawn");
-    let r = app
-        .api(
-            "DELETE",
-            &format!("/api/v1/training/registrations/{}", places[0]),
-            Some(&hospital),
-            None,
-        )
-        .await;
-    r.assert_bilingual_error(StatusCode::CONFLICT, "session_withdrawn");
-    let r = app
-        .api(
-            "PUT",
-            &format!("/api/v1/training/sessions/{session}"),
-            Some(&operator),
-            Some(session_edit(&seen)),
-        )
-        .await;
-    r.assert_bilingual_error(StatusCode::CONFLICT, "session_withdrawn");
-    let r = app
-        .api(
-            "POST",
-            &format!("/api/v1/training/sessions/{session}/withdraw"),
-            Some(&operator),
-            None,
-        )
-        .await;
-    r.assert_bilingual_error(StatusCode::CONFLICT, "session_withdrawn");
+    register_for_training(app, &others, session, "五番 四郎")
+        .await
+        .assert_bilingual_error(StatusCode::CONFLICT, "session_withdrawn");
+    app.api_delete(
+        &format!("/api/v1/training/registrations/{}", places[0]),
+        &hospital,
+    )
+    .await
+    .assert_bilingual_error(StatusCode::CONFLICT, "session_withdrawn");
+    app.api_put(&session_path, &operator, session_edit(&seen))
+        .await
+        .assert_bilingual_error(StatusCode::CONFLICT, "session_withdrawn");
+    app.api("POST", &withdraw_path, Some(&operator), None)
+        .await
+        .assert_bilingual_error(StatusCode::CONFLICT, "session_withdrawn");
     // The institution's record marks the place.
     let fy = FiscalYear::containing(
         mamori_web::training::api::now_in_japan().date() + chrono::Duration::days(10),
     )
     .start_year();
     let record = app
-        .api(
-            "GET",
+        .api_get(
             &format!("/api/v1/institutions/{HOSPITAL}/training/{fy}"),
-            Some(&hospital),
-            None,
+            &hospital,
         )
         .await
         .json();
@@ -1017,22 +757,20 @@ async fn training_sessions_and_courses_are_edited_and_withdrawn(app: &TestApp) {
         .expect("the demo's past session");
     let day = mamori_web::training::api::now_in_japan().date() + chrono::Duration::days(20);
     let r = app
-        .api(
-            "POST",
+        .api_create(
             "/api/v1/training/sessions",
-            Some(&operator),
-            Some(json!({
+            &operator,
+            json!({
                 "course_id": past.course.id,
                 "starts_at": format!("{day}T10:00"),
                 "ends_at": format!("{day}T12:00"),
                 "registration_deadline": format!("{day}T09:00"),
                 "capacity": 5,
                 "venue": "オンライン",
-            })),
+            }),
         )
         .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
-    let upcoming = r.json()["id"].as_i64().expect("id");
+    let upcoming = r["id"].as_i64().expect("id");
     let r = app
         .api(
             "POST",
@@ -1040,54 +778,46 @@ async fn training_sessions_and_courses_are_edited_and_withdrawn(app: &TestApp) {
             Some(&operator),
             None,
         )
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    assert_eq!(r.json()["sessions_withdrawn"], json!([upcoming]));
-    let still = app
-        .state
-        .store
-        .training_session(past.id)
         .await
-        .expect("read")
-        .expect("the past session");
+        .assert_status(StatusCode::OK);
+    assert_eq!(r.json()["sessions_withdrawn"], json!([upcoming]));
+    let still = app.training_session(past.id).await;
     assert!(
         !still.is_withdrawn(),
         "a session already held keeps its record"
     );
     assert!(still.course.withdrawn_at.is_some());
-    let r = app
-        .api(
-            "POST",
-            "/api/v1/training/sessions",
-            Some(&operator),
-            Some(json!({
-                "course_id": past.course.id,
-                "starts_at": format!("{day}T14:00"),
-                "ends_at": format!("{day}T15:00"),
-                "registration_deadline": format!("{day}T09:00"),
-                "capacity": 5,
-                "venue": "オンライン",
-            })),
-        )
-        .await;
-    r.assert_bilingual_error(StatusCode::CONFLICT, "course_withdrawn");
-    let r = app
-        .api(
-            "POST",
-            &format!("/api/v1/training/courses/{}/withdraw", past.course.id),
-            Some(&operator),
-            None,
-        )
-        .await;
-    r.assert_bilingual_error(StatusCode::CONFLICT, "course_withdrawn");
+    app.api_post(
+        "/api/v1/training/sessions",
+        &operator,
+        json!({
+            "course_id": past.course.id,
+            "starts_at": format!("{day}T14:00"),
+            "ends_at": format!("{day}T15:00"),
+            "registration_deadline": format!("{day}T09:00"),
+            "capacity": 5,
+            "venue": "オンライン",
+        }),
+    )
+    .await
+    .assert_bilingual_error(StatusCode::CONFLICT, "course_withdrawn");
+    app.api(
+        "POST",
+        &format!("/api/v1/training/courses/{}/withdraw", past.course.id),
+        Some(&operator),
+        None,
+    )
+    .await
+    .assert_bilingual_error(StatusCode::CONFLICT, "course_withdrawn");
 }
 
 async fn training_edits_refuse_bad_input_and_change_nothing(app: &TestApp) {
     let session = open_training_session(app, 2).await;
     let operator = app.token("demo-operator").await;
     let hospital = app.token("demo-hospital").await;
-    let r = register_json(app, &hospital, session, "一番 太郎").await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    register_for_training(app, &hospital, session, "一番 太郎")
+        .await
+        .assert_status(StatusCode::CREATED);
     let before = training_session_json(app, &operator, session).await;
     let course = before["course"]["id"].as_i64().expect("course");
     let audit_before = app.audit_changes().await;
@@ -1123,15 +853,16 @@ async fn training_edits_refuse_bad_input_and_change_nothing(app: &TestApp) {
                 None,
             ),
         ] {
-            let r = app.api(method, &path, Some(&token), body).await;
-            r.assert_bilingual_error(StatusCode::FORBIDDEN, "operator_only");
+            app.api(method, &path, Some(&token), body)
+                .await
+                .assert_bilingual_error(StatusCode::FORBIDDEN, "operator_only");
         }
     }
     // Bad input from the operator: the field named, in both languages.
     let put = |body: Value| {
         let path = format!("/api/v1/training/sessions/{session}");
         let token = operator.clone();
-        async move { app.api("PUT", &path, Some(&token), Some(body)).await }
+        async move { app.api_put(&path, &token, body).await }
     };
     for (field, value, named) in [
         ("capacity", json!(-1), "capacity"),
@@ -1165,40 +896,36 @@ async fn training_edits_refuse_bad_input_and_change_nothing(app: &TestApp) {
         "{\"capacity\": 3}",
         "[]",
     ] {
-        let r = app
-            .raw(
-                "PUT",
-                &format!("/api/v1/training/sessions/{session}"),
-                &operator,
-                "application/json",
-                body,
-            )
-            .await;
-        r.assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_body");
+        app.raw(
+            "PUT",
+            &format!("/api/v1/training/sessions/{session}"),
+            &operator,
+            "application/json",
+            body,
+        )
+        .await
+        .assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_body");
     }
     let mut extra = session_edit(&before);
     extra["course_id"] = json!(1);
     put(extra)
         .await
         .assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_body");
-    let r = app
-        .api(
-            "PUT",
-            "/api/v1/training/sessions/999999",
-            Some(&operator),
-            Some(session_edit(&before)),
-        )
-        .await;
-    r.assert_bilingual_error(StatusCode::NOT_FOUND, "unknown_session");
-    let r = app
-        .api(
-            "POST",
-            "/api/v1/training/sessions/abc/withdraw",
-            Some(&operator),
-            None,
-        )
-        .await;
-    r.assert_bilingual_error(StatusCode::NOT_FOUND, "unknown_session");
+    app.api_put(
+        "/api/v1/training/sessions/999999",
+        &operator,
+        session_edit(&before),
+    )
+    .await
+    .assert_bilingual_error(StatusCode::NOT_FOUND, "unknown_session");
+    app.api(
+        "POST",
+        "/api/v1/training/sessions/abc/withdraw",
+        Some(&operator),
+        None,
+    )
+    .await
+    .assert_bilingual_error(StatusCode::NOT_FOUND, "unknown_session");
     for (body, code) in [
         (
             json!({"version": 1, "title_ja": "", "audience": "beginner", "format": "online"}),
@@ -1213,27 +940,21 @@ async fn training_edits_refuse_bad_input_and_change_nothing(app: &TestApp) {
             "invalid_body",
         ),
     ] {
-        let r = app
-            .api(
-                "PUT",
-                &format!("/api/v1/training/courses/{course}"),
-                Some(&operator),
-                Some(body),
-            )
-            .await;
-        r.assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, code);
-    }
-    let r = app
-        .api(
-            "PUT",
-            "/api/v1/training/courses/999999",
-            Some(&operator),
-            Some(
-                json!({"version": 1, "title_ja": "A", "audience": "beginner", "format": "online"}),
-            ),
+        app.api_put(
+            &format!("/api/v1/training/courses/{course}"),
+            &operator,
+            body,
         )
-        .await;
-    r.assert_bilingual_error(StatusCode::NOT_FOUND, "unknown_course");
+        .await
+        .assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, code);
+    }
+    app.api_put(
+        "/api/v1/training/courses/999999",
+        &operator,
+        json!({"version": 1, "title_ja": "A", "audience": "beginner", "format": "online"}),
+    )
+    .await
+    .assert_bilingual_error(StatusCode::NOT_FOUND, "unknown_course");
     // Nothing changed.
     assert_eq!(training_session_json(app, &operator, session).await, before);
     assert_eq!(app.audit_changes().await, audit_before, "nothing audited");
@@ -1243,10 +964,7 @@ async fn training_lecturers_are_listed_and_kept(app: &TestApp) {
     let operator = app.token("demo-operator").await;
     let staff = app.token("demo-hospital-staff").await;
     let list = |token: String| async move {
-        let r = app
-            .api("GET", "/api/v1/training/lecturers", Some(&token), None)
-            .await;
-        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        let r = app.api_get_ok("/api/v1/training/lecturers", &token).await;
         r.json()["lecturers"]
             .as_array()
             .cloned()
@@ -1256,34 +974,21 @@ async fn training_lecturers_are_listed_and_kept(app: &TestApp) {
     let demo = list(staff.clone()).await;
     assert_eq!(demo.len(), 2);
     assert!(demo.iter().any(|l| l["kind"] == "technician"));
-    let r = app
-        .api("GET", "/api/v1/training/lecturers", None, None)
-        .await;
-    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    app.get("/api/v1/training/lecturers")
+        .await
+        .assert_status(StatusCode::UNAUTHORIZED);
 
     let entry = json!({"name": "佐々木 健", "kind": "technician", "affiliation": "初動対応支援", "fields": "ログ保全"});
     for login in ["demo-hospital", "demo-vendor", "demo-prefecture-13"] {
         let token = app.token(login).await;
-        let r = app
-            .api(
-                "POST",
-                "/api/v1/training/lecturers",
-                Some(&token),
-                Some(entry.clone()),
-            )
-            .await;
-        r.assert_bilingual_error(StatusCode::FORBIDDEN, "operator_only");
+        app.api_post("/api/v1/training/lecturers", &token, entry.clone())
+            .await
+            .assert_bilingual_error(StatusCode::FORBIDDEN, "operator_only");
     }
     let r = app
-        .api(
-            "POST",
-            "/api/v1/training/lecturers",
-            Some(&operator),
-            Some(entry),
-        )
+        .api_create("/api/v1/training/lecturers", &operator, entry)
         .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
-    let id = r.json()["id"].as_i64().expect("id");
+    let id = r["id"].as_i64().expect("id");
     assert_eq!(list(staff.clone()).await.len(), 3);
     // Bad entries: the field named; nothing added or changed.
     for (body, field) in [
@@ -1334,65 +1039,29 @@ async fn training_lecturers_are_listed_and_kept(app: &TestApp) {
 
     let change = json!({"name": "佐々木 健", "kind": "lecturer", "affiliation": "", "fields": "ログ保全、訓練"});
     let clinic = app.token("demo-clinic").await;
-    let r = app
-        .api(
-            "PUT",
-            &format!("/api/v1/training/lecturers/{id}"),
-            Some(&clinic),
-            Some(change.clone()),
-        )
+    let lecturers_path = format!("/api/v1/training/lecturers/{id}");
+    app.api_put(&lecturers_path, &clinic, change.clone())
+        .await
+        .assert_bilingual_error(StatusCode::FORBIDDEN, "operator_only");
+    app.api_put_ok(&lecturers_path, &operator, change.clone())
         .await;
-    r.assert_bilingual_error(StatusCode::FORBIDDEN, "operator_only");
-    let r = app
-        .api(
-            "PUT",
-            &format!("/api/v1/training/lecturers/{id}"),
-            Some(&operator),
-            Some(change.clone()),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let shown = list(staff.clone()).await;
     let entry = shown.iter().find(|l| l["id"] == id).expect("the entry");
     assert_eq!(entry["kind"], "lecturer");
     assert_eq!(entry["fields"], "ログ保全、訓練");
-    let r = app
-        .api(
-            "PUT",
-            "/api/v1/training/lecturers/999999",
-            Some(&operator),
-            Some(change),
-        )
-        .await;
-    r.assert_bilingual_error(StatusCode::NOT_FOUND, "unknown_lecturer");
+    app.api_put("/api/v1/training/lecturers/999999", &operator, change)
+        .await
+        .assert_bilingual_error(StatusCode::NOT_FOUND, "unknown_lecturer");
 
-    let r = app
-        .api(
-            "DELETE",
-            &format!("/api/v1/training/lecturers/{id}"),
-            Some(&staff),
-            None,
-        )
-        .await;
-    r.assert_bilingual_error(StatusCode::FORBIDDEN, "operator_only");
-    let r = app
-        .api(
-            "DELETE",
-            &format!("/api/v1/training/lecturers/{id}"),
-            Some(&operator),
-            None,
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    let r = app
-        .api(
-            "DELETE",
-            &format!("/api/v1/training/lecturers/{id}"),
-            Some(&operator),
-            None,
-        )
-        .await;
-    r.assert_bilingual_error(StatusCode::NOT_FOUND, "unknown_lecturer");
+    app.api_delete(&lecturers_path, &staff)
+        .await
+        .assert_bilingual_error(StatusCode::FORBIDDEN, "operator_only");
+    app.api_delete(&lecturers_path, &operator)
+        .await
+        .assert_status(StatusCode::OK);
+    app.api_delete(&lecturers_path, &operator)
+        .await
+        .assert_bilingual_error(StatusCode::NOT_FOUND, "unknown_lecturer");
     assert_eq!(list(staff).await.len(), 2);
     for action in [
         "training.lecturer.add",
@@ -1406,75 +1075,39 @@ async fn training_lecturers_are_listed_and_kept(app: &TestApp) {
     let web = app.web_login("demo-operator").await;
     let page = app.get_page(&web.cookie, "/training/library").await;
     let first = demo[0]["id"].as_i64().expect("id");
-    assert!(
-        page.body
-            .contains(&format!("/training/lecturers/{first}/edit"))
-    );
+    let edit_path = format!("/training/lecturers/{first}/edit");
+    assert!(page.body.contains(&edit_path));
     let staff_web = app.web_login("demo-hospital-staff").await;
     let page = app.get_page(&staff_web.cookie, "/training/library").await;
     assert!(page.body.contains("初動対応支援チーム") && !page.body.contains("/edit\""));
-    let r = app
-        .get_page(
-            &staff_web.cookie,
-            &format!("/training/lecturers/{first}/edit"),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    app.get_page(&staff_web.cookie, &edit_path)
+        .await
+        .assert_status(StatusCode::FORBIDDEN);
     // Adding without a name: the field is marked with its message, the rest kept.
     let r = app
-        .post_form(
-            &web.cookie,
+        .submit(
+            &web,
             "/training/lecturers",
-            &format!(
-                "csrf={}&name=&kind=technician&affiliation=X%E7%97%85%E9%99%A2&fields=VPN",
-                web.csrf
-            ),
-            false,
+            "name=&kind=technician&affiliation=X%E7%97%85%E9%99%A2&fields=VPN",
         )
-        .await;
-    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
-    assert!(
-        r.body
-            .contains("id=\"lecturer-name-error\">氏名を入力してください"),
-        "{}",
-        r.body
-    );
+        .await
+        .assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    r.assert_body_contains("id=\"lecturer-name-error\">氏名を入力してください");
     assert!(r.body.contains("value=\"X病院\""));
     assert_eq!(list(app.token("demo-operator").await).await.len(), 2);
+    app.page(&web, &edit_path).await;
+    app.submit_accepted(
+        &web,
+        &edit_path,
+        "name=%E9%AB%98%E6%A9%8B+%E8%AA%A0&kind=lecturer&affiliation=&fields=BCP",
+    )
+    .await;
+    let delete_path = format!("/training/lecturers/{first}/delete");
     let r = app
-        .get_page(&web.cookie, &format!("/training/lecturers/{first}/edit"))
-        .await;
-    assert_eq!(r.status, StatusCode::OK);
-    let r = app
-        .post_form(
-            &web.cookie,
-            &format!("/training/lecturers/{first}/edit"),
-            &format!(
-                "csrf={}&name=%E9%AB%98%E6%A9%8B+%E8%AA%A0&kind=lecturer&affiliation=&fields=BCP",
-                web.csrf
-            ),
-            false,
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    let r = app
-        .post_form(
-            &web.cookie,
-            &format!("/training/lecturers/{first}/delete"),
-            "csrf=wrong",
-            false,
-        )
+        .post_form(&web.cookie, &delete_path, "csrf=wrong", false)
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "CSRF");
-    let r = app
-        .post_form(
-            &web.cookie,
-            &format!("/training/lecturers/{first}/delete"),
-            &format!("csrf={}", web.csrf),
-            false,
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    app.submit_accepted(&web, &delete_path, "").await;
     assert_eq!(list(app.token("demo-operator").await).await.len(), 1);
 }
 
@@ -1482,21 +1115,22 @@ async fn training_edit_pages_mark_fields_and_withdraw(app: &TestApp) {
     let session = open_training_session(app, 2).await;
     let hospital_token = app.token("demo-hospital").await;
     for name in ["一番 太郎", "二番 花子"] {
-        let r = register_json(app, &hospital_token, session, name).await;
-        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        register_for_training(app, &hospital_token, session, name)
+            .await
+            .assert_status(StatusCode::CREATED);
     }
     let operator = app.web_login("demo-operator").await;
     let hospital = app.web_login("demo-hospital").await;
     let edit_path = format!("/training/sessions/{session}/edit");
-    let r = app.get_page(&hospital.cookie, &edit_path).await;
-    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    app.get_page(&hospital.cookie, &edit_path)
+        .await
+        .assert_status(StatusCode::FORBIDDEN);
     let manage = app.get_page(&operator.cookie, "/training/manage").await;
     assert!(
         manage.body.contains(&edit_path),
         "the operator's list links to the edit page"
     );
-    let page = app.get_page(&operator.cookie, &edit_path).await;
-    assert_eq!(page.status, StatusCode::OK);
+    let page = app.page(&operator, &edit_path).await;
     let version = page.hidden("version").expect("version field");
     let field = |name: &str| {
         let marker = format!("name=\"{name}\" value=\"");
@@ -1510,8 +1144,7 @@ async fn training_edit_pages_mark_fields_and_withdraw(app: &TestApp) {
     };
     let form = |version: &str, capacity: &str, deadline: &str| {
         format!(
-            "csrf={}&version={version}&starts_at={}&ends_at={}&registration_deadline={deadline}&capacity={capacity}&venue=Zoom",
-            operator.csrf,
+            "version={version}&starts_at={}&ends_at={}&registration_deadline={deadline}&capacity={capacity}&venue=Zoom",
             field("starts_at"),
             field("ends_at"),
         )
@@ -1519,91 +1152,47 @@ async fn training_edit_pages_mark_fields_and_withdraw(app: &TestApp) {
     let deadline = field("registration_deadline");
     // A negative capacity and a deadline after the start: each marked at its field.
     let r = app
-        .post_form(
-            &operator.cookie,
-            &edit_path,
-            &form(&version, "-3", &deadline),
-            false,
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
-    assert!(
-        r.body
-            .contains("id=\"capacity-error\">定員は1〜10000人で指定してください"),
-        "{}",
-        r.body
-    );
+        .submit(&operator, &edit_path, &form(&version, "-3", &deadline))
+        .await
+        .assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    r.assert_body_contains("id=\"capacity-error\">定員は1〜10000人で指定してください");
     assert!(
         r.body.contains("name=\"capacity\" value=\"-3\""),
         "the value typed is kept"
     );
     let late = format!("{}T23:00", &field("starts_at")[..10]);
     let r = app
-        .post_form(
-            &operator.cookie,
-            &edit_path,
-            &form(&version, "5", &late),
-            false,
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+        .submit(&operator, &edit_path, &form(&version, "5", &late))
+        .await
+        .assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
         r.body
             .contains("id=\"registration_deadline-error\">申込締切は開始日時以前にしてください")
     );
     // Below the seats taken: refused at the capacity field.
     let r = app
-        .post_form(
-            &operator.cookie,
-            &edit_path,
-            &form(&version, "1", &deadline),
-            false,
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
-    assert!(
-        r.body
-            .contains("id=\"capacity-error\">定員を1名にはできません"),
-        "{}",
-        r.body
-    );
-    // Without the CSRF token: refused.
-    let r = app
-        .post_form(
-            &operator.cookie,
-            &edit_path,
-            &form(&version, "5", &deadline).replace(&operator.csrf, "x"),
-            false,
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::FORBIDDEN);
-    let unchanged = app
-        .state
-        .store
-        .training_session(session)
+        .submit(&operator, &edit_path, &form(&version, "1", &deadline))
         .await
-        .expect("read")
-        .expect("session");
+        .assert_status(StatusCode::CONFLICT);
+    r.assert_body_contains("id=\"capacity-error\">定員を1名にはできません");
+    // Without the CSRF token: refused.
+    app.post_form(
+        &operator.cookie,
+        &edit_path,
+        &format!("csrf=x&{}", form(&version, "5", &deadline)),
+        false,
+    )
+    .await
+    .assert_status(StatusCode::FORBIDDEN);
+    let unchanged = app.training_session(session).await;
     assert_eq!((unchanged.version, unchanged.rules.capacity), (1, 2));
     // Saved; then the same form again is a stale edit, shown with the stored values.
-    let r = app
-        .post_form(
-            &operator.cookie,
-            &edit_path,
-            &form(&version, "4", &deadline),
-            false,
-        )
+    app.submit_accepted(&operator, &edit_path, &form(&version, "4", &deadline))
         .await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let r = app
-        .post_form(
-            &operator.cookie,
-            &edit_path,
-            &form(&version, "6", &deadline),
-            false,
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+        .submit(&operator, &edit_path, &form(&version, "6", &deadline))
+        .await
+        .assert_status(StatusCode::CONFLICT);
     assert!(r.body.contains("他の人がこの内容を変更しました"));
     assert!(
         r.body.contains("name=\"capacity\" value=\"4\"")
@@ -1612,42 +1201,16 @@ async fn training_edit_pages_mark_fields_and_withdraw(app: &TestApp) {
     // Withdrawing asks for the box to be ticked.
     let withdraw = format!("/training/sessions/{session}/withdraw");
     let r = app
-        .post_form(
-            &operator.cookie,
-            &withdraw,
-            &format!("csrf={}", operator.csrf),
-            false,
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+        .submit(&operator, &withdraw, "")
+        .await
+        .assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("確認欄にチェック"));
-    let r = app
-        .post_form(
-            &hospital.cookie,
-            &withdraw,
-            &format!("csrf={}&confirm=yes", hospital.csrf),
-            false,
-        )
+    app.submit(&hospital, &withdraw, "confirm=yes")
+        .await
+        .assert_status(StatusCode::FORBIDDEN);
+    assert!(!app.training_session(session).await.is_withdrawn());
+    app.submit_accepted(&operator, &withdraw, "confirm=yes")
         .await;
-    assert_eq!(r.status, StatusCode::FORBIDDEN);
-    assert!(
-        !app.state
-            .store
-            .training_session(session)
-            .await
-            .expect("read")
-            .expect("session")
-            .is_withdrawn()
-    );
-    let r = app
-        .post_form(
-            &operator.cookie,
-            &withdraw,
-            &format!("csrf={}&confirm=yes", operator.csrf),
-            false,
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     // The registrant sees it on /training; the form to register is gone.
     let page = app.get_page(&hospital.cookie, "/training").await;
     let section = page
@@ -1686,45 +1249,31 @@ async fn training_edit_pages_mark_fields_and_withdraw(app: &TestApp) {
     // The course page: edit with a marked field, then withdraw.
     let course = unchanged.course.id;
     let course_path = format!("/training/courses/{course}/edit");
-    let r = app.get_page(&operator.cookie, &course_path).await;
-    assert_eq!(r.status, StatusCode::OK);
+    app.page(&operator, &course_path).await;
     let r = app
-        .post_form(
-            &operator.cookie,
+        .submit(
+            &operator,
             &course_path,
-            &format!(
-                "csrf={}&version=1&title_ja=&audience=beginner&format=online",
-                operator.csrf
-            ),
-            false,
+            "version=1&title_ja=&audience=beginner&format=online",
         )
-        .await;
-    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+        .await
+        .assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
         r.body
             .contains("id=\"title_ja-error\">コース名を入力してください")
     );
-    let r = app
-        .post_form(
-            &operator.cookie,
-            &course_path,
-            &format!(
-                "csrf={}&version=1&title_ja=%E6%94%B9%E8%A8%82&audience=executive&format=workshop",
-                operator.csrf
-            ),
-            false,
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    let r = app
-        .post_form(
-            &operator.cookie,
-            &format!("/training/courses/{course}/withdraw"),
-            &format!("csrf={}&confirm=yes", operator.csrf),
-            false,
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    app.submit_accepted(
+        &operator,
+        &course_path,
+        "version=1&title_ja=%E6%94%B9%E8%A8%82&audience=executive&format=workshop",
+    )
+    .await;
+    app.submit_accepted(
+        &operator,
+        &format!("/training/courses/{course}/withdraw"),
+        "confirm=yes",
+    )
+    .await;
     let course = app
         .state
         .store

@@ -20,13 +20,7 @@ const XLSX: &str = mamori_reports::ledger::XLSX_CONTENT_TYPE;
 async fn a_workbook_bomb_is_refused_and_nothing_is_stored(app: &TestApp) {
     let bomb = bomb();
     assert!(bomb.len() < 512 * 1024, "{} bytes", bomb.len());
-    let devices = app
-        .state
-        .store
-        .devices(CLINIC)
-        .await
-        .expect("devices")
-        .len();
+    let devices = app.devices(CLINIC).await.len();
 
     // The ledger import API, previewing and committing.
     let clinic = app.token("demo-clinic").await;
@@ -53,37 +47,20 @@ async fn a_workbook_bomb_is_refused_and_nothing_is_stored(app: &TestApp) {
 
     // The ledger import page.
     let web = app.web_login("demo-clinic").await;
-    let (ct, body) = multipart_body(&web.csrf, "bomb.xlsx", XLSX, &bomb);
     let r = app
-        .send(
-            Request::post(format!("/institutions/{CLINIC}/ledger/import").as_str())
-                .header(header::COOKIE, web.cookie.clone())
-                .header(header::CONTENT_TYPE, ct)
-                .body(Body::from(body))
-                .expect("request"),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", r.body);
-    assert!(r.body.contains("上限の96MB"), "{}", r.body);
+        .send(ledger_import_request(&web, "bomb.xlsx", XLSX, &bomb))
+        .await
+        .assert_status(StatusCode::PAYLOAD_TOO_LARGE);
+    r.assert_body_contains("上限の96MB");
     assert!(r.hidden("token").is_none(), "nothing to confirm");
-    assert_eq!(
-        app.state
-            .store
-            .devices(CLINIC)
-            .await
-            .expect("devices")
-            .len(),
-        devices,
-        "nothing stored"
-    );
+    assert_eq!(app.devices(CLINIC).await.len(), devices, "nothing stored");
 
     // The 確保事業 files: quotas (national office) and a prefecture's ranking.
     let year = app.year();
     let base = format!("/api/v1/programs/{year}");
     let tokyo = app.token("demo-prefecture-13").await;
     let selection_path = format!("{base}/prefectures/13/selection");
-    let selection = app.api("GET", &selection_path, Some(&tokyo), None).await;
-    assert_eq!(selection.status, StatusCode::OK, "{}", selection.body);
+    let selection = app.api_get_ok(&selection_path, &tokyo).await;
     let national = app.token("demo-national").await;
     for (path, token, code) in [
         (format!("{base}/quotas"), &national, "invalid_quota_file"),
@@ -105,7 +82,7 @@ async fn a_workbook_bomb_is_refused_and_nothing_is_stored(app: &TestApp) {
         r.assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, code);
         assert!(r.body.contains("96 MB"), "{path}: {}", r.body);
     }
-    let after = app.api("GET", &selection_path, Some(&tokyo), None).await;
+    let after = app.api_get(&selection_path, &tokyo).await;
     assert_eq!(
         after.json(),
         selection.json(),
@@ -177,20 +154,15 @@ async fn imports_beyond_the_limit_are_told_to_retry(app: &TestApp) {
 
     // The import page: the same, in the page.
     let web = app.web_login("demo-clinic").await;
-    let (ct, form) = multipart_body(&web.csrf, "台帳.csv", "text/csv", csv.as_bytes());
     let r = app
         .send_to(
             &router,
-            Request::post(format!("/institutions/{CLINIC}/ledger/import").as_str())
-                .header(header::COOKIE, web.cookie.clone())
-                .header(header::CONTENT_TYPE, ct.clone())
-                .body(Body::from(form.clone()))
-                .expect("request"),
+            ledger_import_request(&web, "台帳.csv", "text/csv", csv.as_bytes()),
         )
-        .await;
-    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "{}", r.body);
+        .await
+        .assert_status(StatusCode::TOO_MANY_REQUESTS);
     assert!(r.headers.get(header::RETRY_AFTER).is_some());
-    assert!(r.body.contains("ほかの取り込みを処理中です"), "{}", r.body);
+    r.assert_body_contains("ほかの取り込みを処理中です");
     assert!(r.hidden("token").is_none(), "nothing to confirm");
 
     // The first import ends; its place is free again.
@@ -199,17 +171,12 @@ async fn imports_beyond_the_limit_are_told_to_retry(app: &TestApp) {
     let response = first.await.expect("task").expect("infallible");
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(state.imports.available_permits(), 1);
-    let r = app
-        .send_to(
-            &router,
-            Request::post(format!("/institutions/{CLINIC}/ledger/import").as_str())
-                .header(header::COOKIE, web.cookie.clone())
-                .header(header::CONTENT_TYPE, ct)
-                .body(Body::from(form))
-                .expect("request"),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    app.send_to(
+        &router,
+        ledger_import_request(&web, "台帳.csv", "text/csv", csv.as_bytes()),
+    )
+    .await
+    .assert_status(StatusCode::OK);
 }
 
 async fn a_pdf_that_does_not_parse_is_refused(app: &TestApp) {
@@ -224,15 +191,14 @@ async fn a_pdf_that_does_not_parse_is_refused(app: &TestApp) {
         b"%PDF-1.7".to_vec(),
         b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n".to_vec(),
     ] {
-        let r = app
-            .upload(
-                &format!("{base}?kind=mds&delivered_on={year}-05-20&file_name=MDS.pdf"),
-                &vendor,
-                "application/pdf",
-                bytes,
-            )
-            .await;
-        r.assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "unreadable_pdf");
+        app.upload(
+            &format!("{base}?kind=mds&delivered_on={year}-05-20&file_name=MDS.pdf"),
+            &vendor,
+            "application/pdf",
+            bytes,
+        )
+        .await
+        .assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "unreadable_pdf");
     }
     let web = app.web_login("demo-vendor").await;
     let form_path = format!("/vendor/contracts/{VENDOR_CONTRACT}/{year}");
@@ -244,9 +210,9 @@ async fn a_pdf_that_does_not_parse_is_refused(app: &TestApp) {
             &format!("{year}-06-02"),
             Some(("MDS.pdf", &fake)),
         )
-        .await;
-    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
-    assert!(r.body.contains("PDFとして読めません"), "{}", r.body);
+        .await
+        .assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    r.assert_body_contains("PDFとして読めません");
     assert_eq!(
         app.deliveries(VENDOR_CONTRACT).await,
         before,
@@ -254,14 +220,13 @@ async fn a_pdf_that_does_not_parse_is_refused(app: &TestApp) {
     );
 
     // A real PDF is kept.
-    let r = app
-        .upload(
-            &format!("{base}?kind=mds&delivered_on={year}-05-20&file_name=MDS.pdf"),
-            &vendor,
-            "application/pdf",
-            TINY_PDF.to_vec(),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    app.upload(
+        &format!("{base}?kind=mds&delivered_on={year}-05-20&file_name=MDS.pdf"),
+        &vendor,
+        "application/pdf",
+        TINY_PDF.to_vec(),
+    )
+    .await
+    .assert_status(StatusCode::CREATED);
     assert_eq!(app.deliveries(VENDOR_CONTRACT).await, before + 1);
 }

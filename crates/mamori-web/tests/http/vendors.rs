@@ -19,45 +19,21 @@ async fn vendors_are_invited_and_fill_their_form(app: &TestApp) {
     let admin = app.token("demo-hospital").await;
     let staff = app.token("demo-hospital-staff").await;
     // Bad fields are refused with their paths, and nothing is stored.
+    let vendor_contracts_path = format!("/api/v1/institutions/{HOSPITAL}/vendor-contracts");
     let r = app
-        .api(
-            "POST",
-            &format!("/api/v1/institutions/{HOSPITAL}/vendor-contracts"),
-            Some(&admin),
-            Some(json!({"vendor_name": " ", "systems": ["toaster"], "remote_maintenance": true, "invite_email": "pacs@@example"})),
-        )
+        .api_post(&vendor_contracts_path, &admin, json!({"vendor_name": " ", "systems": ["toaster"], "remote_maintenance": true, "invite_email": "pacs@@example"}))
         .await;
     r.assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_fields");
-    let paths: Vec<String> = r.json()["error"]["problems"]
-        .as_array()
-        .expect("problems")
-        .iter()
-        .map(|p| p["path"].as_str().unwrap_or_default().to_owned())
-        .collect();
+    let paths: Vec<String> = r.problem_paths();
     for path in ["systems[0]", "invite_email", "vendor_name"] {
         assert!(paths.iter().any(|p| p == path), "{path} in {paths:?}");
     }
     // Staff may not record contracts; the admin may.
     let body = json!({"vendor_name": "北斗画像システム株式会社", "systems": ["PACS"], "remote_maintenance": true, "invite_email": "support@hokuto-pacs.example.jp"});
-    let r = app
-        .api(
-            "POST",
-            &format!("/api/v1/institutions/{HOSPITAL}/vendor-contracts"),
-            Some(&staff),
-            Some(body.clone()),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
-    let r = app
-        .api(
-            "POST",
-            &format!("/api/v1/institutions/{HOSPITAL}/vendor-contracts"),
-            Some(&admin),
-            Some(body),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
-    let created = r.json();
+    app.api_post(&vendor_contracts_path, &staff, body.clone())
+        .await
+        .assert_status(StatusCode::FORBIDDEN);
+    let created = add_vendor_contract(app, &admin, body).await;
     let contract = created["contract_id"].as_i64().expect("contract id");
     assert_eq!(
         created["mail_sent"], false,
@@ -68,15 +44,12 @@ async fn vendors_are_invited_and_fill_their_form(app: &TestApp) {
     assert!(url.contains("/invitations/"), "{url}");
     // Before it is accepted, the contract is served by nobody.
     let emr_vendor = app.token("demo-vendor").await;
-    let r = app
-        .api(
-            "GET",
-            &format!("/api/v1/vendor/contracts/{contract}/assessments/{year}/items/1-1"),
-            Some(&emr_vendor),
-            None,
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.body);
+    app.api_get(
+        &format!("/api/v1/vendor/contracts/{contract}/assessments/{year}/items/1-1"),
+        &emr_vendor,
+    )
+    .await
+    .assert_status(StatusCode::NOT_FOUND);
     // The vendor accepts with a new login and password, then logs in.
     let r = app
         .api(
@@ -85,31 +58,23 @@ async fn vendors_are_invited_and_fill_their_form(app: &TestApp) {
             None,
             Some(json!({"login": "hokuto-pacs", "password": "northern lights over the harbour"})),
         )
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        .await
+        .assert_status(StatusCode::CREATED);
     assert_eq!(r.json()["contract_id"], contract);
     // A vendor's user sets up two-factor login before the API serves it.
     let enrolled = app
         .enrol_two_factor("hokuto-pacs", "northern lights over the harbour")
         .await;
     let r = app
-        .api(
-            "POST",
-            "/api/v1/login",
-            None,
-            Some(json!({"login": "hokuto-pacs", "password": "northern lights over the harbour", "totp": enrolled.recovery_codes[0]})),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        .api_login(json!({"login": "hokuto-pacs", "password": "northern lights over the harbour", "totp": enrolled.recovery_codes[0]}))
+        .await.assert_status(StatusCode::OK);
     let vendor = r.json()["token"].as_str().expect("token").to_owned();
     assert_eq!(
-        app.api("GET", "/api/v1/me", Some(&vendor), None)
-            .await
-            .json()["role"],
+        app.api_get("/api/v1/me", &vendor).await.json()["role"],
         "vendor"
     );
     let list = app
-        .api("GET", "/api/v1/vendor/contracts", Some(&vendor), None)
+        .api_get("/api/v1/vendor/contracts", &vendor)
         .await
         .json();
     let list = list.as_array().expect("contracts");
@@ -118,24 +83,11 @@ async fn vendors_are_invited_and_fill_their_form(app: &TestApp) {
     assert_eq!(list[0]["institution_name"], "みなと中央病院");
     // Its form: the same body and rules as the institution's answers.
     let item = format!("/api/v1/vendor/contracts/{contract}/assessments/{year}/items/2-3-all");
+    app
+        .api_put(&item, &vendor, json!({"round": 1, "answer": "yes", "checked_on": format!("{year}-06-01"), "target_date": format!("{year}-09-01")}))
+        .await.assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "target_date_on_yes");
     let r = app
-        .api(
-            "PUT",
-            &item,
-            Some(&vendor),
-            Some(json!({"round": 1, "answer": "yes", "checked_on": format!("{year}-06-01"), "target_date": format!("{year}-09-01")})),
-        )
-        .await;
-    r.assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "target_date_on_yes");
-    let r = app
-        .api(
-            "PUT",
-            &item,
-            Some(&vendor),
-            Some(json!({"round": 1, "answer": "no", "checked_on": format!("{year}-06-01"), "target_date": format!("{year}-09-01")})),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        .api_put_ok(&item, &vendor, json!({"round": 1, "answer": "no", "checked_on": format!("{year}-06-01"), "target_date": format!("{year}-09-01")})).await;
     assert_eq!(r.json()["first"]["answer"], "no");
     let fy = FiscalYear::new(year).expect("year");
     assert_eq!(
@@ -147,18 +99,15 @@ async fn vendors_are_invited_and_fill_their_form(app: &TestApp) {
         1
     );
     // The institution reads it, but may not write the vendor's form.
-    let r = app.api("GET", &item, Some(&staff), None).await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let r = app.api_get_ok(&item, &staff).await;
     assert_eq!(r.json()["first"]["target_date"], format!("{year}-09-01"));
-    let r = app
-        .api(
-            "PUT",
-            &item,
-            Some(&staff),
-            Some(json!({"round": 1, "answer": "yes", "checked_on": format!("{year}-06-01")})),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    app.api_put(
+        &item,
+        &staff,
+        json!({"round": 1, "answer": "yes", "checked_on": format!("{year}-06-01")}),
+    )
+    .await
+    .assert_status(StatusCode::FORBIDDEN);
     // Another vendor sees neither this contract nor its answers, nor the hospital.
     let other = app.token("demo-vendor-46").await;
     for path in [
@@ -168,49 +117,36 @@ async fn vendors_are_invited_and_fill_their_form(app: &TestApp) {
         format!("/api/v1/institutions/{HOSPITAL}/coverage/{year}"),
         format!("/api/v1/institutions/{HOSPITAL}/contact-chart"),
     ] {
-        let r = app.api("GET", &path, Some(&other), None).await;
+        let r = app.api_get(&path, &other).await;
         assert_eq!(r.status, StatusCode::NOT_FOUND, "{path}: {}", r.body);
     }
-    let r = app
-        .api(
-            "PUT",
-            &item,
-            Some(&other),
-            Some(json!({"round": 1, "answer": "yes", "checked_on": format!("{year}-06-01")})),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.body);
+    app.api_put(
+        &item,
+        &other,
+        json!({"round": 1, "answer": "yes", "checked_on": format!("{year}-06-01")}),
+    )
+    .await
+    .assert_status(StatusCode::NOT_FOUND);
     // And this vendor does not see the other's contract, nor the hospital's own file.
     for path in [
         format!("/api/v1/vendor/contracts/{VENDOR_46_CONTRACT}/assessments/{year}/items/1-1"),
         format!("/api/v1/institutions/{HOSPITAL}/assessments/{year}"),
     ] {
-        let r = app.api("GET", &path, Some(&vendor), None).await;
+        let r = app.api_get(&path, &vendor).await;
         assert_eq!(r.status, StatusCode::NOT_FOUND, "{path}: {}", r.body);
     }
     // The hospital's other vendor sees neither this contract nor the EMR vendor's.
     let network = app.token("demo-vendor-network").await;
     for c in [contract, VENDOR_CONTRACT] {
-        let r = app
-            .api(
-                "GET",
-                &format!("/api/v1/vendor/contracts/{c}/assessments/{year}/items/1-1"),
-                Some(&network),
-                None,
-            )
-            .await;
-        assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.body);
-    }
-    // The contract is listed for the institution, accepted.
-    let contracts = app
-        .api(
-            "GET",
-            &format!("/api/v1/institutions/{HOSPITAL}/vendor-contracts"),
-            Some(&staff),
-            None,
+        app.api_get(
+            &format!("/api/v1/vendor/contracts/{c}/assessments/{year}/items/1-1"),
+            &network,
         )
         .await
-        .json();
+        .assert_status(StatusCode::NOT_FOUND);
+    }
+    // The contract is listed for the institution, accepted.
+    let contracts = app.api_get(&vendor_contracts_path, &staff).await.json();
     let ours = contracts
         .as_array()
         .expect("contracts")
@@ -227,20 +163,8 @@ async fn invitation_links_expire_and_are_used_once(app: &TestApp) {
     let invite = |email: &'static str| {
         let admin = admin.clone();
         async move {
-            let r = app
-                .api(
-                    "POST",
-                    &format!("/api/v1/institutions/{HOSPITAL}/vendor-contracts"),
-                    Some(&admin),
-                    Some(json!({"vendor_name": "検証用ベンダー", "systems": ["receipt_computer"], "remote_maintenance": false, "invite_email": email})),
-                )
-                .await;
-            assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
-            r.json()["invitation_url"]
-                .as_str()
-                .and_then(|u| u.rsplit('/').next())
-                .expect("token")
-                .to_owned()
+            let body = json!({"vendor_name": "検証用ベンダー", "systems": ["receipt_computer"], "remote_maintenance": false, "invite_email": email});
+            invitation_token(&add_vendor_contract(app, &admin, body).await)
         }
     };
     let first = invite("a@example.jp").await;
@@ -254,20 +178,21 @@ async fn invitation_links_expire_and_are_used_once(app: &TestApp) {
         .await
     };
     // A weak password is refused and the link stays usable.
-    let r = app
-        .api(
-            "POST",
-            &format!("/api/v1/invitations/{first}/accept"),
-            None,
-            Some(json!({"login": "receipt-vendor", "password": "short"})),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
-    let r = accept(first.clone(), "receipt-vendor").await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    app.api(
+        "POST",
+        &format!("/api/v1/invitations/{first}/accept"),
+        None,
+        Some(json!({"login": "receipt-vendor", "password": "short"})),
+    )
+    .await
+    .assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    let r = accept(first.clone(), "receipt-vendor")
+        .await
+        .assert_status(StatusCode::CREATED);
     let organization = r.json()["organization_id"].clone();
-    let r = accept(first, "receipt-vendor-2").await;
-    r.assert_bilingual_error(StatusCode::GONE, "invitation_used");
+    accept(first, "receipt-vendor-2")
+        .await
+        .assert_bilingual_error(StatusCode::GONE, "invitation_used");
     assert!(
         app.state
             .store
@@ -281,10 +206,12 @@ async fn invitation_links_expire_and_are_used_once(app: &TestApp) {
     let second = invite("b@example.jp").await;
     app.exec("UPDATE vendor_invitations SET expires_at = '2000-01-01T00:00:00.000Z' WHERE used_at IS NULL")
         .await;
-    let r = accept(second, "late-vendor").await;
-    r.assert_bilingual_error(StatusCode::GONE, "invitation_expired");
-    let r = accept("not-a-token".into(), "late-vendor").await;
-    r.assert_bilingual_error(StatusCode::NOT_FOUND, "invitation_unknown");
+    accept(second, "late-vendor")
+        .await
+        .assert_bilingual_error(StatusCode::GONE, "invitation_expired");
+    accept("not-a-token".into(), "late-vendor")
+        .await
+        .assert_bilingual_error(StatusCode::NOT_FOUND, "invitation_unknown");
     // An existing vendor user accepting a new link adds the contract to its organisation
     // (with its second factor, as at login).
     let enrolled = app
@@ -298,22 +225,13 @@ async fn invitation_links_expire_and_are_used_once(app: &TestApp) {
             None,
             Some(json!({"login": "receipt-vendor", "password": "a quiet harbour at dawn", "totp": enrolled.recovery_codes[0]})),
         )
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        .await.assert_status(StatusCode::CREATED);
     assert_eq!(r.json()["organization_id"], organization);
     let r = app
-        .api(
-            "POST",
-            "/api/v1/login",
-            None,
-            Some(json!({"login": "receipt-vendor", "password": "a quiet harbour at dawn", "totp": enrolled.recovery_codes[1]})),
-        )
+        .api_login(json!({"login": "receipt-vendor", "password": "a quiet harbour at dawn", "totp": enrolled.recovery_codes[1]}))
         .await;
     let token = r.json()["token"].as_str().expect("token").to_owned();
-    let list = app
-        .api("GET", "/api/v1/vendor/contracts", Some(&token), None)
-        .await
-        .json();
+    let list = app.api_get("/api/v1/vendor/contracts", &token).await.json();
     assert_eq!(list.as_array().map(Vec::len), Some(2), "{list}");
     // It answers once and applies the answers to its other contract, then adjusts one.
     let ids: Vec<i64> = list
@@ -324,77 +242,53 @@ async fn invitation_links_expire_and_are_used_once(app: &TestApp) {
         .collect();
     let year = app.year();
     for key in ["1-1", "2-2-all"] {
-        let r = app
-            .api(
-                "PUT",
-                &format!(
-                    "/api/v1/vendor/contracts/{}/assessments/{year}/items/{key}",
-                    ids[0]
-                ),
-                Some(&token),
-                Some(json!({"round": 1, "answer": "yes", "checked_on": format!("{year}-06-01")})),
-            )
-            .await;
-        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        app.api_put_ok(
+            &format!(
+                "/api/v1/vendor/contracts/{}/assessments/{year}/items/{key}",
+                ids[0]
+            ),
+            &token,
+            json!({"round": 1, "answer": "yes", "checked_on": format!("{year}-06-01")}),
+        )
+        .await;
     }
     let copy = format!(
         "/api/v1/vendor/contracts/{}/assessments/{year}/copy",
         ids[0]
     );
+    app.api_post(&copy, &token, json!({"to": [VENDOR_CONTRACT]}))
+        .await
+        .assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "unknown_contract");
     let r = app
-        .api(
-            "POST",
-            &copy,
-            Some(&token),
-            Some(json!({"to": [VENDOR_CONTRACT]})),
-        )
-        .await;
-    r.assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "unknown_contract");
-    let r = app
-        .api("POST", &copy, Some(&token), Some(json!({"to": [ids[1]]})))
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        .api_post(&copy, &token, json!({"to": [ids[1]]}))
+        .await
+        .assert_status(StatusCode::OK);
     assert_eq!(r.json()["answers"], 2);
     let copied = app
-        .api(
-            "GET",
+        .api_get(
             &format!(
                 "/api/v1/vendor/contracts/{}/assessments/{year}/items/2-2-all",
                 ids[1]
             ),
-            Some(&token),
-            None,
+            &token,
         )
         .await
         .json();
     assert_eq!(copied["first"]["answer"], "yes", "{copied}");
-    let r = app
-        .api(
-            "PUT",
-            &format!("/api/v1/vendor/contracts/{}/assessments/{year}/items/2-2-all", ids[1]),
-            Some(&token),
-            Some(json!({"round": 1, "answer": "no", "checked_on": format!("{year}-06-02"), "target_date": format!("{year}-10-01")})),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    app
+        .api_put_ok(&format!("/api/v1/vendor/contracts/{}/assessments/{year}/items/2-2-all", ids[1]), &token, json!({"round": 1, "answer": "no", "checked_on": format!("{year}-06-02"), "target_date": format!("{year}-10-01")})).await;
     // Someone else's login with a wrong password joins nothing.
     let fourth = invite("d@example.jp").await;
-    let r = accept(fourth, "demo-hospital").await;
-    r.assert_bilingual_error(StatusCode::CONFLICT, "login_taken");
+    accept(fourth, "demo-hospital")
+        .await
+        .assert_bilingual_error(StatusCode::CONFLICT, "login_taken");
 }
 
 async fn coverage_merges_the_forms(app: &TestApp) {
     let year = app.year();
     let staff = app.token("demo-hospital-staff").await;
-    let r = app
-        .api(
-            "GET",
-            &format!("/api/v1/institutions/{HOSPITAL}/coverage/{year}"),
-            Some(&staff),
-            None,
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let coverage_path = format!("/api/v1/institutions/{HOSPITAL}/coverage/{year}");
+    let r = app.api_get_ok(&coverage_path, &staff).await;
     let v = r.json();
     let items = v["coverage"]["items"].as_array().expect("items");
     assert!(!items.is_empty());
@@ -425,29 +319,15 @@ async fn coverage_merges_the_forms(app: &TestApp) {
     assert_eq!(v["vendor_forms_ready"], true, "{v}");
     // A new contract's form is missing until its vendor fills it in.
     let admin = app.token("demo-hospital").await;
-    let r = app
-        .api(
-            "POST",
-            &format!("/api/v1/institutions/{HOSPITAL}/vendor-contracts"),
-            Some(&admin),
-            Some(json!({"vendor_name": "北斗画像システム", "systems": ["pacs"], "remote_maintenance": true})),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let body =
+        json!({"vendor_name": "北斗画像システム", "systems": ["pacs"], "remote_maintenance": true});
+    let created = add_vendor_contract(app, &admin, body).await;
     assert!(
-        r.json()["invitation_url"].is_null(),
+        created["invitation_url"].is_null(),
         "no address, no invitation"
     );
-    let new_contract = r.json()["contract_id"].clone();
-    let v = app
-        .api(
-            "GET",
-            &format!("/api/v1/institutions/{HOSPITAL}/coverage/{year}"),
-            Some(&staff),
-            None,
-        )
-        .await
-        .json();
+    let new_contract = created["contract_id"].clone();
+    let v = app.api_get(&coverage_path, &staff).await.json();
     assert_eq!(v["vendor_forms_ready"], false);
     assert!(
         v["findings"]
@@ -458,11 +338,9 @@ async fn coverage_merges_the_forms(app: &TestApp) {
         "{v}"
     );
     let verdict = app
-        .api(
-            "GET",
+        .api_get(
             &format!("/api/v1/institutions/{HOSPITAL}/inspection/{year}"),
-            Some(&staff),
-            None,
+            &staff,
         )
         .await
         .json();
@@ -475,53 +353,26 @@ async fn coverage_merges_the_forms(app: &TestApp) {
         "the inspection verdict includes the vendor forms: {verdict}"
     );
     let inspector = app.token("demo-inspector-13").await;
-    let r = app
-        .api(
-            "GET",
-            &format!("/api/v1/institutions/{HOSPITAL}/coverage/{year}"),
-            Some(&inspector),
-            None,
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::OK);
+    app.api_get_ok(&coverage_path, &inspector).await;
     let outsider = app.token("demo-inspector-46").await;
-    let r = app
-        .api(
-            "GET",
-            &format!("/api/v1/institutions/{HOSPITAL}/coverage/{year}"),
-            Some(&outsider),
-            None,
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    app.api_get(&coverage_path, &outsider)
+        .await
+        .assert_status(StatusCode::NOT_FOUND);
 }
 
 async fn vendor_pages_invite_fill_and_show(app: &TestApp) {
     let year = app.year();
-    let get = |cookie: String, path: String| async move {
-        app.send(
-            Request::get(path.as_str())
-                .header(header::COOKIE, cookie)
-                .body(Body::empty())
-                .expect("request"),
-        )
-        .await
-    };
     // The admin records a contract and sees the invitation link.
     let admin = app.web_login("demo-hospital").await;
     let form = format!(
         "csrf={}&vendor_name=%E5%8C%97%E6%96%97PACS&systems=pacs&remote_maintenance=yes&invite_email=pacs%40example.jp",
         admin.csrf
     );
+    let vendors_path = format!("/institutions/{HOSPITAL}/vendors");
     let r = app
-        .post_form(
-            &admin.cookie,
-            &format!("/institutions/{HOSPITAL}/vendors"),
-            &form,
-            false,
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        .post_form(&admin.cookie, &vendors_path, &form, false)
+        .await
+        .assert_status(StatusCode::OK);
     assert!(r.body.contains("北斗PACS"), "listed");
     let start = r.body.find("/invitations/").expect("the link is shown");
     let token: String = r.body[start + "/invitations/".len()..]
@@ -535,24 +386,15 @@ async fn vendor_pages_invite_fill_and_show(app: &TestApp) {
         admin.csrf
     );
     let r = app
-        .post_form(
-            &admin.cookie,
-            &format!("/institutions/{HOSPITAL}/vendors"),
-            &bad,
-            false,
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
-    assert!(r.body.contains("invite_email"), "{}", r.body);
+        .post_form(&admin.cookie, &vendors_path, &bad, false)
+        .await
+        .assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    r.assert_body_contains("invite_email");
     // The vendor accepts on the invitation page; the link then says it was used.
     let page = app
-        .send(
-            Request::get(format!("/invitations/{token}"))
-                .body(Body::empty())
-                .expect("request"),
-        )
-        .await;
-    assert_eq!(page.status, StatusCode::OK);
+        .get(format!("/invitations/{token}"))
+        .await
+        .assert_status(StatusCode::OK);
     assert!(page.body.contains("みなと中央病院") && page.body.contains("北斗PACS"));
     let r = app
         .send(
@@ -563,65 +405,67 @@ async fn vendor_pages_invite_fill_and_show(app: &TestApp) {
                 ))
                 .expect("request"),
         )
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        .await
+        .assert_status(StatusCode::OK);
     assert!(r.body.contains("/login?next=/vendor"));
-    let again = app
-        .send(
-            Request::get(format!("/invitations/{token}"))
-                .body(Body::empty())
-                .expect("request"),
-        )
-        .await;
-    assert!(again.body.contains("既に使われています"), "{}", again.body);
+    let again = app.get(format!("/invitations/{token}")).await;
+    again.assert_body_contains("既に使われています");
     // The demo vendor fills an item of its form on the page.
     let vendor = app.web_login("demo-vendor").await;
-    let r = get(vendor.cookie.clone(), "/vendor".into()).await;
-    assert_eq!(r.status, StatusCode::OK);
+    let r = app
+        .get_with_cookie(&vendor.cookie, "/vendor")
+        .await
+        .assert_status(StatusCode::OK);
     assert!(r.body.contains("みなと中央病院"));
     assert!(
         !r.body.contains("桜島記念病院"),
         "only the institutions it serves"
     );
     let form_path = format!("/vendor/contracts/{VENDOR_CONTRACT}/{year}");
-    let r = get(vendor.cookie.clone(), form_path.clone()).await;
-    assert_eq!(r.status, StatusCode::OK);
+    let r = app
+        .get_with_cookie(&vendor.cookie, form_path.clone())
+        .await
+        .assert_status(StatusCode::OK);
     assert!(r.body.contains("items/1-1"));
     let answer = format!(
         "csrf={}&round=1&answer=no&checked_on={year}-06-01&target_date={year}-12-01",
         vendor.csrf
     );
-    let r = app
-        .post_form(
-            &vendor.cookie,
-            &format!("{form_path}/items/1-1"),
-            &answer,
-            false,
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    let r = get(vendor.cookie.clone(), form_path.clone()).await;
+    app.post_form(
+        &vendor.cookie,
+        &format!("{form_path}/items/1-1"),
+        &answer,
+        false,
+    )
+    .await
+    .assert_status(StatusCode::SEE_OTHER);
+    let r = app.get_with_cookie(&vendor.cookie, form_path.clone()).await;
     assert!(r.body.contains(&format!("{year}-12-01")), "saved");
     // Another vendor gets 404 on this form; the hospital reads it without the answer forms.
     let other = app.web_login("demo-vendor-46").await;
     assert_eq!(
-        get(other.cookie.clone(), form_path.clone()).await.status,
+        app.get_with_cookie(&other.cookie, form_path.clone())
+            .await
+            .status,
         StatusCode::NOT_FOUND
     );
     let staff = app.web_login("demo-hospital-staff").await;
-    let r = get(staff.cookie.clone(), form_path).await;
-    assert_eq!(r.status, StatusCode::OK);
+    let r = app
+        .get_with_cookie(&staff.cookie, form_path)
+        .await
+        .assert_status(StatusCode::OK);
     assert!(
         !r.body.contains("items/1-1"),
         "the institution does not answer for the vendor"
     );
     // The consolidated view: every form side by side, uncovered items marked.
-    let r = get(
-        staff.cookie.clone(),
-        format!("/institutions/{HOSPITAL}/coverage/{year}"),
-    )
-    .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let r = app
+        .get_with_cookie(
+            &staff.cookie,
+            format!("/institutions/{HOSPITAL}/coverage/{year}"),
+        )
+        .await
+        .assert_status(StatusCode::OK);
     for name in [
         "東和メディカルシステム株式会社",
         "みなとネットワークサービス",
@@ -634,38 +478,42 @@ async fn vendor_pages_invite_fill_and_show(app: &TestApp) {
         "some required item is covered by nobody"
     );
     // The contact chart, its print view and the backup / BCP page.
-    let r = get(
-        staff.cookie.clone(),
-        format!("/institutions/{HOSPITAL}/contact-chart"),
-    )
-    .await;
-    assert_eq!(r.status, StatusCode::OK);
+    let r = app
+        .get_with_cookie(
+            &staff.cookie,
+            format!("/institutions/{HOSPITAL}/contact-chart"),
+        )
+        .await
+        .assert_status(StatusCode::OK);
     assert!(r.body.contains("contact-chart.svg"));
-    let r = get(
-        staff.cookie.clone(),
-        format!("/institutions/{HOSPITAL}/contact-chart/print"),
-    )
-    .await;
+    let r = app
+        .get_with_cookie(
+            &staff.cookie,
+            format!("/institutions/{HOSPITAL}/contact-chart/print"),
+        )
+        .await;
     assert!(r.body.contains("chart-sheet"));
-    let r = get(
-        staff.cookie.clone(),
-        format!("/institutions/{HOSPITAL}/contact-chart.svg"),
-    )
-    .await;
+    let r = app
+        .get_with_cookie(
+            &staff.cookie,
+            format!("/institutions/{HOSPITAL}/contact-chart.svg"),
+        )
+        .await;
     assert!(r.body.starts_with("<svg") || r.body.contains("<svg"));
-    let r = get(
-        staff.cookie.clone(),
-        format!("/institutions/{HOSPITAL}/continuity"),
-    )
-    .await;
-    assert_eq!(r.status, StatusCode::OK);
+    let r = app
+        .get_with_cookie(
+            &staff.cookie,
+            format!("/institutions/{HOSPITAL}/continuity"),
+        )
+        .await
+        .assert_status(StatusCode::OK);
     assert!(
         r.body.contains("オフライン"),
         "the PACS copy has no offline copy: warned"
     );
     assert_eq!(
-        get(
-            vendor.cookie.clone(),
+        app.get_with_cookie(
+            &vendor.cookie,
             format!("/institutions/{HOSPITAL}/continuity")
         )
         .await
@@ -679,8 +527,7 @@ async fn mds_sds_deliveries_are_recorded_and_shown(app: &TestApp) {
     let base = format!("/api/v1/vendor/contracts/{VENDOR_CONTRACT}/deliveries");
     let vendor = app.token("demo-vendor").await;
     // The demo vendor's MDS is listed for the vendor and for the hospital.
-    let listed = app.api("GET", &base, Some(&vendor), None).await;
-    assert_eq!(listed.status, StatusCode::OK, "{}", listed.body);
+    let listed = app.api_get_ok(&base, &vendor).await;
     assert_eq!(listed.json().as_array().map(Vec::len), Some(1));
     // The vendor records an SDS with its file.
     let r = app
@@ -690,8 +537,7 @@ async fn mds_sds_deliveries_are_recorded_and_shown(app: &TestApp) {
             "application/pdf",
             TINY_PDF.to_vec(),
         )
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        .await.assert_status(StatusCode::CREATED);
     let saved = r.json();
     assert_eq!(saved["kind"], "sds");
     assert_eq!(saved["file_name"], "SDS開示書.pdf");
@@ -699,10 +545,9 @@ async fn mds_sds_deliveries_are_recorded_and_shown(app: &TestApp) {
     let file_url = saved["file_url"].as_str().expect("file_url").to_owned();
     // The hospital's users read the list and download the same bytes.
     let staff = app.token("demo-hospital-staff").await;
-    let list = app.api("GET", &base, Some(&staff), None).await.json();
+    let list = app.api_get(&base, &staff).await.json();
     assert_eq!(list.as_array().map(Vec::len), Some(2), "{list}");
-    let file = app.api("GET", &file_url, Some(&staff), None).await;
-    assert_eq!(file.status, StatusCode::OK);
+    let file = app.api_get_ok(&file_url, &staff).await;
     assert_eq!(file.body.as_bytes(), TINY_PDF);
     assert_eq!(
         file.headers
@@ -733,7 +578,7 @@ async fn mds_sds_deliveries_are_recorded_and_shown(app: &TestApp) {
         let other = app.token(login).await;
         for path in [base.as_str(), file_url.as_str()] {
             assert_eq!(
-                app.api("GET", path, Some(&other), None).await.status,
+                app.api_get(path, &other).await.status,
                 StatusCode::NOT_FOUND,
                 "{login} {path}"
             );
@@ -762,18 +607,12 @@ async fn mds_sds_deliveries_are_recorded_and_shown(app: &TestApp) {
             "application/pdf",
             TINY_PDF.to_vec(),
         )
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        .await.assert_status(StatusCode::CREATED);
     let network_delivery = r.json()["id"].as_i64().expect("id");
     assert_eq!(
-        app.api(
-            "GET",
-            &format!("{base}/{network_delivery}/file"),
-            Some(&vendor),
-            None
-        )
-        .await
-        .status,
+        app.api_get(&format!("{base}/{network_delivery}/file"), &vendor)
+            .await
+            .status,
         StatusCode::NOT_FOUND
     );
 
@@ -781,27 +620,22 @@ async fn mds_sds_deliveries_are_recorded_and_shown(app: &TestApp) {
     // page and beside item 2(3) of its checklist.
     let web_vendor = app.web_login("demo-vendor").await;
     let form_path = format!("/vendor/contracts/{VENDOR_CONTRACT}/{year}");
-    let r = app
-        .post_delivery_form(
-            &web_vendor,
-            &format!("{form_path}/deliveries"),
-            "mds",
-            &format!("{year}-06-02"),
-            Some(("MDS_web.pdf", TINY_PDF)),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    app.post_delivery_form(
+        &web_vendor,
+        &format!("{form_path}/deliveries"),
+        "mds",
+        &format!("{year}-06-02"),
+        Some(("MDS_web.pdf", TINY_PDF)),
+    )
+    .await
+    .assert_status(StatusCode::SEE_OTHER);
     let page = app.get_page(&web_vendor.cookie, &form_path).await;
     assert!(page.body.contains("MDS_web.pdf"), "listed on the form");
     assert!(page.body.contains("enctype=\"multipart/form-data\""));
     let web_staff = app.web_login("demo-hospital-staff").await;
     let page = app
-        .get_page(
-            &web_staff.cookie,
-            &format!("/institutions/{HOSPITAL}/vendors"),
-        )
+        .page(&web_staff, &format!("/institutions/{HOSPITAL}/vendors"))
         .await;
-    assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains("MDS_web.pdf") && page.body.contains("SDS開示書.pdf"));
     assert!(
         page.body.contains("net.pdf"),
@@ -815,16 +649,14 @@ async fn mds_sds_deliveries_are_recorded_and_shown(app: &TestApp) {
         .chars()
         .take_while(|c| *c != '"')
         .collect();
-    let download = app.get_page(&web_staff.cookie, &link).await;
-    assert_eq!(download.status, StatusCode::OK);
+    let download = app.page(&web_staff, &link).await;
     assert!(download.body.starts_with("%PDF-"));
     let checklist = app
-        .get_page(
-            &web_staff.cookie,
+        .page(
+            &web_staff,
             &format!("/institutions/{HOSPITAL}/checklist/{year}"),
         )
         .await;
-    assert_eq!(checklist.status, StatusCode::OK);
     assert!(
         checklist.body.contains("MDS/SDS: 全事業者から提出済"),
         "both vendors delivered: evidence beside 2(3)"
@@ -886,40 +718,39 @@ async fn mds_sds_bad_files_are_refused_clearly(app: &TestApp) {
     // Too large: over the limit but under what is read, and over what is read.
     let mut big = b"%PDF-1.4\n".to_vec();
     big.resize(mamori_store::MAX_DELIVERY_BYTES + 1, b' ');
-    let r = app.upload(&good, &vendor, "application/pdf", big).await;
-    r.assert_bilingual_error(StatusCode::PAYLOAD_TOO_LARGE, "file_too_large");
+    app.upload(&good, &vendor, "application/pdf", big)
+        .await
+        .assert_bilingual_error(StatusCode::PAYLOAD_TOO_LARGE, "file_too_large");
     let mut huge = b"%PDF-1.4\n".to_vec();
     huge.resize(5 * 1024 * 1024, b' ');
-    let r = app.upload(&good, &vendor, "application/pdf", huge).await;
-    r.assert_bilingual_error(StatusCode::PAYLOAD_TOO_LARGE, "file_too_large");
+    app.upload(&good, &vendor, "application/pdf", huge)
+        .await
+        .assert_bilingual_error(StatusCode::PAYLOAD_TOO_LARGE, "file_too_large");
     // Wrong types: a text file, a Word file named .xlsx, a PDF named .xlsx.
-    let r = app
-        .upload(
-            &good,
-            &vendor,
-            "text/plain",
-            "not a pdf".as_bytes().to_vec(),
-        )
-        .await;
-    r.assert_bilingual_error(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_file_type");
-    let r = app
-        .upload(
-            &format!("{good}&file_name=MDS.xlsx"),
-            &vendor,
-            "application/octet-stream",
-            b"PK\x03\x04....word/document.xml".to_vec(),
-        )
-        .await;
-    r.assert_bilingual_error(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_file_type");
-    let r = app
-        .upload(
-            &format!("{good}&file_name=MDS.xlsx"),
-            &vendor,
-            "application/pdf",
-            TINY_PDF.to_vec(),
-        )
-        .await;
-    r.assert_bilingual_error(StatusCode::UNSUPPORTED_MEDIA_TYPE, "file_name_mismatch");
+    app.upload(
+        &good,
+        &vendor,
+        "text/plain",
+        "not a pdf".as_bytes().to_vec(),
+    )
+    .await
+    .assert_bilingual_error(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_file_type");
+    app.upload(
+        &format!("{good}&file_name=MDS.xlsx"),
+        &vendor,
+        "application/octet-stream",
+        b"PK\x03\x04....word/document.xml".to_vec(),
+    )
+    .await
+    .assert_bilingual_error(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_file_type");
+    app.upload(
+        &format!("{good}&file_name=MDS.xlsx"),
+        &vendor,
+        "application/pdf",
+        TINY_PDF.to_vec(),
+    )
+    .await
+    .assert_bilingual_error(StatusCode::UNSUPPORTED_MEDIA_TYPE, "file_name_mismatch");
     assert_eq!(
         app.deliveries(VENDOR_CONTRACT).await,
         before,
@@ -931,13 +762,9 @@ async fn mds_sds_bad_files_are_refused_clearly(app: &TestApp) {
     let path = format!("/vendor/contracts/{VENDOR_CONTRACT}/{year}/deliveries");
     let r = app
         .post_delivery_form(&web, &path, "mds", &format!("{year}-05-01"), None)
-        .await;
-    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
-    assert!(
-        r.body.contains("空のファイルは受け付けません"),
-        "{}",
-        r.body
-    );
+        .await
+        .assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    r.assert_body_contains("空のファイルは受け付けません");
     let r = app
         .post_delivery_form(
             &web,
@@ -946,28 +773,23 @@ async fn mds_sds_bad_files_are_refused_clearly(app: &TestApp) {
             &format!("{year}-05-01"),
             Some(("notes.txt", b"hello")),
         )
-        .await;
-    assert_eq!(r.status, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{}", r.body);
-    assert!(
-        r.body.contains("PDF（.pdf）か Excel（.xlsx）"),
-        "{}",
-        r.body
-    );
+        .await
+        .assert_status(StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    r.assert_body_contains("PDF（.pdf）か Excel（.xlsx）");
     // A forged form (wrong token) is refused before anything is read.
     let forged = WebSession {
         cookie: web.cookie.clone(),
         csrf: "forged".into(),
     };
-    let r = app
-        .post_delivery_form(
-            &forged,
-            &path,
-            "mds",
-            &format!("{year}-05-01"),
-            Some(("a.pdf", TINY_PDF)),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    app.post_delivery_form(
+        &forged,
+        &path,
+        "mds",
+        &format!("{year}-05-01"),
+        Some(("a.pdf", TINY_PDF)),
+    )
+    .await
+    .assert_status(StatusCode::FORBIDDEN);
     assert_eq!(
         app.deliveries(VENDOR_CONTRACT).await,
         before,
@@ -1001,8 +823,10 @@ async fn invitations_are_mailed_through_smtp(app: &TestApp) {
         .header(header::HOST, "evil.example.com")
         .body(Body::from(body.to_string()))
         .expect("request");
-    let r = app.send_to(&mailing, request).await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let r = app
+        .send_to(&mailing, request)
+        .await
+        .assert_status(StatusCode::CREATED);
     let created = r.json();
     assert_eq!(created["mail_sent"], true, "{created}");
     assert!(created["mail_error"].is_null());
@@ -1034,15 +858,14 @@ async fn invitations_are_mailed_through_smtp(app: &TestApp) {
     assert!(text.contains("北斗PACS") && text.contains("みなと中央病院"));
     // The link in the mail works: the vendor accepts it.
     let token = link.rsplit('/').next().expect("token");
-    let r = app
-        .api(
-            "POST",
-            &format!("/api/v1/invitations/{token}/accept"),
-            None,
-            Some(json!({"login": "hokuto-mail", "password": "northern lights over the harbour"})),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    app.api(
+        "POST",
+        &format!("/api/v1/invitations/{token}/accept"),
+        None,
+        Some(json!({"login": "hokuto-mail", "password": "northern lights over the harbour"})),
+    )
+    .await
+    .assert_status(StatusCode::CREATED);
 
     // A server that cannot be reached: the contract and the link stand, with the reason.
     let closed = {
@@ -1100,9 +923,11 @@ async fn invitations_are_mailed_through_smtp(app: &TestApp) {
         .header(header::COOKIE, web.cookie.as_str())
         .body(Body::from(form))
         .expect("request");
-    let r = app.send_to(&failing, request).await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    assert!(r.body.contains("id=\"mail-failed\""), "{}", r.body);
+    let r = app
+        .send_to(&failing, request)
+        .await
+        .assert_status(StatusCode::OK);
+    r.assert_body_contains("id=\"mail-failed\"");
     assert!(r.body.contains("招待メールを送信できませんでした"));
     assert!(r.body.contains("https://mamori.example.jp/invitations/"));
     let contracts_after = app

@@ -59,16 +59,22 @@ fn scenario() -> Vec<Application> {
     apps
 }
 
-#[test]
-fn quota_is_filled_from_the_top_per_band() {
-    let s = select(
-        &program_with([2, 1, 0]),
+/// The selection of Tokyo's scenario with the quota per band, the ranking and the
+/// withdrawals given.
+fn select_tokyo(quota: [u32; 3], ranking: &[i64], withdrawals: &[Withdrawal]) -> Selection {
+    select(
+        &program_with(quota),
         tokyo(),
         &scenario(),
-        &ranked(&[7, 5, 3, 6, 1, 4, 2]),
-        &[],
+        &ranked(ranking),
+        withdrawals,
     )
-    .expect("valid");
+    .expect("valid")
+}
+
+#[test]
+fn quota_is_filled_from_the_top_per_band() {
+    let s = select_tokyo([2, 1, 0], &[7, 5, 3, 6, 1, 4, 2], &[]);
     assert_eq!(s.selected, ids(&[3, 6, 1]));
     assert_eq!(s.waitlisted, ids(&[7, 4, 2]));
     assert_eq!(s.ineligible.len(), 1);
@@ -91,14 +97,11 @@ fn quota_is_filled_from_the_top_per_band() {
 
 #[test]
 fn withdrawal_is_replaced_from_the_same_band() {
-    let s = select(
-        &program_with([2, 1, 1]),
-        tokyo(),
-        &scenario(),
-        &ranked(&[1, 4, 2, 3, 6, 5, 7]),
+    let s = select_tokyo(
+        [2, 1, 1],
+        &[1, 4, 2, 3, 6, 5, 7],
         &[withdrawal(4), withdrawal(1)],
-    )
-    .expect("valid");
+    );
     // Band 1: 4 withdrew → 6 (the next of band 1, below 3 of band 0 in the ranking).
     // Band 0: 1 withdrew → 3.
     assert_eq!(s.selected, ids(&[2, 3, 6, 7]));
@@ -118,14 +121,7 @@ fn withdrawal_is_replaced_from_the_same_band() {
 
 #[test]
 fn a_band_without_waiting_hospitals_keeps_the_slot_open() {
-    let s = select(
-        &program_with([2, 1, 1]),
-        tokyo(),
-        &scenario(),
-        &ranked(&[1, 2, 3, 4, 5, 6, 7]),
-        &[withdrawal(7)],
-    )
-    .expect("valid");
+    let s = select_tokyo([2, 1, 1], &[1, 2, 3, 4, 5, 6, 7], &[withdrawal(7)]);
     assert_eq!(s.withdrawn[0].replaced_by, None);
     assert_eq!(s.unused_quota(), vec![0, 0, 1]);
     assert_eq!(s.bands[2].selected, 0);
@@ -136,14 +132,11 @@ fn a_band_without_waiting_hospitals_keeps_the_slot_open() {
 
 #[test]
 fn a_replacement_can_itself_withdraw() {
-    let s = select(
-        &program_with([1, 0, 0]),
-        tokyo(),
-        &scenario(),
-        &ranked(&[1, 2, 3, 4, 5, 6, 7]),
+    let s = select_tokyo(
+        [1, 0, 0],
+        &[1, 2, 3, 4, 5, 6, 7],
         &[withdrawal(1), withdrawal(2), withdrawal(3)],
-    )
-    .expect("valid");
+    );
     assert!(s.selected.is_empty());
     assert_eq!(s.unused_quota(), vec![1, 0, 0]);
     let replaced: Vec<_> = s.withdrawn.iter().map(|w| w.replaced_by).collect();

@@ -7,8 +7,28 @@ use mamori_catalog::Catalog;
 use mamori_domain::FiscalYear;
 use mamori_store::Store;
 use mamori_web::{AppState, WebConfig};
+use serde_json::Value;
 use sqlx::Connection;
 use tempfile::TempDir;
+
+/// Evaluates `$body` with `$c`, a connection of its own to the test app's database, on
+/// either engine (the body is written once, for both connection types).
+macro_rules! with_connection {
+    ($app:expr, $c:ident => $body:expr) => {
+        if $app.url.starts_with("sqlite:") {
+            let mut $c = sqlx::SqliteConnection::connect(&$app.url)
+                .await
+                .expect("connect");
+            $body
+        } else {
+            let mut $c = sqlx::PgConnection::connect(&$app.url)
+                .await
+                .expect("connect");
+            $body
+        }
+    };
+}
+pub(crate) use with_connection;
 
 /// The router over a fresh database holding the demo data, and that database.
 pub(crate) struct TestApp {
@@ -117,17 +137,9 @@ impl TestApp {
 
     /// Runs one statement on the database directly (to age an account, say).
     pub(crate) async fn exec(&self, sql: &'static str) {
-        if self.url.starts_with("sqlite:") {
-            let mut c = sqlx::SqliteConnection::connect(&self.url)
-                .await
-                .expect("connect");
+        with_connection!(self, c => {
             sqlx::query(sql).execute(&mut c).await.expect("execute");
-        } else {
-            let mut c = sqlx::PgConnection::connect(&self.url)
-                .await
-                .expect("connect");
-            sqlx::query(sql).execute(&mut c).await.expect("execute");
-        }
+        });
     }
 
     /// The demo's fiscal year (its first calendar year).
@@ -135,6 +147,62 @@ impl TestApp {
         demo::demo_fiscal_year(self.state.catalog)
             .map(FiscalYear::start_year)
             .expect("a fiscal year")
+    }
+
+    /// The institution's form (checklist answers) of the fiscal year, as the API shows it
+    /// to the caller.
+    pub(crate) async fn assessment(&self, institution: i64, year: i32, token: &str) -> Value {
+        let path = format!("/api/v1/institutions/{institution}/assessments/{year}");
+        self.api_get(&path, token).await.json()
+    }
+
+    /// The institution's devices (機器台帳), as stored.
+    pub(crate) async fn devices(&self, institution: i64) -> Vec<mamori_store::StoredDevice> {
+        self.state
+            .store
+            .devices(institution)
+            .await
+            .expect("devices")
+    }
+
+    /// A training session (which must exist), as stored.
+    pub(crate) async fn training_session(&self, id: i64) -> mamori_store::SessionRecord {
+        self.state
+            .store
+            .training_session(id)
+            .await
+            .expect("read")
+            .unwrap_or_else(|| panic!("no training session {id}"))
+    }
+
+    /// The places of a training session, as stored.
+    pub(crate) async fn registrations(
+        &self,
+        session: i64,
+    ) -> Vec<mamori_store::RegistrationRecord> {
+        self.state
+            .store
+            .training_session_registrations(session)
+            .await
+            .expect("places")
+    }
+
+    /// The account of a login (which must exist).
+    pub(crate) async fn user(&self, login: &str) -> mamori_store::User {
+        self.state
+            .store
+            .user_for_login(login)
+            .await
+            .expect("user")
+            .unwrap_or_else(|| panic!("no user {login}"))
+            .0
+    }
+
+    /// Asserts that the audit chain verifies; returns what the verification found.
+    pub(crate) async fn assert_audit_chain_intact(&self) -> mamori_store::AuditVerification {
+        let verification = self.state.store.verify_audit_chain().await.expect("verify");
+        assert!(verification.problem.is_none(), "{verification:?}");
+        verification
     }
 
     /// How many MDS/SDS deliveries the contract has.
@@ -147,13 +215,19 @@ impl TestApp {
             .len()
     }
 
-    /// Changes recorded so far (logins aside).
-    pub(crate) async fn audit_changes(&self) -> usize {
+    /// The whole audit log, newest first.
+    pub(crate) async fn audit_log(&self) -> Vec<mamori_store::AuditRow> {
         self.state
             .store
             .audit_entries(None, 1_000_000)
             .await
             .expect("audit")
+    }
+
+    /// Changes recorded so far (logins aside).
+    pub(crate) async fn audit_changes(&self) -> usize {
+        self.audit_log()
+            .await
             .iter()
             .filter(|e| !e.action.starts_with("login."))
             .count()

@@ -1,4 +1,4 @@
-//! The demo records the scenarios name (see `mamori_web::demo`; each test starts from a
+//! The demo records the scenarios name (see `mamori_app::demo`; each test starts from a
 //! fresh database of the demo data, so their ids are fixed) and the files they send.
 
 /// みなと中央病院: the Tokyo hospital (250 beds) of `demo-hospital` (its administrator) and

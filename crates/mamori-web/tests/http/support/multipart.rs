@@ -1,5 +1,10 @@
 //! multipart/form-data bodies, as a browser sends a form with files.
 
+use axum::body::Body;
+use axum::http::{Request, header};
+
+use super::{CLINIC, WebSession};
+
 /// Builds a multipart/form-data body with the CSRF token and one file.
 pub(crate) fn multipart_body(
     csrf: &str,
@@ -41,4 +46,19 @@ pub(crate) fn multipart_form(
     }
     body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
     (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+/// The clinic's ledger import page sent one file, as its upload form does.
+pub(crate) fn ledger_import_request(
+    web: &WebSession,
+    file_name: &str,
+    content_type: &str,
+    data: &[u8],
+) -> Request<Body> {
+    let (ct, body) = multipart_body(&web.csrf, file_name, content_type, data);
+    Request::post(format!("/institutions/{CLINIC}/ledger/import").as_str())
+        .header(header::COOKIE, web.cookie.clone())
+        .header(header::CONTENT_TYPE, ct)
+        .body(Body::from(body))
+        .expect("request")
 }

@@ -41,6 +41,44 @@ impl TestApp {
         (status, headers, bytes.to_vec())
     }
 
+    /// GETs a path without a session.
+    pub(crate) async fn get(&self, path: impl AsRef<str>) -> Response {
+        self.send(
+            Request::get(path.as_ref())
+                .body(Body::empty())
+                .expect("request"),
+        )
+        .await
+    }
+
+    /// GETs a path with the given cookie, not following a redirect (see [`TestApp::get_page`]).
+    pub(crate) async fn get_with_cookie(
+        &self,
+        cookie: impl AsRef<str>,
+        path: impl AsRef<str>,
+    ) -> Response {
+        let request = Request::get(path.as_ref())
+            .header(header::COOKIE, cookie.as_ref())
+            .body(Body::empty())
+            .expect("request");
+        self.send(request).await
+    }
+
+    /// Posts the login form (its fields URL-encoded) with the login page's CSRF cookie.
+    pub(crate) async fn post_login(&self, csrf: &str, form: impl Into<String>) -> Response {
+        let request = Request::post("/login")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::COOKIE, format!("mamori_login_csrf={csrf}"))
+            .body(Body::from(form.into()))
+            .expect("request");
+        self.send(request).await
+    }
+
+    /// Logs in through the API with the given JSON body (login, password, second factor).
+    pub(crate) async fn api_login(&self, body: Value) -> Response {
+        self.api("POST", "/api/v1/login", None, Some(body)).await
+    }
+
     /// Calls the JSON API, with a bearer token if given.
     pub(crate) async fn api(
         &self,
@@ -60,6 +98,52 @@ impl TestApp {
             None => builder.body(Body::empty()),
         };
         self.send(request.expect("request")).await
+    }
+
+    /// GETs an API path with a bearer token.
+    pub(crate) async fn api_get(&self, path: &str, token: &str) -> Response {
+        self.api("GET", path, Some(token), None).await
+    }
+
+    /// GETs an API path with a bearer token and asserts the answer is 200 OK.
+    pub(crate) async fn api_get_ok(&self, path: &str, token: &str) -> Response {
+        self.api_get(path, token)
+            .await
+            .assert_status(StatusCode::OK)
+    }
+
+    /// DELETEs an API path with a bearer token.
+    pub(crate) async fn api_delete(&self, path: &str, token: &str) -> Response {
+        self.api("DELETE", path, Some(token), None).await
+    }
+
+    /// POSTs a JSON body to an API path with a bearer token.
+    pub(crate) async fn api_post(&self, path: &str, token: &str, body: Value) -> Response {
+        self.api("POST", path, Some(token), Some(body)).await
+    }
+
+    /// POSTs a JSON body that must create a record (201); returns the answer's JSON.
+    pub(crate) async fn api_create(&self, path: &str, token: &str, body: Value) -> Value {
+        self.api_post(path, token, body)
+            .await
+            .assert_status(StatusCode::CREATED)
+            .json()
+    }
+
+    /// PUTs a JSON body to an API path with a bearer token.
+    pub(crate) async fn api_put(&self, path: &str, token: &str, body: Value) -> Response {
+        self.api("PUT", path, Some(token), Some(body)).await
+    }
+
+    /// PUTs a JSON body to an API path with a bearer token and asserts it is taken (200 OK).
+    pub(crate) async fn api_put_ok(&self, path: &str, token: &str, body: Value) -> Response {
+        let answer = self.api_put(path, token, body).await;
+        answer.assert_status(StatusCode::OK)
+    }
+
+    /// PATCHes an API path with a JSON body and a bearer token.
+    pub(crate) async fn api_patch(&self, path: &str, token: &str, body: Value) -> Response {
+        self.api("PATCH", path, Some(token), Some(body)).await
     }
 
     /// Calls the API with a body of the given content type, as it is (not JSON-encoded).
@@ -100,12 +184,7 @@ impl TestApp {
     /// Logs a demo user in through the API (the demo password); returns the API token.
     pub(crate) async fn token(&self, login: &str) -> String {
         let r = self
-            .api(
-                "POST",
-                "/api/v1/login",
-                None,
-                Some(json!({"login": login, "password": demo::DEMO_PASSWORD})),
-            )
+            .api_login(json!({"login": login, "password": demo::DEMO_PASSWORD}))
             .await;
         assert_eq!(r.status, StatusCode::OK, "login {login}: {}", r.body);
         r.json()["token"].as_str().expect("token").to_owned()
@@ -113,9 +192,7 @@ impl TestApp {
 
     /// Logs in through the login form; returns the session cookie and the page's CSRF token.
     pub(crate) async fn web_login(&self, login: &str) -> WebSession {
-        let page = self
-            .send(Request::get("/login").body(Body::empty()).expect("request"))
-            .await;
+        let page = self.get("/login").await;
         assert_eq!(page.status, StatusCode::OK);
         let csrf_cookie = page.cookie("mamori_login_csrf").expect("login csrf cookie");
         let field = page.hidden("csrf").expect("csrf field");
@@ -124,15 +201,7 @@ impl TestApp {
             "login={login}&password={}&csrf={field}&next=%2F",
             demo::DEMO_PASSWORD
         );
-        let r = self
-            .send(
-                Request::post("/login")
-                    .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-                    .header(header::COOKIE, format!("mamori_login_csrf={csrf_cookie}"))
-                    .body(Body::from(form))
-                    .expect("request"),
-            )
-            .await;
+        let r = self.post_login(&csrf_cookie, form).await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
         let session = r.cookie("mamori_session").expect("session cookie");
         let cookie = format!("mamori_session={session}");
@@ -168,6 +237,13 @@ impl TestApp {
         r
     }
 
+    /// Loads a page as the signed-in browser (following one redirect) and asserts it is shown.
+    pub(crate) async fn page(&self, web: &WebSession, path: &str) -> Response {
+        self.get_page(&web.cookie, path)
+            .await
+            .assert_status(StatusCode::OK)
+    }
+
     /// Posts a URL-encoded form with the session cookie (as htmx does, if `htmx`).
     pub(crate) async fn post_form(
         &self,
@@ -186,15 +262,34 @@ impl TestApp {
             .await
     }
 
+    /// Posts a page form as the signed-in browser does: its CSRF token first, then `fields`
+    /// (URL-encoded, without a leading `&`; empty for a form of the token alone).
+    pub(crate) async fn submit(&self, web: &WebSession, path: &str, fields: &str) -> Response {
+        let form = if fields.is_empty() {
+            format!("csrf={}", web.csrf)
+        } else {
+            format!("csrf={}&{fields}", web.csrf)
+        };
+        self.post_form(&web.cookie, path, &form, false).await
+    }
+
+    /// Posts a page form (see [`TestApp::submit`]) and asserts it is taken: answered with a
+    /// redirect (post/redirect/get).
+    pub(crate) async fn submit_accepted(
+        &self,
+        web: &WebSession,
+        path: &str,
+        fields: &str,
+    ) -> Response {
+        self.submit(web, path, fields)
+            .await
+            .assert_status(StatusCode::SEE_OTHER)
+    }
+
     /// Logs in through the API with the given password; returns the API token.
     pub(crate) async fn token_with(&self, login: &str, password: &str) -> String {
         let r = self
-            .api(
-                "POST",
-                "/api/v1/login",
-                None,
-                Some(json!({"login": login, "password": password})),
-            )
+            .api_login(json!({"login": login, "password": password}))
             .await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.body);
         r.json()["token"].as_str().expect("token").to_owned()
@@ -209,12 +304,7 @@ impl TestApp {
     ) -> Response {
         let r = self.post_form(cookie, path, form, false).await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{path}: {}", r.body);
-        let to = r
-            .headers
-            .get(header::LOCATION)
-            .and_then(|v| v.to_str().ok())
-            .expect("location")
-            .to_owned();
+        let to = r.redirect_target();
         self.get_page(cookie, &to).await
     }
 
@@ -282,6 +372,13 @@ pub(crate) struct WebSession {
     pub(crate) csrf: String,
 }
 
+impl WebSession {
+    /// The session cookie with the choice of English (`mamori_lang=en`).
+    pub(crate) fn english_cookie(&self) -> String {
+        format!("{}; mamori_lang=en", self.cookie)
+    }
+}
+
 /// An answer, its body read as text.
 pub(crate) struct Response {
     pub(crate) status: StatusCode,
@@ -290,6 +387,19 @@ pub(crate) struct Response {
 }
 
 impl Response {
+    /// Asserts the answer's status (showing the body if it is another) and passes it on.
+    #[track_caller]
+    pub(crate) fn assert_status(self, status: StatusCode) -> Self {
+        assert_eq!(self.status, status, "{}", self.body);
+        self
+    }
+
+    /// Asserts that the body contains `text` (showing the body if not).
+    #[track_caller]
+    pub(crate) fn assert_body_contains(&self, text: &str) {
+        assert!(self.body.contains(text), "{}", self.body);
+    }
+
     /// The body as JSON (panics, with the body, if it is not).
     pub(crate) fn json(&self) -> Value {
         serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
@@ -313,6 +423,60 @@ impl Response {
         let start = self.body.find(&marker)? + marker.len();
         let end = self.body[start..].find('"')?;
         Some(self.body[start..start + end].to_owned())
+    }
+
+    /// Where the answer redirects to (panics if it does not).
+    #[track_caller]
+    pub(crate) fn redirect_target(&self) -> String {
+        self.headers
+            .get(header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .expect("location")
+            .to_owned()
+    }
+
+    /// Where the answer redirects to (empty if it does not).
+    pub(crate) fn location(&self) -> &str {
+        header_str(&self.headers, header::LOCATION)
+    }
+
+    /// The paths of the fields an `invalid_fields` error names.
+    pub(crate) fn problem_paths(&self) -> Vec<String> {
+        self.json()["error"]["problems"]
+            .as_array()
+            .expect("problems")
+            .iter()
+            .map(|p| p["path"].as_str().unwrap_or_default().to_owned())
+            .collect()
+    }
+
+    /// The recovery codes the page lists (`<li><code>…`).
+    pub(crate) fn recovery_codes(&self) -> Vec<String> {
+        self.body
+            .split("<li><code>")
+            .skip(1)
+            .filter_map(|part| part.split('<').next())
+            .map(str::to_owned)
+            .collect()
+    }
+
+    /// The two-factor key the enrolment page shows (`data-secret>…`).
+    pub(crate) fn two_factor_secret(&self) -> String {
+        let start = self.body.find("data-secret>").expect("secret") + "data-secret>".len();
+        self.body[start..]
+            .split('<')
+            .next()
+            .expect("secret")
+            .to_owned()
+    }
+
+    /// A cookie the answer sets, as a `Cookie` header sends it back (`name=value`).
+    #[track_caller]
+    pub(crate) fn cookie_header(&self, name: &str) -> String {
+        let value = self
+            .cookie(name)
+            .unwrap_or_else(|| panic!("no cookie {name}"));
+        format!("{name}={value}")
     }
 
     /// The API error's code.

@@ -3,7 +3,7 @@
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 
-use super::TestApp;
+use super::{HOSPITAL, Response, TestApp};
 
 /// The second factor's current code for the secret (as an authenticator app shows it).
 pub(crate) fn code_now(secret: &str, login: &str) -> String {
@@ -13,6 +13,50 @@ pub(crate) fn code_now(secret: &str, login: &str) -> String {
         .to_string()
 }
 
+/// Confirms the two-factor enrolment of the signed-in `cookie` with the current code, as the
+/// enrolment page's form (CSRF token `csrf`) sends it.
+pub(crate) async fn confirm_two_factor(
+    app: &TestApp,
+    cookie: &str,
+    csrf: &str,
+    secret: &str,
+    login: &str,
+) -> Response {
+    let form = format!("csrf={csrf}&code={}", code_now(secret, login));
+    app.post_form(cookie, "/account/two-factor", &form, false)
+        .await
+}
+
+/// Adds a staff member of the institution; returns the account's id.
+pub(crate) async fn add_staff(app: &TestApp, login: &str, password: &str, institution: i64) -> i64 {
+    mamori_app::add_user(
+        &app.state,
+        None,
+        login,
+        password,
+        mamori_domain::Role::InstitutionStaff,
+        Some(institution),
+        None,
+    )
+    .await
+    .expect("add staff")
+}
+
+/// Adds a Tokyo inspector (who must set up two-factor login).
+pub(crate) async fn add_inspector(app: &TestApp, login: &str, password: &str) {
+    mamori_app::add_user(
+        &app.state,
+        None,
+        login,
+        password,
+        mamori_domain::Role::Inspector,
+        None,
+        Some(mamori_domain::Prefecture::parse("13").expect("13")),
+    )
+    .await
+    .expect("add inspector");
+}
+
 /// A complete survey answer of the security-assurance project, for a hospital of `beds`.
 pub(crate) fn assurance_survey_body(beds: i64) -> Value {
     json!({
@@ -20,6 +64,14 @@ pub(crate) fn assurance_survey_body(beds: i64) -> Value {
         "renewal_planned": false, "onsite_survey_by_january": null,
         "contact": {"name": "情報システム課 山田", "phone": "03-1234-5678", "email": "it@minato.example.jp"}
     })
+}
+
+/// Submits a security-assurance application of the programme year through the API;
+/// returns its id.
+pub(crate) async fn apply_for_assurance(app: &TestApp, token: &str, year: i32, body: Value) -> i64 {
+    let path = format!("/api/v1/programs/{year}/applications");
+    let created = app.api_create(&path, token, body).await;
+    created["id"].as_i64().expect("id")
 }
 
 /// The ids of a JSON array of numbers.
@@ -36,45 +88,85 @@ pub(crate) fn ids(v: &Value) -> Vec<i64> {
 pub(crate) async fn open_training_session(app: &TestApp, capacity: i64) -> i64 {
     let operator = app.token("demo-operator").await;
     let r = app
-        .api(
-            "POST",
-            "/api/v1/training/courses",
-            Some(&operator),
-            Some(json!({"title_ja": "試験用コース", "title_en": "Test course", "audience": "beginner", "format": "online"})),
-        )
+        .api_post("/api/v1/training/courses", &operator, json!({"title_ja": "試験用コース", "title_en": "Test course", "audience": "beginner", "format": "online"}))
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     let course = r.json()["id"].as_i64().expect("course id");
     let day = mamori_web::training::api::now_in_japan().date() + chrono::Duration::days(10);
     let r = app
-        .api(
-            "POST",
+        .api_post(
             "/api/v1/training/sessions",
-            Some(&operator),
-            Some(json!({
+            &operator,
+            json!({
                 "course_id": course,
                 "starts_at": format!("{day}T16:00"),
                 "ends_at": format!("{day}T18:00"),
                 "registration_deadline": format!("{}T13:00", day - chrono::Duration::days(3)),
                 "capacity": capacity,
                 "venue": "オンライン（Zoom）",
-            })),
+            }),
         )
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     r.json()["id"].as_i64().expect("session id")
 }
 
+/// Registers a participant for a training session through the API.
+pub(crate) async fn register_for_training(
+    app: &TestApp,
+    token: &str,
+    session: i64,
+    name: &str,
+) -> Response {
+    app.api_post(
+        &format!("/api/v1/training/sessions/{session}/registrations"),
+        token,
+        json!({"participant_name": name}),
+    )
+    .await
+}
+
+/// Records a vendor contract of the demo hospital through the API; returns the answer.
+pub(crate) async fn add_vendor_contract(app: &TestApp, token: &str, body: Value) -> Value {
+    let path = format!("/api/v1/institutions/{HOSPITAL}/vendor-contracts");
+    app.api_create(&path, token, body).await
+}
+
+/// The token of the invitation a new vendor contract's answer links to.
+pub(crate) fn invitation_token(created: &Value) -> String {
+    created["invitation_url"]
+        .as_str()
+        .and_then(|url| url.rsplit('/').next())
+        .expect("invitation token")
+        .to_owned()
+}
+
+/// Takes a place in a training session through the API; returns the place's id.
+pub(crate) async fn take_training_place(
+    app: &TestApp,
+    token: &str,
+    session: i64,
+    name: &str,
+) -> i64 {
+    let r = register_for_training(app, token, session, name).await;
+    r.assert_status(StatusCode::CREATED).json()["registration_id"]
+        .as_i64()
+        .expect("registration id")
+}
+
 /// How many audit entries of `action` there are.
 pub(crate) async fn audit_count(app: &TestApp, action: &str) -> usize {
-    app.state
-        .store
-        .audit_entries(None, 1_000_000)
+    app.audit_log()
         .await
-        .expect("audit")
         .iter()
         .filter(|e| e.action == action)
         .count()
+}
+
+/// Reports a consultation case through the API; returns its id.
+pub(crate) async fn report_incident(app: &TestApp, token: &str, body: Value) -> i64 {
+    let created = app.api_create("/api/v1/incidents", token, body).await;
+    created["case_id"].as_i64().expect("case id")
 }
 
 /// A consultation case (インシデントかも?) as the report form sends it.
