@@ -236,9 +236,24 @@ fn invalid_ip_addresses_are_refused_with_row_and_column() {
         [ip("fe80::1"), ip("192.168.0.14")]
     );
     assert_eq!(refused(&parsed), [(3, "IPアドレス"), (4, "IPアドレス")]);
-    assert!(parsed.rejected[0].message.render(mamori_locale::Lang::Ja).contains("「192.168.0.300」"));
-    assert!(parsed.rejected[1].message.render(mamori_locale::Lang::En).contains("'abc'"));
-    assert!(!parsed.rejected[1].message.render(mamori_locale::Lang::En).contains("192.168.0.12"));
+    assert!(
+        parsed.rejected[0]
+            .message
+            .render(mamori_locale::Lang::Ja)
+            .contains("「192.168.0.300」")
+    );
+    assert!(
+        parsed.rejected[1]
+            .message
+            .render(mamori_locale::Lang::En)
+            .contains("'abc'")
+    );
+    assert!(
+        !parsed.rejected[1]
+            .message
+            .render(mamori_locale::Lang::En)
+            .contains("192.168.0.12")
+    );
 }
 
 #[test]
@@ -260,8 +275,16 @@ fn dates_in_japanese_and_western_forms() {
         refused(&parsed),
         [(5, "登録日"), (6, "登録日"), (6, "最終パッチ適用日")]
     );
-    assert_says(&parsed.rejected[0].message.render(mamori_locale::Lang::Ja), "13月はありません");
-    assert!(parsed.rejected[0].message.render(mamori_locale::Lang::Ja).contains("2025/13/45"));
+    assert_says(
+        &parsed.rejected[0].message.render(mamori_locale::Lang::Ja),
+        "13月はありません",
+    );
+    assert!(
+        parsed.rejected[0]
+            .message
+            .render(mamori_locale::Lang::Ja)
+            .contains("2025/13/45")
+    );
 }
 
 #[test]
@@ -519,8 +542,14 @@ fn spreadsheet_cells_become_text_as_people_read_them() {
     assert!(d.remote_maintenance);
     assert_eq!(d.last_patched_on, Some(day(2025, 3, 10)));
     assert_eq!(refused(&parsed), [(3, "説明"), (4, "登録日")]);
-    assert_says(&parsed.rejected[0].message.render(mamori_locale::Lang::Ja), "#N/A");
-    assert_says(&parsed.rejected[1].message.render(mamori_locale::Lang::Ja), "2025");
+    assert_says(
+        &parsed.rejected[0].message.render(mamori_locale::Lang::Ja),
+        "#N/A",
+    );
+    assert_says(
+        &parsed.rejected[1].message.render(mamori_locale::Lang::Ja),
+        "2025",
+    );
 }
 
 #[test]

@@ -1,0 +1,523 @@
+//! Every sentence a user reads lives in `locales/`: this test fails on a Japanese literal in
+//! the Rust code or the templates of any crate, outside comments and test code, except in
+//! the files listed in `KNOWN` — each with how many lines of Japanese it holds and why:
+//! data (what a parser matches, demo records), or sentences and labels not yet moved. The
+//! count must match exactly, so a new sentence fails the test and a moved one lowers it.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// The files that hold Japanese in code, how many lines, and why.
+const KNOWN: &[(&str, usize, &str)] = &[
+    (
+        "crates/mamori-app/src/demo.rs",
+        106,
+        "data: the demo records (names of fictional institutions and people)",
+    ),
+    (
+        "crates/mamori-catalog/src/incident.rs",
+        1,
+        "to move: sentences or labels still written in code",
+    ),
+    (
+        "crates/mamori-catalog/src/lib.rs",
+        1,
+        "to move: sentences or labels still written in code",
+    ),
+    (
+        "crates/mamori-catalog/src/roles.rs",
+        1,
+        "to move: sentences or labels still written in code",
+    ),
+    (
+        "crates/mamori-catalog/src/training.rs",
+        4,
+        "to move: sentences or labels still written in code",
+    ),
+    (
+        "crates/mamori-domain/src/access.rs",
+        7,
+        "to move: sentences or labels still written in code",
+    ),
+    (
+        "crates/mamori-domain/src/answer.rs",
+        4,
+        "data: はい / いいえ as typed in imports",
+    ),
+    (
+        "crates/mamori-domain/src/assurance/application.rs",
+        25,
+        "to move: sentences or labels still written in code",
+    ),
+    (
+        "crates/mamori-domain/src/assurance/eligibility.rs",
+        9,
+        "to move: sentences or labels still written in code",
+    ),
+    (
+        "crates/mamori-domain/src/assurance/program.rs",
+        4,
+        "to move: sentences or labels still written in code",
+    ),
+    (
+        "crates/mamori-domain/src/assurance/ranking.rs",
+        12,
+        "to move: sentences or labels still written in code",
+    ),
+    (
+        "crates/mamori-domain/src/assurance/selection.rs",
+        5,
+        "to move: sentences or labels still written in code",
+    ),
+    (
+        "crates/mamori-domain/src/checklist.rs",
+        9,
+        "to move: sentences or labels still written in code",
+    ),
+    (
+        "crates/mamori-domain/src/contact_chart/chart.rs",
+        17,
+        "to move: sentences or labels still written in code",
+    ),
+    (
+        "crates/mamori-domain/src/contact_chart/hours.rs",
+        9,
+        "to move: sentences or labels still written in code",
+    ),
+    (
+        "crates/mamori-domain/src/contact_chart/phone.rs",
+        3,
+        "data: number prefixes",
+    ),
+    (
+        "crates/mamori-domain/src/contact_chart/status.rs",
+        2,
+        "to move: sentences or labels still written in code",
+    ),
+    (
+        "crates/mamori-domain/src/continuity.rs",
+        38,
+        "to move: sentences or labels still written in code",
+    ),
+    (
+        "crates/mamori-domain/src/device/choice.rs",
+        40,
+        "data: the spellings of choices read from uploaded ledgers",
+    ),
+    (
+        "crates/mamori-domain/src/device/column.rs",
+        107,
+        "data: the column headings recognised in uploaded ledgers",
+    ),
+    (
+        "crates/mamori-domain/src/device/key.rs",
+        3,
+        "data: words matched in device names",
+    ),
+    (
+        "crates/mamori-domain/src/device/row.rs",
+        3,
+        "data: spellings read from uploaded ledgers",
+    ),
+    (
+        "crates/mamori-domain/src/device_risk/upkeep.rs",
+        1,
+        "data: the title of the MHLW notice cited as a source",
+    ),
+    (
+        "crates/mamori-domain/src/device_risk/words.rs",
+        3,
+        "data: words matched in device names",
+    ),
+    (
+        "crates/mamori-domain/src/fiscal_year.rs",
+        5,
+        "to move: sentences or labels still written in code",
+    ),
+    (
+        "crates/mamori-domain/src/incident.rs",
+        31,
+        "to move: sentences or labels still written in code",
+    ),
+    (
+        "crates/mamori-domain/src/institution.rs",
+        4,
+        "to move: sentences or labels still written in code",
+    ),
+    (
+        "crates/mamori-domain/src/prefecture.rs",
+        47,
+        "data: the names of the 47 prefectures (JIS X 0401)",
+    ),
+    (
+        "crates/mamori-domain/src/support.rs",
+        30,
+        "to move: sentences or labels still written in code",
+    ),
+    (
+        "crates/mamori-domain/src/training.rs",
+        11,
+        "to move: sentences or labels still written in code",
+    ),
+    (
+        "crates/mamori-domain/src/vendor/mod.rs",
+        31,
+        "to move: sentences or labels still written in code",
+    ),
+    (
+        "crates/mamori-domain/src/wareki.rs",
+        19,
+        "data: era names and the date forms the parser reads",
+    ),
+    (
+        "crates/mamori-reports/src/assurance_list/export.rs",
+        60,
+        "to move: sentences or labels still written in code",
+    ),
+    (
+        "crates/mamori-reports/src/assurance_list/grid.rs",
+        11,
+        "to move: sentences or labels still written in code",
+    ),
+    (
+        "crates/mamori-reports/src/assurance_list/quota.rs",
+        27,
+        "to move: sentences or labels still written in code",
+    ),
+    (
+        "crates/mamori-reports/src/assurance_list/ranking.rs",
+        25,
+        "to move: sentences or labels still written in code",
+    ),
+    (
+        "crates/mamori-reports/src/contact_chart_svg/call_order.rs",
+        6,
+        "to move: sentences or labels still written in code",
+    ),
+    (
+        "crates/mamori-reports/src/contact_chart_svg/card.rs",
+        6,
+        "to move: sentences or labels still written in code",
+    ),
+    (
+        "crates/mamori-reports/src/contact_chart_svg/header.rs",
+        4,
+        "to move: sentences or labels still written in code",
+    ),
+    (
+        "crates/mamori-reports/src/contact_chart_svg/render.rs",
+        7,
+        "to move: sentences or labels still written in code",
+    ),
+    (
+        "crates/mamori-reports/src/contact_chart_svg/text.rs",
+        8,
+        "to move: sentences or labels still written in code",
+    ),
+    (
+        "crates/mamori-reports/src/ledger/error.rs",
+        33,
+        "to move: sentences or labels still written in code",
+    ),
+    (
+        "crates/mamori-reports/src/ledger/header.rs",
+        1,
+        "to move: sentences or labels still written in code",
+    ),
+    (
+        "crates/mamori-reports/src/training_attendance.rs",
+        7,
+        "to move: sentences or labels still written in code",
+    ),
+    (
+        "crates/mamori-reports/src/workbook.rs",
+        5,
+        "to move: sentences or labels still written in code",
+    ),
+    (
+        "crates/mamori-store/src/audit.rs",
+        5,
+        "to move: sentences or labels still written in code",
+    ),
+    (
+        "crates/mamori-web/src/assurance/api.rs",
+        2,
+        "to move: sentences or labels still written in code",
+    ),
+    (
+        "crates/mamori-web/src/assurance/ranking.rs",
+        1,
+        "to move: sentences or labels still written in code",
+    ),
+    (
+        "crates/mamori-web/src/checklist/api.rs",
+        1,
+        "data: an OpenAPI parameter's example",
+    ),
+    (
+        "crates/mamori-web/src/contact_chart/editor.rs",
+        1,
+        "data: the list separators a user may type",
+    ),
+    (
+        "crates/mamori-web/src/http/api.rs",
+        1,
+        "data: the OpenAPI document's title",
+    ),
+    (
+        "crates/mamori-web/src/support/api.rs",
+        7,
+        "to move: sentences or labels still written in code",
+    ),
+    (
+        "crates/mamori-web/src/support/pages.rs",
+        1,
+        "to move: sentences or labels still written in code",
+    ),
+    (
+        "crates/mamori-web/src/vendors/api.rs",
+        4,
+        "data: the scope words the vendor API accepts",
+    ),
+    (
+        "crates/mamori-web/src/vendors/pages.rs",
+        1,
+        "data: the list separators a user may type",
+    ),
+    (
+        "crates/mamori-web/templates/assurance_prefecture.html",
+        1,
+        "to move: sentences or labels still written in code",
+    ),
+    (
+        "crates/mamori-web/templates/assurance_program_new.html",
+        1,
+        "to move: sentences or labels still written in code",
+    ),
+    (
+        "crates/mamori-web/templates/base.html",
+        1,
+        "data: the logo mark 守 (hidden from screen readers)",
+    ),
+    (
+        "crates/mamori-web/templates/checklist_print.html",
+        1,
+        "to move: sentences or labels still written in code",
+    ),
+    (
+        "crates/mamori-web/templates/institution.html",
+        1,
+        "to move: sentences or labels still written in code",
+    ),
+    (
+        "crates/mamori-web/templates/ledger.html",
+        2,
+        "to move: sentences or labels still written in code",
+    ),
+    (
+        "crates/mamori/src/audit.rs",
+        3,
+        "to move: sentences or labels still written in code",
+    ),
+    (
+        "crates/mamori/src/backup.rs",
+        6,
+        "to move: sentences or labels still written in code",
+    ),
+    (
+        "crates/mamori/src/bench.rs",
+        1,
+        "to move: sentences or labels still written in code",
+    ),
+    (
+        "crates/mamori/src/bench_ledger.rs",
+        12,
+        "to move: sentences or labels still written in code",
+    ),
+    (
+        "crates/mamori/src/bench_memory.rs",
+        1,
+        "to move: sentences or labels still written in code",
+    ),
+    (
+        "crates/mamori/src/bench_selection.rs",
+        4,
+        "to move: sentences or labels still written in code",
+    ),
+    (
+        "crates/mamori/src/main.rs",
+        10,
+        "to move: sentences or labels still written in code",
+    ),
+];
+
+fn is_japanese(c: char) -> bool {
+    matches!(c, '\u{3040}'..='\u{30ff}' | '\u{4e00}'..='\u{9fff}' | '\u{ff01}'..='\u{ff5e}')
+}
+
+fn files(dir: &Path, ext: &str, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            // Test folders hold the expected text on purpose.
+            if path.file_name().is_some_and(|n| n == "tests") {
+                continue;
+            }
+            files(&path, ext, out);
+        } else if path.extension().is_some_and(|e| e == ext)
+            && path.file_name().is_some_and(|n| n != "tests.rs")
+        {
+            out.push(path);
+        }
+    }
+}
+
+/// The code of a Rust file a user's text could come from: before its test module, without
+/// comments.
+fn rust_lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    let lines: Vec<&str> = text.lines().collect();
+    let end = (0..lines.len())
+        .find(|&i| {
+            lines[i].trim() == "#[cfg(test)]"
+                && lines[i + 1..]
+                    .iter()
+                    .find(|l| !l.trim().is_empty())
+                    .is_some_and(|l| l.trim_start().starts_with("mod "))
+        })
+        .unwrap_or(lines.len());
+    lines
+        .into_iter()
+        .take(end)
+        .enumerate()
+        .map(|(n, line)| (n + 1, line))
+        .filter(|(_, line)| !line.trim_start().starts_with("//"))
+        .map(|(n, line)| (n, line.split_once(" // ").map_or(line, |(code, _)| code)))
+}
+
+/// The lines of a template outside `{# … #}` comments.
+fn template_lines(text: &str) -> Vec<(usize, String)> {
+    let mut out = Vec::new();
+    let mut in_comment = false;
+    for (n, line) in text.lines().enumerate() {
+        let mut kept = String::new();
+        let mut rest = line;
+        loop {
+            if in_comment {
+                match rest.split_once("#}") {
+                    Some((_, after)) => {
+                        in_comment = false;
+                        rest = after;
+                    }
+                    None => break,
+                }
+            } else {
+                match rest.split_once("{#") {
+                    Some((before, after)) => {
+                        kept.push_str(before);
+                        in_comment = true;
+                        rest = after;
+                    }
+                    None => {
+                        kept.push_str(rest);
+                        break;
+                    }
+                }
+            }
+        }
+        out.push((n + 1, kept));
+    }
+    out
+}
+
+#[test]
+fn no_japanese_literal_outside_the_locale_files() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let root = root.canonicalize().expect("the workspace root");
+    let mut rust = Vec::new();
+    let mut templates = Vec::new();
+    for entry in std::fs::read_dir(root.join("crates"))
+        .expect("crates/")
+        .flatten()
+    {
+        files(&entry.path().join("src"), "rs", &mut rust);
+        files(&entry.path().join("templates"), "html", &mut templates);
+    }
+    assert!(
+        rust.len() > 50 && !templates.is_empty(),
+        "the scan found the code"
+    );
+    let relative = |path: &Path| {
+        path.strip_prefix(&root)
+            .unwrap_or(path)
+            .to_string_lossy()
+            .into_owned()
+    };
+    let mut counts: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for path in &rust {
+        let text = std::fs::read_to_string(path).expect("a source file");
+        for (n, line) in rust_lines(&text) {
+            if line.chars().any(is_japanese) {
+                counts
+                    .entry(relative(path))
+                    .or_default()
+                    .push(format!("{n}: {}", line.trim()));
+            }
+        }
+    }
+    for path in &templates {
+        let text = std::fs::read_to_string(path).expect("a template");
+        for (n, line) in template_lines(&text) {
+            if line.chars().any(is_japanese) {
+                counts
+                    .entry(relative(path))
+                    .or_default()
+                    .push(format!("{n}: {}", line.trim()));
+            }
+        }
+    }
+    let mut wrong = Vec::new();
+    for (file, lines) in &counts {
+        let allowed = KNOWN
+            .iter()
+            .find(|(known, _, _)| known == file)
+            .map_or(0, |(_, n, _)| *n);
+        if lines.len() != allowed {
+            wrong.push(format!(
+                "{file}: {} line(s) of Japanese, {allowed} known\n  {}",
+                lines.len(),
+                lines.join("\n  ")
+            ));
+        }
+    }
+    for (file, allowed, _) in KNOWN {
+        if !counts.contains_key(*file) {
+            wrong.push(format!(
+                "{file}: no Japanese left, {allowed} known: take it off KNOWN"
+            ));
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "a sentence belongs in a Fluent message in crates/mamori-locale/locales (if it is \
+         data, or a sentence was moved out, correct KNOWN):\n{}",
+        wrong.join("\n")
+    );
+}
+
+#[test]
+fn every_known_file_exists_and_says_why() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    for (file, _, why) in KNOWN {
+        assert!(
+            root.join(file).is_file(),
+            "{file} is gone: take it off KNOWN"
+        );
+        assert!(
+            why.starts_with("data: ") || why.starts_with("to move: "),
+            "{file}: say whether it is data or still to move"
+        );
+    }
+}
