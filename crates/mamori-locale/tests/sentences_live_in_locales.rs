@@ -521,3 +521,46 @@ fn every_known_file_exists_and_says_why() {
         );
     }
 }
+
+/// Keys that code builds from a value (`format!("flag-{code}")`), so they never appear whole.
+const BUILT_KEY_PREFIXES: &[&str] = &["flag-"];
+
+#[test]
+fn every_message_is_used() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let mut sources = Vec::new();
+    for entry in std::fs::read_dir(root.join("crates"))
+        .expect("crates/")
+        .flatten()
+    {
+        files(&entry.path().join("src"), "rs", &mut sources);
+        files(&entry.path().join("templates"), "html", &mut sources);
+    }
+    let code: String = sources
+        .iter()
+        .map(|path| std::fs::read_to_string(path).expect("a source file"))
+        .collect();
+    let locales = Path::new(env!("CARGO_MANIFEST_DIR")).join("locales/ja");
+    let mut unused = Vec::new();
+    for entry in std::fs::read_dir(&locales).expect("locales/ja").flatten() {
+        let text = std::fs::read_to_string(entry.path()).expect("a .ftl file");
+        let resource = match fluent_syntax::parser::parse(text.as_str()) {
+            Ok(resource) => resource,
+            Err((resource, _)) => resource,
+        };
+        for item in resource.body {
+            if let fluent_syntax::ast::Entry::Message(message) = item {
+                let key = message.id.name;
+                let built = BUILT_KEY_PREFIXES.iter().any(|p| key.starts_with(p));
+                if !built && !code.contains(&format!("\"{key}\"")) {
+                    unused.push(format!("{}: {key}", entry.file_name().to_string_lossy()));
+                }
+            }
+        }
+    }
+    assert!(
+        unused.is_empty(),
+        "messages no code uses:\n{}",
+        unused.join("\n")
+    );
+}

@@ -394,7 +394,6 @@ as-problem = Problem
 as-application-id = Application id
 as-code = Institution code
 as-decision = Prefecture's decision
-as-decision-needed = Awaiting decision
 as-decision-accept = Select
 as-decision-decline = Do not select
 as-decision-undecided = Not decided (treated as selected)

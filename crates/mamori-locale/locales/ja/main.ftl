@@ -394,7 +394,6 @@ as-problem = 問題
 as-application-id = 申請ID
 as-code = 医療機関コード
 as-decision = 都道府県の判断
-as-decision-needed = 判断待ち
 as-decision-accept = 選定する
 as-decision-decline = 選定しない
 as-decision-undecided = 未判断（選定するものとして扱います）
