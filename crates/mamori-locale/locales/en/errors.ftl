@@ -27,7 +27,6 @@ errors-two-factor-required = two-factor authentication is required for this acco
 errors-own-account = you cannot disable or delete your own account
 errors-unknown-program = no assurance programme has been opened for { $fiscal_year_en }
 errors-list-submitted = { $prefecture_en }'s list (別紙1) has been submitted; after submission only withdrawals can be recorded
-errors-invalid-body = the body is not valid: { $detail }
 errors-invalid-quotas = the quotas are not valid: { $problems_en }
 errors-invalid-excluded-institution = excluded institution { $id } does not exist or has no medical institution code
 errors-program-exists = the programme for { $fiscal_year_en } already exists

@@ -27,7 +27,6 @@ errors-two-factor-required = このアカウントでは二要素認証を無効
 errors-own-account = 自分自身のアカウントは無効化・削除できません
 errors-unknown-program = { $fiscal_year_ja }の確保事業はまだ開始されていません
 errors-list-submitted = { $prefecture_ja }のリスト（別紙1）は提出済みです。提出後に変更できるのは辞退の記録のみです
-errors-invalid-body = リクエスト本文が正しくありません: { $detail }
 errors-invalid-quotas = 支援枠数に誤りがあります: { $problems_ja }
 errors-invalid-excluded-institution = 対象外の施設ID { $id } は登録がないか、医療機関コードがありません
 errors-program-exists = { $fiscal_year_ja }の確保事業は既に開始されています

@@ -30,6 +30,7 @@ use utoipa_axum::routes;
 
 use super::ranking::{SelectionJson, selection_json};
 use crate::AppState;
+use crate::http::api::ApiJson;
 use crate::http::auth::ApiUser;
 use crate::http::error::ErrorCode;
 use crate::http::error::{ApiResult, AppError, ErrorBody};
@@ -248,18 +249,6 @@ fn may_apply(
     }
 }
 
-/// Parses a JSON body once the caller is authorized (so that an outsider learns nothing from
-/// the shape of its request).
-pub(super) fn json_body<T: serde::de::DeserializeOwned>(bytes: &Bytes) -> Result<T, AppError> {
-    serde_json::from_slice(bytes).map_err(|e| {
-        rejected(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            ErrorCode::InvalidBody,
-            Message::new("errors-invalid-body").with("detail", e.to_string()),
-        )
-    })
-}
-
 pub(super) fn parse_error(e: ParseError) -> AppError {
     AppError::Invalid(e)
 }
@@ -343,7 +332,7 @@ pub async fn create_program(
     if caller.user.role != Role::NationalAdmin {
         return Err(AppError::Forbidden.into());
     }
-    let body: CreateProgram = json_body(&body)?;
+    let body: CreateProgram = ApiJson::parse(&body)?;
     let fy = FiscalYear::new(body.fiscal_year).map_err(parse_error)?;
     let bands = match body.bands {
         None => mamori_catalog::assurance::default_bands(&state.catalog.assurance, fy),
@@ -964,7 +953,7 @@ pub async fn create_application(
 ) -> ApiResult<(StatusCode, Json<ApplicationCreated>)> {
     let principal = caller.user.principal();
     let fy = parse_program_year(&fiscal_year)?;
-    let body: ApplicationBody = json_body(&body)?;
+    let body: ApplicationBody = ApiJson::parse(&body)?;
     let institution_id = body
         .institution_id
         .or(principal.institution_id)
@@ -1151,7 +1140,7 @@ pub async fn update_application(
     let principal = caller.user.principal();
     let fy = parse_program_year(&fiscal_year)?;
     let (book, record) = application_in_scope(&state, &principal, fy, &application_id).await?;
-    let body: ApplicationBody = json_body(&body)?;
+    let body: ApplicationBody = ApiJson::parse(&body)?;
     if body
         .institution_id
         .is_some_and(|i| i != record.institution_id)
@@ -1264,7 +1253,7 @@ pub async fn withdraw(
     let fy = parse_program_year(&fiscal_year)?;
     // Authorize before reading the body.
     application_in_scope(&state, &principal, fy, &application_id).await?;
-    let body: WithdrawBody = json_body(&body)?;
+    let body: WithdrawBody = ApiJson::parse(&body)?;
     Ok(Json(
         record_withdrawal(
             &state,

@@ -18,6 +18,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
+use crate::http::api::ApiJson;
 use crate::http::auth::ApiUser;
 use crate::http::error::ErrorCode;
 use crate::http::error::{ApiResult, AppError, ErrorBody};
@@ -170,7 +171,7 @@ pub async fn put_ranking(
     let fy = parse_program_year(&fiscal_year)?;
     let prefecture = parse_prefecture(&pref)?;
     managed(&principal, prefecture)?;
-    let body: RankingBody = json_body(&body)?;
+    let body: RankingBody = ApiJson::parse(&body)?;
     let mut reasons = keyed(body.reasons)?;
     let decisions = keyed(body.decisions)?;
     let entries = body

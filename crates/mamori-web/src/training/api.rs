@@ -28,6 +28,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
+use crate::http::api::ApiJson;
 use crate::http::auth::ApiUser;
 use crate::http::error::ErrorCode;
 use crate::http::error::{ApiResult, AppError, ErrorBody};
@@ -147,17 +148,6 @@ pub fn parse_time(field: &'static str, text: &str) -> Result<NaiveDateTime, AppE
     }
     let message = Message::new("training-not-a-time").with("text", text);
     Err(invalid_field(field, &message).into())
-}
-
-/// Parses a JSON body once the caller is authorized.
-fn json_body<T: serde::de::DeserializeOwned>(bytes: &Bytes) -> Result<T, AppError> {
-    serde_json::from_slice(bytes).map_err(|e| {
-        AppError::rejected(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            ErrorCode::InvalidBody,
-            Message::new("errors-invalid-body").with("detail", e.to_string()),
-        )
-    })
 }
 
 /// A field's text; `label` is the message naming the field (Japanese names it, English
@@ -863,7 +853,7 @@ pub async fn create_course(
     body: Bytes,
 ) -> ApiResult<(StatusCode, Json<Created>)> {
     require_operator(&caller.user)?;
-    let input: CourseInput = json_body(&body)?;
+    let input: CourseInput = ApiJson::parse(&body)?;
     let id = create_course_for(&state, &caller.user, &input).await?;
     Ok((StatusCode::CREATED, Json(Created { id })))
 }
@@ -1012,7 +1002,7 @@ pub async fn create_session(
     body: Bytes,
 ) -> ApiResult<(StatusCode, Json<Created>)> {
     require_operator(&caller.user)?;
-    let input: SessionInput = json_body(&body)?;
+    let input: SessionInput = ApiJson::parse(&body)?;
     let id = create_session_for(&state, &caller.user, &input).await?;
     Ok((StatusCode::CREATED, Json(Created { id })))
 }
@@ -1045,7 +1035,7 @@ pub async fn register(
     body: Bytes,
 ) -> ApiResult<(StatusCode, Json<RegistrationJson>)> {
     registering_institution(&caller.user)?;
-    let request: RegistrationRequest = json_body(&body)?;
+    let request: RegistrationRequest = ApiJson::parse(&body)?;
     let registered =
         register_for(&state, &caller.user, &session, &request.participant_name).await?;
     Ok((
@@ -1160,7 +1150,7 @@ pub async fn put_attendance(
     body: Bytes,
 ) -> ApiResult<Json<AttendanceJson>> {
     require_operator(&caller.user)?;
-    let request: AttendanceRequest = json_body(&body)?;
+    let request: AttendanceRequest = ApiJson::parse(&body)?;
     let status = attendance_for(&state, &caller.user, &registration, request.attended).await?;
     let registration_id = service::parse_id(&registration)?;
     Ok(Json(AttendanceJson {
@@ -1278,7 +1268,7 @@ pub async fn update_course(
     body: Bytes,
 ) -> ApiResult<Json<Versioned>> {
     require_operator(&caller.user)?;
-    let edit: CourseEdit = json_body(&body)?;
+    let edit: CourseEdit = ApiJson::parse(&body)?;
     let version = update_course_for(&state, &caller.user, &course, &edit).await?;
     let id = service::parse_id(&course)?;
     Ok(Json(Versioned { id, version }))
@@ -1333,7 +1323,7 @@ pub async fn update_session(
     body: Bytes,
 ) -> ApiResult<Json<SessionUpdated>> {
     require_operator(&caller.user)?;
-    let edit: SessionEdit = json_body(&body)?;
+    let edit: SessionEdit = ApiJson::parse(&body)?;
     let promoted = update_session_for(&state, &caller.user, &session, &edit).await?;
     Ok(Json(SessionUpdated {
         id: session_id(&session)?,
@@ -1414,7 +1404,7 @@ pub async fn add_lecturer(
     body: Bytes,
 ) -> ApiResult<(StatusCode, Json<Created>)> {
     require_operator(&caller.user)?;
-    let input: LecturerInput = json_body(&body)?;
+    let input: LecturerInput = ApiJson::parse(&body)?;
     let id = add_lecturer_for(&state, &caller.user, &input).await?;
     Ok((StatusCode::CREATED, Json(Created { id })))
 }
@@ -1435,7 +1425,7 @@ pub async fn update_lecturer(
     body: Bytes,
 ) -> ApiResult<Json<LecturerDone>> {
     require_operator(&caller.user)?;
-    let input: LecturerInput = json_body(&body)?;
+    let input: LecturerInput = ApiJson::parse(&body)?;
     update_lecturer_for(&state, &caller.user, &lecturer, &input).await?;
     Ok(Json(LecturerDone {
         id: service::parse_id(&lecturer)?,

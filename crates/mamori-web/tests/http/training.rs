@@ -890,11 +890,25 @@ async fn training_edits_refuse_bad_input_and_change_nothing(app: &TestApp) {
         r.assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_value");
         assert_eq!(r.json()["error"]["field"], named, "{}", r.body);
     }
-    for body in [
-        "{\"version\": 1, \"capacity\": ",
-        "{\"version\": 1}",
-        "{\"capacity\": 3}",
-        "[]",
+    // Broken JSON is refused as every JSON body of the API is; well-formed JSON that is not
+    // a session edit names what is wrong.
+    for (body, status, code) in [
+        (
+            "{\"version\": 1, \"capacity\": ",
+            StatusCode::BAD_REQUEST,
+            "malformed_json",
+        ),
+        (
+            "{\"version\": 1}",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_body",
+        ),
+        (
+            "{\"capacity\": 3}",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_body",
+        ),
+        ("[]", StatusCode::UNPROCESSABLE_ENTITY, "invalid_body"),
     ] {
         app.raw(
             "PUT",
@@ -904,7 +918,7 @@ async fn training_edits_refuse_bad_input_and_change_nothing(app: &TestApp) {
             body,
         )
         .await
-        .assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_body");
+        .assert_bilingual_error(status, code);
     }
     let mut extra = session_edit(&before);
     extra["course_id"] = json!(1);
