@@ -253,11 +253,6 @@ pub(super) fn parse_error(e: ParseError) -> AppError {
     AppError::Invalid(e)
 }
 
-/// A refused field, its reason worded by `message` in both languages.
-pub(super) fn invalid_field(field: &'static str, message: &Message) -> ParseError {
-    ParseError::new(field, message.clone())
-}
-
 // ----- programmes ----------------------------------------------------------------------------
 
 #[derive(Deserialize, ToSchema)]
@@ -769,9 +764,9 @@ pub fn survey_answers(
         "partial" => EmrAdoption::Partial,
         "none" => EmrAdoption::None,
         other => {
-            return Err(parse_error(invalid_field(
+            return Err(parse_error(ParseError::new(
                 "emr",
-                &Message::new("assurance-invalid-emr").with("value", other),
+                Message::new("assurance-invalid-emr").with("value", other),
             )));
         }
     };
@@ -781,9 +776,9 @@ pub fn survey_answers(
         "backup_only" => Participation::BackupOnly,
         "none" => Participation::None,
         other => {
-            return Err(parse_error(invalid_field(
+            return Err(parse_error(ParseError::new(
                 "participation",
-                &Message::new("assurance-invalid-participation").with("value", other),
+                Message::new("assurance-invalid-participation").with("value", other),
             )));
         }
     };
@@ -791,9 +786,9 @@ pub fn survey_answers(
         .ok()
         .filter(|b| *b <= 100_000)
         .ok_or_else(|| {
-            parse_error(invalid_field(
+            parse_error(ParseError::new(
                 "beds",
-                &Message::new("assurance-invalid-beds").with("beds", fields.beds.to_string()),
+                Message::new("assurance-invalid-beds").with("beds", fields.beds.to_string()),
             ))
         })?;
     // Below the first band the hospital is listed as ineligible (fewer than 20 beds); above a
@@ -958,9 +953,9 @@ pub async fn create_application(
         .institution_id
         .or(principal.institution_id)
         .ok_or_else(|| {
-            parse_error(invalid_field(
+            parse_error(ParseError::new(
                 "institution_id",
-                &Message::new("assurance-institution-id-missing"),
+                Message::new("assurance-institution-id-missing"),
             ))
         })?;
     let program = state
@@ -1145,9 +1140,9 @@ pub async fn update_application(
         .institution_id
         .is_some_and(|i| i != record.institution_id)
     {
-        return Err(parse_error(invalid_field(
+        return Err(parse_error(ParseError::new(
             "institution_id",
-            &Message::new("assurance-institution-cannot-change"),
+            Message::new("assurance-institution-cannot-change"),
         ))
         .into());
     }
@@ -1186,9 +1181,9 @@ pub async fn record_withdrawal(
     let (book, record) = application_in_scope(state, principal, fy, application_id).await?;
     let reason = reason.trim().to_owned();
     if reason.is_empty() || reason.chars().count() > 500 {
-        return Err(parse_error(invalid_field(
+        return Err(parse_error(ParseError::new(
             "reason",
-            &Message::new("assurance-withdrawal-reason-missing"),
+            Message::new("assurance-withdrawal-reason-missing"),
         )));
     }
     let date = match date.map(str::trim).filter(|d| !d.is_empty()) {

@@ -394,17 +394,17 @@ async fn save_survey(
     let result = async {
         let book = load_book(&state, fy, institution.prefecture).await?;
         let beds = form.beds.trim().parse::<i64>().map_err(|_| {
-            AppError::Invalid(super::api::invalid_field(
+            AppError::Invalid(mamori_domain::ParseError::new(
                 "beds",
-                &Message::new("assurance-beds-not-a-number"),
+                Message::new("assurance-beds-not-a-number"),
             ))
         })?;
         let gmis = form_bool(&form.gmis_reuse_consent);
         let renewal = form_bool(&form.renewal_planned);
         let (Some(gmis), Some(renewal)) = (gmis, renewal) else {
-            return Err(AppError::Invalid(super::api::invalid_field(
+            return Err(AppError::Invalid(mamori_domain::ParseError::new(
                 "answers",
-                &Message::new("assurance-answer-every-question"),
+                Message::new("assurance-answer-every-question"),
             )));
         };
         let contact = ContactJson {

@@ -147,9 +147,9 @@ fn keyed<T>(map: HashMap<String, T>) -> Result<HashMap<i64, T>, AppError> {
     map.into_iter()
         .map(|(k, v)| {
             k.trim().parse::<i64>().map(|id| (id, v)).map_err(|_| {
-                parse_error(super::api::invalid_field(
+                parse_error(mamori_domain::ParseError::new(
                     "reasons",
-                    &Message::new("assurance-not-an-application-id").with("value", k.as_str()),
+                    Message::new("assurance-not-an-application-id").with("value", k.as_str()),
                 ))
             })
         })

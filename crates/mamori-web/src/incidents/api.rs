@@ -182,9 +182,9 @@ pub async fn change_state(
         return Err(AppError::Forbidden);
     }
     let to = CaseState::parse(to).ok_or_else(|| {
-        AppError::Invalid(invalid_field(
+        AppError::Invalid(mamori_domain::ParseError::new(
             "state",
-            &Message::new("incidents-invalid-state").with("value", to.trim()),
+            Message::new("incidents-invalid-state").with("value", to.trim()),
         ))
     })?;
     let outcome = state
@@ -531,9 +531,9 @@ pub fn parse_state_filter(text: Option<&str>) -> Result<Option<CaseState>, AppEr
     match text.map(str::trim).filter(|t| !t.is_empty()) {
         None => Ok(None),
         Some(t) => CaseState::parse(t).map(Some).ok_or_else(|| {
-            AppError::Invalid(invalid_field(
+            AppError::Invalid(mamori_domain::ParseError::new(
                 "state",
-                &Message::new("incidents-invalid-state").with("value", t),
+                Message::new("incidents-invalid-state").with("value", t),
             ))
         }),
     }
@@ -612,9 +612,4 @@ pub async fn post_note(
         .find(|n| n.id == id)
         .ok_or(AppError::NotFound)?;
     Ok((StatusCode::CREATED, Json(note_json(&note))))
-}
-
-/// A refused field, its reason worded by `message` in both languages.
-fn invalid_field(field: &'static str, message: &Message) -> mamori_domain::ParseError {
-    mamori_domain::ParseError::new(field, message.clone())
 }

@@ -111,11 +111,6 @@ fn unknown_lecturer() -> AppError {
     )
 }
 
-/// A refused field, its reason worded by `message` in both languages.
-pub(super) fn invalid_field(field: &'static str, message: &Message) -> ParseError {
-    ParseError::new(field, message.clone())
-}
-
 pub fn training_error(e: &TrainingError) -> AppError {
     let status = match e {
         TrainingError::NotYours => StatusCode::NOT_FOUND,
@@ -141,13 +136,13 @@ pub fn parse_time(field: &'static str, text: &str) -> Result<NaiveDateTime, AppE
             // Four-digit years only, so that stored times keep comparing as text.
             if !(2000..=2100).contains(&chrono::Datelike::year(&t)) {
                 let message = Message::new("training-time-out-of-range").with("text", text);
-                return Err(invalid_field(field, &message).into());
+                return Err(ParseError::new(field, message).into());
             }
             return Ok(t);
         }
     }
     let message = Message::new("training-not-a-time").with("text", text);
-    Err(invalid_field(field, &message).into())
+    Err(ParseError::new(field, message).into())
 }
 
 /// A field's text; `label` is the message naming the field (Japanese names it, English
@@ -164,14 +159,14 @@ fn required_text(
         let message = Message::new("training-field-required")
             .with("label", label)
             .with("field", field);
-        return Err(invalid_field(field, &message).into());
+        return Err(ParseError::new(field, message).into());
     }
     if text.chars().count() > max || text.chars().any(|c| c.is_control() && c != '\n') {
         let message = Message::new("training-field-too-long")
             .with("label", label)
             .with("field", field)
             .with("max", max);
-        return Err(invalid_field(field, &message).into());
+        return Err(ParseError::new(field, message).into());
     }
     Ok(text.to_owned())
 }
@@ -444,14 +439,14 @@ fn lecturer_field(
         let message = Message::new("training-field-required")
             .with("label", label)
             .with("field", field);
-        return Err(invalid_field(field, &message).into());
+        return Err(ParseError::new(field, message).into());
     }
     if text.chars().count() > 200 || text.chars().any(char::is_control) {
         let message = Message::new("training-field-too-long")
             .with("label", label)
             .with("field", field)
             .with("max", 200);
-        return Err(invalid_field(field, &message).into());
+        return Err(ParseError::new(field, message).into());
     }
     Ok(text.to_owned())
 }
@@ -462,7 +457,7 @@ pub fn lecturer_fields(input: &LecturerInput) -> Result<NewLecturer, AppError> {
         k @ ("lecturer" | "technician") => k.to_owned(),
         other => {
             let message = Message::new("training-invalid-lecturer-kind").with("value", other);
-            return Err(invalid_field("kind", &message).into());
+            return Err(ParseError::new("kind", message).into());
         }
     };
     Ok(NewLecturer {

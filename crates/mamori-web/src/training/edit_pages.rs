@@ -111,9 +111,9 @@ fn refusal(
 /// A version sent by a form: a missing or garbled one is a refusal of the form, not a 500.
 fn form_version(text: &str) -> Result<i64, AppError> {
     text.trim().parse::<i64>().map_err(|_| {
-        AppError::from(crate::training::api::invalid_field(
+        AppError::from(mamori_domain::ParseError::new(
             "version",
-            &Message::new("training-form-outdated"),
+            Message::new("training-form-outdated"),
         ))
     })
 }
@@ -289,11 +289,10 @@ fn confirmed(form: &WithdrawForm) -> Result<(), AppError> {
     if form.confirm.as_deref() == Some("yes") {
         Ok(())
     } else {
-        Err(crate::training::api::invalid_field(
-            "confirm",
-            &Message::new("training-confirm-withdrawal"),
+        Err(
+            mamori_domain::ParseError::new("confirm", Message::new("training-confirm-withdrawal"))
+                .into(),
         )
-        .into())
     }
 }
 

@@ -660,9 +660,9 @@ impl CourseForm {
 /// The capacity typed in a session form.
 pub fn form_capacity(text: &str) -> Result<i64, AppError> {
     text.trim().parse::<i64>().map_err(|_| {
-        AppError::from(api::invalid_field(
+        AppError::from(mamori_domain::ParseError::new(
             "capacity",
-            &Message::new("training-capacity-not-a-number"),
+            Message::new("training-capacity-not-a-number"),
         ))
     })
 }
@@ -721,9 +721,9 @@ async fn create_session(
             return Err(AppError::Forbidden);
         }
         let course_id = form.course_id.trim().parse::<i64>().map_err(|_| {
-            AppError::from(api::invalid_field(
+            AppError::from(mamori_domain::ParseError::new(
                 "course_id",
-                &Message::new("training-choose-course"),
+                Message::new("training-choose-course"),
             ))
         })?;
         let capacity = form_capacity(&form.capacity)?;
@@ -876,9 +876,9 @@ async fn record_attendance(
         Some("yes") => true,
         Some("no") => false,
         _ => {
-            return Err(fail(lang)(AppError::from(api::invalid_field(
+            return Err(fail(lang)(AppError::from(mamori_domain::ParseError::new(
                 "attended",
-                &Message::new("training-attended-yes-or-no"),
+                Message::new("training-attended-yes-or-no"),
             ))));
         }
     };
