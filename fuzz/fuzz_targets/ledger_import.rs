@@ -4,6 +4,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
+use mamori_domain::Lang;
 use mamori_reports::ledger::{Encoding, ImportOptions, export_csv, import_with};
 
 fuzz_target!(|bytes: &[u8]| {
@@ -22,7 +23,10 @@ fuzz_target!(|bytes: &[u8]| {
             assert!(parsed.rejected.len() <= options.max_errors);
             for e in &parsed.rejected {
                 assert!(e.row >= 1, "{e:?}");
-                assert!(!e.column.is_empty() && !e.message_ja.is_empty() && !e.message_en.is_empty());
+                assert!(!e.column.is_empty());
+                for lang in [Lang::Ja, Lang::En] {
+                    assert!(!e.message.render(lang).is_empty(), "{e:?}");
+                }
             }
             let rows: Vec<usize> = parsed.devices.iter().map(|(row, _)| *row).collect();
             assert!(rows.windows(2).all(|w| w[0] < w[1]), "{rows:?}");

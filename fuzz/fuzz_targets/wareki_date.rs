@@ -3,6 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
+use mamori_domain::Lang;
 use mamori_domain::wareki::{format_wareki, parse_date};
 
 fuzz_target!(|text: &str| {
@@ -16,7 +17,9 @@ fuzz_target!(|text: &str| {
             );
         }
         Err(e) => {
-            assert!(!e.message_ja.is_empty() && !e.message_en.is_empty());
+            for lang in [Lang::Ja, Lang::En] {
+                assert!(!e.message.render(lang).is_empty(), "{e:?}");
+            }
         }
     }
 });
