@@ -305,16 +305,6 @@ const KNOWN: &[(&str, usize, &str)] = &[
         "to move: sentences or labels still written in code",
     ),
     (
-        "crates/mamori-web/templates/institution.html",
-        1,
-        "to move: sentences or labels still written in code",
-    ),
-    (
-        "crates/mamori-web/templates/ledger.html",
-        2,
-        "to move: sentences or labels still written in code",
-    ),
-    (
         "crates/mamori/src/audit.rs",
         3,
         "to move: sentences or labels still written in code",

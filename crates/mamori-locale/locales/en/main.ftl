@@ -179,7 +179,7 @@ ledger-import = Import from Excel or CSV
 ledger-import-title = Import the device ledger
 ledger-summary = Ledger summary
 ledger-devices-in-use = devices in use
-ledger-devices-total = registered
+ledger-devices-registered = ({ $count } registered)
 ledger-count-by-worst = (devices counted by their most severe flag)
 ledger-export = Export
 ledger-empty = No devices yet. Start with "Add a device" or "Import from Excel or CSV".
@@ -288,7 +288,7 @@ ledger-evidence-yours = the answer is yours to give
 ledger-pages = Ledger pages
 ledger-previous = Previous
 ledger-next = Next
-ledger-devices-unit = devices
+ledger-devices-shown = ({ $count } devices)
 
 # security-assurance project (確保事業)
 nav-assurance = Assurance project

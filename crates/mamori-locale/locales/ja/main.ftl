@@ -179,7 +179,7 @@ ledger-import = Excel・CSVから取り込む
 ledger-import-title = 機器台帳の取り込み
 ledger-summary = 台帳の概要
 ledger-devices-in-use = 台が使用中
-ledger-devices-total = 登録
+ledger-devices-registered = （登録 { $count }）
 ledger-count-by-worst = （最も重い指摘で数えた台数）
 ledger-export = 出力
 ledger-empty = まだ機器が登録されていません。「機器を追加」か「Excel・CSVから取り込む」から始めてください。
@@ -288,7 +288,7 @@ ledger-evidence-yours = 回答はご自身で確認して選んでください
 ledger-pages = 台帳のページ
 ledger-previous = 前へ
 ledger-next = 次へ
-ledger-devices-unit = 台
+ledger-devices-shown = （{ $count } 台）
 
 # security-assurance project (確保事業)
 nav-assurance = 確保事業

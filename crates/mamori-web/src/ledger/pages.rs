@@ -163,6 +163,15 @@ pub struct LedgerSummaryView {
     pub top: Vec<(String, usize)>,
 }
 
+impl LedgerSummaryView {
+    /// How many devices the ledger holds, retired ones too, as the summary says it.
+    pub fn registered(&self, lang: &Lang) -> String {
+        Message::new("ledger-devices-registered")
+            .with("count", self.devices)
+            .render(*lang)
+    }
+}
+
 /// Sums up the flags of every device of the institution (`flags` by `devices`, as
 /// [`ledger::ledger_flags`] gives them).
 pub fn ledger_summary(
@@ -277,6 +286,15 @@ struct LedgerPage {
     shown: usize,
     /// The query string of the other pages' links, without the page number.
     page_query: String,
+}
+
+impl LedgerPage {
+    /// How many devices the list shows over all its pages.
+    fn shown_text(&self) -> String {
+        Message::new("ledger-devices-shown")
+            .with("count", self.shown)
+            .render(self.chrome.lang)
+    }
 }
 
 /// Devices per page of the ledger: a large hospital's ledger is read a page at a time,
