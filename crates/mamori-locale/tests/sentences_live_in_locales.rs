@@ -290,11 +290,6 @@ const KNOWN: &[(&str, usize, &str)] = &[
         "to move: sentences or labels still written in code",
     ),
     (
-        "crates/mamori-web/templates/assurance_program_new.html",
-        1,
-        "to move: sentences or labels still written in code",
-    ),
-    (
         "crates/mamori-web/templates/base.html",
         1,
         "data: the logo mark 守 (hidden from screen readers)",

@@ -54,3 +54,4 @@ assurance-not-an-application-id = '{ $value }' is not an application id
 assurance-beds-not-a-number = enter the number of beds as a whole number
 assurance-answer-every-question = answer every question
 assurance-waitlisted-place = Waitlisted { $place }
+assurance-year-hint = ({ $year })

@@ -54,3 +54,4 @@ assurance-not-an-application-id = 「{ $value }」は申請IDではありませ�
 assurance-beds-not-a-number = 病床数を整数で入力してください
 assurance-answer-every-question = すべての設問に回答してください
 assurance-waitlisted-place = 次点 { $place }
+assurance-year-hint = （{ $year }）

@@ -320,9 +320,14 @@ fn page(
         .parse::<i32>()
         .ok()
         .and_then(|y| FiscalYear::new(y).ok())
-        .map(|fy| match lang {
-            Lang::Ja => fy.era_label_ja(),
-            Lang::En => fy.label_en(),
+        .map(|fy| {
+            let year = match lang {
+                Lang::Ja => fy.era_label_ja(),
+                Lang::En => fy.label_en(),
+            };
+            Message::new("assurance-year-hint")
+                .with("year", year)
+                .render(lang)
         })
         .unwrap_or_default();
     ProgramPage {
