@@ -93,11 +93,3 @@ impl Error {
         }
     }
 }
-
-/// A sentence a domain rule wrote in both languages itself, carried as a message until the
-/// rule names its own.
-pub fn stated(ja: impl Into<String>, en: impl Into<String>) -> Message {
-    Message::new("errors-stated")
-        .with("ja", ja.into())
-        .with("en", en.into())
-}

@@ -1,6 +1,4 @@
 # Refusals and errors. Keys match ja/errors.ftl (checked by a test).
-# errors-stated: a sentence a domain rule wrote in both languages, carried as it is.
-errors-stated = { $en }
 
 # The fixed errors of every answer.
 errors-not-found = Not found

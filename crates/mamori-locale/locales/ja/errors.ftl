@@ -1,6 +1,4 @@
 # 拒否とエラーの文。キーは en/errors.ftl と同じ（テストで確認）。
-# errors-stated: ドメインの規則が日本語と英語で書いた文をそのまま運ぶ。
-errors-stated = { $ja }
 
 # The fixed errors of every answer.
 errors-not-found = 見つかりません

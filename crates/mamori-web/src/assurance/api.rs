@@ -443,7 +443,7 @@ pub async fn open_program(
         rejected(
             StatusCode::UNPROCESSABLE_ENTITY,
             ErrorCode::InvalidProgram,
-            crate::http::error::stated(
+            mamori_domain::bilingual(
                 errors
                     .iter()
                     .map(|e| e.message.render(Lang::Ja))
@@ -535,7 +535,7 @@ pub fn quotas_from_file(bytes: &[u8], bands: &BedBands) -> Result<QuotaTable, Ap
         rejected(
             StatusCode::UNPROCESSABLE_ENTITY,
             ErrorCode::InvalidQuotaFile,
-            crate::http::error::stated(e.message_ja(), e.to_string()),
+            mamori_domain::bilingual(e.message_ja(), e.to_string()),
         )
     })
 }

@@ -273,8 +273,6 @@ impl AppError {
     }
 }
 
-pub use mamori_app::error::stated;
-
 /// The JSON form of an error, for the API.
 pub struct ApiError(pub AppError);
 

@@ -154,7 +154,7 @@ pub fn import_error(e: &ImportError) -> AppError {
     AppError::rejected(
         status,
         ErrorCode::Domain(e.code()),
-        crate::http::error::stated(e.message_ja(), e.message_en()),
+        mamori_domain::bilingual(e.message_ja(), e.message_en()),
     )
 }
 
@@ -273,7 +273,7 @@ pub async fn export(
             AppError::rejected(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 ErrorCode::Domain(e.code()),
-                crate::http::error::stated(e.message_ja(), e.message_en()),
+                mamori_domain::bilingual(e.message_ja(), e.message_en()),
             )
         })?;
     let file_name = Message::new("ledger-export-file-name").with("stem", file_stem);
