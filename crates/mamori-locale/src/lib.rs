@@ -341,10 +341,5 @@ pub fn format(lang: Lang, key: &str, args: &[(&str, Arg)]) -> String {
         .into_owned()
 }
 
-/// Whether `key` is a message (in Japanese; a test keeps English the same).
-pub fn has(key: &str) -> bool {
-    SENTENCES.bundles[&Lang::Ja].has_message(key)
-}
-
 #[cfg(test)]
 mod tests;

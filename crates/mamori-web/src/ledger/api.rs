@@ -840,14 +840,12 @@ pub async fn import_devices(
     if !p.parsed.is_clean() {
         let mut refused = import_json(&p, false);
         let n = refused.rejected.len() + refused.omitted_errors;
-        let message = Message::new("errors-rows-rejected").with("n", n);
-        refused.error = Some(crate::http::error::ErrorDetail {
-            code: ErrorCode::RowsRejected.as_str().to_owned(),
-            message_ja: message.render(crate::http::i18n::Lang::Ja),
-            message_en: message.render(crate::http::i18n::Lang::En),
-            field: None,
-            problems: Vec::new(),
-        });
+        let refusal = AppError::rejected(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::RowsRejected,
+            Message::new("errors-rows-rejected").with("n", n),
+        );
+        refused.error = Some(refusal.detail());
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, Json(refused)).into_response());
     }
     let counts = commit(&state, institution.id, p.devices, caller.user.id).await?;
