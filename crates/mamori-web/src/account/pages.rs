@@ -18,9 +18,7 @@ use crate::http::error::AppError;
 use crate::http::error::ErrorCode;
 use crate::http::i18n::Lang;
 use crate::http::i18n::Message;
-use crate::http::page::{
-    Chrome, PageCtx, PageResult, fail, fail_app, message, redirect, render, safe_next,
-};
+use crate::http::page::{Chrome, PageCtx, PageResult, fail, message, redirect, render, safe_next};
 use crate::{AppState, Routes, http::two_factor};
 use mamori_app as service;
 
@@ -152,7 +150,7 @@ async fn second_factor_submit(
             .store
             .delete_session(&hash)
             .await
-            .map_err(|e| fail(lang)(e.into()))?;
+            .map_err(|e| fail(lang)(e))?;
         let (token, _) = auth::open_session(&state, &pending.user, SessionKind::Web, &client)
             .await
             .map_err(fail(lang))?;
@@ -185,7 +183,7 @@ async fn void_pending_login(
         .store
         .delete_session(pending_hash)
         .await
-        .map_err(|e| fail(lang)(e.into()))?;
+        .map_err(|e| fail(lang)(e))?;
     let mut response = fail(lang)(locked).into_response();
     response.headers_mut().append(
         header::SET_COOKIE,
@@ -236,7 +234,7 @@ async fn account_view(
 ) -> PageResult {
     let lang = ctx.lang;
     let u = user.user();
-    let store_err = |e: mamori_store::StoreError| fail(lang)(e.into());
+    let store_err = |e: mamori_store::StoreError| fail(lang)(e);
     let sessions = state
         .store
         .sessions_of_user(u.id)
@@ -391,7 +389,7 @@ async fn revoke_session(
         .store
         .revoke_session(user.user().id, &form.id)
         .await
-        .map_err(|e| fail(lang)(e.into()))?;
+        .map_err(|e| fail(lang)(e))?;
     Ok(redirect("/account"))
 }
 
@@ -428,7 +426,7 @@ async fn enrolment_view(
             .store
             .totp_pending(u.id)
             .await
-            .map_err(|e| fail(lang)(e.into()))?
+            .map_err(|e| fail(lang)(e))?
         {
             Some(s) => s,
             None => {
@@ -437,7 +435,7 @@ async fn enrolment_view(
                     .store
                     .set_totp_pending(u.id, &s)
                     .await
-                    .map_err(|e| fail(lang)(e.into()))?;
+                    .map_err(|e| fail(lang)(e))?;
                 s
             }
         };
@@ -472,7 +470,7 @@ async fn enrolment_confirm(
         .store
         .totp_pending(u.id)
         .await
-        .map_err(|e| fail(lang)(e.into()))?
+        .map_err(|e| fail(lang)(e))?
     else {
         return Ok(redirect("/account/two-factor"));
     };
@@ -487,7 +485,7 @@ async fn enrolment_confirm(
                 .store
                 .enable_totp(u.id, &secret, step, &hashes)
                 .await
-                .map_err(|e| fail(lang)(e.into()))?;
+                .map_err(|e| fail(lang)(e))?;
             enrolment_view(&state, &ctx, &user, None, codes, StatusCode::OK).await
         }
         None => {
@@ -549,7 +547,7 @@ async fn disable_two_factor(
         .store
         .disable_totp(u.id, u.id)
         .await
-        .map_err(|e| fail(lang)(e.into()))?;
+        .map_err(|e| fail(lang)(e))?;
     Ok(redirect("/account"))
 }
 
@@ -625,13 +623,13 @@ async fn institution_user_action(
     let principal = user.user().principal();
     let institution = service::administered_institution(&state, &principal, &id)
         .await
-        .map_err(fail_app(lang))?;
-    let target_id = service::parse_id(&user_id).map_err(fail_app(lang))?;
+        .map_err(fail(lang))?;
+    let target_id = service::parse_id(&user_id).map_err(fail(lang))?;
     let target = state
         .store
         .user(target_id)
         .await
-        .map_err(|e| fail(lang)(e.into()))?;
+        .map_err(|e| fail(lang)(e))?;
     if target.as_ref().and_then(|t| t.institution_id) != Some(institution.id) {
         return Err(fail(lang)(AppError::NotFound));
     }
@@ -651,10 +649,10 @@ async fn institution_disable_unused(
     let principal = user.user().principal();
     let institution = service::administered_institution(&state, &principal, &id)
         .await
-        .map_err(fail_app(lang))?;
+        .map_err(fail(lang))?;
     disable_unused(&state, Some(institution.id), user.user().id)
         .await
-        .map_err(|e| fail(lang)(e.into()))?;
+        .map_err(|e| fail(lang)(e))?;
     Ok(redirect(&format!("/institutions/{}#users", institution.id)))
 }
 
@@ -669,13 +667,13 @@ async fn institution_require_two_factor(
     let principal = user.user().principal();
     let institution = service::administered_institution(&state, &principal, &id)
         .await
-        .map_err(fail_app(lang))?;
+        .map_err(fail(lang))?;
     let required = form.required.as_deref() == Some("on");
     state
         .store
         .set_require_two_factor(institution.id, required, user.user().id)
         .await
-        .map_err(|e| fail(lang)(e.into()))?;
+        .map_err(|e| fail(lang)(e))?;
     Ok(redirect(&format!("/institutions/{}#users", institution.id)))
 }
 
@@ -705,12 +703,12 @@ async fn access_log_page(
     let principal = user.user().principal();
     let institution = service::administered_institution(&state, &principal, &id)
         .await
-        .map_err(fail_app(lang))?;
+        .map_err(fail(lang))?;
     let rows = state
         .store
         .access_log(institution.id, 500)
         .await
-        .map_err(|e| fail(lang)(e.into()))?;
+        .map_err(|e| fail(lang)(e))?;
     let page = AccessLogPage {
         chrome: Chrome::new(&ctx, Some(&user), lang.t("access-log-title")),
         id: institution.id,
@@ -795,7 +793,7 @@ async fn audit_response(
         .store
         .audit_entries(institution.as_ref().map(|(id, _)| *id), 10_000)
         .await
-        .map_err(|e| fail(lang)(e.into()))?;
+        .map_err(|e| fail(lang)(e))?;
     if format == Some("csv") {
         let mut out = String::from("\u{feff}seq,at,login,action,institution_id,detail\r\n");
         for r in &rows {
@@ -870,7 +868,7 @@ async fn institution_audit(
     let principal = user.user().principal();
     let institution = service::administered_institution(&state, &principal, &id)
         .await
-        .map_err(fail_app(lang))?;
+        .map_err(fail(lang))?;
     audit_response(
         &state,
         &ctx,
@@ -940,16 +938,12 @@ async fn admin_users(State(state): State<AppState>, ctx: PageCtx, user: WebUser)
         return Err(fail(lang)(AppError::NotFound));
     }
     let me = user.user().id;
-    let users = state
-        .store
-        .staff_users()
-        .await
-        .map_err(|e| fail(lang)(e.into()))?;
+    let users = state.store.staff_users().await.map_err(|e| fail(lang)(e))?;
     let unused = state
         .store
         .unused_users(None, unused_cutoff(&state))
         .await
-        .map_err(|e| fail(lang)(e.into()))?;
+        .map_err(|e| fail(lang)(e))?;
     let page = AdminUsersPage {
         chrome: Chrome::new(&ctx, Some(&user), lang.t("admin-users-title")),
         users: users.iter().map(|u| admin_row(lang, u, me)).collect(),
@@ -969,12 +963,12 @@ async fn admin_user_action(
     if user.user().role != Role::NationalAdmin {
         return Err(fail(lang)(AppError::NotFound));
     }
-    let target = service::parse_id(&user_id).map_err(fail_app(lang))?;
+    let target = service::parse_id(&user_id).map_err(fail(lang))?;
     if state
         .store
         .user(target)
         .await
-        .map_err(|e| fail(lang)(e.into()))?
+        .map_err(|e| fail(lang)(e))?
         .is_none()
     {
         return Err(fail(lang)(AppError::NotFound));
@@ -996,6 +990,6 @@ async fn admin_disable_unused(
     }
     disable_unused(&state, None, user.user().id)
         .await
-        .map_err(|e| fail(lang)(e.into()))?;
+        .map_err(|e| fail(lang)(e))?;
     Ok(redirect("/admin/users"))
 }

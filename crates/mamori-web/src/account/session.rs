@@ -75,7 +75,7 @@ async fn login_form(
         .store
         .user_for_login("demo-national")
         .await
-        .map_err(|e| fail(ctx.lang)(e.into()))?
+        .map_err(|e| fail(ctx.lang)(e))?
         .is_some()
     {
         demo::DEMO_LOGINS
@@ -208,7 +208,7 @@ async fn logout(State(state): State<AppState>, ctx: PageCtx, user: WebUser) -> P
         .store
         .delete_session(&user.token_hash)
         .await
-        .map_err(|e| fail(ctx.lang)(e.into()))?;
+        .map_err(|e| fail(ctx.lang)(e))?;
     let mut response = redirect("/login");
     response.headers_mut().append(
         header::SET_COOKIE,

@@ -22,7 +22,7 @@ use crate::http::auth::WebUser;
 use crate::http::error::AppError;
 use crate::http::error::ErrorCode;
 use crate::http::i18n::{Lang, Message};
-use crate::http::page::{Chrome, PageCtx, PageResult, fail, fail_app, redirect, render};
+use crate::http::page::{Chrome, PageCtx, PageResult, fail, redirect, render};
 use crate::{AppState, Routes};
 
 pub fn routes() -> Routes {
@@ -69,7 +69,7 @@ async fn start(State(state): State<AppState>, ctx: PageCtx, user: WebUser) -> Pa
         .store
         .program_years()
         .await
-        .map_err(|e| fail(ctx.lang)(e.into()))?;
+        .map_err(|e| fail(ctx.lang)(e))?;
     let Some(fy) = years.first().map(|y| y.start_year()) else {
         // No programme yet: the national office opens the first one.
         return Ok(redirect(if user.user().role == Role::NationalAdmin {
@@ -208,12 +208,12 @@ async fn survey_view(
     let lang = ctx.lang;
     let principal = user.user().principal();
     let fy = parse_program_year(fy).map_err(fail(lang))?;
-    let institution_id = mamori_app::parse_id(id).map_err(fail_app(lang))?;
+    let institution_id = mamori_app::parse_id(id).map_err(fail(lang))?;
     let institution = state
         .store
         .institution(institution_id)
         .await
-        .map_err(|e| fail(lang)(e.into()))?
+        .map_err(|e| fail(lang)(e))?
         .ok_or(AppError::NotFound)
         .map_err(fail(lang))?;
     may_apply(&principal, institution.id, institution.prefecture).map_err(fail(lang))?;
@@ -250,7 +250,7 @@ async fn survey_view(
             .store
             .application_changes(fy, r.id)
             .await
-            .map_err(|e| fail(lang)(e.into()))?
+            .map_err(|e| fail(lang)(e))?
             .into_iter()
             .map(|c| {
                 let action = match c.action.as_str() {
@@ -382,12 +382,12 @@ async fn save_survey(
     let lang = ctx.lang;
     let principal = user.user().principal();
     let fy = parse_program_year(&fy_text).map_err(fail(lang))?;
-    let institution_id = mamori_app::parse_id(&id).map_err(fail_app(lang))?;
+    let institution_id = mamori_app::parse_id(&id).map_err(fail(lang))?;
     let institution = state
         .store
         .institution(institution_id)
         .await
-        .map_err(|e| fail(lang)(e.into()))?
+        .map_err(|e| fail(lang)(e))?
         .ok_or(AppError::NotFound)
         .map_err(fail(lang))?;
     may_apply(&principal, institution.id, institution.prefecture).map_err(fail(lang))?;
@@ -776,7 +776,7 @@ async fn prefecture_view(
         .store
         .program_years()
         .await
-        .map_err(|e| fail(lang)(e.into()))?
+        .map_err(|e| fail(lang)(e))?
         .into_iter()
         .filter(|y| *y != fy)
         .map(|y| {
@@ -1060,11 +1060,7 @@ async fn overview_page(
     let fy = parse_program_year(&fy).map_err(fail(lang))?;
     let overview = api::overview(&state, fy).await.map_err(fail(lang))?;
     let percent = (overview.selected * 100 / overview.target.max(1)).min(100);
-    let program = state
-        .store
-        .program(fy)
-        .await
-        .map_err(|e| fail(lang)(e.into()))?;
+    let program = state.store.program(fy).await.map_err(|e| fail(lang)(e))?;
     let band_totals = program
         .map(|p| {
             p.bands

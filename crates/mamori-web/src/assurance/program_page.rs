@@ -385,7 +385,7 @@ async fn new_program(State(state): State<AppState>, ctx: PageCtx, user: WebUser)
         .store
         .program_years()
         .await
-        .map_err(|e| fail(lang)(e.into()))?;
+        .map_err(|e| fail(lang)(e))?;
     // The first year from the current one that is not open yet.
     let mut fy = FiscalYear::containing(mamori_app::today_in_japan());
     while opened.contains(&fy) {
@@ -573,7 +573,7 @@ async fn post_program(
         .store
         .program_years()
         .await
-        .map_err(|e| fail(lang)(e.into()))?;
+        .map_err(|e| fail(lang)(e))?;
     let mut values = Values::of(&form);
     let mut problems = Problems {
         lang,

@@ -280,11 +280,11 @@ pub async fn load(
 ) -> Result<Assessment<'static>, PageError> {
     let lang = ctx.lang;
     let principal = user.user().principal();
-    let id = service::parse_id(id).map_err(fail_app(lang))?;
-    let fy = service::parse_fiscal_year(state, fy).map_err(fail_app(lang))?;
+    let id = service::parse_id(id).map_err(fail(lang))?;
+    let fy = service::parse_fiscal_year(state, fy).map_err(fail(lang))?;
     service::visible_assessment(state, &principal, id, fy, resource)
         .await
-        .map_err(fail_app(lang))
+        .map_err(fail(lang))
 }
 
 fn checklist_page(
@@ -383,8 +383,8 @@ async fn checklist(
 ) -> PageResult {
     let lang = ctx.lang;
     let principal = user.user().principal();
-    let id = service::parse_id(&id).map_err(fail_app(lang))?;
-    let fy = service::parse_fiscal_year(&state, &fy).map_err(fail_app(lang))?;
+    let id = service::parse_id(&id).map_err(fail(lang))?;
+    let fy = service::parse_fiscal_year(&state, &fy).map_err(fail(lang))?;
     let page = full_checklist_page(&state, &ctx, &user, &principal, id, fy, None).await?;
     Ok(render(StatusCode::OK, &page))
 }
@@ -403,7 +403,7 @@ async fn full_checklist_page(
     let lang = ctx.lang;
     let (a, file) = service::visible_file(state, principal, id, fy, "checklist")
         .await
-        .map_err(fail_app(lang))?;
+        .map_err(fail(lang))?;
     let ledger_evidence =
         crate::ledger::pages::checklist_evidence(state, lang, &a, file.has_devices)
             .await
@@ -468,7 +468,7 @@ async fn save_item(
     let lang = ctx.lang;
     let principal = user.user().principal();
     let institution = page_institution(&state, &principal, &id, lang).await?;
-    let fiscal_year = service::parse_fiscal_year(&state, &fy).map_err(fail_app(lang))?;
+    let fiscal_year = service::parse_fiscal_year(&state, &fy).map_err(fail(lang))?;
     let result = match form_input(&form) {
         Ok((_, Some(input))) => {
             service::save_answer(&state, &principal, &institution, fiscal_year, &key, input)
@@ -515,7 +515,7 @@ async fn save_item(
     }
     let a = service::assessment(&state, institution, fiscal_year)
         .await
-        .map_err(fail_app(lang))?;
+        .map_err(fail(lang))?;
     let Some(item_state) = a.items.iter().find(|s| s.item.key == key) else {
         return Err(fail(lang)(AppError::NotFound));
     };
@@ -649,7 +649,7 @@ async fn item_history(
         .store
         .answer_history(a.institution.id, a.fiscal_year, &key)
         .await
-        .map_err(|e| fail(lang)(e.into()))?;
+        .map_err(|e| fail(lang)(e))?;
     let rows = history
         .iter()
         .map(|h| HistoryRow {

@@ -402,7 +402,7 @@ async fn editable(
         .store
         .vendor_contracts_of_institution(institution.id)
         .await
-        .map_err(|e| fail(lang)(e.into()))?;
+        .map_err(|e| fail(lang)(e))?;
     Ok((institution, contracts))
 }
 

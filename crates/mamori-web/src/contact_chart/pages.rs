@@ -11,7 +11,7 @@ use mamori_domain::continuity::continuity_warnings;
 use super::api as records;
 use crate::http::auth::WebUser;
 use crate::http::i18n::{Lang, Message};
-use crate::http::page::{Chrome, PageCtx, PageResult, fail, fail_app, render};
+use crate::http::page::{Chrome, PageCtx, PageResult, fail, render};
 use crate::{AppState, Routes};
 use mamori_app::{self as service, today_in_japan};
 
@@ -55,13 +55,13 @@ async fn chart_view(
     let institution = service::visible_institution(
         state,
         &principal,
-        service::parse_id(id).map_err(fail_app(lang))?,
+        service::parse_id(id).map_err(fail(lang))?,
     )
     .await
-    .map_err(fail_app(lang))?;
+    .map_err(fail(lang))?;
     service::record_read(state, &principal, institution.id, "contact_chart")
         .await
-        .map_err(fail_app(lang))?;
+        .map_err(fail(lang))?;
     let stored = records::stored_chart(state, institution.id)
         .await
         .map_err(fail(lang))?;
@@ -69,7 +69,7 @@ async fn chart_view(
         .store
         .vendor_contracts_of_institution(institution.id)
         .await
-        .map_err(|e| fail(lang)(e.into()))?
+        .map_err(|e| fail(lang)(e))?
         .into_iter()
         .map(|c| c.contract)
         .collect();
@@ -156,7 +156,7 @@ async fn continuity_page(
     let institution = crate::http::page::page_institution(&state, &principal, &id, lang).await?;
     service::record_read(&state, &principal, institution.id, "continuity")
         .await
-        .map_err(fail_app(lang))?;
+        .map_err(fail(lang))?;
     let (records, _) = records::stored_continuity(&state, institution.id)
         .await
         .map_err(fail(lang))?;

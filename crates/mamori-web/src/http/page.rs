@@ -210,12 +210,7 @@ impl IntoResponse for PageError {
     }
 }
 
-pub fn fail(lang: Lang) -> impl Fn(AppError) -> PageError {
-    move |error| PageError { error, lang }
-}
-
-/// [`fail`] for a use case's error (`mamori_app::Error`).
-pub fn fail_app(lang: Lang) -> impl Fn(mamori_app::Error) -> PageError {
+pub fn fail<E: Into<AppError>>(lang: Lang) -> impl Fn(E) -> PageError {
     move |error| PageError {
         error: error.into(),
         lang,
@@ -232,10 +227,10 @@ pub async fn page_institution(
     id: &str,
     lang: Lang,
 ) -> Result<Institution, PageError> {
-    let id = service::parse_id(id).map_err(fail_app(lang))?;
+    let id = service::parse_id(id).map_err(fail(lang))?;
     service::visible_institution(state, principal, id)
         .await
-        .map_err(fail_app(lang))
+        .map_err(fail(lang))
 }
 
 pub async fn not_found(ctx: PageCtx, uri: axum::http::Uri) -> Response {

@@ -20,7 +20,7 @@ use serde::Deserialize;
 use crate::http::auth::{MaybeWebUser, WebUser};
 use crate::http::error::AppError;
 use crate::http::i18n::Lang;
-use crate::http::page::{Chrome, PageCtx, PageResult, fail, fail_app, redirect, render};
+use crate::http::page::{Chrome, PageCtx, PageResult, fail, redirect, render};
 use crate::incidents::api::{self as incidents, CaseView};
 use crate::{AppState, Routes};
 use mamori_app as service;
@@ -249,7 +249,7 @@ async fn new_incident(
             .store
             .institution(institution_id)
             .await
-            .map_err(|e| fail(lang)(e.into()))?
+            .map_err(|e| fail(lang)(e))?
             .ok_or_else(|| fail(lang)(AppError::NotFound))?;
         return form_page(
             &ctx,
@@ -313,7 +313,7 @@ async fn submit_incident(
                 .store
                 .institution(institution_id)
                 .await
-                .map_err(|e| fail(lang)(e.into()))?
+                .map_err(|e| fail(lang)(e))?
                 .ok_or_else(|| fail(lang)(AppError::NotFound))?;
             form_page(
                 &ctx,
@@ -393,7 +393,7 @@ async fn incident_list(
         .store
         .incidents(scope, filter, 500)
         .await
-        .map_err(|e| fail(lang)(e.into()))?;
+        .map_err(|e| fail(lang)(e))?;
     let is_desk = principal.is_incident_desk();
     let title = if is_desk {
         lang.text("incidents-desk-suspected-incidents")
@@ -488,7 +488,7 @@ async fn case_view_page(
     } = shown;
     let lang = ctx.lang;
     let principal = user.user().principal();
-    let id = service::parse_id(case_id).map_err(fail_app(lang))?;
+    let id = service::parse_id(case_id).map_err(fail(lang))?;
     let CaseView {
         case,
         notes,
@@ -596,7 +596,7 @@ async fn change_state(
 ) -> PageResult {
     let lang = ctx.lang;
     let principal = user.user().principal();
-    let id = service::parse_id(&case_id).map_err(fail_app(lang))?;
+    let id = service::parse_id(&case_id).map_err(fail(lang))?;
     match incidents::change_state(&state, &principal, id, &form.state).await {
         Ok(()) => Ok(redirect(&format!("/incidents/{id}"))),
         Err(e @ (AppError::Forbidden | AppError::NotFound)) => Err(fail(lang)(e)),
@@ -633,7 +633,7 @@ async fn add_note(
 ) -> PageResult {
     let lang = ctx.lang;
     let principal = user.user().principal();
-    let id = service::parse_id(&case_id).map_err(fail_app(lang))?;
+    let id = service::parse_id(&case_id).map_err(fail(lang))?;
     match incidents::add_note(&state, &principal, id, &form.text).await {
         Ok(_) => Ok(redirect(&format!("/incidents/{id}#notes"))),
         Err(e @ (AppError::Forbidden | AppError::NotFound)) => Err(fail(lang)(e)),

@@ -127,7 +127,7 @@ async fn save_observation(
     let lang = ctx.lang;
     let principal = user.user().principal();
     let institution = page_institution(&state, &principal, &id, lang).await?;
-    let fiscal_year = service::parse_fiscal_year(&state, &fy).map_err(fail_app(lang))?;
+    let fiscal_year = service::parse_fiscal_year(&state, &fy).map_err(fail(lang))?;
     let seen = match form.contact_chart_seen.as_str() {
         "yes" => true,
         "no" => false,
@@ -142,7 +142,7 @@ async fn save_observation(
     };
     service::record_observation(&state, &principal, &institution, fiscal_year, seen)
         .await
-        .map_err(fail_app(lang))?;
+        .map_err(fail(lang))?;
     Ok(redirect(&format!(
         "/institutions/{}/inspection/{}",
         institution.id, fiscal_year

@@ -91,21 +91,21 @@ async fn institutions(
         .store
         .count_institutions(scope)
         .await
-        .map_err(|e| fail(lang)(e.into()))?;
+        .map_err(|e| fail(lang)(e))?;
     let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
     let page = q.page.unwrap_or(1).clamp(1, pages);
     let list = state
         .store
         .list_institutions(scope, PAGE_SIZE, (page - 1) * PAGE_SIZE)
         .await
-        .map_err(|e| fail(lang)(e.into()))?;
+        .map_err(|e| fail(lang)(e))?;
     let fy = service::current_fiscal_year(&state);
     let ids: Vec<i64> = list.iter().map(|i| i.id).collect();
     let counts = state
         .store
         .answer_counts(&ids, fy)
         .await
-        .map_err(|e| fail(lang)(e.into()))?;
+        .map_err(|e| fail(lang)(e))?;
     let rows = list
         .iter()
         .map(|i| {
@@ -216,10 +216,10 @@ async fn institution_view(
 ) -> PageResult {
     let lang = ctx.lang;
     let principal = user.user().principal();
-    let id = service::parse_id(id).map_err(fail_app(lang))?;
+    let id = service::parse_id(id).map_err(fail(lang))?;
     let institution = service::visible_institution(state, &principal, id)
         .await
-        .map_err(fail_app(lang))?;
+        .map_err(fail(lang))?;
     let mut years = Vec::new();
     // The suggestions below look at this year's answers: keep its assessment for them.
     let suggestion_year = crate::support::api::checklist_year(state);
@@ -227,7 +227,7 @@ async fn institution_view(
     for &fy in state.catalog.fiscal_years() {
         let a = service::assessment(state, institution.clone(), fy)
             .await
-            .map_err(fail_app(lang))?;
+            .map_err(fail(lang))?;
         years.push(YearRow {
             fiscal_year: fy.start_year(),
             label: fy_label(lang, fy),
@@ -264,7 +264,7 @@ async fn institution_view(
         login: u.login,
     };
     let (users, unused, require_two_factor) = if can_administer {
-        let store_err = |e: mamori_store::StoreError| fail(lang)(e.into());
+        let store_err = |e: mamori_store::StoreError| fail(lang)(e);
         let cutoff = chrono::Utc::now() - chrono::Duration::days(state.config.unused_account_days);
         (
             state
@@ -294,13 +294,13 @@ async fn institution_view(
     };
     service::record_read(state, &principal, institution.id, "profile")
         .await
-        .map_err(fail_app(lang))?;
+        .map_err(fail(lang))?;
     // The ledger is read and flagged once for its summary and the suggestions.
     let devices = state
         .store
         .devices(institution.id)
         .await
-        .map_err(|e| fail(lang)(e.into()))?;
+        .map_err(|e| fail(lang)(e))?;
     let flags = crate::ledger::api::ledger_flags(
         state,
         institution.id,
@@ -497,7 +497,7 @@ async fn create_institution(
                 .store
                 .create_institution(&new, Some(user.user().id))
                 .await
-                .map_err(|e| fail(lang)(e.into()))?;
+                .map_err(|e| fail(lang)(e))?;
             Ok(redirect(&format!("/institutions/{id}")))
         }
         Err(e) if e.status().is_client_error() => {
@@ -527,7 +527,7 @@ async fn edit_institution(
     let principal = user.user().principal();
     let institution = service::administered_institution(&state, &principal, &id)
         .await
-        .map_err(fail_app(lang))?;
+        .map_err(fail(lang))?;
     let values = InstitutionValues::from_institution(&institution);
     Ok(institution_form(
         &ctx,
@@ -552,7 +552,7 @@ async fn update_institution(
     let principal = user.user().principal();
     let institution = service::administered_institution(&state, &principal, &id)
         .await
-        .map_err(fail_app(lang))?;
+        .map_err(fail(lang))?;
     let can_move = principal.role == Role::NationalAdmin;
     if !can_move {
         values.prefecture = institution.prefecture.code();
@@ -571,7 +571,7 @@ async fn update_institution(
                 .store
                 .update_institution(institution.id, &new, user.user().id)
                 .await
-                .map_err(|e| fail(lang)(e.into()))?;
+                .map_err(|e| fail(lang)(e))?;
             Ok(redirect(&format!("/institutions/{}", institution.id)))
         }
         Err(e) if e.status().is_client_error() => {
@@ -612,7 +612,7 @@ async fn add_institution_user(
     let principal = user.user().principal();
     let institution = service::administered_institution(&state, &principal, &id)
         .await
-        .map_err(fail_app(lang))?;
+        .map_err(fail(lang))?;
     let role = if form.role == "admin" {
         Role::InstitutionAdmin
     } else {

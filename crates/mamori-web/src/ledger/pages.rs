@@ -347,7 +347,7 @@ async fn ledger_page(
         .store
         .devices(institution.id)
         .await
-        .map_err(|e| fail(lang)(e.into()))?;
+        .map_err(|e| fail(lang)(e))?;
     let today = service::today_in_japan();
     let show_retired = q.retired.as_deref() == Some("1");
     let flags = ledger::ledger_flags(&state, institution.id, &devices, today);
@@ -716,7 +716,7 @@ async fn create_device(
                 StatusCode::CONFLICT,
             ))
         }
-        Err(e) => Err(fail(lang)(e.into())),
+        Err(e) => Err(fail(lang)(e)),
     }
 }
 
@@ -733,7 +733,7 @@ async fn edit_device(
         .store
         .device(institution.id, device_id)
         .await
-        .map_err(|e| fail(lang)(e.into()))?
+        .map_err(|e| fail(lang)(e))?
         .ok_or_else(|| fail(lang)(AppError::NotFound))?;
     Ok(device_form_page(
         &ctx,
@@ -792,7 +792,7 @@ async fn update_device(
                 StatusCode::CONFLICT,
             ))
         }
-        Err(e) => Err(fail(lang)(e.into())),
+        Err(e) => Err(fail(lang)(e)),
     }
 }
 
@@ -809,7 +809,7 @@ async fn retire_device(
         .store
         .retire_device(institution.id, device_id, user.user().id)
         .await
-        .map_err(|e| fail(lang)(e.into()))?;
+        .map_err(|e| fail(lang)(e))?;
     Ok(redirect(&format!(
         "/institutions/{}/ledger",
         institution.id
@@ -835,7 +835,7 @@ async fn export_xlsx(
         .store
         .devices(institution.id)
         .await
-        .map_err(|e| fail(lang)(e.into()))?;
+        .map_err(|e| fail(lang)(e))?;
     ledger::export(devices, ExportFormat::Xlsx, &institution.id.to_string())
         .await
         .map_err(fail(lang))
@@ -855,7 +855,7 @@ async fn export_csv(
         .store
         .devices(institution.id)
         .await
-        .map_err(|e| fail(lang)(e.into()))?;
+        .map_err(|e| fail(lang)(e))?;
     ledger::export(
         devices,
         ExportFormat::Csv(encoding),
@@ -1059,7 +1059,7 @@ async fn import_upload(
             Utc::now() + chrono::Duration::minutes(UPLOAD_TTL_MINUTES),
         )
         .await
-        .map_err(|e| fail(lang)(e.into()))?;
+        .map_err(|e| fail(lang)(e))?;
     page.token = Some(token);
     Ok(render(StatusCode::OK, &page))
 }
@@ -1084,7 +1084,7 @@ async fn import_confirm(
         .store
         .ledger_upload(&token_hash, institution.id, user.user().id)
         .await
-        .map_err(|e| fail(lang)(e.into()))?;
+        .map_err(|e| fail(lang)(e))?;
     let mut page = ImportPage::new(&ctx, &user, &institution);
     let Some(upload) = upload.filter(|_| !form.token.is_empty()) else {
         page.error = Some(lang.t("ledger-upload-expired"));
@@ -1113,7 +1113,7 @@ async fn import_confirm(
         .store
         .delete_ledger_upload(&token_hash)
         .await
-        .map_err(|e| fail(lang)(e.into()))?;
+        .map_err(|e| fail(lang)(e))?;
     Ok(redirect(&format!(
         "/institutions/{}/ledger?imported={}-{}",
         institution.id, counts.added, counts.changed

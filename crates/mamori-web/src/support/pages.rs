@@ -141,7 +141,7 @@ async fn menu_page(
             .store
             .institution(iid)
             .await
-            .map_err(|e| fail(lang)(e.into()))?
+            .map_err(|e| fail(lang)(e))?
             .map(|i| i.prefecture.code()),
         _ => None,
     };

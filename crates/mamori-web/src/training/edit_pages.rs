@@ -179,7 +179,7 @@ async fn operator_course(
         .store
         .training_course(id)
         .await
-        .map_err(|e| fail(lang)(e.into()))?
+        .map_err(|e| fail(lang)(e))?
         .ok_or_else(|| fail(lang)(AppError::NotFound))
 }
 
@@ -197,7 +197,7 @@ async fn course_view(
         .store
         .training_sessions()
         .await
-        .map_err(|e| fail(lang)(e.into()))?
+        .map_err(|e| fail(lang)(e))?
         .iter()
         .filter(|s| s.course.id == course.id && !s.is_withdrawn() && s.rules.starts_at > now)
         .count();

@@ -18,9 +18,7 @@ use serde::Deserialize;
 use crate::http::auth::WebUser;
 use crate::http::error::AppError;
 use crate::http::i18n::{Lang, Message};
-use crate::http::page::{
-    Chrome, PageCtx, PageResult, fail, fail_app, page_institution, redirect, render,
-};
+use crate::http::page::{Chrome, PageCtx, PageResult, fail, page_institution, redirect, render};
 use crate::training::api::{
     self as api, CourseInput, LecturerInput, SessionInput, availability, is_operator, listed_for,
     now_in_japan, when_label,
@@ -191,7 +189,7 @@ async fn list_view(
         .store
         .training_sessions()
         .await
-        .map_err(|e| fail(lang)(e.into()))?;
+        .map_err(|e| fail(lang)(e))?;
     let registers = matches!(
         u.role,
         mamori_domain::Role::InstitutionAdmin | mamori_domain::Role::InstitutionStaff
@@ -201,7 +199,7 @@ async fn list_view(
             .store
             .training_registrations_of_institution(id)
             .await
-            .map_err(|e| fail(lang)(e.into()))?,
+            .map_err(|e| fail(lang)(e))?,
         _ => Vec::new(),
     };
     let now = now_in_japan();
@@ -399,7 +397,7 @@ async fn library_view(
         .store
         .training_lecturers()
         .await
-        .map_err(|e| fail(lang)(e.into()))?
+        .map_err(|e| fail(lang)(e))?
         .into_iter()
         .map(|l| LecturerView {
             id: l.id,
@@ -544,12 +542,12 @@ async fn manage_view(
         .store
         .training_courses()
         .await
-        .map_err(|e| fail(lang)(e.into()))?;
+        .map_err(|e| fail(lang)(e))?;
     let sessions = state
         .store
         .training_sessions()
         .await
-        .map_err(|e| fail(lang)(e.into()))?;
+        .map_err(|e| fail(lang)(e))?;
     let now = now_in_japan();
     let (status, error) = match error {
         Some((s, t)) => (s, Some(t)),
@@ -790,7 +788,7 @@ async fn session_view(
         .store
         .training_session_registrations(s.id)
         .await
-        .map_err(|e| fail(lang)(e.into()))?;
+        .map_err(|e| fail(lang)(e))?;
     let now = now_in_japan();
     let started = now >= s.rules.starts_at;
     let (status, error) = match error {
@@ -865,12 +863,12 @@ async fn record_attendance(
     if !is_operator(user.user()) {
         return Err(fail(lang)(AppError::Forbidden));
     }
-    let id = service::parse_id(&registration).map_err(fail_app(lang))?;
+    let id = service::parse_id(&registration).map_err(fail(lang))?;
     let place = state
         .store
         .training_registration(id)
         .await
-        .map_err(|e| fail(lang)(e.into()))?
+        .map_err(|e| fail(lang)(e))?
         .ok_or_else(|| fail(lang)(AppError::NotFound))?;
     let attended = match form.attended.as_deref() {
         Some("yes") => true,
@@ -1003,7 +1001,7 @@ async fn record_page(
     let fy = FiscalYear::parse(&fy_text).map_err(|_| fail(lang)(AppError::NotFound))?;
     service::record_read(&state, &principal, institution.id, "training")
         .await
-        .map_err(fail_app(lang))?;
+        .map_err(fail(lang))?;
     let record = api::record_of(&state, &institution, fy)
         .await
         .map_err(fail(lang))?;
@@ -1011,7 +1009,7 @@ async fn record_page(
         .store
         .training_sessions()
         .await
-        .map_err(|e| fail(lang)(e.into()))?;
+        .map_err(|e| fail(lang)(e))?;
     let rows = record
         .lines
         .iter()

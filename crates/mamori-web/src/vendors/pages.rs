@@ -16,7 +16,7 @@ use crate::http::auth::WebUser;
 use crate::http::error::AppError;
 use crate::http::error::ErrorCode;
 use crate::http::i18n::{Lang, Message};
-use crate::http::page::{Chrome, PageCtx, PageResult, fail, fail_app, redirect, render};
+use crate::http::page::{Chrome, PageCtx, PageResult, fail, redirect, render};
 use crate::vendors::api::{self as vendors, CoverageData, CreateContract};
 use crate::{AppState, Routes};
 use mamori_app::{self as service, today_in_japan};
@@ -120,20 +120,20 @@ async fn contracts_view(
     let institution = service::visible_institution(
         state,
         &principal,
-        service::parse_id(id).map_err(fail_app(lang))?,
+        service::parse_id(id).map_err(fail(lang))?,
     )
     .await
-    .map_err(fail_app(lang))?;
+    .map_err(fail(lang))?;
     let contracts = state
         .store
         .vendor_contracts_of_institution(institution.id)
         .await
-        .map_err(|e| fail(lang)(e.into()))?;
+        .map_err(|e| fail(lang)(e))?;
     let deliveries = state
         .store
         .vendor_deliveries_of_institution(institution.id)
         .await
-        .map_err(|e| fail(lang)(e.into()))?;
+        .map_err(|e| fail(lang)(e))?;
     let rows = contracts
         .iter()
         .map(|c| ContractRow {
@@ -277,7 +277,7 @@ async fn invitation_view(
         .store
         .vendor_invitation(&crate::http::auth::token_hash(token))
         .await
-        .map_err(|e| fail(lang)(e.into()))?
+        .map_err(|e| fail(lang)(e))?
         .ok_or_else(|| {
             fail(lang)(AppError::rejected(
                 StatusCode::NOT_FOUND,
@@ -397,7 +397,7 @@ async fn vendor_home(State(state): State<AppState>, ctx: PageCtx, user: WebUser)
         .store
         .vendor_organization_of_user(principal.user_id)
         .await
-        .map_err(|e| fail(lang)(e.into()))?
+        .map_err(|e| fail(lang)(e))?
         .map(|(_, n)| n)
         .unwrap_or_default();
     let mut rows = Vec::new();
@@ -406,7 +406,7 @@ async fn vendor_home(State(state): State<AppState>, ctx: PageCtx, user: WebUser)
             .store
             .vendor_answers(c.contract.id.0, year)
             .await
-            .map_err(|e| fail(lang)(e.into()))?
+            .map_err(|e| fail(lang)(e))?
             .values()
             .filter(|a| a.first.is_some())
             .count();
@@ -490,13 +490,13 @@ async fn vendor_form_view(
     let (contract, _) = vendors::visible_contract(state, &principal, contract_id)
         .await
         .map_err(fail(lang))?;
-    let fiscal_year = service::parse_fiscal_year(state, fy).map_err(fail_app(lang))?;
-    let version = vendors::vendor_version(state, fiscal_year).map_err(fail_app(lang))?;
+    let fiscal_year = service::parse_fiscal_year(state, fy).map_err(fail(lang))?;
+    let version = vendors::vendor_version(state, fiscal_year).map_err(fail(lang))?;
     let answers = state
         .store
         .vendor_answers(contract.contract.id.0, fiscal_year)
         .await
-        .map_err(|e| fail(lang)(e.into()))?;
+        .map_err(|e| fail(lang)(e))?;
     let can_answer = vendors::serves(state, &principal, &contract)
         .await
         .map_err(fail(lang))?;
@@ -531,7 +531,7 @@ async fn vendor_form_view(
         .store
         .vendor_deliveries(contract.contract.id.0)
         .await
-        .map_err(|e| fail(lang)(e.into()))?
+        .map_err(|e| fail(lang)(e))?
         .iter()
         .map(delivery_row)
         .collect();
@@ -596,7 +596,7 @@ async fn copy_answers(
     let (contract, _) = vendors::visible_contract(&state, &principal, &contract_id)
         .await
         .map_err(fail(lang))?;
-    let fiscal_year = service::parse_fiscal_year(&state, &fy).map_err(fail_app(lang))?;
+    let fiscal_year = service::parse_fiscal_year(&state, &fy).map_err(fail(lang))?;
     let to: Vec<i64> = form
         .keys()
         .filter_map(|k| k.strip_prefix("to_"))
@@ -675,7 +675,7 @@ async fn save_vendor_item(
     let (contract, institution) = vendors::visible_contract(&state, &principal, &contract_id)
         .await
         .map_err(fail(lang))?;
-    let fiscal_year = service::parse_fiscal_year(&state, &fy).map_err(fail_app(lang))?;
+    let fiscal_year = service::parse_fiscal_year(&state, &fy).map_err(fail(lang))?;
     if !vendors::serves(&state, &principal, &contract)
         .await
         .map_err(fail(lang))?
@@ -903,7 +903,7 @@ async fn coverage_page(
     let lang = ctx.lang;
     let principal = user.user().principal();
     let institution = crate::http::page::page_institution(&state, &principal, &id, lang).await?;
-    let fiscal_year = service::parse_fiscal_year(&state, &fy).map_err(fail_app(lang))?;
+    let fiscal_year = service::parse_fiscal_year(&state, &fy).map_err(fail(lang))?;
     service::record_read(
         &state,
         &principal,
@@ -911,13 +911,13 @@ async fn coverage_page(
         &format!("coverage:{fiscal_year}"),
     )
     .await
-    .map_err(fail_app(lang))?;
+    .map_err(fail(lang))?;
     let data = CoverageData::load(&state, &institution, fiscal_year)
         .await
-        .map_err(fail_app(lang))?;
+        .map_err(fail(lang))?;
     let verdict = data
         .verdict(&state, &institution, fiscal_year)
-        .map_err(fail_app(lang))?;
+        .map_err(fail(lang))?;
     let contracts: Vec<_> = verdict
         .coverage
         .contracts
