@@ -7,8 +7,9 @@ use mamori_domain::answer::{validate_answer, validate_removal};
 use mamori_domain::{AnswerInput, ChecklistVersion, FiscalYear, ItemAnswer, Principal, Round};
 use mamori_store::Institution;
 
-use crate::assessment::{ItemState, version_and_rules};
+use crate::assessment::ItemState;
 use crate::error::{Error, Refusal};
+use crate::fiscal_years::version_and_rules;
 use crate::{App, today_in_japan};
 
 fn unknown_item(version: &ChecklistVersion, key: &str) -> Error {

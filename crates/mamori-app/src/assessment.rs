@@ -2,9 +2,6 @@
 //! and answers, the progress and the inspection verdict (with the vendors' part), loaded in
 //! one query where the checklist page needs it all.
 
-use mamori_locale::Message;
-
-use crate::ErrorCode;
 use std::collections::HashMap;
 
 use mamori_domain::inspection::{self, Progress};
@@ -15,43 +12,10 @@ use mamori_domain::{
 use mamori_store::{Institution, Observation};
 
 use crate::coverage::{CoverageData, vendor_version};
-use crate::error::{Error, Refusal};
+use crate::error::Error;
+use crate::fiscal_years::version_and_rules;
 use crate::institutions::record_read;
 use crate::{App, today_in_japan};
-
-/// The fiscal year pages open at: the demo's year when the demo is loaded (so that a
-/// newcomer sees its answers), else the one containing today in Japan.
-pub fn current_fiscal_year(app: &App) -> FiscalYear {
-    crate::demo::demo_fiscal_year(app.catalog)
-        .unwrap_or_else(|| FiscalYear::containing(today_in_japan()))
-}
-
-/// A fiscal year as written (`2025`, `R7`, `令和7年度`), if the catalog has a checklist for it.
-pub fn parse_fiscal_year(app: &App, text: &str) -> Result<FiscalYear, Error> {
-    let fy = FiscalYear::parse(text)?;
-    if app.catalog.fiscal_years().contains(&fy) {
-        Ok(fy)
-    } else {
-        Err(unknown_fiscal_year(app, fy))
-    }
-}
-
-fn unknown_fiscal_year(app: &App, fy: FiscalYear) -> Error {
-    let known: Vec<String> = app
-        .catalog
-        .fiscal_years()
-        .iter()
-        .map(|y| y.to_string())
-        .collect();
-    Error::rejected(
-        Refusal::NotFound,
-        ErrorCode::UnknownFiscalYear,
-        Message::new("errors-unknown-fiscal-year")
-            .with("fiscal_year_ja", fy.label_ja())
-            .with("known_years", known.join(", "))
-            .with("fiscal_year_en", fy.label_en()),
-    )
-}
 
 /// One item as shown: the item, how it stands this year, its answers.
 #[derive(Debug, Clone)]
@@ -70,23 +34,6 @@ pub struct Assessment<'a> {
     pub progress: Progress,
     pub verdict: Verdict,
     pub observation: Option<Observation>,
-}
-
-/// The form in force for the institution in the fiscal year, and that version's
-/// inspection rules.
-pub fn version_and_rules(
-    app: &App,
-    institution: &Institution,
-    fiscal_year: FiscalYear,
-) -> Result<(&'static ChecklistVersion, &'static InspectionRules), Error> {
-    let catalog: &'static mamori_catalog::Catalog = app.catalog;
-    let version = catalog
-        .version_for(fiscal_year, institution.kind.form())
-        .ok_or_else(|| unknown_fiscal_year(app, fiscal_year))?;
-    let rules = catalog
-        .rules_for(&version.version)
-        .ok_or_else(|| Error::Internal(format!("no inspection rules for {}", version.version)))?;
-    Ok((version, rules))
 }
 
 /// The assessment of an institution the caller may see, loaded in one query; "not found"

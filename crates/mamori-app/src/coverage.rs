@@ -12,8 +12,8 @@ use mamori_domain::vendor::{
 use mamori_domain::{ChecklistVersion, FiscalYear, FormKind, ItemAnswers};
 use mamori_store::{Institution, StoredContract};
 
-use crate::assessment::version_and_rules;
 use crate::error::{Error, Refusal};
+use crate::fiscal_years::version_and_rules;
 use crate::{App, today_in_japan};
 
 /// The 事業者確認用 in force in the fiscal year.

@@ -12,9 +12,10 @@ use mamori_domain::{
 };
 use mamori_store::{AssuranceChange, NewInstitution, NewUser, RankRecord, Store};
 
-use crate::assessment::version_and_rules;
 use crate::coverage::vendor_version;
 use crate::error::{Error, Refusal};
+pub use crate::fiscal_years::demo_fiscal_year;
+use crate::fiscal_years::version_and_rules;
 use crate::passwords::hash_password;
 use crate::tokens::{new_token, token_hash};
 use crate::{App, ContinuityRecords, now_in_japan, today_in_japan};
@@ -97,17 +98,6 @@ pub const DEMO_LOGINS: [(&str, &str, &str); 14] = [
 
 fn prefecture(code: &str) -> Result<Prefecture, Error> {
     Ok(Prefecture::parse(code)?)
-}
-
-/// The fiscal year the demo is set in: the current one if the catalog has it, else the latest.
-pub fn demo_fiscal_year(catalog: &Catalog) -> Option<FiscalYear> {
-    let current = FiscalYear::containing(today_in_japan());
-    let years = catalog.fiscal_years();
-    if years.contains(&current) {
-        Some(current)
-    } else {
-        years.first().copied()
-    }
 }
 
 /// Loads the demo data into `store` unless it is there already, with the forms of

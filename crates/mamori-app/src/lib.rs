@@ -12,6 +12,7 @@ pub mod coverage;
 pub mod demo;
 pub mod error;
 pub mod error_code;
+pub mod fiscal_years;
 pub mod inspection;
 pub mod institutions;
 pub mod ledger;
@@ -29,11 +30,12 @@ use mamori_store::Store;
 pub use answers::{clear_answer, record_observation, save_answer};
 pub use assessment::{
     Assessment, FileExtras, ItemState, add_vendor_verdict, assessment, build_assessment,
-    current_fiscal_year, parse_fiscal_year, version_and_rules, visible_assessment, visible_file,
+    visible_assessment, visible_file,
 };
 pub use continuity::ContinuityRecords;
 pub use error::{Error, Refusal, Result};
 pub use error_code::ErrorCode;
+pub use fiscal_years::{current_fiscal_year, parse_fiscal_year, version_and_rules};
 pub use institutions::{
     administered_institution, check_institution, check_institution_change, parse_id, record_read,
     visible_institution,

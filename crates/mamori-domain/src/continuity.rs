@@ -12,7 +12,7 @@
 use chrono::{Months, NaiveDate};
 use serde::{Deserialize, Serialize};
 
-use crate::contact_chart::FieldProblem;
+use crate::field_problem::FieldProblem;
 use crate::inspection::Severity;
 use crate::vendor::SystemKind;
 use crate::{ChecklistItem, ChecklistVersion, FiscalYear, ItemRole, Requirement};

@@ -10,6 +10,7 @@ pub mod contact_chart;
 pub mod continuity;
 pub mod device;
 pub mod device_risk;
+pub mod field_problem;
 pub mod fiscal_year;
 pub mod incident;
 pub mod inspection;

@@ -40,14 +40,14 @@ pub struct BenchLedgerArgs {
     database_url: Option<String>,
     /// Also writes the markdown report to this file.
     #[arg(long)]
-    output: Option<PathBuf>,
+    pub output: Option<PathBuf>,
     /// Measures memory instead: the peak RSS of one import of a `--rows` .xlsx ledger and of
     /// a ZIP bomb, each in a server process of its own (Linux).
     #[arg(long)]
-    memory: bool,
+    pub memory: bool,
     /// The measured process of `--memory` (internal): imports this file once.
     #[arg(long, hide = true)]
-    memory_child: Option<PathBuf>,
+    pub memory_child: Option<PathBuf>,
 }
 
 const OSES: [&str; 6] = [
@@ -225,17 +225,6 @@ async fn time_get(
 }
 
 pub async fn run(args: BenchLedgerArgs) -> Result<()> {
-    if let Some(file) = &args.memory_child {
-        return crate::bench_memory::child(file).await;
-    }
-    if args.memory {
-        let report = crate::bench_memory::run(&args)?;
-        if let Some(path) = &args.output {
-            std::fs::write(path, &report)
-                .with_context(|| format!("cannot write {}", path.display()))?;
-        }
-        return Ok(());
-    }
     let data = LedgerData::bundled();
     let mut report = String::new();
     let push = |report: &mut String, line: String| {

@@ -632,9 +632,25 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Bench(args) => bench::run(args).await.map(|()| ExitCode::SUCCESS),
-        Command::BenchLedger(args) => bench_ledger::run(args).await.map(|()| ExitCode::SUCCESS),
+        Command::BenchLedger(args) => bench_ledger_command(args).await.map(|()| ExitCode::SUCCESS),
         Command::BenchSelection(args) => bench_selection::run(args).map(|()| ExitCode::SUCCESS),
         Command::Backup(args) => backup::run_backup(args).await,
         Command::Restore(args) => backup::run_restore(args).await,
     }
+}
+
+/// `bench-ledger`: the memory measurement when asked for it, else the timings.
+async fn bench_ledger_command(args: bench_ledger::BenchLedgerArgs) -> Result<()> {
+    if let Some(file) = &args.memory_child {
+        return bench_memory::child(file).await;
+    }
+    if args.memory {
+        let report = bench_memory::run(&args)?;
+        if let Some(path) = &args.output {
+            std::fs::write(path, &report)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+        }
+        return Ok(());
+    }
+    bench_ledger::run(args).await
 }

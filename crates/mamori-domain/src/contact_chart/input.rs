@@ -12,7 +12,7 @@ use super::chart::{
 use super::email::EmailAddress;
 use super::hours::{HOURS_TEXT_MAX, Hours};
 use super::phone::PhoneNumber;
-use super::problem::FieldProblem;
+use crate::field_problem::FieldProblem;
 use crate::vendor::{ContractId, VendorContract};
 
 /// An entry as sent by a form or an API client.

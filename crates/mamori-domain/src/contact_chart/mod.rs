@@ -16,12 +16,12 @@ mod email;
 mod hours;
 mod input;
 mod phone;
-mod problem;
 mod status;
 #[cfg(test)]
 pub(crate) mod tests;
 mod to_input;
 
+pub use crate::field_problem::FieldProblem;
 pub use chart::{
     CallStep, CallTarget, ContactChart, ContactEntry, InternalContact, InternalRole, OutsideBody,
     OutsideContact, VendorContact, default_call_order, mhlw_preset,
@@ -33,5 +33,4 @@ pub use input::{
     VendorContactInput,
 };
 pub use phone::{PhoneError, PhoneNumber};
-pub use problem::FieldProblem;
 pub use status::{ChartGap, ChartGapReport, ChartState, ChartStatus, chart_status};

@@ -36,7 +36,7 @@ use chrono::NaiveDate;
 use mamori_locale::Message;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::contact_chart::FieldProblem;
+use crate::field_problem::FieldProblem;
 use crate::inspection::{
     self, Finding, FindingCode, InspectionRules, Severity, item_label, year_label,
 };
