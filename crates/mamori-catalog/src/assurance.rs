@@ -83,15 +83,8 @@ mod tests {
     use super::*;
 
     fn scratch(name: &str, text: &str) -> Vec<CatalogError> {
-        let dir =
-            std::env::temp_dir().join(format!("mamori-assurance-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("create scratch");
-        std::fs::write(dir.join("r7.toml"), text).expect("write");
-        let mut errors = Vec::new();
-        load(&dir, &mut errors);
-        let _ = std::fs::remove_dir_all(&dir);
-        errors
+        let name = format!("assurance-{name}");
+        crate::tests::load_scratch(&name, &[("r7.toml", text)], load).1
     }
 
     fn r7() -> String {
