@@ -19,12 +19,9 @@ pub fn load(dir: &Path, errors: &mut Vec<CatalogError>) -> Vec<Program> {
     }
     let mut years: HashSet<FiscalYear> = HashSet::new();
     for path in crate::toml_files(dir, errors) {
-        let program: Program = match crate::read_table(&path, "excluded") {
-            Ok(p) => p,
-            Err(e) => {
-                errors.push(e);
-                continue;
-            }
+        let read = crate::read_table::<Program>(&path, "excluded");
+        let Some(program) = read.map_err(|e| errors.push(e)).ok() else {
+            continue;
         };
         let before = errors.len();
         if path.file_stem().and_then(|s| s.to_str()) != Some(program.id.as_str()) {

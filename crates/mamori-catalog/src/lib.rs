@@ -246,24 +246,22 @@ impl Catalog {
 }
 
 fn toml_files(dir: &Path, errors: &mut Vec<CatalogError>) -> Vec<PathBuf> {
-    let entries = match std::fs::read_dir(dir) {
-        Ok(e) => e,
-        Err(e) => {
-            errors.push(CatalogError::new(
-                dir,
-                None,
-                format!("cannot read the folder: {e}"),
-            ));
-            return Vec::new();
-        }
-    };
-    let mut files: Vec<PathBuf> = entries
+    files_ending(dir, "toml").unwrap_or_else(|e| {
+        let problem = format!("cannot read the folder: {e}");
+        errors.push(CatalogError::new(dir, None, problem));
+        Vec::new()
+    })
+}
+
+/// The files of `dir` named `*.<extension>`, sorted.
+fn files_ending(dir: &Path, extension: &str) -> std::io::Result<Vec<PathBuf>> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)?
         .filter_map(Result::ok)
         .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .filter(|p| p.extension().is_some_and(|x| x == extension))
         .collect();
     files.sort();
-    files
+    Ok(files)
 }
 
 /// Reads a file the catalog must have with `read`. A missing file is recorded in `errors` as

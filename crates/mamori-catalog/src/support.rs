@@ -115,12 +115,9 @@ pub fn load(dir: &Path, errors: &mut Vec<CatalogError>) -> SupportCatalog {
     let mut ids: HashSet<(FiscalYear, String)> = HashSet::new();
     let mut regions: HashSet<(Region, FiscalYear)> = HashSet::new();
     for path in crate::toml_files(dir, errors) {
-        let raw: RawMenu = match crate::read_table(&path, "programs") {
-            Ok(r) => r,
-            Err(e) => {
-                errors.push(e);
-                continue;
-            }
+        let read = crate::read_table::<RawMenu>(&path, "programs");
+        let Some(raw) = read.map_err(|e| errors.push(e)).ok() else {
+            continue;
         };
         let before = errors.len();
         let region = Region::parse(&raw.region).map_err(|e| {

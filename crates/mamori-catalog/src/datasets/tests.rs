@@ -122,41 +122,29 @@ fn an_endoflife_product_file_loads() {
 #[test]
 fn endoflife_errors_name_the_file_the_release_and_the_problem() {
     let file = Path::new("fortios.md");
-    let err = parse_endoflife_product("fortios", "title: FortiOS\n", file)
-        .expect_err("no front matter")
-        .to_string();
-    assert!(err.contains("fortios.md: no YAML front matter"), "{err}");
-
-    let err = parse_endoflife_product(
-        "fortios",
-        &FORTIOS.replace("eol: 2028-11-11", "eol: someday"),
-        file,
-    )
-    .expect_err("bad eol")
-    .to_string();
-    assert!(
-        err.contains(
-            "fortios.md: release 7.4: eol must be a YYYY-MM-DD date, true or false, not someday"
+    for (text, says) in [
+        (
+            "title: FortiOS\n".to_owned(),
+            "fortios.md: no YAML front matter",
         ),
-        "{err}"
-    );
-
-    let err = parse_endoflife_product(
-        "fortios",
-        &FORTIOS.replace("  - releaseCycle: \"8.0\"", "  - releaseCycle: \"7.4\""),
-        file,
-    )
-    .expect_err("duplicate")
-    .to_string();
-    assert!(
-        err.contains("release 7.4: releaseCycle listed twice"),
-        "{err}"
-    );
-
-    let err = parse_endoflife_product("fortios", "---\ntitle: [unclosed\n---\n", file)
-        .expect_err("bad yaml")
-        .to_string();
-    assert!(err.contains("fortios.md: line"), "{err}");
+        (
+            FORTIOS.replace("eol: 2028-11-11", "eol: someday"),
+            "fortios.md: release 7.4: eol must be a YYYY-MM-DD date, true or false, not someday",
+        ),
+        (
+            FORTIOS.replace("  - releaseCycle: \"8.0\"", "  - releaseCycle: \"7.4\""),
+            "release 7.4: releaseCycle listed twice",
+        ),
+        (
+            "---\ntitle: [unclosed\n---\n".to_owned(),
+            "fortios.md: line",
+        ),
+    ] {
+        let err = parse_endoflife_product("fortios", &text, file)
+            .expect_err(says)
+            .to_string();
+        assert!(err.contains(says), "{says:?} in {err}");
+    }
 }
 
 /// Writes each text to `path` in turn; `load` must refuse it with an error that says every

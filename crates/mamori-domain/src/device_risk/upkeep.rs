@@ -37,21 +37,17 @@ pub(super) fn stale_patch_flag(
 pub(super) fn vpn_flags(subject: &RiskSubject<'_>, ended: &[String], flags: &mut Vec<Flag>) {
     let source =
         "MHLW: VPN装置等のネットワーク機器におけるサイバーセキュリティ対策の徹底について (R8.3)";
-    match subject.maintenance_includes_security_updates {
-        Some(true) => {}
-        Some(false) => flags.push(Flag::new(
-            FlagCode::VpnNoSecurityUpdates,
-            FlagSeverity::High,
-            Message::new("domain-device-vpn-no-updates"),
-            format!("maintenance_includes_security_updates = false; {source}"),
-        )),
-        None => flags.push(Flag::new(
-            FlagCode::VpnNoSecurityUpdates,
-            FlagSeverity::Medium,
-            Message::new("domain-device-vpn-updates-unknown"),
-            format!("maintenance_includes_security_updates not answered; {source}"),
-        )),
-    }
+    flags.extend(question_flag(
+        subject.maintenance_includes_security_updates,
+        true,
+        "maintenance_includes_security_updates",
+        FlagCode::VpnNoSecurityUpdates,
+        [
+            (FlagSeverity::High, "domain-device-vpn-no-updates"),
+            (FlagSeverity::Medium, "domain-device-vpn-updates-unknown"),
+        ],
+        source,
+    ));
     if !ended.is_empty() {
         flags.push(Flag::new(
             FlagCode::VpnUnsupported,
@@ -60,34 +56,54 @@ pub(super) fn vpn_flags(subject: &RiskSubject<'_>, ended: &[String], flags: &mut
             format!("{}; {source}", ended.join(" | ")),
         ));
     }
-    match subject.always_on_connection {
-        Some(false) => {}
-        Some(true) => flags.push(Flag::new(
-            FlagCode::VpnAlwaysOn,
-            FlagSeverity::Medium,
-            Message::new("domain-device-vpn-always-on"),
-            format!("always_on_connection = true; {source}"),
+    flags.extend(question_flag(
+        subject.always_on_connection,
+        false,
+        "always_on_connection",
+        FlagCode::VpnAlwaysOn,
+        [
+            (FlagSeverity::Medium, "domain-device-vpn-always-on"),
+            (FlagSeverity::Low, "domain-device-vpn-always-on-unknown"),
+        ],
+        source,
+    ));
+    flags.extend(question_flag(
+        subject.weak_or_reused_password,
+        false,
+        "weak_or_reused_password",
+        FlagCode::VpnWeakPassword,
+        [
+            (FlagSeverity::High, "domain-device-vpn-weak-password"),
+            (FlagSeverity::Low, "domain-device-vpn-weak-password-unknown"),
+        ],
+        source,
+    ));
+}
+
+/// The flag of one yes/no question of the VPN check: none when `field` is answered
+/// `expected`; otherwise the first severity and message when answered the other way, the
+/// second when not answered.
+fn question_flag(
+    answer: Option<bool>,
+    expected: bool,
+    field: &str,
+    code: FlagCode,
+    [(other, other_key), (unanswered, unanswered_key)]: [(FlagSeverity, &'static str); 2],
+    source: &str,
+) -> Option<Flag> {
+    match answer {
+        Some(answer) if answer == expected => None,
+        Some(answer) => Some(Flag::new(
+            code,
+            other,
+            Message::new(other_key),
+            format!("{field} = {answer}; {source}"),
         )),
-        None => flags.push(Flag::new(
-            FlagCode::VpnAlwaysOn,
-            FlagSeverity::Low,
-            Message::new("domain-device-vpn-always-on-unknown"),
-            format!("always_on_connection not answered; {source}"),
-        )),
-    }
-    match subject.weak_or_reused_password {
-        Some(false) => {}
-        Some(true) => flags.push(Flag::new(
-            FlagCode::VpnWeakPassword,
-            FlagSeverity::High,
-            Message::new("domain-device-vpn-weak-password"),
-            format!("weak_or_reused_password = true; {source}"),
-        )),
-        None => flags.push(Flag::new(
-            FlagCode::VpnWeakPassword,
-            FlagSeverity::Low,
-            Message::new("domain-device-vpn-weak-password-unknown"),
-            format!("weak_or_reused_password not answered; {source}"),
+        None => Some(Flag::new(
+            code,
+            unanswered,
+            Message::new(unanswered_key),
+            format!("{field} not answered; {source}"),
         )),
     }
 }
