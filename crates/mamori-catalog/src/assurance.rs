@@ -19,12 +19,9 @@ pub fn load(dir: &Path, errors: &mut Vec<CatalogError>) -> Vec<Program> {
     }
     let mut years: HashSet<FiscalYear> = HashSet::new();
     for path in crate::toml_files(dir, errors) {
-        let program: Program = match crate::read_table(&path, "excluded") {
-            Ok(p) => p,
-            Err(e) => {
-                errors.push(e);
-                continue;
-            }
+        let read = crate::read_table::<Program>(&path, "excluded");
+        let Some(program) = read.map_err(|e| errors.push(e)).ok() else {
+            continue;
         };
         let before = errors.len();
         if path.file_stem().and_then(|s| s.to_str()) != Some(program.id.as_str()) {
@@ -83,15 +80,8 @@ mod tests {
     use super::*;
 
     fn scratch(name: &str, text: &str) -> Vec<CatalogError> {
-        let dir =
-            std::env::temp_dir().join(format!("mamori-assurance-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("create scratch");
-        std::fs::write(dir.join("r7.toml"), text).expect("write");
-        let mut errors = Vec::new();
-        load(&dir, &mut errors);
-        let _ = std::fs::remove_dir_all(&dir);
-        errors
+        let name = format!("assurance-{name}");
+        crate::tests::load_scratch(&name, &[("r7.toml", text)], load).1
     }
 
     fn r7() -> String {

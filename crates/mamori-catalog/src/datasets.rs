@@ -450,14 +450,8 @@ struct RawRelease {
 
 /// Loads every `*.md` of an endoflife.date `products/` folder; the product id is the file stem.
 pub fn load_endoflife_dir(dir: &Path) -> Result<Vec<EolProduct>, DatasetErrors> {
-    let entries = std::fs::read_dir(dir)
+    let files = crate::files_ending(dir, "md")
         .map_err(|e| DatasetError::new(dir, None, format!("cannot read the folder: {e}")))?;
-    let mut files: Vec<PathBuf> = entries
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "md"))
-        .collect();
-    files.sort();
     if files.is_empty() {
         return Err(DatasetError::new(dir, None, "no product files (*.md)").into());
     }

@@ -65,34 +65,18 @@ impl From<RawText> for FirstStep {
 /// there is one (and the catalog is refused).
 pub fn load(dir: &Path, errors: &mut Vec<CatalogError>) -> FirstStepRules {
     let path = dir.join(FIRST_STEPS_FILE);
-    if !path.is_file() {
-        errors.push(CatalogError::new(
-            &path,
-            None,
-            "missing: the first-response steps (初動対応) of the incident pages are read from this file",
-        ));
+    let missing = "missing: the first-response steps (初動対応) of the incident pages are read from this file";
+    let Some(raw) = crate::read_required(&path, missing, errors, |path| {
+        crate::read_table::<RawFile>(path, "steps")
+    }) else {
         return FirstStepRules::default();
-    }
-    let raw: RawFile = match crate::read_table(&path, "steps") {
-        Ok(raw) => raw,
-        Err(e) => {
-            errors.push(e);
-            return FirstStepRules::default();
-        }
     };
     let before = errors.len();
-    if raw.sources.iter().all(|s| s.trim().is_empty()) {
-        errors.push(CatalogError::new(
-            &path,
-            None,
-            "sources is empty: every file cites where its text comes from",
-        ));
-    }
-    for (field, value) in [("title_ja", &raw.title_ja), ("title_en", &raw.title_en)] {
-        if value.trim().is_empty() {
-            errors.push(CatalogError::new(&path, None, format!("{field} is empty")));
-        }
-    }
+    let titles = [
+        ("title_ja", raw.title_ja.as_str()),
+        ("title_en", &raw.title_en),
+    ];
+    crate::check_sources_and_titles(&path, &raw.sources, titles, errors);
     let mut steps = Vec::with_capacity(raw.steps.len());
     for s in raw.steps {
         let Some(when) = StepCondition::parse(&s.when) else {
@@ -127,11 +111,7 @@ pub fn load(dir: &Path, errors: &mut Vec<CatalogError>) -> FirstStepRules {
             errors.push(CatalogError::new(&path, p.step.as_deref(), p.problem));
         }
     }
-    if errors.len() == before {
-        rules
-    } else {
-        FirstStepRules::default()
-    }
+    crate::unless_refused(errors, before, rules)
 }
 
 #[cfg(test)]
@@ -143,16 +123,12 @@ mod tests {
     }
 
     fn load_text(name: &str, text: Option<&str>) -> (FirstStepRules, Vec<String>) {
-        let dir =
-            std::env::temp_dir().join(format!("mamori-first-steps-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(dir.join("incident")).expect("dir");
-        if let Some(text) = text {
-            std::fs::write(dir.join(FIRST_STEPS_FILE), text).expect("write");
-        }
-        let mut errors = Vec::new();
-        let rules = load(&dir, &mut errors);
-        let _ = std::fs::remove_dir_all(&dir);
+        let files: Vec<(&str, &str)> = text
+            .map(|text| (FIRST_STEPS_FILE, text))
+            .into_iter()
+            .collect();
+        let name = format!("first-steps-{name}");
+        let (rules, errors) = crate::tests::load_scratch(&name, &files, load);
         (rules, errors.iter().map(ToString::to_string).collect())
     }
 
@@ -211,7 +187,7 @@ mod tests {
                 "{}: no step has the code 'personal_data', which mamori requires",
                 std::env::temp_dir()
                     .join(format!(
-                        "mamori-first-steps-no-personal-data-{}",
+                        "mamori-catalog-first-steps-no-personal-data-{}",
                         std::process::id()
                     ))
                     .join(FIRST_STEPS_FILE)

@@ -246,24 +246,69 @@ impl Catalog {
 }
 
 fn toml_files(dir: &Path, errors: &mut Vec<CatalogError>) -> Vec<PathBuf> {
-    let entries = match std::fs::read_dir(dir) {
-        Ok(e) => e,
-        Err(e) => {
-            errors.push(CatalogError::new(
-                dir,
-                None,
-                format!("cannot read the folder: {e}"),
-            ));
-            return Vec::new();
-        }
-    };
-    let mut files: Vec<PathBuf> = entries
+    files_ending(dir, "toml").unwrap_or_else(|e| {
+        let problem = format!("cannot read the folder: {e}");
+        errors.push(CatalogError::new(dir, None, problem));
+        Vec::new()
+    })
+}
+
+/// The files of `dir` named `*.<extension>`, sorted.
+fn files_ending(dir: &Path, extension: &str) -> std::io::Result<Vec<PathBuf>> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)?
         .filter_map(Result::ok)
         .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .filter(|p| p.extension().is_some_and(|x| x == extension))
         .collect();
     files.sort();
-    files
+    Ok(files)
+}
+
+/// Reads a file the catalog must have with `read`. A missing file is recorded in `errors` as
+/// `missing` (which says what is read from it), an unreadable one as its reader's error;
+/// either gives `None`.
+fn read_required<T>(
+    path: &Path,
+    missing: &str,
+    errors: &mut Vec<CatalogError>,
+    read: impl FnOnce(&Path) -> Result<T, CatalogError>,
+) -> Option<T> {
+    if !path.is_file() {
+        errors.push(CatalogError::new(path, None, missing));
+        return None;
+    }
+    read(path).map_err(|e| errors.push(e)).ok()
+}
+
+/// What a file gave, or nothing (the default) when problems were recorded since there were
+/// `before` of them: a refused file gives nothing.
+fn unless_refused<T: Default>(errors: &[CatalogError], before: usize, value: T) -> T {
+    if errors.len() == before {
+        value
+    } else {
+        T::default()
+    }
+}
+
+/// Records a file that cites no source, or whose titles are blank.
+fn check_sources_and_titles(
+    path: &Path,
+    sources: &[String],
+    titles: [(&str, &str); 2],
+    errors: &mut Vec<CatalogError>,
+) {
+    if sources.iter().all(|s| s.trim().is_empty()) {
+        errors.push(CatalogError::new(
+            path,
+            None,
+            "sources is empty: every file cites where its text comes from",
+        ));
+    }
+    for (field, value) in titles {
+        if value.trim().is_empty() {
+            errors.push(CatalogError::new(path, None, format!("{field} is empty")));
+        }
+    }
 }
 
 fn read<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, CatalogError> {
@@ -524,10 +569,36 @@ pub fn bundled_dir() -> PathBuf {
 mod tests {
     use super::*;
 
-    fn scratch(name: &str) -> PathBuf {
+    /// A fresh, empty folder for a test; `name` is unique in the crate's tests.
+    pub(crate) fn scratch_dir(name: &str) -> PathBuf {
         let dir =
             std::env::temp_dir().join(format!("mamori-catalog-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("create scratch");
+        dir
+    }
+
+    /// Writes `files` (path under the folder, text) into the scratch folder `name`, loads the
+    /// folder with `load` and removes it: what was loaded and the problems recorded.
+    pub(crate) fn load_scratch<T>(
+        name: &str,
+        files: &[(&str, &str)],
+        load: impl FnOnce(&Path, &mut Vec<CatalogError>) -> T,
+    ) -> (T, Vec<CatalogError>) {
+        let dir = scratch_dir(name);
+        for (file, text) in files {
+            let path = dir.join(file);
+            std::fs::create_dir_all(path.parent().expect("folder")).expect("create");
+            std::fs::write(path, text).expect("write");
+        }
+        let mut errors = Vec::new();
+        let loaded = load(&dir, &mut errors);
+        let _ = std::fs::remove_dir_all(&dir);
+        (loaded, errors)
+    }
+
+    fn scratch(name: &str) -> PathBuf {
+        let dir = scratch_dir(name);
         std::fs::create_dir_all(dir.join("checklists")).expect("create scratch");
         std::fs::create_dir_all(dir.join("inspection")).expect("create scratch");
         for entry in
@@ -721,23 +792,42 @@ required_from = 2024
         assert!(chart.text_ja.contains("連絡体制図"));
     }
 
+    /// Each case edits `good()` once (`from` → `to`), and the catalog with it as its one form
+    /// is refused with an error that says every part.
+    #[track_caller]
+    fn refused_saying(cases: &[(&str, &str, &str, &[&str])]) {
+        for &(name, from, to, parts) in cases {
+            let dir = scratch(name);
+            let form = good();
+            assert!(form.contains(from), "{name}: no {from:?}");
+            std::fs::write(
+                dir.join("checklists/r5-institution.toml"),
+                form.replace(from, to),
+            )
+            .expect("write");
+            let err = Catalog::load(&dir).expect_err(name).to_string();
+            for part in parts {
+                assert!(err.contains(part), "{name}: {part:?} in {err}");
+            }
+        }
+    }
+
     #[test]
     fn a_role_names_one_item() {
-        let dir = scratch("two-numbers");
-        std::fs::write(
-            dir.join("checklists/r5-institution.toml"),
-            good().replace("role = \"backup\"", "role = \"bcp\""),
-        )
-        .expect("write");
-        let err = Catalog::load(&dir).expect_err("must fail").to_string();
-        assert!(
-            err.contains("item 3-3: role 'bcp' is already given to 3(2) (3-2)"),
-            "{err}"
-        );
-        let unknown = good().replace("role = \"backup\"", "role = \"backups\"");
-        std::fs::write(dir.join("checklists/r5-institution.toml"), unknown).expect("write");
-        let err = Catalog::load(&dir).expect_err("must fail").to_string();
-        assert!(err.contains("item 3-2") && err.contains("backups"), "{err}");
+        refused_saying(&[
+            (
+                "two-numbers",
+                "role = \"backup\"",
+                "role = \"bcp\"",
+                &["item 3-3: role 'bcp' is already given to 3(2) (3-2)"],
+            ),
+            (
+                "unknown-role",
+                "role = \"backup\"",
+                "role = \"backups\"",
+                &["item 3-2", "backups"],
+            ),
+        ]);
     }
 
     #[test]
@@ -750,38 +840,26 @@ required_from = 2024
 
     #[test]
     fn errors_name_the_file_the_item_and_the_problem() {
-        let dir = scratch("bad-scope");
-        std::fs::write(
-            dir.join("checklists/r5-institution.toml"),
-            good().replace("scope = \"server\"", "scope = \"pc\""),
-        )
-        .expect("write");
-        let err = Catalog::load(&dir).expect_err("must fail").to_string();
-        assert!(
-            err.contains("r5-institution.toml: item 2-7-server: scope 'pc' does not match"),
-            "{err}"
-        );
-
-        let dir = scratch("bad-field");
-        std::fs::write(
-            dir.join("checklists/r5-institution.toml"),
-            good().replace("required_from = 2024", "required_form = 2024"),
-        )
-        .expect("write");
-        let err = Catalog::load(&dir).expect_err("must fail").to_string();
-        assert!(
-            err.contains("item 2-7-server") && err.contains("required_form"),
-            "{err}"
-        );
-
-        let dir = scratch("bad-year");
-        std::fs::write(
-            dir.join("checklists/r5-institution.toml"),
-            good().replace("required_from = 2024", "required_from = 1924"),
-        )
-        .expect("write");
-        let err = Catalog::load(&dir).expect_err("must fail").to_string();
-        assert!(err.contains("item 2-7-server: required_from"), "{err}");
+        refused_saying(&[
+            (
+                "bad-scope",
+                "scope = \"server\"",
+                "scope = \"pc\"",
+                &["r5-institution.toml: item 2-7-server: scope 'pc' does not match"],
+            ),
+            (
+                "bad-field",
+                "required_from = 2024",
+                "required_form = 2024",
+                &["item 2-7-server", "required_form"],
+            ),
+            (
+                "bad-year",
+                "required_from = 2024",
+                "required_from = 1924",
+                &["item 2-7-server: required_from"],
+            ),
+        ]);
     }
 
     #[test]

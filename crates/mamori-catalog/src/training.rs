@@ -103,12 +103,8 @@ pub fn load(dir: &Path, errors: &mut Vec<CatalogError>) -> TrainingLibrary {
     if !path.exists() {
         return TrainingLibrary::default();
     }
-    let raw: RawLibrary = match read(&path) {
-        Ok(raw) => raw,
-        Err(e) => {
-            errors.push(e);
-            return TrainingLibrary::default();
-        }
+    let Some(raw) = read::<RawLibrary>(&path).map_err(|e| errors.push(e)).ok() else {
+        return TrainingLibrary::default();
     };
     if raw.sources.iter().all(|s| s.trim().is_empty()) {
         errors.push(CatalogError::new(
@@ -202,31 +198,18 @@ struct RawObligation {
 /// nobody (and the catalog is refused).
 pub fn load_obligation(dir: &Path, errors: &mut Vec<CatalogError>) -> ObligationRule {
     let path = dir.join(OBLIGATION_FILE);
-    if !path.is_file() {
-        errors.push(CatalogError::new(
-            &path,
-            None,
-            "missing: the yearly training obligation (診療録管理体制加算) is read from this file",
-        ));
+    let missing =
+        "missing: the yearly training obligation (診療録管理体制加算) is read from this file";
+    let Some(raw) = crate::read_required::<RawObligation>(&path, missing, errors, read) else {
         return ObligationRule::default();
-    }
-    let raw: RawObligation = match read(&path) {
-        Ok(raw) => raw,
-        Err(e) => {
-            errors.push(e);
-            return ObligationRule::default();
-        }
     };
     let before = errors.len();
+    let titles = [
+        ("title_ja", raw.title_ja.as_str()),
+        ("title_en", &raw.title_en),
+    ];
+    crate::check_sources_and_titles(&path, &raw.sources, titles, errors);
     let mut problem = |text: String| errors.push(CatalogError::new(&path, None, text));
-    if raw.sources.iter().all(|s| s.trim().is_empty()) {
-        problem("sources is empty: every file cites where its text comes from".into());
-    }
-    for (field, value) in [("title_ja", &raw.title_ja), ("title_en", &raw.title_en)] {
-        if value.trim().is_empty() {
-            problem(format!("{field} is empty"));
-        }
-    }
     let mut kinds = Vec::with_capacity(raw.kinds.len());
     for k in &raw.kinds {
         match InstitutionKind::parse(k) {
@@ -244,11 +227,7 @@ pub fn load_obligation(dir: &Path, errors: &mut Vec<CatalogError>) -> Obligation
             problem(format!("{}: {}", p.field, p));
         }
     }
-    if errors.len() == before {
-        rule
-    } else {
-        ObligationRule::default()
-    }
+    crate::unless_refused(errors, before, rule)
 }
 
 #[cfg(test)]
@@ -256,17 +235,9 @@ mod tests {
     use super::*;
 
     fn load_text(text: &str) -> (TrainingLibrary, Vec<CatalogError>) {
-        let dir = std::env::temp_dir().join(format!(
-            "mamori_training_catalog_{}_{}",
-            std::process::id(),
-            text.len()
-        ));
-        std::fs::create_dir_all(dir.join("training")).expect("dir");
-        std::fs::write(dir.join("training").join("library.toml"), text).expect("write");
-        let mut errors = Vec::new();
-        let library = load(&dir, &mut errors);
-        let _ = std::fs::remove_dir_all(&dir);
-        (library, errors)
+        // Each test's library differs in length, which names its folder.
+        let name = format!("training-library-{}", text.len());
+        crate::tests::load_scratch(&name, &[("training/library.toml", text)], load)
     }
 
     #[test]
@@ -287,39 +258,27 @@ mod tests {
 
     #[test]
     fn bad_entries_are_named() {
-        let (_, errors) = load_text(
-            r#"
-sources = ["x"]
-[[materials]]
-id = "Bad Id"
-kind = "portal"
-audiences = ["everyone", "manager", "manager"]
-title_ja = ""
-title_en = "t"
-url = "http://insecure.example"
-description_ja = "d"
-description_en = "d"
-source = "s"
-[[materials]]
-id = "ok"
-kind = "document"
-audiences = []
-title_ja = "t"
-title_en = "t"
-description_ja = "d"
-description_en = "d"
-source = "s"
-[[materials]]
-id = "ok"
-kind = "document"
-audiences = ["beginner"]
-title_ja = "t"
-title_en = "t"
-description_ja = "d"
-description_en = "d"
-source = "s"
-"#,
-        );
+        // A material whose other fields are filled in.
+        let material = |id: &str, kind: &str, audiences: &str, title_ja: &str, url: &str| {
+            format!(
+                "[[materials]]\nid = \"{id}\"\nkind = \"{kind}\"\naudiences = {audiences}\n\
+                 title_ja = \"{title_ja}\"\ntitle_en = \"t\"\n{url}description_ja = \"d\"\n\
+                 description_en = \"d\"\nsource = \"s\"\n"
+            )
+        };
+        let library = [
+            "sources = [\"x\"]\n".to_owned(),
+            material(
+                "Bad Id",
+                "portal",
+                r#"["everyone", "manager", "manager"]"#,
+                "",
+                "url = \"http://insecure.example\"\n",
+            ),
+            material("ok", "document", "[]", "t", ""),
+            material("ok", "document", r#"["beginner"]"#, "t", ""),
+        ];
+        let (_, errors) = load_text(&library.concat());
         let text: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
         let all = text.join("\n");
         for expected in [
@@ -336,15 +295,9 @@ source = "s"
     }
 
     fn load_obligation_text(name: &str, text: &str) -> Vec<String> {
-        let dir = std::env::temp_dir().join(format!(
-            "mamori_training_obligation_{name}_{}",
-            std::process::id()
-        ));
-        std::fs::create_dir_all(dir.join("training")).expect("dir");
-        std::fs::write(dir.join(OBLIGATION_FILE), text).expect("write");
-        let mut errors = Vec::new();
-        load_obligation(&dir, &mut errors);
-        let _ = std::fs::remove_dir_all(&dir);
+        let name = format!("training-obligation-{name}");
+        let files = [(OBLIGATION_FILE, text)];
+        let (_, errors) = crate::tests::load_scratch(&name, &files, load_obligation);
         errors.iter().map(ToString::to_string).collect()
     }
 

@@ -2,60 +2,34 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::{ParseError, Prefecture};
+use crate::Prefecture;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    /// 厚生労働省: sees every institution, creates institutions and users.
-    NationalAdmin,
-    /// 立入検査担当者: sees the institutions of one prefecture, records observations.
-    Inspector,
-    /// An institution's administrator: fills its checklist, manages its users and profile.
-    InstitutionAdmin,
-    /// An institution's staff member: fills its checklist.
-    InstitutionStaff,
-    /// A vendor's (事業者) user: fills the 事業者確認用 of the contracts its organisation
-    /// serves. It sees no institution's own file: its scope is its contracts.
-    VendorUser,
-    /// 都道府県の確保事業担当者: runs the security-assurance survey of one prefecture (ranks,
-    /// selects, exports 別紙1, submits). Sees no institution's checklist.
-    PrefectureOfficer,
-    /// 支援窓口の運営者: publishes training courses and sessions (MIST), records attendance,
-    /// and staffs the インシデントかも? consultation desk. Sees no institution's checklist.
-    SupportOperator,
+crate::wire_enum! {
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum Role {
+        /// 厚生労働省: sees every institution, creates institutions and users.
+        NationalAdmin,
+        /// 立入検査担当者: sees the institutions of one prefecture, records observations.
+        Inspector,
+        /// An institution's administrator: fills its checklist, manages its users and profile.
+        InstitutionAdmin | "admin",
+        /// An institution's staff member: fills its checklist.
+        InstitutionStaff | "staff",
+        /// A vendor's (事業者) user: fills the 事業者確認用 of the contracts its organisation
+        /// serves. It sees no institution's own file: its scope is its contracts.
+        VendorUser | "vendor",
+        /// 都道府県の確保事業担当者: runs the security-assurance survey of one prefecture (ranks,
+        /// selects, exports 別紙1, submits). Sees no institution's checklist.
+        PrefectureOfficer,
+        /// 支援窓口の運営者: publishes training courses and sessions (MIST), records attendance,
+        /// and staffs the インシデントかも? consultation desk. Sees no institution's checklist.
+        SupportOperator | "operator",
+    }
+    parse(exact) -> Err("role", "domain-parse-role-one-national-admin", text);
 }
 
 impl Role {
-    pub fn parse(text: &str) -> Result<Self, ParseError> {
-        match text {
-            "national_admin" => Ok(Self::NationalAdmin),
-            "inspector" => Ok(Self::Inspector),
-            "institution_admin" | "admin" => Ok(Self::InstitutionAdmin),
-            "institution_staff" | "staff" => Ok(Self::InstitutionStaff),
-            "vendor_user" | "vendor" => Ok(Self::VendorUser),
-            "prefecture_officer" => Ok(Self::PrefectureOfficer),
-            "support_operator" | "operator" => Ok(Self::SupportOperator),
-            _ => Err(ParseError::new(
-                "role",
-                mamori_locale::Message::new("domain-parse-role-one-national-admin")
-                    .with("text", crate::arg(text)),
-            )),
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::NationalAdmin => "national_admin",
-            Self::Inspector => "inspector",
-            Self::InstitutionAdmin => "institution_admin",
-            Self::InstitutionStaff => "institution_staff",
-            Self::VendorUser => "vendor_user",
-            Self::PrefectureOfficer => "prefecture_officer",
-            Self::SupportOperator => "support_operator",
-        }
-    }
-
     /// The short name used by the API for institution roles.
     pub fn api_name(self) -> &'static str {
         match self {

@@ -7,35 +7,19 @@ use serde::{Deserialize, Serialize};
 
 use crate::{ChecklistItem, ItemStatus, NotApplicableReason, ParseError};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Answer {
-    /// はい
-    Yes,
-    /// いいえ
-    No,
+crate::wire_enum! {
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum Answer {
+        /// はい
+        Yes | "はい",
+        /// いいえ
+        No | "いいえ",
+    }
+    parse(trim_lowercase) -> Err("answer", "domain-parse-answer-yes", text);
 }
 
 impl Answer {
-    pub fn parse(text: &str) -> Result<Self, ParseError> {
-        match text.trim().to_ascii_lowercase().as_str() {
-            "yes" | "はい" => Ok(Self::Yes),
-            "no" | "いいえ" => Ok(Self::No),
-            _ => Err(ParseError::new(
-                "answer",
-                mamori_locale::Message::new("domain-parse-answer-yes")
-                    .with("text", crate::arg(text)),
-            )),
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Yes => "yes",
-            Self::No => "no",
-        }
-    }
-
     pub fn label_ja(self) -> &'static str {
         match self {
             Self::Yes => "はい",
@@ -337,8 +321,9 @@ pub fn validate_removal(round: Round, existing: &ItemAnswers) -> Result<(), Answ
 mod tests {
     use super::*;
     use crate::checklist::tests::{fy, item};
+    use crate::testing::assert_says;
     use crate::{Requirement, Scope};
-    use mamori_locale::Lang;
+    use mamori_locale::Lang::{En, Ja};
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).expect("valid test date")
@@ -374,101 +359,8 @@ mod tests {
     }
 
     #[test]
-    fn a_no_with_a_target_date_is_accepted() {
-        let ok = input(
-            Round::First,
-            Answer::No,
-            d(2025, 6, 1),
-            Some(d(2025, 12, 31)),
-        );
-        assert_eq!(
-            validate_answer(
-                &patch(),
-                ItemStatus::Required,
-                &ok,
-                &ItemAnswers::default(),
-                today()
-            ),
-            Ok(())
-        );
-    }
-
-    #[test]
-    fn a_target_date_on_yes_is_refused() {
-        let bad = input(
-            Round::First,
-            Answer::Yes,
-            d(2025, 6, 1),
-            Some(d(2025, 12, 31)),
-        );
-        assert_eq!(
-            validate_answer(
-                &patch(),
-                ItemStatus::Required,
-                &bad,
-                &ItemAnswers::default(),
-                today()
-            ),
-            Err(AnswerError::TargetDateOnYes)
-        );
-    }
-
-    #[test]
-    fn a_target_date_before_the_check_is_refused() {
-        let bad = input(
-            Round::First,
-            Answer::No,
-            d(2025, 6, 1),
-            Some(d(2025, 5, 31)),
-        );
-        assert!(matches!(
-            validate_answer(
-                &patch(),
-                ItemStatus::Required,
-                &bad,
-                &ItemAnswers::default(),
-                today()
-            ),
-            Err(AnswerError::TargetDateBeforeCheck { .. })
-        ));
-    }
-
-    #[test]
-    fn an_item_that_does_not_apply_cannot_be_answered() {
-        let ok = input(Round::First, Answer::Yes, d(2025, 6, 1), None);
-        assert_eq!(
-            validate_answer(
-                &patch(),
-                ItemStatus::NotApplicable(NotApplicableReason::NoVendorContract),
-                &ok,
-                &ItemAnswers::default(),
-                today()
-            ),
-            Err(AnswerError::NotApplicable(
-                NotApplicableReason::NoVendorContract
-            ))
-        );
-    }
-
-    #[test]
-    fn reference_items_can_be_answered() {
-        let ok = input(Round::First, Answer::No, d(2023, 6, 1), Some(d(2024, 6, 1)));
-        assert_eq!(
-            validate_answer(
-                &patch(),
-                ItemStatus::Reference {
-                    required_from: Some(fy(2024))
-                },
-                &ok,
-                &ItemAnswers::default(),
-                today()
-            ),
-            Ok(())
-        );
-    }
-
-    #[test]
-    fn items_without_a_target_column_refuse_a_target_date() {
+    fn a_first_answer_is_checked_against_its_item() {
+        let patch = patch();
         let mut chart = item(
             "3-1",
             "3(1)",
@@ -476,32 +368,86 @@ mod tests {
             Requirement::RequiredFrom(fy(2023)),
         );
         chart.has_target_date = false;
-        let bad = input(Round::First, Answer::No, d(2023, 6, 1), Some(d(2023, 9, 1)));
-        assert_eq!(
-            validate_answer(
+        let required = ItemStatus::Required;
+        let no_vendor = NotApplicableReason::NoVendorContract;
+        let reference = ItemStatus::Reference {
+            required_from: Some(fy(2024)),
+        };
+        let (june, target) = (d(2025, 6, 1), Some(d(2025, 12, 31)));
+        let cases = [
+            (
+                "a no with a target date",
+                &patch,
+                required,
+                Answer::No,
+                june,
+                target,
+                Ok(()),
+            ),
+            (
+                "a target date on yes",
+                &patch,
+                required,
+                Answer::Yes,
+                june,
+                target,
+                Err(AnswerError::TargetDateOnYes),
+            ),
+            (
+                "a target date before the check",
+                &patch,
+                required,
+                Answer::No,
+                june,
+                Some(d(2025, 5, 31)),
+                Err(AnswerError::TargetDateBeforeCheck {
+                    target: d(2025, 5, 31),
+                    checked: june,
+                }),
+            ),
+            (
+                "an item that does not apply",
+                &patch,
+                ItemStatus::NotApplicable(no_vendor),
+                Answer::Yes,
+                june,
+                None,
+                Err(AnswerError::NotApplicable(no_vendor)),
+            ),
+            (
+                "a reference item",
+                &patch,
+                reference,
+                Answer::No,
+                d(2023, 6, 1),
+                Some(d(2024, 6, 1)),
+                Ok(()),
+            ),
+            (
+                "a target date on an item without a target column",
                 &chart,
-                ItemStatus::Required,
-                &bad,
-                &ItemAnswers::default(),
-                today()
+                required,
+                Answer::No,
+                d(2023, 6, 1),
+                Some(d(2023, 9, 1)),
+                Err(AnswerError::NoTargetDateColumn),
             ),
-            Err(AnswerError::NoTargetDateColumn)
-        );
-    }
-
-    #[test]
-    fn a_check_in_the_future_is_refused() {
-        let bad = input(Round::First, Answer::Yes, d(2026, 1, 1), None);
-        assert!(matches!(
-            validate_answer(
-                &patch(),
-                ItemStatus::Required,
-                &bad,
-                &ItemAnswers::default(),
-                today()
+            (
+                "a check in the future",
+                &patch,
+                required,
+                Answer::Yes,
+                d(2026, 1, 1),
+                None,
+                Err(AnswerError::CheckDateInFuture(d(2026, 1, 1))),
             ),
-            Err(AnswerError::CheckDateInFuture(_))
-        ));
+        ];
+        for (case, item, status, answer, checked, target, expected) in cases {
+            let given = input(Round::First, answer, checked, target);
+            let fresh = ItemAnswers::default();
+            let checked = validate_answer(item, status, &given, &fresh, today());
+            assert_eq!(checked, expected, "{case}");
+        }
     }
 
     #[test]
@@ -647,12 +593,11 @@ mod tests {
             Err(AnswerError::RecordedRoundLeftOut(Round::Second))
         );
         let e = left_out.expect_err("refused");
-        assert!(
-            e.message().render(Lang::Ja).contains("2回目"),
-            "{}",
-            e.message().render(Lang::Ja)
+        assert_says(
+            "round 2 left out",
+            &e.message(),
+            &[(Ja, "2回目"), (En, "round 2")],
         );
-        assert!(e.message().render(Lang::En).contains("round 2"), "{e}");
     }
 
     #[test]

@@ -5,27 +5,21 @@ use serde::{Deserialize, Serialize};
 
 use crate::{FiscalYear, InstitutionProfile};
 
-/// The form (様式) of the checklist.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum FormKind {
-    /// 医療機関確認用
-    Institution,
-    /// 事業者確認用
-    Vendor,
-    /// 薬局確認用
-    Pharmacy,
+crate::wire_enum! {
+    /// The form (様式) of the checklist.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum FormKind {
+        /// 医療機関確認用
+        Institution,
+        /// 事業者確認用
+        Vendor,
+        /// 薬局確認用
+        Pharmacy,
+    }
 }
 
 impl FormKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Institution => "institution",
-            Self::Vendor => "vendor",
-            Self::Pharmacy => "pharmacy",
-        }
-    }
-
     pub fn label_ja(self) -> &'static str {
         match self {
             Self::Institution => "医療機関確認用",
@@ -43,33 +37,25 @@ impl FormKind {
     }
 }
 
-/// What part of the systems a section-2 control is asked for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Scope {
-    /// Sections 1 and 3 have no scope.
-    None,
-    /// 医療情報システム全般
-    All,
-    /// サーバ
-    Server,
-    /// 端末PC
-    Pc,
-    /// ネットワーク機器
-    Network,
+crate::wire_enum! {
+    /// What part of the systems a section-2 control is asked for.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum Scope {
+        /// Sections 1 and 3 have no scope.
+        None,
+        /// 医療情報システム全般
+        All,
+        /// サーバ
+        Server,
+        /// 端末PC
+        Pc,
+        /// ネットワーク機器
+        Network,
+    }
 }
 
 impl Scope {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::None => "none",
-            Self::All => "all",
-            Self::Server => "server",
-            Self::Pc => "pc",
-            Self::Network => "network",
-        }
-    }
-
     pub fn label_ja(self) -> &'static str {
         match self {
             Self::None => "",
@@ -109,95 +95,51 @@ pub enum Condition {
     VendorContract,
 }
 
-/// What a checklist item is about, so that rules name the item they need instead of its
-/// number, which a new version may change (令和7年度版 moved パッチ from 2(7) to 2(6)).
-/// One role names one control of a form version: its items share one number and differ
-/// only in scope.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ItemRole {
-    /// 医療情報システム安全管理責任者（事業者: 提供に係る管理責任者）
-    SecurityOfficer,
-    /// サーバ、端末PC、ネットワーク機器の台帳管理
-    DeviceLedger,
-    /// リモートメンテナンス（保守）を利用している機器の有無の確認
-    RemoteMaintenance,
-    /// 医療情報セキュリティ開示書（MDS/SDS）
-    SecurityDisclosure,
-    /// 職種・担当業務別のアクセス利用権限
-    AccessRights,
-    /// 退職者や使用していないアカウント等、不要なアカウントの削除
-    UnusedAccounts,
-    /// アクセスログの管理
-    AccessLog,
-    /// セキュリティパッチ（最新ファームウェアや更新プログラム）の適用
-    SecurityPatches,
-    /// パスワードの長さ・文字種・変更
-    PasswordRules,
-    /// パスワードの使い回しの禁止
-    PasswordReuse,
-    /// USBストレージ等の外部記録媒体や外部接続機器の接続制限
-    ExternalMedia,
-    /// 二要素認証
-    TwoFactor,
-    /// バックグラウンドで動作している不要なソフトウェア及びサービスの停止
-    UnneededServices,
-    /// 接続元制限
-    ConnectionRestriction,
-    /// インシデント発生時の連絡体制図
-    ContactChart,
-    /// データやシステムのバックアップの実施と復旧手順
-    Backup,
-    /// サイバー攻撃を想定した事業継続計画（BCP）
-    Bcp,
-    /// 医療情報システムの運用管理規程等
-    OperatingRules,
-}
-
-impl ItemRole {
-    pub const ALL: [ItemRole; 18] = [
-        Self::SecurityOfficer,
-        Self::DeviceLedger,
-        Self::RemoteMaintenance,
-        Self::SecurityDisclosure,
-        Self::AccessRights,
-        Self::UnusedAccounts,
-        Self::AccessLog,
-        Self::SecurityPatches,
-        Self::PasswordRules,
-        Self::PasswordReuse,
-        Self::ExternalMedia,
-        Self::TwoFactor,
-        Self::UnneededServices,
-        Self::ConnectionRestriction,
-        Self::ContactChart,
-        Self::Backup,
-        Self::Bcp,
-        Self::OperatingRules,
-    ];
-
-    /// The name used in the catalog files, e.g. `contact_chart`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::SecurityOfficer => "security_officer",
-            Self::DeviceLedger => "device_ledger",
-            Self::RemoteMaintenance => "remote_maintenance",
-            Self::SecurityDisclosure => "security_disclosure",
-            Self::AccessRights => "access_rights",
-            Self::UnusedAccounts => "unused_accounts",
-            Self::AccessLog => "access_log",
-            Self::SecurityPatches => "security_patches",
-            Self::PasswordRules => "password_rules",
-            Self::PasswordReuse => "password_reuse",
-            Self::ExternalMedia => "external_media",
-            Self::TwoFactor => "two_factor",
-            Self::UnneededServices => "unneeded_services",
-            Self::ConnectionRestriction => "connection_restriction",
-            Self::ContactChart => "contact_chart",
-            Self::Backup => "backup",
-            Self::Bcp => "bcp",
-            Self::OperatingRules => "operating_rules",
-        }
+crate::wire_enum! {
+    /// What a checklist item is about, so that rules name the item they need instead of its
+    /// number, which a new version may change (令和7年度版 moved パッチ from 2(7) to 2(6)).
+    /// One role names one control of a form version: its items share one number and differ
+    /// only in scope. Its wire name (`as_str`) is the name used in the catalog files, e.g.
+    /// `contact_chart`.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum ItemRole {
+        /// 医療情報システム安全管理責任者（事業者: 提供に係る管理責任者）
+        SecurityOfficer,
+        /// サーバ、端末PC、ネットワーク機器の台帳管理
+        DeviceLedger,
+        /// リモートメンテナンス（保守）を利用している機器の有無の確認
+        RemoteMaintenance,
+        /// 医療情報セキュリティ開示書（MDS/SDS）
+        SecurityDisclosure,
+        /// 職種・担当業務別のアクセス利用権限
+        AccessRights,
+        /// 退職者や使用していないアカウント等、不要なアカウントの削除
+        UnusedAccounts,
+        /// アクセスログの管理
+        AccessLog,
+        /// セキュリティパッチ（最新ファームウェアや更新プログラム）の適用
+        SecurityPatches,
+        /// パスワードの長さ・文字種・変更
+        PasswordRules,
+        /// パスワードの使い回しの禁止
+        PasswordReuse,
+        /// USBストレージ等の外部記録媒体や外部接続機器の接続制限
+        ExternalMedia,
+        /// 二要素認証
+        TwoFactor,
+        /// バックグラウンドで動作している不要なソフトウェア及びサービスの停止
+        UnneededServices,
+        /// 接続元制限
+        ConnectionRestriction,
+        /// インシデント発生時の連絡体制図
+        ContactChart,
+        /// データやシステムのバックアップの実施と復旧手順
+        Backup,
+        /// サイバー攻撃を想定した事業継続計画（BCP）
+        Bcp,
+        /// 医療情報システムの運用管理規程等
+        OperatingRules,
     }
 }
 

@@ -213,38 +213,22 @@ pub struct BcpRecord {
     pub notes: String,
 }
 
-/// What a continuity warning is about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ContinuityWarningCode {
-    NoBackup,
-    RestoreNeverTested,
-    RestoreTestOld,
-    RestoreTestFailed,
-    NoOfflineCopy,
-    SingleGeneration,
-    NotEncrypted,
-    NoBcp,
-    BcpTargetPassed,
-    DrillNever,
-    DrillOld,
-}
-
-impl ContinuityWarningCode {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::NoBackup => "no_backup",
-            Self::RestoreNeverTested => "restore_never_tested",
-            Self::RestoreTestOld => "restore_test_old",
-            Self::RestoreTestFailed => "restore_test_failed",
-            Self::NoOfflineCopy => "no_offline_copy",
-            Self::SingleGeneration => "single_generation",
-            Self::NotEncrypted => "not_encrypted",
-            Self::NoBcp => "no_bcp",
-            Self::BcpTargetPassed => "bcp_target_passed",
-            Self::DrillNever => "drill_never",
-            Self::DrillOld => "drill_old",
-        }
+crate::wire_enum! {
+    /// What a continuity warning is about.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum ContinuityWarningCode {
+        NoBackup,
+        RestoreNeverTested,
+        RestoreTestOld,
+        RestoreTestFailed,
+        NoOfflineCopy,
+        SingleGeneration,
+        NotEncrypted,
+        NoBcp,
+        BcpTargetPassed,
+        DrillNever,
+        DrillOld,
     }
 }
 

@@ -31,49 +31,28 @@ pub use first_steps::{
 // The answers
 // ---------------------------------------------------------------------------------------
 
-/// What is happening (several may apply).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Symptom {
-    /// 脅迫文（身代金の要求）が表示された・印刷された
-    RansomNote,
-    /// ファイルが暗号化された・開けない（拡張子が変わった）
-    FilesEncrypted,
-    /// ログインできない
-    CannotLogIn,
-    /// 不審な通信
-    StrangeTraffic,
-    /// 事業者から警告・連絡を受けた
-    VendorWarning,
-    /// その他
-    Other,
+crate::wire_enum! {
+    /// What is happening (several may apply).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum Symptom {
+        /// 脅迫文（身代金の要求）が表示された・印刷された
+        RansomNote,
+        /// ファイルが暗号化された・開けない（拡張子が変わった）
+        FilesEncrypted,
+        /// ログインできない
+        CannotLogIn,
+        /// 不審な通信
+        StrangeTraffic,
+        /// 事業者から警告・連絡を受けた
+        VendorWarning,
+        /// その他
+        Other,
+    }
+    parse(trim) -> Option;
 }
 
 impl Symptom {
-    pub const ALL: [Symptom; 6] = [
-        Self::RansomNote,
-        Self::FilesEncrypted,
-        Self::CannotLogIn,
-        Self::StrangeTraffic,
-        Self::VendorWarning,
-        Self::Other,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::RansomNote => "ransom_note",
-            Self::FilesEncrypted => "files_encrypted",
-            Self::CannotLogIn => "cannot_log_in",
-            Self::StrangeTraffic => "strange_traffic",
-            Self::VendorWarning => "vendor_warning",
-            Self::Other => "other",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|s| s.as_str() == text.trim())
-    }
-
     pub fn label_ja(self) -> &'static str {
         match self {
             Self::RansomNote => "脅迫文（身代金の要求）が表示された・印刷された",
@@ -97,45 +76,26 @@ impl Symptom {
     }
 }
 
-/// Which systems are concerned.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum AffectedSystem {
-    /// 電子カルテ
-    Emr,
-    /// レセコン（医事会計システム）
-    ReceiptComputer,
-    /// PACS（医用画像）
-    Pacs,
-    /// ネットワーク（VPN装置・ルータ・無線LANなど）
-    Network,
-    /// その他
-    Other,
+crate::wire_enum! {
+    /// Which systems are concerned.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum AffectedSystem {
+        /// 電子カルテ
+        Emr,
+        /// レセコン（医事会計システム）
+        ReceiptComputer,
+        /// PACS（医用画像）
+        Pacs,
+        /// ネットワーク（VPN装置・ルータ・無線LANなど）
+        Network,
+        /// その他
+        Other,
+    }
+    parse(trim) -> Option;
 }
 
 impl AffectedSystem {
-    pub const ALL: [AffectedSystem; 5] = [
-        Self::Emr,
-        Self::ReceiptComputer,
-        Self::Pacs,
-        Self::Network,
-        Self::Other,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Emr => "emr",
-            Self::ReceiptComputer => "receipt_computer",
-            Self::Pacs => "pacs",
-            Self::Network => "network",
-            Self::Other => "other",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|s| s.as_str() == text.trim())
-    }
-
     pub fn label_ja(self) -> &'static str {
         match self {
             Self::Emr => "電子カルテ",
@@ -162,30 +122,19 @@ impl AffectedSystem {
     }
 }
 
-/// Is patient care affected (診療への影響)?
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum CareImpact {
-    Yes,
-    No,
-    Unknown,
+crate::wire_enum! {
+    /// Is patient care affected (診療への影響)?
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum CareImpact {
+        Yes,
+        No,
+        Unknown,
+    }
+    parse(trim) -> Option;
 }
 
 impl CareImpact {
-    pub const ALL: [CareImpact; 3] = [Self::Yes, Self::No, Self::Unknown];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Yes => "yes",
-            Self::No => "no",
-            Self::Unknown => "unknown",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|s| s.as_str() == text.trim())
-    }
-
     pub fn label_ja(self) -> &'static str {
         match self {
             Self::Yes => "影響がある",
@@ -398,36 +347,24 @@ impl ReportInput {
 // Urgency
 // ---------------------------------------------------------------------------------------
 
-/// How urgent a case is; the desk takes the most urgent first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Urgency {
-    /// 緊急: call now.
-    Critical,
-    /// 高: today, within hours.
-    High,
-    /// 中
-    Medium,
-    /// 低
-    Low,
+crate::wire_enum! {
+    /// How urgent a case is; the desk takes the most urgent first.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum Urgency {
+        /// 緊急: call now.
+        Critical,
+        /// 高: today, within hours.
+        High,
+        /// 中
+        Medium,
+        /// 低
+        Low,
+    }
+    parse(exact) -> Option;
 }
 
 impl Urgency {
-    pub const ALL: [Urgency; 4] = [Self::Critical, Self::High, Self::Medium, Self::Low];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Critical => "critical",
-            Self::High => "high",
-            Self::Medium => "medium",
-            Self::Low => "low",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|s| s.as_str() == text)
-    }
-
     /// 0 for the most urgent: the desk's sort key.
     pub fn rank(self) -> i64 {
         match self {
@@ -732,36 +669,24 @@ pub fn public_contacts() -> Vec<CallNow> {
 // Case states
 // ---------------------------------------------------------------------------------------
 
-/// Where a case stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum CaseState {
-    /// 受付: sent, nobody at the desk has taken it up yet.
-    New,
-    /// 対応中
-    InProgress,
-    /// 解決: the desk considers it resolved; the institution can still add notes.
-    Resolved,
-    /// 終了
-    Closed,
+crate::wire_enum! {
+    /// Where a case stands.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum CaseState {
+        /// 受付: sent, nobody at the desk has taken it up yet.
+        New,
+        /// 対応中
+        InProgress,
+        /// 解決: the desk considers it resolved; the institution can still add notes.
+        Resolved,
+        /// 終了
+        Closed,
+    }
+    parse(trim) -> Option;
 }
 
 impl CaseState {
-    pub const ALL: [CaseState; 4] = [Self::New, Self::InProgress, Self::Resolved, Self::Closed];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::New => "new",
-            Self::InProgress => "in_progress",
-            Self::Resolved => "resolved",
-            Self::Closed => "closed",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|s| s.as_str() == text.trim())
-    }
-
     pub fn label_ja(self) -> &'static str {
         match self {
             Self::New => "受付",

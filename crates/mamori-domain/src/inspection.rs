@@ -50,47 +50,28 @@ pub enum Severity {
     Info,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum FindingCode {
-    NoMedicalInformationSystem,
-    FirstAnswerMissing,
-    TargetDateMissing,
-    AnsweredNo,
-    TargetDateOutsideFiscalYear,
-    SecondCheckDue,
-    ContactChartNotSeen,
-    ContactChartMissing,
-    BcpNotInPlace,
-    ReferenceItemsNotInspected,
-    /// Vendor contracts declared but none registered (事業者確認用 cannot be checked).
-    VendorContractsNotRegistered,
-    /// Contracts registered while the profile says there are none.
-    VendorContractsNotDeclared,
-    /// A contracted vendor's 事業者確認用 is missing.
-    VendorFormMissing,
-    /// An item outside every vendor's scope and blank on every form.
-    ItemNotCovered,
-}
-
-impl FindingCode {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::NoMedicalInformationSystem => "no_medical_information_system",
-            Self::FirstAnswerMissing => "first_answer_missing",
-            Self::TargetDateMissing => "target_date_missing",
-            Self::AnsweredNo => "answered_no",
-            Self::TargetDateOutsideFiscalYear => "target_date_outside_fiscal_year",
-            Self::SecondCheckDue => "second_check_due",
-            Self::ContactChartNotSeen => "contact_chart_not_seen",
-            Self::ContactChartMissing => "contact_chart_missing",
-            Self::BcpNotInPlace => "bcp_not_in_place",
-            Self::ReferenceItemsNotInspected => "reference_items_not_inspected",
-            Self::VendorContractsNotRegistered => "vendor_contracts_not_registered",
-            Self::VendorContractsNotDeclared => "vendor_contracts_not_declared",
-            Self::VendorFormMissing => "vendor_form_missing",
-            Self::ItemNotCovered => "item_not_covered",
-        }
+crate::wire_enum! {
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum FindingCode {
+        NoMedicalInformationSystem,
+        FirstAnswerMissing,
+        TargetDateMissing,
+        AnsweredNo,
+        TargetDateOutsideFiscalYear,
+        SecondCheckDue,
+        ContactChartNotSeen,
+        ContactChartMissing,
+        BcpNotInPlace,
+        ReferenceItemsNotInspected,
+        /// Vendor contracts declared but none registered (事業者確認用 cannot be checked).
+        VendorContractsNotRegistered,
+        /// Contracts registered while the profile says there are none.
+        VendorContractsNotDeclared,
+        /// A contracted vendor's 事業者確認用 is missing.
+        VendorFormMissing,
+        /// An item outside every vendor's scope and blank on every form.
+        ItemNotCovered,
     }
 }
 
@@ -523,6 +504,28 @@ mod tests {
         })
     }
 
+    /// The verdict on the r5 form for an institution with systems and vendor contracts.
+    fn judge(
+        rules: &InspectionRules,
+        year: i32,
+        answers: &HashMap<String, ItemAnswers>,
+        seen: Option<bool>,
+    ) -> Verdict {
+        run(&r5(), rules, year, profile(true, true), answers, seen)
+    }
+
+    /// Answers by item key.
+    fn answers<const N: usize>(list: [(&str, ItemAnswers); N]) -> HashMap<String, ItemAnswers> {
+        list.into_iter()
+            .map(|(key, answer)| (key.to_owned(), answer))
+            .collect()
+    }
+
+    /// はい on `on` for every item required in FY2023.
+    fn all_yes(on: NaiveDate) -> HashMap<String, ItemAnswers> {
+        answers([("1-1", yes(on)), ("2-2-all", yes(on)), ("3-1", yes(on))])
+    }
+
     fn codes(v: &Verdict) -> Vec<(Option<&str>, FindingCode)> {
         v.findings
             .iter()
@@ -530,20 +533,30 @@ mod tests {
             .collect()
     }
 
+    /// Asserts which findings a verdict has and which it has not.
+    #[track_caller]
+    fn assert_findings(v: &Verdict, has: &[(&str, FindingCode)], has_not: &[(&str, FindingCode)]) {
+        let c = codes(v);
+        for &(key, code) in has {
+            assert!(
+                c.contains(&(Some(key), code)),
+                "{key} {code:?} missing: {c:?}"
+            );
+        }
+        for &(key, code) in has_not {
+            assert!(
+                !c.contains(&(Some(key), code)),
+                "{key} {code:?} found: {c:?}"
+            );
+        }
+    }
+
     #[test]
     fn a_complete_checklist_with_the_chart_seen_is_ready() {
-        let version = r5();
-        let answers = HashMap::from([
-            ("1-1".to_string(), yes(d(2023, 7, 1))),
-            ("2-2-all".to_string(), yes(d(2023, 7, 1))),
-            ("3-1".to_string(), yes(d(2023, 7, 1))),
-        ]);
-        let v = run(
-            &version,
+        let v = judge(
             &rules("r5", false),
             2023,
-            profile(true, true),
-            &answers,
+            &all_yes(d(2023, 7, 1)),
             Some(true),
         );
         assert!(v.ready, "{:?}", v.findings);
@@ -555,15 +568,7 @@ mod tests {
 
     #[test]
     fn every_required_item_needs_a_first_answer() {
-        let version = r5();
-        let v = run(
-            &version,
-            &rules("r5", false),
-            2023,
-            profile(true, true),
-            &HashMap::new(),
-            Some(true),
-        );
+        let v = judge(&rules("r5", false), 2023, &HashMap::new(), Some(true));
         assert!(!v.ready);
         let missing: Vec<_> = v
             .findings
@@ -576,16 +581,14 @@ mod tests {
 
     #[test]
     fn vendor_items_are_not_inspected_without_a_vendor_contract() {
-        let version = r5();
-        let answers = HashMap::from([
-            ("1-1".to_string(), yes(d(2023, 7, 1))),
-            ("3-1".to_string(), yes(d(2023, 7, 1))),
-        ]);
+        let on = d(2023, 7, 1);
+        let answers = answers([("1-1", yes(on)), ("3-1", yes(on))]);
+        let without_vendor = profile(true, false);
         let v = run(
-            &version,
+            &r5(),
             &rules("r5", false),
             2023,
-            profile(true, false),
+            without_vendor,
             &answers,
             Some(true),
         );
@@ -594,12 +597,12 @@ mod tests {
 
     #[test]
     fn no_medical_information_system_means_ready_with_nothing_to_check() {
-        let version = r5();
+        let no_system = profile(false, true);
         let v = run(
-            &version,
+            &r5(),
             &rules("r5", false),
             2023,
-            profile(false, true),
+            no_system,
             &HashMap::new(),
             None,
         );
@@ -612,119 +615,68 @@ mod tests {
 
     #[test]
     fn a_no_without_target_date_blocks_and_a_no_is_advised() {
-        let version = r5();
-        let answers = HashMap::from([
-            ("1-1".to_string(), no(d(2023, 7, 1), None)),
-            (
-                "2-2-all".to_string(),
-                no(d(2023, 7, 1), Some(d(2023, 12, 1))),
-            ),
-            ("3-1".to_string(), yes(d(2023, 7, 1))),
+        let on = d(2023, 7, 1);
+        let answers = answers([
+            ("1-1", no(on, None)),
+            ("2-2-all", no(on, Some(d(2023, 12, 1)))),
+            ("3-1", yes(on)),
         ]);
-        let v = run(
-            &version,
-            &rules("r5", false),
-            2023,
-            profile(true, true),
-            &answers,
-            Some(true),
-        );
+        let v = judge(&rules("r5", false), 2023, &answers, Some(true));
         assert!(!v.ready);
-        let c = codes(&v);
-        assert!(c.contains(&(Some("1-1"), FindingCode::TargetDateMissing)));
-        assert!(c.contains(&(Some("1-1"), FindingCode::AnsweredNo)));
-        assert!(c.contains(&(Some("2-2-all"), FindingCode::AnsweredNo)));
-        assert!(!c.contains(&(Some("2-2-all"), FindingCode::TargetDateMissing)));
+        assert_findings(
+            &v,
+            &[
+                ("1-1", FindingCode::TargetDateMissing),
+                ("1-1", FindingCode::AnsweredNo),
+                ("2-2-all", FindingCode::AnsweredNo),
+            ],
+            &[("2-2-all", FindingCode::TargetDateMissing)],
+        );
     }
 
     #[test]
     fn the_contact_chart_must_be_seen_on_site() {
-        let version = r5();
-        let answers = HashMap::from([
-            ("1-1".to_string(), yes(d(2023, 7, 1))),
-            ("2-2-all".to_string(), yes(d(2023, 7, 1))),
-            ("3-1".to_string(), yes(d(2023, 7, 1))),
-        ]);
-        let not_recorded = run(
-            &version,
-            &rules("r5", false),
-            2023,
-            profile(true, true),
-            &answers,
-            None,
-        );
-        assert!(!not_recorded.ready);
-        assert!(codes(&not_recorded).contains(&(Some("3-1"), FindingCode::ContactChartNotSeen)));
-        let missing = run(
-            &version,
-            &rules("r5", false),
-            2023,
-            profile(true, true),
-            &answers,
-            Some(false),
-        );
-        assert!(!missing.ready);
-        assert!(codes(&missing).contains(&(Some("3-1"), FindingCode::ContactChartMissing)));
+        let answers = all_yes(d(2023, 7, 1));
+        for (seen, code) in [
+            (None, FindingCode::ContactChartNotSeen),
+            (Some(false), FindingCode::ContactChartMissing),
+        ] {
+            let v = judge(&rules("r5", false), 2023, &answers, seen);
+            assert!(!v.ready, "{seen:?}");
+            assert_findings(&v, &[("3-1", code)], &[]);
+        }
         let mut lax = rules("r5", false);
         lax.contact_chart_seen_on_site = false;
-        assert!(run(&version, &lax, 2023, profile(true, true), &answers, None).ready);
+        assert!(judge(&lax, 2023, &answers, None).ready);
     }
 
     #[test]
     fn reference_items_are_inspected_once_required() {
-        let version = r5();
-        let answers = HashMap::from([
-            ("1-1".to_string(), yes(d(2024, 7, 1))),
-            ("2-2-all".to_string(), yes(d(2024, 7, 1))),
-            ("3-1".to_string(), yes(d(2024, 7, 1))),
-        ]);
+        let answers = all_yes(d(2024, 7, 1));
         // The same items in 2024: 2(7) サーバ and 3(3) are now required.
-        let v = run(
-            &version,
-            &rules("r6", true),
-            2024,
-            profile(true, true),
-            &answers,
-            Some(true),
+        let v = judge(&rules("r6", true), 2024, &answers, Some(true));
+        assert_findings(
+            &v,
+            &[
+                ("2-7-server", FindingCode::FirstAnswerMissing),
+                ("3-3", FindingCode::FirstAnswerMissing),
+            ],
+            &[],
         );
-        let c = codes(&v);
-        assert!(c.contains(&(Some("2-7-server"), FindingCode::FirstAnswerMissing)));
-        assert!(c.contains(&(Some("3-3"), FindingCode::FirstAnswerMissing)));
         let mut strict = rules("r5", false);
         strict.inspect_reference_items = true;
-        let v = run(
-            &version,
-            &strict,
-            2023,
-            profile(true, true),
-            &answers,
-            Some(true),
-        );
-        assert!(codes(&v).contains(&(Some("2-7-server"), FindingCode::FirstAnswerMissing)));
+        let v = judge(&strict, 2023, &answers, Some(true));
+        assert_findings(&v, &[("2-7-server", FindingCode::FirstAnswerMissing)], &[]);
     }
 
     #[test]
     fn the_bcp_is_looked_at_from_r6() {
-        let version = r5();
-        let answers = HashMap::from([("3-3".to_string(), no(d(2024, 7, 1), Some(d(2025, 1, 1))))]);
-        let v = run(
-            &version,
-            &rules("r6", true),
-            2024,
-            profile(true, true),
-            &answers,
-            Some(true),
-        );
-        assert!(codes(&v).contains(&(Some("3-3"), FindingCode::BcpNotInPlace)));
-        let v = run(
-            &version,
-            &rules("r6", false),
-            2024,
-            profile(true, true),
-            &answers,
-            Some(true),
-        );
-        assert!(!codes(&v).contains(&(Some("3-3"), FindingCode::BcpNotInPlace)));
+        let answers = answers([("3-3", no(d(2024, 7, 1), Some(d(2025, 1, 1))))]);
+        let bcp_not_in_place = [("3-3", FindingCode::BcpNotInPlace)];
+        let v = judge(&rules("r6", true), 2024, &answers, Some(true));
+        assert_findings(&v, &bcp_not_in_place, &[]);
+        let v = judge(&rules("r6", false), 2024, &answers, Some(true));
+        assert_findings(&v, &[], &bcp_not_in_place);
     }
 
     #[test]
@@ -738,10 +690,8 @@ mod tests {
                 _ => {}
             }
         }
-        let answers = HashMap::from([
-            ("3-4".to_string(), yes(d(2024, 7, 1))),
-            ("3-1".to_string(), no(d(2024, 7, 1), Some(d(2025, 1, 1)))),
-        ]);
+        let on = d(2024, 7, 1);
+        let answers = answers([("3-4", yes(on)), ("3-1", no(on, Some(d(2025, 1, 1))))]);
         let v = run(
             &version,
             &rules("r6", true),
@@ -750,70 +700,54 @@ mod tests {
             &answers,
             None,
         );
-        let c = codes(&v);
-        assert!(c.contains(&(Some("3-4"), FindingCode::ContactChartNotSeen)));
-        assert!(c.contains(&(Some("3-1"), FindingCode::BcpNotInPlace)));
-        assert!(!c.contains(&(Some("3-1"), FindingCode::ContactChartNotSeen)));
+        assert_findings(
+            &v,
+            &[
+                ("3-4", FindingCode::ContactChartNotSeen),
+                ("3-1", FindingCode::BcpNotInPlace),
+            ],
+            &[("3-1", FindingCode::ContactChartNotSeen)],
+        );
         let chart = v
             .findings
             .iter()
             .find(|f| f.code == FindingCode::ContactChartNotSeen)
             .expect("chart finding");
-        assert!(
-            chart.message.render(Lang::Ja).starts_with("3(4):"),
-            "{}",
-            chart.message.render(Lang::Ja)
-        );
+        let shown = chart.message.render(Lang::Ja);
+        assert!(shown.starts_with("3(4):"), "{shown}");
     }
 
     #[test]
     fn target_dates_outside_the_year_and_overdue_second_checks_are_advised() {
-        let version = r5();
-        let answers = HashMap::from([
-            ("1-1".to_string(), no(d(2023, 5, 1), Some(d(2024, 5, 1)))),
-            (
-                "2-2-all".to_string(),
-                no(d(2023, 5, 1), Some(d(2023, 9, 1))),
-            ),
-            ("3-1".to_string(), yes(d(2023, 7, 1))),
+        let on = d(2023, 5, 1);
+        let answers = answers([
+            ("1-1", no(on, Some(d(2024, 5, 1)))),
+            ("2-2-all", no(on, Some(d(2023, 9, 1)))),
+            ("3-1", yes(d(2023, 7, 1))),
         ]);
-        let v = run(
-            &version,
-            &rules("r5", false),
-            2023,
-            profile(true, true),
-            &answers,
-            Some(true),
-        );
+        let v = judge(&rules("r5", false), 2023, &answers, Some(true));
         assert!(v.ready, "advice does not block: {:?}", v.findings);
-        let c = codes(&v);
-        assert!(c.contains(&(Some("1-1"), FindingCode::TargetDateOutsideFiscalYear)));
-        assert!(c.contains(&(Some("2-2-all"), FindingCode::SecondCheckDue)));
-        assert!(!c.contains(&(Some("1-1"), FindingCode::SecondCheckDue)));
+        assert_findings(
+            &v,
+            &[
+                ("1-1", FindingCode::TargetDateOutsideFiscalYear),
+                ("2-2-all", FindingCode::SecondCheckDue),
+            ],
+            &[("1-1", FindingCode::SecondCheckDue)],
+        );
         let mut quiet = rules("r5", false);
         quiet.target_date_within_fiscal_year = false;
-        let v = run(
-            &version,
-            &quiet,
-            2023,
-            profile(true, true),
-            &answers,
-            Some(true),
+        let v = judge(&quiet, 2023, &answers, Some(true));
+        assert_findings(
+            &v,
+            &[],
+            &[("1-1", FindingCode::TargetDateOutsideFiscalYear)],
         );
-        assert!(!codes(&v).contains(&(Some("1-1"), FindingCode::TargetDateOutsideFiscalYear)));
     }
 
     #[test]
     fn blocking_findings_come_first() {
-        let version = r5();
-        let v = run(
-            &version,
-            &rules("r5", false),
-            2023,
-            profile(true, true),
-            &HashMap::new(),
-            None,
-        );
+        let v = judge(&rules("r5", false), 2023, &HashMap::new(), None);
         let severities: Vec<_> = v.findings.iter().map(|f| f.severity).collect();
         let mut sorted = severities.clone();
         sorted.sort();
@@ -823,10 +757,11 @@ mod tests {
     #[test]
     fn progress_counts_required_items_only() {
         let version = r5();
-        let answers = HashMap::from([
-            ("1-1".to_string(), no(d(2023, 7, 1), None)),
-            ("3-1".to_string(), yes(d(2023, 7, 1))),
-            ("2-7-server".to_string(), yes(d(2023, 7, 1))),
+        let on = d(2023, 7, 1);
+        let answers = answers([
+            ("1-1", no(on, None)),
+            ("3-1", yes(on)),
+            ("2-7-server", yes(on)),
         ]);
         let p = progress(&version, fy(2023), &profile(true, false), &answers);
         assert_eq!(p.required, 2);

@@ -4,52 +4,25 @@ use serde::{Deserialize, Serialize};
 
 use crate::{FormKind, ParseError};
 
-/// The kind of institution. It decides the form: a pharmacy fills 薬局確認用, every other
-/// kind 医療機関確認用.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum InstitutionKind {
-    /// 病院 (20 beds or more)
-    Hospital,
-    /// 有床診療所
-    ClinicWithBeds,
-    /// 無床診療所
-    ClinicWithoutBeds,
-    /// 薬局
-    Pharmacy,
+crate::wire_enum! {
+    /// The kind of institution. It decides the form: a pharmacy fills 薬局確認用, every other
+    /// kind 医療機関確認用.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum InstitutionKind {
+        /// 病院 (20 beds or more)
+        Hospital,
+        /// 有床診療所
+        ClinicWithBeds,
+        /// 無床診療所
+        ClinicWithoutBeds,
+        /// 薬局
+        Pharmacy,
+    }
+    parse(exact) -> Err("kind", "domain-parse-kind-one-hospital-clinic", text);
 }
 
 impl InstitutionKind {
-    pub const ALL: [InstitutionKind; 4] = [
-        Self::Hospital,
-        Self::ClinicWithBeds,
-        Self::ClinicWithoutBeds,
-        Self::Pharmacy,
-    ];
-
-    pub fn parse(text: &str) -> Result<Self, ParseError> {
-        match text {
-            "hospital" => Ok(Self::Hospital),
-            "clinic_with_beds" => Ok(Self::ClinicWithBeds),
-            "clinic_without_beds" => Ok(Self::ClinicWithoutBeds),
-            "pharmacy" => Ok(Self::Pharmacy),
-            _ => Err(ParseError::new(
-                "kind",
-                mamori_locale::Message::new("domain-parse-kind-one-hospital-clinic")
-                    .with("text", crate::arg(text)),
-            )),
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Hospital => "hospital",
-            Self::ClinicWithBeds => "clinic_with_beds",
-            Self::ClinicWithoutBeds => "clinic_without_beds",
-            Self::Pharmacy => "pharmacy",
-        }
-    }
-
     pub fn label_ja(self) -> &'static str {
         match self {
             Self::Hospital => "病院",

@@ -181,7 +181,8 @@ pub fn evidence(
 mod tests {
     use super::*;
     use crate::device::{AssetNumber, Device};
-    use mamori_locale::Lang;
+    use crate::testing::assert_says;
+    use mamori_locale::Lang::Ja;
 
     fn device(asset: &str, kind: DeviceKind) -> Device {
         let mut d = Device::new(AssetNumber::parse(asset).expect("asset"));
@@ -198,21 +199,16 @@ mod tests {
         let pc = device("PC-1", DeviceKind::Pc);
         let mut old = device("PC-2", DeviceKind::Pc);
         old.status = DeviceStatus::Retired;
-        let stale = vec![Flag {
-            code: FlagCode::StalePatch,
-            severity: crate::device_risk::FlagSeverity::Medium,
-            message: Message::new("domain-device-empty"),
-            evidence: String::new(),
-            cves: Vec::new(),
-        }];
+        let stale = vec![Flag::new(
+            FlagCode::StalePatch,
+            crate::device_risk::FlagSeverity::Medium,
+            Message::new("domain-device-empty"),
+            "",
+        )];
         let devices: Vec<(&Device, &[Flag])> = vec![(&vpn, &stale), (&pc, &[]), (&old, &stale)];
         let e = evidence(ItemRole::DeviceLedger, Scope::All, &devices).expect("2(1)");
         assert_eq!(e.suggested, Some(Answer::Yes));
-        assert!(
-            e.message.render(Lang::Ja).contains("2 台"),
-            "{}",
-            e.message.render(Lang::Ja)
-        );
+        assert_says("2(1)", &e.message, &[(Ja, "2 台")]);
         let e = evidence(ItemRole::RemoteMaintenance, Scope::All, &devices).expect("2(2)");
         assert_eq!(e.suggested, Some(Answer::No), "no vendor named");
         assert_eq!(

@@ -23,6 +23,10 @@ pub mod text;
 pub mod training;
 pub mod vendor;
 pub mod wareki;
+pub mod wire;
+
+#[cfg(test)]
+mod testing;
 
 pub use access::{InstitutionScope, Principal, Role};
 pub use answer::{Answer, AnswerError, AnswerInput, ItemAnswer, ItemAnswers, Round};

@@ -93,18 +93,7 @@ impl Prefecture {
     }
 }
 
-impl TryFrom<String> for Prefecture {
-    type Error = ParseError;
-    fn try_from(value: String) -> Result<Self, Self::Error> {
-        Self::parse(&value)
-    }
-}
-
-impl From<Prefecture> for String {
-    fn from(value: Prefecture) -> Self {
-        value.code()
-    }
-}
+crate::text_conversions!(Prefecture, |prefecture| prefecture.code());
 
 #[cfg(test)]
 mod tests {
@@ -112,15 +101,20 @@ mod tests {
 
     #[test]
     fn jis_codes() {
-        let tokyo = Prefecture::parse("13").expect("valid");
-        assert_eq!(tokyo.name_ja(), "東京都");
-        assert_eq!(tokyo.code(), "13");
-        assert_eq!(
-            Prefecture::parse("46").expect("valid").name_en(),
-            "Kagoshima"
-        );
-        assert_eq!(Prefecture::parse("01").expect("valid").name_ja(), "北海道");
-        assert_eq!(Prefecture::parse("47").expect("valid").name_ja(), "沖縄県");
+        for (code, ja, en) in [
+            ("13", "東京都", "Tokyo"),
+            ("46", "鹿児島県", "Kagoshima"),
+            ("01", "北海道", "Hokkaido"),
+            ("47", "沖縄県", "Okinawa"),
+        ] {
+            let prefecture = Prefecture::parse(code).expect(code);
+            assert_eq!(prefecture.code(), code);
+            assert_eq!(
+                (prefecture.name_ja(), prefecture.name_en()),
+                (ja, en),
+                "{code}"
+            );
+        }
         for bad in ["00", "48", "x", "", "130", "-1"] {
             assert!(Prefecture::parse(bad).is_err(), "{bad} must be rejected");
         }

@@ -11,33 +11,22 @@ use serde::{Deserialize, Serialize};
 
 use crate::InstitutionKind;
 
-/// The phase of the menu a programme belongs to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Phase {
-    /// 知る: seminars and notices.
-    Know,
-    /// 育てる: training and the money for it.
-    Grow,
-    /// 確認する: checklists, equipment and checks.
-    Check,
+crate::wire_enum! {
+    /// The phase of the menu a programme belongs to.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum Phase {
+        /// 知る: seminars and notices.
+        Know,
+        /// 育てる: training and the money for it.
+        Grow,
+        /// 確認する: checklists, equipment and checks.
+        Check,
+    }
+    parse(exact) -> Option;
 }
 
 impl Phase {
-    pub const ALL: [Phase; 3] = [Self::Know, Self::Grow, Self::Check];
-
-    pub fn parse(text: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|p| p.as_str() == text)
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Know => "know",
-            Self::Grow => "grow",
-            Self::Check => "check",
-        }
-    }
-
     pub fn label_ja(self) -> &'static str {
         match self {
             Self::Know => "知る",
@@ -55,36 +44,24 @@ impl Phase {
     }
 }
 
-/// Who runs a programme.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Provider {
-    /// 都道府県 (都の支援)
-    Prefecture,
-    /// 国 (厚生労働省)
-    National,
-    /// 警察 (警視庁・道府県警察)
-    Police,
-    /// 経済産業省
-    Meti,
+crate::wire_enum! {
+    /// Who runs a programme.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum Provider {
+        /// 都道府県 (都の支援)
+        Prefecture,
+        /// 国 (厚生労働省)
+        National,
+        /// 警察 (警視庁・道府県警察)
+        Police,
+        /// 経済産業省
+        Meti,
+    }
+    parse(exact) -> Option;
 }
 
 impl Provider {
-    pub const ALL: [Provider; 4] = [Self::Prefecture, Self::National, Self::Police, Self::Meti];
-
-    pub fn parse(text: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|p| p.as_str() == text)
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Prefecture => "prefecture",
-            Self::National => "national",
-            Self::Police => "police",
-            Self::Meti => "meti",
-        }
-    }
-
     pub fn label_ja(self) -> &'static str {
         match self {
             Self::Prefecture => "都道府県",
@@ -104,30 +81,23 @@ impl Provider {
     }
 }
 
-/// Whether a programme takes applications.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ProgramStatus {
-    /// 受付中
-    Open,
-    /// 受付終了
-    Closed,
-    /// 開始予定
-    Upcoming,
-    /// 随時 (a notice, a checklist, a seminar on request)
-    Ongoing,
+crate::wire_enum! {
+    /// Whether a programme takes applications.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum ProgramStatus {
+        /// 受付中
+        Open,
+        /// 受付終了
+        Closed,
+        /// 開始予定
+        Upcoming,
+        /// 随時 (a notice, a checklist, a seminar on request)
+        Ongoing,
+    }
 }
 
 impl ProgramStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Open => "open",
-            Self::Closed => "closed",
-            Self::Upcoming => "upcoming",
-            Self::Ongoing => "ongoing",
-        }
-    }
-
     pub fn label_ja(self) -> &'static str {
         match self {
             Self::Open => "受付中",
@@ -147,38 +117,23 @@ impl ProgramStatus {
     }
 }
 
-/// A gap of an institution that a programme can answer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum GapCode {
-    /// A backup without an offline copy, or no backup record at all.
-    NoOfflineBackup,
-    /// いいえ on checklist items that training addresses.
-    TrainingItemsNo,
-    /// A VPN device of the ledger carries a flag (the VPN notice's checks, end of support,
-    /// known-exploited vulnerabilities).
-    VpnDeviceFlagged,
+crate::wire_enum! {
+    /// A gap of an institution that a programme can answer.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum GapCode {
+        /// A backup without an offline copy, or no backup record at all.
+        NoOfflineBackup,
+        /// いいえ on checklist items that training addresses.
+        TrainingItemsNo,
+        /// A VPN device of the ledger carries a flag (the VPN notice's checks, end of support,
+        /// known-exploited vulnerabilities).
+        VpnDeviceFlagged,
+    }
+    parse(exact) -> Option;
 }
 
 impl GapCode {
-    pub const ALL: [GapCode; 3] = [
-        Self::NoOfflineBackup,
-        Self::TrainingItemsNo,
-        Self::VpnDeviceFlagged,
-    ];
-
-    pub fn parse(text: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|g| g.as_str() == text)
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::NoOfflineBackup => "no_offline_backup",
-            Self::TrainingItemsNo => "training_items_no",
-            Self::VpnDeviceFlagged => "vpn_device_flagged",
-        }
-    }
-
     pub fn title_ja(self) -> &'static str {
         match self {
             Self::NoOfflineBackup => "オフラインバックアップがありません",
@@ -261,25 +216,20 @@ impl From<Rate> for String {
     }
 }
 
-/// How the programme rounds the subsidy.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Rounding {
-    /// 1円未満切り捨て
-    #[serde(rename = "floor_1")]
-    FloorYen,
-    /// 千円未満切り捨て
-    #[serde(rename = "floor_1000")]
-    FloorThousand,
+crate::wire_enum! {
+    /// How the programme rounds the subsidy.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+    pub enum Rounding {
+        /// 1円未満切り捨て
+        #[serde(rename = "floor_1")]
+        FloorYen = "floor_1",
+        /// 千円未満切り捨て
+        #[serde(rename = "floor_1000")]
+        FloorThousand = "floor_1000",
+    }
 }
 
 impl Rounding {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::FloorYen => "floor_1",
-            Self::FloorThousand => "floor_1000",
-        }
-    }
-
     pub fn label_ja(self) -> &'static str {
         match self {
             Self::FloorYen => "1円未満切り捨て",

@@ -16,51 +16,24 @@ use serde::{Deserialize, Serialize};
 use crate::text::fold::fold;
 use crate::{InstitutionKind, ParseError};
 
-/// 受講対象: who a course is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Audience {
-    /// 経営者向け
-    Executive,
-    /// システム・セキュリティ管理者向け
-    Manager,
-    /// 初学者・医療従事者向け
-    Beginner,
-    /// 導入研修 – 立入検査対策コース (from FY2023, on the checklist of the inspection)
-    Introductory,
+crate::wire_enum! {
+    /// 受講対象: who a course is for.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum Audience {
+        /// 導入研修 – 立入検査対策コース (from FY2023, on the checklist of the inspection)
+        Introductory,
+        /// 経営者向け
+        Executive,
+        /// システム・セキュリティ管理者向け
+        Manager,
+        /// 初学者・医療従事者向け
+        Beginner,
+    }
+    parse(trim) -> Err("audience", "domain-parse-audience-one-executive-manager", other);
 }
 
 impl Audience {
-    pub const ALL: [Audience; 4] = [
-        Self::Introductory,
-        Self::Executive,
-        Self::Manager,
-        Self::Beginner,
-    ];
-
-    pub fn parse(text: &str) -> Result<Self, ParseError> {
-        match text.trim() {
-            "executive" => Ok(Self::Executive),
-            "manager" => Ok(Self::Manager),
-            "beginner" => Ok(Self::Beginner),
-            "introductory" => Ok(Self::Introductory),
-            other => Err(ParseError::new(
-                "audience",
-                mamori_locale::Message::new("domain-parse-audience-one-executive-manager")
-                    .with("other", crate::arg(other)),
-            )),
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Executive => "executive",
-            Self::Manager => "manager",
-            Self::Beginner => "beginner",
-            Self::Introductory => "introductory",
-        }
-    }
-
     pub fn label_ja(self) -> &'static str {
         match self {
             Self::Executive => "経営者向け",
@@ -80,51 +53,24 @@ impl Audience {
     }
 }
 
-/// 実施方法: how a course is held.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Format {
-    /// オンライン研修 (Zoom)
-    Online,
-    /// e-learning
-    ELearning,
-    /// ワークショップ (group discussion)
-    Workshop,
-    /// 現地視察
-    SiteVisit,
+crate::wire_enum! {
+    /// 実施方法: how a course is held.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum Format {
+        /// オンライン研修 (Zoom)
+        Online,
+        /// e-learning
+        ELearning | "e-learning",
+        /// ワークショップ (group discussion)
+        Workshop,
+        /// 現地視察
+        SiteVisit,
+    }
+    parse(trim) -> Err("format", "domain-parse-format-one-online-learning", other);
 }
 
 impl Format {
-    pub const ALL: [Format; 4] = [
-        Self::Online,
-        Self::ELearning,
-        Self::Workshop,
-        Self::SiteVisit,
-    ];
-
-    pub fn parse(text: &str) -> Result<Self, ParseError> {
-        match text.trim() {
-            "online" => Ok(Self::Online),
-            "e_learning" | "e-learning" => Ok(Self::ELearning),
-            "workshop" => Ok(Self::Workshop),
-            "site_visit" => Ok(Self::SiteVisit),
-            other => Err(ParseError::new(
-                "format",
-                mamori_locale::Message::new("domain-parse-format-one-online-learning")
-                    .with("other", crate::arg(other)),
-            )),
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Online => "online",
-            Self::ELearning => "e_learning",
-            Self::Workshop => "workshop",
-            Self::SiteVisit => "site_visit",
-        }
-    }
-
     pub fn label_ja(self) -> &'static str {
         match self {
             Self::Online => "オンライン研修",
@@ -144,43 +90,23 @@ impl Format {
     }
 }
 
-/// The state of a place in a session.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum RegistrationStatus {
-    /// Holds a seat.
-    Registered,
-    /// On the waitlist (キャンセル待ち), in the order of arrival.
-    Waitlisted,
-    Cancelled,
-    /// Attended (受講済み), recorded by the operator.
-    Attended,
+crate::wire_enum! {
+    /// The state of a place in a session.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum RegistrationStatus {
+        /// Holds a seat.
+        Registered,
+        /// On the waitlist (キャンセル待ち), in the order of arrival.
+        Waitlisted,
+        Cancelled,
+        /// Attended (受講済み), recorded by the operator.
+        Attended,
+    }
+    parse(exact) -> Err("status", "domain-parse-unknown-registration-status", other);
 }
 
 impl RegistrationStatus {
-    pub fn parse(text: &str) -> Result<Self, ParseError> {
-        match text {
-            "registered" => Ok(Self::Registered),
-            "waitlisted" => Ok(Self::Waitlisted),
-            "cancelled" => Ok(Self::Cancelled),
-            "attended" => Ok(Self::Attended),
-            other => Err(ParseError::new(
-                "status",
-                mamori_locale::Message::new("domain-parse-unknown-registration-status")
-                    .with("other", crate::arg(other)),
-            )),
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Registered => "registered",
-            Self::Waitlisted => "waitlisted",
-            Self::Cancelled => "cancelled",
-            Self::Attended => "attended",
-        }
-    }
-
     pub fn label_ja(self) -> &'static str {
         match self {
             Self::Registered => "申込み済み",
@@ -279,28 +205,19 @@ impl SessionRules {
     }
 }
 
-/// Whether and how one can join a session.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Availability {
-    /// Seats are left.
-    Open,
-    /// Full (定員に達した): a new registration goes on the waitlist.
-    WaitlistOnly,
-    /// The deadline has passed or the session has started.
-    Closed,
-    /// 中止: the operator withdrew the session; its places are kept, nobody joins.
-    Withdrawn,
-}
-
-impl Availability {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Open => "open",
-            Self::WaitlistOnly => "waitlist_only",
-            Self::Closed => "closed",
-            Self::Withdrawn => "withdrawn",
-        }
+crate::wire_enum! {
+    /// Whether and how one can join a session.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum Availability {
+        /// Seats are left.
+        Open,
+        /// Full (定員に達した): a new registration goes on the waitlist.
+        WaitlistOnly,
+        /// The deadline has passed or the session has started.
+        Closed,
+        /// 中止: the operator withdrew the session; its places are kept, nobody joins.
+        Withdrawn,
     }
 }
 
@@ -680,26 +597,18 @@ impl ObligationRule {
     }
 }
 
-/// The yearly training obligation of one institution in one fiscal year.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Obligation {
-    /// Not bound by the rule (not a hospital of 400 beds or more): no yearly training is
-    /// required by the 加算.
-    NotSubject,
-    /// The rule's trainings attended in the year.
-    Met,
-    /// Fewer attended yet in the year.
-    NotMet,
-}
-
-impl Obligation {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::NotSubject => "not_subject",
-            Self::Met => "met",
-            Self::NotMet => "not_met",
-        }
+crate::wire_enum! {
+    /// The yearly training obligation of one institution in one fiscal year.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum Obligation {
+        /// Not bound by the rule (not a hospital of 400 beds or more): no yearly training is
+        /// required by the 加算.
+        NotSubject,
+        /// The rule's trainings attended in the year.
+        Met,
+        /// Fewer attended yet in the year.
+        NotMet,
     }
 }
 

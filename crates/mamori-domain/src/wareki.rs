@@ -825,7 +825,8 @@ pub fn parse_item_key(text: &str) -> Result<ItemKey, ParseError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use mamori_locale::Lang;
+    use crate::testing::assert_says;
+    use mamori_locale::Lang::{En, Ja};
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).expect("valid test date")
@@ -845,14 +846,15 @@ mod tests {
     fn err(text: &str) -> ParseError {
         let e = parse(text).expect_err(text);
         assert_eq!(e.field, "checked_on");
-        assert!(!e.message.render(Lang::Ja).is_empty() && !e.message.render(Lang::En).is_empty());
+        assert!(!e.message.render(Ja).is_empty() && !e.message.render(En).is_empty());
         e
     }
 
     #[test]
-    fn western_forms() {
+    fn western_and_era_forms() {
         let june_first = d(2025, 6, 1);
         for text in [
+            // Western
             "2025-06-01",
             "2025-6-1",
             "2025/6/1",
@@ -871,15 +873,7 @@ mod tests {
             "　2025年6月1日　",
             "2025−06−01",
             "2025ー06ー01",
-        ] {
-            ok(text, june_first);
-        }
-    }
-
-    #[test]
-    fn era_forms() {
-        let june_first = d(2025, 6, 1);
-        for text in [
+            // Era
             "令和7年6月1日",
             "令和07年06月01日",
             "令和 7年 6月 1日",
@@ -899,126 +893,109 @@ mod tests {
         ] {
             ok(text, june_first);
         }
-        ok("令和元年5月1日", d(2019, 5, 1));
-        ok("令和1年5月1日", d(2019, 5, 1));
-        ok("R元.5.1", d(2019, 5, 1));
-        ok("R1.5.1", d(2019, 5, 1));
-        ok("H31.4.30", d(2019, 4, 30));
-        ok("h31/4/30", d(2019, 4, 30));
-        ok("平成31年4月30日", d(2019, 4, 30));
-        ok("㍻31年4月30日", d(2019, 4, 30));
-        ok("平成30年12月1日", d(2018, 12, 1));
-        ok("平成元年1月8日", d(1989, 1, 8));
-        ok("H1.1.8", d(1989, 1, 8));
-        ok("昭和64年1月7日", d(1989, 1, 7));
-        ok("S64.1.7", d(1989, 1, 7));
-        ok("㍼64年1月7日", d(1989, 1, 7));
-        ok("昭和元年12月25日", d(1926, 12, 25));
-        ok("昭和50年4月1日", d(1975, 4, 1));
+        for (text, expected) in [
+            ("令和元年5月1日", d(2019, 5, 1)),
+            ("令和1年5月1日", d(2019, 5, 1)),
+            ("R元.5.1", d(2019, 5, 1)),
+            ("R1.5.1", d(2019, 5, 1)),
+            ("H31.4.30", d(2019, 4, 30)),
+            ("h31/4/30", d(2019, 4, 30)),
+            ("平成31年4月30日", d(2019, 4, 30)),
+            ("㍻31年4月30日", d(2019, 4, 30)),
+            ("平成30年12月1日", d(2018, 12, 1)),
+            ("平成元年1月8日", d(1989, 1, 8)),
+            ("H1.1.8", d(1989, 1, 8)),
+            ("昭和64年1月7日", d(1989, 1, 7)),
+            ("S64.1.7", d(1989, 1, 7)),
+            ("㍼64年1月7日", d(1989, 1, 7)),
+            ("昭和元年12月25日", d(1926, 12, 25)),
+            ("昭和50年4月1日", d(1975, 4, 1)),
+        ] {
+            ok(text, expected);
+        }
     }
 
     #[test]
     fn era_boundaries() {
-        // 昭和 → 平成
-        ok("昭和64年1月7日", d(1989, 1, 7));
-        err("昭和64年1月8日");
-        err("平成元年1月7日");
-        ok("平成元年1月8日", d(1989, 1, 8));
-        // 平成 → 令和
-        ok("平成31年4月30日", d(2019, 4, 30));
-        err("平成31年5月1日");
-        err("令和1年4月30日");
-        err("令和元年4月30日");
-        ok("令和元年5月1日", d(2019, 5, 1));
-        // The start of 昭和, and years past the end of an era.
-        err("昭和元年12月24日");
-        err("昭和65年1月1日");
-        err("平成32年1月1日");
-        err("H32.1.1");
-        // 令和 has no end.
-        ok("令和99年12月31日", d(2117, 12, 31));
+        for (text, expected) in [
+            // 昭和 → 平成
+            ("昭和64年1月7日", Some(d(1989, 1, 7))),
+            ("昭和64年1月8日", None),
+            ("平成元年1月7日", None),
+            ("平成元年1月8日", Some(d(1989, 1, 8))),
+            // 平成 → 令和
+            ("平成31年4月30日", Some(d(2019, 4, 30))),
+            ("平成31年5月1日", None),
+            ("令和1年4月30日", None),
+            ("令和元年4月30日", None),
+            ("令和元年5月1日", Some(d(2019, 5, 1))),
+            // The start of 昭和, and years past the end of an era.
+            ("昭和元年12月24日", None),
+            ("昭和65年1月1日", None),
+            ("平成32年1月1日", None),
+            ("H32.1.1", None),
+            // 令和 has no end.
+            ("令和99年12月31日", Some(d(2117, 12, 31))),
+        ] {
+            match expected {
+                Some(date) => ok(text, date),
+                None => _ = err(text),
+            }
+        }
+    }
+
+    /// Each text is refused with a message that says every part in its language.
+    #[track_caller]
+    fn refused_saying(cases: &[(&str, &[(mamori_locale::Lang, &str)])]) {
+        for &(text, parts) in cases {
+            assert_says(text, &err(text).message, parts);
+        }
     }
 
     #[test]
     fn era_refusals_say_which_era_and_which_day() {
-        let e = err("平成31年5月1日");
-        assert!(
-            e.message.render(Lang::Ja).contains("平成の期間外"),
-            "{}",
-            e.message.render(Lang::Ja)
-        );
-        assert!(
-            e.message.render(Lang::Ja).contains("2019年4月30日"),
-            "{}",
-            e.message.render(Lang::Ja)
-        );
-        assert!(
-            e.message.render(Lang::Ja).contains("令和元年5月1日"),
-            "{}",
-            e.message.render(Lang::Ja)
-        );
-        assert!(
-            e.message.render(Lang::En).contains("outside its era"),
-            "{}",
-            e.message.render(Lang::En)
-        );
-        assert!(
-            e.message.render(Lang::En).contains("2019-05-01"),
-            "{}",
-            e.message.render(Lang::En)
-        );
-        let e = err("令和1年4月30日");
-        assert!(
-            e.message
-                .render(Lang::Ja)
-                .contains("令和は2019年5月1日から"),
-            "{}",
-            e.message.render(Lang::Ja)
-        );
-        assert!(
-            e.message.render(Lang::Ja).contains("平成31年4月30日"),
-            "{}",
-            e.message.render(Lang::Ja)
-        );
-        let e = err("R0.5.1");
-        assert!(
-            e.message.render(Lang::Ja).contains("令和0年はありません"),
-            "{}",
-            e.message.render(Lang::Ja)
-        );
-        assert!(
-            e.message.render(Lang::En).contains("no year 0"),
-            "{}",
-            e.message.render(Lang::En)
-        );
+        refused_saying(&[
+            (
+                "平成31年5月1日",
+                &[
+                    (Ja, "平成の期間外"),
+                    (Ja, "2019年4月30日"),
+                    (Ja, "令和元年5月1日"),
+                    (En, "outside its era"),
+                    (En, "2019-05-01"),
+                ],
+            ),
+            (
+                "令和1年4月30日",
+                &[(Ja, "令和は2019年5月1日から"), (Ja, "平成31年4月30日")],
+            ),
+            ("R0.5.1", &[(Ja, "令和0年はありません"), (En, "no year 0")]),
+        ]);
     }
 
     #[test]
     fn impossible_days_are_refused() {
-        let e = err("2025年2月30日");
-        assert!(
-            e.message.render(Lang::Ja).contains("2月に30日はありません"),
-            "{}",
-            e.message.render(Lang::Ja)
-        );
-        assert!(
-            e.message.render(Lang::En).contains("day 30 does not exist"),
-            "{}",
-            e.message.render(Lang::En)
-        );
-        err("2025-02-29");
-        ok("2024-02-29", d(2024, 2, 29));
-        err("令和7年2月29日");
-        ok("令和6年2月29日", d(2024, 2, 29));
-        err("2025-04-31");
-        err("2025-06-00");
-        let e = err("2025-13-01");
-        assert!(
-            e.message.render(Lang::Ja).contains("13月はありません"),
-            "{}",
-            e.message.render(Lang::Ja)
-        );
-        err("2025-00-01");
+        refused_saying(&[
+            (
+                "2025年2月30日",
+                &[(Ja, "2月に30日はありません"), (En, "day 30 does not exist")],
+            ),
+            ("2025-13-01", &[(Ja, "13月はありません")]),
+        ]);
+        for (text, expected) in [
+            ("2025-02-29", None),
+            ("2024-02-29", Some(d(2024, 2, 29))),
+            ("令和7年2月29日", None),
+            ("令和6年2月29日", Some(d(2024, 2, 29))),
+            ("2025-04-31", None),
+            ("2025-06-00", None),
+            ("2025-00-01", None),
+        ] {
+            match expected {
+                Some(date) => ok(text, date),
+                None => _ = err(text),
+            }
+        }
     }
 
     #[test]
@@ -1069,117 +1046,62 @@ mod tests {
 
     #[test]
     fn refusals_explain_the_problem() {
-        let e = err("");
-        assert!(
-            e.message.render(Lang::Ja).contains("空"),
-            "{}",
-            e.message.render(Lang::Ja)
-        );
-        assert!(
-            e.message.render(Lang::En).contains("empty"),
-            "{}",
-            e.message.render(Lang::En)
-        );
-        let e = err("25/6/1");
-        assert!(
-            e.message.render(Lang::Ja).contains("4桁"),
-            "{}",
-            e.message.render(Lang::Ja)
-        );
-        assert!(
-            e.message.render(Lang::En).contains("four digits"),
-            "{}",
-            e.message.render(Lang::En)
-        );
-        let e = err("2025/06-01");
-        assert!(
-            e.message
-                .render(Lang::Ja)
-                .contains("区切り文字がそろっていません"),
-            "{}",
-            e.message.render(Lang::Ja)
-        );
-        assert!(
-            e.message.render(Lang::En).contains("separators differ"),
-            "{}",
-            e.message.render(Lang::En)
-        );
-        let e = err("大正15年1月1日");
-        assert!(
-            e.message.render(Lang::Ja).contains("元号「大正」"),
-            "{}",
-            e.message.render(Lang::Ja)
-        );
-        assert!(
-            e.message.render(Lang::En).contains("not supported"),
-            "{}",
-            e.message.render(Lang::En)
-        );
-        let e = err("2025-06-01 extra");
-        assert!(
-            e.message.render(Lang::Ja).contains("余分な文字「extra」"),
-            "{}",
-            e.message.render(Lang::Ja)
-        );
-        let e = err("２０２５／６／１　おわり");
-        assert!(
-            e.message.render(Lang::Ja).contains("余分な文字「おわり」"),
-            "{}",
-            e.message.render(Lang::Ja)
-        );
-        let e = err("2025年6月1日 サーバー");
-        assert!(
-            e.message.render(Lang::Ja).contains("「サーバー」"),
-            "{}",
-            e.message.render(Lang::Ja)
-        );
-        let e = err("２０２５年６ー１日");
-        assert!(
-            e.message.render(Lang::Ja).contains("「ー１日」"),
-            "{}",
-            e.message.render(Lang::Ja)
-        );
-        let e = err("元年5月1日");
-        assert!(
-            e.message.render(Lang::Ja).contains("元号"),
-            "{}",
-            e.message.render(Lang::Ja)
-        );
+        refused_saying(&[
+            ("", &[(Ja, "空"), (En, "empty")]),
+            ("25/6/1", &[(Ja, "4桁"), (En, "four digits")]),
+            (
+                "2025/06-01",
+                &[
+                    (Ja, "区切り文字がそろっていません"),
+                    (En, "separators differ"),
+                ],
+            ),
+            (
+                "大正15年1月1日",
+                &[(Ja, "元号「大正」"), (En, "not supported")],
+            ),
+            ("2025-06-01 extra", &[(Ja, "余分な文字「extra」")]),
+            ("２０２５／６／１　おわり", &[(Ja, "余分な文字「おわり」")]),
+            ("2025年6月1日 サーバー", &[(Ja, "「サーバー」")]),
+            ("２０２５年６ー１日", &[(Ja, "「ー１日」")]),
+            ("元年5月1日", &[(Ja, "元号")]),
+        ]);
         // The text is repeated, shortened when it is long.
         let long = "x".repeat(1000);
         let e = err(&long);
-        assert!(
-            e.message.render(Lang::Ja).chars().count() < 200,
-            "{}",
-            e.message.render(Lang::Ja)
-        );
-        assert!(
-            e.message.render(Lang::En).contains('…'),
-            "{}",
-            e.message.render(Lang::En)
-        );
+        let shown = e.message.render(Ja);
+        assert!(shown.chars().count() < 200, "{shown}");
+        assert_says("x × 1000", &e.message, &[(En, "…")]);
     }
 
     #[test]
     fn format_wareki_writes_the_era() {
-        assert_eq!(format_wareki(d(2025, 6, 1)), "令和7年6月1日");
-        assert_eq!(format_wareki(d(2019, 5, 1)), "令和元年5月1日");
-        assert_eq!(format_wareki(d(2019, 4, 30)), "平成31年4月30日");
-        assert_eq!(format_wareki(d(1989, 1, 8)), "平成元年1月8日");
-        assert_eq!(format_wareki(d(1989, 1, 7)), "昭和64年1月7日");
-        assert_eq!(format_wareki(d(1926, 12, 25)), "昭和元年12月25日");
-        assert_eq!(format_wareki(d(1926, 12, 24)), "1926年12月24日");
-        assert_eq!(format_wareki(d(2020, 1, 1)), "令和2年1月1日");
+        for (date, written) in [
+            (d(2025, 6, 1), "令和7年6月1日"),
+            (d(2019, 5, 1), "令和元年5月1日"),
+            (d(2019, 4, 30), "平成31年4月30日"),
+            (d(1989, 1, 8), "平成元年1月8日"),
+            (d(1989, 1, 7), "昭和64年1月7日"),
+            (d(1926, 12, 25), "昭和元年12月25日"),
+            (d(1926, 12, 24), "1926年12月24日"),
+            (d(2020, 1, 1), "令和2年1月1日"),
+        ] {
+            assert_eq!(format_wareki(date), written, "{date}");
+        }
     }
 
     #[test]
     fn eras_know_their_days() {
-        assert_eq!(Era::of(d(2019, 5, 1)), Some(Era::Reiwa));
-        assert_eq!(Era::of(d(2019, 4, 30)), Some(Era::Heisei));
-        assert_eq!(Era::of(d(1989, 1, 8)), Some(Era::Heisei));
-        assert_eq!(Era::of(d(1989, 1, 7)), Some(Era::Showa));
-        assert_eq!(Era::of(d(1926, 12, 25)), Some(Era::Showa));
-        assert_eq!(Era::of(d(1926, 12, 24)), None);
+        for (date, era) in [
+            (d(2019, 5, 1), Some(Era::Reiwa)),
+            (d(2019, 4, 30), Some(Era::Heisei)),
+            (d(1989, 1, 8), Some(Era::Heisei)),
+            (d(1989, 1, 7), Some(Era::Showa)),
+            (d(1926, 12, 25), Some(Era::Showa)),
+            (d(1926, 12, 24), None),
+        ] {
+            assert_eq!(Era::of(date), era, "{date}");
+        }
         assert_eq!(Era::Showa.last_day(), Some(d(1989, 1, 7)));
         assert_eq!(Era::Heisei.last_day(), Some(d(2019, 4, 30)));
         assert_eq!(Era::Reiwa.last_day(), None);
@@ -1246,13 +1168,21 @@ mod tests {
         ] {
             assert_eq!(parse_item_number(text), Ok(number(2, 7)), "{text:?}");
         }
-        assert_eq!(parse_item_number("1(1)"), Ok(number(1, 1)));
-        assert_eq!(parse_item_number("2(13)"), Ok(number(2, 13)));
-        assert_eq!(parse_item_number("2⑬"), Ok(number(2, 13)));
-        assert_eq!(parse_item_number("2⑳"), Ok(number(2, 20)));
-        assert_eq!(parse_item_number("2㉑"), Ok(number(2, 21)));
-        assert_eq!(parse_item_number("2㊿"), Ok(number(2, 50)));
-        assert_eq!(parse_item_number("3(4)"), Ok(number(3, 4)));
+        for (text, section, item) in [
+            ("1(1)", 1, 1),
+            ("2(13)", 2, 13),
+            ("2⑬", 2, 13),
+            ("2⑳", 2, 20),
+            ("2㉑", 2, 21),
+            ("2㊿", 2, 50),
+            ("3(4)", 3, 4),
+        ] {
+            assert_eq!(
+                parse_item_number(text),
+                Ok(number(section, item)),
+                "{text:?}"
+            );
+        }
         assert_eq!(number(2, 7).to_string(), "2(7)");
     }
 
@@ -1304,33 +1234,19 @@ mod tests {
             let e = parse_item_number(text).expect_err(text);
             assert_eq!(e.field, "item_number");
             assert!(
-                !e.message.render(Lang::Ja).is_empty() && !e.message.render(Lang::En).is_empty()
+                !e.message.render(Ja).is_empty() && !e.message.render(En).is_empty(),
+                "{text:?}"
             );
         }
-        let e = parse_item_number("2(7").expect_err("unclosed");
-        assert!(
-            e.message.render(Lang::Ja).contains("閉じ括弧"),
-            "{}",
-            e.message.render(Lang::Ja)
-        );
-        let e = parse_item_number("2(0)").expect_err("zero");
-        assert!(
-            e.message.render(Lang::En).contains("cannot be 0"),
-            "{}",
-            e.message.render(Lang::En)
-        );
-        let e = parse_item_number("2(7) サーバー").expect_err("scope after the number");
-        assert!(
-            e.message.render(Lang::Ja).contains("「サーバー」"),
-            "{}",
-            e.message.render(Lang::Ja)
-        );
-        let e = parse_item_number("27").expect_err("no separator");
-        assert!(
-            e.message.render(Lang::En).contains("cannot be read"),
-            "{}",
-            e.message.render(Lang::En)
-        );
+        for (text, parts) in [
+            ("2(7", [(Ja, "閉じ括弧")]),
+            ("2(0)", [(En, "cannot be 0")]),
+            ("2(7) サーバー", [(Ja, "「サーバー」")]),
+            ("27", [(En, "cannot be read")]),
+        ] {
+            let e = parse_item_number(text).expect_err(text);
+            assert_says(text, &e.message, &parts);
+        }
     }
 
     #[test]
@@ -1385,17 +1301,9 @@ mod tests {
         ] {
             let e = parse_item_key(text).expect_err(text);
             assert_eq!(e.field, "item_key");
-            assert!(
-                e.message.render(Lang::Ja).contains("例: 2-7-server"),
-                "{}",
-                e.message.render(Lang::Ja)
-            );
+            assert_says(text, &e.message, &[(Ja, "例: 2-7-server")]);
         }
         let e = parse_item_key("2-7-servers").expect_err("bad scope");
-        assert!(
-            e.message.render(Lang::En).contains("scope 'servers'"),
-            "{}",
-            e.message.render(Lang::En)
-        );
+        assert_says("2-7-servers", &e.message, &[(En, "scope 'servers'")]);
     }
 }

@@ -2,10 +2,7 @@ use super::*;
 use mamori_domain::device_risk::{DeviceKind, FlagCode, RiskSubject, assess, identify};
 
 fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("mamori-datasets-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("create scratch");
-    dir
+    crate::tests::scratch_dir(&format!("datasets-{name}"))
 }
 
 fn date(y: i32, m: u32, d: u32) -> NaiveDate {
@@ -45,39 +42,33 @@ fn a_kev_file_in_cisas_format_loads() {
 #[test]
 fn kev_errors_name_the_file_the_entry_and_the_problem() {
     let file = Path::new("kev.json");
-    let err = parse_kev(KEV.replace("\"count\": 2", "\"count\": 3").as_bytes(), file)
-        .expect_err("count mismatch")
-        .to_string();
-    assert!(
-        err.contains("kev.json: count is 3 but the file lists 2"),
-        "{err}"
-    );
-
-    let err = parse_kev(KEV.replace("CVE-2024-3400", "CVE-24-3400").as_bytes(), file)
-        .expect_err("bad id")
-        .to_string();
-    assert!(
-        err.contains("kev.json: CVE-24-3400: cveID \"CVE-24-3400\" is not a CVE id"),
-        "{err}"
-    );
-
-    let err = parse_kev(KEV.replace("2025.08.25", "latest").as_bytes(), file)
-        .expect_err("bad version")
-        .to_string();
-    assert!(err.contains("catalogVersion \"latest\""), "{err}");
-
-    let err = parse_kev(KEV.replace("2021-11-03", "3 Nov 2021").as_bytes(), file)
-        .expect_err("bad date")
-        .to_string();
-    assert!(
-        err.contains("CVE-2018-13379: dateAdded \"3 Nov 2021\""),
-        "{err}"
-    );
-
-    let err = parse_kev(b"{\"catalogVersion\": 1}", file)
-        .expect_err("not KEV")
-        .to_string();
-    assert!(err.contains("kev.json: line 1 column"), "{err}");
+    for (text, says) in [
+        (
+            KEV.replace("\"count\": 2", "\"count\": 3"),
+            "kev.json: count is 3 but the file lists 2",
+        ),
+        (
+            KEV.replace("CVE-2024-3400", "CVE-24-3400"),
+            "kev.json: CVE-24-3400: cveID \"CVE-24-3400\" is not a CVE id",
+        ),
+        (
+            KEV.replace("2025.08.25", "latest"),
+            "catalogVersion \"latest\"",
+        ),
+        (
+            KEV.replace("2021-11-03", "3 Nov 2021"),
+            "CVE-2018-13379: dateAdded \"3 Nov 2021\"",
+        ),
+        (
+            "{\"catalogVersion\": 1}".to_owned(),
+            "kev.json: line 1 column",
+        ),
+    ] {
+        let err = parse_kev(text.as_bytes(), file)
+            .expect_err(says)
+            .to_string();
+        assert!(err.contains(says), "{says:?} in {err}");
+    }
 }
 
 const FORTIOS: &str = r#"---
@@ -131,69 +122,64 @@ fn an_endoflife_product_file_loads() {
 #[test]
 fn endoflife_errors_name_the_file_the_release_and_the_problem() {
     let file = Path::new("fortios.md");
-    let err = parse_endoflife_product("fortios", "title: FortiOS\n", file)
-        .expect_err("no front matter")
-        .to_string();
-    assert!(err.contains("fortios.md: no YAML front matter"), "{err}");
-
-    let err = parse_endoflife_product(
-        "fortios",
-        &FORTIOS.replace("eol: 2028-11-11", "eol: someday"),
-        file,
-    )
-    .expect_err("bad eol")
-    .to_string();
-    assert!(
-        err.contains(
-            "fortios.md: release 7.4: eol must be a YYYY-MM-DD date, true or false, not someday"
+    for (text, says) in [
+        (
+            "title: FortiOS\n".to_owned(),
+            "fortios.md: no YAML front matter",
         ),
-        "{err}"
-    );
+        (
+            FORTIOS.replace("eol: 2028-11-11", "eol: someday"),
+            "fortios.md: release 7.4: eol must be a YYYY-MM-DD date, true or false, not someday",
+        ),
+        (
+            FORTIOS.replace("  - releaseCycle: \"8.0\"", "  - releaseCycle: \"7.4\""),
+            "release 7.4: releaseCycle listed twice",
+        ),
+        (
+            "---\ntitle: [unclosed\n---\n".to_owned(),
+            "fortios.md: line",
+        ),
+    ] {
+        let err = parse_endoflife_product("fortios", &text, file)
+            .expect_err(says)
+            .to_string();
+        assert!(err.contains(says), "{says:?} in {err}");
+    }
+}
 
-    let err = parse_endoflife_product(
-        "fortios",
-        &FORTIOS.replace("  - releaseCycle: \"8.0\"", "  - releaseCycle: \"7.4\""),
-        file,
-    )
-    .expect_err("duplicate")
-    .to_string();
-    assert!(
-        err.contains("release 7.4: releaseCycle listed twice"),
-        "{err}"
-    );
-
-    let err = parse_endoflife_product("fortios", "---\ntitle: [unclosed\n---\n", file)
-        .expect_err("bad yaml")
-        .to_string();
-    assert!(err.contains("fortios.md: line"), "{err}");
+/// Writes each text to `path` in turn; `load` must refuse it with an error that says every
+/// part.
+#[track_caller]
+fn refused_saying<T: std::fmt::Debug>(
+    path: &Path,
+    load: impl Fn(&Path) -> Result<T, DatasetErrors>,
+    cases: &[(&str, &[&str])],
+) {
+    for &(text, parts) in cases {
+        std::fs::write(path, text).expect("write");
+        let err = load(path).expect_err(text).to_string();
+        for part in parts {
+            assert!(err.contains(part), "{part:?} in {err}");
+        }
+    }
 }
 
 #[test]
 fn curated_rows_must_cite_a_source() {
     let dir = scratch("curated");
-    let aliases = dir.join("aliases.toml");
-    std::fs::write(
-            &aliases,
-            "[[products]]\nid = \"fortios\"\ntitle = \"FortiOS\"\nnames = [\"fortios\"]\nscheme = \"dotted\"\n",
-        )
-        .expect("write");
-    let err = load_aliases(&aliases).expect_err("no source").to_string();
-    assert!(
-        err.contains("aliases.toml: product fortios: source is missing"),
-        "{err}"
-    );
-
-    std::fs::write(
-            &aliases,
-            "[[products]]\nid = \"w\"\ntitle = \"W\"\nnames = [\"w\"]\nscheme = \"named\"\nsource = \"https://example.org\"\n",
-        )
-        .expect("write");
-    let err = load_aliases(&aliases)
-        .expect_err("no named table")
-        .to_string();
-    assert!(
-        err.contains("product w: scheme is \"named\" but [products.named] is missing"),
-        "{err}"
+    refused_saying(
+        &dir.join("aliases.toml"),
+        load_aliases,
+        &[
+            (
+                "[[products]]\nid = \"fortios\"\ntitle = \"FortiOS\"\nnames = [\"fortios\"]\nscheme = \"dotted\"\n",
+                &["aliases.toml: product fortios: source is missing"],
+            ),
+            (
+                "[[products]]\nid = \"w\"\ntitle = \"W\"\nnames = [\"w\"]\nscheme = \"named\"\nsource = \"https://example.org\"\n",
+                &["product w: scheme is \"named\" but [products.named] is missing"],
+            ),
+        ],
     );
 
     let table = AliasTable {
@@ -214,82 +200,58 @@ fn curated_rows_must_cite_a_source() {
     };
     let kev = parse_kev(KEV.as_bytes(), Path::new("kev.json")).expect("kev");
     let fixed = dir.join("fixed.toml");
+    let load_fixed = |path: &Path| load_fixed_versions(path, &table.products, &kev.entries);
     let row = "[[rows]]\nproduct = \"fortios\"\ncves = [\"CVE-2018-13379\"]\nbranch = \"6.0\"\nfixed = \"6.0.5\"\nadvisory_id = \"FG-IR-18-384\"\n";
-    std::fs::write(&fixed, row).expect("write");
-    let err = load_fixed_versions(&fixed, &table.products, &kev.entries)
-        .expect_err("no source")
-        .to_string();
-    assert!(
-        err.contains("fixed.toml: row 1 (fortios CVE-2018-13379 6.0): source is missing"),
-        "{err}"
-    );
     let with_source = format!("{row}source = \"https://www.fortiguard.com/psirt/FG-IR-18-384\"\n");
+    refused_saying(
+        &fixed,
+        load_fixed,
+        &[(
+            row,
+            &["fixed.toml: row 1 (fortios CVE-2018-13379 6.0): source is missing"],
+        )],
+    );
     std::fs::write(&fixed, &with_source).expect("write");
     assert_eq!(
-        load_fixed_versions(&fixed, &table.products, &kev.entries)
-            .unwrap_or_else(|e| panic!("{e}"))
-            .len(),
+        load_fixed(&fixed).unwrap_or_else(|e| panic!("{e}")).len(),
         1
     );
-    std::fs::write(&fixed, with_source.replace("6.0.5", "6.2.0")).expect("write");
-    let err = load_fixed_versions(&fixed, &table.products, &kev.entries)
-        .expect_err("outside branch")
-        .to_string();
-    assert!(err.contains("fixed 6.2.0 is not in branch 6.0"), "{err}");
-    std::fs::write(
+    refused_saying(
         &fixed,
-        with_source.replace("CVE-2018-13379", "CVE-2099-0001"),
-    )
-    .expect("write");
-    let err = load_fixed_versions(&fixed, &table.products, &kev.entries)
-        .expect_err("not in KEV")
-        .to_string();
-    assert!(
-        err.contains("CVE-2099-0001 is not in the KEV catalog"),
-        "{err}"
+        load_fixed,
+        &[
+            (
+                &with_source.replace("6.0.5", "6.2.0"),
+                &["fixed 6.2.0 is not in branch 6.0"],
+            ),
+            (
+                &with_source.replace("CVE-2018-13379", "CVE-2099-0001"),
+                &["CVE-2099-0001 is not in the KEV catalog"],
+            ),
+        ],
     );
 
-    let lifecycle = dir.join("lifecycle.toml");
-    std::fs::write(
-            &lifecycle,
-            "[[rows]]\nmaker = \"Yamaha\"\nmodel = \"RTX1200\"\nsource = \"https://www.rtpro.yamaha.co.jp/\"\nsource_title = \"RTpro\"\n",
-        )
-        .expect("write");
-    let err = load_lifecycles(&lifecycle)
-        .expect_err("no note")
-        .to_string();
-    assert!(
-        err.contains("lifecycle.toml: Yamaha RTX1200: no end_of_support"),
-        "{err}"
-    );
-    std::fs::write(
-            &lifecycle,
-            "[[rows]]\nmaker = \"Yamaha\"\nmodel = \"RTX1200\"\nend_of_support = \"2099-13-01\"\nsource_title = \"RTpro\"\n",
-        )
-        .expect("write");
-    let err = load_lifecycles(&lifecycle)
-        .expect_err("no source")
-        .to_string();
-    assert!(err.contains("Yamaha RTX1200: source is missing"), "{err}");
-    std::fs::write(
-            &lifecycle,
-            "[[rows]]\nmaker = \"Yamaha\"\nmodel = \"RTX1200\"\nend_of_support = \"2099-13-01\"\nsource = \"https://example.org\"\nsource_title = \"t\"\n",
-        )
-        .expect("write");
-    let err = load_lifecycles(&lifecycle)
-        .expect_err("bad date")
-        .to_string();
-    assert!(
-        err.contains("end_of_support \"2099-13-01\" is not a YYYY-MM-DD date"),
-        "{err}"
-    );
-    std::fs::write(&lifecycle, "[[rows]]\nmaker = \"Yamaha\"\nmodl = \"RTX\"\n").expect("write");
-    let err = load_lifecycles(&lifecycle)
-        .expect_err("unknown key")
-        .to_string();
-    assert!(
-        err.contains("lifecycle.toml: line 3") && err.contains("modl"),
-        "{err}"
+    refused_saying(
+        &dir.join("lifecycle.toml"),
+        load_lifecycles,
+        &[
+            (
+                "[[rows]]\nmaker = \"Yamaha\"\nmodel = \"RTX1200\"\nsource = \"https://www.rtpro.yamaha.co.jp/\"\nsource_title = \"RTpro\"\n",
+                &["lifecycle.toml: Yamaha RTX1200: no end_of_support"],
+            ),
+            (
+                "[[rows]]\nmaker = \"Yamaha\"\nmodel = \"RTX1200\"\nend_of_support = \"2099-13-01\"\nsource_title = \"RTpro\"\n",
+                &["Yamaha RTX1200: source is missing"],
+            ),
+            (
+                "[[rows]]\nmaker = \"Yamaha\"\nmodel = \"RTX1200\"\nend_of_support = \"2099-13-01\"\nsource = \"https://example.org\"\nsource_title = \"t\"\n",
+                &["end_of_support \"2099-13-01\" is not a YYYY-MM-DD date"],
+            ),
+            (
+                "[[rows]]\nmaker = \"Yamaha\"\nmodl = \"RTX\"\n",
+                &["lifecycle.toml: line 3", "modl"],
+            ),
+        ],
     );
 }
 
@@ -424,34 +386,18 @@ fn the_bundled_datasets_drive_the_risk_rules() {
     assert!(!has(&fortigate_74, FlagCode::EndOfSupport));
     assert!(!has(&fortigate_74, FlagCode::VulnerableVersion));
 
-    assert!(has(
-        &vpn("Pulse Secure", "PCS-3000", "9.0R3.3"),
-        FlagCode::VulnerableVersion
-    ));
-    assert!(!has(
-        &vpn("Pulse Secure", "PCS-3000", "9.0R3.4"),
-        FlagCode::VulnerableVersion
-    ));
-    assert!(has(
-        &vpn("Citrix", "NetScaler Gateway", "13.0-47.22"),
-        FlagCode::VulnerableVersion
-    ));
-    assert!(has(
-        &vpn("Palo Alto Networks", "PA-220", "10.2.8"),
-        FlagCode::VulnerableVersion
-    ));
-    assert!(!has(
-        &vpn("Palo Alto Networks", "PA-220", "10.2.8-h3"),
-        FlagCode::VulnerableVersion
-    ));
-    assert!(has(
-        &vpn("SonicWall", "SMA 210", "10.2.0.2-20sv"),
-        FlagCode::VulnerableVersion
-    ));
-    assert!(!has(
-        &vpn("SonicWall", "SMA 210", "9.0.0.9-26sv"),
-        FlagCode::VulnerableVersion
-    ));
+    for (maker, model, firmware, vulnerable) in [
+        ("Pulse Secure", "PCS-3000", "9.0R3.3", true),
+        ("Pulse Secure", "PCS-3000", "9.0R3.4", false),
+        ("Citrix", "NetScaler Gateway", "13.0-47.22", true),
+        ("Palo Alto Networks", "PA-220", "10.2.8", true),
+        ("Palo Alto Networks", "PA-220", "10.2.8-h3", false),
+        ("SonicWall", "SMA 210", "10.2.0.2-20sv", true),
+        ("SonicWall", "SMA 210", "9.0.0.9-26sv", false),
+    ] {
+        let flagged = has(&vpn(maker, model, firmware), FlagCode::VulnerableVersion);
+        assert_eq!(flagged, vulnerable, "{maker} {model} {firmware}");
+    }
 
     let rtx = RiskSubject {
         kind: DeviceKind::Network,

@@ -20,33 +20,24 @@ impl std::fmt::Display for ApplicationId {
     }
 }
 
-/// 電子カルテシステムの導入状況.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum EmrAdoption {
-    /// 全部導入
-    Full,
-    /// 一部導入: some departments only, or some notes still on paper. Seed 004 Q&A ①:
-    /// 「院内で一部でも導入している病院も対象としております。」
-    Partial,
-    /// 導入予定: not yet, but before the support starts (seed 004 Q&A ②).
-    Planned,
-    /// 未導入
-    None,
+crate::wire_enum! {
+    /// 電子カルテシステムの導入状況.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum EmrAdoption {
+        /// 全部導入
+        Full,
+        /// 一部導入: some departments only, or some notes still on paper. Seed 004 Q&A ①:
+        /// 「院内で一部でも導入している病院も対象としております。」
+        Partial,
+        /// 導入予定: not yet, but before the support starts (seed 004 Q&A ②).
+        Planned,
+        /// 未導入
+        None,
+    }
 }
 
 impl EmrAdoption {
-    pub const ALL: [EmrAdoption; 4] = [Self::Full, Self::Partial, Self::Planned, Self::None];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Full => "full",
-            Self::Partial => "partial",
-            Self::Planned => "planned",
-            Self::None => "none",
-        }
-    }
-
     pub fn label_ja(self) -> &'static str {
         match self {
             Self::Full => "全部導入",
@@ -66,30 +57,20 @@ impl EmrAdoption {
     }
 }
 
-/// 本事業の活用意向: which of the two supports the hospital wants —
-/// (1) 外部ネットワークとの接続の安全性の検証・検査, (2) オフライン・バックアップ体制の整備.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Participation {
-    Both,
-    NetworkOnly,
-    BackupOnly,
-    None,
+crate::wire_enum! {
+    /// 本事業の活用意向: which of the two supports the hospital wants —
+    /// (1) 外部ネットワークとの接続の安全性の検証・検査, (2) オフライン・バックアップ体制の整備.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum Participation {
+        Both,
+        NetworkOnly,
+        BackupOnly,
+        None,
+    }
 }
 
 impl Participation {
-    pub const ALL: [Participation; 4] =
-        [Self::Both, Self::NetworkOnly, Self::BackupOnly, Self::None];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Both => "both",
-            Self::NetworkOnly => "network_only",
-            Self::BackupOnly => "backup_only",
-            Self::None => "none",
-        }
-    }
-
     /// (1) 外部ネットワークとの接続の安全性の検証・検査
     pub fn wants_network_check(self) -> bool {
         matches!(self, Self::Both | Self::NetworkOnly)

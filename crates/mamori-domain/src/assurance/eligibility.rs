@@ -18,42 +18,28 @@ use super::{Application, EmrAdoption, Participation, Program, SystemRenewal};
 use crate::inspection::year_label;
 use crate::{FiscalYear, InstitutionKind};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum IneligibilityCode {
-    /// Not a 病院 (clinics, pharmacies).
-    NotHospital,
-    /// No electronic medical record system (電子カルテシステム未導入).
-    NoEmr,
-    /// EMR only planned, and the program does not accept that.
-    EmrNotYetAdopted,
-    /// Fewer beds than the smallest band (20 in seed 001).
-    BelowMinimumBeds,
-    /// More beds than a bounded last band takes.
-    NoBedBand,
-    /// Its survey was completed in an earlier year's project.
-    CompletedEarlier,
-    /// Only the offline backup was wished, which the program does not allow.
-    BackupOnlyNotAllowed,
-    /// It does not wish to take part (活用意向なし).
-    NoParticipation,
-    /// The prefecture decided against it on a flag (e.g. the renewal timing).
-    DeclinedByPrefecture,
-}
-
-impl IneligibilityCode {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::NotHospital => "not_hospital",
-            Self::NoEmr => "no_emr",
-            Self::EmrNotYetAdopted => "emr_not_yet_adopted",
-            Self::BelowMinimumBeds => "below_minimum_beds",
-            Self::NoBedBand => "no_bed_band",
-            Self::CompletedEarlier => "completed_earlier",
-            Self::BackupOnlyNotAllowed => "backup_only_not_allowed",
-            Self::NoParticipation => "no_participation",
-            Self::DeclinedByPrefecture => "declined_by_prefecture",
-        }
+crate::wire_enum! {
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum IneligibilityCode {
+        /// Not a 病院 (clinics, pharmacies).
+        NotHospital,
+        /// No electronic medical record system (電子カルテシステム未導入).
+        NoEmr,
+        /// EMR only planned, and the program does not accept that.
+        EmrNotYetAdopted,
+        /// Fewer beds than the smallest band (20 in seed 001).
+        BelowMinimumBeds,
+        /// More beds than a bounded last band takes.
+        NoBedBand,
+        /// Its survey was completed in an earlier year's project.
+        CompletedEarlier,
+        /// Only the offline backup was wished, which the program does not allow.
+        BackupOnlyNotAllowed,
+        /// It does not wish to take part (活用意向なし).
+        NoParticipation,
+        /// The prefecture decided against it on a flag (e.g. the renewal timing).
+        DeclinedByPrefecture,
     }
 }
 
@@ -64,36 +50,28 @@ pub struct Ineligibility {
     pub message: Message,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum FlagCode {
-    /// A renewal is planned and the on-site survey cannot be completed by the deadline.
-    RenewalSurveyAfterDeadline,
-    /// A renewal is planned and the hospital does not know whether the survey can be completed.
-    RenewalSurveyTimingUnknown,
-    /// The EMR is only planned: it must be in place before the support (seed 004 Q&A ②).
-    EmrPlanned,
-    /// Only (1) is wished. Allowed, but seed 004 Q&A ④: 「可能な限り両方実施していただくのが
-    /// よいと考えております。」
-    NetworkOnly,
-    /// Answered after the prefecture's survey deadline. Seed 001 asks for every wishing
-    /// hospital (「希望する全ての病院に対して…記載をして下さい」) and there is no second round
-    /// (「二次選定などの追加募集を行う予定はございません」), so a late answer is the prefecture's
-    /// call, not a reason to drop it.
-    AnsweredAfterSurveyDeadline,
+crate::wire_enum! {
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum FlagCode {
+        /// A renewal is planned and the on-site survey cannot be completed by the deadline.
+        RenewalSurveyAfterDeadline,
+        /// A renewal is planned and the hospital does not know whether the survey can be completed.
+        RenewalSurveyTimingUnknown,
+        /// The EMR is only planned: it must be in place before the support (seed 004 Q&A ②).
+        EmrPlanned,
+        /// Only (1) is wished. Allowed, but seed 004 Q&A ④: 「可能な限り両方実施していただくのが
+        /// よいと考えております。」
+        NetworkOnly,
+        /// Answered after the prefecture's survey deadline. Seed 001 asks for every wishing
+        /// hospital (「希望する全ての病院に対して…記載をして下さい」) and there is no second round
+        /// (「二次選定などの追加募集を行う予定はございません」), so a late answer is the prefecture's
+        /// call, not a reason to drop it.
+        AnsweredAfterSurveyDeadline,
+    }
 }
 
 impl FlagCode {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::RenewalSurveyAfterDeadline => "renewal_survey_after_deadline",
-            Self::RenewalSurveyTimingUnknown => "renewal_survey_timing_unknown",
-            Self::EmrPlanned => "emr_planned",
-            Self::NetworkOnly => "network_only",
-            Self::AnsweredAfterSurveyDeadline => "answered_after_survey_deadline",
-        }
-    }
-
     /// Whether the prefecture must decide to put the hospital forward or not
     /// ([`FlagDecision`](super::FlagDecision)); the others are advice.
     pub fn needs_decision(self) -> bool {

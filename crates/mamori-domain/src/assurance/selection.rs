@@ -45,29 +45,22 @@ pub struct Withdrawal {
     pub reason: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ApplicationStatus {
-    /// 支援対象 (selected within the quota)
-    Selected,
-    /// 次点: eligible, waiting for a slot of its band
-    Waitlisted,
-    /// 対象外
-    Ineligible,
-    /// 辞退
-    Withdrawn,
+crate::wire_enum! {
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum ApplicationStatus {
+        /// 支援対象 (selected within the quota)
+        Selected,
+        /// 次点: eligible, waiting for a slot of its band
+        Waitlisted,
+        /// 対象外
+        Ineligible,
+        /// 辞退
+        Withdrawn,
+    }
 }
 
 impl ApplicationStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Selected => "selected",
-            Self::Waitlisted => "waitlisted",
-            Self::Ineligible => "ineligible",
-            Self::Withdrawn => "withdrawn",
-        }
-    }
-
     pub fn label_ja(self) -> &'static str {
         match self {
             Self::Selected => "支援対象",

@@ -8,41 +8,25 @@ use super::hours::Hours;
 use super::phone::PhoneNumber;
 use crate::vendor::{ContractId, VendorContract};
 
-/// A role inside the institution.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum InternalRole {
-    /// 管理者 (院長・理事長: the 医療法 管理者, who decides to stop systems)
-    Administrator,
-    /// 医療情報システム安全管理責任者
-    SecurityManager,
-    /// システム担当
-    SystemStaff,
-    /// 夜間・休日当番
-    OnCall,
-    /// その他
-    Other,
+crate::wire_enum! {
+    /// A role inside the institution.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum InternalRole {
+        /// 管理者 (院長・理事長: the 医療法 管理者, who decides to stop systems)
+        Administrator,
+        /// 医療情報システム安全管理責任者
+        SecurityManager,
+        /// システム担当
+        SystemStaff,
+        /// 夜間・休日当番
+        OnCall,
+        /// その他
+        Other,
+    }
 }
 
 impl InternalRole {
-    pub const ALL: [InternalRole; 5] = [
-        Self::Administrator,
-        Self::SecurityManager,
-        Self::SystemStaff,
-        Self::OnCall,
-        Self::Other,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Administrator => "administrator",
-            Self::SecurityManager => "security_manager",
-            Self::SystemStaff => "system_staff",
-            Self::OnCall => "on_call",
-            Self::Other => "other",
-        }
-    }
-
     pub fn label_ja(self) -> &'static str {
         match self {
             Self::Administrator => "管理者",
@@ -80,41 +64,25 @@ impl InternalRole {
     }
 }
 
-/// An outside body (外部関係機関).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum OutsideBody {
-    /// 厚生労働省
-    Mhlw,
-    /// 都道府県
-    Prefecture,
-    /// 警察（サイバー犯罪相談窓口）
-    Police,
-    /// 保険会社
-    Insurer,
-    /// その他 (e.g. 保健所, 初動対応支援窓口, 医師会)
-    Other,
+crate::wire_enum! {
+    /// An outside body (外部関係機関).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum OutsideBody {
+        /// 厚生労働省
+        Mhlw,
+        /// 都道府県
+        Prefecture,
+        /// 警察（サイバー犯罪相談窓口）
+        Police,
+        /// 保険会社
+        Insurer,
+        /// その他 (e.g. 保健所, 初動対応支援窓口, 医師会)
+        Other,
+    }
 }
 
 impl OutsideBody {
-    pub const ALL: [OutsideBody; 5] = [
-        Self::Mhlw,
-        Self::Prefecture,
-        Self::Police,
-        Self::Insurer,
-        Self::Other,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Mhlw => "mhlw",
-            Self::Prefecture => "prefecture",
-            Self::Police => "police",
-            Self::Insurer => "insurer",
-            Self::Other => "other",
-        }
-    }
-
     pub fn label_ja(self) -> &'static str {
         match self {
             Self::Mhlw => "厚生労働省",

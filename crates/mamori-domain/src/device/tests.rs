@@ -1,4 +1,4 @@
-use mamori_locale::Lang;
+use mamori_locale::Lang::{En, Ja};
 use std::cmp::Ordering;
 use std::net::IpAddr;
 
@@ -12,6 +12,7 @@ use super::record::Device;
 use super::row::{MAX_NAME_CHARS, RowError, parse_ip_addresses, parse_row};
 use super::value::{AssetNumber, Software, Version};
 use crate::ParseError;
+use crate::testing::assert_says;
 
 fn d(y: i32, m: u32, day: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, day).expect("valid date")
@@ -145,12 +146,16 @@ fn every_column_reads_its_own_headers_and_no_two_columns_share_one() {
 
 #[test]
 fn half_width_kana_fold_with_their_marks() {
-    assert_eq!(fold_key("ｻｰﾊﾞｰ"), "サーバ");
-    assert_eq!(fold_key("ﾊﾟｽﾜｰﾄﾞ"), "パスワード");
-    assert_eq!(fold_key("ｳﾞｨ"), "ヴィ");
-    assert_eq!(fold_key("ﾂﾞ"), "ヅ");
-    // A mark on a kana that takes none stays a mark.
-    assert_eq!(fold_key("ｱﾞ"), "ア\u{309B}");
+    for (text, key) in [
+        ("ｻｰﾊﾞｰ", "サーバ"),
+        ("ﾊﾟｽﾜｰﾄﾞ", "パスワード"),
+        ("ｳﾞｨ", "ヴィ"),
+        ("ﾂﾞ", "ヅ"),
+        // A mark on a kana that takes none stays a mark.
+        ("ｱﾞ", "ア\u{309B}"),
+    ] {
+        assert_eq!(fold_key(text), key, "{text:?}");
+    }
 }
 
 #[test]
@@ -202,20 +207,14 @@ fn choices_in_every_spelling() {
     }
     let e = DeviceKind::parse("冷蔵庫").expect_err("unknown kind");
     assert_eq!(e.field, "kind");
-    assert!(
-        e.message.render(Lang::Ja).contains("「冷蔵庫」"),
-        "{}",
-        e.message.render(Lang::Ja)
-    );
-    assert!(
-        e.message.render(Lang::Ja).contains("サーバ、端末PC"),
-        "{}",
-        e.message.render(Lang::Ja)
-    );
-    assert!(
-        e.message.render(Lang::En).contains("server (サーバ)"),
-        "{}",
-        e.message.render(Lang::En)
+    assert_says(
+        "冷蔵庫",
+        &e.message,
+        &[
+            (Ja, "「冷蔵庫」"),
+            (Ja, "サーバ、端末PC"),
+            (En, "server (サーバ)"),
+        ],
     );
     assert!(DeviceStatus::parse("").is_err());
 }
@@ -267,64 +266,52 @@ fn yes_no_in_every_spelling() {
     }
     let e = parse_yes_no("always_on_connection", "たぶん").expect_err("maybe");
     assert_eq!(e.field, "always_on_connection");
-    assert!(
-        e.message.render(Lang::Ja).contains("「たぶん」"),
-        "{}",
-        e.message.render(Lang::Ja)
-    );
+    assert_says("たぶん", &e.message, &[(Ja, "「たぶん」")]);
 }
 
 #[test]
 fn asset_numbers() {
-    assert_eq!(AssetNumber::parse(" 001 ").map(|a| a.0), Ok("001".into()));
-    assert_eq!(AssetNumber::parse("００１").map(|a| a.0), Ok("001".into()));
-    assert_eq!(
-        AssetNumber::parse("ＰＣ－０１").map(|a| a.0),
-        Ok("PC-01".into())
-    );
-    assert!(AssetNumber::parse("").is_err());
-    assert!(AssetNumber::parse("　").is_err());
-    assert!(AssetNumber::parse("a\nb").is_err());
-    assert!(AssetNumber::parse(&"9".repeat(65)).is_err());
-    assert!(AssetNumber::parse(&"9".repeat(64)).is_ok());
+    let longest = "9".repeat(64);
+    let too_long = "9".repeat(65);
+    for (text, expected) in [
+        (" 001 ", Some("001")),
+        ("００１", Some("001")),
+        ("ＰＣ－０１", Some("PC-01")),
+        ("", None),
+        ("　", None),
+        ("a\nb", None),
+        (too_long.as_str(), None),
+        (longest.as_str(), Some(longest.as_str())),
+    ] {
+        let read = AssetNumber::parse(text).ok();
+        assert_eq!(read.as_ref().map(AssetNumber::as_str), expected, "{text:?}");
+    }
 }
 
 #[test]
 fn ip_addresses() {
-    let ip = |s: &str| s.parse::<IpAddr>().expect("ip");
-    assert_eq!(parse_ip_addresses(""), Ok((vec![], false)));
-    assert_eq!(parse_ip_addresses("-"), Ok((vec![], false)));
-    assert_eq!(parse_ip_addresses("なし"), Ok((vec![], false)));
-    assert_eq!(
-        parse_ip_addresses("192.168.0.10"),
-        Ok((vec![ip("192.168.0.10")], false))
-    );
-    assert_eq!(
-        parse_ip_addresses("192.168.001.010"),
-        Ok((vec![ip("192.168.1.10")], false))
-    );
-    assert_eq!(
-        parse_ip_addresses("１９２．１６８．０．１"),
-        Ok((vec![ip("192.168.0.1")], false))
-    );
-    assert_eq!(
-        parse_ip_addresses("10.0.0.1, 10.0.0.2;fe80::1\n2001:db8::1、10.0.0.3"),
-        Ok((
-            vec![
-                ip("10.0.0.1"),
-                ip("10.0.0.2"),
-                ip("fe80::1"),
-                ip("2001:db8::1"),
-                ip("10.0.0.3")
-            ],
-            false
-        ))
-    );
-    assert_eq!(parse_ip_addresses("DHCP"), Ok((vec![], true)));
-    assert_eq!(
-        parse_ip_addresses("10.0.0.1\ndhcp"),
-        Ok((vec![ip("10.0.0.1")], true))
-    );
+    for (text, addresses, dhcp) in [
+        ("", &[][..], false),
+        ("-", &[], false),
+        ("なし", &[], false),
+        ("192.168.0.10", &["192.168.0.10"], false),
+        ("192.168.001.010", &["192.168.1.10"], false),
+        ("１９２．１６８．０．１", &["192.168.0.1"], false),
+        (
+            "10.0.0.1, 10.0.0.2;fe80::1\n2001:db8::1、10.0.0.3",
+            &["10.0.0.1", "10.0.0.2", "fe80::1", "2001:db8::1", "10.0.0.3"],
+            false,
+        ),
+        ("DHCP", &[], true),
+        ("10.0.0.1\ndhcp", &["10.0.0.1"], true),
+    ] {
+        let ips = addresses.iter().map(|s| s.parse::<IpAddr>().expect("ip"));
+        assert_eq!(
+            parse_ip_addresses(text),
+            Ok((ips.collect(), dhcp)),
+            "{text:?}"
+        );
+    }
     for bad in [
         "192.168.0",
         "192.168.0.256",
@@ -335,20 +322,11 @@ fn ip_addresses() {
     ] {
         let e = parse_ip_addresses(bad).expect_err(bad);
         assert_eq!(e.field, "ip_address");
-        assert!(
-            e.message
-                .render(Lang::Ja)
-                .contains("IPアドレスではありません"),
-            "{}",
-            e.message.render(Lang::Ja)
-        );
+        assert_says(bad, &e.message, &[(Ja, "IPアドレスではありません")]);
     }
-    let e = parse_ip_addresses("10.0.0.1, 300.1.1.1, x").expect_err("two bad");
-    assert!(
-        e.message.render(Lang::En).contains("'300.1.1.1', 'x'"),
-        "{}",
-        e.message.render(Lang::En)
-    );
+    let two_bad = "10.0.0.1, 300.1.1.1, x";
+    let e = parse_ip_addresses(two_bad).expect_err("two bad");
+    assert_says(two_bad, &e.message, &[(En, "'300.1.1.1', 'x'")]);
 }
 
 #[test]
@@ -358,16 +336,17 @@ fn versions_are_kept_as_written() {
             .expect("never refused")
             .expect("not blank")
     };
-    assert_eq!(v("2.0").numeric_parts(), Some(vec![2, 0]));
-    assert_eq!(
-        v("Ver.10.0.19045").numeric_parts(),
-        Some(vec![10, 0, 19045])
-    );
-    assert_eq!(v("v3").numeric_parts(), Some(vec![3]));
+    for (text, parts) in [
+        ("2.0", Some(&[2, 0][..])),
+        ("Ver.10.0.19045", Some(&[10, 0, 19045])),
+        ("v3", Some(&[3])),
+        ("2.0 SP1", None),
+        ("令和6年版", None),
+        ("1..2", None),
+    ] {
+        assert_eq!(v(text).numeric_parts().as_deref(), parts, "{text:?}");
+    }
     assert_eq!(v("２．１").as_str(), "2.1");
-    assert_eq!(v("2.0 SP1").numeric_parts(), None);
-    assert_eq!(v("令和6年版").numeric_parts(), None);
-    assert_eq!(v("1..2").numeric_parts(), None);
     assert_eq!(v("2.10").compare(&v("2.9")), Some(Ordering::Greater));
     assert_eq!(v("2.0").compare(&v("2")), Some(Ordering::Equal));
     assert_eq!(v("2.0").compare(&v("beta")), None);
@@ -406,34 +385,19 @@ fn several_software_entries_one_per_line() {
     ]);
     assert_eq!(e.len(), 1);
     assert_eq!(e[0].column, "ソフトウェアバージョン");
-    assert!(
-        e[0].message.render(Lang::Ja).contains("2行"),
-        "{}",
-        e[0].message.render(Lang::Ja)
-    );
-    let e = errs(&[(C::AssetNumber, "001"), (C::SoftwareVersion, "1.0")]);
-    assert!(
-        e[0].message
-            .render(Lang::En)
-            .contains("without a software name")
-    );
+    assert_says("1.0\n2.0", &e[0].message, &[(Ja, "2行")]);
 
-    // A name too long for a full cell to fit in Excel.
     let long = "x".repeat(MAX_NAME_CHARS + 1);
-    let e = errs(&[(C::AssetNumber, "001"), (C::Software, &long)]);
-    assert!(
-        e[0].message.render(Lang::En).contains("at most 200"),
-        "{}",
-        e[0].message.render(Lang::En)
-    );
-
-    // An empty name between names.
-    let e = errs(&[(C::AssetNumber, "001"), (C::Software, "A\n\nB")]);
-    assert!(
-        e[0].message.render(Lang::Ja).contains("2行目"),
-        "{}",
-        e[0].message.render(Lang::Ja)
-    );
+    for (column, text, said) in [
+        (C::SoftwareVersion, "1.0", (En, "without a software name")),
+        // A name too long for a full cell to fit in Excel.
+        (C::Software, long.as_str(), (En, "at most 200")),
+        // An empty name between names.
+        (C::Software, "A\n\nB", (Ja, "2行目")),
+    ] {
+        let e = errs(&[(C::AssetNumber, "001"), (column, text)]);
+        assert_says(text, &e[0].message, &[said]);
+    }
 }
 
 #[test]
@@ -463,14 +427,9 @@ fn every_error_of_a_row_is_reported() {
     assert!(e.iter().all(|e| e.row == 2));
     assert!(
         e.iter()
-            .all(|e| !e.message.render(Lang::Ja).is_empty()
-                && !e.message.render(Lang::En).is_empty())
+            .all(|e| !e.message.render(Ja).is_empty() && !e.message.render(En).is_empty())
     );
-    assert!(
-        e[3].message.render(Lang::Ja).contains("13月はありません"),
-        "{}",
-        e[3].message.render(Lang::Ja)
-    );
+    assert_says("2025/13/45", &e[3].message, &[(Ja, "13月はありません")]);
 }
 
 #[test]
@@ -510,29 +469,21 @@ fn text_cells_are_checked() {
         (C::Description, "  一行目\r\n二行目  "),
     ]);
     assert_eq!(device.description, "一行目\n二行目");
-    let e = errs(&[(C::AssetNumber, "1"), (C::Maker, "A\u{0}社")]);
-    assert!(
-        e[0].message.render(Lang::Ja).contains("U+0000"),
-        "{}",
-        e[0].message.render(Lang::Ja)
-    );
-    let e = errs(&[(C::AssetNumber, "1"), (C::Location, &"x".repeat(1001))]);
-    assert!(
-        e[0].message.render(Lang::En).contains("1001 characters"),
-        "{}",
-        e[0].message.render(Lang::En)
-    );
+    let long = "x".repeat(1001);
+    for (column, text, said) in [
+        (C::Maker, "A\u{0}社", (Ja, "U+0000")),
+        (C::Location, long.as_str(), (En, "1001 characters")),
+    ] {
+        let e = errs(&[(C::AssetNumber, "1"), (column, text)]);
+        assert_says(text, &e[0].message, &[said]);
+    }
     ok(&[(C::AssetNumber, "1"), (C::Description, &"x".repeat(4000))]);
 }
 
 #[test]
 fn a_column_given_twice_is_refused() {
     let e = errs(&[(C::AssetNumber, "1"), (C::Maker, "A"), (C::Maker, "B")]);
-    assert!(
-        e[0].message.render(Lang::Ja).contains("2回"),
-        "{}",
-        e[0].message.render(Lang::Ja)
-    );
+    assert_says("メーカー A, B", &e[0].message, &[(Ja, "2回")]);
 }
 
 fn full_device() -> Device {
@@ -631,18 +582,13 @@ fn duplicate_asset_numbers_refuse_every_row() {
             (7, "管理番号")
         ]
     );
-    let dup = &parsed.rejected[0];
-    assert!(
-        dup.message
-            .render(Lang::Ja)
-            .contains("管理番号「001」が複数の行（2行目、4行目）"),
-        "{}",
-        dup.message.render(Lang::Ja)
-    );
-    assert!(
-        dup.message.render(Lang::En).contains("(2, 4)"),
-        "{}",
-        dup.message.render(Lang::En)
+    assert_says(
+        "001",
+        &parsed.rejected[0].message,
+        &[
+            (Ja, "管理番号「001」が複数の行（2行目、4行目）"),
+            (En, "(2, 4)"),
+        ],
     );
     assert!(!parsed.is_clean());
 }

@@ -26,21 +26,15 @@ impl AssetNumber {
                 mamori_locale::Message::new("domain-device-parse-asset-number-empty-every"),
             ));
         }
-        if folded.chars().count() > Self::MAX_CHARS {
-            return Err(ParseError::new(
-                "asset_number",
-                mamori_locale::Message::new("domain-device-parse-asset-number-too-long")
-                    .with("folded", crate::arg(shown(folded)))
-                    .with("max", crate::arg(Self::MAX_CHARS)),
-            ));
-        }
-        if folded.chars().any(char::is_control) {
-            return Err(ParseError::new(
-                "asset_number",
-                mamori_locale::Message::new("domain-device-parse-asset-number-contain-line")
-                    .with("folded", crate::arg(shown(folded))),
-            ));
-        }
+        check_length_and_controls(
+            "asset_number",
+            folded,
+            Self::MAX_CHARS,
+            [
+                "domain-device-parse-asset-number-too-long",
+                "domain-device-parse-asset-number-contain-line",
+            ],
+        )?;
         Ok(Self(folded.to_owned()))
     }
 
@@ -49,23 +43,40 @@ impl AssetNumber {
     }
 }
 
-impl TryFrom<String> for AssetNumber {
-    type Error = ParseError;
-    fn try_from(value: String) -> Result<Self, Self::Error> {
-        Self::parse(&value)
-    }
-}
-
-impl From<AssetNumber> for String {
-    fn from(value: AssetNumber) -> Self {
-        value.0
-    }
-}
+crate::text_conversions!(AssetNumber, |number| number.0);
 
 impl std::fmt::Display for AssetNumber {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.0)
     }
+}
+
+/// Refuses a folded cell of more than `max` characters, or one holding a control character
+/// such as a line break; `keys` are the messages of the two refusals, in that order.
+fn check_length_and_controls(
+    field: &'static str,
+    folded: &str,
+    max: usize,
+    [too_long, control]: [&'static str; 2],
+) -> Result<(), ParseError> {
+    // A character takes at least one byte: short texts need no counting.
+    if folded.len() > max && folded.chars().count() > max {
+        return Err(ParseError::new(
+            field,
+            mamori_locale::Message::new(too_long)
+                .with("folded", crate::arg(shown(folded)))
+                .with("max", crate::arg(max)),
+        ));
+    }
+    // Controls are single bytes below 0x20 or DEL, or U+0080..U+009F (0xC2 first).
+    let suspicious = folded.bytes().any(|b| b < 0x20 || b == 0x7F || b == 0xC2);
+    if suspicious && folded.chars().any(char::is_control) {
+        return Err(ParseError::new(
+            field,
+            mamori_locale::Message::new(control).with("folded", crate::arg(shown(folded))),
+        ));
+    }
+    Ok(())
 }
 
 /// A version as written: `2.0`, `Ver.3.1`, `10.0.19045`, `令和6年版`. Never refused; when it
@@ -84,24 +95,15 @@ impl Version {
         }
         let folded = fold_width(text.trim());
         let folded = folded.trim();
-        // A character takes at least one byte: short texts need no counting.
-        if folded.len() > Self::MAX_CHARS && folded.chars().count() > Self::MAX_CHARS {
-            return Err(ParseError::new(
-                field,
-                mamori_locale::Message::new("domain-device-parse-version-too-long-most")
-                    .with("folded", crate::arg(shown(folded)))
-                    .with("max", crate::arg(Self::MAX_CHARS)),
-            ));
-        }
-        // Controls are single bytes below 0x20 or DEL, or U+0080..U+009F (0xC2 first).
-        let suspicious = folded.bytes().any(|b| b < 0x20 || b == 0x7F || b == 0xC2);
-        if suspicious && folded.chars().any(char::is_control) {
-            return Err(ParseError::new(
-                field,
-                mamori_locale::Message::new("domain-device-parse-version-contain-line-breaks")
-                    .with("folded", crate::arg(shown(folded))),
-            ));
-        }
+        check_length_and_controls(
+            field,
+            folded,
+            Self::MAX_CHARS,
+            [
+                "domain-device-parse-version-too-long-most",
+                "domain-device-parse-version-contain-line-breaks",
+            ],
+        )?;
         Ok(Some(Self(folded.to_owned())))
     }
 

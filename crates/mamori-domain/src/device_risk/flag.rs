@@ -3,89 +3,47 @@
 use mamori_locale::Message;
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum FlagSeverity {
-    Info,
-    Low,
-    Medium,
-    High,
-}
-
-impl FlagSeverity {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Info => "info",
-            Self::Low => "low",
-            Self::Medium => "medium",
-            Self::High => "high",
-        }
+crate::wire_enum! {
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum FlagSeverity {
+        Info,
+        Low,
+        Medium,
+        High,
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum FlagCode {
-    /// サポート終了: the release cycle's end of support has passed.
-    EndOfSupport,
-    /// The end of support is within [`END_OF_SUPPORT_SOON_DAYS`].
-    ///
-    /// [`END_OF_SUPPORT_SOON_DAYS`]: super::END_OF_SUPPORT_SOON_DAYS
-    EndOfSupportSoon,
-    /// The product has vulnerabilities in CISA's Known Exploited Vulnerabilities catalog.
-    KnownExploited,
-    /// The version is below the fixed version of a VPN CVE behind hospital incidents.
-    VulnerableVersion,
-    /// No patch date, or the last patch is older than the configured number of days.
-    StalePatch,
-    /// The version could not be read or placed, so the checks above could not be made.
-    UnmatchedVersion,
-    /// No published end-of-support date could be found for the device.
-    SupportDateUnknown,
-    /// VPN check: the maintenance contract lacks security updates, or it is not confirmed.
-    VpnNoSecurityUpdates,
-    /// VPN check: the VPN device is a product whose support has ended.
-    VpnUnsupported,
-    /// VPN check: the connection is always on (or not confirmed).
-    VpnAlwaysOn,
-    /// VPN check: an easy or reused password (or not confirmed).
-    VpnWeakPassword,
-}
-
-impl FlagCode {
-    pub const ALL: [FlagCode; 11] = [
-        Self::EndOfSupport,
-        Self::EndOfSupportSoon,
-        Self::KnownExploited,
-        Self::VulnerableVersion,
-        Self::StalePatch,
-        Self::UnmatchedVersion,
-        Self::SupportDateUnknown,
-        Self::VpnNoSecurityUpdates,
-        Self::VpnUnsupported,
-        Self::VpnAlwaysOn,
-        Self::VpnWeakPassword,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::EndOfSupport => "end_of_support",
-            Self::EndOfSupportSoon => "end_of_support_soon",
-            Self::KnownExploited => "known_exploited",
-            Self::VulnerableVersion => "vulnerable_version",
-            Self::StalePatch => "stale_patch",
-            Self::UnmatchedVersion => "unmatched_version",
-            Self::SupportDateUnknown => "support_date_unknown",
-            Self::VpnNoSecurityUpdates => "vpn_no_security_updates",
-            Self::VpnUnsupported => "vpn_unsupported",
-            Self::VpnAlwaysOn => "vpn_always_on",
-            Self::VpnWeakPassword => "vpn_weak_password",
-        }
+crate::wire_enum! {
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum FlagCode {
+        /// サポート終了: the release cycle's end of support has passed.
+        EndOfSupport,
+        /// The end of support is within [`END_OF_SUPPORT_SOON_DAYS`].
+        ///
+        /// [`END_OF_SUPPORT_SOON_DAYS`]: super::END_OF_SUPPORT_SOON_DAYS
+        EndOfSupportSoon,
+        /// The product has vulnerabilities in CISA's Known Exploited Vulnerabilities catalog.
+        KnownExploited,
+        /// The version is below the fixed version of a VPN CVE behind hospital incidents.
+        VulnerableVersion,
+        /// No patch date, or the last patch is older than the configured number of days.
+        StalePatch,
+        /// The version could not be read or placed, so the checks above could not be made.
+        UnmatchedVersion,
+        /// No published end-of-support date could be found for the device.
+        SupportDateUnknown,
+        /// VPN check: the maintenance contract lacks security updates, or it is not confirmed.
+        VpnNoSecurityUpdates,
+        /// VPN check: the VPN device is a product whose support has ended.
+        VpnUnsupported,
+        /// VPN check: the connection is always on (or not confirmed).
+        VpnAlwaysOn,
+        /// VPN check: an easy or reused password (or not confirmed).
+        VpnWeakPassword,
     }
-
-    pub fn parse(code: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|c| c.as_str() == code)
-    }
+    parse(exact) -> Option;
 }
 
 /// One thing about a device that needs attention, with what to do next.
@@ -98,4 +56,22 @@ pub struct Flag {
     pub evidence: String,
     /// The CVE ids behind `known_exploited` and `vulnerable_version`.
     pub cves: Vec<String>,
+}
+
+impl Flag {
+    /// A flag that names no CVE.
+    pub fn new(
+        code: FlagCode,
+        severity: FlagSeverity,
+        message: Message,
+        evidence: impl Into<String>,
+    ) -> Self {
+        Self {
+            code,
+            severity,
+            message,
+            evidence: evidence.into(),
+            cves: Vec::new(),
+        }
+    }
 }

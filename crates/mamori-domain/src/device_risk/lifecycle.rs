@@ -180,32 +180,30 @@ pub(super) fn lifecycle_flags(
                 }
                 _ => Message::new("domain-device-empty"),
             };
-            flags.push(Flag {
-                code: FlagCode::EndOfSupport,
-                severity: FlagSeverity::High,
-                message: Message::new("domain-device-end-of-support")
+            flags.push(Flag::new(
+                FlagCode::EndOfSupport,
+                FlagSeverity::High,
+                Message::new("domain-device-end-of-support")
                     .with("what", what)
                     .with("when", when)
                     .with("assumption", assumption)
                     .with("esu", esu),
-                evidence: detail.clone(),
-                cves: Vec::new(),
-            });
+                detail.clone(),
+            ));
             LifecycleOutcome::Ended(detail)
         }
         Status::Soon(date) => {
             let days = (date - today).num_days();
-            flags.push(Flag {
-                code: FlagCode::EndOfSupportSoon,
-                severity: FlagSeverity::Medium,
-                message: Message::new("domain-device-end-of-support-soon")
+            flags.push(Flag::new(
+                FlagCode::EndOfSupportSoon,
+                FlagSeverity::Medium,
+                Message::new("domain-device-end-of-support-soon")
                     .with("what", what)
                     .with("date", date.to_string())
                     .with("days", days)
                     .with("assumption", assumption),
-                evidence: detail,
-                cves: Vec::new(),
-            });
+                detail,
+            ));
             LifecycleOutcome::Known
         }
         Status::Supported => LifecycleOutcome::Known,
@@ -235,36 +233,35 @@ pub(super) fn unmatched_version_flag(m: &ComponentMatch<'_>, product: Option<&Eo
         .map(|p| format!("; {}", p.source_url()))
         .unwrap_or_default();
     match &m.version {
-        VersionState::Unparseable(raw) => Flag {
-            code: FlagCode::UnmatchedVersion,
-            severity: FlagSeverity::Low,
-            message: Message::new("domain-device-version-unreadable")
+        VersionState::Unparseable(raw) => Flag::new(
+            FlagCode::UnmatchedVersion,
+            FlagSeverity::Low,
+            Message::new("domain-device-version-unreadable")
                 .with("title", title)
                 .with("field", field)
                 .with("raw", raw),
-            evidence: format!("{title}: version text \"{raw}\" holds no version number{source}"),
-            cves: Vec::new(),
-        },
-        VersionState::Missing if !matches!(m.alias.alias.scheme, CycleScheme::Named(_)) => Flag {
-            code: FlagCode::UnmatchedVersion,
-            severity: FlagSeverity::Low,
-            message: Message::new("domain-device-version-missing")
-                .with("title", title)
-                .with("field", field),
-            evidence: format!("{title}: no version recorded{source}"),
-            cves: Vec::new(),
-        },
+            format!("{title}: version text \"{raw}\" holds no version number{source}"),
+        ),
+        VersionState::Missing if !matches!(m.alias.alias.scheme, CycleScheme::Named(_)) => {
+            Flag::new(
+                FlagCode::UnmatchedVersion,
+                FlagSeverity::Low,
+                Message::new("domain-device-version-missing")
+                    .with("title", title)
+                    .with("field", field),
+                format!("{title}: no version recorded{source}"),
+            )
+        }
         VersionState::Parsed(_) | VersionState::Words | VersionState::Missing => {
             let raw = m.text.as_str();
-            Flag {
-                code: FlagCode::UnmatchedVersion,
-                severity: FlagSeverity::Low,
-                message: Message::new("domain-device-release-unknown")
+            Flag::new(
+                FlagCode::UnmatchedVersion,
+                FlagSeverity::Low,
+                Message::new("domain-device-release-unknown")
                     .with("title", title)
                     .with("raw", raw),
-                evidence: format!("{title}: \"{raw}\" matches no single release cycle{source}"),
-                cves: Vec::new(),
-            }
+                format!("{title}: \"{raw}\" matches no single release cycle{source}"),
+            )
         }
     }
 }
@@ -322,40 +319,37 @@ pub(super) fn curated_lifecycle(
         row.source
     );
     let Some(end) = row.end_of_support else {
-        flags.push(Flag {
-            code: FlagCode::SupportDateUnknown,
-            severity: FlagSeverity::Info,
-            message: Message::new("domain-device-maker-support-date-unknown").with("name", name),
+        flags.push(Flag::new(
+            FlagCode::SupportDateUnknown,
+            FlagSeverity::Info,
+            Message::new("domain-device-maker-support-date-unknown").with("name", name),
             evidence,
-            cves: Vec::new(),
-        });
+        ));
         return LifecycleOutcome::Unknown;
     };
     match status_of(Some(Eol::On(end)), today) {
         Status::Ended(_) => {
-            flags.push(Flag {
-                code: FlagCode::EndOfSupport,
-                severity: FlagSeverity::High,
-                message: Message::new("domain-device-maker-support-ended")
+            flags.push(Flag::new(
+                FlagCode::EndOfSupport,
+                FlagSeverity::High,
+                Message::new("domain-device-maker-support-ended")
                     .with("name", name)
                     .with("end", end.to_string()),
-                evidence: evidence.clone(),
-                cves: Vec::new(),
-            });
+                evidence.clone(),
+            ));
             LifecycleOutcome::Ended(evidence)
         }
         Status::Soon(_) => {
             let days = (end - today).num_days();
-            flags.push(Flag {
-                code: FlagCode::EndOfSupportSoon,
-                severity: FlagSeverity::Medium,
-                message: Message::new("domain-device-maker-support-soon")
+            flags.push(Flag::new(
+                FlagCode::EndOfSupportSoon,
+                FlagSeverity::Medium,
+                Message::new("domain-device-maker-support-soon")
                     .with("name", name)
                     .with("end", end.to_string())
                     .with("days", days),
                 evidence,
-                cves: Vec::new(),
-            });
+            ));
             LifecycleOutcome::Known
         }
         Status::Supported => LifecycleOutcome::Known,
@@ -373,11 +367,10 @@ pub(super) fn unknown_device_flag(subject: &RiskSubject<'_>) -> Flag {
     } else {
         mamori_locale::Arg::from(name)
     };
-    Flag {
-        code: FlagCode::SupportDateUnknown,
-        severity: FlagSeverity::Info,
-        message: Message::new("domain-device-support-unknown").with("name", name),
-        evidence: "no endoflife.date product or curated lifecycle row matches the maker, model, OS or firmware".to_owned(),
-        cves: Vec::new(),
-    }
+    Flag::new(
+        FlagCode::SupportDateUnknown,
+        FlagSeverity::Info,
+        Message::new("domain-device-support-unknown").with("name", name),
+        "no endoflife.date product or curated lifecycle row matches the maker, model, OS or firmware",
+    )
 }

@@ -3,49 +3,26 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-/// The kind of device (機器の種別) as the ledger records it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum DeviceKind {
-    /// サーバ
-    Server,
-    /// 端末PC
-    TerminalPc,
-    /// ネットワーク機器 (router, switch, firewall, access point)
-    Network,
-    /// VPN装置
-    VpnDevice,
-    /// 医療機器
-    MedicalDevice,
-    /// その他
-    #[default]
-    Other,
-}
-
-impl DeviceKind {
-    pub const ALL: [DeviceKind; 6] = [
-        Self::Server,
-        Self::TerminalPc,
-        Self::Network,
-        Self::VpnDevice,
-        Self::MedicalDevice,
-        Self::Other,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Server => "server",
-            Self::TerminalPc => "terminal_pc",
-            Self::Network => "network",
-            Self::VpnDevice => "vpn_device",
-            Self::MedicalDevice => "medical_device",
-            Self::Other => "other",
-        }
+crate::wire_enum! {
+    /// The kind of device (機器の種別) as the ledger records it.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum DeviceKind {
+        /// サーバ
+        Server,
+        /// 端末PC
+        TerminalPc,
+        /// ネットワーク機器 (router, switch, firewall, access point)
+        Network,
+        /// VPN装置
+        VpnDevice,
+        /// 医療機器
+        MedicalDevice,
+        /// その他
+        #[default]
+        Other,
     }
-
-    pub fn parse(code: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|k| k.as_str() == code)
-    }
+    parse(exact) -> Option;
 }
 
 /// One piece of software installed on the device (導入ソフトウェア).

@@ -1,4 +1,4 @@
-use mamori_locale::Lang;
+use mamori_locale::Lang::Ja;
 use std::sync::Arc;
 
 use chrono::NaiveDate;
@@ -14,6 +14,7 @@ use super::index::RiskData;
 use super::subject::{DeviceKind, RiskSubject, SoftwareRef};
 use super::version::Version;
 use super::words::{maker_key, words};
+use crate::testing::assert_says;
 
 fn date(y: i32, m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).expect("valid date")
@@ -418,6 +419,17 @@ fn find(flags: &[Flag], code: FlagCode) -> &Flag {
         .unwrap_or_else(|| panic!("no {} in {:?}", code.as_str(), codes(flags)))
 }
 
+#[track_caller]
+fn assert_severities<const N: usize>(flags: &[Flag], expected: [(FlagCode, FlagSeverity); N]) {
+    for (code, severity) in expected {
+        assert_eq!(find(flags, code).severity, severity, "{}", code.as_str());
+    }
+}
+
+fn has(flags: &[Flag], code: FlagCode) -> bool {
+    flags.iter().any(|f| f.code == code)
+}
+
 fn pc<'a>(os: &'a str, version: Option<&'a str>) -> RiskSubject<'a> {
     RiskSubject {
         kind: DeviceKind::TerminalPc,
@@ -522,12 +534,11 @@ fn windows_8_1_is_past_support() {
     assert!(eos.evidence.contains("cycle 8.1"), "{}", eos.evidence);
     assert!(eos.evidence.contains("2023-01-10"), "{}", eos.evidence);
     assert!(eos.evidence.contains("https://endoflife.date/windows"));
-    assert!(
-        eos.message.render(Lang::Ja).contains("サポートが終了"),
-        "{}",
-        eos.message.render(Lang::Ja)
+    assert_says(
+        "eos",
+        &eos.message,
+        &[(Ja, "サポートが終了"), (Ja, "保守事業者に連絡")],
     );
-    assert!(eos.message.render(Lang::Ja).contains("保守事業者に連絡"));
 }
 
 #[test]
@@ -541,14 +552,8 @@ fn windows_10_21h2_is_past_support_and_the_edition_is_shown() {
         "{}",
         eos.evidence
     );
-    assert!(
-        eos.message
-            .render(Lang::Ja)
-            .contains("Home/Pro とみなしました"),
-        "{}",
-        eos.message.render(Lang::Ja)
-    );
-    assert!(!flags.iter().any(|f| f.code == FlagCode::UnmatchedVersion));
+    assert_says("eos", &eos.message, &[(Ja, "Home/Pro とみなしました")]);
+    assert!(!has(&flags, FlagCode::UnmatchedVersion));
 
     let matches = identify(&pc("Windows 10", Some("21H2")), &data);
     assert_eq!(matches.len(), 1);
@@ -566,11 +571,7 @@ fn windows_10_21h2_is_past_support_and_the_edition_is_shown() {
         today(),
         90,
     );
-    assert!(
-        !ltsc.iter().any(|f| f.code == FlagCode::EndOfSupport),
-        "{:?}",
-        codes(&ltsc)
-    );
+    assert!(!has(&ltsc, FlagCode::EndOfSupport), "{:?}", codes(&ltsc));
     let iot = identify(&pc("Windows 10 IoT Enterprise LTSC 2021", None), &data);
     assert_eq!(iot[0].cycle.as_deref(), Some("10-21h2-iot-lts"));
 
@@ -585,12 +586,7 @@ fn windows_10_22h2_mentions_extended_security_updates() {
     let flags = assess(&pc("Windows 10 Pro 22H2", None), &data, today(), 90);
     let eos = find(&flags, FlagCode::EndOfSupport);
     assert!(eos.evidence.contains("cycle 10-22h2"), "{}", eos.evidence);
-    assert!(
-        eos.message.render(Lang::Ja).contains("ESU"),
-        "{}",
-        eos.message.render(Lang::Ja)
-    );
-    assert!(eos.message.render(Lang::Ja).contains("2028-10-10"));
+    assert_says("eos", &eos.message, &[(Ja, "ESU"), (Ja, "2028-10-10")]);
 }
 
 #[test]
@@ -618,12 +614,8 @@ fn windows_server_2012_r2_is_its_own_product_and_cycle() {
         today(),
         90,
     );
-    assert!(
-        find(&flags, FlagCode::EndOfSupport)
-            .message
-            .render(Lang::Ja)
-            .contains("2012 R2")
-    );
+    let eos = find(&flags, FlagCode::EndOfSupport);
+    assert_says("Windows Server 2012 R2", &eos.message, &[(Ja, "2012 R2")]);
     // A build number picks the long-term release, not the semi-annual one.
     let m = identify(&pc("Windows Server", Some("10.0.17763.6414")), &data);
     assert_eq!(m[0].cycle.as_deref(), Some("2019"));
@@ -642,28 +634,27 @@ fn fortios_6_0_4_is_vulnerable_to_cve_2018_13379_and_known_exploited() {
         .find(|f| f.cves == ["CVE-2018-13379"])
         .expect("CVE-2018-13379 flagged");
     assert_eq!(cve_2018.severity, FlagSeverity::High);
-    assert!(
-        cve_2018
-            .message
-            .render(Lang::Ja)
-            .contains("保守事業者に連絡し、FortiOS 6.0.5 以降へ更新してください"),
-        "{}",
-        cve_2018.message.render(Lang::Ja)
+    assert_says(
+        "cve_2018",
+        &cve_2018.message,
+        &[
+            (
+                Ja,
+                "保守事業者に連絡し、FortiOS 6.0.5 以降へ更新してください",
+            ),
+            (Ja, "ランサムウェア"),
+        ],
     );
-    assert!(cve_2018.message.render(Lang::Ja).contains("ランサムウェア"));
     assert!(cve_2018.evidence.contains("https://example.org/advisory"));
     // 6.0 has no fix for CVE-2024-21762: the message says to change branch.
     let no_fix = vulnerable
         .iter()
         .find(|f| f.cves == ["CVE-2024-21762"])
         .expect("CVE-2024-21762 flagged");
-    assert!(
-        no_fix
-            .message
-            .render(Lang::Ja)
-            .contains("修正版が提供されていません"),
-        "{}",
-        no_fix.message.render(Lang::Ja)
+    assert_says(
+        "no_fix",
+        &no_fix.message,
+        &[(Ja, "修正版が提供されていません")],
     );
 
     let known = find(&flags, FlagCode::KnownExploited);
@@ -681,8 +672,8 @@ fn fortios_6_0_4_is_vulnerable_to_cve_2018_13379_and_known_exploited() {
     );
     assert!(known.evidence.contains("CISA KEV 2025.08.25"));
     // FortiOS 6.0 ended in 2022: end of support, and the VPN check says the same.
-    assert!(flags.iter().any(|f| f.code == FlagCode::EndOfSupport));
-    assert!(flags.iter().any(|f| f.code == FlagCode::VpnUnsupported));
+    assert!(has(&flags, FlagCode::EndOfSupport));
+    assert!(has(&flags, FlagCode::VpnUnsupported));
 }
 
 #[test]
@@ -704,20 +695,14 @@ fn fortios_7_4_is_supported_and_its_fixed_release_is_not_vulnerable() {
     assert_eq!(m[0].cycle.as_deref(), Some("7.4"));
     // CVE-2024-21762 is ruled out by the fixed-version table; the rest predate the patch.
     assert!(
-        !flags.iter().any(|f| f.code == FlagCode::KnownExploited),
+        !has(&flags, FlagCode::KnownExploited),
         "{:?}",
         codes(&flags)
     );
 
     let flags = assess(&fortigate("7.4.2"), &data, today(), 90);
     let v = find(&flags, FlagCode::VulnerableVersion);
-    assert!(
-        v.message
-            .render(Lang::Ja)
-            .contains("FortiOS 7.4.3 以降へ更新"),
-        "{}",
-        v.message.render(Lang::Ja)
-    );
+    assert_says("v", &v.message, &[(Ja, "FortiOS 7.4.3 以降へ更新")]);
 }
 
 #[test]
@@ -727,22 +712,17 @@ fn support_ending_within_180_days_is_flagged_soon() {
     let flags = assess(&fortigate("7.2.8"), &data, date(2026, 6, 1), 90);
     let soon = find(&flags, FlagCode::EndOfSupportSoon);
     assert_eq!(soon.severity, FlagSeverity::Medium);
-    assert!(
-        soon.message.render(Lang::Ja).contains("2026-09-30"),
-        "{}",
-        soon.message.render(Lang::Ja)
-    );
-    assert!(
-        soon.message.render(Lang::Ja).contains("あと 121 日"),
-        "{}",
-        soon.message.render(Lang::Ja)
+    assert_says(
+        "soon",
+        &soon.message,
+        &[(Ja, "2026-09-30"), (Ja, "あと 121 日")],
     );
     // 181 days before: nothing yet.
     let flags = assess(&fortigate("7.2.8"), &data, date(2026, 4, 2), 90);
-    assert!(!flags.iter().any(|f| f.code == FlagCode::EndOfSupportSoon));
+    assert!(!has(&flags, FlagCode::EndOfSupportSoon));
     // On the day: ended.
     let flags = assess(&fortigate("7.2.8"), &data, date(2026, 9, 30), 90);
-    assert!(flags.iter().any(|f| f.code == FlagCode::EndOfSupport));
+    assert!(has(&flags, FlagCode::EndOfSupport));
 }
 
 #[test]
@@ -750,13 +730,7 @@ fn an_unreadable_version_is_flagged_unmatched() {
     let data = data();
     let flags = assess(&fortigate("不明"), &data, today(), 90);
     let u = find(&flags, FlagCode::UnmatchedVersion);
-    assert!(
-        u.message
-            .render(Lang::Ja)
-            .contains("「不明」を読み取れませんでした"),
-        "{}",
-        u.message.render(Lang::Ja)
-    );
+    assert_says("u", &u.message, &[(Ja, "「不明」を読み取れませんでした")]);
     assert_eq!(
         flags
             .iter()
@@ -764,7 +738,7 @@ fn an_unreadable_version_is_flagged_unmatched() {
             .count(),
         1
     );
-    assert!(!flags.iter().any(|f| f.code == FlagCode::VulnerableVersion));
+    assert!(!has(&flags, FlagCode::VulnerableVersion));
     // A product without lifecycle data still needs the version for the fixed-version table.
     let netscaler = RiskSubject {
         kind: DeviceKind::VpnDevice,
@@ -774,7 +748,7 @@ fn an_unreadable_version_is_flagged_unmatched() {
     };
     let flags = assess(&netscaler, &data, today(), 90);
     assert!(
-        flags.iter().any(|f| f.code == FlagCode::UnmatchedVersion),
+        has(&flags, FlagCode::UnmatchedVersion),
         "{:?}",
         codes(&flags)
     );
@@ -799,17 +773,13 @@ fn citrix_bleed_is_checked_against_its_fixed_build() {
         ..Default::default()
     };
     let flags = assess(&device("NS13.1: Build 49.13.nc"), &data, today(), 90);
-    assert!(
-        find(&flags, FlagCode::VulnerableVersion)
-            .message
-            .render(Lang::Ja)
-            .contains("13.1-49.15")
-    );
+    let vulnerable = find(&flags, FlagCode::VulnerableVersion);
+    assert_says("NS13.1 49.13", &vulnerable.message, &[(Ja, "13.1-49.15")]);
     let flags = assess(&device("13.1-49.15"), &data, today(), 90);
-    assert!(!flags.iter().any(|f| f.code == FlagCode::VulnerableVersion));
+    assert!(!has(&flags, FlagCode::VulnerableVersion));
     // No lifecycle data: the device is told that its support date is unknown.
     assert!(
-        flags.iter().any(|f| f.code == FlagCode::SupportDateUnknown),
+        has(&flags, FlagCode::SupportDateUnknown),
         "{:?}",
         codes(&flags)
     );
@@ -836,7 +806,7 @@ fn pan_os_hotfixes_of_earlier_releases_count_as_fixed() {
     ] {
         let flags = assess(&device(v), &data, today(), 90);
         assert_eq!(
-            flags.iter().any(|f| f.code == FlagCode::VulnerableVersion),
+            has(&flags, FlagCode::VulnerableVersion),
             vulnerable,
             "PAN-OS {v}: {:?}",
             codes(&flags)
@@ -854,7 +824,7 @@ fn kev_entries_listed_before_the_last_patch_are_taken_as_fixed() {
     assert_eq!(known.cves, ["CVE-2024-38112"]);
     subject.last_patch_on = Some(date(2024, 8, 1));
     let flags = assess(&subject, &data, today(), 3650);
-    assert!(!flags.iter().any(|f| f.code == FlagCode::KnownExploited));
+    assert!(!has(&flags, FlagCode::KnownExploited));
     // Maker and product named exactly as in KEV, with no alias.
     let nas = RiskSubject {
         kind: DeviceKind::Other,
@@ -880,13 +850,9 @@ fn stale_patches() {
     let flags = assess(&subject, &data, today(), 90);
     let stale = find(&flags, FlagCode::StalePatch);
     assert_eq!(stale.severity, FlagSeverity::Medium);
-    assert!(
-        stale.message.render(Lang::Ja).contains("207 日"),
-        "{}",
-        stale.message.render(Lang::Ja)
-    );
+    assert_says("stale", &stale.message, &[(Ja, "207 日")]);
     let flags = assess(&subject, &data, today(), 365);
-    assert!(!flags.iter().any(|f| f.code == FlagCode::StalePatch));
+    assert!(!has(&flags, FlagCode::StalePatch));
     subject.last_patch_on = None;
     let flags = assess(&subject, &data, today(), 365);
     assert_eq!(
@@ -909,13 +875,10 @@ fn japan_market_routers_from_the_curated_table() {
     let flags = assess(&rtx, &data, today(), 90);
     let unknown = find(&flags, FlagCode::SupportDateUnknown);
     assert_eq!(unknown.severity, FlagSeverity::Info);
-    assert!(
-        unknown
-            .message
-            .render(Lang::Ja)
-            .contains("公開情報では確認できませんでした"),
-        "{}",
-        unknown.message.render(Lang::Ja)
+    assert_says(
+        "unknown",
+        &unknown.message,
+        &[(Ja, "公開情報では確認できませんでした")],
     );
     assert!(unknown.evidence.contains("no published date found"));
     assert!(unknown.evidence.contains("https://network.yamaha.com/"));
@@ -949,8 +912,8 @@ fn japan_market_routers_from_the_curated_table() {
     let flags = assess(&ex, &data, today(), 90);
     let eos = find(&flags, FlagCode::EndOfSupport);
     assert!(eos.evidence.contains("https://example.org/eol"));
-    assert!(eos.message.render(Lang::Ja).contains("2024-03-31"));
-    assert!(flags.iter().any(|f| f.code == FlagCode::VpnUnsupported));
+    assert_says("eos", &eos.message, &[(Ja, "2024-03-31")]);
+    assert!(has(&flags, FlagCode::VpnUnsupported));
 }
 
 #[test]
@@ -961,23 +924,17 @@ fn the_vpn_device_check() {
     subject.always_on_connection = Some(true);
     subject.weak_or_reused_password = Some(true);
     let flags = assess(&subject, &data, today(), 90);
-    assert_eq!(
-        find(&flags, FlagCode::VpnNoSecurityUpdates).severity,
-        FlagSeverity::High
-    );
-    assert_eq!(
-        find(&flags, FlagCode::VpnAlwaysOn).severity,
-        FlagSeverity::Medium
+    assert_severities(
+        &flags,
+        [
+            (FlagCode::VpnNoSecurityUpdates, FlagSeverity::High),
+            (FlagCode::VpnAlwaysOn, FlagSeverity::Medium),
+            (FlagCode::VpnWeakPassword, FlagSeverity::High),
+        ],
     );
     let password = find(&flags, FlagCode::VpnWeakPassword);
-    assert_eq!(password.severity, FlagSeverity::High);
-    assert!(
-        password
-            .message
-            .render(Lang::Ja)
-            .contains("パスワードに変更")
-    );
-    assert!(!flags.iter().any(|f| f.code == FlagCode::VpnUnsupported));
+    assert_says("password", &password.message, &[(Ja, "パスワードに変更")]);
+    assert!(!has(&flags, FlagCode::VpnUnsupported));
     // Flags come most severe first.
     assert!(flags.windows(2).all(|w| w[0].severity >= w[1].severity));
 
@@ -986,17 +943,13 @@ fn the_vpn_device_check() {
     subject.always_on_connection = None;
     subject.weak_or_reused_password = None;
     let flags = assess(&subject, &data, today(), 90);
-    assert_eq!(
-        find(&flags, FlagCode::VpnNoSecurityUpdates).severity,
-        FlagSeverity::Medium
-    );
-    assert_eq!(
-        find(&flags, FlagCode::VpnAlwaysOn).severity,
-        FlagSeverity::Low
-    );
-    assert_eq!(
-        find(&flags, FlagCode::VpnWeakPassword).severity,
-        FlagSeverity::Low
+    assert_severities(
+        &flags,
+        [
+            (FlagCode::VpnNoSecurityUpdates, FlagSeverity::Medium),
+            (FlagCode::VpnAlwaysOn, FlagSeverity::Low),
+            (FlagCode::VpnWeakPassword, FlagSeverity::Low),
+        ],
     );
 
     // All answered well: no VPN flag.

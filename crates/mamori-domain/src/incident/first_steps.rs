@@ -20,45 +20,26 @@ pub struct FirstStep {
     pub detail_en: String,
 }
 
-/// When a step is shown: a closed set of conditions on the report, evaluated here.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum StepCondition {
-    /// Every report.
-    Always,
-    /// The report's [`urgency`] is critical or high.
-    Serious,
-    /// Serious, or a vendor warned ([`Symptom::VendorWarning`]).
-    SeriousOrVendorWarning,
-    /// A ransom note ([`Symptom::RansomNote`]).
-    RansomNote,
-    /// A ransom note or encrypted files ([`Symptom::FilesEncrypted`]).
-    RansomNoteOrFilesEncrypted,
+crate::wire_enum! {
+    /// When a step is shown: a closed set of conditions on the report, evaluated here.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum StepCondition {
+        /// Every report.
+        Always,
+        /// The report's [`urgency`] is critical or high.
+        Serious,
+        /// Serious, or a vendor warned ([`Symptom::VendorWarning`]).
+        SeriousOrVendorWarning,
+        /// A ransom note ([`Symptom::RansomNote`]).
+        RansomNote,
+        /// A ransom note or encrypted files ([`Symptom::FilesEncrypted`]).
+        RansomNoteOrFilesEncrypted,
+    }
+    parse(exact) -> Option;
 }
 
 impl StepCondition {
-    pub const ALL: [StepCondition; 5] = [
-        Self::Always,
-        Self::Serious,
-        Self::SeriousOrVendorWarning,
-        Self::RansomNote,
-        Self::RansomNoteOrFilesEncrypted,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Always => "always",
-            Self::Serious => "serious",
-            Self::SeriousOrVendorWarning => "serious_or_vendor_warning",
-            Self::RansomNote => "ransom_note",
-            Self::RansomNoteOrFilesEncrypted => "ransom_note_or_files_encrypted",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|c| c.as_str() == text)
-    }
-
     fn holds(self, facts: &Facts) -> bool {
         match self {
             Self::Always => true,

@@ -47,61 +47,35 @@ use crate::{
     ItemStatus, ParseError, Scope,
 };
 
-/// The kind of system a vendor provides (システム種別).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum SystemKind {
-    /// 電子カルテ
-    Emr,
-    /// レセコン（レセプトコンピュータ）
-    ReceiptComputer,
-    /// PACS（医用画像管理システム）
-    Pacs,
-    /// 部門システム
-    Departmental,
-    /// オーダリング
-    Ordering,
-    /// ネットワーク
-    Network,
-    /// サーバ基盤
-    ServerInfrastructure,
-    /// 端末
-    Terminals,
-    /// クラウドサービス
-    CloudService,
-    /// その他
-    Other,
+crate::wire_enum! {
+    /// The kind of system a vendor provides (システム種別).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum SystemKind {
+        /// 電子カルテ
+        Emr,
+        /// レセコン（レセプトコンピュータ）
+        ReceiptComputer,
+        /// PACS（医用画像管理システム）
+        Pacs,
+        /// 部門システム
+        Departmental,
+        /// オーダリング
+        Ordering,
+        /// ネットワーク
+        Network,
+        /// サーバ基盤
+        ServerInfrastructure,
+        /// 端末
+        Terminals,
+        /// クラウドサービス
+        CloudService,
+        /// その他
+        Other,
+    }
 }
 
 impl SystemKind {
-    pub const ALL: [SystemKind; 10] = [
-        Self::Emr,
-        Self::ReceiptComputer,
-        Self::Pacs,
-        Self::Departmental,
-        Self::Ordering,
-        Self::Network,
-        Self::ServerInfrastructure,
-        Self::Terminals,
-        Self::CloudService,
-        Self::Other,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Emr => "emr",
-            Self::ReceiptComputer => "receipt_computer",
-            Self::Pacs => "pacs",
-            Self::Departmental => "departmental",
-            Self::Ordering => "ordering",
-            Self::Network => "network",
-            Self::ServerInfrastructure => "server_infrastructure",
-            Self::Terminals => "terminals",
-            Self::CloudService => "cloud_service",
-            Self::Other => "other",
-        }
-    }
-
     pub fn label_ja(self) -> &'static str {
         match self {
             Self::Emr => "電子カルテ",
@@ -819,44 +793,31 @@ pub fn coverage(input: &CoverageInput<'_>) -> Result<Coverage, CoverageError> {
     })
 }
 
-/// What a vendor finding is about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum VendorFindingCode {
-    /// The institution says it has vendor contracts, but none is registered for the year.
-    ContractsNotRegistered,
-    /// Contracts are registered, but the institution's profile says it has none.
-    ContractsNotDeclared,
-    /// A contracted vendor's 事業者確認用 is missing.
-    VendorFormMissing,
-    /// An item inside the vendor's scope has no first answer.
-    FirstAnswerMissing,
-    TargetDateMissing,
-    AnsweredNo,
-    TargetDateOutsideFiscalYear,
-    SecondCheckDue,
-    /// Outside the vendor's scope and answered on another form: no problem.
-    CoveredElsewhere,
-    /// Outside every answering vendor's scope and blank on every form.
-    ItemNotCovered,
+crate::wire_enum! {
+    /// What a vendor finding is about.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum VendorFindingCode {
+        /// The institution says it has vendor contracts, but none is registered for the year.
+        ContractsNotRegistered,
+        /// Contracts are registered, but the institution's profile says it has none.
+        ContractsNotDeclared,
+        /// A contracted vendor's 事業者確認用 is missing.
+        VendorFormMissing,
+        /// An item inside the vendor's scope has no first answer.
+        FirstAnswerMissing,
+        TargetDateMissing,
+        AnsweredNo,
+        TargetDateOutsideFiscalYear,
+        SecondCheckDue,
+        /// Outside the vendor's scope and answered on another form: no problem.
+        CoveredElsewhere,
+        /// Outside every answering vendor's scope and blank on every form.
+        ItemNotCovered,
+    }
 }
 
 impl VendorFindingCode {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::ContractsNotRegistered => "contracts_not_registered",
-            Self::ContractsNotDeclared => "contracts_not_declared",
-            Self::VendorFormMissing => "vendor_form_missing",
-            Self::FirstAnswerMissing => "first_answer_missing",
-            Self::TargetDateMissing => "target_date_missing",
-            Self::AnsweredNo => "answered_no",
-            Self::TargetDateOutsideFiscalYear => "target_date_outside_fiscal_year",
-            Self::SecondCheckDue => "second_check_due",
-            Self::CoveredElsewhere => "covered_elsewhere",
-            Self::ItemNotCovered => "item_not_covered",
-        }
-    }
-
     /// The institution verdict's code for the same finding, where one exists.
     pub fn finding_code(self) -> Option<FindingCode> {
         match self {
@@ -1165,31 +1126,19 @@ fn uncovered_finding(
     )
 }
 
-/// An MDS/SDS delivery: which 医療情報セキュリティ開示書 a vendor handed over.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DeliveryKind {
-    /// 製造業者による医療情報セキュリティ開示書
-    Mds,
-    /// サービス事業者による医療情報セキュリティ開示書
-    Sds,
+crate::wire_enum! {
+    /// An MDS/SDS delivery: which 医療情報セキュリティ開示書 a vendor handed over.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum DeliveryKind {
+        /// 製造業者による医療情報セキュリティ開示書
+        Mds,
+        /// サービス事業者による医療情報セキュリティ開示書
+        Sds,
+    }
+    parse(trim_lowercase) -> Option;
 }
 
 impl DeliveryKind {
-    pub fn parse(text: &str) -> Option<Self> {
-        match text.trim().to_ascii_lowercase().as_str() {
-            "mds" => Some(Self::Mds),
-            "sds" => Some(Self::Sds),
-            _ => None,
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Mds => "mds",
-            Self::Sds => "sds",
-        }
-    }
-
     pub fn label(self) -> &'static str {
         match self {
             Self::Mds => "MDS",
