@@ -551,15 +551,9 @@ impl EstimateCode {
     }
 }
 
-impl std::fmt::Display for EstimateCode {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 /// A refused estimate: what is wrong and where, in Japanese and English.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{code}: {}", .message.render(mamori_locale::Lang::En))]
+#[error("{}: {}", .code.as_str(), .message.render(mamori_locale::Lang::En))]
 pub struct EstimateError {
     pub code: EstimateCode,
     /// The input at fault.

@@ -259,55 +259,50 @@ impl ContactChart {
 /// others). Steps reaching nobody on the chart are left out.
 pub fn default_call_order(chart: &ContactChart) -> Vec<CallStep> {
     let has_role = |role: InternalRole| chart.internal.iter().any(|c| c.roles.contains(&role));
-    let has_body = |body: OutsideBody| chart.outside.iter().any(|c| c.body == body);
+    // Whether the chart has someone the target reaches.
+    let reached = |target: &CallTarget| match *target {
+        CallTarget::Internal { role } => has_role(role),
+        CallTarget::Outside { body } => chart.outside.iter().any(|c| c.body == body),
+        CallTarget::AllVendors | CallTarget::Vendor { .. } => !chart.vendors.is_empty(),
+        CallTarget::Discoverer => true,
+    };
+    let internal = |role| CallTarget::Internal { role };
+    let outside = |body| CallTarget::Outside { body };
     // Notes stay empty: they are free text in one language, and a drawing adds its own
     // hints (「異常に気づいたら、すぐに次の連絡先へ」) in the language it is drawn in.
-    let mut steps = Vec::new();
-    let mut step = |targets: Vec<CallTarget>| {
-        if !targets.is_empty() {
-            steps.push(CallStep {
-                targets,
-                note: String::new(),
-            });
-        }
-    };
-    step(vec![CallTarget::Discoverer]);
-    step(
-        [
-            InternalRole::SecurityManager,
-            InternalRole::SystemStaff,
-            InternalRole::OnCall,
-        ]
-        .into_iter()
-        .filter(|r| has_role(*r))
-        .map(|role| CallTarget::Internal { role })
-        .collect(),
-    );
-    let mut third = Vec::new();
-    if !chart.vendors.is_empty() {
-        third.push(CallTarget::AllVendors);
-    }
-    if has_role(InternalRole::Administrator) {
-        third.push(CallTarget::Internal {
-            role: InternalRole::Administrator,
-        });
-    }
-    step(third);
-    // The ministry and the police first, as the item names them, then the prefecture.
-    step(
-        [
-            OutsideBody::Mhlw,
-            OutsideBody::Police,
-            OutsideBody::Prefecture,
-            OutsideBody::Insurer,
-            OutsideBody::Other,
-        ]
-        .into_iter()
-        .filter(|b| has_body(*b))
-        .map(|body| CallTarget::Outside { body })
-        .collect(),
-    );
-    steps
+    [
+        vec![CallTarget::Discoverer],
+        vec![
+            internal(InternalRole::SecurityManager),
+            internal(InternalRole::SystemStaff),
+            internal(InternalRole::OnCall),
+        ],
+        vec![
+            CallTarget::AllVendors,
+            internal(InternalRole::Administrator),
+        ],
+        // The ministry and the police first, as the item names them, then the prefecture.
+        vec![
+            outside(OutsideBody::Mhlw),
+            outside(OutsideBody::Police),
+            outside(OutsideBody::Prefecture),
+            outside(OutsideBody::Insurer),
+            outside(OutsideBody::Other),
+        ],
+    ]
+    .into_iter()
+    .map(|targets| {
+        targets
+            .into_iter()
+            .filter(|t| reached(t))
+            .collect::<Vec<_>>()
+    })
+    .filter(|targets| !targets.is_empty())
+    .map(|targets| CallStep {
+        targets,
+        note: String::new(),
+    })
+    .collect()
 }
 
 /// The ministry's contact as published in the seeds: the 照会先 of MHLW's 事務連絡 of
