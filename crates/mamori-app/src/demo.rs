@@ -634,7 +634,7 @@ fn training_error(e: &TrainingError) -> Error {
         TrainingError::NotYours => Refusal::NotFound,
         _ => Refusal::Conflict,
     };
-    Error::rejected(refusal, crate::ErrorCode::Domain(e.code()), e.message())
+    Error::rejected(refusal, crate::ErrorCode::of_rule(e.code()), e.message())
 }
 
 /// Two vendor organisations, each serving one hospital; the Tokyo hospital's EMR vendor has

@@ -25,25 +25,12 @@ pub enum MaterialKind {
     Document,
 }
 
-impl MaterialKind {
-    pub fn label_ja(self) -> &'static str {
-        match self {
-            Self::Portal => "ポータルサイト",
-            Self::ELearning => "e-learning",
-            Self::CourseOutline => "研修の概要",
-            Self::Document => "資料",
-        }
-    }
-
-    pub fn label_en(self) -> &'static str {
-        match self {
-            Self::Portal => "Portal",
-            Self::ELearning => "E-learning",
-            Self::CourseOutline => "Course outline",
-            Self::Document => "Document",
-        }
-    }
-}
+mamori_domain::labels!(MaterialKind {
+    Portal => "domain-labels-material-kind-portal",
+    ELearning => "domain-labels-material-kind-e-learning",
+    CourseOutline => "domain-labels-material-kind-course-outline",
+    Document => "domain-labels-material-kind-document",
+});
 
 /// One entry of the content library (コンテンツ集).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -39,31 +39,17 @@ impl Role {
             other => other.as_str(),
         }
     }
-
-    pub fn label_ja(self) -> &'static str {
-        match self {
-            Self::NationalAdmin => "厚生労働省 管理者",
-            Self::Inspector => "立入検査担当者",
-            Self::InstitutionAdmin => "施設管理者",
-            Self::InstitutionStaff => "施設職員",
-            Self::VendorUser => "事業者",
-            Self::PrefectureOfficer => "都道府県 確保事業担当者",
-            Self::SupportOperator => "支援窓口 運営者",
-        }
-    }
-
-    pub fn label_en(self) -> &'static str {
-        match self {
-            Self::NationalAdmin => "National administrator",
-            Self::Inspector => "Inspector",
-            Self::InstitutionAdmin => "Institution administrator",
-            Self::InstitutionStaff => "Institution staff",
-            Self::VendorUser => "Vendor",
-            Self::PrefectureOfficer => "Prefecture officer (assurance project)",
-            Self::SupportOperator => "Support desk operator",
-        }
-    }
 }
+
+labels!(Role {
+    NationalAdmin => "domain-labels-role-national-admin",
+    Inspector => "domain-labels-role-inspector",
+    InstitutionAdmin => "domain-labels-role-institution-admin",
+    InstitutionStaff => "domain-labels-role-institution-staff",
+    VendorUser => "domain-labels-role-vendor-user",
+    PrefectureOfficer => "domain-labels-role-prefecture-officer",
+    SupportOperator => "domain-labels-role-support-operator",
+});
 
 /// The caller, as far as access rules care.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

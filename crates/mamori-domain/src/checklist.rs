@@ -19,23 +19,11 @@ crate::wire_enum! {
     }
 }
 
-impl FormKind {
-    pub fn label_ja(self) -> &'static str {
-        match self {
-            Self::Institution => "医療機関確認用",
-            Self::Vendor => "事業者確認用",
-            Self::Pharmacy => "薬局確認用",
-        }
-    }
-
-    pub fn label_en(self) -> &'static str {
-        match self {
-            Self::Institution => "Form for medical institutions",
-            Self::Vendor => "Form for vendors",
-            Self::Pharmacy => "Form for pharmacies",
-        }
-    }
-}
+labels!(FormKind {
+    Institution => "domain-labels-form-kind-institution",
+    Vendor => "domain-labels-form-kind-vendor",
+    Pharmacy => "domain-labels-form-kind-pharmacy",
+});
 
 crate::wire_enum! {
     /// What part of the systems a section-2 control is asked for.
@@ -55,27 +43,13 @@ crate::wire_enum! {
     }
 }
 
-impl Scope {
-    pub fn label_ja(self) -> &'static str {
-        match self {
-            Self::None => "",
-            Self::All => "医療情報システム全般",
-            Self::Server => "サーバ",
-            Self::Pc => "端末PC",
-            Self::Network => "ネットワーク機器",
-        }
-    }
-
-    pub fn label_en(self) -> &'static str {
-        match self {
-            Self::None => "",
-            Self::All => "All medical information systems",
-            Self::Server => "Servers",
-            Self::Pc => "Terminal PCs",
-            Self::Network => "Network devices",
-        }
-    }
-}
+labels!(Scope {
+    None => "domain-labels-scope-none",
+    All => "domain-labels-scope-all",
+    Server => "domain-labels-scope-server",
+    Pc => "domain-labels-scope-pc",
+    Network => "domain-labels-scope-network",
+});
 
 /// When an item must be はい.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use crate::field_problem::FieldProblem;
 use crate::inspection::Severity;
 use crate::vendor::SystemKind;
-use crate::{ChecklistItem, ChecklistVersion, FiscalYear, ItemRole, Requirement};
+use crate::{ChecklistItem, ChecklistVersion, FiscalYear, ItemRole, Lang, Message, Requirement};
 
 /// Where a backup copy is kept (保管方法).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -31,25 +31,14 @@ pub enum BackupLocation {
     Onsite,
 }
 
-impl BackupLocation {
-    pub fn label_ja(self) -> &'static str {
-        match self {
-            Self::Offline => "オフライン",
-            Self::Offsite => "遠隔地保管",
-            Self::Cloud => "クラウド",
-            Self::Onsite => "院内（ネットワーク上）",
-        }
-    }
+impl BackupLocation {}
 
-    pub fn label_en(self) -> &'static str {
-        match self {
-            Self::Offline => "offline",
-            Self::Offsite => "off-site",
-            Self::Cloud => "cloud",
-            Self::Onsite => "on-site (networked)",
-        }
-    }
-}
+labels!(BackupLocation {
+    Offline => "domain-labels-backup-location-offline",
+    Offsite => "domain-labels-backup-location-offsite",
+    Cloud => "domain-labels-backup-location-cloud",
+    Onsite => "domain-labels-backup-location-onsite",
+});
 
 /// How often a backup is taken (取得頻度).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -66,31 +55,17 @@ pub enum BackupFrequency {
     Irregular,
 }
 
-impl BackupFrequency {
-    pub fn label_ja(self) -> &'static str {
-        match self {
-            Self::Continuous => "随時",
-            Self::Daily => "毎日",
-            Self::Weekly => "毎週",
-            Self::Monthly => "毎月",
-            Self::Quarterly => "四半期ごと",
-            Self::Yearly => "毎年",
-            Self::Irregular => "不定期",
-        }
-    }
+impl BackupFrequency {}
 
-    pub fn label_en(self) -> &'static str {
-        match self {
-            Self::Continuous => "continuous",
-            Self::Daily => "daily",
-            Self::Weekly => "weekly",
-            Self::Monthly => "monthly",
-            Self::Quarterly => "quarterly",
-            Self::Yearly => "yearly",
-            Self::Irregular => "irregular",
-        }
-    }
-}
+labels!(BackupFrequency {
+    Continuous => "domain-labels-backup-frequency-continuous",
+    Daily => "domain-labels-backup-frequency-daily",
+    Weekly => "domain-labels-backup-frequency-weekly",
+    Monthly => "domain-labels-backup-frequency-monthly",
+    Quarterly => "domain-labels-backup-frequency-quarterly",
+    Yearly => "domain-labels-backup-frequency-yearly",
+    Irregular => "domain-labels-backup-frequency-irregular",
+});
 
 /// A restore test (リストア訓練・復旧テスト).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -124,25 +99,26 @@ impl BackupRecord {
         self.locations.contains(&BackupLocation::Offline)
     }
 
-    /// `電子カルテ・PACS（画像データ）`
-    pub fn subject_ja(&self) -> String {
-        let systems: Vec<_> = self.systems.iter().map(|s| s.label_ja()).collect();
-        match (systems.is_empty(), self.data.trim().is_empty()) {
-            (true, true) => "バックアップ".into(),
-            (true, false) => self.data.trim().to_owned(),
-            (false, true) => systems.join("・"),
-            (false, false) => format!("{}（{}）", systems.join("・"), self.data.trim()),
+    /// What is backed up: `電子カルテ・PACS（画像データ）`.
+    pub fn subject(&self) -> Message {
+        let systems = crate::joined(self.systems.iter().map(|s| s.label()), "domain-join-dot");
+        let data = self.data.trim();
+        match (self.systems.is_empty(), data.is_empty()) {
+            (true, true) => Message::new("domain-continuity-backup"),
+            (true, false) => crate::bilingual(data, data),
+            (false, true) => systems,
+            (false, false) => Message::new("domain-continuity-subject")
+                .with("systems", systems)
+                .with("data", data),
         }
     }
 
+    pub fn subject_ja(&self) -> String {
+        self.subject().render(Lang::Ja)
+    }
+
     pub fn subject_en(&self) -> String {
-        let systems: Vec<_> = self.systems.iter().map(|s| s.label_en()).collect();
-        match (systems.is_empty(), self.data.trim().is_empty()) {
-            (true, true) => "backup".into(),
-            (true, false) => self.data.trim().to_owned(),
-            (false, true) => systems.join(", "),
-            (false, false) => format!("{} ({})", systems.join(", "), self.data.trim()),
-        }
+        self.subject().render(Lang::En)
     }
 
     /// Every problem with the record's fields, paths relative to the record.
@@ -247,15 +223,15 @@ fn warning(
     code: ContinuityWarningCode,
     path: Option<String>,
     severity: Severity,
-    ja: String,
-    en: String,
+    message: Message,
 ) -> ContinuityWarning {
+    let (message_ja, message_en) = crate::both(&message);
     ContinuityWarning {
         code,
         path,
         severity,
-        message_ja: ja,
-        message_en: en,
+        message_ja,
+        message_en,
     }
 }
 
@@ -275,44 +251,32 @@ pub fn backup_warnings(backups: &[BackupRecord], today: NaiveDate) -> Vec<Contin
             C::NoBackup,
             None,
             Severity::Advice,
-            "バックアップの記録がありません".into(),
-            "No backup is recorded".into(),
+            Message::new("domain-continuity-no-backup"),
         ));
         return out;
     }
     let year_ago = a_year_before(today);
     for (i, b) in backups.iter().enumerate() {
         let path = Some(format!("backups[{i}]"));
-        let (ja, en) = (b.subject_ja(), b.subject_en());
+        let about = |key| Message::new(key).with("subject", b.subject());
         match b.last_restore_test {
             None => out.push(warning(
                 C::RestoreNeverTested,
                 path.clone(),
                 Severity::Advice,
-                format!(
-                    "{ja}: 復旧（リストア）の訓練をしたことがありません。復旧手順を確認してください"
-                ),
-                format!("{en}: a restore has never been tested; check the recovery procedure"),
+                about("domain-continuity-restore-never-tested"),
             )),
             Some(t) if !t.succeeded => out.push(warning(
                 C::RestoreTestFailed,
                 path.clone(),
                 Severity::Advice,
-                format!("{ja}: 最後のリストア訓練（{}）が失敗しています", t.on),
-                format!("{en}: the last restore test ({}) failed", t.on),
+                about("domain-continuity-restore-test-failed").with("on", crate::arg(t.on)),
             )),
             Some(t) if t.on < year_ago => out.push(warning(
                 C::RestoreTestOld,
                 path.clone(),
                 Severity::Advice,
-                format!(
-                    "{ja}: 最後のリストア訓練（{}）から1年以上経っています",
-                    t.on
-                ),
-                format!(
-                    "{en}: the last restore test ({}) is more than a year old",
-                    t.on
-                ),
+                about("domain-continuity-restore-test-old").with("on", crate::arg(t.on)),
             )),
             Some(_) => {}
         }
@@ -321,8 +285,7 @@ pub fn backup_warnings(backups: &[BackupRecord], today: NaiveDate) -> Vec<Contin
                 C::NoOfflineCopy,
                 path.clone(),
                 Severity::Advice,
-                format!("{ja}: オフラインのバックアップがありません（ランサムウェアはネットワーク上の複製も暗号化します）"),
-                format!("{en}: no offline copy (ransomware encrypts copies it can reach over the network)"),
+                about("domain-continuity-no-offline-copy"),
             ));
         }
         if b.generations <= 1 {
@@ -330,8 +293,7 @@ pub fn backup_warnings(backups: &[BackupRecord], today: NaiveDate) -> Vec<Contin
                 C::SingleGeneration,
                 path.clone(),
                 Severity::Advice,
-                format!("{ja}: 世代管理されていません（1世代のみ）。感染前の複製に戻れるよう複数世代を保管してください"),
-                format!("{en}: only one generation is kept; keep several so that a copy from before an infection remains"),
+                about("domain-continuity-single-generation"),
             ));
         }
         let leaves_site = b
@@ -343,8 +305,7 @@ pub fn backup_warnings(backups: &[BackupRecord], today: NaiveDate) -> Vec<Contin
                 C::NotEncrypted,
                 path,
                 Severity::Info,
-                format!("{ja}: 院外に保管する複製が暗号化されていません"),
-                format!("{en}: copies kept off the premises are not encrypted"),
+                about("domain-continuity-not-encrypted"),
             ));
         }
     }
@@ -360,8 +321,7 @@ pub fn bcp_warnings(bcp: Option<&BcpRecord>, today: NaiveDate) -> Vec<Continuity
             C::NoBcp,
             path.clone(),
             Severity::Advice,
-            "サイバー攻撃を想定した事業継続計画（BCP）がありません".into(),
-            "There is no business continuity plan (BCP) for cyber attacks".into(),
+            Message::new("domain-continuity-no-bcp"),
         )
     };
     let Some(bcp) = bcp else {
@@ -373,8 +333,7 @@ pub fn bcp_warnings(bcp: Option<&BcpRecord>, today: NaiveDate) -> Vec<Continuity
             C::BcpTargetPassed,
             path,
             Severity::Advice,
-            format!("BCPの策定目標日（{target}）を過ぎていますが、まだ策定中です"),
-            format!("The BCP's target date ({target}) has passed and it is still being drafted"),
+            Message::new("domain-continuity-bcp-target-passed").with("target", crate::arg(target)),
         )],
         BcpState::Drafting { .. } => vec![],
         BcpState::Established { .. } => match bcp.last_drill {
@@ -382,15 +341,13 @@ pub fn bcp_warnings(bcp: Option<&BcpRecord>, today: NaiveDate) -> Vec<Continuity
                 C::DrillNever,
                 path,
                 Severity::Advice,
-                "BCPに基づく訓練をしたことがありません".into(),
-                "The BCP has never been drilled".into(),
+                Message::new("domain-continuity-drill-never"),
             )],
             Some(d) if d < a_year_before(today) => vec![warning(
                 C::DrillOld,
                 path,
                 Severity::Advice,
-                format!("最後のBCP訓練（{d}）から1年以上経っています"),
-                format!("The last BCP drill ({d}) is more than a year old"),
+                Message::new("domain-continuity-drill-old").with("on", crate::arg(d)),
             )],
             Some(_) => vec![],
         },
@@ -443,14 +400,6 @@ pub struct ItemEvidence {
     pub warnings: Vec<ContinuityWarning>,
 }
 
-fn join_dates_ja(date: Option<NaiveDate>) -> String {
-    date.map_or_else(|| "なし".into(), |d| d.to_string())
-}
-
-fn join_dates_en(date: Option<NaiveDate>) -> String {
-    date.map_or_else(|| "none".into(), |d| d.to_string())
-}
-
 /// Evidence summaries for the backup and BCP items of `version` (3(2) and 3(3) so far), for
 /// the fiscal year: what the backup and BCP records show, whether they support はい, and the
 /// warnings. Items the version does not have (the 事業者確認用 has no section 3) are left out.
@@ -471,75 +420,76 @@ pub fn evidence(
     out
 }
 
+/// A yes/no fact for a message that says it or not (`{ $encrypted -> [yes] …}`).
+fn yes_no(value: bool) -> &'static str {
+    if value { "yes" } else { "no" }
+}
+
+impl ItemEvidence {
+    fn new(
+        topic: EvidenceTopic,
+        item: &ChecklistItem,
+        supports_yes: bool,
+        facts: &[Message],
+        warnings: Vec<ContinuityWarning>,
+    ) -> Self {
+        let (facts_ja, facts_en) = facts.iter().map(crate::both).unzip();
+        Self {
+            topic,
+            item_key: item.key.clone(),
+            number: item.number.clone(),
+            text_ja: item.text_ja.clone(),
+            text_en: item.text_en.clone(),
+            supports_yes,
+            facts_ja,
+            facts_en,
+            warnings,
+        }
+    }
+}
+
 fn backup_evidence(
     item: &ChecklistItem,
     backups: &[BackupRecord],
     today: NaiveDate,
 ) -> ItemEvidence {
-    let mut facts_ja = Vec::new();
-    let mut facts_en = Vec::new();
-    for b in backups {
-        let places_ja: Vec<_> = b.locations.iter().map(|l| l.label_ja()).collect();
-        let places_en: Vec<_> = b.locations.iter().map(|l| l.label_en()).collect();
-        let test_ja = b.last_restore_test.map_or_else(
-            || "リストア訓練なし".to_owned(),
-            |t| {
-                format!(
-                    "最終リストア訓練 {}（{}分、{}）",
-                    t.on,
-                    t.duration_minutes,
-                    if t.succeeded { "成功" } else { "失敗" }
+    let facts: Vec<Message> = backups
+        .iter()
+        .map(|b| {
+            let test = b.last_restore_test.map_or_else(
+                || Message::new("domain-continuity-no-restore-test"),
+                |t| {
+                    Message::new("domain-continuity-restore-test")
+                        .with("on", crate::arg(t.on))
+                        .with("minutes", crate::arg(t.duration_minutes))
+                        .with("succeeded", yes_no(t.succeeded))
+                },
+            );
+            Message::new("domain-continuity-backup-fact")
+                .with("subject", b.subject())
+                .with("frequency", b.frequency.label())
+                .with(
+                    "places",
+                    crate::joined(b.locations.iter().map(|l| l.label()), "domain-join-plus"),
                 )
-            },
-        );
-        let test_en = b.last_restore_test.map_or_else(
-            || "no restore test".to_owned(),
-            |t| {
-                format!(
-                    "last restore test {} ({} min, {})",
-                    t.on,
-                    t.duration_minutes,
-                    if t.succeeded { "succeeded" } else { "failed" }
-                )
-            },
-        );
-        facts_ja.push(format!(
-            "{}: {}、{}、{}世代{}{}、{}",
-            b.subject_ja(),
-            b.frequency.label_ja(),
-            places_ja.join("・"),
-            b.generations,
-            if b.encrypted { "、暗号化" } else { "" },
-            if b.write_once { "、追記不能" } else { "" },
-            test_ja
-        ));
-        facts_en.push(format!(
-            "{}: {}, {}, {} generation(s){}{}, {}",
-            b.subject_en(),
-            b.frequency.label_en(),
-            places_en.join(" + "),
-            b.generations,
-            if b.encrypted { ", encrypted" } else { "" },
-            if b.write_once { ", write-once" } else { "" },
-            test_en
-        ));
-    }
+                .with("generations", crate::arg(b.generations))
+                .with("encrypted", yes_no(b.encrypted))
+                .with("write-once", yes_no(b.write_once))
+                .with("test", test)
+        })
+        .collect();
     // 「バックアップの実施と復旧手順を確認している」: backups exist and a restore has worked.
     let supports_yes = !backups.is_empty()
         && backups
             .iter()
             .any(|b| b.last_restore_test.is_some_and(|t| t.succeeded));
-    ItemEvidence {
-        topic: EvidenceTopic::Backup,
-        item_key: item.key.clone(),
-        number: item.number.clone(),
-        text_ja: item.text_ja.clone(),
-        text_en: item.text_en.clone(),
+    ItemEvidence::new(
+        EvidenceTopic::Backup,
+        item,
         supports_yes,
-        facts_ja,
-        facts_en,
-        warnings: backup_warnings(backups, today),
-    }
+        &facts,
+        backup_warnings(backups, today),
+    )
 }
 
 fn bcp_evidence(
@@ -561,34 +511,30 @@ fn bcp_evidence(
         BcpState::Drafting { target } => planned_counts && target <= planned_by,
         BcpState::NotStarted => false,
     };
-    let (mut facts_ja, mut facts_en) = match state {
-        BcpState::Established { on } => (
-            vec![format!("BCP策定済（{on}）")],
-            vec![format!("BCP in place ({on})")],
-        ),
-        BcpState::Drafting { target } => (
-            vec![format!("BCP策定中（目標 {target}）")],
-            vec![format!("BCP being drafted (target {target})")],
-        ),
-        BcpState::NotStarted => (vec!["BCP未策定".into()], vec!["no BCP".into()]),
-    };
+    let mut facts = vec![match state {
+        BcpState::Established { on } => {
+            Message::new("domain-continuity-bcp-established").with("on", crate::arg(on))
+        }
+        BcpState::Drafting { target } => {
+            Message::new("domain-continuity-bcp-drafting").with("target", crate::arg(target))
+        }
+        BcpState::NotStarted => Message::new("domain-continuity-bcp-not-started"),
+    }];
     if let Some(b) = bcp
         && matches!(b.state, BcpState::Established { .. })
     {
-        facts_ja.push(format!("最終訓練: {}", join_dates_ja(b.last_drill)));
-        facts_en.push(format!("last drill: {}", join_dates_en(b.last_drill)));
+        let date: mamori_locale::Arg = b
+            .last_drill
+            .map_or_else(|| Message::new("domain-continuity-none").into(), crate::arg);
+        facts.push(Message::new("domain-continuity-last-drill").with("date", date));
     }
-    ItemEvidence {
-        topic: EvidenceTopic::Bcp,
-        item_key: item.key.clone(),
-        number: item.number.clone(),
-        text_ja: item.text_ja.clone(),
-        text_en: item.text_en.clone(),
+    ItemEvidence::new(
+        EvidenceTopic::Bcp,
+        item,
         supports_yes,
-        facts_ja,
-        facts_en,
-        warnings: bcp_warnings(bcp, today),
-    }
+        &facts,
+        bcp_warnings(bcp, today),
+    )
 }
 
 #[cfg(test)]

@@ -4,7 +4,8 @@
 use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 
-use crate::ParseError;
+use crate::wareki::Era;
+use crate::{Lang, Message, ParseError};
 
 /// A fiscal year (年度), from 1 April of `start_year` to 31 March of the next year.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -13,8 +14,6 @@ pub struct FiscalYear(i32);
 
 /// 令和元年 is 2019.
 const REIWA_FIRST_YEAR: i32 = 2019;
-/// 平成元年 is 1989.
-const HEISEI_FIRST_YEAR: i32 = 1989;
 
 impl FiscalYear {
     pub const MIN: i32 = 2000;
@@ -77,34 +76,42 @@ impl FiscalYear {
         Self(self.0 - 1)
     }
 
-    /// The era name and year: ("令和", 7) for 2025.
+    /// The era name and year: ("令和", "Reiwa", 7) for 2025.
     pub fn era(self) -> (&'static str, &'static str, i32) {
-        if self.0 >= REIWA_FIRST_YEAR {
-            ("令和", "Reiwa", self.0 - REIWA_FIRST_YEAR + 1)
+        let era = if self.0 >= REIWA_FIRST_YEAR {
+            Era::Reiwa
         } else {
-            ("平成", "Heisei", self.0 - HEISEI_FIRST_YEAR + 1)
-        }
+            Era::Heisei
+        };
+        (era.name_ja(), era.name_en(), self.0 - era.first_year() + 1)
     }
 
-    /// 令和7年度; the first year of an era is written 元年.
+    /// 令和7年度 (Reiwa 7); the first year of an era is written 元年.
+    pub fn era_label(self) -> Message {
+        let (ja, en, n) = self.era();
+        Message::new("domain-labels-fiscal-year-era")
+            .with("era", crate::bilingual(ja, en))
+            .with("n", n)
+    }
+
     pub fn era_label_ja(self) -> String {
-        let (era, _, n) = self.era();
-        if n == 1 {
-            format!("{era}元年度")
-        } else {
-            format!("{era}{n}年度")
-        }
+        self.era_label().render(Lang::Ja)
     }
 
-    /// 令和7年度 (2025年度), as the issue forms and the inspection guide write it.
+    /// 令和7年度 (2025年度) as the issue forms and the inspection guide write it; FY2025
+    /// (Reiwa 7) in English.
+    pub fn label(self) -> Message {
+        Message::new("domain-labels-fiscal-year")
+            .with("era-year", self.era_label())
+            .with("year", crate::arg(self.0))
+    }
+
     pub fn label_ja(self) -> String {
-        format!("{} ({}年度)", self.era_label_ja(), self.0)
+        self.label().render(Lang::Ja)
     }
 
-    /// FY2025 (Reiwa 7)
     pub fn label_en(self) -> String {
-        let (_, era, n) = self.era();
-        format!("FY{} ({era} {n})", self.0)
+        self.label().render(Lang::En)
     }
 }
 

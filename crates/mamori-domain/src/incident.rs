@@ -11,7 +11,7 @@
 use std::fmt;
 
 use chrono::{DateTime, Datelike, NaiveDateTime};
-use mamori_locale::Message;
+use mamori_locale::{Lang, Message};
 use serde::{Deserialize, Serialize};
 
 use crate::contact_chart::{
@@ -52,29 +52,14 @@ crate::wire_enum! {
     parse(trim) -> Option;
 }
 
-impl Symptom {
-    pub fn label_ja(self) -> &'static str {
-        match self {
-            Self::RansomNote => "脅迫文（身代金の要求）が表示された・印刷された",
-            Self::FilesEncrypted => "ファイルが暗号化された・開けない",
-            Self::CannotLogIn => "システムにログインできない",
-            Self::StrangeTraffic => "不審な通信がある",
-            Self::VendorWarning => "事業者から警告・連絡を受けた",
-            Self::Other => "その他",
-        }
-    }
-
-    pub fn label_en(self) -> &'static str {
-        match self {
-            Self::RansomNote => "A ransom note appeared or was printed",
-            Self::FilesEncrypted => "Files are encrypted or cannot be opened",
-            Self::CannotLogIn => "We cannot log in to a system",
-            Self::StrangeTraffic => "Strange network traffic",
-            Self::VendorWarning => "A vendor warned us",
-            Self::Other => "Something else",
-        }
-    }
-}
+labels!(Symptom {
+    RansomNote => "domain-labels-symptom-ransom-note",
+    FilesEncrypted => "domain-labels-symptom-files-encrypted",
+    CannotLogIn => "domain-labels-symptom-cannot-log-in",
+    StrangeTraffic => "domain-labels-symptom-strange-traffic",
+    VendorWarning => "domain-labels-symptom-vendor-warning",
+    Other => "domain-labels-symptom-other",
+});
 
 crate::wire_enum! {
     /// Which systems are concerned.
@@ -96,31 +81,19 @@ crate::wire_enum! {
 }
 
 impl AffectedSystem {
-    pub fn label_ja(self) -> &'static str {
-        match self {
-            Self::Emr => "電子カルテ",
-            Self::ReceiptComputer => "レセコン",
-            Self::Pacs => "PACS（画像）",
-            Self::Network => "ネットワーク（VPN・ルータ・無線LAN）",
-            Self::Other => "その他",
-        }
-    }
-
-    pub fn label_en(self) -> &'static str {
-        match self {
-            Self::Emr => "Electronic medical records (EMR)",
-            Self::ReceiptComputer => "Receipt computer (billing)",
-            Self::Pacs => "PACS (images)",
-            Self::Network => "Network (VPN, routers, Wi-Fi)",
-            Self::Other => "Other",
-        }
-    }
-
     /// Systems care depends on from minute to minute.
     pub fn is_clinical(self) -> bool {
         matches!(self, Self::Emr | Self::ReceiptComputer | Self::Pacs)
     }
 }
+
+labels!(AffectedSystem {
+    Emr => "domain-labels-affected-system-emr",
+    ReceiptComputer => "domain-labels-affected-system-receipt-computer",
+    Pacs => "domain-labels-affected-system-pacs",
+    Network => "domain-labels-affected-system-network",
+    Other => "domain-labels-affected-system-other",
+});
 
 crate::wire_enum! {
     /// Is patient care affected (診療への影響)?
@@ -134,23 +107,11 @@ crate::wire_enum! {
     parse(trim) -> Option;
 }
 
-impl CareImpact {
-    pub fn label_ja(self) -> &'static str {
-        match self {
-            Self::Yes => "影響がある",
-            Self::No => "影響はない",
-            Self::Unknown => "わからない",
-        }
-    }
-
-    pub fn label_en(self) -> &'static str {
-        match self {
-            Self::Yes => "Yes, care is affected",
-            Self::No => "No",
-            Self::Unknown => "We do not know",
-        }
-    }
-}
+labels!(CareImpact {
+    Yes => "domain-labels-care-impact-yes",
+    No => "domain-labels-care-impact-no",
+    Unknown => "domain-labels-care-impact-unknown",
+});
 
 /// The longest free text kept with a report or a note.
 pub const DETAILS_MAX: usize = 4000;
@@ -201,53 +162,62 @@ pub fn parse_local_time(text: &str) -> Option<NaiveDateTime> {
         .map(|d| (d.to_utc() + chrono::Duration::hours(9)).naive_utc())
 }
 
+/// The choices of a list field, each once and in order. An unknown one is a problem at
+/// `field[i]` (`unknown`: its code and message), and an empty list one at `field`.
+fn choices<T: Ord>(
+    texts: &[String],
+    field: &'static str,
+    parse: impl Fn(&str) -> Option<T>,
+    unknown: (&'static str, &'static str),
+    required: &'static str,
+    problems: &mut Vec<FieldProblem>,
+) -> Vec<T> {
+    let mut out = Vec::new();
+    for (i, s) in texts.iter().enumerate() {
+        match parse(s) {
+            Some(v) => out.push(v),
+            None => problems.push(FieldProblem::new(
+                format!("{field}[{i}]"),
+                unknown.0,
+                Message::new(unknown.1).with("s", crate::arg(s)),
+            )),
+        }
+    }
+    out.sort();
+    out.dedup();
+    if texts.is_empty() {
+        problems.push(FieldProblem::new(field, "required", Message::new(required)));
+    }
+    out
+}
+
 impl ReportInput {
     /// Checks every answer against `now` (Japan time); returns every problem, each with the
     /// field it concerns, so that one answer names all that is missing.
     pub fn parse(&self, now: NaiveDateTime) -> Result<Report, Vec<FieldProblem>> {
         let mut problems = Vec::new();
-        let mut symptoms = Vec::new();
-        for (i, s) in self.symptoms.iter().enumerate() {
-            match Symptom::parse(s) {
-                Some(v) => symptoms.push(v),
-                None => problems.push(FieldProblem::new(
-                    format!("symptoms[{i}]"),
-                    "unknown_symptom",
-                    mamori_locale::Message::new("domain-records-field-one-ransom-note-files")
-                        .with("s", crate::arg(s)),
-                )),
-            }
-        }
-        symptoms.sort();
-        symptoms.dedup();
-        if self.symptoms.is_empty() {
-            problems.push(FieldProblem::new(
-                "symptoms",
-                "required",
-                mamori_locale::Message::new("domain-records-field-choose-least-one-answer"),
-            ));
-        }
-        let mut systems = Vec::new();
-        for (i, s) in self.systems.iter().enumerate() {
-            match AffectedSystem::parse(s) {
-                Some(v) => systems.push(v),
-                None => problems.push(FieldProblem::new(
-                    format!("systems[{i}]"),
-                    "unknown_system",
-                    mamori_locale::Message::new("domain-records-field-one-emr-receipt-computer")
-                        .with("s", crate::arg(s)),
-                )),
-            }
-        }
-        systems.sort();
-        systems.dedup();
-        if self.systems.is_empty() {
-            problems.push(FieldProblem::new(
-                "systems",
-                "required",
-                mamori_locale::Message::new("domain-records-field-choose-least-one-answer-2"),
-            ));
-        }
+        let symptoms = choices(
+            &self.symptoms,
+            "symptoms",
+            Symptom::parse,
+            (
+                "unknown_symptom",
+                "domain-records-field-one-ransom-note-files",
+            ),
+            "domain-records-field-choose-least-one-answer",
+            &mut problems,
+        );
+        let systems = choices(
+            &self.systems,
+            "systems",
+            AffectedSystem::parse,
+            (
+                "unknown_system",
+                "domain-records-field-one-emr-receipt-computer",
+            ),
+            "domain-records-field-choose-least-one-answer-2",
+            &mut problems,
+        );
         let started_at = if self.started_at.trim().is_empty() {
             problems.push(FieldProblem::new(
                 "started_at",
@@ -374,58 +344,22 @@ impl Urgency {
             Self::Low => 3,
         }
     }
-
-    pub fn label_ja(self) -> &'static str {
-        match self {
-            Self::Critical => "緊急",
-            Self::High => "高",
-            Self::Medium => "中",
-            Self::Low => "低",
-        }
-    }
-
-    pub fn label_en(self) -> &'static str {
-        match self {
-            Self::Critical => "Critical",
-            Self::High => "High",
-            Self::Medium => "Medium",
-            Self::Low => "Low",
-        }
-    }
-
-    /// What the reporter should do about the call list, said once at the top of the result.
-    pub fn advice_ja(self) -> &'static str {
-        match self {
-            Self::Critical => {
-                "今すぐ、下の連絡先に電話してください。相談窓口からも折り返し連絡します。"
-            }
-            Self::High => {
-                "できるだけ早く、下の連絡先に電話してください。相談窓口からも連絡します。"
-            }
-            Self::Medium => {
-                "下の手順を確認し、保守事業者に連絡してください。相談窓口が内容を確認します。"
-            }
-            Self::Low => {
-                "相談窓口が内容を確認します。状況が変わったら、すぐに下の連絡先に電話してください。"
-            }
-        }
-    }
-
-    pub fn advice_en(self) -> &'static str {
-        match self {
-            Self::Critical => "Call the contacts below now. The desk will also call you back.",
-            Self::High => {
-                "Call the contacts below as soon as you can. The desk will contact you too."
-            }
-            Self::Medium => {
-                "Go through the steps below and call your vendor. The desk will review the case."
-            }
-            Self::Low => {
-                "The desk will review the case. If things change, call the contacts below at once."
-            }
-        }
-    }
 }
+
+// What the reporter should do about the call list, said once at the top of the result.
+labels!(Urgency: advice, advice_ja, advice_en {
+    Critical => "domain-incident-advice-critical",
+    High => "domain-incident-advice-high",
+    Medium => "domain-incident-advice-medium",
+    Low => "domain-incident-advice-low",
+});
+
+labels!(Urgency {
+    Critical => "domain-labels-urgency-critical",
+    High => "domain-labels-urgency-high",
+    Medium => "domain-labels-urgency-medium",
+    Low => "domain-labels-urgency-low",
+});
 
 impl fmt::Display for Urgency {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -501,7 +435,8 @@ pub struct CallNow {
 /// (都道府県警察のサイバー犯罪相談窓口).
 pub const POLICE_DESKS_URL: &str = "https://www.npa.go.jp/bureau/cyber/soudan.html";
 
-fn entry_call(step: Option<usize>, who_ja: String, who_en: String, e: &ContactEntry) -> CallNow {
+fn entry_call(step: Option<usize>, who: &Message, e: &ContactEntry) -> CallNow {
+    let (who_ja, who_en) = crate::both(who);
     CallNow {
         step,
         who_ja,
@@ -525,11 +460,12 @@ fn police_fallback() -> CallNow {
         who_ja: OutsideBody::Police.label_ja().into(),
         who_en: OutsideBody::Police.label_en().into(),
         name: String::new(),
-        organisation: "都道府県警察 サイバー犯罪相談窓口".into(),
+        // Shown as a contact of the chart, whose records are written in Japanese.
+        organisation: Lang::Ja.text("domain-incident-police-desk").into(),
         phones: PhoneNumber::parse("#9110").into_iter().collect(),
         hours_ja: None,
         hours_en: None,
-        notes: "#9110 は警察相談専用電話（各都道府県警察につながります）。サイバー犯罪相談窓口の一覧は警察庁のページにあります".into(),
+        notes: Lang::Ja.text("domain-incident-police-desk-notes").into(),
         link: Some(POLICE_DESKS_URL.into()),
         source: CallSource::National,
     }
@@ -537,12 +473,7 @@ fn police_fallback() -> CallNow {
 
 fn mhlw_fallback() -> CallNow {
     let preset = mhlw_preset();
-    let mut call = entry_call(
-        None,
-        OutsideBody::Mhlw.label_ja().into(),
-        OutsideBody::Mhlw.label_en().into(),
-        &preset.entry,
-    );
+    let mut call = entry_call(None, &OutsideBody::Mhlw.label(), &preset.entry);
     call.source = CallSource::National;
     call
 }
@@ -579,16 +510,9 @@ pub fn call_now(
                             for (j, c) in chart.internal.iter().enumerate() {
                                 if c.roles.contains(role) && !seen_internal[j] {
                                     seen_internal[j] = true;
-                                    let roles_ja: Vec<&str> =
-                                        c.roles.iter().map(|r| r.label_ja()).collect();
-                                    let roles_en: Vec<&str> =
-                                        c.roles.iter().map(|r| r.label_en()).collect();
-                                    calls.push(entry_call(
-                                        n,
-                                        roles_ja.join("・"),
-                                        roles_en.join(", "),
-                                        &c.entry,
-                                    ));
+                                    let roles = c.roles.iter().map(|r| r.label());
+                                    let who = crate::joined(roles, "domain-join-dot");
+                                    calls.push(entry_call(n, &who, &c.entry));
                                 }
                             }
                         }
@@ -605,12 +529,9 @@ pub fn call_now(
                                     let vendor = CallTarget::Vendor {
                                         contract_id: c.contract_id,
                                     };
-                                    calls.push(entry_call(
-                                        n,
-                                        format!("事業者: {}", vendor.label_ja(contracts)),
-                                        format!("Vendor: {}", vendor.label_en(contracts)),
-                                        &c.entry,
-                                    ));
+                                    let who = Message::new("domain-incident-who-vendor")
+                                        .with("vendor", vendor.label(contracts));
+                                    calls.push(entry_call(n, &who, &c.entry));
                                 }
                             }
                         }
@@ -620,12 +541,7 @@ pub fn call_now(
                                     seen_outside[j] = true;
                                     has_mhlw |= c.body == OutsideBody::Mhlw;
                                     has_police |= c.body == OutsideBody::Police;
-                                    calls.push(entry_call(
-                                        n,
-                                        c.body.label_ja().into(),
-                                        c.body.label_en().into(),
-                                        &c.entry,
-                                    ));
+                                    calls.push(entry_call(n, &c.body.label(), &c.entry));
                                 }
                             }
                         }
@@ -634,11 +550,12 @@ pub fn call_now(
             }
         }
         None => {
+            let (who_ja, who_en) = crate::both(&Message::new("domain-incident-who-admin"));
             for login in admins {
                 calls.push(CallNow {
                     step: None,
-                    who_ja: "施設管理者（mamori）".into(),
-                    who_en: "Institution administrator (mamori)".into(),
+                    who_ja: who_ja.clone(),
+                    who_en: who_en.clone(),
                     name: login.clone(),
                     organisation: String::new(),
                     phones: Vec::new(),
@@ -687,29 +604,18 @@ crate::wire_enum! {
 }
 
 impl CaseState {
-    pub fn label_ja(self) -> &'static str {
-        match self {
-            Self::New => "受付",
-            Self::InProgress => "対応中",
-            Self::Resolved => "解決",
-            Self::Closed => "終了",
-        }
-    }
-
-    pub fn label_en(self) -> &'static str {
-        match self {
-            Self::New => "Received",
-            Self::InProgress => "In progress",
-            Self::Resolved => "Resolved",
-            Self::Closed => "Closed",
-        }
-    }
-
     /// Still needs the desk.
     pub fn is_open(self) -> bool {
         matches!(self, Self::New | Self::InProgress)
     }
 }
+
+labels!(CaseState {
+    New => "domain-labels-case-state-new",
+    InProgress => "domain-labels-case-state-in-progress",
+    Resolved => "domain-labels-case-state-resolved",
+    Closed => "domain-labels-case-state-closed",
+});
 
 /// Why a state change is refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -730,8 +636,9 @@ impl TransitionError {
 
     pub fn message(self) -> Message {
         match self {
-            Self::Unchanged(s) => Message::new("domain-records-incident-unchanged")
-                .with("state", crate::bilingual(s.label_ja(), s.label_en())),
+            Self::Unchanged(s) => {
+                Message::new("domain-records-incident-unchanged").with("state", s.label())
+            }
             Self::BackToNew => Message::new("domain-records-incident-back-to-new"),
         }
     }

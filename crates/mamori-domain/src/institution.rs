@@ -23,24 +23,6 @@ crate::wire_enum! {
 }
 
 impl InstitutionKind {
-    pub fn label_ja(self) -> &'static str {
-        match self {
-            Self::Hospital => "病院",
-            Self::ClinicWithBeds => "有床診療所",
-            Self::ClinicWithoutBeds => "無床診療所",
-            Self::Pharmacy => "薬局",
-        }
-    }
-
-    pub fn label_en(self) -> &'static str {
-        match self {
-            Self::Hospital => "Hospital",
-            Self::ClinicWithBeds => "Clinic with beds",
-            Self::ClinicWithoutBeds => "Clinic without beds",
-            Self::Pharmacy => "Pharmacy",
-        }
-    }
-
     /// The checklist form (様式) this kind of institution fills in.
     pub fn form(self) -> FormKind {
         match self {
@@ -72,6 +54,13 @@ impl InstitutionKind {
         }
     }
 }
+
+labels!(InstitutionKind {
+    Hospital => "domain-labels-institution-kind-hospital",
+    ClinicWithBeds => "domain-labels-institution-kind-clinic-with-beds",
+    ClinicWithoutBeds => "domain-labels-institution-kind-clinic-without-beds",
+    Pharmacy => "domain-labels-institution-kind-pharmacy",
+});
 
 /// 医療機関コード: ten digits (prefecture 2, point-table 1, institution 6, check digit 1).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -2,6 +2,34 @@
 //! (医療機関におけるサイバーセキュリティ対策チェックリスト), answers and the inspection
 //! verdict (立入検査). No I/O, no async, no database: plain functions over plain values.
 
+/// The name users read for each value of an enum, as a Fluent message: `label()` for new
+/// code, and `label_ja()` / `label_en()` (the plain message, resolved once) for the templates
+/// and reports that show one language. The second form names the three methods (short labels).
+#[macro_export]
+macro_rules! labels {
+    ($ty:ty { $($variant:ident => $key:literal),+ $(,)? }) => {
+        $crate::labels!($ty: label, label_ja, label_en { $($variant => $key),+ });
+    };
+    ($ty:ty: $label:ident, $ja:ident, $en:ident { $($variant:ident => $key:literal),+ $(,)? }) => {
+        impl $ty {
+            /// The name users read, in either language.
+            pub fn $label(self) -> $crate::Message {
+                $crate::Message::new(match self {
+                    $(Self::$variant => $key),+
+                })
+            }
+
+            pub fn $ja(self) -> &'static str {
+                $crate::Lang::Ja.text(self.$label().key)
+            }
+
+            pub fn $en(self) -> &'static str {
+                $crate::Lang::En.text(self.$label().key)
+            }
+        }
+    };
+}
+
 pub mod access;
 pub mod answer;
 pub mod assurance;
@@ -48,6 +76,14 @@ pub fn bilingual(ja: impl Into<String>, en: impl Into<String>) -> mamori_locale:
     mamori_locale::Message::new("domain-text")
         .with("ja", ja.into())
         .with("en", en.into())
+}
+
+/// A message rendered in both languages, for records that carry the two texts side by side.
+pub fn both(message: &mamori_locale::Message) -> (String, String) {
+    (
+        message.render(mamori_locale::Lang::Ja),
+        message.render(mamori_locale::Lang::En),
+    )
 }
 
 /// A value put into a message as it is written (ids, codes, dates, the user's own text).

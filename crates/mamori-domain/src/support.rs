@@ -26,23 +26,11 @@ crate::wire_enum! {
     parse(exact) -> Option;
 }
 
-impl Phase {
-    pub fn label_ja(self) -> &'static str {
-        match self {
-            Self::Know => "知る",
-            Self::Grow => "育てる",
-            Self::Check => "確認する",
-        }
-    }
-
-    pub fn label_en(self) -> &'static str {
-        match self {
-            Self::Know => "Know",
-            Self::Grow => "Grow",
-            Self::Check => "Check",
-        }
-    }
-}
+labels!(Phase {
+    Know => "domain-labels-phase-know",
+    Grow => "domain-labels-phase-grow",
+    Check => "domain-labels-phase-check",
+});
 
 crate::wire_enum! {
     /// Who runs a programme.
@@ -61,25 +49,12 @@ crate::wire_enum! {
     parse(exact) -> Option;
 }
 
-impl Provider {
-    pub fn label_ja(self) -> &'static str {
-        match self {
-            Self::Prefecture => "都道府県",
-            Self::National => "国（厚生労働省）",
-            Self::Police => "警察",
-            Self::Meti => "経済産業省",
-        }
-    }
-
-    pub fn label_en(self) -> &'static str {
-        match self {
-            Self::Prefecture => "Prefecture",
-            Self::National => "National (MHLW)",
-            Self::Police => "Police",
-            Self::Meti => "METI",
-        }
-    }
-}
+labels!(Provider {
+    Prefecture => "domain-labels-provider-prefecture",
+    National => "domain-labels-provider-national",
+    Police => "domain-labels-provider-police",
+    Meti => "domain-labels-provider-meti",
+});
 
 crate::wire_enum! {
     /// Whether a programme takes applications.
@@ -97,25 +72,12 @@ crate::wire_enum! {
     }
 }
 
-impl ProgramStatus {
-    pub fn label_ja(self) -> &'static str {
-        match self {
-            Self::Open => "受付中",
-            Self::Closed => "受付終了",
-            Self::Upcoming => "開始予定",
-            Self::Ongoing => "随時",
-        }
-    }
-
-    pub fn label_en(self) -> &'static str {
-        match self {
-            Self::Open => "Open",
-            Self::Closed => "Closed",
-            Self::Upcoming => "Upcoming",
-            Self::Ongoing => "Any time",
-        }
-    }
-}
+labels!(ProgramStatus {
+    Open => "domain-labels-program-status-open",
+    Closed => "domain-labels-program-status-closed",
+    Upcoming => "domain-labels-program-status-upcoming",
+    Ongoing => "domain-labels-program-status-ongoing",
+});
 
 crate::wire_enum! {
     /// A gap of an institution that a programme can answer.
@@ -133,23 +95,11 @@ crate::wire_enum! {
     parse(exact) -> Option;
 }
 
-impl GapCode {
-    pub fn title_ja(self) -> &'static str {
-        match self {
-            Self::NoOfflineBackup => "オフラインバックアップがありません",
-            Self::TrainingItemsNo => "研修で身につける項目に「いいえ」があります",
-            Self::VpnDeviceFlagged => "VPN装置に要対応の指摘があります",
-        }
-    }
-
-    pub fn title_en(self) -> &'static str {
-        match self {
-            Self::NoOfflineBackup => "No offline backup",
-            Self::TrainingItemsNo => "いいえ on items that training addresses",
-            Self::VpnDeviceFlagged => "A VPN device needs attention",
-        }
-    }
-}
+labels!(GapCode: title, title_ja, title_en {
+    NoOfflineBackup => "domain-support-gap-no-offline-backup",
+    TrainingItemsNo => "domain-support-gap-training-items-no",
+    VpnDeviceFlagged => "domain-support-gap-vpn-device-flagged",
+});
 
 /// A subsidy rate (補助率) as an exact fraction: 1/2, 2/3, 10/10.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -230,20 +180,6 @@ crate::wire_enum! {
 }
 
 impl Rounding {
-    pub fn label_ja(self) -> &'static str {
-        match self {
-            Self::FloorYen => "1円未満切り捨て",
-            Self::FloorThousand => "千円未満切り捨て",
-        }
-    }
-
-    pub fn label_en(self) -> &'static str {
-        match self {
-            Self::FloorYen => "rounded down to the yen",
-            Self::FloorThousand => "rounded down to the thousand yen",
-        }
-    }
-
     pub fn apply(self, amount: i64) -> i64 {
         match self {
             Self::FloorYen => amount,
@@ -251,6 +187,11 @@ impl Rounding {
         }
     }
 }
+
+labels!(Rounding {
+    FloorYen => "domain-labels-rounding-floor-yen",
+    FloorThousand => "domain-labels-rounding-floor-thousand",
+});
 
 /// One row of a 基準額 table: the kinds it applies to and a bed band.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -509,18 +450,61 @@ fn subsidy_problems(
     }
 }
 
+/// Why an estimate is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum EstimateCode {
+    NotASubsidy,
+    KindNotCovered,
+    BedsOutOfRange,
+    BedsDoNotFitKind,
+    CostNotPositive,
+    CostTooLarge,
+    UnknownRateOption,
+    RateOptionRequired,
+    NoStandardAmount,
+}
+
+impl EstimateCode {
+    pub const ALL: [EstimateCode; 9] = [
+        Self::NotASubsidy,
+        Self::KindNotCovered,
+        Self::BedsOutOfRange,
+        Self::BedsDoNotFitKind,
+        Self::CostNotPositive,
+        Self::CostTooLarge,
+        Self::UnknownRateOption,
+        Self::RateOptionRequired,
+        Self::NoStandardAmount,
+    ];
+
+    /// The code the API answers with.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::NotASubsidy => "not_a_subsidy",
+            Self::KindNotCovered => "kind_not_covered",
+            Self::BedsOutOfRange => "beds_out_of_range",
+            Self::BedsDoNotFitKind => "beds_do_not_fit_kind",
+            Self::CostNotPositive => "cost_not_positive",
+            Self::CostTooLarge => "cost_too_large",
+            Self::UnknownRateOption => "unknown_rate_option",
+            Self::RateOptionRequired => "rate_option_required",
+            Self::NoStandardAmount => "no_standard_amount",
+        }
+    }
+}
+
 /// A refused estimate: what is wrong and where, in Japanese and English.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{code}: {}", .message.render(mamori_locale::Lang::En))]
+#[error("{}: {}", .code.as_str(), .message.render(mamori_locale::Lang::En))]
 pub struct EstimateError {
-    pub code: &'static str,
+    pub code: EstimateCode,
     /// The input at fault.
     pub field: &'static str,
     pub message: mamori_locale::Message,
 }
 
 impl EstimateError {
-    fn new(code: &'static str, field: &'static str, message: mamori_locale::Message) -> Self {
+    fn new(code: EstimateCode, field: &'static str, message: mamori_locale::Message) -> Self {
         Self {
             code,
             field,
@@ -588,7 +572,7 @@ pub fn estimate(
 ) -> Result<Estimate, EstimateError> {
     let Some(subsidy) = &program.subsidy else {
         return Err(EstimateError::new(
-            "not_a_subsidy",
+            EstimateCode::NotASubsidy,
             "program",
             mamori_locale::Message::new("domain-records-estimate-subsidy-there-nothing-estimate")
                 .with(
@@ -598,25 +582,16 @@ pub fn estimate(
         ));
     };
     if !program.eligible_kinds.contains(&input.kind) {
-        let ja: Vec<_> = program
-            .eligible_kinds
-            .iter()
-            .map(|k| k.label_ja())
-            .collect();
-        let en: Vec<_> = program
-            .eligible_kinds
-            .iter()
-            .map(|k| k.label_en())
-            .collect();
+        let kinds = program.eligible_kinds.iter().map(|k| k.label());
         return Err(EstimateError::new(
-            "kind_not_covered",
+            EstimateCode::KindNotCovered,
             "kind",
             mamori_locale::Message::new("domain-records-estimate-covered")
                 .with(
                     "program",
                     crate::bilingual(program.name_ja.as_str(), program.name_en.as_str()),
                 )
-                .with("ja", crate::bilingual(ja.join("・"), en.join(", ")))
+                .with("ja", crate::joined(kinds, "domain-join-dot"))
                 .with(
                     "kind",
                     crate::bilingual(input.kind.label_ja(), input.kind.label_en().to_lowercase()),
@@ -625,7 +600,7 @@ pub fn estimate(
     }
     if input.beds < 0 || input.beds > MAX_BEDS {
         return Err(EstimateError::new(
-            "beds_out_of_range",
+            EstimateCode::BedsOutOfRange,
             "beds",
             mamori_locale::Message::new("domain-records-estimate-beds-between")
                 .with("beds", crate::arg(input.beds))
@@ -635,10 +610,10 @@ pub fn estimate(
     input
         .kind
         .check_beds(input.beds)
-        .map_err(|e| EstimateError::new("beds_do_not_fit_kind", "beds", e.message))?;
+        .map_err(|e| EstimateError::new(EstimateCode::BedsDoNotFitKind, "beds", e.message))?;
     if input.cost <= 0 {
         return Err(EstimateError::new(
-            "cost_not_positive",
+            EstimateCode::CostNotPositive,
             "cost",
             mamori_locale::Message::new("domain-records-estimate-cost-yen-least-yen")
                 .with("cost", crate::arg(yen(input.cost))),
@@ -646,7 +621,7 @@ pub fn estimate(
     }
     if input.cost > MAX_COST {
         return Err(EstimateError::new(
-            "cost_too_large",
+            EstimateCode::CostTooLarge,
             "cost",
             mamori_locale::Message::new("domain-records-estimate-cost-yen-too-large")
                 .with("cost", crate::arg(yen(input.cost)))
@@ -658,7 +633,7 @@ pub fn estimate(
         (Some(key), rates) => rates.iter().find(|r| &r.key == key).ok_or_else(|| {
             let keys: Vec<_> = rates.iter().map(|r| r.key.as_str()).collect();
             EstimateError::new(
-                "unknown_rate_option",
+                EstimateCode::UnknownRateOption,
                 "rate_option",
                 mamori_locale::Message::new("domain-records-estimate-there-rate-option")
                     .with("key", crate::arg(key))
@@ -675,7 +650,7 @@ pub fn estimate(
                 .map(|r| format!("{}={} {}", r.key, r.label_en, r.rate))
                 .collect();
             return Err(EstimateError::new(
-                "rate_option_required",
+                EstimateCode::RateOptionRequired,
                 "rate_option",
                 mamori_locale::Message::new("domain-records-estimate-choose-rate-option")
                     .with("ja", crate::bilingual(ja.join("、"), en.join(", "))),
@@ -692,7 +667,7 @@ pub fn estimate(
                 .find(|r| r.matches(input.kind, input.beds))
                 .ok_or_else(|| {
                     EstimateError::new(
-                        "no_standard_amount",
+                        EstimateCode::NoStandardAmount,
                         "beds",
                         mamori_locale::Message::new(
                             "domain-records-estimate-standard-amount-applies-beds",
@@ -718,63 +693,33 @@ pub fn estimate(
     let below_minimum = subsidy.min_amount.is_some_and(|m| limited < m);
     let estimate = if below_minimum { 0 } else { limited };
 
-    let (mut ja, mut en) = match row {
-        Some(r) => (
-            format!(
-                "min(基準額 {}円, 対象経費 {}円) × {} = {}円 × {} = {}円",
-                yen(r.amount),
-                yen(input.cost),
-                rate,
-                yen(base),
-                rate,
-                yen(before)
-            ),
-            format!(
-                "min(standard amount {} yen, cost {} yen) × {} = {} yen × {} = {} yen",
-                yen(r.amount),
-                yen(input.cost),
-                rate,
-                yen(base),
-                rate,
-                yen(before)
-            ),
-        ),
-        None => (
-            format!(
-                "対象経費 {}円 × {} = {}円",
-                yen(input.cost),
-                rate,
-                yen(before)
-            ),
-            format!(
-                "cost {} yen × {} = {} yen",
-                yen(input.cost),
-                rate,
-                yen(before)
-            ),
-        ),
+    let args = |key| {
+        mamori_locale::Message::new(key)
+            .with("cost", yen(input.cost))
+            .with("rate", crate::arg(rate))
+            .with("before", yen(before))
     };
-    ja.push_str(&format!(
-        " → {} {}円",
-        subsidy.rounding.label_ja(),
-        yen(after)
-    ));
-    en.push_str(&format!(
-        " → {}: {} yen",
-        subsidy.rounding.label_en(),
-        yen(after)
-    ));
+    let mut formula = match row {
+        Some(r) => args("domain-support-formula-standard")
+            .with("standard", yen(r.amount))
+            .with("base", yen(base)),
+        None => args("domain-support-formula-cost"),
+    };
+    formula = mamori_locale::Message::new("domain-support-formula-rounded")
+        .with("head", formula)
+        .with("rounding", subsidy.rounding.label())
+        .with("after", yen(after));
     if capped && let Some(m) = subsidy.max_amount {
-        ja.push_str(&format!(" → 上限 {}円", yen(m)));
-        en.push_str(&format!(" → capped at {} yen", yen(m)));
+        formula = mamori_locale::Message::new("domain-support-formula-capped")
+            .with("head", formula)
+            .with("max", yen(m));
     }
     if below_minimum && let Some(m) = subsidy.min_amount {
-        ja.push_str(&format!(" → 下限 {}円 未満のため補助なし（0円）", yen(m)));
-        en.push_str(&format!(
-            " → under the minimum of {} yen: no subsidy (0 yen)",
-            yen(m)
-        ));
+        formula = mamori_locale::Message::new("domain-support-formula-below-minimum")
+            .with("head", formula)
+            .with("min", yen(m));
     }
+    let (formula_ja, formula_en) = crate::both(&formula);
     Ok(Estimate {
         standard_amount: row.map(|r| r.amount),
         standard_label_ja: row.map(|r| r.label_ja.clone()),
@@ -791,8 +736,8 @@ pub fn estimate(
         capped,
         below_minimum,
         estimate,
-        formula_ja: ja,
-        formula_en: en,
+        formula_ja,
+        formula_en,
     })
 }
 
@@ -820,16 +765,24 @@ impl Region {
         }
     }
 
+    /// The region's name users read, in either language.
+    pub fn label(self) -> mamori_locale::Message {
+        match self {
+            Self::National => mamori_locale::Message::new("domain-support-nationwide"),
+            Self::Prefecture(p) => crate::bilingual(p.name_ja(), p.name_en()),
+        }
+    }
+
     pub fn label_ja(self) -> &'static str {
         match self {
-            Self::National => "全国",
+            Self::National => mamori_locale::Lang::Ja.text("domain-support-nationwide"),
             Self::Prefecture(p) => p.name_ja(),
         }
     }
 
     pub fn label_en(self) -> &'static str {
         match self {
-            Self::National => "Nationwide",
+            Self::National => mamori_locale::Lang::En.text("domain-support-nationwide"),
             Self::Prefecture(p) => p.name_en(),
         }
     }
@@ -887,62 +840,48 @@ pub fn suggest<'a>(
     kind: InstitutionKind,
     programs: &[&'a SupportProgram],
 ) -> Vec<Suggestion<'a>> {
-    let mut gaps: Vec<(GapCode, String, String)> = Vec::new();
+    let mut gaps: Vec<(GapCode, mamori_locale::Message)> = Vec::new();
+    let list = |ja: Vec<&str>, en: Vec<&str>| crate::bilingual(ja.join("、"), en.join(", "));
     if !facts.has_backup_records {
         gaps.push((
             GapCode::NoOfflineBackup,
-            "バックアップの記録がありません。オフラインのコピーがあるか確認してください".into(),
-            "There is no backup record: check that an offline copy exists".into(),
+            mamori_locale::Message::new("domain-support-no-backup-records"),
         ));
     } else if !facts.backups_without_offline.is_empty() {
-        let ja: Vec<_> = facts
+        let (ja, en) = facts
             .backups_without_offline
             .iter()
-            .map(|(j, _)| j.as_str())
-            .collect();
-        let en: Vec<_> = facts
-            .backups_without_offline
-            .iter()
-            .map(|(_, e)| e.as_str())
-            .collect();
+            .map(|(j, e)| (j.as_str(), e.as_str()))
+            .unzip();
         gaps.push((
             GapCode::NoOfflineBackup,
-            format!("オフラインのコピーがないバックアップ: {}", ja.join("、")),
-            format!("Backups without an offline copy: {}", en.join(", ")),
+            mamori_locale::Message::new("domain-support-backups-without-offline")
+                .with("backups", list(ja, en)),
         ));
     }
     if !facts.training_items_no.is_empty() {
+        let items: Vec<&str> = facts.training_items_no.iter().map(String::as_str).collect();
         gaps.push((
             GapCode::TrainingItemsNo,
-            format!(
-                "チェックリストの {} が「いいえ」です",
-                facts.training_items_no.join("、")
-            ),
-            format!(
-                "Checklist items {} are answered いいえ (no)",
-                facts.training_items_no.join(", ")
-            ),
+            mamori_locale::Message::new("domain-support-training-items-no")
+                .with("items", list(items.clone(), items)),
         ));
     }
     if !facts.flagged_vpn_devices.is_empty() {
-        let ja: Vec<_> = facts
-            .flagged_vpn_devices
-            .iter()
-            .map(|(asset, labels, _)| format!("{asset}（{}）", labels.join("、")))
-            .collect();
-        let en: Vec<_> = facts
-            .flagged_vpn_devices
-            .iter()
-            .map(|(asset, _, labels)| format!("{asset} ({})", labels.join(", ")))
-            .collect();
+        let devices = facts.flagged_vpn_devices.iter().map(|(asset, ja, en)| {
+            mamori_locale::Message::new("domain-support-vpn-device")
+                .with("asset", asset)
+                .with("flags", crate::bilingual(ja.join("、"), en.join(", ")))
+        });
         gaps.push((
             GapCode::VpnDeviceFlagged,
-            format!("機器台帳のVPN装置に指摘があります: {}", ja.join("、")),
-            format!("VPN devices of the ledger are flagged: {}", en.join("; ")),
+            mamori_locale::Message::new("domain-support-vpn-devices-flagged")
+                .with("devices", crate::joined(devices, "domain-join-semicolon")),
         ));
     }
     gaps.into_iter()
-        .map(|(gap, detail_ja, detail_en)| {
+        .map(|(gap, detail)| {
+            let (detail_ja, detail_en) = crate::both(&detail);
             let mut matching: Vec<&'a SupportProgram> = programs
                 .iter()
                 .copied()
@@ -1144,7 +1083,7 @@ mod tests {
         let mut i = input(ClinicWithoutBeds, 0, 600_000);
         assert_eq!(
             estimate(&p, &i).expect_err("needs an option").code,
-            "rate_option_required"
+            EstimateCode::RateOptionRequired
         );
         i.rate_option = Some("small".into());
         let e = estimate(&p, &i).expect("estimate");
@@ -1162,7 +1101,7 @@ mod tests {
         i.rate_option = Some("large".into());
         assert_eq!(
             estimate(&p, &i).expect_err("unknown").code,
-            "unknown_rate_option"
+            EstimateCode::UnknownRateOption
         );
     }
 
@@ -1185,7 +1124,7 @@ mod tests {
         ];
         for (i, code, field) in cases {
             let e = estimate(&p, &i).expect_err("refused");
-            assert_eq!((e.code, e.field), (code, field), "{i:?}");
+            assert_eq!((e.code.as_str(), e.field), (code, field), "{i:?}");
             assert!(
                 !e.message.render(Lang::Ja).is_empty() && !e.message.render(Lang::En).is_empty()
             );
@@ -1201,7 +1140,7 @@ mod tests {
             estimate(&seminar, &input(Hospital, 100, 1))
                 .expect_err("no")
                 .code,
-            "not_a_subsidy"
+            EstimateCode::NotASubsidy
         );
     }
 

@@ -33,25 +33,12 @@ crate::wire_enum! {
     parse(trim) -> Err("audience", "domain-parse-audience-one-executive-manager", other);
 }
 
-impl Audience {
-    pub fn label_ja(self) -> &'static str {
-        match self {
-            Self::Executive => "経営者向け",
-            Self::Manager => "システム・セキュリティ管理者向け",
-            Self::Beginner => "初学者・医療従事者向け",
-            Self::Introductory => "導入研修（立入検査対策コース）",
-        }
-    }
-
-    pub fn label_en(self) -> &'static str {
-        match self {
-            Self::Executive => "For executives",
-            Self::Manager => "For system and security managers",
-            Self::Beginner => "For beginners and healthcare staff",
-            Self::Introductory => "Introductory course (preparing for the inspection)",
-        }
-    }
-}
+labels!(Audience {
+    Executive => "domain-labels-audience-executive",
+    Manager => "domain-labels-audience-manager",
+    Beginner => "domain-labels-audience-beginner",
+    Introductory => "domain-labels-audience-introductory",
+});
 
 crate::wire_enum! {
     /// 実施方法: how a course is held.
@@ -70,25 +57,12 @@ crate::wire_enum! {
     parse(trim) -> Err("format", "domain-parse-format-one-online-learning", other);
 }
 
-impl Format {
-    pub fn label_ja(self) -> &'static str {
-        match self {
-            Self::Online => "オンライン研修",
-            Self::ELearning => "e-learning",
-            Self::Workshop => "ワークショップ",
-            Self::SiteVisit => "現地視察",
-        }
-    }
-
-    pub fn label_en(self) -> &'static str {
-        match self {
-            Self::Online => "Online",
-            Self::ELearning => "E-learning",
-            Self::Workshop => "Workshop",
-            Self::SiteVisit => "Site visit",
-        }
-    }
-}
+labels!(Format {
+    Online => "domain-labels-format-online",
+    ELearning => "domain-labels-format-e-learning",
+    Workshop => "domain-labels-format-workshop",
+    SiteVisit => "domain-labels-format-site-visit",
+});
 
 crate::wire_enum! {
     /// The state of a place in a session.
@@ -107,24 +81,6 @@ crate::wire_enum! {
 }
 
 impl RegistrationStatus {
-    pub fn label_ja(self) -> &'static str {
-        match self {
-            Self::Registered => "申込み済み",
-            Self::Waitlisted => "キャンセル待ち",
-            Self::Cancelled => "取消し",
-            Self::Attended => "受講済み",
-        }
-    }
-
-    pub fn label_en(self) -> &'static str {
-        match self {
-            Self::Registered => "Registered",
-            Self::Waitlisted => "Waitlisted",
-            Self::Cancelled => "Cancelled",
-            Self::Attended => "Attended",
-        }
-    }
-
     /// Holds a seat of the session.
     pub fn holds_seat(self) -> bool {
         matches!(self, Self::Registered | Self::Attended)
@@ -135,6 +91,13 @@ impl RegistrationStatus {
         !matches!(self, Self::Cancelled)
     }
 }
+
+labels!(RegistrationStatus {
+    Registered => "domain-labels-registration-status-registered",
+    Waitlisted => "domain-labels-registration-status-waitlisted",
+    Cancelled => "domain-labels-registration-status-cancelled",
+    Attended => "domain-labels-registration-status-attended",
+});
 
 /// The most seats a session may have.
 pub const MAX_CAPACITY: u32 = 10_000;

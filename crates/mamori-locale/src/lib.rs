@@ -101,6 +101,26 @@ const FILES: &[(&str, &str, &str)] = &[
         include_str!("../locales/en/domain-input.ftl"),
     ),
     (
+        "domain-labels",
+        include_str!("../locales/ja/domain-labels.ftl"),
+        include_str!("../locales/en/domain-labels.ftl"),
+    ),
+    (
+        "domain-support",
+        include_str!("../locales/ja/domain-support.ftl"),
+        include_str!("../locales/en/domain-support.ftl"),
+    ),
+    (
+        "domain-continuity",
+        include_str!("../locales/ja/domain-continuity.ftl"),
+        include_str!("../locales/en/domain-continuity.ftl"),
+    ),
+    (
+        "domain-incident",
+        include_str!("../locales/ja/domain-incident.ftl"),
+        include_str!("../locales/en/domain-incident.ftl"),
+    ),
+    (
         "domain-records",
         include_str!("../locales/ja/domain-records.ftl"),
         include_str!("../locales/en/domain-records.ftl"),

@@ -37,25 +37,12 @@ crate::wire_enum! {
     }
 }
 
-impl EmrAdoption {
-    pub fn label_ja(self) -> &'static str {
-        match self {
-            Self::Full => "全部導入",
-            Self::Partial => "一部導入",
-            Self::Planned => "導入予定",
-            Self::None => "未導入",
-        }
-    }
-
-    pub fn label_en(self) -> &'static str {
-        match self {
-            Self::Full => "Adopted throughout",
-            Self::Partial => "Partly adopted",
-            Self::Planned => "To be adopted",
-            Self::None => "None",
-        }
-    }
-}
+labels!(EmrAdoption {
+    Full => "domain-labels-emr-adoption-full",
+    Partial => "domain-labels-emr-adoption-partial",
+    Planned => "domain-labels-emr-adoption-planned",
+    None => "domain-labels-emr-adoption-none",
+});
 
 crate::wire_enum! {
     /// 本事業の活用意向: which of the two supports the hospital wants —
@@ -80,25 +67,14 @@ impl Participation {
     pub fn wants_offline_backup(self) -> bool {
         matches!(self, Self::Both | Self::BackupOnly)
     }
-
-    pub fn label_ja(self) -> &'static str {
-        match self {
-            Self::Both => "(1)(2)とも希望",
-            Self::NetworkOnly => "(1)外部ネットワーク接続の検証・検査のみ",
-            Self::BackupOnly => "(2)オフライン・バックアップのみ",
-            Self::None => "希望しない",
-        }
-    }
-
-    pub fn label_en(self) -> &'static str {
-        match self {
-            Self::Both => "Both (1) and (2)",
-            Self::NetworkOnly => "(1) external-connection check only",
-            Self::BackupOnly => "(2) offline backup only",
-            Self::None => "Not wished",
-        }
-    }
 }
+
+labels!(Participation {
+    Both => "domain-labels-participation-both",
+    NetworkOnly => "domain-labels-participation-network-only",
+    BackupOnly => "domain-labels-participation-backup-only",
+    None => "domain-labels-participation-none",
+});
 
 /// A renewal (更改) of the hospital's systems within the program year. Seed 001:
 /// 「※令和 7 年度中にシステム更改を予定している場合、令和 8 年 1 月までに現地調査を完了できる

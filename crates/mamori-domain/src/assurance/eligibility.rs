@@ -172,18 +172,15 @@ impl<'a> Assessor<'a> {
             );
         } else if band.is_none() {
             // Only reachable with a bounded last band: contiguity is checked by BedBands.
-            let last = program
-                .bands
-                .as_slice()
-                .last()
-                .map_or((String::new(), String::new()), |b| {
-                    (b.label_ja(), b.label_en())
-                });
+            let last = program.bands.as_slice().last();
             reason(
                 IneligibilityCode::NoBedBand,
                 Message::new("domain-assurance-no-bed-band")
                     .with("beds", app.beds)
-                    .with("largest", crate::bilingual(last.0, last.1)),
+                    .with(
+                        "largest",
+                        last.map_or_else(|| Message::new("domain-empty"), |b| b.label()),
+                    ),
             );
         }
 
@@ -214,6 +211,15 @@ impl<'a> Assessor<'a> {
         let deadline = program.onsite_survey_deadline;
         let year = year_label(program.fiscal_year);
         let month = month_label_ja(deadline);
+        let renewal = |code, key| {
+            flag(
+                code,
+                Message::new(key)
+                    .with("year", year.clone())
+                    .with("month", &month)
+                    .with("deadline", deadline.to_string()),
+            )
+        };
         match app.renewal {
             SystemRenewal::NotPlanned
             | SystemRenewal::Planned {
@@ -221,21 +227,15 @@ impl<'a> Assessor<'a> {
             } => {}
             SystemRenewal::Planned {
                 onsite_survey_by_deadline: Some(false),
-            } => flags.push(flag(
+            } => flags.push(renewal(
                 FlagCode::RenewalSurveyAfterDeadline,
-                Message::new("domain-assurance-renewal-after-deadline")
-                    .with("year", year.clone())
-                    .with("month", &month)
-                    .with("deadline", deadline.to_string()),
+                "domain-assurance-renewal-after-deadline",
             )),
             SystemRenewal::Planned {
                 onsite_survey_by_deadline: None,
-            } => flags.push(flag(
+            } => flags.push(renewal(
                 FlagCode::RenewalSurveyTimingUnknown,
-                Message::new("domain-assurance-renewal-timing-unknown")
-                    .with("year", year.clone())
-                    .with("month", &month)
-                    .with("deadline", deadline.to_string()),
+                "domain-assurance-renewal-timing-unknown",
             )),
         }
 
@@ -273,18 +273,21 @@ fn flag(code: FlagCode, message: Message) -> Flag {
     }
 }
 
-/// A month as the programme's documents write it: 令和8年1月.
-pub fn month_label_ja(date: chrono::NaiveDate) -> String {
+/// A month as the programme's documents write it: 令和8年1月 (January 2026 in English).
+pub fn month_label(date: chrono::NaiveDate) -> Message {
     use chrono::Datelike;
-    let (era, _, n) = FiscalYear::new(date.year())
+    let (era_ja, era_en, n) = FiscalYear::new(date.year())
         .map(FiscalYear::era)
         .unwrap_or(("", "", date.year()));
-    let year = if n == 1 {
-        "元".to_owned()
-    } else {
-        n.to_string()
-    };
-    format!("{era}{year}年{}月", date.month())
+    Message::new("domain-labels-month")
+        .with("era", crate::bilingual(era_ja, era_en))
+        .with("n", n)
+        .with("year", crate::arg(date.year()))
+        .with("month", date.month())
+}
+
+pub fn month_label_ja(date: chrono::NaiveDate) -> String {
+    month_label(date).render(crate::Lang::Ja)
 }
 
 /// Assesses one application. For many, build one [`Assessor`] and reuse it.

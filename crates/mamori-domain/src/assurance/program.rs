@@ -26,20 +26,21 @@ impl BedBand {
         beds >= self.min_beds && self.max_beds.is_none_or(|max| beds <= max)
     }
 
-    /// 20〜199床, 400床以上
-    pub fn label_ja(self) -> String {
-        match self.max_beds {
-            Some(max) => format!("{}〜{}床", self.min_beds, max),
-            None => format!("{}床以上", self.min_beds),
-        }
+    /// 20〜199床, 400床以上; 20–199 beds, 400+ beds.
+    pub fn label(self) -> Message {
+        let label = match self.max_beds {
+            Some(max) => Message::new("domain-labels-bed-band").with("max", crate::arg(max)),
+            None => Message::new("domain-labels-bed-band-open"),
+        };
+        label.with("min", crate::arg(self.min_beds))
     }
 
-    /// 20–199 beds, 400+ beds
+    pub fn label_ja(self) -> String {
+        self.label().render(crate::Lang::Ja)
+    }
+
     pub fn label_en(self) -> String {
-        match self.max_beds {
-            Some(max) => format!("{}–{} beds", self.min_beds, max),
-            None => format!("{}+ beds", self.min_beds),
-        }
+        self.label().render(crate::Lang::En)
     }
 }
 
@@ -73,20 +74,20 @@ impl BedBands {
             let Some(a_max) = a.max_beds else {
                 return err(Message::new("domain-assurance-bands-only-last-bed-band")
                     .with("i", crate::arg(i + 1))
-                    .with("a", crate::bilingual(a.label_ja(), a.label_en())));
+                    .with("a", a.label()));
             };
             let expected = a_max.saturating_add(1);
             if b.min_beds < expected {
                 return err(Message::new("domain-assurance-bands-bed-bands-overlap-are")
-                    .with("a", crate::bilingual(a.label_ja(), a.label_en()))
-                    .with("b", crate::bilingual(b.label_ja(), b.label_en())));
+                    .with("a", a.label())
+                    .with("b", b.label()));
             }
             if b.min_beds > expected {
                 return err(Message::new("domain-assurance-bands-gap-between-bed-bands")
                     .with("expected", crate::arg(expected))
                     .with("min-beds", crate::arg(b.min_beds - 1))
-                    .with("a", crate::bilingual(a.label_ja(), a.label_en()))
-                    .with("b", crate::bilingual(b.label_ja(), b.label_en())));
+                    .with("a", a.label())
+                    .with("b", b.label()));
             }
         }
         Ok(Self(bands))
@@ -246,39 +247,35 @@ impl QuotaTable {
                     message: Message::new("domain-assurance-quota-quota-s-given-program")
                         .with("counts-len", crate::arg(input.counts.len()))
                         .with("bands-len", crate::arg(bands.len()))
-                        .with(
-                            "bands",
-                            crate::bilingual(band_list_ja(bands), band_list_en(bands)),
-                        ),
+                        .with("bands", band_list(bands)),
                 });
             }
             let mut counts = Vec::with_capacity(input.counts.len());
             for (band, &n) in input.counts.iter().enumerate() {
                 let label = bands.get(band);
                 let band_label = label.map_or(Message::new("domain-empty"), |b| {
-                    Message::new("domain-assurance-quota-band")
-                        .with("band", crate::bilingual(b.label_ja(), b.label_en()))
+                    Message::new("domain-assurance-quota-band").with("band", b.label())
                 });
+                let problem = |code, key| QuotaProblem {
+                    row,
+                    band: Some(band),
+                    code,
+                    message: Message::new(key)
+                        .with("n", crate::arg(n))
+                        .with("band", band_label.clone()),
+                };
                 if n < 0 {
-                    problems.push(QuotaProblem {
-                        row,
-                        band: Some(band),
-                        code: QuotaProblemCode::Negative,
-                        message: Message::new("domain-assurance-quota-quota-negative-more")
-                            .with("n", crate::arg(n))
-                            .with("band", band_label.clone()),
-                    });
+                    problems.push(problem(
+                        QuotaProblemCode::Negative,
+                        "domain-assurance-quota-quota-negative-more",
+                    ));
                 } else if let Ok(v) = u32::try_from(n) {
                     counts.push(v);
                 } else {
-                    problems.push(QuotaProblem {
-                        row,
-                        band: Some(band),
-                        code: QuotaProblemCode::TooLarge,
-                        message: Message::new("domain-assurance-quota-quota-too-large")
-                            .with("n", crate::arg(n))
-                            .with("band", band_label.clone()),
-                    });
+                    problems.push(problem(
+                        QuotaProblemCode::TooLarge,
+                        "domain-assurance-quota-quota-too-large",
+                    ));
                 }
             }
             if let Some(p) = prefecture {
@@ -337,24 +334,21 @@ impl QuotaTable {
     }
 }
 
-/// The bands in the programme's order, as a message lists them: `20〜199床、400床以上`.
-pub fn band_list_ja(bands: &BedBands) -> String {
-    bands
-        .as_slice()
-        .iter()
-        .map(|b| b.label_ja())
-        .collect::<Vec<_>>()
-        .join("、")
+/// The bands in the programme's order, as a message lists them: `20〜199床、400床以上`,
+/// `20–199 beds, 400+ beds`.
+pub fn band_list(bands: &BedBands) -> Message {
+    crate::joined(
+        bands.as_slice().iter().map(|b| b.label()),
+        "domain-join-comma",
+    )
 }
 
-/// The bands in the programme's order, as a message lists them: `20–199 beds, 400+ beds`.
+pub fn band_list_ja(bands: &BedBands) -> String {
+    band_list(bands).render(crate::Lang::Ja)
+}
+
 pub fn band_list_en(bands: &BedBands) -> String {
-    bands
-        .as_slice()
-        .iter()
-        .map(|b| b.label_en())
-        .collect::<Vec<_>>()
-        .join(", ")
+    band_list(bands).render(crate::Lang::En)
 }
 
 /// An institution whose survey was completed in an earlier year's project.
@@ -425,10 +419,7 @@ impl Program {
                         .with("counts-len", crate::arg(counts.len()))
                         .with("bands-len", crate::arg(self.bands.len()))
                         .with("p", crate::bilingual(p.name_ja(), p.name_en()))
-                        .with(
-                            "bands",
-                            crate::bilingual(band_list_ja(&self.bands), band_list_en(&self.bands)),
-                        ),
+                        .with("bands", band_list(&self.bands)),
                 ));
             }
         }

@@ -40,15 +40,26 @@ impl RankReason {
         }
     }
 
-    pub fn label_ja(&self) -> String {
+    /// The reason as users read it; the prefecture's own words for "other".
+    pub fn label(&self) -> Message {
         match self {
-            Self::RegionalEmergencyRole => "地域の救急医療等の主要な役割".into(),
-            Self::WeakSecurityAtInspection => "立入検査等でセキュリティ対策が不十分".into(),
-            Self::WithdrewLastYearAfterPreSurvey => {
-                "前年度事業で事前調査資料を提出後、現地調査の日程が合わず辞退".into()
+            Self::RegionalEmergencyRole => {
+                Message::new("domain-labels-rank-reason-regional-emergency-role")
             }
-            Self::Other { text } => format!("その他（{}）", text.trim()),
+            Self::WeakSecurityAtInspection => {
+                Message::new("domain-labels-rank-reason-weak-security-at-inspection")
+            }
+            Self::WithdrewLastYearAfterPreSurvey => {
+                Message::new("domain-labels-rank-reason-withdrew-last-year")
+            }
+            Self::Other { text } => {
+                Message::new("domain-labels-rank-reason-other").with("text", text.trim())
+            }
         }
+    }
+
+    pub fn label_ja(&self) -> String {
+        self.label().render(crate::Lang::Ja)
     }
 
     /// Reads a reason as a spreadsheet cell or a form gives it: the code
@@ -122,14 +133,7 @@ impl RankReason {
     }
 
     pub fn label_en(&self) -> String {
-        match self {
-            Self::RegionalEmergencyRole => "Main regional role (emergency care etc.)".into(),
-            Self::WeakSecurityAtInspection => "Weak security found at inspection".into(),
-            Self::WithdrewLastYearAfterPreSurvey => {
-                "Withdrew last year after the pre-survey (no on-site date)".into()
-            }
-            Self::Other { text } => format!("Other ({})", text.trim()),
-        }
+        self.label().render(crate::Lang::En)
     }
 }
 

@@ -60,25 +60,12 @@ crate::wire_enum! {
     }
 }
 
-impl ApplicationStatus {
-    pub fn label_ja(self) -> &'static str {
-        match self {
-            Self::Selected => "支援対象",
-            Self::Waitlisted => "次点",
-            Self::Ineligible => "対象外",
-            Self::Withdrawn => "辞退",
-        }
-    }
-
-    pub fn label_en(self) -> &'static str {
-        match self {
-            Self::Selected => "Selected",
-            Self::Waitlisted => "Waitlisted",
-            Self::Ineligible => "Ineligible",
-            Self::Withdrawn => "Withdrawn",
-        }
-    }
-}
+labels!(ApplicationStatus {
+    Selected => "domain-labels-application-status-selected",
+    Waitlisted => "domain-labels-application-status-waitlisted",
+    Ineligible => "domain-labels-application-status-ineligible",
+    Withdrawn => "domain-labels-application-status-withdrawn",
+});
 
 /// Everything decided about one application.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -189,7 +176,7 @@ pub struct WithdrawalError {
 pub enum SelectionError {
     #[error("the program is not valid: {}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
     InvalidProgram(Vec<ParseError>),
-    #[error("the program has no quota (支援枠数) for {}", .0.name_en())]
+    #[error("{}", self.message().render(crate::Lang::En))]
     NoQuota(Prefecture),
     #[error("application id {0} is given more than once")]
     DuplicateApplicationId(ApplicationId),

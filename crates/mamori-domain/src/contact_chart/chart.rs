@@ -7,6 +7,7 @@ use super::email::EmailAddress;
 use super::hours::Hours;
 use super::phone::PhoneNumber;
 use crate::vendor::{ContractId, VendorContract};
+use crate::{Lang, Message};
 
 crate::wire_enum! {
     /// A role inside the institution.
@@ -26,43 +27,21 @@ crate::wire_enum! {
     }
 }
 
-impl InternalRole {
-    pub fn label_ja(self) -> &'static str {
-        match self {
-            Self::Administrator => "管理者",
-            Self::SecurityManager => "医療情報システム安全管理責任者",
-            Self::SystemStaff => "システム担当",
-            Self::OnCall => "夜間・休日当番",
-            Self::Other => "その他",
-        }
-    }
+labels!(InternalRole: short_label, short_label_ja, short_label_en {
+    Administrator => "domain-labels-internal-role-administrator-short",
+    SecurityManager => "domain-labels-internal-role-security-manager-short",
+    SystemStaff => "domain-labels-internal-role-system-staff-short",
+    OnCall => "domain-labels-internal-role-on-call-short",
+    Other => "domain-labels-internal-role-other-short",
+});
 
-    /// A shorter label for tight spaces (the drawing).
-    pub fn short_label_ja(self) -> &'static str {
-        match self {
-            Self::SecurityManager => "安全管理責任者",
-            other => other.label_ja(),
-        }
-    }
-
-    pub fn label_en(self) -> &'static str {
-        match self {
-            Self::Administrator => "Administrator (director)",
-            Self::SecurityManager => "Medical information system security manager",
-            Self::SystemStaff => "System staff",
-            Self::OnCall => "Night and holiday on-call",
-            Self::Other => "Other",
-        }
-    }
-
-    pub fn short_label_en(self) -> &'static str {
-        match self {
-            Self::Administrator => "Administrator",
-            Self::SecurityManager => "Security manager",
-            other => other.label_en(),
-        }
-    }
-}
+labels!(InternalRole {
+    Administrator => "domain-labels-internal-role-administrator",
+    SecurityManager => "domain-labels-internal-role-security-manager",
+    SystemStaff => "domain-labels-internal-role-system-staff",
+    OnCall => "domain-labels-internal-role-on-call",
+    Other => "domain-labels-internal-role-other",
+});
 
 crate::wire_enum! {
     /// An outside body (外部関係機関).
@@ -82,41 +61,21 @@ crate::wire_enum! {
     }
 }
 
-impl OutsideBody {
-    pub fn label_ja(self) -> &'static str {
-        match self {
-            Self::Mhlw => "厚生労働省",
-            Self::Prefecture => "都道府県",
-            Self::Police => "警察（サイバー犯罪相談窓口）",
-            Self::Insurer => "保険会社",
-            Self::Other => "その他",
-        }
-    }
+labels!(OutsideBody {
+    Mhlw => "domain-labels-outside-body-mhlw",
+    Prefecture => "domain-labels-outside-body-prefecture",
+    Police => "domain-labels-outside-body-police",
+    Insurer => "domain-labels-outside-body-insurer",
+    Other => "domain-labels-outside-body-other",
+});
 
-    pub fn label_en(self) -> &'static str {
-        match self {
-            Self::Mhlw => "Ministry of Health, Labour and Welfare",
-            Self::Prefecture => "Prefecture",
-            Self::Police => "Police (cybercrime desk)",
-            Self::Insurer => "Insurer",
-            Self::Other => "Other",
-        }
-    }
-
-    pub fn short_label_ja(self) -> &'static str {
-        match self {
-            Self::Police => "警察",
-            other => other.label_ja(),
-        }
-    }
-
-    pub fn short_label_en(self) -> &'static str {
-        match self {
-            Self::Mhlw => "MHLW",
-            other => other.label_en(),
-        }
-    }
-}
+labels!(OutsideBody: short_label, short_label_ja, short_label_en {
+    Mhlw => "domain-labels-outside-body-mhlw-short",
+    Prefecture => "domain-labels-outside-body-prefecture-short",
+    Police => "domain-labels-outside-body-police-short",
+    Insurer => "domain-labels-outside-body-insurer-short",
+    Other => "domain-labels-outside-body-other-short",
+});
 
 /// One entry of the chart: a person or a desk.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -177,28 +136,26 @@ pub enum CallTarget {
 }
 
 impl CallTarget {
-    pub fn label_ja(&self, contracts: &[VendorContract]) -> String {
+    /// Whom the step reaches, as users read it: a vendor by its name.
+    pub fn label(&self, contracts: &[VendorContract]) -> Message {
         match self {
-            Self::Discoverer => "発見者".into(),
-            Self::Internal { role } => role.short_label_ja().into(),
-            Self::AllVendors => "事業者".into(),
-            Self::Vendor { contract_id } => {
-                vendor_name(contracts, *contract_id).map_or_else(|| "事業者".into(), str::to_owned)
-            }
-            Self::Outside { body } => body.short_label_ja().into(),
+            Self::Discoverer => Message::new("domain-labels-call-target-discoverer"),
+            Self::Internal { role } => role.short_label(),
+            Self::AllVendors => Message::new("domain-labels-call-target-all-vendors"),
+            Self::Vendor { contract_id } => vendor_name(contracts, *contract_id).map_or_else(
+                || Message::new("domain-labels-call-target-vendor"),
+                |name| crate::bilingual(name, name),
+            ),
+            Self::Outside { body } => body.short_label(),
         }
     }
 
+    pub fn label_ja(&self, contracts: &[VendorContract]) -> String {
+        self.label(contracts).render(Lang::Ja)
+    }
+
     pub fn label_en(&self, contracts: &[VendorContract]) -> String {
-        match self {
-            Self::Discoverer => "Whoever notices".into(),
-            Self::Internal { role } => role.short_label_en().into(),
-            Self::AllVendors => "Vendors".into(),
-            Self::Vendor { contract_id } => {
-                vendor_name(contracts, *contract_id).map_or_else(|| "Vendor".into(), str::to_owned)
-            }
-            Self::Outside { body } => body.short_label_en().into(),
-        }
+        self.label(contracts).render(Lang::En)
     }
 }
 
@@ -265,80 +222,69 @@ impl ContactChart {
 /// others). Steps reaching nobody on the chart are left out.
 pub fn default_call_order(chart: &ContactChart) -> Vec<CallStep> {
     let has_role = |role: InternalRole| chart.internal.iter().any(|c| c.roles.contains(&role));
-    let has_body = |body: OutsideBody| chart.outside.iter().any(|c| c.body == body);
+    // Whether the chart has someone the target reaches.
+    let reached = |target: &CallTarget| match *target {
+        CallTarget::Internal { role } => has_role(role),
+        CallTarget::Outside { body } => chart.outside.iter().any(|c| c.body == body),
+        CallTarget::AllVendors | CallTarget::Vendor { .. } => !chart.vendors.is_empty(),
+        CallTarget::Discoverer => true,
+    };
+    let internal = |role| CallTarget::Internal { role };
+    let outside = |body| CallTarget::Outside { body };
     // Notes stay empty: they are free text in one language, and a drawing adds its own
     // hints (「異常に気づいたら、すぐに次の連絡先へ」) in the language it is drawn in.
-    let mut steps = vec![CallStep {
-        targets: vec![CallTarget::Discoverer],
+    [
+        vec![CallTarget::Discoverer],
+        vec![
+            internal(InternalRole::SecurityManager),
+            internal(InternalRole::SystemStaff),
+            internal(InternalRole::OnCall),
+        ],
+        vec![
+            CallTarget::AllVendors,
+            internal(InternalRole::Administrator),
+        ],
+        // The ministry and the police first, as the item names them, then the prefecture.
+        vec![
+            outside(OutsideBody::Mhlw),
+            outside(OutsideBody::Police),
+            outside(OutsideBody::Prefecture),
+            outside(OutsideBody::Insurer),
+            outside(OutsideBody::Other),
+        ],
+    ]
+    .into_iter()
+    .map(|targets| {
+        targets
+            .into_iter()
+            .filter(|t| reached(t))
+            .collect::<Vec<_>>()
+    })
+    .filter(|targets| !targets.is_empty())
+    .map(|targets| CallStep {
+        targets,
         note: String::new(),
-    }];
-    let second: Vec<CallTarget> = [
-        InternalRole::SecurityManager,
-        InternalRole::SystemStaff,
-        InternalRole::OnCall,
-    ]
-    .into_iter()
-    .filter(|r| has_role(*r))
-    .map(|role| CallTarget::Internal { role })
-    .collect();
-    if !second.is_empty() {
-        steps.push(CallStep {
-            targets: second,
-            note: String::new(),
-        });
-    }
-    let mut third = Vec::new();
-    if !chart.vendors.is_empty() {
-        third.push(CallTarget::AllVendors);
-    }
-    if has_role(InternalRole::Administrator) {
-        third.push(CallTarget::Internal {
-            role: InternalRole::Administrator,
-        });
-    }
-    if !third.is_empty() {
-        steps.push(CallStep {
-            targets: third,
-            note: String::new(),
-        });
-    }
-    // The ministry and the police first, as the item names them, then the prefecture.
-    let fourth: Vec<CallTarget> = [
-        OutsideBody::Mhlw,
-        OutsideBody::Police,
-        OutsideBody::Prefecture,
-        OutsideBody::Insurer,
-        OutsideBody::Other,
-    ]
-    .into_iter()
-    .filter(|b| has_body(*b))
-    .map(|body| CallTarget::Outside { body })
-    .collect();
-    if !fourth.is_empty() {
-        steps.push(CallStep {
-            targets: fourth,
-            note: String::new(),
-        });
-    }
-    steps
+    })
+    .collect()
 }
 
 /// The ministry's contact as published in the seeds: the 照会先 of MHLW's 事務連絡 of
 /// 2025-02-04 (医政局 特定医薬品開発支援・医療情報担当参事官室, 03-5253-1111, 内線 4392 for
 /// that project). The main line is preset; check the ministry's page for the current desk.
+/// Its words are Japanese in both languages: they become a record of the chart.
 pub fn mhlw_preset() -> OutsideContact {
     OutsideContact {
         body: OutsideBody::Mhlw,
         entry: ContactEntry {
             name: String::new(),
-            organisation: "厚生労働省 医政局 特定医薬品開発支援・医療情報担当参事官室".into(),
+            organisation: Lang::Ja.text("domain-incident-mhlw-desk").into(),
             phones: vec![PhoneNumber {
                 number: "03-5253-1111".into(),
                 extension: None,
             }],
             email: None,
             hours: None,
-            notes: "代表電話。医療情報担当参事官室へ。最新の連絡先は厚生労働省「医療分野のサイバーセキュリティ対策について」のページで確認".into(),
+            notes: Lang::Ja.text("domain-incident-mhlw-desk-notes").into(),
         },
     }
 }

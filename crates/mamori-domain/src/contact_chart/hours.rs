@@ -4,6 +4,7 @@ use chrono::NaiveTime;
 use serde::{Deserialize, Serialize};
 
 use crate::text::fold::fold;
+use crate::{Lang, Message};
 
 /// When a contact can be reached (受付時間).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -55,22 +56,27 @@ impl Hours {
         Some(Self::Text { text: t.to_owned() })
     }
 
-    pub fn label_ja(&self) -> String {
+    /// The hours as users read them.
+    pub fn label(&self) -> Message {
+        let range = |key, from: &NaiveTime, to: &NaiveTime| {
+            Message::new(key)
+                .with("from", hm(*from))
+                .with("to", hm(*to))
+        };
         match self {
-            Self::Always => "24時間365日".into(),
-            Self::Weekdays { from, to } => format!("平日 {}〜{}", hm(*from), hm(*to)),
-            Self::Daily { from, to } => format!("毎日 {}〜{}", hm(*from), hm(*to)),
-            Self::Text { text } => text.clone(),
+            Self::Always => Message::new("domain-labels-hours-always"),
+            Self::Weekdays { from, to } => range("domain-labels-hours-weekdays", from, to),
+            Self::Daily { from, to } => range("domain-labels-hours-daily", from, to),
+            Self::Text { text } => crate::bilingual(text, text),
         }
     }
 
+    pub fn label_ja(&self) -> String {
+        self.label().render(Lang::Ja)
+    }
+
     pub fn label_en(&self) -> String {
-        match self {
-            Self::Always => "24 hours, every day".into(),
-            Self::Weekdays { from, to } => format!("Weekdays {}–{}", hm(*from), hm(*to)),
-            Self::Daily { from, to } => format!("Every day {}–{}", hm(*from), hm(*to)),
-            Self::Text { text } => text.clone(),
-        }
+        self.label().render(Lang::En)
     }
 
     /// Whether the contact answers at night and on holidays.

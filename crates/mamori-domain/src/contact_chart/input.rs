@@ -330,7 +330,7 @@ fn check_call_order(chart: &ContactChart, problems: &mut Vec<FieldProblem>) {
                 CallTarget::Internal { role } => (
                     chart.internal.iter().any(|c| c.roles.contains(role)),
                     Message::new("domain-records-field-role-not-on-chart")
-                        .with("role", crate::bilingual(role.label_ja(), role.label_en())),
+                        .with("role", role.label()),
                 ),
                 CallTarget::AllVendors => (
                     !chart.vendors.is_empty(),
@@ -344,7 +344,7 @@ fn check_call_order(chart: &ContactChart, problems: &mut Vec<FieldProblem>) {
                 CallTarget::Outside { body } => (
                     chart.outside.iter().any(|c| c.body == *body),
                     Message::new("domain-records-field-body-not-on-chart")
-                        .with("body", crate::bilingual(body.label_ja(), body.label_en())),
+                        .with("body", body.label()),
                 ),
             };
             if !reached {

@@ -45,12 +45,12 @@ pub enum ChartGap {
 impl ChartGap {
     pub fn message(&self) -> Message {
         match self {
-            Self::RoleMissing { role } => Message::new("domain-records-gap-role-missing")
-                .with("role", crate::bilingual(role.label_ja(), role.label_en())),
+            Self::RoleMissing { role } => {
+                Message::new("domain-records-gap-role-missing").with("role", role.label())
+            }
             Self::NoOutsideBodies => Message::new("domain-records-gap-no-outside-bodies"),
             Self::OutsideBodyMissing { body } => {
-                Message::new("domain-records-gap-outside-body-missing")
-                    .with("body", crate::bilingual(body.label_ja(), body.label_en()))
+                Message::new("domain-records-gap-outside-body-missing").with("body", body.label())
             }
             Self::VendorContactMissing { vendor_name, .. } => {
                 Message::new("domain-records-gap-vendor-contact-missing")
@@ -152,7 +152,7 @@ pub fn chart_status(
         if unreachable(&c.entry) {
             missing.push(ChartGap::NoWayToReach {
                 path: format!("internal[{i}]"),
-                who: entry_label(&c.entry, "院内"),
+                who: entry_label(&c.entry, Lang::Ja.text("domain-labels-inside")),
             });
         }
     }
@@ -160,7 +160,7 @@ pub fn chart_status(
         if unreachable(&c.entry) {
             missing.push(ChartGap::NoWayToReach {
                 path: format!("vendors[{i}]"),
-                who: entry_label(&c.entry, "事業者"),
+                who: entry_label(&c.entry, Lang::Ja.text("domain-labels-call-target-vendor")),
             });
         }
     }

@@ -76,36 +76,6 @@ crate::wire_enum! {
 }
 
 impl SystemKind {
-    pub fn label_ja(self) -> &'static str {
-        match self {
-            Self::Emr => "電子カルテ",
-            Self::ReceiptComputer => "レセコン",
-            Self::Pacs => "PACS",
-            Self::Departmental => "部門システム",
-            Self::Ordering => "オーダリング",
-            Self::Network => "ネットワーク",
-            Self::ServerInfrastructure => "サーバ基盤",
-            Self::Terminals => "端末",
-            Self::CloudService => "クラウドサービス",
-            Self::Other => "その他",
-        }
-    }
-
-    pub fn label_en(self) -> &'static str {
-        match self {
-            Self::Emr => "Electronic medical records (EMR)",
-            Self::ReceiptComputer => "Receipt computer (claims)",
-            Self::Pacs => "PACS (image archive)",
-            Self::Departmental => "Departmental system",
-            Self::Ordering => "Order entry",
-            Self::Network => "Network",
-            Self::ServerInfrastructure => "Server infrastructure",
-            Self::Terminals => "Terminals",
-            Self::CloudService => "Cloud service",
-            Self::Other => "Other",
-        }
-    }
-
     /// A short English label for tight spaces (the drawing).
     pub fn short_label_en(self) -> &'static str {
         match self {
@@ -211,6 +181,19 @@ impl SystemKind {
         }
     }
 }
+
+labels!(SystemKind {
+    Emr => "domain-labels-system-kind-emr",
+    ReceiptComputer => "domain-labels-system-kind-receipt-computer",
+    Pacs => "domain-labels-system-kind-pacs",
+    Departmental => "domain-labels-system-kind-departmental",
+    Ordering => "domain-labels-system-kind-ordering",
+    Network => "domain-labels-system-kind-network",
+    ServerInfrastructure => "domain-labels-system-kind-server-infrastructure",
+    Terminals => "domain-labels-system-kind-terminals",
+    CloudService => "domain-labels-system-kind-cloud-service",
+    Other => "domain-labels-system-kind-other",
+});
 
 /// The id of a vendor contract, as the store numbers it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -466,9 +449,9 @@ fn check_versions(
 /// Why coverage cannot be computed from the given forms.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CoverageError {
-    #[error("the institution's form '{0}' is a vendor form (事業者確認用)")]
+    #[error("{}", self.message().render(crate::Lang::En))]
     InstitutionFormIsVendorForm(String),
-    #[error("'{0}' is not a vendor form (事業者確認用)")]
+    #[error("{}", self.message().render(crate::Lang::En))]
     NotAVendorForm(String),
     #[error(
         "the vendor form '{vendor}' is not of the same version as the institution's form '{institution}'"

@@ -26,6 +26,10 @@ domain-vendor-duplicate-contract = contract { $id } is listed twice
 domain-vendor-unknown-contract = answers were given for contract { $id }, which is not among the institution's contracts
 # The separator when reasons are listed.
 domain-join-slash = { $head }; { $tail }
+domain-join-dot = { $head }, { $tail }
+domain-join-semicolon = { $head }; { $tail }
+domain-join-comma = { $head }, { $tail }
+domain-join-plus = { $head } + { $tail }
 domain-parse-role-one-national-admin = role '{ $text }' must be one of national_admin, inspector, prefecture_officer, support_operator, admin, staff, vendor
 domain-parse-answer-yes = answer '{ $text }' must be 'yes' or 'no'
 domain-parse-round-first-check-second = round { $n } must be 1 (first check) or 2 (second check)

@@ -26,6 +26,10 @@ domain-vendor-duplicate-contract = 契約 { $id } が重複しています
 domain-vendor-unknown-contract = 契約 { $id } はこの医療機関の契約にありません
 # 理由を並べるときの区切り。
 domain-join-slash = { $head }／{ $tail }
+domain-join-dot = { $head }・{ $tail }
+domain-join-semicolon = { $head }、{ $tail }
+domain-join-comma = { $head }、{ $tail }
+domain-join-plus = { $head }・{ $tail }
 domain-parse-role-one-national-admin = 役割「{ $text }」は national_admin / inspector / prefecture_officer / support_operator / admin / staff / vendor のいずれかです
 domain-parse-answer-yes = 回答「{ $text }」は yes（はい）または no（いいえ）で指定してください
 domain-parse-round-first-check-second = 確認の回 { $n } は 1（1回目）または 2（2回目）です

@@ -204,7 +204,7 @@ pub async fn change_state(
     outcome.map_err(|e| {
         AppError::rejected(
             StatusCode::CONFLICT,
-            ErrorCode::Domain(e.code()),
+            ErrorCode::of_rule(e.code()),
             e.message(),
         )
     })

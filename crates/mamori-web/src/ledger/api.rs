@@ -153,7 +153,7 @@ pub fn import_error(e: &ImportError) -> AppError {
     };
     AppError::rejected(
         status,
-        ErrorCode::Domain(e.code()),
+        ErrorCode::of_rule(e.code()),
         mamori_domain::bilingual(e.message_ja(), e.message_en()),
     )
 }
@@ -272,7 +272,7 @@ pub async fn export(
         .map_err(|e| {
             AppError::rejected(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                ErrorCode::Domain(e.code()),
+                ErrorCode::of_rule(e.code()),
                 mamori_domain::bilingual(e.message_ja(), e.message_en()),
             )
         })?;

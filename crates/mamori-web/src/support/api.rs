@@ -47,7 +47,7 @@ pub fn query_rejection(rejection: &QueryRejection) -> AppError {
 fn estimate_error(e: EstimateError) -> AppError {
     AppError::rejected(
         StatusCode::UNPROCESSABLE_ENTITY,
-        ErrorCode::Domain(e.code),
+        ErrorCode::of_rule(e.code.as_str()),
         e.message,
     )
 }

@@ -116,7 +116,7 @@ pub fn training_error(e: &TrainingError) -> AppError {
         TrainingError::NotYours => StatusCode::NOT_FOUND,
         _ => StatusCode::CONFLICT,
     };
-    AppError::rejected(status, ErrorCode::Domain(e.code()), e.message())
+    AppError::rejected(status, ErrorCode::of_rule(e.code()), e.message())
 }
 
 fn session_id(text: &str) -> Result<i64, AppError> {
