@@ -12,7 +12,7 @@ use chrono::NaiveDate;
 use mamori_domain::assurance::{BedBand, BedBands, FlagDecision, QuotaTable, RankReason};
 use mamori_domain::{FiscalYear, InstitutionKind, Prefecture, assurance::SurveyAnswers};
 
-use crate::{Audit, Pool, Result, Store, StoreError, Written, now, parse_date};
+use crate::{Audit, Pool, Result, Store, StoreError, Written, found, now, parse_date};
 
 /// A programme year as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,7 +29,7 @@ pub struct ProgramRecord {
     pub created_at: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct ExcludedRecord {
     pub institution_id: i64,
     pub medical_institution_code: Option<String>,
@@ -198,7 +198,7 @@ macro_rules! load_program {
                 .bind(fy)
                 .fetch_all(&mut *$conn)
                 .await?;
-                let excluded: Vec<(i64, Option<String>)> = sqlx::query_as(
+                let excluded: Vec<ExcludedRecord> = sqlx::query_as(
                     "SELECT e.institution_id, i.medical_institution_code FROM assurance_excluded e JOIN institutions i ON i.id = e.institution_id WHERE e.fiscal_year = $1 ORDER BY e.institution_id",
                 )
                 .bind(fy)
@@ -210,21 +210,32 @@ macro_rules! load_program {
     }};
 }
 
-type ApplicationRow = (
-    i64,
-    i64,
-    String,
-    String,
-    Option<String>,
-    String,
-    String,
-    String,
-    String,
-    Option<String>,
-);
+/// A row of `APPLICATIONS_SQL` / `ALL_APPLICATIONS_SQL`.
+#[derive(sqlx::FromRow)]
+struct ApplicationRow {
+    id: i64,
+    institution_id: i64,
+    institution_name: String,
+    institution_kind: String,
+    medical_institution_code: Option<String>,
+    prefecture: String,
+    answers: String,
+    created_at: String,
+    updated_at: String,
+    updated_by: Option<String>,
+}
 
-const APPLICATIONS_SQL: &str = "SELECT a.id, a.institution_id, i.name, i.kind, i.medical_institution_code, a.prefecture, a.answers, a.created_at, a.updated_at, u.login FROM assurance_applications a JOIN institutions i ON i.id = a.institution_id LEFT JOIN users u ON u.id = a.updated_by WHERE a.fiscal_year = $1 AND a.prefecture = $2 ORDER BY a.id";
-const ALL_APPLICATIONS_SQL: &str = "SELECT a.id, a.institution_id, i.name, i.kind, i.medical_institution_code, a.prefecture, a.answers, a.created_at, a.updated_at, u.login FROM assurance_applications a JOIN institutions i ON i.id = a.institution_id LEFT JOIN users u ON u.id = a.updated_by WHERE a.fiscal_year = $1 ORDER BY a.id";
+/// The applications of a programme year (`$1`), with their institutions' registration.
+macro_rules! applications_select {
+    () => {
+        "SELECT a.id, a.institution_id, i.name AS institution_name, i.kind AS institution_kind, i.medical_institution_code, a.prefecture, a.answers, a.created_at, a.updated_at, u.login AS updated_by FROM assurance_applications a JOIN institutions i ON i.id = a.institution_id LEFT JOIN users u ON u.id = a.updated_by WHERE a.fiscal_year = $1"
+    };
+}
+const APPLICATIONS_SQL: &str = concat!(
+    applications_select!(),
+    " AND a.prefecture = $2 ORDER BY a.id"
+);
+const ALL_APPLICATIONS_SQL: &str = concat!(applications_select!(), " ORDER BY a.id");
 
 fn corrupt(what: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(what.to_string())
@@ -247,7 +258,7 @@ fn build_program(
         String,
     ),
     quotas: Vec<(String, i64, i64)>,
-    excluded: Vec<(i64, Option<String>)>,
+    excluded: Vec<ExcludedRecord>,
 ) -> Result<ProgramRecord> {
     let bands: Vec<BedBand> =
         serde_json::from_str(&bands).map_err(|e| corrupt(format!("bands: {e}")))?;
@@ -273,32 +284,27 @@ fn build_program(
         onsite_survey_deadline: parse_date(&onsite)?,
         allow_backup_only,
         quotas: table,
-        excluded: excluded
-            .into_iter()
-            .map(|(institution_id, code)| ExcludedRecord {
-                institution_id,
-                medical_institution_code: code,
-            })
-            .collect(),
+        excluded,
         created_at,
     })
 }
 
 fn application_from_row(fy: FiscalYear, row: ApplicationRow) -> Result<ApplicationRecord> {
-    let (id, institution_id, name, kind, code, pref, answers, created_at, updated_at, by) = row;
+    let id = row.id;
     Ok(ApplicationRecord {
         id,
         fiscal_year: fy,
-        institution_id,
-        institution_name: name,
-        institution_kind: InstitutionKind::parse(&kind).map_err(|e| corrupt(e.to_string()))?,
-        medical_institution_code: code,
-        prefecture: Prefecture::parse(&pref).map_err(|e| corrupt(e.to_string()))?,
-        answers: serde_json::from_str(&answers)
+        institution_id: row.institution_id,
+        institution_name: row.institution_name,
+        institution_kind: InstitutionKind::parse(&row.institution_kind)
+            .map_err(|e| corrupt(e.to_string()))?,
+        medical_institution_code: row.medical_institution_code,
+        prefecture: Prefecture::parse(&row.prefecture).map_err(|e| corrupt(e.to_string()))?,
+        answers: serde_json::from_str(&row.answers)
             .map_err(|e| corrupt(format!("answers of application {id}: {e}")))?,
-        created_at,
-        updated_at,
-        updated_by: by.unwrap_or_default(),
+        created_at: row.created_at,
+        updated_at: row.updated_at,
+        updated_by: row.updated_by.unwrap_or_default(),
     })
 }
 
@@ -420,9 +426,7 @@ impl Store {
         on_pool!(self, pool => self.write(pool, async |tx| {
             let done = sqlx::query("UPDATE assurance_programs SET updated_at = $1 WHERE fiscal_year = $2")
                 .bind(at.clone()).bind(fy).execute(&mut *tx).await?;
-            if done.rows_affected() == 0 {
-                return Err(StoreError::NotFound);
-            }
+            found(done.rows_affected())?;
             sqlx::query("DELETE FROM assurance_quotas WHERE fiscal_year = $1").bind(fy).execute(&mut *tx).await?;
             for (p, counts) in quotas.iter() {
                 for (band, quota) in counts.iter().enumerate() {
@@ -513,7 +517,7 @@ impl Store {
                 Some(program) => {
                     let apps: Vec<ApplicationRow> = sqlx::query_as(ALL_APPLICATIONS_SQL)
                         .bind(fy).fetch_all(&mut *conn).await?;
-                    let apps = apps.into_iter().map(|r| (r.5.clone(), r)).collect();
+                    let apps = apps.into_iter().map(|r| (r.prefecture.clone(), r)).collect();
                     let ranks = sqlx::query_as("SELECT prefecture, application_id, rank, reasons, decision FROM assurance_rankings WHERE fiscal_year = $1 ORDER BY prefecture, rank, application_id")
                         .bind(fy).fetch_all(&mut *conn).await?;
                     let withdrawals = sqlx::query_as("SELECT w.prefecture, w.application_id, w.withdrawn_on, w.reason, u.login, w.recorded_at FROM assurance_withdrawals w LEFT JOIN users u ON u.id = w.recorded_by WHERE w.fiscal_year = $1 ORDER BY w.id")
@@ -643,9 +647,7 @@ impl Store {
         let outcome = on_pool!(self, pool => self.write(pool, async |tx| {
             let locked = sqlx::query("UPDATE assurance_programs SET updated_at = $1 WHERE fiscal_year = $2")
                 .bind(at.clone()).bind(fy).execute(&mut *tx).await?;
-            if locked.rows_affected() == 0 {
-                return Err(StoreError::NotFound);
-            }
+            found(locked.rows_affected())?;
             let Some(book) = load_book!(tx, fy, prefecture) else {
                 return Err(StoreError::NotFound);
             };

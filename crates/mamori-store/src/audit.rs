@@ -338,17 +338,14 @@ pub enum AuditOpening {
     Rekeyed { entries: i64 },
 }
 
-/// seq, at, user_id, action, institution_id, detail, prev_hash, hash
-type Row = (
-    i64,
-    String,
-    Option<i64>,
-    String,
-    Option<i64>,
-    String,
-    String,
-    String,
-);
+/// A stored entry with the hashes that chain it.
+#[derive(sqlx::FromRow)]
+struct Row {
+    #[sqlx(flatten)]
+    entry: AuditEntry,
+    prev_hash: String,
+    hash: String,
+}
 
 const PAGE: i64 = 5000;
 const SELECT_PAGE: &str = "SELECT seq, at, user_id, action, institution_id, detail, prev_hash, hash FROM audit_log WHERE seq >= $1 ORDER BY seq LIMIT $2";
@@ -377,8 +374,12 @@ impl ChainWalk {
         row: Row,
         hash: &impl Fn(&AuditEntry, &str) -> String,
     ) -> std::result::Result<AuditEntry, (i64, String)> {
-        let (seq, at, user_id, action, institution_id, detail, prev_hash, stored) = row;
-        let expected = self.seq;
+        let Row {
+            entry,
+            prev_hash,
+            hash: stored,
+        } = row;
+        let (seq, expected) = (entry.seq, self.seq);
         if seq != expected {
             return Err((
                 expected,
@@ -391,14 +392,6 @@ impl ChainWalk {
                 format!("entry {seq} does not follow entry {}", seq - 1),
             ));
         }
-        let entry = AuditEntry {
-            seq,
-            at,
-            user_id,
-            action,
-            institution_id,
-            detail,
-        };
         if hash(&entry, &prev_hash) != stored {
             return Err((seq, format!("entry {seq} was altered")));
         }

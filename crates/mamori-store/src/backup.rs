@@ -8,10 +8,8 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
-use std::time::Duration;
 
-use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode};
 
 use crate::{Pool, Store, StoreError};
 
@@ -156,29 +154,7 @@ pub struct Contents {
 impl Store {
     /// Opens a database that must exist already, without creating or migrating anything.
     pub async fn open_existing(url: &str) -> Result<Self> {
-        match Engine::of_url(url)? {
-            Engine::Sqlite => {
-                let options = SqliteConnectOptions::from_str(url)?
-                    .create_if_missing(false)
-                    .journal_mode(SqliteJournalMode::Wal)
-                    .synchronous(SqliteSynchronous::Normal)
-                    .foreign_keys(true)
-                    .busy_timeout(Duration::from_secs(10));
-                let pool = SqlitePoolOptions::new()
-                    .max_connections(2)
-                    .connect_with(options)
-                    .await?;
-                Ok(Self::from_pool(Pool::Sqlite(pool)))
-            }
-            Engine::Postgres => {
-                let options = PgConnectOptions::from_str(url)?;
-                let pool = PgPoolOptions::new()
-                    .max_connections(2)
-                    .connect_with(options)
-                    .await?;
-                Ok(Self::from_pool(Pool::Postgres(pool)))
-            }
-        }
+        Ok(Self::open_url(url, false, 2, 2).await?)
     }
 
     /// Opens a standalone SQLite file (a snapshot) in rollback-journal mode, so that it stays
@@ -187,14 +163,8 @@ impl Store {
         let options = SqliteConnectOptions::new()
             .filename(path)
             .create_if_missing(false)
-            .journal_mode(SqliteJournalMode::Delete)
-            .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(10));
-        let pool = SqlitePoolOptions::new()
-            .max_connections(1)
-            .connect_with(options)
-            .await?;
-        Ok(Self::from_pool(Pool::Sqlite(pool)))
+            .journal_mode(SqliteJournalMode::Delete);
+        Ok(Self::open_sqlite(options, 1).await?)
     }
 
     /// Writes a consistent copy of a SQLite database to `path` (which must not exist) while

@@ -14,7 +14,7 @@ use mamori_domain::device::{
 };
 use sqlx::QueryBuilder;
 
-use crate::{Audit, Pool, Result, Store, StoreError, Written, is_unique_violation, now};
+use crate::{Audit, Pool, Result, Store, StoreError, Written, found, is_unique_violation, now};
 
 /// A device as stored: its id, the device, and when it was last changed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -773,9 +773,7 @@ impl Store {
             update.push(" AND id = ");
             update.push_bind(id);
             let done = update.build().execute(&mut *tx).await?;
-            if done.rows_affected() == 0 {
-                return Err(StoreError::NotFound);
-            }
+            found(done.rows_affected())?;
             Ok(Written::audited((), Audit::new(&at, actor, "device.update", institution_id, format!("id={id} asset_number={asset}"))))
         }).await);
         match result {
@@ -797,9 +795,7 @@ impl Store {
                 .bind(id)
                 .execute(&mut *tx)
                 .await?;
-            if done.rows_affected() == 0 {
-                return Err(StoreError::NotFound);
-            }
+            found(done.rows_affected())?;
             Ok(Written::audited((), Audit::new(&at, actor, "device.retire", institution_id, format!("id={id}"))))
         }).await?);
         Ok(())

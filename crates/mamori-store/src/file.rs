@@ -12,10 +12,9 @@ use std::collections::HashMap;
 
 use mamori_domain::vendor::ContractId;
 use mamori_domain::{FiscalYear, ItemAnswers};
-use serde::Deserialize;
 
 use crate::vendors::{
-    ContractRow, DeliveryRow, contract_from_row, delivery_from_row, fold_answers,
+    AnswerRow, ContractRow, VendorAnswerRow, contract_from_row, fold_answers, fold_vendor_answers,
 };
 use crate::{
     Delivery, Document, Institution, InstitutionRow, Observation, Pool, Result, Store, StoreError,
@@ -43,48 +42,8 @@ pub struct InstitutionFile {
     pub has_devices: bool,
 }
 
-/// A boolean as either engine's JSON gives it: SQLite has no boolean type and stores 0 / 1.
-#[derive(Debug, Clone, Copy)]
-struct JsonBool(bool);
-
-impl<'de> Deserialize<'de> for JsonBool {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        #[derive(Deserialize)]
-        #[serde(untagged)]
-        enum Cell {
-            Bool(bool),
-            Int(i64),
-        }
-        Ok(JsonBool(match Cell::deserialize(d)? {
-            Cell::Bool(b) => b,
-            Cell::Int(i) => i != 0,
-        }))
-    }
-}
-
-/// (id, institution, vendor organisation, vendor name, systems, remote maintenance, scopes,
-/// start, end, created at); the institution's name comes from the file's own row.
-type ContractCells = (
-    i64,
-    i64,
-    Option<i64>,
-    String,
-    String,
-    JsonBool,
-    String,
-    Option<String>,
-    Option<String>,
-    String,
-);
-
-/// (contract, item key, round, answer, checked on, target date)
-type VendorAnswerCells = (i64, String, i64, String, String, Option<String>);
-
-/// (item key, round, answer, checked on, target date)
-type AnswerCells = (String, i64, String, String, Option<String>);
-
-/// (document, updated at, updated by)
-type DocumentCells = (String, String, String);
+/// The observation's cells: (seen, recorded by, recorded at).
+type ObservationCells = (Option<bool>, Option<String>, Option<String>);
 
 const SELECT: &str = "SELECT i.id, i.name, i.kind, i.prefecture, i.beds, i.has_medical_information_system, i.has_vendor_contracts, i.medical_institution_code, i.created_at, i.updated_at, \
      o.contact_chart_seen, u.login, o.recorded_at, \
@@ -159,7 +118,7 @@ fn sql_with(parts: &[(&str, &str)]) -> String {
 
 type Row = (
     InstitutionRow,
-    (Option<bool>, Option<String>, Option<String>),
+    ObservationCells,
     (
         String,
         String,
@@ -220,62 +179,29 @@ impl Store {
         };
         let institution = institution_from_row(institution)?;
 
-        let cells: Vec<AnswerCells> = serde_json::from_str(&answers).map_err(corrupt("answers"))?;
+        let cells: Vec<AnswerRow> = serde_json::from_str(&answers).map_err(corrupt("answers"))?;
         let answers = fold_answers(cells)?;
 
-        let cells: Vec<ContractCells> =
+        let cells: Vec<ContractRow> =
             serde_json::from_str(&contracts).map_err(corrupt("contracts"))?;
         let contracts = cells
             .into_iter()
-            .map(
-                |(id, inst, org, vendor, systems, remote, scopes, start, end, created)| {
-                    let row: ContractRow = (
-                        id,
-                        inst,
-                        org,
-                        vendor,
-                        systems,
-                        remote.0,
-                        scopes,
-                        start,
-                        end,
-                        created,
-                        institution.name.clone(),
-                    );
-                    contract_from_row(row)
-                },
-            )
+            .map(|mut row| {
+                row.institution_name.clone_from(&institution.name);
+                contract_from_row(row)
+            })
             .collect::<Result<Vec<_>>>()?;
 
-        let cells: Vec<VendorAnswerCells> =
+        let cells: Vec<VendorAnswerRow> =
             serde_json::from_str(&vendor_answers).map_err(corrupt("vendor answers"))?;
-        let mut grouped: HashMap<i64, Vec<AnswerCells>> = HashMap::new();
-        for (contract, key, round, answer, checked, target) in cells {
-            grouped
-                .entry(contract)
-                .or_default()
-                .push((key, round, answer, checked, target));
-        }
-        let vendor_answers = grouped
-            .into_iter()
-            .map(|(id, rows)| Ok((ContractId(id), fold_answers(rows)?)))
-            .collect::<Result<HashMap<_, _>>>()?;
+        let vendor_answers = fold_vendor_answers(cells)?;
 
-        let cells: Vec<DeliveryRow> =
+        let deliveries: Vec<Delivery> =
             serde_json::from_str(&deliveries).map_err(corrupt("deliveries"))?;
-        let deliveries = cells.into_iter().map(delivery_from_row).collect();
 
         let document = |text: Option<String>, part: &'static str| -> Result<Option<Document>> {
-            text.map(|t| {
-                let (json, updated_at, updated_by): DocumentCells =
-                    serde_json::from_str(&t).map_err(corrupt(part))?;
-                Ok(Document {
-                    json,
-                    updated_at,
-                    updated_by,
-                })
-            })
-            .transpose()
+            text.map(|t| serde_json::from_str(&t).map_err(corrupt(part)))
+                .transpose()
         };
         Ok(Some(InstitutionFile {
             institution,

@@ -8,7 +8,7 @@
 
 use mamori_domain::incident::{AffectedSystem, CareImpact, CaseState, Report, Symptom, Urgency};
 
-use crate::{Audit, Pool, Result, Store, StoreError, Written, now};
+use crate::{Audit, EitherRow, Pool, Result, Store, StoreError, Written, now};
 
 /// Whose cases a read may return.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -89,25 +89,32 @@ pub struct StateChange {
     pub changed_at: String,
 }
 
-type CaseRow = (
-    i64,
-    i64,
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    Option<String>,
-    String,
-    String,
-    String,
-    String,
-);
+/// A row of `case_select!`.
+#[derive(sqlx::FromRow)]
+struct CaseRow {
+    id: i64,
+    institution_id: i64,
+    institution_name: String,
+    reported_by: String,
+    symptoms: String,
+    systems: String,
+    started_at: String,
+    care: String,
+    details: String,
+    callback_phone: Option<String>,
+    urgency: String,
+    state: String,
+    created_at: String,
+    updated_at: String,
+}
 
-const CASE_SELECT: &str = "SELECT c.id, c.institution_id, i.name, u.login, c.symptoms, c.systems, c.started_at, c.care_affected, c.details, c.callback_phone, c.urgency, c.state, c.created_at, c.updated_at \
-    FROM incident_cases c JOIN institutions i ON i.id = c.institution_id JOIN users u ON u.id = c.reported_by";
+/// The `SELECT` of [`CaseRow`], for `concat!` to finish.
+macro_rules! case_select {
+    () => {
+        "SELECT c.id, c.institution_id, i.name AS institution_name, u.login AS reported_by, c.symptoms, c.systems, c.started_at, c.care_affected AS care, c.details, c.callback_phone, c.urgency, c.state, c.created_at, c.updated_at \
+    FROM incident_cases c JOIN institutions i ON i.id = c.institution_id JOIN users u ON u.id = c.reported_by"
+    };
+}
 
 fn corrupt(what: &str, value: &str) -> StoreError {
     StoreError::Corrupt(format!("{what} '{value}'"))
@@ -127,37 +134,21 @@ pub(crate) fn parse_state(text: &str) -> Result<CaseState> {
 }
 
 fn case_from_row(row: CaseRow) -> Result<IncidentCase> {
-    let (
-        id,
-        institution_id,
-        institution_name,
-        reported_by,
-        symptoms,
-        systems,
-        started_at,
-        care,
-        details,
-        callback_phone,
-        urgency,
-        state,
-        created_at,
-        updated_at,
-    ) = row;
     Ok(IncidentCase {
-        id,
-        institution_id,
-        institution_name,
-        reported_by,
-        symptoms: codes(&symptoms, Symptom::parse)?,
-        systems: codes(&systems, AffectedSystem::parse)?,
-        started_at,
-        care: CareImpact::parse(&care).ok_or_else(|| corrupt("care", &care))?,
-        details,
-        callback_phone,
-        urgency: Urgency::parse(&urgency).ok_or_else(|| corrupt("urgency", &urgency))?,
-        state: parse_state(&state)?,
-        created_at,
-        updated_at,
+        id: row.id,
+        institution_id: row.institution_id,
+        institution_name: row.institution_name,
+        reported_by: row.reported_by,
+        symptoms: codes(&row.symptoms, Symptom::parse)?,
+        systems: codes(&row.systems, AffectedSystem::parse)?,
+        started_at: row.started_at,
+        care: CareImpact::parse(&row.care).ok_or_else(|| corrupt("care", &row.care))?,
+        details: row.details,
+        callback_phone: row.callback_phone,
+        urgency: Urgency::parse(&row.urgency).ok_or_else(|| corrupt("urgency", &row.urgency))?,
+        state: parse_state(&row.state)?,
+        created_at: row.created_at,
+        updated_at: row.updated_at,
     })
 }
 
@@ -209,12 +200,12 @@ impl Store {
 
     /// One case, if it is within `scope`.
     pub async fn incident(&self, scope: CaseScope, case_id: i64) -> Result<Option<IncidentCase>> {
-        let sql =
-            format!("{CASE_SELECT} WHERE c.id = $1 AND ($2 IS NULL OR c.institution_id = $2)");
-        let institution = scope.institution();
-        let row: Option<CaseRow> = on_pool!(self, pool => {
-            sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(case_id).bind(institution).fetch_optional(pool).await?
-        });
+        let sql = concat!(
+            case_select!(),
+            " WHERE c.id = $1 AND ($2 IS NULL OR c.institution_id = $2)"
+        );
+        let rows: Vec<CaseRow> = self.rows_of_case(sql, scope, case_id).await?;
+        let row = rows.into_iter().next();
         row.map(case_from_row).transpose()
     }
 
@@ -226,14 +217,15 @@ impl Store {
         state: Option<CaseState>,
         limit: i64,
     ) -> Result<Vec<IncidentCase>> {
-        let sql = format!(
-            "{CASE_SELECT} WHERE ($1 IS NULL OR c.institution_id = $1) AND ($2 IS NULL OR c.state = $2) \
+        let sql = concat!(
+            case_select!(),
+            " WHERE ($1 IS NULL OR c.institution_id = $1) AND ($2 IS NULL OR c.state = $2) \
              ORDER BY CASE c.state WHEN 'new' THEN 0 WHEN 'in_progress' THEN 1 ELSE 2 END, c.urgency_rank, c.id DESC LIMIT $3"
         );
         let institution = scope.institution();
         let state = state.map(|s| s.as_str());
         let rows: Vec<CaseRow> = on_pool!(self, pool => {
-            sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(institution).bind(state).bind(limit).fetch_all(pool).await?
+            sqlx::query_as(sql).bind(institution).bind(state).bind(limit).fetch_all(pool).await?
         });
         rows.into_iter().map(case_from_row).collect()
     }
@@ -312,15 +304,15 @@ impl Store {
         scope: CaseScope,
         case_id: i64,
     ) -> Result<Vec<IncidentNote>> {
-        let institution = scope.institution();
-        let rows: Vec<(i64, String, String, String, String)> = on_pool!(self, pool => {
-            sqlx::query_as(
+        let rows: Vec<(i64, String, String, String, String)> = self
+            .rows_of_case(
                 "SELECT n.id, n.side, n.body, u.login, n.created_at FROM incident_notes n \
                  JOIN incident_cases c ON c.id = n.case_id JOIN users u ON u.id = n.created_by \
                  WHERE n.case_id = $1 AND ($2 IS NULL OR c.institution_id = $2) ORDER BY n.id",
+                scope,
+                case_id,
             )
-            .bind(case_id).bind(institution).fetch_all(pool).await?
-        });
+            .await?;
         rows.into_iter()
             .map(|(id, side, body, author, created_at)| {
                 Ok(IncidentNote {
@@ -340,15 +332,15 @@ impl Store {
         scope: CaseScope,
         case_id: i64,
     ) -> Result<Vec<StateChange>> {
-        let institution = scope.institution();
-        let rows: Vec<(Option<String>, String, String, String)> = on_pool!(self, pool => {
-            sqlx::query_as(
+        let rows: Vec<(Option<String>, String, String, String)> = self
+            .rows_of_case(
                 "SELECT s.from_state, s.to_state, u.login, s.changed_at FROM incident_state_changes s \
                  JOIN incident_cases c ON c.id = s.case_id JOIN users u ON u.id = s.changed_by \
                  WHERE s.case_id = $1 AND ($2 IS NULL OR c.institution_id = $2) ORDER BY s.id",
+                scope,
+                case_id,
             )
-            .bind(case_id).bind(institution).fetch_all(pool).await?
-        });
+            .await?;
         rows.into_iter()
             .map(|(from, to, changed_by, changed_at)| {
                 Ok(StateChange {
@@ -359,5 +351,17 @@ impl Store {
                 })
             })
             .collect()
+    }
+
+    /// The rows `sql` selects for a case (`$1`) within `scope` (`$2`, the institution or NULL).
+    async fn rows_of_case<R: EitherRow>(
+        &self,
+        sql: &'static str,
+        scope: CaseScope,
+        case_id: i64,
+    ) -> Result<Vec<R>> {
+        Ok(on_pool!(self, pool => {
+            sqlx::query_as(sql).bind(case_id).bind(scope.institution()).fetch_all(pool).await?
+        }))
     }
 }

@@ -93,6 +93,23 @@ macro_rules! append_audit {
     }};
 }
 
+/// A row that `query_as` reads on either engine.
+pub(crate) trait EitherRow:
+    Send
+    + Unpin
+    + for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>
+    + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>
+{
+}
+
+impl<R> EitherRow for R where
+    R: Send
+        + Unpin
+        + for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>
+        + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>
+{
+}
+
 /// Opening a write transaction. SQLite takes the write lock at once (`BEGIN IMMEDIATE`), so
 /// that a transaction that reads before it writes never fails on a stale snapshot; waiting
 /// writers queue on the busy timeout instead.
@@ -148,7 +165,7 @@ pub use vendors::{
 };
 
 /// One entry of the audit log.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct AuditEntry {
     pub seq: i64,
     pub at: String,
@@ -320,7 +337,7 @@ fn parse_item_answer(answer: &str, checked_on: &str, target: Option<&str>) -> Re
     })
 }
 
-/// A row of `institutions` (`INSTITUTION_COLUMNS`).
+/// A row of `institutions` (`institution_select!`).
 #[derive(sqlx::FromRow)]
 pub(crate) struct InstitutionRow {
     pub(crate) id: i64,
@@ -335,7 +352,29 @@ pub(crate) struct InstitutionRow {
     pub(crate) updated_at: String,
 }
 
-const INSTITUTION_COLUMNS: &str = "id, name, kind, prefecture, beds, has_medical_information_system, has_vendor_contracts, medical_institution_code, created_at, updated_at";
+/// The `SELECT` of [`InstitutionRow`], for `concat!` to finish.
+macro_rules! institution_select {
+    () => {
+        "SELECT id, name, kind, prefecture, beds, has_medical_information_system, has_vendor_contracts, medical_institution_code, created_at, updated_at FROM institutions"
+    };
+}
+
+/// Binds a new institution's fields (`$1`…`$7`, in the order of [`NewInstitution`]) and the
+/// instant of the change (`$8`), as `create_institution` and `update_institution` write them.
+macro_rules! bind_institution {
+    ($query:expr, $new:expr, $at:expr) => {{
+        let new: &NewInstitution = $new;
+        $query
+            .bind(new.name.clone())
+            .bind(new.kind.as_str())
+            .bind(new.prefecture.code())
+            .bind(new.beds)
+            .bind(new.has_medical_information_system)
+            .bind(new.has_vendor_contracts)
+            .bind(new.medical_institution_code.clone())
+            .bind($at.clone())
+    }};
+}
 
 fn institution_from_row(row: InstitutionRow) -> Result<Institution> {
     Ok(Institution {
@@ -367,6 +406,13 @@ pub(crate) struct UserRow {
     created_at: String,
     last_login_at: Option<String>,
     totp_enabled: bool,
+}
+
+/// The `SELECT` of a live account's [`UserRow`], for `concat!` to finish.
+macro_rules! user_select {
+    () => {
+        "SELECT id, login, role, institution_id, prefecture, is_demo, disabled, created_at, last_login_at, totp_secret IS NOT NULL AS totp_enabled FROM users"
+    };
 }
 
 /// A user row and the password hash.
@@ -406,6 +452,14 @@ pub(crate) fn user_from_row(row: UserRow) -> Result<User> {
     })
 }
 
+/// `NotFound` when a write changed no row.
+pub(crate) fn found(rows_changed: u64) -> Result<()> {
+    if rows_changed == 0 {
+        return Err(StoreError::NotFound);
+    }
+    Ok(())
+}
+
 fn is_unique_violation(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(db) if db.is_unique_violation())
 }
@@ -437,28 +491,46 @@ impl Store {
 
     /// Connects to `sqlite:PATH` (created if missing) or `postgres://…`.
     pub async fn connect(url: &str) -> Result<Self> {
-        if url.starts_with("sqlite:") {
-            let options = SqliteConnectOptions::from_str(url)?
-                .create_if_missing(true)
-                .journal_mode(SqliteJournalMode::Wal)
-                .synchronous(SqliteSynchronous::Normal)
-                .foreign_keys(true)
-                .busy_timeout(Duration::from_secs(10));
-            let pool = SqlitePoolOptions::new()
-                .max_connections(8)
-                .connect_with(options)
-                .await?;
-            Ok(Self::from_pool(Pool::Sqlite(pool)))
-        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
-            let options = PgConnectOptions::from_str(url)?;
-            let pool = PgPoolOptions::new()
-                .max_connections(16)
-                .connect_with(options)
-                .await?;
-            Ok(Self::from_pool(Pool::Postgres(pool)))
-        } else {
-            Err(StoreError::UnsupportedUrl(url.to_owned()))
+        Self::open_url(url, true, 8, 16).await
+    }
+
+    /// Opens a pool on `url` with the store's connection settings: WAL, foreign keys and a
+    /// busy timeout on SQLite, whose file is created only when `create` is set.
+    async fn open_url(
+        url: &str,
+        create: bool,
+        sqlite_connections: u32,
+        postgres_connections: u32,
+    ) -> Result<Self> {
+        match backup::Engine::of_url(url)? {
+            backup::Engine::Sqlite => {
+                let options = SqliteConnectOptions::from_str(url)?
+                    .create_if_missing(create)
+                    .journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Normal);
+                Self::open_sqlite(options, sqlite_connections).await
+            }
+            backup::Engine::Postgres => {
+                let options = PgConnectOptions::from_str(url)?;
+                let pool = PgPoolOptions::new()
+                    .max_connections(postgres_connections)
+                    .connect_with(options)
+                    .await?;
+                Ok(Self::from_pool(Pool::Postgres(pool)))
+            }
         }
+    }
+
+    /// A SQLite pool of `connections` on `options`, with foreign keys on and a busy timeout.
+    async fn open_sqlite(options: SqliteConnectOptions, connections: u32) -> Result<Self> {
+        let options = options
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(connections)
+            .connect_with(options)
+            .await?;
+        Ok(Self::from_pool(Pool::Sqlite(pool)))
     }
 
     pub fn engine(&self) -> &'static str {
@@ -475,6 +547,29 @@ impl Store {
         }
         self.fill_login_keys().await?;
         Ok(())
+    }
+
+    /// Every row `sql` selects (it has no parameter).
+    pub(crate) async fn select_all<R: EitherRow>(&self, sql: &'static str) -> Result<Vec<R>> {
+        Ok(on_pool!(self, pool => sqlx::query_as(sql).fetch_all(pool).await?))
+    }
+
+    /// Every row `sql` selects with `id` as its one parameter (`$1`).
+    pub(crate) async fn select_by<R: EitherRow>(
+        &self,
+        sql: &'static str,
+        id: i64,
+    ) -> Result<Vec<R>> {
+        Ok(on_pool!(self, pool => sqlx::query_as(sql).bind(id).fetch_all(pool).await?))
+    }
+
+    /// The row `sql` selects with `id` as its one parameter (`$1`), if there is one.
+    pub(crate) async fn select_one_by<R: EitherRow>(
+        &self,
+        sql: &'static str,
+        id: i64,
+    ) -> Result<Option<R>> {
+        Ok(on_pool!(self, pool => sqlx::query_as(sql).bind(id).fetch_optional(pool).await?))
     }
 
     pub async fn close(&self) {
@@ -501,17 +596,9 @@ impl Store {
             new.prefecture.code()
         );
         let id = on_pool!(self, pool => self.write(pool, async |tx| {
-            let (id,): (i64,) = sqlx::query_as(
+            let (id,): (i64,) = bind_institution!(sqlx::query_as(
                 "INSERT INTO institutions (name, kind, prefecture, beds, has_medical_information_system, has_vendor_contracts, medical_institution_code, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id",
-            )
-            .bind(new.name.clone())
-            .bind(new.kind.as_str())
-            .bind(new.prefecture.code())
-            .bind(new.beds)
-            .bind(new.has_medical_information_system)
-            .bind(new.has_vendor_contracts)
-            .bind(new.medical_institution_code.clone())
-            .bind(at.clone())
+            ), new, at)
             .fetch_one(&mut *tx)
             .await?;
             Ok(Written::audited(id, Audit::new(&at, actor, "institution.create", id, detail)))
@@ -538,37 +625,21 @@ impl Store {
             new.medical_institution_code.as_deref().unwrap_or("-")
         );
         on_pool!(self, pool => self.write(pool, async |tx| {
-            let done = sqlx::query(
+            let done = bind_institution!(sqlx::query(
                 "UPDATE institutions SET name = $1, kind = $2, prefecture = $3, beds = $4, has_medical_information_system = $5, has_vendor_contracts = $6, medical_institution_code = $7, updated_at = $8 WHERE id = $9",
-            )
-            .bind(new.name.clone())
-            .bind(new.kind.as_str())
-            .bind(new.prefecture.code())
-            .bind(new.beds)
-            .bind(new.has_medical_information_system)
-            .bind(new.has_vendor_contracts)
-            .bind(new.medical_institution_code.clone())
-            .bind(at.clone())
+            ), new, at)
             .bind(id)
             .execute(&mut *tx)
             .await?;
-            if done.rows_affected() == 0 {
-                return Err(StoreError::NotFound);
-            }
+            found(done.rows_affected())?;
             Ok(Written::audited((), Audit::new(&at, actor, "institution.update", id, detail)))
         }).await?);
         Ok(())
     }
 
     pub async fn institution(&self, id: i64) -> Result<Option<Institution>> {
-        let row: Option<InstitutionRow> = on_pool!(self, pool => {
-            sqlx::query_as(
-                "SELECT id, name, kind, prefecture, beds, has_medical_information_system, has_vendor_contracts, medical_institution_code, created_at, updated_at FROM institutions WHERE id = $1",
-            )
-            .bind(id)
-            .fetch_optional(pool)
-            .await?
-        });
+        let sql = concat!(institution_select!(), " WHERE id = $1");
+        let row: Option<InstitutionRow> = self.select_one_by(sql, id).await?;
         row.map(institution_from_row).transpose()
     }
 
@@ -579,21 +650,20 @@ impl Store {
         limit: i64,
         offset: i64,
     ) -> Result<Vec<Institution>> {
-        debug_assert!(INSTITUTION_COLUMNS.contains("prefecture"));
         let rows: Vec<InstitutionRow> = match scope {
             InstitutionScope::None => Vec::new(),
             InstitutionScope::All => on_pool!(self, pool => {
-                sqlx::query_as("SELECT id, name, kind, prefecture, beds, has_medical_information_system, has_vendor_contracts, medical_institution_code, created_at, updated_at FROM institutions ORDER BY prefecture, id LIMIT $1 OFFSET $2")
+                sqlx::query_as(concat!(institution_select!(), " ORDER BY prefecture, id LIMIT $1 OFFSET $2"))
                     .bind(limit).bind(offset).fetch_all(pool).await?
             }),
             InstitutionScope::Prefecture(p) => on_pool!(self, pool => {
-                sqlx::query_as("SELECT id, name, kind, prefecture, beds, has_medical_information_system, has_vendor_contracts, medical_institution_code, created_at, updated_at FROM institutions WHERE prefecture = $1 ORDER BY id LIMIT $2 OFFSET $3")
+                sqlx::query_as(concat!(institution_select!(), " WHERE prefecture = $1 ORDER BY id LIMIT $2 OFFSET $3"))
                     .bind(p.code()).bind(limit).bind(offset).fetch_all(pool).await?
             }),
-            InstitutionScope::Only(id) => on_pool!(self, pool => {
-                sqlx::query_as("SELECT id, name, kind, prefecture, beds, has_medical_information_system, has_vendor_contracts, medical_institution_code, created_at, updated_at FROM institutions WHERE id = $1")
-                    .bind(id).fetch_all(pool).await?
-            }),
+            InstitutionScope::Only(id) => {
+                self.select_by(concat!(institution_select!(), " WHERE id = $1"), id)
+                    .await?
+            }
         };
         rows.into_iter().map(institution_from_row).collect()
     }
@@ -686,10 +756,11 @@ impl Store {
     }
 
     pub async fn users_of_institution(&self, institution_id: i64) -> Result<Vec<User>> {
-        let rows: Vec<UserRow> = on_pool!(self, pool => {
-            sqlx::query_as("SELECT id, login, role, institution_id, prefecture, is_demo, disabled, created_at, last_login_at, totp_secret IS NOT NULL AS totp_enabled FROM users WHERE institution_id = $1 AND deleted_at IS NULL ORDER BY login")
-                .bind(institution_id).fetch_all(pool).await?
-        });
+        let sql = concat!(
+            user_select!(),
+            " WHERE institution_id = $1 AND deleted_at IS NULL ORDER BY login"
+        );
+        let rows: Vec<UserRow> = self.select_by(sql, institution_id).await?;
         rows.into_iter().map(user_from_row).collect()
     }
 
@@ -824,11 +895,12 @@ impl Store {
         institution_id: i64,
         fiscal_year: FiscalYear,
     ) -> Result<HashMap<String, ItemAnswers>> {
-        let rows: Vec<(String, i64, String, String, Option<String>)> = on_pool!(self, pool => {
-            sqlx::query_as("SELECT item_key, round, answer, checked_on, target_date FROM answers WHERE institution_id = $1 AND fiscal_year = $2")
-                .bind(institution_id).bind(i64::from(fiscal_year.start_year())).fetch_all(pool).await?
-        });
-        vendors::fold_answers(rows)
+        self.answers_by_key(
+            "SELECT item_key, round, answer, checked_on, target_date FROM answers WHERE institution_id = $1 AND fiscal_year = $2",
+            institution_id,
+            fiscal_year,
+        )
+        .await
     }
 
     /// Both rounds of one item.
@@ -838,20 +910,13 @@ impl Store {
         fiscal_year: FiscalYear,
         item_key: &str,
     ) -> Result<ItemAnswers> {
-        let rows: Vec<(i64, String, String, Option<String>)> = on_pool!(self, pool => {
-            sqlx::query_as("SELECT round, answer, checked_on, target_date FROM answers WHERE institution_id = $1 AND fiscal_year = $2 AND item_key = $3")
+        let rows: Vec<vendors::AnswerRow> = on_pool!(self, pool => {
+            sqlx::query_as("SELECT item_key, round, answer, checked_on, target_date FROM answers WHERE institution_id = $1 AND fiscal_year = $2 AND item_key = $3")
                 .bind(institution_id).bind(i64::from(fiscal_year.start_year())).bind(item_key.to_owned()).fetch_all(pool).await?
         });
-        let mut out = ItemAnswers::default();
-        for (round, answer, checked_on, target) in rows {
-            let a = parse_item_answer(&answer, &checked_on, target.as_deref())?;
-            match round {
-                1 => out.first = Some(a),
-                2 => out.second = Some(a),
-                other => return Err(StoreError::Corrupt(format!("round {other}"))),
-            }
-        }
-        Ok(out)
+        Ok(vendors::fold_answers(rows)?
+            .remove(item_key)
+            .unwrap_or_default())
     }
 
     /// Records one round's answer, with its history and audit entry, in one transaction

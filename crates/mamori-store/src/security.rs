@@ -4,7 +4,9 @@
 use chrono::{DateTime, Utc};
 use mamori_domain::login::login_key;
 
-use crate::{Audit, Pool, Result, Store, StoreError, User, UserRow, Written, now, user_from_row};
+use crate::{
+    Audit, Pool, Result, Store, StoreError, User, UserRow, Written, found, now, user_from_row,
+};
 
 /// The ten-minute bucket of an instant in the access log: "2026-11-24T08:2".
 pub fn access_bucket(at: &DateTime<Utc>) -> String {
@@ -15,7 +17,7 @@ pub fn access_bucket(at: &DateTime<Utc>) -> String {
 }
 
 /// One of a user's live sessions, as shown on their account page.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct SessionInfo {
     /// The first characters of the token's hash: enough to revoke it, useless to use it.
     pub id: String,
@@ -26,13 +28,13 @@ pub struct SessionInfo {
     pub client: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct LoginEvent {
     pub at: String,
     pub success: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct AccessEntry {
     pub at: String,
     pub login: String,
@@ -40,7 +42,7 @@ pub struct AccessEntry {
     pub resource: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct AuditRow {
     pub seq: i64,
     pub at: String,
@@ -52,19 +54,18 @@ pub struct AuditRow {
 
 impl Store {
     pub async fn user(&self, id: i64) -> Result<Option<User>> {
-        let row: Option<UserRow> = on_pool!(self, pool => {
-            sqlx::query_as("SELECT id, login, role, institution_id, prefecture, is_demo, disabled, created_at, last_login_at, totp_secret IS NOT NULL AS totp_enabled FROM users WHERE id = $1 AND deleted_at IS NULL")
-                .bind(id).fetch_optional(pool).await?
-        });
+        let sql = concat!(user_select!(), " WHERE id = $1 AND deleted_at IS NULL");
+        let row: Option<UserRow> = self.select_one_by(sql, id).await?;
         row.map(user_from_row).transpose()
     }
 
     /// Users that belong to no institution (inspectors and national administrators).
     pub async fn staff_users(&self) -> Result<Vec<User>> {
-        let rows: Vec<UserRow> = on_pool!(self, pool => {
-            sqlx::query_as("SELECT id, login, role, institution_id, prefecture, is_demo, disabled, created_at, last_login_at, totp_secret IS NOT NULL AS totp_enabled FROM users WHERE institution_id IS NULL AND deleted_at IS NULL ORDER BY role, login")
-                .fetch_all(pool).await?
-        });
+        let sql = concat!(
+            user_select!(),
+            " WHERE institution_id IS NULL AND deleted_at IS NULL ORDER BY role, login"
+        );
+        let rows: Vec<UserRow> = self.select_all(sql).await?;
         rows.into_iter().map(user_from_row).collect()
     }
 
@@ -78,11 +79,11 @@ impl Store {
         let cutoff = cutoff.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
         let rows: Vec<UserRow> = match institution_id {
             Some(id) => on_pool!(self, pool => {
-                sqlx::query_as("SELECT id, login, role, institution_id, prefecture, is_demo, disabled, created_at, last_login_at, totp_secret IS NOT NULL AS totp_enabled FROM users WHERE institution_id = $1 AND deleted_at IS NULL AND NOT disabled AND COALESCE(last_login_at, created_at) < $2 ORDER BY login")
+                sqlx::query_as(concat!(user_select!(), " WHERE institution_id = $1 AND deleted_at IS NULL AND NOT disabled AND COALESCE(last_login_at, created_at) < $2 ORDER BY login"))
                     .bind(id).bind(cutoff).fetch_all(pool).await?
             }),
             None => on_pool!(self, pool => {
-                sqlx::query_as("SELECT id, login, role, institution_id, prefecture, is_demo, disabled, created_at, last_login_at, totp_secret IS NOT NULL AS totp_enabled FROM users WHERE deleted_at IS NULL AND NOT disabled AND COALESCE(last_login_at, created_at) < $1 ORDER BY login")
+                sqlx::query_as(concat!(user_select!(), " WHERE deleted_at IS NULL AND NOT disabled AND COALESCE(last_login_at, created_at) < $1 ORDER BY login"))
                     .bind(cutoff).fetch_all(pool).await?
             }),
         };
@@ -123,9 +124,7 @@ impl Store {
         on_pool!(self, pool => self.write(pool, async |tx| {
             let done = sqlx::query("UPDATE users SET disabled = $1 WHERE id = $2 AND deleted_at IS NULL")
                 .bind(disabled).bind(user_id).execute(&mut *tx).await?;
-            if done.rows_affected() == 0 {
-                return Err(StoreError::NotFound);
-            }
+            found(done.rows_affected())?;
             if disabled {
                 sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
             }
@@ -143,9 +142,7 @@ impl Store {
         on_pool!(self, pool => self.write(pool, async |tx| {
             let done = sqlx::query("UPDATE users SET deleted_at = $1, disabled = TRUE, totp_secret = NULL, password_hash = '!' WHERE id = $2 AND deleted_at IS NULL")
                 .bind(at.clone()).bind(user_id).execute(&mut *tx).await?;
-            if done.rows_affected() == 0 {
-                return Err(StoreError::NotFound);
-            }
+            found(done.rows_affected())?;
             sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
             sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
             Ok(Written::audited((), Audit::new(&at, actor, "user.delete", None::<i64>, format!("user={user_id}"))))
@@ -264,23 +261,11 @@ impl Store {
 
     pub async fn sessions_of_user(&self, user_id: i64) -> Result<Vec<SessionInfo>> {
         let cutoff = now();
-        let rows: Vec<(String, String, String, String, String, String)> = on_pool!(self, pool => {
-            sqlx::query_as("SELECT token_hash, kind, created_at, expires_at, address, client FROM sessions WHERE user_id = $1 AND expires_at > $2 AND kind <> 'pending' ORDER BY created_at DESC")
+        // The id shown is the hash's first 16 (hex, so one-byte) characters.
+        Ok(on_pool!(self, pool => {
+            sqlx::query_as("SELECT SUBSTR(token_hash, 1, 16) AS id, kind, created_at, expires_at, address, client FROM sessions WHERE user_id = $1 AND expires_at > $2 AND kind <> 'pending' ORDER BY created_at DESC")
                 .bind(user_id).bind(cutoff).fetch_all(pool).await?
-        });
-        Ok(rows
-            .into_iter()
-            .map(
-                |(hash, kind, created_at, expires_at, address, client)| SessionInfo {
-                    id: hash.chars().take(16).collect(),
-                    kind,
-                    created_at,
-                    expires_at,
-                    address,
-                    client,
-                },
-            )
-            .collect())
+        }))
     }
 
     /// Ends every session of one user ("sign out everywhere"), by an administrator.
@@ -316,18 +301,11 @@ impl Store {
 
     /// The user's recent logins, successful or not, newest first.
     pub async fn login_history(&self, user: &User, limit: i64) -> Result<Vec<LoginEvent>> {
-        let rows: Vec<(String, String)> = on_pool!(self, pool => {
+        Ok(on_pool!(self, pool => {
             // Failures name the folded login (before migration 0011, the login as typed).
-            sqlx::query_as("SELECT at, action FROM audit_log WHERE (action = 'login.success' AND user_id = $1) OR (action = 'login.failure' AND (detail = $2 OR detail = $3)) ORDER BY seq DESC LIMIT $4")
+            sqlx::query_as("SELECT at, action = 'login.success' AS success FROM audit_log WHERE (action = 'login.success' AND user_id = $1) OR (action = 'login.failure' AND (detail = $2 OR detail = $3)) ORDER BY seq DESC LIMIT $4")
                 .bind(user.id).bind(format!("login={}", user.login)).bind(format!("login={}", login_key(&user.login))).bind(limit).fetch_all(pool).await?
-        });
-        Ok(rows
-            .into_iter()
-            .map(|(at, action)| LoginEvent {
-                at,
-                success: action == "login.success",
-            })
-            .collect())
+        }))
     }
 
     // ----- access log -----------------------------------------------------------------------
@@ -357,19 +335,10 @@ impl Store {
     }
 
     pub async fn access_log(&self, institution_id: i64, limit: i64) -> Result<Vec<AccessEntry>> {
-        let rows: Vec<(String, String, String, String)> = on_pool!(self, pool => {
+        Ok(on_pool!(self, pool => {
             sqlx::query_as("SELECT a.at, u.login, u.role, a.resource FROM access_log a JOIN users u ON u.id = a.user_id WHERE a.institution_id = $1 ORDER BY a.id DESC LIMIT $2")
                 .bind(institution_id).bind(limit).fetch_all(pool).await?
-        });
-        Ok(rows
-            .into_iter()
-            .map(|(at, login, role, resource)| AccessEntry {
-                at,
-                login,
-                role,
-                resource,
-            })
-            .collect())
+        }))
     }
 
     // ----- audit log ------------------------------------------------------------------------
@@ -381,8 +350,7 @@ impl Store {
         institution_id: Option<i64>,
         limit: i64,
     ) -> Result<Vec<AuditRow>> {
-        type Row = (i64, String, Option<String>, String, Option<i64>, String);
-        let rows: Vec<Row> = match institution_id {
+        Ok(match institution_id {
             Some(id) => on_pool!(self, pool => {
                 sqlx::query_as("SELECT a.seq, a.at, u.login, a.action, a.institution_id, a.detail FROM audit_log a LEFT JOIN users u ON u.id = a.user_id WHERE a.institution_id = $1 OR (a.institution_id IS NULL AND u.institution_id = $1) ORDER BY a.seq DESC LIMIT $2")
                     .bind(id).bind(limit).fetch_all(pool).await?
@@ -391,20 +359,7 @@ impl Store {
                 sqlx::query_as("SELECT a.seq, a.at, u.login, a.action, a.institution_id, a.detail FROM audit_log a LEFT JOIN users u ON u.id = a.user_id ORDER BY a.seq DESC LIMIT $1")
                     .bind(limit).fetch_all(pool).await?
             }),
-        };
-        Ok(rows
-            .into_iter()
-            .map(
-                |(seq, at, login, action, institution_id, detail)| AuditRow {
-                    seq,
-                    at,
-                    login,
-                    action,
-                    institution_id,
-                    detail,
-                },
-            )
-            .collect())
+        })
     }
 
     // ----- folded logins (migration 0011) ---------------------------------------------------

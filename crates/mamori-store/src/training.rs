@@ -113,7 +113,7 @@ pub struct NewLecturer {
     pub fields: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct LecturerRecord {
     pub id: i64,
     pub name: String,
@@ -123,7 +123,7 @@ pub struct LecturerRecord {
     pub created_at: String,
 }
 
-/// A row of `training_courses` (`COURSE_COLUMNS`).
+/// A row of `training_courses` (`course_select!`).
 #[derive(sqlx::FromRow)]
 struct CourseRow {
     id: i64,
@@ -151,9 +151,14 @@ fn course_from_row(row: CourseRow) -> Result<CourseRecord> {
     })
 }
 
-const COURSE_COLUMNS: &str = "id, title_ja, title_en, audience, format, description_ja, description_en, version, withdrawn_at";
+/// The `SELECT` of [`CourseRow`], for `concat!` to finish.
+macro_rules! course_select {
+    () => {
+        "SELECT id, title_ja, title_en, audience, format, description_ja, description_en, version, withdrawn_at FROM training_courses"
+    };
+}
 
-/// A session's row (`SESSION_SELECT`); its course is read apart.
+/// A session's row (`session_select!`); its course is read apart.
 #[derive(sqlx::FromRow)]
 struct SessionRow {
     id: i64,
@@ -169,11 +174,16 @@ struct SessionRow {
     course_id: i64,
 }
 
-const SESSION_SELECT: &str = "SELECT s.id, s.starts_at, s.ends_at, s.deadline, s.capacity, s.venue, \
+/// The `SELECT` of [`SessionRow`], for `concat!` to finish.
+macro_rules! session_select {
+    () => {
+        "SELECT s.id, s.starts_at, s.ends_at, s.deadline, s.capacity, s.venue, \
     (SELECT COUNT(*) FROM training_registrations r WHERE r.session_id = s.id AND r.status IN ('registered', 'attended')) AS seats_taken, \
     (SELECT COUNT(*) FROM training_registrations r WHERE r.session_id = s.id AND r.status = 'waitlisted') AS waitlisted, \
     s.version, s.withdrawn_at, s.course_id \
-    FROM training_sessions s";
+    FROM training_sessions s"
+    };
+}
 
 fn session_from_row(
     row: SessionRow,
@@ -203,7 +213,7 @@ fn session_from_row(
     })
 }
 
-/// A place's row (`REGISTRATION_SELECT`), with its institution's name.
+/// A place's row (`registration_select!`), with its institution's name.
 #[derive(sqlx::FromRow)]
 struct RegistrationRow {
     id: i64,
@@ -217,10 +227,15 @@ struct RegistrationRow {
     updated_at: String,
 }
 
-const REGISTRATION_SELECT: &str = "SELECT r.id, r.session_id, r.institution_id, i.name AS institution_name, r.participant_name, r.status, \
+/// The `SELECT` of [`RegistrationRow`], for `concat!` to finish.
+macro_rules! registration_select {
+    () => {
+        "SELECT r.id, r.session_id, r.institution_id, i.name AS institution_name, r.participant_name, r.status, \
     CASE WHEN r.status = 'waitlisted' THEN (SELECT COUNT(*) FROM training_registrations w WHERE w.session_id = r.session_id AND w.status = 'waitlisted' AND w.id <= r.id) END AS waitlist_position, \
     r.created_at, r.updated_at \
-    FROM training_registrations r JOIN institutions i ON i.id = r.institution_id";
+    FROM training_registrations r JOIN institutions i ON i.id = r.institution_id"
+    };
+}
 
 fn registration_from_row(row: RegistrationRow) -> Result<RegistrationRecord> {
     Ok(RegistrationRecord {
@@ -321,12 +336,8 @@ impl Store {
     }
 
     pub async fn training_courses(&self) -> Result<Vec<CourseRecord>> {
-        static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
-            format!("SELECT {COURSE_COLUMNS} FROM training_courses ORDER BY id")
-        });
-        let rows: Vec<CourseRow> = on_pool!(self, pool => {
-            sqlx::query_as(sqlx::AssertSqlSafe(SQL.as_str())).fetch_all(pool).await?
-        });
+        let sql = concat!(course_select!(), " ORDER BY id");
+        let rows: Vec<CourseRow> = self.select_all(sql).await?;
         rows.into_iter().map(course_from_row).collect()
     }
 
@@ -367,12 +378,8 @@ impl Store {
     }
 
     pub async fn training_course(&self, id: i64) -> Result<Option<CourseRecord>> {
-        static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
-            format!("SELECT {COURSE_COLUMNS} FROM training_courses WHERE id = $1")
-        });
-        let row: Option<CourseRow> = on_pool!(self, pool => {
-            sqlx::query_as(sqlx::AssertSqlSafe(SQL.as_str())).bind(id).fetch_optional(pool).await?
-        });
+        let sql = concat!(course_select!(), " WHERE id = $1");
+        let row: Option<CourseRow> = self.select_one_by(sql, id).await?;
         row.map(course_from_row).transpose()
     }
 
@@ -387,11 +394,8 @@ impl Store {
 
     /// Every session (withdrawn ones included), by start.
     pub async fn training_sessions(&self) -> Result<Vec<SessionRecord>> {
-        static SQL: std::sync::LazyLock<String> =
-            std::sync::LazyLock::new(|| format!("{SESSION_SELECT} ORDER BY s.starts_at, s.id"));
-        let rows: Vec<SessionRow> = on_pool!(self, pool => {
-            sqlx::query_as(sqlx::AssertSqlSafe(SQL.as_str())).fetch_all(pool).await?
-        });
+        let sql = concat!(session_select!(), " ORDER BY s.starts_at, s.id");
+        let rows: Vec<SessionRow> = self.select_all(sql).await?;
         let courses = self.courses_by_id().await?;
         rows.into_iter()
             .map(|row| session_from_row(row, &courses))
@@ -399,11 +403,8 @@ impl Store {
     }
 
     pub async fn training_session(&self, id: i64) -> Result<Option<SessionRecord>> {
-        static SQL: std::sync::LazyLock<String> =
-            std::sync::LazyLock::new(|| format!("{SESSION_SELECT} WHERE s.id = $1"));
-        let row: Option<SessionRow> = on_pool!(self, pool => {
-            sqlx::query_as(sqlx::AssertSqlSafe(SQL.as_str())).bind(id).fetch_optional(pool).await?
-        });
+        let sql = concat!(session_select!(), " WHERE s.id = $1");
+        let row: Option<SessionRow> = self.select_one_by(sql, id).await?;
         let Some(row) = row else {
             return Ok(None);
         };
@@ -584,12 +585,11 @@ impl Store {
         &self,
         session_id: i64,
     ) -> Result<Vec<RegistrationRecord>> {
-        static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
-            format!("{REGISTRATION_SELECT} WHERE r.session_id = $1 ORDER BY r.id")
-        });
-        let rows: Vec<RegistrationRow> = on_pool!(self, pool => {
-            sqlx::query_as(sqlx::AssertSqlSafe(SQL.as_str())).bind(session_id).fetch_all(pool).await?
-        });
+        let sql = concat!(
+            registration_select!(),
+            " WHERE r.session_id = $1 ORDER BY r.id"
+        );
+        let rows: Vec<RegistrationRow> = self.select_by(sql, session_id).await?;
         rows.into_iter().map(registration_from_row).collect()
     }
 
@@ -598,26 +598,17 @@ impl Store {
         &self,
         institution_id: i64,
     ) -> Result<Vec<RegistrationRecord>> {
-        static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
-            format!("{REGISTRATION_SELECT} WHERE r.institution_id = $1 ORDER BY r.session_id, r.id")
-        });
-        let rows: Vec<RegistrationRecord> = {
-            let rows: Vec<RegistrationRow> = on_pool!(self, pool => {
-                sqlx::query_as(sqlx::AssertSqlSafe(SQL.as_str())).bind(institution_id).fetch_all(pool).await?
-            });
-            rows.into_iter()
-                .map(registration_from_row)
-                .collect::<Result<_>>()?
-        };
-        Ok(rows)
+        let sql = concat!(
+            registration_select!(),
+            " WHERE r.institution_id = $1 ORDER BY r.session_id, r.id"
+        );
+        let rows: Vec<RegistrationRow> = self.select_by(sql, institution_id).await?;
+        rows.into_iter().map(registration_from_row).collect()
     }
 
     pub async fn training_registration(&self, id: i64) -> Result<Option<RegistrationRecord>> {
-        static SQL: std::sync::LazyLock<String> =
-            std::sync::LazyLock::new(|| format!("{REGISTRATION_SELECT} WHERE r.id = $1"));
-        let row: Option<RegistrationRow> = on_pool!(self, pool => {
-            sqlx::query_as(sqlx::AssertSqlSafe(SQL.as_str())).bind(id).fetch_optional(pool).await?
-        });
+        let sql = concat!(registration_select!(), " WHERE r.id = $1");
+        let row: Option<RegistrationRow> = self.select_one_by(sql, id).await?;
         row.map(registration_from_row).transpose()
     }
 
@@ -773,20 +764,11 @@ impl Store {
     }
 
     pub async fn training_lecturer(&self, id: i64) -> Result<Option<LecturerRecord>> {
-        let row: Option<(i64, String, String, String, String, String)> = on_pool!(self, pool => {
-            sqlx::query_as("SELECT id, name, kind, affiliation, fields, created_at FROM training_lecturers WHERE id = $1")
-                .bind(id).fetch_optional(pool).await?
-        });
-        Ok(row.map(
-            |(id, name, kind, affiliation, fields, created_at)| LecturerRecord {
-                id,
-                name,
-                kind,
-                affiliation,
-                fields,
-                created_at,
-            },
-        ))
+        self.select_one_by(
+            "SELECT id, name, kind, affiliation, fields, created_at FROM training_lecturers WHERE id = $1",
+            id,
+        )
+        .await
     }
 
     /// Changes an entry of the list; `NotFound` when there is none.
@@ -837,22 +819,9 @@ impl Store {
     }
 
     pub async fn training_lecturers(&self) -> Result<Vec<LecturerRecord>> {
-        let rows: Vec<(i64, String, String, String, String, String)> = on_pool!(self, pool => {
-            sqlx::query_as("SELECT id, name, kind, affiliation, fields, created_at FROM training_lecturers ORDER BY kind, name, id")
-                .fetch_all(pool).await?
-        });
-        Ok(rows
-            .into_iter()
-            .map(
-                |(id, name, kind, affiliation, fields, created_at)| LecturerRecord {
-                    id,
-                    name,
-                    kind,
-                    affiliation,
-                    fields,
-                    created_at,
-                },
-            )
-            .collect())
+        self.select_all(
+            "SELECT id, name, kind, affiliation, fields, created_at FROM training_lecturers ORDER BY kind, name, id",
+        )
+        .await
     }
 }

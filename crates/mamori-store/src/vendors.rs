@@ -12,6 +12,8 @@ use mamori_domain::login::login_key;
 use mamori_domain::vendor::{ContractId, SystemKind, VendorContract};
 use mamori_domain::{AnswerError, FiscalYear, ItemAnswer, ItemAnswers, Role, Round, Scope};
 
+use serde::Deserialize;
+
 use crate::{
     Audit, Pool, Result, Store, StoreError, Written, is_unique_violation, now, parse_date,
     parse_item_answer,
@@ -51,7 +53,7 @@ pub struct NewInvitation {
     pub expires_at: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct Invitation {
     pub contract_id: i64,
     pub institution_name: String,
@@ -92,8 +94,9 @@ pub struct Accepted {
     pub contract_id: i64,
 }
 
-/// An MDS/SDS delivery, without its bytes.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// An MDS/SDS delivery, without its bytes. Read from a row, or from the JSON array of one
+/// (`file`), in the order of the fields.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, Deserialize)]
 pub struct Delivery {
     pub id: i64,
     pub contract_id: i64,
@@ -105,86 +108,132 @@ pub struct Delivery {
     pub created_at: String,
 }
 
-pub(crate) type DeliveryRow = (i64, i64, String, String, String, i64, String);
-
-pub(crate) fn delivery_from_row(row: DeliveryRow) -> Delivery {
-    let (id, contract_id, kind, delivered_on, file_name, size, created_at) = row;
-    Delivery {
-        id,
-        contract_id,
-        kind,
-        delivered_on,
-        file_name,
-        size,
-        created_at,
-    }
-}
-
-/// A JSON document and its version.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A JSON document and its version (from a row, or from the JSON array of one).
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, Deserialize)]
 pub struct Document {
     pub json: String,
     pub updated_at: String,
     pub updated_by: String,
 }
 
-pub(crate) type ContractRow = (
-    i64,
-    i64,
-    Option<i64>,
-    String,
-    String,
-    bool,
-    String,
-    Option<String>,
-    Option<String>,
-    String,
-    String,
-);
+/// A row of `vendor_contracts` (`contract_select!`), or the JSON array of one (`file`), which
+/// leaves out the institution's name.
+#[derive(sqlx::FromRow, Deserialize)]
+pub(crate) struct ContractRow {
+    id: i64,
+    institution_id: i64,
+    vendor_organization_id: Option<i64>,
+    vendor_name: String,
+    systems: String,
+    #[serde(deserialize_with = "json_bool")]
+    remote_maintenance: bool,
+    scopes: String,
+    start_on: Option<String>,
+    end_on: Option<String>,
+    created_at: String,
+    #[serde(default)]
+    pub(crate) institution_name: String,
+}
 
-const CONTRACT_SELECT: &str = "SELECT c.id, c.institution_id, c.vendor_organization_id, c.vendor_name, c.systems, c.remote_maintenance, c.scopes, c.start_on, c.end_on, c.created_at, i.name FROM vendor_contracts c JOIN institutions i ON i.id = c.institution_id";
+/// The `SELECT` of [`ContractRow`], for `concat!` to finish.
+macro_rules! contract_select {
+    () => {
+        "SELECT c.id, c.institution_id, c.vendor_organization_id, c.vendor_name, c.systems, c.remote_maintenance, c.scopes, c.start_on, c.end_on, c.created_at, i.name AS institution_name FROM vendor_contracts c JOIN institutions i ON i.id = c.institution_id"
+    };
+}
+
+/// A boolean as either engine's JSON gives it: SQLite has no boolean type and stores 0 / 1.
+pub(crate) fn json_bool<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<bool, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Cell {
+        Bool(bool),
+        Int(i64),
+    }
+    Ok(match Cell::deserialize(d)? {
+        Cell::Bool(b) => b,
+        Cell::Int(i) => i != 0,
+    })
+}
 
 pub(crate) fn contract_from_row(row: ContractRow) -> Result<StoredContract> {
-    let (id, institution_id, org, vendor_name, systems, remote, scopes, start, end, created, name) =
-        row;
+    let id = row.id;
     let corrupt = |e: serde_json::Error| StoreError::Corrupt(format!("contract {id}: {e}"));
     Ok(StoredContract {
         contract: VendorContract {
             id: ContractId(id),
-            vendor_name,
-            systems: serde_json::from_str(&systems).map_err(corrupt)?,
-            remote_maintenance: remote,
-            scopes: serde_json::from_str(&scopes).map_err(corrupt)?,
-            start_on: start.as_deref().map(parse_date).transpose()?,
-            end_on: end.as_deref().map(parse_date).transpose()?,
+            vendor_name: row.vendor_name,
+            systems: serde_json::from_str(&row.systems).map_err(corrupt)?,
+            remote_maintenance: row.remote_maintenance,
+            scopes: serde_json::from_str(&row.scopes).map_err(corrupt)?,
+            start_on: row.start_on.as_deref().map(parse_date).transpose()?,
+            end_on: row.end_on.as_deref().map(parse_date).transpose()?,
         },
-        institution_id,
-        institution_name: name,
-        vendor_organization_id: org,
-        created_at: created,
+        institution_id: row.institution_id,
+        institution_name: row.institution_name,
+        vendor_organization_id: row.vendor_organization_id,
+        created_at: row.created_at,
     })
 }
 
-/// (item key, round, answer, checked on, target date)
-type AnswerCells = (String, i64, String, String, Option<String>);
+/// One round of one item's answer, from a row or the JSON array of one.
+#[derive(sqlx::FromRow, Deserialize)]
+pub(crate) struct AnswerRow {
+    item_key: String,
+    round: i64,
+    answer: String,
+    checked_on: String,
+    target_date: Option<String>,
+}
+
+/// The same with the contract it answers for.
+#[derive(sqlx::FromRow, Deserialize)]
+pub(crate) struct VendorAnswerRow {
+    contract_id: i64,
+    item_key: String,
+    round: i64,
+    answer: String,
+    checked_on: String,
+    target_date: Option<String>,
+}
 
 /// (contract, expires at, used at, contract's organisation, vendor name, institution)
 type InvitationCheckRow = (i64, String, Option<String>, Option<i64>, String, i64);
 
-pub(crate) fn fold_answers(
-    rows: Vec<(String, i64, String, String, Option<String>)>,
-) -> Result<HashMap<String, ItemAnswers>> {
+pub(crate) fn fold_answers(rows: Vec<AnswerRow>) -> Result<HashMap<String, ItemAnswers>> {
     let mut out: HashMap<String, ItemAnswers> = HashMap::with_capacity(rows.len());
-    for (key, round, answer, checked_on, target) in rows {
-        let a = parse_item_answer(&answer, &checked_on, target.as_deref())?;
-        let entry = out.entry(key).or_default();
-        match round {
+    for row in rows {
+        let a = parse_item_answer(&row.answer, &row.checked_on, row.target_date.as_deref())?;
+        let entry = out.entry(row.item_key).or_default();
+        match row.round {
             1 => entry.first = Some(a),
             2 => entry.second = Some(a),
             other => return Err(StoreError::Corrupt(format!("round {other}"))),
         }
     }
     Ok(out)
+}
+
+/// Vendor answers folded contract by contract; a contract with no answer has no entry.
+pub(crate) fn fold_vendor_answers(
+    rows: Vec<VendorAnswerRow>,
+) -> Result<HashMap<ContractId, HashMap<String, ItemAnswers>>> {
+    let mut grouped: HashMap<i64, Vec<AnswerRow>> = HashMap::new();
+    for row in rows {
+        grouped.entry(row.contract_id).or_default().push(AnswerRow {
+            item_key: row.item_key,
+            round: row.round,
+            answer: row.answer,
+            checked_on: row.checked_on,
+            target_date: row.target_date,
+        });
+    }
+    grouped
+        .into_iter()
+        .map(|(id, rows)| Ok((ContractId(id), fold_answers(rows)?)))
+        .collect()
 }
 
 /// Validation of a vendor answer against the item's answers as they stand in the transaction.
@@ -249,12 +298,11 @@ impl Store {
         &self,
         institution_id: i64,
     ) -> Result<Vec<StoredContract>> {
-        static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
-            format!("{CONTRACT_SELECT} WHERE c.institution_id = $1 ORDER BY c.id")
-        });
-        let rows: Vec<ContractRow> = on_pool!(self, pool => {
-            sqlx::query_as(sqlx::AssertSqlSafe(SQL.as_str())).bind(institution_id).fetch_all(pool).await?
-        });
+        let sql = concat!(
+            contract_select!(),
+            " WHERE c.institution_id = $1 ORDER BY c.id"
+        );
+        let rows: Vec<ContractRow> = self.select_by(sql, institution_id).await?;
         rows.into_iter().map(contract_from_row).collect()
     }
 
@@ -263,49 +311,35 @@ impl Store {
         &self,
         organization_id: i64,
     ) -> Result<Vec<StoredContract>> {
-        static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
-            format!("{CONTRACT_SELECT} WHERE c.vendor_organization_id = $1 ORDER BY i.name, c.id")
-        });
-        let rows: Vec<ContractRow> = on_pool!(self, pool => {
-            sqlx::query_as(sqlx::AssertSqlSafe(SQL.as_str())).bind(organization_id).fetch_all(pool).await?
-        });
+        let sql = concat!(
+            contract_select!(),
+            " WHERE c.vendor_organization_id = $1 ORDER BY i.name, c.id"
+        );
+        let rows: Vec<ContractRow> = self.select_by(sql, organization_id).await?;
         rows.into_iter().map(contract_from_row).collect()
     }
 
     pub async fn vendor_contract(&self, contract_id: i64) -> Result<Option<StoredContract>> {
-        static SQL: std::sync::LazyLock<String> =
-            std::sync::LazyLock::new(|| format!("{CONTRACT_SELECT} WHERE c.id = $1"));
-        let row: Option<ContractRow> = on_pool!(self, pool => {
-            sqlx::query_as(sqlx::AssertSqlSafe(SQL.as_str())).bind(contract_id).fetch_optional(pool).await?
-        });
+        let sql = concat!(contract_select!(), " WHERE c.id = $1");
+        let row: Option<ContractRow> = self.select_one_by(sql, contract_id).await?;
         row.map(contract_from_row).transpose()
     }
 
     /// The vendor organisation of a vendor user.
     pub async fn vendor_organization_of_user(&self, user_id: i64) -> Result<Option<(i64, String)>> {
-        let row: Option<(i64, String)> = on_pool!(self, pool => {
-            sqlx::query_as("SELECT o.id, o.name FROM users u JOIN vendor_organizations o ON o.id = u.vendor_organization_id WHERE u.id = $1")
-                .bind(user_id).fetch_optional(pool).await?
-        });
-        Ok(row)
+        self.select_one_by(
+            "SELECT o.id, o.name FROM users u JOIN vendor_organizations o ON o.id = u.vendor_organization_id WHERE u.id = $1",
+            user_id,
+        )
+        .await
     }
 
     /// The invitation of a token hash, used or not.
     pub async fn vendor_invitation(&self, token_hash: &str) -> Result<Option<Invitation>> {
-        let row: Option<(i64, String, String, String, String, Option<String>)> = on_pool!(self, pool => {
-            sqlx::query_as("SELECT v.contract_id, i.name, c.vendor_name, v.email, v.expires_at, v.used_at FROM vendor_invitations v JOIN vendor_contracts c ON c.id = v.contract_id JOIN institutions i ON i.id = c.institution_id WHERE v.token_hash = $1")
+        Ok(on_pool!(self, pool => {
+            sqlx::query_as("SELECT v.contract_id, i.name AS institution_name, c.vendor_name, v.email, v.expires_at, v.used_at FROM vendor_invitations v JOIN vendor_contracts c ON c.id = v.contract_id JOIN institutions i ON i.id = c.institution_id WHERE v.token_hash = $1")
                 .bind(token_hash.to_owned()).fetch_optional(pool).await?
-        });
-        Ok(row.map(
-            |(contract_id, institution_name, vendor_name, email, expires_at, used_at)| Invitation {
-                contract_id,
-                institution_name,
-                vendor_name,
-                email,
-                expires_at,
-                used_at,
-            },
-        ))
+        }))
     }
 
     /// Accepts an invitation in one transaction: checks it is unused and unexpired (at `at`,
@@ -399,9 +433,24 @@ impl Store {
         contract_id: i64,
         fiscal_year: FiscalYear,
     ) -> Result<HashMap<String, ItemAnswers>> {
-        let rows: Vec<(String, i64, String, String, Option<String>)> = on_pool!(self, pool => {
-            sqlx::query_as("SELECT item_key, round, answer, checked_on, target_date FROM vendor_answers WHERE contract_id = $1 AND fiscal_year = $2")
-                .bind(contract_id).bind(i64::from(fiscal_year.start_year())).fetch_all(pool).await?
+        self.answers_by_key(
+            "SELECT item_key, round, answer, checked_on, target_date FROM vendor_answers WHERE contract_id = $1 AND fiscal_year = $2",
+            contract_id,
+            fiscal_year,
+        )
+        .await
+    }
+
+    /// The answers `sql` selects (as [`AnswerRow`]) for one institution or contract (`$1`) in
+    /// a fiscal year (`$2`), by item key.
+    pub(crate) async fn answers_by_key(
+        &self,
+        sql: &'static str,
+        owner: i64,
+        fiscal_year: FiscalYear,
+    ) -> Result<HashMap<String, ItemAnswers>> {
+        let rows: Vec<AnswerRow> = on_pool!(self, pool => {
+            sqlx::query_as(sql).bind(owner).bind(i64::from(fiscal_year.start_year())).fetch_all(pool).await?
         });
         fold_answers(rows)
     }
@@ -413,21 +462,11 @@ impl Store {
         institution_id: i64,
         fiscal_year: FiscalYear,
     ) -> Result<HashMap<ContractId, HashMap<String, ItemAnswers>>> {
-        let rows: Vec<(i64, String, i64, String, String, Option<String>)> = on_pool!(self, pool => {
+        let rows: Vec<VendorAnswerRow> = on_pool!(self, pool => {
             sqlx::query_as("SELECT a.contract_id, a.item_key, a.round, a.answer, a.checked_on, a.target_date FROM vendor_answers a JOIN vendor_contracts c ON c.id = a.contract_id WHERE c.institution_id = $1 AND a.fiscal_year = $2")
                 .bind(institution_id).bind(i64::from(fiscal_year.start_year())).fetch_all(pool).await?
         });
-        let mut grouped: HashMap<i64, Vec<AnswerCells>> = HashMap::new();
-        for (contract, key, round, answer, checked, target) in rows {
-            grouped
-                .entry(contract)
-                .or_default()
-                .push((key, round, answer, checked, target));
-        }
-        grouped
-            .into_iter()
-            .map(|(id, rows)| Ok((ContractId(id), fold_answers(rows)?)))
-            .collect()
+        fold_vendor_answers(rows)
     }
 
     /// Records one round of one vendor answer with its history row and audit entry; `check`
@@ -448,7 +487,7 @@ impl Store {
         let at = now();
         let fy = i64::from(fiscal_year.start_year());
         let outcome = on_pool!(self, pool => self.write(pool, async |tx| {
-            let rows: Vec<(String, i64, String, String, Option<String>)> = sqlx::query_as(
+            let rows: Vec<AnswerRow> = sqlx::query_as(
                 "SELECT item_key, round, answer, checked_on, target_date FROM vendor_answers WHERE contract_id = $1 AND fiscal_year = $2 AND item_key = $3",
             )
             .bind(contract_id).bind(fy).bind(item_key.to_owned())
@@ -504,14 +543,14 @@ impl Store {
         let at = now();
         let fy = i64::from(fiscal_year.start_year());
         let written = on_pool!(self, pool => self.write(pool, async |tx| {
-            let source: Vec<(String, i64, String, String, Option<String>)> = sqlx::query_as(
+            let source: Vec<AnswerRow> = sqlx::query_as(
                 "SELECT item_key, round, answer, checked_on, target_date FROM vendor_answers WHERE contract_id = $1 AND fiscal_year = $2 ORDER BY item_key, round",
             )
             .bind(from_contract).bind(fy).fetch_all(&mut *tx).await?;
             let mut written = 0usize;
             let mut audit = Vec::new();
             for (target, institution_id) in targets {
-                for (key, round, answer, checked_on, target_date) in &source {
+                for AnswerRow { item_key: key, round, answer, checked_on, target_date } in &source {
                     let previous: Option<(String, String, Option<String>)> = sqlx::query_as(
                         "SELECT answer, checked_on, target_date FROM vendor_answers WHERE contract_id = $1 AND fiscal_year = $2 AND item_key = $3 AND round = $4",
                     )
@@ -591,11 +630,11 @@ impl Store {
     }
 
     pub async fn vendor_deliveries(&self, contract_id: i64) -> Result<Vec<Delivery>> {
-        let rows: Vec<DeliveryRow> = on_pool!(self, pool => {
-            sqlx::query_as("SELECT id, contract_id, kind, delivered_on, file_name, CAST(LENGTH(content) AS BIGINT), created_at FROM vendor_deliveries WHERE contract_id = $1 ORDER BY id")
-                .bind(contract_id).fetch_all(pool).await?
-        });
-        Ok(rows.into_iter().map(delivery_from_row).collect())
+        self.select_by(
+            "SELECT id, contract_id, kind, delivered_on, file_name, CAST(LENGTH(content) AS BIGINT) AS size, created_at FROM vendor_deliveries WHERE contract_id = $1 ORDER BY id",
+            contract_id,
+        )
+        .await
     }
 
     /// Every MDS/SDS delivery to the institution, across its contracts, by contract then
@@ -604,11 +643,11 @@ impl Store {
         &self,
         institution_id: i64,
     ) -> Result<Vec<Delivery>> {
-        let rows: Vec<DeliveryRow> = on_pool!(self, pool => {
-            sqlx::query_as("SELECT d.id, d.contract_id, d.kind, d.delivered_on, d.file_name, CAST(LENGTH(d.content) AS BIGINT), d.created_at FROM vendor_deliveries d JOIN vendor_contracts c ON c.id = d.contract_id WHERE c.institution_id = $1 ORDER BY d.contract_id, d.id")
-                .bind(institution_id).fetch_all(pool).await?
-        });
-        Ok(rows.into_iter().map(delivery_from_row).collect())
+        self.select_by(
+            "SELECT d.id, d.contract_id, d.kind, d.delivered_on, d.file_name, CAST(LENGTH(d.content) AS BIGINT) AS size, d.created_at FROM vendor_deliveries d JOIN vendor_contracts c ON c.id = d.contract_id WHERE c.institution_id = $1 ORDER BY d.contract_id, d.id",
+            institution_id,
+        )
+        .await
     }
 
     /// A delivery's file name and bytes.
@@ -675,15 +714,10 @@ impl Store {
 
     async fn document(&self, table: &'static str, institution_id: i64) -> Result<Option<Document>> {
         let sql = format!(
-            "SELECT d.document, d.updated_at, u.login FROM {table} d JOIN users u ON u.id = d.updated_by WHERE d.institution_id = $1"
+            "SELECT d.document AS json, d.updated_at, u.login AS updated_by FROM {table} d JOIN users u ON u.id = d.updated_by WHERE d.institution_id = $1"
         );
-        let row: Option<(String, String, String)> = on_pool!(self, pool => {
+        Ok(on_pool!(self, pool => {
             sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(institution_id).fetch_optional(pool).await?
-        });
-        Ok(row.map(|(json, updated_at, updated_by)| Document {
-            json,
-            updated_at,
-            updated_by,
         }))
     }
 
