@@ -130,6 +130,11 @@ const FILES: &[(&str, &str, &str)] = &[
         include_str!("../locales/ja/reports.ftl"),
         include_str!("../locales/en/reports.ftl"),
     ),
+    (
+        "operator",
+        include_str!("../locales/ja/operator.ftl"),
+        include_str!("../locales/en/operator.ftl"),
+    ),
 ];
 
 /// The language a user reads: Japanese unless English was chosen.
@@ -257,6 +262,12 @@ impl Message {
     /// The sentence in `lang`.
     pub fn render(&self, lang: Lang) -> String {
         format(lang, self.key, &self.args)
+    }
+
+    /// The sentence in Japanese, then in English, for an operator's console and log, which
+    /// have no reader's language.
+    pub fn render_both(&self) -> String {
+        format!("{} / {}", self.render(Lang::Ja), self.render(Lang::En))
     }
 }
 

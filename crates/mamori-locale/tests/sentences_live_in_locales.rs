@@ -110,44 +110,19 @@ const KNOWN: &[(&str, usize, &str)] = &[
         "data: era names and the date forms the parser reads",
     ),
     (
-        "crates/mamori-reports/src/assurance_list/export.rs",
-        60,
-        "to move: sentences or labels still written in code",
-    ),
-    (
-        "crates/mamori-reports/src/assurance_list/grid.rs",
-        11,
-        "to move: sentences or labels still written in code",
-    ),
-    (
         "crates/mamori-reports/src/assurance_list/mod.rs",
         5,
         "data: the titles and sheet names of the official forms (別紙1, 別紙2)",
     ),
     (
         "crates/mamori-reports/src/assurance_list/quota.rs",
-        27,
-        "to move: sentences or labels still written in code",
+        12,
+        "data: the words the quota import reads in band headers (以上, 未満 …), prefecture column headings and total rows",
     ),
     (
         "crates/mamori-reports/src/assurance_list/ranking.rs",
-        25,
-        "to move: sentences or labels still written in code",
-    ),
-    (
-        "crates/mamori-reports/src/contact_chart_svg/call_order.rs",
         6,
-        "to move: sentences or labels still written in code",
-    ),
-    (
-        "crates/mamori-reports/src/contact_chart_svg/card.rs",
-        6,
-        "to move: sentences or labels still written in code",
-    ),
-    (
-        "crates/mamori-reports/src/contact_chart_svg/header.rs",
-        4,
-        "to move: sentences or labels still written in code",
+        "data: the column headings the ranking import matches",
     ),
     (
         "crates/mamori-reports/src/contact_chart_svg/mod.rs",
@@ -155,52 +130,17 @@ const KNOWN: &[(&str, usize, &str)] = &[
         "to move: sentences or labels still written in code",
     ),
     (
-        "crates/mamori-reports/src/contact_chart_svg/render.rs",
-        7,
-        "to move: sentences or labels still written in code",
-    ),
-    (
         "crates/mamori-reports/src/contact_chart_svg/text.rs",
         8,
-        "to move: sentences or labels still written in code",
-    ),
-    (
-        "crates/mamori-reports/src/ledger/error.rs",
-        33,
-        "to move: sentences or labels still written in code",
+        "data: the punctuation and company forms the line breaker matches",
     ),
     (
         "crates/mamori-reports/src/ledger/header.rs",
         1,
-        "to move: sentences or labels still written in code",
+        "data: the headings of a row-number column the ledger import skips",
     ),
     (
         "crates/mamori-reports/src/ledger/mod.rs",
-        1,
-        "to move: sentences or labels still written in code",
-    ),
-    (
-        "crates/mamori-reports/src/training_attendance.rs",
-        7,
-        "to move: sentences or labels still written in code",
-    ),
-    (
-        "crates/mamori-reports/src/workbook.rs",
-        5,
-        "to move: sentences or labels still written in code",
-    ),
-    (
-        "crates/mamori-store/src/audit.rs",
-        5,
-        "to move: sentences or labels still written in code",
-    ),
-    (
-        "crates/mamori-web/src/assurance/api.rs",
-        2,
-        "to move: sentences or labels still written in code",
-    ),
-    (
-        "crates/mamori-web/src/assurance/ranking.rs",
         1,
         "to move: sentences or labels still written in code",
     ),
@@ -221,13 +161,8 @@ const KNOWN: &[(&str, usize, &str)] = &[
     ),
     (
         "crates/mamori-web/src/support/api.rs",
-        7,
-        "to move: sentences or labels still written in code",
-    ),
-    (
-        "crates/mamori-web/src/support/pages.rs",
         1,
-        "to move: sentences or labels still written in code",
+        "data: the units a user may type after a number (円, 床)",
     ),
     (
         "crates/mamori-web/src/vendors/api.rs",
@@ -240,54 +175,29 @@ const KNOWN: &[(&str, usize, &str)] = &[
         "data: the list separators a user may type",
     ),
     (
-        "crates/mamori-web/templates/assurance_prefecture.html",
-        1,
-        "to move: sentences or labels still written in code",
-    ),
-    (
         "crates/mamori-web/templates/base.html",
         1,
         "data: the logo mark 守 (hidden from screen readers)",
     ),
     (
-        "crates/mamori-web/templates/checklist_print.html",
-        1,
-        "to move: sentences or labels still written in code",
-    ),
-    (
-        "crates/mamori/src/audit.rs",
-        3,
-        "to move: sentences or labels still written in code",
-    ),
-    (
-        "crates/mamori/src/backup.rs",
-        6,
-        "to move: sentences or labels still written in code",
-    ),
-    (
         "crates/mamori/src/bench.rs",
         1,
-        "to move: sentences or labels still written in code",
+        "data: the names of the benchmark's made-up institutions",
     ),
     (
         "crates/mamori/src/bench_ledger.rs",
         12,
-        "to move: sentences or labels still written in code",
+        "data: the benchmark's made-up devices and hospitals",
     ),
     (
         "crates/mamori/src/bench_memory.rs",
         1,
-        "to move: sentences or labels still written in code",
+        "data: the name of the benchmark's made-up hospital",
     ),
     (
         "crates/mamori/src/bench_selection.rs",
         4,
-        "to move: sentences or labels still written in code",
-    ),
-    (
-        "crates/mamori/src/main.rs",
-        10,
-        "to move: sentences or labels still written in code",
+        "data: the benchmark's made-up programme, hospitals and contact",
     ),
 ];
 

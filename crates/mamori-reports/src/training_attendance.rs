@@ -2,18 +2,23 @@
 //! then one row per place in the order of arrival, with its state.
 
 use mamori_domain::training::{Audience, Format as CourseFormat, RegistrationStatus};
+use mamori_locale::{Lang, Message};
 use rust_xlsxwriter::{Format, FormatBorder, Workbook, XlsxError};
 
-pub const SHEET: &str = "受講者名簿";
+/// The list is written in Japanese: the course's Japanese title heads it.
+const LANG: Lang = Lang::Ja;
+/// The message naming the sheet.
+pub const SHEET: &str = "reports-attendance-sheet";
 /// 0-based row of the header (Excel row 4): the course, the session and a blank row first.
 pub const HEADER_ROW: u32 = 3;
+/// The messages heading the columns.
 pub const HEADERS: [&str; 6] = [
-    "No.",
-    "医療機関",
-    "受講者名",
-    "状態",
-    "キャンセル待ち順",
-    "申込日時",
+    "reports-attendance-number",
+    "reports-attendance-institution",
+    "reports-attendance-participant",
+    "reports-attendance-status",
+    "reports-attendance-waitlist",
+    "reports-attendance-registered-at",
 ];
 
 /// The session as the heading shows it.
@@ -50,19 +55,18 @@ pub fn export_attendance(
     let cell = Format::new().set_border(FormatBorder::Thin);
     let mut workbook = Workbook::new();
     let sheet = workbook.add_worksheet();
-    sheet.set_name(SHEET)?;
+    sheet.set_name(LANG.text(SHEET))?;
     sheet.write_string_with_format(0, 0, session.course_title, &title)?;
     sheet.write_string(
         1,
         0,
-        format!(
-            "{} ／ {} ／ {} ／ {} ／ 定員 {}名",
-            session.audience.label_ja(),
-            session.format.label_ja(),
-            session.when,
-            session.venue,
-            session.capacity
-        ),
+        Message::new("reports-attendance-session")
+            .with("audience", session.audience.label_ja())
+            .with("format", session.format.label_ja())
+            .with("when", session.when)
+            .with("venue", session.venue)
+            .with("capacity", session.capacity)
+            .render(LANG),
     )?;
     for (c, (h, width)) in HEADERS
         .iter()
@@ -70,7 +74,7 @@ pub fn export_attendance(
         .enumerate()
     {
         let c = u16::try_from(c).unwrap_or(u16::MAX);
-        sheet.write_string_with_format(HEADER_ROW, c, *h, &header)?;
+        sheet.write_string_with_format(HEADER_ROW, c, LANG.text(h), &header)?;
         sheet.set_column_width(c, width)?;
     }
     sheet.set_freeze_panes(HEADER_ROW + 1, 0)?;
@@ -123,7 +127,7 @@ mod tests {
         use calamine::{Reader, Xlsx};
         let mut book: Xlsx<_> =
             calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).expect("open");
-        let range = book.worksheet_range(SHEET).expect("sheet");
+        let range = book.worksheet_range(LANG.text(SHEET)).expect("sheet");
         let cell = |r: u32, c: u32| {
             range
                 .get_value((r, c))

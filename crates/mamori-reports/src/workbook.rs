@@ -20,6 +20,8 @@
 
 use std::io::{BufReader, Cursor, Read};
 
+use mamori_domain::arg;
+use mamori_locale::Message;
 use quick_xml::events::Event;
 
 /// What one uploaded workbook may expand to (the sum of the uncompressed sizes of its ZIP
@@ -48,47 +50,26 @@ pub enum WorkbookProblem {
 }
 
 impl WorkbookProblem {
-    pub fn message_ja(&self) -> String {
+    /// Why the workbook is refused, in the reader's language.
+    pub fn message(&self) -> Message {
         match self {
-            Self::Unreadable(detail) => format!("ブックを読み込めません（{detail}）"),
-            Self::TooLarge { expanded, limit } => format!(
-                "ブックを展開すると{}MBになり、上限の{}MBを超えるため読み込めません",
-                mib(*expanded),
-                mib(*limit)
-            ),
-            Self::TooManyStrings { declared, limit } => format!(
-                "ブックの文字列の表が{declared}件の文字列を宣言しており、上限の{limit}件を超えるため読み込めません"
-            ),
-            Self::LongRun { limit } => format!(
-                "ブックに{}KBを超える一続きの文字列かタグがあるため読み込めません（Excelのセルは32,767文字までです）",
-                limit / 1024
-            ),
-            Self::SizeLies { limit } => format!(
-                "ブックの一部が、ZIPの目録に記された大きさを超えて展開されます。ファイルが壊れているか、メモリを使い果たすように作られています（展開した大きさの上限は{}MBです）",
-                mib(*limit)
-            ),
-        }
-    }
-
-    pub fn message_en(&self) -> String {
-        match self {
-            Self::Unreadable(detail) => format!("the workbook cannot be read ({detail})"),
-            Self::TooLarge { expanded, limit } => format!(
-                "the workbook expands to {} MB, more than the limit of {} MB",
-                mib(*expanded),
-                mib(*limit)
-            ),
-            Self::TooManyStrings { declared, limit } => format!(
-                "the workbook's string table declares {declared} strings, more than the limit of {limit}"
-            ),
-            Self::LongRun { limit } => format!(
-                "the workbook holds a text or a tag longer than {} KB (an Excel cell holds at most 32,767 characters)",
-                limit / 1024
-            ),
-            Self::SizeLies { limit } => format!(
-                "a part of the workbook expands to more than its ZIP directory declares: the file is damaged or made to exhaust memory (workbooks may expand to {} MB)",
-                mib(*limit)
-            ),
+            Self::Unreadable(detail) => {
+                Message::new("reports-workbook-unreadable").with("detail", detail)
+            }
+            Self::TooLarge { expanded, limit } => Message::new("reports-workbook-too-large")
+                .with("expanded", mib(*expanded))
+                .with("limit", mib(*limit)),
+            Self::TooManyStrings { declared, limit } => {
+                Message::new("reports-workbook-too-many-strings")
+                    .with("declared", arg(declared))
+                    .with("limit", arg(limit))
+            }
+            Self::LongRun { limit } => {
+                Message::new("reports-workbook-long-run").with("limit", limit / 1024)
+            }
+            Self::SizeLies { limit } => {
+                Message::new("reports-workbook-size-lies").with("limit", mib(*limit))
+            }
         }
     }
 }

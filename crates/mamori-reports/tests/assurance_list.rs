@@ -10,6 +10,7 @@ use mamori_domain::assurance::{
     Participation, Program, QuotaTable, RankEntry, RankReason, SystemRenewal, Withdrawal, select,
 };
 use mamori_domain::{FiscalYear, InstitutionKind, MedicalInstitutionCode, Prefecture};
+use mamori_locale::Lang;
 use mamori_reports::assurance_list::{
     AssuranceListError, HEADER_ROW, LIST_SHEET, LIST_TITLE, QUOTA_SHEET, RankingTarget,
     SUMMARY_SHEET, export_assurance_list, export_quotas, import_institution_list, import_quotas,
@@ -303,7 +304,7 @@ fn export_needs_every_application_of_the_selection() {
         err,
         AssuranceListError::MissingApplication(ApplicationId(1))
     ));
-    assert!(err.message_ja().contains("申請ID 1"));
+    assert!(err.message().render(Lang::Ja).contains("申請ID 1"));
 }
 
 // ------------------------------------------------------------------ 別紙2 import
@@ -372,7 +373,12 @@ fn quotas_round_trip_through_the_exported_xlsx() {
     // An empty table is a blank template: every prefecture blank, nothing to import.
     let template = export_quotas(&bands, &QuotaTable::new()).expect("export");
     let err = import_quotas(&template, &bands).expect_err("no rows");
-    assert!(err.problems[0].message_ja.contains("1つもありません"));
+    assert!(
+        err.problems[0]
+            .message()
+            .render(Lang::Ja)
+            .contains("1つもありません")
+    );
 }
 
 #[test]
@@ -407,10 +413,13 @@ fn quotas_from_a_hand_made_xlsx() {
 
 fn problems(csv: &str) -> Vec<(Option<u32>, Option<String>, String, String)> {
     let err = import_quotas(csv.as_bytes(), &standard()).expect_err("invalid");
-    assert!(!err.message_ja().is_empty() && !err.to_string().is_empty());
+    assert!(!err.message().render(Lang::Ja).is_empty() && !err.to_string().is_empty());
     err.problems
         .into_iter()
-        .map(|p| (p.row, p.column, p.message_ja, p.message_en))
+        .map(|p| {
+            let (ja, en) = (p.message().render(Lang::Ja), p.message().render(Lang::En));
+            (p.row, p.column, ja, en)
+        })
         .collect()
 }
 
@@ -486,18 +495,30 @@ fn headers_must_match_the_programs_bands() {
 #[test]
 fn unreadable_files_are_rejected_clearly() {
     let err = import_quotas(b"", &standard()).expect_err("empty");
-    assert!(err.problems[0].message_ja.contains("見出し行"));
+    assert!(
+        err.problems[0]
+            .message()
+            .render(Lang::Ja)
+            .contains("見出し行")
+    );
 
     let err = import_quotas(&[0xD0, 0xCF, 0x11, 0xE0, 0, 0], &standard()).expect_err("xls");
-    assert!(err.problems[0].message_ja.contains(".xls"));
+    assert!(err.problems[0].message().render(Lang::Ja).contains(".xls"));
 
     let err = import_quotas(&[0x82, 0xA0, 0xFF, 0xFE, 0x80], &standard()).expect_err("binary");
-    assert!(err.problems[0].message_ja.contains("文字コード"), "{err:?}");
+    assert!(
+        err.problems[0]
+            .message()
+            .render(Lang::Ja)
+            .contains("文字コード"),
+        "{err:?}"
+    );
 
     let err = import_quotas(b"PK\x03\x04 not really a zip", &standard()).expect_err("zip");
     assert!(
         err.problems[0]
-            .message_ja
+            .message()
+            .render(Lang::Ja)
             .contains("Excel ファイルを読めません")
     );
 }
@@ -528,7 +549,10 @@ fn ranking_problems(csv: &str) -> Vec<(Option<u32>, Option<String>, String, Stri
         .expect_err("refused");
     err.problems
         .into_iter()
-        .map(|p| (p.row, p.column, p.message_ja, p.message_en))
+        .map(|p| {
+            let (ja, en) = (p.message().render(Lang::Ja), p.message().render(Lang::En));
+            (p.row, p.column, ja, en)
+        })
         .collect()
 }
 

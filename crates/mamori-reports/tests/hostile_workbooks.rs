@@ -4,6 +4,7 @@
 //! a part's size, a string table declaring an absurd count, a sheet spanning every cell.
 
 use mamori_domain::assurance::BedBands;
+use mamori_locale::Lang;
 use mamori_reports::assurance_list::{import_institution_list, import_quotas, import_ranking};
 use mamori_reports::ledger::{ImportError, import};
 use mamori_reports::workbook::{MAX_EXPANDED_BYTES, WorkbookProblem, check_workbook};
@@ -41,7 +42,7 @@ fn the_bomb_is_small() {
 fn a_ledger_bomb_is_refused_before_it_is_inflated() {
     let e = import(&bomb(), None).expect_err("refused");
     assert_eq!(e.code(), "workbook_too_large", "{e}");
-    let (ja, en) = (e.message_ja(), e.message_en());
+    let (ja, en) = (e.message().render(Lang::Ja), e.message().render(Lang::En));
     assert!(en.contains("96 MB"), "{en}");
     assert!(ja.contains("96MB"), "{ja}");
     assert!(
@@ -62,7 +63,10 @@ fn assurance_files_refuse_the_bomb() {
         let problems = problems.unwrap_or_else(|| panic!("{what}: the bomb was read"));
         let text = problems.to_string();
         assert!(text.contains("96 MB"), "{what}: {text}");
-        assert!(problems.message_ja().contains("96MB"), "{what}");
+        assert!(
+            problems.message().render(Lang::Ja).contains("96MB"),
+            "{what}"
+        );
     }
 }
 
@@ -123,7 +127,7 @@ fn one_cell_just_under_the_limit_is_refused_before_calamine_reads_it() {
         Err(WorkbookProblem::LongRun { limit: 1024 * 1024 })
     );
     let e = assert_too_large_and_quotas_refused(&bytes, "1024 KB");
-    assert!(e.message_ja().contains("32,767"), "{e}");
+    assert!(e.message().render(Lang::Ja).contains("32,767"), "{e}");
 }
 
 #[test]
@@ -144,7 +148,10 @@ fn an_absurd_string_count_is_refused_not_reserved() {
         })
     ));
     let e = assert_too_large_and_quotas_refused(&bytes, "strings");
-    assert!(e.message_en().contains("100000000000000"), "{e}");
+    assert!(
+        e.message().render(Lang::En).contains("100000000000000"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -159,9 +166,9 @@ fn a_sheet_spanning_every_cell_is_not_laid_out_whole() {
     ] {
         let problems = problems.unwrap_or_else(|| panic!("{what}: read"));
         assert!(
-            problems.message_ja().contains("XFD1048576"),
+            problems.message().render(Lang::Ja).contains("XFD1048576"),
             "{what}: {}",
-            problems.message_ja()
+            problems.message().render(Lang::Ja)
         );
     }
 }

@@ -8,6 +8,7 @@ use chrono::NaiveDate;
 use mamori_domain::device::{
     AssetNumber, Device, DeviceKind, DeviceStatus, LedgerColumn, RemoteAccess, Software, Version,
 };
+use mamori_locale::Lang;
 use mamori_reports::ledger::{
     Encoding, ExportError, ForeignFormat, ImportError, ImportOptions, ParsedLedger,
     XLSX_CONTENT_TYPE, export_csv, export_xlsx, import, import_with,
@@ -299,15 +300,18 @@ fn unknown_headers_refuse_the_file_naming_header_and_column() {
         .collect();
     assert_eq!(found, [("価格", 2), ("購入日", 4)]);
     assert_eq!(e.code(), "unknown_header");
-    assert_says(&e.message_ja(), "見出し「価格」（C列）、「購入日」（E列）");
-    assert_says(&e.message_en(), "'価格' (column C)");
+    assert_says(
+        &e.message().render(Lang::Ja),
+        "見出し「価格」（C列）、「購入日」（E列）",
+    );
+    assert_says(&e.message().render(Lang::En), "'価格' (column C)");
 }
 
 #[test]
 fn empty_file() {
     let e = import(&fixture("empty.csv"), Some("text/csv")).expect_err("empty");
     assert_eq!(e, ImportError::Empty);
-    assert_eq!(e.message_ja(), "ファイルが空です");
+    assert_eq!(e.message().render(Lang::Ja), "ファイルが空です");
     for bytes in [&b"\xef\xbb\xbf"[..], b"\r\n\r\n", b" , ,\n,,\n"] {
         assert_eq!(import(bytes, None), Err(ImportError::Empty), "{bytes:?}");
     }
@@ -317,8 +321,8 @@ fn empty_file() {
 fn files_that_are_not_spreadsheets() {
     let e = import(&fixture("not_a_ledger.png"), Some("text/csv")).expect_err("png");
     assert_eq!(e, ImportError::NotASpreadsheet(ForeignFormat::Png));
-    assert_says(&e.message_ja(), "PNG画像");
-    assert_says(&e.message_en(), "a PNG image");
+    assert_says(&e.message().render(Lang::Ja), "PNG画像");
+    assert_says(&e.message().render(Lang::En), "a PNG image");
     assert_eq!(
         import(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj", None),
         Err(ImportError::NotASpreadsheet(ForeignFormat::Pdf))
@@ -334,7 +338,11 @@ fn files_that_are_not_spreadsheets() {
     // A ZIP that is not a workbook.
     let e = import(b"PK\x03\x04\x14\0\0\0\0\0garbage", None).expect_err("not xlsx");
     assert!(matches!(e, ImportError::UnreadableWorkbook { .. }), "{e:?}");
-    assert!(e.message_ja().contains("ブックを読み込めません"));
+    assert!(
+        e.message()
+            .render(Lang::Ja)
+            .contains("ブックを読み込めません")
+    );
 }
 
 #[test]
@@ -344,7 +352,7 @@ fn text_in_an_unknown_encoding_names_the_line() {
     bytes.extend_from_slice(b"002,caf\xe9\"\n");
     let e = import(&bytes, None).expect_err("bad encoding");
     assert_eq!(e, ImportError::Encoding { line: 3 });
-    assert_says(&e.message_ja(), "3行目");
+    assert_says(&e.message().render(Lang::Ja), "3行目");
 }
 
 #[test]
@@ -369,7 +377,7 @@ fn files_over_the_size_limit() {
         matches!(e, ImportError::TooLarge { limit: 100, .. }),
         "{e:?}"
     );
-    assert_says(&e.message_ja(), "100バイトまで");
+    assert_says(&e.message().render(Lang::Ja), "100バイトまで");
     assert_eq!(ImportOptions::default().max_bytes, 20 * 1024 * 1024);
 }
 
@@ -384,7 +392,7 @@ fn ragged_rows_refuse_the_file() {
             found: 2
         }
     );
-    assert_says(&e.message_ja(), "3行目");
+    assert_says(&e.message().render(Lang::Ja), "3行目");
 }
 
 #[test]
@@ -408,14 +416,14 @@ fn the_header_row_is_searched_for() {
     // A column named twice.
     let e = import("管理番号,説明,備考\n001,a,b\n".as_bytes(), None).expect_err("twice");
     assert!(matches!(e, ImportError::DuplicateHeader { .. }), "{e:?}");
-    assert_says(&e.message_ja(), "B列の「説明」");
+    assert_says(&e.message().render(Lang::Ja), "B列の「説明」");
 }
 
 #[test]
 fn data_without_a_header_refuses_the_file() {
     let e = import("管理番号,OS,\n001,Win11,x\n".as_bytes(), None).expect_err("no header");
     assert_eq!(e, ImportError::DataWithoutHeader { row: 2, column: 2 });
-    assert_says(&e.message_ja(), "C列");
+    assert_says(&e.message().render(Lang::Ja), "C列");
     // Blank cells under a blank header are fine.
     clean("管理番号,,OS\n001,,Win11\n".as_bytes(), None);
     let e = import("管理番号,OS\n001,Win11,extra\n".as_bytes(), None).expect_err("right");
@@ -559,8 +567,8 @@ fn many_unknown_headers_are_named_up_to_a_limit() {
         header.push_str(&format!(",列{i}"));
     }
     let e = import(format!("{header}\n001,Win11\n").as_bytes(), None).expect_err("unknown");
-    assert_says(&e.message_ja(), "ほか10件");
-    assert_says(&e.message_en(), "and 10 more");
+    assert_says(&e.message().render(Lang::Ja), "ほか10件");
+    assert_says(&e.message().render(Lang::En), "and 10 more");
 }
 
 // --- round trips ------------------------------------------------------------------------
@@ -721,8 +729,11 @@ fn shift_jis_export_reports_characters_it_cannot_hold() {
             (LedgerColumn::User, '🙂')
         ]
     );
-    assert_says(&e.message_ja(), "管理番号「001」の設置場所の「𠮷」");
-    assert_says(&e.message_ja(), "UTF-8で出力");
+    assert_says(
+        &e.message().render(Lang::Ja),
+        "管理番号「001」の設置場所の「𠮷」",
+    );
+    assert_says(&e.message().render(Lang::Ja), "UTF-8で出力");
     // UTF-8 holds them.
     let bytes = export_csv(&[d.clone()], Encoding::Utf8).expect("utf-8");
     assert_same(&[d], import(&bytes, None).expect("import"));

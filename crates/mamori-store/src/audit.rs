@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
 use hmac::{Hmac, Mac};
+use mamori_domain::Message;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use sqlx::QueryBuilder;
@@ -49,29 +50,31 @@ pub enum AuditProblem {
     KeyedBefore { checkpoint: String },
 }
 
+impl AuditProblem {
+    /// What is wrong, for the operator.
+    pub fn message(&self) -> Message {
+        match self {
+            Self::NoKey => Message::new("operator-audit-no-key"),
+            Self::KeyFile(why) => Message::new("operator-audit-key-file").with("why", why),
+            Self::KeyMismatch { recorded, given } => Message::new("operator-audit-key-mismatch")
+                .with("recorded", short(recorded))
+                .with("given", short(given)),
+            Self::LegacyChainBroken { seq, problem } => {
+                Message::new("operator-audit-legacy-chain-broken")
+                    .with("seq", *seq)
+                    .with("problem", problem)
+            }
+            Self::KeyedBefore { checkpoint } => {
+                Message::new("operator-audit-keyed-before").with("checkpoint", checkpoint)
+            }
+        }
+    }
+}
+
+/// In Japanese, then in English: the operator's console has no language of its own.
 impl std::fmt::Display for AuditProblem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::NoKey => write!(
-                f,
-                "監査ログの鍵が設定されていません / the audit log's key was not given to the store"
-            ),
-            Self::KeyFile(why) => write!(f, "監査ログの鍵ファイルを使えません / {why}"),
-            Self::KeyMismatch { recorded, given } => write!(
-                f,
-                "監査ログの鍵がデータベースと一致しません / the audit key does not match the database: its audit log is keyed with the key of fingerprint {}…, this key's is {}…. Start with the key file used so far (all servers of one database share one key); nothing was written",
-                short(recorded),
-                short(given)
-            ),
-            Self::LegacyChainBroken { seq, problem } => write!(
-                f,
-                "監査ログが壊れているため鍵付けを中止しました / the audit log was not re-keyed: its chain is broken at entry {seq} ({problem}). Investigate, or restore a backup, before starting again"
-            ),
-            Self::KeyedBefore { checkpoint } => write!(
-                f,
-                "監査ログの鍵付けが取り除かれています / the audit log is not keyed, but the checkpoint {checkpoint} signed with this key shows it was: the database was replaced or rewritten. Restore a backup; nothing was written"
-            ),
-        }
+        f.write_str(&self.message().render_both())
     }
 }
 

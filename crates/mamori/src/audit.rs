@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use clap::Args;
+use mamori_locale::Message;
 use mamori_store::backup::{Engine, sqlite_file};
 use mamori_store::{AuditKey, AuditOpening, Store};
 
@@ -44,9 +45,7 @@ impl AuditArgs {
         let key = match (&self.audit_key_file, &database) {
             (Some(key), _) => key.clone(),
             (None, Some(file)) => with_suffix(file, ".audit-key"),
-            (None, None) => bail!(
-                "監査ログの鍵ファイルを指定してください / give the audit log's key file (--audit-key-file or MAMORI_AUDIT_KEY_FILE): a PostgreSQL or in-memory database has no default, and every server of one database must use the same key"
-            ),
+            (None, None) => bail!(Message::new("operator-audit-key-file-needed").render_both()),
         };
         let checkpoints = match (&self.audit_checkpoints, &database) {
             (Some(dir), _) => dir.clone(),
@@ -69,9 +68,10 @@ pub async fn open(store: &Store, args: &AuditArgs, url: &str, create: bool) -> R
         AuditKey::read_file(&paths.key)?
     } else if let Some(recorded) = store.recorded_audit_key_fingerprint().await? {
         bail!(
-            "監査ログの鍵ファイルがありません / there is no audit key file at {}: the database's audit log is keyed (fingerprint {}…); give the key file it was keyed with (--audit-key-file)",
-            paths.key.display(),
-            recorded.get(..16).unwrap_or(&recorded)
+            Message::new("operator-audit-key-file-missing-keyed")
+                .with("path", paths.key.display().to_string())
+                .with("fingerprint", recorded.get(..16).unwrap_or(&recorded))
+                .render_both()
         );
     } else if create {
         let key = AuditKey::create_file(&paths.key)?;
@@ -79,8 +79,9 @@ pub async fn open(store: &Store, args: &AuditArgs, url: &str, create: bool) -> R
         key
     } else {
         bail!(
-            "監査ログの鍵ファイルがありません / there is no audit key file at {}: `mamori migrate` or `mamori serve` creates it, or give --audit-key-file",
-            paths.key.display()
+            Message::new("operator-audit-key-file-missing")
+                .with("path", paths.key.display().to_string())
+                .render_both()
         );
     };
     let opened = store

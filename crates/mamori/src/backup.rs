@@ -26,6 +26,7 @@ use std::time::Duration;
 use anyhow::{Context, Result, anyhow, bail};
 use chrono::{NaiveDateTime, SecondsFormat, Utc};
 use clap::Args;
+use mamori_locale::Message;
 use mamori_store::backup::{Contents, Engine, sqlite_file};
 use mamori_store::{AUDIT_KEY_MIGRATION, AuditKey, Store};
 
@@ -123,7 +124,11 @@ fn payload_name(engine: Engine) -> &'static str {
 }
 
 fn damaged(what: impl std::fmt::Display) -> anyhow::Error {
-    anyhow!("バックアップが破損しています / the backup is damaged: {what}")
+    anyhow!(
+        Message::new("operator-backup-damaged")
+            .with("what", what.to_string())
+            .render_both()
+    )
 }
 
 /// Removes a file when dropped, unless it was renamed away before.
@@ -532,8 +537,10 @@ fn check_manifest(bytes: &[u8], sum: &str) -> Result<Manifest> {
     }
     if manifest.format_version > FORMAT_VERSION {
         bail!(
-            "このバックアップは新しい mamori で作成されました / the backup has format version {}, this mamori reads up to {FORMAT_VERSION}: use a newer mamori",
-            manifest.format_version
+            Message::new("operator-backup-newer-format")
+                .with("version", manifest.format_version)
+                .with("known", FORMAT_VERSION)
+                .render_both()
         );
     }
     Ok(manifest)
@@ -549,7 +556,9 @@ pub struct Restored {
 
 fn not_empty(what: impl std::fmt::Display) -> anyhow::Error {
     anyhow!(
-        "復元先のデータベースが空ではありません / the target database is not empty: {what}. Restore into a new, empty database."
+        Message::new("operator-restore-not-empty")
+            .with("what", what.to_string())
+            .render_both()
     )
 }
 
@@ -559,9 +568,7 @@ async fn verify_audit(store: &Store, manifest: &Manifest, key: Option<&AuditKey>
     let keyed = manifest.schema_version.unwrap_or(0) >= AUDIT_KEY_MIGRATION
         && store.recorded_audit_key_fingerprint().await?.is_some();
     let audit = if keyed {
-        let key = key.context(
-            "監査ログの検証には鍵が必要です / the backup's audit log is keyed: give the key file of the database it was taken from (--audit-key-file; for SQLite, or copy it to <database file>.audit-key)",
-        )?;
+        let key = key.with_context(|| Message::new("operator-restore-key-needed").render_both())?;
         store.open_audit_log(key.clone(), None).await?;
         store.verify_audit_chain().await?
     } else {
@@ -618,9 +625,10 @@ async fn verify(
 fn check_restorable(manifest: &Manifest, engine: Engine) -> Result<()> {
     if manifest.engine != engine.as_str() {
         bail!(
-            "バックアップと復元先のエンジンが異なります / the backup is of a {} database and the target is {}: restore into the same engine",
-            manifest.engine,
-            engine.as_str()
+            Message::new("operator-restore-other-engine")
+                .with("backup", manifest.engine.as_str())
+                .with("target", engine.as_str())
+                .render_both()
         );
     }
     let known = engine.known_schema_version();
@@ -628,7 +636,10 @@ fn check_restorable(manifest: &Manifest, engine: Engine) -> Result<()> {
         && v > known
     {
         bail!(
-            "このバックアップは新しい mamori で作成されました / the backup's schema version is {v}, this mamori knows up to {known}: use a newer mamori"
+            Message::new("operator-restore-newer-schema")
+                .with("version", v)
+                .with("known", known)
+                .render_both()
         );
     }
     Ok(())

@@ -236,7 +236,7 @@ pub async fn run(args: BenchLedgerArgs) -> Result<()> {
     // ----- import ---------------------------------------------------------------------
     let devices = generate(args.rows)?;
     let bytes = mamori_reports::ledger::export_csv(&devices, Encoding::ShiftJis)
-        .map_err(|e| anyhow::anyhow!("{}", e.message_en()))?;
+        .map_err(|e| anyhow::anyhow!("{}", e.message().render(mamori_locale::Lang::En)))?;
     drop(devices);
     let mut bare = Duration::MAX;
     let mut records = 0;
@@ -273,7 +273,7 @@ pub async fn run(args: BenchLedgerArgs) -> Result<()> {
         let (id, user) = hospital(&store, "取込ベンチ病院").await?;
         let started = Instant::now();
         let parsed = mamori_reports::ledger::import(&bytes, Some("text/csv"))
-            .map_err(|e| anyhow::anyhow!("{}", e.message_en()))?;
+            .map_err(|e| anyhow::anyhow!("{}", e.message().render(mamori_locale::Lang::En)))?;
         anyhow::ensure!(
             parsed.is_clean(),
             "the generated ledger has errors: {:?}",

@@ -139,7 +139,7 @@ pub fn run(args: &BenchLedgerArgs) -> Result<String> {
     let dir = scratch.path();
     let devices = generate(args.rows)?;
     let real = mamori_reports::ledger::export_xlsx(&devices)
-        .map_err(|e| anyhow::anyhow!("{}", e.message_en()))?;
+        .map_err(|e| anyhow::anyhow!("{}", e.message().render(mamori_locale::Lang::En)))?;
     drop(devices);
     let bomb = mamori_reports::workbook::bomb(200 * 1024 * 1024, "", &[]);
     // The worst a workbook can now do: a bomb just under the limit, read to the end.
@@ -172,7 +172,7 @@ pub fn run(args: &BenchLedgerArgs) -> Result<String> {
     report.push_str("|---|---:|---:|---:|---:|---:|---:|\n");
     for (label, path, bytes) in files {
         let expanded = mamori_reports::workbook::expanded_size(&bytes)
-            .map_err(|e| anyhow::anyhow!("{}", e.message_en()))?;
+            .map_err(|e| anyhow::anyhow!("{}", e.message().render(mamori_locale::Lang::En)))?;
         std::fs::write(&path, &bytes)?;
         let m = measure(&path)?;
         report.push_str(&format!(

@@ -18,6 +18,7 @@ use mamori_app::App;
 use mamori_app::ledger::LedgerData;
 use mamori_catalog::Catalog;
 use mamori_domain::{Prefecture, Role, Severity};
+use mamori_locale::{Lang, Message};
 use mamori_store::{AuditProblem, Store, StoreError};
 use mamori_web::{AppState, WebConfig};
 
@@ -31,7 +32,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 #[command(
     name = "mamori",
     version,
-    about = "mamori — 医療機関のサイバーセキュリティ対策チェックリストと立入検査 / the cybersecurity checklist of medical institutions and its inspection"
+    about = Message::new("operator-about").render_both()
 )]
 struct Cli {
     #[command(subcommand)]
@@ -560,22 +561,25 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                     a.version.form.label_ja(),
                     a.version.version_label_ja
                 );
-                println!(
-                    "{}",
-                    if a.verdict.ready {
-                        "判定: 準備完了 / READY"
-                    } else {
-                        "判定: 不足あり / NOT READY"
-                    }
-                );
+                let verdict = if a.verdict.ready {
+                    "operator-verdict-ready"
+                } else {
+                    "operator-verdict-not-ready"
+                };
+                println!("{}", Message::new(verdict).render_both());
                 for f in &a.verdict.findings {
                     let tag = match f.severity {
-                        Severity::Blocking => "要対応 BLOCKING",
-                        Severity::Advice => "指導 ADVICE",
-                        Severity::Info => "参考 INFO",
+                        Severity::Blocking => "operator-severity-blocking",
+                        Severity::Advice => "operator-severity-advice",
+                        Severity::Info => "operator-severity-info",
                     };
-                    println!("[{tag}] {}", f.message.render(mamori_locale::Lang::Ja));
-                    println!("        {}", f.message.render(mamori_locale::Lang::En));
+                    println!(
+                        "[{} {}] {}",
+                        Lang::Ja.text(tag),
+                        Lang::En.text(tag),
+                        f.message.render(Lang::Ja)
+                    );
+                    println!("        {}", f.message.render(Lang::En));
                 }
             }
             Ok(if a.verdict.ready {
@@ -594,7 +598,9 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                     if let Some(StoreError::Audit(AuditProblem::LegacyChainBroken { .. })) =
                         e.downcast_ref::<StoreError>()
                     {
-                        eprintln!("監査ログが壊れています / the audit log is broken: {e:#}");
+                        let broken =
+                            Message::new("operator-audit-broken").with("detail", format!("{e:#}"));
+                        eprintln!("{}", broken.render_both());
                         return Ok(ExitCode::from(1));
                     }
                     return Err(e);
@@ -603,19 +609,19 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             let v = store.verify_audit_log(Some(&paths.checkpoints)).await?;
             match v.problem {
                 None => {
-                    println!(
-                        "監査ログは改ざんされていません / the audit log is intact: {} entries, {} checkpoints in {} agree",
-                        v.entries,
-                        v.checkpoints,
-                        paths.checkpoints.display()
-                    );
+                    let intact = Message::new("operator-audit-intact")
+                        .with("entries", v.entries)
+                        .with("checkpoints", v.checkpoints)
+                        .with("folder", paths.checkpoints.display().to_string());
+                    println!("{}", intact.render_both());
                     Ok(ExitCode::SUCCESS)
                 }
                 Some((seq, problem)) => {
-                    eprintln!(
-                        "監査ログが壊れています / the audit log is broken at entry {seq}: {problem} ({} entries verified before it)",
-                        v.entries
-                    );
+                    let broken = Message::new("operator-audit-broken-at")
+                        .with("seq", seq)
+                        .with("problem", problem)
+                        .with("entries", v.entries);
+                    eprintln!("{}", broken.render_both());
                     Ok(ExitCode::from(1))
                 }
             }
@@ -625,10 +631,9 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         } => {
             let (store, paths) = open_existing_store(&store).await?;
             let path = audit::checkpoint(&store, &paths.checkpoints).await?;
-            println!(
-                "監査ログのチェックポイントを書きました / audit checkpoint written: {}",
-                path.display()
-            );
+            let written = Message::new("operator-audit-checkpoint-written")
+                .with("path", path.display().to_string());
+            println!("{}", written.render_both());
             Ok(ExitCode::SUCCESS)
         }
         Command::Bench(args) => bench::run(args).await.map(|()| ExitCode::SUCCESS),

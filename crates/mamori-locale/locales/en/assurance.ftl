@@ -55,3 +55,5 @@ assurance-beds-not-a-number = enter the number of beds as a whole number
 assurance-answer-every-question = answer every question
 assurance-waitlisted-place = Waitlisted { $place }
 assurance-year-hint = ({ $year })
+# The mark before each further reason for a rank.
+assurance-extra-reason-mark = +

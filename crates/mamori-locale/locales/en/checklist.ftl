@@ -19,10 +19,15 @@ checklist-mds-sds-some-missing = MDS/SDS: some vendors have not delivered
 checklist-open-contracts-mds-sds = Open contracts and MDS/SDS
 checklist-scope-heading = { $scope }: the following are in place.
 checklist-required-from = Required from { $from }; not inspected in { $year }
-# The printed form is the ministry's Japanese form: its answer marks stay in Japanese.
-checklist-print-yes = はい
-checklist-print-no = いいえ
+# The answer marks of the printed form.
+checklist-print-yes = Yes
+checklist-print-no = No
 checklist-choose-yes-or-no = choose yes or no
 checklist-enter-date-check = enter the date of the check
-checklist-print-or = ・
+checklist-print-or = {" / "}
 checklist-delivered-on = { $date } delivered
+# The brackets around a reference item's badge and a not-applicable note on the printed form.
+checklist-print-badge-open = {"["}
+checklist-print-badge-close = {"]"}
+checklist-print-note-open = (
+checklist-print-note-close = )

@@ -55,3 +55,9 @@ support-limits-max = at most { $max } yen
 support-link-continuity = Backup and BCP records
 support-link-training = Training sessions and registration
 support-link-ledger-vpn = Device ledger (the VPN device's flags)
+support-amount-with-label = { $amount } ({ $label })
+# The fields of the estimate, as errors name them.
+support-field-kind = kind of institution
+support-field-beds = number of beds
+support-field-cost = planned cost
+support-field-program = programme id

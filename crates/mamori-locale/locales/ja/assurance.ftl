@@ -55,3 +55,5 @@ assurance-beds-not-a-number = 病床数を整数で入力してください
 assurance-answer-every-question = すべての設問に回答してください
 assurance-waitlisted-place = 次点 { $place }
 assurance-year-hint = （{ $year }）
+# 順位指定の理由が複数あるときの2つ目以降の印。
+assurance-extra-reason-mark = ＋

@@ -25,3 +25,8 @@ checklist-choose-yes-or-no = 「はい」か「いいえ」を選んでくださ
 checklist-enter-date-check = 確認日を入力してください
 checklist-print-or = ・
 checklist-delivered-on = { $date } 提出
+# 印刷用の様式で、参考項目の表示と対象外の理由を囲む括弧。
+checklist-print-badge-open = 【
+checklist-print-badge-close = 】
+checklist-print-note-open = （
+checklist-print-note-close = ）

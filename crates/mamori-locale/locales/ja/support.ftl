@@ -55,3 +55,9 @@ support-limits-max = 補助額の上限 { $max }円
 support-link-continuity = バックアップとBCPの記録
 support-link-training = 研修の日程と申込み
 support-link-ledger-vpn = 機器台帳（VPN装置の指摘）
+support-amount-with-label = { $amount } （{ $label }）
+# 見積もりの入力欄の名前（エラーで示す）。
+support-field-kind = 施設種別
+support-field-beds = 病床数
+support-field-cost = 対象経費
+support-field-program = 支援事業のID

@@ -3,13 +3,13 @@
 use std::collections::HashMap;
 
 use chrono::{Datelike, NaiveDate};
-use mamori_domain::Prefecture;
 use mamori_domain::assurance::eligibility::month_label_ja;
 use mamori_domain::assurance::{
     Application, ApplicationId, ApplicationOutcome, ApplicationStatus, BedBand, BedBands,
     FlagDecision, Program, QuotaTable, Selection, SystemRenewal,
 };
-use mamori_locale::Lang;
+use mamori_domain::{Prefecture, arg};
+use mamori_locale::{Lang, Message};
 use rust_xlsxwriter::{
     Color, ExcelDateTime, Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError,
 };
@@ -25,15 +25,20 @@ pub enum AssuranceListError {
 }
 
 impl AssuranceListError {
-    pub fn message_ja(&self) -> String {
+    /// Why the list could not be written, in the reader's language.
+    pub fn message(&self) -> Message {
         match self {
             Self::MissingApplication(id) => {
-                format!("選定結果の申請ID {id} の回答が見つかりません")
+                Message::new("reports-list-missing-application").with("id", arg(id))
             }
-            Self::Xlsx(e) => format!("Excel ファイルを作成できませんでした: {e}"),
+            Self::Xlsx(e) => Message::new("reports-list-xlsx-failed").with("detail", e.to_string()),
         }
     }
 }
+
+/// 別紙1 and 別紙2 are the ministry's forms: they are written in Japanese whatever the
+/// reader's language.
+const FORM: Lang = Lang::Ja;
 
 /// The columns of 別紙1, in order, with their widths. Headers naming a year follow the program
 /// (「令和7年度中のシステム更改予定」「令和8年1月までの現地調査完了見込み」).
@@ -42,41 +47,48 @@ pub fn list_headers(program: &Program) -> Vec<String> {
 }
 
 pub(super) fn columns(program: &Program) -> Vec<(String, f64)> {
-    let fy = program.fiscal_year.era_label_ja();
+    const COLUMNS: [(&str, f64); 28] = [
+        ("reports-list-rank", 6.0),
+        ("reports-list-prefecture", 10.0),
+        ("reports-list-institution-code", 14.0),
+        ("reports-list-institution-name", 30.0),
+        ("reports-list-beds", 8.0),
+        ("reports-list-band", 13.0),
+        ("reports-list-emr", 14.0),
+        ("reports-list-network-check", 18.0),
+        ("reports-list-offline-backup", 18.0),
+        ("reports-list-gmis", 12.0),
+        ("reports-list-renewal", 14.0),
+        ("reports-list-survey", 16.0),
+        ("reports-list-contact-name", 14.0),
+        ("reports-list-phone", 16.0),
+        ("reports-list-email", 28.0),
+        ("reports-list-rank-reasons", 34.0),
+        ("reports-list-eligible", 10.0),
+        ("reports-list-ineligible-reasons", 40.0),
+        ("reports-list-flags", 40.0),
+        ("reports-list-decision", 12.0),
+        ("reports-list-status", 10.0),
+        ("reports-list-waitlist", 8.0),
+        ("reports-list-replaced", 24.0),
+        ("reports-list-withdrawn-on", 12.0),
+        ("reports-list-withdrawal-reason", 30.0),
+        ("reports-list-replaced-by", 24.0),
+        ("reports-list-answered-on", 12.0),
+        ("reports-list-remarks", 30.0),
+    ];
+    let year = program.fiscal_year.era_label_ja();
     let month = month_label_ja(program.onsite_survey_deadline);
-    vec![
-        ("順位".into(), 6.0),
-        ("都道府県".into(), 10.0),
-        ("医療機関コード".into(), 14.0),
-        ("医療機関名".into(), 30.0),
-        ("病床数".into(), 8.0),
-        ("病床規模区分".into(), 13.0),
-        ("電子カルテシステムの導入状況".into(), 14.0),
-        (
-            "(1)外部ネットワークとの接続の安全性の検証・検査".into(),
-            18.0,
-        ),
-        ("(2)オフライン・バックアップ体制の整備".into(), 18.0),
-        ("G-MIS調査回答結果の活用".into(), 12.0),
-        (format!("{fy}中のシステム更改予定"), 14.0),
-        (format!("{month}までの現地調査完了見込み"), 16.0),
-        ("担当者名".into(), 14.0),
-        ("電話番号".into(), 16.0),
-        ("メールアドレス".into(), 28.0),
-        ("順位指定の理由".into(), 34.0),
-        ("支援対象要件".into(), 10.0),
-        ("要件を満たさない理由".into(), 40.0),
-        ("確認事項".into(), 40.0),
-        ("都道府県の判断".into(), 12.0),
-        ("選定結果".into(), 10.0),
-        ("次点順位".into(), 8.0),
-        ("繰上げ（辞退した病院）".into(), 24.0),
-        ("辞退日".into(), 12.0),
-        ("辞退理由".into(), 30.0),
-        ("辞退後の繰上げ".into(), 24.0),
-        ("回答日".into(), 12.0),
-        ("特記事項".into(), 30.0),
-    ]
+    COLUMNS
+        .iter()
+        .map(|&(key, width)| {
+            let heading = Message::new(key)
+                .with("year", year.as_str())
+                .with("month", month.as_str())
+                .render(FORM);
+            (heading, width)
+        })
+        .collect()
 }
 
 struct Formats {
@@ -144,8 +156,9 @@ fn write_date(
     Ok(())
 }
 
+/// The label of `yes` or of `no` (message keys), as the form writes it.
 fn yes_no(value: bool, yes: &str, no: &str) -> String {
-    if value { yes } else { no }.to_owned()
+    FORM.t(if value { yes } else { no })
 }
 
 /// Writes 別紙1 for one prefecture's selection: a title row, a subtitle row (program, year,
@@ -171,9 +184,14 @@ pub fn export_assurance_list(
     let name_of = |id: ApplicationId| {
         let rank = selection.outcome(id).map(|o| o.rank);
         match (by_id.get(&id), rank) {
-            (Some(a), Some(r)) => format!("{}（順位{r}）", a.institution_name),
+            (Some(a), Some(r)) => Message::new("reports-list-named-with-rank")
+                .with("name", a.institution_name.as_str())
+                .with("rank", r)
+                .render(FORM),
             (Some(a), None) => a.institution_name.clone(),
-            (None, _) => format!("申請ID {id}"),
+            (None, _) => Message::new("reports-list-application-id")
+                .with("id", arg(id))
+                .render(FORM),
         }
     };
 
@@ -187,13 +205,15 @@ pub fn export_assurance_list(
     sheet.write_string_with_format(
         1,
         0,
-        format!(
-            "{}　{}　{}　（提出期限 {}）",
-            program.title_ja,
-            program.fiscal_year.era_label_ja(),
-            selection.prefecture.name_ja(),
-            program.submission_deadline.format("%Y/%m/%d")
-        ),
+        Message::new("reports-list-subtitle")
+            .with("title", program.title_ja.as_str())
+            .with("year", program.fiscal_year.era_label_ja())
+            .with("prefecture", selection.prefecture.name_ja())
+            .with(
+                "deadline",
+                program.submission_deadline.format("%Y/%m/%d").to_string(),
+            )
+            .render(FORM),
         &formats.subtitle,
     )?;
     for (c, (header, width)) in cols.iter().enumerate() {
@@ -212,57 +232,67 @@ pub fn export_assurance_list(
     for (i, (outcome, app)) in rows.iter().enumerate() {
         let r = HEADER_ROW + 1 + u32::try_from(i).unwrap_or(u32::MAX - HEADER_ROW - 1);
         let band = outcome.band.and_then(|b| program.bands.get(b));
-        let survey = match app.renewal {
-            SystemRenewal::NotPlanned => "－",
+        let survey = FORM.t(match app.renewal {
+            SystemRenewal::NotPlanned => "reports-list-none",
             SystemRenewal::Planned {
                 onsite_survey_by_deadline: Some(true),
-            } => "見込みあり",
+            } => "reports-list-survey-likely",
             SystemRenewal::Planned {
                 onsite_survey_by_deadline: Some(false),
-            } => "見込みなし",
+            } => "reports-list-survey-unlikely",
             SystemRenewal::Planned {
                 onsite_survey_by_deadline: None,
-            } => "未定",
-        };
-        let decision = match outcome.decision {
-            Some(FlagDecision::Accept) => "選定する",
-            Some(FlagDecision::Decline) => "選定しない",
-            None if outcome.eligibility.needs_decision() => "未判断",
-            None => "－",
-        };
+            } => "reports-list-survey-undecided",
+        });
+        let decision = FORM.t(match outcome.decision {
+            Some(FlagDecision::Accept) => "reports-list-decision-accept",
+            Some(FlagDecision::Decline) => "reports-list-decision-decline",
+            None if outcome.eligibility.needs_decision() => "reports-list-decision-pending",
+            None => "reports-list-none",
+        });
         let join = |items: Vec<String>| items.join("\n");
         let texts: Vec<(u16, String)> = vec![
             (1, app.prefecture.name_ja().to_owned()),
             (2, app.medical_institution_code.as_str().to_owned()),
             (3, app.institution_name.clone()),
-            (5, band.map_or_else(|| "－".to_owned(), BedBand::label_ja)),
+            (
+                5,
+                band.map_or_else(|| FORM.t("reports-list-none"), BedBand::label_ja),
+            ),
             (6, app.emr.label_ja().to_owned()),
             (
                 7,
                 yes_no(
                     app.participation.wants_network_check(),
-                    "希望する",
-                    "希望しない",
+                    "reports-list-wanted",
+                    "reports-list-not-wanted",
                 ),
             ),
             (
                 8,
                 yes_no(
                     app.participation.wants_offline_backup(),
-                    "希望する",
-                    "希望しない",
+                    "reports-list-wanted",
+                    "reports-list-not-wanted",
                 ),
             ),
-            (9, yes_no(app.gmis_reuse_consent, "可", "否")),
+            (
+                9,
+                yes_no(
+                    app.gmis_reuse_consent,
+                    "reports-list-consent",
+                    "reports-list-no-consent",
+                ),
+            ),
             (
                 10,
                 yes_no(
                     matches!(app.renewal, SystemRenewal::Planned { .. }),
-                    "あり",
-                    "なし",
+                    "reports-list-planned",
+                    "reports-list-not-planned",
                 ),
             ),
-            (11, survey.to_owned()),
+            (11, survey),
             (12, app.contact.name().to_owned()),
             (13, app.contact.phone().to_owned()),
             (14, app.contact.email().to_owned()),
@@ -272,7 +302,11 @@ pub fn export_assurance_list(
             ),
             (
                 16,
-                yes_no(outcome.eligibility.is_eligible(), "該当", "非該当"),
+                yes_no(
+                    outcome.eligibility.is_eligible(),
+                    "reports-list-eligible-yes",
+                    "reports-list-eligible-no",
+                ),
             ),
             (
                 17,
@@ -281,7 +315,7 @@ pub fn export_assurance_list(
                         .eligibility
                         .reasons
                         .iter()
-                        .map(|r| r.message.render(Lang::Ja))
+                        .map(|r| r.message.render(FORM))
                         .collect(),
                 ),
             ),
@@ -292,11 +326,11 @@ pub fn export_assurance_list(
                         .eligibility
                         .flags
                         .iter()
-                        .map(|f| f.message.render(Lang::Ja))
+                        .map(|f| f.message.render(FORM))
                         .collect(),
                 ),
             ),
-            (19, decision.to_owned()),
+            (19, decision),
             (22, outcome.replaced.map(name_of).unwrap_or_default()),
             (
                 24,
@@ -344,20 +378,22 @@ pub fn export_assurance_list(
     summary.write_string_with_format(
         0,
         0,
-        format!("支援枠数と選定状況（{}）", selection.prefecture.name_ja()),
+        Message::new("reports-list-summary-title")
+            .with("prefecture", selection.prefecture.name_ja())
+            .render(FORM),
         &formats.title,
     )?;
     let heads = [
-        ("病床規模区分", 14.0),
-        ("支援枠数", 10.0),
-        ("選定数", 10.0),
-        ("未使用枠", 10.0),
-        ("次点", 10.0),
-        ("辞退", 10.0),
+        ("reports-list-band", 14.0),
+        ("reports-list-quota", 10.0),
+        ("reports-list-selected", 10.0),
+        ("reports-list-unused", 10.0),
+        ("reports-list-waitlisted", 10.0),
+        ("reports-list-withdrawn", 10.0),
     ];
     for (c, (h, w)) in heads.iter().enumerate() {
         let c = u16::try_from(c).unwrap_or(u16::MAX);
-        summary.write_string_with_format(HEADER_ROW, c, *h, &formats.header)?;
+        summary.write_string_with_format(HEADER_ROW, c, FORM.text(h), &formats.header)?;
         summary.set_column_width(c, *w)?;
     }
     summary.set_freeze_panes(HEADER_ROW + 1, 0)?;
@@ -386,10 +422,12 @@ pub fn export_quotas(bands: &BedBands, quotas: &QuotaTable) -> Result<Vec<u8>, X
     let sheet = workbook.add_worksheet();
     sheet.set_name(QUOTA_SHEET)?;
     sheet.write_string_with_format(0, 0, QUOTA_TITLE, &formats.title)?;
-    let mut heads: Vec<(String, f64)> =
-        vec![("都道府県コード".into(), 10.0), ("都道府県".into(), 12.0)];
+    let mut heads: Vec<(String, f64)> = vec![
+        (FORM.t("reports-list-prefecture-code"), 10.0),
+        (FORM.t("reports-list-prefecture"), 12.0),
+    ];
     heads.extend(bands.as_slice().iter().map(|b| (b.label_ja(), 12.0)));
-    heads.push(("合計".into(), 10.0));
+    heads.push((FORM.t("reports-list-total"), 10.0));
     for (c, (h, w)) in heads.iter().enumerate() {
         let c = u16::try_from(c).unwrap_or(u16::MAX);
         sheet.write_string_with_format(HEADER_ROW, c, h, &formats.header)?;
@@ -418,7 +456,7 @@ pub fn export_quotas(bands: &BedBands, quotas: &QuotaTable) -> Result<Vec<u8>, X
         };
         r += 1;
     }
-    sheet.write_string_with_format(r, 1, "合計", &formats.header)?;
+    sheet.write_string_with_format(r, 1, FORM.text("reports-list-total"), &formats.header)?;
     let totals = quotas.totals(bands.len());
     for (b, t) in totals.iter().enumerate() {
         let c = u16::try_from(b + 2).unwrap_or(u16::MAX);

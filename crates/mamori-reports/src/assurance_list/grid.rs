@@ -4,6 +4,8 @@
 use std::io::Cursor;
 
 use calamine::{DataRef, Reader, Xlsx, open_workbook_from_rs};
+use mamori_domain::joined;
+use mamori_locale::{Lang, Message};
 
 use super::QUOTA_SHEET;
 use crate::ledger::column_letter;
@@ -15,56 +17,67 @@ use crate::workbook::{self, WorkbookProblem};
 pub struct QuotaImportProblem {
     pub row: Option<u32>,
     pub column: Option<String>,
-    pub message_ja: String,
-    pub message_en: String,
-    /// The messages without their place, for a table that shows row and column apart.
-    pub detail_ja: String,
-    pub detail_en: String,
+    /// What is wrong, without its place, for a table that shows row and column apart.
+    pub detail: Message,
 }
 
 impl QuotaImportProblem {
-    pub(super) fn new(row: Option<u32>, column: Option<usize>, ja: String, en: String) -> Self {
-        let column = column.map(column_letter);
-        let (pja, pen) = match (row, &column) {
-            (Some(r), Some(c)) => (format!("{r}行目 {c}列: "), format!("row {r}, column {c}: ")),
-            (Some(r), None) => (format!("{r}行目: "), format!("row {r}: ")),
-            (None, Some(c)) => (format!("{c}列: "), format!("column {c}: ")),
-            (None, None) => (String::new(), String::new()),
-        };
+    pub(super) fn new(row: Option<u32>, column: Option<usize>, detail: Message) -> Self {
         Self {
             row,
-            column,
-            message_ja: format!("{pja}{ja}"),
-            message_en: format!("{pen}{en}"),
-            detail_ja: ja,
-            detail_en: en,
+            column: column.map(column_letter),
+            detail,
         }
+    }
+
+    /// What is wrong, after its place ("row 3, column B: …").
+    pub fn message(&self) -> Message {
+        let at = match (self.row, &self.column) {
+            (Some(row), Some(column)) => Message::new("reports-quota-at-row-column")
+                .with("row", row)
+                .with("column", column),
+            (Some(row), None) => Message::new("reports-quota-at-row").with("row", row),
+            (None, Some(column)) => Message::new("reports-quota-at-column").with("column", column),
+            (None, None) => return self.detail.clone(),
+        };
+        at.with("detail", self.detail.clone())
     }
 }
 
 /// Every problem found in a quota file (up to [`MAX_PROBLEMS`]); nothing is imported.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("the quota file has {} problem(s): {}", .problems.len(), .problems.iter().map(|p| p.message_en.as_str()).collect::<Vec<_>>().join("; "))]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QuotaImportError {
     pub problems: Vec<QuotaImportProblem>,
 }
 
+/// The English message: what a log shows.
+impl std::fmt::Display for QuotaImportError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message().render(Lang::En))
+    }
+}
+
+impl std::error::Error for QuotaImportError {}
+
 impl QuotaImportError {
-    pub fn message_ja(&self) -> String {
-        format!(
-            "支援枠数のファイルに{}件の問題があります: {}",
-            self.problems.len(),
-            self.problems
-                .iter()
-                .map(|p| p.message_ja.as_str())
-                .collect::<Vec<_>>()
-                .join("／")
+    /// Every problem, each after its place.
+    pub fn message(&self) -> Message {
+        Message::new("reports-quota-file-problems")
+            .with("count", self.problems.len())
+            .with("problems", self.listed())
+    }
+
+    /// The problems one after another, each after its place.
+    pub fn listed(&self) -> Message {
+        joined(
+            self.problems.iter().map(QuotaImportProblem::message),
+            "domain-join-slash",
         )
     }
 
-    pub(super) fn one(row: Option<u32>, column: Option<usize>, ja: String, en: String) -> Self {
+    pub(super) fn one(row: Option<u32>, column: Option<usize>, detail: Message) -> Self {
         Self {
-            problems: vec![QuotaImportProblem::new(row, column, ja, en)],
+            problems: vec![QuotaImportProblem::new(row, column, detail)],
         }
     }
 }
@@ -87,8 +100,7 @@ impl QuotaFileFormat {
             Err(QuotaImportError::one(
                 None,
                 None,
-                "旧形式の Excel（.xls）は読めません。.xlsx か CSV で保存してください".into(),
-                "old Excel files (.xls) cannot be read; save as .xlsx or CSV".into(),
+                Message::new("reports-quota-legacy-excel"),
             ))
         } else {
             Ok(Self::Csv)
@@ -137,29 +149,18 @@ pub(super) fn read_xlsx(bytes: &[u8]) -> Result<Grid, QuotaImportError> {
         QuotaImportError::one(
             None,
             None,
-            format!("Excel ファイルを読めません（{e}）"),
-            format!("the Excel file cannot be read ({e})"),
+            Message::new("reports-quota-unreadable-xlsx").with("detail", e),
         )
     };
     let limit = workbook::MAX_EXPANDED_BYTES;
     workbook::check_workbook(bytes, limit).map_err(|problem| match problem {
         WorkbookProblem::Unreadable(detail) => unreadable(detail),
-        refused => QuotaImportError::one(None, None, refused.message_ja(), refused.message_en()),
+        refused => QuotaImportError::one(None, None, refused.message()),
     })?;
     let read_error = |e: calamine::XlsxError| {
         let text = e.to_string();
         if workbook::is_size_overrun(&text) {
-            let mb = limit.div_ceil(1 << 20);
-            QuotaImportError::one(
-                None,
-                None,
-                format!(
-                    "ブックの一部が、ZIPの目録に記された大きさを超えて展開されます。ファイルが壊れているか、メモリを使い果たすように作られています（展開した大きさの上限は{mb}MBです）"
-                ),
-                format!(
-                    "a part of the workbook expands to more than its ZIP directory declares: the file is damaged or made to exhaust memory (workbooks may expand to {mb} MB)"
-                ),
-            )
+            QuotaImportError::one(None, None, WorkbookProblem::SizeLies { limit }.message())
         } else {
             unreadable(text)
         }
@@ -197,12 +198,9 @@ pub(super) fn read_xlsx(bytes: &[u8]) -> Result<Grid, QuotaImportError> {
             return Err(QuotaImportError::one(
                 Some(row.saturating_add(1)),
                 Some(column as usize),
-                format!(
-                    "セル {at} は読み込める範囲（A1〜{last}）の外にあります。不要な行や列を削除してください"
-                ),
-                format!(
-                    "cell {at} lies outside the range that can be read (A1 to {last}); delete the rows and columns not needed"
-                ),
+                Message::new("reports-quota-cell-out-of-range")
+                    .with("at", at)
+                    .with("last", last),
             ));
         }
         let (row, column) = (row as usize, column as usize);
@@ -226,12 +224,7 @@ pub(super) fn read_csv(bytes: &[u8]) -> Result<Grid, QuotaImportError> {
             .decode_without_bom_handling_and_without_replacement(bytes)
             .map(|c| c.into_owned())
             .ok_or_else(|| {
-                QuotaImportError::one(
-                    None,
-                    None,
-                    "文字コードを判別できません（UTF-8 か Shift_JIS で保存してください）".into(),
-                    "unknown text encoding (save the CSV as UTF-8 or Shift_JIS)".into(),
-                )
+                QuotaImportError::one(None, None, Message::new("reports-quota-encoding"))
             })?,
     };
     let mut reader = csv::ReaderBuilder::new()
@@ -248,8 +241,7 @@ pub(super) fn read_csv(bytes: &[u8]) -> Result<Grid, QuotaImportError> {
             QuotaImportError::one(
                 line,
                 None,
-                format!("CSV として読めません（{e}）"),
-                format!("not a readable CSV ({e})"),
+                Message::new("reports-quota-unreadable-csv").with("detail", e.to_string()),
             )
         })?;
         // The reader skips blank lines, which a spreadsheet shows as empty rows: keep them,

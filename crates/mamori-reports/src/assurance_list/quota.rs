@@ -6,7 +6,8 @@ use mamori_domain::assurance::{
     BedBand, BedBands, QuotaProblemCode, QuotaRow, QuotaTable, parse_prefecture,
 };
 use mamori_domain::text::fold::{LONG_VOWEL_MARKS, fold};
-use mamori_locale::Lang;
+use mamori_domain::{arg, bilingual, joined};
+use mamori_locale::Message;
 
 use super::grid::{
     Cell, Grid, MAX_PROBLEMS, QuotaFileFormat, QuotaImportError, QuotaImportProblem, read_csv,
@@ -191,14 +192,11 @@ fn is_total_label(text: &str) -> bool {
 
 /// A band cell: a whole number (full-width digits and thousands separators allowed),
 /// 「-」 for 0.
-pub(super) fn parse_count(cell: &Cell) -> Result<Option<i64>, (String, String)> {
+pub(super) fn parse_count(cell: &Cell) -> Result<Option<i64>, Message> {
     match cell {
         Cell::Empty => Ok(None),
         Cell::Number(n) if n.fract() == 0.0 && n.abs() < 1e15 => Ok(Some(*n as i64)),
-        Cell::Number(n) => Err((
-            format!("支援枠数 {n} は整数ではありません"),
-            format!("quota {n} is not a whole number"),
-        )),
+        Cell::Number(n) => Err(Message::new("reports-quota-not-whole").with("quota", arg(n))),
         Cell::Text(t) => {
             let n = normalize(t);
             if n.is_empty() {
@@ -207,18 +205,9 @@ pub(super) fn parse_count(cell: &Cell) -> Result<Option<i64>, (String, String)> 
             if n == "-" {
                 return Ok(Some(0));
             }
-            n.parse::<i64>().map(Some).map_err(|_| {
-                (
-                    format!(
-                        "「{}」は数値ではありません（0以上の整数で入力してください）",
-                        t.trim()
-                    ),
-                    format!(
-                        "'{}' is not a number (enter a whole number, 0 or more)",
-                        t.trim()
-                    ),
-                )
-            })
+            n.parse::<i64>()
+                .map(Some)
+                .map_err(|_| Message::new("reports-quota-not-a-number").with("text", t.trim()))
         }
     }
 }
@@ -242,8 +231,7 @@ fn parse_grid(grid: &Grid, bands: &BedBands) -> Result<QuotaTable, QuotaImportEr
         return Err(QuotaImportError::one(
             None,
             None,
-            "見出し行（「都道府県」の列）が見つかりません".into(),
-            "no header row found (a column headed 都道府県 / prefecture)".into(),
+            Message::new("reports-quota-no-header"),
         ));
     };
 
@@ -263,18 +251,12 @@ fn parse_grid(grid: &Grid, bands: &BedBands) -> Result<QuotaTable, QuotaImportEr
             BandHeader::Unreadable => problems.push(QuotaImportProblem::new(
                 Some(to_row(header)),
                 Some(c),
-                format!(
-                    "見出し「{text}」から病床規模区分を読み取れません（例: 20〜199床、400床以上）"
-                ),
-                format!(
-                    "cannot read a bed band from the header '{text}' (e.g. 20〜199床, 400床以上)"
-                ),
+                Message::new("reports-quota-band-unreadable").with("text", &text),
             )),
             BandHeader::NotABand if text.contains('床') => problems.push(QuotaImportProblem::new(
                 Some(to_row(header)),
                 Some(c),
-                format!("見出し「{text}」に病床数がありません（例: 20〜199床）"),
-                format!("the header '{text}' has no bed numbers (e.g. 20〜199床)"),
+                Message::new("reports-quota-band-no-beds").with("text", &text),
             )),
             BandHeader::NotABand => {}
         }
@@ -283,18 +265,10 @@ fn parse_grid(grid: &Grid, bands: &BedBands) -> Result<QuotaTable, QuotaImportEr
         problems.push(QuotaImportProblem::new(
             Some(to_row(header)),
             None,
-            format!(
-                "病床規模区分の列が{}列あります。この事業の区分は{}列（{}）です",
-                band_cols.len(),
-                bands.len(),
-                band_list_ja(bands)
-            ),
-            format!(
-                "{} bed-band column(s) found; the program has {} ({})",
-                band_cols.len(),
-                bands.len(),
-                band_list_en(bands)
-            ),
+            Message::new("reports-quota-band-count")
+                .with("found", band_cols.len())
+                .with("count", bands.len())
+                .with("bands", bilingual(band_list_ja(bands), band_list_en(bands))),
         ));
     } else {
         for (i, ((c, range, text), band)) in band_cols.iter().zip(bands.as_slice()).enumerate() {
@@ -302,16 +276,10 @@ fn parse_grid(grid: &Grid, bands: &BedBands) -> Result<QuotaTable, QuotaImportEr
                 problems.push(QuotaImportProblem::new(
                     Some(to_row(header)),
                     Some(*c),
-                    format!(
-                        "見出し「{text}」は{}番目の病床規模区分「{}」と一致しません",
-                        i + 1,
-                        band.label_ja()
-                    ),
-                    format!(
-                        "the header '{text}' does not match bed band {} ({})",
-                        i + 1,
-                        band.label_en()
-                    ),
+                    Message::new("reports-quota-band-mismatch")
+                        .with("text", text)
+                        .with("index", i + 1)
+                        .with("band", bilingual(band.label_ja(), band.label_en())),
                 ));
             }
         }
@@ -336,8 +304,7 @@ fn parse_grid(grid: &Grid, bands: &BedBands) -> Result<QuotaTable, QuotaImportEr
                 problems.push(QuotaImportProblem::new(
                     Some(to_row(r)),
                     key_cols.first().copied(),
-                    "都道府県が空欄です".into(),
-                    "the prefecture is blank".into(),
+                    Message::new("reports-quota-prefecture-blank"),
                 ));
             }
             continue;
@@ -352,15 +319,14 @@ fn parse_grid(grid: &Grid, bands: &BedBands) -> Result<QuotaTable, QuotaImportEr
             .collect();
         let known: Vec<Prefecture> = parsed.iter().filter_map(|(_, _, p)| *p).collect();
         if known.windows(2).any(|w| w[0] != w[1]) {
-            let shown: Vec<&str> = parsed.iter().map(|(_, t, _)| t.as_str()).collect();
+            let shown = parsed
+                .iter()
+                .map(|(_, t, _)| bilingual(t.as_str(), t.as_str()));
             problems.push(QuotaImportProblem::new(
                 Some(to_row(r)),
                 parsed.get(1).map(|(c, _, _)| *c),
-                format!("都道府県コードと名称が一致しません（{}）", shown.join("／")),
-                format!(
-                    "the prefecture code and name disagree ({})",
-                    shown.join(" / ")
-                ),
+                Message::new("reports-quota-prefecture-disagree")
+                    .with("shown", joined(shown, "reports-join-slash")),
             ));
             continue;
         }
@@ -382,13 +348,12 @@ fn parse_grid(grid: &Grid, bands: &BedBands) -> Result<QuotaTable, QuotaImportEr
                     problems.push(QuotaImportProblem::new(
                         Some(to_row(r)),
                         Some(col),
-                        "支援枠数が空欄です（0 の場合は 0 と入力してください）".into(),
-                        "the quota is blank (enter 0 for none)".into(),
+                        Message::new("reports-quota-blank"),
                     ));
                 }
-                Err((ja, en)) => {
+                Err(detail) => {
                     row_ok = false;
-                    problems.push(QuotaImportProblem::new(Some(to_row(r)), Some(col), ja, en));
+                    problems.push(QuotaImportProblem::new(Some(to_row(r)), Some(col), detail));
                 }
             }
         }
@@ -416,7 +381,7 @@ fn parse_grid(grid: &Grid, bands: &BedBands) -> Result<QuotaTable, QuotaImportEr
                     (QuotaProblemCode::WrongBandCount, _) => None,
                     _ => Some(key_col),
                 };
-                let (ja, en) = if p.code == QuotaProblemCode::DuplicatePrefecture {
+                let detail = if p.code == QuotaProblemCode::DuplicatePrefecture {
                     // The domain counts rows it was given; name the file's row instead.
                     let first = rows
                         .iter()
@@ -427,20 +392,19 @@ fn parse_grid(grid: &Grid, bands: &BedBands) -> Result<QuotaTable, QuotaImportEr
                         })
                         .map_or(0, |(_, (fr, _))| to_row(*fr));
                     let name = parse_prefecture(&rows[p.row].prefecture).ok();
-                    (
-                        format!(
-                            "{}が2回あります（{first}行目と同じ）",
-                            name.map_or("", Prefecture::name_ja)
-                        ),
-                        format!(
-                            "{} appears twice (also in row {first})",
-                            name.map_or("", Prefecture::name_en)
-                        ),
-                    )
+                    Message::new("reports-quota-duplicate-prefecture")
+                        .with(
+                            "prefecture",
+                            bilingual(
+                                name.map_or("", Prefecture::name_ja),
+                                name.map_or("", Prefecture::name_en),
+                            ),
+                        )
+                        .with("first", first)
                 } else {
-                    (p.message.render(Lang::Ja), p.message.render(Lang::En))
+                    p.message
                 };
-                problems.push(QuotaImportProblem::new(Some(to_row(r)), col, ja, en));
+                problems.push(QuotaImportProblem::new(Some(to_row(r)), col, detail));
             }
             None
         }
@@ -451,8 +415,7 @@ fn parse_grid(grid: &Grid, bands: &BedBands) -> Result<QuotaTable, QuotaImportEr
             _ => Err(QuotaImportError::one(
                 None,
                 None,
-                "支援枠数の行が1つもありません".into(),
-                "the file has no quota rows".into(),
+                Message::new("reports-quota-no-rows"),
             )),
         }
     } else {

@@ -3,8 +3,9 @@
 
 use std::collections::HashMap;
 
-use mamori_domain::Prefecture;
 use mamori_domain::assurance::RankReason;
+use mamori_domain::{Prefecture, arg, bilingual, joined};
+use mamori_locale::Message;
 
 use super::grid::{
     Cell, MAX_PROBLEMS, QuotaFileFormat, QuotaImportError, QuotaImportProblem, read_csv, read_xlsx,
@@ -94,8 +95,7 @@ pub fn import_ranking(bytes: &[u8]) -> Result<RankingFile, QuotaImportError> {
         return Err(QuotaImportError::one(
             None,
             None,
-            "見出し行（「順位」と「申請ID」または「医療機関コード」の列）が見つかりません".into(),
-            "no header row found (columns 順位/rank and 申請ID/application_id or 医療機関コード/institution_code)".into(),
+            Message::new("reports-ranking-no-header"),
         ));
     };
     let find = |names: &[&str]| grid[header].iter().position(|c| header_is(c, names));
@@ -109,8 +109,7 @@ pub fn import_ranking(bytes: &[u8]) -> Result<RankingFile, QuotaImportError> {
         return Err(QuotaImportError::one(
             Some(to_row(header)),
             None,
-            "見出し行に「順位」が必要です".into(),
-            "the header needs 順位 (rank)".into(),
+            Message::new("reports-ranking-rank-header"),
         ));
     };
     let mut file = RankingFile {
@@ -143,8 +142,7 @@ pub fn import_ranking(bytes: &[u8]) -> Result<RankingFile, QuotaImportError> {
                     problems.push(QuotaImportProblem::new(
                         Some(row),
                         id_column,
-                        format!("申請ID「{id_text}」は数字で入力してください"),
-                        format!("application id '{id_text}' must be a number"),
+                        Message::new("reports-ranking-id-not-number").with("id", &id_text),
                     ));
                     None
                 }
@@ -157,8 +155,7 @@ pub fn import_ranking(bytes: &[u8]) -> Result<RankingFile, QuotaImportError> {
                 problems.push(QuotaImportProblem::new(
                     Some(row),
                     Some(rank_column),
-                    "順位が空欄です。希望したすべての病院に順位を付けてください".into(),
-                    "the rank is blank; every applicant must be ranked".into(),
+                    Message::new("reports-ranking-rank-blank"),
                 ));
                 None
             }
@@ -166,8 +163,7 @@ pub fn import_ranking(bytes: &[u8]) -> Result<RankingFile, QuotaImportError> {
                 problems.push(QuotaImportProblem::new(
                     Some(row),
                     Some(rank_column),
-                    format!("順位「{rank_text}」は1以上の整数で入力してください"),
-                    format!("rank '{rank_text}' must be a whole number from 1"),
+                    Message::new("reports-ranking-rank-invalid").with("rank", &rank_text),
                 ));
                 None
             }
@@ -183,12 +179,7 @@ pub fn import_ranking(bytes: &[u8]) -> Result<RankingFile, QuotaImportError> {
                         None => problems.push(QuotaImportProblem::new(
                             Some(row),
                             Some(c),
-                            format!(
-                                "順位指定の理由「{line}」が分かりません（地域の救急等の主要な診療機能／立入検査等で対策が不十分／前年度に事前調査後辞退／その他（内容））"
-                            ),
-                            format!(
-                                "unknown reason '{line}' (regional_emergency_role, weak_security_at_inspection, withdrew_last_year_after_pre_survey or 'other: text')"
-                            ),
+                            Message::new("reports-ranking-unknown-reason").with("line", line),
                         )),
                     }
                 }
@@ -215,8 +206,7 @@ pub fn import_ranking(bytes: &[u8]) -> Result<RankingFile, QuotaImportError> {
         return Err(QuotaImportError::one(
             None,
             None,
-            "順位の行が1つもありません".into(),
-            "the file has no ranked rows".into(),
+            Message::new("reports-ranking-no-rows"),
         ));
     }
     Ok(file)
@@ -272,6 +262,18 @@ pub struct ResolvedRank {
     pub reasons: Option<Vec<RankReason>>,
 }
 
+/// A prefecture as a message names it.
+fn name(prefecture: Prefecture) -> Message {
+    bilingual(prefecture.name_ja(), prefecture.name_en())
+}
+
+/// An application as a message names it: the hospital and the application's id.
+fn application(target: &RankingTarget) -> Message {
+    Message::new("reports-ranking-application")
+        .with("name", target.institution_name.as_str())
+        .with("id", arg(target.application_id))
+}
+
 /// Matches a ranking file to the prefecture's applications and checks it as a whole, naming
 /// the row and column of every problem: an application that is unknown or of another
 /// prefecture (an id the prefecture does not know is named as not its own, never as another
@@ -298,8 +300,8 @@ pub fn resolve_ranking(
     let mut first_row_of_rank: HashMap<u32, u32> = HashMap::new();
     let key_column = file.key_column();
     for row in &file.rows {
-        let place = |column: Option<usize>, ja: String, en: String| {
-            QuotaImportProblem::new(Some(row.row), column, ja, en)
+        let place = |column: Option<usize>, detail: Message| {
+            QuotaImportProblem::new(Some(row.row), column, detail)
         };
         let by_code_target = match row.medical_institution_code.as_deref() {
             None => None,
@@ -314,27 +316,16 @@ pub fn resolve_ranking(
                         problems.push(match other {
                             Some(p) => place(
                                 file.code_column,
-                                format!(
-                                    "医療機関コード {code} は{}の医療機関です（{}の申請ではありません）",
-                                    p.name_ja(),
-                                    prefecture.name_ja()
-                                ),
-                                format!(
-                                    "institution code {code} is in {}, not an application of {}",
-                                    p.name_en(),
-                                    prefecture.name_en()
-                                ),
+                                Message::new("reports-ranking-code-of-other-prefecture")
+                                    .with("code", code)
+                                    .with("other", name(p))
+                                    .with("prefecture", name(prefecture)),
                             ),
                             None => place(
                                 file.code_column,
-                                format!(
-                                    "医療機関コード {code} の申請は{}にありません",
-                                    prefecture.name_ja()
-                                ),
-                                format!(
-                                    "no application of {} has institution code {code}",
-                                    prefecture.name_en()
-                                ),
+                                Message::new("reports-ranking-code-unknown")
+                                    .with("code", code)
+                                    .with("prefecture", name(prefecture)),
                             ),
                         });
                     }
@@ -348,8 +339,9 @@ pub fn resolve_ranking(
                 None => {
                     problems.push(place(
                         file.id_column,
-                        format!("申請ID {id} の申請は{}にありません", prefecture.name_ja()),
-                        format!("no application {id} in {}", prefecture.name_en()),
+                        Message::new("reports-ranking-id-unknown")
+                            .with("id", arg(id))
+                            .with("prefecture", name(prefecture)),
                     ));
                     None
                 }
@@ -364,28 +356,19 @@ pub fn resolve_ranking(
         {
             problems.push(place(
                 file.code_column,
-                format!(
-                    "医療機関コード {code} は申請ID {}（{}）のものではありません",
-                    target.application_id, target.institution_name
-                ),
-                format!(
-                    "institution code {code} is not that of application {} ({})",
-                    target.application_id, target.institution_name
-                ),
+                Message::new("reports-ranking-code-mismatch")
+                    .with("code", code)
+                    .with("id", arg(target.application_id))
+                    .with("name", target.institution_name.as_str()),
             ));
             continue;
         }
         if let Some(first) = first_row_of_app.get(&target.application_id) {
             problems.push(place(
                 key_column,
-                format!(
-                    "{}（申請ID {}）が2回あります（{first}行目と同じ）",
-                    target.institution_name, target.application_id
-                ),
-                format!(
-                    "{} (application {}) appears twice (also in row {first})",
-                    target.institution_name, target.application_id
-                ),
+                Message::new("reports-ranking-named-twice")
+                    .with("application", application(target))
+                    .with("first", *first),
             ));
             continue;
         }
@@ -393,23 +376,16 @@ pub fn resolve_ranking(
         if usize::try_from(row.rank).map_or(true, |r| r > n) {
             problems.push(place(
                 Some(file.rank_column),
-                format!(
-                    "順位 {} は申請数 {n} を超えています（1〜{n} の連番で指定してください）",
-                    row.rank
-                ),
-                format!(
-                    "rank {} is above the number of applicants, {n} (use 1 to {n})",
-                    row.rank
-                ),
+                Message::new("reports-ranking-rank-too-high")
+                    .with("rank", row.rank)
+                    .with("count", n),
             ));
         } else if let Some(first) = first_row_of_rank.get(&row.rank) {
             problems.push(place(
                 Some(file.rank_column),
-                format!(
-                    "順位 {} が重複しています（{first}行目と同じ順位）",
-                    row.rank
-                ),
-                format!("rank {} is tied (row {first} has it too)", row.rank),
+                Message::new("reports-ranking-rank-tied")
+                    .with("rank", row.rank)
+                    .with("first", *first),
             ));
         } else {
             first_row_of_rank.insert(row.rank, row.row);
@@ -427,18 +403,16 @@ pub fn resolve_ranking(
             .filter(|r| !first_row_of_rank.contains_key(r))
             .collect();
         if !missing.is_empty() {
-            let list: Vec<String> = missing.iter().take(20).map(ToString::to_string).collect();
+            let list = missing.iter().take(20).map(|r| {
+                let r = r.to_string();
+                bilingual(r.clone(), r)
+            });
             problems.push(QuotaImportProblem::new(
                 None,
                 Some(file.rank_column),
-                format!(
-                    "順位 {} が抜けています（順位は1から{n}まで連番で指定してください）",
-                    list.join("、")
-                ),
-                format!(
-                    "rank(s) {} are missing (ranks must run from 1 to {n} without gaps)",
-                    list.join(", ")
-                ),
+                Message::new("reports-ranking-ranks-missing")
+                    .with("ranks", joined(list, "reports-join-comma"))
+                    .with("count", n),
             ));
         }
         let unnamed: Vec<&RankingTarget> = targets
@@ -446,27 +420,12 @@ pub fn resolve_ranking(
             .filter(|t| !first_row_of_app.contains_key(&t.application_id))
             .collect();
         if !unnamed.is_empty() {
-            let ja: Vec<String> = unnamed
-                .iter()
-                .take(20)
-                .map(|t| format!("{}（申請ID {}）", t.institution_name, t.application_id))
-                .collect();
-            let en: Vec<String> = unnamed
-                .iter()
-                .take(20)
-                .map(|t| format!("{} (application {})", t.institution_name, t.application_id))
-                .collect();
+            let list = unnamed.iter().take(20).map(|t| application(t));
             problems.push(QuotaImportProblem::new(
                 None,
                 key_column,
-                format!(
-                    "次の申請の行がありません。希望したすべての病院に順位を付けてください: {}",
-                    ja.join("、")
-                ),
-                format!(
-                    "no row for these applications; every applicant must be ranked: {}",
-                    en.join(", ")
-                ),
+                Message::new("reports-ranking-unnamed")
+                    .with("list", joined(list, "reports-join-comma")),
             ));
         }
     }

@@ -9,10 +9,8 @@ use super::{ALERT, CONTENT_W, ChartLanguage, MARGIN, MUTED};
 
 fn target_label(t: &CallTarget, contracts: &[VendorContract], lang: ChartLanguage) -> String {
     match (t, lang) {
-        (CallTarget::Discoverer, ChartLanguage::Ja) => "発見者".into(),
-        (CallTarget::AllVendors, ChartLanguage::Ja) => "契約事業者".into(),
+        (CallTarget::AllVendors, _) => lang.text("reports-chart-all-vendors").to_owned(),
         (t, ChartLanguage::Ja) => t.label_ja(contracts),
-        (CallTarget::AllVendors, ChartLanguage::En) => "Contracted vendors".into(),
         (t, ChartLanguage::En) => t.label_en(contracts),
     }
 }
@@ -30,11 +28,9 @@ fn step_hint(step: &CallStep, lang: ChartLanguage) -> &'static str {
         .targets
         .iter()
         .any(|t| matches!(t, CallTarget::Internal { role } if *role == InternalRole::OnCall));
-    match (discoverer, on_call, lang) {
-        (true, _, ChartLanguage::Ja) => "異常に気づいたら、すぐに次の連絡先へ",
-        (true, _, ChartLanguage::En) => "Call the next step at once",
-        (false, true, ChartLanguage::Ja) => "夜間・休日は当番へ",
-        (false, true, ChartLanguage::En) => "Nights and holidays: the on-call",
+    match (discoverer, on_call) {
+        (true, _) => lang.text("reports-chart-hint-discoverer"),
+        (false, true) => lang.text("reports-chart-hint-on-call"),
         _ => "",
     }
 }
@@ -56,10 +52,7 @@ pub(super) fn draw_call_order(
     if chart.call_order.is_empty() {
         return top;
     }
-    let heading = match lang {
-        ChartLanguage::Ja => "連絡の順番",
-        ChartLanguage::En => "Order of calls",
-    };
+    let heading = lang.text("reports-chart-call-order");
     svg.text(MARGIN, top + 3.4, TextStyle::new(3.6).bold(), heading);
     let mut y = top + 5.6;
     let steps = chart.call_order.len();
@@ -78,11 +71,7 @@ pub(super) fn draw_call_order(
                     .iter()
                     .map(|t| target_label(t, contracts, lang))
                     .collect();
-                let sep = if lang == ChartLanguage::Ja {
-                    "・"
-                } else {
-                    ", "
-                };
+                let sep = lang.text("reports-chart-list-separator");
                 // The largest size at which every label shows in four lines.
                 let (lines, size) = [STEP_LABEL, STEP_LABEL * 0.9, STEP_LABEL * 0.8]
                     .into_iter()

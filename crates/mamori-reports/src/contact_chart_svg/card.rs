@@ -5,6 +5,7 @@ use mamori_domain::contact_chart::{
     ContactChart, ContactEntry, InternalContact, OutsideContact, VendorContact,
 };
 use mamori_domain::vendor::VendorContract;
+use mamori_locale::Message;
 
 use super::text::{fit_line, fit_name, phone_width, text_width};
 use super::{COLUMN_GAP, CONTENT_W, Category, ChartLanguage};
@@ -43,9 +44,10 @@ fn card_from_entry(
             .phones
             .iter()
             .map(|p| {
-                let ext = p.extension().map(|e| match lang {
-                    ChartLanguage::Ja => format!("内線{e}"),
-                    ChartLanguage::En => format!("ext. {e}"),
+                let ext = p.extension().map(|e| {
+                    Message::new("reports-chart-extension")
+                        .with("extension", e)
+                        .render(lang.lang())
                 });
                 (p.number().to_owned(), ext)
             })
@@ -64,11 +66,7 @@ pub(super) fn internal_card(
     c: &InternalContact,
     lang: ChartLanguage,
 ) -> Card {
-    let sep = if lang == ChartLanguage::Ja {
-        "・"
-    } else {
-        " / "
-    };
+    let sep = lang.text("reports-chart-role-separator");
     let label = c
         .roles
         .iter()
@@ -79,10 +77,10 @@ pub(super) fn internal_card(
         .collect::<Vec<_>>()
         .join(sep);
     let title = match (c.entry.name.is_empty(), c.title.is_empty()) {
-        (false, false) => match lang {
-            ChartLanguage::Ja => format!("{}（{}）", c.entry.name, c.title),
-            ChartLanguage::En => format!("{} ({})", c.entry.name, c.title),
-        },
+        (false, false) => Message::new("reports-chart-name-and-title")
+            .with("name", c.entry.name.as_str())
+            .with("title", c.title.as_str())
+            .render(lang.lang()),
         (false, true) => c.entry.name.clone(),
         (true, false) => c.title.clone(),
         (true, true) => c.entry.organisation.clone(),
@@ -109,11 +107,7 @@ pub(super) fn vendor_card(
     lang: ChartLanguage,
 ) -> Card {
     let contract = contracts.iter().find(|k| k.id == c.contract_id);
-    let sep = if lang == ChartLanguage::Ja {
-        "・"
-    } else {
-        ", "
-    };
+    let sep = lang.text("reports-chart-list-separator");
     let systems = |short: bool| {
         contract.map(|k| {
             k.systems
@@ -130,10 +124,7 @@ pub(super) fn vendor_card(
     let short_label = systems(true).filter(|l| !l.is_empty());
     let label = systems(false)
         .filter(|l| !l.is_empty())
-        .unwrap_or_else(|| match lang {
-            ChartLanguage::Ja => "事業者".into(),
-            ChartLanguage::En => "Vendor".into(),
-        });
+        .unwrap_or_else(|| lang.text("reports-chart-vendor").to_owned());
     let company = if c.entry.organisation.is_empty() {
         contract.map(|k| k.vendor_name.clone()).unwrap_or_default()
     } else {
@@ -285,10 +276,7 @@ pub(super) fn card_lines(card: &Card, m: Metrics, lang: ChartLanguage) -> CardLi
     } else {
         0.0
     };
-    let hours_prefix = match lang {
-        ChartLanguage::Ja => "受付 ",
-        ChartLanguage::En => "Hours: ",
-    };
+
     let (title, title_size) = fit_name(&card.title, m.title(), w, if m.compact { 1 } else { 3 });
     let (notes, notes_size) = if m.compact {
         (Vec::new(), m.small())
@@ -315,10 +303,10 @@ pub(super) fn card_lines(card: &Card, m: Metrics, lang: ChartLanguage) -> CardLi
             .as_ref()
             .filter(|_| !m.compact)
             .map(|e| fit_line(e, m.small(), w, 0.8)),
-        hours: card
-            .hours
-            .as_ref()
-            .map(|h| fit_line(&format!("{hours_prefix}{h}"), m.small(), w, 0.85)),
+        hours: card.hours.as_ref().map(|h| {
+            let hours = Message::new("reports-chart-hours").with("hours", h.as_str());
+            fit_line(&hours.render(lang.lang()), m.small(), w, 0.85)
+        }),
         phones: phone_lines(
             &card.phones,
             m,

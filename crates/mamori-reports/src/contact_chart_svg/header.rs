@@ -5,32 +5,25 @@ use std::fmt::Write as _;
 use chrono::NaiveDate;
 use mamori_domain::contact_chart::ContactChart;
 use mamori_domain::wareki::format_wareki;
+use mamori_locale::Message;
 
 use super::svg::{Svg, TextStyle, n};
 use super::text::{ellipsize, fit_name, text_width};
 use super::{ALERT, CONTENT_W, ChartLanguage, INK, MARGIN, MUTED, PAGE_W};
 
 fn date_label(date: NaiveDate, lang: ChartLanguage) -> String {
-    match lang {
-        ChartLanguage::Ja => format!("{}（{}）", format_wareki(date), date.format("%Y-%m-%d")),
-        ChartLanguage::En => date.format("%-d %B %Y").to_string(),
-    }
+    Message::new("reports-chart-date")
+        .with("wareki", format_wareki(date))
+        .with("iso", date.format("%Y-%m-%d").to_string())
+        .with("long", date.format("%-d %B %Y").to_string())
+        .render(lang.lang())
 }
 
 /// Draws the header; returns where the next part starts.
 pub(super) fn draw_header(svg: &mut Svg, chart: &ContactChart, lang: ChartLanguage) -> f64 {
-    let (title, revised, banner) = match lang {
-        ChartLanguage::Ja => (
-            "連絡体制図",
-            "作成・改訂日",
-            "サイバー攻撃・システム障害などの異常に気づいたら、番号の順にすぐ連絡してください",
-        ),
-        ChartLanguage::En => (
-            "Incident contact chart",
-            "Revised",
-            "If you notice an attack or a system failure, call in the numbered order at once",
-        ),
-    };
+    let title = lang.text("reports-chart-title");
+    let revised = lang.text("reports-chart-revised");
+    let banner = lang.text("reports-chart-banner");
     let title_size = 9.5;
     let baseline = MARGIN + 9.0;
     svg.text(MARGIN, baseline, TextStyle::new(title_size).bold(), title);

@@ -20,6 +20,8 @@ mod svg;
 mod tests;
 mod text;
 
+use mamori_locale::Lang;
+
 pub use render::render_contact_chart_svg;
 
 /// The language of the drawing.
@@ -28,6 +30,20 @@ pub enum ChartLanguage {
     #[default]
     Ja,
     En,
+}
+
+impl ChartLanguage {
+    /// The message `key` in the drawing's language.
+    fn text(self, key: &'static str) -> &'static str {
+        self.lang().text(key)
+    }
+
+    fn lang(self) -> Lang {
+        match self {
+            Self::Ja => Lang::Ja,
+            Self::En => Lang::En,
+        }
+    }
 }
 
 const PAGE_W: f64 = 210.0;
@@ -68,13 +84,10 @@ impl Category {
     }
 
     fn title(self, lang: ChartLanguage) -> &'static str {
-        match (self, lang) {
-            (Self::Internal, ChartLanguage::Ja) => "院内",
-            (Self::Vendor, ChartLanguage::Ja) => "事業者（緊急連絡先）",
-            (Self::Outside, ChartLanguage::Ja) => "外部関係機関",
-            (Self::Internal, ChartLanguage::En) => "Inside the institution",
-            (Self::Vendor, ChartLanguage::En) => "Vendors",
-            (Self::Outside, ChartLanguage::En) => "Outside bodies",
-        }
+        lang.text(match self {
+            Self::Internal => "reports-chart-internal",
+            Self::Vendor => "reports-chart-vendors",
+            Self::Outside => "reports-chart-outside",
+        })
     }
 }

@@ -5,6 +5,7 @@ use std::fmt::Write as _;
 use mamori_domain::contact_chart::ContactChart;
 use mamori_domain::vendor::VendorContract;
 use mamori_domain::wareki::format_wareki;
+use mamori_locale::Message;
 
 use super::call_order::draw_call_order;
 use super::card::{
@@ -93,10 +94,7 @@ fn draw_card(
     }
     if lines.phones.is_empty() {
         y += m.small() * 1.2;
-        let none = match lang {
-            ChartLanguage::Ja => "電話番号 未登録",
-            ChartLanguage::En => "no phone number",
-        };
+        let none = lang.text("reports-chart-no-phone");
         svg.text(x, y, TextStyle::new(m.small()).bold().fill(ALERT), none);
         y += m.small() * 0.2;
     }
@@ -139,15 +137,14 @@ fn draw_header_block(
     );
     let mut title = cat.title(lang).to_owned();
     if continued {
-        title.push_str(match lang {
-            ChartLanguage::Ja => "（つづき）",
-            ChartLanguage::En => " (continued)",
-        });
+        title = Message::new("reports-chart-continued")
+            .with("title", title)
+            .render(lang.lang());
     } else if let Some(k) = count.filter(|k| *k > 0) {
-        title.push_str(&match lang {
-            ChartLanguage::Ja => format!("　{k}件"),
-            ChartLanguage::En => format!(" ({k})"),
-        });
+        title = Message::new("reports-chart-count")
+            .with("title", title)
+            .with("count", k)
+            .render(lang.lang());
     }
     // Shrink a long heading a little before shortening it.
     let mut size = (3.6 * m.scale).min(4.4);
@@ -173,10 +170,7 @@ fn draw_empty(svg: &mut Svg, m: Metrics, p: &Placed, lang: ChartLanguage) {
         n(w),
         n(p.h)
     );
-    let text = match lang {
-        ChartLanguage::Ja => "未登録",
-        ChartLanguage::En => "none registered",
-    };
+    let text = lang.text("reports-chart-none-registered");
     svg.text(
         p.x + w / 2.0,
         p.y + p.h / 2.0 + 1.2 * m.scale,
@@ -223,10 +217,9 @@ pub(super) fn render(
     lang: ChartLanguage,
 ) -> (String, Layout) {
     let mut svg = Svg { out: String::new() };
-    let title = match lang {
-        ChartLanguage::Ja => format!("連絡体制図 {}", chart.institution_name),
-        ChartLanguage::En => format!("Incident contact chart: {}", chart.institution_name),
-    };
+    let title = Message::new("reports-chart-document-title")
+        .with("institution", chart.institution_name.as_str())
+        .render(lang.lang());
     let _ = writeln!(svg.out, r#"<?xml version="1.0" encoding="UTF-8"?>"#);
     let _ = writeln!(
         svg.out,
@@ -257,19 +250,11 @@ pub(super) fn render(
             Block::Empty(_) => draw_empty(&mut svg, m, p, lang),
         }
     }
-    let (left, right) = match lang {
-        ChartLanguage::Ja => (
-            format!("{} 改訂 ・ mamori で作成", format_wareki(chart.revised_on)),
-            "見やすい場所に掲示し、担当者や番号が変わったらすぐに更新してください",
-        ),
-        ChartLanguage::En => (
-            format!(
-                "Revised {} · made with mamori",
-                chart.revised_on.format("%Y-%m-%d")
-            ),
-            "Post where everyone can see it; update it whenever a person or number changes",
-        ),
-    };
+    let left = Message::new("reports-chart-footer-revised")
+        .with("wareki", format_wareki(chart.revised_on))
+        .with("iso", chart.revised_on.format("%Y-%m-%d").to_string())
+        .render(lang.lang());
+    let right = lang.text("reports-chart-footer-post");
     let _ = writeln!(
         svg.out,
         r##"<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="#999999" stroke-width="0.25"/>"##,

@@ -1,6 +1,8 @@
-//! Why a ledger file is refused or cannot be written, in Japanese and English.
+//! Why a ledger file is refused or cannot be written, as messages in the reader's language.
 
 use mamori_domain::device::LedgerColumn;
+use mamori_domain::{arg, bilingual, joined};
+use mamori_locale::{Lang, Message};
 
 /// What a file that is not a spreadsheet seems to be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -18,32 +20,19 @@ pub enum ForeignFormat {
 }
 
 impl ForeignFormat {
-    pub fn label_ja(self) -> &'static str {
-        match self {
-            Self::Png => "PNG画像",
-            Self::Jpeg => "JPEG画像",
-            Self::Gif => "GIF画像",
-            Self::Pdf => "PDF",
-            Self::Gzip => "gzip圧縮ファイル",
-            Self::SevenZip => "7-Zip圧縮ファイル",
-            Self::Rar => "RAR圧縮ファイル",
-            Self::Executable => "実行ファイル",
-            Self::Binary => "バイナリファイル",
-        }
-    }
-
-    pub fn label_en(self) -> &'static str {
-        match self {
-            Self::Png => "a PNG image",
-            Self::Jpeg => "a JPEG image",
-            Self::Gif => "a GIF image",
-            Self::Pdf => "a PDF document",
-            Self::Gzip => "a gzip archive",
-            Self::SevenZip => "a 7-Zip archive",
-            Self::Rar => "a RAR archive",
-            Self::Executable => "a program",
-            Self::Binary => "binary data",
-        }
+    /// What the file seems to be, as a message names it ("a PNG image").
+    pub fn label(self) -> Message {
+        Message::new(match self {
+            Self::Png => "reports-ledger-format-png",
+            Self::Jpeg => "reports-ledger-format-jpeg",
+            Self::Gif => "reports-ledger-format-gif",
+            Self::Pdf => "reports-ledger-format-pdf",
+            Self::Gzip => "reports-ledger-format-gzip",
+            Self::SevenZip => "reports-ledger-format-7z",
+            Self::Rar => "reports-ledger-format-rar",
+            Self::Executable => "reports-ledger-format-executable",
+            Self::Binary => "reports-ledger-format-binary",
+        })
     }
 
     pub(super) fn sniff(bytes: &[u8]) -> Option<Self> {
@@ -73,84 +62,72 @@ pub struct HeaderCell {
 }
 
 /// Why a file as a whole cannot be imported.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ImportError {
-    #[error("the file is empty")]
     Empty,
-    #[error("the first worksheet of the workbook is empty")]
     EmptySheet,
-    #[error("the file is {size} bytes; files up to {limit} bytes can be imported")]
-    TooLarge { size: usize, limit: usize },
-    #[error(
-        "the file is {}, not a spreadsheet; upload the ledger as an Excel workbook (.xlsx) or CSV",
-        .0.label_en()
-    )]
+    TooLarge {
+        size: usize,
+        limit: usize,
+    },
     NotASpreadsheet(ForeignFormat),
-    #[error(
-        "Excel 97-2003 workbooks (.xls) cannot be read; in Excel, save the ledger as \"Excel Workbook (*.xlsx)\" or as CSV"
-    )]
     LegacyExcel,
-    #[error(
-        "the workbook cannot be read ({detail}); open it in Excel and save it again as .xlsx, or save it as CSV"
-    )]
-    UnreadableWorkbook { detail: String },
-    #[error(
-        "the workbook expands to {} MB when read, more than the limit of {} MB; remove other sheets, pictures and unused rows, or save the ledger as CSV",
-        .expanded.div_ceil(1 << 20), .limit.div_ceil(1 << 20)
-    )]
-    WorkbookTooLarge { expanded: u64, limit: u64 },
-    #[error(
-        "the workbook's string table declares {declared} strings, more than the limit of {limit}; save the ledger again from Excel, or as CSV"
-    )]
-    TooManyStrings { declared: u64, limit: u64 },
-    #[error(
-        "a part of the workbook expands to more than its ZIP directory declares: the file is damaged or made to exhaust memory (workbooks may expand to {} MB); save the ledger again from Excel, or as CSV",
-        .limit.div_ceil(1 << 20)
-    )]
-    WorkbookSizeLies { limit: u64 },
-    #[error(
-        "the workbook holds a text or a tag longer than {} KB (an Excel cell holds at most 32,767 characters); save the ledger again from Excel, or as CSV",
-        .limit / 1024
-    )]
-    LongText { limit: u64 },
-    #[error(
-        "the text is neither UTF-8 nor Shift_JIS (first bad byte on line {line}); save the CSV as \"CSV UTF-8\" or as Shift_JIS"
-    )]
-    Encoding { line: usize },
-    #[error("the CSV cannot be read: {detail}")]
-    UnreadableCsv { detail: String },
-    #[error(
-        "no header row found in the first {searched_rows} non-blank rows; the header row must name 管理番号 (asset_number) and at least one other column"
-    )]
-    NoHeaderRow { searched_rows: usize },
-    #[error("{}", unknown_headers_en(.headers))]
-    UnknownHeaders { headers: Vec<HeaderCell> },
-    #[error(
-        "the column {} is given twice: '{}' in column {} and '{}' in column {}",
-        .column.header_en(), shown_header(&.first.text), column_letter(.first.column),
-        shown_header(&.second.text), column_letter(.second.column)
-    )]
+    UnreadableWorkbook {
+        detail: String,
+    },
+    WorkbookTooLarge {
+        expanded: u64,
+        limit: u64,
+    },
+    TooManyStrings {
+        declared: u64,
+        limit: u64,
+    },
+    WorkbookSizeLies {
+        limit: u64,
+    },
+    LongText {
+        limit: u64,
+    },
+    Encoding {
+        line: usize,
+    },
+    UnreadableCsv {
+        detail: String,
+    },
+    NoHeaderRow {
+        searched_rows: usize,
+    },
+    UnknownHeaders {
+        headers: Vec<HeaderCell>,
+    },
     DuplicateHeader {
         column: LedgerColumn,
         first: HeaderCell,
         second: HeaderCell,
     },
-    #[error(
-        "row {row} has {found} fields but the header row has {expected}; every row must have the same number of fields"
-    )]
     RaggedRow {
         row: usize,
         expected: usize,
         found: usize,
     },
-    #[error(
-        "row {row} has data in column {} which has no header; give the column a header or remove the data",
-        column_letter(*.column)
-    )]
-    DataWithoutHeader { row: usize, column: usize },
-    #[error("the ledger has more than {limit} rows")]
-    TooManyRows { limit: usize },
+    DataWithoutHeader {
+        row: usize,
+        column: usize,
+    },
+    TooManyRows {
+        limit: usize,
+    },
 }
+
+/// The English message: what a log or the command line shows.
+impl std::fmt::Display for ImportError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message().render(Lang::En))
+    }
+}
+
+impl std::error::Error for ImportError {}
 
 /// `A`, `B`, … `Z`, `AA` … for a 0-based column.
 pub fn column_letter(column: usize) -> String {
@@ -164,20 +141,14 @@ pub fn column_letter(column: usize) -> String {
     letters.iter().rev().collect()
 }
 
-fn known_headers_ja() -> String {
-    LedgerColumn::ALL
-        .iter()
-        .map(|c| c.header_ja())
-        .collect::<Vec<_>>()
-        .join("、")
-}
-
-fn known_headers_en() -> String {
-    LedgerColumn::ALL
-        .iter()
-        .map(|c| c.key())
-        .collect::<Vec<_>>()
-        .join(", ")
+/// The ledger's columns as a message lists them: the Japanese headings, or the English keys.
+fn known_headers() -> Message {
+    joined(
+        LedgerColumn::ALL
+            .iter()
+            .map(|c| bilingual(c.header_ja(), c.key())),
+        "reports-join-comma",
+    )
 }
 
 /// At most this many unknown headers are named in a message.
@@ -192,26 +163,28 @@ fn shown_header(text: &str) -> String {
     }
 }
 
-fn unknown_headers_en(headers: &[HeaderCell]) -> String {
-    let mut list = headers
-        .iter()
-        .take(SHOWN_HEADERS)
-        .map(|h| {
-            format!(
-                "'{}' (column {})",
-                shown_header(&h.text),
-                column_letter(h.column)
-            )
-        })
-        .collect::<Vec<_>>()
-        .join(", ");
-    if headers.len() > SHOWN_HEADERS {
-        list.push_str(&format!(" and {} more", headers.len() - SHOWN_HEADERS));
-    }
-    format!(
-        "unknown header {list}; the ledger's columns are {} (or their Japanese headers)",
-        known_headers_en()
-    )
+/// A header cell as a message names it, with its column.
+fn header_cell(cell: &HeaderCell) -> Message {
+    Message::new("reports-ledger-header-cell")
+        .with("text", shown_header(&cell.text))
+        .with("column", column_letter(cell.column))
+}
+
+fn unknown_headers(headers: &[HeaderCell]) -> Message {
+    let list = joined(
+        headers.iter().take(SHOWN_HEADERS).map(header_cell),
+        "reports-join-comma",
+    );
+    let list = if headers.len() > SHOWN_HEADERS {
+        Message::new("reports-ledger-and-more")
+            .with("list", list)
+            .with("count", headers.len() - SHOWN_HEADERS)
+    } else {
+        list
+    };
+    Message::new("reports-ledger-unknown-headers")
+        .with("list", list)
+        .with("known", known_headers())
 }
 
 impl ImportError {
@@ -239,88 +212,63 @@ impl ImportError {
         }
     }
 
-    pub fn message_en(&self) -> String {
-        self.to_string()
-    }
-
-    pub fn message_ja(&self) -> String {
+    /// Why the file is refused, in the reader's language.
+    pub fn message(&self) -> Message {
+        let key = |key| Message::new(key);
         match self {
-            Self::Empty => "ファイルが空です".into(),
-            Self::EmptySheet => "ブックの最初のシートが空です".into(),
-            Self::TooLarge { size, limit } => format!(
-                "ファイルの大きさが{size}バイトあります。取り込めるのは{limit}バイトまでです"
-            ),
-            Self::NotASpreadsheet(format) => format!(
-                "このファイルは{}で、表計算のファイルではありません。機器台帳をExcelブック（.xlsx）かCSVで保存して取り込んでください",
-                format.label_ja()
-            ),
-            Self::LegacyExcel => "Excel 97-2003 形式（.xls）のブックは読み込めません。Excelで「Excel ブック (*.xlsx)」またはCSVとして保存し直してください".into(),
-            Self::UnreadableWorkbook { detail } => format!(
-                "ブックを読み込めません（{detail}）。Excelで開いて .xlsx として保存し直すか、CSVで保存してください"
-            ),
-            Self::WorkbookTooLarge { expanded, limit } => format!(
-                "ブックを展開すると{}MBになり、上限の{}MBを超えるため読み込めません。ほかのシート、画像、使っていない行を削除するか、CSVで保存してください",
-                expanded.div_ceil(1 << 20),
-                limit.div_ceil(1 << 20)
-            ),
-            Self::TooManyStrings { declared, limit } => format!(
-                "ブックの文字列の表が{declared}件の文字列を宣言しており、上限の{limit}件を超えるため読み込めません。Excelで保存し直すか、CSVで保存してください"
-            ),
-            Self::LongText { limit } => format!(
-                "ブックに{}KBを超える一続きの文字列かタグがあるため読み込めません（Excelのセルは32,767文字までです）。Excelで保存し直すか、CSVで保存してください",
-                limit / 1024
-            ),
-            Self::WorkbookSizeLies { limit } => format!(
-                "ブックの一部が、ZIPの目録に記された大きさを超えて展開されます。ファイルが壊れているか、メモリを使い果たすように作られています（ブックを展開した大きさの上限は{}MBです）。Excelで保存し直すか、CSVで保存してください",
-                limit.div_ceil(1 << 20)
-            ),
-            Self::Encoding { line } => format!(
-                "文字コードがUTF-8でもShift_JISでもありません（{line}行目に読めない文字があります）。CSVを「CSV UTF-8」またはShift_JISで保存してください"
-            ),
-            Self::UnreadableCsv { detail } => format!("CSVを読み込めません: {detail}"),
-            Self::NoHeaderRow { searched_rows } => format!(
-                "最初の{searched_rows}行（空行を除く）に見出し行が見つかりません。見出し行には「管理番号」と、ほかに少なくとも1つの列の見出しが必要です"
-            ),
-            Self::UnknownHeaders { headers } => {
-                let mut list = headers
-                    .iter()
-                    .take(SHOWN_HEADERS)
-                    .map(|h| format!("「{}」（{}列）", shown_header(&h.text), column_letter(h.column)))
-                    .collect::<Vec<_>>()
-                    .join("、");
-                if headers.len() > SHOWN_HEADERS {
-                    list.push_str(&format!("ほか{}件", headers.len() - SHOWN_HEADERS));
-                }
-                format!(
-                    "見出し{list}は機器台帳の列ではありません。使える見出しは {} です（英語の asset_number なども使えます）。不要な列は削除してください",
-                    known_headers_ja()
-                )
+            Self::Empty => key("reports-ledger-empty"),
+            Self::EmptySheet => key("reports-ledger-empty-sheet"),
+            Self::TooLarge { size, limit } => key("reports-ledger-too-large")
+                .with("size", *size)
+                .with("limit", *limit),
+            Self::NotASpreadsheet(format) => {
+                key("reports-ledger-not-a-spreadsheet").with("format", format.label())
             }
+            Self::LegacyExcel => key("reports-ledger-legacy-excel"),
+            Self::UnreadableWorkbook { detail } => {
+                key("reports-ledger-unreadable-workbook").with("detail", detail)
+            }
+            Self::WorkbookTooLarge { expanded, limit } => key("reports-ledger-workbook-too-large")
+                .with("expanded", expanded.div_ceil(1 << 20))
+                .with("limit", limit.div_ceil(1 << 20)),
+            Self::TooManyStrings { declared, limit } => key("reports-ledger-too-many-strings")
+                .with("declared", arg(declared))
+                .with("limit", arg(limit)),
+            Self::LongText { limit } => key("reports-ledger-long-text").with("limit", limit / 1024),
+            Self::WorkbookSizeLies { limit } => {
+                key("reports-ledger-workbook-size-lies").with("limit", limit.div_ceil(1 << 20))
+            }
+            Self::Encoding { line } => key("reports-ledger-encoding").with("line", *line),
+            Self::UnreadableCsv { detail } => {
+                key("reports-ledger-unreadable-csv").with("detail", detail)
+            }
+            Self::NoHeaderRow { searched_rows } => {
+                key("reports-ledger-no-header-row").with("rows", *searched_rows)
+            }
+            Self::UnknownHeaders { headers } => unknown_headers(headers),
             Self::DuplicateHeader {
                 column,
                 first,
                 second,
-            } => format!(
-                "列「{}」が2回あります: {}列の「{}」と{}列の「{}」。どちらか一方にしてください",
-                column.header_ja(),
-                column_letter(first.column),
-                shown_header(&first.text),
-                column_letter(second.column),
-                shown_header(&second.text)
-            ),
+            } => key("reports-ledger-duplicate-header")
+                .with("column", bilingual(column.header_ja(), column.header_en()))
+                .with("first", shown_header(&first.text))
+                .with("first_column", column_letter(first.column))
+                .with("second", shown_header(&second.text))
+                .with("second_column", column_letter(second.column)),
             Self::RaggedRow {
                 row,
                 expected,
                 found,
-            } => format!(
-                "{row}行目の項目数が{found}個ですが、見出し行は{expected}個です。すべての行の項目数をそろえてください"
-            ),
-            Self::DataWithoutHeader { row, column } => format!(
-                "{row}行目の{}列にデータがありますが、その列に見出しがありません。見出しを付けるか、データを削除してください",
-                column_letter(*column)
-            ),
+            } => key("reports-ledger-ragged-row")
+                .with("row", *row)
+                .with("found", *found)
+                .with("expected", *expected),
+            Self::DataWithoutHeader { row, column } => key("reports-ledger-data-without-header")
+                .with("row", *row)
+                .with("column", column_letter(*column)),
             Self::TooManyRows { limit } => {
-                format!("機器台帳の行数が{limit}行を超えています")
+                key("reports-ledger-too-many-rows").with("limit", *limit)
             }
         }
     }
@@ -335,39 +283,29 @@ pub struct UnmappableCell {
 }
 
 /// Why an export failed.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ExportError {
-    #[error(
-        "{total} character(s) cannot be written in Shift_JIS, e.g. {}; export as UTF-8 instead",
-        unmappable_en(.cells)
-    )]
     Unmappable {
         /// The first characters found (at most [`ExportError::SHOWN_UNMAPPABLE`]).
         cells: Vec<UnmappableCell>,
         /// How many characters in all.
         total: usize,
     },
-    #[error("{rows} devices do not fit in one worksheet (at most {limit} rows)")]
-    TooManyRows { rows: usize, limit: usize },
-    #[error("the file could not be written: {0}")]
+    TooManyRows {
+        rows: usize,
+        limit: usize,
+    },
     Write(String),
 }
 
-fn unmappable_en(cells: &[UnmappableCell]) -> String {
-    cells
-        .iter()
-        .map(|c| {
-            format!(
-                "'{}' (U+{:04X}) in {} of asset {}",
-                c.character,
-                c.character as u32,
-                c.column.header_en(),
-                c.asset_number
-            )
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
+/// The English message: what a log or the command line shows.
+impl std::fmt::Display for ExportError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message().render(Lang::En))
+    }
 }
+
+impl std::error::Error for ExportError {}
 
 impl ExportError {
     pub const SHOWN_UNMAPPABLE: usize = 20;
@@ -380,34 +318,32 @@ impl ExportError {
         }
     }
 
-    pub fn message_en(&self) -> String {
-        self.to_string()
-    }
-
-    pub fn message_ja(&self) -> String {
+    /// Why the export failed, in the reader's language.
+    pub fn message(&self) -> Message {
         match self {
             Self::Unmappable { cells, total } => {
-                let list = cells
-                    .iter()
-                    .map(|c| {
-                        format!(
-                            "管理番号「{}」の{}の「{}」(U+{:04X})",
-                            c.asset_number,
-                            c.column.header_ja(),
-                            c.character,
-                            c.character as u32
+                let list = cells.iter().map(|c| {
+                    Message::new("reports-ledger-unmappable-cell")
+                        .with("asset", c.asset_number.as_str())
+                        .with(
+                            "column",
+                            bilingual(c.column.header_ja(), c.column.header_en()),
                         )
-                    })
-                    .collect::<Vec<_>>()
-                    .join("、");
-                format!(
-                    "Shift_JISで表せない文字が{total}文字あります（{list}）。UTF-8で出力してください"
-                )
+                        .with("character", c.character.to_string())
+                        .with("code", format!("{:04X}", c.character as u32))
+                });
+                Message::new("reports-ledger-unmappable")
+                    .with("total", *total)
+                    .with("list", joined(list, "reports-join-comma"))
             }
             Self::TooManyRows { rows, limit } => {
-                format!("{rows}台の機器は1つのシートに入りません（{limit}行まで）")
+                Message::new("reports-ledger-export-too-many-rows")
+                    .with("rows", *rows)
+                    .with("limit", *limit)
             }
-            Self::Write(detail) => format!("ファイルを書き出せませんでした: {detail}"),
+            Self::Write(detail) => {
+                Message::new("reports-ledger-write-failed").with("detail", detail)
+            }
         }
     }
 }

@@ -296,23 +296,10 @@ fn quota_problems(problems: Vec<mamori_domain::assurance::QuotaProblem>) -> AppE
     rejected(
         StatusCode::UNPROCESSABLE_ENTITY,
         ErrorCode::InvalidQuotas,
-        Message::new("errors-invalid-quotas")
-            .with(
-                "problems_ja",
-                problems
-                    .iter()
-                    .map(|p| p.message.render(Lang::Ja))
-                    .collect::<Vec<_>>()
-                    .join("／"),
-            )
-            .with(
-                "problems_en",
-                problems
-                    .iter()
-                    .map(|p| p.message.render(Lang::En))
-                    .collect::<Vec<_>>()
-                    .join("; "),
-            ),
+        Message::new("errors-invalid-quotas").with(
+            "problems",
+            mamori_domain::joined(problems.into_iter().map(|p| p.message), "domain-join-slash"),
+        ),
     )
 }
 
@@ -443,17 +430,9 @@ pub async fn open_program(
         rejected(
             StatusCode::UNPROCESSABLE_ENTITY,
             ErrorCode::InvalidProgram,
-            mamori_domain::bilingual(
-                errors
-                    .iter()
-                    .map(|e| e.message.render(Lang::Ja))
-                    .collect::<Vec<_>>()
-                    .join("／"),
-                errors
-                    .iter()
-                    .map(|e| e.message.render(Lang::En))
-                    .collect::<Vec<_>>()
-                    .join("; "),
+            mamori_domain::joined(
+                errors.iter().map(|e| e.message.clone()),
+                "domain-join-slash",
             ),
         )
     })?;
@@ -535,7 +514,7 @@ pub fn quotas_from_file(bytes: &[u8], bands: &BedBands) -> Result<QuotaTable, Ap
         rejected(
             StatusCode::UNPROCESSABLE_ENTITY,
             ErrorCode::InvalidQuotaFile,
-            mamori_domain::bilingual(e.message_ja(), e.to_string()),
+            e.message(),
         )
     })
 }

@@ -1195,7 +1195,7 @@ async fn upload_ranking(
                 .map(|p| ProblemRow {
                     row: p.row.map(|r| r.to_string()).unwrap_or_else(|| "—".into()),
                     column: p.column.clone().unwrap_or_else(|| "—".into()),
-                    message: lang.pick(&p.detail_ja, &p.detail_en).to_owned(),
+                    message: p.detail.render(lang),
                 })
                 .collect();
             return Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page));

@@ -238,7 +238,7 @@ impl Problems {
             let message = Message::new("assurance-problem-in-file")
                 .with("what", self.lang.text(what))
                 .with("name", name)
-                .with("detail", self.lang.pick(&p.message_ja, &p.message_en));
+                .with("detail", p.message());
             self.push(message);
         }
     }

@@ -275,22 +275,7 @@ pub fn ranking_file_error(e: &QuotaImportError) -> AppError {
         ErrorCode::InvalidRankingFile,
         Message::new("errors-invalid-ranking-file")
             .with("count", e.problems.len())
-            .with(
-                "problems_ja",
-                e.problems
-                    .iter()
-                    .map(|p| p.message_ja.as_str())
-                    .collect::<Vec<_>>()
-                    .join("／"),
-            )
-            .with(
-                "problems_en",
-                e.problems
-                    .iter()
-                    .map(|p| p.message_en.as_str())
-                    .collect::<Vec<_>>()
-                    .join("; "),
-            ),
+            .with("problems", e.listed()),
     )
 }
 

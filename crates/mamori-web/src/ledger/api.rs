@@ -151,11 +151,7 @@ pub fn import_error(e: &ImportError) -> AppError {
         }
         _ => StatusCode::UNPROCESSABLE_ENTITY,
     };
-    AppError::rejected(
-        status,
-        ErrorCode::of_rule(e.code()),
-        mamori_domain::bilingual(e.message_ja(), e.message_en()),
-    )
+    AppError::rejected(status, ErrorCode::of_rule(e.code()), e.message())
 }
 
 pub fn too_large_error() -> AppError {
@@ -273,7 +269,7 @@ pub async fn export(
             AppError::rejected(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 ErrorCode::of_rule(e.code()),
-                mamori_domain::bilingual(e.message_ja(), e.message_en()),
+                e.message(),
             )
         })?;
     let file_name = Message::new("ledger-export-file-name").with("stem", file_stem);

@@ -68,14 +68,13 @@ pub fn checklist_year(state: &AppState) -> FiscalYear {
     service::current_fiscal_year(state)
 }
 
-fn missing(field: &'static str, ja: &str, en: &str) -> AppError {
+fn missing(field: &'static str, what: &'static str) -> AppError {
     AppError::rejected(
         StatusCode::UNPROCESSABLE_ENTITY,
         ErrorCode::MissingParameter,
         Message::new("errors-missing-parameter")
-            .with("ja", ja)
-            .with("field", field)
-            .with("en", en),
+            .with("what", Message::new(what))
+            .with("field", field),
     )
 }
 
@@ -94,7 +93,7 @@ pub fn parse_prefecture(text: Option<&str>) -> Result<Option<Prefecture>, AppErr
 }
 
 /// A whole number typed by a person: `30000000`, `30,000,000`, full-width digits, a trailing 円 or 床.
-pub fn parse_whole(text: &str, field: &'static str, ja: &str, en: &str) -> Result<i64, AppError> {
+pub fn parse_whole(text: &str, field: &'static str, what: &'static str) -> Result<i64, AppError> {
     let folded = fold(text.trim());
     let cleaned: String = folded
         .trim_end_matches(['円', '床'])
@@ -118,10 +117,9 @@ pub fn parse_whole(text: &str, field: &'static str, ja: &str, en: &str) -> Resul
             StatusCode::UNPROCESSABLE_ENTITY,
             ErrorCode::NotAWholeNumber,
             Message::new("errors-not-a-whole-number")
-                .with("ja", ja)
+                .with("what", Message::new(what))
                 .with("field", field)
-                .with("text", text)
-                .with("en", en),
+                .with("text", text),
         )
     })
 }
@@ -490,8 +488,7 @@ pub fn run_estimate(
             .filter(|t| !t.is_empty())
             .map(str::to_owned)
     };
-    let kind =
-        nonempty(&fields.kind).ok_or_else(|| missing("kind", "施設種別", "kind of institution"))?;
+    let kind = nonempty(&fields.kind).ok_or_else(|| missing("kind", "support-field-kind"))?;
     let kind = InstitutionKind::parse(&kind)?;
     let beds = match nonempty(&fields.beds) {
         // A clinic without beds and a pharmacy need not type 0.
@@ -502,11 +499,11 @@ pub fn run_estimate(
         {
             0
         }
-        None => return Err(missing("beds", "病床数", "number of beds")),
-        Some(t) => parse_whole(&t, "beds", "病床数", "number of beds")?,
+        None => return Err(missing("beds", "support-field-beds")),
+        Some(t) => parse_whole(&t, "beds", "support-field-beds")?,
     };
-    let cost = nonempty(&fields.cost).ok_or_else(|| missing("cost", "対象経費", "planned cost"))?;
-    let cost = parse_whole(&cost, "cost", "対象経費", "planned cost")?;
+    let cost = nonempty(&fields.cost).ok_or_else(|| missing("cost", "support-field-cost"))?;
+    let cost = parse_whole(&cost, "cost", "support-field-cost")?;
     let beds = i32::try_from(beds).map_err(|_| {
         AppError::rejected(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -558,7 +555,7 @@ pub async fn subsidy_estimate(
         .as_deref()
         .map(str::trim)
         .filter(|t| !t.is_empty())
-        .ok_or_else(|| missing("program", "支援事業のID", "programme id"))?;
+        .ok_or_else(|| missing("program", "support-field-program"))?;
     let fy = parse_fiscal_year(q.fiscal_year.as_deref())?;
     let (menu, program) = find_program(&state, id, fy)?;
     let fields = EstimateFields {

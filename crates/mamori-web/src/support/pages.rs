@@ -354,7 +354,10 @@ async fn program_page(
                             e.standard_label_en.as_deref().unwrap_or(""),
                         ),
                     ) {
-                        (Some(a), label) => format!("{} （{label}）", yen_of(a)),
+                        (Some(a), label) => Message::new("support-amount-with-label")
+                            .with("amount", yen_of(a))
+                            .with("label", label)
+                            .render(lang),
                         (None, _) => lang.text("support-none-cost-alone").to_owned(),
                     },
                     base: yen_of(e.base_amount),
