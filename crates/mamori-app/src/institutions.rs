@@ -67,22 +67,14 @@ pub async fn record_read(
 pub async fn administered_institution(
     app: &App,
     principal: &Principal,
-    id: &str,
+    id: i64,
 ) -> Result<Institution, Error> {
-    let institution = visible_institution(app, principal, parse_id(id)?).await?;
+    let institution = visible_institution(app, principal, id).await?;
     if principal.can_administer(institution.id) {
         Ok(institution)
     } else {
         Err(Error::Forbidden)
     }
-}
-
-/// An id as written in a path: a positive whole number, else "not found".
-pub fn parse_id(text: &str) -> Result<i64, Error> {
-    text.parse::<i64>()
-        .ok()
-        .filter(|n| *n > 0)
-        .ok_or(Error::NotFound)
 }
 
 /// Checks a change of an institution against what depends on it: a hospital that has

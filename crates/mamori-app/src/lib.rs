@@ -37,7 +37,7 @@ pub use error::{Error, Refusal, Result};
 pub use error_code::ErrorCode;
 pub use fiscal_years::{current_fiscal_year, parse_fiscal_year, version_and_rules};
 pub use institutions::{
-    administered_institution, check_institution, check_institution_change, parse_id, record_read,
+    administered_institution, check_institution, check_institution_change, record_read,
     visible_institution,
 };
 pub use time::{instant_in_japan, now_in_japan, today_in_japan};

@@ -206,11 +206,7 @@ async fn body_limit(request: Request, next: Next) -> Response {
                 Message::new("errors-body-too-large-limit"),
             )
         };
-        return if path.starts_with("/api/") {
-            http::error::ApiError(error).into_response()
-        } else {
-            http::page::fail(http::i18n::lang_of(request.headers()))(error).into_response()
-        };
+        return http::page::refuse(path, request.headers(), error);
     }
     let (parts, body) = request.into_parts();
     let body = axum::body::Body::new(http_body_util::Limited::new(body, limit));

@@ -4,7 +4,7 @@
 
 use askama::Template;
 use axum::Form;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
 use chrono::Utc;
@@ -14,13 +14,17 @@ use serde::Deserialize;
 
 use crate::account::session::signed_in;
 use crate::http::auth::{self, WebUser};
+use crate::http::download::attachment;
 use crate::http::error::AppError;
 use crate::http::error::ErrorCode;
 use crate::http::i18n::Lang;
 use crate::http::i18n::Message;
-use crate::http::page::{Chrome, PageCtx, PageResult, fail, message, redirect, render, safe_next};
+use crate::http::ids::{Ids, InstitutionId, UserId};
+use crate::http::page::{
+    AdministeredPage, Chrome, PageCtx, PageOpening, PageResult, fail, message, redirect, render,
+    safe_next,
+};
 use crate::{AppState, Routes, http::two_factor};
-use mamori_app as service;
 
 /// The account and administration routes, each recorded with its method.
 pub fn routes() -> Routes {
@@ -615,16 +619,11 @@ async fn apply_user_action(
 
 async fn institution_user_action(
     State(state): State<AppState>,
-    ctx: PageCtx,
-    user: WebUser,
-    Path((id, user_id, action)): Path<(String, String, String)>,
+    PageOpening(ctx, user, _, institution): AdministeredPage,
+    Ids((_, target_id, action)): Ids<(InstitutionId, UserId, String)>,
 ) -> PageResult {
     let lang = ctx.lang;
-    let principal = user.user().principal();
-    let institution = service::administered_institution(&state, &principal, &id)
-        .await
-        .map_err(fail(lang))?;
-    let target_id = service::parse_id(&user_id).map_err(fail(lang))?;
+    let target_id = target_id.get();
     let target = state
         .store
         .user(target_id)
@@ -641,15 +640,9 @@ async fn institution_user_action(
 
 async fn institution_disable_unused(
     State(state): State<AppState>,
-    ctx: PageCtx,
-    user: WebUser,
-    Path(id): Path<String>,
+    PageOpening(ctx, user, _, institution): AdministeredPage,
 ) -> PageResult {
     let lang = ctx.lang;
-    let principal = user.user().principal();
-    let institution = service::administered_institution(&state, &principal, &id)
-        .await
-        .map_err(fail(lang))?;
     disable_unused(&state, Some(institution.id), user.user().id)
         .await
         .map_err(|e| fail(lang)(e))?;
@@ -658,16 +651,10 @@ async fn institution_disable_unused(
 
 async fn institution_require_two_factor(
     State(state): State<AppState>,
-    ctx: PageCtx,
-    user: WebUser,
-    Path(id): Path<String>,
+    PageOpening(ctx, user, _, institution): AdministeredPage,
     Form(form): Form<TwoFactorRequirement>,
 ) -> PageResult {
     let lang = ctx.lang;
-    let principal = user.user().principal();
-    let institution = service::administered_institution(&state, &principal, &id)
-        .await
-        .map_err(fail(lang))?;
     let required = form.required.as_deref() == Some("on");
     state
         .store
@@ -695,15 +682,9 @@ struct AccessLogPage {
 
 async fn access_log_page(
     State(state): State<AppState>,
-    ctx: PageCtx,
-    user: WebUser,
-    Path(id): Path<String>,
+    PageOpening(ctx, user, _, institution): AdministeredPage,
 ) -> PageResult {
     let lang = ctx.lang;
-    let principal = user.user().principal();
-    let institution = service::administered_institution(&state, &principal, &id)
-        .await
-        .map_err(fail(lang))?;
     let rows = state
         .store
         .access_log(institution.id, 500)
@@ -818,17 +799,7 @@ async fn audit_response(
             Some((id, _)) => format!("mamori-audit-{id}.csv"),
             None => "mamori-audit.csv".to_owned(),
         };
-        return Ok((
-            [
-                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-                (
-                    header::CONTENT_DISPOSITION,
-                    format!("attachment; filename=\"{name}\""),
-                ),
-            ],
-            out,
-        )
-            .into_response());
+        return Ok(attachment("text/csv; charset=utf-8", &name, out));
     }
     let (heading, csv_link) = match &institution {
         Some((id, name)) => (
@@ -859,16 +830,9 @@ async fn audit_response(
 
 async fn institution_audit(
     State(state): State<AppState>,
-    ctx: PageCtx,
-    user: WebUser,
-    Path(id): Path<String>,
+    PageOpening(ctx, user, _, institution): AdministeredPage,
     Query(q): Query<FormatQuery>,
 ) -> PageResult {
-    let lang = ctx.lang;
-    let principal = user.user().principal();
-    let institution = service::administered_institution(&state, &principal, &id)
-        .await
-        .map_err(fail(lang))?;
     audit_response(
         &state,
         &ctx,
@@ -957,13 +921,13 @@ async fn admin_user_action(
     State(state): State<AppState>,
     ctx: PageCtx,
     user: WebUser,
-    Path((user_id, action)): Path<(String, String)>,
+    Ids((target, action)): Ids<(UserId, String)>,
 ) -> PageResult {
     let lang = ctx.lang;
     if user.user().role != Role::NationalAdmin {
         return Err(fail(lang)(AppError::NotFound));
     }
-    let target = service::parse_id(&user_id).map_err(fail(lang))?;
+    let target = target.get();
     if state
         .store
         .user(target)

@@ -35,6 +35,7 @@ use crate::http::auth::ApiUser;
 use crate::http::error::ErrorCode;
 use crate::http::error::{ApiResult, AppError, ErrorBody};
 use crate::http::i18n::{Lang, Message};
+use crate::http::ids::{self, Ids};
 use mamori_app::today_in_japan;
 
 /// The national target of supported hospitals (seed 001: 「約 2,000 病院を目途」).
@@ -964,9 +965,9 @@ async fn application_in_scope(
     state: &AppState,
     principal: &Principal,
     fy: FiscalYear,
-    application_id: &str,
+    application_id: ids::ApplicationId,
 ) -> Result<(PrefectureBook, ApplicationRecord), AppError> {
-    let id = mamori_app::parse_id(application_id)?;
+    let id = application_id.get();
     let prefecture = state
         .store
         .application_prefecture(fy, id)
@@ -983,6 +984,16 @@ pub struct ReasonJson {
     pub code: String,
     pub message_ja: String,
     pub message_en: String,
+}
+
+impl ReasonJson {
+    pub fn new(code: &str, message: &Message) -> Self {
+        Self {
+            code: code.into(),
+            message_ja: message.render(Lang::Ja),
+            message_en: message.render(Lang::En),
+        }
+    }
 }
 
 #[derive(Serialize, ToSchema)]
@@ -1029,11 +1040,11 @@ pub struct ApplicationJson {
 pub async fn get_application(
     State(state): State<AppState>,
     caller: ApiUser,
-    Path((fiscal_year, application_id)): Path<(String, String)>,
+    Ids((fiscal_year, application_id)): Ids<(String, ids::ApplicationId)>,
 ) -> ApiResult<Json<ApplicationJson>> {
     let principal = caller.user.principal();
     let fy = parse_program_year(&fiscal_year)?;
-    let (book, record) = application_in_scope(&state, &principal, fy, &application_id).await?;
+    let (book, record) = application_in_scope(&state, &principal, fy, application_id).await?;
     let judged = Judged::of(&book)?;
     let program = &judged.program;
     let app = domain_application(&record)?;
@@ -1064,20 +1075,12 @@ pub async fn get_application(
         reasons: eligibility
             .reasons
             .iter()
-            .map(|r| ReasonJson {
-                code: r.code.as_str().into(),
-                message_ja: r.message.render(crate::http::i18n::Lang::Ja),
-                message_en: r.message.render(crate::http::i18n::Lang::En),
-            })
+            .map(|r| ReasonJson::new(r.code.as_str(), &r.message))
             .collect(),
         flags: eligibility
             .flags
             .iter()
-            .map(|f| ReasonJson {
-                code: f.code.as_str().into(),
-                message_ja: f.message.render(crate::http::i18n::Lang::Ja),
-                message_en: f.message.render(crate::http::i18n::Lang::En),
-            })
+            .map(|f| ReasonJson::new(f.code.as_str(), &f.message))
             .collect(),
         status: outcome.map(|o| o.status.as_str().into()),
         rank: book
@@ -1108,12 +1111,12 @@ fn change_json(c: ApplicationChange) -> ChangeJson {
 pub async fn update_application(
     State(state): State<AppState>,
     caller: ApiUser,
-    Path((fiscal_year, application_id)): Path<(String, String)>,
+    Ids((fiscal_year, application_id)): Ids<(String, ids::ApplicationId)>,
     body: Bytes,
 ) -> ApiResult<Json<ApplicationCreated>> {
     let principal = caller.user.principal();
     let fy = parse_program_year(&fiscal_year)?;
-    let (book, record) = application_in_scope(&state, &principal, fy, &application_id).await?;
+    let (book, record) = application_in_scope(&state, &principal, fy, application_id).await?;
     let body: ApplicationBody = ApiJson::parse(&body)?;
     if body
         .institution_id
@@ -1153,7 +1156,7 @@ pub async fn record_withdrawal(
     state: &AppState,
     principal: &Principal,
     fy: FiscalYear,
-    application_id: &str,
+    application_id: ids::ApplicationId,
     reason: &str,
     date: Option<&str>,
 ) -> Result<SelectionJson, AppError> {
@@ -1220,20 +1223,20 @@ fn withdrawal_error(e: &SelectionError) -> AppError {
 pub async fn withdraw(
     State(state): State<AppState>,
     caller: ApiUser,
-    Path((fiscal_year, application_id)): Path<(String, String)>,
+    Ids((fiscal_year, application_id)): Ids<(String, ids::ApplicationId)>,
     body: Bytes,
 ) -> ApiResult<Json<SelectionJson>> {
     let principal = caller.user.principal();
     let fy = parse_program_year(&fiscal_year)?;
     // Authorize before reading the body.
-    application_in_scope(&state, &principal, fy, &application_id).await?;
+    application_in_scope(&state, &principal, fy, application_id).await?;
     let body: WithdrawBody = ApiJson::parse(&body)?;
     Ok(Json(
         record_withdrawal(
             &state,
             &principal,
             fy,
-            &application_id,
+            application_id,
             &body.reason,
             body.date.as_deref(),
         )

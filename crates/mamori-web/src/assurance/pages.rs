@@ -22,6 +22,7 @@ use crate::http::auth::WebUser;
 use crate::http::error::AppError;
 use crate::http::error::ErrorCode;
 use crate::http::i18n::{Lang, Message};
+use crate::http::ids::{self, Ids, InstitutionId};
 use crate::http::page::{Chrome, PageCtx, PageResult, fail, redirect, render};
 use crate::{AppState, Routes};
 
@@ -187,11 +188,11 @@ async fn survey_page(
     State(state): State<AppState>,
     ctx: PageCtx,
     user: WebUser,
-    Path((fy, id)): Path<(String, String)>,
+    Ids((fy, id)): Ids<(String, InstitutionId)>,
     Query(q): Query<DoneQuery>,
 ) -> PageResult {
     let notice = done_notice(ctx.lang, q.done.as_deref());
-    survey_view(&state, &ctx, &user, &fy, &id, None, None, notice).await
+    survey_view(&state, &ctx, &user, &fy, id, None, None, notice).await
 }
 
 #[allow(clippy::too_many_arguments)] // a page with its form, error and notice
@@ -200,7 +201,7 @@ async fn survey_view(
     ctx: &PageCtx,
     user: &WebUser,
     fy: &str,
-    id: &str,
+    id: InstitutionId,
     form: Option<&SurveyForm>,
     error: Option<String>,
     notice: Option<String>,
@@ -208,10 +209,9 @@ async fn survey_view(
     let lang = ctx.lang;
     let principal = user.user().principal();
     let fy = parse_program_year(fy).map_err(fail(lang))?;
-    let institution_id = mamori_app::parse_id(id).map_err(fail(lang))?;
     let institution = state
         .store
-        .institution(institution_id)
+        .institution(id.get())
         .await
         .map_err(|e| fail(lang)(e))?
         .ok_or(AppError::NotFound)
@@ -376,16 +376,15 @@ async fn save_survey(
     State(state): State<AppState>,
     ctx: PageCtx,
     user: WebUser,
-    Path((fy_text, id)): Path<(String, String)>,
+    Ids((fy_text, id)): Ids<(String, InstitutionId)>,
     Form(form): Form<SurveyForm>,
 ) -> PageResult {
     let lang = ctx.lang;
     let principal = user.user().principal();
     let fy = parse_program_year(&fy_text).map_err(fail(lang))?;
-    let institution_id = mamori_app::parse_id(&id).map_err(fail(lang))?;
     let institution = state
         .store
-        .institution(institution_id)
+        .institution(id.get())
         .await
         .map_err(|e| fail(lang)(e))?
         .ok_or(AppError::NotFound)
@@ -443,7 +442,7 @@ async fn save_survey(
                 &ctx,
                 &user,
                 &fy_text,
-                &id,
+                id,
                 Some(&form),
                 Some(message),
                 None,
@@ -973,15 +972,15 @@ async fn withdraw(
     let principal = user.user().principal();
     let result = async {
         // Only an application of this prefecture, from this page.
-        let id = mamori_app::parse_id(&form.application_id)?;
-        if state.store.application_prefecture(fy, id).await? != Some(prefecture) {
+        let id = ids::ApplicationId::parse(&form.application_id).ok_or(AppError::NotFound)?;
+        if state.store.application_prefecture(fy, id.get()).await? != Some(prefecture) {
             return Err(AppError::NotFound);
         }
         api::record_withdrawal(
             &state,
             &principal,
             fy,
-            &form.application_id,
+            id,
             &form.reason,
             Some(form.date.as_str()),
         )

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use mamori_domain::assurance::{ApplicationId, FlagDecision, RankEntry, RankReason};
 use mamori_domain::{FiscalYear, Prefecture, Principal};
@@ -20,6 +20,7 @@ use utoipa_axum::routes;
 use crate::AppState;
 use crate::http::api::ApiJson;
 use crate::http::auth::ApiUser;
+use crate::http::download::{XLSX_CONTENT_TYPE, attachment};
 use crate::http::error::ErrorCode;
 use crate::http::error::{ApiResult, AppError, ErrorBody};
 use crate::http::i18n::Message;
@@ -346,11 +347,7 @@ pub fn selection_json(book: &PrefectureBook) -> Result<SelectionJson, AppError> 
                 reasons: i
                     .reasons
                     .iter()
-                    .map(|r| ReasonJson {
-                        code: r.code.as_str().into(),
-                        message_ja: r.message.render(crate::http::i18n::Lang::Ja),
-                        message_en: r.message.render(crate::http::i18n::Lang::En),
-                    })
+                    .map(|r| ReasonJson::new(r.code.as_str(), &r.message))
                     .collect(),
             })
             .collect(),
@@ -428,20 +425,7 @@ pub async fn list_file(
     )
     .map_err(|e| AppError::Internal(e.to_string()))?;
     let name = format!("betsushi1_{}_{}.xlsx", fy.start_year(), prefecture.code());
-    Ok((
-        [
-            (
-                header::CONTENT_TYPE,
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_owned(),
-            ),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{name}\""),
-            ),
-        ],
-        bytes,
-    )
-        .into_response())
+    Ok(attachment(XLSX_CONTENT_TYPE, &name, bytes))
 }
 
 /// 別紙1「セキュリティ確保事業支援対象病院リスト」: one row per applicant with its answers,

@@ -1,7 +1,7 @@
 //! The checklist over the API: the catalog's versions, an assessment, answers and an item's history.
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use mamori_domain::answer::parse_date;
 use mamori_domain::{
@@ -20,6 +20,7 @@ use crate::http::auth::ApiUser;
 use crate::http::error::ErrorCode;
 use crate::http::error::{ApiResult, AppError, ErrorBody};
 use crate::http::i18n::Message;
+use crate::http::ids::{Ids, InstitutionId};
 use mamori_app as service;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -262,9 +263,9 @@ fn assessment_json(a: &service::Assessment<'_>) -> AssessmentJson {
 pub async fn get_assessment(
     State(state): State<AppState>,
     caller: ApiUser,
-    Path((id, fiscal_year)): Path<(String, String)>,
+    Ids((id, fiscal_year)): Ids<(InstitutionId, String)>,
 ) -> ApiResult<Json<AssessmentJson>> {
-    let id = service::parse_id(&id)?;
+    let id = id.get();
     let fy = service::parse_fiscal_year(&state, &fiscal_year)?;
     let a =
         service::visible_assessment(&state, &caller.user.principal(), id, fy, "checklist").await?;
@@ -412,13 +413,10 @@ impl ItemRounds {
     responses((status = 200, body = AssessmentItemJson), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn put_answer(
     State(state): State<AppState>,
-    caller: ApiUser,
-    Path((id, fiscal_year, key)): Path<(String, String, String)>,
+    Opening(_, principal, institution): Visible,
+    Ids((_, fiscal_year, key)): Ids<(InstitutionId, String, String)>,
     ApiJson(body): ApiJson<AnswerRequest>,
 ) -> ApiResult<Json<AssessmentItemJson>> {
-    let principal = caller.user.principal();
-    let institution =
-        service::visible_institution(&state, &principal, service::parse_id(&id)?).await?;
     let fy = service::parse_fiscal_year(&state, &fiscal_year)?;
     let input = body.input()?;
     // The item as saved, without reloading the whole assessment.
@@ -453,13 +451,10 @@ pub struct RoundQuery {
     responses((status = 200, body = AssessmentItemJson), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn delete_answer(
     State(state): State<AppState>,
-    caller: ApiUser,
-    Path((id, fiscal_year, key)): Path<(String, String, String)>,
+    Opening(_, principal, institution): Visible,
+    Ids((_, fiscal_year, key)): Ids<(InstitutionId, String, String)>,
     Query(q): Query<RoundQuery>,
 ) -> ApiResult<Json<AssessmentItemJson>> {
-    let principal = caller.user.principal();
-    let institution =
-        service::visible_institution(&state, &principal, service::parse_id(&id)?).await?;
     let fy = service::parse_fiscal_year(&state, &fiscal_year)?;
     service::clear_answer(
         &state,
@@ -490,20 +485,12 @@ pub struct HistoryJson {
     responses((status = 200, body = Vec<HistoryJson>), (status = 404, body = ErrorBody)))]
 pub async fn item_history(
     State(state): State<AppState>,
-    caller: ApiUser,
-    Path((id, fiscal_year, key)): Path<(String, String, String)>,
+    Opening(_, principal, institution): Visible,
+    Ids((_, fiscal_year, key)): Ids<(InstitutionId, String, String)>,
 ) -> ApiResult<Json<Vec<HistoryJson>>> {
-    let institution =
-        service::visible_institution(&state, &caller.user.principal(), service::parse_id(&id)?)
-            .await?;
     let fy = service::parse_fiscal_year(&state, &fiscal_year)?;
-    service::record_read(
-        &state,
-        &caller.user.principal(),
-        institution.id,
-        &format!("history:{fy}"),
-    )
-    .await?;
+    let resource = format!("history:{fy}");
+    service::record_read(&state, &principal, institution.id, &resource).await?;
     let history = state.store.answer_history(institution.id, fy, &key).await?;
     Ok(Json(
         history

@@ -5,15 +5,20 @@ use std::collections::HashMap;
 
 use askama::Template;
 use axum::Form;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode};
+use mamori_catalog::Catalog;
 use mamori_domain::answer::parse_date;
-use mamori_domain::{Answer, AnswerInput, ItemAnswer, ItemStatus, Round, Scope, Severity};
+use mamori_domain::{
+    Answer, AnswerInput, ChecklistVersion, FiscalYear, ItemAnswer, ItemStatus, Round, Scope,
+    Severity,
+};
 use serde::Deserialize;
 
 use crate::http::auth::WebUser;
 use crate::http::error::AppError;
 use crate::http::i18n::{Lang, Message};
+use crate::http::ids::{Ids, InstitutionId};
 use crate::http::page::*;
 use crate::{AppState, Routes};
 use mamori_app::{self as service, Assessment};
@@ -222,6 +227,30 @@ fn sections_view(lang: Lang, a: &Assessment<'_>, editable: bool) -> Vec<SectionV
     sections
 }
 
+/// The links to every fiscal year of the catalog, `current` marked.
+pub fn year_links(catalog: &Catalog, lang: Lang, current: FiscalYear) -> Vec<YearLink> {
+    catalog
+        .fiscal_years()
+        .iter()
+        .map(|&fy| YearLink {
+            fiscal_year: fy.start_year(),
+            label: fy_label(lang, fy),
+            current: fy == current,
+        })
+        .collect()
+}
+
+/// The form a checklist version is (`institution` or `pharmacy`), in words.
+pub fn form_label(lang: Lang, version: &ChecklistVersion) -> String {
+    lang.pick(version.form.label_ja(), version.form.label_en())
+        .to_owned()
+}
+
+pub fn version_label(lang: Lang, version: &ChecklistVersion) -> String {
+    lang.pick(&version.version_label_ja, &version.version_label_en)
+        .to_owned()
+}
+
 pub struct YearLink {
     pub fiscal_year: i32,
     pub label: String,
@@ -274,15 +303,14 @@ pub async fn load(
     state: &AppState,
     ctx: &PageCtx,
     user: &WebUser,
-    id: &str,
+    id: InstitutionId,
     fy: &str,
     resource: &str,
 ) -> Result<Assessment<'static>, PageError> {
     let lang = ctx.lang;
     let principal = user.user().principal();
-    let id = service::parse_id(id).map_err(fail(lang))?;
     let fy = service::parse_fiscal_year(state, fy).map_err(fail(lang))?;
-    service::visible_assessment(state, &principal, id, fy, resource)
+    service::visible_assessment(state, &principal, id.get(), fy, resource)
         .await
         .map_err(fail(lang))
 }
@@ -328,22 +356,9 @@ fn checklist_page(
         name: a.institution.name.clone(),
         fiscal_year: a.fiscal_year.start_year(),
         fiscal_year_label: fy_label(lang, a.fiscal_year),
-        years: state
-            .catalog
-            .fiscal_years()
-            .iter()
-            .map(|&fy| YearLink {
-                fiscal_year: fy.start_year(),
-                label: fy_label(lang, fy),
-                current: fy == a.fiscal_year,
-            })
-            .collect(),
-        form_label: lang
-            .pick(a.version.form.label_ja(), a.version.form.label_en())
-            .to_owned(),
-        version_label: lang
-            .pick(&a.version.version_label_ja, &a.version.version_label_en)
-            .to_owned(),
+        years: year_links(state.catalog, lang, a.fiscal_year),
+        form_label: form_label(lang, a.version),
+        version_label: version_label(lang, a.version),
         title: lang
             .pick(&a.version.title_ja, &a.version.title_en)
             .to_owned(),
@@ -379,13 +394,12 @@ async fn checklist(
     State(state): State<AppState>,
     ctx: PageCtx,
     user: WebUser,
-    Path((id, fy)): Path<(String, String)>,
+    Ids((id, fy)): Ids<(InstitutionId, String)>,
 ) -> PageResult {
     let lang = ctx.lang;
     let principal = user.user().principal();
-    let id = service::parse_id(&id).map_err(fail(lang))?;
     let fy = service::parse_fiscal_year(&state, &fy).map_err(fail(lang))?;
-    let page = full_checklist_page(&state, &ctx, &user, &principal, id, fy, None).await?;
+    let page = full_checklist_page(&state, &ctx, &user, &principal, id.get(), fy, None).await?;
     Ok(render(StatusCode::OK, &page))
 }
 
@@ -460,14 +474,11 @@ fn form_input(form: &ItemForm) -> Result<(Round, Option<AnswerInput>), AppError>
 
 async fn save_item(
     State(state): State<AppState>,
-    ctx: PageCtx,
-    user: WebUser,
-    Path((id, fy, key)): Path<(String, String, String)>,
+    PageOpening(ctx, user, principal, institution): VisiblePage,
+    Ids((_, fy, key)): Ids<(InstitutionId, String, String)>,
     Form(form): Form<ItemForm>,
 ) -> PageResult {
     let lang = ctx.lang;
-    let principal = user.user().principal();
-    let institution = page_institution(&state, &principal, &id, lang).await?;
     let fiscal_year = service::parse_fiscal_year(&state, &fy).map_err(fail(lang))?;
     let result = match form_input(&form) {
         Ok((_, Some(input))) => {
@@ -560,10 +571,10 @@ async fn checklist_print(
     State(state): State<AppState>,
     ctx: PageCtx,
     user: WebUser,
-    Path((id, fy)): Path<(String, String)>,
+    Ids((id, fy)): Ids<(InstitutionId, String)>,
 ) -> PageResult {
     let lang = ctx.lang;
-    let a = load(&state, &ctx, &user, &id, &fy, "print").await?;
+    let a = load(&state, &ctx, &user, id, &fy, "print").await?;
     let page = PrintPage {
         chrome: Chrome::new(
             &ctx,
@@ -573,12 +584,8 @@ async fn checklist_print(
         name: a.institution.name.clone(),
         prefecture: prefecture_label(lang, a.institution.prefecture),
         fiscal_year_label: fy_label(lang, a.fiscal_year),
-        form_label: lang
-            .pick(a.version.form.label_ja(), a.version.form.label_en())
-            .to_owned(),
-        version_label: lang
-            .pick(&a.version.version_label_ja, &a.version.version_label_en)
-            .to_owned(),
+        form_label: form_label(lang, a.version),
+        version_label: version_label(lang, a.version),
         title: lang
             .pick(&a.version.title_ja, &a.version.title_en)
             .to_owned(),
@@ -637,10 +644,10 @@ async fn item_history(
     State(state): State<AppState>,
     ctx: PageCtx,
     user: WebUser,
-    Path((id, fy, key)): Path<(String, String, String)>,
+    Ids((id, fy, key)): Ids<(InstitutionId, String, String)>,
 ) -> PageResult {
     let lang = ctx.lang;
-    let a = load(&state, &ctx, &user, &id, &fy, "history").await?;
+    let a = load(&state, &ctx, &user, id, &fy, "history").await?;
     let item = a
         .version
         .item(&key)

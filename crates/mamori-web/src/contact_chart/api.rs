@@ -2,7 +2,7 @@
 //! reading of both that the pages, the checklist's evidence and the support suggestions share.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use mamori_domain::contact_chart::{
@@ -20,7 +20,7 @@ use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::http::api::ApiJson;
-use crate::http::auth::ApiUser;
+use crate::http::api::{Answered, Opening, Visible};
 use crate::http::error::ErrorCode;
 use crate::http::error::{ApiResult, AppError, ErrorBody};
 use crate::http::i18n::Message;
@@ -81,12 +81,8 @@ pub fn chart_of(
     responses((status = 200, body = ContactChartJson), (status = 404, body = ErrorBody)))]
 pub async fn get_contact_chart(
     State(state): State<AppState>,
-    caller: ApiUser,
-    Path(id): Path<String>,
+    Opening(_, principal, institution): Visible,
 ) -> ApiResult<Json<ContactChartJson>> {
-    let principal = caller.user.principal();
-    let institution =
-        service::visible_institution(&state, &principal, service::parse_id(&id)?).await?;
     service::record_read(&state, &principal, institution.id, "contact_chart").await?;
     let (stored, contracts) = tokio::try_join!(stored_chart(&state, institution.id), async {
         Ok(state
@@ -165,16 +161,9 @@ fn stale_edit(e: mamori_store::StoreError) -> AppError {
     responses((status = 200, body = ContactChartJson), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn put_contact_chart(
     State(state): State<AppState>,
-    caller: ApiUser,
-    Path(id): Path<String>,
+    Opening(caller, principal, institution): Answered,
     ApiJson(body): ApiJson<serde_json::Value>,
 ) -> ApiResult<Json<ContactChartJson>> {
-    let principal = caller.user.principal();
-    let institution =
-        service::visible_institution(&state, &principal, service::parse_id(&id)?).await?;
-    if !principal.can_answer(institution.id) {
-        return Err(AppError::Forbidden.into());
-    }
     // Parsed after the access check, so that outsiders learn nothing from the errors.
     let body: PutContactChart = serde_json::from_value(body).map_err(|e| {
         AppError::rejected(
@@ -191,7 +180,7 @@ pub async fn put_contact_chart(
         body.if_updated_at.as_deref(),
     )
     .await?;
-    get_contact_chart(State(state), caller, Path(id)).await
+    get_contact_chart(State(state), Opening(caller, principal, institution)).await
 }
 
 /// The contact chart drawn on one A4 page (SVG), in the caller's language (`?lang=en`).
@@ -200,13 +189,9 @@ pub async fn put_contact_chart(
     responses((status = 200, content_type = "image/svg+xml", body = String), (status = 404, body = ErrorBody)))]
 pub async fn contact_chart_svg(
     State(state): State<AppState>,
-    caller: ApiUser,
     headers: HeaderMap,
-    Path(id): Path<String>,
+    Opening(_, principal, institution): Visible,
 ) -> ApiResult<Response> {
-    let principal = caller.user.principal();
-    let institution =
-        service::visible_institution(&state, &principal, service::parse_id(&id)?).await?;
     let lang = crate::http::i18n::lang_of(&headers);
     Ok(chart_svg_response(&state, &principal, &institution, lang).await?)
 }
@@ -317,12 +302,8 @@ pub fn continuity_evidence(
     responses((status = 200, body = ContinuityJson), (status = 404, body = ErrorBody)))]
 pub async fn get_continuity(
     State(state): State<AppState>,
-    caller: ApiUser,
-    Path(id): Path<String>,
+    Opening(_, principal, institution): Visible,
 ) -> ApiResult<Json<ContinuityJson>> {
-    let principal = caller.user.principal();
-    let institution =
-        service::visible_institution(&state, &principal, service::parse_id(&id)?).await?;
     service::record_read(&state, &principal, institution.id, "continuity").await?;
     let (records, updated_at) = stored_continuity(&state, institution.id).await?;
     let today = today_in_japan();
@@ -384,16 +365,9 @@ pub struct PutContinuity {
     responses((status = 200, body = ContinuityJson), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn put_continuity(
     State(state): State<AppState>,
-    caller: ApiUser,
-    Path(id): Path<String>,
+    Opening(caller, principal, institution): Answered,
     ApiJson(body): ApiJson<serde_json::Value>,
 ) -> ApiResult<Json<ContinuityJson>> {
-    let principal = caller.user.principal();
-    let institution =
-        service::visible_institution(&state, &principal, service::parse_id(&id)?).await?;
-    if !principal.can_answer(institution.id) {
-        return Err(AppError::Forbidden.into());
-    }
     let body: PutContinuity = serde_json::from_value(body).map_err(|e| {
         AppError::rejected(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -409,5 +383,5 @@ pub async fn put_continuity(
         body.if_updated_at.as_deref(),
     )
     .await?;
-    get_continuity(State(state), caller, Path(id)).await
+    get_continuity(State(state), Opening(caller, principal, institution)).await
 }

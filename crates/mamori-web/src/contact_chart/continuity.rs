@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use askama::Template;
 use axum::Form;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::NaiveDate;
 use mamori_domain::answer::parse_date;
@@ -17,11 +17,10 @@ use mamori_domain::continuity::{
 use mamori_domain::vendor::SystemKind;
 
 use super::api::{self as records, ContinuityRecords};
-use crate::http::auth::WebUser;
 use crate::http::error::AppError;
 use crate::http::error::ErrorCode;
 use crate::http::i18n::{Lang, Message};
-use crate::http::page::{Chrome, PageCtx, PageResult, fail, redirect, render};
+use crate::http::page::{AnsweredPage, Chrome, PageOpening, PageResult, fail, redirect, render};
 use crate::{AppState, Routes};
 use mamori_app::today_in_japan;
 
@@ -499,28 +498,11 @@ struct EditorPage {
     today: String,
 }
 
-async fn editable(
-    state: &AppState,
-    lang: Lang,
-    user: &WebUser,
-    id: &str,
-) -> Result<mamori_store::Institution, crate::http::page::PageError> {
-    let principal = user.user().principal();
-    let institution = crate::http::page::page_institution(state, &principal, id, lang).await?;
-    if !principal.can_answer(institution.id) {
-        return Err(fail(lang)(AppError::Forbidden));
-    }
-    Ok(institution)
-}
-
 async fn editor(
     State(state): State<AppState>,
-    ctx: PageCtx,
-    user: WebUser,
-    Path(id): Path<String>,
+    PageOpening(ctx, user, _, institution): AnsweredPage,
 ) -> PageResult {
     let lang = ctx.lang;
-    let institution = editable(&state, lang, &user, &id).await?;
     let (records, version) = records::stored_continuity(&state, institution.id)
         .await
         .map_err(fail(lang))?;
@@ -549,14 +531,10 @@ async fn editor(
 
 async fn save(
     State(state): State<AppState>,
-    ctx: PageCtx,
-    user: WebUser,
-    Path(id): Path<String>,
+    PageOpening(ctx, user, principal, institution): AnsweredPage,
     Form(form): Form<HashMap<String, String>>,
 ) -> PageResult {
     let lang = ctx.lang;
-    let institution = editable(&state, lang, &user, &id).await?;
-    let principal = user.user().principal();
     let today = today_in_japan();
     // Without its count the form is not the editor's: refuse rather than store an empty
     // record set.

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use askama::Template;
 use axum::Form;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use mamori_domain::answer::parse_date;
 use mamori_domain::contact_chart::{
@@ -24,7 +24,9 @@ use crate::http::auth::WebUser;
 use crate::http::error::AppError;
 use crate::http::error::ErrorCode;
 use crate::http::i18n::{Lang, Message};
-use crate::http::page::{Chrome, PageCtx, PageResult, fail, redirect, render};
+use crate::http::page::{
+    AnsweredPage, Chrome, PageCtx, PageOpening, PageResult, fail, redirect, render,
+};
 use crate::{AppState, Routes};
 use mamori_app::today_in_japan;
 
@@ -387,33 +389,25 @@ impl EditorPage {
     }
 }
 
-async fn editable(
+/// The institution's vendor contracts, which the chart's vendor rows choose from.
+async fn contracts_of(
     state: &AppState,
     lang: Lang,
-    user: &WebUser,
-    id: &str,
-) -> Result<(mamori_store::Institution, Vec<StoredContract>), crate::http::page::PageError> {
-    let principal = user.user().principal();
-    let institution = crate::http::page::page_institution(state, &principal, id, lang).await?;
-    if !principal.can_answer(institution.id) {
-        return Err(fail(lang)(AppError::Forbidden));
-    }
-    let contracts = state
+    institution: &mamori_store::Institution,
+) -> Result<Vec<StoredContract>, crate::http::page::PageError> {
+    state
         .store
         .vendor_contracts_of_institution(institution.id)
         .await
-        .map_err(|e| fail(lang)(e))?;
-    Ok((institution, contracts))
+        .map_err(|e| fail(lang)(e))
 }
 
 async fn editor(
     State(state): State<AppState>,
-    ctx: PageCtx,
-    user: WebUser,
-    Path(id): Path<String>,
+    PageOpening(ctx, user, _, institution): AnsweredPage,
 ) -> PageResult {
     let lang = ctx.lang;
-    let (institution, contracts) = editable(&state, lang, &user, &id).await?;
+    let contracts = contracts_of(&state, lang, &institution).await?;
     let stored = records::stored_chart(&state, institution.id)
         .await
         .map_err(fail(lang))?;
@@ -463,14 +457,11 @@ fn row_of_problem<'a>(
 
 async fn save(
     State(state): State<AppState>,
-    ctx: PageCtx,
-    user: WebUser,
-    Path(id): Path<String>,
+    PageOpening(ctx, user, principal, institution): AnsweredPage,
     Form(form): Form<HashMap<String, String>>,
 ) -> PageResult {
     let lang = ctx.lang;
-    let (institution, contracts) = editable(&state, lang, &user, &id).await?;
-    let principal = user.user().principal();
+    let contracts = contracts_of(&state, lang, &institution).await?;
     let count = |name: &str| {
         form.get(name)
             .and_then(|c| c.trim().parse::<usize>().ok())

@@ -2,7 +2,7 @@
 //! page, read by those who see the institution.
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use mamori_domain::contact_chart::{ChartState, chart_status};
@@ -11,7 +11,9 @@ use mamori_domain::continuity::continuity_warnings;
 use super::api as records;
 use crate::http::auth::WebUser;
 use crate::http::i18n::{Lang, Message};
-use crate::http::page::{Chrome, PageCtx, PageResult, fail, render};
+use crate::http::ids::{Ids, InstitutionId};
+use crate::http::page::{Chrome, PageCtx, PageResult, fail, page_institution, render};
+use crate::http::page::{PageOpening, VisiblePage};
 use crate::{AppState, Routes};
 use mamori_app::{self as service, today_in_japan};
 
@@ -47,18 +49,12 @@ async fn chart_view(
     state: &AppState,
     ctx: &PageCtx,
     user: &WebUser,
-    id: &str,
+    id: InstitutionId,
     print: bool,
 ) -> PageResult {
     let lang = ctx.lang;
     let principal = user.user().principal();
-    let institution = service::visible_institution(
-        state,
-        &principal,
-        service::parse_id(id).map_err(fail(lang))?,
-    )
-    .await
-    .map_err(fail(lang))?;
+    let institution = page_institution(state, &principal, id, lang).await?;
     service::record_read(state, &principal, institution.id, "contact_chart")
         .await
         .map_err(fail(lang))?;
@@ -104,29 +100,25 @@ async fn contact_chart_page(
     State(state): State<AppState>,
     ctx: PageCtx,
     user: WebUser,
-    Path(id): Path<String>,
+    Ids(id): Ids<InstitutionId>,
 ) -> PageResult {
-    chart_view(&state, &ctx, &user, &id, false).await
+    chart_view(&state, &ctx, &user, id, false).await
 }
 
 async fn contact_chart_print(
     State(state): State<AppState>,
     ctx: PageCtx,
     user: WebUser,
-    Path(id): Path<String>,
+    Ids(id): Ids<InstitutionId>,
 ) -> PageResult {
-    chart_view(&state, &ctx, &user, &id, true).await
+    chart_view(&state, &ctx, &user, id, true).await
 }
 
 async fn contact_chart_svg(
     State(state): State<AppState>,
-    ctx: PageCtx,
-    user: WebUser,
-    Path(id): Path<String>,
+    PageOpening(ctx, _, principal, institution): VisiblePage,
 ) -> Result<Response, crate::http::page::PageError> {
     let lang = ctx.lang;
-    let principal = user.user().principal();
-    let institution = crate::http::page::page_institution(&state, &principal, &id, lang).await?;
     records::chart_svg_response(&state, &principal, &institution, lang)
         .await
         .map_err(fail(lang))
@@ -147,13 +139,9 @@ struct ContinuityPage {
 
 async fn continuity_page(
     State(state): State<AppState>,
-    ctx: PageCtx,
-    user: WebUser,
-    Path(id): Path<String>,
+    PageOpening(ctx, user, principal, institution): VisiblePage,
 ) -> PageResult {
     let lang = ctx.lang;
-    let principal = user.user().principal();
-    let institution = crate::http::page::page_institution(&state, &principal, &id, lang).await?;
     service::record_read(&state, &principal, institution.id, "continuity")
         .await
         .map_err(fail(lang))?;

@@ -6,17 +6,24 @@
 
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{FromRequest, Request, State};
+use axum::extract::{FromRequest, FromRequestParts, Request, State};
 use axum::http::StatusCode;
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Response};
+use mamori_app as service;
+use mamori_domain::Principal;
+use mamori_store::Institution;
 use serde::Serialize;
 use utoipa::{OpenApi, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
+use crate::http::auth::ApiUser;
 use crate::http::error::ErrorCode;
 use crate::http::error::{ApiError, ApiResult, AppError, ErrorBody};
 use crate::http::i18n::Message;
+use crate::http::ids::{self, InstitutionId};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -83,6 +90,62 @@ fn json_rejection(rejection: &JsonRejection) -> AppError {
             ErrorCode::InvalidBody,
             Message::new("errors-invalid-body-fields").with("detail", detail),
         ),
+    }
+}
+
+/// How a route may reach the institution its path names: the caller sees it (404 otherwise,
+/// as [`service::visible_institution`])…
+pub const SEES: u8 = 0;
+/// …administers it (its admin, the national office: 404 outside the caller's scope, 403
+/// inside it without the right)…
+pub const ADMINISTERS: u8 = 1;
+/// …or answers for it (its own users: 404 outside the caller's scope, 403 inside it).
+pub const ANSWERS_FOR: u8 = 2;
+
+/// The institution `id`, if the caller reaches it as `reach` asks.
+pub async fn reach_institution(
+    state: &AppState,
+    principal: &Principal,
+    id: InstitutionId,
+    reach: u8,
+) -> Result<Institution, AppError> {
+    if reach == ADMINISTERS {
+        return Ok(service::administered_institution(state, principal, id.get()).await?);
+    }
+    let institution = service::visible_institution(state, principal, id.get()).await?;
+    if reach == ANSWERS_FOR && !principal.can_answer(institution.id) {
+        return Err(AppError::Forbidden);
+    }
+    Ok(institution)
+}
+
+/// The opening of the routes under `/api/v1/institutions/{id}`: the caller, its principal,
+/// and the institution the path names if the caller reaches it as `REACH` asks, before the
+/// handler reads anything else.
+pub struct Opening<const REACH: u8>(pub ApiUser, pub Principal, pub Institution);
+
+/// An institution the caller sees.
+pub type Visible = Opening<SEES>;
+
+/// An institution the caller administers.
+pub type Administered = Opening<ADMINISTERS>;
+
+/// An institution the caller answers for.
+pub type Answered = Opening<ANSWERS_FOR>;
+
+impl<const REACH: u8> FromRequestParts<AppState> for Opening<REACH> {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        let caller = ApiUser::from_request_parts(parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let id = ids::named(parts, state, "id").await?;
+        let principal = caller.user.principal();
+        match reach_institution(state, &principal, id, REACH).await {
+            Ok(institution) => Ok(Self(caller, principal, institution)),
+            Err(e) => Err(ApiError(e).into_response()),
+        }
     }
 }
 

@@ -17,7 +17,7 @@ use axum::response::{IntoResponse, Response};
 
 use crate::AppState;
 use crate::http::auth::{self, WebUser};
-use crate::http::input_guard::ErrorBody;
+use crate::http::input_guard::read_body;
 use crate::http::{i18n, multipart, page};
 
 /// Routes that prove the sender without a session's token (see the module's comment).
@@ -40,16 +40,10 @@ pub async fn require_token(
     let Some((session, hash)) = auth::web_session(&state, request.headers()).await else {
         return next.run(request).await;
     };
-    let (mut parts, body) = request.into_parts();
-    let bytes = match axum::body::to_bytes(body, usize::MAX).await {
-        Ok(bytes) => bytes,
-        // Over the body limit: the handler's extractor answers 413 as it always has, and
-        // cannot act without its body.
-        Err(e) => {
-            return next
-                .run(Request::from_parts(parts, Body::new(ErrorBody(Some(e)))))
-                .await;
-        }
+    // Over the body limit the handler's extractor answers 413, and cannot act without it.
+    let (mut parts, bytes) = match read_body(request).await {
+        Ok(read) => read,
+        Err(unread) => return next.run(unread).await,
     };
     // As sent: a multipart boundary is case-sensitive.
     let content_type = multipart::content_type_of(&parts.headers).unwrap_or_default();

@@ -190,32 +190,21 @@ impl AppError {
                 e.message().render(Lang::En),
                 None,
             ),
-            Self::Fields(problems) => (
-                "invalid_fields",
-                problems
-                    .iter()
-                    .map(|p| {
-                        format!(
-                            "{}: {}",
-                            p.path,
-                            p.message.render(crate::http::i18n::Lang::Ja)
-                        )
-                    })
-                    .collect::<Vec<_>>()
-                    .join("\n"),
-                problems
-                    .iter()
-                    .map(|p| {
-                        format!(
-                            "{}: {}",
-                            p.path,
-                            p.message.render(crate::http::i18n::Lang::En)
-                        )
-                    })
-                    .collect::<Vec<_>>()
-                    .join("\n"),
-                problems.first().map(|p| p.path.clone()),
-            ),
+            Self::Fields(problems) => {
+                let lines = |lang: Lang| {
+                    problems
+                        .iter()
+                        .map(|p| format!("{}: {}", p.path, p.message.render(lang)))
+                        .collect::<Vec<_>>()
+                        .join("\n")
+                };
+                (
+                    "invalid_fields",
+                    lines(Lang::Ja),
+                    lines(Lang::En),
+                    problems.first().map(|p| p.path.clone()),
+                )
+            }
             Self::Store(StoreError::Conflict(what)) => fixed(
                 ErrorCode::Conflict,
                 Message::new("errors-conflict").with("what", what),

@@ -9,15 +9,16 @@
 
 use axum::body::{Body, Bytes};
 use axum::extract::Request;
+use axum::http::request::Parts;
 use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use mamori_domain::contact_chart::FieldProblem;
 use mamori_domain::text::{ForbiddenCharacter, first_forbidden};
 use serde_json::Value;
 
-use crate::http::error::{ApiError, AppError};
+use crate::http::error::AppError;
 use crate::http::i18n::Message;
-use crate::http::{i18n, multipart, page};
+use crate::http::{multipart, page};
 
 /// The refusal of a field holding a control character.
 pub fn control_character_error(field: &str, bad: ForbiddenCharacter) -> AppError {
@@ -32,26 +33,18 @@ fn is_credential(path: &str, field: &str) -> bool {
     matches!(path, "/login" | "/api/v1/login") && matches!(field, "login" | "password" | "totp")
 }
 
-fn refuse(path: &str, headers: &axum::http::HeaderMap, error: AppError) -> Response {
-    if path.starts_with("/api/") {
-        ApiError(error).into_response()
-    } else {
-        page::fail(i18n::lang_of(headers))(error).into_response()
-    }
-}
-
 /// The middleware.
 pub async fn check_request_text(request: Request, next: Next) -> Response {
     let path = request.uri().path().to_owned();
     let decoded_path = percent_encoding::percent_decode_str(&path).decode_utf8_lossy();
     if first_forbidden(&decoded_path).is_some() {
         // No resource has a control character in its name.
-        return refuse(&path, request.headers(), AppError::NotFound);
+        return page::refuse(&path, request.headers(), AppError::NotFound);
     }
     if let Some(query) = request.uri().query()
         && let Some((field, bad)) = form_problem(&path, query.as_bytes())
     {
-        return refuse(
+        return page::refuse(
             &path,
             request.headers(),
             control_character_error(&field, bad),
@@ -69,16 +62,9 @@ pub async fn check_request_text(request: Request, next: Next) -> Response {
     } else {
         return next.run(request).await;
     };
-    let (parts, body) = request.into_parts();
-    let bytes = match axum::body::to_bytes(body, usize::MAX).await {
-        Ok(bytes) => bytes,
-        // The body limit's own answer (413) travels as this error: let the handler's
-        // extractor report it the way it always has.
-        Err(e) => {
-            return next
-                .run(Request::from_parts(parts, Body::new(ErrorBody(Some(e)))))
-                .await;
-        }
+    let (parts, bytes) = match read_body(request).await {
+        Ok(read) => read,
+        Err(unread) => return next.run(unread).await,
     };
     let problem = match kind {
         BodyKind::Json => json_problem(&bytes),
@@ -88,7 +74,7 @@ pub async fn check_request_text(request: Request, next: Next) -> Response {
     if let Some((field, bad)) = problem
         && !is_credential(&path, &field)
     {
-        return refuse(&path, &parts.headers, control_character_error(&field, bad));
+        return page::refuse(&path, &parts.headers, control_character_error(&field, bad));
     }
     next.run(Request::from_parts(parts, Body::from(bytes)))
         .await
@@ -158,8 +144,18 @@ fn form_problem(path: &str, bytes: &[u8]) -> Option<(String, ForbiddenCharacter)
     })
 }
 
+/// The request's whole body. Over the body limit, the request again with the limit's error
+/// as its body: the handler's extractor answers it (413) the way it always has.
+pub(crate) async fn read_body(request: Request) -> Result<(Parts, Bytes), Request> {
+    let (parts, body) = request.into_parts();
+    match axum::body::to_bytes(body, usize::MAX).await {
+        Ok(bytes) => Ok((parts, bytes)),
+        Err(e) => Err(Request::from_parts(parts, Body::new(ErrorBody(Some(e))))),
+    }
+}
+
 /// A body whose reading already failed (over the limit), handed on as that failure.
-pub(crate) struct ErrorBody(pub(crate) Option<axum::Error>);
+struct ErrorBody(Option<axum::Error>);
 
 impl http_body::Body for ErrorBody {
     type Data = Bytes;

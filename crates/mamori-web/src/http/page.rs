@@ -9,9 +9,11 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use mamori_domain::{FiscalYear, InstitutionKind, Prefecture, Role};
 use mamori_store::Institution;
 
+use crate::http::api;
 use crate::http::auth::{self, WebUser};
 use crate::http::error::AppError;
 use crate::http::i18n::Lang;
+use crate::http::ids::{self, InstitutionId};
 use crate::{AppState, Routes};
 use mamori_app as service;
 
@@ -224,24 +226,62 @@ pub type PageResult = Result<Response, PageError>;
 pub async fn page_institution(
     state: &AppState,
     principal: &mamori_domain::Principal,
-    id: &str,
+    id: InstitutionId,
     lang: Lang,
 ) -> Result<Institution, PageError> {
-    let id = service::parse_id(id).map_err(fail(lang))?;
-    service::visible_institution(state, principal, id)
+    service::visible_institution(state, principal, id.get())
         .await
         .map_err(fail(lang))
 }
 
-pub async fn not_found(ctx: PageCtx, uri: axum::http::Uri) -> Response {
-    if uri.path().starts_with("/api/") {
-        crate::http::error::ApiError(AppError::NotFound).into_response()
-    } else {
-        PageError {
-            error: AppError::NotFound,
-            lang: ctx.lang,
+/// The opening of the pages under `/institutions/{id}`: the request's context, the
+/// signed-in user, its principal, and the institution the path names if the user reaches it
+/// as `REACH` asks (see [`crate::http::api::SEES`]) — the error page otherwise, before the
+/// handler reads anything else.
+pub struct PageOpening<const REACH: u8>(
+    pub PageCtx,
+    pub WebUser,
+    pub mamori_domain::Principal,
+    pub Institution,
+);
+
+/// An institution the user sees.
+pub type VisiblePage = PageOpening<{ api::SEES }>;
+
+/// An institution the user administers.
+pub type AdministeredPage = PageOpening<{ api::ADMINISTERS }>;
+
+/// An institution the user answers for.
+pub type AnsweredPage = PageOpening<{ api::ANSWERS_FOR }>;
+
+impl<const REACH: u8> FromRequestParts<AppState> for PageOpening<REACH> {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        let Ok(ctx) = PageCtx::from_request_parts(parts, state).await;
+        let user = WebUser::from_request_parts(parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let id = ids::named(parts, state, "id").await?;
+        let principal = user.user().principal();
+        match api::reach_institution(state, &principal, id, REACH).await {
+            Ok(institution) => Ok(Self(ctx, user, principal, institution)),
+            Err(e) => Err(fail(ctx.lang)(e).into_response()),
         }
-        .into_response()
+    }
+}
+
+pub async fn not_found(uri: axum::http::Uri, headers: axum::http::HeaderMap) -> Response {
+    refuse(uri.path(), &headers, AppError::NotFound)
+}
+
+/// An error in the form the caller of `path` reads: the JSON error on the API, the error
+/// page in the user's language elsewhere.
+pub fn refuse(path: &str, headers: &axum::http::HeaderMap, error: AppError) -> Response {
+    if path.starts_with("/api/") {
+        crate::http::error::ApiError(error).into_response()
+    } else {
+        fail(crate::http::i18n::lang_of(headers))(error).into_response()
     }
 }
 

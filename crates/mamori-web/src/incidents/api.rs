@@ -6,7 +6,7 @@
 //! prefecture officers alike.
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use mamori_domain::contact_chart::ContactChart;
 use mamori_domain::incident::{
@@ -26,6 +26,7 @@ use crate::http::auth::ApiUser;
 use crate::http::error::ErrorCode;
 use crate::http::error::{ApiResult, AppError, ErrorBody};
 use crate::http::i18n::Message;
+use crate::http::ids::{CaseId, Ids};
 use mamori_app as service;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -547,10 +548,10 @@ pub fn parse_state_filter(text: Option<&str>) -> Result<Option<CaseState>, AppEr
 pub async fn get_incident(
     State(state): State<AppState>,
     caller: ApiUser,
-    Path(case_id): Path<String>,
+    Ids(case_id): Ids<CaseId>,
 ) -> ApiResult<Json<IncidentJson>> {
     let principal = caller.user.principal();
-    let view = case_view(&state, &principal, service::parse_id(&case_id)?).await?;
+    let view = case_view(&state, &principal, case_id.get()).await?;
     Ok(Json(incident_json(&view)))
 }
 
@@ -568,11 +569,11 @@ pub struct PutState {
 pub async fn put_state(
     State(state): State<AppState>,
     caller: ApiUser,
-    Path(case_id): Path<String>,
+    Ids(case_id): Ids<CaseId>,
     ApiJson(body): ApiJson<serde_json::Value>,
 ) -> ApiResult<Json<IncidentJson>> {
     let principal = caller.user.principal();
-    let case_id = service::parse_id(&case_id)?;
+    let case_id = case_id.get();
     let (case, _) = visible_case(&state, &principal, case_id).await?;
     if !principal.is_incident_desk() {
         return Err(AppError::Forbidden.into());
@@ -596,11 +597,11 @@ pub struct PostNote {
 pub async fn post_note(
     State(state): State<AppState>,
     caller: ApiUser,
-    Path(case_id): Path<String>,
+    Ids(case_id): Ids<CaseId>,
     ApiJson(body): ApiJson<serde_json::Value>,
 ) -> ApiResult<(StatusCode, Json<NoteJson>)> {
     let principal = caller.user.principal();
-    let case_id = service::parse_id(&case_id)?;
+    let case_id = case_id.get();
     let (case, scope) = visible_case(&state, &principal, case_id).await?;
     let body: PostNote = serde_json::from_value(body).map_err(invalid_body)?;
     let id = add_note(&state, &principal, case.id, &body.text).await?;

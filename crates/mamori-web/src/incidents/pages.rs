@@ -7,7 +7,7 @@
 
 use askama::Template;
 use axum::Form;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use mamori_domain::contact_chart::FieldProblem;
 use mamori_domain::incident::{
@@ -20,10 +20,10 @@ use serde::Deserialize;
 use crate::http::auth::{MaybeWebUser, WebUser};
 use crate::http::error::AppError;
 use crate::http::i18n::Lang;
+use crate::http::ids::{CaseId, Ids};
 use crate::http::page::{Chrome, PageCtx, PageResult, fail, redirect, render};
 use crate::incidents::api::{self as incidents, CaseView};
 use crate::{AppState, Routes};
-use mamori_app as service;
 
 pub fn routes() -> Routes {
     Routes::default()
@@ -477,7 +477,7 @@ async fn case_view_page(
     state: &AppState,
     ctx: &PageCtx,
     user: &WebUser,
-    case_id: &str,
+    case_id: CaseId,
     shown: Shown,
     status: StatusCode,
 ) -> PageResult {
@@ -488,7 +488,7 @@ async fn case_view_page(
     } = shown;
     let lang = ctx.lang;
     let principal = user.user().principal();
-    let id = service::parse_id(case_id).map_err(fail(lang))?;
+    let id = case_id.get();
     let CaseView {
         case,
         notes,
@@ -564,14 +564,14 @@ async fn case_page(
     State(state): State<AppState>,
     ctx: PageCtx,
     user: WebUser,
-    Path(case_id): Path<String>,
+    Ids(case_id): Ids<CaseId>,
     Query(q): Query<CaseQuery>,
 ) -> PageResult {
     case_view_page(
         &state,
         &ctx,
         &user,
-        &case_id,
+        case_id,
         Shown {
             sent: q.sent.is_some(),
             ..Shown::default()
@@ -591,12 +591,12 @@ async fn change_state(
     State(state): State<AppState>,
     ctx: PageCtx,
     user: WebUser,
-    Path(case_id): Path<String>,
+    Ids(case_id): Ids<CaseId>,
     Form(form): Form<StateForm>,
 ) -> PageResult {
     let lang = ctx.lang;
     let principal = user.user().principal();
-    let id = service::parse_id(&case_id).map_err(fail(lang))?;
+    let id = case_id.get();
     match incidents::change_state(&state, &principal, id, &form.state).await {
         Ok(()) => Ok(redirect(&format!("/incidents/{id}"))),
         Err(e @ (AppError::Forbidden | AppError::NotFound)) => Err(fail(lang)(e)),
@@ -606,7 +606,7 @@ async fn change_state(
                 &state,
                 &ctx,
                 &user,
-                &case_id,
+                case_id,
                 Shown {
                     error: Some(message(lang, &e)),
                     ..Shown::default()
@@ -628,12 +628,12 @@ async fn add_note(
     State(state): State<AppState>,
     ctx: PageCtx,
     user: WebUser,
-    Path(case_id): Path<String>,
+    Ids(case_id): Ids<CaseId>,
     Form(form): Form<NoteForm>,
 ) -> PageResult {
     let lang = ctx.lang;
     let principal = user.user().principal();
-    let id = service::parse_id(&case_id).map_err(fail(lang))?;
+    let id = case_id.get();
     match incidents::add_note(&state, &principal, id, &form.text).await {
         Ok(_) => Ok(redirect(&format!("/incidents/{id}#notes"))),
         Err(e @ (AppError::Forbidden | AppError::NotFound)) => Err(fail(lang)(e)),
@@ -643,7 +643,7 @@ async fn add_note(
                 &state,
                 &ctx,
                 &user,
-                &case_id,
+                case_id,
                 Shown {
                     sent: false,
                     error: Some(message(lang, &e)),

@@ -1,7 +1,7 @@
 //! The inspection (立入検査) over the API: the verdict with its findings, and the observations.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use serde::Deserialize;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -11,6 +11,7 @@ use crate::AppState;
 use crate::http::api::*;
 use crate::http::auth::ApiUser;
 use crate::http::error::{ApiResult, ErrorBody};
+use crate::http::ids::{Ids, InstitutionId};
 use mamori_app as service;
 
 pub use mamori_app::inspection::{FindingJson, InspectionJson, inspection_json};
@@ -30,9 +31,9 @@ pub fn router() -> OpenApiRouter<AppState> {
 pub async fn get_inspection(
     State(state): State<AppState>,
     caller: ApiUser,
-    Path((id, fiscal_year)): Path<(String, String)>,
+    Ids((id, fiscal_year)): Ids<(InstitutionId, String)>,
 ) -> ApiResult<Json<InspectionJson>> {
-    let id = service::parse_id(&id)?;
+    let id = id.get();
     let fy = service::parse_fiscal_year(&state, &fiscal_year)?;
     let a =
         service::visible_assessment(&state, &caller.user.principal(), id, fy, "inspection").await?;
@@ -52,13 +53,10 @@ pub struct ObservationsRequest {
     responses((status = 200, body = InspectionJson), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn put_observations(
     State(state): State<AppState>,
-    caller: ApiUser,
-    Path((id, fiscal_year)): Path<(String, String)>,
+    Opening(_, principal, institution): Visible,
+    Ids((_, fiscal_year)): Ids<(InstitutionId, String)>,
     ApiJson(body): ApiJson<ObservationsRequest>,
 ) -> ApiResult<Json<InspectionJson>> {
-    let principal = caller.user.principal();
-    let institution =
-        service::visible_institution(&state, &principal, service::parse_id(&id)?).await?;
     let fy = service::parse_fiscal_year(&state, &fiscal_year)?;
     service::record_observation(
         &state,

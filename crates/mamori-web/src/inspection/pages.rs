@@ -2,13 +2,16 @@
 
 use askama::Template;
 use axum::Form;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use serde::Deserialize;
 
-use crate::checklist::pages::{FindingView, YearLink, findings_view, load};
+use crate::checklist::pages::{
+    FindingView, YearLink, findings_view, form_label, load, version_label, year_links,
+};
 use crate::http::auth::WebUser;
 use crate::http::error::AppError;
+use crate::http::ids::{Ids, InstitutionId};
 use crate::http::page::*;
 use crate::{AppState, Routes};
 use mamori_app as service;
@@ -52,10 +55,10 @@ async fn inspection_page(
     State(state): State<AppState>,
     ctx: PageCtx,
     user: WebUser,
-    Path((id, fy)): Path<(String, String)>,
+    Ids((id, fy)): Ids<(InstitutionId, String)>,
 ) -> PageResult {
     let lang = ctx.lang;
-    let a = load(&state, &ctx, &user, &id, &fy, "inspection").await?;
+    let a = load(&state, &ctx, &user, id, &fy, "inspection").await?;
     let findings = findings_view(lang, &a);
     let page = InspectionPage {
         chrome: Chrome::new(
@@ -69,23 +72,10 @@ async fn inspection_page(
         kind: kind_label(lang, a.institution.kind),
         fiscal_year: a.fiscal_year.start_year(),
         fiscal_year_label: fy_label(lang, a.fiscal_year),
-        years: state
-            .catalog
-            .fiscal_years()
-            .iter()
-            .map(|&fy| YearLink {
-                fiscal_year: fy.start_year(),
-                label: fy_label(lang, fy),
-                current: fy == a.fiscal_year,
-            })
-            .collect(),
+        years: year_links(state.catalog, lang, a.fiscal_year),
         guide_title: lang.pick(&a.rules.title_ja, &a.rules.title_en).to_owned(),
-        form_label: lang
-            .pick(a.version.form.label_ja(), a.version.form.label_en())
-            .to_owned(),
-        version_label: lang
-            .pick(&a.version.version_label_ja, &a.version.version_label_en)
-            .to_owned(),
+        form_label: form_label(lang, a.version),
+        version_label: version_label(lang, a.version),
         ready: a.verdict.ready,
         blocking_count: findings.iter().filter(|f| f.severity == "blocking").count(),
         advice_count: findings.iter().filter(|f| f.severity == "advice").count(),
@@ -119,14 +109,11 @@ pub struct ObservationForm {
 
 async fn save_observation(
     State(state): State<AppState>,
-    ctx: PageCtx,
-    user: WebUser,
-    Path((id, fy)): Path<(String, String)>,
+    PageOpening(ctx, _, principal, institution): VisiblePage,
+    Ids((_, fy)): Ids<(InstitutionId, String)>,
     Form(form): Form<ObservationForm>,
 ) -> PageResult {
     let lang = ctx.lang;
-    let principal = user.user().principal();
-    let institution = page_institution(&state, &principal, &id, lang).await?;
     let fiscal_year = service::parse_fiscal_year(&state, &fy).map_err(fail(lang))?;
     let seen = match form.contact_chart_seen.as_str() {
         "yes" => true,

@@ -1,7 +1,7 @@
 //! Institutions (施設) over the API: list, create, read, change, and add a user.
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use mamori_domain::{InstitutionKind, Prefecture, Role};
 use mamori_store::NewInstitution;
@@ -16,6 +16,7 @@ use crate::http::api::*;
 use crate::http::auth::ApiUser;
 use crate::http::error::{ApiResult, AppError, ErrorBody};
 use crate::http::i18n::{Lang, Message};
+use crate::http::ids::{Ids, InstitutionId};
 use mamori_app as service;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -139,11 +140,10 @@ pub async fn create_institution(
 pub async fn get_institution(
     State(state): State<AppState>,
     caller: ApiUser,
-    Path(id): Path<String>,
+    Ids(id): Ids<InstitutionId>,
 ) -> ApiResult<Json<InstitutionJson>> {
     let institution =
-        service::visible_institution(&state, &caller.user.principal(), service::parse_id(&id)?)
-            .await?;
+        service::visible_institution(&state, &caller.user.principal(), id.get()).await?;
     service::record_read(&state, &caller.user.principal(), institution.id, "profile").await?;
     Ok(Json(institution_json(&institution)))
 }
@@ -163,12 +163,9 @@ fn field_error(field: &'static str, ja: &str, en: &str) -> AppError {
     responses((status = 200, body = InstitutionJson), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn patch_institution(
     State(state): State<AppState>,
-    caller: ApiUser,
-    Path(id): Path<String>,
+    Opening(caller, principal, institution): Administered,
     ApiJson(body): ApiJson<Map<String, Value>>,
 ) -> ApiResult<Json<InstitutionJson>> {
-    let principal = caller.user.principal();
-    let institution = service::administered_institution(&state, &principal, &id).await?;
     let mut new = NewInstitution {
         name: institution.name.clone(),
         kind: institution.kind,
@@ -260,12 +257,9 @@ pub struct CreateUser {
     responses((status = 201, body = Created), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn create_user(
     State(state): State<AppState>,
-    caller: ApiUser,
-    Path(id): Path<String>,
+    Opening(caller, _, institution): Administered,
     ApiJson(body): ApiJson<CreateUser>,
 ) -> ApiResult<(StatusCode, Json<Created>)> {
-    let principal = caller.user.principal();
-    let institution = service::administered_institution(&state, &principal, &id).await?;
     let role = match Role::parse(&body.role)? {
         r @ (Role::InstitutionAdmin | Role::InstitutionStaff) => r,
         _ => {

@@ -3,7 +3,7 @@
 
 use askama::Template;
 use axum::Form;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use mamori_domain::{FiscalYear, InstitutionKind, ItemStatus, Prefecture, Role, Severity};
@@ -12,6 +12,7 @@ use serde::Deserialize;
 
 use crate::http::auth::WebUser;
 use crate::http::error::AppError;
+use crate::http::ids::{Ids, InstitutionId};
 use crate::http::page::*;
 use crate::{AppState, Routes};
 use mamori_app as service;
@@ -200,26 +201,23 @@ async fn institution_page(
     State(state): State<AppState>,
     ctx: PageCtx,
     user: WebUser,
-    Path(id): Path<String>,
+    Ids(id): Ids<InstitutionId>,
 ) -> PageResult {
-    institution_view(&state, &ctx, &user, &id, None, None, StatusCode::OK).await
+    institution_view(&state, &ctx, &user, id, None, None, StatusCode::OK).await
 }
 
 async fn institution_view(
     state: &AppState,
     ctx: &PageCtx,
     user: &WebUser,
-    id: &str,
+    id: InstitutionId,
     error: Option<String>,
     notice: Option<String>,
     status: StatusCode,
 ) -> PageResult {
     let lang = ctx.lang;
     let principal = user.user().principal();
-    let id = service::parse_id(id).map_err(fail(lang))?;
-    let institution = service::visible_institution(state, &principal, id)
-        .await
-        .map_err(fail(lang))?;
+    let institution = page_institution(state, &principal, id, lang).await?;
     let mut years = Vec::new();
     // The suggestions below look at this year's answers: keep its assessment for them.
     let suggestion_year = crate::support::api::checklist_year(state);
@@ -517,17 +515,8 @@ async fn create_institution(
     }
 }
 
-async fn edit_institution(
-    State(state): State<AppState>,
-    ctx: PageCtx,
-    user: WebUser,
-    Path(id): Path<String>,
-) -> PageResult {
+async fn edit_institution(PageOpening(ctx, user, _, institution): AdministeredPage) -> PageResult {
     let lang = ctx.lang;
-    let principal = user.user().principal();
-    let institution = service::administered_institution(&state, &principal, &id)
-        .await
-        .map_err(fail(lang))?;
     let values = InstitutionValues::from_institution(&institution);
     Ok(institution_form(
         &ctx,
@@ -535,7 +524,7 @@ async fn edit_institution(
         format!("/institutions/{}/edit", institution.id),
         lang.t("institution-edit"),
         values,
-        principal.role == Role::NationalAdmin,
+        user.user().role == Role::NationalAdmin,
         None,
         StatusCode::OK,
     ))
@@ -543,17 +532,11 @@ async fn edit_institution(
 
 async fn update_institution(
     State(state): State<AppState>,
-    ctx: PageCtx,
-    user: WebUser,
-    Path(id): Path<String>,
+    PageOpening(ctx, user, _, institution): AdministeredPage,
     Form(mut values): Form<InstitutionValues>,
 ) -> PageResult {
     let lang = ctx.lang;
-    let principal = user.user().principal();
-    let institution = service::administered_institution(&state, &principal, &id)
-        .await
-        .map_err(fail(lang))?;
-    let can_move = principal.role == Role::NationalAdmin;
+    let can_move = user.user().role == Role::NationalAdmin;
     if !can_move {
         values.prefecture = institution.prefecture.code();
     }
@@ -603,16 +586,10 @@ pub struct NewUserForm {
 
 async fn add_institution_user(
     State(state): State<AppState>,
-    ctx: PageCtx,
-    user: WebUser,
-    Path(id): Path<String>,
+    PageOpening(ctx, user, _, institution): AdministeredPage,
     Form(form): Form<NewUserForm>,
 ) -> PageResult {
     let lang = ctx.lang;
-    let principal = user.user().principal();
-    let institution = service::administered_institution(&state, &principal, &id)
-        .await
-        .map_err(fail(lang))?;
     let role = if form.role == "admin" {
         Role::InstitutionAdmin
     } else {
@@ -635,7 +612,7 @@ async fn add_institution_user(
                 &state,
                 &ctx,
                 &user,
-                &id,
+                InstitutionId::stored(institution.id),
                 None,
                 Some(lang.t("user-added")),
                 StatusCode::OK,
@@ -644,7 +621,16 @@ async fn add_institution_user(
         }
         Err(e) if e.status().is_client_error() => {
             let msg = message(lang, &e);
-            institution_view(&state, &ctx, &user, &id, Some(msg), None, e.status()).await
+            institution_view(
+                &state,
+                &ctx,
+                &user,
+                InstitutionId::stored(institution.id),
+                Some(msg),
+                None,
+                e.status(),
+            )
+            .await
         }
         Err(e) => Err(fail(lang)(e)),
     }

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use axum::Json;
 use axum::body::Body;
-use axum::extract::{Path, Query, Request, State};
+use axum::extract::{Query, Request, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
@@ -22,18 +22,18 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
+use crate::http::api::{Administered, Opening};
 use crate::http::auth::ApiUser;
 use crate::http::error::ErrorCode;
 use crate::http::error::{ApiResult, AppError, ErrorBody};
 use crate::http::i18n::{Lang, Message};
+use crate::http::ids::{DeviceId, Ids, InstitutionId};
 use mamori_app as service;
 
 /// The largest ledger file accepted (the rest of the application accepts 2 MB bodies).
 pub const IMPORT_LIMIT: usize = 20 * 1024 * 1024;
 
-/// The media type of an .xlsx workbook.
-pub const XLSX_CONTENT_TYPE: &str =
-    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+pub use crate::http::download::XLSX_CONTENT_TYPE;
 
 // ----- datasets ------------------------------------------------------------------------------
 
@@ -117,25 +117,11 @@ pub fn summarize<'a>(devices: impl Iterator<Item = (&'a Device, &'a [Flag])>) ->
 pub async fn readable_ledger(
     state: &AppState,
     principal: &Principal,
-    id: &str,
+    id: InstitutionId,
 ) -> Result<Institution, AppError> {
-    let institution =
-        service::visible_institution(state, principal, service::parse_id(id)?).await?;
+    let institution = service::visible_institution(state, principal, id.get()).await?;
     service::record_read(state, principal, institution.id, "ledger").await?;
     Ok(institution)
-}
-
-/// The institution whose ledger the caller may change: its admin, the national office.
-pub async fn editable_ledger(
-    state: &AppState,
-    principal: &Principal,
-    id: &str,
-) -> Result<Institution, AppError> {
-    Ok(service::administered_institution(state, principal, id).await?)
-}
-
-pub fn parse_device_id(text: &str) -> Result<i64, AppError> {
-    Ok(service::parse_id(text)?)
 }
 
 /// A file that cannot be imported, as a bilingual refusal.
@@ -653,10 +639,10 @@ pub struct DevicePage {
 pub async fn list_devices(
     State(state): State<AppState>,
     caller: ApiUser,
-    Path(id): Path<String>,
+    Ids(id): Ids<InstitutionId>,
     Query(page): Query<DevicePage>,
 ) -> ApiResult<Json<Vec<DeviceJson>>> {
-    let institution = readable_ledger(&state, &caller.user.principal(), &id).await?;
+    let institution = readable_ledger(&state, &caller.user.principal(), id).await?;
     let devices = state.store.devices(institution.id).await?;
     let flags = ledger_flags(&state, institution.id, &devices, service::today_in_japan());
     // Negative or absurd values are read as "from the start" and "all".
@@ -686,12 +672,12 @@ pub async fn list_devices(
 pub async fn get_device(
     State(state): State<AppState>,
     caller: ApiUser,
-    Path((id, device_id)): Path<(String, String)>,
+    Ids((id, device_id)): Ids<(InstitutionId, DeviceId)>,
 ) -> ApiResult<Json<DeviceJson>> {
-    let institution = readable_ledger(&state, &caller.user.principal(), &id).await?;
+    let institution = readable_ledger(&state, &caller.user.principal(), id).await?;
     let device = state
         .store
-        .device(institution.id, parse_device_id(&device_id)?)
+        .device(institution.id, device_id.get())
         .await?
         .ok_or(AppError::NotFound)?;
     let flags = flags_of(&state, &device.device, service::today_in_japan());
@@ -709,11 +695,9 @@ pub async fn get_device(
     responses((status = 201, body = DeviceJson), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody, description = "refused cells: the body also lists them in rejected")))]
 pub async fn create_device(
     State(state): State<AppState>,
-    caller: ApiUser,
-    Path(id): Path<String>,
+    Opening(caller, _, institution): Administered,
     crate::http::api::ApiJson(body): crate::http::api::ApiJson<serde_json::Map<String, Value>>,
 ) -> ApiResult<Response> {
-    let institution = editable_ledger(&state, &caller.user.principal(), &id).await?;
     let cells = cells_from_json(&body)?;
     let device = match device_from_cells(&cells) {
         Ok(d) => d,
@@ -740,12 +724,11 @@ pub async fn create_device(
     responses((status = 200, body = DeviceJson), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody, description = "refused cells: the body also lists them in rejected")))]
 pub async fn put_device(
     State(state): State<AppState>,
-    caller: ApiUser,
-    Path((id, device_id)): Path<(String, String)>,
+    Opening(caller, _, institution): Administered,
+    Ids((_, device_id)): Ids<(InstitutionId, DeviceId)>,
     crate::http::api::ApiJson(body): crate::http::api::ApiJson<serde_json::Map<String, Value>>,
 ) -> ApiResult<Response> {
-    let institution = editable_ledger(&state, &caller.user.principal(), &id).await?;
-    let device_id = parse_device_id(&device_id)?;
+    let device_id = device_id.get();
     let cells = cells_from_json(&body)?;
     let device = match device_from_cells(&cells) {
         Ok(d) => d,
@@ -770,11 +753,10 @@ pub async fn put_device(
     responses((status = 200, body = DeviceJson), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn retire_device(
     State(state): State<AppState>,
-    caller: ApiUser,
-    Path((id, device_id)): Path<(String, String)>,
+    Opening(caller, _, institution): Administered,
+    Ids((_, device_id)): Ids<(InstitutionId, DeviceId)>,
 ) -> ApiResult<Json<DeviceJson>> {
-    let institution = editable_ledger(&state, &caller.user.principal(), &id).await?;
-    let device_id = parse_device_id(&device_id)?;
+    let device_id = device_id.get();
     state
         .store
         .retire_device(institution.id, device_id, caller.user.id)
@@ -804,12 +786,10 @@ pub struct ImportQuery {
     responses((status = 200, body = ImportJson), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody), (status = 422, body = ErrorBody, description = "the file cannot be read, or (with commit=true) rows are rejected: then the body also has the fields of the preview, with every rejected row"), (status = 429, body = ErrorBody, description = "other imports are being read: try again after Retry-After seconds")))]
 pub async fn import_devices(
     State(state): State<AppState>,
-    caller: ApiUser,
-    Path(id): Path<String>,
+    Opening(caller, _, institution): Administered,
     Query(q): Query<ImportQuery>,
     request: Request,
 ) -> ApiResult<Response> {
-    let institution = editable_ledger(&state, &caller.user.principal(), &id).await?;
     let commit_it = match q.commit.as_deref().map(str::trim) {
         None | Some("" | "false" | "0") => false,
         Some("true" | "1") => true,
@@ -878,9 +858,9 @@ pub struct ExportQuery {
 pub async fn export_xlsx(
     State(state): State<AppState>,
     caller: ApiUser,
-    Path(id): Path<String>,
+    Ids(id): Ids<InstitutionId>,
 ) -> ApiResult<Response> {
-    let institution = readable_ledger(&state, &caller.user.principal(), &id).await?;
+    let institution = readable_ledger(&state, &caller.user.principal(), id).await?;
     let devices = state.store.devices(institution.id).await?;
     Ok(export(devices, ExportFormat::Xlsx, &institution.id.to_string()).await?)
 }
@@ -892,11 +872,11 @@ pub async fn export_xlsx(
 pub async fn export_csv(
     State(state): State<AppState>,
     caller: ApiUser,
-    Path(id): Path<String>,
+    Ids(id): Ids<InstitutionId>,
     Query(q): Query<ExportQuery>,
 ) -> ApiResult<Response> {
     let encoding = csv_encoding(q.encoding.as_deref())?;
-    let institution = readable_ledger(&state, &caller.user.principal(), &id).await?;
+    let institution = readable_ledger(&state, &caller.user.principal(), id).await?;
     let devices = state.store.devices(institution.id).await?;
     Ok(export(
         devices,

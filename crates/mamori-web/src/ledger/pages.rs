@@ -5,7 +5,7 @@
 use askama::Template;
 use axum::Form;
 use axum::body::Body;
-use axum::extract::{Path, Query, Request, State};
+use axum::extract::{Query, Request, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
@@ -22,6 +22,8 @@ use crate::http::error::AppError;
 use crate::http::error::ErrorCode;
 use crate::http::i18n::Lang;
 use crate::http::i18n::Message;
+use crate::http::ids::{DeviceId, Ids, InstitutionId};
+use crate::http::page::{AdministeredPage, PageOpening};
 use crate::http::page::{Chrome, PageCtx, PageResult, fail, redirect, render};
 use crate::ledger::api::{self as ledger, ExportFormat, FlagSummary};
 use crate::{AppState, Routes, http::multipart};
@@ -315,20 +317,9 @@ async fn readable(
     state: &AppState,
     lang: Lang,
     principal: &Principal,
-    id: &str,
+    id: InstitutionId,
 ) -> Result<Institution, crate::http::page::PageError> {
     ledger::readable_ledger(state, principal, id)
-        .await
-        .map_err(fail(lang))
-}
-
-async fn editable(
-    state: &AppState,
-    lang: Lang,
-    principal: &Principal,
-    id: &str,
-) -> Result<Institution, crate::http::page::PageError> {
-    ledger::editable_ledger(state, principal, id)
         .await
         .map_err(fail(lang))
 }
@@ -337,12 +328,12 @@ async fn ledger_page(
     State(state): State<AppState>,
     ctx: PageCtx,
     user: WebUser,
-    Path(id): Path<String>,
+    Ids(id): Ids<InstitutionId>,
     Query(q): Query<LedgerQuery>,
 ) -> PageResult {
     let lang = ctx.lang;
     let principal = user.user().principal();
-    let institution = readable(&state, lang, &principal, &id).await?;
+    let institution = readable(&state, lang, &principal, id).await?;
     let devices = state
         .store
         .devices(institution.id)
@@ -648,13 +639,7 @@ fn row_error_text(lang: Lang, e: &RowError) -> String {
     format!("{}: {}", e.column, &e.message.render(lang))
 }
 
-async fn new_device(
-    State(state): State<AppState>,
-    ctx: PageCtx,
-    user: WebUser,
-    Path(id): Path<String>,
-) -> PageResult {
-    let institution = editable(&state, ctx.lang, &user.user().principal(), &id).await?;
+async fn new_device(PageOpening(ctx, user, _, institution): AdministeredPage) -> PageResult {
     let v = DeviceForm {
         status: DeviceStatus::Active.as_str().to_owned(),
         remote_maintenance: "no".to_owned(),
@@ -673,13 +658,10 @@ async fn new_device(
 
 async fn create_device(
     State(state): State<AppState>,
-    ctx: PageCtx,
-    user: WebUser,
-    Path(id): Path<String>,
+    PageOpening(ctx, user, _, institution): AdministeredPage,
     Form(form): Form<DeviceForm>,
 ) -> PageResult {
     let lang = ctx.lang;
-    let institution = editable(&state, lang, &user.user().principal(), &id).await?;
     let device = match ledger::device_from_cells(&form.cells()) {
         Ok(d) => d,
         Err(errors) => {
@@ -722,13 +704,11 @@ async fn create_device(
 
 async fn edit_device(
     State(state): State<AppState>,
-    ctx: PageCtx,
-    user: WebUser,
-    Path((id, device_id)): Path<(String, String)>,
+    PageOpening(ctx, user, _, institution): AdministeredPage,
+    Ids((_, device_id)): Ids<(InstitutionId, DeviceId)>,
 ) -> PageResult {
     let lang = ctx.lang;
-    let institution = editable(&state, lang, &user.user().principal(), &id).await?;
-    let device_id = ledger::parse_device_id(&device_id).map_err(fail(lang))?;
+    let device_id = device_id.get();
     let stored = state
         .store
         .device(institution.id, device_id)
@@ -748,14 +728,12 @@ async fn edit_device(
 
 async fn update_device(
     State(state): State<AppState>,
-    ctx: PageCtx,
-    user: WebUser,
-    Path((id, device_id)): Path<(String, String)>,
+    PageOpening(ctx, user, _, institution): AdministeredPage,
+    Ids((_, device_id)): Ids<(InstitutionId, DeviceId)>,
     Form(form): Form<DeviceForm>,
 ) -> PageResult {
     let lang = ctx.lang;
-    let institution = editable(&state, lang, &user.user().principal(), &id).await?;
-    let device_id = ledger::parse_device_id(&device_id).map_err(fail(lang))?;
+    let device_id = device_id.get();
     let device = match ledger::device_from_cells(&form.cells()) {
         Ok(d) => d,
         Err(errors) => {
@@ -798,13 +776,11 @@ async fn update_device(
 
 async fn retire_device(
     State(state): State<AppState>,
-    ctx: PageCtx,
-    user: WebUser,
-    Path((id, device_id)): Path<(String, String)>,
+    PageOpening(ctx, user, _, institution): AdministeredPage,
+    Ids((_, device_id)): Ids<(InstitutionId, DeviceId)>,
 ) -> PageResult {
     let lang = ctx.lang;
-    let institution = editable(&state, lang, &user.user().principal(), &id).await?;
-    let device_id = ledger::parse_device_id(&device_id).map_err(fail(lang))?;
+    let device_id = device_id.get();
     state
         .store
         .retire_device(institution.id, device_id, user.user().id)
@@ -827,10 +803,10 @@ async fn export_xlsx(
     State(state): State<AppState>,
     ctx: PageCtx,
     user: WebUser,
-    Path(id): Path<String>,
+    Ids(id): Ids<InstitutionId>,
 ) -> PageResult {
     let lang = ctx.lang;
-    let institution = readable(&state, lang, &user.user().principal(), &id).await?;
+    let institution = readable(&state, lang, &user.user().principal(), id).await?;
     let devices = state
         .store
         .devices(institution.id)
@@ -845,11 +821,11 @@ async fn export_csv(
     State(state): State<AppState>,
     ctx: PageCtx,
     user: WebUser,
-    Path(id): Path<String>,
+    Ids(id): Ids<InstitutionId>,
     Query(q): Query<ExportQuery>,
 ) -> PageResult {
     let lang = ctx.lang;
-    let institution = readable(&state, lang, &user.user().principal(), &id).await?;
+    let institution = readable(&state, lang, &user.user().principal(), id).await?;
     let encoding = ledger::csv_encoding(q.encoding.as_deref()).map_err(fail(lang))?;
     let devices = state
         .store
@@ -918,13 +894,7 @@ impl ImportPage {
     }
 }
 
-async fn import_page(
-    State(state): State<AppState>,
-    ctx: PageCtx,
-    user: WebUser,
-    Path(id): Path<String>,
-) -> PageResult {
-    let institution = editable(&state, ctx.lang, &user.user().principal(), &id).await?;
+async fn import_page(PageOpening(ctx, user, _, institution): AdministeredPage) -> PageResult {
     Ok(render(
         StatusCode::OK,
         &ImportPage::new(&ctx, &user, &institution),
@@ -987,13 +957,10 @@ fn file_content_type(file_name: &str, given: Option<String>) -> Option<String> {
 
 async fn import_upload(
     State(state): State<AppState>,
-    ctx: PageCtx,
-    user: WebUser,
-    Path(id): Path<String>,
+    PageOpening(ctx, user, _, institution): AdministeredPage,
     request: Request,
 ) -> PageResult {
     let lang = ctx.lang;
-    let institution = editable(&state, lang, &user.user().principal(), &id).await?;
     let (parts, body) = request.into_parts();
     let mut page = ImportPage::new(&ctx, &user, &institution);
     // The place is taken before the upload is read: a waiting upload holds no bytes.
@@ -1072,13 +1039,10 @@ pub struct ConfirmForm {
 
 async fn import_confirm(
     State(state): State<AppState>,
-    ctx: PageCtx,
-    user: WebUser,
-    Path(id): Path<String>,
+    PageOpening(ctx, user, _, institution): AdministeredPage,
     Form(form): Form<ConfirmForm>,
 ) -> PageResult {
     let lang = ctx.lang;
-    let institution = editable(&state, lang, &user.user().principal(), &id).await?;
     let token_hash = auth::token_hash(&form.token);
     let upload = state
         .store

@@ -4,7 +4,7 @@
 
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use mamori_domain::device::{DeviceKind, DeviceStatus};
 use mamori_domain::device_risk::Flag;
@@ -20,7 +20,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
-use crate::http::auth::ApiUser;
+use crate::http::api::{Opening, Visible};
 use crate::http::error::ErrorCode;
 use crate::http::error::{ApiResult, AppError, ErrorBody};
 use crate::http::i18n::Lang;
@@ -803,12 +803,8 @@ fn gap_links(gap: GapCode, id: i64) -> Vec<LinkJson> {
     responses((status = 200, body = SuggestionsJson), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn institution_suggestions(
     State(state): State<AppState>,
-    caller: ApiUser,
-    Path(id): Path<String>,
+    Opening(_, principal, institution): Visible,
 ) -> ApiResult<Json<SuggestionsJson>> {
-    let principal = caller.user.principal();
-    let institution =
-        service::visible_institution(&state, &principal, service::parse_id(&id)?).await?;
     service::record_read(&state, &principal, institution.id, "suggestions").await?;
     let fy = checklist_year(&state);
     let training = state.catalog.support.training_related.clone();

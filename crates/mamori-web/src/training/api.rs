@@ -9,9 +9,10 @@ use std::collections::HashMap;
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
-use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::extract::{FromRequestParts, State};
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use axum::response::Response;
 use chrono::NaiveDateTime;
 use mamori_domain::training::{
     Audience, Availability, Format, Obligation, ParticipantName, RegistrationStatus, SessionRules,
@@ -20,7 +21,7 @@ use mamori_domain::training::{
 use mamori_domain::{FiscalYear, ParseError, Role};
 use mamori_store::{
     CourseRecord, Institution, LecturerRecord, NewCourse, NewLecturer, NewSession, Registered,
-    RegistrationRecord, SessionChange, SessionRecord, User,
+    RegistrationRecord, SessionChange, SessionRecord, StoreError, User,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -29,10 +30,16 @@ use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::http::api::ApiJson;
+use crate::http::api::{Opening, Visible};
 use crate::http::auth::ApiUser;
+use crate::http::download::{XLSX_CONTENT_TYPE, attachment};
 use crate::http::error::ErrorCode;
-use crate::http::error::{ApiResult, AppError, ErrorBody};
+use crate::http::error::{ApiError, ApiResult, AppError, ErrorBody};
 use crate::http::i18n::{Lang, Message};
+use crate::http::ids::{
+    CourseId, Ids, InstitutionId, LecturerId, OwnRegistrationId, RegistrationId, SessionId,
+    unknown_course, unknown_lecturer, unknown_session,
+};
 use mamori_app as service;
 
 pub fn api_router() -> OpenApiRouter<AppState> {
@@ -63,6 +70,20 @@ pub fn is_operator(user: &User) -> bool {
     matches!(user.role, Role::SupportOperator | Role::NationalAdmin)
 }
 
+/// The caller of an operator's route: 401 without a caller, 403 `operator_only` for anyone
+/// but the operator, before the path or the body is read.
+pub struct Operator(pub User);
+
+impl FromRequestParts<AppState> for Operator {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let caller = ApiUser::from_request_parts(parts, state).await?;
+        require_operator(&caller.user)?;
+        Ok(Self(caller.user))
+    }
+}
+
 pub fn require_operator(user: &User) -> Result<(), AppError> {
     if is_operator(user) {
         Ok(())
@@ -87,28 +108,23 @@ fn registering_institution(user: &User) -> Result<i64, AppError> {
     }
 }
 
-fn unknown_session() -> AppError {
-    AppError::rejected(
-        StatusCode::NOT_FOUND,
-        ErrorCode::UnknownSession,
-        Message::new("errors-unknown-session"),
-    )
+/// A store's "not found" as the record's own refusal (`unknown_course`…).
+fn unknown_if_missing(unknown: fn() -> AppError) -> impl Fn(StoreError) -> AppError {
+    move |e| match e {
+        StoreError::NotFound => unknown(),
+        other => other.into(),
+    }
 }
 
-fn unknown_course() -> AppError {
-    AppError::rejected(
-        StatusCode::NOT_FOUND,
-        ErrorCode::UnknownCourse,
-        Message::new("errors-unknown-course"),
-    )
-}
-
-fn unknown_lecturer() -> AppError {
-    AppError::rejected(
-        StatusCode::NOT_FOUND,
-        ErrorCode::UnknownLecturer,
-        Message::new("errors-unknown-lecturer"),
-    )
+/// A training change as the store settled it: a missing record as `unknown`, a rule's
+/// refusal as its error.
+fn settled<T>(
+    result: Result<Result<T, TrainingError>, StoreError>,
+    unknown: fn() -> AppError,
+) -> Result<T, AppError> {
+    result
+        .map_err(unknown_if_missing(unknown))?
+        .map_err(|e| training_error(&e))
 }
 
 pub fn training_error(e: &TrainingError) -> AppError {
@@ -117,10 +133,6 @@ pub fn training_error(e: &TrainingError) -> AppError {
         _ => StatusCode::CONFLICT,
     };
     AppError::rejected(status, ErrorCode::of_rule(e.code()), e.message())
-}
-
-fn session_id(text: &str) -> Result<i64, AppError> {
-    service::parse_id(text).map_err(|_| unknown_session())
 }
 
 /// Parses a date and time in Japan time: `2026-12-01T16:00`, with seconds, or with a space.
@@ -311,40 +323,36 @@ pub struct CourseEdit {
 pub async fn update_course_for(
     state: &AppState,
     user: &User,
-    course: &str,
+    course: CourseId,
     edit: &CourseEdit,
 ) -> Result<i64, AppError> {
     require_operator(user)?;
-    let id = service::parse_id(course).map_err(|_| unknown_course())?;
+    let id = course.get();
     let change = course_fields(&edit.course)?;
-    state
-        .store
-        .update_training_course(id, edit.version, &change, user.id)
-        .await
-        .map_err(|e| match e {
-            mamori_store::StoreError::NotFound => unknown_course(),
-            other => other.into(),
-        })?
-        .map_err(|e| training_error(&e))
+    settled(
+        state
+            .store
+            .update_training_course(id, edit.version, &change, user.id)
+            .await,
+        unknown_course,
+    )
 }
 
 /// Withdraws (中止) a course and its sessions not yet started; returns those sessions.
 pub async fn withdraw_course_for(
     state: &AppState,
     user: &User,
-    course: &str,
+    course: CourseId,
 ) -> Result<Vec<i64>, AppError> {
     require_operator(user)?;
-    let id = service::parse_id(course).map_err(|_| unknown_course())?;
-    state
-        .store
-        .withdraw_training_course(id, user.id, now_in_japan())
-        .await
-        .map_err(|e| match e {
-            mamori_store::StoreError::NotFound => unknown_course(),
-            other => other.into(),
-        })?
-        .map_err(|e| training_error(&e))
+    let id = course.get();
+    settled(
+        state
+            .store
+            .withdraw_training_course(id, user.id, now_in_japan())
+            .await,
+        unknown_course,
+    )
 }
 
 /// A session's times, capacity and place as edited, on the version loaded.
@@ -370,11 +378,11 @@ pub struct SessionEdit {
 pub async fn update_session_for(
     state: &AppState,
     user: &User,
-    session: &str,
+    session: SessionId,
     edit: &SessionEdit,
 ) -> Result<Vec<i64>, AppError> {
     require_operator(user)?;
-    let id = session_id(session)?;
+    let id = session.get();
     let change = session_fields(
         &edit.starts_at,
         &edit.ends_at,
@@ -382,34 +390,30 @@ pub async fn update_session_for(
         edit.capacity,
         &edit.venue,
     )?;
-    state
-        .store
-        .update_training_session(id, edit.version, &change, user.id, now_in_japan())
-        .await
-        .map_err(|e| match e {
-            mamori_store::StoreError::NotFound => unknown_session(),
-            other => other.into(),
-        })?
-        .map_err(|e| training_error(&e))
+    settled(
+        state
+            .store
+            .update_training_session(id, edit.version, &change, user.id, now_in_japan())
+            .await,
+        unknown_session,
+    )
 }
 
 /// Withdraws (中止) a session; its places are kept and marked.
 pub async fn withdraw_session_for(
     state: &AppState,
     user: &User,
-    session: &str,
+    session: SessionId,
 ) -> Result<(), AppError> {
     require_operator(user)?;
-    let id = session_id(session)?;
-    state
-        .store
-        .withdraw_training_session(id, user.id, now_in_japan())
-        .await
-        .map_err(|e| match e {
-            mamori_store::StoreError::NotFound => unknown_session(),
-            other => other.into(),
-        })?
-        .map_err(|e| training_error(&e))
+    let id = session.get();
+    settled(
+        state
+            .store
+            .withdraw_training_session(id, user.id, now_in_japan())
+            .await,
+        unknown_session,
+    )
 }
 
 /// An entry of the list of lecturers and technicians (講師・技術者リスト).
@@ -487,10 +491,10 @@ pub async fn add_lecturer_for(
 pub async fn operator_lecturer(
     state: &AppState,
     user: &User,
-    lecturer: &str,
+    lecturer: LecturerId,
 ) -> Result<LecturerRecord, AppError> {
     require_operator(user)?;
-    let id = service::parse_id(lecturer).map_err(|_| unknown_lecturer())?;
+    let id = lecturer.get();
     state
         .store
         .training_lecturer(id)
@@ -501,72 +505,63 @@ pub async fn operator_lecturer(
 pub async fn update_lecturer_for(
     state: &AppState,
     user: &User,
-    lecturer: &str,
+    lecturer: LecturerId,
     input: &LecturerInput,
 ) -> Result<(), AppError> {
     require_operator(user)?;
-    let id = service::parse_id(lecturer).map_err(|_| unknown_lecturer())?;
+    let id = lecturer.get();
     let change = lecturer_fields(input)?;
     state
         .store
         .update_training_lecturer(id, &change, user.id)
         .await
-        .map_err(|e| match e {
-            mamori_store::StoreError::NotFound => unknown_lecturer(),
-            other => other.into(),
-        })
+        .map_err(unknown_if_missing(unknown_lecturer))
 }
 
 pub async fn delete_lecturer_for(
     state: &AppState,
     user: &User,
-    lecturer: &str,
+    lecturer: LecturerId,
 ) -> Result<(), AppError> {
     require_operator(user)?;
-    let id = service::parse_id(lecturer).map_err(|_| unknown_lecturer())?;
+    let id = lecturer.get();
     state
         .store
         .delete_training_lecturer(id, user.id)
         .await
-        .map_err(|e| match e {
-            mamori_store::StoreError::NotFound => unknown_lecturer(),
-            other => other.into(),
-        })
+        .map_err(unknown_if_missing(unknown_lecturer))
 }
 
 /// Registers a participant of the caller's institution.
 pub async fn register_for(
     state: &AppState,
     user: &User,
-    session: &str,
+    session: SessionId,
     participant_name: &str,
 ) -> Result<Registered, AppError> {
     let institution_id = registering_institution(user)?;
-    let session_id = session_id(session)?;
+    let session_id = session.get();
     let name = ParticipantName::parse(participant_name)?;
-    state
-        .store
-        .register_for_training(session_id, institution_id, &name, user.id, now_in_japan())
-        .await
-        .map_err(|e| match e {
-            mamori_store::StoreError::NotFound => unknown_session(),
-            other => other.into(),
-        })?
-        .map_err(|e| training_error(&e))
+    settled(
+        state
+            .store
+            .register_for_training(session_id, institution_id, &name, user.id, now_in_japan())
+            .await,
+        unknown_session,
+    )
 }
 
 /// Cancels a place of the caller's institution.
 pub async fn cancel_for(
     state: &AppState,
     user: &User,
-    registration: &str,
+    registration: OwnRegistrationId,
 ) -> Result<mamori_domain::training::Cancellation, AppError> {
     let institution_id = registering_institution(user).map_err(|_| {
         // Nobody outside an institution holds a place: the same answer as another's place.
         training_error(&TrainingError::NotYours)
     })?;
-    let id =
-        service::parse_id(registration).map_err(|_| training_error(&TrainingError::NotYours))?;
+    let id = registration.get();
     state
         .store
         .cancel_training_registration(id, institution_id, user.id, now_in_japan())
@@ -578,11 +573,11 @@ pub async fn cancel_for(
 pub async fn attendance_for(
     state: &AppState,
     user: &User,
-    registration: &str,
+    registration: RegistrationId,
     attended: bool,
 ) -> Result<RegistrationStatus, AppError> {
     require_operator(user)?;
-    let id = service::parse_id(registration)?;
+    let id = registration.get();
     state
         .store
         .set_training_attendance(id, attended, user.id, now_in_japan())
@@ -594,10 +589,10 @@ pub async fn attendance_for(
 pub async fn operator_session(
     state: &AppState,
     user: &User,
-    session: &str,
+    session: SessionId,
 ) -> Result<SessionRecord, AppError> {
     require_operator(user)?;
-    let id = session_id(session)?;
+    let id = session.get();
     state
         .store
         .training_session(id)
@@ -664,20 +659,7 @@ pub async fn attendance_file(
         session.id,
         session.rules.starts_at.format("%Y%m%d")
     );
-    Ok((
-        [
-            (
-                header::CONTENT_TYPE,
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_owned(),
-            ),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{name}\""),
-            ),
-        ],
-        bytes,
-    )
-        .into_response())
+    Ok(attachment(XLSX_CONTENT_TYPE, &name, bytes))
 }
 
 /// One line of an institution's training record.
@@ -844,12 +826,10 @@ pub async fn list_courses(
     responses((status = 201, body = Created), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn create_course(
     State(state): State<AppState>,
-    caller: ApiUser,
+    Operator(user): Operator,
     body: Bytes,
 ) -> ApiResult<(StatusCode, Json<Created>)> {
-    require_operator(&caller.user)?;
-    let input: CourseInput = ApiJson::parse(&body)?;
-    let id = create_course_for(&state, &caller.user, &input).await?;
+    let id = create_course_for(&state, &user, &ApiJson::parse(&body)?).await?;
     Ok((StatusCode::CREATED, Json(Created { id })))
 }
 
@@ -993,12 +973,10 @@ pub async fn list_sessions(
     responses((status = 201, body = Created), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn create_session(
     State(state): State<AppState>,
-    caller: ApiUser,
+    Operator(user): Operator,
     body: Bytes,
 ) -> ApiResult<(StatusCode, Json<Created>)> {
-    require_operator(&caller.user)?;
-    let input: SessionInput = ApiJson::parse(&body)?;
-    let id = create_session_for(&state, &caller.user, &input).await?;
+    let id = create_session_for(&state, &user, &ApiJson::parse(&body)?).await?;
     Ok((StatusCode::CREATED, Json(Created { id })))
 }
 
@@ -1026,13 +1004,12 @@ pub struct RegistrationJson {
 pub async fn register(
     State(state): State<AppState>,
     caller: ApiUser,
-    Path(session): Path<String>,
+    Ids(session): Ids<SessionId>,
     body: Bytes,
 ) -> ApiResult<(StatusCode, Json<RegistrationJson>)> {
     registering_institution(&caller.user)?;
     let request: RegistrationRequest = ApiJson::parse(&body)?;
-    let registered =
-        register_for(&state, &caller.user, &session, &request.participant_name).await?;
+    let registered = register_for(&state, &caller.user, session, &request.participant_name).await?;
     Ok((
         StatusCode::CREATED,
         Json(RegistrationJson {
@@ -1068,10 +1045,10 @@ pub struct SessionPlaces {
     responses((status = 200, body = SessionPlaces), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn session_registrations(
     State(state): State<AppState>,
-    caller: ApiUser,
-    Path(session): Path<String>,
+    Operator(user): Operator,
+    Ids(session): Ids<SessionId>,
 ) -> ApiResult<Json<SessionPlaces>> {
-    let session = operator_session(&state, &caller.user, &session).await?;
+    let session = operator_session(&state, &user, session).await?;
     let places = state
         .store
         .training_session_registrations(session.id)
@@ -1109,9 +1086,9 @@ pub struct Cancelled {
 pub async fn cancel(
     State(state): State<AppState>,
     caller: ApiUser,
-    Path(registration): Path<String>,
+    Ids(registration): Ids<OwnRegistrationId>,
 ) -> ApiResult<Json<Cancelled>> {
-    let c = cancel_for(&state, &caller.user, &registration).await?;
+    let c = cancel_for(&state, &caller.user, registration).await?;
     Ok(Json(Cancelled {
         registration_id: c.cancelled,
         status: "cancelled".into(),
@@ -1140,14 +1117,13 @@ pub struct AttendanceJson {
     responses((status = 200, body = AttendanceJson), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn put_attendance(
     State(state): State<AppState>,
-    caller: ApiUser,
-    Path(registration): Path<String>,
+    Operator(user): Operator,
+    Ids(registration): Ids<RegistrationId>,
     body: Bytes,
 ) -> ApiResult<Json<AttendanceJson>> {
-    require_operator(&caller.user)?;
     let request: AttendanceRequest = ApiJson::parse(&body)?;
-    let status = attendance_for(&state, &caller.user, &registration, request.attended).await?;
-    let registration_id = service::parse_id(&registration)?;
+    let status = attendance_for(&state, &user, registration, request.attended).await?;
+    let registration_id = registration.get();
     Ok(Json(AttendanceJson {
         registration_id,
         status,
@@ -1160,10 +1136,10 @@ pub async fn put_attendance(
     responses((status = 200, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body = Vec<u8>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn attendance_xlsx(
     State(state): State<AppState>,
-    caller: ApiUser,
-    Path(session): Path<String>,
+    Operator(user): Operator,
+    Ids(session): Ids<SessionId>,
 ) -> ApiResult<Response> {
-    let session = operator_session(&state, &caller.user, &session).await?;
+    let session = operator_session(&state, &user, session).await?;
     Ok(attendance_file(&state, &session).await?)
 }
 
@@ -1174,12 +1150,9 @@ pub async fn attendance_xlsx(
     responses((status = 200, body = TrainingRecord), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn institution_record(
     State(state): State<AppState>,
-    caller: ApiUser,
-    Path((id, fiscal_year)): Path<(String, String)>,
+    Opening(_, principal, institution): Visible,
+    Ids((_, fiscal_year)): Ids<(InstitutionId, String)>,
 ) -> ApiResult<Json<TrainingRecord>> {
-    let principal = caller.user.principal();
-    let institution =
-        service::visible_institution(&state, &principal, service::parse_id(&id)?).await?;
     let fy = FiscalYear::parse(&fiscal_year)?;
     service::record_read(&state, &principal, institution.id, "training").await?;
     Ok(Json(record_of(&state, &institution, fy).await?))
@@ -1258,14 +1231,13 @@ pub struct Versioned {
     responses((status = 200, body = Versioned), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn update_course(
     State(state): State<AppState>,
-    caller: ApiUser,
-    Path(course): Path<String>,
+    Operator(user): Operator,
+    Ids(course): Ids<CourseId>,
     body: Bytes,
 ) -> ApiResult<Json<Versioned>> {
-    require_operator(&caller.user)?;
     let edit: CourseEdit = ApiJson::parse(&body)?;
-    let version = update_course_for(&state, &caller.user, &course, &edit).await?;
-    let id = service::parse_id(&course)?;
+    let version = update_course_for(&state, &user, course, &edit).await?;
+    let id = course.get();
     Ok(Json(Versioned { id, version }))
 }
 
@@ -1285,12 +1257,12 @@ pub struct Withdrawn {
     responses((status = 200, body = Withdrawn), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn withdraw_course(
     State(state): State<AppState>,
-    caller: ApiUser,
-    Path(course): Path<String>,
+    Operator(user): Operator,
+    Ids(course): Ids<CourseId>,
 ) -> ApiResult<Json<Withdrawn>> {
-    let sessions = withdraw_course_for(&state, &caller.user, &course).await?;
+    let sessions = withdraw_course_for(&state, &user, course).await?;
     Ok(Json(Withdrawn {
-        id: service::parse_id(&course)?,
+        id: course.get(),
         withdrawn: true,
         sessions_withdrawn: sessions,
     }))
@@ -1313,15 +1285,14 @@ pub struct SessionUpdated {
     responses((status = 200, body = SessionUpdated), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn update_session(
     State(state): State<AppState>,
-    caller: ApiUser,
-    Path(session): Path<String>,
+    Operator(user): Operator,
+    Ids(session): Ids<SessionId>,
     body: Bytes,
 ) -> ApiResult<Json<SessionUpdated>> {
-    require_operator(&caller.user)?;
     let edit: SessionEdit = ApiJson::parse(&body)?;
-    let promoted = update_session_for(&state, &caller.user, &session, &edit).await?;
+    let promoted = update_session_for(&state, &user, session, &edit).await?;
     Ok(Json(SessionUpdated {
-        id: session_id(&session)?,
+        id: session.get(),
         version: edit.version + 1,
         promoted,
     }))
@@ -1335,11 +1306,11 @@ pub async fn update_session(
     responses((status = 200, body = Withdrawn), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn withdraw_session(
     State(state): State<AppState>,
-    caller: ApiUser,
-    Path(session): Path<String>,
+    Operator(user): Operator,
+    Ids(session): Ids<SessionId>,
 ) -> ApiResult<Json<Withdrawn>> {
-    withdraw_session_for(&state, &caller.user, &session).await?;
-    let id = session_id(&session)?;
+    withdraw_session_for(&state, &user, session).await?;
+    let id = session.get();
     Ok(Json(Withdrawn {
         id,
         withdrawn: true,
@@ -1395,12 +1366,10 @@ pub async fn list_lecturers(
     responses((status = 201, body = Created), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn add_lecturer(
     State(state): State<AppState>,
-    caller: ApiUser,
+    Operator(user): Operator,
     body: Bytes,
 ) -> ApiResult<(StatusCode, Json<Created>)> {
-    require_operator(&caller.user)?;
-    let input: LecturerInput = ApiJson::parse(&body)?;
-    let id = add_lecturer_for(&state, &caller.user, &input).await?;
+    let id = add_lecturer_for(&state, &user, &ApiJson::parse(&body)?).await?;
     Ok((StatusCode::CREATED, Json(Created { id })))
 }
 
@@ -1415,16 +1384,13 @@ pub struct LecturerDone {
     responses((status = 200, body = LecturerDone), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn update_lecturer(
     State(state): State<AppState>,
-    caller: ApiUser,
-    Path(lecturer): Path<String>,
+    Operator(user): Operator,
+    Ids(lecturer): Ids<LecturerId>,
     body: Bytes,
 ) -> ApiResult<Json<LecturerDone>> {
-    require_operator(&caller.user)?;
     let input: LecturerInput = ApiJson::parse(&body)?;
-    update_lecturer_for(&state, &caller.user, &lecturer, &input).await?;
-    Ok(Json(LecturerDone {
-        id: service::parse_id(&lecturer)?,
-    }))
+    update_lecturer_for(&state, &user, lecturer, &input).await?;
+    Ok(Json(LecturerDone { id: lecturer.get() }))
 }
 
 /// Removes an entry of the list (training operator); the audit log keeps who it was.
@@ -1433,11 +1399,9 @@ pub async fn update_lecturer(
     responses((status = 200, body = LecturerDone), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn delete_lecturer(
     State(state): State<AppState>,
-    caller: ApiUser,
-    Path(lecturer): Path<String>,
+    Operator(user): Operator,
+    Ids(lecturer): Ids<LecturerId>,
 ) -> ApiResult<Json<LecturerDone>> {
-    delete_lecturer_for(&state, &caller.user, &lecturer).await?;
-    Ok(Json(LecturerDone {
-        id: service::parse_id(&lecturer)?,
-    }))
+    delete_lecturer_for(&state, &user, lecturer).await?;
+    Ok(Json(LecturerDone { id: lecturer.get() }))
 }

@@ -7,7 +7,7 @@
 
 use askama::Template;
 use axum::Form;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use mamori_domain::training::{Audience, Format};
 use mamori_store::{CourseRecord, LecturerRecord, SessionRecord};
@@ -17,6 +17,7 @@ use super::api::{self, CourseEdit, LecturerInput, SessionEdit};
 use crate::http::auth::WebUser;
 use crate::http::error::AppError;
 use crate::http::i18n::{Lang, Message};
+use crate::http::ids::{CourseId, Ids, LecturerId, SessionId};
 use crate::http::page::{Chrome, PageCtx, PageResult, fail, redirect, render};
 use crate::training::pages::{CourseForm, form_capacity};
 use crate::{AppState, Routes};
@@ -170,14 +171,13 @@ impl CoursePage {
 async fn operator_course(
     state: &AppState,
     user: &WebUser,
-    course: &str,
+    course: CourseId,
     lang: Lang,
 ) -> Result<CourseRecord, crate::http::page::PageError> {
     api::require_operator(user.user()).map_err(fail(lang))?;
-    let id = mamori_app::parse_id(course).map_err(|_| fail(lang)(AppError::NotFound))?;
     state
         .store
-        .training_course(id)
+        .training_course(course.get())
         .await
         .map_err(|e| fail(lang)(e))?
         .ok_or_else(|| fail(lang)(AppError::NotFound))
@@ -231,9 +231,9 @@ async fn course_page(
     State(state): State<AppState>,
     ctx: PageCtx,
     user: WebUser,
-    Path(course): Path<String>,
+    Ids(course): Ids<CourseId>,
 ) -> PageResult {
-    let c = operator_course(&state, &user, &course, ctx.lang).await?;
+    let c = operator_course(&state, &user, course, ctx.lang).await?;
     course_view(&state, &ctx, &user, &c, CourseFormView::from(&c), None).await
 }
 
@@ -241,17 +241,17 @@ async fn save_course(
     State(state): State<AppState>,
     ctx: PageCtx,
     user: WebUser,
-    Path(course): Path<String>,
+    Ids(course): Ids<CourseId>,
     Form(form): Form<CourseForm>,
 ) -> PageResult {
     let lang = ctx.lang;
-    let current = operator_course(&state, &user, &course, lang).await?;
+    let current = operator_course(&state, &user, course, lang).await?;
     let result = async {
         let edit = CourseEdit {
             version: form_version(&form.version)?,
             course: form.input(),
         };
-        api::update_course_for(&state, user.user(), &course, &edit).await
+        api::update_course_for(&state, user.user(), course, &edit).await
     }
     .await;
     match result {
@@ -300,13 +300,13 @@ async fn withdraw_course(
     State(state): State<AppState>,
     ctx: PageCtx,
     user: WebUser,
-    Path(course): Path<String>,
+    Ids(course): Ids<CourseId>,
     Form(form): Form<WithdrawForm>,
 ) -> PageResult {
     let lang = ctx.lang;
-    let current = operator_course(&state, &user, &course, lang).await?;
+    let current = operator_course(&state, &user, course, lang).await?;
     let result = match confirmed(&form) {
-        Ok(()) => api::withdraw_course_for(&state, user.user(), &course).await,
+        Ok(()) => api::withdraw_course_for(&state, user.user(), course).await,
         Err(e) => Err(e),
     };
     match result {
@@ -396,9 +396,9 @@ async fn session_page(
     State(state): State<AppState>,
     ctx: PageCtx,
     user: WebUser,
-    Path(session): Path<String>,
+    Ids(session): Ids<SessionId>,
 ) -> PageResult {
-    let s = api::operator_session(&state, user.user(), &session)
+    let s = api::operator_session(&state, user.user(), session)
         .await
         .map_err(fail(ctx.lang))?;
     session_view(&ctx, &user, &s, SessionFormView::from(&s), None).await
@@ -424,11 +424,11 @@ async fn save_session(
     State(state): State<AppState>,
     ctx: PageCtx,
     user: WebUser,
-    Path(session): Path<String>,
+    Ids(session): Ids<SessionId>,
     Form(form): Form<SessionForm>,
 ) -> PageResult {
     let lang = ctx.lang;
-    let current = api::operator_session(&state, user.user(), &session)
+    let current = api::operator_session(&state, user.user(), session)
         .await
         .map_err(fail(lang))?;
     let result = async {
@@ -442,7 +442,7 @@ async fn save_session(
             capacity,
             venue: form.venue.clone(),
         };
-        api::update_session_for(&state, user.user(), &session, &edit).await
+        api::update_session_for(&state, user.user(), session, &edit).await
     }
     .await;
     match result {
@@ -476,15 +476,15 @@ async fn withdraw_session(
     State(state): State<AppState>,
     ctx: PageCtx,
     user: WebUser,
-    Path(session): Path<String>,
+    Ids(session): Ids<SessionId>,
     Form(form): Form<WithdrawForm>,
 ) -> PageResult {
     let lang = ctx.lang;
-    let current = api::operator_session(&state, user.user(), &session)
+    let current = api::operator_session(&state, user.user(), session)
         .await
         .map_err(fail(lang))?;
     let result = match confirmed(&form) {
-        Ok(()) => api::withdraw_session_for(&state, user.user(), &session).await,
+        Ok(()) => api::withdraw_session_for(&state, user.user(), session).await,
         Err(e) => Err(e),
     };
     match result {
@@ -539,9 +539,9 @@ async fn lecturer_page(
     State(state): State<AppState>,
     ctx: PageCtx,
     user: WebUser,
-    Path(lecturer): Path<String>,
+    Ids(lecturer): Ids<LecturerId>,
 ) -> PageResult {
-    let l = api::operator_lecturer(&state, user.user(), &lecturer)
+    let l = api::operator_lecturer(&state, user.user(), lecturer)
         .await
         .map_err(fail(ctx.lang))?;
     lecturer_view(&ctx, &user, l.id, LecturerFormView::from(&l), None)
@@ -563,11 +563,11 @@ async fn save_lecturer(
     State(state): State<AppState>,
     ctx: PageCtx,
     user: WebUser,
-    Path(lecturer): Path<String>,
+    Ids(lecturer): Ids<LecturerId>,
     Form(form): Form<LecturerForm>,
 ) -> PageResult {
     let lang = ctx.lang;
-    let current = api::operator_lecturer(&state, user.user(), &lecturer)
+    let current = api::operator_lecturer(&state, user.user(), lecturer)
         .await
         .map_err(fail(lang))?;
     let input = LecturerInput {
@@ -576,7 +576,7 @@ async fn save_lecturer(
         affiliation: form.affiliation.clone(),
         fields: form.fields.clone(),
     };
-    match api::update_lecturer_for(&state, user.user(), &lecturer, &input).await {
+    match api::update_lecturer_for(&state, user.user(), lecturer, &input).await {
         Ok(()) => Ok(redirect(
             "/training/library?notice=lecturer_updated#lecturers",
         )),
@@ -597,10 +597,10 @@ async fn delete_lecturer(
     State(state): State<AppState>,
     ctx: PageCtx,
     user: WebUser,
-    Path(lecturer): Path<String>,
+    Ids(lecturer): Ids<LecturerId>,
 ) -> PageResult {
     let lang = ctx.lang;
-    api::delete_lecturer_for(&state, user.user(), &lecturer)
+    api::delete_lecturer_for(&state, user.user(), lecturer)
         .await
         .map_err(fail(lang))?;
     Ok(redirect(

@@ -5,7 +5,7 @@
 
 use askama::Template;
 use axum::Form;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use chrono::NaiveDateTime;
 use mamori_domain::training::{
@@ -18,7 +18,9 @@ use serde::Deserialize;
 use crate::http::auth::WebUser;
 use crate::http::error::AppError;
 use crate::http::i18n::{Lang, Message};
-use crate::http::page::{Chrome, PageCtx, PageResult, fail, page_institution, redirect, render};
+use crate::http::ids::{Ids, InstitutionId, OwnRegistrationId, RegistrationId, SessionId};
+use crate::http::page::{Chrome, PageCtx, PageResult, fail, redirect, render};
+use crate::http::page::{PageOpening, VisiblePage};
 use crate::training::api::{
     self as api, CourseInput, LecturerInput, SessionInput, availability, is_operator, listed_for,
     now_in_japan, when_label,
@@ -286,13 +288,13 @@ async fn register(
     State(state): State<AppState>,
     ctx: PageCtx,
     user: WebUser,
-    Path(session): Path<String>,
+    Ids(session): Ids<SessionId>,
     Form(form): Form<RegisterForm>,
 ) -> PageResult {
     let lang = ctx.lang;
     // A missing name is checked after the caller's right to register, as an empty one.
     let name = form.participant_name.as_deref().unwrap_or_default();
-    let result = api::register_for(&state, user.user(), &session, name).await;
+    let result = api::register_for(&state, user.user(), session, name).await;
     match result {
         Ok(r) => Ok(redirect(&format!(
             "/training?notice={}#session-{session}",
@@ -310,10 +312,10 @@ async fn cancel(
     State(state): State<AppState>,
     ctx: PageCtx,
     user: WebUser,
-    Path(registration): Path<String>,
+    Ids(registration): Ids<OwnRegistrationId>,
 ) -> PageResult {
     let lang = ctx.lang;
-    match api::cancel_for(&state, user.user(), &registration).await {
+    match api::cancel_for(&state, user.user(), registration).await {
         Ok(_) => Ok(redirect("/training?notice=cancelled")),
         Err(e) if e.status() == StatusCode::CONFLICT => {
             let text = error_text(lang, &e);
@@ -776,7 +778,7 @@ async fn session_view(
     state: &AppState,
     ctx: &PageCtx,
     user: &WebUser,
-    session: &str,
+    session: SessionId,
     error: Option<(StatusCode, String)>,
     notice: Option<String>,
 ) -> PageResult {
@@ -839,11 +841,11 @@ async fn session_page(
     State(state): State<AppState>,
     ctx: PageCtx,
     user: WebUser,
-    Path(session): Path<String>,
+    Ids(session): Ids<SessionId>,
     Query(q): Query<NoticeQuery>,
 ) -> PageResult {
     let notice = notice_text(ctx.lang, q.notice.as_deref());
-    session_view(&state, &ctx, &user, &session, None, notice).await
+    session_view(&state, &ctx, &user, session, None, notice).await
 }
 
 #[derive(Deserialize, Default)]
@@ -856,17 +858,16 @@ async fn record_attendance(
     State(state): State<AppState>,
     ctx: PageCtx,
     user: WebUser,
-    Path(registration): Path<String>,
+    Ids(registration): Ids<RegistrationId>,
     Form(form): Form<AttendanceForm>,
 ) -> PageResult {
     let lang = ctx.lang;
     if !is_operator(user.user()) {
         return Err(fail(lang)(AppError::Forbidden));
     }
-    let id = service::parse_id(&registration).map_err(fail(lang))?;
     let place = state
         .store
-        .training_registration(id)
+        .training_registration(registration.get())
         .await
         .map_err(|e| fail(lang)(e))?
         .ok_or_else(|| fail(lang)(AppError::NotFound))?;
@@ -880,22 +881,14 @@ async fn record_attendance(
             ))));
         }
     };
-    let session = place.session_id.to_string();
-    match api::attendance_for(&state, user.user(), &registration, attended).await {
+    let session = SessionId::stored(place.session_id);
+    match api::attendance_for(&state, user.user(), registration, attended).await {
         Ok(_) => Ok(redirect(&format!(
             "/training/sessions/{session}?notice=attendance"
         ))),
         Err(e) if e.status() == StatusCode::CONFLICT => {
             let text = error_text(lang, &e);
-            session_view(
-                &state,
-                &ctx,
-                &user,
-                &session,
-                Some((e.status(), text)),
-                None,
-            )
-            .await
+            session_view(&state, &ctx, &user, session, Some((e.status(), text)), None).await
         }
         Err(e) => Err(fail(lang)(e)),
     }
@@ -905,10 +898,10 @@ async fn attendance_xlsx(
     State(state): State<AppState>,
     ctx: PageCtx,
     user: WebUser,
-    Path(session): Path<String>,
+    Ids(session): Ids<SessionId>,
 ) -> PageResult {
     let lang = ctx.lang;
-    let s = api::operator_session(&state, user.user(), &session)
+    let s = api::operator_session(&state, user.user(), session)
         .await
         .map_err(fail(lang))?;
     api::attendance_file(&state, &s).await.map_err(fail(lang))
@@ -991,13 +984,10 @@ fn obligation_per_year(lang: Lang, rule: &ObligationRule) -> String {
 
 async fn record_page(
     State(state): State<AppState>,
-    ctx: PageCtx,
-    user: WebUser,
-    Path((id, fy_text)): Path<(String, String)>,
+    PageOpening(ctx, user, principal, institution): VisiblePage,
+    Ids((_, fy_text)): Ids<(InstitutionId, String)>,
 ) -> PageResult {
     let lang = ctx.lang;
-    let principal = user.user().principal();
-    let institution = page_institution(&state, &principal, &id, lang).await?;
     let fy = FiscalYear::parse(&fy_text).map_err(|_| fail(lang)(AppError::NotFound))?;
     service::record_read(&state, &principal, institution.id, "training")
         .await

@@ -27,10 +27,12 @@ use utoipa_axum::routes;
 use crate::AppState;
 use crate::checklist::api::{ItemBody, RoundJson};
 use crate::http::api::ApiJson;
+use crate::http::api::{Opening, Visible};
 use crate::http::auth::{self, ApiUser};
 use crate::http::error::ErrorCode;
 use crate::http::error::{ApiResult, AppError, ErrorBody};
 use crate::http::i18n::Message;
+use crate::http::ids::{ContractId, Ids, InstitutionId};
 use mamori_app::{self as service, today_in_japan};
 
 pub use mamori_app::coverage::{CoverageData, vendor_version};
@@ -56,11 +58,11 @@ pub fn router() -> OpenApiRouter<AppState> {
 pub async fn visible_contract(
     state: &AppState,
     principal: &Principal,
-    contract_id: &str,
+    contract_id: ContractId,
 ) -> Result<(StoredContract, Institution), AppError> {
     let contract = state
         .store
-        .vendor_contract(service::parse_id(contract_id)?)
+        .vendor_contract(contract_id.get())
         .await?
         .ok_or(AppError::NotFound)?;
     let institution = state
@@ -507,12 +509,8 @@ pub fn invitation_url(state: &AppState, headers: &HeaderMap, token: &str) -> Str
     responses((status = 200, body = Vec<ContractJson>), (status = 404, body = ErrorBody)))]
 pub async fn list_contracts(
     State(state): State<AppState>,
-    caller: ApiUser,
-    Path(id): Path<String>,
+    Opening(_, _, institution): Visible,
 ) -> ApiResult<Json<Vec<ContractJson>>> {
-    let principal = caller.user.principal();
-    let institution =
-        service::visible_institution(&state, &principal, service::parse_id(&id)?).await?;
     let contracts = state
         .store
         .vendor_contracts_of_institution(institution.id)
@@ -529,14 +527,10 @@ pub async fn list_contracts(
     responses((status = 201, body = ContractCreated), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn create_contract(
     State(state): State<AppState>,
-    caller: ApiUser,
     headers: HeaderMap,
-    Path(id): Path<String>,
+    Opening(_, principal, institution): Visible,
     ApiJson(body): ApiJson<CreateContract>,
 ) -> ApiResult<(StatusCode, Json<ContractCreated>)> {
-    let principal = caller.user.principal();
-    let institution =
-        service::visible_institution(&state, &principal, service::parse_id(&id)?).await?;
     let added = add_contract(&state, &principal, &institution, &body).await?;
     let invited = invite(&state, &headers, &institution, &added).await;
     Ok((
@@ -797,9 +791,9 @@ fn vendor_item_json(
 pub async fn get_vendor_answer(
     State(state): State<AppState>,
     caller: ApiUser,
-    Path((contract_id, fiscal_year, key)): Path<(String, String, String)>,
+    Ids((contract_id, fiscal_year, key)): Ids<(ContractId, String, String)>,
 ) -> ApiResult<Json<VendorItemJson>> {
-    let (contract, _) = visible_contract(&state, &caller.user.principal(), &contract_id).await?;
+    let (contract, _) = visible_contract(&state, &caller.user.principal(), contract_id).await?;
     let fy = service::parse_fiscal_year(&state, &fiscal_year)?;
     let version = vendor_version(&state, fy)?;
     let item = version
@@ -823,11 +817,11 @@ pub async fn get_vendor_answer(
 pub async fn put_vendor_answer(
     State(state): State<AppState>,
     caller: ApiUser,
-    Path((contract_id, fiscal_year, key)): Path<(String, String, String)>,
+    Ids((contract_id, fiscal_year, key)): Ids<(ContractId, String, String)>,
     ApiJson(body): ApiJson<serde_json::Value>,
 ) -> ApiResult<Json<VendorItemJson>> {
     let principal = caller.user.principal();
-    let (contract, institution) = visible_contract(&state, &principal, &contract_id).await?;
+    let (contract, institution) = visible_contract(&state, &principal, contract_id).await?;
     let fy = service::parse_fiscal_year(&state, &fiscal_year)?;
     let body = ItemBody::read(body)?;
     let saved =
@@ -901,11 +895,11 @@ pub async fn copy_to_contracts(
 pub async fn copy_answers(
     State(state): State<AppState>,
     caller: ApiUser,
-    Path((contract_id, fiscal_year)): Path<(String, String)>,
+    Ids((contract_id, fiscal_year)): Ids<(ContractId, String)>,
     ApiJson(body): ApiJson<CopyAnswers>,
 ) -> ApiResult<Json<AnswersCopied>> {
     let principal = caller.user.principal();
-    let (contract, _) = visible_contract(&state, &principal, &contract_id).await?;
+    let (contract, _) = visible_contract(&state, &principal, contract_id).await?;
     let fy = service::parse_fiscal_year(&state, &fiscal_year)?;
     Ok(Json(
         copy_to_contracts(&state, &principal, &contract, &body.to, fy).await?,
@@ -936,12 +930,9 @@ pub struct CoverageJson {
     responses((status = 200, body = CoverageJson), (status = 404, body = ErrorBody)))]
 pub async fn get_coverage(
     State(state): State<AppState>,
-    caller: ApiUser,
-    Path((id, fiscal_year)): Path<(String, String)>,
+    Opening(_, principal, institution): Visible,
+    Ids((_, fiscal_year)): Ids<(InstitutionId, String)>,
 ) -> ApiResult<Json<CoverageJson>> {
-    let principal = caller.user.principal();
-    let institution =
-        service::visible_institution(&state, &principal, service::parse_id(&id)?).await?;
     let fy = service::parse_fiscal_year(&state, &fiscal_year)?;
     service::record_read(
         &state,

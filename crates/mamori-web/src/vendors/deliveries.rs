@@ -8,7 +8,7 @@
 
 use axum::Json;
 use axum::body::Body;
-use axum::extract::{Path, Query, Request, State};
+use axum::extract::{Query, Request, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
@@ -27,6 +27,7 @@ use crate::http::auth::ApiUser;
 use crate::http::error::ErrorCode;
 use crate::http::error::{ApiResult, AppError, ErrorBody};
 use crate::http::i18n::Message;
+use crate::http::ids::{ContractId, DeliveryId, Ids};
 use crate::vendors::api::{serves, visible_contract};
 use mamori_app::{self as service, today_in_japan};
 
@@ -294,9 +295,9 @@ pub async fn file_response(
     state: &AppState,
     principal: &Principal,
     contract: &StoredContract,
-    delivery_id: &str,
+    delivery_id: DeliveryId,
 ) -> Result<Response, AppError> {
-    let delivery_id = service::parse_id(delivery_id)?;
+    let delivery_id = delivery_id.get();
     let (name, bytes) = state
         .store
         .vendor_delivery_file(contract.contract.id.0, delivery_id)
@@ -386,10 +387,10 @@ pub fn delivery_json(d: &Delivery) -> DeliveryJson {
 pub async fn list_deliveries(
     State(state): State<AppState>,
     caller: ApiUser,
-    Path(contract_id): Path<String>,
+    Ids(contract_id): Ids<ContractId>,
 ) -> ApiResult<Json<Vec<DeliveryJson>>> {
     let principal = caller.user.principal();
-    let (contract, _) = visible_contract(&state, &principal, &contract_id).await?;
+    let (contract, _) = visible_contract(&state, &principal, contract_id).await?;
     let list = state
         .store
         .vendor_deliveries(contract.contract.id.0)
@@ -418,12 +419,12 @@ pub struct DeliveryQuery {
 pub async fn add_delivery(
     State(state): State<AppState>,
     caller: ApiUser,
-    Path(contract_id): Path<String>,
+    Ids(contract_id): Ids<ContractId>,
     Query(q): Query<DeliveryQuery>,
     request: Request,
 ) -> ApiResult<(StatusCode, Json<DeliveryJson>)> {
     let principal = caller.user.principal();
-    let (contract, institution) = visible_contract(&state, &principal, &contract_id).await?;
+    let (contract, institution) = visible_contract(&state, &principal, contract_id).await?;
     if !serves(&state, &principal, &contract).await? {
         return Err(AppError::Forbidden.into());
     }
@@ -456,11 +457,11 @@ pub async fn add_delivery(
 pub async fn delivery_file(
     State(state): State<AppState>,
     caller: ApiUser,
-    Path((contract_id, delivery_id)): Path<(String, String)>,
+    Ids((contract_id, delivery_id)): Ids<(ContractId, DeliveryId)>,
 ) -> ApiResult<Response> {
     let principal = caller.user.principal();
-    let (contract, _) = visible_contract(&state, &principal, &contract_id).await?;
-    Ok(file_response(&state, &principal, &contract, &delivery_id).await?)
+    let (contract, _) = visible_contract(&state, &principal, contract_id).await?;
+    Ok(file_response(&state, &principal, &contract, delivery_id).await?)
 }
 
 #[cfg(test)]

@@ -16,7 +16,9 @@ use crate::http::auth::WebUser;
 use crate::http::error::AppError;
 use crate::http::error::ErrorCode;
 use crate::http::i18n::{Lang, Message};
-use crate::http::page::{Chrome, PageCtx, PageResult, fail, redirect, render};
+use crate::http::ids::{ContractId, DeliveryId, Ids, InstitutionId};
+use crate::http::page::{Chrome, PageCtx, PageResult, fail, page_institution, redirect, render};
+use crate::http::page::{PageOpening, VisiblePage};
 use crate::vendors::api::{self as vendors, CoverageData, CreateContract};
 use crate::{AppState, Routes};
 use mamori_app::{self as service, today_in_japan};
@@ -110,20 +112,14 @@ async fn contracts_view(
     state: &AppState,
     ctx: &PageCtx,
     user: &WebUser,
-    id: &str,
+    id: InstitutionId,
     invited: Option<vendors::Invited>,
     error: Option<String>,
     status: StatusCode,
 ) -> PageResult {
     let lang = ctx.lang;
     let principal = user.user().principal();
-    let institution = service::visible_institution(
-        state,
-        &principal,
-        service::parse_id(id).map_err(fail(lang))?,
-    )
-    .await
-    .map_err(fail(lang))?;
+    let institution = page_institution(state, &principal, id, lang).await?;
     let contracts = state
         .store
         .vendor_contracts_of_institution(institution.id)
@@ -178,9 +174,9 @@ async fn contracts_page(
     State(state): State<AppState>,
     ctx: PageCtx,
     user: WebUser,
-    Path(id): Path<String>,
+    Ids(id): Ids<InstitutionId>,
 ) -> PageResult {
-    contracts_view(&state, &ctx, &user, &id, None, None, StatusCode::OK).await
+    contracts_view(&state, &ctx, &user, id, None, None, StatusCode::OK).await
 }
 
 #[derive(Deserialize)]
@@ -201,12 +197,12 @@ async fn add_contract(
     ctx: PageCtx,
     user: WebUser,
     headers: HeaderMap,
-    Path(id): Path<String>,
+    Ids(id): Ids<InstitutionId>,
     Form(form): Form<ContractForm>,
 ) -> PageResult {
     let lang = ctx.lang;
     let principal = user.user().principal();
-    let institution = crate::http::page::page_institution(&state, &principal, &id, lang).await?;
+    let institution = page_institution(&state, &principal, id, lang).await?;
     let body = CreateContract {
         vendor_name: form.vendor_name.clone(),
         systems: form
@@ -225,7 +221,7 @@ async fn add_contract(
     match vendors::add_contract(&state, &principal, &institution, &body).await {
         Ok(added) => {
             let invited = vendors::invite(&state, &headers, &institution, &added).await;
-            contracts_view(&state, &ctx, &user, &id, invited, None, StatusCode::OK).await
+            contracts_view(&state, &ctx, &user, id, invited, None, StatusCode::OK).await
         }
         Err(e @ (AppError::Forbidden | AppError::NotFound)) => Err(fail(lang)(e)),
         Err(e) => {
@@ -235,7 +231,7 @@ async fn add_contract(
                 Lang::Ja => d.message_ja,
                 Lang::En => d.message_en,
             };
-            contracts_view(&state, &ctx, &user, &id, None, Some(message), status).await
+            contracts_view(&state, &ctx, &user, id, None, Some(message), status).await
         }
     }
 }
@@ -479,7 +475,7 @@ async fn vendor_form_view(
     state: &AppState,
     ctx: &PageCtx,
     user: &WebUser,
-    contract_id: &str,
+    contract_id: ContractId,
     fy: &str,
     error: Option<String>,
     notice: Option<String>,
@@ -568,13 +564,13 @@ async fn vendor_form(
     State(state): State<AppState>,
     ctx: PageCtx,
     user: WebUser,
-    Path((contract_id, fy)): Path<(String, String)>,
+    Ids((contract_id, fy)): Ids<(ContractId, String)>,
 ) -> PageResult {
     vendor_form_view(
         &state,
         &ctx,
         &user,
-        &contract_id,
+        contract_id,
         &fy,
         None,
         None,
@@ -588,12 +584,12 @@ async fn copy_answers(
     State(state): State<AppState>,
     ctx: PageCtx,
     user: WebUser,
-    Path((contract_id, fy)): Path<(String, String)>,
+    Ids((contract_id, fy)): Ids<(ContractId, String)>,
     Form(form): Form<std::collections::HashMap<String, String>>,
 ) -> PageResult {
     let lang = ctx.lang;
     let principal = user.user().principal();
-    let (contract, _) = vendors::visible_contract(&state, &principal, &contract_id)
+    let (contract, _) = vendors::visible_contract(&state, &principal, contract_id)
         .await
         .map_err(fail(lang))?;
     let fiscal_year = service::parse_fiscal_year(&state, &fy).map_err(fail(lang))?;
@@ -612,7 +608,7 @@ async fn copy_answers(
                 &state,
                 &ctx,
                 &user,
-                &contract_id,
+                contract_id,
                 &fy,
                 None,
                 Some(notice),
@@ -624,17 +620,7 @@ async fn copy_answers(
         Err(e) => {
             let status = e.status();
             let m = message(lang, &e);
-            vendor_form_view(
-                &state,
-                &ctx,
-                &user,
-                &contract_id,
-                &fy,
-                Some(m),
-                None,
-                status,
-            )
-            .await
+            vendor_form_view(&state, &ctx, &user, contract_id, &fy, Some(m), None, status).await
         }
     }
 }
@@ -667,12 +653,12 @@ async fn save_vendor_item(
     State(state): State<AppState>,
     ctx: PageCtx,
     user: WebUser,
-    Path((contract_id, fy, key)): Path<(String, String, String)>,
+    Ids((contract_id, fy, key)): Ids<(ContractId, String, String)>,
     Form(form): Form<VendorAnswerForm>,
 ) -> PageResult {
     let lang = ctx.lang;
     let principal = user.user().principal();
-    let (contract, institution) = vendors::visible_contract(&state, &principal, &contract_id)
+    let (contract, institution) = vendors::visible_contract(&state, &principal, contract_id)
         .await
         .map_err(fail(lang))?;
     let fiscal_year = service::parse_fiscal_year(&state, &fy).map_err(fail(lang))?;
@@ -711,7 +697,7 @@ async fn save_vendor_item(
                 &state,
                 &ctx,
                 &user,
-                &contract_id,
+                contract_id,
                 &fy,
                 Some(message),
                 None,
@@ -781,7 +767,7 @@ async fn upload_delivery(
     State(state): State<AppState>,
     ctx: PageCtx,
     user: WebUser,
-    Path((contract_id, fy)): Path<(String, String)>,
+    Ids((contract_id, fy)): Ids<(ContractId, String)>,
     request: axum::extract::Request,
 ) -> PageResult {
     let lang = ctx.lang;
@@ -791,7 +777,7 @@ async fn upload_delivery(
         other => other,
     };
     let principal = user.user().principal();
-    let (contract, institution) = vendors::visible_contract(&state, &principal, &contract_id)
+    let (contract, institution) = vendors::visible_contract(&state, &principal, contract_id)
         .await
         .map_err(fail(lang))?;
     if !vendors::serves(&state, &principal, &contract)
@@ -835,17 +821,7 @@ async fn upload_delivery(
                 other => message(lang, other),
             };
             let m = format!("MDS/SDS: {m}");
-            vendor_form_view(
-                &state,
-                &ctx,
-                &user,
-                &contract_id,
-                &fy,
-                Some(m),
-                None,
-                status,
-            )
-            .await
+            vendor_form_view(&state, &ctx, &user, contract_id, &fy, Some(m), None, status).await
         }
     }
 }
@@ -855,14 +831,14 @@ async fn download_delivery(
     State(state): State<AppState>,
     ctx: PageCtx,
     user: WebUser,
-    Path((contract_id, delivery_id)): Path<(String, String)>,
+    Ids((contract_id, delivery_id)): Ids<(ContractId, DeliveryId)>,
 ) -> Result<Response, crate::http::page::PageError> {
     let lang = ctx.lang;
     let principal = user.user().principal();
-    let (contract, _) = vendors::visible_contract(&state, &principal, &contract_id)
+    let (contract, _) = vendors::visible_contract(&state, &principal, contract_id)
         .await
         .map_err(fail(lang))?;
-    crate::vendors::deliveries::file_response(&state, &principal, &contract, &delivery_id)
+    crate::vendors::deliveries::file_response(&state, &principal, &contract, delivery_id)
         .await
         .map_err(fail(lang))
 }
@@ -896,13 +872,10 @@ struct CoveragePage {
 
 async fn coverage_page(
     State(state): State<AppState>,
-    ctx: PageCtx,
-    user: WebUser,
-    Path((id, fy)): Path<(String, String)>,
+    PageOpening(ctx, user, principal, institution): VisiblePage,
+    Ids((_, fy)): Ids<(InstitutionId, String)>,
 ) -> PageResult {
     let lang = ctx.lang;
-    let principal = user.user().principal();
-    let institution = crate::http::page::page_institution(&state, &principal, &id, lang).await?;
     let fiscal_year = service::parse_fiscal_year(&state, &fy).map_err(fail(lang))?;
     service::record_read(
         &state,
