@@ -189,7 +189,7 @@ fn not_yours() -> AppError {
     let e = TrainingError::NotYours;
     AppError::rejected(
         StatusCode::NOT_FOUND,
-        ErrorCode::Domain(e.code()),
+        ErrorCode::of_rule(e.code()),
         e.message(),
     )
 }
