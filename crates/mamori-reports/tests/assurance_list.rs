@@ -197,88 +197,66 @@ fn assurance_list_round_trips_through_calamine() {
     }
     assert_eq!(text(&sheet, row(7), col("順位")), "");
 
-    // Rank 1: selected, then withdrew; replaced by 4.
-    let r1 = row(1);
-    assert_eq!(text(&sheet, r1, col("医療機関コード")), "1310000001");
-    assert_eq!(text(&sheet, r1, col("医療機関名")), "都立病院1");
-    assert_eq!(number(&sheet, r1, col("病床数")), 150.0);
-    assert_eq!(text(&sheet, r1, col("病床規模区分")), "20〜199床");
-    assert_eq!(text(&sheet, r1, col("選定結果")), "辞退");
-    assert_eq!(
-        text(&sheet, r1, col("辞退理由")),
-        "電子カルテ更改と重なるため"
-    );
-    match sheet.get_value((r1, col("辞退日"))) {
+    // The text cells, rank by rank. Rank 1: selected, then withdrew; replaced by 4. Rank 2:
+    // declined by the prefecture on the renewal flag. Rank 3: network only, no G-MIS reuse.
+    // Rank 4: selected in place of 1. Rank 6: 400+ beds, quota 0 → waits, first in its band.
+    for (rank, column, expected) in [
+        (1, "医療機関コード", "1310000001"),
+        (1, "医療機関名", "都立病院1"),
+        (1, "病床規模区分", "20〜199床"),
+        (1, "選定結果", "辞退"),
+        (1, "辞退理由", "電子カルテ更改と重なるため"),
+        (1, "辞退後の繰上げ", "都立病院4（順位4）"),
+        (1, "順位指定の理由", "地域の救急医療等の主要な役割"),
+        (1, "担当者名", "山田 花子"),
+        (1, "電話番号", "03-5253-1111 内線4392"),
+        (2, "選定結果", "対象外"),
+        (2, "支援対象要件", "非該当"),
+        (2, "都道府県の判断", "選定しない"),
+        (2, "令和7年度中のシステム更改予定", "あり"),
+        (2, "令和8年1月までの現地調査完了見込み", "見込みなし"),
+        (3, "選定結果", "支援対象"),
+        (
+            3,
+            "(1)外部ネットワークとの接続の安全性の検証・検査",
+            "希望する",
+        ),
+        (3, "(2)オフライン・バックアップ体制の整備", "希望しない"),
+        (3, "G-MIS調査回答結果の活用", "否"),
+        (4, "選定結果", "支援対象"),
+        (4, "繰上げ（辞退した病院）", "都立病院1（順位1）"),
+        (
+            4,
+            "順位指定の理由",
+            "前年度事業で事前調査資料を提出後、現地調査の日程が合わず辞退\nその他（災害拠点病院）",
+        ),
+        (4, "特記事項", "夜間は救急外来"),
+        (6, "選定結果", "次点"),
+        (6, "病床規模区分", "400床以上"),
+    ] {
+        let got = text(&sheet, row(rank), col(column));
+        assert_eq!(got, expected, "rank {rank}, {column}");
+    }
+    // The cells that name a reason or a check, by what they contain. Rank 5: done in an
+    // earlier year.
+    for (rank, column, part) in [
+        (2, "要件を満たさない理由", "都道府県の判断"),
+        (2, "確認事項", "令和8年1月"),
+        (3, "確認事項", "両方"),
+        (5, "要件を満たさない理由", "令和6年度"),
+    ] {
+        let got = text(&sheet, row(rank), col(column));
+        assert!(got.contains(part), "rank {rank}, {column}: {got}");
+    }
+    assert_eq!(number(&sheet, row(1), col("病床数")), 150.0);
+    match sheet.get_value((row(1), col("辞退日"))) {
         Some(Data::DateTime(d)) => {
             let (y, m, day, ..) = d.to_ymd_hms_milli();
             assert_eq!((y, m, day), (2025, 6, 10));
         }
         other => panic!("withdrawal date is {other:?}"),
     }
-    assert_eq!(
-        text(&sheet, r1, col("辞退後の繰上げ")),
-        "都立病院4（順位4）"
-    );
-    assert_eq!(
-        text(&sheet, r1, col("順位指定の理由")),
-        "地域の救急医療等の主要な役割"
-    );
-    assert_eq!(text(&sheet, r1, col("担当者名")), "山田 花子");
-    assert_eq!(text(&sheet, r1, col("電話番号")), "03-5253-1111 内線4392");
-
-    // Rank 2: declined by the prefecture on the renewal flag.
-    let r2 = row(2);
-    assert_eq!(text(&sheet, r2, col("選定結果")), "対象外");
-    assert_eq!(text(&sheet, r2, col("支援対象要件")), "非該当");
-    assert_eq!(text(&sheet, r2, col("都道府県の判断")), "選定しない");
-    assert_eq!(
-        text(&sheet, r2, col("令和7年度中のシステム更改予定")),
-        "あり"
-    );
-    assert_eq!(
-        text(&sheet, r2, col("令和8年1月までの現地調査完了見込み")),
-        "見込みなし"
-    );
-    assert!(text(&sheet, r2, col("要件を満たさない理由")).contains("都道府県の判断"));
-    assert!(text(&sheet, r2, col("確認事項")).contains("令和8年1月"));
-
-    // Rank 3: network only, no G-MIS reuse.
-    let r3 = row(3);
-    assert_eq!(text(&sheet, r3, col("選定結果")), "支援対象");
-    assert_eq!(
-        text(
-            &sheet,
-            r3,
-            col("(1)外部ネットワークとの接続の安全性の検証・検査")
-        ),
-        "希望する"
-    );
-    assert_eq!(
-        text(&sheet, r3, col("(2)オフライン・バックアップ体制の整備")),
-        "希望しない"
-    );
-    assert_eq!(text(&sheet, r3, col("G-MIS調査回答結果の活用")), "否");
-    assert!(text(&sheet, r3, col("確認事項")).contains("両方"));
-
-    // Rank 4: selected in place of 1.
-    let r4 = row(4);
-    assert_eq!(text(&sheet, r4, col("選定結果")), "支援対象");
-    assert_eq!(
-        text(&sheet, r4, col("繰上げ（辞退した病院）")),
-        "都立病院1（順位1）"
-    );
-    assert_eq!(
-        text(&sheet, r4, col("順位指定の理由")),
-        "前年度事業で事前調査資料を提出後、現地調査の日程が合わず辞退\nその他（災害拠点病院）"
-    );
-    assert_eq!(text(&sheet, r4, col("特記事項")), "夜間は救急外来");
-
-    // Rank 5: done in an earlier year.
-    assert!(text(&sheet, row(5), col("要件を満たさない理由")).contains("令和6年度"));
-    // Rank 6: 400+ beds, quota 0 → waits, first in its band.
-    assert_eq!(text(&sheet, row(6), col("選定結果")), "次点");
     assert_eq!(number(&sheet, row(6), col("次点順位")), 1.0);
-    assert_eq!(text(&sheet, row(6), col("病床規模区分")), "400床以上");
 
     let summary = workbook.worksheet_range(SUMMARY_SHEET).expect("summary");
     assert_eq!(text(&summary, HEADER_ROW, 0), "病床規模区分");
@@ -606,15 +584,12 @@ fn ranking_files_name_the_row_and_column_of_each_problem() {
     // A tie (rows 3 and 4, column B) and two ids Tokyo does not know (column A), whether
     // unknown or another prefecture's: named alike, so nothing outside Tokyo is told.
     let found = ranking_problems("申請ID,順位\n1,1\n2,2\n3,2\n77,4\n99,5\n6,6\n");
-    assert_eq!(
-        places(&found),
-        vec![
-            (Some(4), Some("B")),
-            (Some(5), Some("A")),
-            (Some(6), Some("A"))
-        ],
-        "{found:?}"
-    );
+    let expected = vec![
+        (Some(4), Some("B")),
+        (Some(5), Some("A")),
+        (Some(6), Some("A")),
+    ];
+    assert_eq!(places(&found), expected, "{found:?}");
     assert!(found[0].2.contains("重複") && found[0].2.contains("3行目"));
     assert!(found[0].3.contains("tied"));
     assert!(found[1].2.contains("申請ID 77"));
@@ -640,15 +615,12 @@ fn ranking_files_name_the_row_and_column_of_each_problem() {
     let found = ranking_problems(
         "医療機関コード,順位\n1310000001,1\n1310000002,9\n2710000001,2\n1310000001,3\n",
     );
-    assert_eq!(
-        places(&found),
-        vec![
-            (Some(3), Some("B")),
-            (Some(4), Some("A")),
-            (Some(5), Some("A"))
-        ],
-        "{found:?}"
-    );
+    let expected = vec![
+        (Some(3), Some("B")),
+        (Some(4), Some("A")),
+        (Some(5), Some("A")),
+    ];
+    assert_eq!(places(&found), expected, "{found:?}");
     assert!(found[0].2.contains("申請数 6 を超えて"));
     assert!(found[1].2.contains("大阪府の医療機関"));
     assert!(found[2].2.contains("2回あります"));

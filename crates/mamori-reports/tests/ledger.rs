@@ -55,6 +55,11 @@ fn refused(parsed: &ParsedLedger) -> Vec<(usize, &str)> {
         .collect()
 }
 
+/// The message of the `i`th refused row, in `lang`.
+fn message(parsed: &ParsedLedger, i: usize, lang: Lang) -> String {
+    parsed.rejected[i].message.render(lang)
+}
+
 fn day(y: i32, m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).expect("valid date")
 }
@@ -213,19 +218,11 @@ fn duplicate_asset_numbers_refuse_every_duplicate_row() {
         assert_says(&e.message.render(mamori_locale::Lang::En), "several rows");
     }
     assert!(
-        parsed.rejected[0]
-            .message
-            .render(mamori_locale::Lang::Ja)
-            .contains("管理番号「001」が複数の行（2行目、4行目）"),
+        message(&parsed, 0, Lang::Ja).contains("管理番号「001」が複数の行（2行目、4行目）"),
         "{}",
-        parsed.rejected[0].message.render(mamori_locale::Lang::Ja)
+        message(&parsed, 0, Lang::Ja)
     );
-    assert!(
-        parsed.rejected[1]
-            .message
-            .render(mamori_locale::Lang::En)
-            .contains("'002'")
-    );
+    assert!(message(&parsed, 1, Lang::En).contains("'002'"));
 }
 
 #[test]
@@ -237,24 +234,9 @@ fn invalid_ip_addresses_are_refused_with_row_and_column() {
         [ip("fe80::1"), ip("192.168.0.14")]
     );
     assert_eq!(refused(&parsed), [(3, "IPアドレス"), (4, "IPアドレス")]);
-    assert!(
-        parsed.rejected[0]
-            .message
-            .render(mamori_locale::Lang::Ja)
-            .contains("「192.168.0.300」")
-    );
-    assert!(
-        parsed.rejected[1]
-            .message
-            .render(mamori_locale::Lang::En)
-            .contains("'abc'")
-    );
-    assert!(
-        !parsed.rejected[1]
-            .message
-            .render(mamori_locale::Lang::En)
-            .contains("192.168.0.12")
-    );
+    assert!(message(&parsed, 0, Lang::Ja).contains("「192.168.0.300」"));
+    assert!(message(&parsed, 1, Lang::En).contains("'abc'"));
+    assert!(!message(&parsed, 1, Lang::En).contains("192.168.0.12"));
 }
 
 #[test]
@@ -276,16 +258,8 @@ fn dates_in_japanese_and_western_forms() {
         refused(&parsed),
         [(5, "登録日"), (6, "登録日"), (6, "最終パッチ適用日")]
     );
-    assert_says(
-        &parsed.rejected[0].message.render(mamori_locale::Lang::Ja),
-        "13月はありません",
-    );
-    assert!(
-        parsed.rejected[0]
-            .message
-            .render(mamori_locale::Lang::Ja)
-            .contains("2025/13/45")
-    );
+    assert_says(&message(&parsed, 0, Lang::Ja), "13月はありません");
+    assert!(message(&parsed, 0, Lang::Ja).contains("2025/13/45"));
 }
 
 #[test]
@@ -550,14 +524,8 @@ fn spreadsheet_cells_become_text_as_people_read_them() {
     assert!(d.remote_maintenance);
     assert_eq!(d.last_patched_on, Some(day(2025, 3, 10)));
     assert_eq!(refused(&parsed), [(3, "説明"), (4, "登録日")]);
-    assert_says(
-        &parsed.rejected[0].message.render(mamori_locale::Lang::Ja),
-        "#N/A",
-    );
-    assert_says(
-        &parsed.rejected[1].message.render(mamori_locale::Lang::Ja),
-        "2025",
-    );
+    assert_says(&message(&parsed, 0, Lang::Ja), "#N/A");
+    assert_says(&message(&parsed, 1, Lang::Ja), "2025");
 }
 
 #[test]

@@ -80,17 +80,13 @@ async fn assurance_survey_ranking_selection_and_withdrawal(app: &TestApp) {
     let a = app.api_get(&my_application_path, &hospital).await.json();
     assert_eq!(a["beds"], 260);
     assert_eq!(a["eligible"], true);
-    let actions: Vec<&str> = a["changes"]
-        .as_array()
-        .expect("changes")
+    let actions: Vec<&str> = elements(&a["changes"])
         .iter()
         .map(|c| c["action"].as_str().expect("action"))
         .collect();
     assert_eq!(actions, ["create", "update"]);
     assert!(
-        a["changes"]
-            .as_array()
-            .expect("changes")
+        elements(&a["changes"])
             .iter()
             .all(|c| c["changed_by"] == "demo-hospital")
     );
@@ -224,9 +220,7 @@ async fn assurance_survey_ranking_selection_and_withdrawal(app: &TestApp) {
         .await;
     r.assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_ranking_file");
     assert!(
-        r.json()["error"]["message_ja"]
-            .as_str()
-            .unwrap_or_default()
+        r.message_ja()
             .contains("3行目 A列: 順位 1 が重複しています"),
         "the tie is named by row and column: {}",
         r.body
@@ -268,9 +262,7 @@ async fn assurance_survey_ranking_selection_and_withdrawal(app: &TestApp) {
         )
         .await
         .assert_status(StatusCode::OK);
-    let unused: u64 = r.json()["unused_quota"]
-        .as_array()
-        .expect("unused")
+    let unused: u64 = elements(&r.json()["unused_quota"])
         .iter()
         .map(|u| u.as_u64().expect("count"))
         .sum();
@@ -377,9 +369,7 @@ async fn assurance_bad_input_is_refused_and_changes_nothing(app: &TestApp) {
         .json();
     let mut tokyo_apps = ids(&s13["selected"]);
     tokyo_apps.extend(
-        s13["ineligible"]
-            .as_array()
-            .expect("list")
+        elements(&s13["ineligible"])
             .iter()
             .map(|i| i["application"].as_i64().expect("id")),
     );
@@ -391,10 +381,7 @@ async fn assurance_bad_input_is_refused_and_changes_nothing(app: &TestApp) {
         .await;
     // Named as not Tokyo's, never as Kagoshima's: nothing outside the caller's scope.
     r.assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "unknown_application");
-    let message = r.json()["error"]["message_ja"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
+    let message = r.message_ja();
     assert!(
         message.contains(&format!(
             "申請ID {kagoshima_app} の申請は東京都にありません"
@@ -985,12 +972,7 @@ async fn assurance_pages_import_a_ranking_and_decide_flagged_hospitals(app: &Tes
         json!([{"application": own, "decision": "decline"}])
     );
     assert!(!ids(&s["undecided"]).contains(&own));
-    let ineligible = s["ineligible"]
-        .as_array()
-        .expect("ineligible")
-        .iter()
-        .find(|i| i["application"] == own)
-        .expect("declined is listed as ineligible");
+    let ineligible = element(&s["ineligible"], "application", own);
     assert!(
         ineligible["reasons"]
             .to_string()

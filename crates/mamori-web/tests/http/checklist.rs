@@ -16,12 +16,7 @@ on_both_engines!(
 async fn checklists_list_every_version_and_form(app: &TestApp) {
     let token = app.token("demo-national").await;
     let list = app.api_get("/api/v1/checklists", &token).await.json();
-    let ids: Vec<&str> = list
-        .as_array()
-        .expect("array")
-        .iter()
-        .filter_map(|c| c["id"].as_str())
-        .collect();
+    let ids = texts(&list, "id");
     for version in ["r5", "r6", "r7"] {
         for form in ["institution", "vendor", "pharmacy"] {
             assert!(
@@ -30,18 +25,8 @@ async fn checklists_list_every_version_and_form(app: &TestApp) {
             );
         }
     }
-    let r5 = list
-        .as_array()
-        .expect("array")
-        .iter()
-        .find(|c| c["id"] == "r5-institution")
-        .expect("r5");
-    let patch_server = r5["items"]
-        .as_array()
-        .expect("items")
-        .iter()
-        .find(|i| i["key"] == "2-7-server")
-        .expect("2-7-server");
+    let r5 = element(&list, "id", "r5-institution");
+    let patch_server = element(&r5["items"], "key", "2-7-server");
     assert_eq!(patch_server["number"], "2(7)");
     assert_eq!(patch_server["scope"], "server");
     assert_eq!(
@@ -60,12 +45,7 @@ async fn checklists_list_every_version_and_form(app: &TestApp) {
             .unwrap_or_default()
             .is_empty()
     );
-    let r6 = list
-        .as_array()
-        .expect("array")
-        .iter()
-        .find(|c| c["id"] == "r6-institution")
-        .expect("r6");
+    let r6 = element(&list, "id", "r6-institution");
     assert_eq!(r6["items"].as_array().expect("items").len(), 18);
 }
 
@@ -75,9 +55,7 @@ async fn institution_fills_its_checklist(app: &TestApp) {
     let path = format!("/api/v1/institutions/{HOSPITAL}/assessments/{year}");
     let before = app.api_get(&path, &token).await.json();
     assert_eq!(before["form"], "institution");
-    let open: Vec<String> = before["items"]
-        .as_array()
-        .expect("items")
+    let open: Vec<String> = elements(&before["items"])
         .iter()
         .filter(|i| i["required"] == true && i["first"].is_null())
         .filter_map(|i| i["key"].as_str().map(str::to_owned))
@@ -142,9 +120,7 @@ async fn concurrent_answers_are_judged_in_order(app: &TestApp) {
     let token = app.token("demo-hospital").await;
     let path = format!("/api/v1/institutions/{HOSPITAL}/assessments/{year}");
     let before = app.api_get(&path, &token).await.json();
-    let open: Vec<String> = before["items"]
-        .as_array()
-        .expect("items")
+    let open: Vec<String> = elements(&before["items"])
         .iter()
         .filter(|i| i["required"] == true && i["first"].is_null() && i["has_target_date"] == true)
         .filter_map(|i| i["key"].as_str().map(str::to_owned))
@@ -180,13 +156,7 @@ async fn concurrent_answers_are_judged_in_order(app: &TestApp) {
     assert!(accepted >= 12, "every first check is accepted: {accepted}");
     // The second check in the final state only exists together with a first.
     let after = app.api_get(&path, &token).await.json();
-    let state = after["items"]
-        .as_array()
-        .expect("items")
-        .iter()
-        .find(|i| i["key"] == key.as_str())
-        .expect("item")
-        .clone();
+    let state = element(&after["items"], "key", key.as_str()).clone();
     assert_eq!(state["first"]["answer"], "no", "{state}");
     // One history row and one audit entry per accepted answer, and the chain still holds.
     let history = app.api_get(&format!("{item}/history"), &token).await.json();
@@ -319,12 +289,7 @@ async fn forms_follow_the_kind_of_institution(app: &TestApp) {
     let clinic = app.token("demo-clinic").await;
     let a = app.assessment(CLINIC, year, &clinic).await;
     assert_eq!(a["form"], "institution");
-    let remote = a["items"]
-        .as_array()
-        .expect("items")
-        .iter()
-        .find(|i| i["key"] == "2-2-all")
-        .expect("2-2-all");
+    let remote = element(&a["items"], "key", "2-2-all");
     assert_eq!(remote["applicable"], false);
     assert_eq!(remote["not_applicable_reason"], "no_vendor_contract");
     // 令和5年度: the 参考項目 are marked as such, and 2-7-server is one of them.
@@ -335,12 +300,7 @@ async fn forms_follow_the_kind_of_institution(app: &TestApp) {
         )
         .await
         .json();
-    let patch = a["items"]
-        .as_array()
-        .expect("items")
-        .iter()
-        .find(|i| i["key"] == "2-7-server")
-        .expect("2-7-server");
+    let patch = element(&a["items"], "key", "2-7-server");
     assert_eq!(patch["reference"], true);
     assert_eq!(patch["required"], false);
     assert_eq!(a["checklist_id"], "r5-institution");
@@ -360,9 +320,7 @@ async fn pages_login_fill_and_csrf(app: &TestApp) {
     let assessment = app
         .assessment(HOSPITAL, year, &app.token("demo-hospital").await)
         .await;
-    let open = assessment["items"]
-        .as_array()
-        .expect("items")
+    let open = elements(&assessment["items"])
         .iter()
         .find(|i| i["required"] == true && i["first"].is_null())
         .expect("an open item");

@@ -30,12 +30,7 @@ async fn contact_chart_is_validated_and_drawn(app: &TestApp) {
     let r = app.api_put(&path, &staff, bad).await;
     r.assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_fields");
     let problems = r.json()["error"]["problems"].clone();
-    let paths: Vec<&str> = problems
-        .as_array()
-        .expect("problems")
-        .iter()
-        .filter_map(|p| p["path"].as_str())
-        .collect();
+    let paths = texts(&problems, "path");
     for expected in [
         "internal[0].phones[0]",
         "internal[0].email",
@@ -116,22 +111,12 @@ async fn backup_and_bcp_records_warn(app: &TestApp) {
     let path = format!("/api/v1/institutions/{HOSPITAL}/continuity");
     let v = app.api_get(&path, &admin).await.json();
     assert_eq!(v["backups"].as_array().map(Vec::len), Some(2), "{v}");
-    let codes: Vec<&str> = v["warnings"]
-        .as_array()
-        .expect("warnings")
-        .iter()
-        .filter_map(|w| w["code"].as_str())
-        .collect();
+    let codes = texts(&v["warnings"], "code");
     assert!(
         !codes.is_empty(),
         "the PACS copy is online only and its restore test is old: {v}"
     );
-    let topics: Vec<&str> = v["evidence"]
-        .as_array()
-        .expect("evidence")
-        .iter()
-        .filter_map(|e| e["number"].as_str())
-        .collect();
+    let topics = texts(&v["evidence"], "number");
     assert!(
         topics.contains(&"3(2)") || topics.iter().any(|t| t.starts_with('3')),
         "{v}"
@@ -150,9 +135,7 @@ async fn backup_and_bcp_records_warn(app: &TestApp) {
     let r = app.api_put_ok(&path, &admin, online).await;
     let v = r.json();
     assert!(
-        v["warnings"]
-            .as_array()
-            .expect("warnings")
+        elements(&v["warnings"])
             .iter()
             .any(|w| w["code"].as_str().is_some_and(|c| c.contains("offline"))),
         "{v}"
@@ -166,9 +149,7 @@ async fn backup_and_bcp_records_warn(app: &TestApp) {
         )
         .await;
     assert!(checklist.body.contains("バックアップとBCPを開く"));
-    let offline = v["warnings"]
-        .as_array()
-        .expect("warnings")
+    let offline = elements(&v["warnings"])
         .iter()
         .find(|w| w["code"].as_str().is_some_and(|c| c.contains("offline")))
         .and_then(|w| w["message_ja"].as_str())
@@ -462,25 +443,13 @@ async fn contact_chart_editor_adds_removes_and_orders_calls(app: &TestApp) {
     .await
     .assert_status(StatusCode::SEE_OTHER);
     let chart = app.api_get(&api, &staff_token).await.json();
-    let names: Vec<&str> = chart["internal"]
-        .as_array()
-        .expect("internal")
-        .iter()
-        .filter_map(|c| c["name"].as_str())
-        .collect();
+    let names = texts(&chart["internal"], "name");
     assert_eq!(names, ["港 太郎", "中央 花子", "情報 次郎"]);
-    let bodies: Vec<&str> = chart["outside"]
-        .as_array()
-        .expect("outside")
-        .iter()
-        .filter_map(|c| c["body"].as_str())
-        .collect();
+    let bodies = texts(&chart["outside"], "body");
     assert_eq!(bodies, ["mhlw", "prefecture", "police"]);
     let order = chart["call_order"].as_array().expect("order").clone();
     let step = |i: usize| -> Vec<String> {
-        order[i]["targets"]
-            .as_array()
-            .expect("targets")
+        elements(&order[i]["targets"])
             .iter()
             .map(|t| match t["kind"].as_str().unwrap_or_default() {
                 "internal" => t["role"].as_str().unwrap_or_default().to_owned(),

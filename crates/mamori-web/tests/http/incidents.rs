@@ -91,12 +91,7 @@ async fn incidents_are_reported_seen_and_handled(app: &TestApp) {
     let created = r.clone();
     let case = created["case_id"].as_i64().expect("id");
     assert_eq!(created["urgency"], "critical");
-    let steps: Vec<&str> = created["first_steps"]
-        .as_array()
-        .expect("steps")
-        .iter()
-        .filter_map(|s| s["code"].as_str())
-        .collect();
+    let steps = texts(&created["first_steps"], "code");
     assert_eq!(steps[0], "isolate_network");
     for code in [
         "keep_power_on",
@@ -177,9 +172,7 @@ async fn incidents_are_reported_seen_and_handled(app: &TestApp) {
     // The desk's list: open cases, most urgent first.
     let r = app.api_get_ok("/api/v1/incidents", &operator).await;
     let list = r.json();
-    let ids: Vec<i64> = list
-        .as_array()
-        .expect("list")
+    let ids: Vec<i64> = elements(&list)
         .iter()
         .filter_map(|c| c["case_id"].as_i64())
         .collect();
@@ -303,9 +296,7 @@ async fn incidents_are_reported_seen_and_handled(app: &TestApp) {
     assert_eq!(created["urgency"], "high");
     assert_eq!(created["call_now"][0]["source"], "institution_admin");
     assert_eq!(created["call_now"][0]["name"], "demo-clinic");
-    let police = created["call_now"]
-        .as_array()
-        .expect("calls")
+    let police = elements(&created["call_now"])
         .iter()
         .find(|c| c["link"].is_string())
         .expect("the police");

@@ -68,12 +68,7 @@ async fn institutions_and_inspectors_are_scoped(app: &TestApp) {
         .api_get("/api/v1/institutions", &inspector_46)
         .await
         .json();
-    assert!(
-        list.as_array()
-            .expect("list")
-            .iter()
-            .all(|i| i["prefecture"] == "46")
-    );
+    assert!(elements(&list).iter().all(|i| i["prefecture"] == "46"));
     let list = app
         .api_get("/api/v1/institutions", &inspector_13)
         .await
@@ -101,9 +96,7 @@ async fn no_medical_information_system_needs_no_answers(app: &TestApp) {
     .assert_status(StatusCode::OK);
     let a = app.assessment(CLINIC, year, &admin).await;
     assert!(
-        a["items"]
-            .as_array()
-            .expect("items")
+        elements(&a["items"])
             .iter()
             .all(|i| i["applicable"] == false
                 && i["not_applicable_reason"] == "no_medical_information_system")
@@ -186,34 +179,29 @@ async fn national_admin_registers_institutions_and_users(app: &TestApp) {
             .await;
         r.json()["token"].as_str().expect("token").to_owned()
     };
-    app.api_post(
-        &users_path,
-        &admin,
-        json!({"login": "nankai-staff", "password": "another long phrase", "role": "staff"}),
-    )
-    .await
-    .assert_status(StatusCode::CREATED);
-    app.api_post(
-        &users_path,
-        &admin,
-        json!({"login": "nankai-staff", "password": "another long phrase", "role": "staff"}),
-    )
-    .await
-    .assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_fields");
-    app.api_post(
-        &users_path,
-        &admin,
-        json!({"login": "short-pw", "password": "short", "role": "staff"}),
-    )
-    .await
-    .assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "password_too_short");
-    app.api_post(
-        &users_path,
-        &admin,
-        json!({"login": "boss", "password": "a long pass phrase", "role": "national_admin"}),
-    )
-    .await
-    .assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_value");
+    // The institution's administrator adds staff; a login taken, a short password or a
+    // role above theirs is refused.
+    let unprocessable = StatusCode::UNPROCESSABLE_ENTITY;
+    let staff =
+        json!({"login": "nankai-staff", "password": "another long phrase", "role": "staff"});
+    for (body, refusal) in [
+        (staff.clone(), None),
+        (staff, Some("invalid_fields")),
+        (
+            json!({"login": "short-pw", "password": "short", "role": "staff"}),
+            Some("password_too_short"),
+        ),
+        (
+            json!({"login": "boss", "password": "a long pass phrase", "role": "national_admin"}),
+            Some("invalid_value"),
+        ),
+    ] {
+        let r = app.api_post(&users_path, &admin, body).await;
+        match refusal {
+            None => assert_eq!(r.status, StatusCode::CREATED, "{}", r.body),
+            Some(code) => r.assert_bilingual_error(unprocessable, code),
+        }
+    }
     let staff = app.token_with("nankai-staff", "another long phrase").await;
     app.api_post(
         &users_path,

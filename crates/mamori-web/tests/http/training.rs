@@ -19,9 +19,7 @@ on_both_engines!(
 /// The session as `GET /api/v1/training/sessions` shows it to the caller.
 async fn training_session_json(app: &TestApp, token: &str, id: i64) -> Value {
     let list = app.api_get_ok("/api/v1/training/sessions", token).await;
-    list.json()["sessions"]
-        .as_array()
-        .expect("sessions")
+    elements(&list.json()["sessions"])
         .iter()
         .find(|s| s["id"] == id)
         .cloned()
@@ -67,9 +65,7 @@ async fn training_registration_waitlist_and_cancellation(app: &TestApp) {
     assert_eq!(mine.len(), 1, "only the caller's own places are shown: {s}");
     assert_eq!(mine[0]["waitlist_position"], 1);
     let s = training_session_json(app, &hospital, session).await;
-    let places: Vec<(i64, String)> = s["my_registrations"]
-        .as_array()
-        .expect("mine")
+    let places: Vec<(i64, String)> = elements(&s["my_registrations"])
         .iter()
         .map(|p| {
             (
@@ -94,13 +90,7 @@ async fn training_registration_waitlist_and_cancellation(app: &TestApp) {
     assert_eq!(s["my_registrations"][0]["registration_id"], c);
     assert_eq!(s["my_registrations"][0]["status"], "registered");
     let s = training_session_json(app, &hospital, session).await;
-    let d_now = s["my_registrations"]
-        .as_array()
-        .expect("mine")
-        .iter()
-        .find(|p| p["registration_id"] == d)
-        .cloned()
-        .expect("d");
+    let d_now = element(&s["my_registrations"], "registration_id", d).clone();
     assert_eq!(d_now["status"], "waitlisted");
     assert_eq!(d_now["waitlist_position"], 1, "d is now first in line");
     // A cancelled participant may register again (and queues behind).
@@ -203,12 +193,7 @@ async fn training_bad_input_changes_nothing(app: &TestApp) {
     let past_before = app.registrations(past.id).await.len();
     let r = register_for_training(app, &clinic, past.id, "田中 一郎").await;
     r.assert_bilingual_error(StatusCode::CONFLICT, "registration_closed");
-    assert!(
-        r.json()["error"]["message_ja"]
-            .as_str()
-            .unwrap_or_default()
-            .contains("締め切りました")
-    );
+    assert!(r.message_ja().contains("締め切りました"));
     assert_eq!(app.registrations(past.id).await.len(), past_before);
     // Sessions that make no sense are refused.
     let course = app.state.store.training_courses().await.expect("courses")[0].id;
@@ -618,12 +603,7 @@ async fn training_sessions_and_courses_are_edited_and_withdrawn(app: &TestApp) {
     edit["capacity"] = json!(1);
     let r = app.api_put(&session_path, &operator, edit).await;
     r.assert_bilingual_error(StatusCode::CONFLICT, "capacity_below_seats");
-    assert!(
-        r.json()["error"]["message_ja"]
-            .as_str()
-            .unwrap_or_default()
-            .contains("2名以上")
-    );
+    assert!(r.message_ja().contains("2名以上"));
     assert_eq!(training_session_json(app, &operator, session).await, before);
 
     // A larger capacity moves the waitlist up in order: one new seat, the first waitlisted.
@@ -638,13 +618,12 @@ async fn training_sessions_and_courses_are_edited_and_withdrawn(app: &TestApp) {
     assert_eq!(after["venue"], "https://zoom.example/j/123");
     assert_eq!(after["my_registrations"][0]["status"], "registered");
     let hospital_view = training_session_json(app, &hospital, session).await;
-    let fourth = hospital_view["my_registrations"]
-        .as_array()
-        .expect("places")
-        .iter()
-        .find(|p| p["registration_id"] == places[3])
-        .cloned()
-        .expect("the fourth place");
+    let fourth = element(
+        &hospital_view["my_registrations"],
+        "registration_id",
+        places[3],
+    )
+    .clone();
     assert_eq!(fourth["status"], "waitlisted");
     assert_eq!(fourth["waitlist_position"], 1);
     assert_eq!(audit_count(app, "training.session.update").await, 1);
@@ -653,12 +632,7 @@ async fn training_sessions_and_courses_are_edited_and_withdrawn(app: &TestApp) {
     // The same edit again, made on version 1: someone else changed it since.
     let r = app.api_put(&session_path, &operator, edit).await;
     r.assert_bilingual_error(StatusCode::CONFLICT, "stale_edit");
-    assert!(
-        r.json()["error"]["message_ja"]
-            .as_str()
-            .unwrap_or_default()
-            .contains("他の人")
-    );
+    assert!(r.message_ja().contains("他の人"));
     assert_eq!(audit_count(app, "training.session.update").await, 1);
 
     // The course: its fields change on the version read; a stale edit is refused.
@@ -666,9 +640,7 @@ async fn training_sessions_and_courses_are_edited_and_withdrawn(app: &TestApp) {
         .api_get("/api/v1/training/courses", &operator)
         .await
         .json();
-    let version = courses["courses"]
-        .as_array()
-        .expect("courses")
+    let version = elements(&courses["courses"])
         .iter()
         .find(|c| c["id"] == course)
         .map(|c| c["version"].clone())
@@ -702,9 +674,7 @@ async fn training_sessions_and_courses_are_edited_and_withdrawn(app: &TestApp) {
         .await
         .json();
     assert!(
-        !list["sessions"]
-            .as_array()
-            .expect("sessions")
+        !elements(&list["sessions"])
             .iter()
             .any(|s| s["id"] == session),
         "a withdrawn session leaves the open lists"
@@ -737,9 +707,7 @@ async fn training_sessions_and_courses_are_edited_and_withdrawn(app: &TestApp) {
         .await
         .json();
     assert!(
-        record["lines"]
-            .as_array()
-            .expect("lines")
+        elements(&record["lines"])
             .iter()
             .filter(|l| l["session_id"] == session)
             .all(|l| l["session_withdrawn"] == true)

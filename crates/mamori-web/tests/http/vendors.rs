@@ -147,13 +147,7 @@ async fn vendors_are_invited_and_fill_their_form(app: &TestApp) {
     }
     // The contract is listed for the institution, accepted.
     let contracts = app.api_get(&vendor_contracts_path, &staff).await.json();
-    let ours = contracts
-        .as_array()
-        .expect("contracts")
-        .iter()
-        .find(|c| c["contract_id"] == contract)
-        .expect("listed")
-        .clone();
+    let ours = element(&contracts, "contract_id", contract).clone();
     assert_eq!(ours["accepted"], true);
     assert_eq!(ours["systems"], json!(["pacs"]));
 }
@@ -234,9 +228,7 @@ async fn invitation_links_expire_and_are_used_once(app: &TestApp) {
     let list = app.api_get("/api/v1/vendor/contracts", &token).await.json();
     assert_eq!(list.as_array().map(Vec::len), Some(2), "{list}");
     // It answers once and applies the answers to its other contract, then adjusts one.
-    let ids: Vec<i64> = list
-        .as_array()
-        .expect("contracts")
+    let ids: Vec<i64> = elements(&list)
         .iter()
         .filter_map(|c| c["contract_id"].as_i64())
         .collect();
@@ -330,9 +322,7 @@ async fn coverage_merges_the_forms(app: &TestApp) {
     let v = app.api_get(&coverage_path, &staff).await.json();
     assert_eq!(v["vendor_forms_ready"], false);
     assert!(
-        v["findings"]
-            .as_array()
-            .expect("findings")
+        elements(&v["findings"])
             .iter()
             .any(|f| f["code"] == "vendor_form_missing" && f["contract_id"] == new_contract),
         "{v}"
@@ -345,9 +335,7 @@ async fn coverage_merges_the_forms(app: &TestApp) {
         .await
         .json();
     assert!(
-        verdict["findings"]
-            .as_array()
-            .expect("findings")
+        elements(&verdict["findings"])
             .iter()
             .any(|f| f["code"] == "vendor_form_missing"),
         "the inspection verdict includes the vendor forms: {verdict}"
@@ -687,9 +675,7 @@ async fn mds_sds_bad_files_are_refused_clearly(app: &TestApp) {
         )
         .await;
     r.assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_fields");
-    let paths: Vec<String> = r.json()["error"]["problems"]
-        .as_array()
-        .expect("problems")
+    let paths: Vec<String> = elements(&r.json()["error"]["problems"])
         .iter()
         .filter_map(|p| p["path"].as_str().map(str::to_owned))
         .collect();
@@ -698,12 +684,7 @@ async fn mds_sds_bad_files_are_refused_clearly(app: &TestApp) {
         .upload(&good, &vendor, "application/pdf", Vec::new())
         .await;
     r.assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_fields");
-    assert!(
-        r.json()["error"]["message_ja"]
-            .as_str()
-            .unwrap_or_default()
-            .contains("空のファイル")
-    );
+    assert!(r.message_ja().contains("空のファイル"));
     // A date in the future.
     let r = app
         .upload(

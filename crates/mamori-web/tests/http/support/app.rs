@@ -142,6 +142,11 @@ impl TestApp {
         });
     }
 
+    /// The application's store.
+    pub(crate) fn store(&self) -> &Store {
+        &self.state.store
+    }
+
     /// The demo's fiscal year (its first calendar year).
     pub(crate) fn year(&self) -> i32 {
         demo::demo_fiscal_year(self.state.catalog)
@@ -158,17 +163,12 @@ impl TestApp {
 
     /// The institution's devices (機器台帳), as stored.
     pub(crate) async fn devices(&self, institution: i64) -> Vec<mamori_store::StoredDevice> {
-        self.state
-            .store
-            .devices(institution)
-            .await
-            .expect("devices")
+        self.store().devices(institution).await.expect("devices")
     }
 
     /// A training session (which must exist), as stored.
     pub(crate) async fn training_session(&self, id: i64) -> mamori_store::SessionRecord {
-        self.state
-            .store
+        self.store()
             .training_session(id)
             .await
             .expect("read")
@@ -180,8 +180,7 @@ impl TestApp {
         &self,
         session: i64,
     ) -> Vec<mamori_store::RegistrationRecord> {
-        self.state
-            .store
+        self.store()
             .training_session_registrations(session)
             .await
             .expect("places")
@@ -189,8 +188,7 @@ impl TestApp {
 
     /// The account of a login (which must exist).
     pub(crate) async fn user(&self, login: &str) -> mamori_store::User {
-        self.state
-            .store
+        self.store()
             .user_for_login(login)
             .await
             .expect("user")
@@ -207,8 +205,7 @@ impl TestApp {
 
     /// How many MDS/SDS deliveries the contract has.
     pub(crate) async fn deliveries(&self, contract: i64) -> usize {
-        self.state
-            .store
+        self.store()
             .vendor_deliveries(contract)
             .await
             .expect("deliveries")
@@ -217,8 +214,7 @@ impl TestApp {
 
     /// The whole audit log, newest first.
     pub(crate) async fn audit_log(&self) -> Vec<mamori_store::AuditRow> {
-        self.state
-            .store
+        self.store()
             .audit_entries(None, 1_000_000)
             .await
             .expect("audit")

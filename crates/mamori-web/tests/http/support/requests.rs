@@ -479,6 +479,14 @@ impl Response {
         format!("{name}={value}")
     }
 
+    /// The API error's message in Japanese ("" without one).
+    pub(crate) fn message_ja(&self) -> String {
+        self.json()["error"]["message_ja"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    }
+
     /// The API error's code.
     pub(crate) fn error_code(&self) -> String {
         self.json()["error"]["code"]

@@ -74,10 +74,34 @@ pub(crate) async fn apply_for_assurance(app: &TestApp, token: &str, year: i32, b
     created["id"].as_i64().expect("id")
 }
 
+/// The elements of the JSON array `list` (panics, showing it, if it is not an array).
+pub(crate) fn elements(list: &Value) -> &[Value] {
+    list.as_array()
+        .unwrap_or_else(|| panic!("not an array: {list}"))
+}
+
+/// The text `field` of each element of the JSON array `list` that has one.
+pub(crate) fn texts<'a>(list: &'a Value, field: &str) -> Vec<&'a str> {
+    elements(list)
+        .iter()
+        .filter_map(|e| e[field].as_str())
+        .collect()
+}
+
+/// The element of the JSON array `list` whose `field` is `value` (panics if there is none).
+pub(crate) fn element<'a, T: std::fmt::Debug>(list: &'a Value, field: &str, value: T) -> &'a Value
+where
+    Value: PartialEq<T>,
+{
+    elements(list)
+        .iter()
+        .find(|e| e[field] == value)
+        .unwrap_or_else(|| panic!("no {field} {value:?} in {list}"))
+}
+
 /// The ids of a JSON array of numbers.
 pub(crate) fn ids(v: &Value) -> Vec<i64> {
-    v.as_array()
-        .expect("array")
+    elements(v)
         .iter()
         .map(|x| x.as_i64().expect("id"))
         .collect()
