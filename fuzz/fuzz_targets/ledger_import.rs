@@ -16,7 +16,9 @@ fuzz_target!(|bytes: &[u8]| {
     };
     match import_with(bytes, None, &options) {
         Err(e) => {
-            assert!(!e.message_ja().is_empty() && !e.message_en().is_empty());
+            for lang in [Lang::Ja, Lang::En] {
+                assert!(!e.message().render(lang).is_empty(), "{e:?}");
+            }
             assert!(!e.code().is_empty());
         }
         Ok(parsed) => {

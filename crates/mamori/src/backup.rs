@@ -1034,12 +1034,8 @@ mod tests {
 
     #[test]
     fn pruning_deletes_only_old_backups_on_disk() {
-        let dir = std::env::temp_dir().join(format!(
-            "mamori-prune-{}-{}",
-            std::process::id(),
-            Utc::now().timestamp_nanos_opt().unwrap_or(0)
-        ));
-        std::fs::create_dir_all(&dir).expect("dir");
+        let scratch = tempfile::tempdir().expect("scratch dir");
+        let dir = scratch.path().to_path_buf();
         let start = chrono::DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z")
             .expect("instant")
             .with_timezone(&Utc);
@@ -1063,24 +1059,18 @@ mod tests {
         assert!(dir.join("mamori-20250101-000000.tar.tmp").exists());
         assert!(dir.join("mamori-20200101-000000.tar").is_dir());
         assert!(prune(&dir, 7).expect("again").is_empty());
-        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]
     fn first_backup_is_due_at_once_or_after_the_newest() {
-        let dir = std::env::temp_dir().join(format!(
-            "mamori-due-{}-{}",
-            std::process::id(),
-            Utc::now().timestamp_nanos_opt().unwrap_or(0)
-        ));
-        std::fs::create_dir_all(&dir).expect("dir");
+        let scratch = tempfile::tempdir().expect("scratch dir");
+        let dir = scratch.path().to_path_buf();
         let day = Duration::from_secs(86400);
         assert_eq!(first_due(&dir, day), Duration::ZERO);
         let an_hour_ago = Utc::now() - chrono::Duration::hours(1);
         std::fs::write(dir.join(scheduled_name(an_hour_ago)), b"x").expect("write");
         let due = first_due(&dir, day);
         assert!(due > Duration::from_secs(22 * 3600) && due <= Duration::from_secs(23 * 3600));
-        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]
@@ -1105,12 +1095,8 @@ mod tests {
 
     #[test]
     fn archives_are_checked_before_use() {
-        let dir = std::env::temp_dir().join(format!(
-            "mamori-archive-{}-{}",
-            std::process::id(),
-            Utc::now().timestamp_nanos_opt().unwrap_or(0)
-        ));
-        std::fs::create_dir_all(&dir).expect("dir");
+        let scratch = tempfile::tempdir().expect("scratch dir");
+        let dir = scratch.path().to_path_buf();
         let payload = dir.join("p");
         std::fs::write(&payload, b"SQLite format 3\0 and some pages").expect("write");
         let (bytes, sha256) = sha256_file(&payload).expect("hash");
@@ -1162,6 +1148,5 @@ mod tests {
         std::fs::write(&cut, &good[..good.len() / 2]).expect("write");
         let e = read_archive(&cut, &out).expect_err("a cut archive");
         assert!(format!("{e:#}").contains("damaged"), "{e:#}");
-        let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -241,6 +241,24 @@ impl Scratch {
     }
 }
 
+/// Serves `state`'s router on a free port of 127.0.0.1: its base URL, and the task to abort
+/// when done.
+pub(crate) async fn serve_locally(
+    state: mamori_web::AppState,
+) -> Result<(String, tokio::task::JoinHandle<std::io::Result<()>>)> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let base = format!("http://{}", listener.local_addr()?);
+    let app = mamori_web::router(state);
+    let server = tokio::spawn(async move {
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .await
+    });
+    Ok((base, server))
+}
+
 pub(crate) async fn pg_admin(url: &str) -> Result<sqlx::PgConnection> {
     // CREATE and DROP DATABASE can take a second: not worth a slow-statement warning.
     let options = PgConnectOptions::from_str(url)

@@ -345,16 +345,7 @@ pub async fn run(args: BenchLedgerArgs) -> Result<()> {
             Catalog::load(&mamori_catalog::bundled_dir()).map_err(|e| anyhow::anyhow!("{e}"))?;
         let state =
             AppState::with_ledger_data(store.clone(), catalog, WebConfig::default(), data.clone());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-        let base = format!("http://{}", listener.local_addr()?);
-        let app = mamori_web::router(state);
-        let server = tokio::spawn(async move {
-            axum::serve(
-                listener,
-                app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-            )
-            .await
-        });
+        let (base, server) = crate::bench::serve_locally(state).await?;
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()?;

@@ -52,16 +52,7 @@ pub async fn child(file: &Path) -> Result<()> {
         WebConfig::default(),
         LedgerData::bundled(),
     );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let base = format!("http://{}", listener.local_addr()?);
-    let app = mamori_web::router(state);
-    let server = tokio::spawn(async move {
-        axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-        )
-        .await
-    });
+    let (base, server) = crate::bench::serve_locally(state).await?;
     let client = reqwest::Client::new();
     let token = api_login(&client, &base, &format!("ledger-admin-{id}"), None).await?;
     let url = format!("{base}/api/v1/institutions/{id}/devices/import?commit=true");

@@ -219,30 +219,33 @@ use backup::redacted;
 
 /// Opens (creating it if missing) and migrates the database, and gives it its audit key.
 async fn open_store(args: &StoreArgs) -> Result<(Store, audit::AuditPaths)> {
-    let url = &args.database_url;
-    let store = Store::connect(url)
-        .await
-        .with_context(|| format!("cannot open the database {}", redacted(url)))?;
-    store
-        .migrate()
-        .await
-        .context("cannot migrate the database")?;
-    let paths = audit::open(&store, &args.audit, url, true).await?;
-    Ok((store, paths))
+    let store = Store::connect(&args.database_url).await.map_err(Into::into);
+    migrate_and_key(store, args, true).await
 }
 
 /// An existing database only (a mistyped path must not pass as an empty, intact log),
 /// migrated, with its audit key.
 async fn open_existing_store(args: &StoreArgs) -> Result<(Store, audit::AuditPaths)> {
-    let url = &args.database_url;
-    let store = Store::open_existing(url)
+    let store = Store::open_existing(&args.database_url)
         .await
-        .with_context(|| format!("cannot open the database {}", redacted(url)))?;
+        .map_err(Into::into);
+    migrate_and_key(store, args, false).await
+}
+
+/// Migrates the database just opened (or says why it did not open) and gives it its audit
+/// key, which may be created only with `create` (see [`audit::open`]).
+async fn migrate_and_key(
+    store: Result<Store>,
+    args: &StoreArgs,
+    create: bool,
+) -> Result<(Store, audit::AuditPaths)> {
+    let url = &args.database_url;
+    let store = store.with_context(|| format!("cannot open the database {}", redacted(url)))?;
     store
         .migrate()
         .await
         .context("cannot migrate the database")?;
-    let paths = audit::open(&store, &args.audit, url, false).await?;
+    let paths = audit::open(&store, &args.audit, url, create).await?;
     Ok((store, paths))
 }
 
