@@ -63,8 +63,8 @@ impl Engine {
     /// The highest migration version this build of mamori knows for the engine.
     pub fn known_schema_version(self) -> i64 {
         let migrator = match self {
-            Self::Sqlite => sqlx::migrate!("./migrations/sqlite"),
-            Self::Postgres => sqlx::migrate!("./migrations/postgres"),
+            Self::Sqlite => crate::migrations::migrator(crate::migrations::Dialect::Sqlite),
+            Self::Postgres => crate::migrations::migrator(crate::migrations::Dialect::Postgres),
         };
         migrator.iter().map(|m| m.version).max().unwrap_or(0)
     }

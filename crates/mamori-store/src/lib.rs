@@ -138,6 +138,8 @@ impl BeginWrite for PgPool {
     }
 }
 
+mod migrations;
+use migrations::Dialect;
 mod write;
 pub(crate) use write::{Audit, Written};
 mod audit;
@@ -542,8 +544,8 @@ impl Store {
 
     pub async fn migrate(&self) -> Result<()> {
         match &self.pool {
-            Pool::Sqlite(pool) => sqlx::migrate!("./migrations/sqlite").run(pool).await?,
-            Pool::Postgres(pool) => sqlx::migrate!("./migrations/postgres").run(pool).await?,
+            Pool::Sqlite(pool) => migrations::migrator(Dialect::Sqlite).run(pool).await?,
+            Pool::Postgres(pool) => migrations::migrator(Dialect::Postgres).run(pool).await?,
         }
         self.fill_login_keys().await?;
         Ok(())

@@ -2,11 +2,11 @@
 -- observations and the audit log. Dates are TEXT 'YYYY-MM-DD', instants TEXT RFC 3339 UTC,
 -- the same on both engines so that one set of queries serves both.
 CREATE TABLE institutions (
-    id INTEGER PRIMARY KEY,
+    id {{id}},
     name TEXT NOT NULL,
     kind TEXT NOT NULL,
     prefecture TEXT NOT NULL,
-    beds INTEGER NOT NULL,
+    beds {{int}} NOT NULL,
     has_medical_information_system BOOLEAN NOT NULL,
     has_vendor_contracts BOOLEAN NOT NULL,
     medical_institution_code TEXT,
@@ -16,11 +16,11 @@ CREATE TABLE institutions (
 CREATE INDEX institutions_by_prefecture ON institutions (prefecture, id);
 
 CREATE TABLE users (
-    id INTEGER PRIMARY KEY,
+    id {{id}},
     login TEXT NOT NULL UNIQUE,
     password_hash TEXT NOT NULL,
     role TEXT NOT NULL,
-    institution_id INTEGER REFERENCES institutions (id),
+    institution_id {{int}} REFERENCES institutions (id),
     prefecture TEXT,
     is_demo BOOLEAN NOT NULL DEFAULT FALSE,
     disabled BOOLEAN NOT NULL DEFAULT FALSE,
@@ -31,7 +31,7 @@ CREATE INDEX users_by_institution ON users (institution_id);
 
 CREATE TABLE sessions (
     token_hash TEXT PRIMARY KEY,
-    user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    user_id {{int}} NOT NULL REFERENCES users (id) ON DELETE CASCADE,
     kind TEXT NOT NULL,
     csrf_token TEXT NOT NULL,
     created_at TEXT NOT NULL,
@@ -41,29 +41,29 @@ CREATE INDEX sessions_by_user ON sessions (user_id);
 
 CREATE TABLE login_failures (
     login TEXT PRIMARY KEY,
-    failures INTEGER NOT NULL,
+    failures {{int}} NOT NULL,
     last_failure_at TEXT NOT NULL
 );
 
 CREATE TABLE answers (
-    institution_id INTEGER NOT NULL REFERENCES institutions (id),
-    fiscal_year INTEGER NOT NULL,
+    institution_id {{int}} NOT NULL REFERENCES institutions (id),
+    fiscal_year {{int}} NOT NULL,
     item_key TEXT NOT NULL,
-    round INTEGER NOT NULL,
+    round {{int}} NOT NULL,
     answer TEXT NOT NULL,
     checked_on TEXT NOT NULL,
     target_date TEXT,
-    updated_by INTEGER NOT NULL REFERENCES users (id),
+    updated_by {{int}} NOT NULL REFERENCES users (id),
     updated_at TEXT NOT NULL,
     PRIMARY KEY (institution_id, fiscal_year, item_key, round)
 );
 
 CREATE TABLE answer_history (
-    id INTEGER PRIMARY KEY,
-    institution_id INTEGER NOT NULL REFERENCES institutions (id),
-    fiscal_year INTEGER NOT NULL,
+    id {{id}},
+    institution_id {{int}} NOT NULL REFERENCES institutions (id),
+    fiscal_year {{int}} NOT NULL,
     item_key TEXT NOT NULL,
-    round INTEGER NOT NULL,
+    round {{int}} NOT NULL,
     action TEXT NOT NULL,
     answer TEXT,
     checked_on TEXT,
@@ -71,16 +71,16 @@ CREATE TABLE answer_history (
     previous_answer TEXT,
     previous_checked_on TEXT,
     previous_target_date TEXT,
-    changed_by INTEGER NOT NULL REFERENCES users (id),
+    changed_by {{int}} NOT NULL REFERENCES users (id),
     changed_at TEXT NOT NULL
 );
 CREATE INDEX answer_history_by_item ON answer_history (institution_id, fiscal_year, item_key, id);
 
 CREATE TABLE inspection_observations (
-    institution_id INTEGER NOT NULL REFERENCES institutions (id),
-    fiscal_year INTEGER NOT NULL,
+    institution_id {{int}} NOT NULL REFERENCES institutions (id),
+    fiscal_year {{int}} NOT NULL,
     contact_chart_seen BOOLEAN NOT NULL,
-    recorded_by INTEGER NOT NULL REFERENCES users (id),
+    recorded_by {{int}} NOT NULL REFERENCES users (id),
     recorded_at TEXT NOT NULL,
     PRIMARY KEY (institution_id, fiscal_year)
 );
@@ -90,11 +90,12 @@ CREATE TABLE inspection_observations (
 -- inserted or deleted entry is detected by `mamori audit verify`. Appending takes the head
 -- row's lock, which also orders the entries.
 CREATE TABLE audit_log (
-    seq INTEGER PRIMARY KEY,
+--@postgres     seq BIGINT PRIMARY KEY,
+--@sqlite     seq INTEGER PRIMARY KEY,
     at TEXT NOT NULL,
-    user_id INTEGER,
+    user_id {{int}},
     action TEXT NOT NULL,
-    institution_id INTEGER,
+    institution_id {{int}},
     detail TEXT NOT NULL,
     prev_hash TEXT NOT NULL,
     hash TEXT NOT NULL
@@ -102,8 +103,10 @@ CREATE TABLE audit_log (
 CREATE INDEX audit_log_by_institution ON audit_log (institution_id, seq);
 
 CREATE TABLE audit_chain_head (
-    id INTEGER PRIMARY KEY CHECK (id = 1),
-    seq INTEGER NOT NULL,
+--@postgres     id BIGINT PRIMARY KEY CHECK (id = 1),
+--@postgres     seq BIGINT NOT NULL,
+--@sqlite     id INTEGER PRIMARY KEY CHECK (id = 1),
+--@sqlite     seq INTEGER NOT NULL,
     last_hash TEXT NOT NULL
 );
 INSERT INTO audit_chain_head (id, seq, last_hash) VALUES (1, 0, 'genesis');

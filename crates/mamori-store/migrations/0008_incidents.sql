@@ -2,9 +2,9 @@
 -- and the institution's notes, and every state change. Free text stays here; the audit log
 -- keeps only what changed (case, state, urgency), not what was written.
 CREATE TABLE incident_cases (
-    id INTEGER PRIMARY KEY,
-    institution_id INTEGER NOT NULL REFERENCES institutions (id),
-    reported_by INTEGER NOT NULL REFERENCES users (id),
+    id {{id}},
+    institution_id {{int}} NOT NULL REFERENCES institutions (id),
+    reported_by {{int}} NOT NULL REFERENCES users (id),
     -- JSON arrays of symptom and system codes.
     symptoms TEXT NOT NULL,
     systems TEXT NOT NULL,
@@ -15,7 +15,7 @@ CREATE TABLE incident_cases (
     callback_phone TEXT,
     urgency TEXT NOT NULL,
     -- 0 = critical … 3 = low: the desk's order.
-    urgency_rank INTEGER NOT NULL,
+    urgency_rank {{int}} NOT NULL,
     state TEXT NOT NULL,
     created_at TEXT NOT NULL,
     updated_at TEXT NOT NULL
@@ -24,22 +24,22 @@ CREATE INDEX incident_cases_by_institution ON incident_cases (institution_id, id
 CREATE INDEX incident_cases_by_state ON incident_cases (state, urgency_rank, id);
 
 CREATE TABLE incident_notes (
-    id INTEGER PRIMARY KEY,
-    case_id INTEGER NOT NULL REFERENCES incident_cases (id),
+    id {{id}},
+    case_id {{int}} NOT NULL REFERENCES incident_cases (id),
     -- 'desk' or 'institution'.
     side TEXT NOT NULL,
     body TEXT NOT NULL,
-    created_by INTEGER NOT NULL REFERENCES users (id),
+    created_by {{int}} NOT NULL REFERENCES users (id),
     created_at TEXT NOT NULL
 );
 CREATE INDEX incident_notes_by_case ON incident_notes (case_id, id);
 
 CREATE TABLE incident_state_changes (
-    id INTEGER PRIMARY KEY,
-    case_id INTEGER NOT NULL REFERENCES incident_cases (id),
+    id {{id}},
+    case_id {{int}} NOT NULL REFERENCES incident_cases (id),
     from_state TEXT,
     to_state TEXT NOT NULL,
-    changed_by INTEGER NOT NULL REFERENCES users (id),
+    changed_by {{int}} NOT NULL REFERENCES users (id),
     changed_at TEXT NOT NULL
 );
 CREATE INDEX incident_state_changes_by_case ON incident_state_changes (case_id, id);

@@ -1,0 +1,28 @@
+-- Every stored answer leaves its history row, written by the database in the same statement
+-- as the answer itself: no code path can change an answer without its history, and a batch of
+-- answers costs one statement each instead of a read, a write and a history insert.
+-- (An upsert that takes its DO UPDATE path fires the UPDATE trigger only.)
+--@postgres CREATE FUNCTION answers_history() RETURNS trigger LANGUAGE plpgsql AS $$
+--@sqlite CREATE TRIGGER answers_history_on_insert AFTER INSERT ON answers
+BEGIN
+--@postgres     IF TG_OP = 'INSERT' THEN
+--@postgres         INSERT INTO answer_history (institution_id, fiscal_year, item_key, round, action, answer, checked_on, target_date, changed_by, changed_at)
+--@postgres         VALUES (NEW.institution_id, NEW.fiscal_year, NEW.item_key, NEW.round, 'set', NEW.answer, NEW.checked_on, NEW.target_date, NEW.updated_by, NEW.updated_at);
+--@postgres     ELSE
+--@postgres         INSERT INTO answer_history (institution_id, fiscal_year, item_key, round, action, answer, checked_on, target_date, previous_answer, previous_checked_on, previous_target_date, changed_by, changed_at)
+--@postgres         VALUES (NEW.institution_id, NEW.fiscal_year, NEW.item_key, NEW.round, 'set', NEW.answer, NEW.checked_on, NEW.target_date, OLD.answer, OLD.checked_on, OLD.target_date, NEW.updated_by, NEW.updated_at);
+--@postgres     END IF;
+--@postgres     RETURN NULL;
+--@postgres END
+--@postgres $$;
+--@sqlite     INSERT INTO answer_history (institution_id, fiscal_year, item_key, round, action, answer, checked_on, target_date, changed_by, changed_at)
+--@sqlite     VALUES (NEW.institution_id, NEW.fiscal_year, NEW.item_key, NEW.round, 'set', NEW.answer, NEW.checked_on, NEW.target_date, NEW.updated_by, NEW.updated_at);
+--@sqlite END;
+
+--@postgres CREATE TRIGGER answers_history AFTER INSERT OR UPDATE ON answers
+--@postgres     FOR EACH ROW EXECUTE FUNCTION answers_history();
+--@sqlite CREATE TRIGGER answers_history_on_update AFTER UPDATE ON answers
+--@sqlite BEGIN
+--@sqlite     INSERT INTO answer_history (institution_id, fiscal_year, item_key, round, action, answer, checked_on, target_date, previous_answer, previous_checked_on, previous_target_date, changed_by, changed_at)
+--@sqlite     VALUES (NEW.institution_id, NEW.fiscal_year, NEW.item_key, NEW.round, 'set', NEW.answer, NEW.checked_on, NEW.target_date, OLD.answer, OLD.checked_on, OLD.target_date, NEW.updated_by, NEW.updated_at);
+--@sqlite END;
