@@ -4,7 +4,7 @@ use mamori_locale::Message;
 
 use crate::ErrorCode;
 use mamori_domain::answer::{validate_answer, validate_removal};
-use mamori_domain::{AnswerInput, ChecklistVersion, FiscalYear, ItemAnswer, Principal, Round};
+use mamori_domain::{AnswerInput, ChecklistVersion, FiscalYear, Principal, Round};
 use mamori_store::Institution;
 
 use crate::assessment::ItemState;
@@ -42,11 +42,7 @@ pub async fn save_answer(
         .item(key)
         .ok_or_else(|| unknown_item(version, key))?;
     let status = version.status_of(item, fiscal_year, &institution.profile());
-    let answer = ItemAnswer {
-        answer: input.answer,
-        checked_on: input.checked_on,
-        target_date: input.target_date,
-    };
+    let answer = input.recorded();
     // Judged inside the writing transaction, against the answers as they stand there.
     let today = today_in_japan();
     let round = input.round;

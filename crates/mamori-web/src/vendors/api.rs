@@ -14,7 +14,7 @@ use mamori_domain::answer::{parse_date, rounds_to_record, validate_answer};
 use mamori_domain::contact_chart::{EmailAddress, FieldProblem};
 use mamori_domain::vendor::{Coverage, SystemKind, VendorContract};
 use mamori_domain::{
-    AnswerInput, ChecklistVersion, FiscalYear, ItemAnswer, ItemAnswers, Principal, Role, Scope,
+    AnswerInput, ChecklistVersion, FiscalYear, ItemAnswers, Principal, Role, Scope,
 };
 use mamori_store::{
     Institution, InvitationRefusal, Joining, NewContract, NewInvitation, StoredContract,
@@ -125,11 +125,7 @@ pub async fn save_vendor_answer(
         .item(key)
         .ok_or_else(|| unknown_item(version, key))?;
     let status = version.status_of(item, fiscal_year, &vendor_profile(institution));
-    let answer = ItemAnswer {
-        answer: input.answer,
-        checked_on: input.checked_on,
-        target_date: input.target_date,
-    };
+    let answer = input.recorded();
     let today = today_in_japan();
     let round = input.round;
     let check =
