@@ -21,8 +21,8 @@ use crate::http::i18n::Lang;
 use crate::http::i18n::Message;
 use crate::http::ids::{Ids, InstitutionId, UserId};
 use crate::http::page::{
-    AdministeredPage, Chrome, PageCtx, PageOpening, PageResult, fail, message, redirect, render,
-    safe_next,
+    AdministeredPage, Chrome, PageCtx, PageError, PageOpening, PageResult, SignedIn, message,
+    redirect, render, safe_next,
 };
 use crate::{AppState, Routes, http::two_factor};
 
@@ -98,10 +98,7 @@ async fn second_factor_page(
     headers: HeaderMap,
     Query(q): Query<NextQuery>,
 ) -> PageResult {
-    let Some((_, pending)) = pending_session(&state, &headers)
-        .await
-        .map_err(fail(ctx.lang))?
-    else {
+    let Some((_, pending)) = pending_session(&state, &headers).await? else {
         return Ok(redirect("/login"));
     };
     let page = SecondFactorPage {
@@ -131,41 +128,27 @@ async fn second_factor_submit(
     Form(form): Form<CodeForm>,
 ) -> PageResult {
     let lang = ctx.lang;
-    let Some((hash, pending)) = pending_session(&state, &headers)
-        .await
-        .map_err(fail(lang))?
-    else {
+    let Some((hash, pending)) = pending_session(&state, &headers).await? else {
         return Ok(redirect("/login"));
     };
     if !auth::same_secret(&form.csrf, &pending.csrf_token) {
-        return Err(fail(lang)(auth::csrf_error()));
+        return Err(PageError::from(auth::csrf_error()));
     }
     let next = safe_next(form.next.as_deref());
     let login = pending.user.login.clone();
     // A locked account's pending login is void, and the right code is refused too.
     if let Err(locked) = auth::refuse_if_locked(&state, &login, &client).await {
-        return void_pending_login(&state, &hash, lang, locked).await;
+        return void_pending_login(&state, &hash, locked).await;
     }
-    if two_factor::verify(&state, &pending.user, &form.code)
-        .await
-        .map_err(fail(lang))?
-    {
-        state
-            .store
-            .delete_session(&hash)
-            .await
-            .map_err(|e| fail(lang)(e))?;
-        let (token, _) = auth::open_session(&state, &pending.user, SessionKind::Web, &client)
-            .await
-            .map_err(fail(lang))?;
+    if two_factor::verify(&state, &pending.user, &form.code).await? {
+        state.store.delete_session(&hash).await?;
+        let (token, _) =
+            auth::open_session(&state, &pending.user, SessionKind::Web, &client).await?;
         return Ok(signed_in(&state, &token, &next));
     }
-    if auth::count_failure(&state, &login, &client)
-        .await
-        .map_err(fail(lang))?
-    {
+    if auth::count_failure(&state, &login, &client).await? {
         let locked = auth::locked_now(&state, &login, &client).await;
-        return void_pending_login(&state, &hash, lang, locked).await;
+        return void_pending_login(&state, &hash, locked).await;
     }
     let page = SecondFactorPage {
         chrome: Chrome::new(&ctx, None, lang.t("two-factor-title")),
@@ -177,18 +160,9 @@ async fn second_factor_submit(
 }
 
 /// Ends a pending login and answers with the lock's refusal, the pending cookie cleared.
-async fn void_pending_login(
-    state: &AppState,
-    pending_hash: &str,
-    lang: Lang,
-    locked: AppError,
-) -> PageResult {
-    state
-        .store
-        .delete_session(pending_hash)
-        .await
-        .map_err(|e| fail(lang)(e))?;
-    let mut response = fail(lang)(locked).into_response();
+async fn void_pending_login(state: &AppState, pending_hash: &str, locked: AppError) -> PageResult {
+    state.store.delete_session(pending_hash).await?;
+    let mut response = PageError::from(locked).into_response();
     response.headers_mut().append(
         header::SET_COOKIE,
         crate::http::page::cookie(auth::PENDING_COOKIE, "", 0, state.config.secure_cookies),
@@ -238,7 +212,7 @@ async fn account_view(
 ) -> PageResult {
     let lang = ctx.lang;
     let u = user.user();
-    let store_err = |e: mamori_store::StoreError| fail(lang)(e);
+    let store_err = |e: mamori_store::StoreError| PageError::from(e);
     let sessions = state
         .store
         .sessions_of_user(u.id)
@@ -286,24 +260,21 @@ async fn account_view(
     Ok(render(status, &page))
 }
 
-async fn account_page(State(state): State<AppState>, ctx: PageCtx, user: WebUser) -> PageResult {
+async fn account_page(State(state): State<AppState>, SignedIn(ctx, user): SignedIn) -> PageResult {
     account_view(&state, &ctx, &user, None, None, StatusCode::OK).await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct PasswordForm {
-    #[serde(default)]
     current: String,
-    #[serde(default)]
     new: String,
-    #[serde(default)]
     confirm: String,
 }
 
 async fn change_password(
     State(state): State<AppState>,
-    ctx: PageCtx,
-    user: WebUser,
+    SignedIn(ctx, user): SignedIn,
     client: auth::ClientInfo,
     Form(form): Form<PasswordForm>,
 ) -> PageResult {
@@ -372,28 +343,22 @@ async fn change_password(
             e.decorate(&mut response);
             Ok(response)
         }
-        Err(e) => Err(fail(lang)(e)),
+        Err(e) => Err(PageError::from(e)),
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct RevokeForm {
-    #[serde(default)]
     id: String,
 }
 
 async fn revoke_session(
     State(state): State<AppState>,
-    ctx: PageCtx,
     user: WebUser,
     Form(form): Form<RevokeForm>,
 ) -> PageResult {
-    let lang = ctx.lang;
-    state
-        .store
-        .revoke_session(user.user().id, &form.id)
-        .await
-        .map_err(|e| fail(lang)(e))?;
+    state.store.revoke_session(user.user().id, &form.id).await?;
     Ok(redirect("/account"))
 }
 
@@ -426,24 +391,15 @@ async fn enrolment_view(
     let (secret, qr_svg) = if u.totp_enabled || !codes.is_empty() {
         (String::new(), String::new())
     } else {
-        let secret = match state
-            .store
-            .totp_pending(u.id)
-            .await
-            .map_err(|e| fail(lang)(e))?
-        {
+        let secret = match state.store.totp_pending(u.id).await? {
             Some(s) => s,
             None => {
                 let s = two_factor::new_secret();
-                state
-                    .store
-                    .set_totp_pending(u.id, &s)
-                    .await
-                    .map_err(|e| fail(lang)(e))?;
+                state.store.set_totp_pending(u.id, &s).await?;
                 s
             }
         };
-        let (_, svg) = two_factor::enrolment(&secret, &u.login).map_err(fail(lang))?;
+        let (_, svg) = two_factor::enrolment(&secret, &u.login)?;
         (secret, svg)
     };
     let page = EnrolmentPage {
@@ -458,27 +414,24 @@ async fn enrolment_view(
     Ok(render(status, &page))
 }
 
-async fn enrolment_page(State(state): State<AppState>, ctx: PageCtx, user: WebUser) -> PageResult {
+async fn enrolment_page(
+    State(state): State<AppState>,
+    SignedIn(ctx, user): SignedIn,
+) -> PageResult {
     enrolment_view(&state, &ctx, &user, None, Vec::new(), StatusCode::OK).await
 }
 
 async fn enrolment_confirm(
     State(state): State<AppState>,
-    ctx: PageCtx,
-    user: WebUser,
+    SignedIn(ctx, user): SignedIn,
     Form(form): Form<CodeForm>,
 ) -> PageResult {
     let lang = ctx.lang;
     let u = user.user();
-    let Some(secret) = state
-        .store
-        .totp_pending(u.id)
-        .await
-        .map_err(|e| fail(lang)(e))?
-    else {
+    let Some(secret) = state.store.totp_pending(u.id).await? else {
         return Ok(redirect("/account/two-factor"));
     };
-    match two_factor::check_code(&secret, &u.login, &form.code).map_err(fail(lang))? {
+    match two_factor::check_code(&secret, &u.login, &form.code)? {
         Some(step) => {
             let codes = two_factor::new_recovery_codes();
             let hashes: Vec<String> = codes
@@ -488,8 +441,7 @@ async fn enrolment_confirm(
             state
                 .store
                 .enable_totp(u.id, &secret, step, &hashes)
-                .await
-                .map_err(|e| fail(lang)(e))?;
+                .await?;
             enrolment_view(&state, &ctx, &user, None, codes, StatusCode::OK).await
         }
         None => {
@@ -508,32 +460,23 @@ async fn enrolment_confirm(
 
 async fn disable_two_factor(
     State(state): State<AppState>,
-    ctx: PageCtx,
-    user: WebUser,
+    SignedIn(ctx, user): SignedIn,
     client: auth::ClientInfo,
     Form(form): Form<CodeForm>,
 ) -> PageResult {
     let lang = ctx.lang;
     let u = user.user();
     if two_factor::required(u, user.session.institution_requires_two_factor) {
-        return Err(fail(lang)(AppError::rejected(
+        return Err(PageError::from(AppError::rejected(
             StatusCode::FORBIDDEN,
             ErrorCode::TwoFactorRequired,
             Message::new("errors-two-factor-required"),
         )));
     }
-    auth::refuse_if_locked(&state, &u.login, &client)
-        .await
-        .map_err(fail(lang))?;
-    if !two_factor::verify(&state, u, &form.code)
-        .await
-        .map_err(fail(lang))?
-    {
-        if auth::count_failure(&state, &u.login, &client)
-            .await
-            .map_err(fail(lang))?
-        {
-            return Err(fail(lang)(
+    auth::refuse_if_locked(&state, &u.login, &client).await?;
+    if !two_factor::verify(&state, u, &form.code).await? {
+        if auth::count_failure(&state, &u.login, &client).await? {
+            return Err(PageError::from(
                 auth::locked_now(&state, &u.login, &client).await,
             ));
         }
@@ -547,19 +490,15 @@ async fn disable_two_factor(
         )
         .await;
     }
-    state
-        .store
-        .disable_totp(u.id, u.id)
-        .await
-        .map_err(|e| fail(lang)(e))?;
+    state.store.disable_totp(u.id, u.id).await?;
     Ok(redirect("/account"))
 }
 
 // ----- administrators: users, unused accounts, two-factor rule ----------------------------
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct TwoFactorRequirement {
-    #[serde(default)]
     required: Option<String>,
 }
 
@@ -619,48 +558,36 @@ async fn apply_user_action(
 
 async fn institution_user_action(
     State(state): State<AppState>,
-    PageOpening(ctx, user, _, institution): AdministeredPage,
+    PageOpening(_, user, _, institution): AdministeredPage,
     Ids((_, target_id, action)): Ids<(InstitutionId, UserId, String)>,
 ) -> PageResult {
-    let lang = ctx.lang;
     let target_id = target_id.get();
-    let target = state
-        .store
-        .user(target_id)
-        .await
-        .map_err(|e| fail(lang)(e))?;
+    let target = state.store.user(target_id).await?;
     if target.as_ref().and_then(|t| t.institution_id) != Some(institution.id) {
-        return Err(fail(lang)(AppError::NotFound));
+        return Err(PageError::from(AppError::NotFound));
     }
-    apply_user_action(&state, user.user(), target_id, &action)
-        .await
-        .map_err(fail(lang))?;
+    apply_user_action(&state, user.user(), target_id, &action).await?;
     Ok(redirect(&format!("/institutions/{}#users", institution.id)))
 }
 
 async fn institution_disable_unused(
     State(state): State<AppState>,
-    PageOpening(ctx, user, _, institution): AdministeredPage,
+    PageOpening(_, user, _, institution): AdministeredPage,
 ) -> PageResult {
-    let lang = ctx.lang;
-    disable_unused(&state, Some(institution.id), user.user().id)
-        .await
-        .map_err(|e| fail(lang)(e))?;
+    disable_unused(&state, Some(institution.id), user.user().id).await?;
     Ok(redirect(&format!("/institutions/{}#users", institution.id)))
 }
 
 async fn institution_require_two_factor(
     State(state): State<AppState>,
-    PageOpening(ctx, user, _, institution): AdministeredPage,
+    PageOpening(_, user, _, institution): AdministeredPage,
     Form(form): Form<TwoFactorRequirement>,
 ) -> PageResult {
-    let lang = ctx.lang;
     let required = form.required.as_deref() == Some("on");
     state
         .store
         .set_require_two_factor(institution.id, required, user.user().id)
-        .await
-        .map_err(|e| fail(lang)(e))?;
+        .await?;
     Ok(redirect(&format!("/institutions/{}#users", institution.id)))
 }
 
@@ -685,11 +612,7 @@ async fn access_log_page(
     PageOpening(ctx, user, _, institution): AdministeredPage,
 ) -> PageResult {
     let lang = ctx.lang;
-    let rows = state
-        .store
-        .access_log(institution.id, 500)
-        .await
-        .map_err(|e| fail(lang)(e))?;
+    let rows = state.store.access_log(institution.id, 500).await?;
     let page = AccessLogPage {
         chrome: Chrome::new(&ctx, Some(&user), lang.t("access-log-title")),
         id: institution.id,
@@ -773,8 +696,7 @@ async fn audit_response(
     let rows = state
         .store
         .audit_entries(institution.as_ref().map(|(id, _)| *id), 10_000)
-        .await
-        .map_err(|e| fail(lang)(e))?;
+        .await?;
     if format == Some("csv") {
         let mut out = String::from("\u{feff}seq,at,login,action,institution_id,detail\r\n");
         for r in &rows {
@@ -845,12 +767,11 @@ async fn institution_audit(
 
 async fn admin_audit(
     State(state): State<AppState>,
-    ctx: PageCtx,
-    user: WebUser,
+    SignedIn(ctx, user): SignedIn,
     Query(q): Query<FormatQuery>,
 ) -> PageResult {
     if user.user().role != Role::NationalAdmin {
-        return Err(fail(ctx.lang)(AppError::NotFound));
+        return Err(PageError::from(AppError::NotFound));
     }
     audit_response(&state, &ctx, &user, None, q.format.as_deref()).await
 }
@@ -896,18 +817,17 @@ fn admin_row(lang: Lang, u: &User, me: i64) -> AdminUserRow {
     }
 }
 
-async fn admin_users(State(state): State<AppState>, ctx: PageCtx, user: WebUser) -> PageResult {
+async fn admin_users(State(state): State<AppState>, SignedIn(ctx, user): SignedIn) -> PageResult {
     let lang = ctx.lang;
     if user.user().role != Role::NationalAdmin {
-        return Err(fail(lang)(AppError::NotFound));
+        return Err(PageError::from(AppError::NotFound));
     }
     let me = user.user().id;
-    let users = state.store.staff_users().await.map_err(|e| fail(lang)(e))?;
+    let users = state.store.staff_users().await?;
     let unused = state
         .store
         .unused_users(None, unused_cutoff(&state))
-        .await
-        .map_err(|e| fail(lang)(e))?;
+        .await?;
     let page = AdminUsersPage {
         chrome: Chrome::new(&ctx, Some(&user), lang.t("admin-users-title")),
         users: users.iter().map(|u| admin_row(lang, u, me)).collect(),
@@ -919,41 +839,24 @@ async fn admin_users(State(state): State<AppState>, ctx: PageCtx, user: WebUser)
 
 async fn admin_user_action(
     State(state): State<AppState>,
-    ctx: PageCtx,
     user: WebUser,
     Ids((target, action)): Ids<(UserId, String)>,
 ) -> PageResult {
-    let lang = ctx.lang;
     if user.user().role != Role::NationalAdmin {
-        return Err(fail(lang)(AppError::NotFound));
+        return Err(PageError::from(AppError::NotFound));
     }
     let target = target.get();
-    if state
-        .store
-        .user(target)
-        .await
-        .map_err(|e| fail(lang)(e))?
-        .is_none()
-    {
-        return Err(fail(lang)(AppError::NotFound));
+    if state.store.user(target).await?.is_none() {
+        return Err(PageError::from(AppError::NotFound));
     }
-    apply_user_action(&state, user.user(), target, &action)
-        .await
-        .map_err(fail(lang))?;
+    apply_user_action(&state, user.user(), target, &action).await?;
     Ok(redirect("/admin/users"))
 }
 
-async fn admin_disable_unused(
-    State(state): State<AppState>,
-    ctx: PageCtx,
-    user: WebUser,
-) -> PageResult {
-    let lang = ctx.lang;
+async fn admin_disable_unused(State(state): State<AppState>, user: WebUser) -> PageResult {
     if user.user().role != Role::NationalAdmin {
-        return Err(fail(lang)(AppError::NotFound));
+        return Err(PageError::from(AppError::NotFound));
     }
-    disable_unused(&state, None, user.user().id)
-        .await
-        .map_err(|e| fail(lang)(e))?;
+    disable_unused(&state, None, user.user().id).await?;
     Ok(redirect("/admin/users"))
 }

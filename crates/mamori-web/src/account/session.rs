@@ -71,13 +71,7 @@ async fn login_form(
     error: Option<String>,
     status: StatusCode,
 ) -> PageResult {
-    let demo_logins = if state
-        .store
-        .user_for_login("demo-national")
-        .await
-        .map_err(|e| fail(ctx.lang)(e))?
-        .is_some()
-    {
+    let demo_logins = if state.store.user_for_login("demo-national").await?.is_some() {
         demo::DEMO_LOGINS
             .iter()
             .map(|(l, ja, en)| ((*l).to_owned(), ctx.lang.pick(ja, en).to_owned()))
@@ -179,7 +173,7 @@ async fn login_submit(
             e.decorate(&mut response);
             Ok(response)
         }
-        Err(e) => Err(fail(ctx.lang)(e)),
+        Err(e) => Err(PageError::from(e)),
     }
 }
 
@@ -203,12 +197,8 @@ pub fn signed_in(state: &AppState, token: &str, next: &str) -> Response {
     response
 }
 
-async fn logout(State(state): State<AppState>, ctx: PageCtx, user: WebUser) -> PageResult {
-    state
-        .store
-        .delete_session(&user.token_hash)
-        .await
-        .map_err(|e| fail(ctx.lang)(e))?;
+async fn logout(State(state): State<AppState>, user: WebUser) -> PageResult {
+    state.store.delete_session(&user.token_hash).await?;
     let mut response = redirect("/login");
     response.headers_mut().append(
         header::SET_COOKIE,

@@ -23,7 +23,7 @@ use crate::http::error::AppError;
 use crate::http::error::ErrorCode;
 use crate::http::i18n::{Lang, Message};
 use crate::http::ids::{self, Ids, InstitutionId};
-use crate::http::page::{Chrome, PageCtx, PageResult, fail, redirect, render};
+use crate::http::page::{Chrome, PageCtx, PageError, PageResult, SignedIn, redirect, render};
 use crate::{AppState, Routes};
 
 pub fn routes() -> Routes {
@@ -65,12 +65,8 @@ fn pref_label(lang: Lang, p: Prefecture) -> String {
 
 /// Where a user's survey work is: its institution's form, its prefecture's list, the
 /// national overview.
-async fn start(State(state): State<AppState>, ctx: PageCtx, user: WebUser) -> PageResult {
-    let years = state
-        .store
-        .program_years()
-        .await
-        .map_err(|e| fail(ctx.lang)(e))?;
+async fn start(State(state): State<AppState>, user: WebUser) -> PageResult {
+    let years = state.store.program_years().await?;
     let Some(fy) = years.first().map(|y| y.start_year()) else {
         // No programme yet: the national office opens the first one.
         return Ok(redirect(if user.user().role == Role::NationalAdmin {
@@ -93,24 +89,16 @@ async fn start(State(state): State<AppState>, ctx: PageCtx, user: WebUser) -> Pa
 // ----- the hospital's survey form -------------------------------------------------------------
 
 #[derive(Default, Deserialize)]
+#[serde(default)]
 pub struct SurveyForm {
-    #[serde(default)]
     emr: String,
-    #[serde(default)]
     beds: String,
-    #[serde(default)]
     participation: String,
-    #[serde(default)]
     gmis_reuse_consent: String,
-    #[serde(default)]
     renewal_planned: String,
-    #[serde(default)]
     onsite_survey_by_january: String,
-    #[serde(default)]
     contact_name: String,
-    #[serde(default)]
     contact_phone: String,
-    #[serde(default)]
     contact_email: String,
 }
 
@@ -186,8 +174,7 @@ fn yes_no(b: bool) -> &'static str {
 
 async fn survey_page(
     State(state): State<AppState>,
-    ctx: PageCtx,
-    user: WebUser,
+    SignedIn(ctx, user): SignedIn,
     Ids((fy, id)): Ids<(String, InstitutionId)>,
     Query(q): Query<DoneQuery>,
 ) -> PageResult {
@@ -208,18 +195,14 @@ async fn survey_view(
 ) -> PageResult {
     let lang = ctx.lang;
     let principal = user.user().principal();
-    let fy = parse_program_year(fy).map_err(fail(lang))?;
+    let fy = parse_program_year(fy)?;
     let institution = state
         .store
         .institution(id.get())
-        .await
-        .map_err(|e| fail(lang)(e))?
-        .ok_or(AppError::NotFound)
-        .map_err(fail(lang))?;
-    may_apply(&principal, institution.id, institution.prefecture).map_err(fail(lang))?;
-    let book = load_book(state, fy, institution.prefecture)
-        .await
-        .map_err(fail(lang))?;
+        .await?
+        .ok_or(AppError::NotFound)?;
+    may_apply(&principal, institution.id, institution.prefecture)?;
+    let book = load_book(state, fy, institution.prefecture).await?;
     let record = book
         .applications
         .iter()
@@ -231,7 +214,7 @@ async fn survey_view(
     let (mut eligible, mut reasons, mut flags, mut status) = (None, Vec::new(), Vec::new(), None);
     let mut changes = Vec::new();
     if let Some(r) = record {
-        let judged = Judged::of(&book).map_err(fail(lang))?;
+        let judged = Judged::of(&book)?;
         if let Ok(app) = api::domain_application(r) {
             let e = assess(&judged.program, &app);
             eligible = Some(e.is_eligible());
@@ -249,8 +232,7 @@ async fn survey_view(
         changes = state
             .store
             .application_changes(fy, r.id)
-            .await
-            .map_err(|e| fail(lang)(e))?
+            .await?
             .into_iter()
             .map(|c| {
                 let action = match c.action.as_str() {
@@ -374,22 +356,19 @@ fn form_bool(text: &str) -> Option<bool> {
 
 async fn save_survey(
     State(state): State<AppState>,
-    ctx: PageCtx,
-    user: WebUser,
+    SignedIn(ctx, user): SignedIn,
     Ids((fy_text, id)): Ids<(String, InstitutionId)>,
     Form(form): Form<SurveyForm>,
 ) -> PageResult {
     let lang = ctx.lang;
     let principal = user.user().principal();
-    let fy = parse_program_year(&fy_text).map_err(fail(lang))?;
+    let fy = parse_program_year(&fy_text)?;
     let institution = state
         .store
         .institution(id.get())
-        .await
-        .map_err(|e| fail(lang)(e))?
-        .ok_or(AppError::NotFound)
-        .map_err(fail(lang))?;
-    may_apply(&principal, institution.id, institution.prefecture).map_err(fail(lang))?;
+        .await?
+        .ok_or(AppError::NotFound)?;
+    may_apply(&principal, institution.id, institution.prefecture)?;
     let result = async {
         let book = load_book(&state, fy, institution.prefecture).await?;
         let beds = form.beds.trim().parse::<i64>().map_err(|_| {
@@ -449,7 +428,7 @@ async fn save_survey(
             )
             .await
         }
-        Err(e) => Err(fail(lang)(e)),
+        Err(e) => Err(PageError::from(e)),
     }
 }
 
@@ -548,8 +527,8 @@ fn tag_of(reasons: &[RankReason]) -> &'static str {
 }
 
 #[derive(Default, Deserialize)]
+#[serde(default)]
 pub struct DoneQuery {
-    #[serde(default)]
     done: Option<String>,
 }
 
@@ -568,8 +547,7 @@ fn done_notice(lang: Lang, done: Option<&str>) -> Option<String> {
 
 async fn prefecture_page(
     State(state): State<AppState>,
-    ctx: PageCtx,
-    user: WebUser,
+    SignedIn(ctx, user): SignedIn,
     Path((fy, pref)): Path<(String, String)>,
     Query(q): Query<DoneQuery>,
 ) -> PageResult {
@@ -596,11 +574,11 @@ async fn prefecture_view(
 ) -> PageResult {
     let lang = ctx.lang;
     let principal = user.user().principal();
-    let fy = parse_program_year(fy).map_err(fail(lang))?;
-    let prefecture = parse_prefecture(pref).map_err(fail(lang))?;
-    managed(&principal, prefecture).map_err(fail(lang))?;
-    let book = load_book(state, fy, prefecture).await.map_err(fail(lang))?;
-    let judged = Judged::of(&book).map_err(fail(lang))?;
+    let fy = parse_program_year(fy)?;
+    let prefecture = parse_prefecture(pref)?;
+    managed(&principal, prefecture)?;
+    let book = load_book(state, fy, prefecture).await?;
+    let judged = Judged::of(&book)?;
     let selection = judged.select(prefecture);
     let selection_problem = selection.as_ref().err().map(|e| e.message().render(lang));
     let selection: Option<&Selection> = selection.as_ref().ok();
@@ -774,8 +752,7 @@ async fn prefecture_view(
     let other_years = state
         .store
         .program_years()
-        .await
-        .map_err(|e| fail(lang)(e))?
+        .await?
         .into_iter()
         .filter(|y| *y != fy)
         .map(|y| {
@@ -842,7 +819,7 @@ async fn after_action(
             let message = crate::http::page::message(ctx.lang, &e);
             prefecture_view(state, ctx, user, fy, pref, Some(message), None).await
         }
-        Err(e) => Err(fail(ctx.lang)(e)),
+        Err(e) => Err(PageError::from(e)),
     }
 }
 
@@ -856,13 +833,12 @@ fn authorize(user: &WebUser, fy: &str, pref: &str) -> Result<(FiscalYear, Prefec
 
 async fn save_ranking(
     State(state): State<AppState>,
-    ctx: PageCtx,
-    user: WebUser,
+    SignedIn(ctx, user): SignedIn,
     Path((fy_text, pref)): Path<(String, String)>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> PageResult {
     let lang = ctx.lang;
-    let (fy, prefecture) = authorize(&user, &fy_text, &pref).map_err(fail(lang))?;
+    let (fy, prefecture) = authorize(&user, &fy_text, &pref)?;
     let mut entries: Vec<RankInput> = Vec::new();
     let mut problem = None;
     for (key, value) in &fields {
@@ -951,24 +927,20 @@ async fn save_ranking(
 }
 
 #[derive(Default, Deserialize)]
+#[serde(default)]
 pub struct WithdrawForm {
-    #[serde(default)]
     application_id: String,
-    #[serde(default)]
     reason: String,
-    #[serde(default)]
     date: String,
 }
 
 async fn withdraw(
     State(state): State<AppState>,
-    ctx: PageCtx,
-    user: WebUser,
+    SignedIn(ctx, user): SignedIn,
     Path((fy_text, pref)): Path<(String, String)>,
     Form(form): Form<WithdrawForm>,
 ) -> PageResult {
-    let lang = ctx.lang;
-    let (fy, prefecture) = authorize(&user, &fy_text, &pref).map_err(fail(lang))?;
+    let (fy, prefecture) = authorize(&user, &fy_text, &pref)?;
     let principal = user.user().principal();
     let result = async {
         // Only an application of this prefecture, from this page.
@@ -1002,12 +974,10 @@ async fn withdraw(
 
 async fn submit(
     State(state): State<AppState>,
-    ctx: PageCtx,
-    user: WebUser,
+    SignedIn(ctx, user): SignedIn,
     Path((fy_text, pref)): Path<(String, String)>,
 ) -> PageResult {
-    let lang = ctx.lang;
-    let (fy, prefecture) = authorize(&user, &fy_text, &pref).map_err(fail(lang))?;
+    let (fy, prefecture) = authorize(&user, &fy_text, &pref)?;
     let result = ranking::submit_list(&state, &user.user().principal(), fy, prefecture)
         .await
         .map(|_| ());
@@ -1016,17 +986,15 @@ async fn submit(
 
 async fn list_xlsx(
     State(state): State<AppState>,
-    ctx: PageCtx,
     user: WebUser,
     Path((fy, pref)): Path<(String, String)>,
 ) -> Result<Response, crate::http::page::PageError> {
-    let lang = ctx.lang;
-    let fy = parse_program_year(&fy).map_err(fail(lang))?;
-    let prefecture = parse_prefecture(&pref).map_err(fail(lang))?;
-    managed(&user.user().principal(), prefecture).map_err(fail(lang))?;
+    let fy = parse_program_year(&fy)?;
+    let prefecture = parse_prefecture(&pref)?;
+    managed(&user.user().principal(), prefecture)?;
     ranking::list_file(&state, fy, prefecture)
         .await
-        .map_err(fail(lang))
+        .map_err(PageError::from)
 }
 
 // ----- the national overview ------------------------------------------------------------------
@@ -1047,19 +1015,18 @@ struct OverviewPage {
 
 async fn overview_page(
     State(state): State<AppState>,
-    ctx: PageCtx,
-    user: WebUser,
+    SignedIn(ctx, user): SignedIn,
     Path(fy): Path<String>,
     Query(q): Query<DoneQuery>,
 ) -> PageResult {
     let lang = ctx.lang;
     if user.user().role != Role::NationalAdmin {
-        return Err(fail(lang)(AppError::Forbidden));
+        return Err(PageError::from(AppError::Forbidden));
     }
-    let fy = parse_program_year(&fy).map_err(fail(lang))?;
-    let overview = api::overview(&state, fy).await.map_err(fail(lang))?;
+    let fy = parse_program_year(&fy)?;
+    let overview = api::overview(&state, fy).await?;
     let percent = (overview.selected * 100 / overview.target.max(1)).min(100);
-    let program = state.store.program(fy).await.map_err(|e| fail(lang)(e))?;
+    let program = state.store.program(fy).await?;
     let band_totals = program
         .map(|p| {
             p.bands
@@ -1133,21 +1100,16 @@ struct UploadPage {
 /// route as number entry (checked again there). Nothing is stored here.
 async fn upload_ranking(
     State(state): State<AppState>,
-    ctx: PageCtx,
-    user: WebUser,
+    SignedIn(ctx, user): SignedIn,
     Path((fy_text, pref)): Path<(String, String)>,
     request: axum::extract::Request,
 ) -> PageResult {
     let lang = ctx.lang;
-    let fy = parse_program_year(&fy_text).map_err(fail(lang))?;
-    let prefecture = parse_prefecture(&pref).map_err(fail(lang))?;
-    managed(&user.user().principal(), prefecture).map_err(fail(lang))?;
-    let form = crate::assurance::program_page::read_form(&state, request)
-        .await
-        .map_err(fail(lang))?;
-    let book = load_book(&state, fy, prefecture)
-        .await
-        .map_err(fail(lang))?;
+    let fy = parse_program_year(&fy_text)?;
+    let prefecture = parse_prefecture(&pref)?;
+    managed(&user.user().principal(), prefecture)?;
+    let form = crate::assurance::program_page::read_form(&state, request).await?;
+    let book = load_book(&state, fy, prefecture).await?;
     let mut page = UploadPage {
         chrome: Chrome::new(&ctx, Some(&user), lang.t("as-upload-preview-title")),
         base: format!(
@@ -1181,10 +1143,7 @@ async fn upload_ranking(
             return Ok(crate::http::uploads::retry_later(render(e.status(), &page)));
         }
     };
-    let entries = match ranking::ranking_from_file(&state, fy, prefecture, &file.data)
-        .await
-        .map_err(fail(lang))?
-    {
+    let entries = match ranking::ranking_from_file(&state, fy, prefecture, &file.data).await? {
         Ok(entries) => entries,
         Err(e) => {
             page.error = Some(lang.t("as-upload-problems"));
@@ -1201,7 +1160,7 @@ async fn upload_ranking(
         }
     };
     // The selection the ranking would give (the same rule as on saving).
-    let mut judged = Judged::of(&book).map_err(fail(lang))?;
+    let mut judged = Judged::of(&book)?;
     judged.ranking = entries
         .iter()
         .map(|e| mamori_domain::assurance::RankEntry {

@@ -25,7 +25,7 @@ use crate::http::error::AppError;
 use crate::http::error::ErrorCode;
 use crate::http::i18n::{Lang, Message};
 use crate::http::multipart;
-use crate::http::page::{Chrome, PageCtx, PageResult, fail, redirect, render};
+use crate::http::page::{Chrome, PageCtx, PageError, PageResult, SignedIn, redirect, render};
 use crate::{AppState, Routes};
 
 pub fn routes() -> Routes {
@@ -378,14 +378,9 @@ fn national(user: &WebUser) -> Result<(), AppError> {
     }
 }
 
-async fn new_program(State(state): State<AppState>, ctx: PageCtx, user: WebUser) -> PageResult {
-    let lang = ctx.lang;
-    national(&user).map_err(fail(lang))?;
-    let opened = state
-        .store
-        .program_years()
-        .await
-        .map_err(|e| fail(lang)(e))?;
+async fn new_program(State(state): State<AppState>, SignedIn(ctx, user): SignedIn) -> PageResult {
+    national(&user)?;
+    let opened = state.store.program_years().await?;
     // The first year from the current one that is not open yet.
     let mut fy = FiscalYear::containing(mamori_app::today_in_japan());
     while opened.contains(&fy) {
@@ -562,18 +557,13 @@ fn parse_date(text: &str, what: &str, problems: &mut Problems) -> Option<NaiveDa
 
 async fn post_program(
     State(state): State<AppState>,
-    ctx: PageCtx,
-    user: WebUser,
+    SignedIn(ctx, user): SignedIn,
     request: Request,
 ) -> PageResult {
     let lang = ctx.lang;
-    national(&user).map_err(fail(lang))?;
-    let form = read_form(&state, request).await.map_err(fail(lang))?;
-    let opened = state
-        .store
-        .program_years()
-        .await
-        .map_err(|e| fail(lang)(e))?;
+    national(&user)?;
+    let form = read_form(&state, request).await?;
+    let opened = state.store.program_years().await?;
     let mut values = Values::of(&form);
     let mut problems = Problems {
         lang,
@@ -587,7 +577,7 @@ async fn post_program(
             Ok(permit) => Some(permit),
             Err(e) => {
                 return Ok(crate::http::uploads::retry_later(
-                    fail(lang)(e).into_response(),
+                    PageError::from(e).into_response(),
                 ));
             }
         }
@@ -689,9 +679,7 @@ async fn post_program(
         let labels = band_labels(lang, &values.bands);
         parse_quotas(&values, bands, &labels, &mut problems)
     });
-    let excluded = parse_excluded(&state, &values.excluded, &mut problems)
-        .await
-        .map_err(fail(lang))?;
+    let excluded = parse_excluded(&state, &values.excluded, &mut problems).await?;
     let (Some(fy), Some(bands), Some(quotas), Some(deadline), true) = (
         fiscal_year,
         bands,
@@ -728,7 +716,7 @@ async fn post_program(
             problems.messages.push(e.message_in(problems.lang));
             Ok(show(&values, Some(problems), None))
         }
-        Err(e) => Err(fail(lang)(e)),
+        Err(e) => Err(PageError::from(e)),
     }
     .map(IntoResponse::into_response)
 }

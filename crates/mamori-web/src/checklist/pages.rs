@@ -19,6 +19,7 @@ use crate::http::auth::WebUser;
 use crate::http::error::AppError;
 use crate::http::i18n::{Lang, Message};
 use crate::http::ids::{Ids, InstitutionId};
+use crate::http::page::SignedIn;
 use crate::http::page::*;
 use crate::{AppState, Routes};
 use mamori_app::{self as service, Assessment};
@@ -301,18 +302,17 @@ struct ItemFragment {
 /// Loads an assessment the caller may see, and records the read in the access log.
 pub async fn load(
     state: &AppState,
-    ctx: &PageCtx,
+    _: &PageCtx,
     user: &WebUser,
     id: InstitutionId,
     fy: &str,
     resource: &str,
 ) -> Result<Assessment<'static>, PageError> {
-    let lang = ctx.lang;
     let principal = user.user().principal();
-    let fy = service::parse_fiscal_year(state, fy).map_err(fail(lang))?;
+    let fy = service::parse_fiscal_year(state, fy)?;
     service::visible_assessment(state, &principal, id.get(), fy, resource)
         .await
-        .map_err(fail(lang))
+        .map_err(PageError::from)
 }
 
 fn checklist_page(
@@ -392,13 +392,11 @@ fn checklist_page(
 
 async fn checklist(
     State(state): State<AppState>,
-    ctx: PageCtx,
-    user: WebUser,
+    SignedIn(ctx, user): SignedIn,
     Ids((id, fy)): Ids<(InstitutionId, String)>,
 ) -> PageResult {
-    let lang = ctx.lang;
     let principal = user.user().principal();
-    let fy = service::parse_fiscal_year(&state, &fy).map_err(fail(lang))?;
+    let fy = service::parse_fiscal_year(&state, &fy)?;
     let page = full_checklist_page(&state, &ctx, &user, &principal, id.get(), fy, None).await?;
     Ok(render(StatusCode::OK, &page))
 }
@@ -415,31 +413,22 @@ async fn full_checklist_page(
     error: Option<(String, String)>,
 ) -> Result<ChecklistPage, PageError> {
     let lang = ctx.lang;
-    let (a, file) = service::visible_file(state, principal, id, fy, "checklist")
-        .await
-        .map_err(fail(lang))?;
+    let (a, file) = service::visible_file(state, principal, id, fy, "checklist").await?;
     let ledger_evidence =
-        crate::ledger::pages::checklist_evidence(state, lang, &a, file.has_devices)
-            .await
-            .map_err(fail(lang))?;
+        crate::ledger::pages::checklist_evidence(state, lang, &a, file.has_devices).await?;
     let mut page = checklist_page(state, ctx, user, &a, error, ledger_evidence);
-    page.evidence =
-        super::evidence::checklist_evidence(state, lang, &a, &file).map_err(fail(lang))?;
+    page.evidence = super::evidence::checklist_evidence(state, lang, &a, &file)?;
     Ok(page)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct ItemForm {
-    #[serde(default)]
     round: String,
-    #[serde(default)]
     answer: String,
-    #[serde(default)]
     checked_on: String,
-    #[serde(default)]
     target_date: String,
     /// `save` (default) or `clear`.
-    #[serde(default)]
     action: String,
 }
 
@@ -479,7 +468,7 @@ async fn save_item(
     Form(form): Form<ItemForm>,
 ) -> PageResult {
     let lang = ctx.lang;
-    let fiscal_year = service::parse_fiscal_year(&state, &fy).map_err(fail(lang))?;
+    let fiscal_year = service::parse_fiscal_year(&state, &fy)?;
     let result = match form_input(&form) {
         Ok((_, Some(input))) => {
             service::save_answer(&state, &principal, &institution, fiscal_year, &key, input)
@@ -503,7 +492,7 @@ async fn save_item(
         {
             Some(message(lang, &e))
         }
-        Err(e) => return Err(fail(lang)(e)),
+        Err(e) => return Err(PageError::from(e)),
     };
     if !ctx.htmx {
         if error.is_none() {
@@ -524,11 +513,9 @@ async fn save_item(
         .await?;
         return Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page));
     }
-    let a = service::assessment(&state, institution, fiscal_year)
-        .await
-        .map_err(fail(lang))?;
+    let a = service::assessment(&state, institution, fiscal_year).await?;
     let Some(item_state) = a.items.iter().find(|s| s.item.key == key) else {
-        return Err(fail(lang)(AppError::NotFound));
+        return Err(PageError::from(AppError::NotFound));
     };
     let mut card = item_card(lang, &a, item_state, principal.can_answer(a.institution.id));
     let status = if let Some(e) = error {
@@ -569,8 +556,7 @@ struct PrintPage {
 
 async fn checklist_print(
     State(state): State<AppState>,
-    ctx: PageCtx,
-    user: WebUser,
+    SignedIn(ctx, user): SignedIn,
     Ids((id, fy)): Ids<(InstitutionId, String)>,
 ) -> PageResult {
     let lang = ctx.lang;
@@ -642,8 +628,7 @@ fn describe(lang: Lang, a: Option<&ItemAnswer>) -> String {
 
 async fn item_history(
     State(state): State<AppState>,
-    ctx: PageCtx,
-    user: WebUser,
+    SignedIn(ctx, user): SignedIn,
     Ids((id, fy, key)): Ids<(InstitutionId, String, String)>,
 ) -> PageResult {
     let lang = ctx.lang;
@@ -651,12 +636,11 @@ async fn item_history(
     let item = a
         .version
         .item(&key)
-        .ok_or_else(|| fail(lang)(AppError::NotFound))?;
+        .ok_or_else(|| PageError::from(AppError::NotFound))?;
     let history = state
         .store
         .answer_history(a.institution.id, a.fiscal_year, &key)
-        .await
-        .map_err(|e| fail(lang)(e))?;
+        .await?;
     let rows = history
         .iter()
         .map(|h| HistoryRow {

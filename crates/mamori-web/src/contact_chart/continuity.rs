@@ -20,7 +20,9 @@ use super::api::{self as records, ContinuityRecords};
 use crate::http::error::AppError;
 use crate::http::error::ErrorCode;
 use crate::http::i18n::{Lang, Message};
-use crate::http::page::{AnsweredPage, Chrome, PageOpening, PageResult, fail, redirect, render};
+use crate::http::page::{
+    AnsweredPage, Chrome, PageError, PageOpening, PageResult, redirect, render,
+};
 use crate::{AppState, Routes};
 use mamori_app::today_in_japan;
 
@@ -503,9 +505,7 @@ async fn editor(
     PageOpening(ctx, user, _, institution): AnsweredPage,
 ) -> PageResult {
     let lang = ctx.lang;
-    let (records, version) = records::stored_continuity(&state, institution.id)
-        .await
-        .map_err(fail(lang))?;
+    let (records, version) = records::stored_continuity(&state, institution.id).await?;
     let mut blocks: Vec<BackupBlock> = records
         .backups
         .iter()
@@ -543,7 +543,7 @@ async fn save(
         .and_then(|c| c.trim().parse::<usize>().ok())
         .filter(|c| *c <= BLOCKS_MAX)
     else {
-        return Err(fail(lang)(AppError::rejected(
+        return Err(PageError::from(AppError::rejected(
             StatusCode::UNPROCESSABLE_ENTITY,
             ErrorCode::IncompleteForm,
             Message::new("errors-incomplete-records"),
@@ -592,7 +592,7 @@ async fn save(
                 institution.id
             )));
         }
-        Err(e @ (AppError::Forbidden | AppError::NotFound)) => return Err(fail(lang)(e)),
+        Err(e @ (AppError::Forbidden | AppError::NotFound)) => return Err(PageError::from(e)),
         Err(AppError::Fields(problems)) => (
             StatusCode::UNPROCESSABLE_ENTITY,
             problems

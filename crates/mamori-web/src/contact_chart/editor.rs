@@ -25,7 +25,7 @@ use crate::http::error::AppError;
 use crate::http::error::ErrorCode;
 use crate::http::i18n::{Lang, Message};
 use crate::http::page::{
-    AnsweredPage, Chrome, PageCtx, PageOpening, PageResult, fail, redirect, render,
+    AnsweredPage, Chrome, PageCtx, PageError, PageOpening, PageResult, redirect, render,
 };
 use crate::{AppState, Routes};
 use mamori_app::today_in_japan;
@@ -392,14 +392,13 @@ impl EditorPage {
 /// The institution's vendor contracts, which the chart's vendor rows choose from.
 async fn contracts_of(
     state: &AppState,
-    lang: Lang,
     institution: &mamori_store::Institution,
 ) -> Result<Vec<StoredContract>, crate::http::page::PageError> {
     state
         .store
         .vendor_contracts_of_institution(institution.id)
         .await
-        .map_err(|e| fail(lang)(e))
+        .map_err(PageError::from)
 }
 
 async fn editor(
@@ -407,10 +406,8 @@ async fn editor(
     PageOpening(ctx, user, _, institution): AnsweredPage,
 ) -> PageResult {
     let lang = ctx.lang;
-    let contracts = contracts_of(&state, lang, &institution).await?;
-    let stored = records::stored_chart(&state, institution.id)
-        .await
-        .map_err(fail(lang))?;
+    let contracts = contracts_of(&state, &institution).await?;
+    let stored = records::stored_chart(&state, institution.id).await?;
     let mut rows = rows_of_chart(lang, stored.as_ref().map(|s| &s.0), &contracts);
     add_blank_rows(lang, &mut rows, &contracts);
     Ok(render(
@@ -461,7 +458,7 @@ async fn save(
     Form(form): Form<HashMap<String, String>>,
 ) -> PageResult {
     let lang = ctx.lang;
-    let contracts = contracts_of(&state, lang, &institution).await?;
+    let contracts = contracts_of(&state, &institution).await?;
     let count = |name: &str| {
         form.get(name)
             .and_then(|c| c.trim().parse::<usize>().ok())
@@ -469,7 +466,7 @@ async fn save(
     };
     let (Some(ni), Some(nv), Some(no)) = (count("i_count"), count("v_count"), count("o_count"))
     else {
-        return Err(fail(lang)(AppError::rejected(
+        return Err(PageError::from(AppError::rejected(
             StatusCode::UNPROCESSABLE_ENTITY,
             ErrorCode::IncompleteForm,
             Message::new("errors-incomplete-chart"),
@@ -614,8 +611,7 @@ async fn save(
         // The form has no field for a step's note (「夜間・休日は当番へ」, given through the
         // API): a step that calls the same people as a stored one keeps its note.
         let stored_steps = records::stored_chart(&state, institution.id)
-            .await
-            .map_err(fail(lang))?
+            .await?
             .map(|(chart, _)| chart.call_order)
             .unwrap_or_default();
         let note_for = |targets: &[CallTarget]| {
@@ -655,7 +651,7 @@ async fn save(
                 institution.id
             )));
         }
-        Err(e @ (AppError::Forbidden | AppError::NotFound)) => return Err(fail(lang)(e)),
+        Err(e @ (AppError::Forbidden | AppError::NotFound)) => return Err(PageError::from(e)),
         Err(AppError::Fields(problems)) => {
             attach(lang, &mut rows, &kept, &problems, &mut general);
             StatusCode::UNPROCESSABLE_ENTITY

@@ -12,7 +12,9 @@ use super::api as records;
 use crate::http::auth::WebUser;
 use crate::http::i18n::{Lang, Message};
 use crate::http::ids::{Ids, InstitutionId};
-use crate::http::page::{Chrome, PageCtx, PageResult, fail, page_institution, render};
+use crate::http::page::{
+    Chrome, PageCtx, PageError, PageResult, SignedIn, page_institution, render,
+};
 use crate::http::page::{PageOpening, VisiblePage};
 use crate::{AppState, Routes};
 use mamori_app::{self as service, today_in_japan};
@@ -54,18 +56,13 @@ async fn chart_view(
 ) -> PageResult {
     let lang = ctx.lang;
     let principal = user.user().principal();
-    let institution = page_institution(state, &principal, id, lang).await?;
-    service::record_read(state, &principal, institution.id, "contact_chart")
-        .await
-        .map_err(fail(lang))?;
-    let stored = records::stored_chart(state, institution.id)
-        .await
-        .map_err(fail(lang))?;
+    let institution = page_institution(state, &principal, id).await?;
+    service::record_read(state, &principal, institution.id, "contact_chart").await?;
+    let stored = records::stored_chart(state, institution.id).await?;
     let contracts: Vec<_> = state
         .store
         .vendor_contracts_of_institution(institution.id)
-        .await
-        .map_err(|e| fail(lang)(e))?
+        .await?
         .into_iter()
         .map(|c| c.contract)
         .collect();
@@ -98,8 +95,7 @@ async fn chart_view(
 
 async fn contact_chart_page(
     State(state): State<AppState>,
-    ctx: PageCtx,
-    user: WebUser,
+    SignedIn(ctx, user): SignedIn,
     Ids(id): Ids<InstitutionId>,
 ) -> PageResult {
     chart_view(&state, &ctx, &user, id, false).await
@@ -107,8 +103,7 @@ async fn contact_chart_page(
 
 async fn contact_chart_print(
     State(state): State<AppState>,
-    ctx: PageCtx,
-    user: WebUser,
+    SignedIn(ctx, user): SignedIn,
     Ids(id): Ids<InstitutionId>,
 ) -> PageResult {
     chart_view(&state, &ctx, &user, id, true).await
@@ -121,7 +116,7 @@ async fn contact_chart_svg(
     let lang = ctx.lang;
     records::chart_svg_response(&state, &principal, &institution, lang)
         .await
-        .map_err(fail(lang))
+        .map_err(PageError::from)
 }
 
 #[derive(Template)]
@@ -142,12 +137,8 @@ async fn continuity_page(
     PageOpening(ctx, user, principal, institution): VisiblePage,
 ) -> PageResult {
     let lang = ctx.lang;
-    service::record_read(&state, &principal, institution.id, "continuity")
-        .await
-        .map_err(fail(lang))?;
-    let (records, _) = records::stored_continuity(&state, institution.id)
-        .await
-        .map_err(fail(lang))?;
+    service::record_read(&state, &principal, institution.id, "continuity").await?;
+    let (records, _) = records::stored_continuity(&state, institution.id).await?;
     let today = today_in_japan();
     let backups = records
         .backups

@@ -18,7 +18,7 @@ use axum::response::{IntoResponse, Response};
 use crate::AppState;
 use crate::http::auth::{self, WebUser};
 use crate::http::input_guard::read_body;
-use crate::http::{i18n, multipart, page};
+use crate::http::{multipart, page};
 
 /// Routes that prove the sender without a session's token (see the module's comment).
 fn proves_itself(path: &str) -> bool {
@@ -49,8 +49,7 @@ pub async fn require_token(
     let content_type = multipart::content_type_of(&parts.headers).unwrap_or_default();
     let sent = sent_token(&content_type, &bytes).await.unwrap_or_default();
     if !auth::same_secret(&sent, &session.csrf_token) {
-        let lang = i18n::lang_of(&parts.headers);
-        return page::fail(lang)(auth::csrf_error()).into_response();
+        return page::PageError::from(auth::csrf_error()).into_response();
     }
     // The handler's `WebUser` takes the session found here instead of reading it again.
     parts.extensions.insert(WebUser {

@@ -1,6 +1,8 @@
 //! What every page shares: the request context, the frame (chrome), rendering, the error
 //! page, redirects and cookies, and the static assets.
 
+use std::sync::Arc;
+
 use askama::Template;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
@@ -73,6 +75,23 @@ impl<S: Send + Sync> FromRequestParts<S> for PageCtx {
                 .unwrap_or_else(|| "/".into()),
             htmx: parts.headers.get("hx-request").is_some(),
         })
+    }
+}
+
+/// A page request of a signed-in user: its context and the user (the way to the sign-in
+/// page otherwise, as [`WebUser`] answers).
+pub struct SignedIn(pub PageCtx, pub WebUser);
+
+impl FromRequestParts<AppState> for SignedIn {
+    type Rejection = auth::LoginRedirect;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let Ok(ctx) = PageCtx::from_request_parts(parts, state).await;
+        let user = WebUser::from_request_parts(parts, state).await?;
+        Ok(SignedIn(ctx, user))
     }
 }
 
@@ -180,43 +199,53 @@ struct ErrorPage {
     message: String,
 }
 
-/// An error shown as a page in the user's language.
-pub struct PageError {
-    error: AppError,
-    lang: Lang,
+/// An error shown as the error page in the user's language. Handlers return it with `?`
+/// from anything that converts into [`AppError`]; the page is drawn on the way out by
+/// [`crate::http::rejections`], which knows the request's language.
+pub struct PageError(AppError);
+
+impl<E: Into<AppError>> From<E> for PageError {
+    fn from(error: E) -> Self {
+        PageError(error.into())
+    }
 }
+
+/// A page error on its way out, waiting for the request's language.
+#[derive(Clone)]
+pub struct UndrawnPageError(pub Arc<AppError>);
 
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
-        let status = self.error.status();
+        let status = self.0.status();
         if status.is_server_error() {
-            tracing::error!(error = %self.error, "page failed");
+            tracing::error!(error = %self.0, "page failed");
         }
-        let message = self.error.message_in(self.lang);
-        let ctx = PageCtx {
-            lang: self.lang,
-            path: "/".into(),
-            htmx: false,
-        };
-        let title = self.lang.t("error-title");
-        let mut response = render(
-            status,
-            &ErrorPage {
-                chrome: Chrome::new(&ctx, None, title),
-                status: status.as_u16(),
-                message,
-            },
-        );
-        self.error.decorate(&mut response);
+        let mut response = status.into_response();
+        response
+            .extensions_mut()
+            .insert(UndrawnPageError(Arc::new(self.0)));
         response
     }
 }
 
-pub fn fail<E: Into<AppError>>(lang: Lang) -> impl Fn(E) -> PageError {
-    move |error| PageError {
-        error: error.into(),
+/// The error page for `error` in `lang`.
+pub fn error_page(error: &AppError, lang: Lang) -> Response {
+    let status = error.status();
+    let ctx = PageCtx {
         lang,
-    }
+        path: "/".into(),
+        htmx: false,
+    };
+    let mut response = render(
+        status,
+        &ErrorPage {
+            chrome: Chrome::new(&ctx, None, lang.t("error-title")),
+            status: status.as_u16(),
+            message: error.message_in(lang),
+        },
+    );
+    error.decorate(&mut response);
+    response
 }
 
 pub type PageResult = Result<Response, PageError>;
@@ -227,11 +256,10 @@ pub async fn page_institution(
     state: &AppState,
     principal: &mamori_domain::Principal,
     id: InstitutionId,
-    lang: Lang,
 ) -> Result<Institution, PageError> {
     service::visible_institution(state, principal, id.get())
         .await
-        .map_err(fail(lang))
+        .map_err(PageError::from)
 }
 
 /// The opening of the pages under `/institutions/{id}`: the request's context, the
@@ -266,7 +294,7 @@ impl<const REACH: u8> FromRequestParts<AppState> for PageOpening<REACH> {
         let principal = user.user().principal();
         match api::reach_institution(state, &principal, id, REACH).await {
             Ok(institution) => Ok(Self(ctx, user, principal, institution)),
-            Err(e) => Err(fail(ctx.lang)(e).into_response()),
+            Err(e) => Err(PageError::from(e).into_response()),
         }
     }
 }
@@ -281,7 +309,7 @@ pub fn refuse(path: &str, headers: &axum::http::HeaderMap, error: AppError) -> R
     if path.starts_with("/api/") {
         crate::http::error::ApiError(error).into_response()
     } else {
-        fail(crate::http::i18n::lang_of(headers))(error).into_response()
+        error_page(&error, crate::http::i18n::lang_of(headers))
     }
 }
 

@@ -1,7 +1,8 @@
 //! axum's extractors refuse a bad query string, path parameter or body with a plain-text
 //! answer in English. This layer gives every such refusal mamori's own form: the bilingual
 //! JSON error on the API, the error page elsewhere — whatever extractor a route uses, so a
-//! new route cannot forget it.
+//! new route cannot forget it. It also draws the error page of every [`page::PageError`] a
+//! page handler returned, in the request's language.
 
 use axum::extract::Request;
 use axum::http::{StatusCode, header};
@@ -21,7 +22,10 @@ const MAX_REJECTION_TEXT: usize = 4096;
 pub async fn bilingual_rejections(request: Request, next: Next) -> Response {
     let api = request.uri().path().starts_with("/api/");
     let lang = i18n::lang_of(request.headers());
-    let response = next.run(request).await;
+    let mut response = next.run(request).await;
+    if let Some(page::UndrawnPageError(error)) = response.extensions_mut().remove() {
+        return page::error_page(&error, lang);
+    }
     let plain_text = response
         .headers()
         .get(header::CONTENT_TYPE)
@@ -39,7 +43,7 @@ pub async fn bilingual_rejections(request: Request, next: Next) -> Response {
     if api {
         ApiError(error).into_response()
     } else {
-        page::fail(lang)(error).into_response()
+        page::error_page(&error, lang)
     }
 }
 

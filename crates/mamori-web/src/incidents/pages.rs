@@ -21,7 +21,7 @@ use crate::http::auth::{MaybeWebUser, WebUser};
 use crate::http::error::AppError;
 use crate::http::i18n::Lang;
 use crate::http::ids::{CaseId, Ids};
-use crate::http::page::{Chrome, PageCtx, PageResult, fail, redirect, render};
+use crate::http::page::{Chrome, PageCtx, PageError, PageResult, SignedIn, redirect, render};
 use crate::incidents::api::{self as incidents, CaseView};
 use crate::{AppState, Routes};
 
@@ -248,9 +248,8 @@ async fn new_incident(
         let institution = state
             .store
             .institution(institution_id)
-            .await
-            .map_err(|e| fail(lang)(e))?
-            .ok_or_else(|| fail(lang)(AppError::NotFound))?;
+            .await?
+            .ok_or_else(|| PageError::from(AppError::NotFound))?;
         return form_page(
             &ctx,
             user,
@@ -296,25 +295,22 @@ fn read_form(fields: &[(String, String)]) -> ReportInput {
 
 async fn submit_incident(
     State(state): State<AppState>,
-    ctx: PageCtx,
-    user: WebUser,
+    SignedIn(ctx, user): SignedIn,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> PageResult {
-    let lang = ctx.lang;
     let input = read_form(&fields);
     let principal = user.user().principal();
     let institution_id = principal
         .incident_reporter_for()
-        .ok_or_else(|| fail(lang)(AppError::Forbidden))?;
+        .ok_or_else(|| PageError::from(AppError::Forbidden))?;
     match incidents::report(&state, &principal, &input).await {
         Ok(reported) => Ok(redirect(&format!("/incidents/{}?sent=1", reported.case_id))),
         Err(AppError::Fields(problems)) => {
             let institution = state
                 .store
                 .institution(institution_id)
-                .await
-                .map_err(|e| fail(lang)(e))?
-                .ok_or_else(|| fail(lang)(AppError::NotFound))?;
+                .await?
+                .ok_or_else(|| PageError::from(AppError::NotFound))?;
             form_page(
                 &ctx,
                 &user,
@@ -324,7 +320,7 @@ async fn submit_incident(
                 StatusCode::UNPROCESSABLE_ENTITY,
             )
         }
-        Err(e) => Err(fail(lang)(e)),
+        Err(e) => Err(PageError::from(e)),
     }
 }
 
@@ -381,19 +377,15 @@ struct ListQuery {
 
 async fn incident_list(
     State(state): State<AppState>,
-    ctx: PageCtx,
-    user: WebUser,
+    SignedIn(ctx, user): SignedIn,
     Query(q): Query<ListQuery>,
 ) -> PageResult {
     let lang = ctx.lang;
     let principal = user.user().principal();
-    let scope = incidents::case_scope(&principal).ok_or_else(|| fail(lang)(AppError::NotFound))?;
-    let filter = incidents::parse_state_filter(q.state.as_deref()).map_err(fail(lang))?;
-    let cases = state
-        .store
-        .incidents(scope, filter, 500)
-        .await
-        .map_err(|e| fail(lang)(e))?;
+    let scope =
+        incidents::case_scope(&principal).ok_or_else(|| PageError::from(AppError::NotFound))?;
+    let filter = incidents::parse_state_filter(q.state.as_deref())?;
+    let cases = state.store.incidents(scope, filter, 500).await?;
     let is_desk = principal.is_incident_desk();
     let title = if is_desk {
         lang.text("incidents-desk-suspected-incidents")
@@ -495,9 +487,7 @@ async fn case_view_page(
         history,
         steps,
         calls,
-    } = incidents::case_view(state, &principal, id)
-        .await
-        .map_err(fail(lang))?;
+    } = incidents::case_view(state, &principal, id).await?;
     let pick = |ja: &str, en: &str| lang.pick(ja, en).to_owned();
     let page = CasePage {
         chrome: Chrome::new(
@@ -562,8 +552,7 @@ async fn case_view_page(
 
 async fn case_page(
     State(state): State<AppState>,
-    ctx: PageCtx,
-    user: WebUser,
+    SignedIn(ctx, user): SignedIn,
     Ids(case_id): Ids<CaseId>,
     Query(q): Query<CaseQuery>,
 ) -> PageResult {
@@ -581,16 +570,15 @@ async fn case_page(
     .await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 struct StateForm {
-    #[serde(default)]
     state: String,
 }
 
 async fn change_state(
     State(state): State<AppState>,
-    ctx: PageCtx,
-    user: WebUser,
+    SignedIn(ctx, user): SignedIn,
     Ids(case_id): Ids<CaseId>,
     Form(form): Form<StateForm>,
 ) -> PageResult {
@@ -599,7 +587,7 @@ async fn change_state(
     let id = case_id.get();
     match incidents::change_state(&state, &principal, id, &form.state).await {
         Ok(()) => Ok(redirect(&format!("/incidents/{id}"))),
-        Err(e @ (AppError::Forbidden | AppError::NotFound)) => Err(fail(lang)(e)),
+        Err(e @ (AppError::Forbidden | AppError::NotFound)) => Err(PageError::from(e)),
         Err(e) => {
             let status = e.status();
             case_view_page(
@@ -618,16 +606,15 @@ async fn change_state(
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 struct NoteForm {
-    #[serde(default)]
     text: String,
 }
 
 async fn add_note(
     State(state): State<AppState>,
-    ctx: PageCtx,
-    user: WebUser,
+    SignedIn(ctx, user): SignedIn,
     Ids(case_id): Ids<CaseId>,
     Form(form): Form<NoteForm>,
 ) -> PageResult {
@@ -636,7 +623,7 @@ async fn add_note(
     let id = case_id.get();
     match incidents::add_note(&state, &principal, id, &form.text).await {
         Ok(_) => Ok(redirect(&format!("/incidents/{id}#notes"))),
-        Err(e @ (AppError::Forbidden | AppError::NotFound)) => Err(fail(lang)(e)),
+        Err(e @ (AppError::Forbidden | AppError::NotFound)) => Err(PageError::from(e)),
         Err(e) => {
             let status = e.status();
             case_view_page(

@@ -9,9 +9,9 @@ use serde::Deserialize;
 use crate::checklist::pages::{
     FindingView, YearLink, findings_view, form_label, load, version_label, year_links,
 };
-use crate::http::auth::WebUser;
 use crate::http::error::AppError;
 use crate::http::ids::{Ids, InstitutionId};
+use crate::http::page::SignedIn;
 use crate::http::page::*;
 use crate::{AppState, Routes};
 use mamori_app as service;
@@ -53,8 +53,7 @@ struct InspectionPage {
 
 async fn inspection_page(
     State(state): State<AppState>,
-    ctx: PageCtx,
-    user: WebUser,
+    SignedIn(ctx, user): SignedIn,
     Ids((id, fy)): Ids<(InstitutionId, String)>,
 ) -> PageResult {
     let lang = ctx.lang;
@@ -101,25 +100,24 @@ async fn inspection_page(
     Ok(render(StatusCode::OK, &page))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct ObservationForm {
-    #[serde(default)]
     contact_chart_seen: String,
 }
 
 async fn save_observation(
     State(state): State<AppState>,
-    PageOpening(ctx, _, principal, institution): VisiblePage,
+    PageOpening(_, _, principal, institution): VisiblePage,
     Ids((_, fy)): Ids<(InstitutionId, String)>,
     Form(form): Form<ObservationForm>,
 ) -> PageResult {
-    let lang = ctx.lang;
-    let fiscal_year = service::parse_fiscal_year(&state, &fy).map_err(fail(lang))?;
+    let fiscal_year = service::parse_fiscal_year(&state, &fy)?;
     let seen = match form.contact_chart_seen.as_str() {
         "yes" => true,
         "no" => false,
         _ => {
-            return Err(fail(lang)(AppError::Invalid(
+            return Err(PageError::from(AppError::Invalid(
                 mamori_domain::ParseError::new(
                     "contact_chart_seen",
                     mamori_locale::Message::new("inspection-choose-whether-contact-chart-was"),
@@ -127,9 +125,7 @@ async fn save_observation(
             )));
         }
     };
-    service::record_observation(&state, &principal, &institution, fiscal_year, seen)
-        .await
-        .map_err(fail(lang))?;
+    service::record_observation(&state, &principal, &institution, fiscal_year, seen).await?;
     Ok(redirect(&format!(
         "/institutions/{}/inspection/{}",
         institution.id, fiscal_year

@@ -13,6 +13,7 @@ use serde::Deserialize;
 use crate::http::auth::WebUser;
 use crate::http::error::AppError;
 use crate::http::ids::{Ids, InstitutionId};
+use crate::http::page::SignedIn;
 use crate::http::page::*;
 use crate::{AppState, Routes};
 use mamori_app as service;
@@ -78,8 +79,7 @@ fn required_count(state: &AppState, institution: &Institution, fy: FiscalYear) -
 
 async fn institutions(
     State(state): State<AppState>,
-    ctx: PageCtx,
-    user: WebUser,
+    SignedIn(ctx, user): SignedIn,
     Query(q): Query<PageQuery>,
 ) -> PageResult {
     let lang = ctx.lang;
@@ -88,25 +88,16 @@ async fn institutions(
         return Ok(redirect(&format!("/institutions/{id}")));
     }
     let scope = principal.institution_scope();
-    let total = state
-        .store
-        .count_institutions(scope)
-        .await
-        .map_err(|e| fail(lang)(e))?;
+    let total = state.store.count_institutions(scope).await?;
     let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
     let page = q.page.unwrap_or(1).clamp(1, pages);
     let list = state
         .store
         .list_institutions(scope, PAGE_SIZE, (page - 1) * PAGE_SIZE)
-        .await
-        .map_err(|e| fail(lang)(e))?;
+        .await?;
     let fy = service::current_fiscal_year(&state);
     let ids: Vec<i64> = list.iter().map(|i| i.id).collect();
-    let counts = state
-        .store
-        .answer_counts(&ids, fy)
-        .await
-        .map_err(|e| fail(lang)(e))?;
+    let counts = state.store.answer_counts(&ids, fy).await?;
     let rows = list
         .iter()
         .map(|i| {
@@ -199,8 +190,7 @@ struct InstitutionPage {
 
 async fn institution_page(
     State(state): State<AppState>,
-    ctx: PageCtx,
-    user: WebUser,
+    SignedIn(ctx, user): SignedIn,
     Ids(id): Ids<InstitutionId>,
 ) -> PageResult {
     institution_view(&state, &ctx, &user, id, None, None, StatusCode::OK).await
@@ -217,15 +207,13 @@ async fn institution_view(
 ) -> PageResult {
     let lang = ctx.lang;
     let principal = user.user().principal();
-    let institution = page_institution(state, &principal, id, lang).await?;
+    let institution = page_institution(state, &principal, id).await?;
     let mut years = Vec::new();
     // The suggestions below look at this year's answers: keep its assessment for them.
     let suggestion_year = crate::support::api::checklist_year(state);
     let mut suggestion_assessment = None;
     for &fy in state.catalog.fiscal_years() {
-        let a = service::assessment(state, institution.clone(), fy)
-            .await
-            .map_err(fail(lang))?;
+        let a = service::assessment(state, institution.clone(), fy).await?;
         years.push(YearRow {
             fiscal_year: fy.start_year(),
             label: fy_label(lang, fy),
@@ -262,7 +250,7 @@ async fn institution_view(
         login: u.login,
     };
     let (users, unused, require_two_factor) = if can_administer {
-        let store_err = |e: mamori_store::StoreError| fail(lang)(e);
+        let store_err = |e: mamori_store::StoreError| PageError::from(e);
         let cutoff = chrono::Utc::now() - chrono::Duration::days(state.config.unused_account_days);
         (
             state
@@ -290,15 +278,9 @@ async fn institution_view(
     } else {
         (Vec::new(), Vec::new(), false)
     };
-    service::record_read(state, &principal, institution.id, "profile")
-        .await
-        .map_err(fail(lang))?;
+    service::record_read(state, &principal, institution.id, "profile").await?;
     // The ledger is read and flagged once for its summary and the suggestions.
-    let devices = state
-        .store
-        .devices(institution.id)
-        .await
-        .map_err(|e| fail(lang)(e))?;
+    let devices = state.store.devices(institution.id).await?;
     let flags = crate::ledger::api::ledger_flags(
         state,
         institution.id,
@@ -314,8 +296,7 @@ async fn institution_view(
         &devices,
         &flags,
     )
-    .await
-    .map_err(fail(lang))?;
+    .await?;
     let page = InstitutionPage {
         ledger,
         suggestions,
@@ -363,20 +344,14 @@ struct InstitutionFormPage {
 }
 
 #[derive(Deserialize, Default, Clone)]
+#[serde(default)]
 pub struct InstitutionValues {
-    #[serde(default)]
     name: String,
-    #[serde(default)]
     kind: String,
-    #[serde(default)]
     prefecture: String,
-    #[serde(default)]
     beds: String,
-    #[serde(default)]
     has_medical_information_system: Option<String>,
-    #[serde(default)]
     has_vendor_contracts: Option<String>,
-    #[serde(default)]
     medical_institution_code: String,
 }
 
@@ -457,9 +432,9 @@ fn institution_form(
     render(status, &page)
 }
 
-async fn new_institution(ctx: PageCtx, user: WebUser) -> PageResult {
+async fn new_institution(SignedIn(ctx, user): SignedIn) -> PageResult {
     if !user.user().principal().can_create_institutions() {
-        return Err(fail(ctx.lang)(AppError::Forbidden));
+        return Err(PageError::from(AppError::Forbidden));
     }
     let values = InstitutionValues {
         kind: "hospital".into(),
@@ -481,21 +456,19 @@ async fn new_institution(ctx: PageCtx, user: WebUser) -> PageResult {
 
 async fn create_institution(
     State(state): State<AppState>,
-    ctx: PageCtx,
-    user: WebUser,
+    SignedIn(ctx, user): SignedIn,
     Form(values): Form<InstitutionValues>,
 ) -> PageResult {
     let lang = ctx.lang;
     if !user.user().principal().can_create_institutions() {
-        return Err(fail(lang)(AppError::Forbidden));
+        return Err(PageError::from(AppError::Forbidden));
     }
     match values.parse() {
         Ok(new) => {
             let id = state
                 .store
                 .create_institution(&new, Some(user.user().id))
-                .await
-                .map_err(|e| fail(lang)(e))?;
+                .await?;
             Ok(redirect(&format!("/institutions/{id}")))
         }
         Err(e) if e.status().is_client_error() => {
@@ -511,7 +484,7 @@ async fn create_institution(
                 e.status(),
             ))
         }
-        Err(e) => Err(fail(lang)(e)),
+        Err(e) => Err(PageError::from(e)),
     }
 }
 
@@ -553,8 +526,7 @@ async fn update_institution(
             state
                 .store
                 .update_institution(institution.id, &new, user.user().id)
-                .await
-                .map_err(|e| fail(lang)(e))?;
+                .await?;
             Ok(redirect(&format!("/institutions/{}", institution.id)))
         }
         Err(e) if e.status().is_client_error() => {
@@ -570,17 +542,15 @@ async fn update_institution(
                 e.status(),
             ))
         }
-        Err(e) => Err(fail(lang)(e)),
+        Err(e) => Err(PageError::from(e)),
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct NewUserForm {
-    #[serde(default)]
     login: String,
-    #[serde(default)]
     password: String,
-    #[serde(default)]
     role: String,
 }
 
@@ -632,6 +602,6 @@ async fn add_institution_user(
             )
             .await
         }
-        Err(e) => Err(fail(lang)(e)),
+        Err(e) => Err(PageError::from(e)),
     }
 }

@@ -23,8 +23,8 @@ use crate::http::error::ErrorCode;
 use crate::http::i18n::Lang;
 use crate::http::i18n::Message;
 use crate::http::ids::{DeviceId, Ids, InstitutionId};
-use crate::http::page::{AdministeredPage, PageOpening};
-use crate::http::page::{Chrome, PageCtx, PageResult, fail, redirect, render};
+use crate::http::page::{AdministeredPage, PageOpening, SignedIn};
+use crate::http::page::{Chrome, PageCtx, PageError, PageResult, redirect, render};
 use crate::ledger::api::{self as ledger, ExportFormat, FlagSummary};
 use crate::{AppState, Routes, http::multipart};
 use mamori_app as service;
@@ -303,42 +303,34 @@ impl LedgerPage {
 /// the devices that need the most attention first.
 const PAGE_SIZE: usize = 200;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct LedgerQuery {
-    #[serde(default)]
     retired: Option<String>,
-    #[serde(default)]
     page: Option<String>,
-    #[serde(default)]
     imported: Option<String>,
 }
 
 async fn readable(
     state: &AppState,
-    lang: Lang,
     principal: &Principal,
     id: InstitutionId,
 ) -> Result<Institution, crate::http::page::PageError> {
     ledger::readable_ledger(state, principal, id)
         .await
-        .map_err(fail(lang))
+        .map_err(PageError::from)
 }
 
 async fn ledger_page(
     State(state): State<AppState>,
-    ctx: PageCtx,
-    user: WebUser,
+    SignedIn(ctx, user): SignedIn,
     Ids(id): Ids<InstitutionId>,
     Query(q): Query<LedgerQuery>,
 ) -> PageResult {
     let lang = ctx.lang;
     let principal = user.user().principal();
-    let institution = readable(&state, lang, &principal, id).await?;
-    let devices = state
-        .store
-        .devices(institution.id)
-        .await
-        .map_err(|e| fail(lang)(e))?;
+    let institution = readable(&state, &principal, id).await?;
+    let devices = state.store.devices(institution.id).await?;
     let today = service::today_in_japan();
     let show_retired = q.retired.as_deref() == Some("1");
     let flags = ledger::ledger_flags(&state, institution.id, &devices, today);
@@ -435,52 +427,30 @@ async fn ledger_page(
 
 /// The form's fields: one text per ledger column, keyed as the column.
 #[derive(Deserialize, Default, Clone)]
+#[serde(default)]
 pub struct DeviceForm {
-    #[serde(default)]
     asset_number: String,
-    #[serde(default)]
     kind: String,
-    #[serde(default)]
     maker: String,
-    #[serde(default)]
     model: String,
-    #[serde(default)]
     os: String,
-    #[serde(default)]
     software: String,
-    #[serde(default)]
     software_version: String,
-    #[serde(default)]
     firmware_version: String,
-    #[serde(default)]
     ip_address: String,
-    #[serde(default)]
     computer_name: String,
-    #[serde(default)]
     location: String,
-    #[serde(default)]
     user: String,
-    #[serde(default)]
     registered_on: String,
-    #[serde(default)]
     status: String,
-    #[serde(default)]
     description: String,
-    #[serde(default)]
     serial_number: String,
-    #[serde(default)]
     remote_maintenance: String,
-    #[serde(default)]
     maintenance_vendor: String,
-    #[serde(default)]
     remote_access: String,
-    #[serde(default)]
     security_updates_in_contract: String,
-    #[serde(default)]
     last_patched_on: String,
-    #[serde(default)]
     always_on_connection: String,
-    #[serde(default)]
     weak_or_reused_password: String,
 }
 
@@ -698,7 +668,7 @@ async fn create_device(
                 StatusCode::CONFLICT,
             ))
         }
-        Err(e) => Err(fail(lang)(e)),
+        Err(e) => Err(PageError::from(e)),
     }
 }
 
@@ -707,14 +677,12 @@ async fn edit_device(
     PageOpening(ctx, user, _, institution): AdministeredPage,
     Ids((_, device_id)): Ids<(InstitutionId, DeviceId)>,
 ) -> PageResult {
-    let lang = ctx.lang;
     let device_id = device_id.get();
     let stored = state
         .store
         .device(institution.id, device_id)
-        .await
-        .map_err(|e| fail(lang)(e))?
-        .ok_or_else(|| fail(lang)(AppError::NotFound))?;
+        .await?
+        .ok_or_else(|| PageError::from(AppError::NotFound))?;
     Ok(device_form_page(
         &ctx,
         &user,
@@ -770,22 +738,20 @@ async fn update_device(
                 StatusCode::CONFLICT,
             ))
         }
-        Err(e) => Err(fail(lang)(e)),
+        Err(e) => Err(PageError::from(e)),
     }
 }
 
 async fn retire_device(
     State(state): State<AppState>,
-    PageOpening(ctx, user, _, institution): AdministeredPage,
+    PageOpening(_, user, _, institution): AdministeredPage,
     Ids((_, device_id)): Ids<(InstitutionId, DeviceId)>,
 ) -> PageResult {
-    let lang = ctx.lang;
     let device_id = device_id.get();
     state
         .store
         .retire_device(institution.id, device_id, user.user().id)
-        .await
-        .map_err(|e| fail(lang)(e))?;
+        .await?;
     Ok(redirect(&format!(
         "/institutions/{}/ledger",
         institution.id
@@ -801,44 +767,32 @@ pub struct ExportQuery {
 
 async fn export_xlsx(
     State(state): State<AppState>,
-    ctx: PageCtx,
     user: WebUser,
     Ids(id): Ids<InstitutionId>,
 ) -> PageResult {
-    let lang = ctx.lang;
-    let institution = readable(&state, lang, &user.user().principal(), id).await?;
-    let devices = state
-        .store
-        .devices(institution.id)
-        .await
-        .map_err(|e| fail(lang)(e))?;
+    let institution = readable(&state, &user.user().principal(), id).await?;
+    let devices = state.store.devices(institution.id).await?;
     ledger::export(devices, ExportFormat::Xlsx, &institution.id.to_string())
         .await
-        .map_err(fail(lang))
+        .map_err(PageError::from)
 }
 
 async fn export_csv(
     State(state): State<AppState>,
-    ctx: PageCtx,
     user: WebUser,
     Ids(id): Ids<InstitutionId>,
     Query(q): Query<ExportQuery>,
 ) -> PageResult {
-    let lang = ctx.lang;
-    let institution = readable(&state, lang, &user.user().principal(), id).await?;
-    let encoding = ledger::csv_encoding(q.encoding.as_deref()).map_err(fail(lang))?;
-    let devices = state
-        .store
-        .devices(institution.id)
-        .await
-        .map_err(|e| fail(lang)(e))?;
+    let institution = readable(&state, &user.user().principal(), id).await?;
+    let encoding = ledger::csv_encoding(q.encoding.as_deref())?;
+    let devices = state.store.devices(institution.id).await?;
     ledger::export(
         devices,
         ExportFormat::Csv(encoding),
         &institution.id.to_string(),
     )
     .await
-    .map_err(fail(lang))
+    .map_err(PageError::from)
 }
 
 // ----- import --------------------------------------------------------------------------------
@@ -973,7 +927,7 @@ async fn import_upload(
     };
     let (file_name, given_type, bytes) = match read_upload(&parts.headers, body).await {
         Ok(upload) => upload,
-        Err(e) if e.status() == StatusCode::FORBIDDEN => return Err(fail(lang)(e)),
+        Err(e) if e.status() == StatusCode::FORBIDDEN => return Err(PageError::from(e)),
         Err(e) => {
             page.error = Some(upload_error(lang, &e));
             return Ok(render(e.status(), &page));
@@ -988,7 +942,7 @@ async fn import_upload(
                 page.error = Some(upload_error(lang, &e));
                 return Ok(render(e.status(), &page));
             }
-            Err(e) => return Err(fail(lang)(e)),
+            Err(e) => return Err(PageError::from(e)),
         };
     page.previewed = true;
     page.added = preview.counts.added;
@@ -1025,15 +979,14 @@ async fn import_upload(
             },
             Utc::now() + chrono::Duration::minutes(UPLOAD_TTL_MINUTES),
         )
-        .await
-        .map_err(|e| fail(lang)(e))?;
+        .await?;
     page.token = Some(token);
     Ok(render(StatusCode::OK, &page))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct ConfirmForm {
-    #[serde(default)]
     token: String,
 }
 
@@ -1047,8 +1000,7 @@ async fn import_confirm(
     let upload = state
         .store
         .ledger_upload(&token_hash, institution.id, user.user().id)
-        .await
-        .map_err(|e| fail(lang)(e))?;
+        .await?;
     let mut page = ImportPage::new(&ctx, &user, &institution);
     let Some(upload) = upload.filter(|_| !form.token.is_empty()) else {
         page.error = Some(lang.t("ledger-upload-expired"));
@@ -1070,14 +1022,8 @@ async fn import_confirm(
         }
     };
     let devices = parsed.devices.into_iter().map(|(_, d)| d).collect();
-    let counts = ledger::commit(&state, institution.id, devices, user.user().id)
-        .await
-        .map_err(fail(lang))?;
-    state
-        .store
-        .delete_ledger_upload(&token_hash)
-        .await
-        .map_err(|e| fail(lang)(e))?;
+    let counts = ledger::commit(&state, institution.id, devices, user.user().id).await?;
+    state.store.delete_ledger_upload(&token_hash).await?;
     Ok(redirect(&format!(
         "/institutions/{}/ledger?imported={}-{}",
         institution.id, counts.added, counts.changed
@@ -1094,7 +1040,7 @@ struct DatasetsPage {
     stale_days: u32,
 }
 
-async fn datasets_page(State(state): State<AppState>, ctx: PageCtx, user: WebUser) -> Response {
+async fn datasets_page(State(state): State<AppState>, SignedIn(ctx, user): SignedIn) -> Response {
     let page = DatasetsPage {
         chrome: Chrome::new(&ctx, Some(&user), ctx.lang.t("datasets-title")),
         info: state.ledger.info.clone(),

@@ -466,14 +466,11 @@ pub struct EstimateJson {
 
 /// The inputs of an estimate as typed (a form or a query string).
 #[derive(Debug, Default, Clone, Deserialize)]
+#[serde(default)]
 pub struct EstimateFields {
-    #[serde(default)]
     pub kind: Option<String>,
-    #[serde(default)]
     pub beds: Option<String>,
-    #[serde(default)]
     pub cost: Option<String>,
-    #[serde(default)]
     pub rate_option: Option<String>,
 }
 

@@ -12,7 +12,7 @@ use serde::Deserialize;
 use super::api::{self, EstimateFields};
 use crate::http::auth::MaybeWebUser;
 use crate::http::i18n::{Lang, Message};
-use crate::http::page::{Chrome, PageCtx, PageResult, fail, render};
+use crate::http::page::{Chrome, PageCtx, PageError, PageResult, render};
 use crate::{AppState, Routes};
 
 pub fn routes() -> Routes {
@@ -130,7 +130,7 @@ async fn menu_page(
     query: Result<Query<MenuQuery>, QueryRejection>,
 ) -> PageResult {
     let lang = ctx.lang;
-    let Query(q) = query.map_err(|r| fail(lang)(api::query_rejection(&r)))?;
+    let Query(q) = query.map_err(|r| PageError::from(api::query_rejection(&r)))?;
     // An institution's user first sees its own prefecture's menu; the filter's
     // 「すべての地域」 sends an empty value and shows every region.
     let own_prefecture = match (
@@ -140,8 +140,7 @@ async fn menu_page(
         (None, Some(iid)) => state
             .store
             .institution(iid)
-            .await
-            .map_err(|e| fail(lang)(e))?
+            .await?
             .map(|i| i.prefecture.code()),
         _ => None,
     };
@@ -154,7 +153,7 @@ async fn menu_page(
     ) {
         Ok(f) => (f, None, StatusCode::OK),
         Err(e) => (
-            api::menu_filter(&state, None, None, None, None).map_err(fail(lang))?,
+            api::menu_filter(&state, None, None, None, None)?,
             Some(crate::http::page::message(lang, &e)),
             e.status(),
         ),
@@ -311,8 +310,8 @@ async fn program_page(
     query: Result<Query<EstimateForm>, QueryRejection>,
 ) -> PageResult {
     let lang = ctx.lang;
-    let Query(form) = query.map_err(|r| fail(lang)(api::query_rejection(&r)))?;
-    let (menu, program) = api::find_program(&state, &id, None).map_err(fail(lang))?;
+    let Query(form) = query.map_err(|r| PageError::from(api::query_rejection(&r)))?;
+    let (menu, program) = api::find_program(&state, &id, None)?;
     let view = program_view(lang, menu.region, program);
     // The estimator starts from the signed-in institution's kind and beds.
     let own = match user.as_ref().and_then(|u| u.user().institution_id) {

@@ -18,7 +18,7 @@ use crate::http::auth::WebUser;
 use crate::http::error::AppError;
 use crate::http::i18n::{Lang, Message};
 use crate::http::ids::{CourseId, Ids, LecturerId, SessionId};
-use crate::http::page::{Chrome, PageCtx, PageResult, fail, redirect, render};
+use crate::http::page::{Chrome, PageCtx, PageError, PageResult, SignedIn, redirect, render};
 use crate::training::pages::{CourseForm, form_capacity};
 use crate::{AppState, Routes};
 
@@ -105,7 +105,7 @@ fn refusal(
     if e.status().is_client_error() && e.status() != StatusCode::FORBIDDEN {
         Ok((e.status(), FormErrors::of(lang, &e)))
     } else {
-        Err(fail(lang)(e))
+        Err(PageError::from(e))
     }
 }
 
@@ -172,15 +172,13 @@ async fn operator_course(
     state: &AppState,
     user: &WebUser,
     course: CourseId,
-    lang: Lang,
 ) -> Result<CourseRecord, crate::http::page::PageError> {
-    api::require_operator(user.user()).map_err(fail(lang))?;
+    api::require_operator(user.user())?;
     state
         .store
         .training_course(course.get())
-        .await
-        .map_err(|e| fail(lang)(e))?
-        .ok_or_else(|| fail(lang)(AppError::NotFound))
+        .await?
+        .ok_or_else(|| PageError::from(AppError::NotFound))
 }
 
 async fn course_view(
@@ -196,8 +194,7 @@ async fn course_view(
     let upcoming = state
         .store
         .training_sessions()
-        .await
-        .map_err(|e| fail(lang)(e))?
+        .await?
         .iter()
         .filter(|s| s.course.id == course.id && !s.is_withdrawn() && s.rules.starts_at > now)
         .count();
@@ -229,23 +226,21 @@ async fn course_view(
 
 async fn course_page(
     State(state): State<AppState>,
-    ctx: PageCtx,
-    user: WebUser,
+    SignedIn(ctx, user): SignedIn,
     Ids(course): Ids<CourseId>,
 ) -> PageResult {
-    let c = operator_course(&state, &user, course, ctx.lang).await?;
+    let c = operator_course(&state, &user, course).await?;
     course_view(&state, &ctx, &user, &c, CourseFormView::from(&c), None).await
 }
 
 async fn save_course(
     State(state): State<AppState>,
-    ctx: PageCtx,
-    user: WebUser,
+    SignedIn(ctx, user): SignedIn,
     Ids(course): Ids<CourseId>,
     Form(form): Form<CourseForm>,
 ) -> PageResult {
     let lang = ctx.lang;
-    let current = operator_course(&state, &user, course, lang).await?;
+    let current = operator_course(&state, &user, course).await?;
     let result = async {
         let edit = CourseEdit {
             version: form_version(&form.version)?,
@@ -279,8 +274,8 @@ async fn save_course(
 }
 
 #[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct WithdrawForm {
-    #[serde(default)]
     confirm: Option<String>,
 }
 
@@ -298,13 +293,12 @@ fn confirmed(form: &WithdrawForm) -> Result<(), AppError> {
 
 async fn withdraw_course(
     State(state): State<AppState>,
-    ctx: PageCtx,
-    user: WebUser,
+    SignedIn(ctx, user): SignedIn,
     Ids(course): Ids<CourseId>,
     Form(form): Form<WithdrawForm>,
 ) -> PageResult {
     let lang = ctx.lang;
-    let current = operator_course(&state, &user, course, lang).await?;
+    let current = operator_course(&state, &user, course).await?;
     let result = match confirmed(&form) {
         Ok(()) => api::withdraw_course_for(&state, user.user(), course).await,
         Err(e) => Err(e),
@@ -394,43 +388,32 @@ async fn session_view(
 
 async fn session_page(
     State(state): State<AppState>,
-    ctx: PageCtx,
-    user: WebUser,
+    SignedIn(ctx, user): SignedIn,
     Ids(session): Ids<SessionId>,
 ) -> PageResult {
-    let s = api::operator_session(&state, user.user(), session)
-        .await
-        .map_err(fail(ctx.lang))?;
+    let s = api::operator_session(&state, user.user(), session).await?;
     session_view(&ctx, &user, &s, SessionFormView::from(&s), None).await
 }
 
 #[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct SessionForm {
-    #[serde(default)]
     version: String,
-    #[serde(default)]
     starts_at: String,
-    #[serde(default)]
     ends_at: String,
-    #[serde(default)]
     registration_deadline: String,
-    #[serde(default)]
     capacity: String,
-    #[serde(default)]
     venue: String,
 }
 
 async fn save_session(
     State(state): State<AppState>,
-    ctx: PageCtx,
-    user: WebUser,
+    SignedIn(ctx, user): SignedIn,
     Ids(session): Ids<SessionId>,
     Form(form): Form<SessionForm>,
 ) -> PageResult {
     let lang = ctx.lang;
-    let current = api::operator_session(&state, user.user(), session)
-        .await
-        .map_err(fail(lang))?;
+    let current = api::operator_session(&state, user.user(), session).await?;
     let result = async {
         let version = form_version(&form.version)?;
         let capacity = form_capacity(&form.capacity)?;
@@ -474,15 +457,12 @@ async fn save_session(
 
 async fn withdraw_session(
     State(state): State<AppState>,
-    ctx: PageCtx,
-    user: WebUser,
+    SignedIn(ctx, user): SignedIn,
     Ids(session): Ids<SessionId>,
     Form(form): Form<WithdrawForm>,
 ) -> PageResult {
     let lang = ctx.lang;
-    let current = api::operator_session(&state, user.user(), session)
-        .await
-        .map_err(fail(lang))?;
+    let current = api::operator_session(&state, user.user(), session).await?;
     let result = match confirmed(&form) {
         Ok(()) => api::withdraw_session_for(&state, user.user(), session).await,
         Err(e) => Err(e),
@@ -537,39 +517,30 @@ fn lecturer_view(
 
 async fn lecturer_page(
     State(state): State<AppState>,
-    ctx: PageCtx,
-    user: WebUser,
+    SignedIn(ctx, user): SignedIn,
     Ids(lecturer): Ids<LecturerId>,
 ) -> PageResult {
-    let l = api::operator_lecturer(&state, user.user(), lecturer)
-        .await
-        .map_err(fail(ctx.lang))?;
+    let l = api::operator_lecturer(&state, user.user(), lecturer).await?;
     lecturer_view(&ctx, &user, l.id, LecturerFormView::from(&l), None)
 }
 
 #[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct LecturerForm {
-    #[serde(default)]
     name: String,
-    #[serde(default)]
     kind: String,
-    #[serde(default)]
     affiliation: String,
-    #[serde(default)]
     fields: String,
 }
 
 async fn save_lecturer(
     State(state): State<AppState>,
-    ctx: PageCtx,
-    user: WebUser,
+    SignedIn(ctx, user): SignedIn,
     Ids(lecturer): Ids<LecturerId>,
     Form(form): Form<LecturerForm>,
 ) -> PageResult {
     let lang = ctx.lang;
-    let current = api::operator_lecturer(&state, user.user(), lecturer)
-        .await
-        .map_err(fail(lang))?;
+    let current = api::operator_lecturer(&state, user.user(), lecturer).await?;
     let input = LecturerInput {
         name: form.name.clone(),
         kind: form.kind.clone(),
@@ -595,14 +566,10 @@ async fn save_lecturer(
 
 async fn delete_lecturer(
     State(state): State<AppState>,
-    ctx: PageCtx,
     user: WebUser,
     Ids(lecturer): Ids<LecturerId>,
 ) -> PageResult {
-    let lang = ctx.lang;
-    api::delete_lecturer_for(&state, user.user(), lecturer)
-        .await
-        .map_err(fail(lang))?;
+    api::delete_lecturer_for(&state, user.user(), lecturer).await?;
     Ok(redirect(
         "/training/library?notice=lecturer_deleted#lecturers",
     ))

@@ -19,7 +19,7 @@ use crate::http::auth::WebUser;
 use crate::http::error::AppError;
 use crate::http::i18n::{Lang, Message};
 use crate::http::ids::{Ids, InstitutionId, OwnRegistrationId, RegistrationId, SessionId};
-use crate::http::page::{Chrome, PageCtx, PageResult, fail, redirect, render};
+use crate::http::page::{Chrome, PageCtx, PageError, PageResult, SignedIn, redirect, render};
 use crate::http::page::{PageOpening, VisiblePage};
 use crate::training::api::{
     self as api, CourseInput, LecturerInput, SessionInput, availability, is_operator, listed_for,
@@ -144,8 +144,8 @@ struct ListPage {
 }
 
 #[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct NoticeQuery {
-    #[serde(default)]
     notice: Option<String>,
 }
 
@@ -187,21 +187,18 @@ async fn list_view(
 ) -> PageResult {
     let lang = ctx.lang;
     let u = user.user();
-    let sessions = state
-        .store
-        .training_sessions()
-        .await
-        .map_err(|e| fail(lang)(e))?;
+    let sessions = state.store.training_sessions().await?;
     let registers = matches!(
         u.role,
         mamori_domain::Role::InstitutionAdmin | mamori_domain::Role::InstitutionStaff
     ) && u.institution_id.is_some();
     let mine = match u.institution_id {
-        Some(id) if registers => state
-            .store
-            .training_registrations_of_institution(id)
-            .await
-            .map_err(|e| fail(lang)(e))?,
+        Some(id) if registers => {
+            state
+                .store
+                .training_registrations_of_institution(id)
+                .await?
+        }
         _ => Vec::new(),
     };
     let now = now_in_japan();
@@ -270,8 +267,7 @@ async fn list_view(
 
 async fn list_page(
     State(state): State<AppState>,
-    ctx: PageCtx,
-    user: WebUser,
+    SignedIn(ctx, user): SignedIn,
     Query(q): Query<NoticeQuery>,
 ) -> PageResult {
     let notice = notice_text(ctx.lang, q.notice.as_deref());
@@ -279,15 +275,14 @@ async fn list_page(
 }
 
 #[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct RegisterForm {
-    #[serde(default)]
     participant_name: Option<String>,
 }
 
 async fn register(
     State(state): State<AppState>,
-    ctx: PageCtx,
-    user: WebUser,
+    SignedIn(ctx, user): SignedIn,
     Ids(session): Ids<SessionId>,
     Form(form): Form<RegisterForm>,
 ) -> PageResult {
@@ -304,14 +299,13 @@ async fn register(
             let text = error_text(lang, &e);
             list_view(&state, &ctx, &user, Some((e.status(), text)), None).await
         }
-        Err(e) => Err(fail(lang)(e)),
+        Err(e) => Err(PageError::from(e)),
     }
 }
 
 async fn cancel(
     State(state): State<AppState>,
-    ctx: PageCtx,
-    user: WebUser,
+    SignedIn(ctx, user): SignedIn,
     Ids(registration): Ids<OwnRegistrationId>,
 ) -> PageResult {
     let lang = ctx.lang;
@@ -321,7 +315,7 @@ async fn cancel(
             let text = error_text(lang, &e);
             list_view(&state, &ctx, &user, Some((e.status(), text)), None).await
         }
-        Err(e) => Err(fail(lang)(e)),
+        Err(e) => Err(PageError::from(e)),
     }
 }
 
@@ -398,8 +392,7 @@ async fn library_view(
     let lecturers = state
         .store
         .training_lecturers()
-        .await
-        .map_err(|e| fail(lang)(e))?
+        .await?
         .into_iter()
         .map(|l| LecturerView {
             id: l.id,
@@ -437,8 +430,7 @@ async fn library_view(
 
 async fn library_page(
     State(state): State<AppState>,
-    ctx: PageCtx,
-    user: WebUser,
+    SignedIn(ctx, user): SignedIn,
     Query(q): Query<NoticeQuery>,
 ) -> PageResult {
     let notice = notice_text(ctx.lang, q.notice.as_deref());
@@ -446,14 +438,11 @@ async fn library_page(
 }
 
 #[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct LecturerForm {
-    #[serde(default)]
     name: String,
-    #[serde(default)]
     kind: String,
-    #[serde(default)]
     affiliation: String,
-    #[serde(default)]
     fields: String,
 }
 
@@ -479,8 +468,7 @@ impl LecturerForm {
 
 async fn add_lecturer(
     State(state): State<AppState>,
-    ctx: PageCtx,
-    user: WebUser,
+    SignedIn(ctx, user): SignedIn,
     Form(form): Form<LecturerForm>,
 ) -> PageResult {
     let lang = ctx.lang;
@@ -490,7 +478,7 @@ async fn add_lecturer(
             let refused = (e.status(), FormErrors::of(lang, &e), form.view());
             library_view(&state, &ctx, &user, Some(refused), None).await
         }
-        Err(e) => Err(fail(lang)(e)),
+        Err(e) => Err(PageError::from(e)),
     }
 }
 
@@ -538,18 +526,10 @@ async fn manage_view(
 ) -> PageResult {
     let lang = ctx.lang;
     if !is_operator(user.user()) {
-        return Err(fail(lang)(AppError::Forbidden));
+        return Err(PageError::from(AppError::Forbidden));
     }
-    let courses = state
-        .store
-        .training_courses()
-        .await
-        .map_err(|e| fail(lang)(e))?;
-    let sessions = state
-        .store
-        .training_sessions()
-        .await
-        .map_err(|e| fail(lang)(e))?;
+    let courses = state.store.training_courses().await?;
+    let sessions = state.store.training_sessions().await?;
     let now = now_in_japan();
     let (status, error) = match error {
         Some((s, t)) => (s, Some(t)),
@@ -616,8 +596,7 @@ async fn manage_view(
 
 async fn manage_page(
     State(state): State<AppState>,
-    ctx: PageCtx,
-    user: WebUser,
+    SignedIn(ctx, user): SignedIn,
     Query(q): Query<NoticeQuery>,
 ) -> PageResult {
     let notice = notice_text(ctx.lang, q.notice.as_deref());
@@ -627,20 +606,14 @@ async fn manage_page(
 /// The course form, to publish a course and to edit one (which also sends the `version` it
 /// was loaded with).
 #[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct CourseForm {
-    #[serde(default)]
     pub version: String,
-    #[serde(default)]
     pub title_ja: String,
-    #[serde(default)]
     pub title_en: String,
-    #[serde(default)]
     pub audience: String,
-    #[serde(default)]
     pub format: String,
-    #[serde(default)]
     pub description_ja: String,
-    #[serde(default)]
     pub description_en: String,
 }
 
@@ -680,14 +653,13 @@ async fn after_manage(
             let text = error_text(ctx.lang, &e);
             manage_view(state, ctx, user, Some((e.status(), text)), None).await
         }
-        Err(e) => Err(fail(ctx.lang)(e)),
+        Err(e) => Err(PageError::from(e)),
     }
 }
 
 async fn create_course(
     State(state): State<AppState>,
-    ctx: PageCtx,
-    user: WebUser,
+    SignedIn(ctx, user): SignedIn,
     Form(form): Form<CourseForm>,
 ) -> PageResult {
     let result = api::create_course_for(&state, user.user(), &form.input()).await;
@@ -695,25 +667,19 @@ async fn create_course(
 }
 
 #[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct SessionForm {
-    #[serde(default)]
     course_id: String,
-    #[serde(default)]
     starts_at: String,
-    #[serde(default)]
     ends_at: String,
-    #[serde(default)]
     registration_deadline: String,
-    #[serde(default)]
     capacity: String,
-    #[serde(default)]
     venue: String,
 }
 
 async fn create_session(
     State(state): State<AppState>,
-    ctx: PageCtx,
-    user: WebUser,
+    SignedIn(ctx, user): SignedIn,
     Form(form): Form<SessionForm>,
 ) -> PageResult {
     let result = async {
@@ -783,14 +749,8 @@ async fn session_view(
     notice: Option<String>,
 ) -> PageResult {
     let lang = ctx.lang;
-    let s = api::operator_session(state, user.user(), session)
-        .await
-        .map_err(fail(lang))?;
-    let places = state
-        .store
-        .training_session_registrations(s.id)
-        .await
-        .map_err(|e| fail(lang)(e))?;
+    let s = api::operator_session(state, user.user(), session).await?;
+    let places = state.store.training_session_registrations(s.id).await?;
     let now = now_in_japan();
     let started = now >= s.rules.starts_at;
     let (status, error) = match error {
@@ -839,8 +799,7 @@ async fn session_view(
 
 async fn session_page(
     State(state): State<AppState>,
-    ctx: PageCtx,
-    user: WebUser,
+    SignedIn(ctx, user): SignedIn,
     Ids(session): Ids<SessionId>,
     Query(q): Query<NoticeQuery>,
 ) -> PageResult {
@@ -849,36 +808,36 @@ async fn session_page(
 }
 
 #[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct AttendanceForm {
-    #[serde(default)]
     attended: Option<String>,
 }
 
 async fn record_attendance(
     State(state): State<AppState>,
-    ctx: PageCtx,
-    user: WebUser,
+    SignedIn(ctx, user): SignedIn,
     Ids(registration): Ids<RegistrationId>,
     Form(form): Form<AttendanceForm>,
 ) -> PageResult {
     let lang = ctx.lang;
     if !is_operator(user.user()) {
-        return Err(fail(lang)(AppError::Forbidden));
+        return Err(PageError::from(AppError::Forbidden));
     }
     let place = state
         .store
         .training_registration(registration.get())
-        .await
-        .map_err(|e| fail(lang)(e))?
-        .ok_or_else(|| fail(lang)(AppError::NotFound))?;
+        .await?
+        .ok_or_else(|| PageError::from(AppError::NotFound))?;
     let attended = match form.attended.as_deref() {
         Some("yes") => true,
         Some("no") => false,
         _ => {
-            return Err(fail(lang)(AppError::from(mamori_domain::ParseError::new(
-                "attended",
-                Message::new("training-attended-yes-or-no"),
-            ))));
+            return Err(PageError::from(AppError::from(
+                mamori_domain::ParseError::new(
+                    "attended",
+                    Message::new("training-attended-yes-or-no"),
+                ),
+            )));
         }
     };
     let session = SessionId::stored(place.session_id);
@@ -890,21 +849,19 @@ async fn record_attendance(
             let text = error_text(lang, &e);
             session_view(&state, &ctx, &user, session, Some((e.status(), text)), None).await
         }
-        Err(e) => Err(fail(lang)(e)),
+        Err(e) => Err(PageError::from(e)),
     }
 }
 
 async fn attendance_xlsx(
     State(state): State<AppState>,
-    ctx: PageCtx,
     user: WebUser,
     Ids(session): Ids<SessionId>,
 ) -> PageResult {
-    let lang = ctx.lang;
-    let s = api::operator_session(&state, user.user(), session)
+    let s = api::operator_session(&state, user.user(), session).await?;
+    api::attendance_file(&state, &s)
         .await
-        .map_err(fail(lang))?;
-    api::attendance_file(&state, &s).await.map_err(fail(lang))
+        .map_err(PageError::from)
 }
 
 // ----- an institution's record ---------------------------------------------------------------
@@ -988,18 +945,10 @@ async fn record_page(
     Ids((_, fy_text)): Ids<(InstitutionId, String)>,
 ) -> PageResult {
     let lang = ctx.lang;
-    let fy = FiscalYear::parse(&fy_text).map_err(|_| fail(lang)(AppError::NotFound))?;
-    service::record_read(&state, &principal, institution.id, "training")
-        .await
-        .map_err(fail(lang))?;
-    let record = api::record_of(&state, &institution, fy)
-        .await
-        .map_err(fail(lang))?;
-    let sessions = state
-        .store
-        .training_sessions()
-        .await
-        .map_err(|e| fail(lang)(e))?;
+    let fy = FiscalYear::parse(&fy_text).map_err(|_| PageError::from(AppError::NotFound))?;
+    service::record_read(&state, &principal, institution.id, "training").await?;
+    let record = api::record_of(&state, &institution, fy).await?;
+    let sessions = state.store.training_sessions().await?;
     let rows = record
         .lines
         .iter()

@@ -17,7 +17,9 @@ use crate::http::error::AppError;
 use crate::http::error::ErrorCode;
 use crate::http::i18n::{Lang, Message};
 use crate::http::ids::{ContractId, DeliveryId, Ids, InstitutionId};
-use crate::http::page::{Chrome, PageCtx, PageResult, fail, page_institution, redirect, render};
+use crate::http::page::{
+    Chrome, PageCtx, PageError, PageResult, SignedIn, page_institution, redirect, render,
+};
 use crate::http::page::{PageOpening, VisiblePage};
 use crate::vendors::api::{self as vendors, CoverageData, CreateContract};
 use crate::{AppState, Routes};
@@ -119,17 +121,15 @@ async fn contracts_view(
 ) -> PageResult {
     let lang = ctx.lang;
     let principal = user.user().principal();
-    let institution = page_institution(state, &principal, id, lang).await?;
+    let institution = page_institution(state, &principal, id).await?;
     let contracts = state
         .store
         .vendor_contracts_of_institution(institution.id)
-        .await
-        .map_err(|e| fail(lang)(e))?;
+        .await?;
     let deliveries = state
         .store
         .vendor_deliveries_of_institution(institution.id)
-        .await
-        .map_err(|e| fail(lang)(e))?;
+        .await?;
     let rows = contracts
         .iter()
         .map(|c| ContractRow {
@@ -172,37 +172,32 @@ async fn contracts_view(
 
 async fn contracts_page(
     State(state): State<AppState>,
-    ctx: PageCtx,
-    user: WebUser,
+    SignedIn(ctx, user): SignedIn,
     Ids(id): Ids<InstitutionId>,
 ) -> PageResult {
     contracts_view(&state, &ctx, &user, id, None, None, StatusCode::OK).await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct ContractForm {
-    #[serde(default)]
     vendor_name: String,
     /// Comma- or 、-separated system kinds.
-    #[serde(default)]
     systems: String,
-    #[serde(default)]
     remote_maintenance: Option<String>,
-    #[serde(default)]
     invite_email: String,
 }
 
 async fn add_contract(
     State(state): State<AppState>,
-    ctx: PageCtx,
-    user: WebUser,
+    SignedIn(ctx, user): SignedIn,
     headers: HeaderMap,
     Ids(id): Ids<InstitutionId>,
     Form(form): Form<ContractForm>,
 ) -> PageResult {
     let lang = ctx.lang;
     let principal = user.user().principal();
-    let institution = page_institution(&state, &principal, id, lang).await?;
+    let institution = page_institution(&state, &principal, id).await?;
     let body = CreateContract {
         vendor_name: form.vendor_name.clone(),
         systems: form
@@ -223,7 +218,7 @@ async fn add_contract(
             let invited = vendors::invite(&state, &headers, &institution, &added).await;
             contracts_view(&state, &ctx, &user, id, invited, None, StatusCode::OK).await
         }
-        Err(e @ (AppError::Forbidden | AppError::NotFound)) => Err(fail(lang)(e)),
+        Err(e @ (AppError::Forbidden | AppError::NotFound)) => Err(PageError::from(e)),
         Err(e) => {
             let status = e.status();
             let d = e.detail();
@@ -272,10 +267,9 @@ async fn invitation_view(
     let invitation = state
         .store
         .vendor_invitation(&crate::http::auth::token_hash(token))
-        .await
-        .map_err(|e| fail(lang)(e))?
+        .await?
         .ok_or_else(|| {
-            fail(lang)(AppError::rejected(
+            PageError::from(AppError::rejected(
                 StatusCode::NOT_FOUND,
                 ErrorCode::InvitationUnknown,
                 Message::new("errors-invitation-link-unknown"),
@@ -324,13 +318,11 @@ async fn invitation_page(
     .await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct AcceptForm {
-    #[serde(default)]
     login: String,
-    #[serde(default)]
     password: String,
-    #[serde(default)]
     totp: String,
 }
 
@@ -382,18 +374,15 @@ struct VendorHome {
     rows: Vec<(i64, String, String, i64)>,
 }
 
-async fn vendor_home(State(state): State<AppState>, ctx: PageCtx, user: WebUser) -> PageResult {
+async fn vendor_home(State(state): State<AppState>, SignedIn(ctx, user): SignedIn) -> PageResult {
     let lang = ctx.lang;
     let principal = user.user().principal();
     let year = service::current_fiscal_year(&state);
-    let contracts = vendors::contracts_served(&state, &principal)
-        .await
-        .map_err(fail(lang))?;
+    let contracts = vendors::contracts_served(&state, &principal).await?;
     let organization = state
         .store
         .vendor_organization_of_user(principal.user_id)
-        .await
-        .map_err(|e| fail(lang)(e))?
+        .await?
         .map(|(_, n)| n)
         .unwrap_or_default();
     let mut rows = Vec::new();
@@ -401,8 +390,7 @@ async fn vendor_home(State(state): State<AppState>, ctx: PageCtx, user: WebUser)
         let answered = state
             .store
             .vendor_answers(c.contract.id.0, year)
-            .await
-            .map_err(|e| fail(lang)(e))?
+            .await?
             .values()
             .filter(|a| a.first.is_some())
             .count();
@@ -483,19 +471,14 @@ async fn vendor_form_view(
 ) -> PageResult {
     let lang = ctx.lang;
     let principal = user.user().principal();
-    let (contract, _) = vendors::visible_contract(state, &principal, contract_id)
-        .await
-        .map_err(fail(lang))?;
-    let fiscal_year = service::parse_fiscal_year(state, fy).map_err(fail(lang))?;
-    let version = vendors::vendor_version(state, fiscal_year).map_err(fail(lang))?;
+    let (contract, _) = vendors::visible_contract(state, &principal, contract_id).await?;
+    let fiscal_year = service::parse_fiscal_year(state, fy)?;
+    let version = vendors::vendor_version(state, fiscal_year)?;
     let answers = state
         .store
         .vendor_answers(contract.contract.id.0, fiscal_year)
-        .await
-        .map_err(|e| fail(lang)(e))?;
-    let can_answer = vendors::serves(state, &principal, &contract)
-        .await
-        .map_err(fail(lang))?;
+        .await?;
+    let can_answer = vendors::serves(state, &principal, &contract).await?;
     let items = version
         .items
         .iter()
@@ -514,8 +497,7 @@ async fn vendor_form_view(
         .collect();
     let others = if can_answer {
         vendors::contracts_served(state, &principal)
-            .await
-            .map_err(fail(lang))?
+            .await?
             .into_iter()
             .filter(|c| c.contract.id != contract.contract.id)
             .map(|c| (c.contract.id.0, c.institution_name))
@@ -526,8 +508,7 @@ async fn vendor_form_view(
     let deliveries = state
         .store
         .vendor_deliveries(contract.contract.id.0)
-        .await
-        .map_err(|e| fail(lang)(e))?
+        .await?
         .iter()
         .map(delivery_row)
         .collect();
@@ -562,8 +543,7 @@ async fn vendor_form_view(
 
 async fn vendor_form(
     State(state): State<AppState>,
-    ctx: PageCtx,
-    user: WebUser,
+    SignedIn(ctx, user): SignedIn,
     Ids((contract_id, fy)): Ids<(ContractId, String)>,
 ) -> PageResult {
     vendor_form_view(
@@ -582,17 +562,14 @@ async fn vendor_form(
 /// Copies this form's answers to the contracts ticked (`to_<id>` fields).
 async fn copy_answers(
     State(state): State<AppState>,
-    ctx: PageCtx,
-    user: WebUser,
+    SignedIn(ctx, user): SignedIn,
     Ids((contract_id, fy)): Ids<(ContractId, String)>,
     Form(form): Form<std::collections::HashMap<String, String>>,
 ) -> PageResult {
     let lang = ctx.lang;
     let principal = user.user().principal();
-    let (contract, _) = vendors::visible_contract(&state, &principal, contract_id)
-        .await
-        .map_err(fail(lang))?;
-    let fiscal_year = service::parse_fiscal_year(&state, &fy).map_err(fail(lang))?;
+    let (contract, _) = vendors::visible_contract(&state, &principal, contract_id).await?;
+    let fiscal_year = service::parse_fiscal_year(&state, &fy)?;
     let to: Vec<i64> = form
         .keys()
         .filter_map(|k| k.strip_prefix("to_"))
@@ -616,7 +593,7 @@ async fn copy_answers(
             )
             .await
         }
-        Err(e @ (AppError::Forbidden | AppError::NotFound)) => Err(fail(lang)(e)),
+        Err(e @ (AppError::Forbidden | AppError::NotFound)) => Err(PageError::from(e)),
         Err(e) => {
             let status = e.status();
             let m = message(lang, &e);
@@ -625,15 +602,12 @@ async fn copy_answers(
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct VendorAnswerForm {
-    #[serde(default)]
     round: String,
-    #[serde(default)]
     answer: String,
-    #[serde(default)]
     checked_on: String,
-    #[serde(default)]
     target_date: String,
 }
 
@@ -651,22 +625,17 @@ fn answer_input(form: &VendorAnswerForm) -> Result<AnswerInput, AppError> {
 
 async fn save_vendor_item(
     State(state): State<AppState>,
-    ctx: PageCtx,
-    user: WebUser,
+    SignedIn(ctx, user): SignedIn,
     Ids((contract_id, fy, key)): Ids<(ContractId, String, String)>,
     Form(form): Form<VendorAnswerForm>,
 ) -> PageResult {
     let lang = ctx.lang;
     let principal = user.user().principal();
-    let (contract, institution) = vendors::visible_contract(&state, &principal, contract_id)
-        .await
-        .map_err(fail(lang))?;
-    let fiscal_year = service::parse_fiscal_year(&state, &fy).map_err(fail(lang))?;
-    if !vendors::serves(&state, &principal, &contract)
-        .await
-        .map_err(fail(lang))?
-    {
-        return Err(fail(lang)(AppError::Forbidden));
+    let (contract, institution) =
+        vendors::visible_contract(&state, &principal, contract_id).await?;
+    let fiscal_year = service::parse_fiscal_year(&state, &fy)?;
+    if !vendors::serves(&state, &principal, &contract).await? {
+        return Err(PageError::from(AppError::Forbidden));
     }
     let saved = match answer_input(&form) {
         Ok(input) => {
@@ -689,7 +658,7 @@ async fn save_vendor_item(
             contract.contract.id.0,
             fiscal_year.start_year()
         ))),
-        Err(e @ (AppError::Forbidden | AppError::NotFound)) => Err(fail(lang)(e)),
+        Err(e @ (AppError::Forbidden | AppError::NotFound)) => Err(PageError::from(e)),
         Err(e) => {
             let status = e.status();
             let message = format!("{key}: {}", message(lang, &e));
@@ -765,26 +734,21 @@ async fn read_delivery_form(
 /// Records an MDS/SDS delivery from the vendor form's upload.
 async fn upload_delivery(
     State(state): State<AppState>,
-    ctx: PageCtx,
-    user: WebUser,
+    SignedIn(ctx, user): SignedIn,
     Ids((contract_id, fy)): Ids<(ContractId, String)>,
     request: axum::extract::Request,
 ) -> PageResult {
     let lang = ctx.lang;
     // A forged form is refused before anything else.
     let fields = match read_delivery_form(request).await {
-        Err(e) if e.status() == StatusCode::FORBIDDEN => return Err(fail(lang)(e)),
+        Err(e) if e.status() == StatusCode::FORBIDDEN => return Err(PageError::from(e)),
         other => other,
     };
     let principal = user.user().principal();
-    let (contract, institution) = vendors::visible_contract(&state, &principal, contract_id)
-        .await
-        .map_err(fail(lang))?;
-    if !vendors::serves(&state, &principal, &contract)
-        .await
-        .map_err(fail(lang))?
-    {
-        return Err(fail(lang)(AppError::Forbidden));
+    let (contract, institution) =
+        vendors::visible_contract(&state, &principal, contract_id).await?;
+    if !vendors::serves(&state, &principal, &contract).await? {
+        return Err(PageError::from(AppError::Forbidden));
     }
     let saved = match fields {
         Ok((kind, delivered_on, file_name, bytes)) => {
@@ -809,7 +773,7 @@ async fn upload_delivery(
             "/vendor/contracts/{}/{fy}#deliveries",
             contract.contract.id.0
         ))),
-        Err(e @ (AppError::Forbidden | AppError::NotFound)) => Err(fail(lang)(e)),
+        Err(e @ (AppError::Forbidden | AppError::NotFound)) => Err(PageError::from(e)),
         Err(e) => {
             let status = e.status();
             let m = match &e {
@@ -829,18 +793,14 @@ async fn upload_delivery(
 /// The file of a delivery, for the vendor and for those who see the institution.
 async fn download_delivery(
     State(state): State<AppState>,
-    ctx: PageCtx,
     user: WebUser,
     Ids((contract_id, delivery_id)): Ids<(ContractId, DeliveryId)>,
 ) -> Result<Response, crate::http::page::PageError> {
-    let lang = ctx.lang;
     let principal = user.user().principal();
-    let (contract, _) = vendors::visible_contract(&state, &principal, contract_id)
-        .await
-        .map_err(fail(lang))?;
+    let (contract, _) = vendors::visible_contract(&state, &principal, contract_id).await?;
     crate::vendors::deliveries::file_response(&state, &principal, &contract, delivery_id)
         .await
-        .map_err(fail(lang))
+        .map_err(PageError::from)
 }
 
 // ----- coverage -------------------------------------------------------------------------
@@ -876,21 +836,16 @@ async fn coverage_page(
     Ids((_, fy)): Ids<(InstitutionId, String)>,
 ) -> PageResult {
     let lang = ctx.lang;
-    let fiscal_year = service::parse_fiscal_year(&state, &fy).map_err(fail(lang))?;
+    let fiscal_year = service::parse_fiscal_year(&state, &fy)?;
     service::record_read(
         &state,
         &principal,
         institution.id,
         &format!("coverage:{fiscal_year}"),
     )
-    .await
-    .map_err(fail(lang))?;
-    let data = CoverageData::load(&state, &institution, fiscal_year)
-        .await
-        .map_err(fail(lang))?;
-    let verdict = data
-        .verdict(&state, &institution, fiscal_year)
-        .map_err(fail(lang))?;
+    .await?;
+    let data = CoverageData::load(&state, &institution, fiscal_year).await?;
+    let verdict = data.verdict(&state, &institution, fiscal_year)?;
     let contracts: Vec<_> = verdict
         .coverage
         .contracts

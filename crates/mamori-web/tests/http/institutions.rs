@@ -258,6 +258,19 @@ async fn pages_are_scoped_and_bilingual(app: &TestApp) {
         .get_page(&inspector.english_cookie(), &inspection_path)
         .await;
     assert!(english.body.contains("Log out") && english.body.contains("lang=\"en\""));
+    // A refusal is drawn as the error page in the reader's language, with its status.
+    let missing = "/institutions/999999/checklist/2025";
+    let refused = app
+        .get_page(&inspector.english_cookie(), missing)
+        .await
+        .assert_status(StatusCode::NOT_FOUND);
+    refused.assert_body_contains("<title>Error");
+    refused.assert_body_contains("Not found");
+    let refused = app
+        .get_page(&inspector.cookie, missing)
+        .await
+        .assert_status(StatusCode::NOT_FOUND);
+    refused.assert_body_contains("見つかりません");
     // Redirects after login stay on this site.
     let r = app.get("/lang/en?next=//evil.example").await;
     assert_eq!(r.location(), "/");
