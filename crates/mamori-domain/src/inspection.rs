@@ -377,7 +377,7 @@ pub fn progress(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::checklist::tests::{fy, item, item_as, profile};
     use crate::{Condition, FormKind, Gate, ItemAnswer, Requirement, Scope};
@@ -387,7 +387,7 @@ mod tests {
         NaiveDate::from_ymd_opt(y, m, day).expect("valid test date")
     }
 
-    fn rules(version: &str, bcp: bool) -> InspectionRules {
+    pub(crate) fn rules(version: &str, bcp: bool) -> InspectionRules {
         InspectionRules {
             version: version.into(),
             title_ja: String::new(),
@@ -404,7 +404,7 @@ mod tests {
     }
 
     /// A small 令和5年度-like form: 1(1), 2(2) (vendor only), 2(7) サーバ (参考項目), 3(1), 3(3).
-    fn r5() -> ChecklistVersion {
+    pub(crate) fn r5() -> ChecklistVersion {
         let mut remote = item(
             "2-2-all",
             "2(2)",
@@ -463,7 +463,7 @@ mod tests {
         }
     }
 
-    fn yes(on: NaiveDate) -> ItemAnswers {
+    pub(crate) fn yes(on: NaiveDate) -> ItemAnswers {
         ItemAnswers {
             first: Some(ItemAnswer {
                 answer: Answer::Yes,
@@ -474,7 +474,7 @@ mod tests {
         }
     }
 
-    fn no(on: NaiveDate, target: Option<NaiveDate>) -> ItemAnswers {
+    pub(crate) fn no(on: NaiveDate, target: Option<NaiveDate>) -> ItemAnswers {
         ItemAnswers {
             first: Some(ItemAnswer {
                 answer: Answer::No,

@@ -45,6 +45,7 @@ pub mod inspection;
 pub mod institution;
 pub mod ledger_evidence;
 pub mod login;
+pub mod oversight;
 pub mod prefecture;
 pub mod support;
 pub mod text;

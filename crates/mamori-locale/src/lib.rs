@@ -135,6 +135,11 @@ const FILES: &[(&str, &str, &str)] = &[
         include_str!("../locales/ja/operator.ftl"),
         include_str!("../locales/en/operator.ftl"),
     ),
+    (
+        "oversight",
+        include_str!("../locales/ja/oversight.ftl"),
+        include_str!("../locales/en/oversight.ftl"),
+    ),
 ];
 
 /// The language a user reads: Japanese unless English was chosen.

@@ -76,6 +76,27 @@ pub fn fold_char(c: char) -> impl Iterator<Item = char> {
     std::iter::once(c).nfkc().map(dash_to_hyphen)
 }
 
+/// The form names are compared in when someone searches: [`fold`]ed, lower-case, katakana as
+/// hiragana and without spaces, so that `ﾐﾅﾄ`, `ミナト` and `みなと` find the same
+/// institution, and `みなと 中央` finds `みなと中央病院`.
+pub fn search_key(text: &str) -> String {
+    fold(text)
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .flat_map(char::to_lowercase)
+        .map(katakana_as_hiragana)
+        .collect()
+}
+
+/// ァ (U+30A1) to ヶ (U+30F6) as the hiragana at the same place, 0x60 below; the long-vowel
+/// mark and ヷ–ヺ have no hiragana and stay.
+fn katakana_as_hiragana(c: char) -> char {
+    match c {
+        '\u{30A1}'..='\u{30F6}' => char::from_u32(u32::from(c) - 0x60).unwrap_or(c),
+        _ => c,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -116,6 +137,21 @@ mod tests {
             ("ｳﾞｨ", "ヴィ"),
             ("ﾃﾞﾝｼｶﾙﾃ･ｼｽﾃﾑ", "デンシカルテ・システム"),
         ]);
+    }
+
+    #[test]
+    fn search_keys_fold_width_case_kana_and_spaces() {
+        for (text, key) in [
+            ("ﾐﾅﾄ中央病院", "みなと中央病院"),
+            ("ミナト中央病院", "みなと中央病院"),
+            ("みなと　中央 病院", "みなと中央病院"),
+            ("ＡＢＣ Clinic", "abcclinic"),
+            ("サーバー", "さーばー"),
+            ("ヴァ", "ゔぁ"),
+            ("ヶ丘", "ゖ丘"),
+        ] {
+            assert_eq!(search_key(text), key, "{text:?}");
+        }
     }
 
     #[test]
