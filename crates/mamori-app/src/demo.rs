@@ -128,6 +128,9 @@ async fn seed(app: &App) -> Result<bool, Error> {
             has_medical_information_system: mis,
             has_vendor_contracts: vendors,
             medical_institution_code: code.map(str::to_owned),
+            municipality_code: None,
+            municipality_name: String::new(),
+            address: String::new(),
         };
     let store = &app.store;
     let hospital = store
@@ -483,6 +486,9 @@ async fn load_assurance(app: &App) -> Result<bool, Error> {
                     has_medical_information_system: true,
                     has_vendor_contracts: true,
                     medical_institution_code: Some(code.to_owned()),
+                    municipality_code: None,
+                    municipality_name: String::new(),
+                    address: String::new(),
                 },
                 None,
             )

@@ -121,5 +121,29 @@ pub fn check_institution(new: &NewInstitution) -> Result<(), Error> {
     if let Some(code) = &new.medical_institution_code {
         mamori_domain::MedicalInstitutionCode::parse(code)?;
     }
+    if let Some(code) = &new.municipality_code {
+        let code = mamori_domain::oversight::MunicipalityCode::parse(code)?;
+        if code.prefecture() != new.prefecture {
+            return Err(mamori_domain::ParseError::new(
+                "municipality_code",
+                Message::new("domain-parse-municipality-code-other-prefecture")
+                    .with("text", code.as_str())
+                    .with("prefecture", new.prefecture.code()),
+            )
+            .into());
+        }
+    }
+    for (field, text, most) in [
+        ("municipality_name", &new.municipality_name, 50),
+        ("address", &new.address, 300),
+    ] {
+        if text.chars().count() > most {
+            return Err(mamori_domain::ParseError::new(
+                field,
+                Message::new("errors-oversight-text-too-long").with("most", most),
+            )
+            .into());
+        }
+    }
     Ok(())
 }

@@ -16,6 +16,7 @@ pub mod fiscal_years;
 pub mod inspection;
 pub mod institutions;
 pub mod ledger;
+pub mod oversight;
 pub mod passwords;
 pub mod time;
 pub mod tokens;
@@ -58,6 +59,7 @@ pub struct App {
 
 impl App {
     pub fn new(store: Store, catalog: &'static Catalog) -> Self {
+        store.keep_year_states(oversight::year_rules(catalog));
         Self {
             store,
             catalog,

@@ -6,5 +6,6 @@
 pub mod assurance_list;
 pub mod contact_chart_svg;
 pub mod ledger;
+pub mod oversight_list;
 pub mod training_attendance;
 pub mod workbook;

@@ -48,7 +48,8 @@ type ObservationCells = (Option<bool>, Option<String>, Option<String>);
 const SELECT: &str = "SELECT i.id, i.name, i.kind, i.prefecture, i.beds, i.has_medical_information_system, i.has_vendor_contracts, i.medical_institution_code, i.created_at, i.updated_at, \
      o.contact_chart_seen, u.login, o.recorded_at, \
      {answers}, {contracts}, {vendor_answers}, {deliveries}, {chart}, {continuity}, \
-     CAST(CASE WHEN EXISTS (SELECT 1 FROM devices v WHERE v.institution_id = i.id) THEN 1 ELSE 0 END AS BIGINT) \
+     CAST(CASE WHEN EXISTS (SELECT 1 FROM devices v WHERE v.institution_id = i.id) THEN 1 ELSE 0 END AS BIGINT), \
+     i.municipality_code, i.municipality_name, i.address \
      FROM institutions i \
      LEFT JOIN inspection_observations o ON o.institution_id = i.id AND o.fiscal_year = $2 \
      LEFT JOIN users u ON u.id = o.recorded_by \
@@ -152,7 +153,7 @@ impl Store {
             let raw = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(institution_id).bind(fy).fetch_optional(pool).await?;
             raw.map(|r| -> std::result::Result<Row, sqlx::Error> {
                 Ok((
-                    InstitutionRow { id: r.try_get(0)?, name: r.try_get(1)?, kind: r.try_get(2)?, prefecture: r.try_get(3)?, beds: r.try_get(4)?, has_medical_information_system: r.try_get(5)?, has_vendor_contracts: r.try_get(6)?, medical_institution_code: r.try_get(7)?, created_at: r.try_get(8)?, updated_at: r.try_get(9)? },
+                    InstitutionRow { id: r.try_get(0)?, name: r.try_get(1)?, kind: r.try_get(2)?, prefecture: r.try_get(3)?, beds: r.try_get(4)?, has_medical_information_system: r.try_get(5)?, has_vendor_contracts: r.try_get(6)?, medical_institution_code: r.try_get(7)?, municipality_code: r.try_get(20)?, municipality_name: r.try_get(21)?, address: r.try_get(22)?, created_at: r.try_get(8)?, updated_at: r.try_get(9)? },
                     (r.try_get(10)?, r.try_get(11)?, r.try_get(12)?),
                     (r.try_get(13)?, r.try_get(14)?, r.try_get(15)?, r.try_get(16)?, r.try_get(17)?, r.try_get(18)?),
                     r.try_get(19)?,

@@ -24,6 +24,7 @@ use sqlx::QueryBuilder;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::audit::KeySlot;
+use crate::oversight::RulesSlot;
 use crate::{
     AuditEntry, AuditProblem, BeginWrite, Pool, Result, Store, StoreError, parse_item_answer,
 };
@@ -126,6 +127,7 @@ pub(crate) fn start_writer(
     pool: Pool,
     turn: std::sync::Arc<tokio::sync::Mutex<()>>,
     audit_key: KeySlot,
+    year_rules: RulesSlot,
 ) -> AnswerSender {
     let (sender, receiver) = mpsc::unbounded_channel();
     tokio::spawn(
@@ -133,6 +135,7 @@ pub(crate) fn start_writer(
             pool,
             turn,
             audit_key,
+            year_rules,
         }
         .run(receiver),
     );
@@ -145,6 +148,8 @@ struct BatchWriter {
     turn: std::sync::Arc<tokio::sync::Mutex<()>>,
     /// The store's audit key (see `Store::open_audit_log`).
     audit_key: KeySlot,
+    /// The rules each institution's year is kept with (see `crate::oversight`).
+    year_rules: RulesSlot,
 }
 
 impl BatchWriter {
@@ -334,6 +339,18 @@ impl BatchWriter {
                 .bind(prev_hash)
                 .execute(&mut *tx)
                 .await?;
+            // Each institution's year once, from the answers the whole batch left.
+            let years: std::collections::BTreeSet<(i64, i64)> = accepted
+                .iter()
+                .map(|w| (w.institution_id, w.fiscal_year))
+                .collect();
+            for (institution_id, year) in years {
+                let fiscal_year = i32::try_from(year)
+                    .ok()
+                    .and_then(|y| mamori_domain::FiscalYear::new(y).ok())
+                    .ok_or_else(|| StoreError::Corrupt(format!("fiscal year {year}")))?;
+                crate::oversight::write_year_status!(self.year_rules, tx, institution_id, fiscal_year);
+            }
             tx.commit().await?;
             Ok(outcomes)
         })

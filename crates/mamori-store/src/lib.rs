@@ -198,6 +198,8 @@ pub struct Store {
     sessions: Arc<session_cache::SessionCache>,
     /// The audit chain's key, given once by `open_audit_log`.
     audit_key: audit::KeySlot,
+    /// The rules institutions' years are kept with, given once by `keep_year_states`.
+    year_rules: oversight::RulesSlot,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -210,6 +212,12 @@ pub struct Institution {
     pub has_medical_information_system: bool,
     pub has_vendor_contracts: bool,
     pub medical_institution_code: Option<String>,
+    /// 全国地方公共団体コード of its 市区町村, where known.
+    pub municipality_code: Option<String>,
+    /// 市区町村名
+    pub municipality_name: String,
+    /// 所在地
+    pub address: String,
     pub created_at: String,
     pub updated_at: String,
 }
@@ -233,6 +241,12 @@ pub struct NewInstitution {
     pub has_medical_information_system: bool,
     pub has_vendor_contracts: bool,
     pub medical_institution_code: Option<String>,
+    /// 全国地方公共団体コード of its 市区町村, where known.
+    pub municipality_code: Option<String>,
+    /// 市区町村名
+    pub municipality_name: String,
+    /// 所在地
+    pub address: String,
 }
 
 #[derive(Debug, Clone)]
@@ -350,6 +364,9 @@ pub(crate) struct InstitutionRow {
     pub(crate) has_medical_information_system: bool,
     pub(crate) has_vendor_contracts: bool,
     pub(crate) medical_institution_code: Option<String>,
+    pub(crate) municipality_code: Option<String>,
+    pub(crate) municipality_name: String,
+    pub(crate) address: String,
     pub(crate) created_at: String,
     pub(crate) updated_at: String,
 }
@@ -357,12 +374,14 @@ pub(crate) struct InstitutionRow {
 /// The `SELECT` of [`InstitutionRow`], for `concat!` to finish.
 macro_rules! institution_select {
     () => {
-        "SELECT id, name, kind, prefecture, beds, has_medical_information_system, has_vendor_contracts, medical_institution_code, created_at, updated_at FROM institutions"
+        "SELECT id, name, kind, prefecture, beds, has_medical_information_system, has_vendor_contracts, medical_institution_code, municipality_code, municipality_name, address, created_at, updated_at FROM institutions"
     };
 }
 
-/// Binds a new institution's fields (`$1`…`$7`, in the order of [`NewInstitution`]) and the
-/// instant of the change (`$8`), as `create_institution` and `update_institution` write them.
+/// Binds a new institution's fields (`$1`…`$7`, in the order of [`NewInstitution`]), the
+/// instant of the change (`$8`), its municipality and address (`$9`…`$11`) and its search key
+/// and oversight kind (`$12`, `$13`), as `create_institution` and `update_institution` write
+/// them.
 macro_rules! bind_institution {
     ($query:expr, $new:expr, $at:expr) => {{
         let new: &NewInstitution = $new;
@@ -375,6 +394,20 @@ macro_rules! bind_institution {
             .bind(new.has_vendor_contracts)
             .bind(new.medical_institution_code.clone())
             .bind($at.clone())
+            .bind(new.municipality_code.clone())
+            .bind(new.municipality_name.clone())
+            .bind(new.address.clone())
+            .bind(oversight::institution_search_key(
+                &new.name,
+                &new.municipality_name,
+            ))
+            .bind(
+                mamori_domain::oversight::OversightKind::of(
+                    new.kind,
+                    new.medical_institution_code.as_deref(),
+                )
+                .as_str(),
+            )
     }};
 }
 
@@ -389,6 +422,9 @@ fn institution_from_row(row: InstitutionRow) -> Result<Institution> {
         has_medical_information_system: row.has_medical_information_system,
         has_vendor_contracts: row.has_vendor_contracts,
         medical_institution_code: row.medical_institution_code,
+        municipality_code: row.municipality_code,
+        municipality_name: row.municipality_name,
+        address: row.address,
         created_at: row.created_at,
         updated_at: row.updated_at,
     })
@@ -470,16 +506,19 @@ impl Store {
     fn from_pool(pool: Pool) -> Self {
         let writer: Arc<tokio::sync::Mutex<()>> = Default::default();
         let audit_key: audit::KeySlot = Default::default();
+        let year_rules: oversight::RulesSlot = Default::default();
         Self {
             answers: group_commit::start_writer(
                 pool.clone(),
                 Arc::clone(&writer),
                 Arc::clone(&audit_key),
+                year_rules.clone(),
             ),
             pool,
             writer,
             sessions: Default::default(),
             audit_key,
+            year_rules,
         }
     }
 
@@ -548,6 +587,7 @@ impl Store {
             Pool::Postgres(pool) => migrations::migrator(Dialect::Postgres).run(pool).await?,
         }
         self.fill_login_keys().await?;
+        self.fill_oversight_keys().await?;
         Ok(())
     }
 
@@ -599,7 +639,7 @@ impl Store {
         );
         let id = on_pool!(self, pool => self.write(pool, async |tx| {
             let (id,): (i64,) = bind_institution!(sqlx::query_as(
-                "INSERT INTO institutions (name, kind, prefecture, beds, has_medical_information_system, has_vendor_contracts, medical_institution_code, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id",
+                "INSERT INTO institutions (name, kind, prefecture, beds, has_medical_information_system, has_vendor_contracts, medical_institution_code, created_at, updated_at, municipality_code, municipality_name, address, search_key, oversight_kind) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9, $10, $11, $12, $13) RETURNING id",
             ), new, at)
             .fetch_one(&mut *tx)
             .await?;
@@ -628,12 +668,26 @@ impl Store {
         );
         on_pool!(self, pool => self.write(pool, async |tx| {
             let done = bind_institution!(sqlx::query(
-                "UPDATE institutions SET name = $1, kind = $2, prefecture = $3, beds = $4, has_medical_information_system = $5, has_vendor_contracts = $6, medical_institution_code = $7, updated_at = $8 WHERE id = $9",
+                "UPDATE institutions SET name = $1, kind = $2, prefecture = $3, beds = $4, has_medical_information_system = $5, has_vendor_contracts = $6, medical_institution_code = $7, updated_at = $8, municipality_code = $9, municipality_name = $10, address = $11, search_key = $12, oversight_kind = $13 WHERE id = $14",
             ), new, at)
             .bind(id)
             .execute(&mut *tx)
             .await?;
             found(done.rows_affected())?;
+            // The profile decides which items apply: every year kept is computed anew.
+            let years: Vec<(i64,)> = sqlx::query_as(
+                "SELECT fiscal_year FROM year_states WHERE institution_id = $1 UNION SELECT fiscal_year FROM answers WHERE institution_id = $1",
+            )
+            .bind(id)
+            .fetch_all(&mut *tx)
+            .await?;
+            for (year,) in years {
+                let fiscal_year = i32::try_from(year)
+                    .ok()
+                    .and_then(|y| FiscalYear::new(y).ok())
+                    .ok_or_else(|| StoreError::Corrupt(format!("fiscal year {year}")))?;
+                oversight::write_year_status!(self.year_rules, tx, id, fiscal_year);
+            }
             Ok(Written::audited((), Audit::new(&at, actor, "institution.update", id, detail)))
         }).await?);
         Ok(())
@@ -996,6 +1050,7 @@ impl Store {
                 )
                 .bind(institution_id).bind(fy).bind(item_key.to_owned()).bind(round.number()).bind(a).bind(c).bind(t).bind(actor).bind(at.clone())
                 .execute(&mut *tx).await?;
+                oversight::write_year_status!(self.year_rules, tx, institution_id, fiscal_year);
                 Ok(Written::audited(true, Audit::new(&at, actor, "answer.clear", institution_id, format!("fiscal_year={fy} item={item_key} round={}", round.number()))))
             } else {
                 Ok(Written::dropped(false))
@@ -1094,6 +1149,7 @@ impl Store {
             )
             .bind(institution_id).bind(fy).bind(contact_chart_seen).bind(actor).bind(at.clone())
             .execute(&mut *tx).await?;
+            oversight::write_year_status!(self.year_rules, tx, institution_id, fiscal_year);
             Ok(Written::audited((), Audit::new(&at, actor, "inspection.observation", institution_id, format!("fiscal_year={fy} contact_chart_seen={contact_chart_seen}"))))
         }).await?);
         Ok(())
@@ -1115,6 +1171,11 @@ mod assurance;
 pub use assurance::{
     ApplicationChange, ApplicationRecord, AssuranceChange, ExcludedRecord, NewProgram,
     PrefectureBook, ProgramRecord, RankRecord, SubmissionRecord, WithdrawalRecord,
+};
+mod oversight;
+pub use oversight::{
+    OversightFilter, OversightRow, OversightSort, StateCounts, UnansweredState, YearFacts,
+    YearRules, YearView,
 };
 mod devices;
 pub use devices::{ImportCounts, LedgerUpload, StoredDevice, compare_ledger};

@@ -58,6 +58,11 @@ const SOURCES: &[(i64, &str, &str)] = &[
         "login_key",
         include_str!("../migrations/0011_login_key.sql"),
     ),
+    (
+        12,
+        "oversight",
+        include_str!("../migrations/0012_oversight.sql"),
+    ),
 ];
 
 /// The engine a migration is rendered for.
@@ -182,6 +187,11 @@ mod tests {
             "4567d3590fc9c258b37bfe417fdc9a4eed6dc2a1dc3bb7f85b979e7563c492a7517152c88e2c93838d300168c9f0c479",
         ),
         (
+            Dialect::Postgres,
+            12,
+            "bb7bdd15ab4730aa031fb1bae9c176fba83e8b51d9849e04df2b031bfa96caca134e12561ea352aae0c6943b15546f68",
+        ),
+        (
             Dialect::Sqlite,
             1,
             "dad5f916f1bd4624ce3a4596728c4fd86e9dea8786875b0467af25a8084d8cdd694136382044cf7adade2db41f9aefcc",
@@ -235,6 +245,11 @@ mod tests {
             Dialect::Sqlite,
             11,
             "4567d3590fc9c258b37bfe417fdc9a4eed6dc2a1dc3bb7f85b979e7563c492a7517152c88e2c93838d300168c9f0c479",
+        ),
+        (
+            Dialect::Sqlite,
+            12,
+            "e6ea02c08b185acfb71394d347e9c588a68e18042851e9b0c4549d816e8f83828cc360d1a4c690814216319f4eae4573",
         ),
     ];
 

@@ -12,6 +12,7 @@ pub mod incidents;
 pub mod inspection;
 pub mod institutions;
 pub mod ledger;
+pub mod oversight;
 pub mod support;
 pub mod training;
 pub mod vendors;
@@ -279,6 +280,7 @@ fn all_page_routes() -> Routes {
         .merge(training::pages::routes())
         .merge(training::edit_pages::routes())
         .merge(incidents::pages::routes())
+        .merge(oversight::pages::routes())
 }
 
 /// Every API route with its OpenAPI description: the root and each feature's routes.
@@ -293,7 +295,8 @@ fn api_router() -> utoipa_axum::router::OpenApiRouter<AppState> {
         .merge(incidents::api::router())
         .merge(assurance::api::api_router())
         .merge(support::api::api_router())
-        .merge(training::api::api_router());
+        .merge(training::api::api_router())
+        .merge(oversight::api::router());
     ledger::api::api_routes(router)
 }
 

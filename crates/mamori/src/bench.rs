@@ -583,6 +583,9 @@ fn new_institution(n: usize) -> Result<NewInstitution> {
             n % 1_000_000,
             n % 10
         )),
+        municipality_code: None,
+        municipality_name: String::new(),
+        address: String::new(),
     })
 }
 

@@ -168,6 +168,9 @@ pub(crate) async fn hospital(store: &Store, name: &str) -> Result<(i64, i64)> {
                 has_medical_information_system: true,
                 has_vendor_contracts: true,
                 medical_institution_code: None,
+                municipality_code: None,
+                municipality_name: String::new(),
+                address: String::new(),
             },
             None,
         )

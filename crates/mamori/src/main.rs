@@ -271,10 +271,17 @@ async fn state(args: &StoreArgs, config: WebConfig) -> Result<(AppState, audit::
     let catalog = load_catalog(args.catalog.as_deref())?;
     let ledger = load_ledger_data(args.datasets.as_deref())?;
     let (store, paths) = open_store(args).await?;
-    Ok((
-        AppState::with_ledger_data(store, catalog, config, ledger),
-        paths,
-    ))
+    let state = AppState::with_ledger_data(store, catalog, config, ledger);
+    // Answers stored before the store kept each institution's year get theirs now.
+    let filled = state
+        .store
+        .fill_year_states()
+        .await
+        .context("cannot compute the institutions' fiscal years")?;
+    if filled > 0 {
+        tracing::info!(filled, "fiscal years of institutions computed");
+    }
+    Ok((state, paths))
 }
 
 fn init_tracing() {

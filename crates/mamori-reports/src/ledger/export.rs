@@ -123,7 +123,7 @@ pub fn export_xlsx(devices: &[Device]) -> Result<Vec<u8>, ExportError> {
 }
 
 /// Prefixes an apostrophe to a cell that Excel would read as a formula (CSV injection).
-pub(super) fn escape_formula(text: &str) -> Cow<'_, str> {
+pub(crate) fn escape_formula(text: &str) -> Cow<'_, str> {
     if text.starts_with(['=', '+', '-', '@', '\t', '\r', '\'']) {
         Cow::Owned(format!("'{text}"))
     } else {
@@ -145,7 +145,7 @@ fn cp932_look_alike(c: char) -> Option<char> {
     })
 }
 
-pub(super) fn to_cp932_forms(text: &str) -> Cow<'_, str> {
+pub(crate) fn to_cp932_forms(text: &str) -> Cow<'_, str> {
     if text.chars().any(|c| cp932_look_alike(c).is_some()) {
         Cow::Owned(
             text.chars()

@@ -80,7 +80,7 @@
 
 mod csv_input;
 mod error;
-mod export;
+pub(crate) mod export;
 mod header;
 mod import;
 mod rows;

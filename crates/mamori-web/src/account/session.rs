@@ -233,8 +233,10 @@ async fn home(user: WebUser) -> Response {
     if user.user().role == Role::PrefectureOfficer {
         return redirect("/assurance");
     }
-    match user.user().institution_id {
-        Some(id) => redirect(&format!("/institutions/{id}")),
-        None => redirect("/institutions"),
+    match (user.user().role, user.user().institution_id) {
+        (_, Some(id)) => redirect(&format!("/institutions/{id}")),
+        // Those who inspect or run the programme start from its figures and search.
+        (Role::Inspector | Role::NationalAdmin, None) => redirect("/oversight"),
+        (_, None) => redirect("/institutions"),
     }
 }

@@ -117,6 +117,8 @@ pub struct NavUser {
     pub sees_assurance: bool,
     /// Staffs the インシデントかも? desk.
     pub is_incident_desk: bool,
+    /// Inspects or runs the programme: sees oversight's figures and search.
+    pub sees_oversight: bool,
 }
 
 impl Chrome {
@@ -142,6 +144,10 @@ impl Chrome {
                     is_demo: user.is_demo,
                     is_vendor: user.role == Role::VendorUser,
                     is_incident_desk: user.principal().is_incident_desk(),
+                    sees_oversight: matches!(
+                        user.role,
+                        Role::NationalAdmin | Role::Inspector | Role::PrefectureOfficer
+                    ),
                     sees_assurance: matches!(
                         user.role,
                         Role::NationalAdmin | Role::PrefectureOfficer | Role::InstitutionAdmin

@@ -40,6 +40,12 @@ pub struct InstitutionJson {
     has_medical_information_system: bool,
     has_vendor_contracts: bool,
     medical_institution_code: Option<String>,
+    /// 全国地方公共団体コード (JIS X 0402, six digits with the check digit) of its 市区町村.
+    municipality_code: Option<String>,
+    /// 市区町村名
+    municipality_name: String,
+    /// 所在地
+    address: String,
     /// `institution` or `pharmacy`: the form this institution fills.
     form: String,
 }
@@ -54,6 +60,9 @@ fn institution_json(i: &mamori_store::Institution) -> InstitutionJson {
         has_medical_information_system: i.has_medical_information_system,
         has_vendor_contracts: i.has_vendor_contracts,
         medical_institution_code: i.medical_institution_code.clone(),
+        municipality_code: i.municipality_code.clone(),
+        municipality_name: i.municipality_name.clone(),
+        address: i.address.clone(),
         form: i.kind.form().as_str().into(),
     }
 }
@@ -95,6 +104,13 @@ pub struct CreateInstitution {
     has_vendor_contracts: bool,
     #[serde(default)]
     medical_institution_code: Option<String>,
+    /// 全国地方公共団体コード of its 市区町村 (six digits, with the check digit).
+    #[serde(default)]
+    municipality_code: Option<String>,
+    #[serde(default)]
+    municipality_name: String,
+    #[serde(default)]
+    address: String,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -124,6 +140,12 @@ pub async fn create_institution(
             .medical_institution_code
             .map(|c| c.trim().to_owned())
             .filter(|c| !c.is_empty()),
+        municipality_code: body
+            .municipality_code
+            .map(|c| c.trim().to_owned())
+            .filter(|c| !c.is_empty()),
+        municipality_name: body.municipality_name.trim().to_owned(),
+        address: body.address.trim().to_owned(),
     };
     service::check_institution(&new)?;
     let id = state
@@ -174,6 +196,9 @@ pub async fn patch_institution(
         has_medical_information_system: institution.has_medical_information_system,
         has_vendor_contracts: institution.has_vendor_contracts,
         medical_institution_code: institution.medical_institution_code.clone(),
+        municipality_code: institution.municipality_code.clone(),
+        municipality_name: institution.municipality_name.clone(),
+        address: institution.address.clone(),
     };
     for (field, value) in &body {
         match (field.as_str(), value) {
@@ -203,6 +228,12 @@ pub async fn patch_institution(
             ("medical_institution_code", Value::String(s)) => {
                 new.medical_institution_code = Some(s.trim().to_owned()).filter(|c| !c.is_empty())
             }
+            ("municipality_code", Value::Null) => new.municipality_code = None,
+            ("municipality_code", Value::String(s)) => {
+                new.municipality_code = Some(s.trim().to_owned()).filter(|c| !c.is_empty())
+            }
+            ("municipality_name", Value::String(s)) => new.municipality_name = s.trim().to_owned(),
+            ("address", Value::String(s)) => new.address = s.trim().to_owned(),
             (
                 "name"
                 | "kind"
@@ -210,7 +241,10 @@ pub async fn patch_institution(
                 | "beds"
                 | "has_medical_information_system"
                 | "has_vendor_contracts"
-                | "medical_institution_code",
+                | "medical_institution_code"
+                | "municipality_code"
+                | "municipality_name"
+                | "address",
                 _,
             ) => {
                 return Err(AppError::Invalid(mamori_domain::ParseError::new(

@@ -396,6 +396,9 @@ impl InstitutionValues {
             has_vendor_contracts: self.vendors(),
             medical_institution_code: Some(self.medical_institution_code.trim().to_owned())
                 .filter(|c| !c.is_empty()),
+            municipality_code: None,
+            municipality_name: String::new(),
+            address: String::new(),
         };
         service::check_institution(&new)?;
         Ok(new)

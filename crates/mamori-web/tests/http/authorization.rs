@@ -54,6 +54,9 @@ enum Rule {
     IncidentCase,
     /// The hospital's case's state: the desk; 403 for the hospital's users, 404 for the rest.
     IncidentDesk,
+    /// Oversight's figures and search: inspectors, prefecture officers and the national
+    /// office (each for its own scope); 403 for every other signed-in caller.
+    Oversight,
 }
 
 /// A caller's part in the hospital's インシデントかも? case.
@@ -72,6 +75,7 @@ enum Incident {
 fn rule_for(method: &str, path: &str) -> Option<Rule> {
     use Rule::*;
     Some(match (method, path) {
+        (_, p) if p.starts_with("/api/v1/oversight/") || p.starts_with("/oversight") => Oversight,
         (
             _,
             "/healthz" | "/api/openapi.json" | "/api/v1/login" | "/login" | "/lang/{code}"
@@ -692,6 +696,17 @@ async fn authorization_matrix_covers_every_route(app: &TestApp) {
                     Incident::Reporter => assert!(allowed(false), "{context}"),
                     _ => assert_eq!(status, StatusCode::NOT_FOUND, "{context}"),
                 },
+                (Rule::Oversight, _) => assert!(
+                    allowed(matches!(
+                        login,
+                        "demo-national"
+                            | "demo-inspector-13"
+                            | "demo-inspector-46"
+                            | "demo-prefecture-13"
+                            | "demo-prefecture-46"
+                    )),
+                    "{context}"
+                ),
                 (Rule::SignedIn, _) => assert!(
                     status != StatusCode::NOT_FOUND && status != StatusCode::FORBIDDEN,
                     "{context}"

@@ -34,6 +34,7 @@ mod institutions;
 mod ledger;
 mod logins;
 mod openapi_snapshot;
+mod oversight;
 mod round_trips;
 mod security;
 #[path = "support.rs"]

@@ -51,6 +51,17 @@ impl TestApp {
         .await
     }
 
+    /// GETs a file with the given cookie: its bytes as they came, after asserting 200.
+    pub(crate) async fn get_bytes(&self, cookie: &str, path: &str) -> Vec<u8> {
+        let request = Request::get(path)
+            .header(header::COOKIE, cookie)
+            .body(Body::empty())
+            .expect("request");
+        let (status, _, bytes) = self.send_raw_to(&self.router, request).await;
+        assert_eq!(status, StatusCode::OK, "{path}");
+        bytes
+    }
+
     /// GETs a path with the given cookie, not following a redirect (see [`TestApp::get_page`]).
     pub(crate) async fn get_with_cookie(
         &self,

@@ -1,0 +1,244 @@
+//! Oversight (監督) for the people who run the programme: how many institutions of a scope
+//! stand where with a fiscal year, and the search over them. Inspectors and prefecture
+//! officers see their prefecture, the national office every prefecture; nobody else sees
+//! these figures.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use mamori_domain::oversight::{OversightKind, YearInput, YearState, year_status};
+use mamori_domain::{FiscalYear, InstitutionKind, InstitutionProfile, InstitutionScope, Principal};
+use mamori_domain::{ParseError, Prefecture, Role};
+use mamori_locale::Message;
+use mamori_store::{
+    OversightFilter, OversightRow, OversightSort, StateCounts, UnansweredState, YearFacts,
+    YearRules, YearView,
+};
+
+use crate::{App, Error, today_in_japan};
+
+/// The rules the store keeps each institution's year with: the year's form and inspection
+/// rules from the catalog, and the domain's [`year_status`].
+pub fn year_rules(catalog: &'static mamori_catalog::Catalog) -> YearRules {
+    Arc::new(move |facts: &YearFacts<'_>| {
+        let version = catalog.version_for(facts.fiscal_year, facts.profile.kind.form())?;
+        let rules = catalog.rules_for(&version.version)?;
+        Some(year_status(&YearInput {
+            fiscal_year: facts.fiscal_year,
+            version,
+            rules,
+            profile: facts.profile,
+            answers: facts.answers,
+            contact_chart_seen: facts.contact_chart_seen,
+        }))
+    })
+}
+
+/// The scope of oversight a caller has, narrowed to `prefecture` when given: another
+/// prefecture than an inspector's or officer's own is not found, as an institution outside
+/// its scope would not be.
+pub fn oversight_scope(
+    principal: &Principal,
+    prefecture: Option<Prefecture>,
+) -> Result<InstitutionScope, Error> {
+    match (principal.role, principal.prefecture, prefecture) {
+        (Role::NationalAdmin, _, None) => Ok(InstitutionScope::All),
+        (Role::NationalAdmin, _, Some(p)) => Ok(InstitutionScope::Prefecture(p)),
+        (Role::Inspector | Role::PrefectureOfficer, Some(own), asked) => match asked {
+            Some(p) if p != own => Err(Error::NotFound),
+            _ => Ok(InstitutionScope::Prefecture(own)),
+        },
+        _ => Err(Error::Forbidden),
+    }
+}
+
+/// The state of an institution without a row for `fiscal_year`, for each profile where it
+/// is not "not started": what the domain computes from no answers at all.
+fn unanswered_states(app: &App, fiscal_year: FiscalYear) -> Vec<UnansweredState> {
+    let rules = year_rules(app.catalog);
+    let none = HashMap::new();
+    let mut out = Vec::new();
+    for kind in InstitutionKind::ALL {
+        for has_system in [false, true] {
+            for has_vendors in [false, true] {
+                let profile = InstitutionProfile {
+                    kind,
+                    has_medical_information_system: has_system,
+                    has_vendor_contracts: has_vendors,
+                };
+                let status = rules(&YearFacts {
+                    fiscal_year,
+                    profile,
+                    answers: &none,
+                    contact_chart_seen: None,
+                });
+                if let Some(status) = status.filter(|s| s.state != YearState::NotStarted) {
+                    out.push(UnansweredState {
+                        kind,
+                        has_medical_information_system: has_system,
+                        has_vendor_contracts: has_vendors,
+                        state: status.state,
+                    });
+                }
+            }
+        }
+    }
+    out
+}
+
+/// A fiscal year's figures for a scope: in all, by kind and by prefecture.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Summary {
+    pub fiscal_year: FiscalYear,
+    /// `None` for every prefecture.
+    pub prefecture: Option<Prefecture>,
+    pub total: StateCounts,
+    /// Every kind, in the order of [`OversightKind::ALL`].
+    pub by_kind: Vec<(OversightKind, StateCounts)>,
+    /// Every prefecture of the scope, in code order.
+    pub by_prefecture: Vec<(Prefecture, StateCounts)>,
+}
+
+/// The figures of `fiscal_year` the caller may see, for `prefecture` or its whole scope.
+pub async fn summary(
+    app: &App,
+    principal: &Principal,
+    fiscal_year: FiscalYear,
+    prefecture: Option<Prefecture>,
+) -> Result<Summary, Error> {
+    let scope = oversight_scope(principal, prefecture)?;
+    let unanswered = unanswered_states(app, fiscal_year);
+    let view = YearView {
+        fiscal_year,
+        today: today_in_japan(),
+        scope,
+        unanswered: &unanswered,
+    };
+    let counts = app
+        .store
+        .oversight_counts(&view, &OversightFilter::default())
+        .await?;
+    let prefectures: Vec<Prefecture> = match scope {
+        InstitutionScope::Prefecture(p) => vec![p],
+        _ => Prefecture::all().collect(),
+    };
+    let mut total = StateCounts::default();
+    let mut by_kind: Vec<(OversightKind, StateCounts)> = OversightKind::ALL
+        .into_iter()
+        .map(|k| (k, StateCounts::default()))
+        .collect();
+    let mut by_prefecture: Vec<(Prefecture, StateCounts)> = prefectures
+        .iter()
+        .map(|p| (*p, StateCounts::default()))
+        .collect();
+    for ((prefecture, kind), c) in &counts {
+        total.add(c);
+        if let Some((_, k)) = by_kind.iter_mut().find(|(k, _)| k == kind) {
+            k.add(c);
+        }
+        if let Some((_, p)) = by_prefecture.iter_mut().find(|(p, _)| p == prefecture) {
+            p.add(c);
+        }
+    }
+    Ok(Summary {
+        fiscal_year,
+        prefecture: match scope {
+            InstitutionScope::Prefecture(p) => Some(p),
+            _ => None,
+        },
+        total,
+        by_kind,
+        by_prefecture,
+    })
+}
+
+/// What the list of institutions is asked for.
+#[derive(Debug, Clone, Default)]
+pub struct ListQuery {
+    pub prefecture: Option<Prefecture>,
+    pub filter: OversightFilter,
+    pub sort: OversightSort,
+    pub descending: bool,
+    pub limit: Option<i64>,
+    pub offset: Option<i64>,
+}
+
+/// The most institutions on one page of the list.
+pub const MAX_PAGE: i64 = 500;
+
+/// A page of the list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InstitutionPage {
+    pub total: i64,
+    pub items: Vec<OversightRow>,
+}
+
+/// One page of the institutions of the caller's scope the query finds.
+pub async fn institutions(
+    app: &App,
+    principal: &Principal,
+    fiscal_year: FiscalYear,
+    query: &ListQuery,
+) -> Result<InstitutionPage, Error> {
+    let scope = oversight_scope(principal, query.prefecture)?;
+    let limit = query.limit.unwrap_or(50);
+    if !(1..=MAX_PAGE).contains(&limit) {
+        return Err(ParseError::new(
+            "limit",
+            Message::new("errors-oversight-limit")
+                .with("value", limit)
+                .with("max", MAX_PAGE),
+        )
+        .into());
+    }
+    let offset = query.offset.unwrap_or(0);
+    if offset < 0 {
+        return Err(ParseError::new(
+            "offset",
+            Message::new("errors-oversight-offset").with("value", offset),
+        )
+        .into());
+    }
+    let unanswered = unanswered_states(app, fiscal_year);
+    let view = YearView {
+        fiscal_year,
+        today: today_in_japan(),
+        scope,
+        unanswered: &unanswered,
+    };
+    let (total, items) = app
+        .store
+        .oversight_list(
+            &view,
+            &query.filter,
+            query.sort,
+            query.descending,
+            limit,
+            offset,
+        )
+        .await?;
+    Ok(InstitutionPage { total, items })
+}
+
+/// Reads a sort order: `prefecture`, `name`, `beds`, `state` or `overdue`, descending with a
+/// leading `-`.
+pub fn parse_sort(text: &str) -> Result<(OversightSort, bool), ParseError> {
+    let (descending, name) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text),
+    };
+    let sort = match name {
+        "prefecture" => OversightSort::Prefecture,
+        "name" => OversightSort::Name,
+        "beds" => OversightSort::Beds,
+        "state" => OversightSort::State,
+        "overdue" => OversightSort::Overdue,
+        _ => {
+            return Err(ParseError::new(
+                "sort",
+                Message::new("errors-oversight-sort").with("value", text),
+            ));
+        }
+    };
+    Ok((sort, descending))
+}

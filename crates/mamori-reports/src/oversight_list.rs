@@ -1,0 +1,157 @@
+//! The institutions an oversight search found, as .xlsx or CSV (UTF-8 or Shift_JIS), for a
+//! prefecture's or the national office's own work and for publication: one row an
+//! institution, the columns as the page shows them, in the reader's language.
+
+use mamori_locale::Lang;
+use rust_xlsxwriter::{Format, FormatBorder, Workbook};
+
+use crate::ledger::Encoding;
+use crate::ledger::export::{escape_formula, to_cp932_forms};
+
+/// The messages heading the columns, in order.
+pub const HEADERS: [&str; 8] = [
+    "oversight-col-name",
+    "oversight-col-kind",
+    "oversight-col-prefecture",
+    "oversight-col-municipality",
+    "oversight-col-beds",
+    "oversight-col-code",
+    "oversight-col-state",
+    "oversight-col-overdue",
+];
+
+/// The message naming the sheet.
+pub const SHEET: &str = "oversight-sheet";
+
+/// One institution, its cells as the reader reads them.
+pub struct ListRow {
+    pub name: String,
+    pub kind: String,
+    pub prefecture: String,
+    pub municipality: String,
+    pub beds: i64,
+    pub medical_institution_code: String,
+    pub state: String,
+    pub overdue_targets: i64,
+}
+
+/// Why a list could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum ListError {
+    #[error("writing the list failed: {0}")]
+    Write(String),
+    /// A cell has a character Shift_JIS cannot hold: row (1 = the first institution) and the
+    /// column's message key.
+    #[error("row {row}, column {column}: a character Shift_JIS cannot hold")]
+    Unmappable { row: usize, column: &'static str },
+}
+
+fn text_cells(row: &ListRow) -> [&str; 8] {
+    [
+        &row.name,
+        &row.kind,
+        &row.prefecture,
+        &row.municipality,
+        "",
+        &row.medical_institution_code,
+        &row.state,
+        "",
+    ]
+}
+
+/// The list as an .xlsx workbook: a bold header, numbers as numbers, codes as text.
+pub fn export_xlsx(rows: &[ListRow], lang: Lang) -> Result<Vec<u8>, ListError> {
+    let err = |e: rust_xlsxwriter::XlsxError| ListError::Write(e.to_string());
+    let header = Format::new()
+        .set_bold()
+        .set_background_color("#E8EEF4")
+        .set_border(FormatBorder::Thin);
+    let mut workbook = Workbook::new();
+    let sheet = workbook.add_worksheet();
+    sheet.set_name(lang.text(SHEET)).map_err(err)?;
+    for (col, key) in (0u16..).zip(HEADERS) {
+        sheet
+            .write_string_with_format(0, col, lang.text(key), &header)
+            .map_err(err)?;
+    }
+    for (r, row) in (1u32..).zip(rows) {
+        for (col, text) in (0u16..).zip(text_cells(row)) {
+            if col == 4 {
+                sheet.write_number(r, col, row.beds as f64).map_err(err)?;
+            } else if col == 7 {
+                sheet
+                    .write_number(r, col, row.overdue_targets as f64)
+                    .map_err(err)?;
+            } else {
+                sheet
+                    .write_string(r, col, escape_formula(text).as_ref())
+                    .map_err(err)?;
+            }
+        }
+    }
+    sheet.set_column_width(0, 36).map_err(err)?;
+    sheet.set_column_width(3, 16).map_err(err)?;
+    sheet.set_column_width(5, 14).map_err(err)?;
+    sheet.set_freeze_panes(1, 0).map_err(err)?;
+    workbook.save_to_buffer().map_err(err)
+}
+
+/// The list as CSV with a header row; UTF-8 with a byte-order mark (which Excel needs to
+/// read it as UTF-8) or Shift_JIS.
+pub fn export_csv(rows: &[ListRow], lang: Lang, encoding: Encoding) -> Result<Vec<u8>, ListError> {
+    let err = |e: csv::Error| ListError::Write(e.to_string());
+    let mut writer = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(Vec::new());
+    writer
+        .write_record(HEADERS.iter().map(|k| lang.text(k)))
+        .map_err(err)?;
+    for row in rows {
+        let beds = row.beds.to_string();
+        let overdue = row.overdue_targets.to_string();
+        let mut cells = text_cells(row);
+        cells[4] = &beds;
+        cells[7] = &overdue;
+        writer
+            .write_record(cells.iter().map(|c| escape_formula(c).into_owned()))
+            .map_err(err)?;
+    }
+    let body = writer
+        .into_inner()
+        .map_err(|e| ListError::Write(e.to_string()))?;
+    match encoding {
+        Encoding::Utf8 => {
+            let mut out = b"\xef\xbb\xbf".to_vec();
+            out.extend_from_slice(&body);
+            Ok(out)
+        }
+        Encoding::ShiftJis => {
+            let text = String::from_utf8(body).map_err(|e| ListError::Write(e.to_string()))?;
+            let text = to_cp932_forms(&text);
+            let (encoded, _, had_errors) = encoding_rs::SHIFT_JIS.encode(&text);
+            if had_errors {
+                return Err(first_unmappable(rows));
+            }
+            Ok(encoded.into_owned())
+        }
+    }
+}
+
+/// The first cell Shift_JIS cannot hold.
+fn first_unmappable(rows: &[ListRow]) -> ListError {
+    for (r, row) in (1..).zip(rows) {
+        for (key, text) in HEADERS.iter().zip(text_cells(row)) {
+            let (_, _, bad) = encoding_rs::SHIFT_JIS.encode(&to_cp932_forms(text));
+            if bad {
+                return ListError::Unmappable {
+                    row: r,
+                    column: key,
+                };
+            }
+        }
+    }
+    ListError::Write("a character Shift_JIS cannot hold".into())
+}
+
+#[cfg(test)]
+mod tests;

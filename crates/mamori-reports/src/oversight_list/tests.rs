@@ -1,0 +1,85 @@
+use calamine::{Data, Reader, Xlsx};
+
+use super::*;
+
+fn rows() -> Vec<ListRow> {
+    vec![
+        ListRow {
+            name: "みなと中央病院".into(),
+            kind: "病院".into(),
+            prefecture: "東京都".into(),
+            municipality: "港区".into(),
+            beds: 250,
+            medical_institution_code: "0131234567".into(),
+            state: "入力中".into(),
+            overdue_targets: 2,
+        },
+        ListRow {
+            name: "=HYPERLINK(\"x\")".into(),
+            kind: "薬局".into(),
+            prefecture: "鹿児島県".into(),
+            municipality: String::new(),
+            beds: 0,
+            medical_institution_code: String::new(),
+            state: "未着手".into(),
+            overdue_targets: 0,
+        },
+    ]
+}
+
+#[test]
+fn the_workbook_reads_back_with_numbers_as_numbers() {
+    let bytes = export_xlsx(&rows(), Lang::Ja).expect("written");
+    let mut book: Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).expect("a workbook");
+    let sheet = book
+        .worksheet_range(Lang::Ja.text(SHEET))
+        .expect("the sheet");
+    let cells: Vec<Vec<Data>> = sheet.rows().map(<[Data]>::to_vec).collect();
+    assert_eq!(cells.len(), 3);
+    assert_eq!(cells[0][0], Data::String(Lang::Ja.text(HEADERS[0]).into()));
+    assert_eq!(cells[1][0], Data::String("みなと中央病院".into()));
+    assert_eq!(cells[1][4], Data::Float(250.0));
+    // A code keeps its leading zero.
+    assert_eq!(cells[1][5], Data::String("0131234567".into()));
+    assert_eq!(cells[1][7], Data::Float(2.0));
+    // A name that looks like a formula is written as text.
+    assert_eq!(cells[2][0], Data::String("'=HYPERLINK(\"x\")".into()));
+}
+
+#[test]
+fn csv_reads_back_in_both_encodings() {
+    let utf8 = export_csv(&rows(), Lang::En, Encoding::Utf8).expect("written");
+    let body = utf8
+        .strip_prefix(b"\xef\xbb\xbf")
+        .expect("a byte-order mark");
+    let mut reader = csv::Reader::from_reader(body);
+    let header: Vec<String> = reader
+        .headers()
+        .expect("header")
+        .iter()
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(header[0], Lang::En.text(HEADERS[0]));
+    let records: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("row")).collect();
+    assert_eq!(&records[0][0], "みなと中央病院");
+    assert_eq!(&records[0][4], "250");
+    assert_eq!(&records[1][0], "'=HYPERLINK(\"x\")");
+    let sjis = export_csv(&rows(), Lang::Ja, Encoding::ShiftJis).expect("written");
+    let (text, _, bad) = encoding_rs::SHIFT_JIS.decode(&sjis);
+    assert!(!bad);
+    assert!(text.starts_with(Lang::Ja.text(HEADERS[0])));
+    assert!(text.contains("みなと中央病院,病院,東京都,港区,250,0131234567,入力中,2\r\n"));
+}
+
+#[test]
+fn a_name_shift_jis_cannot_hold_is_named_by_row_and_column() {
+    let mut list = rows();
+    list[1].municipality = "𠮷野町".into();
+    match export_csv(&list, Lang::Ja, Encoding::ShiftJis) {
+        Err(ListError::Unmappable { row, column }) => {
+            assert_eq!((row, column), (2, "oversight-col-municipality"));
+        }
+        other => panic!("{other:?}"),
+    }
+}

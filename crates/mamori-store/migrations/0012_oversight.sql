@@ -1,0 +1,32 @@
+-- Oversight: institutions are found by name, 医療機関コード and municipality, counted by the
+-- kind oversight tells apart (mamori_domain::oversight::OversightKind: dental clinics by the
+-- code's point-table digit) and by where they stand with each fiscal year's checklist.
+-- `search_key` and `oversight_kind` are computed in Rust (SQL has no NFKC on SQLite) when an
+-- institution is written, and for rows that lack them when the store opens.
+ALTER TABLE institutions ADD COLUMN municipality_code TEXT;
+ALTER TABLE institutions ADD COLUMN municipality_name TEXT NOT NULL DEFAULT '';
+ALTER TABLE institutions ADD COLUMN address TEXT NOT NULL DEFAULT '';
+ALTER TABLE institutions ADD COLUMN search_key TEXT NOT NULL DEFAULT '';
+ALTER TABLE institutions ADD COLUMN oversight_kind TEXT NOT NULL DEFAULT '';
+CREATE INDEX institutions_by_oversight_kind ON institutions (prefecture, oversight_kind);
+
+-- Where an institution stands with a fiscal year (mamori_domain::oversight::YearState),
+-- written in the transaction that changes what it is computed from. An institution without a
+-- row has answered nothing that year; its state then follows from its profile alone.
+CREATE TABLE year_states (
+    institution_id {{int}} NOT NULL REFERENCES institutions (id),
+    fiscal_year {{int}} NOT NULL,
+    state TEXT NOT NULL,
+    PRIMARY KEY (institution_id, fiscal_year)
+);
+CREATE INDEX year_states_by_year ON year_states (fiscal_year, state);
+
+-- The items whose latest answer is いいえ with a target date: overdue once the date passes.
+CREATE TABLE open_targets (
+    institution_id {{int}} NOT NULL REFERENCES institutions (id),
+    fiscal_year {{int}} NOT NULL,
+    item_key TEXT NOT NULL,
+    target_date TEXT NOT NULL,
+    PRIMARY KEY (institution_id, fiscal_year, item_key)
+);
+CREATE INDEX open_targets_by_year ON open_targets (fiscal_year, target_date);

@@ -1,0 +1,494 @@
+//! What oversight reads: where each institution stands with a fiscal year (`year_states`),
+//! its open target dates (`open_targets`), and the search over institutions.
+//!
+//! A year's state is written in the transaction that changes what it is computed from (an
+//! answer, a cleared answer, the institution's profile, the inspector's record), under the
+//! audit head's lock, which every writer takes: a state is always computed from what every
+//! earlier transaction left, whichever server wrote it. The computation is the domain's
+//! ([`mamori_domain::oversight::year_status`]), handed to the store as [`YearRules`] by the
+//! service layer, which holds the catalog.
+
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock};
+
+use chrono::NaiveDate;
+use mamori_domain::oversight::{OversightKind, YearState, YearStatus};
+use mamori_domain::text::fold::search_key;
+use mamori_domain::{
+    FiscalYear, InstitutionKind, InstitutionProfile, InstitutionScope, ItemAnswers, Prefecture,
+};
+use sqlx::QueryBuilder;
+
+use crate::{BeginWrite, Pool, Result, Store, StoreError};
+
+/// What the store knows of an institution's fiscal year when it recomputes its status.
+pub struct YearFacts<'a> {
+    pub fiscal_year: FiscalYear,
+    pub profile: InstitutionProfile,
+    pub answers: &'a HashMap<String, ItemAnswers>,
+    /// What the inspector recorded of the contact chart on site: `None` until recorded.
+    pub contact_chart_seen: Option<bool>,
+}
+
+/// The domain's rules for a year's status, given to the store by the service layer (which
+/// holds the catalog): `None` when no checklist covers that year for the institution.
+pub type YearRules = Arc<dyn Fn(&YearFacts<'_>) -> Option<YearStatus> + Send + Sync>;
+
+/// Where a store keeps its [`YearRules`] once given.
+#[derive(Clone, Default)]
+pub(crate) struct RulesSlot(Arc<OnceLock<YearRules>>);
+
+impl RulesSlot {
+    pub(crate) fn get(&self) -> Option<&YearRules> {
+        self.0.get()
+    }
+}
+
+impl std::fmt::Debug for RulesSlot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.get().is_some() {
+            "RulesSlot(given)"
+        } else {
+            "RulesSlot(none)"
+        })
+    }
+}
+
+/// The separator of the parts of a search key; the input guard refuses control characters in
+/// what people type, so a search cannot match across two parts.
+const KEY_PARTS: char = '\u{1F}';
+
+/// The key an institution is searched by: its name and its municipality's, folded.
+pub(crate) fn institution_search_key(name: &str, municipality_name: &str) -> String {
+    format!(
+        "{}{KEY_PARTS}{}",
+        search_key(name),
+        search_key(municipality_name)
+    )
+}
+
+/// Recomputes one institution's fiscal year inside the write transaction `$tx`, from the
+/// answers, profile and inspector's record as they stand there, if the store has its rules.
+/// Takes the audit head's lock first, which orders it with every other writer.
+macro_rules! write_year_status {
+    ($slot:expr, $tx:expr, $institution_id:expr, $fiscal_year:expr) => {{
+        if let Some(rules) = $slot.get() {
+            let institution_id: i64 = $institution_id;
+            let fiscal_year: mamori_domain::FiscalYear = $fiscal_year;
+            let year = i64::from(fiscal_year.start_year());
+            sqlx::query("UPDATE audit_chain_head SET seq = seq WHERE id = 1")
+                .execute(&mut *$tx)
+                .await?;
+            let profile: Option<(String, bool, bool)> = sqlx::query_as(
+                "SELECT kind, has_medical_information_system, has_vendor_contracts FROM institutions WHERE id = $1",
+            )
+            .bind(institution_id)
+            .fetch_optional(&mut *$tx)
+            .await?;
+            if let Some((kind, has_system, has_vendors)) = profile {
+                let seen: Option<(bool,)> = sqlx::query_as(
+                    "SELECT contact_chart_seen FROM inspection_observations WHERE institution_id = $1 AND fiscal_year = $2",
+                )
+                .bind(institution_id)
+                .bind(year)
+                .fetch_optional(&mut *$tx)
+                .await?;
+                let rows: Vec<$crate::vendors::AnswerRow> = sqlx::query_as(
+                    "SELECT item_key, round, answer, checked_on, target_date FROM answers WHERE institution_id = $1 AND fiscal_year = $2",
+                )
+                .bind(institution_id)
+                .bind(year)
+                .fetch_all(&mut *$tx)
+                .await?;
+                let answers = $crate::vendors::fold_answers(rows)?;
+                let profile = mamori_domain::InstitutionProfile {
+                    kind: mamori_domain::InstitutionKind::parse(&kind)
+                        .map_err(|e| $crate::StoreError::Corrupt(e.to_string()))?,
+                    has_medical_information_system: has_system,
+                    has_vendor_contracts: has_vendors,
+                };
+                let status = rules(&$crate::oversight::YearFacts {
+                    fiscal_year,
+                    profile,
+                    answers: &answers,
+                    contact_chart_seen: seen.map(|(s,)| s),
+                });
+                sqlx::query("DELETE FROM open_targets WHERE institution_id = $1 AND fiscal_year = $2")
+                    .bind(institution_id)
+                    .bind(year)
+                    .execute(&mut *$tx)
+                    .await?;
+                match status {
+                    None => {
+                        sqlx::query("DELETE FROM year_states WHERE institution_id = $1 AND fiscal_year = $2")
+                            .bind(institution_id)
+                            .bind(year)
+                            .execute(&mut *$tx)
+                            .await?;
+                    }
+                    Some(status) => {
+                        sqlx::query(
+                            "INSERT INTO year_states (institution_id, fiscal_year, state) VALUES ($1, $2, $3) ON CONFLICT (institution_id, fiscal_year) DO UPDATE SET state = excluded.state",
+                        )
+                        .bind(institution_id)
+                        .bind(year)
+                        .bind(status.state.as_str())
+                        .execute(&mut *$tx)
+                        .await?;
+                        if !status.open_targets.is_empty() {
+                            let mut insert = sqlx::QueryBuilder::new(
+                                "INSERT INTO open_targets (institution_id, fiscal_year, item_key, target_date) ",
+                            );
+                            insert.push_values(&status.open_targets, |mut b, (key, date)| {
+                                b.push_bind(institution_id)
+                                    .push_bind(year)
+                                    .push_bind(key.clone())
+                                    .push_bind(date.to_string());
+                            });
+                            insert.build().execute(&mut *$tx).await?;
+                        }
+                    }
+                }
+            }
+        }
+    }};
+}
+pub(crate) use write_year_status;
+
+/// The state of an institution without a row for the year, by its profile: what the domain
+/// computes from no answers at all (ready without a medical information system, where the
+/// year's form asks that first; not started otherwise).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UnansweredState {
+    pub kind: InstitutionKind,
+    pub has_medical_information_system: bool,
+    pub has_vendor_contracts: bool,
+    pub state: YearState,
+}
+
+/// What the list and the counts may be narrowed to.
+#[derive(Debug, Clone, Default)]
+pub struct OversightFilter {
+    /// Part of the name or the municipality (folded as [`search_key`]), or a whole
+    /// 医療機関コード or 全国地方公共団体コード.
+    pub query: Option<String>,
+    pub kind: Option<OversightKind>,
+    pub state: Option<YearState>,
+    /// Only institutions with a target date past and not met.
+    pub overdue_only: bool,
+}
+
+/// How the list is ordered; ties go by id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OversightSort {
+    #[default]
+    Prefecture,
+    Name,
+    Beds,
+    State,
+    Overdue,
+}
+
+/// One institution of the oversight list.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct OversightRow {
+    pub id: i64,
+    pub name: String,
+    pub kind: String,
+    pub prefecture: String,
+    pub municipality_name: String,
+    pub beds: i64,
+    pub medical_institution_code: Option<String>,
+    pub state: String,
+    pub overdue_targets: i64,
+}
+
+/// Institutions and overdue target dates counted for one prefecture and kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct StateCounts {
+    pub institutions: i64,
+    pub not_started: i64,
+    pub in_progress: i64,
+    pub completed: i64,
+    pub ready: i64,
+    pub overdue_targets: i64,
+    pub institutions_with_overdue: i64,
+}
+
+impl StateCounts {
+    fn add_state(&mut self, state: YearState, n: i64) {
+        self.institutions += n;
+        *match state {
+            YearState::NotStarted => &mut self.not_started,
+            YearState::InProgress => &mut self.in_progress,
+            YearState::Completed => &mut self.completed,
+            YearState::Ready => &mut self.ready,
+        } += n;
+    }
+
+    /// The sum of two counts.
+    pub fn add(&mut self, other: &StateCounts) {
+        self.institutions += other.institutions;
+        self.not_started += other.not_started;
+        self.in_progress += other.in_progress;
+        self.completed += other.completed;
+        self.ready += other.ready;
+        self.overdue_targets += other.overdue_targets;
+        self.institutions_with_overdue += other.institutions_with_overdue;
+    }
+}
+
+/// Where one query over institutions and their year stands starts: the year, today, the
+/// scope and the states of institutions without a row.
+pub struct YearView<'a> {
+    pub fiscal_year: FiscalYear,
+    pub today: NaiveDate,
+    pub scope: InstitutionScope,
+    pub unanswered: &'a [UnansweredState],
+}
+
+/// `FROM institutions i` joined with its year, each row's `state` and `overdue_targets`;
+/// binds the year, today and the unanswered states.
+fn push_year_from<DB: sqlx::Database>(q: &mut QueryBuilder<DB>, view: &YearView<'_>)
+where
+    for<'t> i64: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+    for<'t> bool: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+    for<'t> String: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+    for<'t> &'static str: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+{
+    let year = i64::from(view.fiscal_year.start_year());
+    q.push(" FROM (SELECT i.*, COALESCE(s.state, CASE");
+    for u in view.unanswered {
+        q.push(" WHEN i.kind = ")
+            .push_bind(u.kind.as_str())
+            .push(" AND i.has_medical_information_system = ")
+            .push_bind(u.has_medical_information_system)
+            .push(" AND i.has_vendor_contracts = ")
+            .push_bind(u.has_vendor_contracts)
+            .push(" THEN ")
+            .push_bind(u.state.as_str());
+    }
+    q.push(" ELSE 'not_started' END) AS state, (SELECT COUNT(*) FROM open_targets t WHERE t.institution_id = i.id AND t.fiscal_year = ")
+        .push_bind(year)
+        .push(" AND t.target_date < ")
+        .push_bind(view.today.to_string())
+        .push(") AS overdue_targets FROM institutions i LEFT JOIN year_states s ON s.institution_id = i.id AND s.fiscal_year = ")
+        .push_bind(year);
+    match view.scope {
+        InstitutionScope::All => q.push(" WHERE TRUE"),
+        InstitutionScope::Prefecture(p) => q.push(" WHERE i.prefecture = ").push_bind(p.code()),
+        InstitutionScope::Only(id) => q.push(" WHERE i.id = ").push_bind(id),
+        InstitutionScope::None => q.push(" WHERE FALSE"),
+    };
+    q.push(") y WHERE TRUE");
+}
+
+/// The filter's conditions on the rows of [`push_year_from`].
+fn push_filter<DB: sqlx::Database>(q: &mut QueryBuilder<DB>, filter: &OversightFilter)
+where
+    for<'t> String: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+    for<'t> &'static str: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+{
+    if let Some(query) = filter
+        .query
+        .as_deref()
+        .map(str::trim)
+        .filter(|q| !q.is_empty())
+    {
+        let key = search_key(query);
+        let pattern = format!("%{}%", escape_like(&key));
+        q.push(" AND (y.search_key LIKE ")
+            .push_bind(pattern)
+            .push(" ESCAPE '\\' OR y.medical_institution_code = ")
+            .push_bind(key.clone())
+            .push(" OR y.municipality_code = ")
+            .push_bind(key)
+            .push(")");
+    }
+    if let Some(kind) = filter.kind {
+        q.push(" AND y.oversight_kind = ").push_bind(kind.as_str());
+    }
+    if let Some(state) = filter.state {
+        q.push(" AND y.state = ").push_bind(state.as_str());
+    }
+    if filter.overdue_only {
+        q.push(" AND y.overdue_targets > 0");
+    }
+}
+
+/// `text` with LIKE's wildcards and its escape character taken literally.
+fn escape_like(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[derive(sqlx::FromRow)]
+struct CountRow {
+    prefecture: String,
+    oversight_kind: String,
+    state: String,
+    institutions: i64,
+    overdue_targets: i64,
+    institutions_with_overdue: i64,
+}
+
+impl Store {
+    /// Recomputes one institution's fiscal year in its own transaction, for the changes that
+    /// are not answers (a cleared answer, the institution's profile, the inspector's record).
+    pub async fn refresh_year_status(
+        &self,
+        institution_id: i64,
+        fiscal_year: FiscalYear,
+    ) -> Result<()> {
+        let _turn = self.write_turn().await;
+        on_pool!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            write_year_status!(self.year_rules, tx, institution_id, fiscal_year);
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// Gives the store the rules it keeps each institution's year with. Given once; the
+    /// store keeps no year states without them.
+    pub fn keep_year_states(&self, rules: YearRules) {
+        let _ = self.year_rules.0.set(rules);
+    }
+
+    /// Recomputes every institution's year that has answers and no state yet (answers
+    /// stored before states were kept, or while the store had no rules).
+    pub async fn fill_year_states(&self) -> Result<usize> {
+        let missing: Vec<(i64, i64)> = self
+            .select_all(
+                "SELECT DISTINCT a.institution_id, a.fiscal_year FROM answers a WHERE NOT EXISTS (SELECT 1 FROM year_states s WHERE s.institution_id = a.institution_id AND s.fiscal_year = a.fiscal_year) ORDER BY 1, 2",
+            )
+            .await?;
+        for (institution_id, year) in &missing {
+            let fiscal_year = i32::try_from(*year)
+                .ok()
+                .and_then(|y| FiscalYear::new(y).ok())
+                .ok_or_else(|| StoreError::Corrupt(format!("fiscal year {year}")))?;
+            self.refresh_year_status(*institution_id, fiscal_year)
+                .await?;
+        }
+        Ok(missing.len())
+    }
+
+    /// The fiscal years for which an institution has answers or a state.
+    pub async fn years_with_status(&self, institution_id: i64) -> Result<Vec<FiscalYear>> {
+        let years: Vec<(i64,)> = self
+            .select_by(
+                "SELECT fiscal_year FROM year_states WHERE institution_id = $1 UNION SELECT fiscal_year FROM answers WHERE institution_id = $1 ORDER BY 1",
+                institution_id,
+            )
+            .await?;
+        years
+            .into_iter()
+            .map(|(y,)| {
+                i32::try_from(y)
+                    .ok()
+                    .and_then(|start| FiscalYear::new(start).ok())
+                    .ok_or_else(|| StoreError::Corrupt(format!("fiscal year {y}")))
+            })
+            .collect()
+    }
+
+    /// Institutions and overdue target dates per prefecture and kind, for the view's year.
+    pub async fn oversight_counts(
+        &self,
+        view: &YearView<'_>,
+        filter: &OversightFilter,
+    ) -> Result<HashMap<(Prefecture, OversightKind), StateCounts>> {
+        let rows: Vec<CountRow> = on_pool!(self, pool => {
+            let mut q = QueryBuilder::new(
+                "SELECT y.prefecture, y.oversight_kind, y.state, COUNT(*) AS institutions, CAST(COALESCE(SUM(y.overdue_targets), 0) AS BIGINT) AS overdue_targets, CAST(COALESCE(SUM(CASE WHEN y.overdue_targets > 0 THEN 1 ELSE 0 END), 0) AS BIGINT) AS institutions_with_overdue",
+            );
+            push_year_from(&mut q, view);
+            push_filter(&mut q, filter);
+            q.push(" GROUP BY y.prefecture, y.oversight_kind, y.state");
+            q.build_query_as().fetch_all(pool).await?
+        });
+        let mut out: HashMap<(Prefecture, OversightKind), StateCounts> = HashMap::new();
+        for row in rows {
+            let corrupt = |e: mamori_domain::ParseError| StoreError::Corrupt(e.to_string());
+            let key = (
+                Prefecture::parse(&row.prefecture).map_err(corrupt)?,
+                OversightKind::parse(&row.oversight_kind).map_err(corrupt)?,
+            );
+            let counts = out.entry(key).or_default();
+            counts.add_state(
+                YearState::parse(&row.state).map_err(corrupt)?,
+                row.institutions,
+            );
+            counts.overdue_targets += row.overdue_targets;
+            counts.institutions_with_overdue += row.institutions_with_overdue;
+        }
+        Ok(out)
+    }
+
+    /// One page of the institutions the filter finds, and how many it finds in all.
+    pub async fn oversight_list(
+        &self,
+        view: &YearView<'_>,
+        filter: &OversightFilter,
+        sort: OversightSort,
+        descending: bool,
+        limit: i64,
+        offset: i64,
+    ) -> Result<(i64, Vec<OversightRow>)> {
+        let order = match sort {
+            OversightSort::Prefecture => "y.prefecture",
+            OversightSort::Name => "y.search_key",
+            OversightSort::Beds => "y.beds",
+            OversightSort::State => {
+                "CASE y.state WHEN 'not_started' THEN 0 WHEN 'in_progress' THEN 1 WHEN 'completed' THEN 2 ELSE 3 END"
+            }
+            OversightSort::Overdue => "y.overdue_targets",
+        };
+        let direction = if descending { " DESC" } else { " ASC" };
+        on_pool!(self, pool => {
+            let mut count = QueryBuilder::new("SELECT COUNT(*)");
+            push_year_from(&mut count, view);
+            push_filter(&mut count, filter);
+            let (total,): (i64,) = count.build_query_as().fetch_one(pool).await?;
+            let mut q = QueryBuilder::new(
+                "SELECT y.id, y.name, y.oversight_kind AS kind, y.prefecture, y.municipality_name, y.beds, y.medical_institution_code, y.state, y.overdue_targets",
+            );
+            push_year_from(&mut q, view);
+            push_filter(&mut q, filter);
+            q.push(" ORDER BY ").push(order).push(direction).push(", y.id").push(direction);
+            q.push(" LIMIT ").push_bind(limit).push(" OFFSET ").push_bind(offset);
+            let rows: Vec<OversightRow> = q.build_query_as().fetch_all(pool).await?;
+            Ok((total, rows))
+        })
+    }
+
+    /// Fills the search key and the oversight kind of institutions that lack them (rows
+    /// written before they existed).
+    pub(crate) async fn fill_oversight_keys(&self) -> Result<()> {
+        let rows: Vec<(i64, String, String, Option<String>, String)> = self
+            .select_all(
+                "SELECT id, name, kind, medical_institution_code, municipality_name FROM institutions WHERE search_key = '' OR oversight_kind = ''",
+            )
+            .await?;
+        for (id, name, kind, code, municipality) in rows {
+            let kind =
+                InstitutionKind::parse(&kind).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            on_pool!(self, pool => {
+                sqlx::query("UPDATE institutions SET search_key = $1, oversight_kind = $2 WHERE id = $3")
+                    .bind(institution_search_key(&name, &municipality))
+                    .bind(OversightKind::of(kind, code.as_deref()).as_str())
+                    .bind(id)
+                    .execute(pool)
+                    .await?;
+            });
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,232 @@
+//! Oversight over the API: a fiscal year's figures and the institution search.
+
+use std::collections::BTreeMap;
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use mamori_domain::Prefecture;
+use mamori_domain::oversight::{OversightKind, YearState};
+use mamori_store::{OversightFilter, StateCounts};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::AppState;
+use crate::http::auth::ApiUser;
+use crate::http::error::{ApiResult, ErrorBody};
+use mamori_app as service;
+use mamori_app::oversight::{ListQuery, Summary};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(get_summary))
+        .routes(routes!(list_institutions))
+}
+
+/// Institutions by where they stand with the year, and their overdue target dates.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CountsJson {
+    institutions: i64,
+    not_started: i64,
+    in_progress: i64,
+    completed: i64,
+    ready: i64,
+    /// Target dates (対応目標日) past and not met.
+    overdue_targets: i64,
+    /// Institutions with at least one such date.
+    institutions_with_overdue: i64,
+}
+
+impl From<&StateCounts> for CountsJson {
+    fn from(c: &StateCounts) -> Self {
+        CountsJson {
+            institutions: c.institutions,
+            not_started: c.not_started,
+            in_progress: c.in_progress,
+            completed: c.completed,
+            ready: c.ready,
+            overdue_targets: c.overdue_targets,
+            institutions_with_overdue: c.institutions_with_overdue,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PrefectureCountsJson {
+    /// JIS X 0401 code, `01`–`47`.
+    prefecture: String,
+    #[serde(flatten)]
+    counts: CountsJson,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SummaryJson {
+    fiscal_year: i32,
+    /// The prefecture's code, or `all`.
+    scope: String,
+    #[serde(flatten)]
+    total: CountsJson,
+    /// By `hospital`, `clinic_with_beds`, `clinic_without_beds`, `dental_clinic`, `pharmacy`.
+    by_kind: BTreeMap<String, CountsJson>,
+    by_prefecture: Vec<PrefectureCountsJson>,
+}
+
+fn summary_json(s: &Summary) -> SummaryJson {
+    SummaryJson {
+        fiscal_year: s.fiscal_year.start_year(),
+        scope: s.prefecture.map_or_else(|| "all".to_owned(), |p| p.code()),
+        total: CountsJson::from(&s.total),
+        by_kind: s
+            .by_kind
+            .iter()
+            .map(|(k, c)| (k.as_str().to_owned(), CountsJson::from(c)))
+            .collect(),
+        by_prefecture: s
+            .by_prefecture
+            .iter()
+            .map(|(p, c)| PrefectureCountsJson {
+                prefecture: p.code(),
+                counts: CountsJson::from(c),
+            })
+            .collect(),
+    }
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct ScopeQuery {
+    /// A prefecture's code (`13`); without it, the caller's whole scope.
+    prefecture: Option<String>,
+}
+
+fn prefecture_of(text: Option<&str>) -> Result<Option<Prefecture>, mamori_domain::ParseError> {
+    text.map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(Prefecture::parse)
+        .transpose()
+}
+
+/// A fiscal year's figures for the caller's scope (national office: every prefecture;
+/// inspectors and prefecture officers: their own), or for one prefecture of it.
+#[utoipa::path(get, path = "/api/v1/oversight/{fiscal_year}/summary", tag = "oversight", security(("bearer" = [])),
+    params(("fiscal_year" = i32, Path, description = "the year it starts in: 2026 for the fiscal year April 2026 to March 2027"), ScopeQuery),
+    responses((status = 200, body = SummaryJson), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn get_summary(
+    State(state): State<AppState>,
+    caller: ApiUser,
+    Path(fiscal_year): Path<String>,
+    Query(query): Query<ScopeQuery>,
+) -> ApiResult<Json<SummaryJson>> {
+    let principal = caller.user.principal();
+    let prefecture = prefecture_of(query.prefecture.as_deref())?;
+    // Who may look comes before what they asked for.
+    service::oversight::oversight_scope(&principal, prefecture)?;
+    let fy = service::parse_fiscal_year(&state, &fiscal_year)?;
+    let summary = service::oversight::summary(&state, &principal, fy, prefecture).await?;
+    Ok(Json(summary_json(&summary)))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct InstitutionQuery {
+    /// Part of the name or the municipality (any width, hiragana or katakana), or a whole
+    /// 医療機関コード or 全国地方公共団体コード.
+    q: Option<String>,
+    /// `hospital`, `clinic_with_beds`, `clinic_without_beds`, `dental_clinic` or `pharmacy`.
+    kind: Option<String>,
+    /// A prefecture's code (`13`).
+    prefecture: Option<String>,
+    /// `not_started`, `in_progress`, `completed` or `ready`.
+    state: Option<String>,
+    /// Only institutions with a target date past and not met.
+    overdue: Option<bool>,
+    /// `prefecture` (default), `name`, `beds`, `state` or `overdue`; `-` before it for
+    /// descending.
+    sort: Option<String>,
+    /// 1–500, 50 by default.
+    limit: Option<i64>,
+    offset: Option<i64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OversightInstitutionJson {
+    id: i64,
+    name: String,
+    /// As oversight counts it: `hospital`, `clinic_with_beds`, `clinic_without_beds`,
+    /// `dental_clinic` or `pharmacy`.
+    kind: String,
+    prefecture: String,
+    municipality: String,
+    beds: i64,
+    medical_institution_code: Option<String>,
+    /// `not_started`, `in_progress`, `completed` or `ready`.
+    state: String,
+    overdue_targets: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct InstitutionListJson {
+    total: i64,
+    items: Vec<OversightInstitutionJson>,
+}
+
+/// The institutions of the caller's scope the query finds, one page of them.
+#[utoipa::path(get, path = "/api/v1/oversight/{fiscal_year}/institutions", tag = "oversight", security(("bearer" = [])),
+    params(("fiscal_year" = i32, Path, description = "the year it starts in: 2026 for the fiscal year April 2026 to March 2027"), InstitutionQuery),
+    responses((status = 200, body = InstitutionListJson), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn list_institutions(
+    State(state): State<AppState>,
+    caller: ApiUser,
+    Path(fiscal_year): Path<String>,
+    Query(query): Query<InstitutionQuery>,
+) -> ApiResult<Json<InstitutionListJson>> {
+    let principal = caller.user.principal();
+    let prefecture = prefecture_of(query.prefecture.as_deref())?;
+    service::oversight::oversight_scope(&principal, prefecture)?;
+    let fy = service::parse_fiscal_year(&state, &fiscal_year)?;
+    let (sort, descending) = match query.sort.as_deref().map(str::trim) {
+        Some(text) if !text.is_empty() => service::oversight::parse_sort(text)?,
+        _ => Default::default(),
+    };
+    let list = ListQuery {
+        prefecture,
+        filter: OversightFilter {
+            query: query.q.clone(),
+            kind: query
+                .kind
+                .as_deref()
+                .filter(|k| !k.is_empty())
+                .map(OversightKind::parse)
+                .transpose()?,
+            state: query
+                .state
+                .as_deref()
+                .filter(|s| !s.is_empty())
+                .map(YearState::parse)
+                .transpose()?,
+            overdue_only: query.overdue.unwrap_or(false),
+        },
+        sort,
+        descending,
+        limit: query.limit,
+        offset: query.offset,
+    };
+    let page = service::oversight::institutions(&state, &principal, fy, &list).await?;
+    Ok(Json(InstitutionListJson {
+        total: page.total,
+        items: page
+            .items
+            .into_iter()
+            .map(|r| OversightInstitutionJson {
+                id: r.id,
+                name: r.name,
+                kind: r.kind,
+                prefecture: r.prefecture,
+                municipality: r.municipality_name,
+                beds: r.beds,
+                medical_institution_code: r.medical_institution_code,
+                state: r.state,
+                overdue_targets: r.overdue_targets,
+            })
+            .collect(),
+    }))
+}

@@ -1,0 +1,581 @@
+//! The oversight page (`/oversight`): a fiscal year's figures for the caller's scope — by
+//! state, by kind and, for the whole country, as a tile map of the prefectures with the same
+//! figures in a table — and the institution search below them, each count a link to the
+//! institutions it counts; the search's result as .xlsx or CSV.
+
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use mamori_domain::oversight::{OversightKind, YearState};
+use mamori_domain::{FiscalYear, InstitutionScope, Prefecture};
+use mamori_reports::ledger::Encoding;
+use mamori_reports::oversight_list::{self, ListRow};
+use mamori_store::{OversightFilter, OversightRow, StateCounts};
+use serde::Deserialize;
+
+use super::tile_map::{self, Tile};
+use crate::checklist::pages::{YearLink, year_links};
+use crate::http::download::attachment;
+use crate::http::error::AppError;
+use crate::http::i18n::Lang;
+use crate::http::page::{Chrome, PageResult, SignedIn, fy_label, prefecture_label, render};
+use crate::{AppState, Routes};
+use mamori_app as service;
+use mamori_app::oversight::{ListQuery, MAX_PAGE};
+
+pub fn routes() -> Routes {
+    Routes::default()
+        .get("/oversight", oversight_page)
+        .get("/oversight/export.xlsx", export_xlsx)
+        .get("/oversight/export.csv", export_csv)
+}
+
+/// The page's query: the year, the scope and the search, as the form sends them.
+#[derive(Deserialize, Default, Clone)]
+#[serde(default)]
+pub struct OversightQuery {
+    year: Option<String>,
+    prefecture: Option<String>,
+    q: Option<String>,
+    kind: Option<String>,
+    state: Option<String>,
+    overdue: Option<String>,
+    sort: Option<String>,
+    page: Option<i64>,
+    encoding: Option<String>,
+}
+
+/// The query read: every value checked, or the field at fault.
+struct Asked {
+    fiscal_year: FiscalYear,
+    prefecture: Option<Prefecture>,
+    list: ListQuery,
+    sort_text: String,
+}
+
+fn non_empty(text: &Option<String>) -> Option<&str> {
+    text.as_deref().map(str::trim).filter(|t| !t.is_empty())
+}
+
+fn read_query(state: &AppState, q: &OversightQuery) -> Result<Asked, AppError> {
+    let fiscal_year = match non_empty(&q.year) {
+        Some(text) => service::parse_fiscal_year(state, text)?,
+        None => service::current_fiscal_year(state),
+    };
+    let prefecture = non_empty(&q.prefecture)
+        .map(Prefecture::parse)
+        .transpose()?;
+    let sort_text = non_empty(&q.sort).unwrap_or("prefecture").to_owned();
+    let (sort, descending) = service::oversight::parse_sort(&sort_text)?;
+    Ok(Asked {
+        fiscal_year,
+        prefecture,
+        sort_text,
+        list: ListQuery {
+            prefecture,
+            filter: OversightFilter {
+                query: non_empty(&q.q).map(str::to_owned),
+                kind: non_empty(&q.kind).map(OversightKind::parse).transpose()?,
+                state: non_empty(&q.state).map(YearState::parse).transpose()?,
+                overdue_only: non_empty(&q.overdue).is_some(),
+            },
+            sort,
+            descending,
+            limit: Some(PAGE_SIZE),
+            offset: Some((q.page.unwrap_or(1).max(1) - 1) * PAGE_SIZE),
+        },
+    })
+}
+
+const PAGE_SIZE: i64 = 50;
+
+/// The link to the page with the asked query changed by `change`.
+fn link(
+    asked: &Asked,
+    path: &str,
+    change: impl FnOnce(&mut Vec<(&'static str, String)>),
+) -> String {
+    let f = &asked.list.filter;
+    let mut pairs: Vec<(&'static str, String)> =
+        vec![("year", asked.fiscal_year.start_year().to_string())];
+    let mut push = |key: &'static str, value: Option<String>| {
+        if let Some(v) = value {
+            pairs.push((key, v));
+        }
+    };
+    push("prefecture", asked.prefecture.map(Prefecture::code));
+    push("q", f.query.clone());
+    push("kind", f.kind.map(|k| k.as_str().to_owned()));
+    push("state", f.state.map(|s| s.as_str().to_owned()));
+    push("overdue", f.overdue_only.then(|| "1".to_owned()));
+    if asked.sort_text != "prefecture" {
+        pairs.push(("sort", asked.sort_text.clone()));
+    }
+    change(&mut pairs);
+    let mut query = form_urlencoded::Serializer::new(String::new());
+    for (k, v) in &pairs {
+        query.append_pair(k, v);
+    }
+    format!("{path}?{}", query.finish())
+}
+
+/// `pairs` with `key` set to `value` (or removed, for `None`).
+fn set(pairs: &mut Vec<(&'static str, String)>, key: &'static str, value: Option<String>) {
+    pairs.retain(|(k, _)| *k != key);
+    if let Some(v) = value {
+        pairs.push((key, v));
+    }
+}
+
+/// One count, with the link to the institutions it counts.
+pub struct Count {
+    pub n: i64,
+    pub href: String,
+}
+
+/// A line of counts: in all, then by state, then overdue.
+pub struct CountsLine {
+    pub label: String,
+    pub institutions: Count,
+    pub states: Vec<Count>,
+    pub ready_share: String,
+    pub overdue_targets: i64,
+    pub with_overdue: Count,
+}
+
+fn counts_line(
+    asked: &Asked,
+    label: String,
+    counts: &StateCounts,
+    scope: impl Fn(&mut Vec<(&'static str, String)>) + Copy,
+) -> CountsLine {
+    let count = |n: i64, state: Option<YearState>, overdue: bool| Count {
+        n,
+        href: link(asked, "/oversight", |pairs| {
+            scope(pairs);
+            set(pairs, "state", state.map(|s| s.as_str().to_owned()));
+            set(pairs, "overdue", overdue.then(|| "1".to_owned()));
+            set(pairs, "q", None);
+        }) + "#results",
+    };
+    CountsLine {
+        label,
+        institutions: count(counts.institutions, None, false),
+        states: vec![
+            count(counts.not_started, Some(YearState::NotStarted), false),
+            count(counts.in_progress, Some(YearState::InProgress), false),
+            count(counts.completed, Some(YearState::Completed), false),
+            count(counts.ready, Some(YearState::Ready), false),
+        ],
+        ready_share: tile_map::share(counts.ready, counts.institutions),
+        overdue_targets: counts.overdue_targets,
+        with_overdue: count(counts.institutions_with_overdue, None, true),
+    }
+}
+
+pub struct Choice {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+pub struct ResultRow {
+    pub id: i64,
+    pub name: String,
+    pub kind: String,
+    pub prefecture: String,
+    pub municipality: String,
+    pub beds: i64,
+    pub state: String,
+    pub state_class: &'static str,
+    pub overdue_targets: i64,
+}
+
+#[derive(Template)]
+#[template(path = "oversight.html")]
+struct OversightPage {
+    chrome: Chrome,
+    scope_label: String,
+    fiscal_year: i32,
+    fiscal_year_label: String,
+    years: Vec<YearLink>,
+    state_labels: Vec<String>,
+    total: CountsLine,
+    kinds: Vec<CountsLine>,
+    national: bool,
+    tiles: Vec<Tile>,
+    prefectures: Vec<CountsLine>,
+    q: String,
+    kind_choices: Vec<Choice>,
+    state_choices: Vec<Choice>,
+    prefecture_choices: Vec<Choice>,
+    sort_choices: Vec<Choice>,
+    overdue: bool,
+    rows: Vec<ResultRow>,
+    found: i64,
+    page: i64,
+    pages: i64,
+    previous: Option<String>,
+    next: Option<String>,
+    export_xlsx: String,
+    export_csv: String,
+    export_csv_sjis: String,
+}
+
+fn state_label(lang: Lang, state: YearState) -> String {
+    lang.pick(state.label_ja(), state.label_en()).to_owned()
+}
+
+fn kind_label(lang: Lang, kind: OversightKind) -> String {
+    lang.pick(kind.label_ja(), kind.label_en()).to_owned()
+}
+
+fn state_class(state: &str) -> &'static str {
+    match state {
+        "ready" => "ok",
+        "completed" => "info",
+        "in_progress" => "warn",
+        _ => "muted",
+    }
+}
+
+fn result_row(lang: Lang, row: OversightRow) -> ResultRow {
+    let state = YearState::parse(&row.state).ok();
+    ResultRow {
+        id: row.id,
+        name: row.name,
+        kind: OversightKind::parse(&row.kind)
+            .map(|k| kind_label(lang, k))
+            .unwrap_or(row.kind),
+        prefecture: Prefecture::parse(&row.prefecture)
+            .map(|p| lang.pick(p.name_ja(), p.name_en()).to_owned())
+            .unwrap_or(row.prefecture),
+        municipality: row.municipality_name,
+        beds: row.beds,
+        state_class: state_class(&row.state),
+        state: state.map(|s| state_label(lang, s)).unwrap_or(row.state),
+        overdue_targets: row.overdue_targets,
+    }
+}
+
+async fn oversight_page(
+    State(state): State<AppState>,
+    SignedIn(ctx, user): SignedIn,
+    Query(q): Query<OversightQuery>,
+) -> PageResult {
+    let lang = ctx.lang;
+    let principal = user.user().principal();
+    let prefecture_asked = non_empty(&q.prefecture)
+        .map(Prefecture::parse)
+        .transpose()?;
+    // Who may look comes before what they asked for.
+    let scope = service::oversight::oversight_scope(&principal, prefecture_asked)?;
+    let asked = read_query(&state, &q)?;
+    let summary =
+        service::oversight::summary(&state, &principal, asked.fiscal_year, asked.prefecture)
+            .await?;
+    let found =
+        service::oversight::institutions(&state, &principal, asked.fiscal_year, &asked.list)
+            .await?;
+    let national = scope == InstitutionScope::All;
+    let whole_country = principal.prefecture.is_none();
+    let total = counts_line(
+        &asked,
+        lang.text("oversight-all-kinds").to_owned(),
+        &summary.total,
+        |pairs| set(pairs, "kind", None),
+    );
+    let kinds = summary
+        .by_kind
+        .iter()
+        .map(|(kind, c)| {
+            let k = *kind;
+            counts_line(&asked, kind_label(lang, k), c, move |pairs| {
+                set(pairs, "kind", Some(k.as_str().to_owned()))
+            })
+        })
+        .collect();
+    let prefectures: Vec<CountsLine> = if national {
+        summary
+            .by_prefecture
+            .iter()
+            .map(|(p, c)| {
+                let p = *p;
+                counts_line(&asked, prefecture_label(lang, p), c, move |pairs| {
+                    set(pairs, "prefecture", Some(p.code()));
+                    set(pairs, "kind", None);
+                })
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let tiles = if national {
+        tile_map::tiles(|p| {
+            summary
+                .by_prefecture
+                .iter()
+                .find(|(q, _)| *q == p)
+                .map_or((0, 0), |(_, c)| (c.ready, c.institutions))
+        })
+    } else {
+        Vec::new()
+    };
+    let filter = &asked.list.filter;
+    let choices = |values: Vec<(String, String)>, selected: Option<String>| -> Vec<Choice> {
+        values
+            .into_iter()
+            .map(|(value, label)| Choice {
+                selected: selected.as_deref() == Some(value.as_str()),
+                value,
+                label,
+            })
+            .collect()
+    };
+    let kind_choices = choices(
+        OversightKind::ALL
+            .iter()
+            .map(|k| (k.as_str().to_owned(), kind_label(lang, *k)))
+            .collect(),
+        filter.kind.map(|k| k.as_str().to_owned()),
+    );
+    let state_choices = choices(
+        YearState::ALL
+            .iter()
+            .map(|s| (s.as_str().to_owned(), state_label(lang, *s)))
+            .collect(),
+        filter.state.map(|s| s.as_str().to_owned()),
+    );
+    let prefecture_choices = if whole_country {
+        choices(
+            Prefecture::all()
+                .map(|p| (p.code(), prefecture_label(lang, p)))
+                .collect(),
+            asked.prefecture.map(Prefecture::code),
+        )
+    } else {
+        Vec::new()
+    };
+    let sort_choices = choices(
+        [
+            ("prefecture", "oversight-sort-prefecture"),
+            ("name", "oversight-sort-name"),
+            ("-beds", "oversight-sort-beds"),
+            ("state", "oversight-sort-state"),
+            ("-overdue", "oversight-sort-overdue"),
+        ]
+        .iter()
+        .map(|(v, key)| ((*v).to_owned(), lang.text(key).to_owned()))
+        .collect(),
+        Some(asked.sort_text.clone()),
+    );
+    let page = q.page.unwrap_or(1).max(1);
+    let pages = ((found.total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
+    let page_link = |n: i64| {
+        link(&asked, "/oversight", |pairs| {
+            set(pairs, "page", Some(n.to_string()))
+        }) + "#results"
+    };
+    let scope_label = match summary.prefecture {
+        Some(p) => prefecture_label(lang, p),
+        None => lang.text("oversight-scope-all").to_owned(),
+    };
+    let fiscal_year_label = fy_label(lang, asked.fiscal_year);
+    Ok(render(
+        StatusCode::OK,
+        &OversightPage {
+            chrome: Chrome::new(
+                &ctx,
+                Some(&user),
+                format!("{} — {scope_label}", lang.text("oversight-title")),
+            ),
+            scope_label,
+            fiscal_year: asked.fiscal_year.start_year(),
+            fiscal_year_label,
+            years: year_links(state.catalog, lang, asked.fiscal_year),
+            state_labels: YearState::ALL
+                .iter()
+                .map(|s| state_label(lang, *s))
+                .collect(),
+            total,
+            kinds,
+            national,
+            tiles,
+            prefectures,
+            q: filter.query.clone().unwrap_or_default(),
+            kind_choices,
+            state_choices,
+            prefecture_choices,
+            sort_choices,
+            overdue: filter.overdue_only,
+            rows: found
+                .items
+                .into_iter()
+                .map(|r| result_row(lang, r))
+                .collect(),
+            found: found.total,
+            page,
+            pages,
+            previous: (page > 1).then(|| page_link(page - 1)),
+            next: (page < pages).then(|| page_link(page + 1)),
+            export_xlsx: link(&asked, "/oversight/export.xlsx", |_| {}),
+            export_csv: link(&asked, "/oversight/export.csv", |_| {}),
+            export_csv_sjis: link(&asked, "/oversight/export.csv", |pairs| {
+                pairs.push(("encoding", "shift_jis".to_owned()))
+            }),
+        },
+    ))
+}
+
+/// The most institutions one export holds: a prefecture's whole list (Tokyo has about
+/// 24,000); the national office narrows the country's by prefecture or kind.
+const MAX_EXPORT: i64 = 50_000;
+
+/// Every institution the search finds (up to [`MAX_EXPORT`]), as the export's rows.
+async fn export_rows(
+    state: &AppState,
+    principal: &mamori_domain::Principal,
+    lang: Lang,
+    q: &OversightQuery,
+) -> Result<(Asked, Vec<ListRow>), AppError> {
+    let prefecture_asked = non_empty(&q.prefecture)
+        .map(Prefecture::parse)
+        .transpose()?;
+    service::oversight::oversight_scope(principal, prefecture_asked)?;
+    let mut asked = read_query(state, q)?;
+    let mut rows = Vec::new();
+    let mut offset = 0;
+    loop {
+        asked.list.limit = Some(MAX_PAGE);
+        asked.list.offset = Some(offset);
+        let found =
+            service::oversight::institutions(state, principal, asked.fiscal_year, &asked.list)
+                .await?;
+        if found.total > MAX_EXPORT {
+            return Err(AppError::rejected(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                service::ErrorCode::TooManyRows,
+                mamori_locale::Message::new("oversight-export-too-large")
+                    .with("found", found.total)
+                    .with("most", MAX_EXPORT),
+            ));
+        }
+        let n = i64::try_from(found.items.len()).unwrap_or(MAX_PAGE);
+        rows.extend(found.items.into_iter().map(|r| {
+            let code = r.medical_institution_code.clone().unwrap_or_default();
+            let view = result_row(lang, r);
+            ListRow {
+                name: view.name,
+                kind: view.kind,
+                prefecture: view.prefecture,
+                municipality: view.municipality,
+                beds: view.beds,
+                medical_institution_code: code,
+                state: view.state,
+                overdue_targets: view.overdue_targets,
+            }
+        }));
+        offset += n;
+        if n < MAX_PAGE || offset >= found.total {
+            break;
+        }
+    }
+    Ok((asked, rows))
+}
+
+/// `institutions-2026-13.xlsx`: the year and the prefecture (`all` for the country), in
+/// ASCII as an attachment's name must be.
+fn file_name(asked: &Asked, extension: &str) -> String {
+    format!(
+        "institutions-{}-{}.{extension}",
+        asked.fiscal_year.start_year(),
+        asked
+            .prefecture
+            .map_or_else(|| "all".to_owned(), Prefecture::code)
+    )
+}
+
+async fn export_xlsx(
+    State(state): State<AppState>,
+    SignedIn(ctx, user): SignedIn,
+    Query(q): Query<OversightQuery>,
+) -> PageResult {
+    let lang = ctx.lang;
+    let (asked, rows) = export_rows(&state, &user.user().principal(), lang, &q).await?;
+    let bytes =
+        oversight_list::export_xlsx(&rows, lang).map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(attachment(
+        crate::http::download::XLSX_CONTENT_TYPE,
+        &file_name(&asked, "xlsx"),
+        bytes,
+    ))
+}
+
+async fn export_csv(
+    State(state): State<AppState>,
+    SignedIn(ctx, user): SignedIn,
+    Query(q): Query<OversightQuery>,
+) -> PageResult {
+    let lang = ctx.lang;
+    let encoding = match non_empty(&q.encoding) {
+        None | Some("utf-8" | "utf8") => Encoding::Utf8,
+        Some("shift_jis" | "sjis") => Encoding::ShiftJis,
+        Some(other) => {
+            return Err(mamori_domain::ParseError::new(
+                "encoding",
+                mamori_locale::Message::new("oversight-export-encoding").with("value", other),
+            )
+            .into());
+        }
+    };
+    let (asked, rows) = export_rows(&state, &user.user().principal(), lang, &q).await?;
+    let bytes = match oversight_list::export_csv(&rows, lang, encoding) {
+        Ok(bytes) => bytes,
+        Err(oversight_list::ListError::Unmappable { row, column }) => {
+            return Err(AppError::rejected(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                service::ErrorCode::UnmappableCharacter,
+                mamori_locale::Message::new("oversight-export-unmappable")
+                    .with("row", row)
+                    .with("column", lang.text(column)),
+            )
+            .into());
+        }
+        Err(e) => return Err(AppError::Internal(e.to_string()).into()),
+    };
+    let content_type = match encoding {
+        Encoding::Utf8 => "text/csv; charset=utf-8",
+        Encoding::ShiftJis => "text/csv; charset=shift_jis",
+    };
+    Ok(attachment(content_type, &file_name(&asked, "csv"), bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn links_keep_the_search_and_change_one_thing() {
+        let asked = Asked {
+            fiscal_year: FiscalYear::new(2026).expect("year"),
+            prefecture: Prefecture::parse("13").ok(),
+            sort_text: "-overdue".into(),
+            list: ListQuery {
+                filter: OversightFilter {
+                    query: Some("みなと 中央".into()),
+                    kind: Some(OversightKind::Hospital),
+                    state: None,
+                    overdue_only: true,
+                },
+                ..ListQuery::default()
+            },
+        };
+        let href = link(&asked, "/oversight", |pairs| {
+            set(pairs, "state", Some("ready".into()))
+        });
+        assert_eq!(
+            href,
+            "/oversight?year=2026&prefecture=13&q=%E3%81%BF%E3%81%AA%E3%81%A8+%E4%B8%AD%E5%A4%AE&kind=hospital&overdue=1&sort=-overdue&state=ready"
+        );
+    }
+}

@@ -1,0 +1,630 @@
+//! Oversight (`src/oversight/`): a fiscal year's figures and the institution search, for
+//! the people who run the programme, and counts that equal a recount from the answers.
+
+use std::collections::HashMap;
+
+use mamori_domain::oversight::{OversightKind, YearInput, year_status};
+use mamori_domain::{Answer, FiscalYear, InstitutionKind, ItemAnswer, Prefecture, Round};
+use mamori_store::NewInstitution;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
+use super::*;
+
+on_both_engines!(
+    oversight_is_for_those_who_run_the_programme,
+    institutions_are_found_by_name_code_and_state,
+    counts_equal_a_recount_from_the_answers,
+    the_oversight_page_counts_finds_and_exports,
+);
+
+const STATES: [&str; 4] = ["not_started", "in_progress", "completed", "ready"];
+
+#[track_caller]
+fn assert_states_sum(counts: &Value) {
+    let sum: i64 = STATES.iter().map(|s| counts[*s].as_i64().expect(s)).sum();
+    assert_eq!(Some(sum), counts["institutions"].as_i64(), "{counts}");
+}
+
+async fn oversight_is_for_those_who_run_the_programme(app: &TestApp) {
+    let year = app.year();
+    let summary = format!("/api/v1/oversight/{year}/summary");
+    let national = app.token("demo-national").await;
+    let all = app.api_get_ok(&summary, &national).await.json();
+    assert_eq!(all["scope"], "all");
+    assert_eq!(all["fiscal_year"], year);
+    assert_states_sum(&all);
+    assert_eq!(elements(&all["by_prefecture"]).len(), 47);
+    for counts in elements(&all["by_prefecture"]) {
+        assert_states_sum(counts);
+    }
+    let kinds: Vec<&String> = all["by_kind"]
+        .as_object()
+        .expect("by kind")
+        .keys()
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "clinic_with_beds",
+            "clinic_without_beds",
+            "dental_clinic",
+            "hospital",
+            "pharmacy"
+        ]
+    );
+    let tokyo = all["by_prefecture"][12].clone();
+    assert_eq!(tokyo["prefecture"], "13");
+    // An inspector and a prefecture officer see their own prefecture, with the same figures.
+    for login in ["demo-inspector-13", "demo-prefecture-13"] {
+        let token = app.token(login).await;
+        let own = app.api_get_ok(&summary, &token).await.json();
+        assert_eq!(own["scope"], "13", "{login}");
+        assert_eq!(own["institutions"], tokyo["institutions"], "{login}");
+        assert_eq!(elements(&own["by_prefecture"]).len(), 1);
+        let asked = app
+            .api_get_ok(&format!("{summary}?prefecture=13"), &token)
+            .await
+            .json();
+        assert_eq!(asked["institutions"], own["institutions"]);
+        // Another prefecture is not found, in the figures as in the list.
+        app.api_get(&format!("{summary}?prefecture=46"), &token)
+            .await
+            .assert_bilingual_error(StatusCode::NOT_FOUND, "not_found");
+        app.api_get(
+            &format!("/api/v1/oversight/{year}/institutions?prefecture=46"),
+            &token,
+        )
+        .await
+        .assert_bilingual_error(StatusCode::NOT_FOUND, "not_found");
+    }
+    let national_tokyo = app
+        .api_get_ok(&format!("{summary}?prefecture=13"), &national)
+        .await
+        .json();
+    assert_eq!(national_tokyo["scope"], "13");
+    assert_eq!(national_tokyo["institutions"], tokyo["institutions"]);
+    // Institutions, vendors and the training operator see no figures.
+    for login in [
+        "demo-hospital",
+        "demo-hospital-staff",
+        "demo-vendor",
+        "demo-operator",
+    ] {
+        let token = app.token(login).await;
+        for path in [
+            summary.clone(),
+            format!("/api/v1/oversight/{year}/institutions"),
+        ] {
+            app.api_get(&path, &token)
+                .await
+                .assert_bilingual_error(StatusCode::FORBIDDEN, "forbidden");
+        }
+    }
+    // Bad input is refused, naming the field.
+    let r = app
+        .api_get(&format!("{summary}?prefecture=48"), &national)
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert_eq!(r.json()["error"]["field"], "prefecture");
+    let r = app
+        .api_get("/api/v1/oversight/1999/summary", &national)
+        .await;
+    assert!(r.status.is_client_error(), "{}", r.body);
+    let r = app.api_get("/api/v1/oversight/", &national).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+}
+
+async fn institutions_are_found_by_name_code_and_state(app: &TestApp) {
+    let year = app.year();
+    let national = app.token("demo-national").await;
+    let list = |query: &str| format!("/api/v1/oversight/{year}/institutions?{query}");
+    let ids = |v: &Value| -> Vec<i64> {
+        elements(&v["items"])
+            .iter()
+            .map(|i| i["id"].as_i64().expect("id"))
+            .collect()
+    };
+    // みなと中央病院, by part of its name in katakana, half-width katakana or hiragana.
+    for q in [
+        "ミナト",
+        "%EF%BE%90%EF%BE%85%EF%BE%84",
+        "みなと中央",
+        "%E3%81%BF%E3%81%AA%E3%81%A8%20%E4%B8%AD%E5%A4%AE",
+    ] {
+        let found = app
+            .api_get_ok(&list(&format!("q={q}")), &national)
+            .await
+            .json();
+        assert_eq!(ids(&found), vec![HOSPITAL], "{q}: {found}");
+        assert_eq!(found["total"], 1);
+        let item = &found["items"][0];
+        assert_eq!(item["kind"], "hospital");
+        assert_eq!(item["prefecture"], "13");
+        assert!(STATES.contains(&item["state"].as_str().expect("state")));
+    }
+    // By its whole 医療機関コード.
+    let hospital = app
+        .api_get_ok(&format!("/api/v1/institutions/{HOSPITAL}"), &national)
+        .await
+        .json();
+    let code = hospital["medical_institution_code"]
+        .as_str()
+        .expect("the demo hospital has a code");
+    let found = app
+        .api_get_ok(&list(&format!("q={code}")), &national)
+        .await
+        .json();
+    assert_eq!(ids(&found), vec![HOSPITAL]);
+    // LIKE's wildcards are taken as they are typed.
+    let found = app.api_get_ok(&list("q=%25"), &national).await.json();
+    assert_eq!(found["total"], 0, "{found}");
+    // The state filter finds each institution under its own state only.
+    let everyone = app.api_get_ok(&list("limit=500"), &national).await.json();
+    let total = everyone["total"].as_i64().expect("total");
+    assert_eq!(elements(&everyone["items"]).len() as i64, total);
+    let mut by_state = 0;
+    for state in STATES {
+        let found = app
+            .api_get_ok(&list(&format!("state={state}&limit=500")), &national)
+            .await
+            .json();
+        assert!(
+            elements(&found["items"])
+                .iter()
+                .all(|i| i["state"] == state)
+        );
+        by_state += found["total"].as_i64().expect("total");
+    }
+    assert_eq!(by_state, total);
+    // Paging and sorting.
+    let page = app
+        .api_get_ok(&list("sort=-name&limit=1&offset=1"), &national)
+        .await
+        .json();
+    assert_eq!(page["total"], total);
+    assert_eq!(elements(&page["items"]).len(), 1);
+    let by_name = app
+        .api_get_ok(&list("sort=name&limit=500"), &national)
+        .await
+        .json();
+    let descending = app
+        .api_get_ok(&list("sort=-name&limit=500"), &national)
+        .await
+        .json();
+    let mut reversed = ids(&descending);
+    reversed.reverse();
+    assert_eq!(ids(&by_name), reversed);
+    assert_eq!(page["items"][0]["id"], descending["items"][1]["id"]);
+    // A dental clinic is told apart by its code's third digit.
+    app.api_patch(
+        &format!("/api/v1/institutions/{CLINIC}"),
+        &national,
+        json!({"medical_institution_code": "1331234567"}),
+    )
+    .await
+    .assert_status(StatusCode::OK);
+    let dental = app
+        .api_get_ok(&list("kind=dental_clinic"), &national)
+        .await
+        .json();
+    assert_eq!(ids(&dental), vec![CLINIC]);
+    let summary = app
+        .api_get_ok(&format!("/api/v1/oversight/{year}/summary"), &national)
+        .await
+        .json();
+    assert_eq!(summary["by_kind"]["dental_clinic"]["institutions"], 1);
+    // A target date that has passed makes the institution overdue until it is met.
+    let overdue_of = async |id: i64| -> i64 {
+        let found = app.api_get_ok(&list("limit=500"), &national).await.json();
+        elements(&found["items"])
+            .iter()
+            .find(|i| i["id"] == id)
+            .and_then(|i| i["overdue_targets"].as_i64())
+            .expect("listed")
+    };
+    let before = overdue_of(HOSPITAL).await;
+    let total_before = summary["overdue_targets"].as_i64().expect("count");
+    let staff = app.token("demo-hospital").await;
+    let assessment = app.assessment(HOSPITAL, year, &staff).await;
+    let open = elements(&assessment["items"])
+        .iter()
+        .find(|i| i["required"] == true && i["first"].is_null() && i["has_target_date"] != false)
+        .and_then(|i| i["key"].as_str())
+        .expect("the demo hospital has open items")
+        .to_owned();
+    let item = format!("/api/v1/institutions/{HOSPITAL}/assessments/{year}/items/{open}");
+    app.api_put_ok(
+        &item,
+        &staff,
+        json!({"round": 1, "answer": "no", "checked_on": format!("{year}-04-02"), "target_date": format!("{year}-04-03")}),
+    )
+    .await;
+    assert_eq!(overdue_of(HOSPITAL).await, before + 1);
+    let overdue = app
+        .api_get_ok(&list("overdue=true"), &national)
+        .await
+        .json();
+    assert!(ids(&overdue).contains(&HOSPITAL), "{overdue}");
+    assert!(
+        elements(&overdue["items"])
+            .iter()
+            .all(|i| i["overdue_targets"].as_i64() > Some(0)),
+        "{overdue}"
+    );
+    let summary = app
+        .api_get_ok(&format!("/api/v1/oversight/{year}/summary"), &national)
+        .await
+        .json();
+    assert_eq!(summary["overdue_targets"].as_i64(), Some(total_before + 1));
+    app.api_put_ok(
+        &item,
+        &staff,
+        json!({"round": 2, "answer": "yes", "checked_on": format!("{year}-04-04")}),
+    )
+    .await;
+    assert_eq!(overdue_of(HOSPITAL).await, before);
+    // Bad filters name their field.
+    for (query, field) in [
+        ("limit=0", "limit"),
+        ("limit=501", "limit"),
+        ("offset=-1", "offset"),
+        ("sort=size", "sort"),
+        ("kind=dentist", "kind"),
+        ("state=done", "state"),
+    ] {
+        let r = app.api_get(&list(query), &national).await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{query}: {}",
+            r.body
+        );
+        assert_eq!(r.json()["error"]["field"], field, "{query}");
+    }
+}
+
+/// Random institutions, answers (both rounds, target dates past and future, some cleared),
+/// profile changes and inspectors' records; the figures the API gives must equal a recount
+/// made from the stored answers with the domain's rules, institution by institution.
+async fn counts_equal_a_recount_from_the_answers(app: &TestApp) {
+    let store = &app.state.store;
+    let catalog = app.state.catalog;
+    let fy = FiscalYear::new(app.year()).expect("year");
+    let today = mamori_app::today_in_japan();
+    let mut rng = StdRng::seed_from_u64(20_261_207);
+    let kinds = [
+        (InstitutionKind::Hospital, 200),
+        (InstitutionKind::ClinicWithBeds, 10),
+        (InstitutionKind::ClinicWithoutBeds, 0),
+        (InstitutionKind::Pharmacy, 0),
+    ];
+    let mut ids = Vec::new();
+    for n in 0..24 {
+        let (kind, beds) = kinds[rng.random_range(0..kinds.len())];
+        let point_table = ["1", "3", "4"][rng.random_range(0..3)];
+        let prefecture = ["13", "46", "01"][rng.random_range(0..3)];
+        let id = store
+            .create_institution(
+                &NewInstitution {
+                    name: format!("試験施設{n}"),
+                    kind,
+                    prefecture: Prefecture::parse(prefecture).expect("prefecture"),
+                    beds,
+                    has_medical_information_system: rng.random_bool(0.9),
+                    has_vendor_contracts: rng.random_bool(0.5),
+                    medical_institution_code: Some(format!("{prefecture}{point_table}{n:07}")),
+                    municipality_code: None,
+                    municipality_name: String::new(),
+                    address: String::new(),
+                },
+                None,
+            )
+            .await
+            .expect("institution");
+        ids.push(id);
+    }
+    let actor = 1;
+    for &id in &ids {
+        let institution = store.institution(id).await.expect("read").expect("there");
+        let Some(version) = catalog.version_for(fy, institution.kind.form()) else {
+            continue;
+        };
+        for item in &version.items {
+            if !rng.random_bool(0.7) {
+                continue;
+            }
+            let no = rng.random_bool(0.4);
+            let target = no.then(|| {
+                today - chrono::Days::new(30) + chrono::Days::new(rng.random_range(0..60))
+            });
+            let first = ItemAnswer {
+                answer: if no { Answer::No } else { Answer::Yes },
+                checked_on: fy.first_day(),
+                target_date: target,
+            };
+            store
+                .set_answer(id, fy, &item.key, Round::First, &first, actor)
+                .await
+                .expect("first");
+            if no && rng.random_bool(0.5) {
+                let met = rng.random_bool(0.5);
+                let second = ItemAnswer {
+                    answer: if met { Answer::Yes } else { Answer::No },
+                    checked_on: fy.first_day() + chrono::Days::new(10),
+                    target_date: (!met && rng.random_bool(0.5))
+                        .then(|| today + chrono::Days::new(rng.random_range(0..20))),
+                };
+                store
+                    .set_answer(id, fy, &item.key, Round::Second, &second, actor)
+                    .await
+                    .expect("second");
+            }
+            if rng.random_bool(0.1) {
+                store
+                    .clear_answer(id, fy, &item.key, Round::First, actor)
+                    .await
+                    .expect("clear");
+            }
+        }
+        if rng.random_bool(0.4) {
+            store
+                .set_observation(id, fy, rng.random_bool(0.7), actor)
+                .await
+                .expect("observation");
+        }
+        if rng.random_bool(0.3) {
+            let mut changed = NewInstitution {
+                name: institution.name.clone(),
+                kind: institution.kind,
+                prefecture: institution.prefecture,
+                beds: institution.beds,
+                has_medical_information_system: !institution.has_medical_information_system,
+                has_vendor_contracts: !institution.has_vendor_contracts,
+                medical_institution_code: institution.medical_institution_code.clone(),
+                municipality_code: None,
+                municipality_name: "港区".into(),
+                address: String::new(),
+            };
+            changed.name.push('改');
+            store
+                .update_institution(id, &changed, actor)
+                .await
+                .expect("update");
+        }
+    }
+
+    // The recount: every institution, its answers and record read back, the domain's rules.
+    let mut expected: HashMap<(String, String), [i64; 6]> = HashMap::new();
+    let mut states: HashMap<i64, (String, i64)> = HashMap::new();
+    let all = store
+        .list_institutions(mamori_domain::InstitutionScope::All, 10_000, 0)
+        .await
+        .expect("all");
+    for institution in &all {
+        let answers = store.answers(institution.id, fy).await.expect("answers");
+        let seen = store
+            .observation(institution.id, fy)
+            .await
+            .expect("observation")
+            .map(|o| o.contact_chart_seen);
+        let version = catalog
+            .version_for(fy, institution.kind.form())
+            .expect("a form");
+        let rules = catalog.rules_for(&version.version).expect("rules");
+        let status = year_status(&YearInput {
+            fiscal_year: fy,
+            version,
+            rules,
+            profile: institution.profile(),
+            answers: &answers,
+            contact_chart_seen: seen,
+        });
+        let overdue = status
+            .open_targets
+            .iter()
+            .filter(|(_, date)| *date < today)
+            .count() as i64;
+        let kind = OversightKind::of(
+            institution.kind,
+            institution.medical_institution_code.as_deref(),
+        );
+        let counts = expected
+            .entry((institution.prefecture.code(), kind.as_str().to_owned()))
+            .or_default();
+        counts[0] += 1;
+        counts[1 + STATES
+            .iter()
+            .position(|s| *s == status.state.as_str())
+            .expect("state")] += 1;
+        counts[5] += overdue;
+        states.insert(institution.id, (status.state.as_str().to_owned(), overdue));
+    }
+    let national = app.token("demo-national").await;
+    let year = fy.start_year();
+    let summary = app
+        .api_get_ok(&format!("/api/v1/oversight/{year}/summary"), &national)
+        .await
+        .json();
+    let counted = |c: &Value| -> [i64; 6] {
+        let n = |k: &str| c[k].as_i64().expect(k);
+        [
+            n("institutions"),
+            n("not_started"),
+            n("in_progress"),
+            n("completed"),
+            n("ready"),
+            n("overdue_targets"),
+        ]
+    };
+    let sum = |filter: &dyn Fn(&(String, String)) -> bool| -> [i64; 6] {
+        let mut out = [0; 6];
+        for (key, c) in &expected {
+            if filter(key) {
+                for (o, v) in out.iter_mut().zip(c) {
+                    *o += v;
+                }
+            }
+        }
+        out
+    };
+    assert_eq!(counted(&summary), sum(&|_| true), "{summary}");
+    for kind in OversightKind::ALL {
+        assert_eq!(
+            counted(&summary["by_kind"][kind.as_str()]),
+            sum(&|(_, k)| k == kind.as_str()),
+            "{kind:?}"
+        );
+    }
+    for p in elements(&summary["by_prefecture"]) {
+        let code = p["prefecture"].as_str().expect("code").to_owned();
+        assert_eq!(counted(p), sum(&|(pc, _)| *pc == code), "{code}");
+    }
+    // Some of each state, or the comparison proves little.
+    let recounted = sum(&|_| true);
+    assert!(
+        recounted[1..5].iter().filter(|n| **n > 0).count() >= 3,
+        "{recounted:?}"
+    );
+    assert!(
+        recounted[5] > 0,
+        "some target dates are overdue: {recounted:?}"
+    );
+    // Computed anew from the answers alone, as for answers stored before the states were
+    // kept, the figures are the same.
+    with_connection!(app, c => {
+        for table in ["DELETE FROM open_targets", "DELETE FROM year_states"] {
+            sqlx::query(table).execute(&mut c).await.expect("emptied");
+        }
+    });
+    let emptied = app
+        .api_get_ok(&format!("/api/v1/oversight/{year}/summary"), &national)
+        .await
+        .json();
+    assert_ne!(
+        counted(&emptied),
+        sum(&|_| true),
+        "the states were kept, not recomputed"
+    );
+    let filled = store.fill_year_states().await.expect("filled");
+    assert!(filled > 0);
+    let refilled = app
+        .api_get_ok(&format!("/api/v1/oversight/{year}/summary"), &national)
+        .await
+        .json();
+    assert_eq!(counted(&refilled), sum(&|_| true), "{refilled}");
+    // Institution by institution, as the list shows them.
+    let list = app
+        .api_get_ok(
+            &format!("/api/v1/oversight/{year}/institutions?limit=500"),
+            &national,
+        )
+        .await
+        .json();
+    for item in elements(&list["items"]) {
+        let id = item["id"].as_i64().expect("id");
+        let (state, overdue) = &states[&id];
+        assert_eq!(item["state"], state.as_str(), "{item}");
+        assert_eq!(item["overdue_targets"], *overdue, "{item}");
+    }
+}
+
+async fn the_oversight_page_counts_finds_and_exports(app: &TestApp) {
+    let year = app.year();
+    // Inspectors and the national office land on it.
+    for login in ["demo-inspector-13", "demo-national"] {
+        let web = app.web_login(login).await;
+        let home = app.get_with_cookie(web.cookie.clone(), "/").await;
+        assert_eq!(home.location(), "/oversight", "{login}");
+    }
+    let inspector = app.web_login("demo-inspector-13").await;
+    let page = app.page(&inspector, "/oversight").await;
+    page.assert_body_contains("対策状況");
+    page.assert_body_contains("東京都");
+    page.assert_body_contains("みなと中央病院");
+    // The prefecture sees no map of the country, and no other prefecture.
+    assert!(!page.body.contains("class=\"tile-map\""));
+    assert!(!page.body.contains("桜島記念病院"));
+    app.get_page(&inspector.cookie, "/oversight?prefecture=46")
+        .await
+        .assert_status(StatusCode::NOT_FOUND);
+    // A search in half-width katakana, as typed on some keyboards.
+    let found = app
+        .page(&inspector, "/oversight?q=%EF%BE%90%EF%BE%85%EF%BE%84")
+        .await;
+    found.assert_body_contains("みなと中央病院");
+    assert!(!found.body.contains("さくら内科クリニック"));
+    // Every count links to the institutions it counts (askama writes `&` as `&#38;`).
+    page.assert_body_contains(&format!(
+        "href=\"/oversight?year={year}&#38;state=ready#results\""
+    ));
+    page.assert_body_contains(&format!(
+        "href=\"/oversight?year={year}&#38;kind=hospital&#38;overdue=1#results\""
+    ));
+    // In English, with the states in words, never their codes.
+    let english = app
+        .get_page(&inspector.english_cookie(), "/oversight")
+        .await
+        .assert_status(StatusCode::OK);
+    english.assert_body_contains("Ready for inspection");
+    assert!(!english.body.contains(">not_started<") && !english.body.contains(">in_progress<"));
+    // The national office sees the map: one square a prefecture, each a link to its page.
+    let national = app.web_login("demo-national").await;
+    let map = app.page(&national, "/oversight").await;
+    assert_eq!(map.body.matches("<a class=\"tile step-").count(), 47);
+    map.assert_body_contains(&format!(
+        "href=\"/oversight?year={year}&amp;prefecture=13\""
+    ));
+    let tokyo = app
+        .page(&national, &format!("/oversight?year={year}&prefecture=13"))
+        .await;
+    tokyo.assert_body_contains("13 東京都");
+    assert!(!tokyo.body.contains("class=\"tile-map\""));
+    // Institutions and vendors are refused.
+    for login in ["demo-hospital", "demo-vendor"] {
+        let web = app.web_login(login).await;
+        app.get_page(&web.cookie, "/oversight")
+            .await
+            .assert_status(StatusCode::FORBIDDEN);
+    }
+    // The result as a workbook, read back by a spreadsheet reader.
+    let xlsx = app
+        .get_with_cookie(
+            inspector.cookie.clone(),
+            "/oversight/export.xlsx?q=%E3%81%BF%E3%81%AA%E3%81%A8",
+        )
+        .await;
+    assert_eq!(header_str(&xlsx.headers, header::CONTENT_TYPE), XLSX);
+    let bytes = app
+        .get_bytes(
+            &inspector.cookie,
+            "/oversight/export.xlsx?q=%E3%81%BF%E3%81%AA%E3%81%A8",
+        )
+        .await;
+    let mut book: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).expect("a workbook");
+    let sheet = calamine::Reader::worksheet_range(&mut book, "施設一覧").expect("the sheet");
+    let rows: Vec<Vec<String>> = sheet
+        .rows()
+        .map(|r| r.iter().map(ToString::to_string).collect())
+        .collect();
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    assert_eq!(rows[0][0], "施設名");
+    assert_eq!(rows[1][0], "みなと中央病院");
+    assert_eq!(rows[1][2], "東京都");
+    // And as Shift_JIS CSV, decoded.
+    let csv = app
+        .get_bytes(
+            &inspector.cookie,
+            "/oversight/export.csv?encoding=shift_jis",
+        )
+        .await;
+    let (text, _, bad) = encoding_rs::SHIFT_JIS.decode(&csv);
+    assert!(!bad);
+    assert!(text.starts_with("施設名,種別,都道府県"), "{text}");
+    assert!(text.contains("みなと中央病院,病院,東京都"), "{text}");
+    assert!(!text.contains("桜島記念病院"));
+    app.get_page(&inspector.cookie, "/oversight/export.csv?encoding=latin1")
+        .await
+        .assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+}
