@@ -275,6 +275,42 @@ macro_rules! load_places {
     }};
 }
 
+/// Locks the course row and reads its version and when it was withdrawn; `None` when there
+/// is no such course.
+macro_rules! lock_course {
+    ($tx:expr, $course:expr) => {{
+        let row: Option<(i64, Option<String>)> = sqlx::query_as(
+            "UPDATE training_courses SET version = version WHERE id = $1 RETURNING version, withdrawn_at",
+        )
+        .bind($course)
+        .fetch_optional(&mut *$tx)
+        .await?;
+        row
+    }};
+}
+
+/// The domain rule's decision, or the write ends with its refusal and writes nothing.
+macro_rules! decided {
+    ($decision:expr) => {
+        match $decision {
+            Ok(decided) => decided,
+            Err(refused) => return Ok(Written::dropped(Err(refused))),
+        }
+    };
+}
+
+/// Gives each registration of `promoted` the seat it moved up to, each with its audit entry
+/// (`why` ends its detail), inside the session's transaction.
+macro_rules! promote {
+    ($tx:expr, $audit:expr, $promoted:expr, $session:expr, $actor:expr, $at:expr, $why:expr) => {
+        for promoted in $promoted {
+            let (owner,): (i64,) = sqlx::query_as("UPDATE training_registrations SET status = 'registered', updated_by = $1, updated_at = $2 WHERE id = $3 RETURNING institution_id")
+                .bind($actor).bind($at.clone()).bind(*promoted).fetch_one(&mut *$tx).await?;
+            $audit.push(Audit::new(&$at, $actor, "training.promote", owner, format!("session={} registration={promoted} {}", $session, $why)));
+        }
+    };
+}
+
 /// The session as locked: its rules, whether it was withdrawn, its version.
 struct Locked {
     rules: SessionRules,
@@ -426,13 +462,7 @@ impl Store {
     ) -> Result<std::result::Result<i64, TrainingError>> {
         let at = now();
         let outcome = on_pool!(self, pool => self.write(pool, async |tx| {
-            let current: Option<(i64, Option<String>)> = sqlx::query_as(
-                "UPDATE training_courses SET version = version WHERE id = $1 RETURNING version, withdrawn_at",
-            )
-            .bind(id)
-            .fetch_optional(&mut *tx)
-            .await?;
-            let Some((version, withdrawn_at)) = current else {
+            let Some((version, withdrawn_at)) = lock_course!(tx, id) else {
                 return Err(StoreError::NotFound);
             };
             if withdrawn_at.is_some() {
@@ -469,16 +499,10 @@ impl Store {
         let at = now();
         let outcome = on_pool!(self, pool => self.write(pool, async |tx| {
             let mut audit = Vec::new();
-            let current: Option<(Option<String>,)> = sqlx::query_as(
-                "UPDATE training_courses SET version = version WHERE id = $1 RETURNING withdrawn_at",
-            )
-            .bind(id)
-            .fetch_optional(&mut *tx)
-            .await?;
-            match current {
+            match lock_course!(tx, id) {
                 None => return Err(StoreError::NotFound),
-                Some((Some(_),)) => return Ok(Written::dropped(Err(TrainingError::CourseWithdrawn))),
-                Some((None,)) => {}
+                Some((_, Some(_))) => return Ok(Written::dropped(Err(TrainingError::CourseWithdrawn))),
+                Some((_, None)) => {}
             }
             sqlx::query("UPDATE training_courses SET withdrawn_at = $1, version = version + 1 WHERE id = $2")
                 .bind(at.clone()).bind(id).execute(&mut *tx).await?;
@@ -526,10 +550,7 @@ impl Store {
                 return Ok(Written::dropped(Err(TrainingError::Stale)));
             }
             let places = load_places!(tx, id);
-            let promoted = match decide_session_change(&locked.rules, &change.rules, &places, now_in_japan) {
-                Ok(p) => p,
-                Err(refused) => return Ok(Written::dropped(Err(refused))),
-            };
+            let promoted = decided!(decide_session_change(&locked.rules, &change.rules, &places, now_in_japan));
             sqlx::query(
                 "UPDATE training_sessions SET starts_at = $1, ends_at = $2, deadline = $3, capacity = $4, venue = $5, version = version + 1 WHERE id = $6",
             )
@@ -543,11 +564,7 @@ impl Store {
             .await?;
             let r = &change.rules;
             audit.push(Audit::new(&at, actor, "training.session.update", None::<i64>, format!("session={id} version={} starts_at={} ends_at={} deadline={} capacity={} venue={}", locked.version + 1, time_text(r.starts_at), time_text(r.ends_at), time_text(r.deadline), r.capacity, change.venue)));
-            for promoted in &promoted {
-                let (owner,): (i64,) = sqlx::query_as("UPDATE training_registrations SET status = 'registered', updated_by = $1, updated_at = $2 WHERE id = $3 RETURNING institution_id")
-                    .bind(actor).bind(at.clone()).bind(*promoted).fetch_one(&mut *tx).await?;
-                audit.push(Audit::new(&at, actor, "training.promote", owner, format!("session={id} registration={promoted} capacity={}", r.capacity)));
-            }
+            promote!(tx, audit, &promoted, id, actor, at, format_args!("capacity={}", r.capacity));
             Ok(Written::audited_all(Ok(promoted), audit))
         }).await?);
         Ok(outcome)
@@ -633,10 +650,7 @@ impl Store {
             }
             let rules = locked.rules;
             let places = load_places!(tx, session_id);
-            let status = match decide_registration(&rules, &places, institution_id, name, now_in_japan) {
-                Ok(status) => status,
-                Err(refused) => return Ok(Written::dropped(Err(refused))),
-            };
+            let status = decided!(decide_registration(&rules, &places, institution_id, name, now_in_japan));
             let (id,): (i64,) = sqlx::query_as(
                 "INSERT INTO training_registrations (session_id, institution_id, participant_name, name_key, status, created_by, created_at, updated_by, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $6, $7) RETURNING id",
             )
@@ -682,18 +696,11 @@ impl Store {
             if locked.withdrawn && places.iter().any(|p| p.id == registration_id && p.institution_id == institution_id) {
                 return Ok(Written::dropped(Err(TrainingError::SessionWithdrawn)));
             }
-            let cancellation = match decide_cancellation(&rules, &places, registration_id, institution_id, now_in_japan) {
-                Ok(c) => c,
-                Err(refused) => return Ok(Written::dropped(Err(refused))),
-            };
+            let cancellation = decided!(decide_cancellation(&rules, &places, registration_id, institution_id, now_in_japan));
             sqlx::query("UPDATE training_registrations SET status = 'cancelled', updated_by = $1, updated_at = $2 WHERE id = $3")
                 .bind(actor).bind(at.clone()).bind(registration_id).execute(&mut *tx).await?;
             audit.push(Audit::new(&at, actor, "training.cancel", institution_id, format!("session={session_id} registration={registration_id}")));
-            for promoted in &cancellation.promoted {
-                let (owner,): (i64,) = sqlx::query_as("UPDATE training_registrations SET status = 'registered', updated_by = $1, updated_at = $2 WHERE id = $3 RETURNING institution_id")
-                    .bind(actor).bind(at.clone()).bind(*promoted).fetch_one(&mut *tx).await?;
-                audit.push(Audit::new(&at, actor, "training.promote", owner, format!("session={session_id} registration={promoted} after={registration_id}")));
-            }
+            promote!(tx, audit, &cancellation.promoted, session_id, actor, at, format_args!("after={registration_id}"));
             Ok(Written::audited_all(Ok(cancellation), audit))
         }).await?);
         Ok(outcome)
@@ -728,10 +735,7 @@ impl Store {
             let Some(place) = places.iter().find(|p| p.id == registration_id) else {
                 return Err(StoreError::NotFound);
             };
-            let status = match decide_attendance(&rules, place, attended, now_in_japan) {
-                Ok(s) => s,
-                Err(refused) => return Ok(Written::dropped(Err(refused))),
-            };
+            let status = decided!(decide_attendance(&rules, place, attended, now_in_japan));
             if status != place.status {
                 sqlx::query("UPDATE training_registrations SET status = $1, updated_by = $2, updated_at = $3 WHERE id = $4")
                     .bind(status.as_str()).bind(actor).bind(at.clone()).bind(registration_id).execute(&mut *tx).await?;
