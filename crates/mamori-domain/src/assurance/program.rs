@@ -626,28 +626,9 @@ mod tests {
         NaiveDate::from_ymd_opt(y, m, d).expect("valid test date")
     }
 
-    fn program() -> Program {
-        Program {
-            id: "r7".into(),
-            title_ja: "t".into(),
-            title_en: "t".into(),
-            fiscal_year: FiscalYear::new(2025).expect("valid"),
-            bands: BedBands::standard(),
-            quotas: QuotaTable::new(),
-            submission_deadline: date(2025, 3, 14),
-            survey_deadline: None,
-            onsite_survey_deadline: date(2026, 1, 31),
-            excluded: vec![],
-            allow_backup_only: false,
-            accept_planned_emr: true,
-            sources: vec![],
-            notes: String::new(),
-        }
-    }
-
     #[test]
     fn program_validation_reports_everything() {
-        let mut p = program();
+        let mut p = crate::assurance::eligibility::tests::program();
         assert_eq!(p.validate(), Ok(()));
         assert!(p.submission_open(date(2025, 3, 14)));
         assert!(!p.submission_open(date(2025, 3, 15)));
