@@ -373,8 +373,7 @@ impl Store {
 
     pub async fn training_courses(&self) -> Result<Vec<CourseRecord>> {
         let sql = concat!(course_select!(), " ORDER BY id");
-        let rows: Vec<CourseRow> = self.select_all(sql).await?;
-        rows.into_iter().map(course_from_row).collect()
+        self.select_all_as(sql, course_from_row).await
     }
 
     /// Publishes a session of a course; `NotFound` when the course does not exist, refused
@@ -415,8 +414,7 @@ impl Store {
 
     pub async fn training_course(&self, id: i64) -> Result<Option<CourseRecord>> {
         let sql = concat!(course_select!(), " WHERE id = $1");
-        let row: Option<CourseRow> = self.select_one_by(sql, id).await?;
-        row.map(course_from_row).transpose()
+        self.select_one_by_as(sql, id, course_from_row).await
     }
 
     async fn courses_by_id(&self) -> Result<std::collections::HashMap<i64, CourseRecord>> {
@@ -606,8 +604,8 @@ impl Store {
             registration_select!(),
             " WHERE r.session_id = $1 ORDER BY r.id"
         );
-        let rows: Vec<RegistrationRow> = self.select_by(sql, session_id).await?;
-        rows.into_iter().map(registration_from_row).collect()
+        self.select_by_as(sql, session_id, registration_from_row)
+            .await
     }
 
     /// Every place of one institution's staff, in any session.
@@ -619,14 +617,13 @@ impl Store {
             registration_select!(),
             " WHERE r.institution_id = $1 ORDER BY r.session_id, r.id"
         );
-        let rows: Vec<RegistrationRow> = self.select_by(sql, institution_id).await?;
-        rows.into_iter().map(registration_from_row).collect()
+        self.select_by_as(sql, institution_id, registration_from_row)
+            .await
     }
 
     pub async fn training_registration(&self, id: i64) -> Result<Option<RegistrationRecord>> {
         let sql = concat!(registration_select!(), " WHERE r.id = $1");
-        let row: Option<RegistrationRow> = self.select_one_by(sql, id).await?;
-        row.map(registration_from_row).transpose()
+        self.select_one_by_as(sql, id, registration_from_row).await
     }
 
     /// Registers a participant of the institution for the session at `now` (Japan time), in
