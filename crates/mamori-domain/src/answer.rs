@@ -322,12 +322,8 @@ mod tests {
     use super::*;
     use crate::Scope;
     use crate::checklist::tests::{fy, required};
-    use crate::testing::assert_says;
+    use crate::testing::{assert_says, date as d};
     use mamori_locale::Lang::{En, Ja};
-
-    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
-        NaiveDate::from_ymd_opt(y, m, day).expect("valid test date")
-    }
 
     fn input(
         round: Round,

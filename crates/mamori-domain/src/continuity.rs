@@ -541,11 +541,8 @@ fn bcp_evidence(
 mod tests {
     use super::*;
     use crate::checklist::tests::{fy, item_as, required};
+    use crate::testing::date as d;
     use crate::{FormKind, Scope};
-
-    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
-        NaiveDate::from_ymd_opt(y, m, day).expect("valid test date")
-    }
 
     const TODAY: (i32, u32, u32) = (2025, 9, 1);
 

@@ -380,12 +380,9 @@ pub fn progress(
 mod tests {
     use super::*;
     use crate::checklist::tests::{fy, item_as, profile, required, vendor_contract_item};
+    use crate::testing::date as d;
     use crate::{FormKind, Gate, ItemAnswer, Requirement, Scope};
     use mamori_locale::Lang;
-
-    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
-        NaiveDate::from_ymd_opt(y, m, day).expect("valid test date")
-    }
 
     fn rules(version: &str, bcp: bool) -> InspectionRules {
         InspectionRules {

@@ -503,6 +503,7 @@ impl Program {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing::date;
     use mamori_locale::Lang;
 
     fn band(min: u32, max: Option<u32>) -> BedBand {
@@ -620,10 +621,6 @@ mod tests {
         let tokyo = Prefecture::parse("13").expect("valid");
         assert_eq!(ok.get(tokyo), Some(&[30, 10, 5][..]));
         assert_eq!(ok.totals(3), vec![30, 10, 5]);
-    }
-
-    fn date(y: i32, m: u32, d: u32) -> NaiveDate {
-        NaiveDate::from_ymd_opt(y, m, d).expect("valid test date")
     }
 
     #[test]

@@ -14,11 +14,7 @@ use super::index::RiskData;
 use super::subject::{DeviceKind, RiskSubject, SoftwareRef};
 use super::version::Version;
 use super::words::{maker_key, words};
-use crate::testing::assert_says;
-
-fn date(y: i32, m: u32, d: u32) -> NaiveDate {
-    NaiveDate::from_ymd_opt(y, m, d).expect("valid date")
-}
+use crate::testing::{assert_says, date};
 
 fn cycle(id: &str, label: Option<&str>, eol: Eol, latest: Option<&str>) -> ReleaseCycle {
     ReleaseCycle {
