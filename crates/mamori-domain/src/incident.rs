@@ -678,7 +678,7 @@ pub fn parse_note(text: &str) -> Result<String, FieldProblem> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::contact_chart::{
         CallStep, Hours, InternalContact, InternalRole, OutsideContact, VendorContact,
@@ -693,7 +693,12 @@ mod tests {
             .expect("date")
     }
 
-    fn report(symptoms: &[Symptom], systems: &[AffectedSystem], care: CareImpact) -> Report {
+    /// A report of these answers, started at [`now`], with no details and no phone.
+    pub(crate) fn report(
+        symptoms: &[Symptom],
+        systems: &[AffectedSystem],
+        care: CareImpact,
+    ) -> Report {
         Report {
             symptoms: symptoms.to_vec(),
             systems: systems.to_vec(),

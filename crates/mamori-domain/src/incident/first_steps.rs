@@ -242,21 +242,8 @@ pub fn general_first_steps(rules: &FirstStepRules) -> Vec<FirstStep> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::incident::tests::report;
     use crate::incident::{AffectedSystem as Sys, CareImpact as Care, Symptom as S};
-    use chrono::NaiveDate;
-
-    fn report(symptoms: &[S], systems: &[Sys], care: Care) -> Report {
-        Report {
-            symptoms: symptoms.to_vec(),
-            systems: systems.to_vec(),
-            started_at: NaiveDate::from_ymd_opt(2026, 11, 24)
-                .and_then(|d| d.and_hms_opt(10, 0, 0))
-                .expect("date"),
-            care,
-            details: String::new(),
-            callback_phone: None,
-        }
-    }
 
     fn step(code: &str, title_ja: &str) -> FirstStep {
         FirstStep {
