@@ -14,7 +14,7 @@ use mamori_domain::training::{
     decide_session_change, decide_withdrawal,
 };
 
-use crate::{Audit, Pool, Result, Store, StoreError, Written, now};
+use crate::{Audit, Pool, Result, Store, StoreError, Written, found, now};
 
 /// How session times are stored: Japan time, comparable as text.
 pub const TIME_FORMAT: &str = "%Y-%m-%dT%H:%M:%S";
@@ -275,6 +275,48 @@ macro_rules! load_places {
     }};
 }
 
+/// Binds a course's fields (`$1`…`$6`, in the order of [`NewCourse`]), as its creation and
+/// its edit write them.
+macro_rules! bind_course {
+    ($query:expr, $course:expr) => {{
+        let course: &NewCourse = $course;
+        $query
+            .bind(course.title_ja.clone())
+            .bind(course.title_en.clone())
+            .bind(course.audience.as_str())
+            .bind(course.format.as_str())
+            .bind(course.description_ja.clone())
+            .bind(course.description_en.clone())
+    }};
+}
+
+/// Binds a session's times and capacity and then its venue, as its creation and its edit
+/// write them.
+macro_rules! bind_session {
+    ($query:expr, $rules:expr, $venue:expr) => {{
+        let rules: &SessionRules = $rules;
+        $query
+            .bind(time_text(rules.starts_at))
+            .bind(time_text(rules.ends_at))
+            .bind(time_text(rules.deadline))
+            .bind(i64::from(rules.capacity))
+            .bind($venue.clone())
+    }};
+}
+
+/// Binds an entry of the lecturers' list (`$1`…`$4`, in the order of [`NewLecturer`]), as
+/// its addition and its edit write them.
+macro_rules! bind_lecturer {
+    ($query:expr, $lecturer:expr) => {{
+        let lecturer: &NewLecturer = $lecturer;
+        $query
+            .bind(lecturer.name.clone())
+            .bind(lecturer.kind.clone())
+            .bind(lecturer.affiliation.clone())
+            .bind(lecturer.fields.clone())
+    }};
+}
+
 /// Locks the course row and reads its version and when it was withdrawn; `None` when there
 /// is no such course.
 macro_rules! lock_course {
@@ -353,15 +395,9 @@ impl Store {
     pub async fn create_training_course(&self, new: &NewCourse, actor: Option<i64>) -> Result<i64> {
         let at = now();
         let id = on_pool!(self, pool => self.write(pool, async |tx| {
-            let (id,): (i64,) = sqlx::query_as(
+            let (id,): (i64,) = bind_course!(sqlx::query_as(
                 "INSERT INTO training_courses (title_ja, title_en, audience, format, description_ja, description_en, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
-            )
-            .bind(new.title_ja.clone())
-            .bind(new.title_en.clone())
-            .bind(new.audience.as_str())
-            .bind(new.format.as_str())
-            .bind(new.description_ja.clone())
-            .bind(new.description_en.clone())
+            ), new)
             .bind(actor)
             .bind(at.clone())
             .fetch_one(&mut *tx)
@@ -394,15 +430,10 @@ impl Store {
                 Some((Some(_),)) => return Ok(Written::dropped(Err(TrainingError::CourseWithdrawn))),
                 Some((None,)) => {}
             }
-            let (id,): (i64,) = sqlx::query_as(
+            let (id,): (i64,) = bind_session!(sqlx::query_as(
                 "INSERT INTO training_sessions (course_id, starts_at, ends_at, deadline, capacity, venue, created_by, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id",
             )
-            .bind(new.course_id)
-            .bind(time_text(new.rules.starts_at))
-            .bind(time_text(new.rules.ends_at))
-            .bind(time_text(new.rules.deadline))
-            .bind(i64::from(new.rules.capacity))
-            .bind(new.venue.clone())
+            .bind(new.course_id), &new.rules, new.venue)
             .bind(actor)
             .bind(at.clone())
             .fetch_one(&mut *tx)
@@ -469,15 +500,9 @@ impl Store {
             if version != expected_version {
                 return Ok(Written::dropped(Err(TrainingError::Stale)));
             }
-            sqlx::query(
+            bind_course!(sqlx::query(
                 "UPDATE training_courses SET title_ja = $1, title_en = $2, audience = $3, format = $4, description_ja = $5, description_en = $6, version = version + 1 WHERE id = $7",
-            )
-            .bind(change.title_ja.clone())
-            .bind(change.title_en.clone())
-            .bind(change.audience.as_str())
-            .bind(change.format.as_str())
-            .bind(change.description_ja.clone())
-            .bind(change.description_en.clone())
+            ), change)
             .bind(id)
             .execute(&mut *tx)
             .await?;
@@ -549,14 +574,9 @@ impl Store {
             }
             let places = load_places!(tx, id);
             let promoted = decided!(decide_session_change(&locked.rules, &change.rules, &places, now_in_japan));
-            sqlx::query(
+            bind_session!(sqlx::query(
                 "UPDATE training_sessions SET starts_at = $1, ends_at = $2, deadline = $3, capacity = $4, venue = $5, version = version + 1 WHERE id = $6",
-            )
-            .bind(time_text(change.rules.starts_at))
-            .bind(time_text(change.rules.ends_at))
-            .bind(time_text(change.rules.deadline))
-            .bind(i64::from(change.rules.capacity))
-            .bind(change.venue.clone())
+            ), &change.rules, change.venue)
             .bind(id)
             .execute(&mut *tx)
             .await?;
@@ -748,13 +768,9 @@ impl Store {
     pub async fn add_training_lecturer(&self, new: &NewLecturer, actor: i64) -> Result<i64> {
         let at = now();
         let id = on_pool!(self, pool => self.write(pool, async |tx| {
-            let (id,): (i64,) = sqlx::query_as(
+            let (id,): (i64,) = bind_lecturer!(sqlx::query_as(
                 "INSERT INTO training_lecturers (name, kind, affiliation, fields, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-            )
-            .bind(new.name.clone())
-            .bind(new.kind.clone())
-            .bind(new.affiliation.clone())
-            .bind(new.fields.clone())
+            ), new)
             .bind(actor)
             .bind(at.clone())
             .fetch_one(&mut *tx)
@@ -781,21 +797,15 @@ impl Store {
     ) -> Result<()> {
         let at = now();
         on_pool!(self, pool => self.write(pool, async |tx| {
-            let changed = sqlx::query(
+            let changed = bind_lecturer!(sqlx::query(
                 "UPDATE training_lecturers SET name = $1, kind = $2, affiliation = $3, fields = $4, updated_at = $5 WHERE id = $6",
-            )
-            .bind(change.name.clone())
-            .bind(change.kind.clone())
-            .bind(change.affiliation.clone())
-            .bind(change.fields.clone())
+            ), change)
             .bind(at.clone())
             .bind(id)
             .execute(&mut *tx)
             .await?
             .rows_affected();
-            if changed != 1 {
-                return Err(StoreError::NotFound);
-            }
+            found(changed)?;
             Ok(Written::audited((), Audit::new(&at, actor, "training.lecturer.update", None::<i64>, format!("lecturer={id} kind={} name={}", change.kind, change.name))))
         }).await?);
         Ok(())
