@@ -320,14 +320,10 @@ pub fn validate_removal(round: Round, existing: &ItemAnswers) -> Result<(), Answ
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checklist::tests::{fy, item};
-    use crate::testing::assert_says;
-    use crate::{Requirement, Scope};
+    use crate::Scope;
+    use crate::checklist::tests::{fy, required};
+    use crate::testing::{assert_says, date as d};
     use mamori_locale::Lang::{En, Ja};
-
-    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
-        NaiveDate::from_ymd_opt(y, m, day).expect("valid test date")
-    }
 
     fn input(
         round: Round,
@@ -344,12 +340,7 @@ mod tests {
     }
 
     fn patch() -> ChecklistItem {
-        item(
-            "2-7-server",
-            "2(7)",
-            Scope::Server,
-            Requirement::RequiredFrom(fy(2024)),
-        )
+        required("2-7-server", "2(7)", Scope::Server, 2024)
     }
 
     const TODAY: (i32, u32, u32) = (2025, 12, 1);
@@ -361,12 +352,7 @@ mod tests {
     #[test]
     fn a_first_answer_is_checked_against_its_item() {
         let patch = patch();
-        let mut chart = item(
-            "3-1",
-            "3(1)",
-            Scope::None,
-            Requirement::RequiredFrom(fy(2023)),
-        );
+        let mut chart = required("3-1", "3(1)", Scope::None, 2023);
         chart.has_target_date = false;
         let required = ItemStatus::Required;
         let no_vendor = NotApplicableReason::NoVendorContract;

@@ -333,6 +333,19 @@ pub(crate) mod tests {
         }
     }
 
+    /// An item required from the fiscal year starting in `year`.
+    pub fn required(key: &str, number: &str, scope: Scope, year: i32) -> ChecklistItem {
+        item(key, number, scope, Requirement::RequiredFrom(fy(year)))
+    }
+
+    /// 2(2), asked only of an institution with a vendor contract.
+    pub fn vendor_contract_item() -> ChecklistItem {
+        ChecklistItem {
+            applies_when: Some(Condition::VendorContract),
+            ..required("2-2-all", "2(2)", Scope::All, 2023)
+        }
+    }
+
     /// An item with its role, as the catalog gives it.
     pub fn item_as(
         role: ItemRole,
@@ -357,13 +370,7 @@ pub(crate) mod tests {
 
     #[test]
     fn vendor_items_need_a_vendor_contract() {
-        let mut remote = item(
-            "2-2-all",
-            "2(2)",
-            Scope::All,
-            Requirement::RequiredFrom(fy(2023)),
-        );
-        remote.applies_when = Some(Condition::VendorContract);
+        let remote = vendor_contract_item();
         assert_eq!(
             remote.applicability(&profile(true, false), true),
             Applicability::NotApplicable(NotApplicableReason::NoVendorContract)
@@ -376,12 +383,7 @@ pub(crate) mod tests {
 
     #[test]
     fn no_medical_information_system_means_nothing_applies() {
-        let manager = item(
-            "1-1",
-            "1(1)",
-            Scope::None,
-            Requirement::RequiredFrom(fy(2023)),
-        );
+        let manager = required("1-1", "1(1)", Scope::None, 2023);
         assert_eq!(
             manager.applicability(&profile(false, true), true),
             Applicability::NotApplicable(NotApplicableReason::NoMedicalInformationSystem)
@@ -395,12 +397,7 @@ pub(crate) mod tests {
 
     #[test]
     fn reference_items_become_required_in_their_year() {
-        let patch = item(
-            "2-7-server",
-            "2(7)",
-            Scope::Server,
-            Requirement::RequiredFrom(fy(2024)),
-        );
+        let patch = required("2-7-server", "2(7)", Scope::Server, 2024);
         let p = profile(true, true);
         assert_eq!(
             patch.status(fy(2023), &p, true),
@@ -420,20 +417,10 @@ pub(crate) mod tests {
 
     #[test]
     fn labels_carry_the_scope() {
-        let patch = item(
-            "2-7-pc",
-            "2(7)",
-            Scope::Pc,
-            Requirement::RequiredFrom(fy(2024)),
-        );
+        let patch = required("2-7-pc", "2(7)", Scope::Pc, 2024);
         assert_eq!(patch.label_ja(), "2(7) 端末PC");
         assert_eq!(patch.label_en(), "2(7) Terminal PCs");
-        let chart = item(
-            "3-1",
-            "3(1)",
-            Scope::None,
-            Requirement::RequiredFrom(fy(2023)),
-        );
+        let chart = required("3-1", "3(1)", Scope::None, 2023);
         assert_eq!(chart.label_ja(), "3(1)");
     }
 }

@@ -540,12 +540,9 @@ fn bcp_evidence(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checklist::tests::{fy, item, item_as};
+    use crate::checklist::tests::{fy, item_as, required};
+    use crate::testing::date as d;
     use crate::{FormKind, Scope};
-
-    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
-        NaiveDate::from_ymd_opt(y, m, day).expect("valid test date")
-    }
 
     const TODAY: (i32, u32, u32) = (2025, 9, 1);
 
@@ -818,12 +815,7 @@ mod tests {
         assert_eq!(ev[1].item_key, "3-5");
         let vendor = version(
             "r7-vendor",
-            vec![item(
-                "2-2-all",
-                "2(2)",
-                Scope::All,
-                Requirement::RequiredFrom(fy(2025)),
-            )],
+            vec![required("2-2-all", "2(2)", Scope::All, 2025)],
         );
         assert!(evidence(&vendor, fy(2025), &[], None, d(2025, 6, 1)).is_empty());
     }

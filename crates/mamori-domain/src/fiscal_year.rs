@@ -124,10 +124,7 @@ impl std::fmt::Display for FiscalYear {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn date(y: i32, m: u32, d: u32) -> NaiveDate {
-        NaiveDate::from_ymd_opt(y, m, d).expect("valid test date")
-    }
+    use crate::testing::date;
 
     #[test]
     fn fiscal_year_starts_in_april() {

@@ -678,7 +678,7 @@ pub fn parse_note(text: &str) -> Result<String, FieldProblem> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::contact_chart::{
         CallStep, Hours, InternalContact, InternalRole, OutsideContact, VendorContact,
@@ -693,7 +693,12 @@ mod tests {
             .expect("date")
     }
 
-    fn report(symptoms: &[Symptom], systems: &[AffectedSystem], care: CareImpact) -> Report {
+    /// A report of these answers, started at [`now`], with no details and no phone.
+    pub(crate) fn report(
+        symptoms: &[Symptom],
+        systems: &[AffectedSystem],
+        care: CareImpact,
+    ) -> Report {
         Report {
             symptoms: symptoms.to_vec(),
             systems: systems.to_vec(),
@@ -719,63 +724,70 @@ mod tests {
     use CareImpact as Care;
     use Symptom as S;
 
-    #[test]
-    fn ransom_encryption_or_affected_care_is_critical() {
-        for s in [S::RansomNote, S::FilesEncrypted] {
+    /// Each case is the report's symptoms, systems and care, and the urgency it is given.
+    fn assert_urgencies(cases: &[(&[Symptom], &[AffectedSystem], CareImpact, Urgency)]) {
+        for &(symptoms, systems, care, expected) in cases {
             assert_eq!(
-                urgency(&report(&[s], &[Sys::Other], Care::No)),
-                Urgency::Critical
+                urgency(&report(symptoms, systems, care)),
+                expected,
+                "{symptoms:?} {systems:?} {care:?}"
             );
         }
-        assert_eq!(
-            urgency(&report(&[S::Other], &[Sys::Other], Care::Yes)),
-            Urgency::Critical
-        );
-        assert_eq!(
-            urgency(&report(
+    }
+
+    #[test]
+    fn ransom_encryption_or_affected_care_is_critical() {
+        assert_urgencies(&[
+            (&[S::RansomNote], &[Sys::Other], Care::No, Urgency::Critical),
+            (
+                &[S::FilesEncrypted],
+                &[Sys::Other],
+                Care::No,
+                Urgency::Critical,
+            ),
+            (&[S::Other], &[Sys::Other], Care::Yes, Urgency::Critical),
+            // The most urgent sign wins.
+            (
                 &[S::VendorWarning, S::FilesEncrypted],
                 &[Sys::Pacs],
-                Care::Unknown
-            )),
-            Urgency::Critical,
-            "the most urgent sign wins"
-        );
+                Care::Unknown,
+                Urgency::Critical,
+            ),
+        ]);
     }
 
     #[test]
     fn traffic_clinical_log_in_and_unknown_care_are_high() {
-        assert_eq!(
-            urgency(&report(&[S::StrangeTraffic], &[Sys::Network], Care::No)),
-            Urgency::High
-        );
-        assert_eq!(
-            urgency(&report(&[S::CannotLogIn], &[Sys::Emr], Care::No)),
-            Urgency::High
-        );
-        assert_eq!(
-            urgency(&report(&[S::VendorWarning], &[Sys::Network], Care::Unknown)),
-            Urgency::High
-        );
+        assert_urgencies(&[
+            (
+                &[S::StrangeTraffic],
+                &[Sys::Network],
+                Care::No,
+                Urgency::High,
+            ),
+            (&[S::CannotLogIn], &[Sys::Emr], Care::No, Urgency::High),
+            (
+                &[S::VendorWarning],
+                &[Sys::Network],
+                Care::Unknown,
+                Urgency::High,
+            ),
+        ]);
     }
 
     #[test]
     fn warnings_and_other_log_ins_are_medium_the_rest_low() {
-        assert_eq!(
-            urgency(&report(&[S::VendorWarning], &[Sys::Network], Care::No)),
-            Urgency::Medium
-        );
-        assert_eq!(
-            urgency(&report(&[S::CannotLogIn], &[Sys::Other], Care::No)),
-            Urgency::Medium
-        );
-        assert_eq!(
-            urgency(&report(&[S::Other], &[Sys::Other], Care::Unknown)),
-            Urgency::Medium
-        );
-        assert_eq!(
-            urgency(&report(&[S::Other], &[Sys::Emr], Care::No)),
-            Urgency::Low
-        );
+        assert_urgencies(&[
+            (
+                &[S::VendorWarning],
+                &[Sys::Network],
+                Care::No,
+                Urgency::Medium,
+            ),
+            (&[S::CannotLogIn], &[Sys::Other], Care::No, Urgency::Medium),
+            (&[S::Other], &[Sys::Other], Care::Unknown, Urgency::Medium),
+            (&[S::Other], &[Sys::Emr], Care::No, Urgency::Low),
+        ]);
         assert!(Urgency::Critical < Urgency::Low);
         assert_eq!(Urgency::Critical.rank(), 0);
     }

@@ -379,13 +379,10 @@ pub fn progress(
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::checklist::tests::{fy, item, item_as, profile};
-    use crate::{Condition, FormKind, Gate, ItemAnswer, Requirement, Scope};
+    use crate::checklist::tests::{fy, item_as, profile, required, vendor_contract_item};
+    use crate::testing::date as d;
+    use crate::{FormKind, Gate, ItemAnswer, Requirement, Scope};
     use mamori_locale::Lang;
-
-    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
-        NaiveDate::from_ymd_opt(y, m, day).expect("valid test date")
-    }
 
     pub(crate) fn rules(version: &str, bcp: bool) -> InspectionRules {
         InspectionRules {
@@ -405,13 +402,7 @@ pub(crate) mod tests {
 
     /// A small 令和5年度-like form: 1(1), 2(2) (vendor only), 2(7) サーバ (参考項目), 3(1), 3(3).
     pub(crate) fn r5() -> ChecklistVersion {
-        let mut remote = item(
-            "2-2-all",
-            "2(2)",
-            Scope::All,
-            Requirement::RequiredFrom(fy(2023)),
-        );
-        remote.applies_when = Some(Condition::VendorContract);
+        let remote = vendor_contract_item();
         let mut chart = item_as(
             ItemRole::ContactChart,
             "3-1",
@@ -438,19 +429,9 @@ pub(crate) mod tests {
             }),
             sections: vec![],
             items: vec![
-                item(
-                    "1-1",
-                    "1(1)",
-                    Scope::None,
-                    Requirement::RequiredFrom(fy(2023)),
-                ),
+                required("1-1", "1(1)", Scope::None, 2023),
                 remote,
-                item(
-                    "2-7-server",
-                    "2(7)",
-                    Scope::Server,
-                    Requirement::RequiredFrom(fy(2024)),
-                ),
+                required("2-7-server", "2(7)", Scope::Server, 2024),
                 chart,
                 item_as(
                     ItemRole::Bcp,

@@ -86,18 +86,7 @@ impl MedicalInstitutionCode {
     }
 }
 
-impl TryFrom<String> for MedicalInstitutionCode {
-    type Error = ParseError;
-    fn try_from(value: String) -> Result<Self, Self::Error> {
-        Self::parse(&value)
-    }
-}
-
-impl From<MedicalInstitutionCode> for String {
-    fn from(value: MedicalInstitutionCode) -> Self {
-        value.0
-    }
-}
+crate::text_conversions!(MedicalInstitutionCode, |code| code.0);
 
 /// What the checklist rules need to know of an institution.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -153,18 +153,7 @@ impl std::fmt::Display for Rate {
     }
 }
 
-impl TryFrom<String> for Rate {
-    type Error = String;
-    fn try_from(s: String) -> Result<Self, String> {
-        Self::parse(&s)
-    }
-}
-
-impl From<Rate> for String {
-    fn from(r: Rate) -> String {
-        r.to_string()
-    }
-}
+crate::text_conversions!(Rate, String, |rate| rate.to_string());
 
 crate::wire_enum! {
     /// How the programme rounds the subsidy.

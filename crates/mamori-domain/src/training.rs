@@ -627,14 +627,15 @@ mod tests {
 
     #[test]
     fn a_session_is_checked_when_it_is_made() {
-        assert_eq!(
-            SessionRules::new(at(13, 16), at(13, 16), at(7, 13), 10).map_err(|e| e.field),
-            Err("ends_at")
-        );
-        assert_eq!(
-            SessionRules::new(at(13, 16), at(13, 18), at(13, 17), 10).map_err(|e| e.field),
-            Err("registration_deadline")
-        );
+        for (ends_at, deadline, field) in [
+            (at(13, 16), at(7, 13), "ends_at"),
+            (at(13, 18), at(13, 17), "registration_deadline"),
+        ] {
+            assert_eq!(
+                SessionRules::new(at(13, 16), ends_at, deadline, 10).map_err(|e| e.field),
+                Err(field)
+            );
+        }
         for bad in [0, -1, i64::from(MAX_CAPACITY) + 1, i64::MAX] {
             assert_eq!(
                 SessionRules::new(at(13, 16), at(13, 18), at(7, 13), bad).map_err(|e| e.field),
@@ -701,29 +702,30 @@ mod tests {
                 "{same}"
             );
         }
-        assert_eq!(
-            decide_registration(&r, &places, 1, &name("佐藤花子"), at(1, 9)),
-            Err(TrainingError::AlreadyRegistered { status: Waitlisted })
-        );
-        assert_eq!(
-            decide_registration(
-                &r,
-                &[place(1, 1, "Taro YAMADA", Registered)],
+        let taro = [place(1, 1, "Taro YAMADA", Registered)];
+        for (among, institution, who, expected) in [
+            (
+                &places[..],
                 1,
-                &name("ｔａｒｏ yamada"),
-                at(1, 9)
+                "佐藤花子",
+                Err(TrainingError::AlreadyRegistered { status: Waitlisted }),
             ),
-            Err(TrainingError::AlreadyRegistered { status: Registered })
-        );
-        // A cancelled place does not count; another institution's namesake is another person.
-        assert_eq!(
-            decide_registration(&r, &places, 1, &name("鈴木 一郎"), at(1, 9)),
-            Ok(Waitlisted)
-        );
-        assert_eq!(
-            decide_registration(&r, &places, 2, &name("山田 太郎"), at(1, 9)),
-            Ok(Waitlisted)
-        );
+            (
+                &taro[..],
+                1,
+                "ｔａｒｏ yamada",
+                Err(TrainingError::AlreadyRegistered { status: Registered }),
+            ),
+            // A cancelled place does not count; another institution's namesake is another person.
+            (&places[..], 1, "鈴木 一郎", Ok(Waitlisted)),
+            (&places[..], 2, "山田 太郎", Ok(Waitlisted)),
+        ] {
+            assert_eq!(
+                decide_registration(&r, among, institution, &name(who), at(1, 9)),
+                expected,
+                "{who}"
+            );
+        }
     }
 
     #[test]
@@ -773,26 +775,19 @@ mod tests {
             place(2, 1, "B", Cancelled),
             place(3, 1, "C", Attended),
         ];
-        assert_eq!(
-            decide_cancellation(&r, &places, 1, 2, at(1, 9)),
-            Err(TrainingError::NotYours)
-        );
-        assert_eq!(
-            decide_cancellation(&r, &places, 99, 1, at(1, 9)),
-            Err(TrainingError::NotYours)
-        );
-        assert_eq!(
-            decide_cancellation(&r, &places, 2, 1, at(1, 9)),
-            Err(TrainingError::AlreadyCancelled)
-        );
-        assert_eq!(
-            decide_cancellation(&r, &places, 3, 1, at(1, 9)),
-            Err(TrainingError::AlreadyAttended)
-        );
-        assert_eq!(
-            decide_cancellation(&r, &places, 1, 1, at(13, 16)),
-            Err(TrainingError::SessionStarted)
-        );
+        for (registration, institution, when, refusal) in [
+            (1, 2, at(1, 9), TrainingError::NotYours),
+            (99, 1, at(1, 9), TrainingError::NotYours),
+            (2, 1, at(1, 9), TrainingError::AlreadyCancelled),
+            (3, 1, at(1, 9), TrainingError::AlreadyAttended),
+            (1, 1, at(13, 16), TrainingError::SessionStarted),
+        ] {
+            assert_eq!(
+                decide_cancellation(&r, &places, registration, institution, when),
+                Err(refusal),
+                "{registration} of {institution}"
+            );
+        }
         // After the deadline but before the start a place may still be given back.
         assert!(decide_cancellation(&r, &places, 1, 1, at(10, 9)).is_ok());
     }
@@ -912,6 +907,20 @@ mod tests {
         }
     }
 
+    /// Each case is (kind, beds, trainings attended in the year, obligation).
+    fn assert_obligations(
+        rule: &ObligationRule,
+        cases: &[(InstitutionKind, i64, usize, Obligation)],
+    ) {
+        for &(kind, beds, attended, expected) in cases {
+            assert_eq!(
+                yearly_obligation(rule, kind, beds, attended),
+                expected,
+                "{kind:?} with {beds} beds, {attended} attended"
+            );
+        }
+    }
+
     #[test]
     fn names_are_one_person_whatever_their_width() {
         assert_eq!(name_key("山田 太郎"), name_key("山田　太郎"));
@@ -925,23 +934,16 @@ mod tests {
         use InstitutionKind::*;
         let rule = rule_400();
         assert_eq!(rule.validate(), Ok(()));
-        assert_eq!(
-            yearly_obligation(&rule, Hospital, 399, 0),
-            Obligation::NotSubject
-        );
-        assert_eq!(
-            yearly_obligation(&rule, Hospital, 400, 0),
-            Obligation::NotMet
-        );
-        assert_eq!(yearly_obligation(&rule, Hospital, 400, 1), Obligation::Met);
-        assert_eq!(yearly_obligation(&rule, Hospital, 1200, 3), Obligation::Met);
-        assert_eq!(
-            yearly_obligation(&rule, ClinicWithBeds, 19, 0),
-            Obligation::NotSubject
-        );
-        assert_eq!(
-            yearly_obligation(&rule, Pharmacy, 0, 0),
-            Obligation::NotSubject
+        assert_obligations(
+            &rule,
+            &[
+                (Hospital, 399, 0, Obligation::NotSubject),
+                (Hospital, 400, 0, Obligation::NotMet),
+                (Hospital, 400, 1, Obligation::Met),
+                (Hospital, 1200, 3, Obligation::Met),
+                (ClinicWithBeds, 19, 0, Obligation::NotSubject),
+                (Pharmacy, 0, 0, Obligation::NotSubject),
+            ],
         );
     }
 
@@ -953,21 +955,14 @@ mod tests {
             min_beds: 10,
             min_sessions: 2,
         };
-        assert_eq!(
-            yearly_obligation(&rule, ClinicWithBeds, 19, 1),
-            Obligation::NotMet
-        );
-        assert_eq!(
-            yearly_obligation(&rule, ClinicWithBeds, 19, 2),
-            Obligation::Met
-        );
-        assert_eq!(
-            yearly_obligation(&rule, Hospital, 9, 0),
-            Obligation::NotSubject
-        );
-        assert_eq!(
-            yearly_obligation(&rule, Pharmacy, 50, 0),
-            Obligation::NotSubject
+        assert_obligations(
+            &rule,
+            &[
+                (ClinicWithBeds, 19, 1, Obligation::NotMet),
+                (ClinicWithBeds, 19, 2, Obligation::Met),
+                (Hospital, 9, 0, Obligation::NotSubject),
+                (Pharmacy, 50, 0, Obligation::NotSubject),
+            ],
         );
         let bad = ObligationRule {
             kinds: vec![Hospital, Hospital],

@@ -825,12 +825,8 @@ pub fn parse_item_key(text: &str) -> Result<ItemKey, ParseError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testing::assert_says;
+    use crate::testing::{assert_says, date as d};
     use mamori_locale::Lang::{En, Ja};
-
-    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
-        NaiveDate::from_ymd_opt(y, m, day).expect("valid test date")
-    }
 
     fn parse(text: &str) -> Result<NaiveDate, ParseError> {
         parse_date("checked_on", text)

@@ -138,9 +138,9 @@ macro_rules! wire_enum {
     (@arg other $text:ident $other:ident) => { $other };
 }
 
-/// `TryFrom<String>` by the type's `parse(&str) -> Result<Self, ParseError>` and
-/// `From<Type> for String` by the closure given, for a value serde reads and writes as its
-/// text (`#[serde(try_from = "String", into = "String")]`).
+/// `TryFrom<String>` by the type's `parse(&str) -> Result<Self, ParseError>` (or the error
+/// type named after the type) and `From<Type> for String` by the closure given, for a value
+/// serde reads and writes as its text (`#[serde(try_from = "String", into = "String")]`).
 ///
 /// ```
 /// #[derive(Debug, PartialEq)]
@@ -159,8 +159,11 @@ macro_rules! wire_enum {
 #[macro_export]
 macro_rules! text_conversions {
     ($ty:ident, |$value:ident| $text:expr) => {
+        $crate::text_conversions!($ty, $crate::ParseError, |$value| $text);
+    };
+    ($ty:ident, $error:ty, |$value:ident| $text:expr) => {
         impl TryFrom<String> for $ty {
-            type Error = $crate::ParseError;
+            type Error = $error;
 
             fn try_from(text: String) -> Result<Self, Self::Error> {
                 Self::parse(&text)

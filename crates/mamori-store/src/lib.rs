@@ -614,6 +614,43 @@ impl Store {
         Ok(on_pool!(self, pool => sqlx::query_as(sql).bind(id).fetch_optional(pool).await?))
     }
 
+    /// [`Store::select_all`]'s rows, each turned into a record by `from_row`.
+    pub(crate) async fn select_all_as<R: EitherRow, T>(
+        &self,
+        sql: &'static str,
+        from_row: impl FnMut(R) -> Result<T>,
+    ) -> Result<Vec<T>> {
+        self.select_all(sql)
+            .await?
+            .into_iter()
+            .map(from_row)
+            .collect()
+    }
+
+    /// [`Store::select_by`]'s rows, each turned into a record by `from_row`.
+    pub(crate) async fn select_by_as<R: EitherRow, T>(
+        &self,
+        sql: &'static str,
+        id: i64,
+        from_row: impl FnMut(R) -> Result<T>,
+    ) -> Result<Vec<T>> {
+        self.select_by(sql, id)
+            .await?
+            .into_iter()
+            .map(from_row)
+            .collect()
+    }
+
+    /// [`Store::select_one_by`]'s row, if there is one, turned into a record by `from_row`.
+    pub(crate) async fn select_one_by_as<R: EitherRow, T>(
+        &self,
+        sql: &'static str,
+        id: i64,
+        from_row: impl FnOnce(R) -> Result<T>,
+    ) -> Result<Option<T>> {
+        self.select_one_by(sql, id).await?.map(from_row).transpose()
+    }
+
     pub async fn close(&self) {
         on_pool!(self, pool => pool.close().await)
     }
@@ -695,8 +732,7 @@ impl Store {
 
     pub async fn institution(&self, id: i64) -> Result<Option<Institution>> {
         let sql = concat!(institution_select!(), " WHERE id = $1");
-        let row: Option<InstitutionRow> = self.select_one_by(sql, id).await?;
-        row.map(institution_from_row).transpose()
+        self.select_one_by_as(sql, id, institution_from_row).await
     }
 
     /// The institutions a caller may list, by name, at most `limit` from `offset`.
@@ -816,8 +852,7 @@ impl Store {
             user_select!(),
             " WHERE institution_id = $1 AND deleted_at IS NULL ORDER BY login"
         );
-        let rows: Vec<UserRow> = self.select_by(sql, institution_id).await?;
-        rows.into_iter().map(user_from_row).collect()
+        self.select_by_as(sql, institution_id, user_from_row).await
     }
 
     pub async fn record_login(&self, user_id: i64, login: &str) -> Result<()> {

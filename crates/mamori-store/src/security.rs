@@ -55,8 +55,7 @@ pub struct AuditRow {
 impl Store {
     pub async fn user(&self, id: i64) -> Result<Option<User>> {
         let sql = concat!(user_select!(), " WHERE id = $1 AND deleted_at IS NULL");
-        let row: Option<UserRow> = self.select_one_by(sql, id).await?;
-        row.map(user_from_row).transpose()
+        self.select_one_by_as(sql, id, user_from_row).await
     }
 
     /// Users that belong to no institution (inspectors and national administrators).
@@ -65,8 +64,7 @@ impl Store {
             user_select!(),
             " WHERE institution_id IS NULL AND deleted_at IS NULL ORDER BY role, login"
         );
-        let rows: Vec<UserRow> = self.select_all(sql).await?;
-        rows.into_iter().map(user_from_row).collect()
+        self.select_all_as(sql, user_from_row).await
     }
 
     /// Enabled accounts not used since `cutoff` (never logged in: created before it), in one

@@ -14,7 +14,7 @@ use mamori_domain::training::{
     decide_session_change, decide_withdrawal,
 };
 
-use crate::{Audit, Pool, Result, Store, StoreError, Written, now};
+use crate::{Audit, Pool, Result, Store, StoreError, Written, found, now};
 
 /// How session times are stored: Japan time, comparable as text.
 pub const TIME_FORMAT: &str = "%Y-%m-%dT%H:%M:%S";
@@ -275,6 +275,84 @@ macro_rules! load_places {
     }};
 }
 
+/// Binds a course's fields (`$1`…`$6`, in the order of [`NewCourse`]), as its creation and
+/// its edit write them.
+macro_rules! bind_course {
+    ($query:expr, $course:expr) => {{
+        let course: &NewCourse = $course;
+        $query
+            .bind(course.title_ja.clone())
+            .bind(course.title_en.clone())
+            .bind(course.audience.as_str())
+            .bind(course.format.as_str())
+            .bind(course.description_ja.clone())
+            .bind(course.description_en.clone())
+    }};
+}
+
+/// Binds a session's times and capacity and then its venue, as its creation and its edit
+/// write them.
+macro_rules! bind_session {
+    ($query:expr, $rules:expr, $venue:expr) => {{
+        let rules: &SessionRules = $rules;
+        $query
+            .bind(time_text(rules.starts_at))
+            .bind(time_text(rules.ends_at))
+            .bind(time_text(rules.deadline))
+            .bind(i64::from(rules.capacity))
+            .bind($venue.clone())
+    }};
+}
+
+/// Binds an entry of the lecturers' list (`$1`…`$4`, in the order of [`NewLecturer`]), as
+/// its addition and its edit write them.
+macro_rules! bind_lecturer {
+    ($query:expr, $lecturer:expr) => {{
+        let lecturer: &NewLecturer = $lecturer;
+        $query
+            .bind(lecturer.name.clone())
+            .bind(lecturer.kind.clone())
+            .bind(lecturer.affiliation.clone())
+            .bind(lecturer.fields.clone())
+    }};
+}
+
+/// Locks the course row and reads its version and when it was withdrawn; `None` when there
+/// is no such course.
+macro_rules! lock_course {
+    ($tx:expr, $course:expr) => {{
+        let row: Option<(i64, Option<String>)> = sqlx::query_as(
+            "UPDATE training_courses SET version = version WHERE id = $1 RETURNING version, withdrawn_at",
+        )
+        .bind($course)
+        .fetch_optional(&mut *$tx)
+        .await?;
+        row
+    }};
+}
+
+/// The domain rule's decision, or the write ends with its refusal and writes nothing.
+macro_rules! decided {
+    ($decision:expr) => {
+        match $decision {
+            Ok(decided) => decided,
+            Err(refused) => return Ok(Written::dropped(Err(refused))),
+        }
+    };
+}
+
+/// Gives each registration of `promoted` the seat it moved up to, each with its audit entry
+/// (`why` ends its detail), inside the session's transaction.
+macro_rules! promote {
+    ($tx:expr, $audit:expr, $promoted:expr, $session:expr, $actor:expr, $at:expr, $why:expr) => {
+        for promoted in $promoted {
+            let (owner,): (i64,) = sqlx::query_as("UPDATE training_registrations SET status = 'registered', updated_by = $1, updated_at = $2 WHERE id = $3 RETURNING institution_id")
+                .bind($actor).bind($at.clone()).bind(*promoted).fetch_one(&mut *$tx).await?;
+            $audit.push(Audit::new(&$at, $actor, "training.promote", owner, format!("session={} registration={promoted} {}", $session, $why)));
+        }
+    };
+}
+
 /// The session as locked: its rules, whether it was withdrawn, its version.
 struct Locked {
     rules: SessionRules,
@@ -317,15 +395,9 @@ impl Store {
     pub async fn create_training_course(&self, new: &NewCourse, actor: Option<i64>) -> Result<i64> {
         let at = now();
         let id = on_pool!(self, pool => self.write(pool, async |tx| {
-            let (id,): (i64,) = sqlx::query_as(
+            let (id,): (i64,) = bind_course!(sqlx::query_as(
                 "INSERT INTO training_courses (title_ja, title_en, audience, format, description_ja, description_en, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
-            )
-            .bind(new.title_ja.clone())
-            .bind(new.title_en.clone())
-            .bind(new.audience.as_str())
-            .bind(new.format.as_str())
-            .bind(new.description_ja.clone())
-            .bind(new.description_en.clone())
+            ), new)
             .bind(actor)
             .bind(at.clone())
             .fetch_one(&mut *tx)
@@ -337,8 +409,7 @@ impl Store {
 
     pub async fn training_courses(&self) -> Result<Vec<CourseRecord>> {
         let sql = concat!(course_select!(), " ORDER BY id");
-        let rows: Vec<CourseRow> = self.select_all(sql).await?;
-        rows.into_iter().map(course_from_row).collect()
+        self.select_all_as(sql, course_from_row).await
     }
 
     /// Publishes a session of a course; `NotFound` when the course does not exist, refused
@@ -359,15 +430,10 @@ impl Store {
                 Some((Some(_),)) => return Ok(Written::dropped(Err(TrainingError::CourseWithdrawn))),
                 Some((None,)) => {}
             }
-            let (id,): (i64,) = sqlx::query_as(
+            let (id,): (i64,) = bind_session!(sqlx::query_as(
                 "INSERT INTO training_sessions (course_id, starts_at, ends_at, deadline, capacity, venue, created_by, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id",
             )
-            .bind(new.course_id)
-            .bind(time_text(new.rules.starts_at))
-            .bind(time_text(new.rules.ends_at))
-            .bind(time_text(new.rules.deadline))
-            .bind(i64::from(new.rules.capacity))
-            .bind(new.venue.clone())
+            .bind(new.course_id), &new.rules, new.venue)
             .bind(actor)
             .bind(at.clone())
             .fetch_one(&mut *tx)
@@ -379,8 +445,7 @@ impl Store {
 
     pub async fn training_course(&self, id: i64) -> Result<Option<CourseRecord>> {
         let sql = concat!(course_select!(), " WHERE id = $1");
-        let row: Option<CourseRow> = self.select_one_by(sql, id).await?;
-        row.map(course_from_row).transpose()
+        self.select_one_by_as(sql, id, course_from_row).await
     }
 
     async fn courses_by_id(&self) -> Result<std::collections::HashMap<i64, CourseRecord>> {
@@ -426,13 +491,7 @@ impl Store {
     ) -> Result<std::result::Result<i64, TrainingError>> {
         let at = now();
         let outcome = on_pool!(self, pool => self.write(pool, async |tx| {
-            let current: Option<(i64, Option<String>)> = sqlx::query_as(
-                "UPDATE training_courses SET version = version WHERE id = $1 RETURNING version, withdrawn_at",
-            )
-            .bind(id)
-            .fetch_optional(&mut *tx)
-            .await?;
-            let Some((version, withdrawn_at)) = current else {
+            let Some((version, withdrawn_at)) = lock_course!(tx, id) else {
                 return Err(StoreError::NotFound);
             };
             if withdrawn_at.is_some() {
@@ -441,15 +500,9 @@ impl Store {
             if version != expected_version {
                 return Ok(Written::dropped(Err(TrainingError::Stale)));
             }
-            sqlx::query(
+            bind_course!(sqlx::query(
                 "UPDATE training_courses SET title_ja = $1, title_en = $2, audience = $3, format = $4, description_ja = $5, description_en = $6, version = version + 1 WHERE id = $7",
-            )
-            .bind(change.title_ja.clone())
-            .bind(change.title_en.clone())
-            .bind(change.audience.as_str())
-            .bind(change.format.as_str())
-            .bind(change.description_ja.clone())
-            .bind(change.description_en.clone())
+            ), change)
             .bind(id)
             .execute(&mut *tx)
             .await?;
@@ -469,16 +522,10 @@ impl Store {
         let at = now();
         let outcome = on_pool!(self, pool => self.write(pool, async |tx| {
             let mut audit = Vec::new();
-            let current: Option<(Option<String>,)> = sqlx::query_as(
-                "UPDATE training_courses SET version = version WHERE id = $1 RETURNING withdrawn_at",
-            )
-            .bind(id)
-            .fetch_optional(&mut *tx)
-            .await?;
-            match current {
+            match lock_course!(tx, id) {
                 None => return Err(StoreError::NotFound),
-                Some((Some(_),)) => return Ok(Written::dropped(Err(TrainingError::CourseWithdrawn))),
-                Some((None,)) => {}
+                Some((_, Some(_))) => return Ok(Written::dropped(Err(TrainingError::CourseWithdrawn))),
+                Some((_, None)) => {}
             }
             sqlx::query("UPDATE training_courses SET withdrawn_at = $1, version = version + 1 WHERE id = $2")
                 .bind(at.clone()).bind(id).execute(&mut *tx).await?;
@@ -526,28 +573,16 @@ impl Store {
                 return Ok(Written::dropped(Err(TrainingError::Stale)));
             }
             let places = load_places!(tx, id);
-            let promoted = match decide_session_change(&locked.rules, &change.rules, &places, now_in_japan) {
-                Ok(p) => p,
-                Err(refused) => return Ok(Written::dropped(Err(refused))),
-            };
-            sqlx::query(
+            let promoted = decided!(decide_session_change(&locked.rules, &change.rules, &places, now_in_japan));
+            bind_session!(sqlx::query(
                 "UPDATE training_sessions SET starts_at = $1, ends_at = $2, deadline = $3, capacity = $4, venue = $5, version = version + 1 WHERE id = $6",
-            )
-            .bind(time_text(change.rules.starts_at))
-            .bind(time_text(change.rules.ends_at))
-            .bind(time_text(change.rules.deadline))
-            .bind(i64::from(change.rules.capacity))
-            .bind(change.venue.clone())
+            ), &change.rules, change.venue)
             .bind(id)
             .execute(&mut *tx)
             .await?;
             let r = &change.rules;
             audit.push(Audit::new(&at, actor, "training.session.update", None::<i64>, format!("session={id} version={} starts_at={} ends_at={} deadline={} capacity={} venue={}", locked.version + 1, time_text(r.starts_at), time_text(r.ends_at), time_text(r.deadline), r.capacity, change.venue)));
-            for promoted in &promoted {
-                let (owner,): (i64,) = sqlx::query_as("UPDATE training_registrations SET status = 'registered', updated_by = $1, updated_at = $2 WHERE id = $3 RETURNING institution_id")
-                    .bind(actor).bind(at.clone()).bind(*promoted).fetch_one(&mut *tx).await?;
-                audit.push(Audit::new(&at, actor, "training.promote", owner, format!("session={id} registration={promoted} capacity={}", r.capacity)));
-            }
+            promote!(tx, audit, &promoted, id, actor, at, format_args!("capacity={}", r.capacity));
             Ok(Written::audited_all(Ok(promoted), audit))
         }).await?);
         Ok(outcome)
@@ -589,8 +624,8 @@ impl Store {
             registration_select!(),
             " WHERE r.session_id = $1 ORDER BY r.id"
         );
-        let rows: Vec<RegistrationRow> = self.select_by(sql, session_id).await?;
-        rows.into_iter().map(registration_from_row).collect()
+        self.select_by_as(sql, session_id, registration_from_row)
+            .await
     }
 
     /// Every place of one institution's staff, in any session.
@@ -602,14 +637,13 @@ impl Store {
             registration_select!(),
             " WHERE r.institution_id = $1 ORDER BY r.session_id, r.id"
         );
-        let rows: Vec<RegistrationRow> = self.select_by(sql, institution_id).await?;
-        rows.into_iter().map(registration_from_row).collect()
+        self.select_by_as(sql, institution_id, registration_from_row)
+            .await
     }
 
     pub async fn training_registration(&self, id: i64) -> Result<Option<RegistrationRecord>> {
         let sql = concat!(registration_select!(), " WHERE r.id = $1");
-        let row: Option<RegistrationRow> = self.select_one_by(sql, id).await?;
-        row.map(registration_from_row).transpose()
+        self.select_one_by_as(sql, id, registration_from_row).await
     }
 
     /// Registers a participant of the institution for the session at `now` (Japan time), in
@@ -633,10 +667,7 @@ impl Store {
             }
             let rules = locked.rules;
             let places = load_places!(tx, session_id);
-            let status = match decide_registration(&rules, &places, institution_id, name, now_in_japan) {
-                Ok(status) => status,
-                Err(refused) => return Ok(Written::dropped(Err(refused))),
-            };
+            let status = decided!(decide_registration(&rules, &places, institution_id, name, now_in_japan));
             let (id,): (i64,) = sqlx::query_as(
                 "INSERT INTO training_registrations (session_id, institution_id, participant_name, name_key, status, created_by, created_at, updated_by, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $6, $7) RETURNING id",
             )
@@ -682,18 +713,11 @@ impl Store {
             if locked.withdrawn && places.iter().any(|p| p.id == registration_id && p.institution_id == institution_id) {
                 return Ok(Written::dropped(Err(TrainingError::SessionWithdrawn)));
             }
-            let cancellation = match decide_cancellation(&rules, &places, registration_id, institution_id, now_in_japan) {
-                Ok(c) => c,
-                Err(refused) => return Ok(Written::dropped(Err(refused))),
-            };
+            let cancellation = decided!(decide_cancellation(&rules, &places, registration_id, institution_id, now_in_japan));
             sqlx::query("UPDATE training_registrations SET status = 'cancelled', updated_by = $1, updated_at = $2 WHERE id = $3")
                 .bind(actor).bind(at.clone()).bind(registration_id).execute(&mut *tx).await?;
             audit.push(Audit::new(&at, actor, "training.cancel", institution_id, format!("session={session_id} registration={registration_id}")));
-            for promoted in &cancellation.promoted {
-                let (owner,): (i64,) = sqlx::query_as("UPDATE training_registrations SET status = 'registered', updated_by = $1, updated_at = $2 WHERE id = $3 RETURNING institution_id")
-                    .bind(actor).bind(at.clone()).bind(*promoted).fetch_one(&mut *tx).await?;
-                audit.push(Audit::new(&at, actor, "training.promote", owner, format!("session={session_id} registration={promoted} after={registration_id}")));
-            }
+            promote!(tx, audit, &cancellation.promoted, session_id, actor, at, format_args!("after={registration_id}"));
             Ok(Written::audited_all(Ok(cancellation), audit))
         }).await?);
         Ok(outcome)
@@ -728,10 +752,7 @@ impl Store {
             let Some(place) = places.iter().find(|p| p.id == registration_id) else {
                 return Err(StoreError::NotFound);
             };
-            let status = match decide_attendance(&rules, place, attended, now_in_japan) {
-                Ok(s) => s,
-                Err(refused) => return Ok(Written::dropped(Err(refused))),
-            };
+            let status = decided!(decide_attendance(&rules, place, attended, now_in_japan));
             if status != place.status {
                 sqlx::query("UPDATE training_registrations SET status = $1, updated_by = $2, updated_at = $3 WHERE id = $4")
                     .bind(status.as_str()).bind(actor).bind(at.clone()).bind(registration_id).execute(&mut *tx).await?;
@@ -747,13 +768,9 @@ impl Store {
     pub async fn add_training_lecturer(&self, new: &NewLecturer, actor: i64) -> Result<i64> {
         let at = now();
         let id = on_pool!(self, pool => self.write(pool, async |tx| {
-            let (id,): (i64,) = sqlx::query_as(
+            let (id,): (i64,) = bind_lecturer!(sqlx::query_as(
                 "INSERT INTO training_lecturers (name, kind, affiliation, fields, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-            )
-            .bind(new.name.clone())
-            .bind(new.kind.clone())
-            .bind(new.affiliation.clone())
-            .bind(new.fields.clone())
+            ), new)
             .bind(actor)
             .bind(at.clone())
             .fetch_one(&mut *tx)
@@ -780,21 +797,15 @@ impl Store {
     ) -> Result<()> {
         let at = now();
         on_pool!(self, pool => self.write(pool, async |tx| {
-            let changed = sqlx::query(
+            let changed = bind_lecturer!(sqlx::query(
                 "UPDATE training_lecturers SET name = $1, kind = $2, affiliation = $3, fields = $4, updated_at = $5 WHERE id = $6",
-            )
-            .bind(change.name.clone())
-            .bind(change.kind.clone())
-            .bind(change.affiliation.clone())
-            .bind(change.fields.clone())
+            ), change)
             .bind(at.clone())
             .bind(id)
             .execute(&mut *tx)
             .await?
             .rows_affected();
-            if changed != 1 {
-                return Err(StoreError::NotFound);
-            }
+            found(changed)?;
             Ok(Written::audited((), Audit::new(&at, actor, "training.lecturer.update", None::<i64>, format!("lecturer={id} kind={} name={}", change.kind, change.name))))
         }).await?);
         Ok(())

@@ -302,8 +302,8 @@ impl Store {
             contract_select!(),
             " WHERE c.institution_id = $1 ORDER BY c.id"
         );
-        let rows: Vec<ContractRow> = self.select_by(sql, institution_id).await?;
-        rows.into_iter().map(contract_from_row).collect()
+        self.select_by_as(sql, institution_id, contract_from_row)
+            .await
     }
 
     /// Every contract a vendor organisation serves, by institution.
@@ -315,14 +315,14 @@ impl Store {
             contract_select!(),
             " WHERE c.vendor_organization_id = $1 ORDER BY i.name, c.id"
         );
-        let rows: Vec<ContractRow> = self.select_by(sql, organization_id).await?;
-        rows.into_iter().map(contract_from_row).collect()
+        self.select_by_as(sql, organization_id, contract_from_row)
+            .await
     }
 
     pub async fn vendor_contract(&self, contract_id: i64) -> Result<Option<StoredContract>> {
         let sql = concat!(contract_select!(), " WHERE c.id = $1");
-        let row: Option<ContractRow> = self.select_one_by(sql, contract_id).await?;
-        row.map(contract_from_row).transpose()
+        self.select_one_by_as(sql, contract_id, contract_from_row)
+            .await
     }
 
     /// The vendor organisation of a vendor user.

@@ -42,31 +42,41 @@ fn a_kev_file_in_cisas_format_loads() {
 #[test]
 fn kev_errors_name_the_file_the_entry_and_the_problem() {
     let file = Path::new("kev.json");
-    for (text, says) in [
-        (
-            KEV.replace("\"count\": 2", "\"count\": 3"),
-            "kev.json: count is 3 but the file lists 2",
-        ),
-        (
-            KEV.replace("CVE-2024-3400", "CVE-24-3400"),
-            "kev.json: CVE-24-3400: cveID \"CVE-24-3400\" is not a CVE id",
-        ),
-        (
-            KEV.replace("2025.08.25", "latest"),
-            "catalogVersion \"latest\"",
-        ),
-        (
-            KEV.replace("2021-11-03", "3 Nov 2021"),
-            "CVE-2018-13379: dateAdded \"3 Nov 2021\"",
-        ),
-        (
-            "{\"catalogVersion\": 1}".to_owned(),
-            "kev.json: line 1 column",
-        ),
-    ] {
-        let err = parse_kev(text.as_bytes(), file)
-            .expect_err(says)
-            .to_string();
+    parsed_text_refused_saying(
+        |text| parse_kev(text.as_bytes(), file),
+        &[
+            (
+                KEV.replace("\"count\": 2", "\"count\": 3"),
+                "kev.json: count is 3 but the file lists 2",
+            ),
+            (
+                KEV.replace("CVE-2024-3400", "CVE-24-3400"),
+                "kev.json: CVE-24-3400: cveID \"CVE-24-3400\" is not a CVE id",
+            ),
+            (
+                KEV.replace("2025.08.25", "latest"),
+                "catalogVersion \"latest\"",
+            ),
+            (
+                KEV.replace("2021-11-03", "3 Nov 2021"),
+                "CVE-2018-13379: dateAdded \"3 Nov 2021\"",
+            ),
+            (
+                "{\"catalogVersion\": 1}".to_owned(),
+                "kev.json: line 1 column",
+            ),
+        ],
+    );
+}
+
+/// `parse` must refuse each text with an error that says its part.
+#[track_caller]
+fn parsed_text_refused_saying<T: std::fmt::Debug, E: std::fmt::Display>(
+    parse: impl Fn(&str) -> Result<T, E>,
+    cases: &[(String, &str)],
+) {
+    for (text, says) in cases {
+        let err = parse(text).expect_err(says).to_string();
         assert!(err.contains(says), "{says:?} in {err}");
     }
 }
@@ -122,29 +132,27 @@ fn an_endoflife_product_file_loads() {
 #[test]
 fn endoflife_errors_name_the_file_the_release_and_the_problem() {
     let file = Path::new("fortios.md");
-    for (text, says) in [
-        (
-            "title: FortiOS\n".to_owned(),
-            "fortios.md: no YAML front matter",
-        ),
-        (
-            FORTIOS.replace("eol: 2028-11-11", "eol: someday"),
-            "fortios.md: release 7.4: eol must be a YYYY-MM-DD date, true or false, not someday",
-        ),
-        (
-            FORTIOS.replace("  - releaseCycle: \"8.0\"", "  - releaseCycle: \"7.4\""),
-            "release 7.4: releaseCycle listed twice",
-        ),
-        (
-            "---\ntitle: [unclosed\n---\n".to_owned(),
-            "fortios.md: line",
-        ),
-    ] {
-        let err = parse_endoflife_product("fortios", &text, file)
-            .expect_err(says)
-            .to_string();
-        assert!(err.contains(says), "{says:?} in {err}");
-    }
+    parsed_text_refused_saying(
+        |text| parse_endoflife_product("fortios", text, file),
+        &[
+            (
+                "title: FortiOS\n".to_owned(),
+                "fortios.md: no YAML front matter",
+            ),
+            (
+                FORTIOS.replace("eol: 2028-11-11", "eol: someday"),
+                "fortios.md: release 7.4: eol must be a YYYY-MM-DD date, true or false, not someday",
+            ),
+            (
+                FORTIOS.replace("  - releaseCycle: \"8.0\"", "  - releaseCycle: \"7.4\""),
+                "release 7.4: releaseCycle listed twice",
+            ),
+            (
+                "---\ntitle: [unclosed\n---\n".to_owned(),
+                "fortios.md: line",
+            ),
+        ],
+    );
 }
 
 /// Writes each text to `path` in turn; `load` must refuse it with an error that says every

@@ -297,17 +297,13 @@ pub fn assess(program: &Program, app: &Application) -> Eligibility {
 
 #[cfg(test)]
 pub(crate) mod tests {
-    use chrono::NaiveDate;
     use mamori_locale::Lang;
 
     use super::super::application::tests::application;
     use super::super::{BedBand, BedBands, ExcludedInstitution, QuotaTable};
     use super::*;
     use crate::MedicalInstitutionCode;
-
-    fn date(y: i32, m: u32, d: u32) -> NaiveDate {
-        NaiveDate::from_ymd_opt(y, m, d).expect("valid test date")
-    }
+    use crate::testing::date;
 
     pub(crate) fn program() -> Program {
         Program {

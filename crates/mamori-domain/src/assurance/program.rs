@@ -503,6 +503,7 @@ impl Program {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing::date;
     use mamori_locale::Lang;
 
     fn band(min: u32, max: Option<u32>) -> BedBand {
@@ -622,32 +623,9 @@ mod tests {
         assert_eq!(ok.totals(3), vec![30, 10, 5]);
     }
 
-    fn date(y: i32, m: u32, d: u32) -> NaiveDate {
-        NaiveDate::from_ymd_opt(y, m, d).expect("valid test date")
-    }
-
-    fn program() -> Program {
-        Program {
-            id: "r7".into(),
-            title_ja: "t".into(),
-            title_en: "t".into(),
-            fiscal_year: FiscalYear::new(2025).expect("valid"),
-            bands: BedBands::standard(),
-            quotas: QuotaTable::new(),
-            submission_deadline: date(2025, 3, 14),
-            survey_deadline: None,
-            onsite_survey_deadline: date(2026, 1, 31),
-            excluded: vec![],
-            allow_backup_only: false,
-            accept_planned_emr: true,
-            sources: vec![],
-            notes: String::new(),
-        }
-    }
-
     #[test]
     fn program_validation_reports_everything() {
-        let mut p = program();
+        let mut p = crate::assurance::eligibility::tests::program();
         assert_eq!(p.validate(), Ok(()));
         assert!(p.submission_open(date(2025, 3, 14)));
         assert!(!p.submission_open(date(2025, 3, 15)));

@@ -103,15 +103,4 @@ impl fmt::Display for EmailAddress {
     }
 }
 
-impl TryFrom<String> for EmailAddress {
-    type Error = EmailError;
-    fn try_from(value: String) -> Result<Self, Self::Error> {
-        Self::parse(&value)
-    }
-}
-
-impl From<EmailAddress> for String {
-    fn from(value: EmailAddress) -> Self {
-        value.0
-    }
-}
+crate::text_conversions!(EmailAddress, EmailError, |address| address.0);

@@ -337,15 +337,4 @@ impl fmt::Display for PhoneNumber {
     }
 }
 
-impl TryFrom<String> for PhoneNumber {
-    type Error = PhoneError;
-    fn try_from(value: String) -> Result<Self, Self::Error> {
-        Self::parse(&value)
-    }
-}
-
-impl From<PhoneNumber> for String {
-    fn from(value: PhoneNumber) -> Self {
-        value.display_ja()
-    }
-}
+crate::text_conversions!(PhoneNumber, PhoneError, |number| number.display_ja());

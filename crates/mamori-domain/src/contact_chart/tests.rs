@@ -1,4 +1,4 @@
-use chrono::{NaiveDate, NaiveTime};
+use chrono::NaiveTime;
 use mamori_locale::Lang;
 
 use super::chart::{CallStep, CallTarget, InternalRole, OutsideBody, mhlw_preset};
@@ -13,11 +13,8 @@ use super::status::{ChartGap, ChartState, chart_status};
 use crate::vendor::{ContractId, VendorContract};
 
 use crate::Scope;
+use crate::testing::date as d;
 use crate::vendor::SystemKind;
-
-fn d(y: i32, m: u32, day: u32) -> NaiveDate {
-    NaiveDate::from_ymd_opt(y, m, day).expect("valid test date")
-}
 
 fn phone(text: &str) -> String {
     PhoneNumber::parse(text)

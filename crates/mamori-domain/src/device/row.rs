@@ -337,6 +337,14 @@ pub fn parse_row<S: AsRef<str>>(
             )
         };
     }
+    // A column read by `parse(its key, its text)` straight into the device's field.
+    macro_rules! field {
+        ($column:expr, $field:ident, $parse:path) => {
+            take!($column, $parse($column.key(), get($column)), |v| {
+                device.$field = v
+            })
+        };
+    }
     use LedgerColumn as C;
 
     take!(
@@ -354,22 +362,14 @@ pub fn parse_row<S: AsRef<str>>(
                 .map(|(column, e)| RowError::from_parse(row, column, e)),
         ),
     }
-    take!(
-        C::FirmwareVersion,
-        Version::parse("firmware_version", get(C::FirmwareVersion)),
-        |v| device.firmware_version = v
-    );
+    field!(C::FirmwareVersion, firmware_version, Version::parse);
     take!(C::IpAddress, parse_ip_addresses(get(C::IpAddress)), |v| {
         (device.ip_addresses, device.dhcp) = v
     });
     text!(C::ComputerName, computer_name, MAX_TEXT_CHARS);
     text!(C::Location, location, MAX_TEXT_CHARS);
     text!(C::User, user, MAX_TEXT_CHARS);
-    take!(
-        C::RegisteredOn,
-        parse_optional_date("registered_on", get(C::RegisteredOn)),
-        |v| device.registered_on = v
-    );
+    field!(C::RegisteredOn, registered_on, parse_optional_date);
     take!(
         C::Status,
         parse_choice(get(C::Status), DeviceStatus::parse),
@@ -388,28 +388,17 @@ pub fn parse_row<S: AsRef<str>>(
         parse_choice(get(C::RemoteAccess), RemoteAccess::parse),
         |v| device.remote_access = v
     );
-    take!(
+    field!(
         C::SecurityUpdatesInContract,
-        parse_yes_no(
-            "security_updates_in_contract",
-            get(C::SecurityUpdatesInContract)
-        ),
-        |v| device.security_updates_in_contract = v
+        security_updates_in_contract,
+        parse_yes_no
     );
-    take!(
-        C::LastPatchedOn,
-        parse_optional_date("last_patched_on", get(C::LastPatchedOn)),
-        |v| device.last_patched_on = v
-    );
-    take!(
-        C::AlwaysOnConnection,
-        parse_yes_no("always_on_connection", get(C::AlwaysOnConnection)),
-        |v| device.always_on_connection = v
-    );
-    take!(
+    field!(C::LastPatchedOn, last_patched_on, parse_optional_date);
+    field!(C::AlwaysOnConnection, always_on_connection, parse_yes_no);
+    field!(
         C::WeakOrReusedPassword,
-        parse_yes_no("weak_or_reused_password", get(C::WeakOrReusedPassword)),
-        |v| device.weak_or_reused_password = v
+        weak_or_reused_password,
+        parse_yes_no
     );
 
     match asset_number {

@@ -2,8 +2,6 @@ use mamori_locale::Lang::{En, Ja};
 use std::cmp::Ordering;
 use std::net::IpAddr;
 
-use chrono::NaiveDate;
-
 use super::choice::{DeviceKind, DeviceStatus, RemoteAccess, parse_yes_no};
 use super::column::{HEADER_KEYS, LedgerColumn};
 use super::key::fold_key;
@@ -12,11 +10,7 @@ use super::record::Device;
 use super::row::{MAX_NAME_CHARS, RowError, parse_ip_addresses, parse_row};
 use super::value::{AssetNumber, Software, Version};
 use crate::ParseError;
-use crate::testing::assert_says;
-
-fn d(y: i32, m: u32, day: u32) -> NaiveDate {
-    NaiveDate::from_ymd_opt(y, m, day).expect("valid date")
-}
+use crate::testing::{assert_says, date as d};
 
 fn row(cells: &[(LedgerColumn, &str)]) -> Result<Device, Vec<RowError>> {
     parse_row(2, cells)

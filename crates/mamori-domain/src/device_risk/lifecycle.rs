@@ -166,8 +166,12 @@ pub(super) fn lifecycle_flags(
             None => title.clone(),
         },
     };
-    match status {
-        Status::Ended(date) => {
+    flag_status(
+        status,
+        today,
+        detail,
+        flags,
+        |date| {
             let when = match date {
                 Some(d) => {
                     Message::new("domain-device-end-of-support-on").with("date", d.to_string())
@@ -180,29 +184,49 @@ pub(super) fn lifecycle_flags(
                 }
                 _ => Message::new("domain-device-empty"),
             };
+            Message::new("domain-device-end-of-support")
+                .with("what", what.clone())
+                .with("when", when)
+                .with("assumption", assumption.clone())
+                .with("esu", esu)
+        },
+        |date, days| {
+            Message::new("domain-device-end-of-support-soon")
+                .with("what", what.clone())
+                .with("date", date.to_string())
+                .with("days", days)
+                .with("assumption", assumption.clone())
+        },
+    )
+}
+
+/// Flags support that has ended (`ended`, given the end date when known) or ends soon
+/// (`soon`, given the date and the days left), with `evidence`, and says what was found.
+fn flag_status(
+    status: Status,
+    today: NaiveDate,
+    evidence: String,
+    flags: &mut Vec<Flag>,
+    ended: impl FnOnce(Option<NaiveDate>) -> Message,
+    soon: impl FnOnce(NaiveDate, i64) -> Message,
+) -> LifecycleOutcome {
+    match status {
+        Status::Ended(date) => {
             flags.push(Flag::new(
                 FlagCode::EndOfSupport,
                 FlagSeverity::High,
-                Message::new("domain-device-end-of-support")
-                    .with("what", what)
-                    .with("when", when)
-                    .with("assumption", assumption)
-                    .with("esu", esu),
-                detail.clone(),
+                ended(date),
+                evidence.clone(),
             ));
-            LifecycleOutcome::Ended(detail)
+            LifecycleOutcome::Ended(evidence)
         }
         Status::Soon(date) => {
             let days = (date - today).num_days();
             flags.push(Flag::new(
                 FlagCode::EndOfSupportSoon,
                 FlagSeverity::Medium,
-                Message::new("domain-device-end-of-support-soon")
-                    .with("what", what)
-                    .with("date", date.to_string())
-                    .with("days", days)
-                    .with("assumption", assumption),
-                detail,
+                soon(date, days),
+                evidence,
             ));
             LifecycleOutcome::Known
         }
@@ -327,33 +351,23 @@ pub(super) fn curated_lifecycle(
         ));
         return LifecycleOutcome::Unknown;
     };
-    match status_of(Some(Eol::On(end)), today) {
-        Status::Ended(_) => {
-            flags.push(Flag::new(
-                FlagCode::EndOfSupport,
-                FlagSeverity::High,
-                Message::new("domain-device-maker-support-ended")
-                    .with("name", name)
-                    .with("end", end.to_string()),
-                evidence.clone(),
-            ));
-            LifecycleOutcome::Ended(evidence)
-        }
-        Status::Soon(_) => {
-            let days = (end - today).num_days();
-            flags.push(Flag::new(
-                FlagCode::EndOfSupportSoon,
-                FlagSeverity::Medium,
-                Message::new("domain-device-maker-support-soon")
-                    .with("name", name)
-                    .with("end", end.to_string())
-                    .with("days", days),
-                evidence,
-            ));
-            LifecycleOutcome::Known
-        }
-        Status::Supported => LifecycleOutcome::Known,
-    }
+    flag_status(
+        status_of(Some(Eol::On(end)), today),
+        today,
+        evidence,
+        flags,
+        |_| {
+            Message::new("domain-device-maker-support-ended")
+                .with("name", name.clone())
+                .with("end", end.to_string())
+        },
+        |_, days| {
+            Message::new("domain-device-maker-support-soon")
+                .with("name", name.clone())
+                .with("end", end.to_string())
+                .with("days", days)
+        },
+    )
 }
 
 pub(super) fn unknown_device_flag(subject: &RiskSubject<'_>) -> Flag {

@@ -14,11 +14,7 @@ use super::index::RiskData;
 use super::subject::{DeviceKind, RiskSubject, SoftwareRef};
 use super::version::Version;
 use super::words::{maker_key, words};
-use crate::testing::assert_says;
-
-fn date(y: i32, m: u32, d: u32) -> NaiveDate {
-    NaiveDate::from_ymd_opt(y, m, d).expect("valid date")
-}
+use crate::testing::{assert_says, date};
 
 fn cycle(id: &str, label: Option<&str>, eol: Eol, latest: Option<&str>) -> ReleaseCycle {
     ReleaseCycle {
@@ -81,14 +77,67 @@ fn fixed_row(product: &str, cve: &str, branch: &str, fixed: Option<&str>) -> Fix
     }
 }
 
+/// A product of endoflife.date.
+fn product(
+    id: &str,
+    title: &str,
+    permalink: &str,
+    identifiers: &[&str],
+    releases: Vec<ReleaseCycle>,
+) -> EolProduct {
+    EolProduct {
+        id: id.to_owned(),
+        title: title.to_owned(),
+        permalink: Some(permalink.to_owned()),
+        identifiers: strings(identifiers),
+        releases,
+    }
+}
+
+/// A product alias tracked by endoflife.date under its own id, excluding no words and
+/// naming no catch-all KEV entry.
+fn alias(
+    id: &str,
+    title: &str,
+    names: &[&str],
+    makers: &[&str],
+    scheme: CycleScheme,
+    kev: Vec<KevPattern>,
+) -> ProductAlias {
+    ProductAlias {
+        id: id.to_owned(),
+        title: title.to_owned(),
+        names: strings(names),
+        exclude: Vec::new(),
+        makers: strings(makers),
+        endoflife: Some(id.to_owned()),
+        scheme,
+        kev,
+        kev_cves: Vec::new(),
+    }
+}
+
+fn dotted() -> CycleScheme {
+    CycleScheme::Dotted {
+        legacy_one_prefix: false,
+    }
+}
+
+fn kev_pattern(vendor: &str, product: &str) -> KevPattern {
+    KevPattern {
+        vendor: vendor.to_owned(),
+        product: product.to_owned(),
+    }
+}
+
 /// A small excerpt of the real datasets, dates as published.
 fn data() -> RiskData {
-    let windows = EolProduct {
-        id: "windows".to_owned(),
-        title: "Microsoft Windows".to_owned(),
-        permalink: Some("/windows".to_owned()),
-        identifiers: vec!["cpe:2.3:o:microsoft:windows".to_owned()],
-        releases: vec![
+    let windows = product(
+        "windows",
+        "Microsoft Windows",
+        "/windows",
+        &["cpe:2.3:o:microsoft:windows"],
+        vec![
             cycle(
                 "11-24h2-w",
                 Some("11 24H2 (W)"),
@@ -132,13 +181,13 @@ fn data() -> RiskData {
             cycle("7-sp1", Some("7 SP1"), on(2020, 1, 14), None),
             cycle("5-sp3", Some("XP SP3"), on(2014, 4, 8), None),
         ],
-    };
-    let windows_server = EolProduct {
-        id: "windows-server".to_owned(),
-        title: "Microsoft Windows Server".to_owned(),
-        permalink: Some("/windows-server".to_owned()),
-        identifiers: Vec::new(),
-        releases: vec![
+    );
+    let windows_server = product(
+        "windows-server",
+        "Microsoft Windows Server",
+        "/windows-server",
+        &[],
+        vec![
             cycle(
                 "2019",
                 Some("Windows Server 2019"),
@@ -159,13 +208,13 @@ fn data() -> RiskData {
             ),
             cycle("2012", Some("Windows Server 2012"), on(2023, 10, 10), None),
         ],
-    };
-    let fortios = EolProduct {
-        id: "fortios".to_owned(),
-        title: "FortiOS".to_owned(),
-        permalink: Some("/fortios".to_owned()),
-        identifiers: vec!["cpe:2.3:o:fortinet:fortios".to_owned()],
-        releases: vec![
+    );
+    let fortios = product(
+        "fortios",
+        "FortiOS",
+        "/fortios",
+        &["cpe:2.3:o:fortinet:fortios"],
+        vec![
             cycle("7.6", None, on(2030, 1, 25), None),
             cycle("7.4", None, on(2028, 11, 11), None),
             cycle("7.2", None, on(2026, 9, 30), None),
@@ -174,17 +223,17 @@ fn data() -> RiskData {
             cycle("6.2", None, on(2023, 9, 28), None),
             cycle("6.0", None, on(2022, 9, 29), None),
         ],
-    };
-    let pan_os = EolProduct {
-        id: "pan-os".to_owned(),
-        title: "Palo Alto Networks PAN-OS".to_owned(),
-        permalink: Some("/panos".to_owned()),
-        identifiers: Vec::new(),
-        releases: vec![
+    );
+    let pan_os = product(
+        "pan-os",
+        "Palo Alto Networks PAN-OS",
+        "/panos",
+        &[],
+        vec![
             cycle("11.1", None, on(2027, 5, 3), None),
             cycle("10.2", None, on(2027, 8, 27), None),
         ],
-    };
+    );
     let windows_scheme = CycleScheme::Named(NamedScheme {
         tokens_from: NamedTokens::Cycle,
         synonyms: synonyms(&[
@@ -204,28 +253,20 @@ fn data() -> RiskData {
         build_from_latest: true,
     });
     let aliases = vec![
-        ProductAlias {
-            id: "windows".to_owned(),
-            title: "Windows".to_owned(),
-            names: strings(&["windows", "win"]),
-            exclude: Vec::new(),
-            makers: strings(&["Microsoft"]),
-            endoflife: Some("windows".to_owned()),
-            scheme: windows_scheme,
-            kev: vec![KevPattern {
-                vendor: "Microsoft".to_owned(),
-                product: "Windows".to_owned(),
-            }],
-            kev_cves: Vec::new(),
-        },
-        ProductAlias {
-            id: "windows-server".to_owned(),
-            title: "Windows Server".to_owned(),
-            names: strings(&["windows server"]),
-            exclude: Vec::new(),
-            makers: strings(&["Microsoft"]),
-            endoflife: Some("windows-server".to_owned()),
-            scheme: CycleScheme::Named(NamedScheme {
+        alias(
+            "windows",
+            "Windows",
+            &["windows", "win"],
+            &["Microsoft"],
+            windows_scheme,
+            vec![kev_pattern("Microsoft", "Windows")],
+        ),
+        alias(
+            "windows-server",
+            "Windows Server",
+            &["windows server"],
+            &["Microsoft"],
+            CycleScheme::Named(NamedScheme {
                 tokens_from: NamedTokens::Cycle,
                 synonyms: Vec::new(),
                 qualifiers: strings(&["sac", "ac", "sp1", "sp2"]),
@@ -234,62 +275,37 @@ fn data() -> RiskData {
                 default_note_en: None,
                 build_from_latest: true,
             }),
-            kev: Vec::new(),
-            kev_cves: Vec::new(),
-        },
-        ProductAlias {
-            id: "fortios".to_owned(),
-            title: "FortiOS".to_owned(),
-            names: strings(&["fortios", "fortigate"]),
-            exclude: Vec::new(),
-            makers: strings(&["Fortinet"]),
-            endoflife: Some("fortios".to_owned()),
-            scheme: CycleScheme::Dotted {
-                legacy_one_prefix: false,
-            },
-            kev: vec![
-                KevPattern {
-                    vendor: "Fortinet".to_owned(),
-                    product: "FortiOS".to_owned(),
-                },
-                KevPattern {
-                    vendor: "Fortinet".to_owned(),
-                    product: "FortiOS and FortiProxy*".to_owned(),
-                },
+            Vec::new(),
+        ),
+        alias(
+            "fortios",
+            "FortiOS",
+            &["fortios", "fortigate"],
+            &["Fortinet"],
+            dotted(),
+            vec![
+                kev_pattern("Fortinet", "FortiOS"),
+                kev_pattern("Fortinet", "FortiOS and FortiProxy*"),
             ],
-            kev_cves: Vec::new(),
-        },
+        ),
+        alias(
+            "pan-os",
+            "PAN-OS",
+            &["pan-os", "palo alto"],
+            &["Palo Alto Networks"],
+            dotted(),
+            vec![kev_pattern("Palo Alto Networks", "PAN-OS")],
+        ),
         ProductAlias {
-            id: "pan-os".to_owned(),
-            title: "PAN-OS".to_owned(),
-            names: strings(&["pan-os", "palo alto"]),
-            exclude: Vec::new(),
-            makers: strings(&["Palo Alto Networks"]),
-            endoflife: Some("pan-os".to_owned()),
-            scheme: CycleScheme::Dotted {
-                legacy_one_prefix: false,
-            },
-            kev: vec![KevPattern {
-                vendor: "Palo Alto Networks".to_owned(),
-                product: "PAN-OS".to_owned(),
-            }],
-            kev_cves: Vec::new(),
-        },
-        ProductAlias {
-            id: "citrix-netscaler".to_owned(),
-            title: "NetScaler ADC / Gateway".to_owned(),
-            names: strings(&["netscaler", "citrix adc"]),
-            exclude: Vec::new(),
-            makers: strings(&["Citrix"]),
             endoflife: None,
-            scheme: CycleScheme::Dotted {
-                legacy_one_prefix: false,
-            },
-            kev: vec![KevPattern {
-                vendor: "Citrix".to_owned(),
-                product: "NetScaler ADC and NetScaler Gateway".to_owned(),
-            }],
-            kev_cves: Vec::new(),
+            ..alias(
+                "citrix-netscaler",
+                "NetScaler ADC / Gateway",
+                &["netscaler", "citrix adc"],
+                &["Citrix"],
+                dotted(),
+                vec![kev_pattern("Citrix", "NetScaler ADC and NetScaler Gateway")],
+            )
         },
     ];
     let mut fixed = vec![
@@ -980,17 +996,8 @@ fn the_vpn_device_check() {
 fn makers_keep_products_apart() {
     let mut parts_data = data();
     let ios = |id: &str, maker: &str| ProductAlias {
-        id: id.to_owned(),
-        title: id.to_owned(),
-        names: strings(&["ios"]),
-        exclude: Vec::new(),
-        makers: strings(&[maker]),
         endoflife: None,
-        scheme: CycleScheme::Dotted {
-            legacy_one_prefix: false,
-        },
-        kev: Vec::new(),
-        kev_cves: Vec::new(),
+        ..alias(id, id, &["ios"], &[maker], dotted(), Vec::new())
     };
     // Rebuild with two products called "IOS".
     parts_data = {

@@ -242,21 +242,8 @@ pub fn general_first_steps(rules: &FirstStepRules) -> Vec<FirstStep> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::incident::tests::report;
     use crate::incident::{AffectedSystem as Sys, CareImpact as Care, Symptom as S};
-    use chrono::NaiveDate;
-
-    fn report(symptoms: &[S], systems: &[Sys], care: Care) -> Report {
-        Report {
-            symptoms: symptoms.to_vec(),
-            systems: systems.to_vec(),
-            started_at: NaiveDate::from_ymd_opt(2026, 11, 24)
-                .and_then(|d| d.and_hms_opt(10, 0, 0))
-                .expect("date"),
-            care,
-            details: String::new(),
-            callback_phone: None,
-        }
-    }
 
     fn step(code: &str, title_ja: &str) -> FirstStep {
         FirstStep {
@@ -322,19 +309,9 @@ mod tests {
     #[test]
     fn a_ransom_note_gets_every_step_isolation_first() {
         let steps = first_steps(&rules(), &report(&[S::RansomNote], &[Sys::Emr], Care::Yes));
-        assert_eq!(
-            codes(&steps),
-            [
-                "isolate_network",
-                "keep_power_on",
-                "keep_evidence",
-                "do_not_pay",
-                "call_vendor",
-                "tell_management",
-                "report_authorities",
-                "personal_data"
-            ]
-        );
+        // Every required step but the last, `watch`, in the rules' order.
+        assert_eq!(codes(&steps), FirstStepRules::REQUIRED_CODES[..8]);
+        assert_eq!(FirstStepRules::REQUIRED_CODES[8], "watch");
         assert_eq!(steps[6].title_ja, "厚生労働省と警察に報告する");
     }
 
@@ -382,18 +359,12 @@ mod tests {
 
     #[test]
     fn the_general_steps_are_the_serious_cases_without_the_data_check() {
+        // Those of a ransom note but the last, `personal_data`.
         assert_eq!(
             codes(&general_first_steps(&rules())),
-            [
-                "isolate_network",
-                "keep_power_on",
-                "keep_evidence",
-                "do_not_pay",
-                "call_vendor",
-                "tell_management",
-                "report_authorities"
-            ]
+            FirstStepRules::REQUIRED_CODES[..7]
         );
+        assert_eq!(FirstStepRules::REQUIRED_CODES[7], "personal_data");
         assert_eq!(
             general_first_steps(&rules())[6].title_ja,
             "厚生労働省と警察に報告する"

@@ -1,11 +1,8 @@
 use super::*;
 use crate::checklist::tests::{fy, profile};
 use crate::inspection::tests::{no, r5, rules, yes};
+use crate::testing::date as d;
 use crate::{ItemAnswer, ItemAnswers};
-
-fn d(y: i32, m: u32, day: u32) -> NaiveDate {
-    NaiveDate::from_ymd_opt(y, m, day).expect("valid test date")
-}
 
 fn status(answers: &[(&str, ItemAnswers)], has_system: bool, seen: Option<bool>) -> YearStatus {
     let version = r5();

@@ -1,12 +1,9 @@
 use super::*;
 use crate::checklist::tests::{fy, item, profile};
 use crate::inspection::InspectionRules;
+use crate::testing::date as d;
 use crate::{Condition, Gate, ItemAnswer, Requirement};
 use mamori_locale::Lang;
-
-fn d(y: i32, m: u32, day: u32) -> NaiveDate {
-    NaiveDate::from_ymd_opt(y, m, day).expect("valid test date")
-}
 
 fn version(id: &str, form: FormKind, items: Vec<ChecklistItem>) -> ChecklistVersion {
     ChecklistVersion {

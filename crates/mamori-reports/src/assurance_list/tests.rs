@@ -1,7 +1,6 @@
 use chrono::NaiveDate;
 use mamori_domain::assurance::eligibility::month_label_ja;
 
-use super::column_letter;
 use super::grid::Cell;
 use super::quota::{BandHeader, parse_band_header, parse_count};
 
@@ -28,15 +27,6 @@ fn band_headers() {
     assert_eq!(parse_band_header("備考"), BandHeader::NotABand);
     assert_eq!(parse_band_header("20床と200床"), BandHeader::Unreadable);
     assert_eq!(parse_band_header("99999999999床"), BandHeader::Unreadable);
-}
-
-#[test]
-fn letters() {
-    let indices = [0, 25, 26, 27, 701, 702];
-    let letters = ["A", "Z", "AA", "AB", "ZZ", "AAA"];
-    for (index, expected) in indices.into_iter().zip(letters) {
-        assert_eq!(column_letter(index), expected, "column {index}");
-    }
 }
 
 #[test]

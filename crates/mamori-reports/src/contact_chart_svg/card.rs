@@ -183,30 +183,33 @@ impl Metrics {
     pub(super) fn column_width(self) -> f64 {
         (CONTENT_W - COLUMN_GAP * (self.columns as f64 - 1.0)) / self.columns as f64
     }
-    // Sizes grow with the scale up to a cap: past it a larger scale only adds room.
+    /// Sizes grow with the scale up to a cap: past it a larger scale only adds room.
+    fn scaled(self, size: f64, cap: f64) -> f64 {
+        (size * self.scale).min(cap)
+    }
     pub(super) fn label(self) -> f64 {
-        (2.9 * self.scale).min(3.6)
+        self.scaled(2.9, 3.6)
     }
     pub(super) fn bar(self) -> f64 {
-        (5.0 * self.scale).min(6.4)
+        self.scaled(5.0, 6.4)
     }
     pub(super) fn title(self) -> f64 {
-        (3.4 * self.scale).min(4.6)
+        self.scaled(3.4, 4.6)
     }
     pub(super) fn small(self) -> f64 {
-        (2.6 * self.scale).min(3.2)
+        self.scaled(2.6, 3.2)
     }
     fn phone(self) -> f64 {
-        (5.4 * self.scale).min(7.4)
+        self.scaled(5.4, 7.4)
     }
     fn phone2(self) -> f64 {
-        (4.2 * self.scale).min(5.4)
+        self.scaled(4.2, 5.4)
     }
     pub(super) fn pad(self) -> f64 {
-        (1.4 * self.scale).min(2.2)
+        self.scaled(1.4, 2.2)
     }
     pub(super) fn header(self) -> f64 {
-        (6.4 * self.scale).min(8.0)
+        self.scaled(6.4, 8.0)
     }
     pub(super) fn gap(self) -> f64 {
         2.0 * self.scale

@@ -135,38 +135,50 @@ impl Svg {
     /// A right-pointing arrow from (x1, y) to (x2, y).
     pub(super) fn arrow_right(&mut self, x1: f64, x2: f64, y: f64, color: &str) {
         let head = 2.2;
-        let _ = writeln!(
-            self.out,
-            r#"<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="{color}" stroke-width="0.9"/><polygon points="{},{} {},{} {},{}" fill="{color}"/>"#,
-            n(x1),
-            n(y),
-            n(x2 - head),
-            n(y),
-            n(x2),
-            n(y),
-            n(x2 - head),
-            n(y - head * 0.7),
-            n(x2 - head),
-            n(y + head * 0.7)
+        self.arrow(
+            (x1, y),
+            (x2 - head, y),
+            (x2, y),
+            [(x2 - head, y - head * 0.7), (x2 - head, y + head * 0.7)],
+            color,
         );
     }
 
     /// A down-pointing arrow from (x, y1) to (x, y2).
     pub(super) fn arrow_down(&mut self, x: f64, y1: f64, y2: f64, color: &str) {
         let head = 2.2;
+        self.arrow(
+            (x, y1),
+            (x, y2 - head),
+            (x, y2),
+            [(x - head * 0.7, y2 - head), (x + head * 0.7, y2 - head)],
+            color,
+        );
+    }
+
+    /// A line from `from` to the base of the head (`base`), and the head: a triangle with its
+    /// point at `to` and its other `corners`.
+    fn arrow(
+        &mut self,
+        from: (f64, f64),
+        base: (f64, f64),
+        to: (f64, f64),
+        corners: [(f64, f64); 2],
+        color: &str,
+    ) {
         let _ = writeln!(
             self.out,
             r#"<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="{color}" stroke-width="0.9"/><polygon points="{},{} {},{} {},{}" fill="{color}"/>"#,
-            n(x),
-            n(y1),
-            n(x),
-            n(y2 - head),
-            n(x),
-            n(y2),
-            n(x - head * 0.7),
-            n(y2 - head),
-            n(x + head * 0.7),
-            n(y2 - head)
+            n(from.0),
+            n(from.1),
+            n(base.0),
+            n(base.1),
+            n(to.0),
+            n(to.1),
+            n(corners[0].0),
+            n(corners[0].1),
+            n(corners[1].0),
+            n(corners[1].1)
         );
     }
 }

@@ -6,10 +6,11 @@ use super::export::{escape_formula, to_cp932_forms};
 use super::header::is_row_counter;
 use super::xlsx_input::{format_number, serial_date};
 
+/// The column letters of the ledger's errors and of the assurance list's cells (one function).
 #[test]
 fn column_letters() {
-    let indices = [0, 25, 26, 701, 702, 16383];
-    let letters = ["A", "Z", "AA", "ZZ", "AAA", "XFD"];
+    let indices = [0, 25, 26, 27, 701, 702, 16383];
+    let letters = ["A", "Z", "AA", "AB", "ZZ", "AAA", "XFD"];
     for (index, expected) in indices.into_iter().zip(letters) {
         assert_eq!(column_letter(index), expected, "column {index}");
     }
