@@ -236,7 +236,7 @@ pub(super) fn managed(principal: &Principal, prefecture: Prefecture) -> Result<(
 
 /// May the caller answer for the institution: "forbidden" for those who see it without the
 /// right, "not found" for the rest.
-fn may_apply(
+pub(super) fn may_apply(
     principal: &Principal,
     institution_id: i64,
     prefecture: Prefecture,

@@ -10,12 +10,13 @@ use axum::response::{IntoResponse, Response};
 use mamori_domain::assurance::{
     ApplicationId, ApplicationStatus, FlagDecision, RankReason, Selection, assess,
 };
-use mamori_domain::{FiscalYear, Prefecture, Principal, Role};
+use mamori_domain::{FiscalYear, Prefecture, Role};
 use mamori_store::PrefectureBook;
 use serde::Deserialize;
 
 use crate::assurance::api::{
-    self as api, AnswerFields, ContactJson, Judged, parse_prefecture, parse_program_year,
+    self as api, AnswerFields, ContactJson, Judged, managed, may_apply, parse_prefecture,
+    parse_program_year,
 };
 use crate::assurance::ranking::{self, RankInput};
 use crate::http::auth::WebUser;
@@ -23,7 +24,9 @@ use crate::http::error::AppError;
 use crate::http::error::ErrorCode;
 use crate::http::i18n::{Lang, Message};
 use crate::http::ids::{self, Ids, InstitutionId};
-use crate::http::page::{Chrome, PageCtx, PageError, PageResult, SignedIn, redirect, render};
+use crate::http::page::{
+    Chrome, PageCtx, PageError, PageResult, SignedIn, redirect, render, render_form,
+};
 use crate::{AppState, Routes};
 
 pub fn routes() -> Routes {
@@ -313,25 +316,10 @@ async fn survey_view(
         flags,
         status,
         changes,
-        error: error.clone(),
+        error,
         notice,
     };
-    let code = if error.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
-    Ok(render(code, &page))
-}
-
-fn may_apply(principal: &Principal, id: i64, prefecture: Prefecture) -> Result<(), AppError> {
-    if principal.can_apply_for(id, prefecture) {
-        Ok(())
-    } else if principal.can_view(id, prefecture) {
-        Err(AppError::Forbidden)
-    } else {
-        Err(AppError::NotFound)
-    }
+    Ok(render_form(page.error.is_some(), &page))
 }
 
 async fn load_book(
@@ -533,6 +521,41 @@ pub struct DoneQuery {
 }
 
 /// The notice of an action that redirected back here (post/redirect/get).
+/// The words of a ranking's "other" reason; empty when it gives none.
+fn other_reason(reasons: &[RankReason]) -> String {
+    reasons
+        .iter()
+        .find_map(|r| match r {
+            RankReason::Other { text } => Some(text.clone()),
+            _ => None,
+        })
+        .unwrap_or_default()
+}
+
+/// The decision on a flagged application as the form names it.
+fn decision_name(decision: Option<FlagDecision>) -> &'static str {
+    match decision {
+        Some(FlagDecision::Accept) => "accept",
+        Some(FlagDecision::Decline) => "decline",
+        None => "",
+    }
+}
+
+/// The quotas of a selection, one row per bed band.
+fn band_rows(lang: Lang, selection: &Selection) -> Vec<BandRow> {
+    selection
+        .bands
+        .iter()
+        .map(|b| BandRow {
+            label: lang.pick(&b.band.label_ja(), &b.band.label_en()).to_owned(),
+            quota: b.quota,
+            selected: b.selected,
+            waitlisted: b.waitlisted,
+            unused: b.unused,
+        })
+        .collect()
+}
+
 fn done_notice(lang: Lang, done: Option<&str>) -> Option<String> {
     const KEYS: [&str; 5] = [
         "as-opened",
@@ -553,14 +576,6 @@ async fn prefecture_page(
 ) -> PageResult {
     let notice = done_notice(ctx.lang, q.done.as_deref());
     prefecture_view(&state, &ctx, &user, &fy, &pref, None, notice).await
-}
-
-fn managed(principal: &Principal, p: Prefecture) -> Result<(), AppError> {
-    if principal.can_manage_survey(p) {
-        Ok(())
-    } else {
-        Err(AppError::NotFound)
-    }
 }
 
 async fn prefecture_view(
@@ -685,39 +700,19 @@ async fn prefecture_view(
                     })
                     .unwrap_or_default(),
                 reason_text: ranked(record.id)
-                    .and_then(|r| {
-                        r.reasons.iter().find_map(|x| match x {
-                            RankReason::Other { text } => Some(text.clone()),
-                            _ => None,
-                        })
-                    })
-                    .unwrap_or_default(),
+                    .map_or_else(String::new, |r| other_reason(&r.reasons)),
                 withdrawal: outcome
                     .and_then(|o| o.withdrawal.as_ref())
                     .map(|w| format!("{} {}", w.date, w.reason)),
                 needs_decision: e.needs_decision(),
-                decision: match ranked(record.id).and_then(|r| r.decision) {
-                    Some(FlagDecision::Accept) => "accept",
-                    Some(FlagDecision::Decline) => "decline",
-                    None => "",
-                },
+                decision: decision_name(ranked(record.id).and_then(|r| r.decision)),
                 promoted_from: outcome.and_then(|o| o.replaced).map(name_of),
                 replaced_by: outcome.and_then(|o| o.replaced_by).map(name_of),
             })
         })
         .collect();
     let bands = match selection {
-        Some(s) => s
-            .bands
-            .iter()
-            .map(|b| BandRow {
-                label: lang.pick(&b.band.label_ja(), &b.band.label_en()).to_owned(),
-                quota: b.quota,
-                selected: b.selected,
-                waitlisted: b.waitlisted,
-                unused: b.unused,
-            })
-            .collect(),
+        Some(s) => band_rows(lang, s),
         None => program
             .bands
             .as_slice()
@@ -789,15 +784,10 @@ async fn prefecture_view(
             .collect(),
         selection_problem,
         submitted: book.submission.as_ref().map(|s| s.submitted_at.clone()),
-        error: error.clone(),
+        error,
         notice,
     };
-    let code = if error.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
-    Ok(render(code, &page))
+    Ok(render_form(page.error.is_some(), &page))
 }
 
 /// Runs a prefecture action and shows the list again with its outcome.
@@ -1214,34 +1204,13 @@ async fn upload_ranking(
                     })
                     .collect(),
                 reason_tags: e.reasons.iter().map(RankReason::as_str).collect(),
-                reason_text: e
-                    .reasons
-                    .iter()
-                    .find_map(|r| match r {
-                        RankReason::Other { text } => Some(text.clone()),
-                        _ => None,
-                    })
-                    .unwrap_or_default(),
-                decision: match e.decision {
-                    Some(FlagDecision::Accept) => "accept",
-                    Some(FlagDecision::Decline) => "decline",
-                    None => "",
-                },
+                reason_text: other_reason(&e.reasons),
+                decision: decision_name(e.decision),
                 status: status.to_owned(),
                 status_class,
             }
         })
         .collect();
-    page.bands = selection
-        .bands
-        .iter()
-        .map(|b| BandRow {
-            label: lang.pick(&b.band.label_ja(), &b.band.label_en()).to_owned(),
-            quota: b.quota,
-            selected: b.selected,
-            waitlisted: b.waitlisted,
-            unused: b.unused,
-        })
-        .collect();
+    page.bands = band_rows(lang, &selection);
     Ok(render(StatusCode::OK, &page))
 }

@@ -191,6 +191,16 @@ pub fn render<T: Template>(status: StatusCode, page: &T) -> Response {
     }
 }
 
+/// A page that shows what was sent on it: 422 when it shows a refusal of it, 200 otherwise.
+pub fn render_form<T: Template>(refused: bool, page: &T) -> Response {
+    let status = if refused {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    render(status, page)
+}
+
 #[derive(Template)]
 #[template(path = "error.html")]
 struct ErrorPage {
