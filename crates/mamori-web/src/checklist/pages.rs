@@ -252,6 +252,19 @@ pub fn version_label(lang: Lang, version: &ChecklistVersion) -> String {
         .to_owned()
 }
 
+pub fn title_label(lang: Lang, version: &ChecklistVersion) -> String {
+    lang.pick(&version.title_ja, &version.title_en).to_owned()
+}
+
+/// The question that decides whether the form applies at all; empty when it has none.
+pub fn gate_text(lang: Lang, version: &ChecklistVersion) -> String {
+    version
+        .gate
+        .as_ref()
+        .map(|g| lang.pick(&g.text_ja, &g.text_en).to_owned())
+        .unwrap_or_default()
+}
+
 pub struct YearLink {
     pub fiscal_year: i32,
     pub label: String,
@@ -359,15 +372,8 @@ fn checklist_page(
         years: year_links(state.catalog, lang, a.fiscal_year),
         form_label: form_label(lang, a.version),
         version_label: version_label(lang, a.version),
-        title: lang
-            .pick(&a.version.title_ja, &a.version.title_en)
-            .to_owned(),
-        gate: a
-            .version
-            .gate
-            .as_ref()
-            .map(|g| lang.pick(&g.text_ja, &g.text_en).to_owned())
-            .unwrap_or_default(),
+        title: title_label(lang, a.version),
+        gate: gate_text(lang, a.version),
         has_system: a.institution.has_medical_information_system,
         has_vendors: a.institution.has_vendor_contracts,
         answered: p.answered,
@@ -572,15 +578,8 @@ async fn checklist_print(
         fiscal_year_label: fy_label(lang, a.fiscal_year),
         form_label: form_label(lang, a.version),
         version_label: version_label(lang, a.version),
-        title: lang
-            .pick(&a.version.title_ja, &a.version.title_en)
-            .to_owned(),
-        gate: a
-            .version
-            .gate
-            .as_ref()
-            .map(|g| lang.pick(&g.text_ja, &g.text_en).to_owned())
-            .unwrap_or_default(),
+        title: title_label(lang, a.version),
+        gate: gate_text(lang, a.version),
         has_system: a.institution.has_medical_information_system,
         sections: sections_view(lang, &a, false),
     };

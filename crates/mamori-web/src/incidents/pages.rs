@@ -570,6 +570,27 @@ async fn case_page(
     .await
 }
 
+/// The case page again with the refusal of a form sent from it, and the note as typed; a
+/// 403 or 404 is the error page.
+async fn refused_on_case(
+    state: &AppState,
+    ctx: &PageCtx,
+    user: &WebUser,
+    case_id: CaseId,
+    e: AppError,
+    note_text: String,
+) -> PageResult {
+    if matches!(e, AppError::Forbidden | AppError::NotFound) {
+        return Err(PageError::from(e));
+    }
+    let shown = Shown {
+        sent: false,
+        error: Some(message(ctx.lang, &e)),
+        note_text,
+    };
+    case_view_page(state, ctx, user, case_id, shown, e.status()).await
+}
+
 #[derive(Deserialize, Default)]
 #[serde(default)]
 struct StateForm {
@@ -582,27 +603,11 @@ async fn change_state(
     Ids(case_id): Ids<CaseId>,
     Form(form): Form<StateForm>,
 ) -> PageResult {
-    let lang = ctx.lang;
     let principal = user.user().principal();
     let id = case_id.get();
     match incidents::change_state(&state, &principal, id, &form.state).await {
         Ok(()) => Ok(redirect(&format!("/incidents/{id}"))),
-        Err(e @ (AppError::Forbidden | AppError::NotFound)) => Err(PageError::from(e)),
-        Err(e) => {
-            let status = e.status();
-            case_view_page(
-                &state,
-                &ctx,
-                &user,
-                case_id,
-                Shown {
-                    error: Some(message(lang, &e)),
-                    ..Shown::default()
-                },
-                status,
-            )
-            .await
-        }
+        Err(e) => refused_on_case(&state, &ctx, &user, case_id, e, String::new()).await,
     }
 }
 
@@ -618,27 +623,10 @@ async fn add_note(
     Ids(case_id): Ids<CaseId>,
     Form(form): Form<NoteForm>,
 ) -> PageResult {
-    let lang = ctx.lang;
     let principal = user.user().principal();
     let id = case_id.get();
     match incidents::add_note(&state, &principal, id, &form.text).await {
         Ok(_) => Ok(redirect(&format!("/incidents/{id}#notes"))),
-        Err(e @ (AppError::Forbidden | AppError::NotFound)) => Err(PageError::from(e)),
-        Err(e) => {
-            let status = e.status();
-            case_view_page(
-                &state,
-                &ctx,
-                &user,
-                case_id,
-                Shown {
-                    sent: false,
-                    error: Some(message(lang, &e)),
-                    note_text: form.text,
-                },
-                status,
-            )
-            .await
-        }
+        Err(e) => refused_on_case(&state, &ctx, &user, case_id, e, form.text).await,
     }
 }

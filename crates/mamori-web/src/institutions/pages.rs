@@ -250,43 +250,19 @@ async fn institution_view(
         login: u.login,
     };
     let (users, unused, require_two_factor) = if can_administer {
-        let store_err = |e: mamori_store::StoreError| PageError::from(e);
-        let cutoff = chrono::Utc::now() - chrono::Duration::days(state.config.unused_account_days);
+        let users = state.store.users_of_institution(institution.id).await?;
+        let unused = crate::account::pages::unused_accounts(state, Some(institution.id)).await?;
         (
-            state
-                .store
-                .users_of_institution(institution.id)
-                .await
-                .map_err(store_err)?
-                .into_iter()
-                .map(user_row)
-                .collect(),
-            state
-                .store
-                .unused_users(Some(institution.id), cutoff)
-                .await
-                .map_err(store_err)?
-                .into_iter()
-                .map(user_row)
-                .collect(),
-            state
-                .store
-                .requires_two_factor(institution.id)
-                .await
-                .map_err(store_err)?,
+            users.into_iter().map(&user_row).collect(),
+            unused.into_iter().map(&user_row).collect(),
+            state.store.requires_two_factor(institution.id).await?,
         )
     } else {
         (Vec::new(), Vec::new(), false)
     };
     service::record_read(state, &principal, institution.id, "profile").await?;
     // The ledger is read and flagged once for its summary and the suggestions.
-    let devices = state.store.devices(institution.id).await?;
-    let flags = crate::ledger::api::ledger_flags(
-        state,
-        institution.id,
-        &devices,
-        service::today_in_japan(),
-    );
+    let (devices, flags) = crate::ledger::api::flagged_devices(state, institution.id).await?;
     let ledger = crate::ledger::pages::ledger_summary(lang, &devices, &flags);
     let suggestions = crate::support::pages::suggestion_views(
         state,
