@@ -9,7 +9,6 @@ use mamori_domain::contact_chart::{
     ChartStatus, ContactChart, ContactChartInput, FieldProblem, chart_status,
 };
 use mamori_domain::continuity::{ContinuityWarning, ItemEvidence, continuity_warnings, evidence};
-use mamori_domain::vendor::VendorContract;
 use mamori_domain::{FiscalYear, Principal};
 use mamori_reports::contact_chart_svg::{ChartLanguage, render_contact_chart_svg};
 use mamori_store::Institution;
@@ -19,8 +18,8 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
-use crate::http::api::ApiJson;
 use crate::http::api::{Answered, Opening, Visible};
+use crate::http::api::{ApiJson, body_after_access};
 use crate::http::error::ErrorCode;
 use crate::http::error::{ApiResult, AppError, ErrorBody};
 use crate::http::i18n::Message;
@@ -85,12 +84,8 @@ pub async fn get_contact_chart(
 ) -> ApiResult<Json<ContactChartJson>> {
     service::record_read(&state, &principal, institution.id, "contact_chart").await?;
     let (stored, contracts) = tokio::try_join!(stored_chart(&state, institution.id), async {
-        Ok(state
-            .store
-            .vendor_contracts_of_institution(institution.id)
-            .await?)
+        Ok(service::coverage::vendor_contracts(&state, institution.id).await?)
     })?;
-    let contracts: Vec<VendorContract> = contracts.into_iter().map(|c| c.contract).collect();
     let status = chart_status(stored.as_ref().map(|s| &s.0), &contracts, today_in_japan());
     let (chart, updated_at) = stored.unzip();
     Ok(Json(ContactChartJson {
@@ -127,13 +122,7 @@ pub async fn save_chart(
     if !principal.can_answer(institution.id) {
         return Err(AppError::Forbidden);
     }
-    let contracts: Vec<VendorContract> = state
-        .store
-        .vendor_contracts_of_institution(institution.id)
-        .await?
-        .into_iter()
-        .map(|c| c.contract)
-        .collect();
+    let contracts = service::coverage::vendor_contracts(state, institution.id).await?;
     let chart = input.parse(&contracts).map_err(AppError::Fields)?;
     let json = serde_json::to_string(&chart).map_err(|e| AppError::Internal(e.to_string()))?;
     state
@@ -165,13 +154,7 @@ pub async fn put_contact_chart(
     ApiJson(body): ApiJson<serde_json::Value>,
 ) -> ApiResult<Json<ContactChartJson>> {
     // Parsed after the access check, so that outsiders learn nothing from the errors.
-    let body: PutContactChart = serde_json::from_value(body).map_err(|e| {
-        AppError::rejected(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            ErrorCode::InvalidBody,
-            Message::new("errors-invalid-contact-chart").with("detail", e.to_string()),
-        )
-    })?;
+    let body: PutContactChart = body_after_access(body, "errors-invalid-contact-chart")?;
     save_chart(
         &state,
         &principal,
@@ -206,13 +189,7 @@ pub async fn chart_svg_response(
     let (chart, _) = stored_chart(state, institution.id)
         .await?
         .ok_or_else(no_chart)?;
-    let contracts: Vec<VendorContract> = state
-        .store
-        .vendor_contracts_of_institution(institution.id)
-        .await?
-        .into_iter()
-        .map(|c| c.contract)
-        .collect();
+    let contracts = service::coverage::vendor_contracts(state, institution.id).await?;
     let language = if lang == crate::http::i18n::Lang::En {
         ChartLanguage::En
     } else {
@@ -368,13 +345,7 @@ pub async fn put_continuity(
     Opening(caller, principal, institution): Answered,
     ApiJson(body): ApiJson<serde_json::Value>,
 ) -> ApiResult<Json<ContinuityJson>> {
-    let body: PutContinuity = serde_json::from_value(body).map_err(|e| {
-        AppError::rejected(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            ErrorCode::InvalidBody,
-            Message::new("errors-invalid-backup-records").with("detail", e.to_string()),
-        )
-    })?;
+    let body: PutContinuity = body_after_access(body, "errors-invalid-backup-records")?;
     save_continuity(
         &state,
         &principal,

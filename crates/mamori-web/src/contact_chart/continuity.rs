@@ -17,8 +17,8 @@ use mamori_domain::continuity::{
 use mamori_domain::vendor::SystemKind;
 
 use super::api::{self as records, ContinuityRecords};
+use super::editor::{form_count, incomplete_form};
 use crate::http::error::AppError;
-use crate::http::error::ErrorCode;
 use crate::http::i18n::{Lang, Message};
 use crate::http::page::{
     AnsweredPage, Chrome, PageError, PageOpening, PageResult, redirect, render,
@@ -538,16 +538,8 @@ async fn save(
     let today = today_in_japan();
     // Without its count the form is not the editor's: refuse rather than store an empty
     // record set.
-    let Some(count) = form
-        .get("count")
-        .and_then(|c| c.trim().parse::<usize>().ok())
-        .filter(|c| *c <= BLOCKS_MAX)
-    else {
-        return Err(PageError::from(AppError::rejected(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            ErrorCode::IncompleteForm,
-            Message::new("errors-incomplete-records"),
-        )));
+    let Some(count) = form_count(&form, "count", BLOCKS_MAX) else {
+        return Err(incomplete_form("errors-incomplete-records"));
     };
     let mut blocks: Vec<BackupBlock> = (0..count)
         .map(|i| BackupBlock::from_form(lang, i, &form))

@@ -452,6 +452,23 @@ fn row_of_problem<'a>(
     Some((row, field))
 }
 
+/// How many rows (or blocks) of a kind a plain-form editor sent, `max` at the most; none
+/// when the count is missing or garbled.
+pub(super) fn form_count(form: &HashMap<String, String>, name: &str, max: usize) -> Option<usize> {
+    form.get(name)
+        .and_then(|c| c.trim().parse::<usize>().ok())
+        .filter(|c| *c <= max)
+}
+
+/// The refusal of a form without its counts: not the editor's, so nothing is stored.
+pub(super) fn incomplete_form(message: &'static str) -> PageError {
+    PageError::from(AppError::rejected(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        ErrorCode::IncompleteForm,
+        Message::new(message),
+    ))
+}
+
 async fn save(
     State(state): State<AppState>,
     PageOpening(ctx, user, principal, institution): AnsweredPage,
@@ -459,18 +476,10 @@ async fn save(
 ) -> PageResult {
     let lang = ctx.lang;
     let contracts = contracts_of(&state, &institution).await?;
-    let count = |name: &str| {
-        form.get(name)
-            .and_then(|c| c.trim().parse::<usize>().ok())
-            .filter(|c| *c <= ROWS_MAX)
-    };
+    let count = |name: &str| form_count(&form, name, ROWS_MAX);
     let (Some(ni), Some(nv), Some(no)) = (count("i_count"), count("v_count"), count("o_count"))
     else {
-        return Err(PageError::from(AppError::rejected(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            ErrorCode::IncompleteForm,
-            Message::new("errors-incomplete-chart"),
-        )));
+        return Err(incomplete_form("errors-incomplete-chart"));
     };
     let mut rows: Vec<ContactRow> = Vec::new();
     for i in 0..ni {

@@ -59,13 +59,7 @@ async fn chart_view(
     let institution = page_institution(state, &principal, id).await?;
     service::record_read(state, &principal, institution.id, "contact_chart").await?;
     let stored = records::stored_chart(state, institution.id).await?;
-    let contracts: Vec<_> = state
-        .store
-        .vendor_contracts_of_institution(institution.id)
-        .await?
-        .into_iter()
-        .map(|c| c.contract)
-        .collect();
+    let contracts = service::coverage::vendor_contracts(state, institution.id).await?;
     let status = chart_status(stored.as_ref().map(|s| &s.0), &contracts, today_in_japan());
     let (state_class, state_label) = match status.state {
         ChartState::None => ("bad", lang.text("contact-chart-none")),

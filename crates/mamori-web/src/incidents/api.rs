@@ -8,11 +8,9 @@
 use axum::Json;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
-use mamori_domain::contact_chart::ContactChart;
 use mamori_domain::incident::{
     self, CallNow, CallSource, CaseState, FirstStep, Report, ReportInput, Urgency,
 };
-use mamori_domain::vendor::VendorContract;
 use mamori_domain::{Principal, Role};
 use mamori_store::{CaseScope, IncidentCase, IncidentNote, NoteSide, StateChange};
 use serde::{Deserialize, Serialize};
@@ -21,7 +19,8 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
-use crate::http::api::ApiJson;
+use crate::contact_chart::api::stored_chart;
+use crate::http::api::{ApiJson, body_after_access};
 use crate::http::auth::ApiUser;
 use crate::http::error::ErrorCode;
 use crate::http::error::{ApiResult, AppError, ErrorBody};
@@ -98,24 +97,11 @@ pub fn stored_report(case: &IncidentCase) -> Report {
 /// ministry and the police when the chart does not name them.
 pub async fn contacts_of(state: &AppState, institution_id: i64) -> Result<Vec<CallNow>, AppError> {
     let (stored, contracts, users) = tokio::try_join!(
-        async {
-            Ok::<_, AppError>(match state.store.contact_chart(institution_id).await? {
-                None => None,
-                Some(doc) => Some(
-                    serde_json::from_str::<ContactChart>(&doc.json)
-                        .map_err(|e| AppError::Internal(format!("stored contact chart: {e}")))?,
-                ),
-            })
-        },
-        async {
-            Ok(state
-                .store
-                .vendor_contracts_of_institution(institution_id)
-                .await?)
-        },
+        stored_chart(state, institution_id),
+        async { Ok(service::coverage::vendor_contracts(state, institution_id).await?) },
         async { Ok(state.store.users_of_institution(institution_id).await?) },
     )?;
-    let contracts: Vec<VendorContract> = contracts.into_iter().map(|c| c.contract).collect();
+    let stored = stored.map(|(chart, _)| chart);
     let admins: Vec<String> = users
         .into_iter()
         .filter(|u| u.role == Role::InstitutionAdmin && !u.disabled)
@@ -460,14 +446,6 @@ fn incident_json(v: &CaseView) -> IncidentJson {
     }
 }
 
-fn invalid_body(e: serde_json::Error) -> AppError {
-    AppError::rejected(
-        StatusCode::UNPROCESSABLE_ENTITY,
-        ErrorCode::InvalidBody,
-        Message::new("errors-invalid-body-fields").with("detail", e.to_string()),
-    )
-}
-
 // ----- handlers --------------------------------------------------------------------------
 
 /// Reports a suspected incident for the caller's institution (its admins and staff). The
@@ -486,7 +464,7 @@ pub async fn create_incident(
         .incident_reporter_for()
         .ok_or(AppError::Forbidden)?;
     // Read after the access check, so that those who may not report learn nothing more.
-    let body: CreateIncident = serde_json::from_value(body).map_err(invalid_body)?;
+    let body: CreateIncident = body_after_access(body, "errors-invalid-body-fields")?;
     let reported = report(&state, &principal, &body.input()).await?;
     let calls = contacts_of(&state, institution_id).await?;
     Ok((
@@ -578,7 +556,7 @@ pub async fn put_state(
     if !principal.is_incident_desk() {
         return Err(AppError::Forbidden.into());
     }
-    let body: PutState = serde_json::from_value(body).map_err(invalid_body)?;
+    let body: PutState = body_after_access(body, "errors-invalid-body-fields")?;
     change_state(&state, &principal, case.id, &body.state).await?;
     let view = case_view(&state, &principal, case.id).await?;
     Ok(Json(incident_json(&view)))
@@ -603,7 +581,7 @@ pub async fn post_note(
     let principal = caller.user.principal();
     let case_id = case_id.get();
     let (case, scope) = visible_case(&state, &principal, case_id).await?;
-    let body: PostNote = serde_json::from_value(body).map_err(invalid_body)?;
+    let body: PostNote = body_after_access(body, "errors-invalid-body-fields")?;
     let id = add_note(&state, &principal, case.id, &body.text).await?;
     let note = state
         .store

@@ -28,7 +28,7 @@ use crate::http::error::ErrorCode;
 use crate::http::error::{ApiResult, AppError, ErrorBody};
 use crate::http::i18n::Message;
 use crate::http::ids::{ContractId, DeliveryId, Ids};
-use crate::vendors::api::{serves, visible_contract};
+use crate::vendors::api::{served_contract, serves, visible_contract};
 use mamori_app::{self as service, today_in_japan};
 
 /// How much of a request body is read for an upload: more than a file may be, so that a
@@ -424,10 +424,7 @@ pub async fn add_delivery(
     request: Request,
 ) -> ApiResult<(StatusCode, Json<DeliveryJson>)> {
     let principal = caller.user.principal();
-    let (contract, institution) = visible_contract(&state, &principal, contract_id).await?;
-    if !serves(&state, &principal, &contract).await? {
-        return Err(AppError::Forbidden.into());
-    }
+    let (contract, institution) = served_contract(&state, &principal, contract_id).await?;
     let bytes = axum::body::to_bytes(request.into_body(), UPLOAD_READ_LIMIT)
         .await
         .map_err(|_| too_large())?

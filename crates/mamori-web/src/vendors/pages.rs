@@ -559,6 +559,34 @@ async fn vendor_form(
     .await
 }
 
+/// The vendor form again with the refusal of what was sent on it, as `word` says it; a 403
+/// or 404 is the error page.
+async fn refused_on_form(
+    state: &AppState,
+    ctx: &PageCtx,
+    user: &WebUser,
+    contract_id: ContractId,
+    fy: &str,
+    e: AppError,
+    word: impl FnOnce(&AppError) -> String,
+) -> PageResult {
+    if matches!(e, AppError::Forbidden | AppError::NotFound) {
+        return Err(PageError::from(e));
+    }
+    let refused = word(&e);
+    vendor_form_view(
+        state,
+        ctx,
+        user,
+        contract_id,
+        fy,
+        Some(refused),
+        None,
+        e.status(),
+    )
+    .await
+}
+
 /// Copies this form's answers to the contracts ticked (`to_<id>` fields).
 async fn copy_answers(
     State(state): State<AppState>,
@@ -593,11 +621,9 @@ async fn copy_answers(
             )
             .await
         }
-        Err(e @ (AppError::Forbidden | AppError::NotFound)) => Err(PageError::from(e)),
         Err(e) => {
-            let status = e.status();
-            let m = message(lang, &e);
-            vendor_form_view(&state, &ctx, &user, contract_id, &fy, Some(m), None, status).await
+            let word = |e: &AppError| message(lang, e);
+            refused_on_form(&state, &ctx, &user, contract_id, &fy, e, word).await
         }
     }
 }
@@ -638,18 +664,17 @@ async fn save_vendor_item(
         return Err(PageError::from(AppError::Forbidden));
     }
     let saved = match answer_input(&form) {
-        Ok(input) => {
-            vendors::save_vendor_answer(
-                &state,
-                &principal,
-                &contract,
-                &institution,
-                fiscal_year,
-                &key,
-                input,
-            )
-            .await
-        }
+        Ok(input) => service::answers::save_vendor_answer(
+            &state,
+            &principal,
+            &contract,
+            &institution,
+            fiscal_year,
+            &key,
+            input,
+        )
+        .await
+        .map_err(AppError::from),
         Err(e) => Err(e),
     };
     match saved {
@@ -658,21 +683,9 @@ async fn save_vendor_item(
             contract.contract.id.0,
             fiscal_year.start_year()
         ))),
-        Err(e @ (AppError::Forbidden | AppError::NotFound)) => Err(PageError::from(e)),
         Err(e) => {
-            let status = e.status();
-            let message = format!("{key}: {}", message(lang, &e));
-            vendor_form_view(
-                &state,
-                &ctx,
-                &user,
-                contract_id,
-                &fy,
-                Some(message),
-                None,
-                status,
-            )
-            .await
+            let word = |e: &AppError| format!("{key}: {}", message(lang, e));
+            refused_on_form(&state, &ctx, &user, contract_id, &fy, e, word).await
         }
     }
 }
@@ -745,11 +758,7 @@ async fn upload_delivery(
         other => other,
     };
     let principal = user.user().principal();
-    let (contract, institution) =
-        vendors::visible_contract(&state, &principal, contract_id).await?;
-    if !vendors::serves(&state, &principal, &contract).await? {
-        return Err(PageError::from(AppError::Forbidden));
-    }
+    let (contract, institution) = vendors::served_contract(&state, &principal, contract_id).await?;
     let saved = match fields {
         Ok((kind, delivered_on, file_name, bytes)) => {
             crate::vendors::deliveries::record_delivery(
@@ -773,19 +782,19 @@ async fn upload_delivery(
             "/vendor/contracts/{}/{fy}#deliveries",
             contract.contract.id.0
         ))),
-        Err(e @ (AppError::Forbidden | AppError::NotFound)) => Err(PageError::from(e)),
         Err(e) => {
-            let status = e.status();
-            let m = match &e {
-                AppError::Fields(problems) => problems
-                    .iter()
-                    .map(|p| p.message.render(lang))
-                    .collect::<Vec<_>>()
-                    .join(" / "),
-                other => message(lang, other),
+            let word = |e: &AppError| {
+                let m = match e {
+                    AppError::Fields(problems) => problems
+                        .iter()
+                        .map(|p| p.message.render(lang))
+                        .collect::<Vec<_>>()
+                        .join(" / "),
+                    other => message(lang, other),
+                };
+                format!("MDS/SDS: {m}")
             };
-            let m = format!("MDS/SDS: {m}");
-            vendor_form_view(&state, &ctx, &user, contract_id, &fy, Some(m), None, status).await
+            refused_on_form(&state, &ctx, &user, contract_id, &fy, e, word).await
         }
     }
 }
