@@ -528,7 +528,7 @@ async fn apply_user_action(
         }
         "delete" => state.store.delete_user(target, actor.id).await?,
         "sign-out" => state.store.end_sessions_of(target, actor.id).await?,
-        _ => return Err(AppError::NotFound),
+        _ => return Err(AppError::not_found()),
     }
     Ok(())
 }
@@ -541,7 +541,7 @@ async fn institution_user_action(
     let target_id = target_id.get();
     let target = state.store.user(target_id).await?;
     if target.as_ref().and_then(|t| t.institution_id) != Some(institution.id) {
-        return Err(PageError::from(AppError::NotFound));
+        return Err(PageError::from(AppError::not_found()));
     }
     apply_user_action(&state, user.user(), target_id, &action).await?;
     Ok(redirect(&format!("/institutions/{}#users", institution.id)))
@@ -748,7 +748,7 @@ async fn admin_audit(
     Query(q): Query<FormatQuery>,
 ) -> PageResult {
     if user.user().role != Role::NationalAdmin {
-        return Err(PageError::from(AppError::NotFound));
+        return Err(PageError::from(AppError::not_found()));
     }
     audit_response(&state, &ctx, &user, None, q.format.as_deref()).await
 }
@@ -797,7 +797,7 @@ fn admin_row(lang: Lang, u: &User, me: i64) -> AdminUserRow {
 async fn admin_users(State(state): State<AppState>, SignedIn(ctx, user): SignedIn) -> PageResult {
     let lang = ctx.lang;
     if user.user().role != Role::NationalAdmin {
-        return Err(PageError::from(AppError::NotFound));
+        return Err(PageError::from(AppError::not_found()));
     }
     let me = user.user().id;
     let users = state.store.staff_users().await?;
@@ -817,11 +817,11 @@ async fn admin_user_action(
     Ids((target, action)): Ids<(UserId, String)>,
 ) -> PageResult {
     if user.user().role != Role::NationalAdmin {
-        return Err(PageError::from(AppError::NotFound));
+        return Err(PageError::from(AppError::not_found()));
     }
     let target = target.get();
     if state.store.user(target).await?.is_none() {
-        return Err(PageError::from(AppError::NotFound));
+        return Err(PageError::from(AppError::not_found()));
     }
     apply_user_action(&state, user.user(), target, &action).await?;
     Ok(redirect("/admin/users"))
@@ -829,7 +829,7 @@ async fn admin_user_action(
 
 async fn admin_disable_unused(State(state): State<AppState>, user: WebUser) -> PageResult {
     if user.user().role != Role::NationalAdmin {
-        return Err(PageError::from(AppError::NotFound));
+        return Err(PageError::from(AppError::not_found()));
     }
     disable_unused(&state, None, user.user().id).await?;
     Ok(redirect("/admin/users"))

@@ -203,7 +203,7 @@ async fn survey_view(
         .store
         .institution(id.get())
         .await?
-        .ok_or(AppError::NotFound)?;
+        .ok_or(AppError::not_found())?;
     may_apply(&principal, institution.id, institution.prefecture)?;
     let book = load_book(state, fy, institution.prefecture).await?;
     let record = book
@@ -331,7 +331,7 @@ async fn load_book(
         .store
         .prefecture_book(fy, prefecture)
         .await?
-        .ok_or(AppError::NotFound)
+        .ok_or(AppError::not_found())
 }
 
 fn form_bool(text: &str) -> Option<bool> {
@@ -355,12 +355,12 @@ async fn save_survey(
         .store
         .institution(id.get())
         .await?
-        .ok_or(AppError::NotFound)?;
+        .ok_or(AppError::not_found())?;
     may_apply(&principal, institution.id, institution.prefecture)?;
     let result = async {
         let book = load_book(&state, fy, institution.prefecture).await?;
         let beds = form.beds.trim().parse::<i64>().map_err(|_| {
-            AppError::Invalid(mamori_domain::ParseError::new(
+            AppError::invalid(mamori_domain::ParseError::new(
                 "beds",
                 Message::new("assurance-beds-not-a-number"),
             ))
@@ -368,7 +368,7 @@ async fn save_survey(
         let gmis = form_bool(&form.gmis_reuse_consent);
         let renewal = form_bool(&form.renewal_planned);
         let (Some(gmis), Some(renewal)) = (gmis, renewal) else {
-            return Err(AppError::Invalid(mamori_domain::ParseError::new(
+            return Err(AppError::invalid(mamori_domain::ParseError::new(
                 "answers",
                 Message::new("assurance-answer-every-question"),
             )));
@@ -934,9 +934,9 @@ async fn withdraw(
     let principal = user.user().principal();
     let result = async {
         // Only an application of this prefecture, from this page.
-        let id = ids::ApplicationId::parse(&form.application_id).ok_or(AppError::NotFound)?;
+        let id = ids::ApplicationId::parse(&form.application_id).ok_or(AppError::not_found())?;
         if state.store.application_prefecture(fy, id.get()).await? != Some(prefecture) {
-            return Err(AppError::NotFound);
+            return Err(AppError::not_found());
         }
         api::record_withdrawal(
             &state,
@@ -1011,7 +1011,7 @@ async fn overview_page(
 ) -> PageResult {
     let lang = ctx.lang;
     if user.user().role != Role::NationalAdmin {
-        return Err(PageError::from(AppError::Forbidden));
+        return Err(PageError::from(AppError::forbidden()));
     }
     let fy = parse_program_year(&fy)?;
     let overview = api::overview(&state, fy).await?;

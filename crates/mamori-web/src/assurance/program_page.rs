@@ -376,7 +376,7 @@ fn national(user: &WebUser) -> Result<(), AppError> {
     if user.user().role == Role::NationalAdmin {
         Ok(())
     } else {
-        Err(AppError::Forbidden)
+        Err(AppError::forbidden())
     }
 }
 

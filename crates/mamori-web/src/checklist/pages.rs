@@ -444,13 +444,13 @@ fn form_input(form: &ItemForm) -> Result<(Round, Option<AnswerInput>), AppError>
         return Ok((round, None));
     }
     if form.answer.is_empty() {
-        return Err(AppError::Invalid(mamori_domain::ParseError::new(
+        return Err(AppError::invalid(mamori_domain::ParseError::new(
             "answer",
             mamori_locale::Message::new("checklist-choose-yes-or-no"),
         )));
     }
     if form.checked_on.trim().is_empty() {
-        return Err(AppError::Invalid(mamori_domain::ParseError::new(
+        return Err(AppError::invalid(mamori_domain::ParseError::new(
             "checked_on",
             mamori_locale::Message::new("checklist-enter-date-check"),
         )));
@@ -521,7 +521,7 @@ async fn save_item(
     }
     let a = service::assessment(&state, institution, fiscal_year).await?;
     let Some(item_state) = a.items.iter().find(|s| s.item.key == key) else {
-        return Err(PageError::from(AppError::NotFound));
+        return Err(PageError::from(AppError::not_found()));
     };
     let mut card = item_card(lang, &a, item_state, principal.can_answer(a.institution.id));
     let status = if let Some(e) = error {
@@ -635,7 +635,7 @@ async fn item_history(
     let item = a
         .version
         .item(&key)
-        .ok_or_else(|| PageError::from(AppError::NotFound))?;
+        .ok_or_else(|| PageError::from(AppError::not_found()))?;
     let history = state
         .store
         .answer_history(a.institution.id, a.fiscal_year, &key)

@@ -68,7 +68,7 @@ pub fn chart_of(
         None => Ok(None),
         Some(doc) => {
             let chart: ContactChart = serde_json::from_str(&doc.json)
-                .map_err(|e| AppError::Internal(format!("stored contact chart: {e}")))?;
+                .map_err(|e| AppError::internal(format!("stored contact chart: {e}")))?;
             Ok(Some((chart, doc.updated_at.clone())))
         }
     }
@@ -120,11 +120,11 @@ pub async fn save_chart(
     if_updated_at: Option<&str>,
 ) -> Result<(), AppError> {
     if !principal.can_answer(institution.id) {
-        return Err(AppError::Forbidden);
+        return Err(AppError::forbidden());
     }
     let contracts = service::coverage::vendor_contracts(state, institution.id).await?;
-    let chart = input.parse(&contracts).map_err(AppError::Fields)?;
-    let json = serde_json::to_string(&chart).map_err(|e| AppError::Internal(e.to_string()))?;
+    let chart = input.parse(&contracts).map_err(AppError::fields)?;
+    let json = serde_json::to_string(&chart).map_err(|e| AppError::internal(e.to_string()))?;
     state
         .store
         .put_contact_chart(institution.id, &json, if_updated_at, principal.user_id)
@@ -248,7 +248,7 @@ pub fn continuity_of(
         None => Ok((ContinuityRecords::default(), None)),
         Some(doc) => Ok((
             serde_json::from_str(&doc.json)
-                .map_err(|e| AppError::Internal(format!("stored continuity records: {e}")))?,
+                .map_err(|e| AppError::internal(format!("stored continuity records: {e}")))?,
             Some(doc.updated_at.clone()),
         )),
     }
@@ -302,7 +302,7 @@ pub async fn save_continuity(
     if_updated_at: Option<&str>,
 ) -> Result<(), AppError> {
     if !principal.can_answer(institution.id) {
-        return Err(AppError::Forbidden);
+        return Err(AppError::forbidden());
     }
     let today = today_in_japan();
     let problems: Vec<FieldProblem> = records
@@ -317,9 +317,9 @@ pub async fn save_continuity(
         })
         .collect();
     if !problems.is_empty() {
-        return Err(AppError::Fields(problems));
+        return Err(AppError::fields(problems));
     }
-    let json = serde_json::to_string(records).map_err(|e| AppError::Internal(e.to_string()))?;
+    let json = serde_json::to_string(records).map_err(|e| AppError::internal(e.to_string()))?;
     state
         .store
         .put_continuity_records(institution.id, &json, if_updated_at, principal.user_id)

@@ -575,7 +575,7 @@ async fn save(
         )
         .await
     } else {
-        Err(AppError::Fields(problems))
+        Err(AppError::fields(problems))
     };
     let (status, lines) = match outcome {
         Ok(()) => {
@@ -584,8 +584,8 @@ async fn save(
                 institution.id
             )));
         }
-        Err(e @ (AppError::Forbidden | AppError::NotFound)) => return Err(PageError::from(e)),
-        Err(AppError::Fields(problems)) => (
+        Err(e) if e.refuses_access() => return Err(PageError::from(e)),
+        Err(AppError::Service(mamori_app::Error::Fields(problems))) => (
             StatusCode::UNPROCESSABLE_ENTITY,
             problems
                 .iter()

@@ -649,7 +649,7 @@ async fn save(
         );
     }
     let outcome = if row_problems > 0 || !general.is_empty() {
-        Err(AppError::Fields(Vec::new()))
+        Err(AppError::fields(Vec::new()))
     } else {
         records::save_chart(&state, &principal, &institution, &input, version.as_deref()).await
     };
@@ -660,8 +660,8 @@ async fn save(
                 institution.id
             )));
         }
-        Err(e @ (AppError::Forbidden | AppError::NotFound)) => return Err(PageError::from(e)),
-        Err(AppError::Fields(problems)) => {
+        Err(e) if e.refuses_access() => return Err(PageError::from(e)),
+        Err(AppError::Service(mamori_app::Error::Fields(problems))) => {
             attach(lang, &mut rows, &kept, &problems, &mut general);
             StatusCode::UNPROCESSABLE_ENTITY
         }

@@ -130,7 +130,7 @@ pub async fn reach_institution(
     }
     let institution = service::visible_institution(state, principal, id.get()).await?;
     if reach == ANSWERS_FOR && !principal.can_answer(institution.id) {
-        return Err(AppError::Forbidden);
+        return Err(AppError::forbidden());
     }
     Ok(institution)
 }

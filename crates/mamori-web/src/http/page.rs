@@ -310,7 +310,7 @@ impl<const REACH: u8> FromRequestParts<AppState> for PageOpening<REACH> {
 }
 
 pub async fn not_found(uri: axum::http::Uri, headers: axum::http::HeaderMap) -> Response {
-    refuse(uri.path(), &headers, AppError::NotFound)
+    refuse(uri.path(), &headers, AppError::not_found())
 }
 
 /// An error in the form the caller of `path` reads: the JSON error on the API, the error

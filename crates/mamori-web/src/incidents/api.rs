@@ -65,10 +65,10 @@ pub async fn report(
 ) -> Result<Reported, AppError> {
     let institution_id = principal
         .incident_reporter_for()
-        .ok_or(AppError::Forbidden)?;
+        .ok_or(AppError::forbidden())?;
     let report = input
         .parse(service::now_in_japan())
-        .map_err(AppError::Fields)?;
+        .map_err(AppError::fields)?;
     let urgency = incident::urgency(&report);
     let case_id = state
         .store
@@ -117,12 +117,12 @@ pub async fn visible_case(
     principal: &Principal,
     case_id: i64,
 ) -> Result<(IncidentCase, CaseScope), AppError> {
-    let scope = case_scope(principal).ok_or(AppError::NotFound)?;
+    let scope = case_scope(principal).ok_or(AppError::not_found())?;
     let case = state
         .store
         .incident(scope, case_id)
         .await?
-        .ok_or(AppError::NotFound)?;
+        .ok_or(AppError::not_found())?;
     service::record_read(state, principal, case.institution_id, "incident").await?;
     Ok((case, scope))
 }
@@ -166,10 +166,10 @@ pub async fn change_state(
 ) -> Result<(), AppError> {
     let (case, scope) = visible_case(state, principal, case_id).await?;
     if !principal.is_incident_desk() {
-        return Err(AppError::Forbidden);
+        return Err(AppError::forbidden());
     }
     let to = CaseState::parse(to).ok_or_else(|| {
-        AppError::Invalid(mamori_domain::ParseError::new(
+        AppError::invalid(mamori_domain::ParseError::new(
             "state",
             Message::new("incidents-invalid-state").with("value", to.trim()),
         ))
@@ -205,7 +205,7 @@ pub async fn add_note(
     text: &str,
 ) -> Result<i64, AppError> {
     let (case, scope) = visible_case(state, principal, case_id).await?;
-    let body = incident::parse_note(text).map_err(|p| AppError::Fields(vec![p]))?;
+    let body = incident::parse_note(text).map_err(|p| AppError::fields(vec![p]))?;
     let side = if principal.is_incident_desk() {
         NoteSide::Desk
     } else {
@@ -462,7 +462,7 @@ pub async fn create_incident(
     let principal = caller.user.principal();
     let institution_id = principal
         .incident_reporter_for()
-        .ok_or(AppError::Forbidden)?;
+        .ok_or(AppError::forbidden())?;
     // Read after the access check, so that those who may not report learn nothing more.
     let body: CreateIncident = body_after_access(body, "errors-invalid-body-fields")?;
     let reported = report(&state, &principal, &body.input()).await?;
@@ -500,7 +500,7 @@ pub async fn list_incidents(
     Query(q): Query<ListQuery>,
 ) -> ApiResult<Json<Vec<IncidentSummaryJson>>> {
     let principal = caller.user.principal();
-    let scope = case_scope(&principal).ok_or(AppError::NotFound)?;
+    let scope = case_scope(&principal).ok_or(AppError::not_found())?;
     let filter = parse_state_filter(q.state.as_deref())?;
     let cases = state.store.incidents(scope, filter, 500).await?;
     Ok(Json(cases.iter().map(summary_json).collect()))
@@ -510,7 +510,7 @@ pub fn parse_state_filter(text: Option<&str>) -> Result<Option<CaseState>, AppEr
     match text.map(str::trim).filter(|t| !t.is_empty()) {
         None => Ok(None),
         Some(t) => CaseState::parse(t).map(Some).ok_or_else(|| {
-            AppError::Invalid(mamori_domain::ParseError::new(
+            AppError::invalid(mamori_domain::ParseError::new(
                 "state",
                 Message::new("incidents-invalid-state").with("value", t),
             ))
@@ -554,7 +554,7 @@ pub async fn put_state(
     let case_id = case_id.get();
     let (case, _) = visible_case(&state, &principal, case_id).await?;
     if !principal.is_incident_desk() {
-        return Err(AppError::Forbidden.into());
+        return Err(AppError::forbidden().into());
     }
     let body: PutState = body_after_access(body, "errors-invalid-body-fields")?;
     change_state(&state, &principal, case.id, &body.state).await?;
@@ -589,6 +589,6 @@ pub async fn post_note(
         .await?
         .into_iter()
         .find(|n| n.id == id)
-        .ok_or(AppError::NotFound)?;
+        .ok_or(AppError::not_found())?;
     Ok((StatusCode::CREATED, Json(note_json(&note))))
 }

@@ -249,7 +249,7 @@ async fn new_incident(
             .store
             .institution(institution_id)
             .await?
-            .ok_or_else(|| PageError::from(AppError::NotFound))?;
+            .ok_or_else(|| PageError::from(AppError::not_found()))?;
         return form_page(
             &ctx,
             user,
@@ -302,15 +302,15 @@ async fn submit_incident(
     let principal = user.user().principal();
     let institution_id = principal
         .incident_reporter_for()
-        .ok_or_else(|| PageError::from(AppError::Forbidden))?;
+        .ok_or_else(|| PageError::from(AppError::forbidden()))?;
     match incidents::report(&state, &principal, &input).await {
         Ok(reported) => Ok(redirect(&format!("/incidents/{}?sent=1", reported.case_id))),
-        Err(AppError::Fields(problems)) => {
+        Err(AppError::Service(mamori_app::Error::Fields(problems))) => {
             let institution = state
                 .store
                 .institution(institution_id)
                 .await?
-                .ok_or_else(|| PageError::from(AppError::NotFound))?;
+                .ok_or_else(|| PageError::from(AppError::not_found()))?;
             form_page(
                 &ctx,
                 &user,
@@ -383,7 +383,7 @@ async fn incident_list(
     let lang = ctx.lang;
     let principal = user.user().principal();
     let scope =
-        incidents::case_scope(&principal).ok_or_else(|| PageError::from(AppError::NotFound))?;
+        incidents::case_scope(&principal).ok_or_else(|| PageError::from(AppError::not_found()))?;
     let filter = incidents::parse_state_filter(q.state.as_deref())?;
     let cases = state.store.incidents(scope, filter, 500).await?;
     let is_desk = principal.is_incident_desk();
@@ -580,7 +580,7 @@ async fn refused_on_case(
     e: AppError,
     note_text: String,
 ) -> PageResult {
-    if matches!(e, AppError::Forbidden | AppError::NotFound) {
+    if e.refuses_access() {
         return Err(PageError::from(e));
     }
     let shown = Shown {

@@ -357,7 +357,7 @@ impl InstitutionValues {
             0
         } else {
             self.beds.trim().parse::<i64>().map_err(|_| {
-                AppError::Invalid(mamori_domain::ParseError::new(
+                AppError::invalid(mamori_domain::ParseError::new(
                     "beds",
                     mamori_locale::Message::new("institutions-number-beds-must-be-whole"),
                 ))
@@ -410,7 +410,7 @@ fn institution_form(
 
 async fn new_institution(SignedIn(ctx, user): SignedIn) -> PageResult {
     if !user.user().principal().can_create_institutions() {
-        return Err(PageError::from(AppError::Forbidden));
+        return Err(PageError::from(AppError::forbidden()));
     }
     let values = InstitutionValues {
         kind: "hospital".into(),
@@ -437,7 +437,7 @@ async fn create_institution(
 ) -> PageResult {
     let lang = ctx.lang;
     if !user.user().principal().can_create_institutions() {
-        return Err(PageError::from(AppError::Forbidden));
+        return Err(PageError::from(AppError::forbidden()));
     }
     match values.parse() {
         Ok(new) => {

@@ -168,7 +168,7 @@ pub async fn parse_file(
         mamori_reports::ledger::import(&bytes, content_type.as_deref())
     })
     .await
-    .map_err(|e| AppError::Internal(format!("ledger import task: {e}")))?
+    .map_err(|e| AppError::internal(format!("ledger import task: {e}")))?
     .map_err(|e| import_error(&e))
 }
 
@@ -260,7 +260,7 @@ pub async fn export(
                 }),
         })
         .await
-        .map_err(|e| AppError::Internal(format!("ledger export task: {e}")))?
+        .map_err(|e| AppError::internal(format!("ledger export task: {e}")))?
         .map_err(|e| {
             AppError::rejected(
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -688,7 +688,7 @@ pub async fn get_device(
         .store
         .device(institution.id, device_id.get())
         .await?
-        .ok_or(AppError::NotFound)?;
+        .ok_or(AppError::not_found())?;
     let flags = flags_of(&state, &device.device, service::today_in_japan());
     Ok(Json(device_json(&device, &flags)))
 }
@@ -729,7 +729,7 @@ async fn save_device(
         .store
         .device(institution_id, saved)
         .await?
-        .ok_or(AppError::NotFound)?;
+        .ok_or(AppError::not_found())?;
     let flags = flags_of(state, &stored.device, service::today_in_japan());
     let status = match device_id {
         None => StatusCode::CREATED,
@@ -795,7 +795,7 @@ pub async fn retire_device(
         .store
         .device(institution.id, device_id)
         .await?
-        .ok_or(AppError::NotFound)?;
+        .ok_or(AppError::not_found())?;
     Ok(Json(device_json(&stored, &[])))
 }
 

@@ -690,7 +690,7 @@ async fn edit_device(
         .store
         .device(institution.id, device_id)
         .await?
-        .ok_or_else(|| PageError::from(AppError::NotFound))?;
+        .ok_or_else(|| PageError::from(AppError::not_found()))?;
     Ok(device_form_page(
         &ctx,
         &user,

@@ -667,7 +667,7 @@ pub async fn attendance_file(
         },
         &rows,
     )
-    .map_err(|e| AppError::Internal(e.to_string()))?;
+    .map_err(|e| AppError::internal(e.to_string()))?;
     let name = format!(
         "attendance_{}_{}.xlsx",
         session.id,

@@ -212,7 +212,7 @@ async fn operator_course(
         .store
         .training_course(course.get())
         .await?
-        .ok_or_else(|| PageError::from(AppError::NotFound))
+        .ok_or_else(|| PageError::from(AppError::not_found()))
 }
 
 async fn course_view(

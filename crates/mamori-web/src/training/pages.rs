@@ -492,7 +492,7 @@ async fn manage_view(
 ) -> PageResult {
     let lang = ctx.lang;
     if !is_operator(user.user()) {
-        return Err(PageError::from(AppError::Forbidden));
+        return Err(PageError::from(AppError::forbidden()));
     }
     let courses = state.store.training_courses().await?;
     let sessions = state.store.training_sessions().await?;
@@ -637,7 +637,7 @@ async fn create_session(
 ) -> PageResult {
     let result = async {
         if !is_operator(user.user()) {
-            return Err(AppError::Forbidden);
+            return Err(AppError::forbidden());
         }
         let course_id = form.course_id.trim().parse::<i64>().map_err(|_| {
             AppError::from(mamori_domain::ParseError::new(
@@ -770,13 +770,13 @@ async fn record_attendance(
     Form(form): Form<AttendanceForm>,
 ) -> PageResult {
     if !is_operator(user.user()) {
-        return Err(PageError::from(AppError::Forbidden));
+        return Err(PageError::from(AppError::forbidden()));
     }
     let place = state
         .store
         .training_registration(registration.get())
         .await?
-        .ok_or_else(|| PageError::from(AppError::NotFound))?;
+        .ok_or_else(|| PageError::from(AppError::not_found()))?;
     let attended = match form.attended.as_deref() {
         Some("yes") => true,
         Some("no") => false,
@@ -893,7 +893,7 @@ async fn record_page(
     Ids((_, fy_text)): Ids<(InstitutionId, String)>,
 ) -> PageResult {
     let lang = ctx.lang;
-    let fy = FiscalYear::parse(&fy_text).map_err(|_| PageError::from(AppError::NotFound))?;
+    let fy = FiscalYear::parse(&fy_text).map_err(|_| PageError::from(AppError::not_found()))?;
     service::record_read(&state, &principal, institution.id, "training").await?;
     let record = api::record_of(&state, &institution, fy).await?;
     let sessions = state.store.training_sessions().await?;

@@ -62,18 +62,18 @@ pub async fn visible_contract(
         .store
         .vendor_contract(contract_id.get())
         .await?
-        .ok_or(AppError::NotFound)?;
+        .ok_or(AppError::not_found())?;
     let institution = state
         .store
         .institution(contract.institution_id)
         .await?
-        .ok_or(AppError::NotFound)?;
+        .ok_or(AppError::not_found())?;
     if principal.can_view(institution.id, institution.prefecture)
         || serves(state, principal, &contract).await?
     {
         Ok((contract, institution))
     } else {
-        Err(AppError::NotFound)
+        Err(AppError::not_found())
     }
 }
 
@@ -86,7 +86,7 @@ pub async fn served_contract(
 ) -> Result<(StoredContract, Institution), AppError> {
     let (contract, institution) = visible_contract(state, principal, contract_id).await?;
     if !serves(state, principal, &contract).await? {
-        return Err(AppError::Forbidden);
+        return Err(AppError::forbidden());
     }
     Ok((contract, institution))
 }
@@ -315,7 +315,7 @@ pub fn new_contract(
     if problems.is_empty() {
         Ok((new, email))
     } else {
-        Err(AppError::Fields(problems))
+        Err(AppError::fields(problems))
     }
 }
 
@@ -382,7 +382,7 @@ pub async fn add_contract(
     body: &CreateContract,
 ) -> Result<AddedContract, AppError> {
     if !principal.can_administer(institution.id) {
-        return Err(AppError::Forbidden);
+        return Err(AppError::forbidden());
     }
     let (new, email) = new_contract(body)?;
     let token = email.as_ref().map(|_| auth::new_token());
@@ -774,7 +774,7 @@ pub async fn copy_to_contracts(
     fiscal_year: FiscalYear,
 ) -> Result<AnswersCopied, AppError> {
     if !serves(state, principal, from).await? {
-        return Err(AppError::Forbidden);
+        return Err(AppError::forbidden());
     }
     vendor_version(state, fiscal_year)?;
     let served = contracts_served(state, principal).await?;

@@ -218,7 +218,7 @@ async fn add_contract(
             let invited = vendors::invite(&state, &headers, &institution, &added).await;
             contracts_view(&state, &ctx, &user, id, invited, None, StatusCode::OK).await
         }
-        Err(e @ (AppError::Forbidden | AppError::NotFound)) => Err(PageError::from(e)),
+        Err(e) if e.refuses_access() => Err(PageError::from(e)),
         Err(e) => {
             let status = e.status();
             let d = e.detail();
@@ -570,7 +570,7 @@ async fn refused_on_form(
     e: AppError,
     word: impl FnOnce(&AppError) -> String,
 ) -> PageResult {
-    if matches!(e, AppError::Forbidden | AppError::NotFound) {
+    if e.refuses_access() {
         return Err(PageError::from(e));
     }
     let refused = word(&e);
@@ -661,7 +661,7 @@ async fn save_vendor_item(
         vendors::visible_contract(&state, &principal, contract_id).await?;
     let fiscal_year = service::parse_fiscal_year(&state, &fy)?;
     if !vendors::serves(&state, &principal, &contract).await? {
-        return Err(PageError::from(AppError::Forbidden));
+        return Err(PageError::from(AppError::forbidden()));
     }
     let saved = match answer_input(&form) {
         Ok(input) => service::answers::save_vendor_answer(
@@ -785,7 +785,7 @@ async fn upload_delivery(
         Err(e) => {
             let word = |e: &AppError| {
                 let m = match e {
-                    AppError::Fields(problems) => problems
+                    AppError::Service(mamori_app::Error::Fields(problems)) => problems
                         .iter()
                         .map(|p| p.message.render(lang))
                         .collect::<Vec<_>>()
