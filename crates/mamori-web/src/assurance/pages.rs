@@ -624,9 +624,7 @@ async fn prefecture_view(
             let e = assess(program, app);
             let outcome = selection.and_then(|s| s.outcome(ApplicationId(record.id)));
             let (status, status_class, selected) = match outcome.map(|o| o.status) {
-                Some(ApplicationStatus::Selected) => {
-                    (lang.text("assurance-selected").to_owned(), "tag ok", true)
-                }
+                Some(ApplicationStatus::Selected) => (lang.t("assurance-selected"), "tag ok", true),
                 Some(ApplicationStatus::Waitlisted) => {
                     let place = outcome.and_then(|o| o.waitlist_position).unwrap_or(0);
                     (
@@ -637,15 +635,11 @@ async fn prefecture_view(
                         false,
                     )
                 }
-                Some(ApplicationStatus::Ineligible) => (
-                    lang.text("assurance-ineligible").to_owned(),
-                    "tag bad",
-                    false,
-                ),
-                Some(ApplicationStatus::Withdrawn) => {
-                    (lang.text("assurance-withdrawn").to_owned(), "tag", false)
+                Some(ApplicationStatus::Ineligible) => {
+                    (lang.t("assurance-ineligible"), "tag bad", false)
                 }
-                None => (lang.text("assurance-not-decided").to_owned(), "tag", false),
+                Some(ApplicationStatus::Withdrawn) => (lang.t("assurance-withdrawn"), "tag", false),
+                None => (lang.t("assurance-not-decided"), "tag", false),
             };
             let band = e
                 .band
@@ -663,11 +657,11 @@ async fn prefecture_view(
                     .pick(app.participation.label_ja(), app.participation.label_en())
                     .to_owned(),
                 renewal: match record.answers.renewal_planned {
-                    false => lang.text("assurance-none").to_owned(),
+                    false => lang.t("assurance-none"),
                     true => match record.answers.onsite_survey_by_january {
-                        Some(true) => lang.text("assurance-planned-survey-january").to_owned(),
-                        Some(false) => lang.text("assurance-planned-survey-not-january").to_owned(),
-                        None => lang.text("assurance-planned-not-known").to_owned(),
+                        Some(true) => lang.t("assurance-planned-survey-january"),
+                        Some(false) => lang.t("assurance-planned-survey-not-january"),
+                        None => lang.t("assurance-planned-not-known"),
                     },
                 },
                 contact: format!(
@@ -874,7 +868,7 @@ async fn save_ranking(
                     let text = field(&format!("reason_text_{id}")).trim();
                     RankReason::Other {
                         text: if text.is_empty() {
-                            lang.text("assurance-other").to_owned()
+                            lang.t("assurance-other")
                         } else {
                             text.to_owned()
                         },
@@ -1122,7 +1116,7 @@ async fn upload_ranking(
         return Ok(render(e.status(), &page));
     }
     let Some(file) = form.file("file") else {
-        page.error = Some(lang.text("assurance-choose-ranking-file-xlsx").to_owned());
+        page.error = Some(lang.t("assurance-choose-ranking-file-xlsx"));
         return Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page));
     };
     page.file_name = file.file_name.clone().unwrap_or_default();

@@ -513,7 +513,7 @@ async fn editor(
         .map(|(i, r)| BackupBlock::new(lang, i, Some(r)))
         .collect();
     blocks.push(BackupBlock::new(lang, blocks.len(), None));
-    let title = lang.text("contact-chart-edit-backup-bcp").to_owned();
+    let title = lang.t("contact-chart-edit-backup-bcp");
     Ok(render(
         StatusCode::OK,
         &EditorPage {
@@ -613,7 +613,7 @@ async fn save(
     }
     let next = blocks.len();
     blocks.push(BackupBlock::new(lang, next, None));
-    let title = lang.text("contact-chart-edit-backup-bcp").to_owned();
+    let title = lang.t("contact-chart-edit-backup-bcp");
     Ok(render(
         status,
         &EditorPage {

@@ -372,7 +372,7 @@ impl EditorPage {
                 Group::Outside => outside.push(r),
             }
         }
-        let title = ctx.lang.text("contact-chart-edit-contact-chart").to_owned();
+        let title = ctx.lang.t("contact-chart-edit-contact-chart");
         Self {
             chrome: Chrome::new(ctx, Some(user), title),
             id: institution.id,
@@ -595,7 +595,7 @@ async fn save(
                     .find(|b| chosen.contains(&b.as_str()))
                 else {
                     row.errors
-                        .insert("choice", lang.text("contact-chart-choose-body").to_owned());
+                        .insert("choice", lang.t("contact-chart-choose-body"));
                     row_problems += 1;
                     continue;
                 };

@@ -192,7 +192,7 @@ fn form_page(
         chrome: Chrome::new(
             ctx,
             Some(user),
-            lang.text("incidents-report-suspected-incident").to_owned(),
+            lang.t("incidents-report-suspected-incident"),
         ),
         institution_name,
         symptoms: Symptom::ALL
@@ -263,7 +263,7 @@ async fn new_incident(
         chrome: Chrome::new(
             &ctx,
             user.as_ref(),
-            lang.text("incidents-suspect-incident-what-do").to_owned(),
+            lang.t("incidents-suspect-incident-what-do"),
         ),
         signed_in: user.is_some(),
         is_desk: principal.is_some_and(|p| p.is_incident_desk()),

@@ -263,7 +263,7 @@ async fn institution_view(
     service::record_read(state, &principal, institution.id, "profile").await?;
     // The ledger is read and flagged once for its summary and the suggestions.
     let (devices, flags) = crate::ledger::api::flagged_devices(state, institution.id).await?;
-    let ledger = crate::ledger::pages::ledger_summary(lang, &devices, &flags);
+    let ledger = crate::ledger::pages::ledger_summary(lang, &devices, &flags, 5);
     let suggestions = crate::support::pages::suggestion_views(
         state,
         lang,

@@ -175,11 +175,12 @@ impl LedgerSummaryView {
 }
 
 /// Sums up the flags of every device of the institution (`flags` by `devices`, as
-/// [`ledger::ledger_flags`] gives them).
+/// [`ledger::ledger_flags`] gives them), naming its `top` most frequent flags.
 pub fn ledger_summary(
     lang: Lang,
     devices: &[StoredDevice],
     flags: &[std::sync::Arc<[Flag]>],
+    top: usize,
 ) -> LedgerSummaryView {
     let s: FlagSummary = ledger::summarize(
         devices
@@ -197,7 +198,7 @@ pub fn ledger_summary(
         top: s
             .by_code
             .into_iter()
-            .take(5)
+            .take(top)
             .map(|(code, n)| (lang.t(&format!("flag-{code}")), n))
             .collect(),
     }
@@ -332,12 +333,7 @@ async fn ledger_page(
     let institution = readable(&state, &principal, id).await?;
     let (devices, flags) = ledger::flagged_devices(&state, institution.id).await?;
     let show_retired = q.retired.as_deref() == Some("1");
-    let summary = ledger::summarize(
-        devices
-            .iter()
-            .zip(flags.iter())
-            .map(|(d, f)| (&d.device, &f[..])),
-    );
+    let summary = ledger_summary(lang, &devices, &flags, 0);
     // Devices that need the most attention first, then by asset number. Only the rows of
     // the page shown are built: a large ledger's other rows would be made and dropped.
     let rank = |f: &[Flag]| match f.iter().map(|f| f.severity).max() {
@@ -395,15 +391,7 @@ async fn ledger_page(
         id: institution.id,
         name: institution.name.clone(),
         rows,
-        summary: LedgerSummaryView {
-            devices: summary.devices,
-            in_use: summary.in_use,
-            high: summary.high,
-            medium: summary.medium,
-            low: summary.low,
-            info: summary.info,
-            top: Vec::new(),
-        },
+        summary,
         can_edit: principal.can_administer(institution.id),
         show_retired,
         retired_hidden,

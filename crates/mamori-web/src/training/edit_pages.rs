@@ -236,11 +236,7 @@ async fn course_view(
     Ok(render(
         status,
         &CoursePage {
-            chrome: Chrome::new(
-                ctx,
-                Some(user),
-                lang.text("training-edit-course").to_owned(),
-            ),
+            chrome: Chrome::new(ctx, Some(user), lang.t("training-edit-course")),
             id: course.id,
             withdrawn: course.withdrawn_at.is_some(),
             upcoming,
@@ -396,11 +392,7 @@ async fn session_view(
     Ok(render(
         status,
         &SessionEditPage {
-            chrome: Chrome::new(
-                ctx,
-                Some(user),
-                lang.text("training-edit-session").to_owned(),
-            ),
+            chrome: Chrome::new(ctx, Some(user), lang.t("training-edit-session")),
             id: s.id,
             title: lang.pick(&s.course.title_ja, &s.course.title_en).to_owned(),
             when: api::when_label(&s.rules),
@@ -532,9 +524,7 @@ fn lecturer_view(
             chrome: Chrome::new(
                 ctx,
                 Some(user),
-                ctx.lang
-                    .text("training-edit-lecturer-technician")
-                    .to_owned(),
+                ctx.lang.t("training-edit-lecturer-technician"),
             ),
             id,
             form,

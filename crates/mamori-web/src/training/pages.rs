@@ -253,7 +253,7 @@ async fn list_view(
     Ok(render(
         status,
         &ListPage {
-            chrome: Chrome::new(ctx, Some(user), lang.text("training-title").to_owned()),
+            chrome: Chrome::new(ctx, Some(user), lang.t("training-title")),
             sessions: views,
             registers,
             operator,
@@ -407,11 +407,7 @@ async fn library_view(
     Ok(render(
         status,
         &LibraryPage {
-            chrome: Chrome::new(
-                ctx,
-                Some(user),
-                lang.text("training-library-lecturers").to_owned(),
-            ),
+            chrome: Chrome::new(ctx, Some(user), lang.t("training-library-lecturers")),
             groups,
             sources: library.sources.clone(),
             lecturers,
@@ -501,11 +497,7 @@ async fn manage_view(
     Ok(render(
         status,
         &ManagePage {
-            chrome: Chrome::new(
-                ctx,
-                Some(user),
-                lang.text("training-running-training").to_owned(),
-            ),
+            chrome: Chrome::new(ctx, Some(user), lang.t("training-running-training")),
             course_rows: courses
                 .iter()
                 .map(|c| ManagedCourse {
@@ -710,11 +702,7 @@ async fn session_view(
     Ok(render(
         status,
         &SessionPage {
-            chrome: Chrome::new(
-                ctx,
-                Some(user),
-                lang.text("training-participants-attendance").to_owned(),
-            ),
+            chrome: Chrome::new(ctx, Some(user), lang.t("training-participants-attendance")),
             id: s.id,
             title: course_title(lang, &s.course.title_ja, &s.course.title_en),
             audience: audience_label(lang, s.course.audience),
@@ -918,11 +906,7 @@ async fn record_page(
     Ok(render(
         StatusCode::OK,
         &RecordPage {
-            chrome: Chrome::new(
-                &ctx,
-                Some(&user),
-                lang.text("training-record-title").to_owned(),
-            ),
+            chrome: Chrome::new(&ctx, Some(&user), lang.t("training-record-title")),
             institution_id: institution.id,
             institution_name: institution.name.clone(),
             beds: institution.beds,

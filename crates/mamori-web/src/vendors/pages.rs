@@ -152,7 +152,7 @@ async fn contracts_view(
             accepted: c.vendor_organization_id.is_some(),
         })
         .collect();
-    let title = lang.text("vendors-vendor-contracts").to_owned();
+    let title = lang.t("vendors-vendor-contracts");
     Ok(render(
         status,
         &ContractsPage {
@@ -285,7 +285,7 @@ async fn invitation_view(
     } else {
         (true, None)
     };
-    let title = lang.text("vendors-invitation-as-vendor").to_owned();
+    let title = lang.t("vendors-invitation-as-vendor");
     Ok(render(
         status,
         &InvitationPage {
@@ -401,7 +401,7 @@ async fn vendor_home(State(state): State<AppState>, SignedIn(ctx, user): SignedI
             i64::try_from(answered).unwrap_or(i64::MAX),
         ));
     }
-    let title = lang.text("vendors-institutions-served").to_owned();
+    let title = lang.t("vendors-institutions-served");
     Ok(render(
         StatusCode::OK,
         &VendorHome {
@@ -512,7 +512,7 @@ async fn vendor_form_view(
         .iter()
         .map(delivery_row)
         .collect();
-    let title = lang.text("vendors-vendor-form").to_owned();
+    let title = lang.t("vendors-vendor-form");
     Ok(render(
         status,
         &VendorFormPage {
@@ -861,10 +861,10 @@ async fn coverage_page(
         .iter()
         .filter_map(|id| data.contracts.iter().find(|c| c.contract.id == *id))
         .collect();
-    let mut columns = vec![lang.text("vendors-institution-form").to_owned()];
+    let mut columns = vec![lang.t("vendors-institution-form")];
     columns.extend(contracts.iter().map(|c| c.contract.vendor_name.clone()));
     let name_of = |c: &Coverer| match c {
-        Coverer::Institution => lang.text("vendors-by-institution").to_owned(),
+        Coverer::Institution => lang.t("vendors-by-institution"),
         Coverer::Contract(id) => contracts
             .iter()
             .find(|k| k.contract.id == *id)
@@ -891,11 +891,11 @@ async fn coverage_page(
                     let answer = lang.pick(a.answer.label_ja(), a.answer.label_en());
                     format!("{answer} {}", a.checked_on)
                 } else if item.missing.contains(&by) {
-                    lang.text("vendors-blank").to_owned()
+                    lang.t("vendors-blank")
                 } else if let Coverer::Contract(id) = by
                     && item.not_responsible.contains(&id)
                 {
-                    lang.text("vendors-outside-scope").to_owned()
+                    lang.t("vendors-outside-scope")
                 } else {
                     "—".to_owned()
                 }
@@ -907,7 +907,7 @@ async fn coverage_page(
                     .map(|c| cell(Coverer::Contract(c.contract.id))),
             );
             let covered_by = if item.covered_by.is_empty() {
-                lang.text("vendors-nobody").to_owned()
+                lang.t("vendors-nobody")
             } else {
                 item.covered_by
                     .iter()
@@ -938,7 +938,7 @@ async fn coverage_page(
         .map(|f| f.message.render(lang))
         .collect();
     let uncovered = verdict.coverage.uncovered().count();
-    let title = lang.text("vendors-coverage-title").to_owned();
+    let title = lang.t("vendors-coverage-title");
     Ok(render(
         StatusCode::OK,
         &CoveragePage {
