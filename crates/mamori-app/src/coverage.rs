@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use mamori_domain::vendor::{
     Coverage, CoverageInput, VendorContract, VendorVerdict, coverage, vendor_verdict,
 };
-use mamori_domain::{ChecklistVersion, FiscalYear, FormKind, ItemAnswers};
+use mamori_domain::{ChecklistVersion, FiscalYear, FormKind, ItemAnswers, Principal, Role};
 use mamori_store::{Institution, StoredContract};
 
 use crate::error::{Error, Refusal};
@@ -33,6 +33,41 @@ pub fn vendor_version(
                     .with("fiscal_year_en", fiscal_year.label_en()),
             )
         })
+}
+
+/// Whether the caller is a user of the vendor organisation serving the contract.
+pub async fn serves(
+    app: &App,
+    principal: &Principal,
+    contract: &StoredContract,
+) -> Result<bool, Error> {
+    if principal.role != Role::VendorUser {
+        return Ok(false);
+    }
+    let org = app
+        .store
+        .vendor_organization_of_user(principal.user_id)
+        .await?;
+    Ok(mamori_domain::access::vendor_serves(
+        principal.role,
+        org.map(|(id, _)| id),
+        contract.vendor_organization_id,
+    ))
+}
+
+/// The institution's vendor contracts as the domain's rules take them (the contact chart's
+/// vendor rows name them).
+pub async fn vendor_contracts(
+    app: &App,
+    institution_id: i64,
+) -> Result<Vec<VendorContract>, Error> {
+    Ok(app
+        .store
+        .vendor_contracts_of_institution(institution_id)
+        .await?
+        .into_iter()
+        .map(|c| c.contract)
+        .collect())
 }
 
 /// Everything the coverage and the vendor verdict are computed from, loaded.

@@ -216,7 +216,7 @@ async fn body_limit(request: Request, next: Next) -> Response {
 
 fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
     tracing::error!("a handler panicked");
-    http::error::ApiError(AppError::Internal("panic".into())).into_response()
+    http::error::ApiError(AppError::internal("panic")).into_response()
 }
 
 /// Page routes recorded as they are added, so that a test can enumerate every one of them

@@ -61,7 +61,7 @@ pub async fn login(
             expires_in_seconds: state.config.api_token_ttl.num_seconds(),
         })),
         auth::LoginStep::SecondFactor { .. } => {
-            Err(AppError::Internal("an API login never stops at the second factor".into()).into())
+            Err(AppError::internal("an API login never stops at the second factor").into())
         }
     }
 }

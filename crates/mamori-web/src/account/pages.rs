@@ -9,7 +9,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
 use chrono::Utc;
 use mamori_domain::Role;
-use mamori_store::{SessionKind, User};
+use mamori_store::{LoginEvent, SessionKind, User};
 use serde::Deserialize;
 
 use crate::account::session::signed_in;
@@ -182,11 +182,6 @@ pub struct SessionRow {
     pub current: bool,
 }
 
-pub struct LoginRow {
-    pub at: String,
-    pub success: bool,
-}
-
 #[derive(Template)]
 #[template(path = "account.html")]
 struct AccountPage {
@@ -197,7 +192,7 @@ struct AccountPage {
     two_factor_required: bool,
     recovery_left: i64,
     sessions: Vec<SessionRow>,
-    logins: Vec<LoginRow>,
+    logins: Vec<LoginEvent>,
     error: Option<String>,
     notice: Option<String>,
 }
@@ -212,25 +207,16 @@ async fn account_view(
 ) -> PageResult {
     let lang = ctx.lang;
     let u = user.user();
-    let store_err = |e: mamori_store::StoreError| PageError::from(e);
-    let sessions = state
-        .store
-        .sessions_of_user(u.id)
-        .await
-        .map_err(store_err)?;
+    let sessions = state.store.sessions_of_user(u.id).await?;
     let current: String = user.token_hash.chars().take(16).collect();
-    let logins = state.store.login_history(u, 10).await.map_err(store_err)?;
+    let logins = state.store.login_history(u, 10).await?;
     let page = AccountPage {
         chrome: Chrome::new(ctx, Some(user), lang.t("account-title")),
         login: u.login.clone(),
         role: lang.pick(u.role.label_ja(), u.role.label_en()).to_owned(),
         two_factor_enabled: u.totp_enabled,
         two_factor_required: two_factor::required(u, user.session.institution_requires_two_factor),
-        recovery_left: state
-            .store
-            .unused_recovery_codes(u.id)
-            .await
-            .map_err(store_err)?,
+        recovery_left: state.store.unused_recovery_codes(u.id).await?,
         sessions: sessions
             .into_iter()
             .map(|s| SessionRow {
@@ -249,9 +235,9 @@ async fn account_view(
             .collect(),
         logins: logins
             .into_iter()
-            .map(|l| LoginRow {
+            .map(|l| LoginEvent {
                 at: local(&l.at),
-                success: l.success,
+                ..l
             })
             .collect(),
         error,
@@ -286,9 +272,7 @@ async fn change_password(
         auth::refuse_if_locked(&state, &u.login, &client).await?;
         let hash = state.store.password_hash(u.id).await?;
         if !auth::verify_password(form.current.clone(), hash.clone()).await {
-            if auth::count_failure(&state, &u.login, &client).await? {
-                return Err(auth::locked_now(&state, &u.login, &client).await);
-            }
+            auth::record_wrong_secret(&state, &u.login, &client).await?;
             return Err(AppError::rejected(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 ErrorCode::WrongCurrentPassword,
@@ -426,7 +410,6 @@ async fn enrolment_confirm(
     SignedIn(ctx, user): SignedIn,
     Form(form): Form<CodeForm>,
 ) -> PageResult {
-    let lang = ctx.lang;
     let u = user.user();
     let Some(secret) = state.store.totp_pending(u.id).await? else {
         return Ok(redirect("/account/two-factor"));
@@ -444,18 +427,22 @@ async fn enrolment_confirm(
                 .await?;
             enrolment_view(&state, &ctx, &user, None, codes, StatusCode::OK).await
         }
-        None => {
-            enrolment_view(
-                &state,
-                &ctx,
-                &user,
-                Some(message(lang, &auth::invalid_second_factor())),
-                Vec::new(),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
+        None => wrong_code(&state, &ctx, &user).await,
     }
+}
+
+/// The two-factor page again after a wrong code.
+async fn wrong_code(state: &AppState, ctx: &PageCtx, user: &WebUser) -> PageResult {
+    let refused = message(ctx.lang, &auth::invalid_second_factor());
+    enrolment_view(
+        state,
+        ctx,
+        user,
+        Some(refused),
+        Vec::new(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await
 }
 
 async fn disable_two_factor(
@@ -464,7 +451,6 @@ async fn disable_two_factor(
     client: auth::ClientInfo,
     Form(form): Form<CodeForm>,
 ) -> PageResult {
-    let lang = ctx.lang;
     let u = user.user();
     if two_factor::required(u, user.session.institution_requires_two_factor) {
         return Err(PageError::from(AppError::rejected(
@@ -475,20 +461,8 @@ async fn disable_two_factor(
     }
     auth::refuse_if_locked(&state, &u.login, &client).await?;
     if !two_factor::verify(&state, u, &form.code).await? {
-        if auth::count_failure(&state, &u.login, &client).await? {
-            return Err(PageError::from(
-                auth::locked_now(&state, &u.login, &client).await,
-            ));
-        }
-        return enrolment_view(
-            &state,
-            &ctx,
-            &user,
-            Some(message(lang, &auth::invalid_second_factor())),
-            Vec::new(),
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
+        auth::record_wrong_secret(&state, &u.login, &client).await?;
+        return wrong_code(&state, &ctx, &user).await;
     }
     state.store.disable_totp(u.id, u.id).await?;
     Ok(redirect("/account"))
@@ -502,8 +476,14 @@ pub struct TwoFactorRequirement {
     required: Option<String>,
 }
 
-fn unused_cutoff(state: &AppState) -> chrono::DateTime<Utc> {
-    Utc::now() - chrono::Duration::days(state.config.unused_account_days)
+/// The accounts unused for the configured time, of one institution or everywhere with
+/// `None`.
+pub async fn unused_accounts(
+    state: &AppState,
+    institution_id: Option<i64>,
+) -> Result<Vec<mamori_store::User>, mamori_store::StoreError> {
+    let cutoff = Utc::now() - chrono::Duration::days(state.config.unused_account_days);
+    state.store.unused_users(institution_id, cutoff).await
 }
 
 /// Disables, in one step, the accounts unused for the configured time (of one institution,
@@ -513,10 +493,7 @@ async fn disable_unused(
     institution_id: Option<i64>,
     actor: i64,
 ) -> Result<(), mamori_store::StoreError> {
-    let unused = state
-        .store
-        .unused_users(institution_id, unused_cutoff(state))
-        .await?;
+    let unused = unused_accounts(state, institution_id).await?;
     for u in unused.iter().filter(|u| u.id != actor) {
         state.store.set_user_disabled(u.id, true, actor).await?;
     }
@@ -551,7 +528,7 @@ async fn apply_user_action(
         }
         "delete" => state.store.delete_user(target, actor.id).await?,
         "sign-out" => state.store.end_sessions_of(target, actor.id).await?,
-        _ => return Err(AppError::NotFound),
+        _ => return Err(AppError::not_found()),
     }
     Ok(())
 }
@@ -564,7 +541,7 @@ async fn institution_user_action(
     let target_id = target_id.get();
     let target = state.store.user(target_id).await?;
     if target.as_ref().and_then(|t| t.institution_id) != Some(institution.id) {
-        return Err(PageError::from(AppError::NotFound));
+        return Err(PageError::from(AppError::not_found()));
     }
     apply_user_action(&state, user.user(), target_id, &action).await?;
     Ok(redirect(&format!("/institutions/{}#users", institution.id)))
@@ -771,7 +748,7 @@ async fn admin_audit(
     Query(q): Query<FormatQuery>,
 ) -> PageResult {
     if user.user().role != Role::NationalAdmin {
-        return Err(PageError::from(AppError::NotFound));
+        return Err(PageError::from(AppError::not_found()));
     }
     audit_response(&state, &ctx, &user, None, q.format.as_deref()).await
 }
@@ -820,14 +797,11 @@ fn admin_row(lang: Lang, u: &User, me: i64) -> AdminUserRow {
 async fn admin_users(State(state): State<AppState>, SignedIn(ctx, user): SignedIn) -> PageResult {
     let lang = ctx.lang;
     if user.user().role != Role::NationalAdmin {
-        return Err(PageError::from(AppError::NotFound));
+        return Err(PageError::from(AppError::not_found()));
     }
     let me = user.user().id;
     let users = state.store.staff_users().await?;
-    let unused = state
-        .store
-        .unused_users(None, unused_cutoff(&state))
-        .await?;
+    let unused = unused_accounts(&state, None).await?;
     let page = AdminUsersPage {
         chrome: Chrome::new(&ctx, Some(&user), lang.t("admin-users-title")),
         users: users.iter().map(|u| admin_row(lang, u, me)).collect(),
@@ -843,11 +817,11 @@ async fn admin_user_action(
     Ids((target, action)): Ids<(UserId, String)>,
 ) -> PageResult {
     if user.user().role != Role::NationalAdmin {
-        return Err(PageError::from(AppError::NotFound));
+        return Err(PageError::from(AppError::not_found()));
     }
     let target = target.get();
     if state.store.user(target).await?.is_none() {
-        return Err(PageError::from(AppError::NotFound));
+        return Err(PageError::from(AppError::not_found()));
     }
     apply_user_action(&state, user.user(), target, &action).await?;
     Ok(redirect("/admin/users"))
@@ -855,7 +829,7 @@ async fn admin_user_action(
 
 async fn admin_disable_unused(State(state): State<AppState>, user: WebUser) -> PageResult {
     if user.user().role != Role::NationalAdmin {
-        return Err(PageError::from(AppError::NotFound));
+        return Err(PageError::from(AppError::not_found()));
     }
     disable_unused(&state, None, user.user().id).await?;
     Ok(redirect("/admin/users"))

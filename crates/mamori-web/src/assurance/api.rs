@@ -59,11 +59,11 @@ pub(super) fn rejected(status: StatusCode, code: ErrorCode, message: Message) ->
 }
 
 pub fn parse_program_year(text: &str) -> Result<FiscalYear, AppError> {
-    FiscalYear::parse(text).map_err(|_| AppError::NotFound)
+    FiscalYear::parse(text).map_err(|_| AppError::not_found())
 }
 
 pub fn parse_prefecture(text: &str) -> Result<Prefecture, AppError> {
-    Prefecture::parse(text).map_err(|_| AppError::NotFound)
+    Prefecture::parse(text).map_err(|_| AppError::not_found())
 }
 
 pub(super) fn unknown_program(fy: FiscalYear) -> AppError {
@@ -145,7 +145,7 @@ fn institution_code(record: &ApplicationRecord) -> Result<MedicalInstitutionCode
         .as_deref()
         .and_then(|c| MedicalInstitutionCode::parse(c).ok())
         .ok_or_else(|| {
-            AppError::Internal(format!(
+            AppError::internal(format!(
                 "application {} has no valid institution code",
                 record.id
             ))
@@ -230,13 +230,13 @@ pub(super) fn managed(principal: &Principal, prefecture: Prefecture) -> Result<(
     if principal.can_manage_survey(prefecture) {
         Ok(())
     } else {
-        Err(AppError::NotFound)
+        Err(AppError::not_found())
     }
 }
 
 /// May the caller answer for the institution: "forbidden" for those who see it without the
 /// right, "not found" for the rest.
-fn may_apply(
+pub(super) fn may_apply(
     principal: &Principal,
     institution_id: i64,
     prefecture: Prefecture,
@@ -244,14 +244,14 @@ fn may_apply(
     if principal.can_apply_for(institution_id, prefecture) {
         Ok(())
     } else if principal.can_view(institution_id, prefecture) {
-        Err(AppError::Forbidden)
+        Err(AppError::forbidden())
     } else {
-        Err(AppError::NotFound)
+        Err(AppError::not_found())
     }
 }
 
 pub(super) fn parse_error(e: ParseError) -> AppError {
-    AppError::Invalid(e)
+    AppError::invalid(e)
 }
 
 // ----- programmes ----------------------------------------------------------------------------
@@ -313,7 +313,7 @@ pub async fn create_program(
     body: Bytes,
 ) -> ApiResult<(StatusCode, Json<ProgramCreated>)> {
     if caller.user.role != Role::NationalAdmin {
-        return Err(AppError::Forbidden.into());
+        return Err(AppError::forbidden().into());
     }
     let body: CreateProgram = ApiJson::parse(&body)?;
     let fy = FiscalYear::new(body.fiscal_year).map_err(parse_error)?;
@@ -399,7 +399,7 @@ pub async fn open_program(
     let onsite = match onsite_survey_deadline {
         Some(date) => date,
         None => NaiveDate::from_ymd_opt(fy.start_year() + 1, 1, 31)
-            .ok_or_else(|| AppError::Internal("January 31".into()))?,
+            .ok_or_else(|| AppError::internal("January 31"))?,
     };
     excluded.sort_unstable();
     excluded.dedup();
@@ -481,7 +481,7 @@ pub async fn import_quotas(
     body: Bytes,
 ) -> ApiResult<Response> {
     if caller.user.role != Role::NationalAdmin {
-        return Err(AppError::Forbidden.into());
+        return Err(AppError::forbidden().into());
     }
     let fy = parse_program_year(&fiscal_year)?;
     let program = state
@@ -640,7 +640,7 @@ pub async fn national_overview(
     Path(fiscal_year): Path<String>,
 ) -> ApiResult<Json<NationalOverview>> {
     if caller.user.role != Role::NationalAdmin {
-        return Err(AppError::Forbidden.into());
+        return Err(AppError::forbidden().into());
     }
     let fy = parse_program_year(&fiscal_year)?;
     Ok(Json(overview(&state, fy).await?))
@@ -796,7 +796,7 @@ pub fn survey_answers(
     )
     .map_err(|e| match e.0.into_iter().next() {
         Some(first) => parse_error(first),
-        None => AppError::Internal("empty contact error".into()),
+        None => AppError::internal("empty contact error"),
     })?;
     Ok(SurveyAnswers {
         emr,
@@ -848,7 +848,7 @@ pub async fn save_answers(
         .store
         .institution(institution_id)
         .await?
-        .ok_or(AppError::NotFound)?;
+        .ok_or(AppError::not_found())?;
     may_apply(principal, institution.id, institution.prefecture)?;
     let code = institution
         .medical_institution_code
@@ -874,7 +874,7 @@ pub async fn save_answers(
         .validate()
         .map_err(|errors| match errors.into_iter().next() {
             Some(first) => parse_error(first),
-            None => AppError::Internal("empty validation".into()),
+            None => AppError::internal("empty validation"),
         })?;
     let today = today_in_japan();
     let outcome = state
@@ -899,7 +899,7 @@ pub async fn save_answers(
                     id,
                     answers: answers.clone(),
                 }),
-                (Some(_), _) => Err(AppError::NotFound),
+                (Some(_), _) => Err(AppError::not_found()),
             }
         })
         .await
@@ -907,7 +907,7 @@ pub async fn save_answers(
             mamori_store::StoreError::NotFound => unknown_program(fy),
             other => other.into(),
         })??;
-    outcome.ok_or_else(|| AppError::Internal("no application id".into()))
+    outcome.ok_or_else(|| AppError::internal("no application id"))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -972,9 +972,9 @@ async fn application_in_scope(
         .store
         .application_prefecture(fy, id)
         .await?
-        .ok_or(AppError::NotFound)?;
+        .ok_or(AppError::not_found())?;
     let book = book(state, fy, prefecture).await?;
-    let record = book.application(id).cloned().ok_or(AppError::NotFound)?;
+    let record = book.application(id).cloned().ok_or(AppError::not_found())?;
     may_apply(principal, record.institution_id, prefecture)?;
     Ok((book, record))
 }

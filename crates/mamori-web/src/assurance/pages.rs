@@ -10,12 +10,13 @@ use axum::response::{IntoResponse, Response};
 use mamori_domain::assurance::{
     ApplicationId, ApplicationStatus, FlagDecision, RankReason, Selection, assess,
 };
-use mamori_domain::{FiscalYear, Prefecture, Principal, Role};
+use mamori_domain::{FiscalYear, Prefecture, Role};
 use mamori_store::PrefectureBook;
 use serde::Deserialize;
 
 use crate::assurance::api::{
-    self as api, AnswerFields, ContactJson, Judged, parse_prefecture, parse_program_year,
+    self as api, AnswerFields, ContactJson, Judged, managed, may_apply, parse_prefecture,
+    parse_program_year,
 };
 use crate::assurance::ranking::{self, RankInput};
 use crate::http::auth::WebUser;
@@ -23,7 +24,9 @@ use crate::http::error::AppError;
 use crate::http::error::ErrorCode;
 use crate::http::i18n::{Lang, Message};
 use crate::http::ids::{self, Ids, InstitutionId};
-use crate::http::page::{Chrome, PageCtx, PageError, PageResult, SignedIn, redirect, render};
+use crate::http::page::{
+    Chrome, PageCtx, PageError, PageResult, SignedIn, redirect, render, render_form,
+};
 use crate::{AppState, Routes};
 
 pub fn routes() -> Routes {
@@ -200,7 +203,7 @@ async fn survey_view(
         .store
         .institution(id.get())
         .await?
-        .ok_or(AppError::NotFound)?;
+        .ok_or(AppError::not_found())?;
     may_apply(&principal, institution.id, institution.prefecture)?;
     let book = load_book(state, fy, institution.prefecture).await?;
     let record = book
@@ -313,25 +316,10 @@ async fn survey_view(
         flags,
         status,
         changes,
-        error: error.clone(),
+        error,
         notice,
     };
-    let code = if error.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
-    Ok(render(code, &page))
-}
-
-fn may_apply(principal: &Principal, id: i64, prefecture: Prefecture) -> Result<(), AppError> {
-    if principal.can_apply_for(id, prefecture) {
-        Ok(())
-    } else if principal.can_view(id, prefecture) {
-        Err(AppError::Forbidden)
-    } else {
-        Err(AppError::NotFound)
-    }
+    Ok(render_form(page.error.is_some(), &page))
 }
 
 async fn load_book(
@@ -343,7 +331,7 @@ async fn load_book(
         .store
         .prefecture_book(fy, prefecture)
         .await?
-        .ok_or(AppError::NotFound)
+        .ok_or(AppError::not_found())
 }
 
 fn form_bool(text: &str) -> Option<bool> {
@@ -367,12 +355,12 @@ async fn save_survey(
         .store
         .institution(id.get())
         .await?
-        .ok_or(AppError::NotFound)?;
+        .ok_or(AppError::not_found())?;
     may_apply(&principal, institution.id, institution.prefecture)?;
     let result = async {
         let book = load_book(&state, fy, institution.prefecture).await?;
         let beds = form.beds.trim().parse::<i64>().map_err(|_| {
-            AppError::Invalid(mamori_domain::ParseError::new(
+            AppError::invalid(mamori_domain::ParseError::new(
                 "beds",
                 Message::new("assurance-beds-not-a-number"),
             ))
@@ -380,7 +368,7 @@ async fn save_survey(
         let gmis = form_bool(&form.gmis_reuse_consent);
         let renewal = form_bool(&form.renewal_planned);
         let (Some(gmis), Some(renewal)) = (gmis, renewal) else {
-            return Err(AppError::Invalid(mamori_domain::ParseError::new(
+            return Err(AppError::invalid(mamori_domain::ParseError::new(
                 "answers",
                 Message::new("assurance-answer-every-question"),
             )));
@@ -533,6 +521,41 @@ pub struct DoneQuery {
 }
 
 /// The notice of an action that redirected back here (post/redirect/get).
+/// The words of a ranking's "other" reason; empty when it gives none.
+fn other_reason(reasons: &[RankReason]) -> String {
+    reasons
+        .iter()
+        .find_map(|r| match r {
+            RankReason::Other { text } => Some(text.clone()),
+            _ => None,
+        })
+        .unwrap_or_default()
+}
+
+/// The decision on a flagged application as the form names it.
+fn decision_name(decision: Option<FlagDecision>) -> &'static str {
+    match decision {
+        Some(FlagDecision::Accept) => "accept",
+        Some(FlagDecision::Decline) => "decline",
+        None => "",
+    }
+}
+
+/// The quotas of a selection, one row per bed band.
+fn band_rows(lang: Lang, selection: &Selection) -> Vec<BandRow> {
+    selection
+        .bands
+        .iter()
+        .map(|b| BandRow {
+            label: lang.pick(&b.band.label_ja(), &b.band.label_en()).to_owned(),
+            quota: b.quota,
+            selected: b.selected,
+            waitlisted: b.waitlisted,
+            unused: b.unused,
+        })
+        .collect()
+}
+
 fn done_notice(lang: Lang, done: Option<&str>) -> Option<String> {
     const KEYS: [&str; 5] = [
         "as-opened",
@@ -553,14 +576,6 @@ async fn prefecture_page(
 ) -> PageResult {
     let notice = done_notice(ctx.lang, q.done.as_deref());
     prefecture_view(&state, &ctx, &user, &fy, &pref, None, notice).await
-}
-
-fn managed(principal: &Principal, p: Prefecture) -> Result<(), AppError> {
-    if principal.can_manage_survey(p) {
-        Ok(())
-    } else {
-        Err(AppError::NotFound)
-    }
 }
 
 async fn prefecture_view(
@@ -609,9 +624,7 @@ async fn prefecture_view(
             let e = assess(program, app);
             let outcome = selection.and_then(|s| s.outcome(ApplicationId(record.id)));
             let (status, status_class, selected) = match outcome.map(|o| o.status) {
-                Some(ApplicationStatus::Selected) => {
-                    (lang.text("assurance-selected").to_owned(), "tag ok", true)
-                }
+                Some(ApplicationStatus::Selected) => (lang.t("assurance-selected"), "tag ok", true),
                 Some(ApplicationStatus::Waitlisted) => {
                     let place = outcome.and_then(|o| o.waitlist_position).unwrap_or(0);
                     (
@@ -622,15 +635,11 @@ async fn prefecture_view(
                         false,
                     )
                 }
-                Some(ApplicationStatus::Ineligible) => (
-                    lang.text("assurance-ineligible").to_owned(),
-                    "tag bad",
-                    false,
-                ),
-                Some(ApplicationStatus::Withdrawn) => {
-                    (lang.text("assurance-withdrawn").to_owned(), "tag", false)
+                Some(ApplicationStatus::Ineligible) => {
+                    (lang.t("assurance-ineligible"), "tag bad", false)
                 }
-                None => (lang.text("assurance-not-decided").to_owned(), "tag", false),
+                Some(ApplicationStatus::Withdrawn) => (lang.t("assurance-withdrawn"), "tag", false),
+                None => (lang.t("assurance-not-decided"), "tag", false),
             };
             let band = e
                 .band
@@ -648,11 +657,11 @@ async fn prefecture_view(
                     .pick(app.participation.label_ja(), app.participation.label_en())
                     .to_owned(),
                 renewal: match record.answers.renewal_planned {
-                    false => lang.text("assurance-none").to_owned(),
+                    false => lang.t("assurance-none"),
                     true => match record.answers.onsite_survey_by_january {
-                        Some(true) => lang.text("assurance-planned-survey-january").to_owned(),
-                        Some(false) => lang.text("assurance-planned-survey-not-january").to_owned(),
-                        None => lang.text("assurance-planned-not-known").to_owned(),
+                        Some(true) => lang.t("assurance-planned-survey-january"),
+                        Some(false) => lang.t("assurance-planned-survey-not-january"),
+                        None => lang.t("assurance-planned-not-known"),
                     },
                 },
                 contact: format!(
@@ -685,39 +694,19 @@ async fn prefecture_view(
                     })
                     .unwrap_or_default(),
                 reason_text: ranked(record.id)
-                    .and_then(|r| {
-                        r.reasons.iter().find_map(|x| match x {
-                            RankReason::Other { text } => Some(text.clone()),
-                            _ => None,
-                        })
-                    })
-                    .unwrap_or_default(),
+                    .map_or_else(String::new, |r| other_reason(&r.reasons)),
                 withdrawal: outcome
                     .and_then(|o| o.withdrawal.as_ref())
                     .map(|w| format!("{} {}", w.date, w.reason)),
                 needs_decision: e.needs_decision(),
-                decision: match ranked(record.id).and_then(|r| r.decision) {
-                    Some(FlagDecision::Accept) => "accept",
-                    Some(FlagDecision::Decline) => "decline",
-                    None => "",
-                },
+                decision: decision_name(ranked(record.id).and_then(|r| r.decision)),
                 promoted_from: outcome.and_then(|o| o.replaced).map(name_of),
                 replaced_by: outcome.and_then(|o| o.replaced_by).map(name_of),
             })
         })
         .collect();
     let bands = match selection {
-        Some(s) => s
-            .bands
-            .iter()
-            .map(|b| BandRow {
-                label: lang.pick(&b.band.label_ja(), &b.band.label_en()).to_owned(),
-                quota: b.quota,
-                selected: b.selected,
-                waitlisted: b.waitlisted,
-                unused: b.unused,
-            })
-            .collect(),
+        Some(s) => band_rows(lang, s),
         None => program
             .bands
             .as_slice()
@@ -789,15 +778,10 @@ async fn prefecture_view(
             .collect(),
         selection_problem,
         submitted: book.submission.as_ref().map(|s| s.submitted_at.clone()),
-        error: error.clone(),
+        error,
         notice,
     };
-    let code = if error.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
-    Ok(render(code, &page))
+    Ok(render_form(page.error.is_some(), &page))
 }
 
 /// Runs a prefecture action and shows the list again with its outcome.
@@ -884,7 +868,7 @@ async fn save_ranking(
                     let text = field(&format!("reason_text_{id}")).trim();
                     RankReason::Other {
                         text: if text.is_empty() {
-                            lang.text("assurance-other").to_owned()
+                            lang.t("assurance-other")
                         } else {
                             text.to_owned()
                         },
@@ -944,9 +928,9 @@ async fn withdraw(
     let principal = user.user().principal();
     let result = async {
         // Only an application of this prefecture, from this page.
-        let id = ids::ApplicationId::parse(&form.application_id).ok_or(AppError::NotFound)?;
+        let id = ids::ApplicationId::parse(&form.application_id).ok_or(AppError::not_found())?;
         if state.store.application_prefecture(fy, id.get()).await? != Some(prefecture) {
-            return Err(AppError::NotFound);
+            return Err(AppError::not_found());
         }
         api::record_withdrawal(
             &state,
@@ -1021,7 +1005,7 @@ async fn overview_page(
 ) -> PageResult {
     let lang = ctx.lang;
     if user.user().role != Role::NationalAdmin {
-        return Err(PageError::from(AppError::Forbidden));
+        return Err(PageError::from(AppError::forbidden()));
     }
     let fy = parse_program_year(&fy)?;
     let overview = api::overview(&state, fy).await?;
@@ -1132,7 +1116,7 @@ async fn upload_ranking(
         return Ok(render(e.status(), &page));
     }
     let Some(file) = form.file("file") else {
-        page.error = Some(lang.text("assurance-choose-ranking-file-xlsx").to_owned());
+        page.error = Some(lang.t("assurance-choose-ranking-file-xlsx"));
         return Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page));
     };
     page.file_name = file.file_name.clone().unwrap_or_default();
@@ -1214,34 +1198,13 @@ async fn upload_ranking(
                     })
                     .collect(),
                 reason_tags: e.reasons.iter().map(RankReason::as_str).collect(),
-                reason_text: e
-                    .reasons
-                    .iter()
-                    .find_map(|r| match r {
-                        RankReason::Other { text } => Some(text.clone()),
-                        _ => None,
-                    })
-                    .unwrap_or_default(),
-                decision: match e.decision {
-                    Some(FlagDecision::Accept) => "accept",
-                    Some(FlagDecision::Decline) => "decline",
-                    None => "",
-                },
+                reason_text: other_reason(&e.reasons),
+                decision: decision_name(e.decision),
                 status: status.to_owned(),
                 status_class,
             }
         })
         .collect();
-    page.bands = selection
-        .bands
-        .iter()
-        .map(|b| BandRow {
-            label: lang.pick(&b.band.label_ja(), &b.band.label_en()).to_owned(),
-            quota: b.quota,
-            selected: b.selected,
-            waitlisted: b.waitlisted,
-            unused: b.unused,
-        })
-        .collect();
+    page.bands = band_rows(lang, &selection);
     Ok(render(StatusCode::OK, &page))
 }

@@ -25,7 +25,9 @@ use crate::http::error::AppError;
 use crate::http::error::ErrorCode;
 use crate::http::i18n::{Lang, Message};
 use crate::http::multipart;
-use crate::http::page::{Chrome, PageCtx, PageError, PageResult, SignedIn, redirect, render};
+use crate::http::page::{
+    Chrome, PageCtx, PageError, PageResult, SignedIn, redirect, render, render_form,
+};
 use crate::{AppState, Routes};
 
 pub fn routes() -> Routes {
@@ -374,7 +376,7 @@ fn national(user: &WebUser) -> Result<(), AppError> {
     if user.user().role == Role::NationalAdmin {
         Ok(())
     } else {
-        Err(AppError::Forbidden)
+        Err(AppError::forbidden())
     }
 }
 
@@ -618,13 +620,9 @@ async fn post_program(
         }
     }
     let show = |values: &Values, problems: Option<Problems>, notice: Option<String>| {
-        let status = if problems.as_ref().is_some_and(|p| !p.messages.is_empty()) {
-            StatusCode::UNPROCESSABLE_ENTITY
-        } else {
-            StatusCode::OK
-        };
-        render(
-            status,
+        let refused = problems.as_ref().is_some_and(|p| !p.messages.is_empty());
+        render_form(
+            refused,
             &page(&ctx, &user, values, problems, notice, opened.clone()),
         )
     };

@@ -423,7 +423,7 @@ pub async fn list_file(
         &judged.applications,
         &selection,
     )
-    .map_err(|e| AppError::Internal(e.to_string()))?;
+    .map_err(|e| AppError::internal(e.to_string()))?;
     let name = format!("betsushi1_{}_{}.xlsx", fy.start_year(), prefecture.code());
     Ok(attachment(XLSX_CONTENT_TYPE, &name, bytes))
 }

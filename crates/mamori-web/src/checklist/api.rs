@@ -436,7 +436,7 @@ async fn item_response(
         .into_iter()
         .find(|i| i.key == key)
         .map(Json)
-        .ok_or_else(|| AppError::NotFound.into())
+        .ok_or_else(|| AppError::not_found().into())
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]

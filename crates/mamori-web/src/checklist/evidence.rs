@@ -51,7 +51,7 @@ pub fn checklist_evidence(
                 .map(|g| lang.pick(&g.message_ja, &g.message_en).to_owned())
                 .collect(),
             link: format!("/institutions/{id}/contact-chart"),
-            link_label: lang.text("checklist-open-contact-chart").to_owned(),
+            link_label: lang.t("checklist-open-contact-chart"),
         });
     }
     mds_evidence(lang, a, file, &mut out);
@@ -74,10 +74,10 @@ pub fn checklist_evidence(
             } else {
                 "warn"
             },
-            label: lang.text("checklist-records").to_owned(),
+            label: lang.t("checklist-records"),
             facts,
             link: format!("/institutions/{id}/continuity"),
-            link_label: lang.text("checklist-open-backup-bcp").to_owned(),
+            link_label: lang.t("checklist-open-backup-bcp"),
         });
     }
     Ok(out)
@@ -147,7 +147,7 @@ fn mds_evidence(
             label: label.to_owned(),
             facts: facts.clone(),
             link: format!("/institutions/{id}/vendors"),
-            link_label: lang.text("checklist-open-contracts-mds-sds").to_owned(),
+            link_label: lang.t("checklist-open-contracts-mds-sds"),
         });
     }
 }

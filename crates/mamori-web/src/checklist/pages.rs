@@ -252,6 +252,19 @@ pub fn version_label(lang: Lang, version: &ChecklistVersion) -> String {
         .to_owned()
 }
 
+pub fn title_label(lang: Lang, version: &ChecklistVersion) -> String {
+    lang.pick(&version.title_ja, &version.title_en).to_owned()
+}
+
+/// The question that decides whether the form applies at all; empty when it has none.
+pub fn gate_text(lang: Lang, version: &ChecklistVersion) -> String {
+    version
+        .gate
+        .as_ref()
+        .map(|g| lang.pick(&g.text_ja, &g.text_en).to_owned())
+        .unwrap_or_default()
+}
+
 pub struct YearLink {
     pub fiscal_year: i32,
     pub label: String,
@@ -359,15 +372,8 @@ fn checklist_page(
         years: year_links(state.catalog, lang, a.fiscal_year),
         form_label: form_label(lang, a.version),
         version_label: version_label(lang, a.version),
-        title: lang
-            .pick(&a.version.title_ja, &a.version.title_en)
-            .to_owned(),
-        gate: a
-            .version
-            .gate
-            .as_ref()
-            .map(|g| lang.pick(&g.text_ja, &g.text_en).to_owned())
-            .unwrap_or_default(),
+        title: title_label(lang, a.version),
+        gate: gate_text(lang, a.version),
         has_system: a.institution.has_medical_information_system,
         has_vendors: a.institution.has_vendor_contracts,
         answered: p.answered,
@@ -438,13 +444,13 @@ fn form_input(form: &ItemForm) -> Result<(Round, Option<AnswerInput>), AppError>
         return Ok((round, None));
     }
     if form.answer.is_empty() {
-        return Err(AppError::Invalid(mamori_domain::ParseError::new(
+        return Err(AppError::invalid(mamori_domain::ParseError::new(
             "answer",
             mamori_locale::Message::new("checklist-choose-yes-or-no"),
         )));
     }
     if form.checked_on.trim().is_empty() {
-        return Err(AppError::Invalid(mamori_domain::ParseError::new(
+        return Err(AppError::invalid(mamori_domain::ParseError::new(
             "checked_on",
             mamori_locale::Message::new("checklist-enter-date-check"),
         )));
@@ -515,7 +521,7 @@ async fn save_item(
     }
     let a = service::assessment(&state, institution, fiscal_year).await?;
     let Some(item_state) = a.items.iter().find(|s| s.item.key == key) else {
-        return Err(PageError::from(AppError::NotFound));
+        return Err(PageError::from(AppError::not_found()));
     };
     let mut card = item_card(lang, &a, item_state, principal.can_answer(a.institution.id));
     let status = if let Some(e) = error {
@@ -572,15 +578,8 @@ async fn checklist_print(
         fiscal_year_label: fy_label(lang, a.fiscal_year),
         form_label: form_label(lang, a.version),
         version_label: version_label(lang, a.version),
-        title: lang
-            .pick(&a.version.title_ja, &a.version.title_en)
-            .to_owned(),
-        gate: a
-            .version
-            .gate
-            .as_ref()
-            .map(|g| lang.pick(&g.text_ja, &g.text_en).to_owned())
-            .unwrap_or_default(),
+        title: title_label(lang, a.version),
+        gate: gate_text(lang, a.version),
         has_system: a.institution.has_medical_information_system,
         sections: sections_view(lang, &a, false),
     };
@@ -636,7 +635,7 @@ async fn item_history(
     let item = a
         .version
         .item(&key)
-        .ok_or_else(|| PageError::from(AppError::NotFound))?;
+        .ok_or_else(|| PageError::from(AppError::not_found()))?;
     let history = state
         .store
         .answer_history(a.institution.id, a.fiscal_year, &key)

@@ -9,7 +9,6 @@ use mamori_domain::contact_chart::{
     ChartStatus, ContactChart, ContactChartInput, FieldProblem, chart_status,
 };
 use mamori_domain::continuity::{ContinuityWarning, ItemEvidence, continuity_warnings, evidence};
-use mamori_domain::vendor::VendorContract;
 use mamori_domain::{FiscalYear, Principal};
 use mamori_reports::contact_chart_svg::{ChartLanguage, render_contact_chart_svg};
 use mamori_store::Institution;
@@ -19,8 +18,8 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
-use crate::http::api::ApiJson;
 use crate::http::api::{Answered, Opening, Visible};
+use crate::http::api::{ApiJson, body_after_access};
 use crate::http::error::ErrorCode;
 use crate::http::error::{ApiResult, AppError, ErrorBody};
 use crate::http::i18n::Message;
@@ -69,7 +68,7 @@ pub fn chart_of(
         None => Ok(None),
         Some(doc) => {
             let chart: ContactChart = serde_json::from_str(&doc.json)
-                .map_err(|e| AppError::Internal(format!("stored contact chart: {e}")))?;
+                .map_err(|e| AppError::internal(format!("stored contact chart: {e}")))?;
             Ok(Some((chart, doc.updated_at.clone())))
         }
     }
@@ -85,12 +84,8 @@ pub async fn get_contact_chart(
 ) -> ApiResult<Json<ContactChartJson>> {
     service::record_read(&state, &principal, institution.id, "contact_chart").await?;
     let (stored, contracts) = tokio::try_join!(stored_chart(&state, institution.id), async {
-        Ok(state
-            .store
-            .vendor_contracts_of_institution(institution.id)
-            .await?)
+        Ok(service::coverage::vendor_contracts(&state, institution.id).await?)
     })?;
-    let contracts: Vec<VendorContract> = contracts.into_iter().map(|c| c.contract).collect();
     let status = chart_status(stored.as_ref().map(|s| &s.0), &contracts, today_in_japan());
     let (chart, updated_at) = stored.unzip();
     Ok(Json(ContactChartJson {
@@ -125,17 +120,11 @@ pub async fn save_chart(
     if_updated_at: Option<&str>,
 ) -> Result<(), AppError> {
     if !principal.can_answer(institution.id) {
-        return Err(AppError::Forbidden);
+        return Err(AppError::forbidden());
     }
-    let contracts: Vec<VendorContract> = state
-        .store
-        .vendor_contracts_of_institution(institution.id)
-        .await?
-        .into_iter()
-        .map(|c| c.contract)
-        .collect();
-    let chart = input.parse(&contracts).map_err(AppError::Fields)?;
-    let json = serde_json::to_string(&chart).map_err(|e| AppError::Internal(e.to_string()))?;
+    let contracts = service::coverage::vendor_contracts(state, institution.id).await?;
+    let chart = input.parse(&contracts).map_err(AppError::fields)?;
+    let json = serde_json::to_string(&chart).map_err(|e| AppError::internal(e.to_string()))?;
     state
         .store
         .put_contact_chart(institution.id, &json, if_updated_at, principal.user_id)
@@ -165,13 +154,7 @@ pub async fn put_contact_chart(
     ApiJson(body): ApiJson<serde_json::Value>,
 ) -> ApiResult<Json<ContactChartJson>> {
     // Parsed after the access check, so that outsiders learn nothing from the errors.
-    let body: PutContactChart = serde_json::from_value(body).map_err(|e| {
-        AppError::rejected(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            ErrorCode::InvalidBody,
-            Message::new("errors-invalid-contact-chart").with("detail", e.to_string()),
-        )
-    })?;
+    let body: PutContactChart = body_after_access(body, "errors-invalid-contact-chart")?;
     save_chart(
         &state,
         &principal,
@@ -206,13 +189,7 @@ pub async fn chart_svg_response(
     let (chart, _) = stored_chart(state, institution.id)
         .await?
         .ok_or_else(no_chart)?;
-    let contracts: Vec<VendorContract> = state
-        .store
-        .vendor_contracts_of_institution(institution.id)
-        .await?
-        .into_iter()
-        .map(|c| c.contract)
-        .collect();
+    let contracts = service::coverage::vendor_contracts(state, institution.id).await?;
     let language = if lang == crate::http::i18n::Lang::En {
         ChartLanguage::En
     } else {
@@ -271,7 +248,7 @@ pub fn continuity_of(
         None => Ok((ContinuityRecords::default(), None)),
         Some(doc) => Ok((
             serde_json::from_str(&doc.json)
-                .map_err(|e| AppError::Internal(format!("stored continuity records: {e}")))?,
+                .map_err(|e| AppError::internal(format!("stored continuity records: {e}")))?,
             Some(doc.updated_at.clone()),
         )),
     }
@@ -325,7 +302,7 @@ pub async fn save_continuity(
     if_updated_at: Option<&str>,
 ) -> Result<(), AppError> {
     if !principal.can_answer(institution.id) {
-        return Err(AppError::Forbidden);
+        return Err(AppError::forbidden());
     }
     let today = today_in_japan();
     let problems: Vec<FieldProblem> = records
@@ -340,9 +317,9 @@ pub async fn save_continuity(
         })
         .collect();
     if !problems.is_empty() {
-        return Err(AppError::Fields(problems));
+        return Err(AppError::fields(problems));
     }
-    let json = serde_json::to_string(records).map_err(|e| AppError::Internal(e.to_string()))?;
+    let json = serde_json::to_string(records).map_err(|e| AppError::internal(e.to_string()))?;
     state
         .store
         .put_continuity_records(institution.id, &json, if_updated_at, principal.user_id)
@@ -368,13 +345,7 @@ pub async fn put_continuity(
     Opening(caller, principal, institution): Answered,
     ApiJson(body): ApiJson<serde_json::Value>,
 ) -> ApiResult<Json<ContinuityJson>> {
-    let body: PutContinuity = serde_json::from_value(body).map_err(|e| {
-        AppError::rejected(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            ErrorCode::InvalidBody,
-            Message::new("errors-invalid-backup-records").with("detail", e.to_string()),
-        )
-    })?;
+    let body: PutContinuity = body_after_access(body, "errors-invalid-backup-records")?;
     save_continuity(
         &state,
         &principal,

@@ -17,8 +17,8 @@ use mamori_domain::continuity::{
 use mamori_domain::vendor::SystemKind;
 
 use super::api::{self as records, ContinuityRecords};
+use super::editor::{form_count, incomplete_form};
 use crate::http::error::AppError;
-use crate::http::error::ErrorCode;
 use crate::http::i18n::{Lang, Message};
 use crate::http::page::{
     AnsweredPage, Chrome, PageError, PageOpening, PageResult, redirect, render,
@@ -513,7 +513,7 @@ async fn editor(
         .map(|(i, r)| BackupBlock::new(lang, i, Some(r)))
         .collect();
     blocks.push(BackupBlock::new(lang, blocks.len(), None));
-    let title = lang.text("contact-chart-edit-backup-bcp").to_owned();
+    let title = lang.t("contact-chart-edit-backup-bcp");
     Ok(render(
         StatusCode::OK,
         &EditorPage {
@@ -538,16 +538,8 @@ async fn save(
     let today = today_in_japan();
     // Without its count the form is not the editor's: refuse rather than store an empty
     // record set.
-    let Some(count) = form
-        .get("count")
-        .and_then(|c| c.trim().parse::<usize>().ok())
-        .filter(|c| *c <= BLOCKS_MAX)
-    else {
-        return Err(PageError::from(AppError::rejected(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            ErrorCode::IncompleteForm,
-            Message::new("errors-incomplete-records"),
-        )));
+    let Some(count) = form_count(&form, "count", BLOCKS_MAX) else {
+        return Err(incomplete_form("errors-incomplete-records"));
     };
     let mut blocks: Vec<BackupBlock> = (0..count)
         .map(|i| BackupBlock::from_form(lang, i, &form))
@@ -583,7 +575,7 @@ async fn save(
         )
         .await
     } else {
-        Err(AppError::Fields(problems))
+        Err(AppError::fields(problems))
     };
     let (status, lines) = match outcome {
         Ok(()) => {
@@ -592,8 +584,8 @@ async fn save(
                 institution.id
             )));
         }
-        Err(e @ (AppError::Forbidden | AppError::NotFound)) => return Err(PageError::from(e)),
-        Err(AppError::Fields(problems)) => (
+        Err(e) if e.refuses_access() => return Err(PageError::from(e)),
+        Err(AppError::Service(mamori_app::Error::Fields(problems))) => (
             StatusCode::UNPROCESSABLE_ENTITY,
             problems
                 .iter()
@@ -621,7 +613,7 @@ async fn save(
     }
     let next = blocks.len();
     blocks.push(BackupBlock::new(lang, next, None));
-    let title = lang.text("contact-chart-edit-backup-bcp").to_owned();
+    let title = lang.t("contact-chart-edit-backup-bcp");
     Ok(render(
         status,
         &EditorPage {

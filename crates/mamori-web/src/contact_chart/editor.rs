@@ -372,7 +372,7 @@ impl EditorPage {
                 Group::Outside => outside.push(r),
             }
         }
-        let title = ctx.lang.text("contact-chart-edit-contact-chart").to_owned();
+        let title = ctx.lang.t("contact-chart-edit-contact-chart");
         Self {
             chrome: Chrome::new(ctx, Some(user), title),
             id: institution.id,
@@ -452,6 +452,23 @@ fn row_of_problem<'a>(
     Some((row, field))
 }
 
+/// How many rows (or blocks) of a kind a plain-form editor sent, `max` at the most; none
+/// when the count is missing or garbled.
+pub(super) fn form_count(form: &HashMap<String, String>, name: &str, max: usize) -> Option<usize> {
+    form.get(name)
+        .and_then(|c| c.trim().parse::<usize>().ok())
+        .filter(|c| *c <= max)
+}
+
+/// The refusal of a form without its counts: not the editor's, so nothing is stored.
+pub(super) fn incomplete_form(message: &'static str) -> PageError {
+    PageError::from(AppError::rejected(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        ErrorCode::IncompleteForm,
+        Message::new(message),
+    ))
+}
+
 async fn save(
     State(state): State<AppState>,
     PageOpening(ctx, user, principal, institution): AnsweredPage,
@@ -459,18 +476,10 @@ async fn save(
 ) -> PageResult {
     let lang = ctx.lang;
     let contracts = contracts_of(&state, &institution).await?;
-    let count = |name: &str| {
-        form.get(name)
-            .and_then(|c| c.trim().parse::<usize>().ok())
-            .filter(|c| *c <= ROWS_MAX)
-    };
+    let count = |name: &str| form_count(&form, name, ROWS_MAX);
     let (Some(ni), Some(nv), Some(no)) = (count("i_count"), count("v_count"), count("o_count"))
     else {
-        return Err(PageError::from(AppError::rejected(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            ErrorCode::IncompleteForm,
-            Message::new("errors-incomplete-chart"),
-        )));
+        return Err(incomplete_form("errors-incomplete-chart"));
     };
     let mut rows: Vec<ContactRow> = Vec::new();
     for i in 0..ni {
@@ -586,7 +595,7 @@ async fn save(
                     .find(|b| chosen.contains(&b.as_str()))
                 else {
                     row.errors
-                        .insert("choice", lang.text("contact-chart-choose-body").to_owned());
+                        .insert("choice", lang.t("contact-chart-choose-body"));
                     row_problems += 1;
                     continue;
                 };
@@ -640,7 +649,7 @@ async fn save(
         );
     }
     let outcome = if row_problems > 0 || !general.is_empty() {
-        Err(AppError::Fields(Vec::new()))
+        Err(AppError::fields(Vec::new()))
     } else {
         records::save_chart(&state, &principal, &institution, &input, version.as_deref()).await
     };
@@ -651,8 +660,8 @@ async fn save(
                 institution.id
             )));
         }
-        Err(e @ (AppError::Forbidden | AppError::NotFound)) => return Err(PageError::from(e)),
-        Err(AppError::Fields(problems)) => {
+        Err(e) if e.refuses_access() => return Err(PageError::from(e)),
+        Err(AppError::Service(mamori_app::Error::Fields(problems))) => {
             attach(lang, &mut rows, &kept, &problems, &mut general);
             StatusCode::UNPROCESSABLE_ENTITY
         }

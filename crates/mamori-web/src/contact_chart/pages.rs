@@ -59,13 +59,7 @@ async fn chart_view(
     let institution = page_institution(state, &principal, id).await?;
     service::record_read(state, &principal, institution.id, "contact_chart").await?;
     let stored = records::stored_chart(state, institution.id).await?;
-    let contracts: Vec<_> = state
-        .store
-        .vendor_contracts_of_institution(institution.id)
-        .await?
-        .into_iter()
-        .map(|c| c.contract)
-        .collect();
+    let contracts = service::coverage::vendor_contracts(state, institution.id).await?;
     let status = chart_status(stored.as_ref().map(|s| &s.0), &contracts, today_in_japan());
     let (state_class, state_label) = match status.state {
         ChartState::None => ("bad", lang.text("contact-chart-none")),
@@ -75,7 +69,7 @@ async fn chart_view(
     let gap = |g: &mamori_domain::contact_chart::ChartGapReport| {
         lang.pick(&g.message_ja, &g.message_en).to_owned()
     };
-    let title = lang.text("contact-chart-contact-chart").to_owned();
+    let title = lang.t("contact-chart-contact-chart");
     Ok(render(
         StatusCode::OK,
         &ContactChartPage {
@@ -169,7 +163,7 @@ async fn continuity_page(
                 .pick(b.frequency.label_ja(), b.frequency.label_en())
                 .to_owned();
             let restore = b.last_restore_test.map_or_else(
-                || lang.text("contact-chart-never").to_owned(),
+                || lang.t("contact-chart-never"),
                 |t| {
                     Message::new("contact-chart-restore-test")
                         .with("date", t.on.to_string())
@@ -181,7 +175,7 @@ async fn continuity_page(
         })
         .collect();
     let bcp = match &records.bcp {
-        None => lang.text("contact-chart-no-record-lower").to_owned(),
+        None => lang.t("contact-chart-no-record-lower"),
         Some(b) => {
             let state = match b.state {
                 mamori_domain::continuity::BcpState::Established { on } => {
@@ -195,11 +189,11 @@ async fn continuity_page(
                         .render(lang)
                 }
                 mamori_domain::continuity::BcpState::NotStarted => {
-                    lang.text("contact-chart-not-started").to_owned()
+                    lang.t("contact-chart-not-started")
                 }
             };
             let drill = b.last_drill.map_or_else(
-                || lang.text("contact-chart-never-drilled").to_owned(),
+                || lang.t("contact-chart-never-drilled"),
                 |d| {
                     Message::new("contact-chart-last-drill-on")
                         .with("date", d.to_string())
@@ -239,7 +233,7 @@ async fn continuity_page(
         )
     })
     .collect();
-    let title = lang.text("contact-chart-backup-bcp").to_owned();
+    let title = lang.t("contact-chart-backup-bcp");
     Ok(render(
         StatusCode::OK,
         &ContinuityPage {

@@ -72,6 +72,22 @@ impl<T: serde::de::DeserializeOwned> ApiJson<T> {
     }
 }
 
+/// Reads a body the handler has taken as a JSON value, for routes that check who asks before
+/// they read it, so that those without the right learn nothing from its errors: a body that
+/// does not fit is 422, `message` (which takes the `detail`) saying what is wrong.
+pub fn body_after_access<T: serde::de::DeserializeOwned>(
+    body: serde_json::Value,
+    message: &'static str,
+) -> Result<T, AppError> {
+    serde_json::from_value(body).map_err(|e| {
+        AppError::rejected(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::InvalidBody,
+            Message::new(message).with("detail", e.to_string()),
+        )
+    })
+}
+
 fn json_rejection(rejection: &JsonRejection) -> AppError {
     let detail = rejection.body_text();
     match rejection {
@@ -114,7 +130,7 @@ pub async fn reach_institution(
     }
     let institution = service::visible_institution(state, principal, id.get()).await?;
     if reach == ANSWERS_FOR && !principal.can_answer(institution.id) {
-        return Err(AppError::Forbidden);
+        return Err(AppError::forbidden());
     }
     Ok(institution)
 }

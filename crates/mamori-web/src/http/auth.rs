@@ -136,6 +136,19 @@ pub async fn locked_now(state: &AppState, login: &str, client: &ClientInfo) -> A
     }
 }
 
+/// Counts a wrong secret as [`count_failure`]; the failure that sets a lock is answered
+/// with the lock's own refusal.
+pub async fn record_wrong_secret(
+    state: &AppState,
+    login: &str,
+    client: &ClientInfo,
+) -> Result<(), AppError> {
+    if count_failure(state, login, client).await? {
+        return Err(locked_now(state, login, client).await);
+    }
+    Ok(())
+}
+
 /// Where a login stands after the password.
 pub enum LoginStep {
     /// Signed in: the raw token (given to the client once), the CSRF token and the user.
@@ -249,9 +262,7 @@ pub async fn check_second_factor(
     if crate::http::two_factor::verify(state, user, code).await? {
         return Ok(());
     }
-    if count_failure(state, &user.login, client).await? {
-        return Err(locked_now(state, &user.login, client).await);
-    }
+    record_wrong_secret(state, &user.login, client).await?;
     Err(invalid_second_factor())
 }
 

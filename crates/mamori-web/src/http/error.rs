@@ -12,18 +12,17 @@ use utoipa::ToSchema;
 
 use crate::http::i18n::{Lang, Message};
 pub use mamori_app::ErrorCode;
+use mamori_app::{Error, Refusal};
 
-/// An error of the service layer, shared by the API, the pages and the CLI.
+/// An error as the web tier answers it: a use case's (the same for the API, the pages and
+/// the CLI), or a refusal of the HTTP tier's own.
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
-    #[error("not found")]
-    NotFound,
+    #[error(transparent)]
+    Service(#[from] mamori_app::Error),
     #[error("not signed in")]
     Unauthenticated,
-    #[error("forbidden")]
-    Forbidden,
-    #[error("invalid value for {}: {}", .0.field, .0.message.render(crate::http::i18n::Lang::En))]
-    Invalid(ParseError),
+    /// A refusal with a status of its own (400, 403, 413, 415, 503 …).
     #[error("{code}: {}", .message.render(Lang::En))]
     Rejected {
         status: StatusCode,
@@ -38,56 +37,23 @@ pub enum AppError {
         message: Message,
         retry_after_seconds: u64,
     },
-    #[error("answer refused: {0}")]
-    Answer(AnswerError),
-    /// Problems with fields of a structured input, each with its path.
-    #[error("{} invalid field(s)", .0.len())]
-    Fields(Vec<FieldProblem>),
-    #[error(transparent)]
-    Store(#[from] StoreError),
-    #[error("internal error: {0}")]
-    Internal(String),
 }
 
 impl From<ParseError> for AppError {
     fn from(e: ParseError) -> Self {
-        Self::Invalid(e)
+        Self::Service(e.into())
     }
 }
 
 impl From<AnswerError> for AppError {
     fn from(e: AnswerError) -> Self {
-        Self::Answer(e)
+        Self::Service(e.into())
     }
 }
 
-/// A use case's error, answered alike by the API, the pages and the command line: each
-/// refusal with its status, a store fault kept as one.
-impl From<mamori_app::Error> for AppError {
-    fn from(e: mamori_app::Error) -> Self {
-        use mamori_app::{Error, Refusal};
-        match e {
-            Error::NotFound => Self::NotFound,
-            Error::Forbidden => Self::Forbidden,
-            Error::Invalid(e) => Self::Invalid(e),
-            Error::Rejected {
-                refusal,
-                code,
-                message,
-            } => Self::Rejected {
-                status: match refusal {
-                    Refusal::NotFound => StatusCode::NOT_FOUND,
-                    Refusal::Conflict => StatusCode::CONFLICT,
-                    Refusal::Invalid => StatusCode::UNPROCESSABLE_ENTITY,
-                },
-                code,
-                message,
-            },
-            Error::Answer(e) => Self::Answer(e),
-            Error::Fields(problems) => Self::Fields(problems),
-            Error::Store(e) => Self::Store(e),
-            Error::Internal(detail) => Self::Internal(detail),
-        }
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> Self {
+        Self::Service(e.into())
     }
 }
 
@@ -128,12 +94,41 @@ impl AppError {
         }
     }
 
+    /// What was named does not exist, or is outside the caller's scope.
+    pub fn not_found() -> Self {
+        Self::Service(Error::NotFound)
+    }
+
+    pub fn forbidden() -> Self {
+        Self::Service(Error::Forbidden)
+    }
+
+    pub fn invalid(e: ParseError) -> Self {
+        Self::Service(Error::Invalid(e))
+    }
+
+    /// Problems with fields of a structured input, each with its path.
+    pub fn fields(problems: Vec<FieldProblem>) -> Self {
+        Self::Service(Error::Fields(problems))
+    }
+
+    /// A fault of mamori itself: its detail goes to the log only.
+    pub fn internal(detail: impl Into<String>) -> Self {
+        Self::Service(Error::Internal(detail.into()))
+    }
+
+    /// A refusal of access (403, or 404 outside the caller's scope), which a page shows as
+    /// the error page rather than on the form that was sent.
+    pub fn refuses_access(&self) -> bool {
+        matches!(self, Self::Service(Error::Forbidden | Error::NotFound))
+    }
+
     /// The sentence of the error in the reader's language.
     pub fn message_in(&self, lang: Lang) -> String {
         match self {
-            Self::Rejected { message, .. } | Self::Throttled { message, .. } => {
-                message.render(lang)
-            }
+            Self::Rejected { message, .. }
+            | Self::Throttled { message, .. }
+            | Self::Service(Error::Rejected { message, .. }) => message.render(lang),
             _ => {
                 let d = self.detail();
                 lang.pick(&d.message_ja, &d.message_en).to_owned()
@@ -143,17 +138,23 @@ impl AppError {
 
     pub fn status(&self) -> StatusCode {
         match self {
-            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::Service(e) => match e {
+                Error::NotFound | Error::Store(StoreError::NotFound) => StatusCode::NOT_FOUND,
+                Error::Forbidden => StatusCode::FORBIDDEN,
+                Error::Invalid(_) | Error::Answer(_) | Error::Fields(_) => {
+                    StatusCode::UNPROCESSABLE_ENTITY
+                }
+                Error::Rejected { refusal, .. } => match refusal {
+                    Refusal::NotFound => StatusCode::NOT_FOUND,
+                    Refusal::Conflict => StatusCode::CONFLICT,
+                    Refusal::Invalid => StatusCode::UNPROCESSABLE_ENTITY,
+                },
+                Error::Store(StoreError::Conflict(_)) => StatusCode::CONFLICT,
+                Error::Store(_) | Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            },
             Self::Unauthenticated => StatusCode::UNAUTHORIZED,
-            Self::Forbidden => StatusCode::FORBIDDEN,
-            Self::Invalid(_) | Self::Answer(_) | Self::Fields(_) => {
-                StatusCode::UNPROCESSABLE_ENTITY
-            }
             Self::Rejected { status, .. } => *status,
             Self::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
-            Self::Store(StoreError::NotFound) => StatusCode::NOT_FOUND,
-            Self::Store(StoreError::Conflict(_)) => StatusCode::CONFLICT,
-            Self::Store(_) | Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
@@ -167,60 +168,63 @@ impl AppError {
             )
         };
         let (code, ja, en, field): (&str, String, String, Option<String>) = match self {
-            Self::NotFound | Self::Store(StoreError::NotFound) => {
-                fixed(ErrorCode::NotFound, Message::new("errors-not-found"))
-            }
+            Self::Service(e) => match e {
+                Error::NotFound | Error::Store(StoreError::NotFound) => {
+                    fixed(ErrorCode::NotFound, Message::new("errors-not-found"))
+                }
+                Error::Forbidden => fixed(ErrorCode::Forbidden, Message::new("errors-forbidden")),
+                Error::Invalid(e) => (
+                    "invalid_value",
+                    e.message.render(Lang::Ja),
+                    e.message.render(Lang::En),
+                    Some(e.field.to_owned()),
+                ),
+                Error::Rejected { code, message, .. } => fixed(*code, message.clone()),
+                Error::Answer(e) => (
+                    e.code(),
+                    e.message().render(Lang::Ja),
+                    e.message().render(Lang::En),
+                    None,
+                ),
+                Error::Fields(problems) => {
+                    let lines = |lang: Lang| {
+                        problems
+                            .iter()
+                            .map(|p| format!("{}: {}", p.path, p.message.render(lang)))
+                            .collect::<Vec<_>>()
+                            .join("\n")
+                    };
+                    (
+                        "invalid_fields",
+                        lines(Lang::Ja),
+                        lines(Lang::En),
+                        problems.first().map(|p| p.path.clone()),
+                    )
+                }
+                Error::Store(StoreError::Conflict(what)) => fixed(
+                    ErrorCode::Conflict,
+                    Message::new("errors-conflict").with("what", what),
+                ),
+                Error::Store(_) | Error::Internal(_) => {
+                    fixed(ErrorCode::InternalError, Message::new("errors-internal"))
+                }
+            },
             Self::Unauthenticated => fixed(
                 ErrorCode::Unauthenticated,
                 Message::new("errors-unauthenticated"),
             ),
-            Self::Forbidden => fixed(ErrorCode::Forbidden, Message::new("errors-forbidden")),
-            Self::Invalid(e) => (
-                "invalid_value",
-                e.message.render(crate::http::i18n::Lang::Ja),
-                e.message.render(crate::http::i18n::Lang::En),
-                Some(e.field.to_owned()),
-            ),
             Self::Rejected { code, message, .. } | Self::Throttled { code, message, .. } => {
                 fixed(*code, message.clone())
             }
-            Self::Answer(e) => (
-                e.code(),
-                e.message().render(Lang::Ja),
-                e.message().render(Lang::En),
-                None,
-            ),
-            Self::Fields(problems) => {
-                let lines = |lang: Lang| {
-                    problems
-                        .iter()
-                        .map(|p| format!("{}: {}", p.path, p.message.render(lang)))
-                        .collect::<Vec<_>>()
-                        .join("\n")
-                };
-                (
-                    "invalid_fields",
-                    lines(Lang::Ja),
-                    lines(Lang::En),
-                    problems.first().map(|p| p.path.clone()),
-                )
-            }
-            Self::Store(StoreError::Conflict(what)) => fixed(
-                ErrorCode::Conflict,
-                Message::new("errors-conflict").with("what", what),
-            ),
-            Self::Store(_) | Self::Internal(_) => {
-                fixed(ErrorCode::InternalError, Message::new("errors-internal"))
-            }
         };
         let problems = match self {
-            Self::Fields(problems) => problems
+            Self::Service(Error::Fields(problems)) => problems
                 .iter()
                 .map(|p| FieldProblemJson {
                     path: p.path.clone(),
                     code: p.code.to_owned(),
-                    message_ja: p.message.render(crate::http::i18n::Lang::Ja),
-                    message_en: p.message.render(crate::http::i18n::Lang::En),
+                    message_ja: p.message.render(Lang::Ja),
+                    message_en: p.message.render(Lang::En),
                 })
                 .collect(),
             _ => Vec::new(),

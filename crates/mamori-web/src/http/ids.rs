@@ -66,7 +66,7 @@ pub trait FromSegments: Sized {
 }
 
 fn wrong_count(segments: &[String]) -> AppError {
-    AppError::Internal(format!(
+    AppError::internal(format!(
         "the handler does not take the route's {} path parameters",
         segments.len()
     ))
@@ -132,7 +132,7 @@ macro_rules! path_ids {
     )+};
     (@unknown $api:ident) => {{
         let _ = $api;
-        AppError::NotFound
+        AppError::not_found()
     }};
     (@unknown $api:ident $unknown:expr) => {
         ($unknown)($api)
@@ -156,7 +156,7 @@ path_ids! {
     ApplicationId;
     /// A training course: the API names what it does not know, the edit pages say "not
     /// found" as they do for a course that does not exist.
-    CourseId => |api| if api { unknown_course() } else { AppError::NotFound };
+    CourseId => |api| if api { unknown_course() } else { AppError::not_found() };
     /// A training session.
     SessionId => |_| unknown_session();
     /// An entry of the list of lecturers and technicians.

@@ -25,7 +25,7 @@ pub fn control_character_error(field: &str, bad: ForbiddenCharacter) -> AppError
     let message = Message::new("http-control-character")
         .with("character", bad.code_point())
         .with("position", bad.position + 1);
-    AppError::Fields(vec![FieldProblem::new(field, "control_character", message)])
+    AppError::fields(vec![FieldProblem::new(field, "control_character", message)])
 }
 
 /// Fields whose value is a credential on a login route: checked by the login itself.
@@ -39,7 +39,7 @@ pub async fn check_request_text(request: Request, next: Next) -> Response {
     let decoded_path = percent_encoding::percent_decode_str(&path).decode_utf8_lossy();
     if first_forbidden(&decoded_path).is_some() {
         // No resource has a control character in its name.
-        return page::refuse(&path, request.headers(), AppError::NotFound);
+        return page::refuse(&path, request.headers(), AppError::not_found());
     }
     if let Some(query) = request.uri().query()
         && let Some((field, bad)) = form_problem(&path, query.as_bytes())

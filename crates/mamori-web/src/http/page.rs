@@ -197,6 +197,16 @@ pub fn render<T: Template>(status: StatusCode, page: &T) -> Response {
     }
 }
 
+/// A page that shows what was sent on it: 422 when it shows a refusal of it, 200 otherwise.
+pub fn render_form<T: Template>(refused: bool, page: &T) -> Response {
+    let status = if refused {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    render(status, page)
+}
+
 #[derive(Template)]
 #[template(path = "error.html")]
 struct ErrorPage {
@@ -306,7 +316,7 @@ impl<const REACH: u8> FromRequestParts<AppState> for PageOpening<REACH> {
 }
 
 pub async fn not_found(uri: axum::http::Uri, headers: axum::http::HeaderMap) -> Response {
-    refuse(uri.path(), &headers, AppError::NotFound)
+    refuse(uri.path(), &headers, AppError::not_found())
 }
 
 /// An error in the form the caller of `path` reads: the JSON error on the API, the error

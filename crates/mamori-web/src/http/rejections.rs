@@ -109,7 +109,7 @@ fn field_error(
             let message = Message::new(field_key)
                 .with("field", field)
                 .with("why", why);
-            AppError::Fields(vec![FieldProblem::new(field, code.as_str(), message)])
+            AppError::fields(vec![FieldProblem::new(field, code.as_str(), message)])
         }
         _ => AppError::rejected(status, code, Message::new(value_key).with("why", rest)),
     }

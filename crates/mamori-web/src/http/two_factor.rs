@@ -38,22 +38,22 @@ pub fn required(user: &User, institution_requires: bool) -> bool {
 
 pub fn totp(secret_base32: &str, login: &str) -> Result<Totp, AppError> {
     let secret = Secret::try_from_base32(secret_base32)
-        .map_err(|e| AppError::Internal(format!("stored TOTP secret: {e}")))?;
+        .map_err(|e| AppError::internal(format!("stored TOTP secret: {e}")))?;
     Builder::new()
         .with_secret(secret)
         .with_account_name(login.to_owned())
         .with_issuer(Some(ISSUER.to_owned()))
         .build()
-        .map_err(|e| AppError::Internal(format!("TOTP: {e}")))
+        .map_err(|e| AppError::internal(format!("TOTP: {e}")))
 }
 
 /// The otpauth:// address and its QR code as an SVG image (no script, no external file).
 pub fn enrolment(secret_base32: &str, login: &str) -> Result<(String, String), AppError> {
     let url = totp(secret_base32, login)?
         .to_url()
-        .map_err(|e| AppError::Internal(format!("TOTP URL: {e}")))?;
+        .map_err(|e| AppError::internal(format!("TOTP URL: {e}")))?;
     let code =
-        QrCode::new(url.as_bytes()).map_err(|e| AppError::Internal(format!("QR code: {e}")))?;
+        QrCode::new(url.as_bytes()).map_err(|e| AppError::internal(format!("QR code: {e}")))?;
     let image = code
         .render::<svg::Color<'_>>()
         .min_dimensions(200, 200)

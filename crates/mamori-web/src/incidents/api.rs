@@ -8,11 +8,9 @@
 use axum::Json;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
-use mamori_domain::contact_chart::ContactChart;
 use mamori_domain::incident::{
     self, CallNow, CallSource, CaseState, FirstStep, Report, ReportInput, Urgency,
 };
-use mamori_domain::vendor::VendorContract;
 use mamori_domain::{Principal, Role};
 use mamori_store::{CaseScope, IncidentCase, IncidentNote, NoteSide, StateChange};
 use serde::{Deserialize, Serialize};
@@ -21,7 +19,8 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
-use crate::http::api::ApiJson;
+use crate::contact_chart::api::stored_chart;
+use crate::http::api::{ApiJson, body_after_access};
 use crate::http::auth::ApiUser;
 use crate::http::error::ErrorCode;
 use crate::http::error::{ApiResult, AppError, ErrorBody};
@@ -66,10 +65,10 @@ pub async fn report(
 ) -> Result<Reported, AppError> {
     let institution_id = principal
         .incident_reporter_for()
-        .ok_or(AppError::Forbidden)?;
+        .ok_or(AppError::forbidden())?;
     let report = input
         .parse(service::now_in_japan())
-        .map_err(AppError::Fields)?;
+        .map_err(AppError::fields)?;
     let urgency = incident::urgency(&report);
     let case_id = state
         .store
@@ -98,24 +97,11 @@ pub fn stored_report(case: &IncidentCase) -> Report {
 /// ministry and the police when the chart does not name them.
 pub async fn contacts_of(state: &AppState, institution_id: i64) -> Result<Vec<CallNow>, AppError> {
     let (stored, contracts, users) = tokio::try_join!(
-        async {
-            Ok::<_, AppError>(match state.store.contact_chart(institution_id).await? {
-                None => None,
-                Some(doc) => Some(
-                    serde_json::from_str::<ContactChart>(&doc.json)
-                        .map_err(|e| AppError::Internal(format!("stored contact chart: {e}")))?,
-                ),
-            })
-        },
-        async {
-            Ok(state
-                .store
-                .vendor_contracts_of_institution(institution_id)
-                .await?)
-        },
+        stored_chart(state, institution_id),
+        async { Ok(service::coverage::vendor_contracts(state, institution_id).await?) },
         async { Ok(state.store.users_of_institution(institution_id).await?) },
     )?;
-    let contracts: Vec<VendorContract> = contracts.into_iter().map(|c| c.contract).collect();
+    let stored = stored.map(|(chart, _)| chart);
     let admins: Vec<String> = users
         .into_iter()
         .filter(|u| u.role == Role::InstitutionAdmin && !u.disabled)
@@ -131,12 +117,12 @@ pub async fn visible_case(
     principal: &Principal,
     case_id: i64,
 ) -> Result<(IncidentCase, CaseScope), AppError> {
-    let scope = case_scope(principal).ok_or(AppError::NotFound)?;
+    let scope = case_scope(principal).ok_or(AppError::not_found())?;
     let case = state
         .store
         .incident(scope, case_id)
         .await?
-        .ok_or(AppError::NotFound)?;
+        .ok_or(AppError::not_found())?;
     service::record_read(state, principal, case.institution_id, "incident").await?;
     Ok((case, scope))
 }
@@ -180,10 +166,10 @@ pub async fn change_state(
 ) -> Result<(), AppError> {
     let (case, scope) = visible_case(state, principal, case_id).await?;
     if !principal.is_incident_desk() {
-        return Err(AppError::Forbidden);
+        return Err(AppError::forbidden());
     }
     let to = CaseState::parse(to).ok_or_else(|| {
-        AppError::Invalid(mamori_domain::ParseError::new(
+        AppError::invalid(mamori_domain::ParseError::new(
             "state",
             Message::new("incidents-invalid-state").with("value", to.trim()),
         ))
@@ -219,7 +205,7 @@ pub async fn add_note(
     text: &str,
 ) -> Result<i64, AppError> {
     let (case, scope) = visible_case(state, principal, case_id).await?;
-    let body = incident::parse_note(text).map_err(|p| AppError::Fields(vec![p]))?;
+    let body = incident::parse_note(text).map_err(|p| AppError::fields(vec![p]))?;
     let side = if principal.is_incident_desk() {
         NoteSide::Desk
     } else {
@@ -460,14 +446,6 @@ fn incident_json(v: &CaseView) -> IncidentJson {
     }
 }
 
-fn invalid_body(e: serde_json::Error) -> AppError {
-    AppError::rejected(
-        StatusCode::UNPROCESSABLE_ENTITY,
-        ErrorCode::InvalidBody,
-        Message::new("errors-invalid-body-fields").with("detail", e.to_string()),
-    )
-}
-
 // ----- handlers --------------------------------------------------------------------------
 
 /// Reports a suspected incident for the caller's institution (its admins and staff). The
@@ -484,9 +462,9 @@ pub async fn create_incident(
     let principal = caller.user.principal();
     let institution_id = principal
         .incident_reporter_for()
-        .ok_or(AppError::Forbidden)?;
+        .ok_or(AppError::forbidden())?;
     // Read after the access check, so that those who may not report learn nothing more.
-    let body: CreateIncident = serde_json::from_value(body).map_err(invalid_body)?;
+    let body: CreateIncident = body_after_access(body, "errors-invalid-body-fields")?;
     let reported = report(&state, &principal, &body.input()).await?;
     let calls = contacts_of(&state, institution_id).await?;
     Ok((
@@ -522,7 +500,7 @@ pub async fn list_incidents(
     Query(q): Query<ListQuery>,
 ) -> ApiResult<Json<Vec<IncidentSummaryJson>>> {
     let principal = caller.user.principal();
-    let scope = case_scope(&principal).ok_or(AppError::NotFound)?;
+    let scope = case_scope(&principal).ok_or(AppError::not_found())?;
     let filter = parse_state_filter(q.state.as_deref())?;
     let cases = state.store.incidents(scope, filter, 500).await?;
     Ok(Json(cases.iter().map(summary_json).collect()))
@@ -532,7 +510,7 @@ pub fn parse_state_filter(text: Option<&str>) -> Result<Option<CaseState>, AppEr
     match text.map(str::trim).filter(|t| !t.is_empty()) {
         None => Ok(None),
         Some(t) => CaseState::parse(t).map(Some).ok_or_else(|| {
-            AppError::Invalid(mamori_domain::ParseError::new(
+            AppError::invalid(mamori_domain::ParseError::new(
                 "state",
                 Message::new("incidents-invalid-state").with("value", t),
             ))
@@ -576,9 +554,9 @@ pub async fn put_state(
     let case_id = case_id.get();
     let (case, _) = visible_case(&state, &principal, case_id).await?;
     if !principal.is_incident_desk() {
-        return Err(AppError::Forbidden.into());
+        return Err(AppError::forbidden().into());
     }
-    let body: PutState = serde_json::from_value(body).map_err(invalid_body)?;
+    let body: PutState = body_after_access(body, "errors-invalid-body-fields")?;
     change_state(&state, &principal, case.id, &body.state).await?;
     let view = case_view(&state, &principal, case.id).await?;
     Ok(Json(incident_json(&view)))
@@ -603,7 +581,7 @@ pub async fn post_note(
     let principal = caller.user.principal();
     let case_id = case_id.get();
     let (case, scope) = visible_case(&state, &principal, case_id).await?;
-    let body: PostNote = serde_json::from_value(body).map_err(invalid_body)?;
+    let body: PostNote = body_after_access(body, "errors-invalid-body-fields")?;
     let id = add_note(&state, &principal, case.id, &body.text).await?;
     let note = state
         .store
@@ -611,6 +589,6 @@ pub async fn post_note(
         .await?
         .into_iter()
         .find(|n| n.id == id)
-        .ok_or(AppError::NotFound)?;
+        .ok_or(AppError::not_found())?;
     Ok((StatusCode::CREATED, Json(note_json(&note))))
 }

@@ -192,7 +192,7 @@ fn form_page(
         chrome: Chrome::new(
             ctx,
             Some(user),
-            lang.text("incidents-report-suspected-incident").to_owned(),
+            lang.t("incidents-report-suspected-incident"),
         ),
         institution_name,
         symptoms: Symptom::ALL
@@ -249,7 +249,7 @@ async fn new_incident(
             .store
             .institution(institution_id)
             .await?
-            .ok_or_else(|| PageError::from(AppError::NotFound))?;
+            .ok_or_else(|| PageError::from(AppError::not_found()))?;
         return form_page(
             &ctx,
             user,
@@ -263,7 +263,7 @@ async fn new_incident(
         chrome: Chrome::new(
             &ctx,
             user.as_ref(),
-            lang.text("incidents-suspect-incident-what-do").to_owned(),
+            lang.t("incidents-suspect-incident-what-do"),
         ),
         signed_in: user.is_some(),
         is_desk: principal.is_some_and(|p| p.is_incident_desk()),
@@ -302,15 +302,15 @@ async fn submit_incident(
     let principal = user.user().principal();
     let institution_id = principal
         .incident_reporter_for()
-        .ok_or_else(|| PageError::from(AppError::Forbidden))?;
+        .ok_or_else(|| PageError::from(AppError::forbidden()))?;
     match incidents::report(&state, &principal, &input).await {
         Ok(reported) => Ok(redirect(&format!("/incidents/{}?sent=1", reported.case_id))),
-        Err(AppError::Fields(problems)) => {
+        Err(AppError::Service(mamori_app::Error::Fields(problems))) => {
             let institution = state
                 .store
                 .institution(institution_id)
                 .await?
-                .ok_or_else(|| PageError::from(AppError::NotFound))?;
+                .ok_or_else(|| PageError::from(AppError::not_found()))?;
             form_page(
                 &ctx,
                 &user,
@@ -383,7 +383,7 @@ async fn incident_list(
     let lang = ctx.lang;
     let principal = user.user().principal();
     let scope =
-        incidents::case_scope(&principal).ok_or_else(|| PageError::from(AppError::NotFound))?;
+        incidents::case_scope(&principal).ok_or_else(|| PageError::from(AppError::not_found()))?;
     let filter = incidents::parse_state_filter(q.state.as_deref())?;
     let cases = state.store.incidents(scope, filter, 500).await?;
     let is_desk = principal.is_incident_desk();
@@ -570,6 +570,27 @@ async fn case_page(
     .await
 }
 
+/// The case page again with the refusal of a form sent from it, and the note as typed; a
+/// 403 or 404 is the error page.
+async fn refused_on_case(
+    state: &AppState,
+    ctx: &PageCtx,
+    user: &WebUser,
+    case_id: CaseId,
+    e: AppError,
+    note_text: String,
+) -> PageResult {
+    if e.refuses_access() {
+        return Err(PageError::from(e));
+    }
+    let shown = Shown {
+        sent: false,
+        error: Some(message(ctx.lang, &e)),
+        note_text,
+    };
+    case_view_page(state, ctx, user, case_id, shown, e.status()).await
+}
+
 #[derive(Deserialize, Default)]
 #[serde(default)]
 struct StateForm {
@@ -582,27 +603,11 @@ async fn change_state(
     Ids(case_id): Ids<CaseId>,
     Form(form): Form<StateForm>,
 ) -> PageResult {
-    let lang = ctx.lang;
     let principal = user.user().principal();
     let id = case_id.get();
     match incidents::change_state(&state, &principal, id, &form.state).await {
         Ok(()) => Ok(redirect(&format!("/incidents/{id}"))),
-        Err(e @ (AppError::Forbidden | AppError::NotFound)) => Err(PageError::from(e)),
-        Err(e) => {
-            let status = e.status();
-            case_view_page(
-                &state,
-                &ctx,
-                &user,
-                case_id,
-                Shown {
-                    error: Some(message(lang, &e)),
-                    ..Shown::default()
-                },
-                status,
-            )
-            .await
-        }
+        Err(e) => refused_on_case(&state, &ctx, &user, case_id, e, String::new()).await,
     }
 }
 
@@ -618,27 +623,10 @@ async fn add_note(
     Ids(case_id): Ids<CaseId>,
     Form(form): Form<NoteForm>,
 ) -> PageResult {
-    let lang = ctx.lang;
     let principal = user.user().principal();
     let id = case_id.get();
     match incidents::add_note(&state, &principal, id, &form.text).await {
         Ok(_) => Ok(redirect(&format!("/incidents/{id}#notes"))),
-        Err(e @ (AppError::Forbidden | AppError::NotFound)) => Err(PageError::from(e)),
-        Err(e) => {
-            let status = e.status();
-            case_view_page(
-                &state,
-                &ctx,
-                &user,
-                case_id,
-                Shown {
-                    sent: false,
-                    error: Some(message(lang, &e)),
-                    note_text: form.text,
-                },
-                status,
-            )
-            .await
-        }
+        Err(e) => refused_on_case(&state, &ctx, &user, case_id, e, form.text).await,
     }
 }

@@ -117,7 +117,7 @@ async fn save_observation(
         "yes" => true,
         "no" => false,
         _ => {
-            return Err(PageError::from(AppError::Invalid(
+            return Err(PageError::from(AppError::invalid(
                 mamori_domain::ParseError::new(
                     "contact_chart_seen",
                     mamori_locale::Message::new("inspection-choose-whether-contact-chart-was"),

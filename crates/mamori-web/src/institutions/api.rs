@@ -127,7 +127,7 @@ pub async fn create_institution(
     ApiJson(body): ApiJson<CreateInstitution>,
 ) -> ApiResult<(StatusCode, Json<Created>)> {
     if !caller.user.principal().can_create_institutions() {
-        return Err(AppError::Forbidden.into());
+        return Err(AppError::forbidden().into());
     }
     let new = NewInstitution {
         name: body.name.trim().to_owned(),
@@ -171,7 +171,7 @@ pub async fn get_institution(
 }
 
 fn field_error(field: &'static str, ja: &str, en: &str) -> AppError {
-    AppError::Invalid(mamori_domain::ParseError::new(
+    AppError::invalid(mamori_domain::ParseError::new(
         field,
         mamori_locale::Message::new("domain-input-message")
             .with("field", mamori_domain::arg(field))
@@ -207,7 +207,7 @@ pub async fn patch_institution(
             ("prefecture", Value::String(s)) => {
                 // Moving an institution to another prefecture is the national office's decision.
                 if principal.role != Role::NationalAdmin {
-                    return Err(AppError::Forbidden.into());
+                    return Err(AppError::forbidden().into());
                 }
                 new.prefecture = Prefecture::parse(s)?
             }
@@ -247,14 +247,14 @@ pub async fn patch_institution(
                 | "address",
                 _,
             ) => {
-                return Err(AppError::Invalid(mamori_domain::ParseError::new(
+                return Err(AppError::invalid(mamori_domain::ParseError::new(
                     "body",
                     Message::new("institutions-field-wrong-type").with("field", field.as_str()),
                 ))
                 .into());
             }
             _ => {
-                return Err(AppError::Invalid(mamori_domain::ParseError::new(
+                return Err(AppError::invalid(mamori_domain::ParseError::new(
                     "body",
                     Message::new("institutions-field-unknown").with("field", field.as_str()),
                 ))
@@ -272,7 +272,7 @@ pub async fn patch_institution(
         .store
         .institution(institution.id)
         .await?
-        .ok_or(AppError::NotFound)?;
+        .ok_or(AppError::not_found())?;
     Ok(Json(institution_json(&updated)))
 }
 

@@ -250,44 +250,20 @@ async fn institution_view(
         login: u.login,
     };
     let (users, unused, require_two_factor) = if can_administer {
-        let store_err = |e: mamori_store::StoreError| PageError::from(e);
-        let cutoff = chrono::Utc::now() - chrono::Duration::days(state.config.unused_account_days);
+        let users = state.store.users_of_institution(institution.id).await?;
+        let unused = crate::account::pages::unused_accounts(state, Some(institution.id)).await?;
         (
-            state
-                .store
-                .users_of_institution(institution.id)
-                .await
-                .map_err(store_err)?
-                .into_iter()
-                .map(user_row)
-                .collect(),
-            state
-                .store
-                .unused_users(Some(institution.id), cutoff)
-                .await
-                .map_err(store_err)?
-                .into_iter()
-                .map(user_row)
-                .collect(),
-            state
-                .store
-                .requires_two_factor(institution.id)
-                .await
-                .map_err(store_err)?,
+            users.into_iter().map(&user_row).collect(),
+            unused.into_iter().map(&user_row).collect(),
+            state.store.requires_two_factor(institution.id).await?,
         )
     } else {
         (Vec::new(), Vec::new(), false)
     };
     service::record_read(state, &principal, institution.id, "profile").await?;
     // The ledger is read and flagged once for its summary and the suggestions.
-    let devices = state.store.devices(institution.id).await?;
-    let flags = crate::ledger::api::ledger_flags(
-        state,
-        institution.id,
-        &devices,
-        service::today_in_japan(),
-    );
-    let ledger = crate::ledger::pages::ledger_summary(lang, &devices, &flags);
+    let (devices, flags) = crate::ledger::api::flagged_devices(state, institution.id).await?;
+    let ledger = crate::ledger::pages::ledger_summary(lang, &devices, &flags, 5);
     let suggestions = crate::support::pages::suggestion_views(
         state,
         lang,
@@ -381,7 +357,7 @@ impl InstitutionValues {
             0
         } else {
             self.beds.trim().parse::<i64>().map_err(|_| {
-                AppError::Invalid(mamori_domain::ParseError::new(
+                AppError::invalid(mamori_domain::ParseError::new(
                     "beds",
                     mamori_locale::Message::new("institutions-number-beds-must-be-whole"),
                 ))
@@ -437,7 +413,7 @@ fn institution_form(
 
 async fn new_institution(SignedIn(ctx, user): SignedIn) -> PageResult {
     if !user.user().principal().can_create_institutions() {
-        return Err(PageError::from(AppError::Forbidden));
+        return Err(PageError::from(AppError::forbidden()));
     }
     let values = InstitutionValues {
         kind: "hospital".into(),
@@ -464,7 +440,7 @@ async fn create_institution(
 ) -> PageResult {
     let lang = ctx.lang;
     if !user.user().principal().can_create_institutions() {
-        return Err(PageError::from(AppError::Forbidden));
+        return Err(PageError::from(AppError::forbidden()));
     }
     match values.parse() {
         Ok(new) => {

@@ -72,6 +72,16 @@ pub fn ledger_flags(
     )
 }
 
+/// The institution's devices with their flags as of today.
+pub async fn flagged_devices(
+    state: &AppState,
+    institution_id: i64,
+) -> Result<(Vec<StoredDevice>, LedgerFlags), AppError> {
+    let devices = state.store.devices(institution_id).await?;
+    let flags = ledger_flags(state, institution_id, &devices, service::today_in_japan());
+    Ok((devices, flags))
+}
+
 /// How many devices carry each severity, and how many flags of each code.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FlagSummary {
@@ -158,7 +168,7 @@ pub async fn parse_file(
         mamori_reports::ledger::import(&bytes, content_type.as_deref())
     })
     .await
-    .map_err(|e| AppError::Internal(format!("ledger import task: {e}")))?
+    .map_err(|e| AppError::internal(format!("ledger import task: {e}")))?
     .map_err(|e| import_error(&e))
 }
 
@@ -250,7 +260,7 @@ pub async fn export(
                 }),
         })
         .await
-        .map_err(|e| AppError::Internal(format!("ledger export task: {e}")))?
+        .map_err(|e| AppError::internal(format!("ledger export task: {e}")))?
         .map_err(|e| {
             AppError::rejected(
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -643,8 +653,7 @@ pub async fn list_devices(
     Query(page): Query<DevicePage>,
 ) -> ApiResult<Json<Vec<DeviceJson>>> {
     let institution = readable_ledger(&state, &caller.user.principal(), id).await?;
-    let devices = state.store.devices(institution.id).await?;
-    let flags = ledger_flags(&state, institution.id, &devices, service::today_in_japan());
+    let (devices, flags) = flagged_devices(&state, institution.id).await?;
     // Negative or absurd values are read as "from the start" and "all".
     let offset = page
         .offset
@@ -679,7 +688,7 @@ pub async fn get_device(
         .store
         .device(institution.id, device_id.get())
         .await?
-        .ok_or(AppError::NotFound)?;
+        .ok_or(AppError::not_found())?;
     let flags = flags_of(&state, &device.device, service::today_in_japan());
     Ok(Json(device_json(&device, &flags)))
 }
@@ -698,22 +707,58 @@ pub async fn create_device(
     Opening(caller, _, institution): Administered,
     crate::http::api::ApiJson(body): crate::http::api::ApiJson<serde_json::Map<String, Value>>,
 ) -> ApiResult<Response> {
-    let cells = cells_from_json(&body)?;
+    save_device(&state, caller.user.id, institution.id, None, &body).await
+}
+
+/// Adds a device (`device_id` none: 201) or replaces one (200) from an API body, and answers
+/// with the device as stored; refused cells are answered with their list.
+async fn save_device(
+    state: &AppState,
+    actor: i64,
+    institution_id: i64,
+    device_id: Option<i64>,
+    body: &serde_json::Map<String, Value>,
+) -> ApiResult<Response> {
+    let cells = cells_from_json(body)?;
     let device = match device_from_cells(&cells) {
         Ok(d) => d,
         Err(errors) => return Ok(rejected_device(&errors)),
     };
-    let new_id = state
-        .store
-        .create_device(institution.id, &device, caller.user.id)
-        .await?;
+    let saved = store_device(state, institution_id, device_id, &device, actor).await?;
     let stored = state
         .store
-        .device(institution.id, new_id)
+        .device(institution_id, saved)
         .await?
-        .ok_or(AppError::NotFound)?;
-    let flags = flags_of(&state, &stored.device, service::today_in_japan());
-    Ok((StatusCode::CREATED, Json(device_json(&stored, &flags))).into_response())
+        .ok_or(AppError::not_found())?;
+    let flags = flags_of(state, &stored.device, service::today_in_japan());
+    let status = match device_id {
+        None => StatusCode::CREATED,
+        Some(_) => StatusCode::OK,
+    };
+    Ok((status, Json(device_json(&stored, &flags))).into_response())
+}
+
+/// Adds the device (`device_id` none) or replaces the row of one; answers its id.
+pub async fn store_device(
+    state: &AppState,
+    institution_id: i64,
+    device_id: Option<i64>,
+    device: &Device,
+    actor: i64,
+) -> Result<i64, mamori_store::StoreError> {
+    match device_id {
+        None => {
+            state
+                .store
+                .create_device(institution_id, device, actor)
+                .await
+        }
+        Some(id) => state
+            .store
+            .update_device(institution_id, id, device, actor)
+            .await
+            .map(|()| id),
+    }
 }
 
 /// Replaces a device's row (the institution's admin, the national office); the body as for
@@ -728,23 +773,8 @@ pub async fn put_device(
     Ids((_, device_id)): Ids<(InstitutionId, DeviceId)>,
     crate::http::api::ApiJson(body): crate::http::api::ApiJson<serde_json::Map<String, Value>>,
 ) -> ApiResult<Response> {
-    let device_id = device_id.get();
-    let cells = cells_from_json(&body)?;
-    let device = match device_from_cells(&cells) {
-        Ok(d) => d,
-        Err(errors) => return Ok(rejected_device(&errors)),
-    };
-    state
-        .store
-        .update_device(institution.id, device_id, &device, caller.user.id)
-        .await?;
-    let stored = state
-        .store
-        .device(institution.id, device_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let flags = flags_of(&state, &stored.device, service::today_in_japan());
-    Ok(Json(device_json(&stored, &flags)).into_response())
+    let device_id = Some(device_id.get());
+    save_device(&state, caller.user.id, institution.id, device_id, &body).await
 }
 
 /// Marks a device 廃棄 (retired); it stays in the ledger.
@@ -765,7 +795,7 @@ pub async fn retire_device(
         .store
         .device(institution.id, device_id)
         .await?
-        .ok_or(AppError::NotFound)?;
+        .ok_or(AppError::not_found())?;
     Ok(Json(device_json(&stored, &[])))
 }
 

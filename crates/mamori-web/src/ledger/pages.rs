@@ -175,11 +175,12 @@ impl LedgerSummaryView {
 }
 
 /// Sums up the flags of every device of the institution (`flags` by `devices`, as
-/// [`ledger::ledger_flags`] gives them).
+/// [`ledger::ledger_flags`] gives them), naming its `top` most frequent flags.
 pub fn ledger_summary(
     lang: Lang,
     devices: &[StoredDevice],
     flags: &[std::sync::Arc<[Flag]>],
+    top: usize,
 ) -> LedgerSummaryView {
     let s: FlagSummary = ledger::summarize(
         devices
@@ -197,7 +198,7 @@ pub fn ledger_summary(
         top: s
             .by_code
             .into_iter()
-            .take(5)
+            .take(top)
             .map(|(code, n)| (lang.t(&format!("flag-{code}")), n))
             .collect(),
     }
@@ -330,16 +331,9 @@ async fn ledger_page(
     let lang = ctx.lang;
     let principal = user.user().principal();
     let institution = readable(&state, &principal, id).await?;
-    let devices = state.store.devices(institution.id).await?;
-    let today = service::today_in_japan();
+    let (devices, flags) = ledger::flagged_devices(&state, institution.id).await?;
     let show_retired = q.retired.as_deref() == Some("1");
-    let flags = ledger::ledger_flags(&state, institution.id, &devices, today);
-    let summary = ledger::summarize(
-        devices
-            .iter()
-            .zip(flags.iter())
-            .map(|(d, f)| (&d.device, &f[..])),
-    );
+    let summary = ledger_summary(lang, &devices, &flags, 0);
     // Devices that need the most attention first, then by asset number. Only the rows of
     // the page shown are built: a large ledger's other rows would be made and dropped.
     let rank = |f: &[Flag]| match f.iter().map(|f| f.severity).max() {
@@ -397,15 +391,7 @@ async fn ledger_page(
         id: institution.id,
         name: institution.name.clone(),
         rows,
-        summary: LedgerSummaryView {
-            devices: summary.devices,
-            in_use: summary.in_use,
-            high: summary.high,
-            medium: summary.medium,
-            low: summary.low,
-            info: summary.info,
-            top: Vec::new(),
-        },
+        summary,
         can_edit: principal.can_administer(institution.id),
         show_retired,
         retired_hidden,
@@ -631,27 +617,37 @@ async fn create_device(
     PageOpening(ctx, user, _, institution): AdministeredPage,
     Form(form): Form<DeviceForm>,
 ) -> PageResult {
+    save_device(&state, &ctx, &user, &institution, None, form).await
+}
+
+/// Adds a device (`device_id` none) or changes one from the form; a refused form is shown
+/// again with what is wrong.
+async fn save_device(
+    state: &AppState,
+    ctx: &PageCtx,
+    user: &WebUser,
+    institution: &Institution,
+    device_id: Option<i64>,
+    form: DeviceForm,
+) -> PageResult {
     let lang = ctx.lang;
     let device = match ledger::device_from_cells(&form.cells()) {
         Ok(d) => d,
         Err(errors) => {
             let errors = errors.iter().map(|e| row_error_text(lang, e)).collect();
             return Ok(device_form_page(
-                &ctx,
-                &user,
-                &institution,
-                None,
+                ctx,
+                user,
+                institution,
+                device_id,
                 form,
                 errors,
                 StatusCode::UNPROCESSABLE_ENTITY,
             ));
         }
     };
-    match state
-        .store
-        .create_device(institution.id, &device, user.user().id)
-        .await
-    {
+    let saved = ledger::store_device(state, institution.id, device_id, &device, user.user().id);
+    match saved.await {
         Ok(_) => Ok(redirect(&format!(
             "/institutions/{}/ledger",
             institution.id
@@ -659,10 +655,10 @@ async fn create_device(
         Err(mamori_store::StoreError::Conflict(asset)) => {
             let message = lang.t("ledger-asset-taken").replace("%asset%", &asset);
             Ok(device_form_page(
-                &ctx,
-                &user,
-                &institution,
-                None,
+                ctx,
+                user,
+                institution,
+                device_id,
                 form,
                 vec![message],
                 StatusCode::CONFLICT,
@@ -682,7 +678,7 @@ async fn edit_device(
         .store
         .device(institution.id, device_id)
         .await?
-        .ok_or_else(|| PageError::from(AppError::NotFound))?;
+        .ok_or_else(|| PageError::from(AppError::not_found()))?;
     Ok(device_form_page(
         &ctx,
         &user,
@@ -700,46 +696,8 @@ async fn update_device(
     Ids((_, device_id)): Ids<(InstitutionId, DeviceId)>,
     Form(form): Form<DeviceForm>,
 ) -> PageResult {
-    let lang = ctx.lang;
-    let device_id = device_id.get();
-    let device = match ledger::device_from_cells(&form.cells()) {
-        Ok(d) => d,
-        Err(errors) => {
-            let errors = errors.iter().map(|e| row_error_text(lang, e)).collect();
-            return Ok(device_form_page(
-                &ctx,
-                &user,
-                &institution,
-                Some(device_id),
-                form,
-                errors,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            ));
-        }
-    };
-    match state
-        .store
-        .update_device(institution.id, device_id, &device, user.user().id)
-        .await
-    {
-        Ok(()) => Ok(redirect(&format!(
-            "/institutions/{}/ledger",
-            institution.id
-        ))),
-        Err(mamori_store::StoreError::Conflict(asset)) => {
-            let message = lang.t("ledger-asset-taken").replace("%asset%", &asset);
-            Ok(device_form_page(
-                &ctx,
-                &user,
-                &institution,
-                Some(device_id),
-                form,
-                vec![message],
-                StatusCode::CONFLICT,
-            ))
-        }
-        Err(e) => Err(PageError::from(e)),
-    }
+    let device_id = Some(device_id.get());
+    save_device(&state, &ctx, &user, &institution, device_id, form).await
 }
 
 async fn retire_device(

@@ -78,18 +78,38 @@ fn missing(field: &'static str, what: &'static str) -> AppError {
     )
 }
 
+/// A parameter's text, when one is given: a blank one counts as none.
+fn given(text: Option<&str>) -> Option<&str> {
+    text.map(str::trim).filter(|t| !t.is_empty())
+}
+
 pub fn parse_fiscal_year(text: Option<&str>) -> Result<Option<FiscalYear>, AppError> {
-    match text.map(str::trim).filter(|t| !t.is_empty()) {
-        None => Ok(None),
-        Some(t) => Ok(Some(FiscalYear::parse(t)?)),
-    }
+    Ok(given(text).map(FiscalYear::parse).transpose()?)
 }
 
 pub fn parse_prefecture(text: Option<&str>) -> Result<Option<Prefecture>, AppError> {
-    match text.map(str::trim).filter(|t| !t.is_empty()) {
-        None => Ok(None),
-        Some(t) => Ok(Some(Prefecture::parse(t)?)),
-    }
+    Ok(given(text).map(Prefecture::parse).transpose()?)
+}
+
+/// A parameter naming one of a closed set, when given: an unknown name is refused with
+/// `code` and `message` (which takes the text as `t`).
+fn parse_named<T>(
+    text: Option<&str>,
+    parse: impl Fn(&str) -> Option<T>,
+    code: ErrorCode,
+    message: &'static str,
+) -> Result<Option<T>, AppError> {
+    given(text)
+        .map(|t| {
+            parse(t).ok_or_else(|| {
+                AppError::rejected(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    code,
+                    Message::new(message).with("t", t.to_owned()),
+                )
+            })
+        })
+        .transpose()
 }
 
 /// A whole number typed by a person: `30000000`, `30,000,000`, full-width digits, a trailing 円 or 床.
@@ -315,31 +335,18 @@ pub fn menu_filter(
     phase: Option<&str>,
     provider: Option<&str>,
 ) -> Result<MenuFilter, AppError> {
-    let nonempty = |t: Option<&str>| {
-        t.map(str::trim)
-            .filter(|t| !t.is_empty())
-            .map(str::to_owned)
-    };
-    let phase = match nonempty(phase) {
-        None => None,
-        Some(t) => Some(support::Phase::parse(&t).ok_or_else(|| {
-            AppError::rejected(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                ErrorCode::InvalidPhase,
-                Message::new("errors-invalid-phase").with("t", t),
-            )
-        })?),
-    };
-    let provider = match nonempty(provider) {
-        None => None,
-        Some(t) => Some(support::Provider::parse(&t).ok_or_else(|| {
-            AppError::rejected(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                ErrorCode::InvalidProvider,
-                Message::new("errors-invalid-provider").with("t", t),
-            )
-        })?),
-    };
+    let phase = parse_named(
+        phase,
+        support::Phase::parse,
+        ErrorCode::InvalidPhase,
+        "errors-invalid-phase",
+    )?;
+    let provider = parse_named(
+        provider,
+        support::Provider::parse,
+        ErrorCode::InvalidProvider,
+        "errors-invalid-provider",
+    )?;
     Ok(MenuFilter {
         prefecture: parse_prefecture(prefecture)?,
         fiscal_year: parse_fiscal_year(fiscal_year)?.unwrap_or_else(|| default_fiscal_year(state)),
@@ -656,13 +663,7 @@ pub async fn suggestions(
     institution: &Institution,
     fiscal_year: FiscalYear,
 ) -> Result<Vec<SuggestionJson>, AppError> {
-    let devices = state.store.devices(institution.id).await?;
-    let flags = crate::ledger::api::ledger_flags(
-        state,
-        institution.id,
-        &devices,
-        service::today_in_japan(),
-    );
+    let (devices, flags) = crate::ledger::api::flagged_devices(state, institution.id).await?;
     suggestions_from(state, institution, fiscal_year, None, &devices, &flags).await
 }
 

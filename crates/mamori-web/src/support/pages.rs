@@ -46,7 +46,7 @@ fn program_view(lang: Lang, region: Region, p: &SupportProgram) -> ProgramView {
         (Some(d), _) => d.format("%Y-%m-%d").to_string(),
         (None, Lang::Ja) if !p.deadline_note_ja.is_empty() => p.deadline_note_ja.clone(),
         (None, Lang::En) if !p.deadline_note_en.is_empty() => p.deadline_note_en.clone(),
-        (None, _) => lang.text("support-see-official-page").to_owned(),
+        (None, _) => lang.t("support-see-official-page"),
     };
     ProgramView {
         id: p.id.clone(),
@@ -188,7 +188,7 @@ async fn menu_page(
         .collect();
     let mut regions = vec![(
         String::new(),
-        lang.text("support-every-region").to_owned(),
+        lang.t("support-every-region"),
         filter.prefecture.is_none(),
     )];
     for r in support.regions() {
@@ -210,11 +210,7 @@ async fn menu_page(
             true,
         ));
     }
-    let mut phase_options = vec![(
-        String::new(),
-        lang.text("support-all").to_owned(),
-        filter.phase.is_none(),
-    )];
+    let mut phase_options = vec![(String::new(), lang.t("support-all"), filter.phase.is_none())];
     phase_options.extend(Phase::ALL.into_iter().map(|p| {
         (
             p.as_str().to_owned(),
@@ -224,7 +220,7 @@ async fn menu_page(
     }));
     let mut providers = vec![(
         String::new(),
-        lang.text("support-all").to_owned(),
+        lang.t("support-all"),
         filter.provider.is_none(),
     )];
     providers.extend(Provider::ALL.into_iter().map(|p| {
@@ -242,7 +238,7 @@ async fn menu_page(
         .map(|m| lang.pick(&m.title_ja, &m.title_en).to_owned())
         .collect();
     let page = MenuPage {
-        chrome: Chrome::new(&ctx, user.as_ref(), lang.text("support-menu").to_owned()),
+        chrome: Chrome::new(&ctx, user.as_ref(), lang.t("support-menu")),
         fiscal_year_label: lang.pick(&fy.label_ja(), &fy.label_en()).to_owned(),
         phases,
         years,
@@ -357,7 +353,7 @@ async fn program_page(
                             .with("amount", yen_of(a))
                             .with("label", label)
                             .render(lang),
-                        (None, _) => lang.text("support-none-cost-alone").to_owned(),
+                        (None, _) => lang.t("support-none-cost-alone"),
                     },
                     base: yen_of(e.base_amount),
                     rate: e.rate.to_string(),
@@ -425,7 +421,7 @@ async fn program_page(
     };
     if result.is_none() && error.is_none() && asked && program.subsidy.is_none() {
         status = StatusCode::UNPROCESSABLE_ENTITY;
-        error = Some(lang.text("support-programme-not-subsidy-there").to_owned());
+        error = Some(lang.t("support-programme-not-subsidy-there"));
     }
     let kinds = InstitutionKind::ALL
         .into_iter()

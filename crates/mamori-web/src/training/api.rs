@@ -97,7 +97,7 @@ pub fn require_operator(user: &User) -> Result<(), AppError> {
 }
 
 /// The institution whose staff the caller registers: institution users only.
-fn registering_institution(user: &User) -> Result<i64, AppError> {
+pub fn registering_institution(user: &User) -> Result<i64, AppError> {
     match (user.role, user.institution_id) {
         (Role::InstitutionAdmin | Role::InstitutionStaff, Some(id)) => Ok(id),
         _ => Err(AppError::rejected(
@@ -105,6 +105,20 @@ fn registering_institution(user: &User) -> Result<i64, AppError> {
             ErrorCode::InstitutionUsersOnly,
             Message::new("errors-institution-users-only"),
         )),
+    }
+}
+
+/// The places of the caller's institution, when the caller registers for it; none otherwise.
+pub async fn own_places(
+    state: &AppState,
+    user: &User,
+) -> Result<Vec<RegistrationRecord>, AppError> {
+    match registering_institution(user) {
+        Ok(id) => Ok(state
+            .store
+            .training_registrations_of_institution(id)
+            .await?),
+        Err(_) => Ok(Vec::new()),
     }
 }
 
@@ -653,7 +667,7 @@ pub async fn attendance_file(
         },
         &rows,
     )
-    .map_err(|e| AppError::Internal(e.to_string()))?;
+    .map_err(|e| AppError::internal(e.to_string()))?;
     let name = format!(
         "attendance_{}_{}.xlsx",
         session.id,
@@ -913,15 +927,7 @@ pub async fn list_sessions(
     caller: ApiUser,
 ) -> ApiResult<Json<SessionList>> {
     let sessions = state.store.training_sessions().await?;
-    let mine = match caller.user.institution_id {
-        Some(id) if registering_institution(&caller.user).is_ok() => {
-            state
-                .store
-                .training_registrations_of_institution(id)
-                .await?
-        }
-        _ => Vec::new(),
-    };
+    let mine = own_places(&state, &caller.user).await?;
     let now = now_in_japan();
     let operator = is_operator(&caller.user);
     let fmt = |t: NaiveDateTime| t.format(mamori_store::TRAINING_TIME_FORMAT).to_string();

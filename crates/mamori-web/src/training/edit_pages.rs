@@ -9,7 +9,6 @@ use askama::Template;
 use axum::Form;
 use axum::extract::State;
 use axum::http::StatusCode;
-use mamori_domain::training::{Audience, Format};
 use mamori_store::{CourseRecord, LecturerRecord, SessionRecord};
 use serde::Deserialize;
 
@@ -19,7 +18,7 @@ use crate::http::error::AppError;
 use crate::http::i18n::{Lang, Message};
 use crate::http::ids::{CourseId, Ids, LecturerId, SessionId};
 use crate::http::page::{Chrome, PageCtx, PageError, PageResult, SignedIn, redirect, render};
-use crate::training::pages::{CourseForm, form_capacity};
+use crate::training::pages::{CourseForm, audience_options, form_capacity, format_options};
 use crate::{AppState, Routes};
 
 pub fn routes() -> Routes {
@@ -87,6 +86,37 @@ pub struct LecturerFormView {
     pub fields: String,
 }
 
+/// The lecturer form, to add an entry and to edit one.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct LecturerForm {
+    name: String,
+    kind: String,
+    affiliation: String,
+    fields: String,
+}
+
+impl LecturerForm {
+    pub fn input(&self) -> LecturerInput {
+        LecturerInput {
+            name: self.name.clone(),
+            kind: self.kind.clone(),
+            affiliation: self.affiliation.clone(),
+            fields: self.fields.clone(),
+        }
+    }
+
+    /// The form as sent, to be shown again with its refusal.
+    pub fn view(self) -> LecturerFormView {
+        LecturerFormView {
+            name: self.name,
+            kind: self.kind,
+            affiliation: self.affiliation,
+            fields: self.fields,
+        }
+    }
+}
+
 impl From<&LecturerRecord> for LecturerFormView {
     fn from(l: &LecturerRecord) -> Self {
         Self {
@@ -98,15 +128,19 @@ impl From<&LecturerRecord> for LecturerFormView {
     }
 }
 
-fn refusal(
-    e: AppError,
-    lang: Lang,
-) -> Result<(StatusCode, FormErrors), crate::http::page::PageError> {
+/// A refusal shown on the form that was sent (any 4xx but 403); a 403 or a fault is the
+/// error page.
+pub fn form_refusal(e: AppError) -> Result<AppError, PageError> {
     if e.status().is_client_error() && e.status() != StatusCode::FORBIDDEN {
-        Ok((e.status(), FormErrors::of(lang, &e)))
+        Ok(e)
     } else {
         Err(PageError::from(e))
     }
+}
+
+fn refusal(e: AppError, lang: Lang) -> Result<(StatusCode, FormErrors), PageError> {
+    let e = form_refusal(e)?;
+    Ok((e.status(), FormErrors::of(lang, &e)))
 }
 
 /// A version sent by a form: a missing or garbled one is a refusal of the form, not a 500.
@@ -172,13 +206,13 @@ async fn operator_course(
     state: &AppState,
     user: &WebUser,
     course: CourseId,
-) -> Result<CourseRecord, crate::http::page::PageError> {
+) -> Result<CourseRecord, PageError> {
     api::require_operator(user.user())?;
     state
         .store
         .training_course(course.get())
         .await?
-        .ok_or_else(|| PageError::from(AppError::NotFound))
+        .ok_or_else(|| PageError::from(AppError::not_found()))
 }
 
 async fn course_view(
@@ -202,22 +236,12 @@ async fn course_view(
     Ok(render(
         status,
         &CoursePage {
-            chrome: Chrome::new(
-                ctx,
-                Some(user),
-                lang.text("training-edit-course").to_owned(),
-            ),
+            chrome: Chrome::new(ctx, Some(user), lang.t("training-edit-course")),
             id: course.id,
             withdrawn: course.withdrawn_at.is_some(),
             upcoming,
-            audiences: Audience::ALL
-                .iter()
-                .map(|a| (a.as_str(), lang.pick(a.label_ja(), a.label_en()).to_owned()))
-                .collect(),
-            formats: Format::ALL
-                .iter()
-                .map(|f| (f.as_str(), lang.pick(f.label_ja(), f.label_en()).to_owned()))
-                .collect(),
+            audiences: audience_options(lang),
+            formats: format_options(lang),
             form,
             errors,
         },
@@ -368,11 +392,7 @@ async fn session_view(
     Ok(render(
         status,
         &SessionEditPage {
-            chrome: Chrome::new(
-                ctx,
-                Some(user),
-                lang.text("training-edit-session").to_owned(),
-            ),
+            chrome: Chrome::new(ctx, Some(user), lang.t("training-edit-session")),
             id: s.id,
             title: lang.pick(&s.course.title_ja, &s.course.title_en).to_owned(),
             when: api::when_label(&s.rules),
@@ -504,9 +524,7 @@ fn lecturer_view(
             chrome: Chrome::new(
                 ctx,
                 Some(user),
-                ctx.lang
-                    .text("training-edit-lecturer-technician")
-                    .to_owned(),
+                ctx.lang.t("training-edit-lecturer-technician"),
             ),
             id,
             form,
@@ -524,15 +542,6 @@ async fn lecturer_page(
     lecturer_view(&ctx, &user, l.id, LecturerFormView::from(&l), None)
 }
 
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub struct LecturerForm {
-    name: String,
-    kind: String,
-    affiliation: String,
-    fields: String,
-}
-
 async fn save_lecturer(
     State(state): State<AppState>,
     SignedIn(ctx, user): SignedIn,
@@ -541,25 +550,13 @@ async fn save_lecturer(
 ) -> PageResult {
     let lang = ctx.lang;
     let current = api::operator_lecturer(&state, user.user(), lecturer).await?;
-    let input = LecturerInput {
-        name: form.name.clone(),
-        kind: form.kind.clone(),
-        affiliation: form.affiliation.clone(),
-        fields: form.fields.clone(),
-    };
-    match api::update_lecturer_for(&state, user.user(), lecturer, &input).await {
+    match api::update_lecturer_for(&state, user.user(), lecturer, &form.input()).await {
         Ok(()) => Ok(redirect(
             "/training/library?notice=lecturer_updated#lecturers",
         )),
         Err(e) => {
             let refused = refusal(e, lang)?;
-            let shown = LecturerFormView {
-                name: form.name,
-                kind: form.kind,
-                affiliation: form.affiliation,
-                fields: form.fields,
-            };
-            lecturer_view(&ctx, &user, current.id, shown, Some(refused))
+            lecturer_view(&ctx, &user, current.id, form.view(), Some(refused))
         }
     }
 }

@@ -22,10 +22,10 @@ use crate::http::ids::{Ids, InstitutionId, OwnRegistrationId, RegistrationId, Se
 use crate::http::page::{Chrome, PageCtx, PageError, PageResult, SignedIn, redirect, render};
 use crate::http::page::{PageOpening, VisiblePage};
 use crate::training::api::{
-    self as api, CourseInput, LecturerInput, SessionInput, availability, is_operator, listed_for,
-    now_in_japan, when_label,
+    self as api, CourseInput, SessionInput, availability, is_operator, listed_for, now_in_japan,
+    when_label,
 };
-use crate::training::edit_pages::{FormErrors, LecturerFormView};
+use crate::training::edit_pages::{FormErrors, LecturerForm, LecturerFormView, form_refusal};
 use crate::{AppState, Routes};
 use mamori_app as service;
 
@@ -170,37 +170,42 @@ fn notice_text(lang: Lang, code: Option<&str>) -> Option<String> {
     Some(lang.t(key))
 }
 
-fn error_text(lang: Lang, e: &AppError) -> String {
-    let d = e.detail();
-    match lang {
-        Lang::Ja => d.message_ja,
-        Lang::En => d.message_en,
+/// The status of a page and the refusal it shows, if it shows one.
+fn shown(refused: Option<AppError>, lang: Lang) -> (StatusCode, Option<String>) {
+    match refused {
+        Some(e) => (e.status(), Some(e.message_in(lang))),
+        None => (StatusCode::OK, None),
     }
+}
+
+/// The choices of a course's audience, for a form.
+pub fn audience_options(lang: Lang) -> Vec<(&'static str, String)> {
+    Audience::ALL
+        .iter()
+        .map(|a| (a.as_str(), audience_label(lang, *a)))
+        .collect()
+}
+
+/// The choices of a course's format, for a form.
+pub fn format_options(lang: Lang) -> Vec<(&'static str, String)> {
+    Format::ALL
+        .iter()
+        .map(|f| (f.as_str(), format_label(lang, *f)))
+        .collect()
 }
 
 async fn list_view(
     state: &AppState,
     ctx: &PageCtx,
     user: &WebUser,
-    error: Option<(StatusCode, String)>,
+    refused: Option<AppError>,
     notice: Option<String>,
 ) -> PageResult {
     let lang = ctx.lang;
     let u = user.user();
     let sessions = state.store.training_sessions().await?;
-    let registers = matches!(
-        u.role,
-        mamori_domain::Role::InstitutionAdmin | mamori_domain::Role::InstitutionStaff
-    ) && u.institution_id.is_some();
-    let mine = match u.institution_id {
-        Some(id) if registers => {
-            state
-                .store
-                .training_registrations_of_institution(id)
-                .await?
-        }
-        _ => Vec::new(),
-    };
+    let registers = api::registering_institution(u).is_ok();
+    let mine = api::own_places(state, u).await?;
     let now = now_in_japan();
     let operator = is_operator(u);
     let views = sessions
@@ -244,14 +249,11 @@ async fn list_view(
         })
         .collect();
     let fy = FiscalYear::containing(now.date()).start_year();
-    let (status, error) = match error {
-        Some((status, text)) => (status, Some(text)),
-        None => (StatusCode::OK, None),
-    };
+    let (status, error) = shown(refused, lang);
     Ok(render(
         status,
         &ListPage {
-            chrome: Chrome::new(ctx, Some(user), lang.text("training-title").to_owned()),
+            chrome: Chrome::new(ctx, Some(user), lang.t("training-title")),
             sessions: views,
             registers,
             operator,
@@ -286,7 +288,6 @@ async fn register(
     Ids(session): Ids<SessionId>,
     Form(form): Form<RegisterForm>,
 ) -> PageResult {
-    let lang = ctx.lang;
     // A missing name is checked after the caller's right to register, as an empty one.
     let name = form.participant_name.as_deref().unwrap_or_default();
     let result = api::register_for(&state, user.user(), session, name).await;
@@ -295,11 +296,7 @@ async fn register(
             "/training?notice={}#session-{session}",
             r.status.as_str()
         ))),
-        Err(e) if e.status().is_client_error() && e.status() != StatusCode::FORBIDDEN => {
-            let text = error_text(lang, &e);
-            list_view(&state, &ctx, &user, Some((e.status(), text)), None).await
-        }
-        Err(e) => Err(PageError::from(e)),
+        Err(e) => list_view(&state, &ctx, &user, Some(form_refusal(e)?), None).await,
     }
 }
 
@@ -308,12 +305,10 @@ async fn cancel(
     SignedIn(ctx, user): SignedIn,
     Ids(registration): Ids<OwnRegistrationId>,
 ) -> PageResult {
-    let lang = ctx.lang;
     match api::cancel_for(&state, user.user(), registration).await {
         Ok(_) => Ok(redirect("/training?notice=cancelled")),
         Err(e) if e.status() == StatusCode::CONFLICT => {
-            let text = error_text(lang, &e);
-            list_view(&state, &ctx, &user, Some((e.status(), text)), None).await
+            list_view(&state, &ctx, &user, Some(e), None).await
         }
         Err(e) => Err(PageError::from(e)),
     }
@@ -412,11 +407,7 @@ async fn library_view(
     Ok(render(
         status,
         &LibraryPage {
-            chrome: Chrome::new(
-                ctx,
-                Some(user),
-                lang.text("training-library-lecturers").to_owned(),
-            ),
+            chrome: Chrome::new(ctx, Some(user), lang.t("training-library-lecturers")),
             groups,
             sources: library.sources.clone(),
             lecturers,
@@ -437,35 +428,6 @@ async fn library_page(
     library_view(&state, &ctx, &user, None, notice).await
 }
 
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub struct LecturerForm {
-    name: String,
-    kind: String,
-    affiliation: String,
-    fields: String,
-}
-
-impl LecturerForm {
-    fn input(&self) -> LecturerInput {
-        LecturerInput {
-            name: self.name.clone(),
-            kind: self.kind.clone(),
-            affiliation: self.affiliation.clone(),
-            fields: self.fields.clone(),
-        }
-    }
-
-    fn view(&self) -> LecturerFormView {
-        LecturerFormView {
-            name: self.name.clone(),
-            kind: self.kind.clone(),
-            affiliation: self.affiliation.clone(),
-            fields: self.fields.clone(),
-        }
-    }
-}
-
 async fn add_lecturer(
     State(state): State<AppState>,
     SignedIn(ctx, user): SignedIn,
@@ -474,11 +436,11 @@ async fn add_lecturer(
     let lang = ctx.lang;
     match api::add_lecturer_for(&state, user.user(), &form.input()).await {
         Ok(_) => Ok(redirect("/training/library?notice=lecturer#lecturers")),
-        Err(e) if e.status().is_client_error() && e.status() != StatusCode::FORBIDDEN => {
+        Err(e) => {
+            let e = form_refusal(e)?;
             let refused = (e.status(), FormErrors::of(lang, &e), form.view());
             library_view(&state, &ctx, &user, Some(refused), None).await
         }
-        Err(e) => Err(PageError::from(e)),
     }
 }
 
@@ -521,28 +483,21 @@ async fn manage_view(
     state: &AppState,
     ctx: &PageCtx,
     user: &WebUser,
-    error: Option<(StatusCode, String)>,
+    refused: Option<AppError>,
     notice: Option<String>,
 ) -> PageResult {
     let lang = ctx.lang;
     if !is_operator(user.user()) {
-        return Err(PageError::from(AppError::Forbidden));
+        return Err(PageError::from(AppError::forbidden()));
     }
     let courses = state.store.training_courses().await?;
     let sessions = state.store.training_sessions().await?;
     let now = now_in_japan();
-    let (status, error) = match error {
-        Some((s, t)) => (s, Some(t)),
-        None => (StatusCode::OK, None),
-    };
+    let (status, error) = shown(refused, lang);
     Ok(render(
         status,
         &ManagePage {
-            chrome: Chrome::new(
-                ctx,
-                Some(user),
-                lang.text("training-running-training").to_owned(),
-            ),
+            chrome: Chrome::new(ctx, Some(user), lang.t("training-running-training")),
             course_rows: courses
                 .iter()
                 .map(|c| ManagedCourse {
@@ -567,14 +522,8 @@ async fn manage_view(
                     )
                 })
                 .collect(),
-            audiences: Audience::ALL
-                .iter()
-                .map(|a| (a.as_str(), audience_label(lang, *a)))
-                .collect(),
-            formats: Format::ALL
-                .iter()
-                .map(|f| (f.as_str(), format_label(lang, *f)))
-                .collect(),
+            audiences: audience_options(lang),
+            formats: format_options(lang),
             sessions: sessions
                 .iter()
                 .map(|s: &SessionRecord| ManagedSession {
@@ -649,11 +598,7 @@ async fn after_manage(
 ) -> PageResult {
     match result {
         Ok(_) => Ok(redirect(&format!("/training/manage?notice={notice}"))),
-        Err(e) if e.status().is_client_error() && e.status() != StatusCode::FORBIDDEN => {
-            let text = error_text(ctx.lang, &e);
-            manage_view(state, ctx, user, Some((e.status(), text)), None).await
-        }
-        Err(e) => Err(PageError::from(e)),
+        Err(e) => manage_view(state, ctx, user, Some(form_refusal(e)?), None).await,
     }
 }
 
@@ -684,7 +629,7 @@ async fn create_session(
 ) -> PageResult {
     let result = async {
         if !is_operator(user.user()) {
-            return Err(AppError::Forbidden);
+            return Err(AppError::forbidden());
         }
         let course_id = form.course_id.trim().parse::<i64>().map_err(|_| {
             AppError::from(mamori_domain::ParseError::new(
@@ -745,7 +690,7 @@ async fn session_view(
     ctx: &PageCtx,
     user: &WebUser,
     session: SessionId,
-    error: Option<(StatusCode, String)>,
+    refused: Option<AppError>,
     notice: Option<String>,
 ) -> PageResult {
     let lang = ctx.lang;
@@ -753,18 +698,11 @@ async fn session_view(
     let places = state.store.training_session_registrations(s.id).await?;
     let now = now_in_japan();
     let started = now >= s.rules.starts_at;
-    let (status, error) = match error {
-        Some((st, t)) => (st, Some(t)),
-        None => (StatusCode::OK, None),
-    };
+    let (status, error) = shown(refused, lang);
     Ok(render(
         status,
         &SessionPage {
-            chrome: Chrome::new(
-                ctx,
-                Some(user),
-                lang.text("training-participants-attendance").to_owned(),
-            ),
+            chrome: Chrome::new(ctx, Some(user), lang.t("training-participants-attendance")),
             id: s.id,
             title: course_title(lang, &s.course.title_ja, &s.course.title_en),
             audience: audience_label(lang, s.course.audience),
@@ -819,15 +757,14 @@ async fn record_attendance(
     Ids(registration): Ids<RegistrationId>,
     Form(form): Form<AttendanceForm>,
 ) -> PageResult {
-    let lang = ctx.lang;
     if !is_operator(user.user()) {
-        return Err(PageError::from(AppError::Forbidden));
+        return Err(PageError::from(AppError::forbidden()));
     }
     let place = state
         .store
         .training_registration(registration.get())
         .await?
-        .ok_or_else(|| PageError::from(AppError::NotFound))?;
+        .ok_or_else(|| PageError::from(AppError::not_found()))?;
     let attended = match form.attended.as_deref() {
         Some("yes") => true,
         Some("no") => false,
@@ -846,8 +783,7 @@ async fn record_attendance(
             "/training/sessions/{session}?notice=attendance"
         ))),
         Err(e) if e.status() == StatusCode::CONFLICT => {
-            let text = error_text(lang, &e);
-            session_view(&state, &ctx, &user, session, Some((e.status(), text)), None).await
+            session_view(&state, &ctx, &user, session, Some(e), None).await
         }
         Err(e) => Err(PageError::from(e)),
     }
@@ -945,7 +881,7 @@ async fn record_page(
     Ids((_, fy_text)): Ids<(InstitutionId, String)>,
 ) -> PageResult {
     let lang = ctx.lang;
-    let fy = FiscalYear::parse(&fy_text).map_err(|_| PageError::from(AppError::NotFound))?;
+    let fy = FiscalYear::parse(&fy_text).map_err(|_| PageError::from(AppError::not_found()))?;
     service::record_read(&state, &principal, institution.id, "training").await?;
     let record = api::record_of(&state, &institution, fy).await?;
     let sessions = state.store.training_sessions().await?;
@@ -970,11 +906,7 @@ async fn record_page(
     Ok(render(
         StatusCode::OK,
         &RecordPage {
-            chrome: Chrome::new(
-                &ctx,
-                Some(&user),
-                lang.text("training-record-title").to_owned(),
-            ),
+            chrome: Chrome::new(&ctx, Some(&user), lang.t("training-record-title")),
             institution_id: institution.id,
             institution_name: institution.name.clone(),
             beds: institution.beds,

@@ -10,12 +10,10 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use chrono::{NaiveDate, Utc};
-use mamori_domain::answer::{parse_date, rounds_to_record, validate_answer};
+use mamori_domain::answer::{parse_date, rounds_to_record};
 use mamori_domain::contact_chart::{EmailAddress, FieldProblem};
 use mamori_domain::vendor::{Coverage, SystemKind, VendorContract};
-use mamori_domain::{
-    AnswerInput, ChecklistVersion, FiscalYear, ItemAnswers, Principal, Role, Scope,
-};
+use mamori_domain::{FiscalYear, ItemAnswers, Principal, Role, Scope};
 use mamori_store::{
     Institution, InvitationRefusal, Joining, NewContract, NewInvitation, StoredContract,
 };
@@ -35,7 +33,7 @@ use crate::http::i18n::Message;
 use crate::http::ids::{ContractId, Ids, InstitutionId};
 use mamori_app::{self as service, today_in_japan};
 
-pub use mamori_app::coverage::{CoverageData, vendor_version};
+pub use mamori_app::coverage::{CoverageData, serves, vendor_version};
 
 /// How long an invitation link stays valid.
 pub const INVITATION_DAYS: i64 = 14;
@@ -64,86 +62,33 @@ pub async fn visible_contract(
         .store
         .vendor_contract(contract_id.get())
         .await?
-        .ok_or(AppError::NotFound)?;
+        .ok_or(AppError::not_found())?;
     let institution = state
         .store
         .institution(contract.institution_id)
         .await?
-        .ok_or(AppError::NotFound)?;
+        .ok_or(AppError::not_found())?;
     if principal.can_view(institution.id, institution.prefecture)
         || serves(state, principal, &contract).await?
     {
         Ok((contract, institution))
     } else {
-        Err(AppError::NotFound)
+        Err(AppError::not_found())
     }
 }
 
-/// Whether the caller is a user of the vendor organisation serving the contract.
-pub async fn serves(
+/// A contract the caller's organisation serves, with its institution: 404 for one the
+/// caller does not see, 403 for one it sees without serving it.
+pub async fn served_contract(
     state: &AppState,
     principal: &Principal,
-    contract: &StoredContract,
-) -> Result<bool, AppError> {
-    if principal.role != Role::VendorUser {
-        return Ok(false);
+    contract_id: ContractId,
+) -> Result<(StoredContract, Institution), AppError> {
+    let (contract, institution) = visible_contract(state, principal, contract_id).await?;
+    if !serves(state, principal, &contract).await? {
+        return Err(AppError::forbidden());
     }
-    let org = state
-        .store
-        .vendor_organization_of_user(principal.user_id)
-        .await?;
-    Ok(mamori_domain::access::vendor_serves(
-        principal.role,
-        org.map(|(id, _)| id),
-        contract.vendor_organization_id,
-    ))
-}
-
-/// The profile a vendor form is judged with: the institution's, with a contract.
-fn vendor_profile(institution: &Institution) -> mamori_domain::InstitutionProfile {
-    mamori_domain::InstitutionProfile {
-        has_vendor_contracts: true,
-        ..institution.profile()
-    }
-}
-
-/// Validates and records one round of one vendor answer: only the serving vendor's users.
-pub async fn save_vendor_answer(
-    state: &AppState,
-    principal: &Principal,
-    contract: &StoredContract,
-    institution: &Institution,
-    fiscal_year: FiscalYear,
-    key: &str,
-    input: AnswerInput,
-) -> Result<ItemAnswers, AppError> {
-    if !serves(state, principal, contract).await? {
-        return Err(AppError::Forbidden);
-    }
-    let version = vendor_version(state, fiscal_year)?;
-    let item = version
-        .item(key)
-        .ok_or_else(|| unknown_item(version, key))?;
-    let status = version.status_of(item, fiscal_year, &vendor_profile(institution));
-    let answer = input.recorded();
-    let today = today_in_japan();
-    let round = input.round;
-    let check =
-        move |existing: &ItemAnswers| validate_answer(item, status, &input, existing, today);
-    let saved = state
-        .store
-        .set_vendor_answer(
-            contract.contract.id.0,
-            institution.id,
-            fiscal_year,
-            key,
-            round,
-            &answer,
-            principal.user_id,
-            &check,
-        )
-        .await??;
-    Ok(saved)
+    Ok((contract, institution))
 }
 
 /// Records the body of a `PUT` of one item of a vendor form: one round, or the item as
@@ -158,7 +103,7 @@ pub async fn save_vendor_item(
     body: ItemBody,
 ) -> Result<ItemAnswers, AppError> {
     let save = |input| {
-        save_vendor_answer(
+        service::answers::save_vendor_answer(
             state,
             principal,
             contract,
@@ -169,17 +114,12 @@ pub async fn save_vendor_item(
         )
     };
     let rounds = match body {
-        ItemBody::Round(r) => return save(r.input()?).await,
+        ItemBody::Round(r) => return Ok(save(r.input()?).await?),
         ItemBody::Item(item) => item.inputs()?,
     };
-    if !serves(state, principal, contract).await? {
-        return Err(AppError::Forbidden);
-    }
-    let version = vendor_version(state, fiscal_year)?;
-    let item = version
-        .item(key)
-        .ok_or_else(|| unknown_item(version, key))?;
-    let status = version.status_of(item, fiscal_year, &vendor_profile(institution));
+    let (item, status) =
+        service::answers::vendor_item(state, principal, contract, institution, fiscal_year, key)
+            .await?;
     let recorded = state
         .store
         .vendor_answers(contract.contract.id.0, fiscal_year)
@@ -189,17 +129,6 @@ pub async fn save_vendor_item(
         saved = save(input).await?;
     }
     Ok(saved)
-}
-
-fn unknown_item(version: &ChecklistVersion, key: &str) -> AppError {
-    AppError::rejected(
-        StatusCode::NOT_FOUND,
-        ErrorCode::UnknownItem,
-        Message::new("errors-unknown-vendor-item")
-            .with("key", key)
-            .with("version_ja", &version.version_label_ja)
-            .with("version_en", &version.version_label_en),
-    )
 }
 
 // ----- contracts and invitations ---------------------------------------------------------
@@ -386,7 +315,7 @@ pub fn new_contract(
     if problems.is_empty() {
         Ok((new, email))
     } else {
-        Err(AppError::Fields(problems))
+        Err(AppError::fields(problems))
     }
 }
 
@@ -453,7 +382,7 @@ pub async fn add_contract(
     body: &CreateContract,
 ) -> Result<AddedContract, AppError> {
     if !principal.can_administer(institution.id) {
-        return Err(AppError::Forbidden);
+        return Err(AppError::forbidden());
     }
     let (new, email) = new_contract(body)?;
     let token = email.as_ref().map(|_| auth::new_token());
@@ -635,9 +564,7 @@ pub async fn accept(
             auth::refuse_if_locked(state, &user.login, client).await?;
             let org = state.store.vendor_organization_of_user(user.id).await?;
             if !auth::verify_password(password.to_owned(), password_hash).await {
-                if auth::count_failure(state, &user.login, client).await? {
-                    return Err(auth::locked_now(state, &user.login, client).await);
-                }
+                auth::record_wrong_secret(state, &user.login, client).await?;
                 return Err(login_taken());
             }
             let Some((organization_id, _)) =
@@ -791,10 +718,7 @@ pub async fn get_vendor_answer(
 ) -> ApiResult<Json<VendorItemJson>> {
     let (contract, _) = visible_contract(&state, &caller.user.principal(), contract_id).await?;
     let fy = service::parse_fiscal_year(&state, &fiscal_year)?;
-    let version = vendor_version(&state, fy)?;
-    let item = version
-        .item(&key)
-        .ok_or_else(|| unknown_item(version, &key))?;
+    let (_, item) = service::answers::vendor_form_item(&state, fy, &key)?;
     let answers = state
         .store
         .vendor_answers(contract.contract.id.0, fy)
@@ -822,10 +746,7 @@ pub async fn put_vendor_answer(
     let body = ItemBody::read(body)?;
     let saved =
         save_vendor_item(&state, &principal, &contract, &institution, fy, &key, body).await?;
-    let version = vendor_version(&state, fy)?;
-    let item = version
-        .item(&key)
-        .ok_or_else(|| unknown_item(version, &key))?;
+    let (_, item) = service::answers::vendor_form_item(&state, fy, &key)?;
     Ok(Json(vendor_item_json(&contract, fy, item, &saved)))
 }
 
@@ -853,7 +774,7 @@ pub async fn copy_to_contracts(
     fiscal_year: FiscalYear,
 ) -> Result<AnswersCopied, AppError> {
     if !serves(state, principal, from).await? {
-        return Err(AppError::Forbidden);
+        return Err(AppError::forbidden());
     }
     vendor_version(state, fiscal_year)?;
     let served = contracts_served(state, principal).await?;

@@ -28,7 +28,7 @@ use crate::http::error::ErrorCode;
 use crate::http::error::{ApiResult, AppError, ErrorBody};
 use crate::http::i18n::Message;
 use crate::http::ids::{ContractId, DeliveryId, Ids};
-use crate::vendors::api::{serves, visible_contract};
+use crate::vendors::api::{served_contract, serves, visible_contract};
 use mamori_app::{self as service, today_in_japan};
 
 /// How much of a request body is read for an upload: more than a file may be, so that a
@@ -187,7 +187,7 @@ pub fn check_delivery(
         ));
     }
     let (Some(kind), Some(delivered_on), true) = (kind, delivered_on, problems.is_empty()) else {
-        return Err(AppError::Fields(problems));
+        return Err(AppError::fields(problems));
     };
     if upload.bytes.len() > MAX_DELIVERY_BYTES {
         return Err(too_large());
@@ -258,14 +258,14 @@ pub async fn record_delivery(
     upload: DeliveryUpload<'_>,
 ) -> Result<i64, AppError> {
     if !serves(state, principal, contract).await? {
-        return Err(AppError::Forbidden);
+        return Err(AppError::forbidden());
     }
     let mut checked = check_delivery(upload, today_in_japan())?;
     if FileKind::sniff(&checked.bytes) == Some(FileKind::Pdf) {
         let bytes = std::mem::take(&mut checked.bytes);
         let (parses, bytes) = tokio::task::spawn_blocking(move || (parses_as_pdf(&bytes), bytes))
             .await
-            .map_err(|e| AppError::Internal(format!("PDF check task: {e}")))?;
+            .map_err(|e| AppError::internal(format!("PDF check task: {e}")))?;
         if !parses {
             return Err(unreadable_pdf());
         }
@@ -302,7 +302,7 @@ pub async fn file_response(
         .store
         .vendor_delivery_file(contract.contract.id.0, delivery_id)
         .await?
-        .ok_or(AppError::NotFound)?;
+        .ok_or(AppError::not_found())?;
     service::record_read(
         state,
         principal,
@@ -424,10 +424,7 @@ pub async fn add_delivery(
     request: Request,
 ) -> ApiResult<(StatusCode, Json<DeliveryJson>)> {
     let principal = caller.user.principal();
-    let (contract, institution) = visible_contract(&state, &principal, contract_id).await?;
-    if !serves(&state, &principal, &contract).await? {
-        return Err(AppError::Forbidden.into());
-    }
+    let (contract, institution) = served_contract(&state, &principal, contract_id).await?;
     let bytes = axum::body::to_bytes(request.into_body(), UPLOAD_READ_LIMIT)
         .await
         .map_err(|_| too_large())?
@@ -446,7 +443,7 @@ pub async fn add_delivery(
     let saved = list
         .iter()
         .find(|d| d.id == id)
-        .ok_or_else(|| AppError::Internal("delivery not found after insert".into()))?;
+        .ok_or_else(|| AppError::internal("delivery not found after insert"))?;
     Ok((StatusCode::CREATED, Json(delivery_json(saved))))
 }
 
@@ -506,14 +503,14 @@ mod tests {
 
     #[test]
     fn fields_are_refused_together() {
-        let Err(AppError::Fields(problems)) =
+        let Err(AppError::Service(mamori_app::Error::Fields(problems))) =
             check_delivery(upload("pds", "2025-13-01", "a.pdf", b""), day("2025-07-01"))
         else {
             panic!("refused with fields");
         };
         let paths: Vec<_> = problems.iter().map(|p| p.path.as_str()).collect();
         assert_eq!(paths, ["kind", "delivered_on", "file"]);
-        let Err(AppError::Fields(future)) = check_delivery(
+        let Err(AppError::Service(mamori_app::Error::Fields(future))) = check_delivery(
             upload("mds", "2025-07-02", "a.pdf", b"%PDF-"),
             day("2025-07-01"),
         ) else {

@@ -152,7 +152,7 @@ async fn contracts_view(
             accepted: c.vendor_organization_id.is_some(),
         })
         .collect();
-    let title = lang.text("vendors-vendor-contracts").to_owned();
+    let title = lang.t("vendors-vendor-contracts");
     Ok(render(
         status,
         &ContractsPage {
@@ -218,7 +218,7 @@ async fn add_contract(
             let invited = vendors::invite(&state, &headers, &institution, &added).await;
             contracts_view(&state, &ctx, &user, id, invited, None, StatusCode::OK).await
         }
-        Err(e @ (AppError::Forbidden | AppError::NotFound)) => Err(PageError::from(e)),
+        Err(e) if e.refuses_access() => Err(PageError::from(e)),
         Err(e) => {
             let status = e.status();
             let d = e.detail();
@@ -285,7 +285,7 @@ async fn invitation_view(
     } else {
         (true, None)
     };
-    let title = lang.text("vendors-invitation-as-vendor").to_owned();
+    let title = lang.t("vendors-invitation-as-vendor");
     Ok(render(
         status,
         &InvitationPage {
@@ -401,7 +401,7 @@ async fn vendor_home(State(state): State<AppState>, SignedIn(ctx, user): SignedI
             i64::try_from(answered).unwrap_or(i64::MAX),
         ));
     }
-    let title = lang.text("vendors-institutions-served").to_owned();
+    let title = lang.t("vendors-institutions-served");
     Ok(render(
         StatusCode::OK,
         &VendorHome {
@@ -512,7 +512,7 @@ async fn vendor_form_view(
         .iter()
         .map(delivery_row)
         .collect();
-    let title = lang.text("vendors-vendor-form").to_owned();
+    let title = lang.t("vendors-vendor-form");
     Ok(render(
         status,
         &VendorFormPage {
@@ -559,6 +559,34 @@ async fn vendor_form(
     .await
 }
 
+/// The vendor form again with the refusal of what was sent on it, as `word` says it; a 403
+/// or 404 is the error page.
+async fn refused_on_form(
+    state: &AppState,
+    ctx: &PageCtx,
+    user: &WebUser,
+    contract_id: ContractId,
+    fy: &str,
+    e: AppError,
+    word: impl FnOnce(&AppError) -> String,
+) -> PageResult {
+    if e.refuses_access() {
+        return Err(PageError::from(e));
+    }
+    let refused = word(&e);
+    vendor_form_view(
+        state,
+        ctx,
+        user,
+        contract_id,
+        fy,
+        Some(refused),
+        None,
+        e.status(),
+    )
+    .await
+}
+
 /// Copies this form's answers to the contracts ticked (`to_<id>` fields).
 async fn copy_answers(
     State(state): State<AppState>,
@@ -593,11 +621,9 @@ async fn copy_answers(
             )
             .await
         }
-        Err(e @ (AppError::Forbidden | AppError::NotFound)) => Err(PageError::from(e)),
         Err(e) => {
-            let status = e.status();
-            let m = message(lang, &e);
-            vendor_form_view(&state, &ctx, &user, contract_id, &fy, Some(m), None, status).await
+            let word = |e: &AppError| message(lang, e);
+            refused_on_form(&state, &ctx, &user, contract_id, &fy, e, word).await
         }
     }
 }
@@ -635,21 +661,20 @@ async fn save_vendor_item(
         vendors::visible_contract(&state, &principal, contract_id).await?;
     let fiscal_year = service::parse_fiscal_year(&state, &fy)?;
     if !vendors::serves(&state, &principal, &contract).await? {
-        return Err(PageError::from(AppError::Forbidden));
+        return Err(PageError::from(AppError::forbidden()));
     }
     let saved = match answer_input(&form) {
-        Ok(input) => {
-            vendors::save_vendor_answer(
-                &state,
-                &principal,
-                &contract,
-                &institution,
-                fiscal_year,
-                &key,
-                input,
-            )
-            .await
-        }
+        Ok(input) => service::answers::save_vendor_answer(
+            &state,
+            &principal,
+            &contract,
+            &institution,
+            fiscal_year,
+            &key,
+            input,
+        )
+        .await
+        .map_err(AppError::from),
         Err(e) => Err(e),
     };
     match saved {
@@ -658,21 +683,9 @@ async fn save_vendor_item(
             contract.contract.id.0,
             fiscal_year.start_year()
         ))),
-        Err(e @ (AppError::Forbidden | AppError::NotFound)) => Err(PageError::from(e)),
         Err(e) => {
-            let status = e.status();
-            let message = format!("{key}: {}", message(lang, &e));
-            vendor_form_view(
-                &state,
-                &ctx,
-                &user,
-                contract_id,
-                &fy,
-                Some(message),
-                None,
-                status,
-            )
-            .await
+            let word = |e: &AppError| format!("{key}: {}", message(lang, e));
+            refused_on_form(&state, &ctx, &user, contract_id, &fy, e, word).await
         }
     }
 }
@@ -745,11 +758,7 @@ async fn upload_delivery(
         other => other,
     };
     let principal = user.user().principal();
-    let (contract, institution) =
-        vendors::visible_contract(&state, &principal, contract_id).await?;
-    if !vendors::serves(&state, &principal, &contract).await? {
-        return Err(PageError::from(AppError::Forbidden));
-    }
+    let (contract, institution) = vendors::served_contract(&state, &principal, contract_id).await?;
     let saved = match fields {
         Ok((kind, delivered_on, file_name, bytes)) => {
             crate::vendors::deliveries::record_delivery(
@@ -773,19 +782,19 @@ async fn upload_delivery(
             "/vendor/contracts/{}/{fy}#deliveries",
             contract.contract.id.0
         ))),
-        Err(e @ (AppError::Forbidden | AppError::NotFound)) => Err(PageError::from(e)),
         Err(e) => {
-            let status = e.status();
-            let m = match &e {
-                AppError::Fields(problems) => problems
-                    .iter()
-                    .map(|p| p.message.render(lang))
-                    .collect::<Vec<_>>()
-                    .join(" / "),
-                other => message(lang, other),
+            let word = |e: &AppError| {
+                let m = match e {
+                    AppError::Service(mamori_app::Error::Fields(problems)) => problems
+                        .iter()
+                        .map(|p| p.message.render(lang))
+                        .collect::<Vec<_>>()
+                        .join(" / "),
+                    other => message(lang, other),
+                };
+                format!("MDS/SDS: {m}")
             };
-            let m = format!("MDS/SDS: {m}");
-            vendor_form_view(&state, &ctx, &user, contract_id, &fy, Some(m), None, status).await
+            refused_on_form(&state, &ctx, &user, contract_id, &fy, e, word).await
         }
     }
 }
@@ -852,10 +861,10 @@ async fn coverage_page(
         .iter()
         .filter_map(|id| data.contracts.iter().find(|c| c.contract.id == *id))
         .collect();
-    let mut columns = vec![lang.text("vendors-institution-form").to_owned()];
+    let mut columns = vec![lang.t("vendors-institution-form")];
     columns.extend(contracts.iter().map(|c| c.contract.vendor_name.clone()));
     let name_of = |c: &Coverer| match c {
-        Coverer::Institution => lang.text("vendors-by-institution").to_owned(),
+        Coverer::Institution => lang.t("vendors-by-institution"),
         Coverer::Contract(id) => contracts
             .iter()
             .find(|k| k.contract.id == *id)
@@ -882,11 +891,11 @@ async fn coverage_page(
                     let answer = lang.pick(a.answer.label_ja(), a.answer.label_en());
                     format!("{answer} {}", a.checked_on)
                 } else if item.missing.contains(&by) {
-                    lang.text("vendors-blank").to_owned()
+                    lang.t("vendors-blank")
                 } else if let Coverer::Contract(id) = by
                     && item.not_responsible.contains(&id)
                 {
-                    lang.text("vendors-outside-scope").to_owned()
+                    lang.t("vendors-outside-scope")
                 } else {
                     "—".to_owned()
                 }
@@ -898,7 +907,7 @@ async fn coverage_page(
                     .map(|c| cell(Coverer::Contract(c.contract.id))),
             );
             let covered_by = if item.covered_by.is_empty() {
-                lang.text("vendors-nobody").to_owned()
+                lang.t("vendors-nobody")
             } else {
                 item.covered_by
                     .iter()
@@ -929,7 +938,7 @@ async fn coverage_page(
         .map(|f| f.message.render(lang))
         .collect();
     let uncovered = verdict.coverage.uncovered().count();
-    let title = lang.text("vendors-coverage-title").to_owned();
+    let title = lang.t("vendors-coverage-title");
     Ok(render(
         StatusCode::OK,
         &CoveragePage {
