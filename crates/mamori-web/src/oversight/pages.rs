@@ -503,7 +503,7 @@ async fn export_xlsx(
     let lang = ctx.lang;
     let (asked, rows) = export_rows(&state, &user.user().principal(), lang, &q).await?;
     let bytes =
-        oversight_list::export_xlsx(&rows, lang).map_err(|e| AppError::Internal(e.to_string()))?;
+        oversight_list::export_xlsx(&rows, lang).map_err(|e| AppError::internal(e.to_string()))?;
     Ok(attachment(
         crate::http::download::XLSX_CONTENT_TYPE,
         &file_name(&asked, "xlsx"),
@@ -541,7 +541,7 @@ async fn export_csv(
             )
             .into());
         }
-        Err(e) => return Err(AppError::Internal(e.to_string()).into()),
+        Err(e) => return Err(AppError::internal(e.to_string()).into()),
     };
     let content_type = match encoding {
         Encoding::Utf8 => "text/csv; charset=utf-8",
