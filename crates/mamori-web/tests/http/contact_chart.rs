@@ -66,13 +66,7 @@ async fn contact_chart_is_validated_and_drawn(app: &TestApp) {
         Some("draft") => "連絡体制図: 不足あり",
         other => panic!("chart state {other:?}: {saved}"),
     };
-    let web_staff = app.web_login("demo-hospital-staff").await;
-    let checklist = app
-        .page(
-            &web_staff,
-            &format!("/institutions/{HOSPITAL}/checklist/{}", app.year()),
-        )
-        .await;
+    let checklist = hospital_checklist(app, "demo-hospital-staff").await;
     assert!(checklist.body.contains(state_label), "{state_label}");
     for gap in saved["status"]["missing"].as_array().into_iter().flatten() {
         let message = gap["message_ja"].as_str().expect("message_ja");
@@ -141,13 +135,7 @@ async fn backup_and_bcp_records_warn(app: &TestApp) {
         "{v}"
     );
     // The checklist shows the records and their warnings beside items 3(2) and 3(3).
-    let web_admin = app.web_login("demo-hospital").await;
-    let checklist = app
-        .page(
-            &web_admin,
-            &format!("/institutions/{HOSPITAL}/checklist/{}", app.year()),
-        )
-        .await;
+    let checklist = hospital_checklist(app, "demo-hospital").await;
     assert!(checklist.body.contains("バックアップとBCPを開く"));
     let offline = elements(&v["warnings"])
         .iter()
@@ -163,8 +151,7 @@ async fn continuity_form_adds_removes_and_refuses_by_field(app: &TestApp) {
     let year = app.year();
     let api = format!("/api/v1/institutions/{HOSPITAL}/continuity");
     let admin = app.token("demo-hospital").await;
-    let before = app.api_get(&api, &admin).await.json();
-    let version = before["updated_at"].as_str().expect("version").to_owned();
+    let version = stored_version(app, &api, &admin).await;
     let web = app.web_login("demo-hospital-staff").await;
     let edit = format!("/institutions/{HOSPITAL}/continuity/edit");
     let page = app.page(&web, &edit).await;
@@ -283,8 +270,7 @@ async fn contact_chart_editor_adds_removes_and_orders_calls(app: &TestApp) {
         .put_contact_chart(HOSPITAL, &chart.to_string(), None, staff_id)
         .await
         .expect("stored");
-    let before = app.api_get(&api, &staff_token).await.json();
-    let version = before["updated_at"].as_str().expect("version").to_owned();
+    let version = stored_version(app, &api, &staff_token).await;
     let web = app.web_login("demo-hospital-staff").await;
     let edit = format!("/institutions/{HOSPITAL}/contact-chart/edit");
     let page = app.page(&web, &edit).await;
@@ -480,7 +466,7 @@ async fn contact_chart_editor_adds_removes_and_orders_calls(app: &TestApp) {
     assert!(svg.body.contains("情報 次郎"));
     assert!(!svg.body.contains("当直管理者") && !svg.body.contains("0120-987-654"));
     // The editor shows the saved order back.
-    let page = app.get_page(&web.cookie, &edit).await;
+    let page = app.page(&web, &edit).await;
     assert!(
         page.body.contains("name=\"o2_step\" value=\"2\""),
         "police: step 2"
@@ -495,10 +481,7 @@ async fn contact_chart_editor_adds_removes_and_orders_calls(app: &TestApp) {
         .assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     // English messages.
     let en = web.english_cookie();
-    let latest = app.api_get(&api, &staff_token).await.json()["updated_at"]
-        .as_str()
-        .expect("version")
-        .to_owned();
+    let latest = stored_version(app, &api, &staff_token).await;
     let bad = base("abc", "x@", "2").replace(&version, &latest);
     let r = app
         .post_form(&en, &edit, &bad, false)
@@ -509,4 +492,18 @@ async fn contact_chart_editor_adds_removes_and_orders_calls(app: &TestApp) {
         "{}",
         r.body
     );
+}
+
+/// The version (`updated_at`) of the record the API path serves, which an editor's form
+/// sends back.
+async fn stored_version(app: &TestApp, api: &str, token: &str) -> String {
+    let record = app.api_get_ok(api, token).await.json();
+    record["updated_at"].as_str().expect("version").to_owned()
+}
+
+/// The demo hospital's checklist of this year as the signed-in `login` sees it.
+async fn hospital_checklist(app: &TestApp, login: &str) -> Response {
+    let web = app.web_login(login).await;
+    let path = format!("/institutions/{HOSPITAL}/checklist/{}", app.year());
+    app.page(&web, &path).await
 }

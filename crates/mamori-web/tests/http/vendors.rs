@@ -51,15 +51,13 @@ async fn vendors_are_invited_and_fill_their_form(app: &TestApp) {
     .await
     .assert_status(StatusCode::NOT_FOUND);
     // The vendor accepts with a new login and password, then logs in.
-    let r = app
-        .api(
-            "POST",
-            &format!("/api/v1/invitations/{token}/accept"),
-            None,
-            Some(json!({"login": "hokuto-pacs", "password": "northern lights over the harbour"})),
-        )
-        .await
-        .assert_status(StatusCode::CREATED);
+    let r = accept_invitation(
+        app,
+        &token,
+        json!({"login": "hokuto-pacs", "password": "northern lights over the harbour"}),
+    )
+    .await
+    .assert_status(StatusCode::CREATED);
     assert_eq!(r.json()["contract_id"], contract);
     // A vendor's user sets up two-factor login before the API serves it.
     let enrolled = app
@@ -101,13 +99,10 @@ async fn vendors_are_invited_and_fill_their_form(app: &TestApp) {
     // The institution reads it, but may not write the vendor's form.
     let r = app.api_get_ok(&item, &staff).await;
     assert_eq!(r.json()["first"]["target_date"], format!("{year}-09-01"));
-    app.api_put(
-        &item,
-        &staff,
-        json!({"round": 1, "answer": "yes", "checked_on": format!("{year}-06-01")}),
-    )
-    .await
-    .assert_status(StatusCode::FORBIDDEN);
+    let yes = json!({"round": 1, "answer": "yes", "checked_on": format!("{year}-06-01")});
+    app.api_put(&item, &staff, yes.clone())
+        .await
+        .assert_status(StatusCode::FORBIDDEN);
     // Another vendor sees neither this contract nor its answers, nor the hospital.
     let other = app.token("demo-vendor-46").await;
     for path in [
@@ -120,13 +115,9 @@ async fn vendors_are_invited_and_fill_their_form(app: &TestApp) {
         let r = app.api_get(&path, &other).await;
         assert_eq!(r.status, StatusCode::NOT_FOUND, "{path}: {}", r.body);
     }
-    app.api_put(
-        &item,
-        &other,
-        json!({"round": 1, "answer": "yes", "checked_on": format!("{year}-06-01")}),
-    )
-    .await
-    .assert_status(StatusCode::NOT_FOUND);
+    app.api_put(&item, &other, yes)
+        .await
+        .assert_status(StatusCode::NOT_FOUND);
     // And this vendor does not see the other's contract, nor the hospital's own file.
     for path in [
         format!("/api/v1/vendor/contracts/{VENDOR_46_CONTRACT}/assessments/{year}/items/1-1"),
@@ -163,20 +154,18 @@ async fn invitation_links_expire_and_are_used_once(app: &TestApp) {
     };
     let first = invite("a@example.jp").await;
     let accept = |token: String, login: &'static str| async move {
-        app.api(
-            "POST",
-            &format!("/api/v1/invitations/{token}/accept"),
-            None,
-            Some(json!({"login": login, "password": "a quiet harbour at dawn"})),
+        accept_invitation(
+            app,
+            &token,
+            json!({"login": login, "password": "a quiet harbour at dawn"}),
         )
         .await
     };
     // A weak password is refused and the link stays usable.
-    app.api(
-        "POST",
-        &format!("/api/v1/invitations/{first}/accept"),
-        None,
-        Some(json!({"login": "receipt-vendor", "password": "short"})),
+    accept_invitation(
+        app,
+        &first,
+        json!({"login": "receipt-vendor", "password": "short"}),
     )
     .await
     .assert_status(StatusCode::UNPROCESSABLE_ENTITY);
@@ -212,13 +201,7 @@ async fn invitation_links_expire_and_are_used_once(app: &TestApp) {
         .enrol_two_factor("receipt-vendor", "a quiet harbour at dawn")
         .await;
     let third = invite("c@example.jp").await;
-    let r = app
-        .api(
-            "POST",
-            &format!("/api/v1/invitations/{third}/accept"),
-            None,
-            Some(json!({"login": "receipt-vendor", "password": "a quiet harbour at dawn", "totp": enrolled.recovery_codes[0]})),
-        )
+    let r = accept_invitation(app, &third, json!({"login": "receipt-vendor", "password": "a quiet harbour at dawn", "totp": enrolled.recovery_codes[0]}))
         .await.assert_status(StatusCode::CREATED);
     assert_eq!(r.json()["organization_id"], organization);
     let r = app
@@ -839,11 +822,10 @@ async fn invitations_are_mailed_through_smtp(app: &TestApp) {
     assert!(text.contains("北斗PACS") && text.contains("みなと中央病院"));
     // The link in the mail works: the vendor accepts it.
     let token = link.rsplit('/').next().expect("token");
-    app.api(
-        "POST",
-        &format!("/api/v1/invitations/{token}/accept"),
-        None,
-        Some(json!({"login": "hokuto-mail", "password": "northern lights over the harbour"})),
+    accept_invitation(
+        app,
+        token,
+        json!({"login": "hokuto-mail", "password": "northern lights over the harbour"}),
     )
     .await
     .assert_status(StatusCode::CREATED);
