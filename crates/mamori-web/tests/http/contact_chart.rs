@@ -152,9 +152,7 @@ async fn continuity_form_adds_removes_and_refuses_by_field(app: &TestApp) {
     let api = format!("/api/v1/institutions/{HOSPITAL}/continuity");
     let admin = app.token("demo-hospital").await;
     let version = stored_version(app, &api, &admin).await;
-    let web = app.web_login("demo-hospital-staff").await;
-    let edit = format!("/institutions/{HOSPITAL}/continuity/edit");
-    let page = app.page(&web, &edit).await;
+    let (web, edit, page) = staff_editor(app, "continuity").await;
     // Two stored records and a blank block to add one.
     assert!(page.body.contains("name=\"b0_generations\" value=\"7\""));
     assert!(
@@ -271,9 +269,7 @@ async fn contact_chart_editor_adds_removes_and_orders_calls(app: &TestApp) {
         .await
         .expect("stored");
     let version = stored_version(app, &api, &staff_token).await;
-    let web = app.web_login("demo-hospital-staff").await;
-    let edit = format!("/institutions/{HOSPITAL}/contact-chart/edit");
-    let page = app.page(&web, &edit).await;
+    let (web, edit, page) = staff_editor(app, "contact-chart").await;
     // The stored people, vendors and bodies, each with its step after 発見者, and a blank row
     // per group.
     assert!(page.body.contains("name=\"i0_name\" value=\"港 太郎\""));
@@ -506,4 +502,13 @@ async fn hospital_checklist(app: &TestApp, login: &str) -> Response {
     let web = app.web_login(login).await;
     let path = format!("/institutions/{HOSPITAL}/checklist/{}", app.year());
     app.page(&web, &path).await
+}
+
+/// The hospital's staff signed in on the page that edits its `records` (continuity,
+/// contact-chart): the browser, the page's path and the page as first shown.
+async fn staff_editor(app: &TestApp, records: &str) -> (WebSession, String, Response) {
+    let web = app.web_login("demo-hospital-staff").await;
+    let edit = format!("/institutions/{HOSPITAL}/{records}/edit");
+    let page = app.page(&web, &edit).await;
+    (web, edit, page)
 }

@@ -779,14 +779,17 @@ async fn ledger_pages_import_with_preview_and_confirm(app: &TestApp) {
         .await;
     assert!(upload.body.contains("enctype=\"multipart/form-data\""));
 
-    // A file with rejected rows: the preview lists them and offers no confirmation.
-    let r = app
-        .send(ledger_import_request(
+    // The import form sends a CSV file of the fixtures under the name the browser gives it.
+    let send_csv = |name: &'static str, file: &'static str| {
+        app.send(ledger_import_request(
             &web,
-            "dup.csv",
+            name,
             "text/csv",
-            &fixture("duplicate_asset_numbers.csv"),
+            &fixture(file),
         ))
+    };
+    // A file with rejected rows: the preview lists them and offers no confirmation.
+    let r = send_csv("dup.csv", "duplicate_asset_numbers.csv")
         .await
         .assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     r.assert_body_contains("管理番号");
@@ -796,13 +799,7 @@ async fn ledger_pages_import_with_preview_and_confirm(app: &TestApp) {
     );
 
     // A clean file: preview, then confirm with the token only.
-    let r = app
-        .send(ledger_import_request(
-            &web,
-            "台帳.csv",
-            "text/csv",
-            &fixture("shift_jis_shuffled.csv"),
-        ))
+    let r = send_csv("台帳.csv", "shift_jis_shuffled.csv")
         .await
         .assert_status(StatusCode::OK);
     let token = r.hidden("token").expect("confirmation token");

@@ -46,26 +46,23 @@ async fn training_registration_waitlist_and_cancellation(app: &TestApp) {
     assert_eq!(s["availability"], "open");
     assert_eq!(s["seats_left"], 2);
 
-    let a = register_for_training(app, &hospital, session, "山田 太郎")
-        .await
-        .assert_status(StatusCode::CREATED);
-    assert_eq!(a.json()["status"], "registered");
-    let a = a.json()["registration_id"].as_i64().expect("id");
-    let b = register_for_training(app, &clinic, session, "田中 一郎")
-        .await
-        .json();
-    assert_eq!(b["status"], "registered");
-    // Full: the next two go on the waitlist, in order.
-    let c = register_for_training(app, &kagoshima, session, "西郷 花子")
-        .await
-        .assert_status(StatusCode::CREATED);
-    assert_eq!(c.json()["status"], "waitlisted");
-    let c = c.json()["registration_id"].as_i64().expect("id");
-    let d = register_for_training(app, &staff, session, "佐藤 次郎")
-        .await
-        .json();
-    assert_eq!(d["status"], "waitlisted");
-    let d = d["registration_id"].as_i64().expect("id");
+    // The first two take the two seats; then it is full: the next two go on the waitlist, in
+    // order.
+    let mut ids = [0; 4];
+    for (id, (token, name, status)) in ids.iter_mut().zip([
+        (&hospital, "山田 太郎", "registered"),
+        (&clinic, "田中 一郎", "registered"),
+        (&kagoshima, "西郷 花子", "waitlisted"),
+        (&staff, "佐藤 次郎", "waitlisted"),
+    ]) {
+        let r = register_for_training(app, token, session, name)
+            .await
+            .assert_status(StatusCode::CREATED)
+            .json();
+        assert_eq!(r["status"], status, "{name}");
+        *id = r["registration_id"].as_i64().expect("id");
+    }
+    let [a, _, c, d] = ids;
 
     let s = training_session_json(app, &kagoshima, session).await;
     assert_eq!(s["availability"], "waitlist_only");
@@ -544,12 +541,11 @@ async fn training_pages_register_waitlist_cancel_and_record(app: &TestApp) {
     let year =
         FiscalYear::containing(mamori_web::training::api::now_in_japan().date()).start_year();
     let r = app
-        .get_with_cookie(
-            &hospital.cookie,
-            format!("/institutions/{HOSPITAL}/training/{year}"),
+        .page(
+            &hospital,
+            &format!("/institutions/{HOSPITAL}/training/{year}"),
         )
-        .await
-        .assert_status(StatusCode::OK);
+        .await;
     r.assert_body_contains("data-obligation=\"not_subject\"");
 }
 
@@ -707,19 +703,23 @@ async fn training_sessions_and_courses_are_edited_and_withdrawn(app: &TestApp) {
 
     // Withdrawing a course withdraws its sessions not yet held, not those already held.
     let past = demo_past_session(app).await;
+    // A session of the past session's course in twenty days, from `start` to `end` o'clock.
     let day = mamori_web::training::api::now_in_japan().date() + chrono::Duration::days(20);
+    let later_session = |start: u32, end: u32| {
+        json!({
+            "course_id": past.course.id,
+            "starts_at": format!("{day}T{start}:00"),
+            "ends_at": format!("{day}T{end}:00"),
+            "registration_deadline": format!("{day}T09:00"),
+            "capacity": 5,
+            "venue": "オンライン",
+        })
+    };
     let r = app
         .api_create(
             "/api/v1/training/sessions",
             &operator,
-            json!({
-                "course_id": past.course.id,
-                "starts_at": format!("{day}T10:00"),
-                "ends_at": format!("{day}T12:00"),
-                "registration_deadline": format!("{day}T09:00"),
-                "capacity": 5,
-                "venue": "オンライン",
-            }),
+            later_session(10, 12),
         )
         .await;
     let upcoming = r["id"].as_i64().expect("id");
@@ -742,14 +742,7 @@ async fn training_sessions_and_courses_are_edited_and_withdrawn(app: &TestApp) {
     app.api_post(
         "/api/v1/training/sessions",
         &operator,
-        json!({
-            "course_id": past.course.id,
-            "starts_at": format!("{day}T14:00"),
-            "ends_at": format!("{day}T15:00"),
-            "registration_deadline": format!("{day}T09:00"),
-            "capacity": 5,
-            "venue": "オンライン",
-        }),
+        later_session(14, 15),
     )
     .await
     .assert_bilingual_error(StatusCode::CONFLICT, "course_withdrawn");

@@ -383,20 +383,14 @@ async fn vendor_pages_invite_fill_and_show(app: &TestApp) {
     again.assert_body_contains("既に使われています");
     // The demo vendor fills an item of its form on the page.
     let vendor = app.web_login("demo-vendor").await;
-    let r = app
-        .get_with_cookie(&vendor.cookie, "/vendor")
-        .await
-        .assert_status(StatusCode::OK);
+    let r = app.page(&vendor, "/vendor").await;
     assert!(r.body.contains("みなと中央病院"));
     assert!(
         !r.body.contains("桜島記念病院"),
         "only the institutions it serves"
     );
     let form_path = format!("/vendor/contracts/{VENDOR_CONTRACT}/{year}");
-    let r = app
-        .get_with_cookie(&vendor.cookie, form_path.clone())
-        .await
-        .assert_status(StatusCode::OK);
+    let r = app.page(&vendor, &form_path).await;
     assert!(r.body.contains("items/1-1"));
     let answer = format!(
         "csrf={}&round=1&answer=no&checked_on={year}-06-01&target_date={year}-12-01",
@@ -421,22 +415,15 @@ async fn vendor_pages_invite_fill_and_show(app: &TestApp) {
         StatusCode::NOT_FOUND
     );
     let staff = app.web_login("demo-hospital-staff").await;
-    let r = app
-        .get_with_cookie(&staff.cookie, form_path)
-        .await
-        .assert_status(StatusCode::OK);
+    let r = app.page(&staff, &form_path).await;
     assert!(
         !r.body.contains("items/1-1"),
         "the institution does not answer for the vendor"
     );
     // The consolidated view: every form side by side, uncovered items marked.
     let r = app
-        .get_with_cookie(
-            &staff.cookie,
-            format!("/institutions/{HOSPITAL}/coverage/{year}"),
-        )
-        .await
-        .assert_status(StatusCode::OK);
+        .page(&staff, &format!("/institutions/{HOSPITAL}/coverage/{year}"))
+        .await;
     for name in [
         "東和メディカルシステム株式会社",
         "みなとネットワークサービス",
@@ -449,35 +436,19 @@ async fn vendor_pages_invite_fill_and_show(app: &TestApp) {
         "some required item is covered by nobody"
     );
     // The contact chart, its print view and the backup / BCP page.
+    for (path, shows) in [
+        ("contact-chart", "contact-chart.svg"),
+        ("contact-chart/print", "chart-sheet"),
+        ("contact-chart.svg", "<svg"),
+    ] {
+        let r = app
+            .page(&staff, &format!("/institutions/{HOSPITAL}/{path}"))
+            .await;
+        assert!(r.body.contains(shows), "{path}");
+    }
     let r = app
-        .get_with_cookie(
-            &staff.cookie,
-            format!("/institutions/{HOSPITAL}/contact-chart"),
-        )
-        .await
-        .assert_status(StatusCode::OK);
-    assert!(r.body.contains("contact-chart.svg"));
-    let r = app
-        .get_with_cookie(
-            &staff.cookie,
-            format!("/institutions/{HOSPITAL}/contact-chart/print"),
-        )
+        .page(&staff, &format!("/institutions/{HOSPITAL}/continuity"))
         .await;
-    assert!(r.body.contains("chart-sheet"));
-    let r = app
-        .get_with_cookie(
-            &staff.cookie,
-            format!("/institutions/{HOSPITAL}/contact-chart.svg"),
-        )
-        .await;
-    assert!(r.body.starts_with("<svg") || r.body.contains("<svg"));
-    let r = app
-        .get_with_cookie(
-            &staff.cookie,
-            format!("/institutions/{HOSPITAL}/continuity"),
-        )
-        .await
-        .assert_status(StatusCode::OK);
     assert!(
         r.body.contains("オフライン"),
         "the PACS copy has no offline copy: warned"
