@@ -272,15 +272,15 @@ async fn contact_chart_editor_adds_removes_and_orders_calls(app: &TestApp) {
     let (web, edit, page) = staff_editor(app, "contact-chart").await;
     // The stored people, vendors and bodies, each with its step after 発見者, and a blank row
     // per group.
+    // The step the editor shows for a row (`i0`: the first person inside, `o2`: the third
+    // outside body), named `who` in the failure.
+    let assert_step = |page: &Response, row: &str, step: u32, who: &str| {
+        let field = format!("name=\"{row}_step\" value=\"{step}\"");
+        assert!(page.body.contains(&field), "{who}: step {step}");
+    };
     assert!(page.body.contains("name=\"i0_name\" value=\"港 太郎\""));
-    assert!(
-        page.body.contains("name=\"i0_step\" value=\"2\""),
-        "administrator: step 2"
-    );
-    assert!(
-        page.body.contains("name=\"i1_step\" value=\"1\""),
-        "security manager: step 1"
-    );
+    assert_step(&page, "i0", 2, "administrator");
+    assert_step(&page, "i1", 1, "security manager");
     assert!(page.body.contains("name=\"i3_new\" value=\"1\""));
     assert!(page.body.contains("name=\"o4_new\" value=\"1\""));
     assert_eq!(page.hidden("i_count").as_deref(), Some("4"));
@@ -463,14 +463,8 @@ async fn contact_chart_editor_adds_removes_and_orders_calls(app: &TestApp) {
     assert!(!svg.body.contains("当直管理者") && !svg.body.contains("0120-987-654"));
     // The editor shows the saved order back.
     let page = app.page(&web, &edit).await;
-    assert!(
-        page.body.contains("name=\"o2_step\" value=\"2\""),
-        "police: step 2"
-    );
-    assert!(
-        page.body.contains("name=\"i0_step\" value=\"3\""),
-        "administrator: step 3"
-    );
+    assert_step(&page, "o2", 2, "police");
+    assert_step(&page, "i0", 3, "administrator");
     // Without the editor's counts, nothing is stored.
     app.submit(&web, &edit, "revised_on=2025-06-01")
         .await

@@ -651,41 +651,41 @@ async fn mds_sds_bad_files_are_refused_clearly(app: &TestApp) {
     r.assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_fields");
     assert_eq!(r.json()["error"]["problems"][0]["code"], "in_future");
     // Too large: over the limit but under what is read, and over what is read.
-    let mut big = b"%PDF-1.4\n".to_vec();
-    big.resize(mamori_store::MAX_DELIVERY_BYTES + 1, b' ');
-    app.upload(&good, &vendor, "application/pdf", big)
-        .await
-        .assert_bilingual_error(StatusCode::PAYLOAD_TOO_LARGE, "file_too_large");
-    let mut huge = b"%PDF-1.4\n".to_vec();
-    huge.resize(5 * 1024 * 1024, b' ');
-    app.upload(&good, &vendor, "application/pdf", huge)
-        .await
-        .assert_bilingual_error(StatusCode::PAYLOAD_TOO_LARGE, "file_too_large");
-    // Wrong types: a text file, a Word file named .xlsx, a PDF named .xlsx.
-    app.upload(
-        &good,
-        &vendor,
-        "text/plain",
-        "not a pdf".as_bytes().to_vec(),
-    )
-    .await
-    .assert_bilingual_error(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_file_type");
-    app.upload(
-        &format!("{good}&file_name=MDS.xlsx"),
-        &vendor,
-        "application/octet-stream",
-        b"PK\x03\x04....word/document.xml".to_vec(),
-    )
-    .await
-    .assert_bilingual_error(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_file_type");
-    app.upload(
-        &format!("{good}&file_name=MDS.xlsx"),
-        &vendor,
-        "application/pdf",
-        TINY_PDF.to_vec(),
-    )
-    .await
-    .assert_bilingual_error(StatusCode::UNSUPPORTED_MEDIA_TYPE, "file_name_mismatch");
+    let pdf_of = |size: usize| {
+        let mut pdf = b"%PDF-1.4\n".to_vec();
+        pdf.resize(size, b' ');
+        pdf
+    };
+    let as_xlsx = format!("{good}&file_name=MDS.xlsx");
+    let too_large = (StatusCode::PAYLOAD_TOO_LARGE, "file_too_large");
+    let wrong_type = (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_file_type");
+    for (path, content_type, data, (status, code)) in [
+        (
+            &good,
+            "application/pdf",
+            pdf_of(mamori_store::MAX_DELIVERY_BYTES + 1),
+            too_large,
+        ),
+        (&good, "application/pdf", pdf_of(5 * 1024 * 1024), too_large),
+        // Wrong types: a text file, a Word file named .xlsx, a PDF named .xlsx.
+        (&good, "text/plain", b"not a pdf".to_vec(), wrong_type),
+        (
+            &as_xlsx,
+            "application/octet-stream",
+            b"PK\x03\x04....word/document.xml".to_vec(),
+            wrong_type,
+        ),
+        (
+            &as_xlsx,
+            "application/pdf",
+            TINY_PDF.to_vec(),
+            (StatusCode::UNSUPPORTED_MEDIA_TYPE, "file_name_mismatch"),
+        ),
+    ] {
+        app.upload(path, &vendor, content_type, data)
+            .await
+            .assert_bilingual_error(status, code);
+    }
     assert_eq!(
         app.deliveries(VENDOR_CONTRACT).await,
         before,
@@ -818,13 +818,16 @@ async fn invitations_are_mailed_through_smtp(app: &TestApp) {
         }
         .with_mailer(unreachable),
     );
-    let contracts_before = app
-        .state
-        .store
-        .vendor_contracts_of_institution(HOSPITAL)
-        .await
-        .expect("contracts")
-        .len();
+    // How many vendor contracts the hospital has recorded.
+    let contracts = || async {
+        app.state
+            .store
+            .vendor_contracts_of_institution(HOSPITAL)
+            .await
+            .expect("contracts")
+            .len()
+    };
+    let contracts_before = contracts().await;
     let request = Request::post(path.as_str())
         .header(header::AUTHORIZATION, format!("Bearer {admin}"))
         .header(header::CONTENT_TYPE, "application/json")
@@ -864,13 +867,7 @@ async fn invitations_are_mailed_through_smtp(app: &TestApp) {
     r.assert_body_contains("id=\"mail-failed\"");
     assert!(r.body.contains("招待メールを送信できませんでした"));
     assert!(r.body.contains("https://mamori.example.jp/invitations/"));
-    let contracts_after = app
-        .state
-        .store
-        .vendor_contracts_of_institution(HOSPITAL)
-        .await
-        .expect("contracts")
-        .len();
+    let contracts_after = contracts().await;
     assert_eq!(
         contracts_after,
         contracts_before + 2,
