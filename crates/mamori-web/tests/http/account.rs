@@ -136,22 +136,11 @@ async fn two_factor_enrolment_and_login(app: &TestApp) {
     let pending = r.cookie_header("mamori_pending");
     let step = app.get_page(&pending, "/login/two-factor").await;
     let step_csrf = step.hidden("csrf").expect("csrf");
-    app.post_form(
-        &pending,
-        "/login/two-factor",
-        &format!("csrf={step_csrf}&code=123456&next=%2Finstitutions"),
-        false,
-    )
-    .await
-    .assert_status(StatusCode::UNAUTHORIZED);
+    send_second_factor(app, &pending, &step_csrf, "123456", "%2Finstitutions")
+        .await
+        .assert_status(StatusCode::UNAUTHORIZED);
     // The code used at enrolment cannot be replayed; a recovery code works once.
-    let ok = app
-        .post_form(
-            &pending,
-            "/login/two-factor",
-            &format!("csrf={step_csrf}&code={}&next=%2Finstitutions", codes[0]),
-            false,
-        )
+    let ok = send_second_factor(app, &pending, &step_csrf, &codes[0], "%2Finstitutions")
         .await
         .assert_status(StatusCode::SEE_OTHER);
     assert!(ok.cookie("mamori_session").is_some());

@@ -865,13 +865,7 @@ async fn assurance_pages_import_a_ranking_and_decide_flagged_hospitals(app: &Tes
     let mut bad = format!("申請ID,順位,理由\n{own},1,地域の救急等の主要な診療機能\n");
     bad.push_str(&format!("{},1,\n", others[0]));
     bad.push_str(&format!("{kagoshima_app},3,\n"));
-    let r = app
-        .post_multipart(
-            &tokyo.cookie,
-            &upload,
-            &[("csrf", &tokyo.csrf)],
-            &[("file", "順位.csv", bad.as_bytes())],
-        )
+    let r = upload_ranking(app, &tokyo, &upload, &tokyo.csrf, &bad)
         .await
         .assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     r.assert_body_contains("<td class=\"num\">3</td><td>B</td><td>順位 1 が重複しています");
@@ -881,27 +875,16 @@ async fn assurance_pages_import_a_ranking_and_decide_flagged_hospitals(app: &Tes
     ));
     assert!(!r.body.contains("鹿児島"), "{}", r.body);
     assert!(!r.body.contains("この順位を適用して選定"));
-    app.post_multipart(
-        &tokyo.cookie,
-        &upload,
-        &[("csrf", "nope")],
-        &[("file", "a.csv", bad.as_bytes())],
-    )
-    .await
-    .assert_status(StatusCode::FORBIDDEN);
+    upload_ranking(app, &tokyo, &upload, "nope", &bad)
+        .await
+        .assert_status(StatusCode::FORBIDDEN);
 
     // A clean file: a preview with the selection it gives; nothing stored until applied.
     let mut good = format!("申請ID,順位,順位指定の理由\n{own},1,地域の救急等の主要な診療機能\n");
     for (n, id) in others.iter().enumerate() {
         good.push_str(&format!("{id},{},\n", n + 2));
     }
-    let r = app
-        .post_multipart(
-            &tokyo.cookie,
-            &upload,
-            &[("csrf", &tokyo.csrf)],
-            &[("file", "順位.csv", good.as_bytes())],
-        )
+    let r = upload_ranking(app, &tokyo, &upload, &tokyo.csrf, &good)
         .await
         .assert_status(StatusCode::OK);
     assert!(r.body.contains("この順位を適用して選定"));
@@ -1059,4 +1042,18 @@ async fn assurance_pages_import_a_ranking_and_decide_flagged_hospitals(app: &Tes
         None => "枠は未使用".to_owned(),
     };
     assert!(r.body.contains(&expected), "{expected}: {}", r.body);
+}
+
+/// Sends a prefecture's ranking file (CSV) through the upload form, with the form's CSRF
+/// token `csrf`.
+async fn upload_ranking(
+    app: &TestApp,
+    web: &WebSession,
+    path: &str,
+    csrf: &str,
+    csv: &str,
+) -> Response {
+    let file = ("file", "順位.csv", csv.as_bytes());
+    app.post_multipart(&web.cookie, path, &[("csrf", csrf)], &[file])
+        .await
 }

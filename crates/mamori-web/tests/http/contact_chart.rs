@@ -66,13 +66,7 @@ async fn contact_chart_is_validated_and_drawn(app: &TestApp) {
         Some("draft") => "連絡体制図: 不足あり",
         other => panic!("chart state {other:?}: {saved}"),
     };
-    let web_staff = app.web_login("demo-hospital-staff").await;
-    let checklist = app
-        .page(
-            &web_staff,
-            &format!("/institutions/{HOSPITAL}/checklist/{}", app.year()),
-        )
-        .await;
+    let checklist = hospital_checklist(app, "demo-hospital-staff").await;
     assert!(checklist.body.contains(state_label), "{state_label}");
     for gap in saved["status"]["missing"].as_array().into_iter().flatten() {
         let message = gap["message_ja"].as_str().expect("message_ja");
@@ -141,13 +135,7 @@ async fn backup_and_bcp_records_warn(app: &TestApp) {
         "{v}"
     );
     // The checklist shows the records and their warnings beside items 3(2) and 3(3).
-    let web_admin = app.web_login("demo-hospital").await;
-    let checklist = app
-        .page(
-            &web_admin,
-            &format!("/institutions/{HOSPITAL}/checklist/{}", app.year()),
-        )
-        .await;
+    let checklist = hospital_checklist(app, "demo-hospital").await;
     assert!(checklist.body.contains("バックアップとBCPを開く"));
     let offline = elements(&v["warnings"])
         .iter()
@@ -163,11 +151,8 @@ async fn continuity_form_adds_removes_and_refuses_by_field(app: &TestApp) {
     let year = app.year();
     let api = format!("/api/v1/institutions/{HOSPITAL}/continuity");
     let admin = app.token("demo-hospital").await;
-    let before = app.api_get(&api, &admin).await.json();
-    let version = before["updated_at"].as_str().expect("version").to_owned();
-    let web = app.web_login("demo-hospital-staff").await;
-    let edit = format!("/institutions/{HOSPITAL}/continuity/edit");
-    let page = app.page(&web, &edit).await;
+    let version = stored_version(app, &api, &admin).await;
+    let (web, edit, page) = staff_editor(app, "continuity").await;
     // Two stored records and a blank block to add one.
     assert!(page.body.contains("name=\"b0_generations\" value=\"7\""));
     assert!(
@@ -283,22 +268,19 @@ async fn contact_chart_editor_adds_removes_and_orders_calls(app: &TestApp) {
         .put_contact_chart(HOSPITAL, &chart.to_string(), None, staff_id)
         .await
         .expect("stored");
-    let before = app.api_get(&api, &staff_token).await.json();
-    let version = before["updated_at"].as_str().expect("version").to_owned();
-    let web = app.web_login("demo-hospital-staff").await;
-    let edit = format!("/institutions/{HOSPITAL}/contact-chart/edit");
-    let page = app.page(&web, &edit).await;
+    let version = stored_version(app, &api, &staff_token).await;
+    let (web, edit, page) = staff_editor(app, "contact-chart").await;
     // The stored people, vendors and bodies, each with its step after 発見者, and a blank row
     // per group.
+    // The step the editor shows for a row (`i0`: the first person inside, `o2`: the third
+    // outside body), named `who` in the failure.
+    let assert_step = |page: &Response, row: &str, step: u32, who: &str| {
+        let field = format!("name=\"{row}_step\" value=\"{step}\"");
+        assert!(page.body.contains(&field), "{who}: step {step}");
+    };
     assert!(page.body.contains("name=\"i0_name\" value=\"港 太郎\""));
-    assert!(
-        page.body.contains("name=\"i0_step\" value=\"2\""),
-        "administrator: step 2"
-    );
-    assert!(
-        page.body.contains("name=\"i1_step\" value=\"1\""),
-        "security manager: step 1"
-    );
+    assert_step(&page, "i0", 2, "administrator");
+    assert_step(&page, "i1", 1, "security manager");
     assert!(page.body.contains("name=\"i3_new\" value=\"1\""));
     assert!(page.body.contains("name=\"o4_new\" value=\"1\""));
     assert_eq!(page.hidden("i_count").as_deref(), Some("4"));
@@ -480,25 +462,16 @@ async fn contact_chart_editor_adds_removes_and_orders_calls(app: &TestApp) {
     assert!(svg.body.contains("情報 次郎"));
     assert!(!svg.body.contains("当直管理者") && !svg.body.contains("0120-987-654"));
     // The editor shows the saved order back.
-    let page = app.get_page(&web.cookie, &edit).await;
-    assert!(
-        page.body.contains("name=\"o2_step\" value=\"2\""),
-        "police: step 2"
-    );
-    assert!(
-        page.body.contains("name=\"i0_step\" value=\"3\""),
-        "administrator: step 3"
-    );
+    let page = app.page(&web, &edit).await;
+    assert_step(&page, "o2", 2, "police");
+    assert_step(&page, "i0", 3, "administrator");
     // Without the editor's counts, nothing is stored.
     app.submit(&web, &edit, "revised_on=2025-06-01")
         .await
         .assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     // English messages.
     let en = web.english_cookie();
-    let latest = app.api_get(&api, &staff_token).await.json()["updated_at"]
-        .as_str()
-        .expect("version")
-        .to_owned();
+    let latest = stored_version(app, &api, &staff_token).await;
     let bad = base("abc", "x@", "2").replace(&version, &latest);
     let r = app
         .post_form(&en, &edit, &bad, false)
@@ -509,4 +482,27 @@ async fn contact_chart_editor_adds_removes_and_orders_calls(app: &TestApp) {
         "{}",
         r.body
     );
+}
+
+/// The version (`updated_at`) of the record the API path serves, which an editor's form
+/// sends back.
+async fn stored_version(app: &TestApp, api: &str, token: &str) -> String {
+    let record = app.api_get_ok(api, token).await.json();
+    record["updated_at"].as_str().expect("version").to_owned()
+}
+
+/// The demo hospital's checklist of this year as the signed-in `login` sees it.
+async fn hospital_checklist(app: &TestApp, login: &str) -> Response {
+    let web = app.web_login(login).await;
+    let path = format!("/institutions/{HOSPITAL}/checklist/{}", app.year());
+    app.page(&web, &path).await
+}
+
+/// The hospital's staff signed in on the page that edits its `records` (continuity,
+/// contact-chart): the browser, the page's path and the page as first shown.
+async fn staff_editor(app: &TestApp, records: &str) -> (WebSession, String, Response) {
+    let web = app.web_login("demo-hospital-staff").await;
+    let edit = format!("/institutions/{HOSPITAL}/{records}/edit");
+    let page = app.page(&web, &edit).await;
+    (web, edit, page)
 }

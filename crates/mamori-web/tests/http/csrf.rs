@@ -280,6 +280,32 @@ fn refused_for_csrf(r: &Response) -> bool {
             || r.body.contains("The form has expired"))
 }
 
+/// Asserts that a login step's form sent with a wrong token (`what`) was refused for its
+/// token, signed nobody in and changed nothing since `before`.
+async fn assert_login_step_refused(
+    app: &TestApp,
+    r: &Response,
+    path: &str,
+    what: &str,
+    before: &BTreeMap<String, i64>,
+) {
+    assert!(
+        refused_for_csrf(r),
+        "POST {path} with {what}: {} {}",
+        r.status,
+        r.body
+    );
+    assert!(
+        r.cookie("mamori_session").is_none(),
+        "POST {path} with {what} signed in"
+    );
+    assert_eq!(
+        &row_counts(app).await,
+        before,
+        "POST {path} with {what} changed something"
+    );
+}
+
 async fn send_form(
     app: &TestApp,
     cookie: &str,
@@ -509,21 +535,7 @@ async fn every_page_form_needs_its_own_csrf_token(app: &TestApp) {
                     let r = app
                         .send(request.body(Body::from(body)).expect("request"))
                         .await;
-                    assert!(
-                        refused_for_csrf(&r),
-                        "POST /login with {what}: {} {}",
-                        r.status,
-                        r.body
-                    );
-                    assert!(
-                        r.cookie("mamori_session").is_none(),
-                        "POST /login with {what} signed in"
-                    );
-                    assert_eq!(
-                        row_counts(app).await,
-                        before,
-                        "POST /login with {what} changed something"
-                    );
+                    assert_login_step_refused(app, &r, "/login", what, &before).await;
                     checked += 1;
                 }
                 let r = app
@@ -555,30 +567,10 @@ async fn every_page_form_needs_its_own_csrf_token(app: &TestApp) {
                     let r = app
                         .post_form(&first, "/login/two-factor", &form, false)
                         .await;
-                    assert!(
-                        refused_for_csrf(&r),
-                        "POST /login/two-factor with {what}: {} {}",
-                        r.status,
-                        r.body
-                    );
-                    assert!(
-                        r.cookie("mamori_session").is_none(),
-                        "signed in with {what}"
-                    );
-                    assert_eq!(
-                        row_counts(app).await,
-                        before,
-                        "POST /login/two-factor with {what} changed something"
-                    );
+                    assert_login_step_refused(app, &r, "/login/two-factor", what, &before).await;
                     checked += 1;
                 }
-                let r = app
-                    .post_form(
-                        &first,
-                        "/login/two-factor",
-                        &format!("csrf={own}&code={code}&next=%2F"),
-                        false,
-                    )
+                let r = send_second_factor(app, &first, &own, code, "%2F")
                     .await
                     .assert_status(StatusCode::SEE_OTHER);
                 assert!(

@@ -44,16 +44,18 @@ async fn incidents_are_reported_seen_and_handled(app: &TestApp) {
         paths,
         ["symptoms", "systems", "started_at", "care_affected"]
     );
-    app.api_post("/api/v1/incidents", &staff, json!({"systems": ["emr"]}))
-        .await
-        .assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_body");
-    app.api_post(
-        "/api/v1/incidents",
-        &staff,
-        incident_body(&["fire"], &["emr"], "maybe"),
-    )
-    .await
-    .assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_fields");
+    // A body without the answers' fields, and an answer out of its list.
+    for (body, code) in [
+        (json!({"systems": ["emr"]}), "invalid_body"),
+        (
+            incident_body(&["fire"], &["emr"], "maybe"),
+            "invalid_fields",
+        ),
+    ] {
+        app.api_post("/api/v1/incidents", &staff, body)
+            .await
+            .assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, code);
+    }
     assert_eq!(incident_cases(app).await, demo_cases, "nothing stored");
     // Those with no institution to report for are refused before their answers are read.
     for login in ["demo-vendor", "demo-inspector-13", "demo-operator"] {
@@ -228,22 +230,20 @@ async fn incidents_are_reported_seen_and_handled(app: &TestApp) {
     app.api_post(&notes_path, &operator, json!({"text": "  "}))
         .await
         .assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_fields");
-    let r = app
-        .api_create(
-            &notes_path,
+    // Each note says which side wrote it.
+    for (token, text, side) in [
+        (
             &operator,
-            json!({"text": "初動対応支援の技術者が向かいます。LANは抜いたままにしてください"}),
-        )
-        .await;
-    assert_eq!(r["side"], "desk");
-    let r = app
-        .api_create(
-            &notes_path,
-            &staff,
-            json!({"text": "PACSも開けなくなりました"}),
-        )
-        .await;
-    assert_eq!(r["side"], "institution");
+            "初動対応支援の技術者が向かいます。LANは抜いたままにしてください",
+            "desk",
+        ),
+        (&staff, "PACSも開けなくなりました", "institution"),
+    ] {
+        let r = app
+            .api_create(&notes_path, token, json!({ "text": text }))
+            .await;
+        assert_eq!(r["side"], side);
+    }
     // The reporter sees the new state, the notes and the history.
     let r = app
         .api_get(&format!("/api/v1/incidents/{case}"), &staff)

@@ -212,32 +212,24 @@ async fn ledger_import_meets_a_concurrent_writer(app: &TestApp) {
                 .expect("connect"),
         )
     };
-    let (conflicting, same, other): ((i64,), (i64,), (i64,)) = on_writer!(writer, c => {
+    let [conflicting, same, other]: [i64; 3] = on_writer!(writer, c => {
         sqlx::query("BEGIN").execute(&mut *c).await.expect("begin");
-        let conflicting = sqlx::query_as(COPY_AS)
-            .bind("N-00025")
-            .bind(CLINIC)
-            .fetch_one(&mut *c)
-            .await
-            .expect("the other writer's row");
-        let same = sqlx::query_as(COPY_AS)
-            .bind("N-00030")
-            .bind(CLINIC)
-            .fetch_one(&mut *c)
-            .await
-            .expect("the other writer's row as in the file");
+        let mut copies = [0; 3];
+        for (id, asset) in copies.iter_mut().zip(["N-00025", "N-00030", "W-0001"]) {
+            let (copied,): (i64,) = sqlx::query_as(COPY_AS)
+                .bind(asset)
+                .bind(CLINIC)
+                .fetch_one(&mut *c)
+                .await
+                .unwrap_or_else(|e| panic!("the other writer's {asset}: {e}"));
+            *id = copied;
+        }
         sqlx::query("UPDATE devices SET os = 'Windows 11 Pro 23H2' WHERE institution_id = $1 AND asset_number = 'N-00030'")
             .bind(CLINIC)
             .execute(&mut *c)
             .await
             .expect("N-00030 as in the file");
-        let other = sqlx::query_as(COPY_AS)
-            .bind("W-0001")
-            .bind(CLINIC)
-            .fetch_one(&mut *c)
-            .await
-            .expect("the other writer's second row");
-        (conflicting, same, other)
+        copies
     });
 
     // The import goes through the API, whose answer shows the counts to the user.
@@ -330,12 +322,12 @@ async fn ledger_import_meets_a_concurrent_writer(app: &TestApp) {
     }
     let n25 = find("N-00025");
     assert_eq!(
-        n25.id, conflicting.0,
+        n25.id, conflicting,
         "the other writer's row is updated in place"
     );
     assert_eq!(n25.device.os, "Windows 11 Pro 23H2");
     let w1 = find("W-0001");
-    assert_eq!(w1.id, other.0);
+    assert_eq!(w1.id, other);
     let mut copied = before[0].clone();
     copied.asset_number = w1.device.asset_number.clone();
     assert_eq!(
@@ -354,7 +346,7 @@ async fn ledger_import_meets_a_concurrent_writer(app: &TestApp) {
     let n30 = find("N-00030");
     assert_eq!(
         (n30.id, n30.updated_at.as_str()),
-        (same.0, e1_before.updated_at.as_str()),
+        (same, e1_before.updated_at.as_str()),
         "the other writer's row as in the file is not written again"
     );
     assert_eq!(
@@ -494,18 +486,16 @@ async fn ledger_import_previews_then_stores_all_or_nothing(app: &TestApp) {
 
     // Only its admin (and the national office) import; others are refused or not told.
     let staff = app.token("demo-hospital-staff").await;
-    app.upload(
-        &format!("/api/v1/institutions/{HOSPITAL}/devices/import"),
-        &staff,
-        "text/csv",
-        fixture("dates.csv"),
-    )
-    .await
-    .assert_bilingual_error(StatusCode::FORBIDDEN, "forbidden");
     let outsider = app.token("demo-hospital-46").await;
-    app.upload(&import, &outsider, "text/csv", fixture("dates.csv"))
-        .await
-        .assert_bilingual_error(StatusCode::NOT_FOUND, "not_found");
+    let own_import = format!("/api/v1/institutions/{HOSPITAL}/devices/import");
+    for (path, token, status, code) in [
+        (&own_import, &staff, StatusCode::FORBIDDEN, "forbidden"),
+        (&import, &outsider, StatusCode::NOT_FOUND, "not_found"),
+    ] {
+        app.upload(path, token, "text/csv", fixture("dates.csv"))
+            .await
+            .assert_bilingual_error(status, code);
+    }
     app.api_get(&list, &outsider)
         .await
         .assert_bilingual_error(StatusCode::NOT_FOUND, "not_found");
@@ -631,12 +621,11 @@ async fn ledger_refuses_bad_files_clearly(app: &TestApp) {
         json!([]),
         "a retired device needs nothing"
     );
-    app.api_get(&format!("{devices}/999999"), &token)
-        .await
-        .assert_bilingual_error(StatusCode::NOT_FOUND, "not_found");
-    app.api_get(&format!("{devices}/x"), &token)
-        .await
-        .assert_bilingual_error(StatusCode::NOT_FOUND, "not_found");
+    for id in ["999999", "x"] {
+        app.api_get(&format!("{devices}/{id}"), &token)
+            .await
+            .assert_bilingual_error(StatusCode::NOT_FOUND, "not_found");
+    }
 }
 
 async fn ledger_devices_carry_flags_and_export_round_trips(app: &TestApp) {
@@ -790,14 +779,17 @@ async fn ledger_pages_import_with_preview_and_confirm(app: &TestApp) {
         .await;
     assert!(upload.body.contains("enctype=\"multipart/form-data\""));
 
-    // A file with rejected rows: the preview lists them and offers no confirmation.
-    let r = app
-        .send(ledger_import_request(
+    // The import form sends a CSV file of the fixtures under the name the browser gives it.
+    let send_csv = |name: &'static str, file: &'static str| {
+        app.send(ledger_import_request(
             &web,
-            "dup.csv",
+            name,
             "text/csv",
-            &fixture("duplicate_asset_numbers.csv"),
+            &fixture(file),
         ))
+    };
+    // A file with rejected rows: the preview lists them and offers no confirmation.
+    let r = send_csv("dup.csv", "duplicate_asset_numbers.csv")
         .await
         .assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     r.assert_body_contains("管理番号");
@@ -807,13 +799,7 @@ async fn ledger_pages_import_with_preview_and_confirm(app: &TestApp) {
     );
 
     // A clean file: preview, then confirm with the token only.
-    let r = app
-        .send(ledger_import_request(
-            &web,
-            "台帳.csv",
-            "text/csv",
-            &fixture("shift_jis_shuffled.csv"),
-        ))
+    let r = send_csv("台帳.csv", "shift_jis_shuffled.csv")
         .await
         .assert_status(StatusCode::OK);
     let token = r.hidden("token").expect("confirmation token");

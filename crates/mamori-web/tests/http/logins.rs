@@ -117,14 +117,7 @@ async fn new_logins_colliding_by_case_or_width_are_refused(app: &TestApp) {
         let e = &r.json()["error"];
         assert_eq!(e["field"], "login", "{}", r.body);
         assert_eq!(e["problems"][0]["code"], "login_taken", "{}", r.body);
-        assert!(
-            e["message_ja"]
-                .as_str()
-                .unwrap_or_default()
-                .contains("ログインID"),
-            "{}",
-            r.body
-        );
+        assert!(r.message_ja().contains("ログインID"), "{}", r.body);
     }
     // The page says the same, in the form's language.
     let web = app.web_login("demo-hospital").await;
@@ -150,11 +143,10 @@ async fn new_logins_colliding_by_case_or_width_are_refused(app: &TestApp) {
     // A vendor accepting an invitation cannot take another account's login either.
     let body = json!({"vendor_name": "折返しシステム", "systems": ["emr"], "remote_maintenance": false, "invite_email": "sales@orikaeshi.example.jp"});
     let token = invitation_token(&add_vendor_contract(app, &admin, body).await);
-    app.api(
-        "POST",
-        &format!("/api/v1/invitations/{token}/accept"),
-        None,
-        Some(json!({"login": "DEMO-Vendor-46", "password": "a quiet harbour at dawn"})),
+    accept_invitation(
+        app,
+        &token,
+        json!({"login": "DEMO-Vendor-46", "password": "a quiet harbour at dawn"}),
     )
     .await
     .assert_status(StatusCode::CONFLICT);

@@ -97,15 +97,7 @@ async fn second_factor_guessing_on_the_web_locks_the_account(app: &TestApp) {
     let (pending, csrf) = app.pending_login(login, password).await;
     let wrong = |code: &'static str| {
         let (pending, csrf) = (pending.clone(), csrf.clone());
-        async move {
-            app.post_form(
-                &pending,
-                "/login/two-factor",
-                &format!("csrf={csrf}&code={code}&next=%2F"),
-                false,
-            )
-            .await
-        }
+        async move { send_second_factor(app, &pending, &csrf, code, "%2F").await }
     };
     // Four wrong codes (app codes and recovery codes alike) are refused one by one…
     for code in ["000000", "999999", "abcde-01234", "111111"] {
@@ -116,14 +108,7 @@ async fn second_factor_guessing_on_the_web_locks_the_account(app: &TestApp) {
     assert_locked(&fifth);
     fifth.assert_body_contains("15分間ログインできません");
     // The right code is refused now, on this pending login and on any other path.
-    let right = app
-        .post_form(
-            &pending,
-            "/login/two-factor",
-            &format!("csrf={csrf}&code={}&next=%2F", enrolled.recovery_codes[0]),
-            false,
-        )
-        .await;
+    let right = send_second_factor(app, &pending, &csrf, &enrolled.recovery_codes[0], "%2F").await;
     assert!(right.cookie("mamori_session").is_none(), "{}", right.body);
     assert_ne!(right.status, StatusCode::OK);
     let again = app.web_login_with(login, password).await;
@@ -139,13 +124,7 @@ async fn second_factor_guessing_on_the_web_locks_the_account(app: &TestApp) {
     app.exec("UPDATE login_failures SET last_failure_at = '2000-01-01T00:00:00.000Z'")
         .await;
     let (pending, csrf) = app.pending_login(login, password).await;
-    let ok = app
-        .post_form(
-            &pending,
-            "/login/two-factor",
-            &format!("csrf={csrf}&code={}&next=%2F", enrolled.recovery_codes[2]),
-            false,
-        )
+    let ok = send_second_factor(app, &pending, &csrf, &enrolled.recovery_codes[2], "%2F")
         .await
         .assert_status(StatusCode::SEE_OTHER);
     assert!(ok.cookie("mamori_session").is_some());
@@ -211,11 +190,10 @@ async fn invitation_with_an_existing_login_is_checked_as_a_login(app: &TestApp) 
                   login: &'static str,
                   password: &'static str,
                   totp: Option<String>| async move {
-        app.api(
-            "POST",
-            &format!("/api/v1/invitations/{token}/accept"),
-            None,
-            Some(json!({"login": login, "password": password, "totp": totp})),
+        accept_invitation(
+            app,
+            &token,
+            json!({"login": login, "password": password, "totp": totp}),
         )
         .await
     };
@@ -456,13 +434,9 @@ async fn control_characters_are_refused_on_every_write(app: &TestApp) {
     let hospital = app.token("demo-hospital").await;
     let institutions_path = format!("/api/v1/institutions/{HOSPITAL}");
     let before = app.api_get(&institutions_path, &hospital).await.json();
-    let r = app
-        .api_patch(
-            &institutions_path,
-            &hospital,
-            json!({"name": "みなと\u{0}中央病院"}),
-        )
-        .await;
+    let rename =
+        |name: &'static str| app.api_patch(&institutions_path, &hospital, json!({ "name": name }));
+    let r = rename("みなと\u{0}中央病院").await;
     r.assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_fields");
     assert!(r.message_ja().contains("U+0000"), "{}", r.body);
     let after = app.api_get(&institutions_path, &hospital).await.json();
@@ -497,13 +471,7 @@ async fn control_characters_are_refused_on_every_write(app: &TestApp) {
         .assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     r.assert_body_contains("vendor_name: 使えない制御文字（U+0000");
     // Text keeps its tabs and line breaks.
-    let r = app
-        .api_patch(
-            &institutions_path,
-            &hospital,
-            json!({"name": "みなと中央病院"}),
-        )
-        .await;
+    let r = rename("みなと中央病院").await;
     assert!(r.status.is_success(), "{}", r.body);
     // A query or a path with one is refused before any handler sees it.
     let r = app
@@ -511,14 +479,9 @@ async fn control_characters_are_refused_on_every_write(app: &TestApp) {
         .await
         .assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(r.json()["error"]["field"], "q");
-    app.api(
-        "POST",
-        "/api/v1/invitations/a%00b/accept",
-        None,
-        Some(json!({"login": "x", "password": "y"})),
-    )
-    .await
-    .assert_bilingual_error(StatusCode::NOT_FOUND, "not_found");
+    accept_invitation(app, "a%00b", json!({"login": "x", "password": "y"}))
+        .await
+        .assert_bilingual_error(StatusCode::NOT_FOUND, "not_found");
 }
 
 /// Path ids as the demo data has them.

@@ -362,6 +362,8 @@ async fn suggestions_follow_the_institution_records(app: &TestApp) {
             .find(|s| s["gap"] == code)
             .cloned()
     };
+    // A suggestion's reason, in Japanese.
+    let detail = |s: &Value| s["detail_ja"].as_str().unwrap_or_default().to_owned();
     let ids = |s: &Value| -> Vec<String> {
         elements(&s["programs"])
             .iter()
@@ -370,13 +372,7 @@ async fn suggestions_follow_the_institution_records(app: &TestApp) {
     };
     // The demo hospital's PACS copy is online only (its backup records).
     let backup = gap(&body, "no_offline_backup").expect("no offline backup");
-    assert!(
-        backup["detail_ja"]
-            .as_str()
-            .unwrap_or_default()
-            .contains("PACS"),
-        "{backup}"
-    );
+    assert!(detail(&backup).contains("PACS"), "{backup}");
     assert_eq!(
         ids(&backup),
         ["tokyo-cybersecurity-equipment", "mhlw-security-assurance"],
@@ -385,13 +381,7 @@ async fn suggestions_follow_the_institution_records(app: &TestApp) {
     assert_eq!(backup["programs"][1]["status"], "closed");
     // Its ledger has a FortiGate on an old FortiOS.
     let vpn = gap(&body, "vpn_device_flagged").expect("vpn flagged");
-    assert!(
-        vpn["detail_ja"]
-            .as_str()
-            .unwrap_or_default()
-            .contains("NW-001"),
-        "{vpn}"
-    );
+    assert!(detail(&vpn).contains("NW-001"), "{vpn}");
     assert!(
         ids(&vpn).contains(&"mhlw-vpn-notice".to_owned())
             && ids(&vpn).contains(&"tokyo-cybersecurity-equipment".to_owned()),
@@ -407,20 +397,13 @@ async fn suggestions_follow_the_institution_records(app: &TestApp) {
     );
 
     // いいえ on 2(8) (password reuse) brings the training programmes and /training.
-    let had_training = gap(&body, "training_items_no")
-        .is_some_and(|s| s["detail_ja"].as_str().unwrap_or_default().contains("2(8)"));
+    let had_training = gap(&body, "training_items_no").is_some_and(|s| detail(&s).contains("2(8)"));
     assert!(!had_training, "2(8) is はい in the demo");
     app
         .api_put_ok(&format!("/api/v1/institutions/{HOSPITAL}/assessments/{year}/items/2-8-all"), &token, json!({"round": 1, "answer": "no", "checked_on": format!("{year}-06-01"), "target_date": format!("{year}-12-01")})).await;
     let body = get(token.clone(), HOSPITAL).await.json();
     let training = gap(&body, "training_items_no").expect("training gap");
-    assert!(
-        training["detail_ja"]
-            .as_str()
-            .unwrap_or_default()
-            .contains("2(8)"),
-        "{training}"
-    );
+    assert!(detail(&training).contains("2(8)"), "{training}");
     assert!(ids(&training).contains(&"mhlw-mist-training".to_owned()));
     assert!(ids(&training).contains(&"tokyo-medical-dx-training".to_owned()));
     assert_eq!(training["links"][0]["href"], "/training");
@@ -428,28 +411,26 @@ async fn suggestions_follow_the_institution_records(app: &TestApp) {
     // The institution page shows the same, in the page's language.
     let web = app.web_login("demo-hospital").await;
     // The menu opens on the institution's own prefecture; 「すべての地域」 shows every region.
-    let menu = app.get_page(&web.cookie, "/support").await;
+    let menu = app.page(&web, "/support").await;
     assert!(
         menu.body.contains("<option value=\"13\" selected>"),
         "Tokyo preselected"
     );
     let web46 = app.web_login("demo-hospital-46").await;
-    let menu = app.get_page(&web46.cookie, "/support").await;
+    let menu = app.page(&web46, "/support").await;
     assert!(
         !menu
             .body
             .contains("医療機関診療情報サイバーセキュリティ対策支援事業"),
         "Kagoshima sees no Tokyo programme"
     );
-    let menu = app.get_page(&web46.cookie, "/support?prefecture=").await;
+    let menu = app.page(&web46, "/support?prefecture=").await;
     assert!(
         menu.body
             .contains("医療機関診療情報サイバーセキュリティ対策支援事業"),
         "every region"
     );
-    let page = app
-        .get_page(&web.cookie, &format!("/institutions/{HOSPITAL}"))
-        .await;
+    let page = app.page(&web, &format!("/institutions/{HOSPITAL}")).await;
     assert!(page.body.contains("id=\"suggestions\""));
     assert!(
         page.body.contains("data-gap=\"vpn_device_flagged\"")

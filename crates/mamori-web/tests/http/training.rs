@@ -16,6 +16,15 @@ on_both_engines!(
     training_edit_pages_mark_fields_and_withdraw,
 );
 
+/// The demo's session that has already been held.
+async fn demo_past_session(app: &TestApp) -> mamori_store::SessionRecord {
+    let sessions = app.state.store.training_sessions().await.expect("sessions");
+    sessions
+        .into_iter()
+        .find(|s| s.rules.starts_at < mamori_web::training::api::now_in_japan())
+        .expect("the demo has a past session")
+}
+
 /// The session as `GET /api/v1/training/sessions` shows it to the caller.
 async fn training_session_json(app: &TestApp, token: &str, id: i64) -> Value {
     let list = app.api_get_ok("/api/v1/training/sessions", token).await;
@@ -37,26 +46,23 @@ async fn training_registration_waitlist_and_cancellation(app: &TestApp) {
     assert_eq!(s["availability"], "open");
     assert_eq!(s["seats_left"], 2);
 
-    let a = register_for_training(app, &hospital, session, "山田 太郎")
-        .await
-        .assert_status(StatusCode::CREATED);
-    assert_eq!(a.json()["status"], "registered");
-    let a = a.json()["registration_id"].as_i64().expect("id");
-    let b = register_for_training(app, &clinic, session, "田中 一郎")
-        .await
-        .json();
-    assert_eq!(b["status"], "registered");
-    // Full: the next two go on the waitlist, in order.
-    let c = register_for_training(app, &kagoshima, session, "西郷 花子")
-        .await
-        .assert_status(StatusCode::CREATED);
-    assert_eq!(c.json()["status"], "waitlisted");
-    let c = c.json()["registration_id"].as_i64().expect("id");
-    let d = register_for_training(app, &staff, session, "佐藤 次郎")
-        .await
-        .json();
-    assert_eq!(d["status"], "waitlisted");
-    let d = d["registration_id"].as_i64().expect("id");
+    // The first two take the two seats; then it is full: the next two go on the waitlist, in
+    // order.
+    let mut ids = [0; 4];
+    for (id, (token, name, status)) in ids.iter_mut().zip([
+        (&hospital, "山田 太郎", "registered"),
+        (&clinic, "田中 一郎", "registered"),
+        (&kagoshima, "西郷 花子", "waitlisted"),
+        (&staff, "佐藤 次郎", "waitlisted"),
+    ]) {
+        let r = register_for_training(app, token, session, name)
+            .await
+            .assert_status(StatusCode::CREATED)
+            .json();
+        assert_eq!(r["status"], status, "{name}");
+        *id = r["registration_id"].as_i64().expect("id");
+    }
+    let [a, _, c, d] = ids;
 
     let s = training_session_json(app, &kagoshima, session).await;
     assert_eq!(s["availability"], "waitlist_only");
@@ -151,9 +157,15 @@ async fn training_bad_input_changes_nothing(app: &TestApp) {
             .assert_bilingual_error(StatusCode::NOT_FOUND, "unknown_session");
     }
     // Bad names and bodies.
-    for body in [
-        json!({"participant_name": "   "}),
-        json!({"participant_name": "あ".repeat(101)}),
+    for (body, code) in [
+        (json!({"participant_name": "   "}), "invalid_value"),
+        (
+            json!({"participant_name": "あ".repeat(101)}),
+            "invalid_value",
+        ),
+        (json!({}), "invalid_body"),
+        (json!({"participant_name": 3}), "invalid_body"),
+        (json!({"name": "x"}), "invalid_body"),
     ] {
         app.api_post(
             &format!("/api/v1/training/sessions/{session}/registrations"),
@@ -161,91 +173,76 @@ async fn training_bad_input_changes_nothing(app: &TestApp) {
             body,
         )
         .await
-        .assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_value");
+        .assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, code);
     }
     // A control character is refused before the handler, naming the field.
     let r = register_for_training(app, &hospital, session, "a\u{7}b").await;
     r.assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_fields");
     assert_eq!(r.json()["error"]["field"], "participant_name");
-    for body in [
-        json!({}),
-        json!({"participant_name": 3}),
-        json!({"name": "x"}),
-    ] {
-        app.api_post(
-            &format!("/api/v1/training/sessions/{session}/registrations"),
-            &hospital,
-            body,
-        )
-        .await
-        .assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_body");
-    }
     // After the deadline: the demo's past session.
-    let past = app
-        .state
-        .store
-        .training_sessions()
-        .await
-        .expect("sessions")
-        .into_iter()
-        .find(|s| s.rules.starts_at < mamori_web::training::api::now_in_japan())
-        .expect("the demo has a past session");
+    let past = demo_past_session(app).await;
     let past_before = app.registrations(past.id).await.len();
     let r = register_for_training(app, &clinic, past.id, "田中 一郎").await;
     r.assert_bilingual_error(StatusCode::CONFLICT, "registration_closed");
     assert!(r.message_ja().contains("締め切りました"));
     assert_eq!(app.registrations(past.id).await.len(), past_before);
-    // Sessions that make no sense are refused.
+    // Sessions that make no sense are refused: a good session with one thing wrong, and the
+    // field the answer names.
     let course = app.state.store.training_courses().await.expect("courses")[0].id;
-    for (body, field) in [
+    let session_with = |wrong: Value| {
+        let mut body = json!({"course_id": course, "starts_at": "2030-01-10T16:00", "ends_at": "2030-01-10T18:00", "registration_deadline": "2030-01-05T13:00", "capacity": 10, "venue": "Zoom"});
+        for (key, value) in wrong.as_object().expect("fields") {
+            body[key] = value.clone();
+        }
+        body
+    };
+    for (wrong, field) in [
+        (json!({"ends_at": "2030-01-10T15:00"}), "ends_at"),
         (
-            json!({"course_id": course, "starts_at": "2030-01-10T16:00", "ends_at": "2030-01-10T15:00", "registration_deadline": "2030-01-05T13:00", "capacity": 10, "venue": "Zoom"}),
-            "ends_at",
-        ),
-        (
-            json!({"course_id": course, "starts_at": "2030-01-10T16:00", "ends_at": "2030-01-10T18:00", "registration_deadline": "2030-01-11T13:00", "capacity": 10, "venue": "Zoom"}),
+            json!({"registration_deadline": "2030-01-11T13:00"}),
             "registration_deadline",
         ),
+        (json!({"capacity": 0}), "capacity"),
+        (json!({"starts_at": "10 January"}), "starts_at"),
         (
-            json!({"course_id": course, "starts_at": "2030-01-10T16:00", "ends_at": "2030-01-10T18:00", "registration_deadline": "2030-01-05T13:00", "capacity": 0, "venue": "Zoom"}),
-            "capacity",
-        ),
-        (
-            json!({"course_id": course, "starts_at": "10 January", "ends_at": "2030-01-10T18:00", "registration_deadline": "2030-01-05T13:00", "capacity": 10, "venue": "Zoom"}),
+            json!({"starts_at": "12030-01-10T16:00", "ends_at": "12030-01-10T18:00"}),
             "starts_at",
         ),
-        (
-            json!({"course_id": course, "starts_at": "12030-01-10T16:00", "ends_at": "12030-01-10T18:00", "registration_deadline": "2030-01-05T13:00", "capacity": 10, "venue": "Zoom"}),
-            "starts_at",
-        ),
-        (
-            json!({"course_id": course, "starts_at": "2030-01-10T16:00", "ends_at": "2030-01-10T18:00", "registration_deadline": "2030-01-05T13:00", "capacity": 10, "venue": " "}),
-            "venue",
-        ),
+        (json!({"venue": " "}), "venue"),
     ] {
         let r = app
-            .api_post("/api/v1/training/sessions", &operator, body)
+            .api_post("/api/v1/training/sessions", &operator, session_with(wrong))
             .await;
         r.assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_value");
         assert_eq!(r.json()["error"]["field"], field, "{}", r.body);
     }
-    app
-        .api_post("/api/v1/training/sessions", &operator, json!({"course_id": 999999, "starts_at": "2030-01-10T16:00", "ends_at": "2030-01-10T18:00", "registration_deadline": "2030-01-05T13:00", "capacity": 10, "venue": "Zoom"}))
-        .await.assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "unknown_course");
     app.api_post(
-        "/api/v1/training/courses",
+        "/api/v1/training/sessions",
         &operator,
-        json!({"title_ja": "x", "audience": "everyone", "format": "online"}),
+        session_with(json!({"course_id": 999999})),
     )
     .await
-    .assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_value");
-    app.api_post(
-        "/api/v1/training/courses",
-        &hospital,
-        json!({"title_ja": "x", "audience": "beginner", "format": "online"}),
-    )
-    .await
-    .assert_bilingual_error(StatusCode::FORBIDDEN, "operator_only");
+    .assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "unknown_course");
+    // Courses: an unknown audience, and a course from anyone but the operator.
+    for (token, audience, status, code) in [
+        (
+            &operator,
+            "everyone",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_value",
+        ),
+        (
+            &hospital,
+            "beginner",
+            StatusCode::FORBIDDEN,
+            "operator_only",
+        ),
+    ] {
+        let course = json!({"title_ja": "x", "audience": audience, "format": "online"});
+        app.api_post("/api/v1/training/courses", token, course)
+            .await
+            .assert_bilingual_error(status, code);
+    }
     // Attendance before the session has started.
     app.api_put(
         &format!("/api/v1/training/registrations/{mine}/attendance"),
@@ -352,15 +349,7 @@ async fn training_operator_attendance_export_and_record(app: &TestApp) {
     let national = app.token("demo-national").await;
     let hospital = app.token("demo-hospital").await;
     // The demo's past session has recorded attendance; the operator sees every place.
-    let past = app
-        .state
-        .store
-        .training_sessions()
-        .await
-        .expect("sessions")
-        .into_iter()
-        .find(|s| s.rules.starts_at < mamori_web::training::api::now_in_japan())
-        .expect("past session");
+    let past = demo_past_session(app).await;
     let r = app
         .api_get_ok(
             &format!("/api/v1/training/sessions/{}/registrations", past.id),
@@ -552,12 +541,11 @@ async fn training_pages_register_waitlist_cancel_and_record(app: &TestApp) {
     let year =
         FiscalYear::containing(mamori_web::training::api::now_in_japan().date()).start_year();
     let r = app
-        .get_with_cookie(
-            &hospital.cookie,
-            format!("/institutions/{HOSPITAL}/training/{year}"),
+        .page(
+            &hospital,
+            &format!("/institutions/{HOSPITAL}/training/{year}"),
         )
-        .await
-        .assert_status(StatusCode::OK);
+        .await;
     r.assert_body_contains("data-obligation=\"not_subject\"");
 }
 
@@ -714,28 +702,24 @@ async fn training_sessions_and_courses_are_edited_and_withdrawn(app: &TestApp) {
     );
 
     // Withdrawing a course withdraws its sessions not yet held, not those already held.
-    let past = app
-        .state
-        .store
-        .training_sessions()
-        .await
-        .expect("sessions")
-        .into_iter()
-        .find(|s| s.rules.starts_at < mamori_web::training::api::now_in_japan())
-        .expect("the demo's past session");
+    let past = demo_past_session(app).await;
+    // A session of the past session's course in twenty days, from `start` to `end` o'clock.
     let day = mamori_web::training::api::now_in_japan().date() + chrono::Duration::days(20);
+    let later_session = |start: u32, end: u32| {
+        json!({
+            "course_id": past.course.id,
+            "starts_at": format!("{day}T{start}:00"),
+            "ends_at": format!("{day}T{end}:00"),
+            "registration_deadline": format!("{day}T09:00"),
+            "capacity": 5,
+            "venue": "オンライン",
+        })
+    };
     let r = app
         .api_create(
             "/api/v1/training/sessions",
             &operator,
-            json!({
-                "course_id": past.course.id,
-                "starts_at": format!("{day}T10:00"),
-                "ends_at": format!("{day}T12:00"),
-                "registration_deadline": format!("{day}T09:00"),
-                "capacity": 5,
-                "venue": "オンライン",
-            }),
+            later_session(10, 12),
         )
         .await;
     let upcoming = r["id"].as_i64().expect("id");
@@ -758,14 +742,7 @@ async fn training_sessions_and_courses_are_edited_and_withdrawn(app: &TestApp) {
     app.api_post(
         "/api/v1/training/sessions",
         &operator,
-        json!({
-            "course_id": past.course.id,
-            "starts_at": format!("{day}T14:00"),
-            "ends_at": format!("{day}T15:00"),
-            "registration_deadline": format!("{day}T09:00"),
-            "capacity": 5,
-            "venue": "オンライン",
-        }),
+        later_session(14, 15),
     )
     .await
     .assert_bilingual_error(StatusCode::CONFLICT, "course_withdrawn");
@@ -1055,12 +1032,12 @@ async fn training_lecturers_are_listed_and_kept(app: &TestApp) {
 
     // The page: the operator edits and removes; others see the list only.
     let web = app.web_login("demo-operator").await;
-    let page = app.get_page(&web.cookie, "/training/library").await;
+    let page = app.page(&web, "/training/library").await;
     let first = demo[0]["id"].as_i64().expect("id");
     let edit_path = format!("/training/lecturers/{first}/edit");
     assert!(page.body.contains(&edit_path));
     let staff_web = app.web_login("demo-hospital-staff").await;
-    let page = app.get_page(&staff_web.cookie, "/training/library").await;
+    let page = app.page(&staff_web, "/training/library").await;
     assert!(page.body.contains("初動対応支援チーム") && !page.body.contains("/edit\""));
     app.get_page(&staff_web.cookie, &edit_path)
         .await
@@ -1107,7 +1084,7 @@ async fn training_edit_pages_mark_fields_and_withdraw(app: &TestApp) {
     app.get_page(&hospital.cookie, &edit_path)
         .await
         .assert_status(StatusCode::FORBIDDEN);
-    let manage = app.get_page(&operator.cookie, "/training/manage").await;
+    let manage = app.page(&operator, "/training/manage").await;
     assert!(
         manage.body.contains(&edit_path),
         "the operator's list links to the edit page"
@@ -1194,7 +1171,7 @@ async fn training_edit_pages_mark_fields_and_withdraw(app: &TestApp) {
     app.submit_accepted(&operator, &withdraw, "confirm=yes")
         .await;
     // The registrant sees it on /training; the form to register is gone.
-    let page = app.get_page(&hospital.cookie, "/training").await;
+    let page = app.page(&hospital, "/training").await;
     let section = page
         .body
         .split(&format!("id=\"session-{session}\""))
@@ -1205,8 +1182,8 @@ async fn training_edit_pages_mark_fields_and_withdraw(app: &TestApp) {
     assert!(!section.contains("/register") && !section.contains("/cancel"));
     let fy = FiscalYear::containing(unchanged.rules.starts_at.date()).start_year();
     let record = app
-        .get_page(
-            &hospital.cookie,
+        .page(
+            &hospital,
             &format!("/institutions/{HOSPITAL}/training/{fy}"),
         )
         .await;
@@ -1215,7 +1192,7 @@ async fn training_edit_pages_mark_fields_and_withdraw(app: &TestApp) {
         "the record marks the places"
     );
     let operator_view = app
-        .get_page(&operator.cookie, &format!("/training/sessions/{session}"))
+        .page(&operator, &format!("/training/sessions/{session}"))
         .await;
     assert!(operator_view.body.contains("この回は中止になりました"));
     assert!(
@@ -1223,7 +1200,7 @@ async fn training_edit_pages_mark_fields_and_withdraw(app: &TestApp) {
         "no edit link once withdrawn"
     );
     let clinic = app.web_login("demo-clinic").await;
-    let page = app.get_page(&clinic.cookie, "/training").await;
+    let page = app.page(&clinic, "/training").await;
     assert!(
         !page.body.contains(&format!("id=\"session-{session}\"")),
         "gone from the open list"

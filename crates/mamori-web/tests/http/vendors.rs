@@ -51,15 +51,13 @@ async fn vendors_are_invited_and_fill_their_form(app: &TestApp) {
     .await
     .assert_status(StatusCode::NOT_FOUND);
     // The vendor accepts with a new login and password, then logs in.
-    let r = app
-        .api(
-            "POST",
-            &format!("/api/v1/invitations/{token}/accept"),
-            None,
-            Some(json!({"login": "hokuto-pacs", "password": "northern lights over the harbour"})),
-        )
-        .await
-        .assert_status(StatusCode::CREATED);
+    let r = accept_invitation(
+        app,
+        &token,
+        json!({"login": "hokuto-pacs", "password": "northern lights over the harbour"}),
+    )
+    .await
+    .assert_status(StatusCode::CREATED);
     assert_eq!(r.json()["contract_id"], contract);
     // A vendor's user sets up two-factor login before the API serves it.
     let enrolled = app
@@ -101,13 +99,10 @@ async fn vendors_are_invited_and_fill_their_form(app: &TestApp) {
     // The institution reads it, but may not write the vendor's form.
     let r = app.api_get_ok(&item, &staff).await;
     assert_eq!(r.json()["first"]["target_date"], format!("{year}-09-01"));
-    app.api_put(
-        &item,
-        &staff,
-        json!({"round": 1, "answer": "yes", "checked_on": format!("{year}-06-01")}),
-    )
-    .await
-    .assert_status(StatusCode::FORBIDDEN);
+    let yes = json!({"round": 1, "answer": "yes", "checked_on": format!("{year}-06-01")});
+    app.api_put(&item, &staff, yes.clone())
+        .await
+        .assert_status(StatusCode::FORBIDDEN);
     // Another vendor sees neither this contract nor its answers, nor the hospital.
     let other = app.token("demo-vendor-46").await;
     for path in [
@@ -120,13 +115,9 @@ async fn vendors_are_invited_and_fill_their_form(app: &TestApp) {
         let r = app.api_get(&path, &other).await;
         assert_eq!(r.status, StatusCode::NOT_FOUND, "{path}: {}", r.body);
     }
-    app.api_put(
-        &item,
-        &other,
-        json!({"round": 1, "answer": "yes", "checked_on": format!("{year}-06-01")}),
-    )
-    .await
-    .assert_status(StatusCode::NOT_FOUND);
+    app.api_put(&item, &other, yes)
+        .await
+        .assert_status(StatusCode::NOT_FOUND);
     // And this vendor does not see the other's contract, nor the hospital's own file.
     for path in [
         format!("/api/v1/vendor/contracts/{VENDOR_46_CONTRACT}/assessments/{year}/items/1-1"),
@@ -163,20 +154,18 @@ async fn invitation_links_expire_and_are_used_once(app: &TestApp) {
     };
     let first = invite("a@example.jp").await;
     let accept = |token: String, login: &'static str| async move {
-        app.api(
-            "POST",
-            &format!("/api/v1/invitations/{token}/accept"),
-            None,
-            Some(json!({"login": login, "password": "a quiet harbour at dawn"})),
+        accept_invitation(
+            app,
+            &token,
+            json!({"login": login, "password": "a quiet harbour at dawn"}),
         )
         .await
     };
     // A weak password is refused and the link stays usable.
-    app.api(
-        "POST",
-        &format!("/api/v1/invitations/{first}/accept"),
-        None,
-        Some(json!({"login": "receipt-vendor", "password": "short"})),
+    accept_invitation(
+        app,
+        &first,
+        json!({"login": "receipt-vendor", "password": "short"}),
     )
     .await
     .assert_status(StatusCode::UNPROCESSABLE_ENTITY);
@@ -212,13 +201,7 @@ async fn invitation_links_expire_and_are_used_once(app: &TestApp) {
         .enrol_two_factor("receipt-vendor", "a quiet harbour at dawn")
         .await;
     let third = invite("c@example.jp").await;
-    let r = app
-        .api(
-            "POST",
-            &format!("/api/v1/invitations/{third}/accept"),
-            None,
-            Some(json!({"login": "receipt-vendor", "password": "a quiet harbour at dawn", "totp": enrolled.recovery_codes[0]})),
-        )
+    let r = accept_invitation(app, &third, json!({"login": "receipt-vendor", "password": "a quiet harbour at dawn", "totp": enrolled.recovery_codes[0]}))
         .await.assert_status(StatusCode::CREATED);
     assert_eq!(r.json()["organization_id"], organization);
     let r = app
@@ -400,20 +383,14 @@ async fn vendor_pages_invite_fill_and_show(app: &TestApp) {
     again.assert_body_contains("既に使われています");
     // The demo vendor fills an item of its form on the page.
     let vendor = app.web_login("demo-vendor").await;
-    let r = app
-        .get_with_cookie(&vendor.cookie, "/vendor")
-        .await
-        .assert_status(StatusCode::OK);
+    let r = app.page(&vendor, "/vendor").await;
     assert!(r.body.contains("みなと中央病院"));
     assert!(
         !r.body.contains("桜島記念病院"),
         "only the institutions it serves"
     );
     let form_path = format!("/vendor/contracts/{VENDOR_CONTRACT}/{year}");
-    let r = app
-        .get_with_cookie(&vendor.cookie, form_path.clone())
-        .await
-        .assert_status(StatusCode::OK);
+    let r = app.page(&vendor, &form_path).await;
     assert!(r.body.contains("items/1-1"));
     let answer = format!(
         "csrf={}&round=1&answer=no&checked_on={year}-06-01&target_date={year}-12-01",
@@ -438,22 +415,15 @@ async fn vendor_pages_invite_fill_and_show(app: &TestApp) {
         StatusCode::NOT_FOUND
     );
     let staff = app.web_login("demo-hospital-staff").await;
-    let r = app
-        .get_with_cookie(&staff.cookie, form_path)
-        .await
-        .assert_status(StatusCode::OK);
+    let r = app.page(&staff, &form_path).await;
     assert!(
         !r.body.contains("items/1-1"),
         "the institution does not answer for the vendor"
     );
     // The consolidated view: every form side by side, uncovered items marked.
     let r = app
-        .get_with_cookie(
-            &staff.cookie,
-            format!("/institutions/{HOSPITAL}/coverage/{year}"),
-        )
-        .await
-        .assert_status(StatusCode::OK);
+        .page(&staff, &format!("/institutions/{HOSPITAL}/coverage/{year}"))
+        .await;
     for name in [
         "東和メディカルシステム株式会社",
         "みなとネットワークサービス",
@@ -466,35 +436,19 @@ async fn vendor_pages_invite_fill_and_show(app: &TestApp) {
         "some required item is covered by nobody"
     );
     // The contact chart, its print view and the backup / BCP page.
+    for (path, shows) in [
+        ("contact-chart", "contact-chart.svg"),
+        ("contact-chart/print", "chart-sheet"),
+        ("contact-chart.svg", "<svg"),
+    ] {
+        let r = app
+            .page(&staff, &format!("/institutions/{HOSPITAL}/{path}"))
+            .await;
+        assert!(r.body.contains(shows), "{path}");
+    }
     let r = app
-        .get_with_cookie(
-            &staff.cookie,
-            format!("/institutions/{HOSPITAL}/contact-chart"),
-        )
-        .await
-        .assert_status(StatusCode::OK);
-    assert!(r.body.contains("contact-chart.svg"));
-    let r = app
-        .get_with_cookie(
-            &staff.cookie,
-            format!("/institutions/{HOSPITAL}/contact-chart/print"),
-        )
+        .page(&staff, &format!("/institutions/{HOSPITAL}/continuity"))
         .await;
-    assert!(r.body.contains("chart-sheet"));
-    let r = app
-        .get_with_cookie(
-            &staff.cookie,
-            format!("/institutions/{HOSPITAL}/contact-chart.svg"),
-        )
-        .await;
-    assert!(r.body.starts_with("<svg") || r.body.contains("<svg"));
-    let r = app
-        .get_with_cookie(
-            &staff.cookie,
-            format!("/institutions/{HOSPITAL}/continuity"),
-        )
-        .await
-        .assert_status(StatusCode::OK);
     assert!(
         r.body.contains("オフライン"),
         "the PACS copy has no offline copy: warned"
@@ -697,41 +651,41 @@ async fn mds_sds_bad_files_are_refused_clearly(app: &TestApp) {
     r.assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_fields");
     assert_eq!(r.json()["error"]["problems"][0]["code"], "in_future");
     // Too large: over the limit but under what is read, and over what is read.
-    let mut big = b"%PDF-1.4\n".to_vec();
-    big.resize(mamori_store::MAX_DELIVERY_BYTES + 1, b' ');
-    app.upload(&good, &vendor, "application/pdf", big)
-        .await
-        .assert_bilingual_error(StatusCode::PAYLOAD_TOO_LARGE, "file_too_large");
-    let mut huge = b"%PDF-1.4\n".to_vec();
-    huge.resize(5 * 1024 * 1024, b' ');
-    app.upload(&good, &vendor, "application/pdf", huge)
-        .await
-        .assert_bilingual_error(StatusCode::PAYLOAD_TOO_LARGE, "file_too_large");
-    // Wrong types: a text file, a Word file named .xlsx, a PDF named .xlsx.
-    app.upload(
-        &good,
-        &vendor,
-        "text/plain",
-        "not a pdf".as_bytes().to_vec(),
-    )
-    .await
-    .assert_bilingual_error(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_file_type");
-    app.upload(
-        &format!("{good}&file_name=MDS.xlsx"),
-        &vendor,
-        "application/octet-stream",
-        b"PK\x03\x04....word/document.xml".to_vec(),
-    )
-    .await
-    .assert_bilingual_error(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_file_type");
-    app.upload(
-        &format!("{good}&file_name=MDS.xlsx"),
-        &vendor,
-        "application/pdf",
-        TINY_PDF.to_vec(),
-    )
-    .await
-    .assert_bilingual_error(StatusCode::UNSUPPORTED_MEDIA_TYPE, "file_name_mismatch");
+    let pdf_of = |size: usize| {
+        let mut pdf = b"%PDF-1.4\n".to_vec();
+        pdf.resize(size, b' ');
+        pdf
+    };
+    let as_xlsx = format!("{good}&file_name=MDS.xlsx");
+    let too_large = (StatusCode::PAYLOAD_TOO_LARGE, "file_too_large");
+    let wrong_type = (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_file_type");
+    for (path, content_type, data, (status, code)) in [
+        (
+            &good,
+            "application/pdf",
+            pdf_of(mamori_store::MAX_DELIVERY_BYTES + 1),
+            too_large,
+        ),
+        (&good, "application/pdf", pdf_of(5 * 1024 * 1024), too_large),
+        // Wrong types: a text file, a Word file named .xlsx, a PDF named .xlsx.
+        (&good, "text/plain", b"not a pdf".to_vec(), wrong_type),
+        (
+            &as_xlsx,
+            "application/octet-stream",
+            b"PK\x03\x04....word/document.xml".to_vec(),
+            wrong_type,
+        ),
+        (
+            &as_xlsx,
+            "application/pdf",
+            TINY_PDF.to_vec(),
+            (StatusCode::UNSUPPORTED_MEDIA_TYPE, "file_name_mismatch"),
+        ),
+    ] {
+        app.upload(path, &vendor, content_type, data)
+            .await
+            .assert_bilingual_error(status, code);
+    }
     assert_eq!(
         app.deliveries(VENDOR_CONTRACT).await,
         before,
@@ -839,11 +793,10 @@ async fn invitations_are_mailed_through_smtp(app: &TestApp) {
     assert!(text.contains("北斗PACS") && text.contains("みなと中央病院"));
     // The link in the mail works: the vendor accepts it.
     let token = link.rsplit('/').next().expect("token");
-    app.api(
-        "POST",
-        &format!("/api/v1/invitations/{token}/accept"),
-        None,
-        Some(json!({"login": "hokuto-mail", "password": "northern lights over the harbour"})),
+    accept_invitation(
+        app,
+        token,
+        json!({"login": "hokuto-mail", "password": "northern lights over the harbour"}),
     )
     .await
     .assert_status(StatusCode::CREATED);
@@ -865,13 +818,16 @@ async fn invitations_are_mailed_through_smtp(app: &TestApp) {
         }
         .with_mailer(unreachable),
     );
-    let contracts_before = app
-        .state
-        .store
-        .vendor_contracts_of_institution(HOSPITAL)
-        .await
-        .expect("contracts")
-        .len();
+    // How many vendor contracts the hospital has recorded.
+    let contracts = || async {
+        app.state
+            .store
+            .vendor_contracts_of_institution(HOSPITAL)
+            .await
+            .expect("contracts")
+            .len()
+    };
+    let contracts_before = contracts().await;
     let request = Request::post(path.as_str())
         .header(header::AUTHORIZATION, format!("Bearer {admin}"))
         .header(header::CONTENT_TYPE, "application/json")
@@ -911,13 +867,7 @@ async fn invitations_are_mailed_through_smtp(app: &TestApp) {
     r.assert_body_contains("id=\"mail-failed\"");
     assert!(r.body.contains("招待メールを送信できませんでした"));
     assert!(r.body.contains("https://mamori.example.jp/invitations/"));
-    let contracts_after = app
-        .state
-        .store
-        .vendor_contracts_of_institution(HOSPITAL)
-        .await
-        .expect("contracts")
-        .len();
+    let contracts_after = contracts().await;
     assert_eq!(
         contracts_after,
         contracts_before + 2,

@@ -498,6 +498,14 @@ impl Response {
             .to_owned()
     }
 
+    /// The API error's message in English ("" without one).
+    pub(crate) fn message_en(&self) -> String {
+        self.json()["error"]["message_en"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    }
+
     /// The API error's code.
     pub(crate) fn error_code(&self) -> String {
         self.json()["error"]["code"]

@@ -27,6 +27,21 @@ pub(crate) async fn confirm_two_factor(
         .await
 }
 
+/// Sends the second factor `code` on the login's two-factor step, as its form does: the
+/// pending login's cookie `pending`, the step page's CSRF token `csrf`, and where to go on
+/// to (`next`, URL-encoded).
+pub(crate) async fn send_second_factor(
+    app: &TestApp,
+    pending: &str,
+    csrf: &str,
+    code: &str,
+    next: &str,
+) -> Response {
+    let form = format!("csrf={csrf}&code={code}&next={next}");
+    app.post_form(pending, "/login/two-factor", &form, false)
+        .await
+}
+
 /// Adds a staff member of the institution; returns the account's id.
 pub(crate) async fn add_staff(app: &TestApp, login: &str, password: &str, institution: i64) -> i64 {
     mamori_app::add_user(
@@ -154,6 +169,13 @@ pub(crate) async fn register_for_training(
 pub(crate) async fn add_vendor_contract(app: &TestApp, token: &str, body: Value) -> Value {
     let path = format!("/api/v1/institutions/{HOSPITAL}/vendor-contracts");
     app.api_create(&path, token, body).await
+}
+
+/// Accepts a vendor invitation through the API (the link's token is the credential: no
+/// bearer token) with the login, password and, for an existing login, second factor.
+pub(crate) async fn accept_invitation(app: &TestApp, token: &str, body: Value) -> Response {
+    let path = format!("/api/v1/invitations/{token}/accept");
+    app.api("POST", &path, None, Some(body)).await
 }
 
 /// The token of the invitation a new vendor contract's answer links to.
