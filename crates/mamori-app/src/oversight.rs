@@ -6,8 +6,10 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use mamori_domain::oversight::{OversightKind, YearInput, YearState, year_status};
-use mamori_domain::{FiscalYear, InstitutionKind, InstitutionProfile, InstitutionScope, Principal};
+use mamori_domain::oversight::{OversightKind, YearState, year_status};
+use mamori_domain::{
+    FiscalYear, InspectionInput, InstitutionKind, InstitutionProfile, InstitutionScope, Principal,
+};
 use mamori_domain::{ParseError, Prefecture, Role};
 use mamori_locale::Message;
 use mamori_store::{
@@ -23,13 +25,15 @@ pub fn year_rules(catalog: &'static mamori_catalog::Catalog) -> YearRules {
     Arc::new(move |facts: &YearFacts<'_>| {
         let version = catalog.version_for(facts.fiscal_year, facts.profile.kind.form())?;
         let rules = catalog.rules_for(&version.version)?;
-        Some(year_status(&YearInput {
+        Some(year_status(&InspectionInput {
             fiscal_year: facts.fiscal_year,
             version,
             rules,
             profile: facts.profile,
             answers: facts.answers,
             contact_chart_seen: facts.contact_chart_seen,
+            // Readiness does not turn on the date; the year's first day stands in for it.
+            today: facts.fiscal_year.first_day(),
         }))
     })
 }
@@ -86,6 +90,20 @@ fn unanswered_states(app: &App, fiscal_year: FiscalYear) -> Vec<UnansweredState>
     out
 }
 
+/// The year as seen today, over `scope`.
+fn year_view(
+    fiscal_year: FiscalYear,
+    scope: InstitutionScope,
+    unanswered: &[UnansweredState],
+) -> YearView<'_> {
+    YearView {
+        fiscal_year,
+        today: today_in_japan(),
+        scope,
+        unanswered,
+    }
+}
+
 /// A fiscal year's figures for a scope: in all, by kind and by prefecture.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Summary {
@@ -108,15 +126,12 @@ pub async fn summary(
 ) -> Result<Summary, Error> {
     let scope = oversight_scope(principal, prefecture)?;
     let unanswered = unanswered_states(app, fiscal_year);
-    let view = YearView {
-        fiscal_year,
-        today: today_in_japan(),
-        scope,
-        unanswered: &unanswered,
-    };
     let counts = app
         .store
-        .oversight_counts(&view, &OversightFilter::default())
+        .oversight_counts(
+            &year_view(fiscal_year, scope, &unanswered),
+            &OversightFilter::default(),
+        )
         .await?;
     let prefectures: Vec<Prefecture> = match scope {
         InstitutionScope::Prefecture(p) => vec![p],
@@ -200,16 +215,10 @@ pub async fn institutions(
         .into());
     }
     let unanswered = unanswered_states(app, fiscal_year);
-    let view = YearView {
-        fiscal_year,
-        today: today_in_japan(),
-        scope,
-        unanswered: &unanswered,
-    };
     let (total, items) = app
         .store
         .oversight_list(
-            &view,
+            &year_view(fiscal_year, scope, &unanswered),
             &query.filter,
             query.sort,
             query.descending,

@@ -8,16 +8,11 @@
 //! advice and does not move the verdict). So the state can be kept with the answers, written
 //! in the same transaction, and stay true until one of those inputs changes.
 
-use std::collections::HashMap;
-
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::inspection::{InspectionInput, progress, verdict};
-use crate::{
-    Answer, ChecklistVersion, FiscalYear, InspectionRules, InstitutionKind, InstitutionProfile,
-    ItemAnswers, ItemStatus, Message, ParseError, Prefecture,
-};
+use crate::{Answer, InstitutionKind, ItemStatus, Message, ParseError, Prefecture};
 
 crate::wire_enum! {
     /// Where an institution stands with a fiscal year's checklist; exactly one at a time.
@@ -106,37 +101,16 @@ pub struct YearStatus {
     pub open_targets: Vec<(String, NaiveDate)>,
 }
 
-/// Everything a fiscal year's status is computed from.
-pub struct YearInput<'a> {
-    pub fiscal_year: FiscalYear,
-    pub version: &'a ChecklistVersion,
-    pub rules: &'a InspectionRules,
-    pub profile: InstitutionProfile,
-    pub answers: &'a HashMap<String, ItemAnswers>,
-    /// What the inspector recorded of the contact chart on site: `None` until recorded.
-    pub contact_chart_seen: Option<bool>,
-}
-
-/// The status of one institution's fiscal year.
-pub fn year_status(input: &YearInput<'_>) -> YearStatus {
+/// The status of one institution's fiscal year, from what its verdict is computed from.
+/// The verdict's `today` does not move readiness (see the module's documentation).
+pub fn year_status(input: &InspectionInput<'_>) -> YearStatus {
     let progress = progress(
         input.version,
         input.fiscal_year,
         &input.profile,
         input.answers,
     );
-    let ready = verdict(&InspectionInput {
-        fiscal_year: input.fiscal_year,
-        version: input.version,
-        rules: input.rules,
-        profile: input.profile,
-        answers: input.answers,
-        contact_chart_seen: input.contact_chart_seen,
-        // The verdict does not turn on the date (see the module's documentation); the
-        // year's first day stands in for it.
-        today: input.fiscal_year.first_day(),
-    })
-    .ready;
+    let ready = verdict(input).ready;
     let anything_answered = input
         .answers
         .values()
@@ -157,7 +131,7 @@ pub fn year_status(input: &YearInput<'_>) -> YearStatus {
 }
 
 /// The open target dates of the items that apply this year, in the order of the form.
-fn open_targets(input: &YearInput<'_>) -> Vec<(String, NaiveDate)> {
+fn open_targets(input: &InspectionInput<'_>) -> Vec<(String, NaiveDate)> {
     input
         .version
         .items

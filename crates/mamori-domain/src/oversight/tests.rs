@@ -1,5 +1,8 @@
+use std::collections::HashMap;
+
 use super::*;
 use crate::checklist::tests::{fy, profile};
+use crate::inspection::InspectionInput;
 use crate::inspection::tests::{no, r5, rules, yes};
 use crate::testing::date as d;
 use crate::{ItemAnswer, ItemAnswers};
@@ -11,13 +14,14 @@ fn status(answers: &[(&str, ItemAnswers)], has_system: bool, seen: Option<bool>)
         .iter()
         .map(|(k, a)| ((*k).to_owned(), a.clone()))
         .collect();
-    year_status(&YearInput {
+    year_status(&InspectionInput {
         fiscal_year: fy(2023),
         version: &version,
         rules: &rules,
         profile: profile(has_system, false),
         answers: &answers,
         contact_chart_seen: seen,
+        today: d(2023, 7, 1),
     })
 }
 

@@ -4,8 +4,8 @@ use std::collections::BTreeMap;
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use mamori_domain::Prefecture;
 use mamori_domain::oversight::{OversightKind, YearState};
+use mamori_domain::{FiscalYear, Prefecture, Principal};
 use mamori_store::{OversightFilter, StateCounts};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -14,7 +14,7 @@ use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::http::auth::ApiUser;
-use crate::http::error::{ApiResult, ErrorBody};
+use crate::http::error::{ApiResult, AppError, ErrorBody};
 use mamori_app as service;
 use mamori_app::oversight::{ListQuery, Summary};
 
@@ -99,11 +99,23 @@ pub struct ScopeQuery {
     prefecture: Option<String>,
 }
 
-fn prefecture_of(text: Option<&str>) -> Result<Option<Prefecture>, mamori_domain::ParseError> {
-    text.map(str::trim)
+/// The caller, the fiscal year and the prefecture asked, once the caller may look at that
+/// prefecture: who may look comes before what they asked for.
+fn opening(
+    state: &AppState,
+    caller: &ApiUser,
+    fiscal_year: &str,
+    prefecture: Option<&str>,
+) -> Result<(Principal, FiscalYear, Option<Prefecture>), AppError> {
+    let principal = caller.user.principal();
+    let prefecture = prefecture
+        .map(str::trim)
         .filter(|t| !t.is_empty())
         .map(Prefecture::parse)
-        .transpose()
+        .transpose()?;
+    service::oversight::oversight_scope(&principal, prefecture)?;
+    let fy = service::parse_fiscal_year(state, fiscal_year)?;
+    Ok((principal, fy, prefecture))
 }
 
 /// A fiscal year's figures for the caller's scope (national office: every prefecture;
@@ -117,11 +129,8 @@ pub async fn get_summary(
     Path(fiscal_year): Path<String>,
     Query(query): Query<ScopeQuery>,
 ) -> ApiResult<Json<SummaryJson>> {
-    let principal = caller.user.principal();
-    let prefecture = prefecture_of(query.prefecture.as_deref())?;
-    // Who may look comes before what they asked for.
-    service::oversight::oversight_scope(&principal, prefecture)?;
-    let fy = service::parse_fiscal_year(&state, &fiscal_year)?;
+    let (principal, fy, prefecture) =
+        opening(&state, &caller, &fiscal_year, query.prefecture.as_deref())?;
     let summary = service::oversight::summary(&state, &principal, fy, prefecture).await?;
     Ok(Json(summary_json(&summary)))
 }
@@ -179,10 +188,8 @@ pub async fn list_institutions(
     Path(fiscal_year): Path<String>,
     Query(query): Query<InstitutionQuery>,
 ) -> ApiResult<Json<InstitutionListJson>> {
-    let principal = caller.user.principal();
-    let prefecture = prefecture_of(query.prefecture.as_deref())?;
-    service::oversight::oversight_scope(&principal, prefecture)?;
-    let fy = service::parse_fiscal_year(&state, &fiscal_year)?;
+    let (principal, fy, prefecture) =
+        opening(&state, &caller, &fiscal_year, query.prefecture.as_deref())?;
     let (sort, descending) = match query.sort.as_deref().map(str::trim) {
         Some(text) if !text.is_empty() => service::oversight::parse_sort(text)?,
         _ => Default::default(),

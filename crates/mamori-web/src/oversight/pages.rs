@@ -89,6 +89,20 @@ fn read_query(state: &AppState, q: &OversightQuery) -> Result<Asked, AppError> {
 
 const PAGE_SIZE: i64 = 50;
 
+/// The caller's scope and the query read, in that order: who may look comes before what
+/// they asked for.
+fn open_query(
+    state: &AppState,
+    principal: &mamori_domain::Principal,
+    q: &OversightQuery,
+) -> Result<(InstitutionScope, Asked), AppError> {
+    let prefecture = non_empty(&q.prefecture)
+        .map(Prefecture::parse)
+        .transpose()?;
+    let scope = service::oversight::oversight_scope(principal, prefecture)?;
+    Ok((scope, read_query(state, q)?))
+}
+
 /// The link to the page with the asked query changed by `change`.
 fn link(
     asked: &Asked,
@@ -196,8 +210,9 @@ pub struct ResultRow {
 struct OversightPage {
     chrome: Chrome,
     scope_label: String,
+    /// The year and what the page shows.
+    lead: String,
     fiscal_year: i32,
-    fiscal_year_label: String,
     years: Vec<YearLink>,
     state_labels: Vec<String>,
     total: CountsLine,
@@ -265,12 +280,7 @@ async fn oversight_page(
 ) -> PageResult {
     let lang = ctx.lang;
     let principal = user.user().principal();
-    let prefecture_asked = non_empty(&q.prefecture)
-        .map(Prefecture::parse)
-        .transpose()?;
-    // Who may look comes before what they asked for.
-    let scope = service::oversight::oversight_scope(&principal, prefecture_asked)?;
-    let asked = read_query(&state, &q)?;
+    let (scope, asked) = open_query(&state, &principal, &q)?;
     let summary =
         service::oversight::summary(&state, &principal, asked.fiscal_year, asked.prefecture)
             .await?;
@@ -390,8 +400,8 @@ async fn oversight_page(
                 format!("{} — {scope_label}", lang.text("oversight-title")),
             ),
             scope_label,
+            lead: format!("{fiscal_year_label} · {}", lang.text("oversight-lead")),
             fiscal_year: asked.fiscal_year.start_year(),
-            fiscal_year_label,
             years: year_links(state.catalog, lang, asked.fiscal_year),
             state_labels: YearState::ALL
                 .iter()
@@ -438,11 +448,7 @@ async fn export_rows(
     lang: Lang,
     q: &OversightQuery,
 ) -> Result<(Asked, Vec<ListRow>), AppError> {
-    let prefecture_asked = non_empty(&q.prefecture)
-        .map(Prefecture::parse)
-        .transpose()?;
-    service::oversight::oversight_scope(principal, prefecture_asked)?;
-    let mut asked = read_query(state, q)?;
+    let (_, mut asked) = open_query(state, principal, q)?;
     let mut rows = Vec::new();
     let mut offset = 0;
     loop {

@@ -3,8 +3,10 @@
 
 use std::collections::HashMap;
 
-use mamori_domain::oversight::{OversightKind, YearInput, year_status};
-use mamori_domain::{Answer, FiscalYear, InstitutionKind, ItemAnswer, Prefecture, Round};
+use mamori_domain::oversight::{OversightKind, year_status};
+use mamori_domain::{
+    Answer, FiscalYear, InspectionInput, InstitutionKind, ItemAnswer, Prefecture, Round,
+};
 use mamori_store::NewInstitution;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -412,13 +414,14 @@ async fn counts_equal_a_recount_from_the_answers(app: &TestApp) {
             .version_for(fy, institution.kind.form())
             .expect("a form");
         let rules = catalog.rules_for(&version.version).expect("rules");
-        let status = year_status(&YearInput {
+        let status = year_status(&InspectionInput {
             fiscal_year: fy,
             version,
             rules,
             profile: institution.profile(),
             answers: &answers,
             contact_chart_seen: seen,
+            today,
         });
         let overdue = status
             .open_targets
