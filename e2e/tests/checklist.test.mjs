@@ -64,9 +64,9 @@ test("filling three items and recording the contact chart makes the institution 
   const inspectorContext = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   const inspector = await inspectorContext.newPage();
   await login(inspector, server.base, "demo-inspector-13");
+  // The inspector lands on the prefecture's figures and search, and opens the hospital there.
+  assert.equal(new URL(inspector.url()).pathname, "/oversight");
   await inspector.getByRole("link", { name: "みなと中央病院" }).click();
-  await inspector.waitForURL(/\/institutions\/\d+$/);
-  await inspector.getByRole("link", { name: "立入検査", exact: true }).first().click();
   await inspector.waitForURL(new RegExp(`/inspection/${year}$`));
   assert.equal(await inspector.locator("[data-verdict]").getAttribute("data-verdict"), "not-ready");
   await inspector.getByLabel("確認した").check();

@@ -43,7 +43,8 @@ test("an inspector enrols in two-factor authentication and logs in with a code",
   const codes = await page.locator("ul.codes code").allInnerTexts();
   assert.equal(codes.length, 10, "ten recovery codes are shown once");
   await page.getByRole("link", { name: "続ける" }).click();
-  await page.getByRole("heading", { name: "施設一覧" }).waitFor();
+  // An inspector lands on the prefecture's figures and search.
+  await page.getByRole("heading", { name: "対策状況" }).waitFor();
   await context.close();
 
   // The next login asks for the second factor; a recovery code works.
@@ -56,7 +57,7 @@ test("an inspector enrols in two-factor authentication and logs in with a code",
   await second.getByText("二要素認証のコードが正しくないか、既に使われています").waitFor();
   await second.getByLabel("確認コード").fill(codes[0]);
   await second.getByRole("button", { name: "ログイン" }).click();
-  await second.getByRole("heading", { name: "施設一覧" }).waitFor();
+  await second.getByRole("heading", { name: "対策状況" }).waitFor();
   // The account page lists this session.
   await second.goto(`${server.base}/account`);
   await second.getByText("この端末").waitFor();

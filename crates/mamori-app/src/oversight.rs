@@ -128,10 +128,7 @@ pub async fn summary(
     let unanswered = unanswered_states(app, fiscal_year);
     let counts = app
         .store
-        .oversight_counts(
-            &year_view(fiscal_year, scope, &unanswered),
-            &OversightFilter::default(),
-        )
+        .oversight_counts(&year_view(fiscal_year, scope, &unanswered))
         .await?;
     let prefectures: Vec<Prefecture> = match scope {
         InstitutionScope::Prefecture(p) => vec![p],

@@ -185,6 +185,11 @@ const KNOWN: &[(&str, usize, &str)] = &[
         "data: the benchmark's made-up devices and hospitals",
     ),
     (
+        "crates/mamori/src/bench_oversight.rs",
+        2,
+        "data: the names of the benchmark's made-up institutions and a search for them",
+    ),
+    (
         "crates/mamori/src/bench_memory.rs",
         1,
         "data: the name of the benchmark's made-up hospital",

@@ -189,7 +189,7 @@ mod tests {
         (
             Dialect::Postgres,
             12,
-            "bb7bdd15ab4730aa031fb1bae9c176fba83e8b51d9849e04df2b031bfa96caca134e12561ea352aae0c6943b15546f68",
+            "19849b2cc0a758eccfd531a5cebb2e644a7c483a0a8b7974bfa46f64a750fee43a06ad66726c61847e5e33fdd2de130d",
         ),
         (
             Dialect::Sqlite,
@@ -249,7 +249,7 @@ mod tests {
         (
             Dialect::Sqlite,
             12,
-            "e6ea02c08b185acfb71394d347e9c588a68e18042851e9b0c4549d816e8f83828cc360d1a4c690814216319f4eae4573",
+            "0c900af944adc2a86b3c101015dfcad8b2f74927af0be8f862320cd73f6a622dfacaa4df2f0975187c0626b51090b0f8",
         ),
     ];
 

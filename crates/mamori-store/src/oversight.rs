@@ -79,13 +79,13 @@ macro_rules! write_year_status {
             sqlx::query("UPDATE audit_chain_head SET seq = seq WHERE id = 1")
                 .execute(&mut *$tx)
                 .await?;
-            let profile: Option<(String, bool, bool)> = sqlx::query_as(
-                "SELECT kind, has_medical_information_system, has_vendor_contracts FROM institutions WHERE id = $1",
+            let profile: Option<(String, bool, bool, String, String)> = sqlx::query_as(
+                "SELECT kind, has_medical_information_system, has_vendor_contracts, prefecture, oversight_kind FROM institutions WHERE id = $1",
             )
             .bind(institution_id)
             .fetch_optional(&mut *$tx)
             .await?;
-            if let Some((kind, has_system, has_vendors)) = profile {
+            if let Some((kind_text, has_system, has_vendors, prefecture, oversight_kind)) = profile {
                 let seen: Option<(bool,)> = sqlx::query_as(
                     "SELECT contact_chart_seen FROM inspection_observations WHERE institution_id = $1 AND fiscal_year = $2",
                 )
@@ -102,7 +102,7 @@ macro_rules! write_year_status {
                 .await?;
                 let answers = $crate::vendors::fold_answers(rows)?;
                 let profile = mamori_domain::InstitutionProfile {
-                    kind: mamori_domain::InstitutionKind::parse(&kind)
+                    kind: mamori_domain::InstitutionKind::parse(&kind_text)
                         .map_err(|e| $crate::StoreError::Corrupt(e.to_string()))?,
                     has_medical_information_system: has_system,
                     has_vendor_contracts: has_vendors,
@@ -128,22 +128,29 @@ macro_rules! write_year_status {
                     }
                     Some(status) => {
                         sqlx::query(
-                            "INSERT INTO year_states (institution_id, fiscal_year, state) VALUES ($1, $2, $3) ON CONFLICT (institution_id, fiscal_year) DO UPDATE SET state = excluded.state",
+                            "INSERT INTO year_states (institution_id, fiscal_year, state, prefecture, oversight_kind, kind, has_medical_information_system, has_vendor_contracts) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (institution_id, fiscal_year) DO UPDATE SET state = excluded.state, prefecture = excluded.prefecture, oversight_kind = excluded.oversight_kind, kind = excluded.kind, has_medical_information_system = excluded.has_medical_information_system, has_vendor_contracts = excluded.has_vendor_contracts",
                         )
                         .bind(institution_id)
                         .bind(year)
                         .bind(status.state.as_str())
+                        .bind(prefecture.clone())
+                        .bind(oversight_kind.clone())
+                        .bind(kind_text.clone())
+                        .bind(has_system)
+                        .bind(has_vendors)
                         .execute(&mut *$tx)
                         .await?;
                         if !status.open_targets.is_empty() {
                             let mut insert = sqlx::QueryBuilder::new(
-                                "INSERT INTO open_targets (institution_id, fiscal_year, item_key, target_date) ",
+                                "INSERT INTO open_targets (institution_id, fiscal_year, item_key, target_date, prefecture, oversight_kind) ",
                             );
                             insert.push_values(&status.open_targets, |mut b, (key, date)| {
                                 b.push_bind(institution_id)
                                     .push_bind(year)
                                     .push_bind(key.clone())
-                                    .push_bind(date.to_string());
+                                    .push_bind(date.to_string())
+                                    .push_bind(prefecture.clone())
+                                    .push_bind(oversight_kind.clone());
                             });
                             insert.build().execute(&mut *$tx).await?;
                         }
@@ -284,8 +291,12 @@ where
 }
 
 /// The filter's conditions on the rows of [`push_year_from`].
-fn push_filter<DB: sqlx::Database>(q: &mut QueryBuilder<DB>, filter: &OversightFilter)
-where
+fn push_filter<DB: sqlx::Database>(
+    q: &mut QueryBuilder<DB>,
+    view: &YearView<'_>,
+    filter: &OversightFilter,
+) where
+    for<'t> i64: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
     for<'t> String: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
     for<'t> &'static str: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
 {
@@ -312,7 +323,12 @@ where
         q.push(" AND y.state = ").push_bind(state.as_str());
     }
     if filter.overdue_only {
-        q.push(" AND y.overdue_targets > 0");
+        // A semi-join, which PostgreSQL runs from the index instead of counting every row.
+        q.push(" AND EXISTS (SELECT 1 FROM open_targets t WHERE t.institution_id = y.id AND t.fiscal_year = ")
+            .push_bind(i64::from(view.fiscal_year.start_year()))
+            .push(" AND t.target_date < ")
+            .push_bind(view.today.to_string())
+            .push(")");
     }
 }
 
@@ -329,13 +345,32 @@ fn escape_like(text: &str) -> String {
 }
 
 #[derive(sqlx::FromRow)]
-struct CountRow {
+struct ProfileCount {
     prefecture: String,
     oversight_kind: String,
+    kind: String,
+    has_medical_information_system: bool,
+    has_vendor_contracts: bool,
+    n: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct StateCount {
+    prefecture: String,
+    oversight_kind: String,
+    kind: String,
+    has_medical_information_system: bool,
+    has_vendor_contracts: bool,
     state: String,
+    n: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct OverdueCount {
+    prefecture: String,
+    oversight_kind: String,
+    targets: i64,
     institutions: i64,
-    overdue_targets: i64,
-    institutions_with_overdue: i64,
 }
 
 impl Store {
@@ -399,35 +434,119 @@ impl Store {
             .collect()
     }
 
-    /// Institutions and overdue target dates per prefecture and kind, for the view's year.
+    /// Institutions and overdue target dates per prefecture and kind, for the view's year,
+    /// read from three indexes: institutions by profile, the kept states by profile, the open
+    /// target dates by date. An institution without a state counts in its profile's.
     pub async fn oversight_counts(
         &self,
         view: &YearView<'_>,
-        filter: &OversightFilter,
     ) -> Result<HashMap<(Prefecture, OversightKind), StateCounts>> {
-        let rows: Vec<CountRow> = on_pool!(self, pool => {
-            let mut q = QueryBuilder::new(
-                "SELECT y.prefecture, y.oversight_kind, y.state, COUNT(*) AS institutions, CAST(COALESCE(SUM(y.overdue_targets), 0) AS BIGINT) AS overdue_targets, CAST(COALESCE(SUM(CASE WHEN y.overdue_targets > 0 THEN 1 ELSE 0 END), 0) AS BIGINT) AS institutions_with_overdue",
-            );
-            push_year_from(&mut q, view);
-            push_filter(&mut q, filter);
-            q.push(" GROUP BY y.prefecture, y.oversight_kind, y.state");
-            q.build_query_as().fetch_all(pool).await?
+        let year = i64::from(view.fiscal_year.start_year());
+        let prefecture = match view.scope {
+            InstitutionScope::All => None,
+            InstitutionScope::Prefecture(p) => Some(p.code()),
+            InstitutionScope::Only(_) | InstitutionScope::None => return Ok(HashMap::new()),
+        };
+        // The prefecture is the last parameter, numbered `n`, where there is one.
+        let scope = |n: usize| {
+            prefecture
+                .as_ref()
+                .map_or_else(String::new, |_| format!(" AND prefecture = ${n}"))
+        };
+        let profiles_sql = format!(
+            "SELECT prefecture, oversight_kind, kind, has_medical_information_system, has_vendor_contracts, COUNT(*) AS n FROM institutions WHERE TRUE{} GROUP BY prefecture, oversight_kind, kind, has_medical_information_system, has_vendor_contracts",
+            scope(1)
+        );
+        let states_sql = format!(
+            "SELECT prefecture, oversight_kind, kind, has_medical_information_system, has_vendor_contracts, state, COUNT(*) AS n FROM year_states WHERE fiscal_year = $1{} GROUP BY prefecture, oversight_kind, kind, has_medical_information_system, has_vendor_contracts, state",
+            scope(2)
+        );
+        let overdue_sql = format!(
+            "SELECT prefecture, oversight_kind, COUNT(*) AS targets, COUNT(DISTINCT institution_id) AS institutions FROM open_targets WHERE fiscal_year = $1 AND target_date < $2{} GROUP BY prefecture, oversight_kind",
+            scope(3)
+        );
+        let today = view.today.to_string();
+        let (profiles, states, overdue): (Vec<ProfileCount>, Vec<StateCount>, Vec<OverdueCount>) = on_pool!(self, pool => {
+            // The prefecture is bound only where the text names it.
+            macro_rules! scoped {
+                ($query:expr) => {{
+                    let query = $query;
+                    match &prefecture {
+                        Some(p) => query.bind(p.clone()),
+                        None => query,
+                    }
+                }};
+            }
+            let profiles = scoped!(sqlx::query_as(sqlx::AssertSqlSafe(profiles_sql)))
+                .fetch_all(pool)
+                .await?;
+            let states = scoped!(sqlx::query_as(sqlx::AssertSqlSafe(states_sql)).bind(year))
+                .fetch_all(pool)
+                .await?;
+            let overdue = scoped!(sqlx::query_as(sqlx::AssertSqlSafe(overdue_sql))
+                .bind(year)
+                .bind(today.clone()))
+            .fetch_all(pool)
+            .await?;
+            (profiles, states, overdue)
         });
+        let corrupt = |e: mamori_domain::ParseError| StoreError::Corrupt(e.to_string());
+        let key_of = |prefecture: &str, kind: &str| -> Result<(Prefecture, OversightKind)> {
+            Ok((
+                Prefecture::parse(prefecture).map_err(corrupt)?,
+                OversightKind::parse(kind).map_err(corrupt)?,
+            ))
+        };
         let mut out: HashMap<(Prefecture, OversightKind), StateCounts> = HashMap::new();
-        for row in rows {
-            let corrupt = |e: mamori_domain::ParseError| StoreError::Corrupt(e.to_string());
-            let key = (
-                Prefecture::parse(&row.prefecture).map_err(corrupt)?,
-                OversightKind::parse(&row.oversight_kind).map_err(corrupt)?,
-            );
-            let counts = out.entry(key).or_default();
-            counts.add_state(
-                YearState::parse(&row.state).map_err(corrupt)?,
-                row.institutions,
-            );
-            counts.overdue_targets += row.overdue_targets;
-            counts.institutions_with_overdue += row.institutions_with_overdue;
+        // Institutions with a state, then those without one, by their profile.
+        let mut kept: HashMap<(String, String, String, bool, bool), i64> = HashMap::new();
+        for row in states {
+            let state = YearState::parse(&row.state).map_err(corrupt)?;
+            out.entry(key_of(&row.prefecture, &row.oversight_kind)?)
+                .or_default()
+                .add_state(state, row.n);
+            *kept
+                .entry((
+                    row.prefecture,
+                    row.oversight_kind,
+                    row.kind,
+                    row.has_medical_information_system,
+                    row.has_vendor_contracts,
+                ))
+                .or_default() += row.n;
+        }
+        for row in profiles {
+            let kind = InstitutionKind::parse(&row.kind).map_err(corrupt)?;
+            let key = key_of(&row.prefecture, &row.oversight_kind)?;
+            let with_state = kept
+                .get(&(
+                    row.prefecture,
+                    row.oversight_kind,
+                    row.kind,
+                    row.has_medical_information_system,
+                    row.has_vendor_contracts,
+                ))
+                .copied()
+                .unwrap_or(0);
+            let state = view
+                .unanswered
+                .iter()
+                .find(|u| {
+                    u.kind == kind
+                        && u.has_medical_information_system == row.has_medical_information_system
+                        && u.has_vendor_contracts == row.has_vendor_contracts
+                })
+                .map_or(YearState::NotStarted, |u| u.state);
+            out.entry(key)
+                .or_default()
+                .add_state(state, row.n - with_state);
+        }
+        for row in overdue {
+            let counts = out
+                .entry(key_of(&row.prefecture, &row.oversight_kind)?)
+                .or_default();
+            counts.overdue_targets += row.targets;
+            counts.institutions_with_overdue += row.institutions;
         }
         Ok(out)
     }
@@ -455,13 +574,13 @@ impl Store {
         on_pool!(self, pool => {
             let mut count = QueryBuilder::new("SELECT COUNT(*)");
             push_year_from(&mut count, view);
-            push_filter(&mut count, filter);
+            push_filter(&mut count, view, filter);
             let (total,): (i64,) = count.build_query_as().fetch_one(pool).await?;
             let mut q = QueryBuilder::new(
                 "SELECT y.id, y.name, y.oversight_kind AS kind, y.prefecture, y.municipality_name, y.beds, y.medical_institution_code, y.state, y.overdue_targets",
             );
             push_year_from(&mut q, view);
-            push_filter(&mut q, filter);
+            push_filter(&mut q, view, filter);
             q.push(" ORDER BY ").push(order).push(direction).push(", y.id").push(direction);
             q.push(" LIMIT ").push_bind(limit).push(" OFFSET ").push_bind(offset);
             let rows: Vec<OversightRow> = q.build_query_as().fetch_all(pool).await?;

@@ -101,21 +101,27 @@ pub(crate) fn generate(n: usize) -> Result<Vec<Device>> {
         .collect()
 }
 
-fn ms(d: Duration) -> f64 {
+pub(crate) fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
 
-struct Engine {
-    name: &'static str,
-    url: String,
+pub(crate) struct Engine {
+    pub(crate) name: &'static str,
+    pub(crate) url: String,
     /// A scratch PostgreSQL database to drop at the end.
     drop: Option<(String, String)>,
     _dir: Option<tempfile::TempDir>,
 }
 
 async fn engines(args: &BenchLedgerArgs, tag: &str) -> Result<Vec<Engine>> {
+    scratch_engines(args.database_url.as_deref(), &format!("ledger_{tag}")).await
+}
+
+/// A fresh SQLite file, and a scratch database on the PostgreSQL server of `database_url`
+/// when there is one (dropped by [`drop_engine`]).
+pub(crate) async fn scratch_engines(database_url: Option<&str>, tag: &str) -> Result<Vec<Engine>> {
     let dir = tempfile::Builder::new()
-        .prefix(&format!("mamori_bench_ledger_{tag}_"))
+        .prefix(&format!("mamori_bench_{tag}_"))
         .tempdir()?;
     let mut out = vec![Engine {
         name: "SQLite",
@@ -123,8 +129,8 @@ async fn engines(args: &BenchLedgerArgs, tag: &str) -> Result<Vec<Engine>> {
         drop: None,
         _dir: Some(dir),
     }];
-    if let Some(admin) = &args.database_url {
-        let name = format!("mamori_bench_ledger_{tag}_{}", std::process::id());
+    if let Some(admin) = database_url {
+        let name = format!("mamori_bench_{tag}_{}", std::process::id());
         let mut conn = pg_admin(admin).await?;
         sqlx::query(sqlx::AssertSqlSafe(format!(
             "DROP DATABASE IF EXISTS {name}"
@@ -138,14 +144,14 @@ async fn engines(args: &BenchLedgerArgs, tag: &str) -> Result<Vec<Engine>> {
         out.push(Engine {
             name: "PostgreSQL",
             url: with_database(admin, &name)?,
-            drop: Some((admin.clone(), name)),
+            drop: Some((admin.to_owned(), name)),
             _dir: None,
         });
     }
     Ok(out)
 }
 
-async fn drop_engine(engine: &Engine) {
+pub(crate) async fn drop_engine(engine: &Engine) {
     if let Some((admin, name)) = &engine.drop
         && let Ok(mut conn) = pg_admin(admin).await
     {

@@ -5,6 +5,7 @@ mod backup;
 mod bench;
 mod bench_ledger;
 mod bench_memory;
+mod bench_oversight;
 mod bench_selection;
 mod datasets_update;
 
@@ -144,6 +145,8 @@ enum Command {
     BenchLedger(bench_ledger::BenchLedgerArgs),
     /// Times the security-assurance project's national selection on generated data.
     BenchSelection(bench_selection::BenchSelectionArgs),
+    /// Times oversight's figures and search over 24,000 and 240,000 generated institutions.
+    BenchOversight(bench_oversight::BenchOversightArgs),
     /// Writes a consistent backup (one archive) while the server keeps running.
     Backup(backup::BackupArgs),
     /// Restores a backup into an empty database and verifies it.
@@ -649,6 +652,9 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Bench(args) => bench::run(args).await.map(|()| ExitCode::SUCCESS),
         Command::BenchLedger(args) => bench_ledger_command(args).await.map(|()| ExitCode::SUCCESS),
         Command::BenchSelection(args) => bench_selection::run(args).map(|()| ExitCode::SUCCESS),
+        Command::BenchOversight(args) => {
+            bench_oversight::run(args).await.map(|()| ExitCode::SUCCESS)
+        }
         Command::Backup(args) => backup::run_backup(args).await,
         Command::Restore(args) => backup::run_restore(args).await,
     }

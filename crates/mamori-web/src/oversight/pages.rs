@@ -447,8 +447,8 @@ async fn export_rows(
     principal: &mamori_domain::Principal,
     lang: Lang,
     q: &OversightQuery,
-) -> Result<(Asked, Vec<ListRow>), AppError> {
-    let (_, mut asked) = open_query(state, principal, q)?;
+) -> Result<(String, Vec<ListRow>), AppError> {
+    let (scope, mut asked) = open_query(state, principal, q)?;
     let mut rows = Vec::new();
     let mut offset = 0;
     loop {
@@ -486,19 +486,17 @@ async fn export_rows(
             break;
         }
     }
-    Ok((asked, rows))
+    Ok((file_name(&asked, scope), rows))
 }
 
-/// `institutions-2026-13.xlsx`: the year and the prefecture (`all` for the country), in
-/// ASCII as an attachment's name must be.
-fn file_name(asked: &Asked, extension: &str) -> String {
-    format!(
-        "institutions-{}-{}.{extension}",
-        asked.fiscal_year.start_year(),
-        asked
-            .prefecture
-            .map_or_else(|| "all".to_owned(), Prefecture::code)
-    )
+/// `institutions-2026-13`: the year and the scope (`all` for the country), in ASCII as an
+/// attachment's name must be; the caller adds the extension.
+fn file_name(asked: &Asked, scope: InstitutionScope) -> String {
+    let scope = match scope {
+        InstitutionScope::Prefecture(p) => p.code(),
+        _ => "all".to_owned(),
+    };
+    format!("institutions-{}-{scope}", asked.fiscal_year.start_year())
 }
 
 async fn export_xlsx(
@@ -507,12 +505,12 @@ async fn export_xlsx(
     Query(q): Query<OversightQuery>,
 ) -> PageResult {
     let lang = ctx.lang;
-    let (asked, rows) = export_rows(&state, &user.user().principal(), lang, &q).await?;
+    let (name, rows) = export_rows(&state, &user.user().principal(), lang, &q).await?;
     let bytes =
         oversight_list::export_xlsx(&rows, lang).map_err(|e| AppError::internal(e.to_string()))?;
     Ok(attachment(
         crate::http::download::XLSX_CONTENT_TYPE,
-        &file_name(&asked, "xlsx"),
+        &format!("{name}.xlsx"),
         bytes,
     ))
 }
@@ -534,7 +532,7 @@ async fn export_csv(
             .into());
         }
     };
-    let (asked, rows) = export_rows(&state, &user.user().principal(), lang, &q).await?;
+    let (name, rows) = export_rows(&state, &user.user().principal(), lang, &q).await?;
     let bytes = match oversight_list::export_csv(&rows, lang, encoding) {
         Ok(bytes) => bytes,
         Err(oversight_list::ListError::Unmappable { row, column }) => {
@@ -553,7 +551,7 @@ async fn export_csv(
         Encoding::Utf8 => "text/csv; charset=utf-8",
         Encoding::ShiftJis => "text/csv; charset=shift_jis",
     };
-    Ok(attachment(content_type, &file_name(&asked, "csv"), bytes))
+    Ok(attachment(content_type, &format!("{name}.csv"), bytes))
 }
 
 #[cfg(test)]
