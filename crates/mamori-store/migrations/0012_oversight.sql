@@ -41,3 +41,28 @@ CREATE TABLE open_targets (
     PRIMARY KEY (institution_id, fiscal_year, item_key)
 );
 CREATE INDEX open_targets_counted ON open_targets (fiscal_year, prefecture, target_date, oversight_kind, institution_id);
+
+-- The counts the summaries read, kept in the transactions that change what they count, so a
+-- summary reads a few hundred rows whatever the number of institutions: institutions by
+-- prefecture, kind and profile, and kept states by the same and their state. Rebuilt from the
+-- tables they count when the store opens (`Store::migrate`).
+CREATE TABLE institution_counts (
+    prefecture TEXT NOT NULL,
+    oversight_kind TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    has_medical_information_system BOOLEAN NOT NULL,
+    has_vendor_contracts BOOLEAN NOT NULL,
+    n {{int}} NOT NULL,
+    PRIMARY KEY (prefecture, oversight_kind, kind, has_medical_information_system, has_vendor_contracts)
+);
+CREATE TABLE year_state_counts (
+    fiscal_year {{int}} NOT NULL,
+    prefecture TEXT NOT NULL,
+    oversight_kind TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    has_medical_information_system BOOLEAN NOT NULL,
+    has_vendor_contracts BOOLEAN NOT NULL,
+    state TEXT NOT NULL,
+    n {{int}} NOT NULL,
+    PRIMARY KEY (fiscal_year, prefecture, oversight_kind, kind, has_medical_information_system, has_vendor_contracts, state)
+);

@@ -588,6 +588,7 @@ impl Store {
         }
         self.fill_login_keys().await?;
         self.fill_oversight_keys().await?;
+        self.rebuild_oversight_counts().await?;
         Ok(())
     }
 
@@ -680,6 +681,7 @@ impl Store {
             ), new, at)
             .fetch_one(&mut *tx)
             .await?;
+            oversight::count_institution!(tx, id, 1);
             Ok(Written::audited(id, Audit::new(&at, actor, "institution.create", id, detail)))
         }).await?);
         Ok(id)
@@ -704,6 +706,8 @@ impl Store {
             new.medical_institution_code.as_deref().unwrap_or("-")
         );
         on_pool!(self, pool => self.write(pool, async |tx| {
+            // Its profile leaves the counts as it was and joins them as it becomes.
+            oversight::count_institution!(tx, id, -1);
             let done = bind_institution!(sqlx::query(
                 "UPDATE institutions SET name = $1, kind = $2, prefecture = $3, beds = $4, has_medical_information_system = $5, has_vendor_contracts = $6, medical_institution_code = $7, updated_at = $8, municipality_code = $9, municipality_name = $10, address = $11, search_key = $12, oversight_kind = $13 WHERE id = $14",
             ), new, at)
@@ -711,6 +715,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
             found(done.rows_affected())?;
+            oversight::count_institution!(tx, id, 1);
             // The profile decides which items apply: every year kept is computed anew.
             let years: Vec<(i64,)> = sqlx::query_as(
                 "SELECT fiscal_year FROM year_states WHERE institution_id = $1 UNION SELECT fiscal_year FROM answers WHERE institution_id = $1",

@@ -189,7 +189,7 @@ mod tests {
         (
             Dialect::Postgres,
             12,
-            "19849b2cc0a758eccfd531a5cebb2e644a7c483a0a8b7974bfa46f64a750fee43a06ad66726c61847e5e33fdd2de130d",
+            "4d6f507cbbf6b68f655da1f354ccd8ebcb35c1c04b484e030ec3e5d69bebe19e5abdb92fee8bca3dfdddad15fd7dc676",
         ),
         (
             Dialect::Sqlite,
@@ -249,7 +249,7 @@ mod tests {
         (
             Dialect::Sqlite,
             12,
-            "0c900af944adc2a86b3c101015dfcad8b2f74927af0be8f862320cd73f6a622dfacaa4df2f0975187c0626b51090b0f8",
+            "bb96784d0ea52aae413e7ec457338d7f52ea5ae3e929a964aac905fa25df65e52e106cc31c9c9fc426172605b89d0ab5",
         ),
     ];
 

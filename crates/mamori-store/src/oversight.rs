@@ -54,6 +54,54 @@ impl std::fmt::Debug for RulesSlot {
     }
 }
 
+/// What a count is kept by: the institution's prefecture, kind and profile, and (for a kept
+/// state) the state; `state` is empty for the count of institutions.
+#[derive(sqlx::FromRow)]
+pub(crate) struct CountKey {
+    pub(crate) prefecture: String,
+    pub(crate) oversight_kind: String,
+    pub(crate) kind: String,
+    pub(crate) has_medical_information_system: bool,
+    pub(crate) has_vendor_contracts: bool,
+    pub(crate) state: String,
+}
+
+/// Adds `$delta` to the count of kept states of `$key` in fiscal year `$year`, inside `$tx`.
+macro_rules! count_state {
+    ($tx:expr, $year:expr, $key:expr, $delta:expr) => {{
+        let key: $crate::oversight::CountKey = $key;
+        sqlx::query(
+            "INSERT INTO year_state_counts (fiscal_year, prefecture, oversight_kind, kind, has_medical_information_system, has_vendor_contracts, state, n) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (fiscal_year, prefecture, oversight_kind, kind, has_medical_information_system, has_vendor_contracts, state) DO UPDATE SET n = year_state_counts.n + excluded.n",
+        )
+        .bind($year)
+        .bind(key.prefecture)
+        .bind(key.oversight_kind)
+        .bind(key.kind)
+        .bind(key.has_medical_information_system)
+        .bind(key.has_vendor_contracts)
+        .bind(key.state)
+        .bind(i64::from($delta))
+        .execute(&mut *$tx)
+        .await?;
+    }};
+}
+pub(crate) use count_state;
+
+/// Adds `$delta` to the count of institutions with the profile of institution `$id` as it
+/// stands inside `$tx`.
+macro_rules! count_institution {
+    ($tx:expr, $id:expr, $delta:expr) => {{
+        sqlx::query(
+            "INSERT INTO institution_counts (prefecture, oversight_kind, kind, has_medical_information_system, has_vendor_contracts, n) SELECT prefecture, oversight_kind, kind, has_medical_information_system, has_vendor_contracts, $2 FROM institutions WHERE id = $1 ON CONFLICT (prefecture, oversight_kind, kind, has_medical_information_system, has_vendor_contracts) DO UPDATE SET n = institution_counts.n + excluded.n",
+        )
+        .bind($id)
+        .bind(i64::from($delta))
+        .execute(&mut *$tx)
+        .await?;
+    }};
+}
+pub(crate) use count_institution;
+
 /// The separator of the parts of a search key; the input guard refuses control characters in
 /// what people type, so a search cannot match across two parts.
 const KEY_PARTS: char = '\u{1F}';
@@ -118,6 +166,17 @@ macro_rules! write_year_status {
                     .bind(year)
                     .execute(&mut *$tx)
                     .await?;
+                // The state as it was leaves the counts; the new one joins them below.
+                let before: Option<$crate::oversight::CountKey> = sqlx::query_as(
+                    "SELECT prefecture, oversight_kind, kind, has_medical_information_system, has_vendor_contracts, state FROM year_states WHERE institution_id = $1 AND fiscal_year = $2",
+                )
+                .bind(institution_id)
+                .bind(year)
+                .fetch_optional(&mut *$tx)
+                .await?;
+                if let Some(key) = before {
+                    $crate::oversight::count_state!($tx, year, key, -1);
+                }
                 match status {
                     None => {
                         sqlx::query("DELETE FROM year_states WHERE institution_id = $1 AND fiscal_year = $2")
@@ -140,6 +199,19 @@ macro_rules! write_year_status {
                         .bind(has_vendors)
                         .execute(&mut *$tx)
                         .await?;
+                        $crate::oversight::count_state!(
+                            $tx,
+                            year,
+                            $crate::oversight::CountKey {
+                                prefecture: prefecture.clone(),
+                                oversight_kind: oversight_kind.clone(),
+                                kind: kind_text.clone(),
+                                has_medical_information_system: has_system,
+                                has_vendor_contracts: has_vendors,
+                                state: status.state.as_str().to_owned(),
+                            },
+                            1
+                        );
                         if !status.open_targets.is_empty() {
                             let mut insert = sqlx::QueryBuilder::new(
                                 "INSERT INTO open_targets (institution_id, fiscal_year, item_key, target_date, prefecture, oversight_kind) ",
@@ -434,9 +506,10 @@ impl Store {
             .collect()
     }
 
-    /// Institutions and overdue target dates per prefecture and kind, for the view's year,
-    /// read from three indexes: institutions by profile, the kept states by profile, the open
-    /// target dates by date. An institution without a state counts in its profile's.
+    /// Institutions and overdue target dates per prefecture and kind, for the view's year:
+    /// the kept counts of institutions and of states by profile, and the open target dates
+    /// before today from their index. An institution without a state counts in its
+    /// profile's.
     pub async fn oversight_counts(
         &self,
         view: &YearView<'_>,
@@ -454,11 +527,11 @@ impl Store {
                 .map_or_else(String::new, |_| format!(" AND prefecture = ${n}"))
         };
         let profiles_sql = format!(
-            "SELECT prefecture, oversight_kind, kind, has_medical_information_system, has_vendor_contracts, COUNT(*) AS n FROM institutions WHERE TRUE{} GROUP BY prefecture, oversight_kind, kind, has_medical_information_system, has_vendor_contracts",
+            "SELECT prefecture, oversight_kind, kind, has_medical_information_system, has_vendor_contracts, n FROM institution_counts WHERE n <> 0{}",
             scope(1)
         );
         let states_sql = format!(
-            "SELECT prefecture, oversight_kind, kind, has_medical_information_system, has_vendor_contracts, state, COUNT(*) AS n FROM year_states WHERE fiscal_year = $1{} GROUP BY prefecture, oversight_kind, kind, has_medical_information_system, has_vendor_contracts, state",
+            "SELECT prefecture, oversight_kind, kind, has_medical_information_system, has_vendor_contracts, state, n FROM year_state_counts WHERE fiscal_year = $1 AND n <> 0{}",
             scope(2)
         );
         let overdue_sql = format!(
@@ -586,6 +659,26 @@ impl Store {
             let rows: Vec<OversightRow> = q.build_query_as().fetch_all(pool).await?;
             Ok((total, rows))
         })
+    }
+
+    /// Counts anew what the summaries read, from the tables they count, under the audit
+    /// head's lock (so no writer changes a state meanwhile).
+    pub(crate) async fn rebuild_oversight_counts(&self) -> Result<()> {
+        let _turn = self.write_turn().await;
+        on_pool!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            for sql in [
+                "UPDATE audit_chain_head SET seq = seq WHERE id = 1",
+                "DELETE FROM institution_counts",
+                "DELETE FROM year_state_counts",
+                "INSERT INTO institution_counts (prefecture, oversight_kind, kind, has_medical_information_system, has_vendor_contracts, n) SELECT prefecture, oversight_kind, kind, has_medical_information_system, has_vendor_contracts, COUNT(*) FROM institutions GROUP BY prefecture, oversight_kind, kind, has_medical_information_system, has_vendor_contracts",
+                "INSERT INTO year_state_counts (fiscal_year, prefecture, oversight_kind, kind, has_medical_information_system, has_vendor_contracts, state, n) SELECT fiscal_year, prefecture, oversight_kind, kind, has_medical_information_system, has_vendor_contracts, state, COUNT(*) FROM year_states GROUP BY fiscal_year, prefecture, oversight_kind, kind, has_medical_information_system, has_vendor_contracts, state",
+            ] {
+                sqlx::query(sql).execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+        });
+        Ok(())
     }
 
     /// Fills the search key and the oversight kind of institutions that lack them (rows

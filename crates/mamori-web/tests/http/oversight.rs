@@ -500,6 +500,8 @@ async fn counts_equal_a_recount_from_the_answers(app: &TestApp) {
             sqlx::query(table).execute(&mut c).await.expect("emptied");
         }
     });
+    // The store opening again counts anew what it finds.
+    store.migrate().await.expect("opened again");
     let emptied = app
         .api_get_ok(&format!("/api/v1/oversight/{year}/summary"), &national)
         .await
