@@ -645,9 +645,33 @@ impl Store {
         };
         let direction = if descending { " DESC" } else { " ASC" };
         on_pool!(self, pool => {
-            let mut count = QueryBuilder::new("SELECT COUNT(*)");
-            push_year_from(&mut count, view);
-            push_filter(&mut count, view, filter);
+            let unfiltered = filter.query.as_deref().is_none_or(|q| q.trim().is_empty())
+                && filter.kind.is_none()
+                && filter.state.is_none()
+                && !filter.overdue_only;
+            let mut count = if unfiltered {
+                // Every institution of the scope: the kept count, not a scan.
+                QueryBuilder::new(
+                    "SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM institution_counts WHERE TRUE",
+                )
+            } else {
+                QueryBuilder::new("SELECT COUNT(*)")
+            };
+            if unfiltered {
+                match view.scope {
+                    InstitutionScope::All => {}
+                    InstitutionScope::Prefecture(p) => {
+                        count.push(" AND prefecture = ").push_bind(p.code());
+                    }
+                    InstitutionScope::Only(_) | InstitutionScope::None => {
+                        count = QueryBuilder::new("SELECT COUNT(*)");
+                        push_year_from(&mut count, view);
+                    }
+                }
+            } else {
+                push_year_from(&mut count, view);
+                push_filter(&mut count, view, filter);
+            }
             let (total,): (i64,) = count.build_query_as().fetch_one(pool).await?;
             let mut q = QueryBuilder::new(
                 "SELECT y.id, y.name, y.oversight_kind AS kind, y.prefecture, y.municipality_name, y.beds, y.medical_institution_code, y.state, y.overdue_targets",
