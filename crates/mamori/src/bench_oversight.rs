@@ -97,26 +97,24 @@ async fn seed(store: &Store, url: &str, n: u32) -> Result<Duration> {
     let started = Instant::now();
     let postgres = url.starts_with("postgres");
     let [institutions, states, targets] = seed_sql(postgres);
+    // The same statements on either engine's pool.
+    macro_rules! run_on {
+        ($pool:ty) => {{
+            let pool = <$pool>::connect(url).await?;
+            sqlx::query(sqlx::AssertSqlSafe(institutions))
+                .bind(i64::from(n))
+                .execute(&pool)
+                .await?;
+            for sql in [states, targets, "ANALYZE".to_owned()] {
+                sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&pool).await?;
+            }
+            pool.close().await;
+        }};
+    }
     if postgres {
-        let pool = sqlx::PgPool::connect(url).await?;
-        sqlx::query(sqlx::AssertSqlSafe(institutions))
-            .bind(i64::from(n))
-            .execute(&pool)
-            .await?;
-        for sql in [states, targets, "ANALYZE".to_owned()] {
-            sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&pool).await?;
-        }
-        pool.close().await;
+        run_on!(sqlx::PgPool);
     } else {
-        let pool = sqlx::SqlitePool::connect(url).await?;
-        sqlx::query(sqlx::AssertSqlSafe(institutions))
-            .bind(i64::from(n))
-            .execute(&pool)
-            .await?;
-        for sql in [states, targets, "ANALYZE".to_owned()] {
-            sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&pool).await?;
-        }
-        pool.close().await;
+        run_on!(sqlx::SqlitePool);
     }
     // The store's own start: nothing to fill, but it must not find anything missing either.
     store.migrate().await?;
