@@ -153,5 +153,109 @@ fn first_unmappable(rows: &[ListRow]) -> ListError {
     ListError::Write("a character Shift_JIS cannot hold".into())
 }
 
+/// The messages heading the columns of the figures, after the line's name.
+pub const FIGURE_HEADERS: [&str; 8] = [
+    "oversight-institutions",
+    "domain-labels-year-state-not-started",
+    "domain-labels-year-state-in-progress",
+    "domain-labels-year-state-completed",
+    "domain-labels-year-state-ready",
+    "oversight-ready-share",
+    "oversight-with-overdue",
+    "oversight-overdue-targets-column",
+];
+
+/// One line of figures: a kind or a prefecture, and its counts.
+pub struct FigureLine {
+    pub label: String,
+    pub institutions: i64,
+    /// Not started, in progress, completed, ready.
+    pub states: [i64; 4],
+    pub with_overdue: i64,
+    pub overdue_targets: i64,
+}
+
+/// A table of figures: its title, the heading of its first column, and its lines.
+pub struct FigureTable<'a> {
+    pub title: &'a str,
+    pub first_heading: &'a str,
+    pub lines: &'a [FigureLine],
+}
+
+/// The figures as an .xlsx workbook for publication: the title and the year on top, then each
+/// table with its header; shares as percentages Excel computes from the counts.
+pub fn figures_xlsx(
+    heading: &str,
+    tables: &[FigureTable<'_>],
+    lang: Lang,
+) -> Result<Vec<u8>, ListError> {
+    let err = |e: rust_xlsxwriter::XlsxError| ListError::Write(e.to_string());
+    let title = Format::new().set_bold().set_font_size(14);
+    let bold = Format::new().set_bold();
+    let header = Format::new()
+        .set_bold()
+        .set_background_color("#E8EEF4")
+        .set_border(FormatBorder::Thin);
+    let percent = Format::new().set_num_format("0%");
+    let mut workbook = Workbook::new();
+    let sheet = workbook.add_worksheet();
+    sheet.set_name(lang.text(FIGURES_SHEET)).map_err(err)?;
+    sheet
+        .write_string_with_format(0, 0, heading, &title)
+        .map_err(err)?;
+    let mut row = 2u32;
+    for table in tables {
+        sheet
+            .write_string_with_format(row, 0, table.title, &bold)
+            .map_err(err)?;
+        row += 1;
+        sheet
+            .write_string_with_format(row, 0, table.first_heading, &header)
+            .map_err(err)?;
+        for (col, key) in (1u16..).zip(FIGURE_HEADERS) {
+            sheet
+                .write_string_with_format(row, col, lang.text(key), &header)
+                .map_err(err)?;
+        }
+        row += 1;
+        for line in table.lines {
+            sheet
+                .write_string(row, 0, escape_formula(&line.label).as_ref())
+                .map_err(err)?;
+            sheet
+                .write_number(row, 1, line.institutions as f64)
+                .map_err(err)?;
+            for (col, n) in (2u16..).zip(line.states) {
+                sheet.write_number(row, col, n as f64).map_err(err)?;
+            }
+            // The share ready: the ready count over the institutions, left empty for none.
+            if line.institutions > 0 {
+                let excel_row = row + 1;
+                sheet
+                    .write_formula_with_format(
+                        row,
+                        6,
+                        format!("=F{excel_row}/B{excel_row}").as_str(),
+                        &percent,
+                    )
+                    .map_err(err)?;
+            }
+            sheet
+                .write_number(row, 7, line.with_overdue as f64)
+                .map_err(err)?;
+            sheet
+                .write_number(row, 8, line.overdue_targets as f64)
+                .map_err(err)?;
+            row += 1;
+        }
+        row += 1;
+    }
+    sheet.set_column_width(0, 22).map_err(err)?;
+    workbook.save_to_buffer().map_err(err)
+}
+
+/// The message naming the figures' sheet.
+pub const FIGURES_SHEET: &str = "oversight-figures-sheet";
+
 #[cfg(test)]
 mod tests;

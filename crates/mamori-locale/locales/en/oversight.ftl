@@ -59,3 +59,6 @@ oversight-export-csv-sjis = CSV (Shift_JIS)
 oversight-export-too-large = { $found } institutions match, more than the { $most } one file may hold: narrow the search by prefecture or kind
 oversight-export-encoding = encoding '{ $value }' is not offered (utf-8 or shift_jis)
 oversight-export-unmappable = row { $row }, '{ $column }' has a character Shift_JIS cannot hold: download the UTF-8 CSV or the Excel file instead
+oversight-figures-sheet = Figures
+oversight-overdue-targets-column = Target dates overdue
+oversight-export-figures = Download the figures as Excel (.xlsx)

@@ -83,3 +83,58 @@ fn a_name_shift_jis_cannot_hold_is_named_by_row_and_column() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn the_figures_read_back_with_the_share_as_a_formula() {
+    let lines = [
+        FigureLine {
+            label: "病院".into(),
+            institutions: 8,
+            states: [6, 2, 0, 0],
+            with_overdue: 1,
+            overdue_targets: 1,
+        },
+        FigureLine {
+            label: "歯科診療所".into(),
+            institutions: 0,
+            states: [0; 4],
+            with_overdue: 0,
+            overdue_targets: 0,
+        },
+    ];
+    let bytes = figures_xlsx(
+        "対策状況 令和8年度",
+        &[FigureTable {
+            title: "施設種別ごと",
+            first_heading: "種別",
+            lines: &lines,
+        }],
+        Lang::Ja,
+    )
+    .expect("written");
+    let mut book: Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).expect("a workbook");
+    let sheet = book
+        .worksheet_range(Lang::Ja.text(FIGURES_SHEET))
+        .expect("the sheet");
+    assert_eq!(
+        sheet.get_value((0, 0)),
+        Some(&Data::String("対策状況 令和8年度".into()))
+    );
+    assert_eq!(sheet.get_value((3, 0)), Some(&Data::String("種別".into())));
+    assert_eq!(sheet.get_value((4, 0)), Some(&Data::String("病院".into())));
+    assert_eq!(sheet.get_value((4, 1)), Some(&Data::Float(8.0)));
+    assert_eq!(sheet.get_value((4, 2)), Some(&Data::Float(6.0)));
+    let formulas = book
+        .worksheet_formula(Lang::Ja.text(FIGURES_SHEET))
+        .expect("formulas");
+    assert_eq!(
+        formulas.get_value((4, 6)).map(String::as_str),
+        Some("F5/B5")
+    );
+    // No share for a line without institutions (no division by zero in the sheet).
+    assert_eq!(
+        formulas.get_value((5, 6)).map(String::as_str).unwrap_or(""),
+        ""
+    );
+}

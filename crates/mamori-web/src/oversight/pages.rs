@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use mamori_domain::oversight::{OversightKind, YearState};
 use mamori_domain::{FiscalYear, InstitutionScope, Prefecture};
 use mamori_reports::ledger::Encoding;
-use mamori_reports::oversight_list::{self, ListRow};
+use mamori_reports::oversight_list::{self, FigureLine, FigureTable, ListRow};
 use mamori_store::{OversightFilter, OversightRow, StateCounts};
 use serde::Deserialize;
 
@@ -28,6 +28,7 @@ pub fn routes() -> Routes {
         .get("/oversight", oversight_page)
         .get("/oversight/export.xlsx", export_xlsx)
         .get("/oversight/export.csv", export_csv)
+        .get("/oversight/figures.xlsx", figures_xlsx)
 }
 
 /// The page's query: the year, the scope and the search, as the form sends them.
@@ -235,6 +236,7 @@ struct OversightPage {
     export_xlsx: String,
     export_csv: String,
     export_csv_sjis: String,
+    export_figures: String,
 }
 
 fn state_label(lang: Lang, state: YearState) -> String {
@@ -433,6 +435,9 @@ async fn oversight_page(
             export_csv_sjis: link(&asked, "/oversight/export.csv", |pairs| {
                 pairs.push(("encoding", "shift_jis".to_owned()))
             }),
+            export_figures: link(&asked, "/oversight/figures.xlsx", |pairs| {
+                pairs.retain(|(k, _)| matches!(*k, "year" | "prefecture"))
+            }),
         },
     ))
 }
@@ -552,6 +557,74 @@ async fn export_csv(
         Encoding::ShiftJis => "text/csv; charset=shift_jis",
     };
     Ok(attachment(content_type, &format!("{name}.csv"), bytes))
+}
+
+fn figure_line(label: String, c: &StateCounts) -> FigureLine {
+    FigureLine {
+        label,
+        institutions: c.institutions,
+        states: [c.not_started, c.in_progress, c.completed, c.ready],
+        with_overdue: c.institutions_with_overdue,
+        overdue_targets: c.overdue_targets,
+    }
+}
+
+/// The year's figures of the caller's scope (or the prefecture asked) as a workbook for
+/// publication: by kind, and for the country by prefecture.
+async fn figures_xlsx(
+    State(state): State<AppState>,
+    SignedIn(ctx, user): SignedIn,
+    Query(q): Query<OversightQuery>,
+) -> PageResult {
+    let lang = ctx.lang;
+    let principal = user.user().principal();
+    let (scope, asked) = open_query(&state, &principal, &q)?;
+    let summary =
+        service::oversight::summary(&state, &principal, asked.fiscal_year, asked.prefecture)
+            .await?;
+    let scope_label = match summary.prefecture {
+        Some(p) => prefecture_label(lang, p),
+        None => lang.text("oversight-scope-all").to_owned(),
+    };
+    let mut kinds = vec![figure_line(
+        lang.text("oversight-all-kinds").to_owned(),
+        &summary.total,
+    )];
+    kinds.extend(
+        summary
+            .by_kind
+            .iter()
+            .map(|(k, c)| figure_line(kind_label(lang, *k), c)),
+    );
+    let prefectures: Vec<FigureLine> = summary
+        .by_prefecture
+        .iter()
+        .map(|(p, c)| figure_line(prefecture_label(lang, *p), c))
+        .collect();
+    let mut tables = vec![FigureTable {
+        title: lang.text("oversight-by-kind"),
+        first_heading: lang.text("oversight-col-kind"),
+        lines: &kinds,
+    }];
+    if scope == InstitutionScope::All && asked.prefecture.is_none() {
+        tables.push(FigureTable {
+            title: lang.text("oversight-by-prefecture"),
+            first_heading: lang.text("oversight-col-prefecture"),
+            lines: &prefectures,
+        });
+    }
+    let heading = format!(
+        "{} — {scope_label} — {}",
+        lang.text("oversight-title"),
+        fy_label(lang, asked.fiscal_year)
+    );
+    let bytes = oversight_list::figures_xlsx(&heading, &tables, lang)
+        .map_err(|e| AppError::internal(e.to_string()))?;
+    Ok(attachment(
+        crate::http::download::XLSX_CONTENT_TYPE,
+        &format!("{}-figures.xlsx", file_name(&asked, scope)),
+        bytes,
+    ))
 }
 
 #[cfg(test)]

@@ -632,4 +632,48 @@ async fn the_oversight_page_counts_finds_and_exports(app: &TestApp) {
     app.get_page(&inspector.cookie, "/oversight/export.csv?encoding=latin1")
         .await
         .assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    // The figures for publication: by kind, and for the country by prefecture.
+    let figures = |bytes: Vec<u8>| -> Vec<Vec<String>> {
+        let mut book: calamine::Xlsx<_> =
+            calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).expect("a workbook");
+        calamine::Reader::worksheet_range(&mut book, "集計")
+            .expect("the sheet")
+            .rows()
+            .map(|r| r.iter().map(ToString::to_string).collect())
+            .collect()
+    };
+    let national_figures = figures(
+        app.get_bytes(&national.cookie, "/oversight/figures.xlsx")
+            .await,
+    );
+    assert!(
+        national_figures[0][0].starts_with("対策状況 — 全国"),
+        "{national_figures:?}"
+    );
+    let labels: Vec<&str> = national_figures.iter().map(|r| r[0].as_str()).collect();
+    assert!(labels.contains(&"施設種別ごと") && labels.contains(&"都道府県ごと"));
+    assert!(labels.contains(&"13 東京都") && labels.contains(&"47 沖縄県"));
+    let tokyo_figures = figures(
+        app.get_bytes(&inspector.cookie, "/oversight/figures.xlsx")
+            .await,
+    );
+    let labels: Vec<&str> = tokyo_figures.iter().map(|r| r[0].as_str()).collect();
+    assert!(
+        tokyo_figures[0][0].contains("13 東京都"),
+        "{tokyo_figures:?}"
+    );
+    assert!(!labels.contains(&"都道府県ごと") && labels.contains(&"歯科診療所"));
+    let all_kinds = tokyo_figures
+        .iter()
+        .find(|r| r[0] == "すべての種別")
+        .expect("the line of all kinds");
+    let tokyo_count = app
+        .page(&inspector, "/oversight")
+        .await
+        .body
+        .contains(&format!("<span class=\"n\">{}</span>", all_kinds[1]));
+    assert!(
+        tokyo_count,
+        "the workbook's count is the page's: {all_kinds:?}"
+    );
 }
