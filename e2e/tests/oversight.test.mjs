@@ -38,9 +38,15 @@ test("an inspector finds a hospital by part of its name in katakana", async () =
   // The result as a workbook, saved as the browser saves it.
   const [download] = await Promise.all([
     page.waitForEvent("download"),
-    page.getByRole("link", { name: "Excel（.xlsx）でダウンロード" }).click(),
+    page.getByRole("link", { name: "検索結果を Excel（.xlsx）でダウンロード", exact: true }).click(),
   ]);
   assert.match(download.suggestedFilename(), /^institutions-\d{4}-13\.xlsx$/);
+  // And the prefecture's figures, for publication.
+  const [figures] = await Promise.all([
+    page.waitForEvent("download"),
+    page.getByRole("link", { name: "集計を Excel（.xlsx）でダウンロード", exact: true }).click(),
+  ]);
+  assert.match(figures.suggestedFilename(), /^institutions-\d{4}-13-figures\.xlsx$/);
 
   // A count is a link to the institutions it counts.
   await page.goto(`${server.base}/oversight`);
