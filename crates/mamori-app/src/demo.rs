@@ -106,6 +106,15 @@ pub async fn load(store: &Store, catalog: &'static Catalog) -> Result<bool, Erro
     seed(&App::new(store.clone(), catalog)).await
 }
 
+/// The 市区町村 of the demo's own institutions: (institution, 全国地方公共団体コード, name).
+const MUNICIPALITIES: [(&str, &str, &str); 5] = [
+    ("みなと中央病院", "131032", "港区"),
+    ("さくら内科クリニック", "131041", "新宿区"),
+    ("あおば薬局 本町店", "131130", "渋谷区"),
+    ("桜島記念病院", "462012", "鹿児島市"),
+    ("かもめ眼科医院", "131091", "品川区"),
+];
+
 async fn seed(app: &App) -> Result<bool, Error> {
     if app.store.user_for_login("demo-national").await?.is_some() {
         // Databases made before later parts of the demo gain them on the next start.
@@ -128,8 +137,15 @@ async fn seed(app: &App) -> Result<bool, Error> {
             has_medical_information_system: mis,
             has_vendor_contracts: vendors,
             medical_institution_code: code.map(str::to_owned),
-            municipality_code: None,
-            municipality_name: String::new(),
+            municipality_code: MUNICIPALITIES
+                .iter()
+                .find(|(n, _, _)| *n == name)
+                .map(|(_, c, _)| (*c).to_owned()),
+            municipality_name: MUNICIPALITIES
+                .iter()
+                .find(|(n, _, _)| *n == name)
+                .map(|(_, _, m)| (*m).to_owned())
+                .unwrap_or_default(),
             address: String::new(),
         };
     let store = &app.store;

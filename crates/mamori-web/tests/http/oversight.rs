@@ -158,6 +158,15 @@ async fn institutions_are_found_by_name_code_and_state(app: &TestApp) {
         .await
         .json();
     assert_eq!(ids(&found), vec![HOSPITAL]);
+    // By its municipality's name or its 全国地方公共団体コード (港区, 131032).
+    for q in ["%E6%B8%AF%E5%8C%BA", "131032"] {
+        let found = app
+            .api_get_ok(&list(&format!("q={q}")), &national)
+            .await
+            .json();
+        assert_eq!(ids(&found), vec![HOSPITAL], "{q}: {found}");
+        assert_eq!(found["items"][0]["municipality"], "港区");
+    }
     // LIKE's wildcards are taken as they are typed.
     let found = app.api_get_ok(&list("q=%25"), &national).await.json();
     assert_eq!(found["total"], 0, "{found}");
