@@ -188,6 +188,14 @@ fn counts_line(
     }
 }
 
+/// The year before's counts, in the order of the state cards.
+pub struct PreviousYear {
+    pub label: String,
+    pub institutions: i64,
+    pub states: Vec<i64>,
+    pub with_overdue: i64,
+}
+
 pub struct Choice {
     pub value: String,
     pub label: String,
@@ -217,6 +225,7 @@ struct OversightPage {
     years: Vec<YearLink>,
     state_labels: Vec<String>,
     total: CountsLine,
+    last_year: Option<PreviousYear>,
     kinds: Vec<CountsLine>,
     national: bool,
     tiles: Vec<Tile>,
@@ -289,6 +298,25 @@ async fn oversight_page(
     let found =
         service::oversight::institutions(&state, &principal, asked.fiscal_year, &asked.list)
             .await?;
+    // The year before, beside this one, where the catalog has it.
+    let previous_year = asked.fiscal_year.previous();
+    let last_year = if state.catalog.fiscal_years().contains(&previous_year) {
+        let p = service::oversight::summary(&state, &principal, previous_year, asked.prefecture)
+            .await?;
+        Some(PreviousYear {
+            label: fy_label(lang, previous_year),
+            institutions: p.total.institutions,
+            states: vec![
+                p.total.not_started,
+                p.total.in_progress,
+                p.total.completed,
+                p.total.ready,
+            ],
+            with_overdue: p.total.institutions_with_overdue,
+        })
+    } else {
+        None
+    };
     let national = scope == InstitutionScope::All;
     let whole_country = principal.prefecture.is_none();
     let total = counts_line(
@@ -410,6 +438,7 @@ async fn oversight_page(
                 .map(|s| state_label(lang, *s))
                 .collect(),
             total,
+            last_year,
             kinds,
             national,
             tiles,

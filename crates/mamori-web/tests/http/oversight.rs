@@ -556,6 +556,18 @@ async fn the_oversight_page_counts_finds_and_exports(app: &TestApp) {
     page.assert_body_contains("対策状況");
     page.assert_body_contains("東京都");
     page.assert_body_contains("みなと中央病院");
+    // The year before stands beside each count, as the API counts it.
+    let token = app.token("demo-inspector-13").await;
+    let before = app
+        .api_get_ok(&format!("/api/v1/oversight/{}/summary", year - 1), &token)
+        .await
+        .json();
+    let ready_before = before["ready"].as_i64().expect("ready");
+    page.assert_body_contains(&format!(
+        "<small class=\"previous\">令和{}年度 ({}年度): {ready_before}</small>",
+        year - 1 - 2018,
+        year - 1
+    ));
     // The prefecture sees no map of the country, and no other prefecture.
     assert!(!page.body.contains("class=\"tile-map\""));
     assert!(!page.body.contains("桜島記念病院"));
