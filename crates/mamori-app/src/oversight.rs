@@ -226,6 +226,31 @@ pub async fn institutions(
     Ok(InstitutionPage { total, items })
 }
 
+/// Every institution the query finds, in the list's order, for a download: one count and
+/// one read of at most `most` institutions (`total` says when there are more).
+pub async fn every_institution(
+    app: &App,
+    principal: &Principal,
+    fiscal_year: FiscalYear,
+    query: &ListQuery,
+    most: i64,
+) -> Result<InstitutionPage, Error> {
+    let scope = oversight_scope(principal, query.prefecture)?;
+    let unanswered = unanswered_states(app, fiscal_year);
+    let (total, items) = app
+        .store
+        .oversight_list(
+            &year_view(fiscal_year, scope, &unanswered),
+            &query.filter,
+            query.sort,
+            query.descending,
+            most,
+            0,
+        )
+        .await?;
+    Ok(InstitutionPage { total, items })
+}
+
 /// Reads a sort order: `prefecture`, `name`, `beds`, `state` or `overdue`, descending with a
 /// leading `-`.
 pub fn parse_sort(text: &str) -> Result<(OversightSort, bool), ParseError> {

@@ -487,25 +487,6 @@ impl Store {
         Ok(missing.len())
     }
 
-    /// The fiscal years for which an institution has answers or a state.
-    pub async fn years_with_status(&self, institution_id: i64) -> Result<Vec<FiscalYear>> {
-        let years: Vec<(i64,)> = self
-            .select_by(
-                "SELECT fiscal_year FROM year_states WHERE institution_id = $1 UNION SELECT fiscal_year FROM answers WHERE institution_id = $1 ORDER BY 1",
-                institution_id,
-            )
-            .await?;
-        years
-            .into_iter()
-            .map(|(y,)| {
-                i32::try_from(y)
-                    .ok()
-                    .and_then(|start| FiscalYear::new(start).ok())
-                    .ok_or_else(|| StoreError::Corrupt(format!("fiscal year {y}")))
-            })
-            .collect()
-    }
-
     /// Institutions and overdue target dates per prefecture and kind, for the view's year:
     /// the kept counts of institutions and of states by profile, and the open target dates
     /// before today from their index. An institution without a state counts in its

@@ -21,7 +21,7 @@ use crate::http::i18n::Lang;
 use crate::http::page::{Chrome, PageResult, SignedIn, fy_label, prefecture_label, render};
 use crate::{AppState, Routes};
 use mamori_app as service;
-use mamori_app::oversight::{ListQuery, MAX_PAGE};
+use mamori_app::oversight::{ListQuery, Summary};
 
 pub fn routes() -> Routes {
     Routes::default()
@@ -416,10 +416,7 @@ async fn oversight_page(
             set(pairs, "page", Some(n.to_string()))
         }) + "#results"
     };
-    let scope_label = match summary.prefecture {
-        Some(p) => prefecture_label(lang, p),
-        None => lang.text("oversight-scope-all").to_owned(),
-    };
+    let scope_label = scope_label(lang, &summary);
     let fiscal_year_label = fy_label(lang, asked.fiscal_year);
     Ok(render(
         StatusCode::OK,
@@ -482,26 +479,28 @@ async fn export_rows(
     lang: Lang,
     q: &OversightQuery,
 ) -> Result<(String, Vec<ListRow>), AppError> {
-    let (scope, mut asked) = open_query(state, principal, q)?;
-    let mut rows = Vec::new();
-    let mut offset = 0;
-    loop {
-        asked.list.limit = Some(MAX_PAGE);
-        asked.list.offset = Some(offset);
-        let found =
-            service::oversight::institutions(state, principal, asked.fiscal_year, &asked.list)
-                .await?;
-        if found.total > MAX_EXPORT {
-            return Err(AppError::rejected(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                service::ErrorCode::TooManyRows,
-                mamori_locale::Message::new("oversight-export-too-large")
-                    .with("found", found.total)
-                    .with("most", MAX_EXPORT),
-            ));
-        }
-        let n = i64::try_from(found.items.len()).unwrap_or(MAX_PAGE);
-        rows.extend(found.items.into_iter().map(|r| {
+    let (scope, asked) = open_query(state, principal, q)?;
+    let found = service::oversight::every_institution(
+        state,
+        principal,
+        asked.fiscal_year,
+        &asked.list,
+        MAX_EXPORT,
+    )
+    .await?;
+    if found.total > MAX_EXPORT {
+        return Err(AppError::rejected(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            service::ErrorCode::TooManyRows,
+            mamori_locale::Message::new("oversight-export-too-large")
+                .with("found", found.total)
+                .with("most", MAX_EXPORT),
+        ));
+    }
+    let rows = found
+        .items
+        .into_iter()
+        .map(|r| {
             let code = r.medical_institution_code.clone().unwrap_or_default();
             let view = result_row(lang, r);
             ListRow {
@@ -514,12 +513,8 @@ async fn export_rows(
                 state: view.state,
                 overdue_targets: view.overdue_targets,
             }
-        }));
-        offset += n;
-        if n < MAX_PAGE || offset >= found.total {
-            break;
-        }
-    }
+        })
+        .collect();
     Ok((file_name(&asked, scope), rows))
 }
 
@@ -588,6 +583,14 @@ async fn export_csv(
     Ok(attachment(content_type, &format!("{name}.csv"), bytes))
 }
 
+/// The prefecture the figures are of, or the whole country.
+fn scope_label(lang: Lang, summary: &Summary) -> String {
+    match summary.prefecture {
+        Some(p) => prefecture_label(lang, p),
+        None => lang.text("oversight-scope-all").to_owned(),
+    }
+}
+
 fn figure_line(label: String, c: &StateCounts) -> FigureLine {
     FigureLine {
         label,
@@ -611,10 +614,7 @@ async fn figures_xlsx(
     let summary =
         service::oversight::summary(&state, &principal, asked.fiscal_year, asked.prefecture)
             .await?;
-    let scope_label = match summary.prefecture {
-        Some(p) => prefecture_label(lang, p),
-        None => lang.text("oversight-scope-all").to_owned(),
-    };
+    let scope_label = scope_label(lang, &summary);
     let mut kinds = vec![figure_line(
         lang.text("oversight-all-kinds").to_owned(),
         &summary.total,
@@ -635,7 +635,8 @@ async fn figures_xlsx(
         first_heading: lang.text("oversight-col-kind"),
         lines: &kinds,
     }];
-    if scope == InstitutionScope::All && asked.prefecture.is_none() {
+    // A prefecture asked for narrows the scope: the country's table is for the whole of it.
+    if scope == InstitutionScope::All {
         tables.push(FigureTable {
             title: lang.text("oversight-by-prefecture"),
             first_heading: lang.text("oversight-col-prefecture"),
