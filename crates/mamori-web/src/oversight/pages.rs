@@ -90,6 +90,18 @@ fn read_query(state: &AppState, q: &OversightQuery) -> Result<Asked, AppError> {
 
 const PAGE_SIZE: i64 = 50;
 
+/// The query opened as [`open_query`] does, and the year's figures it asks for.
+async fn open_summary(
+    state: &AppState,
+    principal: &mamori_domain::Principal,
+    q: &OversightQuery,
+) -> Result<(InstitutionScope, Asked, Summary), AppError> {
+    let (scope, asked) = open_query(state, principal, q)?;
+    let summary =
+        service::oversight::summary(state, principal, asked.fiscal_year, asked.prefecture).await?;
+    Ok((scope, asked, summary))
+}
+
 /// The caller's scope and the query read, in that order: who may look comes before what
 /// they asked for.
 fn open_query(
@@ -291,10 +303,7 @@ async fn oversight_page(
 ) -> PageResult {
     let lang = ctx.lang;
     let principal = user.user().principal();
-    let (scope, asked) = open_query(&state, &principal, &q)?;
-    let summary =
-        service::oversight::summary(&state, &principal, asked.fiscal_year, asked.prefecture)
-            .await?;
+    let (scope, asked, summary) = open_summary(&state, &principal, &q).await?;
     let found =
         service::oversight::institutions(&state, &principal, asked.fiscal_year, &asked.list)
             .await?;
@@ -610,10 +619,7 @@ async fn figures_xlsx(
 ) -> PageResult {
     let lang = ctx.lang;
     let principal = user.user().principal();
-    let (scope, asked) = open_query(&state, &principal, &q)?;
-    let summary =
-        service::oversight::summary(&state, &principal, asked.fiscal_year, asked.prefecture)
-            .await?;
+    let (scope, asked, summary) = open_summary(&state, &principal, &q).await?;
     let scope_label = scope_label(lang, &summary);
     let mut kinds = vec![figure_line(
         lang.text("oversight-all-kinds").to_owned(),
