@@ -8,7 +8,7 @@ use mamori_catalog::Catalog;
 use mamori_domain::assurance::{Contact, EmrAdoption, Participation, SurveyAnswers};
 use mamori_domain::training::TrainingError;
 use mamori_domain::{
-    Answer, FiscalYear, InstitutionKind, ItemAnswer, ItemStatus, Prefecture, Role, Round,
+    Answer, FiscalYear, InstitutionKind, ItemAnswer, ItemRole, ItemStatus, Prefecture, Role, Round,
 };
 use mamori_store::{AssuranceChange, NewInstitution, NewUser, RankRecord, Store};
 
@@ -308,6 +308,7 @@ async fn seed(app: &App) -> Result<bool, Error> {
         store
             .set_observation(hospital, previous, true, inspector)
             .await?;
+        demo_inspection(app, hospital, previous, inspector, hospital_admin).await?;
     }
     fill(app, hospital, year, hospital_admin, 3, true).await?;
     fill(app, clinic, year, clinic_admin, 0, true).await?;
@@ -1348,4 +1349,96 @@ async fn load_incidents(app: &App) -> Result<bool, Error> {
             .await?;
     }
     Ok(true)
+}
+
+/// The hospital's inspection of `fiscal_year`: held in December, a 助言 on the passwords and
+/// a 指導 on the backups, notified, and the improvement report accepted.
+async fn demo_inspection(
+    app: &App,
+    hospital: i64,
+    fiscal_year: FiscalYear,
+    inspector: i64,
+    hospital_admin: i64,
+) -> Result<(), Error> {
+    use mamori_domain::follow_up::{
+        ImprovementReport, InspectionSchedule, RemarkLevel, ReportDecision,
+    };
+    let store = &app.store;
+    let institution = store.institution(hospital).await?.ok_or(Error::NotFound)?;
+    let (version, _) = version_and_rules(app, &institution, fiscal_year)?;
+    let year = fiscal_year.start_year();
+    let held = NaiveDate::from_ymd_opt(year, 12, 10).ok_or(Error::NotFound)?;
+    let refused = |_| Error::Internal("the demo inspection was refused".into());
+    store
+        .schedule_inspection(
+            hospital,
+            fiscal_year,
+            &InspectionSchedule {
+                date: held,
+                starts_at: chrono::NaiveTime::from_hms_opt(10, 0, 0),
+                inspectors: vec!["佐藤 一郎".into(), "鈴木 花子".into()],
+            },
+            inspector,
+        )
+        .await?
+        .map_err(refused)?;
+    let remarks = [
+        (
+            ItemRole::PasswordRules,
+            RemarkLevel::Advice,
+            "保守用端末のパスワードも規程に合わせて変更するとよい",
+        ),
+        (
+            ItemRole::Backup,
+            RemarkLevel::Guidance,
+            "バックアップからの復旧手順が試されていない",
+        ),
+    ];
+    let mut guidance = None;
+    for (role, level, note) in remarks {
+        let Some(item) = version.item_with_role(role) else {
+            continue;
+        };
+        store
+            .record_remark(hospital, fiscal_year, &item.key, level, note, inspector)
+            .await?
+            .map_err(refused)?;
+        if level == RemarkLevel::Guidance {
+            guidance = Some(item.key.clone());
+        }
+    }
+    store
+        .notify_result(
+            hospital,
+            fiscal_year,
+            "概ね適切に対策されている。バックアップの復旧訓練を実施すること",
+            held,
+            inspector,
+        )
+        .await?
+        .map_err(refused)?;
+    if let Some(key) = guidance {
+        let report = ImprovementReport {
+            action_taken:
+                "電子カルテのバックアップから検証用サーバへの復旧を試し、手順書を改訂した".into(),
+            done_on: held + Duration::days(40),
+        };
+        let id = store
+            .file_improvement_report(hospital, fiscal_year, &key, &report, hospital_admin)
+            .await?
+            .map_err(refused)?;
+        store
+            .decide_improvement_report(
+                hospital,
+                fiscal_year,
+                &key,
+                id,
+                ReportDecision::Accepted,
+                "",
+                inspector,
+            )
+            .await?
+            .map_err(refused)?;
+    }
+    Ok(())
 }

@@ -13,6 +13,7 @@ pub mod demo;
 pub mod error;
 pub mod error_code;
 pub mod fiscal_years;
+pub mod follow_up;
 pub mod inspection;
 pub mod institutions;
 pub mod ledger;

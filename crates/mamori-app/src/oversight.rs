@@ -126,10 +126,15 @@ pub async fn summary(
 ) -> Result<Summary, Error> {
     let scope = oversight_scope(principal, prefecture)?;
     let unanswered = unanswered_states(app, fiscal_year);
-    let counts = app
+    let mut counts = app
         .store
         .oversight_counts(&year_view(fiscal_year, scope, &unanswered))
         .await?;
+    for (key, open) in app.store.open_remark_counts(fiscal_year, scope).await? {
+        let c = counts.entry(key).or_default();
+        c.open_remarks += open.remarks;
+        c.institutions_with_open_remarks += open.institutions;
+    }
     let prefectures: Vec<Prefecture> = match scope {
         InstitutionScope::Prefecture(p) => vec![p],
         _ => Prefecture::all().collect(),
@@ -272,4 +277,59 @@ pub fn parse_sort(text: &str) -> Result<(OversightSort, bool), ParseError> {
         }
     };
     Ok((sort, descending))
+}
+
+/// The inspections (立入検査) of `fiscal_year` in the caller's scope, by day, with their open
+/// 指摘; at most `most`.
+pub async fn inspections(
+    app: &App,
+    principal: &Principal,
+    fiscal_year: FiscalYear,
+    prefecture: Option<Prefecture>,
+    most: i64,
+) -> Result<Vec<mamori_store::ScheduledInspection>, Error> {
+    let scope = oversight_scope(principal, prefecture)?;
+    Ok(app
+        .store
+        .scheduled_inspections(fiscal_year, scope, most)
+        .await?)
+}
+
+/// An item of the year's form and how many institutions answered it いいえ in the first round.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ItemAnsweredNo {
+    pub item: &'static mamori_domain::ChecklistItem,
+    pub institutions: i64,
+}
+
+/// The items most often answered いいえ in the first round of `fiscal_year`, in the caller's
+/// scope, at most `most`. The hospitals' and the pharmacies' forms share their items' keys and
+/// numbers, so an item is counted over both and named as the 医療機関確認用 names it.
+pub async fn items_answered_no(
+    app: &App,
+    principal: &Principal,
+    fiscal_year: FiscalYear,
+    prefecture: Option<Prefecture>,
+    most: i64,
+) -> Result<Vec<ItemAnsweredNo>, Error> {
+    let scope = oversight_scope(principal, prefecture)?;
+    let forms = [
+        InstitutionKind::Hospital.form(),
+        InstitutionKind::Pharmacy.form(),
+    ];
+    let versions: Vec<_> = forms
+        .iter()
+        .filter_map(|form| app.catalog.version_for(fiscal_year, *form))
+        .collect();
+    let counted = app
+        .store
+        .items_answered_no(fiscal_year, scope, most)
+        .await?;
+    Ok(counted
+        .into_iter()
+        .filter_map(|(key, institutions)| {
+            let item = versions.iter().find_map(|v| v.item(&key))?;
+            Some(ItemAnsweredNo { item, institutions })
+        })
+        .collect())
 }

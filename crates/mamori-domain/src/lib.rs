@@ -40,6 +40,7 @@ pub mod device;
 pub mod device_risk;
 pub mod field_problem;
 pub mod fiscal_year;
+pub mod follow_up;
 pub mod incident;
 pub mod inspection;
 pub mod institution;

@@ -140,6 +140,11 @@ const FILES: &[(&str, &str, &str)] = &[
         include_str!("../locales/ja/oversight.ftl"),
         include_str!("../locales/en/oversight.ftl"),
     ),
+    (
+        "follow-up",
+        include_str!("../locales/ja/follow-up.ftl"),
+        include_str!("../locales/en/follow-up.ftl"),
+    ),
 ];
 
 /// The language a user reads: Japanese unless English was chosen.

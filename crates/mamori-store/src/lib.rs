@@ -1217,5 +1217,11 @@ pub use oversight::{
     OversightFilter, OversightRow, OversightSort, StateCounts, UnansweredState, YearFacts,
     YearRules, YearView,
 };
+mod inspections;
+pub use inspections::{
+    FollowUp, FollowUpRefusal, InspectionRecord, OpenRemarkCounts, RemarkRecord, ReportRecord,
+    ScheduledInspection,
+};
+
 mod devices;
 pub use devices::{ImportCounts, LedgerUpload, StoredDevice, compare_ledger};

@@ -63,6 +63,11 @@ const SOURCES: &[(i64, &str, &str)] = &[
         "oversight",
         include_str!("../migrations/0012_oversight.sql"),
     ),
+    (
+        13,
+        "inspection_follow_up",
+        include_str!("../migrations/0013_inspection_follow_up.sql"),
+    ),
 ];
 
 /// The engine a migration is rendered for.
@@ -192,6 +197,11 @@ mod tests {
             "4d6f507cbbf6b68f655da1f354ccd8ebcb35c1c04b484e030ec3e5d69bebe19e5abdb92fee8bca3dfdddad15fd7dc676",
         ),
         (
+            Dialect::Postgres,
+            13,
+            "23a34994c3bf06603b78f0853736d2a5dcd4503cb0e086c7c0ab1c348ea4d46b73d45f2485c922ec00321e07b4b62e73",
+        ),
+        (
             Dialect::Sqlite,
             1,
             "dad5f916f1bd4624ce3a4596728c4fd86e9dea8786875b0467af25a8084d8cdd694136382044cf7adade2db41f9aefcc",
@@ -250,6 +260,11 @@ mod tests {
             Dialect::Sqlite,
             12,
             "bb96784d0ea52aae413e7ec457338d7f52ea5ae3e929a964aac905fa25df65e52e106cc31c9c9fc426172605b89d0ab5",
+        ),
+        (
+            Dialect::Sqlite,
+            13,
+            "6c6fa3f9939db91f12d484f64a7db7c0255b84ef6dd09ee6dad9d05d936e9a8bb7e4b7eab3e65dcf77698c1dcdc2ed88",
         ),
     ];
 

@@ -282,7 +282,7 @@ pub struct OversightRow {
     pub overdue_targets: i64,
 }
 
-/// Institutions and overdue target dates counted for one prefecture and kind.
+/// Institutions, overdue target dates and open 指摘 counted for one prefecture and kind.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct StateCounts {
     pub institutions: i64,
@@ -292,6 +292,9 @@ pub struct StateCounts {
     pub ready: i64,
     pub overdue_targets: i64,
     pub institutions_with_overdue: i64,
+    /// Open 指摘: notified 指導 not yet resolved by an accepted improvement report.
+    pub open_remarks: i64,
+    pub institutions_with_open_remarks: i64,
 }
 
 impl StateCounts {
@@ -314,6 +317,8 @@ impl StateCounts {
         self.ready += other.ready;
         self.overdue_targets += other.overdue_targets;
         self.institutions_with_overdue += other.institutions_with_overdue;
+        self.open_remarks += other.open_remarks;
+        self.institutions_with_open_remarks += other.institutions_with_open_remarks;
     }
 }
 
@@ -603,6 +608,36 @@ impl Store {
             counts.institutions_with_overdue += row.institutions;
         }
         Ok(out)
+    }
+
+    /// The items most often answered いいえ in the first round (1回目) of `fiscal_year`, in a
+    /// scope: each item's key and how many institutions answered it so, most first (ties by
+    /// key); at most `most`. An aggregate over the answers' いいえ index.
+    pub async fn items_answered_no(
+        &self,
+        fiscal_year: FiscalYear,
+        scope: InstitutionScope,
+        most: i64,
+    ) -> Result<Vec<(String, i64)>> {
+        let year = i64::from(fiscal_year.start_year());
+        let (join, prefecture) = match scope {
+            InstitutionScope::All => ("", None),
+            InstitutionScope::Prefecture(p) => (
+                " JOIN institutions i ON i.id = a.institution_id AND i.prefecture = $3",
+                Some(p.code()),
+            ),
+            InstitutionScope::Only(_) | InstitutionScope::None => return Ok(Vec::new()),
+        };
+        let sql = format!(
+            "SELECT a.item_key, COUNT(*) AS n FROM answers a{join} WHERE a.fiscal_year = $1 AND a.round = 1 AND a.answer = 'no' GROUP BY a.item_key ORDER BY n DESC, a.item_key LIMIT $2"
+        );
+        Ok(on_pool!(self, pool => {
+            let query = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).bind(year).bind(most);
+            match &prefecture {
+                Some(p) => query.bind(p.clone()).fetch_all(pool).await?,
+                None => query.fetch_all(pool).await?,
+            }
+        }))
     }
 
     /// One page of the institutions the filter finds, and how many it finds in all.

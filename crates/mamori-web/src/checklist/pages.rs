@@ -13,6 +13,7 @@ use mamori_domain::{
     Answer, AnswerInput, ChecklistVersion, FiscalYear, ItemAnswer, ItemStatus, Round, Scope,
     Severity,
 };
+use mamori_store::FollowUp;
 use serde::Deserialize;
 
 use crate::http::auth::WebUser;
@@ -57,6 +58,47 @@ pub struct ItemCard {
     pub missing: bool,
     /// What the device ledger says about the item (2(1), 2(2), 2(7), 2(8)).
     pub evidence: Option<crate::ledger::pages::EvidenceView>,
+    /// The inspector's remark on the item, once the result is notified.
+    pub remark: Option<CardRemark>,
+}
+
+/// The inspector's 指摘 on an item, as its card shows it.
+pub struct CardRemark {
+    /// `no_remark`, `advice` or `guidance`.
+    pub level: &'static str,
+    pub level_label: String,
+    pub progress_label: String,
+    pub note: String,
+    pub open: bool,
+}
+
+/// The inspection as the checklist's head shows it: when, and what is left open.
+pub struct InspectionBanner {
+    pub when: String,
+    pub notified: bool,
+    pub open_remarks: usize,
+}
+
+fn card_remark(lang: Lang, f: &FollowUp, key: &str) -> Option<CardRemark> {
+    let r = f.remark(key).filter(|_| f.is_notified())?;
+    Some(CardRemark {
+        level: r.level.as_str(),
+        level_label: lang.pick(r.level.label_ja(), r.level.label_en()).to_owned(),
+        progress_label: lang
+            .pick(r.progress.label_ja(), r.progress.label_en())
+            .to_owned(),
+        note: r.note.clone(),
+        open: r.progress.is_open(),
+    })
+}
+
+fn inspection_banner(lang: Lang, f: &FollowUp) -> Option<InspectionBanner> {
+    let i = f.inspection.as_ref()?;
+    Some(InspectionBanner {
+        when: day_and_time_label(lang, i.schedule.date, i.schedule.starts_at),
+        notified: i.notified_at.is_some(),
+        open_remarks: f.remarks.iter().filter(|r| r.progress.is_open()).count(),
+    })
 }
 
 #[derive(Default, Clone)]
@@ -167,6 +209,7 @@ fn item_card(
         error: None,
         missing: state.status == ItemStatus::Required && state.answers.first.is_none(),
         evidence: None,
+        remark: None,
     }
 }
 
@@ -301,6 +344,8 @@ struct ChecklistPage {
     missing_target_dates: usize,
     /// What the contact chart and the backup / BCP records show, beside items 3(1)–3(3).
     evidence: Vec<super::evidence::EvidenceView>,
+    /// The year's on-site inspection, once scheduled.
+    inspection: Option<InspectionBanner>,
 }
 
 #[derive(Template)]
@@ -393,6 +438,7 @@ fn checklist_page(
         can_administer: principal.can_administer(a.institution.id),
         missing_target_dates: p.missing_target_dates,
         evidence: Vec::new(),
+        inspection: None,
     }
 }
 
@@ -424,6 +470,16 @@ async fn full_checklist_page(
         crate::ledger::pages::checklist_evidence(state, lang, &a, file.has_devices).await?;
     let mut page = checklist_page(state, ctx, user, &a, error, ledger_evidence);
     page.evidence = super::evidence::checklist_evidence(state, lang, &a, &file)?;
+    let follow_up = service::follow_up::follow_up(state, principal, &a.institution, fy).await?;
+    page.inspection = inspection_banner(lang, &follow_up);
+    for card in page
+        .sections
+        .iter_mut()
+        .flat_map(|s| s.groups.iter_mut())
+        .flat_map(|g| g.items.iter_mut())
+    {
+        card.remark = card_remark(lang, &follow_up, &card.key);
+    }
     Ok(page)
 }
 
@@ -524,6 +580,9 @@ async fn save_item(
         return Err(PageError::from(AppError::not_found()));
     };
     let mut card = item_card(lang, &a, item_state, principal.can_answer(a.institution.id));
+    let follow_up =
+        service::follow_up::follow_up(&state, &principal, &a.institution, fiscal_year).await?;
+    card.remark = card_remark(lang, &follow_up, &key);
     let status = if let Some(e) = error {
         card.error = Some(e);
         StatusCode::UNPROCESSABLE_ENTITY

@@ -85,7 +85,7 @@ macro_rules! segment_tuples {
     )+};
 }
 
-segment_tuples!((A a, B b), (A a, B b, C c));
+segment_tuples!((A a, B b), (A a, B b, C c), (A a, B b, C c, D d));
 
 macro_rules! path_ids {
     ($($(#[$doc:meta])* $name:ident $(=> $unknown:expr)?;)+) => {$(
@@ -166,6 +166,8 @@ path_ids! {
     /// A place the caller's institution cancels: any other, well-formed or not, is answered
     /// as another institution's place.
     OwnRegistrationId => |_| not_yours();
+    /// An improvement report (改善報告) on an inspection's 指導.
+    ReportId;
 }
 
 /// A 404 that names the kind of record not found.

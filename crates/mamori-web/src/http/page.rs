@@ -349,6 +349,62 @@ pub fn cookie(name: &str, value: &str, max_age: i64, secure: bool) -> HeaderValu
     .unwrap_or_else(|_| HeaderValue::from_static(""))
 }
 
+/// The messages of a refused form: next to their field where the refusal names one, else
+/// at the top of the form.
+#[derive(Debug, Default)]
+pub struct FormErrors {
+    pub general: Option<String>,
+    fields: Vec<(String, String)>,
+}
+
+impl FormErrors {
+    pub fn of(lang: Lang, e: &AppError) -> Self {
+        Self::with_field_of_code(lang, e, |_| None)
+    }
+
+    /// As [`FormErrors::of`], placing a refusal that names no field next to the field
+    /// `field_of_code` gives for its code.
+    pub fn with_field_of_code(
+        lang: Lang,
+        e: &AppError,
+        field_of_code: impl Fn(&str) -> Option<&'static str>,
+    ) -> Self {
+        let d = e.detail();
+        let message = match lang {
+            Lang::Ja => d.message_ja,
+            Lang::En => d.message_en,
+        };
+        let field = d
+            .field
+            .or_else(|| field_of_code(&d.code).map(str::to_owned));
+        match field {
+            Some(f) => Self {
+                general: None,
+                fields: vec![(f, message)],
+            },
+            None => Self {
+                general: Some(message),
+                fields: Vec::new(),
+            },
+        }
+    }
+
+    pub fn field(&self, name: &str) -> Option<&str> {
+        self.fields
+            .iter()
+            .find(|(f, _)| f == name)
+            .map(|(_, m)| m.as_str())
+    }
+
+    pub fn has_fields(&self) -> bool {
+        !self.fields.is_empty()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.general.is_none() && self.fields.is_empty()
+    }
+}
+
 pub fn message(lang: Lang, e: &AppError) -> String {
     e.message_in(lang)
 }
@@ -361,6 +417,35 @@ pub fn kind_label(lang: Lang, kind: InstitutionKind) -> String {
 
 pub fn prefecture_label(lang: Lang, p: Prefecture) -> String {
     format!("{} {}", p.code(), lang.pick(p.name_ja(), p.name_en()))
+}
+
+/// A day as a clerk writes it: 令和8年12月7日, or 7 December 2026.
+pub fn date_label(lang: Lang, date: chrono::NaiveDate) -> String {
+    match lang {
+        Lang::Ja => mamori_domain::wareki::format_wareki(date),
+        Lang::En => date.format("%-d %B %Y").to_string(),
+    }
+}
+
+/// A day with an optional time of day: 令和8年12月10日 10:00.
+pub fn day_and_time_label(
+    lang: Lang,
+    date: chrono::NaiveDate,
+    time: Option<chrono::NaiveTime>,
+) -> String {
+    match time {
+        Some(t) => format!("{} {}", date_label(lang, date), t.format("%-H:%M")),
+        None => date_label(lang, date),
+    }
+}
+
+/// A stored instant (RFC 3339, UTC) in Japan time: 令和8年12月7日 9:42, or 7 December 2026
+/// 9:42; the stored text itself if it cannot be read.
+pub fn instant_label(lang: Lang, at: &str) -> String {
+    match service::instant_in_japan(at) {
+        Some(t) => format!("{} {}", date_label(lang, t.date()), t.format("%-H:%M")),
+        None => at.to_owned(),
+    }
 }
 
 pub fn fy_label(lang: Lang, fy: FiscalYear) -> String {

@@ -22,6 +22,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(get_summary))
         .routes(routes!(list_institutions))
+        .routes(routes!(get_items_answered_no))
 }
 
 /// Institutions by where they stand with the year, and their overdue target dates.
@@ -36,6 +37,10 @@ pub struct CountsJson {
     overdue_targets: i64,
     /// Institutions with at least one such date.
     institutions_with_overdue: i64,
+    /// Open 指摘 of the year's inspections: notified 指導 not yet resolved.
+    open_remarks: i64,
+    /// Institutions with at least one open 指摘.
+    institutions_with_open_remarks: i64,
 }
 
 impl From<&StateCounts> for CountsJson {
@@ -48,6 +53,8 @@ impl From<&StateCounts> for CountsJson {
             ready: c.ready,
             overdue_targets: c.overdue_targets,
             institutions_with_overdue: c.institutions_with_overdue,
+            open_remarks: c.open_remarks,
+            institutions_with_open_remarks: c.institutions_with_open_remarks,
         }
     }
 }
@@ -133,6 +140,70 @@ pub async fn get_summary(
         opening(&state, &caller, &fiscal_year, query.prefecture.as_deref())?;
     let summary = service::oversight::summary(&state, &principal, fy, prefecture).await?;
     Ok(Json(summary_json(&summary)))
+}
+
+/// The most items [`get_items_answered_no`] lists.
+pub const ITEMS_ANSWERED_NO: i64 = 10;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ItemAnsweredNoJson {
+    /// The item's number as printed, e.g. `2(7)`.
+    item: String,
+    item_key: String,
+    text_ja: String,
+    text_en: String,
+    /// Institutions that answered it いいえ in the first round.
+    institutions: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ItemsAnsweredNoJson {
+    fiscal_year: i32,
+    /// The prefecture's code, or `all`.
+    scope: String,
+    /// At most ten, most first.
+    items: Vec<ItemAnsweredNoJson>,
+}
+
+/// The items most often answered いいえ in the first round (1回目) of a fiscal year, in the
+/// caller's scope or one prefecture of it.
+#[utoipa::path(get, path = "/api/v1/oversight/{fiscal_year}/items-answered-no", tag = "oversight", security(("bearer" = [])),
+    params(("fiscal_year" = i32, Path), ScopeQuery),
+    responses((status = 200, body = ItemsAnsweredNoJson), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn get_items_answered_no(
+    State(state): State<AppState>,
+    caller: ApiUser,
+    Path(fiscal_year): Path<String>,
+    Query(query): Query<ScopeQuery>,
+) -> ApiResult<Json<ItemsAnsweredNoJson>> {
+    let (principal, fy, prefecture) =
+        opening(&state, &caller, &fiscal_year, query.prefecture.as_deref())?;
+    let items = service::oversight::items_answered_no(
+        &state,
+        &principal,
+        fy,
+        prefecture,
+        ITEMS_ANSWERED_NO,
+    )
+    .await?;
+    let scope = match service::oversight::oversight_scope(&principal, prefecture)? {
+        mamori_domain::InstitutionScope::Prefecture(p) => p.code(),
+        _ => "all".to_owned(),
+    };
+    Ok(Json(ItemsAnsweredNoJson {
+        fiscal_year: fy.start_year(),
+        scope,
+        items: items
+            .into_iter()
+            .map(|i| ItemAnsweredNoJson {
+                item: i.item.number.clone(),
+                item_key: i.item.key.clone(),
+                text_ja: i.item.text_ja.clone(),
+                text_en: i.item.text_en.clone(),
+                institutions: i.institutions,
+            })
+            .collect(),
+    }))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]

@@ -18,7 +18,9 @@ use crate::checklist::pages::{YearLink, year_links};
 use crate::http::download::attachment;
 use crate::http::error::AppError;
 use crate::http::i18n::Lang;
-use crate::http::page::{Chrome, PageResult, SignedIn, fy_label, prefecture_label, render};
+use crate::http::page::{
+    Chrome, PageResult, SignedIn, day_and_time_label, fy_label, prefecture_label, render,
+};
 use crate::{AppState, Routes};
 use mamori_app as service;
 use mamori_app::oversight::{ListQuery, Summary};
@@ -168,7 +170,32 @@ pub struct CountsLine {
     pub ready_share: String,
     pub overdue_targets: i64,
     pub with_overdue: Count,
+    /// Open 指摘 and the institutions with one.
+    pub open_remarks: i64,
+    pub with_open_remarks: i64,
 }
+
+/// One inspection of the year, as the oversight page lists it.
+pub struct InspectionLine {
+    pub href: String,
+    pub name: String,
+    pub prefecture: String,
+    pub when: String,
+    pub notified: bool,
+    pub open_remarks: i64,
+}
+
+/// An item often answered いいえ, as the page lists it, with the year before where that
+/// year's form has the same item.
+pub struct NoItemLine {
+    pub number: String,
+    pub text: String,
+    pub institutions: i64,
+    pub previous: Option<i64>,
+}
+
+/// The most inspections the page lists.
+const INSPECTIONS_LISTED: i64 = 200;
 
 fn counts_line(
     asked: &Asked,
@@ -197,6 +224,8 @@ fn counts_line(
         ready_share: tile_map::share(counts.ready, counts.institutions),
         overdue_targets: counts.overdue_targets,
         with_overdue: count(counts.institutions_with_overdue, None, true),
+        open_remarks: counts.open_remarks,
+        with_open_remarks: counts.institutions_with_open_remarks,
     }
 }
 
@@ -239,6 +268,8 @@ struct OversightPage {
     total: CountsLine,
     last_year: Option<PreviousYear>,
     kinds: Vec<CountsLine>,
+    no_items: Vec<NoItemLine>,
+    inspections: Vec<InspectionLine>,
     national: bool,
     tiles: Vec<Tile>,
     prefectures: Vec<CountsLine>,
@@ -326,6 +357,76 @@ async fn oversight_page(
     } else {
         None
     };
+    let most = crate::oversight::api::ITEMS_ANSWERED_NO;
+    let no_items = service::oversight::items_answered_no(
+        &state,
+        &principal,
+        asked.fiscal_year,
+        asked.prefecture,
+        most,
+    )
+    .await?;
+    let no_items_before = if last_year.is_some() {
+        service::oversight::items_answered_no(
+            &state,
+            &principal,
+            previous_year,
+            asked.prefecture,
+            i64::MAX,
+        )
+        .await?
+    } else {
+        Vec::new()
+    };
+    let no_items = no_items
+        .into_iter()
+        .map(|i| NoItemLine {
+            number: i.item.number.clone(),
+            text: lang.pick(&i.item.text_ja, &i.item.text_en).to_owned(),
+            institutions: i.institutions,
+            // The same item the year before: by its role where it has one, else its key.
+            previous: no_items_before
+                .iter()
+                .find(|b| match (b.item.role, i.item.role) {
+                    (Some(before), Some(now)) => before == now,
+                    _ => b.item.key == i.item.key,
+                })
+                .map(|b| b.institutions),
+        })
+        .collect();
+    let inspections = service::oversight::inspections(
+        &state,
+        &principal,
+        asked.fiscal_year,
+        asked.prefecture,
+        INSPECTIONS_LISTED,
+    )
+    .await?
+    .into_iter()
+    .map(|i| InspectionLine {
+        href: format!(
+            "/institutions/{}/inspection/{}/follow-up",
+            i.institution_id,
+            asked.fiscal_year.start_year()
+        ),
+        name: i.name,
+        prefecture: Prefecture::parse(&i.prefecture)
+            .map(|p| lang.pick(p.name_ja(), p.name_en()).to_owned())
+            .unwrap_or(i.prefecture),
+        when: chrono::NaiveDate::parse_from_str(&i.scheduled_on, "%Y-%m-%d").map_or(
+            i.scheduled_on.clone(),
+            |d| {
+                let time = i
+                    .starts_at
+                    .as_deref()
+                    .and_then(|t| chrono::NaiveTime::parse_from_str(t, "%H:%M").ok());
+                day_and_time_label(lang, d, time)
+            },
+        ),
+        notified: i.notified_at.is_some(),
+        open_remarks: i.open_remarks,
+    })
+    .collect();
     let national = scope == InstitutionScope::All;
     let whole_country = principal.prefecture.is_none();
     let total = counts_line(
@@ -446,6 +547,8 @@ async fn oversight_page(
             total,
             last_year,
             kinds,
+            no_items,
+            inspections,
             national,
             tiles,
             prefectures,

@@ -34,47 +34,14 @@ pub fn routes() -> Routes {
         .post("/training/lecturers/{lecturer_id}/delete", delete_lecturer)
 }
 
-/// The messages of a refused form: next to their field where the refusal names one, else
-/// at the top of the form.
-#[derive(Debug, Default)]
-pub struct FormErrors {
-    pub general: Option<String>,
-    fields: Vec<(String, String)>,
-}
+pub use crate::http::page::FormErrors;
 
-impl FormErrors {
-    pub fn of(lang: Lang, e: &AppError) -> Self {
-        let d = e.detail();
-        let message = match lang {
-            Lang::Ja => d.message_ja,
-            Lang::En => d.message_en,
-        };
-        // A capacity below the seats taken is a refusal of the capacity the operator typed.
-        let field = d
-            .field
-            .or_else(|| (d.code == "capacity_below_seats").then(|| "capacity".to_owned()));
-        match field {
-            Some(f) => Self {
-                general: None,
-                fields: vec![(f, message)],
-            },
-            None => Self {
-                general: Some(message),
-                fields: Vec::new(),
-            },
-        }
-    }
-
-    pub fn field(&self, name: &str) -> Option<&str> {
-        self.fields
-            .iter()
-            .find(|(f, _)| f == name)
-            .map(|(_, m)| m.as_str())
-    }
-
-    pub fn has_fields(&self) -> bool {
-        !self.fields.is_empty()
-    }
+/// The messages of a refused training form; a capacity below the seats taken is a refusal
+/// of the capacity the operator typed.
+pub fn form_errors(lang: Lang, e: &AppError) -> FormErrors {
+    FormErrors::with_field_of_code(lang, e, |code| {
+        (code == "capacity_below_seats").then_some("capacity")
+    })
 }
 
 /// A lecturer form's values as shown (as stored, or as sent when refused).
@@ -140,7 +107,7 @@ pub fn form_refusal(e: AppError) -> Result<AppError, PageError> {
 
 fn refusal(e: AppError, lang: Lang) -> Result<(StatusCode, FormErrors), PageError> {
     let e = form_refusal(e)?;
-    Ok((e.status(), FormErrors::of(lang, &e)))
+    Ok((e.status(), form_errors(lang, &e)))
 }
 
 /// A version sent by a form: a missing or garbled one is a refusal of the form, not a 500.

@@ -25,7 +25,9 @@ use crate::training::api::{
     self as api, CourseInput, SessionInput, availability, is_operator, listed_for, now_in_japan,
     when_label,
 };
-use crate::training::edit_pages::{FormErrors, LecturerForm, LecturerFormView, form_refusal};
+use crate::training::edit_pages::{
+    FormErrors, LecturerForm, LecturerFormView, form_errors, form_refusal,
+};
 use crate::{AppState, Routes};
 use mamori_app as service;
 
@@ -438,7 +440,7 @@ async fn add_lecturer(
         Ok(_) => Ok(redirect("/training/library?notice=lecturer#lecturers")),
         Err(e) => {
             let e = form_refusal(e)?;
-            let refused = (e.status(), FormErrors::of(lang, &e), form.view());
+            let refused = (e.status(), form_errors(lang, &e), form.view());
             library_view(&state, &ctx, &user, Some(refused), None).await
         }
     }

@@ -177,6 +177,25 @@ fn rule_for(method: &str, path: &str) -> Option<Rule> {
             Answer
         }
         ("POST", "/institutions/{id}/inspection/{fy}/observations") => Observe,
+        (
+            "POST",
+            "/institutions/{id}/inspection/{fy}/schedule"
+            | "/institutions/{id}/inspection/{fy}/remarks"
+            | "/institutions/{id}/inspection/{fy}/result"
+            | "/institutions/{id}/inspection/{fy}/remarks/{key}/reports/{report_id}/decision"
+            | "/api/v1/institutions/{id}/inspection/{fiscal_year}/result"
+            | "/api/v1/institutions/{id}/inspection/{fiscal_year}/remarks/{key}/reports/{report_id}/decision",
+        )
+        | (
+            "PUT",
+            "/api/v1/institutions/{id}/inspection/{fiscal_year}/schedule"
+            | "/api/v1/institutions/{id}/inspection/{fiscal_year}/remarks/{key}",
+        ) => Observe,
+        (
+            "POST",
+            "/institutions/{id}/inspection/{fy}/remarks/{key}/reports"
+            | "/api/v1/institutions/{id}/inspection/{fiscal_year}/remarks/{key}/reports",
+        ) => Answer,
         ("PUT", "/api/v1/institutions/{id}/inspection/{fiscal_year}/observations") => Observe,
         ("GET" | "POST", "/institutions/{id}/edit") => Administer,
         ("POST", "/institutions/{id}/users" | "/api/v1/institutions/{id}/users") => Administer,
@@ -385,6 +404,33 @@ async fn authorization_matrix_covers_every_route(app: &TestApp) {
     )
     .await
     .to_string();
+    // The hospital's inspection, notified with a 指導 on 1-1 and its improvement report, for
+    // the routes that name a report and the notice that exists once notified.
+    let inspector = app.token("demo-inspector-13").await;
+    let inspection = format!("/api/v1/institutions/{HOSPITAL}/inspection/{year}");
+    app.api_put_ok(
+        &format!("{inspection}/schedule"),
+        &inspector,
+        json!({"date": mamori_app::today_in_japan().to_string(), "inspectors": ["行列 検査"]}),
+    )
+    .await;
+    app.api_put_ok(
+        &format!("{inspection}/remarks/1-1"),
+        &inspector,
+        json!({"level": "guidance"}),
+    )
+    .await;
+    app.api_post(&format!("{inspection}/result"), &inspector, json!({}))
+        .await
+        .assert_status(StatusCode::OK);
+    let report_id = app
+        .api_create(
+            &format!("{inspection}/remarks/1-1/reports"),
+            &hospital_token,
+            json!({"action_taken": "行列", "done_on": mamori_app::today_in_japan().to_string()}),
+        )
+        .await["id"]
+        .to_string();
     let fill = |path: &str| {
         let user = if path.starts_with("/admin/") {
             inspector_46_id
@@ -410,6 +456,7 @@ async fn authorization_matrix_covers_every_route(app: &TestApp) {
             .replace("{course_id}", &training_course.to_string())
             .replace("{program_id}", "tokyo-cybersecurity-equipment")
             .replace("{case_id}", &case_id)
+            .replace("{report_id}", &report_id)
     };
     let inside = |answer, administer, observe, national| Relation::Inside {
         answer,
@@ -575,6 +622,19 @@ async fn authorization_matrix_covers_every_route(app: &TestApp) {
                         Some(
                             json!({"round": 1, "answer": "yes", "checked_on": format!("{year}-06-01")}),
                         )
+                    }
+                    ("PUT", p) if p.ends_with("/schedule") => {
+                        Some(json!({"date": format!("{year}-12-11"), "inspectors": ["行列 検査"]}))
+                    }
+                    ("PUT", p) if p.contains("/remarks/") => Some(json!({"level": "advice"})),
+                    ("POST", p) if p.ends_with("/inspection/{fiscal_year}/result") => {
+                        Some(json!({}))
+                    }
+                    ("POST", p) if p.ends_with("/reports") => Some(
+                        json!({"action_taken": "行列", "done_on": mamori_app::today_in_japan().to_string()}),
+                    ),
+                    ("POST", p) if p.ends_with("/decision") => {
+                        Some(json!({"decision": "accepted"}))
                     }
                     ("PUT", _) => Some(json!({"contact_chart_seen": true})),
                     ("PATCH", _) => Some(json!({"name": "みなと中央病院"})),

@@ -81,6 +81,7 @@ impl Ids {
             .replace("{registration_id}", &self.registration.to_string())
             .replace("{contract_id}", &VENDOR_CONTRACT.to_string())
             .replace("{token}", &self.invitation)
+            .replace("{report_id}", "1")
     }
 }
 
@@ -204,6 +205,27 @@ fn csrf_case(path: &str, ids: &Ids) -> Option<(Guard, FormBody)> {
         ),
         "/institutions/{id}/inspection/{fy}/observations" => {
             (Session("demo-inspector-13"), form("contact_chart_seen=yes"))
+        }
+        "/institutions/{id}/inspection/{fy}/schedule" => (
+            Session("demo-inspector-13"),
+            form(&format!("date={year}-12-10&inspectors=CSRF")),
+        ),
+        "/institutions/{id}/inspection/{fy}/remarks" => (
+            Session("demo-inspector-13"),
+            form("item_key=1-1&level=guidance&note=CSRF"),
+        ),
+        "/institutions/{id}/inspection/{fy}/result" => {
+            (Session("demo-inspector-13"), form("confirm=yes"))
+        }
+        "/institutions/{id}/inspection/{fy}/remarks/{key}/reports" => (
+            Session("demo-hospital"),
+            form(&format!(
+                "action_taken=CSRF&done_on={}",
+                mamori_app::today_in_japan()
+            )),
+        ),
+        "/institutions/{id}/inspection/{fy}/remarks/{key}/reports/{report_id}/decision" => {
+            (Session("demo-inspector-13"), form("decision=accepted"))
         }
         "/training/sessions/{session_id}/register" => {
             (Session("demo-hospital"), form("participant_name=CSRF"))

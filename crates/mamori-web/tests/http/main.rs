@@ -27,6 +27,7 @@ mod authorization;
 mod checklist;
 mod contact_chart;
 mod csrf;
+mod follow_up;
 mod http;
 mod incidents;
 mod inspection;

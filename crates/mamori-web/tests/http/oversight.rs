@@ -18,6 +18,7 @@ on_both_engines!(
     institutions_are_found_by_name_code_and_state,
     counts_equal_a_recount_from_the_answers,
     the_oversight_page_counts_finds_and_exports,
+    the_items_most_often_answered_no_equal_a_recount,
 );
 
 const STATES: [&str; 4] = ["not_started", "in_progress", "completed", "ready"];
@@ -697,4 +698,103 @@ async fn the_oversight_page_counts_finds_and_exports(app: &TestApp) {
         tokyo_count,
         "the workbook's count is the page's: {all_kinds:?}"
     );
+}
+
+/// The first-round いいえ of every institution the caller sees, counted by item from the
+/// assessments, most first (ties by key), as the API lists them.
+async fn recount_answered_no(app: &TestApp, token: &str, prefecture: &str) -> Vec<(String, i64)> {
+    let year = app.year();
+    let listed = app
+        .api_get_ok(
+            &format!("/api/v1/oversight/{year}/institutions?limit=500&prefecture={prefecture}"),
+            token,
+        )
+        .await
+        .json();
+    let national = app.token("demo-national").await;
+    let mut counts: HashMap<String, i64> = HashMap::new();
+    let listed: Vec<i64> = elements(&listed["items"])
+        .iter()
+        .map(|i| i["id"].as_i64().expect("id"))
+        .collect();
+    for id in listed {
+        let assessment = app.assessment(id, year, &national).await;
+        for item in elements(&assessment["items"]) {
+            if item["first"]["answer"] == "no" {
+                *counts
+                    .entry(item["key"].as_str().expect("key").to_owned())
+                    .or_default() += 1;
+            }
+        }
+    }
+    let mut counted: Vec<(String, i64)> = counts.into_iter().collect();
+    counted.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    counted.truncate(10);
+    counted
+}
+
+async fn the_items_most_often_answered_no_equal_a_recount(app: &TestApp) {
+    let year = app.year();
+    let national = app.token("demo-national").await;
+    let hospital = app.token("demo-hospital").await;
+    // Two いいえ more: one in Tokyo, on an item the demo may not have answered so.
+    let assessment = app.assessment(HOSPITAL, year, &hospital).await;
+    let keys: Vec<String> = elements(&assessment["items"])
+        .iter()
+        .filter(|i| i["required"] == true && i["has_target_date"] == true)
+        .filter_map(|i| i["key"].as_str().map(str::to_owned))
+        .take(2)
+        .collect();
+    for key in &keys {
+        app.api_put_ok(
+            &format!("/api/v1/institutions/{HOSPITAL}/assessments/{year}/items/{key}"),
+            &hospital,
+            json!({"round": 1, "answer": "no", "checked_on": format!("{year}-06-01"), "target_date": format!("{year}-09-30")}),
+        )
+        .await;
+    }
+    let listed = |scope: &str| format!("/api/v1/oversight/{year}/items-answered-no{scope}");
+    let as_pairs = |v: &Value| -> Vec<(String, i64)> {
+        elements(&v["items"])
+            .iter()
+            .map(|i| {
+                (
+                    i["item_key"].as_str().expect("key").to_owned(),
+                    i["institutions"].as_i64().expect("count"),
+                )
+            })
+            .collect()
+    };
+    let all = app.api_get_ok(&listed(""), &national).await.json();
+    assert_eq!(all["scope"], "all");
+    assert_eq!(
+        as_pairs(&all),
+        recount_answered_no(app, &national, "").await
+    );
+    assert!(!as_pairs(&all).is_empty());
+    assert!(
+        elements(&all["items"])
+            .iter()
+            .all(|i| i["item"].as_str().is_some_and(|n| n.contains('(')))
+    );
+    // A prefecture's inspector sees its own, and nothing of another.
+    let inspector = app.token("demo-inspector-13").await;
+    let tokyo = app.api_get_ok(&listed(""), &inspector).await.json();
+    assert_eq!(tokyo["scope"], "13");
+    assert_eq!(
+        as_pairs(&tokyo),
+        recount_answered_no(app, &inspector, "13").await
+    );
+    app.api_get(&listed("?prefecture=46"), &inspector)
+        .await
+        .assert_bilingual_error(StatusCode::NOT_FOUND, "not_found");
+    app.api_get(&listed(""), &hospital)
+        .await
+        .assert_bilingual_error(StatusCode::FORBIDDEN, "forbidden");
+    // The page lists them, in words.
+    let web = app.web_login("demo-inspector-13").await;
+    let page = app.page(&web, "/oversight").await;
+    page.assert_body_contains("「いいえ」の多い項目");
+    let first = &elements(&tokyo["items"])[0];
+    page.assert_body_contains(first["text_ja"].as_str().expect("text"));
 }
