@@ -130,6 +130,14 @@ pub async fn summary(
         .store
         .oversight_counts(&year_view(fiscal_year, scope, &unanswered))
         .await?;
+    for (key, flags) in app.store.device_flag_totals(scope).await? {
+        let c = counts.entry(key).or_default();
+        c.flagged_devices += flags.counts.flagged_devices;
+        c.institutions_with_flagged_devices += flags.institutions;
+        c.end_of_support += flags.counts.end_of_support;
+        c.known_exploited += flags.counts.known_exploited;
+        c.vulnerable_vpn += flags.counts.vulnerable_vpn;
+    }
     for (key, open) in app.store.open_remark_counts(fiscal_year, scope).await? {
         let c = counts.entry(key).or_default();
         c.open_remarks += open.remarks;

@@ -737,6 +737,7 @@ impl Store {
             });
             insert.push(" RETURNING id");
             let (id,): (i64,) = insert.build_query_as().fetch_one(&mut *tx).await?;
+            sqlx::query("DELETE FROM device_flag_counts WHERE institution_id = $1").bind(institution_id).execute(&mut *tx).await?;
             Ok(Written::audited(id, Audit::new(&at, actor, "device.create", institution_id, format!("id={id} asset_number={asset}"))))
         }).await);
         match result {
@@ -774,6 +775,7 @@ impl Store {
             update.push_bind(id);
             let done = update.build().execute(&mut *tx).await?;
             found(done.rows_affected())?;
+            sqlx::query("DELETE FROM device_flag_counts WHERE institution_id = $1").bind(institution_id).execute(&mut *tx).await?;
             Ok(Written::audited((), Audit::new(&at, actor, "device.update", institution_id, format!("id={id} asset_number={asset}"))))
         }).await);
         match result {
@@ -796,6 +798,7 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
             found(done.rows_affected())?;
+            sqlx::query("DELETE FROM device_flag_counts WHERE institution_id = $1").bind(institution_id).execute(&mut *tx).await?;
             Ok(Written::audited((), Audit::new(&at, actor, "device.retire", institution_id, format!("id={id}"))))
         }).await?);
         Ok(())
@@ -830,6 +833,8 @@ impl Store {
             // Counted from what the writing did: on PostgreSQL another writer may have
             // added one of the new asset numbers since the ledger was read.
             let written = tx.write_devices(institution_id, &added, &changed, &at).await?;
+            sqlx::query("DELETE FROM device_flag_counts WHERE institution_id = $1").bind(institution_id).execute(&mut *tx).await?;
+
             let counts = ImportCounts {
                 added: written.added,
                 changed: written.changed,

@@ -1217,6 +1217,9 @@ pub use oversight::{
     OversightFilter, OversightRow, OversightSort, StateCounts, UnansweredState, YearFacts,
     YearRules, YearView,
 };
+mod device_flags;
+pub use device_flags::{DeviceFlagCounts, FlagTotals};
+
 mod inspections;
 pub use inspections::{
     FollowUp, FollowUpRefusal, InspectionRecord, OpenRemarkCounts, RemarkRecord, ReportRecord,

@@ -68,6 +68,11 @@ const SOURCES: &[(i64, &str, &str)] = &[
         "inspection_follow_up",
         include_str!("../migrations/0013_inspection_follow_up.sql"),
     ),
+    (
+        14,
+        "device_flag_counts",
+        include_str!("../migrations/0014_device_flag_counts.sql"),
+    ),
 ];
 
 /// The engine a migration is rendered for.
@@ -202,6 +207,11 @@ mod tests {
             "23a34994c3bf06603b78f0853736d2a5dcd4503cb0e086c7c0ab1c348ea4d46b73d45f2485c922ec00321e07b4b62e73",
         ),
         (
+            Dialect::Postgres,
+            14,
+            "3ad3cfe018201498892593915ada563e7d491087235f06f6395fed3c485a804cb61b1969bee612356c759fb40540f8e3",
+        ),
+        (
             Dialect::Sqlite,
             1,
             "dad5f916f1bd4624ce3a4596728c4fd86e9dea8786875b0467af25a8084d8cdd694136382044cf7adade2db41f9aefcc",
@@ -265,6 +275,11 @@ mod tests {
             Dialect::Sqlite,
             13,
             "6c6fa3f9939db91f12d484f64a7db7c0255b84ef6dd09ee6dad9d05d936e9a8bb7e4b7eab3e65dcf77698c1dcdc2ed88",
+        ),
+        (
+            Dialect::Sqlite,
+            14,
+            "e4910bbf61a21e8a3f051ffca8debf0c3bf76d144b97fc125546d5a6aff11b4a1cd0c43db6d6132e811b3d9492b63aac",
         ),
     ];
 

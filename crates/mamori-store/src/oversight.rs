@@ -255,6 +255,8 @@ pub struct OversightFilter {
     pub state: Option<YearState>,
     /// Only institutions with a target date past and not met.
     pub overdue_only: bool,
+    /// Only institutions with a device in use with a high-severity flag.
+    pub flagged_only: bool,
 }
 
 /// How the list is ordered; ties go by id.
@@ -280,6 +282,7 @@ pub struct OversightRow {
     pub medical_institution_code: Option<String>,
     pub state: String,
     pub overdue_targets: i64,
+    pub flagged_devices: i64,
 }
 
 /// Institutions, overdue target dates and open 指摘 counted for one prefecture and kind.
@@ -295,6 +298,12 @@ pub struct StateCounts {
     /// Open 指摘: notified 指導 not yet resolved by an accepted improvement report.
     pub open_remarks: i64,
     pub institutions_with_open_remarks: i64,
+    /// Devices in use with a high-severity flag, and by flag.
+    pub flagged_devices: i64,
+    pub institutions_with_flagged_devices: i64,
+    pub end_of_support: i64,
+    pub known_exploited: i64,
+    pub vulnerable_vpn: i64,
 }
 
 impl StateCounts {
@@ -319,6 +328,11 @@ impl StateCounts {
         self.institutions_with_overdue += other.institutions_with_overdue;
         self.open_remarks += other.open_remarks;
         self.institutions_with_open_remarks += other.institutions_with_open_remarks;
+        self.flagged_devices += other.flagged_devices;
+        self.institutions_with_flagged_devices += other.institutions_with_flagged_devices;
+        self.end_of_support += other.end_of_support;
+        self.known_exploited += other.known_exploited;
+        self.vulnerable_vpn += other.vulnerable_vpn;
     }
 }
 
@@ -356,7 +370,7 @@ where
         .push_bind(year)
         .push(" AND t.target_date < ")
         .push_bind(view.today.to_string())
-        .push(") AS overdue_targets FROM institutions i LEFT JOIN year_states s ON s.institution_id = i.id AND s.fiscal_year = ")
+        .push(") AS overdue_targets, COALESCE((SELECT f.flagged_devices FROM device_flag_counts f WHERE f.institution_id = i.id), 0) AS flagged_devices FROM institutions i LEFT JOIN year_states s ON s.institution_id = i.id AND s.fiscal_year = ")
         .push_bind(year);
     match view.scope {
         InstitutionScope::All => q.push(" WHERE TRUE"),
@@ -398,6 +412,9 @@ fn push_filter<DB: sqlx::Database>(
     }
     if let Some(state) = filter.state {
         q.push(" AND y.state = ").push_bind(state.as_str());
+    }
+    if filter.flagged_only {
+        q.push(" AND y.flagged_devices > 0");
     }
     if filter.overdue_only {
         // A semi-join, which PostgreSQL runs from the index instead of counting every row.
@@ -664,7 +681,8 @@ impl Store {
             let unfiltered = filter.query.as_deref().is_none_or(|q| q.trim().is_empty())
                 && filter.kind.is_none()
                 && filter.state.is_none()
-                && !filter.overdue_only;
+                && !filter.overdue_only
+                && !filter.flagged_only;
             let mut count = if unfiltered {
                 // Every institution of the scope: the kept count, not a scan.
                 QueryBuilder::new(
@@ -690,7 +708,7 @@ impl Store {
             }
             let (total,): (i64,) = count.build_query_as().fetch_one(pool).await?;
             let mut q = QueryBuilder::new(
-                "SELECT y.id, y.name, y.oversight_kind AS kind, y.prefecture, y.municipality_name, y.beds, y.medical_institution_code, y.state, y.overdue_targets",
+                "SELECT y.id, y.name, y.oversight_kind AS kind, y.prefecture, y.municipality_name, y.beds, y.medical_institution_code, y.state, y.overdue_targets, y.flagged_devices",
             );
             push_year_from(&mut q, view);
             push_filter(&mut q, view, filter);

@@ -41,6 +41,23 @@ pub struct CountsJson {
     open_remarks: i64,
     /// Institutions with at least one open 指摘.
     institutions_with_open_remarks: i64,
+    /// Devices in use with a high-severity flag, counted within seconds of a ledger change
+    /// and again each day.
+    flagged_devices: i64,
+    institutions_with_flagged_devices: i64,
+    /// Devices in use by flag.
+    flags: FlagsJson,
+}
+
+/// Devices in use by flag.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FlagsJson {
+    /// サポート終了
+    end_of_support: i64,
+    /// With a vulnerability in CISA's Known Exploited Vulnerabilities catalog.
+    known_exploited: i64,
+    /// VPN devices below a fixed version, or whose support has ended.
+    vulnerable_vpn: i64,
 }
 
 impl From<&StateCounts> for CountsJson {
@@ -55,6 +72,13 @@ impl From<&StateCounts> for CountsJson {
             institutions_with_overdue: c.institutions_with_overdue,
             open_remarks: c.open_remarks,
             institutions_with_open_remarks: c.institutions_with_open_remarks,
+            flagged_devices: c.flagged_devices,
+            institutions_with_flagged_devices: c.institutions_with_flagged_devices,
+            flags: FlagsJson {
+                end_of_support: c.end_of_support,
+                known_exploited: c.known_exploited,
+                vulnerable_vpn: c.vulnerable_vpn,
+            },
         }
     }
 }
@@ -219,6 +243,8 @@ pub struct InstitutionQuery {
     state: Option<String>,
     /// Only institutions with a target date past and not met.
     overdue: Option<bool>,
+    /// Only institutions with a device in use with a high-severity flag.
+    flagged: Option<bool>,
     /// `prefecture` (default), `name`, `beds`, `state` or `overdue`; `-` before it for
     /// descending.
     sort: Option<String>,
@@ -241,6 +267,8 @@ pub struct OversightInstitutionJson {
     /// `not_started`, `in_progress`, `completed` or `ready`.
     state: String,
     overdue_targets: i64,
+    /// Devices in use with a high-severity flag.
+    flagged_devices: i64,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -282,6 +310,7 @@ pub async fn list_institutions(
                 .map(YearState::parse)
                 .transpose()?,
             overdue_only: query.overdue.unwrap_or(false),
+            flagged_only: query.flagged.unwrap_or(false),
         },
         sort,
         descending,
@@ -304,6 +333,7 @@ pub async fn list_institutions(
                 medical_institution_code: r.medical_institution_code,
                 state: r.state,
                 overdue_targets: r.overdue_targets,
+                flagged_devices: r.flagged_devices,
             })
             .collect(),
     }))

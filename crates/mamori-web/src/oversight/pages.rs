@@ -43,6 +43,7 @@ pub struct OversightQuery {
     kind: Option<String>,
     state: Option<String>,
     overdue: Option<String>,
+    flagged: Option<String>,
     sort: Option<String>,
     page: Option<i64>,
     encoding: Option<String>,
@@ -81,6 +82,7 @@ fn read_query(state: &AppState, q: &OversightQuery) -> Result<Asked, AppError> {
                 kind: non_empty(&q.kind).map(OversightKind::parse).transpose()?,
                 state: non_empty(&q.state).map(YearState::parse).transpose()?,
                 overdue_only: non_empty(&q.overdue).is_some(),
+                flagged_only: non_empty(&q.flagged).is_some(),
             },
             sort,
             descending,
@@ -137,6 +139,7 @@ fn link(
     push("kind", f.kind.map(|k| k.as_str().to_owned()));
     push("state", f.state.map(|s| s.as_str().to_owned()));
     push("overdue", f.overdue_only.then(|| "1".to_owned()));
+    push("flagged", f.flagged_only.then(|| "1".to_owned()));
     if asked.sort_text != "prefecture" {
         pairs.push(("sort", asked.sort_text.clone()));
     }
@@ -173,6 +176,13 @@ pub struct CountsLine {
     /// Open 指摘 and the institutions with one.
     pub open_remarks: i64,
     pub with_open_remarks: i64,
+    /// Devices in use with a high-severity flag, the institutions with one (a link to
+    /// them), and the devices by flag.
+    pub flagged_devices: i64,
+    pub with_flagged: Count,
+    pub end_of_support: i64,
+    pub known_exploited: i64,
+    pub vulnerable_vpn: i64,
 }
 
 /// One inspection of the year, as the oversight page lists it.
@@ -209,6 +219,7 @@ fn counts_line(
             scope(pairs);
             set(pairs, "state", state.map(|s| s.as_str().to_owned()));
             set(pairs, "overdue", overdue.then(|| "1".to_owned()));
+            set(pairs, "flagged", None);
             set(pairs, "q", None);
         }) + "#results",
     };
@@ -226,6 +237,20 @@ fn counts_line(
         with_overdue: count(counts.institutions_with_overdue, None, true),
         open_remarks: counts.open_remarks,
         with_open_remarks: counts.institutions_with_open_remarks,
+        flagged_devices: counts.flagged_devices,
+        with_flagged: Count {
+            n: counts.institutions_with_flagged_devices,
+            href: link(asked, "/oversight", |pairs| {
+                scope(pairs);
+                set(pairs, "state", None);
+                set(pairs, "overdue", None);
+                set(pairs, "q", None);
+                set(pairs, "flagged", Some("1".to_owned()));
+            }) + "#results",
+        },
+        end_of_support: counts.end_of_support,
+        known_exploited: counts.known_exploited,
+        vulnerable_vpn: counts.vulnerable_vpn,
     }
 }
 
@@ -253,6 +278,7 @@ pub struct ResultRow {
     pub state: String,
     pub state_class: &'static str,
     pub overdue_targets: i64,
+    pub flagged_devices: i64,
 }
 
 #[derive(Template)]
@@ -279,6 +305,7 @@ struct OversightPage {
     prefecture_choices: Vec<Choice>,
     sort_choices: Vec<Choice>,
     overdue: bool,
+    flagged: bool,
     rows: Vec<ResultRow>,
     found: i64,
     page: i64,
@@ -324,6 +351,7 @@ fn result_row(lang: Lang, row: OversightRow) -> ResultRow {
         state_class: state_class(&row.state),
         state: state.map(|s| state_label(lang, s)).unwrap_or(row.state),
         overdue_targets: row.overdue_targets,
+        flagged_devices: row.flagged_devices,
     }
 }
 
@@ -558,6 +586,7 @@ async fn oversight_page(
             prefecture_choices,
             sort_choices,
             overdue: filter.overdue_only,
+            flagged: filter.flagged_only,
             rows: found
                 .items
                 .into_iter()
@@ -782,6 +811,7 @@ mod tests {
                     kind: Some(OversightKind::Hospital),
                     state: None,
                     overdue_only: true,
+                    flagged_only: false,
                 },
                 ..ListQuery::default()
             },

@@ -19,6 +19,7 @@ on_both_engines!(
     counts_equal_a_recount_from_the_answers,
     the_oversight_page_counts_finds_and_exports,
     the_items_most_often_answered_no_equal_a_recount,
+    flagged_devices_are_counted_from_the_ledgers,
 );
 
 const STATES: [&str; 4] = ["not_started", "in_progress", "completed", "ready"];
@@ -797,4 +798,104 @@ async fn the_items_most_often_answered_no_equal_a_recount(app: &TestApp) {
     page.assert_body_contains("「いいえ」の多い項目");
     let first = &elements(&tokyo["items"])[0];
     page.assert_body_contains(first["text_ja"].as_str().expect("text"));
+}
+
+/// Devices in use with a high-severity flag, and with an end-of-support flag, in every
+/// institution's ledger as the API shows it.
+async fn recount_flagged(app: &TestApp, token: &str, ids: &[i64]) -> HashMap<i64, (i64, i64)> {
+    let mut out = HashMap::new();
+    for id in ids {
+        let devices = app
+            .api_get_ok(
+                &format!("/api/v1/institutions/{id}/devices?limit=10000"),
+                token,
+            )
+            .await
+            .json();
+        let mut high = 0;
+        let mut end_of_support = 0;
+        for d in elements(&devices) {
+            if d["status"] == "retired" {
+                continue;
+            }
+            let flags = elements(&d["flags"]);
+            high += i64::from(flags.iter().any(|f| f["severity"] == "high"));
+            end_of_support += i64::from(flags.iter().any(|f| f["code"] == "end_of_support"));
+        }
+        out.insert(*id, (high, end_of_support));
+    }
+    out
+}
+
+async fn flagged_devices_are_counted_from_the_ledgers(app: &TestApp) {
+    use mamori_web::ledger::flag_counts::count_pending;
+    let year = app.year();
+    let national = app.token("demo-national").await;
+    let summary = format!("/api/v1/oversight/{year}/summary");
+    let list = format!("/api/v1/oversight/{year}/institutions?limit=500");
+    let all: Vec<i64> = elements(&app.api_get_ok(&list, &national).await.json()["items"])
+        .iter()
+        .map(|i| i["id"].as_i64().expect("id"))
+        .collect();
+    // Counted by the server's counter: everything pending, then nothing.
+    assert!(count_pending(&app.state).await.expect("counted") >= 1);
+    assert_eq!(count_pending(&app.state).await.expect("counted"), 0);
+    let check = async || {
+        let expected = recount_flagged(app, &national, &all).await;
+        let listed = app.api_get_ok(&list, &national).await.json();
+        for item in elements(&listed["items"]) {
+            let id = item["id"].as_i64().expect("id");
+            assert_eq!(item["flagged_devices"], expected[&id].0, "{id}: {item}");
+        }
+        let s = app.api_get_ok(&summary, &national).await.json();
+        let high: i64 = expected.values().map(|(h, _)| h).sum();
+        let eos: i64 = expected.values().map(|(_, e)| e).sum();
+        let with: i64 = expected.values().filter(|(h, _)| *h > 0).count() as i64;
+        assert_eq!(s["flagged_devices"], high, "{s}");
+        assert_eq!(s["flags"]["end_of_support"], eos, "{s}");
+        assert_eq!(s["institutions_with_flagged_devices"], with, "{s}");
+        let flagged = app
+            .api_get_ok(&format!("{list}&flagged=true"), &national)
+            .await
+            .json();
+        assert_eq!(flagged["total"], with);
+        high
+    };
+    let before = check().await;
+    assert!(before > 0, "the demo ledger has flagged devices");
+    // A flagged device retired: the write forgets the counts, the counter counts again.
+    let staff = app.token("demo-hospital").await;
+    let devices = app
+        .api_get_ok(
+            &format!("/api/v1/institutions/{HOSPITAL}/devices?limit=10000"),
+            &staff,
+        )
+        .await
+        .json();
+    let flagged = elements(&devices)
+        .iter()
+        .find(|d| {
+            d["status"] != "retired"
+                && elements(&d["flags"])
+                    .iter()
+                    .any(|f| f["severity"] == "high")
+        })
+        .and_then(|d| d["id"].as_i64())
+        .expect("a flagged device of the hospital");
+    app.api_post(
+        &format!("/api/v1/institutions/{HOSPITAL}/devices/{flagged}/retire"),
+        &staff,
+        json!({}),
+    )
+    .await
+    .assert_status(StatusCode::OK);
+    assert_eq!(count_pending(&app.state).await.expect("counted"), 1);
+    assert_eq!(check().await, before - 1);
+    // The page shows the count and filters by it.
+    let web = app.web_login("demo-national").await;
+    let page = app
+        .page(&web, &format!("/oversight?year={year}&flagged=1"))
+        .await;
+    page.assert_body_contains("重大な警告のある機器を持つ施設");
+    page.assert_body_contains("みなと中央病院");
 }
