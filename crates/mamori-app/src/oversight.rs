@@ -341,3 +341,73 @@ pub async fn items_answered_no(
         })
         .collect())
 }
+
+/// Reads a bed band as the list is asked for it: `0` (無床), `20-199`, or `400-` (open-ended).
+pub fn parse_bed_band(text: &str) -> Result<mamori_domain::assurance::BedBand, ParseError> {
+    let refuse = || {
+        ParseError::new(
+            "beds",
+            Message::new("errors-oversight-beds").with("value", text),
+        )
+    };
+    let number = |t: &str| t.trim().parse::<u32>().map_err(|_| refuse());
+    let band = match text.split_once('-') {
+        None => {
+            let n = number(text)?;
+            mamori_domain::assurance::BedBand {
+                min_beds: n,
+                max_beds: Some(n),
+            }
+        }
+        Some((min, "")) => mamori_domain::assurance::BedBand {
+            min_beds: number(min)?,
+            max_beds: None,
+        },
+        Some((min, max)) => mamori_domain::assurance::BedBand {
+            min_beds: number(min)?,
+            max_beds: Some(number(max)?),
+        },
+    };
+    if band.max_beds.is_some_and(|max| max < band.min_beds) {
+        return Err(refuse());
+    }
+    Ok(band)
+}
+
+/// Reads whether the survey is asked answered (`answered`) or not (`not_answered`).
+pub fn parse_survey(text: &str) -> Result<bool, ParseError> {
+    match text {
+        "answered" => Ok(true),
+        "not_answered" => Ok(false),
+        _ => Err(ParseError::new(
+            "survey",
+            Message::new("errors-oversight-survey").with("value", text),
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bed_bands_are_read_as_typed() {
+        let band = |min, max| mamori_domain::assurance::BedBand {
+            min_beds: min,
+            max_beds: max,
+        };
+        assert_eq!(parse_bed_band("0"), Ok(band(0, Some(0))));
+        assert_eq!(parse_bed_band("20-199"), Ok(band(20, Some(199))));
+        assert_eq!(parse_bed_band("400-"), Ok(band(400, None)));
+        for bad in ["", "-", "a-b", "200-20", "-5", "20-x"] {
+            assert_eq!(
+                parse_bed_band(bad).map_err(|e| e.field),
+                Err("beds"),
+                "{bad}"
+            );
+        }
+        assert_eq!(parse_survey("answered"), Ok(true));
+        assert_eq!(parse_survey("not_answered"), Ok(false));
+        assert!(parse_survey("yes").is_err());
+    }
+}

@@ -257,6 +257,11 @@ pub struct OversightFilter {
     pub overdue_only: bool,
     /// Only institutions with a device in use with a high-severity flag.
     pub flagged_only: bool,
+    /// Only institutions with this many beds (病床規模).
+    pub beds: Option<mamori_domain::assurance::BedBand>,
+    /// Only institutions that have (`true`) or have not (`false`) answered the year's
+    /// security-assurance survey (確保事業).
+    pub survey_answered: Option<bool>,
 }
 
 /// How the list is ordered; ties go by id.
@@ -415,6 +420,19 @@ fn push_filter<DB: sqlx::Database>(
     }
     if filter.flagged_only {
         q.push(" AND y.flagged_devices > 0");
+    }
+    if let Some(band) = filter.beds {
+        q.push(" AND y.beds >= ")
+            .push_bind(i64::from(band.min_beds));
+        if let Some(max) = band.max_beds {
+            q.push(" AND y.beds <= ").push_bind(i64::from(max));
+        }
+    }
+    if let Some(answered) = filter.survey_answered {
+        q.push(if answered { " AND EXISTS" } else { " AND NOT EXISTS" })
+            .push(" (SELECT 1 FROM assurance_applications a WHERE a.institution_id = y.id AND a.fiscal_year = ")
+            .push_bind(i64::from(view.fiscal_year.start_year()))
+            .push(")");
     }
     if filter.overdue_only {
         // A semi-join, which PostgreSQL runs from the index instead of counting every row.
@@ -682,7 +700,9 @@ impl Store {
                 && filter.kind.is_none()
                 && filter.state.is_none()
                 && !filter.overdue_only
-                && !filter.flagged_only;
+                && !filter.flagged_only
+                && filter.beds.is_none()
+                && filter.survey_answered.is_none();
             let mut count = if unfiltered {
                 // Every institution of the scope: the kept count, not a scan.
                 QueryBuilder::new(

@@ -308,6 +308,13 @@ pub fn page_routes() -> Vec<(axum::http::Method, &'static str)> {
 }
 
 /// The whole application: API, OpenAPI document, pages and static files.
+/// Starts what the server keeps counting while it runs: each institution's flagged devices
+/// for oversight ([`ledger::flag_counts`]). Not part of [`router`], so that tests count
+/// when they choose.
+pub fn spawn_counters(state: AppState) {
+    ledger::flag_counts::spawn(state);
+}
+
 pub fn router(state: AppState) -> Router {
     let (api_router, openapi) = api_router().split_for_parts();
     let openapi = Arc::new(openapi);

@@ -380,19 +380,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                     }
                 }
             });
-            // Oversight's counts of flagged devices follow ledger changes and the date.
-            let counter = state.clone();
-            tokio::spawn(async move {
-                let mut tick = tokio::time::interval(std::time::Duration::from_secs(
-                    mamori_web::ledger::flag_counts::COUNT_INTERVAL_SECONDS,
-                ));
-                loop {
-                    tick.tick().await;
-                    if let Err(e) = mamori_web::ledger::flag_counts::count_pending(&counter).await {
-                        tracing::warn!(error = %e, "could not count flagged devices");
-                    }
-                }
-            });
+            mamori_web::spawn_counters(state.clone());
             let engine = state.store.engine();
             let app = mamori_web::router(state);
             tracing::info!(

@@ -58,3 +58,17 @@ pub async fn count_pending(state: &AppState) -> Result<usize, AppError> {
         }
     }
 }
+
+/// Counts what is pending every [`COUNT_INTERVAL_SECONDS`], for as long as the server runs.
+pub fn spawn(state: AppState) {
+    tokio::spawn(async move {
+        let mut tick =
+            tokio::time::interval(std::time::Duration::from_secs(COUNT_INTERVAL_SECONDS));
+        loop {
+            tick.tick().await;
+            if let Err(e) = count_pending(&state).await {
+                tracing::warn!(error = %e, "could not count flagged devices");
+            }
+        }
+    });
+}

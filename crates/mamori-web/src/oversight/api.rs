@@ -245,6 +245,10 @@ pub struct InstitutionQuery {
     overdue: Option<bool>,
     /// Only institutions with a device in use with a high-severity flag.
     flagged: Option<bool>,
+    /// A bed band: `0` (無床), `1-19`, `20-199`, `400-` (open-ended).
+    beds: Option<String>,
+    /// The year's security-assurance survey (確保事業): `answered` or `not_answered`.
+    survey: Option<String>,
     /// `prefecture` (default), `name`, `beds`, `state` or `overdue`; `-` before it for
     /// descending.
     sort: Option<String>,
@@ -311,6 +315,18 @@ pub async fn list_institutions(
                 .transpose()?,
             overdue_only: query.overdue.unwrap_or(false),
             flagged_only: query.flagged.unwrap_or(false),
+            beds: query
+                .beds
+                .as_deref()
+                .filter(|b| !b.is_empty())
+                .map(service::oversight::parse_bed_band)
+                .transpose()?,
+            survey_answered: query
+                .survey
+                .as_deref()
+                .filter(|s| !s.is_empty())
+                .map(service::oversight::parse_survey)
+                .transpose()?,
         },
         sort,
         descending,

@@ -44,6 +44,8 @@ pub struct OversightQuery {
     state: Option<String>,
     overdue: Option<String>,
     flagged: Option<String>,
+    beds: Option<String>,
+    survey: Option<String>,
     sort: Option<String>,
     page: Option<i64>,
     encoding: Option<String>,
@@ -83,6 +85,12 @@ fn read_query(state: &AppState, q: &OversightQuery) -> Result<Asked, AppError> {
                 state: non_empty(&q.state).map(YearState::parse).transpose()?,
                 overdue_only: non_empty(&q.overdue).is_some(),
                 flagged_only: non_empty(&q.flagged).is_some(),
+                beds: non_empty(&q.beds)
+                    .map(service::oversight::parse_bed_band)
+                    .transpose()?,
+                survey_answered: non_empty(&q.survey)
+                    .map(service::oversight::parse_survey)
+                    .transpose()?,
             },
             sort,
             descending,
@@ -140,6 +148,12 @@ fn link(
     push("state", f.state.map(|s| s.as_str().to_owned()));
     push("overdue", f.overdue_only.then(|| "1".to_owned()));
     push("flagged", f.flagged_only.then(|| "1".to_owned()));
+    push("beds", f.beds.map(bed_band_text));
+    push(
+        "survey",
+        f.survey_answered
+            .map(|a| if a { "answered" } else { "not_answered" }.to_owned()),
+    );
     if asked.sort_text != "prefecture" {
         pairs.push(("sort", asked.sort_text.clone()));
     }
@@ -149,6 +163,32 @@ fn link(
         query.append_pair(k, v);
     }
     format!("{path}?{}", query.finish())
+}
+
+/// A bed band as the query writes it (see [`service::oversight::parse_bed_band`]).
+fn bed_band_text(band: mamori_domain::assurance::BedBand) -> String {
+    match band.max_beds {
+        Some(max) if max == band.min_beds => max.to_string(),
+        Some(max) => format!("{}-{max}", band.min_beds),
+        None => format!("{}-", band.min_beds),
+    }
+}
+
+/// The bed bands the page offers: none, 1–19, and the security-assurance project's bands.
+fn bed_band_choices() -> Vec<mamori_domain::assurance::BedBand> {
+    use mamori_domain::assurance::{BedBand, BedBands};
+    let mut bands = vec![
+        BedBand {
+            min_beds: 0,
+            max_beds: Some(0),
+        },
+        BedBand {
+            min_beds: 1,
+            max_beds: Some(19),
+        },
+    ];
+    bands.extend(BedBands::standard().as_slice().iter().copied());
+    bands
 }
 
 /// `pairs` with `key` set to `value` (or removed, for `None`).
@@ -306,6 +346,8 @@ struct OversightPage {
     sort_choices: Vec<Choice>,
     overdue: bool,
     flagged: bool,
+    beds_choices: Vec<Choice>,
+    survey_choices: Vec<Choice>,
     rows: Vec<ResultRow>,
     found: i64,
     page: i64,
@@ -534,6 +576,32 @@ async fn oversight_page(
     } else {
         Vec::new()
     };
+    let beds_choices = choices(
+        bed_band_choices()
+            .into_iter()
+            .map(|b| {
+                let label = if b.max_beds == Some(0) {
+                    lang.text("oversight-beds-none").to_owned()
+                } else {
+                    b.label().render(lang)
+                };
+                (bed_band_text(b), label)
+            })
+            .collect(),
+        filter.beds.map(bed_band_text),
+    );
+    let survey_choices = choices(
+        [
+            ("answered", "oversight-survey-answered"),
+            ("not_answered", "oversight-survey-not-answered"),
+        ]
+        .iter()
+        .map(|(v, key)| ((*v).to_owned(), lang.text(key).to_owned()))
+        .collect(),
+        filter
+            .survey_answered
+            .map(|a| if a { "answered" } else { "not_answered" }.to_owned()),
+    );
     let sort_choices = choices(
         [
             ("prefecture", "oversight-sort-prefecture"),
@@ -587,6 +655,8 @@ async fn oversight_page(
             sort_choices,
             overdue: filter.overdue_only,
             flagged: filter.flagged_only,
+            beds_choices,
+            survey_choices,
             rows: found
                 .items
                 .into_iter()
@@ -811,7 +881,7 @@ mod tests {
                     kind: Some(OversightKind::Hospital),
                     state: None,
                     overdue_only: true,
-                    flagged_only: false,
+                    ..OversightFilter::default()
                 },
                 ..ListQuery::default()
             },

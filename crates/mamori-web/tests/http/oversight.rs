@@ -20,6 +20,7 @@ on_both_engines!(
     the_oversight_page_counts_finds_and_exports,
     the_items_most_often_answered_no_equal_a_recount,
     flagged_devices_are_counted_from_the_ledgers,
+    institutions_are_filtered_by_beds_and_survey,
 );
 
 const STATES: [&str; 4] = ["not_started", "in_progress", "completed", "ready"];
@@ -897,5 +898,71 @@ async fn flagged_devices_are_counted_from_the_ledgers(app: &TestApp) {
         .page(&web, &format!("/oversight?year={year}&flagged=1"))
         .await;
     page.assert_body_contains("重大な警告のある機器を持つ施設");
+    page.assert_body_contains("みなと中央病院");
+}
+
+async fn institutions_are_filtered_by_beds_and_survey(app: &TestApp) {
+    let year = app.year();
+    let national = app.token("demo-national").await;
+    let list = |query: &str| format!("/api/v1/oversight/{year}/institutions?limit=500&{query}");
+    let everyone = app.api_get_ok(&list(""), &national).await.json();
+    let by = |v: &Value, keep: &dyn Fn(&Value) -> bool| -> Vec<i64> {
+        elements(&v["items"])
+            .iter()
+            .filter(|i| keep(i))
+            .map(|i| i["id"].as_i64().expect("id"))
+            .collect()
+    };
+    for (band, min, max) in [
+        ("0", 0, Some(0)),
+        ("20-199", 20, Some(199)),
+        ("200-399", 200, Some(399)),
+        ("400-", 400, None),
+    ] {
+        let found = app
+            .api_get_ok(&list(&format!("beds={band}")), &national)
+            .await
+            .json();
+        let expected = by(&everyone, &|i| {
+            let beds = i["beds"].as_i64().expect("beds");
+            beds >= min && max.is_none_or(|m| beds <= m)
+        });
+        assert_eq!(by(&found, &|_| true), expected, "{band}");
+        assert_eq!(found["total"], expected.len());
+    }
+    let r = app.api_get(&list("beds=400-20"), &national).await;
+    r.assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_value");
+    assert_eq!(r.json()["error"]["field"], "beds");
+    // The 確保事業 survey: answered by the hospital this year.
+    let mut body = assurance_survey_body(250);
+    body["institution_id"] = json!(HOSPITAL);
+    apply_for_assurance(app, &national, year, body).await;
+    let answered = app
+        .api_get_ok(&list("survey=answered"), &national)
+        .await
+        .json();
+    let not_answered = app
+        .api_get_ok(&list("survey=not_answered"), &national)
+        .await
+        .json();
+    assert!(by(&answered, &|_| true).contains(&HOSPITAL));
+    assert!(!by(&not_answered, &|_| true).contains(&HOSPITAL));
+    assert_eq!(
+        answered["total"].as_i64().expect("total") + not_answered["total"].as_i64().expect("total"),
+        everyone["total"].as_i64().expect("total")
+    );
+    app.api_get(&list("survey=maybe"), &national)
+        .await
+        .assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_value");
+    // The page offers both, in words.
+    let web = app.web_login("demo-national").await;
+    let page = app
+        .page(
+            &web,
+            &format!("/oversight?year={year}&beds=200-399&survey=answered"),
+        )
+        .await;
+    page.assert_body_contains("200〜399床");
+    page.assert_body_contains("<option value=\"answered\" selected>回答済み</option>");
     page.assert_body_contains("みなと中央病院");
 }
