@@ -6,9 +6,11 @@
 //! 28 % dental clinics, 26 % pharmacies; Tokyo a tenth, the rest spread over the other 46
 //! prefectures), their kept fiscal-year states (four in five have one) and open target dates
 //! (one in seven, half of them past) are written straight into a scratch database with one
-//! `INSERT … SELECT` each: this measures the reads, the use cases the page and the API call,
-//! one at a time. It does not seed answers, and does not measure concurrent clients or the
-//! cost of keeping the states on the write path.
+//! `INSERT … SELECT` each, with the first-round answers of the institutions with a state
+//! (21 items each, one in nine いいえ: about 4 million rows at 240,000). It measures the
+//! reads, the use cases the page and the API call, one at a time and by sixteen callers at
+//! once (in process, not over HTTP). It does not measure the cost of keeping the states on
+//! the write path.
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -17,7 +19,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, anyhow};
 use clap::Args;
 use mamori_app::App;
-use mamori_app::oversight::{ListQuery, institutions, summary};
+use mamori_app::oversight::{ListQuery, institutions, items_answered_no, summary};
 use mamori_catalog::Catalog;
 use mamori_domain::{FiscalYear, Prefecture, Principal, Role};
 use mamori_store::{OversightFilter, Store};
@@ -42,6 +44,47 @@ pub struct BenchOversightArgs {
 
 /// The fiscal year seeded and measured.
 const YEAR: i32 = 2026;
+
+/// The keys of the R7 form's items, each with its place (which spreads the いいえ).
+const ITEM_KEYS: [&str; 21] = [
+    "1-1",
+    "2-1-all",
+    "2-2-all",
+    "2-3-all",
+    "2-4-server",
+    "2-4-pc",
+    "2-5-server",
+    "2-5-pc",
+    "2-6-all",
+    "2-7-all",
+    "2-8-all",
+    "2-9-all",
+    "2-10-all",
+    "2-11-server",
+    "2-12-server",
+    "2-12-pc",
+    "2-13-network",
+    "3-1",
+    "3-2",
+    "3-3",
+    "3-4",
+];
+
+/// The first-round answers of every institution with a kept state (four in five): one
+/// answer in nine いいえ, spread over the items; `$1` is the user who answered.
+fn answers_sql() -> String {
+    let items = ITEM_KEYS
+        .iter()
+        .enumerate()
+        .map(|(n, key)| format!("SELECT '{key}' AS item_key, {n} AS n"))
+        .collect::<Vec<_>>()
+        .join(" UNION ALL ");
+    format!(
+        "INSERT INTO answers (institution_id, fiscal_year, item_key, round, answer, checked_on, target_date, updated_by, updated_at) \
+         SELECT i.id, {YEAR}, k.item_key, 1, CASE WHEN (i.id * 7 + k.n * k.n) % 9 = 0 THEN 'no' ELSE 'yes' END, '2026-06-01', CASE WHEN (i.id * 7 + k.n * k.n) % 9 = 0 THEN '2027-03-31' END, $1, '2026-06-01T00:00:00Z' \
+         FROM institutions i CROSS JOIN ({items}) k WHERE i.id % 5 <> 0"
+    )
+}
 
 /// The seeding, per engine: a generator of `$1` rows, then the states and the target dates
 /// of those rows.
@@ -95,6 +138,20 @@ fn seed_sql(postgres: bool) -> [String; 3] {
 
 async fn seed(store: &Store, url: &str, n: u32) -> Result<Duration> {
     let started = Instant::now();
+    let answering = store
+        .create_user(
+            &mamori_store::NewUser {
+                login: "bench-answers".into(),
+                password_hash: String::new(),
+                role: Role::NationalAdmin,
+                institution_id: None,
+                prefecture: None,
+                is_demo: false,
+            },
+            None,
+        )
+        .await?;
+    let answers = answers_sql();
     let postgres = url.starts_with("postgres");
     let [institutions, states, targets] = seed_sql(postgres);
     // The same statements on either engine's pool.
@@ -105,9 +162,14 @@ async fn seed(store: &Store, url: &str, n: u32) -> Result<Duration> {
                 .bind(i64::from(n))
                 .execute(&pool)
                 .await?;
-            for sql in [states, targets, "ANALYZE".to_owned()] {
+            for sql in [states, targets] {
                 sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&pool).await?;
             }
+            sqlx::query(sqlx::AssertSqlSafe(answers))
+                .bind(answering)
+                .execute(&pool)
+                .await?;
+            sqlx::query("ANALYZE").execute(&pool).await?;
             pool.close().await;
         }};
     }
@@ -119,6 +181,39 @@ async fn seed(store: &Store, url: &str, n: u32) -> Result<Duration> {
     // The store's own start: nothing to fill, but it must not find anything missing either.
     store.migrate().await?;
     Ok(started.elapsed())
+}
+
+/// The clients that call at once in the concurrent measure.
+const CLIENTS: usize = 16;
+
+/// The median and the 99th percentile of `runs` calls of `op` by each of [`CLIENTS`] clients
+/// calling at once, in milliseconds.
+async fn time_concurrently<F, Fut, T>(runs: usize, op: F) -> Result<(f64, f64)>
+where
+    F: Fn() -> Fut + Clone + Send + 'static,
+    Fut: std::future::Future<Output = Result<T>> + Send,
+    T: Send + 'static,
+{
+    let mut clients = Vec::with_capacity(CLIENTS);
+    for _ in 0..CLIENTS {
+        let op = op.clone();
+        clients.push(tokio::spawn(async move {
+            let mut times = Vec::with_capacity(runs);
+            for _ in 0..runs {
+                let started = Instant::now();
+                op().await?;
+                times.push(ms(started.elapsed()));
+            }
+            anyhow::Ok(times)
+        }));
+    }
+    let mut times = Vec::with_capacity(CLIENTS * runs);
+    for client in clients {
+        times.extend(client.await??);
+    }
+    times.sort_by(f64::total_cmp);
+    let p99 = times[(times.len() * 99 / 100).min(times.len() - 1)];
+    Ok((times[times.len() / 2], p99))
 }
 
 /// The median and the slowest of `runs` runs of `op`, in milliseconds.
@@ -167,9 +262,23 @@ pub async fn run(args: BenchOversightArgs) -> Result<()> {
     )?;
     writeln!(
         report,
-        "| engine | institutions | seeding (s) | national summary | Tokyo summary | Tottori summary | national list, first page | name search, national | name search, Tokyo | overdue filter, national |"
+        "| engine | institutions | seeding (s) | national summary | Tokyo summary | Tottori summary | national list, first page | name search, national | name search, Tokyo | overdue filter, national | items answered No, national | items answered No, Tokyo |"
     )?;
-    writeln!(report, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")?;
+    writeln!(
+        report,
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+    )?;
+    let mut concurrent = String::new();
+    writeln!(
+        concurrent,
+        "\n{CLIENTS} callers of the service layer at once, each calling {} times; median / 99th percentile in ms.\n",
+        args.runs
+    )?;
+    writeln!(
+        concurrent,
+        "| engine | institutions | national summary | Tokyo summary | Tottori summary | name search, national | hospitals in progress, Tokyo | the national page's reads |"
+    )?;
+    writeln!(concurrent, "|---|---:|---:|---:|---:|---:|---:|---:|")?;
     for size in [args.institutions / 10, args.institutions] {
         for engine in scratch_engines(args.database_url.as_deref(), "oversight").await? {
             let result = async {
@@ -219,22 +328,107 @@ pub async fn run(args: BenchOversightArgs) -> Result<()> {
                         .await?,
                     );
                 }
+                for prefecture in [None, Some(tokyo)] {
+                    cells.push(
+                        time(args.runs, || async {
+                            items_answered_no(&app, &national, fy, prefecture, 10)
+                                .await
+                                .map_err(|e| anyhow!("{}", e.message_en()))
+                        })
+                        .await?,
+                    );
+                }
+                // The same reads, by many callers at once.
+                let mut together = Vec::new();
+                for prefecture in [None, Some(tokyo), Some(tottori)] {
+                    let app = app.clone();
+                    together.push(
+                        time_concurrently(args.runs, move || {
+                            let app = app.clone();
+                            async move {
+                                summary(&app, &national, fy, prefecture)
+                                    .await
+                                    .map_err(|e| anyhow!("{}", e.message_en()))
+                            }
+                        })
+                        .await?,
+                    );
+                }
+                let in_progress = OversightFilter {
+                    kind: Some(mamori_domain::oversight::OversightKind::Hospital),
+                    state: Some(mamori_domain::oversight::YearState::InProgress),
+                    ..OversightFilter::default()
+                };
+                for query in [
+                    search(None, named.clone()),
+                    search(Some(tokyo), in_progress),
+                ] {
+                    let app = app.clone();
+                    together.push(
+                        time_concurrently(args.runs, move || {
+                            let app = app.clone();
+                            let query = query.clone();
+                            async move {
+                                institutions(&app, &national, fy, &query)
+                                    .await
+                                    .map_err(|e| anyhow!("{}", e.message_en()))
+                            }
+                        })
+                        .await?,
+                    );
+                }
+                // What the national page reads: this year's and last year's figures, the
+                // items answered いいえ (both years), the inspections and the first page.
+                {
+                    let app = app.clone();
+                    together.push(
+                        time_concurrently(args.runs, move || {
+                            let app = app.clone();
+                            async move {
+                                let fail = |e: mamori_app::Error| anyhow!("{}", e.message_en());
+                                summary(&app, &national, fy, None).await.map_err(fail)?;
+                                summary(&app, &national, fy.previous(), None)
+                                    .await
+                                    .map_err(fail)?;
+                                items_answered_no(&app, &national, fy, None, 10)
+                                    .await
+                                    .map_err(fail)?;
+                                items_answered_no(&app, &national, fy.previous(), None, i64::MAX)
+                                    .await
+                                    .map_err(fail)?;
+                                mamori_app::oversight::inspections(&app, &national, fy, None, 200)
+                                    .await
+                                    .map_err(fail)?;
+                                institutions(&app, &national, fy, &ListQuery::default())
+                                    .await
+                                    .map_err(fail)
+                            }
+                        })
+                        .await?,
+                    );
+                }
                 app.store.close().await;
                 let mut line =
                     format!("| {} | {size} | {:.1} |", engine.name, seeded.as_secs_f64());
                 for (median, slowest) in cells {
                     write!(line, " {median:.1} / {slowest:.1} |")?;
                 }
-                anyhow::Ok(line)
+                let mut at_once = format!("| {} | {size} |", engine.name);
+                for (median, p99) in together {
+                    write!(at_once, " {median:.1} / {p99:.1} |")?;
+                }
+                anyhow::Ok((line, at_once))
             }
             .await;
             drop_engine(&engine).await;
-            let line =
+            let (line, at_once) =
                 result.with_context(|| format!("{} with {size} institutions", engine.name))?;
-            println!("{line}");
+            println!("{line}\n{at_once}");
             writeln!(report, "{line}")?;
+            writeln!(concurrent, "{at_once}")?;
         }
     }
+    report.push_str(&concurrent);
     print!("\n{report}");
     if let Some(path) = &args.output {
         std::fs::write(path, &report)
