@@ -25,9 +25,21 @@ pub async fn follow_up(
     institution: &Institution,
     fiscal_year: FiscalYear,
 ) -> Result<FollowUp, Error> {
+    let record = seen_follow_up(app, principal, institution, fiscal_year).await?;
+    record_read(app, principal, institution.id, ACCESS_RESOURCE).await?;
+    Ok(record)
+}
+
+/// As [`follow_up`], for a page whose own read is in the access log already (the checklist
+/// shows the schedule and each item's 指摘).
+pub async fn seen_follow_up(
+    app: &App,
+    principal: &Principal,
+    institution: &Institution,
+    fiscal_year: FiscalYear,
+) -> Result<FollowUp, Error> {
     let (version, _) = version_and_rules(app, institution, fiscal_year)?;
     let mut record = app.store.follow_up(institution.id, fiscal_year).await?;
-    record_read(app, principal, institution.id, ACCESS_RESOURCE).await?;
     if principal.can_answer(institution.id) && !record.is_notified() {
         record.remarks.clear();
         record.reports.clear();

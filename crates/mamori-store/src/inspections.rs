@@ -192,15 +192,20 @@ impl Store {
         fiscal_year: FiscalYear,
     ) -> Result<FollowUp> {
         let year = i64::from(fiscal_year.start_year());
+        // Most institutions have no inspection in a year: the first query tells, and nothing
+        // else exists without one.
         let (inspection, remarks, reports): (
             Option<InspectionRow>,
             Vec<RemarkRow>,
             Vec<ReportRow>,
         ) = on_pool!(self, pool => {
-            let inspection = sqlx::query_as(
+            let inspection: Option<InspectionRow> = sqlx::query_as(
                 "SELECT n.scheduled_on, n.starts_at, n.inspectors, s.login AS scheduled_by, n.scheduled_at, n.overall_comment, d.login AS notified_by, n.notified_at FROM inspections n LEFT JOIN users s ON s.id = n.scheduled_by LEFT JOIN users d ON d.id = n.notified_by WHERE n.institution_id = $1 AND n.fiscal_year = $2",
             )
             .bind(institution_id).bind(year).fetch_optional(pool).await?;
+            if inspection.is_none() {
+                return Ok(FollowUp::default());
+            }
             let remarks = sqlx::query_as(
                 "SELECT r.item_key, r.level, r.note, r.progress, u.login AS recorded_by, r.recorded_at FROM inspection_remarks r LEFT JOIN users u ON u.id = r.recorded_by WHERE r.institution_id = $1 AND r.fiscal_year = $2 ORDER BY r.item_key",
             )

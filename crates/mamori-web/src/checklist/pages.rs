@@ -470,7 +470,8 @@ async fn full_checklist_page(
         crate::ledger::pages::checklist_evidence(state, lang, &a, file.has_devices).await?;
     let mut page = checklist_page(state, ctx, user, &a, error, ledger_evidence);
     page.evidence = super::evidence::checklist_evidence(state, lang, &a, &file)?;
-    let follow_up = service::follow_up::follow_up(state, principal, &a.institution, fy).await?;
+    let follow_up =
+        service::follow_up::seen_follow_up(state, principal, &a.institution, fy).await?;
     page.inspection = inspection_banner(lang, &follow_up);
     for card in page
         .sections
@@ -581,7 +582,7 @@ async fn save_item(
     };
     let mut card = item_card(lang, &a, item_state, principal.can_answer(a.institution.id));
     let follow_up =
-        service::follow_up::follow_up(&state, &principal, &a.institution, fiscal_year).await?;
+        service::follow_up::seen_follow_up(&state, &principal, &a.institution, fiscal_year).await?;
     card.remark = card_remark(lang, &follow_up, &key);
     let status = if let Some(e) = error {
         card.error = Some(e);
