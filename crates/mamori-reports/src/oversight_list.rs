@@ -9,7 +9,7 @@ use crate::ledger::Encoding;
 use crate::ledger::export::{escape_formula, to_cp932_forms};
 
 /// The messages heading the columns, in order.
-pub const HEADERS: [&str; 8] = [
+pub const HEADERS: [&str; 9] = [
     "oversight-col-name",
     "oversight-col-kind",
     "oversight-col-prefecture",
@@ -18,6 +18,7 @@ pub const HEADERS: [&str; 8] = [
     "oversight-col-code",
     "oversight-col-state",
     "oversight-col-overdue",
+    "oversight-col-flagged",
 ];
 
 /// The message naming the sheet.
@@ -33,6 +34,8 @@ pub struct ListRow {
     pub medical_institution_code: String,
     pub state: String,
     pub overdue_targets: i64,
+    /// Devices in use under a high-severity flag.
+    pub flagged_devices: i64,
 }
 
 /// Why a list could not be written.
@@ -46,7 +49,7 @@ pub enum ListError {
     Unmappable { row: usize, column: &'static str },
 }
 
-fn text_cells(row: &ListRow) -> [&str; 8] {
+fn text_cells(row: &ListRow) -> [&str; 9] {
     [
         &row.name,
         &row.kind,
@@ -55,6 +58,7 @@ fn text_cells(row: &ListRow) -> [&str; 8] {
         "",
         &row.medical_institution_code,
         &row.state,
+        "",
         "",
     ]
 }
@@ -81,6 +85,10 @@ pub fn export_xlsx(rows: &[ListRow], lang: Lang) -> Result<Vec<u8>, ListError> {
             } else if col == 7 {
                 sheet
                     .write_number(r, col, row.overdue_targets as f64)
+                    .map_err(err)?;
+            } else if col == 8 {
+                sheet
+                    .write_number(r, col, row.flagged_devices as f64)
                     .map_err(err)?;
             } else {
                 sheet
@@ -109,9 +117,11 @@ pub fn export_csv(rows: &[ListRow], lang: Lang, encoding: Encoding) -> Result<Ve
     for row in rows {
         let beds = row.beds.to_string();
         let overdue = row.overdue_targets.to_string();
+        let flagged = row.flagged_devices.to_string();
         let mut cells = text_cells(row);
         cells[4] = &beds;
         cells[7] = &overdue;
+        cells[8] = &flagged;
         writer
             .write_record(cells.iter().map(|c| escape_formula(c).into_owned()))
             .map_err(err)?;

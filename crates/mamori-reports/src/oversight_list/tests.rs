@@ -13,6 +13,7 @@ fn rows() -> Vec<ListRow> {
             medical_institution_code: "0131234567".into(),
             state: "入力中".into(),
             overdue_targets: 2,
+            flagged_devices: 3,
         },
         ListRow {
             name: "=HYPERLINK(\"x\")".into(),
@@ -23,6 +24,7 @@ fn rows() -> Vec<ListRow> {
             medical_institution_code: String::new(),
             state: "未着手".into(),
             overdue_targets: 0,
+            flagged_devices: 0,
         },
     ]
 }
@@ -43,6 +45,7 @@ fn the_workbook_reads_back_with_numbers_as_numbers() {
     // A code keeps its leading zero.
     assert_eq!(cells[1][5], Data::String("0131234567".into()));
     assert_eq!(cells[1][7], Data::Float(2.0));
+    assert_eq!(cells[1][8], Data::Float(3.0));
     // A name that looks like a formula is written as text.
     assert_eq!(cells[2][0], Data::String("'=HYPERLINK(\"x\")".into()));
 }
@@ -69,7 +72,7 @@ fn csv_reads_back_in_both_encodings() {
     let (text, _, bad) = encoding_rs::SHIFT_JIS.decode(&sjis);
     assert!(!bad);
     assert!(text.starts_with(Lang::Ja.text(HEADERS[0])));
-    assert!(text.contains("みなと中央病院,病院,東京都,港区,250,0131234567,入力中,2\r\n"));
+    assert!(text.contains("みなと中央病院,病院,東京都,港区,250,0131234567,入力中,2,3\r\n"));
 }
 
 #[test]

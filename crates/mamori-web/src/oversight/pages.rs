@@ -723,6 +723,7 @@ async fn export_rows(
                 medical_institution_code: code,
                 state: view.state,
                 overdue_targets: view.overdue_targets,
+                flagged_devices: view.flagged_devices,
             }
         })
         .collect();
