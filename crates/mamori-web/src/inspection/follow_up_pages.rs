@@ -9,7 +9,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use mamori_domain::follow_up::{RemarkLevel, ReportDecision, overall_result, result_label};
-use mamori_domain::{FiscalYear, ItemStatus, Principal};
+use mamori_domain::{FiscalYear, ItemStatus};
 use mamori_store::{FollowUp, Institution};
 use serde::Deserialize;
 
@@ -214,16 +214,13 @@ fn schedule_view(lang: Lang, f: &FollowUp) -> Option<ScheduleView> {
 }
 
 /// Draws the page, with the messages and values of a refused form where there is one.
-#[allow(clippy::too_many_arguments)]
 async fn draw(
     state: &AppState,
-    ctx: &PageCtx,
-    user: &crate::http::auth::WebUser,
-    principal: &Principal,
-    institution: &Institution,
+    opening: &VisiblePage,
     fy: &str,
     refused: Option<(AppError, Drafts)>,
 ) -> PageResult {
+    let PageOpening(ctx, user, principal, institution) = opening;
     let lang = ctx.lang;
     let fiscal_year = service::parse_fiscal_year(state, fy)?;
     let (version, _) = service::version_and_rules(state, institution, fiscal_year)?;
@@ -302,10 +299,10 @@ async fn draw(
 
 async fn follow_up_page(
     State(state): State<AppState>,
-    PageOpening(ctx, user, principal, institution): VisiblePage,
+    opening: VisiblePage,
     Ids((_, fy)): Ids<(InstitutionId, String)>,
 ) -> PageResult {
-    draw(&state, &ctx, &user, &principal, &institution, &fy, None).await
+    draw(&state, &opening, &fy, None).await
 }
 
 fn back_to(institution: &Institution, fy: &str, anchor: &str) -> Response {
@@ -317,36 +314,23 @@ fn back_to(institution: &Institution, fy: &str, anchor: &str) -> Response {
 
 /// The page again after a step: its anchor on success, the refused form otherwise (a fault
 /// of mamori or a refusal of who asks is the error page).
-#[allow(clippy::too_many_arguments)]
 async fn after(
     state: &AppState,
-    ctx: &PageCtx,
-    user: &crate::http::auth::WebUser,
-    principal: &Principal,
-    institution: &Institution,
+    opening: &VisiblePage,
     fy: &str,
     outcome: Result<(), mamori_app::Error>,
     anchor: &str,
     drafts: Drafts,
 ) -> PageResult {
     match outcome {
-        Ok(()) => Ok(back_to(institution, fy, anchor)),
+        Ok(()) => Ok(back_to(&opening.3, fy, anchor)),
         Err(e) => {
             let e = AppError::from(e);
             if matches!(
                 e.status(),
                 StatusCode::UNPROCESSABLE_ENTITY | StatusCode::CONFLICT
             ) {
-                draw(
-                    state,
-                    ctx,
-                    user,
-                    principal,
-                    institution,
-                    fy,
-                    Some((e, drafts)),
-                )
-                .await
+                draw(state, opening, fy, Some((e, drafts))).await
             } else {
                 Err(e.into())
             }
@@ -364,15 +348,16 @@ pub struct ScheduleForm {
 
 async fn save_schedule(
     State(state): State<AppState>,
-    PageOpening(ctx, user, principal, institution): VisiblePage,
+    opening: VisiblePage,
     Ids((_, fy)): Ids<(InstitutionId, String)>,
     Form(form): Form<ScheduleForm>,
 ) -> PageResult {
     let fiscal_year = service::parse_fiscal_year(&state, &fy)?;
+    let PageOpening(_, _, principal, institution) = &opening;
     let outcome = service::follow_up::schedule(
         &state,
-        &principal,
-        &institution,
+        principal,
+        institution,
         fiscal_year,
         &form.date,
         &form.starts_at,
@@ -386,18 +371,7 @@ async fn save_schedule(
         inspectors: form.inspectors,
         ..Drafts::default()
     };
-    after(
-        &state,
-        &ctx,
-        &user,
-        &principal,
-        &institution,
-        &fy,
-        outcome,
-        "schedule",
-        drafts,
-    )
-    .await
+    after(&state, &opening, &fy, outcome, "schedule", drafts).await
 }
 
 #[derive(Deserialize, Default)]
@@ -410,15 +384,16 @@ pub struct RemarkForm {
 
 async fn save_remark(
     State(state): State<AppState>,
-    PageOpening(ctx, user, principal, institution): VisiblePage,
+    opening: VisiblePage,
     Ids((_, fy)): Ids<(InstitutionId, String)>,
     Form(form): Form<RemarkForm>,
 ) -> PageResult {
     let fiscal_year = service::parse_fiscal_year(&state, &fy)?;
+    let PageOpening(_, _, principal, institution) = &opening;
     let outcome = service::follow_up::record_remark(
         &state,
-        &principal,
-        &institution,
+        principal,
+        institution,
         fiscal_year,
         &form.item_key,
         &form.level,
@@ -433,18 +408,7 @@ async fn save_remark(
         note: form.note,
         ..Drafts::default()
     };
-    after(
-        &state,
-        &ctx,
-        &user,
-        &principal,
-        &institution,
-        &fy,
-        outcome,
-        &anchor,
-        drafts,
-    )
-    .await
+    after(&state, &opening, &fy, outcome, &anchor, drafts).await
 }
 
 #[derive(Deserialize, Default)]
@@ -456,13 +420,14 @@ pub struct ResultForm {
 
 async fn notify_result(
     State(state): State<AppState>,
-    PageOpening(ctx, user, principal, institution): VisiblePage,
+    opening: VisiblePage,
     Ids((_, fy)): Ids<(InstitutionId, String)>,
     Form(form): Form<ResultForm>,
 ) -> PageResult {
     let fiscal_year = service::parse_fiscal_year(&state, &fy)?;
+    let PageOpening(_, _, principal, institution) = &opening;
     let outcome = async {
-        service::follow_up::inspector_only(&principal, &institution)?;
+        service::follow_up::inspector_only(principal, institution)?;
         if form.confirm != "yes" {
             // Notifying cannot be undone: the inspector says so first.
             return Err(mamori_domain::ParseError::new(
@@ -473,8 +438,8 @@ async fn notify_result(
         }
         service::follow_up::notify_result(
             &state,
-            &principal,
-            &institution,
+            principal,
+            institution,
             fiscal_year,
             &form.overall_comment,
         )
@@ -486,18 +451,7 @@ async fn notify_result(
         note: form.overall_comment,
         ..Drafts::default()
     };
-    after(
-        &state,
-        &ctx,
-        &user,
-        &principal,
-        &institution,
-        &fy,
-        outcome,
-        "result",
-        drafts,
-    )
-    .await
+    after(&state, &opening, &fy, outcome, "result", drafts).await
 }
 
 #[derive(Deserialize, Default)]
@@ -509,15 +463,16 @@ pub struct ReportForm {
 
 async fn file_report(
     State(state): State<AppState>,
-    PageOpening(ctx, user, principal, institution): VisiblePage,
+    opening: VisiblePage,
     Ids((_, fy, key)): Ids<(InstitutionId, String, String)>,
     Form(form): Form<ReportForm>,
 ) -> PageResult {
     let fiscal_year = service::parse_fiscal_year(&state, &fy)?;
+    let PageOpening(_, _, principal, institution) = &opening;
     let outcome = service::follow_up::file_report(
         &state,
-        &principal,
-        &institution,
+        principal,
+        institution,
         fiscal_year,
         &key,
         &form.action_taken,
@@ -532,18 +487,7 @@ async fn file_report(
         done_on: form.done_on,
         ..Drafts::default()
     };
-    after(
-        &state,
-        &ctx,
-        &user,
-        &principal,
-        &institution,
-        &fy,
-        outcome,
-        &anchor,
-        drafts,
-    )
-    .await
+    after(&state, &opening, &fy, outcome, &anchor, drafts).await
 }
 
 #[derive(Deserialize, Default)]
@@ -555,15 +499,16 @@ pub struct DecisionForm {
 
 async fn decide_report(
     State(state): State<AppState>,
-    PageOpening(ctx, user, principal, institution): VisiblePage,
+    opening: VisiblePage,
     Ids((_, fy, key, report)): Ids<(InstitutionId, String, String, ReportId)>,
     Form(form): Form<DecisionForm>,
 ) -> PageResult {
     let fiscal_year = service::parse_fiscal_year(&state, &fy)?;
+    let PageOpening(_, _, principal, institution) = &opening;
     let outcome = service::follow_up::decide_report(
         &state,
-        &principal,
-        &institution,
+        principal,
+        institution,
         fiscal_year,
         &key,
         report.get(),
@@ -577,18 +522,7 @@ async fn decide_report(
         note: form.note,
         ..Drafts::default()
     };
-    after(
-        &state,
-        &ctx,
-        &user,
-        &principal,
-        &institution,
-        &fy,
-        outcome,
-        &anchor,
-        drafts,
-    )
-    .await
+    after(&state, &opening, &fy, outcome, &anchor, drafts).await
 }
 
 // ----- the result notice -------------------------------------------------------------------
