@@ -56,15 +56,26 @@ pub struct App {
     /// page read again does not query the log each time. Per process: the database's
     /// unique key keeps several servers from writing one read twice.
     pub access_seen: Arc<Mutex<AccessSeen>>,
+    /// The states of institutions without answers, per fiscal year: they follow from the
+    /// catalog alone, which does not change while the process runs.
+    pub unanswered_states: Arc<Mutex<oversight::UnansweredByYear>>,
 }
 
 impl App {
     pub fn new(store: Store, catalog: &'static Catalog) -> Self {
         store.keep_year_states(oversight::year_rules(catalog));
+        Self::without_year_states(store, catalog)
+    }
+
+    /// An app whose store keeps no fiscal-year states: the write path as it was before
+    /// oversight, which the benchmark measures the kept states against. Its summaries are
+    /// wrong as soon as it writes; serving never uses it.
+    pub fn without_year_states(store: Store, catalog: &'static Catalog) -> Self {
         Self {
             store,
             catalog,
             access_seen: Arc::default(),
+            unanswered_states: Arc::default(),
         }
     }
 }

@@ -58,7 +58,22 @@ pub fn oversight_scope(
 
 /// The state of an institution without a row for `fiscal_year`, for each profile where it
 /// is not "not started": what the domain computes from no answers at all.
-fn unanswered_states(app: &App, fiscal_year: FiscalYear) -> Vec<UnansweredState> {
+fn unanswered_states(app: &App, fiscal_year: FiscalYear) -> Arc<[UnansweredState]> {
+    let mut known = app
+        .unanswered_states
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    Arc::clone(
+        known
+            .entry(fiscal_year)
+            .or_insert_with(|| compute_unanswered_states(app, fiscal_year).into()),
+    )
+}
+
+/// The states of institutions without answers, per fiscal year, as computed once.
+pub type UnansweredByYear = HashMap<FiscalYear, Arc<[UnansweredState]>>;
+
+fn compute_unanswered_states(app: &App, fiscal_year: FiscalYear) -> Vec<UnansweredState> {
     let rules = year_rules(app.catalog);
     let none = HashMap::new();
     let mut out = Vec::new();

@@ -164,7 +164,7 @@ fn first_unmappable(rows: &[ListRow]) -> ListError {
 }
 
 /// The messages heading the columns of the figures, after the line's name.
-pub const FIGURE_HEADERS: [&str; 8] = [
+pub const FIGURE_HEADERS: [&str; 15] = [
     "oversight-institutions",
     "domain-labels-year-state-not-started",
     "domain-labels-year-state-in-progress",
@@ -173,6 +173,13 @@ pub const FIGURE_HEADERS: [&str; 8] = [
     "oversight-ready-share",
     "oversight-with-overdue",
     "oversight-overdue-targets-column",
+    "oversight-with-open-remarks",
+    "oversight-open-remarks",
+    "oversight-with-flagged",
+    "oversight-col-flagged",
+    "oversight-flag-eos",
+    "oversight-flag-kev",
+    "oversight-flag-vpn",
 ];
 
 /// One line of figures: a kind or a prefecture, and its counts.
@@ -183,6 +190,32 @@ pub struct FigureLine {
     pub states: [i64; 4],
     pub with_overdue: i64,
     pub overdue_targets: i64,
+    /// Institutions with open 指導, and the open 指導.
+    pub with_open_remarks: i64,
+    pub open_remarks: i64,
+    /// Institutions with a device with a high-severity flag.
+    pub with_flagged: i64,
+    /// Devices with a high-severity flag; flagged end of support, known exploited, and a
+    /// vulnerable VPN version.
+    pub flagged: [i64; 4],
+}
+
+/// An item of the form and how many institutions answered it いいえ, this year and the year
+/// before.
+pub struct ItemFigure {
+    pub number: String,
+    pub text: String,
+    pub institutions: i64,
+    pub previous: Option<i64>,
+}
+
+/// The items most often answered いいえ: the title, the headings of the two years (none for
+/// the year before where the catalog has no such year), and the items.
+pub struct ItemFigures<'a> {
+    pub title: &'a str,
+    pub year_heading: String,
+    pub previous_heading: Option<String>,
+    pub lines: &'a [ItemFigure],
 }
 
 /// A table of figures: its title, the heading of its first column, and its lines.
@@ -197,6 +230,7 @@ pub struct FigureTable<'a> {
 pub fn figures_xlsx(
     heading: &str,
     tables: &[FigureTable<'_>],
+    items: &ItemFigures<'_>,
     lang: Lang,
 ) -> Result<Vec<u8>, ListError> {
     let err = |e: rust_xlsxwriter::XlsxError| ListError::Write(e.to_string());
@@ -253,16 +287,62 @@ pub fn figures_xlsx(
             sheet
                 .write_number(row, 7, line.with_overdue as f64)
                 .map_err(err)?;
-            sheet
-                .write_number(row, 8, line.overdue_targets as f64)
-                .map_err(err)?;
+            let rest = [
+                line.overdue_targets,
+                line.with_open_remarks,
+                line.open_remarks,
+                line.with_flagged,
+            ]
+            .into_iter()
+            .chain(line.flagged);
+            for (col, n) in (8u16..).zip(rest) {
+                sheet.write_number(row, col, n as f64).map_err(err)?;
+            }
             row += 1;
         }
         row += 1;
     }
     sheet.set_column_width(0, 22).map_err(err)?;
+    // The items most often answered いいえ, on a sheet of their own.
+    let sheet = workbook.add_worksheet();
+    sheet.set_name(lang.text(ITEMS_SHEET)).map_err(err)?;
+    sheet
+        .write_string_with_format(0, 0, heading, &title)
+        .map_err(err)?;
+    sheet
+        .write_string_with_format(2, 0, items.title, &bold)
+        .map_err(err)?;
+    let mut headings = vec![
+        lang.text("follow-up-item").to_owned(),
+        lang.text("oversight-answered-no-text").to_owned(),
+        items.year_heading.clone(),
+    ];
+    headings.extend(items.previous_heading.clone());
+    for (col, text) in (0u16..).zip(&headings) {
+        sheet
+            .write_string_with_format(3, col, text, &header)
+            .map_err(err)?;
+    }
+    for (row, line) in (4u32..).zip(items.lines) {
+        sheet
+            .write_string(row, 0, escape_formula(&line.number).as_ref())
+            .map_err(err)?;
+        sheet
+            .write_string(row, 1, escape_formula(&line.text).as_ref())
+            .map_err(err)?;
+        sheet
+            .write_number(row, 2, line.institutions as f64)
+            .map_err(err)?;
+        if let (Some(_), Some(n)) = (&items.previous_heading, line.previous) {
+            sheet.write_number(row, 3, n as f64).map_err(err)?;
+        }
+    }
+    sheet.set_column_width(1, 60).map_err(err)?;
     workbook.save_to_buffer().map_err(err)
 }
+
+/// The message naming the sheet of the items most often answered いいえ.
+pub const ITEMS_SHEET: &str = "oversight-items-sheet";
 
 /// The message naming the figures' sheet.
 pub const FIGURES_SHEET: &str = "oversight-figures-sheet";

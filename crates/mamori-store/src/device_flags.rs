@@ -1,7 +1,9 @@
 //! What each institution's ledger is flagged for, counted for oversight
 //! (`device_flag_counts`): written by the web tier, which holds the datasets the flags come
-//! from; deleted by every device write in its transaction, so that a missing or old row
-//! marks what the web tier must count again.
+//! from; deleted by every device write and every change of the institution's profile in
+//! its transaction, so that a missing or old row marks what the web tier must count again.
+//! Each row carries the prefecture and kind it is counted under, so the totals add up this
+//! table alone.
 
 use std::collections::HashMap;
 
@@ -54,8 +56,8 @@ impl Store {
     ) -> Result<()> {
         on_pool!(self, pool => self.write(pool, async |tx| {
             sqlx::query(
-                "INSERT INTO device_flag_counts (institution_id, computed_on, flagged_devices, end_of_support, known_exploited, vulnerable_vpn) VALUES ($1, $2, $3, $4, $5, $6) \
-                 ON CONFLICT (institution_id) DO UPDATE SET computed_on = excluded.computed_on, flagged_devices = excluded.flagged_devices, end_of_support = excluded.end_of_support, known_exploited = excluded.known_exploited, vulnerable_vpn = excluded.vulnerable_vpn",
+                "INSERT INTO device_flag_counts (institution_id, computed_on, flagged_devices, end_of_support, known_exploited, vulnerable_vpn, prefecture, oversight_kind) SELECT $1, $2, $3, $4, $5, $6, prefecture, oversight_kind FROM institutions WHERE id = $1 \
+                 ON CONFLICT (institution_id) DO UPDATE SET computed_on = excluded.computed_on, flagged_devices = excluded.flagged_devices, end_of_support = excluded.end_of_support, known_exploited = excluded.known_exploited, vulnerable_vpn = excluded.vulnerable_vpn, prefecture = excluded.prefecture, oversight_kind = excluded.oversight_kind",
             )
             .bind(institution_id)
             .bind(computed_on.to_string())
@@ -79,7 +81,7 @@ impl Store {
     ) -> Result<Vec<i64>> {
         let rows: Vec<(i64,)> = on_pool!(self, pool => {
             sqlx::query_as(
-                "SELECT i.id FROM institutions i LEFT JOIN device_flag_counts f ON f.institution_id = i.id WHERE (f.institution_id IS NULL OR f.computed_on < $1) AND EXISTS (SELECT 1 FROM devices d WHERE d.institution_id = i.id) ORDER BY i.id LIMIT $2",
+                "SELECT DISTINCT d.institution_id FROM devices d LEFT JOIN device_flag_counts f ON f.institution_id = d.institution_id WHERE f.institution_id IS NULL OR f.computed_on < $1 ORDER BY d.institution_id LIMIT $2",
             )
             .bind(today.to_string())
             .bind(most)
@@ -96,11 +98,11 @@ impl Store {
     ) -> Result<HashMap<(Prefecture, OversightKind), FlagTotals>> {
         let (condition, prefecture) = match scope {
             InstitutionScope::All => ("", None),
-            InstitutionScope::Prefecture(p) => (" WHERE i.prefecture = $1", Some(p.code())),
+            InstitutionScope::Prefecture(p) => (" AND prefecture = $1", Some(p.code())),
             InstitutionScope::Only(_) | InstitutionScope::None => return Ok(HashMap::new()),
         };
         let sql = format!(
-            "SELECT i.prefecture, i.oversight_kind, CAST(SUM(f.flagged_devices) AS BIGINT) AS flagged_devices, CAST(SUM(f.end_of_support) AS BIGINT) AS end_of_support, CAST(SUM(f.known_exploited) AS BIGINT) AS known_exploited, CAST(SUM(f.vulnerable_vpn) AS BIGINT) AS vulnerable_vpn, CAST(SUM(CASE WHEN f.flagged_devices > 0 THEN 1 ELSE 0 END) AS BIGINT) AS institutions FROM device_flag_counts f JOIN institutions i ON i.id = f.institution_id{condition} GROUP BY i.prefecture, i.oversight_kind"
+            "SELECT prefecture, oversight_kind, CAST(SUM(flagged_devices) AS BIGINT) AS flagged_devices, CAST(SUM(end_of_support) AS BIGINT) AS end_of_support, CAST(SUM(known_exploited) AS BIGINT) AS known_exploited, CAST(SUM(vulnerable_vpn) AS BIGINT) AS vulnerable_vpn, CAST(SUM(CASE WHEN flagged_devices > 0 THEN 1 ELSE 0 END) AS BIGINT) AS institutions FROM device_flag_counts WHERE (flagged_devices > 0 OR end_of_support > 0 OR known_exploited > 0 OR vulnerable_vpn > 0){condition} GROUP BY prefecture, oversight_kind"
         );
         let rows: Vec<TotalRow> = on_pool!(self, pool => {
             let query = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()));

@@ -24,7 +24,7 @@ use sqlx::QueryBuilder;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::audit::KeySlot;
-use crate::oversight::RulesSlot;
+use crate::year_states::RulesSlot;
 use crate::{
     AuditEntry, AuditProblem, BeginWrite, Pool, Result, Store, StoreError, parse_item_answer,
 };
@@ -339,18 +339,21 @@ impl BatchWriter {
                 .bind(prev_hash)
                 .execute(&mut *tx)
                 .await?;
-            // Each institution's year once, from the answers the whole batch left.
-            let years: std::collections::BTreeSet<(i64, i64)> = accepted
+            // Each institution's year once, from the answers the whole batch left; the audit
+            // head's lock is held since the sequence numbers were reserved.
+            let mut years: Vec<(i64, mamori_domain::FiscalYear)> = Vec::new();
+            for (institution_id, year) in accepted
                 .iter()
                 .map(|w| (w.institution_id, w.fiscal_year))
-                .collect();
-            for (institution_id, year) in years {
+                .collect::<std::collections::BTreeSet<(i64, i64)>>()
+            {
                 let fiscal_year = i32::try_from(year)
                     .ok()
                     .and_then(|y| mamori_domain::FiscalYear::new(y).ok())
                     .ok_or_else(|| StoreError::Corrupt(format!("fiscal year {year}")))?;
-                crate::oversight::write_year_status!(self.year_rules, tx, institution_id, fiscal_year);
+                years.push((institution_id, fiscal_year));
             }
+            crate::year_states::write_year_statuses!(self.year_rules, tx, &years, true);
             tx.commit().await?;
             Ok(outcomes)
         })

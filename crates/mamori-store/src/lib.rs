@@ -199,7 +199,7 @@ pub struct Store {
     /// The audit chain's key, given once by `open_audit_log`.
     audit_key: audit::KeySlot,
     /// The rules institutions' years are kept with, given once by `keep_year_states`.
-    year_rules: oversight::RulesSlot,
+    year_rules: year_states::RulesSlot,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -397,7 +397,7 @@ macro_rules! bind_institution {
             .bind(new.municipality_code.clone())
             .bind(new.municipality_name.clone())
             .bind(new.address.clone())
-            .bind(oversight::institution_search_key(
+            .bind(search_grams::institution_search_key(
                 &new.name,
                 &new.municipality_name,
             ))
@@ -506,7 +506,7 @@ impl Store {
     fn from_pool(pool: Pool) -> Self {
         let writer: Arc<tokio::sync::Mutex<()>> = Default::default();
         let audit_key: audit::KeySlot = Default::default();
-        let year_rules: oversight::RulesSlot = Default::default();
+        let year_rules: year_states::RulesSlot = Default::default();
         Self {
             answers: group_commit::start_writer(
                 pool.clone(),
@@ -588,6 +588,7 @@ impl Store {
         }
         self.fill_login_keys().await?;
         self.fill_oversight_keys().await?;
+        self.fill_search_grams().await?;
         self.rebuild_oversight_counts().await?;
         Ok(())
     }
@@ -682,6 +683,7 @@ impl Store {
             .fetch_one(&mut *tx)
             .await?;
             oversight::count_institution!(tx, id, 1);
+            search_grams::index_search_keys!(tx, &[id]);
             Ok(Written::audited(id, Audit::new(&at, actor, "institution.create", id, detail)))
         }).await?);
         Ok(id)
@@ -716,6 +718,12 @@ impl Store {
             .await?;
             found(done.rows_affected())?;
             oversight::count_institution!(tx, id, 1);
+            search_grams::index_search_keys!(tx, &[id]);
+            // The ledger's flags are counted under the prefecture and kind: counted again.
+            sqlx::query("DELETE FROM device_flag_counts WHERE institution_id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
             // The profile decides which items apply: every year kept is computed anew.
             let years: Vec<(i64,)> = sqlx::query_as(
                 "SELECT fiscal_year FROM year_states WHERE institution_id = $1 UNION SELECT fiscal_year FROM answers WHERE institution_id = $1",
@@ -728,7 +736,7 @@ impl Store {
                     .ok()
                     .and_then(|y| FiscalYear::new(y).ok())
                     .ok_or_else(|| StoreError::Corrupt(format!("fiscal year {year}")))?;
-                oversight::write_year_status!(self.year_rules, tx, id, fiscal_year);
+                year_states::write_year_status!(self.year_rules, tx, id, fiscal_year);
             }
             Ok(Written::audited((), Audit::new(&at, actor, "institution.update", id, detail)))
         }).await?);
@@ -1090,7 +1098,7 @@ impl Store {
                 )
                 .bind(institution_id).bind(fy).bind(item_key.to_owned()).bind(round.number()).bind(a).bind(c).bind(t).bind(actor).bind(at.clone())
                 .execute(&mut *tx).await?;
-                oversight::write_year_status!(self.year_rules, tx, institution_id, fiscal_year);
+                year_states::write_year_status!(self.year_rules, tx, institution_id, fiscal_year);
                 Ok(Written::audited(true, Audit::new(&at, actor, "answer.clear", institution_id, format!("fiscal_year={fy} item={item_key} round={}", round.number()))))
             } else {
                 Ok(Written::dropped(false))
@@ -1189,7 +1197,7 @@ impl Store {
             )
             .bind(institution_id).bind(fy).bind(contact_chart_seen).bind(actor).bind(at.clone())
             .execute(&mut *tx).await?;
-            oversight::write_year_status!(self.year_rules, tx, institution_id, fiscal_year);
+            year_states::write_year_status!(self.year_rules, tx, institution_id, fiscal_year);
             Ok(Written::audited((), Audit::new(&at, actor, "inspection.observation", institution_id, format!("fiscal_year={fy} contact_chart_seen={contact_chart_seen}"))))
         }).await?);
         Ok(())
@@ -1213,10 +1221,12 @@ pub use assurance::{
     PrefectureBook, ProgramRecord, RankRecord, SubmissionRecord, WithdrawalRecord,
 };
 mod oversight;
+mod search_grams;
+mod year_states;
 pub use oversight::{
-    OversightFilter, OversightRow, OversightSort, StateCounts, UnansweredState, YearFacts,
-    YearRules, YearView,
+    OversightFilter, OversightRow, OversightSort, StateCounts, UnansweredState, YearView,
 };
+pub use year_states::{YearFacts, YearRules};
 mod device_flags;
 pub use device_flags::{DeviceFlagCounts, FlagTotals};
 

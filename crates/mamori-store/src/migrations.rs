@@ -73,6 +73,11 @@ const SOURCES: &[(i64, &str, &str)] = &[
         "device_flag_counts",
         include_str!("../migrations/0014_device_flag_counts.sql"),
     ),
+    (
+        15,
+        "faster_oversight",
+        include_str!("../migrations/0015_faster_oversight.sql"),
+    ),
 ];
 
 /// The engine a migration is rendered for.
@@ -212,6 +217,11 @@ mod tests {
             "3ad3cfe018201498892593915ada563e7d491087235f06f6395fed3c485a804cb61b1969bee612356c759fb40540f8e3",
         ),
         (
+            Dialect::Postgres,
+            15,
+            "7d1491271907128845e68a9a29579ce846df3a5fa68a2a3d90d52f0871921f6a88bceb4a108b84691de3b355bbe4bbbc",
+        ),
+        (
             Dialect::Sqlite,
             1,
             "dad5f916f1bd4624ce3a4596728c4fd86e9dea8786875b0467af25a8084d8cdd694136382044cf7adade2db41f9aefcc",
@@ -280,6 +290,11 @@ mod tests {
             Dialect::Sqlite,
             14,
             "e4910bbf61a21e8a3f051ffca8debf0c3bf76d144b97fc125546d5a6aff11b4a1cd0c43db6d6132e811b3d9492b63aac",
+        ),
+        (
+            Dialect::Sqlite,
+            15,
+            "e088073d7a7e83ddf12143cd71484edab89837ccafb737216c54fc506c08247c3b56732222ed81eee470071708fefd77",
         ),
     ];
 

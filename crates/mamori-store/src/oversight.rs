@@ -5,87 +5,19 @@
 //! answer, a cleared answer, the institution's profile, the inspector's record), under the
 //! audit head's lock, which every writer takes: a state is always computed from what every
 //! earlier transaction left, whichever server wrote it. The computation is the domain's
-//! ([`mamori_domain::oversight::year_status`]), handed to the store as [`YearRules`] by the
+//! ([`mamori_domain::oversight::year_status`]), handed to the store as [`crate::YearRules`] by the
 //! service layer, which holds the catalog.
 
 use std::collections::HashMap;
-use std::sync::{Arc, OnceLock};
 
 use chrono::NaiveDate;
-use mamori_domain::oversight::{OversightKind, YearState, YearStatus};
+use mamori_domain::oversight::{OversightKind, YearState};
 use mamori_domain::text::fold::search_key;
-use mamori_domain::{
-    FiscalYear, InstitutionKind, InstitutionProfile, InstitutionScope, ItemAnswers, Prefecture,
-};
+use mamori_domain::{FiscalYear, InstitutionKind, InstitutionScope, Prefecture};
 use sqlx::QueryBuilder;
 
+use crate::search_grams::{NamePlan, institution_search_key};
 use crate::{BeginWrite, Pool, Result, Store, StoreError};
-
-/// What the store knows of an institution's fiscal year when it recomputes its status.
-pub struct YearFacts<'a> {
-    pub fiscal_year: FiscalYear,
-    pub profile: InstitutionProfile,
-    pub answers: &'a HashMap<String, ItemAnswers>,
-    /// What the inspector recorded of the contact chart on site: `None` until recorded.
-    pub contact_chart_seen: Option<bool>,
-}
-
-/// The domain's rules for a year's status, given to the store by the service layer (which
-/// holds the catalog): `None` when no checklist covers that year for the institution.
-pub type YearRules = Arc<dyn Fn(&YearFacts<'_>) -> Option<YearStatus> + Send + Sync>;
-
-/// Where a store keeps its [`YearRules`] once given.
-#[derive(Clone, Default)]
-pub(crate) struct RulesSlot(Arc<OnceLock<YearRules>>);
-
-impl RulesSlot {
-    pub(crate) fn get(&self) -> Option<&YearRules> {
-        self.0.get()
-    }
-}
-
-impl std::fmt::Debug for RulesSlot {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(if self.0.get().is_some() {
-            "RulesSlot(given)"
-        } else {
-            "RulesSlot(none)"
-        })
-    }
-}
-
-/// What a count is kept by: the institution's prefecture, kind and profile, and (for a kept
-/// state) the state; `state` is empty for the count of institutions.
-#[derive(sqlx::FromRow)]
-pub(crate) struct CountKey {
-    pub(crate) prefecture: String,
-    pub(crate) oversight_kind: String,
-    pub(crate) kind: String,
-    pub(crate) has_medical_information_system: bool,
-    pub(crate) has_vendor_contracts: bool,
-    pub(crate) state: String,
-}
-
-/// Adds `$delta` to the count of kept states of `$key` in fiscal year `$year`, inside `$tx`.
-macro_rules! count_state {
-    ($tx:expr, $year:expr, $key:expr, $delta:expr) => {{
-        let key: $crate::oversight::CountKey = $key;
-        sqlx::query(
-            "INSERT INTO year_state_counts (fiscal_year, prefecture, oversight_kind, kind, has_medical_information_system, has_vendor_contracts, state, n) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (fiscal_year, prefecture, oversight_kind, kind, has_medical_information_system, has_vendor_contracts, state) DO UPDATE SET n = year_state_counts.n + excluded.n",
-        )
-        .bind($year)
-        .bind(key.prefecture)
-        .bind(key.oversight_kind)
-        .bind(key.kind)
-        .bind(key.has_medical_information_system)
-        .bind(key.has_vendor_contracts)
-        .bind(key.state)
-        .bind(i64::from($delta))
-        .execute(&mut *$tx)
-        .await?;
-    }};
-}
-pub(crate) use count_state;
 
 /// Adds `$delta` to the count of institutions with the profile of institution `$id` as it
 /// stands inside `$tx`.
@@ -101,138 +33,6 @@ macro_rules! count_institution {
     }};
 }
 pub(crate) use count_institution;
-
-/// The separator of the parts of a search key; the input guard refuses control characters in
-/// what people type, so a search cannot match across two parts.
-const KEY_PARTS: char = '\u{1F}';
-
-/// The key an institution is searched by: its name and its municipality's, folded.
-pub(crate) fn institution_search_key(name: &str, municipality_name: &str) -> String {
-    format!(
-        "{}{KEY_PARTS}{}",
-        search_key(name),
-        search_key(municipality_name)
-    )
-}
-
-/// Recomputes one institution's fiscal year inside the write transaction `$tx`, from the
-/// answers, profile and inspector's record as they stand there, if the store has its rules.
-/// Takes the audit head's lock first, which orders it with every other writer.
-macro_rules! write_year_status {
-    ($slot:expr, $tx:expr, $institution_id:expr, $fiscal_year:expr) => {{
-        if let Some(rules) = $slot.get() {
-            let institution_id: i64 = $institution_id;
-            let fiscal_year: mamori_domain::FiscalYear = $fiscal_year;
-            let year = i64::from(fiscal_year.start_year());
-            sqlx::query("UPDATE audit_chain_head SET seq = seq WHERE id = 1")
-                .execute(&mut *$tx)
-                .await?;
-            let profile: Option<(String, bool, bool, String, String)> = sqlx::query_as(
-                "SELECT kind, has_medical_information_system, has_vendor_contracts, prefecture, oversight_kind FROM institutions WHERE id = $1",
-            )
-            .bind(institution_id)
-            .fetch_optional(&mut *$tx)
-            .await?;
-            if let Some((kind_text, has_system, has_vendors, prefecture, oversight_kind)) = profile {
-                let seen: Option<(bool,)> = sqlx::query_as(
-                    "SELECT contact_chart_seen FROM inspection_observations WHERE institution_id = $1 AND fiscal_year = $2",
-                )
-                .bind(institution_id)
-                .bind(year)
-                .fetch_optional(&mut *$tx)
-                .await?;
-                let rows: Vec<$crate::vendors::AnswerRow> = sqlx::query_as(
-                    "SELECT item_key, round, answer, checked_on, target_date FROM answers WHERE institution_id = $1 AND fiscal_year = $2",
-                )
-                .bind(institution_id)
-                .bind(year)
-                .fetch_all(&mut *$tx)
-                .await?;
-                let answers = $crate::vendors::fold_answers(rows)?;
-                let profile = mamori_domain::InstitutionProfile {
-                    kind: mamori_domain::InstitutionKind::parse(&kind_text)
-                        .map_err(|e| $crate::StoreError::Corrupt(e.to_string()))?,
-                    has_medical_information_system: has_system,
-                    has_vendor_contracts: has_vendors,
-                };
-                let status = rules(&$crate::oversight::YearFacts {
-                    fiscal_year,
-                    profile,
-                    answers: &answers,
-                    contact_chart_seen: seen.map(|(s,)| s),
-                });
-                sqlx::query("DELETE FROM open_targets WHERE institution_id = $1 AND fiscal_year = $2")
-                    .bind(institution_id)
-                    .bind(year)
-                    .execute(&mut *$tx)
-                    .await?;
-                // The state as it was leaves the counts; the new one joins them below.
-                let before: Option<$crate::oversight::CountKey> = sqlx::query_as(
-                    "SELECT prefecture, oversight_kind, kind, has_medical_information_system, has_vendor_contracts, state FROM year_states WHERE institution_id = $1 AND fiscal_year = $2",
-                )
-                .bind(institution_id)
-                .bind(year)
-                .fetch_optional(&mut *$tx)
-                .await?;
-                if let Some(key) = before {
-                    $crate::oversight::count_state!($tx, year, key, -1);
-                }
-                match status {
-                    None => {
-                        sqlx::query("DELETE FROM year_states WHERE institution_id = $1 AND fiscal_year = $2")
-                            .bind(institution_id)
-                            .bind(year)
-                            .execute(&mut *$tx)
-                            .await?;
-                    }
-                    Some(status) => {
-                        sqlx::query(
-                            "INSERT INTO year_states (institution_id, fiscal_year, state, prefecture, oversight_kind, kind, has_medical_information_system, has_vendor_contracts) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (institution_id, fiscal_year) DO UPDATE SET state = excluded.state, prefecture = excluded.prefecture, oversight_kind = excluded.oversight_kind, kind = excluded.kind, has_medical_information_system = excluded.has_medical_information_system, has_vendor_contracts = excluded.has_vendor_contracts",
-                        )
-                        .bind(institution_id)
-                        .bind(year)
-                        .bind(status.state.as_str())
-                        .bind(prefecture.clone())
-                        .bind(oversight_kind.clone())
-                        .bind(kind_text.clone())
-                        .bind(has_system)
-                        .bind(has_vendors)
-                        .execute(&mut *$tx)
-                        .await?;
-                        $crate::oversight::count_state!(
-                            $tx,
-                            year,
-                            $crate::oversight::CountKey {
-                                prefecture: prefecture.clone(),
-                                oversight_kind: oversight_kind.clone(),
-                                kind: kind_text.clone(),
-                                has_medical_information_system: has_system,
-                                has_vendor_contracts: has_vendors,
-                                state: status.state.as_str().to_owned(),
-                            },
-                            1
-                        );
-                        if !status.open_targets.is_empty() {
-                            let mut insert = sqlx::QueryBuilder::new(
-                                "INSERT INTO open_targets (institution_id, fiscal_year, item_key, target_date, prefecture, oversight_kind) ",
-                            );
-                            insert.push_values(&status.open_targets, |mut b, (key, date)| {
-                                b.push_bind(institution_id)
-                                    .push_bind(year)
-                                    .push_bind(key.clone())
-                                    .push_bind(date.to_string())
-                                    .push_bind(prefecture.clone())
-                                    .push_bind(oversight_kind.clone());
-                            });
-                            insert.build().execute(&mut *$tx).await?;
-                        }
-                    }
-                }
-            }
-        }
-    }};
-}
-pub(crate) use write_year_status;
 
 /// The state of an institution without a row for the year, by its profile: what the domain
 /// computes from no answers at all (ready without a medical information system, where the
@@ -350,10 +150,20 @@ pub struct YearView<'a> {
     pub unanswered: &'a [UnansweredState],
 }
 
+/// A search's folded query and how it finds names.
+struct NameSearch {
+    key: String,
+    plan: NamePlan,
+}
+
 /// `FROM institutions i` joined with its year, each row's `state` and `overdue_targets`;
-/// binds the year, today and the unanswered states.
-fn push_year_from<DB: sqlx::Database>(q: &mut QueryBuilder<DB>, view: &YearView<'_>)
-where
+/// binds the year, today and the unanswered states. With a search, only the institutions
+/// its grams or codes name are read.
+fn push_year_from<DB: sqlx::Database>(
+    q: &mut QueryBuilder<DB>,
+    view: &YearView<'_>,
+    search: Option<&NameSearch>,
+) where
     for<'t> i64: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
     for<'t> bool: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
     for<'t> String: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
@@ -383,26 +193,56 @@ where
         InstitutionScope::Only(id) => q.push(" WHERE i.id = ").push_bind(id),
         InstitutionScope::None => q.push(" WHERE FALSE"),
     };
+    if let Some(search) = search {
+        match &search.plan {
+            NamePlan::Scan => {}
+            NamePlan::Grams(grams) => {
+                q.push(" AND i.id IN (SELECT g0.institution_id FROM search_grams g0");
+                for (n, gram) in grams.iter().enumerate().skip(1) {
+                    q.push(format!(" JOIN search_grams g{n} ON g{n}.institution_id = g0.institution_id AND g{n}.gram = "))
+                        .push_bind(gram.clone());
+                }
+                q.push(" WHERE g0.gram = ")
+                    .push_bind(grams.first().cloned().unwrap_or_default());
+                push_code_ids(q, &search.key);
+                q.push(")");
+            }
+            NamePlan::NoName => {
+                q.push(" AND i.id IN (SELECT id FROM institutions WHERE FALSE");
+                push_code_ids(q, &search.key);
+                q.push(")");
+            }
+        }
+    }
     q.push(") y WHERE TRUE");
 }
 
-/// The filter's conditions on the rows of [`push_year_from`].
+/// `UNION` the institutions whose 医療機関コード or 全国地方公共団体コード is `key`, each from
+/// its index.
+fn push_code_ids<DB: sqlx::Database>(q: &mut QueryBuilder<DB>, key: &str)
+where
+    for<'t> String: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+{
+    q.push(" UNION SELECT id FROM institutions WHERE medical_institution_code = ")
+        .push_bind(key.to_owned())
+        .push(" UNION SELECT id FROM institutions WHERE municipality_code = ")
+        .push_bind(key.to_owned());
+}
+
+/// The filter's conditions on the rows of [`push_year_from`]: the search's whole query is
+/// checked here, on the rows its grams found.
 fn push_filter<DB: sqlx::Database>(
     q: &mut QueryBuilder<DB>,
     view: &YearView<'_>,
     filter: &OversightFilter,
+    search: Option<&NameSearch>,
 ) where
     for<'t> i64: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
     for<'t> String: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
     for<'t> &'static str: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
 {
-    if let Some(query) = filter
-        .query
-        .as_deref()
-        .map(str::trim)
-        .filter(|q| !q.is_empty())
-    {
-        let key = search_key(query);
+    if let Some(search) = search {
+        let key = search.key.clone();
         let pattern = format!("%{}%", escape_like(&key));
         q.push(" AND (y.search_key LIKE ")
             .push_bind(pattern)
@@ -456,25 +296,15 @@ fn escape_like(text: &str) -> String {
     out
 }
 
-#[derive(sqlx::FromRow)]
-struct ProfileCount {
-    prefecture: String,
-    oversight_kind: String,
-    kind: String,
-    has_medical_information_system: bool,
-    has_vendor_contracts: bool,
-    n: i64,
-}
-
+/// The institutions of one prefecture and kind by state.
 #[derive(sqlx::FromRow)]
 struct StateCount {
     prefecture: String,
     oversight_kind: String,
-    kind: String,
-    has_medical_information_system: bool,
-    has_vendor_contracts: bool,
-    state: String,
-    n: i64,
+    not_started: i64,
+    in_progress: i64,
+    completed: i64,
+    ready: i64,
 }
 
 #[derive(sqlx::FromRow)]
@@ -486,51 +316,11 @@ struct OverdueCount {
 }
 
 impl Store {
-    /// Recomputes one institution's fiscal year in its own transaction, for the changes that
-    /// are not answers (a cleared answer, the institution's profile, the inspector's record).
-    pub async fn refresh_year_status(
-        &self,
-        institution_id: i64,
-        fiscal_year: FiscalYear,
-    ) -> Result<()> {
-        let _turn = self.write_turn().await;
-        on_pool!(self, pool => {
-            let mut tx = pool.begin_write().await?;
-            write_year_status!(self.year_rules, tx, institution_id, fiscal_year);
-            tx.commit().await?;
-        });
-        Ok(())
-    }
-
-    /// Gives the store the rules it keeps each institution's year with. Given once; the
-    /// store keeps no year states without them.
-    pub fn keep_year_states(&self, rules: YearRules) {
-        let _ = self.year_rules.0.set(rules);
-    }
-
-    /// Recomputes every institution's year that has answers and no state yet (answers
-    /// stored before states were kept, or while the store had no rules).
-    pub async fn fill_year_states(&self) -> Result<usize> {
-        let missing: Vec<(i64, i64)> = self
-            .select_all(
-                "SELECT DISTINCT a.institution_id, a.fiscal_year FROM answers a WHERE NOT EXISTS (SELECT 1 FROM year_states s WHERE s.institution_id = a.institution_id AND s.fiscal_year = a.fiscal_year) ORDER BY 1, 2",
-            )
-            .await?;
-        for (institution_id, year) in &missing {
-            let fiscal_year = i32::try_from(*year)
-                .ok()
-                .and_then(|y| FiscalYear::new(y).ok())
-                .ok_or_else(|| StoreError::Corrupt(format!("fiscal year {year}")))?;
-            self.refresh_year_status(*institution_id, fiscal_year)
-                .await?;
-        }
-        Ok(missing.len())
-    }
-
     /// Institutions and overdue target dates per prefecture and kind, for the view's year:
-    /// the kept counts of institutions and of states by profile, and the open target dates
-    /// before today from their index. An institution without a state counts in its
-    /// profile's.
+    /// the kept counts of institutions and of states by profile, added up by the database
+    /// (an institution without a state counts in its profile's), and the open target dates
+    /// before today from their index. One row per prefecture and kind comes back: rows cost
+    /// more to carry than to add up.
     pub async fn oversight_counts(
         &self,
         view: &YearView<'_>,
@@ -541,48 +331,54 @@ impl Store {
             InstitutionScope::Prefecture(p) => Some(p.code()),
             InstitutionScope::Only(_) | InstitutionScope::None => return Ok(HashMap::new()),
         };
-        // The prefecture is the last parameter, numbered `n`, where there is one.
-        let scope = |n: usize| {
-            prefecture
-                .as_ref()
-                .map_or_else(String::new, |_| format!(" AND prefecture = ${n}"))
-        };
-        let profiles_sql = format!(
-            "SELECT prefecture, oversight_kind, kind, has_medical_information_system, has_vendor_contracts, n FROM institution_counts WHERE n <> 0{}",
-            scope(1)
-        );
-        let states_sql = format!(
-            "SELECT prefecture, oversight_kind, kind, has_medical_information_system, has_vendor_contracts, state, n FROM year_state_counts WHERE fiscal_year = $1 AND n <> 0{}",
-            scope(2)
-        );
         let overdue_sql = format!(
             "SELECT prefecture, oversight_kind, COUNT(*) AS targets, COUNT(DISTINCT institution_id) AS institutions FROM open_targets WHERE fiscal_year = $1 AND target_date < $2{} GROUP BY prefecture, oversight_kind",
-            scope(3)
+            if prefecture.is_some() {
+                " AND prefecture = $3"
+            } else {
+                ""
+            }
         );
         let today = view.today.to_string();
-        let (profiles, states, overdue): (Vec<ProfileCount>, Vec<StateCount>, Vec<OverdueCount>) = on_pool!(self, pool => {
-            // The prefecture is bound only where the text names it.
-            macro_rules! scoped {
-                ($query:expr) => {{
-                    let query = $query;
-                    match &prefecture {
-                        Some(p) => query.bind(p.clone()),
-                        None => query,
-                    }
-                }};
+        let (states, overdue): (Vec<StateCount>, Vec<OverdueCount>) = on_pool!(self, pool => {
+            let mut q = QueryBuilder::new(
+                "WITH kept AS (SELECT prefecture, oversight_kind, kind, has_medical_information_system, has_vendor_contracts, state, n FROM year_state_counts WHERE n <> 0 AND fiscal_year = ",
+            );
+            q.push_bind(year);
+            if let Some(p) = &prefecture {
+                q.push(" AND prefecture = ").push_bind(p.clone());
             }
-            let profiles = scoped!(sqlx::query_as(sqlx::AssertSqlSafe(profiles_sql)))
-                .fetch_all(pool)
-                .await?;
-            let states = scoped!(sqlx::query_as(sqlx::AssertSqlSafe(states_sql)).bind(year))
-                .fetch_all(pool)
-                .await?;
-            let overdue = scoped!(sqlx::query_as(sqlx::AssertSqlSafe(overdue_sql))
+            q.push("), profiles AS (SELECT prefecture, oversight_kind, kind, has_medical_information_system, has_vendor_contracts, n FROM institution_counts WHERE n <> 0");
+            if let Some(p) = &prefecture {
+                q.push(" AND prefecture = ").push_bind(p.clone());
+            }
+            q.push("), every_state AS (SELECT prefecture, oversight_kind, state, n FROM kept UNION ALL SELECT p.prefecture, p.oversight_kind, CASE");
+            for u in view.unanswered {
+                q.push(" WHEN p.kind = ")
+                    .push_bind(u.kind.as_str())
+                    .push(" AND p.has_medical_information_system = ")
+                    .push_bind(u.has_medical_information_system)
+                    .push(" AND p.has_vendor_contracts = ")
+                    .push_bind(u.has_vendor_contracts)
+                    .push(" THEN ")
+                    .push_bind(u.state.as_str());
+            }
+            q.push(" ELSE 'not_started' END, p.n - COALESCE(k.n, 0) FROM profiles p LEFT JOIN (SELECT prefecture, oversight_kind, kind, has_medical_information_system, has_vendor_contracts, SUM(n) AS n FROM kept GROUP BY prefecture, oversight_kind, kind, has_medical_information_system, has_vendor_contracts) k ON k.prefecture = p.prefecture AND k.oversight_kind = p.oversight_kind AND k.kind = p.kind AND k.has_medical_information_system = p.has_medical_information_system AND k.has_vendor_contracts = p.has_vendor_contracts) SELECT prefecture, oversight_kind");
+            for state in YearState::ALL {
+                q.push(", CAST(SUM(CASE WHEN state = ")
+                    .push_bind(state.as_str())
+                    .push(format!(" THEN n ELSE 0 END) AS BIGINT) AS {}", state.as_str()));
+            }
+            q.push(" FROM every_state GROUP BY prefecture, oversight_kind");
+            let states: Vec<StateCount> = q.build_query_as().fetch_all(pool).await?;
+            let query = sqlx::query_as(sqlx::AssertSqlSafe(overdue_sql.clone()))
                 .bind(year)
-                .bind(today.clone()))
-            .fetch_all(pool)
-            .await?;
-            (profiles, states, overdue)
+                .bind(today.clone());
+            let overdue = match &prefecture {
+                Some(p) => query.bind(p.clone()).fetch_all(pool).await?,
+                None => query.fetch_all(pool).await?,
+            };
+            (states, overdue)
         });
         let corrupt = |e: mamori_domain::ParseError| StoreError::Corrupt(e.to_string());
         let key_of = |prefecture: &str, kind: &str| -> Result<(Prefecture, OversightKind)> {
@@ -592,48 +388,14 @@ impl Store {
             ))
         };
         let mut out: HashMap<(Prefecture, OversightKind), StateCounts> = HashMap::new();
-        // Institutions with a state, then those without one, by their profile.
-        let mut kept: HashMap<(String, String, String, bool, bool), i64> = HashMap::new();
         for row in states {
-            let state = YearState::parse(&row.state).map_err(corrupt)?;
-            out.entry(key_of(&row.prefecture, &row.oversight_kind)?)
-                .or_default()
-                .add_state(state, row.n);
-            *kept
-                .entry((
-                    row.prefecture,
-                    row.oversight_kind,
-                    row.kind,
-                    row.has_medical_information_system,
-                    row.has_vendor_contracts,
-                ))
-                .or_default() += row.n;
-        }
-        for row in profiles {
-            let kind = InstitutionKind::parse(&row.kind).map_err(corrupt)?;
-            let key = key_of(&row.prefecture, &row.oversight_kind)?;
-            let with_state = kept
-                .get(&(
-                    row.prefecture,
-                    row.oversight_kind,
-                    row.kind,
-                    row.has_medical_information_system,
-                    row.has_vendor_contracts,
-                ))
-                .copied()
-                .unwrap_or(0);
-            let state = view
-                .unanswered
-                .iter()
-                .find(|u| {
-                    u.kind == kind
-                        && u.has_medical_information_system == row.has_medical_information_system
-                        && u.has_vendor_contracts == row.has_vendor_contracts
-                })
-                .map_or(YearState::NotStarted, |u| u.state);
-            out.entry(key)
-                .or_default()
-                .add_state(state, row.n - with_state);
+            let counts = out
+                .entry(key_of(&row.prefecture, &row.oversight_kind)?)
+                .or_default();
+            counts.add_state(YearState::NotStarted, row.not_started);
+            counts.add_state(YearState::InProgress, row.in_progress);
+            counts.add_state(YearState::Completed, row.completed);
+            counts.add_state(YearState::Ready, row.ready);
         }
         for row in overdue {
             let counts = out
@@ -695,6 +457,20 @@ impl Store {
             OversightSort::Overdue => "y.overdue_targets",
         };
         let direction = if descending { " DESC" } else { " ASC" };
+        let search = match filter
+            .query
+            .as_deref()
+            .map(str::trim)
+            .filter(|q| !q.is_empty())
+        {
+            Some(query) => {
+                let key = search_key(query);
+                let plan = self.name_plan(&key).await?;
+                Some(NameSearch { key, plan })
+            }
+            None => None,
+        };
+        let search = search.as_ref();
         on_pool!(self, pool => {
             let unfiltered = filter.query.as_deref().is_none_or(|q| q.trim().is_empty())
                 && filter.kind.is_none()
@@ -719,19 +495,19 @@ impl Store {
                     }
                     InstitutionScope::Only(_) | InstitutionScope::None => {
                         count = QueryBuilder::new("SELECT COUNT(*)");
-                        push_year_from(&mut count, view);
+                        push_year_from(&mut count, view, None);
                     }
                 }
             } else {
-                push_year_from(&mut count, view);
-                push_filter(&mut count, view, filter);
+                push_year_from(&mut count, view, search);
+                push_filter(&mut count, view, filter, search);
             }
             let (total,): (i64,) = count.build_query_as().fetch_one(pool).await?;
             let mut q = QueryBuilder::new(
                 "SELECT y.id, y.name, y.oversight_kind AS kind, y.prefecture, y.municipality_name, y.beds, y.medical_institution_code, y.state, y.overdue_targets, y.flagged_devices",
             );
-            push_year_from(&mut q, view);
-            push_filter(&mut q, view, filter);
+            push_year_from(&mut q, view, search);
+            push_filter(&mut q, view, filter, search);
             q.push(" ORDER BY ").push(order).push(direction).push(", y.id").push(direction);
             q.push(" LIMIT ").push_bind(limit).push(" OFFSET ").push_bind(offset);
             let rows: Vec<OversightRow> = q.build_query_as().fetch_all(pool).await?;

@@ -181,11 +181,11 @@ pub(crate) fn contract_from_row(row: ContractRow) -> Result<StoredContract> {
 /// One round of one item's answer, from a row or the JSON array of one.
 #[derive(sqlx::FromRow, Deserialize)]
 pub(crate) struct AnswerRow {
-    item_key: String,
-    round: i64,
-    answer: String,
-    checked_on: String,
-    target_date: Option<String>,
+    pub(crate) item_key: String,
+    pub(crate) round: i64,
+    pub(crate) answer: String,
+    pub(crate) checked_on: String,
+    pub(crate) target_date: Option<String>,
 }
 
 /// The same with the contract it answers for.

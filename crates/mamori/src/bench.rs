@@ -319,7 +319,7 @@ async fn bench(args: &BenchArgs, scratch: &Scratch) -> Result<String> {
         seeded.seconds
     );
 
-    let server = Server::start(scratch, &catalog_dir).await?;
+    let server = Server::start(&scratch.dir, &scratch.app_url, &catalog_dir).await?;
     let base = server.base.clone();
     tokio::time::sleep(Duration::from_millis(500)).await;
     let idle = server.memory()?;
@@ -768,40 +768,43 @@ fn date(y: i32, m: u32, d: u32) -> Result<NaiveDate> {
 
 // ----- the server ---------------------------------------------------------------------------
 
-struct Server {
+/// `mamori serve` as a child process, on a database of its own.
+pub(crate) struct Server {
     child: Child,
-    pid: u32,
-    base: String,
+    pub(crate) pid: u32,
+    pub(crate) base: String,
 }
 
-struct Memory {
-    rss_kib: u64,
-    hwm_kib: u64,
+pub(crate) struct Memory {
+    pub(crate) rss_kib: u64,
+    pub(crate) hwm_kib: u64,
 }
 
 impl Server {
-    async fn start(scratch: &Scratch, catalog_dir: &Path) -> Result<Self> {
+    /// Starts the server on `database_url`, with its key, checkpoints and log in `dir`, and
+    /// waits until it answers.
+    pub(crate) async fn start(dir: &Path, database_url: &str, catalog_dir: &Path) -> Result<Self> {
         let port = {
             let listener = std::net::TcpListener::bind("127.0.0.1:0")
                 .context("cannot find a free port on 127.0.0.1")?;
             listener.local_addr().context("no local address")?.port()
         };
         let exe = std::env::current_exe().context("cannot find the mamori executable")?;
-        let log_path = scratch.dir.join("server.log");
+        let log_path = dir.join("server.log");
         let log = std::fs::File::create(&log_path)
             .with_context(|| format!("cannot create {}", log_path.display()))?;
         let child = Command::new(&exe)
             .arg("serve")
             .arg("--database-url")
-            .arg(&scratch.app_url)
+            .arg(database_url)
             .arg("--listen")
             .arg(format!("127.0.0.1:{port}"))
             .arg("--catalog")
             .arg(catalog_dir)
             .arg("--audit-key-file")
-            .arg(scratch.dir.join("audit.key"))
+            .arg(dir.join("audit.key"))
             .arg("--audit-checkpoints")
-            .arg(scratch.dir.join("audit-checkpoints"))
+            .arg(dir.join("audit-checkpoints"))
             .env("MAMORI_LOG", "info,tower_http=warn,sqlx=warn")
             .env("NO_COLOR", "1")
             .env_remove("MAMORI_SECURE_COOKIES")
@@ -846,7 +849,7 @@ impl Server {
         Ok(server)
     }
 
-    fn memory(&self) -> Result<Memory> {
+    pub(crate) fn memory(&self) -> Result<Memory> {
         let path = format!("/proc/{}/status", self.pid);
         let status =
             std::fs::read_to_string(&path).with_context(|| format!("cannot read {path}"))?;
@@ -863,7 +866,7 @@ impl Server {
         })
     }
 
-    async fn stop(mut self) -> Result<()> {
+    pub(crate) async fn stop(mut self) -> Result<()> {
         if self
             .child
             .try_wait()
@@ -923,13 +926,13 @@ fn strip_ansi(line: &str) -> String {
     out
 }
 
-fn mib(kib: u64) -> f64 {
+pub(crate) fn mib(kib: u64) -> f64 {
     kib as f64 / 1024.0
 }
 
 // ----- load ---------------------------------------------------------------------------------
 
-enum Outcome {
+pub(crate) enum Outcome {
     /// A 2xx answer, with its body's length.
     Ok(usize),
     /// Another status.
@@ -938,10 +941,10 @@ enum Outcome {
     Failed(String),
 }
 
-type OpFuture = Pin<Box<dyn Future<Output = Outcome> + Send>>;
-type Op = Arc<dyn Fn(u64) -> OpFuture + Send + Sync>;
+pub(crate) type OpFuture = Pin<Box<dyn Future<Output = Outcome> + Send>>;
+pub(crate) type Op = Arc<dyn Fn(u64) -> OpFuture + Send + Sync>;
 
-fn http_op(request: reqwest::RequestBuilder) -> OpFuture {
+pub(crate) fn http_op(request: reqwest::RequestBuilder) -> OpFuture {
     Box::pin(async move {
         match request.send().await {
             Ok(r) => {
@@ -957,15 +960,15 @@ fn http_op(request: reqwest::RequestBuilder) -> OpFuture {
     })
 }
 
-struct Measurement {
+pub(crate) struct Measurement {
     name: &'static str,
-    ok: u64,
-    errors: u64,
+    pub(crate) ok: u64,
+    pub(crate) errors: u64,
     /// Error kinds and their counts.
     error_kinds: BTreeMap<String, u64>,
-    rate: f64,
-    p50_ms: f64,
-    p99_ms: f64,
+    pub(crate) rate: f64,
+    pub(crate) p50_ms: f64,
+    pub(crate) p99_ms: f64,
     mean_body: f64,
 }
 
@@ -1033,7 +1036,7 @@ async fn run_tasks(c: usize, duration: Duration, op: &Op, seq: &Arc<AtomicU64>) 
     out
 }
 
-async fn measure(name: &'static str, c: usize, secs: u64, op: Op) -> Measurement {
+pub(crate) async fn measure(name: &'static str, c: usize, secs: u64, op: Op) -> Measurement {
     println!("measuring {name} ({c} clients, {secs} s)…");
     let seq = Arc::new(AtomicU64::new(0));
     run_tasks(c, WARM_UP, &op, &seq).await;

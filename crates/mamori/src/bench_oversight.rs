@@ -9,8 +9,9 @@
 //! `INSERT … SELECT` each, with the first-round answers of the institutions with a state
 //! (21 items each, one in nine いいえ: about 4 million rows at 240,000). It measures the
 //! reads, the use cases the page and the API call, one at a time and by sixteen callers at
-//! once (in process, not over HTTP). It does not measure the cost of keeping the states on
-//! the write path.
+//! once (in process), then, at the whole country's size, starts `mamori serve` on the same
+//! database and loads it over HTTP, and measures the answer writes with the states kept
+//! against the write path before them (`bench_oversight_load`).
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -25,6 +26,7 @@ use mamori_domain::{FiscalYear, Prefecture, Principal, Role};
 use mamori_store::{OversightFilter, Store};
 
 use crate::bench_ledger::{drop_engine, ms, scratch_engines};
+use crate::bench_oversight_load::{self, national_account, write_rates};
 
 #[derive(Args)]
 pub struct BenchOversightArgs {
@@ -136,7 +138,8 @@ fn seed_sql(postgres: bool) -> [String; 3] {
     [institutions, states, targets]
 }
 
-async fn seed(store: &Store, url: &str, n: u32) -> Result<Duration> {
+/// Seeds `n` institutions; how long it took, and the user the answers are by.
+async fn seed(store: &Store, url: &str, n: u32) -> Result<(Duration, i64)> {
     let started = Instant::now();
     let answering = store
         .create_user(
@@ -169,7 +172,6 @@ async fn seed(store: &Store, url: &str, n: u32) -> Result<Duration> {
                 .bind(answering)
                 .execute(&pool)
                 .await?;
-            sqlx::query("ANALYZE").execute(&pool).await?;
             pool.close().await;
         }};
     }
@@ -178,9 +180,23 @@ async fn seed(store: &Store, url: &str, n: u32) -> Result<Duration> {
     } else {
         run_on!(sqlx::SqlitePool);
     }
-    // The store's own start: nothing to fill, but it must not find anything missing either.
+    // The store's own start indexes the names (the rows were written straight into the
+    // table); then the statistics, as a running database's would be (PostgreSQL plans the
+    // search by the gram index's).
     store.migrate().await?;
-    Ok(started.elapsed())
+    macro_rules! analyze {
+        ($pool:ty) => {{
+            let pool = <$pool>::connect(url).await?;
+            sqlx::query("ANALYZE").execute(&pool).await?;
+            pool.close().await;
+        }};
+    }
+    if postgres {
+        analyze!(sqlx::PgPool);
+    } else {
+        analyze!(sqlx::SqlitePool);
+    }
+    Ok((started.elapsed(), answering))
 }
 
 /// The clients that call at once in the concurrent measure.
@@ -279,15 +295,31 @@ pub async fn run(args: BenchOversightArgs) -> Result<()> {
         "| engine | institutions | national summary | Tokyo summary | Tottori summary | name search, national | hospitals in progress, Tokyo | the national page's reads |"
     )?;
     writeln!(concurrent, "|---|---:|---:|---:|---:|---:|---:|---:|")?;
+    let mut loaded = String::new();
+    writeln!(
+        loaded,
+        "\nThe whole country over HTTP: `mamori serve` on the seeded database, 16 clients for 5 s each (p50 / p99 in ms, and requests per second), its memory (RSS when idle, and the peak, VmHWM, after all the loads), and answers written per second by 16 writers through the service layer with the fiscal-year states kept and without them (the write path before oversight), each measured twice in turn: Yes to item 1-1 each time, on another day of checking (most writes change neither the state nor the open target dates, as the answer write of `mamori bench`), and Yes and No with a target date in turn (each write changes the open target dates).\n"
+    )?;
+    writeln!(
+        loaded,
+        "| engine | institutions | answers/s, the same answer: states kept / before (ratio) | answers/s, flipping answers: kept / before (ratio) | national summary | Tokyo summary | Tottori summary | name search, national | hospitals in progress, Tokyo | the national page | idle RSS (MiB) | peak RSS (MiB) |"
+    )?;
+    writeln!(
+        loaded,
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+    )?;
     for size in [args.institutions / 10, args.institutions] {
         for engine in scratch_engines(args.database_url.as_deref(), "oversight").await? {
             let result = async {
+                // The audit key in a file, for the server started on the same database.
+                let files = tempfile::Builder::new()
+                    .prefix("mamori_bench_oversight_server_")
+                    .tempdir()?;
+                let key = mamori_store::AuditKey::create_file(&files.path().join("audit.key"))?;
                 let store = Store::connect(&engine.url).await?;
                 store.migrate().await?;
-                store
-                    .open_audit_log(mamori_store::AuditKey::generate(), None)
-                    .await?;
-                let seeded = seed(&store, &engine.url, size).await?;
+                store.open_audit_log(key.clone(), None).await?;
+                let (seeded, answering) = seed(&store, &engine.url, size).await?;
                 let app = App::new(store, catalog);
                 let search = |prefecture: Option<Prefecture>, filter: OversightFilter| ListQuery {
                     prefecture,
@@ -407,7 +439,50 @@ pub async fn run(args: BenchOversightArgs) -> Result<()> {
                         .await?,
                     );
                 }
+                let mut over_http = None;
+                if size == args.institutions {
+                    let codes = national_account(&app.store).await?;
+                    let rates =
+                        write_rates(&app, &engine.url, &key, catalog, fy, size, answering).await?;
+                    over_http = Some((
+                        rates,
+                        bench_oversight_load::over_http(files.path(), &engine.url, &codes, fy)
+                            .await?,
+                    ));
+                }
                 app.store.close().await;
+                let loaded_line = match over_http {
+                    None => None,
+                    Some((rates, http)) => {
+                        let (same, flipping) = (rates.same, rates.flipping);
+                        let mut line = format!(
+                            "| {} | {size} | {:.0} / {:.0} ({:.2}) | {:.0} / {:.0} ({:.2}) |",
+                            engine.name,
+                            same.0,
+                            same.1,
+                            same.0 / same.1,
+                            flipping.0,
+                            flipping.1,
+                            flipping.0 / flipping.1,
+                        );
+                        for m in &http.reads {
+                            write!(
+                                line,
+                                " {:.1} / {:.1} ({:.0}/s{}) |",
+                                m.p50_ms,
+                                m.p99_ms,
+                                m.rate,
+                                if m.errors > 0 {
+                                    format!(", {} errors", m.errors)
+                                } else {
+                                    String::new()
+                                }
+                            )?;
+                        }
+                        write!(line, " {:.1} | {:.1} |", http.idle_mib, http.peak_mib)?;
+                        Some(line)
+                    }
+                };
                 let mut line =
                     format!("| {} | {size} | {:.1} |", engine.name, seeded.as_secs_f64());
                 for (median, slowest) in cells {
@@ -417,18 +492,23 @@ pub async fn run(args: BenchOversightArgs) -> Result<()> {
                 for (median, p99) in together {
                     write!(at_once, " {median:.1} / {p99:.1} |")?;
                 }
-                anyhow::Ok((line, at_once))
+                anyhow::Ok((line, at_once, loaded_line))
             }
             .await;
             drop_engine(&engine).await;
-            let (line, at_once) =
+            let (line, at_once, loaded_line) =
                 result.with_context(|| format!("{} with {size} institutions", engine.name))?;
             println!("{line}\n{at_once}");
             writeln!(report, "{line}")?;
             writeln!(concurrent, "{at_once}")?;
+            if let Some(l) = loaded_line {
+                println!("{l}");
+                writeln!(loaded, "{l}")?;
+            }
         }
     }
     report.push_str(&concurrent);
+    report.push_str(&loaded);
     print!("\n{report}");
     if let Some(path) = &args.output {
         std::fs::write(path, &report)

@@ -6,6 +6,7 @@ mod bench;
 mod bench_ledger;
 mod bench_memory;
 mod bench_oversight;
+mod bench_oversight_load;
 mod bench_selection;
 mod datasets_update;
 

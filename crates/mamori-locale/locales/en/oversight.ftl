@@ -60,5 +60,6 @@ oversight-export-too-large = { $found } institutions match, more than the { $mos
 oversight-export-encoding = encoding '{ $value }' is not offered (utf-8 or shift_jis)
 oversight-export-unmappable = row { $row }, '{ $column }' has a character Shift_JIS cannot hold: download the UTF-8 CSV or the Excel file instead
 oversight-figures-sheet = Figures
+oversight-items-sheet = Items answered No
 oversight-overdue-targets-column = Target dates overdue
 oversight-export-figures = Download the figures as Excel (.xlsx)

@@ -60,5 +60,6 @@ oversight-export-too-large = 該当する施設が { $found } 件あり、一度
 oversight-export-encoding = 文字コード「{ $value }」には対応していません（utf-8 または shift_jis）
 oversight-export-unmappable = { $row } 行目の「{ $column }」に Shift_JIS で表せない文字があります。UTF-8 の CSV か Excel で出力してください
 oversight-figures-sheet = 集計
+oversight-items-sheet = 「いいえ」の多い項目
 oversight-overdue-targets-column = 超過した目標日の数
 oversight-export-figures = 集計を Excel（.xlsx）でダウンロード

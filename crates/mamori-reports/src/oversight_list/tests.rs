@@ -96,6 +96,10 @@ fn the_figures_read_back_with_the_share_as_a_formula() {
             states: [6, 2, 0, 0],
             with_overdue: 1,
             overdue_targets: 1,
+            with_open_remarks: 1,
+            open_remarks: 2,
+            with_flagged: 3,
+            flagged: [5, 4, 1, 0],
         },
         FigureLine {
             label: "歯科診療所".into(),
@@ -103,8 +107,18 @@ fn the_figures_read_back_with_the_share_as_a_formula() {
             states: [0; 4],
             with_overdue: 0,
             overdue_targets: 0,
+            with_open_remarks: 0,
+            open_remarks: 0,
+            with_flagged: 0,
+            flagged: [0; 4],
         },
     ];
+    let items = [ItemFigure {
+        number: "2(7)".into(),
+        text: "=ウイルス対策".into(),
+        institutions: 12,
+        previous: Some(15),
+    }];
     let bytes = figures_xlsx(
         "対策状況 令和8年度",
         &[FigureTable {
@@ -112,6 +126,12 @@ fn the_figures_read_back_with_the_share_as_a_formula() {
             first_heading: "種別",
             lines: &lines,
         }],
+        &ItemFigures {
+            title: "「いいえ」の多い項目",
+            year_heading: "令和8年度".into(),
+            previous_heading: Some("令和7年度".into()),
+            lines: &items,
+        },
         Lang::Ja,
     )
     .expect("written");
@@ -128,6 +148,35 @@ fn the_figures_read_back_with_the_share_as_a_formula() {
     assert_eq!(sheet.get_value((4, 0)), Some(&Data::String("病院".into())));
     assert_eq!(sheet.get_value((4, 1)), Some(&Data::Float(8.0)));
     assert_eq!(sheet.get_value((4, 2)), Some(&Data::Float(6.0)));
+    // Open 指導, and flagged devices by flag, after the overdue target dates.
+    let row: Vec<Option<&Data>> = (8..=15).map(|c| sheet.get_value((4, c))).collect();
+    let expected: Vec<Data> = [1.0, 1.0, 2.0, 3.0, 5.0, 4.0, 1.0, 0.0]
+        .into_iter()
+        .map(Data::Float)
+        .collect();
+    assert_eq!(row, expected.iter().map(Some).collect::<Vec<_>>());
+    assert_eq!(
+        sheet.get_value((3, 9)),
+        Some(&Data::String(
+            Lang::Ja.text("oversight-with-open-remarks").into()
+        ))
+    );
+    // The items answered いいえ, on their own sheet, with the year before; text that looks
+    // like a formula stays text.
+    let items = book
+        .worksheet_range(Lang::Ja.text(ITEMS_SHEET))
+        .expect("the items sheet");
+    assert_eq!(
+        items.get_value((3, 3)),
+        Some(&Data::String("令和7年度".into()))
+    );
+    assert_eq!(items.get_value((4, 0)), Some(&Data::String("2(7)".into())));
+    assert_eq!(items.get_value((4, 2)), Some(&Data::Float(12.0)));
+    assert_eq!(items.get_value((4, 3)), Some(&Data::Float(15.0)));
+    assert_eq!(
+        items.get_value((4, 1)),
+        Some(&Data::String("'=ウイルス対策".into()))
+    );
     let formulas = book
         .worksheet_formula(Lang::Ja.text(FIGURES_SHEET))
         .expect("formulas");

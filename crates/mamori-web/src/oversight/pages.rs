@@ -9,7 +9,9 @@ use axum::http::StatusCode;
 use mamori_domain::oversight::{OversightKind, YearState};
 use mamori_domain::{FiscalYear, InstitutionScope, Prefecture};
 use mamori_reports::ledger::Encoding;
-use mamori_reports::oversight_list::{self, FigureLine, FigureTable, ListRow};
+use mamori_reports::oversight_list::{
+    self, FigureLine, FigureTable, ItemFigure, ItemFigures, ListRow,
+};
 use mamori_store::{OversightFilter, OversightRow, StateCounts};
 use serde::Deserialize;
 
@@ -244,6 +246,53 @@ pub struct NoItemLine {
     pub previous: Option<i64>,
 }
 
+/// The `most` items most often answered いいえ in the asked year, each with its count the
+/// year before (`with_previous`): the same item by its role where it has one, else its key.
+async fn no_item_lines(
+    state: &AppState,
+    principal: &mamori_domain::Principal,
+    asked: &Asked,
+    lang: Lang,
+    most: i64,
+    with_previous: bool,
+) -> Result<Vec<NoItemLine>, AppError> {
+    let now = service::oversight::items_answered_no(
+        state,
+        principal,
+        asked.fiscal_year,
+        asked.prefecture,
+        most,
+    )
+    .await?;
+    let before = if with_previous {
+        service::oversight::items_answered_no(
+            state,
+            principal,
+            asked.fiscal_year.previous(),
+            asked.prefecture,
+            i64::MAX,
+        )
+        .await?
+    } else {
+        Vec::new()
+    };
+    Ok(now
+        .into_iter()
+        .map(|i| NoItemLine {
+            number: i.item.number.clone(),
+            text: lang.pick(&i.item.text_ja, &i.item.text_en).to_owned(),
+            institutions: i.institutions,
+            previous: before
+                .iter()
+                .find(|b| match (b.item.role, i.item.role) {
+                    (Some(before), Some(now)) => before == now,
+                    _ => b.item.key == i.item.key,
+                })
+                .map(|b| b.institutions),
+        })
+        .collect())
+}
+
 /// The most inspections the page lists.
 const INSPECTIONS_LISTED: i64 = 200;
 
@@ -427,43 +476,15 @@ async fn oversight_page(
     } else {
         None
     };
-    let most = crate::oversight::api::ITEMS_ANSWERED_NO;
-    let no_items = service::oversight::items_answered_no(
+    let no_items = no_item_lines(
         &state,
         &principal,
-        asked.fiscal_year,
-        asked.prefecture,
-        most,
+        &asked,
+        lang,
+        crate::oversight::api::ITEMS_ANSWERED_NO,
+        last_year.is_some(),
     )
     .await?;
-    let no_items_before = if last_year.is_some() {
-        service::oversight::items_answered_no(
-            &state,
-            &principal,
-            previous_year,
-            asked.prefecture,
-            i64::MAX,
-        )
-        .await?
-    } else {
-        Vec::new()
-    };
-    let no_items = no_items
-        .into_iter()
-        .map(|i| NoItemLine {
-            number: i.item.number.clone(),
-            text: lang.pick(&i.item.text_ja, &i.item.text_en).to_owned(),
-            institutions: i.institutions,
-            // The same item the year before: by its role where it has one, else its key.
-            previous: no_items_before
-                .iter()
-                .find(|b| match (b.item.role, i.item.role) {
-                    (Some(before), Some(now)) => before == now,
-                    _ => b.item.key == i.item.key,
-                })
-                .map(|b| b.institutions),
-        })
-        .collect();
     let inspections = service::oversight::inspections(
         &state,
         &principal,
@@ -810,11 +831,22 @@ fn figure_line(label: String, c: &StateCounts) -> FigureLine {
         states: [c.not_started, c.in_progress, c.completed, c.ready],
         with_overdue: c.institutions_with_overdue,
         overdue_targets: c.overdue_targets,
+        with_open_remarks: c.institutions_with_open_remarks,
+        open_remarks: c.open_remarks,
+        with_flagged: c.institutions_with_flagged_devices,
+        flagged: [
+            c.flagged_devices,
+            c.end_of_support,
+            c.known_exploited,
+            c.vulnerable_vpn,
+        ],
     }
 }
 
 /// The year's figures of the caller's scope (or the prefecture asked) as a workbook for
-/// publication: by kind, and for the country by prefecture.
+/// publication: by kind, and for the country by prefecture (states, overdue target dates,
+/// open 指導 and flagged devices), and the items most often answered いいえ beside the year
+/// before.
 async fn figures_xlsx(
     State(state): State<AppState>,
     SignedIn(ctx, user): SignedIn,
@@ -857,7 +889,32 @@ async fn figures_xlsx(
         lang.text("oversight-title"),
         fy_label(lang, asked.fiscal_year)
     );
-    let bytes = oversight_list::figures_xlsx(&heading, &tables, lang)
+    let previous_year = asked.fiscal_year.previous();
+    let with_previous = state.catalog.fiscal_years().contains(&previous_year);
+    let no_items: Vec<ItemFigure> = no_item_lines(
+        &state,
+        &principal,
+        &asked,
+        lang,
+        crate::oversight::api::ITEMS_ANSWERED_NO,
+        with_previous,
+    )
+    .await?
+    .into_iter()
+    .map(|i| ItemFigure {
+        number: i.number,
+        text: i.text,
+        institutions: i.institutions,
+        previous: i.previous,
+    })
+    .collect();
+    let items = ItemFigures {
+        title: lang.text("oversight-answered-no-title"),
+        year_heading: fy_label(lang, asked.fiscal_year),
+        previous_heading: with_previous.then(|| fy_label(lang, previous_year)),
+        lines: &no_items,
+    };
+    let bytes = oversight_list::figures_xlsx(&heading, &tables, &items, lang)
         .map_err(|e| AppError::internal(e.to_string()))?;
     Ok(attachment(
         crate::http::download::XLSX_CONTENT_TYPE,

@@ -21,6 +21,7 @@ on_both_engines!(
     the_items_most_often_answered_no_equal_a_recount,
     flagged_devices_are_counted_from_the_ledgers,
     institutions_are_filtered_by_beds_and_survey,
+    the_name_index_finds_what_reading_every_name_finds,
 );
 
 const STATES: [&str; 4] = ["not_started", "in_progress", "completed", "ready"];
@@ -799,6 +800,27 @@ async fn the_items_most_often_answered_no_equal_a_recount(app: &TestApp) {
     page.assert_body_contains("「いいえ」の多い項目");
     let first = &elements(&tokyo["items"])[0];
     page.assert_body_contains(first["text_ja"].as_str().expect("text"));
+    // The workbook for publication carries them on a sheet of their own, as the API counts.
+    let bytes = app.get_bytes(&web.cookie, "/oversight/figures.xlsx").await;
+    let mut book: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).expect("a workbook");
+    let sheet = calamine::Reader::worksheet_range(&mut book, "「いいえ」の多い項目")
+        .expect("the items sheet");
+    let on_sheet: Vec<(String, String)> = sheet
+        .rows()
+        .skip(4)
+        .map(|r| (r[0].to_string(), r[2].to_string()))
+        .collect();
+    let from_api: Vec<(String, String)> = elements(&tokyo["items"])
+        .iter()
+        .map(|i| {
+            (
+                i["item"].as_str().expect("number").to_owned(),
+                i["institutions"].to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(on_sheet, from_api);
 }
 
 /// Devices in use with a high-severity flag, and with an end-of-support flag, in every
@@ -965,4 +987,142 @@ async fn institutions_are_filtered_by_beds_and_survey(app: &TestApp) {
     page.assert_body_contains("200〜399床");
     page.assert_body_contains("<option value=\"answered\" selected>回答済み</option>");
     page.assert_body_contains("みなと中央病院");
+}
+
+/// The search reads the institutions holding a query's rarest pieces (grams) instead of every
+/// name: it must find exactly what reading every name finds, for queries of every length, and
+/// follow a change of name.
+async fn the_name_index_finds_what_reading_every_name_finds(app: &TestApp) {
+    use mamori_domain::text::fold::search_key;
+    let store = &app.state.store;
+    let year = app.year();
+    let national = app.token("demo-national").await;
+    let mut ids = Vec::new();
+    for (n, (name, municipality)) in [
+        ("さくら記念病院", "新宿区"),
+        ("サクラ記念クリニック", "札幌市"),
+        ("記念さくら薬局", "新宿区"),
+        ("医療法人社団 桜会 さくら内科", "中央区"),
+        ("ﾐﾄﾞﾘ歯科医院", "みどり市"),
+        ("緑の森病院", "港区"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let id = store
+            .create_institution(
+                &NewInstitution {
+                    name: name.into(),
+                    kind: InstitutionKind::ClinicWithoutBeds,
+                    prefecture: Prefecture::parse("13").expect("prefecture"),
+                    beds: 0,
+                    has_medical_information_system: true,
+                    has_vendor_contracts: false,
+                    medical_institution_code: Some(format!("13190{n:05}")),
+                    municipality_code: None,
+                    municipality_name: municipality.into(),
+                    address: String::new(),
+                },
+                None,
+            )
+            .await
+            .expect("institution");
+        ids.push(id);
+    }
+    let list = |query: &str| format!("/api/v1/oversight/{year}/institutions?limit=500&{query}");
+    let found_ids = |v: &Value| -> Vec<i64> {
+        let mut out: Vec<i64> = elements(&v["items"])
+            .iter()
+            .map(|i| i["id"].as_i64().expect("id"))
+            .collect();
+        out.sort_unstable();
+        out
+    };
+    let check = |everyone: Value, query: &'static str| {
+        let key = search_key(query);
+        let mut expected: Vec<i64> = elements(&everyone["items"])
+            .iter()
+            .filter(|i| {
+                let text = |f: &str| search_key(i[f].as_str().unwrap_or_default());
+                text("name").contains(&key)
+                    || text("municipality").contains(&key)
+                    || i["medical_institution_code"].as_str() == Some(key.as_str())
+            })
+            .map(|i| i["id"].as_i64().expect("id"))
+            .collect();
+        expected.sort_unstable();
+        expected
+    };
+    let everyone = app.api_get_ok(&list(""), &national).await.json();
+    for query in [
+        "さ",
+        "記念",
+        "さくら",
+        "サクラ記念",
+        "ｻｸﾗ",
+        "さくら内科",
+        "桜会さくら",
+        "みどり",
+        "緑",
+        "新宿",
+        "病院",
+        "記念病院",
+        "念さ",
+        "ない名前",
+        "1319000003",
+    ] {
+        let expected = check(everyone.clone(), query);
+        let encoded =
+            percent_encoding::utf8_percent_encode(query, percent_encoding::NON_ALPHANUMERIC)
+                .to_string();
+        let found = app
+            .api_get_ok(&list(&format!("q={encoded}")), &national)
+            .await
+            .json();
+        assert_eq!(found_ids(&found), expected, "{query}: {found}");
+        assert_eq!(found["total"], expected.len(), "{query}");
+    }
+    // Some queries find several; one finds none.
+    assert!(check(everyone.clone(), "さくら").len() >= 4);
+    assert!(check(everyone.clone(), "ない名前").is_empty());
+    // A new name is found by its own pieces, and no longer by the old name's.
+    let renamed = ids[5];
+    let before = store
+        .institution(renamed)
+        .await
+        .expect("read")
+        .expect("there");
+    store
+        .update_institution(
+            renamed,
+            &NewInstitution {
+                name: "青葉台ホスピタル".into(),
+                kind: before.kind,
+                prefecture: before.prefecture,
+                beds: before.beds,
+                has_medical_information_system: before.has_medical_information_system,
+                has_vendor_contracts: before.has_vendor_contracts,
+                medical_institution_code: before.medical_institution_code.clone(),
+                municipality_code: None,
+                municipality_name: "港区".into(),
+                address: String::new(),
+            },
+            1,
+        )
+        .await
+        .expect("rename");
+    let everyone = app.api_get_ok(&list(""), &national).await.json();
+    for query in ["緑の森", "青葉台", "ホスピタル", "あおば"] {
+        let expected = check(everyone.clone(), query);
+        let encoded =
+            percent_encoding::utf8_percent_encode(query, percent_encoding::NON_ALPHANUMERIC)
+                .to_string();
+        let found = app
+            .api_get_ok(&list(&format!("q={encoded}")), &national)
+            .await
+            .json();
+        assert_eq!(found_ids(&found), expected, "{query}: {found}");
+    }
+    assert!(check(everyone.clone(), "緑の森").is_empty());
+    assert_eq!(check(everyone, "青葉台"), vec![renamed]);
 }

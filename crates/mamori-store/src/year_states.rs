@@ -1,0 +1,407 @@
+//! Keeping institutions' fiscal-year states (`year_states`, their counts and `open_targets`)
+//! in the transaction that changes what they are computed from.
+//!
+//! A batch of institution years is read with three queries per fiscal year in it (the
+//! profiles with the inspector's record and the kept state, the answers, the open target
+//! dates), computed by the domain's rules, and written only where something changed: most
+//! answers change neither the state nor the open dates, and then nothing is written. The
+//! statements per batch do not grow with its size, which keeps the group-commit writer's
+//! cost per answer close to what it was before states were kept.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::{Arc, OnceLock};
+
+use mamori_domain::oversight::YearStatus;
+use mamori_domain::{FiscalYear, InstitutionKind, InstitutionProfile, ItemAnswers};
+
+use crate::vendors::{AnswerRow, fold_answers};
+use crate::{BeginWrite, Pool, Result, Store, StoreError};
+
+/// What the store knows of an institution's fiscal year when it recomputes its status.
+pub struct YearFacts<'a> {
+    pub fiscal_year: FiscalYear,
+    pub profile: InstitutionProfile,
+    pub answers: &'a HashMap<String, ItemAnswers>,
+    /// What the inspector recorded of the contact chart on site: `None` until recorded.
+    pub contact_chart_seen: Option<bool>,
+}
+
+/// The domain's rules for a year's status, given to the store by the service layer (which
+/// holds the catalog): `None` when no checklist covers that year for the institution.
+pub type YearRules = Arc<dyn Fn(&YearFacts<'_>) -> Option<YearStatus> + Send + Sync>;
+
+/// Where a store keeps its [`YearRules`] once given.
+#[derive(Clone, Default)]
+pub(crate) struct RulesSlot(Arc<OnceLock<YearRules>>);
+
+impl RulesSlot {
+    pub(crate) fn get(&self) -> Option<&YearRules> {
+        self.0.get()
+    }
+}
+
+impl std::fmt::Debug for RulesSlot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.get().is_some() {
+            "RulesSlot(given)"
+        } else {
+            "RulesSlot(none)"
+        })
+    }
+}
+
+/// An institution as its year is kept: its profile, the inspector's record of the year, and
+/// the state kept for the year (with the profile it was counted under), if any.
+#[derive(sqlx::FromRow)]
+pub(crate) struct KeptYear {
+    pub(crate) id: i64,
+    pub(crate) kind: String,
+    pub(crate) has_medical_information_system: bool,
+    pub(crate) has_vendor_contracts: bool,
+    pub(crate) prefecture: String,
+    pub(crate) oversight_kind: String,
+    pub(crate) contact_chart_seen: Option<bool>,
+    pub(crate) state: Option<String>,
+    pub(crate) counted_prefecture: Option<String>,
+    pub(crate) counted_oversight_kind: Option<String>,
+    pub(crate) counted_kind: Option<String>,
+    pub(crate) counted_has_medical_information_system: Option<bool>,
+    pub(crate) counted_has_vendor_contracts: Option<bool>,
+    /// The year's answers in one text, as [`split_answers`] reads them.
+    pub(crate) answers: Option<String>,
+    /// The year's open target dates in one text, as [`split_targets`] reads them.
+    pub(crate) targets: Option<String>,
+}
+
+/// What [`write_year_statuses`] reads of each institution of a batch, in one statement: rows
+/// cost more to carry than to read, so the year's answers and open target dates come joined
+/// into one text each (`string_agg`, which both engines have; SQLite since 3.44). Answers are
+/// `key:round:answer:checked_on:target_date`, target dates `key:date`, comma-separated; item
+/// keys hold neither separator. The year is bound between the pieces, then the ids follow.
+pub(crate) const KEPT_YEAR_SQL: [&str; 5] = [
+    "SELECT i.id, i.kind, i.has_medical_information_system, i.has_vendor_contracts, i.prefecture, i.oversight_kind, o.contact_chart_seen, s.state, s.prefecture AS counted_prefecture, s.oversight_kind AS counted_oversight_kind, s.kind AS counted_kind, s.has_medical_information_system AS counted_has_medical_information_system, s.has_vendor_contracts AS counted_has_vendor_contracts, \
+     (SELECT string_agg(a.item_key || ':' || a.round || ':' || a.answer || ':' || a.checked_on || ':' || COALESCE(a.target_date, ''), ',') FROM answers a WHERE a.institution_id = i.id AND a.fiscal_year = ",
+    ") AS answers, (SELECT string_agg(t.item_key || ':' || t.target_date || ':' || t.prefecture || ':' || t.oversight_kind, ',') FROM open_targets t WHERE t.institution_id = i.id AND t.fiscal_year = ",
+    ") AS targets FROM institutions i LEFT JOIN inspection_observations o ON o.institution_id = i.id AND o.fiscal_year = ",
+    " LEFT JOIN year_states s ON s.institution_id = i.id AND s.fiscal_year = ",
+    " WHERE i.id IN (",
+];
+
+/// The open target dates of [`KEPT_YEAR_SQL`]'s text, as kept rows of `institution_id`.
+fn split_targets(institution_id: i64, text: &str) -> Result<BTreeSet<TargetRow>> {
+    text.split(',')
+        .filter(|part| !part.is_empty())
+        .map(|part| {
+            let fields: Vec<&str> = part.split(':').collect();
+            let [key, date, prefecture, kind] = fields.as_slice() else {
+                return Err(StoreError::Corrupt(format!("open target date {part}")));
+            };
+            Ok((
+                institution_id,
+                (*key).to_owned(),
+                (*date).to_owned(),
+                (*prefecture).to_owned(),
+                (*kind).to_owned(),
+            ))
+        })
+        .collect()
+}
+
+/// The answer rows of [`KEPT_YEAR_SQL`]'s text.
+fn split_answers(text: &str) -> Result<Vec<AnswerRow>> {
+    text.split(',')
+        .filter(|part| !part.is_empty())
+        .map(|part| {
+            let fields: Vec<&str> = part.split(':').collect();
+            let [key, round, answer, checked_on, target] = fields.as_slice() else {
+                return Err(StoreError::Corrupt(format!("answer {part}")));
+            };
+            Ok(AnswerRow {
+                item_key: (*key).to_owned(),
+                round: round
+                    .parse()
+                    .map_err(|_| StoreError::Corrupt(format!("answer round {part}")))?,
+                answer: (*answer).to_owned(),
+                checked_on: (*checked_on).to_owned(),
+                target_date: (!target.is_empty()).then(|| (*target).to_owned()),
+            })
+        })
+        .collect()
+}
+
+/// An open target date as kept: (institution, item, date, prefecture, kind).
+pub(crate) type TargetRow = (i64, String, String, String, String);
+
+/// What counts a state: (prefecture, oversight kind, kind, has a system, has vendors, state).
+pub(crate) type CountedAs = (String, String, String, bool, bool, String);
+
+/// What a batch must write.
+#[derive(Default)]
+pub(crate) struct YearChanges {
+    /// Institutions whose state row is written (inserted or replaced).
+    pub(crate) states: Vec<(i64, CountedAs)>,
+    /// Institutions whose state row goes (no checklist covers the year for them).
+    pub(crate) gone: Vec<i64>,
+    /// Changes to the kept counts.
+    pub(crate) counts: Vec<(CountedAs, i64)>,
+    /// Institutions whose open target dates are replaced by `targets`.
+    pub(crate) retargeted: Vec<i64>,
+    pub(crate) targets: Vec<TargetRow>,
+}
+
+impl YearChanges {
+    pub(crate) fn is_empty(&self) -> bool {
+        self.states.is_empty()
+            && self.gone.is_empty()
+            && self.counts.is_empty()
+            && self.retargeted.is_empty()
+    }
+}
+
+/// What the rules make of one fiscal year's batch, against what is kept.
+pub(crate) fn year_changes(
+    rules: &YearRules,
+    fiscal_year: FiscalYear,
+    kept: Vec<KeptYear>,
+) -> Result<YearChanges> {
+    let mut counts: BTreeMap<CountedAs, i64> = BTreeMap::new();
+    let mut out = YearChanges::default();
+    for year in kept {
+        let profile = InstitutionProfile {
+            kind: InstitutionKind::parse(&year.kind)
+                .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+            has_medical_information_system: year.has_medical_information_system,
+            has_vendor_contracts: year.has_vendor_contracts,
+        };
+        let answers = fold_answers(split_answers(year.answers.as_deref().unwrap_or(""))?)?;
+        let targets = split_targets(year.id, year.targets.as_deref().unwrap_or(""))?;
+        let status = rules(&YearFacts {
+            fiscal_year,
+            profile,
+            answers: &answers,
+            contact_chart_seen: year.contact_chart_seen,
+        });
+        let before: Option<CountedAs> = match (
+            year.state,
+            year.counted_prefecture,
+            year.counted_oversight_kind,
+            year.counted_kind,
+            year.counted_has_medical_information_system,
+            year.counted_has_vendor_contracts,
+        ) {
+            (Some(state), Some(p), Some(o), Some(k), Some(m), Some(v)) => {
+                Some((p, o, k, m, v, state))
+            }
+            _ => None,
+        };
+        let after: Option<CountedAs> = status.as_ref().map(|s| {
+            (
+                year.prefecture.clone(),
+                year.oversight_kind.clone(),
+                year.kind.clone(),
+                year.has_medical_information_system,
+                year.has_vendor_contracts,
+                s.state.as_str().to_owned(),
+            )
+        });
+        if before != after {
+            if let Some(key) = &before {
+                *counts.entry(key.clone()).or_default() -= 1;
+            }
+            match &after {
+                Some(key) => {
+                    *counts.entry(key.clone()).or_default() += 1;
+                    out.states.push((year.id, key.clone()));
+                }
+                None => out.gone.push(year.id),
+            }
+        }
+        let wanted: BTreeSet<TargetRow> = status
+            .map(|s| s.open_targets)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(key, date)| {
+                (
+                    year.id,
+                    key,
+                    date.to_string(),
+                    year.prefecture.clone(),
+                    year.oversight_kind.clone(),
+                )
+            })
+            .collect();
+        if targets != wanted {
+            out.retargeted.push(year.id);
+            out.targets.extend(wanted);
+        }
+    }
+    out.counts = counts.into_iter().filter(|(_, n)| *n != 0).collect();
+    Ok(out)
+}
+
+/// Pushes `$ids` as bound parameters, comma-separated, and the `)` that closes an `IN (`.
+macro_rules! push_ids {
+    ($q:expr, $ids:expr) => {{
+        let mut list = $q.separated(", ");
+        for id in $ids {
+            list.push_bind(*id);
+        }
+        $q.push(")");
+    }};
+}
+pub(crate) use push_ids;
+
+/// Recomputes the fiscal years `$years` (a `&[(i64, FiscalYear)]` of institution and year)
+/// inside the write transaction `$tx`, from the answers, profiles and inspector's records as
+/// they stand there, if the store has its rules (`$slot`). Unless `$locked` (the caller holds
+/// it already), takes the audit head's lock first, which orders it with every other writer.
+macro_rules! write_year_statuses {
+    ($slot:expr, $tx:expr, $years:expr, $locked:expr) => {{
+        let years: &[(i64, mamori_domain::FiscalYear)] = $years;
+        if let Some(rules) = $slot.get()
+            && !years.is_empty()
+        {
+            if !$locked {
+                sqlx::query("UPDATE audit_chain_head SET seq = seq WHERE id = 1")
+                    .execute(&mut *$tx)
+                    .await?;
+            }
+            let mut by_year: std::collections::BTreeMap<
+                mamori_domain::FiscalYear,
+                std::collections::BTreeSet<i64>,
+            > = std::collections::BTreeMap::new();
+            for (id, fiscal_year) in years {
+                by_year.entry(*fiscal_year).or_default().insert(*id);
+            }
+            for (fiscal_year, ids) in by_year {
+                let year = i64::from(fiscal_year.start_year());
+                let [head, rest @ ..] = $crate::year_states::KEPT_YEAR_SQL;
+                let mut q = sqlx::QueryBuilder::new(head);
+                for piece in rest {
+                    q.push_bind(year).push(piece);
+                }
+                $crate::year_states::push_ids!(q, &ids);
+                let kept: Vec<$crate::year_states::KeptYear> =
+                    q.build_query_as().fetch_all(&mut *$tx).await?;
+                let changes =
+                    $crate::year_states::year_changes(rules, fiscal_year, kept)?;
+                if !changes.is_empty() {
+                    if !changes.states.is_empty() {
+                        let mut q = sqlx::QueryBuilder::new(
+                            "INSERT INTO year_states (institution_id, fiscal_year, state, prefecture, oversight_kind, kind, has_medical_information_system, has_vendor_contracts) ",
+                        );
+                        q.push_values(&changes.states, |mut b, (id, (p, o, k, m, v, state))| {
+                            b.push_bind(*id)
+                                .push_bind(year)
+                                .push_bind(state.clone())
+                                .push_bind(p.clone())
+                                .push_bind(o.clone())
+                                .push_bind(k.clone())
+                                .push_bind(*m)
+                                .push_bind(*v);
+                        });
+                        q.push(" ON CONFLICT (institution_id, fiscal_year) DO UPDATE SET state = excluded.state, prefecture = excluded.prefecture, oversight_kind = excluded.oversight_kind, kind = excluded.kind, has_medical_information_system = excluded.has_medical_information_system, has_vendor_contracts = excluded.has_vendor_contracts");
+                        q.build().execute(&mut *$tx).await?;
+                    }
+                    if !changes.gone.is_empty() {
+                        let mut q = sqlx::QueryBuilder::new("DELETE FROM year_states WHERE fiscal_year = ");
+                        q.push_bind(year).push(" AND institution_id IN (");
+                        $crate::year_states::push_ids!(q, &changes.gone);
+                        q.build().execute(&mut *$tx).await?;
+                    }
+                    if !changes.counts.is_empty() {
+                        let mut q = sqlx::QueryBuilder::new(
+                            "INSERT INTO year_state_counts (fiscal_year, prefecture, oversight_kind, kind, has_medical_information_system, has_vendor_contracts, state, n) ",
+                        );
+                        q.push_values(&changes.counts, |mut b, ((p, o, k, m, v, state), n)| {
+                            b.push_bind(year)
+                                .push_bind(p.clone())
+                                .push_bind(o.clone())
+                                .push_bind(k.clone())
+                                .push_bind(*m)
+                                .push_bind(*v)
+                                .push_bind(state.clone())
+                                .push_bind(*n);
+                        });
+                        q.push(" ON CONFLICT (fiscal_year, prefecture, oversight_kind, kind, has_medical_information_system, has_vendor_contracts, state) DO UPDATE SET n = year_state_counts.n + excluded.n");
+                        q.build().execute(&mut *$tx).await?;
+                    }
+                    if !changes.retargeted.is_empty() {
+                        let mut q = sqlx::QueryBuilder::new("DELETE FROM open_targets WHERE fiscal_year = ");
+                        q.push_bind(year).push(" AND institution_id IN (");
+                        $crate::year_states::push_ids!(q, &changes.retargeted);
+                        q.build().execute(&mut *$tx).await?;
+                    }
+                    if !changes.targets.is_empty() {
+                        let mut q = sqlx::QueryBuilder::new(
+                            "INSERT INTO open_targets (institution_id, fiscal_year, item_key, target_date, prefecture, oversight_kind) ",
+                        );
+                        q.push_values(&changes.targets, |mut b, (id, key, date, p, o)| {
+                            b.push_bind(*id)
+                                .push_bind(year)
+                                .push_bind(key.clone())
+                                .push_bind(date.clone())
+                                .push_bind(p.clone())
+                                .push_bind(o.clone());
+                        });
+                        q.build().execute(&mut *$tx).await?;
+                    }
+                }
+            }
+        }
+    }};
+}
+pub(crate) use write_year_statuses;
+
+/// Recomputes one institution's fiscal year inside the write transaction `$tx`: a batch of
+/// one for [`crate::year_states::write_year_statuses`], which takes the audit head's lock.
+macro_rules! write_year_status {
+    ($slot:expr, $tx:expr, $institution_id:expr, $fiscal_year:expr) => {{
+        let years: [(i64, mamori_domain::FiscalYear); 1] = [($institution_id, $fiscal_year)];
+        $crate::year_states::write_year_statuses!($slot, $tx, &years, false);
+    }};
+}
+pub(crate) use write_year_status;
+
+impl Store {
+    /// Recomputes one institution's fiscal year in its own transaction, for the changes that
+    /// are not answers (a cleared answer, the institution's profile, the inspector's record).
+    pub async fn refresh_year_status(
+        &self,
+        institution_id: i64,
+        fiscal_year: FiscalYear,
+    ) -> Result<()> {
+        let _turn = self.write_turn().await;
+        on_pool!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            write_year_status!(self.year_rules, tx, institution_id, fiscal_year);
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// Gives the store the rules it keeps each institution's year with. Given once; the
+    /// store keeps no year states without them.
+    pub fn keep_year_states(&self, rules: YearRules) {
+        let _ = self.year_rules.0.set(rules);
+    }
+
+    /// Recomputes every institution's year that has answers and no state yet (answers
+    /// stored before states were kept, or while the store had no rules).
+    pub async fn fill_year_states(&self) -> Result<usize> {
+        let missing: Vec<(i64, i64)> = self
+            .select_all(
+                "SELECT DISTINCT a.institution_id, a.fiscal_year FROM answers a WHERE NOT EXISTS (SELECT 1 FROM year_states s WHERE s.institution_id = a.institution_id AND s.fiscal_year = a.fiscal_year) ORDER BY 1, 2",
+            )
+            .await?;
+        for (institution_id, year) in &missing {
+            let fiscal_year = i32::try_from(*year)
+                .ok()
+                .and_then(|y| FiscalYear::new(y).ok())
+                .ok_or_else(|| StoreError::Corrupt(format!("fiscal year {year}")))?;
+            self.refresh_year_status(*institution_id, fiscal_year)
+                .await?;
+        }
+        Ok(missing.len())
+    }
+}
