@@ -989,6 +989,20 @@ async fn institutions_are_filtered_by_beds_and_survey(app: &TestApp) {
     page.assert_body_contains("みなと中央病院");
 }
 
+/// What the list finds for `query` as the national office asks for it, one page of 500.
+async fn searched(app: &TestApp, token: &str, query: &str) -> Value {
+    let encoded = percent_encoding::utf8_percent_encode(query, percent_encoding::NON_ALPHANUMERIC);
+    app.api_get_ok(
+        &format!(
+            "/api/v1/oversight/{}/institutions?limit=500&q={encoded}",
+            app.year()
+        ),
+        token,
+    )
+    .await
+    .json()
+}
+
 /// The search reads the institutions holding a query's rarest pieces (grams) instead of every
 /// name: it must find exactly what reading every name finds, for queries of every length, and
 /// follow a change of name.
@@ -1072,13 +1086,7 @@ async fn the_name_index_finds_what_reading_every_name_finds(app: &TestApp) {
         "1319000003",
     ] {
         let expected = check(everyone.clone(), query);
-        let encoded =
-            percent_encoding::utf8_percent_encode(query, percent_encoding::NON_ALPHANUMERIC)
-                .to_string();
-        let found = app
-            .api_get_ok(&list(&format!("q={encoded}")), &national)
-            .await
-            .json();
+        let found = searched(app, &national, query).await;
         assert_eq!(found_ids(&found), expected, "{query}: {found}");
         assert_eq!(found["total"], expected.len(), "{query}");
     }
@@ -1114,13 +1122,7 @@ async fn the_name_index_finds_what_reading_every_name_finds(app: &TestApp) {
     let everyone = app.api_get_ok(&list(""), &national).await.json();
     for query in ["緑の森", "青葉台", "ホスピタル", "あおば"] {
         let expected = check(everyone.clone(), query);
-        let encoded =
-            percent_encoding::utf8_percent_encode(query, percent_encoding::NON_ALPHANUMERIC)
-                .to_string();
-        let found = app
-            .api_get_ok(&list(&format!("q={encoded}")), &national)
-            .await
-            .json();
+        let found = searched(app, &national, query).await;
         assert_eq!(found_ids(&found), expected, "{query}: {found}");
     }
     assert!(check(everyone.clone(), "緑の森").is_empty());
