@@ -78,6 +78,11 @@ const SOURCES: &[(i64, &str, &str)] = &[
         "faster_oversight",
         include_str!("../migrations/0015_faster_oversight.sql"),
     ),
+    (
+        16,
+        "kept_oversight_counts",
+        include_str!("../migrations/0016_kept_oversight_counts.sql"),
+    ),
 ];
 
 /// The engine a migration is rendered for.
@@ -222,6 +227,11 @@ mod tests {
             "7d1491271907128845e68a9a29579ce846df3a5fa68a2a3d90d52f0871921f6a88bceb4a108b84691de3b355bbe4bbbc",
         ),
         (
+            Dialect::Postgres,
+            16,
+            "83a92777e786589d2d74e1db246b5f58d2cedfa5b001f07962734e610ace24f042944a60c5f39d53c345d3164dc08d8a",
+        ),
+        (
             Dialect::Sqlite,
             1,
             "dad5f916f1bd4624ce3a4596728c4fd86e9dea8786875b0467af25a8084d8cdd694136382044cf7adade2db41f9aefcc",
@@ -295,6 +305,11 @@ mod tests {
             Dialect::Sqlite,
             15,
             "e088073d7a7e83ddf12143cd71484edab89837ccafb737216c54fc506c08247c3b56732222ed81eee470071708fefd77",
+        ),
+        (
+            Dialect::Sqlite,
+            16,
+            "592fddf04ffb84d0a9b75b832d4eb24d67ae2e150dc5896c7c968debdc341f1fd88fc4b3268763a00a829a7a3314efa3",
         ),
     ];
 

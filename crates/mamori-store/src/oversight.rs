@@ -318,8 +318,8 @@ struct OverdueCount {
 impl Store {
     /// Institutions and overdue target dates per prefecture and kind, for the view's year:
     /// the kept counts of institutions and of states by profile, added up by the database
-    /// (an institution without a state counts in its profile's), and the open target dates
-    /// before today from their index. One row per prefecture and kind comes back: rows cost
+    /// (an institution without a state counts in its profile's), and the kept counts of open
+    /// target dates by date, those before today added up. One row per prefecture and kind comes back: rows cost
     /// more to carry than to add up.
     pub async fn oversight_counts(
         &self,
@@ -332,7 +332,7 @@ impl Store {
             InstitutionScope::Only(_) | InstitutionScope::None => return Ok(HashMap::new()),
         };
         let overdue_sql = format!(
-            "SELECT prefecture, oversight_kind, COUNT(*) AS targets, COUNT(DISTINCT institution_id) AS institutions FROM open_targets WHERE fiscal_year = $1 AND target_date < $2{} GROUP BY prefecture, oversight_kind",
+            "SELECT prefecture, oversight_kind, CAST(SUM(targets) AS BIGINT) AS targets, CAST(SUM(institutions) AS BIGINT) AS institutions FROM open_target_counts WHERE fiscal_year = $1 AND target_date < $2{} GROUP BY prefecture, oversight_kind",
             if prefecture.is_some() {
                 " AND prefecture = $3"
             } else {
@@ -409,7 +409,7 @@ impl Store {
 
     /// The items most often answered いいえ in the first round (1回目) of `fiscal_year`, in a
     /// scope: each item's key and how many institutions answered it so, most first (ties by
-    /// key); at most `most`. An aggregate over the answers' いいえ index.
+    /// key); at most `most`. The kept counts by prefecture, added up.
     pub async fn items_answered_no(
         &self,
         fiscal_year: FiscalYear,
@@ -417,16 +417,13 @@ impl Store {
         most: i64,
     ) -> Result<Vec<(String, i64)>> {
         let year = i64::from(fiscal_year.start_year());
-        let (join, prefecture) = match scope {
+        let (within, prefecture) = match scope {
             InstitutionScope::All => ("", None),
-            InstitutionScope::Prefecture(p) => (
-                " JOIN institutions i ON i.id = a.institution_id AND i.prefecture = $3",
-                Some(p.code()),
-            ),
+            InstitutionScope::Prefecture(p) => (" AND prefecture = $3", Some(p.code())),
             InstitutionScope::Only(_) | InstitutionScope::None => return Ok(Vec::new()),
         };
         let sql = format!(
-            "SELECT a.item_key, COUNT(*) AS n FROM answers a{join} WHERE a.fiscal_year = $1 AND a.round = 1 AND a.answer = 'no' GROUP BY a.item_key ORDER BY n DESC, a.item_key LIMIT $2"
+            "SELECT item_key, CAST(SUM(n) AS BIGINT) AS institutions FROM answered_no_counts WHERE fiscal_year = $1{within} GROUP BY item_key HAVING SUM(n) > 0 ORDER BY institutions DESC, item_key LIMIT $2"
         );
         Ok(on_pool!(self, pool => {
             let query = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).bind(year).bind(most);
@@ -525,8 +522,14 @@ impl Store {
                 "UPDATE audit_chain_head SET seq = seq WHERE id = 1",
                 "DELETE FROM institution_counts",
                 "DELETE FROM year_state_counts",
+                "DELETE FROM open_target_counts",
+                "DELETE FROM answered_no_counts",
                 "INSERT INTO institution_counts (prefecture, oversight_kind, kind, has_medical_information_system, has_vendor_contracts, n) SELECT prefecture, oversight_kind, kind, has_medical_information_system, has_vendor_contracts, COUNT(*) FROM institutions GROUP BY prefecture, oversight_kind, kind, has_medical_information_system, has_vendor_contracts",
                 "INSERT INTO year_state_counts (fiscal_year, prefecture, oversight_kind, kind, has_medical_information_system, has_vendor_contracts, state, n) SELECT fiscal_year, prefecture, oversight_kind, kind, has_medical_information_system, has_vendor_contracts, state, COUNT(*) FROM year_states GROUP BY fiscal_year, prefecture, oversight_kind, kind, has_medical_information_system, has_vendor_contracts, state",
+                // Each date's targets, and each institution once at its earliest.
+                "INSERT INTO open_target_counts (fiscal_year, prefecture, oversight_kind, target_date, targets, institutions) SELECT fiscal_year, prefecture, oversight_kind, target_date, SUM(targets), SUM(institutions) FROM (SELECT fiscal_year, prefecture, oversight_kind, target_date, COUNT(*) AS targets, 0 AS institutions FROM open_targets GROUP BY fiscal_year, prefecture, oversight_kind, target_date UNION ALL SELECT fiscal_year, prefecture, oversight_kind, earliest, 0, COUNT(*) FROM (SELECT fiscal_year, prefecture, oversight_kind, MIN(target_date) AS earliest FROM open_targets GROUP BY institution_id, fiscal_year, prefecture, oversight_kind) e GROUP BY fiscal_year, prefecture, oversight_kind, earliest) c GROUP BY fiscal_year, prefecture, oversight_kind, target_date",
+                // A kept state's いいえ are its answers' (the write that changes one keeps both).
+                "INSERT INTO answered_no_counts (fiscal_year, prefecture, item_key, n) SELECT a.fiscal_year, s.prefecture, a.item_key, COUNT(*) FROM answers a JOIN year_states s ON s.institution_id = a.institution_id AND s.fiscal_year = a.fiscal_year WHERE a.round = 1 AND a.answer = 'no' GROUP BY a.fiscal_year, s.prefecture, a.item_key",
             ] {
                 sqlx::query(sql).execute(&mut *tx).await?;
             }

@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, OnceLock};
 
 use mamori_domain::oversight::YearStatus;
-use mamori_domain::{FiscalYear, InstitutionKind, InstitutionProfile, ItemAnswers};
+use mamori_domain::{Answer, FiscalYear, InstitutionKind, InstitutionProfile, ItemAnswers};
 
 use crate::vendors::{AnswerRow, fold_answers};
 use crate::{BeginWrite, Pool, Result, Store, StoreError};
@@ -67,6 +67,8 @@ pub(crate) struct KeptYear {
     pub(crate) counted_kind: Option<String>,
     pub(crate) counted_has_medical_information_system: Option<bool>,
     pub(crate) counted_has_vendor_contracts: Option<bool>,
+    /// The items counted as answered いいえ in the first round, as [`answered_no`] writes them.
+    pub(crate) counted_answered_no: Option<String>,
     /// The year's answers in one text, as [`split_answers`] reads them.
     pub(crate) answers: Option<String>,
     /// The year's open target dates in one text, as [`split_targets`] reads them.
@@ -79,7 +81,7 @@ pub(crate) struct KeptYear {
 /// `key:round:answer:checked_on:target_date`, target dates `key:date`, comma-separated; item
 /// keys hold neither separator. The year is bound between the pieces, then the ids follow.
 pub(crate) const KEPT_YEAR_SQL: [&str; 5] = [
-    "SELECT i.id, i.kind, i.has_medical_information_system, i.has_vendor_contracts, i.prefecture, i.oversight_kind, o.contact_chart_seen, s.state, s.prefecture AS counted_prefecture, s.oversight_kind AS counted_oversight_kind, s.kind AS counted_kind, s.has_medical_information_system AS counted_has_medical_information_system, s.has_vendor_contracts AS counted_has_vendor_contracts, \
+    "SELECT i.id, i.kind, i.has_medical_information_system, i.has_vendor_contracts, i.prefecture, i.oversight_kind, o.contact_chart_seen, s.state, s.prefecture AS counted_prefecture, s.oversight_kind AS counted_oversight_kind, s.kind AS counted_kind, s.has_medical_information_system AS counted_has_medical_information_system, s.has_vendor_contracts AS counted_has_vendor_contracts, s.answered_no AS counted_answered_no, \
      (SELECT string_agg(a.item_key || ':' || a.round || ':' || a.answer || ':' || a.checked_on || ':' || COALESCE(a.target_date, ''), ',') FROM answers a WHERE a.institution_id = i.id AND a.fiscal_year = ",
     ") AS answers, (SELECT string_agg(t.item_key || ':' || t.target_date || ':' || t.prefecture || ':' || t.oversight_kind, ',') FROM open_targets t WHERE t.institution_id = i.id AND t.fiscal_year = ",
     ") AS targets FROM institutions i LEFT JOIN inspection_observations o ON o.institution_id = i.id AND o.fiscal_year = ",
@@ -135,11 +137,48 @@ pub(crate) type TargetRow = (i64, String, String, String, String);
 /// What counts a state: (prefecture, oversight kind, kind, has a system, has vendors, state).
 pub(crate) type CountedAs = (String, String, String, bool, bool, String);
 
+/// What counts open target dates: (prefecture, oversight kind, date).
+pub(crate) type TargetsOn = (String, String, String);
+
+/// The items answered いいえ in the first round (1回目), sorted and comma-separated: how a
+/// state row keeps what it was counted in `answered_no_counts` under.
+fn answered_no(answers: &HashMap<String, ItemAnswers>) -> String {
+    let mut keys: Vec<&str> = answers
+        .iter()
+        .filter(|(_, a)| a.first.as_ref().is_some_and(|f| f.answer == Answer::No))
+        .map(|(key, _)| key.as_str())
+        .collect();
+    keys.sort_unstable();
+    keys.join(",")
+}
+
+/// Adds `sign` to the counts of `targets` (an institution's open target dates): one target
+/// per row, and the institution once, at its earliest date.
+fn count_targets(
+    counts: &mut BTreeMap<TargetsOn, (i64, i64)>,
+    targets: &BTreeSet<TargetRow>,
+    sign: i64,
+) {
+    for (_, _, date, prefecture, kind) in targets {
+        counts
+            .entry((prefecture.clone(), kind.clone(), date.clone()))
+            .or_default()
+            .0 += sign;
+    }
+    if let Some((_, _, date, prefecture, kind)) = targets.iter().min_by(|a, b| a.2.cmp(&b.2)) {
+        counts
+            .entry((prefecture.clone(), kind.clone(), date.clone()))
+            .or_default()
+            .1 += sign;
+    }
+}
+
 /// What a batch must write.
 #[derive(Default)]
 pub(crate) struct YearChanges {
-    /// Institutions whose state row is written (inserted or replaced).
-    pub(crate) states: Vec<(i64, CountedAs)>,
+    /// Institutions whose state row is written (inserted or replaced), with the items they
+    /// answered いいえ.
+    pub(crate) states: Vec<(i64, CountedAs, String)>,
     /// Institutions whose state row goes (no checklist covers the year for them).
     pub(crate) gone: Vec<i64>,
     /// Changes to the kept counts.
@@ -147,6 +186,11 @@ pub(crate) struct YearChanges {
     /// Institutions whose open target dates are replaced by `targets`.
     pub(crate) retargeted: Vec<i64>,
     pub(crate) targets: Vec<TargetRow>,
+    /// Changes to the kept counts of open target dates: (targets, institutions at their
+    /// earliest).
+    pub(crate) target_counts: Vec<(TargetsOn, (i64, i64))>,
+    /// Changes to the kept counts of items answered いいえ: (prefecture, item key).
+    pub(crate) no_counts: Vec<((String, String), i64)>,
 }
 
 impl YearChanges {
@@ -155,6 +199,8 @@ impl YearChanges {
             && self.gone.is_empty()
             && self.counts.is_empty()
             && self.retargeted.is_empty()
+            && self.target_counts.is_empty()
+            && self.no_counts.is_empty()
     }
 }
 
@@ -165,6 +211,8 @@ pub(crate) fn year_changes(
     kept: Vec<KeptYear>,
 ) -> Result<YearChanges> {
     let mut counts: BTreeMap<CountedAs, i64> = BTreeMap::new();
+    let mut target_counts: BTreeMap<TargetsOn, (i64, i64)> = BTreeMap::new();
+    let mut no_counts: BTreeMap<(String, String), i64> = BTreeMap::new();
     let mut out = YearChanges::default();
     for year in kept {
         let profile = InstitutionProfile {
@@ -204,15 +252,36 @@ pub(crate) fn year_changes(
                 s.state.as_str().to_owned(),
             )
         });
-        if before != after {
+        let no_before = year.counted_answered_no.unwrap_or_default();
+        let no_after = after
+            .as_ref()
+            .map(|_| answered_no(&answers))
+            .unwrap_or_default();
+        let counted_changed = before != after;
+        let no_changed = (before.as_ref().map(|b| &b.0), &no_before)
+            != (after.as_ref().map(|a| &a.0), &no_after);
+        if counted_changed {
             if let Some(key) = &before {
                 *counts.entry(key.clone()).or_default() -= 1;
             }
-            match &after {
-                Some(key) => {
-                    *counts.entry(key.clone()).or_default() += 1;
-                    out.states.push((year.id, key.clone()));
+            if let Some(key) = &after {
+                *counts.entry(key.clone()).or_default() += 1;
+            }
+        }
+        if no_changed {
+            for (counted, keys, sign) in [(&before, &no_before, -1), (&after, &no_after, 1)] {
+                if let Some((prefecture, ..)) = counted {
+                    for key in keys.split(',').filter(|k| !k.is_empty()) {
+                        *no_counts
+                            .entry((prefecture.clone(), key.to_owned()))
+                            .or_default() += sign;
+                    }
                 }
+            }
+        }
+        if counted_changed || no_changed {
+            match &after {
+                Some(key) => out.states.push((year.id, key.clone(), no_after)),
                 None => out.gone.push(year.id),
             }
         }
@@ -231,11 +300,18 @@ pub(crate) fn year_changes(
             })
             .collect();
         if targets != wanted {
+            count_targets(&mut target_counts, &targets, -1);
+            count_targets(&mut target_counts, &wanted, 1);
             out.retargeted.push(year.id);
             out.targets.extend(wanted);
         }
     }
     out.counts = counts.into_iter().filter(|(_, n)| *n != 0).collect();
+    out.target_counts = target_counts
+        .into_iter()
+        .filter(|(_, n)| *n != (0, 0))
+        .collect();
+    out.no_counts = no_counts.into_iter().filter(|(_, n)| *n != 0).collect();
     Ok(out)
 }
 
@@ -288,9 +364,9 @@ macro_rules! write_year_statuses {
                 if !changes.is_empty() {
                     if !changes.states.is_empty() {
                         let mut q = sqlx::QueryBuilder::new(
-                            "INSERT INTO year_states (institution_id, fiscal_year, state, prefecture, oversight_kind, kind, has_medical_information_system, has_vendor_contracts) ",
+                            "INSERT INTO year_states (institution_id, fiscal_year, state, prefecture, oversight_kind, kind, has_medical_information_system, has_vendor_contracts, answered_no) ",
                         );
-                        q.push_values(&changes.states, |mut b, (id, (p, o, k, m, v, state))| {
+                        q.push_values(&changes.states, |mut b, (id, (p, o, k, m, v, state), no)| {
                             b.push_bind(*id)
                                 .push_bind(year)
                                 .push_bind(state.clone())
@@ -298,9 +374,10 @@ macro_rules! write_year_statuses {
                                 .push_bind(o.clone())
                                 .push_bind(k.clone())
                                 .push_bind(*m)
-                                .push_bind(*v);
+                                .push_bind(*v)
+                                .push_bind(no.clone());
                         });
-                        q.push(" ON CONFLICT (institution_id, fiscal_year) DO UPDATE SET state = excluded.state, prefecture = excluded.prefecture, oversight_kind = excluded.oversight_kind, kind = excluded.kind, has_medical_information_system = excluded.has_medical_information_system, has_vendor_contracts = excluded.has_vendor_contracts");
+                        q.push(" ON CONFLICT (institution_id, fiscal_year) DO UPDATE SET state = excluded.state, prefecture = excluded.prefecture, oversight_kind = excluded.oversight_kind, kind = excluded.kind, has_medical_information_system = excluded.has_medical_information_system, has_vendor_contracts = excluded.has_vendor_contracts, answered_no = excluded.answered_no");
                         q.build().execute(&mut *$tx).await?;
                     }
                     if !changes.gone.is_empty() {
@@ -344,6 +421,34 @@ macro_rules! write_year_statuses {
                                 .push_bind(p.clone())
                                 .push_bind(o.clone());
                         });
+                        q.build().execute(&mut *$tx).await?;
+                    }
+                    if !changes.target_counts.is_empty() {
+                        let mut q = sqlx::QueryBuilder::new(
+                            "INSERT INTO open_target_counts (fiscal_year, prefecture, oversight_kind, target_date, targets, institutions) ",
+                        );
+                        q.push_values(&changes.target_counts, |mut b, ((p, o, date), (targets, institutions))| {
+                            b.push_bind(year)
+                                .push_bind(p.clone())
+                                .push_bind(o.clone())
+                                .push_bind(date.clone())
+                                .push_bind(*targets)
+                                .push_bind(*institutions);
+                        });
+                        q.push(" ON CONFLICT (fiscal_year, prefecture, oversight_kind, target_date) DO UPDATE SET targets = open_target_counts.targets + excluded.targets, institutions = open_target_counts.institutions + excluded.institutions");
+                        q.build().execute(&mut *$tx).await?;
+                    }
+                    if !changes.no_counts.is_empty() {
+                        let mut q = sqlx::QueryBuilder::new(
+                            "INSERT INTO answered_no_counts (fiscal_year, prefecture, item_key, n) ",
+                        );
+                        q.push_values(&changes.no_counts, |mut b, ((p, key), n)| {
+                            b.push_bind(year)
+                                .push_bind(p.clone())
+                                .push_bind(key.clone())
+                                .push_bind(*n);
+                        });
+                        q.push(" ON CONFLICT (fiscal_year, prefecture, item_key) DO UPDATE SET n = answered_no_counts.n + excluded.n");
                         q.build().execute(&mut *$tx).await?;
                     }
                 }

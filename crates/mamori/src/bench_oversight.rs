@@ -172,6 +172,10 @@ async fn seed(store: &Store, url: &str, n: u32) -> Result<(Duration, i64)> {
                 .bind(answering)
                 .execute(&pool)
                 .await?;
+            // What each state was counted under, as the store keeps it.
+            sqlx::query("UPDATE year_states SET answered_no = COALESCE((SELECT string_agg(a.item_key, ',' ORDER BY a.item_key) FROM answers a WHERE a.institution_id = year_states.institution_id AND a.fiscal_year = year_states.fiscal_year AND a.round = 1 AND a.answer = 'no'), '')")
+                .execute(&pool)
+                .await?;
             pool.close().await;
         }};
     }

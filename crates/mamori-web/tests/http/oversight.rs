@@ -389,14 +389,24 @@ async fn counts_equal_a_recount_from_the_answers(app: &TestApp) {
                 .expect("observation");
         }
         if rng.random_bool(0.3) {
+            // Some move to another prefecture (their code's prefecture part with them): their
+            // counts, target dates and いいえ go with them.
+            let prefecture = if rng.random_bool(0.5) {
+                Prefecture::parse(["13", "46", "01"][rng.random_range(0..3)]).expect("prefecture")
+            } else {
+                institution.prefecture
+            };
             let mut changed = NewInstitution {
                 name: institution.name.clone(),
                 kind: institution.kind,
-                prefecture: institution.prefecture,
+                prefecture,
                 beds: institution.beds,
                 has_medical_information_system: !institution.has_medical_information_system,
                 has_vendor_contracts: !institution.has_vendor_contracts,
-                medical_institution_code: institution.medical_institution_code.clone(),
+                medical_institution_code: institution
+                    .medical_institution_code
+                    .as_deref()
+                    .map(|code| format!("{}{}", prefecture.code(), &code[2..])),
                 municipality_code: None,
                 municipality_name: "港区".into(),
                 address: String::new(),
@@ -410,7 +420,8 @@ async fn counts_equal_a_recount_from_the_answers(app: &TestApp) {
     }
 
     // The recount: every institution, its answers and record read back, the domain's rules.
-    let mut expected: HashMap<(String, String), [i64; 6]> = HashMap::new();
+    let mut expected: HashMap<(String, String), [i64; 7]> = HashMap::new();
+    let mut answered_no: HashMap<(String, String), i64> = HashMap::new();
     let mut states: HashMap<i64, (String, i64)> = HashMap::new();
     let all = store
         .list_institutions(mamori_domain::InstitutionScope::All, 10_000, 0)
@@ -454,6 +465,14 @@ async fn counts_equal_a_recount_from_the_answers(app: &TestApp) {
             .position(|s| *s == status.state.as_str())
             .expect("state")] += 1;
         counts[5] += overdue;
+        counts[6] += i64::from(overdue > 0);
+        for (key, item) in &answers {
+            if item.first.as_ref().is_some_and(|f| f.answer == Answer::No) {
+                *answered_no
+                    .entry((institution.prefecture.code(), key.clone()))
+                    .or_default() += 1;
+            }
+        }
         states.insert(institution.id, (status.state.as_str().to_owned(), overdue));
     }
     let national = app.token("demo-national").await;
@@ -462,7 +481,7 @@ async fn counts_equal_a_recount_from_the_answers(app: &TestApp) {
         .api_get_ok(&format!("/api/v1/oversight/{year}/summary"), &national)
         .await
         .json();
-    let counted = |c: &Value| -> [i64; 6] {
+    let counted = |c: &Value| -> [i64; 7] {
         let n = |k: &str| c[k].as_i64().expect(k);
         [
             n("institutions"),
@@ -471,10 +490,11 @@ async fn counts_equal_a_recount_from_the_answers(app: &TestApp) {
             n("completed"),
             n("ready"),
             n("overdue_targets"),
+            n("institutions_with_overdue"),
         ]
     };
-    let sum = |filter: &dyn Fn(&(String, String)) -> bool| -> [i64; 6] {
-        let mut out = [0; 6];
+    let sum = |filter: &dyn Fn(&(String, String)) -> bool| -> [i64; 7] {
+        let mut out = [0; 7];
         for (key, c) in &expected {
             if filter(key) {
                 for (o, v) in out.iter_mut().zip(c) {
@@ -485,6 +505,7 @@ async fn counts_equal_a_recount_from_the_answers(app: &TestApp) {
         out
     };
     assert_eq!(counted(&summary), sum(&|_| true), "{summary}");
+    items_answered_no_equal(app, &national, &answered_no).await;
     for kind in OversightKind::ALL {
         assert_eq!(
             counted(&summary["by_kind"][kind.as_str()]),
@@ -531,6 +552,7 @@ async fn counts_equal_a_recount_from_the_answers(app: &TestApp) {
         .await
         .json();
     assert_eq!(counted(&refilled), sum(&|_| true), "{refilled}");
+    items_answered_no_equal(app, &national, &answered_no).await;
     // Institution by institution, as the list shows them.
     let list = app
         .api_get_ok(
@@ -544,6 +566,56 @@ async fn counts_equal_a_recount_from_the_answers(app: &TestApp) {
         let (state, overdue) = &states[&id];
         assert_eq!(item["state"], state.as_str(), "{item}");
         assert_eq!(item["overdue_targets"], *overdue, "{item}");
+    }
+}
+
+/// The items answered いいえ the API lists, in the country and in each prefecture of the
+/// recount, equal `answered_no` (counts by prefecture and item; the demo's institutions are
+/// in it too, since the recount reads every institution).
+async fn items_answered_no_equal(
+    app: &TestApp,
+    national: &str,
+    answered_no: &HashMap<(String, String), i64>,
+) {
+    let year = app.year();
+    for prefecture in ["", "13", "46", "01"] {
+        let mut recounted: Vec<(String, i64)> = answered_no
+            .iter()
+            .filter(|((p, _), _)| prefecture.is_empty() || p == prefecture)
+            .fold(
+                HashMap::<String, i64>::new(),
+                |mut by_item, ((_, key), n)| {
+                    *by_item.entry(key.clone()).or_default() += n;
+                    by_item
+                },
+            )
+            .into_iter()
+            .collect();
+        recounted.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        recounted.truncate(10);
+        let scope = if prefecture.is_empty() {
+            String::new()
+        } else {
+            format!("?prefecture={prefecture}")
+        };
+        let listed = app
+            .api_get_ok(
+                &format!("/api/v1/oversight/{year}/items-answered-no{scope}"),
+                national,
+            )
+            .await
+            .json();
+        let listed: Vec<(String, i64)> = elements(&listed["items"])
+            .iter()
+            .map(|i| {
+                (
+                    i["item_key"].as_str().expect("key").to_owned(),
+                    i["institutions"].as_i64().expect("count"),
+                )
+            })
+            .collect();
+        assert_eq!(listed, recounted, "prefecture {prefecture:?}");
+        assert!(!listed.is_empty(), "prefecture {prefecture:?}");
     }
 }
 
