@@ -1,5 +1,5 @@
-//! What follows the on-site inspection (立入検査): the inspector of the institution's
-//! prefecture schedules it, records a remark per item and notifies the result; the
+//! What follows the on-site inspection (立入検査): the inspector or a prefecture officer of
+//! the institution's prefecture schedules it; the inspector records a remark per item and notifies the result; the
 //! institution sees the result once notified and files an improvement report (改善報告) on
 //! each 指導; the inspector accepts or returns it. Every step is audited by the store, and
 //! every read of the record is written to the access log.
@@ -60,6 +60,16 @@ pub fn inspector_only(principal: &Principal, institution: &Institution) -> Resul
     }
 }
 
+/// Only an inspector or a prefecture officer of the institution's prefecture schedules its
+/// inspection; asked before anything the caller sent is read.
+pub fn scheduler_only(principal: &Principal, institution: &Institution) -> Result<(), Error> {
+    if principal.can_schedule_inspections(institution.prefecture) {
+        Ok(())
+    } else {
+        Err(Error::Forbidden)
+    }
+}
+
 /// A step refused by what is stored, in the caller's words.
 fn refused(refusal: FollowUpRefusal) -> Error {
     let (code, key) = match refusal {
@@ -107,7 +117,7 @@ pub async fn schedule(
     starts_at: &str,
     inspectors: &str,
 ) -> Result<(), Error> {
-    inspector_only(principal, institution)?;
+    scheduler_only(principal, institution)?;
     version_and_rules(app, institution, fiscal_year)?;
     let schedule = InspectionSchedule::parse(date, starts_at, inspectors)?;
     app.store

@@ -73,7 +73,11 @@ impl Principal {
     pub fn institution_scope(&self) -> InstitutionScope {
         match (self.role, self.prefecture, self.institution_id) {
             (Role::NationalAdmin, _, _) => InstitutionScope::All,
-            (Role::Inspector, Some(p), _) => InstitutionScope::Prefecture(p),
+            // A prefecture's officers read its institutions' files as its inspectors do; what
+            // is recorded on site stays the inspector's (`can_record_observations`).
+            (Role::Inspector | Role::PrefectureOfficer, Some(p), _) => {
+                InstitutionScope::Prefecture(p)
+            }
             (Role::InstitutionAdmin | Role::InstitutionStaff, _, Some(id)) => {
                 InstitutionScope::Only(id)
             }
@@ -109,6 +113,14 @@ impl Principal {
     /// May record what was seen on site: an inspector of the institution's prefecture.
     pub fn can_record_observations(&self, institution_prefecture: Prefecture) -> bool {
         self.role == Role::Inspector && self.prefecture == Some(institution_prefecture)
+    }
+
+    /// May schedule an institution's inspection (立入検査の日程): an inspector or a
+    /// prefecture officer of the institution's prefecture. What is seen on site is the
+    /// inspector's alone ([`Self::can_record_observations`]).
+    pub fn can_schedule_inspections(&self, institution_prefecture: Prefecture) -> bool {
+        matches!(self.role, Role::Inspector | Role::PrefectureOfficer)
+            && self.prefecture == Some(institution_prefecture)
     }
 
     pub fn can_create_institutions(&self) -> bool {
@@ -249,8 +261,15 @@ mod tests {
     #[test]
     fn prefecture_officers_run_only_their_prefectures_survey() {
         let officer = principal(Role::PrefectureOfficer, None, Some("13"));
-        assert_eq!(officer.institution_scope(), InstitutionScope::None);
-        assert!(!officer.can_view(1, p("13")));
+        assert_eq!(
+            officer.institution_scope(),
+            InstitutionScope::Prefecture(p("13"))
+        );
+        assert!(officer.can_view(1, p("13")));
+        assert!(!officer.can_view(1, p("46")));
+        assert!(officer.can_schedule_inspections(p("13")));
+        assert!(!officer.can_schedule_inspections(p("46")));
+        assert!(!officer.can_record_observations(p("13")));
         assert!(officer.can_manage_survey(p("13")));
         assert!(!officer.can_manage_survey(p("46")));
         assert!(officer.can_apply_for(1, p("13")));

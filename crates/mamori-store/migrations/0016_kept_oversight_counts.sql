@@ -17,7 +17,8 @@ CREATE TABLE open_target_counts (
 -- The items an institution answered いいえ in the first round (1回目) of the year, their keys
 -- sorted and comma-separated, as they were counted.
 ALTER TABLE year_states ADD COLUMN answered_no TEXT NOT NULL DEFAULT '';
-UPDATE year_states SET answered_no = COALESCE((SELECT string_agg(a.item_key, ',' ORDER BY a.item_key) FROM answers a WHERE a.institution_id = year_states.institution_id AND a.fiscal_year = year_states.fiscal_year AND a.round = 1 AND a.answer = 'no'), '');
+-- One pass over the いいえ, grouped: a subquery per state row would read them once per row.
+UPDATE year_states SET answered_no = n.keys FROM (SELECT institution_id, fiscal_year, string_agg(item_key, ',' ORDER BY item_key) AS keys FROM answers WHERE round = 1 AND answer = 'no' GROUP BY institution_id, fiscal_year) n WHERE n.institution_id = year_states.institution_id AND n.fiscal_year = year_states.fiscal_year;
 -- Institutions that answered each item いいえ in the first round, by prefecture.
 CREATE TABLE answered_no_counts (
     fiscal_year {{int}} NOT NULL,

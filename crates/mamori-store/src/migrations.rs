@@ -229,7 +229,7 @@ mod tests {
         (
             Dialect::Postgres,
             16,
-            "83a92777e786589d2d74e1db246b5f58d2cedfa5b001f07962734e610ace24f042944a60c5f39d53c345d3164dc08d8a",
+            "984ccc5831ce5ff95cfc930a6fa847c4904e01dfe5ed886ff74ff9b944e1891c26b504ed178d152675f1f8467a2fdfc4",
         ),
         (
             Dialect::Sqlite,
@@ -309,7 +309,7 @@ mod tests {
         (
             Dialect::Sqlite,
             16,
-            "592fddf04ffb84d0a9b75b832d4eb24d67ae2e150dc5896c7c968debdc341f1fd88fc4b3268763a00a829a7a3314efa3",
+            "03845518554f589414bc35e418daebf33285e581e886e89956ed140a3943adad8ce7449094bab326b9a594aa9d6576f7",
         ),
     ];
 

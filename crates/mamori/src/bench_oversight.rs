@@ -42,6 +42,10 @@ pub struct BenchOversightArgs {
     /// Also writes the markdown report to this file.
     #[arg(long)]
     output: Option<PathBuf>,
+    /// Keeps the seeded PostgreSQL databases (their addresses are printed), to read query
+    /// plans on them; drop them by hand afterwards. SQLite's files go with their folder.
+    #[arg(long)]
+    keep_databases: bool,
 }
 
 /// The fiscal year seeded and measured.
@@ -173,7 +177,7 @@ async fn seed(store: &Store, url: &str, n: u32) -> Result<(Duration, i64)> {
                 .execute(&pool)
                 .await?;
             // What each state was counted under, as the store keeps it.
-            sqlx::query("UPDATE year_states SET answered_no = COALESCE((SELECT string_agg(a.item_key, ',' ORDER BY a.item_key) FROM answers a WHERE a.institution_id = year_states.institution_id AND a.fiscal_year = year_states.fiscal_year AND a.round = 1 AND a.answer = 'no'), '')")
+            sqlx::query("UPDATE year_states SET answered_no = n.keys FROM (SELECT institution_id, fiscal_year, string_agg(item_key, ',' ORDER BY item_key) AS keys FROM answers WHERE round = 1 AND answer = 'no' GROUP BY institution_id, fiscal_year) n WHERE n.institution_id = year_states.institution_id AND n.fiscal_year = year_states.fiscal_year")
                 .execute(&pool)
                 .await?;
             pool.close().await;
@@ -499,7 +503,11 @@ pub async fn run(args: BenchOversightArgs) -> Result<()> {
                 anyhow::Ok((line, at_once, loaded_line))
             }
             .await;
-            drop_engine(&engine).await;
+            if args.keep_databases && engine.url.starts_with("postgres") {
+                println!("kept: {}", engine.url);
+            } else {
+                drop_engine(&engine).await;
+            }
             let (line, at_once, loaded_line) =
                 result.with_context(|| format!("{} with {size} institutions", engine.name))?;
             println!("{line}\n{at_once}");

@@ -1,7 +1,8 @@
 //! The pages of what follows the inspection: one page per institution and fiscal year where
-//! the inspector schedules, records remarks, notifies the result and decides the reports,
-//! and the institution reads the result and files its improvement reports; and the result
-//! notice (立入検査結果通知書), one A4 sheet to print.
+//! the inspector (or a prefecture officer, for the date) schedules, the inspector records
+//! remarks, notifies the result and decides the reports, and the institution reads the
+//! result and files its improvement reports; and the result notice (立入検査結果通知書), one
+//! A4 sheet to print.
 
 use askama::Template;
 use axum::Form;
@@ -118,6 +119,8 @@ struct FollowUpPage {
     lead: String,
     years: Vec<YearLink>,
     can_inspect: bool,
+    /// An inspector or a prefecture officer of the prefecture: the schedule's form.
+    can_schedule: bool,
     is_institution: bool,
     schedule: Option<ScheduleView>,
     notified: Option<String>,
@@ -226,6 +229,7 @@ async fn draw(
     let (version, _) = service::version_and_rules(state, institution, fiscal_year)?;
     let f = service::follow_up::follow_up(state, principal, institution, fiscal_year).await?;
     let can_inspect = principal.can_record_observations(institution.prefecture);
+    let can_schedule = principal.can_schedule_inspections(institution.prefecture);
     let profile = institution.profile();
     let items = version
         .items
@@ -279,6 +283,7 @@ async fn draw(
         ),
         years: year_links(state.catalog, lang, fiscal_year),
         can_inspect,
+        can_schedule,
         is_institution: principal.can_answer(institution.id),
         schedule: schedule_view(lang, &f),
         notified,

@@ -14,8 +14,8 @@ enum Rule {
     Public,
     /// Any signed-in user; it acts on the caller's own account.
     SignedIn,
-    /// An institution's data: read by those who see it (its users, the inspectors of its
-    /// prefecture, the national office); 404 for everyone else.
+    /// An institution's data: read by those who see it (its users, the inspectors and
+    /// prefecture officers of its prefecture, the national office); 404 for everyone else.
     Read,
     /// Its checklist answers: its own users only.
     Answer,
@@ -23,6 +23,8 @@ enum Rule {
     Administer,
     /// What was seen on site: the inspectors of its prefecture.
     Observe,
+    /// The inspection's date: the inspectors and the prefecture officers of its prefecture.
+    Schedule,
     /// The national office only; others get `others`.
     National(StatusCode),
     /// A contract's 事業者確認用, read: those who see the institution and the vendor serving
@@ -177,20 +179,17 @@ fn rule_for(method: &str, path: &str) -> Option<Rule> {
             Answer
         }
         ("POST", "/institutions/{id}/inspection/{fy}/observations") => Observe,
+        ("POST", "/institutions/{id}/inspection/{fy}/schedule")
+        | ("PUT", "/api/v1/institutions/{id}/inspection/{fiscal_year}/schedule") => Schedule,
         (
             "POST",
-            "/institutions/{id}/inspection/{fy}/schedule"
-            | "/institutions/{id}/inspection/{fy}/remarks"
+            "/institutions/{id}/inspection/{fy}/remarks"
             | "/institutions/{id}/inspection/{fy}/result"
             | "/institutions/{id}/inspection/{fy}/remarks/{key}/reports/{report_id}/decision"
             | "/api/v1/institutions/{id}/inspection/{fiscal_year}/result"
             | "/api/v1/institutions/{id}/inspection/{fiscal_year}/remarks/{key}/reports/{report_id}/decision",
         )
-        | (
-            "PUT",
-            "/api/v1/institutions/{id}/inspection/{fiscal_year}/schedule"
-            | "/api/v1/institutions/{id}/inspection/{fiscal_year}/remarks/{key}",
-        ) => Observe,
+        | ("PUT", "/api/v1/institutions/{id}/inspection/{fiscal_year}/remarks/{key}") => Observe,
         (
             "POST",
             "/institutions/{id}/inspection/{fy}/remarks/{key}/reports"
@@ -534,10 +533,10 @@ async fn authorization_matrix_covers_every_route(app: &TestApp) {
             Survey::Sees,
             Incident::NoPart,
         ),
-        // Runs Tokyo's survey but sees no institution's file.
+        // Runs Tokyo's survey, reads its institutions' files and sets inspection dates.
         (
             "demo-prefecture-13",
-            Relation::Outside,
+            inside(false, false, false, false),
             Survey::Manages,
             Incident::NoPart,
         ),
@@ -815,6 +814,10 @@ async fn authorization_matrix_covers_every_route(app: &TestApp) {
                 (Rule::Observe, Relation::Inside { observe, .. }) => {
                     assert!(allowed(observe), "{context}")
                 }
+                (Rule::Schedule, Relation::Inside { observe, .. }) => assert!(
+                    allowed(observe || login == "demo-prefecture-13"),
+                    "{context}"
+                ),
             }
         }
     }

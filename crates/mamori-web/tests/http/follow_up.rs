@@ -1,5 +1,5 @@
-//! What follows the inspection (`src/inspection/follow_up_*`): the inspector schedules it,
-//! records a remark per item and notifies the result; the institution reads it and files
+//! What follows the inspection (`src/inspection/follow_up_*`): the inspector (or a prefecture
+//! officer) schedules it, the inspector records a remark per item and notifies the result; the institution reads it and files
 //! improvement reports until each 指導 is accepted; the oversight figures count what is open.
 
 use mamori_domain::wareki::format_wareki;
@@ -9,7 +9,69 @@ use super::*;
 on_both_engines!(
     an_inspection_runs_from_schedule_to_accepted_report,
     the_follow_up_pages_take_the_same_steps_in_the_browser,
+    a_prefecture_officer_schedules_but_records_nothing,
 );
+
+/// The prefecture's officer sets the inspection's date, by the API and on the page; what is
+/// seen on site stays the inspector's, and another prefecture's officer sees nothing.
+async fn a_prefecture_officer_schedules_but_records_nothing(app: &TestApp) {
+    let year = app.year();
+    let base = format!("/api/v1/institutions/{HOSPITAL}/inspection/{year}");
+    let officer = app.token("demo-prefecture-13").await;
+    let coming = (mamori_app::today_in_japan() + chrono::Duration::days(9)).to_string();
+    let scheduled = app
+        .api_put_ok(
+            &format!("{base}/schedule"),
+            &officer,
+            json!({"date": coming, "starts_at": "13:30", "inspectors": ["高橋 次郎"]}),
+        )
+        .await
+        .json();
+    assert_eq!(scheduled["schedule"]["date"], coming);
+    let hospital = app.token("demo-hospital").await;
+    let seen = app
+        .api_get_ok(&format!("{base}/follow-up"), &hospital)
+        .await
+        .json();
+    assert_eq!(seen["schedule"]["starts_at"], "13:30");
+    app.api_put(
+        &format!("{base}/remarks/{PASSWORDS}"),
+        &officer,
+        json!({"level": "guidance"}),
+    )
+    .await
+    .assert_bilingual_error(StatusCode::FORBIDDEN, "forbidden");
+    let other = app.token("demo-prefecture-46").await;
+    app.api_put(
+        &format!("{base}/schedule"),
+        &other,
+        json!({"date": coming, "inspectors": ["高橋 次郎"]}),
+    )
+    .await
+    .assert_bilingual_error(StatusCode::NOT_FOUND, "not_found");
+    // On the page: the schedule's form, and none of the inspector's.
+    let web = app.web_login("demo-prefecture-13").await;
+    let page = format!("/institutions/{HOSPITAL}/inspection/{year}/follow-up");
+    let opened = app.page(&web, &page).await;
+    opened.assert_body_contains(&format!(
+        "action=\"/institutions/{HOSPITAL}/inspection/{year}/schedule\""
+    ));
+    assert!(!opened.body.contains(&format!(
+        "action=\"/institutions/{HOSPITAL}/inspection/{year}/remarks\""
+    )));
+    let moved = mamori_app::today_in_japan() + chrono::Duration::days(12);
+    let rescheduled = app
+        .post_form_and_follow(
+            &web.cookie,
+            &format!("/institutions/{HOSPITAL}/inspection/{year}/schedule"),
+            &format!(
+                "csrf={}&date={moved}&starts_at=09%3A00&inspectors=%E9%AB%98%E6%A9%8B+%E6%AC%A1%E9%83%8E",
+                web.csrf
+            ),
+        )
+        .await;
+    rescheduled.assert_body_contains(&format!("{} 9:00", format_wareki(moved)));
+}
 
 /// A day the improvement was made: before today, whatever today is.
 fn done_on(days_ago: i64) -> String {
