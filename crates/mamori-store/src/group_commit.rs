@@ -249,10 +249,18 @@ impl BatchWriter {
             // Judge each answer in order against the state the earlier ones left.
             let mut outcomes = Vec::with_capacity(writes.len());
             let mut accepted: Vec<&AnswerWrite> = Vec::with_capacity(writes.len());
+            // The institutions' years an answer of the batch may move: a year's state, open
+            // target dates and いいえ follow from which rounds are answered, and how (the
+            // answer and its target date), never from the day of checking alone.
+            let mut moved: std::collections::BTreeSet<(i64, i64)> = std::collections::BTreeSet::new();
             for w in writes {
                 let answers = current.entry(w.item_id()).or_default();
                 match (w.check)(answers) {
                     Ok(()) => {
+                        let before = answers.round(w.round).map(|a| (a.answer, a.target_date));
+                        if before != Some((w.answer.answer, w.answer.target_date)) {
+                            moved.insert((w.institution_id, w.fiscal_year));
+                        }
                         match w.round {
                             Round::First => answers.first = Some(w.answer.clone()),
                             Round::Second => answers.second = Some(w.answer.clone()),
@@ -339,14 +347,10 @@ impl BatchWriter {
                 .bind(prev_hash)
                 .execute(&mut *tx)
                 .await?;
-            // Each institution's year once, from the answers the whole batch left; the audit
-            // head's lock is held since the sequence numbers were reserved.
+            // Each moved institution's year once, from the answers the whole batch left; the
+            // audit head's lock is held since the sequence numbers were reserved.
             let mut years: Vec<(i64, mamori_domain::FiscalYear)> = Vec::new();
-            for (institution_id, year) in accepted
-                .iter()
-                .map(|w| (w.institution_id, w.fiscal_year))
-                .collect::<std::collections::BTreeSet<(i64, i64)>>()
-            {
+            for (institution_id, year) in moved {
                 let fiscal_year = i32::try_from(year)
                     .ok()
                     .and_then(|y| mamori_domain::FiscalYear::new(y).ok())
