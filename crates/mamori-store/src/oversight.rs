@@ -75,6 +75,14 @@ pub enum OversightSort {
     Overdue,
 }
 
+/// A row of a filtered list, with how many rows the filter finds.
+#[derive(sqlx::FromRow)]
+struct Found {
+    #[sqlx(flatten)]
+    row: OversightRow,
+    found: i64,
+}
+
 /// One institution of the oversight list.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct OversightRow {
@@ -483,38 +491,53 @@ impl Store {
                 && !filter.flagged_only
                 && filter.beds.is_none()
                 && filter.survey_answered.is_none();
-            let mut count = if unfiltered {
-                // Every institution of the scope: the kept count, not a scan.
-                QueryBuilder::new(
-                    "SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM institution_counts WHERE TRUE",
-                )
-            } else {
-                QueryBuilder::new("SELECT COUNT(*)")
-            };
-            if unfiltered {
-                match view.scope {
-                    InstitutionScope::All => {}
-                    InstitutionScope::Prefecture(p) => {
-                        count.push(" AND prefecture = ").push_bind(p.code());
-                    }
-                    InstitutionScope::Only(_) | InstitutionScope::None => {
-                        count = QueryBuilder::new("SELECT COUNT(*)");
-                        push_year_from(&mut count, view, None, false);
-                    }
-                }
-            } else {
-                push_year_from(&mut count, view, search, filter.overdue_only);
-                push_filter(&mut count, view, filter, search);
-            }
-            let (total,): (i64,) = count.build_query_as().fetch_one(pool).await?;
+            // A filtered list counts what it finds in the same scan (a window over the rows
+            // before the page is cut); the whole scope's count is kept.
             let mut q = QueryBuilder::new(
                 "SELECT y.id, y.name, y.oversight_kind AS kind, y.prefecture, y.municipality_name, y.beds, y.medical_institution_code, y.state, y.overdue_targets, y.flagged_devices",
             );
+            q.push(if unfiltered {
+                ", CAST(0 AS BIGINT) AS found"
+            } else {
+                ", COUNT(*) OVER () AS found"
+            });
             push_year_from(&mut q, view, search, filter.overdue_only);
             push_filter(&mut q, view, filter, search);
             q.push(" ORDER BY ").push(order).push(direction).push(", y.id").push(direction);
             q.push(" LIMIT ").push_bind(limit).push(" OFFSET ").push_bind(offset);
-            let rows: Vec<OversightRow> = q.build_query_as().fetch_all(pool).await?;
+            let found: Vec<Found> = q.build_query_as().fetch_all(pool).await?;
+            let total = match found.first() {
+                Some(first) if !unfiltered => first.found,
+                None if !unfiltered && offset == 0 => 0,
+                _ => {
+                    // The kept count of the scope, or a count where the page came back empty.
+                    let mut count = if unfiltered {
+                        QueryBuilder::new(
+                            "SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM institution_counts WHERE TRUE",
+                        )
+                    } else {
+                        QueryBuilder::new("SELECT COUNT(*)")
+                    };
+                    if unfiltered {
+                        match view.scope {
+                            InstitutionScope::All => {}
+                            InstitutionScope::Prefecture(p) => {
+                                count.push(" AND prefecture = ").push_bind(p.code());
+                            }
+                            InstitutionScope::Only(_) | InstitutionScope::None => {
+                                count = QueryBuilder::new("SELECT COUNT(*)");
+                                push_year_from(&mut count, view, None, false);
+                            }
+                        }
+                    } else {
+                        push_year_from(&mut count, view, search, filter.overdue_only);
+                        push_filter(&mut count, view, filter, search);
+                    }
+                    let (total,): (i64,) = count.build_query_as().fetch_one(pool).await?;
+                    total
+                }
+            };
+            let rows = found.into_iter().map(|f| f.row).collect();
             Ok((total, rows))
         })
     }

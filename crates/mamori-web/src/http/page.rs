@@ -139,7 +139,10 @@ impl Chrome {
                         .pick(user.role.label_ja(), user.role.label_en())
                         .to_owned(),
                     institution_id: user.institution_id,
-                    sees_list: matches!(user.role, Role::NationalAdmin | Role::Inspector),
+                    sees_list: matches!(
+                        user.role,
+                        Role::NationalAdmin | Role::Inspector | Role::PrefectureOfficer
+                    ),
                     is_national: user.role == Role::NationalAdmin,
                     is_demo: user.is_demo,
                     is_vendor: user.role == Role::VendorUser,

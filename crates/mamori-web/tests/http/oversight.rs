@@ -211,6 +211,28 @@ async fn institutions_are_found_by_name_code_and_state(app: &TestApp) {
     reversed.reverse();
     assert_eq!(ids(&by_name), reversed);
     assert_eq!(page["items"][0]["id"], descending["items"][1]["id"]);
+    // A filtered list counts what it finds on any page, past its last one too.
+    let hospitals = app
+        .api_get_ok(&list("kind=hospital&limit=1"), &national)
+        .await
+        .json();
+    let found = hospitals["total"].as_i64().expect("total");
+    assert!(found > 1, "{hospitals}");
+    for paging in ["limit=1&offset=1", "limit=5&offset=10000"] {
+        let paged = app
+            .api_get_ok(&list(&format!("kind=hospital&{paging}")), &national)
+            .await
+            .json();
+        assert_eq!(paged["total"], found, "{paging}");
+    }
+    let none = app
+        .api_get_ok(
+            &list("q=%E5%AD%98%E5%9C%A8%E3%81%97%E3%81%AA%E3%81%84&limit=5"),
+            &national,
+        )
+        .await
+        .json();
+    assert_eq!(none["total"], 0);
     // A dental clinic is told apart by its code's third digit.
     app.api_patch(
         &format!("/api/v1/institutions/{CLINIC}"),
