@@ -164,11 +164,29 @@ struct NameSearch {
     plan: NamePlan,
 }
 
-/// `FROM institutions i` joined with its year, each row's `state` and `overdue_targets`;
-/// binds the year, today and the unanswered states. With a search, only the institutions
-/// its grams or codes name are read; with `overdue_only`, only those the open target dates'
-/// index names (instead of asking each institution of the scope).
+/// ` FROM` [`push_year_rows`]` WHERE TRUE`, for the conditions that follow.
 fn push_year_from<DB: sqlx::Database>(
+    q: &mut QueryBuilder<DB>,
+    view: &YearView<'_>,
+    search: Option<&NameSearch>,
+    overdue_only: bool,
+) where
+    for<'t> i64: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+    for<'t> bool: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+    for<'t> String: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+    for<'t> &'static str: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+{
+    q.push(" FROM");
+    push_year_rows(q, view, search, overdue_only);
+    q.push(" WHERE TRUE");
+}
+
+/// The institutions of the view's scope as a table `y`, each row with its year's `state`,
+/// `overdue_targets` and `flagged_devices`; binds the year, today and the unanswered states.
+/// With a search, only the institutions its grams or codes name are read; with
+/// `overdue_only`, only those the open target dates' index names (instead of asking each
+/// institution of the scope).
+fn push_year_rows<DB: sqlx::Database>(
     q: &mut QueryBuilder<DB>,
     view: &YearView<'_>,
     search: Option<&NameSearch>,
@@ -182,7 +200,7 @@ fn push_year_from<DB: sqlx::Database>(
     let year = i64::from(view.fiscal_year.start_year());
     // The kept state is a subquery, not a join: a page in the order of an index reads the
     // states of its rows only (SQLite builds a join's Bloom filter from every state first).
-    q.push(" FROM (SELECT i.*, COALESCE((SELECT s.state FROM year_states s WHERE s.institution_id = i.id AND s.fiscal_year = ")
+    q.push(" (SELECT i.*, COALESCE((SELECT s.state FROM year_states s WHERE s.institution_id = i.id AND s.fiscal_year = ")
         .push_bind(year)
         .push("), CASE");
     for u in view.unanswered {
@@ -237,7 +255,7 @@ fn push_year_from<DB: sqlx::Database>(
             }
         }
     }
-    q.push(") y WHERE TRUE");
+    q.push(") y");
 }
 
 /// `UNION` the institutions whose 医療機関コード or 全国地方公共団体コード is `key`, each from
@@ -493,10 +511,13 @@ impl Store {
                 && filter.survey_answered.is_none();
             // A filtered list counts what it finds in the same scan (a window over the rows
             // before the page is cut); the whole scope's count is kept.
+            // The page is chosen first, reading only what the filter and the order need; its
+            // rows' other columns are computed for the page alone (the window would
+            // otherwise compute them for every row found).
             let mut q = QueryBuilder::new(
-                "SELECT y.id, y.name, y.oversight_kind AS kind, y.prefecture, y.municipality_name, y.beds, y.medical_institution_code, y.state, y.overdue_targets, y.flagged_devices",
+                "SELECT y.id, y.name, y.oversight_kind AS kind, y.prefecture, y.municipality_name, y.beds, y.medical_institution_code, y.state, y.overdue_targets, y.flagged_devices, page.found FROM (SELECT y.id, ",
             );
-            q.push(if unfiltered {
+            q.push(order).push(" AS ord").push(if unfiltered {
                 ", CAST(0 AS BIGINT) AS found"
             } else {
                 ", COUNT(*) OVER () AS found"
@@ -505,6 +526,9 @@ impl Store {
             push_filter(&mut q, view, filter, search);
             q.push(" ORDER BY ").push(order).push(direction).push(", y.id").push(direction);
             q.push(" LIMIT ").push_bind(limit).push(" OFFSET ").push_bind(offset);
+            q.push(") page JOIN");
+            push_year_rows(&mut q, view, None, false);
+            q.push(" ON y.id = page.id ORDER BY page.ord").push(direction).push(", page.id").push(direction);
             let found: Vec<Found> = q.build_query_as().fetch_all(pool).await?;
             let total = match found.first() {
                 Some(first) if !unfiltered => first.found,
