@@ -212,18 +212,20 @@ async fn institutions_are_found_by_name_code_and_state(app: &TestApp) {
     assert_eq!(ids(&by_name), reversed);
     assert_eq!(page["items"][0]["id"], descending["items"][1]["id"]);
     // A filtered list counts what it finds on any page, past its last one too.
-    let hospitals = app
-        .api_get_ok(&list("kind=hospital&limit=1"), &national)
-        .await
-        .json();
-    let found = hospitals["total"].as_i64().expect("total");
-    assert!(found > 1, "{hospitals}");
-    for paging in ["limit=1&offset=1", "limit=5&offset=10000"] {
-        let paged = app
-            .api_get_ok(&list(&format!("kind=hospital&{paging}")), &national)
+    for filter in ["kind=hospital", "overdue=true"] {
+        let first = app
+            .api_get_ok(&list(&format!("{filter}&limit=1")), &national)
             .await
             .json();
-        assert_eq!(paged["total"], found, "{paging}");
+        let found = first["total"].as_i64().expect("total");
+        assert!(found >= 1, "{filter}: {first}");
+        for paging in ["limit=1&offset=1", "limit=5&offset=10000"] {
+            let paged = app
+                .api_get_ok(&list(&format!("{filter}&{paging}")), &national)
+                .await
+                .json();
+            assert_eq!(paged["total"], found, "{filter} {paging}");
+        }
     }
     let none = app
         .api_get_ok(
