@@ -1,7 +1,7 @@
 //! What follows the on-site inspection (立入検査): the inspector or a prefecture officer of
-//! the institution's prefecture schedules it; the inspector records a remark per item and notifies the result; the
-//! institution sees the result once notified and files an improvement report (改善報告) on
-//! each 指導; the inspector accepts or returns it. Every step is audited by the store, and
+//! the institution's prefecture schedules it; the inspector records a remark per item and
+//! notifies the result; the institution sees the result once notified and files an
+//! improvement report (改善報告) on each 指導; the inspector accepts or returns it. Every step is audited by the store, and
 //! every read of the record is written to the access log.
 
 use mamori_domain::follow_up::{

@@ -352,8 +352,8 @@ impl Store {
     /// Institutions and overdue target dates per prefecture and kind, for the view's year:
     /// the kept counts of institutions and of states by profile, added up by the database
     /// (an institution without a state counts in its profile's), and the kept counts of open
-    /// target dates by date, those before today added up. One row per prefecture and kind comes back: rows cost
-    /// more to carry than to add up.
+    /// target dates by date, those before today added up. One row per prefecture and kind
+    /// comes back: rows cost more to carry than to add up.
     pub async fn oversight_counts(
         &self,
         view: &YearView<'_>,
@@ -502,18 +502,16 @@ impl Store {
         };
         let search = search.as_ref();
         on_pool!(self, pool => {
-            let unfiltered = filter.query.as_deref().is_none_or(|q| q.trim().is_empty())
+            let unfiltered = search.is_none()
                 && filter.kind.is_none()
                 && filter.state.is_none()
                 && !filter.overdue_only
                 && !filter.flagged_only
                 && filter.beds.is_none()
                 && filter.survey_answered.is_none();
-            // A filtered list counts what it finds in the same scan (a window over the rows
-            // before the page is cut); the whole scope's count is kept.
             // The page is chosen first, reading only what the filter and the order need; its
-            // rows' other columns are computed for the page alone (the window would
-            // otherwise compute them for every row found).
+            // rows' other columns are computed for the page alone. A filtered list counts what
+            // it finds in the same scan (a window over the rows before the page is cut).
             let mut q = QueryBuilder::new(
                 "SELECT y.id, y.name, y.oversight_kind AS kind, y.prefecture, y.municipality_name, y.beds, y.medical_institution_code, y.state, y.overdue_targets, y.flagged_devices, page.found FROM (SELECT y.id, ",
             );
@@ -538,29 +536,23 @@ impl Store {
                 Some(first) if windowed => first.found,
                 None if windowed && offset == 0 => 0,
                 _ => {
-                    // The kept count of the scope, or a count where the page came back empty.
-                    let mut count = if unfiltered {
-                        QueryBuilder::new(
-                            "SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM institution_counts WHERE TRUE",
-                        )
-                    } else {
-                        QueryBuilder::new("SELECT COUNT(*)")
-                    };
-                    if unfiltered {
-                        match view.scope {
-                            InstitutionScope::All => {}
-                            InstitutionScope::Prefecture(p) => {
-                                count.push(" AND prefecture = ").push_bind(p.code());
-                            }
-                            InstitutionScope::Only(_) | InstitutionScope::None => {
-                                count = QueryBuilder::new("SELECT COUNT(*)");
-                                push_year_from(&mut count, view, None, false);
-                            }
+                    // A whole country's or prefecture's count is kept; anything else (the
+                    // overdue filter, a page past the last) is counted.
+                    let kept = "SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM institution_counts WHERE TRUE";
+                    let mut count = match (unfiltered, view.scope) {
+                        (true, InstitutionScope::All) => QueryBuilder::new(kept),
+                        (true, InstitutionScope::Prefecture(p)) => {
+                            let mut count = QueryBuilder::new(kept);
+                            count.push(" AND prefecture = ").push_bind(p.code());
+                            count
                         }
-                    } else {
-                        push_year_from(&mut count, view, search, filter.overdue_only);
-                        push_filter(&mut count, view, filter, search);
-                    }
+                        _ => {
+                            let mut count = QueryBuilder::new("SELECT COUNT(*)");
+                            push_year_from(&mut count, view, search, filter.overdue_only);
+                            push_filter(&mut count, view, filter, search);
+                            count
+                        }
+                    };
                     let (total,): (i64,) = count.build_query_as().fetch_one(pool).await?;
                     total
                 }

@@ -8,7 +8,7 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use mamori_domain::{FiscalYear, InstitutionKind, Prefecture, Role};
+use mamori_domain::{FiscalYear, InstitutionKind, InstitutionScope, Prefecture, Role};
 use mamori_store::Institution;
 
 use crate::http::api;
@@ -139,9 +139,10 @@ impl Chrome {
                         .pick(user.role.label_ja(), user.role.label_en())
                         .to_owned(),
                     institution_id: user.institution_id,
+                    // The list is for those who see more than one institution.
                     sees_list: matches!(
-                        user.role,
-                        Role::NationalAdmin | Role::Inspector | Role::PrefectureOfficer
+                        user.principal().institution_scope(),
+                        InstitutionScope::All | InstitutionScope::Prefecture(_)
                     ),
                     is_national: user.role == Role::NationalAdmin,
                     is_demo: user.is_demo,
