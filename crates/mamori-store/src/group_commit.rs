@@ -9,22 +9,25 @@
 //! update of the chain head for the whole batch. Each caller still gets its own result, and
 //! returns only after its answer is committed.
 //!
-//! Each answer carries its validation ([`AnswerCheck`]), which runs inside the transaction
-//! against the answers as they stand there, earlier answers of the same batch included: two
-//! people saving the same item at the same moment are judged in order, never both against
-//! the same stale state.
+//! The transaction takes the audit head's row first, which orders it with every other writer
+//! (on PostgreSQL, those of other servers too), and only then reads the answers as they stand.
+//! Each answer carries its validation ([`AnswerCheck`]), which runs against them, earlier
+//! answers of the same batch included: two people saving the same item at the same moment are
+//! judged in order, never both against the same stale state. The same read brings each
+//! institution's whole fiscal year, from which the years an answer moved are recomputed
+//! (`crate::year_states`) before the commit.
 //!
 //! If a batch fails in the database, its answers are retried one per transaction, so that
 //! one bad answer cannot fail the others.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use mamori_domain::{AnswerError, ItemAnswer, ItemAnswers, Round};
 use sqlx::QueryBuilder;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::audit::KeySlot;
-use crate::year_states::RulesSlot;
+use crate::year_states::{KeptYear, RulesSlot, kept_answers, year_changes};
 use crate::{
     AuditEntry, AuditProblem, BeginWrite, Pool, Result, Store, StoreError, parse_item_answer,
 };
@@ -204,16 +207,40 @@ impl BatchWriter {
             return Ok(Vec::new());
         }
         let key = self.audit_key.get().ok_or(AuditProblem::NoKey)?;
+        let rules = self.year_rules.get();
         on_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
 
-            // The answers as they stand, for every item of the batch, in one query. Each
-            // column gets its own IN list so that both engines probe the primary key; rows of
-            // other combinations are harmless extras.
-            let mut current: HashMap<ItemId, ItemAnswers> = HashMap::new();
-            {
+            // The audit head first: its row lock orders this batch with every other writer
+            // (other servers on PostgreSQL), so what is read next stands until the commit.
+            let (head_seq, mut prev_hash, recorded): (i64, String, Option<String>) =
+                sqlx::query_as("UPDATE audit_chain_head SET seq = seq WHERE id = 1 RETURNING seq, last_hash, key_fingerprint")
+                    .fetch_one(&mut *tx)
+                    .await?;
+            key.check_recorded(recorded.as_deref())?;
+
+            // The answers as they stand, by institution year and item. With the year rules,
+            // one read per fiscal year brings each institution's whole year (its answers, kept
+            // state and open dates): it serves both the judging and the recount.
+            let mut years: HashMap<(i64, i64), HashMap<String, ItemAnswers>> = HashMap::new();
+            let mut kept: BTreeMap<i64, Vec<KeptYear>> = BTreeMap::new();
+            if rules.is_some() {
+                let mut by_year: BTreeMap<i64, BTreeSet<i64>> = BTreeMap::new();
+                for w in writes {
+                    by_year.entry(w.fiscal_year).or_default().insert(w.institution_id);
+                }
+                for (year, ids) in by_year {
+                    let rows = crate::year_states::read_kept_years!(tx, year, &ids);
+                    for row in &rows {
+                        years.insert((row.id, year), kept_answers(row)?);
+                    }
+                    kept.insert(year, rows);
+                }
+            } else {
+                // Only the batch's items. Each column gets its own IN list so that both
+                // engines probe the primary key; rows of other combinations are harmless extras.
                 let institutions: HashSet<i64> = writes.iter().map(|w| w.institution_id).collect();
-                let years: HashSet<i64> = writes.iter().map(|w| w.fiscal_year).collect();
+                let fiscal_years: HashSet<i64> = writes.iter().map(|w| w.fiscal_year).collect();
                 let keys: HashSet<&str> = writes.iter().map(|w| w.item_key.as_str()).collect();
                 let mut select = QueryBuilder::new(
                     "SELECT institution_id, fiscal_year, item_key, round, answer, checked_on, target_date FROM answers WHERE institution_id IN (",
@@ -224,7 +251,7 @@ impl BatchWriter {
                 }
                 select.push(") AND fiscal_year IN (");
                 let mut list = select.separated(", ");
-                for fy in years {
+                for fy in fiscal_years {
                     list.push_bind(fy);
                 }
                 select.push(") AND item_key IN (");
@@ -237,7 +264,11 @@ impl BatchWriter {
                     select.build_query_as().fetch_all(&mut *tx).await?;
                 for (institution_id, fiscal_year, key, round, answer, checked_on, target) in rows {
                     let a = parse_item_answer(&answer, &checked_on, target.as_deref())?;
-                    let entry = current.entry((institution_id, fiscal_year, key)).or_default();
+                    let entry = years
+                        .entry((institution_id, fiscal_year))
+                        .or_default()
+                        .entry(key)
+                        .or_default();
                     match round {
                         1 => entry.first = Some(a),
                         2 => entry.second = Some(a),
@@ -252,9 +283,13 @@ impl BatchWriter {
             // The institutions' years an answer of the batch may move: a year's state, open
             // target dates and いいえ follow from which rounds are answered, and how (the
             // answer and its target date), never from the day of checking alone.
-            let mut moved: std::collections::BTreeSet<(i64, i64)> = std::collections::BTreeSet::new();
+            let mut moved: BTreeSet<(i64, i64)> = BTreeSet::new();
             for w in writes {
-                let answers = current.entry(w.item_id()).or_default();
+                let answers = years
+                    .entry((w.institution_id, w.fiscal_year))
+                    .or_default()
+                    .entry(w.item_key.clone())
+                    .or_default();
                 match (w.check)(answers) {
                     Ok(()) => {
                         let before = answers.round(w.round).map(|a| (a.answer, a.target_date));
@@ -306,16 +341,10 @@ impl BatchWriter {
                 start = end;
             }
 
-            // Reserve the sequence numbers at once; the head row's lock orders batches.
+            // The sequence numbers follow the head read above.
             let count = i64::try_from(accepted.len())
                 .map_err(|_| StoreError::Corrupt("answer batch too large".into()))?;
-            let (last_seq, mut prev_hash, recorded): (i64, String, Option<String>) =
-                sqlx::query_as("UPDATE audit_chain_head SET seq = seq + $1 WHERE id = 1 RETURNING seq, last_hash, key_fingerprint")
-                    .bind(count)
-                    .fetch_one(&mut *tx)
-                    .await?;
-            key.check_recorded(recorded.as_deref())?;
-            let first_seq = last_seq - count + 1;
+            let first_seq = head_seq + 1;
             let mut rows = Vec::with_capacity(accepted.len());
             for (seq, w) in (first_seq..).zip(&accepted) {
                 let entry = AuditEntry {
@@ -343,21 +372,30 @@ impl BatchWriter {
                     .push_bind(hash);
             });
             insert.build().execute(&mut *tx).await?;
-            sqlx::query("UPDATE audit_chain_head SET last_hash = $1 WHERE id = 1")
+            sqlx::query("UPDATE audit_chain_head SET seq = $1, last_hash = $2 WHERE id = 1")
+                .bind(head_seq + count)
                 .bind(prev_hash)
                 .execute(&mut *tx)
                 .await?;
-            // Each moved institution's year once, from the answers the whole batch left; the
-            // audit head's lock is held since the sequence numbers were reserved.
-            let mut years: Vec<(i64, mamori_domain::FiscalYear)> = Vec::new();
-            for (institution_id, year) in moved {
-                let fiscal_year = i32::try_from(year)
-                    .ok()
-                    .and_then(|y| mamori_domain::FiscalYear::new(y).ok())
-                    .ok_or_else(|| StoreError::Corrupt(format!("fiscal year {year}")))?;
-                years.push((institution_id, fiscal_year));
+            // Each moved institution's year once, from the answers the whole batch left.
+            if let Some(rules) = rules {
+                let none = HashMap::new();
+                for (year, rows) in kept {
+                    let fiscal_year = i32::try_from(year)
+                        .ok()
+                        .and_then(|y| mamori_domain::FiscalYear::new(y).ok())
+                        .ok_or_else(|| StoreError::Corrupt(format!("fiscal year {year}")))?;
+                    let moved_years = rows
+                        .into_iter()
+                        .filter(|row| moved.contains(&(row.id, year)))
+                        .map(|row| {
+                            let answers = years.get(&(row.id, year)).unwrap_or(&none);
+                            (row, answers)
+                        });
+                    let changes = year_changes(rules, fiscal_year, moved_years)?;
+                    crate::year_states::write_year_changes!(tx, year, changes);
+                }
             }
-            crate::year_states::write_year_statuses!(self.year_rules, tx, &years, true);
             tx.commit().await?;
             Ok(outcomes)
         })

@@ -204,29 +204,34 @@ impl YearChanges {
     }
 }
 
-/// What the rules make of one fiscal year's batch, against what is kept.
-pub(crate) fn year_changes(
+/// The answers of a kept year, read from their text.
+pub(crate) fn kept_answers(year: &KeptYear) -> Result<HashMap<String, ItemAnswers>> {
+    fold_answers(split_answers(year.answers.as_deref().unwrap_or(""))?)
+}
+
+/// What the rules make of one fiscal year's batch, against what is kept: each kept year
+/// with its answers as they now stand.
+pub(crate) fn year_changes<'a>(
     rules: &YearRules,
     fiscal_year: FiscalYear,
-    kept: Vec<KeptYear>,
+    kept: impl IntoIterator<Item = (KeptYear, &'a HashMap<String, ItemAnswers>)>,
 ) -> Result<YearChanges> {
     let mut counts: BTreeMap<CountedAs, i64> = BTreeMap::new();
     let mut target_counts: BTreeMap<TargetsOn, (i64, i64)> = BTreeMap::new();
     let mut no_counts: BTreeMap<(String, String), i64> = BTreeMap::new();
     let mut out = YearChanges::default();
-    for year in kept {
+    for (year, answers) in kept {
         let profile = InstitutionProfile {
             kind: InstitutionKind::parse(&year.kind)
                 .map_err(|e| StoreError::Corrupt(e.to_string()))?,
             has_medical_information_system: year.has_medical_information_system,
             has_vendor_contracts: year.has_vendor_contracts,
         };
-        let answers = fold_answers(split_answers(year.answers.as_deref().unwrap_or(""))?)?;
         let targets = split_targets(year.id, year.targets.as_deref().unwrap_or(""))?;
         let status = rules(&YearFacts {
             fiscal_year,
             profile,
-            answers: &answers,
+            answers,
             contact_chart_seen: year.contact_chart_seen,
         });
         let before: Option<CountedAs> = match (
@@ -255,7 +260,7 @@ pub(crate) fn year_changes(
         let no_before = year.counted_answered_no.unwrap_or_default();
         let no_after = after
             .as_ref()
-            .map(|_| answered_no(&answers))
+            .map(|_| answered_no(answers))
             .unwrap_or_default();
         let counted_changed = before != after;
         let no_changed = (before.as_ref().map(|b| &b.0), &no_before)
@@ -327,6 +332,123 @@ macro_rules! push_ids {
 }
 pub(crate) use push_ids;
 
+/// Reads the kept years of `$ids` (institution ids) for the fiscal year `$year` (an `i64`)
+/// inside `$tx`: a `Vec<KeptYear>`, one statement.
+macro_rules! read_kept_years {
+    ($tx:expr, $year:expr, $ids:expr) => {{
+        let [head, rest @ ..] = $crate::year_states::KEPT_YEAR_SQL;
+        let mut q = sqlx::QueryBuilder::new(head);
+        for piece in rest {
+            q.push_bind($year).push(piece);
+        }
+        $crate::year_states::push_ids!(q, $ids);
+        let kept: Vec<$crate::year_states::KeptYear> =
+            q.build_query_as().fetch_all(&mut *$tx).await?;
+        kept
+    }};
+}
+pub(crate) use read_kept_years;
+
+/// Writes what [`year_changes`] found for the fiscal year `$year` (an `i64`) inside `$tx`.
+macro_rules! write_year_changes {
+    ($tx:expr, $year:expr, $changes:expr) => {{
+        let year: i64 = $year;
+        let changes: $crate::year_states::YearChanges = $changes;
+        if !changes.is_empty() {
+            if !changes.states.is_empty() {
+                let mut q = sqlx::QueryBuilder::new(
+                    "INSERT INTO year_states (institution_id, fiscal_year, state, prefecture, oversight_kind, kind, has_medical_information_system, has_vendor_contracts, answered_no) ",
+                );
+                q.push_values(&changes.states, |mut b, (id, (p, o, k, m, v, state), no)| {
+                    b.push_bind(*id)
+                        .push_bind(year)
+                        .push_bind(state.clone())
+                        .push_bind(p.clone())
+                        .push_bind(o.clone())
+                        .push_bind(k.clone())
+                        .push_bind(*m)
+                        .push_bind(*v)
+                        .push_bind(no.clone());
+                });
+                q.push(" ON CONFLICT (institution_id, fiscal_year) DO UPDATE SET state = excluded.state, prefecture = excluded.prefecture, oversight_kind = excluded.oversight_kind, kind = excluded.kind, has_medical_information_system = excluded.has_medical_information_system, has_vendor_contracts = excluded.has_vendor_contracts, answered_no = excluded.answered_no");
+                q.build().execute(&mut *$tx).await?;
+            }
+            if !changes.gone.is_empty() {
+                let mut q = sqlx::QueryBuilder::new("DELETE FROM year_states WHERE fiscal_year = ");
+                q.push_bind(year).push(" AND institution_id IN (");
+                $crate::year_states::push_ids!(q, &changes.gone);
+                q.build().execute(&mut *$tx).await?;
+            }
+            if !changes.counts.is_empty() {
+                let mut q = sqlx::QueryBuilder::new(
+                    "INSERT INTO year_state_counts (fiscal_year, prefecture, oversight_kind, kind, has_medical_information_system, has_vendor_contracts, state, n) ",
+                );
+                q.push_values(&changes.counts, |mut b, ((p, o, k, m, v, state), n)| {
+                    b.push_bind(year)
+                        .push_bind(p.clone())
+                        .push_bind(o.clone())
+                        .push_bind(k.clone())
+                        .push_bind(*m)
+                        .push_bind(*v)
+                        .push_bind(state.clone())
+                        .push_bind(*n);
+                });
+                q.push(" ON CONFLICT (fiscal_year, prefecture, oversight_kind, kind, has_medical_information_system, has_vendor_contracts, state) DO UPDATE SET n = year_state_counts.n + excluded.n");
+                q.build().execute(&mut *$tx).await?;
+            }
+            if !changes.retargeted.is_empty() {
+                let mut q = sqlx::QueryBuilder::new("DELETE FROM open_targets WHERE fiscal_year = ");
+                q.push_bind(year).push(" AND institution_id IN (");
+                $crate::year_states::push_ids!(q, &changes.retargeted);
+                q.build().execute(&mut *$tx).await?;
+            }
+            if !changes.targets.is_empty() {
+                let mut q = sqlx::QueryBuilder::new(
+                    "INSERT INTO open_targets (institution_id, fiscal_year, item_key, target_date, prefecture, oversight_kind) ",
+                );
+                q.push_values(&changes.targets, |mut b, (id, key, date, p, o)| {
+                    b.push_bind(*id)
+                        .push_bind(year)
+                        .push_bind(key.clone())
+                        .push_bind(date.clone())
+                        .push_bind(p.clone())
+                        .push_bind(o.clone());
+                });
+                q.build().execute(&mut *$tx).await?;
+            }
+            if !changes.target_counts.is_empty() {
+                let mut q = sqlx::QueryBuilder::new(
+                    "INSERT INTO open_target_counts (fiscal_year, prefecture, oversight_kind, target_date, targets, institutions) ",
+                );
+                q.push_values(&changes.target_counts, |mut b, ((p, o, date), (targets, institutions))| {
+                    b.push_bind(year)
+                        .push_bind(p.clone())
+                        .push_bind(o.clone())
+                        .push_bind(date.clone())
+                        .push_bind(*targets)
+                        .push_bind(*institutions);
+                });
+                q.push(" ON CONFLICT (fiscal_year, prefecture, oversight_kind, target_date) DO UPDATE SET targets = open_target_counts.targets + excluded.targets, institutions = open_target_counts.institutions + excluded.institutions");
+                q.build().execute(&mut *$tx).await?;
+            }
+            if !changes.no_counts.is_empty() {
+                let mut q = sqlx::QueryBuilder::new(
+                    "INSERT INTO answered_no_counts (fiscal_year, prefecture, item_key, n) ",
+                );
+                q.push_values(&changes.no_counts, |mut b, ((p, key), n)| {
+                    b.push_bind(year)
+                        .push_bind(p.clone())
+                        .push_bind(key.clone())
+                        .push_bind(*n);
+                });
+                q.push(" ON CONFLICT (fiscal_year, prefecture, item_key) DO UPDATE SET n = answered_no_counts.n + excluded.n");
+                q.build().execute(&mut *$tx).await?;
+            }
+        }
+    }};
+}
+pub(crate) use write_year_changes;
+
 /// Recomputes the fiscal years `$years` (a `&[(i64, FiscalYear)]` of institution and year)
 /// inside the write transaction `$tx`, from the answers, profiles and inspector's records as
 /// they stand there, if the store has its rules (`$slot`). Unless `$locked` (the caller holds
@@ -351,107 +473,17 @@ macro_rules! write_year_statuses {
             }
             for (fiscal_year, ids) in by_year {
                 let year = i64::from(fiscal_year.start_year());
-                let [head, rest @ ..] = $crate::year_states::KEPT_YEAR_SQL;
-                let mut q = sqlx::QueryBuilder::new(head);
-                for piece in rest {
-                    q.push_bind(year).push(piece);
-                }
-                $crate::year_states::push_ids!(q, &ids);
-                let kept: Vec<$crate::year_states::KeptYear> =
-                    q.build_query_as().fetch_all(&mut *$tx).await?;
-                let changes =
-                    $crate::year_states::year_changes(rules, fiscal_year, kept)?;
-                if !changes.is_empty() {
-                    if !changes.states.is_empty() {
-                        let mut q = sqlx::QueryBuilder::new(
-                            "INSERT INTO year_states (institution_id, fiscal_year, state, prefecture, oversight_kind, kind, has_medical_information_system, has_vendor_contracts, answered_no) ",
-                        );
-                        q.push_values(&changes.states, |mut b, (id, (p, o, k, m, v, state), no)| {
-                            b.push_bind(*id)
-                                .push_bind(year)
-                                .push_bind(state.clone())
-                                .push_bind(p.clone())
-                                .push_bind(o.clone())
-                                .push_bind(k.clone())
-                                .push_bind(*m)
-                                .push_bind(*v)
-                                .push_bind(no.clone());
-                        });
-                        q.push(" ON CONFLICT (institution_id, fiscal_year) DO UPDATE SET state = excluded.state, prefecture = excluded.prefecture, oversight_kind = excluded.oversight_kind, kind = excluded.kind, has_medical_information_system = excluded.has_medical_information_system, has_vendor_contracts = excluded.has_vendor_contracts, answered_no = excluded.answered_no");
-                        q.build().execute(&mut *$tx).await?;
-                    }
-                    if !changes.gone.is_empty() {
-                        let mut q = sqlx::QueryBuilder::new("DELETE FROM year_states WHERE fiscal_year = ");
-                        q.push_bind(year).push(" AND institution_id IN (");
-                        $crate::year_states::push_ids!(q, &changes.gone);
-                        q.build().execute(&mut *$tx).await?;
-                    }
-                    if !changes.counts.is_empty() {
-                        let mut q = sqlx::QueryBuilder::new(
-                            "INSERT INTO year_state_counts (fiscal_year, prefecture, oversight_kind, kind, has_medical_information_system, has_vendor_contracts, state, n) ",
-                        );
-                        q.push_values(&changes.counts, |mut b, ((p, o, k, m, v, state), n)| {
-                            b.push_bind(year)
-                                .push_bind(p.clone())
-                                .push_bind(o.clone())
-                                .push_bind(k.clone())
-                                .push_bind(*m)
-                                .push_bind(*v)
-                                .push_bind(state.clone())
-                                .push_bind(*n);
-                        });
-                        q.push(" ON CONFLICT (fiscal_year, prefecture, oversight_kind, kind, has_medical_information_system, has_vendor_contracts, state) DO UPDATE SET n = year_state_counts.n + excluded.n");
-                        q.build().execute(&mut *$tx).await?;
-                    }
-                    if !changes.retargeted.is_empty() {
-                        let mut q = sqlx::QueryBuilder::new("DELETE FROM open_targets WHERE fiscal_year = ");
-                        q.push_bind(year).push(" AND institution_id IN (");
-                        $crate::year_states::push_ids!(q, &changes.retargeted);
-                        q.build().execute(&mut *$tx).await?;
-                    }
-                    if !changes.targets.is_empty() {
-                        let mut q = sqlx::QueryBuilder::new(
-                            "INSERT INTO open_targets (institution_id, fiscal_year, item_key, target_date, prefecture, oversight_kind) ",
-                        );
-                        q.push_values(&changes.targets, |mut b, (id, key, date, p, o)| {
-                            b.push_bind(*id)
-                                .push_bind(year)
-                                .push_bind(key.clone())
-                                .push_bind(date.clone())
-                                .push_bind(p.clone())
-                                .push_bind(o.clone());
-                        });
-                        q.build().execute(&mut *$tx).await?;
-                    }
-                    if !changes.target_counts.is_empty() {
-                        let mut q = sqlx::QueryBuilder::new(
-                            "INSERT INTO open_target_counts (fiscal_year, prefecture, oversight_kind, target_date, targets, institutions) ",
-                        );
-                        q.push_values(&changes.target_counts, |mut b, ((p, o, date), (targets, institutions))| {
-                            b.push_bind(year)
-                                .push_bind(p.clone())
-                                .push_bind(o.clone())
-                                .push_bind(date.clone())
-                                .push_bind(*targets)
-                                .push_bind(*institutions);
-                        });
-                        q.push(" ON CONFLICT (fiscal_year, prefecture, oversight_kind, target_date) DO UPDATE SET targets = open_target_counts.targets + excluded.targets, institutions = open_target_counts.institutions + excluded.institutions");
-                        q.build().execute(&mut *$tx).await?;
-                    }
-                    if !changes.no_counts.is_empty() {
-                        let mut q = sqlx::QueryBuilder::new(
-                            "INSERT INTO answered_no_counts (fiscal_year, prefecture, item_key, n) ",
-                        );
-                        q.push_values(&changes.no_counts, |mut b, ((p, key), n)| {
-                            b.push_bind(year)
-                                .push_bind(p.clone())
-                                .push_bind(key.clone())
-                                .push_bind(*n);
-                        });
-                        q.push(" ON CONFLICT (fiscal_year, prefecture, item_key) DO UPDATE SET n = answered_no_counts.n + excluded.n");
-                        q.build().execute(&mut *$tx).await?;
-                    }
-                }
+                let kept = $crate::year_states::read_kept_years!($tx, year, &ids);
+                let answers = kept
+                    .iter()
+                    .map($crate::year_states::kept_answers)
+                    .collect::<$crate::Result<Vec<_>>>()?;
+                let changes = $crate::year_states::year_changes(
+                    rules,
+                    fiscal_year,
+                    kept.into_iter().zip(&answers),
+                )?;
+                $crate::year_states::write_year_changes!($tx, year, changes);
             }
         }
     }};
