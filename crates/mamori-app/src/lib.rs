@@ -17,6 +17,7 @@ pub mod follow_up;
 pub mod inspection;
 pub mod institutions;
 pub mod ledger;
+pub mod notifications;
 pub mod oversight;
 pub mod passwords;
 pub mod time;

@@ -46,6 +46,7 @@ pub mod inspection;
 pub mod institution;
 pub mod ledger_evidence;
 pub mod login;
+pub mod notification;
 pub mod oversight;
 pub mod prefecture;
 pub mod support;

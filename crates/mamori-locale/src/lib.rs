@@ -145,6 +145,11 @@ const FILES: &[(&str, &str, &str)] = &[
         include_str!("../locales/ja/follow-up.ftl"),
         include_str!("../locales/en/follow-up.ftl"),
     ),
+    (
+        "notifications",
+        include_str!("../locales/ja/notifications.ftl"),
+        include_str!("../locales/en/notifications.ftl"),
+    ),
 ];
 
 /// The language a user reads: Japanese unless English was chosen.

@@ -310,6 +310,8 @@ pub struct Session {
     pub expires_at: DateTime<Utc>,
     /// The user's institution requires two-factor authentication of all its users.
     pub institution_requires_two_factor: bool,
+    /// How many of the user's notifications (お知らせ) are unread.
+    pub unread_notifications: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -467,6 +469,7 @@ struct SessionRow {
     csrf_token: String,
     expires_at: String,
     institution_requires_two_factor: bool,
+    unread_notifications: i64,
     #[sqlx(flatten)]
     user: UserRow,
 }
@@ -955,7 +958,7 @@ impl Store {
     ) -> Result<Option<Session>> {
         let row: Option<SessionRow> = on_pool!(self, pool => {
             sqlx::query_as(
-                "SELECT s.csrf_token, s.expires_at, COALESCE(i.require_two_factor, FALSE) AS institution_requires_two_factor, u.id, u.login, u.role, u.institution_id, u.prefecture, u.is_demo, u.disabled OR u.deleted_at IS NOT NULL AS disabled, u.created_at, u.last_login_at, u.totp_secret IS NOT NULL AS totp_enabled FROM sessions s JOIN users u ON u.id = s.user_id LEFT JOIN institutions i ON i.id = u.institution_id WHERE s.token_hash = $1 AND s.kind = $2",
+                "SELECT s.csrf_token, s.expires_at, COALESCE(i.require_two_factor, FALSE) AS institution_requires_two_factor, (SELECT COUNT(*) FROM notifications n WHERE n.user_id = u.id AND n.read_at IS NULL) AS unread_notifications, u.id, u.login, u.role, u.institution_id, u.prefecture, u.is_demo, u.disabled OR u.deleted_at IS NOT NULL AS disabled, u.created_at, u.last_login_at, u.totp_secret IS NOT NULL AS totp_enabled FROM sessions s JOIN users u ON u.id = s.user_id LEFT JOIN institutions i ON i.id = u.institution_id WHERE s.token_hash = $1 AND s.kind = $2",
             )
             .bind(token_hash.to_owned()).bind(kind.as_str()).fetch_optional(pool).await?
         });
@@ -975,6 +978,7 @@ impl Store {
             csrf_token: row.csrf_token,
             expires_at,
             institution_requires_two_factor: row.institution_requires_two_factor,
+            unread_notifications: row.unread_notifications,
         }))
     }
 
@@ -1220,9 +1224,11 @@ pub use assurance::{
     ApplicationChange, ApplicationRecord, AssuranceChange, ExcludedRecord, NewProgram,
     PrefectureBook, ProgramRecord, RankRecord, SubmissionRecord, WithdrawalRecord,
 };
+mod notifications;
 mod oversight;
 mod search_grams;
 mod year_states;
+pub use notifications::{NOTIFICATION_LIST_LIMIT, StoredNotification};
 pub use oversight::{
     OversightFilter, OversightRow, OversightSort, StateCounts, UnansweredState, YearView,
 };

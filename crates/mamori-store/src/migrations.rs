@@ -83,6 +83,11 @@ const SOURCES: &[(i64, &str, &str)] = &[
         "kept_oversight_counts",
         include_str!("../migrations/0016_kept_oversight_counts.sql"),
     ),
+    (
+        17,
+        "notifications",
+        include_str!("../migrations/0017_notifications.sql"),
+    ),
 ];
 
 /// The engine a migration is rendered for.
@@ -232,6 +237,11 @@ mod tests {
             "984ccc5831ce5ff95cfc930a6fa847c4904e01dfe5ed886ff74ff9b944e1891c26b504ed178d152675f1f8467a2fdfc4",
         ),
         (
+            Dialect::Postgres,
+            17,
+            "0ae3b70333a9a6260c7c07806550876ea9e5c63d9eb2990bb6765d139e6c68eee397d46ca220a73716cf0a7f00ebcd69",
+        ),
+        (
             Dialect::Sqlite,
             1,
             "dad5f916f1bd4624ce3a4596728c4fd86e9dea8786875b0467af25a8084d8cdd694136382044cf7adade2db41f9aefcc",
@@ -310,6 +320,11 @@ mod tests {
             Dialect::Sqlite,
             16,
             "03845518554f589414bc35e418daebf33285e581e886e89956ed140a3943adad8ce7449094bab326b9a594aa9d6576f7",
+        ),
+        (
+            Dialect::Sqlite,
+            17,
+            "0e97064f98f558e6a55e6e643217ff83416cf9ed3daa21b1edd25e992ece3c5c38841a66eb4bd4dad0eae7cad689d6a1",
         ),
     ];
 

@@ -12,6 +12,7 @@ pub mod incidents;
 pub mod inspection;
 pub mod institutions;
 pub mod ledger;
+pub mod notifications;
 pub mod oversight;
 pub mod support;
 pub mod training;
@@ -282,6 +283,7 @@ fn all_page_routes() -> Routes {
         .merge(training::edit_pages::routes())
         .merge(incidents::pages::routes())
         .merge(oversight::pages::routes())
+        .merge(notifications::pages::routes())
 }
 
 /// Every API route with its OpenAPI description: the root and each feature's routes.
@@ -298,7 +300,8 @@ fn api_router() -> utoipa_axum::router::OpenApiRouter<AppState> {
         .merge(assurance::api::api_router())
         .merge(support::api::api_router())
         .merge(training::api::api_router())
-        .merge(oversight::api::router());
+        .merge(oversight::api::router())
+        .merge(notifications::api::router());
     ledger::api::api_routes(router)
 }
 

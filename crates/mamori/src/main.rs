@@ -9,6 +9,7 @@ mod bench_oversight;
 mod bench_oversight_load;
 mod bench_selection;
 mod datasets_update;
+mod notify;
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -152,6 +153,11 @@ enum Command {
     Backup(backup::BackupArgs),
     /// Restores a backup into an empty database and verifies it.
     Restore(backup::RestoreArgs),
+    /// Notifications (お知らせ): the scheduler's pass.
+    Notify {
+        #[command(subcommand)]
+        command: NotifyCommand,
+    },
 }
 
 #[derive(Subcommand)]
@@ -171,6 +177,18 @@ enum UserCommand {
         /// For inspectors and prefecture officers: the prefecture's JIS X 0401 code, e.g. 13.
         #[arg(long)]
         prefecture: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum NotifyCommand {
+    /// Runs the scheduler's pass once: writes what falls due up to today (Japan) and exits.
+    RunOnce {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// The day to run for (YYYY-MM-DD) instead of today in Japan.
+        #[arg(long)]
+        today: Option<chrono::NaiveDate>,
     },
 }
 
@@ -382,6 +400,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 }
             });
             mamori_web::spawn_counters(state.clone());
+            notify::spawn_scheduler((*state).clone());
             let engine = state.store.engine();
             let app = mamori_web::router(state);
             tracing::info!(
@@ -400,6 +419,17 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 let _ = tokio::signal::ctrl_c().await;
             })
             .await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Notify {
+            command: NotifyCommand::RunOnce { store, today },
+        } => {
+            let (existing, _) = open_existing_store(&store).await?;
+            let app = App::new(
+                existing,
+                Box::leak(Box::new(load_catalog(store.catalog.as_deref())?)),
+            );
+            notify::run_once(&app, today).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Migrate { store } => {

@@ -25,3 +25,4 @@ operator-restore-not-empty = the target database is not empty: { $what }. Restor
 operator-restore-key-needed = the backup's audit log is keyed: give the key file of the database it was taken from (--audit-key-file; for SQLite, or copy it to <database file>.audit-key)
 operator-restore-other-engine = the backup is of a { $backup } database and the target is { $target }: restore into the same engine
 operator-restore-newer-schema = the backup's schema version is { $version }, this mamori knows up to { $known }: use a newer mamori
+operator-notify-pass = Notification pass (through { $day }): { $count } written

@@ -168,6 +168,8 @@ path_ids! {
     OwnRegistrationId => |_| not_yours();
     /// An improvement report (改善報告) on an inspection's 指導.
     ReportId;
+    /// One of the caller's notifications (お知らせ).
+    NotificationId;
 }
 
 /// A 404 that names the kind of record not found.

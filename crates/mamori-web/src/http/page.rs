@@ -119,6 +119,9 @@ pub struct NavUser {
     pub is_incident_desk: bool,
     /// Inspects or runs the programme: sees oversight's figures and search.
     pub sees_oversight: bool,
+    /// The header's link to the notifications, with the unread count when there are any.
+    pub notifications_label: String,
+    pub has_unread: bool,
 }
 
 impl Chrome {
@@ -132,8 +135,17 @@ impl Chrome {
                 .map(|u| u.session.csrf_token.clone())
                 .unwrap_or_default(),
             user: user.map(|u| {
+                let unread = u.session.unread_notifications;
                 let user = u.user();
                 NavUser {
+                    notifications_label: if unread > 0 {
+                        crate::http::i18n::Message::new("notifications-nav-unread")
+                            .with("count", unread)
+                            .render(lang)
+                    } else {
+                        lang.text("notifications-nav").to_owned()
+                    },
+                    has_unread: unread > 0,
                     login: user.login.clone(),
                     role_label: lang
                         .pick(user.role.label_ja(), user.role.label_en())

@@ -59,6 +59,8 @@ enum Rule {
     /// Oversight's figures and search: inspectors, prefecture officers and the national
     /// office (each for its own scope); 403 for every other signed-in caller.
     Oversight,
+    /// The hospital admin's notification: its recipient only; 404 for everyone else.
+    OwnNotification,
 }
 
 /// A caller's part in the hospital's インシデントかも? case.
@@ -163,6 +165,10 @@ fn rule_for(method: &str, path: &str) -> Option<Rule> {
         ) => Answer,
         ("GET", "/institutions" | "/api/v1/institutions") => SignedIn,
         (_, p) if p.starts_with("/account") => SignedIn,
+        (_, p) if p.contains("{notification_id}") => OwnNotification,
+        (_, p) if p.starts_with("/notifications") || p.starts_with("/api/v1/notifications") => {
+            SignedIn
+        }
         ("POST", "/institutions" | "/api/v1/institutions") => National(StatusCode::FORBIDDEN),
         ("GET", "/institutions/new") => National(StatusCode::FORBIDDEN),
         (_, p) if p.starts_with("/admin/") => National(StatusCode::NOT_FOUND),
@@ -430,6 +436,11 @@ async fn authorization_matrix_covers_every_route(app: &TestApp) {
         )
         .await["id"]
         .to_string();
+    // A notification of the hospital's admin: its item answered いいえ, notified on its
+    // target date.
+    let notification_id = notify_hospital_admin(app, &hospital_token)
+        .await
+        .to_string();
     let fill = |path: &str| {
         let user = if path.starts_with("/admin/") {
             inspector_46_id
@@ -456,6 +467,7 @@ async fn authorization_matrix_covers_every_route(app: &TestApp) {
             .replace("{program_id}", "tokyo-cybersecurity-equipment")
             .replace("{case_id}", &case_id)
             .replace("{report_id}", &report_id)
+            .replace("{notification_id}", &notification_id)
     };
     let inside = |answer, administer, observe, national| Relation::Inside {
         answer,
@@ -766,6 +778,13 @@ async fn authorization_matrix_covers_every_route(app: &TestApp) {
                     )),
                     "{context}"
                 ),
+                (Rule::OwnNotification, _) => {
+                    if login == "demo-hospital" {
+                        assert!(allowed(true), "{context}")
+                    } else {
+                        assert_eq!(status, StatusCode::NOT_FOUND, "{context}")
+                    }
+                }
                 (Rule::SignedIn, _) => assert!(
                     status != StatusCode::NOT_FOUND && status != StatusCode::FORBIDDEN,
                     "{context}"

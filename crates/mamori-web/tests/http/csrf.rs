@@ -58,6 +58,7 @@ struct Ids {
     course: i64,
     lecturer: i64,
     case: i64,
+    notification: i64,
     invitation: String,
     victim: i64,
     revoke: String,
@@ -82,6 +83,7 @@ impl Ids {
             .replace("{contract_id}", &VENDOR_CONTRACT.to_string())
             .replace("{token}", &self.invitation)
             .replace("{report_id}", "1")
+            .replace("{notification_id}", &self.notification.to_string())
     }
 }
 
@@ -166,6 +168,9 @@ fn csrf_case(path: &str, ids: &Ids) -> Option<(Guard, FormBody)> {
             form("symptoms=cannot_log_in&systems=emr&care_affected=unknown"),
         ),
         "/incidents/{case_id}/notes" => (Session("demo-hospital-staff"), form("text=CSRF")),
+        "/notifications/read-all" | "/notifications/{notification_id}/read" => {
+            (Session("demo-hospital"), form(""))
+        }
         "/incidents/{case_id}/state" => (Session("demo-operator"), form("state=in_progress")),
         "/institutions/{id}/ledger" => (
             Session("demo-hospital"),
@@ -632,6 +637,7 @@ fn placeholder_ids(year: i32) -> Ids {
         course: 0,
         lecturer: 0,
         case: 0,
+        notification: 0,
         invitation: String::new(),
         victim: 0,
         revoke: String::new(),
@@ -680,6 +686,7 @@ async fn seed(
         incident_body(&["cannot_log_in"], &["emr"], "unknown"),
     )
     .await;
+    let notification = notify_hospital_admin(app, &hospital).await;
     let body = json!({"vendor_name": "CSRF保守", "systems": ["emr"], "remote_maintenance": false, "invite_email": "csrf@example.jp"});
     let invitation = invitation_token(&add_vendor_contract(app, &hospital, body).await);
     Ids {
@@ -691,6 +698,7 @@ async fn seed(
         course,
         lecturer,
         case,
+        notification,
         invitation,
         victim,
         revoke,

@@ -34,6 +34,7 @@ mod inspection;
 mod institutions;
 mod ledger;
 mod logins;
+mod notifications;
 mod openapi_snapshot;
 mod oversight;
 mod round_trips;

@@ -265,13 +265,7 @@ async fn institutions_are_found_by_name_code_and_state(app: &TestApp) {
     let before = overdue_of(HOSPITAL).await;
     let total_before = summary["overdue_targets"].as_i64().expect("count");
     let staff = app.token("demo-hospital").await;
-    let assessment = app.assessment(HOSPITAL, year, &staff).await;
-    let open = elements(&assessment["items"])
-        .iter()
-        .find(|i| i["required"] == true && i["first"].is_null() && i["has_target_date"] != false)
-        .and_then(|i| i["key"].as_str())
-        .expect("the demo hospital has open items")
-        .to_owned();
+    let open = unanswered_item(app, &staff).await;
     let item = format!("/api/v1/institutions/{HOSPITAL}/assessments/{year}/items/{open}");
     app.api_put_ok(
         &item,

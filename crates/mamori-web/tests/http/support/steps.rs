@@ -226,3 +226,58 @@ pub(crate) fn incident_body(symptoms: &[&str], systems: &[&str], care: &str) -> 
         "callback_phone": "03-1234-5678"
     })
 }
+
+/// The key of a required item the hospital has not answered this year (one with a target
+/// date), as its user `token` sees the checklist.
+pub(crate) async fn unanswered_item(app: &TestApp, token: &str) -> String {
+    let assessment = app.assessment(HOSPITAL, app.year(), token).await;
+    elements(&assessment["items"])
+        .iter()
+        .find(|i| i["required"] == true && i["first"].is_null() && i["has_target_date"] != false)
+        .and_then(|i| i["key"].as_str())
+        .expect("the demo hospital has unanswered items")
+        .to_owned()
+}
+
+/// Answers one of the hospital's unanswered items いいえ with `target` as its target date,
+/// as its admin (`token`); the item's key.
+pub(crate) async fn answer_no_until(
+    app: &TestApp,
+    token: &str,
+    target: chrono::NaiveDate,
+) -> String {
+    let year = app.year();
+    let assessment = app.assessment(HOSPITAL, year, token).await;
+    let key = elements(&assessment["items"])
+        .iter()
+        .find(|i| i["required"] == true && i["first"].is_null() && i["has_target_date"] != false)
+        .and_then(|i| i["key"].as_str())
+        .expect("the demo hospital has unanswered items")
+        .to_owned();
+    let body = json!({"round": 1, "answer": "no", "checked_on": format!("{year}-04-02"), "target_date": target.to_string()});
+    let path = format!("/api/v1/institutions/{HOSPITAL}/assessments/{year}/items/{key}");
+    app.api_put(&path, token, body)
+        .await
+        .assert_status(StatusCode::OK);
+    key
+}
+
+/// A notification of the hospital's admin (`token`): an item answered いいえ, notified by the
+/// scheduler on its target date (the last day of the demo's fiscal year); its id.
+pub(crate) async fn notify_hospital_admin(app: &TestApp, token: &str) -> i64 {
+    let target = chrono::NaiveDate::from_ymd_opt(app.year() + 1, 3, 30).expect("a date");
+    let key = answer_no_until(app, token, target).await;
+    mamori_app::notifications::run_scheduler(&app.state, target)
+        .await
+        .expect("a scheduler pass");
+    let admin = app.user("demo-hospital").await;
+    app.state
+        .store
+        .notifications_of(admin.id, false)
+        .await
+        .expect("notifications")
+        .into_iter()
+        .find(|n| n.item_key.as_deref() == Some(key.as_str()))
+        .expect("the admin is notified on the target date")
+        .id
+}

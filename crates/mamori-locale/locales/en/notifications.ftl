@@ -1,0 +1,20 @@
+# Notifications: before a target date, on it, and once it has passed. Keys as in ja/notifications.ftl.
+
+notifications-rule-target-in-30-days = The target date of { $item } ({ $date }) is 30 days away
+notifications-rule-target-in-7-days = The target date of { $item } ({ $date }) is 7 days away
+notifications-rule-target-today = The target date of { $item } ({ $date }) is today
+notifications-rule-target-overdue = The target date of { $item } ({ $date }) has passed. Update the answer once the measure is in place
+notifications-about = { $institution }, { $year }
+notifications-title = Notifications
+notifications-nav = Notifications
+notifications-nav-unread = Notifications ({ $count } unread)
+notifications-lead = You are told when the target date of an item draws near and when it has passed. Each links to the item.
+notifications-empty = No notifications.
+notifications-unread-only = Unread only
+notifications-show-all = Show all
+notifications-unread = Unread
+notifications-read-at = Read ({ $at })
+notifications-mark-read = Mark as read
+notifications-mark-all-read = Mark all as read
+notifications-open = Open the item
+notifications-received = Notified { $at }

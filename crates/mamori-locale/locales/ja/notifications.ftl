@@ -1,0 +1,20 @@
+# お知らせ: 目標日の前と当日、過ぎたとき。キーは en/notifications.ftl と同じ。
+
+notifications-rule-target-in-30-days = { $item } の目標日（{ $date }）まで30日です
+notifications-rule-target-in-7-days = { $item } の目標日（{ $date }）まで7日です
+notifications-rule-target-today = { $item } の目標日（{ $date }）は今日です
+notifications-rule-target-overdue = { $item } の目標日（{ $date }）を過ぎました。対策が済んだら回答を更新してください
+notifications-about = { $institution }・{ $year }
+notifications-title = お知らせ
+notifications-nav = お知らせ
+notifications-nav-unread = お知らせ（未読 { $count } 件）
+notifications-lead = 目標日が近づいた項目、過ぎた項目をお知らせします。リンクから該当の項目を開けます。
+notifications-empty = お知らせはありません。
+notifications-unread-only = 未読のみ表示
+notifications-show-all = すべて表示
+notifications-unread = 未読
+notifications-read-at = 既読（{ $at }）
+notifications-mark-read = 既読にする
+notifications-mark-all-read = すべて既読にする
+notifications-open = 項目を開く
+notifications-received = { $at } に通知

@@ -1,0 +1,90 @@
+//! The caller's notifications on the API: the list (newest first) and marking one read.
+
+use axum::Json;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use mamori_domain::both;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::AppState;
+use crate::http::auth::ApiUser;
+use crate::http::error::{ApiResult, ErrorBody};
+use crate::http::ids::{Ids, NotificationId};
+use mamori_app as service;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_notifications))
+        .routes(routes!(read_notification))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct ListQuery {
+    /// `true`: the unread ones only.
+    unread: Option<bool>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NotificationJson {
+    id: i64,
+    /// Why it was sent: `target_in_30_days`, `target_in_7_days`, `target_today`,
+    /// `target_overdue`.
+    kind: String,
+    title_ja: String,
+    title_en: String,
+    /// Where to act (a path of this server), if anywhere.
+    link: Option<String>,
+    /// RFC 3339, UTC.
+    created_at: String,
+    /// When it was first read (RFC 3339, UTC); `null` while unread.
+    read_at: Option<String>,
+}
+
+/// The caller's notifications, newest first (at most 200).
+#[utoipa::path(get, path = "/api/v1/notifications", tag = "notifications", security(("bearer" = [])),
+    params(ListQuery),
+    responses((status = 200, body = Vec<NotificationJson>), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn list_notifications(
+    State(state): State<AppState>,
+    caller: ApiUser,
+    Query(query): Query<ListQuery>,
+) -> ApiResult<Json<Vec<NotificationJson>>> {
+    let list = service::notifications::notifications(
+        &state,
+        caller.user.id,
+        query.unread.unwrap_or(false),
+    )
+    .await?;
+    Ok(Json(
+        list.into_iter()
+            .map(|n| {
+                let (title_ja, title_en) = both(&n.title);
+                NotificationJson {
+                    id: n.id,
+                    kind: n.rule.as_str().to_owned(),
+                    title_ja,
+                    title_en,
+                    link: n.link,
+                    created_at: n.created_at,
+                    read_at: n.read_at,
+                }
+            })
+            .collect(),
+    ))
+}
+
+/// Marks one of the caller's notifications read; another user's is not found.
+#[utoipa::path(post, path = "/api/v1/notifications/{notification_id}/read", tag = "notifications", security(("bearer" = [])),
+    params(("notification_id" = i64, Path)),
+    responses((status = 204), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn read_notification(
+    State(state): State<AppState>,
+    caller: ApiUser,
+    Ids(id): Ids<NotificationId>,
+) -> ApiResult<StatusCode> {
+    service::notifications::mark_read(&state, caller.user.id, id.get()).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

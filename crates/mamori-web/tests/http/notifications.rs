@@ -1,0 +1,306 @@
+//! Notifications (お知らせ): the scheduler's pass on the days a target date asks for, once per
+//! person whoever runs it, and the list, the unread count and marking read, on the API and
+//! the pages.
+
+use super::*;
+use chrono::{Days, NaiveDate};
+use mamori_app::notifications::run_scheduler;
+
+on_both_engines!(
+    a_target_date_is_notified_on_its_days_once_each,
+    two_servers_passing_at_once_notify_once,
+    a_paused_scheduler_catches_up,
+    the_recipient_reads_and_marks_read,
+    the_pages_list_and_count_what_is_unread,
+);
+
+/// The caller's notifications on the API (the unread ones with `unread`), newest first.
+async fn listed(app: &TestApp, token: &str, unread: bool) -> Vec<Value> {
+    let path = if unread {
+        "/api/v1/notifications?unread=true"
+    } else {
+        "/api/v1/notifications"
+    };
+    elements(&app.api_get_ok(path, token).await.json()).to_vec()
+}
+
+/// The caller's notifications about the item `key`, newest first.
+async fn about(app: &TestApp, token: &str, key: &str, unread: bool) -> Vec<Value> {
+    listed(app, token, unread)
+        .await
+        .into_iter()
+        .filter(|n| {
+            n["link"]
+                .as_str()
+                .is_some_and(|l| l.ends_with(&format!("#item-{key}")))
+        })
+        .collect()
+}
+
+fn kinds(list: &[Value]) -> Vec<&str> {
+    list.iter().filter_map(|n| n["kind"].as_str()).collect()
+}
+
+fn day(target: NaiveDate, days_before: i64) -> NaiveDate {
+    if days_before >= 0 {
+        target - Days::new(days_before.unsigned_abs())
+    } else {
+        target + Days::new(days_before.unsigned_abs())
+    }
+}
+
+/// A target date in the demo's fiscal year, far enough ahead for every rule.
+fn target_of(app: &TestApp) -> NaiveDate {
+    NaiveDate::from_ymd_opt(app.year() + 1, 2, 15).expect("a date")
+}
+
+async fn pass(app: &TestApp, today: NaiveDate) -> u64 {
+    run_scheduler(&app.state, today)
+        .await
+        .expect("a scheduler pass")
+        .total()
+}
+
+async fn a_target_date_is_notified_on_its_days_once_each(app: &TestApp) {
+    let admin = app.token("demo-hospital").await;
+    let target = target_of(app);
+    let key = answer_no_until(app, &admin, target).await;
+    // The day before the 30 days: nothing about the item yet.
+    pass(app, day(target, 31)).await;
+    assert!(about(app, &admin, &key, false).await.is_empty());
+    pass(app, day(target, 30)).await;
+    assert_eq!(
+        kinds(&about(app, &admin, &key, false).await),
+        ["target_in_30_days"]
+    );
+    // The same day again, and the days between: nothing new.
+    assert_eq!(pass(app, day(target, 30)).await, 0);
+    pass(app, day(target, 29)).await;
+    pass(app, day(target, 8)).await;
+    assert_eq!(about(app, &admin, &key, false).await.len(), 1);
+    pass(app, day(target, 7)).await;
+    pass(app, target).await;
+    pass(app, day(target, -1)).await;
+    pass(app, day(target, -2)).await;
+    let list = about(app, &admin, &key, false).await;
+    assert_eq!(
+        kinds(&list),
+        [
+            "target_overdue",
+            "target_today",
+            "target_in_7_days",
+            "target_in_30_days"
+        ]
+    );
+    // Japanese first, with the date in 和暦 and the item's number; English beside it.
+    let overdue = &list[0];
+    let title = overdue["title_ja"].as_str().expect("a title");
+    assert!(
+        title.contains("令和") && title.contains("過ぎました"),
+        "{title}"
+    );
+    assert!(
+        overdue["title_en"].as_str().is_some_and(
+            |t| t.contains("has passed") && t.contains(&target.format("%-d %B %Y").to_string())
+        ),
+        "{overdue}"
+    );
+    assert_eq!(
+        overdue["link"],
+        format!(
+            "/institutions/{HOSPITAL}/checklist/{}#item-{key}",
+            app.year()
+        )
+    );
+    // Only the institution's admins are told: its staff are not.
+    let staff = app.token("demo-hospital-staff").await;
+    assert!(about(app, &staff, &key, false).await.is_empty());
+    // An item answered はい has no open target date: nothing more about it.
+    let year = app.year();
+    app.api_put_ok(
+        &format!("/api/v1/institutions/{HOSPITAL}/assessments/{year}/items/{key}"),
+        &admin,
+        json!({"round": 1, "answer": "yes", "checked_on": format!("{year}-04-03")}),
+    )
+    .await;
+    let other = answer_no_until(app, &admin, day(target, -30)).await;
+    pass(app, day(target, -30)).await;
+    assert_eq!(about(app, &admin, &key, false).await.len(), 4);
+    // The other item was answered after its 30-day notice fell due (on the first item's
+    // target date, already covered): the pass tells its 7-day notice, caught up, and today's.
+    assert_eq!(
+        kinds(&about(app, &admin, &other, false).await),
+        ["target_today", "target_in_7_days"]
+    );
+}
+
+async fn two_servers_passing_at_once_notify_once(app: &TestApp) {
+    let admin = app.token("demo-hospital").await;
+    let target = target_of(app);
+    let key = answer_no_until(app, &admin, target).await;
+    // A second server on the same database, with its own store.
+    let second = mamori_app::App::new(
+        Store::connect(&app.url).await.expect("a second store"),
+        app.state.catalog,
+    );
+    let today = day(target, 7);
+    let (one, two, three) = tokio::join!(
+        run_scheduler(&app.state, today),
+        run_scheduler(&second, today),
+        run_scheduler(&second, today),
+    );
+    let written: u64 = [one, two, three]
+        .into_iter()
+        .map(|r| r.expect("a pass").total())
+        .sum();
+    let list = about(app, &admin, &key, false).await;
+    assert_eq!(kinds(&list), ["target_in_7_days"]);
+    // What the passes say they wrote (to anyone) is what was written: no pass counted a
+    // notification another had written.
+    let (rows,): (i64,) = with_connection!(app, c => {
+        sqlx::query_as("SELECT COUNT(*) FROM notifications")
+            .fetch_one(&mut c)
+            .await
+            .expect("count")
+    });
+    assert_eq!(u64::try_from(rows).expect("a count"), written);
+    second.store.close().await;
+}
+
+async fn a_paused_scheduler_catches_up(app: &TestApp) {
+    let admin = app.token("demo-hospital").await;
+    let target = target_of(app);
+    let key = answer_no_until(app, &admin, target).await;
+    pass(app, day(target, 40)).await;
+    // Down for five weeks: the next pass tells what fell due meanwhile, each once.
+    pass(app, day(target, -3)).await;
+    let list = about(app, &admin, &key, false).await;
+    let mut got = kinds(&list);
+    got.sort_unstable();
+    assert_eq!(
+        got,
+        [
+            "target_in_30_days",
+            "target_in_7_days",
+            "target_overdue",
+            "target_today"
+        ]
+    );
+    assert_eq!(pass(app, day(target, -3)).await, 0);
+}
+
+/// The caller's notification `id` as listed (the unread ones only with `unread`).
+async fn find(app: &TestApp, token: &str, id: i64, unread: bool) -> Option<Value> {
+    listed(app, token, unread)
+        .await
+        .into_iter()
+        .find(|n| n["id"] == id)
+}
+
+async fn read(app: &TestApp, token: &str, id: i64) -> Response {
+    app.api_post(
+        &format!("/api/v1/notifications/{id}/read"),
+        token,
+        json!({}),
+    )
+    .await
+}
+
+async fn the_recipient_reads_and_marks_read(app: &TestApp) {
+    let admin = app.token("demo-hospital").await;
+    let id = notify_hospital_admin(app, &admin).await;
+    let entry = find(app, &admin, id, true).await.expect("unread");
+    assert!(entry["read_at"].is_null(), "{entry}");
+    for field in ["id", "kind", "title_ja", "title_en", "link", "created_at"] {
+        assert!(!entry[field].is_null(), "{field} in {entry}");
+    }
+    // Nobody else can mark it, nor learn it exists.
+    for other in ["demo-hospital-staff", "demo-clinic", "demo-national"] {
+        let token = app.token(other).await;
+        read(app, &token, id)
+            .await
+            .assert_bilingual_error(StatusCode::NOT_FOUND, "not_found");
+    }
+    read(app, &admin, id)
+        .await
+        .assert_status(StatusCode::NO_CONTENT);
+    assert!(
+        find(app, &admin, id, true).await.is_none(),
+        "no longer unread"
+    );
+    let first_read = find(app, &admin, id, false).await.expect("listed")["read_at"].clone();
+    assert!(first_read.is_string(), "{first_read}");
+    // Reading again keeps the first reading's time.
+    read(app, &admin, id)
+        .await
+        .assert_status(StatusCode::NO_CONTENT);
+    assert_eq!(
+        find(app, &admin, id, false).await.expect("listed")["read_at"],
+        first_read
+    );
+    // Ids that name nothing, and a query that is not a yes or no.
+    read(app, &admin, 0)
+        .await
+        .assert_status(StatusCode::NOT_FOUND);
+    app.api_get("/api/v1/notifications?unread=perhaps", &admin)
+        .await
+        .assert_bilingual_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_fields");
+    app.api_get("/api/v1/notifications", "not-a-token")
+        .await
+        .assert_status(StatusCode::UNAUTHORIZED);
+}
+
+async fn the_pages_list_and_count_what_is_unread(app: &TestApp) {
+    let admin = app.token("demo-hospital").await;
+    let id = notify_hospital_admin(app, &admin).await;
+    let web = app.web_login("demo-hospital").await;
+    let unread_before = listed(app, &admin, true).await;
+    let count = unread_before.len();
+    let page = app.page(&web, "/notifications").await;
+    page.assert_body_contains(&format!("お知らせ（未読 {count} 件）"));
+    page.assert_body_contains("の目標日");
+    page.assert_body_contains(&format!("/notifications/{id}/open"));
+    // Opening it goes to the item and marks it read.
+    let opened = app
+        .send(
+            Request::get(format!("/notifications/{id}/open"))
+                .header(header::COOKIE, &web.cookie)
+                .body(Body::empty())
+                .expect("request"),
+        )
+        .await
+        .assert_status(StatusCode::SEE_OTHER);
+    assert_eq!(
+        opened.location(),
+        format!("/institutions/{HOSPITAL}/checklist/{}#item-", app.year())
+            + unread_before
+                .iter()
+                .find(|n| n["id"] == id)
+                .and_then(|n| n["link"].as_str())
+                .and_then(|l| l.split("#item-").nth(1))
+                .expect("a link")
+    );
+    if count > 1 {
+        app.page(&web, "/notifications")
+            .await
+            .assert_body_contains(&format!("お知らせ（未読 {} 件）", count - 1));
+    }
+    // Another user's notification is not found.
+    let staff = app.web_login("demo-hospital-staff").await;
+    app.get_page(&staff.cookie, &format!("/notifications/{id}/open"))
+        .await
+        .assert_status(StatusCode::NOT_FOUND);
+    // Everything read: the header says お知らせ without a count.
+    let done = app.submit(&web, "/notifications/read-all", "").await;
+    assert_eq!(done.location(), "/notifications");
+    let page = app.page(&web, "/notifications").await;
+    page.assert_body_contains(">お知らせ</a>");
+    assert!(!page.body.contains("未読 "), "no unread count left");
+    // In English.
+    let english = app
+        .get_page(&web.english_cookie(), "/notifications")
+        .await
+        .assert_status(StatusCode::OK);
+    english.assert_body_contains("Notifications");
+    english.assert_body_contains("The target date of");
+}

@@ -1,0 +1,65 @@
+// お知らせ: the demo hospital's admin finds, in the header, that a target date has passed
+// (the server's first scheduler pass tells every date already passed, once), reads it on the
+// notifications page, opens the item it is about and the count is gone. At 1280 and 390 px.
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import { join } from "node:path";
+import { docs, launchBrowser, login, startMamori } from "./helpers.mjs";
+
+let server;
+let browser;
+
+before(async () => {
+  server = await startMamori();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+test("an overdue target date reaches the admin, who opens the item from it", async () => {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  await login(page, server.base, "demo-hospital");
+  // The pass runs as the server starts: wait for it rather than for a fixed time.
+  const unread = page.locator("header a.notifications-link.has-unread");
+  for (let i = 0; i < 20 && (await unread.count()) === 0; i++) {
+    await page.waitForTimeout(250);
+    await page.reload();
+  }
+  assert.match(await unread.innerText(), /^お知らせ（未読 \d+ 件）$/);
+  await unread.click();
+  await page.waitForURL(/\/notifications$/);
+  await page.getByRole("heading", { name: "お知らせ", exact: true }).waitFor();
+  const item = page.locator("li.notification.unread").first();
+  assert.match(await item.innerText(), /の目標日（令和\d+年\d+月\d+日）を過ぎました/);
+  assert.doesNotMatch(await item.innerText(), /\d{4}-\d{2}-\d{2}T|target_overdue/, "no codes or ISO times");
+  await page.screenshot({ path: join(docs, "notifications.png"), fullPage: true });
+
+  const phone = await browser.newContext({ viewport: { width: 390, height: 844 } });
+  const small = await phone.newPage();
+  await login(small, server.base, "demo-hospital");
+  await small.goto(`${server.base}/notifications`);
+  await small.locator("li.notification").first().waitFor();
+  const overflow = await small.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 1, `no sideways scrolling at 390 px (${overflow} px)`);
+  await small.screenshot({ path: join(docs, "notifications-phone.png"), fullPage: true });
+  await phone.close();
+
+  // Opening it lands on the item of the checklist and marks it read.
+  await item.getByRole("link", { name: "項目を開く" }).click();
+  await page.waitForURL(/\/institutions\/1\/checklist\/\d+#item-/);
+  const anchor = new URL(page.url()).hash.slice(1);
+  assert.equal(await page.locator(`#${anchor}`).count(), 1, "the item is on the page");
+  await page.goto(`${server.base}/notifications`);
+  assert.equal(await page.locator("li.notification.unread").count(), 0);
+  assert.equal((await page.locator("header a.notifications-link").innerText()).trim(), "お知らせ");
+
+  // In English.
+  await page.getByRole("link", { name: "English" }).click();
+  await page.getByRole("heading", { name: "Notifications", exact: true }).waitFor();
+  assert.match(await page.locator("li.notification").first().innerText(), /The target date of .* has passed/);
+  await context.close();
+});
