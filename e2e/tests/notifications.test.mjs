@@ -48,6 +48,13 @@ test("an overdue target date reaches the admin, who opens the item from it", asy
   await small.screenshot({ path: join(docs, "notifications-phone.png"), fullPage: true });
   await phone.close();
 
+  // The calendar feed's address is on the page, and the feed answers without a session.
+  const feedUrl = await page.locator("#calendar-url").inputValue();
+  assert.match(feedUrl, /\/calendar\/[A-Za-z0-9_-]+\.ics$/);
+  const feed = await (await fetch(feedUrl)).text();
+  assert.match(feed, /^BEGIN:VCALENDAR/);
+  assert.match(feed, /の目標日/);
+
   // Opening it lands on the item of the checklist and marks it read.
   await item.getByRole("link", { name: "項目を開く" }).click();
   await page.waitForURL(/\/institutions\/1\/checklist\/\d+#item-/);

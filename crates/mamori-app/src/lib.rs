@@ -7,6 +7,7 @@
 
 pub mod answers;
 pub mod assessment;
+pub mod calendar;
 pub mod continuity;
 pub mod coverage;
 pub mod demo;

@@ -4,6 +4,7 @@
 //! No database, no HTTP: bytes in, values out, and the other way round.
 
 pub mod assurance_list;
+pub mod calendar;
 pub mod contact_chart_svg;
 pub mod ledger;
 pub mod oversight_list;

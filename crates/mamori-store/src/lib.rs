@@ -1224,7 +1224,9 @@ pub use assurance::{
     ApplicationChange, ApplicationRecord, AssuranceChange, ExcludedRecord, NewProgram,
     PrefectureBook, ProgramRecord, RankRecord, SubmissionRecord, WithdrawalRecord,
 };
+mod calendar;
 mod notifications;
+pub use calendar::CalendarRow;
 mod oversight;
 mod search_grams;
 mod year_states;

@@ -88,6 +88,11 @@ const SOURCES: &[(i64, &str, &str)] = &[
         "notifications",
         include_str!("../migrations/0017_notifications.sql"),
     ),
+    (
+        18,
+        "calendar_feeds",
+        include_str!("../migrations/0018_calendar_feeds.sql"),
+    ),
 ];
 
 /// The engine a migration is rendered for.
@@ -242,6 +247,11 @@ mod tests {
             "0ae3b70333a9a6260c7c07806550876ea9e5c63d9eb2990bb6765d139e6c68eee397d46ca220a73716cf0a7f00ebcd69",
         ),
         (
+            Dialect::Postgres,
+            18,
+            "d96fd4ed6d1aefc732719b3dfd0aa2d8b9838583e9b9f932284011e98172d68186ccd39a4b719392e6d621f9008a1c8a",
+        ),
+        (
             Dialect::Sqlite,
             1,
             "dad5f916f1bd4624ce3a4596728c4fd86e9dea8786875b0467af25a8084d8cdd694136382044cf7adade2db41f9aefcc",
@@ -325,6 +335,11 @@ mod tests {
             Dialect::Sqlite,
             17,
             "0e97064f98f558e6a55e6e643217ff83416cf9ed3daa21b1edd25e992ece3c5c38841a66eb4bd4dad0eae7cad689d6a1",
+        ),
+        (
+            Dialect::Sqlite,
+            18,
+            "d96fd4ed6d1aefc732719b3dfd0aa2d8b9838583e9b9f932284011e98172d68186ccd39a4b719392e6d621f9008a1c8a",
         ),
     ];
 

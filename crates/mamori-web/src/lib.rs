@@ -284,6 +284,7 @@ fn all_page_routes() -> Routes {
         .merge(incidents::pages::routes())
         .merge(oversight::pages::routes())
         .merge(notifications::pages::routes())
+        .merge(notifications::calendar::routes())
 }
 
 /// Every API route with its OpenAPI description: the root and each feature's routes.
@@ -301,7 +302,8 @@ fn api_router() -> utoipa_axum::router::OpenApiRouter<AppState> {
         .merge(support::api::api_router())
         .merge(training::api::api_router())
         .merge(oversight::api::router())
-        .merge(notifications::api::router());
+        .merge(notifications::api::router())
+        .merge(notifications::calendar::router());
     ledger::api::api_routes(router)
 }
 

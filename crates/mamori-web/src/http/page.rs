@@ -425,6 +425,28 @@ pub fn message(lang: Lang, e: &AppError) -> String {
     e.message_in(lang)
 }
 
+/// An absolute link to `path` (from its `/`), for what is read outside the browser (mail,
+/// calendars): on the configured public URL, else on the request's host.
+pub fn absolute_url(state: &AppState, headers: &axum::http::HeaderMap, path: &str) -> String {
+    if let Some(base) = &state.config.public_url {
+        return format!("{base}{path}");
+    }
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| {
+            h.chars()
+                .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c))
+        })
+        .unwrap_or("localhost");
+    let scheme = if state.config.secure_cookies {
+        "https"
+    } else {
+        "http"
+    };
+    format!("{scheme}://{host}{path}")
+}
+
 // ----- labels ----------------------------------------------------------------------------
 
 pub fn kind_label(lang: Lang, kind: InstitutionKind) -> String {

@@ -3,12 +3,13 @@
 
 use askama::Template;
 use axum::extract::{Query, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use serde::Deserialize;
 
 use crate::http::i18n::Message;
 use crate::http::ids::{Ids, NotificationId};
 use crate::http::page::{Chrome, PageError, PageResult, SignedIn, instant_label, redirect, render};
+use crate::notifications::calendar::feed_url;
 use crate::{AppState, Routes};
 use mamori_app as service;
 
@@ -35,6 +36,7 @@ struct NotificationsPage {
     chrome: Chrome,
     unread_only: bool,
     rows: Vec<Row>,
+    calendar_url: String,
 }
 
 #[derive(Deserialize)]
@@ -44,6 +46,7 @@ struct ListQuery {
 
 async fn notifications_page(
     State(state): State<AppState>,
+    headers: HeaderMap,
     SignedIn(ctx, user): SignedIn,
     Query(q): Query<ListQuery>,
 ) -> PageResult {
@@ -69,6 +72,9 @@ async fn notifications_page(
             has_link: n.link.is_some(),
         })
         .collect();
+    let token = service::calendar::feed_token(&state, user.user().id)
+        .await
+        .map_err(PageError::from)?;
     let page = NotificationsPage {
         chrome: Chrome::new(
             &ctx,
@@ -77,6 +83,7 @@ async fn notifications_page(
         ),
         unread_only,
         rows,
+        calendar_url: feed_url(&state, &headers, &token, lang),
     };
     Ok(render(StatusCode::OK, &page))
 }

@@ -8,7 +8,7 @@
 
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use chrono::{NaiveDate, Utc};
 use mamori_domain::answer::{parse_date, rounds_to_record};
 use mamori_domain::contact_chart::{EmailAddress, FieldProblem};
@@ -409,23 +409,7 @@ pub async fn add_contract(
 /// The absolute link of an invitation: on the configured public URL, else on the
 /// request's host.
 pub fn invitation_url(state: &AppState, headers: &HeaderMap, token: &str) -> String {
-    if let Some(base) = &state.config.public_url {
-        return format!("{base}/invitations/{token}");
-    }
-    let host = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .filter(|h| {
-            h.chars()
-                .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c))
-        })
-        .unwrap_or("localhost");
-    let scheme = if state.config.secure_cookies {
-        "https"
-    } else {
-        "http"
-    };
-    format!("{scheme}://{host}/invitations/{token}")
+    crate::http::page::absolute_url(state, headers, &format!("/invitations/{token}"))
 }
 
 /// The institution's vendor contracts.

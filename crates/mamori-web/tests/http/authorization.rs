@@ -166,9 +166,15 @@ fn rule_for(method: &str, path: &str) -> Option<Rule> {
         ("GET", "/institutions" | "/api/v1/institutions") => SignedIn,
         (_, p) if p.starts_with("/account") => SignedIn,
         (_, p) if p.contains("{notification_id}") => OwnNotification,
-        (_, p) if p.starts_with("/notifications") || p.starts_with("/api/v1/notifications") => {
+        (_, p)
+            if p.starts_with("/notifications")
+                || p.starts_with("/api/v1/notifications")
+                || p.starts_with("/api/v1/me/") =>
+        {
             SignedIn
         }
+        // The feed's token is its key: one that names no feed is not found, for everyone.
+        ("GET", "/calendar/{file}") => Public,
         ("POST", "/institutions" | "/api/v1/institutions") => National(StatusCode::FORBIDDEN),
         ("GET", "/institutions/new") => National(StatusCode::FORBIDDEN),
         (_, p) if p.starts_with("/admin/") => National(StatusCode::NOT_FOUND),

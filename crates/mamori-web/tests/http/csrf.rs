@@ -168,9 +168,9 @@ fn csrf_case(path: &str, ids: &Ids) -> Option<(Guard, FormBody)> {
             form("symptoms=cannot_log_in&systems=emr&care_affected=unknown"),
         ),
         "/incidents/{case_id}/notes" => (Session("demo-hospital-staff"), form("text=CSRF")),
-        "/notifications/read-all" | "/notifications/{notification_id}/read" => {
-            (Session("demo-hospital"), form(""))
-        }
+        "/notifications/read-all"
+        | "/notifications/{notification_id}/read"
+        | "/notifications/calendar-token" => (Session("demo-hospital"), form("")),
         "/incidents/{case_id}/state" => (Session("demo-operator"), form("state=in_progress")),
         "/institutions/{id}/ledger" => (
             Session("demo-hospital"),

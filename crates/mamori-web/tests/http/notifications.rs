@@ -12,6 +12,7 @@ on_both_engines!(
     a_paused_scheduler_catches_up,
     the_recipient_reads_and_marks_read,
     the_pages_list_and_count_what_is_unread,
+    the_calendar_feed_holds_the_dates_at_an_address_that_can_be_renewed,
 );
 
 /// The caller's notifications on the API (the unread ones with `unread`), newest first.
@@ -303,4 +304,168 @@ async fn the_pages_list_and_count_what_is_unread(app: &TestApp) {
         .assert_status(StatusCode::OK);
     english.assert_body_contains("Notifications");
     english.assert_body_contains("The target date of");
+}
+
+/// The events of a feed as a real iCalendar parser reads them: (summary, start).
+fn events(feed: &str) -> Vec<(String, icalendar::DatePerhapsTime)> {
+    use icalendar::{CalendarComponent, Component};
+    let calendar: icalendar::Calendar = feed.parse().expect("an iCalendar feed");
+    calendar
+        .components
+        .iter()
+        .filter_map(|c| match c {
+            CalendarComponent::Event(e) => Some((
+                e.get_summary().expect("a summary").to_owned(),
+                e.get_start().expect("a start"),
+            )),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The feed at `url` (its path, on the test app), read without any session.
+async fn feed(app: &TestApp, url: &str) -> Response {
+    let path = url
+        .split_once("://")
+        .map_or(url, |(_, rest)| rest.find('/').map_or(rest, |i| &rest[i..]));
+    app.send(Request::get(path).body(Body::empty()).expect("request"))
+        .await
+}
+
+async fn calendar_url(app: &TestApp, token: &str) -> String {
+    let settings = app
+        .api_get_ok("/api/v1/me/notification-settings", token)
+        .await
+        .json();
+    settings["calendar_url"]
+        .as_str()
+        .expect("a calendar address")
+        .to_owned()
+}
+
+async fn the_calendar_feed_holds_the_dates_at_an_address_that_can_be_renewed(app: &TestApp) {
+    let admin = app.token("demo-hospital").await;
+    let target = target_of(app);
+    let key = answer_no_until(app, &admin, target).await;
+    // An inspection of the hospital at 10:00, ten days from now.
+    let day_of_inspection = mamori_app::today_in_japan() + Days::new(10);
+    let inspector = app.token("demo-inspector-13").await;
+    app.api_put_ok(
+        &format!(
+            "/api/v1/institutions/{HOSPITAL}/inspection/{}/schedule",
+            app.year()
+        ),
+        &inspector,
+        json!({"date": day_of_inspection.to_string(), "starts_at": "10:00", "inspectors": ["行列 検査"]}),
+    )
+    .await;
+
+    let url = calendar_url(app, &admin).await;
+    assert!(url.contains("/calendar/") && url.ends_with(".ics"), "{url}");
+    // The same address each time it is asked for.
+    assert_eq!(calendar_url(app, &admin).await, url);
+    let answer = feed(app, &url).await.assert_status(StatusCode::OK);
+    assert!(
+        header_str(&answer.headers, header::CONTENT_TYPE).starts_with("text/calendar"),
+        "{:?}",
+        answer.headers
+    );
+    let dates = events(&answer.body);
+    assert!(
+        dates
+            .iter()
+            .any(|(summary, start)| summary.ends_with("の目標日")
+                && *start == icalendar::DatePerhapsTime::Date(target)),
+        "the target date is in the feed: {dates:?}"
+    );
+    // At 10:00 Japan time (the demo's previous year holds an inspection of its own).
+    let expected =
+        icalendar::DatePerhapsTime::DateTime(icalendar::CalendarDateTime::WithTimezone {
+            date_time: day_of_inspection.and_hms_opt(10, 0, 0).expect("a time"),
+            tzid: "Asia/Tokyo".into(),
+        });
+    assert!(
+        dates
+            .iter()
+            .any(|(summary, start)| summary.starts_with("立入検査")
+                && summary.contains("みなと中央病院")
+                && *start == expected),
+        "the inspection is in the feed: {dates:?}"
+    );
+    assert!(
+        answer.body.contains(&format!("#item-{key}")),
+        "a link to the item"
+    );
+    // In English.
+    let english = feed(app, &format!("{url}?lang=en"))
+        .await
+        .assert_status(StatusCode::OK);
+    assert!(
+        events(&english.body)
+            .iter()
+            .any(|(summary, _)| summary.starts_with("Target date of")),
+        "{}",
+        english.body
+    );
+
+    // The hospital's staff see its dates in their own feed; the inspectors of its prefecture
+    // its inspection; others nothing of it.
+    let staff = app.token("demo-hospital-staff").await;
+    let staff_url = calendar_url(app, &staff).await;
+    assert_ne!(staff_url, url);
+    assert!(
+        events(&feed(app, &staff_url).await.body)
+            .iter()
+            .any(|(summary, _)| summary.ends_with("の目標日"))
+    );
+    let inspector_feed = feed(app, &calendar_url(app, &inspector).await).await.body;
+    assert!(
+        events(&inspector_feed)
+            .iter()
+            .any(|(s, _)| s.contains("みなと中央病院"))
+    );
+    for other in ["demo-inspector-46", "demo-vendor"] {
+        let token = app.token(other).await;
+        let body = feed(app, &calendar_url(app, &token).await).await.body;
+        assert!(
+            !events(&body)
+                .iter()
+                .any(|(s, _)| s.contains("みなと中央病院")),
+            "{other}: {body}"
+        );
+    }
+
+    // Renewed: the old address is gone, the new one works.
+    let renewed = app
+        .api_post("/api/v1/me/calendar-token", &admin, json!({}))
+        .await
+        .assert_status(StatusCode::OK)
+        .json();
+    let new_url = renewed["calendar_url"]
+        .as_str()
+        .expect("an address")
+        .to_owned();
+    assert_ne!(new_url, url);
+    feed(app, &url).await.assert_status(StatusCode::NOT_FOUND);
+    feed(app, &new_url).await.assert_status(StatusCode::OK);
+    // Addresses that name no feed.
+    for path in [
+        "/calendar/unknown.ics",
+        "/calendar/.ics",
+        "/calendar/%27%3B--.ics",
+        &new_url.replace(".ics", ""),
+    ] {
+        feed(app, path).await.assert_status(StatusCode::NOT_FOUND);
+    }
+
+    // On the page: the address, and a new one in one step.
+    let web = app.web_login("demo-hospital").await;
+    app.page(&web, "/notifications")
+        .await
+        .assert_body_contains(new_url.split("/calendar/").nth(1).expect("a token"));
+    app.submit_accepted(&web, "/notifications/calendar-token", "")
+        .await;
+    feed(app, &new_url)
+        .await
+        .assert_status(StatusCode::NOT_FOUND);
 }

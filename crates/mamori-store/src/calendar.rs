@@ -1,0 +1,94 @@
+//! Calendar feeds as stored: each user's secret address (migration `0018_calendar_feeds`)
+//! and the dates a feed shows — an institution's open target dates and inspections, or the
+//! inspections of a prefecture.
+
+use mamori_domain::Prefecture;
+
+use crate::write::Written;
+use crate::{Pool, Result, Store, User, UserRow, user_from_row};
+
+/// One date of a feed: an open target date (`kind` `target`, with its item) or a scheduled
+/// inspection (`inspection`, with its time of day where fixed).
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct CalendarRow {
+    pub kind: String,
+    pub institution_id: i64,
+    pub institution_name: String,
+    pub institution_kind: String,
+    pub fiscal_year: i64,
+    pub item_key: Option<String>,
+    pub on_date: String,
+    pub starts_at: Option<String>,
+}
+
+const TARGETS: &str = "SELECT 'target' AS kind, t.institution_id, i.name AS institution_name, i.kind AS institution_kind, t.fiscal_year, t.item_key, t.target_date AS on_date, NULL AS starts_at FROM open_targets t JOIN institutions i ON i.id = t.institution_id";
+const INSPECTIONS: &str = "SELECT 'inspection' AS kind, n.institution_id, i.name AS institution_name, i.kind AS institution_kind, n.fiscal_year, NULL AS item_key, n.scheduled_on AS on_date, n.starts_at FROM inspections n JOIN institutions i ON i.id = n.institution_id";
+
+impl Store {
+    /// The user's feed token, if one was made.
+    pub async fn calendar_token(&self, user_id: i64) -> Result<Option<String>> {
+        let row: Option<(Option<String>,)> = on_pool!(self, pool => {
+            sqlx::query_as("SELECT calendar_token FROM users WHERE id = $1")
+                .bind(user_id)
+                .fetch_optional(pool)
+                .await?
+        });
+        Ok(row.and_then(|(t,)| t))
+    }
+
+    /// Gives the user a new feed token: the old address stops working.
+    pub async fn set_calendar_token(&self, user_id: i64, token: &str) -> Result<()> {
+        on_pool!(self, pool => {
+            self.write(pool, async |conn| {
+                sqlx::query("UPDATE users SET calendar_token = $1 WHERE id = $2")
+                    .bind(token)
+                    .bind(user_id)
+                    .execute(&mut *conn)
+                    .await?;
+                Ok(Written::kept(()))
+            })
+            .await
+        })
+    }
+
+    /// The live user whose feed `token` opens.
+    pub async fn user_by_calendar_token(&self, token: &str) -> Result<Option<User>> {
+        let row: Option<UserRow> = on_pool!(self, pool => {
+            sqlx::query_as(concat!(
+                user_select!(),
+                " WHERE calendar_token = $1 AND deleted_at IS NULL AND NOT disabled"
+            ))
+            .bind(token)
+            .fetch_optional(pool)
+            .await?
+        });
+        row.map(user_from_row).transpose()
+    }
+
+    /// An institution's open target dates and inspections, by date.
+    pub async fn institution_calendar(&self, institution_id: i64) -> Result<Vec<CalendarRow>> {
+        Ok(on_pool!(self, pool => {
+            sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "{TARGETS} WHERE t.institution_id = $1 UNION ALL {INSPECTIONS} WHERE n.institution_id = $1 ORDER BY on_date, kind"
+            )))
+            .bind(institution_id)
+            .fetch_all(pool)
+            .await?
+        }))
+    }
+
+    /// The inspections of a prefecture's institutions, by date.
+    pub async fn prefecture_inspection_calendar(
+        &self,
+        prefecture: Prefecture,
+    ) -> Result<Vec<CalendarRow>> {
+        Ok(on_pool!(self, pool => {
+            sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "{INSPECTIONS} WHERE i.prefecture = $1 ORDER BY on_date, n.institution_id"
+            )))
+            .bind(prefecture.code())
+            .fetch_all(pool)
+            .await?
+        }))
+    }
+}
