@@ -1,5 +1,6 @@
 //! Notifications (お知らせ): the scheduler's pass that writes what falls due, and what a
-//! user reads of theirs.
+//! user reads of theirs (those the store writes with a change, such as an inspection's
+//! date, included).
 //!
 //! The pass takes the day as an argument (the server gives Japan's today; the tests move it):
 //! each rule covers the days since it last ran, so a pause is caught up and a second pass on
@@ -73,6 +74,7 @@ fn title_key(rule: Rule) -> &'static str {
         Rule::TargetIn7Days => "notifications-rule-target-in-7-days",
         Rule::TargetToday => "notifications-rule-target-today",
         Rule::TargetOverdue => "notifications-rule-target-overdue",
+        Rule::InspectionScheduled => "notifications-rule-inspection-scheduled",
     }
 }
 
@@ -97,9 +99,14 @@ fn item_label(app: &App, row: &StoredNotification) -> Message {
 
 fn view(app: &App, row: StoredNotification) -> Result<Notification, Error> {
     let rule = row.rule()?;
-    let title = Message::new(title_key(rule))
-        .with("item", item_label(app, &row))
-        .with("date", day(row.on_date()?));
+    let title = Message::new(title_key(rule)).with("date", day(row.on_date()?));
+    let title = match rule {
+        Rule::InspectionScheduled => title.with(
+            "institution",
+            row.institution_name.clone().unwrap_or_default(),
+        ),
+        _ => title.with("item", item_label(app, &row)),
+    };
     let fiscal_year = row
         .fiscal_year
         .and_then(|y| i32::try_from(y).ok())
@@ -113,6 +120,8 @@ fn view(app: &App, row: StoredNotification) -> Result<Notification, Error> {
                 .with("institution", name)
                 .with("year", bilingual(fy.label_ja(), fy.label_en()))
         });
+    // The checklist of the year, at the item where there is one: the institution sees its
+    // inspection's date there too.
     let link = row.institution_id.zip(fiscal_year).map(|(id, fy)| {
         let anchor = row
             .item_key

@@ -19,6 +19,9 @@ crate::wire_enum! {
         TargetToday,
         /// The target date has passed and the item is still not done: told once.
         TargetOverdue,
+        /// An inspection (立入検査) of the institution was scheduled or moved: told in the
+        /// transaction that sets the date, once per date.
+        InspectionScheduled,
     }
     parse(exact) -> Option;
 }
@@ -40,6 +43,8 @@ impl Rule {
             Rule::TargetIn7Days => 7,
             Rule::TargetToday => 0,
             Rule::TargetOverdue => -1,
+            // Told as it happens, not by the scheduler.
+            Rule::InspectionScheduled => 0,
         }
     }
 

@@ -311,6 +311,16 @@ impl Store {
             .bind(institution_id).bind(year).bind(schedule.date.to_string()).bind(time_text(schedule.starts_at))
             .bind(schedule.inspectors_text()).bind(actor).bind(at.clone())
             .execute(&mut *tx).await?;
+            // The institution learns the date with the change; a date set again is not told again.
+            crate::notifications::notify_institution_admins!(
+                tx,
+                mamori_domain::notification::Rule::InspectionScheduled,
+                format!("inspection:{institution_id}:{year}"),
+                schedule.date.to_string(),
+                institution_id,
+                year,
+                at.clone()
+            );
             Ok(Written::audited(Ok(()), Audit::new(&at, actor, "inspection.schedule", institution_id, detail)))
         }).await?))
     }

@@ -10,6 +10,31 @@ use mamori_domain::notification::Rule;
 use crate::write::Written;
 use crate::{Pool, Result, Store, StoreError, now, parse_date};
 
+/// Inside a write transaction `$tx`: notifies the admins of institution `$institution_id`
+/// by `$rule` (a `Rule`) about `$subject` on `$on_date` (text), with the fiscal year
+/// `$fiscal_year` (an `i64`) it concerns, at `$at`. Written once per rule, subject, date and
+/// admin: repeating the change tells nobody again.
+macro_rules! notify_institution_admins {
+    ($tx:expr, $rule:expr, $subject:expr, $on_date:expr, $institution_id:expr, $fiscal_year:expr, $at:expr) => {
+        sqlx::query(
+            "INSERT INTO notifications (user_id, rule, subject, on_date, institution_id, fiscal_year, created_at) \
+             SELECT u.id, $1, $2, $3, $4, $5, $6 FROM users u \
+             WHERE u.institution_id = $4 AND u.role = $7 AND NOT u.disabled AND u.deleted_at IS NULL \
+             ON CONFLICT (rule, subject, on_date, user_id) DO NOTHING",
+        )
+        .bind($rule.as_str())
+        .bind($subject)
+        .bind($on_date)
+        .bind($institution_id)
+        .bind($fiscal_year)
+        .bind($at)
+        .bind(mamori_domain::Role::InstitutionAdmin.as_str())
+        .execute(&mut *$tx)
+        .await?
+    };
+}
+pub(crate) use notify_institution_admins;
+
 /// One notification as its recipient reads it, with the institution it is about.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct StoredNotification {

@@ -31,7 +31,7 @@ pub struct ListQuery {
 pub struct NotificationJson {
     id: i64,
     /// Why it was sent: `target_in_30_days`, `target_in_7_days`, `target_today`,
-    /// `target_overdue`.
+    /// `target_overdue`, `inspection_scheduled`.
     kind: String,
     title_ja: String,
     title_en: String,

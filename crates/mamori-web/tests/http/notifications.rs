@@ -13,6 +13,7 @@ on_both_engines!(
     the_recipient_reads_and_marks_read,
     the_pages_list_and_count_what_is_unread,
     the_calendar_feed_holds_the_dates_at_an_address_that_can_be_renewed,
+    an_inspection_date_is_told_to_the_institution_once_per_date,
 );
 
 /// The caller's notifications on the API (the unread ones with `unread`), newest first.
@@ -144,6 +145,16 @@ async fn two_servers_passing_at_once_notify_once(app: &TestApp) {
         Store::connect(&app.url).await.expect("a second store"),
         app.state.catalog,
     );
+    let count = async || -> i64 {
+        let (rows,): (i64,) = with_connection!(app, c => {
+            sqlx::query_as("SELECT COUNT(*) FROM notifications")
+                .fetch_one(&mut c)
+                .await
+                .expect("count")
+        });
+        rows
+    };
+    let rows_before = count().await;
     let today = day(target, 7);
     let (one, two, three) = tokio::join!(
         run_scheduler(&app.state, today),
@@ -158,12 +169,7 @@ async fn two_servers_passing_at_once_notify_once(app: &TestApp) {
     assert_eq!(kinds(&list), ["target_in_7_days"]);
     // What the passes say they wrote (to anyone) is what was written: no pass counted a
     // notification another had written.
-    let (rows,): (i64,) = with_connection!(app, c => {
-        sqlx::query_as("SELECT COUNT(*) FROM notifications")
-            .fetch_one(&mut c)
-            .await
-            .expect("count")
-    });
+    let rows = count().await - rows_before;
     assert_eq!(u64::try_from(rows).expect("a count"), written);
     second.store.close().await;
 }
@@ -468,4 +474,67 @@ async fn the_calendar_feed_holds_the_dates_at_an_address_that_can_be_renewed(app
     feed(app, &new_url)
         .await
         .assert_status(StatusCode::NOT_FOUND);
+}
+
+async fn an_inspection_date_is_told_to_the_institution_once_per_date(app: &TestApp) {
+    let admin = app.token("demo-hospital").await;
+    let inspector = app.token("demo-inspector-13").await;
+    let schedule = format!(
+        "/api/v1/institutions/{HOSPITAL}/inspection/{}/schedule",
+        app.year()
+    );
+    let told = async |token: &str| -> Vec<Value> {
+        listed(app, token, false)
+            .await
+            .into_iter()
+            .filter(|n| n["kind"] == "inspection_scheduled")
+            .collect()
+    };
+    // The demo's inspections were scheduled as it was loaded: those are told already.
+    let before = told(&admin).await.len();
+    let first = mamori_app::today_in_japan() + Days::new(20);
+    let second = first + Days::new(7);
+    let body = |date: NaiveDate, inspectors: &[&str]| json!({"date": date.to_string(), "starts_at": "10:00", "inspectors": inspectors});
+    app.api_put_ok(&schedule, &inspector, body(first, &["行列 検査"]))
+        .await;
+    let list = told(&admin).await;
+    assert_eq!(list.len(), before + 1, "{list:?}");
+    let title = list[0]["title_ja"].as_str().expect("a title");
+    assert!(
+        title.contains(&mamori_domain::wareki::format_wareki(first))
+            && title.contains("みなと中央病院"),
+        "{title}"
+    );
+    assert_eq!(
+        list[0]["link"],
+        format!("/institutions/{HOSPITAL}/checklist/{}", app.year())
+    );
+    // The same date again (other inspectors): nothing new. A new date: told again.
+    app.api_put_ok(
+        &schedule,
+        &inspector,
+        body(first, &["行列 検査", "予定 花子"]),
+    )
+    .await;
+    assert_eq!(told(&admin).await.len(), before + 1);
+    app.api_put_ok(&schedule, &inspector, body(second, &["行列 検査"]))
+        .await;
+    let list = told(&admin).await;
+    assert_eq!(list.len(), before + 2);
+    assert!(
+        list[0]["title_en"]
+            .as_str()
+            .is_some_and(|t| t.contains(&second.format("%-d %B %Y").to_string())),
+        "{list:?}"
+    );
+    // The institution's admins only.
+    for other in ["demo-hospital-staff", "demo-clinic", "demo-hospital-46"] {
+        let token = app.token(other).await;
+        assert!(
+            told(&token).await.iter().all(|n| !n["title_ja"]
+                .as_str()
+                .is_some_and(|t| t.contains("みなと中央病院"))),
+            "{other}"
+        );
+    }
 }
