@@ -99,9 +99,13 @@ pub async fn get_settings(
     caller: ApiUser,
 ) -> ApiResult<Json<NotificationSettingsJson>> {
     let token = service::calendar::feed_token(&state, caller.user.id).await?;
-    Ok(Json(NotificationSettingsJson {
-        calendar_url: feed_url(&state, &headers, &token, Lang::Ja),
-    }))
+    Ok(settings(&state, &headers, &token))
+}
+
+fn settings(state: &AppState, headers: &HeaderMap, token: &str) -> Json<NotificationSettingsJson> {
+    Json(NotificationSettingsJson {
+        calendar_url: feed_url(state, headers, token, Lang::Ja),
+    })
 }
 
 /// Gives the caller's calendar feed a new address; the old one stops working.
@@ -113,9 +117,7 @@ pub async fn renew_token(
     caller: ApiUser,
 ) -> ApiResult<Json<NotificationSettingsJson>> {
     let token = service::calendar::renew_feed_token(&state, caller.user.id).await?;
-    Ok(Json(NotificationSettingsJson {
-        calendar_url: feed_url(&state, &headers, &token, Lang::Ja),
-    }))
+    Ok(settings(&state, &headers, &token))
 }
 
 async fn renew_page(State(state): State<AppState>, SignedIn(_, user): SignedIn) -> PageResult {

@@ -56,6 +56,14 @@ fn target_of(app: &TestApp) -> NaiveDate {
     NaiveDate::from_ymd_opt(app.year() + 1, 2, 15).expect("a date")
 }
 
+/// The hospital admin's token, a target date and the item answered いいえ until it.
+async fn an_item_due(app: &TestApp) -> (String, NaiveDate, String) {
+    let admin = app.token("demo-hospital").await;
+    let target = target_of(app);
+    let key = answer_no_until(app, &admin, target).await;
+    (admin, target, key)
+}
+
 async fn pass(app: &TestApp, today: NaiveDate) -> u64 {
     run_scheduler(&app.state, today)
         .await
@@ -64,9 +72,7 @@ async fn pass(app: &TestApp, today: NaiveDate) -> u64 {
 }
 
 async fn a_target_date_is_notified_on_its_days_once_each(app: &TestApp) {
-    let admin = app.token("demo-hospital").await;
-    let target = target_of(app);
-    let key = answer_no_until(app, &admin, target).await;
+    let (admin, target, key) = an_item_due(app).await;
     // The day before the 30 days: nothing about the item yet.
     pass(app, day(target, 31)).await;
     assert!(about(app, &admin, &key, false).await.is_empty());
@@ -137,9 +143,7 @@ async fn a_target_date_is_notified_on_its_days_once_each(app: &TestApp) {
 }
 
 async fn two_servers_passing_at_once_notify_once(app: &TestApp) {
-    let admin = app.token("demo-hospital").await;
-    let target = target_of(app);
-    let key = answer_no_until(app, &admin, target).await;
+    let (admin, target, key) = an_item_due(app).await;
     // A second server on the same database, with its own store.
     let second = mamori_app::App::new(
         Store::connect(&app.url).await.expect("a second store"),
@@ -175,9 +179,7 @@ async fn two_servers_passing_at_once_notify_once(app: &TestApp) {
 }
 
 async fn a_paused_scheduler_catches_up(app: &TestApp) {
-    let admin = app.token("demo-hospital").await;
-    let target = target_of(app);
-    let key = answer_no_until(app, &admin, target).await;
+    let (admin, target, key) = an_item_due(app).await;
     pass(app, day(target, 40)).await;
     // Down for five weeks: the next pass tells what fell due meanwhile, each once.
     pass(app, day(target, -3)).await;
@@ -350,9 +352,7 @@ async fn calendar_url(app: &TestApp, token: &str) -> String {
 }
 
 async fn the_calendar_feed_holds_the_dates_at_an_address_that_can_be_renewed(app: &TestApp) {
-    let admin = app.token("demo-hospital").await;
-    let target = target_of(app);
-    let key = answer_no_until(app, &admin, target).await;
+    let (admin, target, key) = an_item_due(app).await;
     // An inspection of the hospital at 10:00, ten days from now.
     let day_of_inspection = mamori_app::today_in_japan() + Days::new(10);
     let inspector = app.token("demo-inspector-13").await;
