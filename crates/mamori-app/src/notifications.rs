@@ -75,6 +75,8 @@ fn title_key(rule: Rule) -> &'static str {
         Rule::TargetToday => "notifications-rule-target-today",
         Rule::TargetOverdue => "notifications-rule-target-overdue",
         Rule::InspectionScheduled => "notifications-rule-inspection-scheduled",
+        Rule::IncidentReported => "notifications-rule-incident-reported",
+        Rule::IncidentReply => "notifications-rule-incident-reply",
     }
 }
 
@@ -101,7 +103,7 @@ fn view(app: &App, row: StoredNotification) -> Result<Notification, Error> {
     let rule = row.rule()?;
     let title = Message::new(title_key(rule)).with("date", day(row.on_date()?));
     let title = match rule {
-        Rule::InspectionScheduled => title.with(
+        Rule::InspectionScheduled | Rule::IncidentReported | Rule::IncidentReply => title.with(
             "institution",
             row.institution_name.clone().unwrap_or_default(),
         ),
@@ -120,15 +122,29 @@ fn view(app: &App, row: StoredNotification) -> Result<Notification, Error> {
                 .with("institution", name)
                 .with("year", bilingual(fy.label_ja(), fy.label_en()))
         });
-    // The checklist of the year, at the item where there is one: the institution sees its
-    // inspection's date there too.
-    let link = row.institution_id.zip(fiscal_year).map(|(id, fy)| {
-        let anchor = row
-            .item_key
-            .as_deref()
-            .map(|k| format!("#item-{k}"))
-            .unwrap_or_default();
-        format!("/institutions/{id}/checklist/{}{anchor}", fy.start_year())
+    // A case's page for the インシデントかも? desk and its reporters; otherwise the checklist of
+    // the year, at the item where there is one (the institution sees its inspection's date
+    // there too).
+    let case = row
+        .subject
+        .strip_prefix("incident:")
+        .and_then(|rest| rest.split(':').next())
+        .and_then(|id| id.parse::<i64>().ok());
+    let link = match (rule, case) {
+        (Rule::IncidentReported | Rule::IncidentReply, Some(case)) => {
+            Some(format!("/incidents/{case}"))
+        }
+        _ => None,
+    };
+    let link = link.or_else(|| {
+        row.institution_id.zip(fiscal_year).map(|(id, fy)| {
+            let anchor = row
+                .item_key
+                .as_deref()
+                .map(|k| format!("#item-{k}"))
+                .unwrap_or_default();
+            format!("/institutions/{id}/checklist/{}{anchor}", fy.start_year())
+        })
     });
     Ok(Notification {
         id: row.id,

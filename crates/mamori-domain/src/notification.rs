@@ -22,6 +22,10 @@ crate::wire_enum! {
         /// An inspection (立入検査) of the institution was scheduled or moved: told in the
         /// transaction that sets the date, once per date.
         InspectionScheduled,
+        /// A new インシデントかも? case: told to the consultation desk at once.
+        IncidentReported,
+        /// The desk answered a case: told to the institution's admins and the reporter.
+        IncidentReply,
     }
     parse(exact) -> Option;
 }
@@ -44,7 +48,7 @@ impl Rule {
             Rule::TargetToday => 0,
             Rule::TargetOverdue => -1,
             // Told as it happens, not by the scheduler.
-            Rule::InspectionScheduled => 0,
+            Rule::InspectionScheduled | Rule::IncidentReported | Rule::IncidentReply => 0,
         }
     }
 

@@ -192,6 +192,17 @@ impl Store {
             sqlx::query("INSERT INTO incident_state_changes (case_id, from_state, to_state, changed_by, changed_at) VALUES ($1, NULL, $2, $3, $4)")
                 .bind(id).bind(CaseState::New.as_str()).bind(actor).bind(at.clone())
                 .execute(&mut *tx).await?;
+            // The desk learns of it with the case itself.
+            crate::notifications::notify_users!(
+                tx,
+                mamori_domain::notification::Rule::IncidentReported,
+                format!("incident:{id}"),
+                crate::notifications::today_in_japan(),
+                institution_id,
+                mamori_domain::Role::SupportOperator,
+                None::<i64>,
+                at.clone()
+            );
             let detail = format!("case={id} urgency={urgency} symptoms={symptoms} systems={systems} care={}", report.care.as_str());
             Ok(Written::audited(id, Audit::new(&at, actor, "incident.create", institution_id, detail)))
         }).await?);
@@ -292,6 +303,21 @@ impl Store {
             .fetch_one(&mut *tx).await?;
             sqlx::query("UPDATE incident_cases SET updated_at = $1 WHERE id = $2")
                 .bind(at.clone()).bind(case_id).execute(&mut *tx).await?;
+            if side == NoteSide::Desk {
+                // The institution's admins and whoever reported the case hear the answer.
+                let (reporter,): (Option<i64>,) = sqlx::query_as("SELECT reported_by FROM incident_cases WHERE id = $1")
+                    .bind(case_id).fetch_one(&mut *tx).await?;
+                crate::notifications::notify_users!(
+                    tx,
+                    mamori_domain::notification::Rule::IncidentReply,
+                    format!("incident:{case_id}:note:{id}"),
+                    crate::notifications::today_in_japan(),
+                    institution_id,
+                    mamori_domain::Role::InstitutionAdmin,
+                    reporter,
+                    at.clone()
+                );
+            }
             let detail = format!("case={case_id} note={id} side={} chars={}", side.as_str(), body.chars().count());
             Ok(Written::audited(id, Audit::new(&at, actor, "incident.note", institution_id, detail)))
         }).await?);

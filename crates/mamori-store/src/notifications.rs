@@ -35,11 +35,46 @@ macro_rules! notify_institution_admins {
 }
 pub(crate) use notify_institution_admins;
 
+/// Inside a write transaction `$tx`: notifies the users whose role is `$role` (a `Role`), or
+/// the institution's admins and the user `$also` when `$role` is the institution admin's, by
+/// `$rule` about `$subject` on `$on_date`, with the institution `$institution_id`, at `$at`;
+/// once per rule, subject, date and user.
+macro_rules! notify_users {
+    ($tx:expr, $rule:expr, $subject:expr, $on_date:expr, $institution_id:expr, $role:expr, $also:expr, $at:expr) => {
+        sqlx::query(
+            "INSERT INTO notifications (user_id, rule, subject, on_date, institution_id, created_at) \
+             SELECT u.id, $1, $2, $3, $4, $5 FROM users u \
+             WHERE ((u.role = $6 AND (u.institution_id = $4 OR u.institution_id IS NULL)) OR u.id = $7) \
+             AND NOT u.disabled AND u.deleted_at IS NULL \
+             ON CONFLICT (rule, subject, on_date, user_id) DO NOTHING",
+        )
+        .bind($rule.as_str())
+        .bind($subject)
+        .bind($on_date)
+        .bind($institution_id)
+        .bind($at)
+        .bind($role.as_str())
+        .bind($also)
+        .execute(&mut *$tx)
+        .await?
+    };
+}
+pub(crate) use notify_users;
+
+/// Today in Japan (UTC+9) as stored text: the day a notification written with a change is on.
+pub(crate) fn today_in_japan() -> String {
+    (chrono::Utc::now() + chrono::Duration::hours(9))
+        .date_naive()
+        .to_string()
+}
+
 /// One notification as its recipient reads it, with the institution it is about.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct StoredNotification {
     pub id: i64,
     pub rule: String,
+    /// What it is about, as a key (`incident:{case}` …).
+    pub subject: String,
     pub on_date: String,
     pub institution_id: Option<i64>,
     pub institution_name: Option<String>,
@@ -116,7 +151,7 @@ impl Store {
     ) -> Result<Vec<StoredNotification>> {
         Ok(on_pool!(self, pool => {
             sqlx::query_as(
-                "SELECT n.id, n.rule, n.on_date, n.institution_id, i.name AS institution_name, i.kind AS institution_kind, n.fiscal_year, n.item_key, n.created_at, n.read_at \
+                "SELECT n.id, n.rule, n.subject, n.on_date, n.institution_id, i.name AS institution_name, i.kind AS institution_kind, n.fiscal_year, n.item_key, n.created_at, n.read_at \
                  FROM notifications n LEFT JOIN institutions i ON i.id = n.institution_id \
                  WHERE n.user_id = $1 AND ($2 = FALSE OR n.read_at IS NULL) ORDER BY n.id DESC LIMIT $3",
             )

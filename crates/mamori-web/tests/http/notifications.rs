@@ -14,6 +14,7 @@ on_both_engines!(
     the_pages_list_and_count_what_is_unread,
     the_calendar_feed_holds_the_dates_at_an_address_that_can_be_renewed,
     an_inspection_date_is_told_to_the_institution_once_per_date,
+    a_new_case_reaches_the_desk_and_its_answer_the_institution,
 );
 
 /// The caller's notifications on the API (the unread ones with `unread`), newest first.
@@ -535,6 +536,64 @@ async fn an_inspection_date_is_told_to_the_institution_once_per_date(app: &TestA
                 .as_str()
                 .is_some_and(|t| t.contains("みなと中央病院"))),
             "{other}"
+        );
+    }
+}
+
+async fn a_new_case_reaches_the_desk_and_its_answer_the_institution(app: &TestApp) {
+    let staff = app.token("demo-hospital-staff").await;
+    let operator = app.token("demo-operator").await;
+    let admin = app.token("demo-hospital").await;
+    let case = report_incident(
+        app,
+        &staff,
+        incident_body(&["cannot_log_in"], &["emr"], "unknown"),
+    )
+    .await;
+    // About this case (the demo holds one of its own).
+    let kind_of = async |token: &str, kind: &str| -> Vec<Value> {
+        listed(app, token, false)
+            .await
+            .into_iter()
+            .filter(|n| n["kind"] == kind && n["link"] == format!("/incidents/{case}"))
+            .collect()
+    };
+    let told = kind_of(&operator, "incident_reported").await;
+    assert_eq!(told.len(), 1, "{told:?}");
+    assert_eq!(told[0]["link"], format!("/incidents/{case}"));
+    assert!(
+        told[0]["title_ja"]
+            .as_str()
+            .is_some_and(|t| t.contains("みなと中央病院")),
+        "{told:?}"
+    );
+    // Not to the institution that reported it.
+    assert!(kind_of(&admin, "incident_reported").await.is_empty());
+    // The institution's own note tells nobody; the desk's answer tells its admins and the
+    // reporter, not the desk nor another institution.
+    let notes = format!("/api/v1/incidents/{case}/notes");
+    app.api_post(&notes, &staff, json!({"text": "電子カルテが開けません"}))
+        .await
+        .assert_status(StatusCode::CREATED);
+    assert!(kind_of(&admin, "incident_reply").await.is_empty());
+    app.api_post(
+        &notes,
+        &operator,
+        json!({"text": "LANケーブルを抜いてください"}),
+    )
+    .await
+    .assert_status(StatusCode::CREATED);
+    for login in ["demo-hospital", "demo-hospital-staff"] {
+        let token = app.token(login).await;
+        let replies = kind_of(&token, "incident_reply").await;
+        assert_eq!(replies.len(), 1, "{login}: {replies:?}");
+        assert_eq!(replies[0]["link"], format!("/incidents/{case}"));
+    }
+    for login in ["demo-operator", "demo-clinic"] {
+        let token = app.token(login).await;
+        assert!(
+            kind_of(&token, "incident_reply").await.is_empty(),
+            "{login}"
         );
     }
 }
