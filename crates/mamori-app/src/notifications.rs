@@ -75,6 +75,7 @@ fn title_key(rule: Rule) -> &'static str {
         Rule::TargetToday => "notifications-rule-target-today",
         Rule::TargetOverdue => "notifications-rule-target-overdue",
         Rule::InspectionScheduled => "notifications-rule-inspection-scheduled",
+        Rule::ImprovementReportsAwaited => "notifications-rule-improvement-reports-awaited",
         Rule::IncidentReported => "notifications-rule-incident-reported",
         Rule::IncidentReply => "notifications-rule-incident-reply",
     }
@@ -103,7 +104,10 @@ fn view(app: &App, row: StoredNotification) -> Result<Notification, Error> {
     let rule = row.rule()?;
     let title = Message::new(title_key(rule)).with("date", day(row.on_date()?));
     let title = match rule {
-        Rule::InspectionScheduled | Rule::IncidentReported | Rule::IncidentReply => title.with(
+        Rule::InspectionScheduled
+        | Rule::ImprovementReportsAwaited
+        | Rule::IncidentReported
+        | Rule::IncidentReply => title.with(
             "institution",
             row.institution_name.clone().unwrap_or_default(),
         ),

@@ -22,6 +22,9 @@ crate::wire_enum! {
         /// An inspection (立入検査) of the institution was scheduled or moved: told in the
         /// transaction that sets the date, once per date.
         InspectionScheduled,
+        /// An inspection's result was notified with 指導: improvement reports (改善報告) are
+        /// awaited; told to the institution's admins with the result.
+        ImprovementReportsAwaited,
         /// A new インシデントかも? case: told to the consultation desk at once.
         IncidentReported,
         /// The desk answered a case: told to the institution's admins and the reporter.
@@ -48,7 +51,10 @@ impl Rule {
             Rule::TargetToday => 0,
             Rule::TargetOverdue => -1,
             // Told as it happens, not by the scheduler.
-            Rule::InspectionScheduled | Rule::IncidentReported | Rule::IncidentReply => 0,
+            Rule::InspectionScheduled
+            | Rule::ImprovementReportsAwaited
+            | Rule::IncidentReported
+            | Rule::IncidentReply => 0,
         }
     }
 

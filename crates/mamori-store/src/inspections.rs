@@ -404,6 +404,18 @@ impl Store {
                     .bind(institution_id).bind(year).bind(item_key)
                     .execute(&mut *tx).await?;
             }
+            if guidance > 0 {
+                // The institution learns with the result that reports are awaited.
+                crate::notifications::notify_institution_admins!(
+                    tx,
+                    mamori_domain::notification::Rule::ImprovementReportsAwaited,
+                    format!("inspection:{institution_id}:{year}"),
+                    today.to_string(),
+                    institution_id,
+                    year,
+                    at.clone()
+                );
+            }
             let detail = format!("fiscal_year={year} remarks={} guidance={guidance}", levels.len());
             Ok(Written::audited(Ok(()), Audit::new(&at, actor, "inspection.notify", institution_id, detail)))
         }).await?))

@@ -28,3 +28,4 @@ notifications-calendar-renew = Change to a new address (the current one stops wo
 notifications-rule-inspection-scheduled = The on-site inspection is scheduled for { $date } ({ $institution })
 notifications-rule-incident-reported = A new suspected-incident consultation ({ $institution }, { $date })
 notifications-rule-incident-reply = The desk answered a suspected-incident consultation ({ $institution }, { $date })
+notifications-rule-improvement-reports-awaited = The inspection's result was notified ({ $institution }, { $date }). File an improvement report on each item given guidance

@@ -28,3 +28,4 @@ notifications-calendar-renew = 新しいアドレスに変える（今のアド�
 notifications-rule-inspection-scheduled = 立入検査の日程が { $date } に決まりました（{ $institution }）
 notifications-rule-incident-reported = インシデントかも? の新しい相談があります（{ $institution }、{ $date }）
 notifications-rule-incident-reply = インシデントかも? の相談に窓口から回答がありました（{ $institution }、{ $date }）
+notifications-rule-improvement-reports-awaited = 立入検査の結果が通知されました（{ $institution }、{ $date }）。指導を受けた項目に改善報告を提出してください

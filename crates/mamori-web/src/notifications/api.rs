@@ -31,7 +31,8 @@ pub struct ListQuery {
 pub struct NotificationJson {
     id: i64,
     /// Why it was sent: `target_in_30_days`, `target_in_7_days`, `target_today`,
-    /// `target_overdue`, `inspection_scheduled`, `incident_reported` (to the desk),
+    /// `target_overdue`, `inspection_scheduled`, `improvement_reports_awaited`,
+    /// `incident_reported` (to the desk),
     /// `incident_reply` (the desk's answer, to the institution).
     kind: String,
     title_ja: String,

@@ -15,6 +15,7 @@ on_both_engines!(
     the_calendar_feed_holds_the_dates_at_an_address_that_can_be_renewed,
     an_inspection_date_is_told_to_the_institution_once_per_date,
     a_new_case_reaches_the_desk_and_its_answer_the_institution,
+    a_result_with_guidance_asks_the_institution_for_reports,
 );
 
 /// The caller's notifications on the API (the unread ones with `unread`), newest first.
@@ -596,4 +597,49 @@ async fn a_new_case_reaches_the_desk_and_its_answer_the_institution(app: &TestAp
             "{login}"
         );
     }
+}
+
+async fn a_result_with_guidance_asks_the_institution_for_reports(app: &TestApp) {
+    let inspector = app.token("demo-inspector-13").await;
+    let admin = app.token("demo-hospital").await;
+    let awaited = async |token: &str| -> Vec<Value> {
+        listed(app, token, false)
+            .await
+            .into_iter()
+            .filter(|n| n["kind"] == "improvement_reports_awaited")
+            .collect()
+    };
+    let before = awaited(&admin).await.len();
+    let inspection = format!("/api/v1/institutions/{HOSPITAL}/inspection/{}", app.year());
+    app.api_put_ok(
+        &format!("{inspection}/schedule"),
+        &inspector,
+        json!({"date": mamori_app::today_in_japan().to_string(), "inspectors": ["行列 検査"]}),
+    )
+    .await;
+    app.api_put_ok(
+        &format!("{inspection}/remarks/1-1"),
+        &inspector,
+        json!({"level": "guidance"}),
+    )
+    .await;
+    // Nothing until the result is notified: the remarks are the inspector's draft.
+    assert_eq!(awaited(&admin).await.len(), before);
+    app.api_post(&format!("{inspection}/result"), &inspector, json!({}))
+        .await
+        .assert_status(StatusCode::OK);
+    let list = awaited(&admin).await;
+    assert_eq!(list.len(), before + 1, "{list:?}");
+    assert!(
+        list[0]["title_ja"]
+            .as_str()
+            .is_some_and(|t| t.contains("改善報告")),
+        "{list:?}"
+    );
+    assert_eq!(
+        list[0]["link"],
+        format!("/institutions/{HOSPITAL}/checklist/{}", app.year())
+    );
+    let staff = app.token("demo-hospital-staff").await;
+    assert!(awaited(&staff).await.is_empty());
 }
