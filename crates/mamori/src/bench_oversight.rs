@@ -316,6 +316,16 @@ pub async fn run(args: BenchOversightArgs) -> Result<()> {
         loaded,
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
     )?;
+    let mut scheduler = String::new();
+    writeln!(
+        scheduler,
+        "\nThe notification scheduler's passes, once every institution has an admin (ms, and the notifications written): the first pass on the day the later seeded target dates fall on (every open target date already passed, once, and those due that day), the same day again, and the next day.\n"
+    )?;
+    writeln!(
+        scheduler,
+        "| engine | institutions | first pass | the same day again | the next day |"
+    )?;
+    writeln!(scheduler, "|---|---:|---:|---:|---:|")?;
     for size in [args.institutions / 10, args.institutions] {
         for engine in scratch_engines(args.database_url.as_deref(), "oversight").await? {
             let result = async {
@@ -458,7 +468,18 @@ pub async fn run(args: BenchOversightArgs) -> Result<()> {
                             .await?,
                     ));
                 }
+                let passes = bench_oversight_load::scheduler_passes(&app, &engine.url).await?;
                 app.store.close().await;
+                let scheduler_line = format!(
+                    "| {} | {size} | {:.0} ({}) | {:.1} ({}) | {:.0} ({}) |",
+                    engine.name,
+                    ms(passes.first.0),
+                    passes.first.1,
+                    ms(passes.again.0),
+                    passes.again.1,
+                    ms(passes.next_day.0),
+                    passes.next_day.1,
+                );
                 let loaded_line = match over_http {
                     None => None,
                     Some((rates, http)) => {
@@ -500,7 +521,7 @@ pub async fn run(args: BenchOversightArgs) -> Result<()> {
                 for (median, p99) in together {
                     write!(at_once, " {median:.1} / {p99:.1} |")?;
                 }
-                anyhow::Ok((line, at_once, loaded_line))
+                anyhow::Ok((line, at_once, loaded_line, scheduler_line))
             }
             .await;
             if args.keep_databases && engine.url.starts_with("postgres") {
@@ -508,9 +529,10 @@ pub async fn run(args: BenchOversightArgs) -> Result<()> {
             } else {
                 drop_engine(&engine).await;
             }
-            let (line, at_once, loaded_line) =
+            let (line, at_once, loaded_line, scheduler_line) =
                 result.with_context(|| format!("{} with {size} institutions", engine.name))?;
-            println!("{line}\n{at_once}");
+            println!("{line}\n{at_once}\n{scheduler_line}");
+            writeln!(scheduler, "{scheduler_line}")?;
             writeln!(report, "{line}")?;
             writeln!(concurrent, "{at_once}")?;
             if let Some(l) = loaded_line {
@@ -521,6 +543,7 @@ pub async fn run(args: BenchOversightArgs) -> Result<()> {
     }
     report.push_str(&concurrent);
     report.push_str(&loaded);
+    report.push_str(&scheduler);
     print!("\n{report}");
     if let Some(path) = &args.output {
         std::fs::write(path, &report)

@@ -271,3 +271,48 @@ pub(crate) async fn over_http(
         peak_mib: mib(peak.hwm_kib),
     })
 }
+
+/// What the notification scheduler's passes took on the seeded country, once each
+/// institution has an admin: the first pass (every open target date already passed, and
+/// those due today), the same day again, and the next day.
+pub(crate) struct SchedulerPasses {
+    pub(crate) first: (Duration, u64),
+    pub(crate) again: (Duration, u64),
+    pub(crate) next_day: (Duration, u64),
+}
+
+/// Gives every institution an admin (who never logs in) and times the scheduler's passes on
+/// the day the later seeded target dates fall on.
+pub(crate) async fn scheduler_passes(app: &App, url: &str) -> Result<SchedulerPasses> {
+    const ADMINS: &str = "INSERT INTO users (login, password_hash, role, institution_id, created_at) \
+        SELECT 'bench-admin-' || id, '-', 'institution_admin', id, '2026-04-01T00:00:00Z' FROM institutions";
+    macro_rules! add_admins {
+        ($pool:ty) => {{
+            let pool = <$pool>::connect(url).await?;
+            sqlx::query(ADMINS).execute(&pool).await?;
+            sqlx::query("ANALYZE").execute(&pool).await?;
+            pool.close().await;
+        }};
+    }
+    if url.starts_with("postgres") {
+        add_admins!(sqlx::PgPool);
+    } else {
+        add_admins!(sqlx::SqlitePool);
+    }
+    let day = NaiveDate::from_ymd_opt(2027, 2, 28).context("a date")?;
+    let pass = async |today: NaiveDate| -> Result<(Duration, u64)> {
+        let started = Instant::now();
+        let report = mamori_app::notifications::run_scheduler(app, today)
+            .await
+            .map_err(|e| anyhow!("{}", e.message_en()))?;
+        Ok((started.elapsed(), report.total()))
+    };
+    let first = pass(day).await?;
+    let again = pass(day).await?;
+    let next_day = pass(day.succ_opt().context("a date")?).await?;
+    Ok(SchedulerPasses {
+        first,
+        again,
+        next_day,
+    })
+}
