@@ -189,6 +189,19 @@ pub async fn mark_read(app: &App, user_id: i64, id: i64) -> Result<(), Error> {
     }
 }
 
+/// Opens one of the caller's notifications: marks it read and gives where it asks to act
+/// (`None` when nowhere); another user's is not found.
+pub async fn open(app: &App, user_id: i64, id: i64) -> Result<Option<String>, Error> {
+    let row = app
+        .store
+        .notification_of(user_id, id)
+        .await?
+        .ok_or(Error::NotFound)?;
+    let link = view(app, row)?.link;
+    mark_read(app, user_id, id).await?;
+    Ok(link)
+}
+
 /// Marks all of the caller's notifications read.
 pub async fn mark_all_read(app: &App, user_id: i64) -> Result<u64, Error> {
     Ok(app.store.mark_all_notifications_read(user_id).await?)

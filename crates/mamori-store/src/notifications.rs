@@ -68,6 +68,14 @@ pub(crate) fn today_in_japan() -> String {
         .to_string()
 }
 
+/// The columns of [`StoredNotification`], from `notifications n` and its institution `i`.
+macro_rules! notification_select {
+    () => {
+        "SELECT n.id, n.rule, n.subject, n.on_date, n.institution_id, i.name AS institution_name, i.kind AS institution_kind, n.fiscal_year, n.item_key, n.created_at, n.read_at \
+         FROM notifications n LEFT JOIN institutions i ON i.id = n.institution_id"
+    };
+}
+
 /// One notification as its recipient reads it, with the institution it is about.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct StoredNotification {
@@ -150,15 +158,32 @@ impl Store {
         unread_only: bool,
     ) -> Result<Vec<StoredNotification>> {
         Ok(on_pool!(self, pool => {
-            sqlx::query_as(
-                "SELECT n.id, n.rule, n.subject, n.on_date, n.institution_id, i.name AS institution_name, i.kind AS institution_kind, n.fiscal_year, n.item_key, n.created_at, n.read_at \
-                 FROM notifications n LEFT JOIN institutions i ON i.id = n.institution_id \
-                 WHERE n.user_id = $1 AND ($2 = FALSE OR n.read_at IS NULL) ORDER BY n.id DESC LIMIT $3",
-            )
+            sqlx::query_as(concat!(
+                notification_select!(),
+                " WHERE n.user_id = $1 AND ($2 = FALSE OR n.read_at IS NULL) ORDER BY n.id DESC LIMIT $3"
+            ))
             .bind(user_id)
             .bind(unread_only)
             .bind(NOTIFICATION_LIST_LIMIT)
             .fetch_all(pool)
+            .await?
+        }))
+    }
+
+    /// One of a user's notifications; `None` when the user has no notification `id`.
+    pub async fn notification_of(
+        &self,
+        user_id: i64,
+        id: i64,
+    ) -> Result<Option<StoredNotification>> {
+        Ok(on_pool!(self, pool => {
+            sqlx::query_as(concat!(
+                notification_select!(),
+                " WHERE n.user_id = $1 AND n.id = $2"
+            ))
+            .bind(user_id)
+            .bind(id)
+            .fetch_optional(pool)
             .await?
         }))
     }

@@ -112,14 +112,7 @@ async fn open_one(
     SignedIn(_, user): SignedIn,
     Ids(id): Ids<NotificationId>,
 ) -> PageResult {
-    let user_id = user.user().id;
-    let link = service::notifications::notifications(&state, user_id, false)
-        .await
-        .map_err(PageError::from)?
-        .into_iter()
-        .find(|n| n.id == id.get())
-        .and_then(|n| n.link);
-    service::notifications::mark_read(&state, user_id, id.get())
+    let link = service::notifications::open(&state, user.user().id, id.get())
         .await
         .map_err(PageError::from)?;
     Ok(redirect(link.as_deref().unwrap_or("/notifications")))

@@ -418,19 +418,7 @@ async fn authorization_matrix_covers_every_route(app: &TestApp) {
     // The hospital's inspection, notified with a 指導 on 1-1 and its improvement report, for
     // the routes that name a report and the notice that exists once notified.
     let inspector = app.token("demo-inspector-13").await;
-    let inspection = format!("/api/v1/institutions/{HOSPITAL}/inspection/{year}");
-    app.api_put_ok(
-        &format!("{inspection}/schedule"),
-        &inspector,
-        json!({"date": mamori_app::today_in_japan().to_string(), "inspectors": ["行列 検査"]}),
-    )
-    .await;
-    app.api_put_ok(
-        &format!("{inspection}/remarks/1-1"),
-        &inspector,
-        json!({"level": "guidance"}),
-    )
-    .await;
+    let inspection = inspected_with_guidance(app, &inspector).await;
     app.api_post(&format!("{inspection}/result"), &inspector, json!({}))
         .await
         .assert_status(StatusCode::OK);

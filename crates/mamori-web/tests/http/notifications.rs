@@ -610,19 +610,7 @@ async fn a_result_with_guidance_asks_the_institution_for_reports(app: &TestApp) 
             .collect()
     };
     let before = awaited(&admin).await.len();
-    let inspection = format!("/api/v1/institutions/{HOSPITAL}/inspection/{}", app.year());
-    app.api_put_ok(
-        &format!("{inspection}/schedule"),
-        &inspector,
-        json!({"date": mamori_app::today_in_japan().to_string(), "inspectors": ["行列 検査"]}),
-    )
-    .await;
-    app.api_put_ok(
-        &format!("{inspection}/remarks/1-1"),
-        &inspector,
-        json!({"level": "guidance"}),
-    )
-    .await;
+    let inspection = inspected_with_guidance(app, &inspector).await;
     // Nothing until the result is notified: the remarks are the inspector's draft.
     assert_eq!(awaited(&admin).await.len(), before);
     app.api_post(&format!("{inspection}/result"), &inspector, json!({}))

@@ -281,3 +281,23 @@ pub(crate) async fn notify_hospital_admin(app: &TestApp, token: &str) -> i64 {
         .expect("the admin is notified on the target date")
         .id
 }
+
+/// The hospital's inspection of the demo's year, scheduled for today by `inspector` (the
+/// inspector of its prefecture) with a 指導 on 1-1, its result not yet notified; the
+/// inspection's API path.
+pub(crate) async fn inspected_with_guidance(app: &TestApp, inspector: &str) -> String {
+    let inspection = format!("/api/v1/institutions/{HOSPITAL}/inspection/{}", app.year());
+    app.api_put_ok(
+        &format!("{inspection}/schedule"),
+        inspector,
+        json!({"date": mamori_app::today_in_japan().to_string(), "inspectors": ["行列 検査"]}),
+    )
+    .await;
+    app.api_put_ok(
+        &format!("{inspection}/remarks/1-1"),
+        inspector,
+        json!({"level": "guidance"}),
+    )
+    .await;
+    inspection
+}
