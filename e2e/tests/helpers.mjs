@@ -1,8 +1,8 @@
 // Starts mamori on a fresh SQLite database with the demo data, and Debian's Chromium.
 import { execFileSync, spawn } from "node:child_process";
 import { createHmac } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { connect, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { chromium } from "playwright-core";
@@ -49,6 +49,48 @@ export async function startMamori() {
         cwd: root,
         env: { ...process.env, MAMORI_PASSWORD: password, MAMORI_LOG: "warn" },
       });
+    },
+    /** Runs a command of the binary on the server's database, as cron would; its output. */
+    cli(args) {
+      return execFileSync(binary, [...args, "--database-url", databaseUrl], {
+        cwd: root,
+        env: { ...process.env, MAMORI_LOG: "warn" },
+        encoding: "utf8",
+      });
+    },
+    async stop() {
+      child.kill("SIGTERM");
+      await new Promise((r) => child.once("exit", r));
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Debian's aiosmtpd on a port of its own, writing what it takes into a Maildir. */
+export async function startMailServer() {
+  const dir = mkdtempSync(join(tmpdir(), "mamori-mail-"));
+  const maildir = join(dir, "maildir");
+  const port = await freePort();
+  const child = spawn("/usr/bin/python3", ["-m", "aiosmtpd", "-n", "-l", `127.0.0.1:${port}`, "-c", "aiosmtpd.handlers.Mailbox", maildir], { stdio: "ignore" });
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const up = await new Promise((ok) => {
+      const socket = connect(port, "127.0.0.1", () => {
+        socket.end();
+        ok(true);
+      });
+      socket.on("error", () => ok(false));
+    });
+    if (up) break;
+    if (Date.now() > deadline) throw new Error("aiosmtpd did not start");
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    url: `smtp://127.0.0.1:${port}`,
+    /** The raw messages received so far. */
+    messages() {
+      const inbox = join(maildir, "new");
+      return existsSync(inbox) ? readdirSync(inbox).map((f) => readFileSync(join(inbox, f), "utf8")) : [];
     },
     async stop() {
       child.kill("SIGTERM");

@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { join } from "node:path";
-import { docs, launchBrowser, login, startMamori } from "./helpers.mjs";
+import { docs, launchBrowser, login, startMailServer, startMamori } from "./helpers.mjs";
 
 let server;
 let browser;
@@ -36,7 +36,7 @@ test("an overdue target date reaches the admin, who opens the item from it", asy
   await page.waitForURL(/\/notifications$/);
   await page.getByRole("heading", { name: "お知らせ", exact: true }).waitFor();
   const item = page.locator("li.notification.unread", { hasText: "を過ぎました" }).first();
-  assert.match(await item.innerText(), /の目標日（令和\d+年\d+月\d+日）を過ぎました/);
+  assert.match(await item.innerText(), /の目標日（令和\d+年（\d+年）\d+月\d+日）を過ぎました/);
   assert.doesNotMatch(await item.innerText(), /\d{4}-\d{2}-\d{2}T|target_overdue/, "no codes or ISO times");
   await page.screenshot({ path: join(docs, "notifications.png"), fullPage: true });
 
@@ -76,5 +76,62 @@ test("an overdue target date reaches the admin, who opens the item from it", asy
   await page.getByRole("link", { name: "English" }).click();
   await page.getByRole("heading", { name: "Notifications", exact: true }).waitFor();
   assert.match(await page.locator("li.notification").first().innerText(), /The target date of .* has passed/);
+  await context.close();
+});
+
+test("the admin gives a mail address, chooses per kind, and the notifications come by mail", async () => {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  await login(page, server.base, "demo-hospital");
+  await page.goto(`${server.base}/notifications`);
+  await page.getByRole("link", { name: "通知の設定（メール）" }).click();
+  await page.getByRole("heading", { name: "通知の設定", exact: true }).waitFor();
+  // What is not a mailbox is refused beside the field, and nothing is saved.
+  await page.getByLabel("メールアドレス").fill("anzen@@example");
+  await page.getByRole("button", { name: "保存する" }).click();
+  await page.locator("#email-error").waitFor();
+  assert.equal(await page.getByLabel("メールアドレス").getAttribute("aria-invalid"), "true");
+  await page.getByText("保存していません").waitFor();
+  const address = "anzen@minato-chuo.example.jp";
+  await page.getByLabel("メールアドレス").fill(address);
+  await page.locator("#kind-target_in_30_days").getByLabel("アプリ内のみ").check();
+  await page.locator("#kind-target_overdue").getByLabel("1日1回まとめてメール（朝7時）").check();
+  await page.getByRole("button", { name: "保存する" }).click();
+  await page.getByText("通知の設定を保存しました。").waitFor();
+  assert.equal(await page.getByLabel("メールアドレス").inputValue(), address);
+  assert.ok(await page.locator("#kind-target_in_30_days").getByLabel("アプリ内のみ").isChecked());
+  assert.doesNotMatch(await page.locator("main").innerText(), /target_|mail_now|in_app/, "no codes on the page");
+  await page.screenshot({ path: join(docs, "notification-settings.png"), fullPage: true });
+
+  const phone = await browser.newContext({ viewport: { width: 390, height: 844 } });
+  const small = await phone.newPage();
+  await login(small, server.base, "demo-hospital");
+  await small.goto(`${server.base}/notifications/settings`);
+  await small.getByRole("heading", { name: "通知の設定", exact: true }).waitFor();
+  const overflow = await small.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 1, `no sideways scrolling at 390 px (${overflow} px)`);
+  await small.screenshot({ path: join(docs, "notification-settings-phone.png"), fullPage: true });
+  await phone.close();
+
+  // cron's pass with an SMTP server mails what is waiting (the demo's inspection and the
+  // desk's answer, told at once) to the address just given.
+  const mail = await startMailServer();
+  try {
+    const said = server.cli(["notify", "run-once", "--smtp-url", mail.url, "--public-url", server.base]);
+    assert.match(said, /お知らせのメール: [1-9]\d* 通送信/);
+    const received = mail.messages().filter((m) => m.includes(`To: ${address}`));
+    assert.ok(received.length >= 1, "a mail reached the address given on the page");
+    assert.match(received[0], /multipart\/alternative/);
+  } finally {
+    await mail.stop();
+  }
+
+  // The national office's list of mails that failed: none here.
+  const national = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const office = await national.newPage();
+  await login(office, server.base, "demo-national");
+  await office.goto(`${server.base}/notifications/failed-mail`);
+  await office.getByText("送信できなかったメールはありません。").waitFor();
+  await national.close();
   await context.close();
 });

@@ -11,7 +11,7 @@ use chrono::NaiveDate;
 use mamori_domain::notification::{Rule, first_covered_day};
 use mamori_domain::{FiscalYear, InstitutionKind, bilingual};
 use mamori_locale::Message;
-use mamori_store::StoredNotification;
+use mamori_store::{StoredNotification, TrainingPlace};
 
 use crate::{App, Error};
 
@@ -27,10 +27,22 @@ impl PassReport {
     }
 }
 
+/// The rules the scheduler runs, each over the days since it last ran.
+const SCHEDULED: [Rule; 8] = [
+    Rule::TargetIn30Days,
+    Rule::TargetIn7Days,
+    Rule::TargetToday,
+    Rule::TargetOverdue,
+    Rule::SurveyDueIn14Days,
+    Rule::SurveyDueIn3Days,
+    Rule::VendorInvitationUnaccepted,
+    Rule::TrainingTomorrow,
+];
+
 /// Runs every rule of the scheduler up to `today` (Japan's day).
 pub async fn run_scheduler(app: &App, today: NaiveDate) -> Result<PassReport, Error> {
     let mut report = PassReport::default();
-    for rule in Rule::TARGET_DATES {
+    for rule in SCHEDULED {
         let covered = app
             .store
             .scheduler_covered_through(rule)
@@ -39,7 +51,33 @@ pub async fn run_scheduler(app: &App, today: NaiveDate) -> Result<PassReport, Er
         let Some(dates) = rule.dates_due(covered, today) else {
             continue;
         };
-        let n = app.store.notify_target_dates(rule, dates, today).await?;
+        let store = &app.store;
+        let n = match rule {
+            Rule::SurveyDueIn14Days | Rule::SurveyDueIn3Days => {
+                store.notify_survey_deadlines(rule, dates, today).await?
+            }
+            Rule::VendorInvitationUnaccepted => {
+                store
+                    .notify_unaccepted_invitations(rule, dates, today)
+                    .await?
+            }
+            Rule::TrainingTomorrow => store.notify_sessions_ahead(rule, dates, today).await?,
+            Rule::TargetIn30Days
+            | Rule::TargetIn7Days
+            | Rule::TargetToday
+            | Rule::TargetOverdue => store.notify_target_dates(rule, dates, today).await?,
+            // Told in the transaction of the change that causes them, never scheduled.
+            Rule::InspectionScheduled
+            | Rule::ImprovementReportsAwaited
+            | Rule::IncidentReported
+            | Rule::IncidentReply
+            | Rule::SurveyReminder
+            | Rule::SurveyResult
+            | Rule::TrainingPlaceTaken
+            | Rule::TrainingSeatOpened
+            | Rule::TrainingSessionChanged
+            | Rule::TrainingSessionWithdrawn => 0,
+        };
         report.written.push((rule, n));
     }
     Ok(report)
@@ -60,10 +98,10 @@ pub struct Notification {
     pub read_at: Option<String>,
 }
 
-/// A day in both languages, as a message argument: 令和9年3月31日 / 31 March 2027.
-fn day(date: NaiveDate) -> Message {
+/// A day in both languages, as a message argument: 令和9年（2027年）3月31日 / 31 March 2027.
+pub(crate) fn day(date: NaiveDate) -> Message {
     bilingual(
-        mamori_domain::wareki::format_wareki(date),
+        mamori_domain::wareki::format_wareki_with_western_year(date),
         date.format("%-d %B %Y").to_string(),
     )
 }
@@ -78,6 +116,17 @@ fn title_key(rule: Rule) -> &'static str {
         Rule::ImprovementReportsAwaited => "notifications-rule-improvement-reports-awaited",
         Rule::IncidentReported => "notifications-rule-incident-reported",
         Rule::IncidentReply => "notifications-rule-incident-reply",
+        Rule::SurveyDueIn14Days => "notifications-rule-survey-due-in-14-days",
+        Rule::SurveyDueIn3Days => "notifications-rule-survey-due-in-3-days",
+        Rule::SurveyReminder => "notifications-rule-survey-reminder",
+        Rule::SurveyResult => "notifications-rule-survey-result-unknown",
+        Rule::VendorInvitationUnaccepted => "notifications-rule-vendor-invitation-unaccepted",
+        // A place that no longer exists: the training list.
+        Rule::TrainingPlaceTaken
+        | Rule::TrainingSeatOpened
+        | Rule::TrainingSessionChanged
+        | Rule::TrainingSessionWithdrawn
+        | Rule::TrainingTomorrow => "notifications-rule-training-unknown",
     }
 }
 
@@ -100,17 +149,90 @@ fn item_label(app: &App, row: &StoredNotification) -> Message {
     }
 }
 
-fn view(app: &App, row: StoredNotification) -> Result<Notification, Error> {
+/// A notification as its recipient sees it, with the training place it is about read now
+/// (the session's time and venue as they stand).
+pub(crate) async fn view(app: &App, row: StoredNotification) -> Result<Notification, Error> {
+    let place = match row.subject.strip_prefix("training:") {
+        Some(rest) => match rest.split(':').next().and_then(|id| id.parse::<i64>().ok()) {
+            Some(id) => app.store.training_place(id).await?,
+            None => None,
+        },
+        None => None,
+    };
+    view_of(app, row, place.as_ref())
+}
+
+/// The title of a training notice: the course, when and where, who (and whether a seat or
+/// the waitlist, for a place taken).
+fn training_title(rule: Rule, place: &TrainingPlace) -> Message {
+    let key = match rule {
+        Rule::TrainingPlaceTaken if place.status == "waitlisted" => {
+            "notifications-rule-training-waitlisted"
+        }
+        Rule::TrainingPlaceTaken => "notifications-rule-training-place-taken",
+        Rule::TrainingSeatOpened => "notifications-rule-training-seat-opened",
+        Rule::TrainingSessionChanged => "notifications-rule-training-session-changed",
+        Rule::TrainingSessionWithdrawn => "notifications-rule-training-session-withdrawn",
+        _ => "notifications-rule-training-tomorrow",
+    };
+    let time = |text: &str| text.get(11..16).unwrap_or_default().to_owned();
+    let date = NaiveDate::parse_from_str(place.starts_at.get(..10).unwrap_or_default(), "%Y-%m-%d")
+        .map(day)
+        .unwrap_or_else(|_| bilingual(place.starts_at.clone(), place.starts_at.clone()));
+    Message::new(key)
+        .with(
+            "course",
+            bilingual(place.title_ja.clone(), place.title_en.clone()),
+        )
+        .with("date", date)
+        .with("from", time(&place.starts_at))
+        .with("until", time(&place.ends_at))
+        .with("venue", place.venue.clone())
+        .with("participant", place.participant_name.clone())
+}
+
+fn view_of(
+    app: &App,
+    row: StoredNotification,
+    place: Option<&TrainingPlace>,
+) -> Result<Notification, Error> {
     let rule = row.rule()?;
-    let title = Message::new(title_key(rule)).with("date", day(row.on_date()?));
+    let title = match (rule, place) {
+        (Rule::SurveyResult, _) => crate::survey_notices::result_title(row.detail.as_deref()),
+        (
+            Rule::TrainingPlaceTaken
+            | Rule::TrainingSeatOpened
+            | Rule::TrainingSessionChanged
+            | Rule::TrainingSessionWithdrawn
+            | Rule::TrainingTomorrow,
+            Some(place),
+        ) => training_title(rule, place),
+        _ => Message::new(title_key(rule)),
+    }
+    .with("date", day(row.on_date()?));
     let title = match rule {
         Rule::InspectionScheduled
         | Rule::ImprovementReportsAwaited
         | Rule::IncidentReported
-        | Rule::IncidentReply => title.with(
+        | Rule::IncidentReply
+        | Rule::SurveyDueIn14Days
+        | Rule::SurveyDueIn3Days
+        | Rule::SurveyReminder
+        | Rule::SurveyResult => title.with(
             "institution",
             row.institution_name.clone().unwrap_or_default(),
         ),
+        Rule::VendorInvitationUnaccepted => title
+            .with(
+                "institution",
+                row.institution_name.clone().unwrap_or_default(),
+            )
+            .with("vendor", row.detail.clone().unwrap_or_default()),
+        Rule::TrainingPlaceTaken
+        | Rule::TrainingSeatOpened
+        | Rule::TrainingSessionChanged
+        | Rule::TrainingSessionWithdrawn
+        | Rule::TrainingTomorrow => title,
         _ => title.with("item", item_label(app, &row)),
     };
     let fiscal_year = row
@@ -138,6 +260,34 @@ fn view(app: &App, row: StoredNotification) -> Result<Notification, Error> {
         (Rule::IncidentReported | Rule::IncidentReply, Some(case)) => {
             Some(format!("/incidents/{case}"))
         }
+        // The hospital's survey form of the programme year.
+        (
+            Rule::SurveyDueIn14Days
+            | Rule::SurveyDueIn3Days
+            | Rule::SurveyReminder
+            | Rule::SurveyResult,
+            _,
+        ) => row
+            .institution_id
+            .zip(fiscal_year)
+            .map(|(id, fy)| format!("/assurance/{}/institutions/{id}", fy.start_year())),
+        // The session's page, with its time, venue and the institution's places.
+        (
+            Rule::TrainingPlaceTaken
+            | Rule::TrainingSeatOpened
+            | Rule::TrainingSessionChanged
+            | Rule::TrainingSessionWithdrawn
+            | Rule::TrainingTomorrow,
+            _,
+        ) => Some(
+            place
+                .map(|p| format!("/training/sessions/{}", p.session_id))
+                .unwrap_or_else(|| "/training".to_owned()),
+        ),
+        // The institution's vendors, where it invites again.
+        (Rule::VendorInvitationUnaccepted, _) => row
+            .institution_id
+            .map(|id| format!("/institutions/{id}/vendors")),
         _ => None,
     };
     let link = link.or_else(|| {
@@ -167,12 +317,12 @@ pub async fn notifications(
     user_id: i64,
     unread_only: bool,
 ) -> Result<Vec<Notification>, Error> {
-    app.store
-        .notifications_of(user_id, unread_only)
-        .await?
-        .into_iter()
-        .map(|row| view(app, row))
-        .collect()
+    let rows = app.store.notifications_of(user_id, unread_only).await?;
+    let mut list = Vec::with_capacity(rows.len());
+    for row in rows {
+        list.push(view(app, row).await?);
+    }
+    Ok(list)
 }
 
 /// How many of the caller's notifications are unread.
@@ -197,7 +347,7 @@ pub async fn open(app: &App, user_id: i64, id: i64) -> Result<Option<String>, Er
         .notification_of(user_id, id)
         .await?
         .ok_or(Error::NotFound)?;
-    let link = view(app, row)?.link;
+    let link = view(app, row).await?.link;
     mark_read(app, user_id, id).await?;
     Ok(link)
 }

@@ -7,6 +7,8 @@
 
 use chrono::{Days, NaiveDate};
 
+use crate::Role;
+
 crate::wire_enum! {
     /// Why a user is notified.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -29,6 +31,32 @@ crate::wire_enum! {
         IncidentReported,
         /// The desk answered a case: told to the institution's admins and the reporter.
         IncidentReply,
+        /// The 確保事業 survey closes in 14 days and the hospital has not answered: told to
+        /// its admins.
+        SurveyDueIn14Days = "survey_due_in_14_days",
+        /// The survey closes in 3 days and the hospital has not answered.
+        SurveyDueIn3Days = "survey_due_in_3_days",
+        /// The prefecture officer reminded the hospitals that have not answered the survey
+        /// (on demand, at most once a day per hospital).
+        SurveyReminder,
+        /// The prefecture submitted its list: each applicant is told its result (selected,
+        /// waitlisted or not eligible, with the reason).
+        SurveyResult,
+        /// An invitation to a vendor (事業者) ran its 14 days without being accepted: told to
+        /// the institution's admins on the day it expires.
+        VendorInvitationUnaccepted,
+        /// A place in a training session (研修) was taken: a seat or the waitlist, with the
+        /// session's date, time and venue or meeting link. Told to the institution's admins
+        /// and whoever registered it, as are the training rules below.
+        TrainingPlaceTaken,
+        /// A waitlisted place moved into a seat.
+        TrainingSeatOpened,
+        /// The session's time or venue changed.
+        TrainingSessionChanged,
+        /// The session was withdrawn (中止).
+        TrainingSessionWithdrawn,
+        /// The session is tomorrow (seats only).
+        TrainingTomorrow,
     }
     parse(exact) -> Option;
 }
@@ -42,6 +70,9 @@ impl Rule {
         Rule::TargetOverdue,
     ];
 
+    /// The rules about the 確保事業 survey's deadline, which the scheduler runs together.
+    pub const SURVEY_DEADLINES: [Rule; 2] = [Rule::SurveyDueIn14Days, Rule::SurveyDueIn3Days];
+
     /// How many days before its date a notification of this rule is due (after, when
     /// negative).
     pub fn days_before(self) -> i64 {
@@ -50,11 +81,21 @@ impl Rule {
             Rule::TargetIn7Days => 7,
             Rule::TargetToday => 0,
             Rule::TargetOverdue => -1,
+            Rule::SurveyDueIn14Days => 14,
+            Rule::SurveyDueIn3Days => 3,
             // Told as it happens, not by the scheduler.
             Rule::InspectionScheduled
             | Rule::ImprovementReportsAwaited
             | Rule::IncidentReported
-            | Rule::IncidentReply => 0,
+            | Rule::IncidentReply
+            | Rule::SurveyReminder
+            | Rule::SurveyResult
+            | Rule::VendorInvitationUnaccepted
+            | Rule::TrainingPlaceTaken
+            | Rule::TrainingSeatOpened
+            | Rule::TrainingSessionChanged
+            | Rule::TrainingSessionWithdrawn => 0,
+            Rule::TrainingTomorrow => 1,
         }
     }
 
@@ -78,6 +119,64 @@ impl Rule {
         };
         Some((shift(covered_through)?, shift(today)?))
     }
+}
+
+impl Rule {
+    /// Whether a user of `role` can receive notifications of this rule: the settings offer
+    /// a user only these.
+    pub fn reaches(self, role: Role) -> bool {
+        match self {
+            Rule::IncidentReported => role == Role::SupportOperator,
+            Rule::IncidentReply
+            | Rule::TrainingPlaceTaken
+            | Rule::TrainingSeatOpened
+            | Rule::TrainingSessionChanged
+            | Rule::TrainingSessionWithdrawn
+            | Rule::TrainingTomorrow => {
+                matches!(role, Role::InstitutionAdmin | Role::InstitutionStaff)
+            }
+            _ => role == Role::InstitutionAdmin,
+        }
+    }
+
+    /// Whether this rule always goes by mail at once, whatever the recipient chose: a new
+    /// インシデントかも? case waits for nobody.
+    pub fn always_at_once(self) -> bool {
+        self == Rule::IncidentReported
+    }
+}
+
+crate::wire_enum! {
+    /// How a user wants a kind of notification: each notification is in the app whatever
+    /// they choose.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+    pub enum Delivery {
+        /// A mail for each, as soon as it is written.
+        #[default]
+        MailNow,
+        /// One mail a day with those of the day before.
+        DailyDigest,
+        /// In the app only.
+        InAppOnly = "in_app",
+    }
+    parse(exact) -> Option;
+}
+
+/// How many times mamori tries to send a mail before it counts as failed (and is shown to
+/// the national office).
+pub const MAIL_ATTEMPTS: u32 = 5;
+
+/// How long to wait after the failed attempt number `attempts` (1 for the first) before the
+/// next: 1, 5, 30 and 120 minutes; `None` after the last attempt.
+pub fn mail_retry_after(attempts: u32) -> Option<chrono::Duration> {
+    let minutes = match attempts {
+        1 => 1,
+        2 => 5,
+        3 => 30,
+        4 => 120,
+        _ => return None,
+    };
+    (attempts < MAIL_ATTEMPTS).then(|| chrono::Duration::minutes(minutes))
 }
 
 /// The day a rule that has never run counts as covered through: the day before `today`, so
@@ -137,6 +236,25 @@ mod tests {
         let (after, through) = first(Rule::TargetOverdue).expect("overdue dates");
         assert!(after < day(2020, 1, 1));
         assert_eq!(through, day(2027, 3, 2));
+    }
+
+    #[test]
+    fn failed_mail_is_tried_again_later_each_time_until_the_last_attempt() {
+        let waits: Vec<_> = (1..=MAIL_ATTEMPTS).map(mail_retry_after).collect();
+        assert_eq!(waits.last(), Some(&None));
+        let minutes: Vec<i64> = waits.iter().flatten().map(|d| d.num_minutes()).collect();
+        assert_eq!(minutes, [1, 5, 30, 120]);
+    }
+
+    #[test]
+    fn each_kind_reaches_the_people_who_act_on_it() {
+        assert!(Rule::TargetOverdue.reaches(Role::InstitutionAdmin));
+        assert!(!Rule::TargetOverdue.reaches(Role::Inspector));
+        assert!(Rule::IncidentReported.reaches(Role::SupportOperator));
+        assert!(Rule::IncidentReply.reaches(Role::InstitutionStaff));
+        assert!(Rule::IncidentReported.always_at_once());
+        assert_eq!(Delivery::parse("in_app"), Some(Delivery::InAppOnly));
+        assert_eq!(Delivery::default().as_str(), "mail_now");
     }
 
     #[test]

@@ -116,6 +116,19 @@ impl Era {
     }
 }
 
+/// Writes a date in the Japanese era with the Western year beside it, as mail and notices
+/// do: `令和9年（2027年）3月31日`.
+pub fn format_wareki_with_western_year(date: NaiveDate) -> String {
+    let wareki = format_wareki(date);
+    match (Era::of(date), wareki.find('年')) {
+        (Some(_), Some(end)) => {
+            let end = end + '年'.len_utf8();
+            format!("{}（{}年）{}", &wareki[..end], date.year(), &wareki[end..])
+        }
+        _ => wareki,
+    }
+}
+
 /// Writes a date in the Japanese era as on forms: `令和7年6月1日`, `令和元年5月1日`.
 /// Dates before 昭和 (1926-12-25) are written in the Western calendar: `1900年1月1日`.
 /// Every date [`parse_date`] accepts is written so that `parse_date` reads it back.
@@ -844,6 +857,22 @@ mod tests {
         assert_eq!(e.field, "checked_on");
         assert!(!e.message.render(Ja).is_empty() && !e.message.render(En).is_empty());
         e
+    }
+
+    #[test]
+    fn the_western_year_goes_beside_the_era_year() {
+        assert_eq!(
+            format_wareki_with_western_year(d(2027, 3, 31)),
+            "令和9年（2027年）3月31日"
+        );
+        assert_eq!(
+            format_wareki_with_western_year(d(2019, 5, 1)),
+            "令和元年（2019年）5月1日"
+        );
+        assert_eq!(
+            format_wareki_with_western_year(d(1900, 1, 1)),
+            "1900年1月1日"
+        );
     }
 
     #[test]

@@ -106,8 +106,8 @@ const KNOWN: &[(&str, usize, &str)] = &[
     ),
     (
         "crates/mamori-domain/src/wareki.rs",
-        19,
-        "data: era names and the date forms the parser reads",
+        22,
+        "data: era names and the date forms written and read",
     ),
     (
         "crates/mamori-reports/src/assurance_list/mod.rs",

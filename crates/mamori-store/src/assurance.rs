@@ -135,7 +135,16 @@ pub enum AssuranceChange {
         date: NaiveDate,
         reason: String,
     },
-    Submit,
+    /// Submits the list (別紙1) and tells each applicant's admins its result.
+    Submit(Vec<SurveyResultNotice>),
+}
+
+/// What a hospital is told of its survey when the prefecture submits its list.
+#[derive(Debug, Clone)]
+pub struct SurveyResultNotice {
+    pub institution_id: i64,
+    /// JSON: the status and its reason in both languages.
+    pub detail: String,
 }
 
 /// The prefecture's state on the open connection `$conn` (a transaction or a pooled
@@ -729,9 +738,28 @@ impl Store {
                         Audit::new(&at, actor, "assurance.withdraw", institution_id, format!("fiscal_year={fy} application={application_id} date={date} reason={reason}")),
                     )
                 }
-                AssuranceChange::Submit => {
+                AssuranceChange::Submit(results) => {
                     sqlx::query("INSERT INTO assurance_submissions (fiscal_year, prefecture, submitted_by, submitted_at) VALUES ($1, $2, $3, $4)")
                         .bind(fy).bind(pref.clone()).bind(actor).bind(at.clone()).execute(&mut *tx).await?;
+                    let today = crate::notifications::today_in_japan();
+                    for result in &results {
+                        sqlx::query(
+                            "INSERT INTO notifications (user_id, rule, subject, on_date, institution_id, fiscal_year, detail, created_at) \
+                             SELECT u.id, $1, $2, $3, $4, $5, $6, $7 FROM users u \
+                             WHERE u.institution_id = $4 AND u.role = $8 AND NOT u.disabled AND u.deleted_at IS NULL \
+                             ON CONFLICT (rule, subject, on_date, user_id) DO NOTHING",
+                        )
+                        .bind(mamori_domain::notification::Rule::SurveyResult.as_str())
+                        .bind(format!("survey-result:{fy}:{}", result.institution_id))
+                        .bind(&today)
+                        .bind(result.institution_id)
+                        .bind(fy)
+                        .bind(&result.detail)
+                        .bind(&at)
+                        .bind(mamori_domain::Role::InstitutionAdmin.as_str())
+                        .execute(&mut *tx)
+                        .await?;
+                    }
                     (
                         None,
                         Audit::new(&at, actor, "assurance.submit", None::<i64>, format!("fiscal_year={fy} prefecture={pref}")),

@@ -1222,13 +1222,21 @@ pub use security::{AccessEntry, AuditRow, LoginEvent, SessionInfo, access_bucket
 mod assurance;
 pub use assurance::{
     ApplicationChange, ApplicationRecord, AssuranceChange, ExcludedRecord, NewProgram,
-    PrefectureBook, ProgramRecord, RankRecord, SubmissionRecord, WithdrawalRecord,
+    PrefectureBook, ProgramRecord, RankRecord, SubmissionRecord, SurveyResultNotice,
+    WithdrawalRecord,
 };
 mod calendar;
 mod notifications;
 pub use calendar::CalendarRow;
+mod mail;
+pub use mail::{FailedMail, LeasedMail, MailSettings};
+mod survey_notices;
+pub use survey_notices::NonResponder;
 mod oversight;
 mod search_grams;
+mod training_notices;
+mod vendor_notices;
+pub use training_notices::TrainingPlace;
 mod year_states;
 pub use notifications::{NOTIFICATION_LIST_LIMIT, StoredNotification};
 pub use oversight::{

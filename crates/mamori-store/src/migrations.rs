@@ -93,6 +93,7 @@ const SOURCES: &[(i64, &str, &str)] = &[
         "calendar_feeds",
         include_str!("../migrations/0018_calendar_feeds.sql"),
     ),
+    (19, "mail", include_str!("../migrations/0019_mail.sql")),
 ];
 
 /// The engine a migration is rendered for.
@@ -252,6 +253,11 @@ mod tests {
             "d96fd4ed6d1aefc732719b3dfd0aa2d8b9838583e9b9f932284011e98172d68186ccd39a4b719392e6d621f9008a1c8a",
         ),
         (
+            Dialect::Postgres,
+            19,
+            "5e300f9110d288083509093e290a2d344dc249415927a2ee251efeb694360f1b5977e8ea747ca336f57170493869799a",
+        ),
+        (
             Dialect::Sqlite,
             1,
             "dad5f916f1bd4624ce3a4596728c4fd86e9dea8786875b0467af25a8084d8cdd694136382044cf7adade2db41f9aefcc",
@@ -340,6 +346,11 @@ mod tests {
             Dialect::Sqlite,
             18,
             "d96fd4ed6d1aefc732719b3dfd0aa2d8b9838583e9b9f932284011e98172d68186ccd39a4b719392e6d621f9008a1c8a",
+        ),
+        (
+            Dialect::Sqlite,
+            19,
+            "c2fe046102ad9577e0e39427f384c51eeba9047fb323fb9016a1c9f5c180f435f345bec786680cc642cb41d1b7b159d6",
         ),
     ];
 

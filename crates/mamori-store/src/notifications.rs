@@ -61,6 +61,23 @@ macro_rules! notify_users {
 }
 pub(crate) use notify_users;
 
+/// Inside a write transaction on `$conn`: records `$covered` as the last day the scheduler's
+/// `$rule` has covered, never moving it back.
+macro_rules! cover_day {
+    ($conn:expr, $rule:expr, $covered:expr) => {
+        sqlx::query(
+            "INSERT INTO scheduler_days (rule, covered_through) VALUES ($1, $2) \
+             ON CONFLICT (rule) DO UPDATE SET covered_through = excluded.covered_through \
+             WHERE scheduler_days.covered_through < excluded.covered_through",
+        )
+        .bind($rule.as_str())
+        .bind($covered.to_string())
+        .execute(&mut *$conn)
+        .await?
+    };
+}
+pub(crate) use cover_day;
+
 /// Today in Japan (UTC+9) as stored text: the day a notification written with a change is on.
 pub(crate) fn today_in_japan() -> String {
     (chrono::Utc::now() + chrono::Duration::hours(9))
@@ -71,10 +88,11 @@ pub(crate) fn today_in_japan() -> String {
 /// The columns of [`StoredNotification`], from `notifications n` and its institution `i`.
 macro_rules! notification_select {
     () => {
-        "SELECT n.id, n.rule, n.subject, n.on_date, n.institution_id, i.name AS institution_name, i.kind AS institution_kind, n.fiscal_year, n.item_key, n.created_at, n.read_at \
+        "SELECT n.id, n.rule, n.subject, n.on_date, n.institution_id, i.name AS institution_name, i.kind AS institution_kind, n.fiscal_year, n.item_key, n.detail, n.created_at, n.read_at \
          FROM notifications n LEFT JOIN institutions i ON i.id = n.institution_id"
     };
 }
+pub(crate) use notification_select;
 
 /// One notification as its recipient reads it, with the institution it is about.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -89,6 +107,8 @@ pub struct StoredNotification {
     pub institution_kind: Option<String>,
     pub fiscal_year: Option<i64>,
     pub item_key: Option<String>,
+    /// What the change that caused it decided (a survey's result), as JSON.
+    pub detail: Option<String>,
     pub created_at: String,
     pub read_at: Option<String>,
 }
@@ -136,15 +156,7 @@ impl Store {
                 .execute(&mut *conn)
                 .await?
                 .rows_affected();
-                sqlx::query(
-                    "INSERT INTO scheduler_days (rule, covered_through) VALUES ($1, $2) \
-                     ON CONFLICT (rule) DO UPDATE SET covered_through = excluded.covered_through \
-                     WHERE scheduler_days.covered_through < excluded.covered_through",
-                )
-                .bind(rule.as_str())
-                .bind(covered.to_string())
-                .execute(&mut *conn)
-                .await?;
+                cover_day!(conn, rule, covered);
                 Ok(Written::kept(written))
             })
             .await

@@ -14,6 +14,7 @@ use mamori_domain::training::{
     decide_session_change, decide_withdrawal,
 };
 
+use crate::training_notices::notify_places;
 use crate::{Audit, Pool, Result, Store, StoreError, Written, found, now};
 
 /// How session times are stored: Japan time, comparable as text.
@@ -348,6 +349,7 @@ macro_rules! promote {
         for promoted in $promoted {
             let (owner,): (i64,) = sqlx::query_as("UPDATE training_registrations SET status = 'registered', updated_by = $1, updated_at = $2 WHERE id = $3 RETURNING institution_id")
                 .bind($actor).bind($at.clone()).bind(*promoted).fetch_one(&mut *$tx).await?;
+            notify_places!($tx, mamori_domain::notification::Rule::TrainingSeatOpened, "r.id = $4", *promoted, "", $at);
             $audit.push(Audit::new(&$at, $actor, "training.promote", owner, format!("session={} registration={promoted} {}", $session, $why)));
         }
     };
@@ -574,6 +576,12 @@ impl Store {
             }
             let places = load_places!(tx, id);
             let promoted = decided!(decide_session_change(&locked.rules, &change.rules, &places, now_in_japan));
+            let (venue,): (String,) = sqlx::query_as("SELECT venue FROM training_sessions WHERE id = $1")
+                .bind(id).fetch_one(&mut *tx).await?;
+            // Its people are told when the time or the place changes, not the capacity.
+            let moved = locked.rules.starts_at != change.rules.starts_at
+                || locked.rules.ends_at != change.rules.ends_at
+                || venue != change.venue;
             bind_session!(sqlx::query(
                 "UPDATE training_sessions SET starts_at = $1, ends_at = $2, deadline = $3, capacity = $4, venue = $5, version = version + 1 WHERE id = $6",
             ), &change.rules, change.venue)
@@ -583,6 +591,10 @@ impl Store {
             let r = &change.rules;
             audit.push(Audit::new(&at, actor, "training.session.update", None::<i64>, format!("session={id} version={} starts_at={} ends_at={} deadline={} capacity={} venue={}", locked.version + 1, time_text(r.starts_at), time_text(r.ends_at), time_text(r.deadline), r.capacity, change.venue)));
             promote!(tx, audit, &promoted, id, actor, at, format_args!("capacity={}", r.capacity));
+            if moved {
+                notify_places!(tx, mamori_domain::notification::Rule::TrainingSessionChanged,
+                    "r.session_id = $4 AND r.status IN ('registered', 'waitlisted')", id, format!(":v{}", locked.version + 1), at);
+            }
             Ok(Written::audited_all(Ok(promoted), audit))
         }).await?);
         Ok(outcome)
@@ -606,6 +618,8 @@ impl Store {
             }
             sqlx::query("UPDATE training_sessions SET withdrawn_at = $1, version = version + 1 WHERE id = $2")
                 .bind(at.clone()).bind(id).execute(&mut *tx).await?;
+            notify_places!(tx, mamori_domain::notification::Rule::TrainingSessionWithdrawn,
+                "r.session_id = $4 AND r.status IN ('registered', 'waitlisted')", id, "", at);
             let (places,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM training_registrations WHERE session_id = $1 AND status <> 'cancelled'")
                 .bind(id).fetch_one(&mut *tx).await?;
             Ok(Written::audited(Ok(()), Audit::new(&at, actor, "training.session.withdraw", None::<i64>, format!("session={id} places_kept={places}"))))
@@ -680,6 +694,7 @@ impl Store {
             .bind(at.clone())
             .fetch_one(&mut *tx)
             .await?;
+            notify_places!(tx, mamori_domain::notification::Rule::TrainingPlaceTaken, "r.id = $4", id, "", at);
             Ok(Written::audited(Ok(Registered { id, status }), Audit::new(&at, actor, "training.register", institution_id, format!("session={session_id} registration={id} status={} participant={}", status.as_str(), name.as_str()))))
         }).await?);
         Ok(outcome)

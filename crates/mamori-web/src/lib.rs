@@ -84,7 +84,7 @@ pub struct AppState {
     /// The datasets behind the ledger's risk flags, loaded once at start.
     pub ledger: Arc<LedgerData>,
     /// Sends invitations when an SMTP server is configured.
-    pub mailer: Option<Arc<http::mail::Mailer>>,
+    pub mailer: Option<Arc<mamori_app::mail::Mailer>>,
     /// The places of the imports running now ([`WebConfig::max_concurrent_imports`]).
     pub imports: Arc<tokio::sync::Semaphore>,
 }
@@ -121,7 +121,7 @@ impl AppState {
     }
 
     /// The state that sends mail through `mailer`.
-    pub fn with_mailer(mut self, mailer: http::mail::Mailer) -> Self {
+    pub fn with_mailer(mut self, mailer: mamori_app::mail::Mailer) -> Self {
         self.mailer = Some(Arc::new(mailer));
         self
     }
@@ -285,6 +285,8 @@ fn all_page_routes() -> Routes {
         .merge(oversight::pages::routes())
         .merge(notifications::pages::routes())
         .merge(notifications::calendar::routes())
+        .merge(notifications::settings::routes())
+        .merge(notifications::failed_mail::routes())
 }
 
 /// Every API route with its OpenAPI description: the root and each feature's routes.
@@ -303,7 +305,9 @@ fn api_router() -> utoipa_axum::router::OpenApiRouter<AppState> {
         .merge(training::api::api_router())
         .merge(oversight::api::router())
         .merge(notifications::api::router())
-        .merge(notifications::calendar::router());
+        .merge(notifications::calendar::router())
+        .merge(notifications::settings::router())
+        .merge(notifications::failed_mail::router());
     ledger::api::api_routes(router)
 }
 

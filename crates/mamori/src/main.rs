@@ -88,17 +88,8 @@ enum Command {
         /// more are answered 429 with Retry-After. Each can take ~100 MiB.
         #[arg(long, env = "MAMORI_MAX_CONCURRENT_IMPORTS", default_value_t = 2, value_parser = clap::value_parser!(u16).range(1..=64))]
         max_concurrent_imports: u16,
-        /// SMTP server for invitation mail: smtp://[user:password@]host[:port]
-        /// (?tls=required for STARTTLS) or smtps://…; without it no mail is sent.
-        #[arg(long, env = "MAMORI_SMTP_URL", hide_env_values = true)]
-        smtp_url: Option<String>,
-        /// The sender of mamori's mail.
-        #[arg(
-            long,
-            env = "MAMORI_MAIL_FROM",
-            default_value = "mamori <noreply@localhost>"
-        )]
-        mail_from: String,
+        #[command(flatten)]
+        mail: notify::MailArgs,
         #[command(flatten)]
         backup: backup::ScheduleArgs,
     },
@@ -189,6 +180,16 @@ enum NotifyCommand {
         /// The day to run for (YYYY-MM-DD) instead of today in Japan.
         #[arg(long)]
         today: Option<chrono::NaiveDate>,
+        /// With an SMTP server, the notifications are mailed too.
+        #[command(flatten)]
+        mail: notify::MailArgs,
+        /// The address users reach mamori at, for the links in mail.
+        #[arg(
+            long,
+            env = "MAMORI_PUBLIC_URL",
+            default_value = "http://127.0.0.1:8080"
+        )]
+        public_url: String,
     },
 }
 
@@ -338,8 +339,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             stale_patch_days,
             public_url,
             max_concurrent_imports,
-            smtp_url,
-            mail_from,
+            mail,
             backup,
         } => {
             let started = std::time::Instant::now();
@@ -349,12 +349,13 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 .map(mamori_web::parse_public_url)
                 .transpose()
                 .map_err(|e| anyhow::anyhow!("--public-url: {e}"))?;
-            let mailer = smtp_url
-                .as_deref()
-                .filter(|u| !u.trim().is_empty())
-                .map(|u| mamori_web::http::mail::Mailer::new(u, &mail_from))
-                .transpose()
-                .map_err(|e| anyhow::anyhow!("--smtp-url / --mail-from: {e}"))?;
+            let mailer = mail.mailer()?;
+            let links = mamori_app::mail_delivery::Links::new(
+                public_url
+                    .clone()
+                    .unwrap_or_else(|| format!("http://{listen}"))
+                    .as_str(),
+            );
             let config = WebConfig {
                 secure_cookies,
                 unused_account_days,
@@ -364,12 +365,9 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 ..WebConfig::default()
             };
             let (mut state, audit_paths) = state(&store, config).await?;
-            if let Some(mailer) = mailer {
-                tracing::info!(
-                    server = mailer.server(),
-                    "invitation mail goes through SMTP"
-                );
-                state = state.with_mailer(mailer);
+            if let Some(mailer) = &mailer {
+                tracing::info!(server = mailer.server(), "mail goes through SMTP");
+                state = state.with_mailer(mailer.clone());
             }
             if demo
                 && mamori_app::demo::load(&state.store, state.catalog)
@@ -400,7 +398,10 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 }
             });
             mamori_web::spawn_counters(state.clone());
-            notify::spawn_scheduler((*state).clone());
+            notify::spawn_passes(
+                (*state).clone(),
+                mailer.map(|mailer| notify::Mail { mailer, links }),
+            );
             let engine = state.store.engine();
             let app = mamori_web::router(state);
             tracing::info!(
@@ -422,14 +423,24 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Notify {
-            command: NotifyCommand::RunOnce { store, today },
+            command:
+                NotifyCommand::RunOnce {
+                    store,
+                    today,
+                    mail,
+                    public_url,
+                },
         } => {
+            let mail = mail.mailer()?.map(|mailer| notify::Mail {
+                mailer,
+                links: mamori_app::mail_delivery::Links::new(&public_url),
+            });
             let (existing, _) = open_existing_store(&store).await?;
             let app = App::new(
                 existing,
                 Box::leak(Box::new(load_catalog(store.catalog.as_deref())?)),
             );
-            notify::run_once(&app, today).await?;
+            notify::run_once(&app, today, mail.as_ref()).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Migrate { store } => {

@@ -404,3 +404,15 @@ as-replaced-by = Moved up in its place
 as-slot-unused = No waiting hospital: the slot stays unused
 as-withdrawals = Withdrawals and replacements
 as-no-selected = No hospital is selected, so no withdrawal can be recorded.
+as-non-responders = Hospitals that have not answered the survey
+as-non-responders-none = Every hospital has answered.
+as-non-responders-help = Their admins are told automatically 14 and 3 days before the deadline. The button sends them a request to answer now (once a day per hospital at most).
+as-send-reminders = Ask the hospitals that have not answered
+as-medical-code = Institution code
+as-last-reminder = Last request
+as-not-reminded = None yet
+as-reminded-at = { $at } ({ $count } admins)
+as-reminders-sent = { $count ->
+    [0] Every hospital that has not answered was asked today already: nobody new was told.
+   *[other] { $count } admins of hospitals that have not answered were asked to answer.
+}

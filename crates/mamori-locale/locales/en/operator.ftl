@@ -26,3 +26,4 @@ operator-restore-key-needed = the backup's audit log is keyed: give the key file
 operator-restore-other-engine = the backup is of a { $backup } database and the target is { $target }: restore into the same engine
 operator-restore-newer-schema = the backup's schema version is { $version }, this mamori knows up to { $known }: use a newer mamori
 operator-notify-pass = Notification pass (through { $day }): { $count } written
+operator-notify-mail = Notification mail: { $sent } sent, { $retried } to be tried again, { $failed } failed

@@ -404,3 +404,15 @@ as-replaced-by = 繰上げた病院
 as-slot-unused = 繰上げる次点がなく、枠は未使用
 as-withdrawals = 辞退の記録と繰上げ
 as-no-selected = 支援対象の病院がないため、辞退は記録できません。
+as-non-responders = 調査票に未回答の病院
+as-non-responders-none = 未回答の病院はありません。
+as-non-responders-help = 回答期限の14日前と3日前には、未回答の病院の管理者に自動でお知らせします。ボタンを押すと、今すぐ回答のお願いを送ります（同じ病院には1日1回まで）。
+as-send-reminders = 未回答の病院に回答のお願いを送る
+as-medical-code = 医療機関コード
+as-last-reminder = 最後のお願い
+as-not-reminded = まだ送っていません
+as-reminded-at = { $at }（管理者 { $count } 人）
+as-reminders-sent = { $count ->
+    [0] 今日はすでに全ての未回答の病院に送っています。新たに送った相手はいません。
+   *[other] 未回答の病院の管理者 { $count } 人に回答のお願いを送りました。
+}

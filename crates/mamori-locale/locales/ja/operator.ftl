@@ -26,3 +26,4 @@ operator-restore-key-needed = 監査ログの検証には鍵が必要です
 operator-restore-other-engine = バックアップと復元先のエンジンが異なります
 operator-restore-newer-schema = このバックアップは新しい mamori で作成されました
 operator-notify-pass = お知らせの確認（{ $day } まで）: { $count } 件を通知しました
+operator-notify-mail = お知らせのメール: { $sent } 通送信、{ $retried } 通は後で再送、{ $failed } 通は送信できませんでした

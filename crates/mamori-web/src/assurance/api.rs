@@ -50,6 +50,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(get_application, update_application))
         .routes(routes!(withdraw))
         .merge(super::ranking::router())
+        .merge(super::reminders::router())
 }
 
 // ----- shared: loading and judging -----------------------------------------------------------

@@ -43,6 +43,10 @@ pub fn routes() -> Routes {
         )
         .post("/assurance/{fy}/prefectures/{pref}/withdraw", withdraw)
         .post("/assurance/{fy}/prefectures/{pref}/submit", submit)
+        .post(
+            "/assurance/{fy}/prefectures/{pref}/reminders",
+            super::reminders::remind_page,
+        )
         .get("/assurance/{fy}/prefectures/{pref}/list.xlsx", list_xlsx)
         .get("/static/ranking.js", || async {
             (
@@ -491,6 +495,8 @@ struct PrefecturePage {
     submitted: Option<String>,
     error: Option<String>,
     notice: Option<String>,
+    /// The hospitals that have not answered the survey, with the last reminder.
+    non_responders: Vec<super::reminders::NonResponderRow>,
 }
 
 /// Each reason of a ranking and the message of its label.
@@ -518,6 +524,8 @@ fn tag_of(reasons: &[RankReason]) -> &'static str {
 #[serde(default)]
 pub struct DoneQuery {
     done: Option<String>,
+    /// How many people a reminder just told.
+    reminded: Option<u64>,
 }
 
 /// The notice of an action that redirected back here (post/redirect/get).
@@ -574,7 +582,8 @@ async fn prefecture_page(
     Path((fy, pref)): Path<(String, String)>,
     Query(q): Query<DoneQuery>,
 ) -> PageResult {
-    let notice = done_notice(ctx.lang, q.done.as_deref());
+    let notice = done_notice(ctx.lang, q.done.as_deref())
+        .or_else(|| super::reminders::sent_notice(ctx.lang, q.reminded));
     prefecture_view(&state, &ctx, &user, &fy, &pref, None, notice).await
 }
 
@@ -755,7 +764,9 @@ async fn prefecture_view(
             )
         })
         .collect();
+    let non_responders = super::reminders::rows(state, &principal, lang, fy, prefecture).await?;
     let page = PrefecturePage {
+        non_responders,
         other_years,
         chrome: Chrome::new(ctx, Some(user), lang.t("as-prefecture-title")),
         withdrawals,

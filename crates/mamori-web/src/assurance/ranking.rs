@@ -457,10 +457,13 @@ pub async fn submit_list(
             if book.submission.is_some() {
                 return Err(submitted_error(prefecture));
             }
-            Judged::of(book)?
+            let selection = Judged::of(book)?
                 .select(prefecture)
                 .map_err(|e| selection_error(&e))?;
-            Ok(AssuranceChange::Submit)
+            // Each applicant is told its result in the transaction that submits the list.
+            Ok(AssuranceChange::Submit(
+                mamori_app::survey_notices::result_notices(book, &selection),
+            ))
         })
         .await
         .map_err(|e| match e {

@@ -170,6 +170,8 @@ path_ids! {
     ReportId;
     /// One of the caller's notifications (お知らせ).
     NotificationId;
+    /// A mail of the notifications' outbox.
+    MailId;
 }
 
 /// A 404 that names the kind of record not found.

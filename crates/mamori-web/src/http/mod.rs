@@ -1,5 +1,5 @@
 //! The HTTP parts every feature shares: authentication and sessions, CSRF, errors and their
-//! bilingual answers, compression, the language, multipart uploads and their limits, mail,
+//! bilingual answers, compression, the language, multipart uploads and their limits,
 //! the input guard, the page frame and the API's root.
 
 pub mod api;
@@ -11,7 +11,6 @@ pub mod error;
 pub mod i18n;
 pub mod ids;
 pub mod input_guard;
-pub mod mail;
 pub mod multipart;
 pub mod page;
 pub mod rejections;

@@ -385,6 +385,16 @@ impl FormErrors {
         e: &AppError,
         field_of_code: impl Fn(&str) -> Option<&'static str>,
     ) -> Self {
+        // Each field at fault beside its own field.
+        if let AppError::Service(mamori_app::Error::Fields(problems)) = e {
+            return Self {
+                general: None,
+                fields: problems
+                    .iter()
+                    .map(|p| (p.path.clone(), p.message.render(lang)))
+                    .collect(),
+            };
+        }
         let d = e.detail();
         let message = match lang {
             Lang::Ja => d.message_ja,

@@ -33,7 +33,11 @@ pub struct NotificationJson {
     /// Why it was sent: `target_in_30_days`, `target_in_7_days`, `target_today`,
     /// `target_overdue`, `inspection_scheduled`, `improvement_reports_awaited`,
     /// `incident_reported` (to the desk),
-    /// `incident_reply` (the desk's answer, to the institution).
+    /// `incident_reply` (the desk's answer, to the institution), `survey_due_in_14_days`,
+    /// `survey_due_in_3_days`, `survey_reminder` (the prefecture's request),
+    /// `survey_result` (the 確保事業 selection, when the prefecture submits),
+    /// `vendor_invitation_unaccepted`, `training_place_taken`, `training_seat_opened`,
+    /// `training_session_changed`, `training_session_withdrawn`, `training_tomorrow`.
     kind: String,
     title_ja: String,
     title_en: String,

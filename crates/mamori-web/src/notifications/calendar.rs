@@ -6,8 +6,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 use mamori_reports::calendar::{CalendarEntry, calendar_feed};
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -15,6 +14,7 @@ use crate::http::auth::ApiUser;
 use crate::http::error::{ApiResult, AppError, ErrorBody};
 use crate::http::i18n::Lang;
 use crate::http::page::{PageError, PageResult, SignedIn, absolute_url, redirect};
+use crate::notifications::settings::{NotificationSettingsJson, settings_json};
 use crate::{AppState, Routes};
 use mamori_app as service;
 
@@ -25,9 +25,7 @@ pub fn routes() -> Routes {
 }
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
-        .routes(routes!(get_settings))
-        .routes(routes!(renew_token))
+    OpenApiRouter::new().routes(routes!(renew_token))
 }
 
 /// The feed's address for `token`, in `lang` (Japanese unless English).
@@ -82,32 +80,6 @@ async fn calendar_file(
         .into_response())
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct NotificationSettingsJson {
-    /// The caller's calendar feed (.ics): a secret address, renewed by
-    /// `POST /api/v1/me/calendar-token`.
-    calendar_url: String,
-}
-
-/// The caller's notification settings, with the address of their calendar feed (made on
-/// first use).
-#[utoipa::path(get, path = "/api/v1/me/notification-settings", tag = "notifications", security(("bearer" = [])),
-    responses((status = 200, body = NotificationSettingsJson), (status = 401, body = ErrorBody)))]
-pub async fn get_settings(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    caller: ApiUser,
-) -> ApiResult<Json<NotificationSettingsJson>> {
-    let token = service::calendar::feed_token(&state, caller.user.id).await?;
-    Ok(settings(&state, &headers, &token))
-}
-
-fn settings(state: &AppState, headers: &HeaderMap, token: &str) -> Json<NotificationSettingsJson> {
-    Json(NotificationSettingsJson {
-        calendar_url: feed_url(state, headers, token, Lang::Ja),
-    })
-}
-
 /// Gives the caller's calendar feed a new address; the old one stops working.
 #[utoipa::path(post, path = "/api/v1/me/calendar-token", tag = "notifications", security(("bearer" = [])),
     responses((status = 200, body = NotificationSettingsJson), (status = 401, body = ErrorBody)))]
@@ -116,8 +88,10 @@ pub async fn renew_token(
     headers: HeaderMap,
     caller: ApiUser,
 ) -> ApiResult<Json<NotificationSettingsJson>> {
-    let token = service::calendar::renew_feed_token(&state, caller.user.id).await?;
-    Ok(settings(&state, &headers, &token))
+    let user = &caller.user;
+    service::calendar::renew_feed_token(&state, user.id).await?;
+    let settings = service::notification_settings::settings(&state, user.id, user.role).await?;
+    settings_json(&state, &headers, user.id, settings).await
 }
 
 async fn renew_page(State(state): State<AppState>, SignedIn(_, user): SignedIn) -> PageResult {

@@ -37,6 +37,8 @@ struct NotificationsPage {
     unread_only: bool,
     rows: Vec<Row>,
     calendar_url: String,
+    /// For the national office: the mails that failed, when there are.
+    failed_mail: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -75,7 +77,21 @@ async fn notifications_page(
     let token = service::calendar::feed_token(&state, user.user().id)
         .await
         .map_err(PageError::from)?;
+    let failed_mail = if user.user().role == mamori_domain::Role::NationalAdmin {
+        let n = service::mail_delivery::failed_mails(&state, user.user().role)
+            .await
+            .map_err(PageError::from)?
+            .len();
+        (n > 0).then(|| {
+            Message::new("notifications-failed-link")
+                .with("count", n)
+                .render(lang)
+        })
+    } else {
+        None
+    };
     let page = NotificationsPage {
+        failed_mail,
         chrome: Chrome::new(
             &ctx,
             Some(&user),

@@ -352,7 +352,7 @@ pub async fn invite(
         });
     };
     let sent = mailer
-        .send_invitation(&crate::http::mail::Invitation {
+        .send_invitation(&mamori_app::mail::Invitation {
             to: email,
             institution_name: &institution.name,
             vendor_name: &added.vendor_name,

@@ -243,6 +243,45 @@ async fn assurance_survey_ranking_selection_and_withdrawal(app: &TestApp) {
         .await
         .assert_status(StatusCode::OK);
     assert!(r.json()["submitted_at"].is_string());
+    // Each applicant's admins are told the result with the submission.
+    let submitted = r.json();
+    let status_of_mine = if ids(&submitted["selected"]).contains(&mine) {
+        "selected"
+    } else if ids(&submitted["waitlisted"]).contains(&mine) {
+        "waitlisted"
+    } else if elements(&submitted["withdrawn"])
+        .iter()
+        .any(|w| w["application"] == mine)
+    {
+        "withdrawn"
+    } else {
+        "ineligible"
+    };
+    let told: Vec<Value> = elements(
+        &app.api_get_ok("/api/v1/notifications", &hospital)
+            .await
+            .json(),
+    )
+    .iter()
+    .filter(|n| n["kind"] == "survey_result")
+    .cloned()
+    .collect();
+    assert_eq!(told.len(), 1, "{told:?}");
+    assert_eq!(
+        told[0]["link"],
+        format!("/assurance/{year}/institutions/{HOSPITAL}")
+    );
+    let title = told[0]["title_ja"].as_str().expect("a title");
+    let expected = match status_of_mine {
+        "selected" => "支援対象に選ばれました",
+        "waitlisted" => "次点",
+        "withdrawn" => "辞退",
+        _ => "支援対象外",
+    };
+    assert!(
+        title.contains(expected) && title.contains("確保事業"),
+        "{title} ({status_of_mine})"
+    );
     app.api_put(&ranking_path, &tokyo, json!({"ranking": ranking}))
         .await
         .assert_bilingual_error(StatusCode::CONFLICT, "list_submitted");

@@ -165,6 +165,12 @@ fn rule_for(method: &str, path: &str) -> Option<Rule> {
         ) => Answer,
         ("GET", "/institutions" | "/api/v1/institutions") => SignedIn,
         (_, p) if p.starts_with("/account") => SignedIn,
+        (_, p)
+            if p.starts_with("/notifications/failed-mail")
+                || p.starts_with("/api/v1/notifications/failed-mail") =>
+        {
+            National(StatusCode::FORBIDDEN)
+        }
         (_, p) if p.contains("{notification_id}") => OwnNotification,
         (_, p)
             if p.starts_with("/notifications")
@@ -435,6 +441,9 @@ async fn authorization_matrix_covers_every_route(app: &TestApp) {
     let notification_id = notify_hospital_admin(app, &hospital_token)
         .await
         .to_string();
+    // A mail of the hospital admin's notifications that failed: the national office sends
+    // it again.
+    let mail_id = a_failed_mail(app).await.to_string();
     let fill = |path: &str| {
         let user = if path.starts_with("/admin/") {
             inspector_46_id
@@ -462,6 +471,7 @@ async fn authorization_matrix_covers_every_route(app: &TestApp) {
             .replace("{case_id}", &case_id)
             .replace("{report_id}", &report_id)
             .replace("{notification_id}", &notification_id)
+            .replace("{mail_id}", &mail_id)
     };
     let inside = |answer, administer, observe, national| Relation::Inside {
         answer,

@@ -59,6 +59,7 @@ struct Ids {
     lecturer: i64,
     case: i64,
     notification: i64,
+    mail: i64,
     invitation: String,
     victim: i64,
     revoke: String,
@@ -84,6 +85,7 @@ impl Ids {
             .replace("{token}", &self.invitation)
             .replace("{report_id}", "1")
             .replace("{notification_id}", &self.notification.to_string())
+            .replace("{mail_id}", &self.mail.to_string())
     }
 }
 
@@ -163,6 +165,7 @@ fn csrf_case(path: &str, ids: &Ids) -> Option<(Guard, FormBody)> {
             )),
         ),
         "/assurance/{fy}/prefectures/{pref}/submit" => (Session("demo-prefecture-13"), form("")),
+        "/assurance/{fy}/prefectures/{pref}/reminders" => (Session("demo-prefecture-13"), form("")),
         "/incidents" => (
             Session("demo-hospital-staff"),
             form("symptoms=cannot_log_in&systems=emr&care_affected=unknown"),
@@ -171,6 +174,11 @@ fn csrf_case(path: &str, ids: &Ids) -> Option<(Guard, FormBody)> {
         "/notifications/read-all"
         | "/notifications/{notification_id}/read"
         | "/notifications/calendar-token" => (Session("demo-hospital"), form("")),
+        "/notifications/settings" => (
+            Session("demo-hospital"),
+            form("email=csrf%40hospital.example.jp&language=ja"),
+        ),
+        "/notifications/failed-mail/{mail_id}/retry" => (Session("demo-national"), form("")),
         "/incidents/{case_id}/state" => (Session("demo-operator"), form("state=in_progress")),
         "/institutions/{id}/ledger" => (
             Session("demo-hospital"),
@@ -638,6 +646,7 @@ fn placeholder_ids(year: i32) -> Ids {
         lecturer: 0,
         case: 0,
         notification: 0,
+        mail: 0,
         invitation: String::new(),
         victim: 0,
         revoke: String::new(),
@@ -687,6 +696,7 @@ async fn seed(
     )
     .await;
     let notification = notify_hospital_admin(app, &hospital).await;
+    let mail = a_failed_mail(app).await;
     let body = json!({"vendor_name": "CSRF保守", "systems": ["emr"], "remote_maintenance": false, "invite_email": "csrf@example.jp"});
     let invitation = invitation_token(&add_vendor_contract(app, &hospital, body).await);
     Ids {
@@ -699,6 +709,7 @@ async fn seed(
         lecturer,
         case,
         notification,
+        mail,
         invitation,
         victim,
         revoke,

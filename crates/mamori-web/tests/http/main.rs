@@ -12,7 +12,7 @@
 //! scenarios in its own `on_both_engines!(…)`.
 //!
 //! `support/` holds what they share: the test app on both engines, requests and answers,
-//! the macro, the named demo records, multipart bodies, an SMTP receiver and shared steps.
+//! the macro, the named demo records, multipart bodies, a real SMTP server (aiosmtpd) and shared steps.
 //! This file imports all of it, and every module starts with `use super::*;`. As
 //! `support/` and `support.rs` would both be the module `support`, both are declared with
 //! their path.
@@ -34,6 +34,7 @@ mod inspection;
 mod institutions;
 mod ledger;
 mod logins;
+mod mail;
 mod notifications;
 mod openapi_snapshot;
 mod oversight;

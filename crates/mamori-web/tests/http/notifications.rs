@@ -16,6 +16,9 @@ on_both_engines!(
     an_inspection_date_is_told_to_the_institution_once_per_date,
     a_new_case_reaches_the_desk_and_its_answer_the_institution,
     a_result_with_guidance_asks_the_institution_for_reports,
+    the_survey_reminds_the_hospitals_that_have_not_answered,
+    an_invitation_not_accepted_is_told_the_day_it_expires,
+    a_training_place_is_confirmed_moved_up_changed_withdrawn_and_recalled,
 );
 
 /// The caller's notifications on the API (the unread ones with `unread`), newest first.
@@ -503,8 +506,9 @@ async fn an_inspection_date_is_told_to_the_institution_once_per_date(app: &TestA
     assert_eq!(list.len(), before + 1, "{list:?}");
     let title = list[0]["title_ja"].as_str().expect("a title");
     assert!(
-        title.contains(&mamori_domain::wareki::format_wareki(first))
-            && title.contains("みなと中央病院"),
+        title.contains(&mamori_domain::wareki::format_wareki_with_western_year(
+            first
+        )) && title.contains("みなと中央病院"),
         "{title}"
     );
     assert_eq!(
@@ -630,4 +634,288 @@ async fn a_result_with_guidance_asks_the_institution_for_reports(app: &TestApp) 
     );
     let staff = app.token("demo-hospital-staff").await;
     assert!(awaited(&staff).await.is_empty());
+}
+
+async fn the_survey_reminds_the_hospitals_that_have_not_answered(app: &TestApp) {
+    let admin = app.token("demo-hospital").await;
+    let year = app.year();
+    // The demo's programme closes in 60 days; the demo hospital has not answered.
+    let deadline = mamori_app::today_in_japan() + Days::new(60);
+    let survey = |list: &[Value], kind: &str| -> Vec<Value> {
+        list.iter().filter(|n| n["kind"] == kind).cloned().collect()
+    };
+    pass(app, deadline - Days::new(15)).await;
+    assert!(survey(&listed(app, &admin, false).await, "survey_due_in_14_days").is_empty());
+    pass(app, deadline - Days::new(14)).await;
+    pass(app, deadline - Days::new(3)).await;
+    let list = listed(app, &admin, false).await;
+    let due = survey(&list, "survey_due_in_14_days");
+    assert_eq!(due.len(), 1, "{list:?}");
+    assert_eq!(survey(&list, "survey_due_in_3_days").len(), 1);
+    assert_eq!(
+        due[0]["link"],
+        format!("/assurance/{year}/institutions/{HOSPITAL}")
+    );
+    let title = due[0]["title_ja"].as_str().expect("a title");
+    assert!(
+        title.contains("確保事業") && title.contains("14日"),
+        "{title}"
+    );
+    // The officer sees the hospitals that have not answered, and asks them in one step.
+    let officer = app.token("demo-prefecture-13").await;
+    let path = format!("/api/v1/programs/{year}/prefectures/13/reminders");
+    let sent = app
+        .api_post(&path, &officer, json!({}))
+        .await
+        .assert_status(StatusCode::OK)
+        .json();
+    assert!(sent["sent"].as_u64().is_some_and(|n| n >= 1), "{sent}");
+    assert_eq!(
+        survey(&listed(app, &admin, false).await, "survey_reminder").len(),
+        1
+    );
+    // Once a day: nobody is asked twice.
+    let again = app
+        .api_post(&path, &officer, json!({}))
+        .await
+        .assert_status(StatusCode::OK)
+        .json();
+    assert_eq!(again["sent"], 0);
+    // Another prefecture's officer, and the hospital itself, may not.
+    for other in ["demo-prefecture-46", "demo-hospital"] {
+        let token = app.token(other).await;
+        app.api_post(&path, &token, json!({}))
+            .await
+            .assert_status(StatusCode::NOT_FOUND);
+    }
+    app.api_post(
+        &format!("/api/v1/programs/{}/prefectures/13/reminders", year + 5),
+        &officer,
+        json!({}),
+    )
+    .await
+    .assert_status(StatusCode::NOT_FOUND);
+    // On the prefecture's page: the hospital, when it was asked and how many admins.
+    let web = app.web_login("demo-prefecture-13").await;
+    let page = app
+        .page(&web, &format!("/assurance/{year}/prefectures/13"))
+        .await;
+    page.assert_body_contains("調査票に未回答の病院");
+    page.assert_body_contains("みなと中央病院");
+    page.assert_body_contains("（管理者 1 人）");
+    let done = app
+        .submit(
+            &web,
+            &format!("/assurance/{year}/prefectures/13/reminders"),
+            "",
+        )
+        .await;
+    assert!(
+        done.location().ends_with("?reminded=0#non-responders"),
+        "{}",
+        done.location()
+    );
+    app.page(&web, done.location())
+        .await
+        .assert_body_contains("新たに送った相手はいません");
+    // Once the hospital answers, it is neither listed nor told.
+    let national = app.token("demo-national").await;
+    let mut body = assurance_survey_body(250);
+    body["institution_id"] = json!(HOSPITAL);
+    apply_for_assurance(app, &national, year, body).await;
+    let page = app
+        .page(&web, &format!("/assurance/{year}/prefectures/13"))
+        .await;
+    assert!(
+        !page
+            .body
+            .split("id=\"non-responders\"")
+            .nth(1)
+            .unwrap_or_default()
+            .split("</section>")
+            .next()
+            .unwrap_or_default()
+            .contains("みなと中央病院"),
+        "no longer listed"
+    );
+}
+
+async fn an_invitation_not_accepted_is_told_the_day_it_expires(app: &TestApp) {
+    let admin = app.token("demo-hospital").await;
+    let invite = |vendor: &str, mail: &str| json!({"vendor_name": vendor, "systems": ["pacs"], "remote_maintenance": true, "invite_email": mail});
+    add_vendor_contract(
+        app,
+        &admin,
+        invite("北斗PACS保守", "pacs@hokuto.example.jp"),
+    )
+    .await;
+    let accepted =
+        add_vendor_contract(app, &admin, invite("南風ネット", "net@minami.example.jp")).await;
+    accept_invitation(
+        app,
+        &invitation_token(&accepted),
+        json!({"login": "minami-net", "password": "southern wind over the harbour"}),
+    )
+    .await
+    .assert_status(StatusCode::CREATED);
+    let about = async |vendor: &str| -> Vec<Value> {
+        listed(app, &admin, false)
+            .await
+            .into_iter()
+            .filter(|n| {
+                n["kind"] == "vendor_invitation_unaccepted"
+                    && n["title_ja"].as_str().is_some_and(|t| t.contains(vendor))
+            })
+            .collect()
+    };
+    let today = mamori_app::today_in_japan();
+    pass(app, today + Days::new(13)).await;
+    assert!(
+        about("北斗PACS保守").await.is_empty(),
+        "not before it expires"
+    );
+    pass(app, today + Days::new(14)).await;
+    let told = about("北斗PACS保守").await;
+    assert_eq!(told.len(), 1, "{told:?}");
+    assert_eq!(told[0]["link"], format!("/institutions/{HOSPITAL}/vendors"));
+    assert!(
+        told[0]["title_en"]
+            .as_str()
+            .is_some_and(|t| t.contains("expired"))
+    );
+    assert!(
+        about("南風ネット").await.is_empty(),
+        "the accepted one is not told"
+    );
+    pass(app, today + Days::new(15)).await;
+    assert_eq!(about("北斗PACS保守").await.len(), 1, "once");
+}
+
+async fn a_training_place_is_confirmed_moved_up_changed_withdrawn_and_recalled(app: &TestApp) {
+    // One seat: the hospital's staff takes it, the clinic waits.
+    let session = open_training_session(app, 1).await;
+    let staff = app.token("demo-hospital-staff").await;
+    let admin = app.token("demo-hospital").await;
+    let clinic = app.token("demo-clinic").await;
+    let seat = take_training_place(app, &staff, session, "研修 一郎").await;
+    take_training_place(app, &clinic, session, "待機 花子").await;
+    // The notifications of this session (the demo's places are told too).
+    let link = format!("/training/sessions/{session}");
+    let training = async |token: &str, kind: &str| -> Vec<Value> {
+        listed(app, token, false)
+            .await
+            .into_iter()
+            .filter(|n| n["kind"] == kind && n["link"] == link.as_str())
+            .collect()
+    };
+    // Whoever registered and the institution's admins: the date, time and venue.
+    for token in [&staff, &admin] {
+        let taken = training(token, "training_place_taken").await;
+        assert_eq!(taken.len(), 1, "{taken:?}");
+        let title = taken[0]["title_ja"].as_str().expect("a title");
+        assert!(
+            title.contains("試験用コース")
+                && title.contains("研修 一郎")
+                && title.contains("16:00〜18:00")
+                && title.contains("オンライン（Zoom）"),
+            "{title}"
+        );
+    }
+    let waiting = training(&clinic, "training_place_taken").await;
+    assert!(
+        waiting[0]["title_ja"]
+            .as_str()
+            .is_some_and(|t| t.contains("キャンセル待ち")),
+        "{waiting:?}"
+    );
+    // The seat is given up: the clinic's place moves up and the clinic is told.
+    app.api(
+        "DELETE",
+        &format!("/api/v1/training/registrations/{seat}"),
+        Some(&staff),
+        None,
+    )
+    .await
+    .assert_status(StatusCode::OK);
+    let opened = training(&clinic, "training_seat_opened").await;
+    assert_eq!(opened.len(), 1, "{opened:?}");
+    assert!(
+        opened[0]["title_en"]
+            .as_str()
+            .is_some_and(|t| t.contains("seat opened"))
+    );
+    // The operator moves the session an hour later: its people are told the new time.
+    let operator = app.token("demo-operator").await;
+    let sessions = app
+        .api_get_ok("/api/v1/training/sessions", &operator)
+        .await
+        .json();
+    let current = elements(&sessions["sessions"])
+        .iter()
+        .find(|s| s["id"] == session)
+        .cloned()
+        .expect("the session");
+    let mut edit = json!({
+        "version": current["version"],
+        "starts_at": current["starts_at"].as_str().expect("a start").replace("T16:00", "T17:00"),
+        "ends_at": current["ends_at"].as_str().expect("an end").replace("T18:00", "T19:00"),
+        "registration_deadline": current["registration_deadline"],
+        "capacity": current["capacity"],
+        "venue": current["venue"],
+    });
+    app.api_put_ok(
+        &format!("/api/v1/training/sessions/{session}"),
+        &operator,
+        edit.clone(),
+    )
+    .await;
+    let changed = training(&clinic, "training_session_changed").await;
+    assert_eq!(changed.len(), 1, "{changed:?}");
+    assert!(
+        changed[0]["title_ja"]
+            .as_str()
+            .is_some_and(|t| t.contains("17:00〜19:00")),
+        "{changed:?}"
+    );
+    // A change of the capacity alone tells nobody.
+    edit["version"] = json!(current["version"].as_i64().expect("a version") + 1);
+    edit["capacity"] = json!(5);
+    app.api_put_ok(
+        &format!("/api/v1/training/sessions/{session}"),
+        &operator,
+        edit,
+    )
+    .await;
+    assert_eq!(training(&clinic, "training_session_changed").await.len(), 1);
+    // The day before: the seats are reminded.
+    let day = NaiveDate::parse_from_str(
+        &current["starts_at"].as_str().expect("a start")[..10],
+        "%Y-%m-%d",
+    )
+    .expect("a date");
+    pass(app, day - Days::new(2)).await;
+    assert!(training(&clinic, "training_tomorrow").await.is_empty());
+    pass(app, day - Days::new(1)).await;
+    assert_eq!(training(&clinic, "training_tomorrow").await.len(), 1);
+    // Withdrawn: told to every place, once.
+    app.api_post(
+        &format!("/api/v1/training/sessions/{session}/withdraw"),
+        &operator,
+        json!({}),
+    )
+    .await
+    .assert_status(StatusCode::OK);
+    let withdrawn = training(&clinic, "training_session_withdrawn").await;
+    assert_eq!(withdrawn.len(), 1, "{withdrawn:?}");
+    assert!(
+        withdrawn[0]["title_ja"]
+            .as_str()
+            .is_some_and(|t| t.contains("中止"))
+    );
+    // The staff who gave up their seat is not told of the change.
+    assert!(
+        training(&staff, "training_session_withdrawn")
+            .await
+            .is_empty()
+    );
 }

@@ -26,6 +26,8 @@ fn writer_of(path: &str) -> Option<&'static str> {
         Some("demo-vendor")
     } else if path.starts_with("/api/v1/programs/{fiscal_year}/") {
         Some("demo-national")
+    } else if path.starts_with("/api/v1/me/") {
+        Some("demo-hospital")
     } else {
         None
     }

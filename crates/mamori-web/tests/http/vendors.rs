@@ -733,12 +733,9 @@ async fn mds_sds_bad_files_are_refused_clearly(app: &TestApp) {
 }
 
 async fn invitations_are_mailed_through_smtp(app: &TestApp) {
-    let (port, conversation) = smtp_receiver().await;
-    let mailer = mamori_web::http::mail::Mailer::new(
-        &format!("smtp://127.0.0.1:{port}"),
-        "mamori <noreply@mamori.example.jp>",
-    )
-    .expect("mailer");
+    let server = MailServer::start().await;
+    let mailer = mamori_app::mail::Mailer::new(&server.url(), "mamori <noreply@mamori.example.jp>")
+        .expect("mailer");
     let config = mamori_web::WebConfig {
         public_url: Some("https://mamori.example.jp".into()),
         ..mamori_web::WebConfig::default()
@@ -770,25 +767,22 @@ async fn invitations_are_mailed_through_smtp(app: &TestApp) {
         link.starts_with("https://mamori.example.jp/invitations/"),
         "the public URL, not the Host header: {link}"
     );
-    let conversation = tokio::time::timeout(std::time::Duration::from_secs(10), conversation)
-        .await
-        .expect("the mail arrives")
-        .expect("conversation");
+    // The send returned once the server took the message: it is in the Maildir.
+    let mails = server.messages_to("pacs@hokuto.example.jp");
+    assert_eq!(mails.len(), 1, "one invitation");
+    let mail = &mails[0];
     assert!(
-        conversation.contains("RCPT TO:<pacs@hokuto.example.jp>"),
-        "{conversation}"
+        mail.raw
+            .contains("From: mamori <noreply@mamori.example.jp>"),
+        "{}",
+        mail.raw
     );
-    assert!(conversation.contains("MAIL FROM:<noreply@mamori.example.jp>"));
-    let message = conversation
-        .split_once("DATA\r\n")
-        .and_then(|(_, m)| m.split_once("\r\n.\r\n"))
-        .map(|(m, _)| m)
-        .expect("the message");
     assert!(
-        message.contains("Content-Transfer-Encoding: base64"),
-        "{message}"
+        mail.subject.contains("北斗PACS") || mail.subject.contains("みなと中央病院"),
+        "the subject decoded: {}",
+        mail.subject
     );
-    let text = decoded_body(message);
+    let text = &mail.text;
     assert!(text.contains(&link), "the link is in the mail: {text}");
     assert!(text.contains("北斗PACS") && text.contains("みなと中央病院"));
     // The link in the mail works: the vendor accepts it.
@@ -806,7 +800,7 @@ async fn invitations_are_mailed_through_smtp(app: &TestApp) {
         let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
         l.local_addr().expect("address").port()
     };
-    let unreachable = mamori_web::http::mail::Mailer::new(
+    let unreachable = mamori_app::mail::Mailer::new(
         &format!("smtp://127.0.0.1:{closed}"),
         "noreply@mamori.example.jp",
     )

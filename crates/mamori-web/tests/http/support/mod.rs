@@ -1,22 +1,22 @@
 //! What every scenario module uses: the application under test on both engines
 //! ([`TestApp`]), its requests and answers ([`Response`], [`WebSession`]), the
 //! [`on_both_engines!`] macro, the named demo records ([`HOSPITAL`], [`CLINIC`],
-//! [`VENDOR_CONTRACT`] …), multipart bodies, an SMTP receiver, and the steps several modules
+//! [`VENDOR_CONTRACT`] …), multipart bodies, a real SMTP server (aiosmtpd), and the steps several modules
 //! share. A module starts with `use super::*;`, which brings all of it (and the common
 //! imports below) through the crate root.
 
 mod app;
 mod fixtures;
+mod mail_server;
 mod multipart;
 mod requests;
-mod smtp;
 mod steps;
 
 pub(crate) use app::*;
 pub(crate) use fixtures::*;
+pub(crate) use mail_server::*;
 pub(crate) use multipart::*;
 pub(crate) use requests::*;
-pub(crate) use smtp::*;
 pub(crate) use steps::*;
 
 // The imports the scenarios share.

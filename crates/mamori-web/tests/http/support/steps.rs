@@ -301,3 +301,35 @@ pub(crate) async fn inspected_with_guidance(app: &TestApp, inspector: &str) -> S
     .await;
     inspection
 }
+
+/// A mail of the hospital admin's notifications (the demo's at least) that failed after its
+/// last attempt (their address set, the notifications routed, the first mail's attempt
+/// recorded as the last); its id. The other mails are recorded as sent.
+pub(crate) async fn a_failed_mail(app: &TestApp) -> i64 {
+    use mamori_app::mail_delivery::{lease_due, route};
+    let token = app.token("demo-hospital").await;
+    app.api_put_ok(
+        "/api/v1/me/notification-settings",
+        &token,
+        json!({"email": "failing-mailbox@hospital.example.jp"}),
+    )
+    .await;
+    let now = chrono::Utc::now();
+    route(&app.state, now).await.expect("routed");
+    let leased = lease_due(&app.state, now).await.expect("leased");
+    let (first, rest) = leased
+        .split_first()
+        .expect("a mail to the hospital's admin");
+    let store = &app.state.store;
+    store
+        .mail_not_sent(first.id, "550 mailbox unavailable", None)
+        .await
+        .expect("failed");
+    for mail in rest {
+        store
+            .mail_sent(mail.id, "2026-01-01T00:00:00.000Z")
+            .await
+            .expect("sent");
+    }
+    first.id
+}

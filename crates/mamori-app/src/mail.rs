@@ -1,12 +1,12 @@
-//! Outgoing mail: the vendor invitation, sent through the SMTP server given at start
-//! (`--smtp-url`). Without one, mamori sends nothing and the link is shown to be passed on.
-//! A failed send never fails the request: the contract and the link stand, and the page
-//! says the mail did not go.
+//! Outgoing mail through the SMTP server given at start (`--smtp-url`): the vendor
+//! invitation, sent with the request that makes it, and the notifications, sent by the mail
+//! pass ([`crate::mail_delivery`]). Without a server, mamori sends nothing (an invitation's
+//! link is shown to be passed on). A failed send never fails the request that caused it.
 
 use std::time::Duration;
 
 use lettre::message::header::{ContentTransferEncoding, ContentType};
-use lettre::message::{Body, Mailbox};
+use lettre::message::{Body, Mailbox, MultiPart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use mamori_locale::{Lang, Message as Sentence};
 
@@ -19,6 +19,8 @@ pub enum MailError {
     Url(String),
     #[error("the sender address '{0}' is not a valid mailbox")]
     From(String),
+    #[error("the reply-to address '{0}' is not a valid mailbox")]
+    ReplyTo(String),
     #[error("the recipient address '{0}' is not a valid mailbox")]
     To(String),
     #[error("the message could not be built: {0}")]
@@ -32,6 +34,7 @@ pub enum MailError {
 pub struct Mailer {
     transport: AsyncSmtpTransport<Tokio1Executor>,
     from: Mailbox,
+    reply_to: Option<Mailbox>,
     /// The URL without its password, for logs.
     server: String,
 }
@@ -41,6 +44,7 @@ impl std::fmt::Debug for Mailer {
         f.debug_struct("Mailer")
             .field("server", &self.server)
             .field("from", &self.from.to_string())
+            .field("reply_to", &self.reply_to.as_ref().map(Mailbox::to_string))
             .finish()
     }
 }
@@ -70,8 +74,58 @@ impl Mailer {
         Ok(Self {
             transport,
             from,
+            reply_to: None,
             server: redact(smtp_url),
         })
+    }
+
+    /// The sender whose mail is answered to `reply_to` (an address or `name <address>`).
+    pub fn with_reply_to(mut self, reply_to: &str) -> Result<Self, MailError> {
+        self.reply_to = Some(
+            reply_to
+                .trim()
+                .parse()
+                .map_err(|_| MailError::ReplyTo(reply_to.to_owned()))?,
+        );
+        Ok(self)
+    }
+
+    /// The headers every mail of mamori carries, to `to`.
+    fn builder(
+        &self,
+        to: &str,
+        subject: String,
+    ) -> Result<lettre::message::MessageBuilder, MailError> {
+        let to: Mailbox = to.parse().map_err(|_| MailError::To(to.to_owned()))?;
+        let builder = Message::builder()
+            .from(self.from.clone())
+            .to(to)
+            .subject(subject);
+        Ok(match &self.reply_to {
+            Some(reply_to) => builder.reply_to(reply_to.clone()),
+            None => builder,
+        })
+    }
+
+    async fn deliver(&self, message: Message) -> Result<(), MailError> {
+        self.transport
+            .send(message)
+            .await
+            .map(|_| ())
+            .map_err(|e| MailError::Send(e.to_string()))
+    }
+
+    /// Sends a mail with a plain-text part and an HTML part (UTF-8; the subject encoded as
+    /// RFC 2047 asks when it is not ASCII).
+    pub async fn send(&self, to: &str, mail: &Composed) -> Result<(), MailError> {
+        let message = self
+            .builder(to, mail.subject.clone())?
+            .multipart(MultiPart::alternative_plain_html(
+                mail.text.clone(),
+                mail.html.clone(),
+            ))
+            .map_err(|e| MailError::Build(e.to_string()))?;
+        self.deliver(message).await
     }
 
     pub fn server(&self) -> &str {
@@ -80,18 +134,11 @@ impl Mailer {
 
     /// Sends the invitation, in Japanese then English.
     pub async fn send_invitation(&self, invitation: &Invitation<'_>) -> Result<(), MailError> {
-        let to: Mailbox = invitation
-            .to
-            .parse()
-            .map_err(|_| MailError::To(invitation.to.to_owned()))?;
-        let message = Message::builder()
-            .from(self.from.clone())
-            .to(to)
-            .subject(in_both_languages(
-                invitation,
-                "http-invitation-subject",
-                " / ",
-            ))
+        let message = self
+            .builder(
+                invitation.to,
+                in_both_languages(invitation, "http-invitation-subject", " / "),
+            )?
             .header(ContentType::TEXT_PLAIN)
             // Base64: the Japanese text and the long link reach every client unwrapped.
             .body(
@@ -102,12 +149,16 @@ impl Mailer {
                 .map_err(|_| MailError::Build("the text cannot be encoded".into()))?,
             )
             .map_err(|e| MailError::Build(e.to_string()))?;
-        self.transport
-            .send(message)
-            .await
-            .map(|_| ())
-            .map_err(|e| MailError::Send(e.to_string()))
+        self.deliver(message).await
     }
+}
+
+/// A mail as written: its subject and the same text as plain text and as HTML.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Composed {
+    pub subject: String,
+    pub text: String,
+    pub html: String,
 }
 
 fn invitation_text(i: &Invitation<'_>) -> String {
