@@ -1,7 +1,8 @@
 //! Each user's calendar feed (.ics): the dates of the programme that concern them, at a
-//! secret address they can renew. An institution's users get its open target dates (目標日)
-//! and its inspections; inspectors and prefecture officers the inspections of their
-//! prefecture; everyone else an empty calendar.
+//! secret address they can renew. An institution's users get its open target dates (目標日),
+//! its inspections, the 確保事業 survey's deadline (a hospital) and its training sessions;
+//! inspectors and prefecture officers the inspections of their prefecture; everyone else an
+//! empty calendar.
 
 use chrono::{NaiveDate, NaiveTime};
 use mamori_domain::{FiscalYear, InstitutionKind, Role, bilingual};
@@ -71,6 +72,33 @@ pub async fn feed(app: &App, user: &User) -> Result<Vec<FeedDate>, Error> {
 
 fn feed_date(app: &App, row: CalendarRow) -> Option<FeedDate> {
     let date = NaiveDate::parse_from_str(&row.on_date, "%Y-%m-%d").ok()?;
+    let starts_at = row
+        .starts_at
+        .as_deref()
+        .and_then(|t| NaiveTime::parse_from_str(t, "%H:%M").ok());
+    if let ("training", Some(session), Some(participant)) =
+        (row.kind.as_str(), row.ref_id, row.item_key.as_deref())
+    {
+        let course = bilingual(
+            row.title_ja.clone().unwrap_or_default(),
+            row.title_en.clone().unwrap_or_default(),
+        );
+        return Some(FeedDate {
+            uid: format!(
+                "training-{session}-{}-{}@mamori",
+                row.institution_id,
+                participant.replace(char::is_whitespace, "")
+            ),
+            date,
+            starts_at,
+            summary: Message::new("notifications-calendar-training")
+                .with("course", course)
+                .with("participant", participant),
+            description: Message::new("notifications-calendar-training-about")
+                .with("institution", &row.institution_name),
+            path: format!("/training/sessions/{session}"),
+        });
+    }
     let fiscal_year = FiscalYear::new(i32::try_from(row.fiscal_year).ok()?).ok()?;
     let about = Message::new("notifications-about")
         .with("institution", &row.institution_name)
@@ -99,13 +127,18 @@ fn feed_date(app: &App, row: CalendarRow) -> Option<FeedDate> {
                 ),
             })
         }
+        ("survey", _) => Some(FeedDate {
+            uid: format!("survey-{}-{year}@mamori", row.institution_id),
+            date,
+            starts_at: None,
+            summary: Message::new("notifications-calendar-survey"),
+            description: about,
+            path: format!("/assurance/{year}/institutions/{}", row.institution_id),
+        }),
         ("inspection", _) => Some(FeedDate {
             uid: format!("inspection-{}-{year}@mamori", row.institution_id),
             date,
-            starts_at: row
-                .starts_at
-                .as_deref()
-                .and_then(|t| NaiveTime::parse_from_str(t, "%H:%M").ok()),
+            starts_at,
             summary: Message::new("notifications-calendar-inspection")
                 .with("institution", &row.institution_name),
             description: about,

@@ -28,7 +28,7 @@ impl PassReport {
 }
 
 /// The rules the scheduler runs, each over the days since it last ran.
-const SCHEDULED: [Rule; 8] = [
+const SCHEDULED: [Rule; 11] = [
     Rule::TargetIn30Days,
     Rule::TargetIn7Days,
     Rule::TargetToday,
@@ -37,6 +37,9 @@ const SCHEDULED: [Rule; 8] = [
     Rule::SurveyDueIn3Days,
     Rule::VendorInvitationUnaccepted,
     Rule::TrainingTomorrow,
+    Rule::SurveyClosedForOfficer,
+    Rule::VendorFormDue,
+    Rule::VendorFormAwaited,
 ];
 
 /// Runs every rule of the scheduler up to `today` (Japan's day).
@@ -62,6 +65,10 @@ pub async fn run_scheduler(app: &App, today: NaiveDate) -> Result<PassReport, Er
                     .await?
             }
             Rule::TrainingTomorrow => store.notify_sessions_ahead(rule, dates, today).await?,
+            Rule::SurveyClosedForOfficer => store.notify_survey_closed(rule, dates, today).await?,
+            Rule::VendorFormDue | Rule::VendorFormAwaited => {
+                store.notify_vendor_forms_due(rule, dates, today).await?
+            }
             Rule::TargetIn30Days
             | Rule::TargetIn7Days
             | Rule::TargetToday
@@ -127,6 +134,9 @@ fn title_key(rule: Rule) -> &'static str {
         | Rule::TrainingSessionChanged
         | Rule::TrainingSessionWithdrawn
         | Rule::TrainingTomorrow => "notifications-rule-training-unknown",
+        Rule::SurveyClosedForOfficer => "notifications-rule-survey-closed-for-officer",
+        Rule::VendorFormDue => "notifications-rule-vendor-form-due",
+        Rule::VendorFormAwaited => "notifications-rule-vendor-form-awaited",
     }
 }
 
@@ -160,6 +170,15 @@ pub(crate) async fn view(app: &App, row: StoredNotification) -> Result<Notificat
         None => None,
     };
     view_of(app, row, place.as_ref())
+}
+
+/// The vendor's name and contract of a vendor-form notice (kept as `name|contract`).
+fn vendor_of(row: &StoredNotification) -> (String, Option<i64>) {
+    let detail = row.detail.as_deref().unwrap_or_default();
+    match detail.rsplit_once('|') {
+        Some((name, id)) => (name.to_owned(), id.parse().ok()),
+        None => (detail.to_owned(), None),
+    }
 }
 
 /// The title of a training notice: the course, when and where, who (and whether a seat or
@@ -233,6 +252,20 @@ fn view_of(
         | Rule::TrainingSessionChanged
         | Rule::TrainingSessionWithdrawn
         | Rule::TrainingTomorrow => title,
+        Rule::SurveyClosedForOfficer => title.with(
+            "prefecture",
+            row.detail
+                .as_deref()
+                .and_then(|code| mamori_domain::Prefecture::parse(code).ok())
+                .map(|p| bilingual(p.name_ja(), p.name_en()))
+                .unwrap_or_else(|| bilingual(String::new(), String::new())),
+        ),
+        Rule::VendorFormDue | Rule::VendorFormAwaited => title
+            .with(
+                "institution",
+                row.institution_name.clone().unwrap_or_default(),
+            )
+            .with("vendor", vendor_of(&row).0),
         _ => title.with("item", item_label(app, &row)),
     };
     let fiscal_year = row
@@ -284,6 +317,20 @@ fn view_of(
                 .map(|p| format!("/training/sessions/{}", p.session_id))
                 .unwrap_or_else(|| "/training".to_owned()),
         ),
+        // The prefecture's list of the programme year.
+        (Rule::SurveyClosedForOfficer, _) => row
+            .detail
+            .as_deref()
+            .zip(fiscal_year)
+            .map(|(p, fy)| format!("/assurance/{}/prefectures/{p}", fy.start_year())),
+        // The vendor's form of the year; the institution's vendors.
+        (Rule::VendorFormDue, _) => vendor_of(&row)
+            .1
+            .zip(fiscal_year)
+            .map(|(c, fy)| format!("/vendor/contracts/{c}/{}", fy.start_year())),
+        (Rule::VendorFormAwaited, _) => row
+            .institution_id
+            .map(|id| format!("/institutions/{id}/vendors")),
         // The institution's vendors, where it invites again.
         (Rule::VendorInvitationUnaccepted, _) => row
             .institution_id

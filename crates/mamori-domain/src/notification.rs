@@ -57,6 +57,14 @@ crate::wire_enum! {
         TrainingSessionWithdrawn,
         /// The session is tomorrow (seats only).
         TrainingTomorrow,
+        /// The 確保事業 survey closed today and the prefecture has not submitted its list: told
+        /// to its officers.
+        SurveyClosedForOfficer,
+        /// An inspection of an institution is 30 days away and a vendor it contracts has not
+        /// started that year's 事業者確認用: told to the vendor's users.
+        VendorFormDue,
+        /// The same, told to the institution's admins.
+        VendorFormAwaited,
     }
     parse(exact) -> Option;
 }
@@ -96,6 +104,8 @@ impl Rule {
             | Rule::TrainingSessionChanged
             | Rule::TrainingSessionWithdrawn => 0,
             Rule::TrainingTomorrow => 1,
+            Rule::SurveyClosedForOfficer => 0,
+            Rule::VendorFormDue | Rule::VendorFormAwaited => 30,
         }
     }
 
@@ -127,6 +137,8 @@ impl Rule {
     pub fn reaches(self, role: Role) -> bool {
         match self {
             Rule::IncidentReported => role == Role::SupportOperator,
+            Rule::SurveyClosedForOfficer => role == Role::PrefectureOfficer,
+            Rule::VendorFormDue => role == Role::VendorUser,
             Rule::IncidentReply
             | Rule::TrainingPlaceTaken
             | Rule::TrainingSeatOpened

@@ -1,6 +1,6 @@
 //! Calendar feeds as stored: each user's secret address (migration `0018_calendar_feeds`)
-//! and the dates a feed shows — an institution's open target dates and inspections, or the
-//! inspections of a prefecture.
+//! and the dates a feed shows — an institution's open target dates, inspections, survey
+//! deadlines and training sessions, or the inspections of a prefecture.
 
 use mamori_domain::Prefecture;
 
@@ -19,10 +19,20 @@ pub struct CalendarRow {
     pub item_key: Option<String>,
     pub on_date: String,
     pub starts_at: Option<String>,
+    /// A training session's course.
+    pub title_ja: Option<String>,
+    pub title_en: Option<String>,
+    /// A training session's id.
+    pub ref_id: Option<i64>,
 }
 
-const TARGETS: &str = "SELECT 'target' AS kind, t.institution_id, i.name AS institution_name, i.kind AS institution_kind, t.fiscal_year, t.item_key, t.target_date AS on_date, NULL AS starts_at FROM open_targets t JOIN institutions i ON i.id = t.institution_id";
-const INSPECTIONS: &str = "SELECT 'inspection' AS kind, n.institution_id, i.name AS institution_name, i.kind AS institution_kind, n.fiscal_year, NULL AS item_key, n.scheduled_on AS on_date, n.starts_at FROM inspections n JOIN institutions i ON i.id = n.institution_id";
+const TARGETS: &str = "SELECT 'target' AS kind, t.institution_id, i.name AS institution_name, i.kind AS institution_kind, t.fiscal_year, t.item_key, t.target_date AS on_date, NULL AS starts_at, NULL AS title_ja, NULL AS title_en, CAST(NULL AS BIGINT) AS ref_id FROM open_targets t JOIN institutions i ON i.id = t.institution_id";
+const INSPECTIONS: &str = "SELECT 'inspection' AS kind, n.institution_id, i.name AS institution_name, i.kind AS institution_kind, n.fiscal_year, NULL AS item_key, n.scheduled_on AS on_date, n.starts_at, NULL AS title_ja, NULL AS title_en, CAST(NULL AS BIGINT) AS ref_id FROM inspections n JOIN institutions i ON i.id = n.institution_id";
+/// The 確保事業 survey's deadline of each programme year, for a hospital not excluded from it.
+const SURVEYS: &str = "SELECT 'survey' AS kind, i.id AS institution_id, i.name AS institution_name, i.kind AS institution_kind, p.fiscal_year, NULL AS item_key, p.deadline AS on_date, NULL AS starts_at, NULL AS title_ja, NULL AS title_en, CAST(NULL AS BIGINT) AS ref_id FROM assurance_programs p JOIN institutions i ON i.kind = 'hospital' AND NOT EXISTS (SELECT 1 FROM assurance_excluded x WHERE x.fiscal_year = p.fiscal_year AND x.institution_id = i.id)";
+/// The training sessions of an institution's live places (the participant as `item_key`, the
+/// session as `ref_id`; the calendar year stands for the fiscal year).
+const TRAINING: &str = "SELECT 'training' AS kind, r.institution_id, i.name AS institution_name, i.kind AS institution_kind, CAST(substr(s.starts_at, 1, 4) AS BIGINT) AS fiscal_year, r.participant_name AS item_key, substr(s.starts_at, 1, 10) AS on_date, substr(s.starts_at, 12, 5) AS starts_at, c.title_ja, c.title_en, s.id AS ref_id FROM training_registrations r JOIN training_sessions s ON s.id = r.session_id JOIN training_courses c ON c.id = s.course_id JOIN institutions i ON i.id = r.institution_id";
 
 impl Store {
     /// The user's feed token, if one was made.
@@ -65,11 +75,15 @@ impl Store {
         row.map(user_from_row).transpose()
     }
 
-    /// An institution's open target dates and inspections, by date.
+    /// An institution's open target dates, inspections, 確保事業 survey deadlines (a hospital)
+    /// and training sessions (its live places), by date.
     pub async fn institution_calendar(&self, institution_id: i64) -> Result<Vec<CalendarRow>> {
         Ok(on_pool!(self, pool => {
             sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                "{TARGETS} WHERE t.institution_id = $1 UNION ALL {INSPECTIONS} WHERE n.institution_id = $1 ORDER BY on_date, kind"
+                "{TARGETS} WHERE t.institution_id = $1 UNION ALL {INSPECTIONS} WHERE n.institution_id = $1 \
+                 UNION ALL {SURVEYS} WHERE i.id = $1 \
+                 UNION ALL {TRAINING} WHERE r.institution_id = $1 AND r.status IN ('registered', 'waitlisted') AND s.withdrawn_at IS NULL \
+                 ORDER BY on_date, kind"
             )))
             .bind(institution_id)
             .fetch_all(pool)

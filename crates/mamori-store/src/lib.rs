@@ -1232,6 +1232,7 @@ mod mail;
 pub use mail::{FailedMail, LeasedMail, MailSettings};
 mod survey_notices;
 pub use survey_notices::NonResponder;
+mod deadline_notices;
 mod oversight;
 mod search_grams;
 mod training_notices;

@@ -37,7 +37,8 @@ pub struct NotificationJson {
     /// `survey_due_in_3_days`, `survey_reminder` (the prefecture's request),
     /// `survey_result` (the 確保事業 selection, when the prefecture submits),
     /// `vendor_invitation_unaccepted`, `training_place_taken`, `training_seat_opened`,
-    /// `training_session_changed`, `training_session_withdrawn`, `training_tomorrow`.
+    /// `training_session_changed`, `training_session_withdrawn`, `training_tomorrow`,
+    /// `survey_closed_for_officer`, `vendor_form_due` (to the vendor), `vendor_form_awaited`.
     kind: String,
     title_ja: String,
     title_en: String,

@@ -165,6 +165,9 @@ fn kind_label_key(rule: Rule) -> &'static str {
         Rule::TrainingSessionChanged => "notifications-kind-training-session-changed",
         Rule::TrainingSessionWithdrawn => "notifications-kind-training-session-withdrawn",
         Rule::TrainingTomorrow => "notifications-kind-training-tomorrow",
+        Rule::SurveyClosedForOfficer => "notifications-kind-survey-closed-for-officer",
+        Rule::VendorFormDue => "notifications-kind-vendor-form-due",
+        Rule::VendorFormAwaited => "notifications-kind-vendor-form-awaited",
     }
 }
 

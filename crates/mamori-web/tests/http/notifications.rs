@@ -19,6 +19,7 @@ on_both_engines!(
     the_survey_reminds_the_hospitals_that_have_not_answered,
     an_invitation_not_accepted_is_told_the_day_it_expires,
     a_training_place_is_confirmed_moved_up_changed_withdrawn_and_recalled,
+    the_officer_is_told_when_the_survey_closes_and_vendors_before_an_inspection,
 );
 
 /// The caller's notifications on the API (the unread ones with `unread`), newest first.
@@ -407,6 +408,41 @@ async fn the_calendar_feed_holds_the_dates_at_an_address_that_can_be_renewed(app
         answer.body.contains(&format!("#item-{key}")),
         "a link to the item"
     );
+    // The 確保事業 survey's deadline (the demo's programme closes in 60 days), all day.
+    let deadline = mamori_app::today_in_japan() + Days::new(60);
+    assert!(
+        dates
+            .iter()
+            .any(|(summary, start)| summary == "確保事業の調査票の回答期限"
+                && *start == icalendar::DatePerhapsTime::Date(deadline)),
+        "the survey's deadline is in the feed: {dates:?}"
+    );
+    // A training place of the hospital, at its time; gone once cancelled.
+    let session = open_training_session(app, 5).await;
+    let staff = app.token("demo-hospital-staff").await;
+    let place = take_training_place(app, &staff, session, "暦 一郎").await;
+    let training_day =
+        mamori_web::training::api::now_in_japan().date() + chrono::Duration::days(10);
+    let at_four = icalendar::DatePerhapsTime::DateTime(icalendar::CalendarDateTime::WithTimezone {
+        date_time: training_day.and_hms_opt(16, 0, 0).expect("a time"),
+        tzid: "Asia/Tokyo".into(),
+    });
+    let in_feed = async || {
+        let body = feed(app, &url).await.assert_status(StatusCode::OK).body;
+        events(&body).into_iter().any(|(summary, start)| {
+            summary.contains("試験用コース") && summary.contains("暦 一郎") && start == at_four
+        })
+    };
+    assert!(in_feed().await, "the training session is in the feed");
+    app.api(
+        "DELETE",
+        &format!("/api/v1/training/registrations/{place}"),
+        Some(&staff),
+        None,
+    )
+    .await
+    .assert_status(StatusCode::OK);
+    assert!(!in_feed().await, "a cancelled place leaves the feed");
     // In English.
     let english = feed(app, &format!("{url}?lang=en"))
         .await
@@ -917,5 +953,97 @@ async fn a_training_place_is_confirmed_moved_up_changed_withdrawn_and_recalled(a
         training(&staff, "training_session_withdrawn")
             .await
             .is_empty()
+    );
+}
+
+async fn the_officer_is_told_when_the_survey_closes_and_vendors_before_an_inspection(
+    app: &TestApp,
+) {
+    let year = app.year();
+    let of_kind = async |token: &str, kind: &str| -> Vec<Value> {
+        listed(app, token, false)
+            .await
+            .into_iter()
+            .filter(|n| n["kind"] == kind)
+            .collect()
+    };
+    // The survey closes (the demo's programme, in 60 days) with Tokyo's list not submitted.
+    let deadline = mamori_app::today_in_japan() + Days::new(60);
+    let officer = app.token("demo-prefecture-13").await;
+    pass(app, deadline - Days::new(1)).await;
+    assert!(
+        of_kind(&officer, "survey_closed_for_officer")
+            .await
+            .is_empty()
+    );
+    pass(app, deadline).await;
+    let closed = of_kind(&officer, "survey_closed_for_officer").await;
+    assert_eq!(closed.len(), 1, "{closed:?}");
+    assert_eq!(
+        closed[0]["link"],
+        format!("/assurance/{year}/prefectures/13")
+    );
+    assert!(
+        closed[0]["title_ja"]
+            .as_str()
+            .is_some_and(|t| t.contains("東京都")),
+        "{closed:?}"
+    );
+
+    // A vendor that has not started its form, 30 days before the hospital's inspection.
+    let admin = app.token("demo-hospital").await;
+    let contract = add_vendor_contract(
+        app,
+        &admin,
+        json!({"vendor_name": "南風ネット", "systems": ["network"], "remote_maintenance": false, "invite_email": "net@minami.example.jp"}),
+    )
+    .await;
+    accept_invitation(
+        app,
+        &invitation_token(&contract),
+        json!({"login": "minami-net", "password": "southern wind over the harbour"}),
+    )
+    .await
+    .assert_status(StatusCode::CREATED);
+    let inspection_day = deadline + Days::new(40);
+    let inspector = app.token("demo-inspector-13").await;
+    app.api_put_ok(
+        &format!("/api/v1/institutions/{HOSPITAL}/inspection/{year}/schedule"),
+        &inspector,
+        json!({"date": inspection_day.to_string(), "starts_at": "10:00", "inspectors": ["行列 検査"]}),
+    )
+    .await;
+    // The vendor's users log in with a second factor: their notifications are read as the
+    // service gives them.
+    let vendor = app.user("minami-net").await;
+    let due = async || -> Vec<mamori_app::notifications::Notification> {
+        mamori_app::notifications::notifications(&app.state, vendor.id, false)
+            .await
+            .expect("notifications")
+            .into_iter()
+            .filter(|n| n.rule == mamori_domain::notification::Rule::VendorFormDue)
+            .collect()
+    };
+    pass(app, inspection_day - Days::new(31)).await;
+    assert!(due().await.is_empty());
+    pass(app, inspection_day - Days::new(30)).await;
+    let told = due().await;
+    assert_eq!(told.len(), 1, "{told:?}");
+    let contract_id = contract["contract_id"].as_i64().expect("a contract");
+    assert_eq!(
+        told[0].link.as_deref(),
+        Some(format!("/vendor/contracts/{contract_id}/{year}").as_str())
+    );
+    let title = told[0].title.render(mamori_locale::Lang::Ja);
+    assert!(
+        title.contains("みなと中央病院") && title.contains("30日"),
+        "{title}"
+    );
+    let awaited = of_kind(&admin, "vendor_form_awaited").await;
+    assert!(
+        awaited.iter().any(|n| n["title_ja"]
+            .as_str()
+            .is_some_and(|t| t.contains("南風ネット"))),
+        "{awaited:?}"
     );
 }
