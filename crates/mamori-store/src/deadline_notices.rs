@@ -6,9 +6,24 @@ use chrono::NaiveDate;
 use mamori_domain::Role;
 use mamori_domain::notification::Rule;
 
-use crate::notifications::cover_day;
-use crate::write::Written;
-use crate::{Pool, Result, Store, now};
+use crate::{Result, Store};
+
+/// The notices of vendor forms not started before an inspection, to the users `$recipients`
+/// (SQL over `u` and the contract `c`) selects.
+macro_rules! vendor_form_insert {
+    ($recipients:literal) => {
+        concat!(
+            "INSERT INTO notifications (user_id, rule, subject, on_date, institution_id, fiscal_year, detail, created_at) \
+             SELECT u.id, $1, 'vendor-form:' || c.id || ':' || n.fiscal_year, n.scheduled_on, c.institution_id, n.fiscal_year, c.vendor_name || '|' || c.id, $2 \
+             FROM inspections n JOIN vendor_contracts c ON c.institution_id = n.institution_id \
+             JOIN users u ON ", $recipients, " \
+             WHERE n.scheduled_on > $3 AND n.scheduled_on <= $4 AND c.vendor_organization_id IS NOT NULL \
+             AND NOT u.disabled AND u.deleted_at IS NULL \
+             AND NOT EXISTS (SELECT 1 FROM vendor_answers a WHERE a.contract_id = c.id AND a.fiscal_year = n.fiscal_year) \
+             ON CONFLICT (rule, subject, on_date, user_id) DO NOTHING"
+        )
+    };
+}
 
 impl Store {
     /// Notifies by `rule` the officers of each prefecture that has not submitted the list of a
@@ -19,30 +34,19 @@ impl Store {
         (after, through): (NaiveDate, NaiveDate),
         covered: NaiveDate,
     ) -> Result<u64> {
-        let at = now();
-        on_pool!(self, pool => {
-            self.write(pool, async |conn| {
-                let written = sqlx::query(
-                    "INSERT INTO notifications (user_id, rule, subject, on_date, fiscal_year, detail, created_at) \
-                     SELECT u.id, $1, 'survey-closed:' || p.fiscal_year || ':' || u.prefecture, p.deadline, p.fiscal_year, u.prefecture, $2 \
-                     FROM assurance_programs p JOIN users u ON u.role = $5 AND u.prefecture IS NOT NULL \
-                     WHERE p.deadline > $3 AND p.deadline <= $4 AND NOT u.disabled AND u.deleted_at IS NULL \
-                     AND NOT EXISTS (SELECT 1 FROM assurance_submissions s WHERE s.fiscal_year = p.fiscal_year AND s.prefecture = u.prefecture) \
-                     ON CONFLICT (rule, subject, on_date, user_id) DO NOTHING",
-                )
-                .bind(rule.as_str())
-                .bind(&at)
-                .bind(after.to_string())
-                .bind(through.to_string())
-                .bind(Role::PrefectureOfficer.as_str())
-                .execute(&mut *conn)
-                .await?
-                .rows_affected();
-                cover_day!(conn, rule, covered);
-                Ok(Written::kept(written))
-            })
-            .await
-        })
+        self.write_scheduled(
+            rule,
+            "INSERT INTO notifications (user_id, rule, subject, on_date, fiscal_year, detail, created_at) \
+             SELECT u.id, $1, 'survey-closed:' || p.fiscal_year || ':' || u.prefecture, p.deadline, p.fiscal_year, u.prefecture, $2 \
+             FROM assurance_programs p JOIN users u ON u.role = $5 AND u.prefecture IS NOT NULL \
+             WHERE p.deadline > $3 AND p.deadline <= $4 AND NOT u.disabled AND u.deleted_at IS NULL \
+             AND NOT EXISTS (SELECT 1 FROM assurance_submissions s WHERE s.fiscal_year = p.fiscal_year AND s.prefecture = u.prefecture) \
+             ON CONFLICT (rule, subject, on_date, user_id) DO NOTHING",
+            (after.to_string(), through.to_string()),
+            Role::PrefectureOfficer,
+            covered,
+        )
+        .await
     }
 
     /// For each inspection on a day in `(after, through]` (the rule's 30 days ahead), each
@@ -55,39 +59,19 @@ impl Store {
         (after, through): (NaiveDate, NaiveDate),
         covered: NaiveDate,
     ) -> Result<u64> {
-        let at = now();
-        // Vendor users for the one, the institution's admins for the other.
-        let recipients = match rule {
-            Rule::VendorFormDue => {
+        let insert = match rule {
+            Rule::VendorFormDue => vendor_form_insert!(
                 "u.vendor_organization_id = c.vendor_organization_id AND u.role <> $5"
-            }
-            _ => "u.institution_id = c.institution_id AND u.role = $5",
+            ),
+            _ => vendor_form_insert!("u.institution_id = c.institution_id AND u.role = $5"),
         };
-        let sql = format!(
-            "INSERT INTO notifications (user_id, rule, subject, on_date, institution_id, fiscal_year, detail, created_at) \
-             SELECT u.id, $1, 'vendor-form:' || c.id || ':' || n.fiscal_year, n.scheduled_on, c.institution_id, n.fiscal_year, c.vendor_name || '|' || c.id, $2 \
-             FROM inspections n JOIN vendor_contracts c ON c.institution_id = n.institution_id \
-             JOIN users u ON {recipients} \
-             WHERE n.scheduled_on > $3 AND n.scheduled_on <= $4 AND c.vendor_organization_id IS NOT NULL \
-             AND NOT u.disabled AND u.deleted_at IS NULL \
-             AND NOT EXISTS (SELECT 1 FROM vendor_answers a WHERE a.contract_id = c.id AND a.fiscal_year = n.fiscal_year) \
-             ON CONFLICT (rule, subject, on_date, user_id) DO NOTHING"
-        );
-        on_pool!(self, pool => {
-            self.write(pool, async |conn| {
-                let written = sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
-                    .bind(rule.as_str())
-                    .bind(&at)
-                    .bind(after.to_string())
-                    .bind(through.to_string())
-                    .bind(Role::InstitutionAdmin.as_str())
-                    .execute(&mut *conn)
-                    .await?
-                    .rows_affected();
-                cover_day!(conn, rule, covered);
-                Ok(Written::kept(written))
-            })
-            .await
-        })
+        self.write_scheduled(
+            rule,
+            insert,
+            (after.to_string(), through.to_string()),
+            Role::InstitutionAdmin,
+            covered,
+        )
+        .await
     }
 }

@@ -61,23 +61,6 @@ macro_rules! notify_users {
 }
 pub(crate) use notify_users;
 
-/// Inside a write transaction on `$conn`: records `$covered` as the last day the scheduler's
-/// `$rule` has covered, never moving it back.
-macro_rules! cover_day {
-    ($conn:expr, $rule:expr, $covered:expr) => {
-        sqlx::query(
-            "INSERT INTO scheduler_days (rule, covered_through) VALUES ($1, $2) \
-             ON CONFLICT (rule) DO UPDATE SET covered_through = excluded.covered_through \
-             WHERE scheduler_days.covered_through < excluded.covered_through",
-        )
-        .bind($rule.as_str())
-        .bind($covered.to_string())
-        .execute(&mut *$conn)
-        .await?
-    };
-}
-pub(crate) use cover_day;
-
 /// Today in Japan (UTC+9) as stored text: the day a notification written with a change is on.
 pub(crate) fn today_in_japan() -> String {
     (chrono::Utc::now() + chrono::Duration::hours(9))
@@ -138,25 +121,55 @@ impl Store {
         (after, through): (NaiveDate, NaiveDate),
         covered: NaiveDate,
     ) -> Result<u64> {
+        self.write_scheduled(
+            rule,
+            "INSERT INTO notifications (user_id, rule, subject, on_date, institution_id, fiscal_year, item_key, created_at) \
+             SELECT u.id, $1, 'answer:' || t.institution_id || ':' || t.fiscal_year || ':' || t.item_key, t.target_date, t.institution_id, t.fiscal_year, t.item_key, $2 \
+             FROM open_targets t JOIN users u ON u.institution_id = t.institution_id \
+             WHERE t.target_date > $3 AND t.target_date <= $4 AND u.role = $5 AND NOT u.disabled AND u.deleted_at IS NULL \
+             ON CONFLICT (rule, subject, on_date, user_id) DO NOTHING",
+            (after.to_string(), through.to_string()),
+            Role::InstitutionAdmin,
+            covered,
+        )
+        .await
+    }
+
+    /// Writes the notifications of a scheduler's `rule` with `insert`, an `INSERT … SELECT …
+    /// ON CONFLICT DO NOTHING` that binds `$1` the rule, `$2` now, `$3` and `$4` the bounds of
+    /// the dates it covers and `$5` the recipients' role; records `covered` as the rule's last
+    /// day, in the same transaction. Gives the number written: those written already, by this
+    /// pass or another, are not written again.
+    pub(crate) async fn write_scheduled(
+        &self,
+        rule: Rule,
+        insert: &'static str,
+        (from, until): (String, String),
+        role: Role,
+        covered: NaiveDate,
+    ) -> Result<u64> {
         let at = now();
         on_pool!(self, pool => {
             self.write(pool, async |conn| {
-                let written = sqlx::query(
-                    "INSERT INTO notifications (user_id, rule, subject, on_date, institution_id, fiscal_year, item_key, created_at) \
-                     SELECT u.id, $1, 'answer:' || t.institution_id || ':' || t.fiscal_year || ':' || t.item_key, t.target_date, t.institution_id, t.fiscal_year, t.item_key, $2 \
-                     FROM open_targets t JOIN users u ON u.institution_id = t.institution_id \
-                     WHERE t.target_date > $3 AND t.target_date <= $4 AND u.role = $5 AND NOT u.disabled AND u.deleted_at IS NULL \
-                     ON CONFLICT (rule, subject, on_date, user_id) DO NOTHING",
+                let written = sqlx::query(insert)
+                    .bind(rule.as_str())
+                    .bind(&at)
+                    .bind(&from)
+                    .bind(&until)
+                    .bind(role.as_str())
+                    .execute(&mut *conn)
+                    .await?
+                    .rows_affected();
+                // The rule's last covered day, never moved back.
+                sqlx::query(
+                    "INSERT INTO scheduler_days (rule, covered_through) VALUES ($1, $2) \
+                     ON CONFLICT (rule) DO UPDATE SET covered_through = excluded.covered_through \
+                     WHERE scheduler_days.covered_through < excluded.covered_through",
                 )
                 .bind(rule.as_str())
-                .bind(&at)
-                .bind(after.to_string())
-                .bind(through.to_string())
-                .bind(Role::InstitutionAdmin.as_str())
+                .bind(covered.to_string())
                 .execute(&mut *conn)
-                .await?
-                .rows_affected();
-                cover_day!(conn, rule, covered);
+                .await?;
                 Ok(Written::kept(written))
             })
             .await

@@ -6,7 +6,6 @@ use chrono::NaiveDate;
 use mamori_domain::notification::Rule;
 use mamori_domain::{FiscalYear, InstitutionKind, Prefecture, Role};
 
-use crate::notifications::cover_day;
 use crate::write::{Audit, Written};
 use crate::{Pool, Result, Store, now};
 
@@ -51,30 +50,21 @@ impl Store {
         covered: NaiveDate,
     ) -> Result<u64> {
         debug_assert_eq!(InstitutionKind::Hospital.as_str(), "hospital");
-        let at = now();
-        on_pool!(self, pool => {
-            self.write(pool, async |conn| {
-                let written = sqlx::query(concat!(
-                    "INSERT INTO notifications (user_id, rule, subject, on_date, institution_id, fiscal_year, created_at) \
-                     SELECT u.id, $1, 'survey:' || p.fiscal_year || ':' || i.id, p.deadline, i.id, p.fiscal_year, $2 \
-                     FROM assurance_programs p JOIN institutions i ON ", not_answered!("p.fiscal_year"), " \
-                     JOIN users u ON u.institution_id = i.id \
-                     WHERE p.deadline > $3 AND p.deadline <= $4 AND u.role = $5 AND NOT u.disabled AND u.deleted_at IS NULL \
-                     ON CONFLICT (rule, subject, on_date, user_id) DO NOTHING"
-                ))
-                .bind(rule.as_str())
-                .bind(&at)
-                .bind(after.to_string())
-                .bind(through.to_string())
-                .bind(Role::InstitutionAdmin.as_str())
-                .execute(&mut *conn)
-                .await?
-                .rows_affected();
-                cover_day!(conn, rule, covered);
-                Ok(Written::kept(written))
-            })
-            .await
-        })
+        self.write_scheduled(
+            rule,
+            concat!(
+                "INSERT INTO notifications (user_id, rule, subject, on_date, institution_id, fiscal_year, created_at) \
+                 SELECT u.id, $1, 'survey:' || p.fiscal_year || ':' || i.id, p.deadline, i.id, p.fiscal_year, $2 \
+                 FROM assurance_programs p JOIN institutions i ON ", not_answered!("p.fiscal_year"), " \
+                 JOIN users u ON u.institution_id = i.id \
+                 WHERE p.deadline > $3 AND p.deadline <= $4 AND u.role = $5 AND NOT u.disabled AND u.deleted_at IS NULL \
+                 ON CONFLICT (rule, subject, on_date, user_id) DO NOTHING"
+            ),
+            (after.to_string(), through.to_string()),
+            Role::InstitutionAdmin,
+            covered,
+        )
+        .await
     }
 
     /// The hospitals of `prefecture` that have not answered the survey of `fiscal_year`, by

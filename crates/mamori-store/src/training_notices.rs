@@ -7,9 +7,7 @@ use chrono::{Days, NaiveDate};
 use mamori_domain::Role;
 use mamori_domain::notification::Rule;
 
-use crate::notifications::cover_day;
-use crate::write::Written;
-use crate::{Pool, Result, Store, now};
+use crate::{Pool, Result, Store};
 
 /// Inside a write transaction `$tx`: notifies by `$rule` (a `Rule`) the people of each place
 /// `r` of `training_registrations` that `$which` (SQL over `r`, binding `$4`) selects, with
@@ -84,30 +82,19 @@ impl Store {
                 .map(|d| format!("{d}T00:00:00"))
                 .unwrap_or_default()
         };
-        let at = now();
-        on_pool!(self, pool => {
-            self.write(pool, async |conn| {
-                let written = sqlx::query(
-                    "INSERT INTO notifications (user_id, rule, subject, on_date, institution_id, created_at) \
-                     SELECT u.id, $1, 'training:' || r.id, substr(s.starts_at, 1, 10), r.institution_id, $2 \
-                     FROM training_sessions s JOIN training_registrations r ON r.session_id = s.id \
-                     JOIN users u ON (u.institution_id = r.institution_id AND u.role = $5) OR u.id = r.created_by \
-                     WHERE s.starts_at >= $3 AND s.starts_at < $4 AND s.withdrawn_at IS NULL AND r.status = 'registered' \
-                     AND NOT u.disabled AND u.deleted_at IS NULL \
-                     ON CONFLICT (rule, subject, on_date, user_id) DO NOTHING",
-                )
-                .bind(rule.as_str())
-                .bind(&at)
-                .bind(midnight(after))
-                .bind(midnight(through))
-                .bind(Role::InstitutionAdmin.as_str())
-                .execute(&mut *conn)
-                .await?
-                .rows_affected();
-                cover_day!(conn, rule, covered);
-                Ok(Written::kept(written))
-            })
-            .await
-        })
+        self.write_scheduled(
+            rule,
+            "INSERT INTO notifications (user_id, rule, subject, on_date, institution_id, created_at) \
+             SELECT u.id, $1, 'training:' || r.id, substr(s.starts_at, 1, 10), r.institution_id, $2 \
+             FROM training_sessions s JOIN training_registrations r ON r.session_id = s.id \
+             JOIN users u ON (u.institution_id = r.institution_id AND u.role = $5) OR u.id = r.created_by \
+             WHERE s.starts_at >= $3 AND s.starts_at < $4 AND s.withdrawn_at IS NULL AND r.status = 'registered' \
+             AND NOT u.disabled AND u.deleted_at IS NULL \
+             ON CONFLICT (rule, subject, on_date, user_id) DO NOTHING",
+            (midnight(after), midnight(through)),
+            Role::InstitutionAdmin,
+            covered,
+        )
+        .await
     }
 }

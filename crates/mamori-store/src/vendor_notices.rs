@@ -5,9 +5,7 @@ use chrono::{Days, NaiveDate};
 use mamori_domain::Role;
 use mamori_domain::notification::Rule;
 
-use crate::notifications::cover_day;
-use crate::write::Written;
-use crate::{Pool, Result, Store, now};
+use crate::{Result, Store};
 
 impl Store {
     /// Notifies by `rule` the admins of each institution with an invitation that expires
@@ -33,31 +31,20 @@ impl Store {
             .checked_add_days(Days::new(1))
             .map(start_of)
             .unwrap_or_default();
-        let at = now();
-        on_pool!(self, pool => {
-            self.write(pool, async |conn| {
-                let written = sqlx::query(
-                    "INSERT INTO notifications (user_id, rule, subject, on_date, institution_id, detail, created_at) \
-                     SELECT u.id, $1, 'vendor-invitation:' || c.id || ':' || v.expires_at, $2, c.institution_id, c.vendor_name, $3 \
-                     FROM vendor_invitations v JOIN vendor_contracts c ON c.id = v.contract_id \
-                     JOIN users u ON u.institution_id = c.institution_id \
-                     WHERE v.expires_at >= $4 AND v.expires_at < $5 AND v.used_at IS NULL AND c.vendor_organization_id IS NULL \
-                     AND u.role = $6 AND NOT u.disabled AND u.deleted_at IS NULL \
-                     ON CONFLICT (rule, subject, on_date, user_id) DO NOTHING",
-                )
-                .bind(rule.as_str())
-                .bind(through.to_string())
-                .bind(&at)
-                .bind(from)
-                .bind(until)
-                .bind(Role::InstitutionAdmin.as_str())
-                .execute(&mut *conn)
-                .await?
-                .rows_affected();
-                cover_day!(conn, rule, covered);
-                Ok(Written::kept(written))
-            })
-            .await
-        })
+        // The expiry day, as the day before the bound: `until` is its next day's start.
+        self.write_scheduled(
+            rule,
+            "INSERT INTO notifications (user_id, rule, subject, on_date, institution_id, detail, created_at) \
+             SELECT u.id, $1, 'vendor-invitation:' || c.id || ':' || v.expires_at, substr($4, 1, 10), c.institution_id, c.vendor_name, $2 \
+             FROM vendor_invitations v JOIN vendor_contracts c ON c.id = v.contract_id \
+             JOIN users u ON u.institution_id = c.institution_id \
+             WHERE v.expires_at >= $3 AND v.expires_at < $4 AND v.used_at IS NULL AND c.vendor_organization_id IS NULL \
+             AND u.role = $5 AND NOT u.disabled AND u.deleted_at IS NULL \
+             ON CONFLICT (rule, subject, on_date, user_id) DO NOTHING",
+            (from, until),
+            Role::InstitutionAdmin,
+            covered,
+        )
+        .await
     }
 }
