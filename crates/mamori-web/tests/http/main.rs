@@ -4,8 +4,9 @@
 //!
 //! One test binary, one module per feature of `src/`: `account`, `institutions`,
 //! `checklist`, `inspection`, `vendors`, `contact_chart`, `ledger`, `assurance`, `training`,
-//! `support_menu` (the file `support.rs`, for `src/support/`), `incidents`, and `http` for
-//! the shared HTTP parts. Beside them, the modules that cut across features:
+//! `support_menu` (the file `support.rs`, for `src/support/`), `incidents`, `oversight`,
+//! `follow_up`, `notifications` and `mail` (notifications by mail, through a real SMTP
+//! server), and `http` for the shared HTTP parts. Beside them, the modules that cut across features:
 //! `authorization` (every route against every kind of caller), `csrf` (every page form),
 //! `logins` (logins compared by their folded form), `security` (attacks as found and
 //! reproduced) and `uploads` (files made to cost the server). Each module lists its
