@@ -18,6 +18,7 @@ use mamori_store::{FailedMail, LeasedMail, StoredNotification};
 
 use crate::mail::{Composed, Mailer};
 use crate::notifications::{Notification, day, view};
+use crate::time::stamp;
 use crate::{App, Error};
 
 /// How long a sender holds the mails it leased: a sender that dies leaves them to another
@@ -267,6 +268,15 @@ pub async fn failed_mails(app: &App, role: Role) -> Result<Vec<FailedMail>, Erro
     Ok(app.store.failed_mails().await?)
 }
 
+/// How many mails failed after their last attempt (the national office's count; 0 for
+/// everyone else, who may not see them).
+pub async fn failed_mail_count(app: &App, role: Role) -> Result<i64, Error> {
+    if role != Role::NationalAdmin {
+        return Ok(0);
+    }
+    Ok(app.store.failed_mail_count().await?)
+}
+
 /// Sends a failed mail again from the next pass, with its attempts counted afresh.
 pub async fn retry_failed_mail(app: &App, role: Role, id: i64) -> Result<(), Error> {
     if role != Role::NationalAdmin {
@@ -277,9 +287,4 @@ pub async fn retry_failed_mail(app: &App, role: Role, id: i64) -> Result<(), Err
     } else {
         Err(Error::NotFound)
     }
-}
-
-/// An instant as the store keeps it.
-fn stamp(at: DateTime<Utc>) -> String {
-    at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }

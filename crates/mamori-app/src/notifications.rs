@@ -90,6 +90,29 @@ pub async fn run_scheduler(app: &App, today: NaiveDate) -> Result<PassReport, Er
     Ok(report)
 }
 
+/// The lease that lets one server at a time run the passes, and how long it is held.
+const PASS_LEASE: &str = "notification-pass";
+const PASS_LEASE_FOR: chrono::Duration = chrono::Duration::minutes(5);
+
+/// Takes (or keeps) the passes' lease for `holder` at `now`: `false` while another server
+/// holds it; a holder that stops leaves it to another once it runs out.
+pub async fn take_pass_lease(
+    app: &App,
+    holder: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<bool, Error> {
+    use crate::time::stamp;
+    Ok(app
+        .store
+        .take_lease(
+            PASS_LEASE,
+            holder,
+            &stamp(now),
+            &stamp(now + PASS_LEASE_FOR),
+        )
+        .await?)
+}
+
 /// A notification as its recipient sees it.
 #[derive(Debug, Clone)]
 pub struct Notification {

@@ -1,7 +1,7 @@
 //! The clock in Japan (JST, UTC+9, no daylight saving): check dates, training sessions and
 //! incidents are judged by it.
 
-use chrono::{NaiveDate, NaiveDateTime, Utc};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 
 /// Now in Japan: training sessions are written in Japan time, and an incident's "since
 /// when" is judged by it.
@@ -19,4 +19,10 @@ pub fn instant_in_japan(rfc3339: &str) -> Option<NaiveDateTime> {
 /// Today in Japan: the day that check dates are judged by.
 pub fn today_in_japan() -> NaiveDate {
     now_in_japan().date()
+}
+
+/// An instant as the store keeps it: RFC 3339, UTC, to the millisecond (so that instants
+/// compare as text on both engines).
+pub fn stamp(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }

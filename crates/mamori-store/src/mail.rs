@@ -385,6 +385,16 @@ impl Store {
         }))
     }
 
+    /// How many mails failed after their last attempt.
+    pub async fn failed_mail_count(&self) -> Result<i64> {
+        let (n,): (i64,) = on_pool!(self, pool => {
+            sqlx::query_as("SELECT COUNT(*) FROM mail_outbox WHERE state = 'failed'")
+                .fetch_one(pool)
+                .await?
+        });
+        Ok(n)
+    }
+
     /// Puts a failed mail back to be sent at `now`, with its attempts counted afresh (a mail
     /// waiting to be sent already is left to it); `false` when no mail waits or failed with
     /// that id.

@@ -15,10 +15,6 @@ use mamori_locale::Message;
 /// How often `serve` runs the passes.
 const PASS_EVERY: Duration = Duration::from_secs(60);
 
-/// The lease that lets one server at a time run the passes, and how long it is held.
-const LEASE: &str = "notification-pass";
-const LEASE_FOR: chrono::Duration = chrono::Duration::minutes(5);
-
 /// Where mail goes, from the command line.
 #[derive(clap::Args, Debug, Clone)]
 pub struct MailArgs {
@@ -108,13 +104,7 @@ pub fn spawn_passes(app: App, mail: Option<Mail>) {
         loop {
             tick.tick().await;
             let now = Utc::now();
-            let stamp =
-                |t: chrono::DateTime<Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-            match app
-                .store
-                .take_lease(LEASE, &holder, &stamp(now), &stamp(now + LEASE_FOR))
-                .await
-            {
+            match mamori_app::notifications::take_pass_lease(&app, &holder, now).await {
                 Ok(true) => {}
                 Ok(false) => continue,
                 Err(e) => {

@@ -77,19 +77,14 @@ async fn notifications_page(
     let token = service::calendar::feed_token(&state, user.user().id)
         .await
         .map_err(PageError::from)?;
-    let failed_mail = if user.user().role == mamori_domain::Role::NationalAdmin {
-        let n = service::mail_delivery::failed_mails(&state, user.user().role)
-            .await
-            .map_err(PageError::from)?
-            .len();
-        (n > 0).then(|| {
-            Message::new("notifications-failed-link")
-                .with("count", n)
-                .render(lang)
-        })
-    } else {
-        None
-    };
+    let failed = service::mail_delivery::failed_mail_count(&state, user.user().role)
+        .await
+        .map_err(PageError::from)?;
+    let failed_mail = (failed > 0).then(|| {
+        Message::new("notifications-failed-link")
+            .with("count", failed)
+            .render(lang)
+    });
     let page = NotificationsPage {
         failed_mail,
         chrome: Chrome::new(

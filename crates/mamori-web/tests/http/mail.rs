@@ -78,13 +78,9 @@ fn target_of(app: &TestApp) -> NaiveDate {
     NaiveDate::from_ymd_opt(app.year() + 1, 2, 15).expect("a date")
 }
 
-async fn pass(app: &TestApp, mailer: &Mailer, now: DateTime<Utc>) -> MailReport {
-    run_mail_pass(&app.state, mailer, &links(), now)
-        .await
-        .expect("a mail pass")
-}
-
-async fn a_notification_is_mailed_once_in_its_recipients_language(app: &TestApp) {
+/// An SMTP server and its mailer, and the hospital's admin (their token) with an address, an
+/// item answered いいえ until `target` and that day's pass run; the item's key.
+async fn an_item_due_with_mail(app: &TestApp) -> (MailServer, Mailer, String, NaiveDate, String) {
     let server = MailServer::start().await;
     let mailer = mailer(&server.url());
     let target = target_of(app);
@@ -92,6 +88,17 @@ async fn a_notification_is_mailed_once_in_its_recipients_language(app: &TestApp)
     let admin = app.token("demo-hospital").await;
     settings(app, &admin, json!({"email": ADMIN_MAIL})).await;
     let key = due_on(app, &admin, target, target).await;
+    (server, mailer, admin, target, key)
+}
+
+async fn pass(app: &TestApp, mailer: &Mailer, now: DateTime<Utc>) -> MailReport {
+    run_mail_pass(&app.state, mailer, &links(), now)
+        .await
+        .expect("a mail pass")
+}
+
+async fn a_notification_is_mailed_once_in_its_recipients_language(app: &TestApp) {
+    let (server, mailer, admin, target, key) = an_item_due_with_mail(app).await;
     let report = pass(app, &mailer, Utc::now()).await;
     assert_eq!(report.failed, 0, "{report:?}");
     let mails = about(&server, &key);
@@ -305,13 +312,7 @@ async fn a_refusing_server_is_tried_again_then_shown_to_the_national_office(app:
 }
 
 async fn a_crash_between_sending_and_marking_sends_one_duplicate(app: &TestApp) {
-    let server = MailServer::start().await;
-    let mailer = mailer(&server.url());
-    let target = target_of(app);
-    quiet(app, target).await;
-    let admin = app.token("demo-hospital").await;
-    settings(app, &admin, json!({"email": ADMIN_MAIL})).await;
-    let key = due_on(app, &admin, target, target).await;
+    let (server, mailer, _, _, key) = an_item_due_with_mail(app).await;
     route(&app.state, Utc::now()).await.expect("routed");
     // A sender leases the mails and sends them, then dies before it records the sends.
     let start = Utc::now();
