@@ -144,3 +144,23 @@ test("the prefecture imports its ranking from a spreadsheet after a preview", as
   assert.equal(await first.locator("input[data-rank]").inputValue(), "1");
   assert.equal(await first.locator('select[name^="reason_"]').inputValue(), "regional_emergency_role");
 });
+
+test("the officer asks the hospitals that have not answered, once they tick that it cannot be undone", async () => {
+  const officer = await browser.newPage({ viewport: { width: 390, height: 900 } });
+  await login(officer, server.base, "demo-prefecture-13");
+  await officer.waitForURL(/\/assurance\/\d{4}\/prefectures\/13$/);
+  const section = officer.locator("#non-responders");
+  const send = section.getByRole("button", { name: "未回答の病院に回答のお願いを送る" });
+  // Without the tick nothing is sent, and the box says why.
+  await send.click();
+  await officer.waitForURL(/confirm=missing/);
+  await section.getByText("まだ何も送っていません", { exact: false }).waitFor();
+  assert.equal(await section.getByText("まだ送っていません", { exact: true }).count() > 0, true);
+  await officer.screenshot({ path: join(tmpdir(), "mamori-reminder-unconfirmed-390.png"), fullPage: false });
+  await officer.setViewportSize({ width: 1280, height: 900 });
+  await officer.screenshot({ path: join(tmpdir(), "mamori-reminder-unconfirmed-1280.png"), fullPage: false });
+  await section.getByLabel("送ったものは取り消せません", { exact: false }).check();
+  await send.click();
+  await officer.getByText("回答のお願いを送りました", { exact: false }).waitFor();
+  assert.equal(await section.getByText("まだ送っていません", { exact: true }).count(), 0);
+});

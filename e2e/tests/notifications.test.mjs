@@ -75,7 +75,7 @@ test("an overdue target date reaches the admin, who opens the item from it", asy
   // In English.
   await page.getByRole("link", { name: "English" }).click();
   await page.getByRole("heading", { name: "Notifications", exact: true }).waitFor();
-  assert.match(await page.locator("li.notification").first().innerText(), /The target date of .* has passed/);
+  assert.match(await page.locator("li.notification", { hasText: "The target date of" }).first().innerText(), /The target date of .* has passed/);
   await context.close();
 });
 

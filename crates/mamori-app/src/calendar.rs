@@ -59,9 +59,16 @@ pub async fn feed(app: &App, user: &User) -> Result<Vec<FeedDate>, Error> {
         (Some(id), Role::InstitutionAdmin | Role::InstitutionStaff, _) => {
             app.store.institution_calendar(id).await?
         }
-        (_, Role::Inspector | Role::PrefectureOfficer, Some(prefecture)) => {
+        (_, Role::Inspector, Some(prefecture)) => {
             app.store.prefecture_inspection_calendar(prefecture).await?
         }
+        (_, Role::PrefectureOfficer, Some(prefecture)) => {
+            let mut rows = app.store.prefecture_inspection_calendar(prefecture).await?;
+            rows.extend(app.store.survey_close_calendar(prefecture).await?);
+            rows.sort_by(|a, b| a.on_date.cmp(&b.on_date));
+            rows
+        }
+        (_, Role::VendorUser, _) => app.store.vendor_inspection_calendar(user.id).await?,
         _ => Vec::new(),
     };
     Ok(rows
@@ -99,6 +106,30 @@ fn feed_date(app: &App, row: CalendarRow) -> Option<FeedDate> {
             path: format!("/training/sessions/{session}"),
         });
     }
+    // The institution's upkeep, in no fiscal year.
+    let upkeep = match row.kind.as_str() {
+        "restore_test" => Some((
+            "restore-test",
+            "notifications-calendar-restore-test",
+            "continuity",
+        )),
+        "support_end" => Some((
+            "support-end",
+            "notifications-calendar-support-end",
+            "ledger",
+        )),
+        _ => None,
+    };
+    if let Some((uid, summary, page)) = upkeep {
+        return Some(FeedDate {
+            uid: format!("{uid}-{}@mamori", row.institution_id),
+            date,
+            starts_at: None,
+            summary: Message::new(summary),
+            description: bilingual(row.institution_name.clone(), row.institution_name.clone()),
+            path: format!("/institutions/{}/{page}", row.institution_id),
+        });
+    }
     let fiscal_year = FiscalYear::new(i32::try_from(row.fiscal_year).ok()?).ok()?;
     let about = Message::new("notifications-about")
         .with("institution", &row.institution_name)
@@ -108,6 +139,32 @@ fn feed_date(app: &App, row: CalendarRow) -> Option<FeedDate> {
         );
     let year = fiscal_year.start_year();
     match (row.kind.as_str(), row.item_key) {
+        // The officer's: the prefecture's list is due.
+        ("survey_close", Some(prefecture)) => {
+            let name = mamori_domain::Prefecture::parse(&prefecture)
+                .map(|p| bilingual(p.name_ja(), p.name_en()))
+                .unwrap_or_else(|_| bilingual(prefecture.clone(), prefecture.clone()));
+            Some(FeedDate {
+                uid: format!("survey-close-{prefecture}-{year}@mamori"),
+                date,
+                starts_at: None,
+                summary: Message::new("notifications-calendar-survey-close")
+                    .with("prefecture", name),
+                description: bilingual(fiscal_year.label_ja(), fiscal_year.label_en()),
+                path: format!("/assurance/{year}/prefectures/{prefecture}"),
+            })
+        }
+        // The vendor's: an institution it serves is inspected; its form and MDS/SDS are due
+        // 30 days before.
+        ("vendor_inspection", _) => row.ref_id.map(|contract| FeedDate {
+            uid: format!("vendor-inspection-{contract}-{year}@mamori"),
+            date,
+            starts_at,
+            summary: Message::new("notifications-calendar-vendor-inspection")
+                .with("institution", &row.institution_name),
+            description: about.clone(),
+            path: format!("/vendor/contracts/{contract}/{year}"),
+        }),
         ("target", Some(key)) => {
             let item = InstitutionKind::parse(&row.institution_kind)
                 .ok()

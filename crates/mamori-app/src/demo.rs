@@ -848,7 +848,15 @@ async fn vendors(
         .map_err(|e| Error::Internal(format!("demo continuity records: {e}")))?;
     let json = serde_json::to_string(&records).map_err(|e| Error::Internal(e.to_string()))?;
     store
-        .put_continuity_records(hospital, &json, None, hospital_admin)
+        .put_continuity_records(
+            hospital,
+            (
+                &json,
+                mamori_domain::continuity::restore_test_due(&records.backups),
+            ),
+            None,
+            hospital_admin,
+        )
         .await?;
     Ok(())
 }

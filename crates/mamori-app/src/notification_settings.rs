@@ -3,9 +3,9 @@
 //! in the app only. A user is offered the kinds that reach their role; a new インシデントかも?
 //! case always goes to the desk at once.
 
-use mamori_domain::Role;
 use mamori_domain::contact_chart::{EmailAddress, FieldProblem};
 use mamori_domain::notification::{Delivery, Rule};
+use mamori_domain::{InstitutionKind, Principal, Role};
 use mamori_locale::{Lang, Message};
 use mamori_store::MailSettings;
 
@@ -29,18 +29,43 @@ pub struct SettingsChange {
     pub kinds: Vec<(String, String)>,
 }
 
-/// The kinds of notification a user of `role` is offered.
-pub fn kinds_for(role: Role) -> impl Iterator<Item = Rule> {
-    Rule::ALL.into_iter().filter(move |r| r.reaches(role))
+/// Who a user is, as far as the kinds they are offered go: their role and, at an
+/// institution, its kind.
+#[derive(Debug, Clone, Copy)]
+struct Audience {
+    role: Role,
+    kind: Option<InstitutionKind>,
+}
+
+impl Audience {
+    async fn of(app: &App, principal: &Principal) -> Result<Self, Error> {
+        let kind = match principal.institution_id {
+            Some(id) => app.store.institution(id).await?.map(|i| i.kind),
+            None => None,
+        };
+        Ok(Self {
+            role: principal.role,
+            kind,
+        })
+    }
+
+    fn offered(self, rule: Rule) -> bool {
+        rule.reaches(self.role, self.kind)
+    }
+}
+
+/// The kinds of notification a user of `role`, at an institution of `kind`, is offered.
+pub fn kinds_for(role: Role, kind: Option<InstitutionKind>) -> impl Iterator<Item = Rule> {
+    Rule::ALL.into_iter().filter(move |r| r.reaches(role, kind))
 }
 
 /// The user's settings.
-pub async fn settings(app: &App, user_id: i64, role: Role) -> Result<Settings, Error> {
-    let stored = app.store.mail_settings(user_id).await?;
-    Ok(view(&stored, role))
+pub async fn settings(app: &App, principal: &Principal) -> Result<Settings, Error> {
+    let stored = app.store.mail_settings(principal.user_id).await?;
+    Ok(view(&stored, Audience::of(app, principal).await?))
 }
 
-fn view(stored: &MailSettings, role: Role) -> Settings {
+fn view(stored: &MailSettings, audience: Audience) -> Settings {
     let chosen = |rule: Rule| {
         if rule.always_at_once() {
             return Delivery::MailNow;
@@ -54,7 +79,9 @@ fn view(stored: &MailSettings, role: Role) -> Settings {
     Settings {
         email: stored.email.clone(),
         language: Lang::parse(&stored.language).unwrap_or_default(),
-        kinds: kinds_for(role).map(|r| (r, chosen(r))).collect(),
+        kinds: kinds_for(audience.role, audience.kind)
+            .map(|r| (r, chosen(r)))
+            .collect(),
     }
 }
 
@@ -62,10 +89,11 @@ fn view(stored: &MailSettings, role: Role) -> Settings {
 /// is saved then.
 pub async fn save_settings(
     app: &App,
-    user_id: i64,
-    role: Role,
+    principal: &Principal,
     change: SettingsChange,
 ) -> Result<Settings, Error> {
+    let user_id = principal.user_id;
+    let audience = Audience::of(app, principal).await?;
     let mut stored = app.store.mail_settings(user_id).await?;
     let mut problems = Vec::new();
     if let Some(text) = change.email {
@@ -90,7 +118,7 @@ pub async fn save_settings(
     }
     for (kind, delivery) in change.kinds {
         let path = format!("kinds.{kind}");
-        let Some(rule) = Rule::parse(&kind).filter(|r| r.reaches(role)) else {
+        let Some(rule) = Rule::parse(&kind).filter(|r| audience.offered(*r)) else {
             problems.push(FieldProblem::new(
                 path,
                 "notification_kind_unknown",
@@ -121,5 +149,5 @@ pub async fn save_settings(
         return Err(Error::Fields(problems));
     }
     app.store.save_mail_settings(user_id, &stored).await?;
-    Ok(view(&stored, role))
+    Ok(view(&stored, audience))
 }

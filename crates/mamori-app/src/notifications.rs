@@ -27,33 +27,24 @@ impl PassReport {
     }
 }
 
-/// The rules the scheduler runs, each over the days since it last ran.
-const SCHEDULED: [Rule; 11] = [
-    Rule::TargetIn30Days,
-    Rule::TargetIn7Days,
-    Rule::TargetToday,
-    Rule::TargetOverdue,
-    Rule::SurveyDueIn14Days,
-    Rule::SurveyDueIn3Days,
-    Rule::VendorInvitationUnaccepted,
-    Rule::TrainingTomorrow,
-    Rule::SurveyClosedForOfficer,
-    Rule::VendorFormDue,
-    Rule::VendorFormAwaited,
-];
-
 /// Runs every rule of the scheduler up to `today` (Japan's day).
 pub async fn run_scheduler(app: &App, today: NaiveDate) -> Result<PassReport, Error> {
     let mut report = PassReport::default();
-    for rule in SCHEDULED {
+    for rule in Rule::scheduled() {
         let covered = app
             .store
             .scheduler_covered_through(rule)
             .await?
             .unwrap_or_else(|| first_covered_day(rule, today));
-        let Some(dates) = rule.dates_due(covered, today) else {
+        let Some(mut dates) = rule.dates_due(covered, today) else {
             continue;
         };
+        if rule == Rule::DeviceSupportEnding {
+            // Every end of support within the notice's days, not only the days that came
+            // into it since the last pass: a device entered with its end 60 days away is
+            // told too (once per day of end, as every notice).
+            dates.0 = today;
+        }
         let store = &app.store;
         let n = match rule {
             Rule::SurveyDueIn14Days | Rule::SurveyDueIn3Days => {
@@ -66,9 +57,13 @@ pub async fn run_scheduler(app: &App, today: NaiveDate) -> Result<PassReport, Er
             }
             Rule::TrainingTomorrow => store.notify_sessions_ahead(rule, dates, today).await?,
             Rule::SurveyClosedForOfficer => store.notify_survey_closed(rule, dates, today).await?,
-            Rule::VendorFormDue | Rule::VendorFormAwaited => {
-                store.notify_vendor_forms_due(rule, dates, today).await?
-            }
+            Rule::VendorFormDue
+            | Rule::VendorFormAwaited
+            | Rule::MdsSdsDue
+            | Rule::MdsSdsAwaited => store.notify_vendor_forms_due(rule, dates, today).await?,
+            Rule::SecondCheckDue => store.notify_second_checks(rule, dates, today).await?,
+            Rule::RestoreTestDue => store.notify_restore_tests(rule, dates, today).await?,
+            Rule::DeviceSupportEnding => store.notify_support_ending(rule, dates, today).await?,
             Rule::TargetIn30Days
             | Rule::TargetIn7Days
             | Rule::TargetToday
@@ -160,6 +155,11 @@ fn title_key(rule: Rule) -> &'static str {
         Rule::SurveyClosedForOfficer => "notifications-rule-survey-closed-for-officer",
         Rule::VendorFormDue => "notifications-rule-vendor-form-due",
         Rule::VendorFormAwaited => "notifications-rule-vendor-form-awaited",
+        Rule::SecondCheckDue => "notifications-rule-second-check-due",
+        Rule::MdsSdsDue => "notifications-rule-mds-sds-due",
+        Rule::MdsSdsAwaited => "notifications-rule-mds-sds-awaited",
+        Rule::RestoreTestDue => "notifications-rule-restore-test-due",
+        Rule::DeviceSupportEnding => "notifications-rule-device-support-ending",
     }
 }
 
@@ -283,12 +283,30 @@ fn view_of(
                 .map(|p| bilingual(p.name_ja(), p.name_en()))
                 .unwrap_or_else(|| bilingual(String::new(), String::new())),
         ),
-        Rule::VendorFormDue | Rule::VendorFormAwaited => title
+        Rule::VendorFormDue | Rule::VendorFormAwaited | Rule::MdsSdsDue | Rule::MdsSdsAwaited => {
+            title
+                .with(
+                    "institution",
+                    row.institution_name.clone().unwrap_or_default(),
+                )
+                .with("vendor", vendor_of(&row).0)
+        }
+        Rule::SecondCheckDue => title
             .with(
                 "institution",
                 row.institution_name.clone().unwrap_or_default(),
             )
-            .with("vendor", vendor_of(&row).0),
+            .with(
+                "count",
+                row.detail
+                    .as_deref()
+                    .and_then(|n| n.parse::<i64>().ok())
+                    .unwrap_or_default(),
+            ),
+        Rule::RestoreTestDue | Rule::DeviceSupportEnding => title.with(
+            "institution",
+            row.institution_name.clone().unwrap_or_default(),
+        ),
         _ => title.with("item", item_label(app, &row)),
     };
     let fiscal_year = row
@@ -347,13 +365,28 @@ fn view_of(
             .zip(fiscal_year)
             .map(|(p, fy)| format!("/assurance/{}/prefectures/{p}", fy.start_year())),
         // The vendor's form of the year; the institution's vendors.
-        (Rule::VendorFormDue, _) => vendor_of(&row)
-            .1
-            .zip(fiscal_year)
-            .map(|(c, fy)| format!("/vendor/contracts/{c}/{}", fy.start_year())),
-        (Rule::VendorFormAwaited, _) => row
+        (Rule::VendorFormDue | Rule::MdsSdsDue, _) => {
+            let anchor = if rule == Rule::MdsSdsDue {
+                "#deliveries"
+            } else {
+                ""
+            };
+            vendor_of(&row)
+                .1
+                .zip(fiscal_year)
+                .map(|(c, fy)| format!("/vendor/contracts/{c}/{}{anchor}", fy.start_year()))
+        }
+        (Rule::VendorFormAwaited | Rule::MdsSdsAwaited, _) => row
             .institution_id
             .map(|id| format!("/institutions/{id}/vendors")),
+        // The backup and BCP records, where the test is recorded.
+        (Rule::RestoreTestDue, _) => row
+            .institution_id
+            .map(|id| format!("/institutions/{id}/continuity")),
+        // The device ledger, with each device's flags.
+        (Rule::DeviceSupportEnding, _) => row
+            .institution_id
+            .map(|id| format!("/institutions/{id}/ledger")),
         // The institution's vendors, where it invites again.
         (Rule::VendorInvitationUnaccepted, _) => row
             .institution_id

@@ -242,6 +242,26 @@ fn a_year_before(today: NaiveDate) -> NaiveDate {
         .unwrap_or(NaiveDate::MIN)
 }
 
+/// The first day a backup's last restore test is older than a year (the day the warning
+/// below appears, and the institution is told): the earliest over the tested backups.
+pub fn restore_test_due(backups: &[BackupRecord]) -> Option<NaiveDate> {
+    backups
+        .iter()
+        .filter_map(|b| b.last_restore_test)
+        .filter_map(|t| first_day_older_than_a_year(t.on))
+        .min()
+}
+
+/// The first day on which `on` is before [`a_year_before`] it (a year and a day or two on,
+/// as 29 February falls).
+fn first_day_older_than_a_year(on: NaiveDate) -> Option<NaiveDate> {
+    let mut day = on.checked_add_months(Months::new(12))?;
+    while a_year_before(day) <= on {
+        day = day.succ_opt()?;
+    }
+    Some(day)
+}
+
 /// Warnings on the backups, in record order.
 pub fn backup_warnings(backups: &[BackupRecord], today: NaiveDate) -> Vec<ContinuityWarning> {
     use ContinuityWarningCode as C;
@@ -696,6 +716,43 @@ mod tests {
         assert_eq!(
             codes(&bcp_warnings(Some(&rec(est, Some(d(2024, 6, 1)))), today())),
             vec![(Some("bcp"), C::DrillOld)]
+        );
+    }
+
+    #[test]
+    fn a_restore_test_is_due_on_the_first_day_it_is_warned_old() {
+        let tested = |on: NaiveDate| BackupRecord {
+            last_restore_test: Some(RestoreTest {
+                on,
+                duration_minutes: 30,
+                succeeded: true,
+            }),
+            ..emr_backup()
+        };
+        for on in [
+            d(2024, 2, 29),
+            d(2024, 2, 28),
+            d(2023, 2, 28),
+            d(2024, 1, 31),
+            d(2025, 12, 31),
+        ] {
+            let due = restore_test_due(&[tested(on)]).expect("a due day");
+            let old = |today: NaiveDate| {
+                backup_warnings(&[tested(on)], today)
+                    .iter()
+                    .any(|w| w.code == ContinuityWarningCode::RestoreTestOld)
+            };
+            assert!(old(due), "{on}: {due}");
+            assert!(!old(due.pred_opt().expect("a day")), "{on}: {due}");
+        }
+        let untested = BackupRecord {
+            last_restore_test: None,
+            ..emr_backup()
+        };
+        assert_eq!(restore_test_due(std::slice::from_ref(&untested)), None);
+        assert_eq!(
+            restore_test_due(&[untested, tested(d(2025, 6, 1)), tested(d(2025, 3, 1))]),
+            Some(d(2026, 3, 2))
         );
     }
 

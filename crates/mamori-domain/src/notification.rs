@@ -7,7 +7,7 @@
 
 use chrono::{Days, NaiveDate};
 
-use crate::Role;
+use crate::{InstitutionKind, Role};
 
 crate::wire_enum! {
     /// Why a user is notified.
@@ -65,6 +65,21 @@ crate::wire_enum! {
         VendorFormDue,
         /// The same, told to the institution's admins.
         VendorFormAwaited,
+        /// An inspection is 30 days away and items answered いいえ at the first check (1回目)
+        /// whose target date falls before it have no second check (2回目): told to the
+        /// institution's admins, who record it before the inspectors read the checklist.
+        SecondCheckDue,
+        /// An inspection is 30 days away and a vendor it contracts has delivered no MDS/SDS
+        /// (医療情報セキュリティ開示書, item 2(3)): told to the vendor's users.
+        MdsSdsDue,
+        /// The same, told to the institution's admins.
+        MdsSdsAwaited,
+        /// A backup's last restore test (3(2) バックアップと復旧手順) is older than a year from
+        /// today: told to the institution's admins.
+        RestoreTestDue,
+        /// A device in use reaches its end of support (サポート終了) within 90 days: told to
+        /// the institution's admins, once per date.
+        DeviceSupportEnding,
     }
     parse(exact) -> Option;
 }
@@ -82,31 +97,44 @@ impl Rule {
     pub const SURVEY_DEADLINES: [Rule; 2] = [Rule::SurveyDueIn14Days, Rule::SurveyDueIn3Days];
 
     /// How many days before its date a notification of this rule is due (after, when
-    /// negative).
-    pub fn days_before(self) -> i64 {
+    /// negative); `None` for the rules told in the transaction of the change that causes
+    /// them, which the scheduler does not run.
+    pub fn days_before(self) -> Option<i64> {
         match self {
-            Rule::TargetIn30Days => 30,
-            Rule::TargetIn7Days => 7,
-            Rule::TargetToday => 0,
-            Rule::TargetOverdue => -1,
-            Rule::SurveyDueIn14Days => 14,
-            Rule::SurveyDueIn3Days => 3,
-            // Told as it happens, not by the scheduler.
+            Rule::TargetIn30Days => Some(30),
+            Rule::TargetIn7Days => Some(7),
+            Rule::TargetToday => Some(0),
+            Rule::TargetOverdue => Some(-1),
+            Rule::SurveyDueIn14Days => Some(14),
+            Rule::SurveyDueIn3Days => Some(3),
+            Rule::VendorInvitationUnaccepted => Some(0),
+            Rule::TrainingTomorrow => Some(1),
+            Rule::SurveyClosedForOfficer => Some(0),
+            Rule::VendorFormDue
+            | Rule::VendorFormAwaited
+            | Rule::SecondCheckDue
+            | Rule::MdsSdsDue
+            | Rule::MdsSdsAwaited => Some(30),
+            Rule::RestoreTestDue => Some(0),
+            Rule::DeviceSupportEnding => Some(DEVICE_SUPPORT_NOTICE_DAYS),
             Rule::InspectionScheduled
             | Rule::ImprovementReportsAwaited
             | Rule::IncidentReported
             | Rule::IncidentReply
             | Rule::SurveyReminder
             | Rule::SurveyResult
-            | Rule::VendorInvitationUnaccepted
             | Rule::TrainingPlaceTaken
             | Rule::TrainingSeatOpened
             | Rule::TrainingSessionChanged
-            | Rule::TrainingSessionWithdrawn => 0,
-            Rule::TrainingTomorrow => 1,
-            Rule::SurveyClosedForOfficer => 0,
-            Rule::VendorFormDue | Rule::VendorFormAwaited => 30,
+            | Rule::TrainingSessionWithdrawn => None,
         }
+    }
+
+    /// The rules the scheduler runs, each over the days since it last ran.
+    pub fn scheduled() -> impl Iterator<Item = Rule> {
+        Rule::ALL
+            .into_iter()
+            .filter(|rule| rule.days_before().is_some())
     }
 
     /// The dates whose notification of this rule falls due after `covered_through` and
@@ -119,8 +147,8 @@ impl Rule {
         if today <= covered_through {
             return None;
         }
+        let n = self.days_before()?;
         let shift = |day: NaiveDate| {
-            let n = self.days_before();
             if n >= 0 {
                 day.checked_add_days(Days::new(n.unsigned_abs()))
             } else {
@@ -132,22 +160,39 @@ impl Rule {
 }
 
 impl Rule {
-    /// Whether a user of `role` can receive notifications of this rule: the settings offer
-    /// a user only these.
-    pub fn reaches(self, role: Role) -> bool {
+    /// Whether a user of `role` (at an institution of `kind`, for institutions' users) can
+    /// receive notifications of this rule: the settings offer a user only these. The
+    /// 確保事業 survey is for hospitals.
+    pub fn reaches(self, role: Role, kind: Option<InstitutionKind>) -> bool {
+        let at_institution = matches!(role, Role::InstitutionAdmin | Role::InstitutionStaff);
         match self {
             Rule::IncidentReported => role == Role::SupportOperator,
             Rule::SurveyClosedForOfficer => role == Role::PrefectureOfficer,
-            Rule::VendorFormDue => role == Role::VendorUser,
+            Rule::VendorFormDue | Rule::MdsSdsDue => role == Role::VendorUser,
+            Rule::SurveyDueIn14Days
+            | Rule::SurveyDueIn3Days
+            | Rule::SurveyReminder
+            | Rule::SurveyResult => {
+                role == Role::InstitutionAdmin && kind == Some(InstitutionKind::Hospital)
+            }
             Rule::IncidentReply
             | Rule::TrainingPlaceTaken
             | Rule::TrainingSeatOpened
             | Rule::TrainingSessionChanged
             | Rule::TrainingSessionWithdrawn
-            | Rule::TrainingTomorrow => {
-                matches!(role, Role::InstitutionAdmin | Role::InstitutionStaff)
-            }
-            _ => role == Role::InstitutionAdmin,
+            | Rule::TrainingTomorrow => at_institution,
+            Rule::TargetIn30Days
+            | Rule::TargetIn7Days
+            | Rule::TargetToday
+            | Rule::TargetOverdue
+            | Rule::InspectionScheduled
+            | Rule::ImprovementReportsAwaited
+            | Rule::VendorInvitationUnaccepted
+            | Rule::VendorFormAwaited
+            | Rule::SecondCheckDue
+            | Rule::MdsSdsAwaited
+            | Rule::RestoreTestDue
+            | Rule::DeviceSupportEnding => role == Role::InstitutionAdmin,
         }
     }
 
@@ -174,6 +219,9 @@ crate::wire_enum! {
     parse(exact) -> Option;
 }
 
+/// How many days ahead a device's end of support is told.
+pub const DEVICE_SUPPORT_NOTICE_DAYS: i64 = 90;
+
 /// How many times mamori tries to send a mail before it counts as failed (and is shown to
 /// the national office).
 pub const MAIL_ATTEMPTS: u32 = 5;
@@ -193,11 +241,14 @@ pub fn mail_retry_after(attempts: u32) -> Option<chrono::Duration> {
 
 /// The day a rule that has never run counts as covered through: the day before `today`, so
 /// that a first pass tells what falls due today rather than notices of days gone by; except
-/// the overdue notice, which a first pass gives once for every target date already passed.
+/// the overdue notice and the restore test a year old, which a first pass gives once for
+/// every target date already passed and every test already old.
 pub fn first_covered_day(rule: Rule, today: NaiveDate) -> NaiveDate {
     match rule {
         // Before any checklist of the programme.
-        Rule::TargetOverdue => NaiveDate::from_ymd_opt(2000, 1, 1).unwrap_or(today),
+        Rule::TargetOverdue | Rule::RestoreTestDue => {
+            NaiveDate::from_ymd_opt(2000, 1, 1).unwrap_or(today)
+        }
         _ => today.pred_opt().unwrap_or(today),
     }
 }
@@ -260,13 +311,31 @@ mod tests {
 
     #[test]
     fn each_kind_reaches_the_people_who_act_on_it() {
-        assert!(Rule::TargetOverdue.reaches(Role::InstitutionAdmin));
-        assert!(!Rule::TargetOverdue.reaches(Role::Inspector));
-        assert!(Rule::IncidentReported.reaches(Role::SupportOperator));
-        assert!(Rule::IncidentReply.reaches(Role::InstitutionStaff));
+        let clinic = Some(InstitutionKind::ClinicWithoutBeds);
+        assert!(Rule::TargetOverdue.reaches(Role::InstitutionAdmin, clinic));
+        assert!(!Rule::TargetOverdue.reaches(Role::Inspector, None));
+        assert!(Rule::IncidentReported.reaches(Role::SupportOperator, None));
+        assert!(Rule::IncidentReply.reaches(Role::InstitutionStaff, clinic));
+        assert!(Rule::MdsSdsDue.reaches(Role::VendorUser, None));
+        // The 確保事業 survey is for hospitals.
+        let hospital = Some(InstitutionKind::Hospital);
+        assert!(Rule::SurveyReminder.reaches(Role::InstitutionAdmin, hospital));
+        assert!(!Rule::SurveyReminder.reaches(Role::InstitutionAdmin, clinic));
         assert!(Rule::IncidentReported.always_at_once());
         assert_eq!(Delivery::parse("in_app"), Some(Delivery::InAppOnly));
         assert_eq!(Delivery::default().as_str(), "mail_now");
+    }
+
+    #[test]
+    fn the_scheduler_runs_the_rules_with_a_date_and_no_other() {
+        let scheduled: Vec<Rule> = Rule::scheduled().collect();
+        assert!(scheduled.contains(&Rule::TargetOverdue));
+        assert!(scheduled.contains(&Rule::DeviceSupportEnding));
+        assert!(!scheduled.contains(&Rule::IncidentReported));
+        assert_eq!(
+            Rule::IncidentReported.dates_due(day(2027, 3, 1), day(2027, 3, 3)),
+            None
+        );
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! Calendar feeds as stored: each user's secret address (migration `0018_calendar_feeds`)
 //! and the dates a feed shows — an institution's open target dates, inspections, survey
-//! deadlines and training sessions, or the inspections of a prefecture.
+//! deadlines, training sessions, restore tests due and devices' ends of support; the
+//! inspections of a prefecture (and, for its officers, the survey's deadline); or the
+//! inspections of the institutions a vendor serves.
 
 use mamori_domain::Prefecture;
 
@@ -33,6 +35,10 @@ const SURVEYS: &str = "SELECT 'survey' AS kind, i.id AS institution_id, i.name A
 /// The training sessions of an institution's live places (the participant as `item_key`, the
 /// session as `ref_id`; the calendar year stands for the fiscal year).
 const TRAINING: &str = "SELECT 'training' AS kind, r.institution_id, i.name AS institution_name, i.kind AS institution_kind, CAST(substr(s.starts_at, 1, 4) AS BIGINT) AS fiscal_year, r.participant_name AS item_key, substr(s.starts_at, 1, 10) AS on_date, substr(s.starts_at, 12, 5) AS starts_at, c.title_ja, c.title_en, s.id AS ref_id FROM training_registrations r JOIN training_sessions s ON s.id = r.session_id JOIN training_courses c ON c.id = s.course_id JOIN institutions i ON i.id = r.institution_id";
+/// The first day a restore test is a year old (no fiscal year: 0).
+const RESTORE_TESTS: &str = "SELECT 'restore_test' AS kind, r.institution_id, i.name AS institution_name, i.kind AS institution_kind, CAST(0 AS BIGINT) AS fiscal_year, NULL AS item_key, r.restore_test_due AS on_date, NULL AS starts_at, NULL AS title_ja, NULL AS title_en, CAST(NULL AS BIGINT) AS ref_id FROM continuity_records r JOIN institutions i ON i.id = r.institution_id";
+/// The earliest end of support of a device in use, where one ends soon (no fiscal year: 0).
+const SUPPORT_ENDS: &str = "SELECT 'support_end' AS kind, f.institution_id, i.name AS institution_name, i.kind AS institution_kind, CAST(0 AS BIGINT) AS fiscal_year, NULL AS item_key, f.support_ends_on AS on_date, NULL AS starts_at, NULL AS title_ja, NULL AS title_en, CAST(NULL AS BIGINT) AS ref_id FROM device_flag_counts f JOIN institutions i ON i.id = f.institution_id";
 
 impl Store {
     /// The user's feed token, if one was made.
@@ -75,17 +81,53 @@ impl Store {
         row.map(user_from_row).transpose()
     }
 
-    /// An institution's open target dates, inspections, 確保事業 survey deadlines (a hospital)
-    /// and training sessions (its live places), by date.
+    /// An institution's open target dates, inspections, 確保事業 survey deadlines (a hospital),
+    /// training sessions (its live places), the day its restore test is a year old and the
+    /// earliest end of support of its devices, by date.
     pub async fn institution_calendar(&self, institution_id: i64) -> Result<Vec<CalendarRow>> {
         Ok(on_pool!(self, pool => {
             sqlx::query_as(sqlx::AssertSqlSafe(format!(
                 "{TARGETS} WHERE t.institution_id = $1 UNION ALL {INSPECTIONS} WHERE n.institution_id = $1 \
                  UNION ALL {SURVEYS} WHERE i.id = $1 \
                  UNION ALL {TRAINING} WHERE r.institution_id = $1 AND r.status IN ('registered', 'waitlisted') AND s.withdrawn_at IS NULL \
+                 UNION ALL {RESTORE_TESTS} WHERE r.institution_id = $1 AND r.restore_test_due IS NOT NULL \
+                 UNION ALL {SUPPORT_ENDS} WHERE f.institution_id = $1 AND f.support_ends_on IS NOT NULL \
                  ORDER BY on_date, kind"
             )))
             .bind(institution_id)
+            .fetch_all(pool)
+            .await?
+        }))
+    }
+
+    /// The inspections of the institutions the vendor user `user_id`'s organisation serves,
+    /// once per contract (the contract as `ref_id`), by date.
+    pub async fn vendor_inspection_calendar(&self, user_id: i64) -> Result<Vec<CalendarRow>> {
+        Ok(on_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT 'vendor_inspection' AS kind, n.institution_id, i.name AS institution_name, i.kind AS institution_kind, n.fiscal_year, NULL AS item_key, n.scheduled_on AS on_date, n.starts_at, NULL AS title_ja, NULL AS title_en, c.id AS ref_id \
+                 FROM inspections n JOIN institutions i ON i.id = n.institution_id \
+                 JOIN vendor_contracts c ON c.institution_id = n.institution_id \
+                 JOIN users u ON u.vendor_organization_id = c.vendor_organization_id \
+                 WHERE u.id = $1 ORDER BY on_date, c.id",
+            )
+            .bind(user_id)
+            .fetch_all(pool)
+            .await?
+        }))
+    }
+
+    /// The 確保事業 survey's deadline of each programme year whose list `prefecture` has not
+    /// submitted (the prefecture's code as `item_key`).
+    pub async fn survey_close_calendar(&self, prefecture: Prefecture) -> Result<Vec<CalendarRow>> {
+        Ok(on_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT 'survey_close' AS kind, CAST(0 AS BIGINT) AS institution_id, '' AS institution_name, '' AS institution_kind, p.fiscal_year, CAST($1 AS TEXT) AS item_key, p.deadline AS on_date, NULL AS starts_at, NULL AS title_ja, NULL AS title_en, CAST(NULL AS BIGINT) AS ref_id \
+                 FROM assurance_programs p \
+                 WHERE NOT EXISTS (SELECT 1 FROM assurance_submissions s WHERE s.fiscal_year = p.fiscal_year AND s.prefecture = $1) \
+                 ORDER BY on_date",
+            )
+            .bind(prefecture.code())
             .fetch_all(pool)
             .await?
         }))

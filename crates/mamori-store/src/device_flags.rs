@@ -25,6 +25,9 @@ pub struct DeviceFlagCounts {
     pub known_exploited: i64,
     /// VPN devices below a fixed version, or whose product's support has ended.
     pub vulnerable_vpn: i64,
+    /// The earliest day a device in use ends its support, where one ends soon: the
+    /// scheduler tells the institution of it ahead.
+    pub support_ends_on: Option<NaiveDate>,
 }
 
 /// Flagged devices counted for one prefecture and kind.
@@ -56,8 +59,8 @@ impl Store {
     ) -> Result<()> {
         on_pool!(self, pool => self.write(pool, async |tx| {
             sqlx::query(
-                "INSERT INTO device_flag_counts (institution_id, computed_on, flagged_devices, end_of_support, known_exploited, vulnerable_vpn, prefecture, oversight_kind) SELECT $1, $2, $3, $4, $5, $6, prefecture, oversight_kind FROM institutions WHERE id = $1 \
-                 ON CONFLICT (institution_id) DO UPDATE SET computed_on = excluded.computed_on, flagged_devices = excluded.flagged_devices, end_of_support = excluded.end_of_support, known_exploited = excluded.known_exploited, vulnerable_vpn = excluded.vulnerable_vpn, prefecture = excluded.prefecture, oversight_kind = excluded.oversight_kind",
+                "INSERT INTO device_flag_counts (institution_id, computed_on, flagged_devices, end_of_support, known_exploited, vulnerable_vpn, support_ends_on, prefecture, oversight_kind) SELECT $1, $2, $3, $4, $5, $6, $7, prefecture, oversight_kind FROM institutions WHERE id = $1 \
+                 ON CONFLICT (institution_id) DO UPDATE SET computed_on = excluded.computed_on, flagged_devices = excluded.flagged_devices, end_of_support = excluded.end_of_support, known_exploited = excluded.known_exploited, vulnerable_vpn = excluded.vulnerable_vpn, support_ends_on = excluded.support_ends_on, prefecture = excluded.prefecture, oversight_kind = excluded.oversight_kind",
             )
             .bind(institution_id)
             .bind(computed_on.to_string())
@@ -65,6 +68,7 @@ impl Store {
             .bind(counts.end_of_support)
             .bind(counts.known_exploited)
             .bind(counts.vulnerable_vpn)
+            .bind(counts.support_ends_on.map(|d| d.to_string()))
             .execute(&mut *tx)
             .await?;
             Ok(Written::kept(()))
@@ -125,6 +129,7 @@ impl Store {
                         end_of_support: row.end_of_support,
                         known_exploited: row.known_exploited,
                         vulnerable_vpn: row.vulnerable_vpn,
+                        support_ends_on: None,
                     },
                     institutions: row.institutions,
                 },

@@ -1236,6 +1236,7 @@ mod deadline_notices;
 mod oversight;
 mod search_grams;
 mod training_notices;
+mod upkeep_notices;
 mod vendor_notices;
 pub use training_notices::TrainingPlace;
 mod year_states;

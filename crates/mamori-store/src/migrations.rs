@@ -94,6 +94,11 @@ const SOURCES: &[(i64, &str, &str)] = &[
         include_str!("../migrations/0018_calendar_feeds.sql"),
     ),
     (19, "mail", include_str!("../migrations/0019_mail.sql")),
+    (
+        20,
+        "upkeep_notices",
+        include_str!("../migrations/0020_upkeep_notices.sql"),
+    ),
 ];
 
 /// The engine a migration is rendered for.
@@ -258,6 +263,11 @@ mod tests {
             "5e300f9110d288083509093e290a2d344dc249415927a2ee251efeb694360f1b5977e8ea747ca336f57170493869799a",
         ),
         (
+            Dialect::Postgres,
+            20,
+            "9e9bd48a8ba761ae4485ff514bd51a339c8d0fd8b32ca092025dbe5f7f3c735663e49f8e2f02ab3173e7011df9048658",
+        ),
+        (
             Dialect::Sqlite,
             1,
             "dad5f916f1bd4624ce3a4596728c4fd86e9dea8786875b0467af25a8084d8cdd694136382044cf7adade2db41f9aefcc",
@@ -351,6 +361,11 @@ mod tests {
             Dialect::Sqlite,
             19,
             "c2fe046102ad9577e0e39427f384c51eeba9047fb323fb9016a1c9f5c180f435f345bec786680cc642cb41d1b7b159d6",
+        ),
+        (
+            Dialect::Sqlite,
+            20,
+            "2b5e833308a039266b574af06d179473ad4630e515240a484827ce9c9efb3387717bb0a235b5c24946606a1c654f5be9",
         ),
     ];
 

@@ -61,11 +61,14 @@ macro_rules! notify_users {
 }
 pub(crate) use notify_users;
 
-/// Today in Japan (UTC+9) as stored text: the day a notification written with a change is on.
+/// Now in Japan (UTC+9), by this machine's clock.
+pub(crate) fn now_in_japan() -> chrono::NaiveDateTime {
+    (chrono::Utc::now() + chrono::Duration::hours(9)).naive_utc()
+}
+
+/// Today in Japan as stored text: the day a notification written with a change is on.
 pub(crate) fn today_in_japan() -> String {
-    (chrono::Utc::now() + chrono::Duration::hours(9))
-        .date_naive()
-        .to_string()
+    now_in_japan().date().to_string()
 }
 
 /// The columns of [`StoredNotification`], from `notifications n` and its institution `i`.

@@ -19,6 +19,8 @@ pub struct NonResponder {
     pub reminded_at: Option<String>,
     /// How many of its admins that reminder reached.
     pub reminded_admins: i64,
+    /// How many admins it has now (none: a reminder reaches nobody there).
+    pub admins: i64,
 }
 
 /// The hospitals `i` of programme year `$fy` that have not answered its survey, as SQL: not
@@ -80,12 +82,14 @@ impl Store {
                 "SELECT i.id AS institution_id, i.name, i.medical_institution_code AS medical_code, \
                  (SELECT MAX(n.created_at) FROM notifications n WHERE n.rule = $3 AND n.institution_id = i.id AND n.fiscal_year = $1) AS reminded_at, \
                  (SELECT COUNT(*) FROM notifications n WHERE n.rule = $3 AND n.institution_id = i.id AND n.fiscal_year = $1 \
-                  AND n.created_at = (SELECT MAX(m.created_at) FROM notifications m WHERE m.rule = $3 AND m.institution_id = i.id AND m.fiscal_year = $1)) AS reminded_admins \
+                  AND n.created_at = (SELECT MAX(m.created_at) FROM notifications m WHERE m.rule = $3 AND m.institution_id = i.id AND m.fiscal_year = $1)) AS reminded_admins, \
+                 (SELECT COUNT(*) FROM users u WHERE u.institution_id = i.id AND u.role = $4 AND NOT u.disabled AND u.deleted_at IS NULL) AS admins \
                  FROM institutions i WHERE i.prefecture = $2 AND ", not_answered!("$1"), " ORDER BY i.name, i.id"
             ))
             .bind(fy)
             .bind(prefecture.code())
             .bind(Rule::SurveyReminder.as_str())
+            .bind(Role::InstitutionAdmin.as_str())
             .fetch_all(pool)
             .await?
         }))

@@ -694,7 +694,10 @@ impl Store {
             .bind(at.clone())
             .fetch_one(&mut *tx)
             .await?;
-            notify_places!(tx, mamori_domain::notification::Rule::TrainingPlaceTaken, "r.id = $4", id, "", at);
+            // A place recorded for a session held already (the demo's past session) is not news.
+            if rules.starts_at > crate::notifications::now_in_japan() {
+                notify_places!(tx, mamori_domain::notification::Rule::TrainingPlaceTaken, "r.id = $4", id, "", at);
+            }
             Ok(Written::audited(Ok(Registered { id, status }), Audit::new(&at, actor, "training.register", institution_id, format!("session={session_id} registration={id} status={} participant={}", status.as_str(), name.as_str()))))
         }).await?);
         Ok(outcome)

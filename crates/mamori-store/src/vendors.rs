@@ -8,6 +8,7 @@
 
 use std::collections::HashMap;
 
+use chrono::NaiveDate;
 use mamori_domain::login::login_key;
 use mamori_domain::vendor::{ContractId, SystemKind, VendorContract};
 use mamori_domain::{AnswerError, FiscalYear, ItemAnswer, ItemAnswers, Role, Round, Scope};
@@ -681,8 +682,7 @@ impl Store {
         self.put_document(
             "contact_charts",
             "contact_chart.put",
-            institution_id,
-            json,
+            (institution_id, json, None),
             expected,
             actor,
         )
@@ -693,19 +693,20 @@ impl Store {
         self.document("continuity_records", institution_id).await
     }
 
-    /// Replaces the institution's backup and BCP records (see [`Store::put_contact_chart`]).
+    /// Replaces the institution's backup and BCP records (see [`Store::put_contact_chart`]),
+    /// with the first day a restore test among them is older than a year, which the
+    /// scheduler tells of.
     pub async fn put_continuity_records(
         &self,
         institution_id: i64,
-        json: &str,
+        (json, restore_test_due): (&str, Option<NaiveDate>),
         expected: Option<&str>,
         actor: i64,
     ) -> Result<String> {
         self.put_document(
             "continuity_records",
             "continuity.put",
-            institution_id,
-            json,
+            (institution_id, json, Some(restore_test_due)),
             expected,
             actor,
         )
@@ -721,20 +722,29 @@ impl Store {
         }))
     }
 
+    /// Replaces a document; `due` is the continuity records' restore-test day (`None` for a
+    /// document without one).
     async fn put_document(
         &self,
         table: &'static str,
         action: &'static str,
-        institution_id: i64,
-        json: &str,
+        (institution_id, json, due): (i64, &str, Option<Option<NaiveDate>>),
         expected: Option<&str>,
         actor: i64,
     ) -> Result<String> {
         let at = now();
         let select = format!("SELECT updated_at FROM {table} WHERE institution_id = $1");
+        let (due_column, due_value, due_update) = match due {
+            Some(_) => (
+                ", restore_test_due",
+                ", $5",
+                ", restore_test_due = excluded.restore_test_due",
+            ),
+            None => ("", "", ""),
+        };
         let upsert = format!(
-            "INSERT INTO {table} (institution_id, document, updated_by, updated_at) VALUES ($1, $2, $3, $4) \
-             ON CONFLICT (institution_id) DO UPDATE SET document = excluded.document, updated_by = excluded.updated_by, updated_at = excluded.updated_at"
+            "INSERT INTO {table} (institution_id, document, updated_by, updated_at{due_column}) VALUES ($1, $2, $3, $4{due_value}) \
+             ON CONFLICT (institution_id) DO UPDATE SET document = excluded.document, updated_by = excluded.updated_by, updated_at = excluded.updated_at{due_update}"
         );
         let detail = {
             use sha2::{Digest, Sha256};
@@ -752,9 +762,12 @@ impl Store {
             {
                 return Err(StoreError::Conflict(current.map(|c| c.0).unwrap_or_default()));
             }
-            sqlx::query(sqlx::AssertSqlSafe(upsert))
-                .bind(institution_id).bind(json.to_owned()).bind(actor).bind(at.clone())
-                .execute(&mut *tx).await?;
+            let mut upsert = sqlx::query(sqlx::AssertSqlSafe(upsert))
+                .bind(institution_id).bind(json.to_owned()).bind(actor).bind(at.clone());
+            if let Some(day) = due {
+                upsert = upsert.bind(day.map(|d| d.to_string()));
+            }
+            upsert.execute(&mut *tx).await?;
             Ok(Written::audited((), Audit::new(&at, actor, action, institution_id, detail)))
         }).await?);
         Ok(at)

@@ -319,13 +319,13 @@ pub async fn run(args: BenchOversightArgs) -> Result<()> {
     let mut scheduler = String::new();
     writeln!(
         scheduler,
-        "\nThe notification scheduler's passes, once every institution has an admin (ms, and the notifications written): the first pass on the day the later seeded target dates fall on (every open target date already passed, once, and those due that day), the same day again, and the next day.\n"
+        "\nThe notification scheduler's passes, once every institution has an admin (ms, and the notifications written): the first pass on the day the later seeded target dates fall on (every open target date already passed, once, and those due that day), the same day again, and the next day. Then the mail pass, every admin with an address: routing every notice to a mail of its own (ms, and the mails made), sending for 10 s to aiosmtpd on loopback (its Sink handler), and what a minimal client (Python's smtplib, one connection) gets through to the same server.\n"
     )?;
     writeln!(
         scheduler,
-        "| engine | institutions | first pass | the same day again | the next day |"
+        "| engine | institutions | first pass | the same day again | the next day | mail: routing | mail: sending | the SMTP server's ceiling |"
     )?;
-    writeln!(scheduler, "|---|---:|---:|---:|---:|")?;
+    writeln!(scheduler, "|---|---:|---:|---:|---:|---:|---:|---:|")?;
     for size in [args.institutions / 10, args.institutions] {
         for engine in scratch_engines(args.database_url.as_deref(), "oversight").await? {
             let result = async {
@@ -469,6 +469,7 @@ pub async fn run(args: BenchOversightArgs) -> Result<()> {
                     ));
                 }
                 let passes = bench_oversight_load::scheduler_passes(&app, &engine.url).await?;
+                let mail = crate::bench_mail::mail_pass(&app, &engine.url).await?;
                 app.store.close().await;
                 let scheduler_line = format!(
                     "| {} | {size} | {:.0} ({}) | {:.1} ({}) | {:.0} ({}) |",
@@ -479,6 +480,14 @@ pub async fn run(args: BenchOversightArgs) -> Result<()> {
                     passes.again.1,
                     ms(passes.next_day.0),
                     passes.next_day.1,
+                ) + &format!(
+                    " {:.0} ({}) | {} in {:.1} s ({:.0}/s) | {:.0}/s |",
+                    ms(mail.routed.0),
+                    mail.routed.1,
+                    mail.sent.1,
+                    mail.sent.0.as_secs_f64(),
+                    mail.sent.1 as f64 / mail.sent.0.as_secs_f64(),
+                    mail.ceiling_per_second,
                 );
                 let loaded_line = match over_http {
                     None => None,

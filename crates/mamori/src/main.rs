@@ -4,6 +4,7 @@ mod audit;
 mod backup;
 mod bench;
 mod bench_ledger;
+mod bench_mail;
 mod bench_memory;
 mod bench_oversight;
 mod bench_oversight_load;

@@ -56,6 +56,9 @@ pub struct Flag {
     pub evidence: String,
     /// The CVE ids behind `known_exploited` and `vulnerable_version`.
     pub cves: Vec<String>,
+    /// The day support ends, for `end_of_support_soon`: the day the institution is told of
+    /// 90 days ahead.
+    pub support_ends_on: Option<chrono::NaiveDate>,
 }
 
 impl Flag {
@@ -72,6 +75,7 @@ impl Flag {
             message,
             evidence: evidence.into(),
             cves: Vec::new(),
+            support_ends_on: None,
         }
     }
 }

@@ -222,12 +222,15 @@ fn flag_status(
         }
         Status::Soon(date) => {
             let days = (date - today).num_days();
-            flags.push(Flag::new(
-                FlagCode::EndOfSupportSoon,
-                FlagSeverity::Medium,
-                soon(date, days),
-                evidence,
-            ));
+            flags.push(Flag {
+                support_ends_on: Some(date),
+                ..Flag::new(
+                    FlagCode::EndOfSupportSoon,
+                    FlagSeverity::Medium,
+                    soon(date, days),
+                    evidence,
+                )
+            });
             LifecycleOutcome::Known
         }
         Status::Supported => LifecycleOutcome::Known,

@@ -728,6 +728,8 @@ fn support_ending_within_180_days_is_flagged_soon() {
     let flags = assess(&fortigate("7.2.8"), &data, date(2026, 6, 1), 90);
     let soon = find(&flags, FlagCode::EndOfSupportSoon);
     assert_eq!(soon.severity, FlagSeverity::Medium);
+    // The day support ends, which the institution is told of 90 days ahead.
+    assert_eq!(soon.support_ends_on, Some(date(2026, 9, 30)));
     assert_says(
         "soon",
         &soon.message,

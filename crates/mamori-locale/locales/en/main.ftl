@@ -416,3 +416,6 @@ as-reminders-sent = { $count ->
     [0] Every hospital that has not answered was asked today already: nobody new was told.
    *[other] { $count } admins of hospitals that have not answered were asked to answer.
 }
+as-reminders-confirm = This sends a notification and a mail to the admins of the hospitals that have not answered. It cannot be taken back
+as-reminders-confirm-missing = Tick the box to confirm before sending. Nothing has been sent
+as-no-admin-to-remind = It has no admin account to send to (ask by phone or otherwise)

@@ -497,6 +497,9 @@ struct PrefecturePage {
     notice: Option<String>,
     /// The hospitals that have not answered the survey, with the last reminder.
     non_responders: Vec<super::reminders::NonResponderRow>,
+    /// The reminder was asked for without ticking that it sends mail that cannot be taken
+    /// back.
+    reminder_unconfirmed: bool,
 }
 
 /// Each reason of a ranking and the message of its label.
@@ -526,6 +529,8 @@ pub struct DoneQuery {
     done: Option<String>,
     /// How many people a reminder just told.
     reminded: Option<u64>,
+    /// `missing` when a reminder was asked for without its confirmation.
+    confirm: Option<String>,
 }
 
 /// The notice of an action that redirected back here (post/redirect/get).
@@ -584,17 +589,25 @@ async fn prefecture_page(
 ) -> PageResult {
     let notice = done_notice(ctx.lang, q.done.as_deref())
         .or_else(|| super::reminders::sent_notice(ctx.lang, q.reminded));
-    prefecture_view(&state, &ctx, &user, &fy, &pref, None, notice).await
+    let unconfirmed = q.confirm.as_deref() == Some("missing");
+    prefecture_view(
+        &state,
+        &ctx,
+        &user,
+        (&fy, &pref),
+        (None, notice),
+        unconfirmed,
+    )
+    .await
 }
 
 async fn prefecture_view(
     state: &AppState,
     ctx: &PageCtx,
     user: &WebUser,
-    fy: &str,
-    pref: &str,
-    error: Option<String>,
-    notice: Option<String>,
+    (fy, pref): (&str, &str),
+    (error, notice): (Option<String>, Option<String>),
+    reminder_unconfirmed: bool,
 ) -> PageResult {
     let lang = ctx.lang;
     let principal = user.user().principal();
@@ -767,6 +780,7 @@ async fn prefecture_view(
     let non_responders = super::reminders::rows(state, &principal, lang, fy, prefecture).await?;
     let page = PrefecturePage {
         non_responders,
+        reminder_unconfirmed,
         other_years,
         chrome: Chrome::new(ctx, Some(user), lang.t("as-prefecture-title")),
         withdrawals,
@@ -812,7 +826,7 @@ async fn after_action(
         ))),
         Err(e) if e.status().is_client_error() => {
             let message = crate::http::page::message(ctx.lang, &e);
-            prefecture_view(state, ctx, user, fy, pref, Some(message), None).await
+            prefecture_view(state, ctx, user, (fy, pref), (Some(message), None), false).await
         }
         Err(e) => Err(PageError::from(e)),
     }

@@ -1,9 +1,9 @@
 //! The hospitals that have not answered the survey, on the prefecture's page, and the
 //! officer's reminder to them in one step (`POST …/prefectures/{pref}/reminders`).
 
-use axum::Json;
 use axum::extract::{Path, State};
-use serde::Serialize;
+use axum::{Form, Json};
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -46,15 +46,33 @@ pub async fn send_reminders(
     Ok(Json(RemindersSent { sent }))
 }
 
-/// The page's form: reminds, then shows the list again saying how many were told.
+/// The page's form: the officer ticks that the mail cannot be taken back.
+#[derive(Deserialize)]
+pub struct RemindForm {
+    confirm: Option<String>,
+}
+
+/// The page's form: reminds once confirmed, then shows the list again saying how many were
+/// told; unconfirmed, shows it asking for the confirmation and sends nothing.
 pub async fn remind_page(
     State(state): State<AppState>,
     SignedIn(_, user): SignedIn,
     Path((fiscal_year, pref)): Path<(String, String)>,
+    Form(form): Form<RemindForm>,
 ) -> PageResult {
     let principal = user.user().principal();
     let fy = parse_program_year(&fiscal_year)?;
     let prefecture = parse_prefecture(&pref)?;
+    // Whoever may not remind is answered as for any other page of the prefecture's survey,
+    // confirmed or not.
+    super::api::managed(&principal, prefecture)?;
+    if form.confirm.as_deref() != Some("yes") {
+        return Ok(redirect(&format!(
+            "/assurance/{}/prefectures/{}?confirm=missing#non-responders",
+            fy.start_year(),
+            prefecture.code()
+        )));
+    }
     // Whether the caller runs this prefecture's survey is the service's check.
     let sent = service::survey_notices::remind(&state, &principal, fy, prefecture)
         .await
@@ -90,12 +108,17 @@ pub async fn rows(
         .map(|h| NonResponderRow {
             name: h.name,
             code: h.medical_code.unwrap_or_default(),
-            reminded: h.reminded_at.map(|at| {
-                Message::new("as-reminded-at")
-                    .with("at", instant_label(lang, &at))
-                    .with("count", h.reminded_admins)
-                    .render(lang)
-            }),
+            reminded: match (h.reminded_at, h.admins) {
+                (Some(at), _) => Some(
+                    Message::new("as-reminded-at")
+                        .with("at", instant_label(lang, &at))
+                        .with("count", h.reminded_admins)
+                        .render(lang),
+                ),
+                // Nobody to send to: say so rather than "not sent yet".
+                (None, 0) => Some(lang.t("as-no-admin-to-remind")),
+                (None, _) => None,
+            },
         })
         .collect())
 }

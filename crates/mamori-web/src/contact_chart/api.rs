@@ -322,7 +322,15 @@ pub async fn save_continuity(
     let json = serde_json::to_string(records).map_err(|e| AppError::internal(e.to_string()))?;
     state
         .store
-        .put_continuity_records(institution.id, &json, if_updated_at, principal.user_id)
+        .put_continuity_records(
+            institution.id,
+            (
+                &json,
+                mamori_domain::continuity::restore_test_due(&records.backups),
+            ),
+            if_updated_at,
+            principal.user_id,
+        )
         .await
         .map_err(stale_edit)?;
     Ok(())

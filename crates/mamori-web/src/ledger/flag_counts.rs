@@ -33,6 +33,8 @@ pub async fn count_institution(state: &AppState, institution_id: i64) -> Result<
         counts.known_exploited += i64::from(has(FlagCode::KnownExploited));
         counts.vulnerable_vpn +=
             i64::from(has(FlagCode::VulnerableVersion) || has(FlagCode::VpnUnsupported));
+        let ends = flags.iter().filter_map(|f| f.support_ends_on);
+        counts.support_ends_on = counts.support_ends_on.into_iter().chain(ends).min();
     }
     state
         .store

@@ -38,7 +38,10 @@ pub struct NotificationJson {
     /// `survey_result` (the 確保事業 selection, when the prefecture submits),
     /// `vendor_invitation_unaccepted`, `training_place_taken`, `training_seat_opened`,
     /// `training_session_changed`, `training_session_withdrawn`, `training_tomorrow`,
-    /// `survey_closed_for_officer`, `vendor_form_due` (to the vendor), `vendor_form_awaited`.
+    /// `survey_closed_for_officer`, `vendor_form_due` (to the vendor), `vendor_form_awaited`,
+    /// `second_check_due` (2回目 not recorded before an inspection), `mds_sds_due` (to the
+    /// vendor), `mds_sds_awaited`, `restore_test_due` (3(2), a year since the last restore
+    /// test), `device_support_ending` (90 days ahead).
     kind: String,
     title_ja: String,
     title_en: String,

@@ -90,7 +90,7 @@ pub async fn renew_token(
 ) -> ApiResult<Json<NotificationSettingsJson>> {
     let user = &caller.user;
     service::calendar::renew_feed_token(&state, user.id).await?;
-    let settings = service::notification_settings::settings(&state, user.id, user.role).await?;
+    let settings = service::notification_settings::settings(&state, &user.principal()).await?;
     settings_json(&state, &headers, user.id, settings).await
 }
 

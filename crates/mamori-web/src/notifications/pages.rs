@@ -27,7 +27,8 @@ pub struct Row {
     pub about: String,
     pub received: String,
     pub read: Option<String>,
-    pub has_link: bool,
+    /// The words of the link to where to act: the item, where it is about one.
+    pub open_label: Option<String>,
 }
 
 #[derive(Template)]
@@ -71,7 +72,14 @@ async fn notifications_page(
                     .with("at", instant_label(lang, &at))
                     .render(lang)
             }),
-            has_link: n.link.is_some(),
+            open_label: n.link.as_deref().map(|link| {
+                let key = if link.contains("#item-") {
+                    "notifications-open"
+                } else {
+                    "notifications-open-page"
+                };
+                lang.text(key).to_owned()
+            }),
         })
         .collect();
     let token = service::calendar::feed_token(&state, user.user().id)

@@ -94,7 +94,7 @@ pub async fn get_settings(
     caller: ApiUser,
 ) -> ApiResult<Json<NotificationSettingsJson>> {
     let user = &caller.user;
-    let settings = service::notification_settings::settings(&state, user.id, user.role).await?;
+    let settings = service::notification_settings::settings(&state, &user.principal()).await?;
     settings_json(&state, &headers, user.id, settings).await
 }
 
@@ -116,7 +116,7 @@ pub async fn put_settings(
         kinds: body.kinds.unwrap_or_default().into_iter().collect(),
     };
     let settings =
-        service::notification_settings::save_settings(&state, user.id, user.role, change).await?;
+        service::notification_settings::save_settings(&state, &user.principal(), change).await?;
     settings_json(&state, &headers, user.id, settings).await
 }
 
@@ -168,6 +168,11 @@ fn kind_label_key(rule: Rule) -> &'static str {
         Rule::SurveyClosedForOfficer => "notifications-kind-survey-closed-for-officer",
         Rule::VendorFormDue => "notifications-kind-vendor-form-due",
         Rule::VendorFormAwaited => "notifications-kind-vendor-form-awaited",
+        Rule::SecondCheckDue => "notifications-kind-second-check-due",
+        Rule::MdsSdsDue => "notifications-kind-mds-sds-due",
+        Rule::MdsSdsAwaited => "notifications-kind-mds-sds-awaited",
+        Rule::RestoreTestDue => "notifications-kind-restore-test-due",
+        Rule::DeviceSupportEnding => "notifications-kind-device-support-ending",
     }
 }
 
@@ -234,7 +239,7 @@ async fn settings_page(
     Query(q): Query<PageQuery>,
 ) -> PageResult {
     let u = user.user();
-    let settings = service::notification_settings::settings(&state, u.id, u.role)
+    let settings = service::notification_settings::settings(&state, &u.principal())
         .await
         .map_err(PageError::from)?;
     let email = settings.email.clone().unwrap_or_default();
@@ -264,7 +269,7 @@ async fn save_page(
         language: fields.remove("language"),
         kinds: fields.into_iter().collect(),
     };
-    match service::notification_settings::save_settings(&state, u.id, u.role, change).await {
+    match service::notification_settings::save_settings(&state, &u.principal(), change).await {
         Ok(_) => Ok(redirect("/notifications/settings?saved=true")),
         Err(e) => {
             let e = AppError::from(e);
@@ -272,7 +277,7 @@ async fn save_page(
                 return Err(PageError::from(e));
             }
             // What was sent stays on the form; what is stored is shown for the rest.
-            let settings = service::notification_settings::settings(&state, u.id, u.role)
+            let settings = service::notification_settings::settings(&state, &u.principal())
                 .await
                 .map_err(PageError::from)?;
             let errors = FormErrors::of(ctx.lang, &e);

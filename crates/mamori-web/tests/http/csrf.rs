@@ -165,7 +165,9 @@ fn csrf_case(path: &str, ids: &Ids) -> Option<(Guard, FormBody)> {
             )),
         ),
         "/assurance/{fy}/prefectures/{pref}/submit" => (Session("demo-prefecture-13"), form("")),
-        "/assurance/{fy}/prefectures/{pref}/reminders" => (Session("demo-prefecture-13"), form("")),
+        "/assurance/{fy}/prefectures/{pref}/reminders" => {
+            (Session("demo-prefecture-13"), form("confirm=yes"))
+        }
         "/incidents" => (
             Session("demo-hospital-staff"),
             form("symptoms=cannot_log_in&systems=emr&care_affected=unknown"),

@@ -20,6 +20,7 @@ on_both_engines!(
     a_crash_between_sending_and_marking_sends_one_duplicate,
     two_servers_send_each_mail_once,
     the_settings_refuse_what_is_not_a_mailbox_and_save_nothing,
+    a_busy_hour_goes_out_in_one_pass,
 );
 
 const ADMIN_MAIL: &str = "anzen@minato-chuo.example.jp";
@@ -464,4 +465,28 @@ async fn the_settings_refuse_what_is_not_a_mailbox_and_save_nothing(app: &TestAp
     app.page(&web, "/notifications/settings?saved=true")
         .await
         .assert_body_contains("保存しました");
+}
+
+async fn a_busy_hour_goes_out_in_one_pass(app: &TestApp) {
+    const DESK_MAIL: &str = "desk@mamori-support.example.jp";
+    let server = MailServer::start().await;
+    let mailer = mailer(&server.url());
+    route(&app.state, Utc::now()).await.expect("routed");
+    let operator = app.token("demo-operator").await;
+    settings(app, &operator, json!({"email": DESK_MAIL})).await;
+    // More new cases than one batch of leases: the desk is told of each at once.
+    let staff = app.token("demo-hospital-staff").await;
+    let cases = 120;
+    for _ in 0..cases {
+        report_incident(
+            app,
+            &staff,
+            incident_body(&["ransom_note"], &["emr"], "unknown"),
+        )
+        .await;
+    }
+    let report = pass(app, &mailer, Utc::now()).await;
+    assert_eq!(report.sent, cases, "{report:?}");
+    assert_eq!(server.messages_to(DESK_MAIL).len(), 120);
+    assert_eq!(pass(app, &mailer, Utc::now()).await.sent, 0);
 }

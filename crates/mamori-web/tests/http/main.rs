@@ -44,5 +44,6 @@ mod security;
 #[path = "support.rs"]
 mod support_menu;
 mod training;
+mod upkeep_notices;
 mod uploads;
 mod vendors;

@@ -1,0 +1,85 @@
+//! Notices the scheduler writes for an institution's upkeep: the second check (2回目) of items
+//! answered いいえ before an inspection, a restore test a year old (3(2)), and a device whose
+//! support ends soon.
+
+use chrono::NaiveDate;
+use mamori_domain::Role;
+use mamori_domain::notification::Rule;
+
+use crate::{Result, Store};
+
+impl Store {
+    /// For each inspection on a day in `(after, through]` (the rule's 30 days ahead), tells
+    /// the institution's admins how many items answered いいえ at the first check, with a
+    /// target date on or before the inspection, have no second check (2回目); records
+    /// `covered` as the rule's last day.
+    pub async fn notify_second_checks(
+        &self,
+        rule: Rule,
+        (after, through): (NaiveDate, NaiveDate),
+        covered: NaiveDate,
+    ) -> Result<u64> {
+        self.write_scheduled(
+            rule,
+            "INSERT INTO notifications (user_id, rule, subject, on_date, institution_id, fiscal_year, detail, created_at) \
+             SELECT u.id, $1, 'second-check:' || d.institution_id || ':' || d.fiscal_year, d.scheduled_on, d.institution_id, d.fiscal_year, CAST(d.items AS TEXT), $2 \
+             FROM (SELECT n.institution_id, n.fiscal_year, n.scheduled_on, \
+                   (SELECT COUNT(*) FROM answers a WHERE a.institution_id = n.institution_id AND a.fiscal_year = n.fiscal_year \
+                    AND a.round = 1 AND a.answer = 'no' AND a.target_date <= n.scheduled_on \
+                    AND NOT EXISTS (SELECT 1 FROM answers b WHERE b.institution_id = a.institution_id AND b.fiscal_year = a.fiscal_year AND b.item_key = a.item_key AND b.round = 2)) AS items \
+                   FROM inspections n WHERE n.scheduled_on > $3 AND n.scheduled_on <= $4) d \
+             JOIN users u ON u.institution_id = d.institution_id \
+             WHERE d.items > 0 AND u.role = $5 AND NOT u.disabled AND u.deleted_at IS NULL \
+             ON CONFLICT (rule, subject, on_date, user_id) DO NOTHING",
+            (after.to_string(), through.to_string()),
+            Role::InstitutionAdmin,
+            covered,
+        )
+        .await
+    }
+
+    /// Tells the admins of each institution a backup's last restore test of which turns a
+    /// year old on a day in `(after, through]`; records `covered` as the rule's last day.
+    pub async fn notify_restore_tests(
+        &self,
+        rule: Rule,
+        (after, through): (NaiveDate, NaiveDate),
+        covered: NaiveDate,
+    ) -> Result<u64> {
+        self.write_scheduled(
+            rule,
+            "INSERT INTO notifications (user_id, rule, subject, on_date, institution_id, created_at) \
+             SELECT u.id, $1, 'restore-test:' || r.institution_id, r.restore_test_due, r.institution_id, $2 \
+             FROM continuity_records r JOIN users u ON u.institution_id = r.institution_id \
+             WHERE r.restore_test_due > $3 AND r.restore_test_due <= $4 AND u.role = $5 AND NOT u.disabled AND u.deleted_at IS NULL \
+             ON CONFLICT (rule, subject, on_date, user_id) DO NOTHING",
+            (after.to_string(), through.to_string()),
+            Role::InstitutionAdmin,
+            covered,
+        )
+        .await
+    }
+
+    /// Tells the admins of each institution whose earliest end of support of a device in
+    /// use falls in `(after, through]`, once per that day; records `covered` as the rule's
+    /// last day.
+    pub async fn notify_support_ending(
+        &self,
+        rule: Rule,
+        (after, through): (NaiveDate, NaiveDate),
+        covered: NaiveDate,
+    ) -> Result<u64> {
+        self.write_scheduled(
+            rule,
+            "INSERT INTO notifications (user_id, rule, subject, on_date, institution_id, created_at) \
+             SELECT u.id, $1, 'device-support:' || f.institution_id, f.support_ends_on, f.institution_id, $2 \
+             FROM device_flag_counts f JOIN users u ON u.institution_id = f.institution_id \
+             WHERE f.support_ends_on > $3 AND f.support_ends_on <= $4 AND u.role = $5 AND NOT u.disabled AND u.deleted_at IS NULL \
+             ON CONFLICT (rule, subject, on_date, user_id) DO NOTHING",
+            (after.to_string(), through.to_string()),
+            Role::InstitutionAdmin,
+            covered,
+        )
+        .await
+    }
+}
