@@ -106,11 +106,35 @@ pub async fn run_mail_pass_within(
         if batch.is_empty() {
             break;
         }
-        for mail in batch {
-            send_leased(app, mailer, links, &mail, now, &mut report).await?;
+        // Several at once: each SMTP exchange mostly waits (on the server, and on the
+        // network's acknowledgements), so one at a time leaves the sender idle.
+        for group in batch.chunks(MAILS_AT_ONCE) {
+            let sends: Vec<_> = group
+                .iter()
+                .map(|mail| send_leased(app, mailer, links, mail, now))
+                .collect();
+            for outcome in futures_util::future::join_all(sends).await {
+                match outcome? {
+                    Sent::Yes => report.sent += 1,
+                    Sent::Later => report.retried += 1,
+                    Sent::Never => report.failed += 1,
+                }
+            }
         }
     }
     Ok(report)
+}
+
+/// How many mails a pass sends at once (the SMTP connections it holds).
+const MAILS_AT_ONCE: usize = 8;
+
+/// How a send went.
+enum Sent {
+    Yes,
+    /// Failed; tried again later.
+    Later,
+    /// Failed at its last attempt.
+    Never,
 }
 
 /// Sends one leased mail and records how it went.
@@ -120,12 +144,11 @@ async fn send_leased(
     links: &Links,
     mail: &LeasedMail,
     now: DateTime<Utc>,
-    report: &mut MailReport,
-) -> Result<(), Error> {
+) -> Result<Sent, Error> {
     match deliver(app, mailer, links, mail).await {
         Ok(()) => {
             app.store.mail_sent(mail.id, &stamp(now)).await?;
-            report.sent += 1;
+            Ok(Sent::Yes)
         }
         Err(error) => {
             let attempts = u32::try_from(mail.attempts).unwrap_or(u32::MAX);
@@ -134,14 +157,13 @@ async fn send_leased(
             app.store
                 .mail_not_sent(mail.id, &error, next.as_deref())
                 .await?;
-            if next.is_some() {
-                report.retried += 1;
+            Ok(if next.is_some() {
+                Sent::Later
             } else {
-                report.failed += 1;
-            }
+                Sent::Never
+            })
         }
     }
-    Ok(())
 }
 
 /// Routes the notifications written since the last pass; gives the mails made.

@@ -62,8 +62,9 @@ pub async fn run_scheduler(app: &App, today: NaiveDate) -> Result<PassReport, Er
             | Rule::MdsSdsDue
             | Rule::MdsSdsAwaited => store.notify_vendor_forms_due(rule, dates, today).await?,
             Rule::SecondCheckDue => store.notify_second_checks(rule, dates, today).await?,
-            Rule::RestoreTestDue => store.notify_restore_tests(rule, dates, today).await?,
-            Rule::DeviceSupportEnding => store.notify_support_ending(rule, dates, today).await?,
+            Rule::RestoreTestDue | Rule::DeviceSupportEnding => {
+                store.notify_institution_days(rule, dates, today).await?
+            }
             Rule::TargetIn30Days
             | Rule::TargetIn7Days
             | Rule::TargetToday

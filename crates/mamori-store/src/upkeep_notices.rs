@@ -8,6 +8,20 @@ use mamori_domain::notification::Rule;
 
 use crate::{Result, Store};
 
+/// The notices of a day kept per institution in `$column` of `$table` (keyed by
+/// `institution_id`), to its admins, with the subject `$subject:{institution}`.
+macro_rules! institution_day_insert {
+    ($subject:literal, $table:literal, $column:literal) => {
+        concat!(
+            "INSERT INTO notifications (user_id, rule, subject, on_date, institution_id, created_at) \
+             SELECT u.id, $1, '", $subject, ":' || r.institution_id, r.", $column, ", r.institution_id, $2 \
+             FROM ", $table, " r JOIN users u ON u.institution_id = r.institution_id \
+             WHERE r.", $column, " > $3 AND r.", $column, " <= $4 AND u.role = $5 AND NOT u.disabled AND u.deleted_at IS NULL \
+             ON CONFLICT (rule, subject, on_date, user_id) DO NOTHING"
+        )
+    };
+}
+
 impl Store {
     /// For each inspection on a day in `(after, through]` (the rule's 30 days ahead), tells
     /// the institution's admins how many items answered いいえ at the first check, with a
@@ -38,44 +52,25 @@ impl Store {
         .await
     }
 
-    /// Tells the admins of each institution a backup's last restore test of which turns a
-    /// year old on a day in `(after, through]`; records `covered` as the rule's last day.
-    pub async fn notify_restore_tests(
+    /// Tells the admins of each institution whose day in `(after, through]` has come: the
+    /// first day its restore test is a year old ([`Rule::RestoreTestDue`]) or the earliest end
+    /// of support of a device in use ([`Rule::DeviceSupportEnding`]); records `covered` as the
+    /// rule's last day.
+    pub async fn notify_institution_days(
         &self,
         rule: Rule,
         (after, through): (NaiveDate, NaiveDate),
         covered: NaiveDate,
     ) -> Result<u64> {
+        let insert = match rule {
+            Rule::RestoreTestDue => {
+                institution_day_insert!("restore-test", "continuity_records", "restore_test_due")
+            }
+            _ => institution_day_insert!("device-support", "device_flag_counts", "support_ends_on"),
+        };
         self.write_scheduled(
             rule,
-            "INSERT INTO notifications (user_id, rule, subject, on_date, institution_id, created_at) \
-             SELECT u.id, $1, 'restore-test:' || r.institution_id, r.restore_test_due, r.institution_id, $2 \
-             FROM continuity_records r JOIN users u ON u.institution_id = r.institution_id \
-             WHERE r.restore_test_due > $3 AND r.restore_test_due <= $4 AND u.role = $5 AND NOT u.disabled AND u.deleted_at IS NULL \
-             ON CONFLICT (rule, subject, on_date, user_id) DO NOTHING",
-            (after.to_string(), through.to_string()),
-            Role::InstitutionAdmin,
-            covered,
-        )
-        .await
-    }
-
-    /// Tells the admins of each institution whose earliest end of support of a device in
-    /// use falls in `(after, through]`, once per that day; records `covered` as the rule's
-    /// last day.
-    pub async fn notify_support_ending(
-        &self,
-        rule: Rule,
-        (after, through): (NaiveDate, NaiveDate),
-        covered: NaiveDate,
-    ) -> Result<u64> {
-        self.write_scheduled(
-            rule,
-            "INSERT INTO notifications (user_id, rule, subject, on_date, institution_id, created_at) \
-             SELECT u.id, $1, 'device-support:' || f.institution_id, f.support_ends_on, f.institution_id, $2 \
-             FROM device_flag_counts f JOIN users u ON u.institution_id = f.institution_id \
-             WHERE f.support_ends_on > $3 AND f.support_ends_on <= $4 AND u.role = $5 AND NOT u.disabled AND u.deleted_at IS NULL \
-             ON CONFLICT (rule, subject, on_date, user_id) DO NOTHING",
+            insert,
             (after.to_string(), through.to_string()),
             Role::InstitutionAdmin,
             covered,
