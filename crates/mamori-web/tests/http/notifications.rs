@@ -1003,27 +1003,9 @@ async fn the_officer_is_told_when_the_survey_closes_and_vendors_before_an_inspec
 
     // A vendor that has not started its form, 30 days before the hospital's inspection.
     let admin = app.token("demo-hospital").await;
-    let contract = add_vendor_contract(
-        app,
-        &admin,
-        json!({"vendor_name": "南風ネット", "systems": ["network"], "remote_maintenance": false, "invite_email": "net@minami.example.jp"}),
-    )
-    .await;
-    accept_invitation(
-        app,
-        &invitation_token(&contract),
-        json!({"login": "minami-net", "password": "southern wind over the harbour"}),
-    )
-    .await
-    .assert_status(StatusCode::CREATED);
+    let contract = a_second_vendor(app, &admin).await;
     let inspection_day = deadline + Days::new(40);
-    let inspector = app.token("demo-inspector-13").await;
-    app.api_put_ok(
-        &format!("/api/v1/institutions/{HOSPITAL}/inspection/{year}/schedule"),
-        &inspector,
-        json!({"date": inspection_day.to_string(), "starts_at": "10:00", "inspectors": ["行列 検査"]}),
-    )
-    .await;
+    schedule_hospital_inspection(app, inspection_day).await;
     // The vendor's users log in with a second factor: their notifications are read as the
     // service gives them.
     let vendor = app.user("minami-net").await;

@@ -27,19 +27,6 @@ async fn of_kind(app: &TestApp, token: &str, kind: &str) -> Vec<Value> {
         .collect()
 }
 
-async fn schedule_inspection(app: &TestApp, on: NaiveDate) {
-    let inspector = app.token("demo-inspector-13").await;
-    app.api_put_ok(
-        &format!(
-            "/api/v1/institutions/{HOSPITAL}/inspection/{}/schedule",
-            app.year()
-        ),
-        &inspector,
-        json!({"date": on.to_string(), "starts_at": "10:00", "inspectors": ["行列 検査"]}),
-    )
-    .await;
-}
-
 /// The items of the hospital's checklist answered いいえ at the first check with a target date
 /// on or before `by` and no second check, as its assessment reads.
 async fn second_checks_owed(app: &TestApp, token: &str, by: NaiveDate) -> usize {
@@ -62,7 +49,7 @@ async fn the_second_check_is_asked_for_before_an_inspection(app: &TestApp) {
     let target = NaiveDate::from_ymd_opt(year + 1, 1, 10).expect("a date");
     let key = answer_no_until(app, &admin, target).await;
     let inspection = target + Days::new(31);
-    schedule_inspection(app, inspection).await;
+    schedule_hospital_inspection(app, inspection).await;
     let owed = second_checks_owed(app, &admin, inspection).await;
     assert!(owed >= 1);
 
@@ -101,7 +88,7 @@ async fn the_second_check_is_asked_for_before_an_inspection(app: &TestApp) {
     )
     .await;
     let moved = inspection + Days::new(14);
-    schedule_inspection(app, moved).await;
+    schedule_hospital_inspection(app, moved).await;
     let still_owed = second_checks_owed(app, &admin, moved).await;
     pass(app, moved - Days::new(30)).await;
     let told = of_kind(app, &admin, "second_check_due").await;
@@ -121,21 +108,9 @@ async fn the_second_check_is_asked_for_before_an_inspection(app: &TestApp) {
 async fn a_vendor_without_an_mds_sds_is_asked_for_it_before_an_inspection(app: &TestApp) {
     let year = app.year();
     let admin = app.token("demo-hospital").await;
-    let contract = add_vendor_contract(
-        app,
-        &admin,
-        json!({"vendor_name": "南風ネット", "systems": ["network"], "remote_maintenance": false, "invite_email": "net@minami.example.jp"}),
-    )
-    .await;
-    accept_invitation(
-        app,
-        &invitation_token(&contract),
-        json!({"login": "minami-net", "password": "southern wind over the harbour"}),
-    )
-    .await
-    .assert_status(StatusCode::CREATED);
+    let contract = a_second_vendor(app, &admin).await;
     let inspection = NaiveDate::from_ymd_opt(year + 1, 2, 20).expect("a date");
-    schedule_inspection(app, inspection).await;
+    schedule_hospital_inspection(app, inspection).await;
     // The vendor's users log in with a second factor: their notifications are read as the
     // service gives them.
     let vendor = app.user("minami-net").await;
@@ -399,19 +374,7 @@ async fn the_officer_and_the_vendor_have_their_dates_in_their_feeds(app: &TestAp
 
     // A vendor: the inspection of an institution it serves, with its form due before it.
     let admin = app.token("demo-hospital").await;
-    let contract = add_vendor_contract(
-        app,
-        &admin,
-        json!({"vendor_name": "南風ネット", "systems": ["network"], "remote_maintenance": false, "invite_email": "net@minami.example.jp"}),
-    )
-    .await;
-    accept_invitation(
-        app,
-        &invitation_token(&contract),
-        json!({"login": "minami-net", "password": "southern wind over the harbour"}),
-    )
-    .await
-    .assert_status(StatusCode::CREATED);
+    let contract = a_second_vendor(app, &admin).await;
     let vendor = app.user("minami-net").await;
     // Vendors log in with a second factor: the feed's address is read as the service gives it.
     let token = mamori_app::calendar::feed_token(&app.state, vendor.id)
@@ -419,7 +382,7 @@ async fn the_officer_and_the_vendor_have_their_dates_in_their_feeds(app: &TestAp
         .expect("a feed token");
     let path = format!("/calendar/{token}.ics");
     let inspection = NaiveDate::from_ymd_opt(app.year() + 1, 2, 20).expect("a date");
-    schedule_inspection(app, inspection).await;
+    schedule_hospital_inspection(app, inspection).await;
     let body = feed(app, &path).await.body;
     let on_the_day: Vec<String> = events(&body)
         .into_iter()

@@ -187,6 +187,40 @@ pub(crate) fn invitation_token(created: &Value) -> String {
         .to_owned()
 }
 
+/// A second vendor of the demo hospital, 南風ネット (network), invited by its admin (`token`)
+/// and registered as `minami-net`; the contract's answer.
+pub(crate) async fn a_second_vendor(app: &TestApp, token: &str) -> Value {
+    let contract = add_vendor_contract(
+        app,
+        token,
+        json!({"vendor_name": "南風ネット", "systems": ["network"], "remote_maintenance": false, "invite_email": "net@minami.example.jp"}),
+    )
+    .await;
+    accept_invitation(
+        app,
+        &invitation_token(&contract),
+        json!({"login": "minami-net", "password": "southern wind over the harbour"}),
+    )
+    .await
+    .assert_status(StatusCode::CREATED);
+    contract
+}
+
+/// Schedules the demo hospital's inspection of the demo year on `on`, at 10:00, as Tokyo's
+/// inspector.
+pub(crate) async fn schedule_hospital_inspection(app: &TestApp, on: chrono::NaiveDate) {
+    let inspector = app.token("demo-inspector-13").await;
+    app.api_put_ok(
+        &format!(
+            "/api/v1/institutions/{HOSPITAL}/inspection/{}/schedule",
+            app.year()
+        ),
+        &inspector,
+        json!({"date": on.to_string(), "starts_at": "10:00", "inspectors": ["行列 検査"]}),
+    )
+    .await;
+}
+
 /// Takes a place in a training session through the API; returns the place's id.
 pub(crate) async fn take_training_place(
     app: &TestApp,
