@@ -106,6 +106,23 @@ fn feed_date(app: &App, row: CalendarRow) -> Option<FeedDate> {
             path: format!("/training/sessions/{session}"),
         });
     }
+    // An evidence going stale: its item's evidence page.
+    if let ("evidence_stale", Some(evidence), Some(key)) =
+        (row.kind.as_str(), row.ref_id, row.item_key.as_deref())
+    {
+        return Some(FeedDate {
+            uid: format!("evidence-{evidence}@mamori"),
+            date,
+            starts_at: None,
+            summary: Message::new("notifications-calendar-evidence-stale")
+                .with("title", row.title_ja.clone().unwrap_or_default()),
+            description: bilingual(row.institution_name.clone(), row.institution_name.clone()),
+            path: format!(
+                "/institutions/{}/checklist/{}/items/{key}/evidence",
+                row.institution_id, row.fiscal_year
+            ),
+        });
+    }
     // The institution's upkeep, in no fiscal year.
     let upkeep = match row.kind.as_str() {
         "restore_test" => Some((

@@ -863,35 +863,10 @@ async fn vendors(
 
 /// A one-page PDF standing in for the demo vendor's MDS.
 pub fn demo_mds_pdf() -> Vec<u8> {
-    let text = "BT /F1 16 Tf 60 780 Td (MDS - Manufacturer Disclosure Statement) Tj 0 -24 Td /F1 11 Tf (Towa Medical System - electronic medical record - demo document) Tj ET";
-    let objects = [
-        "<< /Type /Catalog /Pages 2 0 R >>".to_owned(),
-        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_owned(),
-        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>".to_owned(),
-        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>".to_owned(),
-        format!("<< /Length {} >>\nstream\n{text}\nendstream", text.len()),
-    ];
-    let mut pdf = b"%PDF-1.4\n".to_vec();
-    let mut offsets = Vec::new();
-    for (i, body) in objects.iter().enumerate() {
-        offsets.push(pdf.len());
-        pdf.extend_from_slice(format!("{} 0 obj\n{body}\nendobj\n", i + 1).as_bytes());
-    }
-    let xref = pdf.len();
-    pdf.extend_from_slice(
-        format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes(),
-    );
-    for o in offsets {
-        pdf.extend_from_slice(format!("{o:010} 00000 n \n").as_bytes());
-    }
-    pdf.extend_from_slice(
-        format!(
-            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
-            objects.len() + 1
-        )
-        .as_bytes(),
-    );
-    pdf
+    mamori_reports::document::simple_pdf(&[
+        "MDS - Manufacturer Disclosure Statement",
+        "Towa Medical System - electronic medical record - demo document",
+    ])
 }
 
 /// Answers the required items of an institution's form, leaving the last `leave_open`

@@ -19,6 +19,10 @@ pub enum Refusal {
     Conflict,
     /// A value of the request is not acceptable.
     Invalid,
+    /// What was sent is larger than may be kept.
+    TooLarge,
+    /// What was sent is of a kind that is not kept.
+    UnsupportedType,
 }
 
 /// An error of a use case.

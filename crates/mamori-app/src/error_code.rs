@@ -58,6 +58,8 @@ error_codes! {
     DuplicateHeader => "duplicate_header",
     EmptyFile => "empty_file",
     EmptySheet => "empty_sheet",
+    EvidenceQuotaFull => "evidence_quota_full",
+    EvidenceRemoved => "evidence_removed",
     FileNameMismatch => "file_name_mismatch",
     FileRequired => "file_required",
     FileTooLarge => "file_too_large",

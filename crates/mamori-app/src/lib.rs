@@ -13,6 +13,7 @@ pub mod coverage;
 pub mod demo;
 pub mod error;
 pub mod error_code;
+pub mod evidence;
 pub mod fiscal_years;
 pub mod follow_up;
 pub mod inspection;
@@ -65,6 +66,8 @@ pub struct App {
     /// The states of institutions without answers, per fiscal year: they follow from the
     /// catalog alone, which does not change while the process runs.
     pub unanswered_states: Arc<Mutex<oversight::UnansweredByYear>>,
+    /// The bytes of evidence files each institution may keep.
+    pub evidence_quota: i64,
 }
 
 impl App {
@@ -82,7 +85,14 @@ impl App {
             catalog,
             access_seen: Arc::default(),
             unanswered_states: Arc::default(),
+            evidence_quota: evidence::DEFAULT_QUOTA_BYTES,
         }
+    }
+
+    /// The same app with another quota of evidence bytes per institution.
+    pub fn with_evidence_quota(mut self, bytes: i64) -> Self {
+        self.evidence_quota = bytes;
+        self
     }
 }
 

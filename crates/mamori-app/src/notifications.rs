@@ -65,6 +65,7 @@ pub async fn run_scheduler(app: &App, today: NaiveDate) -> Result<PassReport, Er
             Rule::RestoreTestDue | Rule::DeviceSupportEnding => {
                 store.notify_institution_days(rule, dates, today).await?
             }
+            Rule::EvidenceStale => store.notify_stale_evidence(rule, dates, today).await?,
             Rule::TargetIn30Days
             | Rule::TargetIn7Days
             | Rule::TargetToday
@@ -161,6 +162,7 @@ fn title_key(rule: Rule) -> &'static str {
         Rule::MdsSdsAwaited => "notifications-rule-mds-sds-awaited",
         Rule::RestoreTestDue => "notifications-rule-restore-test-due",
         Rule::DeviceSupportEnding => "notifications-rule-device-support-ending",
+        Rule::EvidenceStale => "notifications-rule-evidence-stale",
     }
 }
 
@@ -308,6 +310,13 @@ fn view_of(
             "institution",
             row.institution_name.clone().unwrap_or_default(),
         ),
+        Rule::EvidenceStale => title
+            .with("item", item_label(app, &row))
+            .with("title", row.detail.clone().unwrap_or_default())
+            .with(
+                "institution",
+                row.institution_name.clone().unwrap_or_default(),
+            ),
         _ => title.with("item", item_label(app, &row)),
     };
     let fiscal_year = row
@@ -384,6 +393,17 @@ fn view_of(
         (Rule::RestoreTestDue, _) => row
             .institution_id
             .map(|id| format!("/institutions/{id}/continuity")),
+        // The item's evidence page, where it is replaced.
+        (Rule::EvidenceStale, _) => row
+            .institution_id
+            .zip(fiscal_year)
+            .zip(row.item_key.as_ref())
+            .map(|((id, fy), key)| {
+                format!(
+                    "/institutions/{id}/checklist/{}/items/{key}/evidence",
+                    fy.start_year()
+                )
+            }),
         // The device ledger, with each device's flags.
         (Rule::DeviceSupportEnding, _) => row
             .institution_id

@@ -24,6 +24,44 @@ impl FieldProblem {
     }
 }
 
+/// A day typed into `field` that must be given and not be after `today`: the problem says
+/// which (`required_key`, `future_key`, or the date's own message).
+pub fn required_past_date(
+    field: &'static str,
+    text: &str,
+    today: chrono::NaiveDate,
+    required_key: &'static str,
+    future_key: &'static str,
+) -> Result<chrono::NaiveDate, FieldProblem> {
+    if text.trim().is_empty() {
+        return Err(FieldProblem::new(
+            field,
+            "required",
+            Message::new(required_key),
+        ));
+    }
+    match crate::answer::parse_date(field, text) {
+        Ok(d) if d > today => Err(FieldProblem::new(
+            field,
+            "in_future",
+            Message::new(future_key).with("date", d.to_string()),
+        )),
+        Ok(d) => Ok(d),
+        Err(e) => Err(FieldProblem::new(field, "invalid_date", e.message)),
+    }
+}
+
+/// The last part of a path a browser may send as a file's name (`C:\fakepath\MDS.pdf`),
+/// without control characters.
+pub fn clean_file_name(raw: &str) -> String {
+    let last = raw.rsplit(['/', '\\']).next().unwrap_or_default();
+    last.chars()
+        .filter(|c| !c.is_control())
+        .collect::<String>()
+        .trim()
+        .to_owned()
+}
+
 /// Sent as JSON with the message in both languages, as the API has always sent it.
 impl Serialize for FieldProblem {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {

@@ -38,6 +38,7 @@ pub mod contact_chart;
 pub mod continuity;
 pub mod device;
 pub mod device_risk;
+pub mod evidence;
 pub mod field_problem;
 pub mod fiscal_year;
 pub mod follow_up;

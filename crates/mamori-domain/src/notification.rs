@@ -80,6 +80,9 @@ crate::wire_enum! {
         /// A device in use reaches its end of support (サポート終了) within 90 days: told to
         /// the institution's admins, once per date.
         DeviceSupportEnding,
+        /// An evidence (証跡) of a checklist item passed its 有効期限, or, without one, is a
+        /// year old: told to the institution's admins on that day, once per evidence.
+        EvidenceStale,
     }
     parse(exact) -> Option;
 }
@@ -117,6 +120,7 @@ impl Rule {
             | Rule::MdsSdsAwaited => Some(30),
             Rule::RestoreTestDue => Some(0),
             Rule::DeviceSupportEnding => Some(DEVICE_SUPPORT_NOTICE_DAYS),
+            Rule::EvidenceStale => Some(0),
             Rule::InspectionScheduled
             | Rule::ImprovementReportsAwaited
             | Rule::IncidentReported
@@ -192,7 +196,8 @@ impl Rule {
             | Rule::SecondCheckDue
             | Rule::MdsSdsAwaited
             | Rule::RestoreTestDue
-            | Rule::DeviceSupportEnding => role == Role::InstitutionAdmin,
+            | Rule::DeviceSupportEnding
+            | Rule::EvidenceStale => role == Role::InstitutionAdmin,
         }
     }
 
@@ -241,12 +246,12 @@ pub fn mail_retry_after(attempts: u32) -> Option<chrono::Duration> {
 
 /// The day a rule that has never run counts as covered through: the day before `today`, so
 /// that a first pass tells what falls due today rather than notices of days gone by; except
-/// the overdue notice and the restore test a year old, which a first pass gives once for
-/// every target date already passed and every test already old.
+/// the overdue notice, the restore test a year old and stale evidence, which a first pass
+/// gives once for every target date already passed and every test or evidence already old.
 pub fn first_covered_day(rule: Rule, today: NaiveDate) -> NaiveDate {
     match rule {
         // Before any checklist of the programme.
-        Rule::TargetOverdue | Rule::RestoreTestDue => {
+        Rule::TargetOverdue | Rule::RestoreTestDue | Rule::EvidenceStale => {
             NaiveDate::from_ymd_opt(2000, 1, 1).unwrap_or(today)
         }
         _ => today.pred_opt().unwrap_or(today),

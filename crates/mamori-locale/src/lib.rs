@@ -41,6 +41,11 @@ const FILES: &[(&str, &str, &str)] = &[
         include_str!("../locales/en/checklist.ftl"),
     ),
     (
+        "evidence",
+        include_str!("../locales/ja/evidence.ftl"),
+        include_str!("../locales/en/evidence.ftl"),
+    ),
+    (
         "inspection",
         include_str!("../locales/ja/inspection.ftl"),
         include_str!("../locales/en/inspection.ftl"),

@@ -6,6 +6,7 @@
 pub mod assurance_list;
 pub mod calendar;
 pub mod contact_chart_svg;
+pub mod document;
 pub mod ledger;
 pub mod oversight_list;
 pub mod training_attendance;

@@ -40,6 +40,9 @@ const RESTORE_TESTS: &str = "SELECT 'restore_test' AS kind, r.institution_id, i.
 /// The earliest end of support of a device in use, where one ends soon (no fiscal year: 0).
 const SUPPORT_ENDS: &str = "SELECT 'support_end' AS kind, f.institution_id, i.name AS institution_name, i.kind AS institution_kind, CAST(0 AS BIGINT) AS fiscal_year, NULL AS item_key, f.support_ends_on AS on_date, NULL AS starts_at, NULL AS title_ja, NULL AS title_en, CAST(NULL AS BIGINT) AS ref_id FROM device_flag_counts f JOIN institutions i ON i.id = f.institution_id";
 
+/// The first day an evidence (証跡) is stale, with its title and id.
+const EVIDENCE_ENDS: &str = "SELECT 'evidence_stale' AS kind, e.institution_id, i.name AS institution_name, i.kind AS institution_kind, CAST(e.fiscal_year AS BIGINT) AS fiscal_year, e.item_key, e.stale_from AS on_date, NULL AS starts_at, e.title AS title_ja, e.title AS title_en, e.id AS ref_id FROM evidence e JOIN institutions i ON i.id = e.institution_id";
+
 impl Store {
     /// The user's feed token, if one was made.
     pub async fn calendar_token(&self, user_id: i64) -> Result<Option<String>> {
@@ -82,8 +85,8 @@ impl Store {
     }
 
     /// An institution's open target dates, inspections, 確保事業 survey deadlines (a hospital),
-    /// training sessions (its live places), the day its restore test is a year old and the
-    /// earliest end of support of its devices, by date.
+    /// training sessions (its live places), the day its restore test is a year old, the
+    /// earliest end of support of its devices and the day each evidence goes stale, by date.
     pub async fn institution_calendar(&self, institution_id: i64) -> Result<Vec<CalendarRow>> {
         Ok(on_pool!(self, pool => {
             sqlx::query_as(sqlx::AssertSqlSafe(format!(
@@ -92,6 +95,7 @@ impl Store {
                  UNION ALL {TRAINING} WHERE r.institution_id = $1 AND r.status IN ('registered', 'waitlisted') AND s.withdrawn_at IS NULL \
                  UNION ALL {RESTORE_TESTS} WHERE r.institution_id = $1 AND r.restore_test_due IS NOT NULL \
                  UNION ALL {SUPPORT_ENDS} WHERE f.institution_id = $1 AND f.support_ends_on IS NOT NULL \
+                 UNION ALL {EVIDENCE_ENDS} WHERE e.institution_id = $1 AND e.stale_from IS NOT NULL AND e.removed_at IS NULL \
                  ORDER BY on_date, kind"
             )))
             .bind(institution_id)

@@ -105,13 +105,7 @@ impl Store {
             }
             _ => contract_notice_insert!("mds-sds", mds_sds_delivered!(), institution_admins!()),
         };
-        self.write_scheduled(
-            rule,
-            insert,
-            (after.to_string(), through.to_string()),
-            Role::InstitutionAdmin,
-            covered,
-        )
-        .await
+        self.write_to_admins(rule, insert, (after, through), covered)
+            .await
     }
 }

@@ -1233,6 +1233,8 @@ pub use mail::{FailedMail, LeasedMail, MailSettings};
 mod survey_notices;
 pub use survey_notices::NonResponder;
 mod deadline_notices;
+mod evidence;
+pub use evidence::{EvidenceFile, EvidenceVersion, EvidenceWrite, EvidenceWritten, StoredEvidence};
 mod oversight;
 mod search_grams;
 mod training_notices;

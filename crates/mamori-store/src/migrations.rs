@@ -99,6 +99,11 @@ const SOURCES: &[(i64, &str, &str)] = &[
         "upkeep_notices",
         include_str!("../migrations/0020_upkeep_notices.sql"),
     ),
+    (
+        21,
+        "evidence",
+        include_str!("../migrations/0021_evidence.sql"),
+    ),
 ];
 
 /// The engine a migration is rendered for.
@@ -268,6 +273,11 @@ mod tests {
             "9e9bd48a8ba761ae4485ff514bd51a339c8d0fd8b32ca092025dbe5f7f3c735663e49f8e2f02ab3173e7011df9048658",
         ),
         (
+            Dialect::Postgres,
+            21,
+            "3c314c143e3233777307c1789a58874663a6efe197c2124f86fdf8c6bf80cb1a9db8a935dc70bade9ed102db2cafe60a",
+        ),
+        (
             Dialect::Sqlite,
             1,
             "dad5f916f1bd4624ce3a4596728c4fd86e9dea8786875b0467af25a8084d8cdd694136382044cf7adade2db41f9aefcc",
@@ -366,6 +376,11 @@ mod tests {
             Dialect::Sqlite,
             20,
             "2b5e833308a039266b574af06d179473ad4630e515240a484827ce9c9efb3387717bb0a235b5c24946606a1c654f5be9",
+        ),
+        (
+            Dialect::Sqlite,
+            21,
+            "acb325254d3710e31aa61521b8b7dcb5041b912e107ec1f7d3b104e3e3a375b96f95b5d98fcc9411e71372a825679a9e",
         ),
     ];
 

@@ -138,6 +138,25 @@ impl Store {
         .await
     }
 
+    /// [`Store::write_scheduled`] over the days `(after, through]`, with the institution
+    /// admin's role as `$5`.
+    pub(crate) async fn write_to_admins(
+        &self,
+        rule: Rule,
+        insert: &'static str,
+        (after, through): (NaiveDate, NaiveDate),
+        covered: NaiveDate,
+    ) -> Result<u64> {
+        self.write_scheduled(
+            rule,
+            insert,
+            (after.to_string(), through.to_string()),
+            Role::InstitutionAdmin,
+            covered,
+        )
+        .await
+    }
+
     /// Writes the notifications of a scheduler's `rule` with `insert`, an `INSERT … SELECT …
     /// ON CONFLICT DO NOTHING` that binds `$1` the rule, `$2` now, `$3` and `$4` the bounds of
     /// the dates it covers and `$5` the recipients' role; records `covered` as the rule's last

@@ -68,13 +68,25 @@ impl Store {
             }
             _ => institution_day_insert!("device-support", "device_flag_counts", "support_ends_on"),
         };
-        self.write_scheduled(
-            rule,
-            insert,
-            (after.to_string(), through.to_string()),
-            Role::InstitutionAdmin,
-            covered,
-        )
-        .await
+        self.write_to_admins(rule, insert, (after, through), covered)
+            .await
+    }
+
+    /// Tells the admins of the institution of each evidence (証跡) that became stale on a day
+    /// in `(after, through]` (`evidence.stale_from`: past its 有効期限, or a year old without
+    /// one), once per evidence, at its item; records `covered` as the rule's last day.
+    pub async fn notify_stale_evidence(
+        &self,
+        rule: Rule,
+        (after, through): (NaiveDate, NaiveDate),
+        covered: NaiveDate,
+    ) -> Result<u64> {
+        let insert = "INSERT INTO notifications (user_id, rule, subject, on_date, institution_id, fiscal_year, item_key, detail, created_at) \
+             SELECT u.id, $1, 'evidence:' || e.id, e.stale_from, e.institution_id, e.fiscal_year, e.item_key, e.title, $2 \
+             FROM evidence e JOIN users u ON u.institution_id = e.institution_id \
+             WHERE e.stale_from > $3 AND e.stale_from <= $4 AND e.removed_at IS NULL AND u.role = $5 AND NOT u.disabled AND u.deleted_at IS NULL \
+             ON CONFLICT (rule, subject, on_date, user_id) DO NOTHING";
+        self.write_to_admins(rule, insert, (after, through), covered)
+            .await
     }
 }

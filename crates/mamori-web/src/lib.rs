@@ -7,6 +7,7 @@ pub mod account;
 pub mod assurance;
 pub mod checklist;
 pub mod contact_chart;
+pub mod evidence;
 pub mod http;
 pub mod incidents;
 pub mod inspection;
@@ -184,10 +185,13 @@ async fn body_limit(request: Request, next: Next) -> Response {
     let path = request.uri().path();
     let import = path.ends_with("/devices/import") || path.ends_with("/ledger/import");
     let delivery = path.ends_with("/deliveries");
+    let evidence = evidence::is_upload_path(path);
     let limit = if import {
         ledger::api::IMPORT_LIMIT
     } else if delivery {
         vendors::deliveries::UPLOAD_READ_LIMIT
+    } else if evidence {
+        evidence::UPLOAD_READ_LIMIT
     } else {
         DEFAULT_LIMIT
     };
@@ -201,6 +205,8 @@ async fn body_limit(request: Request, next: Next) -> Response {
             ledger::api::too_large_error()
         } else if delivery {
             vendors::deliveries::too_large()
+        } else if evidence {
+            evidence::too_large()
         } else {
             AppError::rejected(
                 StatusCode::PAYLOAD_TOO_LARGE,
@@ -269,6 +275,7 @@ fn all_page_routes() -> Routes {
         .merge(account::pages::routes())
         .merge(institutions::pages::routes())
         .merge(checklist::pages::routes())
+        .merge(evidence::pages::routes())
         .merge(inspection::pages::routes())
         .merge(inspection::follow_up_pages::routes())
         .merge(vendors::pages::routes())
@@ -295,6 +302,7 @@ fn api_router() -> utoipa_axum::router::OpenApiRouter<AppState> {
         .merge(account::api::router())
         .merge(institutions::api::router())
         .merge(checklist::api::router())
+        .merge(evidence::api::router())
         .merge(inspection::api::router())
         .merge(inspection::follow_up_api::router())
         .merge(vendors::api::router())

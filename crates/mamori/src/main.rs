@@ -89,6 +89,10 @@ enum Command {
         /// more are answered 429 with Retry-After. Each can take ~100 MiB.
         #[arg(long, env = "MAMORI_MAX_CONCURRENT_IMPORTS", default_value_t = 2, value_parser = clap::value_parser!(u16).range(1..=64))]
         max_concurrent_imports: u16,
+        /// The megabytes of evidence files (証跡) each institution may keep, earlier versions
+        /// included.
+        #[arg(long, env = "MAMORI_EVIDENCE_QUOTA_MB", default_value_t = 1024, value_parser = clap::value_parser!(u32).range(1..=1_048_576))]
+        evidence_quota_mb: u32,
         #[command(flatten)]
         mail: notify::MailArgs,
         #[command(flatten)]
@@ -340,6 +344,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             stale_patch_days,
             public_url,
             max_concurrent_imports,
+            evidence_quota_mb,
             mail,
             backup,
         } => {
@@ -366,6 +371,9 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 ..WebConfig::default()
             };
             let (mut state, audit_paths) = state(&store, config).await?;
+            state.app = state
+                .app
+                .with_evidence_quota(i64::from(evidence_quota_mb) * 1024 * 1024);
             if let Some(mailer) = &mailer {
                 tracing::info!(server = mailer.server(), "mail goes through SMTP");
                 state = state.with_mailer(mailer.clone());

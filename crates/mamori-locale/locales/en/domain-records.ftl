@@ -86,3 +86,27 @@ domain-records-field-choose-least-one-place-2 = choose at least one place where 
 domain-records-field-generations-least-2 = generations must be at least 1
 domain-records-field-restore-test-date-future-2 = the restore test date ({ $on }) is in the future
 domain-records-field-duration-over-week-give-2 = the duration is over a week; give it in minutes
+
+## Evidence
+domain-document-kind-pdf = PDF
+domain-document-kind-xlsx = Excel (.xlsx)
+domain-document-kind-docx = Word (.docx)
+domain-document-kind-png = image (PNG)
+domain-document-kind-jpeg = image (JPEG)
+domain-document-kind-text = text
+domain-evidence-title-required = enter the evidence's title
+domain-evidence-owner-required = enter who is responsible for it
+domain-evidence-text-too-long = at most { $max } characters
+domain-evidence-forbidden-character = contains a character that cannot be used ({ $code })
+domain-evidence-produced-on-required = enter the date it was produced
+domain-evidence-produced-on-in-future = the date it was produced ({ $date }) is in the future
+domain-evidence-valid-until-before-produced = the valid-until date is before the date it was produced
+domain-evidence-file-or-link = give either a file or a link, not both
+domain-evidence-file-or-link-required = choose a file or enter a link
+domain-evidence-file-name-too-long = the file name must be at most { $max } characters
+domain-evidence-url-too-long = the link must be at most { $max } characters
+domain-evidence-url-invalid = the link must be an address starting with http:// or https://
+domain-evidence-standing-valid = valid
+domain-evidence-standing-expires-soon = expires soon
+domain-evidence-standing-expired = expired
+domain-evidence-standing-older-than-a-year = over a year old

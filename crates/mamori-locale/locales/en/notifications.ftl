@@ -125,3 +125,6 @@ notifications-calendar-restore-test = A year since the last restore test (test r
 notifications-calendar-support-end = A device's end of support
 notifications-calendar-survey-close = Security-assurance survey deadline (the list of { $prefecture } is due)
 notifications-calendar-vendor-inspection = Inspection of { $institution } (the vendor checklist and the MDS/SDS are due 30 days before)
+notifications-rule-evidence-stale = The evidence "{ $title }" of { $item } has passed its valid-until date or is a year old. Replace it with current evidence ({ $institution })
+notifications-kind-evidence-stale = when an item's evidence expires or is a year old
+notifications-calendar-evidence-stale = Review the evidence "{ $title }" (expired or a year old)

@@ -86,3 +86,27 @@ domain-records-field-choose-least-one-place-2 = 保管方法を1つ以上選ん�
 domain-records-field-generations-least-2 = 世代数は1以上です
 domain-records-field-restore-test-date-future-2 = リストア訓練の日付（{ $on }）が未来です
 domain-records-field-duration-over-week-give-2 = 所要時間（分）が1週間を超えています。分単位で記入してください
+
+## 証跡 (evidence)
+domain-document-kind-pdf = PDF
+domain-document-kind-xlsx = Excel（.xlsx）
+domain-document-kind-docx = Word（.docx）
+domain-document-kind-png = 画像（PNG）
+domain-document-kind-jpeg = 画像（JPEG）
+domain-document-kind-text = テキスト
+domain-evidence-title-required = 証跡の名称を入力してください
+domain-evidence-owner-required = 責任者を入力してください
+domain-evidence-text-too-long = { $max }文字以内にしてください
+domain-evidence-forbidden-character = 使えない文字（{ $code }）が含まれています
+domain-evidence-produced-on-required = 作成日を入力してください
+domain-evidence-produced-on-in-future = 作成日（{ $date }）が未来の日付です
+domain-evidence-valid-until-before-produced = 有効期限が作成日より前になっています
+domain-evidence-file-or-link = ファイルかリンクのどちらか一方にしてください
+domain-evidence-file-or-link-required = ファイルを選ぶか、リンクを入力してください
+domain-evidence-file-name-too-long = ファイル名は{ $max }文字以内にしてください
+domain-evidence-url-too-long = リンクは{ $max }文字以内にしてください
+domain-evidence-url-invalid = リンクは http:// か https:// で始まるアドレスを入力してください
+domain-evidence-standing-valid = 有効
+domain-evidence-standing-expires-soon = まもなく期限切れ
+domain-evidence-standing-expired = 期限切れ
+domain-evidence-standing-older-than-a-year = 作成から1年以上

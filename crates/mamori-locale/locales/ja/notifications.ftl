@@ -125,3 +125,6 @@ notifications-calendar-restore-test = 復旧テストから1年（バックア�
 notifications-calendar-support-end = 機器のサポート終了日
 notifications-calendar-survey-close = 確保事業の調査票の回答期限（{ $prefecture }の一覧の提出）
 notifications-calendar-vendor-inspection = { $institution } の立入検査（事業者確認用チェックリストと MDS/SDS はこの日の30日前までに）
+notifications-rule-evidence-stale = { $item } の証跡「{ $title }」が有効期限を過ぎたか、作成から1年が経ちました。新しい証跡に差し替えてください（{ $institution }）
+notifications-kind-evidence-stale = 証跡の有効期限が切れたとき・作成から1年が経ったとき
+notifications-calendar-evidence-stale = 証跡「{ $title }」の見直し（有効期限切れ・作成から1年）

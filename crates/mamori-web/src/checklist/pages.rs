@@ -60,6 +60,8 @@ pub struct ItemCard {
     pub evidence: Option<crate::ledger::pages::EvidenceView>,
     /// The inspector's remark on the item, once the result is notified.
     pub remark: Option<CardRemark>,
+    /// The 証跡 attached to the item.
+    pub kept_evidence: Vec<crate::evidence::EvidenceView>,
 }
 
 /// The inspector's 指摘 on an item, as its card shows it.
@@ -210,6 +212,7 @@ fn item_card(
         missing: state.status == ItemStatus::Required && state.answers.first.is_none(),
         evidence: None,
         remark: None,
+        kept_evidence: Vec::new(),
     }
 }
 
@@ -346,6 +349,12 @@ struct ChecklistPage {
     evidence: Vec<super::evidence::EvidenceView>,
     /// The year's on-site inspection, once scheduled.
     inspection: Option<InspectionBanner>,
+    /// The previous year's evidence that can be carried into this year (for those who
+    /// answer): how many, the panel's lead and button; and the notice of those just carried.
+    carry_count: usize,
+    carry_lead: String,
+    carry_submit: String,
+    carried: Option<String>,
 }
 
 #[derive(Template)]
@@ -439,17 +448,34 @@ fn checklist_page(
         missing_target_dates: p.missing_target_dates,
         evidence: Vec::new(),
         inspection: None,
+        carry_count: 0,
+        carry_lead: String::new(),
+        carry_submit: String::new(),
+        carried: None,
     }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ChecklistQuery {
+    /// How many evidence were just carried from the previous year.
+    carried: Option<usize>,
 }
 
 async fn checklist(
     State(state): State<AppState>,
     SignedIn(ctx, user): SignedIn,
     Ids((id, fy)): Ids<(InstitutionId, String)>,
+    axum::extract::Query(q): axum::extract::Query<ChecklistQuery>,
 ) -> PageResult {
     let principal = user.user().principal();
     let fy = service::parse_fiscal_year(&state, &fy)?;
-    let page = full_checklist_page(&state, &ctx, &user, &principal, id.get(), fy, None).await?;
+    let mut page = full_checklist_page(&state, &ctx, &user, &principal, id.get(), fy, None).await?;
+    page.carried = q.carried.map(|n| {
+        Message::new("evidence-carried-notice")
+            .with("count", n)
+            .render(ctx.lang)
+    });
     Ok(render(StatusCode::OK, &page))
 }
 
@@ -473,6 +499,7 @@ async fn full_checklist_page(
     let follow_up =
         service::follow_up::seen_follow_up(state, principal, &a.institution, fy).await?;
     page.inspection = inspection_banner(lang, &follow_up);
+    let mut kept = crate::evidence::by_item(state, lang, &a.institution, fy, a.version).await?;
     for card in page
         .sections
         .iter_mut()
@@ -480,6 +507,16 @@ async fn full_checklist_page(
         .flat_map(|g| g.items.iter_mut())
     {
         card.remark = card_remark(lang, &follow_up, &card.key);
+        card.kept_evidence = kept.remove(&card.key).unwrap_or_default();
+    }
+    if page.editable {
+        let count = service::evidence::carry_plan(state, &a.institution, fy)
+            .await?
+            .len();
+        let text = |key| Message::new(key).with("count", count).render(lang);
+        page.carry_count = count;
+        page.carry_lead = text("evidence-carry-lead");
+        page.carry_submit = text("evidence-carry-submit");
     }
     Ok(page)
 }
@@ -584,6 +621,11 @@ async fn save_item(
     let follow_up =
         service::follow_up::seen_follow_up(&state, &principal, &a.institution, fiscal_year).await?;
     card.remark = card_remark(lang, &follow_up, &key);
+    card.kept_evidence =
+        crate::evidence::by_item(&state, lang, &a.institution, fiscal_year, a.version)
+            .await?
+            .remove(&key)
+            .unwrap_or_default();
     let status = if let Some(e) = error {
         card.error = Some(e);
         StatusCode::UNPROCESSABLE_ENTITY
@@ -627,6 +669,16 @@ async fn checklist_print(
 ) -> PageResult {
     let lang = ctx.lang;
     let a = load(&state, &ctx, &user, id, &fy, "print").await?;
+    let mut sections = sections_view(lang, &a, false);
+    let mut kept =
+        crate::evidence::by_item(&state, lang, &a.institution, a.fiscal_year, a.version).await?;
+    for card in sections
+        .iter_mut()
+        .flat_map(|s| s.groups.iter_mut())
+        .flat_map(|g| g.items.iter_mut())
+    {
+        card.kept_evidence = kept.remove(&card.key).unwrap_or_default();
+    }
     let page = PrintPage {
         chrome: Chrome::new(
             &ctx,
@@ -641,7 +693,7 @@ async fn checklist_print(
         title: title_label(lang, a.version),
         gate: gate_text(lang, a.version),
         has_system: a.institution.has_medical_information_system,
-        sections: sections_view(lang, &a, false),
+        sections,
     };
     Ok(render(StatusCode::OK, &page))
 }

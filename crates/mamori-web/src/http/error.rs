@@ -148,6 +148,8 @@ impl AppError {
                     Refusal::NotFound => StatusCode::NOT_FOUND,
                     Refusal::Conflict => StatusCode::CONFLICT,
                     Refusal::Invalid => StatusCode::UNPROCESSABLE_ENTITY,
+                    Refusal::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+                    Refusal::UnsupportedType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 },
                 Error::Store(StoreError::Conflict(_)) => StatusCode::CONFLICT,
                 Error::Store(_) | Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,

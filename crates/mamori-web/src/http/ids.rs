@@ -148,6 +148,8 @@ path_ids! {
     ContractId;
     /// An MDS/SDS delivery of a contract.
     DeliveryId;
+    /// An evidence (証跡) of a checklist item.
+    EvidenceId;
     /// A device of an institution's ledger.
     DeviceId;
     /// A case of the インシデントかも? desk.

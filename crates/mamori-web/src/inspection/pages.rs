@@ -49,6 +49,8 @@ struct InspectionPage {
     observation: Option<(bool, String, String)>,
     answered: usize,
     required: usize,
+    /// The 証跡 the institution attached, by item in the checklist's order (read only).
+    kept_evidence: Vec<crate::evidence::EvidenceView>,
 }
 
 async fn inspection_page(
@@ -59,6 +61,15 @@ async fn inspection_page(
     let lang = ctx.lang;
     let a = load(&state, &ctx, &user, id, &fy, "inspection").await?;
     let findings = findings_view(lang, &a);
+    let mut by_item =
+        crate::evidence::by_item(&state, lang, &a.institution, a.fiscal_year, a.version).await?;
+    let kept_evidence = a
+        .version
+        .items
+        .iter()
+        .filter_map(|item| by_item.remove(&item.key))
+        .flatten()
+        .collect();
     let page = InspectionPage {
         chrome: Chrome::new(
             &ctx,
@@ -96,6 +107,7 @@ async fn inspection_page(
         }),
         answered: a.progress.answered,
         required: a.progress.required,
+        kept_evidence,
     };
     Ok(render(StatusCode::OK, &page))
 }

@@ -41,7 +41,8 @@ pub struct NotificationJson {
     /// `survey_closed_for_officer`, `vendor_form_due` (to the vendor), `vendor_form_awaited`,
     /// `second_check_due` (2回目 not recorded before an inspection), `mds_sds_due` (to the
     /// vendor), `mds_sds_awaited`, `restore_test_due` (3(2), a year since the last restore
-    /// test), `device_support_ending` (90 days ahead).
+    /// test), `device_support_ending` (90 days ahead), `evidence_stale` (an item's evidence
+    /// past its end, or a year old without one).
     kind: String,
     title_ja: String,
     title_en: String,

@@ -173,6 +173,7 @@ fn kind_label_key(rule: Rule) -> &'static str {
         Rule::MdsSdsAwaited => "notifications-kind-mds-sds-awaited",
         Rule::RestoreTestDue => "notifications-kind-restore-test-due",
         Rule::DeviceSupportEnding => "notifications-kind-device-support-ending",
+        Rule::EvidenceStale => "notifications-kind-evidence-stale",
     }
 }
 

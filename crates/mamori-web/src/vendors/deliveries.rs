@@ -7,14 +7,14 @@
 //! and the serving vendor read; everyone else gets 404.
 
 use axum::Json;
-use axum::body::Body;
+
 use axum::extract::{Query, Request, State};
-use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use chrono::NaiveDate;
 use mamori_domain::Principal;
-use mamori_domain::answer::parse_date;
 use mamori_domain::contact_chart::FieldProblem;
+use mamori_domain::field_problem::{clean_file_name, required_past_date};
 use mamori_domain::vendor::DeliveryKind;
 use mamori_store::{Delivery, Institution, MAX_DELIVERY_BYTES, StoredContract};
 use serde::{Deserialize, Serialize};
@@ -95,17 +95,6 @@ impl FileKind {
 /// The longest file name kept (characters).
 const FILE_NAME_MAX: usize = 200;
 
-/// The last part of a path a browser may send (`C:\fakepath\MDS.pdf`), without control
-/// characters.
-fn clean_file_name(raw: &str) -> String {
-    let last = raw.rsplit(['/', '\\']).next().unwrap_or_default();
-    last.chars()
-        .filter(|c| !c.is_control())
-        .collect::<String>()
-        .trim()
-        .to_owned()
-}
-
 /// A delivery as sent, before it is checked.
 pub struct DeliveryUpload<'a> {
     pub kind: &'a str,
@@ -147,30 +136,15 @@ pub fn check_delivery(
             mamori_locale::Message::new("vendors-kind-must-be-mds-manufacturer"),
         ));
     }
-    let delivered_on = if upload.delivered_on.trim().is_empty() {
-        problems.push(FieldProblem::new(
-            "delivered_on",
-            "required",
-            mamori_locale::Message::new("vendors-date-delivery-required"),
-        ));
-        None
-    } else {
-        match parse_date("delivered_on", upload.delivered_on) {
-            Ok(d) if d > today => {
-                problems.push(FieldProblem::new(
-                    "delivered_on",
-                    "in_future",
-                    Message::new("vendors-delivered-on-in-future").with("date", d.to_string()),
-                ));
-                None
-            }
-            Ok(d) => Some(d),
-            Err(e) => {
-                problems.push(FieldProblem::new("delivered_on", "invalid_date", e.message));
-                None
-            }
-        }
-    };
+    let delivered_on = required_past_date(
+        "delivered_on",
+        upload.delivered_on,
+        today,
+        "vendors-date-delivery-required",
+        "vendors-delivered-on-in-future",
+    )
+    .map_err(|problem| problems.push(problem))
+    .ok();
     let name = clean_file_name(upload.file_name);
     if name.chars().count() > FILE_NAME_MAX {
         problems.push(FieldProblem::new(
@@ -223,23 +197,8 @@ pub fn check_delivery(
     })
 }
 
-/// The most one stream of an uploaded PDF may inflate to while it is parsed (object and
-/// cross-reference streams are inflated on loading; page contents are not). A real MDS/SDS
-/// of 1 MiB needs far less; lopdf's own default is 256 MiB.
-const PDF_STREAM_LIMIT: usize = 8 * 1024 * 1024;
-
-/// Whether the bytes parse as a PDF (its cross-reference data, trailer and objects), with
-/// lopdf. Bounded: the file is at most [`MAX_DELIVERY_BYTES`], lopdf limits nesting to 100
-/// levels and each stream to [`PDF_STREAM_LIMIT`]. lopdf indexes slices and unwraps locks
-/// in its reader, so a panic on a hostile file is caught and counts as not parsing.
-pub fn parses_as_pdf(bytes: &[u8]) -> bool {
-    let options = lopdf::LoadOptions {
-        max_decompressed_size: Some(PDF_STREAM_LIMIT),
-        ..lopdf::LoadOptions::default()
-    };
-    std::panic::catch_unwind(|| lopdf::Document::load_mem_with_options(bytes, options).is_ok())
-        .unwrap_or(false)
-}
+/// Whether the bytes load as a PDF (see [`mamori_reports::document::parses_as_pdf`]).
+pub use mamori_reports::document::parses_as_pdf;
 
 pub fn unreadable_pdf() -> AppError {
     AppError::rejected(
@@ -312,37 +271,11 @@ pub async fn file_response(
     .await?;
     let content_type =
         FileKind::of_name(&name).map_or("application/octet-stream", FileKind::content_type);
-    Ok((
-        [
-            (header::CONTENT_TYPE, content_type.to_owned()),
-            (header::CONTENT_DISPOSITION, content_disposition(&name)),
-        ],
-        Body::from(bytes),
-    )
-        .into_response())
-}
-
-/// `attachment` with an ASCII fallback and the UTF-8 name (RFC 6266, RFC 5987).
-fn content_disposition(name: &str) -> String {
-    let fallback: String = name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || ".-_".contains(c) {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    let mut encoded = String::new();
-    for b in name.bytes() {
-        if b.is_ascii_alphanumeric() || b".-_~".contains(&b) {
-            encoded.push(char::from(b));
-        } else {
-            encoded.push_str(&format!("%{b:02X}"));
-        }
-    }
-    format!("attachment; filename=\"{fallback}\"; filename*=UTF-8''{encoded}")
+    Ok(crate::http::download::named_attachment(
+        content_type,
+        &name,
+        bytes,
+    ))
 }
 
 // ----- API -------------------------------------------------------------------------------
@@ -556,14 +489,6 @@ mod tests {
                 today
             )),
             StatusCode::PAYLOAD_TOO_LARGE
-        );
-    }
-
-    #[test]
-    fn downloads_keep_a_japanese_name() {
-        assert_eq!(
-            content_disposition("開示書 v1.pdf"),
-            "attachment; filename=\"____v1.pdf\"; filename*=UTF-8''%E9%96%8B%E7%A4%BA%E6%9B%B8%20v1.pdf"
         );
     }
 

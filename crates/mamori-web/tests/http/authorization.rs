@@ -193,6 +193,23 @@ fn rule_for(method: &str, path: &str) -> Option<Rule> {
             Read
         }
         ("POST", "/institutions/{id}/checklist/{fy}/items/{key}") => Answer,
+        (
+            "POST",
+            "/institutions/{id}/checklist/{fy}/items/{key}/evidence"
+            | "/institutions/{id}/checklist/{fy}/evidence/carry"
+            | "/api/v1/institutions/{id}/assessments/{fiscal_year}/items/{key}/evidence"
+            | "/api/v1/institutions/{id}/assessments/{fiscal_year}/evidence/carry-forward"
+            | "/evidence/{evidence_id}/replace"
+            | "/evidence/{evidence_id}/remove"
+            | "/api/v1/evidence/{evidence_id}/versions",
+        )
+        | ("DELETE", "/api/v1/evidence/{evidence_id}") => Answer,
+        (
+            "GET",
+            "/evidence/{evidence_id}/file"
+            | "/api/v1/evidence/{evidence_id}"
+            | "/api/v1/evidence/{evidence_id}/file",
+        ) => Read,
         ("PUT" | "DELETE", "/api/v1/institutions/{id}/assessments/{fiscal_year}/items/{key}") => {
             Answer
         }
@@ -444,6 +461,10 @@ async fn authorization_matrix_covers_every_route(app: &TestApp) {
     // A mail of the hospital admin's notifications that failed: the national office sends
     // it again.
     let mail_id = a_failed_mail(app).await.to_string();
+    // An evidence of the hospital's item 1-1, for the routes that name one.
+    let evidence_id = attach_evidence(app, &hospital_token, year, "1-1", "行列 証跡")
+        .await
+        .to_string();
     let fill = |path: &str| {
         let user = if path.starts_with("/admin/") {
             inspector_46_id
@@ -472,6 +493,7 @@ async fn authorization_matrix_covers_every_route(app: &TestApp) {
             .replace("{report_id}", &report_id)
             .replace("{notification_id}", &notification_id)
             .replace("{mail_id}", &mail_id)
+            .replace("{evidence_id}", &evidence_id)
     };
     let inside = |answer, administer, observe, national| Relation::Inside {
         answer,

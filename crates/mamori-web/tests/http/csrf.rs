@@ -60,6 +60,7 @@ struct Ids {
     case: i64,
     notification: i64,
     mail: i64,
+    evidence: i64,
     invitation: String,
     victim: i64,
     revoke: String,
@@ -86,6 +87,7 @@ impl Ids {
             .replace("{report_id}", "1")
             .replace("{notification_id}", &self.notification.to_string())
             .replace("{mail_id}", &self.mail.to_string())
+            .replace("{evidence_id}", &self.evidence.to_string())
     }
 }
 
@@ -214,6 +216,31 @@ fn csrf_case(path: &str, ids: &Ids) -> Option<(Guard, FormBody)> {
             Session("demo-hospital"),
             form("vendor_name=CSRF&systems=emr"),
         ),
+        "/institutions/{id}/checklist/{fy}/items/{key}/evidence" => (
+            Session("demo-hospital"),
+            FormBody::Multipart(
+                vec![
+                    ("title", "CSRF 証跡".into()),
+                    ("owner", "CSRF".into()),
+                    ("produced_on", format!("{year}-06-01")),
+                ],
+                vec![("file", "csrf.txt", b"CSRF evidence\n".to_vec())],
+            ),
+        ),
+        "/evidence/{evidence_id}/replace" => (
+            Session("demo-hospital"),
+            FormBody::Multipart(
+                vec![
+                    ("version", "1".into()),
+                    ("title", "CSRF 証跡 2".into()),
+                    ("owner", "CSRF".into()),
+                    ("produced_on", format!("{year}-06-01")),
+                ],
+                Vec::new(),
+            ),
+        ),
+        "/evidence/{evidence_id}/remove" => (Session("demo-hospital"), form("confirm=yes")),
+        "/institutions/{id}/checklist/{fy}/evidence/carry" => (Session("demo-hospital"), form("")),
         "/institutions/{id}/checklist/{fy}/items/{key}" => (
             Session("demo-hospital-staff"),
             form(&format!("round=1&answer=yes&checked_on={year}-06-01")),
@@ -649,6 +676,7 @@ fn placeholder_ids(year: i32) -> Ids {
         case: 0,
         notification: 0,
         mail: 0,
+        evidence: 0,
         invitation: String::new(),
         victim: 0,
         revoke: String::new(),
@@ -699,6 +727,7 @@ async fn seed(
     .await;
     let notification = notify_hospital_admin(app, &hospital).await;
     let mail = a_failed_mail(app).await;
+    let evidence = attach_evidence(app, &hospital, year, "1-1", "CSRF 証跡").await;
     let body = json!({"vendor_name": "CSRF保守", "systems": ["emr"], "remote_maintenance": false, "invite_email": "csrf@example.jp"});
     let invitation = invitation_token(&add_vendor_contract(app, &hospital, body).await);
     Ids {
@@ -712,6 +741,7 @@ async fn seed(
         case,
         notification,
         mail,
+        evidence,
         invitation,
         victim,
         revoke,

@@ -28,6 +28,7 @@ mod authorization;
 mod checklist;
 mod contact_chart;
 mod csrf;
+mod evidence;
 mod follow_up;
 mod http;
 mod incidents;

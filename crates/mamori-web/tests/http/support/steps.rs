@@ -367,3 +367,37 @@ pub(crate) async fn a_failed_mail(app: &TestApp) -> i64 {
     }
     first.id
 }
+
+/// Attaches a one-page PDF as evidence to the hospital's item `key` of `year` through the
+/// API (the hospital's `token`), produced a month ago, valid for a year; its id.
+pub(crate) async fn attach_evidence(
+    app: &TestApp,
+    token: &str,
+    year: i32,
+    key: &str,
+    title: &str,
+) -> i64 {
+    let today = mamori_app::today_in_japan();
+    let produced = (today - chrono::Days::new(30)).to_string();
+    let until = (today + chrono::Days::new(365)).to_string();
+    let pdf = mamori_reports::document::simple_pdf(&["evidence"]);
+    let (content_type, body) = super::multipart_form(
+        &[
+            ("title", title),
+            ("owner", "情報システム課 佐藤"),
+            ("produced_on", &produced),
+            ("valid_until", &until),
+        ],
+        &[("file", "evidence.pdf", &pdf)],
+    );
+    let answer = app
+        .upload(
+            &format!("/api/v1/institutions/{HOSPITAL}/assessments/{year}/items/{key}/evidence"),
+            token,
+            &content_type,
+            body,
+        )
+        .await
+        .assert_status(StatusCode::CREATED);
+    answer.json()["id"].as_i64().expect("an evidence id")
+}
