@@ -199,10 +199,15 @@ impl Store {
                 .await?;
                 // On PostgreSQL a notification committed meanwhile is either in both of the
                 // next two statements or in neither (it waits for the next pass).
+                // The recipient joined, not asked with EXISTS: SQLite flattens that EXISTS into a
+                // join whose order it takes from the statistics, and a connection still holding
+                // those of a smaller table scanned every user for each notification (13 s for
+                // 25,000 at 24,000 institutions). Joined on the key, either order is one lookup.
                 let made = sqlx::query(concat!(
                     "INSERT INTO mail_outbox (user_id, notification_id, state, attempts, next_attempt_at, created_at) \
-                     SELECT notifications.user_id, notifications.id, 'pending', 0, $1, $1 FROM notifications \
-                     WHERE mail_state = 'new' AND ", has_address!(), " AND ", delivery_of!(), " = 'mail_now' \
+                     SELECT notifications.user_id, notifications.id, 'pending', 0, $1, $1 \
+                     FROM notifications JOIN users u ON u.id = notifications.user_id \
+                     WHERE notifications.mail_state = 'new' AND u.email IS NOT NULL AND ", delivery_of!(), " = 'mail_now' \
                      ON CONFLICT (notification_id) DO NOTHING"
                 ))
                 .bind(now)
