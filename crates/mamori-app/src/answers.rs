@@ -17,7 +17,7 @@ use crate::error::{Error, Refusal};
 use crate::fiscal_years::version_and_rules;
 use crate::{App, today_in_japan};
 
-fn unknown_item(version: &ChecklistVersion, key: &str) -> Error {
+pub(crate) fn unknown_item(version: &ChecklistVersion, key: &str) -> Error {
     let message = match version.form {
         FormKind::Vendor => "errors-unknown-vendor-item",
         _ => "errors-unknown-item",

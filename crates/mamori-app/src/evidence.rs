@@ -116,20 +116,10 @@ fn known_item(
     key: &str,
 ) -> Result<(), Error> {
     let (version, _) = version_and_rules(app, institution, fiscal_year)?;
-    if version.item(key).is_some() {
-        Ok(())
-    } else {
-        Err(Error::rejected(
-            Refusal::NotFound,
-            ErrorCode::UnknownItem,
-            Message::new("errors-unknown-item")
-                .with("key", key)
-                .with("version_ja", &version.version_label_ja)
-                .with("form_ja", version.form.label_ja())
-                .with("version_en", &version.version_label_en)
-                .with("form_en", version.form.label_en()),
-        ))
-    }
+    version
+        .item(key)
+        .map(|_| ())
+        .ok_or_else(|| crate::answers::unknown_item(version, key))
 }
 
 fn refused(written: EvidenceWritten, quota: i64) -> Result<i64, Error> {
@@ -313,11 +303,12 @@ pub async fn evidence_of(
 
 /// What carrying the previous year's evidence into `into` would copy: each evidence still
 /// valid on 1 April, onto the item of the same role (the same key when the two years share
-/// a checklist version), not yet carried.
+/// a checklist version), not yet carried into `current`, the evidence `into` has.
 pub async fn carry_plan(
     app: &App,
     institution: &Institution,
     into: FiscalYear,
+    current: &[StoredEvidence],
 ) -> Result<Vec<(StoredEvidence, String)>, Error> {
     let from = into.previous();
     // A first year of the catalog has nothing before it to carry.
@@ -325,24 +316,15 @@ pub async fn carry_plan(
         return Ok(Vec::new());
     };
     let (new, _) = version_and_rules(app, institution, into)?;
-    let carried: std::collections::HashSet<i64> = app
-        .store
-        .evidence_of_year(institution.id, into, false)
-        .await?
-        .into_iter()
-        .filter_map(|e| e.carried_from)
-        .collect();
+    let carried: std::collections::HashSet<i64> =
+        current.iter().filter_map(|e| e.carried_from).collect();
     let mut plan = Vec::new();
     for evidence in app
         .store
         .evidence_of_year(institution.id, from, false)
         .await?
     {
-        let valid_until = evidence
-            .valid_until
-            .as_deref()
-            .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok());
-        if carried.contains(&evidence.id) || !carries_into(valid_until, into) {
+        if carried.contains(&evidence.id) || !carries_into(evidence.valid_until_date(), into) {
             continue;
         }
         let target = if std::ptr::eq(old, new) {
@@ -368,7 +350,8 @@ pub async fn carry_forward(
     into: FiscalYear,
 ) -> Result<usize, Error> {
     may_change(principal, institution)?;
-    let plan: Vec<(i64, String)> = carry_plan(app, institution, into)
+    let current = evidence_of(app, institution, into, None).await?;
+    let plan: Vec<(i64, String)> = carry_plan(app, institution, into, &current)
         .await?
         .into_iter()
         .map(|(e, key)| (e.id, key))

@@ -35,6 +35,18 @@ pub struct StoredEvidence {
     pub removed_at: Option<String>,
 }
 
+impl StoredEvidence {
+    pub fn produced_on_date(&self) -> Option<NaiveDate> {
+        NaiveDate::parse_from_str(&self.produced_on, "%Y-%m-%d").ok()
+    }
+
+    pub fn valid_until_date(&self) -> Option<NaiveDate> {
+        self.valid_until
+            .as_deref()
+            .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+    }
+}
+
 /// One version of an evidence, as it was kept.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct EvidenceVersion {

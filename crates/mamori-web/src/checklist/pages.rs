@@ -499,7 +499,8 @@ async fn full_checklist_page(
     let follow_up =
         service::follow_up::seen_follow_up(state, principal, &a.institution, fy).await?;
     page.inspection = inspection_banner(lang, &follow_up);
-    let mut kept = crate::evidence::by_item(state, lang, &a.institution, fy, a.version).await?;
+    let year_evidence = service::evidence::evidence_of(state, &a.institution, fy, None).await?;
+    let mut kept = crate::evidence::views_by_item(lang, a.version, &year_evidence);
     for card in page
         .sections
         .iter_mut()
@@ -510,7 +511,7 @@ async fn full_checklist_page(
         card.kept_evidence = kept.remove(&card.key).unwrap_or_default();
     }
     if page.editable {
-        let count = service::evidence::carry_plan(state, &a.institution, fy)
+        let count = service::evidence::carry_plan(state, &a.institution, fy, &year_evidence)
             .await?
             .len();
         let text = |key| Message::new(key).with("count", count).render(lang);

@@ -15,6 +15,7 @@ use mamori_domain::evidence::{DocumentKind, Standing};
 use mamori_domain::{ChecklistVersion, Lang};
 use mamori_store::StoredEvidence;
 
+use crate::http::download::size_label;
 use crate::http::error::{AppError, ErrorCode};
 use crate::http::i18n::Message;
 use crate::http::multipart;
@@ -93,14 +94,10 @@ pub async fn read_form(request: Request) -> Result<EvidenceForm, AppError> {
     })
 }
 
-fn day(text: &str) -> Option<NaiveDate> {
-    NaiveDate::parse_from_str(text, "%Y-%m-%d").ok()
-}
-
 /// An evidence's standing today.
 pub fn standing(e: &StoredEvidence, today: NaiveDate) -> Standing {
-    match day(&e.produced_on) {
-        Some(produced) => Standing::of(produced, e.valid_until.as_deref().and_then(day), today),
+    match e.produced_on_date() {
+        Some(produced) => Standing::of(produced, e.valid_until_date(), today),
         None => Standing::Valid,
     }
 }
@@ -130,15 +127,6 @@ pub struct EvidenceView {
     pub url: String,
 }
 
-/// The size of a file as people read it (KB below a megabyte).
-pub fn size_label(bytes: i64) -> String {
-    if bytes < 1024 * 1024 {
-        format!("{} KB", (bytes + 1023) / 1024)
-    } else {
-        format!("{:.1} MB", bytes as f64 / (1024.0 * 1024.0))
-    }
-}
-
 pub fn evidence_view(
     lang: Lang,
     version: Option<&ChecklistVersion>,
@@ -164,12 +152,11 @@ pub fn evidence_view(
         item_label,
         title: e.title.clone(),
         owner: e.owner.clone(),
-        produced_on: day(&e.produced_on)
+        produced_on: e
+            .produced_on_date()
             .map_or_else(|| e.produced_on.clone(), |d| date_label(lang, d)),
         valid_until: e
-            .valid_until
-            .as_deref()
-            .and_then(day)
+            .valid_until_date()
             .map_or_else(String::new, |d| date_label(lang, d)),
         standing: standing.as_str(),
         standing_label: lang.text(standing.label().key),
@@ -202,13 +189,23 @@ pub async fn by_item(
     fiscal_year: mamori_domain::FiscalYear,
     version: &ChecklistVersion,
 ) -> Result<std::collections::HashMap<String, Vec<EvidenceView>>, AppError> {
+    let list = mamori_app::evidence::evidence_of(state, institution, fiscal_year, None).await?;
+    Ok(views_by_item(lang, version, &list))
+}
+
+/// Evidence already read, as views by item.
+pub fn views_by_item(
+    lang: Lang,
+    version: &ChecklistVersion,
+    list: &[StoredEvidence],
+) -> std::collections::HashMap<String, Vec<EvidenceView>> {
     let today = mamori_app::today_in_japan();
     let mut map: std::collections::HashMap<String, Vec<EvidenceView>> =
         std::collections::HashMap::new();
-    for e in mamori_app::evidence::evidence_of(state, institution, fiscal_year, None).await? {
+    for e in list {
         map.entry(e.item_key.clone())
             .or_default()
-            .push(evidence_view(lang, Some(version), &e, today));
+            .push(evidence_view(lang, Some(version), e, today));
     }
-    Ok(map)
+    map
 }

@@ -10,8 +10,9 @@ use mamori_store::StoredEvidence;
 use serde::Deserialize;
 
 use crate::evidence::api::{file_response, version_number};
-use crate::evidence::{EvidenceForm, EvidenceView, evidence_view, read_form, size_label};
+use crate::evidence::{EvidenceForm, EvidenceView, evidence_view, read_form};
 use crate::http::auth::WebUser;
+use crate::http::download::size_label;
 use crate::http::error::AppError;
 use crate::http::ids::{EvidenceId, Ids, InstitutionId};
 use crate::http::page::*;
@@ -133,16 +134,16 @@ async fn evidence_page(
     let lang = ctx.lang;
     let principal = user.user().principal();
     let fiscal_year = service::parse_fiscal_year(state, fy)?;
-    let a =
-        service::visible_assessment(state, &principal, id.get(), fiscal_year, "evidence").await?;
-    let item = a
-        .version
+    let institution = service::visible_institution(state, &principal, id.get()).await?;
+    let (version, _) = service::version_and_rules(state, &institution, fiscal_year)?;
+    let item = version
         .item(key)
         .ok_or_else(|| PageError::from(AppError::not_found()))?;
+    service::record_read(state, &principal, institution.id, "evidence").await?;
     let today = today_in_japan();
     let all = state
         .store
-        .evidence_of_year(a.institution.id, a.fiscal_year, true)
+        .evidence_of_year(institution.id, fiscal_year, true)
         .await?;
     let (mut current, mut removed) = (Vec::new(), Vec::new());
     for e in all.iter().filter(|e| e.item_key == key) {
@@ -153,7 +154,7 @@ async fn evidence_page(
             current.push(entry);
         }
     }
-    let usage = state.store.evidence_usage(a.institution.id).await?;
+    let usage = state.store.evidence_usage(institution.id).await?;
     let (refused, errors, typed) = match refused {
         Some((form, error, typed)) => (Some(form), FormErrors::of(lang, error), typed),
         None => (None, FormErrors::default(), Typed::default()),
@@ -162,19 +163,19 @@ async fn evidence_page(
         chrome: Chrome::new(
             ctx,
             Some(user),
-            format!("{} — {}", lang.t("evidence-title"), a.institution.name),
+            format!("{} — {}", lang.t("evidence-title"), institution.name),
         ),
-        id: a.institution.id,
-        name: a.institution.name.clone(),
-        fiscal_year: a.fiscal_year.start_year(),
-        fiscal_year_label: fy_label(lang, a.fiscal_year),
+        id: institution.id,
+        name: institution.name.clone(),
+        fiscal_year: fiscal_year.start_year(),
+        fiscal_year_label: fy_label(lang, fiscal_year),
         item_key: key.to_owned(),
         item_label: match lang {
             Lang::Ja => item.label_ja(),
             Lang::En => item.label_en(),
         },
         item_text: lang.pick(&item.text_ja, &item.text_en).to_owned(),
-        editable: principal.can_answer(a.institution.id),
+        editable: principal.can_answer(institution.id),
         current,
         removed,
         usage: mamori_domain::Message::new("evidence-usage")

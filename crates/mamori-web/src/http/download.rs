@@ -23,6 +23,15 @@ pub fn attachment(content_type: &str, name: &str, body: impl Into<Body>) -> Resp
         .into_response()
 }
 
+/// The size of a file as people read it (KB below a megabyte).
+pub fn size_label(bytes: i64) -> String {
+    if bytes < 1024 * 1024 {
+        format!("{} KB", (bytes + 1023) / 1024)
+    } else {
+        format!("{:.1} MB", bytes as f64 / (1024.0 * 1024.0))
+    }
+}
+
 /// What a name's UTF-8 form keeps unescaped in `filename*` (RFC 5987's attr-char, less the
 /// few that some browsers mishandle).
 const NAME_ESCAPED: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC

@@ -72,11 +72,7 @@ pub struct DeliveryRow {
 
 fn delivery_row(d: &mamori_store::Delivery) -> DeliveryRow {
     let kind = mamori_domain::vendor::DeliveryKind::label_of(&d.kind);
-    let size = if d.size >= 1024 * 1024 {
-        format!("{:.1} MB", d.size as f64 / (1024.0 * 1024.0))
-    } else {
-        format!("{} KB", (d.size + 1023) / 1024)
-    };
+    let size = crate::http::download::size_label(d.size);
     DeliveryRow {
         kind,
         delivered_on: d.delivered_on.clone(),
